@@ -1,0 +1,27 @@
+# evalkit: `make report` runs the main job on the bundled data, `make test` runs the tests.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup report test ingest clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@if [ -x scripts/ensure_font.sh ]; then scripts/ensure_font.sh; fi
+	touch $(STAMP)
+
+ingest: setup
+	$(BIN)/evalkit ingest data/raw --out data/clean
+
+report: ingest
+
+test: setup
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf data/clean/*.parquet reports/*/
