@@ -20,7 +20,10 @@ class Sheet:
 
 
 def read_xlsx(path: Path) -> Document:
-    """Read .xlsx/.xlsm with openpyxl or .xls with xlrd; one Paragraph (title) and Tables per sheet."""
+    """Read .xlsx/.xlsm (openpyxl) or .xls (xlrd): per sheet its title, then its blocks.
+
+    A block whose rows each hold at most one text (titles above a table) becomes Paragraphs.
+    """
     path = Path(path)
     if not path.exists():
         raise ReadError(f"file not found: {path}")
@@ -28,7 +31,11 @@ def read_xlsx(path: Path) -> Document:
     blocks = []
     for sheet in sheets:
         blocks.append(Paragraph(sheet.title))
-        blocks.extend(Table(rows) for rows in sheet_tables(sheet))
+        for rows in sheet_tables(sheet):
+            if all(sum(1 for cell in row if cell.strip()) <= 1 for row in rows):
+                blocks.extend(Paragraph(t) for row in rows for t in row if t.strip())
+            else:
+                blocks.append(Table(rows))
     return Document(source=str(path), format="xlsx", blocks=blocks)
 
 

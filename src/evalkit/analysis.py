@@ -1,0 +1,668 @@
+"""Shared data logic for the notebooks, charts and exports.
+
+Everything here takes and returns the contract's DataFrames (see CONTRACT.md):
+region/year filtering, the per-project "effective" figures the comparisons use, per-county
+aggregates, grade counts, the red-flag list, headline numbers and the one-line takeaways
+(Chinese) that go under each chart.
+
+Effective figures (documented in the notebooks, visible in the tables as *_source columns):
+- rate  = execution_rate_calc (executed / budget_full_year), else the stated execution_rate,
+          else execution_rate_initial_calc (executed / budget_initial).
+- score = total_score as stated, else total_score_calc.
+- grade = grade as stated, else grade_calc, else the grade of `score` under the active bands.
+- budget = budget_full_year, else budget_initial.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+GRADES = ("优", "良", "中", "差")
+GRADE_COLORS = {"优": "#2e7d32", "良": "#1f77b4", "中": "#f0a30a", "差": "#c62828"}
+DEFAULT_BANDS: dict[str, float] = {"优": 90.0, "良": 80.0, "中": 60.0, "差": 0.0}
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+
+CONTRACT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "reports": ("report_id", "source_file", "sha256", "format", "status", "error", "county", "city",
+                "province", "agency", "fiscal_year", "doc_kind", "n_projects",
+                "stated_overall_score", "stated_overall_grade", "narrative_score"),
+    "projects": ("project_id", "report_id", "source_file", "county", "city", "province", "agency",
+                 "fiscal_year", "project_name", "budget_initial", "budget_full_year", "executed",
+                 "execution_rate", "execution_rate_calc", "execution_rate_initial_calc",
+                 "budget_weight", "budget_score", "total_score", "total_score_calc", "grade",
+                 "grade_raw", "grade_calc"),
+    "indicators": ("project_id", "source_file", "county", "project_name", "level1", "level2", "level3",
+                   "target", "actual", "target_op", "target_value", "target_unit", "actual_value",
+                   "actual_unit", "weight", "score", "deviation_reason"),
+    "summaries": ("report_id", "source_file", "agency", "fiscal_year", "projects_due",
+                  "projects_evaluated", "funds_due", "funds_evaluated", "avg_score", "count_you",
+                  "count_liang", "count_zhong", "count_cha"),
+    "findings": ("finding_id", "rule", "severity", "report_id", "project_id", "source_file",
+                 "message", "expected", "found"),
+}
+NUMERIC_COLUMNS = {
+    "budget_initial", "budget_full_year", "executed", "execution_rate", "execution_rate_calc",
+    "execution_rate_initial_calc", "budget_weight", "budget_score", "total_score",
+    "total_score_calc", "stated_overall_score", "narrative_score", "n_projects", "target_value",
+    "actual_value", "weight", "score", "projects_due", "projects_evaluated", "funds_due",
+    "funds_evaluated", "avg_score", "count_you", "count_liang", "count_zhong", "count_cha",
+}
+SUMMARY_COUNT_COLUMNS = {"优": "count_you", "良": "count_liang", "中": "count_zhong", "差": "count_cha"}
+ALL_REGION = {None, "", "all", "ALL", "All", "全部", "全国", "*"}
+
+
+# --------------------------------------------------------------------------- loading
+
+def ensure_columns(name: str, df: pd.DataFrame | None) -> pd.DataFrame:
+    """The table with every contract column present (missing ones added as nulls)."""
+    cols = CONTRACT_COLUMNS.get(name, ())
+    if df is None:
+        df = pd.DataFrame({c: pd.Series(dtype="float64" if c in NUMERIC_COLUMNS else "object") for c in cols})
+    else:
+        df = df.copy()
+        for c in cols:
+            if c not in df.columns:
+                df[c] = np.nan if c in NUMERIC_COLUMNS else None
+    for c in df.columns:
+        if c in NUMERIC_COLUMNS and not pd.api.types.is_numeric_dtype(df[c]):
+            df[c] = pd.to_numeric(df[c], errors="coerce")
+    if "fiscal_year" in df.columns:
+        df["fiscal_year"] = pd.to_numeric(df["fiscal_year"], errors="coerce").astype("Int64")
+    return df
+
+
+def complete_tables(tables: Mapping[str, pd.DataFrame], run_checks: bool = True) -> dict[str, pd.DataFrame]:
+    """All five contract tables with all contract columns; findings computed when absent.
+
+    When `findings` is missing and `evalkit.checks.run_checks` exists it is called; if the
+    checks are unavailable or fail, findings is an empty table (the charts say 未发现问题)."""
+    out = {name: ensure_columns(name, tables.get(name)) for name in CONTRACT_COLUMNS}
+    for name, df in tables.items():  # keep any extra tables the caller has
+        out.setdefault(name, df)
+    if tables.get("findings") is None and run_checks:
+        try:
+            from evalkit.checks import run_checks as _run_checks  # written by the checks helper
+            out["findings"] = ensure_columns("findings", _run_checks({k: v for k, v in out.items() if k != "findings"}))
+        except Exception:  # noqa: BLE001 - a missing/broken check module must not stop a report
+            pass
+    return out
+
+
+def load_tables(clean_dir: str | Path, run_checks: bool = True) -> dict[str, pd.DataFrame]:
+    """`evalkit.load(clean_dir)` completed to all contract tables/columns (see complete_tables)."""
+    from evalkit.store import load
+    return complete_tables(load(clean_dir), run_checks=run_checks)
+
+
+# --------------------------------------------------------------------------- bands, years, regions
+
+def normalize_bands(bands: Mapping[str, float] | Iterable | None = None) -> list[tuple[str, float]]:
+    """Grade bands as [(grade, lower bound)] from best to worst; accepts a dict or pairs."""
+    if bands is None:
+        bands = DEFAULT_BANDS
+    items = list(bands.items()) if isinstance(bands, Mapping) else [tuple(b) for b in bands]
+    out = [(str(g), float(lo)) for g, lo in items]
+    unknown = [g for g, _ in out if g not in GRADES]
+    if unknown:
+        raise ValueError(f"unknown grade(s) {unknown}; expected some of {GRADES}")
+    return sorted(out, key=lambda t: -t[1])
+
+
+def grade_for(score, bands=None) -> str | None:
+    """The grade of a score under the bands (score >= lower bound of the grade); None for null."""
+    if score is None or pd.isna(score):
+        return None
+    b = normalize_bands(bands)
+    for g, lo in b:
+        if score >= lo:
+            return g
+    return b[-1][0]
+
+
+def band_edges(bands=None, top: float = 100.0) -> list[tuple[str, float, float]]:
+    """[(grade, low, high)] for shading: 优 [90, top], 良 [80, 90), ..., 差 [0, 60)."""
+    b = normalize_bands(bands)
+    out, hi = [], top
+    for g, lo in b:
+        out.append((g, lo, hi))
+        hi = lo
+    return out
+
+
+def bands_text(bands=None) -> str:
+    """`优≥90，良80–90，中60–80，差<60` for prose."""
+    e = band_edges(bands)
+    parts = []
+    for i, (g, lo, hi) in enumerate(e):
+        if i == 0:
+            parts.append(f"{g}≥{lo:g}")
+        elif i == len(e) - 1:
+            parts.append(f"{g}<{hi:g}")
+        else:
+            parts.append(f"{g}{lo:g}-{hi:g}")
+    return "，".join(parts)
+
+
+def parse_years(years) -> list[int] | None:
+    """None/'all' -> None (all years); 2022, '2022', '2021-2024', '2022,2024', [2022] -> list."""
+    if years is None:
+        return None
+    if isinstance(years, (int, np.integer)):
+        return [int(years)]
+    if isinstance(years, str):
+        s = years.strip()
+        if s in ALL_REGION:
+            return None
+        m = re.fullmatch(r"(\d{4})\s*[-–~至]\s*(\d{4})", s)
+        if m:
+            a, b = sorted((int(m.group(1)), int(m.group(2))))
+            return list(range(a, b + 1))
+        return sorted({int(x) for x in re.split(r"[,，;；\s]+", s) if x})
+    out = sorted({int(y) for y in years if y is not None and not pd.isna(y)})
+    return out or None
+
+
+def years_label(years) -> str:
+    ys = parse_years(years)
+    if not ys:
+        return "全部年度"
+    if len(ys) > 1 and ys == list(range(ys[0], ys[-1] + 1)):
+        return f"{ys[0]}-{ys[-1]}年度"
+    return "、".join(str(y) for y in ys) + "年度"
+
+
+def _strip_suffix(name: str) -> str:
+    return re.sub(r"(省|市|自治区|壮族自治区|回族自治区|维吾尔自治区|特别行政区|县|区|自治县|旗)$", "", name)
+
+
+def match_region(reports: pd.DataFrame, region) -> tuple[str, str] | None:
+    """(level, name) for `region` against the reports' province/city/county; None = all.
+
+    Matches the exact name first, then the name without its administrative suffix
+    (`湖南` matches 湖南省). Raises ValueError naming the known places when nothing matches."""
+    if region is None or (isinstance(region, str) and region.strip() in ALL_REGION):
+        return None
+    region = str(region).strip()
+    for level in ("province", "city", "county"):
+        if level in reports.columns and (reports[level] == region).any():
+            return level, region
+    short = _strip_suffix(region)
+    for level in ("province", "city", "county"):
+        if level not in reports.columns:
+            continue
+        vals = reports[level].dropna().unique()
+        hits = [v for v in vals if _strip_suffix(str(v)) == short]
+        if hits:
+            return level, str(hits[0])
+    known = sorted({str(v) for lv in ("province", "city", "county") if lv in reports.columns
+                    for v in reports[lv].dropna().unique()})
+    raise ValueError(f"地区“{region}”不在数据中；可选：{'、'.join(known)}")
+
+
+def region_label(reports: pd.DataFrame | None, region) -> str:
+    m = match_region(reports, region) if reports is not None else None
+    return "全部地区" if m is None else m[1]
+
+
+def filter_tables(tables: Mapping[str, pd.DataFrame], region=None, years=None) -> dict[str, pd.DataFrame]:
+    """The tables restricted to a province, city or county (or all) and to fiscal years.
+
+    Reports are selected by place and fiscal_year; every other table follows its report_id
+    (indicators follow project_id; findings follow report_id, project_id or source_file)."""
+    t = complete_tables(tables, run_checks=False)
+    rep = t["reports"]
+    keep = pd.Series(True, index=rep.index)
+    m = match_region(rep, region)
+    if m is not None:
+        keep &= rep[m[0]] == m[1]
+    ys = parse_years(years)
+    if ys is not None:
+        keep &= rep["fiscal_year"].isin(ys)
+    rep = rep[keep.fillna(False).astype(bool)]
+    ids = set(rep["report_id"].dropna())
+    files = set(rep["source_file"].dropna())
+
+    prj = t["projects"]
+    pkeep = prj["report_id"].isin(ids)
+    if ys is not None:  # a project's own year wins when it states one
+        pkeep &= prj["fiscal_year"].isna() | prj["fiscal_year"].isin(ys)
+    prj = prj[pkeep.fillna(False).astype(bool)]
+    pids = set(prj["project_id"].dropna())
+
+    ind = t["indicators"]
+    ind = ind[ind["project_id"].isin(pids)]
+    summ = t["summaries"]
+    summ = summ[summ["report_id"].isin(ids)]
+    fnd = t["findings"]
+    fkeep = fnd["report_id"].isin(ids) | fnd["project_id"].isin(pids) | \
+        (fnd["report_id"].isna() & fnd["project_id"].isna() & fnd["source_file"].isin(files))
+    fnd = fnd[fkeep.fillna(False).astype(bool)]
+    out = dict(t)
+    out.update(reports=rep.reset_index(drop=True), projects=prj.reset_index(drop=True),
+               indicators=ind.reset_index(drop=True), summaries=summ.reset_index(drop=True),
+               findings=fnd.reset_index(drop=True))
+    return out
+
+
+def counties(tables: Mapping[str, pd.DataFrame]) -> list[str]:
+    """County names in the (filtered) tables, in display order."""
+    return list(county_frame(tables)["county_label"])
+
+
+# --------------------------------------------------------------------------- per project
+
+def _first(*series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Coalesce numeric series left to right; also return which one (index) supplied the value."""
+    val = pd.Series(np.nan, index=series[0].index, dtype="float64")
+    src = pd.Series(-1, index=series[0].index, dtype="int64")
+    for i, s in enumerate(series):
+        s = pd.to_numeric(s, errors="coerce").astype("float64").replace([np.inf, -np.inf], np.nan)
+        take = val.isna() & s.notna()
+        val = val.mask(take, s)
+        src = src.mask(take, i)
+    return val, src
+
+
+def county_frame(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per place (province, city, county) with its display label, sorted by place.
+
+    The label is the county name, with the city added where two places share a county name
+    (普陀区 is in 上海市 and in 舟山市)."""
+    rep = ensure_columns("reports", tables.get("reports"))
+    prj = ensure_columns("projects", tables.get("projects"))
+    cols = ["province", "city", "county"]
+    places = pd.concat([rep[cols], prj[cols]], ignore_index=True)
+    places = places[places["county"].notna()].drop_duplicates()
+    places = places.astype("object").where(places.notna(), None)
+    # a place known with and without city/province: keep the most complete row
+    places["n_known"] = places[["province", "city"]].notna().sum(axis=1)
+    places = places.sort_values("n_known", ascending=False).drop_duplicates("county" if places.groupby("county")["city"].nunique().le(1).all() else cols)
+    dup = places["county"].duplicated(keep=False)
+    places["county_label"] = np.where(dup, places["county"] + "（" + places["city"].fillna("?") + "）", places["county"])
+    places = places.sort_values(["province", "city", "county"], na_position="last")
+    return places[cols + ["county_label"]].reset_index(drop=True)
+
+
+def _label_map(tables) -> dict[tuple, str]:
+    cf = county_frame(tables)
+    m = {}
+    for r in cf.itertuples():
+        m[(r.county, r.city)] = r.county_label
+        m.setdefault((r.county, None), r.county_label)
+    return m
+
+
+def _labels_for(df: pd.DataFrame, lm: dict) -> pd.Series:
+    city = df["city"] if "city" in df.columns else pd.Series(None, index=df.index)
+    return pd.Series([lm.get((c, ct if isinstance(ct, str) else None), lm.get((c, None), c))
+                      for c, ct in zip(df["county"], city)], index=df.index, dtype="object")
+
+
+def project_view(tables: Mapping[str, pd.DataFrame], bands=None) -> pd.DataFrame:
+    """Projects with the effective figures the comparisons use (see module docstring).
+
+    Added columns: county_label, budget, budget_source, rate, rate_source, score,
+    score_source, grade_eff, grade_source ('stated' / 'calc' / 'bands'), n_findings,
+    n_errors."""
+    prj = ensure_columns("projects", tables.get("projects"))
+    lm = _label_map(tables)
+    v = prj.copy()
+    v["county_label"] = _labels_for(v, lm)
+    v["budget"], b = _first(v["budget_full_year"], v["budget_initial"])
+    v["budget_source"] = b.map({0: "full_year", 1: "initial"})
+    calc = v["execution_rate_calc"]
+    if calc.isna().all():  # ingest left it out: compute as the contract defines it
+        calc = v["executed"] / v["budget_full_year"].where(v["budget_full_year"] != 0) * 100
+    init = v["execution_rate_initial_calc"]
+    if init.isna().all():
+        init = v["executed"] / v["budget_initial"].where(v["budget_initial"] != 0) * 100
+    v["rate"], r = _first(calc, v["execution_rate"], init)
+    v["rate_source"] = r.map({0: "calc", 1: "stated", 2: "initial_calc"})
+    v["score"], s = _first(v["total_score"], v["total_score_calc"])
+    v["score_source"] = s.map({0: "stated", 1: "calc"})
+    banded = v["score"].map(lambda x: grade_for(x, bands))
+    stated = v["grade"].astype("object").where(v["grade"].isin(GRADES), None)
+    calc_g = v["grade_calc"].astype("object").where(v["grade_calc"].isin(GRADES), None)
+    grade = stated.where(stated.notna(), calc_g)
+    grade = grade.where(grade.notna(), banded)
+    v["grade_eff"] = grade
+    v["grade_source"] = np.where(stated.notna(), "stated", np.where(calc_g.notna(), "calc",
+                                 np.where(banded.notna(), "bands", None)))
+    fnd = ensure_columns("findings", tables.get("findings"))
+    if len(fnd):
+        per = fnd.groupby("project_id").size()
+        err = fnd[fnd["severity"] == "error"].groupby("project_id").size()
+        v["n_findings"] = v["project_id"].map(per).fillna(0).astype("int64")
+        v["n_errors"] = v["project_id"].map(err).fillna(0).astype("int64")
+    else:
+        v["n_findings"] = 0
+        v["n_errors"] = 0
+    return v
+
+
+def findings_view(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Findings with the place they belong to (county_label, province, city, project_name)."""
+    fnd = ensure_columns("findings", tables.get("findings"))
+    rep = ensure_columns("reports", tables.get("reports"))
+    prj = ensure_columns("projects", tables.get("projects"))
+    lm = _label_map(tables)
+    v = fnd.copy()
+    by_pid = prj.set_index("project_id")[["county", "city", "province", "project_name"]]
+    by_pid = by_pid[~by_pid.index.duplicated()]
+    by_rid = rep.drop_duplicates("report_id").set_index("report_id")[["county", "city", "province"]]
+    by_src = rep.drop_duplicates("source_file").set_index("source_file")[["county", "city", "province"]]
+    for col in ("county", "city", "province"):
+        val = v["project_id"].map(by_pid[col]).astype("object")
+        val = val.where(val.notna(), v["report_id"].map(by_rid[col]).astype("object"))
+        val = val.where(val.notna(), v["source_file"].map(by_src[col]).astype("object"))
+        v[col] = val
+    v["project_name"] = v["project_id"].map(by_pid["project_name"])
+    v["county_label"] = _labels_for(v, lm) if len(v) else pd.Series(dtype="object")
+    v["severity_zh"] = v["severity"].map(SEVERITY_ZH).fillna(v["severity"])
+    return v
+
+
+# --------------------------------------------------------------------------- per county
+
+def grade_counts(tables: Mapping[str, pd.DataFrame], bands=None) -> pd.DataFrame:
+    """Grade counts per county: columns county_label, 优, 良, 中, 差, total, source.
+
+    Counted from the projects' effective grades; a report without project tables that states
+    counts in a summary (自评汇总表 / the 决算 paragraph) contributes those counts instead
+    (source 'summaries')."""
+    v = project_view(tables, bands)
+    rows = {}
+    for lab, g in v.groupby("county_label", sort=False):
+        c = g["grade_eff"].value_counts()
+        rows[lab] = {k: int(c.get(k, 0)) for k in GRADES} | {"source": "projects"}
+    summ = ensure_columns("summaries", tables.get("summaries"))
+    rep = ensure_columns("reports", tables.get("reports"))
+    if len(summ):
+        with_projects = set(v["report_id"].dropna())
+        s = summ[~summ["report_id"].isin(with_projects)].merge(
+            rep[["report_id", "county", "city"]], on="report_id", how="left")
+        s = s[s[list(SUMMARY_COUNT_COLUMNS.values())].notna().any(axis=1)]
+        if len(s):
+            s["county_label"] = _labels_for(s, _label_map(tables))
+            for lab, g in s.groupby("county_label", sort=False):
+                base = rows.get(lab, {k: 0 for k in GRADES} | {"source": "summaries"})
+                for k, col in SUMMARY_COUNT_COLUMNS.items():
+                    base[k] += int(g[col].fillna(0).sum())
+                if base["source"] == "projects":
+                    base["source"] = "projects+summaries"
+                rows[lab] = base
+    order = [c for c in counties(tables) if c in rows] + [c for c in rows if c not in counties(tables)]
+    out = pd.DataFrame([{"county_label": lab} | rows[lab] for lab in order],
+                       columns=["county_label", *GRADES, "source"])
+    for k in GRADES:
+        out[k] = out[k].astype("int64")
+    out["total"] = out[list(GRADES)].sum(axis=1).astype("int64")
+    return out[["county_label", *GRADES, "total", "source"]]
+
+
+def county_summary(tables: Mapping[str, pd.DataFrame], bands=None, low_execution: float = 90.0) -> pd.DataFrame:
+    """One row per county: place, reports, projects, money (万元), rates (%), scores, grades, findings.
+
+    Columns: county_label, province, city, n_reports, n_projects, budget, executed,
+    execution_rate (executed / budget over projects stating both), median_rate, n_low_rate,
+    mean_score, min_score, 优, 良, 中, 差, n_findings, n_errors, fiscal_years."""
+    cf = county_frame(tables)
+    v = project_view(tables, bands)
+    rep = ensure_columns("reports", tables.get("reports"))
+    rep = rep.assign(county_label=_labels_for(rep, _label_map(tables)))
+    fv = findings_view(tables)
+    gc = grade_counts(tables, bands).set_index("county_label")
+    rows = []
+    for r in cf.itertuples():
+        lab = r.county_label
+        p = v[v["county_label"] == lab]
+        both = p[p["budget"].notna() & p["executed"].notna()]
+        budget = both["budget"].sum() if len(both) else np.nan
+        executed = both["executed"].sum() if len(both) else np.nan
+        f = fv[fv["county_label"] == lab]
+        rr = rep[rep["county_label"] == lab]
+        years = sorted({int(y) for y in pd.concat([rr["fiscal_year"], p["fiscal_year"]]).dropna()})
+        row = {
+            "county_label": lab, "province": r.province, "city": r.city,
+            "n_reports": int(len(rr)), "n_projects": int(len(p)),
+            "budget": budget, "executed": executed,
+            "execution_rate": (executed / budget * 100) if budget and budget > 0 else np.nan,
+            "median_rate": p["rate"].median() if p["rate"].notna().any() else np.nan,
+            "n_low_rate": int((p["rate"] < low_execution).sum()),
+            "mean_score": p["score"].mean() if p["score"].notna().any() else np.nan,
+            "min_score": p["score"].min() if p["score"].notna().any() else np.nan,
+        }
+        for k in GRADES:
+            row[k] = int(gc.loc[lab, k]) if lab in gc.index else 0
+        row["n_findings"] = int(len(f))
+        row["n_errors"] = int((f["severity"] == "error").sum())
+        row["fiscal_years"] = "、".join(str(y) for y in years)
+        rows.append(row)
+    cols = ["county_label", "province", "city", "n_reports", "n_projects", "budget", "executed",
+            "execution_rate", "median_rate", "n_low_rate", "mean_score", "min_score", *GRADES,
+            "n_findings", "n_errors", "fiscal_years"]
+    out = pd.DataFrame(rows, columns=cols)
+    for c in ("budget", "executed", "execution_rate", "median_rate", "mean_score", "min_score"):
+        out[c] = out[c].astype("float64")
+    return out
+
+
+COUNTY_SUMMARY_ZH = {
+    "county_label": "县区", "province": "省份", "city": "地市", "n_reports": "报告数",
+    "n_projects": "项目数", "budget": "预算（万元）", "executed": "执行（万元）",
+    "execution_rate": "总体执行率（%）", "median_rate": "执行率中位数（%）",
+    "n_low_rate": "执行率<90%项目数", "mean_score": "平均得分", "min_score": "最低得分",
+    "n_findings": "问题数", "n_errors": "错误数", "fiscal_years": "年度",
+}
+
+
+def county_summary_zh(summary: pd.DataFrame, low_execution: float = 90.0) -> pd.DataFrame:
+    """county_summary with Chinese column headers and rounded figures, for display."""
+    out = summary.copy()
+    for c in ("budget", "executed"):
+        out[c] = out[c].round(2)
+    for c in ("execution_rate", "median_rate", "mean_score", "min_score"):
+        out[c] = out[c].round(1)
+    names = dict(COUNTY_SUMMARY_ZH)
+    names["n_low_rate"] = f"执行率<{low_execution:g}%项目数"
+    return out.rename(columns=names)
+
+
+# --------------------------------------------------------------------------- red flags, headlines
+
+FLAG_ORDER = ("高分低执行", "执行率过低", "零执行", "执行率与金额不符", "总分与分项合计不符",
+              "等级与得分不符", "检查错误")
+
+
+def red_flags(tables: Mapping[str, pd.DataFrame], bands=None, low_execution: float = 90.0,
+              high_score: float = 90.0, very_low_execution: float = 60.0,
+              tolerance: float = 0.5) -> pd.DataFrame:
+    """Projects an analyst should look at first, one row per (project, flag).
+
+    Flags: 高分低执行 (score >= high_score and rate < low_execution), 零执行 (budget but
+    nothing spent), 执行率过低 (rate < very_low_execution), 执行率与金额不符 (stated rate vs
+    executed / budget differ by more than `tolerance` points), 总分与分项合计不符, 等级与得分不符,
+    检查错误 (findings of severity error). Columns: county_label, project_name, flag, detail,
+    rate, score, grade, source_file, project_id."""
+    v = project_view(tables, bands)
+    rows = []
+
+    def add(p, flag, detail):
+        rows.append({"county_label": p.county_label, "project_name": p.project_name, "flag": flag,
+                     "detail": detail, "rate": p.rate, "score": p.score, "grade": p.grade_eff,
+                     "source_file": p.source_file, "project_id": p.project_id})
+
+    for p in v.itertuples():
+        rate, score = p.rate, p.score
+        basis = "（按年初预算）" if p.rate_source == "initial_calc" else ""
+        if pd.notna(rate) and pd.notna(score) and score >= high_score and rate < low_execution:
+            add(p, "高分低执行", f"自评{score:g}分，执行率{rate:.1f}%{basis}")
+        if pd.notna(p.budget) and p.budget > 0 and pd.notna(p.executed) and p.executed == 0:
+            add(p, "零执行", f"预算{p.budget:g}万元，执行0万元")
+        elif pd.notna(rate) and rate < very_low_execution:
+            add(p, "执行率过低", f"执行率{rate:.1f}%")
+        if pd.notna(p.execution_rate) and pd.notna(p.execution_rate_calc) and \
+                abs(p.execution_rate - p.execution_rate_calc) > tolerance:
+            add(p, "执行率与金额不符", f"填报{p.execution_rate:g}%，按金额计算{p.execution_rate_calc:.2f}%")
+        if pd.notna(p.total_score) and pd.notna(p.total_score_calc) and \
+                abs(p.total_score - p.total_score_calc) > 0.01:
+            add(p, "总分与分项合计不符", f"填报{p.total_score:g}分，分项合计{p.total_score_calc:g}分")
+        if isinstance(p.grade, str) and p.grade in GRADES and pd.notna(score):
+            g = grade_for(score, bands)
+            if g and g != p.grade:
+                add(p, "等级与得分不符", f"填报“{p.grade}”，{score:g}分应为“{g}”")
+        if p.n_errors and not any(r["project_id"] == p.project_id for r in rows):
+            add(p, "检查错误", f"{p.n_errors}条错误级检查问题")
+    cols = ["county_label", "project_name", "flag", "detail", "rate", "score", "grade",
+            "source_file", "project_id"]
+    out = pd.DataFrame(rows, columns=cols)
+    if len(out):
+        order = {f: i for i, f in enumerate(FLAG_ORDER)}
+        out = out.assign(_o=out["flag"].map(order)).sort_values(["_o", "rate", "county_label"],
+                                                                na_position="last")
+        out = out.drop(columns="_o").reset_index(drop=True)
+    for c in ("rate", "score"):
+        out[c] = out[c].astype("float64")
+    return out
+
+
+def headline(tables: Mapping[str, pd.DataFrame], bands=None, low_execution: float = 90.0,
+             high_score: float = 90.0) -> dict:
+    """The briefing's headline numbers as a dict (money in 万元, rates in %)."""
+    v = project_view(tables, bands)
+    rep = ensure_columns("reports", tables.get("reports"))
+    fnd = ensure_columns("findings", tables.get("findings"))
+    both = v[v["budget"].notna() & v["executed"].notna()]
+    budget, executed = float(both["budget"].sum()), float(both["executed"].sum())
+    gc = grade_counts(tables, bands)
+    return {
+        "n_counties": len(county_frame(tables)),
+        "n_reports": int(len(rep)),
+        "n_projects": int(len(v)),
+        "budget": budget,
+        "executed": executed,
+        "execution_rate": executed / budget * 100 if budget > 0 else float("nan"),
+        "median_rate": float(v["rate"].median()) if v["rate"].notna().any() else float("nan"),
+        "n_low_rate": int((v["rate"] < low_execution).sum()),
+        "mean_score": float(v["score"].mean()) if v["score"].notna().any() else float("nan"),
+        "n_high_low": int(((v["score"] >= high_score) & (v["rate"] < low_execution)).sum()),
+        "grades": {k: int(gc[k].sum()) for k in GRADES},
+        "n_grade_calc": int((v["grade_source"] != "stated").sum()),
+        "n_findings": int(len(fnd)),
+        "n_errors": int((fnd["severity"] == "error").sum()),
+        "n_failed_reports": int(rep["status"].isin(["failed"]).sum()),
+    }
+
+
+def _fmt(x, nd=1, unit=""):
+    return "—" if x is None or pd.isna(x) else f"{x:,.{nd}f}{unit}"
+
+
+def headline_text(h: Mapping) -> str:
+    """The headline numbers as a short Chinese paragraph."""
+    g = h["grades"]
+    txt = (f"共{h['n_counties']}个县区、{h['n_reports']}份报告、{h['n_projects']}个项目；"
+           f"预算合计{_fmt(h['budget'], 2)}万元，执行{_fmt(h['executed'], 2)}万元，"
+           f"总体执行率{_fmt(h['execution_rate'])}%，项目执行率中位数{_fmt(h['median_rate'])}%；"
+           f"平均自评得分{_fmt(h['mean_score'])}分。等级：优{g['优']}个、良{g['良']}个、"
+           f"中{g['中']}个、差{g['差']}个")
+    if sum(g.values()) != h["n_projects"]:
+        txt += "（含只有汇总数的报告）"
+    if h.get("n_grade_calc"):
+        txt += f"（其中{h['n_grade_calc']}个项目未填等级，按得分计算）"
+    txt += f"。检查发现问题{h['n_findings']}条，其中错误{h['n_errors']}条。"
+    return txt
+
+
+def takeaways(tables: Mapping[str, pd.DataFrame], bands=None, low_execution: float = 90.0,
+              high_score: float = 90.0) -> dict[str, str]:
+    """One Chinese sentence per briefing chart, computed from the data (keys = chart keys)."""
+    v = project_view(tables, bands)
+    cs = county_summary(tables, bands, low_execution)
+    out: dict[str, str] = {}
+
+    rated = cs[cs["median_rate"].notna()]
+    n_low = int((v["rate"] < low_execution).sum())
+    if len(rated):
+        worst = rated.sort_values("median_rate").iloc[0]
+        out["execution_rate_by_county"] = (
+            f"{int(v['rate'].notna().sum())}个项目中{n_low}个执行率低于{low_execution:g}%；"
+            f"执行率中位数最低的是{worst['county_label']}（{worst['median_rate']:.1f}%）。")
+    else:
+        out["execution_rate_by_county"] = "所选范围内没有可比较的执行率数据。"
+
+    sc = v["score"].dropna()
+    if len(sc):
+        top = normalize_bands(bands)[0]
+        n_top = int((sc >= top[1]).sum())
+        low = v.loc[v["score"].idxmin()]
+        out["score_distribution"] = (
+            f"{len(sc)}个项目中{n_top}个（{n_top / len(sc) * 100:.0f}%）自评得分在{top[1]:g}分及以上；"
+            f"最低{low['score']:g}分（{low['county_label']}）。")
+    else:
+        out["score_distribution"] = "所选范围内没有自评得分数据。"
+
+    gc = grade_counts(tables, bands)
+    tot = {k: int(gc[k].sum()) for k in GRADES}
+    if gc["total"].sum():
+        s = f"共{int(gc['total'].sum())}个项目：优{tot['优']}、良{tot['良']}、中{tot['中']}、差{tot['差']}"
+        bad = gc[(gc["中"] + gc["差"]) > 0]
+        if len(bad):
+            w = bad.assign(k=bad["中"] + bad["差"]).sort_values("k", ascending=False).iloc[0]
+            s += f"；中、差等级最多的是{w['county_label']}（{int(w['k'])}个）"
+        n_calc = int((v["grade_source"] != "stated").sum())
+        if n_calc:
+            s += f"；{n_calc}个项目未填等级，按得分计算"
+        out["grade_counts_by_county"] = s + "。"
+    else:
+        out["grade_counts_by_county"] = "所选范围内没有等级数据。"
+
+    hl = v[(v["score"] >= high_score) & (v["rate"] < low_execution)]
+    if len(hl):
+        c = hl["county_label"].value_counts()
+        out["execution_vs_score"] = (
+            f"{len(hl)}个项目自评{high_score:g}分以上但执行率低于{low_execution:g}%（高分低执行），"
+            f"{c.index[0]}最多（{int(c.iloc[0])}个）。")
+    else:
+        out["execution_vs_score"] = f"没有自评{high_score:g}分以上而执行率低于{low_execution:g}%的项目。"
+
+    fv = findings_view(tables)
+    if len(fv):
+        r = fv["rule"].value_counts()
+        c = fv["county_label"].dropna().value_counts()
+        s = (f"共发现{len(fv)}条问题（错误{int((fv['severity'] == 'error').sum())}条），"
+             f"最多的规则是{r.index[0]}（{int(r.iloc[0])}条）")
+        if len(c):
+            s += f"，最多的县区是{c.index[0]}（{int(c.iloc[0])}条）"
+        out["findings_by_rule_county"] = s + "。"
+    else:
+        out["findings_by_rule_county"] = "检查未发现问题。"
+
+    h = headline(tables, bands, low_execution, high_score)
+    money = cs[cs["execution_rate"].notna()]
+    if len(money):
+        w = money.sort_values("execution_rate").iloc[0]
+        out["budget_vs_execution"] = (
+            f"预算合计{h['budget']:,.2f}万元，执行{h['executed']:,.2f}万元，总体执行率{h['execution_rate']:.1f}%；"
+            f"最低的是{w['county_label']}（{w['execution_rate']:.1f}%）。")
+    else:
+        out["budget_vs_execution"] = "所选范围内没有预算与执行金额数据。"
+    return out
+
+
+def trace(tables: Mapping[str, pd.DataFrame], **where) -> pd.DataFrame:
+    """Rows of projects matching column=value filters, with the source_file they came from.
+
+    `trace(tables, county="大厂回族自治县", execution_rate=0)` -> project_name, figures, source_file."""
+    v = project_view(tables)
+    m = pd.Series(True, index=v.index)
+    for k, val in where.items():
+        m &= v[k] == val
+    cols = ["county_label", "project_name", "budget", "executed", "execution_rate", "rate",
+            "score", "grade_eff", "report_id", "project_id", "source_file"]
+    return v.loc[m.fillna(False).astype(bool), cols].reset_index(drop=True)

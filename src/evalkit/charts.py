@@ -1,0 +1,535 @@
+"""The briefing charts: one function per chart, each taking contract DataFrames and
+returning a matplotlib Figure sized 16:9 for slides; `save_chart` writes PNG (>= 200 dpi)
+and SVG and records the chart in the folder's `charts.json` manifest (title + takeaway),
+which `evalkit.report` turns into the briefing deck.
+
+Chinese labels need a CJK font: every chart function calls `evalkit.fonts.setup_cjk_font()`.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from evalkit import analysis as an
+from evalkit.fonts import setup_cjk_font
+
+__all__ = [
+    "FIGSIZE", "DPI", "TITLES", "execution_rate_by_county", "score_distribution",
+    "grade_counts_by_county", "execution_vs_score", "findings_by_rule_county",
+    "budget_vs_execution", "execution_rate_by_project", "save_chart", "read_manifest",
+    "BRIEFING_KEYS",
+]
+
+FIGSIZE = (12.0, 6.75)   # inches, 16:9
+DPI = 200                # PNG resolution: 2400 x 1350 px
+MANIFEST = "charts.json"
+COUNTY_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+                 "#7f7f7f", "#bcbd22", "#17becf"]
+LOW_COLOR, OK_COLOR = "#c62828", "#1f5f99"
+
+TITLES = {
+    "execution_rate_by_county": "各县区项目预算执行率",
+    "score_distribution": "项目自评得分分布",
+    "grade_counts_by_county": "各县区自评等级分布（优/良/中/差）",
+    "execution_vs_score": "执行率与自评得分：高分低执行",
+    "findings_by_rule_county": "检查发现：按规则与县区",
+    "budget_vs_execution": "各县区预算与执行金额",
+    "execution_rate_by_project": "项目预算执行率",
+}
+BRIEFING_KEYS = ("budget_vs_execution", "execution_rate_by_county", "score_distribution",
+                 "grade_counts_by_county", "execution_vs_score", "findings_by_rule_county")
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _fig(title: str | None, **kw) -> tuple[Figure, plt.Axes]:
+    setup_cjk_font()
+    fig = plt.figure(figsize=FIGSIZE, layout="constrained", **kw)
+    ax = fig.add_subplot()
+    if title:
+        ax.set_title(title, fontsize=18, fontweight="bold", loc="left", pad=14)
+    return fig, ax
+
+
+def _tables(**frames) -> dict[str, pd.DataFrame]:
+    return {k: v for k, v in frames.items() if v is not None}
+
+
+def _empty(ax, message: str) -> None:
+    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=20, color="#666666",
+            transform=ax.transAxes)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for s in ax.spines.values():
+        s.set_visible(False)
+
+
+def _pct(ax, axis="y"):
+    f = FuncFormatter(lambda v, _: f"{v:g}%")
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(f)
+
+
+def _short(text, n: int = 18) -> str:
+    text = "" if text is None or (isinstance(text, float) and np.isnan(text)) else str(text)
+    text = re.sub(r"^\d{6,}[A-Z]\d+-", "", text)  # 51172322T000007299749-名称 -> 名称
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _style(ax):
+    for s in ("top", "right"):
+        ax.spines[s].set_visible(False)
+    ax.tick_params(labelsize=12)
+
+
+def _note(fig, text: str) -> None:
+    if text:
+        # keep a strip at the bottom free for the note: constrained layout fits the axes above
+        fig.get_layout_engine().set(rect=(0, 0.045, 1, 0.955))
+        fig.text(0.01, 0.012, text, fontsize=10.5, color="#555555", ha="left", va="bottom")
+
+
+def _county_colors(labels) -> dict[str, str]:
+    return {lab: COUNTY_COLORS[i % len(COUNTY_COLORS)] for i, lab in enumerate(labels)}
+
+
+def _label_points(ax, xs, ys, texts, **kw):
+    fig = ax.figure
+    fig.canvas.draw()
+    trans = ax.transData
+    placed: list[tuple[float, float]] = []
+    scale = fig.dpi / 72.0
+    offsets = [(8, 8), (8, -20), (-22, 8), (-22, -20), (10, 26), (-26, 26), (10, -36),
+               (-26, -36), (28, 0), (-40, 0), (28, 40), (-40, 40), (28, -48), (-40, -48)]
+    color = kw.get("color", "#b71c1c")
+    for x, y, text in zip(xs, ys, texts):
+        px, py = trans.transform((x, y))
+        chosen = offsets[-1]
+        for dx, dy in offsets:
+            lx, ly = px + dx * scale, py + dy * scale
+            if all(abs(lx - qx) > 20 * scale or abs(ly - qy) > 15 * scale for qx, qy in placed):
+                chosen = (dx, dy)
+                break
+        placed.append((px + chosen[0] * scale, py + chosen[1] * scale))
+        far = abs(chosen[0]) > 10 or abs(chosen[1]) > 10
+        ax.annotate(text, (x, y), xytext=chosen, textcoords="offset points",
+                    fontsize=kw.get("fontsize", 11), color=color, fontweight="bold",
+                    ha="left", va="bottom",
+                    arrowprops=dict(arrowstyle="-", color=color, lw=0.8, shrinkA=0, shrinkB=3)
+                    if far else None)
+
+
+def _county_ticks(labels, counts=None) -> list[str]:
+    out = []
+    for i, lab in enumerate(labels):
+        t = lab if len(labels) <= 8 or len(lab) <= 5 else _short(lab, 6)
+        if counts is not None:
+            t += f"\n(n={counts[i]})"
+        out.append(t)
+    return out
+
+
+def _rotate_if_many(ax, n: int) -> None:
+    if n > 8:
+        for lab in ax.get_xticklabels():
+            lab.set_rotation(40)
+            lab.set_ha("right")
+
+
+# --------------------------------------------------------------------------- charts
+
+def execution_rate_by_county(projects: pd.DataFrame, reports: pd.DataFrame | None = None, *,
+                             reference: tuple[float, float] = (90.0, 100.0),
+                             title: str | None = TITLES["execution_rate_by_county"]) -> Figure:
+    """Box plot of project execution rates per county with every project as a point;
+    dashed reference lines at 90 % and 100 %. Points under the lower line are red."""
+    fig, ax = _fig(title)
+    v = an.project_view(_tables(projects=projects, reports=reports))
+    v = v[v["rate"].notna()]
+    if v.empty:
+        _empty(ax, "没有执行率数据")
+        return fig
+    order = [c for c in an.counties(_tables(projects=projects, reports=reports)) if c in set(v["county_label"])]
+    data = [v.loc[v["county_label"] == c, "rate"].to_numpy() for c in order]
+    pos = np.arange(1, len(order) + 1)
+    ax.boxplot(data, positions=pos, widths=0.5, showfliers=False, patch_artist=True,
+               boxprops=dict(facecolor="#e3ecf5", edgecolor="#5b7fa6"),
+               medianprops=dict(color="#1f3b5b", lw=2), whiskerprops=dict(color="#5b7fa6"),
+               capprops=dict(color="#5b7fa6"))
+    rng = np.random.default_rng(0)
+    low = reference[0]
+    for p, c in zip(pos, order):
+        g = v[v["county_label"] == c]
+        jit = rng.uniform(-0.14, 0.14, len(g)) if len(g) > 1 else np.zeros(1)
+        colors = np.where(g["rate"] < low, LOW_COLOR, OK_COLOR)
+        filled = (g["rate_source"] != "initial_calc").to_numpy()
+        ax.scatter((p + jit)[filled], g["rate"].to_numpy()[filled], c=colors[filled], s=46,
+                   zorder=3, edgecolor="white", linewidth=0.6)
+        if (~filled).any():
+            ax.scatter((p + jit)[~filled], g["rate"].to_numpy()[~filled], facecolor="none",
+                       edgecolor=colors[~filled], s=52, lw=1.6, zorder=3)
+    styles = [("--", "#e65100"), (":", "#2e7d32")]
+    for (ls, col), ref in zip(styles, reference):
+        ax.axhline(ref, ls=ls, color=col, lw=1.4, zorder=1)
+        ax.text(1.0, ref, f" {ref:g}%", transform=ax.get_yaxis_transform(), va="center",
+                ha="left", color=col, fontsize=12, fontweight="bold")
+    counts = [len(d) for d in data]
+    ax.set_xticks(pos, _county_ticks(order, counts))
+    _rotate_if_many(ax, len(order))
+    lo = min(0.0, float(v["rate"].min()) - 5)
+    hi = max(110.0, float(v["rate"].max()) + 5)
+    ax.set_ylim(lo, hi)
+    _pct(ax)
+    ax.set_ylabel("预算执行率（%）", fontsize=13)
+    ax.grid(axis="y", alpha=0.3)
+    _style(ax)
+    notes = [f"每个点是一个项目；红点：执行率低于{low:g}%。执行率按“执行数/调整后预算”计算，缺预算时用填报值。"]
+    if (v["rate_source"] == "initial_calc").any():
+        notes.append("空心点：无调整后预算，按年初预算计算。")
+    _note(fig, "".join(notes))
+    return fig
+
+
+def score_distribution(projects: pd.DataFrame, reports: pd.DataFrame | None = None, *,
+                       bands=None, title: str | None = TITLES["score_distribution"]) -> Figure:
+    """Histogram of project self-scores stacked by county, with the grade bands shaded."""
+    fig, ax = _fig(title)
+    t = _tables(projects=projects, reports=reports)
+    v = an.project_view(t, bands)
+    v = v[v["score"].notna()]
+    if v.empty:
+        _empty(ax, "没有自评得分数据")
+        return fig
+    top = max(100.0, float(np.ceil(v["score"].max() / 5) * 5))
+    edges = an.band_edges(bands, top=top)
+    for g, lo, hi in edges:
+        lo = max(lo, 0.0)
+        ax.axvspan(lo, hi, color=an.GRADE_COLORS[g], alpha=0.10, lw=0, zorder=0)
+        ax.text((lo + hi) / 2, 1.0, f"{g}", transform=ax.get_xaxis_transform(), ha="center",
+                va="bottom", fontsize=15, fontweight="bold", color=an.GRADE_COLORS[g])
+        if lo > 0:
+            ax.axvline(lo, color=an.GRADE_COLORS[g], lw=1, alpha=0.6, zorder=1)
+    order = [c for c in an.counties(t) if c in set(v["county_label"])]
+    colors = _county_colors(order)
+    width = 2.5
+    bins = np.arange(0, top + width, width)
+    ax.hist([v.loc[v["county_label"] == c, "score"].to_numpy() for c in order], bins=bins,
+            stacked=True, label=order, color=[colors[c] for c in order], edgecolor="white",
+            lw=0.6, zorder=2)
+    ax.set_xlim(0, top)
+    ax.set_xlabel("自评得分（分）", fontsize=13)
+    ax.set_ylabel("项目数", fontsize=13)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(title="县区", loc="upper left", fontsize=11, title_fontsize=11, frameon=False)
+    _style(ax)
+    _note(fig, f"等级区间：{an.bands_text(bands)}（分）。每{width:g}分一组。")
+    return fig
+
+
+def grade_counts_by_county(projects: pd.DataFrame, summaries: pd.DataFrame | None = None,
+                           reports: pd.DataFrame | None = None, *, bands=None,
+                           title: str | None = TITLES["grade_counts_by_county"]) -> Figure:
+    """Stacked bars of 优/良/中/差 counts per county. Missing grades use grade_calc (from the
+    score); reports with only a summary table contribute its stated counts (marked *)."""
+    fig, ax = _fig(title)
+    t = _tables(projects=projects, summaries=summaries, reports=reports)
+    gc = an.grade_counts(t, bands)
+    gc = gc[gc["total"] > 0]
+    if gc.empty:
+        _empty(ax, "没有等级数据")
+        return fig
+    x = np.arange(len(gc))
+    bottom = np.zeros(len(gc))
+    tot = gc["total"].to_numpy()
+    for g in an.GRADES:
+        vals = gc[g].to_numpy()
+        bars = ax.bar(x, vals, bottom=bottom, color=an.GRADE_COLORS[g], label=g, width=0.6,
+                      edgecolor="white", lw=0.8)
+        for rect, val, b in zip(bars, vals, bottom):
+            if val and val >= 0.06 * tot.max():
+                ax.text(rect.get_x() + rect.get_width() / 2, b + val / 2, f"{int(val)}",
+                        ha="center", va="center", color="white", fontsize=12, fontweight="bold")
+        bottom = bottom + vals
+    for xi, total in zip(x, tot):
+        ax.text(xi, total, f"{int(total)}", ha="center", va="bottom", fontsize=12)
+    labels = [lab + ("*" if src == "summaries" else "") for lab, src in zip(gc["county_label"], gc["source"])]
+    ax.set_xticks(x, _county_ticks(labels))
+    _rotate_if_many(ax, len(gc))
+    ax.set_ylim(0, tot.max() * 1.12)
+    ax.set_ylabel("项目数", fontsize=13)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(title="等级", ncols=4, loc="upper left", fontsize=12, title_fontsize=11, frameon=False)
+    ax.grid(axis="y", alpha=0.3)
+    _style(ax)
+    v = an.project_view(t, bands)
+    notes = []
+    n_calc = int((v["grade_source"] != "stated").sum())
+    if n_calc:
+        notes.append(f"{n_calc}个项目未填写等级，按自评得分和等级区间（{an.bands_text(bands)}）计算。")
+    if (gc["source"] == "summaries").any():
+        notes.append("*该县区只有自评汇总表，按汇总表所列各等级个数。")
+    elif gc["source"].str.contains("summaries").any():
+        notes.append("含自评汇总表所列等级个数。")
+    _note(fig, "".join(notes))
+    return fig
+
+
+def execution_vs_score(projects: pd.DataFrame, reports: pd.DataFrame | None = None, *,
+                       low_execution: float = 90.0, high_score: float = 90.0, max_listed: int = 12,
+                       title: str | None = TITLES["execution_vs_score"]) -> Figure:
+    """Scatter of execution rate (x) against self-score (y), coloured by county; the
+    "high score, low execution" quadrant is shaded, labelled, and its projects numbered and
+    listed beside the plot."""
+    setup_cjk_font()
+    fig = plt.figure(figsize=FIGSIZE, layout="constrained")
+    gs = fig.add_gridspec(1, 2, width_ratios=[2.15, 1])
+    ax = fig.add_subplot(gs[0, 0])
+    side = fig.add_subplot(gs[0, 1])
+    side.axis("off")
+    if title:
+        fig.suptitle(title, fontsize=18, fontweight="bold", x=0.01, ha="left")
+    t = _tables(projects=projects, reports=reports)
+    v = an.project_view(t)
+    v = v[v["rate"].notna() & v["score"].notna()]
+    if v.empty:
+        _empty(ax, "没有同时有执行率和得分的项目")
+        return fig
+    xmax = max(105.0, float(v["rate"].max()) + 5)
+    ymax = max(105.0, float(v["score"].max()) + 5)
+    xmin = min(0.0, float(v["rate"].min()) - 5)
+    ymin = min(0.0, float(v["score"].min()) - 5)
+    ax.add_patch(plt.Rectangle((xmin, high_score), low_execution - xmin, ymax - high_score,
+                               color="#ffcdd2", alpha=0.55, lw=0, zorder=0))
+    ax.text(xmin + 1.5, ymax - 1.5, "高分低执行", fontsize=15, fontweight="bold", color="#b71c1c",
+            va="top", ha="left", zorder=4)
+    ax.axvline(low_execution, color="#e65100", ls="--", lw=1.2)
+    ax.axhline(high_score, color="#e65100", ls="--", lw=1.2)
+    order = [c for c in an.counties(t) if c in set(v["county_label"])]
+    colors = _county_colors(order)
+    for c in order:
+        g = v[v["county_label"] == c]
+        ax.scatter(g["rate"], g["score"], s=60, color=colors[c], label=c, alpha=0.85,
+                   edgecolor="white", lw=0.6, zorder=3)
+    ax.set_xlim(xmin, xmax)
+    ax.set_ylim(ymin, ymax)
+    _pct(ax, "x")
+    ax.set_xlabel("预算执行率（%）", fontsize=13)
+    ax.set_ylabel("自评得分（分）", fontsize=13)
+    ax.grid(alpha=0.3)
+    ax.legend(title="县区", loc="lower right", fontsize=11, title_fontsize=11, frameon=True,
+              framealpha=0.9)
+    _style(ax)
+
+    hl = v[(v["score"] >= high_score) & (v["rate"] < low_execution)].sort_values("rate")
+    lines = [f"高分低执行（得分≥{high_score:g}，执行率<{low_execution:g}%）：{len(hl)}个项目"]
+    if len(hl):
+        shown = hl.head(max_listed)
+        nums = [str(i) for i in range(1, len(shown) + 1)]
+        _label_points(ax, shown["rate"].to_numpy(), shown["score"].to_numpy(), nums)
+        for n, r in zip(nums, shown.itertuples()):
+            lines.append(f"{n}. {r.county_label}｜{_short(r.project_name, 14)}\n"
+                         f"    执行率{r.rate:.1f}%，得分{r.score:g}")
+        if len(hl) > len(shown):
+            lines.append(f"……另有{len(hl) - len(shown)}个")
+    else:
+        lines.append("（无）")
+    side.text(0.0, 1.0, "\n".join(lines), va="top", ha="left", fontsize=11.5, linespacing=1.45,
+              transform=side.transAxes)
+    return fig
+
+
+def _rule_labels() -> dict[str, str]:
+    """Chinese names of the check rules, if the checks module publishes them."""
+    try:
+        from evalkit import checks
+    except Exception:  # noqa: BLE001
+        return {}
+    for name in ("RULE_TITLES", "RULE_LABELS", "RULE_NAMES", "RULES"):
+        obj = getattr(checks, name, None)
+        if isinstance(obj, Mapping):
+            out = {}
+            for k, val in obj.items():
+                if isinstance(val, str):
+                    out[str(k)] = val
+                elif isinstance(val, Mapping):
+                    for f in ("title", "title_zh", "name_zh", "label", "name", "description"):
+                        if isinstance(val.get(f), str):
+                            out[str(k)] = val[f]
+                            break
+                else:
+                    for f in ("title", "title_zh", "name_zh", "label", "description"):
+                        if isinstance(getattr(val, f, None), str):
+                            out[str(k)] = getattr(val, f)
+                            break
+            if out:
+                return out
+    return {}
+
+
+def rule_label(rule: str, labels: Mapping[str, str] | None = None) -> str:
+    labels = _rule_labels() if labels is None else labels
+    zh = labels.get(rule)
+    return f"{_short(zh, 16)}（{rule}）" if zh and zh != rule else str(rule)
+
+
+def findings_by_rule_county(findings: pd.DataFrame | None, reports: pd.DataFrame | None = None,
+                            projects: pd.DataFrame | None = None, *, max_rules: int = 14,
+                            title: str | None = TITLES["findings_by_rule_county"]) -> Figure:
+    """Heat map of finding counts, rules (rows, most frequent first, with severity) by county
+    (columns). An empty findings table gives a chart saying 检查未发现问题."""
+    fig, ax = _fig(title)
+    t = _tables(findings=findings if findings is not None else None, reports=reports, projects=projects)
+    fv = an.findings_view(t)
+    if fv.empty:
+        _empty(ax, "检查未发现问题")
+        return fig
+    fv = fv.assign(county_label=fv["county_label"].fillna("（未定位）"))
+    sev_rank = {s: i for i, s in enumerate(an.SEVERITIES)}
+    sev = fv.groupby("rule")["severity"].agg(lambda s: min(s, key=lambda x: sev_rank.get(x, 9)))
+    counts = fv.groupby(["rule", "county_label"]).size().unstack(fill_value=0)
+    counts = counts.loc[counts.sum(axis=1).sort_values(ascending=False).index]
+    rest = None
+    if len(counts) > max_rules:
+        rest = counts.iloc[max_rules:].sum()
+        counts = counts.iloc[:max_rules]
+    cols = [c for c in an.counties(t) if c in counts.columns] + \
+        [c for c in counts.columns if c not in an.counties(t)]
+    counts = counts[cols]
+    labels = _rule_labels()
+    ylabels = [f"[{an.SEVERITY_ZH.get(sev[r], sev[r])}] {rule_label(r, labels)}" for r in counts.index]
+    if rest is not None:
+        counts.loc["其他规则"] = rest[cols]
+        ylabels.append("其他规则")
+    m = counts.to_numpy()
+    im = ax.imshow(m, cmap="Reds", aspect="auto", vmin=0, vmax=max(1, m.max()))
+    for i in range(m.shape[0]):
+        for j in range(m.shape[1]):
+            if m[i, j]:
+                ax.text(j, i, str(int(m[i, j])), ha="center", va="center", fontsize=12,
+                        color="white" if m[i, j] > 0.55 * m.max() else "#222222")
+    ax.set_xticks(range(len(cols)), _county_ticks(cols, [int(x) for x in m.sum(axis=0)]))
+    ax.set_yticks(range(len(ylabels)), ylabels, fontsize=11)
+    ax.tick_params(axis="x", labelsize=12, top=False, bottom=True)
+    _rotate_if_many(ax, len(cols))
+    for s in ax.spines.values():
+        s.set_visible(False)
+    cb = fig.colorbar(im, ax=ax, shrink=0.8, pad=0.01)
+    cb.set_label("问题条数", fontsize=12)
+    cb.ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    n_err = int((fv["severity"] == "error").sum())
+    _note(fig, f"共{len(fv)}条：错误{n_err}条、警告{int((fv['severity'] == 'warning').sum())}条、"
+               f"提示{int((fv['severity'] == 'info').sum())}条；横轴括号内为该县区问题总数。")
+    return fig
+
+
+def budget_vs_execution(projects: pd.DataFrame, reports: pd.DataFrame | None = None, *,
+                        title: str | None = TITLES["budget_vs_execution"]) -> Figure:
+    """Horizontal bars per county: budget (调整后预算, light) with the executed amount
+    (dark) over it, labelled with both amounts in 万元 and the execution rate."""
+    fig, ax = _fig(title)
+    t = _tables(projects=projects, reports=reports)
+    cs = an.county_summary(t)
+    cs = cs[cs["budget"].notna() & (cs["budget"] > 0)]
+    if cs.empty:
+        _empty(ax, "没有预算与执行金额数据")
+        return fig
+    cs = cs.sort_values("budget", ascending=True)
+    y = np.arange(len(cs))
+    ax.barh(y, cs["budget"], height=0.62, color="#c9d8e8", label="预算（调整后）")
+    ax.barh(y, cs["executed"], height=0.36, color="#1f5f99", label="执行数")
+    xmax = float(cs["budget"].max())
+    for yi, r in zip(y, cs.itertuples()):
+        col = LOW_COLOR if r.execution_rate < 90 else "#222222"
+        ax.text(max(r.budget, r.executed) + xmax * 0.01, yi,
+                f"{r.executed:,.2f} / {r.budget:,.2f} 万元（{r.execution_rate:.1f}%）",
+                va="center", ha="left", fontsize=12, color=col)
+    ax.set_yticks(y, cs["county_label"], fontsize=13)
+    ax.set_xlim(0, xmax * 1.42)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.set_xlabel("金额（万元）", fontsize=13)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="lower right", fontsize=12, frameon=False)
+    _style(ax)
+    v = an.project_view(t)
+    note = "标注：执行数 / 预算（执行率），执行率低于90%标红。只计同时填报预算和执行数的项目。"
+    if (v["budget_source"] == "initial").any():
+        note += "无调整后预算的项目按年初预算计。"
+    _note(fig, note)
+    return fig
+
+
+def execution_rate_by_project(projects: pd.DataFrame, reports: pd.DataFrame | None = None, *,
+                              low_execution: float = 90.0, bands=None, max_projects: int = 30,
+                              title: str | None = TITLES["execution_rate_by_project"]) -> Figure:
+    """Horizontal bars of each project's execution rate (one county's profile), coloured by
+    grade, with the 90 % / 100 % lines."""
+    fig, ax = _fig(title)
+    v = an.project_view(_tables(projects=projects, reports=reports), bands)
+    v = v[v["rate"].notna()].sort_values("rate", ascending=False)
+    if v.empty:
+        _empty(ax, "没有执行率数据")
+        return fig
+    v = v.head(max_projects).iloc[::-1]
+    y = np.arange(len(v))
+    colors = [an.GRADE_COLORS.get(g, "#999999") for g in v["grade_eff"]]
+    ax.barh(y, v["rate"], color=colors, height=0.7)
+    fs = 12 if len(v) <= 12 else (10 if len(v) <= 20 else 8.5)
+    ax.set_yticks(y, [_short(n, 26) for n in v["project_name"]], fontsize=fs)
+    for yi, r in zip(y, v["rate"]):
+        ax.text(r + 1, yi, f"{r:.1f}%", va="center", fontsize=fs)
+    ax.axvline(low_execution, color="#e65100", ls="--", lw=1.2)
+    ax.axvline(100, color="#2e7d32", ls=":", lw=1.2)
+    ax.set_xlim(0, max(115.0, float(v["rate"].max()) + 12))
+    _pct(ax, "x")
+    ax.set_xlabel("预算执行率（%）", fontsize=13)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=an.GRADE_COLORS[g]) for g in an.GRADES]
+    ax.legend(handles, an.GRADES, title="等级", loc="lower right", ncols=4, fontsize=11,
+              frameon=True, framealpha=0.9)
+    _style(ax)
+    _note(fig, f"虚线：{low_execution:g}%；点线：100%。等级未填写时按得分计算。")
+    return fig
+
+
+# --------------------------------------------------------------------------- saving
+
+def save_chart(fig: Figure, out_dir: str | Path, name: str, *, title: str | None = None,
+               takeaway: str | None = None, dpi: int = DPI, close: bool = True) -> dict:
+    """Write `name`.png (>= 200 dpi) and `name`.svg into `out_dir` at 16:9 and record them in
+    `out_dir/charts.json` (name, title, takeaway, png, svg; same name replaces). Returns the entry."""
+    if dpi < 200:
+        raise ValueError("slide charts need at least 200 dpi")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    w, h = fig.get_size_inches()
+    if abs(w / h - 16 / 9) > 0.01:
+        fig.set_size_inches(FIGSIZE)
+    png, svg = out / f"{name}.png", out / f"{name}.svg"
+    fig.savefig(png, dpi=dpi, facecolor="white")
+    fig.savefig(svg, facecolor="white", metadata={"Date": None})
+    if close:
+        plt.close(fig)
+    entry = {"name": name, "title": title or "", "takeaway": takeaway or "",
+             "png": png.name, "svg": svg.name}
+    man = out / MANIFEST
+    items = [e for e in read_manifest(out) if e.get("name") != name]
+    items.append(entry)
+    tmp = man.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(items, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(man)
+    return entry
+
+
+def read_manifest(out_dir: str | Path) -> list[dict]:
+    """The charts recorded by `save_chart` in `out_dir`, in the order they were saved."""
+    man = Path(out_dir) / MANIFEST
+    if not man.exists():
+        return []
+    return json.loads(man.read_text(encoding="utf-8"))

@@ -1,0 +1,74 @@
+"""The four input tables, with every column the rules read present (null when absent)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+REPORT_COLS = ["report_id", "source_file", "county", "province", "doc_kind", "n_projects",
+               "stated_overall_score", "stated_overall_grade", "narrative_score", "narrative_parts"]
+PROJECT_COLS = ["project_id", "report_id", "source_file", "county", "province", "project_name",
+                "budget_initial", "budget_full_year", "executed", "execution_rate",
+                "budget_weight", "budget_score", "total_score", "grade", "grade_raw",
+                "has_deviation_column", "max_score", "deviation_note",
+                "execution_rate_line", "execution_rate_narrative"]
+INDICATOR_COLS = ["project_id", "source_file", "county", "project_name", "level1", "level2",
+                  "level3", "target", "actual", "target_op", "target_value", "target_unit",
+                  "actual_op", "actual_value", "actual_unit", "weight", "score",
+                  "deviation_reason", "line_no"]
+SUMMARY_COLS = ["report_id", "source_file", "projects_due", "projects_evaluated", "funds_due",
+                "funds_evaluated", "avg_score", "count_you", "count_liang", "count_zhong",
+                "count_cha", "notes"]
+NUMERIC = {"budget_initial", "budget_full_year", "executed", "execution_rate", "budget_weight",
+           "budget_score", "total_score", "max_score", "execution_rate_line",
+           "execution_rate_narrative", "target_value", "actual_value", "weight", "score",
+           "projects_due", "projects_evaluated", "funds_due", "funds_evaluated", "avg_score",
+           "count_you", "count_liang", "count_zhong", "count_cha", "stated_overall_score",
+           "narrative_score", "line_no", "n_projects"}
+NOTE_ALIASES = ("notes", "note", "raw_notes", "notes_raw", "remarks")
+
+
+@dataclass
+class Data:
+    """Checked tables: indicators carry their project's report_id, projects their province."""
+    reports: pd.DataFrame
+    projects: pd.DataFrame
+    indicators: pd.DataFrame
+    summaries: pd.DataFrame
+
+
+def _ensure(df: pd.DataFrame | None, cols: list[str]) -> pd.DataFrame:
+    df = pd.DataFrame() if df is None else df.reset_index(drop=True)
+    missing = {c: pd.Series([None] * len(df), dtype="float64" if c in NUMERIC else "object")
+               for c in cols if c not in df.columns}
+    if missing:
+        df = df.assign(**missing)
+    for c in cols:
+        if c in NUMERIC and not pd.api.types.is_numeric_dtype(df[c]):
+            df[c] = pd.to_numeric(df[c], errors="coerce")
+    return df
+
+
+def prepare(tables: dict[str, pd.DataFrame]) -> Data:
+    """Fill absent columns, attach report_id/province to projects and indicators."""
+    reports = _ensure(tables.get("reports"), REPORT_COLS)
+    projects = _ensure(tables.get("projects"), PROJECT_COLS)
+    summaries = tables.get("summaries")
+    if summaries is not None and "notes" not in summaries.columns:
+        for alias in NOTE_ALIASES[1:]:
+            if alias in summaries.columns:
+                summaries = summaries.rename(columns={alias: "notes"})
+                break
+    summaries = _ensure(summaries, SUMMARY_COLS)
+    indicators = _ensure(tables.get("indicators"), INDICATOR_COLS)
+    if len(reports) and projects["province"].isna().all():
+        prov = reports.set_index("report_id")["province"]
+        projects["province"] = projects["report_id"].map(prov)
+    link = projects.drop_duplicates("project_id").set_index("project_id")
+    indicators["report_id"] = indicators["project_id"].map(link["report_id"])
+    indicators["province"] = indicators["project_id"].map(link["province"])
+    if "line_no" in indicators and indicators["line_no"].isna().all():
+        indicators["line_no"] = indicators.groupby("project_id", sort=False).cumcount() + 1
+    indicators["indicator_key"] = (indicators["project_id"].astype("str") + "#"
+                                   + indicators["line_no"].astype("Int64").astype("str"))
+    return Data(reports, projects, indicators, summaries)

@@ -1,0 +1,120 @@
+"""The finding record, the rule catalogue, and turning records into the contract's table."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, fields
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A check: id, family (1-7 as in the issue), default severity, what it asks."""
+    id: str
+    family: int
+    severity: str
+    title: str
+
+
+RULES: dict[str, Rule] = {r.id: r for r in [
+    Rule("execution_rate_mismatch", 1, "error", "填报执行率与全年执行数/全年预算数不符"),
+    Rule("execution_rate_conflict", 1, "warning", "同一项目在两处填报的执行率不一致"),
+    Rule("budget_score_mismatch", 1, "error", "预算执行得分与权重×执行率不符"),
+    Rule("execution_over_budget", 1, "warning", "全年执行数超过全年预算数"),
+    Rule("budget_zero_denominator", 1, "warning", "全年预算数为0，无法计算执行率"),
+    Rule("budget_missing_denominator", 1, "info", "未填全年预算数，无法计算执行率"),
+    Rule("budget_cut_inflates_rate", 2, "warning", "全年预算大幅调减，执行率因此偏高"),
+    Rule("total_score_mismatch", 3, "error", "总分与各行得分之和不符"),
+    Rule("weight_sum_mismatch", 3, "error", "各行权重之和与满分不符"),
+    Rule("group_weight_nonstandard", 3, "warning", "一级指标权重与标准结构不符"),
+    Rule("template_nonstandard", 3, "info", "指标体系不是标准的产出/效益/满意度结构"),
+    Rule("weight_without_score", 3, "warning", "有权重而无得分"),
+    Rule("indicator_full_score_unmet", 4, "error", "未达目标却得满分"),
+    Rule("indicator_text_unmet_scored", 4, "error", "实际值写明未完成却得满分"),
+    Rule("indicator_deduction_met", 4, "warning", "已达目标却被扣分"),
+    Rule("indicator_score_over_weight", 4, "error", "指标得分超过权重"),
+    Rule("indicator_deduction_no_reason", 4, "info", "扣分但未填偏差原因"),
+    Rule("indicator_score_not_proportional", 4, "info", "扣分与完成比例不符"),
+    Rule("grade_mismatch", 5, "error", "评价等级与得分不符"),
+    Rule("report_grade_mismatch", 5, "error", "报告评价等次与综合得分不符"),
+    Rule("summary_count_mismatch", 5, "error", "汇总表项目数与项目表不符"),
+    Rule("summary_grade_count_mismatch", 5, "error", "汇总表等级个数与项目得分不符"),
+    Rule("summary_funds_mismatch", 5, "error", "汇总表资金总量与项目表不符"),
+    Rule("summary_avg_mismatch", 5, "warning", "汇总表平均得分与项目得分不符"),
+    Rule("narrative_score_mismatch", 6, "error", "正文所述得分与表格不符"),
+    Rule("narrative_part_over_max", 6, "error", "正文分项得分超过其满分"),
+    Rule("narrative_part_mismatch", 6, "warning", "正文分项得分与表格同名指标不符"),
+    Rule("cost_above_budget", 7, "warning", "成本指标金额超过项目预算"),
+    Rule("cost_far_below_budget", 7, "warning", "总成本指标远低于项目预算"),
+    Rule("indicator_duplicate", 7, "warning", "同一项目中指标重复"),
+    Rule("indicators_copied", 7, "warning", "指标与另一项目完全相同"),
+    Rule("excellent_low_execution", 7, "warning", "评为优但执行率偏低"),
+    Rule("score_without_spending", 7, "warning", "未支出却得高分"),
+]}
+
+COLUMNS = ["finding_id", "rule", "severity", "report_id", "project_id", "source_file",
+           "message", "expected", "found", "family", "indicator_key", "county", "title"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One failed check, traced to its report/project (and indicator line when there is one)."""
+    rule: str
+    severity: str
+    report_id: str | None
+    project_id: str | None
+    source_file: str | None
+    message: str
+    expected: str
+    found: str
+    indicator_key: str | None = None
+    county: str | None = None
+
+    @property
+    def finding_id(self) -> str:
+        key = "|".join(str(x) for x in (self.rule, self.report_id, self.project_id,
+                                        self.indicator_key, self.expected, self.found))
+        return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def to_frame(findings: list[Finding]) -> pd.DataFrame:
+    """The contract's `findings` table (plus family, indicator_key, county, title); all text."""
+    rows = []
+    for f in findings:
+        d = asdict(f)
+        d["finding_id"] = f.finding_id
+        rule = RULES[f.rule]
+        d["family"] = rule.family
+        d["title"] = rule.title
+        rows.append(d)
+    df = pd.DataFrame(rows, columns=COLUMNS)
+    if df.empty:
+        df = pd.DataFrame({c: pd.Series(dtype="int64" if c == "family" else "str") for c in COLUMNS})
+        return df
+    df = df.drop_duplicates("finding_id")
+    df["family"] = df["family"].astype("int64")
+    for c in COLUMNS:
+        if c != "family":
+            df[c] = df[c].astype("str")
+    sev_order = {"error": 0, "warning": 1, "info": 2}
+    df = df.sort_values(["report_id", "project_id", "family", "rule"],
+                        key=lambda s: s.map(sev_order) if s.name == "severity" else s,
+                        na_position="first", kind="stable")
+    return df.reset_index(drop=True)
+
+
+def make(cfg, rule: str, ids: dict, message: str, expected: str, found: str,
+         indicator_key: str | None = None) -> Finding:
+    """A Finding with the configured severity for `rule`; `ids` has report/project/source/county."""
+    return Finding(rule, cfg.severity(rule, RULES[rule].severity), ids.get("report_id"),
+                   ids.get("project_id"), ids.get("source_file"), message, expected, found,
+                   indicator_key, ids.get("county"))
+
+
+def ids_of(row) -> dict:
+    """The identifying fields of a project/indicator row (namedtuple or Series)."""
+    from evalkit.checks.numbers import text
+    return dict(report_id=text(getattr(row, "report_id", None)) or None,
+                project_id=text(getattr(row, "project_id", None)) or None,
+                source_file=text(getattr(row, "source_file", None)) or None,
+                county=text(getattr(row, "county", None)) or None)

@@ -1,0 +1,85 @@
+"""Families 1 and 2: execution rate, budget score, and budgets cut to fit the spending."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from evalkit.checks.config import CheckConfig
+from evalkit.checks.data import Data
+from evalkit.checks.findings import Finding, ids_of, make
+from evalkit.checks.numbers import HUNDRED, dec, fmt, pct
+
+
+def rate(executed: Decimal | None, budget: Decimal | None) -> Decimal | None:
+    """executed / budget in percent, None when either is missing or the budget is 0."""
+    if executed is None or budget is None or budget == 0:
+        return None
+    return executed * HUNDRED / budget
+
+
+def expected_budget_score(weight: Decimal, rate_pct: Decimal, cap: bool) -> Decimal:
+    """weight x rate, capped at the weight unless configured otherwise."""
+    s = weight * rate_pct / HUNDRED
+    return min(s, weight) if cap else s
+
+
+def check_budget(d: Data, cfg: CheckConfig) -> list[Finding]:
+    """Stated rate and budget score against the money; zero/missing denominators; over-spending."""
+    p = d.projects
+    tol = cfg.dec("budget", "rate_tolerance")
+    stol = cfg.dec("budget", "score_tolerance")
+    otol = cfg.dec("budget", "over_execution_tolerance")
+    cap = bool(cfg.get("budget", "cap_score_at_weight", True))
+    cut = cfg.dec("budget", "cut_ratio")
+    out: list[Finding] = []
+    cols = ["report_id", "project_id", "source_file", "county", "budget_initial", "budget_full_year",
+            "executed", "execution_rate", "budget_weight", "budget_score",
+            "execution_rate_line", "execution_rate_narrative"]
+    # only rows with something to check: a money figure or a stated rate/score
+    mask = p[["budget_full_year", "executed", "execution_rate", "budget_score"]].notna().any(axis=1)
+    for r in p.loc[mask, cols].itertuples(index=False):
+        ids = ids_of(r)
+        ini, full, ex, stated = dec(r.budget_initial), dec(r.budget_full_year), dec(r.executed), dec(r.execution_rate)
+        w, score = dec(r.budget_weight), dec(r.budget_score)
+        calc = rate(ex, full)
+
+        def f(rule: str, msg: str, exp: str, found: str) -> None:
+            out.append(make(cfg, rule, ids, msg, exp, found))
+
+        if full is None and ex is not None:
+            f("budget_missing_denominator",
+              f"未填全年预算数（执行数{fmt(ex)}万元），执行率无法按全年执行数/全年预算数核对，请补填全年预算数。",
+              "全年预算数", "空")
+        elif full == 0 and ((ex is not None and ex != 0) or (stated is not None and stated != 0)):
+            f("budget_zero_denominator",
+              f"全年预算数为0而执行数为{fmt(ex)}万元、执行率填报为{fmt(stated)}%，执行率无法计算，请核对全年预算数是否漏填。",
+              "全年预算数>0", "0")
+        if calc is not None and stated is not None and abs(stated - calc) > tol:
+            f("execution_rate_mismatch",
+              f"执行率填报为{fmt(stated)}%，按全年执行数/全年预算数（{fmt(ex)}/{fmt(full)}万元）应为{pct(calc)}，请核对是否漏填或错填。",
+              pct(calc), f"{fmt(stated)}%")
+        if calc is not None and calc > HUNDRED + otol:
+            f("execution_over_budget",
+              f"全年执行数{fmt(ex)}万元超过全年预算数{fmt(full)}万元（执行率{pct(calc)}），请核对预算调整或执行数。",
+              "≤100%", pct(calc))
+        use = calc if calc is not None else stated
+        if w is not None and score is not None and use is not None:
+            exp = expected_budget_score(w, use, cap)
+            if abs(score - exp) > stol:
+                f("budget_score_mismatch",
+                  f"预算执行得分填报为{fmt(score)}分，按权重{fmt(w)}×执行率{pct(use)}应为{fmt(exp, 2)}分，请核对得分。",
+                  fmt(exp, 2), fmt(score))
+        for other, where in ((dec(r.execution_rate_line), "指标表预算执行率行"),
+                             (dec(r.execution_rate_narrative), "报告正文")):
+            if stated is not None and other is not None and other != stated:
+                f("execution_rate_conflict",
+                  f"执行率在预算执行表中为{fmt(stated)}%，在{where}中为{fmt(other)}%，请统一为按全年执行数/全年预算数计算的值。",
+                  f"{fmt(stated)}%", f"{fmt(other)}%")
+        # family 2: a full-year budget cut far below the initial one makes the rate look high
+        if ini is not None and full is not None and ini > 0 and full < ini * cut:
+            init_rate = rate(ex, ini)
+            f("budget_cut_inflates_rate",
+              f"全年预算数{fmt(full)}万元不足年初预算{fmt(ini)}万元的{fmt(cut * HUNDRED)}%，"
+              f"执行率{pct(calc if calc is not None else stated)}按年初预算计仅为{pct(init_rate)}，请说明预算调减原因。",
+              f"按年初预算执行率{pct(init_rate)}", f"{pct(calc if calc is not None else stated)}")
+    return out
+

@@ -1,0 +1,125 @@
+"""Family 5: stated grades against scores, summary tables against the report's projects."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pandas as pd
+
+from evalkit.checks.config import CheckConfig
+from evalkit.checks.data import Data
+from evalkit.checks.findings import Finding, ids_of, make
+from evalkit.checks.grades import grade_from_score
+from evalkit.checks.numbers import dec, fixed, fmt, text, unfixed
+
+NOTE_COLUMNS = {"全年预算数": "budget_full_year", "调整后预算数": "budget_full_year",
+                "全年预算": "budget_full_year", "全年执行数": "executed", "预算执行数": "executed",
+                "实际支出": "executed", "年初预算数": "budget_initial", "年初预算": "budget_initial"}
+COLUMN_WORDS = {"budget_full_year": "全年预算数", "executed": "全年执行数", "budget_initial": "年初预算数"}
+_NOTE = re.compile(r"(应评价数|已评价数)为[^；;。]*?[“\"「]([^”\"」]+)[”\"」]的?(?:总和|合计|之和)")
+
+
+def funds_columns(notes: str, cfg: CheckConfig) -> dict[str, str]:
+    """Which projects column the 应评价/已评价 amounts sum, from the table's notes, else the config."""
+    cols = {"funds_due": cfg.get("summaries", "funds_due_column", "budget_full_year"),
+            "funds_evaluated": cfg.get("summaries", "funds_evaluated_column", "budget_full_year")}
+    for which, word in _NOTE.findall(notes or ""):
+        col = NOTE_COLUMNS.get(re.sub(r"[（(].*?[)）]|\s", "", word))
+        if col:
+            cols["funds_due" if which == "应评价数" else "funds_evaluated"] = col
+    return cols
+
+
+def check_grades(d: Data, cfg: CheckConfig) -> list[Finding]:
+    """Each project's stated grade vs its score; each report's stated grade vs its stated score."""
+    out: list[Finding] = []
+    p = d.projects.loc[d.projects["grade"].notna() | d.projects["grade_raw"].notna()]
+    for r in p.itertuples(index=False):
+        c = cfg.for_province(text(r.province) or None)
+        stated = text(r.grade_raw) or text(r.grade)
+        lab = grade_from_score(r.total_score, c.bands)
+        sr, cr = c.grade_rank(stated) if stated else None, c.grade_rank(lab)
+        if sr is None:
+            sr = c.grade_rank(text(r.grade))
+        if lab is not None and sr is not None and cr is not None and sr != cr:
+            out.append(make(c, "grade_mismatch", ids_of(r),
+                            f"评价等级填报为「{stated}」，按总分{fmt(dec(r.total_score))}分应为「{lab}」，请核对等级或得分。",
+                            lab, stated))
+    rep = d.reports.loc[d.reports["stated_overall_grade"].notna() & d.reports["stated_overall_score"].notna()]
+    for r in rep.itertuples(index=False):
+        c = cfg.for_province(text(r.province) or None)
+        lab = grade_from_score(r.stated_overall_score, c.bands)
+        stated = text(r.stated_overall_grade)
+        sr, cr = c.grade_rank(stated), c.grade_rank(lab)
+        if sr is not None and cr is not None and sr != cr:
+            out.append(make(c, "report_grade_mismatch", ids_of(r) | {"project_id": None},
+                            f"报告评价等次为「{stated}」，按综合得分{fmt(dec(r.stated_overall_score))}分应为「{lab}」，请核对等次或得分。",
+                            lab, stated))
+    return out
+
+
+def check_summaries(d: Data, cfg: CheckConfig) -> list[Finding]:
+    """A 汇总表's project count, grade counts, amounts and average against the same report's projects."""
+    out: list[Finding] = []
+    if d.summaries.empty:
+        return out
+    projects = d.projects
+    by_report = {rid: g for rid, g in projects.groupby("report_id", sort=False)}
+    for r in d.summaries.itertuples(index=False):
+        c = cfg.for_province(_province(d, r.report_id))
+        ids = ids_of(r) | {"project_id": None}
+        g = by_report.get(r.report_id, projects.iloc[0:0])
+        n = len(g)
+        ev, due = dec(r.projects_evaluated), dec(r.projects_due)
+        if ev is not None and ev != n:
+            out.append(make(c, "summary_count_mismatch", ids,
+                            f"汇总表已评价项目数为{fmt(ev)}个，报告中项目自评表为{n}张，请核对项目数或补齐自评表。",
+                            str(n), fmt(ev)))
+        if due is not None and ev is not None and due < ev:
+            out.append(make(c, "summary_count_mismatch", ids,
+                            f"汇总表应评价项目数{fmt(due)}个少于已评价项目数{fmt(ev)}个，请核对。",
+                            f"≥{fmt(ev)}", fmt(due)))
+        # grade counts: stated grade where the project states one, else the grade from its score
+        labels = []
+        for gr, graw, score in zip(g["grade"], g["grade_raw"], g["total_score"]):
+            rk = c.grade_rank(text(graw) or text(gr))
+            if rk is None:
+                rk = c.grade_rank(grade_from_score(score, c.bands))
+            labels.append(rk)
+        counts = [r.count_you, r.count_liang, r.count_zhong, r.count_cha]
+        if any(pd.notna(x) for x in counts) and n:
+            names = c.settings["grades"]["contract_grades"]
+            for rank, stated in enumerate(counts):
+                actual = sum(1 for x in labels if x == rank)
+                st = dec(stated)
+                if (st if st is not None else Decimal(0)) != actual:
+                    word = c.bands[rank].grade if rank < len(c.bands) else names[rank]
+                    out.append(make(c, "summary_grade_count_mismatch", ids,
+                                    f"汇总表「{word}」等级填报{fmt(st) if st is not None else '空'}个，按各项目得分应为{actual}个，请核对等级统计。",
+                                    str(actual), fmt(st) if st is not None else "空"))
+        cols = funds_columns(text(r.notes), c)
+        ftol = c.dec("summaries", "funds_tolerance")
+        for field, label in (("funds_due", "应评价"), ("funds_evaluated", "已评价")):
+            stated = dec(getattr(r, field))
+            col = cols[field]
+            if stated is None or col not in g or not n:
+                continue
+            total = unfixed(fixed(g[col]).sum(min_count=1))
+            if total is not None and abs(stated - total) > ftol:
+                out.append(make(c, "summary_funds_mismatch", ids,
+                                f"汇总表资金总量{label}数填报{fmt(stated)}万元，按各项目{COLUMN_WORDS.get(col, col)}合计应为{fmt(total)}万元，请核对。",
+                                fmt(total), fmt(stated)))
+        avg = dec(r.avg_score)
+        scores = g["total_score"].dropna()
+        if avg is not None and len(scores):
+            mean = unfixed(fixed(scores).sum()) / len(scores)
+            if abs(avg - mean) > c.dec("summaries", "avg_tolerance"):
+                out.append(make(c, "summary_avg_mismatch", ids,
+                                f"汇总表平均得分填报{fmt(avg)}分，{len(scores)}个项目总分平均为{fmt(mean, 2)}分，请核对。",
+                                fmt(mean, 2), fmt(avg)))
+    return out
+
+
+def _province(d: Data, report_id) -> str | None:
+    m = d.reports.loc[d.reports["report_id"] == report_id, "province"]
+    return text(m.iat[0]) or None if len(m) else None

@@ -1,0 +1,123 @@
+"""Family 7: cost targets against the budget, duplicated or copied lines, grades against spending."""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from evalkit.checks.config import CheckConfig
+from evalkit.checks.data import Data
+from evalkit.checks.findings import Finding, ids_of, make
+from evalkit.checks.grades import grade_from_score
+from evalkit.checks.numbers import HUNDRED, dec, fmt, pct, text, to_wanyuan
+from evalkit.checks.rules_budget import rate
+
+
+def _has(s: pd.Series, words: list[str]) -> pd.Series:
+    pat = "|".join(map(re.escape, words))
+    return s.astype("str").str.contains(pat, na=False) if pat else pd.Series(False, index=s.index)
+
+
+def check_costs(d: Data, cfg: CheckConfig) -> list[Finding]:
+    """Money cost targets above the full-year budget, or total-cost targets far below it (元 vs 万元 converted)."""
+    ind = d.indicators
+    cost = (_has(ind["level2"], ["成本"]) | _has(ind["level3"], ["成本"])) & ind["target_value"].notna()
+    cost &= ~_has(ind["level3"], cfg.get("plausibility", "per_unit_words", [])) & \
+        ~_has(ind["target_unit"], ["/"])
+    sub = ind.loc[cost]
+    if sub.empty:
+        return []
+    budget = sub["project_id"].map(d.projects.drop_duplicates("project_id").set_index("project_id")["budget_full_year"])
+    total_line = _has(sub["level3"], cfg.get("plausibility", "total_cost_words", []))
+    aliases = cfg.get("indicators", "unit_aliases", {})
+    above = cfg.dec("plausibility", "cost_above_budget_tolerance")
+    below = cfg.dec("plausibility", "cost_far_below_ratio")
+    out: list[Finding] = []
+    for r, b, is_total in zip(sub.itertuples(index=False), budget, total_line):
+        bud = dec(b)
+        amt = to_wanyuan(dec(r.target_value), r.target_unit, aliases)
+        if bud is None or amt is None or bud <= 0:
+            continue
+        ids, name = ids_of(r), text(r.level3)
+        if amt > bud * (1 + above):
+            out.append(make(cfg, "cost_above_budget", ids,
+                            f"成本指标「{name}」目标值{text(r.target)}（{fmt(amt)}万元）超过项目全年预算{fmt(bud)}万元，请核对是否照抄其他项目或单位错误。",
+                            f"≤{fmt(bud)}万元", f"{fmt(amt)}万元", r.indicator_key))
+        elif is_total and amt < bud * below:
+            out.append(make(cfg, "cost_far_below_budget", ids,
+                            f"总成本指标「{name}」目标值{text(r.target)}（{fmt(amt)}万元）不足项目全年预算{fmt(bud)}万元的{fmt(below * HUNDRED)}%，请核对是否照抄其他项目或单位错误（元/万元）。",
+                            f"≥{fmt(bud * below)}万元", f"{fmt(amt)}万元", r.indicator_key))
+    return out
+
+
+def _line_key(ind: pd.DataFrame) -> pd.Series:
+    strip = lambda s: s.astype("str").fillna("").str.replace(r"\s", "", regex=True)
+    return strip(ind["level3"]) + "\x1f" + strip(ind["target"])
+
+
+def check_duplicates(d: Data, cfg: CheckConfig) -> list[Finding]:
+    """The same indicator (level-3 name and target) twice in a project; whole indicator sets copied between projects."""
+    ind = d.indicators.loc[d.indicators["level3"].notna()]
+    out: list[Finding] = []
+    if ind.empty:
+        return out
+    key = _line_key(ind)
+    dup = pd.concat([ind["project_id"], key], axis=1).duplicated()
+    for r in ind.loc[dup].itertuples(index=False):
+        out.append(make(cfg, "indicator_duplicate", ids_of(r),
+                        f"指标「{text(r.level3)}」（目标值{text(r.target)}）在本项目中重复出现（此处为{text(r.level2) or text(r.level1)}），请删除重复行或改为本级应有的指标。",
+                        "不重复", f"{text(r.level2)}/{text(r.level3)}", r.indicator_key))
+    # copied indicator sets between projects of one report
+    min_lines = int(cfg.get("plausibility", "copied_min_lines", 3))
+    sig = pd.DataFrame({"project_id": ind["project_id"], "report_id": ind["report_id"], "k": key})
+    sigs = sig.groupby("project_id", sort=False).agg(report_id=("report_id", "first"),
+                                                      k=("k", lambda x: "\x1e".join(sorted(x))),
+                                                      n=("k", "size"))
+    sigs = sigs.loc[sigs["n"] >= min_lines]
+    proj = d.projects.drop_duplicates("project_id").set_index("project_id")
+    for (_, _), grp in sigs.groupby(["report_id", "k"], sort=False):
+        if len(grp) < 2:
+            continue
+        first = grp.index[0]
+        b0 = dec(proj.at[first, "budget_full_year"]) if first in proj.index else None
+        for pid in grp.index[1:]:
+            if pid not in proj.index:
+                continue
+            r = proj.loc[pid]
+            b = dec(r["budget_full_year"])
+            if b == b0:
+                continue
+            out.append(make(cfg, "indicators_copied", ids_of(r) | {"project_id": pid},
+                            f"本项目（全年预算{fmt(b)}万元）的{int(grp.at[pid, 'n'])}条绩效指标与「{text(proj.at[first, 'project_name'])}」（全年预算{fmt(b0)}万元）逐条相同，请核对是否照抄了其他项目的目标。",
+                            "本项目自己的指标", f"同{first}"))
+    return out
+
+
+def check_spending(d: Data, cfg: CheckConfig) -> list[Finding]:
+    """优 with low execution; a (high) score on a project that spent nothing."""
+    out: list[Finding] = []
+    p = d.projects
+    for r in p.loc[p["total_score"].notna() | p["grade"].notna()].itertuples(index=False):
+        c = cfg.for_province(text(r.province) or None)
+        ex, full = dec(r.executed), dec(r.budget_full_year)
+        rt = rate(ex, full)
+        if rt is None:
+            rt = dec(r.execution_rate)
+        rank = c.grade_rank(text(r.grade_raw) or text(r.grade))
+        stated_grade = rank is not None
+        if rank is None:
+            rank = c.grade_rank(grade_from_score(r.total_score, c.bands))
+        ids = ids_of(r)
+        lim = c.dec("plausibility", "excellent_min_execution")
+        if rank == 0 and rt is not None and rt < lim:
+            how = "评为" if stated_grade else "按总分应评为"
+            out.append(make(c, "excellent_low_execution", ids,
+                            f"项目{how}「优」（总分{fmt(dec(r.total_score))}分），但预算执行率仅{pct(rt)}，低于{fmt(lim)}%，请说明资金未执行的原因及评分依据。",
+                            f"执行率≥{fmt(lim)}%", pct(rt)))
+        total = dec(r.total_score)
+        zmax = c.dec("plausibility", "zero_spend_max_score")
+        if ex is not None and ex == 0 and total is not None and total >= zmax:
+            out.append(make(c, "score_without_spending", ids,
+                            f"项目全年执行数为0，总分却为{fmt(total)}分，请核对产出和效益指标的完成情况及得分。",
+                            f"<{fmt(zmax)}", fmt(total)))
+    return out

@@ -1,0 +1,132 @@
+"""Family 3: line scores against the total, weights against the maximum and the standard structure."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pandas as pd
+
+from evalkit.checks.config import CheckConfig
+from evalkit.checks.data import Data
+from evalkit.checks.findings import Finding, ids_of, make
+from evalkit.checks.numbers import dec, fixed, fmt, text, unfixed
+
+_ANNOT = re.compile(r"[（(][^）)]*[)）]|\d+(\.\d+)?分|[:：\s]")
+
+
+def level1_group(level1: str, level2: str, cfg: CheckConfig) -> str:
+    """The standard group (产出/效益/满意度/...) of a level-1 name, or the cleaned name itself."""
+    name = _ANNOT.sub("", text(level1)).rstrip("分")
+    if not name:
+        l2 = _ANNOT.sub("", text(level2))
+        name = cfg.get("totals", "level2_parent", {}).get(l2, "")
+        if not name:
+            return ""
+    for key, group in cfg.get("totals", "group_aliases", {}).items():
+        if key in name:
+            return group
+    return name
+
+
+def project_sums(d: Data) -> pd.DataFrame:
+    """Per project: sum of stated indicator scores and weights (exact), line counts."""
+    ind = d.indicators
+    g = pd.DataFrame({"project_id": ind["project_id"], "s": fixed(ind["score"]), "w": fixed(ind["weight"])})
+    agg = g.groupby("project_id", sort=False).agg(score_sum=("s", lambda x: x.sum(min_count=1)),
+                                                  weight_sum=("w", lambda x: x.sum(min_count=1)),
+                                                  n_scored=("s", "count"))
+    return agg
+
+
+def total_score_calc(d: Data, sums: pd.DataFrame | None = None) -> pd.Series:
+    """Sum of the stated line scores (budget line + indicators) per project, in millionths."""
+    sums = project_sums(d) if sums is None else sums
+    p = d.projects
+    ind = p["project_id"].map(sums["score_sum"]).astype("Int64")
+    bud = fixed(p["budget_score"])
+    both = ind.fillna(0) + bud.fillna(0)
+    return both.where(ind.notna() | bud.notna())
+
+
+def check_totals(d: Data, cfg: CheckConfig) -> list[Finding]:
+    """Stated total vs sum of lines; weights vs maximum; weight without score."""
+    out: list[Finding] = []
+    sums = project_sums(d)
+    p = d.projects
+    calc = total_score_calc(d, sums)
+    wsum = p["project_id"].map(sums["weight_sum"]).astype("Int64")
+    bw = fixed(p["budget_weight"])
+    wtot = (wsum.fillna(0) + bw.fillna(0)).where(wsum.notna() | bw.notna())
+    tol = cfg.dec("totals", "score_sum_tolerance")
+    wtol = cfg.dec("totals", "weight_sum_tolerance")
+    default_max = cfg.dec("totals", "default_max_score")
+    missing = d.indicators["weight"].notna() & d.indicators["score"].isna()
+    n_missing = d.indicators.loc[missing].groupby("project_id").size()
+    for i, r in enumerate(p.itertuples(index=False)):
+        ids = ids_of(r)
+        total, c = dec(r.total_score), unfixed(calc.iat[i])
+        nm = int(n_missing.get(r.project_id, 0)) + int(pd.notna(r.budget_weight) and pd.isna(r.budget_score))
+        if total is not None and c is not None and abs(total - c) > tol:
+            extra = f"（另有{nm}行有权重无得分）" if nm else ""
+            out.append(make(cfg, "total_score_mismatch", ids,
+                            f"总分填报为{fmt(total)}分，各行得分（含预算执行）相加为{fmt(c)}分{extra}，请核对总分或各行得分。",
+                            fmt(c), fmt(total)))
+        wt = unfixed(wtot.iat[i])
+        mx = dec(r.max_score) or default_max
+        if wt is not None and abs(wt - mx) > wtol:
+            out.append(make(cfg, "weight_sum_mismatch", ids,
+                            f"各行权重（含预算执行）相加为{fmt(wt)}分，与满分{fmt(mx)}分不符，请核对权重设置。",
+                            fmt(mx), fmt(wt)))
+        if pd.notna(r.budget_weight) and pd.isna(r.budget_score):
+            out.append(make(cfg, "weight_without_score", ids,
+                            f"预算执行行有权重{fmt(dec(r.budget_weight))}分但未填得分，请补填得分。",
+                            "得分", "空"))
+    ind = d.indicators.loc[missing]
+    for r in ind.itertuples(index=False):
+        out.append(make(cfg, "weight_without_score", ids_of(r),
+                        f"指标「{text(r.level3)}」有权重{fmt(dec(r.weight))}分但未填得分，请补填得分（总分据此无法核对）。",
+                        "得分", "空", r.indicator_key))
+    out += _group_weights(d, cfg)
+    return out
+
+
+def _group_weights(d: Data, cfg: CheckConfig) -> list[Finding]:
+    """Level-1 group weights against the standard 10/50/30/10 (warning), or one info for local templates."""
+    std = {k: Decimal(str(v)) for k, v in cfg.get("totals", "standard_weights", {}).items()}
+    tol = cfg.dec("totals", "group_weight_tolerance")
+    ind = d.indicators.loc[d.indicators["weight"].notna(), ["project_id", "level1", "level2", "weight"]]
+    if ind.empty:
+        return []
+    pairs = ind[["level1", "level2"]].drop_duplicates()
+    names = {(a, b): level1_group(a, b, cfg) for a, b in zip(pairs["level1"], pairs["level2"])}
+    ind = ind.assign(group=[names[(a, b)] for a, b in zip(ind["level1"], ind["level2"])],
+                     w=fixed(ind["weight"]))
+    gw = ind.groupby(["project_id", "group"], sort=False)["w"].sum()
+    out: list[Finding] = []
+    proj = d.projects.drop_duplicates("project_id").set_index("project_id")
+    for pid, groups in gw.groupby(level=0, sort=False):
+        if pid not in proj.index:
+            continue
+        r = proj.loc[pid]
+        ids = ids_of(r) | {"project_id": pid}
+        weights = {g: unfixed(v) for (_, g), v in groups.items()}
+        odd = [g for g in weights if g not in std]
+        if odd:
+            desc = "、".join(f"{g or '（空）'}{fmt(v)}分" for g, v in weights.items())
+            out.append(make(cfg, "template_nonstandard", ids,
+                            f"一级指标为{desc}，不是标准的产出/效益/满意度结构，权重未按标准结构核对，请确认所用模板。",
+                            "产出/效益/满意度", "、".join(weights)))
+            continue
+        have = dict(weights)
+        bw = dec(r["budget_weight"])
+        if bw is not None and "预算执行率" in std:
+            have["预算执行率"] = bw
+        for g, sw in std.items():
+            v = have.get(g, Decimal(0))
+            if g == "预算执行率" and bw is None:
+                continue
+            if abs(v - sw) > tol:
+                out.append(make(cfg, "group_weight_nonstandard", ids,
+                                f"一级指标「{g}」权重合计{fmt(v)}分，标准结构为{fmt(sw)}分，请核对权重分配是否符合当地模板。",
+                                fmt(sw), fmt(v)))
+    return out

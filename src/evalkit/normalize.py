@@ -1,0 +1,142 @@
+"""Small, pure normalizers for the strings found in self-evaluation tables."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
+LIST_PREFIX = re.compile(r"^(?:指标\s*\d+\s*[:：]\s*)+")
+EMPTY_MARKS = {"", "—", "-", "--", "一", "/", "／", "无", "——", "－", "…", "......", ".....", "…………"}
+
+# operator spellings -> canonical symbol; longest first so '>=' wins over '>'
+OPERATORS = [
+    (">=", "≥"), ("≥", "≥"), ("≧", "≥"), ("＞＝", "≥"), ("＞=", "≥"), ("不低于", "≥"), ("不少于", "≥"), ("大于等于", "≥"),
+    ("<=", "≤"), ("≤", "≤"), ("≦", "≤"), ("＜＝", "≤"), ("＜=", "≤"), ("不高于", "≤"), ("不超过", "≤"), ("不多于", "≤"), ("小于等于", "≤"),
+    ("==", "="), ("＝", "="), ("=", "="), ("等于", "="),
+    ("＞", ">"), (">", ">"), ("大于", ">"), ("超过", ">"),
+    ("＜", "<"), ("<", "<"), ("小于", "<"), ("低于", "<"),
+]
+NUMBER = re.compile(r"[-+]?\d+(?:,\d{3})*(?:\.\d+)?")
+
+GRADES = [  # raw word -> one character; longest first so 不合格 wins over 合格
+    ("不合格", "差"), ("较差", "中"), ("优秀", "优"), ("良好", "良"), ("中等", "中"), ("合格", "中"),
+    ("一等", "优"), ("二等", "良"), ("三等", "中"), ("四等", "差"),
+    ("优", "优"), ("良", "良"), ("中", "中"), ("差", "差"),
+]
+DEFAULT_BANDS: tuple[tuple[float, str], ...] = ((90, "优"), (80, "良"), (60, "中"), (float("-inf"), "差"))
+
+
+def clean_text(s) -> str | None:
+    """Remove all whitespace (exports break CJK words with spaces and line breaks); '' -> None."""
+    if s is None:
+        return None
+    out = WS.sub("", str(s))
+    return out or None
+
+
+def strip_list_prefix(s: str | None) -> str | None:
+    """Drop list prefixes such as '指标1:' that templates put before indicator names."""
+    if s is None:
+        return None
+    out = LIST_PREFIX.sub("", s).strip()
+    return out or None
+
+
+def is_empty_mark(s) -> bool:
+    """A cell that states nothing: blank, a dash, '一' or '/' used as 'not applicable'."""
+    return s is None or WS.sub("", str(s)) in EMPTY_MARKS
+
+
+def parse_number(s) -> float | None:
+    """A cell that is a plain number ('5.6', '1,234.5', '25,930.0\\n0', '92.5%') -> float, else None."""
+    if s is None:
+        return None
+    if isinstance(s, (int, float)):
+        return float(s)
+    t = unicodedata.normalize("NFKC", WS.sub("", str(s))).rstrip("%")
+    if not re.fullmatch(r"[-+]?(?:\d+(?:,\d{3})*|\d*)(?:\.\d+)?", t) or not re.search(r"\d", t):
+        return None
+    return float(t.replace(",", ""))
+
+
+def parse_percent(s) -> float | None:
+    """'92.5%' -> 92.5, '100.00%' -> 100.0, '10' -> 10.0: percent units as written, never rescaled."""
+    return parse_number(s)
+
+
+def parse_operator(s: str | None) -> tuple[str | None, str]:
+    """Split a leading comparison operator off a target string: '≥ 95%' -> ('≥', '95%')."""
+    if not s:
+        return None, s or ""
+    t = WS.sub("", s)
+    for spelling, op in OPERATORS:
+        if t.startswith(spelling):
+            return op, t[len(spelling):]
+    return None, t
+
+
+def parse_measure(s) -> tuple[str | None, float | None, str | None]:
+    """Read '≥ 1 人' / '≤5.6万元' / '大于6万人次' / '12 月份' as (operator, value, unit)."""
+    if s is None:
+        return None, None, None
+    op, rest = parse_operator(str(s))
+    rest = unicodedata.normalize("NFKC", rest) if rest else rest
+    if not rest:
+        return op, None, None
+    m = NUMBER.match(rest)
+    if not m:
+        return op, None, rest if op else None
+    value = float(m.group(0).replace(",", ""))
+    unit = rest[m.end():] or None
+    if unit and (len(unit) > 6 or re.search(r"\d", unit)):
+        return op, value, None          # '1年以上…' style prose: keep the number, no unit
+    return op, value, unit
+
+
+def normalize_grade(s) -> tuple[str | None, str | None]:
+    """Grade word -> (one character 优/良/中/差, raw word as written)."""
+    raw = clean_text(s)
+    if not raw:
+        return None, None
+    raw = raw.strip("\"'“”「」")
+    for word, g in GRADES:
+        if raw.startswith(word) or raw == word:
+            return g, raw
+    for word, g in GRADES:
+        if word in raw:
+            return g, raw
+    return None, raw
+
+
+def grade_from_score(score, bands=DEFAULT_BANDS) -> str | None:
+    """Grade under bands given as (lower bound inclusive, grade), highest first; exact decimals."""
+    if score is None:
+        return None
+    try:
+        d = Decimal(str(score))
+    except InvalidOperation:
+        return None
+    if d.is_nan():
+        return None
+    for lower, grade in bands:
+        if lower == float("-inf") or d >= Decimal(str(lower)):
+            return grade
+    return None
+
+
+def strip_annotation(s: str | None) -> str | None:
+    """'产出指标(50分)' -> '产出指标': weight annotations on level names, for vocabulary lookups."""
+    if s is None:
+        return None
+    t = re.sub(r"[（(]\s*\d+(?:\.\d+)?\s*分?\s*[)）]分?", "", s)
+    return t.rstrip(":：") or None
+
+
+def drop_parenthetical(s: str | None) -> str:
+    """'全年预算数(A)' -> '全年预算数', '资金情况(万元)' -> '资金情况': header words without notes."""
+    if not s:
+        return ""
+    t = WS.sub("", s)
+    t = re.sub(r"[（(][^()（）]*[)）]", "", t)
+    return t.rstrip(":：")
