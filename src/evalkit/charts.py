@@ -212,8 +212,8 @@ def score_distribution(projects: pd.DataFrame, reports: pd.DataFrame | None = No
     for g, lo, hi in edges:
         lo = max(lo, 0.0)
         ax.axvspan(lo, hi, color=an.GRADE_COLORS[g], alpha=0.10, lw=0, zorder=0)
-        ax.text((lo + hi) / 2, 1.0, f"{g}", transform=ax.get_xaxis_transform(), ha="center",
-                va="bottom", fontsize=15, fontweight="bold", color=an.GRADE_COLORS[g])
+        ax.text((lo + hi) / 2, 0.985, f"{g}", transform=ax.get_xaxis_transform(), ha="center",
+                va="top", fontsize=16, fontweight="bold", color=an.GRADE_COLORS[g], zorder=4)
         if lo > 0:
             ax.axvline(lo, color=an.GRADE_COLORS[g], lw=1, alpha=0.6, zorder=1)
     order = [c for c in an.counties(t) if c in set(v["county_label"])]
@@ -227,6 +227,7 @@ def score_distribution(projects: pd.DataFrame, reports: pd.DataFrame | None = No
     ax.set_xlabel("自评得分（分）", fontsize=13)
     ax.set_ylabel("项目数", fontsize=13)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.1)  # head room for the band letters
     ax.grid(axis="y", alpha=0.3)
     ax.legend(title="县区", loc="upper left", fontsize=11, title_fontsize=11, frameon=False)
     _style(ax)

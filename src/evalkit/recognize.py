@@ -30,7 +30,7 @@ OVERALL_SENTENCES = [
 GRADE_IN_SENTENCE = re.compile(r"(?:属于|评价等次为|评价等级为|等次为|等级为|评定为|评为)\s*[\"“”「]?"
                                r"(优秀|良好|不合格|合格|较差|中等|优|良|中|差)")
 PART_FULL = re.compile(r"满分\s*" + NUM + r"\s*分\s*[，,、]\s*自评得分\s*" + NUM + r"\s*分")
-PART_SCORE = re.compile(r"(?<![自总合均])得分\s*" + NUM + r"\s*分")
+PART_SCORE = re.compile(r"(?<![自总合均评])得分\s*" + NUM + r"\s*分")
 PROJECT_FROM_TEXT = re.compile(r"20\d{2}\s*年度?([\u4e00-\u9fa5]{2,12}?(?:基金|资金|项目|经费))(?:支出|目标|绩效)")
 AGENCY_LIKE = re.compile(r"^[\u4e00-\u9fa5（）()]{3,30}(局|中心|委员会|办公室|事务所|站|院|部|处)$")
 
@@ -130,6 +130,8 @@ def _indicator_header(cells: list[str]) -> IndicatorHeader | None:
 
 
 def _budget_header(cells: list[str]) -> dict[str, int] | None:
+    if _nums(cells):
+        return None                      # a header states no figures (label-value rows do)
     cols: dict[str, int] = {}
     for i, c in enumerate(cells):
         r = V.role_of(c, V.BUDGET_HEADER)
@@ -221,6 +223,10 @@ class Recognizer:
                     self.current.put("max_score", nums[0], 3)
             self.mode = None
             return
+        if self.mode == "indicator" and len(filled) == 1 and not (V.is_level1(filled[0]) or V.is_level2(filled[0])):
+            if strip_list_prefix(filled[0]) and not V.PLACEHOLDER.match(filled[0]):
+                self.mode = None         # a heading or note below the table ends it
+            return
         if self.mode == "indicator":
             self._indicator_row(cells)
         elif self.mode == "budget":
@@ -249,11 +255,13 @@ class Recognizer:
         k = V.key(filled[0])
         if V.OVERALL_SCORE_LABEL.match(k) and parse_number(filled[1]) is not None:
             self.overall_score = parse_number(filled[1])
+            self.mode = None
             return True
         if V.OVERALL_GRADE_LABEL.match(k):
             g, raw = normalize_grade(filled[1])
             if g:
                 self.overall_grade = (g, raw)
+                self.mode = None
                 return True
         return False
 
@@ -438,7 +446,7 @@ class Recognizer:
         fiscal_year = Counter(years).most_common(1)[0][0] if years else None
         agency = self.labelled_agency or (self.agencies.most_common(1)[0][0] if self.agencies else None)
         name_hint = None
-        m = PROJECT_FROM_TEXT.search(clean_text(text) or "")
+        m = PROJECT_FROM_TEXT.search(clean_text(all_text) or "")
         if m:
             name_hint = m.group(1)
         return {

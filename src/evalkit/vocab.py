@@ -79,7 +79,9 @@ def role_of(cell: str, table) -> str | None:
 
 def level_name(cell: str | None) -> str | None:
     """The level vocabulary form of a label ('产出 指标(50分)' -> '产出指标')."""
-    return strip_annotation(key(cell)) if cell else None
+    if not cell:
+        return None
+    return key(strip_annotation(re.sub(r"\s+", "", cell))) or None
 
 
 def is_level1(cell: str | None) -> bool:

@@ -70,8 +70,8 @@ def format_summary(findings: pd.DataFrame) -> str:
          .reindex(columns=sev, fill_value=0))
     t["total"] = t.sum(axis=1)
     width = max(len(r) for r in t.index.get_level_values("rule"))
-    lines = [f"findings: {len(findings)} ({', '.join(f'{int((findings['severity'] == s).sum())} {s}' for s in sev)})"
-             + f" in {findings['report_id'].nunique()} reports",
+    counts = ", ".join(f"{int((findings['severity'] == s).sum())} {s}" for s in sev)
+    lines = [f"findings: {len(findings)} ({counts}) in {findings['report_id'].nunique()} reports",
              f"{'fam':>3}  {'rule':<{width}}  {'error':>6} {'warning':>8} {'info':>6} {'total':>6}"]
     for (fam, rule), row in t.iterrows():
         lines.append(f"{fam:>3}  {rule:<{width}}  {row['error']:>6} {row['warning']:>8} {row['info']:>6} {row['total']:>6}")

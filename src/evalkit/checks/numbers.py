@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
+import numpy as np
 import pandas as pd
 
 HUNDRED = Decimal(100)
@@ -18,12 +19,13 @@ def dec(x: Any) -> Decimal | None:
         return None
     if isinstance(x, Decimal):
         return x
-    if isinstance(x, float):
+    if isinstance(x, (float, np.floating)):
+        x = float(x)
         if math.isnan(x) or math.isinf(x):
             return None
         return Decimal(repr(x))
-    if isinstance(x, (int,)) and not isinstance(x, bool):
-        return Decimal(x)
+    if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
+        return Decimal(int(x))
     try:
         s = str(x).strip().replace(",", "")
         if not s or s.lower() in ("nan", "none", "<na>"):
