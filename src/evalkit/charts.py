@@ -267,7 +267,8 @@ def grade_counts_by_county(projects: pd.DataFrame, summaries: pd.DataFrame | Non
     ax.set_ylim(0, tot.max() * 1.12)
     ax.set_ylabel("项目数", fontsize=13)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(title="等级", ncols=4, loc="upper left", fontsize=12, title_fontsize=11, frameon=False)
+    ax.legend(title="等级", loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=12,
+              title_fontsize=12, frameon=False)
     ax.grid(axis="y", alpha=0.3)
     _style(ax)
     v = an.project_view(t, bands)
@@ -284,17 +285,15 @@ def grade_counts_by_county(projects: pd.DataFrame, summaries: pd.DataFrame | Non
 
 
 def execution_vs_score(projects: pd.DataFrame, reports: pd.DataFrame | None = None, *,
-                       low_execution: float = 90.0, high_score: float = 90.0, max_listed: int = 12,
+                       low_execution: float = 90.0, high_score: float = 90.0, max_listed: int = 8,
                        title: str | None = TITLES["execution_vs_score"]) -> Figure:
     """Scatter of execution rate (x) against self-score (y), coloured by county; the
-    "high score, low execution" quadrant is shaded, labelled, and its projects numbered and
-    listed beside the plot."""
+    "high score, low execution" quadrant is shaded and labelled. On the right, a zoom on the
+    high-score band numbers the quadrant's projects, listed below it."""
     setup_cjk_font()
     fig = plt.figure(figsize=FIGSIZE, layout="constrained")
-    gs = fig.add_gridspec(1, 2, width_ratios=[2.15, 1])
-    ax = fig.add_subplot(gs[0, 0])
-    side = fig.add_subplot(gs[0, 1])
-    side.axis("off")
+    gs = fig.add_gridspec(2, 2, width_ratios=[1.55, 1], height_ratios=[1, 1.05])
+    ax = fig.add_subplot(gs[:, 0])
     if title:
         fig.suptitle(title, fontsize=18, fontweight="bold", x=0.01, ha="left")
     t = _tables(projects=projects, reports=reports)
@@ -303,46 +302,62 @@ def execution_vs_score(projects: pd.DataFrame, reports: pd.DataFrame | None = No
     if v.empty:
         _empty(ax, "没有同时有执行率和得分的项目")
         return fig
-    xmax = max(105.0, float(v["rate"].max()) + 5)
-    ymax = max(105.0, float(v["score"].max()) + 5)
-    xmin = min(0.0, float(v["rate"].min()) - 5)
-    ymin = min(0.0, float(v["score"].min()) - 5)
-    ax.add_patch(plt.Rectangle((xmin, high_score), low_execution - xmin, ymax - high_score,
-                               color="#ffcdd2", alpha=0.55, lw=0, zorder=0))
-    ax.text(xmin + 1.5, ymax - 1.5, "高分低执行", fontsize=15, fontweight="bold", color="#b71c1c",
-            va="top", ha="left", zorder=4)
-    ax.axvline(low_execution, color="#e65100", ls="--", lw=1.2)
-    ax.axhline(high_score, color="#e65100", ls="--", lw=1.2)
+    zoom = fig.add_subplot(gs[0, 1])
+    side = fig.add_subplot(gs[1, 1])
+    side.axis("off")
     order = [c for c in an.counties(t) if c in set(v["county_label"])]
     colors = _county_colors(order)
-    for c in order:
-        g = v[v["county_label"] == c]
-        ax.scatter(g["rate"], g["score"], s=60, color=colors[c], label=c, alpha=0.85,
-                   edgecolor="white", lw=0.6, zorder=3)
-    ax.set_xlim(xmin, xmax)
-    ax.set_ylim(ymin, ymax)
-    _pct(ax, "x")
+    hl = v[(v["score"] >= high_score) & (v["rate"] < low_execution)].sort_values("rate")
+
+    def draw(a, xlim, ylim, size):
+        a.add_patch(plt.Rectangle((xlim[0], high_score), low_execution - xlim[0], ylim[1] - high_score,
+                                  color="#ffcdd2", alpha=0.55, lw=0, zorder=0))
+        a.axvline(low_execution, color="#e65100", ls="--", lw=1.2)
+        a.axhline(high_score, color="#e65100", ls="--", lw=1.2)
+        for c in order:
+            g = v[v["county_label"] == c]
+            a.scatter(g["rate"], g["score"], s=size, color=colors[c], label=c, alpha=0.85,
+                      edgecolor="white", lw=0.6, zorder=3)
+        a.set_xlim(*xlim)
+        a.set_ylim(*ylim)
+        _pct(a, "x")
+        a.grid(alpha=0.3)
+        _style(a)
+
+    xlim = (min(0.0, float(v["rate"].min()) - 5), max(105.0, float(v["rate"].max()) + 5))
+    ylim = (min(0.0, float(v["score"].min()) - 5), max(105.0, float(v["score"].max()) + 5))
+    draw(ax, xlim, ylim, 60)
+    ax.text(xlim[0] + 1.5, ylim[1] - 1.5, "高分低执行", fontsize=15, fontweight="bold",
+            color="#b71c1c", va="top", ha="left", zorder=4)
     ax.set_xlabel("预算执行率（%）", fontsize=13)
     ax.set_ylabel("自评得分（分）", fontsize=13)
-    ax.grid(alpha=0.3)
     ax.legend(title="县区", loc="lower right", fontsize=11, title_fontsize=11, frameon=True,
               framealpha=0.9)
-    _style(ax)
 
-    hl = v[(v["score"] >= high_score) & (v["rate"] < low_execution)].sort_values("rate")
+    # zoom on the high-score band, where self-scores usually crowd
+    top = v[v["score"] >= high_score]
+    zx0 = float(min(top["rate"].min() if len(top) else low_execution, low_execution)) - 4
+    zx1 = max(101.5, float(top["rate"].max()) + 2 if len(top) else 101.5)
+    zy1 = max(100.5, float(top["score"].max()) + 0.8 if len(top) else 100.5)
+    draw(zoom, (zx0, zx1), (high_score - 0.8, zy1), 46)
+    zoom.set_title(f"放大：得分{high_score:g}分以上", fontsize=12, loc="left")
+    zoom.tick_params(labelsize=10)
+    if len(hl):
+        ax.scatter(hl["rate"], hl["score"], s=150, facecolor="none", edgecolor="#b71c1c",
+                   lw=1.4, zorder=4)
     lines = [f"高分低执行（得分≥{high_score:g}，执行率<{low_execution:g}%）：{len(hl)}个项目"]
     if len(hl):
         shown = hl.head(max_listed)
         nums = [str(i) for i in range(1, len(shown) + 1)]
-        _label_points(ax, shown["rate"].to_numpy(), shown["score"].to_numpy(), nums)
+        _label_points(zoom, shown["rate"].to_numpy(), shown["score"].to_numpy(), nums, fontsize=11)
         for n, r in zip(nums, shown.itertuples()):
-            lines.append(f"{n}. {r.county_label}｜{_short(r.project_name, 14)}\n"
-                         f"    执行率{r.rate:.1f}%，得分{r.score:g}")
+            lines.append(f"{n}. {r.county_label}｜{_short(r.project_name, 10)}："
+                         f"{r.rate:.1f}%，{r.score:g}分")
         if len(hl) > len(shown):
-            lines.append(f"……另有{len(hl) - len(shown)}个")
+            lines.append(f"……另有{len(hl) - len(shown)}个，见红旗清单")
     else:
         lines.append("（无）")
-    side.text(0.0, 1.0, "\n".join(lines), va="top", ha="left", fontsize=11.5, linespacing=1.45,
+    side.text(0.0, 1.0, "\n".join(lines), va="top", ha="left", fontsize=10.5, linespacing=1.55,
               transform=side.transAxes)
     return fig
 

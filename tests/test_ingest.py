@@ -1,0 +1,70 @@
+"""Ingest as a user runs it: folders, bad files, atomic output, the command line and evalkit.load."""
+import subprocess
+import sys
+
+import pandas as pd
+
+import evalkit
+from evalkit.ingest import ingest_paths
+from conftest import SEEDS
+
+
+def test_unreadable_file_fails_alone_and_batch_goes_on(tmp_path):
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    for s in SEEDS[:2]:
+        (batch / s.name).write_bytes(s.read_bytes())
+    (batch / "broken.txt").write_bytes(b"\x00\x01\x02 binary junk")
+    (batch / "empty.txt").write_bytes(b"")
+    (batch / "fake.docx").write_bytes(b"this is not a zip archive")
+    tables = ingest_paths([batch], tmp_path / "clean")
+    rep = tables["reports"].set_index("source_file")
+    assert rep.loc["broken.txt", "status"] == "failed"
+    assert "NUL bytes" in rep.loc["broken.txt", "error"] and "broken.txt" in rep.loc["broken.txt", "error"]
+    assert rep.loc["empty.txt", "status"] == "failed" and "empty" in rep.loc["empty.txt", "error"]
+    assert rep.loc["fake.docx", "status"] == "failed"
+    assert (rep.loc[[s.name for s in SEEDS[:2]], "status"] == "ok").all()
+    assert len(tables["projects"]) == 1 + 4           # 000 has one project, 001 four
+    assert set(pd.read_parquet(tmp_path / "clean" / "reports.parquet")["source_file"]) == set(rep.index)
+
+
+def test_text_without_tables_is_partial_with_reason(tmp_path):
+    f = tmp_path / "memo.txt"
+    f.write_text("关于开展绩效自评工作的通知\n请各单位按时报送。\n", encoding="utf-8")
+    rep = ingest_paths([f])["reports"].iloc[0]
+    assert rep["status"] == "partial" and "recognized" in rep["error"]
+
+
+def test_failed_write_leaves_previous_dataset(tmp_path, monkeypatch):
+    out = tmp_path / "clean"
+    ingest_paths(SEEDS[:1], out)
+    before = pd.read_parquet(out / "projects.parquet")
+
+    def boom(self, *a, **k):
+        raise OSError("disk full")
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", boom)
+    try:
+        ingest_paths(SEEDS, out)
+    except OSError:
+        pass
+    monkeypatch.undo()
+    after = pd.read_parquet(out / "projects.parquet")
+    assert after.equals(before)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".clean.tmp")]
+
+
+def test_cli_ingest_prints_ledger_and_load_reads_it(tmp_path):
+    out = tmp_path / "clean"
+    r = subprocess.run([sys.executable, "-m", "evalkit", "ingest", *map(str, SEEDS), "--out", str(out), "--quiet"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "003_7cec67b54d9192d1.txt" in r.stdout and "30 projects" in r.stdout
+    tables = evalkit.load(out)
+    assert set(tables) >= {"reports", "projects", "indicators", "summaries", "findings"}
+    assert len(tables["indicators"]) == 255
+
+
+def test_cli_rejects_missing_path(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "evalkit", "ingest", str(tmp_path / "nope"), "--out", str(tmp_path / "o")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "no such file" in r.stderr

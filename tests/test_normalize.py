@@ -1,0 +1,79 @@
+"""Each normalizer on real strings from the seed reports."""
+import pytest
+
+from evalkit.normalize import (clean_text, grade_from_score, is_empty_mark, normalize_grade,
+                               parse_measure, parse_number, parse_operator, parse_percent,
+                               strip_annotation, strip_list_prefix)
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("工资保 险发放准确性", "工资保险发放准确性"),              # 003: a PDF export breaks CJK words
+    ("满意 度 指标", "满意度指标"),
+    ("资金使用符合\n相关规定", "资金使用符合相关规定"),            # 002: a hard break inside a cell
+    ("大厂回族自治县 医疗保障局", "大厂回族自治县医疗保障局"),
+    ("　", None),
+])
+def test_clean_text_removes_whitespace_inside_cjk(raw, expected):
+    assert clean_text(raw) == expected
+
+
+def test_list_prefixes_dropped_from_indicator_names():
+    assert strip_list_prefix("指标1:工资发放及时性") == "工资发放及时性"
+    assert strip_list_prefix("指标1:指标2:") is None          # 003's empty placeholder lines
+    assert strip_list_prefix("信息化建设购置设备-打印设备") == "信息化建设购置设备-打印设备"
+
+
+@pytest.mark.parametrize("raw, op, rest", [
+    ("≥ 95%", "≥", "95%"), ("≧90%", "≥", "90%"), (">=3", "≥", "3"), ("＞60分钟", ">", "60分钟"),
+    ("＜60分钟", "<", "60分钟"), ("＝12", "=", "12"), ("=1 人", "=", "1人"), ("≤5.6 万元", "≤", "5.6万元"),
+    ("大于6万人次", ">", "6万人次"), ("完成", None, "完成"),
+])
+def test_operators_normalized(raw, op, rest):
+    assert parse_operator(raw) == (op, rest)
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("≥1 人", ("≥", 1.0, "人")), ("≤5.6 万元", ("≤", 5.6, "万元")), ("65.22 万元", (None, 65.22, "万元")),
+    ("≤4950 元", ("≤", 4950.0, "元")), ("100 比率", (None, 100.0, "比率")), ("≥ 万人", ("≥", None, "万人")),
+    ("大于6万人次", (">", 6.0, "万人次")), ("95.62%", (None, 95.62, "%")), ("214275 人 次", (None, 214275.0, "人次")),
+    ("12 月份", (None, 12.0, "月份")), ("有所提升", (None, None, None)), ("≥73 把/组", ("≥", 73.0, "把/组")),
+])
+def test_measures_split_into_operator_value_unit(raw, expected):
+    assert parse_measure(raw) == expected
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("92.5%", 92.5), ("100.00%", 100.0), ("74.11%", 74.11), ("10", 10.0), ("0", 0.0), ("—", None), ("一", None),
+])
+def test_percent_strings_in_percent_units(raw, expected):
+    assert parse_percent(raw) == expected
+
+
+def test_numbers_with_breaks_and_separators():
+    assert parse_number("25,930.0\n0") == 25930.0   # a PDF cell broken across lines
+    assert parse_number("5.18") == 5.18
+    assert parse_number("/") is None and is_empty_mark("/") and is_empty_mark("一")
+    assert parse_number("5.18 万元") is None         # a unit makes it a measure, not a bare number
+
+
+@pytest.mark.parametrize("raw, grade", [
+    ("优秀", "优"), ("良好", "良"), ("中", "中"), ("合格", "中"), ("较差", "中"), ("差", "差"),
+    ("不合格", "差"), ('"优秀"', "优"),
+])
+def test_grade_words_to_one_character(raw, grade):
+    g, kept = normalize_grade(raw)
+    assert g == grade and kept
+
+
+def test_grade_from_score_default_and_custom_bands():
+    assert [grade_from_score(s) for s in (100, 90, 89.99, 80, 79.9, 60, 59.99, 0)] == \
+        ["优", "优", "良", "良", "中", "中", "差", "差"]
+    assert grade_from_score(None) is None
+    bands = ((85, "优"), (75, "良"), (60, "合格"), (float("-inf"), "不合格"))
+    assert grade_from_score(84.9, bands) == "良" and grade_from_score(59, bands) == "不合格"
+
+
+def test_weight_annotations_stripped_from_level_names():
+    assert strip_annotation("产出指标(50分)") == "产出指标"
+    assert strip_annotation("满意度指标(20)分") == "满意度指标"
+    assert strip_annotation("数量指标:") == "数量指标"
