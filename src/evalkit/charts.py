@@ -55,7 +55,7 @@ def _fig(title: str | None, **kw) -> tuple[Figure, plt.Axes]:
     fig = plt.figure(figsize=FIGSIZE, layout="constrained", **kw)
     ax = fig.add_subplot()
     if title:
-        ax.set_title(title, fontsize=18, fontweight="bold", loc="left", pad=14)
+        fig.suptitle(title, fontsize=18, fontweight="bold", x=0.01, ha="left")
     return fig, ax
 
 
@@ -393,7 +393,7 @@ def _rule_labels() -> dict[str, str]:
 def rule_label(rule: str, labels: Mapping[str, str] | None = None) -> str:
     labels = _rule_labels() if labels is None else labels
     zh = labels.get(rule)
-    return f"{_short(zh, 16)}（{rule}）" if zh and zh != rule else str(rule)
+    return f"{_short(zh, 16)}\n{rule}" if zh and zh != rule else str(rule)
 
 
 def findings_by_rule_county(findings: pd.DataFrame | None, reports: pd.DataFrame | None = None,
@@ -411,7 +411,13 @@ def findings_by_rule_county(findings: pd.DataFrame | None, reports: pd.DataFrame
     sev_rank = {s: i for i, s in enumerate(an.SEVERITIES)}
     sev = fv.groupby("rule")["severity"].agg(lambda s: min(s, key=lambda x: sev_rank.get(x, 9)))
     counts = fv.groupby(["rule", "county_label"]).size().unstack(fill_value=0)
-    counts = counts.loc[counts.sum(axis=1).sort_values(ascending=False).index]
+    for c in an.counties(t):  # counties without findings stay visible as empty columns
+        if c not in counts.columns:
+            counts[c] = 0
+    # errors first, then warnings, then info; within a severity the most frequent first
+    key = pd.DataFrame({"sev": [sev_rank.get(sev[r], 9) for r in counts.index],
+                        "n": -counts.sum(axis=1).to_numpy()}, index=counts.index)
+    counts = counts.loc[key.sort_values(["sev", "n"], kind="stable").index]
     rest = None
     if len(counts) > max_rules:
         rest = counts.iloc[max_rules:].sum()
@@ -420,6 +426,9 @@ def findings_by_rule_county(findings: pd.DataFrame | None, reports: pd.DataFrame
         [c for c in counts.columns if c not in an.counties(t)]
     counts = counts[cols]
     labels = _rule_labels()
+    if "title" in fv.columns:  # the checks put each rule's Chinese title on its findings
+        for r, ttl in fv.dropna(subset=["title"]).groupby("rule")["title"].first().items():
+            labels.setdefault(r, ttl)
     ylabels = [f"[{an.SEVERITY_ZH.get(sev[r], sev[r])}] {rule_label(r, labels)}" for r in counts.index]
     if rest is not None:
         counts.loc["其他规则"] = rest[cols]
@@ -432,7 +441,7 @@ def findings_by_rule_county(findings: pd.DataFrame | None, reports: pd.DataFrame
                 ax.text(j, i, str(int(m[i, j])), ha="center", va="center", fontsize=12,
                         color="white" if m[i, j] > 0.55 * m.max() else "#222222")
     ax.set_xticks(range(len(cols)), _county_ticks(cols, [int(x) for x in m.sum(axis=0)]))
-    ax.set_yticks(range(len(ylabels)), ylabels, fontsize=11)
+    ax.set_yticks(range(len(ylabels)), ylabels, fontsize=11 if len(ylabels) <= 8 else 9)
     ax.tick_params(axis="x", labelsize=12, top=False, bottom=True)
     _rotate_if_many(ax, len(cols))
     for s in ax.spines.values():
@@ -507,8 +516,8 @@ def execution_rate_by_project(projects: pd.DataFrame, reports: pd.DataFrame | No
     _pct(ax, "x")
     ax.set_xlabel("预算执行率（%）", fontsize=13)
     handles = [plt.Rectangle((0, 0), 1, 1, color=an.GRADE_COLORS[g]) for g in an.GRADES]
-    ax.legend(handles, an.GRADES, title="等级", loc="lower right", ncols=4, fontsize=11,
-              frameon=True, framealpha=0.9)
+    ax.legend(handles, an.GRADES, title="等级", loc="upper left", bbox_to_anchor=(1.0, 1.0),
+              fontsize=11, title_fontsize=11, frameon=False)
     _style(ax)
     _note(fig, f"虚线：{low_execution:g}%；点线：100%。等级未填写时按得分计算。")
     return fig
