@@ -17,6 +17,8 @@ OPERATORS = [
     ("＞", ">"), (">", ">"), ("大于", ">"), ("超过", ">"),
     ("＜", "<"), ("<", "<"), ("小于", "<"), ("低于", "<"),
 ]
+PLAIN_NUMBER = re.compile(r"[-+]?(?:\d+(?:,\d{3})*|\d*)(?:\.\d+)?")
+HAS_DIGIT = re.compile(r"\d")
 NUMBER = re.compile(r"[-+]?\d+(?:,\d{3})*(?:\.\d+)?")
 
 GRADES = [  # raw word -> one character; longest first so 不合格 wins over 合格
@@ -55,7 +57,7 @@ def parse_number(s) -> float | None:
     if isinstance(s, (int, float)):
         return float(s)
     t = unicodedata.normalize("NFKC", WS.sub("", str(s))).rstrip("%")
-    if not re.fullmatch(r"[-+]?(?:\d+(?:,\d{3})*|\d*)(?:\.\d+)?", t) or not re.search(r"\d", t):
+    if not PLAIN_NUMBER.fullmatch(t) or not HAS_DIGIT.search(t):
         return None
     return float(t.replace(",", ""))
 

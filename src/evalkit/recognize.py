@@ -204,14 +204,15 @@ class Recognizer:
             self.summaries.append(self.summary)
             self.mode = "summary"
             return
-        header = _indicator_header(cells)
+        has_numbers = bool(_nums(filled))
+        header = None if has_numbers else _indicator_header(cells)
         if header:
             p = self._project_for_tables()
             self.mode, self.ind, self.carry = "indicator", header, [None, None]
             p.sections.append([])
             p.has_deviation_column = p.has_deviation_column or "deviation" in header.cols
             return
-        bcols = _budget_header(cells)
+        bcols = None if has_numbers else _budget_header(cells)
         if bcols:
             self.mode, self.budget_cols = "budget", bcols
             return

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from evalkit.normalize import drop_parenthetical, strip_annotation
 
@@ -62,13 +63,19 @@ OVERALL_SCORE_LABEL = re.compile(r"^(绩效自评综合得分|自评综合得分
 OVERALL_GRADE_LABEL = re.compile(r"^(评价等次|评价等级|自评等级|自评等次|绩效等级|绩效评价等级)$")
 
 
+@lru_cache(maxsize=65536)
 def key(cell: str | None) -> str:
-    """A cell's words for vocabulary lookups: no whitespace, no parenthetical notes."""
+    """A cell's words for vocabulary lookups: no whitespace, no parenthetical notes (memoized: cells repeat)."""
     return drop_parenthetical(cell or "")
 
 
 def role_of(cell: str, table) -> str | None:
-    k = key(cell)
+    """The role a header/label cell plays under one vocabulary table, or None."""
+    return _role(key(cell), id(table), tuple(table))
+
+
+@lru_cache(maxsize=65536)
+def _role(k: str, _table_id: int, table: tuple) -> str | None:
     if not k:
         return None
     for role, pat in table:
@@ -77,6 +84,7 @@ def role_of(cell: str, table) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def level_name(cell: str | None) -> str | None:
     """The level vocabulary form of a label ('产出 指标(50分)' -> '产出指标')."""
     if not cell:
