@@ -123,7 +123,7 @@ def _indicator_header(cells: list[str]) -> IndicatorHeader | None:
         cols.setdefault(r, i)
     roleless = {i for i, (c, r) in enumerate(zip(cells, roles)) if r is None}
     name_col = cols.get("level3", cols.get("level2", -1))
-    after = [r or "ignore" for r in roles[name_col + 1:]]
+    after = [r or "ignore" for r, c in zip(roles[name_col + 1:], cells[name_col + 1:]) if c]
     while after and after[-1] == "ignore":
         after.pop()
     return IndicatorHeader(cols=cols, width=len(cells), roleless=roleless, after_level3=after)
@@ -270,13 +270,19 @@ class Recognizer:
         idx = next((i for i, c in enumerate(cells) if V.BUDGET_TOTAL_LABEL.match(V.key(c))), None)
         if idx is None or self.budget_cols is None:
             return
-        first = min(self.budget_cols.values())
-        offset = (idx + 1) - first if idx + 1 > first else 0
         target = self.current if self.current is not None else self.pending
-        for name, col in self.budget_cols.items():
-            j = col + offset
-            if j < len(cells) and not is_empty_mark(cells[j]):
-                target.put(name, parse_number(cells[j]), 3)
+        order = sorted(self.budget_cols, key=self.budget_cols.get)
+        values = [c for c in cells[idx + 1:] if c]
+        if len(values) == len(order):           # every column filled: read in the header's order
+            for name, v in zip(order, values):
+                target.put(name, None if is_empty_mark(v) else parse_number(v), 3)
+        else:                                   # gaps: read by position, aligned on the label
+            first = min(self.budget_cols.values())
+            offset = (idx + 1) - first if idx + 1 > first else 0
+            for name, col in self.budget_cols.items():
+                j = col + offset
+                if j < len(cells) and not is_empty_mark(cells[j]):
+                    target.put(name, parse_number(cells[j]), 3)
         self.mode = "budget-done"
 
     def _budget_kv_row(self, cells: list[str]) -> None:
@@ -351,8 +357,12 @@ class Recognizer:
             return None
         if l1 and not V.is_level1(l1):
             return None
-        if l2 and (parse_number(l2) is not None or strip_list_prefix(l2) != l2):
+        if l2 and (parse_number(l2) is not None or strip_list_prefix(l2) != l2
+                   or not (V.is_level1(l2) or V.is_level2(l2) or (V.level_name(l2) or "").endswith("指标"))):
             return None
+        values = [get(r) for r in ("target", "actual", "weight", "score")]
+        if not l3 and any(values):
+            return None                  # figures without a name: the name sits in another column
         if l3 and l3.endswith("指标") and (V.is_level1(l3) or V.is_level2(l3)):
             return None
         w, s = get("weight"), get("score")
