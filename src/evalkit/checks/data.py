@@ -36,6 +36,14 @@ class Data:
     indicators: pd.DataFrame
     summaries: pd.DataFrame
 
+    def project_ids(self) -> dict[str, dict]:
+        """project_id -> its identifying fields (report, source, county), built once per call site."""
+        p = self.projects
+        cols = [p[c].astype("object").where(p[c].notna(), None) for c in
+                ("project_id", "report_id", "source_file", "county")]
+        return {pid: dict(report_id=rid, project_id=pid, source_file=sf, county=ct)
+                for pid, rid, sf, ct in zip(*cols)}
+
 
 def _ensure(df: pd.DataFrame | None, cols: list[str]) -> pd.DataFrame:
     df = pd.DataFrame() if df is None else df.reset_index(drop=True)

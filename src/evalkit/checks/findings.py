@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -79,14 +79,9 @@ class Finding:
 
 def to_frame(findings: list[Finding]) -> pd.DataFrame:
     """The contract's `findings` table (plus family, indicator_key, county, title); all text."""
-    rows = []
-    for f in findings:
-        d = asdict(f)
-        d["finding_id"] = f.finding_id
-        rule = RULES[f.rule]
-        d["family"] = rule.family
-        d["title"] = rule.title
-        rows.append(d)
+    rows = [(f.finding_id, f.rule, f.severity, f.report_id, f.project_id, f.source_file, f.message,
+             f.expected, f.found, RULES[f.rule].family, f.indicator_key, f.county, RULES[f.rule].title)
+            for f in findings]
     df = pd.DataFrame(rows, columns=COLUMNS)
     if df.empty:
         df = pd.DataFrame({c: pd.Series(dtype="int64" if c == "family" else "str") for c in COLUMNS})

@@ -63,10 +63,11 @@ def check_summaries(d: Data, cfg: CheckConfig) -> list[Finding]:
     out: list[Finding] = []
     if d.summaries.empty:
         return out
-    projects = d.projects
+    projects = d.projects.loc[d.projects["report_id"].isin(d.summaries["report_id"])]
     by_report = {rid: g for rid, g in projects.groupby("report_id", sort=False)}
+    province = {rid: text(p) or None for rid, p in zip(d.reports["report_id"], d.reports["province"])}
     for r in d.summaries.itertuples(index=False):
-        c = cfg.for_province(_province(d, r.report_id))
+        c = cfg.for_province(province.get(r.report_id))
         ids = ids_of(r) | {"project_id": None}
         g = by_report.get(r.report_id, projects.iloc[0:0])
         n = len(g)
@@ -118,8 +119,3 @@ def check_summaries(d: Data, cfg: CheckConfig) -> list[Finding]:
                                 f"汇总表平均得分填报{fmt(avg)}分，{len(scores)}个项目总分平均为{fmt(mean, 2)}分，请核对。",
                                 fmt(mean, 2), fmt(avg)))
     return out
-
-
-def _province(d: Data, report_id) -> str | None:
-    m = d.reports.loc[d.reports["report_id"] == report_id, "province"]
-    return text(m.iat[0]) or None if len(m) else None

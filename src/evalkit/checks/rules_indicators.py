@@ -9,7 +9,7 @@ import pandas as pd
 from evalkit.checks.config import CheckConfig
 from evalkit.checks.data import Data
 from evalkit.checks.findings import Finding, ids_of, make
-from evalkit.checks.numbers import Achievement, achievement, dec, fmt, text, truthy
+from evalkit.checks.numbers import FIXED, Achievement, achievement, dec, fixed, fmt, text, truthy
 
 KEY = ["target_op", "target_value", "target_unit", "actual_op", "actual_value", "actual_unit", "ceiling"]
 
@@ -46,8 +46,15 @@ def check_indicators(d: Data, cfg: CheckConfig) -> list[Finding]:
     says_unmet = scored["actual"].astype("str").str.contains(unmet_pat, na=False) if unmet_pat else \
         pd.Series(False, index=scored.index)
     ach = achievements(scored, cfg)
+    status = pd.Series([a.status for a in ach], index=scored.index, dtype="object")
+    w_fx, s_fx, tol_fx = fixed(scored["weight"]), fixed(scored["score"]), int(tol * FIXED)
+    full = (s_fx >= w_fx - tol_fx).fillna(False)
     proj = d.projects.drop_duplicates("project_id").set_index("project_id")
-    has_col = scored["project_id"].map(proj["has_deviation_column"]).map(truthy)
+    has_col = scored["project_id"].map(proj["has_deviation_column"]).map(truthy).astype(bool)
+    # only rows where some rule can fire go through the per-row (exact Decimal) logic
+    cand = ((s_fx > w_fx + tol_fx).fillna(False) | (says_unmet & full) | (status == "unmet")
+            | ((status == "met") & ~full) | (~full & has_col))
+    scored, ach, says_unmet, has_col = scored.loc[cand], ach.loc[cand], says_unmet.loc[cand], has_col.loc[cand]
     note = scored["project_id"].map(proj["deviation_note"]).map(lambda x: bool(text(x).strip()))
     out: list[Finding] = []
     for r, a, unmet_text, hc, pn in zip(scored.itertuples(index=False), ach, says_unmet, has_col, note):

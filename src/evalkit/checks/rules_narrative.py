@@ -33,19 +33,25 @@ def check_narrative(d: Data, cfg: CheckConfig) -> list[Finding]:
     """Narrative score / overall score vs the table total; narrative parts vs maxima and table groups."""
     out: list[Finding] = []
     tol = cfg.dec("narrative", "score_tolerance")
-    projects = {rid: g for rid, g in d.projects.groupby("report_id", sort=False)}
     need = (d.reports["narrative_score"].notna() | d.reports["stated_overall_score"].notna()
             | d.reports["narrative_parts"].notna())
+    rids = d.reports.loc[need, "report_id"]
+    p = d.projects.loc[d.projects["report_id"].isin(rids), ["report_id", "project_id", "total_score"]]
+    n_proj = p["report_id"].value_counts()
+    first = p.drop_duplicates("report_id").set_index("report_id")
+    with_parts = set(d.reports.loc[d.reports["narrative_parts"].notna(), "report_id"])
+    part_pids = {first.at[rid, "project_id"] for rid in with_parts if n_proj.get(rid, 0) == 1}
+    tables = _table_groups(d, part_pids)
     for r in d.reports.loc[need].itertuples(index=False):
         c = cfg.for_province(text(r.province) or None)
-        g = projects.get(r.report_id)
-        single = g is not None and len(g) == 1
+        single = n_proj.get(r.report_id, 0) == 1
         dept = text(r.doc_kind) == "department_report"
         ids = ids_of(r) | {"project_id": None}
         narr, overall = dec(r.narrative_score), dec(r.stated_overall_score)
-        total = dec(g["total_score"].iat[0]) if single else None
+        pid = text(first.at[r.report_id, "project_id"]) if single else None
+        total = dec(first.at[r.report_id, "total_score"]) if single else None
         if single:
-            ids = ids | {"project_id": text(g["project_id"].iat[0])}
+            ids = ids | {"project_id": pid}
         if narr is not None and overall is not None and abs(narr - overall) > tol:
             out.append(make(c, "narrative_score_mismatch", ids,
                             f"正文各部分得分合计{fmt(narr)}分，与报告所述综合得分{fmt(overall)}分不符，请核对。",
@@ -57,7 +63,7 @@ def check_narrative(d: Data, cfg: CheckConfig) -> list[Finding]:
                                     f"{what}为{fmt(val)}分，而自评表总分为{fmt(total)}分，请核对正文或表格。",
                                     fmt(total), fmt(val)))
         parts = parse_parts(r.narrative_parts)
-        groups = _table_groups(d, text(g["project_id"].iat[0])) if single and not dept else {}
+        groups = tables.get(pid, {}) if single and not dept else {}
         for part in parts:
             label, mx, sc = text(part.get("label")), dec(part.get("max")), dec(part.get("score"))
             if mx is not None and sc is not None and sc > mx:
@@ -72,14 +78,18 @@ def check_narrative(d: Data, cfg: CheckConfig) -> list[Finding]:
     return out
 
 
-def _table_groups(d: Data, project_id: str) -> dict[str, tuple[Decimal | None, Decimal | None]]:
-    """Per level-1 and level-2 name of one project: (weight sum, score sum)."""
-    ind = d.indicators.loc[d.indicators["project_id"] == project_id]
-    out: dict[str, tuple[Decimal | None, Decimal | None]] = {}
+def _table_groups(d: Data, project_ids: set[str]) -> dict[str, dict[str, tuple[Decimal | None, Decimal | None]]]:
+    """Per project, per level-1 and level-2 name: (weight sum, score sum)."""
+    ind = d.indicators.loc[d.indicators["project_id"].isin(project_ids)]
+    out: dict[str, dict[str, tuple[Decimal | None, Decimal | None]]] = {}
+    if ind.empty:
+        return out
+    w, s = fixed(ind["weight"]), fixed(ind["score"])
     for col in ("level1", "level2"):
-        names = ind[col].astype("str").map(lambda x: _clean(x) if isinstance(x, str) else "")
-        for name, sub in ind.groupby(names, sort=False):
+        names = ind[col].map(lambda x: _clean(x) if isinstance(x, str) else "")
+        agg = pd.DataFrame({"p": ind["project_id"], "n": names, "w": w, "s": s}).groupby(
+            ["p", "n"], sort=False)[["w", "s"]].sum(min_count=1)
+        for (pid, name), row in agg.iterrows():
             if name:
-                out.setdefault(name, (unfixed(fixed(sub["weight"]).sum(min_count=1)),
-                                      unfixed(fixed(sub["score"]).sum(min_count=1))))
+                out.setdefault(pid, {}).setdefault(name, (unfixed(row["w"]), unfixed(row["s"])))
     return out

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pandas as pd
 
@@ -24,14 +25,18 @@ def check_costs(d: Data, cfg: CheckConfig) -> list[Finding]:
     cost = (_has(ind["level2"], ["成本"]) | _has(ind["level3"], ["成本"])) & ind["target_value"].notna()
     cost &= ~_has(ind["level3"], cfg.get("plausibility", "per_unit_words", [])) & \
         ~_has(ind["target_unit"], ["/"])
-    sub = ind.loc[cost]
-    if sub.empty:
-        return []
-    budget = sub["project_id"].map(d.projects.drop_duplicates("project_id").set_index("project_id")["budget_full_year"])
-    total_line = _has(sub["level3"], cfg.get("plausibility", "total_cost_words", []))
     aliases = cfg.get("indicators", "unit_aliases", {})
     above = cfg.dec("plausibility", "cost_above_budget_tolerance")
     below = cfg.dec("plausibility", "cost_far_below_ratio")
+    units = ind["target_unit"].astype("object").where(ind["target_unit"].notna(), None)
+    factor = {u: to_wanyuan(Decimal(1), u, aliases) for u in set(units[cost])}
+    amt_f = ind["target_value"] * units.map(lambda u: float(factor[u]) if factor.get(u) is not None else float("nan"))
+    budget = ind["project_id"].map(d.projects.drop_duplicates("project_id").set_index("project_id")["budget_full_year"])
+    total_line = _has(ind["level3"], cfg.get("plausibility", "total_cost_words", []))
+    cost &= ((amt_f > budget * (1 + float(above)) * 0.999) | (total_line & (amt_f < budget * float(below) * 1.001))).fillna(False)
+    sub, budget, total_line = ind.loc[cost], budget.loc[cost], total_line.loc[cost]
+    if sub.empty:
+        return []
     out: list[Finding] = []
     for r, b, is_total in zip(sub.itertuples(index=False), budget, total_line):
         bud = dec(b)
@@ -69,12 +74,21 @@ def check_duplicates(d: Data, cfg: CheckConfig) -> list[Finding]:
                         "不重复", f"{text(r.level2)}/{text(r.level3)}", r.indicator_key))
     # copied indicator sets between projects of one report
     min_lines = int(cfg.get("plausibility", "copied_min_lines", 3))
-    sig = pd.DataFrame({"project_id": ind["project_id"], "report_id": ind["report_id"], "k": key})
-    sigs = sig.groupby("project_id", sort=False).agg(report_id=("report_id", "first"),
-                                                      k=("k", lambda x: "\x1e".join(sorted(x))),
-                                                      n=("k", "size"))
+    # order-independent signature per project: count and two sums of 64-bit line hashes
+    # (vectorized); equal signatures are then confirmed on the sorted lines themselves
+    h = pd.util.hash_pandas_object(key, index=False).to_numpy(dtype="uint64")
+    sig = pd.DataFrame({"project_id": ind["project_id"], "report_id": ind["report_id"],
+                        "h1": (h >> 33).astype("int64"), "h2": (h & 0xFFFFFFFF).astype("int64")},
+                       index=ind.index)
+    gb = sig.groupby("project_id", sort=False)
+    sigs = gb.agg(report_id=("report_id", "first"), h1=("h1", "sum"), h2=("h2", "sum"), n=("h1", "size"))
     sigs = sigs.loc[sigs["n"] >= min_lines]
+    sigs = sigs.loc[sigs.duplicated(["report_id", "h1", "h2", "n"], keep=False)]
+    lines = {pid: "\x1e".join(sorted(k)) for pid, k in
+             key.loc[ind["project_id"].isin(sigs.index)].groupby(ind["project_id"], sort=False)}
+    sigs = sigs.assign(k=[lines[pid] for pid in sigs.index])
     proj = d.projects.drop_duplicates("project_id").set_index("project_id")
+    pinfo = d.project_ids()
     for (_, _), grp in sigs.groupby(["report_id", "k"], sort=False):
         if len(grp) < 2:
             continue
@@ -83,11 +97,10 @@ def check_duplicates(d: Data, cfg: CheckConfig) -> list[Finding]:
         for pid in grp.index[1:]:
             if pid not in proj.index:
                 continue
-            r = proj.loc[pid]
-            b = dec(r["budget_full_year"])
+            b = dec(proj.at[pid, "budget_full_year"])
             if b == b0:
                 continue
-            out.append(make(cfg, "indicators_copied", ids_of(r) | {"project_id": pid},
+            out.append(make(cfg, "indicators_copied", pinfo[pid],
                             f"本项目（全年预算{fmt(b)}万元）的{int(grp.at[pid, 'n'])}条绩效指标与「{text(proj.at[first, 'project_name'])}」（全年预算{fmt(b0)}万元）逐条相同，请核对是否照抄了其他项目的目标。",
                             "本项目自己的指标", f"同{first}"))
     return out
@@ -97,7 +110,13 @@ def check_spending(d: Data, cfg: CheckConfig) -> list[Finding]:
     """优 with low execution; a (high) score on a project that spent nothing."""
     out: list[Finding] = []
     p = d.projects
-    for r in p.loc[p["total_score"].notna() | p["grade"].notna()].itertuples(index=False):
+    # float pre-filter with slack; the exact Decimal test below decides
+    lim_max = max(float(cfg.for_province(x).get("plausibility", "excellent_min_execution"))
+                  for x in [None, *cfg.profiles])
+    rt_f = (p["executed"] / p["budget_full_year"].where(p["budget_full_year"] != 0) * 100).fillna(p["execution_rate"])
+    cand = (p["executed"] == 0) | (rt_f < lim_max + 1)
+    cand &= p["total_score"].notna() | p["grade"].notna()
+    for r in p.loc[cand.fillna(False)].itertuples(index=False):
         c = cfg.for_province(text(r.province) or None)
         ex, full = dec(r.executed), dec(r.budget_full_year)
         rt = rate(ex, full)

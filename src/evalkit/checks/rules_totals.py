@@ -9,7 +9,7 @@ import pandas as pd
 from evalkit.checks.config import CheckConfig
 from evalkit.checks.data import Data
 from evalkit.checks.findings import Finding, ids_of, make
-from evalkit.checks.numbers import dec, fixed, fmt, text, unfixed
+from evalkit.checks.numbers import FIXED, dec, fixed, fmt, text, unfixed
 
 _ANNOT = re.compile(r"[（(][^）)]*[)）]|\d+(\.\d+)?分|[:：\s]")
 
@@ -32,9 +32,9 @@ def project_sums(d: Data) -> pd.DataFrame:
     """Per project: sum of stated indicator scores and weights (exact), line counts."""
     ind = d.indicators
     g = pd.DataFrame({"project_id": ind["project_id"], "s": fixed(ind["score"]), "w": fixed(ind["weight"])})
-    agg = g.groupby("project_id", sort=False).agg(score_sum=("s", lambda x: x.sum(min_count=1)),
-                                                  weight_sum=("w", lambda x: x.sum(min_count=1)),
-                                                  n_scored=("s", "count"))
+    gb = g.groupby("project_id", sort=False)
+    agg = gb[["s", "w"]].sum(min_count=1).rename(columns={"s": "score_sum", "w": "weight_sum"})
+    agg["n_scored"] = gb["s"].count()
     return agg
 
 
@@ -62,24 +62,30 @@ def check_totals(d: Data, cfg: CheckConfig) -> list[Finding]:
     default_max = cfg.dec("totals", "default_max_score")
     missing = d.indicators["weight"].notna() & d.indicators["score"].isna()
     n_missing = d.indicators.loc[missing].groupby("project_id").size()
-    for i, r in enumerate(p.itertuples(index=False)):
+    total_fx = fixed(p["total_score"])
+    max_fx = fixed(p["max_score"]).fillna(int(default_max * FIXED))
+    bad_total = ((total_fx - calc).abs() > int(tol * FIXED)).fillna(False)
+    bad_weight = ((wtot - max_fx).abs() > int(wtol * FIXED)).fillna(False)
+    no_budget_score = p["budget_weight"].notna() & p["budget_score"].isna()
+    flagged = (bad_total | bad_weight | no_budget_score).to_numpy(dtype=bool)
+    for i in flagged.nonzero()[0]:
+        r = p.iloc[i]
         ids = ids_of(r)
-        total, c = dec(r.total_score), unfixed(calc.iat[i])
-        nm = int(n_missing.get(r.project_id, 0)) + int(pd.notna(r.budget_weight) and pd.isna(r.budget_score))
-        if total is not None and c is not None and abs(total - c) > tol:
+        nm = int(n_missing.get(r["project_id"], 0)) + int(bool(no_budget_score.iat[i]))
+        if bad_total.iat[i]:
+            total, c = dec(r["total_score"]), unfixed(calc.iat[i])
             extra = f"（另有{nm}行有权重无得分）" if nm else ""
             out.append(make(cfg, "total_score_mismatch", ids,
                             f"总分填报为{fmt(total)}分，各行得分（含预算执行）相加为{fmt(c)}分{extra}，请核对总分或各行得分。",
                             fmt(c), fmt(total)))
-        wt = unfixed(wtot.iat[i])
-        mx = dec(r.max_score) or default_max
-        if wt is not None and abs(wt - mx) > wtol:
+        if bad_weight.iat[i]:
+            wt, mx = unfixed(wtot.iat[i]), unfixed(max_fx.iat[i])
             out.append(make(cfg, "weight_sum_mismatch", ids,
                             f"各行权重（含预算执行）相加为{fmt(wt)}分，与满分{fmt(mx)}分不符，请核对权重设置。",
                             fmt(mx), fmt(wt)))
-        if pd.notna(r.budget_weight) and pd.isna(r.budget_score):
+        if no_budget_score.iat[i]:
             out.append(make(cfg, "weight_without_score", ids,
-                            f"预算执行行有权重{fmt(dec(r.budget_weight))}分但未填得分，请补填得分。",
+                            f"预算执行行有权重{fmt(dec(r['budget_weight']))}分但未填得分，请补填得分。",
                             "得分", "空"))
     ind = d.indicators.loc[missing]
     for r in ind.itertuples(index=False):
@@ -90,43 +96,54 @@ def check_totals(d: Data, cfg: CheckConfig) -> list[Finding]:
     return out
 
 
+def group_weight_table(d: Data, cfg: CheckConfig) -> pd.DataFrame:
+    """Per project and standard group: weight sum in millionths (wide: one column per group)."""
+    ind = d.indicators.loc[d.indicators["weight"].notna(), ["project_id", "level1", "level2", "weight"]]
+    if ind.empty:
+        return pd.DataFrame()
+    pairs = ind[["level1", "level2"]].drop_duplicates()
+    names = {(a, b): level1_group(a, b, cfg) for a, b in zip(pairs["level1"], pairs["level2"])}
+    group = pd.Series([names[(a, b)] for a, b in zip(ind["level1"], ind["level2"])], index=ind.index)
+    gw = pd.DataFrame({"project_id": ind["project_id"], "group": group, "w": fixed(ind["weight"])})
+    return gw.groupby(["project_id", "group"], sort=False)["w"].sum().unstack("group")
+
+
 def _group_weights(d: Data, cfg: CheckConfig) -> list[Finding]:
     """Level-1 group weights against the standard 10/50/30/10 (warning), or one info for local templates."""
     std = {k: Decimal(str(v)) for k, v in cfg.get("totals", "standard_weights", {}).items()}
     tol = cfg.dec("totals", "group_weight_tolerance")
-    ind = d.indicators.loc[d.indicators["weight"].notna(), ["project_id", "level1", "level2", "weight"]]
-    if ind.empty:
+    wide = group_weight_table(d, cfg)
+    if wide.empty:
         return []
-    pairs = ind[["level1", "level2"]].drop_duplicates()
-    names = {(a, b): level1_group(a, b, cfg) for a, b in zip(pairs["level1"], pairs["level2"])}
-    ind = ind.assign(group=[names[(a, b)] for a, b in zip(ind["level1"], ind["level2"])],
-                     w=fixed(ind["weight"]))
-    gw = ind.groupby(["project_id", "group"], sort=False)["w"].sum()
-    out: list[Finding] = []
     proj = d.projects.drop_duplicates("project_id").set_index("project_id")
-    for pid, groups in gw.groupby(level=0, sort=False):
-        if pid not in proj.index:
-            continue
-        r = proj.loc[pid]
-        ids = ids_of(r) | {"project_id": pid}
-        weights = {g: unfixed(v) for (_, g), v in groups.items()}
-        odd = [g for g in weights if g not in std]
-        if odd:
-            desc = "、".join(f"{g or '（空）'}{fmt(v)}分" for g, v in weights.items())
-            out.append(make(cfg, "template_nonstandard", ids,
-                            f"一级指标为{desc}，不是标准的产出/效益/满意度结构，权重未按标准结构核对，请确认所用模板。",
-                            "产出/效益/满意度", "、".join(weights)))
-            continue
-        have = dict(weights)
-        bw = dec(r["budget_weight"])
-        if bw is not None and "预算执行率" in std:
-            have["预算执行率"] = bw
-        for g, sw in std.items():
-            v = have.get(g, Decimal(0))
-            if g == "预算执行率" and bw is None:
-                continue
-            if abs(v - sw) > tol:
-                out.append(make(cfg, "group_weight_nonstandard", ids,
-                                f"一级指标「{g}」权重合计{fmt(v)}分，标准结构为{fmt(sw)}分，请核对权重分配是否符合当地模板。",
-                                fmt(sw), fmt(v)))
+    wide = wide.loc[wide.index.isin(proj.index)]
+    odd_cols = [c for c in wide.columns if c not in std]
+    odd = wide[odd_cols].notna().any(axis=1) if odd_cols else pd.Series(False, index=wide.index)
+    out: list[Finding] = []
+    pinfo = d.project_ids()
+    for pid, row in wide.loc[odd].iterrows():
+        weights = {g: unfixed(v) for g, v in row.items() if pd.notna(v)}
+        desc = "、".join(f"{g or '（空）'}{fmt(v)}分" for g, v in weights.items())
+        out.append(make(cfg, "template_nonstandard", pinfo[pid],
+                        f"一级指标为{desc}，不是标准的产出/效益/满意度结构，权重未按标准结构核对，请确认所用模板。",
+                        "产出/效益/满意度", "、".join(weights)))
+    normal = wide.loc[~odd]
+    tol_fx = int(tol * FIXED)
+    budget_w = fixed(proj["budget_weight"])
+    for g, sw in std.items():
+        sw_fx = int(sw * FIXED)
+        if g in normal.columns:
+            have = normal[g].fillna(0)
+        elif g == "预算执行率":
+            have = normal.index.to_series().map(budget_w)
+        else:
+            have = pd.Series(0, index=normal.index, dtype="Int64")
+        bad = (have - sw_fx).abs() > tol_fx
+        if g == "预算执行率":
+            bad &= have.notna()
+        for pid in normal.index[bad.fillna(False).to_numpy(dtype=bool)]:
+            v = unfixed(have.at[pid])
+            out.append(make(cfg, "group_weight_nonstandard", pinfo[pid],
+                            f"一级指标「{g}」权重合计{fmt(v)}分，标准结构为{fmt(sw)}分，请核对权重分配是否符合当地模板。",
+                            fmt(sw), fmt(v)))
     return out
