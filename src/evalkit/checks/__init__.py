@@ -51,6 +51,8 @@ def run_checks(tables: dict[str, pd.DataFrame], config: CheckConfig | None = Non
         groups = [(cfg, default_ids)] + [(cfg.for_province(p), rid_by_prov[p]) for p in profiled]
         orphan = d.indicators["report_id"].isna()
         for c, ids in groups:
+            if not ids and not (c is cfg and orphan.any()):
+                continue
             sub = _subset(d, ids)
             if c is cfg and orphan.any():  # indicators whose project is unknown: default profile
                 sub.indicators = pd.concat([sub.indicators, d.indicators.loc[orphan]])

@@ -45,8 +45,10 @@ def fmt(x: Decimal | None, places: int | None = None) -> str:
     if x is None:
         return ""
     if places is not None:
-        x = x.quantize(Decimal(1).scaleb(-places))
-    s = format(x.normalize(), "f")
+        return format(x.quantize(Decimal(1).scaleb(-places)), "f")
+    s = format(x, "f")
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
     return s
 
 

@@ -22,6 +22,8 @@ def _has(s: pd.Series, words: list[str]) -> pd.Series:
 def check_costs(d: Data, cfg: CheckConfig) -> list[Finding]:
     """Money cost targets above the full-year budget, or total-cost targets far below it (元 vs 万元 converted)."""
     ind = d.indicators
+    if ind.empty:
+        return []
     cost = (_has(ind["level2"], ["成本"]) | _has(ind["level3"], ["成本"])) & ind["target_value"].notna()
     cost &= ~_has(ind["level3"], cfg.get("plausibility", "per_unit_words", [])) & \
         ~_has(ind["target_unit"], ["/"])
@@ -31,7 +33,8 @@ def check_costs(d: Data, cfg: CheckConfig) -> list[Finding]:
     units = ind["target_unit"].astype("object").where(ind["target_unit"].notna(), None)
     factor = {u: to_wanyuan(Decimal(1), u, aliases) for u in set(units[cost])}
     amt_f = ind["target_value"] * units.map(lambda u: float(factor[u]) if factor.get(u) is not None else float("nan"))
-    budget = ind["project_id"].map(d.projects.drop_duplicates("project_id").set_index("project_id")["budget_full_year"])
+    budget = pd.to_numeric(ind["project_id"].map(
+        d.projects.drop_duplicates("project_id").set_index("project_id")["budget_full_year"]), errors="coerce")
     total_line = _has(ind["level3"], cfg.get("plausibility", "total_cost_words", []))
     cost &= ((amt_f > budget * (1 + float(above)) * 0.999) | (total_line & (amt_f < budget * float(below) * 1.001))).fillna(False)
     sub, budget, total_line = ind.loc[cost], budget.loc[cost], total_line.loc[cost]

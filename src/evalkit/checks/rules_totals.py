@@ -66,6 +66,10 @@ def check_totals(d: Data, cfg: CheckConfig) -> list[Finding]:
     max_fx = fixed(p["max_score"]).fillna(int(default_max * FIXED))
     bad_total = ((total_fx - calc).abs() > int(tol * FIXED)).fillna(False)
     bad_weight = ((wtot - max_fx).abs() > int(wtol * FIXED)).fillna(False)
+    # a project without indicator lines cannot be reconciled (a recognition gap, not a document error)
+    has_lines = p["project_id"].isin(sums.index)
+    bad_total &= has_lines
+    bad_weight &= has_lines
     no_budget_score = p["budget_weight"].notna() & p["budget_score"].isna()
     flagged = (bad_total | bad_weight | no_budget_score).to_numpy(dtype=bool)
     for i in flagged.nonzero()[0]:
