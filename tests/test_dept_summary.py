@@ -1,0 +1,56 @@
+"""dept_summary on the three real 部门决算 PDFs (figures from ../shared/truth/reports.csv)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evalkit.dept_summary import extract_dept_summary
+from evalkit.model import Document, Paragraph
+from evalkit.readers import read
+
+RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
+
+# file: (agency, projects_evaluated, funds_evaluated, avg_score, 优, 良, 合格, 不合格)
+TRUTH = {
+    "01_putuo_guihua_ziranziyuan_2024_juesuan.pdf": ("上海市普陀区规划和自然资源局", 39, 4415.48, 99.33, 39, 0, 0, 0),
+    "02_putuo_shehuigongzuobu_2024_juesuan.pdf": ("中共上海市普陀区委社会工作部", 1, 175.52, 100.00, 1, 0, 0, 0),
+    "03_putuo_caizhengju_2024_juesuan.pdf": ("上海市普陀区财政局", 4, 598.42, 99.43, 4, 0, 0, 0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TRUTH))
+def test_real_department_reports(name):
+    got = extract_dept_summary(read(RAW / name))
+    agency, n, funds, avg, you, liang, zhong, cha = TRUTH[name]
+    assert got == {
+        "agency": agency, "fiscal_year": 2024, "projects_due": None, "funds_due": None,
+        "projects_evaluated": n, "funds_evaluated": pytest.approx(funds), "avg_score": pytest.approx(avg),
+        "count_you": you, "count_liang": liang, "count_zhong": zhong, "count_cha": cha,
+    }
+
+
+def _doc(*lines):
+    return Document("x.pdf", "pdf", [Paragraph(line) for line in lines])
+
+
+def test_figures_on_the_line_after_their_labels():
+    doc = _doc("第一部分 某某区卫生健康委员会概况",
+               "全过程绩效管理实施情况：编报绩效目标的 年度项目 个，涉及预算金额",
+               "2023 12",
+               "万元；绩效自评",
+               "1,200.50",
+               "的 年度项目 个，涉及预算金额 万元，平均得分 分（其中，绩效评级为",
+               "2023 12 1,200.50 91.5",
+               "优 的项目 个；绩效评级为 良 的项目 个；绩效评级为 合格 的项目 个；绩效评级",
+               "“ ” 9 “ ” 2 “ ” 1",
+               "为 不合格 的项目 个。",
+               "“ ” 0")
+    got = extract_dept_summary(doc)
+    assert got["agency"] == "某某区卫生健康委员会"
+    assert (got["fiscal_year"], got["projects_evaluated"], got["funds_evaluated"], got["avg_score"]) == (2023, 12, 1200.5, 91.5)
+    assert (got["count_you"], got["count_liang"], got["count_zhong"], got["count_cha"]) == (9, 2, 1, 0)
+
+
+def test_no_statement_gives_none():
+    assert extract_dept_summary(_doc("某某局2024年度部门决算", "一、收入支出决算总体情况说明")) is None

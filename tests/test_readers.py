@@ -1,0 +1,235 @@
+"""Each reader on its generated fixture (tests/fixtures/make_fixtures.py) and on the failure files."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evalkit.model import Document, Paragraph, ReadError, Table
+from evalkit.readers import read
+from evalkit.readers.html import decode_html, declared_encoding
+from evalkit.readers.pdf import PageContent, PageTable, check_text_layer, stitch
+from evalkit.readers.xlsx import number_text, render
+
+FIX = Path(__file__).parent / "fixtures"
+BAD = FIX / "bad"
+
+
+def squeeze(s: str) -> str:
+    return "".join(s.split())
+
+
+def project_tables(doc: Document) -> dict[str, list[list[str]]]:
+    return {squeeze(t.rows[0][1]): t.rows for t in doc.tables() if t.rows and t.rows[0][0] == "项目名称"}
+
+
+@pytest.fixture(scope="module")
+def docx_doc():
+    return read(FIX / "fixture_docx.docx")
+
+
+@pytest.fixture(scope="module")
+def pdf_doc():
+    return read(FIX / "fixture_pdf.pdf")
+
+
+@pytest.fixture(scope="module")
+def xlsx_doc():
+    return read(FIX / "fixture_xlsx.xlsx")
+
+
+@pytest.fixture(scope="module")
+def html_doc():
+    return read(FIX / "fixture_html.html")
+
+
+# ------------------------------------------------------------------ DOCX
+
+def test_docx_blocks_in_order_and_bookmark_ignored(docx_doc):
+    kinds = [type(b).__name__ for b in docx_doc.blocks]
+    assert kinds[:4] == ["Paragraph", "Paragraph", "Paragraph", "Table"]
+    assert [p.text for p in docx_doc.blocks[:3]] == ["大厂回族自治县医疗保障局", "项目支出绩效自评表", "（2022年度）"]
+    assert docx_doc.format == "docx"
+
+
+def test_docx_merged_cells_read_once(docx_doc):
+    rows = project_tables(docx_doc)["退役军人辅助性岗位经费"]
+    assert rows[0] == ["项目名称", "退役军人辅助性岗位经费"]            # gridSpan 8: one cell
+    assert rows[1] == ["主管部门", "大厂回族自治县医疗保障局", "实施单位", "大厂回族自治县医疗保障局"]
+    assert rows[2][0] == "项目资金\n(万元)"                             # in-cell line break kept
+    assert rows[3] == ["", "年度资金总额", "5.6", "5.6", "5.18", "10", "92.5%", "9.25"]  # vMerge continuation ''
+    header = rows.index(next(r for r in rows if "一级指标" in r))
+    assert rows[header][:4] == ["绩效指标", "一级指标", "二级指标", "三级指标"]
+    assert rows[header + 1][:4] == ["", "产出指标", "数量指标", "工作人员数量"]
+    assert rows[header + 2][:4] == ["", "", "质量指标", "足额发放率"]     # level1 continues below
+    assert rows[-1] == ["总分", "100", "97.75", ""]
+
+
+def test_docx_nested_table_follows_parent(docx_doc):
+    tables = list(docx_doc.tables())
+    assert len(tables) == 4
+    assert tables[2].rows == [["填报单位（盖章）", "负责人签字"]]        # parent keeps its own text
+    assert tables[3].rows == [["签名", "日期"]]
+
+
+def test_docx_corrupt_raises():
+    with pytest.raises(ReadError, match="corrupt DOCX"):
+        read(BAD / "corrupt.docx")
+
+
+# ------------------------------------------------------------------ PDF
+
+def test_pdf_tables_stitched_across_pages(pdf_doc):
+    tables = list(pdf_doc.tables())
+    assert len(tables) == 3                                  # five page fragments, three tables
+    assert pdf_doc.pages == 5
+    names = [squeeze(t.rows[0][1]) for t in tables]
+    assert names == ["网络设备软件运行保障经费", "医疗保障服务经费", "退役军人辅助性岗位经费"]
+    assert [t.page for t in tables] == [1, 3, 4]
+    assert tables[0].rows[-1] == ["总分", "100", "100", ""]   # several rows spilled onto page 2
+    assert tables[2].rows[-1] == ["总分", "100", "97.75", ""]  # only the 总分 row spilled onto page 5
+
+
+def test_pdf_cells_match_the_docx_rendering(pdf_doc, docx_doc):
+    pdf_tables, docx_tables = project_tables(pdf_doc), project_tables(docx_doc)
+    for name, rows in docx_tables.items():
+        got = pdf_tables[name]
+        assert [[squeeze(c) for c in r] for r in got] == [[squeeze(c) for c in r] for r in rows], name
+
+
+def test_pdf_keeps_in_cell_line_breaks(pdf_doc):
+    rows = project_tables(pdf_doc)["退役军人辅助性岗位经费"]
+    assert rows[2][0] == "项目资金\n(万元)"
+    assert "≤5.6万\n元" in [c for r in rows for c in r]      # wrapped by the narrow column
+
+
+def test_pdf_paragraphs_outside_tables_with_pages(pdf_doc):
+    paras = list(pdf_doc.paragraphs())
+    assert (paras[0].text, paras[0].page) == ("大厂回族自治县医疗保障局", 1)
+    assert ("填报人：王刚 联系方式：8366688", 5) in [(p.text, p.page) for p in paras]
+    assert not any("三级指标" in p.text for p in paras)
+
+
+@pytest.mark.parametrize("name, message", [
+    ("scanned.pdf", r"^no text layer \(scanned image\?\) on any of 1 page$"),
+    ("garbled.pdf", r"^text layer is garbled: \d+% of characters are \(cid:NNN\) glyph codes$"),
+    ("encrypted.pdf", r"^encrypted PDF: password required$"),
+    ("corrupt.pdf", r"^corrupt PDF: "),
+])
+def test_pdf_failures_raise_specific_errors(name, message):
+    with pytest.raises(ReadError, match=message):
+        read(BAD / name)
+
+
+def test_text_layer_check_on_extracted_text():
+    check_text_layer(["项目支出绩效自评表 (cid:12)"], 1)   # a stray glyph code is fine
+    with pytest.raises(ReadError, match="no text layer .* any of 3 pages"):
+        check_text_layer(["", " \n", ""], 3)
+    with pytest.raises(ReadError, match="U\\+FFFD"):
+        check_text_layer(["\ufffd\ufffd\ufffd总分"], 1)
+
+
+def _page(number, *items, height=800.0):
+    return PageContent(number, height, list(items))
+
+
+def _ptable(rows, page, top, n_cols=3, x0=50.0, x1=500.0):
+    return (top, PageTable(rows, page, (x0, top, x1, top + 100), n_cols))
+
+
+def test_stitch_rules():
+    head = [["一级指标", "二级指标", "得分"]]
+    pages = [
+        _page(1, (10.0, Paragraph("标题", 1)), _ptable(head + [["产出指标", "数量指标", "10"]], 1, 100)),
+        _page(2, (20.0, Paragraph("2", 2)),    # a page number at the top does not block stitching
+              _ptable(head + [["效益指标", "社会效益指标", "15"]], 2, 60)),   # repeated header dropped
+        _page(3, _ptable([["总分", "100"]], 3, 60, n_cols=2)),           # same edges, fewer columns
+        _page(4, (30.0, Paragraph("附件2", 4)), _ptable(head, 4, 100)),  # text first: a new table
+    ]
+    blocks = stitch(pages)
+    tables = [b for b in blocks if isinstance(b, Table)]
+    assert len(tables) == 2
+    assert tables[0].rows == head + [["产出指标", "数量指标", "10"], ["效益指标", "社会效益指标", "15"], ["总分", "100"]]
+    assert tables[1].page == 4
+
+
+# ------------------------------------------------------------------ XLSX
+
+def test_xlsx_sheets_titles_and_split_tables(xlsx_doc):
+    paras = [b.text for b in xlsx_doc.blocks if isinstance(b, Paragraph)]
+    assert paras[0] == "项目支出绩效自评表"                   # the sheet's title first
+    assert "填报说明" in paras and "金额单位：万元" in paras     # the second sheet
+    assert len(list(xlsx_doc.tables())) == 2                  # blank rows split the two projects
+
+
+def test_xlsx_merged_ranges_match_docx(xlsx_doc, docx_doc):
+    assert project_tables(xlsx_doc) == project_tables(docx_doc)
+
+
+def test_xlsx_numbers_and_percents(xlsx_doc):
+    rows = project_tables(xlsx_doc)
+    assert rows["退役军人辅助性岗位经费"][3][2:8] == ["5.6", "5.6", "5.18", "10", "92.5%", "9.25"]
+    assert rows["医疗保障服务经费"][3][6] == "74.11%"
+
+
+def test_number_rendering():
+    assert number_text(5.6000000000000005) == "5.6"
+    assert number_text(0.1 + 0.2) == "0.3"
+    assert number_text(100.0) == "100"
+    assert number_text(7) == "7"
+    assert render(0.925, "0.00%") == "92.50%"
+    assert render(0.925, "0.0%") == "92.5%"
+    assert render(1, "0%") == "100%"
+    assert render(25930.0, "#,##0.00") == "25930"
+    assert render(None) == ""
+
+
+def test_xlsx_corrupt_raises(tmp_path):
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"PK\x03\x04 not really")
+    with pytest.raises(ReadError, match="corrupt XLSX"):
+        read(bad)
+
+
+# ------------------------------------------------------------------ HTML
+
+def test_html_gbk_decoded_and_chrome_ignored(html_doc):
+    text = "\n".join(p.text for p in html_doc.paragraphs())
+    cells = "\n".join(c for t in html_doc.tables() for r in t.rows for c in r)
+    assert html_doc.blocks[0] == Paragraph("开江县医疗保障局")
+    for chrome in ("首页", "政务公开", "脚本文字", "开江县人民政府网", "主办单位"):
+        assert chrome not in text and chrome not in cells
+    rows = project_tables(html_doc)["51172322T000007299749-达州市开江县医疗保障局“大数据+医保”平台采购项目"]
+    assert rows[0][1] == "51172322T000007299749-达州市开江县医疗保障局“大数据+医保”平台采购项目"
+
+
+def test_html_rowspan_colspan(html_doc):
+    rows = project_tables(html_doc)["51172323T000009017753-全县政府性投资建设"]
+    assert rows[1] == ["主管部门", "开江县医疗保障局", "实施单位", "开江县医疗保障局"]
+    assert rows[2][0] == "项目资金\n(万元)"
+    assert rows[3] == ["", "年度资金总额", "0.00", "10.00", "10.00", "10", "100.00%", "10"]
+    header = rows.index(next(r for r in rows if "一级指标" in r))
+    assert rows[header + 1] == ["", "产出指标", "数量指标", "监督检查医药机构次数", "≥200次", "206", "20", "20", ""]
+    assert rows[header + 2][:4] == ["", "", "时效指标", "支付完成时间"]
+    assert rows[-1] == ["总分", "100", "100", ""]
+
+
+def test_html_declared_encodings():
+    page = '<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"></head>' \
+           '<body><p>朱镕基</p></body></html>'
+    raw = page.encode("gb18030")                             # 镕 is GBK, not GB2312
+    assert declared_encoding(raw) == "gb2312"
+    assert "朱镕基" in decode_html(raw)
+    assert declared_encoding(b'<meta charset="GBK">') == "gbk"
+    assert declared_encoding("\ufeff<p>x</p>".encode("utf-8")) == "utf-8"
+    assert "医保" in decode_html("<p>医保</p>".encode("utf-8"))         # undeclared UTF-8
+    assert "医保" in decode_html("<p>医保</p>".encode("gb18030"))       # undeclared GBK
+
+
+def test_html_nested_and_layout_tables(tmp_path):
+    page = ("<html><body><table><tr><td><p>正文</p><table><tr><td rowspan='2'>甲</td><td>乙</td></tr>"
+            "<tr><td>丙<table><tr><td>内</td></tr></table></td></tr></table></td></tr></table></body></html>")
+    path = tmp_path / "p.html"
+    path.write_text(page, encoding="utf-8")
+    doc = read(path)
+    assert doc.blocks == [Paragraph("正文"), Table([["甲", "乙"], ["", "丙"]]), Table([["内"]])]
