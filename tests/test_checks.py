@@ -401,6 +401,19 @@ def test_summary_counts_and_average():
     assert run_checks(_summary_case(avg_score=66.33))["rule"].ne("summary_avg_mismatch").all()
 
 
+def test_summary_without_project_tables_is_checked_against_itself():
+    # 普陀区 部门决算: 39 projects, all 优, average 99.33, no project tables attached
+    base = dict(report_id="R9", source_file="r9.pdf", projects_evaluated=39, funds_evaluated=4415.48,
+                avg_score=99.33, count_you=39, count_liang=0, count_zhong=0, count_cha=0)
+    rep = [dict(report_id="R9", source_file="r9.pdf", province="上海市", doc_kind="department_report")]
+    t = {"reports": pd.DataFrame(rep), "summaries": pd.DataFrame([base])}
+    assert run_checks(t).empty
+    f = run_checks(t | {"summaries": pd.DataFrame([base | {"count_you": 38}])})
+    assert list(f["rule"]) == ["summary_count_mismatch"]
+    f = run_checks(t | {"summaries": pd.DataFrame([base | {"avg_score": 85}])})
+    assert list(f["rule"]) == ["summary_avg_mismatch"] and f.iloc[0]["expected"] == "90.00-100.00"
+
+
 # ------------------------------------------------------------------ family 6: narrative
 
 

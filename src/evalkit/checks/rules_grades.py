@@ -72,7 +72,9 @@ def check_summaries(d: Data, cfg: CheckConfig) -> list[Finding]:
         g = by_report.get(r.report_id, projects.iloc[0:0])
         n = len(g)
         ev, due = dec(r.projects_evaluated), dec(r.projects_due)
-        if ev is not None and ev != n:
+        counts = [r.count_you, r.count_liang, r.count_zhong, r.count_cha]
+        out += _internal(c, ids, ev, counts, dec(r.avg_score))
+        if ev is not None and n and ev != n:  # a statement without project tables has nothing to count
             out.append(make(c, "summary_count_mismatch", ids,
                             f"汇总表已评价项目数为{fmt(ev)}个，报告中项目自评表为{n}张，请核对项目数或补齐自评表。",
                             str(n), fmt(ev)))
@@ -87,7 +89,6 @@ def check_summaries(d: Data, cfg: CheckConfig) -> list[Finding]:
             if rk is None:
                 rk = c.grade_rank(grade_from_score(score, c.bands))
             labels.append(rk)
-        counts = [r.count_you, r.count_liang, r.count_zhong, r.count_cha]
         if any(pd.notna(x) for x in counts) and n:
             names = c.settings["grades"]["contract_grades"]
             for rank, stated in enumerate(counts):
@@ -118,4 +119,27 @@ def check_summaries(d: Data, cfg: CheckConfig) -> list[Finding]:
                 out.append(make(c, "summary_avg_mismatch", ids,
                                 f"汇总表平均得分填报{fmt(avg)}分，{len(scores)}个项目总分平均为{fmt(mean, 2)}分，请核对。",
                                 fmt(mean, 2), fmt(avg)))
+    return out
+
+
+def _internal(c: CheckConfig, ids: dict, evaluated: Decimal | None, counts: list, avg: Decimal | None) -> list[Finding]:
+    """A summary against itself: grade counts sum to the projects evaluated; the average fits the grades."""
+    out: list[Finding] = []
+    cs = [dec(x) for x in counts]
+    if all(x is None for x in cs):
+        return out
+    total = sum((x for x in cs if x is not None), Decimal(0))
+    if evaluated is not None and total != evaluated:
+        out.append(make(c, "summary_count_mismatch", ids,
+                        f"汇总表各等级个数合计{fmt(total)}个，与已评价项目数{fmt(evaluated)}个不符，请核对。",
+                        fmt(evaluated), fmt(total)))
+    bands = c.bands
+    if avg is not None and total > 0 and len(bands) >= len(cs):
+        uppers = [c.dec("totals", "default_max_score")] + [b.min for b in bands[:-1]]
+        lo = sum(((x or 0) * b.min for x, b in zip(cs, bands)), Decimal(0)) / total
+        hi = sum(((x or 0) * u for x, u in zip(cs, uppers)), Decimal(0)) / total
+        if avg < lo or avg > hi:
+            out.append(make(c, "summary_avg_mismatch", ids,
+                            f"汇总表平均得分{fmt(avg)}分，按各等级个数只可能在{fmt(lo, 2)}至{fmt(hi, 2)}分之间，请核对平均分或等级个数。",
+                            f"{fmt(lo, 2)}-{fmt(hi, 2)}", fmt(avg)))
     return out
