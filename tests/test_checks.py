@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -589,3 +590,90 @@ def test_seed_errors_are_exactly_the_documents_errors(seed_findings):
 def test_seed_run_matches_ingest_findings(seed_tables, seed_findings):
     f, _ = seed_findings
     assert sorted(seed_tables["findings"]["finding_id"]) == sorted(f["finding_id"])
+
+
+# ------------------------------------------------ the seeds' hand-made truth (no ingest)
+
+SUMMARY_NOTE_003 = ("1. 资金总量的应评价数为所有项目的“项目支出绩效自评表”中“全年预算数”的总和；已评价数为所有项目的"
+                    "“项目支出绩效自评表”中“全年执行数”的总和。2. 严格按照实际确定项目评价分数……3. 绩效评价等级根据绩效自评"
+                    "得分划分四档：90（含）-100分为优、80（含）-90分为良、60（含）-80分为中、60分以下为差。")
+PARTS_002 = [("决策依据", 6, 6), ("决策过程", 2, 2), ("绩效目标", 4, 4), ("资金分配", 6, 6), ("资金管理", 17, 17),
+             ("组织管理", 5, 5), ("数量指标", 23, 22), ("质量指标", 27, 25), ("满意度指标", 10, 10)]
+
+
+@pytest.fixture(scope="module")
+def truth_findings():
+    """run_checks on tests/truth_tables.py's transcription, with what the documents state beyond it."""
+    truth_tables = pytest.importorskip("truth_tables")
+    if not truth_tables.truth_available():
+        pytest.skip("no truth CSVs")
+    t = {k: v.copy() for k, v in truth_tables.tables().items() if k != "findings"}
+    ind = t["indicators"]
+    for side in ("target", "actual"):
+        parsed = [parse_measure(x) if isinstance(x, str) else (None, None, None) for x in ind[side]]
+        ind[f"{side}_op"] = [p[0] for p in parsed]
+        ind[f"{side}_value"] = pd.array([p[1] for p in parsed], dtype="Float64")
+        ind[f"{side}_unit"] = [p[2] for p in parsed]
+    p = t["projects"]
+    seed = p["source_file"].str[:3]
+    p["has_deviation_column"] = seed.isin(["000", "003"])            # 偏差原因 columns in these layouts
+    p["execution_rate_line"] = p["execution_rate"].where(seed != "000", 95.0)   # 000's 预算执行率 line: 95%
+    p["deviation_note"] = None                                          # 003 150号/178号/家庭医生: header note
+    for key in ("(2021)150号", "[2022]178号", "家庭医生签约服务费"):
+        p.loc[p["project_name"].str.contains(key, regex=False), "deviation_note"] = "偏差原因栏表头已说明"
+    ind.loc[ind["project_name"].str.startswith("医保办公运行补助") & (ind["score"] < ind["weight"]),
+            "deviation_reason"] = "因工作实际情况调整"
+    t["summaries"]["notes"] = SUMMARY_NOTE_003
+    r = t["reports"]
+    r["narrative_parts"] = None
+    r.loc[r["source_file"].str.startswith("002"), "narrative_parts"] = json.dumps(
+        [dict(label=a, max=b, score=c) for a, b, c in PARTS_002], ensure_ascii=False)
+    f = run_checks(t)
+    names = p.set_index("project_id")["project_name"]
+    return f.assign(seed=f["source_file"].str[:3], name=f["project_id"].map(names).fillna(""))
+
+
+def _short(name: str) -> str:
+    """A 003 notice-named project by its number ('(2021)159号'), others by their name."""
+    m = re.search(r"[(\[]\d{4}[)\]]\d+号$", name)
+    return m.group(0) if m else name
+
+
+def _hits(f, rule):
+    sel = f["rule"] == rule
+    return sorted((s, _short(n)) for s, n in zip(f.loc[sel, "seed"], f.loc[sel, "name"]))
+
+
+def test_truth_family_1_2(truth_findings):
+    f = truth_findings
+    assert _hits(f, "execution_rate_mismatch") == [("003", "(2021)159号"), ("003", "(2021)179号")]
+    assert _hits(f, "budget_score_mismatch") == [("003", "医保基金监管专项检查经费")]
+    assert _hits(f, "execution_rate_conflict") == [("000", "医保办公运行补助")]
+    assert [s for s, _ in _hits(f, "budget_cut_inflates_rate")] == ["001", "001"]
+    assert _hits(f, "budget_missing_denominator") == [("004", "职工医保基金")]
+
+
+def test_truth_family_3_4(truth_findings):
+    f = truth_findings
+    assert _hits(f, "total_score_mismatch") == [("002", "医疗保障服务能力提升"), ("003", "医保基金监管专项检查经费")]
+    assert _hits(f, "weight_sum_mismatch") == [("002", "医疗保障服务能力提升"), ("003", "医保基金监管专项检查经费")]
+    assert _hits(f, "weight_without_score") == [("002", "医疗保障服务能力提升")]
+    assert _hits(f, "indicator_deduction_met") == [("003", "退役军人辅助性岗位经费")]
+    assert _hits(f, "indicator_deduction_no_reason") == [("003", "医疗保障服务经费")]
+    for rule in ("indicator_full_score_unmet", "indicator_text_unmet_scored", "indicator_score_over_weight"):
+        assert _hits(f, rule) == []
+
+
+def test_truth_family_5_6_7(truth_findings):
+    f = truth_findings
+    sm = f[f["rule"] == "summary_funds_mismatch"]
+    assert len(sm) == 1 and (sm.iloc[0]["expected"], sm.iloc[0]["found"]) == ("425.395", "568.64")
+    assert _hits(f, "summary_grade_count_mismatch") == [] and _hits(f, "grade_mismatch") == []
+    assert _hits(f, "narrative_score_mismatch") == [("002", "医疗保障服务能力提升")]
+    assert _hits(f, "narrative_part_mismatch") == [] and _hits(f, "narrative_part_over_max") == []
+    assert _hits(f, "cost_above_budget") == [("003", "(2022)49号")]
+    assert _hits(f, "cost_far_below_budget") == [("003", "[2022]178号")]
+    assert _hits(f, "indicator_duplicate") == [("003", "家庭医生签约服务费")]
+    assert _hits(f, "indicators_copied") == [("003", "(2022)49号"), ("003", "[2022]178号")]
+    assert _hits(f, "excellent_low_execution") == [("003", "(2022)49号"), ("003", "医疗保障服务经费")]
+    assert _hits(f, "score_without_spending") == []
