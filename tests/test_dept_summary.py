@@ -54,3 +54,18 @@ def test_figures_on_the_line_after_their_labels():
 
 def test_no_statement_gives_none():
     assert extract_dept_summary(_doc("某某局2024年度部门决算", "一、收入支出决算总体情况说明")) is None
+
+
+def test_real_text_layer_with_figures_after_labels():
+    """03's text layer read with pdfplumber's default 3 pt line tolerance: figures trail their labels."""
+    import pdfplumber
+
+    name = "03_putuo_caizhengju_2024_juesuan.pdf"
+    with pdfplumber.open(RAW / name) as pdf:
+        lines = [line for page in pdf.pages for line in (page.extract_text() or "").split("\n")]
+    assert "2024 4 598.42 99.43" in lines                      # the layout this test is about
+    got = extract_dept_summary(_doc(*lines))
+    agency, n, funds, avg, you, liang, zhong, cha = TRUTH[name]
+    assert (got["agency"], got["fiscal_year"], got["projects_evaluated"], got["funds_evaluated"],
+            got["avg_score"]) == (agency, 2024, n, funds, avg)
+    assert (got["count_you"], got["count_liang"], got["count_zhong"], got["count_cha"]) == (you, liang, zhong, cha)

@@ -87,14 +87,25 @@ def check_text_layer(page_texts: list[str], n_pages: int) -> None:
         raise ReadError(f"text layer is garbled: {share}% of characters are {what}")
 
 
+def line_tolerance(page) -> float:
+    """Half the page's typical font size: glyphs whose tops differ by less share a line.
+
+    Some producers set digits a few points lower than the CJK text around them; pdfplumber's
+    fixed 3 pt tolerance then puts the figures on a line of their own after their labels.
+    """
+    sizes = sorted(c.get("size", 0) for c in page.chars)
+    return max(3.0, 0.5 * sizes[len(sizes) // 2]) if sizes else 3.0
+
+
 def _read_page(page) -> PageContent:
     content = PageContent(page.page_number, float(page.height))
-    tables = [t for t in (_page_table(t, page.page_number) for t in page.find_tables()) if t]
+    tol = line_tolerance(page)
+    tables = [t for t in (_page_table(t, page.page_number, tol) for t in page.find_tables()) if t]
     rest = page
     for t in tables:
         rest = rest.outside_bbox(_padded(t.bbox, page), strict=False)
         content.items.append((t.bbox[1], t))
-    for line in rest.extract_text_lines(return_chars=False):
+    for line in rest.extract_text_lines(return_chars=False, y_tolerance=tol):
         text = line["text"].strip()
         if text:
             content.items.append((float(line["top"]), Paragraph(text, page=page.page_number)))
@@ -108,9 +119,9 @@ def _padded(bbox, page):
             min(x1 + 1, page.bbox[2]), min(bottom + 1, page.bbox[3]))
 
 
-def _page_table(table, page_number: int) -> PageTable | None:
+def _page_table(table, page_number: int, y_tolerance: float = 3.0) -> PageTable | None:
     """A pdfplumber table as physical-cell rows: spans rebuilt from the cell rectangles."""
-    texts = table.extract()
+    texts = table.extract(y_tolerance=y_tolerance)
     tops = _lines([row.bbox[1] for row in table.rows])
     lefts = _lines([col.bbox[0] for col in table.columns])
     spans = []
