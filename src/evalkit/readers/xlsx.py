@@ -50,11 +50,24 @@ def _xlsx_sheets(path: Path) -> list[Sheet]:
         raise ReadError(f"corrupt XLSX: {type(e).__name__}: {e}") from None
     out = []
     for ws in wb.worksheets:
+        n_rows, n_cols = _used_extent(ws)
         grid = [[render(c.value, c.number_format) for c in row]
-                for row in ws.iter_rows(min_row=1, min_col=1, max_row=ws.max_row, max_col=ws.max_column)]
+                for row in ws.iter_rows(min_row=1, min_col=1, max_row=n_rows, max_col=n_cols)] if n_rows else []
         merges = [(m.min_row - 1, m.max_row - 1, m.min_col - 1, m.max_col - 1) for m in ws.merged_cells.ranges]
         out.append(Sheet(ws.title, grid, merges))
     return out
+
+
+def _used_extent(ws) -> tuple[int, int]:
+    """Last row/column holding a value or a merge: styled blank cells can stretch max_row to 1048576."""
+    cells = getattr(ws, "_cells", None)
+    if cells is None:
+        return ws.max_row, ws.max_column
+    keys = [k for k, c in cells.items() if c.value is not None]
+    keys += [(m.max_row, m.max_col) for m in ws.merged_cells.ranges]
+    if not keys:
+        return 0, 0
+    return max(k[0] for k in keys), max(k[1] for k in keys)
 
 
 def _xls_sheets(path: Path) -> list[Sheet]:
