@@ -96,6 +96,13 @@ def test_config_defaults_and_profiles(tmp_path):
     assert grade_from_score(86, c.for_province("某省").bands) == "优"
 
 
+def test_severity_is_configurable(tmp_path):
+    t = tables([proj(budget_initial=0, budget_full_year=12, executed=12, execution_rate=10)])
+    over = tmp_path / "sev.toml"
+    over.write_text('[severity]\nexecution_rate_mismatch = "warning"\n', encoding="utf-8")
+    assert list(run_checks(t, load_config(over))["severity"]) == ["warning"]
+
+
 def test_every_rule_has_a_family_severity_and_title():
     assert len(RULES) >= 30
     for r in RULES.values():
