@@ -14,6 +14,7 @@ Effective figures (documented in the notebooks, visible in the tables as *_sourc
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -101,10 +102,32 @@ def load_tables(clean_dir: str | Path, run_checks: bool = True) -> dict[str, pd.
 
 # --------------------------------------------------------------------------- bands, years, regions
 
+def default_bands() -> dict[str, float]:
+    """The active grade bands: those of checks.toml (`[grades] bands`) when the checks
+    module is installed, else 优≥90, 良≥80, 中≥60, 差 below."""
+    return dict(_default_bands())
+
+
+@functools.lru_cache(maxsize=1)
+def _default_bands() -> tuple:
+    try:
+        from evalkit.checks import load_config
+        out: dict[str, float] = {}
+        for b in load_config().bands:
+            g = b.grade if b.grade in GRADES else None
+            if g and g not in out:
+                out[g] = float(b.min)
+        if out:
+            return tuple(out.items())
+    except Exception:  # noqa: BLE001
+        pass
+    return tuple(DEFAULT_BANDS.items())
+
+
 def normalize_bands(bands: Mapping[str, float] | Iterable | None = None) -> list[tuple[str, float]]:
     """Grade bands as [(grade, lower bound)] from best to worst; accepts a dict or pairs."""
     if bands is None:
-        bands = DEFAULT_BANDS
+        bands = default_bands()
     items = list(bands.items()) if isinstance(bands, Mapping) else [tuple(b) for b in bands]
     out = [(str(g), float(lo)) for g, lo in items]
     unknown = [g for g, _ in out if g not in GRADES]
@@ -325,7 +348,8 @@ def project_view(tables: Mapping[str, pd.DataFrame], bands=None) -> pd.DataFrame
     v["rate_source"] = r.map({0: "calc", 1: "stated", 2: "initial_calc"})
     v["score"], s = _first(v["total_score"], v["total_score_calc"])
     v["score_source"] = s.map({0: "stated", 1: "calc"})
-    banded = v["score"].map(lambda x: grade_for(x, bands))
+    nb = normalize_bands(bands)
+    banded = v["score"].map(lambda x: grade_for(x, nb)).astype("object")
     stated = v["grade"].astype("object").where(v["grade"].isin(GRADES), None)
     calc_g = v["grade_calc"].astype("object").where(v["grade_calc"].isin(GRADES), None)
     grade = stated.where(stated.notna(), calc_g)
@@ -365,6 +389,30 @@ def findings_view(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     v["county_label"] = _labels_for(v, lm) if len(v) else pd.Series(dtype="object")
     v["severity_zh"] = v["severity"].map(SEVERITY_ZH).fillna(v["severity"])
     return v
+
+
+def rule_titles(findings: pd.DataFrame | None = None) -> dict[str, str]:
+    """Chinese titles of the check rules: `evalkit.checks.RULES[rule].title` when the checks
+    module is there, completed from a `title` column of the findings table if it has one."""
+    out: dict[str, str] = {}
+    try:
+        from evalkit.checks import RULES
+        for k, r in RULES.items():
+            title = getattr(r, "title", None) or (r.get("title") if isinstance(r, Mapping) else None)
+            if isinstance(title, str):
+                out[str(k)] = title
+    except Exception:  # noqa: BLE001
+        pass
+    if findings is not None and "title" in findings.columns and len(findings):
+        f = findings[findings["title"].notna()]
+        for r, ttl in f.groupby("rule")["title"].first().items():
+            out.setdefault(str(r), str(ttl))
+    return out
+
+
+def rule_title(rule, titles: Mapping[str, str] | None = None) -> str:
+    titles = rule_titles() if titles is None else titles
+    return titles.get(rule, str(rule))
 
 
 # --------------------------------------------------------------------------- per county
@@ -633,12 +681,17 @@ def takeaways(tables: Mapping[str, pd.DataFrame], bands=None, low_execution: flo
 
     fv = findings_view(tables)
     if len(fv):
+        titles = rule_titles(fv)
+        err = fv[fv["severity"] == "error"]
         r = fv["rule"].value_counts()
         c = fv["county_label"].dropna().value_counts()
-        s = (f"共发现{len(fv)}条问题（错误{int((fv['severity'] == 'error').sum())}条），"
-             f"最多的规则是{r.index[0]}（{int(r.iloc[0])}条）")
+        s = f"共发现{len(fv)}条问题，其中错误{len(err)}条"
+        if len(err):
+            re_ = err["rule"].value_counts()
+            s += f"（最多的是“{rule_title(re_.index[0], titles)}”{int(re_.iloc[0])}条）"
+        s += f"；条数最多的规则是“{rule_title(r.index[0], titles)}”（{int(r.iloc[0])}条）"
         if len(c):
-            s += f"，最多的县区是{c.index[0]}（{int(c.iloc[0])}条）"
+            s += f"，问题最多的县区是{c.index[0]}（{int(c.iloc[0])}条）"
         out["findings_by_rule_county"] = s + "。"
     else:
         out["findings_by_rule_county"] = "检查未发现问题。"

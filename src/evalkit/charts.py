@@ -25,7 +25,7 @@ __all__ = [
     "FIGSIZE", "DPI", "TITLES", "execution_rate_by_county", "score_distribution",
     "grade_counts_by_county", "execution_vs_score", "findings_by_rule_county",
     "budget_vs_execution", "execution_rate_by_project", "save_chart", "read_manifest",
-    "BRIEFING_KEYS",
+    "BRIEFING_KEYS", "publish", "rule_label",
 ]
 
 FIGSIZE = (12.0, 6.75)   # inches, 16:9
@@ -362,36 +362,9 @@ def execution_vs_score(projects: pd.DataFrame, reports: pd.DataFrame | None = No
     return fig
 
 
-def _rule_labels() -> dict[str, str]:
-    """Chinese names of the check rules, if the checks module publishes them."""
-    try:
-        from evalkit import checks
-    except Exception:  # noqa: BLE001
-        return {}
-    for name in ("RULE_TITLES", "RULE_LABELS", "RULE_NAMES", "RULES"):
-        obj = getattr(checks, name, None)
-        if isinstance(obj, Mapping):
-            out = {}
-            for k, val in obj.items():
-                if isinstance(val, str):
-                    out[str(k)] = val
-                elif isinstance(val, Mapping):
-                    for f in ("title", "title_zh", "name_zh", "label", "name", "description"):
-                        if isinstance(val.get(f), str):
-                            out[str(k)] = val[f]
-                            break
-                else:
-                    for f in ("title", "title_zh", "name_zh", "label", "description"):
-                        if isinstance(getattr(val, f, None), str):
-                            out[str(k)] = getattr(val, f)
-                            break
-            if out:
-                return out
-    return {}
-
-
 def rule_label(rule: str, labels: Mapping[str, str] | None = None) -> str:
-    labels = _rule_labels() if labels is None else labels
+    """`中文标题\nrule_id` for a check rule (just the id when no title is known)."""
+    labels = an.rule_titles() if labels is None else labels
     zh = labels.get(rule)
     return f"{_short(zh, 16)}\n{rule}" if zh and zh != rule else str(rule)
 
@@ -425,10 +398,7 @@ def findings_by_rule_county(findings: pd.DataFrame | None, reports: pd.DataFrame
     cols = [c for c in an.counties(t) if c in counts.columns] + \
         [c for c in counts.columns if c not in an.counties(t)]
     counts = counts[cols]
-    labels = _rule_labels()
-    if "title" in fv.columns:  # the checks put each rule's Chinese title on its findings
-        for r, ttl in fv.dropna(subset=["title"]).groupby("rule")["title"].first().items():
-            labels.setdefault(r, ttl)
+    labels = an.rule_titles(fv)
     ylabels = [f"[{an.SEVERITY_ZH.get(sev[r], sev[r])}] {rule_label(r, labels)}" for r in counts.index]
     if rest is not None:
         counts.loc["其他规则"] = rest[cols]
@@ -558,3 +528,30 @@ def read_manifest(out_dir: str | Path) -> list[dict]:
     if not man.exists():
         return []
     return json.loads(man.read_text(encoding="utf-8"))
+
+
+def publish(fig: Figure, charts_dir: str | Path | None, name: str, *, title: str | None = None,
+            takeaway: str | None = None, display_dpi: int = 100) -> dict | None:
+    """For notebooks: save the chart into `charts_dir` (if given, via `save_chart`), show it
+    inline (when running under IPython) with its takeaway below, and close it."""
+    entry = None
+    if charts_dir:
+        entry = save_chart(fig, charts_dir, name, title=title, takeaway=takeaway, close=False)
+    try:
+        from IPython import get_ipython
+        from IPython.display import Image, Markdown, display
+        shell = get_ipython()
+    except Exception:  # noqa: BLE001
+        shell = None
+    if shell is not None:
+        if entry is not None:  # show the file just written (no second rendering)
+            display(Image(filename=str(Path(charts_dir) / entry["png"]), width=1100))
+        else:
+            import io
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=display_dpi, facecolor="white")
+            display(Image(data=buf.getvalue(), format="png"))
+        if takeaway:
+            display(Markdown(f"**要点：** {takeaway}"))
+    plt.close(fig)
+    return entry

@@ -1,0 +1,212 @@
+"""`summary.xlsx`: the report's tables in one styled workbook (openpyxl).
+
+Sheets: 说明 (scope and units), 县区对比 (per-county aggregates), 红旗清单, then one sheet per
+contract table — 报告 reports, 项目 projects, 指标 indicators, 汇总表 summaries — and the
+检查发现 findings sheet. Headers are Chinese with the column name underneath (so a figure can be
+matched to the Parquet column), bold on a filled band; panes are frozen below the header and
+right of the first column; 万元 amounts get `#,##0.00`, percent-unit rates `0.00"%"`;
+grades (优/良/中/差), severities (error/warning/info) and rates under the threshold are
+coloured by conditional formatting rules, so they stay correct when a user edits a cell.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from evalkit import analysis as an
+
+TABLE_SHEETS = {  # contract table -> sheet name
+    "reports": "报告 reports",
+    "projects": "项目 projects",
+    "indicators": "指标 indicators",
+    "summaries": "汇总表 summaries",
+    "findings": "检查发现 findings",
+}
+SHEET_COUNTY = "县区对比"
+SHEET_FLAGS = "红旗清单"
+SHEET_ABOUT = "说明"
+
+LABELS = {
+    "report_id": "报告编号", "source_file": "来源文件", "sha256": "SHA256", "format": "格式",
+    "status": "解析状态", "error": "错误", "county": "县区", "city": "地市", "province": "省份",
+    "agency": "单位", "fiscal_year": "年度", "doc_kind": "文件类型", "n_projects": "项目数",
+    "stated_overall_score": "填报综合得分", "stated_overall_grade": "填报综合等级",
+    "narrative_score": "正文得分", "project_id": "项目编号", "project_name": "项目名称",
+    "budget_initial": "年初预算（万元）", "budget_full_year": "全年预算（万元）",
+    "executed": "执行数（万元）", "execution_rate": "填报执行率（%）",
+    "execution_rate_calc": "计算执行率（%）", "execution_rate_initial_calc": "按年初预算执行率（%）",
+    "budget_weight": "预算执行权重", "budget_score": "预算执行得分", "total_score": "填报总分",
+    "total_score_calc": "分项合计", "grade": "填报等级", "grade_raw": "等级原文",
+    "grade_calc": "计算等级", "level1": "一级指标", "level2": "二级指标", "level3": "三级指标",
+    "target": "目标值", "actual": "实际值", "target_op": "目标符号", "target_value": "目标数值",
+    "target_unit": "目标单位", "actual_value": "实际数值", "actual_unit": "实际单位",
+    "weight": "权重", "score": "得分", "deviation_reason": "偏差原因",
+    "projects_due": "应评项目数", "projects_evaluated": "已评项目数",
+    "funds_due": "应评资金（万元）", "funds_evaluated": "已评资金（万元）", "avg_score": "平均得分",
+    "count_you": "优", "count_liang": "良", "count_zhong": "中", "count_cha": "差",
+    "finding_id": "发现编号", "rule": "规则", "severity": "严重程度", "message": "说明",
+    "expected": "期望值", "found": "实际值", "title": "规则名称", "family": "规则类别",
+    "county_label": "县区", "n_reports": "报告数", "budget": "预算（万元）",
+    "median_rate": "执行率中位数（%）", "n_low_rate": "执行率偏低项目数", "mean_score": "平均得分",
+    "min_score": "最低得分", "n_findings": "问题数", "n_errors": "错误数", "fiscal_years": "年度",
+    "flag": "红旗", "detail": "说明", "rate": "执行率（%）", "grade_eff": "等级",
+    "优": "优", "良": "良", "中": "中", "差": "差",
+}
+MONEY = {"budget_initial", "budget_full_year", "executed", "funds_due", "funds_evaluated", "budget"}
+RATES = {"execution_rate", "execution_rate_calc", "execution_rate_initial_calc", "median_rate", "rate"}
+SCORES = {"budget_weight", "budget_score", "total_score", "total_score_calc", "stated_overall_score",
+          "narrative_score", "weight", "score", "avg_score", "mean_score", "min_score",
+          "target_value", "actual_value"}
+GRADE_COLS = {"grade", "grade_calc", "stated_overall_grade", "grade_eff"}
+SEVERITY_COLS = {"severity"}
+WIDE_TEXT = {"project_name", "message", "agency", "deviation_reason", "level3", "detail", "error",
+             "target", "actual", "title"}
+
+FMT_MONEY = "#,##0.00"
+FMT_RATE = '0.00"%"'
+FMT_SCORE = "0.##"
+HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+HEADER_FONT = Font(bold=True, color="FFFFFF", name="Microsoft YaHei")
+BODY_FONT = Font(name="Microsoft YaHei", size=10)
+THIN = Side(style="thin", color="BFBFBF")
+GRADE_FILLS = {"优": ("C6EFCE", "006100"), "良": ("DDEBF7", "1F4E79"), "中": ("FFEB9C", "7F6000"),
+               "差": ("FFC7CE", "9C0006")}
+SEVERITY_FILLS = {"error": ("FFC7CE", "9C0006"), "warning": ("FFEB9C", "7F6000"),
+                  "info": ("DDEBF7", "1F4E79")}
+
+
+def _cell_value(v):
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+        return None
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating,)):
+        f = float(v)
+        return None if math.isnan(f) or math.isinf(f) else f
+    if isinstance(v, (np.bool_,)):
+        return bool(v)
+    if isinstance(v, (list, dict, tuple, set, np.ndarray)):
+        return str(v)
+    return v
+
+
+def _text_width(s) -> int:
+    s = "" if s is None else str(s)
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in s)
+
+
+def write_sheet(wb: Workbook, name: str, df: pd.DataFrame, *, low_execution: float = 90.0,
+                labels: Mapping[str, str] | None = None) -> None:
+    """One DataFrame as a styled sheet: header row (中文\\ncolumn), data from row 2."""
+    ws = wb.create_sheet(title=name[:31])
+    labels = {**LABELS, **(labels or {})}
+    cols = list(df.columns)
+    ws.append([f"{labels.get(c, c)}\n{c}" if labels.get(c, c) != c else str(c) for c in cols])
+    for row in df.itertuples(index=False, name=None):
+        ws.append([_cell_value(v) for v in row])
+    n = len(df)
+    ws.row_dimensions[1].height = 34
+    for j, c in enumerate(cols, 1):
+        cell = ws.cell(row=1, column=j)
+        cell.fill = HEADER_FILL
+        cell.font = HEADER_FONT
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        cell.border = Border(bottom=THIN)
+        letter = get_column_letter(j)
+        fmt = FMT_MONEY if c in MONEY else FMT_RATE if c in RATES else FMT_SCORE if c in SCORES else None
+        if n:
+            rng = f"{letter}2:{letter}{n + 1}"
+            for (cell_,) in ws.iter_rows(min_row=2, max_row=n + 1, min_col=j, max_col=j):
+                cell_.font = BODY_FONT
+                if fmt:
+                    cell_.number_format = fmt
+                if c in WIDE_TEXT:
+                    cell_.alignment = Alignment(wrap_text=False, vertical="top")
+            if c in GRADE_COLS:
+                for g, (bg, fg) in GRADE_FILLS.items():
+                    ws.conditional_formatting.add(rng, CellIsRule(
+                        operator="equal", formula=[f'"{g}"'], fill=PatternFill("solid", bgColor=bg),
+                        font=Font(color=fg, bold=True)))
+            if c in SEVERITY_COLS:
+                for s, (bg, fg) in SEVERITY_FILLS.items():
+                    ws.conditional_formatting.add(rng, CellIsRule(
+                        operator="equal", formula=[f'"{s}"'], fill=PatternFill("solid", bgColor=bg),
+                        font=Font(color=fg)))
+            if c in RATES:
+                ws.conditional_formatting.add(rng, CellIsRule(
+                    operator="lessThan", formula=[str(low_execution)],
+                    fill=PatternFill("solid", bgColor="FFC7CE"), font=Font(color="9C0006")))
+            if c == "flag":
+                ws.conditional_formatting.add(rng, CellIsRule(
+                    operator="equal", formula=['"高分低执行"'], fill=PatternFill("solid", bgColor="FFC7CE"),
+                    font=Font(color="9C0006", bold=True)))
+        # width from the header label and the first rows' values
+        sample = [_text_width(labels.get(c, c)), _text_width(c)] + \
+            [_text_width(v) for v in df[c].head(200).tolist()]
+        cap = 48 if c in WIDE_TEXT else 28
+        ws.column_dimensions[letter].width = max(8, min(cap, max(sample) + 2))
+    ws.freeze_panes = "B2"
+    if cols:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{max(n + 1, 1)}"
+
+
+def write_about(wb: Workbook, meta: Mapping[str, object]) -> None:
+    ws = wb.create_sheet(title=SHEET_ABOUT, index=0)
+    ws.append(["项目", "内容"])
+    for k, v in meta.items():
+        ws.append([k, _cell_value(v) if not isinstance(v, (list, tuple)) else "、".join(map(str, v))])
+    for cell in ws[1]:
+        cell.fill = HEADER_FILL
+        cell.font = HEADER_FONT
+    ws.column_dimensions["A"].width = 22
+    ws.column_dimensions["B"].width = 100
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            cell.font = BODY_FONT
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A2"
+
+
+def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path, *, bands=None,
+                   low_execution: float = 90.0, high_score: float = 90.0,
+                   meta: Mapping[str, object] | None = None) -> Path:
+    """Write `summary.xlsx` for (already filtered) contract tables; returns the path.
+
+    Sheet rows = table rows (+1 header row). Missing tables become empty sheets with the
+    contract's columns; findings keeps whatever extra columns the checks add (title...)."""
+    t = an.complete_tables(tables, run_checks=False)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = Workbook()
+    wb.remove(wb.active)
+    about = {
+        "生成时间（UTC）": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"),
+        "单位": "金额为万元；比率为百分数（92.5 表示 92.5%）；*_calc 列为 evalkit 重新计算的值。",
+        "等级区间": an.bands_text(bands),
+        "等级说明": "文件未填写等级时，县区对比与红旗清单按得分计算等级（grade_calc）。",
+        "县区": an.counties(t),
+    }
+    about.update(meta or {})
+    write_about(wb, about)
+    cs = an.county_summary(t, bands, low_execution)
+    write_sheet(wb, SHEET_COUNTY, cs, low_execution=low_execution,
+                labels={"n_low_rate": f"执行率<{low_execution:g}%项目数"})
+    flags = an.red_flags(t, bands, low_execution, high_score)
+    write_sheet(wb, SHEET_FLAGS, flags, low_execution=low_execution)
+    for name, sheet in TABLE_SHEETS.items():
+        write_sheet(wb, sheet, t[name], low_execution=low_execution)
+    tmp = path.with_name(path.name + ".tmp")
+    wb.save(tmp)
+    tmp.replace(path)
+    return path
