@@ -363,6 +363,9 @@ def test_grade_scale_of_a_province_profile():
     assert "grade_mismatch" in rules(t)
     out = add_calc_columns(t)["projects"].iloc[0]
     assert out["grade_calc"] == "中" and out["grade_calc_label"] == "合格"
+    t["projects"]["province"] = None                      # the report's province decides
+    assert add_calc_columns(t)["projects"].iloc[0]["grade_calc_label"] == "合格"
+    assert "grade_mismatch" in rules(t)
 
 
 def test_report_grade_mismatch():

@@ -69,9 +69,9 @@ def prepare(tables: dict[str, pd.DataFrame]) -> Data:
                 break
     summaries = _ensure(summaries, SUMMARY_COLS)
     indicators = _ensure(tables.get("indicators"), INDICATOR_COLS)
-    if len(reports) and projects["province"].isna().all():
-        prov = reports.set_index("report_id")["province"]
-        projects["province"] = projects["report_id"].map(prov)
+    if len(reports) and len(projects):  # the profile follows the report's province
+        prov = reports.drop_duplicates("report_id").set_index("report_id")["province"]
+        projects["province"] = projects["report_id"].map(prov).fillna(projects["province"])
     link = projects.drop_duplicates("project_id").set_index("project_id")
     indicators["report_id"] = indicators["project_id"].map(link["report_id"])
     indicators["province"] = indicators["project_id"].map(link["province"])
