@@ -233,3 +233,17 @@ def test_html_nested_and_layout_tables(tmp_path):
     path.write_text(page, encoding="utf-8")
     doc = read(path)
     assert doc.blocks == [Paragraph("正文"), Table([["甲", "乙"], ["", "丙"]]), Table([["内"]])]
+
+
+def test_xls_reads_like_xlsx(xlsx_doc):
+    xls = read(FIX / "fixture_xls.xls")                       # xlrd path: one project a sheet
+    assert xls.format == "xlsx"
+    assert [b.text for b in xls.paragraphs()][:3] == ["自评表1", "项目支出绩效自评表", "（2022年度）"]
+    assert project_tables(xls) == project_tables(xlsx_doc)
+
+
+def test_xls_corrupt_raises(tmp_path):
+    bad = tmp_path / "bad.xls"
+    bad.write_bytes(b"\xd0\xcf\x11\xe0 truncated")
+    with pytest.raises(ReadError, match="corrupt XLS"):
+        read(bad)
