@@ -92,9 +92,9 @@ def to_frame(findings: list[Finding]) -> pd.DataFrame:
         if c != "family":
             df[c] = df[c].astype("str")
     sev_order = {"error": 0, "warning": 1, "info": 2}
-    df = df.sort_values(["report_id", "project_id", "family", "rule"],
-                        key=lambda s: s.map(sev_order) if s.name == "severity" else s,
-                        na_position="first", kind="stable")
+    df = (df.assign(_s=df["severity"].map(sev_order))
+          .sort_values(["report_id", "project_id", "family", "_s", "rule"], na_position="first", kind="stable")
+          .drop(columns="_s"))
     return df.reset_index(drop=True)
 
 
