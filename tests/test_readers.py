@@ -130,27 +130,28 @@ def test_text_layer_check_on_extracted_text():
 
 
 def _page(number, *items, height=800.0):
-    return PageContent(number, height, list(items))
+    bottom = max((item.bbox[3] if isinstance(item, PageTable) else top + 12 for top, item in items), default=0.0)
+    return PageContent(number, height, list(items), bottom)
 
 
-def _ptable(rows, page, top, n_cols=3, x0=50.0, x1=500.0):
-    return (top, PageTable(rows, page, (x0, top, x1, top + 100), n_cols))
+def _ptable(rows, page, top, bottom, n_cols=3, x0=50.0, x1=500.0):
+    return (top, PageTable(rows, page, (x0, top, x1, bottom), n_cols, lead_height=20.0))
 
 
 def test_stitch_rules():
     head = [["一级指标", "二级指标", "得分"]]
     pages = [
-        _page(1, (10.0, Paragraph("标题", 1)), _ptable(head + [["产出指标", "数量指标", "10"]], 1, 100)),
+        _page(1, (10.0, Paragraph("标题", 1)), _ptable(head + [["产出指标", "数量指标", "10"]], 1, 600, 700)),
         _page(2, (20.0, Paragraph("2", 2)),    # a page number at the top does not block stitching
-              _ptable(head + [["效益指标", "社会效益指标", "15"]], 2, 60)),   # repeated header dropped
-        _page(3, _ptable([["总分", "100"]], 3, 60, n_cols=2)),           # same edges, fewer columns
-        _page(4, (30.0, Paragraph("附件2", 4)), _ptable(head, 4, 100)),  # text first: a new table
+              _ptable(head + [["效益指标", "社会效益指标", "15"]], 2, 60, 690)),  # repeated header dropped
+        _page(3, _ptable([["总分", "100"]], 3, 60, 80, n_cols=2)),         # same edges, fewer columns
+        _page(4, _ptable(head, 4, 60, 300)),     # page 3's table ended with room to spare: a new table
+        _page(5, (30.0, Paragraph("附件2", 5)), _ptable(head, 5, 100, 700)),  # text first: a new table
     ]
     blocks = stitch(pages)
     tables = [b for b in blocks if isinstance(b, Table)]
-    assert len(tables) == 2
+    assert [t.page for t in tables] == [1, 4, 5]
     assert tables[0].rows == head + [["产出指标", "数量指标", "10"], ["效益指标", "社会效益指标", "15"], ["总分", "100"]]
-    assert tables[1].page == 4
 
 
 # ------------------------------------------------------------------ XLSX

@@ -26,6 +26,7 @@ class PageTable:
     page: int
     bbox: tuple[float, float, float, float]   # x0, top, x1, bottom
     n_cols: int
+    lead_height: float = 0.0   # tallest of its first two rows: what did not fit on the page before
 
 
 @dataclass
@@ -33,6 +34,7 @@ class PageContent:
     number: int
     height: float
     items: list = field(default_factory=list)  # (top, Paragraph | PageTable) in reading order
+    bottom: float = 0.0                         # lowest edge of its body content (not page numbers)
 
 
 def read_pdf(path: Path) -> Document:
@@ -105,11 +107,16 @@ def _read_page(page) -> PageContent:
     for t in tables:
         rest = rest.outside_bbox(_padded(t.bbox, page), strict=False)
         content.items.append((t.bbox[1], t))
+    bottoms = {id(t): t.bbox[3] for t in tables}
     for line in rest.extract_text_lines(return_chars=False, y_tolerance=tol):
         text = line["text"].strip()
         if text:
-            content.items.append((float(line["top"]), Paragraph(text, page=page.page_number)))
+            para = Paragraph(text, page=page.page_number)
+            bottoms[id(para)] = float(line["bottom"])
+            content.items.append((float(line["top"]), para))
     content.items.sort(key=lambda item: item[0])
+    content.bottom = max((bottoms[id(item)] for top, item in content.items
+                          if not _is_furniture(top, item, content.height)), default=0.0)
     return content
 
 
@@ -137,7 +144,8 @@ def _page_table(table, page_number: int, y_tolerance: float = 3.0) -> PageTable 
     rows = rows_from_spans(spans)
     if not rows or not any(cell for row in rows for cell in row):
         return None
-    return PageTable(rows, page_number, tuple(float(v) for v in table.bbox), len(lefts))
+    lead = max(float(r.bbox[3] - r.bbox[1]) for r in table.rows[:2])
+    return PageTable(rows, page_number, tuple(float(v) for v in table.bbox), len(lefts), lead)
 
 
 def _lines(values: list[float]) -> list[float]:
@@ -165,10 +173,13 @@ def _is_furniture(top: float, item, height: float) -> bool:
     return in_band and bool(_PAGE_NUMBER.match(item.text))
 
 
-def _continues(prev: PageTable, nxt: PageTable) -> bool:
-    """Same table across a page break: same outer edges or the same number of grid columns."""
+def _continues(prev: PageTable, nxt: PageTable, body_bottom: float) -> bool:
+    # body_bottom: the lowest content edge on pages of prev's size (the bottom margin)
+    """Same table across a page break: the first fragment stopped because the next row did not
+    fit (little room left under it), and both have the same outer edges or grid columns."""
+    no_room = body_bottom - prev.bbox[3] <= nxt.lead_height + 2 * EDGE_TOL
     same_edges = abs(prev.bbox[0] - nxt.bbox[0]) <= 2 * EDGE_TOL and abs(prev.bbox[2] - nxt.bbox[2]) <= 2 * EDGE_TOL
-    return same_edges or prev.n_cols == nxt.n_cols
+    return no_room and (same_edges or prev.n_cols == nxt.n_cols)
 
 
 def stitch(pages: list[PageContent]) -> list:
@@ -176,12 +187,16 @@ def stitch(pages: list[PageContent]) -> list:
     blocks: list = []
     open_table: Table | None = None     # the last table, if it was the last thing on its page
     open_geom: PageTable | None = None
+    bottoms: dict[int, float] = {}   # per page size (portrait/landscape): the body's bottom margin
+    for page in pages:
+        bottoms[round(page.height)] = max(bottoms.get(round(page.height), 0.0), page.bottom)
+    prev_height = 0
     for page in pages:
         body = [k for k, (top, item) in enumerate(page.items) if not _is_furniture(top, item, page.height)]
         for k, (top, item) in enumerate(page.items):
             if not isinstance(item, PageTable):
                 blocks.append(item)
-            elif body and k == body[0] and open_table is not None and _continues(open_geom, item):
+            elif body and k == body[0] and open_table is not None and _continues(open_geom, item, bottoms.get(prev_height, 0.0)):
                 rows = item.rows
                 if rows and open_table.rows and rows[0] == open_table.rows[0]:
                     rows = rows[1:]  # a header row repeated on the new page
@@ -192,4 +207,5 @@ def stitch(pages: list[PageContent]) -> list:
                 blocks.append(open_table)
         if not body or not isinstance(page.items[body[-1]][1], PageTable):
             open_table = open_geom = None
+        prev_height = round(page.height)
     return blocks
