@@ -50,8 +50,13 @@ def read_pdf(path: Path) -> Document:
         raise ReadError(_open_error(e)) from None
     with pdf:
         try:
-            pages = [_read_page(page) for page in pdf.pages]
-            check_text_layer([_page_chars(page) for page in pdf.pages], len(pdf.pages))
+            pages, texts = [], []
+            for page in pdf.pages:
+                texts.append(_page_chars(page))
+                # a page without text (a scanned page) has no tables or lines to read
+                pages.append(_read_page(page) if texts[-1].strip() else PageContent(page.page_number, float(page.height)))
+                page.close()  # drop pdfplumber's per-page caches: big reports stay small in memory
+            check_text_layer(texts, len(pages))
         except ReadError:
             raise
         except Exception as e:
