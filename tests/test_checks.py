@@ -562,6 +562,9 @@ SEED_EXPECTED = {
     ("004", "budget_missing_denominator"): 1,        # only 计划安排资金
     ("004", "template_nonstandard"): 1,              # 项目决策/管理/绩效
     ("004", "grade_mismatch"): 0,                    # 99 -> 优, stated 优秀
+    ("000", "execution_rate_conflict"): 1,           # budget table 94.75 % vs indicator line 95 %
+    ("003", "summary_funds_mismatch"): 1,            # 已评价 568.64 vs Σ 全年执行数 425.395 (its own note)
+    ("003", "indicator_deduction_no_reason"): 1,     # 服务人数 14/17 名, 8.24 of 10, no reason
 }
 
 

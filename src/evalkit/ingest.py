@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from evalkit.checks import run_checks
 from evalkit.geo import locate
 from evalkit.model import Document, ReadError
 from evalkit.normalize import grade_from_score, parse_measure
@@ -75,7 +76,7 @@ def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
     if dept:
         summaries.append({k: dept.get(k) for k in ("projects_due", "projects_evaluated", "funds_due",
                                                    "funds_evaluated", "avg_score", "count_you",
-                                                   "count_liang", "count_zhong", "count_cha")})
+                                                   "count_liang", "count_zhong", "count_cha", "notes")})
         rep["agency"] = dept.get("agency") or rep["agency"]
         rep["fiscal_year"] = dept.get("fiscal_year") or rep["fiscal_year"]
         rep["mentions_department"] = True
@@ -108,6 +109,7 @@ def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
             "total_score": p.total_score, "total_score_calc": round(sum(scores), 4) if scores else None,
             "grade": p.grade, "grade_raw": p.grade_raw, "grade_calc": grade_from_score(p.total_score),
             "max_score": p.max_score, "has_deviation_column": p.has_deviation_column,
+            "deviation_note": p.deviation_note, "execution_rate_line": p.execution_rate_line,
             "n_indicators": len(lines),
         })
         for k, i in enumerate(lines, start=1):
@@ -172,15 +174,6 @@ def assemble(results: list[FileResult]) -> dict[str, pd.DataFrame]:
     }
 
 
-def run_checks_safe(tables: dict[str, pd.DataFrame], config=None) -> pd.DataFrame:
-    """Findings for the tables; the checks module is optional until it is installed."""
-    try:
-        from evalkit.checks import run_checks
-    except ImportError:
-        return frame("findings", [])
-    return run_checks(tables, config)
-
-
 def ingest_paths(paths: list[Path], out_dir: Path | None = None, progress: bool = False,
                  checks: bool = True, config=None) -> dict[str, pd.DataFrame]:
     """Ingest files/folders; write the tables to `out_dir` (atomically) when given; return them."""
@@ -193,7 +186,13 @@ def ingest_paths(paths: list[Path], out_dir: Path | None = None, progress: bool 
     for path, rel in iterator:
         results.append(ingest_file(path, rel))
     tables = assemble(results)
-    tables["findings"] = run_checks_safe(tables, config) if checks else frame("findings", [])
+    if checks:
+        from evalkit.checks import add_calc_columns, load_config
+        config = config or load_config()
+        tables = add_calc_columns(tables, config)      # grade_calc under the province's bands
+        tables["findings"] = run_checks(tables, config)
+    else:
+        tables["findings"] = frame("findings", [])
     if out_dir is not None:
         write_atomic(tables, out_dir)
     return tables

@@ -62,6 +62,8 @@ class ProjectRec:
     grade: str | None = None
     grade_raw: str | None = None
     has_deviation_column: bool = False
+    deviation_note: str | None = None       # a reason written into the 偏差原因 header cell itself
+    execution_rate_line: float | None = None  # the 业绩值 of the 预算执行率 indicator line
     sections: list[list[IndicatorRec]] = field(default_factory=list)
     priority: dict = field(default_factory=dict)
 
@@ -106,6 +108,17 @@ class IndicatorHeader:
 
 def _nums(cells: list[str]) -> list[float]:
     return [v for v in (parse_number(c) for c in cells) if v is not None]
+
+
+DEVIATION_TITLES = re.compile(r"^(偏差原因分析及改进措施|未完成的?原因及拟采取的改进措施|未完成原因分析|偏差原因分析|"
+                              r"偏差原因及改进措施|偏差原因|原因分析|改进措施)")
+
+
+def _header_note(cell: str) -> str | None:
+    """Text a layout writes into the deviation column's header after its title (a table-wide reason)."""
+    m = DEVIATION_TITLES.match(cell or "")
+    rest = cell[m.end():].strip() if m else ""
+    return rest or None
 
 
 def _indicator_header(cells: list[str]) -> IndicatorHeader | None:
@@ -211,6 +224,8 @@ class Recognizer:
             self.mode, self.ind, self.carry = "indicator", header, [None, None]
             p.sections.append([])
             p.has_deviation_column = p.has_deviation_column or "deviation" in header.cols
+            if "deviation" in header.cols:
+                p.deviation_note = p.deviation_note or _header_note(cells[header.cols["deviation"]])
             return
         bcols = None if has_numbers else _budget_header(cells)
         if bcols:
@@ -340,6 +355,7 @@ class Recognizer:
             p.put("budget_weight", parse_number(weight), 2)
             p.put("budget_score", parse_number(score), 2)
             p.put("execution_rate", parse_number(actual), 2)
+            p.execution_rate_line = p.execution_rate_line if p.execution_rate_line is not None else parse_number(actual)
             return
         p.sections[-1].append(IndicatorRec(
             level1=self.carry[0], level2=self.carry[1], level3=name,
@@ -416,6 +432,11 @@ class Recognizer:
         c = clean_text(t)
         if c and AGENCY_LIKE.match(c):
             self.agencies[c] += 1
+        if self.summary is not None and self.mode == "summary":
+            if t.startswith("说明") or (self.summary.get("notes") and re.match(r"^\d+\s*[.、．]", t)):
+                self.summary["notes"] = "\n".join(x for x in (self.summary.get("notes"), t) if x)
+            elif self.summary.get("notes"):
+                self.mode = None
 
     # ---- document ------------------------------------------------------------------------
     def run(self) -> Extraction:
@@ -431,7 +452,7 @@ class Recognizer:
 
     def _summary_out(self, s: dict) -> dict:
         keys = ["projects_due", "projects_evaluated", "funds_due", "funds_evaluated", "avg_score",
-                "count_you", "count_liang", "count_zhong", "count_cha"]
+                "count_you", "count_liang", "count_zhong", "count_cha", "notes"]
         return {k: s.get(k) for k in keys}
 
     def _report_fields(self) -> dict:
@@ -448,10 +469,8 @@ class Recognizer:
                 if g and grade is None:
                     grade, raw = normalize_grade(g.group(1))
                 break
-        parts = [(float(a), float(b)) for a, b in PART_FULL.findall(text)]
-        if not parts:
-            parts = [(None, float(b)) for b in PART_SCORE.findall(text)]
-        narrative = round(sum(b for _, b in parts), 4) if len(parts) >= 2 else None
+        parts = _narrative_parts(self.doc.paragraphs())
+        narrative = round(sum(p["score"] for p in parts), 4) if len(parts) >= 2 else None
         years = [int(y) for y in YEAR_TABLE.findall(all_text)]
         years = years or [int(y) for y in YEAR_ANY.findall(all_text)] or [int(y) for y in YEAR_SPAN.findall(all_text)]
         fiscal_year = Counter(years).most_common(1)[0][0] if years else None
@@ -464,10 +483,29 @@ class Recognizer:
             "agency": agency, "fiscal_year": fiscal_year,
             "stated_overall_score": score, "stated_overall_grade": grade, "stated_overall_grade_raw": raw,
             "narrative_score": narrative,
-            "narrative_parts": [{"max": a, "score": b} for a, b in parts] if len(parts) >= 2 else None,
+            "narrative_parts": parts if len(parts) >= 2 else None,
             "project_name_hint": name_hint,
             "mentions_department": bool(re.search(r"部门决算|部门整体|单位决算|决算公开", text)),
         }
+
+
+PART_LABEL = re.compile(r"^\s*(?:[(（]?[\d一二三四五六七八九十]+[)）.、．]\s*)?([\u4e00-\u9fa5]{2,12}?)\s*[。：:，,（(]")
+
+
+def _narrative_parts(paragraphs) -> list[dict]:
+    """Part scores the narrative states: （满分X分，自评得分Y分） or '…得分Y分' per item, with their labels."""
+    full, plain = [], []
+    for p in paragraphs:
+        t = p.text
+        head = PART_LABEL.match(t)
+        for m in PART_FULL.finditer(t):
+            full.append({"label": head.group(1) if head else None, "max": float(m.group(1)), "score": float(m.group(2))})
+        if not PART_FULL.search(t):
+            for m in PART_SCORE.finditer(t):
+                before = re.findall(r"[\u4e00-\u9fa5]{2,8}$", t[:m.start()])
+                label = head.group(1) if head else (before[0] if before else None)
+                plain.append({"label": label, "max": None, "score": float(m.group(1))})
+    return full or plain
 
 
 def recognize(doc: Document) -> Extraction:

@@ -18,6 +18,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "executed": F, "execution_rate": F, "execution_rate_calc": F, "execution_rate_initial_calc": F,
         "budget_weight": F, "budget_score": F, "total_score": F, "total_score_calc": F, "grade": S,
         "grade_raw": S, "grade_calc": S, "max_score": F, "has_deviation_column": B, "n_indicators": I,
+        "deviation_note": S, "execution_rate_line": F,
     },
     "indicators": {
         "project_id": S, "source_file": S, "county": S, "project_name": S, "level1": S, "level2": S,
@@ -28,7 +29,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
     "summaries": {
         "report_id": S, "source_file": S, "agency": S, "fiscal_year": I, "projects_due": F,
         "projects_evaluated": F, "funds_due": F, "funds_evaluated": F, "avg_score": F,
-        "count_you": F, "count_liang": F, "count_zhong": F, "count_cha": F,
+        "count_you": F, "count_liang": F, "count_zhong": F, "count_cha": F, "notes": S,
     },
     "findings": {
         "finding_id": S, "rule": S, "severity": S, "report_id": S, "project_id": S, "source_file": S,

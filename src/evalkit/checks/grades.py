@@ -8,6 +8,7 @@ import pandas as pd
 
 from evalkit.checks.config import CheckConfig, GradeBand
 from evalkit.checks.numbers import HUNDRED, dec, unfixed
+from evalkit.normalize import grade_from_score as normalize_grade_from_score
 
 
 def grade_from_score(score: Any, bands: Iterable[GradeBand | dict | tuple] | None = None) -> str | None:
@@ -28,10 +29,8 @@ def grade_from_score(score: Any, bands: Iterable[GradeBand | dict | tuple] | Non
         else:
             norm.append((Decimal(str(b[0])), str(b[1])))
     norm.sort(key=lambda x: x[0], reverse=True)
-    for lo, g in norm:
-        if s >= lo:
-            return g
-    return norm[-1][1] if norm else None
+    g = normalize_grade_from_score(s, tuple(norm))
+    return g if g is not None else (norm[-1][1] if norm else None)
 
 
 def _rate(ex: Any, base: Any) -> float | None:
