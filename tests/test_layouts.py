@@ -108,3 +108,25 @@ def test_indicator_measures_split(seed_tables):
 def test_places_from_division_dataset(seed_tables):
     rep = seed_tables["reports"].set_index("county")
     assert rep.loc["大厂回族自治县", "city"] == "廊坊市" and rep.loc["大厂回族自治县", "province"] == "河北省"
+
+
+def test_reason_written_into_deviation_header_kept_as_project_note(seed_tables):
+    p = seed_tables["projects"].set_index("project_name")
+    assert p.loc["家庭医生签约服务费", "deviation_note"].startswith("截至目前")
+    assert pd.isna(p.loc["聘请法律顾问", "deviation_note"])
+
+
+def test_summary_notes_and_budget_line_rate_recorded(seed_tables):
+    s = seed_tables["summaries"]
+    notes = s[s["source_file"].str.startswith("003")].iloc[0]["notes"]
+    assert "已评价数为所有项目" in notes and notes.count("\n") == 2
+    p = seed_tables["projects"]
+    assert p[p["source_file"].str.startswith("000")].iloc[0]["execution_rate_line"] == 95
+
+
+def test_narrative_parts_labelled(seed_tables):
+    import json
+    r = seed_tables["reports"].set_index(seed_tables["reports"]["source_file"].str[:3])
+    parts = json.loads(r.loc["002", "narrative_parts"])
+    assert parts[0] == {"label": "决策依据", "max": 6.0, "score": 6.0} and len(parts) == 9
+    assert [p["label"] for p in json.loads(r.loc["001", "narrative_parts"])][-1] == "绩效结果运用"
