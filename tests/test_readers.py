@@ -228,7 +228,7 @@ def test_html_declared_encodings():
 
 
 def test_html_nested_and_layout_tables(tmp_path):
-    page = ("<html><body><table><tr><td><p>正文</p><table><tr><td rowspan='2'>甲</td><td>乙</td></tr>"
+    page = ("<html><body><div role='navigation'>栏目导航</div><table><tr><td><p>正文</p><table><tr><td rowspan='2'>甲</td><td>乙</td></tr>"
             "<tr><td>丙<table><tr><td>内</td></tr></table></td></tr></table></td></tr></table></body></html>")
     path = tmp_path / "p.html"
     path.write_text(page, encoding="utf-8")

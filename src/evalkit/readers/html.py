@@ -21,7 +21,8 @@ _WS = re.compile(r"[ \t\r\n\f\v\u00a0\u200b]+")
 
 
 def read_html(path: Path) -> Document:
-    """Read a saved HTML page in its declared encoding; nav/script/style/header/footer ignored."""
+    """Read a saved HTML page in its declared encoding; nav/script/style/header/footer (and their
+    ARIA roles navigation/banner/contentinfo) ignored."""
     import lxml.etree
     import lxml.html
 
@@ -38,7 +39,8 @@ def read_html(path: Path) -> Document:
         root = lxml.html.document_fromstring(text)
     except Exception as e:
         raise ReadError(f"unparseable HTML: {type(e).__name__}: {e}") from None
-    for el in list(root.iter(*IGNORED)):
+    chrome = list(root.iter(*IGNORED)) + root.xpath("//*[@role='navigation' or @role='banner' or @role='contentinfo']")
+    for el in chrome:
         if el.getparent() is not None:
             el.drop_tree()
     for el in list(root.iter(lxml.etree.Comment, lxml.etree.ProcessingInstruction)):
