@@ -69,3 +69,13 @@ def test_real_text_layer_with_figures_after_labels():
     assert (got["agency"], got["fiscal_year"], got["projects_evaluated"], got["funds_evaluated"],
             got["avg_score"]) == (agency, 2024, n, funds, avg)
     assert (got["count_you"], got["count_liang"], got["count_zhong"], got["count_cha"]) == (you, liang, zhong, cha)
+
+
+def test_same_line_variant_wording():
+    doc = _doc("某某县教育局2023年度部门决算",
+               "开展绩效自评的项目15个，涉及预算金额320.5万元，平均分88.2分，其中评价等级为优秀的项目6个，"
+               "为良好的项目7个，为合格的项目2个，为不合格的项目0个。")
+    got = extract_dept_summary(doc)
+    assert got["agency"] == "某某县教育局" and got["fiscal_year"] == 2023
+    assert (got["projects_evaluated"], got["funds_evaluated"], got["avg_score"]) == (15, 320.5, 88.2)
+    assert (got["count_you"], got["count_liang"], got["count_zhong"], got["count_cha"]) == (6, 7, 2, 0)

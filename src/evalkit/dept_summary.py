@@ -14,7 +14,7 @@ NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
 _NOISE = re.compile(r"[\s“”\"'‘’「」『』]+")
 ANCHOR = re.compile(r"绩效自评的?(?:年度)?(?:项目)")
 # Places in the label text where the sentence puts a figure, in the order they occur.
-SLOT = re.compile(r"平均得分(?=分)|年度|万元|个")
+SLOT = re.compile(r"平均得?分(?=分)|年度|万元|个")
 GRADES = (("不合格", "count_cha"), ("合格", "count_zhong"), ("优", "count_you"), ("良", "count_liang"),
           ("中", "count_zhong"), ("差", "count_cha"))
 _AGENCY_PATTERNS = (
@@ -85,7 +85,7 @@ def _read_statement(lines: list[str]) -> dict | None:
             out["fiscal_year"] = int(float(value))
         elif kind == "万元" and out["funds_evaluated"] is None:
             out["funds_evaluated"] = float(value)
-        elif kind == "平均得分" and out["avg_score"] is None:
+        elif kind.startswith("平均") and out["avg_score"] is None:
             out["avg_score"] = float(value)
         elif kind == "个":
             grade = _grade_key(before)
