@@ -72,6 +72,19 @@ def test_docx_nested_table_follows_parent(docx_doc):
     assert tables[3].rows == [["签名", "日期"]]
 
 
+def test_docx_inline_content_control_and_break(tmp_path):
+    import docx
+    from docx.oxml import parse_xml
+
+    d = docx.Document()
+    para = d.add_paragraph("金额")
+    para._p.append(parse_xml('<w:sdt xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+                             "<w:sdtContent><w:r><w:t>25,930.00</w:t></w:r></w:sdtContent></w:sdt>"))
+    para.add_run("万元\n合计")                                 # a w:br inside the run
+    d.save(tmp_path / "f.docx")
+    assert read(tmp_path / "f.docx").blocks == [Paragraph("金额25,930.00万元\n合计")]
+
+
 def test_docx_corrupt_raises():
     with pytest.raises(ReadError, match=r"^corrupt DOCX: not a zip archive \(truncated"):
         read(BAD / "corrupt.docx")

@@ -8,7 +8,8 @@ from evalkit.model import Document, Paragraph, ReadError, Table
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 # Run containers whose text is visible; bookmarks, comments and deleted text carry none.
-_RUN_PATH = "w:r | w:hyperlink | w:ins/w:r | w:smartTag/w:r | w:fldSimple/w:r | w:customXml/w:r"
+_RUN_PATH = ("w:r | w:hyperlink | w:ins/w:r | w:moveTo/w:r | w:smartTag/w:r | w:fldSimple/w:r"
+             " | w:customXml/w:r | w:sdt/w:sdtContent/w:r | w:sdt/w:sdtContent/w:hyperlink")
 
 
 def read_docx(path: Path) -> Document:
