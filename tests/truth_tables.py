@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-TRUTH = Path(__file__).resolve().parents[2] / "shared" / "truth"
-if not TRUTH.is_dir():  # the repo may live elsewhere than /work/main
-    TRUTH = Path("/work/shared/truth")
+TRUTH = Path(__file__).resolve().parent / "truth"  # the repo's copy of ../shared/truth
+if not (TRUTH / "projects.csv").is_file():
+    TRUTH = Path(__file__).resolve().parents[2] / "shared" / "truth"
 
 BANDS = [("优", 90.0), ("良", 80.0), ("中", 60.0), ("差", float("-inf"))]
 

@@ -458,13 +458,17 @@ def county_summary(tables: Mapping[str, pd.DataFrame], bands=None, low_execution
 
     Columns: county_label, province, city, n_reports, n_projects, budget, executed,
     execution_rate (executed / budget over projects stating both), median_rate, n_low_rate,
-    mean_score, min_score, 优, 良, 中, 差, n_findings, n_errors, fiscal_years."""
+    mean_score, min_score, 优, 良, 中, 差 (see grade_counts), summary_projects and
+    summary_avg_score (从自评汇总表: projects evaluated, their stated 平均得分 weighted by
+    projects), n_findings, n_errors, fiscal_years."""
     cf = county_frame(tables)
     v = project_view(tables, bands)
     rep = ensure_columns("reports", tables.get("reports"))
     rep = rep.assign(county_label=_labels_for(rep, _label_map(tables)))
     fv = findings_view(tables)
     gc = grade_counts(tables, bands).set_index("county_label")
+    summ = ensure_columns("summaries", tables.get("summaries")).merge(
+        rep[["report_id", "county_label"]], on="report_id", how="left")
     rows = []
     for r in cf.itertuples():
         lab = r.county_label
@@ -487,15 +491,22 @@ def county_summary(tables: Mapping[str, pd.DataFrame], bands=None, low_execution
         }
         for k in GRADES:
             row[k] = int(gc.loc[lab, k]) if lab in gc.index else 0
+        sm = summ[summ["county_label"] == lab]
+        row["summary_projects"] = float(sm["projects_evaluated"].sum()) if sm["projects_evaluated"].notna().any() else np.nan
+        w = sm["projects_evaluated"].where(sm["avg_score"].notna())
+        row["summary_avg_score"] = (float((sm["avg_score"] * w).sum() / w.sum())
+                                    if w.notna().any() and w.sum() > 0 else
+                                    (float(sm["avg_score"].mean()) if sm["avg_score"].notna().any() else np.nan))
         row["n_findings"] = int(len(f))
         row["n_errors"] = int((f["severity"] == "error").sum())
         row["fiscal_years"] = "、".join(str(y) for y in years)
         rows.append(row)
     cols = ["county_label", "province", "city", "n_reports", "n_projects", "budget", "executed",
             "execution_rate", "median_rate", "n_low_rate", "mean_score", "min_score", *GRADES,
-            "n_findings", "n_errors", "fiscal_years"]
+            "summary_projects", "summary_avg_score", "n_findings", "n_errors", "fiscal_years"]
     out = pd.DataFrame(rows, columns=cols)
-    for c in ("budget", "executed", "execution_rate", "median_rate", "mean_score", "min_score"):
+    for c in ("budget", "executed", "execution_rate", "median_rate", "mean_score", "min_score",
+              "summary_projects", "summary_avg_score"):
         out[c] = out[c].astype("float64")
     return out
 
@@ -506,19 +517,20 @@ COUNTY_SUMMARY_ZH = {
     "execution_rate": "总体执行率（%）", "median_rate": "执行率中位数（%）",
     "n_low_rate": "执行率<90%项目数", "mean_score": "平均得分", "min_score": "最低得分",
     "n_findings": "问题数", "n_errors": "错误数", "fiscal_years": "年度",
+    "summary_projects": "汇总表已评项目数", "summary_avg_score": "汇总表平均得分",
 }
 
 
 def county_summary_zh(summary: pd.DataFrame, low_execution: float = 90.0) -> pd.DataFrame:
-    """county_summary with Chinese column headers and rounded figures, for display."""
+    """county_summary with Chinese column headers, rounded figures and 县区 as the index."""
     out = summary.copy()
     for c in ("budget", "executed"):
         out[c] = out[c].round(2)
-    for c in ("execution_rate", "median_rate", "mean_score", "min_score"):
-        out[c] = out[c].round(1)
+    for c in ("execution_rate", "median_rate", "mean_score", "min_score", "summary_avg_score"):
+        out[c] = out[c].round(2)
     names = dict(COUNTY_SUMMARY_ZH)
     names["n_low_rate"] = f"执行率<{low_execution:g}%项目数"
-    return out.rename(columns=names)
+    return out.rename(columns=names).set_index("县区")
 
 
 # --------------------------------------------------------------------------- red flags, headlines
@@ -617,12 +629,12 @@ def headline_text(h: Mapping) -> str:
     txt = (f"共{h['n_counties']}个县区、{h['n_reports']}份报告、{h['n_projects']}个项目；"
            f"预算合计{_fmt(h['budget'], 2)}万元，执行{_fmt(h['executed'], 2)}万元，"
            f"总体执行率{_fmt(h['execution_rate'])}%，项目执行率中位数{_fmt(h['median_rate'])}%；"
-           f"平均自评得分{_fmt(h['mean_score'])}分。等级：优{g['优']}个、良{g['良']}个、"
-           f"中{g['中']}个、差{g['差']}个")
-    if sum(g.values()) != h["n_projects"]:
-        txt += "（含只有汇总数的报告）"
+           f"平均自评得分{_fmt(h['mean_score'])}分。")
+    extra = sum(g.values()) - h["n_projects"]
+    head = "等级" if extra <= 0 else f"等级（{h['n_projects']}个项目表，另含汇总表所列{extra}个项目）"
+    txt += f"{head}：优{g['优']}个、良{g['良']}个、中{g['中']}个、差{g['差']}个"
     if h.get("n_grade_calc"):
-        txt += f"（其中{h['n_grade_calc']}个项目未填等级，按得分计算）"
+        txt += f"，其中{h['n_grade_calc']}个项目未填等级，按得分计算"
     txt += f"。检查发现问题{h['n_findings']}条，其中错误{h['n_errors']}条。"
     return txt
 

@@ -509,10 +509,11 @@ def save_chart(fig: Figure, out_dir: str | Path, name: str, *, title: str | None
     png, svg = out / f"{name}.png", out / f"{name}.svg"
     fig.savefig(png, dpi=dpi, facecolor="white")
     fig.savefig(svg, facecolor="white", metadata={"Date": None})
+    band = _title_band(fig)
     if close:
         plt.close(fig)
     entry = {"name": name, "title": title or "", "takeaway": takeaway or "",
-             "png": png.name, "svg": svg.name}
+             "png": png.name, "svg": svg.name, "title_band": band}
     man = out / MANIFEST
     items = [e for e in read_manifest(out) if e.get("name") != name]
     items.append(entry)
@@ -520,6 +521,20 @@ def save_chart(fig: Figure, out_dir: str | Path, name: str, *, title: str | None
     tmp.write_text(json.dumps(items, ensure_ascii=False, indent=1), encoding="utf-8")
     tmp.replace(man)
     return entry
+
+
+def _title_band(fig: Figure) -> float:
+    """Share of the figure's height (from the top) taken by its suptitle, 0 without one;
+    the deck crops it because the slide carries the title itself."""
+    st = getattr(fig, "_suptitle", None)
+    if st is None or not st.get_text():
+        return 0.0
+    try:
+        bb = st.get_window_extent(renderer=fig.canvas.get_renderer())
+    except Exception:  # noqa: BLE001
+        return 0.0
+    frac = 1.0 - bb.y0 / fig.bbox.height + 0.004
+    return round(min(max(frac, 0.0), 0.2), 4)
 
 
 def read_manifest(out_dir: str | Path) -> list[dict]:
@@ -531,9 +546,10 @@ def read_manifest(out_dir: str | Path) -> list[dict]:
 
 
 def publish(fig: Figure, charts_dir: str | Path | None, name: str, *, title: str | None = None,
-            takeaway: str | None = None, display_dpi: int = 100) -> dict | None:
+            takeaway: str | None = None, display_dpi: int = 100) -> None:
     """For notebooks: save the chart into `charts_dir` (if given, via `save_chart`), show it
-    inline (when running under IPython) with its takeaway below, and close it."""
+    inline (when running under IPython) with its takeaway below, and close it. Returns None
+    so a notebook cell ending with it prints nothing more."""
     entry = None
     if charts_dir:
         entry = save_chart(fig, charts_dir, name, title=title, takeaway=takeaway, close=False)
@@ -545,13 +561,13 @@ def publish(fig: Figure, charts_dir: str | Path | None, name: str, *, title: str
         shell = None
     if shell is not None:
         if entry is not None:  # show the file just written (no second rendering)
-            display(Image(filename=str(Path(charts_dir) / entry["png"]), width=1100))
+            display(Image(filename=str(Path(charts_dir) / entry["png"]), width=1100,
+                          alt=title or name))
         else:
             import io
             buf = io.BytesIO()
             fig.savefig(buf, format="png", dpi=display_dpi, facecolor="white")
-            display(Image(data=buf.getvalue(), format="png"))
+            display(Image(data=buf.getvalue(), format="png", alt=title or name))
         if takeaway:
             display(Markdown(f"**要点：** {takeaway}"))
     plt.close(fig)
-    return entry

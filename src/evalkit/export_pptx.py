@@ -79,14 +79,19 @@ def _textbox(slide, left, top, width, height, text, *, size=18, bold=False, colo
     return box
 
 
-def _picture_fit(slide, image: Path, left, top, max_w, max_h):
+def _picture_fit(slide, image: Path, left, top, max_w, max_h, crop_top: float = 0.0):
+    """Add a picture centred in the box, aspect kept; `crop_top` (0-1) trims its top band."""
     from PIL import Image  # python-pptx depends on Pillow
     with Image.open(image) as im:
         w, h = im.size
-    scale = min(max_w / w, max_h / h)
-    pw, ph = int(w * scale), int(h * scale)
-    return slide.shapes.add_picture(str(image), left + (max_w - pw) // 2, top + (max_h - ph) // 2,
-                                    Emu(pw), Emu(ph))
+    h_vis = h * (1.0 - crop_top)
+    scale = min(max_w / w, max_h / h_vis)
+    pw, ph = int(w * scale), int(h_vis * scale)
+    pic = slide.shapes.add_picture(str(image), left + (max_w - pw) // 2, top + (max_h - ph) // 2,
+                                   Emu(pw), Emu(ph))
+    if crop_top:
+        pic.crop_top = crop_top
+    return pic
 
 
 def build_deck(charts: Iterable[Mapping], path: str | Path, *, charts_dir: str | Path,
@@ -118,7 +123,9 @@ def build_deck(charts: Iterable[Mapping], path: str | Path, *, charts_dir: str |
         _textbox(s, margin, Inches(0.25), SLIDE_W - 2 * margin, Inches(0.8),
                  entry.get("title") or entry["name"], size=28, bold=True, ea_font=ea_font)
         top, bottom = Inches(1.1), Inches(0.95)
-        _picture_fit(s, png, margin, top, SLIDE_W - 2 * margin, SLIDE_H - top - bottom)
+        # the slide has the title, so the chart's own title band is cropped off
+        _picture_fit(s, png, margin, top, SLIDE_W - 2 * margin, SLIDE_H - top - bottom,
+                     crop_top=float(entry.get("title_band") or 0.0))
         if entry.get("takeaway"):
             _textbox(s, margin, SLIDE_H - bottom + Inches(0.1), SLIDE_W - 2 * margin, Inches(0.7),
                      "要点：" + entry["takeaway"], size=16, color=GREY, ea_font=ea_font)

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.formatting.rule import CellIsRule
+from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
@@ -59,13 +59,14 @@ LABELS = {
     "median_rate": "执行率中位数（%）", "n_low_rate": "执行率偏低项目数", "mean_score": "平均得分",
     "min_score": "最低得分", "n_findings": "问题数", "n_errors": "错误数", "fiscal_years": "年度",
     "flag": "红旗", "detail": "说明", "rate": "执行率（%）", "grade_eff": "等级",
+    "summary_projects": "汇总表已评项目数", "summary_avg_score": "汇总表平均得分",
     "优": "优", "良": "良", "中": "中", "差": "差",
 }
 MONEY = {"budget_initial", "budget_full_year", "executed", "funds_due", "funds_evaluated", "budget"}
 RATES = {"execution_rate", "execution_rate_calc", "execution_rate_initial_calc", "median_rate", "rate"}
 SCORES = {"budget_weight", "budget_score", "total_score", "total_score_calc", "stated_overall_score",
           "narrative_score", "weight", "score", "avg_score", "mean_score", "min_score",
-          "target_value", "actual_value"}
+          "target_value", "actual_value", "summary_avg_score"}
 GRADE_COLS = {"grade", "grade_calc", "stated_overall_grade", "grade_eff"}
 SEVERITY_COLS = {"severity"}
 WIDE_TEXT = {"project_name", "message", "agency", "deviation_reason", "level3", "detail", "error",
@@ -143,9 +144,10 @@ def write_sheet(wb: Workbook, name: str, df: pd.DataFrame, *, low_execution: flo
                     ws.conditional_formatting.add(rng, CellIsRule(
                         operator="equal", formula=[f'"{s}"'], fill=PatternFill("solid", bgColor=bg),
                         font=Font(color=fg)))
-            if c in RATES:
-                ws.conditional_formatting.add(rng, CellIsRule(
-                    operator="lessThan", formula=[str(low_execution)],
+            if c in RATES and c != "execution_rate_initial_calc":
+                # ISNUMBER: an empty cell (a rate the document does not state) is not "below"
+                ws.conditional_formatting.add(rng, FormulaRule(
+                    formula=[f"AND(ISNUMBER({letter}2),{letter}2<{low_execution:g})"],
                     fill=PatternFill("solid", bgColor="FFC7CE"), font=Font(color="9C0006")))
             if c == "flag":
                 ws.conditional_formatting.add(rng, CellIsRule(
@@ -157,8 +159,19 @@ def write_sheet(wb: Workbook, name: str, df: pd.DataFrame, *, low_execution: flo
         cap = 48 if c in WIDE_TEXT else 28
         ws.column_dimensions[letter].width = max(8, min(cap, max(sample) + 2))
     ws.freeze_panes = "B2"
+    _print_setup(ws)
     if cols:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{max(n + 1, 1)}"
+
+
+def _print_setup(ws) -> None:
+    """Landscape, all columns on one page width, header row repeated on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = "1:1"
 
 
 def write_about(wb: Workbook, meta: Mapping[str, object]) -> None:
@@ -176,6 +189,7 @@ def write_about(wb: Workbook, meta: Mapping[str, object]) -> None:
             cell.font = BODY_FONT
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A2"
+    _print_setup(ws)
 
 
 def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path, *, bands=None,
@@ -201,7 +215,8 @@ def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path, *, band
     write_about(wb, about)
     cs = an.county_summary(t, bands, low_execution)
     write_sheet(wb, SHEET_COUNTY, cs, low_execution=low_execution,
-                labels={"n_low_rate": f"执行率<{low_execution:g}%项目数"})
+                labels={"n_low_rate": f"执行率<{low_execution:g}%项目数",
+                        "execution_rate": "总体执行率（%）", "executed": "执行（万元）"})
     flags = an.red_flags(t, bands, low_execution, high_score)
     write_sheet(wb, SHEET_FLAGS, flags, low_execution=low_execution)
     for name, sheet in TABLE_SHEETS.items():

@@ -1,0 +1,229 @@
+"""evalkit report: every notebook run through papermill on the bundled data (once per session),
+and what the run leaves behind — notebooks, HTML without code, charts, workbook, deck,
+`latest` — plus the failure path, idempotent reruns and the lock, on tiny notebooks."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import struct
+import warnings
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from openpyxl import load_workbook
+from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+from evalkit import analysis as an
+from evalkit import report as rp
+from evalkit.export_xlsx import SHEET_COUNTY, SHEET_FLAGS, TABLE_SHEETS
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW = ROOT / "data" / "raw"
+COUNTIES = ["曲沃县", "开江县", "绥宁县", "大厂回族自治县", "君山区", "普陀区"]
+
+
+@pytest.fixture(scope="session")
+def clean_dir(tmp_path_factory):
+    """data/raw ingested once into a temporary clean folder."""
+    from evalkit.ingest import ingest_paths
+    out = tmp_path_factory.mktemp("report_clean") / "clean"
+    ingest_paths([RAW], out, progress=False)
+    assert (out / "projects.parquet").exists()
+    return out
+
+
+@pytest.fixture(scope="session")
+def run(clean_dir, tmp_path_factory):
+    """One full report run: all four notebooks (the county profile for the largest county, to
+    keep the suite fast), with in-process warnings captured."""
+    out = tmp_path_factory.mktemp("reports")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        path = rp.run_report(clean_dir, out, progress=False, county_profiles=1)
+    return {"path": path, "out": out, "warnings": [str(w.message) for w in caught],
+            "tables": an.load_tables(clean_dir)}
+
+
+def test_run_folder_and_latest(run):
+    path, out = run["path"], run["out"]
+    assert path.parent == out and re.fullmatch(r"all-all-\d{8}T\d{6}Z(-\d+)?", path.name)
+    latest = out / "latest"
+    assert latest.is_symlink() and latest.resolve() == path.resolve()
+    info = json.loads((path / "run.json").read_text(encoding="utf-8"))
+    assert info["status"] == "ok" and info["glyph_warnings"] == 0
+    assert set(info["counties"]) == set(COUNTIES)
+    assert (path / "report.log").read_text(encoding="utf-8").count(" ok ") >= 4
+    assert (path / "index.html").exists()
+
+
+def test_every_notebook_executed(run):
+    nbs = {p.stem for p in (run["path"] / "notebooks").glob("*.ipynb")}
+    assert {"00_explore", "20_cross_county", "30_regional_summary",
+            "10_county_profile-大厂回族自治县"} == nbs
+    for p in (run["path"] / "notebooks").glob("*.ipynb"):
+        nb = nbformat.read(p, as_version=4)
+        assert nb.metadata["papermill"]["exception"] is None, p.name
+        errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+        assert errors == [], p.name
+        params = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+        assert params, f"{p.name}: papermill parameters not injected"
+
+
+def test_no_missing_glyph_warnings(run):
+    assert not [w for w in run["warnings"] if "Glyph" in w or "missing from" in w]
+    for p in (run["path"] / "notebooks").glob("*.ipynb"):
+        text = p.read_text(encoding="utf-8")
+        assert not rp.GLYPH_WARNING.search(text), p.name
+        assert "findfont" not in text, p.name
+
+
+def _png_size(path):
+    with open(path, "rb") as fh:
+        head = fh.read(24)
+    return struct.unpack(">II", head[16:24])
+
+
+def test_chart_files(run):
+    charts = run["path"] / "charts"
+    manifest = json.loads((charts / "charts.json").read_text(encoding="utf-8"))
+    assert len(manifest) == 6
+    for e in manifest:
+        png, svg = charts / e["png"], charts / e["svg"]
+        assert png.stat().st_size > 40_000 and svg.stat().st_size > 30_000, e["name"]
+        w, h = _png_size(png)
+        assert w >= 2400 and h >= 1350 and abs(w / h - 16 / 9) < 0.01
+        assert e["title"] and e["takeaway"]
+    county = charts / "counties" / "大厂回族自治县"
+    assert len(list(county.glob("*.png"))) == 2 and len(list(county.glob("*.svg"))) == 2
+
+
+def test_html_without_code_names_every_county(run):
+    html = run["path"] / "html"
+    assert {p.stem for p in html.glob("*.html")} == {p.stem for p in (run["path"] / "notebooks").glob("*.ipynb")}
+    for name in ("30_regional_summary", "20_cross_county"):
+        text = (html / f"{name}.html").read_text(encoding="utf-8")
+        for c in COUNTIES:
+            assert c in text, f"{name}.html does not name {c}"
+        assert "charts.publish(" not in text and "an.load_tables" not in text  # no code
+        assert "data:image/png;base64" in text
+        assert "Traceback" not in text
+
+
+def test_workbook(run):
+    wb = load_workbook(run["path"] / "summary.xlsx")
+    t = run["tables"]
+    expected = ["说明", SHEET_COUNTY, SHEET_FLAGS, *TABLE_SHEETS.values()]
+    assert wb.sheetnames == expected
+    for table, sheet in TABLE_SHEETS.items():
+        ws = wb[sheet]
+        assert ws.max_row - 1 == len(t[table]), sheet
+        assert ws.freeze_panes == "B2"
+    assert wb[SHEET_COUNTY].max_row - 1 == len(COUNTIES)
+    assert wb[SHEET_FLAGS].max_row - 1 == len(an.red_flags(t))
+    ws = wb[TABLE_SHEETS["projects"]]
+    header = [c.value for c in ws[1]]
+    col = {h.split("\n")[-1]: i for i, h in enumerate(header)}
+    row2 = ws[2]
+    assert row2[col["budget_full_year"]].number_format == "#,##0.00"
+    assert row2[col["execution_rate"]].number_format == '0.00"%"'
+    assert ws[1][0].font.bold and ws[1][0].fill.fgColor.rgb.endswith("1F4E79")
+    rules = [r for rng in ws.conditional_formatting for r in rng.rules]
+    assert any('"优"' in (r.formula or [""])[0] for r in rules)
+    assert any("<90" in (r.formula or [""])[0] for r in rules)
+    sev = wb[TABLE_SHEETS["findings"]].conditional_formatting
+    assert any('"error"' in (r.formula or [""])[0] for rng in sev for r in rng.rules)
+
+
+def test_deck(run):
+    path = run["path"]
+    manifest = json.loads((path / "charts" / "charts.json").read_text(encoding="utf-8"))
+    prs = Presentation(path / "briefing.pptx")
+    assert abs(prs.slide_width / prs.slide_height - 16 / 9) < 0.01
+    slides = list(prs.slides)
+    pictures = [s for s in slides if any(sh.shape_type == MSO_SHAPE_TYPE.PICTURE for sh in s.shapes)]
+    assert len(pictures) == len(manifest) == 6
+    assert "简报" in " ".join(sh.text_frame.text for sh in slides[0].shapes if sh.has_text_frame)
+    for s, e in zip(pictures, manifest):
+        text = " ".join(sh.text_frame.text for sh in s.shapes if sh.has_text_frame)
+        assert e["title"] in text and "要点" in text
+    with zipfile.ZipFile(path / "briefing.pptx") as z:
+        xml = z.read("ppt/slides/slide2.xml").decode("utf-8")
+    assert re.search(r'<a:latin typeface="[^"]+"/><a:ea typeface="Microsoft YaHei"/>', xml)
+
+
+def test_unknown_region_fails_fast(clean_dir, tmp_path):
+    with pytest.raises(ValueError, match="火星"):
+        rp.run_report(clean_dir, tmp_path, region="火星", progress=False)
+    assert not any(tmp_path.iterdir())
+
+
+# ----------------------------------------------------------------------------- tiny notebooks
+
+def _tiny_notebooks(folder: Path, failing: str | None = None) -> Path:
+    """Stand-ins for the four notebooks: a parameters cell and one cell (raising in `failing`)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("00_explore", "10_county_profile", "20_cross_county", "30_regional_summary"):
+        nb = nbformat.v4.new_notebook()
+        params = nbformat.v4.new_code_cell("clean_dir = None\ncharts_dir = None")
+        params.metadata["tags"] = ["parameters"]
+        body = "print('ok', clean_dir)"
+        if name == failing:
+            body = "x = 1\nraise RuntimeError('boom in the briefing')"
+        nb.cells = [params, nbformat.v4.new_markdown_cell("# 标题"), nbformat.v4.new_code_cell(body)]
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, folder / f"{name}.ipynb")
+    return folder
+
+
+def test_failing_notebook_is_kept_and_named(clean_dir, tmp_path):
+    nbs = _tiny_notebooks(tmp_path / "nbs", failing="30_regional_summary")
+    out = tmp_path / "reports"
+    with pytest.raises(rp.NotebookFailed) as ei:
+        rp.run_report(clean_dir, out, progress=False, notebooks_dir=nbs, county_profiles=False)
+    e = ei.value
+    assert e.notebook == "30_regional_summary.ipynb"
+    assert "30_regional_summary.ipynb" in str(e) and "cell" in str(e) and "boom in the briefing" in str(e)
+    assert e.cell is not None
+    kept = nbformat.read(e.output, as_version=4)
+    errors = [o for c in kept.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert errors and errors[0]["ename"] == "RuntimeError"
+    assert not (out / "latest").exists()
+    run_dir = e.output.parents[1]
+    assert json.loads((run_dir / "run.json").read_text(encoding="utf-8"))["status"] == "failed"
+    assert "FAILED 30_regional_summary" in (run_dir / "report.log").read_text(encoding="utf-8")
+
+
+def test_cli_exit_code_on_failure(clean_dir, tmp_path, capsys, monkeypatch):
+    nbs = _tiny_notebooks(tmp_path / "nbs", failing="20_cross_county")
+    monkeypatch.setenv("EVALKIT_NOTEBOOKS", str(nbs))
+    rc = rp.main(["--clean", str(clean_dir), "--out", str(tmp_path / "r"), "--quiet",
+                  "--no-county-profiles", "--region", "湖南省", "--year", "2022"])
+    assert rc == 1
+    err = capsys.readouterr().err
+    assert "20_cross_county.ipynb" in err and "cell" in err
+
+
+def test_reruns_are_independent_and_latest_moves(clean_dir, tmp_path):
+    nbs = _tiny_notebooks(tmp_path / "nbs")
+    out = tmp_path / "reports"
+    kw = dict(progress=False, notebooks_dir=nbs, county_profiles=False, region="湖南省", year=2022)
+    first = rp.run_report(clean_dir, out, **kw)
+    assert first.name.startswith("湖南省-2022-") and (out / "latest").resolve() == first.resolve()
+    names = sorted(p.name for p in (first / "notebooks").iterdir())
+    second = rp.run_report(clean_dir, out, keep=1, **kw)  # same inputs: a new folder, same files
+    assert second != first and (out / "latest").resolve() == second.resolve()
+    assert sorted(p.name for p in (second / "notebooks").iterdir()) == names
+    remaining = sorted(p.name for p in out.iterdir() if p.is_dir() and not p.is_symlink())
+    assert remaining == [second.name]  # keep=1 pruned the older successful run
+
+
+def test_lock_stops_a_concurrent_run(clean_dir, tmp_path):
+    out = tmp_path / "reports"
+    with rp._Lock(out / ".report.lock"):
+        with pytest.raises(rp.ReportBusy):
+            rp.run_report(clean_dir, out, progress=False, county_profiles=False)
+    assert os.listdir(out) == [".report.lock"]
