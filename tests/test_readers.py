@@ -143,8 +143,8 @@ def test_text_layer_check_on_extracted_text():
 
 
 def _page(number, *items, height=800.0):
-    bottom = max((item.bbox[3] if isinstance(item, PageTable) else top + 12 for top, item in items), default=0.0)
-    return PageContent(number, height, list(items), bottom)
+    return PageContent(number, height, [(top, item.bbox[3] if isinstance(item, PageTable) else top + 12, item)
+                                        for top, item in items])
 
 
 def _ptable(rows, page, top, bottom, n_cols=3, x0=50.0, x1=500.0):
@@ -153,11 +153,13 @@ def _ptable(rows, page, top, bottom, n_cols=3, x0=50.0, x1=500.0):
 
 def test_stitch_rules():
     head = [["一级指标", "二级指标", "得分"]]
+    footer = lambda n: (780.0, Paragraph(f"某某局2022年度部门决算 第{n}页", n))  # noqa: E731
     pages = [
-        _page(1, (10.0, Paragraph("标题", 1)), _ptable(head + [["产出指标", "数量指标", "10"]], 1, 600, 700)),
+        _page(1, (10.0, Paragraph("标题", 1)), _ptable(head + [["产出指标", "数量指标", "10"]], 1, 600, 700),
+              footer(1)),
         _page(2, (20.0, Paragraph("2", 2)),    # a page number at the top does not block stitching
-              _ptable(head + [["效益指标", "社会效益指标", "15"]], 2, 60, 690)),  # repeated header dropped
-        _page(3, _ptable([["总分", "100"]], 3, 60, 80, n_cols=2)),         # same edges, fewer columns
+              _ptable(head + [["效益指标", "社会效益指标", "15"]], 2, 60, 690), footer(2)),  # header dropped
+        _page(3, _ptable([["总分", "100"]], 3, 60, 80, n_cols=2), footer(3)),  # same edges, fewer columns
         _page(4, _ptable(head, 4, 60, 300)),     # page 3's table ended with room to spare: a new table
         _page(5, (30.0, Paragraph("附件2", 5)), _ptable(head, 5, 100, 700)),  # text first: a new table
     ]
@@ -165,6 +167,7 @@ def test_stitch_rules():
     tables = [b for b in blocks if isinstance(b, Table)]
     assert [t.page for t in tables] == [1, 4, 5]
     assert tables[0].rows == head + [["产出指标", "数量指标", "10"], ["效益指标", "社会效益指标", "15"], ["总分", "100"]]
+    assert sum(isinstance(b, Paragraph) and "部门决算" in b.text for b in blocks) == 3   # footers kept as text
 
 
 # ------------------------------------------------------------------ XLSX

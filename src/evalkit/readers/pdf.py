@@ -6,6 +6,7 @@ pdfplumber beat camelot's lattice parser on the fixtures (see docs/design-reader
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,8 +34,7 @@ class PageTable:
 class PageContent:
     number: int
     height: float
-    items: list = field(default_factory=list)  # (top, Paragraph | PageTable) in reading order
-    bottom: float = 0.0                         # lowest edge of its body content (not page numbers)
+    items: list = field(default_factory=list)  # (top, bottom, Paragraph | PageTable) in reading order
 
 
 def read_pdf(path: Path) -> Document:
@@ -111,17 +111,12 @@ def _read_page(page) -> PageContent:
     rest = page
     for t in tables:
         rest = rest.outside_bbox(_padded(t.bbox, page), strict=False)
-        content.items.append((t.bbox[1], t))
-    bottoms = {id(t): t.bbox[3] for t in tables}
+        content.items.append((t.bbox[1], t.bbox[3], t))
     for line in rest.extract_text_lines(return_chars=False, y_tolerance=tol):
         text = line["text"].strip()
         if text:
-            para = Paragraph(text, page=page.page_number)
-            bottoms[id(para)] = float(line["bottom"])
-            content.items.append((float(line["top"]), para))
+            content.items.append((float(line["top"]), float(line["bottom"]), Paragraph(text, page=page.page_number)))
     content.items.sort(key=lambda item: item[0])
-    content.bottom = max((bottoms[id(item)] for top, item in content.items
-                          if not _is_furniture(top, item, content.height)), default=0.0)
     return content
 
 
@@ -170,12 +165,28 @@ def _index(lines: list[float], v: float) -> int:
     return idx
 
 
-def _is_furniture(top: float, item, height: float) -> bool:
+def _in_band(top: float, height: float) -> bool:
+    return top < height * MARGIN_SHARE or top > height * (1 - MARGIN_SHARE)
+
+
+def _shape(text: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
+
+
+def running_lines(pages: list[PageContent]) -> set[str]:
+    """Top/bottom-band lines (digits blanked) that recur on 3+ pages: running headers and footers."""
+    counts: Counter = Counter()
+    for page in pages:
+        counts.update({_shape(item.text) for top, _, item in page.items
+                       if isinstance(item, Paragraph) and _in_band(top, page.height)})
+    return {text for text, n in counts.items() if n >= 3}
+
+
+def _is_furniture(top: float, item, height: float, running: set[str]) -> bool:
     """A page number or running header/footer line in the page's top or bottom band."""
-    if not isinstance(item, Paragraph):
+    if not isinstance(item, Paragraph) or not _in_band(top, height):
         return False
-    in_band = top < height * MARGIN_SHARE or top > height * (1 - MARGIN_SHARE)
-    return in_band and bool(_PAGE_NUMBER.match(item.text))
+    return bool(_PAGE_NUMBER.match(item.text)) or _shape(item.text) in running
 
 
 def _continues(prev: PageTable, nxt: PageTable, body_bottom: float) -> bool:
@@ -189,19 +200,23 @@ def _continues(prev: PageTable, nxt: PageTable, body_bottom: float) -> bool:
 
 def stitch(pages: list[PageContent]) -> list:
     """Blocks in order; a table that ends its page and one that starts the next are joined."""
+    running = running_lines(pages)
+    bodies = [[k for k, (top, _, item) in enumerate(page.items) if not _is_furniture(top, item, page.height, running)]
+              for page in pages]
+    bottoms: dict[int, float] = {}   # per page size (portrait/landscape): the body's bottom margin
+    for page, body in zip(pages, bodies):
+        low = max((page.items[k][1] for k in body), default=0.0)
+        bottoms[round(page.height)] = max(bottoms.get(round(page.height), 0.0), low)
     blocks: list = []
     open_table: Table | None = None     # the last table, if it was the last thing on its page
     open_geom: PageTable | None = None
-    bottoms: dict[int, float] = {}   # per page size (portrait/landscape): the body's bottom margin
-    for page in pages:
-        bottoms[round(page.height)] = max(bottoms.get(round(page.height), 0.0), page.bottom)
     prev_height = 0
-    for page in pages:
-        body = [k for k, (top, item) in enumerate(page.items) if not _is_furniture(top, item, page.height)]
-        for k, (top, item) in enumerate(page.items):
+    for page, body in zip(pages, bodies):
+        for k, (top, _, item) in enumerate(page.items):
             if not isinstance(item, PageTable):
                 blocks.append(item)
-            elif body and k == body[0] and open_table is not None and _continues(open_geom, item, bottoms.get(prev_height, 0.0)):
+            elif body and k == body[0] and open_table is not None and _continues(
+                    open_geom, item, bottoms.get(prev_height, 0.0)):
                 rows = item.rows
                 if rows and open_table.rows and rows[0] == open_table.rows[0]:
                     rows = rows[1:]  # a header row repeated on the new page
@@ -210,7 +225,7 @@ def stitch(pages: list[PageContent]) -> list:
             else:
                 open_table, open_geom = Table(item.rows, page=item.page), item
                 blocks.append(open_table)
-        if not body or not isinstance(page.items[body[-1]][1], PageTable):
+        if not body or not isinstance(page.items[body[-1]][2], PageTable):
             open_table = open_geom = None
         prev_height = round(page.height)
     return blocks
