@@ -126,6 +126,15 @@ def _label_points(ax, xs, ys, texts, **kw):
                     if far else None)
 
 
+def _absent(t, present, what: str) -> str:
+    """`普陀区无项目执行率数据，未列出。` for counties in the data that a chart cannot show."""
+    missing = [c for c in an.counties(t) if c not in set(present)]
+    if not missing:
+        return ""
+    names = "、".join(missing[:6]) + ("等" if len(missing) > 6 else "")
+    return f"{names}无{what}，未列出。"
+
+
 def _county_ticks(labels, counts=None) -> list[str]:
     out = []
     for i, lab in enumerate(labels):
@@ -193,6 +202,7 @@ def execution_rate_by_county(projects: pd.DataFrame, reports: pd.DataFrame | Non
     notes = [f"每个点是一个项目；红点：执行率低于{low:g}%。执行率按“执行数/调整后预算”计算，缺预算时用填报值。"]
     if (v["rate_source"] == "initial_calc").any():
         notes.append("空心点：无调整后预算，按年初预算计算。")
+    notes.append(_absent(_tables(projects=projects, reports=reports), order, "项目执行率数据"))
     _note(fig, "".join(notes))
     return fig
 
@@ -231,7 +241,7 @@ def score_distribution(projects: pd.DataFrame, reports: pd.DataFrame | None = No
     ax.grid(axis="y", alpha=0.3)
     ax.legend(title="县区", loc="upper left", fontsize=11, title_fontsize=11, frameon=False)
     _style(ax)
-    _note(fig, f"等级区间：{an.bands_text(bands)}（分）。每{width:g}分一组。")
+    _note(fig, f"等级区间：{an.bands_text(bands)}（分）。每{width:g}分一组。" + _absent(t, order, "项目得分数据"))
     return fig
 
 
@@ -457,6 +467,7 @@ def budget_vs_execution(projects: pd.DataFrame, reports: pd.DataFrame | None = N
     note = "标注：执行数 / 预算（执行率），执行率低于90%标红。只计同时填报预算和执行数的项目。"
     if (v["budget_source"] == "initial").any():
         note += "无调整后预算的项目按年初预算计。"
+    note += _absent(t, list(cs["county_label"]), "项目金额数据")
     _note(fig, note)
     return fig
 
