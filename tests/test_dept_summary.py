@@ -79,3 +79,13 @@ def test_same_line_variant_wording():
     assert got["agency"] == "某某县教育局" and got["fiscal_year"] == 2023
     assert (got["projects_evaluated"], got["funds_evaluated"], got["avg_score"]) == (15, 320.5, 88.2)
     assert (got["count_you"], got["count_liang"], got["count_zhong"], got["count_cha"]) == (6, 7, 2, 0)
+
+
+def test_figure_wrapped_away_from_its_unit():
+    doc = _doc("第一部分 某某区民政局概况",
+               "编报绩效目标的2024年度项目6个，涉及预算金额812.3",   # 812.3 | 万元 split by the wrap
+               "万元；绩效自评的2024年度项目6个，涉及预算金额812.3万元，平均得分96.5分（其中，绩效评级为",
+               "“优”的项目5个；绩效评级为“良”的项目1个；绩效评级为“合格”的项目0个；绩效评级为“不合格”的项目0个。")
+    got = extract_dept_summary(doc)
+    assert (got["fiscal_year"], got["projects_evaluated"], got["funds_evaluated"], got["avg_score"]) == (2024, 6, 812.3, 96.5)
+    assert (got["count_you"], got["count_liang"], got["count_zhong"], got["count_cha"]) == (5, 1, 0, 0)

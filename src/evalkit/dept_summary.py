@@ -35,8 +35,13 @@ def extract_dept_summary(doc: Document) -> dict | None:
     start = _anchor_line(lines)
     if start is None:
         return None
-    fields = _read_statement(lines[start:start + MAX_LINES])
-    if fields is None:
+    # A figure wrapped away from its unit sits on the line before: start there if the pairing
+    # from the anchor's own line gives implausible values.
+    for first in range(start, max(-1, start - 3), -1):
+        fields = _read_statement(lines[first:start + MAX_LINES])
+        if fields is not None:
+            break
+    else:
         return None
     fields["agency"] = agency_name(lines)
     if fields.get("fiscal_year") is None:
@@ -65,7 +70,8 @@ def _anchor_line(lines: list[str]) -> int | None:
 
 
 def _read_statement(lines: list[str]) -> dict | None:
-    """Pair the label slots with the numbers in order, then keep the 绩效自评 clause's figures."""
+    """Pair the label slots with the numbers in order, then keep the 绩效自评 clause's figures;
+    None when the pairing gives a fractional count, an impossible year or an average over 100."""
     text = "\n".join(lines)
     lab = labels(text)
     anchor = ANCHOR.search(lab)
@@ -81,11 +87,17 @@ def _read_statement(lines: list[str]) -> dict | None:
             continue
         kind = slot.group(0)
         before = lab[max(anchor.start(), slot.start() - 8):slot.start()]
+        if kind in ("年度", "个") and "." in value:
+            return None   # years and counts are whole numbers: the pairing is off
         if kind == "年度" and out["fiscal_year"] is None:
-            out["fiscal_year"] = int(float(value))
+            if not 1990 <= int(value) <= 2100:
+                return None
+            out["fiscal_year"] = int(value)
         elif kind == "万元" and out["funds_evaluated"] is None:
             out["funds_evaluated"] = float(value)
         elif kind.startswith("平均") and out["avg_score"] is None:
+            if float(value) > 100:
+                return None
             out["avg_score"] = float(value)
         elif kind == "个":
             grade = _grade_key(before)
