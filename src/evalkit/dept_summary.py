@@ -15,12 +15,10 @@ _NOISE = re.compile(r"[\s“”\"'‘’「」『』]+")
 ANCHOR = re.compile(r"绩效自评的?(?:年度)?(?:项目)")
 # Places in the label text where the sentence puts a figure, in the order they occur.
 SLOT = re.compile(r"平均得?分(?=分)|年度|万元|个")
+# Grade words to contract columns (合格 and the contract's 较差 band count as 中, 不合格 as 差).
 GRADES = (("不合格", "count_cha"), ("合格", "count_zhong"), ("优", "count_you"), ("良", "count_liang"),
-          ("中", "count_zhong"), ("差", "count_cha"))
-_AGENCY_PATTERNS = (
-    re.compile(r"第一部分(.+?)概况"),
-    re.compile(r"^(.+?)(?:\d{4})?年度部门决算$"),
-)
+          ("中", "count_zhong"), ("较差", "count_zhong"), ("差", "count_cha"))
+_PART_ONE = re.compile(r"第一部分(.+?)概况")
 MAX_LINES = 16  # the statement never runs longer than this many lines of a page
 
 
@@ -105,8 +103,8 @@ def _read_statement(lines: list[str]) -> dict | None:
                 out["projects_evaluated"] = int(float(value))
             elif grade is not None and out[grade] is None:
                 out[grade] = int(float(value))
-                if grade == "count_cha" and "不合格" in before:
-                    break  # the last grade of the 优/良/合格/不合格 scale ends the statement
+                if all(out[k] is not None for k in ("count_you", "count_liang", "count_zhong", "count_cha")):
+                    break  # the last grade of the scale ends the statement
     if out["projects_evaluated"] is None and out["avg_score"] is None:
         return None
     return out
@@ -128,7 +126,7 @@ def agency_name(lines: list[str]) -> str | None:
     """The department's full name: from 第一部分 X概况, else the cover title before 年度部门决算."""
     squeezed = [re.sub(r"\s+", "", line) for line in lines]
     for line in squeezed:
-        m = _AGENCY_PATTERNS[0].search(line)
+        m = _PART_ONE.search(line)
         if m:
             return m.group(1)
     cover = ""
