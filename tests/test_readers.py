@@ -259,6 +259,16 @@ def test_xls_reads_like_xlsx(xlsx_doc):
     assert project_tables(xls) == project_tables(xlsx_doc)
 
 
+def test_spreadsheet_sniffed_by_content(tmp_path):
+    renamed = tmp_path / "renamed.xls"                        # an .xlsx under an .xls name
+    renamed.write_bytes((FIX / "fixture_xlsx.xlsx").read_bytes())
+    assert project_tables(read(renamed)) == project_tables(read(FIX / "fixture_xlsx.xlsx"))
+    exported = tmp_path / "export.xls"                        # an HTML table saved as .xls
+    exported.write_bytes('<html><meta charset="gbk"><table><tr><td colspan="2">自评表</td></tr>'
+                         '<tr><td>得分</td><td>97.75</td></tr></table></html>'.encode("gbk"))
+    assert list(read(exported).tables())[0].rows == [["自评表"], ["得分", "97.75"]]
+
+
 def test_xls_corrupt_raises(tmp_path):
     bad = tmp_path / "bad.xls"
     bad.write_bytes(b"\xd0\xcf\x11\xe0 truncated")

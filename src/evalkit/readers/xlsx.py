@@ -27,7 +27,11 @@ def read_xlsx(path: Path) -> Document:
     path = Path(path)
     if not path.exists():
         raise ReadError(f"file not found: {path}")
-    sheets = _xls_sheets(path) if path.suffix.lower() == ".xls" else _xlsx_sheets(path)
+    kind = sniff(path)
+    if kind == "html":  # web systems often export an HTML table under an .xls name
+        from evalkit.readers.html import read_html
+        return read_html(path)
+    sheets = _xls_sheets(path) if kind == "xls" else _xlsx_sheets(path)
     blocks = []
     for sheet in sheets:
         blocks.append(Paragraph(sheet.title))
@@ -39,11 +43,26 @@ def read_xlsx(path: Path) -> Document:
     return Document(source=str(path), format="xlsx", blocks=blocks)
 
 
+def sniff(path: Path) -> str:
+    """What the file really is (xlsx zip, xls OLE2, or HTML), whatever its suffix says."""
+    with open(path, "rb") as f:
+        head = f.read(1024)
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith(b"<") and (b"<html" in text or b"<table" in text or b"<!doctype" in text or b"<meta" in text):
+        return "html"
+    return "xls" if path.suffix.lower() == ".xls" else "xlsx"
+
+
 def _xlsx_sheets(path: Path) -> list[Sheet]:
     import openpyxl
 
     try:
-        wb = openpyxl.load_workbook(path, data_only=True)
+        with open(path, "rb") as f:  # a file object: openpyxl would refuse a path by its suffix
+            wb = openpyxl.load_workbook(f, data_only=True)
     except zipfile.BadZipFile:
         raise ReadError("corrupt XLSX: not a zip archive (truncated, or an .xls saved as .xlsx)") from None
     except Exception as e:
