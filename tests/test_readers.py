@@ -85,7 +85,11 @@ def test_docx_inline_content_control_and_break(tmp_path):
     assert read(tmp_path / "f.docx").blocks == [Paragraph("金额25,930.00万元\n合计")]
 
 
-def test_docx_corrupt_raises():
+def test_docx_corrupt_raises(tmp_path):
+    legacy = tmp_path / "old.docx"
+    legacy.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    with pytest.raises(ReadError, match=r"^not a DOCX: a Word 97-2003 binary document"):
+        read(legacy)
     with pytest.raises(ReadError, match=r"^corrupt DOCX: not a zip archive \(truncated"):
         read(BAD / "corrupt.docx")
 

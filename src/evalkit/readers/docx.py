@@ -32,6 +32,10 @@ def read_docx(path: Path) -> Document:
 def _not_a_package(path: Path) -> str:
     if not path.exists():
         return f"file not found: {path}"
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "not a DOCX: a Word 97-2003 binary document (.doc) under a .docx name"
     if not zipfile.is_zipfile(path):
         return "corrupt DOCX: not a zip archive (truncated or not a Word 2007+ file)"
     return "corrupt DOCX: no Word document part in the archive"
