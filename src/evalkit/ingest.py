@@ -142,7 +142,7 @@ def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
 
 def ingest_file(path: Path, source_file: str) -> FileResult:
     """One file, never raising: an unreadable file becomes a `failed` ledger row with the reason."""
-    fmt = format_of(path) or path.suffix.lstrip(".").lower()
+    fmt = {"xls": "xlsx"}.get(format_of(path), format_of(path)) or path.suffix.lstrip(".").lower()
     try:
         raw = path.read_bytes()
         sha = hashlib.sha256(raw).hexdigest()
