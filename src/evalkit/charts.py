@@ -63,7 +63,14 @@ def _tables(**frames) -> dict[str, pd.DataFrame]:
     return {k: v for k, v in frames.items() if v is not None}
 
 
-def _empty(ax, message: str) -> None:
+def _empty(ax, message: str, t: Mapping | None = None) -> None:
+    """A chart with nothing to draw says so (and names counties that have no project tables)."""
+    if t is not None:
+        v = an.project_view(t)
+        without = [c for c in an.counties(t) if c not in set(v["county_label"])]
+        if without:
+            names = "、".join(without[:6]) + ("等" if len(without) > 6 else "")
+            message += f"\n（{names}没有项目自评表，只有报告或汇总数）"
     ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=20, color="#666666",
             transform=ax.transAxes)
     ax.set_xticks([])
@@ -163,7 +170,7 @@ def execution_rate_by_county(projects: pd.DataFrame, reports: pd.DataFrame | Non
     v = an.project_view(_tables(projects=projects, reports=reports))
     v = v[v["rate"].notna()]
     if v.empty:
-        _empty(ax, "没有执行率数据")
+        _empty(ax, "没有执行率数据", _tables(projects=projects, reports=reports))
         return fig
     order = [c for c in an.counties(_tables(projects=projects, reports=reports)) if c in set(v["county_label"])]
     data = [v.loc[v["county_label"] == c, "rate"].to_numpy() for c in order]
@@ -191,6 +198,8 @@ def execution_rate_by_county(projects: pd.DataFrame, reports: pd.DataFrame | Non
                 ha="left", color=col, fontsize=12, fontweight="bold")
     counts = [len(d) for d in data]
     ax.set_xticks(pos, _county_ticks(order, counts))
+    pad = max(0.0, (4 - len(order)) / 2)
+    ax.set_xlim(0.4 - pad, len(order) + 0.6 + pad)
     _rotate_if_many(ax, len(order))
     lo = min(0.0, float(v["rate"].min()) - 5)
     hi = max(110.0, float(v["rate"].max()) + 5)
@@ -215,7 +224,7 @@ def score_distribution(projects: pd.DataFrame, reports: pd.DataFrame | None = No
     v = an.project_view(t, bands)
     v = v[v["score"].notna()]
     if v.empty:
-        _empty(ax, "没有自评得分数据")
+        _empty(ax, "没有自评得分数据", t)
         return fig
     top = max(100.0, float(np.ceil(v["score"].max() / 5) * 5))
     edges = an.band_edges(bands, top=top)
@@ -274,6 +283,8 @@ def grade_counts_by_county(projects: pd.DataFrame, summaries: pd.DataFrame | Non
     labels = [lab + ("*" if src == "summaries" else "") for lab, src in zip(gc["county_label"], gc["source"])]
     ax.set_xticks(x, _county_ticks(labels))
     _rotate_if_many(ax, len(gc))
+    pad = max(0.0, (4 - len(gc)) / 2)  # a single county should not fill the whole width
+    ax.set_xlim(-0.6 - pad, len(gc) - 0.4 + pad)
     ax.set_ylim(0, tot.max() * 1.12)
     ax.set_ylabel("项目数", fontsize=13)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -310,7 +321,7 @@ def execution_vs_score(projects: pd.DataFrame, reports: pd.DataFrame | None = No
     v = an.project_view(t)
     v = v[v["rate"].notna() & v["score"].notna()]
     if v.empty:
-        _empty(ax, "没有同时有执行率和得分的项目")
+        _empty(ax, "没有同时有执行率和得分的项目", t)
         return fig
     zoom = fig.add_subplot(gs[0, 1])
     side = fig.add_subplot(gs[1, 1])
@@ -444,7 +455,7 @@ def budget_vs_execution(projects: pd.DataFrame, reports: pd.DataFrame | None = N
     cs = an.county_summary(t)
     cs = cs[cs["budget"].notna() & (cs["budget"] > 0)]
     if cs.empty:
-        _empty(ax, "没有预算与执行金额数据")
+        _empty(ax, "没有预算与执行金额数据", t)
         return fig
     cs = cs.sort_values("budget", ascending=True)
     y = np.arange(len(cs))

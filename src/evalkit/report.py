@@ -305,7 +305,9 @@ def _run(run, out_dir, clean_dir, nb_dir, raw_dir, region, year, t, tables, regi
     log.info("evalkit report: clean=%s region=%s year=%s -> %s", clean_dir, region_name, years_name, run)
     log.info("counties: %s; notebooks: %s", "、".join(counties) or "-", ", ".join(j.stem for j in jobs))
     steps = len(jobs) * 2 + 2
-    bar = tqdm(total=steps, desc="evalkit report", unit="step", disable=not progress,
+    # progress=True shows the bar on a terminal only (tqdm's disable=None: off when not a TTY,
+    # so cron/systemd logs get the summary line instead of carriage-return noise)
+    bar = tqdm(total=steps, desc="evalkit report", unit="step", disable=None if progress else True,
                file=sys.stderr, dynamic_ncols=True)
     km_class = _kernel_manager_class(log_path)
     glyphs: list[str] = []
