@@ -19,6 +19,7 @@ ingest: setup
 	$(BIN)/evalkit ingest data/raw --out data/clean
 
 report: ingest
+	$(BIN)/evalkit report --clean data/clean --out reports
 
 test: setup
 	$(BIN)/python -m pytest
