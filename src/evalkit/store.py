@@ -36,6 +36,9 @@ def write_atomic(tables: dict[str, pd.DataFrame], out_dir: str | Path) -> Path:
             df.to_parquet(tmp / f"{name}.parquet", index=False)
         old = None
         if out_dir.exists():
+            for f in out_dir.iterdir():          # keep what is not ours (.gitkeep, notes) across the swap
+                if f.is_file() and not (tmp / f.name).exists() and f.suffix != ".parquet":
+                    shutil.copy2(f, tmp / f.name)
             old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
             os.replace(out_dir, old)
         os.replace(tmp, out_dir)
