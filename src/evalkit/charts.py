@@ -498,10 +498,14 @@ def execution_rate_by_project(projects: pd.DataFrame, reports: pd.DataFrame | No
     y = np.arange(len(v))
     colors = [an.GRADE_COLORS.get(g, "#999999") for g in v["grade_eff"]]
     ax.barh(y, v["rate"], color=colors, height=0.7)
+    zero = (v["rate"] <= 0.5).to_numpy()
+    if zero.any():  # a zero-length bar shows no colour: mark the grade at the axis
+        ax.scatter(np.full(int(zero.sum()), 0.6), y[zero], marker="s", s=50,
+                   color=[c for c, z in zip(colors, zero) if z], zorder=3, clip_on=False)
     fs = 12 if len(v) <= 12 else (10 if len(v) <= 20 else 8.5)
     ax.set_yticks(y, [_short(n, 26) for n in v["project_name"]], fontsize=fs)
     for yi, r in zip(y, v["rate"]):
-        ax.text(r + 1, yi, f"{r:.1f}%", va="center", fontsize=fs)
+        ax.text(r + (2 if r > 0.5 else 2.5), yi, f"{r:.1f}%", va="center", fontsize=fs)
     ax.axvline(low_execution, color="#e65100", ls="--", lw=1.2)
     ax.axvline(100, color="#2e7d32", ls=":", lw=1.2)
     ax.set_xlim(0, max(115.0, float(v["rate"].max()) + 12))
