@@ -136,3 +136,25 @@ def test_save_chart_rejects_low_dpi(tmp_path):
     with pytest.raises(ValueError):
         charts.save_chart(fig, tmp_path, "x", dpi=100)
     plt.close(fig)
+
+
+def test_many_counties_are_capped_and_say_so():
+    rows, reps = [], []
+    for i in range(30):
+        c = f"样例{i:02d}县"
+        reps.append({"report_id": f"r{i}", "source_file": f"r{i}.txt", "county": c, "city": "样例市",
+                     "province": "样例省"})
+        for j in range(2):
+            rows.append({"project_id": f"r{i}-{j}", "report_id": f"r{i}", "county": c, "city": "样例市",
+                         "province": "样例省", "project_name": f"项目{j}", "budget_full_year": 10.0 + i,
+                         "executed": 5.0 + i, "execution_rate_calc": (5.0 + i) / (10.0 + i) * 100,
+                         "total_score": 60.0 + i})
+    p, r = pd.DataFrame(rows), pd.DataFrame(reps)
+    for fig in (charts.execution_rate_by_county(p, r), charts.budget_vs_execution(p, r),
+                charts.grade_counts_by_county(p, None, r)):
+        text = _texts(fig)
+        assert "共30个县区" in text and f"{charts.MAX_COUNTIES}个" in text
+        ticks = [t.get_text() for ax in fig.axes for t in ax.get_xticklabels() + ax.get_yticklabels()
+                 if "样例" in t.get_text()]
+        assert len(ticks) == charts.MAX_COUNTIES
+    plt.close("all")

@@ -444,7 +444,8 @@ def grade_counts(tables: Mapping[str, pd.DataFrame], bands=None) -> pd.DataFrame
                 if base["source"] == "projects":
                     base["source"] = "projects+summaries"
                 rows[lab] = base
-    order = [c for c in counties(tables) if c in rows] + [c for c in rows if c not in counties(tables)]
+    known = counties(tables)
+    order = [c for c in known if c in rows] + [c for c in rows if c not in set(known)]
     out = pd.DataFrame([{"county_label": lab} | rows[lab] for lab in order],
                        columns=["county_label", *GRADES, "source"])
     for k in GRADES:

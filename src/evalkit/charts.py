@@ -34,6 +34,8 @@ MANIFEST = "charts.json"
 COUNTY_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                  "#7f7f7f", "#bcbd22", "#17becf"]
 LOW_COLOR, OK_COLOR = "#c62828", "#1f5f99"
+MAX_COUNTIES = 20        # by-county charts show at most this many counties (the most telling)
+MAX_LEGEND = 10          # colour by county only up to this many counties
 
 TITLES = {
     "execution_rate_by_county": "各县区项目预算执行率",
@@ -143,11 +145,13 @@ def _absent(t, present, what: str) -> str:
 
 
 def _county_ticks(labels, counts=None) -> list[str]:
+    """Tick labels `县名\n(n=4)`; with many counties (rotated ticks) one line `县名（4）`."""
+    many = len(labels) > 8
     out = []
     for i, lab in enumerate(labels):
-        t = lab if len(labels) <= 8 or len(lab) <= 5 else _short(lab, 6)
+        t = lab if not many or len(lab) <= 8 else _short(lab, 8)
         if counts is not None:
-            t += f"\n(n={counts[i]})"
+            t += f"（{counts[i]}）" if many else f"\n(n={counts[i]})"
         out.append(t)
     return out
 
@@ -163,9 +167,11 @@ def _rotate_if_many(ax, n: int) -> None:
 
 def execution_rate_by_county(projects: pd.DataFrame, reports: pd.DataFrame | None = None, *,
                              reference: tuple[float, float] = (90.0, 100.0),
+                             max_counties: int = MAX_COUNTIES,
                              title: str | None = TITLES["execution_rate_by_county"]) -> Figure:
     """Box plot of project execution rates per county with every project as a point;
-    dashed reference lines at 90 % and 100 %. Points under the lower line are red."""
+    dashed reference lines at 90 % and 100 %. Points under the lower line are red. With
+    more than `max_counties` counties, those with the lowest median rate are shown."""
     fig, ax = _fig(title)
     v = an.project_view(_tables(projects=projects, reports=reports))
     v = v[v["rate"].notna()]
@@ -173,6 +179,13 @@ def execution_rate_by_county(projects: pd.DataFrame, reports: pd.DataFrame | Non
         _empty(ax, "没有执行率数据", _tables(projects=projects, reports=reports))
         return fig
     order = [c for c in an.counties(_tables(projects=projects, reports=reports)) if c in set(v["county_label"])]
+    cut = ""
+    if len(order) > max_counties:
+        med = v.groupby("county_label")["rate"].median()
+        keep = set(med.sort_values(kind="stable").index[:max_counties])
+        cut = f"共{len(order)}个县区，只显示执行率中位数最低的{max_counties}个。"
+        order = [c for c in order if c in keep]
+        v = v[v["county_label"].isin(keep)]
     data = [v.loc[v["county_label"] == c, "rate"].to_numpy() for c in order]
     pos = np.arange(1, len(order) + 1)
     ax.boxplot(data, positions=pos, widths=0.5, showfliers=False, patch_artist=True,
@@ -208,10 +221,11 @@ def execution_rate_by_county(projects: pd.DataFrame, reports: pd.DataFrame | Non
     ax.set_ylabel("预算执行率（%）", fontsize=13)
     ax.grid(axis="y", alpha=0.3)
     _style(ax)
-    notes = [f"每个点是一个项目；红点：执行率低于{low:g}%。执行率按“执行数/调整后预算”计算，缺预算时用填报值。"]
+    notes = [cut, f"每个点是一个项目；红点：执行率低于{low:g}%。执行率按“执行数/调整后预算”计算，缺预算时用填报值。"]
     if (v["rate_source"] == "initial_calc").any():
         notes.append("空心点：无调整后预算，按年初预算计算。")
-    notes.append(_absent(_tables(projects=projects, reports=reports), order, "项目执行率数据"))
+    if not cut:
+        notes.append(_absent(_tables(projects=projects, reports=reports), order, "项目执行率数据"))
     _note(fig, "".join(notes))
     return fig
 
@@ -239,23 +253,30 @@ def score_distribution(projects: pd.DataFrame, reports: pd.DataFrame | None = No
     colors = _county_colors(order)
     width = 2.5
     bins = np.arange(0, top + width, width)
-    ax.hist([v.loc[v["county_label"] == c, "score"].to_numpy() for c in order], bins=bins,
-            stacked=True, label=order, color=[colors[c] for c in order], edgecolor="white",
-            lw=0.6, zorder=2)
+    by_county = len(order) <= MAX_LEGEND
+    if by_county:
+        ax.hist([v.loc[v["county_label"] == c, "score"].to_numpy() for c in order], bins=bins,
+                stacked=True, label=order, color=[colors[c] for c in order], edgecolor="white",
+                lw=0.6, zorder=2)
+    else:
+        ax.hist(v["score"].to_numpy(), bins=bins, color=OK_COLOR, edgecolor="white", lw=0.6, zorder=2)
     ax.set_xlim(0, top)
     ax.set_xlabel("自评得分（分）", fontsize=13)
     ax.set_ylabel("项目数", fontsize=13)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylim(0, ax.get_ylim()[1] * 1.1)  # head room for the band letters
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(title="县区", loc="upper left", fontsize=11, title_fontsize=11, frameon=False)
+    if by_county:
+        ax.legend(title="县区", loc="upper left", fontsize=11, title_fontsize=11, frameon=False)
     _style(ax)
-    _note(fig, f"等级区间：{an.bands_text(bands)}（分）。每{width:g}分一组。" + _absent(t, order, "项目得分数据"))
+    _note(fig, f"等级区间：{an.bands_text(bands)}（分）。每{width:g}分一组。"
+               + ("" if by_county else f"共{len(order)}个县区，合并显示。") + _absent(t, order, "项目得分数据"))
     return fig
 
 
 def grade_counts_by_county(projects: pd.DataFrame, summaries: pd.DataFrame | None = None,
                            reports: pd.DataFrame | None = None, *, bands=None,
+                           max_counties: int = MAX_COUNTIES,
                            title: str | None = TITLES["grade_counts_by_county"]) -> Figure:
     """Stacked bars of 优/良/中/差 counts per county. Missing grades use grade_calc (from the
     score); reports with only a summary table contribute its stated counts (marked *)."""
@@ -266,6 +287,12 @@ def grade_counts_by_county(projects: pd.DataFrame, summaries: pd.DataFrame | Non
     if gc.empty:
         _empty(ax, "没有等级数据")
         return fig
+    cut = ""
+    if len(gc) > max_counties:  # the counties with the most 中/差 grades, then the most projects
+        worst = gc.assign(_k=gc["中"] + gc["差"]).sort_values(["_k", "total"], ascending=False, kind="stable")
+        keep = set(worst["county_label"].head(max_counties))
+        cut = f"共{len(gc)}个县区，只显示中、差等级最多的{max_counties}个。"
+        gc = gc[gc["county_label"].isin(keep)]
     x = np.arange(len(gc))
     bottom = np.zeros(len(gc))
     tot = gc["total"].to_numpy()
@@ -293,7 +320,7 @@ def grade_counts_by_county(projects: pd.DataFrame, summaries: pd.DataFrame | Non
     ax.grid(axis="y", alpha=0.3)
     _style(ax)
     v = an.project_view(t, bands)
-    notes = []
+    notes = [cut] if cut else []
     n_calc = int((v["grade_source"] != "stated").sum())
     if n_calc:
         notes.append(f"{n_calc}个项目未填写等级，按自评得分和等级区间（{an.bands_text(bands)}）计算。")
@@ -327,7 +354,8 @@ def execution_vs_score(projects: pd.DataFrame, reports: pd.DataFrame | None = No
     side = fig.add_subplot(gs[1, 1])
     side.axis("off")
     order = [c for c in an.counties(t) if c in set(v["county_label"])]
-    colors = _county_colors(order)
+    by_county = len(order) <= MAX_LEGEND
+    colors = _county_colors(order) if by_county else {c: OK_COLOR for c in order}
     hl = v[(v["score"] >= high_score) & (v["rate"] < low_execution)].sort_values("rate")
 
     def draw(a, xlim, ylim, size):
@@ -335,10 +363,14 @@ def execution_vs_score(projects: pd.DataFrame, reports: pd.DataFrame | None = No
                                   color="#ffcdd2", alpha=0.55, lw=0, zorder=0))
         a.axvline(low_execution, color="#e65100", ls="--", lw=1.2)
         a.axhline(high_score, color="#e65100", ls="--", lw=1.2)
-        for c in order:
-            g = v[v["county_label"] == c]
-            a.scatter(g["rate"], g["score"], s=size, color=colors[c], label=c, alpha=0.85,
-                      edgecolor="white", lw=0.6, zorder=3)
+        if by_county:
+            for c in order:
+                g = v[v["county_label"] == c]
+                a.scatter(g["rate"], g["score"], s=size, color=colors[c], label=c, alpha=0.85,
+                          edgecolor="white", lw=0.6, zorder=3)
+        else:
+            a.scatter(v["rate"], v["score"], s=size * 0.6, color=OK_COLOR, alpha=0.6,
+                      edgecolor="white", lw=0.4, zorder=3)
         a.set_xlim(*xlim)
         a.set_ylim(*ylim)
         _pct(a, "x")
@@ -352,8 +384,9 @@ def execution_vs_score(projects: pd.DataFrame, reports: pd.DataFrame | None = No
             color="#b71c1c", va="top", ha="left", zorder=4)
     ax.set_xlabel("预算执行率（%）", fontsize=13)
     ax.set_ylabel("自评得分（分）", fontsize=13)
-    ax.legend(title="县区", loc="lower right", fontsize=11, title_fontsize=11, frameon=True,
-              framealpha=0.9)
+    if by_county:
+        ax.legend(title="县区", loc="lower right", fontsize=11, title_fontsize=11, frameon=True,
+                  framealpha=0.9)
 
     # zoom on the high-score band, where self-scores usually crowd
     top = v[v["score"] >= high_score]
@@ -363,8 +396,9 @@ def execution_vs_score(projects: pd.DataFrame, reports: pd.DataFrame | None = No
     draw(zoom, (zx0, zx1), (high_score - 0.8, zy1), 46)
     zoom.set_title(f"放大：得分{high_score:g}分以上", fontsize=12, loc="left")
     zoom.tick_params(labelsize=10)
-    if len(hl):
-        ax.scatter(hl["rate"], hl["score"], s=150, facecolor="none", edgecolor="#b71c1c",
+    if len(hl):  # ring the projects that are numbered and listed
+        ring = hl.head(max_listed)
+        ax.scatter(ring["rate"], ring["score"], s=150, facecolor="none", edgecolor="#b71c1c",
                    lw=1.4, zorder=4)
     lines = [f"高分低执行（得分≥{high_score:g}，执行率<{low_execution:g}%）：{len(hl)}个项目"]
     if len(hl):
@@ -373,7 +407,7 @@ def execution_vs_score(projects: pd.DataFrame, reports: pd.DataFrame | None = No
         _label_points(zoom, shown["rate"].to_numpy(), shown["score"].to_numpy(), nums, fontsize=11)
         for n, r in zip(nums, shown.itertuples()):
             lines.append(f"{n}. {r.county_label}｜{_short(r.project_name, 10)}："
-                         f"{r.rate:.1f}%，{r.score:g}分")
+                         f"{r.rate:.1f}%，{round(r.score, 2):g}分")
         if len(hl) > len(shown):
             lines.append(f"……另有{len(hl) - len(shown)}个，见红旗清单")
     else:
@@ -392,7 +426,7 @@ def rule_label(rule: str, labels: Mapping[str, str] | None = None) -> str:
 
 def findings_by_rule_county(findings: pd.DataFrame | None, reports: pd.DataFrame | None = None,
                             projects: pd.DataFrame | None = None, *, max_rules: int = 14,
-                            title: str | None = TITLES["findings_by_rule_county"]) -> Figure:
+                            max_counties: int = MAX_COUNTIES, title: str | None = TITLES["findings_by_rule_county"]) -> Figure:
     """Heat map of finding counts, rules (rows, most frequent first, with severity) by county
     (columns). An empty findings table gives a chart saying 检查未发现问题."""
     fig, ax = _fig(title)
@@ -416,8 +450,13 @@ def findings_by_rule_county(findings: pd.DataFrame | None, reports: pd.DataFrame
     if len(counts) > max_rules:
         rest = counts.iloc[max_rules:].sum()
         counts = counts.iloc[:max_rules]
-    cols = [c for c in an.counties(t) if c in counts.columns] + \
-        [c for c in counts.columns if c not in an.counties(t)]
+    known = an.counties(t)
+    cols = [c for c in known if c in counts.columns] + [c for c in counts.columns if c not in set(known)]
+    cut = ""
+    if len(cols) > max_counties:  # the counties with the most findings
+        keep = set(counts.sum(axis=0).sort_values(ascending=False, kind="stable").index[:max_counties])
+        cut = f"共{len(cols)}个县区，只显示问题最多的{max_counties}个。"
+        cols = [c for c in cols if c in keep]
     counts = counts[cols]
     labels = an.rule_titles(fv)
     ylabels = [f"[{an.SEVERITY_ZH.get(sev[r], sev[r])}] {rule_label(r, labels)}" for r in counts.index]
@@ -441,13 +480,13 @@ def findings_by_rule_county(findings: pd.DataFrame | None, reports: pd.DataFrame
     cb.set_label("问题条数", fontsize=12)
     cb.ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     n_err = int((fv["severity"] == "error").sum())
-    _note(fig, f"共{len(fv)}条：错误{n_err}条、警告{int((fv['severity'] == 'warning').sum())}条、"
+    _note(fig, cut + f"共{len(fv)}条：错误{n_err}条、警告{int((fv['severity'] == 'warning').sum())}条、"
                f"提示{int((fv['severity'] == 'info').sum())}条；横轴括号内为该县区问题总数。")
     return fig
 
 
 def budget_vs_execution(projects: pd.DataFrame, reports: pd.DataFrame | None = None, *,
-                        title: str | None = TITLES["budget_vs_execution"]) -> Figure:
+                        max_counties: int = MAX_COUNTIES, title: str | None = TITLES["budget_vs_execution"]) -> Figure:
     """Horizontal bars per county: budget (调整后预算, light) with the executed amount
     (dark) over it, labelled with both amounts in 万元 and the execution rate."""
     fig, ax = _fig(title)
@@ -457,6 +496,10 @@ def budget_vs_execution(projects: pd.DataFrame, reports: pd.DataFrame | None = N
     if cs.empty:
         _empty(ax, "没有预算与执行金额数据", t)
         return fig
+    cut = ""
+    if len(cs) > max_counties:
+        cut = f"共{len(cs)}个县区，只显示预算最多的{max_counties}个。"
+        cs = cs.sort_values("budget", ascending=False).head(max_counties)
     cs = cs.sort_values("budget", ascending=True)
     y = np.arange(len(cs))
     ax.barh(y, cs["budget"], height=0.62, color="#c9d8e8", label="预算（调整后）")
@@ -475,10 +518,11 @@ def budget_vs_execution(projects: pd.DataFrame, reports: pd.DataFrame | None = N
     ax.legend(loc="lower right", fontsize=12, frameon=False)
     _style(ax)
     v = an.project_view(t)
-    note = "标注：执行数 / 预算（执行率），执行率低于90%标红。只计同时填报预算和执行数的项目。"
+    note = cut + "标注：执行数 / 预算（执行率），执行率低于90%标红。只计同时填报预算和执行数的项目。"
     if (v["budget_source"] == "initial").any():
         note += "无调整后预算的项目按年初预算计。"
-    note += _absent(t, list(cs["county_label"]), "项目金额数据")
+    if not cut:
+        note += _absent(t, list(cs["county_label"]), "项目金额数据")
     _note(fig, note)
     return fig
 
