@@ -698,13 +698,10 @@ def takeaways(tables: Mapping[str, pd.DataFrame], bands=None, low_execution: flo
         err = fv[fv["severity"] == "error"]
         r = fv["rule"].value_counts()
         c = fv["county_label"].dropna().value_counts()
-        s = f"共发现{len(fv)}条问题，其中错误{len(err)}条"
-        if len(err):
-            re_ = err["rule"].value_counts()
-            s += f"（最多的是“{rule_title(re_.index[0], titles)}”{int(re_.iloc[0])}条）"
-        s += f"；条数最多的规则是“{rule_title(r.index[0], titles)}”（{int(r.iloc[0])}条）"
+        s = (f"共{len(fv)}条问题（错误{len(err)}条）；最多的是“{rule_title(r.index[0], titles)}”"
+             f"（{int(r.iloc[0])}条）")
         if len(c):
-            s += f"，问题最多的县区是{c.index[0]}（{int(c.iloc[0])}条）"
+            s += f"，{c.index[0]}最多（{int(c.iloc[0])}条）"
         out["findings_by_rule_county"] = s + "。"
     else:
         out["findings_by_rule_county"] = "检查未发现问题。"

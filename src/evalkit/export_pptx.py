@@ -127,8 +127,9 @@ def build_deck(charts: Iterable[Mapping], path: str | Path, *, charts_dir: str |
         _picture_fit(s, png, margin, top, SLIDE_W - 2 * margin, SLIDE_H - top - bottom,
                      crop_top=float(entry.get("title_band") or 0.0))
         if entry.get("takeaway"):
+            text = "要点：" + entry["takeaway"]
             _textbox(s, margin, SLIDE_H - bottom + Inches(0.1), SLIDE_W - 2 * margin, Inches(0.7),
-                     "要点：" + entry["takeaway"], size=16, color=GREY, ea_font=ea_font)
+                     text, size=16 if len(text) <= 56 else 14, color=GREY, ea_font=ea_font)
 
     # red flags as a table
     if red_flags is not None and len(red_flags):
