@@ -626,6 +626,8 @@ def _fmt(x, nd=1, unit=""):
 
 def headline_text(h: Mapping) -> str:
     """The headline numbers as a short Chinese paragraph."""
+    if not h["n_reports"]:
+        return "所选地区和年度没有报告，以下图表为空。"
     g = h["grades"]
     txt = (f"共{h['n_counties']}个县区、{h['n_reports']}份报告、{h['n_projects']}个项目；"
            f"预算合计{_fmt(h['budget'], 2)}万元，执行{_fmt(h['executed'], 2)}万元，"

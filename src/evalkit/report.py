@@ -304,6 +304,10 @@ def _run(run, out_dir, clean_dir, nb_dir, raw_dir, region, year, t, tables, regi
 
     log.info("evalkit report: clean=%s region=%s year=%s -> %s", clean_dir, region_name, years_name, run)
     log.info("counties: %s; notebooks: %s", "、".join(counties) or "-", ", ".join(j.stem for j in jobs))
+    if t["reports"].empty:
+        log.warning("no reports for region=%s year=%s: the briefing will be empty", region_name, years_name)
+        if progress:
+            print(f"evalkit report: warning: no reports for {region_name} {years_name}", file=sys.stderr)
     steps = len(jobs) * 2 + 2
     # progress=True shows the bar on a terminal only (tqdm's disable=None: off when not a TTY,
     # so cron/systemd logs get the summary line instead of carriage-return noise)
