@@ -253,7 +253,8 @@ def run_report(clean_dir: str | Path, out_dir: str | Path = "reports", region: s
 
     with _Lock(out_dir / ".report.lock"):
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        base = f"{_slug(region if region not in an.ALL_REGION else 'all')}-{_year_slug(year)}-{stamp}"
+        matched = an.match_region(tables["reports"], region)  # canonical name: 湖南 -> 湖南省
+        base = f"{_slug(matched[1] if matched else 'all')}-{_year_slug(year)}-{stamp}"
         run = out_dir / base
         n = 2
         while run.exists():
