@@ -218,7 +218,8 @@ def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path, *, band
                 labels={"n_low_rate": f"执行率<{low_execution:g}%项目数",
                         "execution_rate": "总体执行率（%）", "executed": "执行（万元）"})
     flags = an.red_flags(t, bands, low_execution, high_score)
-    write_sheet(wb, SHEET_FLAGS, flags, low_execution=low_execution)
+    write_sheet(wb, SHEET_FLAGS, flags, low_execution=low_execution,
+                labels={"grade": "等级（未填按得分）", "score": "自评得分"})
     for name, sheet in TABLE_SHEETS.items():
         write_sheet(wb, sheet, t[name], low_execution=low_execution)
     tmp = path.with_name(path.name + ".tmp")
