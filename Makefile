@@ -25,4 +25,4 @@ test: setup
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf data/clean/*.parquet reports/*/
+	rm -rf data/clean/*.parquet reports/*/ reports/latest reports/.report.lock

@@ -57,12 +57,16 @@ def cmd_check(a) -> int:
 
 
 def cmd_report(a) -> int:
-    from evalkit.report import NotebookFailed, run_report
+    from evalkit.report import NotebookFailed, ReportBusy, run_report
     try:
-        out = run_report(a.clean, a.out, region=a.region, year=a.year, progress=not a.quiet)
+        out = run_report(a.clean, a.out, region=a.region, year=a.year, progress=not a.quiet,
+                         keep=a.keep, workers=a.workers, county_profiles=not a.no_county_profiles)
     except NotebookFailed as e:
         print(f"evalkit report: {e}", file=sys.stderr)
         return 1
+    except (ReportBusy, ValueError, FileNotFoundError) as e:
+        print(f"evalkit report: {e}", file=sys.stderr)
+        return 2
     print(f"report written to {out}")
     return 0
 
@@ -88,7 +92,10 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--clean", required=True)
     r.add_argument("--out", default="reports")
     r.add_argument("--region")
-    r.add_argument("--year", type=int)
+    r.add_argument("--year", help="2022, 2021-2023 or 2022,2024 (default: all years)")
+    r.add_argument("--keep", type=int, help="keep only the N newest successful runs")
+    r.add_argument("--workers", type=int, help="notebooks run at once (default 2)")
+    r.add_argument("--no-county-profiles", action="store_true", help="skip the per-county profile notebooks")
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(func=cmd_report)
     return ap
