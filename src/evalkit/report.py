@@ -455,28 +455,9 @@ def _prune(out_dir: Path, run: Path, keep: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m evalkit.report --clean DIR --out reports [--region R] [--year Y]`."""
-    import argparse
-    ap = argparse.ArgumentParser(prog="evalkit report", description="运行笔记本并导出简报")
-    ap.add_argument("--clean", default="data/clean", help="evalkit ingest 的输出目录")
-    ap.add_argument("--out", default="reports", help="报告根目录（默认 reports/）")
-    ap.add_argument("--region", default=None, help="省、市或县区；默认全部")
-    ap.add_argument("--year", default=None, help="年度，如 2022 或 2021-2024；默认全部")
-    ap.add_argument("--keep", type=int, default=None, help="同一地区年度只保留最近 N 次运行")
-    ap.add_argument("--no-county-profiles", action="store_true", help="不生成各县区画像")
-    ap.add_argument("--workers", type=int, default=None, help="同时运行的笔记本数（默认 2）")
-    ap.add_argument("--quiet", action="store_true", help="不显示进度")
-    a = ap.parse_args(argv)
-    try:
-        run_report(a.clean, a.out, region=a.region, year=a.year, progress=not a.quiet,
-                   keep=a.keep, county_profiles=not a.no_county_profiles, workers=a.workers)
-    except NotebookFailed as e:
-        print(f"evalkit report: {e}", file=sys.stderr)
-        return 1
-    except (ReportBusy, ValueError, FileNotFoundError) as e:
-        print(f"evalkit report: {e}", file=sys.stderr)
-        return 2
-    return 0
+    """`python -m evalkit.report …` is `evalkit report …` (one parser, in cli.py)."""
+    from evalkit.cli import main as cli_main
+    return cli_main(["report", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":
