@@ -64,3 +64,16 @@ def test_department_pdfs_summaries_and_report_rows(tmp_path):
         for f, col in [("summary_projects_evaluated", "projects_evaluated"), ("summary_funds_evaluated", "funds_evaluated"),
                        ("count_you", "count_you"), ("count_cha", "count_cha"), ("summary_avg_score", "avg_score")]:
             assert same(w[f], s[col]), (w["seed"], f, w[f], s[col])
+
+
+def test_pdf_with_a_scanned_page_is_partial_and_says_which(tmp_path):
+    import pypdfium2 as pdfium
+    mixed = pdfium.PdfDocument.new()
+    text = pdfium.PdfDocument(str(FIXTURES / "fixture_pdf.pdf"))
+    scan = pdfium.PdfDocument(str(FIXTURES / "bad" / "scanned.pdf"))
+    mixed.import_pages(text, [0])
+    mixed.import_pages(scan, [0])
+    mixed.save(str(tmp_path / "mixed.pdf"))
+    rep = ingest_paths([tmp_path / "mixed.pdf"], checks=False)["reports"].iloc[0]
+    assert rep["status"] == "partial"
+    assert "page 2 of 2" in rep["error"] and "no text layer" in rep["error"] and "mixed.pdf" in rep["error"]

@@ -124,10 +124,13 @@ def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
                 "report_id": report_id,
             })
     found_something = bool(projects or summaries or rep["stated_overall_score"] is not None)
+    problems = list(doc.warnings)
+    if not found_something:
+        problems.append("no project self-evaluation table, summary table or results statement recognized")
     report = {
         "report_id": report_id, "source_file": source_file, "sha256": sha, "format": fmt,
-        "status": "ok" if found_something else "partial",
-        "error": None if found_something else "no project self-evaluation table, summary table or results statement recognized",
+        "status": "partial" if problems else "ok",
+        "error": f"{source_file}: {'; '.join(problems)}" if problems else None,
         **place, "agency": agency, "fiscal_year": rep["fiscal_year"],
         "doc_kind": doc_kind(ex, len(projects), bool(summaries)), "n_projects": len(projects),
         "stated_overall_score": rep["stated_overall_score"], "stated_overall_grade": rep["stated_overall_grade"],

@@ -33,6 +33,7 @@ class Document:
     format: str            # txt / docx / pdf / xlsx / html
     blocks: list[Block] = field(default_factory=list)
     pages: int | None = None
+    warnings: list[str] = field(default_factory=list)   # what was read with gaps (ingest: status partial)
 
     def paragraphs(self) -> Iterator[Paragraph]:
         return (b for b in self.blocks if isinstance(b, Paragraph))

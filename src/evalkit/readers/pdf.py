@@ -50,9 +50,11 @@ def read_pdf(path: Path) -> Document:
         raise ReadError(_open_error(e)) from None
     with pdf:
         try:
-            pages, texts = [], []
+            pages, texts, scanned = [], [], []
             for page in pdf.pages:
                 texts.append(_page_chars(page))
+                if not texts[-1].strip() and page.images:
+                    scanned.append(page.page_number)
                 # a page without text (a scanned page) has no tables or lines to read
                 pages.append(_read_page(page) if texts[-1].strip() else PageContent(page.page_number, float(page.height)))
                 page.close()  # drop pdfplumber's per-page caches: big reports stay small in memory
@@ -61,7 +63,11 @@ def read_pdf(path: Path) -> Document:
             raise
         except Exception as e:
             raise ReadError(f"corrupt PDF: {type(e).__name__}: {e}") from None
-    return Document(source=str(path), format="pdf", blocks=stitch(pages), pages=len(pages))
+    doc = Document(source=str(path), format="pdf", blocks=stitch(pages), pages=len(pages))
+    if scanned:
+        doc.warnings.append(f"page{'s' if len(scanned) > 1 else ''} {', '.join(map(str, scanned))} of {len(pages)} "
+                            "have no text layer (scanned images?); their content was not read")
+    return doc
 
 
 def _open_error(e: Exception) -> str:
