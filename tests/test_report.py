@@ -41,11 +41,17 @@ def run(clean_dir, tmp_path_factory):
     """One full report run: all four notebooks (the county profile for the largest county, to
     keep the suite fast), with in-process warnings captured."""
     out = tmp_path_factory.mktemp("reports")
+    cwd = os.getcwd()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         path = rp.run_report(clean_dir, out, progress=False, county_profiles=1)
     return {"path": path, "out": out, "warnings": [str(w.message) for w in caught],
-            "tables": an.load_tables(clean_dir)}
+            "tables": an.load_tables(clean_dir), "cwd": (cwd, os.getcwd())}
+
+
+def test_report_leaves_the_callers_working_directory(run):
+    before, after = run["cwd"]        # notebooks run two at a time: no process-wide chdir
+    assert after == before
 
 
 def test_run_folder_and_latest(run):

@@ -323,7 +323,10 @@ def _run(run, out_dir, clean_dir, nb_dir, raw_dir, region, year, t, tables, regi
         t0 = time.monotonic()
         try:
             pm.execute_notebook(str(src), str(dst), parameters=job.parameters,
-                                kernel_name=KERNEL, progress_bar=False, cwd=str(run),
+                                kernel_name=KERNEL, progress_bar=False,
+                                # the kernel's working directory, set per kernel: papermill's cwd=
+                                # chdir()s the whole process, which races between worker threads
+                                resources={"metadata": {"path": str(run)}},
                                 start_timeout=120, execution_timeout=timeout,
                                 kernel_manager_class=km_class)
             job.status = "ok"
