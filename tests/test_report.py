@@ -167,6 +167,16 @@ def test_unknown_region_fails_fast(clean_dir, tmp_path):
     assert not any(tmp_path.iterdir())
 
 
+def test_empty_selection_still_runs_and_says_so(clean_dir, tmp_path):
+    path = rp.run_report(clean_dir, tmp_path, region="湖南省", year="2021", progress=False, county_profiles=False)
+    info = json.loads((path / "run.json").read_text(encoding="utf-8"))
+    assert info["status"] == "ok" and path.name.startswith("湖南省-2021-")
+    assert "no reports for" in (path / "report.log").read_text(encoding="utf-8")
+    for p in (path / "notebooks").glob("*.ipynb"):
+        nb = nbformat.read(p, as_version=4)
+        assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"], p.name
+
+
 # ----------------------------------------------------------------------------- tiny notebooks
 
 def _tiny_notebooks(folder: Path, failing: str | None = None) -> Path:
