@@ -157,6 +157,12 @@ def main():
     a = ap.parse_args()
     if a.fixtures_only:
         a.real = None
+    try:
+        import camelot  # noqa: F401  (optional: pip install -e '.[bench]')
+        has_camelot = True
+    except ImportError:
+        has_camelot = False
+        print("camelot-py is not installed (pip install -e '.[bench]'): camelot rows skipped")
 
     print("DOCX / XLSX / HTML (seconds per file, median of", a.repeat, "runs)")
     for path, bare in ((FIX / "fixture_docx.docx", bare_docx), (FIX / "fixture_xlsx.xlsx", bare_xlsx),
@@ -173,7 +179,7 @@ def main():
         pages = doc.pages
         b, _ = timed(lambda: bare_pdfplumber(path), a.repeat)
         line(f"{path.name} ({pages} p)", r / pages, b / pages, "page", f"   tables {len(list(doc.tables()))}")
-        engines = ["vector"] + ([] if a.no_camelot_raster else ["combined"])
+        engines = ["vector"] + ([] if a.no_camelot_raster else ["combined"]) if has_camelot else []
         cam = {}
         for engine in engines:
             c, tables = timed(lambda: camelot_tables(path, engine), 1)
