@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from evalkit.checks import run_checks
+from evalkit.checks import add_calc_columns, load_config, run_checks
 from evalkit.geo import locate
 from evalkit.model import Document, ReadError
-from evalkit.normalize import grade_from_score, parse_measure
+from evalkit.dept_summary import extract_dept_summary
+from evalkit.normalize import parse_measure
 from evalkit.readers import format_of, read
 from evalkit.recognize import Extraction, recognize
 from evalkit.store import write_atomic
@@ -41,12 +42,6 @@ def discover(paths: list[Path]) -> list[tuple[Path, str]]:
     return found
 
 
-def _pct(num, den):
-    if num is None or den is None or den == 0:
-        return None
-    return round(num / den * 100, 4)
-
-
 def doc_kind(ex: Extraction, n_projects: int, has_summary: bool) -> str:
     """project_report (one project), department_report (决算/部门整体), project_tables (a bundle)."""
     if ex.report.get("mentions_department"):
@@ -58,21 +53,13 @@ def doc_kind(ex: Extraction, n_projects: int, has_summary: bool) -> str:
     return "project_report"
 
 
-def _dept_summary(doc: Document) -> dict | None:
-    try:
-        from evalkit.dept_summary import extract_dept_summary
-    except ImportError:
-        return None
-    return extract_dept_summary(doc)
-
-
 def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
     """Map one document's recognized content to rows of the contract's tables."""
     ex = recognize(doc)
     rep = ex.report
     report_id = sha[:16]
     summaries = [s for s in ex.summaries if any(v is not None for v in s.values())]
-    dept = _dept_summary(doc) if not ex.projects else None
+    dept = extract_dept_summary(doc) if not ex.projects else None
     if dept:
         summaries.append({k: dept.get(k) for k in ("projects_due", "projects_evaluated", "funds_due",
                                                    "funds_evaluated", "avg_score", "count_you",
@@ -97,17 +84,13 @@ def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
             if p.grade is None and rep["stated_overall_grade"]:
                 p.grade, p.grade_raw = rep["stated_overall_grade"], rep["stated_overall_grade_raw"]
         name = p.project_name or (rep["project_name_hint"] if single else None)
-        scores = [x for x in [p.budget_score] + [i.score for i in lines] if x is not None]
         projects.append({
             "project_id": pid, "report_id": report_id, "source_file": source_file, **place,
             "agency": p.agency or agency, "fiscal_year": rep["fiscal_year"], "project_name": name,
             "budget_initial": p.budget_initial, "budget_full_year": p.budget_full_year,
             "executed": p.executed, "execution_rate": p.execution_rate,
-            "execution_rate_calc": _pct(p.executed, p.budget_full_year),
-            "execution_rate_initial_calc": _pct(p.executed, p.budget_initial),
             "budget_weight": p.budget_weight, "budget_score": p.budget_score,
-            "total_score": p.total_score, "total_score_calc": round(sum(scores), 4) if scores else None,
-            "grade": p.grade, "grade_raw": p.grade_raw, "grade_calc": grade_from_score(p.total_score),
+            "total_score": p.total_score, "grade": p.grade, "grade_raw": p.grade_raw,
             "max_score": p.max_score, "has_deviation_column": p.has_deviation_column,
             "deviation_note": p.deviation_note, "execution_rate_line": p.execution_rate_line,
             "n_indicators": len(lines),
@@ -188,14 +171,9 @@ def ingest_paths(paths: list[Path], out_dir: Path | None = None, progress: bool 
         iterator = tqdm(files, desc="ingest", unit="file", file=sys.stderr)
     for path, rel in iterator:
         results.append(ingest_file(path, rel))
-    tables = assemble(results)
-    if checks:
-        from evalkit.checks import add_calc_columns, load_config
-        config = config or load_config()
-        tables = add_calc_columns(tables, config)      # grade_calc under the province's bands
-        tables["findings"] = run_checks(tables, config)
-    else:
-        tables["findings"] = frame("findings", [])
+    config = config or load_config()
+    tables = add_calc_columns(assemble(results), config)   # *_calc columns, grade_calc under the province's bands
+    tables["findings"] = run_checks(tables, config) if checks else frame("findings", [])
     if out_dir is not None:
         write_atomic(tables, out_dir)
     return tables
