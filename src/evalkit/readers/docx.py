@@ -87,22 +87,21 @@ def _table_blocks(tbl):
         yield from _table_blocks(child)
 
 
-def _rows(tbl):
-    for child in tbl.iterchildren():
-        if child.tag == W + "tr":
+def _children(el, tag: str):
+    """`tag` children of `el`, looking through content controls (w:sdt, w:customXml) that wrap them."""
+    for child in el.iterchildren():
+        if child.tag == W + tag:
             yield child
         elif child.tag in (W + "sdt", W + "customXml"):
             inner = child.find(W + "sdtContent") if child.tag == W + "sdt" else child
             if inner is not None:
-                yield from _rows(inner)
+                yield from _children(inner, tag)
+
+
+def _rows(tbl):
+    return _children(tbl, "tr")
 
 
 def _cells(tr):
     """Physical cells (w:tc) of a row, one each whatever its gridSpan."""
-    for child in tr.iterchildren():
-        if child.tag == W + "tc":
-            yield child
-        elif child.tag in (W + "sdt", W + "customXml"):
-            inner = child.find(W + "sdtContent") if child.tag == W + "sdt" else child
-            if inner is not None:
-                yield from _cells(inner)
+    return _children(tr, "tc")
