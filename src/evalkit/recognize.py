@@ -211,9 +211,10 @@ class Recognizer:
         self._row_agency(cells)
         if self._row_statement(filled):
             return
-        if any(V.SUMMARY_DUE.match(V.key(c)) for c in cells) and any(V.SUMMARY_DONE.match(V.key(c)) for c in cells):
-            self.summary = {"due_col": next(i for i, c in enumerate(cells) if V.SUMMARY_DUE.match(V.key(c))),
-                            "done_col": next(i for i, c in enumerate(cells) if V.SUMMARY_DONE.match(V.key(c)))}
+        due = next((i for i, c in enumerate(cells) if V.SUMMARY_DUE.match(V.key(c))), None)
+        done = next((i for i, c in enumerate(cells) if V.SUMMARY_DONE.match(V.key(c))), None)
+        if due is not None and done is not None:
+            self.summary = {"due_col": due, "done_col": done}
             self.summaries.append(self.summary)
             self.mode = "summary"
             return
@@ -246,7 +247,7 @@ class Recognizer:
         if self.mode == "indicator":
             self._indicator_row(cells)
         elif self.mode == "budget":
-            self._budget_total_row(cells, filled)
+            self._budget_total_row(cells)
         elif self.mode == "summary":
             self._summary_row(cells, filled)
         else:
@@ -281,7 +282,7 @@ class Recognizer:
                 return True
         return False
 
-    def _budget_total_row(self, cells: list[str], filled: list[str]) -> None:
+    def _budget_total_row(self, cells: list[str]) -> None:
         idx = next((i for i, c in enumerate(cells) if V.BUDGET_TOTAL_LABEL.match(V.key(c))), None)
         if idx is None or self.budget_cols is None:
             return
