@@ -46,5 +46,4 @@ class Document:
         return "\n".join(p.text for p in self.paragraphs())
 
 
-class ReadError(Exception):
-    """A file that cannot be turned into a document; the message says what is wrong."""
+from evalkit.errors import LimitExceeded, ReadError  # noqa: E402,F401  (readers import them from here)

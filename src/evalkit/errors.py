@@ -1,0 +1,61 @@
+"""evalkit's exceptions, in one place: the CLI catches `EvalkitError` once and prints its Chinese message.
+
+Exit codes (documented in the README):
+    0  done
+    1  files failed (every file failed, or some failed under --strict); a notebook failed
+    2  usage or input error (bad option, missing path, refused output folder, bad config, busy)
+    3  nothing selected (no report matches the region/year)
+
+Per-file problems are `ReadError`s: they never reach the CLI, they become one `failed` row
+in the ledger with their (Chinese) message.
+"""
+from __future__ import annotations
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_EMPTY = 0, 1, 2, 3
+
+
+class EvalkitError(Exception):
+    """A problem the user can act on: `message` says what and where, `hint` what to do."""
+    exit_code = EXIT_USAGE
+
+    def __init__(self, message: str, hint: str | None = None):
+        self.message, self.hint = message, hint
+        super().__init__(message if not hint else f"{message}（{hint}）")
+
+
+class UsageError(EvalkitError):
+    """A bad option value (a year that is not a year, an unknown profile, a missing font file)."""
+
+
+class InputError(EvalkitError):
+    """Inputs that cannot be used: a path that does not exist, a folder with no report files."""
+
+
+class ConfigError(EvalkitError):
+    """A checks configuration that cannot be read or is invalid."""
+
+
+class DatasetError(EvalkitError):
+    """An output or dataset folder evalkit refuses to touch or cannot read."""
+
+
+class Busy(EvalkitError):
+    """Another evalkit process holds the dataset's or the reports folder's lock."""
+
+
+class NothingSelected(EvalkitError):
+    """No report matches the selection (region, year): nothing to report."""
+    exit_code = EXIT_EMPTY
+
+
+class FilesFailed(EvalkitError):
+    """Files could not be read (all of them, or some under --strict)."""
+    exit_code = EXIT_FAILED
+
+
+class ReadError(Exception):
+    """A file that cannot be turned into a document; the message (Chinese) says what is wrong."""
+
+
+class LimitExceeded(ReadError):
+    """A file over one of the safety limits (size, pages, cells, uncompressed size, time, memory)."""

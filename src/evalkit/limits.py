@@ -1,0 +1,43 @@
+"""Safety limits for reading untrusted files, in one place; readers check them before parsing.
+
+A real 自评表 is a few pages and a few thousand cells; these limits are far above that and far
+below what would exhaust a 2-core, few-GB worker. Override per run with `EVALKIT_LIMIT_<NAME>`
+(e.g. `EVALKIT_LIMIT_MAX_PAGES=2000`).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_bytes: int = 200 * MB          # any input file
+    max_text_bytes: int = 20 * MB           # a .txt/.md/.html file is read whole
+    max_pages: int = 500                    # PDF pages
+    max_cells: int = 2_000_000              # cells in one workbook/document after clipping
+    max_rows: int = 100_000                 # rows of one sheet/table
+    max_cols: int = 500                     # columns of one sheet/table (a span beyond is clipped)
+    max_span: int = 1_000                   # colspan/rowspan/merge extent honoured (clipped beyond)
+    max_unzipped_bytes: int = 300 * MB      # total uncompressed size of a ZIP-based file (DOCX/XLSX)
+    max_zip_ratio: int = 200                # uncompressed / compressed, per member, above 1 MB
+    max_zip_members: int = 10_000
+    max_pdf_stream_bytes: int = 100 * MB    # one decoded PDF stream
+    max_seconds: float = 120.0              # wall time to parse one file (worker is killed)
+    max_memory_mb: int = 3_000              # address space of the worker parsing one file
+    max_depth: int = 64                     # folder nesting below an input root
+
+    @classmethod
+    def from_env(cls) -> "Limits":
+        """Defaults, overridden by EVALKIT_LIMIT_<FIELD> environment variables."""
+        over = {}
+        for f in fields(cls):
+            v = os.environ.get(f"EVALKIT_LIMIT_{f.name.upper()}")
+            if v:
+                over[f.name] = float(v) if f.type in ("float", float) else int(float(v))
+        return replace(cls(), **over)
+
+
+LIMITS = Limits.from_env()
