@@ -9,6 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from evalkit.errors import ConfigError
+
 from evalkit.checks import (COLUMNS, RULES, add_calc_columns, format_summary, grade_from_score,
                             load_config, run_checks)
 from evalkit.checks.numbers import achievement
@@ -86,7 +88,7 @@ def test_config_defaults_and_profiles(tmp_path):
     assert [b.grade for b in sh.bands] == ["优", "良", "合格", "不合格"]
     assert CFG.for_province("河北省") is CFG                      # no profile: the defaults
     assert load_config(profile="上海市").bands[2].grade == "合格"  # forced profile
-    with pytest.raises(KeyError):
+    with pytest.raises(ConfigError, match="可选：上海市"):
         load_config(profile="火星省")
     over = tmp_path / "my.toml"
     over.write_text('[budget]\nrate_tolerance = 2\n[profiles."某省".grades]\n'

@@ -21,7 +21,7 @@ def test_unreadable_file_fails_alone_and_batch_goes_on(tmp_path):
     rep = tables["reports"].set_index("source_file")
     assert rep.loc["broken.txt", "status"] == "failed"
     assert "NUL bytes" in rep.loc["broken.txt", "error"] and "broken.txt" in rep.loc["broken.txt", "error"]
-    assert rep.loc["empty.txt", "status"] == "failed" and "empty" in rep.loc["empty.txt", "error"]
+    assert rep.loc["empty.txt", "status"] == "failed" and "空文件" in rep.loc["empty.txt", "error"]
     assert rep.loc["fake.docx", "status"] == "failed"
     assert (rep.loc[[s.name for s in SEEDS[:2]], "status"] == "ok").all()
     assert len(tables["projects"]) == 1 + 4           # 000 has one project, 001 four
@@ -32,7 +32,7 @@ def test_text_without_tables_is_partial_with_reason(tmp_path):
     f = tmp_path / "memo.txt"
     f.write_text("关于开展绩效自评工作的通知\n请各单位按时报送。\n", encoding="utf-8")
     rep = ingest_paths([f])["reports"].iloc[0]
-    assert rep["status"] == "partial" and "recognized" in rep["error"]
+    assert rep["status"] == "partial" and "未识别出" in rep["error"]
 
 
 def test_failed_write_leaves_previous_dataset(tmp_path, monkeypatch):
@@ -58,7 +58,7 @@ def test_cli_ingest_prints_ledger_and_load_reads_it(tmp_path):
     r = subprocess.run([sys.executable, "-m", "evalkit", "ingest", *map(str, SEEDS), "--out", str(out), "--quiet"],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    assert "003_7cec67b54d9192d1.txt" in r.stdout and "30 projects" in r.stdout
+    assert "003_7cec67b54d9192d1.txt" in r.stdout and "30 个项目" in r.stdout
     tables = evalkit.load(out)
     assert set(tables) >= {"reports", "projects", "indicators", "summaries", "findings"}
     assert len(tables["indicators"]) == 255
@@ -67,4 +67,4 @@ def test_cli_ingest_prints_ledger_and_load_reads_it(tmp_path):
 def test_cli_rejects_missing_path(tmp_path):
     r = subprocess.run([sys.executable, "-m", "evalkit", "ingest", str(tmp_path / "nope"), "--out", str(tmp_path / "o")],
                        capture_output=True, text=True, timeout=60)
-    assert r.returncode == 2 and "no such file" in r.stderr
+    assert r.returncode == 2 and "找不到输入" in r.stderr and str(tmp_path / "nope") in r.stderr

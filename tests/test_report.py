@@ -13,6 +13,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
+from evalkit.errors import NothingSelected, UsageError
 from openpyxl import load_workbook
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
@@ -162,19 +164,22 @@ def test_deck(run):
 
 
 def test_unknown_region_fails_fast(clean_dir, tmp_path):
-    with pytest.raises(ValueError, match="火星"):
+    with pytest.raises(UsageError, match="火星"):
         rp.run_report(clean_dir, tmp_path, region="火星", progress=False)
     assert not any(tmp_path.iterdir())
 
 
-def test_empty_selection_still_runs_and_says_so(clean_dir, tmp_path):
-    path = rp.run_report(clean_dir, tmp_path, region="湖南省", year="2021", progress=False, county_profiles=False)
-    info = json.loads((path / "run.json").read_text(encoding="utf-8"))
-    assert info["status"] == "ok" and path.name.startswith("湖南省-2021-")
-    assert "no reports for" in (path / "report.log").read_text(encoding="utf-8")
-    for p in (path / "notebooks").glob("*.ipynb"):
-        nb = nbformat.read(p, as_version=4)
-        assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"], p.name
+def test_empty_selection_exits_3_and_leaves_latest(clean_dir, tmp_path, capsys):
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "earlier-run").mkdir()
+    os.symlink("earlier-run", out / "latest")
+    with pytest.raises(NothingSelected, match="湖南省 2021年度 没有报告"):
+        rp.run_report(clean_dir, out, region="湖南省", year="2021", progress=False, county_profiles=False)
+    rc = rp.main(["--clean", str(clean_dir), "--out", str(out), "--region", "湖南省", "--year", "2030", "--quiet"])
+    assert rc == 3 and "没有报告" in capsys.readouterr().err
+    assert os.readlink(out / "latest") == "earlier-run"
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["earlier-run", "latest"]
 
 
 # ----------------------------------------------------------------------------- tiny notebooks

@@ -1,94 +1,159 @@
-"""Command line: `evalkit ingest`, `evalkit check`, `evalkit report`."""
+"""Command line: `evalkit ingest`, `evalkit check`, `evalkit report`.
+
+Every user error is an `EvalkitError` (evalkit.errors), caught once in `main`: one Chinese line
+naming the file or option and what to do, and the documented exit code (0 done, 1 files failed,
+2 usage/input error, 3 nothing selected); `--debug` shows the traceback instead.
+"""
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 import time
 from pathlib import Path
 
+from evalkit.errors import EXIT_FAILED, EXIT_OK, EvalkitError, FilesFailed, UsageError
+
+
+def _width(s: str) -> int:
+    """Display width: CJK characters take two columns."""
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def _cut(s: str, width: int) -> str:
+    """`s` cut and padded to `width` display columns."""
+    out, w = "", 0
+    for ch in s:
+        cw = _width(ch)
+        if w + cw > width:
+            break
+        out, w = out + ch, w + cw
+    return out + " " * (width - w)
+
 
 def _print_ledger(reports) -> None:
     import pandas as pd
-    print(f"{'file':48s} {'format':6s} {'status':8s} {'projects':>8s} {'indicators':>10s}  error")
+    print(f"{_cut('文件', 48)} {_cut('格式', 6)} {_cut('状态', 9)} {'项目':>4} {'指标':>6}  说明")
     for r in reports.itertuples():
-        err = "" if pd.isna(r.error) else str(r.error)
-        print(f"{str(r.source_file)[:48]:48s} {str(r.format):6s} {str(r.status):8s} "
-              f"{int(r.n_projects or 0):8d} {int(r.n_indicators or 0):10d}  {err}")
+        if r.status == "duplicate":
+            err = f"与 {getattr(r, 'duplicate_of_file', '')} 重复，只计一次"
+        else:
+            err = "" if pd.isna(r.error) else str(r.error)
+        print(f"{_cut(str(r.source_file), 48)} {_cut(str(r.format), 6)} {_cut(str(r.status), 9)} "
+              f"{int(r.n_projects or 0):6d} {int(r.n_indicators or 0):8d}  {err}")
+
+
+def _config(a):
+    if not (a.config or a.profile):
+        return None
+    from evalkit.checks import load_config
+    return load_config(a.config, a.profile)
 
 
 def cmd_ingest(a) -> int:
     from evalkit.ingest import ingest_paths
-    missing = [p for p in a.paths if not Path(p).exists()]
-    if missing:
-        print(f"evalkit ingest: no such file or folder: {', '.join(missing)}", file=sys.stderr)
-        return 2
     t0 = time.perf_counter()
-    config = None
-    if a.config or a.profile:
-        from evalkit.checks import load_config
-        config = load_config(a.config, a.profile)
-    tables = ingest_paths([Path(p) for p in a.paths], Path(a.out), progress=not a.quiet,
-                          checks=not a.no_checks, config=config)
+    config = _config(a)
+    try:
+        tables = ingest_paths([Path(p) for p in a.paths], Path(a.out), progress=not a.quiet,
+                              checks=not a.no_checks, config=config, jobs=a.jobs)
+    except FilesFailed as e:
+        _print_ledger(e.tables["reports"])
+        raise
     rep = tables["reports"]
     _print_ledger(rep)
     counts = rep["status"].value_counts().to_dict()
-    print(f"{len(rep)} files ({', '.join(f'{v} {k}' for k, v in counts.items())}); "
-          f"{len(tables['projects'])} projects, {len(tables['indicators'])} indicators, "
-          f"{len(tables['summaries'])} summaries, {len(tables['findings'])} findings "
-          f"-> {a.out} in {time.perf_counter() - t0:.2f} s")
+    print(f"{len(rep)} 个文件（{'，'.join(f'{k} {v}' for k, v in counts.items())}）；"
+          f"{len(tables['projects'])} 个项目，{len(tables['indicators'])} 条指标，"
+          f"{len(tables['summaries'])} 个汇总，{len(tables['findings'])} 条复核发现 "
+          f"-> {a.out}，用时 {time.perf_counter() - t0:.2f} 秒")
     if not a.no_checks and len(tables["findings"]):
         from evalkit.checks import format_summary
         print(format_summary(tables["findings"]))
-    return 1 if counts.get("failed", 0) == len(rep) and len(rep) else 0
+    failed = counts.get("failed", 0)
+    if failed:
+        print(f"注意：{failed} 个文件读取失败（见上表“说明”列），其余文件已写入数据集。", file=sys.stderr)
+        if a.strict:
+            raise FilesFailed(f"{failed} 个文件读取失败（--strict）", "数据集已写入；去掉 --strict 则失败文件不影响退出码")
+    return EXIT_OK
 
 
 def cmd_check(a) -> int:
-    from evalkit.checks import format_summary, load_config, run_checks
-    from evalkit.store import load, write_atomic
+    from evalkit.checks import format_summary, run_checks
+    from evalkit.store import dataset_lock, load, write_atomic
     t0 = time.perf_counter()
-    tables = load(a.dir)
-    findings = run_checks(tables, load_config(a.config, a.profile))
+    config = _config(a)
+    if not Path(a.dir).is_dir():
+        from evalkit.errors import InputError
+        raise InputError(f"数据集文件夹 {a.dir} 不存在", "请先运行 evalkit ingest 生成数据集")
+    if a.write:   # read, recompute and write back under one lock: an ingest cannot slip in between
+        with dataset_lock(a.dir):
+            tables = load(a.dir, lock=False)
+            findings = run_checks(tables, config)
+            tables["findings"] = findings
+            write_atomic(tables, a.dir, lock=False)
+    else:
+        tables = load(a.dir)
+        findings = run_checks(tables, config)
     print(format_summary(findings))
-    print(f"{len(findings)} findings in {time.perf_counter() - t0:.2f} s")
-    if a.write:
-        tables["findings"] = findings
-        write_atomic(tables, a.dir)
-    return 0
+    print(f"{len(findings)} 条复核发现，用时 {time.perf_counter() - t0:.2f} 秒")
+    return EXIT_OK
+
+
+def year_arg(text: str | None) -> str | None:
+    """--year: 2022, 2022年, 2021-2023, 2022,2024; anything else is a UsageError."""
+    if text is None:
+        return None
+    s = re.sub(r"\s*年度?", "", text.strip())
+    if s in ("", "all", "全部"):
+        return None
+    if re.fullmatch(r"\d{4}(\s*[-–~至]\s*\d{4})?|\d{4}([,，;；\s]+\d{4})*", s):
+        return s
+    raise UsageError(f"--year 的值“{text}”不是年度", "请写成 2022、2021-2023 或 2022,2024")
 
 
 def cmd_report(a) -> int:
-    from evalkit.report import NotebookFailed, ReportBusy, run_report
-    try:
-        out = run_report(a.clean, a.out, region=a.region, year=a.year, progress=not a.quiet,
-                         keep=a.keep, workers=a.workers, county_profiles=not a.no_county_profiles)
-    except NotebookFailed as e:
-        print(f"evalkit report: {e}", file=sys.stderr)
-        return 1
-    except (ReportBusy, ValueError, FileNotFoundError) as e:
-        print(f"evalkit report: {e}", file=sys.stderr)
-        return 2
-    print(f"report written to {out}")
-    return 0
+    from evalkit.report import run_report
+    out = run_report(a.clean, a.out, region=a.region, year=year_arg(a.year), progress=not a.quiet,
+                     keep=a.keep, workers=a.workers, county_profiles=not a.no_county_profiles)
+    print(f"报告已写入 {out}")
+    return EXIT_OK
+
+
+EPILOG = """exit codes / 退出码: 0 done 完成; 1 files failed 有文件读取失败 (all, or any with --strict) or a
+notebook failed; 2 usage or input error 用法或输入错误; 3 nothing selected 所选范围没有报告.
+--debug shows the Python traceback of an error."""
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="evalkit", description="预算绩效自评 reports into tidy, checked tables")
+    ap = argparse.ArgumentParser(prog="evalkit", description="预算绩效自评 reports into tidy, checked tables",
+                                 epilog=EPILOG)
+    ap.add_argument("--debug", action="store_true", help="show tracebacks (显示错误的调用栈)")
     sub = ap.add_subparsers(dest="cmd", required=True)
-    p = sub.add_parser("ingest", help="read reports (files or folders) into the contract's Parquet tables")
+    p = sub.add_parser("ingest", help="read reports (files or folders) into the contract's Parquet tables",
+                       epilog=EPILOG)
     p.add_argument("paths", nargs="+")
-    p.add_argument("--out", required=True, help="folder for the tables (replaced atomically)")
+    p.add_argument("--out", required=True,
+                   help="dataset folder: new, empty, or an earlier evalkit dataset (replaced atomically; "
+                        "a folder holding anything else is refused)")
     p.add_argument("--no-checks", action="store_true", help="skip the checks (findings stays empty)")
     p.add_argument("--config", help="checks configuration file (default: the bundled checks.toml)")
     p.add_argument("--profile", help="checks profile, e.g. a province name")
+    p.add_argument("--jobs", type=int, help="worker processes parsing files (default: all cores)")
+    p.add_argument("--strict", action="store_true", help="exit 1 when any file failed (the dataset is still written)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_ingest)
-    c = sub.add_parser("check", help="recompute findings for an ingested dataset")
+    c = sub.add_parser("check", help="recompute findings for an ingested dataset", epilog=EPILOG)
     c.add_argument("dir")
     c.add_argument("--config")
     c.add_argument("--profile")
     c.add_argument("--write", action="store_true", help="store the findings back into DIR")
+    c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     c.set_defaults(func=cmd_check)
-    r = sub.add_parser("report", help="run the notebooks into reports/<region>-<year>-<timestamp>/")
+    r = sub.add_parser("report", help="run the notebooks into reports/<region>-<year>-<timestamp>/", epilog=EPILOG)
     r.add_argument("--clean", required=True)
     r.add_argument("--out", default="reports")
     r.add_argument("--region")
@@ -97,18 +162,27 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--workers", type=int, help="notebooks run at once (default 2)")
     r.add_argument("--no-county-profiles", action="store_true", help="skip the per-county profile notebooks")
     r.add_argument("--quiet", action="store_true")
+    r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     r.set_defaults(func=cmd_report)
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
     a = parser().parse_args(argv)
+    debug = getattr(a, "debug", False) or os.environ.get("EVALKIT_DEBUG") == "1"
     try:
         return a.func(a)
+    except EvalkitError as e:
+        if debug:
+            raise
+        print(f"evalkit {a.cmd}: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print(f"evalkit {a.cmd}: 已中断，数据集未改动", file=sys.stderr)
+        return 130
     except BrokenPipeError:                 # `evalkit ingest … | head`: the reader left, not an error
-        import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        return EXIT_OK
 
 
 if __name__ == "__main__":

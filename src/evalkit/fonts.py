@@ -15,6 +15,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from evalkit.errors import UsageError
+
 __all__ = ["CJKFontNotFound", "CJKFont", "find_cjk_font", "setup_cjk_font", "SAMPLE"]
 
 # Characters every chart needs; a font missing any of them is not good enough.
@@ -68,8 +70,8 @@ NAME_HINTS = ("cjk", "wqy", "wenquanyi", "sourcehan", "notosanssc", "simhei", "m
               "pingfang", "heiti", "droidsansfallback", "sarasa", "uming", "ukai")
 
 
-class CJKFontNotFound(RuntimeError):
-    """No usable CJK font file on this machine."""
+class CJKFontNotFound(UsageError):
+    """No usable CJK font file on this machine (or EVALKIT_CJK_FONT names no font)."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,8 @@ def _candidate_files() -> list[str]:
     env = os.environ.get("EVALKIT_CJK_FONT")
     if env:
         if not Path(env).is_file():
-            raise CJKFontNotFound(f"EVALKIT_CJK_FONT={env} is not a font file")
+            raise CJKFontNotFound(f"环境变量 EVALKIT_CJK_FONT 指向的 {env} 不是字体文件",
+                                  "请改为一个 .ttf/.otf/.ttc 中文字体文件的路径，或取消该变量")
         seen.append(env)
     seen += [p for p in KNOWN_PATHS if Path(p).is_file()]
     # Fonts on disk (not matplotlib's cache, which may be stale), filtered by name.
@@ -179,10 +182,9 @@ def setup_cjk_font(strict: bool = True) -> str | None:
     if _ACTIVE is None:
         if strict:
             raise CJKFontNotFound(
-                "没有找到中文字体（CJK font），图表中的中文无法显示。请运行 "
-                "`scripts/ensure_font.sh`，或 `sudo apt-get install -y fonts-noto-cjk`"
-                "（或 fonts-wqy-microhei），或设置 EVALKIT_CJK_FONT=/path/to/font.ttf。"
-                " No CJK font found: install fonts-noto-cjk or fonts-wqy-microhei.")
+                "没有找到中文字体（CJK font），图表中的中文无法显示",
+                "请运行 scripts/ensure_font.sh，或 apt-get install -y fonts-noto-cjk，"
+                "或设置 EVALKIT_CJK_FONT=/path/to/font.ttf")
         return None
     family = _ACTIVE.family
     from matplotlib import font_manager as fm

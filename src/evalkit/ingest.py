@@ -1,22 +1,30 @@
-"""Ingest: files -> documents -> recognized records -> the contract's tables, written atomically."""
+"""Ingest: files -> documents -> recognized records -> the contract's tables, written atomically.
+
+Steps: discover (walk the inputs, one `Source` per file, problems found without opening it)
+-> hash (streamed) -> parse each distinct content once, in worker processes with a time and
+memory limit -> identity (byte-identical copies and the same report in two formats kept once)
+-> tables -> checks -> write (store.write_atomic)."""
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from evalkit import limits as _limits
 from evalkit.checks import add_calc_columns, load_config, run_checks
+from evalkit.errors import FilesFailed, InputError, LimitExceeded
 from evalkit.geo import locate
 from evalkit.model import Document, ReadError
 from evalkit.dept_summary import extract_dept_summary
 from evalkit.normalize import parse_measure
-from evalkit.readers import format_of, read
+from evalkit.readers import SUFFIXES, format_of, read
 from evalkit.recognize import Extraction, recognize
-from evalkit.store import write_atomic
 from evalkit.tables import frame
 
 
@@ -27,19 +35,6 @@ class FileResult:
     projects: list[dict]
     indicators: list[dict]
     summaries: list[dict]
-
-
-def discover(paths: list[Path]) -> list[tuple[Path, str]]:
-    """Every readable file under the given files/folders, with its path relative to its ingest root."""
-    found: list[tuple[Path, str]] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if f.is_file() and not f.name.startswith(".") and format_of(f):
-                    found.append((f, f.relative_to(p).as_posix()))
-        else:
-            found.append((p, p.name))
-    return found
 
 
 def doc_kind(ex: Extraction, n_projects: int, has_summary: bool) -> str:
@@ -109,7 +104,7 @@ def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
     found_something = bool(projects or summaries or rep["stated_overall_score"] is not None)
     problems = list(doc.warnings)
     if not found_something:
-        problems.append("no project self-evaluation table, summary table or results statement recognized")
+        problems.append("未识别出项目自评表、汇总表或自评结果段落（可用 evalkit inspect 查看读到的内容）")
     report = {
         "report_id": report_id, "source_file": source_file, "sha256": sha, "format": fmt,
         "status": "partial" if problems else "ok",
@@ -126,29 +121,295 @@ def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
     return FileResult(report, projects, indicators, summary_rows)
 
 
-def ingest_file(path: Path, source_file: str) -> FileResult:
-    """One file, never raising: an unreadable file becomes a `failed` ledger row with the reason."""
-    fmt = {"xls": "xlsx"}.get(format_of(path), format_of(path)) or path.suffix.lstrip(".").lower()
+
+
+# ----------------------------------------------------------------------------- discover
+
+FORMAT_RANK = ("docx", "xlsx", "html", "txt", "pdf")   # which copy of a report in two formats is kept
+
+
+@dataclass
+class Source:
+    """One input found by `discover`: where to open it, the name it is reported under, and any
+    problem seen without opening it (a dangling link, a FIFO, a loop) as a Chinese message."""
+    path: Path
+    source_file: str
+    fmt: str | None
+    size: int | None = None
+    problem: str | None = None
+    sha256: str | None = None
+
+
+@dataclass
+class Discovery:
+    sources: list[Source] = field(default_factory=list)
+    skipped: int = 0          # files of other types (images, notes …), not reports
+
+
+def display_name(name: str) -> str:
+    """A file name as text: undecodable bytes (GBK names left by unzip) decoded as GB18030 where
+    that works, else shown as \\xNN escapes; always valid Unicode for the tables."""
+    raw = os.fsencode(name)
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def _fmt_of(name: str) -> str | None:
+    f = format_of(Path(name))
+    return {"xls": "xlsx"}.get(f, f)
+
+
+def discover(paths: list[Path], limits=None) -> Discovery:
+    """Every report file under the given files/folders, named relative to its root.
+
+    Walks iteratively (no recursion limit), follows folder links once (a loop is reported, not
+    followed), never opens anything: FIFOs, devices, dangling links, unreadable folders and
+    folders nested deeper than the limit each become a Source with a problem."""
+    lim = limits or _limits.LIMITS
+    out = Discovery()
+    roots = [Path(p) for p in paths]
+    multi = len(roots) > 1
+    for root in roots:
+        prefix = display_name(root.name) + "/" if multi and root.is_dir() else ""
+        if not root.is_dir():
+            out.sources.append(_source(root, prefix + display_name(root.name), lim, given=True))
+            continue
+        seen = {_dev_ino(root)}
+        stack = [(root, "", 0)]
+        while stack:
+            folder, rel, depth = stack.pop()
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name, reverse=True)
+            except OSError as e:
+                out.sources.append(Source(folder, prefix + (rel or "."), None,
+                                          problem=f"无法读取文件夹（{_os_reason(e)}），其中的文件未处理"))
+                continue
+            for e in entries:
+                name = rel + display_name(e.name)
+                if e.name.startswith("."):
+                    continue
+                try:
+                    is_dir = e.is_dir()
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    key = _dev_ino(Path(e.path))
+                    if key in seen:
+                        out.sources.append(Source(Path(e.path), prefix + name + "/", None,
+                                                  problem="文件夹链接指向已读过的文件夹（循环链接），未重复读取"))
+                    elif depth + 1 > lim.max_depth:
+                        out.sources.append(Source(Path(e.path), prefix + name + "/", None,
+                                                  problem=f"文件夹嵌套超过 {lim.max_depth} 层，更深的内容未读取"))
+                    else:
+                        seen.add(key)
+                        stack.append((Path(e.path), name + "/", depth + 1))
+                    continue
+                if _fmt_of(e.name) is None:
+                    out.skipped += 1
+                    continue
+                out.sources.append(_source(Path(e.path), prefix + name, lim))
+    out.sources.sort(key=lambda s: s.source_file)
+    return out
+
+
+def _dev_ino(p: Path):
     try:
-        raw = path.read_bytes()
-        sha = hashlib.sha256(raw).hexdigest()
+        st = p.stat()
+        return st.st_dev, st.st_ino
+    except OSError:
+        return None
+
+
+def _os_reason(e: OSError) -> str:
+    import errno
+    return {errno.EACCES: "没有读取权限", errno.EPERM: "没有读取权限", errno.ENOENT: "不存在",
+            errno.ELOOP: "符号链接循环", errno.ENAMETOOLONG: "路径过长", errno.EISDIR: "是文件夹",
+            errno.EIO: "磁盘读写错误"}.get(e.errno, e.strerror or type(e).__name__)
+
+
+def _source(path: Path, source_file: str, lim, given: bool = False) -> Source:
+    """A Source for one path, with the problem a stat shows (never opening it)."""
+    fmt = _fmt_of(path.name)
+    try:
+        st = path.stat()
     except OSError as e:
-        sha = hashlib.sha256(str(path).encode()).hexdigest()
-        return _failed(source_file, sha, fmt, f"cannot open file: {e.strerror or e}")
+        if path.is_symlink():
+            import errno
+            why = "符号链接循环" if e.errno == errno.ELOOP else "链接指向的文件不存在（失效链接）"
+            return Source(path, source_file, fmt, problem=why)
+        return Source(path, source_file, fmt, problem=f"无法访问（{_os_reason(e)}）")
+    if stat.S_ISDIR(st.st_mode):
+        return Source(path, source_file, fmt, problem="是文件夹")
+    if not stat.S_ISREG(st.st_mode):
+        kind = "命名管道（FIFO）" if stat.S_ISFIFO(st.st_mode) else "套接字" if stat.S_ISSOCK(st.st_mode) else "设备文件"
+        return Source(path, source_file, fmt, problem=f"不是普通文件（{kind}），未读取")
+    if fmt is None and given:
+        return Source(path, source_file, None, st.st_size,
+                      problem=f"不支持的文件类型“{display_name(path.suffix) or '无扩展名'}”"
+                              f"（支持 {', '.join(sorted(set(SUFFIXES)))}）")
+    if st.st_size == 0:
+        return Source(path, source_file, fmt, 0, problem="空文件（0 字节），请重新下载")
+    if st.st_size > lim.max_file_bytes:
+        return Source(path, source_file, fmt, st.st_size,
+                      problem=f"文件大小 {st.st_size / 2**20:.0f} MB 超过上限 {lim.max_file_bytes / 2**20:.0f} MB，未读取"
+                              "（可用 EVALKIT_LIMIT_MAX_FILE_BYTES 调整）")
+    if not os.access(path, os.R_OK):
+        return Source(path, source_file, fmt, st.st_size, problem="没有读取权限")
+    return Source(path, source_file, fmt, st.st_size)
+
+
+def hash_file(path: Path) -> str:
+    """SHA-256 of a file's bytes, streamed (constant memory whatever the size)."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+# ----------------------------------------------------------------------------- parse (in a worker)
+
+def ingest_file(path: Path, source_file: str, sha: str | None = None, fmt: str | None = None) -> FileResult:
+    """One file, never raising: an unreadable file becomes a `failed` ledger row with the reason."""
+    fmt = fmt or _fmt_of(path.name) or path.suffix.lstrip(".").lower()
+    if sha is None:
+        try:
+            sha = hash_file(path)
+        except OSError as e:
+            return _failed(source_file, None, fmt, f"无法打开文件（{_os_reason(e)}）")
     try:
         doc = read(path)
         return build(doc, source_file, sha, fmt)
     except ReadError as e:
         return _failed(source_file, sha, fmt, str(e))
+    except MemoryError:
+        return _failed(source_file, sha, fmt, f"解析时内存超过上限 {_limits.LIMITS.max_memory_mb} MB，已放弃"
+                                             "（可用 EVALKIT_LIMIT_MAX_MEMORY_MB 调整）")
+    except RecursionError:
+        return _failed(source_file, sha, fmt, "文件结构嵌套过深，无法解析")
     except Exception as e:  # a bug or an unforeseen layout must not stop the batch
-        return _failed(source_file, sha, fmt, f"internal error while reading ({type(e).__name__}: {e})")
+        return _failed(source_file, sha, fmt, f"读取时发生内部错误（{type(e).__name__}: {e}），请把文件报告给 evalkit 维护者")
 
 
-def _failed(source_file: str, sha: str, fmt: str, error: str) -> FileResult:
-    return FileResult({"report_id": sha[:16], "source_file": source_file, "sha256": sha, "format": fmt,
+def _source_id(source_file: str) -> str:
+    return "f" + hashlib.sha256(source_file.encode("utf-8")).hexdigest()[:15]
+
+
+def _failed(source_file: str, sha: str | None, fmt: str | None, error: str) -> FileResult:
+    rid = sha[:16] if sha else _source_id(source_file)
+    return FileResult({"report_id": rid, "source_file": source_file, "sha256": sha, "format": fmt,
                        "status": "failed", "error": f"{source_file}: {error}", "n_projects": 0,
                        "n_indicators": 0}, [], [], [])
 
+
+def _init_worker(memory_mb: int) -> None:
+    """Cap the worker's address space: a parser that balloons gets MemoryError, not the host's OOM killer."""
+    try:
+        import resource
+        with open("/proc/self/status") as f:
+            vm = next((int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:")), 0)
+        cap = vm + memory_mb * 2**20     # what the forked interpreter already maps, plus the budget
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    except (ImportError, OSError, ValueError):
+        pass                              # no such limit on this platform: the time limit still holds
+
+
+def parse_sources(sources: list[Source], jobs: int | None = None, progress: bool = False,
+                  limits=None) -> list[FileResult]:
+    """Parse each source in a worker process (pebble pool) with the time and memory limits;
+    a worker that hangs, crashes or is killed costs its file a `failed` row, never the batch."""
+    from concurrent.futures import TimeoutError as FutureTimeout
+
+    from pebble import ProcessExpired, ProcessPool
+    lim = limits or _limits.LIMITS
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    results: list[FileResult] = []
+    if not sources:
+        return results
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=len(sources), desc="ingest", unit="file", file=sys.stderr)
+    with ProcessPool(max_workers=min(jobs, len(sources)), initializer=_init_worker,
+                     initargs=(lim.max_memory_mb,)) as pool:
+        futures = [(s, pool.schedule(ingest_file, args=(s.path, s.source_file, s.sha256, s.fmt),
+                                     timeout=lim.max_seconds)) for s in sources]
+        for s, fut in futures:
+            try:
+                results.append(fut.result())
+            except FutureTimeout:
+                results.append(_failed(s.source_file, s.sha256, s.fmt,
+                                       f"解析超过 {lim.max_seconds:g} 秒仍未完成，已中止（可用 EVALKIT_LIMIT_MAX_SECONDS 调整）"))
+            except ProcessExpired as e:
+                results.append(_failed(s.source_file, s.sha256, s.fmt,
+                                       f"解析进程意外退出（退出码 {e.exitcode}，多为内存超过上限 {lim.max_memory_mb} MB 或解析库崩溃）"))
+            except Exception as e:  # noqa: BLE001  (result could not be sent back, pool error)
+                results.append(_failed(s.source_file, s.sha256, s.fmt, f"解析进程出错（{type(e).__name__}: {e}）"))
+            if bar is not None:
+                bar.update(1)
+    if bar is not None:
+        bar.close()
+    return results
+
+
+# ----------------------------------------------------------------------------- identity
+
+def _duplicate(source: Source | FileResult, kept: FileResult, kind: str, report_id: str) -> FileResult:
+    """A `duplicate` ledger row: the file's identity and which report it repeats, nothing counted."""
+    rep = source.report if isinstance(source, FileResult) else {
+        "source_file": source.source_file, "sha256": source.sha256, "format": source.fmt}
+    return FileResult({"report_id": report_id, "source_file": rep["source_file"], "sha256": rep["sha256"],
+                       "format": rep["format"], "status": "duplicate", "error": None,
+                       "duplicate_of": kept.report["report_id"], "duplicate_kind": kind,
+                       "duplicate_of_file": kept.report["source_file"],
+                       "n_projects": 0, "n_indicators": 0}, [], [], [])
+
+
+def content_key(r: FileResult) -> str | None:
+    """What makes two files the same report whatever their format: agency, year, project names and
+    figures (or the summary figures); None for a file with nothing recognized."""
+    if r.report.get("status") == "failed" or not (r.projects or r.summaries):
+        return None
+    def num(x):
+        return None if x is None or x != x else round(float(x), 4)
+    projects = sorted((str(p.get("project_name") or ""), num(p.get("budget_initial")), num(p.get("budget_full_year")),
+                       num(p.get("executed")), num(p.get("total_score")), p.get("n_indicators") or 0)
+                      for p in r.projects)
+    summaries = sorted(tuple(num(s.get(k)) for k in ("projects_evaluated", "funds_evaluated", "avg_score",
+                                                      "count_you", "count_liang", "count_zhong", "count_cha"))
+                       for s in r.summaries)
+    key = [r.report.get("agency"), r.report.get("fiscal_year"), projects, summaries]
+    return hashlib.sha256(json.dumps(key, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()
+
+
+def _keep_rank(r: FileResult):
+    rep = r.report
+    fmt = rep.get("format")
+    return (rep.get("status") != "ok", -(rep.get("n_indicators") or 0),
+            FORMAT_RANK.index(fmt) if fmt in FORMAT_RANK else len(FORMAT_RANK), rep["source_file"])
+
+
+def same_report_duplicates(results: list[FileResult]) -> list[FileResult]:
+    """Files that hold the same report in another format (a DOCX and its PDF): the most complete
+    copy is kept, the others become `duplicate` rows pointing at it."""
+    groups: dict[str, list[int]] = {}
+    for i, r in enumerate(results):
+        k = content_key(r)
+        if k is not None:
+            groups.setdefault(k, []).append(i)
+    out = list(results)
+    for idx in groups.values():
+        if len(idx) < 2:
+            continue
+        ranked = sorted(idx, key=lambda i: _keep_rank(results[i]))
+        kept = results[ranked[0]]
+        for i in ranked[1:]:
+            out[i] = _duplicate(results[i], kept, "same_report", results[i].report["report_id"])
+    return out
+
+
+# ----------------------------------------------------------------------------- the run
 
 def assemble(results: list[FileResult]) -> dict[str, pd.DataFrame]:
     """The contract's tables from per-file results."""
@@ -161,19 +422,61 @@ def assemble(results: list[FileResult]) -> dict[str, pd.DataFrame]:
 
 
 def ingest_paths(paths: list[Path], out_dir: Path | None = None, progress: bool = False,
-                 checks: bool = True, config=None) -> dict[str, pd.DataFrame]:
-    """Ingest files/folders; write the tables to `out_dir` (atomically) when given; return them."""
-    files = discover([Path(p) for p in paths])
-    results = []
-    iterator = files
-    if progress:
-        from tqdm import tqdm
-        iterator = tqdm(files, desc="ingest", unit="file", file=sys.stderr)
-    for path, rel in iterator:
-        results.append(ingest_file(path, rel))
+                 checks: bool = True, config=None, jobs: int | None = None,
+                 limits=None) -> dict[str, pd.DataFrame]:
+    """Ingest files/folders; write the tables to `out_dir` (atomically) when given; return them.
+
+    Raises InputError when no report file is found and FilesFailed when every file failed:
+    in both cases `out_dir` is left as it was."""
+    from evalkit.store import check_out_dir, write_atomic
+    paths = [Path(p) for p in paths]
+    missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
+    if missing:
+        raise InputError(f"找不到输入：{'、'.join(missing)}", "请检查路径是否正确、磁盘是否已挂载")
+    if out_dir is not None:
+        check_out_dir(out_dir, paths)       # refuse early, before any parsing
+    lim = limits or _limits.LIMITS
+    found = discover(paths, lim)
+    if not found.sources:
+        raise InputError(f"在 {'、'.join(map(str, paths))} 中没有找到可读取的报告文件"
+                         f"（{found.skipped} 个其他类型的文件被跳过）",
+                         f"支持 {', '.join(sorted(set(SUFFIXES)))}；数据集未改动")
+    results: list[FileResult] = []
+    first_by_sha: dict[str, Source] = {}
+    todo: list[Source] = []
+    dups: list[Source] = []
+    for s in found.sources:
+        if s.problem is None:
+            try:
+                s.sha256 = hash_file(s.path)
+            except OSError as e:
+                s.problem = f"无法读取文件（{_os_reason(e)}）"
+        if s.problem is not None:
+            results.append(_failed(s.source_file, None, s.fmt, s.problem))
+        elif s.sha256 in first_by_sha:
+            dups.append(s)
+        else:
+            first_by_sha[s.sha256] = s
+            todo.append(s)
+    parsed = parse_sources(todo, jobs=jobs, progress=progress, limits=lim)
+    by_sha = {r.report["sha256"]: r for r in parsed}
+    for s in dups:
+        rid = f"{s.sha256[:16]}-{hashlib.sha256(s.source_file.encode('utf-8')).hexdigest()[:6]}"
+        results.append(_duplicate(s, by_sha[s.sha256], "same_file", rid))
+    results = same_report_duplicates(parsed) + results
+    results.sort(key=lambda r: r.report["source_file"])
     config = config or load_config()
     tables = add_calc_columns(assemble(results), config)   # *_calc columns, grade_calc under the province's bands
     tables["findings"] = run_checks(tables, config) if checks else frame("findings", [])
     if out_dir is not None:
-        write_atomic(tables, out_dir)
+        status = tables["reports"]["status"]
+        if (status[status != "duplicate"] == "failed").all():
+            err = FilesFailed(f"全部 {len(status)} 个文件都读取失败，数据集 {out_dir} 未改动",
+                              "失败原因见上方清单")
+            err.tables = tables
+            raise err
+        meta = {"inputs": [str(Path(p).absolute()) for p in paths],
+                "files": {str(k): int(v) for k, v in status.value_counts().items()},
+                "skipped_other_types": found.skipped}
+        write_atomic(tables, out_dir, inputs=paths, meta=meta)
     return tables

@@ -19,7 +19,6 @@ from writing into the same reports folder at once.
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -35,6 +34,7 @@ from pathlib import Path
 import pandas as pd
 
 from evalkit import analysis as an
+from evalkit.errors import EXIT_FAILED, Busy, DatasetError, EvalkitError, NothingSelected, UsageError
 
 __all__ = ["run_report", "NotebookFailed", "ReportBusy", "find_notebooks_dir", "NOTEBOOKS"]
 
@@ -44,8 +44,9 @@ GLYPH_WARNING = re.compile(r"Glyph \d+ .*missing from (current )?font", re.I)
 log = logging.getLogger("evalkit.report")
 
 
-class NotebookFailed(RuntimeError):
+class NotebookFailed(EvalkitError):
     """A notebook raised while executing. The executed notebook (with the error) is kept."""
+    exit_code = EXIT_FAILED
 
     def __init__(self, notebook: str, cell: int | None, exec_count: int | None, error: str,
                  output: Path, source: str = "", others: Iterable[str] = ()):
@@ -64,7 +65,7 @@ class NotebookFailed(RuntimeError):
         super().__init__(msg)
 
 
-class ReportBusy(RuntimeError):
+class ReportBusy(Busy):
     """Another report run holds the lock on this reports folder."""
 
 
@@ -88,8 +89,8 @@ def find_notebooks_dir(explicit: str | Path | None = None) -> Path:
     for c in cands:
         if c and (Path(c) / "30_regional_summary.ipynb").is_file():
             return Path(c).resolve()
-    raise FileNotFoundError("notebooks/ with 30_regional_summary.ipynb not found; "
-                            "set EVALKIT_NOTEBOOKS or pass notebooks_dir")
+    raise UsageError("找不到报告用的 notebooks（30_regional_summary.ipynb）",
+                     "请在源码目录中运行，或设置 EVALKIT_NOTEBOOKS 指向 notebooks 文件夹")
 
 
 def _slug(text: str) -> str:
@@ -116,30 +117,42 @@ def _year_param(year):
 
 
 class _Lock:
+    """The reports folder's lock (filelock: works on every platform); a second run refuses."""
+
     def __init__(self, path: Path):
         self.path = path
-        self.fh = None
+        self.lock = None
 
     def __enter__(self):
+        from filelock import FileLock, Timeout
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.fh = open(self.path, "a+")
+        self.lock = FileLock(str(self.path), timeout=0)
         try:
-            fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self.fh.close()
-            raise ReportBusy(f"another `evalkit report` is writing into {self.path.parent} "
-                             f"(lock {self.path}); try again when it has finished") from None
-        self.fh.seek(0)
-        self.fh.truncate()
-        self.fh.write(f"{os.getpid()}\n")
-        self.fh.flush()
+            self.lock.acquire()
+        except Timeout:
+            raise ReportBusy(f"另一个 evalkit report 正在写入 {self.path.parent}（锁文件 {self.path}）",
+                             "请等它结束后再运行") from None
         return self
 
     def __exit__(self, *exc):
-        try:
-            fcntl.flock(self.fh, fcntl.LOCK_UN)
-        finally:
-            self.fh.close()
+        self.lock.release()
+
+
+def snapshot_dataset(clean_dir: Path, dest: Path) -> Path:
+    """Copy the dataset the run reads into the run folder, under the dataset's lock, so every
+    notebook sees one generation even if an ingest replaces the dataset meanwhile (hard links:
+    evalkit never rewrites a dataset file in place)."""
+    from evalkit.store import MANIFEST, TABLES, dataset_lock
+    dest.mkdir(parents=True, exist_ok=True)
+    with dataset_lock(clean_dir, write=False):
+        for name in [f"{t}.parquet" for t in TABLES] + [MANIFEST]:
+            src = clean_dir / name
+            if src.is_file():
+                try:
+                    os.link(src, dest / name)
+                except OSError:
+                    shutil.copy2(src, dest / name)
+    return dest
 
 
 def _kernel_manager_class(log_path: Path):
@@ -166,7 +179,7 @@ def _atomic_symlink(target_name: str, link: Path) -> None:
         tmp.unlink()
     os.symlink(target_name, tmp)
     if link.exists() and not link.is_symlink():
-        raise FileExistsError(f"{link} exists and is not a symlink; remove it to let runs update it")
+        raise DatasetError(f"{link} 已存在且不是符号链接，evalkit 不会覆盖它", "请移走它，之后的运行会重建该链接")
     os.replace(tmp, link)
 
 
@@ -222,7 +235,8 @@ def run_report(clean_dir: str | Path, out_dir: str | Path = "reports", region: s
     keep: after a successful run, delete all but the newest `keep` runs of the same
     region-year (None keeps everything). workers: notebooks run at once (threads in this
     process, each driving its own kernel); default min(2, CPUs). Raises NotebookFailed (see module docstring),
-    ReportBusy, ValueError for an unknown region, FileNotFoundError for missing inputs."""
+    ReportBusy, UsageError for an unknown region, NothingSelected for an empty selection
+    (latest untouched), DatasetError for a missing dataset."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
     from tqdm.auto import tqdm
@@ -233,9 +247,17 @@ def run_report(clean_dir: str | Path, out_dir: str | Path = "reports", region: s
     clean_dir = Path(clean_dir).resolve()
     out_dir = Path(out_dir).resolve()
     nb_dir = find_notebooks_dir(notebooks_dir)
-    tables = an.load_tables(clean_dir)  # raises FileNotFoundError without tables
-    an.match_region(tables["reports"], region)  # unknown region -> ValueError naming the places
-    t = an.filter_tables(tables, region=region, years=year)
+    from evalkit.fonts import setup_cjk_font
+    setup_cjk_font()            # no CJK font (or a bad EVALKIT_CJK_FONT): say so before any work
+    tables = an.load_tables(clean_dir)  # DatasetError without a dataset
+    try:
+        an.match_region(tables["reports"], region)  # unknown region -> ValueError naming the places
+        t = an.filter_tables(tables, region=region, years=year)
+    except ValueError as e:
+        raise UsageError(str(e), "请用 --region 指定数据中已有的省、市或县区") from None
+    if t["reports"].empty:
+        raise NothingSelected(f"{an.region_label(tables['reports'], region)} {an.years_label(year)} 没有报告，未生成简报",
+                              "reports/latest 保持不变；请检查 --region 和 --year")
     region_name = an.region_label(tables["reports"], region)
     years_name = an.years_label(year)
     if raw_dir is None and (clean_dir.parent / "raw").is_dir():
@@ -262,6 +284,7 @@ def run_report(clean_dir: str | Path, out_dir: str | Path = "reports", region: s
             n += 1
         for sub in ("notebooks", "html", "charts"):
             (run / sub).mkdir(parents=True, exist_ok=True)
+        clean_dir = snapshot_dataset(clean_dir, run / "data")   # every notebook reads this generation
         log_path = run / "report.log"
         handler = logging.FileHandler(log_path, encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
@@ -305,10 +328,6 @@ def _run(run, out_dir, clean_dir, nb_dir, raw_dir, region, year, t, tables, regi
 
     log.info("evalkit report: clean=%s region=%s year=%s -> %s", clean_dir, region_name, years_name, run)
     log.info("counties: %s; notebooks: %s", "、".join(counties) or "-", ", ".join(j.stem for j in jobs))
-    if t["reports"].empty:
-        log.warning("no reports for region=%s year=%s: the briefing will be empty", region_name, years_name)
-        if progress:
-            print(f"evalkit report: warning: no reports for {region_name} {years_name}", file=sys.stderr)
     steps = len(jobs) * 2 + 2
     # progress=True shows the bar on a terminal only (tqdm's disable=None: off when not a TTY,
     # so cron/systemd logs get the summary line instead of carriage-return noise)

@@ -11,6 +11,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "county": S, "city": S, "province": S, "agency": S, "fiscal_year": I, "doc_kind": S,
         "n_projects": I, "stated_overall_score": F, "stated_overall_grade": S, "narrative_score": F,
         "stated_overall_grade_raw": S, "narrative_parts": S, "n_indicators": I, "pages": I,
+        "duplicate_of": S, "duplicate_kind": S, "duplicate_of_file": S,
     },
     "projects": {
         "project_id": S, "report_id": S, "source_file": S, "county": S, "city": S, "province": S,

@@ -81,18 +81,52 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
+def _read_toml(path: str | Path) -> dict:
+    from evalkit.errors import ConfigError
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"找不到检查配置文件 {path}", "请检查 --config 的路径，或不加 --config 使用内置的 checks.toml") from None
+    except OSError as e:
+        raise ConfigError(f"无法读取检查配置文件 {path}（{e.strerror}）") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"检查配置文件 {path} 不是有效的 TOML（{e}）", "请对照内置的 checks.toml 修改") from None
+
+
+def _unknown_keys(over: dict, base: dict, where: str = "") -> list[str]:
+    """Keys of a user's config that the defaults do not have (a typo would otherwise be ignored)."""
+    bad = []
+    for k, v in over.items():
+        if k not in base:
+            bad.append(f"{where}{k}")
+        elif isinstance(v, dict) and isinstance(base[k], dict) and k != "severity":
+            bad += _unknown_keys(v, base[k], f"{where}{k}.")
+    return bad
+
+
 def load_config(path: str | Path | None = None, profile: str | None = None) -> CheckConfig:
-    """Read checks.toml (or `path`, merged over the defaults) and apply a forced profile."""
-    with open(DEFAULT_PATH, "rb") as f:
-        data = tomllib.load(f)
+    """Read checks.toml (or `path`, merged over the defaults) and apply a forced profile.
+
+    Unknown sections/keys in `path`, and an unknown profile, are ConfigErrors listing the valid choices."""
+    from evalkit.errors import ConfigError
+    data = _read_toml(DEFAULT_PATH)
     source = str(DEFAULT_PATH)
     if path is not None and Path(path).resolve() != DEFAULT_PATH:
-        with open(path, "rb") as f:
-            data = _merge(data, tomllib.load(f))
+        user = _read_toml(path)
+        bad = [k for k in _unknown_keys({k: v for k, v in user.items() if k != "profiles"}, data)]
+        for name, prof in (user.get("profiles") or {}).items():
+            bad += _unknown_keys(prof, data, f"profiles.{name}.")
+        if bad:
+            raise ConfigError(f"检查配置文件 {path} 含有未知的设置：{'、'.join(bad)}",
+                              f"可用的设置分组：{'、'.join(k for k in data if k != 'profiles')}；"
+                              "请对照内置的 checks.toml 修改拼写")
+        data = _merge(data, user)
         source = str(path)
     profiles = data.pop("profiles", {})
     if profile is not None:
         if profile not in profiles:
-            raise KeyError(f"no profile {profile!r} in {source} (have: {', '.join(profiles) or 'none'})")
+            raise ConfigError(f"检查配置中没有名为“{profile}”的省份配置（--profile）",
+                              f"可选：{'、'.join(profiles) or '无'}；不加 --profile 时按各报告所在省份自动选用")
         data = _merge(data, profiles[profile])
     return CheckConfig(data, profiles, profile, source if profile is None else f"{source}#{profile}")

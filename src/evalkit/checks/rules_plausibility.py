@@ -143,3 +143,20 @@ def check_spending(d: Data, cfg: CheckConfig) -> list[Finding]:
                             f"项目全年执行数为0，总分却为{fmt(total)}分，请核对产出和效益指标的完成情况及得分。",
                             f"<{fmt(zmax)}", fmt(total)))
     return out
+
+
+def check_identity(d: Data, cfg: CheckConfig) -> list[Finding]:
+    """A file that repeats another (a byte copy, or the same report in another format) is counted
+    once; the ledger keeps it as `duplicate`, and this note names both files."""
+    rep = d.reports
+    dup = rep.loc[rep["status"].astype("object") == "duplicate"]
+    out: list[Finding] = []
+    for r in dup.itertuples(index=False):
+        same_file = text(r.duplicate_kind) == "same_file"
+        what = "与该文件内容完全相同（字节一致）" if same_file else "是同一份报告的另一种格式（单位、年度、项目和数字都相同）"
+        out.append(make(cfg, "duplicate_document",
+                        dict(report_id=text(r.report_id) or None, source_file=text(r.source_file) or None),
+                        f"文件 {text(r.source_file)} {what}：{text(r.duplicate_of_file)}，只计入一次，"
+                        f"如需核对请以后者为准。",
+                        f"只出现一次（{text(r.duplicate_of)}）", text(r.source_file)))
+    return out
