@@ -11,7 +11,7 @@ FIXTURES = ROOT / "tests" / "fixtures"
 
 @pytest.fixture(scope="module")
 def fixture_tables(tmp_path_factory):
-    return ingest_paths([FIXTURES], tmp_path_factory.mktemp("fx") / "clean")
+    return ingest_paths([FIXTURES], tmp_path_factory.mktemp("fx") / "clean", keep_format_copies=True)
 
 
 def ftruth(name):

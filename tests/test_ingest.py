@@ -20,7 +20,7 @@ def test_unreadable_file_fails_alone_and_batch_goes_on(tmp_path):
     tables = ingest_paths([batch], tmp_path / "clean")
     rep = tables["reports"].set_index("source_file")
     assert rep.loc["broken.txt", "status"] == "failed"
-    assert "NUL bytes" in rep.loc["broken.txt", "error"] and "broken.txt" in rep.loc["broken.txt", "error"]
+    assert "不是文本" in rep.loc["broken.txt", "error"] and "broken.txt" in rep.loc["broken.txt", "error"]
     assert rep.loc["empty.txt", "status"] == "failed" and "空文件" in rep.loc["empty.txt", "error"]
     assert rep.loc["fake.docx", "status"] == "failed"
     assert (rep.loc[[s.name for s in SEEDS[:2]], "status"] == "ok").all()

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from evalkit.errors import EXIT_FAILED, EXIT_OK, EvalkitError, FilesFailed, UsageError
+from evalkit.errors import EXIT_OK, EvalkitError, FilesFailed, UsageError
 
 
 def _width(s: str) -> int:
@@ -58,7 +58,8 @@ def cmd_ingest(a) -> int:
     config = _config(a)
     try:
         tables = ingest_paths([Path(p) for p in a.paths], Path(a.out), progress=not a.quiet,
-                              checks=not a.no_checks, config=config, jobs=a.jobs)
+                              checks=not a.no_checks, config=config, jobs=a.jobs,
+                              keep_format_copies=a.keep_format_copies)
     except FilesFailed as e:
         _print_ledger(e.tables["reports"])
         raise
@@ -142,6 +143,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="checks configuration file (default: the bundled checks.toml)")
     p.add_argument("--profile", help="checks profile, e.g. a province name")
     p.add_argument("--jobs", type=int, help="worker processes parsing files (default: all cores)")
+    p.add_argument("--keep-format-copies", action="store_true",
+                   help="keep every format of one report (default: the same report as DOCX and PDF is counted once)")
     p.add_argument("--strict", action="store_true", help="exit 1 when any file failed (the dataset is still written)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)

@@ -423,9 +423,11 @@ def assemble(results: list[FileResult]) -> dict[str, pd.DataFrame]:
 
 def ingest_paths(paths: list[Path], out_dir: Path | None = None, progress: bool = False,
                  checks: bool = True, config=None, jobs: int | None = None,
-                 limits=None) -> dict[str, pd.DataFrame]:
+                 limits=None, keep_format_copies: bool = False) -> dict[str, pd.DataFrame]:
     """Ingest files/folders; write the tables to `out_dir` (atomically) when given; return them.
 
+    Byte-identical copies are always counted once; the same report in several formats too,
+    unless `keep_format_copies` (to compare readers on one report).
     Raises InputError when no report file is found and FilesFailed when every file failed:
     in both cases `out_dir` is left as it was."""
     from evalkit.store import check_out_dir, write_atomic
@@ -463,7 +465,7 @@ def ingest_paths(paths: list[Path], out_dir: Path | None = None, progress: bool 
     for s in dups:
         rid = f"{s.sha256[:16]}-{hashlib.sha256(s.source_file.encode('utf-8')).hexdigest()[:6]}"
         results.append(_duplicate(s, by_sha[s.sha256], "same_file", rid))
-    results = same_report_duplicates(parsed) + results
+    results = (parsed if keep_format_copies else same_report_duplicates(parsed)) + results
     results.sort(key=lambda r: r.report["source_file"])
     config = config or load_config()
     tables = add_calc_columns(assemble(results), config)   # *_calc columns, grade_calc under the province's bands
