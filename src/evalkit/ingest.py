@@ -104,7 +104,7 @@ def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
     found_something = bool(projects or summaries or rep["stated_overall_score"] is not None)
     problems = list(doc.warnings)
     if not found_something:
-        problems.append("未识别出项目自评表、汇总表或自评结果段落（可用 evalkit inspect 查看读到的内容）")
+        problems.append("未识别出项目自评表、汇总表或自评结果段落（可能是新的版式，请对照 README“新增版式”补充表头词汇）")
     report = {
         "report_id": report_id, "source_file": source_file, "sha256": sha, "format": fmt,
         "status": "partial" if problems else "ok",
@@ -116,8 +116,9 @@ def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
         "narrative_parts": json.dumps(rep["narrative_parts"], ensure_ascii=False) if rep["narrative_parts"] else None,
         "n_indicators": len(indicators), "pages": doc.pages,
     }
-    summary_rows = [{"report_id": report_id, "source_file": source_file, "agency": agency,
-                     "fiscal_year": rep["fiscal_year"], **s} for s in summaries]
+    summary_rows = [{"summary_id": f"{report_id}-s{n:02d}", "report_id": report_id, "source_file": source_file,
+                     "agency": agency, "fiscal_year": rep["fiscal_year"], **s}
+                    for n, s in enumerate(summaries, start=1)]
     return FileResult(report, projects, indicators, summary_rows)
 
 

@@ -28,7 +28,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "actual_op": S, "line_no": I, "report_id": S,
     },
     "summaries": {
-        "report_id": S, "source_file": S, "agency": S, "fiscal_year": I, "projects_due": F,
+        "summary_id": S, "report_id": S, "source_file": S, "agency": S, "fiscal_year": I, "projects_due": F,
         "projects_evaluated": F, "funds_due": F, "funds_evaluated": F, "avg_score": F,
         "count_you": F, "count_liang": F, "count_zhong": F, "count_cha": F, "notes": S,
     },
@@ -37,6 +37,49 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "message": S, "expected": S, "found": S,
     },
 }
+
+
+# Primary and foreign keys of each table (docs/contract.md states them; tests assert them).
+KEYS: dict[str, tuple[str, ...]] = {
+    "reports": ("report_id",),
+    "projects": ("project_id",),
+    "indicators": ("project_id", "line_no"),
+    "summaries": ("summary_id",),
+    "findings": ("finding_id",),
+}
+FOREIGN_KEYS: dict[str, list[tuple[str, str, str]]] = {   # table: [(column, parent table, parent column)]
+    "projects": [("report_id", "reports", "report_id")],
+    "indicators": [("project_id", "projects", "project_id"), ("report_id", "reports", "report_id")],
+    "summaries": [("report_id", "reports", "report_id")],
+    "findings": [("report_id", "reports", "report_id"), ("project_id", "projects", "project_id")],
+    "reports": [("duplicate_of", "reports", "report_id")],
+}
+
+
+def key_violations(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Broken keys in a dataset: repeated primary keys and foreign keys with no parent row."""
+    out = []
+    for name, cols in KEYS.items():
+        df = tables.get(name)
+        if df is None or df.empty:
+            continue
+        n = int(df.duplicated(list(cols)).sum())
+        if n:
+            out.append(f"{name}: {n} repeated ({', '.join(cols)})")
+        if df[list(cols)].isna().any().any():
+            out.append(f"{name}: null in the key ({', '.join(cols)})")
+    for name, fks in FOREIGN_KEYS.items():
+        df = tables.get(name)
+        if df is None or df.empty:
+            continue
+        for col, parent, pcol in fks:
+            if col not in df.columns or parent not in tables:
+                continue
+            vals = df[col].dropna()
+            missing = set(vals) - set(tables[parent][pcol].dropna())
+            if missing:
+                out.append(f"{name}.{col}: {len(missing)} values not in {parent}.{pcol}")
+    return out
 
 
 def frame(name: str, rows: list[dict]) -> pd.DataFrame:

@@ -1,0 +1,117 @@
+"""A document is counted once: byte-identical copies and the same report in two formats
+(a DOCX and the PDF rendered from it) get `duplicate` rows, add nothing, and keep every key unique."""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT, SEEDS
+from evalkit import analysis as an
+from evalkit.ingest import ingest_paths
+from evalkit.tables import KEYS, key_violations
+
+FIXTURES = ROOT / "tests" / "fixtures"
+SHARED_TRUTH = ROOT.parent / "shared" / "truth"
+
+
+def pdf_source_docx(dest: Path) -> Path:
+    """The DOCX that tests/fixtures/fixture_pdf.pdf was rendered from (make_fixtures.build_docx on the
+    same three projects of the truth), i.e. the same report in a second format."""
+    sys.path.insert(0, str(FIXTURES))
+    try:
+        import make_fixtures as mf
+    finally:
+        sys.path.pop(0)
+    projects, indicators, _ = mf.load_truth(SHARED_TRUTH)
+    seed, names = mf.PLAN["fixture_pdf.pdf"]
+    chosen = [next(p for p in projects if p["seed"] == seed and p["project_name"] == n) for n in names]
+    def inds_of(p):
+        return [i for i in indicators if i["seed"] == seed and i["project_name"] == p["project_name"]]
+    mf.build_docx(chosen, inds_of, chosen[0]["agency"], chosen[0]["fiscal_year"], nested=False).save(dest)
+    return dest
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """Seeds, a renamed copy of each seed in a sub-folder, and a DOCX+PDF pair of one report."""
+    root = tmp_path_factory.mktemp("identity") / "in"
+    (root / "copies").mkdir(parents=True)
+    for s in SEEDS:
+        shutil.copy(s, root / s.name)
+        shutil.copy(s, root / "copies" / f"副本 {s.name}")
+    shutil.copy(FIXTURES / "fixture_pdf.pdf", root / "pair.pdf")
+    pdf_source_docx(root / "pair.docx")
+    return root
+
+
+@pytest.fixture(scope="module")
+def mixed(corpus, tmp_path_factory):
+    return ingest_paths([corpus], tmp_path_factory.mktemp("identity_out") / "clean")
+
+
+def test_every_key_is_unique_and_every_foreign_key_resolves(mixed):
+    assert key_violations(mixed) == []
+    for name, cols in KEYS.items():
+        assert not mixed[name].duplicated(list(cols)).any(), name
+
+
+def test_byte_copies_are_duplicate_rows_pointing_at_the_kept_file(mixed):
+    rep = mixed["reports"].set_index("source_file")
+    for s in SEEDS:
+        copy, kept = rep.loc[f"copies/副本 {s.name}"], rep.loc[s.name]
+        assert copy["status"] == "duplicate" and copy["duplicate_kind"] == "same_file"
+        assert copy["duplicate_of"] == kept["report_id"] and copy["report_id"] != kept["report_id"]
+        assert copy["n_projects"] == 0 and kept["status"] == "ok"
+    assert set(mixed["projects"]["report_id"]) & set(rep.loc[rep["status"] == "duplicate", "report_id"]) == set()
+
+
+def test_same_report_in_docx_and_pdf_is_kept_once(mixed):
+    rep = mixed["reports"].set_index("source_file")
+    docx, pdf = rep.loc["pair.docx"], rep.loc["pair.pdf"]
+    assert docx["status"] == "ok" and docx["n_projects"] == 3          # the DOCX (richer format) is kept
+    assert pdf["status"] == "duplicate" and pdf["duplicate_kind"] == "same_report"
+    assert pdf["duplicate_of"] == docx["report_id"]
+    names = mixed["projects"].loc[mixed["projects"]["source_file"].isin(["pair.docx", "pair.pdf"]), "project_name"]
+    assert sorted(names) == sorted(["网络设备软件运行保障经费", "医疗保障服务经费", "退役军人辅助性岗位经费"])
+
+
+def test_findings_are_the_seeds_own_plus_one_note_per_duplicate(mixed, seed_tables):
+    seed_ids = set(seed_tables["reports"]["report_id"])
+    f = mixed["findings"]
+    notes = f[f["rule"] == "duplicate_document"]
+    assert len(notes) == len(SEEDS) + 1 and set(notes["severity"]) == {"info"}
+    copy_note = notes[notes["source_file"] == f"copies/副本 {SEEDS[0].name}"]["message"].iloc[0]
+    assert "字节一致" in copy_note and SEEDS[0].name in copy_note
+    pair_note = notes[notes["source_file"] == "pair.pdf"]["message"].iloc[0]
+    assert "另一种格式" in pair_note and "pair.docx" in pair_note
+    cols = ["finding_id", "rule", "severity", "message"]
+    mine = f[f["report_id"].isin(seed_ids)][cols].sort_values("finding_id").reset_index(drop=True)
+    alone = seed_tables["findings"][cols].sort_values("finding_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(mine, alone, check_dtype=False)
+    assert not (f["rule"].isin(["total_score_mismatch", "weight_sum_mismatch"])
+                & ~f["report_id"].isin(seed_ids)).any()         # no false sums from doubled rows
+
+
+def test_regional_summary_figures_do_not_change_with_copies(tmp_path, seed_tables):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for s in SEEDS:
+        shutil.copy(s, folder / s.name)
+        shutil.copy(s, folder / f"copy-{s.name}")
+    t = ingest_paths([folder])
+    got, want = an.headline(t), an.headline(seed_tables)
+    for k in ("n_counties", "n_reports", "n_projects", "budget", "executed", "grades", "n_errors"):
+        assert got[k] == want[k], k
+
+
+def test_ids_are_stable_across_runs_and_copies(corpus, mixed, seed_tables):
+    again = ingest_paths([corpus], checks=False)
+    cols = ["source_file", "report_id", "status", "duplicate_of"]
+    pd.testing.assert_frame_equal(again["reports"][cols], mixed["reports"][cols])
+    assert list(again["projects"]["project_id"]) == list(mixed["projects"]["project_id"])
+    # the kept seeds have the ids they have when ingested alone
+    assert set(seed_tables["projects"]["project_id"]) <= set(mixed["projects"]["project_id"])
