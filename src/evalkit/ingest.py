@@ -304,8 +304,11 @@ def _failed(source_file: str, sha: str | None, fmt: str | None, error: str) -> F
                        "n_indicators": 0}, [], [], [])
 
 
-def _init_worker(memory_mb: int) -> None:
-    """Cap the worker's address space: a parser that balloons gets MemoryError, not the host's OOM killer."""
+def _init_worker(lim) -> None:
+    """The run's limits for the readers, and a cap on the worker's address space: a parser that
+    balloons gets MemoryError, not the host's OOM killer."""
+    _limits.LIMITS = lim
+    memory_mb = lim.max_memory_mb
     try:
         import resource
         with open("/proc/self/status") as f:
@@ -333,7 +336,7 @@ def parse_sources(sources: list[Source], jobs: int | None = None, progress: bool
         from tqdm import tqdm
         bar = tqdm(total=len(sources), desc="ingest", unit="file", file=sys.stderr)
     with ProcessPool(max_workers=min(jobs, len(sources)), initializer=_init_worker,
-                     initargs=(lim.max_memory_mb,)) as pool:
+                     initargs=(lim,)) as pool:
         futures = [(s, pool.schedule(ingest_file, args=(s.path, s.source_file, s.sha256, s.fmt),
                                      timeout=lim.max_seconds)) for s in sources]
         for s, fut in futures:

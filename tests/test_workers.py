@@ -1,0 +1,123 @@
+"""Each file is parsed in a worker with a time and a memory limit: a parser that hangs, balloons or
+crashes costs that file one `failed` row naming the limit, never the batch."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+import evalkit.readers.text as text_reader
+from conftest import SEEDS
+from evalkit.ingest import discover, ingest_paths
+from evalkit.limits import LIMITS
+
+real_read_text = text_reader.read_text
+
+
+def misbehaving_reader(path):
+    """Stands in for a library bug, chosen by the file's name; other files read normally."""
+    name = path.name
+    if name.startswith("hang"):
+        time.sleep(600)
+    if name.startswith("balloon"):
+        blocks = []
+        while True:                      # grows until the worker's address-space limit stops it
+            blocks.append(bytearray(256 * 2**20))
+    if name.startswith("crash"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real_read_text(path)
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    d = tmp_path_factory.mktemp("workers")
+    for s in SEEDS[:2]:
+        (d / s.name).write_bytes(s.read_bytes())
+    for n in ("hang", "balloon", "crash"):
+        (d / f"{n}.txt").write_text(f"{n}\n项目名称\t测试\n", encoding="utf-8")
+    return d
+
+
+@pytest.fixture(scope="module")
+def tables(batch):
+    mp = pytest.MonkeyPatch()
+    mp.setattr(text_reader, "read_text", misbehaving_reader)   # forked workers inherit the patch
+    lim = dataclasses.replace(LIMITS, max_seconds=3, max_memory_mb=400)
+    try:
+        t0 = time.monotonic()
+        t = ingest_paths([batch], checks=False, jobs=2, limits=lim)
+        t["seconds"] = time.monotonic() - t0
+    finally:
+        mp.undo()
+    return t
+
+
+def row(tables, name):
+    rep = tables["reports"].set_index("source_file")
+    return rep.loc[name]
+
+
+def test_a_hanging_parser_costs_its_file_a_time_limit_row(tables):
+    r = row(tables, "hang.txt")
+    assert r["status"] == "failed" and "超过 3 秒" in r["error"] and "已中止" in r["error"]
+    assert tables["seconds"] < 60
+
+
+def test_a_ballooning_parser_costs_its_file_a_memory_limit_row(tables):
+    r = row(tables, "balloon.txt")
+    assert r["status"] == "failed" and "内存" in r["error"] and "400 MB" in r["error"]
+
+
+def test_a_crashing_parser_costs_its_file_a_row(tables):
+    r = row(tables, "crash.txt")
+    assert r["status"] == "failed" and "进程意外退出" in r["error"]
+
+
+def test_the_rest_of_the_batch_is_read(tables):
+    for s in SEEDS[:2]:
+        assert row(tables, s.name)["status"] == "ok"
+    assert len(tables["projects"]) == 5
+
+
+def test_discovery_survives_deep_nesting_loops_and_odd_names(tmp_path):
+    root = tmp_path / "in"
+    root.mkdir()
+    fd = os.open(root, os.O_RDONLY)
+    try:                                   # 200 levels, built relative to a folder fd
+        for _ in range(200):
+            os.mkdir("d", dir_fd=fd)
+            nfd = os.open("d", os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = nfd
+        with open(os.open("deep.txt", os.O_WRONLY | os.O_CREAT, dir_fd=fd), "wb") as f:
+            f.write(SEEDS[0].read_bytes())
+    finally:
+        os.close(fd)
+    os.symlink(root, root / "loop")                      # a folder link to its own ancestor
+    os.symlink(root / "missing.txt", root / "dangling.txt")
+    os.mkfifo(root / "pipe.txt")
+    (root / "name with 'quotes' and\nnewline.txt").write_bytes(SEEDS[0].read_bytes())
+    with open(os.path.join(os.fsencode(root), "自评表".encode("gbk") + b".txt"), "wb") as f:
+        f.write(SEEDS[1].read_bytes())
+    found = {s.source_file: s.problem for s in discover([root]).sources}
+    assert found["loop/"].startswith("文件夹链接指向已读过的文件夹")
+    assert "失效链接" in found["dangling.txt"]
+    assert "命名管道" in found["pipe.txt"]
+    assert found["自评表.txt"] is None                     # GBK bytes decoded for the ledger
+    assert found["name with 'quotes' and\nnewline.txt"] is None
+    deep = [k for k in found if k.endswith("/d/")]
+    assert len(deep) == 1 and f"超过 {LIMITS.max_depth} 层" in found[deep[0]]
+
+
+def test_a_fifo_given_directly_gets_a_row_without_hanging(tmp_path):
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    r = subprocess.run([sys.executable, "-m", "evalkit", "ingest", str(fifo), str(SEEDS[0]),
+                        "--out", str(tmp_path / "o"), "--quiet"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "不是普通文件（命名管道（FIFO））" in r.stdout
