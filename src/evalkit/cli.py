@@ -23,7 +23,8 @@ def _width(s: str) -> int:
 
 
 def _cut(s: str, width: int) -> str:
-    """`s` cut and padded to `width` display columns."""
+    """`s` cut and padded to `width` display columns (control characters shown escaped)."""
+    s = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in s)
     out, w = "", 0
     for ch in s:
         cw = _width(ch)

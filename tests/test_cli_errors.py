@@ -1,0 +1,78 @@
+"""One error model: a user error prints one Chinese line naming the file or option and what to do,
+with the documented exit code; `--debug` shows the traceback instead."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import SEEDS
+from evalkit.cli import year_arg
+from evalkit.errors import UsageError
+
+
+def evalkit(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "evalkit", *map(str, args)], capture_output=True,
+                          text=True, timeout=180, env={**os.environ, **(env or {})})
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "clean"
+    r = evalkit("ingest", SEEDS[0], "--out", out, "--quiet")
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def one_chinese_line(stderr: str) -> str:
+    lines = [ln for ln in stderr.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1 and "Traceback" not in stderr, stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("args, words", [
+    (["check", "{clean}", "--profile", "湖南省"], ["没有名为“湖南省”的省份配置", "可选：上海市"]),
+    (["ingest", str(SEEDS[0]), "--out", "{tmp}/o", "--profile", "湖南省"], ["湖南省", "可选"]),
+    (["check", "/no/such"], ["/no/such", "不存在", "evalkit ingest"]),
+    (["check", "{clean}", "--config", "/no/such.toml"], ["找不到检查配置文件 /no/such.toml"]),
+    (["check", "{clean}", "--config", "{tmp}/typo.toml"], ["未知的设置", "budget.rate_tolerence"]),
+    (["report", "--clean", "{clean}", "--out", "{tmp}/r", "--year", "二〇二二"], ["--year", "二〇二二", "不是年度"]),
+    (["report", "--clean", "/no/such", "--out", "{tmp}/r"], ["/no/such", "不存在"]),
+    (["report", "--clean", "{clean}", "--out", "{tmp}/r", "--region", "火星"], ["火星", "--region"]),
+])
+def test_user_errors_exit_2_with_one_chinese_line(clean, tmp_path, args, words):
+    (tmp_path / "typo.toml").write_text("[budget]\nrate_tolerence = 1\n", encoding="utf-8")
+    args = [a.format(clean=clean, tmp=tmp_path) for a in args]
+    r = evalkit(*args)
+    assert r.returncode == 2
+    line = one_chinese_line(r.stderr)
+    assert line.startswith(f"evalkit {args[0]}: ")
+    for w in words:
+        assert w in line
+
+
+def test_missing_font_is_a_message_not_a_traceback(clean, tmp_path):
+    r = evalkit("report", "--clean", clean, "--out", tmp_path / "r", "--quiet",
+                env={"EVALKIT_CJK_FONT": "/no/font.ttf"})
+    assert r.returncode == 2
+    assert "EVALKIT_CJK_FONT" in one_chinese_line(r.stderr) and "/no/font.ttf" in r.stderr
+    assert not (tmp_path / "r").exists() or not any((tmp_path / "r").iterdir())
+
+
+def test_debug_shows_the_traceback(clean):
+    r = evalkit("--debug", "check", clean, "--profile", "湖南省")
+    assert r.returncode != 0 and "Traceback" in r.stderr and "ConfigError" in r.stderr
+
+
+@pytest.mark.parametrize("given, want", [("2022", "2022"), ("2022年", "2022"), ("2022年度", "2022"),
+                                         ("2021-2023", "2021-2023"), ("2022,2024", "2022,2024"), (None, None)])
+def test_year_option_accepts_the_ways_analysts_write_years(given, want):
+    assert year_arg(given) == want
+
+
+@pytest.mark.parametrize("bad", ["22", "abc", "2022-", "20222"])
+def test_year_option_rejects_what_is_not_a_year(bad):
+    with pytest.raises(UsageError, match="不是年度"):
+        year_arg(bad)
