@@ -1,12 +1,19 @@
-"""Readers turn one file into a `Document`; the format is chosen by the file's suffix."""
+"""Readers turn one file into a `Document`; the format is chosen by the file's suffix.
+
+One registry: suffix -> format, format -> "module:function". Each reader module is imported only
+when a file of its format is read, so optional parts (OCR, LibreOffice) cost nothing otherwise.
+"""
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from evalkit.model import Document, ReadError
 
 SUFFIXES = {
     ".txt": "txt",
+    ".md": "md",
+    ".markdown": "md",
     ".docx": "docx",
     ".pdf": "pdf",
     ".xlsx": "xlsx",
@@ -14,11 +21,62 @@ SUFFIXES = {
     ".xls": "xls",
     ".html": "html",
     ".htm": "html",
+    # legacy and Chinese office formats, converted by LibreOffice (readers/office.py)
+    ".doc": "doc",
+    ".wps": "wps",
+    ".rtf": "rtf",
+    ".odt": "odt",
+    ".et": "et",
+    ".ods": "ods",
+    # scanned pages (readers/ocr.py)
+    ".jpg": "image",
+    ".jpeg": "image",
+    ".png": "image",
+    ".tif": "image",
+    ".tiff": "image",
 }
+
+READERS = {
+    "txt": "evalkit.readers.text:read_text",
+    "md": "evalkit.readers.markdown:read_markdown",
+    "docx": "evalkit.readers.docx:read_docx",
+    "pdf": "evalkit.readers.pdf:read_pdf",
+    "xlsx": "evalkit.readers.xlsx:read_xlsx",
+    "xls": "evalkit.readers.xlsx:read_xlsx",
+    "html": "evalkit.readers.html:read_html",
+    "doc": "evalkit.readers.office:read_office",
+    "wps": "evalkit.readers.office:read_office",
+    "rtf": "evalkit.readers.office:read_office",
+    "odt": "evalkit.readers.office:read_office",
+    "et": "evalkit.readers.office:read_office",
+    "ods": "evalkit.readers.office:read_office",
+    "image": "evalkit.readers.ocr:read_image",
+}
+
+
+def _installed(fmt: str) -> bool:
+    import importlib.util
+    return importlib.util.find_spec(READERS[fmt].split(":")[0]) is not None
+
+
+# formats whose reader module is part of this build (an unbuilt one is left to "other files")
+SUFFIXES = {suffix: fmt for suffix, fmt in SUFFIXES.items() if _installed(fmt)}
 
 
 def format_of(path: Path) -> str | None:
     return SUFFIXES.get(Path(path).suffix.lower())
+
+
+def reader_for(fmt: str):
+    """The reader function of a format; ReadError when its module is not there (yet)."""
+    target = READERS.get(fmt)
+    if target is None:
+        raise ReadError(f"没有 {fmt} 格式的读取器")
+    module, func = target.split(":")
+    try:
+        return getattr(importlib.import_module(module), func)
+    except ImportError as e:
+        raise ReadError(f"读取 {fmt} 文件所需的组件未安装（{e.name or e}），请运行 make setup") from None
 
 
 def read(path: str | Path) -> Document:
@@ -26,20 +84,5 @@ def read(path: str | Path) -> Document:
     path = Path(path)
     fmt = format_of(path)
     if fmt is None:
-        raise ReadError(f"unsupported file type '{path.suffix}'")
-    if fmt == "txt":
-        from evalkit.readers.text import read_text
-        return read_text(path)
-    if fmt == "docx":
-        from evalkit.readers.docx import read_docx
-        return read_docx(path)
-    if fmt == "pdf":
-        from evalkit.readers.pdf import read_pdf
-        return read_pdf(path)
-    if fmt in ("xlsx", "xls"):
-        from evalkit.readers.xlsx import read_xlsx
-        return read_xlsx(path)
-    if fmt == "html":
-        from evalkit.readers.html import read_html
-        return read_html(path)
-    raise ReadError(f"no reader for format {fmt}")
+        raise ReadError(f"不支持的文件类型“{path.suffix or '无扩展名'}”")
+    return reader_for(fmt)(path)
