@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from evalkit import limits as _limits
+from evalkit.archives import ArchiveProblem, expand, is_archive
 from evalkit.checks import add_calc_columns, load_config, run_checks
 from evalkit.errors import FilesFailed, InputError, LimitExceeded
 from evalkit.geo import locate
@@ -164,20 +165,46 @@ def _fmt_of(name: str) -> str | None:
     return {"xls": "xlsx"}.get(f, f)
 
 
-def discover(paths: list[Path], limits=None) -> Discovery:
+def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Discovery:
     """Every report file under the given files/folders, named relative to its root.
 
     Walks iteratively (no recursion limit), follows folder links once (a loop is reported, not
-    followed), never opens anything: FIFOs, devices, dangling links, unreadable folders and
-    folders nested deeper than the limit each become a Source with a problem."""
+    followed), never opens anything but archives: FIFOs, devices, dangling links, unreadable
+    folders and folders nested deeper than the limit each become a Source with a problem.
+    Archives (.zip/.7z) are opened into `stage` (see archives.py); without `stage` they are skipped."""
     lim = limits or _limits.LIMITS
     out = Discovery()
+
+    def add(path: Path, source_file: str, given: bool = False) -> None:
+        if is_archive(path.name) and stage is not None:
+            src = _source(path, source_file, lim)
+            if src.problem is not None:
+                out.sources.append(Source(path, source_file, _archive_fmt(path), src.size, src.problem))
+                return
+            try:
+                members, skipped = expand(path, stage / str(len(out.sources)), lambda n: _fmt_of(n) is not None, lim)
+            except ArchiveProblem as e:
+                out.sources.append(Source(path, source_file, _archive_fmt(path), src.size, str(e)))
+                return
+            out.skipped += skipped
+            if not members:
+                out.sources.append(Source(path, source_file, _archive_fmt(path), src.size,
+                                          f"压缩包中没有可读取的报告文件（{skipped} 个其他文件）"))
+            for m in members:
+                name = f"{source_file}!{m.name}"
+                if m.problem is not None:
+                    out.sources.append(Source(path, name, _fmt_of(m.name), problem=m.problem))
+                else:
+                    out.sources.append(_source(m.staged, name, lim))
+            return
+        out.sources.append(_source(path, source_file, lim, given=given))
+
     roots = [Path(p) for p in paths]
     multi = len(roots) > 1
     for root in roots:
         prefix = display_name(root.name) + "/" if multi and root.is_dir() else ""
         if not root.is_dir():
-            out.sources.append(_source(root, prefix + display_name(root.name), lim, given=True))
+            add(root, prefix + display_name(root.name), given=True)
             continue
         seen = {_dev_ino(root)}
         stack = [(root, "", 0)]
@@ -209,12 +236,16 @@ def discover(paths: list[Path], limits=None) -> Discovery:
                         seen.add(key)
                         stack.append((Path(e.path), name + "/", depth + 1))
                     continue
-                if _fmt_of(e.name) is None:
+                if _fmt_of(e.name) is None and not (stage is not None and is_archive(e.name)):
                     out.skipped += 1
                     continue
-                out.sources.append(_source(Path(e.path), prefix + name, lim))
+                add(Path(e.path), prefix + name)
     out.sources.sort(key=lambda s: s.source_file)
     return out
+
+
+def _archive_fmt(path: Path) -> str:
+    return path.suffix.lower().lstrip(".")
 
 
 def _dev_ino(p: Path):
@@ -248,7 +279,7 @@ def _source(path: Path, source_file: str, lim, given: bool = False) -> Source:
     if not stat.S_ISREG(st.st_mode):
         kind = "命名管道（FIFO）" if stat.S_ISFIFO(st.st_mode) else "套接字" if stat.S_ISSOCK(st.st_mode) else "设备文件"
         return Source(path, source_file, fmt, problem=f"不是普通文件（{kind}），未读取")
-    if fmt is None and given:
+    if fmt is None and given and not is_archive(path.name):
         return Source(path, source_file, None, st.st_size,
                       problem=f"不支持的文件类型“{display_name(path.suffix) or '无扩展名'}”"
                               f"（支持 {', '.join(sorted(set(SUFFIXES)))}）")
@@ -434,7 +465,7 @@ def ingest_paths(paths: list[Path], out_dir: Path | None = None, progress: bool 
     unless `keep_format_copies` (to compare readers on one report).
     Raises InputError when no report file is found and FilesFailed when every file failed:
     in both cases `out_dir` is left as it was."""
-    from evalkit.store import check_out_dir, write_atomic
+    from evalkit.store import check_out_dir
     paths = [Path(p) for p in paths]
     missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
     if missing:
@@ -442,11 +473,22 @@ def ingest_paths(paths: list[Path], out_dir: Path | None = None, progress: bool 
     if out_dir is not None:
         check_out_dir(out_dir, paths)       # refuse early, before any parsing
     lim = limits or _limits.LIMITS
-    found = discover(paths, lim)
+    import shutil
+    import tempfile
+    stage = Path(tempfile.mkdtemp(prefix="evalkit-archives-"))
+    try:
+        return _ingest(paths, out_dir, progress, checks, config, jobs, lim, keep_format_copies, stage)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _ingest(paths, out_dir, progress, checks, config, jobs, lim, keep_format_copies, stage):
+    from evalkit.store import write_atomic
+    found = discover(paths, lim, stage)
     if not found.sources:
         raise InputError(f"在 {'、'.join(map(str, paths))} 中没有找到可读取的报告文件"
                          f"（{found.skipped} 个其他类型的文件被跳过）",
-                         f"支持 {', '.join(sorted(set(SUFFIXES)))}；数据集未改动")
+                         f"支持 {', '.join(sorted(set(SUFFIXES) | {'.zip', '.7z'}))}；数据集未改动")
     results: list[FileResult] = []
     first_by_sha: dict[str, Source] = {}
     todo: list[Source] = []

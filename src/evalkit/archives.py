@@ -1,0 +1,194 @@
+"""Archives (.zip, .7z): each report inside becomes its own input, named `archive.zip!folder/name.docx`.
+
+Members are copied out, one at a time and byte-counted, into a staging folder the run removes at
+the end, under the zip-bomb limits (declared and real uncompressed size, compression ratio,
+member count); names are ours (`<n>/<basename>`), so a member called `../../etc/x` can never be
+written outside the staging folder. Member names without the UTF-8 flag are decoded as GBK/GB18030
+when they are not plain UTF-8 (what Windows zip tools write for Chinese names). An encrypted or
+corrupt archive is one failed input; nested archives are opened up to `MAX_NESTING` levels.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ARCHIVE_SUFFIXES = (".zip", ".7z")
+MAX_NESTING = 3
+_CHUNK = 1 << 20
+
+
+@dataclass
+class Member:
+    """One report file taken out of an archive, or the archive's own problem (`problem` set)."""
+    name: str                 # display name inside the archive (folder/name.docx)
+    staged: Path | None       # where its bytes were copied
+    problem: str | None = None
+
+
+class ArchiveProblem(Exception):
+    """The whole archive cannot be read (encrypted, corrupt, a bomb); the message is Chinese."""
+
+
+def is_archive(name: str) -> bool:
+    return name.lower().endswith(ARCHIVE_SUFFIXES)
+
+
+def member_name(info: zipfile.ZipInfo) -> str:
+    """A zip member's name as text: UTF-8 when flagged, else the raw bytes as UTF-8 or GB18030."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        raw = info.filename.encode("cp437")
+    except UnicodeEncodeError:
+        return info.filename
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
+
+
+def _wanted(name: str, supported) -> bool:
+    base = name.rsplit("/", 1)[-1]
+    if not base or base.startswith((".", "~$")) or name.startswith("__MACOSX/"):
+        return False
+    return supported(base) or is_archive(base)
+
+
+def _safe_base(name: str) -> str:
+    base = name.rsplit("/", 1)[-1]
+    return re.sub(r"[\x00-\x1f/\\]", "_", base)[-120:] or "member"
+
+
+def _copy_bounded(src, dest: Path, limit: int, what: str) -> int:
+    """Copy a stream to `dest`, refusing once more than `limit` bytes come out (a lying header)."""
+    n = 0
+    with open(dest, "wb") as out:
+        while True:
+            chunk = src.read(_CHUNK)
+            if not chunk:
+                return n
+            n += len(chunk)
+            if n > limit:
+                raise ArchiveProblem(f"{what}解压后超过 {limit / 2**20:.0f} MB 上限（疑似压缩炸弹）")
+            out.write(chunk)
+
+
+def expand_zip(path: Path, stage: Path, supported, lim) -> tuple[list[Member], int]:
+    """The report files in a zip, copied into `stage`; (members, skipped other files)."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise ArchiveProblem("ZIP 压缩包已损坏或不完整，请重新下载") from None
+    except OSError as e:
+        raise ArchiveProblem(f"无法打开压缩包（{e.strerror or e}）") from None
+    with zf:
+        infos = [i for i in zf.infolist() if not i.is_dir()]
+        if len(infos) > lim.max_zip_members:
+            raise ArchiveProblem(f"压缩包内有 {len(infos)} 个文件，超过上限 {lim.max_zip_members}")
+        if any(i.flag_bits & 0x1 for i in infos):
+            raise ArchiveProblem("压缩包有密码保护，无法读取；请解压后再导入")
+        declared = sum(i.file_size for i in infos)
+        if declared > lim.max_unzipped_bytes:
+            raise ArchiveProblem(f"压缩包解压后共 {declared / 2**20:.0f} MB，超过上限 "
+                                 f"{lim.max_unzipped_bytes / 2**20:.0f} MB（疑似压缩炸弹）")
+        members, skipped, total = [], 0, 0
+        for n, info in enumerate(infos):
+            name = member_name(info)
+            if not _wanted(name, supported):
+                skipped += 1
+                continue
+            if info.compress_size and info.file_size > 2**20 and info.file_size / info.compress_size > lim.max_zip_ratio:
+                members.append(Member(name, None, f"压缩比 {info.file_size / info.compress_size:.0f}:1 异常"
+                                                  f"（上限 {lim.max_zip_ratio}:1），疑似压缩炸弹，未解压"))
+                continue
+            dest = stage / str(n)
+            dest.mkdir(parents=True, exist_ok=True)
+            dest = dest / _safe_base(name)
+            try:
+                with zf.open(info) as src:
+                    total += _copy_bounded(src, dest, min(lim.max_file_bytes, lim.max_unzipped_bytes - total),
+                                           f"成员 {name} ")
+            except ArchiveProblem as e:
+                members.append(Member(name, None, str(e)))
+                dest.unlink(missing_ok=True)
+                continue
+            except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as e:
+                members.append(Member(name, None, f"无法从压缩包中取出（{type(e).__name__}: {e}）"))
+                dest.unlink(missing_ok=True)
+                continue
+            members.append(Member(name, dest))
+        return members, skipped
+
+
+def expand_7z(path: Path, stage: Path, supported, lim) -> tuple[list[Member], int]:
+    """The report files in a .7z (py7zr), copied into `stage`."""
+    try:
+        import py7zr
+    except ImportError:
+        raise ArchiveProblem("读取 .7z 需要 py7zr 组件，请运行 make setup（或 pip install 'evalkit[7z]'）") from None
+    try:
+        z = py7zr.SevenZipFile(path, mode="r")
+    except py7zr.exceptions.PasswordRequired:
+        raise ArchiveProblem("压缩包有密码保护，无法读取；请解压后再导入") from None
+    except Exception as e:  # noqa: BLE001  (py7zr raises several types for a damaged archive)
+        raise ArchiveProblem(f"7z 压缩包已损坏或不完整（{type(e).__name__}），请重新下载") from None
+    with z:
+        if z.needs_password():
+            raise ArchiveProblem("压缩包有密码保护，无法读取；请解压后再导入")
+        infos = [i for i in z.list() if not i.is_directory]
+        if len(infos) > lim.max_zip_members:
+            raise ArchiveProblem(f"压缩包内有 {len(infos)} 个文件，超过上限 {lim.max_zip_members}")
+        declared = sum(int(i.uncompressed or 0) for i in infos)
+        if declared > lim.max_unzipped_bytes:
+            raise ArchiveProblem(f"压缩包解压后共 {declared / 2**20:.0f} MB，超过上限 "
+                                 f"{lim.max_unzipped_bytes / 2**20:.0f} MB（疑似压缩炸弹）")
+        wanted = [i.filename for i in infos if _wanted(i.filename, supported)]
+        skipped = len(infos) - len(wanted)
+        raw = stage / "_7z"
+        try:
+            z.extract(path=raw, targets=wanted)
+        except Exception as e:  # noqa: BLE001
+            raise ArchiveProblem(f"无法解压 7z 压缩包（{type(e).__name__}: {e}）") from None
+    members = []
+    root = raw.resolve()
+    for n, name in enumerate(wanted):
+        src = (raw / name).resolve()
+        if root not in src.parents or not src.is_file():   # a name that escapes the folder is not followed
+            members.append(Member(name, None, "压缩包内的路径不安全或文件缺失，未读取"))
+            continue
+        dest = stage / str(n)
+        dest.mkdir(parents=True, exist_ok=True)
+        dest = dest / _safe_base(name)
+        os.replace(src, dest)
+        members.append(Member(name, dest))
+    shutil.rmtree(raw, ignore_errors=True)
+    return members, skipped
+
+
+def expand(path: Path, stage: Path, supported, lim, depth: int = 0) -> tuple[list[Member], int]:
+    """Every report file in an archive, nested archives opened (names joined with '!')."""
+    stage.mkdir(parents=True, exist_ok=True)
+    fn = expand_7z if path.name.lower().endswith(".7z") else expand_zip
+    members, skipped = fn(path, stage, supported, lim)
+    out = []
+    for i, m in enumerate(members):
+        if m.staged is not None and is_archive(m.name):
+            if depth + 1 >= MAX_NESTING:
+                out.append(Member(m.name, None, f"压缩包嵌套超过 {MAX_NESTING} 层，未继续解压"))
+                continue
+            try:
+                inner, sk = expand(m.staged, stage / f"n{i}", supported, lim, depth + 1)
+            except ArchiveProblem as e:
+                out.append(Member(m.name, None, str(e)))
+                continue
+            skipped += sk
+            out += [Member(f"{m.name}!{x.name}", x.staged, x.problem) for x in inner]
+        else:
+            out.append(m)
+    return out, skipped
