@@ -22,6 +22,7 @@ class Paragraph:
 class Table:
     rows: list[list[str]]
     page: int | None = None  # first page the table sits on (PDF), else None
+    conf: list[list[float | None]] | None = None   # OCR confidence per cell (same shape as rows), else None
 
 
 Block = Union[Paragraph, Table]
@@ -34,6 +35,7 @@ class Document:
     blocks: list[Block] = field(default_factory=list)
     pages: int | None = None
     warnings: list[str] = field(default_factory=list)   # what was read with gaps (ingest: status partial)
+    ocr_pages: list[int] = field(default_factory=list)  # pages (1-based) whose text came from OCR
 
     def paragraphs(self) -> Iterator[Paragraph]:
         return (b for b in self.blocks if isinstance(b, Paragraph))
