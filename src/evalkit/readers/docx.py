@@ -1,15 +1,26 @@
-"""DOCX reader: body paragraphs and tables in document order, each merged cell read once."""
+"""DOCX reader: body paragraphs and tables in document order, each merged cell read once.
+
+Before python-docx sees the file: its size, the ZIP central directory (members, total and
+per-member inflated size) and every XML part (no DTD/entity declarations) are checked, and the
+tables' cells are counted against LIMITS.max_cells (see readers/safety.py).
+"""
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path
 
-from evalkit.model import Document, Paragraph, ReadError, Table
+from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
+from evalkit.readers.safety import CellBudget, check_file_size, check_no_dtd, is_encrypted_ooxml, open_zip
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 # Run containers whose text is visible; bookmarks, comments and deleted text carry none.
 _RUN_PATH = ("w:r | w:hyperlink | w:ins/w:r | w:moveTo/w:r | w:smartTag/w:r | w:fldSimple/w:r"
              " | w:customXml/w:r | w:sdt/w:sdtContent/w:r | w:sdt/w:sdtContent/w:hyperlink")
+NOT_A_ZIP = "DOCX 文件已损坏（不是有效的 ZIP 包，可能下载不完整），请重新下载或用 Word 另存为 .docx 再导入"
+LEGACY_DOC = "这是 Word 97-2003 格式（.doc）的文件，只是扩展名为 .docx；请用 Word 打开后另存为 .docx 再导入"
+ENCRYPTED = "DOCX 文件已加密（设置了打开密码），无法读取；请在 Word 中取消密码后另存再导入"
+NO_BODY = "DOCX 文件已损坏（压缩包里没有 Word 正文部件），请用 Word 打开后另存为 .docx 再导入"
 
 
 def read_docx(path: Path) -> Document:
@@ -18,30 +29,51 @@ def read_docx(path: Path) -> Document:
     from docx.opc.exceptions import PackageNotFoundError
 
     path = Path(path)
+    check_file_size(path)
+    _check_package(path)
     try:
         body = docx.Document(str(path)).element.body
     except PackageNotFoundError:
         raise ReadError(_not_a_package(path)) from None
+    except LimitExceeded:
+        raise
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
-        raise ReadError(f"corrupt DOCX: {e}") from None
+        raise ReadError(f"DOCX 文件已损坏，无法解析（{_reason(e)}），请用 Word 打开后另存为 .docx 再导入") from None
     except Exception as e:  # lxml XMLSyntaxError and friends from a damaged part
-        raise ReadError(f"corrupt DOCX: {type(e).__name__}: {e}") from None
-    return Document(source=str(path), format="docx", blocks=list(_blocks(body)))
+        raise ReadError(f"DOCX 文件已损坏，无法解析（{_reason(e)}），请用 Word 打开后另存为 .docx 再导入") from None
+    budget = CellBudget("文档中表格", "请删除无关的表格后另存再导入")
+    return Document(source=str(path), format="docx", blocks=list(_blocks(body, budget)))
+
+
+def _reason(e: Exception) -> str:
+    text = str(e).strip()
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
+
+
+def _check_package(path: Path) -> None:
+    """The ZIP limits and the DTD scan, before python-docx inflates or parses anything."""
+    if not zipfile.is_zipfile(path):
+        raise ReadError(_not_a_package(path))
+    with open_zip(path, "DOCX", NOT_A_ZIP) as zf:
+        try:
+            check_no_dtd(zf, "DOCX")
+        except (zipfile.BadZipFile, zlib.error, EOFError) as e:
+            raise ReadError(f"DOCX 文件已损坏（压缩包内容无法解压：{_reason(e)}），请重新下载或用 Word 另存为 .docx 再导入") from None
 
 
 def _not_a_package(path: Path) -> str:
     if not path.exists():
-        return f"file not found: {path}"
+        return "找不到文件（可能已被移动或删除）"
     with open(path, "rb") as f:
         head = f.read(8)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "not a DOCX: a Word 97-2003 binary document (.doc) under a .docx name"
+        return ENCRYPTED if is_encrypted_ooxml(path) else LEGACY_DOC
     if not zipfile.is_zipfile(path):
-        return "corrupt DOCX: not a zip archive (truncated or not a Word 2007+ file)"
-    return "corrupt DOCX: no Word document part in the archive"
+        return NOT_A_ZIP
+    return NO_BODY
 
 
-def _blocks(container):
+def _blocks(container, budget: CellBudget):
     """Yield Paragraph/Table blocks for a body-like element, descending into content controls."""
     for child in container.iterchildren():
         tag = child.tag
@@ -50,11 +82,11 @@ def _blocks(container):
             if text.strip():
                 yield Paragraph(text)
         elif tag == W + "tbl":
-            yield from _table_blocks(child)
+            yield from _table_blocks(child, budget)
         elif tag in (W + "sdt", W + "customXml"):
             inner = child.find(W + "sdtContent") if tag == W + "sdt" else child
             if inner is not None:
-                yield from _blocks(inner)
+                yield from _blocks(inner, budget)
 
 
 def paragraph_text(p) -> str:
@@ -62,7 +94,7 @@ def paragraph_text(p) -> str:
     return "".join(r.text for r in p.xpath(_RUN_PATH))
 
 
-def _table_blocks(tbl):
+def _table_blocks(tbl, budget: CellBudget):
     """The table itself, then every table nested in its cells (depth first)."""
     rows, nested = [], []
     for tr in _rows(tbl):
@@ -81,10 +113,11 @@ def _table_blocks(tbl):
             merge = tc.vMerge
             continues = merge is not None and merge != "restart"
             row.append("" if continues else "\n".join(texts).strip("\n"))
+        budget.take(len(row))
         rows.append(row)
     yield Table(rows)
     for child in nested:
-        yield from _table_blocks(child)
+        yield from _table_blocks(child, budget)
 
 
 def _children(el, tag: str):
