@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Make sure LibreOffice (Writer + Calc, headless) exists so evalkit can read .doc/.wps/.rtf/.odt/.ods/.et
+# (readers/office.py converts them with `soffice --headless --convert-to docx|xlsx`).
+# Idempotent and quiet when soffice is already there; called by `make setup`. Never fails setup:
+# without root/sudo or apt-get it prints what to install and exits 0 (those formats then fail alone,
+# each with a message that says how to install LibreOffice).
+# On Debian/Ubuntu it installs the -nogui variants (no X11/GTK stack; about 110 s and 220 MB on Debian 12).
+set -u
+
+msg() { echo "ensure_libreoffice: $*" >&2; }
+
+have_soffice() {
+    command -v soffice >/dev/null 2>&1 || command -v libreoffice >/dev/null 2>&1 \
+        || [ -x /usr/lib/libreoffice/program/soffice ] || [ -x /opt/libreoffice/program/soffice ] \
+        || [ -x /Applications/LibreOffice.app/Contents/MacOS/soffice ]
+}
+
+if have_soffice; then
+    exit 0
+fi
+
+if [ "${EVALKIT_NO_LIBREOFFICE:-}" = "1" ]; then
+    msg "EVALKIT_NO_LIBREOFFICE=1: not installing LibreOffice (.doc/.wps/.rtf/.odt/.ods/.et files will fail)"
+    exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" != "0" ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then SUDO="sudo -n"; else SUDO="none"; fi
+fi
+
+if [ "$SUDO" != "none" ] && command -v apt-get >/dev/null 2>&1; then
+    msg "soffice not found; installing LibreOffice Writer+Calc (headless) with apt-get, this takes a few minutes ..."
+    export DEBIAN_FRONTEND=noninteractive
+    start=$(date +%s)
+    $SUDO apt-get update -qq >/dev/null 2>&1 || msg "apt-get update failed; trying the install anyway"
+    # -nogui variants (Debian 11+, Ubuntu 20.04+) are much smaller; the plain ones elsewhere.
+    if apt-cache show libreoffice-writer-nogui >/dev/null 2>&1; then
+        pkgs="libreoffice-writer-nogui libreoffice-calc-nogui"
+    else
+        pkgs="libreoffice-writer libreoffice-calc"
+    fi
+    # a CJK font, so the conversion keeps Chinese text metrics (fonts-noto-cjk, else wqy)
+    fonts="fonts-noto-cjk"
+    apt-cache show fonts-noto-cjk >/dev/null 2>&1 || fonts="fonts-wqy-microhei"
+    # shellcheck disable=SC2086
+    $SUDO apt-get install -y -qq --no-install-recommends $pkgs $fonts >/dev/null 2>&1 \
+        || $SUDO apt-get install -y -qq --no-install-recommends $pkgs >/dev/null 2>&1 \
+        || msg "apt-get install $pkgs failed"
+    if have_soffice; then
+        msg "LibreOffice installed ($pkgs) in $(( $(date +%s) - start )) s."
+        exit 0
+    fi
+fi
+
+cat >&2 <<'MSG'
+ensure_libreoffice: 没有找到 LibreOffice，.doc/.wps/.rtf/.odt/.ods/.et 文件将无法读取（其他格式不受影响）。
+ensure_libreoffice: LibreOffice (soffice) not found and it could not be installed automatically.
+  Debian/Ubuntu:  sudo apt-get update && sudo apt-get install -y --no-install-recommends libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk
+                  (older releases: libreoffice-writer libreoffice-calc)
+  Fedora:         sudo dnf install -y libreoffice-writer libreoffice-calc google-noto-sans-cjk-fonts
+  macOS:          brew install --cask libreoffice
+  Windows:        https://www.libreoffice.org/download/  (then put soffice on PATH or set EVALKIT_SOFFICE)
+  Or point evalkit at any soffice:  export EVALKIT_SOFFICE=/path/to/soffice
+MSG
+exit 0
