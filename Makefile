@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,archives]'
 	@if [ -x scripts/ensure_font.sh ]; then scripts/ensure_font.sh; fi
+	@if [ -x scripts/ensure_libreoffice.sh ]; then scripts/ensure_libreoffice.sh; fi
 	touch $(STAMP)
 
 ingest: setup
