@@ -1,0 +1,750 @@
+"""Markdown reader: what pandoc, markitdown, MinerU, Docling or PyMuPDF4LLM made of a report.
+
+Tables come in four shapes, often in one file:
+(a) pipe tables, with or without leading/trailing pipes and alignment rows, `\\|` for a pipe inside a
+    cell and `<br>` for a line break; also bare pipe-separated text (no alignment row);
+(b) grid tables (`+---+---+`, pandoc), cells spanning rows and columns included;
+(c) HTML `<table>` blocks (MinerU, pandoc's fallback), read by the HTML reader's table code;
+(d) nothing else: headings, list items and text lines become paragraphs (`#`, `**`, `>`, bullets
+    stripped; images, HTML comments and rules dropped).
+
+A pipe table cannot say that a cell is merged, so converters write merged cells one of three ways;
+each is turned back into the model's physical cells (see model.py):
+- repeated in every grid position it covers (Docling): a run of equal label text collapses to one
+  cell, horizontally, and vertically ('' below) down the label columns left of the indicator name;
+  figures ('10' '10', '12次' '12次') stay apart unless their header cell is merged over them too;
+- left empty (PyMuPDF4LLM, pandoc): kept as is, an empty cell reads like a merged one;
+- dropped, so the row's remaining cells shift left (markitdown): a short row under a header is
+  padded on the left by as many cells as puts its labels and figures under the matching headers.
+"""
+from __future__ import annotations
+
+import html as _html
+import os
+import re
+import stat
+import unicodedata
+from pathlib import Path
+
+from evalkit import limits as _limits
+from evalkit import vocab as V
+from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
+from evalkit.normalize import clean_text, is_empty_mark, parse_measure, parse_number
+from evalkit.readers.grid import Span, rows_from_spans
+
+ENV_HINT = "（确属报告时可用环境变量 EVALKIT_LIMIT_{} 调高上限）"
+
+# ---------------------------------------------------------------- inline text
+
+_INLINE = re.compile(
+    r"\\([!-/:-@\[-`{-~])"                      # backslash escape of ASCII punctuation
+    r"|<br\s*/?\s*>"                              # line break
+    r"|<!--.*?-->"                                # comment
+    r"|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>"  # other inline tags: dropped, their text kept
+    r"|&(?:#\d{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"   # entity
+    r"|\*\*|__|~~",                               # strong emphasis, strike-through markers
+    re.S)
+_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
+_LINK = re.compile(r"(?<!\\)\[([^\]\n]*)\]\([^)\n]*\)")
+_CODE_SPAN = re.compile(r"(?<![`\\])`([^`\n]+)`(?!`)")
+
+
+def _inline_sub(m: re.Match) -> str:
+    if m.group(1) is not None:
+        return m.group(1)
+    s = m.group(0)
+    if s.startswith("&"):
+        return _html.unescape(s)
+    if s[:3].lower() == "<br":
+        return "\n"
+    return ""
+
+
+def inline_text(s: str) -> str:
+    """Markdown inline markup -> plain text: escapes undone, <br> -> '\\n', tags, images and
+    emphasis markers dropped, links kept as their text; each line stripped, blank lines dropped."""
+    if not s:
+        return ""
+    s = _IMAGE.sub("", s)
+    s = _LINK.sub(r"\1", s)
+    s = _CODE_SPAN.sub(r"\1", s)
+    s = _INLINE.sub(_inline_sub, s)
+    lines = (line.strip() for line in s.replace("\u00a0", " ").split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+# ---------------------------------------------------------------- line kinds
+
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}(?:\s+|$)")
+_HEADING_CLOSE = re.compile(r"\s+#+\s*$")
+_BULLET = re.compile(r"^\s*(?:[-*+•]\s+(?:\[[ xX]\]\s+)?)+")
+_QUOTE = re.compile(r"^\s*(?:>\s?)+")
+_RULE = re.compile(r"^\s{0,3}(?:(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,}|(?:=\s*){3,})$")
+_GRID_BORDER = re.compile(r"^\+(?:[-=:]+\+)+$")
+_DELIM_CELL = re.compile(r":?-+:?")
+_HTML_TABLE_OPEN = re.compile(r"<table[\s>/]", re.I)
+_HTML_TABLE_CLOSE = re.compile(r"</table\s*>", re.I)
+_COMMENT_LINE = re.compile(r"^\s*<!--.*-->\s*$")
+
+
+def _has_pipe(line: str) -> bool:
+    """A pipe that is not escaped."""
+    i = line.find("|")
+    while i >= 0:
+        n = 0
+        while i - n - 1 >= 0 and line[i - n - 1] == "\\":
+            n += 1
+        if n % 2 == 0:
+            return True
+        i = line.find("|", i + 1)
+    return False
+
+
+def split_pipe_row(line: str, outer: bool = True) -> list[str]:
+    """One pipe-table line -> its raw cell texts ('\\|' is a pipe in a cell). With `outer` a leading
+    and a trailing pipe are the row's borders (GFM: optional); in a table written without outer
+    pipes every pipe separates two cells, so '|a|b|' is ['', 'a', 'b', '']."""
+    s = line.strip()
+    cells: list[str] = []
+    buf: list[str] = []
+    i, n = 0, len(s)
+    while i < n:
+        ch = s[i]
+        if ch == "\\" and i + 1 < n:
+            if s[i + 1] == "|":
+                buf.append("|")
+            else:
+                buf.append(s[i:i + 2])      # other escapes are undone with the inline markup
+            i += 2
+            continue
+        if ch == "|":
+            cells.append("".join(buf))
+            buf = []
+        else:
+            buf.append(ch)
+        i += 1
+    cells.append("".join(buf))
+    if outer and s.startswith("|"):
+        cells = cells[1:]
+    if outer and len(cells) > 1 and s.endswith("|") and not s.endswith("\\|"):
+        cells = cells[:-1]
+    return cells
+
+
+def _is_delimiter(cells: list[str], index: int) -> bool:
+    """An alignment row (|---|:--:|); anywhere but the second line it needs a 3-dash cell."""
+    parts = [c.strip() for c in cells]
+    filled = [p for p in parts if p]
+    if not filled or not all(_DELIM_CELL.fullmatch(p) for p in filled):
+        return False
+    return index == 1 or any(p.count("-") >= 3 for p in filled)
+
+
+def _is_grid_border(line: str) -> bool:
+    s = line.strip()
+    return len(s) >= 3 and s[0] == "+" and s[-1] == "+" and bool(_GRID_BORDER.fullmatch(s))
+
+
+# ---------------------------------------------------------------- detection
+
+def looks_like_markdown(text: str) -> bool:
+    """True when a text's tables are Markdown: a pipe table (an alignment row under a pipe line,
+    three lines in a row that start with a pipe, or three pipe-separated lines with the same
+    number of pipes), a grid table or an HTML <table>; and its table lines are at least as many
+    as its tab-separated lines (the tables of plain-text exports)."""
+    md_lines = tab_lines = 0
+    evidence = False
+    run_lead = run_same = 0
+    prev_count = -1
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        s = line.strip()
+        if "\t" in line and s:
+            tab_lines += 1
+        if _HTML_TABLE_OPEN.search(line):
+            evidence = True
+            md_lines += 1 + len(re.findall(r"<tr[\s>]", line, re.I))
+            continue
+        if _is_grid_border(s):
+            md_lines += 1
+            if i + 1 < len(lines) and lines[i + 1].strip()[:1] in ("|", "+"):
+                evidence = True
+            continue
+        if not (s and _has_pipe(s)):
+            run_lead = run_same = 0
+            prev_count = -1
+            continue
+        md_lines += 1
+        count = s.count("|")
+        if prev_count >= 0 and _is_delimiter(split_pipe_row(s), 1):
+            evidence = True
+        run_lead = run_lead + 1 if s.startswith("|") else 0
+        run_same = run_same + 1 if count == prev_count else 1
+        if run_lead >= 3 or (run_same >= 3 and count >= 2):
+            evidence = True
+        prev_count = count
+    return evidence and md_lines >= tab_lines
+
+
+# ---------------------------------------------------------------- limits
+
+class _Budget:
+    """Cells and columns read so far, against the limits of this run."""
+
+    def __init__(self):
+        lim = _limits.LIMITS
+        self.max_cols, self.max_rows, self.max_cells, self.max_span = lim.max_cols, lim.max_rows, lim.max_cells, lim.max_span
+        self.cells = 0
+
+    def cols(self, n: int) -> None:
+        if n > self.max_cols:
+            raise LimitExceeded(f"Markdown 表格有 {n} 列，超过上限 {self.max_cols} 列，未读取" + ENV_HINT.format("MAX_COLS"))
+
+    def rows(self, n: int) -> None:
+        if n > self.max_rows:
+            raise LimitExceeded(f"Markdown 表格超过 {self.max_rows} 行的上限，未读取" + ENV_HINT.format("MAX_ROWS"))
+
+    def add(self, n: int) -> None:
+        self.cells += n
+        if self.cells > self.max_cells:
+            raise LimitExceeded(f"Markdown 文件的表格单元格超过上限 {self.max_cells} 个，未读取" + ENV_HINT.format("MAX_CELLS"))
+
+
+# ---------------------------------------------------------------- merged cells
+
+NUMERIC_ROLES = {"weight", "score", "budget_initial", "budget_full_year", "executed", "execution_rate",
+                 "budget_weight", "budget_score"}
+
+
+def _header(row: list[str]):
+    """('indicator'|'budget', role per column) when the row is a header the recognizer reads, else None."""
+    cells = [clean_text(c) or "" for c in row]
+    if any(parse_number(c) is not None for c in cells if c):
+        return None
+    roles = [V.role_of(c, V.INDICATOR_HEADER) if c else None for c in cells]
+    present = set(roles)
+    if ({"level3", "level2"} & present) and len({"target", "actual", "weight", "score"} & present) >= 2:
+        return "indicator", roles
+    broles = [V.role_of(c, V.BUDGET_HEADER) if c else None for c in cells]
+    if len({"budget_initial", "budget_full_year", "executed"} & set(broles)) >= 2:
+        return "budget", broles
+    return None
+
+
+def _first_value_col(kind: str, roles: list) -> int:
+    """Columns left of this one hold labels: the indicator name column, the first budget figure."""
+    if kind == "indicator":
+        for want in ("level3", "level2"):
+            if want in roles:
+                return roles.index(want)
+        return 0
+    cols = [i for i, r in enumerate(roles) if r]
+    return min(cols) if cols else 0
+
+
+def _label_like(t: str) -> bool:
+    """Words rather than a figure: not a number, not an empty mark, not a short measure ('≥1人')."""
+    if not t or is_empty_mark(t) or parse_number(t) is not None:
+        return False
+    c = clean_text(t) or ""
+    return not (len(c) <= 12 and parse_measure(c)[1] is not None)
+
+
+def _collapse_h(t: str, c0: int, c1: int, own, hdr) -> bool:
+    """Whether a run of equal cells c0..c1 is one merged cell."""
+    if own is not None:                         # a header row: its words
+        return _label_like(t)
+    if hdr is not None and any(h0 <= c0 and c1 <= h1 for h0, h1 in hdr[2] if h1 > h0):
+        return True                             # under a merged header cell: its cells merge too
+    if not _label_like(t):
+        return False
+    if hdr is not None and hdr[0] == "indicator" and c1 - c0 == 1:
+        k = V.key(t)
+        return bool(V.TOTAL_LABEL.match(k) or V.is_level1(t) or V.is_level2(t))
+    return True
+
+
+def collapse_repeats(rows: list[list[str]]) -> list[list[str]]:
+    """A full grid whose merged cells are repeated in each position (Docling) -> physical cells."""
+    spans: list[Span] = []
+    open_: dict[tuple[int, int], Span] = {}
+    hdr = None                                  # (kind, roles, groups) of the governing header row
+    for r, row in enumerate(rows):
+        own = _header(row)
+        groups: list[tuple[int, int, str]] = []
+        c = 0
+        while c < len(row):
+            t = row[c]
+            end = c
+            while t and end + 1 < len(row) and row[end + 1] == t:
+                end += 1
+            if end > c and _collapse_h(t, c, end, own, hdr):
+                groups.append((c, end, t))
+            else:
+                groups.extend((k, k, row[k]) for k in range(c, end + 1))
+            c = end + 1
+        limit = _first_value_col(hdr[0], hdr[1]) if hdr is not None else None
+        new_open: dict[tuple[int, int], Span] = {}
+        left_cont = True
+        for c0, c1, t in groups:
+            prev = open_.get((c0, c1))
+            cont = (prev is not None and t and prev.text == t and left_cont and own is None
+                    and _label_like(t) and (limit is None or c1 < limit))
+            if cont:
+                prev.r1 = r
+                new_open[(c0, c1)] = prev
+            else:
+                s = Span(r, r, c0, c1, t)
+                spans.append(s)
+                new_open[(c0, c1)] = s
+            left_cont = bool(cont)
+        open_ = new_open
+        if own is not None:
+            hdr = (own[0], own[1], [(c0, c1) for c0, c1, _ in groups])
+    return rows_from_spans(spans)
+
+
+def _fit(cells: list[str], roles: list, label_col: int | None) -> float:
+    """How well a row's cells sit under a header's columns: figures under figure columns, level
+    labels under level columns, the row's first words where the row above has its first words."""
+    if len(cells) > len(roles) and any(cells[len(roles):]):
+        return float("-inf")
+    s = 0.0
+    first = next((i for i, c in enumerate(cells) if c), None)
+    if label_col is not None and first == label_col and _label_like(cells[first]):
+        s += 0.5
+    for c, role in zip(cells, roles):
+        if not c:
+            continue
+        if role in NUMERIC_ROLES:
+            s += 1 if (parse_number(c) is not None or is_empty_mark(c)) else -1
+        elif role == "level1":
+            s += 1 if V.is_level1(c) else -1
+        elif role == "level2":
+            s += 1 if (V.is_level2(c) or V.is_level1(c) or (V.level_name(c) or "").endswith("指标")) else -1
+        elif role == "level3":
+            s += 0.5 if _label_like(c) and not V.is_level2(c) else -0.5
+    return s
+
+
+def realign_shifted(rows: list[list[str]]) -> list[list[str]]:
+    """Rows whose merged cells were dropped (markitdown): a short row with figures under a header
+    gets empty cells on the left, as many as fit its cells best under the header's columns."""
+    out: list[list[str]] = []
+    hdr = None
+    label_col = None                     # where the row above has its first words
+    for row in rows:
+        own = _header(row)
+        if own is not None:
+            hdr, label_col = own, None
+            out.append(row)
+            continue
+        filled = [c for c in row if c]
+        if hdr is not None and len(row) < len(hdr[1]) and filled:
+            total = V.TOTAL_LABEL.match(V.key(filled[0])) or V.OVERALL_SCORE_LABEL.match(V.key(filled[0]))
+            if not total and any(parse_number(c) is not None or is_empty_mark(c) for c in filled):
+                deficit = len(hdr[1]) - len(row)
+                best_k, best = 0, _fit(row, hdr[1], label_col)
+                for k in range(1, deficit + 1):
+                    f = _fit([""] * k + row, hdr[1], label_col)
+                    if f > best:
+                        best_k, best = k, f
+                row = [""] * best_k + row
+        first = next((i for i, c in enumerate(row) if c), None)
+        label_col = first if first is not None and _label_like(row[first]) else None
+        out.append(row)
+    return out
+
+
+def physical_rows(rows: list[list[str]]) -> list[list[str]]:
+    """Rows of a Markdown table (converter-written) -> the model's physical cells."""
+    rows = [r for r in rows if r]
+    if not rows:
+        return rows
+    widths = {len(r) for r in rows}
+    if len(widths) == 1:
+        return collapse_repeats(rows)
+    return realign_shifted(rows)
+
+
+# ---------------------------------------------------------------- pipe tables
+
+def _outer_pipes(lines: list[str]) -> bool:
+    """Whether a table is written with outer pipes: its alignment row says (it never starts with an
+    empty cell), else its first line."""
+    for line in lines[:2]:
+        if _is_delimiter(split_pipe_row(line), 1):
+            return line.strip().startswith("|")
+    return lines[0].strip().startswith("|")
+
+
+def _pipe_table(lines: list[str], budget: _Budget) -> list[list[str]]:
+    rows: list[list[str]] = []
+    for line in lines:
+        budget.cols(line.count("|") - 1)       # before splitting: a 100,000-column line costs nothing
+    outer = _outer_pipes(lines)
+    for i, line in enumerate(lines):
+        cells = split_pipe_row(line, outer)
+        if _is_delimiter(cells, i):
+            continue
+        budget.cols(len(cells))
+        budget.add(len(cells))
+        rows.append([inline_text(c) for c in cells])
+        budget.rows(len(rows))
+    return physical_rows(rows)
+
+
+# ---------------------------------------------------------------- grid tables
+
+_FILLER = "\0"
+
+
+def _width_narrow(ch: str) -> int:
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def _width_ambiguous_wide(ch: str) -> int:
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F", "A") else 1
+
+
+def _width_chars(ch: str) -> int:
+    return 1
+
+
+def _canvas(lines: list[str], width) -> list[str] | None:
+    """Lines laid out in display columns (a wide character followed by a filler); None unless all
+    lines come out equally wide."""
+    out = []
+    for line in lines:
+        buf = []
+        for ch in line:
+            buf.append(ch)
+            if width(ch) == 2:
+                buf.append(_FILLER)
+        out.append("".join(buf))
+    return out if len({len(x) for x in out}) == 1 else None
+
+
+def _grid_cells(g: list[str], budget: _Budget):
+    """docutils' grid-table scan: the cells as (top, left, bottom, right) on the canvas, or None."""
+    H, W = len(g), len(g[0])
+    if g[0][0] != "+" or g[-1][0] != "+":
+        return None
+
+    def scan_left(top, left, bottom, right) -> bool:
+        if g[bottom][left] != "+":
+            return False
+        row = g[bottom]
+        if any(row[c] not in "-=+:" for c in range(left + 1, right)):
+            return False
+        return all(g[r][left] in "|+" for r in range(top + 1, bottom))
+
+    def scan_down(top, left, right):
+        for bottom in range(top + 1, H):
+            ch = g[bottom][right]
+            if ch == "+":
+                if scan_left(top, left, bottom, right):
+                    return bottom
+            elif ch != "|":
+                return None
+        return None
+
+    def scan(top, left):
+        row = g[top]
+        for right in range(left + 1, W):
+            ch = row[right]
+            if ch == "+":
+                bottom = scan_down(top, left, right)
+                if bottom is not None:
+                    return bottom, right
+            elif ch not in "-=:":
+                return None
+        return None
+
+    cells = []
+    seen = set()
+    corners = [(0, 0)]
+    while corners:
+        top, left = corners.pop()
+        if (top, left) in seen or top >= H - 1 or left >= W - 1:
+            continue
+        seen.add((top, left))
+        found = scan(top, left)
+        if found is None:
+            continue
+        bottom, right = found
+        cells.append((top, left, bottom, right))
+        budget.add(1)
+        corners.extend([(bottom, left), (top, right)])
+    area = sum((b - t) * (r - l) for t, l, b, r in cells)
+    if not cells or area != (H - 1) * (W - 1):
+        return None
+    return cells
+
+
+def _cell_lines_text(lines: list[str]) -> str:
+    """A grid cell's lines: a trailing backslash is a hard line break, a blank line a paragraph
+    break, other line ends are soft (a space)."""
+    out: list[str] = []
+    cur = ""
+    for line in lines:
+        s = line.strip()
+        if not s:
+            if cur:
+                out.append(cur)
+                cur = ""
+            continue
+        hard = s.endswith("\\") and not s.endswith("\\\\")
+        s = s[:-1].rstrip() if hard else s
+        cur = f"{cur} {s}" if cur else s
+        if hard:
+            out.append(cur)
+            cur = ""
+    if cur:
+        out.append(cur)
+    return inline_text("\n".join(out))
+
+
+def _grid_table(lines: list[str], budget: _Budget) -> list[list[str]]:
+    lines = [line.strip() for line in lines]
+    budget.cols(max(line.count("+") for line in lines) - 1)
+    for width in (_width_narrow, _width_ambiguous_wide, _width_chars):
+        g = _canvas(lines, width)
+        if g is None:
+            continue
+        cells = _grid_cells(g, budget)
+        if cells is None:
+            continue
+        tops = sorted({t for t, _, _, _ in cells} | {len(g) - 1})
+        lefts = sorted({lft for _, lft, _, _ in cells} | {len(g[0]) - 1})
+        ri = {y: i for i, y in enumerate(tops)}
+        ci = {x: i for i, x in enumerate(lefts)}
+        if any(b not in ri or r not in ci for _, _, b, r in cells):
+            continue
+        budget.cols(len(lefts) - 1)
+        budget.rows(len(tops) - 1)
+        spans = []
+        for t, lft, b, r in sorted(cells):
+            text = _cell_lines_text([g[y][lft + 1:r].replace(_FILLER, "") for y in range(t + 1, b)])
+            r0, c0 = ri[t], ci[lft]
+            r1 = min(ri[b] - 1, r0 + budget.max_span - 1)
+            c1 = min(ci[r] - 1, c0 + budget.max_span - 1)
+            spans.append(Span(r0, r1, c0, c1, text))
+        return rows_from_spans(spans)
+    return _ragged_grid(lines, budget)
+
+
+def _ragged_grid(lines: list[str], budget: _Budget) -> list[list[str]]:
+    """A grid table whose borders do not line up (typed by hand, or widths counted differently):
+    each run of '|' lines between borders is one row, split at its pipes, lines joined per column."""
+    rows: list[list[str]] = []
+    block: list[list[str]] = []
+
+    def flush():
+        if block:
+            n = max(len(b) for b in block)
+            cols = [[b[i] if i < len(b) else "" for b in block] for i in range(n)]
+            rows.append([_cell_lines_text(col) for col in cols])
+            budget.add(n)
+            budget.rows(len(rows))
+            block.clear()
+
+    for line in lines:
+        if line.startswith("+"):
+            flush()
+        elif line.startswith("|"):
+            budget.cols(line.count("|") - 1)
+            block.append(split_pipe_row(line))
+    flush()
+    return physical_rows(rows)
+
+
+# ---------------------------------------------------------------- HTML blocks
+
+def _html_blocks(chunk: str, budget: _Budget) -> list:
+    """An HTML fragment (tables and the text around them) through the HTML reader's code."""
+    import lxml.etree
+    import lxml.html
+
+    from evalkit.readers.html import IGNORED, _flow
+
+    if not chunk.strip():
+        return []
+    try:
+        root = lxml.html.document_fromstring(chunk)
+    except Exception:          # lxml refuses some fragments (only comments, a stray encoding declaration)
+        text = inline_text(chunk)
+        return [Paragraph(line) for line in text.split("\n") if line]
+    for el in list(root.iter(*IGNORED)) + list(root.iter(lxml.etree.Comment, lxml.etree.ProcessingInstruction)):
+        if el.getparent() is not None and el.tag not in ("head",):
+            el.drop_tree()
+    for table in root.iter("table"):
+        trs = table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
+        budget.rows(len(trs))
+        for tr in trs:
+            width = 0
+            for td in tr.xpath("./td | ./th"):
+                for name in ("colspan", "rowspan"):
+                    v = td.get(name)
+                    if v is not None:
+                        try:
+                            n = int(str(v).strip() or 1)
+                        except ValueError:
+                            n = 1
+                        td.set(name, str(max(1, min(n, budget.max_span))))
+                width += int(td.get("colspan", "1"))
+                budget.add(1)
+            budget.cols(width)
+    return list(_flow(root))
+
+
+# ---------------------------------------------------------------- document
+
+def _paragraph_text(line: str) -> str:
+    s = _HEADING.sub("", line)
+    if s is not line:
+        s = _HEADING_CLOSE.sub("", s)
+    s = _QUOTE.sub("", s)
+    s = _BULLET.sub("", s)
+    return inline_text(s)
+
+
+def parse_markdown(text: str, source: str = "<markdown>", fmt: str = "md") -> Document:
+    """Split a Markdown text into paragraphs and tables (see module docstring)."""
+    doc = Document(source=source, format=fmt)
+    budget = _Budget()
+    lines = text.splitlines()
+    n = len(lines)
+    i = 0
+
+    def para(line: str) -> None:
+        for part in _paragraph_text(line).split("\n"):
+            if part:
+                doc.blocks.append(Paragraph(part))
+
+    def table(rows: list[list[str]]) -> None:
+        rows = [r for r in rows if any(c for c in r)]
+        if rows:
+            doc.blocks.append(Table(rows))
+
+    while i < n:
+        line = lines[i]
+        s = line.strip()
+        if not s or _COMMENT_LINE.match(line):
+            i += 1
+            continue
+        m = _FENCE.match(line)
+        if m:                                     # fenced code: its lines are text
+            fence = m.group(1)
+            i += 1
+            while i < n and not lines[i].strip().startswith(fence[0] * len(fence)):
+                para(lines[i])
+                i += 1
+            i += 1
+            continue
+        if _HTML_TABLE_OPEN.search(line):
+            depth, j = 0, i
+            while j < n:
+                depth += len(_HTML_TABLE_OPEN.findall(lines[j])) - len(_HTML_TABLE_CLOSE.findall(lines[j]))
+                j += 1
+                if depth <= 0:
+                    break
+            doc.blocks.extend(_html_blocks("\n".join(lines[i:j]), budget))
+            i = j
+            continue
+        if _is_grid_border(s) and i + 1 < n and lines[i + 1].strip()[:1] in ("|", "+"):
+            j = i + 1
+            while j < n and lines[j].strip()[:1] in ("|", "+"):
+                j += 1
+            table(_grid_table(lines[i:j], budget))
+            i = j
+            continue
+        if _has_pipe(s):
+            j = i
+            while j < n and lines[j].strip() and _has_pipe(lines[j]) and not _HTML_TABLE_OPEN.search(lines[j]):
+                j += 1
+            run = lines[i:j]
+            single = len(run) == 1 and s.startswith("|") and s.endswith("|") and s.count("|") >= 3
+            if len(run) >= 2 or single:
+                table(_pipe_table(run, budget))
+                i = j
+                continue
+        if _RULE.match(line) or _is_grid_border(s):
+            i += 1                                # a rule or a setext underline
+            continue
+        para(line)
+        i += 1
+    return doc
+
+
+# ---------------------------------------------------------------- files
+
+def _size(n: int) -> str:
+    return f"{n / 1024 ** 3:.1f} GB" if n >= 1024 ** 3 else f"{n / 1024 ** 2:.1f} MB" if n >= 1024 ** 2 else f"{n} 字节"
+
+
+def _read_limited(path: Path, what: str) -> bytes:
+    """The file's bytes, within the text size limit (read at call time: workers get the run's limits)."""
+    from evalkit.readers.text import _open_reason
+    limit = _limits.LIMITS.max_text_bytes
+    hint = ENV_HINT.format("MAX_TEXT_BYTES")
+    try:
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
+            raise ReadError(f"这是一个文件夹，不是{what}文件")
+        if not stat.S_ISREG(st.st_mode):
+            raise ReadError(f"不是普通文件（可能是管道或设备文件），不能作为{what}读取")
+        if st.st_size > limit:
+            raise LimitExceeded(f"{what}文件过大（{_size(st.st_size)}），超过上限 {_size(limit)}，未读取{hint}")
+        with open(path, "rb") as f:
+            raw = f.read(limit + 1)
+    except OSError as e:
+        raise ReadError(f"无法打开{what}文件（{_open_reason(e)}）") from e
+    if len(raw) > limit:
+        raise LimitExceeded(f"{what}文件过大（超过上限 {_size(limit)}），未读取{hint}")
+    return raw
+
+
+def read_markdown(path: Path) -> Document:
+    """Read a .md file (any converter's flavour); ReadError (Chinese) when it cannot be read."""
+    from evalkit.readers.text import decode
+
+    path = Path(path)
+    raw = _read_limited(path, "Markdown ")
+    if not raw:
+        raise ReadError("Markdown 文件为空（0 字节）")
+    try:
+        text, warnings = decode(raw)
+    except LimitExceeded:
+        raise
+    except ReadError as e:
+        raise ReadError(str(e).replace("扩展名却是 .txt", f"扩展名却是 {path.suffix or '.md'}")
+                        .replace("重新导出为 UTF-8 编码的 .txt", "重新导出为 UTF-8 编码的 Markdown")) from None
+    if not text.strip():
+        raise ReadError("Markdown 文件只有空白字符，没有文字")
+    doc = parse_markdown(text, source=str(path))
+    if not doc.blocks:
+        raise ReadError("Markdown 文件中没有找到段落或表格（只有空行、注释或图片）")
+    doc.warnings.extend(warnings)
+    return doc
+
+
+def read_text_or_markdown(path: Path) -> Document:
+    """A .txt file: read as Markdown when its tables are Markdown (a converter's output saved as
+    .txt), else exactly as the plain-text reader reads it."""
+    from evalkit.readers.text import decode, read_text
+
+    path = Path(path)
+    try:
+        raw = _read_limited(path, "文本")
+        text, warnings = decode(raw) if raw else ("", [])
+    except ReadError:
+        return read_text(path)                    # the plain-text reader says what is wrong, its way
+    if not looks_like_markdown(text):
+        return read_text(path)
+    doc = parse_markdown(text, source=str(path))
+    if not doc.blocks:
+        return read_text(path)
+    doc.warnings.extend(warnings)
+    return doc
