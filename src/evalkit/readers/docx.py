@@ -11,7 +11,7 @@ import zlib
 from pathlib import Path
 
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
-from evalkit.readers.safety import CellBudget, check_file_size, check_no_dtd, is_encrypted_ooxml, open_zip
+from evalkit.readers.safety import CellBudget, check_file_size, check_no_dtd, is_encrypted_ooxml, open_zip, reason
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 # Run containers whose text is visible; bookmarks, comments and deleted text carry none.
@@ -38,16 +38,11 @@ def read_docx(path: Path) -> Document:
     except LimitExceeded:
         raise
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
-        raise ReadError(f"DOCX 文件已损坏，无法解析（{_reason(e)}），请用 Word 打开后另存为 .docx 再导入") from None
+        raise ReadError(f"DOCX 文件已损坏，无法解析（{reason(e)}），请用 Word 打开后另存为 .docx 再导入") from None
     except Exception as e:  # lxml XMLSyntaxError and friends from a damaged part
-        raise ReadError(f"DOCX 文件已损坏，无法解析（{_reason(e)}），请用 Word 打开后另存为 .docx 再导入") from None
-    budget = CellBudget("文档中表格", "请删除无关的表格后另存再导入")
+        raise ReadError(f"DOCX 文件已损坏，无法解析（{reason(e)}），请用 Word 打开后另存为 .docx 再导入") from None
+    budget = CellBudget("文档中表格的单元格", "请删除无关的表格后另存再导入")
     return Document(source=str(path), format="docx", blocks=list(_blocks(body, budget)))
-
-
-def _reason(e: Exception) -> str:
-    text = str(e).strip()
-    return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
 def _check_package(path: Path) -> None:
@@ -58,7 +53,7 @@ def _check_package(path: Path) -> None:
         try:
             check_no_dtd(zf, "DOCX")
         except (zipfile.BadZipFile, zlib.error, EOFError) as e:
-            raise ReadError(f"DOCX 文件已损坏（压缩包内容无法解压：{_reason(e)}），请重新下载或用 Word 另存为 .docx 再导入") from None
+            raise ReadError(f"DOCX 文件已损坏（压缩包内容无法解压：{reason(e)}），请重新下载或用 Word 另存为 .docx 再导入") from None
 
 
 def _not_a_package(path: Path) -> str:

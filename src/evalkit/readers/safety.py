@@ -27,6 +27,13 @@ def limits():
     return evalkit.limits.LIMITS
 
 
+def reason(e: BaseException, limit: int = 160) -> str:
+    """'Type: message' of a parser's exception, shortened, for the parentheses of a message."""
+    text = " ".join(str(e).split())
+    text = text if len(text) <= limit else text[:limit] + "…"
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
+
+
 def human_size(n: float) -> str:
     """1536 -> '1.5 KB', 3 * 2**20 -> '3 MB': one decimal at most, no trailing '.0'."""
     for unit, size in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
@@ -247,6 +254,7 @@ class CellBudget:
     """Counts the cells a document produces and refuses the document past LIMITS.max_cells."""
 
     def __init__(self, what: str, advice: str = "请删除无关的表格或数据后另存再导入"):
+        """`what` names the cells counted, e.g. '文档中表格的单元格'."""
         self.limit = limits().max_cells
         self.used = 0
         self.what, self.advice = what, advice
@@ -254,7 +262,7 @@ class CellBudget:
     def take(self, n: int, where: str = "") -> None:
         self.used += n
         if self.used > self.limit:
-            raise LimitExceeded(f"{self.what}的单元格超过上限 {self.limit:,} 个{where}；{self.advice}")
+            raise LimitExceeded(f"{self.what}超过上限 {self.limit:,} 个{where}；{self.advice}")
 
 
 # ------------------------------------------------------------------ bounded inflation

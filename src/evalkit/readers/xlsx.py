@@ -1,22 +1,40 @@
-"""XLSX/XLS reader: every sheet, its title then its tables, merged ranges read once."""
+"""XLSX/XLS reader: every sheet, its title then its tables, merged ranges read once.
+
+Sheets are read sparsely: only the cells that hold a value are kept (streamed from the sheet XML,
+never a dense grid), so a 2 KB file with one value in XFD1048576 or one merge A1:XFD1048576 costs
+what its content costs. See `sheet_tables` for how far-away content and huge merges are handled.
+"""
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 import zipfile
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
-from evalkit.model import Document, Paragraph, ReadError, Table
+from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
 from evalkit.readers.grid import Span, rows_from_spans
+from evalkit.readers.safety import (CellBudget, check_file_size, check_no_dtd, is_encrypted_ooxml,
+                                    iter_member, limits, open_zip, reason)
+
+NOT_A_ZIP = ("XLSX 文件已损坏（不是有效的 ZIP 包，可能下载不完整，或是 .xls 文件改了扩展名），"
+             "请重新下载或用 Excel 另存为 .xlsx 再导入")
+ENCRYPTED = "Excel 文件已加密（设置了打开密码），无法读取；请在 Excel 中取消密码后另存再导入"
+_SHARED_STRING = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,30}:)?si[\s>/]")
 
 
 @dataclass
 class Sheet:
-    """A sheet as a dense grid of rendered strings plus its merged ranges (0-based, inclusive)."""
+    """A sheet's cells holding a value, rendered, plus its merged ranges (0-based, inclusive)."""
     title: str
-    grid: list[list[str]]
-    merges: list[tuple[int, int, int, int]]  # r0, r1, c0, c1
+    cells: dict[tuple[int, int], str]        # (row, col) -> text; cells without a value are absent
+    merges: list[tuple[int, int, int, int]]  # r0, r1, c0, c1 as the file has them
+    hide_covered: bool = False               # drop values under a merge but its top-left (openpyxl/Excel)
+    warnings: list[str] = field(default_factory=list)
+    clipped: list | None = None              # the merges after clipping, set by sheet_tables
 
 
 def read_xlsx(path: Path) -> Document:
@@ -25,22 +43,24 @@ def read_xlsx(path: Path) -> Document:
     A block whose rows each hold at most one text (titles above a table) becomes Paragraphs.
     """
     path = Path(path)
-    if not path.exists():
-        raise ReadError(f"file not found: {path}")
+    check_file_size(path)
     kind = sniff(path)
     if kind == "html":  # web systems often export an HTML table under an .xls name
         from evalkit.readers.html import read_html
         return read_html(path)
-    sheets = _xls_sheets(path) if kind == "xls" else _xlsx_sheets(path)
-    blocks = []
+    budget = CellBudget("工作簿中有内容的单元格", "请删除无关的工作表或数据后另存再导入")
+    sheets = _xls_sheets(path, budget) if kind == "xls" else _xlsx_sheets(path, budget)
+    blocks, warnings = [], []
+    dense = CellBudget("工作簿的表格展开后的单元格", "多半是表格旁边很远处还有零星内容，请删除后另存再导入")
     for sheet in sheets:
         blocks.append(Paragraph(sheet.title))
-        for rows in sheet_tables(sheet):
+        for rows in sheet_tables(sheet, dense):
             if all(sum(1 for cell in row if cell.strip()) <= 1 for row in rows):
                 blocks.extend(Paragraph(t) for row in rows for t in row if t.strip())
             else:
                 blocks.append(Table(rows))
-    return Document(source=str(path), format="xlsx", blocks=blocks)
+        warnings.extend(sheet.warnings)
+    return Document(source=str(path), format="xlsx", blocks=blocks, warnings=warnings)
 
 
 def sniff(path: Path) -> str:
@@ -57,66 +77,158 @@ def sniff(path: Path) -> str:
     return "xls" if path.suffix.lower() == ".xls" else "xlsx"
 
 
-def _xlsx_sheets(path: Path) -> list[Sheet]:
+def _xlsx_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
+    """Every worksheet, streamed cell by cell (openpyxl's read-only workbook and cell parser)."""
     import openpyxl
 
+    with open_zip(path, "XLSX", NOT_A_ZIP) as zf:
+        try:
+            check_no_dtd(zf, "XLSX")
+            _check_shared_strings(zf)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as e:
+            raise ReadError(f"XLSX 文件已损坏（压缩包内容无法解压：{reason(e)}），请重新下载或用 Excel 另存为 .xlsx 再导入") from None
     try:
         with open(path, "rb") as f:  # a file object: openpyxl would refuse a path by its suffix
-            wb = openpyxl.load_workbook(f, data_only=True)
+            wb = openpyxl.load_workbook(f, read_only=True, data_only=True)
+            try:
+                return [_read_worksheet(wb, ws, budget) for ws in wb.worksheets]
+            finally:
+                wb.close()
     except zipfile.BadZipFile:
-        raise ReadError("corrupt XLSX: not a zip archive (truncated, or an .xls saved as .xlsx)") from None
+        raise ReadError(NOT_A_ZIP) from None
+    except (LimitExceeded, ReadError):
+        raise
     except Exception as e:
-        raise ReadError(f"corrupt XLSX: {type(e).__name__}: {e}") from None
-    out = []
-    for ws in wb.worksheets:
-        n_rows, n_cols = _used_extent(ws)
-        grid = [[render(c.value, c.number_format) for c in row]
-                for row in ws.iter_rows(min_row=1, min_col=1, max_row=n_rows, max_col=n_cols)] if n_rows else []
-        merges = [(m.min_row - 1, m.max_row - 1, m.min_col - 1, m.max_col - 1) for m in ws.merged_cells.ranges]
-        out.append(Sheet(ws.title, grid, merges))
-    return out
+        raise ReadError(f"XLSX 文件已损坏，无法解析（{reason(e)}），请用 Excel 打开后另存为 .xlsx 再导入") from None
 
 
-def _used_extent(ws) -> tuple[int, int]:
-    """Last row/column holding a value or a merge: styled blank cells can stretch max_row to 1048576."""
-    cells = getattr(ws, "_cells", None)
-    if cells is None:
-        return ws.max_row, ws.max_column
-    keys = [k for k, c in cells.items() if c.value is not None]
-    keys += [(m.max_row, m.max_col) for m in ws.merged_cells.ranges]
-    if not keys:
-        return 0, 0
-    return max(k[0] for k in keys), max(k[1] for k in keys)
+def _check_shared_strings(zf: zipfile.ZipFile) -> None:
+    """openpyxl loads the whole shared-string table first: refuse one with more strings than cells allowed."""
+    lim = limits().max_cells
+    for info in zf.infolist():
+        if not info.filename.lower().endswith("sharedstrings.xml"):
+            continue
+        n, tail = 0, b""
+        for chunk in iter_member(zf, info):
+            window = tail + chunk   # a match ending inside `tail` was counted with the previous chunk
+            n += sum(1 for m in _SHARED_STRING.finditer(window) if m.end() > len(tail))
+            tail = window[-48:]
+            if n > lim:
+                raise LimitExceeded(f"工作簿的共享字符串表超过 {lim:,} 条，多于单元格上限（疑似恶意构造的文件）；"
+                                    "请用 Excel 打开后另存再导入")
 
 
-def _xls_sheets(path: Path) -> list[Sheet]:
+def _read_worksheet(wb, ws, budget: CellBudget) -> Sheet:
+    """One worksheet's valued cells and merges, streamed: no row or cell is kept once read.
+
+    The cell values come from openpyxl's own cell parser (shared strings, dates, booleans exactly
+    as openpyxl reads them); values under a merged range other than its top-left cell are dropped,
+    as Excel shows them and as openpyxl's full mode drops them.
+    """
+    import defusedxml.ElementTree as DET
+    from openpyxl.cell.read_only import ReadOnlyCell
+    from openpyxl.utils.cell import range_boundaries
+    from openpyxl.worksheet._reader import WorkSheetParser
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+
+    row_tag, cell_tag, merge_tag = (f"{{{SHEET_MAIN_NS}}}{t}" for t in ("row", "c", "mergeCell"))
+    parser = WorkSheetParser(None, ws._shared_strings, data_only=True, epoch=wb.epoch,
+                             date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+    formats: dict = {}
+
+    def number_format(style_id) -> str:
+        if style_id not in formats:
+            try:
+                formats[style_id] = ReadOnlyCell(ws, 1, 1, None, "n", style_id).number_format
+            except (IndexError, TypeError, KeyError):
+                formats[style_id] = "General"
+        return formats[style_id]
+
+    cells: dict[tuple[int, int], str] = {}
+    merges: list[tuple[int, int, int, int]] = []
+    stack: list = []
+    with ws._get_source() as src:
+        for event, el in DET.iterparse(src, events=("start", "end"), forbid_dtd=True):
+            if event == "start":
+                stack.append(el)
+                if el.tag == row_tag:
+                    _start_row(parser, el.get("r"))
+                continue
+            stack.pop()
+            if el.tag == cell_tag:
+                cell = parser.parse_cell(el)
+                if cell["value"] is not None:
+                    budget.take(1, f"（工作表「{ws.title}」）")
+                    cells[(cell["row"] - 1, cell["column"] - 1)] = render(cell["value"], number_format(cell["style_id"]))
+            elif el.tag == merge_tag:
+                try:
+                    c0, r0, c1, r1 = range_boundaries(el.get("ref") or "")
+                except (ValueError, TypeError):
+                    continue
+                if None not in (c0, r0, c1, r1):
+                    merges.append((r0 - 1, r1 - 1, c0 - 1, c1 - 1))
+                    if len(merges) > limits().max_cells:
+                        raise LimitExceeded(f"工作表「{ws.title}」的合并区域超过 {limits().max_cells:,} 个（疑似恶意构造的文件）；"
+                                            "请用 Excel 打开后另存再导入")
+            if stack and (el.tag in (cell_tag, row_tag, merge_tag) or len(stack) == 1):
+                stack[-1].remove(el)   # read: memory stays one row deep, whatever the sheet's size
+    return Sheet(ws.title, cells, merges, hide_covered=True)
+
+
+def _start_row(parser, r: str | None) -> None:
+    """openpyxl's row numbering: the row's r attribute, else one below the previous row."""
+    if r is None:
+        parser.row_counter += 1
+    else:
+        try:
+            parser.row_counter = int(r)
+        except ValueError:
+            value = float(r)
+            if not value.is_integer():
+                raise ValueError(f"{r} is not a valid row number") from None
+            parser.row_counter = int(value)
+    parser.col_counter = 0
+
+
+def _xls_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
+    """Every sheet of a BIFF .xls (xlrd), one sheet in memory at a time, rows as stored (ragged)."""
     import xlrd
 
+    if is_encrypted_ooxml(path):
+        raise ReadError(ENCRYPTED)
     try:
-        book = xlrd.open_workbook(str(path), formatting_info=True)
+        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True, ragged_rows=True)
     except Exception as e:
-        raise ReadError(f"corrupt XLS: {type(e).__name__}: {e}") from None
+        raise ReadError(f"XLS 文件已损坏，无法解析（{reason(e)}），请用 Excel 打开后另存为 .xlsx 再导入") from None
     out = []
-    for sh in book.sheets():
-        grid = []
-        for r in range(sh.nrows):
-            row = []
-            for c in range(sh.ncols):
-                cell = sh.cell(r, c)
-                value = cell.value
-                if cell.ctype == xlrd.XL_CELL_EMPTY or cell.ctype == xlrd.XL_CELL_BLANK:
-                    value = None
-                elif cell.ctype == xlrd.XL_CELL_DATE:
-                    value = xlrd.xldate.xldate_as_datetime(value, book.datemode)
-                elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
-                    value = bool(value)
-                elif cell.ctype == xlrd.XL_CELL_ERROR:
-                    value = xlrd.error_text_from_code.get(value, "#ERR")
-                fmt = book.format_map.get(book.xf_list[cell.xf_index].format_key)
-                row.append(render(value, fmt.format_str if fmt else "General"))
-            grid.append(row)
-        merges = [(r0, r1 - 1, c0, c1 - 1) for r0, r1, c0, c1 in sh.merged_cells]
-        out.append(Sheet(sh.name, grid, merges))
+    try:
+        for i in range(book.nsheets):
+            sh = book.sheet_by_index(i)
+            cells = {}
+            for r in range(sh.nrows):
+                for c in range(sh.row_len(r)):
+                    cell = sh.cell(r, c)
+                    value = cell.value
+                    if cell.ctype == xlrd.XL_CELL_EMPTY or cell.ctype == xlrd.XL_CELL_BLANK:
+                        continue
+                    elif cell.ctype == xlrd.XL_CELL_DATE:
+                        value = xlrd.xldate.xldate_as_datetime(value, book.datemode)
+                    elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                        value = bool(value)
+                    elif cell.ctype == xlrd.XL_CELL_ERROR:
+                        value = xlrd.error_text_from_code.get(value, "#ERR")
+                    budget.take(1, f"（工作表「{sh.name}」）")
+                    fmt = book.format_map.get(book.xf_list[cell.xf_index].format_key)
+                    cells[(r, c)] = render(value, fmt.format_str if fmt else "General")
+            merges = [(r0, r1 - 1, c0, c1 - 1) for r0, r1, c0, c1 in sh.merged_cells]
+            out.append(Sheet(sh.name, cells, merges))
+            book.unload_sheet(i)
+    except (LimitExceeded, ReadError):
+        raise
+    except Exception as e:
+        raise ReadError(f"XLS 文件已损坏，无法解析（{reason(e)}），请用 Excel 打开后另存为 .xlsx 再导入") from None
+    finally:
+        book.release_resources()
     return out
 
 
@@ -161,50 +273,234 @@ def _percent_decimals(fmt: str) -> int:
     return len(m.group(1)) if m else 0
 
 
-def sheet_tables(sheet: Sheet) -> list[list[list[str]]]:
-    """Split a sheet at fully blank rows into blocks; each block's merged ranges read once."""
-    grid, merges = sheet.grid, sheet.merges
-    n_rows = len(grid)
-    inside = set()  # rows strictly inside a vertical merge never split a block
-    for r0, r1, _, _ in merges:
-        inside.update(range(r0 + 1, r1 + 1))
-    blank = [not any(cell.strip() for cell in row) and r not in inside for r, row in enumerate(grid)]
-    tables, r = [], 0
-    while r < n_rows:
-        if blank[r]:
-            r += 1
+class Merge(NamedTuple):
+    """A merged range after clipping (0-based, inclusive), and its top-left cell as the file has it."""
+    r0: int
+    r1: int
+    c0: int
+    c1: int
+    anchor_r: int
+    anchor_c: int
+
+
+def sheet_tables(sheet: Sheet, dense: CellBudget | None = None) -> list[list[list[str]]]:
+    """Split a sheet at fully blank rows into blocks; each block's merged ranges read once.
+
+    Works on the cells holding a value, never on a grid of the whole sheet, so an empty gulf
+    costs nothing: a value alone in XFD1048576 is a block of its own (one Paragraph), read like
+    any other content. Merged ranges are read as the file has them, except one larger than
+    LIMITS.max_span rows or columns: it is clipped to the rectangle the values occupy and to
+    max_span (a merge A1:XFD1048576 over a table in A1:H40 becomes A1:H40, what Excel shows)
+    and the document gets a warning.
+
+    Each block becomes one table over its used columns, as before. Only a block wider than
+    LIMITS.max_cols (far-away content on the table's rows, e.g. A5:H40 plus XFD5) is split at
+    its widest runs of empty columns, as few times as needed, and the document gets a warning
+    naming the rows and columns: nothing is dropped silently, no dense gulf is built. A block
+    whose contiguous part is still wider than max_cols, one taller than LIMITS.max_rows, or a
+    workbook whose tables add up to more than LIMITS.max_cells cells is refused (LimitExceeded).
+    """
+    lim = limits()
+    dense = dense or CellBudget("工作簿的表格展开后的单元格")
+    merges = _prepare(sheet)
+    cells = sheet.cells
+    if not cells:
+        return []
+    by_row: dict[int, list[tuple[int, str]]] = {}
+    for (r, c), text in cells.items():
+        by_row.setdefault(r, []).append((c, text))
+    for row in by_row.values():
+        row.sort()
+    # a row is blank when it holds no text and is not strictly inside a vertical merge
+    runs = sorted([(r, r) for r, row in by_row.items() if any(t.strip() for _, t in row)]
+                  + [(m.r0 + 1, m.r1) for m in merges if m.r1 > m.r0])
+    blocks: list[list[int]] = []
+    for a, b in runs:
+        if blocks and a <= blocks[-1][1] + 1:
+            blocks[-1][1] = max(blocks[-1][1], b)
+        else:
+            blocks.append([a, b])
+    tops = [b[0] for b in blocks]
+    inside: list[list[Merge]] = [[] for _ in blocks]     # merges lying wholly within each block
+    for m in merges:
+        i = bisect.bisect_right(tops, m.r0) - 1
+        if i >= 0 and m.r1 <= blocks[i][1]:
+            inside[i].append(m)
+    tables = []
+    for (top, bottom), ms in zip(blocks, inside):
+        if bottom - top + 1 > lim.max_rows:
+            raise LimitExceeded(f"工作表「{sheet.title}」第 {top + 1:,}–{bottom + 1:,} 行连成一个 {bottom - top + 1:,} 行的表格，"
+                                f"超过上限 {lim.max_rows:,} 行；请删除无关数据后另存再导入")
+        used = [(c, c) for r in range(top, bottom + 1) for c, t in by_row.get(r, ()) if t.strip()]
+        used += [(m.c0, m.c1) for m in ms]
+        if not used:
             continue
-        start = r
-        while r < n_rows and not blank[r]:
-            r += 1
-        tables.append(_block_rows(grid, merges, start, r - 1))
+        groups = _column_groups(sheet, _union(used), top, bottom, lim.max_cols)
+        for first, last in groups:
+            dense.take((last - first + 1) * (bottom - top + 1), f"（工作表「{sheet.title}」）")
+            tables.append(_block_rows(sheet, by_row, [m for m in ms if first <= m.c0 and m.c1 <= last],
+                                      top, bottom, first, last))
     return [t for t in tables if t]
 
 
-def _block_rows(grid, merges, top: int, bottom: int) -> list[list[str]]:
-    covered: dict[tuple[int, int], tuple[int, int, int, int]] = {}
-    for m in merges:
-        r0, r1, c0, c1 = m
-        if r0 >= top and r1 <= bottom:
-            for rr in range(r0, r1 + 1):
-                for cc in range(c0, c1 + 1):
-                    covered[(rr, cc)] = m
-    used_cols = [c for c in range(max(len(row) for row in grid[top:bottom + 1]))
-                 if any(c < len(grid[r]) and grid[r][c].strip() for r in range(top, bottom + 1))
-                 or any(k[1] == c and top <= k[0] <= bottom for k in covered)]
-    if not used_cols:
+def _union(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted intervals, overlapping or touching ones joined: the runs of used columns."""
+    out: list[list[int]] = []
+    for a, b in sorted(intervals):
+        if out and a <= out[-1][1] + 1:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+def _column_groups(sheet: Sheet, runs, top: int, bottom: int, max_cols: int) -> list[tuple[int, int]]:
+    """The block's column range, split at its widest empty-column gaps only if wider than max_cols."""
+    first, last = runs[0][0], runs[-1][1]
+    if last - first + 1 <= max_cols:
+        return [(first, last)]
+
+    def split(min_gap: int) -> list[tuple[int, int]]:
+        groups = [[runs[0][0], runs[0][1]]]
+        for (_, prev_end), (a, b) in zip(runs, runs[1:]):
+            if a - prev_end - 1 >= min_gap:
+                groups.append([a, b])
+            else:
+                groups[-1][1] = b
+        return [(a, b) for a, b in groups]
+
+    def fits(groups) -> bool:
+        return all(b - a + 1 <= max_cols for a, b in groups)
+
+    gaps = sorted({a - prev_end - 1 for (_, prev_end), (a, _) in zip(runs, runs[1:])})
+    if not gaps or not fits(split(gaps[0])):
+        widest = max(runs, key=lambda ab: ab[1] - ab[0])
+        raise LimitExceeded(f"工作表「{sheet.title}」第 {top + 1:,}–{bottom + 1:,} 行有一片连续 {widest[1] - widest[0] + 1:,} 列宽的内容"
+                            f"（{column_name(widest[0])}–{column_name(widest[1])} 列），超过上限 {max_cols:,} 列；"
+                            "请删除多余的列后另存再导入")
+    lo, hi = 0, len(gaps) - 1          # the widest gap threshold that still fits: fewest splits
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(split(gaps[mid])):
+            lo = mid
+        else:
+            hi = mid - 1
+    groups = split(gaps[lo])
+    sheet.warnings.append(f"工作表「{sheet.title}」第 {top + 1:,}–{bottom + 1:,} 行的内容横跨 {column_name(first)}–{column_name(last)} 列"
+                          f"（{last - first + 1:,} 列，中间是大片空列），超过上限 {max_cols:,} 列，已在空列处拆成 {len(groups)} 个表格读取"
+                          f"（{'、'.join(f'{column_name(a)}–{column_name(b)}' for a, b in groups[:5])}{' 等' if len(groups) > 5 else ''}）；"
+                          "请核对远处的内容是否误填")
+    return groups
+
+
+def column_name(c: int) -> str:
+    """0-based column index as Excel names it (0 -> 'A', 16383 -> 'XFD')."""
+    if c < 0:
+        return str(c + 1)
+    name = ""
+    c += 1
+    while c:
+        c, rem = divmod(c - 1, 26)
+        name = chr(65 + rem) + name
+    return name
+
+
+def _ref(r0: int, r1: int, c0: int, c1: int) -> str:
+    return f"{column_name(c0)}{r0 + 1}:{column_name(c1)}{r1 + 1}"
+
+
+def _prepare(sheet: Sheet) -> list[Merge]:
+    """The sheet's merges, the huge ones clipped (see clip_merges); under `hide_covered`, values
+    under a merge other than its top-left cell removed. Runs once per sheet."""
+    if sheet.clipped is not None:
+        return sheet.clipped
+    sheet.clipped = clip_merges(sheet)
+    if sheet.hide_covered and sheet.clipped:
+        index = _row_index(sheet.clipped)
+        for r, c in [k for k in sheet.cells if k[0] in index]:
+            m = _merge_at(index[r], c)
+            if m is not None and (r, c) != (m.anchor_r, m.anchor_c):
+                del sheet.cells[(r, c)]
+    return sheet.clipped
+
+
+def clip_merges(sheet: Sheet) -> list[Merge]:
+    """Merges up to LIMITS.max_span rows and columns as the file has them; a larger one (never
+    written by hand: Excel users do not merge 1,000 rows) clipped to the rectangle the sheet's
+    values occupy and to max_span, with a warning. Refused past max_cells merged rows in all."""
+    if not sheet.merges:
         return []
-    first, last = min(used_cols), max(used_cols)
+    lim = limits()
+    span = lim.max_span
+    if sheet.cells:
+        rows = [r for r, _ in sheet.cells]
+        cols = [c for _, c in sheet.cells]
+        top, bottom, left, right = min(rows), max(rows), min(cols), max(cols)
+    else:
+        top, bottom, left, right = 0, -1, 0, -1
+    out, huge, work = [], [], 0
+    for r0, r1, c0, c1 in dict.fromkeys(sheet.merges):
+        if r1 < r0 or c1 < c0:
+            continue
+        if r1 - r0 + 1 <= span and c1 - c0 + 1 <= span:
+            m = Merge(r0, r1, c0, c1, r0, c0)
+        else:
+            m = Merge(max(r0, top), min(r1, bottom, r0 + span - 1), max(c0, left), min(c1, right, c0 + span - 1), r0, c0)
+            huge.append((_ref(r0, r1, c0, c1), m))
+            if m.r0 > m.r1 or m.c0 > m.c1:
+                continue
+        work += m.r1 - m.r0 + 1
+        if work > lim.max_cells:
+            raise LimitExceeded(f"工作表「{sheet.title}」的合并区域过多或相互重叠（合计超过 {lim.max_cells:,} 行次），"
+                                "疑似恶意构造的文件；请用 Excel 打开后另存再导入")
+        out.append(m)
+    if huge:
+        shown = "、".join(f"{ref}（裁剪为 {_ref(m.r0, m.r1, m.c0, m.c1) if m.r0 <= m.r1 and m.c0 <= m.c1 else '空'}）"
+                         for ref, m in huge[:3])
+        sheet.warnings.append(f"工作表「{sheet.title}」有 {len(huge)} 个大得异常的合并区域：{shown}{' 等' if len(huge) > 3 else ''}，"
+                              f"超过 {span:,} 行或列，已裁剪到有内容的范围读取（合并区域内其余单元格的内容按 Excel 的显示不读取）")
+    return out
+
+
+def _row_index(merges: list[Merge]) -> dict[int, tuple[list[int], list[Merge]]]:
+    """Per row, the merges covering it sorted by first column (their c0 list for bisect);
+    clip_merges bounded the rows they cover in all."""
+    rows: dict[int, list[Merge]] = {}
+    for m in merges:
+        for r in range(m.r0, m.r1 + 1):
+            rows.setdefault(r, []).append(m)
+    out = {}
+    for r, ms in rows.items():
+        ms.sort(key=lambda m: (m.c0, m.c1))
+        out[r] = ([m.c0 for m in ms], ms)
+    return out
+
+
+def _merge_at(entry: tuple[list[int], list[Merge]], c: int) -> Merge | None:
+    starts, ms = entry
+    i = bisect.bisect_right(starts, c) - 1
+    return ms[i] if i >= 0 and ms[i].c1 >= c else None
+
+
+def _block_rows(sheet: Sheet, by_row, merges: list[Merge], top: int, bottom: int, first: int, last: int) -> list[list[str]]:
+    """Rows top..bottom, columns first..last as physical cells: each merge once, at its top-left."""
+    index = _row_index(merges) if merges else {}
     spans, seen = [], set()
     for r in range(top, bottom + 1):
-        for c in range(first, last + 1):
-            m = covered.get((r, c))
-            if m is None:
-                text = grid[r][c] if c < len(grid[r]) else ""
-                spans.append(Span(r - top, r - top, c - first, c - first, text))
-            elif m not in seen:
-                seen.add(m)
-                r0, r1, c0, c1 = m
-                spans.append(Span(r0 - top, r1 - top, max(c0, first) - first, min(c1, last) - first,
-                                  grid[r0][c0]))
+        texts = dict(by_row.get(r, ()))
+        starts, ms = index.get(r, ((), ()))
+        j, c = 0, first
+        while c <= last:
+            while j < len(ms) and ms[j].c1 < c:
+                j += 1
+            if j < len(ms) and ms[j].c0 <= c:
+                m = ms[j]
+                if m not in seen:
+                    seen.add(m)
+                    spans.append(Span(m.r0 - top, m.r1 - top, m.c0 - first, m.c1 - first,
+                                      sheet.cells.get((m.anchor_r, m.anchor_c), "")))
+                c = m.c1 + 1
+                continue
+            spans.append(Span(r - top, r - top, c - first, c - first, texts.get(c, "")))
+            c += 1
     return rows_from_spans(spans)
