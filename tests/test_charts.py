@@ -118,8 +118,13 @@ def test_empty_and_null_inputs():
     plt.close("all")
     nulls = pd.DataFrame({"project_id": ["a", "b"], "report_id": ["r", "r"], "county": ["甲县", "甲县"],
                           "project_name": ["一", "二"], "total_score": [None, 95.0]})
-    for fig in build_all({"projects": nulls}).values():
-        assert fig is not None
+    figs = build_all({"projects": nulls})
+    for name in ("execution_rate_by_county", "budget_vs_execution", "execution_rate_by_project",
+                 "execution_vs_score"):
+        assert "没有" in _texts(figs[name]), name      # nothing to draw: the chart says so
+    hist = figs["score_distribution"].axes[0]
+    assert "没有" not in _texts(figs["score_distribution"])
+    assert sum(bar.get_height() for c in hist.containers for bar in c) == 1  # the one score
     plt.close("all")
 
 

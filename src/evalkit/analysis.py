@@ -11,10 +11,19 @@ Effective figures (documented in the notebooks, visible in the tables as *_sourc
 - score = total_score as stated, else total_score_calc.
 - grade = grade as stated, else grade_calc, else the grade of `score` under the active bands.
 - budget = budget_full_year, else budget_initial.
+
+Document text is data: `clean_text`, `html_text` and `html_block` are what the notebooks use
+to show names from the documents (escaped, outside MathJax). Absurd figures (a score of 1e9,
+a negative budget, an execution rate of 10 000 %) stay in the tables but are marked
+(`score_ok`, `rate_ok`, `money_ok`, `anomaly` in project_view), left out of every aggregate,
+flagged 数值异常 and drawn at the edge of the charts; the plausible ranges are in one place,
+`plausible_ranges()`.
 """
 from __future__ import annotations
 
 import functools
+import html as _html
+import math
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -55,6 +64,74 @@ NUMERIC_COLUMNS = {
 }
 SUMMARY_COUNT_COLUMNS = {"优": "count_you", "良": "count_liang", "中": "count_zhong", "差": "count_cha"}
 ALL_REGION = {None, "", "all", "ALL", "All", "全部", "全国", "*"}
+
+
+# --------------------------------------------------------------------------- document text is data
+
+# C0/C1 control characters except tab, newline, carriage return: XML (xlsx, pptx, svg) cannot
+# hold them, fonts have no glyph for them, and they carry no meaning in a project name.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def clean_text(value) -> str:
+    """Document text as a plain str without control characters ('' for None/NA/NaN)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return _CONTROL_RE.sub("", str(value))
+
+
+def html_text(value) -> str:
+    """Document text escaped for HTML: `<`, `>`, `&` and quotes as entities, and `$`, `\\`
+    as character references too, so neither a browser nor MathJax reads it as markup or math."""
+    return (_html.escape(clean_text(value), quote=True)
+            .replace("$", "&#36;").replace("\\", "&#92;"))
+
+
+def html_block(template: str, /, tag: str = "div", **values) -> str:
+    """HTML for a notebook output: `template` is our own markup with `{name}` fields, the
+    values are document text and are escaped (`html_text`); the block is marked
+    `tex2jax_ignore mathjax_ignore` so MathJax leaves any `$...$` in the data alone.
+
+    `display(HTML(html_block("<b>{name}</b>：{n}个项目", name=county, n=3)))`"""
+    body = template.format(**{k: html_text(v) for k, v in values.items()})
+    return f'<{tag} class="tex2jax_ignore mathjax_ignore">{body}</{tag}>'
+
+
+# --------------------------------------------------------------------------- plausible ranges
+
+_RANGE_DEFAULTS = {"max_execution_rate": 200.0, "min_amount": 0.0}
+
+
+@functools.lru_cache(maxsize=1)
+def _ranges() -> tuple:
+    score_max, rate_max, amount_min = 100.0, _RANGE_DEFAULTS["max_execution_rate"], _RANGE_DEFAULTS["min_amount"]
+    try:
+        from evalkit.checks import load_config
+        cfg = load_config()
+        score_max = float(cfg.get("plausibility", "max_score",
+                                  cfg.get("totals", "default_max_score", score_max)))
+        rate_max = float(cfg.get("plausibility", "max_execution_rate", rate_max))
+        amount_min = float(cfg.get("plausibility", "min_amount", amount_min))
+    except Exception:  # noqa: BLE001 - the ranges must not stop a report
+        pass
+    return (("score", (0.0, score_max)), ("rate", (0.0, rate_max)), ("amount", (amount_min, math.inf)))
+
+
+def plausible_ranges() -> dict[str, tuple[float, float]]:
+    """The plausible ranges, in one place, for the aggregates, charts and red flags:
+    score 0..`[plausibility] max_score` (else `[totals] default_max_score`, 100) points,
+    rate 0..`[plausibility] max_execution_rate` (else 200) %, amounts >= `[plausibility]
+    min_amount` (else 0) 万元 — read from checks.toml via `evalkit.checks.load_config`.
+    A value outside is kept in the tables but marked, flagged 数值异常 and left out of sums,
+    means and medians."""
+    return dict(_ranges())
+
+
+def range_text(kind: str) -> str:
+    """`0–100分`, `0–200%` for notes."""
+    lo, hi = plausible_ranges()[kind]
+    unit = {"score": "分", "rate": "%", "amount": "万元"}[kind]
+    return f"{lo:g}–{hi:g}{unit}" if math.isfinite(hi) else f"不小于{lo:g}{unit}"
 
 
 # --------------------------------------------------------------------------- loading
@@ -331,7 +408,9 @@ def project_view(tables: Mapping[str, pd.DataFrame], bands=None) -> pd.DataFrame
 
     Added columns: county_label, budget, budget_source, rate, rate_source, score,
     score_source, grade_eff, grade_source ('stated' / 'calc' / 'bands'), n_findings,
-    n_errors."""
+    n_errors, and the plausibility marks score_ok, rate_ok, money_ok (False when the value is
+    outside `plausible_ranges()`; a missing value is ok) with `anomaly` saying why (None
+    when all are ok). The figures themselves stay as stated."""
     prj = ensure_columns("projects", tables.get("projects"))
     lm = _label_map(tables)
     v = prj.copy()
@@ -348,8 +427,9 @@ def project_view(tables: Mapping[str, pd.DataFrame], bands=None) -> pd.DataFrame
     v["rate_source"] = r.map({0: "calc", 1: "stated", 2: "initial_calc"})
     v["score"], s = _first(v["total_score"], v["total_score_calc"])
     v["score_source"] = s.map({0: "stated", 1: "calc"})
+    _mark_plausible(v)
     nb = normalize_bands(bands)
-    banded = v["score"].map(lambda x: grade_for(x, nb)).astype("object")
+    banded = v["score"].where(v["score_ok"]).map(lambda x: grade_for(x, nb)).astype("object")
     stated = v["grade"].astype("object").where(v["grade"].isin(GRADES), None)
     calc_g = v["grade_calc"].astype("object").where(v["grade_calc"].isin(GRADES), None)
     grade = stated.where(stated.notna(), calc_g)
@@ -367,6 +447,60 @@ def project_view(tables: Mapping[str, pd.DataFrame], bands=None) -> pd.DataFrame
         v["n_findings"] = 0
         v["n_errors"] = 0
     return v
+
+
+def _mark_plausible(v: pd.DataFrame) -> None:
+    """Add score_ok, rate_ok, money_ok and anomaly to a project view (in place)."""
+    rg = plausible_ranges()
+    (s_lo, s_hi), (r_lo, r_hi), (a_lo, a_hi) = rg["score"], rg["rate"], rg["amount"]
+
+    def inside(x: pd.Series, lo, hi) -> pd.Series:
+        x = pd.to_numeric(x, errors="coerce").astype("float64")
+        return (x.isna() | ((x >= lo) & (x <= hi))).astype(bool)
+
+    v["score_ok"] = inside(v["score"], s_lo, s_hi)
+    v["rate_ok"] = inside(v["rate"], r_lo, r_hi)
+    money = [c for c in ("budget_initial", "budget_full_year", "executed") if c in v.columns]
+    ok = pd.Series(True, index=v.index)
+    for c in money:
+        ok &= inside(v[c], a_lo, a_hi)
+    v["money_ok"] = ok
+    notes = []
+    for i in v.index:
+        why = []
+        if not v.at[i, "score_ok"]:
+            why.append(f"自评得分{_num(v.at[i, 'score'])}分超出合理范围{range_text('score')}")
+        if not v.at[i, "rate_ok"]:
+            why.append(f"执行率{_num(v.at[i, 'rate'])}%超出合理范围{range_text('rate')}")
+        if not v.at[i, "money_ok"]:
+            bad = [f"{_MONEY_ZH[c]}{_num(v.at[i, c])}万元" for c in money
+                   if pd.notna(v.at[i, c]) and not (a_lo <= float(v.at[i, c]) <= a_hi)]
+            why.append("、".join(bad) + f"超出合理范围（{range_text('amount')}）")
+        notes.append("；".join(why) if why else None)
+    v["anomaly"] = pd.Series(notes, index=v.index, dtype="object")
+
+
+_MONEY_ZH = {"budget_initial": "年初预算", "budget_full_year": "全年预算", "executed": "执行数"}
+
+
+def _num(x) -> str:
+    """A figure for prose, short even when absurd: 95.5, 1e+09, -50."""
+    try:
+        return f"{float(x):.6g}"
+    except (TypeError, ValueError):
+        return str(x)
+
+
+def plausible_view(v: pd.DataFrame) -> pd.DataFrame:
+    """A project view for statistics: out-of-range scores and rates set to NaN, and budget /
+    executed set to NaN where the amounts or the rate they imply are out of range."""
+    out = v.copy()
+    out["score"] = out["score"].where(out["score_ok"])
+    out["rate"] = out["rate"].where(out["rate_ok"])
+    money = out["money_ok"] & out["rate_ok"]
+    for c in ("budget", "executed"):
+        out[c] = out[c].where(money)
+    return out
 
 
 def findings_view(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -461,9 +595,11 @@ def county_summary(tables: Mapping[str, pd.DataFrame], bands=None, low_execution
     execution_rate (executed / budget over projects stating both), median_rate, n_low_rate,
     mean_score, min_score, 优, 良, 中, 差 (see grade_counts), summary_projects and
     summary_avg_score (从自评汇总表: projects evaluated, their stated 平均得分 weighted by
-    projects), n_findings, n_errors, fiscal_years."""
+    projects), n_findings, n_errors, fiscal_years, n_anomalies. Figures outside
+    `plausible_ranges()` are counted in n_anomalies and left out of the sums, medians, means."""
     cf = county_frame(tables)
-    v = project_view(tables, bands)
+    v_all = project_view(tables, bands)
+    v = plausible_view(v_all)
     rep = ensure_columns("reports", tables.get("reports"))
     rep = rep.assign(county_label=_labels_for(rep, _label_map(tables)))
     fv = findings_view(tables)
@@ -483,6 +619,7 @@ def county_summary(tables: Mapping[str, pd.DataFrame], bands=None, low_execution
         row = {
             "county_label": lab, "province": r.province, "city": r.city,
             "n_reports": int(len(rr)), "n_projects": int(len(p)),
+            "n_anomalies": int(v_all.loc[p.index, "anomaly"].notna().sum()),
             "budget": budget, "executed": executed,
             "execution_rate": (executed / budget * 100) if budget and budget > 0 else np.nan,
             "median_rate": p["rate"].median() if p["rate"].notna().any() else np.nan,
@@ -504,7 +641,8 @@ def county_summary(tables: Mapping[str, pd.DataFrame], bands=None, low_execution
         rows.append(row)
     cols = ["county_label", "province", "city", "n_reports", "n_projects", "budget", "executed",
             "execution_rate", "median_rate", "n_low_rate", "mean_score", "min_score", *GRADES,
-            "summary_projects", "summary_avg_score", "n_findings", "n_errors", "fiscal_years"]
+            "summary_projects", "summary_avg_score", "n_findings", "n_errors", "fiscal_years",
+            "n_anomalies"]
     out = pd.DataFrame(rows, columns=cols)
     for c in ("budget", "executed", "execution_rate", "median_rate", "mean_score", "min_score",
               "summary_projects", "summary_avg_score"):
@@ -519,6 +657,7 @@ COUNTY_SUMMARY_ZH = {
     "n_low_rate": "执行率<90%项目数", "mean_score": "平均得分", "min_score": "最低得分",
     "n_findings": "问题数", "n_errors": "错误数", "fiscal_years": "年度",
     "summary_projects": "汇总表已评项目数", "summary_avg_score": "汇总表平均得分",
+    "n_anomalies": "数值异常项目数",
 }
 
 
@@ -536,7 +675,7 @@ def county_summary_zh(summary: pd.DataFrame, low_execution: float = 90.0) -> pd.
 
 # --------------------------------------------------------------------------- red flags, headlines
 
-FLAG_ORDER = ("高分低执行", "执行率过低", "零执行", "执行率与金额不符", "总分与分项合计不符",
+FLAG_ORDER = ("数值异常", "高分低执行", "执行率过低", "零执行", "执行率与金额不符", "总分与分项合计不符",
               "等级与得分不符", "检查错误")
 
 
@@ -545,7 +684,8 @@ def red_flags(tables: Mapping[str, pd.DataFrame], bands=None, low_execution: flo
               tolerance: float = 0.5) -> pd.DataFrame:
     """Projects an analyst should look at first, one row per (project, flag).
 
-    Flags: 高分低执行 (score >= high_score and rate < low_execution), 零执行 (budget but
+    Flags: 数值异常 (a score, rate or amount outside `plausible_ranges()`; such a value
+    raises no other flag), 高分低执行 (score >= high_score and rate < low_execution), 零执行 (budget but
     nothing spent), 执行率过低 (rate < very_low_execution), 执行率与金额不符 (stated rate vs
     executed / budget differ by more than `tolerance` points), 总分与分项合计不符, 等级与得分不符,
     检查错误 (findings of severity error). Columns: county_label, project_name, flag, detail,
@@ -559,11 +699,14 @@ def red_flags(tables: Mapping[str, pd.DataFrame], bands=None, low_execution: flo
                      "source_file": p.source_file, "project_id": p.project_id})
 
     for p in v.itertuples():
-        rate, score = p.rate, p.score
+        rate = p.rate if p.rate_ok else np.nan
+        score = p.score if p.score_ok else np.nan
         basis = "（按年初预算）" if p.rate_source == "initial_calc" else ""
+        if p.anomaly:
+            add(p, "数值异常", p.anomaly + "，请核对原文")
         if pd.notna(rate) and pd.notna(score) and score >= high_score and rate < low_execution:
             add(p, "高分低执行", f"自评{score:g}分，执行率{rate:.1f}%{basis}")
-        if pd.notna(p.budget) and p.budget > 0 and pd.notna(p.executed) and p.executed == 0:
+        if p.money_ok and pd.notna(p.budget) and p.budget > 0 and pd.notna(p.executed) and p.executed == 0:
             add(p, "零执行", f"预算{p.budget:g}万元，执行0万元")
         elif pd.notna(rate) and rate < very_low_execution:
             add(p, "执行率过低", f"执行率{rate:.1f}%")
@@ -594,8 +737,10 @@ def red_flags(tables: Mapping[str, pd.DataFrame], bands=None, low_execution: flo
 
 def headline(tables: Mapping[str, pd.DataFrame], bands=None, low_execution: float = 90.0,
              high_score: float = 90.0) -> dict:
-    """The briefing's headline numbers as a dict (money in 万元, rates in %)."""
-    v = project_view(tables, bands)
+    """The briefing's headline numbers as a dict (money in 万元, rates in %); figures outside
+    `plausible_ranges()` are left out of the sums, medians and means (n_anomalies projects)."""
+    v_all = project_view(tables, bands)
+    v = plausible_view(v_all)
     rep = ensure_columns("reports", tables.get("reports"))
     fnd = ensure_columns("findings", tables.get("findings"))
     both = v[v["budget"].notna() & v["executed"].notna()]
@@ -617,6 +762,7 @@ def headline(tables: Mapping[str, pd.DataFrame], bands=None, low_execution: floa
         "n_findings": int(len(fnd)),
         "n_errors": int((fnd["severity"] == "error").sum()),
         "n_failed_reports": int(rep["status"].isin(["failed"]).sum()),
+        "n_anomalies": int(v_all["anomaly"].notna().sum()),
     }
 
 
@@ -639,14 +785,23 @@ def headline_text(h: Mapping) -> str:
     if h.get("n_grade_calc"):
         txt += f"，其中{h['n_grade_calc']}个项目未填等级，按得分计算"
     txt += f"。检查发现问题{h['n_findings']}条，其中错误{h['n_errors']}条。"
+    if h.get("n_anomalies"):
+        txt += f"{h['n_anomalies']}个项目数值异常（超出合理范围），未计入以上统计，见红旗清单。"
     return txt
 
 
 def takeaways(tables: Mapping[str, pd.DataFrame], bands=None, low_execution: float = 90.0,
               high_score: float = 90.0) -> dict[str, str]:
-    """One Chinese sentence per briefing chart, computed from the data (keys = chart keys)."""
-    v = project_view(tables, bands)
+    """One Chinese sentence per briefing chart, computed from the data (keys = chart keys).
+    Figures outside `plausible_ranges()` are left out and named as 数值异常."""
+    v_all = project_view(tables, bands)
+    v = plausible_view(v_all)
     cs = county_summary(tables, bands, low_execution)
+
+    def odd(col: str, what: str) -> str:
+        n = int((~v_all[col]).sum())
+        return f"另有{n}个项目{what}数值异常（超出合理范围），未计入。" if n else ""
+
     out: dict[str, str] = {}
 
     rated = cs[cs["median_rate"].notna()]
@@ -658,6 +813,7 @@ def takeaways(tables: Mapping[str, pd.DataFrame], bands=None, low_execution: flo
             f"执行率中位数最低的是{worst['county_label']}（{worst['median_rate']:.1f}%）。")
     else:
         out["execution_rate_by_county"] = "所选范围内没有可比较的执行率数据。"
+    out["execution_rate_by_county"] = out["execution_rate_by_county"] + odd("rate_ok", "执行率")
 
     sc = v["score"].dropna()
     if len(sc):
@@ -669,6 +825,7 @@ def takeaways(tables: Mapping[str, pd.DataFrame], bands=None, low_execution: flo
             f"最低{low['score']:g}分（{low['county_label']}）。")
     else:
         out["score_distribution"] = "所选范围内没有自评得分数据。"
+    out["score_distribution"] = out["score_distribution"] + odd("score_ok", "自评得分")
 
     gc = grade_counts(tables, bands)
     tot = {k: int(gc[k].sum()) for k in GRADES}
@@ -717,6 +874,9 @@ def takeaways(tables: Mapping[str, pd.DataFrame], bands=None, low_execution: flo
             f"最低的是{w['county_label']}（{w['execution_rate']:.1f}%）。")
     else:
         out["budget_vs_execution"] = "所选范围内没有预算与执行金额数据。"
+    n_money = int((~(v_all["money_ok"] & v_all["rate_ok"])).sum())
+    if n_money:
+        out["budget_vs_execution"] += f"另有{n_money}个项目金额或执行率数值异常（超出合理范围），未计入。"
     return out
 
 

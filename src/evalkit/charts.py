@@ -4,6 +4,11 @@ and SVG and records the chart in the folder's `charts.json` manifest (title + ta
 which `evalkit.report` turns into the briefing deck.
 
 Chinese labels need a CJK font: every chart function calls `evalkit.fonts.setup_cjk_font()`.
+
+Document text is data: every label that can hold text from a document goes through `_mt`
+(control characters dropped, `$` escaped, so mathtext never reads `$\\x$` in a project name).
+Absurd figures (outside `analysis.plausible_ranges()`) never set an axis: they are drawn at the
+edge with a marker and 超出范围, and named in the note; nothing is sized by a value.
 """
 from __future__ import annotations
 
@@ -34,6 +39,7 @@ MANIFEST = "charts.json"
 COUNTY_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                  "#7f7f7f", "#bcbd22", "#17becf"]
 LOW_COLOR, OK_COLOR = "#c62828", "#1f5f99"
+ODD_COLOR = "#6a1b9a"    # values outside the plausible range, drawn at the chart's edge
 MAX_COUNTIES = 20        # by-county charts show at most this many counties (the most telling)
 MAX_LEGEND = 10          # colour by county only up to this many counties
 
@@ -52,17 +58,71 @@ BRIEFING_KEYS = ("budget_vs_execution", "execution_rate_by_county", "score_distr
 
 # --------------------------------------------------------------------------- helpers
 
+def _mt(text, legend: bool = False) -> str:
+    """Text for a matplotlib label, drawn literally: control characters dropped, `$` escaped
+    (so an even number of dollars never switches to mathtext); for a legend label, a leading
+    underscore (which matplotlib would hide) is kept visible."""
+    s = an.clean_text(text).replace("$", r"\$")
+    return " " + s if legend and s.startswith("_") else s
+
+
 def _fig(title: str | None, **kw) -> tuple[Figure, plt.Axes]:
     setup_cjk_font()
     fig = plt.figure(figsize=FIGSIZE, layout="constrained", **kw)
     ax = fig.add_subplot()
     if title:
-        fig.suptitle(title, fontsize=18, fontweight="bold", x=0.01, ha="left")
+        fig.suptitle(_mt(title), fontsize=18, fontweight="bold", x=0.01, ha="left")
     return fig, ax
+
+
+def _split_range(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(in range, below, above) masks of `values` against `analysis.plausible_ranges()[kind]`."""
+    lo, hi = an.plausible_ranges()[kind]
+    x = pd.to_numeric(values, errors="coerce").astype("float64")
+    below, above = (x < lo).fillna(False), (x > hi).fillna(False)
+    return (~below & ~above & x.notna()), below, above
+
+
+def _odd_note(n: int, what: str, kind: str) -> str:
+    if not n:
+        return ""
+    return (f"{n}个项目{what}超出合理范围（{an.range_text(kind)}，数值异常），"
+            f"以紫色标记画在图边，未计入统计。")
 
 
 def _tables(**frames) -> dict[str, pd.DataFrame]:
     return {k: v for k, v in frames.items() if v is not None}
+
+
+def _edge_marks(ax, xs, values, side: str, unit: str, axis: str = "y", max_labels: int = 6) -> None:
+    """Out-of-range values drawn at the edge of `ax` (`side` 'low'/'high' of the value axis)
+    with a marker and `超出范围 <value><unit>`: the value axis keeps its plausible scale."""
+    xs, values = np.asarray(xs, dtype=float), np.asarray(values, dtype=float)
+    if not len(values):
+        return
+    lim = ax.get_ylim() if axis == "y" else ax.get_xlim()
+    edge = lim[1] if side == "high" else lim[0]
+    pos = np.full(len(values), edge)
+    if axis == "y":
+        marker = "^" if side == "high" else "v"
+        ax.scatter(xs, pos, marker=marker, s=80, color=ODD_COLOR, zorder=5, clip_on=False)
+    else:
+        marker = ">" if side == "high" else "<"
+        ax.scatter(pos, xs, marker=marker, s=80, color=ODD_COLOR, zorder=5, clip_on=False)
+    for i, (x, val) in enumerate(zip(xs, values)):
+        if i >= max_labels:
+            break
+        label = f"超出范围 {an._num(val)}{unit}"
+        if axis == "y":
+            xy, off = (x, edge), (7, -10) if side == "high" else (22, 6)
+            va = "top" if side == "high" else "bottom"
+            ha = "left"
+        else:
+            xy, off = (edge, x), (-8 if side == "high" else 8, 6)
+            va, ha = "bottom", ("right" if side == "high" else "left")
+        ax.annotate(label, xy, xytext=off, textcoords="offset points", fontsize=10,
+                    color=ODD_COLOR, fontweight="bold", ha=ha, va=va, annotation_clip=False,
+                    zorder=6)
 
 
 def _empty(ax, message: str, t: Mapping | None = None) -> None:
@@ -73,7 +133,7 @@ def _empty(ax, message: str, t: Mapping | None = None) -> None:
         if without:
             names = "、".join(without[:6]) + ("等" if len(without) > 6 else "")
             message += f"\n（{names}没有项目自评表，只有报告或汇总数）"
-    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=20, color="#666666",
+    ax.text(0.5, 0.5, _mt(message), ha="center", va="center", fontsize=20, color="#666666",
             transform=ax.transAxes)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -98,11 +158,31 @@ def _style(ax):
     ax.tick_params(labelsize=12)
 
 
+def _wrap(text: str, width: float = 76.0, max_lines: int = 3) -> list[str]:
+    """Lines of at most `width` units (a CJK character 1, other characters ~0.55)."""
+    lines, cur, w = [], "", 0.0
+    for ch in text:
+        cw = 1.0 if ord(ch) > 0x2E80 else 0.55
+        if ch == "\n" or w + cw > width:
+            lines.append(cur)
+            cur, w = ("", 0.0) if ch == "\n" else (ch, cw)
+        else:
+            cur, w = cur + ch, w + cw
+    lines.append(cur)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1][:-1] + "…"
+    return lines
+
+
 def _note(fig, text: str) -> None:
     if text:
+        lines = _wrap(an.clean_text(text).replace("\n", " "))
         # keep a strip at the bottom free for the note: constrained layout fits the axes above
-        fig.get_layout_engine().set(rect=(0, 0.045, 1, 0.955))
-        fig.text(0.01, 0.012, text, fontsize=10.5, color="#555555", ha="left", va="bottom")
+        h = 0.012 + 0.034 * len(lines)
+        fig.get_layout_engine().set(rect=(0, h, 1, 1 - h))
+        fig.text(0.01, 0.012, _mt("\n".join(lines)), fontsize=10.5, color="#555555", ha="left",
+                 va="bottom", linespacing=1.3)
 
 
 def _county_colors(labels) -> dict[str, str]:
@@ -128,7 +208,7 @@ def _label_points(ax, xs, ys, texts, **kw):
                 break
         placed.append((px + chosen[0] * scale, py + chosen[1] * scale))
         far = abs(chosen[0]) > 10 or abs(chosen[1]) > 10
-        ax.annotate(text, (x, y), xytext=chosen, textcoords="offset points",
+        ax.annotate(_mt(text), (x, y), xytext=chosen, textcoords="offset points",
                     fontsize=kw.get("fontsize", 11), color=color, fontweight="bold",
                     ha="left", va="bottom",
                     arrowprops=dict(arrowstyle="-", color=color, lw=0.8, shrinkA=0, shrinkB=3)
@@ -152,7 +232,7 @@ def _county_ticks(labels, counts=None) -> list[str]:
         t = lab if not many or len(lab) <= 8 else _short(lab, 8)
         if counts is not None:
             t += f"（{counts[i]}）" if many else f"\n(n={counts[i]})"
-        out.append(t)
+        out.append(_mt(t))
     return out
 
 
@@ -171,7 +251,8 @@ def execution_rate_by_county(projects: pd.DataFrame, reports: pd.DataFrame | Non
                              title: str | None = TITLES["execution_rate_by_county"]) -> Figure:
     """Box plot of project execution rates per county with every project as a point;
     dashed reference lines at 90 % and 100 %. Points under the lower line are red. With
-    more than `max_counties` counties, those with the lowest median rate are shown."""
+    more than `max_counties` counties, those with the lowest median rate are shown. Rates
+    outside the plausible range are marked at the top or bottom edge (超出范围), not in the boxes."""
     fig, ax = _fig(title)
     v = an.project_view(_tables(projects=projects, reports=reports))
     v = v[v["rate"].notna()]
@@ -181,11 +262,14 @@ def execution_rate_by_county(projects: pd.DataFrame, reports: pd.DataFrame | Non
     order = [c for c in an.counties(_tables(projects=projects, reports=reports)) if c in set(v["county_label"])]
     cut = ""
     if len(order) > max_counties:
-        med = v.groupby("county_label")["rate"].median()
-        keep = set(med.sort_values(kind="stable").index[:max_counties])
+        med = v[v["rate_ok"]].groupby("county_label")["rate"].median().reindex(order)
+        keep = set(med.sort_values(kind="stable", na_position="first").index[:max_counties])
         cut = f"共{len(order)}个县区，只显示执行率中位数最低的{max_counties}个。"
         order = [c for c in order if c in keep]
         v = v[v["county_label"].isin(keep)]
+    ok, below, above = _split_range(v["rate"], "rate")
+    odd, odd_high = v[below | above], v[above]
+    v = v[ok]
     data = [v.loc[v["county_label"] == c, "rate"].to_numpy() for c in order]
     pos = np.arange(1, len(order) + 1)
     ax.boxplot(data, positions=pos, widths=0.5, showfliers=False, patch_artist=True,
@@ -209,14 +293,20 @@ def execution_rate_by_county(projects: pd.DataFrame, reports: pd.DataFrame | Non
         ax.axhline(ref, ls=ls, color=col, lw=1.4, zorder=1)
         ax.text(1.0, ref, f" {ref:g}%", transform=ax.get_yaxis_transform(), va="center",
                 ha="left", color=col, fontsize=12, fontweight="bold")
-    counts = [len(d) for d in data]
+    counts = [len(d) + int((odd["county_label"] == c).sum()) for c, d in zip(order, data)]
     ax.set_xticks(pos, _county_ticks(order, counts))
     pad = max(0.0, (4 - len(order)) / 2)
     ax.set_xlim(0.4 - pad, len(order) + 0.6 + pad)
     _rotate_if_many(ax, len(order))
-    lo = min(0.0, float(v["rate"].min()) - 5)
-    hi = max(110.0, float(v["rate"].max()) + 5)
+    lo = min(0.0, float(v["rate"].min()) - 5) if len(v) else 0.0
+    hi = max(110.0, float(v["rate"].max()) + 5) if len(v) else 110.0
+    if len(odd) > len(odd_high):
+        lo = min(lo, -5.0)
     ax.set_ylim(lo, hi)
+    where = {c: p for p, c in zip(pos, order)}
+    odd_low = odd.drop(index=odd_high.index)
+    for side, part in (("high", odd_high), ("low", odd_low)):
+        _edge_marks(ax, [where[c] for c in part["county_label"]], part["rate"], side, "%")
     _pct(ax)
     ax.set_ylabel("预算执行率（%）", fontsize=13)
     ax.grid(axis="y", alpha=0.3)
@@ -224,6 +314,7 @@ def execution_rate_by_county(projects: pd.DataFrame, reports: pd.DataFrame | Non
     notes = [cut, f"每个点是一个项目；红点：执行率低于{low:g}%。执行率按“执行数/调整后预算”计算，缺预算时用填报值。"]
     if (v["rate_source"] == "initial_calc").any():
         notes.append("空心点：无调整后预算，按年初预算计算。")
+    notes.append(_odd_note(len(odd), "执行率", "rate"))
     if not cut:
         notes.append(_absent(_tables(projects=projects, reports=reports), order, "项目执行率数据"))
     _note(fig, "".join(notes))
@@ -232,7 +323,9 @@ def execution_rate_by_county(projects: pd.DataFrame, reports: pd.DataFrame | Non
 
 def score_distribution(projects: pd.DataFrame, reports: pd.DataFrame | None = None, *,
                        bands=None, title: str | None = TITLES["score_distribution"]) -> Figure:
-    """Histogram of project self-scores stacked by county, with the grade bands shaded."""
+    """Histogram of project self-scores stacked by county, with the grade bands shaded.
+    Scores outside the plausible range are marked at the left or right edge (超出范围); the
+    bins cover the plausible range only (at most ~200 bins whatever the values)."""
     fig, ax = _fig(title)
     t = _tables(projects=projects, reports=reports)
     v = an.project_view(t, bands)
@@ -240,7 +333,11 @@ def score_distribution(projects: pd.DataFrame, reports: pd.DataFrame | None = No
     if v.empty:
         _empty(ax, "没有自评得分数据", t)
         return fig
-    top = max(100.0, float(np.ceil(v["score"].max() / 5) * 5))
+    order = [c for c in an.counties(t) if c in set(v["county_label"])]
+    ok, below, above = _split_range(v["score"], "score")
+    odd_high, odd_low = v[above], v[below]
+    v = v[ok]
+    top = max(100.0, float(np.ceil(v["score"].max() / 5) * 5)) if len(v) else 100.0
     edges = an.band_edges(bands, top=top)
     for g, lo, hi in edges:
         lo = max(lo, 0.0)
@@ -249,14 +346,14 @@ def score_distribution(projects: pd.DataFrame, reports: pd.DataFrame | None = No
                 va="top", fontsize=16, fontweight="bold", color=an.GRADE_COLORS[g], zorder=4)
         if lo > 0:
             ax.axvline(lo, color=an.GRADE_COLORS[g], lw=1, alpha=0.6, zorder=1)
-    order = [c for c in an.counties(t) if c in set(v["county_label"])]
     colors = _county_colors(order)
-    width = 2.5
+    width = 2.5 if top <= 200 else float(np.ceil(top / 80))
     bins = np.arange(0, top + width, width)
     by_county = len(order) <= MAX_LEGEND
     if by_county:
         ax.hist([v.loc[v["county_label"] == c, "score"].to_numpy() for c in order], bins=bins,
-                stacked=True, label=order, color=[colors[c] for c in order], edgecolor="white",
+                stacked=True, label=[_mt(c, legend=True) for c in order],
+                color=[colors[c] for c in order], edgecolor="white",
                 lw=0.6, zorder=2)
     else:
         ax.hist(v["score"].to_numpy(), bins=bins, color=OK_COLOR, edgecolor="white", lw=0.6, zorder=2)
@@ -265,12 +362,18 @@ def score_distribution(projects: pd.DataFrame, reports: pd.DataFrame | None = No
     ax.set_ylabel("项目数", fontsize=13)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylim(0, ax.get_ylim()[1] * 1.1)  # head room for the band letters
+    y_top = ax.get_ylim()[1]
+    for side, part in (("high", odd_high), ("low", odd_low)):
+        ys = [y_top * (0.55 - 0.09 * (i % 5)) for i in range(len(part))]
+        _edge_marks(ax, ys, part["score"], side, "分", axis="x")
     ax.grid(axis="y", alpha=0.3)
     if by_county:
         ax.legend(title="县区", loc="upper left", fontsize=11, title_fontsize=11, frameon=False)
     _style(ax)
     _note(fig, f"等级区间：{an.bands_text(bands)}（分）。每{width:g}分一组。"
-               + ("" if by_county else f"共{len(order)}个县区，合并显示。") + _absent(t, order, "项目得分数据"))
+               + ("" if by_county else f"共{len(order)}个县区，合并显示。")
+               + _odd_note(len(odd_high) + len(odd_low), "自评得分", "score")
+               + _absent(t, order, "项目得分数据"))
     return fig
 
 
@@ -343,7 +446,7 @@ def execution_vs_score(projects: pd.DataFrame, reports: pd.DataFrame | None = No
     gs = fig.add_gridspec(2, 2, width_ratios=[1.55, 1], height_ratios=[1, 1.05])
     ax = fig.add_subplot(gs[:, 0])
     if title:
-        fig.suptitle(title, fontsize=18, fontweight="bold", x=0.01, ha="left")
+        fig.suptitle(_mt(title), fontsize=18, fontweight="bold", x=0.01, ha="left")
     t = _tables(projects=projects, reports=reports)
     v = an.project_view(t)
     v = v[v["rate"].notna() & v["score"].notna()]
@@ -354,6 +457,9 @@ def execution_vs_score(projects: pd.DataFrame, reports: pd.DataFrame | None = No
     side = fig.add_subplot(gs[1, 1])
     side.axis("off")
     order = [c for c in an.counties(t) if c in set(v["county_label"])]
+    inside = _split_range(v["rate"], "rate")[0] & _split_range(v["score"], "score")[0]
+    odd = v[~inside]
+    v = v[inside]
     by_county = len(order) <= MAX_LEGEND
     colors = _county_colors(order) if by_county else {c: OK_COLOR for c in order}
     hl = v[(v["score"] >= high_score) & (v["rate"] < low_execution)].sort_values("rate")
@@ -366,7 +472,7 @@ def execution_vs_score(projects: pd.DataFrame, reports: pd.DataFrame | None = No
         if by_county:
             for c in order:
                 g = v[v["county_label"] == c]
-                a.scatter(g["rate"], g["score"], s=size, color=colors[c], label=c, alpha=0.85,
+                a.scatter(g["rate"], g["score"], s=size, color=colors[c], label=_mt(c, legend=True), alpha=0.85,
                           edgecolor="white", lw=0.6, zorder=3)
         else:
             a.scatter(v["rate"], v["score"], s=size * 0.6, color=OK_COLOR, alpha=0.6,
@@ -377,9 +483,23 @@ def execution_vs_score(projects: pd.DataFrame, reports: pd.DataFrame | None = No
         a.grid(alpha=0.3)
         _style(a)
 
-    xlim = (min(0.0, float(v["rate"].min()) - 5), max(105.0, float(v["rate"].max()) + 5))
-    ylim = (min(0.0, float(v["score"].min()) - 5), max(105.0, float(v["score"].max()) + 5))
+    if len(v):
+        xlim = (min(0.0, float(v["rate"].min()) - 5), max(105.0, float(v["rate"].max()) + 5))
+        ylim = (min(0.0, float(v["score"].min()) - 5), max(105.0, float(v["score"].max()) + 5))
+    else:
+        xlim, ylim = (0.0, 105.0), (0.0, 105.0)
+    if len(odd):  # room at the low edges for values below the range
+        xlim = (min(xlim[0], -5.0), xlim[1]) if (odd["rate"] < 0).any() else xlim
+        ylim = (min(ylim[0], -5.0), ylim[1]) if (odd["score"] < 0).any() else ylim
     draw(ax, xlim, ylim, 60)
+    if len(odd):  # at the edge, clipped to the plausible scale, numbered, listed on the side
+        ox, oy = odd["rate"].clip(*xlim).to_numpy(), odd["score"].clip(*ylim).to_numpy()
+        ax.scatter(ox, oy, marker="X", s=90, color=ODD_COLOR, zorder=5, clip_on=False)
+        for i, (x, y) in enumerate(zip(ox, oy), 1):
+            ax.annotate(f"异{i}", (x, y), xytext=(-6 if x > sum(xlim) / 2 else 6, -6 if y > sum(ylim) / 2 else 6),
+                        textcoords="offset points", fontsize=10, color=ODD_COLOR, fontweight="bold",
+                        ha="right" if x > sum(xlim) / 2 else "left",
+                        va="top" if y > sum(ylim) / 2 else "bottom", annotation_clip=False, zorder=6)
     ax.text(xlim[0] + 1.5, ylim[1] - 1.5, "高分低执行", fontsize=15, fontweight="bold",
             color="#b71c1c", va="top", ha="left", zorder=4)
     ax.set_xlabel("预算执行率（%）", fontsize=13)
@@ -396,11 +516,18 @@ def execution_vs_score(projects: pd.DataFrame, reports: pd.DataFrame | None = No
     draw(zoom, (zx0, zx1), (high_score - 0.8, zy1), 46)
     zoom.set_title(f"放大：得分{high_score:g}分以上", fontsize=12, loc="left")
     zoom.tick_params(labelsize=10)
+    n_odd_lines = 0 if not len(odd) else 1 + min(len(odd), 4) + (len(odd) > 4)
+    max_listed = max(3, max_listed - n_odd_lines)  # the side panel holds ~10 lines
     if len(hl):  # ring the projects that are numbered and listed
         ring = hl.head(max_listed)
         ax.scatter(ring["rate"], ring["score"], s=150, facecolor="none", edgecolor="#b71c1c",
                    lw=1.4, zorder=4)
     lines = [f"高分低执行（得分≥{high_score:g}，执行率<{low_execution:g}%）：{len(hl)}个项目"]
+    if len(odd):
+        listed = [f"异{i}. {r.county_label}｜{_short(r.project_name, 10)}：{an._num(r.rate)}%，{an._num(r.score)}分"
+                  for i, r in enumerate(odd.head(4).itertuples(), 1)]
+        more = [f"……另有{len(odd) - 4}个，见红旗清单"] if len(odd) > 4 else []
+        lines = [f"数值异常（超出合理范围，紫色×标在图边，未计入）：{len(odd)}个项目", *listed, *more] + lines
     if len(hl):
         shown = hl.head(max_listed)
         nums = [str(i) for i in range(1, len(shown) + 1)]
@@ -412,7 +539,7 @@ def execution_vs_score(projects: pd.DataFrame, reports: pd.DataFrame | None = No
             lines.append(f"……另有{len(hl) - len(shown)}个，见红旗清单")
     else:
         lines.append("（无）")
-    side.text(0.0, 1.0, "\n".join(lines), va="top", ha="left", fontsize=10.5, linespacing=1.55,
+    side.text(0.0, 1.0, _mt("\n".join(lines)), va="top", ha="left", fontsize=10.5, linespacing=1.55,
               transform=side.transAxes)
     return fig
 
@@ -471,7 +598,7 @@ def findings_by_rule_county(findings: pd.DataFrame | None, reports: pd.DataFrame
                 ax.text(j, i, str(int(m[i, j])), ha="center", va="center", fontsize=12,
                         color="white" if m[i, j] > 0.55 * m.max() else "#222222")
     ax.set_xticks(range(len(cols)), _county_ticks(cols, [int(x) for x in m.sum(axis=0)]))
-    ax.set_yticks(range(len(ylabels)), ylabels, fontsize=11 if len(ylabels) <= 8 else 9)
+    ax.set_yticks(range(len(ylabels)), [_mt(y) for y in ylabels], fontsize=11 if len(ylabels) <= 8 else 9)
     ax.tick_params(axis="x", labelsize=12, top=False, bottom=True)
     _rotate_if_many(ax, len(cols))
     for s in ax.spines.values():
@@ -510,7 +637,7 @@ def budget_vs_execution(projects: pd.DataFrame, reports: pd.DataFrame | None = N
         ax.text(max(r.budget, r.executed) + xmax * 0.01, yi,
                 f"{r.executed:,.2f} / {r.budget:,.2f} 万元（{r.execution_rate:.1f}%）",
                 va="center", ha="left", fontsize=12, color=col)
-    ax.set_yticks(y, cs["county_label"], fontsize=13)
+    ax.set_yticks(y, [_mt(c) for c in cs["county_label"]], fontsize=13)
     ax.set_xlim(0, xmax * 1.42)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set_xlabel("金额（万元）", fontsize=13)
@@ -519,6 +646,10 @@ def budget_vs_execution(projects: pd.DataFrame, reports: pd.DataFrame | None = N
     _style(ax)
     v = an.project_view(t)
     note = cut + "标注：执行数 / 预算（执行率），执行率低于90%标红。只计同时填报预算和执行数的项目。"
+    n_odd = int((~(v["money_ok"] & v["rate_ok"])).sum())
+    if n_odd:
+        note += (f"{n_odd}个项目金额或执行率超出合理范围（金额{an.range_text('amount')}，执行率"
+                 f"{an.range_text('rate')}，数值异常），未计入。")
     if (v["budget_source"] == "initial").any():
         note += "无调整后预算的项目按年初预算计。"
     if not cut:
@@ -531,7 +662,8 @@ def execution_rate_by_project(projects: pd.DataFrame, reports: pd.DataFrame | No
                               low_execution: float = 90.0, bands=None, max_projects: int = 30,
                               title: str | None = TITLES["execution_rate_by_project"]) -> Figure:
     """Horizontal bars of each project's execution rate (one county's profile), coloured by
-    grade, with the 90 % / 100 % lines."""
+    grade, with the 90 % / 100 % lines. A rate outside the plausible range gets a hatched
+    bar cut at the edge (or a marker at 0) labelled 超出范围 with its value."""
     fig, ax = _fig(title)
     v = an.project_view(_tables(projects=projects, reports=reports), bands)
     v = v[v["rate"].notna()].sort_values("rate", ascending=False)
@@ -539,27 +671,45 @@ def execution_rate_by_project(projects: pd.DataFrame, reports: pd.DataFrame | No
         _empty(ax, "没有执行率数据")
         return fig
     v = v.head(max_projects).iloc[::-1]
+    ok, below, above = (m.to_numpy() for m in _split_range(v["rate"], "rate"))
     y = np.arange(len(v))
+    rates = v["rate"].to_numpy(dtype=float)
+    hi = max(115.0, float(rates[ok].max()) + 12) if ok.any() else 115.0
     colors = [an.GRADE_COLORS.get(g, "#999999") for g in v["grade_eff"]]
-    ax.barh(y, v["rate"], color=colors, height=0.7)
-    zero = (v["rate"] <= 0.5).to_numpy()
+    ax.barh(y, np.clip(rates, 0, hi), color=colors, height=0.7)
+    if above.any():  # cut at the edge: hatched, in the anomaly colour
+        ax.barh(y[above], np.full(int(above.sum()), hi), height=0.7, facecolor="none",
+                edgecolor=ODD_COLOR, hatch="//", lw=1.2)
+    zero = (rates <= 0.5) & ~below
     if zero.any():  # a zero-length bar shows no colour: mark the grade at the axis
         ax.scatter(np.full(int(zero.sum()), 0.6), y[zero], marker="s", s=50,
                    color=[c for c, z in zip(colors, zero) if z], zorder=3, clip_on=False)
+    if below.any():
+        ax.scatter(np.full(int(below.sum()), 0.0), y[below], marker="<", s=70, color=ODD_COLOR,
+                   zorder=4, clip_on=False)
     fs = 12 if len(v) <= 12 else (10 if len(v) <= 20 else 8.5)
-    ax.set_yticks(y, [_short(n, 26) for n in v["project_name"]], fontsize=fs)
-    for yi, r in zip(y, v["rate"]):
-        ax.text(r + (2 if r > 0.5 else 2.5), yi, f"{r:.1f}%", va="center", fontsize=fs)
+    ax.set_yticks(y, [_mt(_short(n, 26)) for n in v["project_name"]], fontsize=fs)
+    for yi, r, is_ok, is_above in zip(y, rates, ok, above):
+        if is_ok:
+            ax.text(r + (2 if r > 0.5 else 2.5), yi, f"{r:.1f}%", va="center", fontsize=fs)
+        elif is_above:
+            ax.text(hi - 1.5, yi, f"超出范围 {an._num(r)}%", va="center", ha="right", fontsize=fs,
+                    color="white", fontweight="bold",
+                    bbox=dict(facecolor=ODD_COLOR, edgecolor="none", pad=1.5))
+        else:
+            ax.text(2.5, yi, f"超出范围 {an._num(r)}%", va="center", ha="left", fontsize=fs,
+                    color=ODD_COLOR, fontweight="bold")
     ax.axvline(low_execution, color="#e65100", ls="--", lw=1.2)
     ax.axvline(100, color="#2e7d32", ls=":", lw=1.2)
-    ax.set_xlim(0, max(115.0, float(v["rate"].max()) + 12))
+    ax.set_xlim(0, hi)
     _pct(ax, "x")
     ax.set_xlabel("预算执行率（%）", fontsize=13)
     handles = [plt.Rectangle((0, 0), 1, 1, color=an.GRADE_COLORS[g]) for g in an.GRADES]
     ax.legend(handles, an.GRADES, title="等级", loc="upper left", bbox_to_anchor=(1.0, 1.0),
               fontsize=11, title_fontsize=11, frameon=False)
     _style(ax)
-    _note(fig, f"虚线：{low_execution:g}%；点线：100%。等级未填写时按得分计算。")
+    _note(fig, f"虚线：{low_execution:g}%；点线：100%。等级未填写时按得分计算。"
+               + _odd_note(int((~ok).sum()), "执行率", "rate"))
     return fig
 
 
@@ -582,7 +732,7 @@ def save_chart(fig: Figure, out_dir: str | Path, name: str, *, title: str | None
     band = _title_band(fig)
     if close:
         plt.close(fig)
-    entry = {"name": name, "title": title or "", "takeaway": takeaway or "",
+    entry = {"name": name, "title": an.clean_text(title), "takeaway": an.clean_text(takeaway),
              "png": png.name, "svg": svg.name, "title_band": band}
     man = out / MANIFEST
     items = [e for e in read_manifest(out) if e.get("name") != name]
@@ -625,19 +775,19 @@ def publish(fig: Figure, charts_dir: str | Path | None, name: str, *, title: str
         entry = save_chart(fig, charts_dir, name, title=title, takeaway=takeaway, close=False)
     try:
         from IPython import get_ipython
-        from IPython.display import Image, Markdown, display
+        from IPython.display import HTML, Image, display
         shell = get_ipython()
     except Exception:  # noqa: BLE001
         shell = None
     if shell is not None:
         if entry is not None:  # show the file just written (no second rendering)
             display(Image(filename=str(Path(charts_dir) / entry["png"]), width=1100,
-                          alt=title or name))
+                          alt=an.clean_text(title or name)))
         else:
             import io
             buf = io.BytesIO()
             fig.savefig(buf, format="png", dpi=display_dpi, facecolor="white")
-            display(Image(data=buf.getvalue(), format="png", alt=title or name))
-        if takeaway:
-            display(Markdown(f"**要点：** {takeaway}"))
+            display(Image(data=buf.getvalue(), format="png", alt=an.clean_text(title or name)))
+        if takeaway:  # document text (county names) inside: escaped HTML, not Markdown
+            display(HTML(an.html_block("<p><b>要点：</b>{t}</p>", t=takeaway)))
     plt.close(fig)

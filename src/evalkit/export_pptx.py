@@ -4,6 +4,9 @@ A title slide, then one slide per chart (Chinese title, the chart picture, and a
 takeaway computed from the data), then the red-flag list as a table. Every text run that
 contains CJK characters gets an East Asian font (`<a:ea typeface=…>`), which PowerPoint and
 WPS use for Chinese; Latin runs keep the Latin font.
+
+Document text is set as plain text (python-pptx runs, never parsed), without the control
+characters XML cannot hold (`_plain`).
 """
 from __future__ import annotations
 
@@ -24,10 +27,19 @@ LATIN_FONT = "Calibri"
 SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
 DARK = RGBColor(0x1F, 0x3B, 0x5B)
 GREY = RGBColor(0x55, 0x55, 0x55)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 
 # children of a:rPr that must come after a:ea (schema order: ... latin, ea, cs, sym, hlink...)
 _AFTER_EA = ("a:cs", "a:sym", "a:hlinkClick", "a:hlinkMouseOver", "a:rtl", "a:extLst")
+
+
+def _plain(text) -> str:
+    """Text for a run or cell: a str without control characters (a carriage return becomes a
+    line break's worth of space; python-pptx would write them as `_x0007_` escapes)."""
+    if text is None or (isinstance(text, float) and pd.isna(text)) or text is pd.NA:
+        return ""
+    return _CONTROL.sub("", str(text).replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def set_ea_font(run, typeface: str = EA_FONT) -> None:
@@ -65,7 +77,7 @@ def _textbox(slide, left, top, width, height, text, *, size=18, bold=False, colo
     tf = box.text_frame
     tf.word_wrap = True
     tf.vertical_anchor = MSO_ANCHOR.MIDDLE
-    lines = text.split("\n") if isinstance(text, str) else list(text)
+    lines = _plain(text).split("\n") if isinstance(text, str) else [_plain(x) for x in text]
     for i, line in enumerate(lines):
         p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
         p.alignment = align
@@ -143,11 +155,10 @@ def build_deck(charts: Iterable[Mapping], path: str | Path, *, charts_dir: str |
                                  SLIDE_W - 2 * margin, Inches(0.4) * (len(rows) + 1)).table
         for j, (_, label, w) in enumerate(cols):
             tbl.columns[j].width = Inches(w)
-            tbl.cell(0, j).text = label
+            tbl.cell(0, j).text = _plain(label)
         for i, r in enumerate(rows.itertuples(), 1):
             for j, (col, _, _) in enumerate(cols):
-                v = getattr(r, col)
-                text = "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+                text = _plain(getattr(r, col)).replace("\n", " ")
                 tbl.cell(i, j).text = text if len(text) <= 34 else text[:33] + "…"
         for i in range(len(rows) + 1):
             for j in range(len(cols)):

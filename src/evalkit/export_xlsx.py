@@ -7,6 +7,10 @@ matched to the Parquet column), bold on a filled band; panes are frozen below th
 right of the first column; 万元 amounts get `#,##0.00`, percent-unit rates `0.00"%"`;
 grades (优/良/中/差), severities (error/warning/info) and rates under the threshold are
 coloured by conditional formatting rules, so they stay correct when a user edits a cell.
+
+Document text is data: every str cell is written as a string cell (data_type 's', never a
+formula, even when it starts with = + - @ — those also get Excel's quote prefix, so editing the
+cell keeps it text), without the control characters XML cannot hold; numbers stay numbers.
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -60,6 +65,7 @@ LABELS = {
     "min_score": "最低得分", "n_findings": "问题数", "n_errors": "错误数", "fiscal_years": "年度",
     "flag": "红旗", "detail": "说明", "rate": "执行率（%）", "grade_eff": "等级",
     "summary_projects": "汇总表已评项目数", "summary_avg_score": "汇总表平均得分",
+    "n_anomalies": "数值异常项目数", "anomaly": "数值异常",
     "优": "优", "良": "良", "中": "中", "差": "差",
 }
 MONEY = {"budget_initial", "budget_full_year", "executed", "funds_due", "funds_evaluated", "budget"}
@@ -85,9 +91,20 @@ SEVERITY_FILLS = {"error": ("FFC7CE", "9C0006"), "warning": ("FFEB9C", "7F6000")
                   "info": ("DDEBF7", "1F4E79")}
 
 
+MAX_CELL_CHARS = 32767     # Excel's limit for one cell
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def _text(v: str) -> str:
+    v = ILLEGAL_CHARACTERS_RE.sub("", str(v))
+    return v if len(v) <= MAX_CELL_CHARS else v[:MAX_CELL_CHARS - 1] + "…"
+
+
 def _cell_value(v):
     if v is None or v is pd.NA or v is pd.NaT:
         return None
+    if isinstance(v, str):
+        return _text(v)
     if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
         return None
     if isinstance(v, (np.integer,)):
@@ -98,8 +115,18 @@ def _cell_value(v):
     if isinstance(v, (np.bool_,)):
         return bool(v)
     if isinstance(v, (list, dict, tuple, set, np.ndarray)):
-        return str(v)
+        return _text(str(v))
     return v
+
+
+def _append(ws, values) -> None:
+    """One row; str cells as text (data_type 's'), never as formulas."""
+    ws.append([_cell_value(v) for v in values])
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"          # openpyxl reads a leading '=' as a formula
+            if cell.value.startswith(FORMULA_START):
+                cell.quotePrefix = True   # Excel keeps it text when the cell is edited
 
 
 def _text_width(s) -> int:
@@ -113,9 +140,9 @@ def write_sheet(wb: Workbook, name: str, df: pd.DataFrame, *, low_execution: flo
     ws = wb.create_sheet(title=name[:31])
     labels = {**LABELS, **(labels or {})}
     cols = list(df.columns)
-    ws.append([f"{labels.get(c, c)}\n{c}" if labels.get(c, c) != c else str(c) for c in cols])
+    _append(ws, [f"{labels.get(c, c)}\n{c}" if labels.get(c, c) != c else str(c) for c in cols])
     for row in df.itertuples(index=False, name=None):
-        ws.append([_cell_value(v) for v in row])
+        _append(ws, row)
     n = len(df)
     ws.row_dimensions[1].height = 34
     for j, c in enumerate(cols, 1):
@@ -176,9 +203,9 @@ def _print_setup(ws) -> None:
 
 def write_about(wb: Workbook, meta: Mapping[str, object]) -> None:
     ws = wb.create_sheet(title=SHEET_ABOUT, index=0)
-    ws.append(["项目", "内容"])
+    _append(ws, ["项目", "内容"])
     for k, v in meta.items():
-        ws.append([k, _cell_value(v) if not isinstance(v, (list, tuple)) else "、".join(map(str, v))])
+        _append(ws, [k, v if not isinstance(v, (list, tuple)) else "、".join(map(str, v))])
     for cell in ws[1]:
         cell.fill = HEADER_FILL
         cell.font = HEADER_FONT
