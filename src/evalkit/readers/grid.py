@@ -26,18 +26,42 @@ def rows_from_spans(spans: list[Span]) -> list[list[str]]:
     return [[text for _, text in sorted(row, key=lambda t: t[0])] for row in rows]
 
 
-def spans_from_html_like(rows: list[list[tuple[str, int, int]]]) -> list[Span]:
-    """Place (text, rowspan, colspan) cells on a grid the way HTML tables do."""
-    taken: set[tuple[int, int]] = set()
+def spans_from_html_like(rows: list[list[tuple[str, int, int]]], max_span: int | None = None,
+                         budget=None) -> list[Span]:
+    """Place (text, rowspan, colspan) cells on a grid the way HTML tables do.
+
+    A span is clipped to `max_span` (default LIMITS.max_span) and a rowspan to the rows left in
+    the table, so colspan=100000000 is one cell, not a hundred million. The slots a rowspan holds
+    in the rows below are kept as column intervals: the cost follows the cells, never the area.
+    `budget` (a safety.CellBudget) counts the cells the table yields, one per row a cell covers,
+    and refuses the document past LIMITS.max_cells.
+    """
+    from evalkit.readers.safety import CellBudget, limits
+
+    if max_span is None:
+        max_span = limits().max_span
+    if budget is None:
+        budget = CellBudget("表格的单元格")
+    n_rows = len(rows)
+    taken: dict[int, list[tuple[int, int]]] = {}   # row -> column intervals held by rowspans from above
     spans: list[Span] = []
     for r, row in enumerate(rows):
-        c = 0
+        held = sorted(taken.pop(r, ()))
+        i, c = 0, 0
         for text, rowspan, colspan in row:
-            while (r, c) in taken:
-                c += 1
-            rowspan, colspan = max(1, rowspan), max(1, colspan)
-            rowspan = min(rowspan, len(rows) - r)
+            while i < len(held):                      # skip the slots rowspans from above hold
+                a, b = held[i]
+                if b < c:
+                    i += 1
+                elif a <= c:
+                    c, i = b + 1, i + 1
+                else:
+                    break
+            rowspan = min(max(1, rowspan), max_span, n_rows - r)
+            colspan = min(max(1, colspan), max_span)
+            budget.take(rowspan)
             spans.append(Span(r, r + rowspan - 1, c, c + colspan - 1, text))
-            taken.update((rr, cc) for rr in range(r, r + rowspan) for cc in range(c, c + colspan))
+            for rr in range(r + 1, r + rowspan):
+                taken.setdefault(rr, []).append((c, c + colspan - 1))
             c += colspan
     return spans

@@ -1,12 +1,18 @@
-"""HTML reader: a saved web page's tables (rowspan/colspan read once) and the text around them."""
+"""HTML reader: a saved web page's tables (rowspan/colspan read once) and the text around them.
+
+Safety: a page over LIMITS.max_text_bytes is refused before it is read; rowspan/colspan are
+clipped to LIMITS.max_span and to the table's rows; a table over LIMITS.max_rows rows or a page
+whose tables yield over LIMITS.max_cells cells is refused (LimitExceeded).
+"""
 from __future__ import annotations
 
 import codecs
 import re
 from pathlib import Path
 
-from evalkit.model import Document, Paragraph, ReadError, Table
+from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
 from evalkit.readers.grid import rows_from_spans, spans_from_html_like
+from evalkit.readers.safety import CellBudget, limits, read_bounded, reason
 
 IGNORED = ("nav", "script", "style", "header", "footer", "noscript", "template", "head")
 BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", "article",
@@ -27,18 +33,16 @@ def read_html(path: Path) -> Document:
     import lxml.html
 
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise ReadError(f"cannot read HTML file: {e}") from None
+    lim = limits()
+    raw = read_bounded(path, min(lim.max_text_bytes, lim.max_file_bytes), "网页文件")
     text = decode_html(raw)
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     if not text.strip():
-        raise ReadError("empty HTML file")
+        raise ReadError("HTML 文件是空的，没有可读取的内容；请重新保存网页（另存为“网页，全部”）后再导入")
     try:
         root = lxml.html.document_fromstring(text)
     except Exception as e:
-        raise ReadError(f"unparseable HTML: {type(e).__name__}: {e}") from None
+        raise ReadError(f"HTML 文件无法解析（{reason(e)}），请用浏览器打开后重新另存为网页再导入") from None
     chrome = list(root.iter(*IGNORED)) + root.xpath("//*[@role='navigation' or @role='banner' or @role='contentinfo']")
     for el in chrome:
         if el.getparent() is not None:
@@ -46,7 +50,12 @@ def read_html(path: Path) -> Document:
     for el in list(root.iter(lxml.etree.Comment, lxml.etree.ProcessingInstruction)):
         if el.getparent() is not None:
             el.drop_tree()
-    return Document(source=str(path), format="html", blocks=list(_flow(root)))
+    budget = CellBudget("网页中表格的单元格", "请只保存含自评表的页面后再导入")
+    try:
+        blocks = list(_flow(root, budget))
+    except RecursionError:
+        raise LimitExceeded("网页的标签嵌套过深（疑似恶意构造的文件），无法读取；请用浏览器打开后另存为 PDF 再导入") from None
+    return Document(source=str(path), format="html", blocks=blocks)
 
 
 def declared_encoding(raw: bytes) -> str | None:
@@ -79,7 +88,7 @@ def decode_html(raw: bytes) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
-def _flow(root):
+def _flow(root, budget: CellBudget):
     """Blocks in document order: text runs between block boundaries become Paragraphs."""
     buf: list[str] = []
 
@@ -93,7 +102,7 @@ def _flow(root):
             tag = child.tag if isinstance(child.tag, str) else ""
             if tag == "table" and not _is_layout(child):
                 yield from flush()
-                yield from _table_blocks(child)
+                yield from _table_blocks(child, budget)
             elif tag == "br":
                 yield from flush()
             elif tag in BLOCK or tag in ("tr", "td", "th", "tbody", "thead", "tfoot"):
@@ -130,20 +139,27 @@ def _is_layout(table) -> bool:
 
 
 def _span(cell, name: str) -> int:
+    """A rowspan/colspan attribute as an int >= 1 (clipped later, in spans_from_html_like)."""
+    value = str(cell.get(name, "1")).strip()[:12]   # no 10,000-digit integers
     try:
-        return max(1, int(str(cell.get(name, "1")).strip() or 1))
+        return max(1, int(value or 1))
     except ValueError:
         return 1
 
 
-def _table_blocks(table):
+def _table_blocks(table, budget: CellBudget):
     """The table, then each table nested in its cells."""
+    lim = limits()
+    trs = _rows_of(table)
+    if len(trs) > lim.max_rows:
+        raise LimitExceeded(f"网页中有一个 {len(trs):,} 行的表格，超过上限 {lim.max_rows:,} 行；"
+                            "请只保存含自评表的页面后再导入")
     nested: list = []
     grid = []
-    for tr in _rows_of(table):
+    for tr in trs:
         grid.append([(cell_text(td, nested), _span(td, "rowspan"), _span(td, "colspan"))
                      for td in tr.xpath("./td | ./th")])
-    rows = rows_from_spans(spans_from_html_like(grid))
+    rows = rows_from_spans(spans_from_html_like(grid, lim.max_span, budget))
     if rows:
         cap = table.find("caption")
         if cap is not None:
@@ -152,7 +168,7 @@ def _table_blocks(table):
                 yield Paragraph(text)
         yield Table(rows)
     for t in nested:
-        yield from _table_blocks(t)
+        yield from _table_blocks(t, budget)
 
 
 def cell_text(td, nested: list) -> str:
