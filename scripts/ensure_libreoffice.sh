@@ -10,9 +10,10 @@ set -u
 msg() { echo "ensure_libreoffice: $*" >&2; }
 
 have_soffice() {
-    command -v soffice >/dev/null 2>&1 || command -v libreoffice >/dev/null 2>&1 \
-        || [ -x /usr/lib/libreoffice/program/soffice ] || [ -x /opt/libreoffice/program/soffice ] \
-        || [ -x /Applications/LibreOffice.app/Contents/MacOS/soffice ]
+    # the places evalkit looks (readers/office.py find_soffice)
+    { [ -n "${EVALKIT_SOFFICE:-}" ] && [ -x "${EVALKIT_SOFFICE}" ]; } \
+        || command -v soffice >/dev/null 2>&1 || command -v libreoffice >/dev/null 2>&1 \
+        || [ -x /opt/libreoffice/program/soffice ] || [ -x /Applications/LibreOffice.app/Contents/MacOS/soffice ]
 }
 
 if have_soffice; then

@@ -31,14 +31,25 @@ from pathlib import Path
 
 from evalkit import limits as _limits
 from evalkit.model import Document, LimitExceeded, ReadError
+from evalkit.readers.safety import check_file_size, check_no_dtd, open_zip
 
 WRITER = {"doc", "wps", "rtf", "odt"}          # converted to docx
 CALC = {"et", "ods"}                           # converted to xlsx
-TARGET = {**{f: ("docx", "docx:MS Word 2007 XML") for f in WRITER},
-          **{f: ("xlsx", "xlsx:Calc MS Excel 2007 XML") for f in CALC}}
-# The name the copy gets inside the temp folder: Kingsoft's OLE2 files under the Microsoft suffix
-# of the same family, so LibreOffice's type detection needs no guessing.
-COPY_SUFFIX = {"doc": ".doc", "wps": ".doc", "rtf": ".rtf", "odt": ".odt", "et": ".xls", "ods": ".ods"}
+TARGET = {**{f: "docx" for f in WRITER}, **{f: "xlsx" for f in CALC}}
+FILTER = {"docx": "docx:MS Word 2007 XML", "xlsx": "xlsx:Calc MS Excel 2007 XML"}
+# What the content is decides the conversion: the target (a .doc that is really a BIFF workbook
+# becomes xlsx), the name the copy gets in the temp folder (Kingsoft's OLE2 files under the Microsoft
+# suffix of the same family) and the import filter, forced so that LibreOffice never falls back to
+# importing a damaged file as plain text (it would "succeed" with binary garbage).
+WORD97, EXCEL97 = "MS Word 97", "MS Excel 97"
+BY_KIND = {"ole_word": ("docx", ".doc", WORD97), "rtf": ("docx", ".rtf", "Rich Text Format"),
+           "odf_text": ("docx", ".odt", "writer8"), "ole_excel": ("xlsx", ".xls", EXCEL97),
+           "odf_sheet": ("xlsx", ".ods", "calc8")}
+# a damaged OLE2 or ZIP file: the filter of its suffix's family (LibreOffice may still recover it)
+DAMAGED = {"ole_damaged": {"doc": WORD97, "wps": WORD97, "et": EXCEL97},
+           "zip_damaged": {"doc": "MS Word 2007 XML", "wps": "MS Word 2007 XML", "odt": "writer8",
+                           "ods": "calc8", "et": "Calc MS Excel 2007 XML"}}
+BY_FORMAT = {"doc": ".doc", "wps": ".wps", "rtf": ".rtf", "odt": ".odt", "et": ".xls", "ods": ".ods"}
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 INSTALL_HINT = ("请安装 LibreOffice：sudo apt-get update && sudo apt-get install -y --no-install-recommends "
@@ -56,51 +67,107 @@ def read_office(path: Path) -> Document:
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in TARGET:
         raise ReadError(f"不支持的文件类型“{path.suffix or '无扩展名'}”")
+    size = check_file_size(path)
+    if not size:
+        raise ReadError(f"空文件（0 字节），不是有效的 .{fmt} 文件")
     try:
         with open(path, "rb") as f:
             head = f.read(2048)
-    except FileNotFoundError:
-        raise ReadError("文件不存在") from None
     except OSError as e:
-        raise ReadError(f"无法打开文件（{e.strerror or type(e).__name__}）") from None
-    if not head:
-        raise ReadError(f"空文件（0 字节），不是有效的 .{fmt} 文件")
+        raise ReadError(f"无法读取文件（{e.strerror or type(e).__name__}）") from None
 
-    direct = _direct_reader(path, fmt, head)
-    if direct is not None:
-        return _as(direct(path), path, fmt)
-    if fmt == "et" and head.startswith(OLE2):
+    kind = sniff(path, head)
+    if kind == "docx":
+        from evalkit.readers.docx import read_docx
+        return _as(read_docx(path), path, fmt)
+    if kind == "xlsx":
+        from evalkit.readers.xlsx import read_xlsx
+        return _as(read_xlsx(path), path, fmt)
+    if kind == "html":    # web systems export HTML under .doc/.xls names
+        from evalkit.readers.html import read_html
+        return _as(read_html(path), path, fmt)
+    if kind == "ole_excel":
         # Kingsoft ET is normally BIFF8 in an OLE2 file: xlrd reads it like .xls, without LibreOffice.
         from evalkit.readers.xlsx import read_xlsx
         try:
             return _as(read_xlsx(path), path, fmt)
-        except LimitExceeded:
+        except (LimitExceeded, MemoryError):
             raise
         except Exception:  # noqa: BLE001  (an ET-only variant xlrd does not know: LibreOffice may)
             pass
-    return _as(convert_and_read(path, fmt), path, fmt)
+    if kind == "encrypted":
+        raise ReadError("文件有打开密码（加密的 Office 文档），无法读取；请去掉密码后另存再导入")
+    if kind in ("odf_text", "odf_sheet"):
+        _check_odf(path, "ODT" if kind == "odf_text" else "ODS")
+    if kind == "unknown":
+        raise ReadError(f"不是有效的 .{fmt} 文件：内容不是{_kind(fmt)}，也不是 RTF、DOCX/XLSX、ODF 或网页"
+                        "（文件已损坏或扩展名有误）")
+    return _as(convert_and_read(path, fmt, kind), path, fmt)
 
 
-def _direct_reader(path: Path, fmt: str, head: bytes):
-    """A reader for a file that is not what its suffix says but something read without LibreOffice."""
-    if head.startswith(b"PK\x03\x04") and fmt != "odt" and fmt != "ods":
+def sniff(path: Path, head: bytes) -> str:
+    """What the file holds, whatever its suffix: docx / xlsx / html (read directly), ole_word /
+    ole_excel / ole_other / ole_damaged (OLE2 compound file), rtf, odf_text / odf_sheet, unknown."""
+    if head.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(path) as z:
                 names = set(z.namelist())
-        except (zipfile.BadZipFile, OSError, ValueError):
-            return None
+                mime = _head_of(z, "mimetype") if "mimetype" in names else b""
+        except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError):
+            return "zip_damaged"
         if "word/document.xml" in names:
-            from evalkit.readers.docx import read_docx
-            return read_docx
+            return "docx"
         if "xl/workbook.xml" in names:
-            from evalkit.readers.xlsx import read_xlsx
-            return read_xlsx
-        return None
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if text.startswith(b"<") and any(t in text for t in (b"<html", b"<table", b"<!doctype html", b"<meta")):
-        from evalkit.readers.html import read_html
-        return read_html
-    return None
+            return "xlsx"
+        if b"opendocument.text" in mime:
+            return "odf_text"
+        if b"opendocument.spreadsheet" in mime:
+            return "odf_sheet"
+        return "zip_damaged" if "content.xml" in names else "unknown"
+    if head.startswith(OLE2):
+        return _ole_kind(path)
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"{\\rtf"):
+        return "rtf"
+    low = text.lower()
+    if low.startswith(b"<") and any(t in low for t in (b"<html", b"<table", b"<!doctype html", b"<meta")):
+        return "html"
+    return "unknown"
+
+
+def _ole_kind(path: Path) -> str:
+    """Which Office family an OLE2 compound file belongs to, by its streams (xlrd's parser)."""
+    import io
+    import mmap
+
+    from xlrd.compdoc import CompDoc
+    try:
+        with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mem:
+            names = {d.name for d in CompDoc(mem, logfile=io.StringIO()).dirlist}
+    except Exception:  # noqa: BLE001  (a damaged directory: LibreOffice may still recover the file)
+        return "ole_damaged"
+    if "EncryptedPackage" in names:       # a password-protected DOCX/XLSX
+        return "encrypted"
+    if "WordDocument" in names:
+        return "ole_word"
+    if "Workbook" in names or "Book" in names:
+        return "ole_excel"
+    return "ole_other"     # e.g. Microsoft Works .wps (a CONTENTS stream), which LibreOffice reads
+
+
+def _head_of(z: zipfile.ZipFile, name: str) -> bytes:
+    with z.open(name) as f:
+        return f.read(100)
+
+
+def _check_odf(path: Path, kind: str) -> None:
+    """The ZIP-bomb and DTD checks DOCX/XLSX get, before LibreOffice inflates an ODF package."""
+    try:
+        with open_zip(path, kind, f"{kind} 文件已损坏（不是有效的压缩包）") as zf:
+            check_no_dtd(zf, kind)
+    except ReadError as e:
+        e.args = (str(e).replace(f"用 {kind} 打开", "用 LibreOffice 或 WPS 打开"),)
+        raise
 
 
 def _as(doc: Document, path: Path, fmt: str) -> Document:
@@ -129,12 +196,12 @@ def convert_timeout(max_seconds: float | None = None) -> float:
     return max(0.1, total - min(10.0, 0.2 * total))
 
 
-def convert_and_read(path: Path, fmt: str) -> Document:
+def convert_and_read(path: Path, fmt: str, kind: str = "") -> Document:
     """Convert with LibreOffice in a temp folder, read the result, remove the folder."""
     tmp = tempfile.mkdtemp(prefix="evalkit-office-")
     try:
-        out = convert(path, fmt, Path(tmp))
-        if TARGET[fmt][0] == "docx":
+        out = convert(path, fmt, Path(tmp), kind=kind)
+        if out.suffix == ".docx":
             from evalkit.readers.docx import read_docx as reader
         else:
             from evalkit.readers.xlsx import read_xlsx as reader
@@ -143,19 +210,19 @@ def convert_and_read(path: Path, fmt: str) -> Document:
         except LimitExceeded:
             raise
         except ReadError as e:
-            raise ReadError(f"LibreOffice 转换后的 {TARGET[fmt][0].upper()} 无法读取（{e}）") from None
+            raise ReadError(f"LibreOffice 转换后的 {out.suffix[1:].upper()} 无法读取（{e}）") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def convert(path: Path, fmt: str, workdir: Path, timeout: float | None = None) -> Path:
+def convert(path: Path, fmt: str, workdir: Path, timeout: float | None = None, kind: str = "") -> Path:
     """Run `soffice --headless --convert-to` on a copy of `path` inside `workdir`; the converted
     file's path. ReadError when LibreOffice is missing or fails, LimitExceeded on timeout."""
     soffice = find_soffice()
     if soffice is None:
         raise ReadError(f"读取 .{fmt} 文件需要 LibreOffice，但本机没有找到 soffice。{INSTALL_HINT}")
-    ext, target = TARGET[fmt]
-    src = workdir / ("input" + COPY_SUFFIX[fmt])
+    ext, suffix, infilter = BY_KIND.get(kind) or (TARGET[fmt], BY_FORMAT[fmt], DAMAGED.get(kind, {}).get(fmt))
+    src = workdir / ("input" + suffix)
     outdir, profile = workdir / "out", workdir / "profile"
     outdir.mkdir()
     try:
@@ -164,7 +231,8 @@ def convert(path: Path, fmt: str, workdir: Path, timeout: float | None = None) -
         raise ReadError(f"无法复制文件以便转换（{e.strerror or type(e).__name__}）") from None
     argv = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--invisible",
             "--nologo", "--nodefault", "--nolockcheck", "--norestore",
-            "--convert-to", target, "--outdir", str(outdir), str(src)]
+            *([f"--infilter={infilter}"] if infilter else []),
+            "--convert-to", FILTER[ext], "--outdir", str(outdir), str(src)]
     env = dict(os.environ, HOME=str(workdir), TMPDIR=str(workdir), SAL_USE_VCLPLUGIN="svp")
     limit = convert_timeout() if timeout is None else timeout
     started = time.monotonic()
@@ -210,4 +278,5 @@ def _detail(stdout: bytes, stderr: bytes, code: int | None, seconds: float) -> s
     lines = [ln.strip() for ln in (stderr + b"\n" + stdout).decode("utf-8", "replace").splitlines()]
     lines = [ln for ln in lines if ln and "javaldx" not in ln and not ln.startswith("convert ")]
     said = "；".join(lines)[:300]
-    return f"{said or '没有生成转换结果'}（退出码 {code}，{seconds:.1f} 秒）"
+    said = f"LibreOffice 报告“{said}”" if said else "没有生成转换结果"
+    return f"{said}（退出码 {code}，用时 {seconds:.1f} 秒）"

@@ -1,0 +1,268 @@
+"""Legacy and Chinese office formats (.doc .wps .rtf .odt .et .ods) through LibreOffice (readers/office.py).
+
+Tests that convert need LibreOffice; `make test` installs it (`make setup` runs
+scripts/ensure_libreoffice.sh), so they skip only where it truly cannot be found.
+"""
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import evalkit.limits
+from conftest import ROOT
+from evalkit.errors import LimitExceeded, ReadError
+from evalkit.ingest import ingest_paths
+from evalkit.readers import office, read
+from test_layouts import INDICATOR_FIELDS, PROJECT_FIELDS, same
+
+OFFICE = ROOT / "tests" / "fixtures" / "office"
+FORMATS = ["doc", "wps", "rtf", "odt", "et", "ods"]
+SOFFICE = office.find_soffice()
+needs_lo = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) 不可用：make setup / "
+                                                      "scripts/ensure_libreoffice.sh 未能安装")
+
+
+def fixture(fmt):
+    return OFFICE / f"fixture_{fmt}.{fmt}"
+
+
+def otruth(name):
+    return pd.read_csv(OFFICE / "truth" / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+@pytest.fixture
+def private_tmp(tmp_path, monkeypatch):
+    """tempfile's folder for this test only, so leftovers of *this* test can be counted."""
+    d = tmp_path / "tmp"
+    d.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(d))
+    return d
+
+
+@pytest.fixture
+def no_soffice(tmp_path, monkeypatch):
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.delenv("EVALKIT_SOFFICE", raising=False)
+    monkeypatch.setattr(office, "KNOWN_PATHS", ())
+    assert office.find_soffice() is None
+
+
+@pytest.fixture(scope="module")
+def office_tables(tmp_path_factory):
+    return ingest_paths([OFFICE], tmp_path_factory.mktemp("office") / "clean", keep_format_copies=True,
+                        checks=False)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_each_format_recovers_its_truth(office_tables, fmt):
+    if fmt != "et" and SOFFICE is None:
+        pytest.skip("LibreOffice (soffice) 不可用")
+    name = fixture(fmt).name
+    rep = office_tables["reports"].set_index("source_file").loc[name]
+    assert rep["status"] == "ok" and rep["format"] == fmt, rep["error"]
+    got_p = office_tables["projects"][office_tables["projects"]["source_file"] == name]
+    want_p = otruth("projects")[otruth("projects")["seed"] == name]
+    assert len(got_p) == len(want_p) == 2
+    for _, t in want_p.iterrows():
+        g = got_p[got_p["project_name"] == t["project_name"]].iloc[0]
+        assert not {f: (t[f], g[f]) for f in PROJECT_FIELDS if not same(t[f], g[f])}, t["project_name"]
+    got_i = office_tables["indicators"][office_tables["indicators"]["source_file"] == name]
+    want_i = otruth("indicators")[otruth("indicators")["seed"] == name]
+    assert list(got_i["level3"]) == list(want_i["level3"]) and len(want_i) == 15
+    for (_, t), (_, g) in zip(want_i.iterrows(), got_i.iterrows()):
+        assert not {f: (t[f], g[f]) for f in INDICATOR_FIELDS if not same(t[f], g[f])}, t["level3"]
+
+
+def test_et_in_biff8_is_read_by_xlrd_without_libreoffice(no_soffice):
+    doc = read(fixture("et"))
+    assert doc.format == "et" and doc.source == str(fixture("et")) and len(list(doc.tables())) >= 2
+
+
+def test_misnamed_files_go_to_the_reader_of_their_content(tmp_path, no_soffice):
+    (tmp_path / "really_docx.doc").write_bytes((ROOT / "tests/fixtures/fixture_docx.docx").read_bytes())
+    (tmp_path / "really_xls.wps").write_bytes((ROOT / "tests/fixtures/fixture_xls.xls").read_bytes())
+    (tmp_path / "really_html.doc").write_bytes((ROOT / "tests/fixtures/fixture_html.html").read_bytes())
+    for name in ("really_docx.doc", "really_xls.wps", "really_html.doc"):
+        doc = read(tmp_path / name)
+        assert doc.format == Path(name).suffix[1:] and any("项目支出绩效自评表" in p.text for p in doc.paragraphs()), name
+
+
+@needs_lo
+def test_parallel_conversions_do_not_collide_and_leave_nothing(tmp_path, private_tmp, monkeypatch):
+    """Two conversions at once (threads: each its own soffice), one of a file named like an option."""
+    shutil.copyfile(fixture("doc"), tmp_path / "-x.doc")
+    monkeypatch.chdir(tmp_path)
+    calls, real_popen = [], subprocess.Popen
+
+    def recording_popen(argv, **kw):
+        assert isinstance(argv, list) and not kw.get("shell") and kw.get("start_new_session")
+        calls.append(list(argv))
+        return real_popen(argv, **kw)
+    monkeypatch.setattr(office.subprocess, "Popen", recording_popen)
+    results, spans = {}, {}
+
+    def run(path):
+        t0 = time.monotonic()
+        try:
+            results[path] = read(Path(path))
+        except Exception as e:  # noqa: BLE001
+            results[path] = e
+        spans[path] = (t0, time.monotonic())
+    threads = [threading.Thread(target=run, args=(p,)) for p in ("-x.doc", str(fixture("odt")))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    original = list(read(ROOT / "tests" / "fixtures" / "fixture_docx.docx").tables())
+    for path, doc in results.items():
+        assert not isinstance(doc, Exception), (path, doc)
+        tables = list(doc.tables())
+        # the two project tables cell for cell (the .doc fixture has its 1-row signature tables as text)
+        assert [t.rows for t in tables[:2]] == [t.rows for t in original[:2]], path
+        assert "项目支出绩效自评表" in doc.text(), path
+    assert results["-x.doc"].format == "doc" and results[str(fixture("odt"))].format == "odt"
+    (a0, a1), (b0, b1) = spans.values()
+    assert max(a0, b0) < min(a1, b1)                     # they really overlapped
+    profiles = {a for argv in calls for a in argv if a.startswith("-env:UserInstallation=")}
+    assert len(calls) == 2 and len(profiles) == 2        # a profile per call
+    for argv in calls:
+        assert Path(argv[-1]).is_absolute() and Path(argv[-1]).name.startswith("input.")
+        assert not any(a.startswith("-x") for a in argv)
+    assert list(private_tmp.iterdir()) == []             # temp folders removed
+    assert not list(tmp_path.glob(".~lock*"))            # nothing written next to the original
+
+
+@needs_lo
+def test_corrupt_doc_fails_with_a_chinese_message(tmp_path, private_tmp):
+    bad = tmp_path / "truncated.doc"
+    bad.write_bytes(fixture("doc").read_bytes()[:20000])
+    with pytest.raises(ReadError) as e:
+        read(bad)
+    assert "LibreOffice 无法转换该 .doc 文件" in str(e.value) and "文件损坏" in str(e.value)
+    assert str(bad) not in str(e.value)
+    assert list(private_tmp.iterdir()) == []
+
+
+def test_random_bytes_doc_is_refused_before_libreoffice(tmp_path, no_soffice):
+    bad = tmp_path / "noise.doc"
+    bad.write_bytes(bytes(range(256)) * 20)
+    with pytest.raises(ReadError, match="不是有效的 .doc 文件"):
+        read(bad)
+
+
+def test_corrupt_doc_is_a_failed_row_in_ingest(tmp_path):
+    bad = tmp_path / "noise.doc"
+    bad.write_bytes(b"\x00\x01garbage" * 100)
+    t = ingest_paths([bad, fixture("et")], checks=False)
+    rep = t["reports"].set_index("source_file")
+    assert rep.loc["noise.doc", "status"] == "failed" and "不是有效的 .doc 文件" in rep.loc["noise.doc", "error"]
+    assert rep.loc["fixture_et.et", "status"] == "ok"
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"   # a zombie is dead
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir() or os.name != "posix", reason="needs /proc and process groups")
+def test_timeout_kills_the_whole_process_group(tmp_path, private_tmp, monkeypatch):
+    """A fake soffice that hangs and has a child (as soffice -> oosplash -> soffice.bin does)."""
+    pids = tmp_path / "pids"
+    fake = tmp_path / "bin" / "soffice"
+    fake.parent.mkdir()
+    fake.write_text(f"#!/bin/sh\nsleep 300 &\necho $! > '{pids}'\necho $$ >> '{pids}'\nwait\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.delenv("EVALKIT_SOFFICE", raising=False)
+    monkeypatch.setattr(evalkit.limits, "LIMITS", replace(evalkit.limits.LIMITS, max_seconds=2.0))
+    t0 = time.monotonic()
+    with pytest.raises(LimitExceeded) as e:
+        read(fixture("doc"))
+    assert time.monotonic() - t0 < 10
+    msg = str(e.value)
+    assert "超过 1.6 秒仍未完成" in msg and "已终止其全部进程" in msg and "EVALKIT_LIMIT_MAX_SECONDS" in msg
+    started = [int(x) for x in pids.read_text().split()]
+    assert len(started) == 2
+    deadline = time.monotonic() + 5
+    while any(_alive(p) for p in started) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(p) for p in started), "soffice or its child outlived the timeout"
+    assert list(private_tmp.iterdir()) == []
+
+
+@needs_lo
+def test_real_soffice_over_the_time_limit_leaves_no_process(private_tmp, monkeypatch):
+    monkeypatch.setattr(evalkit.limits, "LIMITS", replace(evalkit.limits.LIMITS, max_seconds=0.5))
+    with pytest.raises(LimitExceeded, match="已终止其全部进程"):
+        read(fixture("odt"))
+    time.sleep(0.3)
+    leftovers = []
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit() and _alive(p.name):
+            try:
+                if str(private_tmp).encode() in (p / "cmdline").read_bytes():
+                    leftovers.append(p.name)
+            except OSError:
+                pass
+    assert leftovers == [] and list(private_tmp.iterdir()) == []
+
+
+def test_timeout_leaves_a_margin_inside_the_worker_limit():
+    assert office.convert_timeout(120) == 110 and office.convert_timeout(2) == pytest.approx(1.6)
+    assert 0 < office.convert_timeout(0.05) < 0.2
+
+
+@pytest.mark.parametrize("fmt", ["doc", "wps", "rtf", "odt", "ods"])
+def test_without_libreoffice_the_message_says_how_to_install(no_soffice, private_tmp, fmt):
+    with pytest.raises(ReadError) as e:
+        read(fixture(fmt))
+    msg = str(e.value)
+    assert f"读取 .{fmt} 文件需要 LibreOffice" in msg and "没有找到 soffice" in msg
+    assert "apt-get install" in msg and "libreoffice-writer-nogui" in msg and "fonts-noto-cjk" in msg
+    assert list(private_tmp.iterdir()) == []
+
+
+def test_evalkit_soffice_pointing_nowhere_counts_as_missing(tmp_path, monkeypatch, no_soffice):
+    monkeypatch.setenv("EVALKIT_SOFFICE", str(tmp_path / "nope" / "soffice"))
+    with pytest.raises(ReadError, match="需要 LibreOffice"):
+        read(fixture("doc"))
+
+
+def test_empty_file_is_refused(tmp_path):
+    (tmp_path / "empty.wps").write_bytes(b"")
+    with pytest.raises(ReadError, match="空文件"):
+        read(tmp_path / "empty.wps")
+
+
+def test_ensure_script_is_quiet_and_succeeds_when_soffice_exists(tmp_path):
+    fake = tmp_path / "soffice"
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(0o755)
+    r = subprocess.run([str(ROOT / "scripts" / "ensure_libreoffice.sh")], capture_output=True, text=True,
+                       env={**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}"}, timeout=60)
+    assert r.returncode == 0 and r.stderr == ""
+
+
+def test_ensure_script_never_fails_setup(tmp_path):
+    """No soffice and no apt-get (or not root): it says what to install and exits 0."""
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    for tool in ("sh", "id", "date", "cat"):
+        found = shutil.which(tool)
+        if found:
+            (bin_ / tool).symlink_to(found)
+    r = subprocess.run(["/bin/bash", str(ROOT / "scripts" / "ensure_libreoffice.sh")], capture_output=True,
+                       text=True, env={"PATH": str(bin_), "HOME": str(tmp_path)}, timeout=60)
+    assert r.returncode == 0 and "libreoffice-writer-nogui" in r.stderr and "没有找到 LibreOffice" in r.stderr
