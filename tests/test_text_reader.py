@@ -43,3 +43,173 @@ def test_seed_003_flavour_b_rows():
     first = tables(doc)[0]
     assert first.rows[0][:2] == ["项目名称", "退役军人辅助性岗位经费"]
     assert any(r[:2] == ["", "年度资金总额"] for r in first.rows)
+
+
+# ----------------------------------------------------------------------------- encodings
+
+import codecs  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+from dataclasses import replace  # noqa: E402
+
+import pytest  # noqa: E402
+
+from evalkit import limits  # noqa: E402
+from evalkit.model import LimitExceeded, ReadError  # noqa: E402
+
+# A Taiwanese-style report in seed 003's layout (flavour (b) rows, a flavour (a) table, markers),
+# in traditional characters Big5 covers (Big5 writes ≥ as ≧).
+TRADITIONAL = """[bookmark: _Toc1]一、項目基本情況
+
+（一）項目概況
+項目名稱：社區長者關懷服務經費。本項目為轄區內獨居長者提供送餐、陪伴與健康檢查服務，
+由社會局統籌，各區公所協助執行，全年經費均已依規定撥付。
+
+# 項目支出績效自評表
+
+（ 2022 年度 ）
+
+項目名稱\t社區長者關懷服務經費\t\t\t\t\t\t
+主管部門\t臺北市社會局\t\t\t實施單位\t臺北市社會局各區公所\t\t
+項目資金 (萬元)\t\t年初 預算數\t全年 預算數\t全年 執行數\t分值\t執行率\t得分
+\t年度資金總額\t5.6\t5.6\t5.18\t10\t92.5%\t9.25
+\t其中:當年財政撥款\t5.6\t5.6\t5.18\t－\t\t－
+績效指標\t一級 指標\t二級指標\t三級指標\t年度 指標值\t實際 完成值\t分值\t得分
+\t產出 指標\t數量指標\t指標 1: 服務人數\t≧1200 人\t=1250 人\t10\t10
+\t\t質量指標\t指標 1: 足額發放率\t100%\t100%\t10\t10
+\t滿意 度 指標\t服務對象滿意度指標\t指標 1: 服務對象滿意度\t≧95%\t=96%\t10\t10
+總分\t\t\t\t\t100\t97.75\t
+
+二、績效目標完成情況
+
+\t一級指標
+\t二級指標
+\t三級指標
+
+\t產出指標
+\t數量指標
+\t服務人數達到預期，
+長者滿意度較上年提高。
+
+填報單位負責人(簽名): 陳志明
+填報日期: 2023.3.1
+"""
+
+ALL_SEEDS = ["000", "001", "002", "003", "004"]
+BOM_ENCODINGS = {   # name -> how the text becomes bytes
+    "utf-8-sig": lambda t: t.encode("utf-8-sig"),
+    "utf-16-le+bom": lambda t: codecs.BOM_UTF16_LE + t.encode("utf-16-le"),
+    "utf-16-be+bom": lambda t: codecs.BOM_UTF16_BE + t.encode("utf-16-be"),
+    "utf-16-le": lambda t: t.encode("utf-16-le"),
+    "utf-16-be": lambda t: t.encode("utf-16-be"),
+}
+
+
+def write(tmp_path, raw: bytes, name="x.txt"):
+    p = tmp_path / name
+    p.write_bytes(raw)
+    return p
+
+
+@pytest.mark.parametrize("prefix", ALL_SEEDS)
+@pytest.mark.parametrize("encoding", sorted(BOM_ENCODINGS))
+def test_seed_in_utf8_bom_and_utf16_reads_like_utf8(tmp_path, prefix, encoding):
+    text = seed(prefix).read_text(encoding="utf-8")
+    doc = read_text(write(tmp_path, BOM_ENCODINGS[encoding](text)))
+    assert doc.blocks == read_text(seed(prefix)).blocks and not doc.warnings
+
+
+@pytest.mark.parametrize("prefix, encoding", [
+    ("001", "gbk"), ("003", "gbk"), ("004", "gbk"),              # GBK covers these seeds
+    ("000", "gb18030"), ("002", "gb18030"), ("003", "gb18030"),  # 000/002 hold NBSP and ⑪–⑬: GB18030 only
+])
+def test_seed_in_gbk_and_gb18030_reads_like_utf8(tmp_path, prefix, encoding):
+    text = seed(prefix).read_text(encoding="utf-8")
+    doc = read_text(write(tmp_path, text.encode(encoding)))
+    assert doc.blocks == read_text(seed(prefix)).blocks and not doc.warnings
+
+
+@pytest.mark.parametrize("encoding", ["big5", "cp950", "big5hkscs", "utf-8", "gb18030", "utf-16-le", "utf-16"])
+def test_traditional_report_in_big5_reads_like_utf8(tmp_path, encoding):
+    expected = read_text(write(tmp_path, TRADITIONAL.encode("utf-8"), "utf8.txt")).blocks
+    doc = read_text(write(tmp_path, TRADITIONAL.encode(encoding)))
+    assert doc.blocks == expected and not doc.warnings
+    assert tables(doc)[0].rows[6][4] == "≧1200 人"
+
+
+def test_big5_and_gbk_lines_not_confused(tmp_path):
+    """Line by line (short texts are the hard case): each GBK line of a seed and each Big5 line of
+    the traditional sample reads back as written."""
+    from evalkit.readers.text import decode
+    lines = [(line, "gbk") for line in seed("003").read_text(encoding="utf-8").splitlines()]
+    lines += [(line, "big5") for line in TRADITIONAL.splitlines()]
+    for line, enc in lines:
+        if sum(ord(c) > 127 for c in line) >= 2:
+            assert decode(line.encode(enc))[0] == line, (line, enc)
+
+
+# ----------------------------------------------------------------------------- errors and damage
+
+def test_empty_file_read_error(tmp_path):
+    with pytest.raises(ReadError, match=r"^文本文件为空（0 字节）$"):
+        read_text(write(tmp_path, b""))
+    with pytest.raises(ReadError, match="只有空白"):
+        read_text(write(tmp_path, b" \r\n\t\n"))
+    with pytest.raises(ReadError, match="没有找到段落或表格"):
+        read_text(write(tmp_path, b"[bookmark: _Toc1]\n\n[image: a.png]\n"))
+
+
+@pytest.mark.parametrize("raw, words", [
+    (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "PNG 图片"),
+    (b"PK\x03\x04" + bytes(200), ".docx 或 .xlsx"),
+    (b"%PDF-1.7\n" + bytes(range(256)), "改为 .pdf"),
+    (bytes(range(256)) * 8, "NUL 字节"),                      # binary with NULs, not UTF-16
+    (bytes(range(1, 256)) * 8, "无法识别文本编码"),            # binary without NULs
+    (b"\x01\x02\x03\x04abc", "控制字符"),
+])
+def test_binary_content_read_error_says_why(tmp_path, raw, words):
+    p = write(tmp_path, raw)
+    with pytest.raises(ReadError) as e:
+        read_text(p)
+    assert words in str(e.value) and str(p) not in str(e.value) and p.name not in str(e.value)
+
+
+def test_too_large_refused_on_stat_before_reading(tmp_path, monkeypatch):
+    p = tmp_path / "huge.txt"
+    with open(p, "wb") as f:
+        f.truncate(12 * 1024 ** 3)               # a 12 GiB sparse file: must not be read
+    monkeypatch.setattr("evalkit.readers.text.open", lambda *a, **k: pytest.fail("opened"), raising=False)
+    with pytest.raises(LimitExceeded, match=r"文本文件过大（12\.0 GB），超过上限 20\.0 MB.*EVALKIT_LIMIT_MAX_TEXT_BYTES"):
+        read_text(p)
+    os.remove(p)
+
+
+def test_text_limit_read_at_call_time(tmp_path, monkeypatch):
+    raw = seed("000").read_bytes()
+    monkeypatch.setattr(limits, "LIMITS", replace(limits.LIMITS, max_text_bytes=len(raw) - 1))
+    with pytest.raises(LimitExceeded, match="超过上限"):
+        read_text(seed("000"))
+    monkeypatch.setattr(limits, "LIMITS", replace(limits.LIMITS, max_text_bytes=len(raw)))
+    assert read_text(seed("000")).blocks
+
+
+def test_folder_and_missing_file_read_errors(tmp_path):
+    (tmp_path / "dir.txt").mkdir()
+    with pytest.raises(ReadError, match="文件夹"):
+        read_text(tmp_path / "dir.txt")
+    with pytest.raises(ReadError, match="无法打开文本文件（文件不存在）"):
+        read_text(tmp_path / "missing.txt")
+
+
+@pytest.mark.parametrize("damage, warning", [
+    (lambda b: b[:700] + b"\xff" + b[701:], "处字节不是有效的 UTF-8"),       # a byte flipped
+    (lambda b: b[:re.search(rb"[\xe4-\xe9]", b[700:]).start() + 701], "末尾有 1 个字节不成完整的 UTF-8 字符"),  # cut
+    (lambda b: b[:700] + b"\x00" + b[700:], "1 个 NUL 字节"),                 # a stray NUL
+    (lambda b: b[:700] + b"\x07" + b[700:], "1 个控制字符"),
+    (lambda b: codecs.BOM_UTF16_LE + b.decode("utf-8").encode("utf-16-le")[:-1], "末尾多出 1 个字节"),
+])
+def test_damaged_text_still_read_with_a_warning(tmp_path, damage, warning):
+    doc = read_text(write(tmp_path, damage(seed("000").read_bytes())))
+    if "末尾" not in warning:                       # not cut short: every table is still there
+        assert len(tables(doc)) == len(tables(read_text(seed("000"))))
+    assert any(warning in w for w in doc.warnings), doc.warnings

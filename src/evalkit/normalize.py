@@ -1,6 +1,7 @@
 """Small, pure normalizers for the strings found in self-evaluation tables."""
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -41,7 +42,7 @@ def strip_list_prefix(s: str | None) -> str | None:
     """Drop list prefixes such as '指标1:' that templates put before indicator names."""
     if s is None:
         return None
-    out = LIST_PREFIX.sub("", s).strip()
+    out = LIST_PREFIX.sub("", s.strip()).strip()      # ' 指标1:…' too: a leading blank hid the prefix
     return out or None
 
 
@@ -50,16 +51,27 @@ def is_empty_mark(s) -> bool:
     return s is None or WS.sub("", str(s)) in EMPTY_MARKS
 
 
-def parse_number(s) -> float | None:
-    """A cell that is a plain number ('5.6', '1,234.5', '25,930.0\\n0', '92.5%') -> float, else None."""
-    if s is None:
+def _finite(x) -> float | None:
+    """float(x) when it is a finite float (not NaN, not ±inf, not an int beyond float range), else None."""
+    try:
+        f = float(x)
+    except (OverflowError, ValueError):
         return None
-    if isinstance(s, (int, float)):
-        return float(s)
+    return f if math.isfinite(f) else None
+
+
+def parse_number(s) -> float | None:
+    """A cell that is a plain number ('5.6', '1,234.5', '25,930.0\\n0', '92.5%') -> finite float, else None.
+
+    A number object gives its value (None for NaN, ±inf and ints beyond float range); a bool is not a number."""
+    if s is None or isinstance(s, bool):
+        return None
+    if isinstance(s, (int, float, Decimal)):
+        return _finite(s)
     t = unicodedata.normalize("NFKC", WS.sub("", str(s))).rstrip("%")
     if not PLAIN_NUMBER.fullmatch(t) or not HAS_DIGIT.search(t):
         return None
-    return float(t.replace(",", ""))
+    return _finite(t.replace(",", ""))
 
 
 def parse_percent(s) -> float | None:
@@ -80,20 +92,24 @@ def parse_operator(s: str | None) -> tuple[str | None, str]:
 
 def parse_measure(s) -> tuple[str | None, float | None, str | None]:
     """Read '≥ 1 人' / '≤5.6万元' / '大于6万人次' / '12 月份' as (operator, value, unit)."""
-    if s is None:
+    if s is None or isinstance(s, bool):
         return None, None, None
+    if isinstance(s, (int, float, Decimal)):
+        return None, _finite(s), None      # a number cell: a value without a unit
     op, rest = parse_operator(str(s))
     rest = unicodedata.normalize("NFKC", rest) if rest else rest
     if not rest:
         return op, None, None
     m = NUMBER.match(rest)
     if not m:
-        return op, None, rest if op else None
-    value = float(m.group(0).replace(",", ""))
-    unit = rest[m.end():] or None
-    if unit and (len(unit) > 6 or re.search(r"\d", unit)):
-        return op, value, None          # '1年以上…' style prose: keep the number, no unit
-    return op, value, unit
+        return op, None, _unit(rest) if op else None        # '≥ 万人': a unit without its number
+    value = _finite(m.group(0).replace(",", ""))    # None for a 400-digit 'number'
+    return op, value, _unit(rest[m.end():])
+
+
+def _unit(u: str) -> str | None:
+    """A unit is a short word without digits; '1年以上…' style prose after a number is not one."""
+    return u if u and len(u) <= 6 and not re.search(r"\d", u) else None
 
 
 def normalize_grade(s) -> tuple[str | None, str | None]:
@@ -102,6 +118,8 @@ def normalize_grade(s) -> tuple[str | None, str | None]:
     if not raw:
         return None, None
     raw = raw.strip("\"'“”「」")
+    if not raw:                         # '""': quotes around nothing
+        return None, None
     for word, g in GRADES:
         if raw.startswith(word) or raw == word:
             return g, raw
@@ -122,7 +140,10 @@ def grade_from_score(score, bands=DEFAULT_BANDS) -> str | None:
     if d.is_nan():
         return None
     for lower, grade in bands:
-        if lower == float("-inf") or d >= Decimal(str(lower)):
+        if lower == float("-inf"):
+            return grade
+        bound = Decimal(str(lower))
+        if not bound.is_nan() and d >= bound:       # a NaN bound is never reached (was: InvalidOperation)
             return grade
     return None
 
@@ -131,8 +152,8 @@ def strip_annotation(s: str | None) -> str | None:
     """'产出指标(50分)' -> '产出指标': weight annotations on level names, for vocabulary lookups."""
     if s is None:
         return None
-    t = re.sub(r"[（(]\s*\d+(?:\.\d+)?\s*分?\s*[)）]分?", "", s)
-    return t.rstrip(":：") or None
+    t = re.sub(r"[（(]\s*\d+(?:\.\d+)?\s*分?\s*[)）]分?", "", s).rstrip(":：")
+    return t if t.strip() else None
 
 
 def drop_parenthetical(s: str | None) -> str:

@@ -37,8 +37,8 @@ BOMS = [  # longest first: the UTF-32 LE mark starts with the UTF-16 LE one
     (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16"), (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16"),
 ]
 CJK_CODECS = ("gb18030", "cp950", "big5hkscs")   # mainland first: it wins ties
-CODEC_NAMES = {"utf-8": "UTF-8", "utf-16-le": "UTF-16LE", "utf-16-be": "UTF-16BE", "gb18030": "GB18030",
-               "cp950": "Big5", "big5hkscs": "Big5-HKSCS"}
+CODEC_NAMES = {"utf-8": "UTF-8", "utf-16-le": "UTF-16LE", "utf-16-be": "UTF-16BE", "utf-32-le": "UTF-32LE",
+               "utf-32-be": "UTF-32BE", "gb18030": "GB18030", "cp950": "Big5", "big5hkscs": "Big5-HKSCS"}
 PUNCT = set("，。、；：？！（）《》〈〉“”‘’「」『』【】〔〕…—～·．％＋－／＝＜＞　≥≤≧≦×÷±√°℃№￥")
 PUNCT |= {chr(c) for c in range(0xFF10, 0xFF1A)} | {chr(c) for c in range(0xFF21, 0xFF3B)}
 PUNCT |= {chr(c) for c in range(0xFF41, 0xFF5B)} | {chr(c) for c in range(0x2460, 0x2474)}   # ０-９ Ａ-Ｚ ａ-ｚ ①-⑳
@@ -168,12 +168,9 @@ def _charset_normalizer(raw: bytes) -> tuple[str, str] | None:
     from charset_normalizer import from_bytes
     try:
         best = from_bytes(raw).best()
-    except Exception:   # a detector bug must not fail the read; the caller reports the encoding
+        return (best.encoding, str(best)) if best is not None else None
+    except Exception:   # a detector bug must not fail the read: the caller reports an unknown encoding
         return None
-    if best is None:
-        return None
-    text = str(best)
-    return best.encoding, text
 
 
 def decode(raw: bytes) -> tuple[str, list[str]]:
@@ -182,6 +179,10 @@ def decode(raw: bytes) -> tuple[str, list[str]]:
     for bom, codec, name in BOMS:
         if raw.startswith(bom):
             body = raw[len(bom):]
+            unit = 4 if "32" in codec else 2 if "16" in codec else 1
+            if len(body) % unit:
+                warnings.append(f"文本（{name}）末尾多出 {len(body) % unit} 个字节，已忽略（文件可能被截断）")
+                body = body[:len(body) - len(body) % unit]
             text = _strict(body, codec)
             if text is None:
                 bad, text = _lenient(body, codec)
@@ -195,17 +196,27 @@ def decode(raw: bytes) -> tuple[str, list[str]]:
             fix = f"：请把扩展名改为 {suffix} 后重试" if suffix else "，不是报告的文本导出：请确认选对了文件"
             raise ReadError(f"这其实是{' ' if what[0].isascii() else ''}{what}（扩展名却是 .txt）{fix}")
     if b"\x00" not in raw:
-        text = _strict(raw, "utf-8")           # the common case: one decode
-        if text is not None:
-            return _clean(text, warnings)
+        try:
+            return _clean(raw.decode("utf-8"), warnings)       # the common case: one decode
+        except UnicodeDecodeError as e:
+            if e.reason == "unexpected end of data" and e.end == len(raw) and e.start >= len(raw) - 3:
+                text = _strict(raw[:e.start], "utf-8")         # a truncated file: half a character at the end
+                if text is not None:
+                    warnings.append(f"文本末尾有 {len(raw) - e.start} 个字节不成完整的 UTF-8 字符，已忽略（文件可能被截断）")
+                    return _clean(text, warnings)
     else:
         codec = _utf16_without_bom(raw)
         if codec:
+            name = CODEC_NAMES[codec]
             body = raw[:len(raw) - len(raw) % (4 if "32" in codec else 2)]
-            text = _strict(body, codec)
-            if text is not None and _looks_like_text(text):
+            text, bad = _strict(body, codec), 0
+            if text is None:
+                bad, text = _lenient(body, codec)
+            if bad <= max(1, MAX_DAMAGE * len(text)) and _looks_like_text(text):
+                if bad:
+                    warnings.append(f"文本中有 {bad} 处字节不是有效的 {name}，已替换为 �（文件可能已损坏）")
                 if len(body) < len(raw):
-                    warnings.append(f"文本（{CODEC_NAMES.get(codec, codec.upper())}）末尾多出 {len(raw) - len(body)} 个字节，已忽略（文件可能被截断）")
+                    warnings.append(f"文本（{name}）末尾多出 {len(raw) - len(body)} 个字节，已忽略（文件可能被截断）")
                 return _clean(text, warnings)
         nul = raw.count(0)
         if nul * 1000 > len(raw):
