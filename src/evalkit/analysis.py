@@ -574,7 +574,7 @@ def grade_counts(tables: Mapping[str, pd.DataFrame], bands=None) -> pd.DataFrame
             for lab, g in s.groupby("county_label", sort=False):
                 base = rows.get(lab, {k: 0 for k in GRADES} | {"source": "summaries"})
                 for k, col in SUMMARY_COUNT_COLUMNS.items():
-                    base[k] += int(g[col].fillna(0).sum())
+                    base[k] += _count_sum(g[col])
                 if base["source"] == "projects":
                     base["source"] = "projects+summaries"
                 rows[lab] = base
@@ -586,6 +586,12 @@ def grade_counts(tables: Mapping[str, pd.DataFrame], bands=None) -> pd.DataFrame
         out[k] = out[k].astype("int64")
     out["total"] = out[list(GRADES)].sum(axis=1).astype("int64")
     return out[["county_label", *GRADES, "total", "source"]]
+
+
+def _count_sum(s: pd.Series) -> int:
+    """Sum of stated counts; a count that is not a finite number >= 0 adds nothing."""
+    x = pd.to_numeric(s, errors="coerce").astype("float64")
+    return int(x.where(np.isfinite(x) & (x >= 0)).fillna(0).sum())
 
 
 def county_summary(tables: Mapping[str, pd.DataFrame], bands=None, low_execution: float = 90.0) -> pd.DataFrame:
