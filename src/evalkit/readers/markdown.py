@@ -26,11 +26,11 @@ import stat
 import unicodedata
 from pathlib import Path
 
-from evalkit import limits as _limits
 from evalkit import vocab as V
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
 from evalkit.normalize import clean_text, is_empty_mark, parse_measure, parse_number
 from evalkit.readers.grid import Span, rows_from_spans
+from evalkit.readers.safety import CellBudget, human_size, limits
 
 ENV_HINT = "（确属报告时可用环境变量 EVALKIT_LIMIT_{} 调高上限）"
 
@@ -39,14 +39,22 @@ ENV_HINT = "（确属报告时可用环境变量 EVALKIT_LIMIT_{} 调高上限�
 _INLINE = re.compile(
     r"\\([!-/:-@\[-`{-~])"                      # backslash escape of ASCII punctuation
     r"|<br\s*/?\s*>"                              # line break
-    r"|<!--.*?-->"                                # comment
+    r"|<!--(?:(?!<!--)[\s\S])*?-->"                # comment
     r"|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>"  # other inline tags: dropped, their text kept
     r"|&(?:#\d{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"   # entity
-    r"|\*\*|__|~~",                               # strong emphasis, strike-through markers
-    re.S)
-_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
-_LINK = re.compile(r"(?<!\\)\[([^\]\n]*)\]\([^)\n]*\)")
+    r"|\*\*|__|~~")                               # strong emphasis, strike-through markers
+# Each attempt of these stops at the next opening character, so a hostile line costs linear time.
+_IMAGE = re.compile(r"!\[[^\[\]\n]*\]\([^()\n]*\)")
+_LINK = re.compile(r"(?<!\\)\[([^\[\]\n]*)\]\([^()\n]*\)")
 _CODE_SPAN = re.compile(r"(?<![`\\])`([^`\n]+)`(?!`)")
+
+
+MAX_INLINE = 100_000         # characters of one cell or line whose inline markup is undone
+_INLINE_TRIGGER = re.compile(r"[\\<&*_~]")
+
+
+def _group1(m: re.Match) -> str:
+    return m.group(1)
 
 
 def _inline_sub(m: re.Match) -> str:
@@ -65,10 +73,16 @@ def inline_text(s: str) -> str:
     emphasis markers dropped, links kept as their text; each line stripped, blank lines dropped."""
     if not s:
         return ""
-    s = _IMAGE.sub("", s)
-    s = _LINK.sub(r"\1", s)
-    s = _CODE_SPAN.sub(r"\1", s)
-    s = _INLINE.sub(_inline_sub, s)
+    if len(s) > MAX_INLINE:                     # no real cell or line is this long: kept as written
+        return "\n".join(line.strip() for line in s.split("\n") if line.strip())
+    if "![" in s:                               # each pattern only where its opening can occur
+        s = _IMAGE.sub("", s)
+    if "](" in s:
+        s = _LINK.sub(_group1, s)
+    if "`" in s:
+        s = _CODE_SPAN.sub(_group1, s)
+    if _INLINE_TRIGGER.search(s):
+        s = _INLINE.sub(_inline_sub, s)
     lines = (line.strip() for line in s.replace("\u00a0", " ").split("\n"))
     return "\n".join(line for line in lines if line)
 
@@ -76,16 +90,14 @@ def inline_text(s: str) -> str:
 # ---------------------------------------------------------------- line kinds
 
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-_HEADING = re.compile(r"^\s{0,3}#{1,6}(?:\s+|$)")
-_HEADING_CLOSE = re.compile(r"\s+#+\s*$")
-_BULLET = re.compile(r"^\s*(?:[-*+•]\s+(?:\[[ xX]\]\s+)?)+")
-_QUOTE = re.compile(r"^\s*(?:>\s?)+")
-_RULE = re.compile(r"^\s{0,3}(?:(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,}|(?:=\s*){3,})$")
-_GRID_BORDER = re.compile(r"^\+(?:[-=:]+\+)+$")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}(?!#)\s*")
+_BULLET = re.compile(r"\s*[-*+•]\s+(?:\[[ xX]\]\s+)?")
+_QUOTE = re.compile(r"\s*>\s?")
 _DELIM_CELL = re.compile(r":?-+:?")
 _HTML_TABLE_OPEN = re.compile(r"<table[\s>/]", re.I)
 _HTML_TABLE_CLOSE = re.compile(r"</table\s*>", re.I)
 _COMMENT_LINE = re.compile(r"^\s*<!--.*-->\s*$")
+_PIPE_TOKEN = re.compile(r"\\.|\|")
 
 
 def _has_pipe(line: str) -> bool:
@@ -108,22 +120,18 @@ def split_pipe_row(line: str, outer: bool = True) -> list[str]:
     s = line.strip()
     cells: list[str] = []
     buf: list[str] = []
-    i, n = 0, len(s)
-    while i < n:
-        ch = s[i]
-        if ch == "\\" and i + 1 < n:
-            if s[i + 1] == "|":
-                buf.append("|")
-            else:
-                buf.append(s[i:i + 2])      # other escapes are undone with the inline markup
-            i += 2
-            continue
-        if ch == "|":
+    pos = 0
+    for m in _PIPE_TOKEN.finditer(s):
+        buf.append(s[pos:m.start()])
+        pos = m.end()
+        if m.group(0) == "|":
             cells.append("".join(buf))
             buf = []
+        elif m.group(0) == "\\|":
+            buf.append("|")
         else:
-            buf.append(ch)
-        i += 1
+            buf.append(m.group(0))          # other escapes are undone with the inline markup
+    buf.append(s[pos:])
     cells.append("".join(buf))
     if outer and s.startswith("|"):
         cells = cells[1:]
@@ -142,8 +150,19 @@ def _is_delimiter(cells: list[str], index: int) -> bool:
 
 
 def _is_grid_border(line: str) -> bool:
+    """'+---+===+' (string tests, no regex: a 20 MB border costs one pass)."""
     s = line.strip()
-    return len(s) >= 3 and s[0] == "+" and s[-1] == "+" and bool(_GRID_BORDER.fullmatch(s))
+    return (len(s) >= 3 and s[0] == "+" and s[-1] == "+" and "++" not in s
+            and not s.strip("+-=:") and ("-" in s or "=" in s))
+
+
+def _is_rule(line: str) -> bool:
+    """A thematic break or setext underline: '---', '***', '___', '===' (spaces allowed)."""
+    s = line.strip()
+    if len(s) < 3 or s[0] not in "-*_=":
+        return False
+    s = s.replace(" ", "").replace("\t", "")
+    return len(s) >= 3 and not s.strip(s[0])
 
 
 # ---------------------------------------------------------------- detection
@@ -190,25 +209,24 @@ def looks_like_markdown(text: str) -> bool:
 # ---------------------------------------------------------------- limits
 
 class _Budget:
-    """Cells and columns read so far, against the limits of this run."""
+    """Columns, rows and cells of one document against the limits in force (read at call time)."""
 
     def __init__(self):
-        lim = _limits.LIMITS
-        self.max_cols, self.max_rows, self.max_cells, self.max_span = lim.max_cols, lim.max_rows, lim.max_cells, lim.max_span
-        self.cells = 0
+        lim = limits()
+        self.max_cols, self.max_rows, self.max_span = lim.max_cols, lim.max_rows, lim.max_span
+        self.cells = CellBudget("Markdown 文件中表格的单元格", "请只保留含自评表的部分后再导入")
 
     def cols(self, n: int) -> None:
         if n > self.max_cols:
-            raise LimitExceeded(f"Markdown 表格有 {n} 列，超过上限 {self.max_cols} 列，未读取" + ENV_HINT.format("MAX_COLS"))
+            raise LimitExceeded(f"Markdown 表格有 {n:,} 列，超过上限 {self.max_cols:,} 列（疑似恶意构造的文件），未读取"
+                                + ENV_HINT.format("MAX_COLS"))
 
     def rows(self, n: int) -> None:
         if n > self.max_rows:
-            raise LimitExceeded(f"Markdown 表格超过 {self.max_rows} 行的上限，未读取" + ENV_HINT.format("MAX_ROWS"))
+            raise LimitExceeded(f"Markdown 表格超过 {self.max_rows:,} 行的上限，未读取" + ENV_HINT.format("MAX_ROWS"))
 
     def add(self, n: int) -> None:
-        self.cells += n
-        if self.cells > self.max_cells:
-            raise LimitExceeded(f"Markdown 文件的表格单元格超过上限 {self.max_cells} 个，未读取" + ENV_HINT.format("MAX_CELLS"))
+        self.cells.take(n)
 
 
 # ---------------------------------------------------------------- merged cells
@@ -259,19 +277,27 @@ def _collapse_h(t: str, c0: int, c1: int, own, hdr) -> bool:
         return True                             # under a merged header cell: its cells merge too
     if not _label_like(t):
         return False
-    if hdr is not None and hdr[0] == "indicator" and c1 - c0 == 1:
-        k = V.key(t)
-        return bool(V.TOTAL_LABEL.match(k) or V.is_level1(t) or V.is_level2(t))
+    if c1 - c0 == 1 and not (V.TOTAL_LABEL.match(V.key(t)) or V.is_level1(t) or V.is_level2(t)):
+        if hdr is not None and hdr[0] == "indicator":
+            return False                        # two value columns saying the same ('合格' '合格')
+        if hdr is None and len(clean_text(t) or "") <= 4:
+            return False                        # no header to tell: a short word may be two values
     return True
 
 
-def collapse_repeats(rows: list[list[str]]) -> list[list[str]]:
-    """A full grid whose merged cells are repeated in each position (Docling) -> physical cells."""
+def collapse_repeats(rows: list[list[str]], ctx: dict | None = None) -> list[list[str]]:
+    """A full grid whose merged cells are repeated in each position (Docling) -> physical cells.
+
+    `ctx` carries the last header from one table to the next of a document: a table continued on
+    the next page (as wide, without its header) is read under the header of the one before."""
     spans: list[Span] = []
     open_: dict[tuple[int, int], Span] = {}
-    hdr = None                                  # (kind, roles, groups) of the governing header row
+    ctx = {} if ctx is None else ctx
+    hdr = ctx.get("hdr") if ctx.get("width") == len(rows[0]) else None   # (kind, roles, groups)
     for r, row in enumerate(rows):
         own = _header(row)
+        if row and V.key(row[0]) == "项目名称":
+            hdr = None                          # a new project's table: no header above it counts
         groups: list[tuple[int, int, str]] = []
         c = 0
         while c < len(row):
@@ -302,6 +328,7 @@ def collapse_repeats(rows: list[list[str]]) -> list[list[str]]:
         open_ = new_open
         if own is not None:
             hdr = (own[0], own[1], [(c0, c1) for c0, c1, _ in groups])
+    ctx["hdr"], ctx["width"] = hdr, len(rows[0])
     return rows_from_spans(spans)
 
 
@@ -357,14 +384,17 @@ def realign_shifted(rows: list[list[str]]) -> list[list[str]]:
     return out
 
 
-def physical_rows(rows: list[list[str]]) -> list[list[str]]:
-    """Rows of a Markdown table (converter-written) -> the model's physical cells."""
+def physical_rows(rows: list[list[str]], ctx: dict | None = None) -> list[list[str]]:
+    """Rows of a Markdown table (converter-written) -> the model's physical cells: a full grid has
+    its repeated merged cells collapsed, a ragged one its shifted rows realigned."""
     rows = [r for r in rows if r]
     if not rows:
         return rows
     widths = {len(r) for r in rows}
     if len(widths) == 1:
-        return collapse_repeats(rows)
+        return collapse_repeats(rows, ctx)
+    if ctx is not None:
+        ctx.clear()
     return realign_shifted(rows)
 
 
@@ -379,7 +409,7 @@ def _outer_pipes(lines: list[str]) -> bool:
     return lines[0].strip().startswith("|")
 
 
-def _pipe_table(lines: list[str], budget: _Budget) -> list[list[str]]:
+def _pipe_table(lines: list[str], budget: _Budget, ctx: dict | None = None) -> list[list[str]]:
     rows: list[list[str]] = []
     for line in lines:
         budget.cols(line.count("|") - 1)       # before splitting: a 100,000-column line costs nothing
@@ -392,12 +422,13 @@ def _pipe_table(lines: list[str], budget: _Budget) -> list[list[str]]:
         budget.add(len(cells))
         rows.append([inline_text(c) for c in cells])
         budget.rows(len(rows))
-    return physical_rows(rows)
+    return physical_rows(rows, ctx)
 
 
 # ---------------------------------------------------------------- grid tables
 
 _FILLER = "\0"
+GRID_MAX_WIDTH = 20_000     # display columns; a wider "grid table" is read by its pipes alone
 
 
 def _width_narrow(ch: str) -> int:
@@ -417,31 +448,42 @@ def _canvas(lines: list[str], width) -> list[str] | None:
     lines come out equally wide."""
     out = []
     for line in lines:
-        buf = []
-        for ch in line:
-            buf.append(ch)
-            if width(ch) == 2:
-                buf.append(_FILLER)
-        out.append("".join(buf))
+        if line.isascii() or width is _width_chars:
+            out.append(line)
+            continue
+        out.append("".join(ch + _FILLER if width(ch) == 2 else ch for ch in line))
     return out if len({len(x) for x in out}) == 1 else None
 
 
-def _grid_cells(g: list[str], budget: _Budget):
-    """docutils' grid-table scan: the cells as (top, left, bottom, right) on the canvas, or None."""
+class _TooLong(Exception):
+    pass
+
+
+def _grid_cells(g: list[str]):
+    """docutils' grid-table scan: the cells as (top, left, bottom, right) on the canvas, or None
+    (not a well-formed grid, or a scan costing more than a few passes over its area)."""
     H, W = len(g), len(g[0])
-    if g[0][0] != "+" or g[-1][0] != "+":
+    if g[0][:1] != "+" or g[-1][:1] != "+":
         return None
+    steps = [4 * H * W + 1000]
+
+    def spend(n: int) -> None:
+        steps[0] -= n
+        if steps[0] < 0:
+            raise _TooLong
 
     def scan_left(top, left, bottom, right) -> bool:
+        """The bottom edge back to the bottom-left corner, then the left edge up."""
         if g[bottom][left] != "+":
             return False
-        row = g[bottom]
-        if any(row[c] not in "-=+:" for c in range(left + 1, right)):
+        spend(right - left + bottom - top)
+        if g[bottom][left + 1:right].strip("-=+:"):
             return False
         return all(g[r][left] in "|+" for r in range(top + 1, bottom))
 
     def scan_down(top, left, right):
         for bottom in range(top + 1, H):
+            spend(1)
             ch = g[bottom][right]
             if ch == "+":
                 if scan_left(top, left, bottom, right):
@@ -452,14 +494,16 @@ def _grid_cells(g: list[str], budget: _Budget):
 
     def scan(top, left):
         row = g[top]
-        for right in range(left + 1, W):
-            ch = row[right]
-            if ch == "+":
-                bottom = scan_down(top, left, right)
-                if bottom is not None:
-                    return bottom, right
-            elif ch not in "-=:":
-                return None
+        prev = left
+        right = row.find("+", left + 1)
+        while right != -1:
+            spend(right - prev)
+            if row[prev + 1:right].strip("-=:"):
+                return None                 # the top edge ends before this corner
+            bottom = scan_down(top, left, right)
+            if bottom is not None:
+                return bottom, right
+            prev, right = right, row.find("+", right + 1)
         return None
 
     cells = []
@@ -470,12 +514,14 @@ def _grid_cells(g: list[str], budget: _Budget):
         if (top, left) in seen or top >= H - 1 or left >= W - 1:
             continue
         seen.add((top, left))
-        found = scan(top, left)
+        try:
+            found = scan(top, left)
+        except _TooLong:
+            return None
         if found is None:
             continue
         bottom, right = found
         cells.append((top, left, bottom, right))
-        budget.add(1)
         corners.extend([(bottom, left), (top, right)])
     area = sum((b - t) * (r - l) for t, l, b, r in cells)
     if not cells or area != (H - 1) * (W - 1):
@@ -509,11 +555,14 @@ def _cell_lines_text(lines: list[str]) -> str:
 def _grid_table(lines: list[str], budget: _Budget) -> list[list[str]]:
     lines = [line.strip() for line in lines]
     budget.cols(max(line.count("+") for line in lines) - 1)
-    for width in (_width_narrow, _width_ambiguous_wide, _width_chars):
+    widths = (_width_narrow, _width_ambiguous_wide, _width_chars)
+    if max(len(line) for line in lines) > GRID_MAX_WIDTH:
+        widths = ()
+    for width in widths:
         g = _canvas(lines, width)
         if g is None:
             continue
-        cells = _grid_cells(g, budget)
+        cells = _grid_cells(g)
         if cells is None:
             continue
         tops = sorted({t for t, _, _, _ in cells} | {len(g) - 1})
@@ -524,6 +573,7 @@ def _grid_table(lines: list[str], budget: _Budget) -> list[list[str]]:
             continue
         budget.cols(len(lefts) - 1)
         budget.rows(len(tops) - 1)
+        budget.add(len(cells))
         spans = []
         for t, lft, b, r in sorted(cells):
             text = _cell_lines_text([g[y][lft + 1:r].replace(_FILLER, "") for y in range(t + 1, b)])
@@ -533,6 +583,9 @@ def _grid_table(lines: list[str], budget: _Budget) -> list[list[str]]:
             spans.append(Span(r0, r1, c0, c1, text))
         return rows_from_spans(spans)
     return _ragged_grid(lines, budget)
+
+
+_PARTIAL_BORDER = re.compile(r"\+[-=:]{3,}\+")
 
 
 def _ragged_grid(lines: list[str], budget: _Budget) -> list[list[str]]:
@@ -551,8 +604,8 @@ def _ragged_grid(lines: list[str], budget: _Budget) -> list[list[str]]:
             block.clear()
 
     for line in lines:
-        if line.startswith("+"):
-            flush()
+        if line.startswith("+") or _PARTIAL_BORDER.search(line):
+            flush()                             # a border, or one under some columns (a rowspan beside)
         elif line.startswith("|"):
             budget.cols(line.count("|") - 1)
             block.append(split_pipe_row(line))
@@ -563,7 +616,8 @@ def _ragged_grid(lines: list[str], budget: _Budget) -> list[list[str]]:
 # ---------------------------------------------------------------- HTML blocks
 
 def _html_blocks(chunk: str, budget: _Budget) -> list:
-    """An HTML fragment (tables and the text around them) through the HTML reader's code."""
+    """An HTML fragment (tables and the text around them) through the HTML reader's code, which
+    clips spans to LIMITS.max_span and counts the cells against the same budget."""
     import lxml.etree
     import lxml.html
 
@@ -577,7 +631,7 @@ def _html_blocks(chunk: str, budget: _Budget) -> list:
         text = inline_text(chunk)
         return [Paragraph(line) for line in text.split("\n") if line]
     for el in list(root.iter(*IGNORED)) + list(root.iter(lxml.etree.Comment, lxml.etree.ProcessingInstruction)):
-        if el.getparent() is not None and el.tag not in ("head",):
+        if el.getparent() is not None:
             el.drop_tree()
     for table in root.iter("table"):
         trs = table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
@@ -585,28 +639,47 @@ def _html_blocks(chunk: str, budget: _Budget) -> list:
         for tr in trs:
             width = 0
             for td in tr.xpath("./td | ./th"):
-                for name in ("colspan", "rowspan"):
-                    v = td.get(name)
-                    if v is not None:
-                        try:
-                            n = int(str(v).strip() or 1)
-                        except ValueError:
-                            n = 1
-                        td.set(name, str(max(1, min(n, budget.max_span))))
-                width += int(td.get("colspan", "1"))
-                budget.add(1)
+                try:
+                    width += min(max(1, int(str(td.get("colspan", "1")).strip() or 1)), budget.max_span)
+                except ValueError:
+                    width += 1
             budget.cols(width)
-    return list(_flow(root))
+    try:
+        return list(_flow(root, budget.cells))
+    except RecursionError:
+        raise LimitExceeded("Markdown 中 HTML 表格的标签嵌套过深（疑似恶意构造的文件），无法读取") from None
 
 
 # ---------------------------------------------------------------- document
 
+def _text_blocks(lines: list[str], budget: _Budget) -> list:
+    """Plain text lines (a code block, a text export saved as .md) read as the text reader reads them."""
+    from evalkit.readers.text import parse_text
+
+    blocks = parse_text("\n".join(lines)).blocks
+    for b in blocks:
+        if isinstance(b, Table):
+            budget.rows(len(b.rows))
+            for row in b.rows:
+                budget.cols(len(row))
+                budget.add(len(row))
+    return blocks
+
+
 def _paragraph_text(line: str) -> str:
-    s = _HEADING.sub("", line)
-    if s is not line:
-        s = _HEADING_CLOSE.sub("", s)
-    s = _QUOTE.sub("", s)
-    s = _BULLET.sub("", s)
+    m = _HEADING.match(line)
+    s = line
+    if m:
+        s = line[m.end():].rstrip()
+        body = s.rstrip("#")
+        if body != s and (not body or body[-1].isspace()):
+            s = body                            # closing hashes: '## 标题 ##'
+    for pat in (_QUOTE, _BULLET):       # '> > text', '- - text': a few levels, no nested quantifier
+        for _ in range(8):
+            m = pat.match(s)
+            if not m:
+                break
+            s = s[m.end():]
     return inline_text(s)
 
 
@@ -614,6 +687,7 @@ def parse_markdown(text: str, source: str = "<markdown>", fmt: str = "md") -> Do
     """Split a Markdown text into paragraphs and tables (see module docstring)."""
     doc = Document(source=source, format=fmt)
     budget = _Budget()
+    ctx: dict = {}                               # the last table header, for a table continued below
     lines = text.splitlines()
     n = len(lines)
     i = 0
@@ -635,13 +709,13 @@ def parse_markdown(text: str, source: str = "<markdown>", fmt: str = "md") -> Do
             i += 1
             continue
         m = _FENCE.match(line)
-        if m:                                     # fenced code: its lines are text
+        if m:                                     # fenced code: a text export's lines (tab tables too)
             fence = m.group(1)
-            i += 1
-            while i < n and not lines[i].strip().startswith(fence[0] * len(fence)):
-                para(lines[i])
-                i += 1
-            i += 1
+            j = i + 1
+            while j < n and not lines[j].strip().startswith(fence[0] * len(fence)):
+                j += 1
+            doc.blocks.extend(_text_blocks(lines[i + 1:j], budget))
+            i = j + 1
             continue
         if _HTML_TABLE_OPEN.search(line):
             depth, j = 0, i
@@ -667,10 +741,10 @@ def parse_markdown(text: str, source: str = "<markdown>", fmt: str = "md") -> Do
             run = lines[i:j]
             single = len(run) == 1 and s.startswith("|") and s.endswith("|") and s.count("|") >= 3
             if len(run) >= 2 or single:
-                table(_pipe_table(run, budget))
+                table(_pipe_table(run, budget, ctx))
                 i = j
                 continue
-        if _RULE.match(line) or _is_grid_border(s):
+        if _is_rule(line) or _is_grid_border(s):
             i += 1                                # a rule or a setext underline
             continue
         para(line)
@@ -680,14 +754,10 @@ def parse_markdown(text: str, source: str = "<markdown>", fmt: str = "md") -> Do
 
 # ---------------------------------------------------------------- files
 
-def _size(n: int) -> str:
-    return f"{n / 1024 ** 3:.1f} GB" if n >= 1024 ** 3 else f"{n / 1024 ** 2:.1f} MB" if n >= 1024 ** 2 else f"{n} 字节"
-
-
 def _read_limited(path: Path, what: str) -> bytes:
     """The file's bytes, within the text size limit (read at call time: workers get the run's limits)."""
     from evalkit.readers.text import _open_reason
-    limit = _limits.LIMITS.max_text_bytes
+    limit = limits().max_text_bytes
     hint = ENV_HINT.format("MAX_TEXT_BYTES")
     try:
         st = os.stat(path)
@@ -696,13 +766,13 @@ def _read_limited(path: Path, what: str) -> bytes:
         if not stat.S_ISREG(st.st_mode):
             raise ReadError(f"不是普通文件（可能是管道或设备文件），不能作为{what}读取")
         if st.st_size > limit:
-            raise LimitExceeded(f"{what}文件过大（{_size(st.st_size)}），超过上限 {_size(limit)}，未读取{hint}")
+            raise LimitExceeded(f"{what}文件过大（{human_size(st.st_size)}），超过上限 {human_size(limit)}，未读取{hint}")
         with open(path, "rb") as f:
             raw = f.read(limit + 1)
     except OSError as e:
         raise ReadError(f"无法打开{what}文件（{_open_reason(e)}）") from e
     if len(raw) > limit:
-        raise LimitExceeded(f"{what}文件过大（超过上限 {_size(limit)}），未读取{hint}")
+        raise LimitExceeded(f"{what}文件过大（超过上限 {human_size(limit)}），未读取{hint}")
     return raw
 
 
@@ -724,6 +794,10 @@ def read_markdown(path: Path) -> Document:
     if not text.strip():
         raise ReadError("Markdown 文件只有空白字符，没有文字")
     doc = parse_markdown(text, source=str(path))
+    if not any(isinstance(b, Table) for b in doc.blocks) and "\t" in text:
+        plain = _text_blocks(text.splitlines(), _Budget())     # a tab-separated text export named .md
+        if any(isinstance(b, Table) for b in plain):
+            doc.blocks = plain
     if not doc.blocks:
         raise ReadError("Markdown 文件中没有找到段落或表格（只有空行、注释或图片）")
     doc.warnings.extend(warnings)
