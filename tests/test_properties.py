@@ -25,6 +25,7 @@ from evalkit.readers.text import CONTROL, parse_text, read_text
 # 200 examples a property keeps the file near 20 s; EVALKIT_PROPERTY_EXAMPLES=5000 for a deeper hunt
 PROPS = settings(max_examples=int(os.environ.get("EVALKIT_PROPERTY_EXAMPLES", 200)), deadline=None,
                  suppress_health_check=[HealthCheck.too_slow])
+HEAVY = settings(PROPS, max_examples=max(10, PROPS.max_examples // 4))     # whole seed files per example
 
 # ----------------------------------------------------------------------------- strategies
 
@@ -255,7 +256,7 @@ def test_read_text_on_damaged_report_text(scratch, text, encoding, flips, cut):
 SEED_TEXTS = [p.read_text(encoding="utf-8") for p in SEEDS]
 
 
-@PROPS
+@HEAVY
 @given(st.sampled_from(range(len(SEEDS))), st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "gb18030"]),
        st.lists(st.tuples(st.integers(0), st.integers(0, 255)), min_size=1, max_size=5))
 def test_seed_with_a_few_damaged_bytes_still_reads(scratch, k, encoding, flips):

@@ -213,3 +213,8 @@ def test_damaged_text_still_read_with_a_warning(tmp_path, damage, warning):
     if "末尾" not in warning:                       # not cut short: every table is still there
         assert len(tables(doc)) == len(tables(read_text(seed("000"))))
     assert any(warning in w for w in doc.warnings), doc.warnings
+
+
+def test_dos_end_of_file_mark_is_no_damage(tmp_path):
+    doc = read_text(write(tmp_path, seed("000").read_bytes() + b"\x1a"))
+    assert doc.blocks == read_text(seed("000")).blocks and not doc.warnings

@@ -10,6 +10,8 @@ Encodings (see `decode`): a byte-order mark decides (UTF-8, UTF-16 LE/BE, UTF-32
 UTF-8 (the common case, one decode); else UTF-16 without a BOM (recognized by its NUL bytes);
 else GB18030/GBK or Big5, whichever strictly decodes to the more plausible Chinese; else a
 nearly-valid text with a few damaged bytes (replaced, with a warning); else charset-normalizer.
+Damage is read with a warning (the ledger's `partial`): a few bad bytes, stray NULs or control
+characters, half a character cut off at the end. Binary content and too-large files are refused.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import os
 import re
 import stat
 import unicodedata
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
@@ -83,20 +86,17 @@ def _plausibility(text: str) -> float:
     rare characters, symbols, bopomofo and private-use characters."""
     common = _common_hanzi()
     n = hits = 0
-    for ch in text:
+    for ch, k in Counter(text).items():     # per distinct character: a report has a few thousand
         if ch >= "\x80":
-            n += 1
-            hits += ch in common
+            n += k
+            hits += k if ch in common else 0
     return hits / n if n else 1.0
 
 
 def _odd_chars(text: str) -> int:
     """Characters no text export holds: stray controls, unassigned, private-use, surrogates."""
-    n = len(CONTROL.findall(text))
-    for ch in text:
-        if ch >= "\x80" and unicodedata.category(ch) in ("Cn", "Co", "Cs", "Cc"):
-            n += 1
-    return n
+    return sum(k for ch, k in Counter(text).items()
+               if CONTROL.match(ch) or (ch >= "\x80" and unicodedata.category(ch) in ("Cn", "Co", "Cs", "Cc")))
 
 
 def _looks_like_text(text: str) -> bool:
@@ -133,9 +133,9 @@ def _utf16_without_bom(raw: bytes) -> str | None:
     return None
 
 
-def _pick_cjk(raw: bytes) -> tuple[str, str] | None:
+def _pick_cjk(raw: bytes) -> tuple[float, str, str] | None:
     """GB18030/GBK or Big5: of the codecs that decode the bytes strictly, the one whose text
-    is the most plausible Chinese (mainland GB18030 wins ties)."""
+    is the most plausible Chinese (mainland GB18030 wins ties) -> (plausibility, codec, text)."""
     best = None
     for codec in CJK_CODECS:
         text = _strict(raw, codec)
@@ -146,7 +146,7 @@ def _pick_cjk(raw: bytes) -> tuple[str, str] | None:
             best = (score, codec, text)
         if codec == "gb18030" and score > 0.97:
             break                       # clearly mainland text: no need to try Big5
-    return (best[1], best[2]) if best else None
+    return best
 
 
 def _pick_damaged(raw: bytes) -> tuple[str, str, int] | None:
@@ -190,6 +190,9 @@ def decode(raw: bytes) -> tuple[str, list[str]]:
                     raise ReadError(f"文本文件以 {name} 字节顺序标记（BOM）开头，但有 {bad} 处内容不是有效的 {name}："
                                     "文件可能已损坏，请从原文档重新导出")
                 warnings.append(f"文本中有 {bad} 处字节不是有效的 {name}，已替换为 �（文件可能已损坏）")
+            if not _looks_like_text(text):
+                raise ReadError(f"文件以 {name} 字节顺序标记（BOM）开头，但内容多是控制字符或未定义字符，"
+                                f"是二进制数据{NOT_TEXT}")
             return _clean(text, warnings)
     for magic, what, suffix in SIGNATURES:
         if raw.startswith(magic):
@@ -227,12 +230,12 @@ def decode(raw: bytes) -> tuple[str, list[str]]:
         if text is not None:
             return _clean(text, warnings)
     picked = _pick_cjk(raw)
-    if picked is not None and _looks_like_text(picked[1]):
-        if _plausibility(picked[1]) < 0.5:   # hardly Chinese: Japanese, Korean, Latin-1 …?
+    if picked is not None and _looks_like_text(picked[2]):
+        if picked[0] < 0.5:                  # hardly Chinese: Japanese, Korean, Latin-1 …? ask the detector
             detected = _charset_normalizer(raw)
             if detected is not None and _looks_like_text(detected[1]):
                 return _clean(detected[1], warnings)
-        return _clean(picked[1], warnings)
+        return _clean(picked[2], warnings)
     damaged = _pick_damaged(raw)
     if damaged is not None and _looks_like_text(damaged[1]):
         codec, text, bad = damaged
@@ -250,6 +253,7 @@ def decode(raw: bytes) -> tuple[str, list[str]]:
 
 def _clean(text: str, warnings: list[str]) -> tuple[str, list[str]]:
     """Drop stray control characters (kept: tab and line breaks); too many mean binary content."""
+    text = text.rstrip("\x1a")          # a DOS end-of-file mark (Ctrl-Z) is no damage
     n = len(CONTROL.findall(text))
     if n:
         if n > MAX_CONTROL * len(text):
