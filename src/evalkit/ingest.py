@@ -127,7 +127,8 @@ def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
 
 # ----------------------------------------------------------------------------- discover
 
-FORMAT_RANK = ("docx", "xlsx", "html", "txt", "pdf")   # which copy of a report in two formats is kept
+# which copy of a report in several formats is kept: native structure first, converted and OCR'd last
+FORMAT_RANK = ("docx", "xlsx", "html", "md", "txt", "doc", "wps", "odt", "rtf", "et", "ods", "pdf", "image")
 
 
 @dataclass
