@@ -309,14 +309,23 @@ def q2(x: Decimal) -> Decimal:
     return x.quantize(Q2, rounding=ROUND_HALF_UP)
 
 
+_TRIM: dict = {}
+
+
 def trim(x: Decimal | None) -> str:
     """A Decimal as written in most tables: no trailing zeros ('5.60' -> '5.6', '10.00' -> '10')."""
     if x is None:
         return ""
-    s = format(x, "f")
-    if "." in s:
-        s = s.rstrip("0").rstrip(".")
-    return s or "0"
+    s = _TRIM.get(x)
+    if s is None or len(_TRIM) > 200_000:
+        s = format(x, "f")
+        if "." in s:
+            s = s.rstrip("0").rstrip(".")
+        s = s or "0"
+        if len(_TRIM) > 200_000:
+            _TRIM.clear()
+        _TRIM[x] = s
+    return s
 
 
 def fixed2(x: Decimal | None) -> str:
@@ -410,6 +419,17 @@ class Report:
 
 
 # ------------------------------------------------------------------------------ generation
+
+COST_KINDS = ("total", "unit", "part", "overrun")
+
+
+def _pick(rng, seq, k: int) -> list:
+    """k distinct items of seq (fewer if seq is shorter); cheap for the common k <= 1."""
+    if k <= 0:
+        return []
+    if k == 1:
+        return [seq[int(rng.random() * len(seq))]]
+    return rng.sample(seq, k=min(k, len(seq)))
 
 class Generator:
     """Builds one report's content from its own RNG (so one report's choices never shift another's)."""
@@ -547,18 +567,19 @@ class Generator:
         used: set[str] = set()
         specs = []   # (level1, level2, maker)
         quantity = sec["quantity"] + GENERIC_QUANTITY[:2]
-        nq = rng.choice([1, 1, 2, 2, 3])
-        for item in rng.sample(quantity, k=min(nq, len(quantity))):
+        r = rng.random
+        for item in _pick(rng, quantity, 1 if r() < 0.4 else 2 if r() < 0.67 else 3):
             specs.append(("产出指标", "数量指标", ("count",) + item))
-        for name, pct in rng.sample(QUALITY, k=rng.choice([1, 1, 2])):
+        for name, pct in _pick(rng, QUALITY, 1 if r() < 0.67 else 2):
             specs.append(("产出指标", "质量指标", ("rate", name, pct)))
-        for item in rng.sample(TIMELY, k=rng.choice([1, 1, 2])):
+        for item in _pick(rng, TIMELY, 1 if r() < 0.67 else 2):
             specs.append(("产出指标", "时效指标", ("timely",) + item))
-        for kind in rng.sample(["total", "unit", "part", "overrun"], k=rng.choice([0, 1, 1, 2])):
+        x = r()
+        for kind in _pick(rng, COST_KINDS, 0 if x < 0.25 else 1 if x < 0.75 else 2):
             specs.append(("产出指标", "成本指标", ("cost", kind)))
         n_out = len(specs)
         ben = []
-        soc = rng.sample(sec["social"], k=min(len(sec["social"]), rng.choice([1, 1, 2])))
+        soc = _pick(rng, sec["social"], 1 if r() < 0.67 else 2)
         for name, how in soc:
             ben.append(("效益指标", "社会效益指标", ("benefit", name, how)))
         if rng.random() < 0.25:
@@ -569,7 +590,7 @@ class Generator:
             ben.append(("效益指标", "可持续影响指标", ("benefit",) + rng.choice(SUSTAIN)))
         ben = ben[:3]
         specs += ben
-        sats = rng.sample(SATISFACTION, k=1 if rng.random() < 0.8 else 2)
+        sats = _pick(rng, SATISFACTION, 1 if r() < 0.8 else 2)
         specs += [("满意度指标", "服务对象满意度指标", ("sat", s)) for s in sats]
         weights = (self._weights(rng, 50, n_out) + self._weights(rng, 30, len(ben))
                    + self._weights(rng, 10, len(sats)))
@@ -1184,7 +1205,12 @@ def fixture_builders():
         return None
     spec = importlib.util.spec_from_file_location("_evalkit_synth_fixtures", path)
     mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    sys.modules[spec.name] = mod          # dataclasses look their module up while it executes
+    try:
+        spec.loader.exec_module(mod)
+    except Exception:
+        sys.modules.pop(spec.name, None)
+        raise
     base = mod.project_cells
 
     def project_cells(p, inds):
@@ -1200,7 +1226,60 @@ def fixture_builders():
         return cells
 
     mod.project_cells = project_cells
+    mod.docx_table = _fast_docx_table(mod)
     return mod
+
+
+def _fast_docx_table(mod):
+    """make_fixtures.docx_table's table (Table Grid, fixed widths, rows that never split, merges as
+    gridSpan/vMerge), written as one XML fragment: python-docx's cell()/merge() walk the whole grid
+    on every call, minutes for a 30-project bundle."""
+    from xml.sax.saxutils import escape
+
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    widths = [int(round(cm * 567)) for cm in mod.COL_CM]     # twentieths of a point
+
+    def para(text: str) -> str:
+        if not text:
+            return "<w:p/>"
+        runs = "<w:br/>".join(f'<w:t xml:space="preserve">{escape(t)}</w:t>' for t in text.split("\n"))
+        return f"<w:p><w:r>{runs}</w:r></w:p>"
+
+    def docx_table(d, cells):
+        n = mod.n_rows(cells)
+        at = {}
+        for c in cells:
+            for rr in range(c.r, c.r + c.rowspan):
+                at[(rr, c.c)] = (c, rr == c.r)
+        out = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="{sum(widths)}" w:type="dxa"/>'
+               '<w:tblLayout w:type="fixed"/><w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="1" '
+               'w:lastColumn="0" w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>']
+        out += [f'<w:gridCol w:w="{w}"/>' for w in widths]
+        out.append("</w:tblGrid>")
+        for r in range(n):
+            out.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>")
+            col = 0
+            while col < mod.NCOLS:
+                c, top = at.get((r, col), (None, True))
+                span = c.colspan if c is not None else 1
+                props = f'<w:tcW w:w="{sum(widths[col:col + span])}" w:type="dxa"/>'
+                if span > 1:
+                    props += f'<w:gridSpan w:val="{span}"/>'
+                if c is not None and c.rowspan > 1:
+                    props += '<w:vMerge w:val="restart"/>' if top else "<w:vMerge/>"
+                text = c.text if (c is not None and top) else ""
+                out.append(f"<w:tc><w:tcPr>{props}</w:tcPr>{para(text)}</w:tc>")
+                col += span
+            out.append("</w:tr>")
+        out.append("</w:tbl>")
+        tbl = parse_xml("".join(out))
+        body = d.element.body
+        body.insert(len(body) - 1, tbl)           # before the section properties
+        return tbl
+
+    return docx_table
 
 
 def _fixture_rows(rep: Report):
@@ -1419,6 +1498,7 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
     office = [f for f in formats if f != "txt"]
     t_proj, t_ind, t_rep, t_find, t_dup = [], [], [], [], []
     pdf_jobs, scan_jobs = [], []
+    made: set[Path] = set()
     counts = Counter()
     for i in range(1, n_reports + 1):
         fmt = plan.choices(formats, weights=fmt_w)[0]
@@ -1426,7 +1506,9 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
         rep = gen.report(i, layout, fmt)
         rng = random.Random(f"{seed}:{i}:render")
         folder = docs / _folder(rep)
-        folder.mkdir(parents=True, exist_ok=True)
+        if folder not in made:
+            folder.mkdir(parents=True, exist_ok=True)
+            made.add(folder)
         ext = {"scan": "pdf"}.get(fmt, fmt)
         rep.rel = f"{_folder(rep)}/{_file_name(rep, ext)}"
         if fmt == "scan":
