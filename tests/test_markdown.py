@@ -205,7 +205,7 @@ def test_tab_separated_export_named_md_is_read_as_text(tmp_path):
 
 # ---------------------------------------------------------------- fixtures against their truth
 
-STYLES = ["pandoc_pipe", "pandoc_grid", "docling", "pymupdf4llm", "markitdown", "mineru", "pipe_text"]
+STYLES = ["pandoc_pipe", "pandoc_grid", "docling", "pymupdf4llm", "markitdown", "dropped", "mineru", "pipe_text"]
 
 
 @pytest.fixture(scope="module")
@@ -252,7 +252,8 @@ def test_fixture_styles_hold_what_they_claim():
     text = {s: next(MD.glob(f"md_{s}.*")).read_text(encoding="utf-8") for s in STYLES}
     assert "| 绩效指标        | 产出指标" in text["docling"]          # merged cells repeated
     assert "||年度资金总额|" in text["pymupdf4llm"] and "<br>" in text["pymupdf4llm"]
-    assert "\n| 产出指标 |" in text["markitdown"]                       # rows shifted left
+    assert "\n| 产出指标 |" in text["markitdown"] and "| 总分 |  |" in text["markitdown"]   # rowspans dropped
+    assert "\n| 产出指标 |" in text["dropped"] and "| 总分 | 100 |" in text["dropped"]       # colspans too
     assert "<table>" in text["mineru"] and 'rowspan="' in text["mineru"]
     assert "+===" in text["pandoc_grid"] and "|           +---" in text["pandoc_grid"]
     assert "\n|年度资金总额|" in text["pipe_text"]
