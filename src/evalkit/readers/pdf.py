@@ -210,6 +210,13 @@ def _too_large(limit: int, total: bool = False) -> StreamTooLarge:
     return err
 
 
+def _over(room: int) -> StreamTooLarge:
+    """The error for output past `room`: the file's total budget if that was the tighter bound."""
+    if room < _stream_limit() and getattr(_state, "limit", None) is not None:
+        return _too_large(_state.limit, total=True)
+    return _too_large(room)
+
+
 def _count(n: int) -> None:
     if getattr(_state, "limit", None) is None:
         return
@@ -236,7 +243,7 @@ def bounded_flate(data: bytes) -> bytes:
     try:
         out = inflate_bounded(data, room)
     except StreamTooLarge:
-        raise _too_large(room, total=room < _stream_limit()) from None
+        raise _over(room) from None
     _count(len(out))
     return out
 
@@ -253,7 +260,7 @@ def bounded_flate_corrupted(data: bytes) -> bytes:
     def feed(dec, piece: bytes) -> None:
         got = dec.decompress(piece, room - len(out) + 1)
         if len(out) + len(got) > room:
-            raise _too_large(room, total=room < _stream_limit())
+            raise _over(room)
         out.extend(got)
 
     while pos < n:
@@ -285,7 +292,7 @@ def bounded_lzw(data: bytes) -> bytes:
     for part in LZWDecoder(BytesIO(data)).run():
         size += len(part)
         if size > room:
-            raise _too_large(room, total=room < _stream_limit())
+            raise _over(room)
         parts.append(part)
     _count(size)
     return b"".join(parts)
@@ -313,7 +320,7 @@ def bounded_runlength(data: bytes) -> bytes:
             out += bytes((data[i],)) * (257 - length)
             i += 1
         if len(out) > room:
-            raise _too_large(room, total=room < _stream_limit())
+            raise _over(room)
     _count(len(out))
     return bytes(out)
 

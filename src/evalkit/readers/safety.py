@@ -172,7 +172,8 @@ def xml_members(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
         if info.is_dir():
             continue
         name = info.filename
-        ext = PurePosixPath(name).suffix.lstrip(".").lower()
+        base = PurePosixPath(name).name
+        ext = base.rsplit(".", 1)[-1].lower() if "." in base else ""   # '.rels' has extension 'rels'
         ctype = overrides.get(name) or defaults.get(ext, "")
         if ext in ("xml", "rels", "vml") or "xml" in ctype.lower():
             out.append(info)
