@@ -82,6 +82,19 @@ def test_grid_table_with_spans_and_wide_characters():
     assert tables(text) == [[["项目名称", "测试项目"], ["项目资金\n(万元)", "年初", "全年"], ["", "5.6", "5.6"]]]
 
 
+def test_grid_table_widths_counted_other_ways():
+    wide_quotes = ("+------------+------+\n"
+                   "| “大数据”   | 5.6  |\n"           # ambiguous-width quotes counted as two columns
+                   "+------------+------+\n")
+    by_chars = ("+------+------+\n"
+                "| 项目名称 | 5.6  |\n"              # every character counted as one column
+                "+------+------+\n"
+                "| 项目   | 10   |\n"
+                "+------+------+\n")
+    assert tables(wide_quotes) == [[["“大数据”", "5.6"]]]
+    assert tables(by_chars) == [[["项目名称", "5.6"], ["项目", "10"]]]
+
+
 def test_grid_table_whose_borders_do_not_line_up_is_read_by_its_pipes():
     text = ("+----------+------+\n"
             "| 项目名称 | 测试项目 |\n"
@@ -133,9 +146,15 @@ def test_docling_repeated_merged_cells_collapse_to_physical_cells():
         ["总分", "100", "98"]]
 
 
-def test_docling_table_continued_without_header_keeps_equal_values_apart():
-    text = DOCLING + "\n\n| 绩效指标 | 产出指标 | 时效指标 | 及时率 | 达标 | 达标 | 10 | 10 |\n|---|---|---|---|---|---|---|---|\n"
-    assert tables(text)[-1] == [["绩效指标", "产出指标", "时效指标", "及时率", "达标", "达标", "10", "10"]]
+def test_docling_table_continued_on_the_next_page_is_read_under_the_header_before():
+    more = ("\n<!-- page break -->\n\n"
+            "| 绩效指标 | 产出指标 | 时效指标 | 及时率 | 按时完成任务 | 按时完成任务 | 10 | 10 |\n"
+            "|---|---|---|---|---|---|---|---|\n"
+            "| 绩效指标 | 产出指标 | 时效指标 | 完成率 | 按时完成任务 | 按时完成任务 | 10 | 10 |\n")
+    assert tables(DOCLING + more)[-1] == [
+        ["绩效指标", "产出指标", "时效指标", "及时率", "按时完成任务", "按时完成任务", "10", "10"],
+        ["", "", "", "完成率", "按时完成任务", "按时完成任务", "10", "10"]]
+    assert tables(more)[-1][0] == ["绩效指标", "产出指标", "时效指标", "及时率", "按时完成任务", "10", "10"]
 
 
 def test_pymupdf4llm_empty_merged_cells_are_kept():

@@ -355,6 +355,9 @@ def _fit(cells: list[str], roles: list, label_col: int | None) -> float:
     return s
 
 
+MAX_SHIFT = 32      # cells a row may have lost to merges on its left (a real header has about ten)
+
+
 def realign_shifted(rows: list[list[str]]) -> list[list[str]]:
     """Rows whose merged cells were dropped (markitdown): a short row with figures under a header
     gets empty cells on the left, as many as fit its cells best under the header's columns."""
@@ -370,8 +373,9 @@ def realign_shifted(rows: list[list[str]]) -> list[list[str]]:
         filled = [c for c in row if c]
         if hdr is not None and len(row) < len(hdr[1]) and filled:
             total = V.TOTAL_LABEL.match(V.key(filled[0])) or V.OVERALL_SCORE_LABEL.match(V.key(filled[0]))
-            if not total and any(parse_number(c) is not None or is_empty_mark(c) for c in filled):
-                deficit = len(hdr[1]) - len(row)
+            deficit = len(hdr[1]) - len(row)
+            if (not total and deficit <= MAX_SHIFT
+                    and any(parse_number(c) is not None or is_empty_mark(c) for c in filled)):
                 best_k, best = 0, _fit(row, hdr[1], label_col)
                 for k in range(1, deficit + 1):
                     f = _fit([""] * k + row, hdr[1], label_col)
