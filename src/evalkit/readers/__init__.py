@@ -37,7 +37,7 @@ SUFFIXES = {
 }
 
 READERS = {
-    "txt": "evalkit.readers.text:read_text",
+    "txt": "evalkit.readers.markdown:read_text_or_markdown",   # a .txt holding Markdown tables is read as Markdown
     "md": "evalkit.readers.markdown:read_markdown",
     "docx": "evalkit.readers.docx:read_docx",
     "pdf": "evalkit.readers.pdf:read_pdf",
