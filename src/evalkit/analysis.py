@@ -620,7 +620,7 @@ def county_summary(tables: Mapping[str, pd.DataFrame], bands=None, low_execution
         budget = both["budget"].sum() if len(both) else np.nan
         executed = both["executed"].sum() if len(both) else np.nan
         f = fv[fv["county_label"] == lab]
-        rr = rep[rep["county_label"] == lab]
+        rr = rep[(rep["county_label"] == lab) & (rep["status"] != "duplicate")]
         years = sorted({int(y) for y in pd.concat([rr["fiscal_year"], p["fiscal_year"]]).dropna()})
         row = {
             "county_label": lab, "province": r.province, "city": r.city,
@@ -754,7 +754,8 @@ def headline(tables: Mapping[str, pd.DataFrame], bands=None, low_execution: floa
     gc = grade_counts(tables, bands)
     return {
         "n_counties": len(county_frame(tables)),
-        "n_reports": int(len(rep)),
+        "n_reports": int((rep["status"] != "duplicate").sum()),   # a repeated file is counted once
+        "n_duplicates": int((rep["status"] == "duplicate").sum()),
         "n_projects": int(len(v)),
         "budget": budget,
         "executed": executed,

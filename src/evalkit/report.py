@@ -199,7 +199,7 @@ def _glyph_warnings(nb) -> list[str]:
 def _to_html(nb, path: Path, title: str) -> None:
     from nbconvert import HTMLExporter
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
+                            exclude_output_prompt=True, sanitize_html=True)  # defence in depth: no live markup from outputs
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     path.write_text(body, encoding="utf-8")
 
