@@ -306,20 +306,29 @@ def mutate(data: bytes, rng: random.Random) -> tuple[bytes, list[str]]:
     return data, done
 
 
-def test_mutated_seeds_ingest_in_one_run_one_row_each(tmp_path):
-    from evalkit.ingest import ingest_paths
+def write_mutants(folder: Path, ns) -> list[str]:
+    """Mutant n of seed n % 5 (random.Random(n)), its mutation seed in a first line: no two files
+    byte-identical (they would be `duplicate`)."""
     seeds = [p.read_bytes() for p in SEEDS]
     assert len(seeds) == 5
-    folder = tmp_path / "mutated"
-    folder.mkdir()
+    folder.mkdir(exist_ok=True)
     names = []
-    for n in range(40):
-        rng = random.Random(n)
-        data, kinds = mutate(seeds[n % len(seeds)], rng)
-        # the mutation seed in a first line: no two files byte-identical (they would be `duplicate`)
-        name = f"m{n:02d}_{SEEDS[n % len(SEEDS)].stem[:3]}_{'-'.join(kinds)}.txt"
+    for n in ns:
+        data, kinds = mutate(seeds[n % len(seeds)], random.Random(n))
+        name = f"m{n:03d}_{SEEDS[n % len(SEEDS)].stem[:3]}_{'-'.join(kinds)}.txt"
         (folder / name).write_bytes(f"mutation {n}\n".encode() + data)
         names.append(name)
+    return names
+
+
+# 40 mutants keep the run near 6 s; EVALKIT_MUTANTS=400 for a deeper run
+N_MUTANTS = int(os.environ.get("EVALKIT_MUTANTS", 40))
+
+
+def test_mutated_seeds_ingest_in_one_run_one_row_each(tmp_path):
+    from evalkit.ingest import ingest_paths
+    folder = tmp_path / "mutated"
+    names = write_mutants(folder, range(N_MUTANTS))
     tables = ingest_paths([folder], out_dir=None, checks=True)
     reports = tables["reports"]
     files = [Path(s).name for s in reports["source_file"]]
@@ -333,4 +342,14 @@ def test_mutated_seeds_ingest_in_one_run_one_row_each(tmp_path):
     kept = set(reports.loc[reports["status"] != "duplicate", "source_file"])
     assert all(dups["duplicate_kind"] == "same_report") if len(dups) else True
     assert set(dups.get("duplicate_of_file", [])) <= kept
-    assert (reports["status"].isin(["ok", "partial", "duplicate"])).sum() >= 20   # most damaged copies still read
+    assert (reports["status"].isin(["ok", "partial", "duplicate"])).sum() >= N_MUTANTS // 2   # most still read
+
+
+@pytest.mark.xfail(raises=TypeError, strict=False,
+                   reason="ingest.content_key sorts projects whose figures are None next to floats "
+                          "(mutants 63, 92 of seeds 003, 002: lines duplicated, shuffled): the whole run stops")
+def test_mutants_with_a_repeated_project_table_do_not_stop_the_run(tmp_path):
+    from evalkit.ingest import ingest_paths
+    names = write_mutants(tmp_path / "mutated", [63, 92])
+    reports = ingest_paths([tmp_path / "mutated"], out_dir=None, checks=True)["reports"]
+    assert sorted(Path(s).name for s in reports["source_file"]) == sorted(names)

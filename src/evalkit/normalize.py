@@ -91,7 +91,10 @@ def parse_operator(s: str | None) -> tuple[str | None, str]:
 
 
 def parse_measure(s) -> tuple[str | None, float | None, str | None]:
-    """Read '≥ 1 人' / '≤5.6万元' / '大于6万人次' / '12 月份' as (operator, value, unit)."""
+    """Read '≥ 1 人' / '≤5.6万元' / '大于6万人次' / '12 月份' as (operator, value, unit).
+
+    value is a finite float or None; unit a word of at most 6 characters without digits, or None;
+    a number object gives (None, value, None)."""
     if s is None or isinstance(s, bool):
         return None, None, None
     if isinstance(s, (int, float, Decimal)):
