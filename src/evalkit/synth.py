@@ -22,8 +22,11 @@ five reference layouts of `../shared/seeds/` as text exports:
   tabs  (seed 003: tab-separated project tables, 绩效自评情况汇总表, covering report),
   form  (seed 004: 定量目标 table without weights + 评价指标体系 with 项目决策/管理/绩效, 综合得分/等次),
 plus `juesuan` (a 部门决算 whose results are one 绩效自评的…项目N个…平均得分 sentence, as the
-上海市普陀区 realdocs), and DOCX/XLSX/HTML (and PDF through LibreOffice) rendered with the
-builders of tests/fixtures/make_fixtures.py. Same seed, same bytes (PDF excepted: LibreOffice stamps it).
+上海市普陀区 realdocs), and DOCX/XLSX/HTML rendered with the builders of
+tests/fixtures/make_fixtures.py; `pdf` is that DOCX printed by LibreOffice, `scan` the PDF's pages
+as a multi-page TIFF (150 dpi, slightly turned, a red 公章) for evalkit's OCR reader — both only
+where LibreOffice (and for scans the OCR reader) are installed. Same seed, same bytes (PDF and scans
+excepted: LibreOffice stamps the PDF).
 
 `score_findings(dataset_dir, truth_dir)` measures the checks' recall and precision against the truth.
 """
@@ -453,13 +456,16 @@ class Generator:
             n = 1
         elif layout == "juesuan":
             n = 0
+        elif fmt == "scan":
+            n = rng.choice([1, 1, 2, 3])             # a scanned, stamped table or two, not a bundle
         else:
             n = min(30, 3 + int(rng.expovariate(1 / 6)))
         split = layout == "dept"
         names = self._project_names(rng, sector, n, year, province, code, layout)
         projects = [self.project(rng, sector, agency, name, layout, split) for name in names]
         doc_kind = {"cells": "project_report", "annex": "project_report", "form": "project_report",
-                    "dept": "department_report", "juesuan": "department_report"}.get(layout, "project_tables")
+                    "dept": "department_report", "juesuan": "department_report"}.get(
+            layout, "project_tables" if n > 1 else "project_report")
         rep = Report(idx, layout, fmt, code, county, city, province, agency, sector, year, projects, doc_kind)
         for p in projects:
             if rng.random() < self.error_rate:
@@ -743,7 +749,8 @@ class Generator:
         options = [r for r in ELIGIBLE.get(layout, ()) if not p.injected]
         if not options:
             return
-        rule = rng.choice(options)
+        # a stated grade is rare (one-project layouts): give it the weight to show up at all
+        rule = rng.choices(options, weights=[4 if r == "grade_mismatch" else 1 for r in options])[0]
         if rule == "total_score_mismatch":
             calc = p.calc_total()
             for delta in rng.sample([Decimal(x) for x in ("0.5", "1", "2", "3", "5", "-0.5", "-1", "-2", "-3", "-5")], 10):
@@ -1339,8 +1346,9 @@ def _soffice() -> str | None:
 
 
 def _ocr_available() -> bool:
+    """evalkit reads scans: its OCR reader is built (readers/ocr.py) and its engine installed."""
     from evalkit.readers import SUFFIXES
-    return "image" in SUFFIXES.values()
+    return ".tif" in SUFFIXES and importlib.util.find_spec("rapidocr_onnxruntime") is not None
 
 
 def render_pdfs(jobs: list[tuple[Report, Path]], scan_jobs: list[tuple[Report, Path]]) -> None:
@@ -1363,15 +1371,28 @@ def render_pdfs(jobs: list[tuple[Report, Path]], scan_jobs: list[tuple[Report, P
 
 
 def _scan(pdf: Path, out: Path, rng) -> None:
+    """A scan of the printed PDF: a multi-page TIFF (one frame a page, the way office scanners file
+    them), 150 dpi, each page slightly turned and soft, the 公章 in red on the first page."""
     import pypdfium2 as pdfium
-    from PIL import Image, ImageFilter
+    from PIL import Image, ImageDraw, ImageFilter
     doc = pdfium.PdfDocument(str(pdf))
     pages = []
-    for page in doc:
-        img = page.render(scale=150 / 72).to_pil().convert("L")
-        img = img.rotate(rng.uniform(-0.6, 0.6), expand=False, fillcolor=255, resample=Image.BILINEAR)
-        pages.append(img.filter(ImageFilter.GaussianBlur(0.4)))
-    pages[0].save(out, "PDF", resolution=150, save_all=True, append_images=pages[1:])
+    for k, page in enumerate(doc):
+        img = page.render(scale=150 / 72).to_pil().convert("RGB")
+        if k == 0:
+            w, h = img.size
+            r = int(w * 0.09)
+            cx, cy = int(w * rng.uniform(0.55, 0.8)), int(h * rng.uniform(0.12, 0.3))
+            stamp = Image.new("RGBA", img.size, (0, 0, 0, 0))
+            d = ImageDraw.Draw(stamp)
+            d.ellipse([cx - r, cy - r, cx + r, cy + r], outline=(220, 30, 30, 150), width=max(3, r // 14))
+            d.regular_polygon((cx, cy, r // 4), 5, fill=(220, 30, 30, 150))
+            img = Image.alpha_composite(img.convert("RGBA"), stamp).convert("RGB")
+        img = img.rotate(rng.uniform(-0.8, 0.8), expand=False, fillcolor=(255, 255, 255), resample=Image.BILINEAR)
+        pages.append(img.filter(ImageFilter.GaussianBlur(0.4)).quantize(colors=32))   # a scanner's palette
+    doc.close()
+    pages[0].save(out, format="TIFF", compression="tiff_deflate", dpi=(150, 150), save_all=True,
+                  append_images=pages[1:])
 
 
 # ------------------------------------------------------------------------------ truth
@@ -1479,7 +1500,7 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
         for f in ("pdf", "scan"):
             skipped.setdefault(f, "LibreOffice (soffice) not installed") if f in formats else None
     if "scan" in formats and "scan" not in skipped and not _ocr_available():
-        skipped["scan"] = "evalkit has no OCR reader in this build (readers/ocr.py), scans could not be read"
+        skipped["scan"] = "no OCR here (evalkit's readers/ocr.py or rapidocr-onnxruntime missing): scans could not be read"
     for f, why in skipped.items():
         log(f"synth: skipping {f}: {why}")
     formats = [f for f in formats if f not in skipped]
@@ -1509,10 +1530,10 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
         if folder not in made:
             folder.mkdir(parents=True, exist_ok=True)
             made.add(folder)
-        ext = {"scan": "pdf"}.get(fmt, fmt)
+        ext = {"scan": "tif"}.get(fmt, fmt)
         rep.rel = f"{_folder(rep)}/{_file_name(rep, ext)}"
         if fmt == "scan":
-            rep.rel = rep.rel[:-4] + "_扫描件.pdf"
+            rep.rel = rep.rel[:-4] + "_扫描件.tif"
         path = docs / rep.rel
         # the same report in a second format: the truth follows the copy evalkit keeps
         second = None
@@ -1574,7 +1595,8 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
                "formats": formats, "skipped": skipped, "by_format_layout": dict(sorted(counts.items())),
                "rates": {"error_rate": error_rate, "dup_rate": dup_rate, "format_dup_rate": format_dup_rate},
                "seconds": round(secs, 3), "seconds_text_and_office": round(t_render - t0, 3)}
-    (truth / "manifest.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+    stable = {k: v for k, v in summary.items() if not k.startswith("seconds")}   # same seed, same bytes
+    (truth / "manifest.json").write_text(json.dumps(stable, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                                          encoding="utf-8")
     return summary
 

@@ -1,0 +1,132 @@
+"""evalkit.synth: a synthetic corpus that evalkit reads back to its own truth.
+
+One corpus of 30 reports (txt in the five seed layouts and the 部门决算 sentence, DOCX/XLSX/HTML from
+the fixture builders) with byte-identical and cross-format copies and injected inconsistencies is
+generated once, ingested once, and then scored: field accuracy by the shared truth checker, the
+checks' recall and precision by `score_findings`, duplicates against duplicates.csv.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from evalkit import synth
+
+ROOT = Path(__file__).resolve().parents[1]
+TRUTHCHECK = ROOT.parent / "shared" / "tools" / "truthcheck.py"
+SEED = 2                  # a seed whose 30 reports hold every layout and all five injected rules
+N = 30
+FORMATS = "txt,docx,xlsx,html"
+RATES = dict(error_rate=0.15, dup_rate=0.1, format_dup_rate=0.3)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    from evalkit.ingest import ingest_paths
+    out = tmp_path_factory.mktemp("synth") / "corpus"
+    summary = synth.generate(N, out, seed=SEED, formats=FORMATS, log=lambda *a: None, **RATES)
+    ingest_paths([out / "docs"], out / "clean", progress=False, jobs=2)
+    return out, summary
+
+
+def test_corpus_shape(corpus):
+    out, s = corpus
+    assert s["reports"] == N and not s["skipped"]
+    rep = pd.read_csv(out / "truth" / "reports.csv", dtype=str, keep_default_na=False)
+    assert len(rep) == N                                   # each distinct report once
+    assert set(rep["doc_kind"]) == {"project_report", "department_report", "project_tables"}
+    layouts = {k.split(":")[1] for k in s["by_format_layout"] if ":" in k}
+    assert layouts == {"cells", "dept", "annex", "tabs", "form", "juesuan", "table"}
+    assert {p.suffix for p in (out / "docs").rglob("*") if p.is_file()} == {".txt", ".docx", ".xlsx", ".html"}
+    proj = pd.read_csv(out / "truth" / "projects.csv", dtype=str, keep_default_na=False)
+    per_report = proj.groupby("seed").size()
+    bundles = rep.loc[rep["doc_kind"] != "project_report", "seed"]
+    assert per_report.reindex(bundles).dropna().between(3, 30).all()
+    assert proj["fiscal_year"].nunique() >= 3 and rep["province"].nunique() >= 10
+    ind = pd.read_csv(out / "truth" / "indicators.csv", dtype=str, keep_default_na=False)
+    assert {"数量指标", "质量指标", "时效指标", "服务对象满意度指标"} <= set(ind["level2"])
+
+
+def test_field_accuracy(corpus):
+    out, _ = corpus
+    r = subprocess.run([sys.executable, str(TRUTHCHECK), "--clean", str(out / "clean"), "--truth", str(out / "truth"),
+                        "--min", "0.995"], capture_output=True, text=True, timeout=300)
+    last = r.stdout.strip().splitlines()[-1]
+    m = re.search(r"truthcheck: (\d+)/(\d+)", last)
+    assert m, r.stdout + r.stderr
+    ok, total = int(m.group(1)), int(m.group(2))
+    assert total > 5000 and ok / total >= 0.995, r.stdout[-3000:]
+    assert r.returncode == 0
+
+
+def test_checks_recall_and_precision(corpus):
+    out, _ = corpus
+    got = synth.score_findings(out / "clean", out / "truth")
+    assert got["recall"] >= 0.95 and got["precision"] >= 0.95, (got["missed"], got["spurious"])
+    for rule in synth.INJECTABLE:
+        per = got["per_rule"][rule]
+        assert per["expected"] >= 1, f"{rule} was never injected: pick another SEED"
+        assert per["recall"] >= 0.95 and per["precision"] >= 0.95, (rule, per)
+    # clean reports raise no other error or warning: every scored rule is one the truth expects
+    truth = pd.read_csv(out / "truth" / "findings.csv", dtype=str, keep_default_na=False)
+    assert set(got["per_rule"]) == set(truth["rule"])
+
+
+def test_duplicates_marked(corpus):
+    out, _ = corpus
+    with open(out / "truth" / "duplicates.csv", encoding="utf-8", newline="") as f:
+        want = {(r["source_file"], r["duplicate_of_file"], r["kind"]) for r in csv.DictReader(f)}
+    assert {k for _, _, k in want} == {"same_file", "same_report"}
+    rep = pd.read_parquet(out / "clean" / "reports.parquet")
+    dup = rep[rep["status"] == "duplicate"]
+    got = set(zip(dup["source_file"], dup["duplicate_of_file"], dup["duplicate_kind"]))
+    assert got == want
+    assert (rep["status"] == "ok").sum() == N
+
+
+def test_same_seed_same_bytes(corpus, tmp_path):
+    out, _ = corpus
+    again = tmp_path / "again"
+    synth.generate(N, again, seed=SEED, formats=FORMATS, log=lambda *a: None, **RATES)
+
+    def files(root):
+        return {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    a = files(out / "docs") | {Path("truth") / k: v for k, v in files(out / "truth").items()}
+    b = files(again / "docs") | {Path("truth") / k: v for k, v in files(again / "truth").items()}
+    assert a.keys() == b.keys()
+    assert [k for k in a if a[k] != b[k]] == []
+    synth.generate(N, tmp_path / "other", seed=SEED + 1, formats="txt", log=lambda *a: None)
+    assert (tmp_path / "other" / "truth" / "projects.csv").read_bytes() != b[Path("truth") / "projects.csv"]
+
+
+def test_text_generation_speed(tmp_path):
+    import time
+    synth.divisions()                                      # the division list is read once per process
+    t = time.process_time()
+    s = synth.generate(200, tmp_path / "fast", seed=5, formats="txt", log=lambda *a: None)
+    cpu = time.process_time() - t
+    assert s["files"] >= 200
+    assert 200 / cpu >= 100, f"{200 / cpu:.0f} reports/s of CPU"   # ≥ 200/s unloaded; slack for a busy machine
+
+
+def test_command_line(tmp_path, capsys):
+    ap = argparse.ArgumentParser(prog="evalkit")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    synth.add_parser(sub)
+    a = ap.parse_args(["synth", "--reports", "4", "--out", str(tmp_path / "c"), "--seed", "3", "--formats", "txt"])
+    assert a.func(a) == 0
+    assert "4 份报告" in capsys.readouterr().out
+    assert (tmp_path / "c" / "truth" / "findings.csv").exists()
+    from evalkit.errors import UsageError
+    with pytest.raises(UsageError):        # the folder is not empty now: refused, not overwritten
+        a.func(a)
+    bad = ap.parse_args(["synth", "--reports", "2", "--out", str(tmp_path / "d"), "--formats", "txt,odt"])
+    with pytest.raises(UsageError):
+        bad.func(bad)
