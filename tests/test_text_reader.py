@@ -218,3 +218,23 @@ def test_damaged_text_still_read_with_a_warning(tmp_path, damage, warning):
 def test_dos_end_of_file_mark_is_no_damage(tmp_path):
     doc = read_text(write(tmp_path, seed("000").read_bytes() + b"\x1a"))
     assert doc.blocks == read_text(seed("000")).blocks and not doc.warnings
+
+
+def test_badly_damaged_text_refused_naming_its_encoding(tmp_path):
+    raw = bytearray(seed("000").read_bytes())
+    for i in range(100, len(raw), 25):           # one byte in 25 overwritten: too much to read
+        raw[i] = 0xFF
+    with pytest.raises(ReadError, match=r"^文本像是 UTF-8 编码，但有 \d+ 处字节无效（共 \d+ 个字符），损坏太多，未读取"):
+        read_text(write(tmp_path, bytes(raw)))
+
+
+@pytest.mark.parametrize("text, encoding, name", [
+    (TRADITIONAL, "big5", "Big5"), (seed("003").read_text(encoding="utf-8"), "gbk", "GB18030"),
+])
+def test_damaged_big5_and_gbk_keep_their_encoding(tmp_path, text, encoding, name):
+    raw = bytearray(text.encode(encoding))
+    raw[len(raw) // 2] = 0xFF                    # never a valid byte in either
+    doc = read_text(write(tmp_path, bytes(raw)))
+    assert len(doc.warnings) == 1 and re.fullmatch(rf"文本中有 [12] 处字节不是有效的 {name}，已替换为 �（文件可能已损坏）",
+                                                   doc.warnings[0])
+    assert doc.blocks[0] == parse_text(text).blocks[0]

@@ -45,7 +45,7 @@ CODEC_NAMES = {"utf-8": "UTF-8", "utf-16-le": "UTF-16LE", "utf-16-be": "UTF-16BE
 PUNCT = set("，。、；：？！（）《》〈〉“”‘’「」『』【】〔〕…—～·．％＋－／＝＜＞　≥≤≧≦×÷±√°℃№￥")
 PUNCT |= {chr(c) for c in range(0xFF10, 0xFF1A)} | {chr(c) for c in range(0xFF21, 0xFF3B)}
 PUNCT |= {chr(c) for c in range(0xFF41, 0xFF5B)} | {chr(c) for c in range(0x2460, 0x2474)}   # ０-９ Ａ-Ｚ ａ-ｚ ①-⑳
-MAX_DAMAGE = 0.005     # share of damaged bytes/characters a text may have and still be read (with a warning)
+MAX_DAMAGE = 0.02      # share of damaged spots a text may have and still be read (with a warning)
 MAX_CONTROL = 0.01     # share of stray control characters above which the content is taken for binary
 
 
@@ -149,19 +149,24 @@ def _pick_cjk(raw: bytes) -> tuple[float, str, str] | None:
     return best
 
 
-def _pick_damaged(raw: bytes) -> tuple[str, str, int] | None:
-    """A text in UTF-8, GB18030 or Big5 with a few damaged bytes: the codec with the fewest
-    damaged spots (among near-ties, the most plausible), if they are few."""
+def _damaged_candidates(raw: bytes) -> list[tuple[float, int, str, str]]:
+    """UTF-8, GB18030, Big5 decodes with damaged spots replaced, as (plausibility, damaged spots,
+    codec, text), most plausible first (UTF-8, then GB18030, first among ties). Counting spots
+    alone misleads: GB18030 swallows broken UTF-8 in byte pairs and reports fewer spots."""
     cands = []
     for codec in ("utf-8", *CJK_CODECS):
         bad, text = _lenient(raw, codec)
-        cands.append((bad, codec, text))
-    least = min(c[0] for c in cands)
-    near = [c for c in cands if c[0] <= least + max(2, least // 10)]
-    bad, codec, text = max(near, key=lambda c: _plausibility(c[2]))   # max() keeps the first of ties
-    if bad > max(1, MAX_DAMAGE * len(text)):
-        return None
-    return codec, text, bad
+        cands.append((_plausibility(text), bad, codec, text))
+    return sorted(cands, key=lambda c: -c[0])      # stable: ties keep the codec order
+
+
+def _pick_damaged(raw: bytes) -> tuple[str, str, int] | None:
+    """A text in UTF-8, GB18030 or Big5 with a few damaged bytes: of the codecs whose damage is
+    tolerable, the one giving the most plausible text."""
+    for _, bad, codec, text in _damaged_candidates(raw):
+        if bad <= max(1, MAX_DAMAGE * len(text)):
+            return codec, text, bad
+    return None
 
 
 def _charset_normalizer(raw: bytes) -> tuple[str, str] | None:
@@ -244,9 +249,12 @@ def decode(raw: bytes) -> tuple[str, list[str]]:
     detected = _charset_normalizer(raw)
     if detected is not None and _looks_like_text(detected[1]):
         return _clean(detected[1], warnings)
-    bad = min(_lenient(raw, codec)[0] for codec in ("utf-8", *CJK_CODECS))
+    _, bad, codec, text = _damaged_candidates(raw)[0]
     if not bad:
         raise ReadError(f"文件内容解码后多是控制字符或未定义字符，是二进制数据{NOT_TEXT}")
+    if bad <= 0.2 * len(text) and _looks_like_text(text):
+        raise ReadError(f"文本像是 {CODEC_NAMES[codec]} 编码，但有 {bad} 处字节无效（共 {len(text)} 个字符），损坏太多，"
+                        "未读取：请从原文档重新导出")
     raise ReadError(f"无法识别文本编码：内容不是 UTF-8、UTF-16、GB18030/GBK 或 Big5 文本（按其中最接近的编码仍有 {bad} 处"
                     f"无效字节），可能是二进制文件{NOT_TEXT}")
 
