@@ -409,11 +409,12 @@ def content_key(r: FileResult) -> str | None:
         return None
     def num(x):
         return None if x is None or x != x else round(float(x), 4)
-    projects = sorted((str(p.get("project_name") or ""), num(p.get("budget_initial")), num(p.get("budget_full_year")),
-                       num(p.get("executed")), num(p.get("total_score")), p.get("n_indicators") or 0)
-                      for p in r.projects)
-    summaries = sorted(tuple(num(s.get(k)) for k in ("projects_evaluated", "funds_evaluated", "avg_score",
-                                                      "count_you", "count_liang", "count_zhong", "count_cha"))
+    projects = sorted(json.dumps([str(p.get("project_name") or ""), num(p.get("budget_initial")),
+                                  num(p.get("budget_full_year")), num(p.get("executed")),
+                                  num(p.get("total_score")), p.get("n_indicators") or 0])
+                      for p in r.projects)          # as text: None and numbers never compared
+    summaries = sorted(json.dumps([num(s.get(k)) for k in ("projects_evaluated", "funds_evaluated", "avg_score",
+                                                           "count_you", "count_liang", "count_zhong", "count_cha")])
                        for s in r.summaries)
     key = [r.report.get("agency"), r.report.get("fiscal_year"), projects, summaries]
     return hashlib.sha256(json.dumps(key, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()
