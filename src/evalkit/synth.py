@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import importlib.util
 import io
 import json
@@ -414,16 +413,22 @@ class Report:
     summary: dict | None = None
     statement: dict | None = None     # juesuan: the 绩效自评 sentence's figures
     rel: str = ""                     # path under docs/
-    copies: list[tuple[str, str, str]] = field(default_factory=list)  # (rel, fmt, kind)
-
-    @property
-    def stem(self) -> str:
-        return Path(self.rel).name.split(".")[0]
 
 
 # ------------------------------------------------------------------------------ generation
 
 COST_KINDS = ("total", "unit", "part", "overrun")
+_WEIGHT_DEC = [Decimal(i) for i in range(101)]
+
+
+def _ch(rng, seq):
+    """rng.choice without its per-call overhead (the generator's hot path draws ~100 a report)."""
+    return seq[int(rng.random() * len(seq))]
+
+
+def _ri(rng, a: int, b: int) -> int:
+    """rng.randint(a, b), cheaply."""
+    return a + int(rng.random() * (b - a + 1))
 
 
 def _pick(rng, seq, k: int) -> list:
@@ -444,20 +449,20 @@ class Generator:
 
     def report(self, idx: int, layout: str, fmt: str) -> Report:
         rng = random.Random(f"{self.seed}:{idx}:report")
-        code, county, city, province = rng.choice(self.places)
-        sector = rng.choice(list(SECTORS))
+        code, county, city, province = _ch(rng, self.places)
+        sector = _ch(rng, list(SECTORS))
         if layout == "juesuan" and rng.random() < 0.5:
             sector = "财政"
         sec = SECTORS[sector]
         prefix = province if province in MUNICIPALITIES else ""
-        agency = prefix + county + rng.choice(sec["agencies"])
-        year = rng.choice([2019, 2020, 2021, 2021, 2022, 2022, 2023, 2023, 2024, 2024])
+        agency = prefix + county + _ch(rng, sec["agencies"])
+        year = _ch(rng, [2019, 2020, 2021, 2021, 2022, 2022, 2023, 2023, 2024, 2024])
         if layout in SINGLE_LAYOUTS:
             n = 1
         elif layout == "juesuan":
             n = 0
         elif fmt == "scan":
-            n = rng.choice([1, 1, 2, 3])             # a scanned, stamped table or two, not a bundle
+            n = _ch(rng, [1, 1, 2, 3])             # a scanned, stamped table or two, not a bundle
         else:
             n = min(30, 3 + int(rng.expovariate(1 / 6)))
         split = layout == "dept"
@@ -484,10 +489,10 @@ class Generator:
             if i < len(pool) and rng.random() < 0.85:
                 name = pool[i]
             else:
-                level = rng.choice(["中央财政", "省级财政", "中央", "省级"])
-                topic = rng.choice(sec["projects"]).replace("经费", "").replace("资金", "").replace("补助", "")
-                name = (f"关于下达{year}年{level}{topic}补助资金的通知{abbr}财{sec['dept']}〔{year - rng.randint(0, 1)}〕"
-                        f"{rng.randint(8, 260)}号")
+                level = _ch(rng, ["中央财政", "省级财政", "中央", "省级"])
+                topic = _ch(rng, sec["projects"]).replace("经费", "").replace("资金", "").replace("补助", "")
+                name = (f"关于下达{year}年{level}{topic}补助资金的通知{abbr}财{sec['dept']}〔{year - _ri(rng, 0, 1)}〕"
+                        f"{_ri(rng, 8, 260)}号")
             if layout == "dept" and rng.random() < 0.5:
                 name = f"{code[:6]}{str(year)[2:]}T{rng.randrange(10 ** 14, 10 ** 15)}-{name}"
             base, k = name, 2
@@ -500,7 +505,8 @@ class Generator:
 
     # -- one project -----------------------------------------------------------------------
     def project(self, rng, sector, agency, name, layout, split) -> Project:
-        tier = rng.choices(["strong", "moderate", "weak"], weights=[78, 17, 5])[0]
+        x = rng.random()
+        tier = "strong" if x < 0.78 else "moderate" if x < 0.95 else "weak"
         full = self._amount(rng)
         if layout == "form":
             return self._form_project(rng, sector, agency, name, full, tier)
@@ -510,7 +516,7 @@ class Generator:
         elif r < 0.58:
             initial = full
         elif r < 0.83:
-            initial = self._round_like(rng, full * Decimal(str(rng.uniform(0.8, 1.3))), full)
+            initial = self._round_like(full * Decimal(str(rng.uniform(0.8, 1.3))), full)
         elif r < 0.93 or layout in ("cells",):
             initial = D0 if layout != "cells" else full
         else:
@@ -525,9 +531,9 @@ class Generator:
         self._set_budget(p)
         # 优 with a low execution rate is a finding of its own: spend more, or score lower
         if p.calc_rate() < 80 and p.calc_total() >= 90:
-            p.executed = q2(full * Decimal(rng.randint(82, 99)) / D100)
+            p.executed = q2(full * Decimal(_ri(rng, 82, 99)) / D100)
             self._set_budget(p)
-        p.goal = rng.choice(GOALS).format(topic=p.topic)
+        p.goal = _ch(rng, GOALS).format(topic=p.topic)
         return p
 
     @staticmethod
@@ -544,7 +550,7 @@ class Generator:
         return q2(Decimal(str(x)))
 
     @staticmethod
-    def _round_like(rng, x: Decimal, like: Decimal) -> Decimal:
+    def _round_like(x: Decimal, like: Decimal) -> Decimal:
         return Decimal(max(1, int(x))) if like == like.to_integral_value() else q2(x)
 
     @staticmethod
@@ -562,9 +568,11 @@ class Generator:
             return [Decimal("12.5")] * 4
         unit = 5 if total // 5 >= k and rng.random() < 0.75 else 1
         slots = total // unit
-        cuts = sorted(rng.sample(range(1, slots), k - 1))
-        parts = [b - a for a, b in zip([0] + cuts, cuts + [slots])]
-        return [Decimal(x * unit) for x in parts]
+        shares = [rng.random() + 0.35 for _ in range(k)]
+        scale = (slots - k) / sum(shares)
+        parts = [1 + int(x * scale) for x in shares]          # each at least one unit
+        parts[int(rng.random() * k)] += slots - sum(parts)     # the rounding remainder somewhere
+        return [_WEIGHT_DEC[x * unit] for x in parts]
 
     def _lines(self, rng, sector, p: Project, tier, split, layout) -> list[Line]:
         sec = SECTORS[sector]
@@ -589,11 +597,11 @@ class Generator:
         for name, how in soc:
             ben.append(("效益指标", "社会效益指标", ("benefit", name, how)))
         if rng.random() < 0.25:
-            ben.append(("效益指标", "经济效益指标", ("benefit",) + rng.choice(ECON)))
+            ben.append(("效益指标", "经济效益指标", ("benefit",) + _ch(rng, ECON)))
         if rng.random() < 0.1:
-            ben.append(("效益指标", "生态效益指标", ("benefit",) + rng.choice(ECO)))
+            ben.append(("效益指标", "生态效益指标", ("benefit",) + _ch(rng, ECO)))
         if rng.random() < 0.7:
-            ben.append(("效益指标", "可持续影响指标", ("benefit",) + rng.choice(SUSTAIN)))
+            ben.append(("效益指标", "可持续影响指标", ("benefit",) + _ch(rng, SUSTAIN)))
         ben = ben[:3]
         specs += ben
         sats = _pick(rng, SATISFACTION, 1 if r() < 0.8 else 2)
@@ -619,51 +627,51 @@ class Generator:
 
         def qual(name, word):
             if split:
-                word2 = rng.choice(["好", "优", "高"])
+                word2 = _ch(rng, ["好", "优", "高"])
                 return Line(l1, l2, name, "定性", word2, "", word2, w, w, "qual")
-            return Line(l1, l2, name, "", word, "", word if rng.random() < 0.8 else rng.choice(["已完成", "达到预期"]),
+            return Line(l1, l2, name, "", word, "", word if rng.random() < 0.8 else _ch(rng, ["已完成", "达到预期"]),
                         w, w, "qual")
 
         if kind == "count":
             _, name, unit, lo, hi = spec
-            n = Decimal(rng.randint(lo, hi))
+            n = Decimal(_ri(rng, lo, hi))
             if n > 1000 and rng.random() < 0.6:
                 n = Decimal(int(n) // 100 * 100)
             op = "=" if rng.random() < 0.15 else "≥"
-            extra = D0 if op == "=" or rng.random() < 0.6 else Decimal(rng.randint(1, max(1, int(n) // 10 + 1)))
+            extra = D0 if op == "=" or rng.random() < 0.6 else Decimal(_ri(rng, 1, max(1, int(n) // 10 + 1)))
             return floor(name, n, unit, n + extra, op)
         if kind in ("rate", "sat"):
             name = spec[1]
-            pct = Decimal(spec[2]) if kind == "rate" else Decimal(rng.choice([85, 90, 90, 95]))
-            actual = pct if rng.random() < 0.5 or pct == D100 else Decimal(rng.randint(int(pct), 100))
+            pct = Decimal(spec[2]) if kind == "rate" else Decimal(_ch(rng, [85, 90, 90, 95]))
+            actual = pct if rng.random() < 0.5 or pct == D100 else Decimal(_ri(rng, int(pct), 100))
             if rng.random() < 0.2 and actual < D100:
-                actual = actual + Decimal(rng.randint(1, 9)) / 10 if actual < 99 else actual
+                actual = actual + Decimal(_ri(rng, 1, 9)) / 10 if actual < 99 else actual
             return floor(name, pct, "%", actual)
         if kind == "timely":
             name, how = spec[1], spec[2]
             if how == "rate":
                 pct = Decimal(spec[3])
-                return floor(name, pct, "%", Decimal(rng.randint(int(pct), 100)))
+                return floor(name, pct, "%", Decimal(_ri(rng, int(pct), 100)))
             if how.startswith("qual:"):
                 return qual(name, how[5:])
             unit = {"month": "月", "day": "天", "workday": "个工作日"}[how]
-            n = Decimal(spec[3]) if how == "month" else Decimal(rng.choice([int(spec[3]), 15, 20, 7, 5]))
-            act = n if rng.random() < 0.6 else max(D1, n - rng.randint(1, max(1, int(n) // 3)))
+            n = Decimal(spec[3]) if how == "month" else Decimal(_ch(rng, [int(spec[3]), 15, 20, 7, 5]))
+            act = n if rng.random() < 0.6 else max(D1, n - _ri(rng, 1, max(1, int(n) // 3)))
             return Line(l1, l2, name, "≤", trim(n), unit, f"{trim(act)}{unit}", w, w, "ceil", tv=n)
         if kind == "cost":
             how = spec[1]
             full, ex = p.full, p.executed
             if how == "total":
-                name = rng.choice(["项目总成本", "总成本", "费用总成本", "项目支出总额"])
+                name = _ch(rng, ["项目总成本", "总成本", "费用总成本", "项目支出总额"])
                 return Line(l1, l2, name, "≤", trim(full), "万元", f"{trim(ex)}万元", w, w, "cost", tv=full)
             if how == "unit":
-                name, unit, lo, hi = rng.choice([("人均补助标准", "元/人", 200, 3000), ("单位采购成本", "元/台", 2000, 9000),
+                name, unit, lo, hi = _ch(rng, [("人均补助标准", "元/人", 200, 3000), ("单位采购成本", "元/台", 2000, 9000),
                                                  ("每场次活动成本", "元", 500, 5000), ("平均培训成本", "元/人次", 100, 800)])
-                n = Decimal(rng.randint(lo, hi) // 10 * 10)
-                act = n if rng.random() < 0.6 else n - Decimal(rng.randint(1, int(n) // 10)) // 10 * 10
+                n = Decimal(_ri(rng, lo, hi) // 10 * 10)
+                act = n if rng.random() < 0.6 else n - Decimal(_ri(rng, 1, int(n) // 10)) // 10 * 10
                 return Line(l1, l2, name, "≤", trim(n), unit, f"{trim(act)}{unit}", w, w, "ceil", tv=n)
             if how == "part":
-                name = rng.choice(["培训成本", "宣传资料印制成本", "设备购置成本", "维护成本", "劳务成本"])
+                name = _ch(rng, ["培训成本", "宣传资料印制成本", "设备购置成本", "维护成本", "劳务成本"])
                 cap = q2(full * Decimal(str(rng.uniform(0.15, 0.6))))
                 if cap <= Q2:
                     cap = full
@@ -675,17 +683,17 @@ class Generator:
             if how.startswith("qual:"):
                 return qual(name, how[5:])
             if how == "rate":
-                pct = Decimal(rng.choice([85, 90, 95, 98]))
-                return floor(name, pct, "%", Decimal(rng.randint(int(pct), 100)))
+                pct = Decimal(_ch(rng, [85, 90, 95, 98]))
+                return floor(name, pct, "%", Decimal(_ri(rng, int(pct), 100)))
             if how in ("ceil_rate", "ceil_rate_small"):
-                cap = Decimal(rng.choice([1, 2, 3, 5])) if how == "ceil_rate_small" else Decimal(rng.choice([5, 10]))
+                cap = Decimal(_ch(rng, [1, 2, 3, 5])) if how == "ceil_rate_small" else Decimal(_ch(rng, [5, 10]))
                 act = q2(cap * Decimal(str(rng.uniform(0.2, 0.9))))
                 act = act.quantize(Decimal("0.1"))
                 if act <= 0:
                     act = Decimal("0.1")
                 return Line(l1, l2, name, "≤", trim(cap), "%", f"{trim(act)}%", w, w, "ceil", tv=cap)
             if how == "year":
-                n = Decimal(rng.choice([1, 2, 3, 5, 8, 10]))
+                n = Decimal(_ch(rng, [1, 2, 3, 5, 8, 10]))
                 return floor(name, n, "年", n)
         raise ValueError(spec)
 
@@ -702,15 +710,15 @@ class Generator:
                 return
             ln.actual = f"{trim(act)}{ln.unit}"
             ln.score = q2(w * act / ln.tv)
-            ln.reason = rng.choice(REASONS)
+            ln.reason = _ch(rng, REASONS)
         elif ln.kind == "qual":
             lost = q2(w * Decimal(str(rng.uniform(0.05, 1 - share_lo + 0.05))))
             lost = max(Decimal("0.5"), (lost * 2).quantize(D1) / 2)
             if lost >= w:
                 return
             ln.score = w - lost
-            ln.actual = "较好" if split else rng.choice(QUAL_SHORTFALL)
-            ln.reason = rng.choice(REASONS)
+            ln.actual = "中" if split else _ch(rng, QUAL_SHORTFALL)      # 定性: 好/中/差
+            ln.reason = _ch(rng, REASONS)
 
     def _form_project(self, rng, sector, agency, name, full, tier) -> Project:
         """Seed 004's form: 计划安排资金 and 实际支出 (no full-year budget, no rate), 定量目标 lines
@@ -721,13 +729,13 @@ class Generator:
         qty = rng.sample(sec["quantity"], k=min(2, len(sec["quantity"])))
         plan = [("项目产出指标", "数量指标", q) for q in qty]
         for l1, l2, (qname, unit, lo, hi) in plan:
-            n = Decimal(rng.randint(lo, hi))
-            lines.append(Line(l1, l2, qname, "", trim(n), unit, f"{trim(n + rng.randint(0, 3))}{unit}", None, None, "form"))
-        for l1, l2, nm in [("项目产出指标", "质量指标", rng.choice(QUALITY)[0]),
+            n = Decimal(_ri(rng, lo, hi))
+            lines.append(Line(l1, l2, qname, "", trim(n), unit, f"{trim(n + _ri(rng, 0, 3))}{unit}", None, None, "form"))
+        for l1, l2, nm in [("项目产出指标", "质量指标", _ch(rng, QUALITY)[0]),
                            ("项目产出指标", "时效指标", "全年任务在年底完成"),
                            ("项目产出指标", "成本指标", "控制支出在预算内"),
-                           ("项目效益指标", "社会效益指标", rng.choice(sec["social"])[0]),
-                           ("项目效益指标", "服务对象满意度指标", rng.choice(SATISFACTION))]:
+                           ("项目效益指标", "社会效益指标", _ch(rng, sec["social"])[0]),
+                           ("项目效益指标", "服务对象满意度指标", _ch(rng, SATISFACTION))]:
             lines.append(Line(l1, l2, nm, "", "100", "%", "100%", None, None, "form"))
         lost_p = {"strong": 0.08, "moderate": 0.3, "weak": 0.6}[tier]
         l1 = l2 = ""
@@ -736,11 +744,11 @@ class Generator:
             w = Decimal(w)
             score = w
             if rng.random() < lost_p and w >= 2:
-                score = w - Decimal(rng.randint(1, int(w) - 1 if w > 2 else 1))
+                score = w - Decimal(_ri(rng, 1, int(w) - 1 if w > 2 else 1))
             lines.append(Line(l1, l2, c, "", "", "", "", w, score, "system"))
         p = Project(name=name, agency=agency, topic=name, initial=full, full=None, executed=executed, rate=None,
                     bw=None, bs=None, lines=lines)
-        p.goal = rng.choice(GOALS).format(topic=name)
+        p.goal = _ch(rng, GOALS).format(topic=name)
         return p
 
     # -- injections ------------------------------------------------------------------------
@@ -766,8 +774,8 @@ class Generator:
                 cands.append(q2(p.executed * D100 / p.initial))                # rate against the initial budget
             if calc == D100:
                 cands.append(Decimal(10))                                      # 100 written as 10 (seed 003)
-            cands.append(q2(calc - Decimal(rng.randint(2, 15))))
-            cands.append(q2(min(D100, calc + Decimal(rng.randint(2, 9)))))
+            cands.append(q2(calc - Decimal(_ri(rng, 2, 15))))
+            cands.append(q2(min(D100, calc + Decimal(_ri(rng, 2, 9)))))
             for wrong in cands:
                 if abs(wrong - calc) > 1 and D0 <= wrong <= D100:
                     p.rate = wrong
@@ -780,7 +788,7 @@ class Generator:
             cands = [ln for ln in p.lines if ln.kind == "floor" and ln.tv is not None and ln.tv >= 2
                      and ln.score == ln.weight]
             if cands:
-                ln = rng.choice(cands)
+                ln = _ch(rng, cands)
                 share = Decimal(str(rng.uniform(0.5, 0.95)))
                 act = (ln.tv * share).quantize(Decimal("0.1")) if ln.unit == "%" else Decimal(int(ln.tv * share))
                 if D0 < act < ln.tv:
@@ -791,8 +799,8 @@ class Generator:
         elif rule == "weight_sum_mismatch":
             cands = [ln for ln in p.lines if ln.weight is not None and ln.score == ln.weight and ln.weight >= 4]
             if cands:
-                ln = rng.choice(cands)
-                d = Decimal(rng.choice([-3, -2, -1, 1, 2, 3, 5]))
+                ln = _ch(rng, cands)
+                d = Decimal(_ch(rng, [-3, -2, -1, 1, 2, 3, 5]))
                 if ln.weight + d >= 2:
                     old = ln.weight
                     ln.weight = ln.score = ln.weight + d
@@ -850,7 +858,7 @@ class Generator:
                                funds_evaluated=sum((p.executed for p in rep.projects), D0),
                                counts={g: counts.get(g, 0) for g in "优良中差"})
         elif rep.layout == "juesuan":
-            n = rng.choice([1, 2, 3, 4, 5, 6, 8, 12, 15, 20, 26, 39])
+            n = _ch(rng, [1, 2, 3, 4, 5, 6, 8, 12, 15, 20, 26, 39])
             scores = []
             for _ in range(n):
                 r = rng.random()
@@ -865,7 +873,7 @@ class Generator:
 # ------------------------------------------------------------------------------ text layouts
 
 def _person(rng) -> str:
-    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice([1, 2])))
+    return _ch(rng, SURNAMES) + "".join(_ch(rng, GIVEN) for _ in range(_ch(rng, [1, 2])))
 
 
 def _cells(rows: list[list[str]]) -> list[str]:
@@ -883,11 +891,11 @@ def render_cells(rep: Report, rng) -> str:
     """Seed 000: one project's 自评报告 with a one-cell-per-line budget table, section tables and 附件1."""
     p, y = rep.projects[0], rep.year
     L = [""] * 5 + ["项目支出绩效自评报告", "", "", f"项目名称： {p.name}", f"项目单位： {p.agency}",
-                    f"主管部门： {p.agency}-{rep.code[:3]}{rng.randint(1, 999):03d}", "", "",
-                    f"{y + 1}年{rng.randint(1, 4)}月", "", ""]
+                    f"主管部门： {p.agency}-{rep.code[:3]}{_ri(rng, 1, 999):03d}", "", "",
+                    f"{y + 1}年{_ri(rng, 1, 4)}月", "", ""]
     toc = ["一、项目的基本情况\t3", "（一）项目概况\t3", "（二）预算执行情况\t3", "（三）项目绩效目标\t4",
            "二、项目绩效情况\t4", "三、项目绩效分析\t6", "四、项目主要经验做法\t7", "五、项目管理中存在问题及原因分析\t8"]
-    L += toc + ["\t", "", "", f"[bookmark: _Toc{rng.randint(10 ** 7, 10 ** 8)}]一、项目的基本情况", "（一）项目概况",
+    L += toc + ["\t", "", "", f"[bookmark: _Toc{_ri(rng, 10 ** 7, 10 ** 8)}]一、项目的基本情况", "（一）项目概况",
                 f"项目概况：{p.goal}", f"立项依据：根据{rep.county}{y}年度部门预算安排及相关政策文件实施。",
                 "项目实施计划：根据本单位业务工作需要实施。", "", "（二）预算执行情况", ""]
     ex_l = p.executed
@@ -949,7 +957,7 @@ def render_dept(rep: Report, rng) -> str:
     L = [" [bookmark: _Toc15377196]", "", "第一部分  部门概况", "", "一、部门职责",
          f"1、贯彻执行国家、省、市关于{rep.sector}工作的方针政策和法律法规。", "2、组织实施本部门年度重点工作任务。",
          "3、完成县委、县政府交办的其他事项。", "", "二、机构设置",
-         f"{ag}是正科级行政单位，是有独立法人的一级预算单位，编制人数{rng.randint(6, 60)}人。",
+         f"{ag}是正科级行政单位，是有独立法人的一级预算单位，编制人数{_ri(rng, 6, 60)}人。",
          f"第二部分  {y}年度部门决算情况说明", "", "一、收入支出决算总体情况说明",
          f"{y}年度收、支总计均为{fixed2(total)}万元。", "",
          "三、支出决算情况说明",
@@ -982,7 +990,7 @@ def render_dept(rep: Report, rng) -> str:
         rows += [[""] * 11, [f"部门预算项目支出绩效自评表（{y}年度）"], ["项目名称", p.name],
                  ["主管部门", f"{ag}本级", "实施单位 （盖章）", p.agency],
                  ["项目基本情况", "1.项目年度目标完成情况", "项目年度目标", "年度目标完成情况"],
-                 ["", "", p.goal, rng.choice(DONE)],
+                 ["", "", p.goal, _ch(rng, DONE)],
                  ["", "2.项目实施内容及过程概述", f"按计划实施{p.topic}相关工作。"],
                  [f"预算执行情况（{trim(p.bw)}分）", "年度预算数（万元）", "年初预算", "调整后预算数", "预算执行数", "预算执行率",
                   "权重", "得分", "原因"],
@@ -998,8 +1006,8 @@ def render_dept(rep: Report, rng) -> str:
             rows.append(["", ln.level1, ln.level2, ln.level3, ln.op, ln.value, ln.unit, ln.actual, trim(ln.weight),
                          trim(ln.score), ln.reason])
         rows += [["合计", "100", trim(p.total), ""],
-                 ["评价结论", f"自评{trim(p.total)}分。{p.goal}"], ["存在问题", rng.choice(["无", "部分指标设置不够细化。"])],
-                 ["改进措施", rng.choice(["无", "进一步细化绩效目标。"])]]
+                 ["评价结论", f"自评{trim(p.total)}分。{p.goal}"], ["存在问题", _ch(rng, ["无", "部分指标设置不够细化。"])],
+                 ["改进措施", _ch(rng, ["无", "进一步细化绩效目标。"])]]
     rows.append([""] * 11)
     L += _cells(rows)
     return "\n".join(L) + "\n"
@@ -1009,7 +1017,7 @@ def render_annex(rep: Report, rng) -> str:
     """Seed 002: a one-project report whose narrative states (满分X分，自评得分Y分) per part, and an 附件 table."""
     p, y = rep.projects[0], rep.year
     rate = f"{trim(p.rate)}%"
-    L = ["", f"{y}年{p.name}绩效自评报告", f"（{p.agency}）", f"{y + 1}年{rng.randint(1, 4)}月{rng.randint(1, 28)}日", "",
+    L = ["", f"{y}年{p.name}绩效自评报告", f"（{p.agency}）", f"{y + 1}年{_ri(rng, 1, 4)}月{_ri(rng, 1, 28)}日", "",
          "一、绩效目标分解下达情况", "1.资金下达预算及项目情况。", f"{y}年度下达{p.name}{trim(p.full)}万元。",
          "2.资金项目绩效目标设定情况。", f"绩效目标：{p.goal}", "二、绩效自评工作开展情况",
          "采取自评，材料核实、选点抽查、问卷调查等方式，对收集的基础材料进行严格核实分析。", "三、绩效目标完成情况分析",
@@ -1033,7 +1041,7 @@ def render_annex(rep: Report, rng) -> str:
             ["", "年度资金总额：", trim(p.full), trim(p.executed), trim(p.bw), rate, trim(p.bs)],
             ["", "其中：本年财政拨款", trim(p.full), trim(p.executed), "一", rate, "一"],
             ["", "其他资金", "", "", "一", "", "一"],
-            ["年度总体目标", "年初设定目标", "年度总体目标完成情况综述"], ["", p.goal, rng.choice(DONE)],
+            ["年度总体目标", "年初设定目标", "年度总体目标完成情况综述"], ["", p.goal, _ch(rng, DONE)],
             ["绩\n效\n指\n标", "一级指标", "二级指标", "三级指标", "分值", "年度指标值", "全年实际值", "得分",
              "未完成的原因及拟采取的改进措施"]]
     weights = {}
@@ -1067,8 +1075,8 @@ def render_annex(rep: Report, rng) -> str:
 def render_tabs(rep: Report, rng, with_extras: bool = True) -> str:
     """Seed 003: tab-separated project tables (markdown headings), a 汇总表 and a covering report."""
     y, n = rep.year, len(rep.projects)
-    boss, clerk, phone = _person(rng), _person(rng), f"{rng.randint(2, 8)}{rng.randint(100000, 999999)}"
-    date = f"{y + 1}.{rng.randint(1, 3)}.{rng.randint(1, 28)}"
+    boss, clerk, phone = _person(rng), _person(rng), f"{_ri(rng, 2, 8)}{_ri(rng, 100000, 999999)}"
+    date = f"{y + 1}.{_ri(rng, 1, 3)}.{_ri(rng, 1, 28)}"
     sp = rng.random() < 0.5          # the export's stray spaces inside words
     L = []
     for p in rep.projects:
@@ -1083,7 +1091,7 @@ def render_tabs(rep: Report, rng, with_extras: bool = True) -> str:
               "\t".join(["", "上年结转资金", "", "", "", "—", "", "—", ""]),
               "\t".join(["", "其他资金", "", "", "", "—", "", "—", ""]),
               "\t".join(["年度 总体 目标" if sp else "年度总体目标", "预期目标", "", "", "实际完成情况", "", "", "", ""]),
-              "\t".join(["", p.goal, "", "", rng.choice(DONE), "", "", "", ""]),
+              "\t".join(["", p.goal, "", "", _ch(rng, DONE), "", "", "", ""]),
               "\t".join(["绩效指标", "一级 指标" if sp else "一级指标", "二级指标", "三级指标", "年度 指标值" if sp else "年度指标值",
                          "实际 完成值" if sp else "实际完成值", "分值", "得分", "偏差原因分析 及改进措施" if sp else "偏差原因分析及改进措施"])]
         prefixed = rng.random() < 0.3
@@ -1144,14 +1152,14 @@ def render_form(rep: Report, rng) -> str:
     p, y = rep.projects[0], rep.year
     words = GRADE_WORDS_SH if rep.province == "上海市" else GRADE_WORDS
     rows = [[" 一、项 目 基 本 概 况"], ["项目名称", p.name], ["项目单位", p.agency],
-            ["项目负责人", _person(rng), "联系电话", f"1{rng.randint(3, 9)}{rng.randint(10 ** 8, 10 ** 9 - 1)}"],
+            ["项目负责人", _person(rng), "联系电话", f"1{_ri(rng, 3, 9)}{_ri(rng, 10 ** 8, 10 ** 9 - 1)}"],
             ["项目起止时间", f"{y}年   01    月起至    {y} 年    12   月止"],
             ["计划安排资金\n（万元）", trim(p.initial), "实际到位资金\n（万元）", trim(p.initial), "实际支出\n（万元）",
              trim(p.executed), "结余\n（万元）", trim(p.initial - p.executed)],
             ["二、项目支出明细情况"], ["支出内容", "实际支出数", "会计凭证号", "备注"],
             [f"{y}年{p.name}支出", f"{trim(p.executed)}万元", "", ""], ["支出合计", f"{trim(p.executed)}万元", "", ""],
             ["三、项目绩效自评情况"], ["项目绩效定性目标及实施计划完成情况", "预  期 目 标", "实际完成"],
-            ["", p.goal, rng.choice(DONE)],
+            ["", p.goal, _ch(rng, DONE)],
             ["项目绩效定量目标（指标）及完成情况", "一级指标", "二级指标", "指标内容", "指标（目标）值", "实际完成值"]]
     l1_last = l2_last = None
     for ln in p.lines:
@@ -1397,31 +1405,22 @@ def _scan(pdf: Path, out: Path, rng) -> None:
 
 # ------------------------------------------------------------------------------ truth
 
-def _grade_col(g: str | None) -> str:
-    return g or ""
-
-
 def truth_rows(rep: Report) -> tuple[list, list, dict]:
+    """The report's rows of projects.csv and indicators.csv (lists in column order) and of reports.csv."""
     seed = Path(rep.rel).name
     projects, indicators = [], []
+    year = str(rep.year)
     for p in rep.projects:
-        projects.append({
-            "seed": seed, "county": rep.county, "fiscal_year": str(rep.year), "agency": p.agency,
-            "project_name": p.name, "budget_initial": trim(p.initial) if rep.layout != "dept" else fixed2(p.initial),
-            "budget_full_year": trim(p.full), "executed": trim(p.executed), "execution_rate": trim(p.rate),
-            "budget_weight": trim(p.bw), "budget_score": trim(p.bs), "total_score": trim(p.total),
-            "grade": _grade_col(p.grade)})
-        for ln in p.lines:
-            level1 = ln.level1
-            if rep.layout == "annex":
-                level1 = ln.level1   # the annotation `(50分)` is ignored by the checker
-            indicators.append({"seed": seed, "county": rep.county, "project_name": p.name, "level1": level1,
-                               "level2": ln.level2, "level3": ln.level3, "target": ln.target, "actual": ln.actual,
-                               "weight": trim(ln.weight), "score": trim(ln.score)})
+        projects.append([seed, rep.county, year, p.agency, p.name,
+                         fixed2(p.initial) if rep.layout == "dept" else trim(p.initial), trim(p.full),
+                         trim(p.executed), trim(p.rate), trim(p.bw), trim(p.bs), trim(p.total), p.grade or ""])
+        # annex writes `产出指标(50分)`: the checker ignores such annotations
+        indicators += [[seed, rep.county, p.name, ln.level1, ln.level2, ln.level3, f"{ln.op}{ln.value}{ln.unit}",
+                        ln.actual, trim(ln.weight), trim(ln.score)] for ln in p.lines]
     r = {c: "" for c in TRUTH_REPORT_COLS}
     r.update(seed=seed, county=rep.county, city=rep.city, province=rep.province, agency=rep.agency,
              fiscal_year=str(rep.year), doc_kind=rep.doc_kind, n_project_tables=str(len(rep.projects)),
-             stated_overall_score=trim(rep.overall_score), stated_overall_grade=_grade_col(rep.overall_grade),
+             stated_overall_score=trim(rep.overall_score), stated_overall_grade=rep.overall_grade or "",
              narrative_score=trim(rep.narrative_score))
     if rep.summary:
         s = rep.summary
@@ -1480,6 +1479,50 @@ def _folder(rep: Report) -> str:
     return f"{rep.province}/{rep.city}/{rep.county}"
 
 
+@dataclass
+class Planned:
+    """One report of the corpus and its files: `rel` in `fmt`; a second format and a byte copy, if any.
+    `rep.rel` is the copy evalkit keeps (the truth's file)."""
+    rep: Report
+    fmt: str
+    rel: str
+    second: str | None = None
+    second_rel: str | None = None
+    byte_copy_rel: str | None = None
+
+
+def plan(n_reports: int, seed: int = 0, formats=tuple(f for f in DEFAULT_FORMATS.split(",")),
+         error_rate: float = 0.08, dup_rate: float = 0.04, format_dup_rate: float = 0.05):
+    """The corpus `generate` writes, report by report, without writing it (cheap: ~1 ms a report):
+    what each report holds, its truth (`truth_rows`, `expected_findings`) and its files."""
+    gen = Generator(seed, error_rate)
+    draw = random.Random(f"{seed}:plan")
+    formats = list(formats)
+    fmt_w = [FORMAT_WEIGHT[f] for f in formats]
+    layouts, layout_w = zip(*TXT_LAYOUTS)
+    for i in range(1, n_reports + 1):
+        fmt = draw.choices(formats, weights=fmt_w)[0]
+        layout = draw.choices(layouts, weights=layout_w)[0] if fmt == "txt" else "table"
+        rep = gen.report(i, layout, fmt)
+        ext = {"scan": "tif"}.get(fmt, fmt)
+        rel = f"{_folder(rep)}/{_file_name(rep, ext)}"
+        if fmt == "scan":
+            rel = rel[:-4] + "_扫描件.tif"
+        item = Planned(rep, fmt, rel)
+        rep.rel = rel
+        # the same report in a second format: the truth follows the copy evalkit keeps
+        if layout == "table" and fmt != "scan" and draw.random() < format_dup_rate:
+            choices = [f for f in ("docx", "xlsx", "html", "txt", "pdf") if f != fmt and (f in formats or f == "txt")]
+            if choices:
+                item.second = draw.choice(choices)
+                item.second_rel = f"{_folder(rep)}/{Path(rel).name.split('.')[0]}_{item.second}版.{item.second}"
+                rep.rel = min((fmt, rel), (item.second, item.second_rel), key=lambda x: KEEP_RANK.index(x[0]))[1]
+        if draw.random() < dup_rate and fmt not in ("pdf", "scan"):
+            stem, ext = rep.rel.rsplit(".", 1)
+            item.byte_copy_rel = f"{stem}_副本.{ext}"
+        yield item
+
+
 def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] = DEFAULT_FORMATS,
              error_rate: float = 0.08, dup_rate: float = 0.04, format_dup_rate: float = 0.05,
              log=print) -> dict:
@@ -1512,64 +1555,41 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
     docs.mkdir(parents=True, exist_ok=True)
     truth.mkdir(parents=True, exist_ok=True)
 
-    gen = Generator(seed, error_rate)
-    plan = random.Random(f"{seed}:plan")
-    fmt_w = [FORMAT_WEIGHT[f] for f in formats]
-    layouts, layout_w = zip(*TXT_LAYOUTS)
-    office = [f for f in formats if f != "txt"]
     t_proj, t_ind, t_rep, t_find, t_dup = [], [], [], [], []
     pdf_jobs, scan_jobs = [], []
     made: set[Path] = set()
     counts = Counter()
-    for i in range(1, n_reports + 1):
-        fmt = plan.choices(formats, weights=fmt_w)[0]
-        layout = plan.choices(layouts, weights=layout_w)[0] if fmt == "txt" else "table"
-        rep = gen.report(i, layout, fmt)
-        rng = random.Random(f"{seed}:{i}:render")
+    for item in plan(n_reports, seed, formats, error_rate, dup_rate, format_dup_rate):
+        rep, fmt = item.rep, item.fmt
+        rng = random.Random(f"{seed}:{rep.idx}:render")
         folder = docs / _folder(rep)
         if folder not in made:
             folder.mkdir(parents=True, exist_ok=True)
             made.add(folder)
-        ext = {"scan": "tif"}.get(fmt, fmt)
-        rep.rel = f"{_folder(rep)}/{_file_name(rep, ext)}"
-        if fmt == "scan":
-            rep.rel = rep.rel[:-4] + "_扫描件.tif"
-        path = docs / rep.rel
-        # the same report in a second format: the truth follows the copy evalkit keeps
-        second = None
-        if layout == "table" and fmt != "scan" and plan.random() < format_dup_rate:
-            choices = [f for f in ("docx", "xlsx", "html", "txt", "pdf") if f != fmt and (f in formats or f == "txt")]
-            second = plan.choice(choices) if choices else None
+        path = docs / item.rel
         if fmt == "txt":
-            path.write_text(TEXT_RENDER[layout](rep, rng), encoding="utf-8")
+            path.write_text(TEXT_RENDER[rep.layout](rep, rng), encoding="utf-8")
         elif fmt in ("docx", "xlsx", "html"):
             render_office(rep, fmt, path)
         elif fmt == "pdf":
             pdf_jobs.append((rep, path))
         else:
             scan_jobs.append((rep, path))
-        counts[f"{fmt}:{layout}"] += 1
-        main_rel = rep.rel
-        if second:
-            copy_rel = f"{_folder(rep)}/{Path(rep.rel).name.split('.')[0]}_{second}版.{second}"
-            cpath = docs / copy_rel
-            if second == "txt":
+        counts[f"{fmt}:{rep.layout}"] += 1
+        if item.second:
+            cpath = docs / item.second_rel
+            if item.second == "txt":
                 cpath.write_text(render_tabs(rep, rng, with_extras=False), encoding="utf-8")
-            elif second == "pdf":
+            elif item.second == "pdf":
                 pdf_jobs.append((rep, cpath))
             else:
-                render_office(rep, second, cpath)
-            kept = min((fmt, rep.rel), (second, copy_rel), key=lambda x: KEEP_RANK.index(x[0]))
-            dropped = (second, copy_rel) if kept[1] == rep.rel else (fmt, rep.rel)
-            main_rel = kept[1]
-            t_dup.append({"source_file": dropped[1], "duplicate_of_file": kept[1], "kind": "same_report"})
+                render_office(rep, item.second, cpath)
+            dropped = item.second_rel if rep.rel == item.rel else item.rel
+            t_dup.append({"source_file": dropped, "duplicate_of_file": rep.rel, "kind": "same_report"})
             counts["format_copies"] += 1
-        rep.rel = main_rel
-        if plan.random() < dup_rate and fmt not in ("pdf", "scan"):
-            src = docs / rep.rel
-            copy_rel = rep.rel.rsplit(".", 1)[0] + "_副本." + rep.rel.rsplit(".", 1)[1]
-            shutil.copyfile(src, docs / copy_rel)
-            t_dup.append({"source_file": copy_rel, "duplicate_of_file": rep.rel, "kind": "same_file"})
+        if item.byte_copy_rel:
+            shutil.copyfile(docs / rep.rel, docs / item.byte_copy_rel)
+            t_dup.append({"source_file": item.byte_copy_rel, "duplicate_of_file": rep.rel, "kind": "same_file"})
             counts["byte_copies"] += 1
         p_rows, i_rows, r_row = truth_rows(rep)
         t_proj += p_rows
@@ -1578,7 +1598,7 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
         t_find += expected_findings(rep)
     t_render = time.perf_counter()
     if pdf_jobs or scan_jobs:
-        log(f"synth: rendering {len(pdf_jobs)} PDF and {len(scan_jobs)} scanned PDF with LibreOffice …")
+        log(f"synth: rendering {len(pdf_jobs)} PDF and {len(scan_jobs)} scans with LibreOffice …")
         render_pdfs(pdf_jobs, scan_jobs)
     for d in t_dup:
         t_find.append({"source_file": d["source_file"], "seed": Path(d["source_file"]).name, "project_name": "",
@@ -1601,11 +1621,12 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
     return summary
 
 
-def _write_csv(path: Path, cols: list[str], rows: list[dict]) -> None:
+def _write_csv(path: Path, cols: list[str], rows: list) -> None:
+    """Rows as dicts, or as lists already in the columns' order."""
     with open(path, "w", encoding="utf-8", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(cols)
+        w.writerows([r[c] for c in cols] if isinstance(r, dict) else r for r in rows)
 
 
 # ------------------------------------------------------------------------------ scoring the checks
