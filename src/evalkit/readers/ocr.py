@@ -1,0 +1,833 @@
+"""OCR reader: scanned pages (JPG/PNG/TIFF images, image-only PDF pages) into the document model.
+
+One page at a time (the page image is freed as soon as it is read):
+
+1. clean: a red 公章 is taken out by colour (HSV mask of red; under it the red channel, where red
+   ink is light and black figures stay dark), so the stamp neither hides nor garbles the figures;
+2. orient: a quick text detection on a small copy; mostly tall boxes mean a page scanned in
+   landscape (turned 90°), and a few recognitions of the longest boxes both ways round say
+   which way (also catches a page upside down);
+3. deskew: the angle of the long ruled lines (Hough), else of the text boxes;
+4. OCR the page once (rapidocr-onnxruntime: PP-OCRv4 detection + recognition, the models ship
+   in the wheel, nothing is downloaded);
+5. tables from the ruled lines (OpenCV morphology, as camelot's lattice mode and img2table do):
+   horizontal/vertical line masks, row and column lines, a grid unit joined to its neighbour
+   where no line separates them → cells with row/column spans → the model's physical rows
+   (grid.rows_from_spans). Each OCR box goes to the cell holding its centre; a cell's boxes are
+   joined in reading order, a line break between lines. A page without ruled lines gets its
+   table from the boxes' alignment (rows by y, columns by x) instead;
+6. the rest of the page becomes paragraphs, in reading order with the tables; a table ending
+   one page and one starting the next with the same width are joined (a table continued).
+
+Every OCR'd cell carries its recognition confidence in `Table.conf` (the lowest of its boxes'
+scores, None for an empty cell); `Document.ocr_pages` lists the pages read by OCR.
+
+Entry points: `read_image(path)` for image files (a multi-page TIFF is one page per frame),
+`ocr_pdf(path, pages, dpi)` for the image-only pages of a PDF, `ocr_page_image(img, page_no)`
+for one page image already in memory.
+"""
+from __future__ import annotations
+
+import bisect
+import math
+import os
+import re
+import statistics
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps
+
+from evalkit.model import Block, Document, LimitExceeded, Paragraph, ReadError, Table
+from evalkit.readers.grid import Span, rows_from_spans
+from evalkit.readers.safety import check_file_size, limits, reason
+
+OCR_DPI = 200             # render resolution for PDF pages
+MAX_SIDE = 3600           # px: a page image is scaled down to this long side (≈ 300 dpi A4) before OCR
+ORIENT_SIDE = 1000        # px: long side of the copy used to find the page's orientation
+LINE_SHARE = 0.5          # a grid line counts between two units when it covers this share of their edge
+MIN_TEXT_SCORE = 0.5      # rapidocr's own cut-off: boxes recognized below it are dropped
+MAX_LONE_INK = 200        # empty cells per table whose ink is recognized on its own (missed dashes)
+_DASHES = {"一", "-", "_", "－", "—", "–", "ー", "一一", "——", "--"}
+_DIGIT_DOT = re.compile(r"(?<=\d)[。·,，](?=\d{1,2}(?!\d))")   # 65。22 → 65.22 (not 1,234)
+
+_ENGINE = None
+
+
+def engine():
+    """The OCR engine, built once per process (loading the models takes a second or two)."""
+    global _ENGINE
+    if _ENGINE is None:
+        try:
+            from rapidocr_onnxruntime import RapidOCR
+        except ImportError:
+            raise ReadError("读取扫描件需要 OCR 组件 rapidocr-onnxruntime，尚未安装；"
+                            "请运行 pip install 'evalkit[ocr]'（或 make setup）后再导入") from None
+        threads = int(os.environ.get("EVALKIT_OCR_THREADS", "0") or 0)
+        kwargs = {"max_side_len": MAX_SIDE, "print_verbose": False}
+        if threads > 0:
+            kwargs.update(intra_op_num_threads=threads, inter_op_num_threads=1)
+        _ENGINE = RapidOCR(**kwargs)
+    return _ENGINE
+
+
+# ----------------------------------------------------------------------------- files
+
+def read_image(path: Path) -> Document:
+    """An image file (JPG/PNG/TIFF, each frame of a multi-page TIFF a page) read by OCR."""
+    path = Path(path)
+    check_file_size(path)
+    im = open_image(path)
+    try:
+        n = getattr(im, "n_frames", 1) or 1
+        lim = limits()
+        if n > lim.max_pages:
+            raise LimitExceeded(f"图片有 {n} 帧（页），超过上限 {lim.max_pages} 页；请拆分后再导入"
+                                "（可用 EVALKIT_LIMIT_MAX_PAGES 调整）")
+        pages: list[PageResult] = []
+        for k in range(n):
+            if k:
+                try:
+                    im.seek(k)
+                except (EOFError, OSError, ValueError) as e:
+                    raise ReadError(f"多页图片的第 {k + 1} 页已损坏，无法读取（{reason(e)}）") from None
+            check_pixels(im.size)
+            page = _load_frame(im, k + 1)
+            pages.append(read_page(page, k + 1))
+            del page
+    finally:
+        im.close()
+    return _document(str(path), "image", pages, n)
+
+
+def open_image(path: Path) -> Image.Image:
+    """Open lazily (header only) and refuse an image over PIL's pixel limit before decoding it."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(path)
+    except Image.DecompressionBombError as e:
+        size = re.search(r"\((\d+) pixels\)", str(e))
+        raise LimitExceeded(_too_big(int(size.group(1)) if size else None)) from None
+    except FileNotFoundError:
+        raise ReadError("找不到文件（可能已被移动或删除）") from None
+    except Image.UnidentifiedImageError:
+        raise ReadError("图片已损坏或不是可识别的图片格式（JPG/PNG/TIFF），无法读取") from None
+    except (OSError, ValueError, SyntaxError) as e:
+        why = reason(e).replace(str(path), "…")       # the caller names the file
+        raise ReadError(f"图片已损坏或不是可识别的图片格式，无法读取（{why}）") from None
+    try:
+        check_pixels(im.size)
+    except LimitExceeded:
+        im.close()
+        raise
+    return im
+
+
+def check_pixels(size: tuple[int, int]) -> None:
+    """LimitExceeded when width × height is over PIL's Image.MAX_IMAGE_PIXELS (read now)."""
+    w, h = size
+    cap = Image.MAX_IMAGE_PIXELS
+    if w <= 0 or h <= 0:
+        raise ReadError("图片的宽或高为 0，无法读取")
+    if cap and w * h > cap:
+        raise LimitExceeded(_too_big(w * h, w, h))
+
+
+def _too_big(pixels: int | None, w: int | None = None, h: int | None = None) -> str:
+    dims = f"{w}×{h} 像素" if w else (f"{pixels:,} 像素" if pixels else "像素数")
+    return (f"图片 {dims}，超过上限 {Image.MAX_IMAGE_PIXELS:,} 像素（疑似解压炸弹，或分辨率过高）；"
+            "正常的扫描页（A4、300 dpi）约 900 万像素，请降低分辨率后再导入")
+
+
+def _load_frame(im: Image.Image, page_no: int) -> Image.Image:
+    """Decode one frame, scaled down to MAX_SIDE (JPEG decodes scaled via draft), as L or RGB."""
+    scale = MAX_SIDE / max(im.size)
+    try:
+        if scale < 1 and im.format == "JPEG":
+            im.draft(im.mode if im.mode in ("L", "RGB") else "RGB",
+                     (int(im.width * scale) + 1, int(im.height * scale) + 1))
+        im.load()
+        page = ImageOps.exif_transpose(im) if im.format in ("JPEG", "TIFF", "PNG") and page_no == 1 else im
+        page = _to_l_or_rgb(page)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
+        raise ReadError(f"图片第 {page_no} 页解码失败，文件可能已损坏（{reason(e)}）") from None
+    if max(page.size) > MAX_SIDE:
+        scale = MAX_SIDE / max(page.size)
+        page = page.resize((max(1, round(page.width * scale)), max(1, round(page.height * scale))),
+                           Image.Resampling.LANCZOS)
+    return page
+
+
+def _to_l_or_rgb(im: Image.Image) -> Image.Image:
+    if im.mode in ("L", "RGB"):
+        return im.copy() if im is not None else im
+    if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+        a = np.asarray(im, dtype=np.float32)
+        top = float(a.max()) or 1.0
+        return Image.fromarray((a * (255.0 / top)).clip(0, 255).astype(np.uint8), "L")
+    if im.mode in ("1", "LA"):
+        return im.convert("L")
+    if im.mode in ("RGBA", "PA", "P") and ("A" in im.mode or "transparency" in im.info):
+        rgba = im.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    return im.convert("RGB")
+
+
+def ocr_pdf(path, pages: list[int] | None = None, dpi: int = OCR_DPI) -> Document:
+    """OCR the given pages (1-based; None: all) of a PDF, rendered one at a time with pypdfium2.
+
+    The Document's blocks carry their page numbers; `ocr_pages` lists the pages read."""
+    import pypdfium2 as pdfium
+
+    path = Path(path)
+    check_file_size(path)
+    try:
+        pdf = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as e:
+        raise ReadError(f"PDF 文件无法打开（{reason(e)}）") from None
+    try:
+        n = len(pdf)
+        lim = limits()
+        if n > lim.max_pages:
+            raise LimitExceeded(f"PDF 有 {n} 页，超过上限 {lim.max_pages} 页（可用 EVALKIT_LIMIT_MAX_PAGES 调整）")
+        wanted = list(range(1, n + 1)) if pages is None else [p for p in pages if 1 <= p <= n]
+        results = []
+        for p in wanted:
+            img = render_pdf_page(pdf, p, dpi)
+            results.append(read_page(img, p))
+            del img
+    finally:
+        pdf.close()
+    return _document(str(path), "pdf", results, n)
+
+
+def render_pdf_page(pdf, page_no: int, dpi: int = OCR_DPI) -> Image.Image:
+    """One page of an open pypdfium2 document as an image (grayscale unless it has colour),
+    at `dpi`, lowered so that the image stays within MAX_SIDE and the pixel limit."""
+    page = pdf[page_no - 1]
+    try:
+        w, h = page.get_size()   # points
+        scale = dpi / 72
+        scale = min(scale, MAX_SIDE / max(w, h, 1))
+        cap = Image.MAX_IMAGE_PIXELS
+        if cap and w * h * scale * scale > cap:
+            scale = math.sqrt(cap / (w * h)) * 0.99
+        img = page.render(scale=scale).to_pil()
+    except Exception as e:  # noqa: BLE001  (pdfium raises its own errors for broken pages)
+        raise ReadError(f"PDF 第 {page_no} 页无法渲染（{reason(e)}）") from None
+    finally:
+        page.close()
+    return _to_l_or_rgb(img)
+
+
+# ----------------------------------------------------------------------------- one page
+
+@dataclass
+class Box:
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    text: str
+    score: float
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    @property
+    def h(self) -> float:
+        return self.y1 - self.y0
+
+
+@dataclass
+class PageTable:
+    rows: list[list[str]]
+    conf: list[list[float | None]]
+    bbox: tuple[float, float, float, float]     # x0, y0, x1, y1 in the page image's pixels
+    n_cols: int
+
+
+@dataclass
+class PageResult:
+    number: int
+    width: int
+    height: int
+    items: list = field(default_factory=list)   # (top, bottom, Paragraph | PageTable) in reading order
+
+
+def ocr_page_image(img, page_no: int | None = None) -> list[Block]:
+    """One page image (PIL image or numpy array, grey/RGB/BGR as PIL gives it) → blocks in
+    reading order, each with `page` set; tables carry `conf`."""
+    page = read_page(img, page_no or 1)
+    return [_block(item, page_no) for _, _, item in page.items]
+
+
+def _block(item, page_no):
+    if isinstance(item, PageTable):
+        return Table(item.rows, page=page_no, conf=item.conf)
+    item.page = page_no
+    return item
+
+
+def read_page(img, page_no: int) -> PageResult:
+    """Clean, orient, deskew, OCR and lay out one page."""
+    gray = prepare(img)
+    boxes = run_ocr(gray)
+    h, w = gray.shape
+    result = PageResult(page_no, w, h)
+    text_h = _text_height(boxes)
+    regions = find_tables(gray, text_h)
+    used: set[int] = set()
+    for grid in regions:
+        table, taken = grid.fill(boxes, gray, text_h)
+        used |= taken
+        if table is not None:
+            result.items.append((table.bbox[1], table.bbox[3], table))
+    del gray
+    rest = [b for k, b in enumerate(boxes) if k not in used]
+    if not regions:
+        table, rest = table_from_alignment(rest, text_h)
+        if table is not None:
+            result.items.append((table.bbox[1], table.bbox[3], table))
+    for line in text_lines(rest):
+        text = join_line(line)
+        if text.strip():
+            result.items.append((min(b.y0 for b in line), max(b.y1 for b in line), Paragraph(text, page=page_no)))
+    result.items.sort(key=lambda it: it[0])
+    return result
+
+
+def prepare(img) -> np.ndarray:
+    """The page as a grey uint8 array: red seal out, right way up, straight."""
+    if isinstance(img, Image.Image):
+        img = _to_l_or_rgb(img)
+        arr = np.asarray(img)
+    else:
+        arr = np.asarray(img)
+        if arr.ndim == 3 and arr.shape[2] == 4:
+            arr = arr[..., :3]
+    if arr.dtype != np.uint8:
+        arr = arr.clip(0, 255).astype(np.uint8)
+    gray = remove_seal(arr) if arr.ndim == 3 else arr.copy()
+    del arr
+    gray = orient(gray)
+    return deskew(gray)
+
+
+def remove_seal(rgb: np.ndarray) -> np.ndarray:
+    """Grey page with red ink (seals, red headers) taken out: where the pixel is red, its red
+    channel, pushed to white when light (the stamp) and kept when dark (black print under it)."""
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
+    hue, sat, val = hsv[..., 0], hsv[..., 1], hsv[..., 2]
+    red = ((hue <= 12) | (hue >= 160)) & (sat >= 60) & (val >= 70)
+    if red.mean() < 1e-4:
+        return gray
+    red = cv2.dilate(red.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)   # the stamp's halo
+    r = rgb[..., 0]
+    gray[red] = np.where(r[red] >= 120, 255, r[red])
+    return gray
+
+
+def _detect(gray: np.ndarray) -> list[np.ndarray]:
+    """Text boxes only (no recognition): quadrilaterals, 4×2 arrays in `gray`'s pixels."""
+    res, _ = engine()(gray, use_cls=False, use_rec=False)
+    return [np.asarray(b, dtype=np.float32) for b in (res or [])]
+
+
+def _recognize(crop: np.ndarray) -> float:
+    res, _ = engine()(crop, use_det=False, use_cls=False)
+    return float(res[0][1]) if res else 0.0
+
+
+def orient(gray: np.ndarray) -> np.ndarray:
+    """Turn a page scanned sideways or upside down the right way up."""
+    scale = min(1.0, ORIENT_SIDE / max(gray.shape))
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    boxes = _detect(small)
+    if not boxes:
+        return gray
+    dims = []
+    for q in boxes:
+        w = float(np.linalg.norm(q[1] - q[0]))
+        h = float(np.linalg.norm(q[3] - q[0]))
+        dims.append((w, h, q))
+    wide = [d for d in dims if d[0] > 1.8 * d[1]]
+    tall = [d for d in dims if d[1] > 1.8 * d[0]]
+    sideways = len(tall) > len(wide)
+    sample = sorted(tall if sideways else wide, key=lambda d: -max(d[0], d[1]))[:6]
+    if not sample:
+        return gray
+    turns = (1, 3) if sideways else (0, 2)
+    scores = {k: 0.0 for k in turns}
+    for _, _, q in sample:
+        x0, y0 = np.floor(q.min(axis=0)).astype(int)
+        x1, y1 = np.ceil(q.max(axis=0)).astype(int)
+        crop = small[max(0, y0):y1 + 1, max(0, x0):x1 + 1]
+        if crop.size == 0:
+            continue
+        for k in turns:
+            scores[k] += _recognize(np.ascontiguousarray(np.rot90(crop, k)))
+    best = max(turns, key=lambda k: scores[k])
+    if best == 0 or (not sideways and scores[2] <= scores[0] + 0.5):   # turn upside down only when clearly better
+        return gray
+    return np.ascontiguousarray(np.rot90(gray, best))
+
+
+def skew_angle(gray: np.ndarray) -> float:
+    """Degrees the page is turned counter-clockwise, from the long near-horizontal ruled lines."""
+    h, w = gray.shape
+    binary = cv2.adaptiveThreshold(255 - gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 25, -15)
+    run = max(15, w // 80)
+    mask = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (run, 1)))
+    segs = cv2.HoughLinesP(mask, 1, np.pi / 1800, threshold=max(50, w // 8), minLineLength=w // 5, maxLineGap=w // 100)
+    angles, weights = [], []
+    if segs is not None:
+        for x0, y0, x1, y1 in np.asarray(segs).reshape(-1, 4):
+            a = math.degrees(math.atan2(y1 - y0, x1 - x0))
+            if abs(a) < 10:
+                angles.append(a)
+                weights.append(math.hypot(x1 - x0, y1 - y0))
+    if len(angles) >= 3:
+        return -_weighted_median(angles, weights)
+    # no ruled lines: the text boxes' own slant
+    boxes = _detect(cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))
+    angles, weights = [], []
+    for q in boxes:
+        dx, dy = q[1] - q[0]
+        if dx > 3 * abs(float(np.linalg.norm(q[3] - q[0]))):
+            angles.append(math.degrees(math.atan2(dy, dx)))
+            weights.append(float(dx))
+    return -_weighted_median(angles, weights) if len(angles) >= 3 else 0.0
+
+
+def _weighted_median(values: list[float], weights: list[float]) -> float:
+    pairs = sorted(zip(values, weights))
+    half, acc = sum(weights) / 2, 0.0
+    for v, wt in pairs:
+        acc += wt
+        if acc >= half:
+            return v
+    return pairs[-1][0]
+
+
+def deskew(gray: np.ndarray) -> np.ndarray:
+    angle = skew_angle(gray)
+    if abs(angle) < 0.1:
+        return gray
+    h, w = gray.shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), -angle, 1.0)
+    return cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+
+
+def run_ocr(gray: np.ndarray) -> list[Box]:
+    """Detection and recognition of the (upright) page. rapidocr's per-box 0/180° classifier is
+    off: the page is turned already, and on short boxes (总分) it flips them and loses the text."""
+    res, _ = engine()(gray, use_cls=False)
+    boxes = []
+    for quad, text, score in res or []:
+        q = np.asarray(quad, dtype=np.float32)
+        text = str(text).strip()
+        if text:
+            boxes.append(Box(float(q[:, 0].min()), float(q[:, 1].min()), float(q[:, 0].max()),
+                             float(q[:, 1].max()), text, float(score)))
+    return boxes
+
+
+def _text_height(boxes: list[Box]) -> float:
+    hs = [b.h for b in boxes if len(b.text) >= 2]
+    return statistics.median(hs) if hs else 30.0
+
+
+# ----------------------------------------------------------------------------- ruled tables
+
+@dataclass
+class Grid:
+    """A ruled table: its row and column lines and which grid units make one cell."""
+    ys: list[float]
+    xs: list[float]
+    cell_of: list[list[int]]          # unit (i, j) -> cell id
+    spans: list[tuple[int, int, int, int]]   # cell id -> r0, r1, c0, c1
+
+    def unit(self, x: float, y: float) -> tuple[int, int] | None:
+        if not (self.xs[0] <= x <= self.xs[-1] and self.ys[0] <= y <= self.ys[-1]):
+            return None
+        i = min(len(self.ys) - 2, max(0, bisect.bisect_right(self.ys, y) - 1))
+        j = min(len(self.xs) - 2, max(0, bisect.bisect_right(self.xs, x) - 1))
+        return i, j
+
+    def fill(self, boxes: list[Box], gray: np.ndarray | None = None, text_h: float = 30.0
+             ) -> tuple[PageTable | None, set[int]]:
+        """The boxes whose centres fall inside, put in their cells; the table and the boxes used.
+        A cell left empty that has ink in it (a lone dash or digit the detector passed over) gets
+        that ink recognized on its own."""
+        per_cell: dict[int, list[Box]] = {}
+        used = set()
+        for k, b in enumerate(boxes):
+            u = self.unit(b.cx, b.cy)
+            if u is None:
+                continue
+            per_cell.setdefault(self.cell_of[u[0]][u[1]], []).append(b)
+            used.add(k)
+        spans, confs = [], []
+        budget = MAX_LONE_INK
+        for cid, (r0, r1, c0, c1) in enumerate(self.spans):
+            mine = per_cell.get(cid, [])
+            text = cell_text(mine)
+            score = min(b.score for b in mine) if mine and text else None
+            if not text and gray is not None and budget > 0:
+                found = lone_ink(gray, (self.xs[c0], self.ys[r0], self.xs[c1 + 1], self.ys[r1 + 1]), text_h)
+                if found is not None:
+                    budget -= 1
+                    text, score = found
+            spans.append(Span(r0, r1, c0, c1, text))
+            confs.append(Span(r0, r1, c0, c1, score if text else None))
+        rows = rows_from_spans(spans)
+        conf = _conf_rows(confs)
+        if not any(cell for row in rows for cell in row):
+            return None, used
+        bbox = (self.xs[0], self.ys[0], self.xs[-1], self.ys[-1])
+        return PageTable(rows, conf, bbox, len(self.xs) - 1), used
+
+
+def lone_ink(gray: np.ndarray, rect: tuple[float, float, float, float], text_h: float
+             ) -> tuple[str, float] | None:
+    """Text in an empty cell's interior that detection missed (most often a lone "—"):
+    the ink's bounding box recognized alone; None when there is no ink or nothing legible."""
+    margin = max(4, int(0.3 * text_h))
+    x0, y0, x1, y1 = (int(rect[0]) + margin, int(rect[1]) + margin, int(rect[2]) - margin, int(rect[3]) - margin)
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return None
+    ink = (gray[y0:y1, x0:x1] < 128).astype(np.uint8)
+    if ink.sum() < 0.02 * text_h * text_h:
+        return None
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    keep = [stats[k] for k in range(1, n) if stats[k][4] >= max(8, 0.01 * text_h * text_h)]
+    if not keep:
+        return None
+    bx0 = min(s[0] for s in keep)
+    by0 = min(s[1] for s in keep)
+    bx1 = max(s[0] + s[2] for s in keep)
+    by1 = max(s[1] + s[3] for s in keep)
+    if by1 - by0 > 3 * text_h or bx1 - bx0 > 30 * text_h:   # a picture, not a missed word
+        return None
+    bw, bh = bx1 - bx0, by1 - by0
+    if len(keep) == 1 and bw >= 0.4 * text_h and bh <= 0.25 * text_h and bh <= 0.3 * bw:
+        # one flat bar: a dash ("—", not applicable), which the recognizer reads as 一 or 1 or
+        # not at all; its confidence is how solid the bar is
+        return "—", round(min(1.0, keep[0][4] / float(bw * bh)), 4)
+    pad = max(3, int(0.25 * text_h))
+    crop = gray[max(0, y0 + by0 - pad):y0 + by1 + pad, max(0, x0 + bx0 - pad):x0 + bx1 + pad]
+    res, _ = engine()(np.ascontiguousarray(crop), use_det=False, use_cls=False)
+    if not res:
+        return None
+    text, score = clean_text(str(res[0][0]).strip()), float(res[0][1])
+    return (text, round(score, 4)) if text and score >= MIN_TEXT_SCORE else None
+
+
+def _conf_rows(spans: list[Span]) -> list[list[float | None]]:
+    """rows_from_spans for confidences: the value in the cell's top row, None below."""
+    n_rows = max(s.r1 for s in spans) + 1
+    rows: list[list[tuple[int, float | None]]] = [[] for _ in range(n_rows)]
+    for s in spans:
+        for r in range(s.r0, s.r1 + 1):
+            rows[r].append((s.c0, round(float(s.text), 4) if r == s.r0 and s.text is not None else None))
+    return [[v for _, v in sorted(row, key=lambda t: t[0])] for row in rows]
+
+
+def line_masks(gray: np.ndarray, text_h: float, long: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Horizontal and vertical ruled-line masks: the ink opened with a long kernel along the line.
+
+    Horizontal: over twice a text line's height (no character stroke is that long). Vertical:
+    only 0.6 of it, so that the borders of a one-line row (barely taller than its text) stay;
+    the character strokes this keeps too are dropped by `build_grid`, which keeps only the
+    vertical pieces that run from one row line to another. `long`: the vertical kernel as long
+    as the horizontal one (lines only, strokes never)."""
+    binary = cv2.adaptiveThreshold(255 - gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 25, -15)
+    hlen = max(30, int(round(2.6 * text_h)))
+    vlen = hlen if long else max(10, int(round(0.6 * text_h)))
+    # bridge the small breaks a scan leaves in a line before opening
+    horiz = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 1)))
+    horiz = cv2.morphologyEx(horiz, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (hlen, 1)))
+    vert = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 5)))
+    vert = cv2.morphologyEx(vert, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vlen)))
+    return horiz, vert
+
+
+def find_tables(gray: np.ndarray, text_h: float) -> list[Grid]:
+    """Each ruled table on the page as a Grid, top to bottom."""
+    horiz, vert = line_masks(gray, text_h)
+    both = cv2.dilate(cv2.bitwise_or(horiz, vert), np.ones((5, 5), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(both, connectivity=8)
+    grids = []
+    for k in range(1, n):
+        x, y, w, h, _ = stats[k]
+        if w < 4 * text_h or h < 0.8 * text_h:      # a one-row table (总分 on its own page) counts
+            continue
+        sub_h = horiz[y:y + h, x:x + w] * (labels[y:y + h, x:x + w] == k)
+        sub_v = vert[y:y + h, x:x + w] * (labels[y:y + h, x:x + w] == k)
+        grid = build_grid(sub_h, sub_v, text_h, x, y)
+        if grid is not None:
+            grids.append(grid)
+    grids.sort(key=lambda g: g.ys[0])
+    return grids
+
+
+def _segments(mask: np.ndarray, axis: int) -> list[tuple[float, float, float]]:
+    """Line pieces of a mask: (position across, start, end along). axis 0: horizontal lines."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    out = []
+    for k in range(1, n):
+        x, y, w, h, _ = stats[k]
+        if axis == 0:
+            out.append((y + h / 2, x, x + w))
+        else:
+            out.append((x + w / 2, y, y + h))
+    return out
+
+
+def _row_to_row(vert: np.ndarray, horiz: np.ndarray, reach: int, min_len: float, long_len: float):
+    """The vertical pieces longer than any character stroke (`long_len`), or that meet a
+    horizontal line at both ends (a one-line row's border; a character's stroke stops short of
+    the lines): the mask redrawn with only those, and the pieces as (x, top, bottom)."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(vert, connectivity=8)
+    keep = np.zeros(n, dtype=bool)
+    pieces = []
+    hh, ww = horiz.shape
+
+    def meets(x0, x1, y):
+        return bool(horiz[max(0, y - reach):min(hh, y + reach + 1), max(0, x0 - reach):min(ww, x1 + reach)].any())
+
+    for k in range(1, n):
+        x, y, w, h, _ = stats[k]
+        if h >= long_len or (h >= min_len and meets(x, x + w, y) and meets(x, x + w, y + h - 1)):
+            keep[k] = True
+            pieces.append((x + w / 2, y, y + h))
+    return np.where(keep[labels], 255, 0).astype(np.uint8), pieces
+
+
+def _cluster(values: list[float], tol: float) -> list[float]:
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= tol:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [sum(c) / len(c) for c in out]
+
+
+def build_grid(horiz: np.ndarray, vert: np.ndarray, text_h: float, ox: int, oy: int) -> Grid | None:
+    """Grid lines from the masks' pieces; a unit joined to its neighbour where the line between
+    them covers less than LINE_SHARE of their common edge."""
+    hs = _segments(horiz, 0)
+    if not hs:
+        return None
+    tol = max(4.0, 0.35 * text_h)
+    ys = _cluster([p for p, a, b in hs], tol)
+    vert, vs = _row_to_row(vert, horiz, max(3, round(0.1 * text_h)), 0.6 * text_h, 1.5 * text_h)
+    if not vs:
+        return None
+    xs = _cluster([p for p, a, b in vs], tol)
+    # outer edges drawn only by the horizontal lines' ends (a table without side borders)
+    left, right = min(a for _, a, _ in hs), max(b for _, _, b in hs)
+    if xs[0] - left > 2 * tol:
+        xs.insert(0, left)
+    if right - xs[-1] > 2 * tol:
+        xs.append(right)
+    top, bottom = min(a for _, a, _ in vs), max(b for _, _, b in vs)
+    if ys[0] - top > 2 * tol:
+        ys.insert(0, top)
+    if bottom - ys[-1] > 2 * tol:
+        ys.append(bottom)
+    if len(ys) < 2 or len(xs) < 2:
+        return None
+    band = max(2, int(round(tol / 2)))
+
+    def h_cover(y: float, x0: float, x1: float) -> float:
+        a, b = int(x0 + tol), int(x1 - tol)
+        if b <= a:
+            return 1.0
+        r0, r1 = max(0, int(y) - band), min(horiz.shape[0], int(y) + band + 1)
+        return float(horiz[r0:r1, a:b].max(axis=0).mean() / 255) if r1 > r0 else 0.0
+
+    def v_cover(x: float, y0: float, y1: float) -> float:
+        a, b = int(y0 + tol), int(y1 - tol)
+        if b <= a:
+            return 1.0
+        c0, c1 = max(0, int(x) - band), min(vert.shape[1], int(x) + band + 1)
+        return float(vert[a:b, c0:c1].max(axis=1).mean() / 255) if c1 > c0 else 0.0
+
+    nr, nc = len(ys) - 1, len(xs) - 1
+    parent = list(range(nr * nc))
+
+    def find(a):
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for i in range(nr):
+        for j in range(nc):
+            if j + 1 < nc and v_cover(xs[j + 1], ys[i], ys[i + 1]) < LINE_SHARE:
+                parent[find(i * nc + j)] = find(i * nc + j + 1)
+            if i + 1 < nr and h_cover(ys[i + 1], xs[j], xs[j + 1]) < LINE_SHARE:
+                parent[find(i * nc + j)] = find((i + 1) * nc + j)
+    groups: dict[int, list[tuple[int, int]]] = {}
+    for i in range(nr):
+        for j in range(nc):
+            groups.setdefault(find(i * nc + j), []).append((i, j))
+    cell_of = [[0] * nc for _ in range(nr)]
+    spans = []
+    for cid, units in enumerate(sorted(groups.values(), key=lambda u: min(u))):
+        r0, r1 = min(i for i, _ in units), max(i for i, _ in units)
+        c0, c1 = min(j for _, j in units), max(j for _, j in units)
+        spans.append((r0, r1, c0, c1))
+        for i, j in units:
+            cell_of[i][j] = cid
+    return Grid([y + oy for y in ys], [x + ox for x in xs], cell_of, spans)
+
+
+# ----------------------------------------------------------------------------- text
+
+def text_lines(boxes: list[Box]) -> list[list[Box]]:
+    """Boxes grouped into lines (vertical overlap), top to bottom, each left to right."""
+    lines: list[list[Box]] = []
+    for b in sorted(boxes, key=lambda b: b.cy):
+        if lines:
+            last = lines[-1]
+            top, bottom = min(x.y0 for x in last), max(x.y1 for x in last)
+            overlap = min(bottom, b.y1) - max(top, b.y0)
+            if overlap > 0.5 * min(b.h, bottom - top):
+                last.append(b)
+                continue
+        lines.append([b])
+    return [sorted(line, key=lambda b: b.x0) for line in lines]
+
+
+def join_line(line: list[Box]) -> str:
+    out = ""
+    prev = None
+    for b in line:
+        if prev is not None and b.x0 - prev.x1 > 0.8 * max(b.h, prev.h):
+            out += " "
+        out += b.text
+        prev = b
+    return out
+
+
+def cell_text(boxes: list[Box]) -> str:
+    text = "\n".join(join_line(line) for line in text_lines(boxes)).strip()
+    return clean_text(text)
+
+
+def clean_text(text: str) -> str:
+    """What OCR gets wrong in a predictable way: a lone dash read as 一, a decimal point as 。."""
+    if text in _DASHES:
+        return "—"
+    return _DIGIT_DOT.sub(".", text)
+
+
+# ----------------------------------------------------------------------------- tables without lines
+
+def table_from_alignment(boxes: list[Box], text_h: float) -> tuple[PageTable | None, list[Box]]:
+    """A table without ruled lines: lines of 3+ boxes set apart by wide gaps are its rows, the
+    boxes' left edges clustered into columns. Returns the table and the boxes left over."""
+    lines = text_lines(boxes)
+    gap = 1.5 * text_h
+
+    def pieces(line):
+        out = [[line[0]]]
+        for b in line[1:]:
+            if b.x0 - out[-1][-1].x1 > gap:
+                out.append([b])
+            else:
+                out[-1].append(b)
+        return out
+
+    rows = [(k, pieces(line)) for k, line in enumerate(lines)]
+    # the longest run of consecutive lines with 3+ pieces
+    best: list[tuple[int, list]] = []
+    run: list[tuple[int, list]] = []
+    for k, p in rows:
+        if len(p) >= 3:
+            run.append((k, p))
+            if len(run) > len(best):
+                best = list(run)
+        else:
+            run = []
+    if len(best) < 3:
+        return None, boxes
+    lefts = _cluster([grp[0].x0 for _, p in best for grp in p], tol=text_h)
+    table_rows, conf_rows = [], []
+    taken = set()
+    for k, p in best:
+        cells: list[list[Box]] = [[] for _ in lefts]
+        for grp in p:
+            j = max(0, bisect.bisect_right(lefts, grp[0].x0 + text_h / 2) - 1)
+            cells[j].extend(grp)
+        table_rows.append([clean_text(join_line(c)) if c else "" for c in cells])
+        conf_rows.append([round(min(b.score for b in c), 4) if c else None for c in cells])
+        taken |= {id(b) for grp in p for b in grp}
+    used = [b for _, p in best for grp in p for b in grp]
+    bbox = (min(b.x0 for b in used), min(b.y0 for b in used), max(b.x1 for b in used), max(b.y1 for b in used))
+    return PageTable(table_rows, conf_rows, bbox, len(lefts)), [b for b in boxes if id(b) not in taken]
+
+
+# ----------------------------------------------------------------------------- pages → document
+
+def _continues(prev: PageResult, prev_t: PageTable, page: PageResult, t: PageTable) -> bool:
+    """A table that ends its page low and one that starts the next page high, of the same width
+    (share of the page) or the same number of columns: one table across the page break."""
+    ends_low = prev_t.bbox[3] > 0.75 * prev.height
+    starts_high = t.bbox[1] < 0.25 * page.height
+    w_prev = (prev_t.bbox[2] - prev_t.bbox[0]) / prev.width
+    w_next = (t.bbox[2] - t.bbox[0]) / page.width
+    return ends_low and starts_high and (abs(w_prev - w_next) < 0.03 or prev_t.n_cols == t.n_cols)
+
+
+def _document(source: str, fmt: str, pages: list[PageResult], n_pages: int) -> Document:
+    blocks: list[Block] = []
+    open_table: Table | None = None
+    open_geom: tuple[PageResult, PageTable] | None = None
+    for page in pages:
+        body = [it for it in page.items if not _is_page_number(it[2])]
+        for k, (_, _, item) in enumerate(body):
+            if isinstance(item, PageTable):
+                if k == 0 and open_table is not None and _continues(*open_geom, page, item):
+                    rows, conf = item.rows, item.conf
+                    if rows and open_table.rows and rows[0] == open_table.rows[0]:
+                        rows, conf = rows[1:], conf[1:]     # the header row repeated on the new page
+                    open_table.rows.extend(rows)
+                    open_table.conf.extend(conf)
+                else:
+                    open_table = Table(item.rows, page=page.number, conf=item.conf)
+                    blocks.append(open_table)
+                open_geom = (page, item)
+            else:
+                item.page = page.number
+                blocks.append(item)
+        if not body or not isinstance(body[-1][2], PageTable):
+            open_table = open_geom = None
+    doc = Document(source=source, format=fmt, blocks=blocks, pages=n_pages,
+                   ocr_pages=[p.number for p in pages])
+    empty = [p.number for p in pages if not p.items]
+    if empty:
+        doc.warnings.append(f"第 {', '.join(map(str, empty))} 页 OCR 未识别出文字（空白页或图像质量太差）")
+    return doc
+
+
+_PAGE_NUMBER = re.compile(r"^[-—–\s]*(\d{1,4}|第\s*\d+\s*页.*|\d+\s*/\s*\d+)[-—–\s]*$")
+
+
+def _is_page_number(item) -> bool:
+    return isinstance(item, Paragraph) and bool(_PAGE_NUMBER.match(item.text))

@@ -1,0 +1,206 @@
+"""OCR reader: the scan fixtures (tests/fixtures/scans, made by make_scan_fixtures.py) reach their
+truth; the seal, the landscape page and the two-frame TIFF are read; confidences and ocr_pages are
+set; pixel bombs and broken images are refused with a Chinese message.
+
+OCR is slow (seconds per page): every scan is read once per session (`scans`)."""
+from __future__ import annotations
+
+import struct
+import sys
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("rapidocr_onnxruntime")
+
+from conftest import ROOT  # noqa: E402
+from evalkit.errors import LimitExceeded, ReadError  # noqa: E402
+from evalkit.ingest import assemble, build, hash_file  # noqa: E402
+from evalkit.model import Table  # noqa: E402
+from evalkit.readers import format_of  # noqa: E402
+from evalkit.readers import ocr  # noqa: E402
+from test_layouts import INDICATOR_FIELDS, PROJECT_FIELDS, same  # noqa: E402
+
+SCANS = ROOT / "tests" / "fixtures" / "scans"
+FILES = ["scan_report.pdf", "scan_pages.tif", "scan_seal.jpg", "scan_turned.png"]
+MIN_SHARE = 0.95
+
+sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
+import make_scan_fixtures as msf  # noqa: E402
+
+
+def read(name: str):
+    path = SCANS / name
+    return ocr.ocr_pdf(path) if path.suffix == ".pdf" else ocr.read_image(path)
+
+
+@pytest.fixture(scope="session")
+def scans():
+    """Each scan OCR'd once: {name: (Document, FileResult)} and the assembled tables."""
+    docs = {name: read(name) for name in FILES}
+    results = {name: build(doc, name, hash_file(SCANS / name), "pdf" if name.endswith(".pdf") else "image")
+               for name, doc in docs.items()}
+    return docs, results, assemble(list(results.values()))
+
+
+def struth(name):
+    return pd.read_csv(SCANS / "truth" / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_each_scan_recovers_its_truth(scans, name):
+    tables = scans[2]
+    want_p = struth("projects")[struth("projects")["seed"] == name]
+    got_p = tables["projects"][tables["projects"]["source_file"] == name]
+    assert sorted(got_p["project_name"]) == sorted(want_p["project_name"])
+    ok = total = 0
+    wrong = []
+    for _, t in want_p.iterrows():
+        g = got_p[got_p["project_name"] == t["project_name"]].iloc[0]
+        for f in PROJECT_FIELDS:
+            total += 1
+            ok += same(t[f], g[f])
+            if not same(t[f], g[f]):
+                wrong.append((t["project_name"], f, t[f], g[f]))
+    want_i = struth("indicators")[struth("indicators")["seed"] == name]
+    got_i = tables["indicators"][tables["indicators"]["source_file"] == name]
+    assert len(got_i) == len(want_i)
+    for (_, t), (_, g) in zip(want_i.iterrows(), got_i.iterrows()):
+        for f in ["level3"] + INDICATOR_FIELDS:
+            total += 1
+            ok += same(t[f], g[f])
+            if not same(t[f], g[f]):
+                wrong.append((t["level3"], f, t[f], g[f]))
+    assert ok / total >= MIN_SHARE, wrong
+
+
+def test_scans_are_ok_rows_with_their_kind(scans):
+    rep = scans[2]["reports"].set_index("source_file")
+    want = struth("reports").set_index("seed")
+    for name in FILES:
+        assert rep.loc[name, "status"] == "ok", rep.loc[name, "error"]
+        assert rep.loc[name, "doc_kind"] == want.loc[name, "doc_kind"]
+        assert rep.loc[name, "agency"] == want.loc[name, "agency"]
+        assert str(rep.loc[name, "fiscal_year"]) == want.loc[name, "fiscal_year"]
+
+
+def test_figures_under_the_red_seal_are_read(scans):
+    """The stamp sits on the 年度资金总额 row (全年执行 65.22, 分值 10) of scan_seal.jpg."""
+    p = scans[2]["projects"].set_index("source_file").loc["scan_seal.jpg"]
+    assert (p["budget_full_year"], p["executed"], p["budget_weight"]) == (88, 65.22, 10)
+    table = next(scans[0]["scan_seal.jpg"].tables())
+    row = next(r for r in table.rows if r and r[-1] == "7.41")
+    assert row[-6:] == ["88", "88", "65.22", "10", "74.11%", "7.41"]
+    # page 1 of the PDF carries a seal too
+    p1 = scans[2]["projects"]
+    p1 = p1[(p1["source_file"] == "scan_report.pdf") & (p1["project_name"] == msf.PROJECTS[1])].iloc[0]
+    assert (p1["executed"], p1["budget_weight"], p1["execution_rate"]) == (26, 10, 100)
+
+
+def test_seal_removal_keeps_the_print_under_it():
+    from PIL import Image, ImageDraw
+    page = Image.new("L", (600, 400), 255)
+    draw = ImageDraw.Draw(page)
+    draw.rectangle((100, 150, 500, 160), fill=0)
+    draw.rectangle((295, 50, 305, 350), fill=0)
+    stamped = np.asarray(msf.stamp(page, (300, 200)))
+    assert (np.abs(stamped.astype(int) - np.asarray(page.convert("RGB")).astype(int)).max(axis=2) > 60).mean() > 0.05
+    clean = ocr.remove_seal(stamped)
+    base = np.asarray(page)
+    assert (clean[base == 0] < 100).mean() > 0.98        # black print under the stamp stays black
+    assert (clean[base == 255] > 200).mean() > 0.99      # the stamp itself is gone
+
+
+def test_landscape_pages_are_read(scans):
+    """scan_turned.png is page 4 turned 270°, page 4 of scan_report.pdf is turned 90°."""
+    ind = scans[2]["indicators"]
+    want = struth("indicators")
+    for name in ("scan_turned.png", "scan_report.pdf"):
+        got = ind[(ind["source_file"] == name) & (ind["project_name"] == msf.PROJECTS[4])]
+        assert list(got["level3"]) == list(want[(want["seed"] == name) & (want["project_name"] == msf.PROJECTS[4])]["level3"])
+        assert list(got["score"]) == [10, 10, 10, 18.5, 15, 15, 10]
+    doc = scans[0]["scan_turned.png"]
+    table = next(doc.tables())
+    assert table.rows[0][0] == "项目名称"       # read the right way up
+
+
+def test_table_continued_on_the_next_frame_is_one_table(scans):
+    doc = scans[0]["scan_pages.tif"]
+    tables = list(doc.tables())
+    assert len(tables) == 1 and tables[0].page == 1
+    assert any(r[:1] == ["总分"] for r in tables[0].rows)
+    assert doc.pages == 2 and doc.ocr_pages == [1, 2]
+
+
+def test_confidences_and_ocr_pages(scans):
+    docs = scans[0]
+    assert docs["scan_report.pdf"].ocr_pages == [1, 2, 3, 4, 5] and docs["scan_report.pdf"].pages == 5
+    assert docs["scan_seal.jpg"].ocr_pages == [1] and docs["scan_seal.jpg"].format == "image"
+    n = 0
+    for doc in docs.values():
+        for t in doc.tables():
+            assert t.conf is not None and [len(r) for r in t.conf] == [len(r) for r in t.rows]
+            for row, conf in zip(t.rows, t.conf):
+                for text, c in zip(row, conf):
+                    if text:
+                        assert c is not None and 0.0 <= c <= 1.0
+                        n += 1
+                    else:
+                        assert c is None
+    assert n > 200
+    assert all(b.page in docs["scan_report.pdf"].ocr_pages for b in docs["scan_report.pdf"].blocks)
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG whose header claims width × height grey pixels (the data is a few bytes)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+
+
+def test_pixel_bomb_is_refused_before_decoding(tmp_path, monkeypatch):
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(_png_header(200_000, 200_000))           # 40 gigapixels in 100 bytes
+    with pytest.raises(LimitExceeded) as e:
+        ocr.read_image(bomb)
+    assert "像素" in str(e.value) and "bomb" not in str(e.value)
+    from PIL import Image
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 5_000)       # the limit is read when reading
+    small = tmp_path / "small.png"
+    Image.new("L", (100, 100), 255).save(small)
+    with pytest.raises(LimitExceeded, match="100×100"):
+        ocr.read_image(small)
+
+
+def test_broken_images_fail_with_a_chinese_message(tmp_path):
+    bad = tmp_path / "照片.jpg"
+    bad.write_bytes(b"\xff\xd8\xff not a report")
+    with pytest.raises(ReadError, match="图片") as e:
+        ocr.read_image(bad)
+    assert str(tmp_path) not in str(e.value)
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    with pytest.raises(ReadError):
+        ocr.read_image(empty)
+
+
+def test_image_suffixes_are_registered():
+    for name in ("a.jpg", "a.JPEG", "a.png", "a.tif", "a.tiff"):
+        assert format_of(Path(name)) == "image"
+
+
+def test_table_without_ruled_lines_from_box_alignment():
+    """The budget block of page 3 with its ruled lines erased: rows by y, columns by x."""
+    img = msf.render(2).crop((100, 380, 1560, 900))
+    gray = np.asarray(img).copy()
+    horiz, vert = ocr.line_masks(gray, 30, long=True)
+    gray[(horiz | vert) > 0] = 255
+    blocks = ocr.ocr_page_image(gray, 3)
+    tables = [b for b in blocks if isinstance(b, Table)]
+    assert len(tables) == 1 and tables[0].page == 3
+    rows = [[c for c in r if c] for r in tables[0].rows]
+    assert ["88", "88", "65.22", "10", "74.11%", "7.41"] in [r[-6:] for r in rows]
