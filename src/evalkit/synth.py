@@ -802,12 +802,13 @@ class Generator:
                 ln = _ch(rng, cands)
                 d = Decimal(_ch(rng, [-3, -2, -1, 1, 2, 3, 5]))
                 if ln.weight + d >= 2:
-                    old = ln.weight
+                    old, before = ln.weight, p.calc_total()
                     ln.weight = ln.score = ln.weight + d
-                    p.injected.append((rule, f"「{ln.level3}」权重{trim(old)}改为{trim(ln.weight)}，权重合计{trim(100 + d)}"))
-                    if p.calc_total() > 100:
+                    after = p.calc_total()
+                    if after > 100 or grade_of(after) != grade_of(before):   # the grade must not move
                         ln.weight = ln.score = old
-                        p.injected.pop()
+                        return
+                    p.injected.append((rule, f"「{ln.level3}」权重{trim(old)}改为{trim(ln.weight)}，权重合计{trim(100 + d)}"))
                     return
 
     # -- report-level figures --------------------------------------------------------------
@@ -1615,10 +1616,31 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
                "formats": formats, "skipped": skipped, "by_format_layout": dict(sorted(counts.items())),
                "rates": {"error_rate": error_rate, "dup_rate": dup_rate, "format_dup_rate": format_dup_rate},
                "seconds": round(secs, 3), "seconds_text_and_office": round(t_render - t0, 3)}
+    (truth / "README.md").write_text(TRUTH_README.format(seed=seed, n=n_reports), encoding="utf-8")
     stable = {k: v for k, v in summary.items() if not k.startswith("seconds")}   # same seed, same bytes
     (truth / "manifest.json").write_text(json.dumps(stable, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                                          encoding="utf-8")
     return summary
+
+
+TRUTH_README = """# Truth for a synthetic corpus (evalkit synth, seed {seed}, {n} reports)
+
+Written with the documents in ../docs, in the conventions of the shared reference truth
+(../shared/truth/README.md): text as written without whitespace, numbers as stated (null where
+the document states none), grades as one character, `seed` = the document's file name.
+
+- `projects.csv`, `indicators.csv`, `reports.csv`: one row per distinct report, under the copy
+  evalkit keeps; score an ingest with `truthcheck.py --clean DATASET --truth THIS_FOLDER`.
+- `duplicates.csv`: files evalkit should mark `duplicate` (`same_file`: byte-identical copy;
+  `same_report`: the same report in another format) and the kept file they repeat.
+- `findings.csv`: findings the checks should raise. `kind` = `injected` (an inconsistency written
+  into that project on purpose, `detail` says what), `consequence` (a finding that follows from an
+  injection, e.g. `group_weight_nonstandard` after a changed weight, `report_grade_mismatch` after a
+  wrong grade in a one-project report), `same_file`/`same_report` (`duplicate_document`).
+  Reports without an injection are built to raise no error or warning. Score a dataset with
+  `evalkit.synth.score_findings(DATASET, THIS_FOLDER)`.
+- `manifest.json`: seed, counts, rates, formats (and any skipped, with the reason).
+"""
 
 
 def _write_csv(path: Path, cols: list[str], rows: list) -> None:
