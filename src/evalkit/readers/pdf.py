@@ -70,7 +70,7 @@ def read_pdf(path: Path) -> Document:
             pdf = pdfplumber.open(path)
         except Exception as e:
             raise _limit_in(e) or ReadError(_open_error(e)) from None
-        with pdf:
+        try:
             try:
                 check_page_count(pdf)
                 pages, texts, scanned = [], [], []
@@ -89,11 +89,22 @@ def read_pdf(path: Path) -> Document:
             except Exception as e:
                 raise _limit_in(e) or ReadError(f"PDF 文件已损坏，无法解析（{reason(e)}），"
                                                 "请重新下载，或用 PDF 工具修复/重新导出后再导入") from None
+        finally:
+            _close(pdf)
     doc = Document(source=str(path), format="pdf", blocks=stitch(pages), pages=len(pages))
     if scanned:
         doc.warnings.append(f"第 {'、'.join(map(str, scanned))} 页（共 {len(pages)} 页）没有文字层（可能是扫描页），"
                             "这些页的内容未读取；如需这些页，请提供带文字的 PDF 或 Word 原件")
     return doc
+
+
+def _close(pdf) -> None:
+    """pdfplumber's PDF.close() without its page walk: close() flushes the page list and builds
+    it again (every page of a 5,000-page file refused for its page count)."""
+    for page in pdf.__dict__.get("_pages") or []:
+        page.close()
+    if not pdf.stream_is_external:
+        pdf.stream.close()
 
 
 def check_page_count(pdf) -> int:
