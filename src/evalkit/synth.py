@@ -334,9 +334,40 @@ def fixed2(x: Decimal | None) -> str:
     return "" if x is None else format(q2(x), "f")
 
 
-def grade_of(total: Decimal) -> str:
-    """Contract grade under checks.toml's default bands (90/80/60)."""
-    return "优" if total >= 90 else "良" if total >= 80 else "中" if total >= 60 else "差"
+@lru_cache(maxsize=1)
+def _checks_toml() -> dict:
+    import tomllib
+    try:
+        return tomllib.loads(Path(__file__).with_name("checks.toml").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def excellent_min_execution() -> Decimal:
+    """Below this execution rate a 优 is a finding (checks.toml [plausibility]); clean projects stay above."""
+    return Decimal(str(_checks_toml().get("plausibility", {}).get("excellent_min_execution", 80)))
+
+
+@lru_cache(maxsize=64)
+def _bands(province: str | None) -> tuple[tuple[Decimal, str], ...]:
+    """(lower bound, contract grade) of the grade bands checks.toml sets for the province (its
+    profile's, else the defaults), best first: the truth's grades follow what the checks expect."""
+    cfg = _checks_toml()
+    grades = cfg.get("grades", {})
+    bands = cfg.get("profiles", {}).get(province or "", {}).get("grades", {}).get("bands") or grades.get("bands")
+    names = grades.get("contract_grades", ["优", "良", "中", "差"])
+    if not bands:
+        return ((Decimal(90), "优"), (Decimal(80), "良"), (Decimal(60), "中"), (Decimal(0), "差"))
+    return tuple((Decimal(str(b["min"])), names[min(i, len(names) - 1)]) for i, b in enumerate(bands))
+
+
+def grade_of(total: Decimal, province: str | None = None) -> str:
+    """The contract grade (优/良/中/差) of a score under checks.toml's bands (default 90/80/60)."""
+    bands = _bands(province)
+    for low, grade in bands:
+        if total >= low:
+            return grade
+    return bands[-1][1]
 
 
 GRADE_WORDS = {"优": "优秀", "良": "良好", "中": "中等", "差": "差"}
@@ -530,8 +561,9 @@ class Generator:
         p.lines = self._lines(rng, sector, p, tier, split, layout)
         self._set_budget(p)
         # 优 with a low execution rate is a finding of its own: spend more, or score lower
-        if p.calc_rate() < 80 and p.calc_total() >= 90:
-            p.executed = q2(full * Decimal(_ri(rng, 82, 99)) / D100)
+        low = excellent_min_execution()
+        if p.calc_rate() < low and grade_of(p.calc_total()) == "优":
+            p.executed = q2(full * Decimal(_ri(rng, min(99, int(low) + 2), 99)) / D100)
             self._set_budget(p)
         p.goal = _ch(rng, GOALS).format(topic=p.topic)
         return p
@@ -763,7 +795,7 @@ class Generator:
             calc = p.calc_total()
             for delta in rng.sample([Decimal(x) for x in ("0.5", "1", "2", "3", "5", "-0.5", "-1", "-2", "-3", "-5")], 10):
                 t = calc + delta
-                if t <= 100 and t >= 0 and grade_of(t) == grade_of(calc):
+                if t <= 100 and t >= 0 and grade_of(t, rep.province) == grade_of(calc, rep.province):
                     p.total = t
                     p.injected.append((rule, f"总分填报{trim(t)}，各行得分之和{trim(calc)}"))
                     return
@@ -805,7 +837,7 @@ class Generator:
                     old, before = ln.weight, p.calc_total()
                     ln.weight = ln.score = ln.weight + d
                     after = p.calc_total()
-                    if after > 100 or grade_of(after) != grade_of(before):   # the grade must not move
+                    if after > 100 or grade_of(after, rep.province) != grade_of(before, rep.province):  # same grade
                         ln.weight = ln.score = old
                         return
                     p.injected.append((rule, f"「{ln.level3}」权重{trim(old)}改为{trim(ln.weight)}，权重合计{trim(100 + d)}"))
@@ -818,10 +850,10 @@ class Generator:
             if p.total is None:
                 p.total = p.calc_total()
             if rep.layout in ("cells", "form"):
-                g = grade_of(p.total)
+                g = grade_of(p.total, rep.province)
                 if p.grade == "wrong":
                     g2 = NEXT_GRADE[g]
-                    if g2 == "优" and (p.calc_rate() or D100) < 80:
+                    if g2 == "优" and (p.calc_rate() or D100) < excellent_min_execution():
                         g2 = "中"
                     p.grade = g2
                     p.injected[-1] = ("grade_mismatch", f"总分{trim(p.total)}应为{g}，填报{g2}")
@@ -853,7 +885,7 @@ class Generator:
             rep.parts = parts
             rep.narrative_score = sum((s for _, _, s in parts), D0)
         elif rep.layout == "tabs" and rng.random() < 0.75:
-            counts = Counter(grade_of(p.total) for p in rep.projects)
+            counts = Counter(grade_of(p.total, rep.province) for p in rep.projects)
             rep.summary = dict(projects_due=len(rep.projects), projects_evaluated=len(rep.projects),
                                funds_due=sum((p.full for p in rep.projects), D0),
                                funds_evaluated=sum((p.executed for p in rep.projects), D0),
@@ -865,7 +897,7 @@ class Generator:
                 r = rng.random()
                 s = Decimal(100) if r < 0.45 else q2(Decimal(str(rng.uniform(90, 99.9) if r < 0.9 else rng.uniform(70, 90))))
                 scores.append(s)
-            counts = Counter(grade_of(s) for s in scores)
+            counts = Counter(grade_of(s, rep.province) for s in scores)
             rep.statement = dict(n=n, funds=q2(Decimal(str(10 ** rng.uniform(1.5, 3.8)))),
                                  avg=q2(sum(scores, D0) / n), counts={g: counts.get(g, 0) for g in "优良中差"},
                                  words=GRADE_WORDS_SH if sh or rng.random() < 0.5 else {"优": "优", "良": "良", "中": "中", "差": "差"})
