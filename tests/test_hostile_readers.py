@@ -273,6 +273,21 @@ def test_docx_limits_on_members_size_and_cells(docx_file, monkeypatch):
     refused(docx_file, LimitExceeded, r"^文档中表格的单元格超过上限 3 个；请删除无关的表格后另存再导入$")
 
 
+def test_docx_central_directory_checked_before_zipfile_parses_it(tmp_path, monkeypatch):
+    """The end record claims 1 entry; the directory holds 60: its size gives it away."""
+    bomb = tmp_path / "dir.docx"
+    with zipfile.ZipFile(bomb, "w") as z:
+        for i in range(60):
+            z.writestr(f"word/{'x' * 100}{i}.xml", b"")
+    raw = bytearray(bomb.read_bytes())
+    end = raw.rindex(b"PK\x05\x06")
+    raw[end + 8:end + 12] = (1).to_bytes(2, "little") * 2          # entries on this disk, entries in all
+    bomb.write_bytes(bytes(raw))
+    set_limits(monkeypatch, max_zip_members=2)
+    monkeypatch.setattr(zipfile, "ZipFile", None)                    # never reached
+    refused(bomb, LimitExceeded, r"^DOCX 压缩包的文件目录达 [\d.]+ KB，超过 2 个文件的上限（疑似恶意构造的文件）")
+
+
 def test_docx_not_a_package(tmp_path):
     (tmp_path / "old.docx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
     refused(tmp_path / "old.docx", ReadError, r"^这是 Word 97-2003 格式（\.doc）的文件，只是扩展名为 \.docx")

@@ -7,11 +7,11 @@ tables' cells are counted against LIMITS.max_cells (see readers/safety.py).
 from __future__ import annotations
 
 import zipfile
-import zlib
 from pathlib import Path
 
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
-from evalkit.readers.safety import CellBudget, check_file_size, check_no_dtd, is_encrypted_ooxml, open_zip, reason
+from evalkit.readers.safety import (UNZIP_ERRORS, CellBudget, check_file_size, check_no_dtd, is_encrypted_ooxml,
+                                    open_zip, reason)
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 # Run containers whose text is visible; bookmarks, comments and deleted text carry none.
@@ -52,7 +52,7 @@ def _check_package(path: Path) -> None:
     with open_zip(path, "DOCX", NOT_A_ZIP) as zf:
         try:
             check_no_dtd(zf, "DOCX")
-        except (zipfile.BadZipFile, zlib.error, EOFError) as e:
+        except UNZIP_ERRORS as e:
             raise ReadError(f"DOCX 文件已损坏（压缩包内容无法解压：{reason(e)}），请重新下载或用 Word 另存为 .docx 再导入") from None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
+import struct
 import zipfile
 import zlib
 from pathlib import PurePosixPath
@@ -90,6 +91,7 @@ def is_encrypted_ooxml(path) -> bool:
 def open_zip(path, kind: str, corrupt: str) -> zipfile.ZipFile:
     """Open a DOCX/XLSX package after checking its central directory against the limits.
 
+    Checked before zipfile parses the central directory: its entry count and size (end record).
     Checked before any member is inflated: the number of members, the total declared
     uncompressed size, and each member's compression ratio (members above 1 MB). Python's
     zipfile never inflates a member past its declared size (and fails its CRC if the data is
@@ -97,6 +99,7 @@ def open_zip(path, kind: str, corrupt: str) -> zipfile.ZipFile:
     `corrupt` is the message for a file that is not a ZIP archive at all.
     """
     lim = limits()
+    _check_directory_size(path, kind, lim)
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError):
@@ -106,8 +109,7 @@ def open_zip(path, kind: str, corrupt: str) -> zipfile.ZipFile:
     try:
         infos = zf.infolist()
         if len(infos) > lim.max_zip_members:
-            raise LimitExceeded(f"{kind} 压缩包内有 {len(infos):,} 个文件，超过上限 {lim.max_zip_members:,} 个"
-                                f"（疑似恶意构造的文件）；请用 {_app(kind)} 打开后另存再导入")
+            raise _too_many_members(kind, len(infos), lim)
         total = sum(i.file_size for i in infos)
         if total > lim.max_unzipped_bytes:
             raise LimitExceeded(f"压缩包解压后达 {human_size(total)}，超过上限 {human_size(lim.max_unzipped_bytes)}"
@@ -123,6 +125,29 @@ def open_zip(path, kind: str, corrupt: str) -> zipfile.ZipFile:
         zf.close()
         raise
     return zf
+
+
+def _check_directory_size(path, kind: str, lim) -> None:
+    """Refuse a central directory too big for max_zip_members before zipfile parses it (it builds
+    a ZipInfo for every entry first: a 100 MB directory is millions of them)."""
+    try:
+        with open(path, "rb") as f:
+            end = zipfile._EndRecData(f)       # the end-of-central-directory record (zip64 aware)
+    except (OSError, AttributeError, struct.error):
+        return                                 # zipfile reports what is wrong with the file
+    if not end:
+        return
+    entries, size = end[zipfile._ECD_ENTRIES_TOTAL], end[zipfile._ECD_SIZE]
+    if entries > lim.max_zip_members:
+        raise _too_many_members(kind, entries, lim)
+    if size > lim.max_zip_members * 1024:      # entries miscounted: the directory's size says more
+        raise LimitExceeded(f"{kind} 压缩包的文件目录达 {human_size(size)}，超过 {lim.max_zip_members:,} 个文件的上限"
+                            f"（疑似恶意构造的文件）；请用 {_app(kind)} 打开后另存再导入")
+
+
+def _too_many_members(kind: str, n: int, lim) -> LimitExceeded:
+    return LimitExceeded(f"{kind} 压缩包内有 {n:,} 个文件，超过上限 {lim.max_zip_members:,} 个"
+                         f"（疑似恶意构造的文件）；请用 {_app(kind)} 打开后另存再导入")
 
 
 def read_member(zf: zipfile.ZipFile, name: str, limit: int | None = None) -> bytes:
@@ -196,7 +221,12 @@ def check_no_dtd(zf: zipfile.ZipFile, kind: str) -> None:
 
 
 def _app(kind: str) -> str:
-    return {"DOCX": "Word", "XLSX": "Excel"}.get(kind, kind)
+    """The program whose files these are, for 'open it in X and save again'."""
+    return {"DOCX": "Word", "XLSX": "Excel", "ODT": "LibreOffice 或 WPS", "ODS": "LibreOffice 或 WPS"}.get(kind, kind)
+
+
+# exceptions zipfile raises for a member it cannot inflate (damaged, encrypted, unknown method)
+UNZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, ValueError)
 
 
 def xml_encoding(head: bytes) -> str:

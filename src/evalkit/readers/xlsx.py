@@ -10,14 +10,13 @@ import bisect
 import datetime as dt
 import re
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
 from evalkit.readers.grid import Span, rows_from_spans
-from evalkit.readers.safety import (CellBudget, check_file_size, check_no_dtd, is_encrypted_ooxml,
+from evalkit.readers.safety import (UNZIP_ERRORS, CellBudget, check_file_size, check_no_dtd, is_encrypted_ooxml,
                                     iter_member, limits, open_zip, reason)
 
 NOT_A_ZIP = ("XLSX 文件已损坏（不是有效的 ZIP 包，可能下载不完整，或是 .xls 文件改了扩展名），"
@@ -85,7 +84,7 @@ def _xlsx_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
         try:
             check_no_dtd(zf, "XLSX")
             _check_shared_strings(zf)
-        except (zipfile.BadZipFile, zlib.error, EOFError) as e:
+        except UNZIP_ERRORS as e:
             raise ReadError(f"XLSX 文件已损坏（压缩包内容无法解压：{reason(e)}），请重新下载或用 Excel 另存为 .xlsx 再导入") from None
     try:
         with open(path, "rb") as f:  # a file object: openpyxl would refuse a path by its suffix
