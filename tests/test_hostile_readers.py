@@ -305,6 +305,8 @@ def test_html_huge_spans_are_clipped(tmp_path):
                     '<tr><td rowspan="100000000" colspan="100000">丙</td></tr><tr><td>丁</td></tr></table>', encoding="utf-8")
     doc = bounded(read, page)
     assert doc.blocks == [Table([["甲", "乙"], ["", "丙"], ["", "", "丁"]])]
+    assert doc.warnings == ["网页表格中有 2 个单元格的合并跨度（colspan=100,000,000、rowspan=100,000,000）超过上限 1,000 行/列，"
+                            "已按 1,000 读取；请核对这些表格"]
 
 
 def test_html_limits(tmp_path, monkeypatch):

@@ -34,7 +34,8 @@ def spans_from_html_like(rows: list[list[tuple[str, int, int]]], max_span: int |
     the table, so colspan=100000000 is one cell, not a hundred million. The slots a rowspan holds
     in the rows below are kept as column intervals: the cost follows the cells, never the area.
     `budget` (a safety.CellBudget) counts the cells the table yields, one per row a cell covers,
-    and refuses the document past LIMITS.max_cells.
+    and refuses the document past LIMITS.max_cells; spans clipped to max_span are noted in
+    budget.clipped.
     """
     from evalkit.readers.safety import CellBudget, limits
 
@@ -57,6 +58,8 @@ def spans_from_html_like(rows: list[list[tuple[str, int, int]]], max_span: int |
                     c, i = b + 1, i + 1
                 else:
                     break
+            if rowspan > max_span or colspan > max_span:
+                budget.clipped.append(f"rowspan={rowspan:,}" if rowspan > max_span else f"colspan={colspan:,}")
             rowspan = min(max(1, rowspan), max_span, n_rows - r)
             colspan = min(max(1, colspan), max_span)
             budget.take(rowspan)

@@ -55,7 +55,12 @@ def read_html(path: Path) -> Document:
         blocks = list(_flow(root, budget))
     except RecursionError:
         raise LimitExceeded("网页的标签嵌套过深（疑似恶意构造的文件），无法读取；请用浏览器打开后另存为 PDF 再导入") from None
-    return Document(source=str(path), format="html", blocks=blocks)
+    doc = Document(source=str(path), format="html", blocks=blocks)
+    if budget.clipped:
+        shown = "、".join(dict.fromkeys(budget.clipped[:3]))
+        doc.warnings.append(f"网页表格中有 {len(budget.clipped)} 个单元格的合并跨度（{shown}{' 等' if len(budget.clipped) > 3 else ''}）"
+                            f"超过上限 {lim.max_span:,} 行/列，已按 {lim.max_span:,} 读取；请核对这些表格")
+    return doc
 
 
 def declared_encoding(raw: bytes) -> str | None:

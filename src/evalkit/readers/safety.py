@@ -289,6 +289,7 @@ class CellBudget:
         self.limit = limits().max_cells
         self.used = 0
         self.what, self.advice = what, advice
+        self.clipped: list[str] = []     # spans clipped to LIMITS.max_span, e.g. 'colspan=100000000'
 
     def take(self, n: int, where: str = "") -> None:
         self.used += n
