@@ -99,6 +99,9 @@ def sheet_edit(transform):
     return edit
 
 
+# an OLE2 file whose directory lists an EncryptedPackage stream (what Office writes for a password)
+OLE2_ENCRYPTED = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1016)
+                  + ("EncryptedPackage".encode("utf-16-le") + bytes(32)).ljust(64, b"\x00") + b"\x22\x00" + bytes(62))
 BASE_ROWS = [[f"v{r}{c}" for c in range(1, 5)] for r in range(1, 6)]
 
 
@@ -207,7 +210,7 @@ def test_xlsx_dtd_refused_before_parsing(xlsx, tmp_path):
 
 
 def test_xls_corrupt_and_encrypted(tmp_path):
-    (tmp_path / "enc.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600) + "EncryptedPackage".encode("utf-16-le"))
+    (tmp_path / "enc.xlsx").write_bytes(OLE2_ENCRYPTED)
     refused(tmp_path / "enc.xlsx", ReadError, r"^Excel 文件已加密（设置了打开密码）")
     (tmp_path / "bad.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100))
     refused(tmp_path / "bad.xls", ReadError, r"^XLS 文件已损坏，无法解析（.*），请用 Excel 打开后另存为 \.xlsx 再导入$")
@@ -291,7 +294,7 @@ def test_docx_central_directory_checked_before_zipfile_parses_it(tmp_path, monke
 def test_docx_not_a_package(tmp_path):
     (tmp_path / "old.docx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
     refused(tmp_path / "old.docx", ReadError, r"^这是 Word 97-2003 格式（\.doc）的文件，只是扩展名为 \.docx")
-    (tmp_path / "enc.docx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600) + "EncryptedPackage".encode("utf-16-le"))
+    (tmp_path / "enc.docx").write_bytes(OLE2_ENCRYPTED)
     refused(tmp_path / "enc.docx", ReadError, r"^DOCX 文件已加密（设置了打开密码）")
     (tmp_path / "cut.docx").write_bytes(b"PK\x03\x04 truncated")
     refused(tmp_path / "cut.docx", ReadError, r"^DOCX 文件已损坏（不是有效的 ZIP 包，可能下载不完整）")

@@ -74,15 +74,24 @@ def read_bounded(path, limit: int, what: str) -> bytes:
 
 
 def is_encrypted_ooxml(path) -> bool:
-    """A password-protected DOCX/XLSX: an OLE2 file holding an 'EncryptedPackage' stream."""
-    tail = b""
+    """A password-protected DOCX/XLSX: an OLE2 file with an 'EncryptedPackage' stream (a directory
+    entry: 128-byte aligned, the UTF-16 name then its length, 34, at byte 64 of the entry)."""
+    name = _ENCRYPTED_OOXML + b"\x00\x00"
+    offset, tail = 0, b""
     with open(path, "rb") as f:
         if f.read(8) != b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
             return False
-        while chunk := f.read(CHUNK):
-            if _ENCRYPTED_OOXML in tail + chunk:
-                return True
-            tail = chunk[-len(_ENCRYPTED_OOXML):]
+        f.seek(0)
+        while chunk := f.read(CHUNK):        # CHUNK is a multiple of 128: entries never straddle
+            window = tail + chunk
+            start = offset - len(tail)
+            i = window.find(name)
+            while i >= 0:
+                if (start + i) % 128 == 0 and window[i + 64:i + 66] == b"\x22\x00":
+                    return True
+                i = window.find(name, i + 1)
+            offset += len(chunk)
+            tail = window[-128:]
     return False
 
 
