@@ -251,6 +251,8 @@ def xml_encoding(head: bytes) -> str:
                 m = _XML_DECL_ENCODING.match(head[:512].decode("cp037", "replace").encode("ascii", "replace"))
                 return m.group(1).decode("ascii") if m else name
             return name
+    if b"\x00" in head[:4]:   # UTF-16 without BOM or declaration: the NULs' side tells the byte order
+        return "utf-16-be" if head[:1] == b"\x00" else "utf-16-le"
     m = _XML_DECL_ENCODING.match(head[:512])
     return m.group(1).decode("ascii") if m else "utf-8"
 
