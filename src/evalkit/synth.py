@@ -1566,7 +1566,7 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
         formats = [f.strip() for f in formats.split(",") if f.strip()]
     bad = [f for f in formats if f not in ALL_FORMATS]
     if bad:
-        raise ValueError(f"unknown format(s): {', '.join(bad)} (choose from {', '.join(ALL_FORMATS)})")
+        raise ValueError(f"不认识的格式 {', '.join(bad)}")
     skipped = {}
     if any(f in formats for f in ("docx", "xlsx", "html", "pdf", "scan")) and fixture_builders() is None:
         for f in ("docx", "xlsx", "html", "pdf", "scan"):
@@ -1581,7 +1581,7 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
         log(f"synth: skipping {f}: {why}")
     formats = [f for f in formats if f not in skipped]
     if not formats:
-        raise ValueError("none of the requested formats can be generated here")
+        raise ValueError("所选格式在本机都无法生成（原因见上方 skipping 提示）")
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} exists and is not empty")
     docs, truth = out / "docs", out / "truth"
@@ -1731,7 +1731,15 @@ def score_findings(dataset_dir, truth_dir) -> dict:
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """`evalkit synth`: register the subcommand on cli.py's subparsers (sets func=cmd_synth)."""
-    p = subparsers.add_parser("synth", help="write a synthetic corpus of reports with its truth (for testing at scale)")
+    p = subparsers.add_parser("synth", help="write a synthetic corpus of reports with its truth (for testing at scale)",
+                              description="预算绩效自评 reports in the reference layouts, with their truth, "
+                                          "duplicates and injected inconsistencies (see evalkit.synth)")
+    _arguments(p)
+    p.set_defaults(func=cmd_synth)
+    return p
+
+
+def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reports", type=int, required=True, help="how many reports (distinct documents) to write")
     p.add_argument("--out", required=True, help="new or empty folder: DIR/docs (the corpus) and DIR/truth")
     p.add_argument("--seed", type=int, default=0, help="same seed, same files (default 0)")
@@ -1743,8 +1751,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--format-dup-rate", type=float, default=0.05,
                    help="share of table reports also written in a second format")
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    p.set_defaults(func=cmd_synth)
-    return p
 
 
 def cmd_synth(a) -> int:
@@ -1754,9 +1760,10 @@ def cmd_synth(a) -> int:
     try:
         s = generate(a.reports, Path(a.out), seed=a.seed, formats=a.formats, error_rate=a.error_rate,
                      dup_rate=a.dup_rate, format_dup_rate=a.format_dup_rate)
-    except (ValueError, FileExistsError) as e:
-        raise UsageError(f"synth: {e}", "请换一个新的或空的 --out 文件夹，--formats 从 "
-                                        f"{','.join(ALL_FORMATS)} 中选择") from None
+    except FileExistsError:
+        raise UsageError(f"输出文件夹 {a.out} 已存在且不为空，synth 不会覆盖其中的文件", "请换一个新的或空的 --out 文件夹") from None
+    except ValueError as e:
+        raise UsageError(f"--formats 有误：{e}", f"可选 {','.join(ALL_FORMATS)}，用逗号分隔") from None
     rate = s["reports"] / s["seconds_text_and_office"] if s["seconds_text_and_office"] else 0
     print(f"{s['reports']} 份报告（{s['files']} 个文件，{s['duplicates']} 个重复），{s['projects']} 个项目，"
           f"{s['indicators']} 条指标，注入 {s['injected']} 处不一致 -> {a.out}（{s['seconds']:.2f} 秒，"
@@ -1767,13 +1774,18 @@ def cmd_synth(a) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`python -m evalkit.synth …`, the same options as `evalkit synth`."""
+    from evalkit.errors import EvalkitError
     ap = argparse.ArgumentParser(prog="python -m evalkit.synth", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    add_parser(sub)
+    _arguments(ap)
     a = ap.parse_args(argv)
-    return a.func(a)
+    try:
+        return cmd_synth(a)
+    except EvalkitError as e:
+        print(f"evalkit synth: {e}", file=sys.stderr)
+        return e.exit_code
 
 
 if __name__ == "__main__":
-    sys.exit(main(["synth", *sys.argv[1:]]))
+    sys.exit(main())
