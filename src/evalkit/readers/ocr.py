@@ -743,7 +743,7 @@ def table_from_alignment(boxes: list[Box], text_h: float) -> tuple[PageTable | N
     """A table without ruled lines: lines of 3+ boxes set apart by wide gaps are its rows, the
     boxes' left edges clustered into columns. Returns the table and the boxes left over."""
     lines = text_lines(boxes)
-    gap = 1.5 * text_h
+    gap = 0.6 * text_h       # boxes on one line this far apart are in different cells
 
     def pieces(line):
         out = [[line[0]]]
