@@ -168,6 +168,8 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", action="store_true")
     r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     r.set_defaults(func=cmd_report)
+    from evalkit import synth
+    synth.add_parser(sub)        # evalkit synth: a synthetic corpus with its truth
     return ap
 
 
