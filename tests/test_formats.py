@@ -11,7 +11,8 @@ FIXTURES = ROOT / "tests" / "fixtures"
 
 @pytest.fixture(scope="module")
 def fixture_tables(tmp_path_factory):
-    return ingest_paths([FIXTURES], tmp_path_factory.mktemp("fx") / "clean", keep_format_copies=True)
+    files = sorted(FIXTURES.glob("fixture_*")) + [FIXTURES / "bad"]   # the format fixtures, not the archives of them
+    return ingest_paths(files, tmp_path_factory.mktemp("fx") / "clean", keep_format_copies=True)
 
 
 def ftruth(name):
@@ -35,9 +36,9 @@ def test_each_format_recovers_its_truth(fixture_tables, fmt):
 
 
 @pytest.mark.parametrize("name, words", [
-    ("bad/scanned.pdf", "no text layer"), ("bad/garbled.pdf", "garbled"),
-    ("bad/encrypted.pdf", "encrypted PDF: password required"), ("bad/corrupt.docx", "corrupt DOCX"),
-    ("bad/corrupt.pdf", "corrupt PDF"),
+    ("bad/scanned.pdf", "没有文字层"), ("bad/garbled.pdf", "文字层是乱码"),
+    ("bad/encrypted.pdf", "PDF 已加密，需要密码才能打开"), ("bad/corrupt.docx", "DOCX 文件已损坏"),
+    ("bad/corrupt.pdf", "PDF 文件已损坏"),
 ])
 def test_bad_files_fail_alone_with_specific_error(fixture_tables, name, words):
     rep = fixture_tables["reports"].set_index("source_file")
@@ -76,4 +77,4 @@ def test_pdf_with_a_scanned_page_is_partial_and_says_which(tmp_path):
     mixed.save(str(tmp_path / "mixed.pdf"))
     rep = ingest_paths([tmp_path / "mixed.pdf"], checks=False)["reports"].iloc[0]
     assert rep["status"] == "partial"
-    assert "page 2 of 2" in rep["error"] and "no text layer" in rep["error"] and "mixed.pdf" in rep["error"]
+    assert "第 2 页（共 2 页）没有文字层" in rep["error"] and "mixed.pdf" in rep["error"]

@@ -382,17 +382,14 @@ def test_pdf_pages_over_the_limit_refused_before_any_page_is_parsed(tmp_path, mo
 
 def test_pdf_nested_forms_bomb_refused(tmp_path, monkeypatch):
     """Form Xk draws X(k-1) ten times, four levels: 10,000 draws from a 2 KB file."""
-    import evalkit.readers.pdf as pdf_reader
-
     forms = {10: (b"<< /Font << /F1 3 0 R >> >>", b"BT /F1 12 Tf 72 720 Td (A) Tj ET")}
     for k in range(1, 5):
         forms[10 + k] = (b"<< /XObject << /X %d 0 R >> >>" % (9 + k), b" ".join([b"q /X Do Q"] * 10))
     (tmp_path / "forms.pdf").write_bytes(pdf_bytes([b"/X Do " + TEXT], forms=forms))
     assert (tmp_path / "forms.pdf").stat().st_size < 3000
-    monkeypatch.setattr(pdf_reader, "MAX_PAGE_OBJECTS", 2000)
+    set_limits(monkeypatch, max_pdf_page_objects=2000)
     refused(tmp_path / "forms.pdf", LimitExceeded, r"^PDF 第 1 页的绘图指令超过 2,000 条（正常的一页不到其十分之一")
-    monkeypatch.setattr(pdf_reader, "MAX_PAGE_OBJECTS", 10**9)
-    monkeypatch.setattr(pdf_reader, "MAX_PAGE_CHARS", 500)
+    set_limits(monkeypatch, max_pdf_page_objects=10**9, max_pdf_page_chars=500)
     refused(tmp_path / "forms.pdf", LimitExceeded, r"^PDF 第 1 页的文字超过 500 个")
 
 

@@ -88,9 +88,9 @@ def test_docx_inline_content_control_and_break(tmp_path):
 def test_docx_corrupt_raises(tmp_path):
     legacy = tmp_path / "old.docx"
     legacy.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
-    with pytest.raises(ReadError, match=r"^not a DOCX: a Word 97-2003 binary document"):
+    with pytest.raises(ReadError, match=r"^这是 Word 97-2003 格式（\.doc）的文件，只是扩展名为 \.docx"):
         read(legacy)
-    with pytest.raises(ReadError, match=r"^corrupt DOCX: not a zip archive \(truncated"):
+    with pytest.raises(ReadError, match=r"^DOCX 文件已损坏（不是有效的 ZIP 包"):
         read(BAD / "corrupt.docx")
 
 
@@ -128,10 +128,10 @@ def test_pdf_paragraphs_outside_tables_with_pages(pdf_doc):
 
 
 @pytest.mark.parametrize("name, message", [
-    ("scanned.pdf", r"^no text layer \(scanned image\?\) on any of 1 page$"),
-    ("garbled.pdf", r"^text layer is garbled: \d+% of characters are \(cid:NNN\) glyph codes$"),
-    ("encrypted.pdf", r"^encrypted PDF: password required$"),
-    ("corrupt.pdf", r"^corrupt PDF: "),
+    ("scanned.pdf", r"^PDF 的全部 1 页都没有文字层（可能是扫描件）"),
+    ("garbled.pdf", r"^PDF 的文字层是乱码：\d+% 的字符是无法映射的字形编码（cid:NNN）"),
+    ("encrypted.pdf", r"^PDF 已加密，需要密码才能打开"),
+    ("corrupt.pdf", r"^PDF 文件已损坏，无法打开（"),
 ])
 def test_pdf_failures_raise_specific_errors(name, message):
     with pytest.raises(ReadError, match=message):
@@ -140,7 +140,7 @@ def test_pdf_failures_raise_specific_errors(name, message):
 
 def test_text_layer_check_on_extracted_text():
     check_text_layer(["项目支出绩效自评表 (cid:12)"], 1)   # a stray glyph code is fine
-    with pytest.raises(ReadError, match="no text layer .* any of 3 pages"):
+    with pytest.raises(ReadError, match="PDF 的全部 3 页都没有文字层"):
         check_text_layer(["", " \n", ""], 3)
     with pytest.raises(ReadError, match="U\\+FFFD"):
         check_text_layer(["\ufffd\ufffd\ufffd总分"], 1)
@@ -208,7 +208,7 @@ def test_number_rendering():
 def test_xlsx_corrupt_raises(tmp_path):
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"PK\x03\x04 not really")
-    with pytest.raises(ReadError, match="corrupt XLSX"):
+    with pytest.raises(ReadError, match="XLSX 文件已损坏"):
         read(bad)
 
 
@@ -276,5 +276,5 @@ def test_spreadsheet_sniffed_by_content(tmp_path):
 def test_xls_corrupt_raises(tmp_path):
     bad = tmp_path / "bad.xls"
     bad.write_bytes(b"\xd0\xcf\x11\xe0 truncated")
-    with pytest.raises(ReadError, match="corrupt XLS"):
+    with pytest.raises(ReadError, match="XLS 文件已损坏"):
         read(bad)

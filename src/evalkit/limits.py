@@ -25,6 +25,9 @@ class Limits:
     max_zip_ratio: int = 200                # uncompressed / compressed, per member, above 1 MB
     max_zip_members: int = 10_000
     max_pdf_stream_bytes: int = 100 * MB    # one decoded PDF stream
+    max_pdf_decoded_bytes: int = 300 * MB   # all decoded streams of one PDF
+    max_pdf_page_objects: int = 200_000     # content objects on one page (nested-form bombs); real pages ~21,000
+    max_pdf_page_chars: int = 100_000       # glyphs on one page; real pages ~3,000
     max_seconds: float = 120.0              # wall time to parse one file (worker is killed)
     max_memory_mb: int = 3_000              # address space of the worker parsing one file
     max_depth: int = 64                     # folder nesting below an input root

@@ -10,7 +10,7 @@ LIMITS.max_pdf_stream_bytes, or all of one file's streams past `max_pdf_decoded_
 stream limit unless Limits defines it), stops the read with LimitExceeded; and the work on each
 page: content objects interpreted (forms drawn inside forms included: a 3 KB file whose form
 draws a form ten times, five levels deep, is 100,000 draws) and glyphs laid out, past
-MAX_PAGE_OBJECTS / MAX_PAGE_CHARS (or Limits' max_pdf_page_objects / max_pdf_page_chars).
+Limits' max_pdf_page_objects / max_pdf_page_chars.
 See `install_limits`.
 """
 from __future__ import annotations
@@ -34,11 +34,6 @@ EDGE_TOL = 3.0           # points: cell edges closer than this are the same grid
 MARGIN_SHARE = 0.08      # top/bottom band of a page where running headers/page numbers sit
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*(\d{1,4}|第\s*\d+\s*页.*|\d+\s*/\s*\d+)[-—–\s]*$")
 _CID = re.compile(r"\(cid:\d+\)")
-# Per-page work, unless Limits defines max_pdf_page_objects / max_pdf_page_chars. The densest page
-# of the sample reports has ~21,000 content objects and ~3,000 glyphs; pdfminer needs 50-100 us
-# an object, so 200,000 objects is at most ~15-20 s for one page.
-MAX_PAGE_OBJECTS = 200_000
-MAX_PAGE_CHARS = 100_000
 
 
 @dataclass
@@ -165,7 +160,7 @@ def _stream_limit() -> int:
 
 def _total_limit() -> int:
     lim = limits()
-    return getattr(lim, "max_pdf_decoded_bytes", 3 * lim.max_pdf_stream_bytes)
+    return lim.max_pdf_decoded_bytes
 
 
 @contextmanager
@@ -174,8 +169,8 @@ def decoded_budget():
     (in this thread); outside, pdfminer runs with the per-stream bound only."""
     lim = limits()
     _state.total, _state.limit, _state.violation = 0, _total_limit(), None
-    _state.max_objects = getattr(lim, "max_pdf_page_objects", MAX_PAGE_OBJECTS)
-    _state.max_chars = getattr(lim, "max_pdf_page_chars", MAX_PAGE_CHARS)
+    _state.max_objects = lim.max_pdf_page_objects   # pdfminer needs 50-100 us an object: ~15-20 s a page at most
+    _state.max_chars = lim.max_pdf_page_chars
     _state.page = _state.objects = _state.chars = None
     try:
         yield
