@@ -360,10 +360,10 @@ def test_pdf_runlength_bomb_refused(tmp_path, monkeypatch):
 
 
 def test_pdf_streams_over_the_file_budget_refused(tmp_path, monkeypatch):
-    """Each page's stream fits; together they pass 3 x max_pdf_stream_bytes."""
+    """Each page's stream fits; together they pass max_pdf_decoded_bytes."""
     page = TEXT + b"%" + b" " * (900 << 10) + b"\n"
     (tmp_path / "many.pdf").write_bytes(pdf_bytes([page] * 4))
-    set_limits(monkeypatch, max_pdf_stream_bytes=1 * MB)
+    set_limits(monkeypatch, max_pdf_stream_bytes=1 * MB, max_pdf_decoded_bytes=3 * MB)
     refused(tmp_path / "many.pdf", LimitExceeded, r"^PDF 中的数据流解压后累计超过 3 MB（疑似压缩炸弹）")
 
 
