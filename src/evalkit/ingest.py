@@ -116,6 +116,8 @@ def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
         "narrative_score": rep["narrative_score"], "stated_overall_grade_raw": rep["stated_overall_grade_raw"],
         "narrative_parts": json.dumps(rep["narrative_parts"], ensure_ascii=False) if rep["narrative_parts"] else None,
         "n_indicators": len(indicators), "pages": doc.pages,
+        "ocr_pages": ",".join(map(str, doc.ocr_pages)) or None,
+        "uncached_formulas": json.dumps(doc.uncached_formulas, ensure_ascii=False) if doc.uncached_formulas else None,
     }
     summary_rows = [{"summary_id": f"{report_id}-s{n:02d}", "report_id": report_id, "source_file": source_file,
                      "agency": agency, "fiscal_year": rep["fiscal_year"], **s}

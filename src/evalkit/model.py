@@ -36,6 +36,7 @@ class Document:
     pages: int | None = None
     warnings: list[str] = field(default_factory=list)   # what was read with gaps (ingest: status partial)
     ocr_pages: list[int] = field(default_factory=list)  # pages (1-based) whose text came from OCR
+    uncached_formulas: list[str] = field(default_factory=list)  # "Sheet!B5": a formula saved without its value
 
     def paragraphs(self) -> Iterator[Paragraph]:
         return (b for b in self.blocks if isinstance(b, Paragraph))

@@ -51,6 +51,7 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     Rule("excellent_low_execution", 7, "warning", "评为优但执行率偏低"),
     Rule("score_without_spending", 7, "warning", "未支出却得高分"),
     Rule("duplicate_document", 7, "info", "重复文件：同一报告只计一次"),
+    Rule("formula_without_value", 7, "warning", "表格中的公式没有保存计算结果"),
 ]}
 
 COLUMNS = ["finding_id", "rule", "severity", "report_id", "project_id", "source_file",

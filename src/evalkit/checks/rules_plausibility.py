@@ -160,3 +160,24 @@ def check_identity(d: Data, cfg: CheckConfig) -> list[Finding]:
                         f"如需核对请以后者为准。",
                         f"只出现一次（{text(r.duplicate_of)}）", text(r.source_file)))
     return out
+
+
+def check_formulas(d: Data, cfg: CheckConfig) -> list[Finding]:
+    """A workbook saved by a program that does not compute formulas (an export script, some web
+    systems) holds formulas without values: those cells are unknown, not empty, so a reviewer
+    must open the file in Excel/WPS and save it again."""
+    import json
+    out: list[Finding] = []
+    rep = d.reports
+    for r in rep.loc[rep["uncached_formulas"].notna()].itertuples(index=False):
+        cells = json.loads(r.uncached_formulas) if text(r.uncached_formulas) else []
+        if not cells:
+            continue
+        shown = "、".join(cells[:8]) + (f" 等 {len(cells)} 个单元格" if len(cells) > 8 else "")
+        out.append(make(cfg, "formula_without_value",
+                        dict(report_id=text(r.report_id) or None, source_file=text(r.source_file) or None,
+                             county=text(r.county) or None),
+                        f"{shown} 是公式，但文件中没有保存计算结果，这些数字无法读出（不是空白）；"
+                        "请用 Excel 或 WPS 打开后保存再导入，或核对原件。",
+                        "公式有计算结果", f"{len(cells)} 个公式无结果"))
+    return out
