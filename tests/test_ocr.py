@@ -204,3 +204,24 @@ def test_table_without_ruled_lines_from_box_alignment():
     assert len(tables) == 1 and tables[0].page == 3
     rows = [[c for c in r if c] for r in tables[0].rows]
     assert ["88", "88", "65.22", "10", "74.11%", "7.41"] in [r[-6:] for r in rows]
+
+
+def test_box_drawn_across_a_cell_border_is_cut_there():
+    """Two figures close to a thin border that the detector took as one box go to their cells."""
+    from PIL import Image, ImageDraw
+    img = Image.new("L", (400, 80), 255)
+    d = ImageDraw.Draw(img)
+    for x in (10, 200, 390):
+        d.line((x, 10, x, 70), fill=0, width=2)
+    for y in (10, 70):
+        d.line((10, y, 390, y), fill=0, width=2)
+    font = msf._font(32)
+    d.text((120, 22), "26.5", font=font, fill=0)
+    d.text((208, 22), "88", font=font, fill=0)
+    gray = np.asarray(img).copy()
+    grid = ocr.Grid([10.0, 70.0], [10.0, 200.0, 390.0], [[0, 1]], [(0, 0, 0, 0), (0, 0, 1, 1)])
+    merged = ocr.Box(115, 18, 250, 62, "26.588", 0.9)
+    table, used = grid.fill([merged], gray, 34)
+    assert used == {0}
+    assert table.rows == [["26.5", "88"]]
+    assert all(0 <= c <= 1 for c in table.conf[0])

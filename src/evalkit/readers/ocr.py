@@ -46,7 +46,7 @@ from evalkit.readers.grid import Span, rows_from_spans
 from evalkit.readers.safety import check_file_size, limits, reason
 
 OCR_DPI = 200             # render resolution for PDF pages
-MAX_SIDE = 3600           # px: a page image is scaled down to this long side (≈ 300 dpi A4) before OCR
+MAX_SIDE = 2400           # px: a page image is scaled down to this long side (≈ 200 dpi A4) before OCR
 ORIENT_SIDE = 1000        # px: long side of the copy used to find the page's orientation
 LINE_SHARE = 0.5          # a grid line counts between two units when it covers this share of their edge
 MIN_TEXT_SCORE = 0.5      # rapidocr's own cut-off: boxes recognized below it are dropped
@@ -334,8 +334,10 @@ def remove_seal(rgb: np.ndarray) -> np.ndarray:
     if red.mean() < 1e-4:
         return gray
     red = cv2.dilate(red.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)   # the stamp's halo
-    r = rgb[..., 0]
-    gray[red] = np.where(r[red] >= 120, 255, r[red])
+    # red channel stretched: stamp ink (R ≈ 200+) → white; black print under it (R low, or
+    # up to ~150 where JPEG's colour subsampling bled the red into it) → dark grey
+    r = rgb[..., 0][red].astype(np.float32)
+    gray[red] = np.clip((r - 40.0) * (255.0 / 150.0), 0, 255).astype(np.uint8)
     return gray
 
 
@@ -385,20 +387,27 @@ def orient(gray: np.ndarray) -> np.ndarray:
 
 
 def skew_angle(gray: np.ndarray) -> float:
-    """Degrees the page is turned counter-clockwise, from the long near-horizontal ruled lines."""
+    """Degrees the page is turned counter-clockwise, from the long near-horizontal ruled lines
+    (each long flat piece of ink: a straight line fitted through its pixels)."""
     h, w = gray.shape
     binary = cv2.adaptiveThreshold(255 - gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 25, -15)
-    run = max(15, w // 80)
+    run = max(15, w // 80)    # a 3 px line skewed 5° still has runs of 34 px
     mask = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (run, 1)))
-    segs = cv2.HoughLinesP(mask, 1, np.pi / 1800, threshold=max(50, w // 8), minLineLength=w // 5, maxLineGap=w // 100)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     angles, weights = [], []
-    if segs is not None:
-        for x0, y0, x1, y1 in np.asarray(segs).reshape(-1, 4):
-            a = math.degrees(math.atan2(y1 - y0, x1 - x0))
-            if abs(a) < 10:
-                angles.append(a)
-                weights.append(math.hypot(x1 - x0, y1 - y0))
-    if len(angles) >= 3:
+    for k in range(1, n):
+        x, y, cw, ch, _ = stats[k]
+        if cw < w // 5 or ch > 0.2 * cw:
+            continue
+        yy, xx = np.nonzero(labels[y:y + ch, x:x + cw] == k)
+        if len(xx) < 10:
+            continue
+        slope = np.polyfit(xx.astype(np.float64), yy.astype(np.float64), 1)[0]
+        a = math.degrees(math.atan(slope))
+        if abs(a) < 10:
+            angles.append(a)
+            weights.append(float(cw))
+    if sum(weights) >= 0.5 * w:       # a line or two across the page is enough (总分 alone on a page)
         return -_weighted_median(angles, weights)
     # no ruled lines: the text boxes' own slant
     boxes = _detect(cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))
@@ -477,8 +486,11 @@ class Grid:
             u = self.unit(b.cx, b.cy)
             if u is None:
                 continue
-            per_cell.setdefault(self.cell_of[u[0]][u[1]], []).append(b)
             used.add(k)
+            parts = self.split_across(b, gray, text_h) if gray is not None else None
+            for part in parts or [b]:
+                u = self.unit(part.cx, part.cy) or u
+                per_cell.setdefault(self.cell_of[u[0]][u[1]], []).append(part)
         spans, confs = [], []
         budget = MAX_LONE_INK
         for cid, (r0, r1, c0, c1) in enumerate(self.spans):
@@ -498,6 +510,33 @@ class Grid:
             return None, used
         bbox = (self.xs[0], self.ys[0], self.xs[-1], self.ys[-1])
         return PageTable(rows, conf, bbox, len(self.xs) - 1), used
+
+
+    def split_across(self, b: Box, gray: np.ndarray, text_h: float) -> list[Box] | None:
+        """A box the detector drew across a cell border (two figures close to a thin line):
+        cut at the border, each piece recognized on its own. None when the box is in one cell."""
+        margin = 0.3 * text_h
+        i = self.unit(b.cx, b.cy)
+        if i is None:
+            return None
+        row = i[0]
+        cuts = []
+        for j in range(1, len(self.xs) - 1):
+            x = self.xs[j]
+            if b.x0 + margin < x < b.x1 - margin and self.cell_of[row][j - 1] != self.cell_of[row][j]:
+                cuts.append(x)
+        if not cuts:
+            return None
+        edges = [b.x0] + cuts + [b.x1]
+        parts = []
+        for a, z in zip(edges, edges[1:]):
+            crop = gray[int(b.y0):int(math.ceil(b.y1)), int(a) + (3 if a in cuts else 0):int(z) - (3 if z in cuts else 0)]
+            if crop.size == 0 or crop.shape[1] < 4:
+                continue
+            res, _ = engine()(np.ascontiguousarray(crop), use_det=False, use_cls=False)
+            if res and str(res[0][0]).strip() and float(res[0][1]) >= MIN_TEXT_SCORE:
+                parts.append(Box(a, b.y0, z, b.y1, str(res[0][0]).strip(), float(res[0][1])))
+        return parts or None
 
 
 def lone_ink(gray: np.ndarray, rect: tuple[float, float, float, float], text_h: float
@@ -556,11 +595,10 @@ def line_masks(gray: np.ndarray, text_h: float, long: bool = False) -> tuple[np.
     binary = cv2.adaptiveThreshold(255 - gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 25, -15)
     hlen = max(30, int(round(2.6 * text_h)))
     vlen = hlen if long else max(10, int(round(0.6 * text_h)))
-    # bridge the small breaks a scan leaves in a line before opening
-    horiz = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 1)))
-    horiz = cv2.morphologyEx(horiz, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (hlen, 1)))
-    vert = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 5)))
-    vert = cv2.morphologyEx(vert, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vlen)))
+    # no closing first: it would join the strokes of neighbouring characters into "lines"; a
+    # line broken by the scan stays two long pieces, and `build_grid` measures coverage
+    horiz = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (hlen, 1)))
+    vert = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vlen)))
     return horiz, vert
 
 
@@ -800,7 +838,7 @@ def _document(source: str, fmt: str, pages: list[PageResult], n_pages: int) -> D
     open_table: Table | None = None
     open_geom: tuple[PageResult, PageTable] | None = None
     for page in pages:
-        body = [it for it in page.items if not _is_page_number(it[2])]
+        body = [it for it in page.items if not _is_page_number(it, page.height)]
         for k, (_, _, item) in enumerate(body):
             if isinstance(item, PageTable):
                 if k == 0 and open_table is not None and _continues(*open_geom, page, item):
@@ -829,5 +867,8 @@ def _document(source: str, fmt: str, pages: list[PageResult], n_pages: int) -> D
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*(\d{1,4}|第\s*\d+\s*页.*|\d+\s*/\s*\d+)[-—–\s]*$")
 
 
-def _is_page_number(item) -> bool:
-    return isinstance(item, Paragraph) and bool(_PAGE_NUMBER.match(item.text))
+def _is_page_number(entry, height: int) -> bool:
+    """A page number in the page's top or bottom band (8%), as pdf.py drops them."""
+    top, bottom, item = entry
+    in_band = bottom < 0.08 * height or top > 0.92 * height
+    return in_band and isinstance(item, Paragraph) and bool(_PAGE_NUMBER.match(item.text))
