@@ -29,10 +29,12 @@ def test_members_are_rows_named_archive_bang_member(archive_tables):
         "汇总.7z!汇总/fixture_xlsx.xlsx",
         "自评材料.zip!大厂县/2022年/fixture_docx.docx",
         "自评材料.zip!大厂县/2022年/fixture_pdf.pdf",
+        "自评材料.zip!大厂县/照片.jpg",
         "自评材料.zip!开江县/fixture_html.html",
         "自评材料.zip!附件.zip!附件/fixture_xls.xls",
     ]
-    assert (rep["status"] == "ok").all()
+    assert (rep.drop("自评材料.zip!大厂县/照片.jpg")["status"] == "ok").all()
+    assert rep.loc["自评材料.zip!大厂县/照片.jpg", "status"] == "failed"    # a broken picture, read as a scan
     assert rep.loc["自评材料.zip!大厂县/2022年/fixture_pdf.pdf", "format"] == "pdf"
 
 
