@@ -203,7 +203,8 @@ def test_table_without_ruled_lines_from_box_alignment():
     tables = [b for b in blocks if isinstance(b, Table)]
     assert len(tables) == 1 and tables[0].page == 3
     rows = [[c for c in r if c] for r in tables[0].rows]
-    assert ["88", "88", "65.22", "10", "74.11%", "7.41"] in [r[-6:] for r in rows]
+    assert ["年度资金\n总额", "88", "88", "65.22", "10", "74.11%", "7.41"] in rows   # wrapped text joined
+    assert [len(r) for r in tables[0].conf] == [len(r) for r in tables[0].rows]
 
 
 def test_box_drawn_across_a_cell_border_is_cut_there():

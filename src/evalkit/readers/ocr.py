@@ -295,10 +295,9 @@ def read_page(img, page_no: int) -> PageResult:
             result.items.append((table.bbox[1], table.bbox[3], table))
     del gray
     rest = [b for k, b in enumerate(boxes) if k not in used]
-    if not regions:
-        table, rest = table_from_alignment(rest, text_h)
-        if table is not None:
-            result.items.append((table.bbox[1], table.bbox[3], table))
+    lineless, rest = tables_from_alignment(rest, text_h)     # tables without lines (or lines lost)
+    for table in lineless:
+        result.items.append((table.bbox[1], table.bbox[3], table))
     for line in text_lines(rest):
         text = join_line(line)
         if text.strip():
@@ -777,9 +776,19 @@ def clean_text(text: str) -> str:
 
 # ----------------------------------------------------------------------------- tables without lines
 
-def table_from_alignment(boxes: list[Box], text_h: float) -> tuple[PageTable | None, list[Box]]:
-    """A table without ruled lines: lines of 3+ boxes set apart by wide gaps are its rows, the
-    boxes' left edges clustered into columns. Returns the table and the boxes left over."""
+_NUMERIC = re.compile(r"\d")
+
+
+def tables_from_alignment(boxes: list[Box], text_h: float) -> tuple[list[PageTable], list[Box]]:
+    """Tables without ruled lines, from the boxes' alignment.
+
+    A line's pieces are its boxes set apart by more than 0.6 text heights; lines of 3+ pieces
+    are table rows, and their pieces' left edges (clustered) the column starts. A table is a run
+    of consecutive lines each either such a row or a line whose pieces all start at a column
+    start (a cell's wrapped text, a two-cell row), holding 3+ rows; titles and prose, which
+    start elsewhere, end it. In a table, a line without figures whose pieces all sit in columns
+    the line above filled is that row's wrapped text (年度资金 / 总额), joined with a line break.
+    Returns the tables and the boxes left over."""
     lines = text_lines(boxes)
     gap = 0.6 * text_h       # boxes on one line this far apart are in different cells
 
@@ -792,33 +801,63 @@ def table_from_alignment(boxes: list[Box], text_h: float) -> tuple[PageTable | N
                 out[-1].append(b)
         return out
 
-    rows = [(k, pieces(line)) for k, line in enumerate(lines)]
-    # the longest run of consecutive lines with 3+ pieces
-    best: list[tuple[int, list]] = []
-    run: list[tuple[int, list]] = []
-    for k, p in rows:
-        if len(p) >= 3:
-            run.append((k, p))
-            if len(run) > len(best):
-                best = list(run)
+    split = [pieces(line) for line in lines]
+    wide = {k for k, p in enumerate(split) if len(p) >= 3}
+    if len(wide) < 3:
+        return [], boxes
+    starts = _cluster([grp[0].x0 for k in wide for grp in split[k]], tol=text_h)
+
+    def aligned(k):
+        return all(min(abs(grp[0].x0 - x) for x in starts) <= text_h / 2 for grp in split[k])
+
+    regions, run = [], []
+    for k in range(len(split)):
+        if k in wide or (run and aligned(k)):
+            run.append(k)
         else:
-            run = []
-    if len(best) < 3:
-        return None, boxes
-    lefts = _cluster([grp[0].x0 for _, p in best for grp in p], tol=text_h)
+            regions.append(run)
+            run = [k] if aligned(k) and len(split[k]) >= 2 else []
+    regions.append(run)
+    tables, taken = [], set()
+    for region in regions:
+        while region and region[-1] not in wide:
+            region = region[:-1]
+        if sum(1 for k in region if k in wide) < 3:
+            continue
+        table = _aligned_table([split[k] for k in region], text_h)
+        tables.append(table)
+        taken |= {id(b) for k in region for grp in split[k] for b in grp}
+    return tables, [b for b in boxes if id(b) not in taken]
+
+
+def _aligned_table(lines: list[list[list[Box]]], text_h: float) -> PageTable:
+    lefts = _cluster([grp[0].x0 for line in lines if len(line) >= 3 for grp in line], tol=text_h)
+
+    def column(grp):
+        return max(0, bisect.bisect_right(lefts, grp[0].x0 + text_h / 2) - 1)
+
+    rows: list[dict[int, list[list[Box]]]] = []      # per row: column -> its lines of boxes
+    for line in lines:
+        cols: dict[int, list[Box]] = {}
+        for grp in line:
+            cols.setdefault(column(grp), []).extend(grp)
+        text = "".join(b.text for grp in line for b in grp)
+        wrapped = (rows and not _NUMERIC.search(text) and len(cols) < len(rows[-1])
+                   and set(cols) <= set(rows[-1]))
+        if wrapped:
+            for j, bs in cols.items():
+                rows[-1][j].append(bs)
+        else:
+            rows.append({j: [bs] for j, bs in cols.items()})
     table_rows, conf_rows = [], []
-    taken = set()
-    for k, p in best:
-        cells: list[list[Box]] = [[] for _ in lefts]
-        for grp in p:
-            j = max(0, bisect.bisect_right(lefts, grp[0].x0 + text_h / 2) - 1)
-            cells[j].extend(grp)
-        table_rows.append([clean_text(join_line(c)) if c else "" for c in cells])
-        conf_rows.append([round(min(b.score for b in c), 4) if c else None for c in cells])
-        taken |= {id(b) for grp in p for b in grp}
-    used = [b for _, p in best for grp in p for b in grp]
+    for row in rows:
+        table_rows.append([clean_text("\n".join(join_line(ln) for ln in row[j])) if j in row else ""
+                           for j in range(len(lefts))])
+        conf_rows.append([round(min(b.score for ln in row[j] for b in ln), 4) if j in row else None
+                          for j in range(len(lefts))])
+    used = [b for line in lines for grp in line for b in grp]
     bbox = (min(b.x0 for b in used), min(b.y0 for b in used), max(b.x1 for b in used), max(b.y1 for b in used))
-    return PageTable(table_rows, conf_rows, bbox, len(lefts)), [b for b in boxes if id(b) not in taken]
+    return PageTable(table_rows, conf_rows, bbox, len(lefts))
 
 
 # ----------------------------------------------------------------------------- pages → document
