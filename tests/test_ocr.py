@@ -226,3 +226,11 @@ def test_box_drawn_across_a_cell_border_is_cut_there():
     assert used == {0}
     assert table.rows == [["26.5", "88"]]
     assert all(0 <= c <= 1 for c in table.conf[0])
+
+
+def test_ocr_pdf_reads_only_the_pages_asked_for():
+    doc = ocr.ocr_pdf(SCANS / "scan_report.pdf", [2, 9])       # 9: not in the PDF, ignored
+    assert doc.ocr_pages == [2] and doc.pages == 5 and doc.format == "pdf"
+    assert {b.page for b in doc.blocks} == {2}
+    table = next(doc.tables())
+    assert table.rows[-1][:3] == ["总分", "100", "100"]

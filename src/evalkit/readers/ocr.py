@@ -3,19 +3,25 @@
 One page at a time (the page image is freed as soon as it is read):
 
 1. clean: a red 公章 is taken out by colour (HSV mask of red; under it the red channel, where red
-   ink is light and black figures stay dark), so the stamp neither hides nor garbles the figures;
+   ink is light and black figures stay dark), so the stamp neither hides nor garbles the figures
+   (a page already grey keeps its stamp as a grey blot: colour is the only handle on it);
 2. orient: a quick text detection on a small copy; mostly tall boxes mean a page scanned in
    landscape (turned 90°), and a few recognitions of the longest boxes both ways round say
    which way (also catches a page upside down);
-3. deskew: the angle of the long ruled lines (Hough), else of the text boxes;
+3. deskew: the angle of the long ruled lines (a line fitted through each long flat piece of
+   ink), else of the text boxes;
 4. OCR the page once (rapidocr-onnxruntime: PP-OCRv4 detection + recognition, the models ship
-   in the wheel, nothing is downloaded);
+   in the wheel, nothing is downloaded; its per-box 0/180° classifier is off: the page is
+   turned already);
 5. tables from the ruled lines (OpenCV morphology, as camelot's lattice mode and img2table do):
    horizontal/vertical line masks, row and column lines, a grid unit joined to its neighbour
    where no line separates them → cells with row/column spans → the model's physical rows
    (grid.rows_from_spans). Each OCR box goes to the cell holding its centre; a cell's boxes are
-   joined in reading order, a line break between lines. A page without ruled lines gets its
-   table from the boxes' alignment (rows by y, columns by x) instead;
+   joined in reading order, a line break between lines; a box drawn across a cell border is
+   cut there and each piece re-read; an empty cell with ink in it (a lone "—" the detector
+   passed over) has that ink read alone. Boxes left outside ruled tables that line up in 3+
+   columns over 3+ lines make tables without lines (rows by y, columns by x; there a merged
+   cell shows as a cell and empty neighbours, not once);
 6. the rest of the page becomes paragraphs, in reading order with the tables; a table ending
    one page and one starting the next with the same width are joined (a table continued).
 
@@ -266,8 +272,8 @@ class PageResult:
 
 
 def ocr_page_image(img, page_no: int | None = None) -> list[Block]:
-    """One page image (PIL image or numpy array, grey/RGB/BGR as PIL gives it) → blocks in
-    reading order, each with `page` set; tables carry `conf`."""
+    """One page image (a PIL image, or a numpy array: 2-D grey or H×W×3 RGB, as PIL gives it,
+    not OpenCV's BGR) → blocks in reading order, each with `page` set; tables carry `conf`."""
     page = read_page(img, page_no or 1)
     return [_block(item, page_no) for _, _, item in page.items]
 
