@@ -15,6 +15,7 @@ See `install_limits`.
 """
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 import threading
@@ -32,8 +33,35 @@ from evalkit.readers.safety import StreamTooLarge, check_file_size, human_size, 
 GARBLED_SHARE = 0.3      # above this share of unmapped glyphs the text layer is unusable
 EDGE_TOL = 3.0           # points: cell edges closer than this are the same grid line
 MARGIN_SHARE = 0.08      # top/bottom band of a page where running headers/page numbers sit
+HEAD_ROWS = 8            # a table's first rows whose cells keep their geometry (repeated headers + one)
+WRAP_SLACK = 1.0         # a text line is wrapped when less than one glyph (+ EDGE_TOL) is left beside it
+FULL_ROOM = 0.9          # a cell is full when less than this many glyph heights (+ EDGE_TOL) are left under its text
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*(\d{1,4}|第\s*\d+\s*页.*|\d+\s*/\s*\d+)[-—–\s]*$")
 _CID = re.compile(r"\(cid:\d+\)")
+_FIGURE = re.compile(r"[\s\d.,%+\-−—–/]+")   # a cell holding a figure (or a dash) only
+
+
+@dataclass
+class CellGeom:
+    """Where one physical cell of a page's table sits, for joining a row broken across pages."""
+    r0: int                 # first and last grid rows the cell covers on its page
+    r1: int
+    idx: int                # its index in rows[r0] (rows_from_spans order)
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    text: str
+    text_bottom: float | None = None   # lowest glyph bottom inside the cell (None: no glyphs)
+    size: float = 0.0                  # its largest glyph size
+    wrapped: bool = False              # its last text line fills its width (the text wrapped there)
+    open_top: bool = False             # no ruling drawn along its top / bottom edge
+    open_bottom: bool = False
+
+    @property
+    def full(self) -> bool:
+        """Its text runs down to its bottom edge: no room for one more line below it."""
+        return self.text_bottom is not None and self.bottom - self.text_bottom < FULL_ROOM * max(self.size, 1.0) + EDGE_TOL
 
 
 @dataclass
@@ -44,6 +72,12 @@ class PageTable:
     bbox: tuple[float, float, float, float]   # x0, top, x1, bottom
     n_cols: int
     lead_height: float = 0.0   # tallest of its first two rows: what did not fit on the page before
+    cells: list[CellGeom] = field(default_factory=list)   # geometry of its first and last rows' cells
+    heights: list[float] = field(default_factory=list)    # heights of its first HEAD_ROWS + 2 rows
+
+    def lead(self, h: int = 0) -> float:
+        """The tallest of its two rows after `h` repeated header rows: what did not fit before."""
+        return max(self.heights[h:h + 2], default=self.lead_height) if h else self.lead_height
 
 
 @dataclass
@@ -418,7 +452,10 @@ def line_tolerance(page) -> float:
 def _read_page(page) -> PageContent:
     content = PageContent(page.page_number, float(page.height))
     tol = line_tolerance(page)
-    tables = [t for t in (_page_table(t, page.page_number, tol) for t in page.find_tables()) if t]
+    ruled, closing = _rulings(page)
+    found = page.find_tables({"explicit_horizontal_lines": closing}) if closing else page.find_tables()
+    glyphs = sorted((c for c in page.chars if (c.get("text") or "").strip()), key=lambda c: c["top"])
+    tables = [t for t in (_page_table(t, page.page_number, tol, ruled, glyphs) for t in found) if t]
     rest = page
     for t in tables:
         rest = rest.outside_bbox(_padded(t.bbox, page), strict=False)
@@ -437,12 +474,80 @@ def _padded(bbox, page):
             min(x1 + 1, page.bbox[2]), min(bottom + 1, page.bbox[3]))
 
 
-def _page_table(table, page_number: int, y_tolerance: float = 3.0) -> PageTable | None:
-    """A pdfplumber table as physical-cell rows: spans rebuilt from the cell rectangles."""
+# ------------------------------------------------------------------ rulings left open at a page break
+
+def _rulings(page) -> tuple[list[dict], list[dict]]:
+    """The page's horizontal rulings as pdfplumber's table finder sees them (snapped, joined),
+    and the closing rulings to add where a grid's cells run into the page's foot or head open.
+
+    Word draws a table row that breaks across pages without a ruling where it is cut: the
+    columns' vertical rulings stop at the foot of page N (and start at the head of page N+1)
+    with no horizontal ruling there, so pdfplumber finds no cell in the cut part and its text
+    would be read as lines outside the table. A horizontal ruling is added across the columns
+    whose verticals end at the same height there, when at least one of them ends free (no
+    ruling meets it), in the lower (upper) half of the page, and nothing of the grid reaches
+    further down (up). LibreOffice draws the cut closed: nothing is added.
+    """
+    from pdfplumber.table import merge_edges
+    from pdfplumber.utils import filter_edges
+
+    edges = filter_edges(merge_edges(filter_edges(page.edges, min_length=1), EDGE_TOL, EDGE_TOL, EDGE_TOL, EDGE_TOL),
+                         min_length=EDGE_TOL)
+    hs = [e for e in edges if e["orientation"] == "h"]
+    vs = [e for e in edges if e["orientation"] == "v"]
+    height = float(page.height)
+    closing = []
+    for end, sign in (("bottom", 1), ("top", -1)):
+        loose = sorted(float(v[end]) for v in vs if not _meets(hs, float(v[end]), float(v["x0"]))
+                       and sign * (float(v[end]) - height / 2) > 0)
+        for y in _clusters(loose):
+            ending = [float(v["x0"]) for v in vs if abs(float(v[end]) - y) <= EDGE_TOL]
+            if len(ending) < 2:
+                continue
+            x0, x1 = min(ending), max(ending)
+            beyond = any(sign * (float(e[end]) - y) > EDGE_TOL and float(e["x1"]) > x0 + EDGE_TOL
+                         and float(e["x0"]) < x1 - EDGE_TOL for e in hs + vs)
+            if not beyond:
+                closing.append({"object_type": "line", "x0": x0, "x1": x1, "top": y, "bottom": y,
+                                "width": x1 - x0, "height": 0.0})
+    return hs, closing
+
+
+def _meets(hs: list[dict], y: float, x: float) -> bool:
+    """A horizontal ruling passes through (x, y) or ends there."""
+    return any(abs(float(h["top"]) - y) <= EDGE_TOL and float(h["x0"]) - EDGE_TOL <= x <= float(h["x1"]) + EDGE_TOL
+               for h in hs)
+
+
+def _clusters(values: list[float]) -> list[float]:
+    """Sorted values grouped within EDGE_TOL: each group's middle."""
+    groups: list[list[float]] = []
+    for v in values:
+        if groups and v - groups[-1][-1] <= EDGE_TOL:
+            groups[-1].append(v)
+        else:
+            groups.append([v])
+    return [(g[0] + g[-1]) / 2 for g in groups]
+
+
+def _ruled(hs: list[dict], y: float, x0: float, x1: float) -> bool:
+    """At least half of the segment x0..x1 at height y carries a drawn horizontal ruling."""
+    covered = sum(max(0.0, min(x1, float(h["x1"])) - max(x0, float(h["x0"])))
+                  for h in hs if abs(float(h["top"]) - y) <= EDGE_TOL)
+    return covered >= 0.5 * (x1 - x0)
+
+
+def _page_table(table, page_number: int, y_tolerance: float = 3.0, ruled: list[dict] | None = None,
+                glyphs: list[dict] | None = None) -> PageTable | None:
+    """A pdfplumber table as physical-cell rows: spans rebuilt from the cell rectangles.
+
+    The cells of its first and last rows keep their geometry (CellGeom): where they sit, how
+    far down their text runs (`glyphs`: the page's characters sorted by top), and whether a
+    ruling is drawn along their outer edge (`ruled`: the page's horizontal rulings)."""
     texts = table.extract(y_tolerance=y_tolerance)
     tops = _lines([row.bbox[1] for row in table.rows])
     lefts = _lines([col.bbox[0] for col in table.columns])
-    spans = []
+    spans, boxes = [], []
     for i, row in enumerate(table.rows):
         for j, bbox in enumerate(row.cells):
             if bbox is None:
@@ -452,11 +557,55 @@ def _page_table(table, page_number: int, y_tolerance: float = 3.0) -> PageTable 
             r1 = max(r0, _index(tops, bottom - 2 * EDGE_TOL))  # last row starting above the bottom
             c1 = max(c0, _index(lefts, x1 - 2 * EDGE_TOL))
             spans.append(Span(r0, r1, c0, c1, (texts[i][j] or "").strip()))
+            boxes.append(tuple(float(v) for v in bbox))
     rows = rows_from_spans(spans)
     if not rows or not any(cell for row in rows for cell in row):
         return None
-    lead = max(float(r.bbox[3] - r.bbox[1]) for r in table.rows[:2])
-    return PageTable(rows, page_number, tuple(float(v) for v in table.bbox), len(lefts), lead)
+    heights = [float(r.bbox[3] - r.bbox[1]) for r in table.rows[:HEAD_ROWS + 2]]
+    lead = max(heights[:2])
+    cells = _edge_cells(spans, boxes, len(rows) - 1, ruled, glyphs) if ruled is not None else []
+    return PageTable(rows, page_number, tuple(float(v) for v in table.bbox), len(lefts), lead, cells, heights)
+
+
+def _edge_cells(spans: list[Span], boxes: list[tuple], last: int, ruled: list[dict],
+                glyphs: list[dict] | None) -> list[CellGeom]:
+    """CellGeom of the cells starting in a table's first HEAD_ROWS rows (a continuation's first
+    row may follow repeated header rows) or covering its last row; how far down the text runs
+    is measured in the last row's cells only."""
+    order: dict[int, list[int]] = {}     # row -> span indices covering it, in rows_from_spans order
+
+    def index_in_row(k: int) -> int:
+        r = spans[k].r0
+        if r not in order:
+            order[r] = sorted((i for i, s in enumerate(spans) if s.r0 <= r <= s.r1), key=lambda i: spans[i].c0)
+        return order[r].index(k)
+
+    tops = [g["top"] for g in glyphs or []]
+    out, lines = [], []
+    for k, (s, (x0, top, x1, bottom)) in enumerate(zip(spans, boxes)):
+        if s.r0 >= HEAD_ROWS and s.r1 != last:
+            continue
+        cell = CellGeom(s.r0, s.r1, index_in_row(k), x0, x1, top, bottom, s.text,
+                        open_top=not _ruled(ruled, top, x0, x1))
+        if s.r1 == last:
+            inside = [g for g in (glyphs or [])[bisect.bisect_left(tops, top - EDGE_TOL):bisect.bisect_right(tops, bottom)]
+                      if x0 <= (g["x0"] + g["x1"]) / 2 <= x1 and top <= (g["top"] + g["bottom"]) / 2 <= bottom]
+            cell.open_bottom = not _ruled(ruled, bottom, x0, x1)
+            if inside:
+                cell.text_bottom = max(float(g["bottom"]) for g in inside)
+                cell.size = max(float(g.get("size") or 0) for g in inside)
+                low = max(float(g["top"]) for g in inside) - 0.5 * max(cell.size, 1.0)
+                line = sorted((g for g in inside if float(g["top"]) >= low), key=lambda g: g["x0"])
+                lines.append((cell, min(float(g["x0"]) for g in inside) - x0,
+                              float(line[-1]["x1"]) - float(line[0]["x0"]), line[-1]["text"]))
+        out.append(cell)
+    # the cell padding: the smallest gap left of any text in the row (left-aligned or wrapped text)
+    pad = min((gap for _, gap, _, _ in lines), default=0.0)
+    for cell, _, width, end in lines:
+        inner = cell.x1 - cell.x0 - 2 * max(0.0, min(pad, 0.25 * (cell.x1 - cell.x0)))
+        breakable = not (end.isdigit() or end in ".,%")     # figures do not wrap inside a number
+        cell.wrapped = breakable and width + WRAP_SLACK * max(cell.size, 1.0) + EDGE_TOL >= inner
+    return out
 
 
 def _lines(values: list[float]) -> list[float]:
@@ -500,17 +649,20 @@ def _is_furniture(top: float, item, height: float, running: set[str]) -> bool:
     return bool(_PAGE_NUMBER.match(item.text)) or _shape(item.text) in running
 
 
-def _continues(prev: PageTable, nxt: PageTable, body_bottom: float) -> bool:
-    # body_bottom: the lowest content edge on pages of prev's size (the bottom margin)
+def _continues(prev: PageTable, nxt: PageTable, body_bottom: float, h: int = 0) -> bool:
     """Same table across a page break: the first fragment stopped because the next row did not
-    fit (little room left under it), and both have the same outer edges or grid columns."""
-    no_room = body_bottom - prev.bbox[3] <= nxt.lead_height + 2 * EDGE_TOL
+    fit (little room left under it; the next row follows `h` repeated header rows), and both
+    have the same outer edges or grid columns. body_bottom: the lowest content edge on pages
+    of prev's size (the bottom margin)."""
+    no_room = body_bottom - prev.bbox[3] <= nxt.lead(h) + 2 * EDGE_TOL
     same_edges = abs(prev.bbox[0] - nxt.bbox[0]) <= 2 * EDGE_TOL and abs(prev.bbox[2] - nxt.bbox[2]) <= 2 * EDGE_TOL
     return no_room and (same_edges or prev.n_cols == nxt.n_cols)
 
 
 def stitch(pages: list[PageContent]) -> list:
-    """Blocks in order; a table that ends its page and one that starts the next are joined."""
+    """Blocks in order; a table that ends its page and one that starts the next are joined:
+    header rows repeated on the new page dropped, a row broken across the page break made one
+    row again (see `_broken_row`)."""
     running = running_lines(pages)
     bodies = [[k for k, (top, _, item) in enumerate(page.items) if not _is_furniture(top, item, page.height, running)]
               for page in pages]
@@ -521,22 +673,122 @@ def stitch(pages: list[PageContent]) -> list:
     blocks: list = []
     open_table: Table | None = None     # the last table, if it was the last thing on its page
     open_geom: PageTable | None = None
+    open_last: list[tuple[CellGeom, Loc | None]] = []   # its last row's cells and where their text is
     prev_height = 0
     for page, body in zip(pages, bodies):
         for k, (top, _, item) in enumerate(page.items):
             if not isinstance(item, PageTable):
                 blocks.append(item)
             elif body and k == body[0] and open_table is not None and _continues(
-                    open_geom, item, bottoms.get(prev_height, 0.0)):
-                rows = item.rows
-                if rows and open_table.rows and rows[0] == open_table.rows[0]:
-                    rows = rows[1:]  # a header row repeated on the new page
-                open_table.rows.extend(rows)
+                    open_geom, item, bottoms.get(prev_height, 0.0), repeated_header(open_table.rows, item.rows)):
+                open_last = _extend(open_table, open_geom, open_last, item, bottoms.get(prev_height, 0.0))
                 open_geom = item
             else:
-                open_table, open_geom = Table(item.rows, page=item.page), item
+                open_table, open_geom = Table([list(r) for r in item.rows], page=item.page), item
+                open_last = _last_cells(item, 0, 0, {})
                 blocks.append(open_table)
         if not body or not isinstance(page.items[body[-1]][2], PageTable):
             open_table = open_geom = None
+            open_last = []
         prev_height = round(page.height)
     return blocks
+
+
+Loc = tuple[int, int]     # a cell's text in a stitched table: (row, index in the row)
+
+
+def _extend(table: Table, prev: PageTable, prev_last: list, nxt: PageTable, body_bottom: float) -> list:
+    """Append page table `nxt` to `table` (whose last fragment is `prev`); return the cells of
+    the table's new last row with their locations."""
+    h = repeated_header(table.rows, nxt.rows)
+    pairs = _broken_row(prev, prev_last, nxt, h, body_bottom)
+    joined: dict[tuple[int, int], Loc] = {}
+    start = h
+    if pairs is not None:
+        for loc, cell in pairs:
+            if loc is None:
+                continue
+            r, i = loc
+            if cell.text:
+                table.rows[r][i] = f"{table.rows[r][i]}\n{cell.text}" if table.rows[r][i] else cell.text
+            joined[(cell.r0, cell.idx)] = (r, i)
+        start = h + 1
+    offset = len(table.rows) - start
+    table.rows.extend(list(row) for row in nxt.rows[start:])
+    return _last_cells(nxt, offset, start, joined)
+
+
+def _last_cells(t: PageTable, offset: int, start: int, joined: dict) -> list[tuple[CellGeom, Loc | None]]:
+    """The cells of t's last row, each with where its text now sits in the stitched table:
+    rows from `start` on were appended at `offset`; the row before, if joined, went into
+    the cells `joined` names; a cell starting in a dropped header row has no place (None)."""
+    last = len(t.rows) - 1
+    out = []
+    for c in t.cells:
+        if c.r1 == last:
+            out.append((c, (offset + c.r0, c.idx) if c.r0 >= start else joined.get((c.r0, c.idx))))
+    return out
+
+
+def repeated_header(rows: list[list[str]], nxt: list[list[str]]) -> int:
+    """How many of the next page's first rows repeat the table's first rows (Word's 重复标题行)."""
+    h = 0
+    while h < min(len(rows), len(nxt)) and nxt[h] == rows[h] and any(c.strip() for c in rows[0]):
+        h += 1
+    return h
+
+
+def _broken_row(prev: PageTable, prev_last: list, nxt: PageTable, h: int, body_bottom: float) -> list | None:
+    """Whether row `h` of `nxt` (the first after any repeated header rows) is the rest of the row
+    that ends `prev`, cut by the page break; if so, each of its cells with the stitched table's
+    cell it continues (a list of (Loc, CellGeom)), else None.
+
+    Both rows must have the same cells (the same column edges, measured from the table's left
+    edge: a landscape page may place the table elsewhere), and the continuation's text must
+    sit under cells whose text ran to the foot of the page (full) or that were empty there.
+    Then:
+    - drawn open (Word): no ruling under the previous row's cells, nor over the continuation's
+      (a repeated header row above it draws one);
+    - drawn closed (LibreOffice draws a ruling at both sides of the cut, just as between two
+      rows): the previous table reached the page's foot (within two text lines), the
+      continuation has text, some cell the previous row starts (not one merged from above)
+      has text while its continuation is empty (it finished on page N: a new row fills its
+      own cells, its 分值 and 得分); and the first of those cells, the row's label, either was
+      cut mid-paragraph (its last line fills the cell's width and ends in a character text can
+      break after, not a figure) and goes on, or finished, and then every continued cell
+      continues text, not a figure (a figure never runs on) nor an empty cell. A new row whose
+      first cells are empty because they are vertically merged from above fills its own
+      label under a label that ended short, or its figures under figures: it stays a row.
+    Two rows cut by the page break that no ruling tells apart stay ambiguous: a new row with
+    text only under cells whose text reached the page's foot, none of them figures, the
+    previous row's label empty in it, is joined.
+    """
+    if not prev_last or not nxt.cells:
+        return None
+    below = sorted((c for c in nxt.cells if c.r0 <= h <= c.r1), key=lambda c: c.x0)
+    above = sorted(prev_last, key=lambda t: t[0].x0)
+    if not below or len(below) != len(above) or any(c.r0 != h for c in below):
+        return None
+    for (a, _), b in zip(above, below):
+        if (abs((a.x0 - prev.bbox[0]) - (b.x0 - nxt.bbox[0])) > 2 * EDGE_TOL
+                or abs((a.x1 - prev.bbox[0]) - (b.x1 - nxt.bbox[0])) > 2 * EDGE_TOL):
+            return None
+    pairs = [(a, loc, b) for (a, loc), b in zip(above, below)]
+    if any(b.text and (loc is None or (a.text and not a.full)) for a, loc, b in pairs):
+        return None
+    drawn_open = all(a.open_bottom for a, _, _ in pairs) and (h > 0 or all(b.open_top for _, _, b in pairs))
+    if not drawn_open:
+        size = max((a.size for a, _, _ in pairs), default=0.0) or 10.0
+        at_foot = body_bottom - prev.bbox[3] <= 2 * size + 2 * EDGE_TOL
+        last = len(prev.rows) - 1
+        own = [(a, b) for a, _, b in pairs if a.text and a.r0 == last]   # cells the cut row starts
+        finished = any(not b.text for _, b in own)
+        if not (at_foot and finished and any(b.text for _, _, b in pairs)):
+            return None
+        label_above, label_below = own[0]
+        if label_below.text:           # the label goes on: only if it was cut mid-paragraph
+            if not label_above.wrapped:
+                return None
+        elif any(b.text and (not a.text or _FIGURE.fullmatch(a.text)) for a, _, b in pairs):
+            return None                # text under an empty cell or a figure: a new row's own cells
+    return [(loc, b) for _, loc, b in pairs]
