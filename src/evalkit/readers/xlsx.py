@@ -34,6 +34,7 @@ class Sheet:
     hide_covered: bool = False               # drop values under a merge but its top-left (openpyxl/Excel)
     warnings: list[str] = field(default_factory=list)
     clipped: list | None = None              # the merges after clipping, set by sheet_tables
+    uncached: list[tuple[int, int]] = field(default_factory=list)   # formulas saved without a value
 
 
 def read_xlsx(path: Path) -> Document:
@@ -51,6 +52,7 @@ def read_xlsx(path: Path) -> Document:
     sheets = _xls_sheets(path, budget) if kind == "xls" else _xlsx_sheets(path, budget)
     blocks, warnings = [], []
     dense = CellBudget("工作簿的表格展开后的单元格", "多半是表格旁边很远处还有零星内容，请删除后另存再导入")
+    uncached = []
     for sheet in sheets:
         blocks.append(Paragraph(sheet.title))
         for rows in sheet_tables(sheet, dense):
@@ -59,7 +61,21 @@ def read_xlsx(path: Path) -> Document:
             else:
                 blocks.append(Table(rows))
         warnings.extend(sheet.warnings)
-    return Document(source=str(path), format="xlsx", blocks=blocks, warnings=warnings)
+        uncached.extend(uncached_formulas(sheet))
+    return Document(source=str(path), format="xlsx", blocks=blocks, warnings=warnings, uncached_formulas=uncached)
+
+
+def uncached_formulas(sheet: Sheet) -> list[str]:
+    """The sheet's formula cells saved without a value, as "Sheet!B5", in row order; a cell
+    hidden under a merged range (not its top-left cell) is not shown, so not listed."""
+    merges = _prepare(sheet)
+    index = _row_index(merges) if merges and sheet.uncached else {}
+    out = []
+    for r, c in sorted(sheet.uncached):
+        m = _merge_at(index[r], c) if r in index else None
+        if m is None or (r, c) == (m.anchor_r, m.anchor_c) or not sheet.hide_covered:
+            out.append(f"{sheet.title}!{column_name(c)}{r + 1}")
+    return out
 
 
 def sniff(path: Path) -> str:
@@ -130,7 +146,8 @@ def _read_worksheet(wb, ws, budget: CellBudget) -> Sheet:
     from openpyxl.worksheet._reader import WorkSheetParser
     from openpyxl.xml.constants import SHEET_MAIN_NS
 
-    row_tag, cell_tag, merge_tag = (f"{{{SHEET_MAIN_NS}}}{t}" for t in ("row", "c", "mergeCell"))
+    row_tag, cell_tag, merge_tag, formula_tag, value_tag, inline_tag = (
+        f"{{{SHEET_MAIN_NS}}}{t}" for t in ("row", "c", "mergeCell", "f", "v", "is"))
     parser = WorkSheetParser(None, ws._shared_strings, data_only=True, epoch=wb.epoch,
                              date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
     formats: dict = {}
@@ -145,6 +162,7 @@ def _read_worksheet(wb, ws, budget: CellBudget) -> Sheet:
 
     cells: dict[tuple[int, int], str] = {}
     merges: list[tuple[int, int, int, int]] = []
+    uncached: list[tuple[int, int]] = []
     stack: list = []
     with ws._get_source() as src:
         for event, el in DET.iterparse(src, events=("start", "end"), forbid_dtd=True):
@@ -159,6 +177,9 @@ def _read_worksheet(wb, ws, budget: CellBudget) -> Sheet:
                 if cell["value"] is not None:
                     budget.take(1, f"（工作表「{ws.title}」）")
                     cells[(cell["row"] - 1, cell["column"] - 1)] = render(cell["value"], number_format(cell["style_id"]))
+                elif el.find(formula_tag) is not None and not _cached(el, value_tag, inline_tag):
+                    budget.take(1, f"（工作表「{ws.title}」）")
+                    uncached.append((cell["row"] - 1, cell["column"] - 1))   # its text stays '' (unknown)
             elif el.tag == merge_tag:
                 try:
                     c0, r0, c1, r1 = range_boundaries(el.get("ref") or "")
@@ -171,7 +192,20 @@ def _read_worksheet(wb, ws, budget: CellBudget) -> Sheet:
                                             "请用 Excel 打开后另存再导入")
             if stack and (el.tag in (cell_tag, row_tag, merge_tag) or len(stack) == 1):
                 stack[-1].remove(el)   # read: memory stays one row deep, whatever the sheet's size
-    return Sheet(ws.title, cells, merges, hide_covered=True)
+    return Sheet(ws.title, cells, merges, hide_covered=True, uncached=uncached)
+
+
+def _cached(el, value_tag: str, inline_tag: str) -> bool:
+    """A formula cell `<c>` holds its computed value: a non-empty `<v>`, or an empty one under
+    t="str" (how Excel and LibreOffice save a formula whose result is the empty string), or an
+    inline string. A program that writes formulas without computing them (openpyxl, export
+    scripts, some web systems) leaves `<v>` out or empty: the value is unknown, not empty."""
+    v = el.find(value_tag)
+    if v is not None and (v.text or "").strip():
+        return True
+    if v is not None and el.get("t") == "str":
+        return True
+    return el.get("t") == "inlineStr" and el.find(inline_tag) is not None
 
 
 def _start_row(parser, r: str | None) -> None:
