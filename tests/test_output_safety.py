@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import re
-import resource
 import sys
 import zipfile
 from html.parser import HTMLParser
@@ -90,11 +89,19 @@ def hostile(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def hostile_run(hostile, tmp_path_factory):
-    from evalkit.report import run_report
+    """The report run in a fresh process, so the peak RSS of its children is the kernels' alone
+    (this test process's own children, e.g. OCR workers of other tests, are not counted)."""
+    import json
+    import subprocess
     out = tmp_path_factory.mktemp("hostile_reports")
-    path = run_report(hostile["clean"], out, progress=False, county_profiles=1)
-    rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # kernels are child processes
-    return {"path": path, "rss_mb": rss_kb / 1024}
+    code = ("import json, resource, sys\nfrom evalkit.report import run_report\n"
+            "p = run_report(sys.argv[1], sys.argv[2], progress=False, county_profiles=1)\n"
+            "print(json.dumps({'path': str(p), 'rss_kb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))\n")
+    r = subprocess.run([sys.executable, "-c", code, str(hostile["clean"]), str(out)],
+                       capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    res = json.loads(r.stdout.strip().splitlines()[-1])     # kernels are children of that process
+    return {"path": Path(res["path"]), "rss_mb": res["rss_kb"] / 1024}
 
 
 # --------------------------------------------------------------------------- the report run
