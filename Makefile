@@ -11,7 +11,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,archives]'
+	$(BIN)/python -m pip install --quiet -e '.[test,archives,ocr]'
 	@if [ -x scripts/ensure_font.sh ]; then scripts/ensure_font.sh; fi
 	@if [ -x scripts/ensure_libreoffice.sh ]; then scripts/ensure_libreoffice.sh; fi
 	touch $(STAMP)

@@ -16,7 +16,7 @@ def test_environment_yml_names_the_same_dependencies_as_pyproject():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     extras = project["optional-dependencies"]
-    wanted = set(project["dependencies"]) | set(extras["test"]) | set(extras["archives"])   # what `make setup` installs
+    wanted = set(project["dependencies"]) | set(extras["test"]) | set(extras["archives"]) | set(extras["ocr"])  # what `make setup` installs
     listed = {p for p in pip if not p.startswith("-e")}
     assert listed == wanted, {"only in environment.yml": listed - wanted, "only in pyproject": wanted - listed}
     assert "-e ." in pip                                   # the package itself, via pip
