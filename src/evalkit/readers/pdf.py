@@ -674,6 +674,7 @@ def stitch(pages: list[PageContent]) -> list:
     open_table: Table | None = None     # the last table, if it was the last thing on its page
     open_geom: PageTable | None = None
     open_last: list[tuple[CellGeom, Loc | None]] = []   # its last row's cells and where their text is
+    open_cut = False                    # that last row is itself the rest of a row cut by a page break
     prev_height = 0
     for page, body in zip(pages, bodies):
         for k, (top, _, item) in enumerate(page.items):
@@ -681,15 +682,16 @@ def stitch(pages: list[PageContent]) -> list:
                 blocks.append(item)
             elif body and k == body[0] and open_table is not None and _continues(
                     open_geom, item, bottoms.get(prev_height, 0.0), repeated_header(open_table.rows, item.rows)):
-                open_last = _extend(open_table, open_geom, open_last, item, bottoms.get(prev_height, 0.0))
+                open_last, open_cut = _extend(open_table, open_geom, open_last, open_cut, item,
+                                              bottoms.get(prev_height, 0.0))
                 open_geom = item
             else:
                 open_table, open_geom = Table([list(r) for r in item.rows], page=item.page), item
-                open_last = _last_cells(item, 0, 0, {})
+                open_last, open_cut = _last_cells(item, 0, 0, {}), False
                 blocks.append(open_table)
         if not body or not isinstance(page.items[body[-1]][2], PageTable):
             open_table = open_geom = None
-            open_last = []
+            open_last, open_cut = [], False
         prev_height = round(page.height)
     return blocks
 
@@ -697,11 +699,13 @@ def stitch(pages: list[PageContent]) -> list:
 Loc = tuple[int, int]     # a cell's text in a stitched table: (row, index in the row)
 
 
-def _extend(table: Table, prev: PageTable, prev_last: list, nxt: PageTable, body_bottom: float) -> list:
+def _extend(table: Table, prev: PageTable, prev_last: list, prev_cut: bool, nxt: PageTable,
+            body_bottom: float) -> tuple[list, bool]:
     """Append page table `nxt` to `table` (whose last fragment is `prev`); return the cells of
-    the table's new last row with their locations."""
+    the table's new last row with their locations, and whether that row is the rest of a cut
+    row (nxt held nothing else: a row running over three pages or more)."""
     h = repeated_header(table.rows, nxt.rows)
-    pairs = _broken_row(prev, prev_last, nxt, h, body_bottom)
+    pairs = _broken_row(prev, prev_last, nxt, h, body_bottom, prev_cut)
     joined: dict[tuple[int, int], Loc] = {}
     start = h
     if pairs is not None:
@@ -715,7 +719,7 @@ def _extend(table: Table, prev: PageTable, prev_last: list, nxt: PageTable, body
         start = h + 1
     offset = len(table.rows) - start
     table.rows.extend(list(row) for row in nxt.rows[start:])
-    return _last_cells(nxt, offset, start, joined)
+    return _last_cells(nxt, offset, start, joined), pairs is not None and start == len(nxt.rows)
 
 
 def _last_cells(t: PageTable, offset: int, start: int, joined: dict) -> list[tuple[CellGeom, Loc | None]]:
@@ -738,7 +742,8 @@ def repeated_header(rows: list[list[str]], nxt: list[list[str]]) -> int:
     return h
 
 
-def _broken_row(prev: PageTable, prev_last: list, nxt: PageTable, h: int, body_bottom: float) -> list | None:
+def _broken_row(prev: PageTable, prev_last: list, nxt: PageTable, h: int, body_bottom: float,
+                prev_cut: bool = False) -> list | None:
     """Whether row `h` of `nxt` (the first after any repeated header rows) is the rest of the row
     that ends `prev`, cut by the page break; if so, each of its cells with the stitched table's
     cell it continues (a list of (Loc, CellGeom)), else None.
@@ -759,6 +764,8 @@ def _broken_row(prev: PageTable, prev_last: list, nxt: PageTable, h: int, body_b
       continues text, not a figure (a figure never runs on) nor an empty cell. A new row whose
       first cells are empty because they are vertically merged from above fills its own
       label under a label that ended short, or its figures under figures: it stays a row.
+    - the previous row is itself the rest of a cut row, alone on its page (`prev_cut`): its
+      cells that finished did so on the page before; reaching the foot again, it runs on.
     Two rows cut by the page break that no ruling tells apart stay ambiguous: a new row with
     text only under cells whose text reached the page's foot, none of them figures, the
     previous row's label empty in it, is joined.
@@ -780,6 +787,8 @@ def _broken_row(prev: PageTable, prev_last: list, nxt: PageTable, h: int, body_b
     if not drawn_open:
         size = max((a.size for a, _, _ in pairs), default=0.0) or 10.0
         at_foot = body_bottom - prev.bbox[3] <= 2 * size + 2 * EDGE_TOL
+        if prev_cut:
+            return [(loc, b) for _, loc, b in pairs] if at_foot and any(b.text for _, _, b in pairs) else None
         last = len(prev.rows) - 1
         own = [(a, b) for a, _, b in pairs if a.text and a.r0 == last]   # cells the cut row starts
         finished = any(not b.text for _, b in own)

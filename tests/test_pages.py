@@ -1,0 +1,366 @@
+"""Tables across pages (a row broken by the page break, repeated header rows, a landscape
+continuation) and spreadsheet formulas saved without values: the fixtures of
+tests/fixtures/make_page_fixtures.py against their truth, and the joining rules on small inputs."""
+import json
+import re
+import sys
+import zipfile
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+from evalkit.ingest import ingest_paths
+from evalkit.model import Paragraph, Table
+from evalkit.readers.grid import Span, rows_from_spans
+from evalkit.readers.pdf import CellGeom, PageContent, PageTable, read_pdf, repeated_header, stitch
+from evalkit.readers.xlsx import read_xlsx
+from test_layouts import INDICATOR_FIELDS, PROJECT_FIELDS, same
+
+PAGES = ROOT / "tests" / "fixtures" / "pages"
+sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
+import make_fixtures as mf  # noqa: E402
+import make_page_fixtures as mpf  # noqa: E402
+
+PDFS = ["pages_rowbreak.pdf", "pages_openrow.pdf", "pages_header.pdf", "pages_landscape.pdf", "pages_rotated.pdf"]
+
+
+@pytest.fixture(scope="module")
+def page_tables(tmp_path_factory):
+    return ingest_paths([PAGES], tmp_path_factory.mktemp("pages") / "clean", keep_format_copies=True)
+
+
+def ptruth(name):
+    return pd.read_csv(PAGES / "truth" / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def truth_rows(name):
+    projects, indicators = ptruth("projects"), ptruth("indicators")
+    chosen = [p for _, p in projects[projects["seed"] == name].iterrows()]
+    return chosen, lambda p: [i for _, i in indicators[(indicators["seed"] == name)
+                                                       & (indicators["project_name"] == p["project_name"])].iterrows()]
+
+
+def squeeze(rows):
+    return [[re.sub(r"\s+", "", c) for c in row] for row in rows]
+
+
+def rendered_rows(name, k, p, inds):
+    """The table project k of fixture `name` was rendered from, as the model has it."""
+    cells = mpf.fixture_cells(name, k, p, inds)
+    return rows_from_spans([Span(c.r, c.r + c.rowspan - 1, c.c, c.c + c.colspan - 1, c.text) for c in cells])
+
+
+# ------------------------------------------------------------------ the fixtures against their truth
+
+@pytest.mark.parametrize("name", sorted(p.name for p in PAGES.glob("pages_*")))
+def test_each_page_fixture_recovers_its_truth(page_tables, name):
+    rep = page_tables["reports"].set_index("source_file")
+    assert rep.loc[name, "status"] == "ok"
+    got_p = page_tables["projects"][page_tables["projects"]["source_file"] == name]
+    want_p = ptruth("projects")[ptruth("projects")["seed"] == name]
+    assert len(got_p) == len(want_p) > 0
+    for _, t in want_p.iterrows():
+        g = got_p[got_p["project_name"] == t["project_name"]].iloc[0]
+        assert not {f: (t[f], g[f]) for f in PROJECT_FIELDS if not same(t[f], g[f])}, t["project_name"]
+    got_i = page_tables["indicators"][page_tables["indicators"]["source_file"] == name]
+    want_i = ptruth("indicators")[ptruth("indicators")["seed"] == name]
+    assert list(got_i["level3"]) == list(want_i["level3"])
+    for (_, t), (_, g) in zip(want_i.iterrows(), got_i.iterrows()):
+        assert not {f: (t[f], g[f]) for f in INDICATOR_FIELDS if not same(t[f], g[f])}, t["level3"]
+
+
+@pytest.mark.parametrize("name", PDFS)
+def test_pdf_tables_are_the_tables_rendered(name):
+    """Every table comes out whole, as the DOCX had it (line breaks aside): broken rows one row,
+    repeated headers once, the landscape part appended, no row lost or split."""
+    doc = read_pdf(PAGES / name)
+    tables = list(doc.tables())
+    chosen, inds_of = truth_rows(name)
+    assert len(tables) == len(chosen)
+    for k, (table, p) in enumerate(zip(tables, chosen)):
+        assert squeeze(table.rows) == squeeze(rendered_rows(name, k, p, inds_of(p))), p["project_name"]
+
+
+def test_row_broken_across_the_page_is_one_row():
+    tables = list(read_pdf(PAGES / "pages_rowbreak.pdf").tables())
+    assert [t.page for t in tables] == [1, 3, 5]
+    cut = next(r for r in tables[0].rows if len(r) > 3 and r[3].startswith("保障局"))
+    # cut after its first line: every cell that ran on is joined with its line break
+    assert cut[1:4] == ["效益指\n标", "社会效益指\n标", "保障局机关设备运\n行率"]
+    assert cut[8] == "\n".join(mpf.marker("A", k) for k in range(1, 7))
+    assert not any("行率" == c for r in tables[0].rows for c in r)
+    # only the 偏差原因 text ran on
+    cut = next(r for r in tables[1].rows if len(r) > 3 and r[3].startswith("检查定点医药机构"))
+    assert cut[4:9] == ["100%", "100%", "10", "10", "\n".join(mpf.marker("B", k) for k in range(1, 9))]
+    # a new row at the top of the page, its merged label cells empty, stays a row
+    rows = [r[3] for r in tables[2].rows if len(r) > 3]
+    assert rows[rows.index("单一成本") + 2] == "总成本"
+
+
+def test_word_style_open_row_is_closed_and_joined():
+    """Word draws a broken row open (no ruling at the cut): its cells are found all the same."""
+    from evalkit.readers.pdf import _rulings
+    import pdfplumber
+
+    with pdfplumber.open(PAGES / "pages_openrow.pdf") as pdf:
+        _, closing = _rulings(pdf.pages[0])
+        assert len(closing) == 1 and closing[0]["top"] > pdf.pages[0].height * 0.8
+        _, head = _rulings(pdf.pages[1])
+        assert len(head) == 1 and head[0]["top"] < pdf.pages[1].height * 0.2
+    with pdfplumber.open(PAGES / "pages_rowbreak.pdf") as pdf:
+        assert _rulings(pdf.pages[0])[1] == [] and _rulings(pdf.pages[1])[1] == []
+    opened, closed = read_pdf(PAGES / "pages_openrow.pdf"), read_pdf(PAGES / "pages_rowbreak.pdf")
+    assert [t.rows for t in opened.tables()] == [t.rows for t in closed.tables()]
+    assert [p.text for p in opened.paragraphs()] == [p.text for p in closed.paragraphs()]
+
+
+def test_repeated_header_rows_dropped():
+    doc = read_pdf(PAGES / "pages_header.pdf")
+    assert doc.pages == 8
+    tables = list(doc.tables())
+    assert [t.page for t in tables] == [1, 4, 7]
+    for table in tables:
+        firsts = [squeeze([r])[0][0] for r in table.rows]
+        assert firsts.count("项目名称") == 1 and firsts.count("主管部门") == 1   # two header rows, once
+        assert squeeze(table.rows[-1:])[0][0] == "总分"
+    # the row broken right under the repeated header is one row too
+    cut = next(r for r in tables[2].rows if len(r) > 3 and r[3] == "专家成本")
+    assert cut[8] == "\n".join(mpf.marker("K", k) for k in range(1, 7))
+
+
+@pytest.mark.parametrize("name", ["pages_landscape.pdf", "pages_rotated.pdf"])
+def test_table_continued_on_a_landscape_page(name):
+    import pdfplumber
+
+    with pdfplumber.open(PAGES / name) as pdf:
+        sizes = [(float(p.width), float(p.height)) for p in pdf.pages]
+        rotation = [p.rotation for p in pdf.pages]
+    assert sizes[0][0] < sizes[0][1] and sizes[1][0] > sizes[1][1]           # portrait, then landscape
+    assert rotation == ([0, 90] if name == "pages_rotated.pdf" else [0, 0])
+    doc = read_pdf(PAGES / name)
+    (table,) = doc.tables()
+    assert table.page == 1 and squeeze(table.rows[-1:]) == [["总分", "100", "100", ""]]
+    assert "".join(table.rows[-2][3].split()) == "服务对象满意度"                # the landscape page's rows
+    assert next(read_pdf(PAGES / "pages_landscape.pdf").tables()).rows == table.rows
+
+
+# ------------------------------------------------------------------ the joining rules on small inputs
+
+X = [50.0, 150.0, 300.0, 400.0]      # three columns: label, text, figure
+
+
+def _cells(texts, r0, *, top, bottom, full=(), wrapped=(), open_top=False, open_bottom=False, spans=None):
+    """CellGeom for one row of a 3-column table: `full`/`wrapped` name the columns whose text
+    runs to the cell's foot / fills its width; spans maps a column to its first row."""
+    out = []
+    for j, text in enumerate(texts):
+        first = (spans or {}).get(j, r0)
+        text_bottom = (bottom - 2 if j in full else bottom - 25) if text else None
+        out.append(CellGeom(first, r0, j, X[j], X[j + 1], top, bottom, text, text_bottom, 10.0 if text else 0.0,
+                            wrapped=j in wrapped, open_top=open_top, open_bottom=open_bottom))
+    return out
+
+
+def _table(rows, page, top, bottom, cells):
+    return PageTable(rows, page, (X[0], top, X[-1], bottom), 3, lead_height=20.0, cells=cells)
+
+
+def _stitched(first_rows, last_cells, second_rows, first_cells):
+    """Two pages: a table running to the page's foot (780 of 800), and one at the next page's head."""
+    t1 = _table(first_rows, 1, 600.0, 780.0, last_cells)
+    t2 = _table(second_rows, 2, 60.0, 200.0, first_cells)
+    pages = [PageContent(1, 800.0, [(600.0, 780.0, t1)]), PageContent(2, 800.0, [(60.0, 200.0, t2)])]
+    tables = [b for b in stitch(pages) if isinstance(b, Table)]
+    assert len(tables) == 1
+    return tables[0].rows
+
+
+HEAD = [["一级指标", "三级指标", "得分"]]
+
+
+def test_join_text_that_ran_on_under_a_finished_label():
+    rows = _stitched(HEAD + [["产出指标", "说明第一行", "5"]],
+                     _cells(["产出指标", "说明第一行", "5"], 1, top=760, bottom=780, full={0, 1, 2}),
+                     [["", "说明第二行", ""], ["效益指标", "x", "10"]],
+                     _cells(["", "说明第二行", ""], 0, top=60, bottom=80))
+    assert rows == HEAD + [["产出指标", "说明第一行\n说明第二行", "5"], ["效益指标", "x", "10"]]
+
+
+def test_join_a_label_cut_mid_paragraph():
+    rows = _stitched(HEAD + [["产出指标", "保障局机关设备运", "15"]],
+                     _cells(["产出指标", "保障局机关设备运", "15"], 1, top=760, bottom=780, full={0, 1, 2}, wrapped={1}),
+                     [["", "行率", ""]],
+                     _cells(["", "行率", ""], 0, top=60, bottom=80))
+    assert rows[-1] == ["产出指标", "保障局机关设备运\n行率", "15"]
+
+
+def test_new_row_under_merged_label_cells_stays_a_row():
+    """The page break falls between two rows; the new row's label column is merged from above."""
+    first = HEAD + [["产出指标", "软件维护", "5"], ["", "硬件维护", "5"]]
+    last = _cells(["产出指标", "硬件维护", "5"], 2, top=760, bottom=780, full={1, 2}, spans={0: 1})
+    rows = _stitched(first, last, [["", "网络使用", "5"]], _cells(["", "网络使用", "5"], 0, top=60, bottom=80))
+    assert rows == first + [["", "网络使用", "5"]]
+
+
+@pytest.mark.parametrize("above, below", [
+    (["本年收入合计", "决算数", "2,946.25"], ["使用非财政拨款结余", "", ""]),   # a label that ended short goes on?
+    (["210", "行政事业单位医疗", "60.99"], ["", "行政单位医疗", "60.99"]),         # a figure under a figure
+    (["产出指标", "", "5"], ["", "说明", ""]),                                      # text under an empty cell
+])
+def test_rows_cut_by_the_page_break_told_apart(above, below):
+    last = _cells(above, 1, top=760, bottom=780, full={0, 1, 2})
+    rows = _stitched(HEAD + [above], last, [below], _cells(below, 0, top=60, bottom=80))
+    assert rows == HEAD + [above, below]
+
+
+def test_no_join_when_the_text_above_stopped_short_of_the_foot():
+    last = _cells(["产出指标", "说明第一行", "5"], 1, top=740, bottom=780, full={0, 2})   # room under 说明第一行
+    rows = _stitched(HEAD + [["产出指标", "说明第一行", "5"]], last, [["", "说明第二行", ""]],
+                     _cells(["", "说明第二行", ""], 0, top=60, bottom=80))
+    assert rows[-1] == ["", "说明第二行", ""]
+
+
+def test_no_join_when_the_columns_differ():
+    last = _cells(["产出指标", "说明第一行", "5"], 1, top=760, bottom=780, full={0, 1, 2})
+    below = _cells(["", "说明第二行", ""], 0, top=60, bottom=80)
+    below[1].x1 = below[2].x0 = 350.0
+    rows = _stitched(HEAD + [["产出指标", "说明第一行", "5"]], last, [["", "说明第二行", ""]], below)
+    assert rows[-1] == ["", "说明第二行", ""]
+
+
+def test_open_rulings_join_whatever_the_text():
+    """Drawn open at both sides of the cut (Word): one row, even a label that looked finished."""
+    above, below = ["本年收入合计", "说明", "2,946.25"], ["合计", "", ""]
+    last = _cells(above, 1, top=760, bottom=780, full={0, 1, 2}, open_bottom=True)
+    rows = _stitched(HEAD + [above], last, [below, ["x", "y", "1"]],
+                     _cells(below, 0, top=60, bottom=80, open_top=True))
+    assert rows == HEAD + [["本年收入合计\n合计", "说明", "2,946.25"], ["x", "y", "1"]]
+
+
+def test_repeated_header_then_the_rest_of_an_open_row():
+    """Word repeats the header above the cut row's rest: the header row is dropped, the rest joined."""
+    above = ["产出指标", "说明第一行", "5"]
+    last = _cells(above, 1, top=760, bottom=780, full={0, 1, 2}, open_bottom=True)
+    first = _cells(HEAD[0], 0, top=60, bottom=80) + _cells(["", "说明第二行", ""], 1, top=80, bottom=100)
+    rows = _stitched(HEAD + [above], last, HEAD + [["", "说明第二行", ""], ["x", "y", "1"]], first)
+    assert rows == HEAD + [["产出指标", "说明第一行\n说明第二行", "5"], ["x", "y", "1"]]
+
+
+def test_a_row_broken_twice_joins_into_its_first_page():
+    """A row over three pages: the second page holds only its middle, the third its end."""
+    above = ["产出指标", "第一段", "5"]
+    t1 = _table(HEAD + [above], 1, 600.0, 780.0, _cells(above, 1, top=760, bottom=780, full={0, 1, 2}))
+    middle = CellGeom(0, 0, 1, X[1], X[2], 60.0, 780.0, "第二段", 778.0, 10.0)
+    t2 = _table([["", "第二段", ""]], 2, 60.0, 780.0,
+                [CellGeom(0, 0, 0, X[0], X[1], 60.0, 780.0, ""), middle, CellGeom(0, 0, 2, X[2], X[3], 60.0, 780.0, "")])
+    t3 = _table([["", "第三段", ""], ["x", "y", "1"]], 3, 60.0, 120.0, _cells(["", "第三段", ""], 0, top=60, bottom=80))
+    pages = [PageContent(n, 800.0, [(t.bbox[1], t.bbox[3], t)]) for n, t in ((1, t1), (2, t2), (3, t3))]
+    (table,) = [b for b in stitch(pages) if isinstance(b, Table)]
+    assert table.rows == HEAD + [["产出指标", "第一段\n第二段\n第三段", "5"], ["x", "y", "1"]]
+
+
+def test_repeated_header_counts_every_repeated_row():
+    head = [["项目名称", "某项目"], ["主管部门", "某局", "实施单位", "某局"]]
+    assert repeated_header(head + [["a"]], head + [["b"]]) == 2
+    assert repeated_header(head + [["a"]], head[:1] + [["b"]]) == 1
+    assert repeated_header([["", ""], ["a"]], [["", ""], ["b"]]) == 0      # an empty row is no header
+
+
+def test_paragraph_between_pages_keeps_tables_apart():
+    above = ["产出指标", "说明第一行", "5"]
+    t1 = _table(HEAD + [above], 1, 600.0, 780.0, _cells(above, 1, top=760, bottom=780, full={0, 1, 2}))
+    t2 = _table([["", "说明第二行", ""]], 2, 100.0, 140.0, _cells(["", "说明第二行", ""], 0, top=100, bottom=140))
+    pages = [PageContent(1, 800.0, [(600.0, 780.0, t1)]),
+             PageContent(2, 800.0, [(60.0, 72.0, Paragraph("附表2", 2)), (100.0, 140.0, t2)])]
+    assert len([b for b in stitch(pages) if isinstance(b, Table)]) == 2
+
+
+# ------------------------------------------------------------------ formulas saved without values
+
+def _workbook(tmp_path, patch=None):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "自评表"
+    ws.append(["指标", "分值", "得分"])
+    for k in range(1, 5):
+        ws.append([f"指标{k}", 25, 20 + k])
+    ws["A6"] = "总分"
+    ws["B6"] = 100
+    ws["C6"] = "=SUM(C2:C5)"          # openpyxl writes the formula, never its value
+    path = tmp_path / "公式.xlsx"
+    wb.save(path)
+    if patch:
+        with zipfile.ZipFile(path) as z:
+            parts = {n: z.read(n) for n in z.namelist()}
+        parts["xl/worksheets/sheet1.xml"] = patch(parts["xl/worksheets/sheet1.xml"])
+        with zipfile.ZipFile(path, "w") as z:
+            for n, data in parts.items():
+                z.writestr(n, data)
+    return path
+
+
+def test_uncached_formula_listed_and_read_as_empty(tmp_path):
+    doc = read_xlsx(_workbook(tmp_path))
+    assert doc.uncached_formulas == ["自评表!C6"]
+    (table,) = doc.tables()
+    assert table.rows[-1] == ["总分", "100", ""]
+
+
+@pytest.mark.parametrize("xml, text, listed", [
+    (b'<c r="C6"><f>SUM(C2:C5)</f><v>90</v></c>', "90", False),                 # Excel: the value saved
+    (b'<c r="C6" t="str"><f>IF(B6&gt;0,"","x")</f><v></v></c>', "", False),    # a computed empty string
+    (b'<c r="C6"><f>SUM(C2:C5)</f></c>', "", True),                            # no <v> at all
+    (b'<c r="C6" t="n"><f>SUM(C2:C5)</f><v/></c>', "", True),                  # an empty <v/>
+    (b'<c r="C6"><f t="shared" si="0"/></c>', "", True),                       # a shared formula's cell
+])
+def test_formula_cells_as_saved(tmp_path, xml, text, listed):
+    path = _workbook(tmp_path, lambda data: re.sub(rb'<c r="C6".*?</c>', xml, data))
+    doc = read_xlsx(path)
+    (table,) = doc.tables()
+    assert table.rows[-1] == ["总分", "100", text]
+    assert doc.uncached_formulas == (["自评表!C6"] if listed else [])
+
+
+def test_uncached_formula_under_a_merge_is_not_shown(tmp_path):
+    def merge(data):
+        data = re.sub(rb'<c r="C6".*?</c>', b'<c r="C6"><v>90</v></c><c r="D6"><f>C6</f><v></v></c>', data)
+        return data.replace(b"</sheetData>", b'</sheetData><mergeCells count="1"><mergeCell ref="C6:D6"/></mergeCells>')
+    assert read_xlsx(_workbook(tmp_path, merge)).uncached_formulas == []
+
+
+def test_uncached_formulas_reported_end_to_end(tmp_path):
+    path = _workbook(tmp_path)
+    t = ingest_paths([path], tmp_path / "clean")
+    rep = t["reports"].iloc[0]
+    assert json.loads(rep["uncached_formulas"]) == ["自评表!C6"]
+    found = t["findings"][t["findings"]["rule"] == "formula_without_value"]
+    assert len(found) == 1 and "自评表!C6" in found.iloc[0]["message"] and found.iloc[0]["severity"] == "warning"
+
+
+def test_page_fixture_formulas_reported_and_cached_ones_read(page_tables):
+    rep = page_tables["reports"].set_index("source_file")
+    assert json.loads(rep.loc["pages_formulas.xlsx", "uncached_formulas"]) == [
+        "项目支出绩效自评表!G8", "项目支出绩效自评表!H8", "项目支出绩效自评表!H16"]
+    assert pd.isna(rep.loc["pages_formulas_lo.xlsx", "uncached_formulas"])
+    found = page_tables["findings"]
+    found = found[found["rule"] == "formula_without_value"]
+    assert list(found["source_file"]) == ["pages_formulas.xlsx"]
+    # LibreOffice saved the computed values: read as the values they are
+    rows = next(read_xlsx(PAGES / "pages_formulas_lo.xlsx").tables()).rows
+    money = next(r for r in rows if r and r[1] == "年度资金总额")
+    assert money[-2:] == ["74.11%", "7.41"]
+    rows = next(read_xlsx(PAGES / "pages_formulas.xlsx").tables()).rows
+    money = next(r for r in rows if r and r[1] == "年度资金总额")
+    assert money[-2:] == ["", ""]
+
+
+def test_formula_fixture_matches_its_builder():
+    """The cells pages_formulas.xlsx lists are the ones make_page_fixtures made formulas."""
+    chosen, inds_of = truth_rows("pages_formulas_lo.xlsx")      # the values the formulas compute
+    cells = mpf.formula_cells(chosen[0], inds_of(chosen[0]))
+    want = sorted(cells, key=lambda rc: rc)
+    assert read_xlsx(PAGES / "pages_formulas.xlsx").uncached_formulas == [
+        f"项目支出绩效自评表!{chr(64 + c)}{r}" for r, c in want]
