@@ -1,6 +1,14 @@
 """PDF reader (pdfplumber): ruled tables with merged cells read once, text lines around them,
 tables continued on the next page stitched; scans, garbled text layers and encryption refused.
 
+Stitching (see `stitch`): a table that ends its page continues in one that starts the next
+(a landscape or /Rotate 90 page included: geometry is compared per page size and from each
+table's own left edge); header rows repeated on the new page are dropped, however many; a row
+broken across the page break (Word/LibreOffice "allow row to break across pages") is joined
+back into one row, each cell's text continued in its cell (`_broken_row` says how it is told
+from a new row whose merged label cells are empty); a row Word draws open at the cut gets its
+missing rulings (`_rulings`) so that its cells are found at all.
+
 pdfplumber beat camelot's lattice parser on the fixtures (see docs/design-readers.md).
 
 Safety, before and while pdfminer parses: the file size (LIMITS.max_file_bytes), the page count
@@ -33,6 +41,7 @@ from evalkit.readers.safety import StreamTooLarge, check_file_size, human_size, 
 GARBLED_SHARE = 0.3      # above this share of unmapped glyphs the text layer is unusable
 EDGE_TOL = 3.0           # points: cell edges closer than this are the same grid line
 MARGIN_SHARE = 0.08      # top/bottom band of a page where running headers/page numbers sit
+MAX_RULINGS = 4000       # a page with more ruling segments than this is a drawing: no rulings added
 HEAD_ROWS = 8            # a table's first rows whose cells keep their geometry (repeated headers + one)
 WRAP_SLACK = 1.0         # a text line is wrapped when less than one glyph (+ EDGE_TOL) is left beside it
 FULL_ROOM = 0.9          # a cell is full when less than this many glyph heights (+ EDGE_TOL) are left under its text
@@ -476,7 +485,32 @@ def _padded(bbox, page):
 
 # ------------------------------------------------------------------ rulings left open at a page break
 
-def _rulings(page) -> tuple[list[dict], list[dict]]:
+class Level:
+    """A page's horizontal rulings by height: which rulings lie at height y (within EDGE_TOL)."""
+
+    def __init__(self, hs: list[dict]):
+        self.buckets: dict[int, list[dict]] = {}
+        for h in hs:
+            self.buckets.setdefault(round(float(h["top"]) / EDGE_TOL), []).append(h)
+
+    def at(self, y: float):
+        k = round(y / EDGE_TOL)
+        for key in (k - 1, k, k + 1):
+            for h in self.buckets.get(key, ()):
+                if abs(float(h["top"]) - y) <= EDGE_TOL:
+                    yield h
+
+    def meets(self, y: float, x: float) -> bool:
+        """A horizontal ruling passes through (x, y) or ends there."""
+        return any(float(h["x0"]) - EDGE_TOL <= x <= float(h["x1"]) + EDGE_TOL for h in self.at(y))
+
+    def ruled(self, y: float, x0: float, x1: float) -> bool:
+        """At least half of the segment x0..x1 at height y carries a drawn horizontal ruling."""
+        covered = sum(max(0.0, min(x1, float(h["x1"])) - max(x0, float(h["x0"]))) for h in self.at(y))
+        return covered >= 0.5 * (x1 - x0)
+
+
+def _rulings(page) -> tuple[Level, list[dict]]:
     """The page's horizontal rulings as pdfplumber's table finder sees them (snapped, joined),
     and the closing rulings to add where a grid's cells run into the page's foot or head open.
 
@@ -486,7 +520,9 @@ def _rulings(page) -> tuple[list[dict], list[dict]]:
     would be read as lines outside the table. A horizontal ruling is added across the columns
     whose verticals end at the same height there, when at least one of them ends free (no
     ruling meets it), in the lower (upper) half of the page, and nothing of the grid reaches
-    further down (up). LibreOffice draws the cut closed: nothing is added.
+    further down (up); the lowest (highest) few such heights are looked at, and none on a page
+    of more than MAX_RULINGS rulings (a drawing, not a form). LibreOffice draws the cut
+    closed: nothing is added.
     """
     from pdfplumber.table import merge_edges
     from pdfplumber.utils import filter_edges
@@ -495,28 +531,25 @@ def _rulings(page) -> tuple[list[dict], list[dict]]:
                          min_length=EDGE_TOL)
     hs = [e for e in edges if e["orientation"] == "h"]
     vs = [e for e in edges if e["orientation"] == "v"]
+    level = Level(hs)
+    if len(edges) > MAX_RULINGS:
+        return level, []
     height = float(page.height)
     closing = []
     for end, sign in (("bottom", 1), ("top", -1)):
-        loose = sorted(float(v[end]) for v in vs if not _meets(hs, float(v[end]), float(v["x0"]))
+        loose = sorted(float(v[end]) for v in vs if not level.meets(float(v[end]), float(v["x0"]))
                        and sign * (float(v[end]) - height / 2) > 0)
-        for y in _clusters(loose):
+        for y in sorted(_clusters(loose), key=lambda y: -sign * y)[:4]:
             ending = [float(v["x0"]) for v in vs if abs(float(v[end]) - y) <= EDGE_TOL]
             if len(ending) < 2:
                 continue
             x0, x1 = min(ending), max(ending)
             beyond = any(sign * (float(e[end]) - y) > EDGE_TOL and float(e["x1"]) > x0 + EDGE_TOL
-                         and float(e["x0"]) < x1 - EDGE_TOL for e in hs + vs)
+                         and float(e["x0"]) < x1 - EDGE_TOL for e in edges)
             if not beyond:
                 closing.append({"object_type": "line", "x0": x0, "x1": x1, "top": y, "bottom": y,
                                 "width": x1 - x0, "height": 0.0})
-    return hs, closing
-
-
-def _meets(hs: list[dict], y: float, x: float) -> bool:
-    """A horizontal ruling passes through (x, y) or ends there."""
-    return any(abs(float(h["top"]) - y) <= EDGE_TOL and float(h["x0"]) - EDGE_TOL <= x <= float(h["x1"]) + EDGE_TOL
-               for h in hs)
+    return level, closing
 
 
 def _clusters(values: list[float]) -> list[float]:
@@ -530,14 +563,7 @@ def _clusters(values: list[float]) -> list[float]:
     return [(g[0] + g[-1]) / 2 for g in groups]
 
 
-def _ruled(hs: list[dict], y: float, x0: float, x1: float) -> bool:
-    """At least half of the segment x0..x1 at height y carries a drawn horizontal ruling."""
-    covered = sum(max(0.0, min(x1, float(h["x1"])) - max(x0, float(h["x0"])))
-                  for h in hs if abs(float(h["top"]) - y) <= EDGE_TOL)
-    return covered >= 0.5 * (x1 - x0)
-
-
-def _page_table(table, page_number: int, y_tolerance: float = 3.0, ruled: list[dict] | None = None,
+def _page_table(table, page_number: int, y_tolerance: float = 3.0, ruled: Level | None = None,
                 glyphs: list[dict] | None = None) -> PageTable | None:
     """A pdfplumber table as physical-cell rows: spans rebuilt from the cell rectangles.
 
@@ -567,7 +593,7 @@ def _page_table(table, page_number: int, y_tolerance: float = 3.0, ruled: list[d
     return PageTable(rows, page_number, tuple(float(v) for v in table.bbox), len(lefts), lead, cells, heights)
 
 
-def _edge_cells(spans: list[Span], boxes: list[tuple], last: int, ruled: list[dict],
+def _edge_cells(spans: list[Span], boxes: list[tuple], last: int, ruled: Level,
                 glyphs: list[dict] | None) -> list[CellGeom]:
     """CellGeom of the cells starting in a table's first HEAD_ROWS rows (a continuation's first
     row may follow repeated header rows) or covering its last row; how far down the text runs
@@ -586,11 +612,11 @@ def _edge_cells(spans: list[Span], boxes: list[tuple], last: int, ruled: list[di
         if s.r0 >= HEAD_ROWS and s.r1 != last:
             continue
         cell = CellGeom(s.r0, s.r1, index_in_row(k), x0, x1, top, bottom, s.text,
-                        open_top=not _ruled(ruled, top, x0, x1))
+                        open_top=not ruled.ruled(top, x0, x1))
         if s.r1 == last:
             inside = [g for g in (glyphs or [])[bisect.bisect_left(tops, top - EDGE_TOL):bisect.bisect_right(tops, bottom)]
                       if x0 <= (g["x0"] + g["x1"]) / 2 <= x1 and top <= (g["top"] + g["bottom"]) / 2 <= bottom]
-            cell.open_bottom = not _ruled(ruled, bottom, x0, x1)
+            cell.open_bottom = not ruled.ruled(bottom, x0, x1)
             if inside:
                 cell.text_bottom = max(float(g["bottom"]) for g in inside)
                 cell.size = max(float(g.get("size") or 0) for g in inside)
