@@ -23,7 +23,7 @@ from evalkit.errors import FilesFailed, InputError, LimitExceeded
 from evalkit.geo import locate
 from evalkit.model import Document, ReadError
 from evalkit.dept_summary import extract_dept_summary
-from evalkit.normalize import parse_measure
+from evalkit.normalize import parse_measure, parse_number
 from evalkit.readers import SUFFIXES, format_of, read
 from evalkit.recognize import Extraction, recognize
 from evalkit.tables import frame
@@ -47,6 +47,21 @@ def doc_kind(ex: Extraction, n_projects: int, has_summary: bool) -> str:
     if n_projects == 0 and has_summary:
         return "department_report"
     return "project_report"
+
+
+def ocr_figures(doc: Document) -> str | None:
+    """The OCR'd cells that hold a figure, with their confidence and page (JSON), so a check can
+    point a reviewer at any figure read from a doubtful cell; None for a document not OCR'd."""
+    cells = []
+    for t in doc.tables():
+        if not t.conf:
+            continue
+        for row, crow in zip(t.rows, t.conf):
+            for text, conf in zip(row, crow):
+                value = parse_number(text) if conf is not None else None
+                if value is not None:
+                    cells.append([text, value, round(float(conf), 3), t.page])
+    return json.dumps(cells, ensure_ascii=False) if cells else None
 
 
 def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
@@ -117,6 +132,7 @@ def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
         "narrative_parts": json.dumps(rep["narrative_parts"], ensure_ascii=False) if rep["narrative_parts"] else None,
         "n_indicators": len(indicators), "pages": doc.pages,
         "ocr_pages": ",".join(map(str, doc.ocr_pages)) or None,
+        "ocr_cells": ocr_figures(doc),
         "uncached_formulas": json.dumps(doc.uncached_formulas, ensure_ascii=False) if doc.uncached_formulas else None,
     }
     summary_rows = [{"summary_id": f"{report_id}-s{n:02d}", "report_id": report_id, "source_file": source_file,

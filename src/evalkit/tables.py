@@ -12,7 +12,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "n_projects": I, "stated_overall_score": F, "stated_overall_grade": S, "narrative_score": F,
         "stated_overall_grade_raw": S, "narrative_parts": S, "n_indicators": I, "pages": I,
         "duplicate_of": S, "duplicate_kind": S, "duplicate_of_file": S,
-        "ocr_pages": S, "uncached_formulas": S,
+        "ocr_pages": S, "ocr_cells": S, "uncached_formulas": S,
     },
     "projects": {
         "project_id": S, "report_id": S, "source_file": S, "county": S, "city": S, "province": S,

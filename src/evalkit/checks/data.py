@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 REPORT_COLS = ["report_id", "source_file", "status", "duplicate_of", "duplicate_kind",
-               "duplicate_of_file", "uncached_formulas", "county", "province", "doc_kind", "n_projects",
+               "duplicate_of_file", "uncached_formulas", "ocr_cells", "county", "province", "doc_kind", "n_projects",
                "stated_overall_score", "stated_overall_grade", "narrative_score", "narrative_parts"]
 PROJECT_COLS = ["project_id", "report_id", "source_file", "county", "province", "project_name",
                 "budget_initial", "budget_full_year", "executed", "execution_rate",

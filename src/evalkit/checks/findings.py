@@ -52,6 +52,7 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     Rule("score_without_spending", 7, "warning", "未支出却得高分"),
     Rule("duplicate_document", 7, "info", "重复文件：同一报告只计一次"),
     Rule("formula_without_value", 7, "warning", "表格中的公式没有保存计算结果"),
+    Rule("ocr_low_confidence", 7, "warning", "数字由扫描件识别（OCR）且置信度低，需对照原件"),
 ]}
 
 COLUMNS = ["finding_id", "rule", "severity", "report_id", "project_id", "source_file",

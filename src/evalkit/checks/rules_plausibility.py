@@ -181,3 +181,43 @@ def check_formulas(d: Data, cfg: CheckConfig) -> list[Finding]:
                         "请用 Excel 或 WPS 打开后保存再导入，或核对原件。",
                         "公式有计算结果", f"{len(cells)} 个公式无结果"))
     return out
+
+
+_OCR_FIELDS = {"budget_initial": "年初预算数", "budget_full_year": "全年预算数", "executed": "全年执行数",
+               "execution_rate": "执行率", "budget_score": "预算执行得分", "total_score": "总分"}
+
+
+def check_ocr_confidence(d: Data, cfg: CheckConfig) -> list[Finding]:
+    """A project figure or an indicator's weight/score that equals a figure OCR read with low
+    confidence (from the same report) is pointed out, with the cell's text, confidence and page."""
+    import json
+    out: list[Finding] = []
+    low_at = float(cfg.get("ocr", "low_confidence", 0.9))
+    rep = d.reports.loc[d.reports["ocr_cells"].notna()]
+    for r in rep.itertuples(index=False):
+        low: dict[float, tuple] = {}
+        for cell_text, value, conf, page in json.loads(r.ocr_cells):
+            if conf < low_at and (value not in low or conf < low[value][1]):
+                low[value] = (cell_text, conf, page)
+        if not low:
+            continue
+        def hit(v):
+            return None if v is None or v != v else low.get(float(v))
+        for p in d.projects.loc[d.projects["report_id"] == r.report_id].itertuples(index=False):
+            for col, label in _OCR_FIELDS.items():
+                h = hit(getattr(p, col, None))
+                if h:
+                    out.append(make(cfg, "ocr_low_confidence", ids_of(p),
+                                    f"项目「{text(p.project_name)}」的{label}“{h[0]}”由扫描件识别（第{h[2]}页），"
+                                    f"置信度 {h[1]:.2f}，低于 {low_at:.2f}，请对照原件核对。",
+                                    f"置信度≥{low_at:.2f}", f"{label}={h[0]}（{h[1]:.2f}）", f"{p.project_id}#{col}"))
+        ind = d.indicators.loc[d.indicators["report_id"] == r.report_id]
+        for i in ind.itertuples(index=False):
+            for col, label in (("weight", "分值"), ("score", "得分")):
+                h = hit(getattr(i, col, None))
+                if h:
+                    out.append(make(cfg, "ocr_low_confidence", ids_of(i),
+                                    f"指标「{text(i.level3)}」的{label}“{h[0]}”由扫描件识别（第{h[2]}页），"
+                                    f"置信度 {h[1]:.2f}，低于 {low_at:.2f}，请对照原件核对。",
+                                    f"置信度≥{low_at:.2f}", f"{label}={h[0]}（{h[1]:.2f}）", i.indicator_key))
+    return out

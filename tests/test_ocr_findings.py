@@ -1,0 +1,39 @@
+"""A figure read by OCR from a low-confidence cell raises `ocr_low_confidence`, pointing at the cell."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from evalkit.checks import load_config, run_checks
+from evalkit.ingest import build, ocr_figures
+from evalkit.model import Document, Paragraph, Table
+
+
+def ocr_doc(conf_executed: float) -> Document:
+    rows = [["项目名称", "测试项目", "", ""],
+            ["", "年初预算数", "全年预算数", "全年执行数"],
+            ["年度资金总额", "10", "10", "9.5"]]
+    conf = [[0.99, 0.99, None, None], [None, 0.99, 0.99, 0.99], [0.99, 0.99, 0.98, conf_executed]]
+    return Document("scan.jpg", "image", [Paragraph("项目支出绩效自评表", 1), Table(rows, 1, conf)], pages=1,
+                    ocr_pages=[1])
+
+
+def test_ocr_figures_lists_the_figure_cells_with_confidence_and_page():
+    cells = json.loads(ocr_figures(ocr_doc(0.42)))
+    assert ["9.5", 9.5, 0.42, 1] in cells and all(c[1] is not None for c in cells)
+    assert ocr_figures(Document("a.txt", "txt", [Table([["1"]])])) is None
+
+
+def test_a_low_confidence_figure_is_pointed_out_and_a_confident_one_is_not():
+    def findings(conf):
+        res = build(ocr_doc(conf), "scan.jpg", "ab" * 32, "image")
+        t = {"reports": pd.DataFrame([res.report]), "projects": pd.DataFrame(res.projects),
+             "indicators": pd.DataFrame(res.indicators), "summaries": pd.DataFrame(res.summaries)}
+        f = run_checks(t, load_config())
+        return f[f["rule"] == "ocr_low_confidence"]
+    low = findings(0.42)
+    assert len(low) == 1
+    msg = low["message"].iloc[0]
+    assert "全年执行数“9.5”" in msg and "第1页" in msg and "0.42" in msg and "对照原件" in msg
+    assert findings(0.97).empty
