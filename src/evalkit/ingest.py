@@ -354,10 +354,13 @@ def _failed(source_file: str, sha: str | None, fmt: str | None, error: str) -> F
                        "n_indicators": 0}, [], [], [])
 
 
-def _init_worker(lim) -> None:
+def _init_worker(lim, workers: int = 1) -> None:
     """The run's limits for the readers, and a cap on the worker's address space: a parser that
-    balloons gets MemoryError, not the host's OOM killer."""
+    balloons gets MemoryError, not the host's OOM killer. With several workers, OCR runs one
+    thread each (the workers already fill the cores)."""
     _limits.LIMITS = lim
+    if workers > 1:
+        os.environ.setdefault("EVALKIT_OCR_THREADS", "1")
     memory_mb = lim.max_memory_mb
     try:
         import resource
@@ -367,6 +370,17 @@ def _init_worker(lim) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     except (ImportError, OSError, ValueError):
         pass                              # no such limit on this platform: the time limit still holds
+
+
+OCR_SECONDS_PER_MB = 100.0   # a scanned page is ~0.2-0.4 MB and takes 5-25 s to OCR on 2 cores
+
+
+def time_limit(s: Source, lim) -> float:
+    """Seconds one file may take: max_seconds, plus time in proportion to the size of files that
+    may need OCR (PDFs, images), since a 20-page scan needs minutes; at most 10 x max_seconds."""
+    if s.fmt in ("pdf", "image") and s.size:
+        return round(min(10 * lim.max_seconds, lim.max_seconds + OCR_SECONDS_PER_MB * s.size / 2**20), 1)
+    return lim.max_seconds
 
 
 def parse_sources(sources: list[Source], jobs: int | None = None, progress: bool = False,
@@ -385,16 +399,16 @@ def parse_sources(sources: list[Source], jobs: int | None = None, progress: bool
     if progress:
         from tqdm import tqdm
         bar = tqdm(total=len(sources), desc="ingest", unit="file", file=sys.stderr)
-    with ProcessPool(max_workers=min(jobs, len(sources)), initializer=_init_worker,
-                     initargs=(lim,)) as pool:
+    workers = min(jobs, len(sources))
+    with ProcessPool(max_workers=workers, initializer=_init_worker, initargs=(lim, workers)) as pool:
         futures = [(s, pool.schedule(ingest_file, args=(s.path, s.source_file, s.sha256, s.fmt),
-                                     timeout=lim.max_seconds)) for s in sources]
+                                     timeout=time_limit(s, lim))) for s in sources]
         for s, fut in futures:
             try:
                 results.append(fut.result())
             except FutureTimeout:
                 results.append(_failed(s.source_file, s.sha256, s.fmt,
-                                       f"解析超过 {lim.max_seconds:g} 秒仍未完成，已中止（可用 EVALKIT_LIMIT_MAX_SECONDS 调整）"))
+                                       f"解析超过 {time_limit(s, lim):g} 秒仍未完成，已中止（可用 EVALKIT_LIMIT_MAX_SECONDS 调整）"))
             except ProcessExpired as e:
                 results.append(_failed(s.source_file, s.sha256, s.fmt,
                                        f"解析进程意外退出（退出码 {e.exitcode}，多为内存超过上限 {lim.max_memory_mb} MB 或解析库崩溃）"))
