@@ -1,4 +1,6 @@
 """Every format reaches the same tables: the fixtures rendered from truth, plus the bad files, in one batch."""
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -36,7 +38,7 @@ def test_each_format_recovers_its_truth(fixture_tables, fmt):
 
 
 @pytest.mark.parametrize("name, words", [
-    ("bad/scanned.pdf", "没有文字层"), ("bad/garbled.pdf", "文字层是乱码"),
+    ("bad/garbled.pdf", "文字层是乱码"),
     ("bad/encrypted.pdf", "PDF 已加密，需要密码才能打开"), ("bad/corrupt.docx", "DOCX 文件已损坏"),
     ("bad/corrupt.pdf", "PDF 文件已损坏"),
 ])
@@ -67,14 +69,37 @@ def test_department_pdfs_summaries_and_report_rows(tmp_path):
             assert same(w[f], s[col]), (w["seed"], f, w[f], s[col])
 
 
-def test_pdf_with_a_scanned_page_is_partial_and_says_which(tmp_path):
+def test_a_scan_without_readable_text_is_partial_and_says_so(fixture_tables):
+    rep = fixture_tables["reports"].set_index("source_file").loc["bad/scanned.pdf"]
+    assert rep["status"] == "partial" and "OCR 未识别出文字" in rep["error"] and rep["ocr_pages"] == "1"
+
+
+def _two_pages(tmp_path, second_from: str) -> Path:
+    """Page 1 of the fixture PDF (text) followed by page 2 of `second_from`."""
     import pypdfium2 as pdfium
-    mixed = pdfium.PdfDocument.new()
-    text = pdfium.PdfDocument(str(FIXTURES / "fixture_pdf.pdf"))
-    scan = pdfium.PdfDocument(str(FIXTURES / "bad" / "scanned.pdf"))
-    mixed.import_pages(text, [0])
-    mixed.import_pages(scan, [0])
-    mixed.save(str(tmp_path / "mixed.pdf"))
-    rep = ingest_paths([tmp_path / "mixed.pdf"], checks=False)["reports"].iloc[0]
+    out = pdfium.PdfDocument.new()
+    out.import_pages(pdfium.PdfDocument(str(FIXTURES / "fixture_pdf.pdf")), [0])
+    out.import_pages(pdfium.PdfDocument(str(second_from)), [1])
+    path = tmp_path / f"{Path(second_from).stem}-mixed.pdf"
+    out.save(str(path))
+    return path
+
+
+def test_a_mixed_pdf_is_ocrd_only_on_its_scanned_page_and_reads_like_the_text_pdf(tmp_path):
+    mixed = _two_pages(tmp_path, FIXTURES / "scans" / "scan_report.pdf")      # page 2 scanned
+    text = _two_pages(tmp_path, FIXTURES / "fixture_pdf.pdf")                  # page 2 with its text layer
+    got, want = (ingest_paths([p], checks=False) for p in (mixed, text))
+    assert got["reports"]["ocr_pages"].iloc[0] == "2" and pd.isna(want["reports"]["ocr_pages"].iloc[0])
+    cols = ["project_name", "budget_full_year", "executed", "total_score"]
+    pd.testing.assert_frame_equal(got["projects"][cols], want["projects"][cols])
+    icols = ["level1", "level2", "level3", "target", "actual", "weight", "score"]
+    pd.testing.assert_frame_equal(got["indicators"][icols], want["indicators"][icols])
+
+
+def test_without_ocr_a_scanned_page_is_named_in_a_warning(tmp_path, monkeypatch):
+    import evalkit.readers.pdf as pdf_reader
+    monkeypatch.setattr(pdf_reader, "_ocr", lambda: None)          # forked workers inherit it
+    mixed = _two_pages(tmp_path, FIXTURES / "scans" / "scan_report.pdf")
+    rep = ingest_paths([mixed], checks=False)["reports"].iloc[0]
     assert rep["status"] == "partial"
-    assert "第 2 页（共 2 页）没有文字层" in rep["error"] and "mixed.pdf" in rep["error"]
+    assert "第 2 页（共 2 页）没有文字层" in rep["error"] and "evalkit[ocr]" in rep["error"]

@@ -128,7 +128,6 @@ def test_pdf_paragraphs_outside_tables_with_pages(pdf_doc):
 
 
 @pytest.mark.parametrize("name, message", [
-    ("scanned.pdf", r"^PDF 的全部 1 页都没有文字层（可能是扫描件）"),
     ("garbled.pdf", r"^PDF 的文字层是乱码：\d+% 的字符是无法映射的字形编码（cid:NNN）"),
     ("encrypted.pdf", r"^PDF 已加密，需要密码才能打开"),
     ("corrupt.pdf", r"^PDF 文件已损坏，无法打开（"),
@@ -136,6 +135,13 @@ def test_pdf_paragraphs_outside_tables_with_pages(pdf_doc):
 def test_pdf_failures_raise_specific_errors(name, message):
     with pytest.raises(ReadError, match=message):
         read(BAD / name)
+
+
+def test_scanned_pdf_without_ocr_names_the_missing_text_layer(monkeypatch):
+    import evalkit.readers.pdf as pdf_reader
+    monkeypatch.setattr(pdf_reader, "_ocr", lambda: None)        # the [ocr] extra not installed
+    with pytest.raises(ReadError, match=r"^PDF 的全部 1 页都没有文字层（可能是扫描件）"):
+        read(BAD / "scanned.pdf")
 
 
 def test_text_layer_check_on_extracted_text():

@@ -121,7 +121,9 @@ def read_pdf(path: Path) -> Document:
                     pages.append(_read_page(page) if texts[-1].strip() else PageContent(page.page_number, float(page.height)))
                     page.close()  # drop pdfplumber's per-page caches: big reports stay small in memory
                 _raise_swallowed()
-                check_text_layer(texts, len(pages))
+                all_scanned = not "".join(texts).strip() and len(scanned) == len(pages) and _ocr() is not None
+                if not all_scanned:                 # a scan is OCR'd below; anything else must have a text layer
+                    check_text_layer(texts, len(pages))
             except ReadError:
                 raise
             except Exception as e:
@@ -131,9 +133,39 @@ def read_pdf(path: Path) -> Document:
             _close(pdf)
     doc = Document(source=str(path), format="pdf", blocks=stitch(pages), pages=len(pages))
     if scanned:
-        doc.warnings.append(f"第 {'、'.join(map(str, scanned))} 页（共 {len(pages)} 页）没有文字层（可能是扫描页），"
-                            "这些页的内容未读取；如需这些页，请提供带文字的 PDF 或 Word 原件")
+        _add_ocr(doc, path, scanned, required=all_scanned)
     return doc
+
+
+def _ocr():
+    """The OCR reader's `ocr_pdf`, or None when the [ocr] extra is not installed."""
+    try:
+        from evalkit.readers.ocr import ocr_pdf
+    except ImportError:
+        return None
+    return ocr_pdf
+
+
+def _add_ocr(doc: Document, path: Path, scanned: list[int], required: bool) -> None:
+    """Read the scanned pages by OCR and put their blocks in page order among the text pages';
+    without OCR (or when it fails on a mixed PDF) the pages are named in a warning."""
+    pages = "、".join(map(str, scanned))
+    ocr = _ocr()
+    if ocr is not None:
+        try:
+            scan = ocr(path, scanned)
+        except ReadError as e:
+            if required:
+                raise
+            doc.warnings.append(f"第 {pages} 页（共 {doc.pages} 页）是扫描页，识别失败（{e}），这些页的内容未读取")
+            return
+        doc.blocks = sorted(doc.blocks + scan.blocks, key=lambda b: b.page or 0)   # stable: order within a page kept
+        doc.ocr_pages = list(scan.ocr_pages)
+        doc.warnings += scan.warnings
+        return
+    doc.warnings.append(f"第 {pages} 页（共 {doc.pages} 页）没有文字层（可能是扫描页），这些页的内容未读取；"
+                        "安装 OCR 组件（make setup，或 pip install 'evalkit[ocr]'）后可识别，"
+                        "或请提供带文字的 PDF 或 Word 原件")
 
 
 def _close(pdf) -> None:
