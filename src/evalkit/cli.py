@@ -57,10 +57,11 @@ def cmd_ingest(a) -> int:
     from evalkit.ingest import ingest_paths
     t0 = time.perf_counter()
     config = _config(a)
+    stats: dict = {}
     try:
         tables = ingest_paths([Path(p) for p in a.paths], Path(a.out), progress=not a.quiet,
                               checks=not a.no_checks, config=config, jobs=a.jobs,
-                              keep_format_copies=a.keep_format_copies)
+                              keep_format_copies=a.keep_format_copies, rebuild=a.rebuild, stats=stats)
     except FilesFailed as e:
         _print_ledger(e.tables["reports"])
         raise
@@ -70,7 +71,8 @@ def cmd_ingest(a) -> int:
     print(f"{len(rep)} 个文件（{'，'.join(f'{k} {v}' for k, v in counts.items())}）；"
           f"{len(tables['projects'])} 个项目，{len(tables['indicators'])} 条指标，"
           f"{len(tables['summaries'])} 个汇总，{len(tables['findings'])} 条复核发现 "
-          f"-> {a.out}，用时 {time.perf_counter() - t0:.2f} 秒")
+          f"-> {a.out}，用时 {time.perf_counter() - t0:.2f} 秒"
+          f"（解析 {stats.get('parsed', 0)} 个，{stats.get('from_cache', 0)} 个未变、取自缓存）")
     if not a.no_checks and len(tables["findings"]):
         from evalkit.checks import format_summary
         print(format_summary(tables["findings"]))
@@ -146,6 +148,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, help="worker processes parsing files (default: all cores)")
     p.add_argument("--keep-format-copies", action="store_true",
                    help="keep every format of one report (default: the same report as DOCX and PDF is counted once)")
+    p.add_argument("--rebuild", action="store_true",
+                   help="parse every file again (default: unchanged files come from the cache .<out>.cache)")
     p.add_argument("--strict", action="store_true", help="exit 1 when any file failed (the dataset is still written)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)

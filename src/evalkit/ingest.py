@@ -36,6 +36,7 @@ class FileResult:
     projects: list[dict]
     indicators: list[dict]
     summaries: list[dict]
+    cacheable: bool = False   # what the parser returned (not a time-out or a crash): the same next time
 
 
 def doc_kind(ex: Extraction, n_projects: int, has_summary: bool) -> str:
@@ -405,7 +406,9 @@ def parse_sources(sources: list[Source], jobs: int | None = None, progress: bool
                                      timeout=time_limit(s, lim))) for s in sources]
         for s, fut in futures:
             try:
-                results.append(fut.result())
+                res = fut.result()
+                res.cacheable = True
+                results.append(res)
             except FutureTimeout:
                 results.append(_failed(s.source_file, s.sha256, s.fmt,
                                        f"解析超过 {time_limit(s, lim):g} 秒仍未完成，已中止（可用 EVALKIT_LIMIT_MAX_SECONDS 调整）"))
@@ -492,8 +495,13 @@ def assemble(results: list[FileResult]) -> dict[str, pd.DataFrame]:
 
 def ingest_paths(paths: list[Path], out_dir: Path | None = None, progress: bool = False,
                  checks: bool = True, config=None, jobs: int | None = None,
-                 limits=None, keep_format_copies: bool = False) -> dict[str, pd.DataFrame]:
+                 limits=None, keep_format_copies: bool = False, cache_dir: Path | None | bool = None,
+                 rebuild: bool = False, stats: dict | None = None) -> dict[str, pd.DataFrame]:
     """Ingest files/folders; write the tables to `out_dir` (atomically) when given; return them.
+
+    Parsed files are cached (cache.py) in `cache_dir`, by default `.<out>.cache` beside `out_dir`
+    (no cache without `out_dir`, or with cache_dir=False): an unchanged file is not parsed again;
+    `rebuild` parses everything (and refreshes the cache). `stats` (a dict) receives the counts.
 
     Byte-identical copies are always counted once; the same report in several formats too,
     unless `keep_format_copies` (to compare readers on one report).
@@ -511,12 +519,19 @@ def ingest_paths(paths: list[Path], out_dir: Path | None = None, progress: bool 
     import tempfile
     stage = Path(tempfile.mkdtemp(prefix="evalkit-archives-"))
     try:
-        return _ingest(paths, out_dir, progress, checks, config, jobs, lim, keep_format_copies, stage)
+        if cache_dir is None and out_dir is not None:
+            cache_dir = Path(out_dir).absolute().parent / f".{Path(out_dir).name}.cache"
+        cache = None
+        if cache_dir:
+            from evalkit.cache import ParseCache, parser_version
+            cache = ParseCache(cache_dir, parser_version(lim))
+        return _ingest(paths, out_dir, progress, checks, config, jobs, lim, keep_format_copies, stage,
+                       cache, rebuild, stats if stats is not None else {})
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def _ingest(paths, out_dir, progress, checks, config, jobs, lim, keep_format_copies, stage):
+def _ingest(paths, out_dir, progress, checks, config, jobs, lim, keep_format_copies, stage, cache, rebuild, stats):
     from evalkit.store import write_atomic
     found = discover(paths, lim, stage)
     if not found.sources:
@@ -540,7 +555,18 @@ def _ingest(paths, out_dir, progress, checks, config, jobs, lim, keep_format_cop
         else:
             first_by_sha[s.sha256] = s
             todo.append(s)
-    parsed = parse_sources(todo, jobs=jobs, progress=progress, limits=lim)
+    cached, misses = [], todo
+    if cache is not None and not rebuild:
+        cached = [cache.get(s.sha256, s.fmt, s.source_file) for s in todo]
+        misses = [s for s, c in zip(todo, cached) if c is None]
+        cached = [c for c in cached if c is not None]
+    fresh = parse_sources(misses, jobs=jobs, progress=progress, limits=lim)
+    if cache is not None:
+        for s, r in zip(misses, fresh):
+            if r.cacheable:
+                cache.put(s.sha256, s.fmt, r)
+    stats.update(files=len(found.sources), parsed=len(misses), from_cache=len(cached))
+    parsed = cached + fresh
     by_sha = {r.report["sha256"]: r for r in parsed}
     for s in dups:
         rid = f"{s.sha256[:16]}-{hashlib.sha256(s.source_file.encode('utf-8')).hexdigest()[:6]}"
@@ -559,6 +585,6 @@ def _ingest(paths, out_dir, progress, checks, config, jobs, lim, keep_format_cop
             raise err
         meta = {"inputs": [str(Path(p).absolute()) for p in paths],
                 "files": {str(k): int(v) for k, v in status.value_counts().items()},
-                "skipped_other_types": found.skipped}
+                "skipped_other_types": found.skipped, "parsed": len(misses), "from_cache": len(cached)}
         write_atomic(tables, out_dir, inputs=paths, meta=meta)
     return tables

@@ -1,0 +1,104 @@
+"""Incremental ingest: an unchanged re-run parses nothing, a changed or added file is parsed alone,
+a removed file's rows disappear, `--rebuild` parses everything, and a new parser version or new
+limits invalidate the cache."""
+from __future__ import annotations
+
+import dataclasses
+import shutil
+
+import pandas as pd
+import pytest
+
+import evalkit.cache as cache_mod
+from conftest import SEEDS
+from evalkit.ingest import ingest_paths
+from evalkit.limits import LIMITS
+
+
+def run(folder, out, **kw):
+    stats = {}
+    t = ingest_paths([folder], out, stats=stats, **kw)
+    return t, stats
+
+
+@pytest.fixture()
+def folder(tmp_path):
+    d = tmp_path / "raw"
+    d.mkdir()
+    for s in SEEDS:
+        shutil.copy(s, d / s.name)
+    return d
+
+
+def test_unchanged_rerun_parses_nothing_and_gives_the_same_tables(folder, tmp_path):
+    out = tmp_path / "clean"
+    cold, s1 = run(folder, out)
+    warm, s2 = run(folder, out)
+    assert s1 == {"files": 5, "parsed": 5, "from_cache": 0}
+    assert s2 == {"files": 5, "parsed": 0, "from_cache": 5}
+    for name in ("reports", "projects", "indicators", "summaries", "findings"):
+        pd.testing.assert_frame_equal(cold[name], warm[name])
+
+
+def test_changed_added_and_removed_files(folder, tmp_path):
+    out = tmp_path / "clean"
+    run(folder, out)
+    changed = folder / SEEDS[0].name
+    changed.write_bytes(changed.read_bytes() + "\n备注：已核对。\n".encode("utf-8"))
+    removed = folder / SEEDS[1].name
+    removed.unlink()
+    shutil.copy(SEEDS[1], folder / "renamed.txt")       # same content under a new name: from the cache
+    t, stats = run(folder, out)
+    assert stats == {"files": 5, "parsed": 1, "from_cache": 4}
+    rep = t["reports"].set_index("source_file")
+    assert SEEDS[1].name not in rep.index and set(t["projects"]["source_file"]) >= {"renamed.txt"}
+    assert not (t["projects"]["source_file"] == SEEDS[1].name).any()
+    assert rep.loc["renamed.txt", "status"] == "ok"
+
+
+def test_rebuild_parses_everything(folder, tmp_path):
+    out = tmp_path / "clean"
+    run(folder, out)
+    _, stats = run(folder, out, rebuild=True)
+    assert stats["parsed"] == 5 and stats["from_cache"] == 0
+
+
+def test_new_parser_version_or_limits_invalidate_the_cache(folder, tmp_path, monkeypatch):
+    out = tmp_path / "clean"
+    run(folder, out)
+    _, stats = run(folder, out, limits=dataclasses.replace(LIMITS, max_pages=LIMITS.max_pages - 1))
+    assert stats["parsed"] == 5
+    monkeypatch.setattr(cache_mod, "READING_CODE", cache_mod.READING_CODE[:-1])   # other code, other version
+    _, stats = run(folder, out)
+    assert stats["parsed"] == 5
+    versions = [d.name for d in (tmp_path / ".clean.cache").iterdir()]
+    assert len(versions) == 1                      # other versions' entries are removed
+
+
+def test_a_damaged_cache_entry_is_a_miss(folder, tmp_path):
+    out = tmp_path / "clean"
+    run(folder, out)
+    for p in (tmp_path / ".clean.cache").rglob("*.pkl"):
+        p.write_bytes(b"not a pickle")
+    t, stats = run(folder, out)
+    assert stats["parsed"] == 5 and len(t["projects"]) == 30
+
+
+def test_timeouts_are_not_cached(tmp_path, monkeypatch):
+    import time
+
+    import evalkit.readers.text as text_reader
+    d = tmp_path / "raw"
+    d.mkdir()
+    shutil.copy(SEEDS[0], d / "slow.txt")
+    shutil.copy(SEEDS[1], d / SEEDS[1].name)
+    real = text_reader.read_text
+    monkeypatch.setattr(text_reader, "read_text",
+                        lambda p: time.sleep(60) if p.name == "slow.txt" else real(p))   # a machine under load
+    lim = dataclasses.replace(LIMITS, max_seconds=2)
+    t, _ = run(d, tmp_path / "clean", limits=lim, checks=False)
+    assert t["reports"].set_index("source_file").loc["slow.txt", "status"] == "failed"
+    monkeypatch.setattr(text_reader, "read_text", real)
+    t, stats = run(d, tmp_path / "clean", limits=lim, checks=False)
+    assert stats["parsed"] == 1 and stats["from_cache"] == 1          # only the timed-out file again
+    assert (t["reports"]["status"] == "ok").all()
