@@ -515,23 +515,23 @@ def ingest_paths(paths: list[Path], out_dir: Path | None = None, progress: bool 
     if out_dir is not None:
         check_out_dir(out_dir, paths)       # refuse early, before any parsing
     lim = limits or _limits.LIMITS
-    import shutil
+    if cache_dir is None and out_dir is not None:
+        cache_dir = Path(out_dir).absolute().parent / f".{Path(out_dir).name}.cache"
+    cache = None
+    if cache_dir:
+        from evalkit.cache import ParseCache, parser_version
+        cache = ParseCache(cache_dir, parser_version(lim))
     import tempfile
-    stage = Path(tempfile.mkdtemp(prefix="evalkit-archives-"))
-    try:
-        if cache_dir is None and out_dir is not None:
-            cache_dir = Path(out_dir).absolute().parent / f".{Path(out_dir).name}.cache"
-        cache = None
-        if cache_dir:
-            from evalkit.cache import ParseCache, parser_version
-            cache = ParseCache(cache_dir, parser_version(lim))
-        return _ingest(paths, out_dir, progress, checks, config, jobs, lim, keep_format_copies, stage,
-                       cache, rebuild, stats if stats is not None else {})
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="evalkit-archives-", ignore_cleanup_errors=True) as stage:
+        return _ingest(paths, out_dir, Path(stage), lim=lim, progress=progress, checks=checks, config=config,
+                       jobs=jobs, keep_format_copies=keep_format_copies, cache=cache, rebuild=rebuild,
+                       stats=stats if stats is not None else {})
 
 
-def _ingest(paths, out_dir, progress, checks, config, jobs, lim, keep_format_copies, stage, cache, rebuild, stats):
+def _ingest(paths: list[Path], out_dir: Path | None, stage: Path, *, lim, progress: bool, checks: bool,
+            config, jobs: int | None, keep_format_copies: bool, cache, rebuild: bool,
+            stats: dict) -> dict[str, pd.DataFrame]:
+    """The steps of one run: discover -> hash -> cache or parse -> identity -> tables -> checks -> write."""
     from evalkit.store import write_atomic
     found = discover(paths, lim, stage)
     if not found.sources:
