@@ -19,7 +19,7 @@ import pandas as pd
 from evalkit import limits as _limits
 from evalkit.archives import ArchiveProblem, expand, is_archive
 from evalkit.checks import add_calc_columns, load_config, run_checks
-from evalkit.errors import FilesFailed, InputError, LimitExceeded
+from evalkit.errors import FilesFailed, InputError
 from evalkit.geo import locate
 from evalkit.model import Document, ReadError
 from evalkit.dept_summary import extract_dept_summary

@@ -416,7 +416,6 @@ class Recognizer:
         one = lambda role: "".join(got.get(role, [])) or None  # noqa: E731
         target = "".join(got.get("op", []) + got.get("target", []) + got.get("unit", [])) or None
         return l1, l2, l3, target, one("actual"), one("weight"), one("score"), one("deviation")
-        return l1, l2, l3, target, actual, weight, score, dev
 
     # ---- paragraphs ----------------------------------------------------------------------
     def paragraph(self, text: str) -> None:

@@ -31,8 +31,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-import pandas as pd
-
 from evalkit import analysis as an
 from evalkit.errors import EXIT_FAILED, Busy, DatasetError, EvalkitError, NothingSelected, UsageError
 
