@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 from evalkit.readers import read
-from evalkit.readers.grid import Span, rows_from_spans
+from evalkit.readers.grid import Span, merged_units, rows_from_spans
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "tests" / "fixtures"
@@ -71,25 +71,9 @@ def camelot_tables(path, engine: str):
 def camelot_rows(table) -> list[list[str]]:
     cells = table.cells
     n_r, n_c = len(cells), len(cells[0]) if cells else 0
-    parent = {(r, c): (r, c) for r in range(n_r) for c in range(n_c)}
-
-    def find(x):
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for r in range(n_r):
-        for c in range(n_c):
-            if c + 1 < n_c and not cells[r][c].right:
-                parent[find((r, c + 1))] = find((r, c))
-            if r + 1 < n_r and not cells[r][c].bottom:
-                parent[find((r + 1, c))] = find((r, c))
-    groups: dict = {}
-    for key in parent:
-        groups.setdefault(find(key), []).append(key)
+    groups = merged_units(n_r, n_c, lambda r, c: not cells[r][c].right, lambda r, c: not cells[r][c].bottom)
     spans = []
-    for members in groups.values():
+    for members in groups:
         rs, cs = [m[0] for m in members], [m[1] for m in members]
         text = "\n".join(cells[r][c].text.strip() for r, c in sorted(members) if cells[r][c].text.strip())
         spans.append(Span(min(rs), max(rs), min(cs), max(cs), text))

@@ -284,3 +284,11 @@ def test_xls_corrupt_raises(tmp_path):
     bad.write_bytes(b"\xd0\xcf\x11\xe0 truncated")
     with pytest.raises(ReadError, match="XLS 文件已损坏"):
         read(bad)
+
+
+def test_merged_units_groups_grid_cells_without_a_rule_between_them():
+    from evalkit.readers.grid import merged_units
+    # 2 x 3 grid: (0,0)-(0,1) joined across, (0,2)-(1,2) joined down, the rest alone
+    groups = merged_units(2, 3, lambda r, c: (r, c) == (0, 0), lambda r, c: (r, c) == (0, 2))
+    assert groups == [[(0, 0), (0, 1)], [(0, 2), (1, 2)], [(1, 0)], [(1, 1)]]
+    assert merged_units(1, 1, lambda r, c: True, lambda r, c: True) == [[(0, 0)]]

@@ -68,3 +68,28 @@ def spans_from_html_like(rows: list[list[tuple[str, int, int]]], max_span: int |
                 taken.setdefault(rr, []).append((c, c + colspan - 1))
             c += colspan
     return spans
+
+
+def merged_units(n_rows: int, n_cols: int, open_right, open_down) -> list[list[tuple[int, int]]]:
+    """The unit cells of a ruled grid grouped into merged cells: unit (r, c) joins (r, c+1) where
+    `open_right(r, c)` (no rule between them) and (r+1, c) where `open_down(r, c)`. Groups come in
+    the order of their first unit (row-major), each listing its units."""
+    parent = list(range(n_rows * n_cols))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for r in range(n_rows):
+        for c in range(n_cols):
+            if c + 1 < n_cols and open_right(r, c):
+                parent[find(r * n_cols + c + 1)] = find(r * n_cols + c)
+            if r + 1 < n_rows and open_down(r, c):
+                parent[find((r + 1) * n_cols + c)] = find(r * n_cols + c)
+    groups: dict[int, list[tuple[int, int]]] = {}
+    for r in range(n_rows):
+        for c in range(n_cols):
+            groups.setdefault(find(r * n_cols + c), []).append((r, c))
+    return sorted(groups.values(), key=min)

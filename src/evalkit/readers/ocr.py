@@ -48,7 +48,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from evalkit.model import Block, Document, LimitExceeded, Paragraph, ReadError, Table
-from evalkit.readers.grid import Span, rows_from_spans
+from evalkit.readers.grid import Span, merged_units, rows_from_spans
 from evalkit.readers.safety import check_file_size, limits, reason
 
 OCR_DPI = 200             # render resolution for PDF pages
@@ -711,27 +711,11 @@ def build_grid(horiz: np.ndarray, vert: np.ndarray, text_h: float, ox: int, oy: 
         return float(vert[a:b, c0:c1].max(axis=1).mean() / 255) if c1 > c0 else 0.0
 
     nr, nc = len(ys) - 1, len(xs) - 1
-    parent = list(range(nr * nc))
-
-    def find(a):
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    for i in range(nr):
-        for j in range(nc):
-            if j + 1 < nc and v_cover(xs[j + 1], ys[i], ys[i + 1]) < LINE_SHARE:
-                parent[find(i * nc + j)] = find(i * nc + j + 1)
-            if i + 1 < nr and h_cover(ys[i + 1], xs[j], xs[j + 1]) < LINE_SHARE:
-                parent[find(i * nc + j)] = find((i + 1) * nc + j)
-    groups: dict[int, list[tuple[int, int]]] = {}
-    for i in range(nr):
-        for j in range(nc):
-            groups.setdefault(find(i * nc + j), []).append((i, j))
+    groups = merged_units(nr, nc, lambda i, j: v_cover(xs[j + 1], ys[i], ys[i + 1]) < LINE_SHARE,
+                          lambda i, j: h_cover(ys[i + 1], xs[j], xs[j + 1]) < LINE_SHARE)
     cell_of = [[0] * nc for _ in range(nr)]
     spans = []
-    for cid, units in enumerate(sorted(groups.values(), key=lambda u: min(u))):
+    for cid, units in enumerate(groups):
         r0, r1 = min(i for i, _ in units), max(i for i, _ in units)
         c0, c1 = min(j for _, j in units), max(j for _, j in units)
         spans.append((r0, r1, c0, c1))
