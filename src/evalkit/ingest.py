@@ -6,11 +6,13 @@ memory limit -> identity (byte-identical copies and the same report in two forma
 -> tables -> checks -> write (store.write_atomic)."""
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import stat
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from evalkit.model import Document, ReadError
 from evalkit.dept_summary import extract_dept_summary
 from evalkit.normalize import parse_measure, parse_number
 from evalkit.readers import SUFFIXES, format_of, read
+from evalkit.readers.safety import os_reason
 from evalkit.recognize import Extraction, recognize
 from evalkit.tables import frame
 
@@ -234,7 +237,7 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
                 entries = sorted(os.scandir(folder), key=lambda e: e.name, reverse=True)
             except OSError as e:
                 out.sources.append(Source(folder, prefix + (rel or "."), None,
-                                          problem=f"无法读取文件夹（{_os_reason(e)}），其中的文件未处理"))
+                                          problem=f"无法读取文件夹（{os_reason(e)}），其中的文件未处理"))
                 continue
             for e in entries:
                 name = rel + display_name(e.name)
@@ -276,12 +279,6 @@ def _dev_ino(p: Path):
         return None
 
 
-def _os_reason(e: OSError) -> str:
-    import errno
-    return {errno.EACCES: "没有读取权限", errno.EPERM: "没有读取权限", errno.ENOENT: "不存在",
-            errno.ELOOP: "符号链接循环", errno.ENAMETOOLONG: "路径过长", errno.EISDIR: "是文件夹",
-            errno.EIO: "磁盘读写错误"}.get(e.errno, e.strerror or type(e).__name__)
-
 
 def _source(path: Path, source_file: str, lim, given: bool = False) -> Source:
     """A Source for one path, with the problem a stat shows (never opening it)."""
@@ -290,10 +287,9 @@ def _source(path: Path, source_file: str, lim, given: bool = False) -> Source:
         st = path.stat()
     except OSError as e:
         if path.is_symlink():
-            import errno
             why = "符号链接循环" if e.errno == errno.ELOOP else "链接指向的文件不存在（失效链接）"
             return Source(path, source_file, fmt, problem=why)
-        return Source(path, source_file, fmt, problem=f"无法访问（{_os_reason(e)}）")
+        return Source(path, source_file, fmt, problem=f"无法访问（{os_reason(e)}）")
     if stat.S_ISDIR(st.st_mode):
         return Source(path, source_file, fmt, problem="是文件夹")
     if not stat.S_ISREG(st.st_mode):
@@ -329,7 +325,7 @@ def ingest_file(path: Path, source_file: str, sha: str | None = None, fmt: str |
         try:
             sha = hash_file(path)
         except OSError as e:
-            return _failed(source_file, None, fmt, f"无法打开文件（{_os_reason(e)}）")
+            return _failed(source_file, None, fmt, f"无法打开文件（{os_reason(e)}）")
     try:
         doc = read(path)
         return build(doc, source_file, sha, fmt)
@@ -521,7 +517,6 @@ def ingest_paths(paths: list[Path], out_dir: Path | None = None, progress: bool 
     if cache_dir:
         from evalkit.cache import ParseCache, parser_version
         cache = ParseCache(cache_dir, parser_version(lim))
-    import tempfile
     with tempfile.TemporaryDirectory(prefix="evalkit-archives-", ignore_cleanup_errors=True) as stage:
         return _ingest(paths, out_dir, Path(stage), lim=lim, progress=progress, checks=checks, config=config,
                        jobs=jobs, keep_format_copies=keep_format_copies, cache=cache, rebuild=rebuild,
@@ -547,7 +542,7 @@ def _ingest(paths: list[Path], out_dir: Path | None, stage: Path, *, lim, progre
             try:
                 s.sha256 = hash_file(s.path)
             except OSError as e:
-                s.problem = f"无法读取文件（{_os_reason(e)}）"
+                s.problem = f"无法读取文件（{os_reason(e)}）"
         if s.problem is not None:
             results.append(_failed(s.source_file, None, s.fmt, s.problem))
         elif s.sha256 in first_by_sha:

@@ -760,7 +760,7 @@ def parse_markdown(text: str, source: str = "<markdown>", fmt: str = "md") -> Do
 
 def _read_limited(path: Path, what: str) -> bytes:
     """The file's bytes, within the text size limit (read at call time: workers get the run's limits)."""
-    from evalkit.readers.text import _open_reason
+    from evalkit.readers.safety import os_reason
     limit = limits().max_text_bytes
     hint = ENV_HINT.format("MAX_TEXT_BYTES")
     try:
@@ -774,7 +774,7 @@ def _read_limited(path: Path, what: str) -> bytes:
         with open(path, "rb") as f:
             raw = f.read(limit + 1)
     except OSError as e:
-        raise ReadError(f"无法打开{what}文件（{_open_reason(e)}）") from e
+        raise ReadError(f"无法打开{what}文件（{os_reason(e)}）") from e
     if len(raw) > limit:
         raise LimitExceeded(f"{what}文件过大（超过上限 {human_size(limit)}），未读取{hint}")
     return raw

@@ -28,6 +28,14 @@ def limits():
     return evalkit.limits.LIMITS
 
 
+def os_reason(e: OSError) -> str:
+    """Why a file or folder could not be opened, in Chinese (for the parentheses of a message)."""
+    import errno
+    return {errno.EACCES: "没有读取权限", errno.EPERM: "没有读取权限", errno.ENOENT: "文件不存在",
+            errno.EISDIR: "这是一个文件夹", errno.ELOOP: "符号链接循环", errno.ENAMETOOLONG: "路径过长",
+            errno.EIO: "磁盘读写错误"}.get(e.errno, e.strerror or type(e).__name__)
+
+
 def reason(e: BaseException, limit: int = 160) -> str:
     """'Type: message' of a parser's exception, shortened, for the parentheses of a message."""
     text = " ".join(str(e).split())

@@ -16,7 +16,6 @@ characters, half a character cut off at the end. Binary content and too-large fi
 from __future__ import annotations
 
 import codecs
-import errno
 import os
 import re
 import stat
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from evalkit import limits as _limits
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
+from evalkit.readers.safety import os_reason
 
 MARKER = re.compile(r"\[(?:bookmark|image|link):[^\]]*\]")
 CELL_LINE = re.compile(r"^( *)\t([^\t]*)$")   # flavour (a): optional spaces, one tab, the cell
@@ -321,11 +321,6 @@ def parse_text(text: str, source: str = "<text>") -> Document:
     return doc
 
 
-def _open_reason(e: OSError) -> str:
-    return {errno.EACCES: "没有读取权限", errno.EPERM: "没有读取权限", errno.ENOENT: "文件不存在",
-            errno.EISDIR: "这是一个文件夹", errno.ELOOP: "符号链接循环", errno.ENAMETOOLONG: "路径过长",
-            errno.EIO: "磁盘读写错误"}.get(e.errno, e.strerror or type(e).__name__)
-
 
 def _size(n: int) -> str:
     return f"{n / 1024 ** 3:.1f} GB" if n >= 1024 ** 3 else f"{n / 1024 ** 2:.1f} MB" if n >= 1024 ** 2 else f"{n} 字节"
@@ -347,7 +342,7 @@ def read_text(path: Path) -> Document:
         with open(path, "rb") as f:
             raw = f.read(limit + 1)        # the file may grow after the stat
     except OSError as e:
-        raise ReadError(f"无法打开文本文件（{_open_reason(e)}）") from e
+        raise ReadError(f"无法打开文本文件（{os_reason(e)}）") from e
     if len(raw) > limit:
         raise LimitExceeded(f"文本文件过大（超过上限 {_size(limit)}），未读取"
                             "（确属报告时可用环境变量 EVALKIT_LIMIT_MAX_TEXT_BYTES 调高上限）")
