@@ -65,6 +65,15 @@ def _safe_base(name: str) -> str:
     return re.sub(r"[\x00-\x1f/\\]", "_", base)[-120:] or "member"
 
 
+def _check_totals(n_members: int, declared: int, lim) -> None:
+    """The archive-wide bomb limits, on what its directory declares (before anything is inflated)."""
+    if n_members > lim.max_zip_members:
+        raise ArchiveProblem(f"压缩包内有 {n_members} 个文件，超过上限 {lim.max_zip_members}")
+    if declared > lim.max_unzipped_bytes:
+        raise ArchiveProblem(f"压缩包解压后共 {declared / 2**20:.0f} MB，超过上限 "
+                             f"{lim.max_unzipped_bytes / 2**20:.0f} MB（疑似压缩炸弹）")
+
+
 def _copy_bounded(src, dest: Path, limit: int, what: str) -> int:
     """Copy a stream to `dest`, refusing once more than `limit` bytes come out (a lying header)."""
     n = 0
@@ -89,14 +98,9 @@ def expand_zip(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
         raise ArchiveProblem(f"无法打开压缩包（{e.strerror or e}）") from None
     with zf:
         infos = [i for i in zf.infolist() if not i.is_dir()]
-        if len(infos) > lim.max_zip_members:
-            raise ArchiveProblem(f"压缩包内有 {len(infos)} 个文件，超过上限 {lim.max_zip_members}")
         if any(i.flag_bits & 0x1 for i in infos):
             raise ArchiveProblem("压缩包有密码保护，无法读取；请解压后再导入")
-        declared = sum(i.file_size for i in infos)
-        if declared > lim.max_unzipped_bytes:
-            raise ArchiveProblem(f"压缩包解压后共 {declared / 2**20:.0f} MB，超过上限 "
-                                 f"{lim.max_unzipped_bytes / 2**20:.0f} MB（疑似压缩炸弹）")
+        _check_totals(len(infos), sum(i.file_size for i in infos), lim)
         members, skipped, total = [], 0, 0
         for n, info in enumerate(infos):
             name = member_name(info)
@@ -142,12 +146,7 @@ def expand_7z(path: Path, stage: Path, supported, lim) -> tuple[list[Member], in
         if z.needs_password():
             raise ArchiveProblem("压缩包有密码保护，无法读取；请解压后再导入")
         infos = [i for i in z.list() if not i.is_directory]
-        if len(infos) > lim.max_zip_members:
-            raise ArchiveProblem(f"压缩包内有 {len(infos)} 个文件，超过上限 {lim.max_zip_members}")
-        declared = sum(int(i.uncompressed or 0) for i in infos)
-        if declared > lim.max_unzipped_bytes:
-            raise ArchiveProblem(f"压缩包解压后共 {declared / 2**20:.0f} MB，超过上限 "
-                                 f"{lim.max_unzipped_bytes / 2**20:.0f} MB（疑似压缩炸弹）")
+        _check_totals(len(infos), sum(int(i.uncompressed or 0) for i in infos), lim)
         wanted = [i.filename for i in infos if _wanted(i.filename, supported)]
         skipped = len(infos) - len(wanted)
         raw = stage / "_7z"
