@@ -31,38 +31,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-GRADES = ("优", "良", "中", "差")
-GRADE_COLORS = {"优": "#2e7d32", "良": "#1f77b4", "中": "#f0a30a", "差": "#c62828"}
-DEFAULT_BANDS: dict[str, float] = {"优": 90.0, "良": 80.0, "中": 60.0, "差": 0.0}
+from evalkit import grades, schema
+
+GRADES = grades.CONTRACT
+GRADE_COLORS = grades.COLORS
+DEFAULT_BANDS: dict[str, float] = {g: float(lo) for lo, g in grades.DEFAULT_BANDS}
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 
-CONTRACT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "reports": ("report_id", "source_file", "sha256", "format", "status", "error", "county", "city",
-                "province", "agency", "fiscal_year", "doc_kind", "n_projects",
-                "stated_overall_score", "stated_overall_grade", "narrative_score"),
-    "projects": ("project_id", "report_id", "source_file", "county", "city", "province", "agency",
-                 "fiscal_year", "project_name", "budget_initial", "budget_full_year", "executed",
-                 "execution_rate", "execution_rate_calc", "execution_rate_initial_calc",
-                 "budget_weight", "budget_score", "total_score", "total_score_calc", "grade",
-                 "grade_raw", "grade_calc"),
-    "indicators": ("project_id", "source_file", "county", "project_name", "level1", "level2", "level3",
-                   "target", "actual", "target_op", "target_value", "target_unit", "actual_value",
-                   "actual_unit", "weight", "score", "deviation_reason"),
-    "summaries": ("report_id", "source_file", "agency", "fiscal_year", "projects_due",
-                  "projects_evaluated", "funds_due", "funds_evaluated", "avg_score", "count_you",
-                  "count_liang", "count_zhong", "count_cha"),
-    "findings": ("finding_id", "rule", "severity", "report_id", "project_id", "source_file",
-                 "message", "expected", "found"),
-}
-NUMERIC_COLUMNS = {
-    "budget_initial", "budget_full_year", "executed", "execution_rate", "execution_rate_calc",
-    "execution_rate_initial_calc", "budget_weight", "budget_score", "total_score",
-    "total_score_calc", "stated_overall_score", "narrative_score", "n_projects", "target_value",
-    "actual_value", "weight", "score", "projects_due", "projects_evaluated", "funds_due",
-    "funds_evaluated", "avg_score", "count_you", "count_liang", "count_zhong", "count_cha",
-}
-SUMMARY_COUNT_COLUMNS = {"优": "count_you", "良": "count_liang", "中": "count_zhong", "差": "count_cha"}
+CONTRACT_COLUMNS: dict[str, tuple[str, ...]] = {name: t.names for name, t in schema.TABLES.items()}
+NUMERIC_COLUMNS = schema.NUMERIC
+SUMMARY_COUNT_COLUMNS = grades.COUNT_COLUMNS
 ALL_REGION = {None, "", "all", "ALL", "All", "全部", "全国", "*"}
 
 

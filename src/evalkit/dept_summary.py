@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from evalkit import grades
 from evalkit.model import Document
 
 NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
@@ -15,9 +16,6 @@ _NOISE = re.compile(r"[\s“”\"'‘’「」『』]+")
 ANCHOR = re.compile(r"绩效自评的?(?:年度)?(?:项目)")
 # Places in the label text where the sentence puts a figure, in the order they occur.
 SLOT = re.compile(r"平均得?分(?=分)|年度|万元|个")
-# Grade words to contract columns (合格 and the contract's 较差 band count as 中, 不合格 as 差).
-GRADES = (("不合格", "count_cha"), ("合格", "count_zhong"), ("优", "count_you"), ("良", "count_liang"),
-          ("中", "count_zhong"), ("较差", "count_zhong"), ("差", "count_cha"))
 _PART_ONE = re.compile(r"第一部分(.+?)概况")
 MAX_LINES = 16  # the statement never runs longer than this many lines of a page
 
@@ -112,14 +110,9 @@ def _read_statement(lines: list[str]) -> dict | None:
 
 def _grade_key(before: str) -> str | None:
     """Which grade count a 个 slot holds, from the words just before it (为"优"的项目)."""
-    m = re.search(r"为(不合格|合格|优秀|优|良好|良|中等|中|较差|差)的?项目$", before)
-    if not m:
-        return None
-    word = m.group(1)
-    for prefix, key in GRADES:
-        if word.startswith(prefix):
-            return key
-    return None
+    m = re.search(rf"为({grades.WORD_PATTERN})的?项目$", before)
+    g = grades.contract(m.group(1)) if m else None
+    return grades.COUNT_COLUMNS[g] if g else None
 
 
 def agency_name(lines: list[str]) -> str | None:

@@ -28,6 +28,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from evalkit import analysis as an
+from evalkit import grades, schema
 
 TABLE_SHEETS = {  # contract table -> sheet name
     "reports": "报告 reports",
@@ -40,39 +41,20 @@ SHEET_COUNTY = "县区对比"
 SHEET_FLAGS = "红旗清单"
 SHEET_ABOUT = "说明"
 
-LABELS = {
-    "report_id": "报告编号", "source_file": "来源文件", "sha256": "SHA256", "format": "格式",
-    "status": "解析状态", "error": "错误", "county": "县区", "city": "地市", "province": "省份",
-    "agency": "单位", "fiscal_year": "年度", "doc_kind": "文件类型", "n_projects": "项目数",
-    "stated_overall_score": "填报综合得分", "stated_overall_grade": "填报综合等级",
-    "narrative_score": "正文得分", "project_id": "项目编号", "project_name": "项目名称",
-    "budget_initial": "年初预算（万元）", "budget_full_year": "全年预算（万元）",
-    "executed": "执行数（万元）", "execution_rate": "填报执行率（%）",
-    "execution_rate_calc": "计算执行率（%）", "execution_rate_initial_calc": "按年初预算执行率（%）",
-    "budget_weight": "预算执行权重", "budget_score": "预算执行得分", "total_score": "填报总分",
-    "total_score_calc": "分项合计", "grade": "填报等级", "grade_raw": "等级原文",
-    "grade_calc": "计算等级", "level1": "一级指标", "level2": "二级指标", "level3": "三级指标",
-    "target": "目标值", "actual": "实际值", "target_op": "目标符号", "target_value": "目标数值",
-    "target_unit": "目标单位", "actual_value": "实际数值", "actual_unit": "实际单位",
-    "weight": "权重", "score": "得分", "deviation_reason": "偏差原因",
-    "projects_due": "应评项目数", "projects_evaluated": "已评项目数",
-    "funds_due": "应评资金（万元）", "funds_evaluated": "已评资金（万元）", "avg_score": "平均得分",
-    "count_you": "优", "count_liang": "良", "count_zhong": "中", "count_cha": "差",
-    "finding_id": "发现编号", "rule": "规则", "severity": "严重程度", "message": "说明",
-    "expected": "期望值", "found": "实际值", "title": "规则名称", "family": "规则类别",
+LABELS = {  # contract columns from the schema, then the report's view columns
+    **schema.LABELS,
+    "title": "规则名称", "family": "规则类别",
     "county_label": "县区", "n_reports": "报告数", "budget": "预算（万元）",
     "median_rate": "执行率中位数（%）", "n_low_rate": "执行率偏低项目数", "mean_score": "平均得分",
     "min_score": "最低得分", "n_findings": "问题数", "n_errors": "错误数", "fiscal_years": "年度",
     "flag": "红旗", "detail": "说明", "rate": "执行率（%）", "grade_eff": "等级",
     "summary_projects": "汇总表已评项目数", "summary_avg_score": "汇总表平均得分",
     "n_anomalies": "数值异常项目数", "anomaly": "数值异常",
-    "优": "优", "良": "良", "中": "中", "差": "差",
+    **{g: g for g in grades.CONTRACT},
 }
-MONEY = {"budget_initial", "budget_full_year", "executed", "funds_due", "funds_evaluated", "budget"}
-RATES = {"execution_rate", "execution_rate_calc", "execution_rate_initial_calc", "median_rate", "rate"}
-SCORES = {"budget_weight", "budget_score", "total_score", "total_score_calc", "stated_overall_score",
-          "narrative_score", "weight", "score", "avg_score", "mean_score", "min_score",
-          "target_value", "actual_value", "summary_avg_score"}
+MONEY = schema.MONEY | {"budget"}
+RATES = schema.RATES | {"median_rate", "rate"}
+SCORES = schema.SCORES | {"mean_score", "min_score", "target_value", "actual_value", "summary_avg_score"}
 GRADE_COLS = {"grade", "grade_calc", "stated_overall_grade", "grade_eff"}
 SEVERITY_COLS = {"severity"}
 WIDE_TEXT = {"project_name", "message", "agency", "deviation_reason", "level3", "detail", "error",
@@ -85,8 +67,7 @@ HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 HEADER_FONT = Font(bold=True, color="FFFFFF", name="Microsoft YaHei")
 BODY_FONT = Font(name="Microsoft YaHei", size=10)
 THIN = Side(style="thin", color="BFBFBF")
-GRADE_FILLS = {"优": ("C6EFCE", "006100"), "良": ("DDEBF7", "1F4E79"), "中": ("FFEB9C", "7F6000"),
-               "差": ("FFC7CE", "9C0006")}
+GRADE_FILLS = grades.FILLS
 SEVERITY_FILLS = {"error": ("FFC7CE", "9C0006"), "warning": ("FFEB9C", "7F6000"),
                   "info": ("DDEBF7", "1F4E79")}
 

@@ -51,6 +51,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
 
+from evalkit import grades as scales
+
 D0, D1, D100 = Decimal(0), Decimal(1), Decimal(100)
 Q2 = Decimal("0.01")
 
@@ -355,10 +357,9 @@ def _bands(province: str | None) -> tuple[tuple[Decimal, str], ...]:
     cfg = _checks_toml()
     grades = cfg.get("grades", {})
     bands = cfg.get("profiles", {}).get(province or "", {}).get("grades", {}).get("bands") or grades.get("bands")
-    names = grades.get("contract_grades", ["优", "良", "中", "差"])
-    if not bands:
-        return ((Decimal(90), "优"), (Decimal(80), "良"), (Decimal(60), "中"), (Decimal(0), "差"))
-    return tuple((Decimal(str(b["min"])), names[min(i, len(names) - 1)]) for i, b in enumerate(bands))
+    names = scales.CONTRACT
+    pairs = scales.band_pairs(bands or None)
+    return tuple((lo, names[min(i, len(names) - 1)]) for i, (lo, _) in enumerate(pairs))
 
 
 def grade_of(total: Decimal, province: str | None = None) -> str:
@@ -1459,13 +1460,13 @@ def truth_rows(rep: Report) -> tuple[list, list, dict]:
         s = rep.summary
         r.update(summary_projects_due=str(s["projects_due"]), summary_projects_evaluated=str(s["projects_evaluated"]),
                  summary_funds_due=trim(s["funds_due"]), summary_funds_evaluated=trim(s["funds_evaluated"]))
-        for g, col in zip("优良中差", ("count_you", "count_liang", "count_zhong", "count_cha")):
+        for g, col in scales.COUNT_COLUMNS.items():
             r[col] = str(s["counts"][g]) if s["counts"][g] else ""
     if rep.statement:
         s = rep.statement
         r.update(summary_projects_evaluated=str(s["n"]), summary_funds_evaluated=fixed2(s["funds"]),
                  summary_avg_score=fixed2(s["avg"]))
-        for g, col in zip("优良中差", ("count_you", "count_liang", "count_zhong", "count_cha")):
+        for g, col in scales.COUNT_COLUMNS.items():
             r[col] = str(s["counts"][g])
     return projects, indicators, r
 

@@ -8,14 +8,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from evalkit import grades
+
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "checks.toml"
 
 
-@dataclass(frozen=True)
-class GradeBand:
-    """A score at or above `min` earns `grade` (bands are tried highest first)."""
-    min: Decimal
-    grade: str
+GradeBand = grades.Band  # kept name: a score at or above `min` earns `grade`
 
 
 @dataclass(frozen=True)
@@ -42,29 +40,15 @@ class CheckConfig:
 
     @property
     def bands(self) -> list[GradeBand]:
-        bands = [GradeBand(Decimal(str(b["min"])), str(b["grade"]))
-                 for b in self.settings["grades"]["bands"]]
-        return sorted(bands, key=lambda b: b.min, reverse=True)
+        return [GradeBand(lo, g) for lo, g in grades.band_pairs(self.settings["grades"]["bands"])]
 
     def grade_rank(self, word: Any) -> int | None:
-        """The rank (0 = best) of a grade word in any known scale, None if unknown."""
-        if word is None or (isinstance(word, float) and word != word):
-            return None
-        w = str(word).strip()
-        if not w:
-            return None
-        for i, words in enumerate(self.settings["grades"]["ranks"]):
-            if w in words:
-                return i
-        for i, words in enumerate(self.settings["grades"]["ranks"]):  # 优秀等次 etc.
-            if any(len(x) > 1 and x in w for x in words):
-                return i
-        return None
+        """The rank (0 = best) of a grade word in any known scale (evalkit.grades), None if unknown."""
+        return grades.rank(word)
 
     def contract_grade(self, label: str | None) -> str | None:
         """The contract's one-character grade (优/良/中/差) for a band label."""
-        r = self.grade_rank(label)
-        return None if r is None else self.settings["grades"]["contract_grades"][r]
+        return grades.contract(label)
 
     def severity(self, rule: str, default: str) -> str:
         return self.settings.get("severity", {}).get(rule, default)
@@ -105,6 +89,91 @@ def _unknown_keys(over: dict, base: dict, where: str = "") -> list[str]:
     return bad
 
 
+SEVERITIES = ("error", "warning", "info")
+CHOICES = {  # settings that take one of a few words
+    ("indicators", "scoring_rule"): ("proportional", "deduct", "all_or_nothing"),
+}
+FREE_TABLES = {"severity", "standard_weights", "group_aliases", "level2_parent", "unit_aliases", "scale"}
+
+
+def _kind(v: Any) -> str:
+    if isinstance(v, bool):
+        return "布尔值（true/false）"
+    if isinstance(v, (int, float)):
+        return "数字"
+    if isinstance(v, str):
+        return "文字"
+    if isinstance(v, list):
+        return "列表"
+    if isinstance(v, dict):
+        return "表"
+    return type(v).__name__
+
+
+def _same_kind(v: Any, default: Any) -> bool:
+    if isinstance(default, bool) or isinstance(v, bool):
+        return isinstance(v, bool) and isinstance(default, bool)
+    if isinstance(default, (int, float)):
+        return isinstance(v, (int, float))
+    return isinstance(v, type(default))
+
+
+def _bad_values(data: dict, defaults: dict, where: str = "") -> list[str]:
+    """Settings whose value has the wrong kind or is not one of the allowed words, in Chinese."""
+    from evalkit.checks.findings import RULES
+    bad = []
+    for k, v in data.items():
+        path = f"{where}{k}"
+        if k not in defaults:
+            continue
+        d = defaults[k]
+        if path.endswith("grades.bands") or path == "bands":
+            bad += _bad_bands(v, path)
+        elif k == "severity" and isinstance(v, dict):
+            for rule, sev in v.items():
+                if rule not in RULES:
+                    bad.append(f"{path}.{rule}：没有这条规则（可选：{'、'.join(RULES)}）")
+                elif sev not in SEVERITIES:
+                    bad.append(f"{path}.{rule} = {sev!r}：可选 {'/'.join(SEVERITIES)}")
+        elif not _same_kind(v, d):
+            bad.append(f"{path} = {v!r}：应为{_kind(d)}，实为{_kind(v)}")
+        elif isinstance(d, dict):
+            if k in FREE_TABLES:
+                kinds = {_kind(x) for x in d.values()}
+                bad += [f"{path}.{kk} = {vv!r}：应为{'或'.join(sorted(kinds))}"
+                        for kk, vv in v.items() if kinds and _kind(vv) not in kinds]
+            else:
+                bad += _bad_values(v, d, f"{path}.")
+        elif isinstance(d, list) and d and all(isinstance(x, str) for x in d):
+            bad += [f"{path} 中的 {x!r}：应为文字" for x in v if not isinstance(x, str)]
+        elif isinstance(d, (int, float)) and not isinstance(d, bool) and v < 0:
+            bad.append(f"{path} = {v!r}：不能为负数")
+        key = tuple(path.split(".")[-2:])
+        if key in CHOICES and v not in CHOICES[key]:
+            bad.append(f"{path} = {v!r}：可选 {'、'.join(CHOICES[key])}")
+    return bad
+
+
+def _bad_bands(v: Any, path: str) -> list[str]:
+    from evalkit import grades as scales
+    if not isinstance(v, list) or not v:
+        return [f"{path}：应为非空列表，每项形如 {{ min = 90, grade = \"优\" }}"]
+    bad, seen = [], set()
+    for i, b in enumerate(v, 1):
+        if not isinstance(b, dict) or set(b) != {"min", "grade"}:
+            bad.append(f"{path} 第{i}项：应形如 {{ min = 90, grade = \"优\" }}")
+            continue
+        if isinstance(b["min"], bool) or not isinstance(b["min"], (int, float)):
+            bad.append(f"{path} 第{i}项 min = {b['min']!r}：应为数字")
+        if scales.rank(b["grade"]) is None:
+            words = "、".join(w for ws in scales.RANK_WORDS for w in ws)
+            bad.append(f"{path} 第{i}项 grade = {b['grade']!r}：不是已知的等级词（可选：{words}）")
+        if b["grade"] in seen:
+            bad.append(f"{path} 第{i}项 grade = {b['grade']!r}：重复")
+        seen.add(b["grade"])
+    return bad
+
+
 def load_config(path: str | Path | None = None, profile: str | None = None) -> CheckConfig:
     """Read checks.toml (or `path`, merged over the defaults) and apply a forced profile.
 
@@ -121,6 +190,12 @@ def load_config(path: str | Path | None = None, profile: str | None = None) -> C
             raise ConfigError(f"检查配置文件 {path} 含有未知的设置：{'、'.join(bad)}",
                               f"可用的设置分组：{'、'.join(k for k in data if k != 'profiles')}；"
                               "请对照内置的 checks.toml 修改拼写")
+        bad = _bad_values({k: v for k, v in user.items() if k != "profiles"}, data)
+        for name, prof in (user.get("profiles") or {}).items():
+            bad += _bad_values(prof, data, f"profiles.{name}.")
+        if bad:
+            raise ConfigError(f"检查配置文件 {path} 有 {len(bad)} 处取值不对：" + "；".join(bad),
+                              "请对照内置的 checks.toml 修改")
         data = _merge(data, user)
         source = str(path)
     profiles = data.pop("profiles", {})

@@ -5,27 +5,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-REPORT_COLS = ["report_id", "source_file", "status", "duplicate_of", "duplicate_kind",
-               "duplicate_of_file", "uncached_formulas", "ocr_cells", "county", "province", "doc_kind", "n_projects",
-               "stated_overall_score", "stated_overall_grade", "narrative_score", "narrative_parts"]
-PROJECT_COLS = ["project_id", "report_id", "source_file", "county", "province", "project_name",
-                "budget_initial", "budget_full_year", "executed", "execution_rate",
-                "budget_weight", "budget_score", "total_score", "grade", "grade_raw",
-                "has_deviation_column", "max_score", "deviation_note",
-                "execution_rate_line", "execution_rate_narrative"]
-INDICATOR_COLS = ["project_id", "source_file", "county", "project_name", "level1", "level2",
-                  "level3", "target", "actual", "target_op", "target_value", "target_unit",
-                  "actual_op", "actual_value", "actual_unit", "weight", "score",
-                  "deviation_reason", "line_no"]
-SUMMARY_COLS = ["report_id", "source_file", "projects_due", "projects_evaluated", "funds_due",
-                "funds_evaluated", "avg_score", "count_you", "count_liang", "count_zhong",
-                "count_cha", "notes"]
-NUMERIC = {"budget_initial", "budget_full_year", "executed", "execution_rate", "budget_weight",
-           "budget_score", "total_score", "max_score", "execution_rate_line",
-           "execution_rate_narrative", "target_value", "actual_value", "weight", "score",
-           "projects_due", "projects_evaluated", "funds_due", "funds_evaluated", "avg_score",
-           "count_you", "count_liang", "count_zhong", "count_cha", "stated_overall_score",
-           "narrative_score", "line_no", "n_projects"}
+from evalkit import schema
+
+# The contract's columns (schema.py), plus the figures ingest adds for the checks only.
+REPORT_COLS = list(schema.TABLES["reports"].names)
+PROJECT_COLS = list(schema.TABLES["projects"].names) + ["execution_rate_narrative"]
+INDICATOR_COLS = list(schema.TABLES["indicators"].names)
+SUMMARY_COLS = list(schema.TABLES["summaries"].names)
+NUMERIC = schema.NUMERIC | {"execution_rate_narrative"}
 NOTE_ALIASES = ("notes", "note", "raw_notes", "notes_raw", "remarks")
 
 

@@ -1,4 +1,4 @@
-"""Grades from scores under configurable bands, and the recomputed *_calc columns."""
+"""The recomputed *_calc columns (grades from scores under the configured bands, see evalkit.grades)."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -8,29 +8,14 @@ import pandas as pd
 
 from evalkit.checks.config import CheckConfig, GradeBand
 from evalkit.checks.numbers import HUNDRED, dec, unfixed
-from evalkit.normalize import grade_from_score as normalize_grade_from_score
+from evalkit import grades as scales
 
 
 def grade_from_score(score: Any, bands: Iterable[GradeBand | dict | tuple] | None = None) -> str | None:
     """The band label a score falls in (highest `min` at or below it); None for no score.
 
     bands: GradeBand, {"min":…, "grade":…} or (min, grade); default 90 优 / 80 良 / 60 中 / 差."""
-    s = dec(score)
-    if s is None:
-        return None
-    if bands is None:
-        bands = [(90, "优"), (80, "良"), (60, "中"), (0, "差")]
-    norm = []
-    for b in bands:
-        if isinstance(b, GradeBand):
-            norm.append((b.min, b.grade))
-        elif isinstance(b, dict):
-            norm.append((Decimal(str(b["min"])), str(b["grade"])))
-        else:
-            norm.append((Decimal(str(b[0])), str(b[1])))
-    norm.sort(key=lambda x: x[0], reverse=True)
-    g = normalize_grade_from_score(s, tuple(norm))
-    return g if g is not None else (norm[-1][1] if norm else None)
+    return scales.from_score(dec(score), bands)
 
 
 def _rate(ex: Any, base: Any) -> float | None:

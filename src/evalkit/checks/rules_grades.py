@@ -9,6 +9,7 @@ import pandas as pd
 from evalkit.checks.config import CheckConfig
 from evalkit.checks.data import Data
 from evalkit.checks.findings import Finding, ids_of, make
+from evalkit import grades as scales
 from evalkit.checks.grades import grade_from_score
 from evalkit.checks.numbers import dec, fixed, fmt, text, unfixed
 
@@ -90,7 +91,7 @@ def check_summaries(d: Data, cfg: CheckConfig) -> list[Finding]:
                 rk = c.grade_rank(grade_from_score(score, c.bands))
             labels.append(rk)
         if any(pd.notna(x) for x in counts) and n:
-            names = c.settings["grades"]["contract_grades"]
+            names = scales.CONTRACT
             for rank, stated in enumerate(counts):
                 actual = sum(1 for x in labels if x == rank)
                 st = dec(stated)

@@ -1,0 +1,206 @@
+"""The clean-data contract in code: tables, columns, dtypes, units, keys and Chinese labels.
+
+Every stage reads its columns from here (ingest's typed frames, the checks' inputs, the report's
+views, the workbook's headers), and docs/contract.md's column tables are generated from it
+(`python -m evalkit.schema --write docs/contract.md`).
+"""
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+F, I, S, B = "Float64", "Int64", "string", "boolean"
+NUMERIC_DTYPES = (F, I)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One contract column: name, pandas dtype, unit (万元, %, 分 or None), Chinese label, meaning."""
+    name: str
+    dtype: str
+    label: str
+    unit: str | None = None
+    doc: str = ""
+
+    @property
+    def numeric(self) -> bool:
+        return self.dtype in NUMERIC_DTYPES
+
+
+@dataclass(frozen=True)
+class Table:
+    """One contract table: its columns in order, primary key and foreign keys (column, table, column)."""
+    name: str
+    label: str
+    doc: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    foreign_keys: tuple[tuple[str, str, str], ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def dtypes(self) -> dict[str, str]:
+        return {c.name: c.dtype for c in self.columns}
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+def _c(name, dtype, label, unit=None, doc=""):
+    return Column(name, dtype, label, unit, doc)
+
+
+_WAN, _PCT, _PT = "万元", "%", "分"
+
+TABLES: dict[str, Table] = {t.name: t for t in (
+    Table("reports", "报告", "one row per ingested file", (
+        _c("report_id", S, "报告编号", doc="unique and stable across runs: the first 16 hex of the file's SHA-256"),
+        _c("source_file", S, "来源文件", doc="path relative to the ingest root; `a.zip!dir/x.docx` inside archives"),
+        _c("sha256", S, "SHA256", doc="of the file's bytes"),
+        _c("format", S, "格式", doc="txt/docx/pdf/xlsx/html/…"),
+        _c("status", S, "解析状态", doc="ok / partial / failed / duplicate"),
+        _c("error", S, "错误", doc="Chinese, null when ok"),
+        _c("county", S, "县区"), _c("city", S, "地市"), _c("province", S, "省份"),
+        _c("agency", S, "单位"), _c("fiscal_year", I, "年度"),
+        _c("doc_kind", S, "文件类型", doc="project_report / department_report / project_tables / summary_table"),
+        _c("n_projects", I, "项目数"),
+        _c("stated_overall_score", F, "填报综合得分", _PT),
+        _c("stated_overall_grade", S, "填报综合等级", doc="优/良/中/差"),
+        _c("narrative_score", F, "正文得分", _PT, "a score stated in the report's prose"),
+        _c("stated_overall_grade_raw", S, "综合等级原文"),
+        _c("narrative_parts", S, "正文部分", doc="the narrative parts found, in order"),
+        _c("n_indicators", I, "指标数"), _c("pages", I, "页数"),
+        _c("duplicate_of", S, "重复于", doc="the kept file's report_id for a duplicate, else null"),
+        _c("duplicate_kind", S, "重复类型", doc="same_file / same_report"),
+        _c("duplicate_of_file", S, "重复于文件"),
+        _c("ocr_pages", S, "识别页", doc="pages read by OCR"),
+        _c("ocr_cells", S, "识别单元格", doc="OCR confidence of the cells that fed figures (JSON)"),
+        _c("uncached_formulas", S, "无缓存值公式", doc="spreadsheet cells holding a formula without a cached value"),
+    ), ("report_id",), (("duplicate_of", "reports", "report_id"),)),
+    Table("projects", "项目", "one row per project self-evaluation table", (
+        _c("project_id", S, "项目编号", doc="`<report_id>-p<n>`"),
+        _c("report_id", S, "报告编号"), _c("source_file", S, "来源文件"),
+        _c("county", S, "县区"), _c("city", S, "地市"), _c("province", S, "省份"),
+        _c("agency", S, "单位"), _c("fiscal_year", I, "年度"),
+        _c("project_name", S, "项目名称"),
+        _c("budget_initial", F, "年初预算", _WAN), _c("budget_full_year", F, "全年预算", _WAN),
+        _c("executed", F, "执行数", _WAN),
+        _c("execution_rate", F, "填报执行率", _PCT, "as stated"),
+        _c("execution_rate_calc", F, "计算执行率", _PCT, "executed / budget_full_year"),
+        _c("execution_rate_initial_calc", F, "按年初预算执行率", _PCT, "executed / budget_initial"),
+        _c("budget_weight", F, "预算执行权重", _PT), _c("budget_score", F, "预算执行得分", _PT),
+        _c("total_score", F, "填报总分", _PT),
+        _c("total_score_calc", F, "分项合计", _PT, "sum of the stated line scores"),
+        _c("grade", S, "填报等级", doc="优/良/中/差"),
+        _c("grade_raw", S, "等级原文", doc="the grade word as written"),
+        _c("grade_calc", S, "计算等级", doc="from total_score under the active grade bands"),
+        _c("max_score", F, "满分", _PT),
+        _c("has_deviation_column", B, "有偏差原因列"), _c("n_indicators", I, "指标数"),
+        _c("deviation_note", S, "偏差说明"),
+        _c("execution_rate_line", F, "执行率行得分", _PCT, "the rate printed on the table's own 预算执行率 line"),
+    ), ("project_id",), (("report_id", "reports", "report_id"),)),
+    Table("indicators", "指标", "one row per filled third-level indicator line", (
+        _c("project_id", S, "项目编号"), _c("source_file", S, "来源文件"), _c("county", S, "县区"),
+        _c("project_name", S, "项目名称"),
+        _c("level1", S, "一级指标"), _c("level2", S, "二级指标"), _c("level3", S, "三级指标"),
+        _c("target", S, "目标值", doc="as written, whitespace removed"),
+        _c("actual", S, "实际值", doc="as written, whitespace removed"),
+        _c("target_op", S, "目标符号", doc="≥ ≤ = > < or null"),
+        _c("target_value", F, "目标数值"), _c("target_unit", S, "目标单位"),
+        _c("actual_value", F, "实际数值"), _c("actual_unit", S, "实际单位"),
+        _c("weight", F, "权重", _PT), _c("score", F, "得分", _PT),
+        _c("deviation_reason", S, "偏差原因"), _c("actual_op", S, "实际符号"),
+        _c("line_no", I, "行号", doc="the line's position in its project, 1-based"),
+        _c("report_id", S, "报告编号"),
+    ), ("project_id", "line_no"), (("project_id", "projects", "project_id"),
+                                   ("report_id", "reports", "report_id"))),
+    Table("summaries", "汇总表", "one row per 绩效自评情况汇总表 (or equivalent statement of counts)", (
+        _c("summary_id", S, "汇总编号"), _c("report_id", S, "报告编号"), _c("source_file", S, "来源文件"),
+        _c("agency", S, "单位"), _c("fiscal_year", I, "年度"),
+        _c("projects_due", F, "应评项目数"), _c("projects_evaluated", F, "已评项目数"),
+        _c("funds_due", F, "应评资金", _WAN), _c("funds_evaluated", F, "已评资金", _WAN),
+        _c("avg_score", F, "平均得分", _PT, "a stated 平均得分"),
+        _c("count_you", F, "优"), _c("count_liang", F, "良"), _c("count_zhong", F, "中"),
+        _c("count_cha", F, "差", doc="合格 counts as 中 and 不合格 as 差; null where the document leaves it empty"),
+        _c("notes", S, "备注"),
+    ), ("summary_id",), (("report_id", "reports", "report_id"),)),
+    Table("findings", "检查发现", "one row per check that a report, project or indicator fails", (
+        _c("finding_id", S, "发现编号"), _c("rule", S, "规则"),
+        _c("severity", S, "严重程度", doc="error / warning / info"),
+        _c("report_id", S, "报告编号"),
+        _c("project_id", S, "项目编号", doc="null for report-level findings"),
+        _c("source_file", S, "来源文件"),
+        _c("message", S, "说明", doc="Chinese, one sentence a user can act on"),
+        _c("expected", S, "期望值"), _c("found", S, "实际值"),
+    ), ("finding_id",), (("report_id", "reports", "report_id"), ("project_id", "projects", "project_id"))),
+)}
+
+# Derived views, kept for the modules that only need names or dtypes.
+SCHEMAS: dict[str, dict[str, str]] = {name: t.dtypes for name, t in TABLES.items()}
+KEYS: dict[str, tuple[str, ...]] = {name: t.key for name, t in TABLES.items()}
+FOREIGN_KEYS: dict[str, list[tuple[str, str, str]]] = {name: list(t.foreign_keys) for name, t in TABLES.items()
+                                                       if t.foreign_keys}
+NUMERIC: frozenset[str] = frozenset(c.name for t in TABLES.values() for c in t.columns if c.numeric)
+UNITS: dict[str, str] = {c.name: c.unit for t in TABLES.values() for c in t.columns if c.unit}
+MONEY: frozenset[str] = frozenset(n for n, u in UNITS.items() if u == _WAN)
+RATES: frozenset[str] = frozenset(n for n, u in UNITS.items() if u == _PCT)
+SCORES: frozenset[str] = frozenset(n for n, u in UNITS.items() if u == _PT)
+
+
+def label(name: str, with_unit: bool = True) -> str:
+    """A column's Chinese label, with its unit where it has one (年初预算（万元）); the name itself if unknown."""
+    for t in TABLES.values():
+        for c in t.columns:
+            if c.name == name:
+                return f"{c.label}（{c.unit}）" if with_unit and c.unit in (_WAN, _PCT) else c.label
+    return name
+
+
+LABELS: dict[str, str] = {c.name: label(c.name) for t in TABLES.values() for c in t.columns}
+
+
+# --------------------------------------------------------------------------- docs/contract.md
+
+BEGIN, END = "<!-- schema:begin (generated by `python -m evalkit.schema --write docs/contract.md`) -->", \
+    "<!-- schema:end -->"
+
+
+def markdown() -> str:
+    """The column tables of docs/contract.md."""
+    out = []
+    for t in TABLES.values():
+        fks = ", ".join(f"`{c}` → {p}.{pc}" for c, p, pc in t.foreign_keys) or "—"
+        out += [f"### {t.name} ({t.label}): {t.doc}", "",
+                f"Primary key: ({', '.join(f'`{k}`' for k in t.key)}). Foreign keys: {fks}.", "",
+                "| column | type | unit | 中文 | meaning |", "|---|---|---|---|---|"]
+        for c in t.columns:
+            out.append(f"| `{c.name}` | {c.dtype} | {c.unit or ''} | {c.label} | {c.doc} |")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def render_into(text: str) -> str:
+    """`text` with the generated block between the markers replaced (appended when absent)."""
+    block = f"{BEGIN}\n\n{markdown()}\n{END}"
+    if BEGIN.split(" (")[0] in text and END in text:
+        return re.sub(re.escape(BEGIN.split(" (")[0]) + r".*?" + re.escape(END), lambda _: block, text, flags=re.S)
+    return text.rstrip() + "\n\n## Columns (generated from `evalkit/schema.py`)\n\n" + block + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--write"] and len(argv) == 2:
+        p = Path(argv[1])
+        p.write_text(render_into(p.read_text(encoding="utf-8")), encoding="utf-8")
+        return 0
+    sys.stdout.write(markdown())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
