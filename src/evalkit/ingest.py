@@ -492,7 +492,7 @@ def assemble(results: list[FileResult]) -> dict[str, pd.DataFrame]:
 def ingest_paths(paths: list[Path], out_dir: Path | None = None, progress: bool = False,
                  checks: bool = True, config=None, jobs: int | None = None,
                  limits=None, keep_format_copies: bool = False, cache_dir: Path | None | bool = None,
-                 rebuild: bool = False, stats: dict | None = None) -> dict[str, pd.DataFrame]:
+                 rebuild: bool = False, stats: dict | None = None, layout: str = "auto") -> dict[str, pd.DataFrame]:
     """Ingest files/folders; write the tables to `out_dir` (atomically) when given; return them.
 
     Parsed files are cached (cache.py) in `cache_dir`, by default `.<out>.cache` beside `out_dir`
@@ -500,7 +500,7 @@ def ingest_paths(paths: list[Path], out_dir: Path | None = None, progress: bool 
     `rebuild` parses everything (and refreshes the cache). `stats` (a dict) receives the counts.
 
     Byte-identical copies are always counted once; the same report in several formats too,
-    unless `keep_format_copies` (to compare readers on one report).
+    unless `keep_format_copies` (to compare readers on one report). `layout`: store.write_atomic's.
     Raises InputError when no report file is found and FilesFailed when every file failed:
     in both cases `out_dir` is left as it was."""
     from evalkit.store import check_out_dir
@@ -520,12 +520,12 @@ def ingest_paths(paths: list[Path], out_dir: Path | None = None, progress: bool 
     with tempfile.TemporaryDirectory(prefix="evalkit-archives-", ignore_cleanup_errors=True) as stage:
         return _ingest(paths, out_dir, Path(stage), lim=lim, progress=progress, checks=checks, config=config,
                        jobs=jobs, keep_format_copies=keep_format_copies, cache=cache, rebuild=rebuild,
-                       stats=stats if stats is not None else {})
+                       stats=stats if stats is not None else {}, layout=layout)
 
 
 def _ingest(paths: list[Path], out_dir: Path | None, stage: Path, *, lim, progress: bool, checks: bool,
             config, jobs: int | None, keep_format_copies: bool, cache, rebuild: bool,
-            stats: dict) -> dict[str, pd.DataFrame]:
+            stats: dict, layout: str = "auto") -> dict[str, pd.DataFrame]:
     """The steps of one run: discover -> hash -> cache or parse -> identity -> tables -> checks -> write."""
     from evalkit.store import write_atomic
     found = discover(paths, lim, stage)
@@ -581,5 +581,5 @@ def _ingest(paths: list[Path], out_dir: Path | None, stage: Path, *, lim, progre
         meta = {"inputs": [str(Path(p).absolute()) for p in paths],
                 "files": {str(k): int(v) for k, v in status.value_counts().items()},
                 "skipped_other_types": found.skipped, "parsed": len(misses), "from_cache": len(cached)}
-        write_atomic(tables, out_dir, inputs=paths, meta=meta)
+        write_atomic(tables, out_dir, inputs=paths, meta=meta, layout=layout)
     return tables

@@ -1,5 +1,9 @@
 """Read and write an evalkit dataset: one Parquet file per contract table plus `manifest.json`.
 
+A big corpus is written partitioned instead (hive layout `projects.parquet/province=…/year=…/part-0.parquet`,
+every table keyed by its report's province and fiscal year), so `load(DIR, province=…, years=…)` and
+`evalkit sql` read only the partitions they need. `pandas.read_parquet(DIR/"projects.parquet")` reads either.
+
 Data is sacred, so writing follows four rules:
 - evalkit writes only into a folder that is missing, empty, or already an evalkit dataset
   (a manifest, or only the contract's Parquet files as written before manifests existed);
@@ -20,6 +24,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -33,6 +38,10 @@ FORMAT_VERSION = 1
 # placeholders a user or a repo keeps in the folder; carried across the swap, never refused
 HARMLESS = {".gitkeep", ".keep", ".DS_Store", "Thumbs.db", "desktop.ini"}
 LOCK_WAIT_S = float(os.environ.get("EVALKIT_LOCK_TIMEOUT", "600"))
+LAYOUTS = ("auto", "single", "partitioned")
+# From this many rows in all (a province: ~30,000 projects, ~250,000 indicator lines) "auto" partitions;
+# EVALKIT_PARTITION_ROWS overrides it per run.
+PARTITION_ROWS = 200_000
 
 
 # ----------------------------------------------------------------------------- locking
@@ -118,51 +127,160 @@ def read_manifest(data_dir: str | Path) -> dict | None:
         raise DatasetError(f"数据集清单 {p} 无法读取（{e}）", "请重新运行 evalkit ingest") from None
 
 
-def load(clean_dir: str | Path = "data/clean", verify: bool = True, lock: bool = True) -> dict[str, pd.DataFrame]:
-    """Every contract table in `clean_dir`, keyed by name; with a manifest, each file is checked
-    against its recorded checksum and row count (DatasetError when it differs).
-    `lock=False` for a caller that already holds the dataset's lock."""
+def load(clean_dir: str | Path = "data/clean", verify: bool = True, lock: bool = True, *,
+         province: str | Iterable[str] | None = None, years: int | Iterable[int] | None = None,
+         tables: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Every contract table in `clean_dir` (or the `tables` named), keyed by name; with a manifest,
+    each file read is checked against its recorded checksum (and row count when unfiltered).
+
+    province / years keep the rows of those reports only, reading just their partitions (or row
+    groups) from disk. `lock=False` for a caller that already holds the dataset's lock."""
     clean_dir = Path(clean_dir)
     if not clean_dir.is_dir():
         raise DatasetError(f"数据集文件夹 {clean_dir} 不存在", "请先运行 evalkit ingest 生成数据集")
     if lock:
         with dataset_lock(clean_dir, write=False):
-            return load(clean_dir, verify, lock=False)
+            return load(clean_dir, verify, lock=False, province=province, years=years, tables=tables)
     manifest = read_manifest(clean_dir)
-    out = {}
     names = list(manifest["tables"]) if manifest else [t for t in TABLES
                                                           if (clean_dir / f"{t}.parquet").exists()]
+    if tables is not None:
+        wanted = list(tables)
+        unknown = [t for t in wanted if t not in names]
+        if unknown:
+            raise DatasetError(f"数据集 {clean_dir} 中没有表 {'、'.join(unknown)}", f"可选：{'、'.join(names)}")
+        names = wanted
+    provinces = _as_list(province, str)
+    year_list = _as_list(years, int)
+    filtered = provinces is not None or year_list is not None
+    report_ids = None
+    if filtered and not _is_partitioned(manifest):   # single files: select reports, then their rows
+        rep = _read_table(clean_dir, "reports", manifest, verify, None)
+        keep = pd.Series(True, index=rep.index)
+        if provinces is not None:
+            keep &= rep["province"].isin(provinces)
+        if year_list is not None:
+            keep &= pd.to_numeric(rep["fiscal_year"], errors="coerce").isin(year_list)
+        report_ids = set(rep.loc[keep, "report_id"].dropna())
+    out = {}
     for name in names:
-        p = clean_dir / f"{name}.parquet"
-        if manifest:
-            want = manifest["tables"][name]
-            if not p.is_file():
-                raise DatasetError(f"数据集 {clean_dir} 缺少表 {p.name}", "请重新运行 evalkit ingest")
-            if verify and _sha256(p) != want["sha256"]:
-                raise DatasetError(f"数据集 {clean_dir} 的 {p.name} 与清单记录的校验值不符（文件被改动或损坏）",
-                                   "请重新运行 evalkit ingest")
-        try:
-            out[name] = pd.read_parquet(p)
-        except Exception as e:  # noqa: BLE001  (pyarrow raises several types for a bad file)
-            raise DatasetError(f"无法读取 {p}（{type(e).__name__}）", "请重新运行 evalkit ingest") from None
-        if manifest and len(out[name]) != want["rows"]:
-            raise DatasetError(f"数据集 {clean_dir} 的 {p.name} 行数与清单不符", "请重新运行 evalkit ingest")
+        out[name] = _read_table(clean_dir, name, manifest, verify, (provinces, year_list) if filtered else None,
+                                report_ids)
     if not out:
         raise DatasetError(f"{clean_dir} 里没有 evalkit 数据表（*.parquet）", "请先运行 evalkit ingest 生成数据集")
     return out
 
 
+def layout_of(data_dir: str | Path) -> str:
+    """"partitioned" or "single": how the dataset at `data_dir` is stored (a rewrite keeps it)."""
+    return "partitioned" if _is_partitioned(read_manifest(data_dir)) else "single"
+
+
+def _as_list(v, kind) -> list | None:
+    if v is None:
+        return None
+    if isinstance(v, (str, int)):
+        v = [v]
+    try:
+        return [kind(x) for x in v]
+    except (TypeError, ValueError):
+        raise DatasetError(f"筛选条件 {v!r} 无效", "省份用名称（如 上海市），年度用四位数字（如 2023）") from None
+
+
+def _is_partitioned(manifest: dict | None) -> bool:
+    return bool(manifest) and any(t.get("layout") == "partitioned" for t in manifest["tables"].values())
+
+
+def _read_table(clean_dir: Path, name: str, manifest: dict | None, verify: bool,
+                where: tuple | None, report_ids: set | None = None) -> pd.DataFrame:
+    """One table, checked against the manifest; `where` = (provinces, years) on partitioned data,
+    `report_ids` the reports kept on single-file data."""
+    p = clean_dir / f"{name}.parquet"
+    want = manifest["tables"].get(name) if manifest else None
+    if manifest and want is None:
+        raise DatasetError(f"数据集 {clean_dir} 的清单中没有表 {name}", "请重新运行 evalkit ingest")
+    try:
+        if want and want.get("layout") == "partitioned":
+            df = _read_partitioned(clean_dir, p, want, verify, where)
+        else:
+            if manifest and not p.is_file():
+                raise DatasetError(f"数据集 {clean_dir} 缺少表 {p.name}", "请重新运行 evalkit ingest")
+            if verify and want and _sha256(p) != want["sha256"]:
+                raise DatasetError(f"数据集 {clean_dir} 的 {p.name} 与清单记录的校验值不符（文件被改动或损坏）",
+                                   "请重新运行 evalkit ingest")
+            filters = None
+            if report_ids is not None:
+                filters = [("report_id", "in", sorted(report_ids))] if report_ids else None
+            df = pd.read_parquet(p, filters=filters)
+            if report_ids is not None and not report_ids:
+                df = df.iloc[0:0]
+    except DatasetError:
+        raise
+    except Exception as e:  # noqa: BLE001  (pyarrow raises several types for a bad file)
+        raise DatasetError(f"无法读取 {p}（{type(e).__name__}）", "请重新运行 evalkit ingest") from None
+    if want and where is None and report_ids is None and len(df) != want["rows"]:
+        raise DatasetError(f"数据集 {clean_dir} 的 {p.name} 行数与清单不符", "请重新运行 evalkit ingest")
+    return df
+
+
+def _partitioning():
+    import pyarrow as pa
+    import pyarrow.dataset as pds
+    return pds.partitioning(pa.schema([("province", pa.string()), ("year", pa.int32())]), flavor="hive")
+
+
+def _read_partitioned(clean_dir: Path, p: Path, want: dict, verify: bool, where: tuple | None) -> pd.DataFrame:
+    """A hive-partitioned table: only the partitions `where` selects are opened (and verified)."""
+    import pyarrow.dataset as pds
+    part = _partitioning()
+    files = sorted(want["files"])
+    missing = [f for f in files if not (clean_dir / f).is_file()]
+    if missing:
+        raise DatasetError(f"数据集 {clean_dir} 缺少分区文件 {missing[0]}", "请重新运行 evalkit ingest")
+    dset = pds.dataset([str(clean_dir / f) for f in files], format="parquet", partitioning=part,
+                       partition_base_dir=str(p))
+    expr = None
+    if where is not None:
+        provinces, years = where
+        if provinces is not None:
+            expr = pds.field("province").isin(provinces)
+        if years is not None:
+            e = pds.field("year").isin(years)
+            expr = e if expr is None else expr & e
+    if verify:
+        chosen = dset.get_fragments(filter=expr) if expr is not None else dset.get_fragments()
+        for frag in chosen:
+            rel = Path(frag.path).relative_to(clean_dir).as_posix()
+            if _sha256(Path(frag.path)) != want["files"][rel]:
+                raise DatasetError(f"数据集 {clean_dir} 的 {rel} 与清单记录的校验值不符（文件被改动或损坏）",
+                                   "请重新运行 evalkit ingest")
+    df = dset.to_table(filter=expr).to_pandas()
+    df["province"] = df["province"].astype("string")
+    df["year"] = df["year"].astype("Int64")
+    order = want.get("columns")
+    if order:
+        df = df[[c for c in order if c in df.columns] + [c for c in df.columns if c not in order]]
+    return df
+
+
 # ----------------------------------------------------------------------------- writing
 
 def write_atomic(tables: dict[str, pd.DataFrame], out_dir: str | Path, *, inputs: list = (),
-                 meta: dict | None = None, lock: bool = True) -> Path:
+                 meta: dict | None = None, lock: bool = True, layout: str = "auto") -> Path:
     """Write `tables` as the dataset at `out_dir`, replacing the previous one in one atomic step.
 
-    Refuses (DatasetError) an `out_dir` that holds anything else or overlaps `inputs`."""
+    layout: "single" (one file a table), "partitioned" (hive by province/year) or "auto"
+    (partitioned from PARTITION_ROWS rows on). Refuses (DatasetError) an `out_dir` that holds
+    anything else or overlaps `inputs`."""
     out_dir = Path(out_dir)
     if lock:
         with dataset_lock(out_dir):
-            return write_atomic(tables, out_dir, inputs=inputs, meta=meta, lock=False)
+            return write_atomic(tables, out_dir, inputs=inputs, meta=meta, lock=False, layout=layout)
+    if layout not in LAYOUTS:
+        raise DatasetError(f"未知的存储方式 {layout!r}", f"可选：{'、'.join(LAYOUTS)}")
+    if layout == "auto":
+        limit = int(os.environ.get("EVALKIT_PARTITION_ROWS", PARTITION_ROWS))
+        layout = "partitioned" if sum(len(df) for df in tables.values()) >= limit else "single"
     check_out_dir(out_dir, inputs)
     parent = out_dir.absolute().parent
     parent.mkdir(parents=True, exist_ok=True)
@@ -173,8 +291,12 @@ def write_atomic(tables: dict[str, pd.DataFrame], out_dir: str | Path, *, inputs
         manifest = {"evalkit_dataset": FORMAT_VERSION, "evalkit_version": _version(),
                     "written_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                     **(meta or {}), "tables": {}}
+        keys = _partition_keys(tables) if layout == "partitioned" else None
         for name, df in tables.items():
             p = tmp / f"{name}.parquet"
+            if keys is not None:
+                manifest["tables"][name] = _write_partitioned(df, keys, tmp, p)
+                continue
             df.to_parquet(p, index=False)
             _fsync(p)
             manifest["tables"][name] = {"file": p.name, "rows": int(len(df)), "sha256": _sha256(p)}
@@ -200,6 +322,71 @@ def write_atomic(tables: dict[str, pd.DataFrame], out_dir: str | Path, *, inputs
     if tmp.exists():
         shutil.rmtree(tmp, ignore_errors=True)  # the previous dataset, now swapped out
     return out_dir
+
+
+def _partition_keys(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """report_id -> (province, year) from the reports table: every table is partitioned by its report."""
+    rep = tables.get("reports")
+    if rep is None or rep.empty:
+        return pd.DataFrame({"province": pd.Series(dtype="string"), "year": pd.Series(dtype="Int64")})
+    k = rep.drop_duplicates("report_id").set_index("report_id")
+    return pd.DataFrame({"province": k["province"].astype("string"),
+                         "year": pd.to_numeric(k["fiscal_year"], errors="coerce").astype("Int64")})
+
+
+def _write_partitioned(df: pd.DataFrame, keys: pd.DataFrame, root: Path, p: Path) -> dict:
+    """Write one table as hive partitions; its manifest entry lists every file's checksum."""
+    import pyarrow as pa
+    import pyarrow.dataset as pds
+    d = df.copy()
+    rid = d["report_id"] if "report_id" in d.columns else pd.Series(pd.NA, index=d.index)
+    prov = rid.map(keys["province"]).astype("string")
+    year = rid.map(keys["year"]).astype("Int64")
+    if "province" in df.columns:          # the row's own value first, so a read gives back what was written
+        prov = df["province"].astype("string").fillna(prov)
+    if "fiscal_year" in df.columns:
+        year = pd.to_numeric(df["fiscal_year"], errors="coerce").astype("Int64").fillna(year)
+    d["province"], d["year"] = prov, year.astype("Int64")
+    table = pa.Table.from_pandas(d, preserve_index=False)
+    table = table.set_column(table.schema.get_field_index("year"), "year", table["year"].cast(pa.int32()))
+    meta = json.loads(table.schema.metadata[b"pandas"])   # the path holds the keys: pandas must not expect them
+    meta["columns"] = [c for c in meta["columns"] if c.get("name") not in ("province", "year")]
+    table = table.replace_schema_metadata({**table.schema.metadata, b"pandas": json.dumps(meta).encode()})
+    p.mkdir()
+    pds.write_dataset(table, str(p), format="parquet", partitioning=_partitioning(),
+                      basename_template="part-{i}.parquet", existing_data_behavior="error")
+    files = {}
+    for f in sorted(p.rglob("*.parquet")):
+        _fsync(f)
+        files[f.relative_to(root).as_posix()] = _sha256(f)
+    for sub in sorted({f.parent for f in p.rglob("*.parquet")} | {p}, key=lambda x: -len(x.parts)):
+        _fsync(sub)
+    return {"file": p.name, "layout": "partitioned", "rows": int(len(df)), "files": files,
+            "columns": list(df.columns) + [c for c in ("province", "year") if c not in df.columns],
+            "sha256": hashlib.sha256("".join(f"{k}:{v}\n" for k, v in files.items()).encode()).hexdigest()}
+
+
+def copy_dataset(src: str | Path, dst: str | Path) -> None:
+    """A read-only copy of a dataset (hard links where the filesystem allows): tables and manifest."""
+    src, dst = Path(src), Path(dst)
+    dst.mkdir(parents=True, exist_ok=True)
+    manifest = read_manifest(src)
+    names = [f"{t}.parquet" for t in (manifest["tables"] if manifest else TABLES)] + [MANIFEST]
+    for name in names:
+        s = src / name
+        if s.is_dir():
+            for f in s.rglob("*.parquet"):
+                _link_or_copy(f, dst / f.relative_to(src))
+        elif s.is_file():
+            _link_or_copy(s, dst / name)
+
+
+def _link_or_copy(a: Path, b: Path) -> None:
+    b.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(a, b)
+    except OSError:
+        shutil.copy2(a, b)
 
 
 def _clean_leftovers(out_dir: Path) -> None:

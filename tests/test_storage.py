@@ -1,0 +1,127 @@
+"""Partitioned storage (hive by province/year), filtered loads that read only what they need, and `evalkit sql`."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from evalkit import store
+from evalkit.errors import DatasetError, UsageError
+
+KEEP = ["report_id", "project_id"]
+
+
+@pytest.fixture(scope="module")
+def both(seed_tables, tmp_path_factory):
+    root = tmp_path_factory.mktemp("layouts")
+    single = store.write_atomic(seed_tables, root / "single", layout="single")
+    part = store.write_atomic(seed_tables, root / "part", layout="partitioned")
+    return single, part
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    cols = list(b.columns)
+    key = [c for c in ("report_id", "project_id", "line_no", "finding_id") if c in cols]
+    x = a[cols].sort_values(key).reset_index(drop=True).astype(str)
+    y = b.sort_values(key).reset_index(drop=True).astype(str)
+    return x.equals(y)
+
+
+def test_partitioned_layout_is_hive_by_province_and_year(both):
+    _, part = both
+    files = sorted(p.relative_to(part).as_posix() for p in part.rglob("*.parquet") if p.is_file())
+    assert any(f.startswith("projects.parquet/province=") and "/year=2022/" in f for f in files)
+    assert store.layout_of(part) == "partitioned" and store.layout_of(both[0]) == "single"
+
+
+def test_partitioned_round_trip_gives_the_same_rows(both, seed_tables):
+    single, part = both
+    a, b = store.load(part), store.load(single)
+    for name in seed_tables:
+        assert _same(a[name], b[name]), name
+        assert len(a[name]) == len(seed_tables[name])
+    assert {"province", "year"} <= set(a["indicators"].columns)     # every row knows its partition
+
+
+def test_plain_pandas_reads_a_partitioned_table(both, seed_tables):
+    df = pd.read_parquet(both[1] / "projects.parquet")
+    assert len(df) == len(seed_tables["projects"]) and set(df["year"].astype(int)) >= {2021, 2022, 2024}
+
+
+@pytest.mark.parametrize("layout", [0, 1])
+def test_filtered_load_keeps_that_province_and_year(both, seed_tables, layout):
+    d = both[layout]
+    t = store.load(d, province="河北省", years=[2022])
+    rep = seed_tables["reports"]
+    want = set(rep.loc[(rep["province"] == "河北省") & (rep["fiscal_year"] == 2022), "report_id"])
+    assert want and set(t["reports"]["report_id"]) == want
+    for name in ("projects", "indicators", "findings"):
+        assert set(t[name]["report_id"].dropna()) <= want
+        assert len(t[name]) == int(seed_tables[name]["report_id"].isin(want).sum())
+    assert store.load(d, province="不存在省")["projects"].empty
+
+
+def test_filtered_load_opens_only_the_chosen_partitions(both, tmp_path):
+    import shutil
+    d = tmp_path / "ds"
+    shutil.copytree(both[1], d)
+    other = next(p for p in (d / "projects.parquet").rglob("*.parquet") if "year=2024" in p.as_posix())
+    other.write_bytes(b"garbage")                        # a damaged partition elsewhere
+    assert len(store.load(d, years=2022, tables=["projects"])["projects"]) > 0
+    with pytest.raises(DatasetError, match="校验值不符"):
+        store.load(d, tables=["projects"])
+
+
+def test_auto_layout_partitions_big_datasets(seed_tables, tmp_path, monkeypatch):
+    monkeypatch.setenv("EVALKIT_PARTITION_ROWS", "10")
+    assert store.layout_of(store.write_atomic(seed_tables, tmp_path / "a")) == "partitioned"
+    monkeypatch.setenv("EVALKIT_PARTITION_ROWS", "100000000")
+    assert store.layout_of(store.write_atomic(seed_tables, tmp_path / "b")) == "single"
+
+
+def test_rewrite_replaces_a_partitioned_dataset_completely(seed_tables, tmp_path):
+    d = store.write_atomic(seed_tables, tmp_path / "x", layout="partitioned")
+    store.write_atomic(seed_tables, d, layout="single")
+    assert not (d / "projects.parquet").is_dir() and store.layout_of(d) == "single"
+    assert sorted(p.name for p in d.iterdir()) == sorted([f"{t}.parquet" for t in seed_tables] + ["manifest.json"])
+
+
+def test_sql_over_views_named_after_the_tables(both, seed_tables):
+    from evalkit.sql import query
+    for d in both:
+        df = query(d, "SELECT count(*) AS n FROM projects p JOIN reports r USING (report_id)")
+        assert int(df["n"][0]) == len(seed_tables["projects"])
+    df = query(both[1], "SELECT count(*) AS n FROM indicators WHERE province = '河北省' AND year = 2022")
+    assert int(df["n"][0]) == len(store.load(both[0], province="河北省", years=2022)["indicators"])
+
+
+def test_sql_cannot_touch_files(both, tmp_path):
+    from evalkit.sql import query
+    target = tmp_path / "out.csv"
+    with pytest.raises(UsageError, match="SQL 查询出错"):
+        query(both[0], f"COPY projects TO '{target}'")
+    with pytest.raises(UsageError):
+        query(both[0], f"SELECT * FROM read_csv_auto('{Path(__file__)}')")
+    assert not target.exists()
+
+
+def test_sql_command_prints_and_refuses_to_overwrite(both, tmp_path):
+    cmd = [sys.executable, "-m", "evalkit", "sql", str(both[1]),
+           "SELECT county, count(*) AS n FROM projects GROUP BY county ORDER BY n DESC"]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 0 and "大厂回族自治县" in r.stdout
+    out = tmp_path / "r.csv"
+    assert subprocess.run(cmd + ["--csv", str(out)], capture_output=True).returncode == 0
+    assert pd.read_csv(out, encoding="utf-8-sig")["n"].sum() > 0
+    r = subprocess.run(cmd + ["--csv", str(out)], capture_output=True, text=True)
+    assert r.returncode == 2 and "拒绝写入" in r.stderr
+
+
+def test_check_write_keeps_the_partitioned_layout(seed_tables, tmp_path):
+    d = store.write_atomic(seed_tables, tmp_path / "p", layout="partitioned")
+    r = subprocess.run([sys.executable, "-m", "evalkit", "check", str(d), "--write"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert store.layout_of(d) == "partitioned"
+    assert len(store.load(d)["findings"]) == len(seed_tables["findings"])
