@@ -62,7 +62,7 @@ def cmd_ingest(a) -> int:
         tables = ingest_paths([Path(p) for p in a.paths], Path(a.out), progress=not a.quiet,
                               checks=not a.no_checks, config=config, jobs=a.jobs,
                               keep_format_copies=a.keep_format_copies, rebuild=a.rebuild, stats=stats,
-                              layout=a.layout)
+                              layout=a.layout, dask=a.dask)
     except FilesFailed as e:
         _print_ledger(e.tables["reports"])
         raise
@@ -169,6 +169,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", action="store_true",
                    help="parse every file again (default: unchanged files come from the cache .<out>.cache)")
     p.add_argument("--strict", action="store_true", help="exit 1 when any file failed (the dataset is still written)")
+    p.add_argument("--dask", metavar="ADDRESS",
+                   help="parse on a Dask cluster, e.g. tcp://10.0.0.5:8786 (see README: 集群解析)")
     p.add_argument("--layout", choices=("auto", "single", "partitioned"), default="auto",
                    help="storage: one Parquet file a table, or partitioned by province/year (auto: by size)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -492,7 +492,8 @@ def assemble(results: list[FileResult]) -> dict[str, pd.DataFrame]:
 def ingest_paths(paths: list[Path], out_dir: Path | None = None, progress: bool = False,
                  checks: bool = True, config=None, jobs: int | None = None,
                  limits=None, keep_format_copies: bool = False, cache_dir: Path | None | bool = None,
-                 rebuild: bool = False, stats: dict | None = None, layout: str = "auto") -> dict[str, pd.DataFrame]:
+                 rebuild: bool = False, stats: dict | None = None, layout: str = "auto",
+                 dask=None) -> dict[str, pd.DataFrame]:
     """Ingest files/folders; write the tables to `out_dir` (atomically) when given; return them.
 
     Parsed files are cached (cache.py) in `cache_dir`, by default `.<out>.cache` beside `out_dir`
@@ -501,6 +502,7 @@ def ingest_paths(paths: list[Path], out_dir: Path | None = None, progress: bool 
 
     Byte-identical copies are always counted once; the same report in several formats too,
     unless `keep_format_copies` (to compare readers on one report). `layout`: store.write_atomic's.
+    `dask`: a scheduler address (or a LocalCluster/Client) to parse on instead of local processes.
     Raises InputError when no report file is found and FilesFailed when every file failed:
     in both cases `out_dir` is left as it was."""
     from evalkit.store import check_out_dir
@@ -520,12 +522,12 @@ def ingest_paths(paths: list[Path], out_dir: Path | None = None, progress: bool 
     with tempfile.TemporaryDirectory(prefix="evalkit-archives-", ignore_cleanup_errors=True) as stage:
         return _ingest(paths, out_dir, Path(stage), lim=lim, progress=progress, checks=checks, config=config,
                        jobs=jobs, keep_format_copies=keep_format_copies, cache=cache, rebuild=rebuild,
-                       stats=stats if stats is not None else {}, layout=layout)
+                       stats=stats if stats is not None else {}, layout=layout, dask=dask)
 
 
 def _ingest(paths: list[Path], out_dir: Path | None, stage: Path, *, lim, progress: bool, checks: bool,
             config, jobs: int | None, keep_format_copies: bool, cache, rebuild: bool,
-            stats: dict, layout: str = "auto") -> dict[str, pd.DataFrame]:
+            stats: dict, layout: str = "auto", dask=None) -> dict[str, pd.DataFrame]:
     """The steps of one run: discover -> hash -> cache or parse -> identity -> tables -> checks -> write."""
     from evalkit.store import write_atomic
     found = discover(paths, lim, stage)
@@ -555,7 +557,11 @@ def _ingest(paths: list[Path], out_dir: Path | None, stage: Path, *, lim, progre
         cached = [cache.get(s.sha256, s.fmt, s.source_file) for s in todo]
         misses = [s for s, c in zip(todo, cached) if c is None]
         cached = [c for c in cached if c is not None]
-    fresh = parse_sources(misses, jobs=jobs, progress=progress, limits=lim)
+    if dask is not None:
+        from evalkit.distributed import parse_on_dask
+        fresh = parse_on_dask(misses, dask, progress=progress, limits=lim)
+    else:
+        fresh = parse_sources(misses, jobs=jobs, progress=progress, limits=lim)
     if cache is not None:
         for s, r in zip(misses, fresh):
             if r.cacheable:

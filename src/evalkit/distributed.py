@@ -1,0 +1,116 @@
+"""Parse files on a Dask distributed cluster (`evalkit ingest --dask ADDRESS`): the same pure step as local workers.
+
+Each task carries the file's bytes (workers need no shared filesystem and see archive members
+staged on the client) and parses them in a child process with the run's time and memory limits,
+so a hang, a balloon or a crash costs that file one `failed` row; a worker that dies costs the
+files it held, never the run.
+"""
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from evalkit import limits as _limits
+from evalkit.errors import UsageError
+
+
+def _client(address):
+    try:
+        from distributed import Client
+    except ImportError:
+        raise UsageError("--dask 需要 Dask distributed", "请安装可选组件：pip install 'evalkit[dask]'（make setup 已包含）") from None
+    if not isinstance(address, str):      # a LocalCluster or Client object (tests, notebooks)
+        return address if hasattr(address, "submit") else Client(address)
+    try:
+        return Client(address, timeout="20s")
+    except (OSError, TimeoutError) as e:
+        raise UsageError(f"无法连接 Dask 调度器 {address}（{type(e).__name__}）",
+                         "请确认已启动 dask scheduler 和 dask worker，地址形如 tcp://10.0.0.5:8786") from None
+
+
+def parse_task(name: str, data: bytes, sha: str | None, fmt: str | None, seconds: float, lim):
+    """On a worker: write the bytes to a private temp file and parse it in a limited child process.
+
+    A subprocess, not multiprocessing: Dask's worker processes are daemons and may not fork pools."""
+    import pickle
+    import subprocess
+
+    from evalkit.ingest import _failed
+    with tempfile.TemporaryDirectory(prefix="evalkit-dask-") as d:
+        path = Path(d) / ("document" + Path(name.split("!")[-1]).suffix.lower())
+        path.write_bytes(data)
+        job, out = Path(d) / "job.pkl", Path(d) / "result.pkl"
+        job.write_bytes(pickle.dumps((path, name, sha, fmt, lim, out)))
+        try:
+            r = subprocess.run([sys.executable, "-m", "evalkit.distributed", str(job)], timeout=seconds,
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        except subprocess.TimeoutExpired:
+            return _failed(name, sha, fmt, f"解析超过 {seconds:g} 秒仍未完成，已中止（可用 EVALKIT_LIMIT_MAX_SECONDS 调整）")
+        if r.returncode != 0 or not out.is_file():
+            return _failed(name, sha, fmt, f"解析进程意外退出（退出码 {r.returncode}，多为内存超过上限 "
+                                           f"{lim.max_memory_mb} MB 或解析库崩溃）")
+        res = pickle.loads(out.read_bytes())
+        res.cacheable = True
+        return res
+
+
+def _child(job: str) -> int:
+    """The child: limits first (as local workers have), then the pure parse step, result pickled to a file."""
+    import pickle
+
+    from evalkit.ingest import _init_worker, ingest_file
+    path, name, sha, fmt, lim, out = pickle.loads(Path(job).read_bytes())
+    _init_worker(lim, 1)
+    res = ingest_file(path, name, sha, fmt)
+    Path(out).write_bytes(pickle.dumps(res))
+    return 0
+
+
+def parse_on_dask(sources, address, progress: bool = False, limits=None) -> list:
+    """FileResults of `sources` parsed on the cluster at `address`, in the order given."""
+    from distributed import as_completed
+
+    from evalkit.ingest import _failed, time_limit
+    lim = limits or _limits.LIMITS
+    if not sources:
+        return []
+    client = _client(address)
+    own = isinstance(address, str)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=len(sources), desc="ingest (dask)", unit="file", file=sys.stderr)
+    results: dict[int, object] = {}
+    try:
+        futures = {}
+        for i, s in enumerate(sources):
+            try:
+                data = Path(s.path).read_bytes()
+            except OSError as e:
+                results[i] = _failed(s.source_file, s.sha256, s.fmt, f"无法读取文件（{e.strerror}）")
+                continue
+            fut = client.submit(parse_task, s.source_file, data, s.sha256, s.fmt, time_limit(s, lim), lim,
+                                pure=False, key=f"evalkit-parse-{i}-{s.sha256 or i}")
+            futures[fut] = i
+        for fut in as_completed(list(futures)):
+            i, s = futures[fut], sources[futures[fut]]
+            try:
+                results[i] = fut.result()
+            except Exception as e:  # noqa: BLE001  (KilledWorker, a lost connection, a pickling error)
+                kind = type(e).__name__
+                why = "Dask 工作进程在解析时退出（多为内存不足）" if kind == "KilledWorker" else f"Dask 任务出错（{kind}）"
+                results[i] = _failed(s.source_file, s.sha256, s.fmt, why)
+            fut.release()
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+        if own:
+            client.close()
+    return [results[i] for i in range(len(sources))]
+
+
+if __name__ == "__main__":
+    raise SystemExit(_child(sys.argv[1]))
