@@ -5,41 +5,60 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from evalkit.ingest import ingest_paths  # noqa: E402
 from conftest import SEEDS  # noqa: E402
 
-FIX = Path(__file__).resolve().parent / "fixtures"
+from evalkit.ingest import ingest_paths  # noqa: E402
+
+
+def _cluster(daemon: bool, n: int):
+    import dask
+    from distributed import LocalCluster
+    with dask.config.set({"distributed.worker.daemon": daemon}):
+        return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                            silence_logs=40)
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    from distributed import LocalCluster
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=40) as c:
+    """Workers with daemon off: each keeps a warm pool of limited parse processes."""
+    with _cluster(False, 2) as c:
         yield c
+
+
+def _docs(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_bytes(SEEDS[0].read_bytes())
+    (docs / "broken.docx").write_bytes(b"PK\x03\x04 not really a docx")
+    return docs
+
+
+def _check_bad_file_row(t):
+    rep = t["reports"].set_index("source_file")
+    assert rep.loc["a.txt", "status"] == "ok" and len(t["projects"]) > 0
+    assert rep.loc["broken.docx", "status"] == "failed" and "docx" in rep.loc["broken.docx", "error"].lower()
 
 
 def test_dask_ingest_gives_the_same_tables_as_local_workers(cluster, seed_tables, tmp_path):
     t = ingest_paths(SEEDS, tmp_path / "clean", dask=cluster, cache_dir=False)
     for name in ("reports", "projects", "indicators", "summaries", "findings"):
-        a = t[name].drop(columns=[c for c in ("error",) if c in t[name]]).astype(str).reset_index(drop=True)
-        b = seed_tables[name].drop(columns=[c for c in ("error",) if c in seed_tables[name]]).astype(str)
-        assert a.equals(b.reset_index(drop=True)), name
+        a = t[name].astype(str).reset_index(drop=True)
+        b = seed_tables[name].astype(str).reset_index(drop=True)
+        assert a.equals(b), name
     assert (tmp_path / "clean" / "manifest.json").is_file()
 
 
 def test_dask_ingest_by_address_with_a_bad_file(cluster, tmp_path):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "a.txt").write_bytes(SEEDS[0].read_bytes())
-    (docs / "broken.docx").write_bytes(b"PK\x03\x04 not really a docx")
-    t = ingest_paths([docs], None, dask=cluster.scheduler_address)
-    rep = t["reports"].set_index("source_file")
-    assert rep.loc["a.txt", "status"] == "ok" and len(t["projects"]) > 0
-    assert rep.loc["broken.docx", "status"] == "failed" and rep.loc["broken.docx", "error"]
+    _check_bad_file_row(ingest_paths([_docs(tmp_path)], None, dask=cluster.scheduler_address))
 
 
-def test_unreachable_scheduler_is_a_usage_error(tmp_path):
+def test_daemon_workers_parse_in_a_subprocess(tmp_path):
+    with _cluster(True, 1) as c:
+        _check_bad_file_row(ingest_paths([_docs(tmp_path)], None, dask=c))
+
+
+def test_unreachable_scheduler_is_a_usage_error(monkeypatch):
     from evalkit.errors import UsageError
+    monkeypatch.setenv("EVALKIT_DASK_CONNECT_TIMEOUT", "1s")
     with pytest.raises(UsageError, match="无法连接 Dask 调度器"):
         ingest_paths(SEEDS[:1], None, dask="tcp://127.0.0.1:9")

@@ -7,6 +7,7 @@ files it held, never the run.
 """
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -23,33 +24,71 @@ def _client(address):
     if not isinstance(address, str):      # a LocalCluster or Client object (tests, notebooks)
         return address if hasattr(address, "submit") else Client(address)
     try:
-        return Client(address, timeout="20s")
+        return Client(address, timeout=os.environ.get("EVALKIT_DASK_CONNECT_TIMEOUT", "20s"))
     except (OSError, TimeoutError) as e:
         raise UsageError(f"无法连接 Dask 调度器 {address}（{type(e).__name__}）",
                          "请确认已启动 dask scheduler 和 dask worker，地址形如 tcp://10.0.0.5:8786") from None
 
 
+_POOL = None   # one warm pebble pool per Dask worker process, when the worker may have children
+
+
+def _pool(lim):
+    """The worker's pool of limited parse processes, or None where the worker is a daemon process."""
+    global _POOL
+    import multiprocessing
+    if multiprocessing.current_process().daemon:
+        return None
+    if _POOL is None:
+        from pebble import ProcessPool
+
+        from evalkit.ingest import _init_worker
+        try:
+            from distributed import get_worker
+            n = max(1, get_worker().state.nthreads)
+        except (ImportError, ValueError, AttributeError):
+            n = 1
+        _POOL = ProcessPool(max_workers=n, initializer=_init_worker, initargs=(lim, n))
+    return _POOL
+
+
 def parse_task(name: str, data: bytes, sha: str | None, fmt: str | None, seconds: float, lim):
     """On a worker: write the bytes to a private temp file and parse it in a limited child process.
 
-    A subprocess, not multiprocessing: Dask's worker processes are daemons and may not fork pools."""
+    Warm pool when the worker is not a daemon (DASK_DISTRIBUTED__WORKER__DAEMON=False), else one
+    subprocess per file (daemon processes may not fork pools)."""
     import pickle
     import subprocess
+    from concurrent.futures import TimeoutError as FutureTimeout
 
-    from evalkit.ingest import _failed
+    from pebble import ProcessExpired
+
+    from evalkit.ingest import _failed, ingest_file
+    timeout_msg = f"解析超过 {seconds:g} 秒仍未完成，已中止（可用 EVALKIT_LIMIT_MAX_SECONDS 调整）"
+    crash_msg = "解析进程意外退出（退出码 {}，多为内存超过上限 " + f"{lim.max_memory_mb} MB 或解析库崩溃）"
     with tempfile.TemporaryDirectory(prefix="evalkit-dask-") as d:
         path = Path(d) / ("document" + Path(name.split("!")[-1]).suffix.lower())
         path.write_bytes(data)
+        pool = _pool(lim)
+        if pool is not None:
+            fut = pool.schedule(ingest_file, args=(path, name, sha, fmt), timeout=seconds)
+            try:
+                res = fut.result()
+            except FutureTimeout:
+                return _failed(name, sha, fmt, timeout_msg)
+            except ProcessExpired as e:
+                return _failed(name, sha, fmt, crash_msg.format(e.exitcode))
+            res.cacheable = True
+            return res
         job, out = Path(d) / "job.pkl", Path(d) / "result.pkl"
         job.write_bytes(pickle.dumps((path, name, sha, fmt, lim, out)))
         try:
             r = subprocess.run([sys.executable, "-m", "evalkit.distributed", str(job)], timeout=seconds,
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         except subprocess.TimeoutExpired:
-            return _failed(name, sha, fmt, f"解析超过 {seconds:g} 秒仍未完成，已中止（可用 EVALKIT_LIMIT_MAX_SECONDS 调整）")
+            return _failed(name, sha, fmt, timeout_msg)
         if r.returncode != 0 or not out.is_file():
-            return _failed(name, sha, fmt, f"解析进程意外退出（退出码 {r.returncode}，多为内存超过上限 "
-                                           f"{lim.max_memory_mb} MB 或解析库崩溃）")
+            return _failed(name, sha, fmt, crash_msg.format(r.returncode))
         res = pickle.loads(out.read_bytes())
         res.cacheable = True
         return res
