@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup report test ingest clean
+.PHONY: setup report test ingest clean bench
 
 setup: $(STAMP)
 
@@ -24,6 +24,9 @@ report: ingest
 
 test: setup
 	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python benchmarks/bench_scale.py --out bench/results.json
 
 clean:
 	rm -rf data/clean/*.parquet reports/*/ reports/latest reports/.report.lock

@@ -1,0 +1,250 @@
+"""Province-scale benchmark (`make bench`): synthetic corpora ingested per format, against the bare library floor.
+
+    python benchmarks/bench_scale.py [--sizes 200,2000] [--formats txt,docx,xlsx,html,pdf,scan]
+                                     [--small-formats-n 40] [--scan-n 20] [--out bench/results.json]
+
+Per format (a corpus of that format only, no duplicates): docs_per_s (cold ingest, --jobs 1, marginal:
+the fixed start-up cost measured on a one-file corpus is taken out),
+floor_docs_per_s (the bare library read of the same files in the same run: text split into lines and
+cells, python-docx load, openpyxl load, lxml parse, pdfplumber's table call, the bare OCR call),
+ours_over_floor, speedup_jobs2, incremental_ratio (unchanged re-run / cold), peak_rss_mb (largest
+process of a cold --jobs 2 ingest), scaling_2000_over_200 (time ratio, text formats only).
+Top level: dask_local_speedup (LocalCluster, 2 workers, against --jobs 1), synth_field_accuracy,
+checks_recall, checks_precision (a mixed corpus with injected errors and duplicates),
+report_s_100_counties, report_peak_rss_mb (the regional report of that corpus).
+Figures are printed as a table and written to bench/results.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+PY = sys.executable
+TEXT_FORMATS = ("txt", "docx", "xlsx", "html")
+
+
+def synth(n: int, out: Path, formats: str, **rates) -> Path:
+    from evalkit import synth as s
+    if not (out / "docs").is_dir():
+        s.generate(n, out, seed=7, formats=formats, log=lambda *a: None, **rates)
+    return out / "docs"
+
+
+def files_of(docs: Path) -> list[Path]:
+    return sorted(p for p in docs.rglob("*") if p.is_file())
+
+
+def run(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
+    """Seconds and peak RSS (MB, largest descendant process) of a command run to completion."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t0 = time.perf_counter()
+    r = subprocess.run(cmd, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       text=True)
+    dt = time.perf_counter() - t0
+    if r.returncode not in (0,):
+        raise SystemExit(f"failed ({r.returncode}): {' '.join(cmd)}\n{r.stderr[-2000:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return dt, max(peak, before) / 1024
+
+
+def ingest(docs: Path, out: Path, jobs: int, cache: bool = False) -> tuple[float, float]:
+    if out.exists() and not cache:
+        shutil.rmtree(out)
+    cmd = [PY, "-m", "evalkit", "ingest", str(docs), "--out", str(out), "--jobs", str(jobs), "--quiet"]
+    if not cache:
+        cmd.append("--rebuild")
+    return run(cmd)
+
+
+# ----------------------------------------------------------------------------- floors
+
+def floor_seconds(fmt: str, files: list[Path]) -> float:
+    """The bare library read of the files, in this process (one core)."""
+    t0 = time.perf_counter()
+    if fmt == "txt":
+        for f in files:
+            [line.split("\t") for line in f.read_text(encoding="utf-8", errors="replace").splitlines()]
+    elif fmt == "docx":
+        import docx
+        for f in files:
+            d = docx.Document(str(f))
+            [[c.text for c in r.cells] for t in d.tables for r in t.rows]
+    elif fmt == "xlsx":
+        import openpyxl
+        for f in files:
+            wb = openpyxl.load_workbook(f, read_only=True, data_only=True)
+            for ws in wb.worksheets:
+                list(ws.iter_rows(values_only=True))
+            wb.close()
+    elif fmt == "html":
+        import lxml.html
+        for f in files:
+            lxml.html.parse(str(f))
+    elif fmt == "pdf":
+        import pdfplumber
+        for f in files:
+            with pdfplumber.open(f) as pdf:
+                for page in pdf.pages:
+                    page.extract_tables()
+    elif fmt == "scan":
+        import numpy as np
+        from PIL import Image, ImageSequence
+        from rapidocr_onnxruntime import RapidOCR
+        engine = RapidOCR()
+        t0 = time.perf_counter()          # the engine's start-up is not a per-file cost
+        for f in files:
+            with Image.open(f) as im:
+                for frame in ImageSequence.Iterator(im):
+                    engine(np.asarray(frame.convert("RGB")))
+    return time.perf_counter() - t0
+
+
+# ----------------------------------------------------------------------------- measurements
+
+def one_file_corpus(files: list[Path], docs: Path, work: Path) -> Path:
+    """A corpus of the first file alone: its ingest time is the fixed cost (interpreter, imports, pool start)."""
+    d = work / f"{docs.parent.name}-one" / "docs"
+    if not d.is_dir():
+        d.mkdir(parents=True)
+        shutil.copy2(files[0], d / files[0].name)
+    return d
+
+
+def bench_format(fmt: str, n: int, work: Path, sizes: list[int], big: bool) -> dict:
+    """Throughputs are marginal: (N-1) files over (time of N files - time of 1 file), both cold runs."""
+    docs = synth(n, work / f"{fmt}-{n}", fmt, error_rate=0.0, dup_rate=0.0, format_dup_rate=0.0)
+    files = files_of(docs)
+    one = one_file_corpus(files, docs, work)
+    out = work / f"{fmt}-{n}-clean"
+    t1_one, _ = ingest(one, work / f"{fmt}-one-clean", jobs=1)
+    t1, _ = ingest(docs, out, jobs=1)
+    t2_one, _ = ingest(one, work / f"{fmt}-one-clean", jobs=2)
+    t2, rss = ingest(docs, out, jobs=2)
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(out.parent / f".{out.name}.cache", ignore_errors=True)
+    cold, _ = ingest(docs, out, jobs=2, cache=True)
+    warm, _ = ingest(docs, out, jobs=2, cache=True)
+    floor = floor_seconds(fmt, files)
+    m1, m2 = max(t1 - t1_one, 1e-3), max(t2 - t2_one, 1e-3)
+    r = {"files": len(files), "docs_per_s": (len(files) - 1) / m1, "floor_docs_per_s": len(files) / floor,
+         "speedup_jobs2": m1 / m2, "incremental_ratio": warm / cold, "peak_rss_mb": rss,
+         "seconds_jobs1": t1, "seconds_jobs2": t2, "fixed_cost_s": t1_one}
+    r["ours_over_floor"] = r["docs_per_s"] / r["floor_docs_per_s"]
+    if big and len(sizes) > 1:
+        n2 = sizes[1]
+        docs2 = synth(n2, work / f"{fmt}-{n2}", fmt, error_rate=0.0, dup_rate=0.0, format_dup_rate=0.0)
+        t_big, rss_big = ingest(docs2, work / f"{fmt}-{n2}-clean", jobs=2)
+        r["scaling_2000_over_200"] = (t_big - t2_one) / m2
+        r["files_big"] = len(files_of(docs2))
+        r["peak_rss_mb_big"] = rss_big
+    return r
+
+
+def bench_dask(docs: Path, work: Path) -> float | None:
+    """Warm LocalCluster (2 workers) against warm in-process --jobs 1, on the same files."""
+    try:
+        import dask
+        from distributed import LocalCluster
+    except ImportError:
+        return None
+    from evalkit.ingest import ingest_paths
+    ingest_paths([docs], None, jobs=1, cache_dir=False)                  # warm imports
+    t0 = time.perf_counter()
+    ingest_paths([docs], None, jobs=1, cache_dir=False)
+    t_local = time.perf_counter() - t0
+    with dask.config.set({"distributed.worker.daemon": False}):
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                          silence_logs=40) as c:
+            ingest_paths([docs], None, dask=c, cache_dir=False)       # warm the workers' pools
+            t0 = time.perf_counter()
+            ingest_paths([docs], None, dask=c, cache_dir=False)
+            return t_local / (time.perf_counter() - t0)
+
+
+def bench_quality(n: int, work: Path) -> dict:
+    from evalkit.synth import score_findings
+    base = work / f"mixed-{n}"
+    docs = synth(n, base, ",".join(TEXT_FORMATS))
+    clean = work / f"mixed-{n}-clean"
+    ingest(docs, clean, jobs=2)
+    tc = subprocess.run([PY, str(SHARED / "tools" / "truthcheck.py"), "--clean", str(clean), "--truth",
+                         str(base / "truth")], capture_output=True, text=True)
+    m = re.search(r"(\d+)/(\d+) fields match", tc.stdout.strip().splitlines()[-1] if tc.stdout.strip() else "")
+    sf = score_findings(clean, base / "truth")
+    out = {"synth_field_accuracy": int(m.group(1)) / int(m.group(2)) if m else None,
+           "checks_recall": sf["recall"], "checks_precision": sf["precision"]}
+    import pandas as pd
+    counties = pd.read_parquet(clean / "reports.parquet")["county"].nunique()
+    reports = work / "reports"
+    t, rss = run([PY, "-m", "evalkit", "report", "--clean", str(clean), "--out", str(reports), "--quiet",
+                  "--no-county-profiles"])
+    out.update(report_s_100_counties=t, report_peak_rss_mb=rss, report_counties=int(counties))
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="200,2000")
+    ap.add_argument("--formats", default="txt,docx,xlsx,html,pdf,scan")
+    ap.add_argument("--small-formats-n", type=int, default=40, help="PDF corpus size (LibreOffice renders it)")
+    ap.add_argument("--scan-n", type=int, default=20, help="scanned corpus size (OCR: seconds a page)")
+    ap.add_argument("--quality-n", type=int, default=300, help="mixed corpus for accuracy, checks and the report")
+    ap.add_argument("--work", help="keep corpora here (default: a temp folder)")
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    a = ap.parse_args(argv)
+    sizes = [int(x) for x in a.sizes.split(",")]
+    work = Path(a.work) if a.work else Path(tempfile.mkdtemp(prefix="evalkit-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    t_start = time.perf_counter()
+    res: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()}, "formats": {}}
+    for fmt in a.formats.split(","):
+        n = sizes[0] if fmt in TEXT_FORMATS else a.small_formats_n if fmt == "pdf" else a.scan_n
+        print(f"[bench] {fmt}: {n} reports …", file=sys.stderr, flush=True)
+        try:
+            res["formats"][fmt] = bench_format(fmt, n, work, sizes, big=fmt in TEXT_FORMATS)
+        except SystemExit as e:
+            res["formats"][fmt] = {"error": str(e)[:300]}
+    if "txt" in res["formats"] and "seconds_jobs1" in res["formats"]["txt"]:
+        print("[bench] dask LocalCluster …", file=sys.stderr, flush=True)
+        res["dask_local_speedup"] = bench_dask(work / f"txt-{sizes[0]}" / "docs", work)
+    print(f"[bench] quality and report on {a.quality_n} mixed reports …", file=sys.stderr, flush=True)
+    res.update(bench_quality(a.quality_n, work))
+    res["total_s"] = time.perf_counter() - t_start
+    out = Path(a.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
+    print_table(res)
+    print(f"written {out}")
+    if not a.work:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def print_table(res: dict) -> None:
+    cols = ["files", "docs_per_s", "floor_docs_per_s", "ours_over_floor", "speedup_jobs2", "incremental_ratio",
+            "peak_rss_mb", "scaling_2000_over_200"]
+    print(f"{'format':8}" + "".join(f"{c:>22}" for c in cols))
+    for fmt, r in res["formats"].items():
+        cells = [r.get(c) for c in cols]
+        print(f"{fmt:8}" + "".join(f"{'—' if v is None else (f'{v:.3g}' if isinstance(v, float) else v):>22}"
+                                   for v in cells))
+    for k in ("dask_local_speedup", "synth_field_accuracy", "checks_recall", "checks_precision",
+              "report_s_100_counties", "report_peak_rss_mb", "report_counties", "total_s"):
+        v = res.get(k)
+        print(f"{k:28} {'—' if v is None else (f'{v:.4g}' if isinstance(v, float) else v)}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
