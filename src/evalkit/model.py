@@ -12,10 +12,63 @@ from dataclasses import dataclass, field
 from typing import Iterator, Union
 
 
+BBox = tuple[float, float, float, float]   # x0, top, x1, bottom in PDF points from the page's top-left (pdfplumber's)
+
+
+@dataclass(frozen=True)
+class Loc:
+    """Where a figure stands in its document; None where the format has no such place."""
+    page: int | None = None      # PDF page, 1-based
+    table: int | None = None     # the table's number in the document, 1-based
+    row: int | None = None       # row within the table, 1-based
+    col: int | None = None       # column (physical cell) within the row, 1-based
+    line: int | None = None      # text line, 1-based (txt, Markdown)
+    sheet: str | None = None     # worksheet (XLSX/XLS/ODS)
+    cell: str | None = None      # cell address on that sheet, e.g. "D7"
+    member: str | None = None    # path inside an archive
+    bbox: BBox | None = None
+
+    def words(self) -> str:
+        """The place in Chinese words: 第3页 表2 第5行 第4列, 工作表“项目1” D7, 文本第37行."""
+        parts = []
+        if self.member:
+            parts.append(f"压缩包内 {self.member}")
+        if self.page:
+            parts.append(f"第{self.page}页")
+        if self.sheet:
+            parts.append(f"工作表“{self.sheet}”")
+        if self.cell:
+            parts.append(self.cell)
+        else:
+            if self.table:
+                parts.append(f"表{self.table}")
+            if self.row:
+                parts.append(f"第{self.row}行")
+            if self.col:
+                parts.append(f"第{self.col}列")
+        if self.line:
+            parts.append(f"（文本第{self.line}行）" if (self.table or self.row) else f"文本第{self.line}行")
+        return " ".join(parts).replace(" （", "（")
+
+    def columns(self) -> dict:
+        """The contract's loc_* columns and `location`."""
+        return {"loc_page": self.page, "loc_table": self.table, "loc_row": self.row, "loc_line": self.line,
+                "loc_sheet": self.sheet, "loc_cell": self.cell, "loc_member": self.member,
+                "loc_bbox": None if self.bbox is None else ",".join(f"{v:.1f}" for v in self.bbox),
+                "location": self.words() or None}
+
+
 @dataclass
 class Paragraph:
     text: str
     page: int | None = None
+    line: int | None = field(default=None, compare=False)  # first text line (txt, Markdown)
+    bbox: BBox | None = field(default=None, compare=False)  # PDF text layer or OCR box
+    sheet: str | None = field(default=None, compare=False)  # spreadsheets: the sheet and cell the text stands in
+    cell: str | None = field(default=None, compare=False)
+
+    def loc(self) -> Loc:
+        return Loc(page=self.page, line=self.line, bbox=self.bbox, sheet=self.sheet, cell=self.cell)
 
 
 @dataclass
@@ -23,6 +76,27 @@ class Table:
     rows: list[list[str]]
     page: int | None = None  # first page the table sits on (PDF), else None
     conf: list[list[float | None]] | None = None   # OCR confidence per cell (same shape as rows), else None
+    index: int | None = field(default=None, compare=False)  # the table's number in the document (Document.number_tables)
+    sheet: str | None = field(default=None, compare=False)  # worksheet name (spreadsheets)
+    pages: list[int | None] | None = field(default=None, compare=False)  # page of each row, for tables that run over pages
+    lines: list[list[int | None]] | None = field(default=None, compare=False)  # text line of each cell (same shape as rows)
+    cells: list[list[str | None]] | None = field(default=None, compare=False)  # sheet address of each cell ("D7")
+    bboxes: list[list[BBox | None]] | None = field(default=None, compare=False)  # box of each cell (PDF, OCR)
+
+    def loc(self, r: int, c: int | None = None) -> Loc:
+        """The place of row r (0-based) or of its cell c: what the readers recorded, else the position."""
+        page = self.page
+        if self.pages and r < len(self.pages) and self.pages[r]:
+            page = self.pages[r]
+        at = 0 if c is None else c
+
+        def pick(grid):
+            if not grid or r >= len(grid) or not grid[r]:
+                return None
+            row = grid[r]
+            return row[at] if at < len(row) else row[-1]
+        return Loc(page=page, table=self.index, row=r + 1, col=None if c is None else c + 1, line=pick(self.lines),
+                   sheet=self.sheet, cell=pick(self.cells), bbox=pick(self.bboxes))
 
 
 Block = Union[Paragraph, Table]
@@ -34,7 +108,7 @@ class Document:
     format: str            # txt / docx / pdf / xlsx / html
     blocks: list[Block] = field(default_factory=list)
     pages: int | None = None
-    warnings: list[str] = field(default_factory=list)   # what was read with gaps (ingest: status partial)
+    warnings: list[str] = field(default_factory=list)  # what was read with gaps (ingest: status partial)
     ocr_pages: list[int] = field(default_factory=list)  # pages (1-based) whose text came from OCR
     uncached_formulas: list[str] = field(default_factory=list)  # "Sheet!B5": a formula saved without its value
 
@@ -43,6 +117,12 @@ class Document:
 
     def tables(self) -> Iterator[Table]:
         return (b for b in self.blocks if isinstance(b, Table))
+
+    def number_tables(self) -> "Document":
+        """Give each table its number in reading order (1-based), for locations."""
+        for i, t in enumerate(self.tables(), 1):
+            t.index = i
+        return self
 
     def text(self) -> str:
         """All paragraph text in order, one paragraph a line (for statement regexes)."""

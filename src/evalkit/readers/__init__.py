@@ -85,4 +85,4 @@ def read(path: str | Path) -> Document:
     fmt = format_of(path)
     if fmt is None:
         raise ReadError(f"不支持的文件类型“{path.suffix or '无扩展名'}”")
-    return reader_for(fmt)(path)
+    return reader_for(fmt)(path).number_tables()

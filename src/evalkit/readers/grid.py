@@ -26,6 +26,18 @@ def rows_from_spans(spans: list[Span]) -> list[list[str]]:
     return [[text for _, text in sorted(row, key=lambda t: t[0])] for row in rows]
 
 
+def cols_from_spans(spans: list[Span]) -> list[list[int]]:
+    """The grid column (c0) of each cell rows_from_spans emits, in the same order: for cell addresses."""
+    if not spans:
+        return []
+    n_rows = max(s.r1 for s in spans) + 1
+    rows: list[list[int]] = [[] for _ in range(n_rows)]
+    for s in spans:
+        for r in range(s.r0, s.r1 + 1):
+            rows[r].append(s.c0)
+    return [sorted(row) for row in rows]
+
+
 def spans_from_html_like(rows: list[list[tuple[str, int, int]]], max_span: int | None = None,
                          budget=None) -> list[Span]:
     """Place (text, rowspan, colspan) cells on a grid the way HTML tables do.

@@ -656,11 +656,11 @@ def _html_blocks(chunk: str, budget: _Budget) -> list:
 
 # ---------------------------------------------------------------- document
 
-def _text_blocks(lines: list[str], budget: _Budget) -> list:
+def _text_blocks(lines: list[str], budget: _Budget, first_line: int = 1) -> list:
     """Plain text lines (a code block, a text export saved as .md) read as the text reader reads them."""
     from evalkit.readers.text import parse_text
 
-    blocks = parse_text("\n".join(lines)).blocks
+    blocks = parse_text("\n".join(lines), first_line=first_line).blocks
     for b in blocks:
         if isinstance(b, Table):
             budget.rows(len(b.rows))
@@ -699,7 +699,7 @@ def parse_markdown(text: str, source: str = "<markdown>", fmt: str = "md") -> Do
     def para(line: str) -> None:
         for part in _paragraph_text(line).split("\n"):
             if part:
-                doc.blocks.append(Paragraph(part))
+                doc.blocks.append(Paragraph(part, line=i + 1))
 
     def table(rows: list[list[str]]) -> None:
         rows = [r for r in rows if any(c for c in r)]
@@ -718,7 +718,7 @@ def parse_markdown(text: str, source: str = "<markdown>", fmt: str = "md") -> Do
             j = i + 1
             while j < n and not lines[j].strip().startswith(fence[0] * len(fence)):
                 j += 1
-            doc.blocks.extend(_text_blocks(lines[i + 1:j], budget))
+            doc.blocks.extend(_text_blocks(lines[i + 1:j], budget, first_line=i + 2))
             i = j + 1
             continue
         if _HTML_TABLE_OPEN.search(line):

@@ -83,6 +83,7 @@ class PageTable:
     lead_height: float = 0.0   # tallest of its first two rows: what did not fit on the page before
     cells: list[CellGeom] = field(default_factory=list)   # geometry of its first and last rows' cells
     heights: list[float] = field(default_factory=list)    # heights of its first HEAD_ROWS + 2 rows
+    boxes: list[list[tuple]] = field(default_factory=list)  # each cell's box, in the order of rows
 
     def lead(self, h: int = 0) -> float:
         """The tallest of its two rows after `h` repeated header rows: what did not fit before."""
@@ -504,7 +505,8 @@ def _read_page(page) -> PageContent:
     for line in rest.extract_text_lines(return_chars=False, y_tolerance=tol):
         text = line["text"].strip()
         if text:
-            content.items.append((float(line["top"]), float(line["bottom"]), Paragraph(text, page=page.page_number)))
+            box = (float(line["x0"]), float(line["top"]), float(line["x1"]), float(line["bottom"]))
+            content.items.append((box[1], box[3], Paragraph(text, page=page.page_number, bbox=box)))
     content.items.sort(key=lambda item: item[0])
     return content
 
@@ -619,10 +621,16 @@ def _page_table(table, page_number: int, y_tolerance: float = 3.0, ruled: Level 
     rows = rows_from_spans(spans)
     if not rows or not any(cell for row in rows for cell in row):
         return None
+    grid: list[list[tuple]] = [[] for _ in rows]         # boxes in rows_from_spans order (by c0, stable)
+    for s, box in zip(spans, boxes):
+        for r in range(s.r0, s.r1 + 1):
+            grid[r].append((s.c0, box))
+    cell_boxes = [[b for _, b in sorted(row, key=lambda t: t[0])] for row in grid]
     heights = [float(r.bbox[3] - r.bbox[1]) for r in table.rows[:HEAD_ROWS + 2]]
     lead = max(heights[:2])
     cells = _edge_cells(spans, boxes, len(rows) - 1, ruled, glyphs) if ruled is not None else []
-    return PageTable(rows, page_number, tuple(float(v) for v in table.bbox), len(lefts), lead, cells, heights)
+    return PageTable(rows, page_number, tuple(float(v) for v in table.bbox), len(lefts), lead, cells, heights,
+                     cell_boxes)
 
 
 def _edge_cells(spans: list[Span], boxes: list[tuple], last: int, ruled: Level,
@@ -744,7 +752,9 @@ def stitch(pages: list[PageContent]) -> list:
                                               bottoms.get(prev_height, 0.0))
                 open_geom = item
             else:
-                open_table, open_geom = Table([list(r) for r in item.rows], page=item.page), item
+                open_table = Table([list(r) for r in item.rows], page=item.page, pages=[item.page] * len(item.rows),
+                                   bboxes=[list(b) for b in item.boxes] if item.boxes else None)
+                open_geom = item
                 open_last, open_cut = _last_cells(item, 0, 0, {}), False
                 blocks.append(open_table)
         if not body or not isinstance(page.items[body[-1]][2], PageTable):
@@ -777,6 +787,10 @@ def _extend(table: Table, prev: PageTable, prev_last: list, prev_cut: bool, nxt:
         start = h + 1
     offset = len(table.rows) - start
     table.rows.extend(list(row) for row in nxt.rows[start:])
+    if table.pages is not None:
+        table.pages.extend([nxt.page] * (len(nxt.rows) - start))
+    if table.bboxes is not None:
+        table.bboxes.extend(list(b) for b in (nxt.boxes[start:] if nxt.boxes else [[]] * (len(nxt.rows) - start)))
     return _last_cells(nxt, offset, start, joined), pairs is not None and start == len(nxt.rows)
 
 

@@ -271,27 +271,31 @@ def _clean(text: str, warnings: list[str]) -> tuple[str, list[str]]:
     return text, warnings
 
 
-def parse_text(text: str, source: str = "<text>") -> Document:
-    """Split an exported text into paragraphs and tables (see module docstring)."""
+def parse_text(text: str, source: str = "<text>", first_line: int = 1) -> Document:
+    """Split an exported text into paragraphs and tables (see module docstring); cells keep their line
+    numbers (the text's first line being `first_line`)."""
     doc = Document(source=source, format="txt")
     rows: list[list[str]] = []       # rows of the table being built
+    lines: list[list[int]] = []      # the text line of each of their cells
     row: list[str] = []              # flavour (a) row being built
+    row_lines: list[int] = []
     last_kind = None                 # 'cell', 'row', 'blank', 'text'
 
     def end_row():
-        nonlocal row
+        nonlocal row, row_lines
         if row:
             rows.append(row)
-            row = []
+            lines.append(row_lines)
+            row, row_lines = [], []
 
     def end_table():
-        nonlocal rows
+        nonlocal rows, lines
         end_row()
         if rows:
-            doc.blocks.append(Table(rows=rows))
-            rows = []
+            doc.blocks.append(Table(rows=rows, lines=lines))
+            rows, lines = [], []
 
-    for raw_line in text.splitlines():
+    for no, raw_line in enumerate(text.splitlines(), first_line):
         line = MARKER.sub("", raw_line.rstrip("\r\n"))
         if raw_line.strip() and not line.strip() and "\t" not in line:
             continue                                  # a line holding only markers
@@ -300,10 +304,13 @@ def parse_text(text: str, source: str = "<text>") -> Document:
             if m.group(1):                            # ' \t…': the export lost a row break here
                 end_row()
             row.append(m.group(2).strip())
+            row_lines.append(no)
             last_kind = "cell"
         elif "\t" in line and line.strip():
             end_row()
-            rows.append([c.strip() for c in line.split("\t")])
+            cells = [c.strip() for c in line.split("\t")]
+            rows.append(cells)
+            lines.append([no] * len(cells))
             last_kind = "row"
         elif not line.strip():
             end_row()
@@ -315,7 +322,7 @@ def parse_text(text: str, source: str = "<text>") -> Document:
                 continue
             end_table()
             if clean:
-                doc.blocks.append(Paragraph(text=clean))
+                doc.blocks.append(Paragraph(text=clean, line=no))
             last_kind = "text"
     end_table()
     return doc

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
-from evalkit.readers.grid import Span, rows_from_spans
+from evalkit.readers.grid import Span, cols_from_spans, rows_from_spans
 from evalkit.readers.safety import (UNZIP_ERRORS, CellBudget, check_file_size, check_no_dtd, is_encrypted_ooxml,
                                     iter_member, limits, open_zip, reason)
 
@@ -54,12 +54,13 @@ def read_xlsx(path: Path) -> Document:
     dense = CellBudget("工作簿的表格展开后的单元格", "多半是表格旁边很远处还有零星内容，请删除后另存再导入")
     uncached = []
     for sheet in sheets:
-        blocks.append(Paragraph(sheet.title))
-        for rows in sheet_tables(sheet, dense):
+        blocks.append(Paragraph(sheet.title, sheet=sheet.title))
+        for rows, cells in sheet_blocks(sheet, dense):
             if all(sum(1 for cell in row if cell.strip()) <= 1 for row in rows):
-                blocks.extend(Paragraph(t) for row in rows for t in row if t.strip())
+                blocks.extend(Paragraph(t, sheet=sheet.title, cell=a) for row, addr in zip(rows, cells)
+                              for t, a in zip(row, addr) if t.strip())
             else:
-                blocks.append(Table(rows))
+                blocks.append(Table(rows, sheet=sheet.title, cells=cells))
         warnings.extend(sheet.warnings)
         uncached.extend(uncached_formulas(sheet))
     return Document(source=str(path), format="xlsx", blocks=blocks, warnings=warnings, uncached_formulas=uncached)
@@ -317,6 +318,11 @@ class Merge(NamedTuple):
 
 
 def sheet_tables(sheet: Sheet, dense: CellBudget | None = None) -> list[list[list[str]]]:
+    """The sheet's tables as rows of cell texts (sheet_blocks without the cell addresses)."""
+    return [rows for rows, _ in sheet_blocks(sheet, dense)]
+
+
+def sheet_blocks(sheet: Sheet, dense: CellBudget | None = None) -> list[tuple[list[list[str]], list[list[str]]]]:
     """Split a sheet at fully blank rows into blocks; each block's merged ranges read once.
 
     Works on the cells holding a value, never on a grid of the whole sheet, so an empty gulf
@@ -373,7 +379,7 @@ def sheet_tables(sheet: Sheet, dense: CellBudget | None = None) -> list[list[lis
             dense.take((last - first + 1) * (bottom - top + 1), f"（工作表「{sheet.title}」）")
             tables.append(_block_rows(sheet, by_row, [m for m in ms if first <= m.c0 and m.c1 <= last],
                                       top, bottom, first, last))
-    return [t for t in tables if t]
+    return [t for t in tables if t[0]]
 
 
 def _union(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -515,8 +521,10 @@ def _merge_at(entry: tuple[list[int], list[Merge]], c: int) -> Merge | None:
     return ms[i] if i >= 0 and ms[i].c1 >= c else None
 
 
-def _block_rows(sheet: Sheet, by_row, merges: list[Merge], top: int, bottom: int, first: int, last: int) -> list[list[str]]:
-    """Rows top..bottom, columns first..last as physical cells: each merge once, at its top-left."""
+def _block_rows(sheet: Sheet, by_row, merges: list[Merge], top: int, bottom: int, first: int,
+                last: int) -> tuple[list[list[str]], list[list[str]]]:
+    """Rows top..bottom, columns first..last as physical cells (each merge once, at its top-left),
+    and each cell's address on the sheet ("D7")."""
     index = _row_index(merges) if merges else {}
     spans, seen = [], set()
     for r in range(top, bottom + 1):
@@ -536,4 +544,6 @@ def _block_rows(sheet: Sheet, by_row, merges: list[Merge], top: int, bottom: int
                 continue
             spans.append(Span(r - top, r - top, c - first, c - first, texts.get(c, "")))
             c += 1
-    return rows_from_spans(spans)
+    cols = cols_from_spans(spans)
+    return rows_from_spans(spans), [[f"{column_name(first + c)}{top + r + 1}" for c in row]
+                                    for r, row in enumerate(cols)]

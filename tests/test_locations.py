@@ -1,0 +1,89 @@
+"""Readers record where each cell and paragraph stands: line, table/row/column, sheet cell, page and box."""
+from pathlib import Path
+
+import pytest
+
+from conftest import SEEDS
+from evalkit.readers import read
+
+FIX = Path(__file__).resolve().parent / "fixtures"
+REALDOCS = sorted((Path(__file__).resolve().parents[2] / "shared" / "realdocs").glob("*.pdf"))
+
+
+def _find(doc, text):
+    """(table, r, c) of the first cell whose text contains `text`."""
+    for t in doc.tables():
+        for r, row in enumerate(t.rows):
+            for c, cell in enumerate(row):
+                if text in cell:
+                    return t, r, c
+    raise AssertionError(text)
+
+
+def test_text_cells_point_at_their_line():
+    path = SEEDS[0]
+    doc = read(path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    n = 0
+    for t in doc.tables():
+        for r, row in enumerate(t.rows):
+            for c, cell in enumerate(row):
+                if cell and "\n" not in cell:
+                    loc = t.loc(r, c)
+                    assert cell in lines[loc.line - 1], (cell, loc)
+                    n += 1
+    assert n > 50
+    p = next(doc.paragraphs())
+    assert p.text in lines[p.loc().line - 1]
+
+
+def test_tables_are_numbered_in_reading_order():
+    doc = read(FIX / "fixture_docx.docx")
+    assert [t.index for t in doc.tables()] == list(range(1, len(list(doc.tables())) + 1))
+    t, r, c = _find(doc, "年度资金总额")
+    loc = t.loc(r, c)
+    assert (loc.table, loc.row, loc.col) == (t.index, r + 1, c + 1)
+    assert loc.words() == f"表{t.index} 第{r + 1}行 第{c + 1}列"
+
+
+@pytest.mark.parametrize("name", ["fixture_xlsx.xlsx", "fixture_xls.xls"])
+def test_spreadsheet_cells_carry_their_address(name):
+    import openpyxl
+    doc = read(FIX / name)
+    t, r, c = _find(doc, "年度资金总额")
+    loc = t.loc(r, c)
+    assert loc.sheet and loc.cell and loc.words().startswith(f"工作表“{loc.sheet}” {loc.cell}")
+    if name.endswith(".xlsx"):
+        ws = openpyxl.load_workbook(FIX / name)[loc.sheet]
+        assert "年度资金总额" in str(ws[loc.cell].value)
+        t2, r2, c2 = _find(doc, "5.6")
+        assert str(ws[t2.loc(r2, c2).cell].value) in ("5.6", "5.60")
+
+
+def test_pdf_rows_know_their_page_and_box():
+    import pdfplumber
+    doc = read(FIX / "fixture_pdf.pdf")
+    t = next(doc.tables())
+    assert t.pages and t.pages[0] == 1 and t.pages[-1] == 2          # the table runs over the page break
+    last = len(t.rows) - 1
+    c = next(i for i, cell in enumerate(t.rows[last]) if cell.strip())
+    loc = t.loc(last, c)
+    with pdfplumber.open(FIX / "fixture_pdf.pdf") as pdf:
+        page = pdf.pages[loc.page - 1]
+        x0, top, x1, bottom = loc.bbox
+        words = page.within_bbox((x0 - 1, top - 1, x1 + 1, bottom + 1)).extract_text()
+    assert t.rows[last][c].split("\n")[0][:4] in words.replace("\n", "")
+
+
+@pytest.mark.skipif(not REALDOCS, reason="realdocs not present")
+def test_pdf_paragraph_page_is_where_it_is_printed():
+    import pdfplumber
+    path = REALDOCS[0]
+    doc = read(path)
+    p = next(p for p in doc.paragraphs() if "绩效自评" in p.text and "项目" in p.text)
+    with pdfplumber.open(path) as pdf:
+        text = pdf.pages[p.page - 1].extract_text().replace(" ", "").replace("\n", "")
+        crop = pdf.pages[p.page - 1].within_bbox(p.bbox).extract_text().replace(" ", "")
+    assert p.text.replace(" ", "")[:12] in text
+    assert crop and crop[:6] in p.text.replace(" ", "")
+    assert p.loc().words() == f"第{p.page}页"
