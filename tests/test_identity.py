@@ -56,7 +56,8 @@ def mixed(corpus, tmp_path_factory):
 def test_every_key_is_unique_and_every_foreign_key_resolves(mixed):
     assert key_violations(mixed) == []
     for name, cols in KEYS.items():
-        assert not mixed[name].duplicated(list(cols)).any(), name
+        if name in mixed:          # reviews: only in a dataset that has decisions
+            assert not mixed[name].duplicated(list(cols)).any(), name
 
 
 def test_byte_copies_are_duplicate_rows_pointing_at_the_kept_file(mixed):

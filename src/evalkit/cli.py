@@ -102,6 +102,21 @@ def cmd_sql(a) -> int:
     return EXIT_OK
 
 
+def cmd_review_import(a) -> int:
+    from evalkit.review import import_workbook
+    c = import_workbook(a.dir, a.workbook)
+    print(f"已导入 {c['imported']} 条复核结论（其中 {c['matched']} 条对应当前的检查发现，"
+          f"{c['unmatched']} 条的发现已不再出现）；数据集中共有 {c['total']} 条复核结论。")
+    return EXIT_OK
+
+
+def cmd_review_list(a) -> int:
+    from evalkit.review import format_list
+    from evalkit.store import load
+    print(format_list(load(a.dir), show_open=a.all))
+    return EXIT_OK
+
+
 def cmd_check(a) -> int:
     from evalkit.checks import format_summary, run_checks
     from evalkit.store import dataset_lock, layout_of, load, write_atomic
@@ -191,6 +206,18 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--max-rows", type=int, default=60, help="rows printed (default 60)")
     q.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     q.set_defaults(func=cmd_sql)
+    rv = sub.add_parser("review", help="复核结论：从 summary.xlsx 导入（review import），或列出（review list）")
+    rsub = rv.add_subparsers(dest="review_cmd", required=True)
+    ri = rsub.add_parser("import", help="把 summary.xlsx“检查发现”表中填写的复核结论（确认/排除/已整改）存入数据集")
+    ri.add_argument("workbook")
+    ri.add_argument("--dir", default="data/clean", help="数据集文件夹（默认 data/clean）")
+    ri.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    ri.set_defaults(func=cmd_review_import)
+    rl = rsub.add_parser("list", help="列出复核结论，以及已消失（已解决）的发现")
+    rl.add_argument("dir", nargs="?", default="data/clean")
+    rl.add_argument("--all", action="store_true", help="也列出待复核的发现")
+    rl.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    rl.set_defaults(func=cmd_review_list)
     r = sub.add_parser("report", help="run the notebooks into reports/<region>-<year>-<timestamp>/", epilog=EPILOG)
     r.add_argument("--clean", required=True)
     r.add_argument("--out", default="reports")

@@ -135,9 +135,18 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("report_id", S, "报告编号"),
         _c("project_id", S, "项目编号", doc="null for report-level findings"),
         _c("source_file", S, "来源文件"),
-        _c("message", S, "说明", doc="Chinese, one sentence a user can act on"),
+        _c("message", S, "问题说明", doc="Chinese, one sentence a user can act on"),
         _c("expected", S, "期望值"), _c("found", S, "实际值"),
+        _c("fingerprint", S, "指纹", doc="stable across runs: rule, file content hash, project and indicator names, "
+                                          "figures; reviews.fingerprint refers to it"),
     ), ("finding_id",), (("report_id", "reports", "report_id"), ("project_id", "projects", "project_id"))),
+    Table("reviews", "复核结论", "one row per reviewer decision on a finding; kept across re-ingests", (
+        _c("fingerprint", S, "指纹", doc="the finding's fingerprint (it may no longer appear: then it is resolved)"),
+        _c("decision", S, "复核结论", doc="确认 / 排除 / 已整改"),
+        _c("note", S, "说明", doc="the reviewer's reason"),
+        _c("decided_at", S, "复核时间", doc="ISO 8601, when the decision was imported"),
+        _c("source", S, "来源", doc="the workbook (and sheet) it came from"),
+    ), ("fingerprint",)),
 )}
 
 # Derived views, kept for the modules that only need names or dtypes.

@@ -32,7 +32,9 @@ import pandas as pd
 
 from evalkit.errors import Busy, DatasetError
 
-TABLES = ("reports", "projects", "indicators", "summaries", "findings")
+TABLES = ("reports", "projects", "indicators", "summaries", "findings", "reviews")
+# Tables a writer does not derive from the inputs: kept from the previous dataset when a run does not give them.
+CARRIED = ("reviews",)
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
 # placeholders a user or a repo keeps in the folder; carried across the swap, never refused
@@ -282,6 +284,7 @@ def write_atomic(tables: dict[str, pd.DataFrame], out_dir: str | Path, *, inputs
         limit = int(os.environ.get("EVALKIT_PARTITION_ROWS", PARTITION_ROWS))
         layout = "partitioned" if sum(len(df) for df in tables.values()) >= limit else "single"
     check_out_dir(out_dir, inputs)
+    tables = {**_carried(out_dir, tables), **tables}
     parent = out_dir.absolute().parent
     parent.mkdir(parents=True, exist_ok=True)
     _clean_leftovers(out_dir)
@@ -322,6 +325,16 @@ def write_atomic(tables: dict[str, pd.DataFrame], out_dir: str | Path, *, inputs
     if tmp.exists():
         shutil.rmtree(tmp, ignore_errors=True)  # the previous dataset, now swapped out
     return out_dir
+
+
+def _carried(out_dir: Path, tables: dict) -> dict:
+    """The previous dataset's CARRIED tables (reviewer decisions) that `tables` does not replace."""
+    manifest = read_manifest(out_dir) if out_dir.is_dir() else None
+    out = {}
+    for name in CARRIED:
+        if name not in tables and manifest and name in manifest["tables"]:
+            out[name] = _read_table(out_dir, name, manifest, True, None)
+    return out
 
 
 def _partition_keys(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

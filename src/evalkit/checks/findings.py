@@ -56,7 +56,7 @@ RULES: dict[str, Rule] = {r.id: r for r in [
 ]}
 
 COLUMNS = ["finding_id", "rule", "severity", "report_id", "project_id", "source_file",
-           "message", "expected", "found", "family", "indicator_key", "county", "title"]
+           "message", "expected", "found", "family", "indicator_key", "county", "title"]   # + fingerprint
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,32 @@ def to_frame(findings: list[Finding]) -> pd.DataFrame:
           .sort_values(["report_id", "project_id", "family", "_s", "rule"], na_position="first", kind="stable")
           .drop(columns="_s"))
     return df.reset_index(drop=True)
+
+
+def add_fingerprints(df: pd.DataFrame, d) -> pd.DataFrame:
+    """findings with `fingerprint`: a hash of what the finding is about, not of run order or ids
+    (rule, the file's content hash, project name, indicator line names, figures), so a reviewer's
+    decision finds its finding again after any re-ingest."""
+    if df.empty:
+        return df.assign(fingerprint=pd.Series(dtype="str"))
+    sha = dict(zip(d.reports["report_id"].astype("object"), d.reports["sha256"].astype("object")))
+    pname = dict(zip(d.projects["project_id"].astype("object"), d.projects["project_name"].astype("object")))
+    ind = d.indicators
+    iname = dict(zip(ind["indicator_key"].astype("object"),
+                     (ind["level1"].astype("object").fillna("").astype(str) + "/" +
+                      ind["level2"].astype("object").fillna("").astype(str) + "/" +
+                      ind["level3"].astype("object").fillna("").astype(str))))
+
+    def clean(v) -> str:
+        return "" if v is None or (isinstance(v, float) and v != v) or str(v) in ("None", "nan", "<NA>") else str(v)
+
+    out = []
+    for r in df.itertuples(index=False):
+        rid = clean(r.report_id)
+        key = "\x1f".join([r.rule, clean(sha.get(rid)) or rid, clean(pname.get(clean(r.project_id))),
+                            clean(iname.get(clean(r.indicator_key))), clean(r.expected), clean(r.found)])
+        out.append(hashlib.sha256(key.encode("utf-8")).hexdigest()[:20])
+    return df.assign(fingerprint=pd.array(out, dtype="str"))
 
 
 def make(cfg, rule: str, ids: dict, message: str, expected: str, found: str,
