@@ -119,6 +119,7 @@ def cmd_review_list(a) -> int:
 
 def cmd_check(a) -> int:
     from evalkit.checks import format_summary, run_checks
+    from evalkit.checks.ledger import ledger as check_ledger
     from evalkit.store import dataset_lock, layout_of, load, write_atomic
     t0 = time.perf_counter()
     config = _config(a)
@@ -130,6 +131,7 @@ def cmd_check(a) -> int:
             tables = load(a.dir, lock=False)
             findings = run_checks(tables, config)
             tables["findings"] = findings
+            tables["ledger"] = check_ledger(tables)
             write_atomic(tables, a.dir, lock=False, layout=layout_of(a.dir))
     else:
         tables = load(a.dir)

@@ -21,6 +21,7 @@ import pandas as pd
 from evalkit import limits as _limits
 from evalkit.archives import ArchiveProblem, expand, is_archive
 from evalkit.checks import add_calc_columns, load_config, run_checks
+from evalkit.checks.ledger import ledger as check_ledger
 from evalkit.errors import FilesFailed, InputError
 from evalkit.geo import locate
 from evalkit.model import Document, ReadError
@@ -577,6 +578,7 @@ def _ingest(paths: list[Path], out_dir: Path | None, stage: Path, *, lim, progre
     config = config or load_config()
     tables = add_calc_columns(assemble(results), config)   # *_calc columns, grade_calc under the province's bands
     tables["findings"] = run_checks(tables, config) if checks else frame("findings", [])
+    tables["ledger"] = check_ledger(tables) if checks else frame("ledger", [])
     if out_dir is not None:
         status = tables["reports"]["status"]
         if (status[status != "duplicate"] == "failed").all():

@@ -140,6 +140,11 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("fingerprint", S, "指纹", doc="stable across runs: rule, file content hash, project and indicator names, "
                                           "figures; reviews.fingerprint refers to it"),
     ), ("finding_id",), (("report_id", "reports", "report_id"), ("project_id", "projects", "project_id"))),
+    Table("ledger", "核对台账", "one row per (report, rule): whether the rule could be checked and passed", (
+        _c("report_id", S, "报告编号"), _c("rule", S, "规则"),
+        _c("status", S, "核对结果", doc="通过 / 未通过 / 无法核对 (the figures the rule needs are missing)"),
+        _c("n_findings", I, "问题数"),
+    ), ("report_id", "rule"), (("report_id", "reports", "report_id"),)),
     Table("reviews", "复核结论", "one row per reviewer decision on a finding; kept across re-ingests", (
         _c("fingerprint", S, "指纹", doc="the finding's fingerprint (it may no longer appear: then it is resolved)"),
         _c("decision", S, "复核结论", doc="确认 / 排除 / 已整改"),

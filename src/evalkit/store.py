@@ -32,7 +32,7 @@ import pandas as pd
 
 from evalkit.errors import Busy, DatasetError
 
-TABLES = ("reports", "projects", "indicators", "summaries", "findings", "reviews")
+TABLES = ("reports", "projects", "indicators", "summaries", "findings", "ledger", "reviews")
 # Tables a writer does not derive from the inputs: kept from the previous dataset when a run does not give them.
 CARRIED = ("reviews",)
 MANIFEST = "manifest.json"

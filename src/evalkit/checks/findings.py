@@ -9,50 +9,54 @@ import pandas as pd
 
 @dataclass(frozen=True)
 class Rule:
-    """A check: id, family (1-7 as in the issue), default severity, what it asks."""
+    """A check: id, family (1-7 as in the issue), default severity, what it asks, and the figures it needs.
+
+    needs: alternatives separated by "|", each a set of "table.column" that some row of each named
+    table of the report must state for the rule to be checkable there (the check ledger)."""
     id: str
     family: int
     severity: str
     title: str
+    needs: str = "reports.report_id"
 
 
 RULES: dict[str, Rule] = {r.id: r for r in [
-    Rule("execution_rate_mismatch", 1, "error", "填报执行率与全年执行数/全年预算数不符"),
-    Rule("execution_rate_conflict", 1, "warning", "同一项目在两处填报的执行率不一致"),
-    Rule("budget_score_mismatch", 1, "error", "预算执行得分与权重×执行率不符"),
-    Rule("execution_over_budget", 1, "warning", "全年执行数超过全年预算数"),
-    Rule("budget_zero_denominator", 1, "warning", "全年预算数为0，无法计算执行率"),
-    Rule("budget_missing_denominator", 1, "info", "未填全年预算数，无法计算执行率"),
-    Rule("budget_cut_inflates_rate", 2, "warning", "全年预算大幅调减，执行率因此偏高"),
-    Rule("total_score_mismatch", 3, "error", "总分与各行得分之和不符"),
-    Rule("weight_sum_mismatch", 3, "error", "各行权重之和与满分不符"),
-    Rule("group_weight_nonstandard", 3, "warning", "一级指标权重与标准结构不符"),
-    Rule("template_nonstandard", 3, "info", "指标体系不是标准的产出/效益/满意度结构"),
-    Rule("weight_without_score", 3, "warning", "有权重而无得分"),
-    Rule("indicator_full_score_unmet", 4, "error", "未达目标却得满分"),
-    Rule("indicator_text_unmet_scored", 4, "error", "实际值写明未完成却得满分"),
-    Rule("indicator_deduction_met", 4, "warning", "已达目标却被扣分"),
-    Rule("indicator_score_over_weight", 4, "error", "指标得分超过权重"),
-    Rule("indicator_deduction_no_reason", 4, "info", "扣分但未填偏差原因"),
-    Rule("indicator_score_not_proportional", 4, "info", "扣分与完成比例不符"),
-    Rule("grade_mismatch", 5, "error", "评价等级与得分不符"),
-    Rule("report_grade_mismatch", 5, "error", "报告评价等次与综合得分不符"),
-    Rule("summary_count_mismatch", 5, "error", "汇总表项目数与项目表不符"),
-    Rule("summary_grade_count_mismatch", 5, "error", "汇总表等级个数与项目得分不符"),
-    Rule("summary_funds_mismatch", 5, "error", "汇总表资金总量与项目表不符"),
-    Rule("summary_avg_mismatch", 5, "warning", "汇总表平均得分与项目得分不符"),
-    Rule("narrative_score_mismatch", 6, "error", "正文所述得分与表格不符"),
-    Rule("narrative_part_over_max", 6, "error", "正文分项得分超过其满分"),
-    Rule("narrative_part_mismatch", 6, "warning", "正文分项得分与表格同名指标不符"),
-    Rule("cost_above_budget", 7, "warning", "成本指标金额超过项目预算"),
-    Rule("cost_far_below_budget", 7, "warning", "总成本指标远低于项目预算"),
-    Rule("indicator_duplicate", 7, "warning", "同一项目中指标重复"),
-    Rule("indicators_copied", 7, "warning", "指标与另一项目完全相同"),
-    Rule("excellent_low_execution", 7, "warning", "评为优但执行率偏低"),
-    Rule("score_without_spending", 7, "warning", "未支出却得高分"),
-    Rule("duplicate_document", 7, "info", "重复文件：同一报告只计一次"),
-    Rule("formula_without_value", 7, "warning", "表格中的公式没有保存计算结果"),
-    Rule("ocr_low_confidence", 7, "warning", "数字由扫描件识别（OCR）且置信度低，需对照原件"),
+    Rule("execution_rate_mismatch", 1, "error", "填报执行率与全年执行数/全年预算数不符", "projects.execution_rate projects.executed projects.budget_full_year"),
+    Rule("execution_rate_conflict", 1, "warning", "同一项目在两处填报的执行率不一致", "projects.execution_rate projects.execution_rate_line|projects.execution_rate projects.execution_rate_narrative"),
+    Rule("budget_score_mismatch", 1, "error", "预算执行得分与权重×执行率不符", "projects.budget_score projects.budget_weight projects.execution_rate"),
+    Rule("execution_over_budget", 1, "warning", "全年执行数超过全年预算数", "projects.executed projects.budget_full_year"),
+    Rule("budget_zero_denominator", 1, "warning", "全年预算数为0，无法计算执行率", "projects.budget_full_year"),
+    Rule("budget_missing_denominator", 1, "info", "未填全年预算数，无法计算执行率", "projects.project_id"),
+    Rule("budget_cut_inflates_rate", 2, "warning", "全年预算大幅调减，执行率因此偏高", "projects.budget_initial projects.budget_full_year"),
+    Rule("total_score_mismatch", 3, "error", "总分与各行得分之和不符", "projects.total_score indicators.score"),
+    Rule("weight_sum_mismatch", 3, "error", "各行权重之和与满分不符", "indicators.weight"),
+    Rule("group_weight_nonstandard", 3, "warning", "一级指标权重与标准结构不符", "indicators.weight indicators.level1"),
+    Rule("template_nonstandard", 3, "info", "指标体系不是标准的产出/效益/满意度结构", "indicators.level1"),
+    Rule("weight_without_score", 3, "warning", "有权重而无得分", "indicators.weight"),
+    Rule("indicator_full_score_unmet", 4, "error", "未达目标却得满分", "indicators.target_value indicators.actual_value indicators.score indicators.weight"),
+    Rule("indicator_text_unmet_scored", 4, "error", "实际值写明未完成却得满分", "indicators.actual indicators.score indicators.weight"),
+    Rule("indicator_deduction_met", 4, "warning", "已达目标却被扣分", "indicators.target_value indicators.actual_value indicators.score indicators.weight"),
+    Rule("indicator_score_over_weight", 4, "error", "指标得分超过权重", "indicators.score indicators.weight"),
+    Rule("indicator_deduction_no_reason", 4, "info", "扣分但未填偏差原因", "indicators.score indicators.weight"),
+    Rule("indicator_score_not_proportional", 4, "info", "扣分与完成比例不符", "indicators.target_value indicators.actual_value indicators.score indicators.weight"),
+    Rule("grade_mismatch", 5, "error", "评价等级与得分不符", "projects.total_score projects.grade"),
+    Rule("report_grade_mismatch", 5, "error", "报告评价等次与综合得分不符", "reports.stated_overall_score reports.stated_overall_grade"),
+    Rule("summary_count_mismatch", 5, "error", "汇总表项目数与项目表不符", "summaries.projects_evaluated projects.project_id"),
+    Rule("summary_grade_count_mismatch", 5, "error", "汇总表等级个数与项目得分不符", "summaries.count_you projects.total_score|summaries.count_cha projects.total_score"),
+    Rule("summary_funds_mismatch", 5, "error", "汇总表资金总量与项目表不符", "summaries.funds_evaluated projects.budget_full_year|summaries.funds_due projects.budget_full_year"),
+    Rule("summary_avg_mismatch", 5, "warning", "汇总表平均得分与项目得分不符", "summaries.avg_score projects.total_score"),
+    Rule("narrative_score_mismatch", 6, "error", "正文所述得分与表格不符", "reports.narrative_score projects.total_score"),
+    Rule("narrative_part_over_max", 6, "error", "正文分项得分超过其满分", "reports.narrative_parts"),
+    Rule("narrative_part_mismatch", 6, "warning", "正文分项得分与表格同名指标不符", "reports.narrative_parts indicators.score"),
+    Rule("cost_above_budget", 7, "warning", "成本指标金额超过项目预算", "indicators.target_value projects.budget_full_year"),
+    Rule("cost_far_below_budget", 7, "warning", "总成本指标远低于项目预算", "indicators.target_value projects.budget_full_year"),
+    Rule("indicator_duplicate", 7, "warning", "同一项目中指标重复", "indicators.level3"),
+    Rule("indicators_copied", 7, "warning", "指标与另一项目完全相同", "indicators.level3"),
+    Rule("excellent_low_execution", 7, "warning", "评为优但执行率偏低", "projects.grade projects.executed projects.budget_full_year"),
+    Rule("score_without_spending", 7, "warning", "未支出却得高分", "projects.executed projects.total_score"),
+    Rule("duplicate_document", 7, "info", "重复文件：同一报告只计一次", "reports.report_id"),
+    Rule("formula_without_value", 7, "warning", "表格中的公式没有保存计算结果", "reports.report_id"),
+    Rule("ocr_low_confidence", 7, "warning", "数字由扫描件识别（OCR）且置信度低，需对照原件", "reports.report_id"),
 ]}
 
 COLUMNS = ["finding_id", "rule", "severity", "report_id", "project_id", "source_file",
