@@ -117,6 +117,17 @@ def cmd_review_list(a) -> int:
     return EXIT_OK
 
 
+def cmd_annotate(a) -> int:
+    from evalkit.annotate import annotate_pdf, marks_for_file
+    from evalkit.store import load
+    if Path(a.file).suffix.lower() != ".pdf":
+        raise UsageError("evalkit annotate 只能为 PDF 文件加批注", "其他格式请用 evalkit inspect FILE --html 查看")
+    marks = marks_for_file(a.file, load(a.dir))
+    n = annotate_pdf(a.file, a.out, marks)
+    print(f"已在 {a.out} 中标出 {n} 条检查发现" + ("" if n else "（这份文件没有带页码的检查发现）"))
+    return EXIT_OK
+
+
 def cmd_check(a) -> int:
     from evalkit.checks import format_summary, run_checks
     from evalkit.checks.ledger import ledger as check_ledger
@@ -208,6 +219,12 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--max-rows", type=int, default=60, help="rows printed (default 60)")
     q.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     q.set_defaults(func=cmd_sql)
+    an = sub.add_parser("annotate", help="为 PDF 生成批注副本：每条检查发现在其页面上框出并附说明")
+    an.add_argument("file")
+    an.add_argument("--dir", default="data/clean", help="数据集文件夹（默认 data/clean）")
+    an.add_argument("--out", required=True, help="批注后的 PDF（不能已存在）")
+    an.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    an.set_defaults(func=cmd_annotate)
     rv = sub.add_parser("review", help="复核结论：从 summary.xlsx 导入（review import），或列出（review list）")
     rsub = rv.add_subparsers(dest="review_cmd", required=True)
     ri = rsub.add_parser("import", help="把 summary.xlsx“检查发现”表中填写的复核结论（确认/排除/已整改）存入数据集")

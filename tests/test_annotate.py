@@ -1,0 +1,65 @@
+"""Annotated PDF copies: each finding boxed where its figure is printed, the original untouched."""
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evalkit.annotate import Mark, annotate_pdf, marks_for_file
+from evalkit.errors import InputError, UsageError
+from evalkit.readers import read
+
+REALDOCS = sorted((Path(__file__).resolve().parents[2] / "shared" / "realdocs").glob("*.pdf"))
+pytestmark = pytest.mark.skipif(not REALDOCS, reason="realdocs not present")
+
+
+def _red(png, box=None, scale=2):
+    a = np.asarray(png.convert("RGB")).astype(int)
+    red = (a[:, :, 0] > 150) & (a[:, :, 1] < 90) & (a[:, :, 2] < 90)
+    if box is None:
+        return int(red.sum())
+    x0, top, x1, bottom = (int(v * scale) for v in box)
+    return int(red[top - 8:bottom + 8, x0 - 8:x1 + 8].sum())
+
+
+def test_box_is_drawn_where_the_paragraph_is_printed(tmp_path):
+    import pypdfium2 as pdfium
+    src = REALDOCS[0]
+    before = src.read_bytes()
+    p = next(p for p in read(src).paragraphs() if "绩效自评" in p.text and "项目" in p.text)
+    out = tmp_path / "批注.pdf"
+    assert annotate_pdf(src, out, [Mark(p.page, p.bbox, "测试", "结果段落", "error")]) == 1
+    assert src.read_bytes() == before
+    page = pdfium.PdfDocument(str(out))[p.page - 1]
+    img = page.render(scale=2, draw_annots=True).to_pil()
+    plain = pdfium.PdfDocument(str(src))[p.page - 1].render(scale=2).to_pil()
+    assert _red(plain) == 0
+    assert _red(img, p.bbox) > 500 and _red(img, p.bbox) == _red(img)     # all the red is around the box
+
+
+def test_refuses_to_overwrite(tmp_path):
+    out = tmp_path / "x.pdf"
+    out.write_bytes(b"mine")
+    with pytest.raises(UsageError, match="拒绝写入"):
+        annotate_pdf(REALDOCS[0], out, [])
+    assert out.read_bytes() == b"mine"
+    with pytest.raises(UsageError):
+        annotate_pdf(REALDOCS[0], REALDOCS[0], [])
+
+
+def test_marks_come_from_the_files_findings_by_content(tmp_path):
+    import hashlib
+    sha = hashlib.sha256(REALDOCS[0].read_bytes()).hexdigest()
+    tables = {
+        "reports": pd.DataFrame({"report_id": ["r1", "r2"], "sha256": [sha, "0" * 64]}),
+        "findings": pd.DataFrame({"report_id": ["r1", "r1", "r2"], "rule": ["a", "b", "c"],
+                                  "severity": ["error", "warning", "error"], "message": ["甲", "乙", "丙"],
+                                  "loc_page": [27, None, 3], "loc_bbox": ["10,20,30,40", None, None],
+                                  "location": ["第27页", None, None]}),
+    }
+    copy = tmp_path / "copy.pdf"
+    copy.write_bytes(REALDOCS[0].read_bytes())             # another name, same content
+    marks = marks_for_file(copy, tables)
+    assert marks == [Mark(27, (10.0, 20.0, 30.0, 40.0), "a", "甲（第27页）", "error")]
+    with pytest.raises(InputError, match="没有"):
+        marks_for_file(REALDOCS[1], tables)
