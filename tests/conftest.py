@@ -1,4 +1,14 @@
-import sys
+"""Shared test data, built once per session (per xdist worker), and how the suite is spread over
+xdist workers.
+
+The expensive inputs are built once and shared by every test that only reads them:
+`seed_clean`/`seed_tables` (the five seeds ingested), `raw_clean`/`raw_tables` (data/raw: the
+seeds and the three real 部门决算 PDFs, ingested once — the report run and the department-PDF
+test read it). Under `pytest -n N --dist loadgroup` (the default, see pyproject.toml) each test
+module is one xdist group, so a module's module-scoped fixtures (an OCR'd scan set, a report run,
+an ingested corpus) are built on one worker only; tests that share a session fixture with
+another module join that module's group (GROUP_OF). Modules are sent heaviest first."""
+import os
 from pathlib import Path
 
 import pytest
@@ -8,15 +18,71 @@ RAW = ROOT / "data" / "raw"
 TRUTH = ROOT / "tests" / "truth"
 SEEDS = sorted(RAW.glob("0*_*.txt"))
 
+# onnxruntime's default thread pool spins on every core; with several xdist workers (and other
+# jobs) on a small machine one OCR thread per process is faster and leaves the results alike.
+# Set before any test imports evalkit.readers.ocr; inherited by ingest's worker processes.
+os.environ.setdefault("EVALKIT_OCR_THREADS", "1")
+
+# The heaviest modules first (seconds on 2 shared cores, measured with --durations), so the
+# longest groups start at once and the small ones fill the gaps.
+HEAVY_FIRST = ["test_ocr.py", "test_report.py", "test_output_safety.py", "test_formats.py",
+               "test_dataset_safety.py", "test_office.py", "test_synth.py", "test_cli_errors.py",
+               "test_properties.py", "test_dept_summary.py", "test_pages.py", "test_identity.py",
+               "test_bad_corpus.py", "test_workers.py", "test_ingest.py", "test_cache.py"]
+
+# Tests that read a session fixture built by another module run in that module's group.
+GROUP_OF = {
+    "test_formats.py::test_department_pdfs_summaries_and_report_rows": "test_report.py",  # raw_tables
+}
+
 
 @pytest.fixture(scope="session")
-def seed_tables(tmp_path_factory):
-    """The five seeds ingested once per test session (checks included)."""
+def seed_clean(tmp_path_factory):
+    """The five seeds ingested once (checks included) into a clean folder; do not write to it."""
     from evalkit.ingest import ingest_paths
-    out = tmp_path_factory.mktemp("clean")
-    tables = ingest_paths(SEEDS, out / "clean", progress=False)
-    return tables
+    out = tmp_path_factory.mktemp("clean") / "clean"
+    tables = ingest_paths(SEEDS, out, progress=False)
+    return out, tables
+
+
+@pytest.fixture(scope="session")
+def seed_tables(seed_clean):
+    """The five seeds ingested once per test session (checks included)."""
+    return seed_clean[1]
+
+
+@pytest.fixture(scope="session")
+def raw_clean(tmp_path_factory):
+    """data/raw (the seeds and the three real PDFs) ingested once into a clean folder, read by the
+    report run and by every test that needs the PDFs' rows; do not write to it."""
+    from evalkit.ingest import ingest_paths
+    out = tmp_path_factory.mktemp("raw_clean") / "clean"
+    ingest_paths([RAW], out, progress=False)
+    assert (out / "projects.parquet").exists()
+    return out
+
+
+@pytest.fixture(scope="session")
+def raw_tables(raw_clean):
+    from evalkit import load
+    return load(raw_clean)
 
 
 def seed(prefix: str) -> Path:
     return next(p for p in SEEDS if p.name.startswith(prefix))
+
+
+def _group(item) -> str:
+    """The test's xdist group: GROUP_OF's entry, else its module's file name."""
+    path, _, name = item.nodeid.partition("::")
+    module = path.rsplit("/", 1)[-1]
+    return GROUP_OF.get(f"{module}::{name.split('[', 1)[0]}", module)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """One xdist group per module (GROUP_OF moves a test), heaviest modules first."""
+    rank = {name: i for i, name in enumerate(HEAVY_FIRST)}
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(_group(item)))
+    items.sort(key=lambda it: rank.get(_group(it), len(rank)))

@@ -125,6 +125,9 @@ def test_empty_and_null_inputs():
     hist = figs["score_distribution"].axes[0]
     assert "没有" not in _texts(figs["score_distribution"])
     assert sum(bar.get_height() for c in hist.containers for bar in c) == 1  # the one score
+    bars = [(bar.get_x(), bar.get_width(), bar.get_height()) for c in hist.containers for bar in c
+            if bar.get_height()]
+    assert bars == [(95.0, 2.5, 1)]           # 95 in the 2.5-point bin [95, 97.5); the None left out
     plt.close("all")
 
 

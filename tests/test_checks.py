@@ -528,12 +528,30 @@ def test_add_calc_columns():
 
 
 def test_many_reports_run_fast():
+    """300 one-project reports, each budget 100 万元 with the standard lines (90 points), stating a
+    rate of 90 %, a budget score of 9 and a total of 100, but executing 90 - k 万元 (k = i % 20)."""
     import time
     t = tables([proj(project_id=f"R{i}-p01", report_id=f"R{i}", executed=90 - i % 20, execution_rate=90,
                      budget_score=9) for i in range(300)])
     t0 = time.perf_counter()
     f = run_checks(t)
-    assert time.perf_counter() - t0 < 10 and len(f) > 0
+    assert time.perf_counter() - t0 < 10
+    k = {r: sorted({int(p.split("-")[0][1:]) % 20 for p in f.loc[f["rule"] == r, "project_id"]})
+         for r in set(f["rule"])}
+    assert f.groupby("rule").size().to_dict() == {
+        "total_score_mismatch": 300,       # 90 + 9 = 99 against a stated 100, in every report
+        "execution_rate_mismatch": 285,    # 90 - k against 90 beyond 0.5 points: k >= 1 (19 in 20)
+        "budget_score_mismatch": 270,      # 10 x (90 - k) % against 9 beyond 0.1 points: k >= 2
+        "excellent_low_execution": 135,    # 优 (100) with a rate under 80 %: k >= 11
+    }
+    assert k == {"total_score_mismatch": list(range(20)), "execution_rate_mismatch": list(range(1, 20)),
+                 "budget_score_mismatch": list(range(2, 20)), "excellent_low_execution": list(range(11, 20))}
+    one = f[(f["project_id"] == "R17-p01")].set_index("rule")   # executed 73: rate 73 %, budget score 7.3
+    assert (one.loc["execution_rate_mismatch", "expected"], one.loc["execution_rate_mismatch", "found"]) == ("73.00%", "90%")
+    assert (one.loc["budget_score_mismatch", "expected"], one.loc["budget_score_mismatch", "found"]) == ("7.30", "9")
+    assert (one.loc["total_score_mismatch", "expected"], one.loc["total_score_mismatch", "found"]) == ("99", "100")
+    assert one.loc["excellent_low_execution", "found"] == "73.00%"
+    assert f["finding_id"].is_unique and set(f["severity"]) == {"error", "warning"}
 
 
 # ------------------------------------------------------------------------- the seeds
@@ -584,27 +602,44 @@ def test_seed_findings_by_rule(seed_findings, key):
     assert ((f["seed"] == seed) & (f["rule"] == rule)).sum() == SEED_EXPECTED[key]
 
 
+# Every error in the seeds, as (seed, rule, the project name's last 13 characters), read against
+# the documents (the comments of SEED_EXPECTED); 000, 001 and 004 have none.
+SEED_ERRORS = sorted([
+    ("002", "narrative_score_mismatch", "医疗保障服务能力提升"),       # 正文 97 vs 表 100
+    ("002", "total_score_mismatch", "医疗保障服务能力提升"),           # 总分 100, lines 90 + one unscored
+    ("002", "weight_sum_mismatch", "医疗保障服务能力提升"),            # 10 + 50 + 30 + 20 = 110
+    ("003", "budget_score_mismatch", "医保基金监管专项检查经费"),      # 10 vs 9.5
+    ("003", "execution_rate_mismatch", "冀财社(2021)179号"),           # "10" for 100 %
+    ("003", "execution_rate_mismatch", "冀财社(2021)159号"),
+    ("003", "summary_funds_mismatch", ""),                            # 568.64 vs Σ 425.395 (no project)
+    ("003", "total_score_mismatch", "医保基金监管专项检查经费"),       # lines 110, 总分 100
+    ("003", "weight_sum_mismatch", "医保基金监管专项检查经费"),
+])
+
+
+def _errors(f, projects):
+    names = projects.set_index("project_id")["project_name"]
+    err = f[f["severity"] == "error"]
+    return sorted((s[:3], r, (names.get(p) or "")[-13:] if isinstance(p, str) else "")
+                  for s, r, p in zip(err["source_file"], err["rule"], err["project_id"]))
+
+
 def test_seed_errors_are_exactly_the_documents_errors(seed_findings):
     f, t = seed_findings
-    names = t["projects"].set_index("project_id")["project_name"]
-    err = f[f["severity"] == "error"]
-    got = sorted((s, r, (names.get(p) or "")[-13:]) for s, r, p in zip(err["seed"], err["rule"], err["project_id"]))
-    assert [g for g in got if g[0] == "000"] == [] and [g for g in got if g[0] == "001"] == []
-    assert [g for g in got if g[0] == "004"] == []
-    three = {(r, n) for s, r, n in got if s == "003"}
-    assert three <= {("execution_rate_mismatch", "冀财社(2021)179号"), ("execution_rate_mismatch", "冀财社(2021)159号"),
-                     ("execution_rate_mismatch", "的通知冀财社(2021)179号"[-13:]), ("execution_rate_mismatch", "的通知冀财社(2021)159号"[-13:]),
-                     ("budget_score_mismatch", "医保基金监管专项检查经费"), ("total_score_mismatch", "医保基金监管专项检查经费"),
-                     ("weight_sum_mismatch", "医保基金监管专项检查经费"), ("summary_funds_mismatch", "")}
-    assert {r for r, _ in three} >= {"execution_rate_mismatch", "budget_score_mismatch", "total_score_mismatch"}
+    assert _errors(f, t["projects"]) == SEED_ERRORS
     # 20 of 003's 23 tables carry no error at all
+    err = f[f["severity"] == "error"]
     bad = set(err.loc[err["seed"] == "003", "project_id"].dropna())
     assert len(set(t["projects"].loc[t["projects"]["source_file"].str.startswith("003"), "project_id"]) - bad) == 20
 
 
-def test_seed_run_matches_ingest_findings(seed_tables, seed_findings):
-    f, _ = seed_findings
-    assert sorted(seed_tables["findings"]["finding_id"]) == sorted(f["finding_id"])
+def test_seed_run_matches_ingest_findings(seed_tables):
+    """The findings ingest wrote hold the documents' findings (not merely what run_checks says)."""
+    f = seed_tables["findings"]
+    assert f["finding_id"].is_unique
+    got = f.assign(seed=f["source_file"].str[:3]).groupby(["seed", "rule"]).size().to_dict()
+    assert {k: got.get(k, 0) for k in SEED_EXPECTED} == SEED_EXPECTED
+    assert _errors(f, seed_tables["projects"]) == SEED_ERRORS
 
 
 # ------------------------------------------------ the seeds' hand-made truth (no ingest)

@@ -5,6 +5,8 @@ set; pixel bombs and broken images are refused with a Chinese message.
 OCR is slow (seconds per page): every scan is read once per session (`scans`)."""
 from __future__ import annotations
 
+import copy
+import hashlib
 import struct
 import sys
 import zlib
@@ -37,10 +39,29 @@ def read(name: str):
     return ocr.ocr_pdf(path) if path.suffix == ".pdf" else ocr.read_image(path)
 
 
+# Every page image `scans` OCR'd, by its pixels' digest: a test that reads the same page again
+# (the same file, the same rendering) takes the result instead of OCR-ing it a second time.
+PAGE_RESULTS: dict[str, object] = {}
+
+
+def _digest(img) -> str:
+    a = np.asarray(img)
+    return f"{a.shape}:{a.dtype}:" + hashlib.sha256(a.tobytes()).hexdigest()
+
+
 @pytest.fixture(scope="session")
 def scans():
     """Each scan OCR'd once: {name: (Document, FileResult)} and the assembled tables."""
-    docs = {name: read(name) for name in FILES}
+    real = ocr.read_page
+
+    def recording(img, page_no):
+        res = real(img, page_no)
+        PAGE_RESULTS[_digest(img)] = copy.deepcopy(res)      # before _document extends its tables
+        return res
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ocr, "read_page", recording)
+        docs = {name: read(name) for name in FILES}
     results = {name: build(doc, name, hash_file(SCANS / name), "pdf" if name.endswith(".pdf") else "image")
                for name, doc in docs.items()}
     return docs, results, assemble(list(results.values()))
@@ -228,8 +249,17 @@ def test_box_drawn_across_a_cell_border_is_cut_there():
     assert all(0 <= c <= 1 for c in table.conf[0])
 
 
-def test_ocr_pdf_reads_only_the_pages_asked_for():
+def test_ocr_pdf_reads_only_the_pages_asked_for(scans, monkeypatch):
+    real, asked = ocr.read_page, []
+
+    def read_page(img, page_no):          # page 2 was OCR'd by `scans`: the same pixels, its result
+        asked.append(page_no)
+        seen = PAGE_RESULTS.get(_digest(img))
+        return copy.deepcopy(seen) if seen is not None and seen.number == page_no else real(img, page_no)
+
+    monkeypatch.setattr(ocr, "read_page", read_page)
     doc = ocr.ocr_pdf(SCANS / "scan_report.pdf", [2, 9])       # 9: not in the PDF, ignored
+    assert asked == [2]
     assert doc.ocr_pages == [2] and doc.pages == 5 and doc.format == "pdf"
     assert {b.page for b in doc.blocks} == {2}
     table = next(doc.tables())
