@@ -1,20 +1,40 @@
 # evalkit: `make report` runs the main job on the bundled data, `make test` runs the tests.
+# `make test-min` runs them again on the lowest versions pyproject.toml allows (.venv-min);
+# `make lock` rewrites requirements.lock from .venv (exact versions for deployments).
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# the extras `make setup` installs (and environment.yml lists); test-min and the lock use the same set
+EXTRAS := test,archives,ocr,lab,sql,dask
+MIN_VENV := .venv-min
+MIN_BIN := $(MIN_VENV)/bin
+MIN_STAMP := $(MIN_VENV)/.installed
+MIN_CONSTRAINTS := $(MIN_VENV)/constraints.txt
 
-.PHONY: setup report test ingest clean bench
+.PHONY: setup setup-min report test test-min lock ingest clean bench
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,archives,ocr]'
-	@if [ -x scripts/ensure_font.sh ]; then scripts/ensure_font.sh; fi
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
+	@if [ -x scripts/ensure_font.sh ]; then PYTHON=$(BIN)/python scripts/ensure_font.sh; fi
 	@if [ -x scripts/ensure_libreoffice.sh ]; then scripts/ensure_libreoffice.sh; fi
 	touch $(STAMP)
+
+# every direct dependency pinned to its floor (scripts/min_constraints.py), the rest resolved by pip
+setup-min: $(MIN_STAMP)
+
+$(MIN_STAMP): pyproject.toml scripts/min_constraints.py
+	test -x $(MIN_BIN)/python || $(PY) -m venv $(MIN_VENV)
+	$(MIN_BIN)/python -m pip install --quiet --upgrade pip
+	$(MIN_BIN)/python scripts/min_constraints.py --extras '$(EXTRAS)' --out $(MIN_CONSTRAINTS)
+	$(MIN_BIN)/python -m pip install --quiet -c $(MIN_CONSTRAINTS) -e '.[$(EXTRAS)]'
+	@if [ -x scripts/ensure_font.sh ]; then PYTHON=$(MIN_BIN)/python scripts/ensure_font.sh; fi
+	@if [ -x scripts/ensure_libreoffice.sh ]; then scripts/ensure_libreoffice.sh; fi
+	touch $(MIN_STAMP)
 
 ingest: setup
 	$(BIN)/evalkit ingest data/raw --out data/clean
@@ -24,6 +44,14 @@ report: ingest
 
 test: setup
 	$(BIN)/python -m pytest
+
+test-min: setup-min
+	$(MIN_BIN)/python -m pip list --format=freeze | grep -iE '^(pandas|numpy|pyarrow|matplotlib)==' | tr '\n' ' '; echo
+	$(MIN_BIN)/python -m pytest
+
+# exact versions of everything `pip install .[lab,sql,archives,ocr,dask]` needs, taken from .venv
+lock: setup
+	$(BIN)/python scripts/make_lock.py --extras lab,sql,archives,ocr,dask --out requirements.lock
 
 bench: setup
 	$(BIN)/python benchmarks/bench_scale.py --out bench/results.json

@@ -96,8 +96,8 @@ def to_frame(findings: list[Finding]) -> pd.DataFrame:
     df = df.drop_duplicates("finding_id")
     df["family"] = df["family"].astype("int64")
     for c in COLUMNS:
-        if c != "family":
-            df[c] = df[c].astype("str")
+        if c != "family":  # nulls stay null: pandas 2.2's astype(str) writes None as "None"
+            df[c] = df[c].astype("str").mask(df[c].isna())
     sev_order = {"error": 0, "warning": 1, "info": 2}
     df = (df.assign(_s=df["severity"].map(sev_order))
           .sort_values(["report_id", "project_id", "family", "_s", "rule"], na_position="first", kind="stable")

@@ -51,7 +51,7 @@ def add_calc_columns(tables: dict[str, pd.DataFrame], config: CheckConfig | None
         lab = grade_from_score(score, c.bands)
         labels.append(lab)
         grades.append(c.contract_grade(lab) if lab else None)
-    p["grade_calc"] = pd.array(grades, dtype="str")
-    p["grade_calc_label"] = pd.array(labels, dtype="str")
+    p["grade_calc"] = pd.Series(grades, dtype="str").array  # nulls stay null on pandas 2.2 too
+    p["grade_calc_label"] = pd.Series(labels, dtype="str").array
     out["projects"] = p
     return out
