@@ -119,7 +119,7 @@ def year_arg(text: str | None) -> str | None:
 
 
 def cmd_report(a) -> int:
-    from evalkit.report import run_report
+    from evalkit.report.runner import run_report
     out = run_report(a.clean, a.out, region=a.region, year=year_arg(a.year), progress=not a.quiet,
                      keep=a.keep, workers=a.workers, county_profiles=not a.no_county_profiles)
     print(f"报告已写入 {out}")
