@@ -106,8 +106,8 @@ def county_summary(vw: Views, bands=None, low_execution: float = 90.0) -> pd.Dat
     out["n_findings"] = fv.groupby("county_label").size().reindex(labels, fill_value=0).astype("int64")
     out["n_errors"] = (fv["severity"] == "error").groupby(fv["county_label"]).sum().reindex(labels, fill_value=0).astype("int64")
     years = pd.concat([rr[["county_label", "fiscal_year"]], v[["county_label", "fiscal_year"]]]).dropna()
-    ys = years.groupby("county_label")["fiscal_year"].agg(lambda s: "、".join(str(y) for y in sorted({int(x) for x in s})))
-    out["fiscal_years"] = ys.reindex(labels).fillna("")
+    ys = {lab: "、".join(str(y) for y in sorted({int(x) for x in s})) for lab, s in years.groupby("county_label")["fiscal_year"]}
+    out["fiscal_years"] = [ys.get(lab, "") for lab in labels]
     out["n_anomalies"] = v_all["anomaly"].notna().groupby(v_all["county_label"]).sum().reindex(labels, fill_value=0).astype("int64")
     out = out.reset_index(drop=True)[COUNTY_SUMMARY_COLUMNS]
     for c in ("budget", "executed", "execution_rate", "median_rate", "mean_score", "min_score",
