@@ -41,9 +41,8 @@ def _divisions() -> tuple[dict, dict]:
 
 @lru_cache(maxsize=65536)
 def division_code(county: str | None, city: str | None = None, province: str | None = None) -> str | None:
-    """The 6-digit division code of a county given its city and/or province (None when unknown or ambiguous).
-
-    普陀区 with 上海市 -> 310107, with 舟山市 or 浙江省 -> 330903; a bare name only when it is unique."""
+    """The 6-digit division code of a county given its city and/or province; None when unknown or
+    ambiguous (a name shared by several counties needs its city or province)."""
     if not county:
         return None
     by_name, names = _divisions()

@@ -21,10 +21,8 @@ def _count_sum(s: pd.Series) -> int:
 
 
 def grade_counts(vw: Views, bands=None) -> pd.DataFrame:
-    """Grade counts per county: county_label, 优, 良, 中, 差, total, source (projects / summaries / both).
-
-    From the projects' effective grades; a report without project tables that states counts in a
-    summary (自评汇总表 / the 决算 paragraph) contributes those counts instead."""
+    """Grade counts per county (county_label, 优, 良, 中, 差, total, source) from the projects'
+    effective grades, plus the stated counts of reports that only have a summary table."""
     vw = as_views(vw, bands)
     v = vw.projects
     rows: dict[str, dict] = {}
@@ -70,10 +68,8 @@ COUNTY_SUMMARY_COLUMNS = ["county_label", "province", "city", "county_key", "n_r
 
 
 def county_summary(vw: Views, bands=None, low_execution: float = 90.0) -> pd.DataFrame:
-    """One row per county: place, reports, projects, money, rates, scores, grades, summary figures, findings.
-
-    execution_rate is executed / budget over projects stating both; summary_avg_score is the
-    summaries' stated 平均得分 weighted by projects evaluated; n_anomalies counts implausible projects."""
+    """One row per county: place and division code, reports, projects, money, rates, scores, grades,
+    summary-table figures, findings, years and anomalies (implausible figures left out of the statistics)."""
     vw = as_views(vw, bands, low_execution)
     low = vw.low_execution
     cf = vw.places

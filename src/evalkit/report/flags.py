@@ -24,11 +24,8 @@ COLUMNS = ["county_label", "project_name", "flag", "detail", "rate", "score", "g
 
 def red_flags(vw: Views, bands=None, low_execution: float = 90.0, high_score: float = 90.0,
               very_low_execution: float = 60.0) -> pd.DataFrame:
-    """Red flags (FLAG_ORDER) sorted by flag, rate, county; 检查错误 only for a project with no other flag.
-
-    数值异常: a figure outside the plausible ranges (it raises no figure flag); 高分低执行: score
-    >= high_score and rate < low_execution; 零执行: a budget but nothing spent; 执行率过低: rate <
-    very_low_execution; then the findings of FROM_FINDINGS; 检查错误: findings of severity error."""
+    """Red flags in FLAG_ORDER (then rate, county): the figures' own from the project view, the
+    reconciliation ones from the findings (FROM_FINDINGS); 检查错误 only for a project with no other flag."""
     vw = as_views(vw, bands, low_execution, high_score)
     v = vw.projects.reset_index(drop=True)
     rate = v["rate"].where(v["rate_ok"])

@@ -1,6 +1,6 @@
 """`evalkit report`: run the notebook suite on the clean tables and export the briefing.
 
-    run_report("data/clean", "reports", region="湖南省", year=2022) -> reports/湖南省-2022-<ts>/
+    run_report("data/clean", "reports", region=<省>, year=2022) -> reports/<省>-2022-<ts>/
 
 The run is five steps on a `ReportParams`: `plan` (check the selection, build the Views, list
 the notebook jobs and check their parameters), `execute` (papermill), `render` (HTML),
@@ -120,9 +120,8 @@ class _Lock:
 
 
 def snapshot_dataset(clean_dir: Path, dest: Path) -> Path:
-    """Copy the dataset the run reads into the run folder, under the dataset's lock, so every
-    notebook sees one generation even if an ingest replaces the dataset meanwhile (hard links:
-    evalkit never rewrites a dataset file in place)."""
+    """Hard-link (else copy) the dataset into the run folder under the dataset's lock, so every
+    notebook reads one generation even if an ingest replaces the dataset meanwhile."""
     from evalkit.store import MANIFEST, TABLES, dataset_lock
     dest.mkdir(parents=True, exist_ok=True)
     with dataset_lock(clean_dir, write=False):
@@ -469,14 +468,8 @@ def run_report(clean_dir: str | Path, out_dir: str | Path = "reports", region: s
                grade_bands: dict | None = None, low_execution: float = 90.0,
                high_score: float = 90.0, keep: int | None = None,
                timeout: int = 600, workers: int | None = None) -> Path:
-    """Run the notebooks on `clean_dir` for a region (province/city/county name or division code,
-    None = all) and year(s) (None = all) into a new folder under `out_dir`; return that folder.
-
-    county_profiles: True = a 10_county_profile notebook per county, an int N = the N counties
-    with the most projects, a list = those counties (labels), False = none. keep: after a
-    successful run, delete all but the newest `keep` runs of the same region-year. workers:
-    notebooks run at once (default min(2, CPUs)). Raises NotebookFailed, ReportBusy, UsageError
-    (unknown region, a notebook lacking a parameter), NothingSelected, DatasetError."""
+    """Run the notebooks for a region (name or division code; None = all) and years into a new folder
+    under `out_dir` and return it; the fields are ReportParams' (county_profiles: True, N, labels or False)."""
     clean_dir = Path(clean_dir).resolve()
     if raw_dir is None and (clean_dir.parent / "raw").is_dir():
         raw_dir = clean_dir.parent / "raw"

@@ -1,7 +1,7 @@
 """What a report reads: the contract tables completed, and restricted to a region and years.
 
-A region is a province, city or county name (`湖南` matches 湖南省) or a county's division
-code (`310107`), so two counties sharing a name (普陀区 in two cities) stay apart.
+A region is a province, city or county name (a name without its 省/市/县 suffix matches too) or
+a county's 6-digit division code, so two counties sharing a name in two cities stay apart.
 """
 from __future__ import annotations
 
@@ -117,10 +117,8 @@ def _is_code(region: str) -> bool:
 
 
 def match_region(reports: pd.DataFrame, region, keys: pd.Series | None = None) -> tuple[str, str] | None:
-    """(level, name) for `region` against the reports' province/city/county, or ('county_key',
-    code) for a division code; None = all. Unknown -> ValueError naming the known places.
-
-    `keys`: the reports' county keys (views.county_keys), needed for a code."""
+    """(level, name) of `region` among the reports' provinces, cities and counties, ('county_key', code)
+    for a division code found in `keys`, None for all; ValueError naming the known places otherwise."""
     if region is None or (isinstance(region, str) and region.strip() in ALL_REGION):
         return None
     region = str(region).strip()
@@ -141,10 +139,8 @@ def match_region(reports: pd.DataFrame, region, keys: pd.Series | None = None) -
 
 
 def filter_tables(tables: Mapping[str, pd.DataFrame], region=None, years=None) -> dict[str, pd.DataFrame]:
-    """The tables restricted to a province, city, county (name or division code) or all, and to years.
-
-    Reports are selected by place and fiscal_year; every other table follows its report_id
-    (indicators follow project_id; findings follow report_id, project_id or source_file)."""
+    """The tables restricted to a place (name or division code) and years: reports by place and year,
+    the other tables following their report_id / project_id / source_file."""
     from evalkit.report.views import county_keys
     t = complete_tables(tables, run_checks=False)
     rep = t["reports"]
@@ -202,7 +198,7 @@ def region_label(reports: pd.DataFrame | None, region, tables: Mapping | None = 
 
 
 def slug(text: str) -> str:
-    """Folder-safe name that keeps Chinese: 湖南省 -> 湖南省, 'a/b c' -> a_b_c."""
+    """Folder-safe name that keeps Chinese characters: 'a/b c' -> a_b_c."""
     s = re.sub(r"[\\/:*?\"<>|\s]+", "_", str(text)).strip("._")
     return s or "all"
 

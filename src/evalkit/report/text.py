@@ -34,9 +34,7 @@ def html_text(value) -> str:
 
 
 def html_block(template: str, /, tag: str = "div", **values) -> str:
-    """Our markup `template` with `{name}` fields filled by escaped document text, marked to skip MathJax.
-
-    `display(HTML(html_block("<b>{name}</b>：{n}个项目", name=county, n=3)))`"""
+    """Our markup `template` with `{name}` fields filled by escaped document text, marked to skip MathJax."""
     body = template.format(**{k: html_text(v) for k, v in values.items()})
     return f'<{tag} class="tex2jax_ignore mathjax_ignore">{body}</{tag}>'
 

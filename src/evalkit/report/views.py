@@ -133,11 +133,8 @@ def _none(x):
 
 
 def county_frame(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """One row per county: province, city, county, county_key (division code), county_label.
-
-    The key is the division code (`geo.division_code`) when the place is known well enough,
-    else `province/city/county`; a row missing its city or province joins the one county of
-    that name it fits. The label is the county name, with the city where two keys share it."""
+    """One row per county with its key (division code, else `province/city/county`) and display label
+    (the name, with the city where two keys share it); a row lacking city or province joins the one county it fits."""
     rep = ensure_columns("reports", tables.get("reports"))
     prj = ensure_columns("projects", tables.get("projects"))
     places = pd.concat([rep[PLACE], prj[PLACE]], ignore_index=True)

@@ -203,10 +203,8 @@ def write_about(wb: Workbook, meta: Mapping[str, object]) -> None:
 def write_workbook(vw: Views, path: str | Path, *, bands=None,
                    low_execution: float = 90.0, high_score: float = 90.0,
                    meta: Mapping[str, object] | None = None) -> Path:
-    """Write `summary.xlsx` for a run's Views (or already filtered tables); returns the path.
-
-    Sheet rows = table rows (+1 header row). Missing tables become empty sheets with the
-    contract's columns; findings keeps whatever extra columns the checks add (title...)."""
+    """Write `summary.xlsx` (说明, 县区对比, 红旗清单, one sheet per contract table) for a run's Views
+    or already filtered tables; returns the path."""
     vw = as_views(vw, bands, low_execution, high_score)
     t = vw.tables
     path = Path(path)
