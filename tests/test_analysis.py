@@ -1,4 +1,4 @@
-"""evalkit.analysis: region/year filtering, effective figures, county aggregates, red flags,
+"""evalkit.report (selection, views, aggregates, flags, text): region/year filtering, effective figures, county aggregates, red flags,
 takeaways — on the ingested seeds and on the truth tables (which add 普陀区's summary-only
 reports)."""
 from __future__ import annotations

@@ -335,12 +335,15 @@ def test_papermill_injects_parameters_as_literals(value):
 
 
 def test_notebook_parameters_cells_accept_hostile_values(tmp_path):
-    """The real notebooks, parameterised the way report.py does it: the injected cell parses
+    """The real notebooks, parameterised the way the runner does it: the injected cell parses
     and yields the values unchanged."""
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
+    from evalkit.report.runner import find_notebooks_dir
     value = 'x"\n\'; import os; os.system("echo pwned") #'
-    for src in sorted((ROOT / "notebooks").glob("*.ipynb")):
+    sources = sorted(find_notebooks_dir().glob("*.ipynb"))
+    assert len(sources) == 4
+    for src in sources:
         nb = load_notebook_node(str(src))
         nb = parameterize_notebook(nb, {"region": value, "county": value, "years": value, "year": value})
         cell = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))

@@ -50,7 +50,7 @@ def _notebooks(folder: Path, drop: tuple[str, str] | None = None) -> Path:
         if drop and drop[0] == name:
             params.source = "\n".join(x for x in params.source.splitlines() if not x.startswith(drop[1] + " "))
         nb = nbformat.v4.new_notebook()
-        nb.cells = [params, nbformat.v4.new_code_cell("print('ok', clean_dir)")]
+        nb.cells = [params, nbformat.v4.new_code_cell("import evalkit\nprint('ok', clean_dir, evalkit.__file__)")]
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         nbformat.write(nb, folder / f"{name}.ipynb")
     return folder
@@ -113,6 +113,9 @@ def test_steps_one_by_one(clean_dir, tmp_path):
     assert "charts_dir" not in pl.jobs[3].parameters
     runner.execute(pl)
     assert [j.status for j in pl.jobs] == ["ok"] * 4
+    out = nbformat.read(pl.run_dir / "notebooks" / "30_regional_summary.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in out.cells for o in c.get("outputs", []))
+    assert str(Path(rp.__file__).resolve().parents[1] / "__init__.py") in printed   # the kernel imports this evalkit
     runner.render(pl)
     assert len(list((pl.run_dir / "html").glob("*.html"))) == 4
     runner.export(pl)
