@@ -54,13 +54,6 @@ def grade_counts(vw: Views, bands=None) -> pd.DataFrame:
     return out[["county_label", *GRADES, "total", "source"]]
 
 
-def _weighted_avg(sm: pd.DataFrame) -> float:
-    w = sm["projects_evaluated"].where(sm["avg_score"].notna())
-    if w.notna().any() and w.sum() > 0:
-        return float((sm["avg_score"] * w).sum() / w.sum())
-    return float(sm["avg_score"].mean()) if sm["avg_score"].notna().any() else np.nan
-
-
 COUNTY_SUMMARY_COLUMNS = ["county_label", "province", "city", "county_key", "n_reports", "n_projects", "budget", "executed",
                           "execution_rate", "median_rate", "n_low_rate", "mean_score", "min_score", *GRADES,
                           "summary_projects", "summary_avg_score", "n_findings", "n_errors", "fiscal_years",
@@ -97,7 +90,10 @@ def county_summary(vw: Views, bands=None, low_execution: float = 90.0) -> pd.Dat
     summ = vw["summaries"].merge(rep[["report_id", "county_label"]], on="report_id", how="left")
     sg = summ.groupby("county_label")
     out["summary_projects"] = sg["projects_evaluated"].sum(min_count=1).reindex(labels).astype("float64")
-    out["summary_avg_score"] = pd.Series({lab: _weighted_avg(sm) for lab, sm in sg}, dtype="float64").reindex(labels)
+    w = summ["projects_evaluated"].where(summ["avg_score"].notna())
+    den = w.groupby(summ["county_label"]).sum(min_count=1)
+    weighted = (summ["avg_score"] * w).groupby(summ["county_label"]).sum() / den.where(den > 0)
+    out["summary_avg_score"] = weighted.where(weighted.notna(), sg["avg_score"].mean()).reindex(labels)
     fv = vw.findings
     out["n_findings"] = fv.groupby("county_label").size().reindex(labels, fill_value=0).astype("int64")
     out["n_errors"] = (fv["severity"] == "error").groupby(fv["county_label"]).sum().reindex(labels, fill_value=0).astype("int64")

@@ -132,7 +132,7 @@ def _none(x):
     return x if isinstance(x, str) and x else None
 
 
-def county_frame(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def _places(tables: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame, dict[str, str]]:
     """One row per county with its key (division code, else `province/city/county`) and display label
     (the name, with the city where two keys share it); a row lacking city or province joins the one county it fits."""
     rep = ensure_columns("reports", tables.get("reports"))
@@ -140,7 +140,7 @@ def county_frame(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     places = pd.concat([rep[PLACE], prj[PLACE]], ignore_index=True)
     places = places[places["county"].notna()].astype("object").drop_duplicates()
     rows = [tuple(_none(x) for x in r) for r in places.itertuples(index=False, name=None)]
-    rows = sorted(set(rows), key=lambda r: -sum(x is not None for x in r[:2]))  # most complete first
+    rows = sorted(set(rows), key=lambda r: (-sum(x is not None for x in r[:2]), [x or "" for x in r]))  # most complete first
     key_of: dict[tuple, str] = {}
     info: dict[str, list] = {}
     for prov, city, county in rows:
@@ -157,21 +157,34 @@ def county_frame(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     dup = out["county"].duplicated(keep=False)
     out["county_label"] = np.where(dup, out["county"] + "（" + out["city"].fillna("?") + "）", out["county"])
     out = out.sort_values(PLACE, na_position="last").reset_index(drop=True).astype("object")
-    out.attrs["key_of"] = key_of
-    return out
+    return out, {"\x1f".join(x or "" for x in k): v for k, v in key_of.items()}
 
 
-def _keys(cf: pd.DataFrame, df: pd.DataFrame) -> pd.Series:
-    key_of = cf.attrs.get("key_of", {})
-    by_name = cf.drop_duplicates("county", keep=False).set_index("county")["county_key"].to_dict()
-    cols = [df[c] if c in df.columns else pd.Series(None, index=df.index) for c in PLACE]
-    return pd.Series([key_of.get((_none(p), _none(c), _none(n)), by_name.get(n))
-                      for p, c, n in zip(*cols)], index=df.index, dtype="object")
+def county_frame(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per county: province, city, county, county_key (division code), county_label (see _places)."""
+    return _places(tables)[0]
+
+
+def _place_text(df: pd.DataFrame) -> pd.Series:
+    cols = [df[c].astype("object").where(df[c].notna(), "").astype(str) if c in df.columns
+            else pd.Series("", index=df.index) for c in PLACE]
+    return cols[0] + "\x1f" + cols[1] + "\x1f" + cols[2]
+
+
+def _keys(places: tuple[pd.DataFrame, dict], df: pd.DataFrame) -> pd.Series:
+    cf, key_of = places
+    by_name = cf.drop_duplicates("county", keep=False).set_index("county")["county_key"]
+    if not len(df):
+        return pd.Series(dtype="object", index=df.index)
+    keys = _place_text(df).map(key_of).astype("object")
+    if "county" in df.columns and keys.isna().any():
+        keys = keys.where(keys.notna(), df["county"].astype("object").map(by_name))
+    return keys
 
 
 def county_keys(tables: Mapping[str, pd.DataFrame], df: pd.DataFrame) -> pd.Series:
     """The county key (division code) of each row of `df` (province, city, county columns)."""
-    return _keys(county_frame(tables), df)
+    return _keys(_places(tables), df)
 
 
 # --------------------------------------------------------------------------- projects, findings
@@ -222,13 +235,14 @@ def _mark_plausible(v: pd.DataFrame) -> None:
     v["anomaly"] = notes
 
 
-def project_view(tables: Mapping[str, pd.DataFrame], bands=None, places: pd.DataFrame | None = None) -> pd.DataFrame:
+def project_view(tables: Mapping[str, pd.DataFrame], bands=None, places: tuple | None = None) -> pd.DataFrame:
     """Projects with county_key, county_label, the effective figures (module docstring), their
     *_source, n_findings, n_errors and the plausibility marks; the stated figures stay as they are."""
     prj = ensure_columns("projects", tables.get("projects"))
-    cf = county_frame(tables) if places is None else places
+    places = _places(tables) if places is None else places
+    cf = places[0]
     v = prj.copy()
-    v["county_key"] = _keys(cf, v)
+    v["county_key"] = _keys(places, v)
     v["county_label"] = v["county_key"].map(cf.set_index("county_key")["county_label"]).astype("object")
     v["county_label"] = v["county_label"].where(v["county_label"].notna(), v["county"])
     v["budget"], b = _first(v["budget_full_year"], v["budget_initial"])
@@ -275,12 +289,13 @@ def plausible_view(v: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def findings_view(tables: Mapping[str, pd.DataFrame], places: pd.DataFrame | None = None) -> pd.DataFrame:
+def findings_view(tables: Mapping[str, pd.DataFrame], places: tuple | None = None) -> pd.DataFrame:
     """Findings with their place (province, city, county, county_key, county_label), project_name, severity_zh."""
     fnd = ensure_columns("findings", tables.get("findings"))
     rep = ensure_columns("reports", tables.get("reports"))
     prj = ensure_columns("projects", tables.get("projects"))
-    cf = county_frame(tables) if places is None else places
+    places = _places(tables) if places is None else places
+    cf = places[0]
     v = fnd.copy()
     by_pid = prj.set_index("project_id")[["county", "city", "province", "project_name"]]
     by_pid = by_pid[~by_pid.index.duplicated()]
@@ -292,7 +307,7 @@ def findings_view(tables: Mapping[str, pd.DataFrame], places: pd.DataFrame | Non
         val = val.where(val.notna(), v["source_file"].map(by_src[col]).astype("object"))
         v[col] = val
     v["project_name"] = v["project_id"].map(by_pid["project_name"])
-    v["county_key"] = _keys(cf, v) if len(v) else pd.Series(dtype="object")
+    v["county_key"] = _keys(places, v) if len(v) else pd.Series(dtype="object")
     v["county_label"] = v["county_key"].map(cf.set_index("county_key")["county_label"]).astype("object") \
         if len(v) else pd.Series(dtype="object")
     v["severity_zh"] = v["severity"].map(SEVERITY_ZH).fillna(v["severity"])
@@ -331,8 +346,12 @@ class Views:
         return self.tables[name]
 
     @cached_property
+    def _places(self) -> tuple[pd.DataFrame, dict]:
+        return _places(self.tables)
+
+    @cached_property
     def places(self) -> pd.DataFrame:
-        return county_frame(self.tables)
+        return self._places[0]
 
     @cached_property
     def counties(self) -> list[str]:
@@ -340,7 +359,7 @@ class Views:
 
     @cached_property
     def projects(self) -> pd.DataFrame:
-        return project_view(self.tables, self.bands, self.places)
+        return project_view(self.tables, self.bands, self._places)
 
     @cached_property
     def plausible(self) -> pd.DataFrame:
@@ -348,11 +367,11 @@ class Views:
 
     @cached_property
     def findings(self) -> pd.DataFrame:
-        return findings_view(self.tables, self.places)
+        return findings_view(self.tables, self._places)
 
     def keys(self, df: pd.DataFrame) -> pd.Series:
         """County keys of the rows of `df`."""
-        return _keys(self.places, df)
+        return _keys(self._places, df)
 
     def labels(self, df: pd.DataFrame) -> pd.Series:
         """County labels of the rows of `df` (the county name when the place is unknown)."""
