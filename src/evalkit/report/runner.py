@@ -2,9 +2,10 @@
 
     run_report("data/clean", "reports", region=<省>, year=2022) -> reports/<省>-2022-<ts>/
 
-The run is five steps on a `ReportParams`: `plan` (check the selection, build the Views, list
-the notebook jobs and check their parameters), `execute` (papermill), `render` (HTML),
-`export` (workbook, deck) and `finalize` (index, run.json, `latest`, pruning).
+A run is named steps on a `ReportParams`: `plan` (check the selection, build the Views, list the
+notebook jobs and check their parameters; writes nothing), then under the reports folder's lock
+`start` (run folder, dataset snapshot), `execute` (papermill), `render` (HTML), `export` (workbook,
+deck from the same Views) and `finalize` (index, run.json, `latest`, pruning).
 
 One run = one folder `reports/<region>-<year>-<UTC timestamp>/` holding
 - `notebooks/`  the executed notebooks (papermill, Python API, one process, kernel python3):
@@ -12,7 +13,7 @@ One run = one folder `reports/<region>-<year>-<UTC timestamp>/` holding
                 (the notebooks ship inside the package: evalkit/notebooks/)
 - `html/`       each notebook as HTML without code (nbconvert, exclude_input), `index.html` links all
 - `charts/`     the briefing charts (PNG 200 dpi + SVG, 16:9, `charts.json` with titles/takeaways);
-                `charts/cross_county/`, `charts/counties/<县区>/` for the other notebooks
+                `charts/counties/<县区>/` for the county profiles
 - `summary.xlsx`, `briefing.pptx`, `report.log`, `run.json` (parameters, timings, status)
 and `reports/latest` is switched (atomically) to the newest successful run.
 
