@@ -61,8 +61,7 @@ def cmd_ingest(a) -> int:
     try:
         tables = ingest_paths([Path(p) for p in a.paths], Path(a.out), progress=not a.quiet,
                               checks=not a.no_checks, config=config, jobs=a.jobs,
-                              keep_format_copies=a.keep_format_copies, rebuild=a.rebuild, stats=stats,
-                              layout=a.layout, dask=a.dask)
+                              keep_format_copies=a.keep_format_copies, rebuild=a.rebuild, stats=stats)
     except FilesFailed as e:
         _print_ledger(e.tables["reports"])
         raise
@@ -85,26 +84,9 @@ def cmd_ingest(a) -> int:
     return EXIT_OK
 
 
-def cmd_sql(a) -> int:
-    from evalkit.sql import query
-    df = query(a.dir, a.query)
-    if a.csv:
-        out = Path(a.csv)
-        if out.exists():
-            raise UsageError(f"{out} 已存在，为免覆盖，拒绝写入", "请换一个文件名")
-        df.to_csv(out, index=False, encoding="utf-8-sig")
-        print(f"{len(df)} 行已写入 {out}")
-    else:
-        import pandas as pd
-        with pd.option_context("display.max_rows", a.max_rows, "display.max_columns", None, "display.width", 200):
-            print(df.to_string(index=False, max_rows=a.max_rows) if len(df) else "（没有结果）")
-        print(f"（{len(df)} 行）", file=sys.stderr)
-    return EXIT_OK
-
-
 def cmd_check(a) -> int:
     from evalkit.checks import format_summary, run_checks
-    from evalkit.store import dataset_lock, layout_of, load, write_atomic
+    from evalkit.store import dataset_lock, load, write_atomic
     t0 = time.perf_counter()
     config = _config(a)
     if not Path(a.dir).is_dir():
@@ -115,7 +97,7 @@ def cmd_check(a) -> int:
             tables = load(a.dir, lock=False)
             findings = run_checks(tables, config)
             tables["findings"] = findings
-            write_atomic(tables, a.dir, lock=False, layout=layout_of(a.dir))
+            write_atomic(tables, a.dir, lock=False)
     else:
         tables = load(a.dir)
         findings = run_checks(tables, config)
@@ -169,10 +151,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", action="store_true",
                    help="parse every file again (default: unchanged files come from the cache .<out>.cache)")
     p.add_argument("--strict", action="store_true", help="exit 1 when any file failed (the dataset is still written)")
-    p.add_argument("--dask", metavar="ADDRESS",
-                   help="parse on a Dask cluster, e.g. tcp://10.0.0.5:8786 (see README: 集群解析)")
-    p.add_argument("--layout", choices=("auto", "single", "partitioned"), default="auto",
-                   help="storage: one Parquet file a table, or partitioned by province/year (auto: by size)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_ingest)
@@ -183,14 +161,6 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--write", action="store_true", help="store the findings back into DIR")
     c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     c.set_defaults(func=cmd_check)
-    q = sub.add_parser("sql", help="SQL over a dataset (DuckDB; views: reports, projects, indicators, summaries, findings)",
-                       epilog=EPILOG)
-    q.add_argument("dir")
-    q.add_argument("query", help='e.g. "SELECT county, avg(total_score) FROM projects GROUP BY county"')
-    q.add_argument("--csv", help="write the result to this CSV file (never overwrites)")
-    q.add_argument("--max-rows", type=int, default=60, help="rows printed (default 60)")
-    q.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    q.set_defaults(func=cmd_sql)
     r = sub.add_parser("report", help="run the notebooks into reports/<region>-<year>-<timestamp>/", epilog=EPILOG)
     r.add_argument("--clean", required=True)
     r.add_argument("--out", default="reports")
