@@ -127,12 +127,14 @@ def snapshot_dataset(clean_dir: Path, dest: Path) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     with dataset_lock(clean_dir, write=False):
         for name in [f"{t}.parquet" for t in TABLES] + [MANIFEST]:
-            src = clean_dir / name
-            if src.is_file():
+            src = clean_dir / name   # a single file, or a partitioned dataset folder
+            for f in (sorted(p for p in src.rglob("*") if p.is_file()) if src.is_dir() else [src] if src.is_file() else []):
+                target = dest / f.relative_to(clean_dir)
+                target.parent.mkdir(parents=True, exist_ok=True)
                 try:
-                    os.link(src, dest / name)
+                    os.link(f, target)
                 except OSError:
-                    shutil.copy2(src, dest / name)
+                    shutil.copy2(f, target)
     return dest
 
 
