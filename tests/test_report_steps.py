@@ -140,3 +140,14 @@ def test_red_flags_come_from_the_findings():
     assert "检查错误" not in f.index       # both error findings are already named
     t["findings"] = t["findings"].iloc[:0]
     assert not rp.red_flags(t)["flag"].isin(["执行率与金额不符", "等级与得分不符", "总分与分项合计不符"]).any()
+
+
+def test_snapshot_links_single_files_and_partitioned_folders(tmp_path):
+    clean = tmp_path / "clean"
+    (clean / "projects.parquet" / "province=甲省" / "year=2022").mkdir(parents=True)
+    (clean / "projects.parquet" / "province=甲省" / "year=2022" / "part-0.parquet").write_bytes(b"p")
+    (clean / "reports.parquet").write_bytes(b"r")
+    (clean / "notes.txt").write_text("not a table")
+    out = runner.snapshot_dataset(clean, tmp_path / "run" / "data")
+    files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert files == ["projects.parquet/province=甲省/year=2022/part-0.parquet", "reports.parquet"]
