@@ -78,7 +78,7 @@ def _fig(title: str | None, **kw) -> tuple[Figure, plt.Axes]:
 
 
 def _split_range(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """(in range, below, above) masks of `values` against `analysis.plausible_ranges()[kind]`."""
+    """(in range, below, above) masks of `values` against `views.plausible_ranges()[kind]`."""
     lo, hi = V.plausible_ranges()[kind]
     x = pd.to_numeric(values, errors="coerce").astype("float64")
     below, above = (x < lo).fillna(False), (x > hi).fillna(False)
