@@ -15,7 +15,9 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 import truth_tables  # noqa: E402
-from evalkit import analysis as an, charts, fonts  # noqa: E402
+from evalkit import fonts  # noqa: E402
+from evalkit import report as rp  # noqa: E402
+from evalkit.report import charts  # noqa: E402
 
 
 def _png_size(path):
@@ -27,20 +29,20 @@ def _png_size(path):
 
 @pytest.fixture(scope="module")
 def tables(seed_tables):
-    return an.complete_tables(seed_tables, run_checks=False)
+    return rp.complete_tables(seed_tables, run_checks=False)
 
 
 def build_all(t):
     """Every chart function once, in the way the notebooks call them."""
     c = charts
     return {
-        "execution_rate_by_county": c.execution_rate_by_county(t.get("projects"), t.get("reports")),
-        "score_distribution": c.score_distribution(t.get("projects"), t.get("reports")),
-        "grade_counts_by_county": c.grade_counts_by_county(t.get("projects"), t.get("summaries"), t.get("reports")),
-        "execution_vs_score": c.execution_vs_score(t.get("projects"), t.get("reports")),
-        "findings_by_rule_county": c.findings_by_rule_county(t.get("findings"), t.get("reports"), t.get("projects")),
-        "budget_vs_execution": c.budget_vs_execution(t.get("projects"), t.get("reports")),
-        "execution_rate_by_project": c.execution_rate_by_project(t.get("projects"), t.get("reports")),
+        "execution_rate_by_county": c.execution_rate_by_county(t),
+        "score_distribution": c.score_distribution(t),
+        "grade_counts_by_county": c.grade_counts_by_county(t),
+        "execution_vs_score": c.execution_vs_score(t),
+        "findings_by_rule_county": c.findings_by_rule_county(t),
+        "budget_vs_execution": c.budget_vs_execution(t),
+        "execution_rate_by_project": c.execution_rate_by_project(t),
     }
 
 
@@ -69,7 +71,7 @@ def test_every_chart_renders_without_missing_glyphs(tables, tmp_path):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         figs = build_all(tables)
-        tk = an.takeaways(tables)
+        tk = rp.takeaways(tables)
         for name, fig in figs.items():
             assert tuple(fig.get_size_inches()) == charts.FIGSIZE
             charts.save_chart(fig, tmp_path, name, title=charts.TITLES[name], takeaway=tk.get(name))
@@ -104,14 +106,14 @@ def test_charts_label_counties_and_thresholds(tables):
 
 
 def test_high_score_low_execution_projects_are_listed(tables):
-    fig = charts.execution_vs_score(tables["projects"], tables["reports"])
+    fig = charts.execution_vs_score(tables)
     text = _texts(fig)
     plt.close(fig)
     assert "5个项目" in text and "医疗保障服务经费" in text
 
 
 def test_empty_and_null_inputs():
-    empty = an.complete_tables({}, run_checks=False)
+    empty = rp.complete_tables({}, run_checks=False)
     figs = build_all(empty)
     for fig in figs.values():
         assert "没有" in _texts(fig) or "未发现" in _texts(fig)
@@ -133,14 +135,14 @@ def test_empty_and_null_inputs():
 
 def test_summary_only_counties_are_marked(tmp_path):
     t = truth_tables.tables()
-    fig = charts.grade_counts_by_county(t.get("projects"), t.get("summaries"), t.get("reports"))
+    fig = charts.grade_counts_by_county(t)
     text = _texts(fig)
     plt.close(fig)
     assert "普陀区*" in text and "汇总表" in text
 
 
 def test_save_chart_rejects_low_dpi(tmp_path):
-    fig = charts.budget_vs_execution(pd.DataFrame(), None)
+    fig = charts.budget_vs_execution({})
     with pytest.raises(ValueError):
         charts.save_chart(fig, tmp_path, "x", dpi=100)
     plt.close(fig)
@@ -157,9 +159,9 @@ def test_many_counties_are_capped_and_say_so():
                          "province": "样例省", "project_name": f"项目{j}", "budget_full_year": 10.0 + i,
                          "executed": 5.0 + i, "execution_rate_calc": (5.0 + i) / (10.0 + i) * 100,
                          "total_score": 60.0 + i})
-    p, r = pd.DataFrame(rows), pd.DataFrame(reps)
-    for fig in (charts.execution_rate_by_county(p, r), charts.budget_vs_execution(p, r),
-                charts.grade_counts_by_county(p, None, r)):
+    vw = rp.Views({"projects": pd.DataFrame(rows), "reports": pd.DataFrame(reps)})
+    for fig in (charts.execution_rate_by_county(vw), charts.budget_vs_execution(vw),
+                charts.grade_counts_by_county(vw)):
         text = _texts(fig)
         assert "共30个县区" in text and f"{charts.MAX_COUNTIES}个" in text
         ticks = [t.get_text() for ax in fig.axes for t in ax.get_xticklabels() + ax.get_yticklabels()

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT, SEEDS
-from evalkit import analysis as an
+from evalkit import report as rp
 from evalkit.ingest import ingest_paths
 from evalkit.tables import KEYS, key_violations
 
@@ -104,7 +104,7 @@ def test_regional_summary_figures_do_not_change_with_copies(tmp_path, seed_table
         shutil.copy(s, folder / s.name)
         shutil.copy(s, folder / f"copy-{s.name}")
     t = ingest_paths([folder])
-    got, want = an.headline(t), an.headline(seed_tables)
+    got, want = rp.headline(t), rp.headline(seed_tables)
     for k in ("n_counties", "n_reports", "n_projects", "budget", "executed", "grades", "n_errors"):
         assert got[k] == want[k], k
 

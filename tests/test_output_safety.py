@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from evalkit import analysis as an
+from evalkit import report as rp
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -244,34 +244,34 @@ def test_charts_exist_and_deck_is_plain_text(hostile_run):
 # --------------------------------------------------------------------------- units, no kernels
 
 def test_aggregates_bound_absurd_values(hostile):
-    t = an.complete_tables(hostile["tables"], run_checks=False)
-    v = an.project_view(t)
+    t = rp.complete_tables(hostile["tables"], run_checks=False)
+    v = rp.project_view(t)
     assert v["anomaly"].notna().sum() == 3
-    h = an.headline(t)
+    h = rp.headline(t)
     assert 0 <= h["mean_score"] <= 100 and 0 <= h["median_rate"] <= 200
-    cs = an.county_summary(t).set_index("county_label")
+    cs = rp.county_summary(t).set_index("county_label")
     assert cs.loc[EMPTY_COUNTY, "n_projects"] == 0
     d = cs.loc["大厂回族自治县"]
     assert 0 <= d["execution_rate"] <= 200 and d["mean_score"] <= 100 and d["budget"] > 0
-    f = an.red_flags(t)
+    f = rp.red_flags(t)
     odd = f[f["flag"] == "数值异常"]
     assert len(odd) == 3 and odd["detail"].str.contains("超出").all()
-    assert "数值异常" in an.takeaways(t)["score_distribution"]
+    assert "数值异常" in rp.takeaways(t)["score_distribution"]
 
 
 def test_charts_draw_text_literally_and_absurd_values_at_the_edge(hostile):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from evalkit import charts
-    t = an.complete_tables(hostile["tables"], run_checks=False)
-    p, r = t["projects"], t["reports"]
+    from evalkit.report import charts
+    t = rp.complete_tables(hostile["tables"], run_checks=False)
+    vw = rp.Views({k: t[k] for k in ("projects", "reports")})
     figs = {
-        "score": charts.score_distribution(p, r),
-        "box": charts.execution_rate_by_county(p, r),
-        "scatter": charts.execution_vs_score(p, r),
-        "money": charts.budget_vs_execution(p, r),
-        "project": charts.execution_rate_by_project(p, r, max_projects=40),
+        "score": charts.score_distribution(vw),
+        "box": charts.execution_rate_by_county(vw),
+        "scatter": charts.execution_vs_score(vw),
+        "money": charts.budget_vs_execution(vw),
+        "project": charts.execution_rate_by_project(vw, max_projects=40),
     }
     try:
         for name, fig in figs.items():
@@ -297,7 +297,7 @@ def test_charts_draw_text_literally_and_absurd_values_at_the_edge(hostile):
 
 def test_xlsx_cells_unit(tmp_path):
     from openpyxl import load_workbook
-    from evalkit.export_xlsx import write_sheet
+    from evalkit.report.xlsx import write_sheet
     from openpyxl import Workbook
     wb = Workbook()
     df = pd.DataFrame({"project_name": ["=1+1", "+2", "-3", "@4", "a\x00b\x1fc", "正常"],
@@ -311,7 +311,7 @@ def test_xlsx_cells_unit(tmp_path):
 
 
 def test_pptx_text_without_control_characters(tmp_path):
-    from evalkit.export_pptx import build_deck
+    from evalkit.report.pptx import build_deck
     flags = pd.DataFrame({"county_label": ["甲县\x0b"], "project_name": [BELL], "flag": ["数值异常"],
                           "detail": ["=1\x00"]})
     out = build_deck([], tmp_path / "d.pptx", charts_dir=tmp_path, title="标题\x1b", subtitle="a\x07b",
@@ -341,12 +341,15 @@ def test_papermill_injects_parameters_as_literals(value):
 
 
 def test_notebook_parameters_cells_accept_hostile_values(tmp_path):
-    """The real notebooks, parameterised the way report.py does it: the injected cell parses
+    """The real notebooks, parameterised the way the runner does it: the injected cell parses
     and yields the values unchanged."""
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
+    from evalkit.report.runner import find_notebooks_dir
     value = 'x"\n\'; import os; os.system("echo pwned") #'
-    for src in sorted((ROOT / "notebooks").glob("*.ipynb")):
+    sources = sorted(find_notebooks_dir().glob("*.ipynb"))
+    assert len(sources) == 4
+    for src in sources:
         nb = load_notebook_node(str(src))
         nb = parameterize_notebook(nb, {"region": value, "county": value, "years": value, "year": value})
         cell = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
@@ -358,16 +361,16 @@ def test_notebook_parameters_cells_accept_hostile_values(tmp_path):
 
 
 def test_html_block_escapes_values_not_the_template():
-    out = an.html_block("<b>{name}</b>：{n}个", name=SCRIPT + MATH + "\x07&", n=3)
+    out = rp.html_block("<b>{name}</b>：{n}个", name=SCRIPT + MATH + "\x07&", n=3)
     assert out.startswith('<div class="tex2jax_ignore mathjax_ignore"><b>&lt;script&gt;')
     assert "<script>" not in out and "$" not in out and "\\" not in out and "\x07" not in out
     assert "&#36;&#92;x&#36;" in out and "&amp;" in out and "3个" in out
-    assert an.clean_text(None) == "" and an.clean_text(float("nan")) == "" and an.clean_text("a\x1bb\n") == "ab\n"
+    assert rp.clean_text(None) == "" and rp.clean_text(float("nan")) == "" and rp.clean_text("a\x1bb\n") == "ab\n"
 
 
 def test_plausible_ranges_come_from_the_checks_config():
     from evalkit.checks import load_config
-    rg = an.plausible_ranges()
+    rg = rp.plausible_ranges()
     assert rg["score"] == (0.0, float(load_config().get("totals", "default_max_score", 100)))
     assert rg["rate"][0] == 0.0 and rg["rate"][1] >= 100 and rg["amount"][0] == 0.0
 
@@ -376,5 +379,5 @@ def test_absurd_summary_counts_add_nothing():
     t = {"reports": pd.DataFrame({"report_id": ["r"], "county": ["甲县"], "source_file": ["a"]}),
          "summaries": pd.DataFrame({"report_id": ["r"], "count_you": [float("inf")],
                                     "count_liang": [-3.0], "count_zhong": [2.0]})}
-    gc = an.grade_counts(an.complete_tables(t, run_checks=False))
+    gc = rp.grade_counts(rp.complete_tables(t, run_checks=False))
     assert gc.loc[0, ["优", "良", "中", "差"]].tolist() == [0, 0, 2, 0]

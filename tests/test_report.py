@@ -19,9 +19,10 @@ from openpyxl import load_workbook
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
-from evalkit import analysis as an
+from evalkit import cli
 from evalkit import report as rp
-from evalkit.export_xlsx import SHEET_COUNTY, SHEET_FLAGS, TABLE_SHEETS
+from evalkit.report import runner
+from evalkit.report.xlsx import SHEET_COUNTY, SHEET_FLAGS, TABLE_SHEETS
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
@@ -44,7 +45,7 @@ def run(clean_dir, tmp_path_factory):
         warnings.simplefilter("always")
         path = rp.run_report(clean_dir, out, progress=False, county_profiles=1)
     return {"path": path, "out": out, "warnings": [str(w.message) for w in caught],
-            "tables": an.load_tables(clean_dir), "cwd": (cwd, os.getcwd())}
+            "tables": rp.load_tables(clean_dir), "cwd": (cwd, os.getcwd())}
 
 
 def test_report_leaves_the_callers_working_directory(run):
@@ -81,7 +82,7 @@ def test_no_missing_glyph_warnings(run):
     assert not [w for w in run["warnings"] if "Glyph" in w or "missing from" in w]
     for p in (run["path"] / "notebooks").glob("*.ipynb"):
         text = p.read_text(encoding="utf-8")
-        assert not rp.GLYPH_WARNING.search(text), p.name
+        assert not runner.GLYPH_WARNING.search(text), p.name
         assert "findfont" not in text, p.name
 
 
@@ -112,7 +113,7 @@ def test_html_without_code_names_every_county(run):
         text = (html / f"{name}.html").read_text(encoding="utf-8")
         for c in COUNTIES:
             assert c in text, f"{name}.html does not name {c}"
-        assert "charts.publish(" not in text and "an.load_tables" not in text  # no code
+        assert "charts.show(" not in text and "rp.load_tables" not in text  # no code
         assert "data:image/png;base64" in text
         assert "Traceback" not in text
 
@@ -203,7 +204,7 @@ def test_empty_selection_exits_3_and_leaves_latest(clean_dir, tmp_path, capsys):
     os.symlink("earlier-run", out / "latest")
     with pytest.raises(NothingSelected, match="湖南省 2021年度 没有报告"):
         rp.run_report(clean_dir, out, region="湖南省", year="2021", progress=False, county_profiles=False)
-    rc = rp.main(["--clean", str(clean_dir), "--out", str(out), "--region", "湖南省", "--year", "2030", "--quiet"])
+    rc = cli.main(["report", "--clean", str(clean_dir), "--out", str(out), "--region", "湖南省", "--year", "2030", "--quiet"])
     assert rc == 3 and "没有报告" in capsys.readouterr().err
     assert os.readlink(out / "latest") == "earlier-run"
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["earlier-run", "latest"]
@@ -212,12 +213,13 @@ def test_empty_selection_exits_3_and_leaves_latest(clean_dir, tmp_path, capsys):
 # ----------------------------------------------------------------------------- tiny notebooks
 
 def _tiny_notebooks(folder: Path, failing: str | None = None) -> Path:
-    """Stand-ins for the four notebooks: a parameters cell and one cell (raising in `failing`)."""
+    """Stand-ins for the four notebooks: the real parameters cell and one cell (raising in `failing`)."""
     folder.mkdir(parents=True, exist_ok=True)
+    real = runner.find_notebooks_dir()
     for name in ("00_explore", "10_county_profile", "20_cross_county", "30_regional_summary"):
         nb = nbformat.v4.new_notebook()
-        params = nbformat.v4.new_code_cell("clean_dir = None\ncharts_dir = None")
-        params.metadata["tags"] = ["parameters"]
+        params = next(c for c in nbformat.read(real / f"{name}.ipynb", as_version=4).cells
+                      if "parameters" in c.metadata.get("tags", []))
         body = "print('ok', clean_dir)"
         if name == failing:
             body = "x = 1\nraise RuntimeError('boom in the briefing')"
@@ -248,7 +250,7 @@ def test_failing_notebook_is_kept_and_named(clean_dir, tmp_path):
 def test_cli_exit_code_on_failure(clean_dir, tmp_path, capsys, monkeypatch):
     nbs = _tiny_notebooks(tmp_path / "nbs", failing="20_cross_county")
     monkeypatch.setenv("EVALKIT_NOTEBOOKS", str(nbs))
-    rc = rp.main(["--clean", str(clean_dir), "--out", str(tmp_path / "r"), "--quiet",
+    rc = cli.main(["report", "--clean", str(clean_dir), "--out", str(tmp_path / "r"), "--quiet",
                   "--no-county-profiles", "--region", "湖南省", "--year", "2022"])
     assert rc == 1
     err = capsys.readouterr().err
@@ -271,7 +273,7 @@ def test_reruns_are_independent_and_latest_moves(clean_dir, tmp_path):
 
 def test_lock_stops_a_concurrent_run(clean_dir, tmp_path):
     out = tmp_path / "reports"
-    with rp._Lock(out / ".report.lock"):
+    with runner._Lock(out / ".report.lock"):
         with pytest.raises(rp.ReportBusy):
             rp.run_report(clean_dir, out, progress=False, county_profiles=False)
     assert os.listdir(out) == [".report.lock"]

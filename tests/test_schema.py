@@ -5,8 +5,8 @@ import pandas as pd
 
 from evalkit import schema, tables
 from evalkit.checks import data as check_data
-from evalkit import analysis as an
-from evalkit import export_xlsx
+from evalkit import report as rp
+from evalkit.report import xlsx as export_xlsx
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,7 +36,7 @@ def test_frame_types_strings_and_keeps_nulls():
 
 
 def test_stages_read_columns_from_the_schema():
-    assert an.CONTRACT_COLUMNS["projects"] == schema.TABLES["projects"].names
+    assert rp.CONTRACT_COLUMNS["projects"] == schema.TABLES["projects"].names
     assert set(check_data.PROJECT_COLS) >= {"budget_full_year", "executed", "total_score"}
     assert set(check_data.PROJECT_COLS) - {"execution_rate_narrative"} <= set(schema.TABLES["projects"].names)
     assert export_xlsx.LABELS["budget_initial"] == "年初预算（万元）"

@@ -23,3 +23,32 @@ def locate(text: str | None) -> tuple[str | None, str | None, str | None]:
     if county is None:
         return None, city, province
     return county, city, province
+
+
+@lru_cache(maxsize=1)
+def _divisions() -> tuple[dict, dict]:
+    """cpca's division table: county name -> [county codes], code -> name (provinces, cities, counties)."""
+    import cpca
+    by_name: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    for a in cpca.ad_2_addr_dict.values():
+        code = str(a.adcode)[:6]
+        names[code] = a.name
+        if a.rank == 2:
+            by_name.setdefault(a.name, []).append(code)
+    return by_name, names
+
+
+@lru_cache(maxsize=65536)
+def division_code(county: str | None, city: str | None = None, province: str | None = None) -> str | None:
+    """The 6-digit division code of a county given its city and/or province; None when unknown or
+    ambiguous (a name shared by several counties needs its city or province)."""
+    if not county:
+        return None
+    by_name, names = _divisions()
+    hits = by_name.get(str(county), [])
+    if province:
+        hits = [c for c in hits if names.get(c[:2] + "0000") == province]
+    if city:
+        hits = [c for c in hits if city in (names.get(c[:4] + "00"), names.get(c[:2] + "0000"))]
+    return hits[0] if len(set(hits)) == 1 else None

@@ -22,12 +22,13 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
+from evalkit.report.text import clean_text
+
 EA_FONT = "Microsoft YaHei"     # East Asian typeface (微软雅黑); WPS/LibreOffice substitute
 LATIN_FONT = "Calibri"
 SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
 DARK = RGBColor(0x1F, 0x3B, 0x5B)
 GREY = RGBColor(0x55, 0x55, 0x55)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 
 # children of a:rPr that must come after a:ea (schema order: ... latin, ea, cs, sym, hlink...)
@@ -37,9 +38,7 @@ _AFTER_EA = ("a:cs", "a:sym", "a:hlinkClick", "a:hlinkMouseOver", "a:rtl", "a:ex
 def _plain(text) -> str:
     """Text for a run or cell: a str without control characters (a carriage return becomes a
     line break's worth of space; python-pptx would write them as `_x0007_` escapes)."""
-    if text is None or (isinstance(text, float) and pd.isna(text)) or text is pd.NA:
-        return ""
-    return _CONTROL.sub("", str(text).replace("\r\n", "\n").replace("\r", "\n"))
+    return clean_text(text).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def set_ea_font(run, typeface: str = EA_FONT) -> None:

@@ -1,20 +1,20 @@
-"""The briefing charts: one function per chart, each taking contract DataFrames and
-returning a matplotlib Figure sized 16:9 for slides; `save_chart` writes PNG (>= 200 dpi)
-and SVG and records the chart in the folder's `charts.json` manifest (title + takeaway),
-which `evalkit.report` turns into the briefing deck.
+"""The chart registry (`CHARTS`): one function per chart, each drawing a run's `Views` as a
+16:9 matplotlib Figure; `show` draws, saves (PNG >= 200 dpi + SVG, recorded with title and
+takeaway in `charts.json`, which the deck reads) and displays a chart in a notebook.
 
 Chinese labels need a CJK font: every chart function calls `evalkit.fonts.setup_cjk_font()`.
 
 Document text is data: every label that can hold text from a document goes through `_mt`
 (control characters dropped, `$` escaped, so mathtext never reads `$\\x$` in a project name).
-Absurd figures (outside `analysis.plausible_ranges()`) never set an axis: they are drawn at the
+Absurd figures (outside `views.plausible_ranges()`) never set an axis: they are drawn at the
 edge with a marker and 超出范围, and named in the note; nothing is sized by a value.
 """
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -23,14 +23,16 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from evalkit import analysis as an
+from evalkit.report import views as V
+from evalkit.report.text import clean_text, html_block
+from evalkit.report.views import Views, as_views
 from evalkit.fonts import setup_cjk_font
 
 __all__ = [
     "FIGSIZE", "DPI", "TITLES", "execution_rate_by_county", "score_distribution",
     "grade_counts_by_county", "execution_vs_score", "findings_by_rule_county",
     "budget_vs_execution", "execution_rate_by_project", "save_chart", "read_manifest",
-    "BRIEFING_KEYS", "publish", "rule_label",
+    "BRIEFING_KEYS", "publish", "rule_label", "CHARTS", "Chart", "draw", "show",
 ]
 
 FIGSIZE = (12.0, 6.75)   # inches, 16:9
@@ -62,7 +64,7 @@ def _mt(text, legend: bool = False) -> str:
     """Text for a matplotlib label, drawn literally: control characters dropped, `$` escaped
     (so an even number of dollars never switches to mathtext); for a legend label, a leading
     underscore (which matplotlib would hide) is kept visible."""
-    s = an.clean_text(text).replace("$", r"\$")
+    s = clean_text(text).replace("$", r"\$")
     return " " + s if legend and s.startswith("_") else s
 
 
@@ -76,8 +78,8 @@ def _fig(title: str | None, **kw) -> tuple[Figure, plt.Axes]:
 
 
 def _split_range(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """(in range, below, above) masks of `values` against `analysis.plausible_ranges()[kind]`."""
-    lo, hi = an.plausible_ranges()[kind]
+    """(in range, below, above) masks of `values` against `views.plausible_ranges()[kind]`."""
+    lo, hi = V.plausible_ranges()[kind]
     x = pd.to_numeric(values, errors="coerce").astype("float64")
     below, above = (x < lo).fillna(False), (x > hi).fillna(False)
     return (~below & ~above & x.notna()), below, above
@@ -86,12 +88,8 @@ def _split_range(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series, pd
 def _odd_note(n: int, what: str, kind: str) -> str:
     if not n:
         return ""
-    return (f"{n}个项目{what}超出合理范围（{an.range_text(kind)}，数值异常），"
+    return (f"{n}个项目{what}超出合理范围（{V.range_text(kind)}，数值异常），"
             f"以紫色标记画在图边，未计入统计。")
-
-
-def _tables(**frames) -> dict[str, pd.DataFrame]:
-    return {k: v for k, v in frames.items() if v is not None}
 
 
 def _edge_marks(ax, xs, values, side: str, unit: str, axis: str = "y", max_labels: int = 6) -> None:
@@ -112,7 +110,7 @@ def _edge_marks(ax, xs, values, side: str, unit: str, axis: str = "y", max_label
     for i, (x, val) in enumerate(zip(xs, values)):
         if i >= max_labels:
             break
-        label = f"超出范围 {an._num(val)}{unit}"
+        label = f"超出范围 {V.num(val)}{unit}"
         if axis == "y":
             xy, off = (x, edge), (7, -10) if side == "high" else (22, 6)
             va = "top" if side == "high" else "bottom"
@@ -125,11 +123,10 @@ def _edge_marks(ax, xs, values, side: str, unit: str, axis: str = "y", max_label
                     zorder=6)
 
 
-def _empty(ax, message: str, t: Mapping | None = None) -> None:
+def _empty(ax, message: str, vw: Views | None = None) -> None:
     """A chart with nothing to draw says so (and names counties that have no project tables)."""
-    if t is not None:
-        v = an.project_view(t)
-        without = [c for c in an.counties(t) if c not in set(v["county_label"])]
+    if vw is not None:
+        without = [c for c in vw.counties if c not in set(vw.projects["county_label"])]
         if without:
             names = "、".join(without[:6]) + ("等" if len(without) > 6 else "")
             message += f"\n（{names}没有项目自评表，只有报告或汇总数）"
@@ -177,7 +174,7 @@ def _wrap(text: str, width: float = 76.0, max_lines: int = 3) -> list[str]:
 
 def _note(fig, text: str) -> None:
     if text:
-        lines = _wrap(an.clean_text(text).replace("\n", " "))
+        lines = _wrap(clean_text(text).replace("\n", " "))
         # keep a strip at the bottom free for the note: constrained layout fits the axes above
         h = 0.012 + 0.034 * len(lines)
         fig.get_layout_engine().set(rect=(0, h, 1, 1 - h))
@@ -215,9 +212,9 @@ def _label_points(ax, xs, ys, texts, **kw):
                     if far else None)
 
 
-def _absent(t, present, what: str) -> str:
-    """`普陀区无项目执行率数据，未列出。` for counties in the data that a chart cannot show."""
-    missing = [c for c in an.counties(t) if c not in set(present)]
+def _absent(vw: Views, present, what: str) -> str:
+    """`<县区>无项目执行率数据，未列出。` for counties in the data that a chart cannot show."""
+    missing = [c for c in vw.counties if c not in set(present)]
     if not missing:
         return ""
     names = "、".join(missing[:6]) + ("等" if len(missing) > 6 else "")
@@ -245,21 +242,22 @@ def _rotate_if_many(ax, n: int) -> None:
 
 # --------------------------------------------------------------------------- charts
 
-def execution_rate_by_county(projects: pd.DataFrame, reports: pd.DataFrame | None = None, *,
-                             reference: tuple[float, float] = (90.0, 100.0),
+def execution_rate_by_county(vw: Views, *, reference: tuple[float, float] | None = None,
                              max_counties: int = MAX_COUNTIES,
                              title: str | None = TITLES["execution_rate_by_county"]) -> Figure:
     """Box plot of project execution rates per county with every project as a point;
     dashed reference lines at 90 % and 100 %. Points under the lower line are red. With
     more than `max_counties` counties, those with the lowest median rate are shown. Rates
     outside the plausible range are marked at the top or bottom edge (超出范围), not in the boxes."""
+    vw = as_views(vw)
+    reference = reference or (vw.low_execution, 100.0)
     fig, ax = _fig(title)
-    v = an.project_view(_tables(projects=projects, reports=reports))
+    v = vw.projects
     v = v[v["rate"].notna()]
     if v.empty:
-        _empty(ax, "没有执行率数据", _tables(projects=projects, reports=reports))
+        _empty(ax, "没有执行率数据", vw)
         return fig
-    order = [c for c in an.counties(_tables(projects=projects, reports=reports)) if c in set(v["county_label"])]
+    order = [c for c in vw.counties if c in set(v["county_label"])]
     cut = ""
     if len(order) > max_counties:
         med = v[v["rate_ok"]].groupby("county_label")["rate"].median().reindex(order)
@@ -316,36 +314,36 @@ def execution_rate_by_county(projects: pd.DataFrame, reports: pd.DataFrame | Non
         notes.append("空心点：无调整后预算，按年初预算计算。")
     notes.append(_odd_note(len(odd), "执行率", "rate"))
     if not cut:
-        notes.append(_absent(_tables(projects=projects, reports=reports), order, "项目执行率数据"))
+        notes.append(_absent(vw, order, "项目执行率数据"))
     _note(fig, "".join(notes))
     return fig
 
 
-def score_distribution(projects: pd.DataFrame, reports: pd.DataFrame | None = None, *,
-                       bands=None, title: str | None = TITLES["score_distribution"]) -> Figure:
+def score_distribution(vw: Views, *, title: str | None = TITLES["score_distribution"]) -> Figure:
     """Histogram of project self-scores stacked by county, with the grade bands shaded.
     Scores outside the plausible range are marked at the left or right edge (超出范围); the
     bins cover the plausible range only (at most ~200 bins whatever the values)."""
+    vw = as_views(vw)
+    bands = vw.bands
     fig, ax = _fig(title)
-    t = _tables(projects=projects, reports=reports)
-    v = an.project_view(t, bands)
+    v = vw.projects
     v = v[v["score"].notna()]
     if v.empty:
-        _empty(ax, "没有自评得分数据", t)
+        _empty(ax, "没有自评得分数据", vw)
         return fig
-    order = [c for c in an.counties(t) if c in set(v["county_label"])]
+    order = [c for c in vw.counties if c in set(v["county_label"])]
     ok, below, above = _split_range(v["score"], "score")
     odd_high, odd_low = v[above], v[below]
     v = v[ok]
     top = max(100.0, float(np.ceil(v["score"].max() / 5) * 5)) if len(v) else 100.0
-    edges = an.band_edges(bands, top=top)
+    edges = V.band_edges(bands, top=top)
     for g, lo, hi in edges:
         lo = max(lo, 0.0)
-        ax.axvspan(lo, hi, color=an.GRADE_COLORS[g], alpha=0.10, lw=0, zorder=0)
+        ax.axvspan(lo, hi, color=V.GRADE_COLORS[g], alpha=0.10, lw=0, zorder=0)
         ax.text((lo + hi) / 2, 0.985, f"{g}", transform=ax.get_xaxis_transform(), ha="center",
-                va="top", fontsize=16, fontweight="bold", color=an.GRADE_COLORS[g], zorder=4)
+                va="top", fontsize=16, fontweight="bold", color=V.GRADE_COLORS[g], zorder=4)
         if lo > 0:
-            ax.axvline(lo, color=an.GRADE_COLORS[g], lw=1, alpha=0.6, zorder=1)
+            ax.axvline(lo, color=V.GRADE_COLORS[g], lw=1, alpha=0.6, zorder=1)
     colors = _county_colors(order)
     width = 2.5 if top <= 200 else float(np.ceil(top / 80))
     bins = np.arange(0, top + width, width)
@@ -370,22 +368,21 @@ def score_distribution(projects: pd.DataFrame, reports: pd.DataFrame | None = No
     if by_county:
         ax.legend(title="县区", loc="upper left", fontsize=11, title_fontsize=11, frameon=False)
     _style(ax)
-    _note(fig, f"等级区间：{an.bands_text(bands)}（分）。每{width:g}分一组。"
+    _note(fig, f"等级区间：{V.bands_text(bands)}（分）。每{width:g}分一组。"
                + ("" if by_county else f"共{len(order)}个县区，合并显示。")
                + _odd_note(len(odd_high) + len(odd_low), "自评得分", "score")
-               + _absent(t, order, "项目得分数据"))
+               + _absent(vw, order, "项目得分数据"))
     return fig
 
 
-def grade_counts_by_county(projects: pd.DataFrame, summaries: pd.DataFrame | None = None,
-                           reports: pd.DataFrame | None = None, *, bands=None,
-                           max_counties: int = MAX_COUNTIES,
+def grade_counts_by_county(vw: Views, *, max_counties: int = MAX_COUNTIES,
                            title: str | None = TITLES["grade_counts_by_county"]) -> Figure:
     """Stacked bars of 优/良/中/差 counts per county. Missing grades use grade_calc (from the
     score); reports with only a summary table contribute its stated counts (marked *)."""
+    vw = as_views(vw)
+    bands = vw.bands
     fig, ax = _fig(title)
-    t = _tables(projects=projects, summaries=summaries, reports=reports)
-    gc = an.grade_counts(t, bands)
+    gc = vw.grade_counts
     gc = gc[gc["total"] > 0]
     if gc.empty:
         _empty(ax, "没有等级数据")
@@ -399,9 +396,9 @@ def grade_counts_by_county(projects: pd.DataFrame, summaries: pd.DataFrame | Non
     x = np.arange(len(gc))
     bottom = np.zeros(len(gc))
     tot = gc["total"].to_numpy()
-    for g in an.GRADES:
+    for g in V.GRADES:
         vals = gc[g].to_numpy()
-        bars = ax.bar(x, vals, bottom=bottom, color=an.GRADE_COLORS[g], label=g, width=0.6,
+        bars = ax.bar(x, vals, bottom=bottom, color=V.GRADE_COLORS[g], label=g, width=0.6,
                       edgecolor="white", lw=0.8)
         for rect, val, b in zip(bars, vals, bottom):
             if val and val >= 0.06 * tot.max():
@@ -422,11 +419,11 @@ def grade_counts_by_county(projects: pd.DataFrame, summaries: pd.DataFrame | Non
               title_fontsize=12, frameon=False)
     ax.grid(axis="y", alpha=0.3)
     _style(ax)
-    v = an.project_view(t, bands)
+    v = vw.projects
     notes = [cut] if cut else []
     n_calc = int((v["grade_source"] != "stated").sum())
     if n_calc:
-        notes.append(f"{n_calc}个项目未填写等级，按自评得分和等级区间（{an.bands_text(bands)}）计算。")
+        notes.append(f"{n_calc}个项目未填写等级，按自评得分和等级区间（{V.bands_text(bands)}）计算。")
     if (gc["source"] == "summaries").any():
         notes.append("*该县区只有自评汇总表，按汇总表所列各等级个数。")
     elif gc["source"].str.contains("summaries").any():
@@ -435,8 +432,7 @@ def grade_counts_by_county(projects: pd.DataFrame, summaries: pd.DataFrame | Non
     return fig
 
 
-def execution_vs_score(projects: pd.DataFrame, reports: pd.DataFrame | None = None, *,
-                       low_execution: float = 90.0, high_score: float = 90.0, max_listed: int = 8,
+def execution_vs_score(vw: Views, *, max_listed: int = 8,
                        title: str | None = TITLES["execution_vs_score"]) -> Figure:
     """Scatter of execution rate (x) against self-score (y), coloured by county; the
     "high score, low execution" quadrant is shaded and labelled. On the right, a zoom on the
@@ -447,16 +443,17 @@ def execution_vs_score(projects: pd.DataFrame, reports: pd.DataFrame | None = No
     ax = fig.add_subplot(gs[:, 0])
     if title:
         fig.suptitle(_mt(title), fontsize=18, fontweight="bold", x=0.01, ha="left")
-    t = _tables(projects=projects, reports=reports)
-    v = an.project_view(t)
+    vw = as_views(vw)
+    low_execution, high_score = vw.low_execution, vw.high_score
+    v = vw.projects
     v = v[v["rate"].notna() & v["score"].notna()]
     if v.empty:
-        _empty(ax, "没有同时有执行率和得分的项目", t)
+        _empty(ax, "没有同时有执行率和得分的项目", vw)
         return fig
     zoom = fig.add_subplot(gs[0, 1])
     side = fig.add_subplot(gs[1, 1])
     side.axis("off")
-    order = [c for c in an.counties(t) if c in set(v["county_label"])]
+    order = [c for c in vw.counties if c in set(v["county_label"])]
     inside = _split_range(v["rate"], "rate")[0] & _split_range(v["score"], "score")[0]
     odd = v[~inside]
     v = v[inside]
@@ -524,7 +521,7 @@ def execution_vs_score(projects: pd.DataFrame, reports: pd.DataFrame | None = No
                    lw=1.4, zorder=4)
     lines = [f"高分低执行（得分≥{high_score:g}，执行率<{low_execution:g}%）：{len(hl)}个项目"]
     if len(odd):
-        listed = [f"异{i}. {r.county_label}｜{_short(r.project_name, 10)}：{an._num(r.rate)}%，{an._num(r.score)}分"
+        listed = [f"异{i}. {r.county_label}｜{_short(r.project_name, 10)}：{V.num(r.rate)}%，{V.num(r.score)}分"
                   for i, r in enumerate(odd.head(4).itertuples(), 1)]
         more = [f"……另有{len(odd) - 4}个，见红旗清单"] if len(odd) > 4 else []
         lines = [f"数值异常（超出合理范围，紫色×标在图边，未计入）：{len(odd)}个项目", *listed, *more] + lines
@@ -546,27 +543,26 @@ def execution_vs_score(projects: pd.DataFrame, reports: pd.DataFrame | None = No
 
 def rule_label(rule: str, labels: Mapping[str, str] | None = None) -> str:
     """`中文标题\nrule_id` for a check rule (just the id when no title is known)."""
-    labels = an.rule_titles() if labels is None else labels
+    labels = V.rule_titles() if labels is None else labels
     zh = labels.get(rule)
     return f"{_short(zh, 16)}\n{rule}" if zh and zh != rule else str(rule)
 
 
-def findings_by_rule_county(findings: pd.DataFrame | None, reports: pd.DataFrame | None = None,
-                            projects: pd.DataFrame | None = None, *, max_rules: int = 14,
+def findings_by_rule_county(vw: Views, *, max_rules: int = 14,
                             max_counties: int = MAX_COUNTIES, title: str | None = TITLES["findings_by_rule_county"]) -> Figure:
     """Heat map of finding counts, rules (rows, most frequent first, with severity) by county
     (columns). An empty findings table gives a chart saying 检查未发现问题."""
     fig, ax = _fig(title)
-    t = _tables(findings=findings if findings is not None else None, reports=reports, projects=projects)
-    fv = an.findings_view(t)
+    vw = as_views(vw)
+    fv = vw.findings
     if fv.empty:
         _empty(ax, "检查未发现问题")
         return fig
     fv = fv.assign(county_label=fv["county_label"].fillna("（未定位）"))
-    sev_rank = {s: i for i, s in enumerate(an.SEVERITIES)}
+    sev_rank = {s: i for i, s in enumerate(V.SEVERITIES)}
     sev = fv.groupby("rule")["severity"].agg(lambda s: min(s, key=lambda x: sev_rank.get(x, 9)))
     counts = fv.groupby(["rule", "county_label"]).size().unstack(fill_value=0)
-    for c in an.counties(t):  # counties without findings stay visible as empty columns
+    for c in vw.counties:  # counties without findings stay visible as empty columns
         if c not in counts.columns:
             counts[c] = 0
     # errors first, then warnings, then info; within a severity the most frequent first
@@ -577,7 +573,7 @@ def findings_by_rule_county(findings: pd.DataFrame | None, reports: pd.DataFrame
     if len(counts) > max_rules:
         rest = counts.iloc[max_rules:].sum()
         counts = counts.iloc[:max_rules]
-    known = an.counties(t)
+    known = vw.counties
     cols = [c for c in known if c in counts.columns] + [c for c in counts.columns if c not in set(known)]
     cut = ""
     if len(cols) > max_counties:  # the counties with the most findings
@@ -585,8 +581,8 @@ def findings_by_rule_county(findings: pd.DataFrame | None, reports: pd.DataFrame
         cut = f"共{len(cols)}个县区，只显示问题最多的{max_counties}个。"
         cols = [c for c in cols if c in keep]
     counts = counts[cols]
-    labels = an.rule_titles(fv)
-    ylabels = [f"[{an.SEVERITY_ZH.get(sev[r], sev[r])}] {rule_label(r, labels)}" for r in counts.index]
+    labels = V.rule_titles(fv)
+    ylabels = [f"[{V.SEVERITY_ZH.get(sev[r], sev[r])}] {rule_label(r, labels)}" for r in counts.index]
     if rest is not None:
         counts.loc["其他规则"] = rest[cols]
         ylabels.append("其他规则")
@@ -612,16 +608,15 @@ def findings_by_rule_county(findings: pd.DataFrame | None, reports: pd.DataFrame
     return fig
 
 
-def budget_vs_execution(projects: pd.DataFrame, reports: pd.DataFrame | None = None, *,
-                        max_counties: int = MAX_COUNTIES, title: str | None = TITLES["budget_vs_execution"]) -> Figure:
+def budget_vs_execution(vw: Views, *, max_counties: int = MAX_COUNTIES, title: str | None = TITLES["budget_vs_execution"]) -> Figure:
     """Horizontal bars per county: budget (调整后预算, light) with the executed amount
     (dark) over it, labelled with both amounts in 万元 and the execution rate."""
     fig, ax = _fig(title)
-    t = _tables(projects=projects, reports=reports)
-    cs = an.county_summary(t)
+    vw = as_views(vw)
+    cs = vw.county_summary
     cs = cs[cs["budget"].notna() & (cs["budget"] > 0)]
     if cs.empty:
-        _empty(ax, "没有预算与执行金额数据", t)
+        _empty(ax, "没有预算与执行金额数据", vw)
         return fig
     cut = ""
     if len(cs) > max_counties:
@@ -644,28 +639,29 @@ def budget_vs_execution(projects: pd.DataFrame, reports: pd.DataFrame | None = N
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="lower right", fontsize=12, frameon=False)
     _style(ax)
-    v = an.project_view(t)
+    v = vw.projects
     note = cut + "标注：执行数 / 预算（执行率），执行率低于90%标红。只计同时填报预算和执行数的项目。"
     n_odd = int((~(v["money_ok"] & v["rate_ok"])).sum())
     if n_odd:
-        note += (f"{n_odd}个项目金额或执行率超出合理范围（金额{an.range_text('amount')}，执行率"
-                 f"{an.range_text('rate')}，数值异常），未计入。")
+        note += (f"{n_odd}个项目金额或执行率超出合理范围（金额{V.range_text('amount')}，执行率"
+                 f"{V.range_text('rate')}，数值异常），未计入。")
     if (v["budget_source"] == "initial").any():
         note += "无调整后预算的项目按年初预算计。"
     if not cut:
-        note += _absent(t, list(cs["county_label"]), "项目金额数据")
+        note += _absent(vw, list(cs["county_label"]), "项目金额数据")
     _note(fig, note)
     return fig
 
 
-def execution_rate_by_project(projects: pd.DataFrame, reports: pd.DataFrame | None = None, *,
-                              low_execution: float = 90.0, bands=None, max_projects: int = 30,
+def execution_rate_by_project(vw: Views, *, max_projects: int = 30,
                               title: str | None = TITLES["execution_rate_by_project"]) -> Figure:
     """Horizontal bars of each project's execution rate (one county's profile), coloured by
     grade, with the 90 % / 100 % lines. A rate outside the plausible range gets a hatched
     bar cut at the edge (or a marker at 0) labelled 超出范围 with its value."""
     fig, ax = _fig(title)
-    v = an.project_view(_tables(projects=projects, reports=reports), bands)
+    vw = as_views(vw)
+    low_execution = vw.low_execution
+    v = vw.projects
     v = v[v["rate"].notna()].sort_values("rate", ascending=False)
     if v.empty:
         _empty(ax, "没有执行率数据")
@@ -675,7 +671,7 @@ def execution_rate_by_project(projects: pd.DataFrame, reports: pd.DataFrame | No
     y = np.arange(len(v))
     rates = v["rate"].to_numpy(dtype=float)
     hi = max(115.0, float(rates[ok].max()) + 12) if ok.any() else 115.0
-    colors = [an.GRADE_COLORS.get(g, "#999999") for g in v["grade_eff"]]
+    colors = [V.GRADE_COLORS.get(g, "#999999") for g in v["grade_eff"]]
     ax.barh(y, np.clip(rates, 0, hi), color=colors, height=0.7)
     if above.any():  # cut at the edge: hatched, in the anomaly colour
         ax.barh(y[above], np.full(int(above.sum()), hi), height=0.7, facecolor="none",
@@ -693,24 +689,65 @@ def execution_rate_by_project(projects: pd.DataFrame, reports: pd.DataFrame | No
         if is_ok:
             ax.text(r + (2 if r > 0.5 else 2.5), yi, f"{r:.1f}%", va="center", fontsize=fs)
         elif is_above:
-            ax.text(hi - 1.5, yi, f"超出范围 {an._num(r)}%", va="center", ha="right", fontsize=fs,
+            ax.text(hi - 1.5, yi, f"超出范围 {V.num(r)}%", va="center", ha="right", fontsize=fs,
                     color="white", fontweight="bold",
                     bbox=dict(facecolor=ODD_COLOR, edgecolor="none", pad=1.5))
         else:
-            ax.text(2.5, yi, f"超出范围 {an._num(r)}%", va="center", ha="left", fontsize=fs,
+            ax.text(2.5, yi, f"超出范围 {V.num(r)}%", va="center", ha="left", fontsize=fs,
                     color=ODD_COLOR, fontweight="bold")
     ax.axvline(low_execution, color="#e65100", ls="--", lw=1.2)
     ax.axvline(100, color="#2e7d32", ls=":", lw=1.2)
     ax.set_xlim(0, hi)
     _pct(ax, "x")
     ax.set_xlabel("预算执行率（%）", fontsize=13)
-    handles = [plt.Rectangle((0, 0), 1, 1, color=an.GRADE_COLORS[g]) for g in an.GRADES]
-    ax.legend(handles, an.GRADES, title="等级", loc="upper left", bbox_to_anchor=(1.0, 1.0),
+    handles = [plt.Rectangle((0, 0), 1, 1, color=V.GRADE_COLORS[g]) for g in V.GRADES]
+    ax.legend(handles, V.GRADES, title="等级", loc="upper left", bbox_to_anchor=(1.0, 1.0),
               fontsize=11, title_fontsize=11, frameon=False)
     _style(ax)
     _note(fig, f"虚线：{low_execution:g}%；点线：100%。等级未填写时按得分计算。"
                + _odd_note(int((~ok).sum()), "执行率", "rate"))
     return fig
+
+
+# --------------------------------------------------------------------------- registry
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart of the registry: its key, Chinese title, drawing function and takeaway key."""
+    key: str
+    title: str
+    draw: Callable[..., Figure]
+    takeaway: str
+
+
+CHARTS: dict[str, Chart] = {c.key: c for c in (
+    Chart("budget_vs_execution", TITLES["budget_vs_execution"], budget_vs_execution, "budget_vs_execution"),
+    Chart("execution_rate_by_county", TITLES["execution_rate_by_county"], execution_rate_by_county,
+          "execution_rate_by_county"),
+    Chart("score_distribution", TITLES["score_distribution"], score_distribution, "score_distribution"),
+    Chart("grade_counts_by_county", TITLES["grade_counts_by_county"], grade_counts_by_county,
+          "grade_counts_by_county"),
+    Chart("execution_vs_score", TITLES["execution_vs_score"], execution_vs_score, "execution_vs_score"),
+    Chart("findings_by_rule_county", TITLES["findings_by_rule_county"], findings_by_rule_county,
+          "findings_by_rule_county"),
+    Chart("execution_rate_by_project", TITLES["execution_rate_by_project"], execution_rate_by_project,
+          "execution_rate_by_county"),
+)}
+
+
+def draw(key: str, vw, **kw) -> Figure:
+    """The registry's chart `key` drawn from a run's Views (or tables)."""
+    return CHARTS[key].draw(as_views(vw), **kw)
+
+
+def show(vw: Views, key: str, charts_dir: str | Path | None = None, *, title: str | None = None,
+         numbered: bool = False, **kw) -> None:
+    """Draw chart `key`, save it into `charts_dir` (a briefing chart `numbered` 01_…) and show it with its takeaway."""
+    chart = CHARTS[key]
+    title = title or chart.title
+    name = f"{BRIEFING_KEYS.index(key) + 1:02d}_{key}" if numbered else key
+    publish(chart.draw(vw, title=title, **kw), charts_dir, name, title=title,
+            takeaway=vw.takeaways.get(chart.takeaway))
 
 
 # --------------------------------------------------------------------------- saving
@@ -732,7 +769,7 @@ def save_chart(fig: Figure, out_dir: str | Path, name: str, *, title: str | None
     band = _title_band(fig)
     if close:
         plt.close(fig)
-    entry = {"name": name, "title": an.clean_text(title), "takeaway": an.clean_text(takeaway),
+    entry = {"name": name, "title": clean_text(title), "takeaway": clean_text(takeaway),
              "png": png.name, "svg": svg.name, "title_band": band}
     man = out / MANIFEST
     items = [e for e in read_manifest(out) if e.get("name") != name]
@@ -782,12 +819,12 @@ def publish(fig: Figure, charts_dir: str | Path | None, name: str, *, title: str
     if shell is not None:
         if entry is not None:  # show the file just written (no second rendering)
             display(Image(filename=str(Path(charts_dir) / entry["png"]), width=1100,
-                          alt=an.clean_text(title or name)))
+                          alt=clean_text(title or name)))
         else:
             import io
             buf = io.BytesIO()
             fig.savefig(buf, format="png", dpi=display_dpi, facecolor="white")
-            display(Image(data=buf.getvalue(), format="png", alt=an.clean_text(title or name)))
+            display(Image(data=buf.getvalue(), format="png", alt=clean_text(title or name)))
         if takeaway:  # document text (county names) inside: escaped HTML, not Markdown
-            display(HTML(an.html_block("<p><b>要点：</b>{t}</p>", t=takeaway)))
+            display(HTML(html_block("<p><b>要点：</b>{t}</p>", t=takeaway)))
     plt.close(fig)

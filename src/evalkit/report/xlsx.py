@@ -27,8 +27,8 @@ from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from evalkit import analysis as an
 from evalkit import grades, schema
+from evalkit.report.views import Views, as_views, bands_text
 
 TABLE_SHEETS = {  # contract table -> sheet name
     "reports": "报告 reports",
@@ -44,7 +44,7 @@ SHEET_ABOUT = "说明"
 LABELS = {  # contract columns from the schema, then the report's view columns
     **schema.LABELS,
     "title": "规则名称", "family": "规则类别",
-    "county_label": "县区", "n_reports": "报告数", "budget": "预算（万元）",
+    "county_label": "县区", "county_key": "区划代码", "n_reports": "报告数", "budget": "预算（万元）",
     "median_rate": "执行率中位数（%）", "n_low_rate": "执行率偏低项目数", "mean_score": "平均得分",
     "min_score": "最低得分", "n_findings": "问题数", "n_errors": "错误数", "fiscal_years": "年度",
     "flag": "红旗", "detail": "说明", "rate": "执行率（%）", "grade_eff": "等级",
@@ -200,14 +200,13 @@ def write_about(wb: Workbook, meta: Mapping[str, object]) -> None:
     _print_setup(ws)
 
 
-def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path, *, bands=None,
+def write_workbook(vw: Views, path: str | Path, *, bands=None,
                    low_execution: float = 90.0, high_score: float = 90.0,
                    meta: Mapping[str, object] | None = None) -> Path:
-    """Write `summary.xlsx` for (already filtered) contract tables; returns the path.
-
-    Sheet rows = table rows (+1 header row). Missing tables become empty sheets with the
-    contract's columns; findings keeps whatever extra columns the checks add (title...)."""
-    t = an.complete_tables(tables, run_checks=False)
+    """Write `summary.xlsx` (说明, 县区对比, 红旗清单, one sheet per contract table) for a run's Views
+    or already filtered tables; returns the path."""
+    vw = as_views(vw, bands, low_execution, high_score)
+    t = vw.tables
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = Workbook()
@@ -215,17 +214,18 @@ def write_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path, *, band
     about = {
         "生成时间（UTC）": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"),
         "单位": "金额为万元；比率为百分数（92.5 表示 92.5%）；*_calc 列为 evalkit 重新计算的值。",
-        "等级区间": an.bands_text(bands),
+        "等级区间": bands_text(vw.bands),
         "等级说明": "文件未填写等级时，县区对比与红旗清单按得分计算等级（grade_calc）。",
-        "县区": an.counties(t),
+        "县区": vw.counties,
     }
     about.update(meta or {})
     write_about(wb, about)
-    cs = an.county_summary(t, bands, low_execution)
+    cs = vw.county_summary
+    low_execution = vw.low_execution
     write_sheet(wb, SHEET_COUNTY, cs, low_execution=low_execution,
                 labels={"n_low_rate": f"执行率<{low_execution:g}%项目数",
                         "execution_rate": "总体执行率（%）", "executed": "执行（万元）"})
-    flags = an.red_flags(t, bands, low_execution, high_score)
+    flags = vw.red_flags
     write_sheet(wb, SHEET_FLAGS, flags, low_execution=low_execution,
                 labels={"grade": "等级（未填按得分）", "score": "自评得分"})
     for name, sheet in TABLE_SHEETS.items():

@@ -1,0 +1,529 @@
+"""`evalkit report`: run the notebook suite on the clean tables and export the briefing.
+
+    run_report("data/clean", "reports", region=<省>, year=2022) -> reports/<省>-2022-<ts>/
+
+A run is named steps on a `ReportParams`: `plan` (check the selection, build the Views, list the
+notebook jobs and check their parameters; writes nothing), then under the reports folder's lock
+`start` (run folder, dataset snapshot), `execute` (papermill), `render` (HTML), `export` (workbook,
+deck from the same Views) and `finalize` (index, run.json, `latest`, pruning).
+
+One run = one folder `reports/<region>-<year>-<UTC timestamp>/` holding
+- `notebooks/`  the executed notebooks (papermill, Python API, one process, kernel python3):
+                00_explore, 20_cross_county, 30_regional_summary, 10_county_profile-<县区> …
+                (the notebooks ship inside the package: evalkit/notebooks/)
+- `html/`       each notebook as HTML without code (nbconvert, exclude_input), `index.html` links all
+- `charts/`     the briefing charts (PNG 200 dpi + SVG, 16:9, `charts.json` with titles/takeaways);
+                `charts/counties/<县区>/` for the county profiles
+- `summary.xlsx`, `briefing.pptx`, `report.log`, `run.json` (parameters, timings, status)
+and `reports/latest` is switched (atomically) to the newest successful run.
+
+A notebook that raises keeps its executed copy (with the traceback) in `notebooks/`, the
+run is marked failed in run.json, `latest` is left alone, and `NotebookFailed` is raised
+naming the notebook and the cell. Runs are independent (a new folder each time, nothing
+read from earlier runs), so a scheduled job can repeat safely; a lock file stops two runs
+from writing into the same reports folder at once.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from evalkit.errors import EXIT_FAILED, Busy, DatasetError, EvalkitError, NothingSelected, UsageError
+from evalkit.report import selection as sel
+from evalkit.report.views import Views
+
+__all__ = ["run_report", "ReportParams", "Plan", "plan", "execute", "render", "export", "finalize",
+           "check_parameters", "NotebookFailed", "ReportBusy", "find_notebooks_dir", "NOTEBOOKS"]
+
+NOTEBOOKS = ("30_regional_summary", "20_cross_county", "10_county_profile", "00_explore")
+NO_CHARTS = {"00_explore"}   # notebooks without a charts_dir parameter
+KERNEL = "python3"
+GLYPH_WARNING = re.compile(r"Glyph \d+ .*missing from (current )?font", re.I)
+log = logging.getLogger("evalkit.report")
+
+
+class NotebookFailed(EvalkitError):
+    """A notebook raised while executing. The executed notebook (with the error) is kept."""
+    exit_code = EXIT_FAILED
+
+    def __init__(self, notebook: str, cell: int | None, exec_count: int | None, error: str,
+                 output: Path, source: str = "", others: Iterable[str] = ()):
+        self.notebook, self.cell, self.exec_count, self.error = notebook, cell, exec_count, error
+        self.output, self.source, self.others = output, source, list(others)
+        where = f"cell {cell}" if cell is not None else "before any cell ran"
+        if exec_count is not None:
+            where += f" (In [{exec_count}])"
+        first = source.strip().splitlines()[0][:80] if source.strip() else ""
+        msg = f"notebook {notebook} failed at {where}: {error}"
+        if first:
+            msg += f"\n  cell starts: {first}"
+        msg += f"\n  executed notebook with the traceback: {output}"
+        if self.others:
+            msg += "\n  also failed: " + ", ".join(self.others)
+        super().__init__(msg)
+
+
+class ReportBusy(Busy):
+    """Another report run holds the lock on this reports folder."""
+
+
+@dataclass
+class _Job:
+    notebook: str              # source notebook stem, e.g. 10_county_profile
+    stem: str                  # output stem, e.g. 10_county_profile-<县区>
+    parameters: dict           # the notebook's own parameters; clean_dir/charts_dir are added per run
+    charts: str | None = None  # charts sub-folder of the run (None: the notebook writes no chart files)
+    seconds: float = 0.0
+    status: str = "pending"    # ok / failed
+    error: dict = field(default_factory=dict)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def find_notebooks_dir(explicit: str | Path | None = None) -> Path:
+    """The notebook sources: `explicit`, $EVALKIT_NOTEBOOKS, else the ones shipped in the package."""
+    for c in (explicit, os.environ.get("EVALKIT_NOTEBOOKS"), Path(__file__).resolve().parents[1] / "notebooks"):
+        if c and (Path(c) / "30_regional_summary.ipynb").is_file():
+            return Path(c).resolve()
+    raise UsageError("找不到报告用的 notebooks（30_regional_summary.ipynb）",
+                     "请重新安装 evalkit，或设置 EVALKIT_NOTEBOOKS 指向 notebooks 文件夹")
+
+
+class _Lock:
+    """The reports folder's lock (filelock: works on every platform); a second run refuses."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.lock = None
+
+    def __enter__(self):
+        from filelock import FileLock, Timeout
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.lock = FileLock(str(self.path), timeout=0)
+        try:
+            self.lock.acquire()
+        except Timeout:
+            raise ReportBusy(f"另一个 evalkit report 正在写入 {self.path.parent}（锁文件 {self.path}）",
+                             "请等它结束后再运行") from None
+        return self
+
+    def __exit__(self, *exc):
+        self.lock.release()
+
+
+def snapshot_dataset(clean_dir: Path, dest: Path) -> Path:
+    """Hard-link (else copy) the dataset into the run folder under the dataset's lock, so every
+    notebook reads one generation even if an ingest replaces the dataset meanwhile."""
+    from evalkit.store import MANIFEST, TABLES, dataset_lock
+    dest.mkdir(parents=True, exist_ok=True)
+    with dataset_lock(clean_dir, write=False):
+        for name in [f"{t}.parquet" for t in TABLES] + [MANIFEST]:
+            src = clean_dir / name   # a single file, or a partitioned dataset folder
+            for f in (sorted(p for p in src.rglob("*") if p.is_file()) if src.is_dir() else [src] if src.is_file() else []):
+                target = dest / f.relative_to(clean_dir)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.link(f, target)
+                except OSError:
+                    shutil.copy2(f, target)
+    return dest
+
+
+def _kernel_manager_class(log_path: Path):
+    """An AsyncKernelManager whose kernels write their own stdout/stderr into the run log,
+    not onto the user's terminal (keeps the progress display clean)."""
+    from jupyter_client import AsyncKernelManager
+
+    src = str(Path(__file__).resolve().parents[2])   # the folder holding this evalkit package
+
+    class _LoggingKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            fh = open(log_path, "ab")  # the child keeps its own copy of the descriptor
+            try:
+                env = dict(kw.get("env") or os.environ)   # the kernel imports this very evalkit
+                env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH")) if p)
+                kw["env"] = env
+                kw["stdout"] = fh
+                kw["stderr"] = fh
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            finally:
+                fh.close()
+
+    return _LoggingKernelManager
+
+
+def _atomic_symlink(target_name: str, link: Path) -> None:
+    tmp = link.with_name(f".{link.name}.tmp-{os.getpid()}")
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(target_name, tmp)
+    if link.exists() and not link.is_symlink():
+        raise DatasetError(f"{link} 已存在且不是符号链接，evalkit 不会覆盖它", "请移走它，之后的运行会重建该链接")
+    os.replace(tmp, link)
+
+
+def _glyph_warnings(nb) -> list[str]:
+    found = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            text = out.get("text", "")
+            if isinstance(text, list):
+                text = "".join(text)
+            for line in str(text).splitlines():
+                if GLYPH_WARNING.search(line):
+                    found.append(line.strip())
+    return found
+
+
+def _to_html(nb, path: Path, title: str) -> None:
+    from nbconvert import HTMLExporter
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, sanitize_html=True)  # defence in depth: no live markup from outputs
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    path.write_text(body, encoding="utf-8")
+
+
+def _index_html(run: Path, title: str, jobs: list[_Job], extras: list[tuple[str, str]]) -> None:
+    import html as h
+    items = []
+    for j in jobs:
+        mark = "" if j.status == "ok" else " <b style='color:#c62828'>（失败）</b>"
+        items.append(f"<li><a href='html/{h.escape(j.stem)}.html'>{h.escape(j.stem)}</a>"
+                     f"（<a href='notebooks/{h.escape(j.stem)}.ipynb'>ipynb</a>）{mark}</li>")
+    extra = "".join(f"<li><a href='{h.escape(href)}'>{h.escape(label)}</a></li>" for href, label in extras)
+    (run / "index.html").write_text(
+        f"<!doctype html><html lang='zh-CN'><meta charset='utf-8'><title>{h.escape(title)}</title>"
+        f"<body style='font-family:sans-serif;max-width:60em;margin:2em auto'>"
+        f"<h1>{h.escape(title)}</h1><h2>笔记本</h2><ul>{''.join(items)}</ul>"
+        f"<h2>导出</h2><ul>{extra}</ul></body></html>", encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------- the steps
+
+@dataclass
+class ReportParams:
+    """What one `evalkit report` run is asked for (see run_report for each field)."""
+    clean_dir: Path
+    out_dir: Path = Path("reports")
+    region: str | None = None
+    years: object = None
+    progress: bool = True
+    notebooks_dir: Path | None = None
+    raw_dir: Path | None = None
+    county_profiles: bool | int | Iterable[str] = True
+    grade_bands: dict | None = None
+    low_execution: float = 90.0
+    high_score: float = 90.0
+    keep: int | None = None
+    timeout: int = 600
+    workers: int | None = None
+
+
+@dataclass
+class Plan:
+    """A checked run: the selection's Views, labels and notebook jobs; `run_dir` once started."""
+    params: ReportParams
+    nb_dir: Path
+    views: Views
+    region_name: str
+    years_name: str
+    folder: str
+    jobs: list[_Job]
+    t_start: float = field(default_factory=time.monotonic)
+    run_dir: Path | None = None
+    data_dir: Path | None = None
+    log_path: Path | None = None
+    glyphs: list[str] = field(default_factory=list)
+
+    @property
+    def counties(self) -> list[str]:
+        return self.views.counties
+
+
+def check_parameters(nb_path: Path, parameters: Mapping) -> None:
+    """UsageError (Chinese) when `parameters` names one the notebook's parameters cell does not declare."""
+    import papermill as pm
+    declared = set(pm.inspect_notebook(str(nb_path)))
+    unknown = sorted(set(parameters) - declared)
+    if unknown:
+        raise UsageError(f"笔记本 {nb_path.name} 没有参数 {'、'.join(unknown)}（它的参数：{'、'.join(sorted(declared)) or '无'}）",
+                         "请在该笔记本标记为 parameters 的单元格中声明这些参数，或改用与 evalkit 同版本的笔记本")
+
+
+def plan(p: ReportParams) -> Plan:
+    """Check the selection and the notebooks, compute the Views once and list the jobs; writes nothing."""
+    from evalkit.fonts import setup_cjk_font
+    nb_dir = find_notebooks_dir(p.notebooks_dir)
+    setup_cjk_font()            # no CJK font (or a bad EVALKIT_CJK_FONT): say so before any work
+    tables = sel.load_tables(p.clean_dir)  # DatasetError without a dataset
+    try:
+        t = sel.filter_tables(tables, region=p.region, years=p.years)
+        region_name = sel.region_label(tables["reports"], p.region, tables)
+    except ValueError as e:
+        raise UsageError(str(e), "请用 --region 指定数据中已有的省、市或县区") from None
+    years_name = sel.years_label(p.years)
+    if t["reports"].empty:
+        raise NothingSelected(f"{region_name} {years_name} 没有报告，未生成简报",
+                              "reports/latest 保持不变；请检查 --region 和 --year")
+    vw = Views(t, p.grade_bands, p.low_execution, p.high_score)
+    places = vw.places.set_index("county_label")
+    if isinstance(p.county_profiles, int) and not isinstance(p.county_profiles, bool):
+        sizes = vw.projects["county_label"].value_counts()
+        profile_for = sorted(vw.counties, key=lambda c: -int(sizes.get(c, 0)))[:p.county_profiles]
+    else:
+        profile_for = sel.pick(vw.counties, p.county_profiles)
+    common = {"grade_bands": p.grade_bands, "low_execution": float(p.low_execution),
+              "high_score": float(p.high_score)}
+    yp = sel.years_param(p.years)
+    jobs = [_Job("30_regional_summary", "30_regional_summary", {**common, "region": p.region, "years": yp}, "."),
+            # 20 draws the same six comparisons as the briefing: shown in its HTML, not written twice
+            _Job("20_cross_county", "20_cross_county", {**common, "region": p.region, "years": yp})]
+    for c in profile_for:   # the county by its division code: two counties sharing a name stay apart
+        key = places.at[c, "county_key"] if c in places.index else c
+        jobs.append(_Job("10_county_profile", f"10_county_profile-{sel.slug(c)}",
+                         {**common, "county": key, "years": yp}, f"counties/{sel.slug(c)}"))
+    jobs.append(_Job("00_explore", "00_explore", {"raw_dir": str(p.raw_dir) if p.raw_dir else None,
+                                                  "region": p.region, "years": yp}))
+    for job in jobs:
+        paths = {"clean_dir": None} | ({} if job.notebook in NO_CHARTS else {"charts_dir": None})
+        check_parameters(nb_dir / f"{job.notebook}.ipynb", {**job.parameters, **paths})
+    everywhere = p.region is None or (isinstance(p.region, str) and p.region.strip() in sel.ALL_REGION)
+    folder = f"{sel.slug('all' if everywhere else region_name)}-{sel.years_slug(p.years)}"
+    return Plan(p, nb_dir, vw, region_name, years_name, folder, jobs)
+
+
+def start(pl: Plan) -> Plan:
+    """Create the run folder (under the lock) with a snapshot of the dataset; fill in the jobs' paths."""
+    out_dir = pl.params.out_dir
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    base = f"{pl.folder}-{stamp}"
+    run = out_dir / base
+    n = 2
+    while run.exists():
+        run = out_dir / f"{base}-{n}"
+        n += 1
+    for sub in ("notebooks", "html", "charts"):
+        (run / sub).mkdir(parents=True, exist_ok=True)
+    pl.run_dir = run
+    pl.data_dir = snapshot_dataset(pl.params.clean_dir, run / "data")   # every notebook reads this generation
+    pl.log_path = run / "report.log"
+    for job in pl.jobs:
+        job.parameters = {"clean_dir": str(pl.data_dir), **job.parameters}
+        if job.notebook not in NO_CHARTS:
+            job.parameters["charts_dir"] = str((run / "charts" / job.charts).resolve()) if job.charts else None
+    return pl
+
+
+def execute(pl: Plan, bar=None) -> list[_Job]:
+    """Run every notebook job with papermill (`workers` at once, each its own kernel); failures are recorded."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+    from tqdm.auto import tqdm
+    p, run = pl.params, pl.run_dir
+    km_class = _kernel_manager_class(pl.log_path)
+    workers = p.workers or max(1, min(2, os.cpu_count() or 1))
+    log.info("evalkit report: clean=%s region=%s year=%s -> %s", pl.data_dir, pl.region_name, pl.years_name, run)
+    log.info("counties: %s; notebooks: %s", "、".join(pl.counties) or "-", ", ".join(j.stem for j in pl.jobs))
+
+    def one(job: _Job) -> _Job:
+        src = pl.nb_dir / f"{job.notebook}.ipynb"
+        dst = run / "notebooks" / f"{job.stem}.ipynb"
+        log.info("run %s %s", job.stem, json.dumps(job.parameters, ensure_ascii=False))
+        t0 = time.monotonic()
+        try:
+            pm.execute_notebook(str(src), str(dst), parameters=job.parameters,
+                                kernel_name=KERNEL, progress_bar=False,
+                                # the kernel's working directory, set per kernel: papermill's cwd=
+                                # chdir()s the whole process, which races between worker threads
+                                resources={"metadata": {"path": str(run)}},
+                                start_timeout=120, execution_timeout=p.timeout,
+                                kernel_manager_class=km_class)
+            job.status = "ok"
+        except PapermillExecutionError as e:
+            job.status = "failed"
+            job.error = {"cell": e.cell_index, "exec_count": e.exec_count,
+                         "error": f"{e.ename}: {e.evalue}", "source": e.source}
+        except Exception as e:  # kernel died, timeout ...
+            job.status = "failed"
+            job.error = {"cell": None, "exec_count": None, "error": f"{type(e).__name__}: {e}", "source": ""}
+        job.seconds = round(time.monotonic() - t0, 2)
+        if job.status == "ok":
+            log.info("ok %s in %.1fs", job.stem, job.seconds)
+        else:
+            log.error("FAILED %s in %.1fs at cell %s: %s", job.stem, job.seconds,
+                      job.error["cell"], job.error["error"])
+            if p.progress:
+                tqdm.write(f"evalkit report: {job.stem} failed at cell {job.error['cell']}: "
+                           f"{job.error['error']}", file=sys.stderr)
+        return job
+
+    def tick(label):
+        if bar is not None:
+            bar.set_postfix_str(label)
+            bar.update(1)
+
+    if workers > 1 and len(pl.jobs) > 1:
+        # kernels are separate processes; the threads here only wait on them
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nb") as ex:
+            for f in as_completed([ex.submit(one, j) for j in pl.jobs]):
+                tick(f.result().stem)
+    else:
+        for job in pl.jobs:
+            tick(one(job).stem)
+    return pl.jobs
+
+
+def render(pl: Plan, bar=None) -> None:
+    """Each executed notebook as HTML without code (html/<stem>.html); missing-glyph warnings logged."""
+    import nbformat
+    for job in pl.jobs:
+        dst = pl.run_dir / "notebooks" / f"{job.stem}.ipynb"
+        if dst.exists():
+            nb = nbformat.read(dst, as_version=4)
+            g = _glyph_warnings(nb)
+            if g:
+                log.warning("%s: %d missing-glyph warnings, e.g. %s", job.stem, len(g), g[0])
+                pl.glyphs += g
+            _to_html(nb, pl.run_dir / "html" / f"{job.stem}.html", f"{job.stem} · {pl.region_name} · {pl.years_name}")
+        if bar is not None:
+            bar.set_postfix_str(f"html {job.stem}")
+            bar.update(1)
+
+
+def export(pl: Plan, bar=None) -> None:
+    """summary.xlsx and briefing.pptx from the plan's Views and the briefing charts."""
+    from evalkit.report.charts import read_manifest
+    from evalkit.report.pptx import build_deck
+    from evalkit.report.xlsx import write_workbook
+    run, vw = pl.run_dir, pl.views
+    write_workbook(vw, run / "summary.xlsx", meta={"地区": pl.region_name, "年度": pl.years_name,
+                                                   "数据目录": str(pl.data_dir)})
+    log.info("wrote summary.xlsx")
+    if bar is not None:
+        bar.set_postfix_str("summary.xlsx")
+        bar.update(1)
+    charts_dir = run / "charts"
+    manifest = read_manifest(charts_dir)
+    h = vw.headline
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    build_deck(manifest, run / "briefing.pptx", charts_dir=charts_dir,
+               title=f"{pl.region_name} · {pl.years_name}预算绩效自评简报",
+               subtitle=f"{h['n_counties']}个县区 · {h['n_reports']}份报告 · {h['n_projects']}个项目 · 生成于 {stamp}",
+               red_flags=vw.red_flags)
+    log.info("wrote briefing.pptx (%d chart slides)", len(manifest))
+    if bar is not None:
+        bar.set_postfix_str("briefing.pptx")
+        bar.update(1)
+
+
+def finalize(pl: Plan) -> Path:
+    """index.html and run.json; then NotebookFailed, or `latest` switched and older runs pruned."""
+    p, run = pl.params, pl.run_dir
+    failed = [j for j in pl.jobs if j.status != "ok"]
+    extras = [("summary.xlsx", "summary.xlsx（数据表）"), ("briefing.pptx", "briefing.pptx（简报）"),
+              ("charts/", "charts/（PNG、SVG）"), ("report.log", "report.log（运行日志）")]
+    _index_html(run, f"{pl.region_name} · {pl.years_name} 预算绩效自评", pl.jobs, extras)
+    info = {
+        "status": "failed" if failed else "ok",
+        "region": p.region, "region_label": pl.region_name, "year": p.years, "years_label": pl.years_name,
+        "clean_dir": str(pl.data_dir), "counties": pl.counties,
+        "county_keys": list(pl.views.places["county_key"]),
+        "parameters": {"grade_bands": p.grade_bands, "low_execution": p.low_execution, "high_score": p.high_score},
+        "notebooks": [{"stem": j.stem, "notebook": j.notebook, "status": j.status,
+                       "seconds": j.seconds, **({"error": {k: v for k, v in j.error.items() if k != "source"}}
+                                                if j.error else {})} for j in pl.jobs],
+        "glyph_warnings": len(pl.glyphs),
+        "seconds": round(time.monotonic() - pl.t_start, 2),
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    (run / "run.json").write_text(json.dumps(info, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    if failed:
+        first = failed[0]
+        log.error("run failed; latest not updated")
+        raise NotebookFailed(first.stem + ".ipynb", first.error.get("cell"),
+                             first.error.get("exec_count"), first.error.get("error", ""),
+                             run / "notebooks" / f"{first.stem}.ipynb", first.error.get("source", ""),
+                             others=[j.stem + ".ipynb" for j in failed[1:]])
+    _atomic_symlink(run.name, p.out_dir / "latest")
+    log.info("done in %.1fs; %s -> %s", info["seconds"], p.out_dir / "latest", run.name)
+    if p.keep:
+        _prune(p.out_dir, run, p.keep)
+    if p.progress:
+        print(f"evalkit report: {run}  ({info['seconds']:.0f}s; latest -> {run.name})", file=sys.stderr)
+    return run
+
+
+# ----------------------------------------------------------------------------- main entry
+
+def run_report(clean_dir: str | Path, out_dir: str | Path = "reports", region: str | None = None,
+               year=None, progress: bool = True, *, notebooks_dir: str | Path | None = None,
+               raw_dir: str | Path | None = None, county_profiles: bool | int | Iterable[str] = True,
+               grade_bands: dict | None = None, low_execution: float = 90.0,
+               high_score: float = 90.0, keep: int | None = None,
+               timeout: int = 600, workers: int | None = None) -> Path:
+    """Run the notebooks for a region (name or division code; None = all) and years into a new folder
+    under `out_dir` and return it; the fields are ReportParams' (county_profiles: True, N, labels or False)."""
+    clean_dir = Path(clean_dir).resolve()
+    if raw_dir is None and (clean_dir.parent / "raw").is_dir():
+        raw_dir = clean_dir.parent / "raw"
+    p = ReportParams(clean_dir, Path(out_dir).resolve(), region, year, progress,
+                     Path(notebooks_dir) if notebooks_dir else None, Path(raw_dir) if raw_dir else None,
+                     county_profiles, grade_bands, low_execution, high_score, keep, timeout, workers)
+    return run(p)
+
+
+def run(p: ReportParams) -> Path:
+    """plan, then under the reports folder's lock: start, execute, render, export, finalize."""
+    from tqdm.auto import tqdm
+    pl = plan(p)
+    with _Lock(p.out_dir / ".report.lock"):
+        start(pl)
+        handler = logging.FileHandler(pl.log_path, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        # progress=True shows the bar on a terminal only (tqdm's disable=None: off when not a TTY)
+        bar = tqdm(total=len(pl.jobs) * 2 + 2, desc="evalkit report", unit="step",
+                   disable=None if p.progress else True, file=sys.stderr, dynamic_ncols=True)
+        try:
+            try:
+                execute(pl, bar)
+                render(pl, bar)
+                export(pl, bar)
+            finally:
+                bar.close()
+            return finalize(pl)
+        finally:
+            log.removeHandler(handler)
+            handler.close()
+
+
+def _prune(out_dir: Path, run: Path, keep: int) -> None:
+    """Delete older successful runs of the same region-year, keeping the newest `keep`."""
+    m = re.match(r"(.*)-\d{8}T\d{6}Z(?:-\d+)?$", run.name)
+    if not m:
+        return
+    same = sorted((p for p in out_dir.iterdir()
+                   if p.is_dir() and not p.is_symlink() and p.name.startswith(m.group(1) + "-")
+                   and re.fullmatch(re.escape(m.group(1)) + r"-\d{8}T\d{6}Z(?:-\d+)?", p.name)),
+                  key=lambda p: p.name)
+    for old in same[:-keep] if keep > 0 else []:
+        if old == run:
+            continue
+        try:
+            status = json.loads((old / "run.json").read_text(encoding="utf-8")).get("status")
+        except (OSError, ValueError):
+            status = None
+        if status == "ok":
+            shutil.rmtree(old, ignore_errors=True)
+            log.info("pruned %s", old.name)
