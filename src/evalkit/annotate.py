@@ -64,7 +64,8 @@ def annotate_pdf(src: str | Path, out: str | Path, marks: list[Mark]) -> int:
         if m.bbox is not None:
             x0, top, x1, bottom = m.bbox
             rect = (left + x0 - 1.5, top_y - bottom - 1.5, left + x1 + 1.5, top_y - top + 1.5)
-            frame = Rectangle(rect=rect, border_color=color)
+            frame = Rectangle(rect=rect)
+            frame[NameObject("/C")] = _rgb(color)
             frame[NameObject("/BS")] = _border(2)
             frame[NameObject("/Contents")] = TextStringObject(text)
             writer.add_annotation(page_number=m.page - 1, annotation=frame)

@@ -123,18 +123,9 @@ class _Lock:
 def snapshot_dataset(clean_dir: Path, dest: Path) -> Path:
     """Hard-link (else copy) the dataset into the run folder under the dataset's lock, so every
     notebook reads one generation even if an ingest replaces the dataset meanwhile."""
-    from evalkit.store import MANIFEST, TABLES, dataset_lock
-    dest.mkdir(parents=True, exist_ok=True)
+    from evalkit.store import copy_dataset, dataset_lock
     with dataset_lock(clean_dir, write=False):
-        for name in [f"{t}.parquet" for t in TABLES] + [MANIFEST]:
-            src = clean_dir / name   # a single file, or a partitioned dataset folder
-            for f in (sorted(p for p in src.rglob("*") if p.is_file()) if src.is_dir() else [src] if src.is_file() else []):
-                target = dest / f.relative_to(clean_dir)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                try:
-                    os.link(f, target)
-                except OSError:
-                    shutil.copy2(f, target)
+        copy_dataset(clean_dir, dest)
     return dest
 
 
