@@ -41,14 +41,15 @@ def _short(s: str, width: int = 24) -> str:
 
 def _describe(d: Decision) -> str:
     """One line saying how a row was read: its kind, then roles, values or the reason."""
-    head = d.kind.value + (f"（{d.why}）" if d.why and d.kind is not Kind.IGNORED else "")
     if d.kind is Kind.IGNORED:
-        return f"{head}：{d.why}"
+        head = f"{d.kind.value}：{d.why}"
+    else:
+        head = d.kind.value + (f"（{d.why}）" if d.why else "")
     if d.roles:
         parts = [f"{_short(d.cells[i], 14) or '（空）'}→{role_label(r)}" for i, r in sorted(d.roles.items())]
         unknown = [_short(c, 14) for i, c in enumerate(d.cells) if c and i not in d.roles]
-        text = f"{head}：" + "，".join(parts)
-        return text + (f"；未识别的表头词：{'、'.join(unknown)}" if unknown else "")
+        text = f"{head}；" if d.kind is Kind.IGNORED else f"{head}："
+        return text + "，".join(parts) + (f"；未识别的表头词：{'、'.join(unknown)}" if unknown else "")
     if d.fields:
         return f"{head}：" + "，".join(f"{role_label(k)}={_short(str(v), 20)}" for k, v in d.fields.items())
     return head

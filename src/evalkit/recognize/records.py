@@ -123,7 +123,7 @@ class Decision:
     why: str | None = None          # ignored rows: the reason; lines: how they were read
 
     def as_dict(self) -> dict:
-        return {"table": self.table, "row": self.row, "kind": self.kind.name.lower(), "label": self.kind.value,
+        return {"kind": self.kind.name.lower(), "label": self.kind.value,
                 "cells": self.cells, "roles": {str(k): v for k, v in self.roles.items()},
                 "fields": self.fields, "why": self.why}
 

@@ -112,7 +112,10 @@ class Walker:
             return self._decide(Kind.KEY_VALUE, cells, fields=dict(pairs))
         if agency:
             return self._decide(Kind.AGENCY, cells, fields={"agency": agency})
-        return self._decide(Kind.IGNORED, cells, why="不在表格中，且没有已知的标签（项目名称、预算、自评得分等）")
+        near = near_header(cells)
+        if near:
+            return self._decide(Kind.IGNORED, cells, roles=near[0], why=near[1])
+        return self._decide(Kind.IGNORED, cells, why="前面没有识别出表头，本行也没有已知标签（项目名称、预算金额、自评得分等）")
 
     def _row_agency(self, cells: list[str]) -> str | None:
         value = key_value.labelled_value(cells, V.AGENCY_LABEL)
@@ -177,7 +180,7 @@ class Walker:
     def _budget_total_row(self, cells: list[str]) -> None:
         values = budget.read_total(cells, self.budget_cols)
         if values is None:
-            return self._decide(Kind.IGNORED, cells, why="预算表中的非合计行")
+            return self._decide(Kind.IGNORED, cells, why="预算表中的非合计行（只读合计/总额行）")
         target = self.current if self.current is not None else self.pending
         for name, v in values.items():
             target.put(name, v, PRIO_TABLE)
@@ -261,6 +264,27 @@ class Walker:
             p.agency = p.agency or rep.agency
         rep.doc_kind = doc_kind(department, len(self.projects), bool(summaries))
         return Extraction(report=rep, projects=self.projects, summaries=summaries, decisions=self.decisions)
+
+
+def near_header(cells: list[str]) -> tuple[dict[int, str], str] | None:
+    """(roles found, what is missing) for a row that names some header words but too few to be a
+    header: what `evalkit inspect` shows so the missing words can be added to the vocabulary."""
+    filled = [c for c in cells if c]
+    if len(filled) < 3 or any(parse_number(c) is not None for c in filled):
+        return None
+    roles = {i: r for i, r in enumerate(indicator_table.header_roles(cells)) if r and r != "ignore"}
+    if roles:
+        found = set(roles.values())
+        missing = []
+        if not V.NAME_ROLES & found:
+            missing.append("指标名称列（三级指标、指标名称等）")
+        if len(V.VALUE_ROLES & found) < 2:
+            missing.append(f"第二个数值列（目标值/实际值/权重/得分，只认出 {len(V.VALUE_ROLES & found)} 个）")
+        return roles, "像指标表表头，但缺少" + "、".join(missing)
+    roles = {i: r for i, r in enumerate(budget.header_roles(cells)) if r in V.BUDGET_AMOUNTS}
+    if roles:
+        return roles, f"像预算表表头，但只认出 {len(roles)} 个金额列（年初预算、全年预算、执行数中至少要两个）"
+    return None
 
 
 def doc_kind(mentions_department: bool, n_projects: int, has_summary: bool) -> str:
