@@ -48,10 +48,8 @@ def is_header(roles: list[str | None]) -> bool:
 
 def read_header(cells: list[str]) -> Header | None:
     """The header of an indicator table, or None (a header states no figures)."""
-    if _nums(cells):
-        return None
     roles = header_roles(cells)
-    if not is_header(roles):
+    if not is_header(roles) or any(parse_number(c) is not None for c in cells if c):
         return None
     cols: dict[str, int] = {}
     for i, r in enumerate(roles):

@@ -117,19 +117,20 @@ def key(cell: str | None) -> str:
     return drop_parenthetical(cell or "")
 
 
+_ROLES: dict[int, dict[str, str | None]] = {}   # per vocabulary table: cell words -> role
+
+
 def role_of(cell: str, table) -> str | None:
-    """The role a header/label cell plays under one vocabulary table, or None."""
-    return _role(key(cell), id(table), tuple(table))
-
-
-@lru_cache(maxsize=65536)
-def _role(k: str, _table_id: int, table: tuple) -> str | None:
-    if not k:
-        return None
-    for role, pat in table:
-        if pat.search(k):
-            return role
-    return None
+    """The role a header/label cell plays under one vocabulary table (a module constant), or None."""
+    k = key(cell)
+    cache = _ROLES.setdefault(id(table), {})
+    if k in cache:
+        return cache[k]
+    if len(cache) > 65536:
+        cache.clear()
+    role = next((r for r, pat in table if pat.search(k)), None) if k else None
+    cache[k] = role
+    return role
 
 
 @lru_cache(maxsize=65536)
