@@ -140,6 +140,8 @@ def _result(ex: Extraction) -> str:
                      f"总分 {p.total_score if p.total_score is not None else '—'}，"
                      f"全年预算 {p.budget_full_year if p.budget_full_year is not None else '—'}，"
                      f"执行数 {p.executed if p.executed is not None else '—'}")
+    for n, sm in enumerate(ex.summaries, start=1):
+        lines.append(f"  汇总 {n}：" + "，".join(f"{role_label(k)} {v}" for k, v in sm.items() if v is not None))
     if not ex.found_anything:
         lines.append("未识别出项目自评表、汇总表或自评结果：看上面“未使用”的行和“未识别的表头词”，"
                      "把缺少的词加到 src/evalkit/recognize/vocabulary.py")

@@ -44,7 +44,7 @@ class Walker:
 
     def _close_project(self) -> None:
         if self.current is not None and (self.current.has_content() or self.current.project_name):
-            if self.current not in self.projects:
+            if self.current not in self.projects:     # a project restated identically is kept once
                 self.projects.append(self.current)
         self.current = None
         self.state = State.OUTSIDE
@@ -141,8 +141,8 @@ class Walker:
         label = V.key(filled[0])
         if V.TOTAL_LABEL.match(label):
             total, maximum = indicator_table.read_total(cells, self.ind)
-            if total is not None and self.current is not None:
-                self.current.put("total_score", total, PRIO_TABLE)
+            self.current.put("total_score", total, PRIO_TABLE)     # an indicator table always has a project
+            if total is not None:
                 self.current.put("max_score", maximum, PRIO_TABLE)
             self.state = State.OUTSIDE
             return self._decide(Kind.TOTAL, cells, fields={"total_score": total, "max_score": maximum})
