@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from evalkit.dept_summary import extract_dept_summary
+from evalkit.recognize.statements import dept_summary as extract_dept_summary
 from evalkit.model import Document, Paragraph
 from evalkit.readers import read
 

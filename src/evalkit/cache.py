@@ -20,7 +20,7 @@ from dataclasses import astuple
 from pathlib import Path
 
 # the modules whose code decides what a file reads to (relative to the package folder)
-READING_CODE = ("readers", "recognize.py", "vocab.py", "normalize.py", "dept_summary.py", "ingest.py",
+READING_CODE = ("readers", "recognize", "normalize.py", "grades.py", "schema.py", "ingest.py",
                 "model.py", "geo.py", "archives.py", "tables.py")
 
 

@@ -1,4 +1,4 @@
-"""Command line: `evalkit ingest`, `evalkit check`, `evalkit report`.
+"""Command line: `evalkit ingest`, `evalkit check`, `evalkit report`, `evalkit inspect`.
 
 Every user error is an `EvalkitError` (evalkit.errors), caught once in `main`: one Chinese line
 naming the file or option and what to do, and the documented exit code (0 done, 1 files failed,
@@ -172,6 +172,12 @@ def cmd_report(a) -> int:
     return EXIT_OK
 
 
+def cmd_inspect(a) -> int:
+    from evalkit.recognize.explain import inspect_file
+    print(inspect_file(Path(a.file), table=a.table, json_out=a.json))
+    return EXIT_OK
+
+
 EPILOG = """exit codes / 退出码: 0 done 完成; 1 files failed 有文件读取失败 (all, or any with --strict) or a
 notebook failed; 2 usage or input error 用法或输入错误; 3 nothing selected 所选范围没有报告.
 --debug shows the Python traceback of an error."""
@@ -248,6 +254,13 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", action="store_true")
     r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     r.set_defaults(func=cmd_report)
+    i = sub.add_parser("inspect", help="show how one file is read: its tables, paragraphs and each row's reading "
+                                       "(显示每行的识别结果)", epilog=EPILOG)
+    i.add_argument("file")
+    i.add_argument("--table", type=int, help="only table N (1-based, as numbered in the output)")
+    i.add_argument("--json", action="store_true", help="machine-readable dump")
+    i.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    i.set_defaults(func=cmd_inspect)
     from evalkit import synth
     synth.add_parser(sub)        # evalkit synth: a synthetic corpus with its truth
     return ap

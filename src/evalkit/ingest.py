@@ -25,11 +25,10 @@ from evalkit.checks.ledger import ledger as check_ledger
 from evalkit.errors import FilesFailed, InputError
 from evalkit.geo import locate
 from evalkit.model import Document, ReadError
-from evalkit.dept_summary import extract_dept_summary
 from evalkit.normalize import parse_measure, parse_number
 from evalkit.readers import SUFFIXES, format_of, read
 from evalkit.readers.safety import os_reason
-from evalkit.recognize import Extraction, recognize
+from evalkit.recognize import recognize
 from evalkit.tables import frame
 
 
@@ -41,17 +40,6 @@ class FileResult:
     indicators: list[dict]
     summaries: list[dict]
     cacheable: bool = False   # what the parser returned (not a time-out or a crash): the same next time
-
-
-def doc_kind(ex: Extraction, n_projects: int, has_summary: bool) -> str:
-    """project_report (one project), department_report (决算/部门整体), project_tables (a bundle)."""
-    if ex.report.get("mentions_department"):
-        return "department_report"
-    if n_projects >= 2 or (has_summary and n_projects != 1):
-        return "project_tables"
-    if n_projects == 0 and has_summary:
-        return "department_report"
-    return "project_report"
 
 
 def ocr_figures(doc: Document) -> str | None:
@@ -74,35 +62,19 @@ def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
     ex = recognize(doc)
     rep = ex.report
     report_id = sha[:16]
-    summaries = [s for s in ex.summaries if any(v is not None for v in s.values())]
-    dept = extract_dept_summary(doc) if not ex.projects else None
-    if dept:
-        summaries.append({k: dept.get(k) for k in ("projects_due", "projects_evaluated", "funds_due",
-                                                   "funds_evaluated", "avg_score", "count_you",
-                                                   "count_liang", "count_zhong", "count_cha", "notes")})
-        rep["agency"] = dept.get("agency") or rep["agency"]
-        rep["fiscal_year"] = dept.get("fiscal_year") or rep["fiscal_year"]
-        rep["mentions_department"] = True
-    agency = rep["agency"]
-    county, city, province = locate(agency)
+    county, city, province = locate(rep.agency)
     if county is None:
         head = " ".join(p.text for p, _ in zip(doc.paragraphs(), range(40)))
         county, city, province = locate(head[:2000])
     place = {"county": county, "city": city, "province": province}
 
     projects, indicators = [], []
-    single = len(ex.projects) == 1
     for n, p in enumerate(ex.projects, start=1):
         pid = f"{report_id}-p{n:02d}"
         lines = p.indicators()
-        if single:
-            p.put("total_score", rep["stated_overall_score"], 1)
-            if p.grade is None and rep["stated_overall_grade"]:
-                p.grade, p.grade_raw = rep["stated_overall_grade"], rep["stated_overall_grade_raw"]
-        name = p.project_name or (rep["project_name_hint"] if single else None)
         projects.append({
             "project_id": pid, "report_id": report_id, "source_file": source_file, **place,
-            "agency": p.agency or agency, "fiscal_year": rep["fiscal_year"], "project_name": name,
+            "agency": p.agency, "fiscal_year": rep.fiscal_year, "project_name": p.project_name,
             "budget_initial": p.budget_initial, "budget_full_year": p.budget_full_year,
             "executed": p.executed, "execution_rate": p.execution_rate,
             "budget_weight": p.budget_weight, "budget_score": p.budget_score,
@@ -115,36 +87,34 @@ def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
             t_op, t_val, t_unit = parse_measure(i.target)
             a_op, a_val, a_unit = parse_measure(i.actual)
             indicators.append({
-                "project_id": pid, "source_file": source_file, "county": county, "project_name": name,
+                "project_id": pid, "source_file": source_file, "county": county, "project_name": p.project_name,
                 "level1": i.level1, "level2": i.level2, "level3": i.level3, "target": i.target,
                 "actual": i.actual, "target_op": t_op, "target_value": t_val, "target_unit": t_unit,
                 "actual_value": a_val, "actual_unit": a_unit, "weight": i.weight, "score": i.score,
                 "deviation_reason": i.deviation_reason, "actual_op": a_op, "line_no": k,
                 "report_id": report_id,
             })
-    found_something = bool(projects or summaries or rep["stated_overall_score"] is not None)
     problems = list(doc.warnings)
-    if not found_something:
+    if not ex.found_anything:
         problems.append("未识别出项目自评表、汇总表或自评结果段落（可能是新的版式，请对照 README“新增版式”补充表头词汇）")
     report = {
         "report_id": report_id, "source_file": source_file, "sha256": sha, "format": fmt,
         "status": "partial" if problems else "ok",
         "error": f"{source_file}: {'; '.join(problems)}" if problems else None,
-        **place, "agency": agency, "fiscal_year": rep["fiscal_year"],
-        "doc_kind": doc_kind(ex, len(projects), bool(summaries)), "n_projects": len(projects),
-        "stated_overall_score": rep["stated_overall_score"], "stated_overall_grade": rep["stated_overall_grade"],
-        "narrative_score": rep["narrative_score"], "stated_overall_grade_raw": rep["stated_overall_grade_raw"],
-        "narrative_parts": json.dumps(rep["narrative_parts"], ensure_ascii=False) if rep["narrative_parts"] else None,
+        **place, "agency": rep.agency, "fiscal_year": rep.fiscal_year,
+        "doc_kind": rep.doc_kind, "n_projects": len(projects),
+        "stated_overall_score": rep.stated_overall_score, "stated_overall_grade": rep.stated_overall_grade,
+        "narrative_score": rep.narrative_score, "stated_overall_grade_raw": rep.stated_overall_grade_raw,
+        "narrative_parts": json.dumps(rep.narrative_parts, ensure_ascii=False) if rep.narrative_parts else None,
         "n_indicators": len(indicators), "pages": doc.pages,
         "ocr_pages": ",".join(map(str, doc.ocr_pages)) or None,
         "ocr_cells": ocr_figures(doc),
         "uncached_formulas": json.dumps(doc.uncached_formulas, ensure_ascii=False) if doc.uncached_formulas else None,
     }
     summary_rows = [{"summary_id": f"{report_id}-s{n:02d}", "report_id": report_id, "source_file": source_file,
-                     "agency": agency, "fiscal_year": rep["fiscal_year"], **s}
-                    for n, s in enumerate(summaries, start=1)]
+                     "agency": rep.agency, "fiscal_year": rep.fiscal_year, **s}
+                    for n, s in enumerate(ex.summaries, start=1)]
     return FileResult(report, projects, indicators, summary_rows)
-
 
 
 

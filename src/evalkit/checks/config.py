@@ -93,7 +93,20 @@ SEVERITIES = ("error", "warning", "info")
 CHOICES = {  # settings that take one of a few words
     ("indicators", "scoring_rule"): ("proportional", "deduct", "all_or_nothing"),
 }
-FREE_TABLES = {"severity", "standard_weights", "group_aliases", "level2_parent", "unit_aliases", "scale"}
+FREE_TABLES = {"severity", "standard_weights", "group_aliases", "unit_aliases", "scale"}
+REMOVED = {  # settings that moved out of the config, with where they live now
+    "totals.level2_parent": "二级→一级指标的标准层级已移入 evalkit/recognize/vocabulary.py（IMPLIED_LEVEL1），请从配置中删除",
+}
+
+
+def _moved(keys: list[str]) -> list[str]:
+    """Unknown keys that name a setting moved out of the config, each with where it lives now."""
+    out = []
+    for k in keys:
+        base = k.split(".", 2)[2] if k.startswith("profiles.") else k
+        if base in REMOVED:
+            out.append(f"{k}：{REMOVED[base]}")
+    return out
 
 
 def _kind(v: Any) -> str:
@@ -186,6 +199,9 @@ def load_config(path: str | Path | None = None, profile: str | None = None) -> C
         bad = [k for k in _unknown_keys({k: v for k, v in user.items() if k != "profiles"}, data)]
         for name, prof in (user.get("profiles") or {}).items():
             bad += _unknown_keys(prof, data, f"profiles.{name}.")
+        moved = _moved(bad)
+        if moved:
+            raise ConfigError(f"检查配置文件 {path} 含有已移除的设置：{'；'.join(moved)}")
         if bad:
             raise ConfigError(f"检查配置文件 {path} 含有未知的设置：{'、'.join(bad)}",
                               f"可用的设置分组：{'、'.join(k for k in data if k != 'profiles')}；"

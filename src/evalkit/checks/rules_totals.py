@@ -10,6 +10,7 @@ from evalkit.checks.config import CheckConfig
 from evalkit.checks.data import Data
 from evalkit.checks.findings import Finding, ids_of, make
 from evalkit.checks.numbers import FIXED, dec, fixed, fmt, text, unfixed
+from evalkit.recognize.vocabulary import implied_level1
 
 _ANNOT = re.compile(r"[（(][^）)]*[)）]|\d+(\.\d+)?分|[:：\s]")
 
@@ -19,7 +20,7 @@ def level1_group(level1: str, level2: str, cfg: CheckConfig) -> str:
     name = _ANNOT.sub("", text(level1)).rstrip("分")
     if not name:
         l2 = _ANNOT.sub("", text(level2))
-        name = cfg.get("totals", "level2_parent", {}).get(l2, "")
+        name = implied_level1(l2) or ""       # the standard hierarchy (recognize.vocabulary)
         if not name:
             return ""
     for key, group in cfg.get("totals", "group_aliases", {}).items():

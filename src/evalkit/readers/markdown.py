@@ -26,7 +26,8 @@ import stat
 import unicodedata
 from pathlib import Path
 
-from evalkit import vocab as V
+from evalkit.recognize import budget, indicator_table
+from evalkit.recognize import vocabulary as V
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
 from evalkit.normalize import clean_text, is_empty_mark, parse_measure, parse_number
 from evalkit.readers.grid import Span, rows_from_spans
@@ -240,12 +241,11 @@ def _header(row: list[str]):
     cells = [clean_text(c) or "" for c in row]
     if any(parse_number(c) is not None for c in cells if c):
         return None
-    roles = [V.role_of(c, V.INDICATOR_HEADER) if c else None for c in cells]
-    present = set(roles)
-    if ({"level3", "level2"} & present) and len({"target", "actual", "weight", "score"} & present) >= 2:
+    roles = indicator_table.header_roles(cells)
+    if indicator_table.is_header(roles):
         return "indicator", roles
-    broles = [V.role_of(c, V.BUDGET_HEADER) if c else None for c in cells]
-    if len({"budget_initial", "budget_full_year", "executed"} & set(broles)) >= 2:
+    broles = budget.header_roles(cells)
+    if budget.is_header(broles):
         return "budget", broles
     return None
 

@@ -1,0 +1,165 @@
+"""`evalkit inspect FILE`: the document model and how each row was read, so whoever adds a layout
+sees at once which header words are missing (like a table finder's debug view)."""
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+
+from evalkit.model import Document, Paragraph, Table
+from evalkit.recognize.records import Decision, Extraction, Kind
+from evalkit.recognize.walker import recognize
+from evalkit.schema import TABLES
+
+# Chinese names of the roles that are not contract columns
+_ROLE_LABELS = {"level3": "三级指标", "op": "指标性质", "unit": "计量单位", "deviation": "偏差原因",
+                "ignore": "（不读）", "due": "应评价", "done": "已评价", "project_name": "项目名称",
+                "overall_score": "综合得分", "overall_grade": "综合等级", "agency": "单位",
+                "execution_rate": "执行率", "budget_weight": "预算执行权重", "budget_score": "预算执行得分"}
+_COLUMN_LABELS = {c.name: c.label for t in TABLES.values() for c in t.columns}
+
+
+def role_label(role: str) -> str:
+    """A role or field in Chinese (the contract's label where it is a contract column)."""
+    return _ROLE_LABELS.get(role) or _COLUMN_LABELS.get(role) or _COLUMN_LABELS.get(f"{role}_reason") or role
+
+
+def _width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def _short(s: str, width: int = 24) -> str:
+    """A cell cut to `width` display columns (… marks the cut), control characters escaped."""
+    s = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in s)
+    out, w = "", 0
+    for ch in s:
+        if w + _width(ch) > width - 1 and _width(s) > width:
+            return out + "…"
+        out, w = out + ch, w + _width(ch)
+    return out
+
+
+def _describe(d: Decision) -> str:
+    """One line saying how a row was read: its kind, then roles, values or the reason."""
+    if d.kind is Kind.IGNORED:
+        head = f"{d.kind.value}：{d.why}"
+    else:
+        head = d.kind.value + (f"（{d.why}）" if d.why else "")
+    if d.roles:
+        parts = [f"{_short(d.cells[i], 14) or '（空）'}→{role_label(r)}" for i, r in sorted(d.roles.items())]
+        unknown = [_short(c, 14) for i, c in enumerate(d.cells) if c and i not in d.roles]
+        text = f"{head}；" if d.kind is Kind.IGNORED else f"{head}："
+        return text + "，".join(parts) + (f"；未识别的表头词：{'、'.join(unknown)}" if unknown else "")
+    if d.fields:
+        return f"{head}：" + "，".join(f"{role_label(k)}={_short(str(v), 20)}" for k, v in d.fields.items())
+    return head
+
+
+def decisions_by_place(ex: Extraction) -> dict[tuple[int | None, int], list[Decision]]:
+    out: dict[tuple[int | None, int], list[Decision]] = {}
+    for d in ex.decisions:
+        out.setdefault((d.table, d.row), []).append(d)
+    return out
+
+
+def as_json(doc: Document, ex: Extraction, table: int | None = None) -> dict:
+    """The machine-readable dump: the document model, each row's decision, the records read."""
+    at = decisions_by_place(ex)
+    blocks = []
+    n_table = n_para = 0
+    for b in doc.blocks:
+        if isinstance(b, Table):
+            if table is None or table == n_table + 1:
+                blocks.append({"type": "table", "number": n_table + 1, "page": b.page, "rows": [
+                    {"row": i + 1, "cells": r, "decisions": [d.as_dict() for d in at.get((n_table, i), [])]}
+                    for i, r in enumerate(b.rows)]})
+            n_table += 1
+        elif isinstance(b, Paragraph):
+            if table is None:
+                blocks.append({"type": "paragraph", "number": n_para + 1, "page": b.page, "text": b.text,
+                               "decisions": [d.as_dict() for d in at.get((None, n_para), [])]})
+            n_para += 1
+    rep = ex.report
+    return {
+        "file": doc.source, "format": doc.format, "pages": doc.pages, "ocr_pages": doc.ocr_pages,
+        "warnings": doc.warnings, "tables": n_table, "paragraphs": n_para, "blocks": blocks,
+        "report": {k: v for k, v in vars(rep).items()},
+        "projects": [{"project_name": p.project_name, "agency": p.agency, "n_indicators": len(p.indicators()),
+                      **{k: getattr(p, k) for k in ("budget_initial", "budget_full_year", "executed",
+                                                     "execution_rate", "budget_weight", "budget_score",
+                                                     "total_score", "max_score", "grade")}}
+                     for p in ex.projects],
+        "summaries": ex.summaries,
+    }
+
+
+def as_text(doc: Document, ex: Extraction, table: int | None = None) -> str:
+    """The human view, in Chinese: blocks in order, each table row with its cells and its reading."""
+    at = decisions_by_place(ex)
+    n_tables = sum(1 for _ in doc.tables())
+    n_paras = sum(1 for _ in doc.paragraphs())
+    out = [f"文件：{doc.source}",
+           f"格式：{doc.format}    页数：{doc.pages if doc.pages is not None else '—'}    "
+           f"OCR 识别页：{'、'.join(map(str, doc.ocr_pages)) or '无'}",
+           f"文档结构：{n_tables} 个表格，{n_paras} 个段落"]
+    out += [f"读取提示：{w}" for w in doc.warnings]
+    n_table = n_para = 0
+    for b in doc.blocks:
+        if isinstance(b, Table):
+            n_table += 1
+            if table is not None and table != n_table:
+                continue
+            width = max((len(r) for r in b.rows), default=0)
+            page = f"第 {b.page} 页，" if b.page is not None else ""
+            out += ["", f"表格 {n_table}（{page}{len(b.rows)} 行 × {width} 列）"]
+            for i, r in enumerate(b.rows):
+                out.append(f"  行{i + 1:>3} | " + " | ".join(_short((c or "").replace("\n", " "), 16) for c in r))
+                for d in at.get((n_table - 1, i), []):
+                    out.append(f"         → {_describe(d)}")
+        elif isinstance(b, Paragraph):
+            n_para += 1
+            if table is not None:
+                continue
+            page = f"（第 {b.page} 页）" if b.page is not None else ""
+            out.append(f"段落{n_para:>3}{page}：{_short(b.text.replace(chr(10), ' '), 60)}")
+            out += [f"         → {_describe(d)}" for d in at.get((None, n_para - 1), [])]
+    if table is not None and table > n_table:
+        out.append(f"没有第 {table} 个表格（共 {n_table} 个）")
+    out += ["", _result(ex)]
+    return "\n".join(out)
+
+
+def _result(ex: Extraction) -> str:
+    rep = ex.report
+    lines = [f"识别结果：{len(ex.projects)} 个项目，{len(ex.indicators)} 条指标，{len(ex.summaries)} 个汇总；"
+             f"单位 {rep.agency or '—'}，年度 {rep.fiscal_year or '—'}，文件类型 {rep.doc_kind}，"
+             f"综合得分 {rep.stated_overall_score if rep.stated_overall_score is not None else '—'}，"
+             f"等级 {rep.stated_overall_grade or '—'}"]
+    for n, p in enumerate(ex.projects, start=1):
+        lines.append(f"  项目 {n}：{p.project_name or '（无名称）'}，{len(p.indicators())} 条指标，"
+                     f"总分 {p.total_score if p.total_score is not None else '—'}，"
+                     f"全年预算 {p.budget_full_year if p.budget_full_year is not None else '—'}，"
+                     f"执行数 {p.executed if p.executed is not None else '—'}")
+    for n, sm in enumerate(ex.summaries, start=1):
+        lines.append(f"  汇总 {n}：" + "，".join(f"{role_label(k)} {v}" for k, v in sm.items() if v is not None))
+    if not ex.found_anything:
+        lines.append("未识别出项目自评表、汇总表或自评结果：看上面“未使用”的行和“未识别的表头词”，"
+                     "把缺少的词加到 src/evalkit/recognize/vocabulary.py")
+    return "\n".join(lines)
+
+
+def inspect_file(path: Path, table: int | None = None, json_out: bool = False) -> str:
+    """Read one file and show how it was recognized (text, or JSON with `json_out`)."""
+    from evalkit.errors import InputError
+    from evalkit.model import ReadError
+    from evalkit.readers import read
+    if not Path(path).is_file():
+        raise InputError(f"找不到文件 {path}", "evalkit inspect 只读一个文件，请检查路径")
+    try:
+        doc = read(path)
+    except ReadError as e:
+        raise InputError(f"{path}: {e}") from None
+    ex = recognize(doc)
+    if json_out:
+        return json.dumps(as_json(doc, ex, table), ensure_ascii=False, indent=1, default=str)
+    return as_text(doc, ex, table)

@@ -1,0 +1,177 @@
+"""Indicator tables: the header says which column holds what; a line is read where the header says,
+or by what its cells are when an export has shifted them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from evalkit.normalize import is_empty_mark, parse_number, strip_list_prefix
+from evalkit.recognize import vocabulary as V
+
+
+@dataclass
+class Header:
+    cols: dict[str, int]        # role -> column
+    width: int
+    roleless: set[int]          # columns whose header names no role: a filled one means a shifted row
+    after_level3: list[str]     # roles of the columns right of the name, in order ('ignore' kept)
+    roles: list[str | None]     # each column's role as the vocabulary reads it
+
+
+@dataclass
+class Line:
+    """One row of an indicator table as read, before the levels carried from rows above are applied."""
+    level1: str | None
+    level2: str | None
+    level3: str | None
+    target: str | None
+    actual: str | None
+    weight: str | None
+    score: str | None
+    deviation: str | None
+    how: str                    # 按位置 (where the header says) or 按内容 (cells shifted)
+
+
+def _nums(cells: list[str]) -> list[float]:
+    return [v for v in (parse_number(c) for c in cells) if v is not None]
+
+
+def header_roles(cells: list[str]) -> list[str | None]:
+    """The role each header cell names (None for words the vocabulary does not know)."""
+    return [V.role_of(c, V.INDICATOR_HEADER) for c in cells]
+
+
+def is_header(roles: list[str | None]) -> bool:
+    """A name column and at least two value columns make an indicator header."""
+    present = set(roles)
+    return bool(V.NAME_ROLES & present) and len(V.VALUE_ROLES & present) >= 2
+
+
+def read_header(cells: list[str]) -> Header | None:
+    """The header of an indicator table, or None (a header states no figures)."""
+    roles = header_roles(cells)
+    if not is_header(roles) or any(parse_number(c) is not None for c in cells if c):
+        return None
+    cols: dict[str, int] = {}
+    for i, r in enumerate(roles):
+        if r is None or r == "ignore":
+            continue
+        if r == "weight" and "weight" in cols and "level3" in cols and cols["weight"] < cols["level3"]:
+            cols["weight"] = i          # group weights precede; the line's weight follows level 3
+            continue
+        cols.setdefault(r, i)
+    roleless = {i for i, r in enumerate(roles) if r is None}
+    name_col = cols.get("level3", cols.get("level2", -1))
+    after = [r or "ignore" for r, c in zip(roles[name_col + 1:], cells[name_col + 1:]) if c]
+    while after and after[-1] == "ignore":
+        after.pop()
+    return Header(cols=cols, width=len(cells), roleless=roleless, after_level3=after, roles=roles)
+
+
+def header_note(cell: str) -> str | None:
+    """Text a layout writes into the deviation column's header after its title (a table-wide reason)."""
+    m = V.DEVIATION_TITLE.match(cell or "")
+    rest = cell[m.end():].strip() if m else ""
+    return rest or None
+
+
+def read_line(cells: list[str], h: Header) -> Line:
+    """A row below the header: by position when the labels sit where they belong, else by content."""
+    return _positional(cells, h) or _by_content(cells, h)
+
+
+def _positional(cells: list[str], h: Header) -> Line | None:
+    get = lambda role: cells[h.cols[role]] if role in h.cols and h.cols[role] < len(cells) else ""  # noqa: E731
+    l1, l2, l3 = get("level1"), get("level2"), get("level3")
+    if any(cells[i] for i in h.roleless if i < len(cells)) or len(cells) > h.width + 1:
+        return None
+    if l1 and not V.is_level1(l1):
+        return None
+    if l2 and (parse_number(l2) is not None or strip_list_prefix(l2) != l2
+               or not (V.is_level1(l2) or V.is_level2(l2) or (V.level_name(l2) or "").endswith("指标"))):
+        return None
+    values = [get(r) for r in ("target", "actual", "weight", "score")]
+    if not l3 and any(values):
+        return None                  # figures without a name: the name sits in another column
+    if l3 and l3.endswith("指标") and (V.is_level1(l3) or V.is_level2(l3)):
+        return None
+    w, s = get("weight"), get("score")
+    if (w and parse_number(w) is None and not is_empty_mark(w)) or (s and parse_number(s) is None and not is_empty_mark(s)):
+        return None
+    target = get("target")
+    if "op" in h.cols or "unit" in h.cols:
+        target = "".join(x for x in (get("op"), target, get("unit")) if x)
+    return Line(l1, l2, l3, target, get("actual"), w, s, get("deviation"), "按位置")
+
+
+def _by_content(cells: list[str], h: Header) -> Line:
+    """Level labels first, then the indicator name, then the values in the header's order."""
+    seq = [c for c in cells if c and strip_list_prefix(c) and not V.PLACEHOLDER.match(c)]
+    labels = []
+    is_label = lambda c: V.is_level1(c) or (V.is_level2(c) and (V.level_name(c) or "").endswith("指标"))  # noqa: E731
+    while seq and len(labels) < 2 and is_label(seq[0]):
+        labels.append(seq.pop(0))
+    l1 = l2 = None
+    if len(labels) >= 2:
+        l1, l2 = labels[0], labels[1]
+    elif labels:
+        if V.is_level2(labels[0]):
+            l2 = labels[0]
+        else:
+            l1 = labels[0]
+    if not seq:
+        return Line(l1, l2, None, None, None, None, None, None, "按内容")
+    l3, vals = seq[0], seq[1:]
+    got: dict[str, list[str]] = {}
+    order = h.after_level3
+    for i, v in enumerate(vals):
+        role = order[i] if i < len(order) else "deviation"
+        got.setdefault(role, []).append(v)
+    one = lambda role: "".join(got.get(role, [])) or None  # noqa: E731
+    target = "".join(got.get("op", []) + got.get("target", []) + got.get("unit", [])) or None
+    return Line(l1, l2, l3, target, one("actual"), one("weight"), one("score"), one("deviation"), "按内容")
+
+
+class Levels:
+    """The level-1/level-2 labels carried down from the rows above (merged cells state them once)."""
+
+    def __init__(self) -> None:
+        self.level1: str | None = None
+        self.level2: str | None = None
+
+    def follow(self, line: Line) -> None:
+        l1, l2 = (x.rstrip(":：") if x else x for x in (line.level1, line.level2))
+        if l1:
+            self.level1, self.level2 = l1, None
+        if l2:
+            self.level2 = l2
+            implied = V.implied_level1(l2)
+            cur = V.level_name(self.level1)
+            if implied and not l1 and (cur is None or (cur in V.STANDARD_LEVEL1 and cur != implied)):
+                self.level1 = implied
+
+
+def line_name(line: Line) -> str | None:
+    """The indicator's name, without list prefixes; None for a row that names no indicator."""
+    name = strip_list_prefix(line.level3) if line.level3 else None
+    return None if not name or V.PLACEHOLDER.match(name) else name
+
+
+def is_budget_line(name: str, level1: str | None) -> bool:
+    """The 预算执行率 line: named so, or any line of a 预算执行 group."""
+    return bool(V.BUDGET_LINE.match(name)) or (V.level_name(level1) or "").startswith(V.BUDGET_GROUP)
+
+
+def read_total(cells: list[str], h: Header) -> tuple[float | None, float | None]:
+    """(total score, maximum) of a 总分 row. Its label spans the name columns, so its figures are
+    matched in order to the header's columns from the weight (or score) column on: the score is the
+    figure in the score column's place, not the row's last one (a 完成率 may follow)."""
+    nums = _nums([c for c in cells if c][1:])
+    tail = h.after_level3
+    first = next((i for i, r in enumerate(tail) if r in ("weight", "score")), None)
+    tail = tail[first:] if first is not None else []
+    if "score" in tail and tail.index("score") < len(nums):
+        got: dict[str, float] = {}
+        for role, v in zip(tail, nums):
+            got.setdefault(role, v)
+        return got["score"], got.get("weight")
+    return (nums[-1] if nums else None), (nums[0] if len(nums) > 1 else None)

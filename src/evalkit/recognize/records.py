@@ -1,0 +1,146 @@
+"""What recognition hands to ingest: typed records of one document, and how each row was read."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from evalkit.schema import TABLES
+
+# the summaries columns a document states (ids, file, agency and year are added by ingest)
+SUMMARY_FIELDS: tuple[str, ...] = tuple(n for n in TABLES["summaries"].names
+                                        if n not in ("summary_id", "report_id", "source_file", "agency", "fiscal_year"))
+
+
+@dataclass
+class IndicatorRec:
+    level1: str | None
+    level2: str | None
+    level3: str
+    target: str | None = None
+    actual: str | None = None
+    weight: float | None = None
+    score: float | None = None
+    deviation_reason: str | None = None
+
+
+# figures a project takes from the most authoritative place that states them
+PRIO_TEXT, PRIO_LINE, PRIO_TABLE = 1, 2, 3   # a statement, an indicator line, a budget block or form field
+
+
+@dataclass
+class ProjectRec:
+    project_name: str | None = None
+    agency: str | None = None
+    budget_initial: float | None = None
+    budget_full_year: float | None = None
+    executed: float | None = None
+    execution_rate: float | None = None
+    budget_weight: float | None = None
+    budget_score: float | None = None
+    total_score: float | None = None
+    max_score: float | None = None
+    grade: str | None = None
+    grade_raw: str | None = None
+    has_deviation_column: bool = False
+    deviation_note: str | None = None       # a reason written into the 偏差原因 header cell itself
+    execution_rate_line: float | None = None  # the 业绩值 of the 预算执行率 indicator line
+    sections: list[list[IndicatorRec]] = field(default_factory=list)
+    priority: dict = field(default_factory=dict)
+
+    def put(self, name: str, value, prio: int) -> None:
+        """Set a figure unless a more authoritative place already stated it (budget block > line > text)."""
+        if value is None:
+            return
+        if self.priority.get(name, -1) < prio:
+            setattr(self, name, value)
+            self.priority[name] = prio
+
+    def indicators(self) -> list[IndicatorRec]:
+        """Indicator lines; a later section restating all earlier lines (an 附件 table) replaces them."""
+        final: list[IndicatorRec] = []
+        for sec in self.sections:
+            names = {i.level3 for i in sec}
+            if final and sec and {i.level3 for i in final} <= names:
+                final = list(sec)
+            else:
+                final.extend(sec)
+        return final
+
+    def has_content(self) -> bool:
+        return bool(self.priority) or any(self.sections)
+
+
+@dataclass
+class ReportFields:
+    """What the document states about itself, decided once (agency, year, overall result, kind)."""
+    agency: str | None = None
+    fiscal_year: int | None = None
+    stated_overall_score: float | None = None
+    stated_overall_grade: str | None = None
+    stated_overall_grade_raw: str | None = None
+    narrative_score: float | None = None
+    narrative_parts: list[dict] | None = None
+    doc_kind: str = "project_report"
+
+
+class State(enum.Enum):
+    """Which kind of table the walker is inside: it decides how the next row is read."""
+    OUTSIDE = "outside"          # no table open: rows are form fields (label | value)
+    INDICATOR = "indicator"      # below an indicator header
+    BUDGET = "budget"            # below a budget header, waiting for its total row
+    SUMMARY = "summary"          # below a 汇总表 header (and its note paragraphs)
+
+
+class Kind(enum.Enum):
+    """How one row or paragraph was read (the Chinese label is what `evalkit inspect` shows)."""
+    PROJECT = "项目名称"
+    INDICATOR_HEADER = "表头·指标表"
+    BUDGET_HEADER = "表头·预算表"
+    SUMMARY_HEADER = "表头·汇总表"
+    INDICATOR = "指标行"
+    GROUP = "指标分组行"
+    BUDGET_LINE = "预算执行行"
+    TOTAL = "总分行"
+    BUDGET_TOTAL = "预算合计行"
+    KEY_VALUE = "标签-数值"
+    SUMMARY_LINE = "汇总行"
+    SUMMARY_NOTE = "汇总说明"
+    STATEMENT = "自评结论"
+    AGENCY = "单位"
+    TABLE_END = "表格结束"
+    IGNORED = "未使用"
+
+
+@dataclass
+class Decision:
+    """One row's (or paragraph's) reading: its kind, the columns' roles or the values read, or why not."""
+    kind: Kind
+    cells: list[str]
+    table: int | None = None        # index among the document's tables; None for a paragraph
+    row: int = 0                    # row index in the table, or the paragraph's index
+    roles: dict[int, str] = field(default_factory=dict)   # headers: column -> role
+    fields: dict = field(default_factory=dict)            # what the row gave (name -> value)
+    why: str | None = None          # ignored rows: the reason; lines: how they were read
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind.name.lower(), "label": self.kind.value,
+                "cells": self.cells, "roles": {str(k): v for k, v in self.roles.items()},
+                "fields": self.fields, "why": self.why}
+
+
+@dataclass
+class Extraction:
+    """Everything one document states that the contract has a place for, plus how each row was read."""
+    report: ReportFields
+    projects: list[ProjectRec]
+    summaries: list[dict]            # SUMMARY_FIELDS -> value, only summaries stating something
+    decisions: list[Decision] = field(default_factory=list)
+
+    @property
+    def indicators(self) -> list[tuple[int, IndicatorRec]]:
+        """(project index, line) of every indicator line, in order."""
+        return [(n, i) for n, p in enumerate(self.projects) for i in p.indicators()]
+
+    @property
+    def found_anything(self) -> bool:
+        return bool(self.projects or self.summaries or self.report.stated_overall_score is not None)

@@ -1,0 +1,217 @@
+"""Document-level statements: the overall score and grade, the narrative's part scores, the year and
+agency, and the results paragraph of a 部门决算 (read from prose, not from a table's columns)."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from evalkit import grades
+from evalkit.model import Document
+from evalkit.normalize import clean_text, normalize_grade, parse_number
+from evalkit.recognize import vocabulary as V
+
+
+# ---- the overall result -----------------------------------------------------------------------
+def overall_field(filled: list[str]) -> tuple[str, object] | None:
+    """A form row stating the report's result: 绩效自评综合得分 | 99 -> ('score', 99.0),
+    评价等次 | 优秀 -> ('grade', ('优', '优秀')); None for any other row."""
+    if len(filled) != 2:
+        return None
+    k = V.key(filled[0])
+    if V.OVERALL_SCORE_LABEL.match(k) and parse_number(filled[1]) is not None:
+        return "score", parse_number(filled[1])
+    if V.OVERALL_GRADE_LABEL.match(k):
+        g, raw = normalize_grade(filled[1])
+        if g:
+            return "grade", (g, raw)
+    return None
+
+
+def overall_from_text(text: str) -> tuple[float | None, str | None, str | None]:
+    """(score, grade, grade as written) of the first sentence stating the overall score (总得分为95分，评为优)."""
+    for pat in V.OVERALL_SENTENCES:
+        m = pat.search(text)
+        if m:
+            sentence_end = text.find("。", m.end())
+            g = V.GRADE_IN_SENTENCE.search(text, m.end(), sentence_end if sentence_end > 0 else len(text))
+            grade, raw = normalize_grade(g.group(1)) if g else (None, None)
+            return float(m.group(1)), grade, raw
+    return None, None, None
+
+
+def narrative_parts(paragraphs) -> list[dict]:
+    """Part scores the narrative states: （满分X分，自评得分Y分） or '…得分Y分' per item, with their labels."""
+    full, plain = [], []
+    for p in paragraphs:
+        t = p.text
+        head = V.PART_LABEL.match(t)
+        for m in V.PART_FULL.finditer(t):
+            full.append({"label": head.group(1) if head else None, "max": float(m.group(1)), "score": float(m.group(2))})
+        if not V.PART_FULL.search(t):
+            for m in V.PART_SCORE.finditer(t):
+                before = V.PART_LABEL_BEFORE.findall(t[:m.start()])
+                label = head.group(1) if head else (before[0] if before else None)
+                plain.append({"label": label, "max": None, "score": float(m.group(1))})
+    return full or plain
+
+
+# ---- what the document is about -----------------------------------------------------------------
+def fiscal_year(all_text: str) -> int | None:
+    """The year most often stated: (2023年度) in titles, else 2023年度, else 2023年1月起."""
+    years = [int(y) for y in V.YEAR_TABLE.findall(all_text)]
+    years = years or [int(y) for y in V.YEAR_ANY.findall(all_text)] or [int(y) for y in V.YEAR_SPAN.findall(all_text)]
+    return Counter(years).most_common(1)[0][0] if years else None
+
+
+def project_name_hint(all_text: str) -> str | None:
+    """A project name the prose states (2023年度XX资金绩效…), for a document whose table names none."""
+    m = V.PROJECT_FROM_TEXT.search(clean_text(all_text) or "")
+    return m.group(1) if m else None
+
+
+def mentions_department(text: str) -> bool:
+    return bool(V.DEPARTMENT_WORDS.search(text))
+
+
+def agency_like(text: str | None) -> bool:
+    """A cell or paragraph that is an agency's name (…局, …中心): counted, the most frequent one wins."""
+    return bool(text) and bool(V.AGENCY_LIKE.match(text))
+
+
+def paragraph_field(text: str) -> tuple[str, str] | None:
+    """('project', name) or ('agency', name) from a 项目名称：… / 实施单位：… paragraph."""
+    m = V.PARA_KV.match(text)
+    if not m:
+        return None
+    value = clean_text(m.group(2))
+    if m.group(1) == V.PROJECT_LABEL:
+        return "project", value
+    return "agency", V.AGENCY_SUFFIX.sub("", value)
+
+
+# ---- the 部门决算 results paragraph --------------------------------------------------------------
+# 绩效自评的N年度项目M个，涉及预算金额F万元，平均得分S分（其中，绩效评级为"优"的项目a个；…）.
+# Some PDF text layers put the figures on the line after their labels, so the sentence is read as
+# two ordered streams, label slots and numbers, and paired in order rather than by position.
+NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
+_NOISE = re.compile(r"[\s“”\"'‘’「」『』]+")
+MAX_LINES = 16  # the statement never runs longer than this many lines of a page
+
+
+def labels(text: str) -> str:
+    """Text without figures, whitespace and quotes: the same for both PDF line layouts."""
+    return _NOISE.sub("", NUMBER.sub("", text))
+
+
+def dept_summary(doc: Document) -> dict | None:
+    """Summary fields plus `agency` and `fiscal_year`; None when the document states no such sentence."""
+    lines = [line for p in doc.paragraphs() for line in p.text.split("\n")]
+    start = _anchor_line(lines)
+    if start is None:
+        return None
+    # A figure wrapped away from its unit sits on the line before: start there if the pairing
+    # from the anchor's own line gives implausible values.
+    for first in range(start, max(-1, start - 3), -1):
+        fields = _read_statement(lines[first:start + MAX_LINES])
+        if fields is not None:
+            break
+    else:
+        return None
+    fields["agency"] = dept_agency(lines)
+    if fields.get("fiscal_year") is None:
+        fields["fiscal_year"] = _title_year(lines)
+    return fields
+
+
+def _anchor_line(lines: list[str]) -> int | None:
+    """Index of the line where the 绩效自评…项目 clause begins (it may wrap mid-word)."""
+    offsets, parts = [], []
+    pos = 0
+    for line in lines:
+        lab = labels(line)
+        offsets.append(pos)
+        parts.append(lab)
+        pos += len(lab)
+    m = V.DEPT_ANCHOR.search("".join(parts))
+    if not m:
+        return None
+    idx = 0
+    for i, off in enumerate(offsets):
+        if off <= m.start():
+            idx = i
+    return idx
+
+
+def _read_statement(lines: list[str]) -> dict | None:
+    """Pair the label slots with the numbers in order, then keep the 绩效自评 clause's figures;
+    None when the pairing gives a fractional count, an impossible year or an average over 100."""
+    text = "\n".join(lines)
+    lab = labels(text)
+    anchor = V.DEPT_ANCHOR.search(lab)
+    if not anchor:
+        return None
+    slots = list(V.DEPT_SLOT.finditer(lab))
+    numbers = [n.group(0).replace(",", "") for n in NUMBER.finditer(text)]
+    out = {"projects_due": None, "funds_due": None, "projects_evaluated": None, "funds_evaluated": None,
+           "avg_score": None, "count_you": None, "count_liang": None, "count_zhong": None,
+           "count_cha": None, "fiscal_year": None}
+    for slot, value in zip(slots, numbers):
+        if slot.start() < anchor.start():
+            continue
+        kind = slot.group(0)
+        before = lab[max(anchor.start(), slot.start() - 8):slot.start()]
+        if kind in ("年度", "个") and "." in value:
+            return None   # years and counts are whole numbers: the pairing is off
+        if kind == "年度" and out["fiscal_year"] is None:
+            if not 1990 <= int(value) <= 2100:
+                return None
+            out["fiscal_year"] = int(value)
+        elif kind == "万元" and out["funds_evaluated"] is None:
+            out["funds_evaluated"] = float(value)
+        elif kind.startswith("平均") and out["avg_score"] is None:
+            if float(value) > 100:
+                return None
+            out["avg_score"] = float(value)
+        elif kind == "个":
+            grade = _grade_key(before)
+            if grade is None and out["projects_evaluated"] is None:
+                out["projects_evaluated"] = int(float(value))
+            elif grade is not None and out[grade] is None:
+                out[grade] = int(float(value))
+                if all(out[k] is not None for k in grades.COUNT_COLUMNS.values()):
+                    break  # the last grade of the scale ends the statement
+    if out["projects_evaluated"] is None and out["avg_score"] is None:
+        return None
+    return out
+
+
+def _grade_key(before: str) -> str | None:
+    """Which grade count a 个 slot holds, from the words just before it (为"优"的项目)."""
+    m = V.DEPT_GRADE_COUNT.search(before)
+    g = grades.contract(m.group(1)) if m else None
+    return grades.COUNT_COLUMNS[g] if g else None
+
+
+def dept_agency(lines: list[str]) -> str | None:
+    """The department's full name: from 第一部分 X概况, else the cover title before 年度部门决算."""
+    squeezed = [re.sub(r"\s+", "", line) for line in lines]
+    for line in squeezed:
+        m = V.DEPT_PART_ONE.search(line)
+        if m:
+            return m.group(1)
+    cover = ""
+    for line in squeezed[:8]:
+        cover += line
+        m = V.DEPT_COVER.search(cover)
+        if m:
+            return re.sub(r"\d{4}$", "", m.group(1))
+    return None
+
+
+def _title_year(lines: list[str]) -> int | None:
+    for line in lines[:40]:
+        m = V.DEPT_TITLE_YEAR.search(re.sub(r"\s+", "", line))
+        if m:
+            return int(m.group(1))
+    return None
+

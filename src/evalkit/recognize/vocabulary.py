@@ -1,0 +1,162 @@
+"""Every word and pattern recognition reads a self-evaluation by: what a cell or sentence means, not
+where it sits. A new layout usually needs only new words here (README, 新增版式)."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from evalkit.grades import WORD_PATTERN as GRADE_WORDS
+from evalkit.normalize import drop_parenthetical, strip_annotation
+
+# --- indicator tables -------------------------------------------------------------------
+INDICATOR_HEADER = [  # (role, pattern on the header cell without whitespace/parentheses), first match wins
+    ("level1", re.compile(r"^一级(指标)?$")),
+    ("level2", re.compile(r"^二级(指标)?$")),
+    ("level3", re.compile(r"^(三级(指标)?|指标内容|目标指标|绩效指标名称|指标名称)$")),
+    ("op", re.compile(r"^指标性质$")),
+    ("unit", re.compile(r"^(度量|计量)单位$")),
+    ("deviation", re.compile(r"偏差|未完成.*原因|原因分析|改进措施")),
+    ("ignore", re.compile(r"完成率|具体指标|评价标准|评分标准|指标解释|备注")),
+    ("actual", re.compile(r"实际完成值|业绩值|^完成值$|全年实际值|实际值|实际完成|完成情况值")),
+    ("target", re.compile(r"年度指标值|目标值|^指标值$|指标目标值|预期指标值|预期目标值|计划指标值")),
+    ("weight", re.compile(r"^(分值|权重|满分|标准分值|权重分)$")),
+    ("score", re.compile(r"得分|^评分$")),
+]
+NAME_ROLES = {"level3", "level2"}                      # an indicator header names its lines …
+VALUE_ROLES = {"target", "actual", "weight", "score"}  # … and has at least two of these
+# the title of the deviation column; text after it in the header cell is a table-wide reason
+DEVIATION_TITLE = re.compile(r"^(偏差原因分析及改进措施|未完成的?原因及拟采取的改进措施|未完成原因分析|偏差原因分析|"
+                             r"偏差原因及改进措施|偏差原因|原因分析|改进措施)")
+
+# --- budget blocks ----------------------------------------------------------------------
+BUDGET_HEADER = [
+    ("budget_initial", re.compile(r"^(年初预算(数|资金|金额)?|计划安排资金)$")),
+    ("execution_rate", re.compile(r"^(预算)?执行率(%)?$")),
+    ("budget_full_year", re.compile(r"^(全年预算(数|资金)?|调整后预算(数)?|预算调整数)$")),
+    ("executed", re.compile(r"^(全年执行(数|资金)?|预算执行数|执行数|实际支出(数)?|实际执行数)$")),
+    ("budget_weight", re.compile(r"^(分值|权重)$")),
+    ("budget_score", re.compile(r"^得分$")),
+]
+BUDGET_AMOUNTS = {"budget_initial", "budget_full_year", "executed"}   # a budget header names two of these
+BUDGET_TOTAL_LABEL = re.compile(r"^(年度资金总额|资金总额|总额|合计|总计)$")
+BUDGET_KV = [  # a label cell followed by its value, in row-wise budget tables
+    ("budget_initial", re.compile(r"^(年初预算(资金|数)?|计划安排资金)$")),
+    ("budget_full_year", re.compile(r"^(全年预算(资金|数)?|调整后预算(数)?)$")),
+    ("executed", re.compile(r"^(全年执行(资金|数)?|实际支出|预算执行数)$")),
+    ("execution_rate", re.compile(r"^(预算)?执行率(%)?$")),
+]
+BUDGET_LINE = re.compile(r"^(预算执行率|资金执行率|预算执行情况|年度资金总额)$")   # an indicator line that is the budget's
+BUDGET_GROUP = "预算执行"          # a level-1 group starting so holds the budget line
+REF_CELL = re.compile(r"^[(（]\d+[)）]")   # row references between a label and its value: (1), (7)=(4)/(2)
+
+# --- levels and the standard hierarchy --------------------------------------------------
+LEVEL1 = re.compile(r"^(项目)?(产出|效益|满意度|成本|预算执行|决策|过程|管理|绩效|履职效能|效果)(指标)?$")
+LEVEL2 = re.compile(
+    r"^(数量|质量|时效|成本|经济效益|社会效益|生态效益|环境效益|可持续影响|服务对象满意度|满意度|"
+    r"经济成本|社会成本|生态环境成本|项目目标|决策过程|资金分配|资金到位|资金管理|组织实施|"
+    r"项目产出|项目效果|项目效益)(指标)?$")
+IMPLIED_LEVEL1 = [  # the standard hierarchy: a level-2 name implies its level-1 group (recognition and checks)
+    (re.compile(r"^(数量|质量|时效|成本)指标$"), "产出指标"),
+    (re.compile(r"^(经济效益|社会效益|生态效益|环境效益|可持续影响)(指标)?$"), "效益指标"),
+    (re.compile(r"^服务对象满意度(指标)?$"), "满意度指标"),
+]
+STANDARD_LEVEL1 = {l1 for _, l1 in IMPLIED_LEVEL1}
+TOTAL_LABEL = re.compile(r"^(总分|合计|总计|总得分|综合得分|自评总分)$")
+PLACEHOLDER = re.compile(r"^(\.{2,}|…+|[.。…]+)$")
+
+# --- summary tables (汇总表) --------------------------------------------------------------
+SUMMARY_DUE = re.compile(r"^应评价(数|项目数)?$")
+SUMMARY_DONE = re.compile(r"^已评价(数|项目数)?$")
+SUMMARY_PROJECTS = re.compile(r"项目.*[数个]|[数个].*项目")   # the row of project counts
+SUMMARY_FUNDS = re.compile(r"资金")                           # the row of amounts
+SUMMARY_AVG = re.compile(r"^(平均得分|平均分)$")
+GRADE_CELL = re.compile(rf"^(?:其中[:：])?({GRADE_WORDS})$")
+SUMMARY_NOTE = re.compile(r"^说明")                # a note paragraph below a summary table …
+SUMMARY_NOTE_MORE = re.compile(r"^\d+\s*[.、．]")  # … and its numbered continuation
+
+# --- form fields and paragraphs -----------------------------------------------------------
+PROJECT_LABEL = "项目名称"
+AGENCY_LABEL = re.compile(r"^(实施单位|项目单位|项目实施单位|填报单位|填报部门|单位名称|预算单位)$")
+AGENCY_LIKE = re.compile(r"^[\u4e00-\u9fa5（）()]{3,30}(局|中心|委员会|办公室|事务所|站|院|部|处)$")
+AGENCY_SUFFIX = re.compile(r"[-－]\d+$")   # a form number after a labelled agency name
+PARA_KV = re.compile(r"^(项目名称|项目单位|实施单位|填报单位|填报部门|单位名称)\s*[:：]\s*(.+)$")
+OVERALL_SCORE_LABEL = re.compile(r"^(绩效自评综合得分|自评综合得分|综合得分|自评总得分|绩效自评得分)$")
+OVERALL_GRADE_LABEL = re.compile(r"^(评价等次|评价等级|自评等级|自评等次|绩效等级|绩效评价等级)$")
+
+# --- statements in prose ------------------------------------------------------------------
+NUM = r"(\d+(?:\.\d+)?)"
+OVERALL_SENTENCES = [
+    re.compile(r"总得分\s*[为是:：]?\s*" + NUM + r"\s*分"),
+    re.compile(r"(?:部门整体|整体|部门)[^。；\n]{0,30}?自评得分\s*[为是:：]?\s*" + NUM + r"\s*分"),
+    re.compile(r"(?:综合得分|自评综合得分)\s*[为是:：]\s*" + NUM + r"\s*分"),
+]
+GRADE_IN_SENTENCE = re.compile(r"(?:属于|评价等次为|评价等级为|等次为|等级为|评定为|评为)\s*[\"“”「]?"
+                               rf"({GRADE_WORDS})")
+PART_FULL = re.compile(r"满分\s*" + NUM + r"\s*分\s*[，,、]\s*自评得分\s*" + NUM + r"\s*分")
+PART_SCORE = re.compile(r"(?<![自总合均评])得分\s*" + NUM + r"\s*分")
+PART_LABEL = re.compile(r"^\s*(?:[(（]?[\d一二三四五六七八九十]+[)）.、．]\s*)?([\u4e00-\u9fa5]{2,12}?)\s*[。：:，,（(]")
+PART_LABEL_BEFORE = re.compile(r"[\u4e00-\u9fa5]{2,8}$")
+PROJECT_FROM_TEXT = re.compile(r"20\d{2}\s*年度?([\u4e00-\u9fa5]{2,12}?(?:基金|资金|项目|经费))(?:支出|目标|绩效)")
+DEPARTMENT_WORDS = re.compile(r"部门决算|部门整体|单位决算|决算公开")
+YEAR_TABLE = re.compile(r"[(（]\s*(\d{4})\s*年度?\s*[)）]")
+YEAR_ANY = re.compile(r"(20\d{2})\s*年度")
+YEAR_SPAN = re.compile(r"(20\d{2})\s*年\s*\d{1,2}\s*月\s*起")
+
+# --- the 部门决算 results paragraph ---------------------------------------------------------
+DEPT_ANCHOR = re.compile(r"绩效自评的?(?:年度)?(?:项目)")
+DEPT_SLOT = re.compile(r"平均得?分(?=分)|年度|万元|个")   # where the sentence puts a figure, in order
+DEPT_GRADE_COUNT = re.compile(rf"为({GRADE_WORDS})的?项目$")
+DEPT_PART_ONE = re.compile(r"第一部分(.+?)概况")
+DEPT_COVER = re.compile(r"^(.+?)(?:\d{4})?年度?部门决算")
+DEPT_TITLE_YEAR = re.compile(r"(20\d{2})\s*年度?部门决算")
+
+
+@lru_cache(maxsize=65536)
+def key(cell: str | None) -> str:
+    """A cell's words for vocabulary lookups: no whitespace, no parenthetical notes (memoized: cells repeat)."""
+    return drop_parenthetical(cell or "")
+
+
+_ROLES: dict[int, dict[str, str | None]] = {}   # per vocabulary table: cell words -> role
+
+
+def role_of(cell: str, table) -> str | None:
+    """The role a header/label cell plays under one vocabulary table (a module constant), or None."""
+    k = key(cell)
+    cache = _ROLES.setdefault(id(table), {})
+    if k in cache:
+        return cache[k]
+    if len(cache) > 65536:
+        cache.clear()
+    role = next((r for r, pat in table if pat.search(k)), None) if k else None
+    cache[k] = role
+    return role
+
+
+@lru_cache(maxsize=65536)
+def level_name(cell: str | None) -> str | None:
+    """The level vocabulary form of a label ('产出 指标(50分)' -> '产出指标')."""
+    if not cell:
+        return None
+    return key(strip_annotation(re.sub(r"\s+", "", cell))) or None
+
+
+def is_level1(cell: str | None) -> bool:
+    n = level_name(cell)
+    return bool(n) and bool(LEVEL1.match(n))
+
+
+def is_level2(cell: str | None) -> bool:
+    n = level_name(cell)
+    return bool(n) and bool(LEVEL2.match(n))
+
+
+def implied_level1(level2: str | None) -> str | None:
+    """The level-1 group ('产出指标') a standard level-2 name belongs to, else None."""
+    n = level_name(level2)
+    if not n:
+        return None
+    for pat, l1 in IMPLIED_LEVEL1:
+        if pat.match(n):
+            return l1
+    return None

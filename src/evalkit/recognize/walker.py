@@ -1,0 +1,303 @@
+"""The walker: reads a document as one stream of table rows and paragraphs, so a project table split
+over pages, tables or sections still lands in one project; records how it read each row.
+
+Each row is offered, in order, to: the 项目名称 field, the overall-result fields, the headers
+(summary, indicator, budget), then to the strategy of the table it is in (`State`)."""
+from __future__ import annotations
+
+from collections import Counter
+
+from evalkit.model import Document, Paragraph, Table
+from evalkit.normalize import clean_text, is_empty_mark, parse_number, strip_list_prefix
+from evalkit.recognize import budget, indicator_table, key_value, statements, summary_table
+from evalkit.recognize import vocabulary as V
+from evalkit.recognize.records import (PRIO_LINE, PRIO_TABLE, PRIO_TEXT, SUMMARY_FIELDS, Decision, Extraction,
+                                       IndicatorRec, Kind, ProjectRec, ReportFields, State)
+
+
+class Walker:
+    """Holds the reading state of one document."""
+
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.projects: list[ProjectRec] = []
+        self.current: ProjectRec | None = None
+        self.pending = ProjectRec()         # budget figures seen before any project started
+        self.state = State.OUTSIDE
+        self.ind: indicator_table.Header | None = None
+        self.levels = indicator_table.Levels()
+        self.budget_cols: dict[str, int] = {}
+        self.summary_cols: tuple[int, int] = (0, 0)
+        self.summaries: list[dict] = []
+        self.agencies: Counter = Counter()
+        self.labelled_agency: str | None = None
+        self.overall_score: float | None = None
+        self.overall_grade: tuple[str | None, str | None] = (None, None)
+        self.decisions: list[Decision] = []
+        self._where: tuple[int | None, int] = (None, 0)
+
+    # ---- projects ------------------------------------------------------------------------
+    def _start_project(self, name: str | None) -> ProjectRec:
+        self._close_project()
+        self.current = ProjectRec(project_name=name)
+        return self.current
+
+    def _close_project(self) -> None:
+        if self.current is not None and (self.current.has_content() or self.current.project_name):
+            if self.current not in self.projects:     # a project restated identically is kept once
+                self.projects.append(self.current)
+        self.current = None
+        self.state = State.OUTSIDE
+
+    def _project_for_tables(self) -> ProjectRec:
+        """The project a table belongs to; a document without 项目名称 gets one implicit project."""
+        if self.current is None:
+            p = self._start_project(None)
+            for name, prio in self.pending.priority.items():
+                p.put(name, getattr(self.pending, name), prio)
+        return self.current
+
+    def _decide(self, kind: Kind, cells: list[str], **kw) -> None:
+        table, row = self._where
+        self.decisions.append(Decision(kind, cells, table, row, **kw))
+
+    # ---- rows ----------------------------------------------------------------------------
+    def row(self, raw: list[str]) -> None:
+        cells = [clean_text(c) or "" for c in raw]
+        filled = [c for c in cells if c]
+        if not filled:
+            return self._decide(Kind.IGNORED, cells, why="空行")
+        if V.key(filled[0]) == V.PROJECT_LABEL:
+            rest = [c for c in cells[cells.index(filled[0]) + 1:] if c]
+            self._start_project(rest[0] if rest else None)
+            self._row_agency(cells)
+            return self._decide(Kind.PROJECT, cells, fields={"project_name": rest[0] if rest else None})
+        agency = self._row_agency(cells)
+        stated = statements.overall_field(filled)
+        if stated:
+            what, value = stated
+            if what == "score":
+                self.overall_score = value
+            else:
+                self.overall_grade = value
+            self.state = State.OUTSIDE
+            return self._decide(Kind.STATEMENT, cells, fields={f"overall_{what}": value})
+        header = summary_table.read_header(cells)
+        if header:
+            self.summary_cols, self.state = header, State.SUMMARY
+            self.summaries.append({})
+            return self._decide(Kind.SUMMARY_HEADER, cells, roles={header[0]: "due", header[1]: "done"})
+        ind = indicator_table.read_header(cells)
+        if ind:
+            return self._indicator_header(cells, ind)
+        bcols = budget.read_header(cells)
+        if bcols:
+            self.state, self.budget_cols = State.BUDGET, bcols
+            return self._decide(Kind.BUDGET_HEADER, cells, roles={c: r for r, c in bcols.items()})
+        if self.state is State.INDICATOR:
+            return self._indicator_row(cells, filled)
+        if self.state is State.BUDGET:
+            return self._budget_total_row(cells)
+        if self.state is State.SUMMARY:
+            fields = summary_table.read_row(cells, self.summary_cols)
+            self.summaries[-1].update(fields)
+            if fields:
+                return self._decide(Kind.SUMMARY_LINE, cells, fields=fields)
+            return self._decide(Kind.IGNORED, cells, why="汇总表中未识别的行（标签不在词汇表中）")
+        pairs = key_value.read_pairs(cells)
+        target = self.current if self.current is not None else self.pending
+        for name, value in pairs:
+            target.put(name, value, PRIO_TABLE)
+        if pairs:
+            return self._decide(Kind.KEY_VALUE, cells, fields=dict(pairs))
+        if agency:
+            return self._decide(Kind.AGENCY, cells, fields={"agency": agency})
+        near = near_header(cells)
+        if near:
+            return self._decide(Kind.IGNORED, cells, roles=near[0], why=near[1])
+        return self._decide(Kind.IGNORED, cells, why="前面没有识别出表头，本行也没有已知标签（项目名称、预算金额、自评得分等）")
+
+    def _row_agency(self, cells: list[str]) -> str | None:
+        value = key_value.labelled_value(cells, V.AGENCY_LABEL)
+        if value:
+            self.labelled_agency = self.labelled_agency or value
+            if self.current is not None and self.current.agency is None:
+                self.current.agency = value
+        for c in cells:
+            if statements.agency_like(c):
+                self.agencies[c] += 1
+        return value
+
+    def _indicator_header(self, cells: list[str], h: indicator_table.Header) -> None:
+        p = self._project_for_tables()
+        self.state, self.ind, self.levels = State.INDICATOR, h, indicator_table.Levels()
+        p.sections.append([])
+        p.has_deviation_column = p.has_deviation_column or "deviation" in h.cols
+        if "deviation" in h.cols:
+            p.deviation_note = p.deviation_note or indicator_table.header_note(cells[h.cols["deviation"]])
+        self._decide(Kind.INDICATOR_HEADER, cells, roles={i: r for i, r in enumerate(h.roles) if r})
+
+    def _indicator_row(self, cells: list[str], filled: list[str]) -> None:
+        label = V.key(filled[0])
+        if V.TOTAL_LABEL.match(label):
+            total, maximum = indicator_table.read_total(cells, self.ind)
+            self.current.put("total_score", total, PRIO_TABLE)     # an indicator table always has a project
+            if total is not None:
+                self.current.put("max_score", maximum, PRIO_TABLE)
+            self.state = State.OUTSIDE
+            return self._decide(Kind.TOTAL, cells, fields={"total_score": total, "max_score": maximum})
+        if len(filled) == 1 and not (V.is_level1(filled[0]) or V.is_level2(filled[0])):
+            if strip_list_prefix(filled[0]) and not V.PLACEHOLDER.match(filled[0]):
+                self.state = State.OUTSIDE          # a heading or note below the table ends it
+                return self._decide(Kind.TABLE_END, cells, why="表格下方的标题或说明，结束指标表")
+            return self._decide(Kind.IGNORED, cells, why="占位符")
+        line = indicator_table.read_line(cells, self.ind)
+        self.levels.follow(line)
+        name = indicator_table.line_name(line)
+        levels = {"level1": self.levels.level1, "level2": self.levels.level2}
+        if not name:
+            if line.level1 or line.level2:
+                return self._decide(Kind.GROUP, cells, fields=levels, why=line.how)
+            return self._decide(Kind.IGNORED, cells, why="没有指标名称")
+        p = self.current
+        if indicator_table.is_budget_line(name, self.levels.level1):
+            p.put("budget_weight", parse_number(line.weight), PRIO_LINE)
+            p.put("budget_score", parse_number(line.score), PRIO_LINE)
+            p.put("execution_rate", parse_number(line.actual), PRIO_LINE)
+            if p.execution_rate_line is None:
+                p.execution_rate_line = parse_number(line.actual)
+            return self._decide(Kind.BUDGET_LINE, cells, why=line.how, fields={
+                "level3": name, "execution_rate": line.actual, "weight": line.weight, "score": line.score})
+        rec = IndicatorRec(
+            level1=self.levels.level1, level2=self.levels.level2, level3=name,
+            target=None if is_empty_mark(line.target) else line.target,
+            actual=None if is_empty_mark(line.actual) else line.actual,
+            weight=parse_number(line.weight), score=parse_number(line.score),
+            deviation_reason=None if is_empty_mark(line.deviation) else line.deviation)
+        p.sections[-1].append(rec)
+        self._decide(Kind.INDICATOR, cells, why=line.how, fields={k: v for k, v in vars(rec).items() if v is not None})
+
+    def _budget_total_row(self, cells: list[str]) -> None:
+        values = budget.read_total(cells, self.budget_cols)
+        if values is None:
+            return self._decide(Kind.IGNORED, cells, why="预算表中的非合计行（只读合计/总额行）")
+        target = self.current if self.current is not None else self.pending
+        for name, v in values.items():
+            target.put(name, v, PRIO_TABLE)
+        self.state = State.OUTSIDE
+        self._decide(Kind.BUDGET_TOTAL, cells, fields=values)
+
+    # ---- paragraphs ----------------------------------------------------------------------
+    def paragraph(self, text: str) -> None:
+        t = text.strip()
+        field = statements.paragraph_field(t)
+        if field and field[0] == "project":
+            self._start_project(field[1])
+            self._decide(Kind.PROJECT, [t], fields={"project_name": field[1]})
+        elif field:
+            self.labelled_agency = self.labelled_agency or field[1]
+            if self.current is not None and self.current.agency is None:
+                self.current.agency = self.labelled_agency
+            self._decide(Kind.AGENCY, [t], fields={"agency": field[1]})
+        c = clean_text(t)
+        if statements.agency_like(c):
+            self.agencies[c] += 1
+        if self.state is State.SUMMARY:
+            s = self.summaries[-1]
+            notes, over = summary_table.read_note(t, s.get("notes"))
+            if notes != s.get("notes"):
+                s["notes"] = notes
+                self._decide(Kind.SUMMARY_NOTE, [t])
+            if over:
+                self.state = State.OUTSIDE
+
+    # ---- document ------------------------------------------------------------------------
+    def run(self) -> Extraction:
+        n_table = n_para = 0
+        for block in self.doc.blocks:
+            if isinstance(block, Table):
+                for i, r in enumerate(block.rows):
+                    self._where = (n_table, i)
+                    self.row(r)
+                n_table += 1
+            elif isinstance(block, Paragraph):
+                self._where = (None, n_para)
+                self.paragraph(block.text)
+                n_para += 1
+        self._close_project()
+        return self._extraction()
+
+    def _extraction(self) -> Extraction:
+        """Decide the document-level fields and policies: agency, year, overall result (a single
+        project takes the document's), the 部门决算 paragraph when no project table was found."""
+        doc = self.doc
+        text = doc.text()
+        all_text = text + "\n" + "\n".join(" ".join(r) for t in doc.tables() for r in t.rows)
+        score, grade, raw = statements.overall_from_text(text)
+        if self.overall_score is not None:
+            score = self.overall_score
+        if self.overall_grade[0] is not None:
+            grade, raw = self.overall_grade
+        parts = statements.narrative_parts(doc.paragraphs())
+        rep = ReportFields(
+            agency=self.labelled_agency or (self.agencies.most_common(1)[0][0] if self.agencies else None),
+            fiscal_year=statements.fiscal_year(all_text),
+            stated_overall_score=score, stated_overall_grade=grade, stated_overall_grade_raw=raw,
+            narrative_score=round(sum(p["score"] for p in parts), 4) if len(parts) >= 2 else None,
+            narrative_parts=parts if len(parts) >= 2 else None)
+        department = statements.mentions_department(text)
+        summaries = [{k: s.get(k) for k in SUMMARY_FIELDS} for s in self.summaries]
+        summaries = [s for s in summaries if any(v is not None for v in s.values())]
+        dept = statements.dept_summary(doc) if not self.projects else None
+        if dept:
+            summaries.append({k: dept.get(k) for k in SUMMARY_FIELDS})
+            rep.agency = dept.get("agency") or rep.agency
+            rep.fiscal_year = dept.get("fiscal_year") or rep.fiscal_year
+            department = True
+        if len(self.projects) == 1:        # the document's result and name are its one project's
+            p = self.projects[0]
+            p.put("total_score", rep.stated_overall_score, PRIO_TEXT)
+            if p.grade is None and rep.stated_overall_grade:
+                p.grade, p.grade_raw = rep.stated_overall_grade, rep.stated_overall_grade_raw
+            p.project_name = p.project_name or statements.project_name_hint(all_text)
+        for p in self.projects:
+            p.agency = p.agency or rep.agency
+        rep.doc_kind = doc_kind(department, len(self.projects), bool(summaries))
+        return Extraction(report=rep, projects=self.projects, summaries=summaries, decisions=self.decisions)
+
+
+def near_header(cells: list[str]) -> tuple[dict[int, str], str] | None:
+    """(roles found, what is missing) for a row that names some header words but too few to be a
+    header: what `evalkit inspect` shows so the missing words can be added to the vocabulary."""
+    filled = [c for c in cells if c]
+    if len(filled) < 3 or any(parse_number(c) is not None for c in filled):
+        return None
+    roles = {i: r for i, r in enumerate(indicator_table.header_roles(cells)) if r and r != "ignore"}
+    if roles:
+        found = set(roles.values())
+        missing = []
+        if not V.NAME_ROLES & found:
+            missing.append("指标名称列（三级指标、指标名称等）")
+        if len(V.VALUE_ROLES & found) < 2:
+            missing.append(f"第二个数值列（目标值/实际值/权重/得分，只认出 {len(V.VALUE_ROLES & found)} 个）")
+        return roles, "像指标表表头，但缺少" + "、".join(missing)
+    roles = {i: r for i, r in enumerate(budget.header_roles(cells)) if r in V.BUDGET_AMOUNTS}
+    if roles:
+        return roles, f"像预算表表头，但只认出 {len(roles)} 个金额列（年初预算、全年预算、执行数中至少要两个）"
+    return None
+
+
+def doc_kind(mentions_department: bool, n_projects: int, has_summary: bool) -> str:
+    """project_report (one project), department_report (决算/部门整体), project_tables (a bundle)."""
+    if mentions_department:
+        return "department_report"
+    if n_projects >= 2 or (has_summary and n_projects != 1):
+        return "project_tables"
+    if n_projects == 0 and has_summary:
+        return "department_report"
+    return "project_report"
+
+
+def recognize(doc: Document) -> Extraction:
+    """Everything the document states that the contract has a place for."""
+    return Walker(doc).run()

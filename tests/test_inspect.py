@@ -1,0 +1,93 @@
+"""`evalkit inspect`: the document model and each row's reading, on a seed and the xlsx/docx fixtures."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from evalkit.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "data" / "raw" / "000_4437187f700bfd5f.txt"
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def _dump(capsys, path: Path, *args: str) -> dict:
+    assert main(["inspect", str(path), "--json", *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def _rows(dump: dict, table: int) -> dict[int, dict]:
+    t = next(b for b in dump["blocks"] if b["type"] == "table" and b["number"] == table)
+    return {r["row"]: r for r in t["rows"]}
+
+
+def _one(row: dict) -> dict:
+    assert len(row["decisions"]) == 1, row
+    return row["decisions"][0]
+
+
+def test_seed_rows_decisions(capsys):
+    d = _dump(capsys, SEED)
+    assert (d["format"], d["tables"]) == ("txt", 8)
+    para = next(b for b in d["blocks"] if b["type"] == "paragraph" and b["number"] == 2)
+    assert _one(para)["kind"] == "project" and _one(para)["fields"] == {"project_name": "医保办公运行补助"}
+    budget = _rows(d, 2)
+    assert _one(budget[3]) == {"kind": "key_value", "label": "标签-数值", "cells": budget[3]["decisions"][0]["cells"],
+                               "roles": {}, "fields": {"budget_initial": 8.0}, "why": None}
+    assert _one(budget[5])["kind"] == "ignored"                          # 实际到位资金: no vocabulary for it
+    ind = _rows(d, 8)
+    header = _one(ind[2])
+    assert header["kind"] == "indicator_header"
+    assert header["roles"] == {"0": "level1", "1": "level2", "2": "level3", "3": "weight", "4": "target",
+                               "5": "actual", "6": "ignore", "7": "score", "8": "deviation"}
+    line = _one(ind[3])
+    assert line["kind"] == "budget_line" and line["fields"]["execution_rate"] == "95%" and line["why"] == "按位置"
+    line = _one(ind[5])
+    assert line["kind"] == "indicator"
+    assert line["fields"] == {"level1": "产出指标", "level2": "数量指标", "level3": "医保政策宣传单", "target": "2",
+                              "actual": "1万张", "weight": 12.5, "score": 6.25, "deviation_reason": "因工作实际情况调整"}
+    assert d["report"]["stated_overall_score"] == 93.25 and d["projects"][0]["n_indicators"] == 7
+
+
+def test_seed_text_view_of_one_table(capsys):
+    assert main(["inspect", str(SEED), "--table", "8"]) == 0
+    out = capsys.readouterr().out
+    assert "表格 8（10 行 × 9 列）" in out and "表格 2（" not in out and "段落  1" not in out
+    assert "→ 表头·指标表：" in out and "完成率→（不读）" in out and "指标得分→得分" in out
+    assert "→ 预算执行行（按位置）" in out
+    assert "识别结果：1 个项目，7 条指标" in out
+
+
+@pytest.mark.parametrize("name", ["fixture_xlsx.xlsx", "fixture_docx.docx"])
+def test_office_fixture_rows_decisions(capsys, name):
+    d = _dump(capsys, FIXTURES / name, "--table", "1")
+    assert [b["number"] for b in d["blocks"]] == [1]                     # --table: that table only
+    rows = _rows(d, 1)
+    assert _one(rows[1])["fields"] == {"project_name": "退役军人辅助性岗位经费"}
+    header = _one(rows[3])
+    assert header["kind"] == "budget_header"
+    assert header["roles"] == {"2": "budget_initial", "3": "budget_full_year", "4": "executed",
+                               "5": "budget_weight", "6": "execution_rate", "7": "budget_score"}
+    assert _one(rows[4])["kind"] == "budget_total" and _one(rows[4])["fields"]["executed"] == 5.18
+    assert _one(rows[5])["kind"] == "ignored"                            # 其中：当年财政拨款, after the total
+    assert _one(rows[10])["kind"] == "indicator_header"
+    assert _one(rows[14])["fields"]["level3"] == "年发放工资、保险费用"
+    assert _one(rows[18])["kind"] == "total"
+    assert _one(rows[18])["fields"] == {"total_score": 97.75, "max_score": 100.0}
+
+
+def test_unknown_header_words_are_named(tmp_path, capsys):
+    f = tmp_path / "new.md"
+    f.write_text("| 考核项目 | 考核内容 | 目标 | 实际 | 分值 | 得分 |\n|---|---|---|---|---|---|\n"
+                 "| 产出 | 培训 | 10 | 10 | 5 | 5 |\n", encoding="utf-8")
+    assert main(["inspect", str(f)]) == 0
+    out = capsys.readouterr().out
+    assert "像指标表表头，但缺少指标名称列" in out and "未识别的表头词：考核项目、考核内容、目标、实际" in out
+    assert "未识别出项目自评表" in out
+
+
+def test_missing_file_is_a_usage_error(tmp_path, capsys):
+    assert main(["inspect", str(tmp_path / "nope.docx")]) == 2
+    assert "找不到文件" in capsys.readouterr().err

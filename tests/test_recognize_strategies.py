@@ -1,0 +1,216 @@
+"""The recognition strategies on short hand-written rows: indicator table, budget block, summary
+table, key-value rows, statements, and the walker's decisions."""
+from __future__ import annotations
+
+import pytest
+
+from evalkit.model import Document, Paragraph, Table
+from evalkit.recognize import Kind, recognize
+from evalkit.recognize import budget, indicator_table, key_value, statements, summary_table
+from evalkit.recognize import vocabulary as V
+
+IND_HEADER = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"]
+
+
+# ---- indicator table ---------------------------------------------------------------------------
+def test_indicator_header_columns():
+    h = indicator_table.read_header(IND_HEADER)
+    assert h.cols == {"level1": 0, "level2": 1, "level3": 2, "target": 3, "actual": 4, "weight": 5,
+                      "score": 6, "deviation": 7}
+    assert h.roleless == set() and h.after_level3 == ["target", "actual", "weight", "score", "deviation"]
+
+
+def test_indicator_header_refuses_figures_and_prose():
+    assert indicator_table.read_header(["三级指标", "指标值", "10", "得分"]) is None       # states a figure
+    assert indicator_table.read_header(["项目名称", "某某项目"]) is None
+    assert indicator_table.read_header(["三级指标", "备注"]) is None                       # one value role is not enough
+
+
+def test_group_weight_before_the_name_gives_way_to_the_line_weight():
+    h = indicator_table.read_header(["一级指标", "分值", "二级指标", "三级指标", "指标值", "实际值", "分值", "得分"])
+    assert h.cols["weight"] == 6
+
+
+def test_header_note_is_the_text_after_the_deviation_title():
+    assert indicator_table.header_note("偏差原因分析及改进措施因疫情推迟") == "因疫情推迟"
+    assert indicator_table.header_note("偏差原因分析及改进措施") is None
+
+
+def test_line_read_by_position():
+    h = indicator_table.read_header(IND_HEADER)
+    line = indicator_table.read_line(["产出指标", "数量指标", "培训人数", "≥100人", "120人", "10", "10", ""], h)
+    assert (line.level1, line.level2, line.level3, line.target, line.actual, line.weight, line.score) == \
+        ("产出指标", "数量指标", "培训人数", "≥100人", "120人", "10", "10")
+    assert line.how == "按位置"
+
+
+def test_shifted_line_read_by_content():
+    h = indicator_table.read_header(IND_HEADER)
+    # an export dropped the empty level cells: the name sits in the level-1 column
+    line = indicator_table.read_line(["培训人数", "≥100人", "120人", "10", "9", "未达标"], h)
+    assert line.how == "按内容"
+    assert (line.level3, line.target, line.actual, line.weight, line.score, line.deviation) == \
+        ("培训人数", "≥100人", "120人", "10", "9", "未达标")
+
+
+def test_levels_carry_and_imply_the_standard_group():
+    levels = indicator_table.Levels()
+    h = indicator_table.read_header(IND_HEADER)
+    levels.follow(indicator_table.read_line(["产出指标：", "数量指标", "a", "1", "1", "1", "1", ""], h))
+    assert (levels.level1, levels.level2) == ("产出指标", "数量指标")
+    levels.follow(indicator_table.read_line(["", "社会效益指标", "b", "1", "1", "1", "1", ""], h))
+    assert (levels.level1, levels.level2) == ("效益指标", "社会效益指标")   # the hierarchy fills level 1
+
+
+def test_budget_line_by_name_or_group():
+    assert indicator_table.is_budget_line("预算执行率", None)
+    assert indicator_table.is_budget_line("资金到位", "预算执行情况(10分)")
+    assert not indicator_table.is_budget_line("培训人数", "产出指标")
+
+
+def test_total_row_reads_the_score_column_not_the_last_number():
+    """The 总分 row's score comes from the score column; a trailing figure (完成率) is not the total."""
+    h = indicator_table.read_header(IND_HEADER[:7] + ["完成率"])
+    assert indicator_table.read_total(["总分", "", "", "", "", "100", "95", "98.5"], h) == (95.0, 100.0)
+
+
+def test_total_row_of_merged_cells_falls_back_to_its_numbers():
+    h = indicator_table.read_header(IND_HEADER)
+    assert indicator_table.read_total(["总分", "100", "97.75", ""], h) == (97.75, 100.0)
+    assert indicator_table.read_total(["总分", "97.75"], h) == (97.75, None)
+
+
+# ---- budget block ------------------------------------------------------------------------------
+BUDGET_HEADER = ["项目资金（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"]
+
+
+def test_budget_header():
+    assert budget.read_header(BUDGET_HEADER) == {"budget_initial": 2, "budget_full_year": 3, "executed": 4,
+                                                 "budget_weight": 5, "execution_rate": 6, "budget_score": 7}
+    assert budget.read_header(["年初预算数", "120", "全年预算数", "118"]) is None      # label-value row
+    assert budget.read_header(["年初预算数", "分值"]) is None
+
+
+def test_budget_total_in_header_order_and_with_gaps():
+    cols = budget.read_header(BUDGET_HEADER)
+    full = budget.read_total(["", "年度资金总额", "5.6", "5.6", "5.18", "10", "92.5%", "9.25"], cols)
+    assert full == {"budget_initial": 5.6, "budget_full_year": 5.6, "executed": 5.18, "budget_weight": 10.0,
+                    "execution_rate": 92.5, "budget_score": 9.25}
+    gaps = budget.read_total(["", "合计", "5.6", "", "5.18", "—", "", "—"], cols)
+    assert gaps == {"budget_initial": 5.6, "executed": 5.18}
+    assert budget.read_total(["", "其中：当年财政拨款", "5.6", "5.6", "5.18"], cols) is None
+
+
+# ---- summary table -----------------------------------------------------------------------------
+def test_summary_table_rows():
+    header = summary_table.read_header(["项目", "应评价", "已评价", "备注"])
+    assert header == (1, 2)
+    assert summary_table.read_row(["项目个数（个）", "12", "11", ""], header) == \
+        {"projects_due": 12.0, "projects_evaluated": 11.0}
+    assert summary_table.read_row(["资金（万元）", "300", "280.5"], header) == \
+        {"funds_due": 300.0, "funds_evaluated": 280.5}
+    assert summary_table.read_row(["评价结果", "其中：良好", "3"], header) == {"count_liang": 3.0}
+    assert summary_table.read_row(["平均得分", "", "91.2"], header) == {"avg_score": 91.2}
+    assert summary_table.read_row(["填表人", "张三"], header) == {}
+    assert summary_table.read_header(["应评价", "备注"]) is None
+
+
+def test_summary_notes_then_the_table_ends():
+    notes, over = summary_table.read_note("说明：按财政部模板", None)
+    assert (notes, over) == ("说明：按财政部模板", False)
+    notes, over = summary_table.read_note("1. 资金单位为万元", notes)
+    assert notes.endswith("1. 资金单位为万元") and not over
+    assert summary_table.read_note("二、其他事项", notes) == (notes, True)
+
+
+# ---- key-value rows ----------------------------------------------------------------------------
+def test_label_value_pairs_skip_row_references():
+    assert key_value.read_pairs(["年初预算", "(1)", "120", "全年预算数", "118", "执行率", "未填"]) == \
+        [("budget_initial", 120.0), ("budget_full_year", 118.0), ("execution_rate", None)]
+    assert key_value.read_pairs(["主管部门", "某某局"]) == []
+
+
+def test_labelled_value():
+    assert key_value.labelled_value(["主管部门", "甲局", "实施单位", "乙中心"], V.AGENCY_LABEL) == "乙中心"
+    assert key_value.labelled_value(["实施单位", "填报单位"], V.AGENCY_LABEL) is None
+
+
+# ---- statements --------------------------------------------------------------------------------
+def test_overall_fields_and_sentences():
+    assert statements.overall_field(["绩效自评综合得分", "96.5"]) == ("score", 96.5)
+    assert statements.overall_field(["评价等次", "优秀"]) == ("grade", ("优", "优秀"))
+    assert statements.overall_field(["评价等次", "优秀", "备注"]) is None
+    assert statements.overall_from_text("项目总得分为92分，评价等级为“良好”。其他。") == (92.0, "良", "良好")
+    assert statements.overall_from_text("没有得分") == (None, None, None)
+
+
+def test_narrative_parts_and_fields():
+    parts = statements.narrative_parts([Paragraph("（一）项目决策。满分20分，自评得分18分。"),
+                                        Paragraph("（二）项目过程：满分20分，自评得分19分")])
+    assert [(p["label"], p["max"], p["score"]) for p in parts] == [("项目决策", 20.0, 18.0), ("项目过程", 20.0, 19.0)]
+    assert statements.fiscal_year("项目支出绩效自评表（2022年度）\n2021年度预算") == 2022
+    assert statements.paragraph_field("实施单位：某某中心-01") == ("agency", "某某中心")
+    assert statements.paragraph_field("项目名称： 某 项目") == ("project", "某项目")
+
+
+# ---- the hierarchy is one piece of vocabulary, used by the checks too ----------------------------
+def test_checks_use_the_vocabulary_hierarchy():
+    from evalkit.checks import load_config
+    from evalkit.checks.rules_totals import level1_group
+    cfg = load_config()
+    assert "level2_parent" not in cfg.settings["totals"]
+    assert V.implied_level1("数量指标") == "产出指标"
+    assert level1_group("", "数量指标", cfg) == "产出"
+    assert level1_group("", "服务对象满意度指标（10分）", cfg) == "满意度"
+    assert level1_group("", "项目目标", cfg) == ""
+
+
+def test_old_level2_parent_setting_is_named_as_moved(tmp_path):
+    from evalkit.checks import load_config
+    from evalkit.errors import ConfigError
+    f = tmp_path / "c.toml"
+    f.write_text('[totals.level2_parent]\n"数量指标" = "产出"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="已移除.*vocabulary"):
+        load_config(f)
+
+
+# ---- the walker --------------------------------------------------------------------------------
+def _doc(*blocks) -> Document:
+    return Document("mem.txt", "txt", list(blocks))
+
+
+def test_walker_records_each_rows_reading_and_the_total_from_the_score_column():
+    doc = _doc(Paragraph("项目名称：培训项目"), Table([
+        IND_HEADER[:7] + ["完成率"],
+        ["产出指标", "数量指标", "培训人数", "≥100人", "120人", "90", "85", "100%"],
+        ["", "", "……", "", "", "", "", ""],
+        ["总分", "", "", "", "", "100", "95", "98.5"],
+        ["填表人", "张三"],
+    ]))
+    ex = recognize(doc)
+    kinds = [(d.table, d.row, d.kind) for d in ex.decisions]
+    assert kinds == [(None, 0, Kind.PROJECT), (0, 0, Kind.INDICATOR_HEADER), (0, 1, Kind.INDICATOR),
+                     (0, 2, Kind.IGNORED), (0, 3, Kind.TOTAL), (0, 4, Kind.IGNORED)]
+    assert ex.decisions[1].roles[7] == "ignore" and ex.decisions[2].why == "按位置"
+    p = ex.projects[0]
+    assert (p.project_name, p.total_score, p.max_score) == ("培训项目", 95.0, 100.0)
+    assert [i.level3 for _, i in ex.indicators] == ["培训人数"]
+
+
+def test_single_project_takes_the_documents_result_and_name():
+    doc = _doc(Paragraph("2023年度农村道路养护资金绩效自评报告"), Paragraph("总得分为88分，评为良。"),
+               Table([IND_HEADER, ["产出指标", "数量指标", "养护里程", "10公里", "10公里", "100", "88", ""]]))
+    ex = recognize(doc)
+    p = ex.projects[0]
+    assert (p.project_name, p.total_score, p.grade) == ("农村道路养护资金", 88.0, "良")
+    assert ex.report.doc_kind == "project_report" and ex.report.fiscal_year == 2023
+
+
+def test_department_paragraph_when_no_project_table():
+    doc = _doc(Paragraph("某某局2024年度部门决算"),
+               Paragraph("组织对2024年度项目开展绩效自评，绩效自评的2024年度项目3个，涉及预算金额120.5万元，平均得分95.5分。"))
+    ex = recognize(doc)
+    assert ex.report.doc_kind == "department_report" and ex.report.agency == "某某局"
+    assert ex.summaries == [{"projects_due": None, "projects_evaluated": 3, "funds_due": None,
+                             "funds_evaluated": 120.5, "avg_score": 95.5, "count_you": None,
+                             "count_liang": None, "count_zhong": None, "count_cha": None, "notes": None}]
