@@ -87,3 +87,76 @@ def test_pdf_paragraph_page_is_where_it_is_printed():
     assert p.text.replace(" ", "")[:12] in text
     assert crop and crop[:6] in p.text.replace(" ", "")
     assert p.loc().words() == f"第{p.page}页"
+
+
+# ------------------------------------------------------------------ locations on the contract's rows
+
+def test_every_project_indicator_summary_and_finding_has_a_location(raw_tables):
+    for name in ("projects", "indicators", "summaries", "findings"):
+        df = raw_tables[name]
+        assert len(df) and df["location"].notna().all(), (name, df.loc[df["location"].isna()].head())
+
+
+def test_text_indicator_lines_point_at_their_score(raw_tables):
+    """An indicator row points at its line's score cell: the text line holding that score."""
+    import re
+    from conftest import RAW
+    ind = raw_tables["indicators"].dropna(subset=["score"])
+    ind = ind[ind["source_file"].str.endswith(".txt")]
+    checked = 0
+    for r in ind.groupby("source_file").head(6).itertuples(index=False):
+        line = (RAW / r.source_file).read_text(encoding="utf-8").splitlines()[int(r.loc_line) - 1]
+        assert float(r.score) in {float(x) for x in re.findall(r"\d+(?:\.\d+)?", line)}, (r.level3, r.score, line)
+        checked += 1
+    assert checked >= 20
+
+
+@pytest.mark.skipif(not REALDOCS, reason="realdocs not present")
+def test_department_results_paragraph_page_is_where_it_is_printed(raw_tables):
+    import pdfplumber
+    from conftest import RAW
+    s = raw_tables["summaries"]
+    s = s[s["source_file"].str.endswith(".pdf")]
+    assert len(s) == 3
+    for r in s.itertuples(index=False):
+        with pdfplumber.open(RAW / r.source_file) as pdf:
+            text = pdf.pages[int(r.loc_page) - 1].extract_text().replace(" ", "").replace("\n", "")
+        assert "绩效自评" in text and f"{r.avg_score:g}" in text, (r.source_file, r.loc_page)
+        assert r.location == f"第{int(r.loc_page)}页"
+
+
+def test_spreadsheet_indicator_points_at_its_score_cell(tmp_path):
+    import openpyxl
+    from evalkit.ingest import ingest_paths
+    t = ingest_paths([FIX / "fixture_xlsx.xlsx"], None, checks=True)
+    ws = openpyxl.load_workbook(FIX / "fixture_xlsx.xlsx")
+    ind = t["indicators"]
+    assert ind["loc_cell"].notna().all()
+    for r in ind.head(8).itertuples(index=False):
+        assert float(ws[r.loc_sheet][r.loc_cell].value) == r.score, r
+    p = t["projects"].iloc[0]
+    assert ws[p.loc_sheet][p.loc_cell].value == "项目名称"
+
+
+def test_pdf_indicator_box_holds_its_score(tmp_path):
+    import pdfplumber
+    from evalkit.ingest import ingest_paths
+    t = ingest_paths([FIX / "fixture_pdf.pdf"], None)
+    ind = t["indicators"].dropna(subset=["score", "loc_bbox"])
+    assert len(ind) > 10
+    with pdfplumber.open(FIX / "fixture_pdf.pdf") as pdf:
+        for r in ind.head(10).itertuples(index=False):
+            x0, top, x1, bottom = (float(v) for v in r.loc_bbox.split(","))
+            crop = pdf.pages[int(r.loc_page) - 1].within_bbox((x0 - 1, top - 1, x1 + 1, bottom + 1)).extract_text()
+            assert f"{r.score:g}" in crop.replace(" ", ""), (r.level3, r.score, crop)
+
+
+def test_archive_members_are_named(tmp_path):
+    import zipfile
+    from evalkit.ingest import ingest_paths
+    z = tmp_path / "报告.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.write(SEEDS[0], "县/" + SEEDS[0].name)
+    t = ingest_paths([z], None)
+    p = t["projects"].iloc[0]
+    assert p["loc_member"] == "县/" + SEEDS[0].name and p["location"].startswith("压缩包内 县/")

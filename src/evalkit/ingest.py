@@ -6,6 +6,7 @@ memory limit -> identity (byte-identical copies and the same report in two forma
 -> tables -> checks -> write (store.write_atomic)."""
 from __future__ import annotations
 
+import dataclasses
 import errno
 import hashlib
 import json
@@ -68,6 +69,13 @@ def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
         county, city, province = locate(head[:2000])
     place = {"county": county, "city": city, "province": province}
 
+    member = source_file.split("!", 1)[1] if "!" in source_file else None
+
+    def where(loc) -> dict:
+        if loc is None:
+            return {"loc_member": member, "location": f"压缩包内 {member}" if member else None}
+        return (dataclasses.replace(loc, member=member) if member else loc).columns()
+
     projects, indicators = [], []
     for n, p in enumerate(ex.projects, start=1):
         pid = f"{report_id}-p{n:02d}"
@@ -81,7 +89,7 @@ def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
             "total_score": p.total_score, "grade": p.grade, "grade_raw": p.grade_raw,
             "max_score": p.max_score, "has_deviation_column": p.has_deviation_column,
             "deviation_note": p.deviation_note, "execution_rate_line": p.execution_rate_line,
-            "n_indicators": len(lines),
+            "n_indicators": len(lines), **where(p.loc),
         })
         for k, i in enumerate(lines, start=1):
             t_op, t_val, t_unit = parse_measure(i.target)
@@ -92,7 +100,7 @@ def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
                 "actual": i.actual, "target_op": t_op, "target_value": t_val, "target_unit": t_unit,
                 "actual_value": a_val, "actual_unit": a_unit, "weight": i.weight, "score": i.score,
                 "deviation_reason": i.deviation_reason, "actual_op": a_op, "line_no": k,
-                "report_id": report_id,
+                "report_id": report_id, **where(i.loc),
             })
     problems = list(doc.warnings)
     if not ex.found_anything:
@@ -112,7 +120,8 @@ def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
         "uncached_formulas": json.dumps(doc.uncached_formulas, ensure_ascii=False) if doc.uncached_formulas else None,
     }
     summary_rows = [{"summary_id": f"{report_id}-s{n:02d}", "report_id": report_id, "source_file": source_file,
-                     "agency": rep.agency, "fiscal_year": rep.fiscal_year, **s}
+                     "agency": rep.agency, "fiscal_year": rep.fiscal_year, **s,
+                     **where(ex.summary_locs[n - 1] if n - 1 < len(ex.summary_locs) else None)}
                     for n, s in enumerate(ex.summaries, start=1)]
     return FileResult(report, projects, indicators, summary_rows)
 

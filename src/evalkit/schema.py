@@ -57,6 +57,22 @@ def _c(name, dtype, label, unit=None, doc=""):
 
 _WAN, _PCT, _PT = "万元", "%", "分"
 
+
+def _locs(what: str) -> tuple[Column, ...]:
+    """The provenance columns (model.Loc): where `what` stands in its document; null where a format has no such place."""
+    return (
+        _c("loc_page", I, "页码", doc=f"PDF page of {what}, 1-based"),
+        _c("loc_table", I, "表号", doc="the table's number in the document, 1-based"),
+        _c("loc_row", I, "行号", doc="row within that table, 1-based"),
+        _c("loc_line", I, "文本行号", doc="text line (txt, Markdown), 1-based"),
+        _c("loc_sheet", S, "工作表", doc="worksheet (XLSX/XLS)"),
+        _c("loc_cell", S, "单元格", doc="cell address on that sheet, e.g. D7"),
+        _c("loc_member", S, "压缩包内路径", doc="path inside an archive"),
+        _c("loc_bbox", S, "位置框", doc="x0,top,x1,bottom in PDF points from the page's top-left"),
+        _c("location", S, "位置", doc="the same in Chinese words, e.g. 第3页 表2 第5行 第4列"),
+    )
+
+
 TABLES: dict[str, Table] = {t.name: t for t in (
     Table("reports", "报告", "one row per ingested file", (
         _c("report_id", S, "报告编号", doc="unique and stable across runs: the first 16 hex of the file's SHA-256"),
@@ -103,6 +119,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("has_deviation_column", B, "有偏差原因列"), _c("n_indicators", I, "指标数"),
         _c("deviation_note", S, "偏差说明"),
         _c("execution_rate_line", F, "执行率行得分", _PCT, "the rate printed on the table's own 预算执行率 line"),
+        *_locs("the start of the project's table (or its name)"),
     ), ("project_id",), (("report_id", "reports", "report_id"),)),
     Table("indicators", "指标", "one row per filled third-level indicator line", (
         _c("project_id", S, "项目编号"), _c("source_file", S, "来源文件"), _c("county", S, "县区"),
@@ -117,6 +134,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("deviation_reason", S, "偏差原因"), _c("actual_op", S, "实际符号"),
         _c("line_no", I, "行号", doc="the line's position in its project, 1-based"),
         _c("report_id", S, "报告编号"),
+        *_locs("the line (its score cell)"),
     ), ("project_id", "line_no"), (("project_id", "projects", "project_id"),
                                    ("report_id", "reports", "report_id"))),
     Table("summaries", "汇总表", "one row per 绩效自评情况汇总表 (or equivalent statement of counts)", (
@@ -128,6 +146,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("count_you", F, "优"), _c("count_liang", F, "良"), _c("count_zhong", F, "中"),
         _c("count_cha", F, "差", doc="合格 counts as 中 and 不合格 as 差; null where the document leaves it empty"),
         _c("notes", S, "备注"),
+        *_locs("the summary table or statement"),
     ), ("summary_id",), (("report_id", "reports", "report_id"),)),
     Table("findings", "检查发现", "one row per check that a report, project or indicator fails", (
         _c("finding_id", S, "发现编号"), _c("rule", S, "规则"),
@@ -139,6 +158,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("expected", S, "期望值"), _c("found", S, "实际值"),
         _c("fingerprint", S, "指纹", doc="stable across runs: rule, file content hash, project and indicator names, "
                                           "figures; reviews.fingerprint refers to it"),
+        *_locs("the figure the finding is about (its indicator line, else its project)"),
     ), ("finding_id",), (("report_id", "reports", "report_id"), ("project_id", "projects", "project_id"))),
     Table("ledger", "核对台账", "one row per (report, rule): whether the rule could be checked and passed", (
         _c("report_id", S, "报告编号"), _c("rule", S, "规则"),

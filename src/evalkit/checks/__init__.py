@@ -8,7 +8,7 @@ import pandas as pd
 
 from evalkit.checks.config import CheckConfig, GradeBand, load_config
 from evalkit.checks.data import Data, prepare
-from evalkit.checks.findings import COLUMNS, RULES, Finding, Rule, add_fingerprints, to_frame
+from evalkit.checks.findings import COLUMNS, RULES, Finding, Rule, add_fingerprints, add_locations, to_frame
 from evalkit.checks.grades import add_calc_columns, grade_from_score
 from evalkit.checks.rules_budget import check_budget
 from evalkit.checks.rules_grades import check_grades, check_summaries
@@ -60,7 +60,7 @@ def run_checks(tables: dict[str, pd.DataFrame], config: CheckConfig | None = Non
                 findings += rule(sub, c)
     for rule in _PER_ROW:
         findings += rule(d, cfg)
-    return add_fingerprints(to_frame(findings), d)
+    return add_locations(add_fingerprints(to_frame(findings), d), d)
 
 
 def format_summary(findings: pd.DataFrame) -> str:

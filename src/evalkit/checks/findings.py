@@ -131,6 +131,34 @@ def add_fingerprints(df: pd.DataFrame, d) -> pd.DataFrame:
     return df.assign(fingerprint=pd.array(out, dtype="str"))
 
 
+LOC_COLUMNS = ("loc_page", "loc_table", "loc_row", "loc_line", "loc_sheet", "loc_cell", "loc_member", "loc_bbox",
+               "location")
+
+
+def add_locations(df: pd.DataFrame, d) -> pd.DataFrame:
+    """findings with the place of what they are about: their indicator line's, else their project's
+    (null for report-level findings)."""
+    out = df.copy()
+    if df.empty:
+        for c in LOC_COLUMNS:
+            out[c] = pd.Series(dtype="object")
+        return out
+    ind = d.indicators.drop_duplicates("indicator_key").set_index("indicator_key")
+    prj = d.projects.drop_duplicates("project_id").set_index("project_id")
+    for c in LOC_COLUMNS:
+        by_ind = out["indicator_key"].map(ind[c]) if c in ind.columns else pd.Series(None, index=out.index)
+        by_prj = out["project_id"].map(prj[c]) if c in prj.columns else pd.Series(None, index=out.index)
+        out[c] = by_ind.astype("object").where(by_ind.notna(), by_prj.astype("object"))
+    summ = d.summaries
+    if "location" in summ.columns and len(summ):      # a 汇总表 finding points at its summary
+        first = summ.dropna(subset=["report_id"]).drop_duplicates("report_id").set_index("report_id")
+        about = out["rule"].astype(str).str.startswith("summary_") & out["location"].isna()
+        for c in LOC_COLUMNS:
+            if c in first.columns:
+                out.loc[about, c] = out.loc[about, "report_id"].map(first[c]).astype("object")
+    return out
+
+
 def make(cfg, rule: str, ids: dict, message: str, expected: str, found: str,
          indicator_key: str | None = None) -> Finding:
     """A Finding with the configured severity for `rule`; `ids` has report/project/source/county."""

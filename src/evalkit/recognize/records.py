@@ -4,6 +4,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from evalkit.model import Loc
 from evalkit.schema import TABLES
 
 # the summaries columns a document states (ids, file, agency and year are added by ingest)
@@ -21,6 +22,7 @@ class IndicatorRec:
     weight: float | None = None
     score: float | None = None
     deviation_reason: str | None = None
+    loc: Loc | None = field(default=None, compare=False)     # where the line stands (its score cell)
 
 
 # figures a project takes from the most authoritative place that states them
@@ -46,6 +48,7 @@ class ProjectRec:
     execution_rate_line: float | None = None  # the 业绩值 of the 预算执行率 indicator line
     sections: list[list[IndicatorRec]] = field(default_factory=list)
     priority: dict = field(default_factory=dict)
+    loc: Loc | None = field(default=None, compare=False)     # where the project's table (or name) starts
 
     def put(self, name: str, value, prio: int) -> None:
         """Set a figure unless a more authoritative place already stated it (budget block > line > text)."""
@@ -135,6 +138,7 @@ class Extraction:
     projects: list[ProjectRec]
     summaries: list[dict]            # SUMMARY_FIELDS -> value, only summaries stating something
     decisions: list[Decision] = field(default_factory=list)
+    summary_locs: list[Loc | None] = field(default_factory=list)   # where each summary is stated
 
     @property
     def indicators(self) -> list[tuple[int, IndicatorRec]]:

@@ -35,11 +35,21 @@ class Walker:
         self.overall_grade: tuple[str | None, str | None] = (None, None)
         self.decisions: list[Decision] = []
         self._where: tuple[int | None, int] = (None, 0)
+        self._block: Table | Paragraph | None = None
+        self._row = 0
+        self.summary_locs: list = []
 
     # ---- projects ------------------------------------------------------------------------
+    def _here(self, col: int | None = None):
+        """The place of the row (or its cell `col`) or paragraph being read."""
+        b = self._block
+        if isinstance(b, Table):
+            return b.loc(self._row, col)
+        return b.loc() if isinstance(b, Paragraph) else None
+
     def _start_project(self, name: str | None) -> ProjectRec:
         self._close_project()
-        self.current = ProjectRec(project_name=name)
+        self.current = ProjectRec(project_name=name, loc=self._here())
         return self.current
 
     def _close_project(self) -> None:
@@ -86,6 +96,7 @@ class Walker:
         if header:
             self.summary_cols, self.state = header, State.SUMMARY
             self.summaries.append({})
+            self.summary_locs.append(self._here())
             return self._decide(Kind.SUMMARY_HEADER, cells, roles={header[0]: "due", header[1]: "done"})
         ind = indicator_table.read_header(cells)
         if ind:
@@ -173,7 +184,8 @@ class Walker:
             target=None if is_empty_mark(line.target) else line.target,
             actual=None if is_empty_mark(line.actual) else line.actual,
             weight=parse_number(line.weight), score=parse_number(line.score),
-            deviation_reason=None if is_empty_mark(line.deviation) else line.deviation)
+            deviation_reason=None if is_empty_mark(line.deviation) else line.deviation,
+            loc=self._here(self.ind.cols.get("score") if self.ind is not None else None))
         p.sections[-1].append(rec)
         self._decide(Kind.INDICATOR, cells, why=line.how, fields={k: v for k, v in vars(rec).items() if v is not None})
 
@@ -216,12 +228,15 @@ class Walker:
         n_table = n_para = 0
         for block in self.doc.blocks:
             if isinstance(block, Table):
+                self._block = block
                 for i, r in enumerate(block.rows):
                     self._where = (n_table, i)
+                    self._row = i
                     self.row(r)
                 n_table += 1
             elif isinstance(block, Paragraph):
                 self._where = (None, n_para)
+                self._block = block
                 self.paragraph(block.text)
                 n_para += 1
         self._close_project()
@@ -246,11 +261,15 @@ class Walker:
             narrative_score=round(sum(p["score"] for p in parts), 4) if len(parts) >= 2 else None,
             narrative_parts=parts if len(parts) >= 2 else None)
         department = statements.mentions_department(text)
-        summaries = [{k: s.get(k) for k in SUMMARY_FIELDS} for s in self.summaries]
-        summaries = [s for s in summaries if any(v is not None for v in s.values())]
+        stated = [({k: s.get(k) for k in SUMMARY_FIELDS}, loc) for s, loc in zip(self.summaries, self.summary_locs)]
+        stated = [(s, loc) for s, loc in stated if any(v is not None for v in s.values())]
+        summaries, locs = [s for s, _ in stated], [loc for _, loc in stated]
         dept = statements.dept_summary(doc) if not self.projects else None
         if dept:
             summaries.append({k: dept.get(k) for k in SUMMARY_FIELDS})
+            paras = list(doc.paragraphs())     # the anchor may wrap onto the next line
+            locs.append(next((p.loc() for p, q in zip(paras, paras[1:] + [None])
+                              if V.DEPT_ANCHOR.search(statements.labels(p.text + (q.text if q else "")))), None))
             rep.agency = dept.get("agency") or rep.agency
             rep.fiscal_year = dept.get("fiscal_year") or rep.fiscal_year
             department = True
@@ -263,7 +282,8 @@ class Walker:
         for p in self.projects:
             p.agency = p.agency or rep.agency
         rep.doc_kind = doc_kind(department, len(self.projects), bool(summaries))
-        return Extraction(report=rep, projects=self.projects, summaries=summaries, decisions=self.decisions)
+        return Extraction(report=rep, projects=self.projects, summaries=summaries, decisions=self.decisions,
+                          summary_locs=locs)
 
 
 def near_header(cells: list[str]) -> tuple[dict[int, str], str] | None:
