@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from evalkit.model import Loc
 from evalkit.schema import TABLES
 
-# the summaries columns a document states (ids, file, agency and year are added by ingest)
+# the summaries columns a document states (ids, file, agency, year and the location are added by ingest)
 SUMMARY_FIELDS: tuple[str, ...] = tuple(n for n in TABLES["summaries"].names
-                                        if n not in ("summary_id", "report_id", "source_file", "agency", "fiscal_year"))
+                                        if n not in ("summary_id", "report_id", "source_file", "agency", "fiscal_year")
+                                        and not n.startswith("loc_") and n != "location")
 
 
 @dataclass

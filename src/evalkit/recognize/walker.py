@@ -187,7 +187,7 @@ class Walker:
             deviation_reason=None if is_empty_mark(line.deviation) else line.deviation,
             loc=self._here(self.ind.cols.get("score") if self.ind is not None else None))
         p.sections[-1].append(rec)
-        self._decide(Kind.INDICATOR, cells, why=line.how, fields={k: v for k, v in vars(rec).items() if v is not None})
+        self._decide(Kind.INDICATOR, cells, why=line.how, fields={k: v for k, v in vars(rec).items() if v is not None and k != "loc"})
 
     def _budget_total_row(self, cells: list[str]) -> None:
         values = budget.read_total(cells, self.budget_cols)
