@@ -97,3 +97,53 @@ def test_check_write_keeps_reviews(seed_tables, tmp_path):
     r = subprocess.run([sys.executable, "-m", "evalkit", "check", str(d), "--write"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert len(store.load(d)["reviews"]) == 1
+
+
+def test_workbook_round_trip_keeps_decisions_and_drops_dismissed_red_flags(tmp_path):
+    """Fill decisions in the report's own summary.xlsx, import them, re-ingest with a new file, regenerate:
+    the decisions are still there and the dismissed finding makes no red flag."""
+    from openpyxl import load_workbook
+
+    from evalkit.report.flags import FROM_FINDINGS
+    from evalkit.report.xlsx import SHEET_DISMISSED, TABLE_SHEETS, write_workbook
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for p in SEEDS[:4]:
+        shutil.copy2(p, docs / p.name)
+    clean = tmp_path / "clean"
+    ingest_paths([docs], clean)
+    book = write_workbook(store.load(clean), tmp_path / "summary.xlsx")
+    wb = load_workbook(book)
+    ws = wb[TABLE_SHEETS["findings"]]
+    names = [str(c.value).split("\n")[-1] for c in ws[1]]
+    i_rule, i_fp, i_pid = names.index("rule"), names.index("fingerprint"), names.index("project_id")
+    i_dec, i_note = names.index(review.DECISION_COL), names.index(review.NOTE_COL)
+    assert ws.data_validations.dataValidation[0].formula1 == '"确认,排除,已整改"'
+    flag_rule = next(r for r in FROM_FINDINGS)
+    rows = [r for r in ws.iter_rows(min_row=2) if r[i_rule].value in FROM_FINDINGS]
+    assert rows, "the seeds raise reconciliation findings"
+    target = rows[0]
+    dismissed_fp, dismissed_pid = target[i_fp].value, target[i_pid].value
+    flag_name = FROM_FINDINGS[target[i_rule].value][0]
+    target[i_dec].value, target[i_note].value = "排除", "口径差异，已与单位核实"
+    wb.save(book)
+    before = store.load(clean)
+    from evalkit.report.flags import red_flags
+    from evalkit.report.views import Views
+    assert any((f.flag == flag_name) and (f.project_id == dismissed_pid) for f in red_flags(Views(before)).itertuples())
+    assert review.import_workbook(clean, book)["matched"] == 1
+    shutil.copy2(SEEDS[4], docs / SEEDS[4].name)
+    ingest_paths([docs], clean)
+    after = store.load(clean)
+    assert len(after["reports"]) == 5
+    assert after["reviews"].set_index("fingerprint").loc[dismissed_fp, "decision"] == "排除"
+    flags = red_flags(Views(after))
+    assert not any((f.flag == flag_name) and (f.project_id == dismissed_pid) for f in flags.itertuples())
+    book2 = write_workbook(after, tmp_path / "summary2.xlsx")
+    wb2 = load_workbook(book2)
+    ws2 = wb2[TABLE_SHEETS["findings"]]
+    got = {r[i_fp].value: (r[i_dec].value, r[i_note].value) for r in ws2.iter_rows(min_row=2)}
+    assert got[dismissed_fp] == ("排除", "口径差异，已与单位核实")
+    listed = [[c.value for c in r] for r in wb2[SHEET_DISMISSED].iter_rows(min_row=2)]
+    assert any("口径差异，已与单位核实" in row for row in listed)
+    del flag_rule

@@ -108,11 +108,18 @@ def county_summary(vw: Views, bands=None, low_execution: float = 90.0) -> pd.Dat
     return out
 
 
+def _decision_counts(vw: Views) -> dict:
+    """Findings by reviewer decision (确认/排除/已整改/待复核, 已消失 for decisions whose finding is gone)."""
+    from evalkit.review import decisions
+    d = decisions(vw.tables)
+    return {str(k): int(v) for k, v in d["status"].value_counts().items()} if len(d) else {}
+
+
 def headline(vw: Views, bands=None, low_execution: float = 90.0, high_score: float = 90.0) -> dict:
     """The briefing's headline numbers (money in 万元, rates in %); implausible figures left out."""
     vw = as_views(vw, bands, low_execution, high_score)
     v_all, v = vw.projects, vw.plausible
-    rep, fnd = vw["reports"], vw["findings"]
+    rep, fnd = vw["reports"], vw.findings          # findings a reviewer dismissed are counted apart
     low, high = vw.low_execution, vw.high_score
     both = v[v["budget"].notna() & v["executed"].notna()]
     budget, executed = float(both["budget"].sum()), float(both["executed"].sum())
@@ -132,6 +139,7 @@ def headline(vw: Views, bands=None, low_execution: float = 90.0, high_score: flo
         "grades": {k: int(gc[k].sum()) for k in GRADES},
         "n_grade_calc": int((v["grade_source"] != "stated").sum()),
         "n_findings": int(len(fnd)),
+        "reviews": _decision_counts(vw),
         "n_errors": int((fnd["severity"] == "error").sum()),
         "n_failed_reports": int(rep["status"].isin(["failed"]).sum()),
         "n_anomalies": int(v_all["anomaly"].notna().sum()),

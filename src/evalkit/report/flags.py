@@ -46,7 +46,7 @@ def red_flags(vw: Views, bands=None, low_execution: float = 90.0, high_score: fl
     add(zero, "零执行", [f"预算{b:g}万元，执行0万元" if z else "" for b, z in zip(v["budget"], zero.fillna(False))])
     add(~zero.fillna(False) & (rate < very_low_execution), "执行率过低",
         ["" if pd.isna(r) else f"执行率{r:.1f}%" for r in rate])
-    fnd = vw["findings"]
+    fnd = vw.findings                    # what a reviewer dismissed (排除) makes no red flag
     fnd = fnd[fnd["rule"].isin(list(FROM_FINDINGS)) & fnd["project_id"].notna()]
     if len(fnd):
         pos = pd.Series(v.index, index=v["project_id"])

@@ -265,7 +265,7 @@ def project_view(tables: Mapping[str, pd.DataFrame], bands=None, places: tuple |
     v["grade_eff"] = grade.where(grade.notna(), banded)
     v["grade_source"] = np.where(stated.notna(), "stated", np.where(calc_g.notna(), "calc",
                                  np.where(banded.notna(), "bands", None)))
-    fnd = ensure_columns("findings", tables.get("findings"))
+    fnd = active_findings(tables)
     if len(fnd):
         per = fnd.groupby("project_id").size()
         err = fnd[fnd["severity"] == "error"].groupby("project_id").size()
@@ -275,6 +275,12 @@ def project_view(tables: Mapping[str, pd.DataFrame], bands=None, places: tuple |
         v["n_findings"] = 0
         v["n_errors"] = 0
     return v
+
+
+def active_findings(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """The findings a report counts and flags: those a reviewer dismissed (排除) are left out (review.active)."""
+    from evalkit.review import active
+    return active(ensure_columns("findings", tables.get("findings")), tables.get("reviews"))
 
 
 def plausible_view(v: pd.DataFrame) -> pd.DataFrame:
@@ -290,8 +296,9 @@ def plausible_view(v: pd.DataFrame) -> pd.DataFrame:
 
 
 def findings_view(tables: Mapping[str, pd.DataFrame], places: tuple | None = None) -> pd.DataFrame:
-    """Findings with their place (province, city, county, county_key, county_label), project_name, severity_zh."""
-    fnd = ensure_columns("findings", tables.get("findings"))
+    """Findings a reviewer has not dismissed (排除), with their place (province, city, county, county_key,
+    county_label), project_name, severity_zh."""
+    fnd = active_findings(tables)
     rep = ensure_columns("reports", tables.get("reports"))
     prj = ensure_columns("projects", tables.get("projects"))
     places = _places(tables) if places is None else places

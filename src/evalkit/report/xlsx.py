@@ -27,7 +27,7 @@ from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from evalkit import grades, schema
+from evalkit import grades, review, schema
 from evalkit.report.views import Views, as_views, bands_text
 
 TABLE_SHEETS = {  # contract table -> sheet name
@@ -200,6 +200,33 @@ def write_about(wb: Workbook, meta: Mapping[str, object]) -> None:
     _print_setup(ws)
 
 
+SHEET_DISMISSED = "已排除与已消失的发现"
+
+
+def review_columns(findings: pd.DataFrame, reviews: pd.DataFrame | None) -> pd.DataFrame:
+    """findings with review_decision / review_note: the stored decisions, empty where none yet."""
+    out = findings.copy()
+    if reviews is not None and len(reviews) and "fingerprint" in out.columns:
+        r = reviews.drop_duplicates("fingerprint").set_index("fingerprint")
+        out[review.DECISION_COL] = out["fingerprint"].map(r["decision"]).astype("object")
+        out[review.NOTE_COL] = out["fingerprint"].map(r["note"]).astype("object")
+    else:
+        out[review.DECISION_COL] = None
+        out[review.NOTE_COL] = None
+    return out
+
+
+def add_decision_list(ws, df: pd.DataFrame) -> None:
+    """A drop-down (确认/排除/已整改) on the 复核结论 column, so a reviewer cannot mistype a decision."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+    col = list(df.columns).index(review.DECISION_COL) + 1
+    letter = get_column_letter(col)
+    dv = DataValidation(type="list", formula1='"' + ",".join(review.DECISIONS) + '"', allow_blank=True,
+                        showErrorMessage=True, errorTitle="复核结论", error="请从 确认/排除/已整改 中选择，或留空")
+    dv.add(f"{letter}2:{letter}{max(len(df) + 1, 2) + 500}")
+    ws.add_data_validation(dv)
+
+
 def write_workbook(vw: Views, path: str | Path, *, bands=None,
                    low_execution: float = 90.0, high_score: float = 90.0,
                    meta: Mapping[str, object] | None = None) -> Path:
@@ -229,7 +256,19 @@ def write_workbook(vw: Views, path: str | Path, *, bands=None,
     write_sheet(wb, SHEET_FLAGS, flags, low_execution=low_execution,
                 labels={"grade": "等级（未填按得分）", "score": "自评得分"})
     for name, sheet in TABLE_SHEETS.items():
-        write_sheet(wb, sheet, t[name], low_execution=low_execution)
+        df = t[name]
+        if name == "findings":          # every finding, with the reviewer's columns to fill in
+            df = review_columns(df, t.get("reviews"))
+        write_sheet(wb, sheet, df, low_execution=low_execution, labels=review.LABELS)
+        if name == "findings":
+            add_decision_list(wb[sheet], df)
+    gone = review.decisions(t)
+    gone = gone[gone["status"].isin(["排除", review.STATUS_RESOLVED])]
+    if len(gone):
+        cols = [c for c in ("status", "fingerprint", "rule", "source_file", "message", "note", "decided_at")
+                if c in gone.columns]
+        write_sheet(wb, SHEET_DISMISSED, gone[cols].reset_index(drop=True), low_execution=low_execution,
+                    labels={"status": "复核结论", "note": "说明", "decided_at": "复核时间"})
     tmp = path.with_name(path.name + ".tmp")
     wb.save(tmp)
     tmp.replace(path)
