@@ -49,3 +49,18 @@ def test_statement_only_reports_say_what_could_not_be_checked(seed_tables):
     led = seed_tables["ledger"]
     clean = verdict(led, seed_tables["reports"]["report_id"].iloc[:1])
     assert "项规则" in clean
+
+
+def test_a_statement_only_county_is_not_called_clean(raw_tables):
+    from evalkit.report.text import takeaways
+    from evalkit.report.views import Views
+    rep = raw_tables["reports"]
+    ids = set(rep.loc[rep["source_file"].str.endswith(".pdf"), "report_id"])
+    assert len(ids) == 3
+    sub = {k: (v[v["report_id"].isin(ids)] if "report_id" in v.columns else v) for k, v in raw_tables.items()}
+    vw = Views(sub)
+    assert vw.findings.empty
+    assert "无法核对" in vw.check_verdict and "未发现问题" not in vw.check_verdict
+    assert "无法核对" in takeaways(vw)["findings_by_rule_county"]
+    whole = Views(raw_tables).check_verdict
+    assert "项规则未通过" in whole

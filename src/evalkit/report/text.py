@@ -133,7 +133,7 @@ def takeaways(vw: Views, bands=None, low_execution: float = 90.0, high_score: fl
             s += f"，{c.index[0]}最多（{int(c.iloc[0])}条）"
         out["findings_by_rule_county"] = s + "。"
     else:
-        out["findings_by_rule_county"] = "检查未发现问题。"
+        out["findings_by_rule_county"] = vw.check_verdict + "。"
 
     h = vw.headline
     money = cs[cs["execution_rate"].notna()]

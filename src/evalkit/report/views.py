@@ -373,6 +373,18 @@ class Views:
         return plausible_view(self.projects)
 
     @cached_property
+    def check_verdict(self) -> str:
+        """What the checks could and could not verify for these reports (the check ledger), for prose:
+        never "未发现问题" for reports whose figures could not be checked."""
+        from evalkit.checks.ledger import ledger, verdict
+        led = self.tables.get("ledger")
+        if led is None or led.empty:
+            led = ledger(self.tables)
+        rep = self.tables.get("reports")
+        ids = None if rep is None else set(rep["report_id"].dropna())
+        return verdict(led, ids)
+
+    @cached_property
     def findings(self) -> pd.DataFrame:
         return findings_view(self.tables, self._places)
 
