@@ -148,7 +148,7 @@ def test_empty_tables_do_not_break_anything():
     h = rp.headline(t)
     assert h["n_projects"] == 0 and math.isnan(h["execution_rate"])
     tk = rp.takeaways(t)
-    assert tk["findings_by_rule_county"] == "检查未发现问题。"
+    assert tk["findings_by_rule_county"] == "没有可核对的报告。"     # nothing checked is not "no problem"
 
 
 def test_nullable_and_missing_values(seeds):

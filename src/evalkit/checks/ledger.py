@@ -89,6 +89,8 @@ def summary(led: pd.DataFrame, report_ids=None, figures_only: bool = True) -> di
 def verdict(led: pd.DataFrame, report_ids=None) -> str:
     """The sentence a profile prints instead of a bare "未发现问题"."""
     c = summary(led, report_ids)
+    if not any(c.values()):
+        return "没有可核对的报告"
     if c[FAILED]:
         return f"{c[FAILED]} 项规则未通过，{c[PASSED]} 项通过，{c[UNCHECKABLE]} 项规则无法核对（缺少所需数字）"
     if not c[PASSED]:
