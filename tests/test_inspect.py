@@ -91,3 +91,46 @@ def test_unknown_header_words_are_named(tmp_path, capsys):
 def test_missing_file_is_a_usage_error(tmp_path, capsys):
     assert main(["inspect", str(tmp_path / "nope.docx")]) == 2
     assert "找不到文件" in capsys.readouterr().err
+
+
+def test_inspect_html_highlights_fed_cells_and_pins_findings(seed_clean, tmp_path):
+    """The page shows each table row with its reading; the cells that fed fields are marked, and the
+    dataset's findings for this file sit on the row they are about; document text is escaped."""
+    import re
+    import subprocess
+    import sys
+
+    from conftest import seed
+    from evalkit import load
+    src = seed("003")
+    clean = seed_clean[0]
+    out = tmp_path / "view.html"
+    r = subprocess.run([sys.executable, "-m", "evalkit", "inspect", str(src), "--html", str(out),
+                        "--dir", str(clean)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    page = out.read_text(encoding="utf-8")
+    t = load(clean)
+    rid = t["reports"].loc[t["reports"]["source_file"] == src.name, "report_id"].iloc[0]
+    f = t["findings"][(t["findings"]["report_id"] == rid) & t["findings"]["loc_table"].notna()]
+    assert len(f) and page.count("class='finding ") == len(f)
+    one = f.iloc[0]
+    rows = re.findall(r"<tr class='[a-z]+'><td class='no'>(\d+)</td>(.*?)</tr>", page)
+    tables = page.split("<h2>表格 ")[1:]
+    block = tables[int(one["loc_table"]) - 1]
+    row = re.search(rf"<td class='no'>{int(one['loc_row'])}</td>(.*?)</tr>", block).group(1)
+    assert one["message"][:10] in row
+    assert rows and page.count("class='c fed'") > 50 and "→一级指标" in page
+    again = subprocess.run([sys.executable, "-m", "evalkit", "inspect", str(src), "--html", str(out)],
+                           capture_output=True, text=True)
+    assert again.returncode == 2 and "拒绝写入" in again.stderr
+
+
+def test_inspect_html_escapes_document_text(tmp_path):
+    from evalkit.readers import read
+    from evalkit.recognize import recognize
+    from evalkit.recognize.explain import as_html
+    p = tmp_path / "x.txt"
+    p.write_text("项目名称\t<script>alert(1)</script>\n一级指标\t二级指标\t三级指标\t分值\t得分\n", encoding="utf-8")
+    doc = read(p)
+    page = as_html(doc, recognize(doc))
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page

@@ -174,6 +174,11 @@ def cmd_report(a) -> int:
 
 def cmd_inspect(a) -> int:
     from evalkit.recognize.explain import inspect_file
+    if a.html:
+        from evalkit.recognize.explain import write_html
+        n = write_html(Path(a.file), Path(a.html), Path(a.dir) if a.dir else None)
+        print(f"读取视图已写入 {a.html}" + (f"（标出 {n} 条检查发现）" if n else ""))
+        return EXIT_OK
     print(inspect_file(Path(a.file), table=a.table, json_out=a.json))
     return EXIT_OK
 
@@ -259,6 +264,8 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("file")
     i.add_argument("--table", type=int, help="only table N (1-based, as numbered in the output)")
     i.add_argument("--json", action="store_true", help="machine-readable dump")
+    i.add_argument("--html", metavar="OUT", help="write a page: cells that fed each field highlighted, findings pinned")
+    i.add_argument("--dir", help="dataset whose findings for this file are pinned (matched by content)")
     i.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     i.set_defaults(func=cmd_inspect)
     from evalkit import synth

@@ -148,6 +148,109 @@ def _result(ex: Extraction) -> str:
     return "\n".join(lines)
 
 
+_KIND_CLASS = {Kind.IGNORED: "ignored"}
+_STYLE = """
+body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:24px;color:#222}
+h1{font-size:20px} .meta{color:#555;font-size:13px}
+table.doc{border-collapse:collapse;margin:8px 0 20px;font-size:13px}
+table.doc td{border:1px solid #bbb;padding:3px 6px;vertical-align:top;max-width:260px}
+td.no{color:#888;text-align:right} td.how{border:none;color:#333;font-size:12px;max-width:420px}
+tr.ignored td.c{color:#999;background:#f4f4f4} tr.header td.c{background:#e3edf7}
+tr.line td.c{background:#f3faf1} tr.budget td.c{background:#fff7e0} tr.statement td.c{background:#f3eefa}
+td.fed{outline:2px solid #2e7d32;background:#dff3d8 !important;font-weight:bold}
+td.role{outline:2px solid #1f4e79}
+td.role small{display:block;color:#1f4e79;font-weight:normal}
+.finding{display:block;margin-top:3px;padding:2px 5px;border-radius:3px;color:#fff;font-size:12px}
+.error{background:#c62828} .warning{background:#e08a00} .info{background:#1f77b4}
+p.para{margin:4px 0;font-size:13px} p.para.used{background:#f3eefa}
+"""
+
+
+def _row_class(ds: list[Decision]) -> str:
+    kinds = {d.kind.name for d in ds}
+    if not ds or kinds <= {"IGNORED"}:
+        return "ignored"
+    if any(k.endswith("HEADER") for k in kinds):
+        return "header"
+    if kinds & {"INDICATOR", "GROUP", "TOTAL"}:
+        return "line"
+    if kinds & {"BUDGET_LINE", "BUDGET_TOTAL", "KEY_VALUE"}:
+        return "budget"
+    return "statement"
+
+
+def _fed(cell: str, values: list) -> bool:
+    """Whether a cell's text is one of the values a row gave (the cell fed that field)."""
+    from evalkit.normalize import clean_text, parse_number
+    c = clean_text(cell) or ""
+    if not c:
+        return False
+    n = parse_number(c)
+    for v in values:
+        if v is None:
+            continue
+        if isinstance(v, (int, float)) and n is not None and abs(float(v) - n) < 1e-9:
+            return True
+        if isinstance(v, str) and clean_text(v) == c:
+            return True
+    return False
+
+
+def as_html(doc: Document, ex: Extraction, findings=None) -> str:
+    """A page showing the tables as the reader saw them: header cells with their roles, the cells that fed
+    each field highlighted, every row's reading beside it, and findings pinned to their rows. All text escaped."""
+    from html import escape as e
+    at = decisions_by_place(ex)
+    pins: dict[tuple[int, int], list] = {}
+    if findings is not None and len(findings):
+        for f in findings.itertuples(index=False):
+            t, r = getattr(f, "loc_table", None), getattr(f, "loc_row", None)
+            if t is not None and r is not None and t == t and r == r:
+                pins.setdefault((int(t) - 1, int(r) - 1), []).append(f)
+    out = ["<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>",
+           f"<title>{e('读取视图：' + Path(doc.source).name)}</title><style>{_STYLE}</style></head><body>",
+           f"<h1>{e(Path(doc.source).name)}</h1>",
+           f"<p class='meta'>格式 {e(doc.format)}；页数 {e(str(doc.pages or '—'))}；OCR 识别页 "
+           f"{e('、'.join(map(str, doc.ocr_pages)) or '无')}；绿框：读入数据的单元格；蓝框：表头及其含义；"
+           f"彩色标签：检查发现</p>"]
+    out += [f"<p class='meta'>读取提示：{e(w)}</p>" for w in doc.warnings]
+    n_table = n_para = 0
+    for b in doc.blocks:
+        if isinstance(b, Table):
+            page = f"第 {b.page} 页，" if b.page is not None else ""
+            out.append(f"<h2>表格 {n_table + 1}（{e(page)}{len(b.rows)} 行）</h2><table class='doc'>")
+            for i, r in enumerate(b.rows):
+                ds = at.get((n_table, i), [])
+                values = [v for d in ds for v in d.fields.values()]
+                roles = {k: v for d in ds for k, v in d.roles.items()}
+                cells = []
+                for j, c in enumerate(r):
+                    cls = "c"
+                    extra = ""
+                    if j in roles:
+                        cls += " role"
+                        extra = f"<small>→{e(role_label(roles[j]))}</small>"
+                    elif _fed(c, values):
+                        cls += " fed"
+                    cells.append(f"<td class='{cls}'>{e(c or '')}{extra}</td>")
+                how = "<br>".join(e(_describe(d)) for d in ds)
+                for f in pins.get((n_table, i), []):
+                    how += (f"<span class='finding {e(str(f.severity))}'>{e(str(getattr(f, 'title', None) or f.rule))}："
+                            f"{e(str(f.message))}</span>")
+                out.append(f"<tr class='{_row_class(ds)}'><td class='no'>{i + 1}</td>{''.join(cells)}"
+                           f"<td class='how'>{how}</td></tr>")
+            out.append("</table>")
+            n_table += 1
+        elif isinstance(b, Paragraph):
+            ds = at.get((None, n_para), [])
+            how = "；".join(_describe(d) for d in ds)
+            out.append(f"<p class='para{' used' if ds else ''}'>{e(b.text)}"
+                       + (f" <small>→ {e(how)}</small>" if how else "") + "</p>")
+            n_para += 1
+    out.append(f"<h2>识别结果</h2><pre>{e(_result(ex))}</pre></body></html>")
+    return "\n".join(out)
+
+
 def inspect_file(path: Path, table: int | None = None, json_out: bool = False) -> str:
     """Read one file and show how it was recognized (text, or JSON with `json_out`)."""
     from evalkit.errors import InputError
@@ -163,3 +266,36 @@ def inspect_file(path: Path, table: int | None = None, json_out: bool = False) -
     if json_out:
         return json.dumps(as_json(doc, ex, table), ensure_ascii=False, indent=1, default=str)
     return as_text(doc, ex, table)
+
+
+def write_html(path: Path, out: Path, data_dir: Path | None = None) -> int:
+    """`evalkit inspect FILE --html OUT [--dir DIR]`: the page of as_html, with the file's findings from the
+    dataset (matched by content) pinned; never overwrites OUT. Returns the findings pinned."""
+    import hashlib
+
+    from evalkit.errors import InputError, UsageError
+    from evalkit.model import ReadError
+    from evalkit.readers import read
+    path, out = Path(path), Path(out)
+    if not path.is_file():
+        raise InputError(f"找不到文件 {path}", "evalkit inspect 只读一个文件，请检查路径")
+    if out.exists():
+        raise UsageError(f"{out} 已存在，为免覆盖，拒绝写入", "请换一个文件名")
+    try:
+        doc = read(path)
+    except ReadError as e:
+        raise InputError(f"{path}: {e}") from None
+    findings = None
+    if data_dir is not None:
+        from evalkit.store import load
+        t = load(data_dir)
+        with open(path, "rb") as f:
+            sha = hashlib.file_digest(f, "sha256").hexdigest()
+        ids = set(t["reports"].loc[t["reports"]["sha256"] == sha, "report_id"])
+        findings = t["findings"][t["findings"]["report_id"].isin(ids)]
+        if "fingerprint" in findings.columns and "reviews" in t:
+            from evalkit.review import active
+            findings = active(findings, t["reviews"])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(as_html(doc, recognize(doc), findings), encoding="utf-8")
+    return 0 if findings is None else int(findings["loc_table"].notna().sum()) if "loc_table" in findings else 0
