@@ -59,36 +59,24 @@ def parse_task(name: str, data: bytes, sha: str | None, fmt: str | None, seconds
     subprocess per file (daemon processes may not fork pools)."""
     import pickle
     import subprocess
-    from concurrent.futures import TimeoutError as FutureTimeout
 
-    from pebble import ProcessExpired
-
-    from evalkit.ingest import _failed, ingest_file
-    timeout_msg = f"解析超过 {seconds:g} 秒仍未完成，已中止（可用 EVALKIT_LIMIT_MAX_SECONDS 调整）"
-    crash_msg = "解析进程意外退出（退出码 {}，多为内存超过上限 " + f"{lim.max_memory_mb} MB 或解析库崩溃）"
+    from evalkit.ingest import _failed, collect, crash_error, ingest_file, timeout_error
     with tempfile.TemporaryDirectory(prefix="evalkit-dask-") as d:
         path = Path(d) / ("document" + Path(name.split("!")[-1]).suffix.lower())
         path.write_bytes(data)
         pool = _pool(lim)
         if pool is not None:
             fut = pool.schedule(ingest_file, args=(path, name, sha, fmt), timeout=seconds)
-            try:
-                res = fut.result()
-            except FutureTimeout:
-                return _failed(name, sha, fmt, timeout_msg)
-            except ProcessExpired as e:
-                return _failed(name, sha, fmt, crash_msg.format(e.exitcode))
-            res.cacheable = True
-            return res
+            return collect(fut, name, sha, fmt, seconds, lim)
         job, out = Path(d) / "job.pkl", Path(d) / "result.pkl"
         job.write_bytes(pickle.dumps((path, name, sha, fmt, lim, out)))
         try:
             r = subprocess.run([sys.executable, "-m", "evalkit.distributed", str(job)], timeout=seconds,
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         except subprocess.TimeoutExpired:
-            return _failed(name, sha, fmt, timeout_msg)
+            return _failed(name, sha, fmt, timeout_error(seconds))
         if r.returncode != 0 or not out.is_file():
-            return _failed(name, sha, fmt, crash_msg.format(r.returncode))
+            return _failed(name, sha, fmt, crash_error(r.returncode, lim))
         res = pickle.loads(out.read_bytes())
         res.cacheable = True
         return res

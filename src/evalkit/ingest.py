@@ -360,13 +360,37 @@ def time_limit(s: Source, lim) -> float:
     return lim.max_seconds
 
 
+def timeout_error(seconds: float) -> str:
+    return f"解析超过 {seconds:g} 秒仍未完成，已中止（可用 EVALKIT_LIMIT_MAX_SECONDS 调整）"
+
+
+def crash_error(exitcode, lim) -> str:
+    return f"解析进程意外退出（退出码 {exitcode}，多为内存超过上限 {lim.max_memory_mb} MB 或解析库崩溃）"
+
+
+def collect(fut, source_file: str, sha: str | None, fmt: str | None, seconds: float, lim) -> FileResult:
+    """A parse future's FileResult (local pool or a Dask worker's); a time-out, a dead worker or a
+    result that could not be sent back becomes the file's `failed` row."""
+    from concurrent.futures import TimeoutError as FutureTimeout
+
+    from pebble import ProcessExpired
+    try:
+        res = fut.result()
+    except FutureTimeout:
+        return _failed(source_file, sha, fmt, timeout_error(seconds))
+    except ProcessExpired as e:
+        return _failed(source_file, sha, fmt, crash_error(e.exitcode, lim))
+    except Exception as e:  # noqa: BLE001  (result could not be sent back, pool error)
+        return _failed(source_file, sha, fmt, f"解析进程出错（{type(e).__name__}: {e}）")
+    res.cacheable = True
+    return res
+
+
 def parse_sources(sources: list[Source], jobs: int | None = None, progress: bool = False,
                   limits=None) -> list[FileResult]:
     """Parse each source in a worker process (pebble pool) with the time and memory limits;
     a worker that hangs, crashes or is killed costs its file a `failed` row, never the batch."""
-    from concurrent.futures import TimeoutError as FutureTimeout
-
-    from pebble import ProcessExpired, ProcessPool
+    from pebble import ProcessPool
     lim = limits or _limits.LIMITS
     jobs = max(1, jobs or os.cpu_count() or 1)
     results: list[FileResult] = []
@@ -381,18 +405,7 @@ def parse_sources(sources: list[Source], jobs: int | None = None, progress: bool
         futures = [(s, pool.schedule(ingest_file, args=(s.path, s.source_file, s.sha256, s.fmt),
                                      timeout=time_limit(s, lim))) for s in sources]
         for s, fut in futures:
-            try:
-                res = fut.result()
-                res.cacheable = True
-                results.append(res)
-            except FutureTimeout:
-                results.append(_failed(s.source_file, s.sha256, s.fmt,
-                                       f"解析超过 {time_limit(s, lim):g} 秒仍未完成，已中止（可用 EVALKIT_LIMIT_MAX_SECONDS 调整）"))
-            except ProcessExpired as e:
-                results.append(_failed(s.source_file, s.sha256, s.fmt,
-                                       f"解析进程意外退出（退出码 {e.exitcode}，多为内存超过上限 {lim.max_memory_mb} MB 或解析库崩溃）"))
-            except Exception as e:  # noqa: BLE001  (result could not be sent back, pool error)
-                results.append(_failed(s.source_file, s.sha256, s.fmt, f"解析进程出错（{type(e).__name__}: {e}）"))
+            results.append(collect(fut, s.source_file, s.sha256, s.fmt, time_limit(s, lim), lim))
             if bar is not None:
                 bar.update(1)
     if bar is not None:
