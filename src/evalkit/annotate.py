@@ -58,7 +58,7 @@ def annotate_pdf(src: str | Path, out: str | Path, marks: list[Mark]) -> int:
             continue
         page = writer.pages[m.page - 1]
         box = page.mediabox
-        left, bottom_y, top_y = float(box.left), float(box.bottom), float(box.top)
+        left, top_y = float(box.left), float(box.top)
         color = COLORS.get(m.severity, COLORS["warning"])
         text = f"【{SEVERITY_ZH.get(m.severity, m.severity)}】{m.title}\n{m.note}"
         if m.bbox is not None:
@@ -100,20 +100,12 @@ def _border(width: float):
 
 def marks_for_file(path: str | Path, tables: dict) -> list[Mark]:
     """The marks of one file's findings: the file is matched by content (SHA-256), so any copy works."""
-    import hashlib
-
     import pandas as pd
-    with open(path, "rb") as f:
-        sha = hashlib.file_digest(f, "sha256").hexdigest()
-    rep = tables["reports"]
-    ids = set(rep.loc[rep["sha256"] == sha, "report_id"].dropna())
-    if not ids:
+
+    from evalkit.review import file_findings
+    f = file_findings(path, tables)
+    if f is None:
         raise InputError(f"数据集中没有 {Path(path).name} 这份文件（按内容比对）", "请先用 evalkit ingest 读入它，再生成批注")
-    f = tables["findings"]
-    f = f[f["report_id"].isin(ids)]
-    if "fingerprint" in f.columns and tables.get("reviews") is not None and len(tables["reviews"]):
-        from evalkit.review import active
-        f = active(f, tables["reviews"])
     marks = []
     for r in f.itertuples(index=False):
         page = getattr(r, "loc_page", None)

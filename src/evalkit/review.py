@@ -135,6 +135,18 @@ def active(findings: pd.DataFrame, reviews: pd.DataFrame | None) -> pd.DataFrame
     return findings[~findings["fingerprint"].isin(dismissed)]
 
 
+def file_findings(path: str | Path, tables: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
+    """The not-dismissed findings of one file, matched to the dataset by content (any copy works);
+    None when the dataset has no such file."""
+    from evalkit.ingest import hash_file
+    rep = tables["reports"]
+    ids = set(rep.loc[rep["sha256"] == hash_file(Path(path)), "report_id"].dropna())
+    if not ids:
+        return None
+    f = tables["findings"]
+    return active(f[f["report_id"].isin(ids)], tables.get("reviews"))
+
+
 def format_list(tables: dict[str, pd.DataFrame], show_open: bool = False) -> str:
     """The decisions (and with show_open the findings still awaiting one) as aligned text."""
     d = decisions(tables)

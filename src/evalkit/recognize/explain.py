@@ -251,17 +251,21 @@ def as_html(doc: Document, ex: Extraction, findings=None) -> str:
     return "\n".join(out)
 
 
-def inspect_file(path: Path, table: int | None = None, json_out: bool = False) -> str:
-    """Read one file and show how it was recognized (text, or JSON with `json_out`)."""
+def _read(path: Path) -> Document:
     from evalkit.errors import InputError
     from evalkit.model import ReadError
     from evalkit.readers import read
     if not Path(path).is_file():
         raise InputError(f"找不到文件 {path}", "evalkit inspect 只读一个文件，请检查路径")
     try:
-        doc = read(path)
+        return read(path)
     except ReadError as e:
         raise InputError(f"{path}: {e}") from None
+
+
+def inspect_file(path: Path, table: int | None = None, json_out: bool = False) -> str:
+    """Read one file and show how it was recognized (text, or JSON with `json_out`)."""
+    doc = _read(path)
     ex = recognize(doc)
     if json_out:
         return json.dumps(as_json(doc, ex, table), ensure_ascii=False, indent=1, default=str)
@@ -271,31 +275,16 @@ def inspect_file(path: Path, table: int | None = None, json_out: bool = False) -
 def write_html(path: Path, out: Path, data_dir: Path | None = None) -> int:
     """`evalkit inspect FILE --html OUT [--dir DIR]`: the page of as_html, with the file's findings from the
     dataset (matched by content) pinned; never overwrites OUT. Returns the findings pinned."""
-    import hashlib
-
-    from evalkit.errors import InputError, UsageError
-    from evalkit.model import ReadError
-    from evalkit.readers import read
+    from evalkit.errors import UsageError
     path, out = Path(path), Path(out)
-    if not path.is_file():
-        raise InputError(f"找不到文件 {path}", "evalkit inspect 只读一个文件，请检查路径")
     if out.exists():
         raise UsageError(f"{out} 已存在，为免覆盖，拒绝写入", "请换一个文件名")
-    try:
-        doc = read(path)
-    except ReadError as e:
-        raise InputError(f"{path}: {e}") from None
+    doc = _read(path)
     findings = None
     if data_dir is not None:
+        from evalkit.review import file_findings
         from evalkit.store import load
-        t = load(data_dir)
-        with open(path, "rb") as f:
-            sha = hashlib.file_digest(f, "sha256").hexdigest()
-        ids = set(t["reports"].loc[t["reports"]["sha256"] == sha, "report_id"])
-        findings = t["findings"][t["findings"]["report_id"].isin(ids)]
-        if "fingerprint" in findings.columns and "reviews" in t:
-            from evalkit.review import active
-            findings = active(findings, t["reviews"])
+        findings = file_findings(path, load(data_dir))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(as_html(doc, recognize(doc), findings), encoding="utf-8")
-    return 0 if findings is None else int(findings["loc_table"].notna().sum()) if "loc_table" in findings else 0
+    return 0 if findings is None or "loc_table" not in findings else int(findings["loc_table"].notna().sum())
