@@ -23,21 +23,12 @@ def _duckdb():
 
 
 def datasets(data_dir: str | Path) -> dict:
-    """table name -> pyarrow dataset over its file or partitions."""
-    import pyarrow.dataset as pds
-    from evalkit.store import _partitioning
+    """table name -> pyarrow dataset over its file or partitions (store.arrow_dataset)."""
+    from evalkit.store import arrow_dataset
     d = Path(data_dir)
     manifest = read_manifest(d)
-    names = list(manifest["tables"]) if manifest else [t for t in TABLES if (d / f"{t}.parquet").exists()]
-    out = {}
-    for name in names:
-        p = d / f"{name}.parquet"
-        entry = manifest["tables"][name] if manifest else {}
-        if entry.get("layout") == "partitioned":
-            files = [str(d / f) for f in sorted(entry["files"])]
-            out[name] = pds.dataset(files, format="parquet", partitioning=_partitioning(), partition_base_dir=str(p))
-        elif p.is_file():
-            out[name] = pds.dataset(str(p), format="parquet")
+    names = list(manifest["tables"]) if manifest else [t for t in TABLES if (d / f"{t}.parquet").is_file()]
+    out = {n: arrow_dataset(d, n, manifest["tables"][n] if manifest else None) for n in names}
     if not out:
         raise DatasetError(f"{d} 里没有 evalkit 数据表（*.parquet）", "请先运行 evalkit ingest 生成数据集")
     return out
@@ -52,7 +43,8 @@ def query(data_dir: str | Path, sql: str) -> pd.DataFrame:
     with dataset_lock(d, write=False):
         con = duckdb.connect(":memory:")
         try:
-            for name, dset in datasets(d).items():
+            views = datasets(d)
+            for name, dset in views.items():
                 con.register(name, dset)
             con.execute("SET enable_external_access = false")
             con.execute("SET lock_configuration = true")
@@ -61,6 +53,6 @@ def query(data_dir: str | Path, sql: str) -> pd.DataFrame:
             except duckdb.Error as e:
                 msg = str(e).split("\n")[0]
                 raise UsageError(f"SQL 查询出错：{msg}",
-                                 f"可用的表：{'、'.join(datasets(d))}；只能读取数据集，不能读写其他文件") from None
+                                 f"可用的表：{'、'.join(views)}；只能读取数据集，不能读写其他文件") from None
         finally:
             con.close()

@@ -166,6 +166,9 @@ def load(clean_dir: str | Path = "data/clean", verify: bool = True, lock: bool =
         report_ids = set(rep.loc[keep, "report_id"].dropna())
     out = {}
     for name in names:
+        if name == "reports" and report_ids is not None:     # read (and verified) once, above
+            out[name] = rep[rep["report_id"].isin(report_ids)].reset_index(drop=True)
+            continue
         out[name] = _read_table(clean_dir, name, manifest, verify, (provinces, year_list) if filtered else None,
                                 report_ids)
     if not out:
@@ -203,7 +206,7 @@ def _read_table(clean_dir: Path, name: str, manifest: dict | None, verify: bool,
         raise DatasetError(f"数据集 {clean_dir} 的清单中没有表 {name}", "请重新运行 evalkit ingest")
     try:
         if want and want.get("layout") == "partitioned":
-            df = _read_partitioned(clean_dir, p, want, verify, where)
+            df = _read_partitioned(clean_dir, name, want, verify, where)
         else:
             if manifest and not p.is_file():
                 raise DatasetError(f"数据集 {clean_dir} 缺少表 {p.name}", "请重新运行 evalkit ingest")
@@ -231,16 +234,25 @@ def _partitioning():
     return pds.partitioning(pa.schema([("province", pa.string()), ("year", pa.int32())]), flavor="hive")
 
 
-def _read_partitioned(clean_dir: Path, p: Path, want: dict, verify: bool, where: tuple | None) -> pd.DataFrame:
-    """A hive-partitioned table: only the partitions `where` selects are opened (and verified)."""
+def arrow_dataset(clean_dir: Path, name: str, entry: dict | None):
+    """A pyarrow dataset over one table: its file, or its partition files as the manifest lists them
+    (province and year from the hive path); for filtered reads and for `evalkit sql`."""
     import pyarrow.dataset as pds
-    part = _partitioning()
-    files = sorted(want["files"])
-    missing = [f for f in files if not (clean_dir / f).is_file()]
+    p = Path(clean_dir) / f"{name}.parquet"
+    if not entry or entry.get("layout") != "partitioned":
+        return pds.dataset(str(p), format="parquet")
+    files = sorted(entry["files"])
+    missing = [f for f in files if not (Path(clean_dir) / f).is_file()]
     if missing:
         raise DatasetError(f"数据集 {clean_dir} 缺少分区文件 {missing[0]}", "请重新运行 evalkit ingest")
-    dset = pds.dataset([str(clean_dir / f) for f in files], format="parquet", partitioning=part,
+    return pds.dataset([str(Path(clean_dir) / f) for f in files], format="parquet", partitioning=_partitioning(),
                        partition_base_dir=str(p))
+
+
+def _read_partitioned(clean_dir: Path, name: str, want: dict, verify: bool, where: tuple | None) -> pd.DataFrame:
+    """A hive-partitioned table: only the partitions `where` selects are opened (and verified)."""
+    import pyarrow.dataset as pds
+    dset = arrow_dataset(clean_dir, name, want)
     expr = None
     if where is not None:
         provinces, years = where
