@@ -28,6 +28,7 @@ from evalkit.geo import locate
 from evalkit.model import Document, ReadError
 from evalkit.normalize import parse_measure, parse_number
 from evalkit.readers import SUFFIXES, format_of, read
+from evalkit.recognize.explain import role_label
 from evalkit.readers.safety import os_reason
 from evalkit.recognize import recognize
 from evalkit.tables import frame
@@ -76,6 +77,16 @@ def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
             return {"loc_member": member, "location": f"压缩包内 {member}" if member else None}
         return (dataclasses.replace(loc, member=member) if member else loc).columns()
 
+    def where_each(field_locs: dict) -> str | None:
+        """loc_fields: JSON, figure -> where it was read (Loc fields, `column`: its column's name)."""
+        out = {}
+        for name, (loc, role) in field_locs.items():
+            d = (dataclasses.replace(loc, member=member) if member else loc).as_dict()
+            if role:
+                d["column"] = role_label(role)
+            out[name] = d
+        return json.dumps(out, ensure_ascii=False, separators=(",", ":")) if out else None
+
     projects, indicators = [], []
     for n, p in enumerate(ex.projects, start=1):
         pid = f"{report_id}-p{n:02d}"
@@ -89,7 +100,7 @@ def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
             "total_score": p.total_score, "grade": p.grade, "grade_raw": p.grade_raw,
             "max_score": p.max_score, "has_deviation_column": p.has_deviation_column,
             "deviation_note": p.deviation_note, "execution_rate_line": p.execution_rate_line,
-            "n_indicators": len(lines), **where(p.loc),
+            "n_indicators": len(lines), **where(p.loc), "loc_fields": where_each(p.field_locs),
         })
         for k, i in enumerate(lines, start=1):
             t_op, t_val, t_unit = parse_measure(i.target)
@@ -100,7 +111,7 @@ def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
                 "actual": i.actual, "target_op": t_op, "target_value": t_val, "target_unit": t_unit,
                 "actual_value": a_val, "actual_unit": a_unit, "weight": i.weight, "score": i.score,
                 "deviation_reason": i.deviation_reason, "actual_op": a_op, "line_no": k,
-                "report_id": report_id, **where(i.loc),
+                "report_id": report_id, **where(i.loc), "loc_fields": where_each(i.field_locs),
             })
     problems = list(doc.warnings)
     if not ex.found_anything:

@@ -28,8 +28,9 @@ class Loc:
     member: str | None = None    # path inside an archive
     bbox: BBox | None = None
 
-    def words(self) -> str:
-        """The place in Chinese words: 第3页 表2 第5行 第4列, 工作表“项目1” D7, 文本第37行."""
+    def words(self, column: str | None = None) -> str:
+        """The place in Chinese words: 第3页 表2 第5行 第4列, 工作表“项目1” D7, 文本第37行; with
+        `column` (the column's name, 得分) the column is named: 第3页 表2 第5行 得分列."""
         parts = []
         if self.member:
             parts.append(f"压缩包内 {self.member}")
@@ -44,8 +45,10 @@ class Loc:
                 parts.append(f"表{self.table}")
             if self.row:
                 parts.append(f"第{self.row}行")
-            if self.col:
+            if self.col and not column:
                 parts.append(f"第{self.col}列")
+        if column and (self.cell or self.col):
+            parts.append(f"{column}列")
         if self.line:
             parts.append(f"（文本第{self.line}行）" if (self.table or self.row) else f"文本第{self.line}行")
         return " ".join(parts).replace(" （", "（")
@@ -56,6 +59,17 @@ class Loc:
                 "loc_sheet": self.sheet, "loc_cell": self.cell, "loc_member": self.member,
                 "loc_bbox": None if self.bbox is None else ",".join(f"{v:.1f}" for v in self.bbox),
                 "location": self.words() or None}
+
+    def as_dict(self) -> dict:
+        """The fields that are set, for JSON (bbox as a list)."""
+        return {k: (list(v) if k == "bbox" else v) for k, v in vars(self).items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Loc":
+        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        if known.get("bbox") is not None:
+            known["bbox"] = tuple(known["bbox"])
+        return cls(**known)
 
 
 @dataclass

@@ -120,6 +120,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("deviation_note", S, "偏差说明"),
         _c("execution_rate_line", F, "执行率行得分", _PCT, "the rate printed on the table's own 预算执行率 line"),
         *_locs("the start of the project's table (or its name)"),
+        _c("loc_fields", S, "各数位置", doc="JSON: each figure -> where it was read (page, table, row, col, "
+                                          "sheet, cell, bbox; `column`: the column's name)"),
     ), ("project_id",), (("report_id", "reports", "report_id"),)),
     Table("indicators", "指标", "one row per filled third-level indicator line", (
         _c("project_id", S, "项目编号"), _c("source_file", S, "来源文件"), _c("county", S, "县区"),
@@ -135,6 +137,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("line_no", I, "行号", doc="the line's position in its project, 1-based"),
         _c("report_id", S, "报告编号"),
         *_locs("the line (its score cell)"),
+        _c("loc_fields", S, "各数位置", doc="JSON: target/actual/weight/score -> the cell each was read from"),
     ), ("project_id", "line_no"), (("project_id", "projects", "project_id"),
                                    ("report_id", "reports", "report_id"))),
     Table("summaries", "汇总表", "one row per 绩效自评情况汇总表 (or equivalent statement of counts)", (
@@ -158,7 +161,10 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("expected", S, "期望值"), _c("found", S, "实际值"),
         _c("fingerprint", S, "指纹", doc="stable across runs: rule, file content hash, project and indicator names, "
                                           "figures; reviews.fingerprint refers to it"),
-        *_locs("the figure the finding is about (its indicator line, else its project)"),
+        *_locs("the first figure the finding compares (else its indicator line, else its project); "
+               "`location` names the column, e.g. 第3页 表2 第13行 得分列"),
+        _c("figure_locations", S, "所比数字位置", doc="every figure the finding compares and where it stands, "
+                                                   "e.g. 填报总分: 第3页 表2 第13行 得分列；各行得分: 第3页 表2 第5–12行 得分列"),
     ), ("finding_id",), (("report_id", "reports", "report_id"), ("project_id", "projects", "project_id"))),
     Table("ledger", "核对台账", "one row per (report, rule): whether the rule could be checked and passed", (
         _c("report_id", S, "报告编号"), _c("rule", S, "规则"),

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from evalkit.model import Loc
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -133,14 +135,119 @@ def add_fingerprints(df: pd.DataFrame, d) -> pd.DataFrame:
 
 LOC_COLUMNS = ("loc_page", "loc_table", "loc_row", "loc_line", "loc_sheet", "loc_cell", "loc_member", "loc_bbox",
                "location")
+_FIELD_OF = {"target_value": "target", "actual_value": "actual"}   # a parsed figure is read from its text's cell
+_NOT_FIGURES = {"report_id", "project_id"}
+
+
+def _set(v) -> bool:
+    return v is not None and not (isinstance(v, float) and v != v) and v is not pd.NA and v is not pd.NaT
+
+
+def _field_locs(raw) -> dict:
+    import json
+    return json.loads(raw) if isinstance(raw, str) and raw else {}
+
+
+def _row_loc(row) -> Loc | None:
+    """The Loc of a projects/indicators/summaries row from its loc_* columns."""
+    def get(c):
+        v = row.get(c)
+        return v if _set(v) else None
+    bbox = get("loc_bbox")
+    loc = Loc(page=_int(get("loc_page")), table=_int(get("loc_table")), row=_int(get("loc_row")),
+              line=_int(get("loc_line")), sheet=get("loc_sheet"), cell=get("loc_cell"), member=get("loc_member"),
+              bbox=tuple(float(x) for x in bbox.split(",")) if isinstance(bbox, str) and bbox.count(",") == 3 else None)
+    return loc if loc.words() else None
+
+
+def _int(v):
+    return None if v is None else int(v)
+
+
+def _figures(rule: str, prow: dict | None, irow: dict | None) -> list[tuple[str, str]]:
+    """The figures a rule compares: its `needs` (the first alternative the rows state), ids left out."""
+    alts = [[tuple(x.split(".", 1)) for x in alt.split()] for alt in RULES[rule].needs.split("|")]
+
+    def stated(t, c):
+        row = prow if t == "projects" else irow if t == "indicators" else None
+        return row is None or _set(row.get(c))
+    chosen = next((a for a in alts if all(stated(t, c) for t, c in a)), alts[0])
+    return [(t, c) for t, c in chosen if c not in _NOT_FIGURES]
+
+
+def _span_words(locs: list[Loc], column: str | None) -> str:
+    """Many rows of one column in words: 第3页 表2 第5–12行 得分列 (one part per page/table/sheet)."""
+    groups: dict[tuple, list[Loc]] = {}
+    for loc in locs:
+        groups.setdefault((loc.member, loc.page, loc.sheet, loc.table), []).append(loc)
+    parts = []
+    for (member, page, sheet, table), ls in groups.items():
+        head = Loc(member=member, page=page, sheet=sheet, table=table).words()
+        cells = [x.cell for x in ls if x.cell]
+        rows = sorted({x.row for x in ls if x.row})
+        lines = sorted({x.line for x in ls if x.line})
+        if cells:
+            span = cells[0] if cells[0] == cells[-1] else f"{cells[0]}–{cells[-1]}"
+        elif rows:
+            span = f"第{rows[0]}行" if len(rows) == 1 else f"第{rows[0]}–{rows[-1]}行"
+        elif lines:
+            span = f"文本第{lines[0]}行" if len(lines) == 1 else f"文本第{lines[0]}–{lines[-1]}行"
+        else:
+            span = ""
+        named = f"{column}列" if column and any(x.col or x.cell for x in ls) else ""
+        parts.append(" ".join(p for p in (head, span, named) if p))
+    return "、".join(p for p in parts if p)
+
+
+def _figure_loc(t: str, c: str, f, ind: dict, ind_by_prj: dict, prj: dict, summ: dict
+                ) -> tuple[Loc | None, str | None, str | None]:
+    """(the figure's own Loc when it is one cell, its column's name, its place in words) or Nones."""
+    name = _FIELD_OF.get(c, c)
+    if t == "indicators" and _set(f.indicator_key):
+        row = ind.get(f.indicator_key)
+        if row is None:
+            return None, None, None
+        at = _field_locs(row.get("loc_fields")).get(name)
+        loc = Loc.from_dict(at) if at else _row_loc(row)
+        column = at.get("column") if at else None
+        return loc, column, loc.words(column) if loc else None
+    if t == "indicators" and _set(f.project_id):
+        locs, column = [], None
+        for row in ind_by_prj.get(f.project_id, []):
+            if name in row and not _set(row.get(name)):
+                continue
+            at = _field_locs(row.get("loc_fields")).get(name)
+            loc = Loc.from_dict(at) if at else _row_loc(row)
+            column = column or (at.get("column") if at else None)
+            if loc is not None:
+                locs.append(loc)
+        return None, None, _span_words(locs, column) or None
+    if t == "projects" and _set(f.project_id):
+        row = prj.get(f.project_id)
+        if row is None:
+            return None, None, None
+        at = _field_locs(row.get("loc_fields")).get(name)
+        if at:
+            loc = Loc.from_dict(at)
+            return loc, at.get("column"), loc.words(at.get("column"))
+        loc = _row_loc(row)
+        return None, None, (loc.words() + "（项目表）") if loc else None
+    if t == "summaries" and _set(f.report_id):
+        row = summ.get(f.report_id)
+        loc = _row_loc(row) if row is not None else None
+        return loc, None, loc.words() if loc else None
+    return None, None, None
 
 
 def add_locations(df: pd.DataFrame, d) -> pd.DataFrame:
-    """findings with the place of what they are about: their indicator line's, else their project's
-    (null for report-level findings)."""
+    """findings with the place of what they are about and of every figure they compare.
+
+    `figure_locations` lists each compared figure (the rule's `needs`) and where it stands; the loc_*
+    columns and `location` are the first figure that is one cell (naming its column), else the
+    indicator line's, else the project's (a 汇总表 finding: its summary; report-level: null)."""
     out = df.copy()
     if df.empty:
-        for c in LOC_COLUMNS:
+        for c in LOC_COLUMNS + ("figure_locations",):
             out[c] = pd.Series(dtype="object")
         return out
     ind = d.indicators.drop_duplicates("indicator_key").set_index("indicator_key")
@@ -150,12 +257,53 @@ def add_locations(df: pd.DataFrame, d) -> pd.DataFrame:
         by_prj = out["project_id"].map(prj[c]) if c in prj.columns else pd.Series(None, index=out.index)
         out[c] = by_ind.astype("object").where(by_ind.notna(), by_prj.astype("object"))
     summ = d.summaries
+    first = pd.DataFrame()
     if "location" in summ.columns and len(summ):      # a 汇总表 finding points at its summary
         first = summ.dropna(subset=["report_id"]).drop_duplicates("report_id").set_index("report_id")
         about = out["rule"].astype(str).str.startswith("summary_") & out["location"].isna()
         for c in LOC_COLUMNS:
             if c in first.columns:
                 out.loc[about, c] = out.loc[about, "report_id"].map(first[c]).astype("object")
+    return _add_figures(out, d, first)
+
+
+def _add_figures(out: pd.DataFrame, d, summ: pd.DataFrame) -> pd.DataFrame:
+    from evalkit import schema
+    keys = set(out["indicator_key"].dropna())
+    pids = set(out["project_id"].dropna())
+    ind_rows = d.indicators.loc[d.indicators["indicator_key"].isin(keys) | d.indicators["project_id"].isin(pids)]
+    ind: dict = {}
+    ind_by_prj: dict = {}
+    for row in ind_rows.astype("object").to_dict("records"):
+        ind.setdefault(row["indicator_key"], row)
+        ind_by_prj.setdefault(row["project_id"], []).append(row)
+    prj = {r["project_id"]: r for r in d.projects.loc[d.projects["project_id"].isin(pids)]
+           .astype("object").to_dict("records")}
+    sm = {rid: dict(r, **{"report_id": rid}) for rid, r in summ.astype("object").to_dict("index").items()} if len(summ) else {}
+    words_col, primary = [], {}
+    for k, f in enumerate(out.itertuples()):
+        parts, first = [], None
+        prow = prj.get(f.project_id) if _set(f.project_id) else None
+        irow = ind.get(f.indicator_key) if _set(f.indicator_key) else None
+        for t, c in _figures(f.rule, prow, irow):
+            loc, column, words = _figure_loc(t, c, f, ind, ind_by_prj, prj, sm)
+            if not words:
+                continue
+            label = schema.label(c, with_unit=False)
+            if t == "indicators" and not _set(f.indicator_key):
+                label = "各行" + label
+            parts.append(f"{label}：{words}")
+            if first is None and loc is not None:
+                first = (loc, column)
+        words_col.append("；".join(parts) or None)
+        if first is not None:
+            primary[out.index[k]] = first
+    out["figure_locations"] = pd.Series(words_col, index=out.index, dtype="object")
+    for i, (loc, column) in primary.items():
+        cols = loc.columns()
+        cols["location"] = loc.words(column) or None
+        for c in LOC_COLUMNS:
+            out.at[i, c] = cols[c]
     return out
 
 

@@ -24,6 +24,7 @@ class IndicatorRec:
     score: float | None = None
     deviation_reason: str | None = None
     loc: Loc | None = field(default=None, compare=False)     # where the line stands (its score cell)
+    field_locs: dict = field(default_factory=dict, compare=False)   # field -> (Loc of its cell, column role)
 
 
 # figures a project takes from the most authoritative place that states them
@@ -50,14 +51,20 @@ class ProjectRec:
     sections: list[list[IndicatorRec]] = field(default_factory=list)
     priority: dict = field(default_factory=dict)
     loc: Loc | None = field(default=None, compare=False)     # where the project's table (or name) starts
+    field_locs: dict = field(default_factory=dict, compare=False)   # figure -> (Loc it was read at, column role)
 
-    def put(self, name: str, value, prio: int) -> None:
-        """Set a figure unless a more authoritative place already stated it (budget block > line > text)."""
+    def put(self, name: str, value, prio: int, at: tuple[Loc | None, str | None] | None = None) -> None:
+        """Set a figure unless a more authoritative place already stated it (budget block > line > text);
+        `at` (its place and its column's role) is kept with it, so a finding can point at the figure."""
         if value is None:
             return
         if self.priority.get(name, -1) < prio:
             setattr(self, name, value)
             self.priority[name] = prio
+            if at is not None and at[0] is not None:
+                self.field_locs[name] = at
+            else:
+                self.field_locs.pop(name, None)
 
     def indicators(self) -> list[IndicatorRec]:
         """Indicator lines; a later section restating all earlier lines (an 附件 table) replaces them."""

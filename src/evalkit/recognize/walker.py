@@ -38,6 +38,8 @@ class Walker:
         self._block: Table | Paragraph | None = None
         self._row = 0
         self.summary_locs: list = []
+        self.overall_at: tuple | None = None
+        self.overall_grade_at: tuple | None = None
 
     # ---- projects ------------------------------------------------------------------------
     def _here(self, col: int | None = None):
@@ -46,6 +48,11 @@ class Walker:
         if isinstance(b, Table):
             return b.loc(self._row, col)
         return b.loc() if isinstance(b, Paragraph) else None
+
+    def _at(self, role: str | None, cols: dict[str, int] | None) -> tuple:
+        """(place of the cell in column `role` of the row being read, role): where a figure was read."""
+        col = cols.get(role) if cols and role else None
+        return self._here(col), role if col is not None else None
 
     def _start_project(self, name: str | None) -> ProjectRec:
         self._close_project()
@@ -64,7 +71,7 @@ class Walker:
         if self.current is None:
             p = self._start_project(None)
             for name, prio in self.pending.priority.items():
-                p.put(name, getattr(self.pending, name), prio)
+                p.put(name, getattr(self.pending, name), prio, self.pending.field_locs.get(name))
         return self.current
 
     def _decide(self, kind: Kind, cells: list[str], **kw) -> None:
@@ -88,8 +95,10 @@ class Walker:
             what, value = stated
             if what == "score":
                 self.overall_score = value
+                self.overall_at = (self._here(), None)
             else:
                 self.overall_grade = value
+                self.overall_grade_at = (self._here(), None)
             self.state = State.OUTSIDE
             return self._decide(Kind.STATEMENT, cells, fields={f"overall_{what}": value})
         header = summary_table.read_header(cells)
@@ -118,7 +127,7 @@ class Walker:
         pairs = key_value.read_pairs(cells)
         target = self.current if self.current is not None else self.pending
         for name, value in pairs:
-            target.put(name, value, PRIO_TABLE)
+            target.put(name, value, PRIO_TABLE, (self._here(), None))
         if pairs:
             return self._decide(Kind.KEY_VALUE, cells, fields=dict(pairs))
         if agency:
@@ -152,9 +161,10 @@ class Walker:
         label = V.key(filled[0])
         if V.TOTAL_LABEL.match(label):
             total, maximum = indicator_table.read_total(cells, self.ind)
-            self.current.put("total_score", total, PRIO_TABLE)     # an indicator table always has a project
+            at = self._at("score", self.ind.cols if self.ind else None)
+            self.current.put("total_score", total, PRIO_TABLE, at)     # an indicator table always has a project
             if total is not None:
-                self.current.put("max_score", maximum, PRIO_TABLE)
+                self.current.put("max_score", maximum, PRIO_TABLE, at)
             self.state = State.OUTSIDE
             return self._decide(Kind.TOTAL, cells, fields={"total_score": total, "max_score": maximum})
         if len(filled) == 1 and not (V.is_level1(filled[0]) or V.is_level2(filled[0])):
@@ -172,11 +182,14 @@ class Walker:
             return self._decide(Kind.IGNORED, cells, why="没有指标名称")
         p = self.current
         if indicator_table.is_budget_line(name, self.levels.level1):
-            p.put("budget_weight", parse_number(line.weight), PRIO_LINE)
-            p.put("budget_score", parse_number(line.score), PRIO_LINE)
-            p.put("execution_rate", parse_number(line.actual), PRIO_LINE)
+            cols = self.ind.cols if self.ind else None
+            p.put("budget_weight", parse_number(line.weight), PRIO_LINE, self._at("weight", cols))
+            p.put("budget_score", parse_number(line.score), PRIO_LINE, self._at("score", cols))
+            p.put("execution_rate", parse_number(line.actual), PRIO_LINE, self._at("actual", cols))
             if p.execution_rate_line is None:
                 p.execution_rate_line = parse_number(line.actual)
+                if p.execution_rate_line is not None:
+                    p.field_locs["execution_rate_line"] = self._at("actual", cols)
             return self._decide(Kind.BUDGET_LINE, cells, why=line.how, fields={
                 "level3": name, "execution_rate": line.actual, "weight": line.weight, "score": line.score})
         rec = IndicatorRec(
@@ -185,9 +198,11 @@ class Walker:
             actual=None if is_empty_mark(line.actual) else line.actual,
             weight=parse_number(line.weight), score=parse_number(line.score),
             deviation_reason=None if is_empty_mark(line.deviation) else line.deviation,
-            loc=self._here(self.ind.cols.get("score") if self.ind is not None else None))
+            loc=self._here(self.ind.cols.get("score") if self.ind is not None else None),
+            field_locs={role: self._at(role, self.ind.cols) for role in ("target", "actual", "weight", "score")
+                        if self.ind is not None and role in self.ind.cols})
         p.sections[-1].append(rec)
-        self._decide(Kind.INDICATOR, cells, why=line.how, fields={k: v for k, v in vars(rec).items() if v is not None and k != "loc"})
+        self._decide(Kind.INDICATOR, cells, why=line.how, fields={k: v for k, v in vars(rec).items() if v is not None and k not in ("loc", "field_locs")})
 
     def _budget_total_row(self, cells: list[str]) -> None:
         values = budget.read_total(cells, self.budget_cols)
@@ -195,7 +210,7 @@ class Walker:
             return self._decide(Kind.IGNORED, cells, why="预算表中的非合计行（只读合计/总额行）")
         target = self.current if self.current is not None else self.pending
         for name, v in values.items():
-            target.put(name, v, PRIO_TABLE)
+            target.put(name, v, PRIO_TABLE, self._at(name, self.budget_cols))
         self.state = State.OUTSIDE
         self._decide(Kind.BUDGET_TOTAL, cells, fields=values)
 
@@ -275,9 +290,12 @@ class Walker:
             department = True
         if len(self.projects) == 1:        # the document's result and name are its one project's
             p = self.projects[0]
-            p.put("total_score", rep.stated_overall_score, PRIO_TEXT)
+            p.put("total_score", rep.stated_overall_score, PRIO_TEXT,
+                  self.overall_at if self.overall_score is not None else None)
             if p.grade is None and rep.stated_overall_grade:
                 p.grade, p.grade_raw = rep.stated_overall_grade, rep.stated_overall_grade_raw
+                if self.overall_grade[0] is not None and self.overall_grade_at is not None:
+                    p.field_locs["grade"] = self.overall_grade_at
             p.project_name = p.project_name or statements.project_name_hint(all_text)
         for p in self.projects:
             p.agency = p.agency or rep.agency
