@@ -148,6 +148,62 @@ def test_landscape_pages_are_read(scans):
     assert table.rows[0][0] == "项目名称"       # read the right way up
 
 
+def _centre(bbox: str) -> tuple[float, float]:
+    x0, y0, x1, y1 = map(float, bbox.split(","))
+    return (x0 + x1) / 2, (y0 + y1) / 2
+
+
+def test_scanned_pdf_boxes_are_in_pdf_points_on_the_cell(scans):
+    """scan_report.pdf is fixture_pdf.pdf printed and scanned at 200 dpi: the OCR box of each score
+    cell, in PDF points, is on the text layer's box of the same cell (page 4 scanned in landscape);
+    image files have no PDF points, so no box."""
+    from evalkit.readers import read
+    src = build(read(ROOT / "tests" / "fixtures" / "fixture_pdf.pdf"), "fixture_pdf.pdf", "0" * 64, "pdf")
+    want = src.tables["indicators"].set_index(["project_name", "level3"])
+    ind = scans[2]["indicators"]
+    got = ind[ind["source_file"] == "scan_report.pdf"]
+    assert got["loc_bbox"].notna().all()
+    page_w = 595.0                                   # fixture_pdf.pdf is A4 portrait
+    near = checked = 0
+    for r in got.itertuples():
+        if (r.project_name, r.level3) not in want.index:
+            continue
+        w = want.loc[(r.project_name, r.level3)]
+        assert r.loc_page == w["loc_page"]
+        x0, y0, x1, y1 = map(float, w["loc_bbox"].split(","))
+        if r.loc_page == 4:                          # the scan turned the page a quarter counter-clockwise
+            x0, y0, x1, y1 = y0, page_w - x1, y1, page_w - x0
+        cx, cy = _centre(r.loc_bbox)
+        checked += 1
+        near += (x0 - 6 <= cx <= x1 + 6) and (y0 - 6 <= cy <= y1 + 6)
+    assert checked >= 20 and near / checked >= 0.9, (near, checked)
+    assert ind.loc[ind["source_file"] != "scan_report.pdf", "loc_bbox"].isna().all()
+
+
+def test_ocr_boxes_map_back_through_turn_and_deskew():
+    """A point marked on a page image, turned a quarter and straightened as prepare() does, maps back
+    to where it was; boxes_to_points scales pixels by points per pixel (72 / dpi)."""
+    import cv2
+    from evalkit.model import Paragraph
+    img = np.zeros((300, 500), np.uint8)
+    img[40, 420] = 255                               # x=420, y=40
+    turned = np.ascontiguousarray(np.rot90(img, 1))
+    m = cv2.getRotationMatrix2D((turned.shape[1] / 2, turned.shape[0] / 2), 1.5, 1.0)
+    y, x = np.argwhere(turned == 255)[0]
+    px, py = m @ np.array([x + 0.5, y + 0.5, 1.0])
+    turn = ocr.Turn(500, 300, 1, tuple(float(v) for v in m.ravel()))
+    bx, by = turn.to_image(px, py)
+    assert abs(bx - 420.5) < 0.01 and abs(by - 40.5) < 0.01
+    for k in (2, 3):
+        t = np.ascontiguousarray(np.rot90(img, k))
+        y, x = np.argwhere(t == 255)[0]
+        assert np.allclose(ocr.Turn(500, 300, k).to_image(x + 0.5, y + 0.5), (420.5, 40.5))
+    page = ocr.PageResult(1, 500, 300, [(0, 0, Paragraph("总分", page=1, bbox=(100, 200, 300, 250)))], ocr.Turn(500, 300))
+    assert ocr.boxes_to_points(page, 72 / 200, 72 / 200).items[0][2].bbox == (36.0, 72.0, 108.0, 90.0)
+    page = ocr.PageResult(1, 500, 300, [(0, 0, Paragraph("总分", page=1, bbox=(100, 200, 300, 250)))], ocr.Turn(500, 300))
+    assert ocr.boxes_to_points(page, None).items[0][2].bbox is None
+
+
 def test_table_continued_on_the_next_frame_is_one_table(scans):
     doc = scans[0]["scan_pages.tif"]
     tables = list(doc.tables())

@@ -102,7 +102,7 @@ def read_image(path: Path) -> Document:
                     raise ReadError(f"多页图片的第 {k + 1} 页已损坏，无法读取（{reason(e)}）") from None
             check_pixels(im.size)
             page = _load_frame(im, k + 1)
-            pages.append(read_page(page, k + 1))
+            pages.append(boxes_to_points(read_page(page, k + 1), None))
             del page
     finally:
         im.close()
@@ -205,7 +205,8 @@ def ocr_pdf(path, pages: list[int] | None = None, dpi: int = OCR_DPI) -> Documen
         results = []
         for p in wanted:
             img = render_pdf_page(pdf, p, dpi)
-            results.append(read_page(img, p))
+            w_pt, h_pt = pdf.get_page_size(p - 1)
+            results.append(boxes_to_points(read_page(img, p), w_pt / img.width, h_pt / img.height))
             del img
     finally:
         pdf.close()
@@ -261,6 +262,8 @@ class PageTable:
     conf: list[list[float | None]]
     bbox: tuple[float, float, float, float]     # x0, y0, x1, y1 in the page image's pixels
     n_cols: int
+    boxes: list[list[tuple | None]] | None = None   # each cell's box (same shape as rows): pixels of the
+    #                                                 prepared page, PDF points after boxes_to_points
 
 
 @dataclass
@@ -269,6 +272,54 @@ class PageResult:
     width: int
     height: int
     items: list = field(default_factory=list)   # (top, bottom, Paragraph | PageTable) in reading order
+    turn: "Turn | None" = None                   # how the page image was turned before OCR
+
+
+@dataclass(frozen=True)
+class Turn:
+    """How prepare() turned a page image: `quarters` counter-clockwise quarter turns (np.rot90) of the
+    w×h image, then a deskew by the 2×3 affine `skew` (None: none). Maps OCR boxes back to the image."""
+    w: int
+    h: int
+    quarters: int = 0
+    skew: tuple | None = None
+
+    def to_image(self, x: float, y: float) -> tuple[float, float]:
+        """A point of the prepared page → the same point on the page image as given."""
+        if self.skew is not None:
+            m = np.asarray(self.skew, dtype=np.float64).reshape(2, 3)
+            inv = cv2.invertAffineTransform(m)
+            x, y = (float(inv[0, 0] * x + inv[0, 1] * y + inv[0, 2]), float(inv[1, 0] * x + inv[1, 1] * y + inv[1, 2]))
+        w, h = self.w, self.h
+        dims = [(w, h)]
+        for _ in range(self.quarters % 4):       # the width of the image before each quarter turn
+            w, h = h, w
+            dims.append((w, h))
+        for k in range(self.quarters % 4, 0, -1):
+            w_before = dims[k - 1][0]
+            x, y = w_before - y, x               # np.rot90: new (x, y) was old (W - y, x)
+        return x, y
+
+    def box(self, b: tuple) -> tuple[float, float, float, float]:
+        pts = [self.to_image(x, y) for x in (b[0], b[2]) for y in (b[1], b[3])]
+        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+        return min(xs), min(ys), max(xs), max(ys)
+
+
+def boxes_to_points(page: "PageResult", sx: float | None, sy: float | None = None) -> "PageResult":
+    """The page's cell and paragraph boxes in PDF points from the page's top-left (pdfplumber's), given
+    points per pixel of the page image (`sx`, `sy`); None (an image file): no boxes, as it has no points."""
+    def conv(b):
+        if b is None or sx is None:
+            return None
+        x0, y0, x1, y1 = page.turn.box(b) if page.turn is not None else b
+        return (round(x0 * sx, 1), round(y0 * (sy or sx), 1), round(x1 * sx, 1), round(y1 * (sy or sx), 1))
+    for _, _, item in page.items:
+        if isinstance(item, PageTable) and item.boxes is not None:
+            item.boxes = [[conv(b) for b in row] for row in item.boxes]
+        elif isinstance(item, Paragraph):
+            item.bbox = conv(item.bbox)
+    return page
 
 
 def ocr_page_image(img, page_no: int | None = None) -> list[Block]:
@@ -287,10 +338,10 @@ def _block(item, page_no):
 
 def read_page(img, page_no: int) -> PageResult:
     """Clean, orient, deskew, OCR and lay out one page."""
-    gray = prepare(img)
+    gray, turn = _prepare(img)
     boxes = run_ocr(gray)
     h, w = gray.shape
-    result = PageResult(page_no, w, h)
+    result = PageResult(page_no, w, h, turn=turn)
     text_h = _text_height(boxes)
     regions = find_tables(gray, text_h)
     used: set[int] = set()
@@ -307,13 +358,19 @@ def read_page(img, page_no: int) -> PageResult:
     for line in text_lines(rest):
         text = join_line(line)
         if text.strip():
-            result.items.append((min(b.y0 for b in line), max(b.y1 for b in line), Paragraph(text, page=page_no)))
+            box = (min(b.x0 for b in line), min(b.y0 for b in line), max(b.x1 for b in line), max(b.y1 for b in line))
+            result.items.append((box[1], box[3], Paragraph(text, page=page_no, bbox=box)))
     result.items.sort(key=lambda it: it[0])
     return result
 
 
 def prepare(img) -> np.ndarray:
     """The page as a grey uint8 array: red seal out, right way up, straight."""
+    return _prepare(img)[0]
+
+
+def _prepare(img) -> tuple[np.ndarray, Turn]:
+    """prepare(), and how the page was turned (to map OCR boxes back onto the page)."""
     if isinstance(img, Image.Image):
         img = _to_l_or_rgb(img)
         arr = np.asarray(img)
@@ -325,8 +382,12 @@ def prepare(img) -> np.ndarray:
         arr = arr.clip(0, 255).astype(np.uint8)
     gray = remove_seal(arr) if arr.ndim == 3 else arr.copy()
     del arr
-    gray = orient(gray)
-    return deskew(gray)
+    h, w = gray.shape
+    quarters = _quarter_turns(gray)
+    if quarters:
+        gray = np.ascontiguousarray(np.rot90(gray, quarters))
+    gray, skew = _deskew(gray)
+    return gray, Turn(w, h, quarters, skew)
 
 
 def remove_seal(rgb: np.ndarray) -> np.ndarray:
@@ -359,11 +420,17 @@ def _recognize(crop: np.ndarray) -> float:
 
 def orient(gray: np.ndarray) -> np.ndarray:
     """Turn a page scanned sideways or upside down the right way up."""
+    k = _quarter_turns(gray)
+    return np.ascontiguousarray(np.rot90(gray, k)) if k else gray
+
+
+def _quarter_turns(gray: np.ndarray) -> int:
+    """The counter-clockwise quarter turns (np.rot90) that put the page the right way up."""
     scale = min(1.0, ORIENT_SIDE / max(gray.shape))
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
     boxes = _detect(small)
     if not boxes:
-        return gray
+        return 0
     dims = []
     for q in boxes:
         w = float(np.linalg.norm(q[1] - q[0]))
@@ -374,7 +441,7 @@ def orient(gray: np.ndarray) -> np.ndarray:
     sideways = len(tall) > len(wide)
     sample = sorted(tall if sideways else wide, key=lambda d: -max(d[0], d[1]))[:6]
     if not sample:
-        return gray
+        return 0
     turns = (1, 3) if sideways else (0, 2)
     scores = {k: 0.0 for k in turns}
     for _, _, q in sample:
@@ -387,8 +454,8 @@ def orient(gray: np.ndarray) -> np.ndarray:
             scores[k] += _recognize(np.ascontiguousarray(np.rot90(crop, k)))
     best = max(turns, key=lambda k: scores[k])
     if best == 0 or (not sideways and scores[2] <= scores[0] + 0.5):   # turn upside down only when clearly better
-        return gray
-    return np.ascontiguousarray(np.rot90(gray, best))
+        return 0
+    return best
 
 
 def skew_angle(gray: np.ndarray) -> float:
@@ -436,12 +503,18 @@ def _weighted_median(values: list[float], weights: list[float]) -> float:
 
 
 def deskew(gray: np.ndarray) -> np.ndarray:
+    return _deskew(gray)[0]
+
+
+def _deskew(gray: np.ndarray) -> tuple[np.ndarray, tuple | None]:
+    """The page straightened, and the affine used (None when it was straight)."""
     angle = skew_angle(gray)
     if abs(angle) < 0.1:
-        return gray
+        return gray, None
     h, w = gray.shape
     m = cv2.getRotationMatrix2D((w / 2, h / 2), -angle, 1.0)
-    return cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+    out = cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+    return out, tuple(float(v) for v in m.ravel())
 
 
 def run_ocr(gray: np.ndarray) -> list[Box]:
@@ -496,7 +569,7 @@ class Grid:
             for part in parts or [b]:
                 u = self.unit(part.cx, part.cy) or u
                 per_cell.setdefault(self.cell_of[u[0]][u[1]], []).append(part)
-        spans, confs = [], []
+        spans, confs, rects = [], [], []
         budget = MAX_LONE_INK
         for cid, (r0, r1, c0, c1) in enumerate(self.spans):
             mine = per_cell.get(cid, [])
@@ -509,12 +582,13 @@ class Grid:
                     text, score = found
             spans.append(Span(r0, r1, c0, c1, text))
             confs.append(Span(r0, r1, c0, c1, score if text else None))
+            rects.append(Span(r0, r1, c0, c1, (self.xs[c0], self.ys[r0], self.xs[c1 + 1], self.ys[r1 + 1])))
         rows = rows_from_spans(spans)
         conf = _conf_rows(confs)
         if not any(cell for row in rows for cell in row):
             return None, used
         bbox = (self.xs[0], self.ys[0], self.xs[-1], self.ys[-1])
-        return PageTable(rows, conf, bbox, len(self.xs) - 1), used
+        return PageTable(rows, conf, bbox, len(self.xs) - 1, _box_rows(rects)), used
 
 
     def split_across(self, b: Box, gray: np.ndarray, text_h: float) -> list[Box] | None:
@@ -577,6 +651,16 @@ def lone_ink(gray: np.ndarray, rect: tuple[float, float, float, float], text_h: 
         return None
     text, score = clean_text(str(res[0][0]).strip()), float(res[0][1])
     return (text, round(score, 4)) if text and score >= MIN_TEXT_SCORE else None
+
+
+def _box_rows(spans: list[Span]) -> list[list[tuple | None]]:
+    """rows_from_spans for cell boxes: a merged cell's box in every row it covers."""
+    n_rows = max(s.r1 for s in spans) + 1
+    rows: list[list[tuple]] = [[] for _ in range(n_rows)]
+    for s in spans:
+        for r in range(s.r0, s.r1 + 1):
+            rows[r].append((s.c0, tuple(float(v) for v in s.text)))
+    return [[v for _, v in sorted(row, key=lambda t: t[0])] for row in rows]
 
 
 def _conf_rows(spans: list[Span]) -> list[list[float | None]]:
@@ -839,15 +923,18 @@ def _aligned_table(lines: list[list[list[Box]]], text_h: float) -> PageTable:
                 rows[-1][j].append(bs)
         else:
             rows.append({j: [bs] for j, bs in cols.items()})
-    table_rows, conf_rows = [], []
+    table_rows, conf_rows, box_rows = [], [], []
     for row in rows:
+        box_rows.append([(min(b.x0 for ln in row[j] for b in ln), min(b.y0 for ln in row[j] for b in ln),
+                          max(b.x1 for ln in row[j] for b in ln), max(b.y1 for ln in row[j] for b in ln))
+                         if j in row else None for j in range(len(lefts))])
         table_rows.append([clean_text("\n".join(join_line(ln) for ln in row[j])) if j in row else ""
                            for j in range(len(lefts))])
         conf_rows.append([round(min(b.score for ln in row[j] for b in ln), 4) if j in row else None
                           for j in range(len(lefts))])
     used = [b for line in lines for grp in line for b in grp]
     bbox = (min(b.x0 for b in used), min(b.y0 for b in used), max(b.x1 for b in used), max(b.y1 for b in used))
-    return PageTable(table_rows, conf_rows, bbox, len(lefts))
+    return PageTable(table_rows, conf_rows, bbox, len(lefts), box_rows)
 
 
 # ----------------------------------------------------------------------------- pages → document
@@ -870,14 +957,18 @@ def _document(source: str, fmt: str, pages: list[PageResult], n_pages: int) -> D
         body = [it for it in page.items if not _is_page_number(it, page.height)]
         for k, (_, _, item) in enumerate(body):
             if isinstance(item, PageTable):
+                boxes = item.boxes or [None] * len(item.rows)
                 if k == 0 and open_table is not None and _continues(*open_geom, page, item):
                     rows, conf = item.rows, item.conf
                     if rows and open_table.rows and rows[0] == open_table.rows[0]:
-                        rows, conf = rows[1:], conf[1:]     # the header row repeated on the new page
+                        rows, conf, boxes = rows[1:], conf[1:], boxes[1:]   # the header row repeated on the new page
                     open_table.rows.extend(rows)
                     open_table.conf.extend(conf)
+                    open_table.bboxes.extend(boxes)
+                    open_table.pages.extend([page.number] * len(rows))
                 else:
-                    open_table = Table(item.rows, page=page.number, conf=item.conf)
+                    open_table = Table(item.rows, page=page.number, conf=item.conf, bboxes=list(boxes),
+                                       pages=[page.number] * len(item.rows))
                     blocks.append(open_table)
                 open_geom = (page, item)
             else:

@@ -160,6 +160,8 @@ tr.line td.c{background:#f3faf1} tr.budget td.c{background:#fff7e0} tr.statement
 td.fed{outline:2px solid #2e7d32;background:#dff3d8 !important;font-weight:bold}
 td.role{outline:2px solid #1f4e79}
 td.role small{display:block;color:#1f4e79;font-weight:normal}
+tr:target td{background:#fde2e1 !important} tr:target td.no{outline:3px solid #c62828}
+.figures{display:block;color:#555;font-size:11px}
 .finding{display:block;margin-top:3px;padding:2px 5px;border-radius:3px;color:#fff;font-size:12px}
 .error{background:#c62828} .warning{background:#e08a00} .info{background:#1f77b4}
 p.para{margin:4px 0;font-size:13px} p.para.used{background:#f3eefa}
@@ -237,7 +239,10 @@ def as_html(doc: Document, ex: Extraction, findings=None) -> str:
                 for f in pins.get((n_table, i), []):
                     how += (f"<span class='finding {e(str(f.severity))}'>{e(str(getattr(f, 'title', None) or f.rule))}："
                             f"{e(str(f.message))}</span>")
-                out.append(f"<tr class='{_row_class(ds)}'><td class='no'>{i + 1}</td>{''.join(cells)}"
+                    figs = getattr(f, "figure_locations", None)
+                    if isinstance(figs, str) and figs:
+                        how += f"<span class='figures'>所比数字：{e(figs)}</span>"
+                out.append(f"<tr id='t{n_table + 1}-r{i + 1}' class='{_row_class(ds)}'><td class='no'>{i + 1}</td>{''.join(cells)}"
                            f"<td class='how'>{how}</td></tr>")
             out.append("</table>")
             n_table += 1

@@ -281,7 +281,7 @@ def plan(p: ReportParams) -> Plan:
     for c in profile_for:   # the county by its division code: two counties sharing a name stay apart
         key = places.at[c, "county_key"] if c in places.index else c
         jobs.append(_Job("10_county_profile", f"10_county_profile-{sel.slug(c)}",
-                         {**common, "county": key, "years": yp}, f"counties/{sel.slug(c)}"))
+                         {**common, "county": key, "years": yp, "inspect_dir": None}, f"counties/{sel.slug(c)}"))
     jobs.append(_Job("00_explore", "00_explore", {"raw_dir": str(p.raw_dir) if p.raw_dir else None,
                                                   "region": p.region, "years": yp}))
     for job in jobs:
@@ -309,9 +309,26 @@ def start(pl: Plan) -> Plan:
     pl.log_path = run / "report.log"
     for job in pl.jobs:
         job.parameters = {"clean_dir": str(pl.data_dir), **job.parameters}
+        if "inspect_dir" in job.parameters:
+            job.parameters["inspect_dir"] = str((run / "html" / "inspect").resolve())
         if job.notebook not in NO_CHARTS:
             job.parameters["charts_dir"] = str((run / "charts" / job.charts).resolve()) if job.charts else None
     return pl
+
+
+def inspect_pages(pl: Plan) -> dict:
+    """html/inspect/: the inspect view of each file with a red flag in a profiled county, which the
+    profiles link to (only flagged files, at most inspect_pages.MAX_FILES: each page re-reads its file)."""
+    from evalkit.report.inspect_pages import write_pages
+    keys = {str(j.parameters.get("county")) for j in pl.jobs if j.notebook == "10_county_profile"}
+    flags = pl.views.red_flags
+    if not keys or flags.empty:
+        return write_pages(pl.views.tables, flags.iloc[:0], None, pl.run_dir / "html")
+    label_key = pl.views.places.set_index("county_label")["county_key"].astype(str)
+    mine = flags[flags["county_label"].map(label_key).isin(keys) | flags["county_label"].isin(keys)]
+    m = write_pages(pl.views.tables, mine, pl.params.raw_dir, pl.run_dir / "html")
+    log.info("inspect pages: %d written, %d skipped", len(m["pages"]), len(m["skipped"]))
+    return m
 
 
 def execute(pl: Plan, bar=None) -> list[_Job]:
@@ -488,6 +505,7 @@ def run(p: ReportParams) -> Path:
                    disable=None if p.progress else True, file=sys.stderr, dynamic_ncols=True)
         try:
             try:
+                inspect_pages(pl)
                 execute(pl, bar)
                 render(pl, bar)
                 export(pl, bar)

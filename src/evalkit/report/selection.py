@@ -174,6 +174,14 @@ def filter_tables(tables: Mapping[str, pd.DataFrame], region=None, years=None) -
         (fnd["report_id"].isna() & fnd["project_id"].isna() & fnd["source_file"].isin(files))
     fnd = fnd[fkeep.fillna(False).astype(bool)]
     out = dict(t)
+    rv = t.get("reviews")
+    if rv is not None and len(rv) and "fingerprint" in fnd.columns:
+        # a decision follows its finding; one whose finding is gone (resolved) cannot be placed, so
+        # only a report of everything shows it
+        everything = m is None and ys is None
+        mine = rv["fingerprint"].isin(fnd["fingerprint"].dropna())
+        gone = ~rv["fingerprint"].isin(t["findings"]["fingerprint"].dropna())
+        out["reviews"] = rv[mine | (gone & everything)].reset_index(drop=True)
     out.update(reports=rep.reset_index(drop=True), projects=prj.reset_index(drop=True),
                indicators=ind.reset_index(drop=True), summaries=summ.reset_index(drop=True),
                findings=fnd.reset_index(drop=True))
