@@ -160,3 +160,58 @@ def test_archive_members_are_named(tmp_path):
     t = ingest_paths([z], None)
     p = t["projects"].iloc[0]
     assert p["loc_member"] == "县/" + SEEDS[0].name and p["location"].startswith("压缩包内 县/")
+
+
+def test_findings_point_at_every_figure_they_compare(raw_tables):
+    """A total-score finding lists both figures it compares, and its location names the column of the
+    stated total: the text line there holds the figure the finding says was found."""
+    import re
+    from conftest import RAW
+    f = raw_tables["findings"]
+    tot = f[(f["rule"] == "total_score_mismatch") & f["source_file"].str.endswith(".txt")]
+    assert len(tot)
+    for r in tot.itertuples(index=False):
+        assert "填报总分：" in r.figure_locations and "各行得分：" in r.figure_locations, r.figure_locations
+        assert re.search(r"第\d+–\d+行 得分列", r.figure_locations), r.figure_locations
+        assert r.location.split("（")[0].endswith("得分列"), r.location
+        line = (RAW / r.source_file).read_text(encoding="utf-8").splitlines()[int(r.loc_line) - 1]
+        assert float(r.found) in {float(x) for x in re.findall(r"\d+(?:\.\d+)?", line)}, (r.found, line)
+    rate = f[f["rule"] == "execution_rate_mismatch"]
+    assert len(rate)
+    for r in rate.itertuples(index=False):
+        assert all(k in r.figure_locations for k in ("填报执行率：", "执行数：", "全年预算：")), r.figure_locations
+    compares = f[f["rule"].isin(["total_score_mismatch", "weight_sum_mismatch", "execution_rate_mismatch",
+                                 "indicator_deduction_met", "budget_score_mismatch"])]
+    assert compares["figure_locations"].notna().all()
+
+
+def test_figure_locations_name_the_cells_they_were_read_from():
+    """Each figure a spreadsheet project or indicator line states knows its own cell (loc_fields)."""
+    import json
+    import openpyxl
+    from evalkit.ingest import ingest_paths
+    from evalkit.normalize import parse_number
+    t = ingest_paths([FIX / "fixture_xlsx.xlsx"], None, checks=False)
+    ws = openpyxl.load_workbook(FIX / "fixture_xlsx.xlsx")
+    checked = 0
+    for table, fields in (("projects", ("total_score", "budget_full_year", "executed")), ("indicators", ("weight", "score"))):
+        for r in t[table].head(12).itertuples(index=False):
+            at = json.loads(r.loc_fields)
+            for name in fields:
+                if name in at and getattr(r, name) == getattr(r, name):
+                    cell = ws[at[name]["sheet"]][at[name]["cell"]].value
+                    assert parse_number(str(cell)) == getattr(r, name), (name, at[name], cell)
+                    checked += 1
+    assert checked >= 30
+
+
+def test_fingerprints_do_not_depend_on_locations(seed_tables):
+    """The same findings with every location taken away keep their ids and fingerprints."""
+    from evalkit.checks import run_checks
+    from evalkit.checks.findings import LOC_COLUMNS
+    bare = {k: v.drop(columns=[c for c in (*LOC_COLUMNS, "loc_fields") if c in v.columns])
+            for k, v in seed_tables.items() if k in ("reports", "projects", "indicators", "summaries")}
+    again = run_checks(bare)
+    f = seed_tables["findings"]
+    assert set(again["fingerprint"]) == set(f["fingerprint"]) and set(again["finding_id"]) == set(f["finding_id"])
+    assert again["figure_locations"].isna().all() and f["figure_locations"].notna().any()

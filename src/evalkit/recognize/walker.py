@@ -49,9 +49,17 @@ class Walker:
             return b.loc(self._row, col)
         return b.loc() if isinstance(b, Paragraph) else None
 
-    def _at(self, role: str | None, cols: dict[str, int] | None) -> tuple:
-        """(place of the cell in column `role` of the row being read, role): where a figure was read."""
+    def _at(self, role: str | None, cols: dict[str, int] | None, value=None) -> tuple:
+        """(place of the cell in column `role` of the row being read, role): where a figure was read.
+        With `value`, the cell of the row that states it, nearest that column (a merged label shifts
+        a total row's figures off the header's columns)."""
         col = cols.get(role) if cols and role else None
+        b = self._block
+        if isinstance(value, (int, float)) and isinstance(b, Table) and self._row < len(b.rows):
+            row = b.rows[self._row]
+            hits = [j for j, c in enumerate(row) if c and parse_number(clean_text(c) or "") == value]
+            if hits and col not in hits:
+                col = min(hits, key=lambda j: (abs(j - col) if col is not None else -j))
         return self._here(col), role if col is not None else None
 
     def _start_project(self, name: str | None) -> ProjectRec:
@@ -161,10 +169,10 @@ class Walker:
         label = V.key(filled[0])
         if V.TOTAL_LABEL.match(label):
             total, maximum = indicator_table.read_total(cells, self.ind)
-            at = self._at("score", self.ind.cols if self.ind else None)
-            self.current.put("total_score", total, PRIO_TABLE, at)     # an indicator table always has a project
+            cols = self.ind.cols if self.ind else None
+            self.current.put("total_score", total, PRIO_TABLE, self._at("score", cols, total))   # an indicator table always has a project
             if total is not None:
-                self.current.put("max_score", maximum, PRIO_TABLE, at)
+                self.current.put("max_score", maximum, PRIO_TABLE, self._at("weight", cols, maximum))
             self.state = State.OUTSIDE
             return self._decide(Kind.TOTAL, cells, fields={"total_score": total, "max_score": maximum})
         if len(filled) == 1 and not (V.is_level1(filled[0]) or V.is_level2(filled[0])):
@@ -183,13 +191,13 @@ class Walker:
         p = self.current
         if indicator_table.is_budget_line(name, self.levels.level1):
             cols = self.ind.cols if self.ind else None
-            p.put("budget_weight", parse_number(line.weight), PRIO_LINE, self._at("weight", cols))
-            p.put("budget_score", parse_number(line.score), PRIO_LINE, self._at("score", cols))
-            p.put("execution_rate", parse_number(line.actual), PRIO_LINE, self._at("actual", cols))
+            p.put("budget_weight", parse_number(line.weight), PRIO_LINE, self._at("weight", cols, parse_number(line.weight)))
+            p.put("budget_score", parse_number(line.score), PRIO_LINE, self._at("score", cols, parse_number(line.score)))
+            p.put("execution_rate", parse_number(line.actual), PRIO_LINE, self._at("actual", cols, parse_number(line.actual)))
             if p.execution_rate_line is None:
                 p.execution_rate_line = parse_number(line.actual)
                 if p.execution_rate_line is not None:
-                    p.field_locs["execution_rate_line"] = self._at("actual", cols)
+                    p.field_locs["execution_rate_line"] = self._at("actual", cols, p.execution_rate_line)
             return self._decide(Kind.BUDGET_LINE, cells, why=line.how, fields={
                 "level3": name, "execution_rate": line.actual, "weight": line.weight, "score": line.score})
         rec = IndicatorRec(
@@ -199,8 +207,8 @@ class Walker:
             weight=parse_number(line.weight), score=parse_number(line.score),
             deviation_reason=None if is_empty_mark(line.deviation) else line.deviation,
             loc=self._here(self.ind.cols.get("score") if self.ind is not None else None),
-            field_locs={role: self._at(role, self.ind.cols) for role in ("target", "actual", "weight", "score")
-                        if self.ind is not None and role in self.ind.cols})
+            field_locs={role: self._at(role, self.ind.cols, parse_number(getattr(line, role)) if role in ("weight", "score") else None)
+                        for role in ("target", "actual", "weight", "score") if self.ind is not None and role in self.ind.cols})
         p.sections[-1].append(rec)
         self._decide(Kind.INDICATOR, cells, why=line.how, fields={k: v for k, v in vars(rec).items() if v is not None and k not in ("loc", "field_locs")})
 
@@ -210,7 +218,7 @@ class Walker:
             return self._decide(Kind.IGNORED, cells, why="预算表中的非合计行（只读合计/总额行）")
         target = self.current if self.current is not None else self.pending
         for name, v in values.items():
-            target.put(name, v, PRIO_TABLE, self._at(name, self.budget_cols))
+            target.put(name, v, PRIO_TABLE, self._at(name, self.budget_cols, v))
         self.state = State.OUTSIDE
         self._decide(Kind.BUDGET_TOTAL, cells, fields=values)
 
