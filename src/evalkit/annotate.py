@@ -114,5 +114,8 @@ def marks_for_file(path: str | Path, tables: dict) -> list[Mark]:
         title = getattr(r, "title", None) or r.rule
         loc = getattr(r, "location", None)
         note = r.message + (f"（{loc}）" if isinstance(loc, str) and loc else "")
+        figures = getattr(r, "figure_locations", None)
+        if isinstance(figures, str) and figures:
+            note += f"\n所比数字：{figures}"
         marks.append(Mark(int(page), parse_bbox(getattr(r, "loc_bbox", None)), str(title), note, str(r.severity)))
     return marks
