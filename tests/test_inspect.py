@@ -114,7 +114,7 @@ def test_inspect_html_highlights_fed_cells_and_pins_findings(seed_clean, tmp_pat
     f = t["findings"][(t["findings"]["report_id"] == rid) & t["findings"]["loc_table"].notna()]
     assert len(f) and page.count("class='finding ") == len(f)
     one = f.iloc[0]
-    rows = re.findall(r"<tr class='[a-z]+'><td class='no'>(\d+)</td>(.*?)</tr>", page)
+    rows = re.findall(r"<tr id='t\d+-r(\d+)' class='[a-z]+'><td class='no'>\1</td>(.*?)</tr>", page)
     tables = page.split("<h2>表格 ")[1:]
     block = tables[int(one["loc_table"]) - 1]
     row = re.search(rf"<td class='no'>{int(one['loc_row'])}</td>(.*?)</tr>", block).group(1)

@@ -43,7 +43,7 @@ def run(clean_dir, tmp_path_factory):
     cwd = os.getcwd()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        path = rp.run_report(clean_dir, out, progress=False, county_profiles=1)
+        path = rp.run_report(clean_dir, out, progress=False, county_profiles=1, raw_dir=RAW)
     return {"path": path, "out": out, "warnings": [str(w.message) for w in caught],
             "tables": rp.load_tables(clean_dir), "cwd": (cwd, os.getcwd())}
 
@@ -277,3 +277,25 @@ def test_lock_stops_a_concurrent_run(clean_dir, tmp_path):
         with pytest.raises(rp.ReportBusy):
             rp.run_report(clean_dir, out, progress=False, county_profiles=False)
     assert os.listdir(out) == [".report.lock"]
+
+
+def test_county_profile_links_each_red_flag_to_its_files_inspect_page(run):
+    """The profile's red flags link to html/inspect/ pages, written only for flagged files, at the row
+    the flag is about (an id on the inspect page)."""
+    path = run["path"]
+    inspect = path / "html" / "inspect"
+    pages = json.loads((inspect / "pages.json").read_text(encoding="utf-8"))
+    profile = next((path / "html").glob("10_county_profile-*.html")).read_text(encoding="utf-8")
+    links = re.findall(r"href=[\"']\.\./html/inspect/([^\"'#]+)#(t\d+-r\d+)[\"']", profile)
+    assert links and len(links) == profile.count("读取视图</a>")
+    for page, anchor in set(links):
+        assert f"id='{anchor}'" in (inspect / page).read_text(encoding="utf-8")
+    flagged = set(rp.Views(run["tables"]).red_flags["source_file"])
+    assert pages["pages"] and set(pages["pages"]) <= flagged
+    assert {p.name for p in inspect.glob("*.html")} == set(pages["pages"].values())
+
+
+def test_reports_count_findings_by_decision(run):
+    for stem in ("30_regional_summary", "10_county_profile-*"):
+        html = next((run["path"] / "html").glob(f"{stem}.html")).read_text(encoding="utf-8")
+        assert "按复核结论" in html and "待复核" in html, stem

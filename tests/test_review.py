@@ -147,3 +147,16 @@ def test_workbook_round_trip_keeps_decisions_and_drops_dismissed_red_flags(tmp_p
     listed = [[c.value for c in r] for r in wb2[SHEET_DISMISSED].iter_rows(min_row=2)]
     assert any("口径差异，已与单位核实" in row for row in listed)
     del flag_rule
+    # the reports count it by decision and list it apart with its reason, in its own county only
+    from evalkit.report import Views as RV, decision_text, filter_tables, set_apart
+    counts = RV(after).headline["reviews"]
+    assert counts["排除"] == 1 and counts["待复核"] == len(after["findings"]) - 1
+    assert "排除1条" in decision_text(counts) and "待复核" in decision_text(counts)
+    apart = set_apart(after)
+    assert list(apart["理由"]) == ["口径差异，已与单位核实"] and list(apart["复核结论"]) == ["排除"]
+    prj = after["projects"].set_index("project_id")
+    mine = prj.loc[dismissed_pid, "county"]
+    other = next(c for c in after["reports"]["county"].dropna().unique() if c != mine)
+    assert len(set_apart(filter_tables(after, region=mine))) == 1
+    assert set_apart(filter_tables(after, region=other)).empty
+    assert "排除" not in RV(filter_tables(after, region=other)).headline["reviews"]
