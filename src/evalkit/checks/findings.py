@@ -14,7 +14,8 @@ class Rule:
     """A check: id, family (1-7 as in the issue), default severity, what it asks, and the figures it needs.
 
     needs: alternatives separated by "|", each a set of "table.column" that some row of each named
-    table of the report must state for the rule to be checkable there (the check ledger)."""
+    table of the report must state for the rule to be checkable there (the check ledger); they are also
+    the figures the rule compares, whose places a finding lists in `figure_locations`."""
     id: str
     family: int
     severity: str
