@@ -4,10 +4,12 @@ xdist workers.
 The expensive inputs are built once and shared by every test that only reads them:
 `seed_clean`/`seed_tables` (the five seeds ingested), `raw_clean`/`raw_tables` (data/raw: the
 seeds and the three real 部门决算 PDFs, ingested once — the report run and the department-PDF
-test read it). Under `pytest -n N --dist loadgroup` (the default, see pyproject.toml) each test
-module is one xdist group, so a module's module-scoped fixtures (an OCR'd scan set, a report run,
-an ingested corpus) are built on one worker only; tests that share a session fixture with
-another module join that module's group (GROUP_OF). Modules are sent heaviest first."""
+test read it). Under `pytest -n N --dist loadfile` (the default, see pyproject.toml) each test
+module runs whole on one worker, so a fixture only its module uses (an OCR'd scan set, a report
+run, an ingested corpus) is built once; a session fixture several modules use is built at most
+once per worker. Modules are sent heaviest first. (`--dist loadgroup` is not used: under pytest 9
+the xdist_group mark no longer reaches the node id xdist 3.8 schedules by, so every worker built
+every expensive fixture.)"""
 import os
 from pathlib import Path
 
@@ -29,12 +31,6 @@ HEAVY_FIRST = ["test_ocr.py", "test_report.py", "test_output_safety.py", "test_f
                "test_dataset_safety.py", "test_office.py", "test_synth.py", "test_cli_errors.py",
                "test_properties.py", "test_dept_summary.py", "test_pages.py", "test_identity.py",
                "test_bad_corpus.py", "test_workers.py", "test_ingest.py", "test_cache.py"]
-
-# Tests that read a session fixture built by another module run in that module's group.
-GROUP_OF = {
-    "test_formats.py::test_department_pdfs_summaries_and_report_rows": "test_report.py",  # raw_tables
-}
-
 
 @pytest.fixture(scope="session")
 def seed_clean(tmp_path_factory):
@@ -72,17 +68,11 @@ def seed(prefix: str) -> Path:
     return next(p for p in SEEDS if p.name.startswith(prefix))
 
 
-def _group(item) -> str:
-    """The test's xdist group: GROUP_OF's entry, else its module's file name."""
-    path, _, name = item.nodeid.partition("::")
-    module = path.rsplit("/", 1)[-1]
-    return GROUP_OF.get(f"{module}::{name.split('[', 1)[0]}", module)
+def _module(item) -> str:
+    return item.nodeid.partition("::")[0].rsplit("/", 1)[-1]
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """One xdist group per module (GROUP_OF moves a test), heaviest modules first."""
+    """Heaviest modules first (xdist's loadfile sends the files in collection order)."""
     rank = {name: i for i, name in enumerate(HEAVY_FIRST)}
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(_group(item)))
-    items.sort(key=lambda it: rank.get(_group(it), len(rank)))
+    items.sort(key=lambda it: rank.get(_module(it), len(rank)))
