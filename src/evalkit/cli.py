@@ -7,6 +7,7 @@ naming the file or option and what to do, and the documented exit code (0 done, 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -168,7 +169,12 @@ def cmd_report(a) -> int:
     from evalkit.report import run_report
     out = run_report(a.clean, a.out, region=a.region, year=year_arg(a.year), progress=not a.quiet,
                      keep=a.keep, workers=a.workers, county_profiles=not a.no_county_profiles)
-    print(f"报告已写入 {out}")
+    try:
+        info = json.loads((out / "run.json").read_text(encoding="utf-8"))
+        took = f"，用时 {info['seconds']:.0f} 秒"
+    except (OSError, ValueError, KeyError, TypeError):
+        took = ""
+    print(f"报告已写入 {out}{took}（{out.parent.name}/latest 指向本次运行；全部运行见 {out.parent.parent / 'index.html'}）")
     return EXIT_OK
 
 
