@@ -165,13 +165,13 @@ def test_workbook(run):
     col = {h.split("\n")[-1]: i for i, h in enumerate(header)}
     row2 = ws[2]
     assert row2[col["budget_full_year"]].number_format == "#,##0.00"
-    assert row2[col["execution_rate"]].number_format == '0.00"%"'
+    assert row2[col["execution_rate"]].number_format == '0.0"%"'
     assert ws[1][0].font.bold and ws[1][0].fill.fgColor.rgb.endswith("1F4E79")
     rules = [r for rng in ws.conditional_formatting for r in rng.rules]
     assert any('"优"' in (r.formula or [""])[0] for r in rules)
     assert any("<90" in (r.formula or [""])[0] for r in rules)
     sev = wb[TABLE_SHEETS["findings"]].conditional_formatting
-    assert any('"error"' in (r.formula or [""])[0] for rng in sev for r in rng.rules)
+    assert any('"错误"' in (r.formula or [""])[0] for rng in sev for r in rng.rules)
 
 
 def test_deck(run):

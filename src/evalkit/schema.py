@@ -204,6 +204,12 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
                  "project_tables": "项目自评表", "summary_table": "自评汇总表"},
     "status": {"ok": "成功", "partial": "部分读取", "failed": "失败", "duplicate": "重复"},
     "duplicate_kind": {"same_file": "同一文件", "same_report": "同一报告（不同格式）"},
+    # the report's views: where an effective figure comes from
+    "grade_source": {"stated": "文件填写", "calc": "按得分计算", "bands": "按得分计算"},
+    "rate_source": {"calc": "按金额计算", "stated": "文件填写", "initial_calc": "按年初预算计算"},
+    "score_source": {"stated": "文件填写", "calc": "分项合计"},
+    "budget_source": {"full_year": "全年预算", "initial": "年初预算"},
+    "source": {"projects": "项目表", "summaries": "汇总表"},
 }
 SEVERITY_ZH: dict[str, str] = VALUE_LABELS["severity"]
 

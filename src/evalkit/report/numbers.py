@@ -72,6 +72,7 @@ VIEW_UNITS = {   # the report's computed columns (views, aggregates)
     "score": SCORE, "mean_score": SCORE, "min_score": SCORE, "summary_avg_score": SCORE,
     "n_reports": COUNT, "n_projects": COUNT, "n_low_rate": COUNT, "n_findings": COUNT,
     "n_errors": COUNT, "summary_projects": COUNT, "n_anomalies": COUNT, "total": COUNT,
+    "优": COUNT, "良": COUNT, "中": COUNT, "差": COUNT,
 }
 
 
@@ -91,6 +92,4 @@ def table(df: pd.DataFrame, units: Mapping[str, str | None] | None = None,
             out[c] = [MISSING if is_missing(x) else value_label(str(c), x) for x in col]
         else:
             out[c] = [MISSING if is_missing(x) else str(x) for x in col]
-    if df.index.name is not None or any(n is not None for n in (df.index.names or [])):
-        out.index = df.index
     return out.rename(columns=dict(labels or {}))

@@ -170,12 +170,17 @@ def county_summary_zh(summary: pd.DataFrame, low_execution: float = 90.0) -> pd.
 
 
 def display_table(df: pd.DataFrame, labels: Mapping[str, str] | None = None, *, index: str | None = None,
-                  units: Mapping[str, str | None] | None = None) -> pd.DataFrame:
-    """A table as a reader sees it: every figure by its unit's rule, "—" for missing, coded values
-    (severity, doc_kind, status) and headers in Chinese (`labels`, else the contract's labels)."""
+                  units: Mapping[str, str | None] | None = None, unit: str | None = None) -> pd.DataFrame:
+    """A table as a reader sees it: every figure by its unit's rule (`unit` for all columns, else
+    `units`, else the column's own), "—" for missing, coded values (severity, doc_kind, status) and
+    headers in Chinese (`labels`, else the contract's labels), index names too."""
     from evalkit.schema import LABELS
-    names = {**{c: LABELS[c] for c in df.columns if c in LABELS}, **(labels or {})}
+    names = {**{c: LABELS[c] for c in df.columns if isinstance(c, str) and c in LABELS}, **(labels or {})}
+    if unit is not None:
+        units = {c: unit for c in df.columns}
     out = table(df, units, names)
+    out.columns.name = names.get(df.columns.name, df.columns.name)
+    out.index.names = [names.get(n, n) for n in df.index.names]
     if index is not None:
         out = out.set_index(names.get(index, index))
     return out
