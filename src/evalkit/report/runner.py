@@ -182,10 +182,31 @@ def _glyph_warnings(nb) -> list[str]:
     return found
 
 
+# What a page may keep of the notebooks' HTML (headings, paragraphs, lists, tables, links): nbconvert's
+# own clean_html allows neither headings, paragraphs nor table headers and shows them as escaped text.
+HTML_TAGS = frozenset({"a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "div",
+                       "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "li", "ol", "p", "pre",
+                       "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead",
+                       "tr", "u", "ul"})
+_WITH_BODY = re.compile(r"<(style|script)\b[^>]*>.*?</\1\s*>", re.S | re.I)
+HTML_ATTRIBUTES = {"*": ["class", "id", "title"], "a": ["href", "title"], "td": ["colspan", "rowspan"],
+                   "th": ["colspan", "rowspan"]}
+
+
+def clean_html(element) -> str:
+    """Sanitize notebook HTML for a page: the tags above kept, anything else (script, style, iframe,
+    event handlers, javascript: links) removed, never shown as escaped markup."""
+    import bleach
+    text = element.decode() if isinstance(element, bytes) else str(element)
+    text = _WITH_BODY.sub("", text)          # their content is code, not text: dropped whole
+    return bleach.clean(text, tags=HTML_TAGS, attributes=HTML_ATTRIBUTES, strip=True, strip_comments=True)
+
+
 def _to_html(nb, path: Path, title: str) -> None:
     from nbconvert import HTMLExporter
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, sanitize_html=True)  # defence in depth: no live markup from outputs
+    exporter.register_filter("clean_html", clean_html)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     path.write_text(body, encoding="utf-8")
 
