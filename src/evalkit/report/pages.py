@@ -56,6 +56,12 @@ def _headline_text(h: Mapping) -> str:
         return ""
 
 
+def when(iso) -> str:
+    """run.json's `finished` (ISO, UTC) for readers: 2026-12-02 00:57 UTC."""
+    s = str(iso or "")
+    return f"{s[:10]} {s[11:16]} UTC" if len(s) >= 16 and s[10] == "T" else (s or "—")
+
+
 def _page(title: str, body: str) -> str:
     return (f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width,initial-scale=1'>"
@@ -82,7 +88,7 @@ def write_run_index(run: Path, info: Mapping) -> Path:
     fig = info.get("headline") or {}
     status = info.get("status", "ok")
     parts = [f"<h1>{esc(title)}</h1>",
-             f"<p class='meta'>生成于 {esc(info.get('finished', ''))} · 用时 {fmt(info.get('seconds'), COUNT)} 秒 · "
+             f"<p class='meta'>生成于 {esc(when(info.get('finished')))} · 用时 {fmt(info.get('seconds'), COUNT)} 秒 · "
              f"状态：<span class='{'' if status == 'ok' else 'failed'}'>{esc(STATUS_ZH.get(status, status))}</span>"
              f" · <a href='../index.html'>全部运行</a></p>"]
     if fig.get("text"):
@@ -99,6 +105,11 @@ def write_run_index(run: Path, info: Mapping) -> Path:
     counties = sorted((n for n in nbs if n.get("notebook") == "10_county_profile"),
                       key=lambda n: n.get("title", ""))
     parts.append("<h2>页面</h2><ul class='pages'>" + "".join(f"<li>{link(n)}</li>" for n in main) + "</ul>")
+    exports = [("summary.xlsx", "summary.xlsx：数据表（县区对比、红旗清单、全部明细、检查发现）"),
+               ("briefing.pptx", "briefing.pptx：简报幻灯片"), ("charts/", "charts/：图表（PNG、SVG）"),
+               ("report.log", "report.log：运行日志"), ("run.json", "run.json：运行参数与结果")]
+    parts.append("<h2>导出</h2><ul>" + "".join(
+        f"<li><a href='{esc(href)}'>{esc(label)}</a></li>" for href, label in exports) + "</ul>")
     if counties:
         parts.append("<h2>县区画像</h2><ul class='pages'>" + "".join(
             f"<li>{link({**n, 'title': str(n.get('title', '')).split('：', 1)[-1]})}</li>" for n in counties)
@@ -110,11 +121,6 @@ def write_run_index(run: Path, info: Mapping) -> Path:
             f"alt='{esc(c.get('title', ''))}'></a><p><b>{esc(c.get('title', ''))}</b></p>"
             f"<p>{esc(c.get('takeaway', ''))}</p><p><a href='charts/{esc(c['svg'])}'>SVG</a></p></div>"
             for c in charts if c.get("png")) + "</div>")
-    exports = [("summary.xlsx", "summary.xlsx：数据表（县区对比、红旗清单、全部明细、检查发现）"),
-               ("briefing.pptx", "briefing.pptx：简报幻灯片"), ("charts/", "charts/：图表（PNG、SVG）"),
-               ("report.log", "report.log：运行日志"), ("run.json", "run.json：运行参数与结果")]
-    parts.append("<h2>导出</h2><ul>" + "".join(
-        f"<li><a href='{esc(href)}'>{esc(label)}</a></li>" for href, label in exports) + "</ul>")
     out = run / "index.html"
     out.write_text(_page(title, "".join(parts)), encoding="utf-8")
     return out
@@ -144,7 +150,7 @@ def write_reports_index(out_dir: Path) -> Path:
     """`reports/index.html`: every run with its region, years, status and headline figures."""
     out_dir = Path(out_dir)
     runs = list_runs(out_dir)
-    head = ["地区", "年度", "状态", "完成时间（UTC）", "县区", "项目", "预算合计（万元）", "总体执行率（%）",
+    head = ["地区", "年度", "状态", "完成时间", "县区", "项目", "预算合计（万元）", "总体执行率（%）",
             "平均得分", "检查发现（错误）", ""]
     rows = []
     for r in runs:
@@ -154,7 +160,7 @@ def write_reports_index(out_dir: Path) -> Path:
         rows.append(
             "<tr>" + f"<td>{esc(r.get('region_label', ''))}</td><td>{esc(r.get('years_label', ''))}</td>"
             f"<td class='{'' if st == 'ok' else 'failed'}'>{esc(STATUS_ZH.get(st, st))}{latest}</td>"
-            f"<td>{esc(str(r.get('finished', '')).replace('T', ' ').replace('+00:00', ''))}</td>"
+            f"<td>{esc(when(r.get('finished')))}</td>"
             f"<td class='n'>{fmt(f.get('n_counties'), COUNT)}</td><td class='n'>{fmt(f.get('n_projects'), COUNT)}</td>"
             f"<td class='n'>{fmt(f.get('budget'), MONEY)}</td><td class='n'>{fmt(f.get('execution_rate'), RATE)}</td>"
             f"<td class='n'>{fmt(f.get('mean_score'), SCORE)}</td>"

@@ -63,16 +63,15 @@ class NotebookFailed(EvalkitError):
                  output: Path, source: str = "", others: Iterable[str] = ()):
         self.notebook, self.cell, self.exec_count, self.error = notebook, cell, exec_count, error
         self.output, self.source, self.others = output, source, list(others)
-        where = f"cell {cell}" if cell is not None else "before any cell ran"
-        if exec_count is not None:
-            where += f" (In [{exec_count}])"
+        where = f"第 {cell} 个单元格（cell {cell}" if cell is not None else "任何单元格运行之前（before any cell ran"
+        where += f"，In [{exec_count}]）" if exec_count is not None else "）"
         first = source.strip().splitlines()[0][:80] if source.strip() else ""
-        msg = f"notebook {notebook} failed at {where}: {error}"
+        msg = f"笔记本 {notebook} 在{where}出错：{error}"
         if first:
-            msg += f"\n  cell starts: {first}"
-        msg += f"\n  executed notebook with the traceback: {output}"
+            msg += f"\n  该单元格开头：{first}"
+        msg += f"\n  含错误信息的已执行笔记本：{output}"
         if self.others:
-            msg += "\n  also failed: " + ", ".join(self.others)
+            msg += "\n  另有失败：" + "、".join(self.others)
         super().__init__(msg)
 
 
@@ -374,7 +373,7 @@ def execute(pl: Plan, bar=None) -> list[_Job]:
             log.error("FAILED %s in %.1fs at cell %s: %s", job.stem, job.seconds,
                       job.error["cell"], job.error["error"])
             if p.progress:
-                tqdm.write(f"evalkit report: {job.stem} failed at cell {job.error['cell']}: "
+                tqdm.write(f"evalkit report：{job.stem} 在第 {job.error['cell']} 个单元格（cell）出错："
                            f"{job.error['error']}", file=sys.stderr)
         return job
 
