@@ -22,7 +22,7 @@ h1{font-size:1.7em;margin-bottom:.2em} h2{margin-top:1.6em;border-bottom:2px sol
 .card b{display:block;font-size:1.5em;color:#1F4E79} .card span{color:#555;font-size:.9em}
 .thumbs{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:1.2em}
 .thumb img{width:100%;border:1px solid #ddd} .thumb p{margin:.3em 0;font-size:.9em;color:#444}
-table{border-collapse:collapse} td,th{border:1px solid #ccd;padding:.3em .7em;text-align:left}
+table{border-collapse:collapse} td,th{border:1px solid #ccd;padding:.3em .7em;text-align:left;white-space:nowrap}
 th{background:#1F4E79;color:#fff} td.n{text-align:right;font-variant-numeric:tabular-nums}
 .failed{color:#c62828;font-weight:bold} ul.pages li{margin:.2em 0}
 </style>"""
@@ -166,9 +166,12 @@ def write_reports_index(out_dir: Path) -> Path:
             f"<td class='n'>{fmt(f.get('mean_score'), SCORE)}</td>"
             f"<td class='n'>{fmt(f.get('n_findings'), COUNT)}（{fmt(f.get('n_errors'), COUNT)}）</td>"
             f"<td><a href='{esc(r['folder'])}/index.html'>打开</a></td></tr>")
-    regions = sorted({r["folder"].split("/")[0] for r in runs if "/" in r["folder"]})
-    latest = "".join(f"<li><a href='{esc(g)}/latest/index.html'>{esc(g)}</a></li>" for g in regions
-                     if (out_dir / g / "latest").is_symlink())
+    regions: dict[str, str] = {}            # region folder -> its label, from the newest run there
+    for r in runs:
+        if "/" in r["folder"]:
+            regions.setdefault(r["folder"].split("/")[0], r.get("region_label") or r["folder"].split("/")[0])
+    latest = "".join(f"<li><a href='{esc(g)}/latest/index.html'>{esc(label)}</a></li>"
+                     for g, label in sorted(regions.items()) if (out_dir / g / "latest").is_symlink())
     body = ("<h1>预算绩效自评简报：全部运行</h1>"
             f"<p class='meta'>共 {len(runs)} 次运行。每个地区的最新成功运行：</p><ul>{latest or '<li>—</li>'}</ul>"
             "<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr>" + "".join(rows) + "</table>")
