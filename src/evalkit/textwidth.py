@@ -6,7 +6,7 @@ import unicodedata
 
 try:
     from wcwidth import wcswidth as _wcswidth, wcwidth as _wcwidth
-except ImportError:          # pragma: no cover - wcwidth ships with IPython, but is optional
+except ImportError:          # pragma: no cover - a declared dependency; unicodedata if it is missing
     _wcwidth = _wcswidth = None
 
 
