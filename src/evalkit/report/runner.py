@@ -507,7 +507,7 @@ def run(p: ReportParams) -> Path:
         log.addHandler(handler)
         log.setLevel(logging.INFO)
         # progress=True shows the bar on a terminal only (tqdm's disable=None: off when not a TTY)
-        bar = tqdm(total=len(pl.jobs) * 2 + 2, desc="evalkit report", unit="step",
+        bar = tqdm(total=len(pl.jobs) * 2 + 2, desc="生成报告", unit="步",
                    disable=None if p.progress else True, file=sys.stderr, dynamic_ncols=True)
         try:
             try:
