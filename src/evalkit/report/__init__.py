@@ -8,8 +8,9 @@ from evalkit.report.flags import FLAG_ORDER, red_flags
 from evalkit.report.runner import NotebookFailed, ReportBusy, ReportParams, run_report
 from evalkit.report.selection import (CONTRACT_COLUMNS, complete_tables, ensure_columns, filter_tables,
                                       load_tables, match_region, parse_years, region_label, years_label)
-from evalkit.report.text import (clean_text, county_summary_zh, headline_text, html_block, html_text,
-                                 takeaways)
+from evalkit.report.numbers import fmt
+from evalkit.report.text import (clean_text, county_summary_zh, display_table, headline_table, headline_text,
+                                 html_block, html_text, takeaways)
 from evalkit.report.views import (GRADE_COLORS, GRADES, SEVERITIES, SEVERITY_ZH, Views, as_views, band_edges,
                                   bands_text, counties, county_frame, default_bands, findings_view, grade_for,
                                   normalize_bands, plausible_ranges, plausible_view, project_view, range_text,
@@ -19,7 +20,7 @@ __all__ = [
     "county_summary", "grade_counts", "headline", "trace", "FLAG_ORDER", "red_flags", "NotebookFailed",
     "ReportBusy", "ReportParams", "run_report", "CONTRACT_COLUMNS", "complete_tables", "ensure_columns",
     "filter_tables", "load_tables", "match_region", "parse_years", "region_label", "years_label",
-    "clean_text", "county_summary_zh", "headline_text", "html_block", "html_text", "takeaways",
+    "clean_text", "county_summary_zh", "display_table", "fmt", "headline_table", "headline_text", "html_block", "html_text", "takeaways",
     "GRADE_COLORS", "GRADES", "SEVERITIES", "SEVERITY_ZH", "Views", "as_views", "band_edges", "bands_text",
     "counties", "county_frame", "default_bands", "findings_view", "grade_for", "normalize_bands",
     "plausible_ranges", "plausible_view", "project_view", "range_text", "rule_title", "rule_titles",

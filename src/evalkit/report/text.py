@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from evalkit.report.numbers import COUNT, MONEY, RATE, SCORE, fmt, table
 from evalkit.report.views import GRADES, Views, as_views, rule_title, rule_titles
 
 # C0/C1 control characters except tab, newline, carriage return: XML (xlsx, pptx, svg) cannot
@@ -39,8 +40,8 @@ def html_block(template: str, /, tag: str = "div", **values) -> str:
     return f'<{tag} class="tex2jax_ignore mathjax_ignore">{body}</{tag}>'
 
 
-def _fmt(x, nd=1, unit=""):
-    return "—" if x is None or pd.isna(x) else f"{x:,.{nd}f}{unit}"
+def _fmt(x, unit):
+    return fmt(x, unit)
 
 
 def headline_text(h: Mapping) -> str:
@@ -49,9 +50,9 @@ def headline_text(h: Mapping) -> str:
         return "所选地区和年度没有报告，以下图表为空。"
     g = h["grades"]
     txt = (f"共{h['n_counties']}个县区、{h['n_reports']}份报告、{h['n_projects']}个项目；"
-           f"预算合计{_fmt(h['budget'], 2)}万元，执行{_fmt(h['executed'], 2)}万元，"
-           f"总体执行率{_fmt(h['execution_rate'])}%，项目执行率中位数{_fmt(h['median_rate'])}%；"
-           f"平均自评得分{_fmt(h['mean_score'])}分。")
+           f"预算合计{_fmt(h['budget'], MONEY)}万元，执行{_fmt(h['executed'], MONEY)}万元，"
+           f"总体执行率{_fmt(h['execution_rate'], RATE)}%，项目执行率中位数{_fmt(h['median_rate'], RATE)}%；"
+           f"平均自评得分{_fmt(h['mean_score'], SCORE)}分。")
     extra = sum(g.values()) - h["n_projects"]
     head = "等级" if extra <= 0 else f"等级（{h['n_projects']}个项目表，另含汇总表所列{extra}个项目）"
     txt += f"{head}：优{g['优']}个、良{g['良']}个、中{g['中']}个、差{g['差']}个"
@@ -162,10 +163,41 @@ COUNTY_SUMMARY_ZH = {
 
 
 def county_summary_zh(summary: pd.DataFrame, low_execution: float = 90.0) -> pd.DataFrame:
-    """county_summary with Chinese column headers, rounded figures and 县区 as the index."""
-    out = summary.copy()
-    for c in ("budget", "executed", "execution_rate", "median_rate", "mean_score", "min_score", "summary_avg_score"):
-        out[c] = out[c].round(2)
+    """county_summary for readers: Chinese headers, figures by `numbers.fmt` ("—" where unknown), 县区 as the index."""
     names = dict(COUNTY_SUMMARY_ZH)
     names["n_low_rate"] = f"执行率<{low_execution:g}%项目数"
-    return out.rename(columns=names).set_index("县区")
+    return display_table(summary, names, index="county_label")
+
+
+def display_table(df: pd.DataFrame, labels: Mapping[str, str] | None = None, *, index: str | None = None,
+                  units: Mapping[str, str | None] | None = None, unit: str | None = None) -> pd.DataFrame:
+    """A table as a reader sees it: every figure by its unit's rule (`unit` for all columns, else
+    `units`, else the column's own), "—" for missing, coded values (severity, doc_kind, status) and
+    headers in Chinese (`labels`, else the contract's labels), index names too."""
+    from evalkit.schema import LABELS
+    names = {**{c: LABELS[c] for c in df.columns if isinstance(c, str) and c in LABELS}, **(labels or {})}
+    if unit is not None:
+        units = {c: unit for c in df.columns}
+    out = table(df, units, names)
+    out.columns.name = names.get(df.columns.name, df.columns.name)
+    out.index.names = [names.get(n, n) for n in df.index.names]
+    if index is not None:
+        out = out.set_index(names.get(index, index))
+    return out
+
+
+def headline_table(h: Mapping, low_execution: float = 90.0) -> pd.DataFrame:
+    """The headline figures as a one-column table (数值), each by its unit's rule."""
+    g = h["grades"]
+    rows = {
+        "县区数": fmt(h["n_counties"], COUNT), "报告数": fmt(h["n_reports"], COUNT),
+        "项目数": fmt(h["n_projects"], COUNT),
+        "预算合计（万元）": fmt(h["budget"], MONEY), "执行合计（万元）": fmt(h["executed"], MONEY),
+        "总体执行率（%）": fmt(h["execution_rate"], RATE), "执行率中位数（%）": fmt(h["median_rate"], RATE),
+        f"执行率低于{low_execution:g}%的项目": fmt(h["n_low_rate"], COUNT),
+        "高分低执行项目": fmt(h["n_high_low"], COUNT),
+        "平均自评得分": fmt(h["mean_score"], SCORE), "优/良/中/差": f"{g['优']}/{g['良']}/{g['中']}/{g['差']}",
+        "检查发现（错误）": f"{fmt(h['n_findings'], COUNT)}（{fmt(h['n_errors'], COUNT)}）",
+        "数值异常项目（未计入统计）": fmt(h.get("n_anomalies"), COUNT),
+    }
+    return pd.DataFrame({"数值": rows})
