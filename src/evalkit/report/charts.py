@@ -42,7 +42,10 @@ COUNTY_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b
                  "#7f7f7f", "#bcbd22", "#17becf"]
 LOW_COLOR, OK_COLOR = "#c62828", "#1f5f99"
 ODD_COLOR = "#6a1b9a"    # values outside the plausible range, drawn at the chart's edge
-MAX_COUNTIES = 20        # by-county charts show at most this many counties (the most telling)
+MAX_COUNTIES = 20        # the heat map shows at most this many counties (the most findings)
+MANY = 30                # more counties than this: the TOP_N and BOTTOM_N by the value shown, the rest summarised
+TOP_N, BOTTOM_N = 12, 8
+DOMINANT = 5.0           # a county this many times the next one gets its own panel (own scale)
 MAX_LEGEND = 10          # colour by county only up to this many counties
 
 TITLES = {
@@ -608,46 +611,110 @@ def findings_by_rule_county(vw: Views, *, max_rules: int = 14,
     return fig
 
 
-def budget_vs_execution(vw: Views, *, max_counties: int = MAX_COUNTIES, title: str | None = TITLES["budget_vs_execution"]) -> Figure:
-    """Horizontal bars per county: budget (调整后预算, light) with the executed amount
-    (dark) over it, labelled with both amounts in 万元 and the execution rate."""
-    fig, ax = _fig(title)
-    vw = as_views(vw)
-    cs = vw.county_summary
-    cs = cs[cs["budget"].notna() & (cs["budget"] > 0)]
-    if cs.empty:
-        _empty(ax, "没有预算与执行金额数据", vw)
-        return fig
-    cut = ""
-    if len(cs) > max_counties:
-        cut = f"共{len(cs)}个县区，只显示预算最多的{max_counties}个。"
-        cs = cs.sort_values("budget", ascending=False).head(max_counties)
-    cs = cs.sort_values("budget", ascending=True)
-    y = np.arange(len(cs))
+def _dominant(values: pd.Series, factor: float = DOMINANT) -> int:
+    """How many of the largest `values` (sorted descending) stand `factor` times above the next one
+    (0, 1 or 2): those get their own panel, so the others' bars do not vanish."""
+    x = values.sort_values(ascending=False).to_numpy(dtype=float)
+    for k in (1, 2):
+        if len(x) > k + 1 and x[k] > 0 and x[k - 1] > factor * x[k]:
+            return k
+    return 0
+
+
+def _rank_cut(values: pd.Series, *, ascending: bool, n_top: int = TOP_N,
+              n_bottom: int = BOTTOM_N, many: int = MANY) -> tuple[list, list, list]:
+    """(head, rest, tail) labels of `values` (index: county labels) sorted by value: all in head
+    when there are at most `many`; else the first `n_top` and the last `n_bottom`, the rest summarised."""
+    order = list(values.sort_values(ascending=ascending, kind="stable", na_position="last").index)
+    if len(order) <= many:
+        return order, [], []
+    return order[:n_top], order[n_top:len(order) - n_bottom], order[len(order) - n_bottom:]
+
+
+def _rest_label(n: int, what: str) -> str:
+    return f"……其余{n}个县区（{what}）"
+
+
+def _budget_bars(ax, cs: pd.DataFrame, xmax: float, fs: float) -> None:
+    """Budget (light) and executed (dark) bars of the rows of `cs`, top to bottom, labelled."""
+    y = np.arange(len(cs))[::-1]
     ax.barh(y, cs["budget"], height=0.62, color="#c9d8e8", label="预算（调整后）")
     ax.barh(y, cs["executed"], height=0.36, color="#1f5f99", label="执行数")
-    xmax = float(cs["budget"].max())
     for yi, r in zip(y, cs.itertuples()):
+        if not r.county_label:  # the slot of the counties left out
+            continue
         col = LOW_COLOR if r.execution_rate < 90 else "#222222"
         ax.text(max(r.budget, r.executed) + xmax * 0.01, yi,
                 f"{r.executed:,.2f} / {r.budget:,.2f} 万元（{r.execution_rate:.1f}%）",
-                va="center", ha="left", fontsize=12, color=col)
-    ax.set_yticks(y, [_mt(c) for c in cs["county_label"]], fontsize=13)
+                va="center", ha="left", fontsize=fs, color=col)
+    ax.set_yticks(y, [_mt(c) for c in cs["county_label"]], fontsize=fs + 1)
+    ax.set_ylim(-0.6, len(cs) - 0.4)
     ax.set_xlim(0, xmax * 1.42)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.set_xlabel("金额（万元）", fontsize=13)
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(loc="lower right", fontsize=12, frameon=False)
     _style(ax)
+
+
+def budget_vs_execution(vw: Views, *, title: str | None = TITLES["budget_vs_execution"]) -> Figure:
+    """Horizontal bars per county, largest budget on top: budget (调整后预算, light) with the
+    executed amount (dark) over it, labelled with both amounts in 万元 and the execution rate.
+    A county whose budget is `DOMINANT` times the next gets its own panel on its own scale; with
+    more than `MANY` counties the `TOP_N` largest and `BOTTOM_N` smallest are drawn, the rest summed."""
+    vw = as_views(vw)
+    cs = vw.county_summary
+    cs = cs[cs["budget"].notna() & (cs["budget"] > 0)].set_index("county_label", drop=False)
+    if cs.empty:
+        fig, ax = _fig(title)
+        _empty(ax, "没有预算与执行金额数据", vw)
+        return fig
+    head, rest, tail = _rank_cut(cs["budget"], ascending=False)
+    k = _dominant(cs["budget"])
+    big, head = head[:k], head[k:]
+    rows = [*head, *tail]
+    n_rows = len(rows) + (1 if rest else 0)
+    fs = 12 if n_rows <= 12 else (10 if n_rows <= 22 else 8.5)
+    setup_cjk_font()
+    fig = plt.figure(figsize=FIGSIZE, layout="constrained")
+    if title:
+        fig.suptitle(_mt(title), fontsize=18, fontweight="bold", x=0.01, ha="left")
+    if big:
+        gs = fig.add_gridspec(2, 1, height_ratios=[len(big) + 1.6, max(n_rows, 1) + 0.6])
+        top_ax, ax = fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
+        _budget_bars(top_ax, cs.loc[big], float(cs.loc[big, "budget"].max()), fs)
+        top_ax.set_title("单独刻度：预算远大于其他县区", fontsize=11, loc="left", color="#555555")
+    else:
+        ax = fig.add_subplot()
+    shown = cs.loc[rows] if rows else cs.iloc[:0]
+    if rest:  # an empty slot between the largest and the smallest, saying what is left out
+        gap = pd.DataFrame([{"county_label": "", "budget": 0.0, "executed": 0.0, "execution_rate": 100.0}])
+        shown = pd.concat([cs.loc[head], gap, cs.loc[tail]], ignore_index=True)
+    xmax = float(shown["budget"].max()) if len(shown) else 1.0
+    _budget_bars(ax, shown, xmax, fs)
+    if rest:
+        r = cs.loc[rest]
+        yi = len(shown) - 1 - len(head)
+        ax.text(0, yi, _mt(_rest_label(len(rest), f"预算合计{r['budget'].sum():,.2f}万元，执行"
+                                       f"{r['executed'].sum():,.2f}万元")),
+                va="center", ha="left", fontsize=fs, color="#555555")
+        ax.get_yticklabels()[len(head)].set_text("")
+    ax.set_xlabel("金额（万元）", fontsize=13)
+    ax.legend(loc="lower right", fontsize=11, frameon=False)
     v = vw.projects
-    note = cut + "标注：执行数 / 预算（执行率），执行率低于90%标红。只计同时填报预算和执行数的项目。"
+    note = ""
+    if big:
+        names = "、".join(big)
+        times = float(cs.loc[big, "budget"].min()) / float(cs.loc[rows, "budget"].max()) if rows else 0
+        note += f"{names}的预算是其余县区中最大者的{times:.0f}倍，单独画在上栏（横轴刻度不同）。"
+    if rest:
+        note += f"共{len(cs)}个县区，按预算从大到小，列出最大的{len(head) + len(big)}个和最小的{len(tail)}个。"
+    note += "标注：执行数 / 预算（执行率），执行率低于90%标红。只计同时填报预算和执行数的项目。"
     n_odd = int((~(v["money_ok"] & v["rate_ok"])).sum())
     if n_odd:
         note += (f"{n_odd}个项目金额或执行率超出合理范围（金额{V.range_text('amount')}，执行率"
                  f"{V.range_text('rate')}，数值异常），未计入。")
     if (v["budget_source"] == "initial").any():
         note += "无调整后预算的项目按年初预算计。"
-    if not cut:
+    if not rest:
         note += _absent(vw, list(cs["county_label"]), "项目金额数据")
     _note(fig, note)
     return fig
