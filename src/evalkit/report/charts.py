@@ -45,6 +45,7 @@ ODD_COLOR = "#6a1b9a"    # values outside the plausible range, drawn at the char
 MAX_COUNTIES = 20        # the heat map shows at most this many counties (the most findings)
 MANY = 30                # more counties than this: the TOP_N and BOTTOM_N by the value shown, the rest summarised
 TOP_N, BOTTOM_N = 12, 8
+ZOOM_SHARE = 0.85        # the score axis starts at the grade band holding this share of the scores
 DOMINANT = 5.0           # a county this many times the next one gets its own panel (own scale)
 MAX_LEGEND = 10          # colour by county only up to this many counties
 
@@ -322,10 +323,29 @@ def execution_rate_by_county(vw: Views, *, reference: tuple[float, float] | None
     return fig
 
 
+def _zoom_start(scores: np.ndarray, bands, share: float = ZOOM_SHARE) -> float:
+    """The highest grade-band lower bound with at least `share` of `scores` at or above it (0 when
+    none): the score axis starts there, so scores crowded near 100 get room."""
+    if not len(scores):
+        return 0.0
+    for _, lo in sorted(V.normalize_bands(bands), key=lambda b: -b[1]):
+        if lo > 0 and (scores >= lo).mean() >= share:
+            return float(lo)
+    return 0.0
+
+
+def _bin_width(span: float) -> float:
+    for w in (0.25, 0.5, 1.0, 2.0, 2.5, 5.0):
+        if span / w <= 40:
+            return w
+    return float(np.ceil(span / 80))
+
+
 def score_distribution(vw: Views, *, title: str | None = TITLES["score_distribution"]) -> Figure:
-    """Histogram of project self-scores stacked by county, with the grade bands shaded.
-    Scores outside the plausible range are marked at the left or right edge (超出范围); the
-    bins cover the plausible range only (at most ~200 bins whatever the values)."""
+    """Histogram of project self-scores stacked by county, with the grade bands shaded. The axis
+    is zoomed to the data: it starts at the grade band holding most scores (`_zoom_start`), and
+    the scores below it are one bar at the left, split by grade and counted. Scores outside the
+    plausible range are marked at the left or right edge (超出范围)."""
     vw = as_views(vw)
     bands = vw.bands
     fig, ax = _fig(title)
@@ -339,17 +359,22 @@ def score_distribution(vw: Views, *, title: str | None = TITLES["score_distribut
     odd_high, odd_low = v[above], v[below]
     v = v[ok]
     top = max(100.0, float(np.ceil(v["score"].max() / 5) * 5)) if len(v) else 100.0
-    edges = V.band_edges(bands, top=top)
-    for g, lo, hi in edges:
-        lo = max(lo, 0.0)
+    z0 = _zoom_start(v["score"].to_numpy(dtype=float), bands)
+    width = _bin_width(top - z0) if top <= 200 else float(np.ceil(top / 80))
+    low, v = v[v["score"] < z0], v[v["score"] >= z0]
+    pool_w = 3 * width
+    x0 = z0 - 1.7 * pool_w if len(low) else z0
+    for g, lo, hi in V.band_edges(bands, top=top):
+        lo, hi = max(lo, z0), min(hi, top)
+        if hi <= lo:
+            continue
         ax.axvspan(lo, hi, color=V.GRADE_COLORS[g], alpha=0.10, lw=0, zorder=0)
         ax.text((lo + hi) / 2, 0.985, f"{g}", transform=ax.get_xaxis_transform(), ha="center",
                 va="top", fontsize=16, fontweight="bold", color=V.GRADE_COLORS[g], zorder=4)
-        if lo > 0:
+        if lo > z0:
             ax.axvline(lo, color=V.GRADE_COLORS[g], lw=1, alpha=0.6, zorder=1)
     colors = _county_colors(order)
-    width = 2.5 if top <= 200 else float(np.ceil(top / 80))
-    bins = np.arange(0, top + width, width)
+    bins = np.arange(z0, top + width, width)
     by_county = len(order) <= MAX_LEGEND
     if by_county:
         ax.hist([v.loc[v["county_label"] == c, "score"].to_numpy() for c in order], bins=bins,
@@ -358,7 +383,26 @@ def score_distribution(vw: Views, *, title: str | None = TITLES["score_distribut
                 lw=0.6, zorder=2)
     else:
         ax.hist(v["score"].to_numpy(), bins=bins, color=OK_COLOR, edgecolor="white", lw=0.6, zorder=2)
-    ax.set_xlim(0, top)
+    if len(low):  # the scores left of the zoom: one bar, stacked by grade, counted
+        bottom = 0
+        parts = []
+        for g in V.GRADES:
+            n = int((low["grade_eff"] == g).sum())
+            if n:
+                ax.bar(z0 - 1.4 * pool_w, n, width=pool_w, bottom=bottom, align="edge", color=V.GRADE_COLORS[g],
+                       alpha=0.55, edgecolor="white", hatch="//", zorder=2)
+                bottom += n
+                parts.append(f"{g}{n}")
+        rest = len(low) - bottom
+        if rest:
+            ax.bar(z0 - 1.4 * pool_w, rest, width=pool_w, bottom=bottom, align="edge", color="#999999",
+                   alpha=0.55, edgecolor="white", hatch="//", zorder=2)
+        ax.text(z0 - 0.9 * pool_w, len(low), f"{len(low)}", ha="center", va="bottom", fontsize=12, zorder=4)
+        ax.axvline(z0, color="#333333", lw=1.0, ls=(0, (4, 3)), zorder=3)
+    ax.set_xlim(x0, top)
+    if len(low):
+        ticks = [t for t in MaxNLocator(nbins=8, steps=[1, 2, 2.5, 5, 10]).tick_values(z0, top) if z0 <= t <= top]
+        ax.set_xticks([z0 - 0.9 * pool_w, *ticks], [f"<{z0:g}", *[f"{t:g}" for t in ticks]])
     ax.set_xlabel("自评得分（分）", fontsize=13)
     ax.set_ylabel("项目数", fontsize=13)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -369,9 +413,15 @@ def score_distribution(vw: Views, *, title: str | None = TITLES["score_distribut
         _edge_marks(ax, ys, part["score"], side, "分", axis="x")
     ax.grid(axis="y", alpha=0.3)
     if by_county:
-        ax.legend(title="县区", loc="upper left", fontsize=11, title_fontsize=11, frameon=False)
+        ax.legend(title="县区", loc="upper left", bbox_to_anchor=(0.0 if not len(low) else 0.12, 1.0),
+                  fontsize=11, title_fontsize=11, frameon=False)
     _style(ax)
-    _note(fig, f"等级区间：{V.bands_text(bands)}（分）。每{width:g}分一组。"
+    zoom = ""
+    if z0 > 0:
+        zoom = f"横轴从{z0:g}分起（{len(v)}个项目在此区间）"
+        zoom += (f"，低于{z0:g}分的{len(low)}个项目合为左侧斜线一栏（{'、'.join(parts) or '无等级'}）。"
+                 if len(low) else "。")
+    _note(fig, zoom + f"等级区间：{V.bands_text(bands)}（分）。每{width:g}分一组。"
                + ("" if by_county else f"共{len(order)}个县区，合并显示。")
                + _odd_note(len(odd_high) + len(odd_low), "自评得分", "score")
                + _absent(vw, order, "项目得分数据"))
