@@ -41,6 +41,7 @@ MANIFEST = "charts.json"
 COUNTY_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                  "#7f7f7f", "#bcbd22", "#17becf"]
 LOW_COLOR, OK_COLOR = "#c62828", "#1f5f99"
+STACK_COLOR = "#546e7a"  # several counties' projects on one spot of a scatter
 ODD_COLOR = "#6a1b9a"    # values outside the plausible range, drawn at the chart's edge
 MAX_COUNTIES = 20        # the heat map shows at most this many counties (the most findings)
 MANY = 30                # more counties than this: the TOP_N and BOTTOM_N by the value shown, the rest summarised
@@ -485,6 +486,18 @@ def grade_counts_by_county(vw: Views, *, max_counties: int = MAX_COUNTIES,
     return fig
 
 
+def _coincident(v: pd.DataFrame, digits: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(projects alone on their spot, one row per spot shared by several: rate, score, n, counties,
+    county): points that would hide each other are drawn once, with their count."""
+    key = [v["rate"].round(digits), v["score"].round(digits)]
+    n = v.groupby(key)["rate"].transform("size")
+    many = v[n > 1]
+    stacks = (many.groupby([many["rate"].round(digits), many["score"].round(digits)])
+              .agg(n=("county_label", "size"), counties=("county_label", "nunique"), county=("county_label", "first"))
+              .reset_index())
+    return v[n == 1], stacks
+
+
 def execution_vs_score(vw: Views, *, max_listed: int = 8,
                        title: str | None = TITLES["execution_vs_score"]) -> Figure:
     """Scatter of execution rate (x) against self-score (y), coloured by county; the
@@ -519,14 +532,21 @@ def execution_vs_score(vw: Views, *, max_listed: int = 8,
                                   color="#ffcdd2", alpha=0.55, lw=0, zorder=0))
         a.axvline(low_execution, color="#e65100", ls="--", lw=1.2)
         a.axhline(high_score, color="#e65100", ls="--", lw=1.2)
+        single, stacks = _coincident(v)
         if by_county:
             for c in order:
-                g = v[v["county_label"] == c]
+                g = single[single["county_label"] == c]
                 a.scatter(g["rate"], g["score"], s=size, color=colors[c], label=_mt(c, legend=True), alpha=0.85,
                           edgecolor="white", lw=0.6, zorder=3)
         else:
-            a.scatter(v["rate"], v["score"], s=size * 0.6, color=OK_COLOR, alpha=0.6,
+            a.scatter(single["rate"], single["score"], s=size * 0.6, color=OK_COLOR, alpha=0.6,
                       edgecolor="white", lw=0.4, zorder=3)
+        for r in stacks.itertuples():  # projects on the same spot: one marker with their count
+            col = colors.get(r.county, OK_COLOR) if r.counties == 1 else STACK_COLOR
+            a.scatter([r.rate], [r.score], s=size * (2.2 + 0.6 * np.sqrt(r.n)), color=col, alpha=0.95,
+                      edgecolor="white", lw=0.8, zorder=4, clip_on=False)
+            a.text(r.rate, r.score, str(r.n), ha="center", va="center", fontsize=9 if size < 50 else 10,
+                   color="white", fontweight="bold", zorder=5, clip_on=True)
         a.set_xlim(*xlim)
         a.set_ylim(*ylim)
         _pct(a, "x")
@@ -566,7 +586,8 @@ def execution_vs_score(vw: Views, *, max_listed: int = 8,
     draw(zoom, (zx0, zx1), (high_score - 0.8, zy1), 46)
     zoom.set_title(f"放大：得分{high_score:g}分以上", fontsize=12, loc="left")
     zoom.tick_params(labelsize=10)
-    n_odd_lines = 0 if not len(odd) else 1 + min(len(odd), 4) + (len(odd) > 4)
+    n_stacked = len(_coincident(v)[1])
+    n_odd_lines = (0 if not len(odd) else 1 + min(len(odd), 4) + (len(odd) > 4)) + bool(n_stacked)
     max_listed = max(3, max_listed - n_odd_lines)  # the side panel holds ~10 lines
     if len(hl):  # ring the projects that are numbered and listed
         ring = hl.head(max_listed)
@@ -578,6 +599,8 @@ def execution_vs_score(vw: Views, *, max_listed: int = 8,
                   for i, r in enumerate(odd.head(4).itertuples(), 1)]
         more = [f"……另有{len(odd) - 4}个，见红旗清单"] if len(odd) > 4 else []
         lines = [f"数值异常（超出合理范围，紫色×标在图边，未计入）：{len(odd)}个项目", *listed, *more] + lines
+    if n_stacked:
+        lines.insert(0, "圆内数字：重合在同一点的项目数（灰色：多个县区）")
     if len(hl):
         shown = hl.head(max_listed)
         nums = [str(i) for i in range(1, len(shown) + 1)]
