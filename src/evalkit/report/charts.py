@@ -247,13 +247,24 @@ def _rotate_if_many(ax, n: int) -> None:
 
 # --------------------------------------------------------------------------- charts
 
+def _city_of(vw: Views) -> pd.DataFrame:
+    """county_label -> city name and city code (the division code's first 4 digits, else the name)."""
+    p = vw.places
+    code = p["county_key"].astype(str).where(p["county_key"].astype(str).str.fullmatch(r"\d{6,}"), None)
+    city = p["city"].fillna("（市未知）")
+    return pd.DataFrame({"city": city.to_numpy(), "city_key": code.str[:4].fillna(city).to_numpy()},
+                        index=p["county_label"].to_numpy())
+
+
 def execution_rate_by_county(vw: Views, *, reference: tuple[float, float] | None = None,
-                             max_counties: int = MAX_COUNTIES,
+                             by: str = "value",
                              title: str | None = TITLES["execution_rate_by_county"]) -> Figure:
     """Box plot of project execution rates per county with every project as a point;
-    dashed reference lines at 90 % and 100 %. Points under the lower line are red. With
-    more than `max_counties` counties, those with the lowest median rate are shown. Rates
-    outside the plausible range are marked at the top or bottom edge (超出范围), not in the boxes."""
+    dashed reference lines at 90 % and 100 %. Points under the lower line are red. Counties are
+    sorted by median rate, lowest first (`by="value"`), or grouped by city (`by="city"`). With
+    more than `MANY` counties: the `TOP_N` lowest and `BOTTOM_N` highest medians with the rest
+    pooled in one grey box, or (by city) one box per city. Rates outside the plausible range are
+    marked at the top or bottom edge (超出范围), not in the boxes."""
     vw = as_views(vw)
     reference = reference or (vw.low_execution, 100.0)
     fig, ax = _fig(title)
@@ -262,14 +273,33 @@ def execution_rate_by_county(vw: Views, *, reference: tuple[float, float] | None
     if v.empty:
         _empty(ax, "没有执行率数据", vw)
         return fig
-    order = [c for c in vw.counties if c in set(v["county_label"])]
-    cut = ""
-    if len(order) > max_counties:
-        med = v[v["rate_ok"]].groupby("county_label")["rate"].median().reindex(order)
-        keep = set(med.sort_values(kind="stable", na_position="first").index[:max_counties])
-        cut = f"共{len(order)}个县区，只显示执行率中位数最低的{max_counties}个。"
-        order = [c for c in order if c in keep]
-        v = v[v["county_label"].isin(keep)]
+    present = [c for c in vw.counties if c in set(v["county_label"])]
+    med = v[v["rate_ok"]].groupby("county_label")["rate"].median().reindex(present)
+    cut, pooled, groups = "", None, []
+    if by == "city":
+        cities = _city_of(vw).reindex(present)
+        if len(present) > MANY:  # one box per city
+            n_in = cities.groupby("city_key").size()
+            lab = dict(zip(cities["city_key"], cities["city"]))
+            v = v.assign(county_label=v["county_label"].map(cities["city_key"]).map(lab))
+            cmed = v[v["rate_ok"]].groupby("county_label")["rate"].median()
+            order = list(cmed.sort_values(kind="stable").index) + [c for c in set(lab.values()) if c not in cmed.index]
+            cut = f"共{len(present)}个县区，按市合并为{len(order)}组（每箱一个市的全部项目），按执行率中位数从低到高。"
+        else:
+            key = pd.DataFrame({"city": cities["city_key"], "med": med})
+            order = list(key.sort_values(["city", "med"], kind="stable", na_position="last").index)
+            groups = [(k, list(g.index)) for k, g in key.loc[order].groupby("city", sort=False)]
+            names = dict(zip(cities["city_key"], cities["city"]))
+            groups = [(names[k], members) for k, members in groups]
+    else:
+        head, rest, tail = _rank_cut(med, ascending=True)
+        order = head + tail
+        if rest:
+            pooled = f"其余{len(rest)}个县区"
+            v = v.assign(county_label=v["county_label"].where(~v["county_label"].isin(rest), pooled))
+            order = head + [pooled] + tail
+            cut = (f"共{len(present)}个县区，按执行率中位数从低到高，列出最低的{len(head)}个和最高的"
+                   f"{len(tail)}个，中间灰色箱为其余{len(rest)}个县区的全部项目。")
     ok, below, above = _split_range(v["rate"], "rate")
     odd, odd_high = v[below | above], v[above]
     v = v[ok]
@@ -279,6 +309,16 @@ def execution_rate_by_county(vw: Views, *, reference: tuple[float, float] | None
                boxprops=dict(facecolor="#e3ecf5", edgecolor="#5b7fa6"),
                medianprops=dict(color="#1f3b5b", lw=2), whiskerprops=dict(color="#5b7fa6"),
                capprops=dict(color="#5b7fa6"))
+    if pooled:
+        box = ax.patches[order.index(pooled)] if len(ax.patches) == len(order) else None
+        if box is not None:
+            box.set_facecolor("#e0e0e0")
+    for i, (city, members) in enumerate(groups):  # grouped by city: a line between cities, the name above
+        first = order.index(members[0]) + 1
+        if i:
+            ax.axvline(first - 0.5, color="#9e9e9e", lw=1.0, ls="-", zorder=1)
+        ax.text(first - 0.4, 1.0, _mt(city), transform=ax.get_xaxis_transform(), ha="left", va="bottom",
+                fontsize=10, color="#555555")
     rng = np.random.default_rng(0)
     low = reference[0]
     for p, c in zip(pos, order):
@@ -429,10 +469,10 @@ def score_distribution(vw: Views, *, title: str | None = TITLES["score_distribut
     return fig
 
 
-def grade_counts_by_county(vw: Views, *, max_counties: int = MAX_COUNTIES,
-                           title: str | None = TITLES["grade_counts_by_county"]) -> Figure:
-    """Stacked bars of 优/良/中/差 counts per county. Missing grades use grade_calc (from the
-    score); reports with only a summary table contribute its stated counts (marked *)."""
+def grade_counts_by_county(vw: Views, *, title: str | None = TITLES["grade_counts_by_county"]) -> Figure:
+    """Stacked bars of 优/良/中/差 counts per county, most projects first (beyond `MANY` counties
+    the `TOP_N` most and `BOTTOM_N` fewest, the rest summed in the note). Missing grades use
+    grade_calc (from the score); reports with only a summary table contribute its stated counts (marked *)."""
     vw = as_views(vw)
     bands = vw.bands
     fig, ax = _fig(title)
@@ -442,11 +482,14 @@ def grade_counts_by_county(vw: Views, *, max_counties: int = MAX_COUNTIES,
         _empty(ax, "没有等级数据")
         return fig
     cut = ""
-    if len(gc) > max_counties:  # the counties with the most 中/差 grades, then the most projects
-        worst = gc.assign(_k=gc["中"] + gc["差"]).sort_values(["_k", "total"], ascending=False, kind="stable")
-        keep = set(worst["county_label"].head(max_counties))
-        cut = f"共{len(gc)}个县区，只显示中、差等级最多的{max_counties}个。"
-        gc = gc[gc["county_label"].isin(keep)]
+    gc = gc.set_index("county_label", drop=False)
+    head, rest, tail = _rank_cut(gc["total"], ascending=False)
+    if rest:  # the most and the fewest projects; the rest summed in the note
+        r = gc.loc[rest]
+        mix = "、".join(f"{g}{int(r[g].sum())}" for g in V.GRADES)
+        cut = (f"共{len(gc)}个县区，按项目数从多到少，列出最多的{len(head)}个和最少的{len(tail)}个；"
+               f"其余{len(rest)}个县区合计{int(r['total'].sum())}个（{mix}）。")
+    gc = gc.loc[head + tail].reset_index(drop=True)
     x = np.arange(len(gc))
     bottom = np.zeros(len(gc))
     tot = gc["total"].to_numpy()
@@ -544,7 +587,7 @@ def execution_vs_score(vw: Views, *, max_listed: int = 8,
         for r in stacks.itertuples():  # projects on the same spot: one marker with their count
             col = colors.get(r.county, OK_COLOR) if r.counties == 1 else STACK_COLOR
             a.scatter([r.rate], [r.score], s=size * (2.2 + 0.6 * np.sqrt(r.n)), color=col, alpha=0.95,
-                      edgecolor="white", lw=0.8, zorder=4, clip_on=False)
+                      edgecolor="white", lw=0.8, zorder=4)
             a.text(r.rate, r.score, str(r.n), ha="center", va="center", fontsize=9 if size < 50 else 10,
                    color="white", fontweight="bold", zorder=5, clip_on=True)
         a.set_xlim(*xlim)
@@ -651,6 +694,7 @@ def findings_by_rule_county(vw: Views, *, max_rules: int = 14,
         counts = counts.iloc[:max_rules]
     known = vw.counties
     cols = [c for c in known if c in counts.columns] + [c for c in counts.columns if c not in set(known)]
+    cols = list(counts[cols].sum(axis=0).sort_values(ascending=False, kind="stable").index)  # most findings first
     cut = ""
     if len(cols) > max_counties:  # the counties with the most findings
         keep = set(counts.sum(axis=0).sort_values(ascending=False, kind="stable").index[:max_counties])
