@@ -31,7 +31,7 @@ from evalkit.fonts import setup_cjk_font
 __all__ = [
     "FIGSIZE", "DPI", "TITLES", "execution_rate_by_county", "score_distribution",
     "grade_counts_by_county", "execution_vs_score", "findings_by_rule_county",
-    "budget_vs_execution", "execution_rate_by_project", "save_chart", "read_manifest",
+    "budget_vs_execution", "execution_rate_by_project", "trend_by_year", "save_chart", "read_manifest",
     "BRIEFING_KEYS", "publish", "rule_label", "CHARTS", "Chart", "draw", "show",
 ]
 
@@ -58,6 +58,7 @@ TITLES = {
     "findings_by_rule_county": "检查发现：按规则与县区",
     "budget_vs_execution": "各县区预算与执行金额",
     "execution_rate_by_project": "项目预算执行率",
+    "trend_by_year": "历年趋势：执行率、平均得分与等级",
 }
 BRIEFING_KEYS = ("budget_vs_execution", "execution_rate_by_county", "score_distribution",
                  "grade_counts_by_county", "execution_vs_score", "findings_by_rule_county")
@@ -893,6 +894,106 @@ def execution_rate_by_project(vw: Views, *, max_projects: int = 30,
     return fig
 
 
+def trend_by_year(vw: Views, *, county: str | None = None,
+                  title: str | None = TITLES["trend_by_year"]) -> Figure:
+    """Three panels by fiscal year (`trends.by_year`): execution rate (executed / budget summed),
+    mean self-score (the score axis zoomed to the data, grade bands kept) and grade mix (project
+    counts solid; statement counts of reports without project tables hatched, beside them).
+    For one `county`, else for the whole selection; a chart saying so when there is one year only."""
+    from evalkit.report import trends
+    vw = as_views(vw)
+    setup_cjk_font()
+    fig = plt.figure(figsize=FIGSIZE, layout="constrained")
+    if title:
+        fig.suptitle(_mt(title), fontsize=18, fontweight="bold", x=0.01, ha="left")
+    t = trends.by_year(vw, county)
+    t = t[t["county_label"] == (county or trends.REGION)]
+    if t["fiscal_year"].nunique() < 2:
+        ax = fig.add_subplot()
+        _empty(ax, "只有一个年度的数据，无法比较各年趋势" if len(t) else "没有年度数据")
+        return fig
+    yrs = t["fiscal_year"].to_numpy()
+    x = np.arange(len(yrs))
+    a1, a2, a3 = fig.subplots(1, 3)
+    low = vw.low_execution
+    rate = t["execution_rate"].to_numpy(dtype=float)
+    a1.plot(x, rate, marker="o", color=OK_COLOR, lw=2)
+    for xi, r in zip(x, rate):
+        if np.isfinite(r):
+            a1.annotate(f"{r:.1f}%", (xi, r), xytext=(0, 8), textcoords="offset points", ha="center", fontsize=11,
+                        color=LOW_COLOR if r < low else "#222222")
+    a1.axhline(low, color="#e65100", ls="--", lw=1.2)
+    fin = rate[np.isfinite(rate)]
+    a1.set_ylim(max(0.0, min(float(fin.min()) if len(fin) else low, low) - 10), 110)
+    if not len(fin):
+        a1.text(0.5, 0.5, "无项目执行率数据", transform=a1.transAxes, ha="center", va="center", fontsize=13,
+                color="#666666")
+    _pct(a1)
+    a1.set_title("预算执行率", fontsize=13, loc="left")
+    score = t["mean_score"].to_numpy(dtype=float)
+    stated = t["statement_avg_score"].to_numpy(dtype=float)
+    both = np.concatenate([score[np.isfinite(score)], stated[np.isfinite(stated)]])
+    lo = float(np.floor(both.min() / 5) * 5 - 5) if len(both) else 0.0
+    lo = max(0.0, min(lo, 95.0))
+    for g, blo, bhi in V.band_edges(vw.bands, top=100.0):
+        blo, bhi = max(blo, lo), min(bhi, 100.5)
+        if bhi > blo:
+            a2.axhspan(blo, bhi, color=V.GRADE_COLORS[g], alpha=0.10, lw=0, zorder=0)
+            a2.text(1.0, (blo + bhi) / 2, f" {g}", transform=a2.get_yaxis_transform(), va="center", ha="left",
+                    fontsize=12, fontweight="bold", color=V.GRADE_COLORS[g])
+    if np.isfinite(score).any():
+        a2.plot(x, score, marker="o", color=OK_COLOR, lw=2, label="项目平均得分")
+        for xi, sc in zip(x, score):
+            if np.isfinite(sc):
+                a2.annotate(f"{round(sc, 2):g}", (xi, sc), xytext=(0, 8), textcoords="offset points",
+                            ha="center", fontsize=11)
+    if np.isfinite(stated).any():
+        a2.plot(x, stated, marker="s", color="#6d4c41", lw=1.6, ls="--", label="汇总表/决算所列平均分")
+        for xi, sc in zip(x, stated):
+            if np.isfinite(sc):
+                a2.annotate(f"{round(sc, 2):g}", (xi, sc), xytext=(0, -16), textcoords="offset points",
+                            ha="center", fontsize=10, color="#6d4c41")
+    a2.set_ylim(lo, 101.5)
+    a2.legend(loc="lower left", fontsize=9.5, frameon=False)
+    a2.set_title("平均自评得分（分）", fontsize=13, loc="left")
+    has_stat = t[[f"statement_{g}" for g in V.GRADES]].notna().any(axis=1).to_numpy()
+    w = 0.38 if has_stat.any() else 0.6
+    off = w / 2 if has_stat.any() else 0.0
+    bottom, sbottom = np.zeros(len(x)), np.zeros(len(x))
+    for g in V.GRADES:
+        vals = t[g].to_numpy(dtype=float)
+        a3.bar(x - off, vals, bottom=bottom, width=w, color=V.GRADE_COLORS[g], label=g, edgecolor="white")
+        bottom += vals
+        if has_stat.any():
+            sv = t[f"statement_{g}"].fillna(0).to_numpy(dtype=float)
+            a3.bar(x + off, sv, bottom=sbottom, width=w, color=V.GRADE_COLORS[g], alpha=0.5, hatch="//",
+                   edgecolor="white")
+            sbottom += sv
+    for xi, n in zip(x, bottom):
+        if n:
+            a3.text(xi - off, n, f"{int(n)}", ha="center", va="bottom", fontsize=10)
+    for xi, n in zip(x, sbottom):
+        if n:
+            a3.text(xi + off, n, f"{int(n)}", ha="center", va="bottom", fontsize=10, color="#6d4c41")
+    a3.yaxis.set_major_locator(MaxNLocator(integer=True))
+    a3.set_ylim(0, max(1.0, float(max(bottom.max(), sbottom.max()))) * 1.4)  # room for the legend
+    a3.legend(title="等级", loc="upper left", fontsize=10, title_fontsize=10, frameon=False, ncols=2)
+    a3.set_title("等级分布（项目数）", fontsize=13, loc="left")
+    for a in (a1, a2, a3):
+        a.set_xticks(x, [f"{y}年" for y in yrs])
+        a.set_xlim(-0.6, len(x) - 0.4)
+        a.grid(axis="y", alpha=0.3)
+        _style(a)
+    notes = [f"执行率 = 各年执行数合计 / 预算合计（虚线：{low:g}%）；平均得分按项目平均。"]
+    if has_stat.any():
+        notes.append("斜线柱与棕色虚线：没有项目表的报告中汇总表或决算所列的项目数和平均分，与项目表分开计。")
+    if county is None:
+        cover = "、".join(f"{y}年{n}个" for y, n in zip(yrs, t["n_counties"]))
+        notes.append(f"各年有数据的县区数不同（{cover}），全区趋势含县区构成变化。")
+    _note(fig, "".join(notes))
+    return fig
+
+
 # --------------------------------------------------------------------------- registry
 
 @dataclass(frozen=True)
@@ -916,6 +1017,7 @@ CHARTS: dict[str, Chart] = {c.key: c for c in (
           "findings_by_rule_county"),
     Chart("execution_rate_by_project", TITLES["execution_rate_by_project"], execution_rate_by_project,
           "execution_rate_by_county"),
+    Chart("trend_by_year", TITLES["trend_by_year"], trend_by_year, "trend_by_year"),
 )}
 
 
