@@ -987,7 +987,7 @@ def trend_by_year(vw: Views, *, county: str | None = None,
     notes = [f"执行率 = 各年执行数合计 / 预算合计（虚线：{low:g}%）；平均得分按项目平均。"]
     if has_stat.any():
         notes.append("斜线柱与棕色虚线：没有项目表的报告中汇总表或决算所列的项目数和平均分，与项目表分开计。")
-    if county is None:
+    if county is None and t["n_counties"].nunique() > 1:
         cover = "、".join(f"{y}年{n}个" for y, n in zip(yrs, t["n_counties"]))
         notes.append(f"各年有数据的县区数不同（{cover}），全区趋势含县区构成变化。")
     _note(fig, "".join(notes))
