@@ -63,7 +63,8 @@ MONEY = schema.MONEY | {"budget"}
 RATES = schema.RATES | {"median_rate", "rate"}
 SCORES = schema.SCORES | {"mean_score", "min_score", "target_value", "actual_value", "summary_avg_score",
                           "statement_avg_score"}
-CHANGES = {"execution_rate_change", "mean_score_change", "n_projects_change"}
+CHANGES = {"execution_rate_change", "mean_score_change"}
+COUNT_CHANGES = {"n_projects_change"}
 GRADE_COLS = {"grade", "grade_calc", "stated_overall_grade", "grade_eff"}
 SEVERITY_COLS = {"severity"}
 WIDE_TEXT = {"project_name", "message", "agency", "deviation_reason", "level3", "detail", "error",
@@ -73,6 +74,7 @@ FMT_MONEY = "#,##0.00"
 FMT_RATE = '0.00"%"'
 FMT_SCORE = "0.##"
 FMT_CHANGE = '+0.00;-0.00;0.00'
+FMT_COUNT_CHANGE = '+0;-0;0'
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 HEADER_FONT = Font(bold=True, color="FFFFFF", name="Microsoft YaHei")
 BODY_FONT = Font(name="Microsoft YaHei", size=10)
@@ -144,7 +146,7 @@ def write_sheet(wb: Workbook, name: str, df: pd.DataFrame, *, low_execution: flo
         cell.border = Border(bottom=THIN)
         letter = get_column_letter(j)
         fmt = (FMT_MONEY if c in MONEY else FMT_RATE if c in RATES else FMT_SCORE if c in SCORES
-               else FMT_CHANGE if c in CHANGES else None)
+               else FMT_CHANGE if c in CHANGES else FMT_COUNT_CHANGE if c in COUNT_CHANGES else None)
         if n:
             rng = f"{letter}2:{letter}{n + 1}"
             for (cell_,) in ws.iter_rows(min_row=2, max_row=n + 1, min_col=j, max_col=j):
