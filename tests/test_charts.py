@@ -324,6 +324,13 @@ def test_figures_by_year_keep_projects_and_statements_apart(two_year_clean):
     years = sorted(set(p["fiscal_year"]) | set(vw["reports"]["fiscal_year"]))
     assert list(region.index) == years
     assert region["n_projects"].sum() == len(p)
+    assert trends.spans_years(vw)
+
+
+def test_counties_each_in_a_different_year_are_no_trend(tables):
+    from evalkit.report import trends
+    vw = rp.Views(tables)            # the seeds: five counties, three different years, one each
+    assert len(trends.years(vw)) > 1 and not trends.spans_years(vw)
 
 
 def test_trend_chart_for_the_region_and_for_a_county(two_year_clean, tmp_path):

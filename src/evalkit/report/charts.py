@@ -814,7 +814,6 @@ def budget_vs_execution(vw: Views, *, title: str | None = TITLES["budget_vs_exec
         ax.text(0, yi, _mt(_rest_label(len(rest), f"预算合计{r['budget'].sum():,.2f}万元，执行"
                                        f"{r['executed'].sum():,.2f}万元")),
                 va="center", ha="left", fontsize=fs, color="#555555")
-        ax.get_yticklabels()[len(head)].set_text("")
     ax.set_xlabel("金额（万元）", fontsize=13)
     ax.legend(loc="lower right", fontsize=11, frameon=False)
     v = vw.projects

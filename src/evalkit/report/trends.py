@@ -117,3 +117,11 @@ def years(vw) -> list[int]:
     vw = as_views(vw)
     ys = pd.concat([vw.projects["fiscal_year"], vw["reports"]["fiscal_year"]]).dropna()
     return sorted({int(y) for y in ys if np.isfinite(float(y))})
+
+
+def spans_years(vw) -> bool:
+    """Whether some county has figures (projects or statements) in more than one fiscal year: only
+    then is there a trend to draw; counties that each report one different year are no time series."""
+    t = by_year(vw)
+    t = t[t["county_label"] != REGION]
+    return bool(len(t)) and bool((t.groupby("county_label")["fiscal_year"].nunique() > 1).any())

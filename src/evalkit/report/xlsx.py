@@ -1,7 +1,7 @@
 """`summary.xlsx`: the report's tables in one styled workbook (openpyxl).
 
 Sheets: 说明 (scope and units), 县区对比 (per-county aggregates), 年度对比 (by county and fiscal
-year, when the data spans several years: report/trends.py), 红旗清单, then one sheet per
+year, when a county has several years: report/trends.py), 红旗清单, then one sheet per
 contract table — 报告 reports, 项目 projects, 指标 indicators, 汇总表 summaries — and the
 检查发现 findings sheet. Headers are Chinese with the column name underneath (so a figure can be
 matched to the Parquet column), bold on a filled band; panes are frozen below the header and
@@ -266,7 +266,7 @@ def write_workbook(vw: Views, path: str | Path, *, bands=None,
                 labels={"n_low_rate": f"执行率<{low_execution:g}%项目数",
                         "execution_rate": "总体执行率（%）", "executed": "执行（万元）"})
     from evalkit.report import trends
-    if len(trends.years(vw)) > 1:   # a county against its own past: one row per county and year
+    if trends.spans_years(vw):   # a county against its own past: one row per county and year
         write_sheet(wb, SHEET_YEARS, trends.by_year(vw), low_execution=low_execution,
                     labels={"execution_rate": "执行率（%）", "executed": "执行（万元）", "budget": "预算（万元）",
                             "fiscal_year": "年度"})
