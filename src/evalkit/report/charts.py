@@ -893,6 +893,26 @@ def execution_rate_by_project(vw: Views, *, max_projects: int = 30,
     return fig
 
 
+def _line_labels(ax, x, y, texts, colors) -> None:
+    """Value labels of a line's points where the line is not: below a dip, beside a slope, else above."""
+    y = np.asarray(y, dtype=float)
+    for i, (xi, yi, text, col) in enumerate(zip(x, y, texts, colors)):
+        if not np.isfinite(yi):
+            continue
+        prev = y[i - 1] if i > 0 and np.isfinite(y[i - 1]) else None
+        nxt = y[i + 1] if i + 1 < len(y) and np.isfinite(y[i + 1]) else None
+        near = [v for v in (prev, nxt) if v is not None]
+        if near and yi < min(near):                           # a dip: below
+            off, ha, va = (0, -10), "center", "top"
+        elif prev is not None and nxt is not None and prev < yi < nxt:   # rising: upper left is free
+            off, ha, va = (-7, 5), "right", "bottom"
+        elif prev is not None and nxt is not None and prev > yi > nxt:   # falling: upper right is free
+            off, ha, va = (7, 5), "left", "bottom"
+        else:
+            off, ha, va = (0, 8), "center", "bottom"
+        ax.annotate(text, (xi, yi), xytext=off, textcoords="offset points", ha=ha, va=va, fontsize=11, color=col)
+
+
 def trend_by_year(vw: Views, *, county: str | None = None,
                   title: str | None = TITLES["trend_by_year"]) -> Figure:
     """Three panels by fiscal year (`trends.by_year`): execution rate (executed / budget summed),
@@ -917,10 +937,7 @@ def trend_by_year(vw: Views, *, county: str | None = None,
     low = vw.low_execution
     rate = t["execution_rate"].to_numpy(dtype=float)
     a1.plot(x, rate, marker="o", color=OK_COLOR, lw=2)
-    for xi, r in zip(x, rate):
-        if np.isfinite(r):
-            a1.annotate(f"{r:.1f}%", (xi, r), xytext=(0, 8), textcoords="offset points", ha="center", fontsize=11,
-                        color=LOW_COLOR if r < low else "#222222")
+    _line_labels(a1, x, rate, [f"{r:.1f}%" for r in rate], [LOW_COLOR if r < low else "#222222" for r in rate])
     a1.axhline(low, color="#e65100", ls="--", lw=1.2)
     fin = rate[np.isfinite(rate)]
     a1.set_ylim(max(0.0, min(float(fin.min()) if len(fin) else low, low) - 10), 110)
@@ -942,10 +959,7 @@ def trend_by_year(vw: Views, *, county: str | None = None,
                     fontsize=12, fontweight="bold", color=V.GRADE_COLORS[g])
     if np.isfinite(score).any():
         a2.plot(x, score, marker="o", color=OK_COLOR, lw=2, label="项目平均得分")
-        for xi, sc in zip(x, score):
-            if np.isfinite(sc):
-                a2.annotate(f"{round(sc, 2):g}", (xi, sc), xytext=(0, 8), textcoords="offset points",
-                            ha="center", fontsize=11)
+        _line_labels(a2, x, score, [f"{round(sc, 2):g}" for sc in score], ["#222222"] * len(x))
     if np.isfinite(stated).any():
         a2.plot(x, stated, marker="s", color="#6d4c41", lw=1.6, ls="--", label="汇总表/决算所列平均分")
         for xi, sc in zip(x, stated):
