@@ -364,3 +364,13 @@ def test_workbook_has_a_year_over_year_sheet_when_years_differ(two_year_clean, t
                                                    "fiscal_year": [2023], "total_score": [90.0]})})
     path = write_workbook(one_year, tmp_path / "one.xlsx")
     assert SHEET_YEARS not in openpyxl.load_workbook(path).sheetnames
+
+
+def test_heat_map_columns_sorted_by_findings(tables):
+    vw = rp.Views(tables)
+    fig = charts.findings_by_rule_county(vw, max_rules=3)      # most findings fall under 其他规则
+    ticks = [t.get_text().split("\n")[0] for t in fig.axes[0].get_xticklabels()]
+    plt.close(fig)
+    totals = vw.findings.groupby("county_label").size()
+    n = [int(totals.get(c, 0)) for c in ticks]
+    assert n == sorted(n, reverse=True) and sum(n) == len(vw.findings)

@@ -695,10 +695,11 @@ def findings_by_rule_county(vw: Views, *, max_rules: int = 14,
         counts = counts.iloc[:max_rules]
     known = vw.counties
     cols = [c for c in known if c in counts.columns] + [c for c in counts.columns if c not in set(known)]
-    cols = list(counts[cols].sum(axis=0).sort_values(ascending=False, kind="stable").index)  # most findings first
+    totals = fv.groupby("county_label").size().reindex(cols).fillna(0)   # every rule, "其他规则" included
+    cols = list(totals.sort_values(ascending=False, kind="stable").index)  # most findings first
     cut = ""
     if len(cols) > max_counties:  # the counties with the most findings
-        keep = set(counts.sum(axis=0).sort_values(ascending=False, kind="stable").index[:max_counties])
+        keep = set(cols[:max_counties])
         cut = f"共{len(cols)}个县区，只显示问题最多的{max_counties}个。"
         cols = [c for c in cols if c in keep]
     counts = counts[cols]
