@@ -11,6 +11,7 @@ once per worker. Modules are sent heaviest first. (`--dist loadgroup` is not use
 the xdist_group mark no longer reaches the node id xdist 3.8 schedules by, so every worker built
 every expensive fixture.)"""
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,53 @@ def raw_clean(tmp_path_factory):
 def raw_tables(raw_clean):
     from evalkit import load
     return load(raw_clean)
+
+
+def previous_year(text: str, drop_every: int = 0) -> str:
+    """A seed's text as the report of the year before: every `20xx 年` one year earlier and, with
+    `drop_every` k, every k-th project table (`# 项目支出绩效自评表` section) left out, so the
+    year's counts, rates and scores differ from the seed's."""
+    text = re.sub(r"(?<!\d)(20[12]\d)(?=\s*年)", lambda m: str(int(m.group(1)) - 1), text)
+    if drop_every:
+        head, *tables = re.split(r"(?m)^(?=# 项目支出绩效自评表)", text)
+        text = head + "".join(t for i, t in enumerate(tables, 1) if i % drop_every)
+    return text
+
+
+TWO_YEAR_COPIES = {"000_": 0, "001_": 0, "003_": 3}   # seed -> drop_every for its earlier year
+
+
+def statement_only_report(seed: int = 13) -> str:
+    """A synthetic 部门决算 (`evalkit.synth`'s juesuan layout, as the 普陀区 realdocs) whose only
+    results are one 绩效自评 sentence: project count, funds, average score and grade counts."""
+    import random
+    from evalkit import synth
+    rep = synth.Generator(seed, error_rate=0.0).report(0, "juesuan", "txt")
+    return synth.render_juesuan(rep, random.Random(f"{seed}:0:render"))
+
+
+@pytest.fixture(scope="session")
+def two_year_clean(tmp_path_factory):
+    """(clean_dir, tables): the five seeds, three of them also as the year before (大厂回族自治县
+    with every third project left out), and a county with statements only (a synthetic 部门决算,
+    in both years), ingested once (a few seconds: text only); do not write to it."""
+    import shutil
+    from evalkit.ingest import ingest_paths
+    base = tmp_path_factory.mktemp("two_year")
+    docs = base / "docs"
+    docs.mkdir()
+    for s in SEEDS:
+        shutil.copy(s, docs / s.name)
+    for prefix, drop in TWO_YEAR_COPIES.items():
+        src = seed(prefix)
+        text = previous_year(src.read_text(encoding="utf-8"), drop)
+        (docs / f"{src.stem}_上年.txt").write_text(text, encoding="utf-8")
+    statement = statement_only_report()
+    (docs / "900_部门决算.txt").write_text(statement, encoding="utf-8")
+    (docs / "900_部门决算_上年.txt").write_text(previous_year(statement), encoding="utf-8")
+    out = base / "clean"
+    tables = ingest_paths([docs], out, progress=False)
+    return out, tables
 
 
 def seed(prefix: str) -> Path:

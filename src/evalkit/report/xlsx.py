@@ -1,6 +1,7 @@
 """`summary.xlsx`: the report's tables in one styled workbook (openpyxl).
 
-Sheets: 说明 (scope and units), 县区对比 (per-county aggregates), 红旗清单, then one sheet per
+Sheets: 说明 (scope and units), 县区对比 (per-county aggregates), 年度对比 (by county and fiscal
+year, when a county has several years: report/trends.py), 红旗清单, then one sheet per
 contract table — 报告 reports, 项目 projects, 指标 indicators, 汇总表 summaries — and the
 检查发现 findings sheet. Headers are Chinese with the column name underneath (so a figure can be
 matched to the Parquet column), bold on a filled band; panes are frozen below the header and
@@ -43,6 +44,7 @@ TABLE_SHEETS = {  # contract table -> sheet name
 SHEET_COUNTY = "县区对比"
 SHEET_FLAGS = "红旗清单"
 SHEET_ABOUT = "说明"
+SHEET_YEARS = "年度对比"
 
 LABELS = {  # contract columns from the schema, then the report's view columns
     **schema.LABELS,
@@ -53,11 +55,19 @@ LABELS = {  # contract columns from the schema, then the report's view columns
     "flag": "红旗", "detail": "说明", "rate": "执行率（%）", "grade_eff": "等级",
     "summary_projects": "汇总表已评项目数", "summary_avg_score": "汇总表平均得分",
     "n_anomalies": "数值异常项目数", "anomaly": "数值异常",
+    "n_counties": "县区数", "n_rate": "有执行率的项目数", "n_score": "有得分的项目数",
+    "statement_projects": "汇总表/决算所列项目数", "statement_avg_score": "汇总表/决算所列平均分",
+    **{f"statement_{g}": f"汇总表/决算所列{g}" for g in grades.CONTRACT},
+    "execution_rate_change": "执行率较上年（百分点）", "mean_score_change": "平均得分较上年",
+    "n_projects_change": "项目数较上年",
     **{g: g for g in grades.CONTRACT},
 }
 MONEY = schema.MONEY | {"budget"}
 RATES = schema.RATES | {"median_rate", "rate"}
-SCORES = schema.SCORES | {"mean_score", "min_score", "target_value", "actual_value", "summary_avg_score"}
+SCORES = schema.SCORES | {"mean_score", "min_score", "target_value", "actual_value", "summary_avg_score",
+                          "statement_avg_score"}
+CHANGES = {"execution_rate_change", "mean_score_change"}
+COUNT_CHANGES = {"n_projects_change"}
 GRADE_COLS = {"grade", "grade_calc", "stated_overall_grade", "grade_eff"}
 SEVERITY_COLS = {"severity"}
 WIDE_TEXT = {"project_name", "message", "agency", "deviation_reason", "level3", "detail", "error",
@@ -67,6 +77,8 @@ FMT_MONEY = numbers.excel_format(numbers.MONEY)
 FMT_RATE = numbers.excel_format(numbers.RATE)
 FMT_SCORE = numbers.excel_format(numbers.SCORE)
 FMT_COUNT = numbers.excel_format(numbers.COUNT)
+FMT_CHANGE = '+0.00;-0.00;0.00'          # year-over-year change of a money, rate or score figure
+FMT_COUNT_CHANGE = '+0;-0;0'             # year-over-year change of a count
 COUNTS = {c for c, u in numbers.VIEW_UNITS.items() if u == numbers.COUNT} | {"n_projects", "n_indicators", "pages"}
 CODED = set(schema.VALUE_LABELS)   # columns whose coded values are written in Chinese
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
@@ -146,6 +158,7 @@ def write_sheet(wb: Workbook, name: str, df: pd.DataFrame, *, low_execution: flo
         cell.border = Border(bottom=THIN)
         letter = get_column_letter(j)
         fmt = (FMT_MONEY if c in MONEY else FMT_RATE if c in RATES else FMT_SCORE if c in SCORES
+               else FMT_CHANGE if c in CHANGES else FMT_COUNT_CHANGE if c in COUNT_CHANGES
                else FMT_COUNT if c in COUNTS else None)
         if n:
             rng = f"{letter}2:{letter}{n + 1}"
@@ -265,6 +278,11 @@ def write_workbook(vw: Views, path: str | Path, *, bands=None,
     write_sheet(wb, SHEET_COUNTY, cs, low_execution=low_execution,
                 labels={"n_low_rate": f"执行率<{low_execution:g}%项目数",
                         "execution_rate": "总体执行率（%）", "executed": "执行（万元）"})
+    from evalkit.report import trends
+    if trends.spans_years(vw):   # a county against its own past: one row per county and year
+        write_sheet(wb, SHEET_YEARS, trends.by_year(vw), low_execution=low_execution,
+                    labels={"execution_rate": "执行率（%）", "executed": "执行（万元）", "budget": "预算（万元）",
+                            "fiscal_year": "年度"})
     flags = vw.red_flags
     write_sheet(wb, SHEET_FLAGS, flags, low_execution=low_execution,
                 labels={"grade": "等级（未填按得分）", "score": "自评得分"})
