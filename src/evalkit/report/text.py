@@ -43,46 +43,124 @@ def _fmt(x, nd=1, unit=""):
     return "—" if x is None or pd.isna(x) else f"{x:,.{nd}f}{unit}"
 
 
+def _basis(n: int, total: int, what: str) -> str:
+    """The denominator and coverage of an aggregate: `按全部30个项目计算` or `按28个有预算和执行数的项目计算，共30个`."""
+    return f"按全部{total}个项目计算" if n == total else f"按{n}个{what}的项目计算，共{total}个"
+
+
+def _grades_text(g: Mapping, unit: str = "个") -> str:
+    return "、".join(f"{k}{g[k]}{unit}" for k in GRADES)
+
+
+def statement_figures(st: Mapping) -> str:
+    """`已评项目44个，资金5,189.42万元，平均得分99.4分，等级优44个、…` from headline['statement_only']."""
+    figs = [f"已评项目{_fmt(st['projects'], 0)}个"]
+    if not pd.isna(st.get("funds")):
+        figs.append(f"资金{_fmt(st['funds'], 2)}万元")
+    if not pd.isna(st.get("avg_score")):
+        figs.append(f"平均得分{_fmt(st['avg_score'])}分")
+    figs.append("等级" + _grades_text(st["grades"]))
+    return "，".join(figs)
+
+
+def statement_only_text(st: Mapping) -> str:
+    """The statements of counties without project tables (headline['statement_only']) as prose, or ''."""
+    if not st.get("counties"):
+        return ""
+    return f"{'、'.join(st['counties'])}只有汇总表或决算说明（没有项目自评表），所列{statement_figures(st)}"
+
+
+def dominance_text(d: Mapping | None) -> str:
+    """A note when one project holds more than half of the budget total (headline['dominant']), or ''."""
+    if not d:
+        return ""
+    initial = d.get("rate_source") == "initial_calc"
+    txt = (f"总体执行率主要由{d['county_label']}的“{d['project_name']}”一个项目决定：其预算{_fmt(d['budget'], 2)}万元"
+           + ("（年初预算，未填全年预算）" if initial else "")
+           + f"占预算合计{_fmt(d['total'], 2)}万元的{_fmt(d['share'])}%，执行率{_fmt(d['rate'])}%"
+           + ("（按年初预算计算）" if initial else ""))
+    if not pd.isna(d.get("rate_without")):
+        txt += f"；不计该项目，总体执行率为{_fmt(d['rate_without'])}%"
+    return txt + "。"
+
+
 def headline_text(h: Mapping) -> str:
-    """The headline numbers (aggregates.headline) as a short Chinese paragraph."""
+    """The headline numbers (aggregates.headline) as a short Chinese paragraph: project figures with
+    their denominators, the statements of statement-only counties apart, a note on a dominant project."""
     if not h["n_reports"]:
         return "所选地区和年度没有报告，以下图表为空。"
-    g = h["grades"]
-    txt = (f"共{h['n_counties']}个县区、{h['n_reports']}份报告、{h['n_projects']}个项目；"
-           f"预算合计{_fmt(h['budget'], 2)}万元，执行{_fmt(h['executed'], 2)}万元，"
-           f"总体执行率{_fmt(h['execution_rate'])}%，项目执行率中位数{_fmt(h['median_rate'])}%；"
-           f"平均自评得分{_fmt(h['mean_score'])}分。")
-    extra = sum(g.values()) - h["n_projects"]
-    head = "等级" if extra <= 0 else f"等级（{h['n_projects']}个项目表，另含汇总表所列{extra}个项目）"
-    txt += f"{head}：优{g['优']}个、良{g['良']}个、中{g['中']}个、差{g['差']}个"
-    if h.get("n_grade_calc"):
-        txt += f"，其中{h['n_grade_calc']}个项目未填等级，按得分计算"
-    txt += f"。检查发现问题{h['n_findings']}条，其中错误{h['n_errors']}条。"
+    n = h["n_projects"]
+    st = h.get("statement_only") or {}
+    if not n:
+        txt = f"共{h['n_counties']}个县区、{h['n_reports']}份报告，没有项目自评表。"
+        if st.get("counties"):
+            txt += f"汇总表或决算说明所列（按文件原文，未经项目表核对）：{statement_figures(st)}。"
+        else:
+            txt += "预算、执行、得分和等级均未披露。"
+    else:
+        txt = f"共{h['n_counties']}个县区、{h['n_reports']}份报告、{n}个项目（项目自评表）；"
+        cover = {k: h.get(k, n) for k in ("n_money", "n_rated", "n_scored")}
+        full = all(c == n for c in cover.values())
+        figs = []
+        if cover["n_money"]:
+            figs.append(f"预算合计{_fmt(h['budget'], 2)}万元，执行{_fmt(h['executed'], 2)}万元，总体执行率{_fmt(h['execution_rate'])}%"
+                        + ("" if full else f"（{_basis(cover['n_money'], n, '同时填报预算和执行数')}）"))
+        else:
+            figs.append("预算与执行金额未披露")
+        if cover["n_rated"]:
+            figs.append(f"项目执行率中位数{_fmt(h['median_rate'])}%"
+                        + ("" if full else f"（{_basis(cover['n_rated'], n, '有执行率')}）"))
+        if cover["n_scored"]:
+            figs.append(f"平均自评得分{_fmt(h['mean_score'])}分"
+                        + ("" if full else f"（{_basis(cover['n_scored'], n, '有得分')}）"))
+        else:
+            figs.append("自评得分未披露")
+        txt += "；".join(figs) + (f"（以上均{_basis(n, n, '')}）" if full else "") + "。"
+        txt += dominance_text(h.get("dominant"))
+        txt += "项目等级：" + _grades_text(h["grades"])
+        if h.get("n_grade_calc"):
+            txt += f"，其中{h['n_grade_calc']}个项目未填等级，按得分计算"
+        txt += "。"
+        if st.get("counties"):
+            txt += "另有" + statement_only_text(st) + "，未计入以上项目统计。"
+    txt += f"检查发现问题{h['n_findings']}条，其中错误{h['n_errors']}条。"
     if h.get("n_anomalies"):
         txt += f"{h['n_anomalies']}个项目数值异常（超出合理范围），未计入以上统计，见红旗清单。"
     return txt
 
 
 def takeaways(vw: Views, bands=None, low_execution: float = 90.0, high_score: float = 90.0) -> dict[str, str]:
-    """One Chinese sentence per briefing chart (keys = chart keys); implausible figures named, not counted."""
+    """One Chinese sentence per briefing chart (keys = chart keys), each with its denominator;
+    implausible figures named, not counted. With one county, no cross-county wording."""
     vw = as_views(vw, bands, low_execution, high_score)
     v_all, v, cs = vw.projects, vw.plausible, vw.county_summary
     low, high = vw.low_execution, vw.high_score
+    single = len(vw.places) <= 1
+    n = len(v)
+    h = vw.headline
 
     def odd(col: str, what: str) -> str:
-        n = int((~v_all[col]).sum())
-        return f"另有{n}个项目{what}数值异常（超出合理范围），未计入。" if n else ""
+        k = int((~v_all[col]).sum())
+        return f"另有{k}个项目{what}数值异常（超出合理范围），未计入。" if k else ""
+
+    def no_projects(what: str) -> str:
+        only = h["statement_only"]["counties"]
+        return f"所选范围内没有项目{what}数据" + (f"（{'、'.join(only)}只有汇总表或决算说明）" if only else "") + "。"
 
     out: dict[str, str] = {}
-    rated = cs[cs["median_rate"].notna()]
-    n_low = int((v["rate"] < low).sum())
+    rated = v[v["rate"].notna()]
+    n_low = int((rated["rate"] < low).sum())
     if len(rated):
-        worst = rated.sort_values("median_rate").iloc[0]
-        out["execution_rate_by_county"] = (
-            f"{int(v['rate'].notna().sum())}个项目中{n_low}个执行率低于{low:g}%；"
-            f"执行率中位数最低的是{worst['county_label']}（{worst['median_rate']:.1f}%）。")
+        s = f"{len(rated)}个有执行率的项目中{n_low}个低于{low:g}%" + ("" if len(rated) == n else f"（共{n}个项目）")
+        if single:
+            w = rated.loc[rated["rate"].idxmin()]
+            s += f"；执行率中位数{rated['rate'].median():.1f}%，最低的项目是“{w['project_name']}”（{w['rate']:.1f}%）。"
+        else:
+            worst = cs[cs["median_rate"].notna()].sort_values("median_rate").iloc[0]
+            s += f"；执行率中位数最低的是{worst['county_label']}（{worst['median_rate']:.1f}%）。"
+        out["execution_rate_by_county"] = s
     else:
-        out["execution_rate_by_county"] = "所选范围内没有可比较的执行率数据。"
+        out["execution_rate_by_county"] = no_projects("执行率")
     out["execution_rate_by_county"] += odd("rate_ok", "执行率")
 
     sc = v["score"].dropna()
@@ -90,36 +168,44 @@ def takeaways(vw: Views, bands=None, low_execution: float = 90.0, high_score: fl
         top = vw.bands[0]
         n_top = int((sc >= top[1]).sum())
         lowest = v.loc[v["score"].idxmin()]
+        who = f"“{lowest['project_name']}”" if single else lowest["county_label"]
         out["score_distribution"] = (
-            f"{len(sc)}个项目中{n_top}个（{n_top / len(sc) * 100:.0f}%）自评得分在{top[1]:g}分及以上；"
-            f"最低{lowest['score']:g}分（{lowest['county_label']}）。")
+            f"{len(sc)}个有得分的项目中{n_top}个（{n_top / len(sc) * 100:.0f}%）自评得分在{top[1]:g}分及以上"
+            + ("" if len(sc) == n else f"（共{n}个项目）")
+            + f"；最低{lowest['score']:g}分（{who}）。")
     else:
-        out["score_distribution"] = "所选范围内没有自评得分数据。"
+        out["score_distribution"] = no_projects("自评得分")
     out["score_distribution"] += odd("score_ok", "自评得分")
 
     gc = vw.grade_counts
     tot = {k: int(gc[k].sum()) for k in GRADES}
+    st = statement_only_text(h["statement_only"])
     if gc["total"].sum():
-        s = f"共{int(gc['total'].sum())}个项目：优{tot['优']}、良{tot['良']}、中{tot['中']}、差{tot['差']}"
+        s = f"项目自评表共{int(gc['total'].sum())}个项目：" + _grades_text(tot, "")
         bad = gc[(gc["中"] + gc["差"]) > 0]
-        if len(bad):
+        if len(bad) and not single:
             w = bad.assign(k=bad["中"] + bad["差"]).sort_values("k", ascending=False).iloc[0]
             s += f"；中、差等级最多的是{w['county_label']}（{int(w['k'])}个）"
         n_calc = int((v["grade_source"] != "stated").sum())
         if n_calc:
             s += f"；{n_calc}个项目未填等级，按得分计算"
-        out["grade_counts_by_county"] = s + "。"
+        s += "。"
+        if st:
+            s += f"另有{st}，未与项目表合计。"
+        out["grade_counts_by_county"] = s
     else:
-        out["grade_counts_by_county"] = "所选范围内没有等级数据。"
+        out["grade_counts_by_county"] = (st + "。") if st else "所选范围内没有等级数据。"
 
     hl = v[(v["score"] >= high) & (v["rate"] < low)]
     if len(hl):
         c = hl["county_label"].value_counts()
         out["execution_vs_score"] = (
-            f"{len(hl)}个项目自评{high:g}分以上但执行率低于{low:g}%（高分低执行），"
-            f"{c.index[0]}最多（{int(c.iloc[0])}个）。")
-    else:
+            f"{len(hl)}个项目自评{high:g}分以上但执行率低于{low:g}%（高分低执行）"
+            + ("。" if single else f"，{c.index[0]}最多（{int(c.iloc[0])}个）。"))
+    elif len(rated) and len(sc):
         out["execution_vs_score"] = f"没有自评{high:g}分以上而执行率低于{low:g}%的项目。"
+    else:
+        out["execution_vs_score"] = no_projects("执行率和得分")
 
     fv = vw.findings
     if len(fv):
@@ -129,21 +215,28 @@ def takeaways(vw: Views, bands=None, low_execution: float = 90.0, high_score: fl
         c = fv["county_label"].dropna().value_counts()
         s = (f"共{len(fv)}条问题（错误{len(err)}条）；最多的是“{rule_title(r.index[0], titles)}”"
              f"（{int(r.iloc[0])}条）")
-        if len(c):
+        if len(c) and not single:
             s += f"，{c.index[0]}最多（{int(c.iloc[0])}条）"
         out["findings_by_rule_county"] = s + "。"
     else:
         out["findings_by_rule_county"] = vw.check_verdict + "。"
 
-    h = vw.headline
     money = cs[cs["execution_rate"].notna()]
-    if len(money):
-        w = money.sort_values("execution_rate").iloc[0]
-        out["budget_vs_execution"] = (
-            f"预算合计{h['budget']:,.2f}万元，执行{h['executed']:,.2f}万元，总体执行率{h['execution_rate']:.1f}%；"
-            f"最低的是{w['county_label']}（{w['execution_rate']:.1f}%）。")
+    if h["n_money"]:
+        s = (f"预算合计{_fmt(h['budget'], 2)}万元，执行{_fmt(h['executed'], 2)}万元，总体执行率{_fmt(h['execution_rate'])}%"
+             f"（{_basis(h['n_money'], n, '同时填报预算和执行数')}）")
+        if len(money) > 1 and not single:
+            w = money.sort_values("execution_rate").iloc[0]
+            s += f"；最低的是{w['county_label']}（{w['execution_rate']:.1f}%）"
+        s += "。" + dominance_text(h["dominant"])
+        n_init = h["n_initial_basis"] - (1 if h["dominant"] and h["dominant"].get("rate_source") == "initial_calc" else 0)
+        if n_init:
+            s += f"{'另有' if h['dominant'] else ''}{n_init}个项目未填全年预算，按年初预算计算。"
+        if h["statement_only"]["counties"]:
+            s += f"{'、'.join(h['statement_only']['counties'])}只有汇总表或决算说明，其金额未计入合计。"
+        out["budget_vs_execution"] = s
     else:
-        out["budget_vs_execution"] = "所选范围内没有预算与执行金额数据。"
+        out["budget_vs_execution"] = no_projects("预算与执行金额")
     n_money = int((~(v_all["money_ok"] & v_all["rate_ok"])).sum())
     if n_money:
         out["budget_vs_execution"] += f"另有{n_money}个项目金额或执行率数值异常（超出合理范围），未计入。"
