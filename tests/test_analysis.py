@@ -103,10 +103,13 @@ def test_county_summary(seeds):
     assert zh.index.name == "县区" and "总体执行率（%）" in zh.columns
 
 
-def test_grade_counts_use_summaries_for_reports_without_project_tables(truth):
+def test_grade_counts_keep_project_and_statement_counts_apart(truth):
     gc = rp.grade_counts(truth).set_index("county_label")
-    assert gc.loc["普陀区", "优"] == 44 and gc.loc["普陀区", "source"] == "summaries"
-    assert gc.loc["大厂回族自治县", "total"] == 23  # its summary table is not double-counted
+    assert "普陀区" not in gc.index                     # statements only: no project counts
+    assert gc["total"].sum() == 30 and gc.loc["大厂回族自治县", "total"] == 23
+    st = rp.statement_counts(truth).set_index("county_label")
+    assert st.loc["普陀区", "优"] == 44 and bool(st.loc["普陀区", "statement_only"])
+    assert not bool(st.loc["大厂回族自治县", "statement_only"])   # has project tables too
 
 
 def test_duplicate_county_names_get_the_city():

@@ -262,3 +262,23 @@ def county_summary_zh(summary: pd.DataFrame, low_execution: float = 90.0) -> pd.
     names = dict(COUNTY_SUMMARY_ZH)
     names["n_low_rate"] = f"执行率<{low_execution:g}%项目数"
     return out.rename(columns=names).set_index("县区")
+
+
+STATEMENT_ZH = {
+    "county_label": "县区", "agency": "单位", "fiscal_year": "年度", "projects_due": "应评项目数",
+    "projects_evaluated": "已评项目数", "funds_due": "应评资金（万元）", "funds_evaluated": "已评资金（万元）",
+    "avg_score": "平均得分", "count_you": "优", "count_liang": "良", "count_zhong": "中", "count_cha": "差",
+    "location": "位置", "source_file": "来源文件",
+}
+
+
+def statements_zh(vw: Views) -> pd.DataFrame:
+    """The statements (汇总表, 决算 paragraphs) one row each, as stated, with Chinese headers: the figures
+    a county without project tables has, shown instead of empty project charts."""
+    vw = as_views(vw)
+    s = vw["summaries"]
+    s = s.assign(county_label=vw.labels(s.merge(vw["reports"][["report_id", "county", "city", "province"]]
+                                                 .drop_duplicates("report_id"), on="report_id", how="left")
+                                         .set_axis(s.index)))
+    cols = [c for c in STATEMENT_ZH if c in s.columns]
+    return s[cols].rename(columns=STATEMENT_ZH).set_index("县区")
