@@ -249,7 +249,9 @@ COUNTY_SUMMARY_ZH = {
     "execution_rate": "总体执行率（%）", "median_rate": "执行率中位数（%）",
     "n_low_rate": "执行率<90%项目数", "mean_score": "平均得分", "min_score": "最低得分",
     "n_findings": "问题数", "n_errors": "错误数", "fiscal_years": "年度",
-    "summary_projects": "汇总表已评项目数", "summary_avg_score": "汇总表平均得分",
+    "n_money": "有预算和执行数的项目数", "n_rated": "有执行率的项目数", "n_scored": "有得分的项目数",
+    "summary_projects": "汇总表已评项目数", "summary_funds": "汇总表已评资金（万元）",
+    "summary_avg_score": "汇总表平均得分", **{f"summary_{g}": f"汇总表{g}" for g in GRADES},
     "n_anomalies": "数值异常项目数",
 }
 
@@ -257,7 +259,8 @@ COUNTY_SUMMARY_ZH = {
 def county_summary_zh(summary: pd.DataFrame, low_execution: float = 90.0) -> pd.DataFrame:
     """county_summary with Chinese column headers, rounded figures and 县区 as the index."""
     out = summary.copy()
-    for c in ("budget", "executed", "execution_rate", "median_rate", "mean_score", "min_score", "summary_avg_score"):
+    for c in ("budget", "executed", "execution_rate", "median_rate", "mean_score", "min_score", "summary_funds",
+              "summary_avg_score"):
         out[c] = out[c].round(2)
     names = dict(COUNTY_SUMMARY_ZH)
     names["n_low_rate"] = f"执行率<{low_execution:g}%项目数"

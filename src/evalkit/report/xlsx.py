@@ -28,6 +28,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from evalkit import grades, review, schema
+from evalkit.report.text import COUNTY_SUMMARY_ZH
 from evalkit.report.views import Views, as_views, bands_text
 
 TABLE_SHEETS = {  # contract table -> sheet name
@@ -52,7 +53,7 @@ LABELS = {  # contract columns from the schema, then the report's view columns
     "n_anomalies": "数值异常项目数", "anomaly": "数值异常",
     **{g: g for g in grades.CONTRACT},
 }
-MONEY = schema.MONEY | {"budget"}
+MONEY = schema.MONEY | {"budget", "summary_funds"}
 RATES = schema.RATES | {"median_rate", "rate"}
 SCORES = schema.SCORES | {"mean_score", "min_score", "target_value", "actual_value", "summary_avg_score"}
 GRADE_COLS = {"grade", "grade_calc", "stated_overall_grade", "grade_eff"}
@@ -250,7 +251,7 @@ def write_workbook(vw: Views, path: str | Path, *, bands=None,
     cs = vw.county_summary
     low_execution = vw.low_execution
     write_sheet(wb, SHEET_COUNTY, cs, low_execution=low_execution,
-                labels={"n_low_rate": f"执行率<{low_execution:g}%项目数",
+                labels={**COUNTY_SUMMARY_ZH, "n_low_rate": f"执行率<{low_execution:g}%项目数",
                         "execution_rate": "总体执行率（%）", "executed": "执行（万元）"})
     flags = vw.red_flags
     write_sheet(wb, SHEET_FLAGS, flags, low_execution=low_execution,
