@@ -290,3 +290,17 @@ def test_lock_stops_a_concurrent_run(clean_dir, tmp_path):
         with pytest.raises(rp.ReportBusy):
             rp.run_report(clean_dir, out, progress=False, county_profiles=False)
     assert os.listdir(out) == [".report.lock"]
+
+
+def test_briefing_keeps_statement_counts_apart_and_names_weights(run):
+    """Issue 13: 普陀区's 44 statement counts are not added to the 30 projects; the project holding
+    83 % of the budget is named; the flagged budget cut is on the red-flag list."""
+    path = run["path"]
+    manifest = {e["name"]: e for e in json.loads((path / "charts" / "charts.json").read_text(encoding="utf-8"))}
+    grade = next(e for n, e in manifest.items() if n.endswith("grade_counts_by_county"))["takeaway"]
+    assert grade.startswith("项目自评表共30个项目") and "74" not in grade and "普陀区只有汇总表或决算说明" in grade
+    money = next(e for n, e in manifest.items() if n.endswith("budget_vs_execution"))["takeaway"]
+    assert "“职工医保基金”一个项目决定" in money and "年初预算" in money
+    text = (path / "html" / "30_regional_summary.html").read_text(encoding="utf-8")
+    assert "预算大幅调减" in text and "计算所用项目" in text and "只有汇总表或决算说明的县区" in text
+    assert "0.00万元" not in text
