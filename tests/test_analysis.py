@@ -203,7 +203,7 @@ def test_statement_only_county_profile_says_what_was_extracted(truth):
     assert "没有项目自评表" in text and "已评项目44个" in text and "平均得分99.4分" in text
     assert "0.00万元" not in text and "预算合计" not in text
     cs = vw.county_summary.set_index("county_label")
-    assert math.isnan(cs.loc["普陀区", "budget"]) and cs.loc["普陀区", "summary_优"] == 44
+    assert math.isnan(cs.loc["普陀区", "budget"]) and cs.loc["普陀区", "summary_projects"] == 44
     assert cs.loc["普陀区", "优"] == 0 and cs.loc["普陀区", "n_money"] == 0
     assert len(rp.statements_zh(vw)) == 3
     tk = vw.takeaways

@@ -98,8 +98,7 @@ def dominant_project(v: pd.DataFrame, share: float = 0.5) -> dict | None:
 COUNTY_SUMMARY_COLUMNS = ["county_label", "province", "city", "county_key", "n_reports", "n_projects", "n_money",
                           "budget", "executed", "execution_rate", "n_rated", "median_rate", "n_low_rate",
                           "n_scored", "mean_score", "min_score", *GRADES,
-                          "summary_projects", "summary_funds", "summary_avg_score", *(f"summary_{g}" for g in GRADES),
-                          "n_findings", "n_errors", "fiscal_years", "n_anomalies"]
+                          "summary_projects", "summary_funds", "summary_avg_score", "n_findings", "n_errors", "fiscal_years", "n_anomalies"]
 
 
 def county_summary(vw: Views, bands=None, low_execution: float = 90.0) -> pd.DataFrame:
@@ -136,9 +135,7 @@ def county_summary(vw: Views, bands=None, low_execution: float = 90.0) -> pd.Dat
     st = vw.statement_counts.set_index("county_label")
     out["summary_projects"] = st["projects_evaluated"].reindex(labels)
     out["summary_funds"] = st["funds_evaluated"].reindex(labels)
-    out["summary_avg_score"] = st["avg_score"].reindex(labels)
-    for k in GRADES:   # NaN for a county without statements: no statement is not "0 projects"
-        out[f"summary_{k}"] = st[k].reindex(labels).astype("float64")
+    out["summary_avg_score"] = st["avg_score"].reindex(labels)   # their grade counts: statement_counts
     fv = vw.findings
     out["n_findings"] = fv.groupby("county_label").size().reindex(labels, fill_value=0).astype("int64")
     out["n_errors"] = (fv["severity"] == "error").groupby(fv["county_label"]).sum().reindex(labels, fill_value=0).astype("int64")
@@ -148,7 +145,7 @@ def county_summary(vw: Views, bands=None, low_execution: float = 90.0) -> pd.Dat
     out["n_anomalies"] = v_all["anomaly"].notna().groupby(v_all["county_label"]).sum().reindex(labels, fill_value=0).astype("int64")
     out = out.reset_index(drop=True)[COUNTY_SUMMARY_COLUMNS]
     for c in ("budget", "executed", "execution_rate", "median_rate", "mean_score", "min_score",
-              "summary_projects", "summary_funds", "summary_avg_score", *(f"summary_{g}" for g in GRADES)):
+              "summary_projects", "summary_funds", "summary_avg_score"):
         out[c] = out[c].astype("float64")
     return out
 

@@ -251,7 +251,7 @@ COUNTY_SUMMARY_ZH = {
     "n_findings": "问题数", "n_errors": "错误数", "fiscal_years": "年度",
     "n_money": "有预算和执行数的项目数", "n_rated": "有执行率的项目数", "n_scored": "有得分的项目数",
     "summary_projects": "汇总表已评项目数", "summary_funds": "汇总表已评资金（万元）",
-    "summary_avg_score": "汇总表平均得分", **{f"summary_{g}": f"汇总表{g}" for g in GRADES},
+    "summary_avg_score": "汇总表平均得分",
     "n_anomalies": "数值异常项目数",
 }
 
@@ -284,4 +284,9 @@ def statements_zh(vw: Views) -> pd.DataFrame:
                                                  .drop_duplicates("report_id"), on="report_id", how="left")
                                          .set_axis(s.index)))
     cols = [c for c in STATEMENT_ZH if c in s.columns]
-    return s[cols].rename(columns=STATEMENT_ZH).set_index("县区")
+    s = s[cols].copy()
+    for c in ("projects_due", "projects_evaluated", "count_you", "count_liang", "count_zhong", "count_cha"):
+        if c in s.columns:   # counts as whole numbers (a stated 39, not 39.00)
+            x = pd.to_numeric(s[c], errors="coerce").astype("float64")
+            s[c] = x.where(x == x.round()).round().astype("Int64")
+    return s.rename(columns=STATEMENT_ZH).set_index("县区")
