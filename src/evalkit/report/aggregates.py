@@ -71,6 +71,9 @@ def statement_counts(vw: Views, bands=None) -> pd.DataFrame:
     known = vw.counties
     rows.sort(key=lambda r: known.index(r["county_label"]) if r["county_label"] in known else len(known))
     out = pd.DataFrame(rows, columns=[c for c in STATEMENT_COLUMNS if c != "total"])
+    n = out["projects_evaluated"]
+    if (n.isna() | (n == n.round())).all():     # a count as stated: 44, not 44.00
+        out["projects_evaluated"] = n.round().astype("Int64")
     out["total"] = out[list(GRADES)].sum(axis=1).astype("int64")
     return out[STATEMENT_COLUMNS]
 
