@@ -201,7 +201,7 @@ def test_statement_only_county_profile_says_what_was_extracted(truth):
     assert h["n_projects"] == 0 and math.isnan(h["budget"]) and math.isnan(h["execution_rate"])
     text = rp.headline_text(h)
     assert "没有项目自评表" in text and "已评项目44个" in text and "平均得分99.4分" in text
-    assert "0.00万元" not in text and "预算合计" not in text
+    assert "0.00万元" not in text and "预算合计" not in text and "问题0条" not in text
     cs = vw.county_summary.set_index("county_label")
     assert math.isnan(cs.loc["普陀区", "budget"]) and cs.loc["普陀区", "summary_projects"] == 44
     assert cs.loc["普陀区", "优"] == 0 and cs.loc["普陀区", "n_money"] == 0
@@ -271,3 +271,13 @@ def test_source_excerpt_finds_the_exact_project(tmp_path):
     assert rp.source_excerpt(tmp_path, "a.txt", "城乡医疗救助资金（中央）", context=0).endswith("第 2 行：\n项目名称：城乡医疗救助资金（中央）")
     assert "第 5 行" in rp.source_excerpt(tmp_path, "a.txt", "城乡医疗救助资金", line=5)
     assert rp.source_excerpt(tmp_path / "sub", "../a.txt", "x").endswith("不读取")   # never outside raw_dir
+
+
+def test_statements_without_stated_counts_stay_unknown():
+    t = _small([], [])
+    t["summaries"] = rp.ensure_columns("summaries", pd.DataFrame({"summary_id": ["s1"], "report_id": ["r1"],
+                                                                  "count_you": [3.0]}))
+    h = rp.headline(t)
+    assert h["statement_only"]["counties"] == ["甲县"] and math.isnan(h["statement_only"]["projects"])
+    text = rp.headline_text(h)
+    assert "已评项目数未披露" in text and "等级优3个" in text

@@ -163,8 +163,8 @@ def _decision_counts(vw: Views) -> dict:
 def _statement_only(st: pd.DataFrame) -> dict:
     """What the statements of counties without project tables state, summed (NaN when not stated)."""
     s = st[st["statement_only"].astype(bool)]
-    n = pd.to_numeric(s["projects_evaluated"], errors="coerce")
-    avg = pd.to_numeric(s["avg_score"], errors="coerce")
+    n = pd.to_numeric(s["projects_evaluated"], errors="coerce").astype("float64")
+    avg = pd.to_numeric(s["avg_score"], errors="coerce").astype("float64")
     w = n.where(avg.notna())
     return {"counties": [str(x) for x in s["county_label"]],
             "projects": float(n.sum(min_count=1)) if len(s) else float("nan"),
@@ -210,6 +210,7 @@ def headline(vw: Views, bands=None, low_execution: float = 90.0, high_score: flo
         "statement_only": _statement_only(st),
         "dominant": dominant_project(v),
         "n_findings": int(len(fnd)),
+        "check_verdict": vw.check_verdict if not len(fnd) else "",   # no finding is not "no problem"
         "reviews": _decision_counts(vw),
         "n_errors": int((fnd["severity"] == "error").sum()),
         "n_failed_reports": int(rep["status"].isin(["failed"]).sum()),

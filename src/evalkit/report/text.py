@@ -54,7 +54,7 @@ def _grades_text(g: Mapping, unit: str = "个") -> str:
 
 def statement_figures(st: Mapping) -> str:
     """`已评项目44个，资金5,189.42万元，平均得分99.4分，等级优44个、…` from headline['statement_only']."""
-    figs = [f"已评项目{_fmt(st['projects'], 0)}个"]
+    figs = ["已评项目数未披露" if pd.isna(st.get("projects")) else f"已评项目{_fmt(st['projects'], 0)}个"]
     if not pd.isna(st.get("funds")):
         figs.append(f"资金{_fmt(st['funds'], 2)}万元")
     if not pd.isna(st.get("avg_score")):
@@ -123,7 +123,10 @@ def headline_text(h: Mapping) -> str:
         txt += "。"
         if st.get("counties"):
             txt += "另有" + statement_only_text(st) + "，未计入以上项目统计。"
-    txt += f"检查发现问题{h['n_findings']}条，其中错误{h['n_errors']}条。"
+    if h["n_findings"] or not h.get("check_verdict"):
+        txt += f"检查发现问题{h['n_findings']}条，其中错误{h['n_errors']}条。"
+    else:
+        txt += h["check_verdict"] + "。"
     if h.get("n_anomalies"):
         txt += f"{h['n_anomalies']}个项目数值异常（超出合理范围），未计入以上统计，见红旗清单。"
     return txt
