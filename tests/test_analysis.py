@@ -220,25 +220,26 @@ def test_one_county_takeaways_use_no_cross_county_wording(seeds):
 
 
 def test_aggregates_state_their_denominators():
-    t = _small([100.0, 50.0, None], [90.0, 50.0, 10.0])     # the third project has no budget
-    h = rp.headline(t)
+    vw = rp.Views(_small([100.0, 50.0, None], [90.0, 50.0, 10.0]))     # the third project has no budget
+    h = vw.headline
     assert (h["n_projects"], h["n_money"], h["n_rated"]) == (3, 2, 2)
     text = rp.headline_text(h)
     assert "总体执行率93.3%（按2个同时填报预算和执行数的项目计算，共3个）" in text
-    assert "（按2个同时填报预算和执行数的项目计算，共3个）" in rp.takeaways(t)["budget_vs_execution"]
-    cs = rp.county_summary(t).iloc[0]
+    assert "（按2个同时填报预算和执行数的项目计算，共3个）" in vw.takeaways["budget_vs_execution"]
+    cs = vw.county_summary.iloc[0]
     assert (cs["n_projects"], cs["n_money"], cs["n_rated"], cs["n_scored"]) == (3, 2, 2, 3)
     full = rp.headline_text(rp.headline(_small([100.0, 50.0], [90.0, 50.0])))
     assert "（以上均按全部2个项目计算）" in full
 
 
 def test_a_project_over_half_the_budget_is_named(seeds):
-    d = rp.headline(seeds)["dominant"]
+    vw = rp.Views(seeds)
+    d = vw.headline["dominant"]
     assert d["project_name"] == "职工医保基金" and d["county_label"] == "君山区"
     assert d["share"] == pytest.approx(5924.60 / 7113.06 * 100) and d["rate_source"] == "initial_calc"
-    text = rp.headline_text(rp.headline(seeds))
+    text = rp.headline_text(vw.headline)
     assert "“职工医保基金”一个项目决定" in text and "83.3%" in text and "年初预算" in text
-    assert "职工医保基金" in rp.takeaways(seeds)["budget_vs_execution"]
+    assert "职工医保基金" in vw.takeaways["budget_vs_execution"]
     assert rp.headline(_small([100.0, 90.0, 80.0], [100.0, 90.0, 80.0]))["dominant"] is None
     assert rp.headline(_small([100.0], [90.0]))["dominant"] is None      # one project is no "dominance"
 
