@@ -166,12 +166,14 @@ def test_empty_and_null_inputs():
     plt.close("all")
 
 
-def test_summary_only_counties_are_marked(tmp_path):
+def test_grade_chart_counts_projects_and_names_statement_only_counties(tmp_path):
     t = truth_tables.tables()
     fig = charts.grade_counts_by_county(t)
     text = _texts(fig)
+    heights = sum(bar.get_height() for c in fig.axes[0].containers for bar in c)
     plt.close(fig)
-    assert "普陀区*" in text and "汇总表" in text
+    assert heights == 30                       # project counts only, not 普陀区's 44 statement counts
+    assert "普陀区（44个）只有汇总表或决算说明所列等级个数，未计入本图" in text
 
 
 def test_save_chart_rejects_low_dpi(tmp_path):

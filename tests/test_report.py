@@ -136,6 +136,19 @@ RED_FLAGS = [
     ("冀财社(2021)159号", "执行率与金额不符"),
     ("医保基金监管专项检查经费", "总分与分项合计不符"),                   # lines 110, 总分 100
     ("医疗保障服务能力提升", "总分与分项合计不符"),                       # lines 90, 总分 100
+    # every other error finding, and the warnings an auditor acts on (flags.AUDIT_WARNINGS)
+    ("“大数据+医保”平台采购项目", "预算大幅调减"),                       # 170 → 9.33 万元
+    ("专项业务类——专项经费", "预算大幅调减"),                             # 32 → 8.99 万元
+    ("医保基金监管专项检查经费", "预算执行得分与权重×执行率不符"),
+    ("医保基金监管专项检查经费", "各行权重之和与满分不符"),
+    ("医疗保障服务能力提升", "各行权重之和与满分不符"),
+    ("医疗保障服务能力提升", "正文所述得分与表格不符"),
+    (None, "汇总表资金总量与项目表不符"),                                 # 003's summary table, no project
+    ("医保办公运行补助", "同一项目在两处填报的执行率不一致"),             # 94.75 % and 95 %
+    ("冀财社(2022)49号", "成本指标金额超过项目预算"),
+    ("冀财社(2022)49号", "指标与另一项目完全相同"),
+    ("冀财社[2022]178号", "总成本指标远低于项目预算"),
+    ("冀财社[2022]178号", "指标与另一项目完全相同"),
 ]
 
 
@@ -157,9 +170,9 @@ def test_workbook(run):
     counties = _column(wb[SHEET_COUNTY], "county_label")
     assert sorted(counties) == sorted(COUNTIES)
     flags = wb[SHEET_FLAGS]
-    got = [(next((k for k, _ in RED_FLAGS if str(name).endswith(k)), name), flag)
+    got = [(next((k for k, _ in RED_FLAGS if k and str(name).endswith(k)), name), flag)
            for name, flag in zip(_column(flags, "project_name"), _column(flags, "flag"))]
-    assert sorted(got) == sorted(RED_FLAGS)
+    assert sorted(got, key=str) == sorted(RED_FLAGS, key=str)
     ws = wb[TABLE_SHEETS["projects"]]
     header = [c.value for c in ws[1]]
     col = {h.split("\n")[-1]: i for i, h in enumerate(header)}
@@ -359,3 +372,17 @@ def test_workbook_values_and_formats_in_chinese(run):
     county = wb[SHEET_COUNTY]
     ccol = {str(c.value).split("\n")[-1]: i for i, c in enumerate(county[1])}
     assert county[2][ccol["n_projects"]].number_format == "#,##0"
+
+
+def test_briefing_keeps_statement_counts_apart_and_names_weights(run):
+    """Issue 13: 普陀区's 44 statement counts are not added to the 30 projects; the project holding
+    83 % of the budget is named; the flagged budget cut is on the red-flag list."""
+    path = run["path"]
+    manifest = {e["name"]: e for e in json.loads((path / "charts" / "charts.json").read_text(encoding="utf-8"))}
+    grade = next(e for n, e in manifest.items() if n.endswith("grade_counts_by_county"))["takeaway"]
+    assert grade.startswith("项目自评表共30个项目") and "74" not in grade and "普陀区只有汇总表或决算说明" in grade
+    money = next(e for n, e in manifest.items() if n.endswith("budget_vs_execution"))["takeaway"]
+    assert "“职工医保基金”一个项目决定" in money and "年初预算" in money
+    text = (path / "html" / "30_regional_summary.html").read_text(encoding="utf-8")
+    assert "预算大幅调减" in text and "计算所用项目" in text and "只有汇总表或决算说明的县区" in text
+    assert "0.00万元" not in text

@@ -471,9 +471,9 @@ def score_distribution(vw: Views, *, title: str | None = TITLES["score_distribut
 
 
 def grade_counts_by_county(vw: Views, *, title: str | None = TITLES["grade_counts_by_county"]) -> Figure:
-    """Stacked bars of 优/良/中/差 counts per county, most projects first (beyond `MANY` counties
-    the `TOP_N` most and `BOTTOM_N` fewest, the rest summed in the note). Missing grades use
-    grade_calc (from the score); reports with only a summary table contribute its stated counts (marked *)."""
+    """Stacked bars of project-level 优/良/中/差 counts per county, most projects first (beyond
+    `MANY` counties the `TOP_N` most and `BOTTOM_N` fewest, the rest summed in the note). Missing
+    grades use grade_calc (from the score); statements' counts (汇总表, 决算) are never added, a note names them."""
     vw = as_views(vw)
     bands = vw.bands
     fig, ax = _fig(title)
@@ -505,8 +505,7 @@ def grade_counts_by_county(vw: Views, *, title: str | None = TITLES["grade_count
         bottom = bottom + vals
     for xi, total in zip(x, tot):
         ax.text(xi, total, f"{int(total)}", ha="center", va="bottom", fontsize=12)
-    labels = [lab + ("*" if src == "summaries" else "") for lab, src in zip(gc["county_label"], gc["source"])]
-    ax.set_xticks(x, _county_ticks(labels))
+    ax.set_xticks(x, _county_ticks(list(gc["county_label"])))
     _rotate_if_many(ax, len(gc))
     pad = max(0.0, (4 - len(gc)) / 2)  # a single county should not fill the whole width
     ax.set_xlim(-0.6 - pad, len(gc) - 0.4 + pad)
@@ -522,10 +521,11 @@ def grade_counts_by_county(vw: Views, *, title: str | None = TITLES["grade_count
     n_calc = int((v["grade_source"] != "stated").sum())
     if n_calc:
         notes.append(f"{n_calc}个项目未填写等级，按自评得分和等级区间（{V.bands_text(bands)}）计算。")
-    if (gc["source"] == "summaries").any():
-        notes.append("*该县区只有自评汇总表，按汇总表所列各等级个数。")
-    elif gc["source"].str.contains("summaries").any():
-        notes.append("含自评汇总表所列等级个数。")
+    st = vw.statement_counts
+    st = st[st["statement_only"].astype(bool)]
+    if len(st):   # statement counts are not project counts: named, not stacked
+        notes.append("、".join(f"{r.county_label}（{int(r.total)}个）" for r in st.itertuples())
+                     + "只有汇总表或决算说明所列等级个数，未计入本图。")
     _note(fig, "".join(notes))
     return fig
 

@@ -403,6 +403,11 @@ class Views:
         return grade_counts(self)
 
     @cached_property
+    def statement_counts(self) -> pd.DataFrame:
+        from evalkit.report.aggregates import statement_counts
+        return statement_counts(self)
+
+    @cached_property
     def county_summary(self) -> pd.DataFrame:
         from evalkit.report.aggregates import county_summary
         return county_summary(self)

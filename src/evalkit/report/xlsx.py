@@ -32,6 +32,7 @@ from openpyxl.utils import get_column_letter
 
 from evalkit import grades, review, schema
 from evalkit.report import numbers
+from evalkit.report.text import COUNTY_SUMMARY_ZH
 from evalkit.report.views import Views, as_views, bands_text
 
 TABLE_SHEETS = {  # contract table -> sheet name
@@ -62,7 +63,7 @@ LABELS = {  # contract columns from the schema, then the report's view columns
     "n_projects_change": "项目数较上年",
     **{g: g for g in grades.CONTRACT},
 }
-MONEY = schema.MONEY | {"budget"}
+MONEY = schema.MONEY | {"budget", "summary_funds"}
 RATES = schema.RATES | {"median_rate", "rate"}
 SCORES = schema.SCORES | {"mean_score", "min_score", "target_value", "actual_value", "summary_avg_score",
                           "statement_avg_score"}
@@ -276,7 +277,7 @@ def write_workbook(vw: Views, path: str | Path, *, bands=None,
     cs = vw.county_summary
     low_execution = vw.low_execution
     write_sheet(wb, SHEET_COUNTY, cs, low_execution=low_execution,
-                labels={"n_low_rate": f"执行率<{low_execution:g}%项目数",
+                labels={**COUNTY_SUMMARY_ZH, "n_low_rate": f"执行率<{low_execution:g}%项目数",
                         "execution_rate": "总体执行率（%）", "executed": "执行（万元）"})
     from evalkit.report import trends
     if trends.spans_years(vw):   # a county against its own past: one row per county and year
