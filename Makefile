@@ -57,4 +57,4 @@ bench: setup
 	$(BIN)/python benchmarks/bench_scale.py --out bench/results.json
 
 clean:
-	rm -rf data/clean/*.parquet reports/*/ reports/latest reports/.report.lock
+	rm -rf data/clean/*.parquet reports/*/ reports/latest reports/index.html reports/.report.lock

@@ -4,11 +4,14 @@ xdist workers.
 The expensive inputs are built once and shared by every test that only reads them:
 `seed_clean`/`seed_tables` (the five seeds ingested), `raw_clean`/`raw_tables` (data/raw: the
 seeds and the three real 部门决算 PDFs, ingested once — the report run and the department-PDF
-test read it). Under `pytest -n N --dist loadgroup` (the default, see pyproject.toml) each test
-module is one xdist group, so a module's module-scoped fixtures (an OCR'd scan set, a report run,
-an ingested corpus) are built on one worker only; tests that share a session fixture with
-another module join that module's group (GROUP_OF). Modules are sent heaviest first."""
+test read it). Under `pytest -n N --dist loadfile` (the default, see pyproject.toml) each test
+module runs whole on one worker, so a fixture only its module uses (an OCR'd scan set, a report
+run, an ingested corpus) is built once; a session fixture several modules use is built at most
+once per worker. Modules are sent heaviest first. (`--dist loadgroup` is not used: under pytest 9
+the xdist_group mark no longer reaches the node id xdist 3.8 schedules by, so every worker built
+every expensive fixture.)"""
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -29,12 +32,6 @@ HEAVY_FIRST = ["test_ocr.py", "test_report.py", "test_output_safety.py", "test_f
                "test_dataset_safety.py", "test_office.py", "test_synth.py", "test_cli_errors.py",
                "test_properties.py", "test_dept_summary.py", "test_pages.py", "test_identity.py",
                "test_bad_corpus.py", "test_workers.py", "test_ingest.py", "test_cache.py"]
-
-# Tests that read a session fixture built by another module run in that module's group.
-GROUP_OF = {
-    "test_formats.py::test_department_pdfs_summaries_and_report_rows": "test_report.py",  # raw_tables
-}
-
 
 @pytest.fixture(scope="session")
 def seed_clean(tmp_path_factory):
@@ -68,21 +65,62 @@ def raw_tables(raw_clean):
     return load(raw_clean)
 
 
+def previous_year(text: str, drop_every: int = 0) -> str:
+    """A seed's text as the report of the year before: every `20xx 年` one year earlier and, with
+    `drop_every` k, every k-th project table (`# 项目支出绩效自评表` section) left out, so the
+    year's counts, rates and scores differ from the seed's."""
+    text = re.sub(r"(?<!\d)(20[12]\d)(?=\s*年)", lambda m: str(int(m.group(1)) - 1), text)
+    if drop_every:
+        head, *tables = re.split(r"(?m)^(?=# 项目支出绩效自评表)", text)
+        text = head + "".join(t for i, t in enumerate(tables, 1) if i % drop_every)
+    return text
+
+
+TWO_YEAR_COPIES = {"000_": 0, "001_": 0, "003_": 3}   # seed -> drop_every for its earlier year
+
+
+def statement_only_report(seed: int = 13) -> str:
+    """A synthetic 部门决算 (`evalkit.synth`'s juesuan layout, as the 普陀区 realdocs) whose only
+    results are one 绩效自评 sentence: project count, funds, average score and grade counts."""
+    import random
+    from evalkit import synth
+    rep = synth.Generator(seed, error_rate=0.0).report(0, "juesuan", "txt")
+    return synth.render_juesuan(rep, random.Random(f"{seed}:0:render"))
+
+
+@pytest.fixture(scope="session")
+def two_year_clean(tmp_path_factory):
+    """(clean_dir, tables): the five seeds, three of them also as the year before (大厂回族自治县
+    with every third project left out), and a county with statements only (a synthetic 部门决算,
+    in both years), ingested once (a few seconds: text only); do not write to it."""
+    import shutil
+    from evalkit.ingest import ingest_paths
+    base = tmp_path_factory.mktemp("two_year")
+    docs = base / "docs"
+    docs.mkdir()
+    for s in SEEDS:
+        shutil.copy(s, docs / s.name)
+    for prefix, drop in TWO_YEAR_COPIES.items():
+        src = seed(prefix)
+        text = previous_year(src.read_text(encoding="utf-8"), drop)
+        (docs / f"{src.stem}_上年.txt").write_text(text, encoding="utf-8")
+    statement = statement_only_report()
+    (docs / "900_部门决算.txt").write_text(statement, encoding="utf-8")
+    (docs / "900_部门决算_上年.txt").write_text(previous_year(statement), encoding="utf-8")
+    out = base / "clean"
+    tables = ingest_paths([docs], out, progress=False)
+    return out, tables
+
+
 def seed(prefix: str) -> Path:
     return next(p for p in SEEDS if p.name.startswith(prefix))
 
 
-def _group(item) -> str:
-    """The test's xdist group: GROUP_OF's entry, else its module's file name."""
-    path, _, name = item.nodeid.partition("::")
-    module = path.rsplit("/", 1)[-1]
-    return GROUP_OF.get(f"{module}::{name.split('[', 1)[0]}", module)
+def _module(item) -> str:
+    return item.nodeid.partition("::")[0].rsplit("/", 1)[-1]
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """One xdist group per module (GROUP_OF moves a test), heaviest modules first."""
+    """Heaviest modules first (xdist's loadfile sends the files in collection order)."""
     rank = {name: i for i, name in enumerate(HEAVY_FIRST)}
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(_group(item)))
-    items.sort(key=lambda it: rank.get(_group(it), len(rank)))
+    items.sort(key=lambda it: rank.get(_module(it), len(rank)))

@@ -103,10 +103,13 @@ def test_county_summary(seeds):
     assert zh.index.name == "县区" and "总体执行率（%）" in zh.columns
 
 
-def test_grade_counts_use_summaries_for_reports_without_project_tables(truth):
+def test_grade_counts_keep_project_and_statement_counts_apart(truth):
     gc = rp.grade_counts(truth).set_index("county_label")
-    assert gc.loc["普陀区", "优"] == 44 and gc.loc["普陀区", "source"] == "summaries"
-    assert gc.loc["大厂回族自治县", "total"] == 23  # its summary table is not double-counted
+    assert "普陀区" not in gc.index                     # statements only: no project counts
+    assert gc["total"].sum() == 30 and gc.loc["大厂回族自治县", "total"] == 23
+    st = rp.statement_counts(truth).set_index("county_label")
+    assert st.loc["普陀区", "优"] == 44 and bool(st.loc["普陀区", "statement_only"])
+    assert not bool(st.loc["大厂回族自治县", "statement_only"])   # has project tables too
 
 
 def test_duplicate_county_names_get_the_city():
@@ -162,3 +165,120 @@ def test_nullable_and_missing_values(seeds):
     assert (v["score_source"].dropna() == "calc").all()
     assert v["grade_eff"].notna().sum() >= 29
     assert np.isfinite(rp.county_summary(t)["mean_score"].dropna()).all()
+
+
+# --------------------------------------------------------------------------- issue 13: groupings, denominators, flags
+
+def _small(budgets, executed, scores=None, county="甲县"):
+    """A one-report table set with projects of the given budgets / executed (万元) and scores."""
+    n = len(budgets)
+    scores = scores or [95.0] * n
+    reports = pd.DataFrame({"report_id": ["r1"], "source_file": ["r1.txt"], "status": ["ok"], "format": ["txt"],
+                            "county": [county], "city": ["乙市"], "province": ["丙省"], "fiscal_year": [2024]})
+    projects = pd.DataFrame({"project_id": [f"p{i}" for i in range(n)], "report_id": "r1", "source_file": "r1.txt",
+                             "county": county, "city": "乙市", "province": "丙省", "fiscal_year": 2024,
+                             "project_name": [f"项目{i}" for i in range(n)], "budget_full_year": budgets,
+                             "executed": executed, "total_score": scores})
+    return rp.complete_tables({"reports": reports, "projects": projects}, run_checks=False)
+
+
+def test_headline_keeps_statement_counts_out_of_project_counts(truth):
+    h = rp.headline(truth)
+    assert h["n_projects"] == 30 and sum(h["grades"].values()) == 30      # not 30 + 普陀区's 44
+    so = h["statement_only"]
+    assert so["counties"] == ["普陀区"] and so["projects"] == 44 and so["grades"]["优"] == 44
+    text = rp.headline_text(h)
+    assert "30个项目" in text and "74" not in text
+    assert "普陀区只有汇总表或决算说明" in text and "未计入以上项目统计" in text
+    tk = rp.takeaways(truth)["grade_counts_by_county"]
+    assert tk.startswith("项目自评表共30个项目") and "未与项目表合计" in tk
+
+
+def test_statement_only_county_profile_says_what_was_extracted(truth):
+    t = rp.filter_tables(truth, region="普陀区")
+    vw = rp.Views(t)
+    h = vw.headline
+    assert h["n_projects"] == 0 and math.isnan(h["budget"]) and math.isnan(h["execution_rate"])
+    text = rp.headline_text(h)
+    assert "没有项目自评表" in text and "已评项目44个" in text and "平均得分99.4分" in text
+    assert "0.00万元" not in text and "预算合计" not in text and "问题0条" not in text
+    cs = vw.county_summary.set_index("county_label")
+    assert math.isnan(cs.loc["普陀区", "budget"]) and cs.loc["普陀区", "summary_projects"] == 44
+    assert cs.loc["普陀区", "优"] == 0 and cs.loc["普陀区", "n_money"] == 0
+    assert len(rp.statements_zh(vw)) == 3
+    tk = vw.takeaways
+    assert tk["budget_vs_execution"] == "所选范围内没有项目预算与执行金额数据（普陀区只有汇总表或决算说明）。"
+    assert not any("最低的是" in s for s in tk.values())
+
+
+def test_one_county_takeaways_use_no_cross_county_wording(seeds):
+    tk = rp.takeaways(rp.filter_tables(seeds, region="大厂回族自治县"))
+    assert "执行率中位数100.0%，最低的项目是" in tk["execution_rate_by_county"]
+    assert not any("最低的是大厂" in s or "大厂回族自治县最多" in s for s in tk.values())
+    multi = rp.takeaways(seeds)
+    assert "执行率中位数最低的是君山区（87.9%）" in multi["execution_rate_by_county"]
+
+
+def test_aggregates_state_their_denominators():
+    vw = rp.Views(_small([100.0, 50.0, None], [90.0, 50.0, 10.0]))     # the third project has no budget
+    h = vw.headline
+    assert (h["n_projects"], h["n_money"], h["n_rated"]) == (3, 2, 2)
+    text = rp.headline_text(h)
+    assert "总体执行率93.3%（按2个同时填报预算和执行数的项目计算，共3个）" in text
+    assert "（按2个同时填报预算和执行数的项目计算，共3个）" in vw.takeaways["budget_vs_execution"]
+    cs = vw.county_summary.iloc[0]
+    assert (cs["n_projects"], cs["n_money"], cs["n_rated"], cs["n_scored"]) == (3, 2, 2, 3)
+    full = rp.headline_text(rp.headline(_small([100.0, 50.0], [90.0, 50.0])))
+    assert "（以上均按全部2个项目计算）" in full
+
+
+def test_a_project_over_half_the_budget_is_named(seeds):
+    vw = rp.Views(seeds)
+    d = vw.headline["dominant"]
+    assert d["project_name"] == "职工医保基金" and d["county_label"] == "君山区"
+    assert d["share"] == pytest.approx(5924.60 / 7113.06 * 100) and d["rate_source"] == "initial_calc"
+    text = rp.headline_text(vw.headline)
+    assert "“职工医保基金”一个项目决定" in text and "83.3%" in text and "年初预算" in text
+    assert "职工医保基金" in vw.takeaways["budget_vs_execution"]
+    assert rp.headline(_small([100.0, 90.0, 80.0], [100.0, 90.0, 80.0]))["dominant"] is None
+    assert rp.headline(_small([100.0], [90.0]))["dominant"] is None      # one project is no "dominance"
+
+
+def test_red_flags_list_every_error_and_the_audit_warnings(seeds):
+    f = rp.red_flags(seeds)
+    cut = f[f["flag"] == "预算大幅调减"]
+    assert len(cut) == 2 and set(cut["county_label"]) == {"开江县"}
+    assert any("170万元" in d and "9.33万元" in d for d in cut["detail"])
+    fv = rp.findings_view(seeds)
+    flagged = fv[(fv["severity"] == "error") | fv["rule"].isin(rp.AUDIT_WARNINGS)]
+    titles = rp.rule_titles(fv)
+    from evalkit.report.flags import flag_name
+    keys = set(zip(f["project_id"].fillna(f["source_file"]), f["flag"]))
+    for r in flagged.itertuples():
+        assert (r.project_id if isinstance(r.project_id, str) else r.source_file,
+                flag_name(r.rule, titles)) in keys, r.rule
+    assert "一级指标权重与标准结构不符" not in set(f["flag"])      # a template note is no red flag
+    report_level = f[f["project_id"].isna()]
+    assert list(report_level["flag"]) == ["汇总表资金总量与项目表不符"]
+    assert list(report_level["county_label"]) == ["大厂回族自治县"]
+    assert list(f["flag"]) == sorted(f["flag"], key=rp.FLAG_ORDER.index)
+
+
+def test_source_excerpt_finds_the_exact_project(tmp_path):
+    (tmp_path / "a.txt").write_text("封面\n项目名称：城乡医疗救助资金（中央）\n预算 10\n项目名称：城乡医疗救助资金\n预算 20\n",
+                                    encoding="utf-8")
+    out = rp.source_excerpt(tmp_path, "a.txt", "城乡医疗救助资金", context=0)
+    assert out.endswith("第 4 行：\n项目名称：城乡医疗救助资金")
+    assert rp.source_excerpt(tmp_path, "a.txt", "城乡医疗救助资金（中央）", context=0).endswith("第 2 行：\n项目名称：城乡医疗救助资金（中央）")
+    assert "第 5 行" in rp.source_excerpt(tmp_path, "a.txt", "城乡医疗救助资金", line=5)
+    assert rp.source_excerpt(tmp_path / "sub", "../a.txt", "x").endswith("不读取")   # never outside raw_dir
+
+
+def test_statements_without_stated_counts_stay_unknown():
+    t = _small([], [])
+    t["summaries"] = rp.ensure_columns("summaries", pd.DataFrame({"summary_id": ["s1"], "report_id": ["r1"],
+                                                                  "count_you": [3.0]}))
+    h = rp.headline(t)
+    assert h["statement_only"]["counties"] == ["甲县"] and math.isnan(h["statement_only"]["projects"])
+    text = rp.headline_text(h)
+    assert "已评项目数未披露" in text and "等级优3个" in text

@@ -32,6 +32,37 @@ def tables(seed_tables):
     return rp.complete_tables(seed_tables, run_checks=False)
 
 
+def many_counties(seed_tables, n: int = 100, province: str = "四川省", dominant: bool = True) -> dict:
+    """The seeds' projects spread over `n` real counties of `province` (division codes resolve, so
+    cities are known): each county gets a few of them with its own budget scale, execution and
+    score shifts (fixed seed); with `dominant`, the first county's money is 300 times larger."""
+    import numpy as np
+    from evalkit import synth
+    places = [d for d in synth.divisions() if d[3] == province][:n]
+    base = seed_tables["projects"]
+    base = base[base["total_score"].notna() & base["budget_full_year"].gt(0)].reset_index(drop=True)
+    rng = np.random.default_rng(13)
+    reps, rows = [], []
+    for i, (code, county, city, prov) in enumerate(places):
+        rid = f"m{i:03d}"
+        reps.append({"report_id": rid, "source_file": f"{rid}.txt", "county": county, "city": city,
+                     "province": prov, "fiscal_year": 2023, "doc_kind": "project_tables", "status": "ok"})
+        scale = 10 ** rng.uniform(-0.5, 1.0) * (300 if dominant and i == 0 else 1)
+        exec_f = rng.uniform(0.55, 1.0) if i % 4 == 0 else 1.0
+        drop = rng.choice([0.0, 0.0, 0.5, 1.0, 2.0, 5.0])
+        pick = rng.choice(len(base), size=int(rng.integers(2, 9)), replace=False)
+        for j, k in enumerate(pick):
+            b = base.iloc[k]
+            full = round(float(b["budget_full_year"]) * scale, 2)
+            executed = round(min(float(b["executed"]) / float(b["budget_full_year"]), 1.0) * exec_f * full, 2)
+            rows.append({"project_id": f"{rid}-{j}", "report_id": rid, "source_file": f"{rid}.txt",
+                         "county": county, "city": city, "province": prov, "fiscal_year": 2023,
+                         "project_name": b["project_name"], "budget_initial": full, "budget_full_year": full,
+                         "executed": executed, "execution_rate_calc": executed / full * 100,
+                         "total_score": round(max(40.0, float(b["total_score"]) - drop), 2)})
+    return {"projects": pd.DataFrame(rows), "reports": pd.DataFrame(reps)}
+
+
 def build_all(t):
     """Every chart function once, in the way the notebooks call them."""
     c = charts
@@ -43,6 +74,7 @@ def build_all(t):
         "findings_by_rule_county": c.findings_by_rule_county(t),
         "budget_vs_execution": c.budget_vs_execution(t),
         "execution_rate_by_project": c.execution_rate_by_project(t),
+        "trend_by_year": c.trend_by_year(t),
     }
 
 
@@ -129,16 +161,19 @@ def test_empty_and_null_inputs():
     assert sum(bar.get_height() for c in hist.containers for bar in c) == 1  # the one score
     bars = [(bar.get_x(), bar.get_width(), bar.get_height()) for c in hist.containers for bar in c
             if bar.get_height()]
-    assert bars == [(95.0, 2.5, 1)]           # 95 in the 2.5-point bin [95, 97.5); the None left out
+    assert bars == [(95.0, 0.25, 1)]          # axis zoomed to 90-100: 95 in the bin [95, 95.25); the None left out
+    assert hist.get_xlim() == (90.0, 100.0)
     plt.close("all")
 
 
-def test_summary_only_counties_are_marked(tmp_path):
+def test_grade_chart_counts_projects_and_names_statement_only_counties(tmp_path):
     t = truth_tables.tables()
     fig = charts.grade_counts_by_county(t)
     text = _texts(fig)
+    heights = sum(bar.get_height() for c in fig.axes[0].containers for bar in c)
     plt.close(fig)
-    assert "普陀区*" in text and "汇总表" in text
+    assert heights == 30                       # project counts only, not 普陀区's 44 statement counts
+    assert "普陀区（44个）只有汇总表或决算说明所列等级个数，未计入本图" in text
 
 
 def test_save_chart_rejects_low_dpi(tmp_path):
@@ -148,7 +183,7 @@ def test_save_chart_rejects_low_dpi(tmp_path):
     plt.close(fig)
 
 
-def test_many_counties_are_capped_and_say_so():
+def test_thirty_counties_are_all_drawn_sorted_by_the_value_shown():
     rows, reps = [], []
     for i in range(30):
         c = f"样例{i:02d}县"
@@ -160,11 +195,184 @@ def test_many_counties_are_capped_and_say_so():
                          "executed": 5.0 + i, "execution_rate_calc": (5.0 + i) / (10.0 + i) * 100,
                          "total_score": 60.0 + i})
     vw = rp.Views({"projects": pd.DataFrame(rows), "reports": pd.DataFrame(reps)})
-    for fig in (charts.execution_rate_by_county(vw), charts.budget_vs_execution(vw),
-                charts.grade_counts_by_county(vw)):
-        text = _texts(fig)
-        assert "共30个县区" in text and f"{charts.MAX_COUNTIES}个" in text
-        ticks = [t.get_text() for ax in fig.axes for t in ax.get_xticklabels() + ax.get_yticklabels()
-                 if "样例" in t.get_text()]
-        assert len(ticks) == charts.MAX_COUNTIES
-    plt.close("all")
+    box, bars = charts.execution_rate_by_county(vw), charts.budget_vs_execution(vw)
+    try:
+        for fig in (box, bars):
+            assert "共30个县区" not in _texts(fig)
+        ticks = [t.get_text().split("（")[0] for t in box.axes[0].get_xticklabels()]
+        assert ticks == [f"样例{i:02d}县" for i in range(30)]     # lowest median rate first
+        ylabels = [t.get_text() for t in bars.axes[0].get_yticklabels()]
+        assert ylabels == [f"样例{i:02d}县" for i in range(29, -1, -1)]   # the largest budget on top
+        assert _overlapping(bars, bars.axes[0].get_yticklabels()) == []
+    finally:
+        plt.close("all")
+
+
+def _overlapping(fig, labels) -> list:
+    """Pairs of tick labels whose drawn boxes overlap."""
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    boxes = [(t.get_text(), t.get_window_extent(r)) for t in labels if t.get_text()]
+    return [(a, b) for i, (a, ba) in enumerate(boxes) for b, bb in boxes[i + 1:]
+            if ba.overlaps(bb) and ba.intersection(ba, bb).width * ba.intersection(ba, bb).height > 4]
+
+
+@pytest.fixture(scope="module")
+def hundred(seed_tables):
+    return rp.Views(many_counties(seed_tables, 100))
+
+
+def test_hundred_counties_show_top_and_bottom_with_the_rest_summarised(hundred):
+    cs = hundred.county_summary.set_index("county_label")
+    box, bars, grades_ = (charts.execution_rate_by_county(hundred), charts.budget_vs_execution(hundred),
+                          charts.grade_counts_by_county(hundred))
+    try:
+        for fig in (box, bars, grades_):
+            text = _texts(fig)
+            assert "共100个县区" in text and "其余" in text
+        # bars: the dominant county alone on top (own scale), then the 12 largest and 8 smallest budgets
+        top, main = bars.axes
+        assert [t.get_text() for t in top.get_yticklabels()] == [cs["budget"].idxmax()]
+        shown = [t.get_text() for t in main.get_yticklabels()]            # top to bottom
+        by_budget = list(cs["budget"].sort_values(ascending=False).index)
+        assert shown[:charts.TOP_N - 1] == by_budget[1:charts.TOP_N]
+        assert shown[-charts.BOTTOM_N:] == by_budget[-charts.BOTTOM_N:]
+        assert "其余80个县区" in _texts(bars)
+        assert _overlapping(bars, main.get_yticklabels()) == []
+        assert main.get_xlim()[1] < cs["budget"].max() / 10        # the others keep a readable scale
+        # box plot: the pooled box sits between the lowest and the highest medians
+        ticks = [t.get_text() for t in box.axes[0].get_xticklabels()]
+        assert len(ticks) == charts.TOP_N + charts.BOTTOM_N + 1 and ticks[charts.TOP_N].startswith("其余80个县区")
+        assert len([t for t in grades_.axes[0].get_xticklabels() if t.get_text()]) == charts.TOP_N + charts.BOTTOM_N
+    finally:
+        plt.close("all")
+
+
+def test_counties_grouped_by_city(hundred, seed_tables):
+    fig = charts.execution_rate_by_county(hundred, by="city")
+    cities = set(hundred.places["city"])
+    ticks = [t.get_text().split("（")[0] for t in fig.axes[0].get_xticklabels()]
+    plt.close(fig)
+    assert set(ticks) == cities and len(ticks) == len(cities)           # one box per city
+    vw = rp.Views(many_counties(seed_tables, 24, dominant=False))
+    fig = charts.execution_rate_by_county(vw, by="city")
+    ticks = [t.get_text().split("（")[0] for t in fig.axes[0].get_xticklabels()]
+    text = _texts(fig)
+    plt.close(fig)
+    city = vw.places.set_index("county_label")["city"]
+    seq = [city[t] for t in ticks]
+    assert seq == sorted(seq, key=seq.index) and len(set(seq)) > 1     # each city's counties together
+    assert all(c in text for c in set(seq))                              # city names drawn above
+
+
+def test_dominant_county_is_drawn_in_its_own_panel(tables):
+    fig = charts.budget_vs_execution(tables)
+    try:
+        top, main = fig.axes
+        assert [t.get_text() for t in top.get_yticklabels()] == ["君山区"]
+        assert "君山区" not in [t.get_text() for t in main.get_yticklabels()]
+        assert main.get_xlim()[1] < 5924.6 / 5 and "单独画在上栏" in _texts(fig)
+    finally:
+        plt.close(fig)
+
+
+def test_score_axis_is_zoomed_with_the_grade_bands_kept(tables):
+    vw = rp.Views(tables)
+    scores = vw.projects["score"].dropna()
+    fig = charts.score_distribution(vw)
+    try:
+        ax = fig.axes[0]
+        lo, hi = ax.get_xlim()
+        assert 85 < lo < 90 and hi == 100.0                              # not 0-100
+        below = int((scores < 90).sum())
+        assert below and f"低于90分的{below}个项目" in _texts(fig)
+        heights = sum(b.get_height() for c in ax.containers for b in c)
+        assert heights == len(scores)                                    # every score drawn once
+        assert "优" in _texts(fig) and "等级区间" in _texts(fig)
+    finally:
+        plt.close(fig)
+
+
+def test_projects_on_the_same_spot_are_counted(tables):
+    v = rp.Views(tables).projects
+    v = v[v["rate"].notna() & v["score"].notna()]
+    n = int(((v["rate"].round(1) == 100) & (v["score"].round(1) == 100)).sum())
+    assert n > 1
+    fig = charts.execution_vs_score(tables)
+    try:
+        counts = [t.get_text() for t in fig.axes[0].texts]
+        assert str(n) in counts and "重合在同一点的项目数" in _texts(fig)
+    finally:
+        plt.close(fig)
+
+
+def test_figures_by_year_keep_projects_and_statements_apart(two_year_clean):
+    from evalkit.report import trends
+    vw = rp.Views(two_year_clean[1])
+    t = trends.by_year(vw)
+    dc = t[t["county_label"] == "大厂回族自治县"].set_index("fiscal_year")
+    assert list(dc.index) == [2021, 2022] and list(dc["n_projects"]) == [16, 23]
+    assert dc.loc[2022, "execution_rate_change"] == pytest.approx(
+        dc.loc[2022, "execution_rate"] - dc.loc[2021, "execution_rate"])
+    p = vw.projects
+    p22 = p[(p["county_label"] == "大厂回族自治县") & (p["fiscal_year"] == 2022)]
+    assert dc.loc[2022, "execution_rate"] == pytest.approx(p22["executed"].sum() / p22["budget"].sum() * 100)
+    statement_only = set(vw.counties) - set(p["county_label"])
+    assert len(statement_only) == 1
+    so = t[t["county_label"] == statement_only.pop()]
+    assert len(so) == 2 and (so["n_projects"] == 0).all() and so["statement_projects"].gt(0).all()
+    assert so["execution_rate"].isna().all() and so["mean_score_change"].isna().all()
+    region = t[t["county_label"] == trends.REGION].set_index("fiscal_year")
+    years = sorted(set(p["fiscal_year"]) | set(vw["reports"]["fiscal_year"]))
+    assert list(region.index) == years
+    assert region["n_projects"].sum() == len(p)
+    assert trends.spans_years(vw)
+
+
+def test_counties_each_in_a_different_year_are_no_trend(tables):
+    from evalkit.report import trends
+    vw = rp.Views(tables)            # the seeds: five counties, three different years, one each
+    assert len(trends.years(vw)) > 1 and not trends.spans_years(vw)
+
+
+def test_trend_chart_for_the_region_and_for_a_county(two_year_clean, tmp_path):
+    vw = rp.Views(two_year_clean[1])
+    region = charts.trend_by_year(vw)
+    county = charts.trend_by_year(vw, county="大厂回族自治县")
+    single = charts.trend_by_year(vw, county="绥宁县")
+    try:
+        assert len(region.axes) == 3 and len(county.axes) == 3
+        assert [t.get_text() for t in county.axes[0].get_xticklabels()] == ["2021年", "2022年"]
+        assert "52.4%" in _texts(county) and "74.8%" in _texts(county)
+        assert "汇总表/决算所列平均分" in _texts(region) and "县区构成变化" in _texts(region)
+        assert "只有一个年度" in _texts(single)
+        entry = charts.save_chart(county, tmp_path, "trend_by_year", title="趋势")
+        assert "trend" in entry["png"]
+    finally:
+        plt.close("all")
+
+
+def test_workbook_has_a_year_over_year_sheet_when_years_differ(two_year_clean, tmp_path):
+    import openpyxl
+    from evalkit.report.xlsx import SHEET_YEARS, write_workbook
+    path = write_workbook(rp.Views(two_year_clean[1]), tmp_path / "summary.xlsx")
+    ws = openpyxl.load_workbook(path)[SHEET_YEARS]
+    head = [c.value.split("\n")[0] for c in ws[1]]
+    assert head[:2] == ["县区", "年度"] and "执行率较上年（百分点）" in head
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+    dc = [r for r in rows if r[0] == "大厂回族自治县"]
+    assert [r[1] for r in dc] == [2021, 2022] and [r[3] for r in dc] == [16, 23]
+    one_year = rp.Views({"projects": pd.DataFrame({"project_id": ["a"], "report_id": ["r"], "county": ["甲县"],
+                                                   "fiscal_year": [2023], "total_score": [90.0]})})
+    path = write_workbook(one_year, tmp_path / "one.xlsx")
+    assert SHEET_YEARS not in openpyxl.load_workbook(path).sheetnames
+
+
+def test_heat_map_columns_sorted_by_findings(tables):
+    vw = rp.Views(tables)
+    fig = charts.findings_by_rule_county(vw, max_rules=3)      # most findings fall under 其他规则
+    ticks = [t.get_text().split("\n")[0] for t in fig.axes[0].get_xticklabels()]
+    plt.close(fig)
+    totals = vw.findings.groupby("county_label").size()
+    n = [int(totals.get(c, 0)) for c in ticks]
+    assert n == sorted(n, reverse=True) and sum(n) == len(vw.findings)

@@ -516,8 +516,8 @@ def test_findings_table_shape_ids_and_summary():
         assert c in f.columns
     assert f["expected"].dtype == pd.Series(dtype="str").dtype and f.iloc[0]["source_file"] == "r1.txt"  # pandas 3: str, 2.2: object
     s = format_summary(f)
-    assert "execution_rate_mismatch" in s and "error" in s
-    assert format_summary(run_checks({})) == "findings: none"
+    assert "execution_rate_mismatch" in s and "错误 1" in s
+    assert format_summary(run_checks({})) == "检查发现：无"
 
 
 def test_add_calc_columns():

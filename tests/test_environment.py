@@ -1,6 +1,7 @@
 """The declared dependencies: environment.yml mirrors pyproject.toml for conda users, every third-party
 import is declared where it is used, and the floors' constraints file / the lock file are well formed."""
 import ast
+import functools
 import json
 import re
 import sys
@@ -87,8 +88,14 @@ def _third_party(paths) -> dict[str, set[str]]:
     return found
 
 
+@functools.cache
+def _distributions() -> dict[str, list[str]]:
+    """import name -> distributions; read once (it scans every installed package's file list)."""
+    return metadata.packages_distributions()
+
+
 def _undeclared(modules: dict[str, set[str]], declared: set[str]) -> dict[str, set[str]]:
-    dists = metadata.packages_distributions()
+    dists = _distributions()
     return {m: files for m, files in modules.items()
             if not {_name(d) for d in dists.get(m, [])} & declared}
 

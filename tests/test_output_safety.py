@@ -379,5 +379,5 @@ def test_absurd_summary_counts_add_nothing():
     t = {"reports": pd.DataFrame({"report_id": ["r"], "county": ["甲县"], "source_file": ["a"]}),
          "summaries": pd.DataFrame({"report_id": ["r"], "count_you": [float("inf")],
                                     "count_liang": [-3.0], "count_zhong": [2.0]})}
-    gc = rp.grade_counts(rp.complete_tables(t, run_checks=False))
-    assert gc.loc[0, ["优", "良", "中", "差"]].tolist() == [0, 0, 2, 0]
+    st = rp.statement_counts(rp.complete_tables(t, run_checks=False))
+    assert st.loc[0, ["优", "良", "中", "差"]].tolist() == [0, 0, 2, 0]

@@ -55,9 +55,9 @@ def test_report_leaves_the_callers_working_directory(run):
 
 def test_run_folder_and_latest(run):
     path, out = run["path"], run["out"]
-    assert path.parent == out and re.fullmatch(r"all-all-\d{8}T\d{6}Z(-\d+)?", path.name)
-    latest = out / "latest"
-    assert latest.is_symlink() and latest.resolve() == path.resolve()
+    assert path.parent == out / "all" and re.fullmatch(r"all-all-\d{8}T\d{6}Z(-\d+)?", path.name)
+    for latest in (out / "all" / "latest", out / "latest"):      # the region's, and the newest of any region
+        assert latest.is_symlink() and latest.resolve() == path.resolve()
     info = json.loads((path / "run.json").read_text(encoding="utf-8"))
     assert info["status"] == "ok" and info["glyph_warnings"] == 0
     assert set(info["counties"]) == set(COUNTIES)
@@ -136,6 +136,19 @@ RED_FLAGS = [
     ("冀财社(2021)159号", "执行率与金额不符"),
     ("医保基金监管专项检查经费", "总分与分项合计不符"),                   # lines 110, 总分 100
     ("医疗保障服务能力提升", "总分与分项合计不符"),                       # lines 90, 总分 100
+    # every other error finding, and the warnings an auditor acts on (flags.AUDIT_WARNINGS)
+    ("“大数据+医保”平台采购项目", "预算大幅调减"),                       # 170 → 9.33 万元
+    ("专项业务类——专项经费", "预算大幅调减"),                             # 32 → 8.99 万元
+    ("医保基金监管专项检查经费", "预算执行得分与权重×执行率不符"),
+    ("医保基金监管专项检查经费", "各行权重之和与满分不符"),
+    ("医疗保障服务能力提升", "各行权重之和与满分不符"),
+    ("医疗保障服务能力提升", "正文所述得分与表格不符"),
+    (None, "汇总表资金总量与项目表不符"),                                 # 003's summary table, no project
+    ("医保办公运行补助", "同一项目在两处填报的执行率不一致"),             # 94.75 % and 95 %
+    ("冀财社(2022)49号", "成本指标金额超过项目预算"),
+    ("冀财社(2022)49号", "指标与另一项目完全相同"),
+    ("冀财社[2022]178号", "总成本指标远低于项目预算"),
+    ("冀财社[2022]178号", "指标与另一项目完全相同"),
 ]
 
 
@@ -157,21 +170,21 @@ def test_workbook(run):
     counties = _column(wb[SHEET_COUNTY], "county_label")
     assert sorted(counties) == sorted(COUNTIES)
     flags = wb[SHEET_FLAGS]
-    got = [(next((k for k, _ in RED_FLAGS if str(name).endswith(k)), name), flag)
+    got = [(next((k for k, _ in RED_FLAGS if k and str(name).endswith(k)), name), flag)
            for name, flag in zip(_column(flags, "project_name"), _column(flags, "flag"))]
-    assert sorted(got) == sorted(RED_FLAGS)
+    assert sorted(got, key=str) == sorted(RED_FLAGS, key=str)
     ws = wb[TABLE_SHEETS["projects"]]
     header = [c.value for c in ws[1]]
     col = {h.split("\n")[-1]: i for i, h in enumerate(header)}
     row2 = ws[2]
     assert row2[col["budget_full_year"]].number_format == "#,##0.00"
-    assert row2[col["execution_rate"]].number_format == '0.00"%"'
+    assert row2[col["execution_rate"]].number_format == '0.0"%"'
     assert ws[1][0].font.bold and ws[1][0].fill.fgColor.rgb.endswith("1F4E79")
     rules = [r for rng in ws.conditional_formatting for r in rng.rules]
     assert any('"优"' in (r.formula or [""])[0] for r in rules)
     assert any("<90" in (r.formula or [""])[0] for r in rules)
     sev = wb[TABLE_SHEETS["findings"]].conditional_formatting
-    assert any('"error"' in (r.formula or [""])[0] for rng in sev for r in rng.rules)
+    assert any('"错误"' in (r.formula or [""])[0] for rng in sev for r in rng.rules)
 
 
 def test_deck(run):
@@ -262,13 +275,16 @@ def test_reruns_are_independent_and_latest_moves(clean_dir, tmp_path):
     out = tmp_path / "reports"
     kw = dict(progress=False, notebooks_dir=nbs, county_profiles=False, region="湖南省", year=2022)
     first = rp.run_report(clean_dir, out, **kw)
-    assert first.name.startswith("湖南省-2022-") and (out / "latest").resolve() == first.resolve()
+    assert first.name.startswith("湖南省-2022-") and first.parent == out / "湖南省"
+    assert (out / "latest").resolve() == (out / "湖南省" / "latest").resolve() == first.resolve()
     names = sorted(p.name for p in (first / "notebooks").iterdir())
     second = rp.run_report(clean_dir, out, keep=1, **kw)  # same inputs: a new folder, same files
     assert second != first and (out / "latest").resolve() == second.resolve()
     assert sorted(p.name for p in (second / "notebooks").iterdir()) == names
-    remaining = sorted(p.name for p in out.iterdir() if p.is_dir() and not p.is_symlink())
+    remaining = sorted(p.name for p in (out / "湖南省").iterdir() if p.is_dir() and not p.is_symlink())
     assert remaining == [second.name]  # keep=1 pruned the older successful run
+    index = (out / "index.html").read_text(encoding="utf-8")   # every run, with its region and status
+    assert index.count("<tr>") == 2 and "湖南省" in index and "成功（最新）" in index
 
 
 def test_lock_stops_a_concurrent_run(clean_dir, tmp_path):
@@ -277,6 +293,99 @@ def test_lock_stops_a_concurrent_run(clean_dir, tmp_path):
         with pytest.raises(rp.ReportBusy):
             rp.run_report(clean_dir, out, progress=False, county_profiles=False)
     assert os.listdir(out) == [".report.lock"]
+
+
+def test_cli_prints_the_report_path_once(clean_dir, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("EVALKIT_NOTEBOOKS", str(_tiny_notebooks(tmp_path / "nbs")))
+    rc = cli.main(["report", "--clean", str(clean_dir), "--out", str(tmp_path / "r"),
+                   "--no-county-profiles", "--region", "湖南省", "--year", "2022"])
+    got = capsys.readouterr()
+    run_dir = next((tmp_path / "r" / "湖南省").glob("湖南省-2022-*"))
+    assert rc == 0 and (got.out + got.err).count(str(run_dir)) == 1 and "报告已写入" in got.out
+
+
+# ----------------------------------------------------------------------------- what a reader sees
+
+def _page_text(path: Path) -> str:
+    """An HTML page without its embedded images (base64 can hold any letters)."""
+    return re.sub(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+", "", path.read_text(encoding="utf-8"))
+
+
+def test_html_pages_titled_in_chinese_without_nan_or_escaped_markup(run):
+    titles = {}
+    for p in (run["path"] / "html").glob("*.html"):
+        text = _page_text(p)
+        titles[p.stem] = re.search(r"<title>(.*?)</title>", text).group(1)
+        assert not re.match(r"\d", titles[p.stem]), p.name
+        if p.stem == "00_explore":          # the analysts' raw tables: pandas' own display
+            continue
+        for bad in ("NaN", "<td>nan</td>", "<td>None</td>", "&lt;NA&gt;", "&lt;h1", "&lt;p&gt;", "&lt;table", "&lt;style"):
+            assert bad not in text, f"{p.name}: {bad}"
+        assert "Kernel is running over TCP" not in text
+    assert titles["30_regional_summary"].startswith("区域绩效自评简报")
+    assert titles["10_county_profile-大厂回族自治县"].startswith("县区画像：大厂回族自治县")
+    summary = _page_text(run["path"] / "html" / "30_regional_summary.html")
+    assert re.search(r"<h1[^>]*>区域绩效自评简报", summary)            # headings render as headings
+    row = re.search(r"<th>普陀区</th>(.*?)</tr>", summary, re.S).group(1)   # no budget: shown as —
+    assert "<td>—</td>" in row
+    assert "93.25" in summary and "93.20" not in summary           # 曲沃县's score as printed
+
+
+def test_report_log_has_no_kernel_warnings(run):
+    log = (run["path"] / "report.log").read_text(encoding="utf-8")
+    assert "ok 30_regional_summary" in log and "Kernel is running over TCP" not in log
+
+
+def test_landing_page(run):
+    path = run["path"]
+    page = (path / "index.html").read_text(encoding="utf-8")
+    assert "<title>全部地区 · 全部年度 预算绩效自评简报</title>" in page
+    assert "7,113.06" in page and "87.9" in page                    # headline figures, by numbers.fmt
+    manifest = json.loads((path / "charts" / "charts.json").read_text(encoding="utf-8"))
+    for e in manifest:                                              # every chart as a thumbnail with its takeaway
+        assert f"<img loading='lazy' src='charts/{e['png']}'" in page and e["title"] in page
+    assert "<a href='html/10_county_profile-大厂回族自治县.html'>大厂回族自治县</a>" in page
+    assert ">区域绩效自评简报</a>" in page and ">10_county_profile" not in page
+    for export in ("summary.xlsx", "briefing.pptx"):
+        assert f"<a href='{export}'>" in page
+
+
+def test_reports_index_lists_runs_with_headline_figures(run):
+    out, path = run["out"], run["path"]
+    info = json.loads((path / "run.json").read_text(encoding="utf-8"))
+    assert info["region_folder"] == "all" and info["headline"]["n_projects"] == 30
+    assert info["headline"]["budget"] == pytest.approx(7113.06)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert f"href='all/{path.name}/index.html'" in index and "href='all/latest/index.html'" in index
+    assert "全部地区" in index and "成功（最新）" in index and "7,113.06" in index
+
+
+def test_workbook_values_and_formats_in_chinese(run):
+    wb = load_workbook(run["path"] / "summary.xlsx")
+    assert set(_column(wb[TABLE_SHEETS["findings"]], "severity")) <= {"错误", "警告", "提示"}
+    kinds = set(_column(wb[TABLE_SHEETS["reports"]], "doc_kind"))
+    assert kinds and not any(re.search(r"[a-z]_[a-z]", str(k)) for k in kinds), kinds
+    assert set(_column(wb[TABLE_SHEETS["reports"]], "status")) == {"成功"}
+    ws = wb[TABLE_SHEETS["projects"]]
+    col = {str(c.value).split("\n")[-1]: i for i, c in enumerate(ws[1])}
+    assert ws[2][col["total_score"]].number_format == "0.00"      # not 0.## ("100.")
+    county = wb[SHEET_COUNTY]
+    ccol = {str(c.value).split("\n")[-1]: i for i, c in enumerate(county[1])}
+    assert county[2][ccol["n_projects"]].number_format == "#,##0"
+
+
+def test_briefing_keeps_statement_counts_apart_and_names_weights(run):
+    """Issue 13: 普陀区's 44 statement counts are not added to the 30 projects; the project holding
+    83 % of the budget is named; the flagged budget cut is on the red-flag list."""
+    path = run["path"]
+    manifest = {e["name"]: e for e in json.loads((path / "charts" / "charts.json").read_text(encoding="utf-8"))}
+    grade = next(e for n, e in manifest.items() if n.endswith("grade_counts_by_county"))["takeaway"]
+    assert grade.startswith("项目自评表共30个项目") and "74" not in grade and "普陀区只有汇总表或决算说明" in grade
+    money = next(e for n, e in manifest.items() if n.endswith("budget_vs_execution"))["takeaway"]
+    assert "“职工医保基金”一个项目决定" in money and "年初预算" in money
+    text = (path / "html" / "30_regional_summary.html").read_text(encoding="utf-8")
+    assert "预算大幅调减" in text and "计算所用项目" in text and "只有汇总表或决算说明的县区" in text
+    assert "0.00万元" not in text
 
 
 def test_county_profile_links_each_red_flag_to_its_files_inspect_page(run):

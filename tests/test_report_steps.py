@@ -107,7 +107,7 @@ def test_steps_one_by_one(clean_dir, tmp_path):
                                              "00_explore"]
     assert pl.jobs[2].parameters["county"] == "330903"          # the county with the most projects
     runner.start(pl)
-    assert (pl.data_dir / "projects.parquet").is_file() and pl.run_dir.parent == p.out_dir
+    assert (pl.data_dir / "projects.parquet").is_file() and pl.run_dir.parent == p.out_dir / "all"
     assert pl.jobs[0].parameters["clean_dir"] == str(pl.data_dir)
     assert pl.jobs[2].parameters["charts_dir"].endswith("counties/普陀区（舟山市）")
     assert "charts_dir" not in pl.jobs[3].parameters

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from evalkit import schema
 from evalkit.errors import InputError, UsageError
 
 COLORS = {"error": "c62828", "warning": "f0a30a", "info": "1f77b4"}
-SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+SEVERITY_ZH = schema.SEVERITY_ZH
 
 
 @dataclass(frozen=True)

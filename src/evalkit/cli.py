@@ -7,6 +7,7 @@ naming the file or option and what to do, and the documented exit code (0 done, 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -16,34 +17,32 @@ from pathlib import Path
 from evalkit.errors import EXIT_OK, EvalkitError, FilesFailed, UsageError
 
 
-def _width(s: str) -> int:
-    """Display width: CJK characters take two columns."""
-    import unicodedata
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+LEDGER_COLUMNS = (("文件", 48, "l"), ("格式", 6, "l"), ("状态", 8, "l"), ("项目数", 6, "r"), ("指标数", 6, "r"))
 
 
-def _cut(s: str, width: int) -> str:
-    """`s` cut and padded to `width` display columns (control characters shown escaped)."""
-    s = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in s)
-    out, w = "", 0
-    for ch in s:
-        cw = _width(ch)
-        if w + cw > width:
-            break
-        out, w = out + ch, w + cw
-    return out + " " * (width - w)
-
-
-def _print_ledger(reports) -> None:
+def ledger_lines(reports) -> list[str]:
+    """The ingest ledger: one line a file, columns aligned by display width (CJK = 2 columns)."""
     import pandas as pd
-    print(f"{_cut('文件', 48)} {_cut('格式', 6)} {_cut('状态', 9)} {'项目':>4} {'指标':>6}  说明")
+    from evalkit.schema import value_label
+    from evalkit.textwidth import ljust, rjust
+
+    def row(cells) -> str:
+        return " ".join((ljust if a == "l" else rjust)(str(v), w) for v, (_, w, a) in zip(cells, LEDGER_COLUMNS))
+
+    lines = [row([h for h, _, _ in LEDGER_COLUMNS]) + "  说明"]
     for r in reports.itertuples():
         if r.status == "duplicate":
             err = f"与 {getattr(r, 'duplicate_of_file', '')} 重复，只计一次"
         else:
             err = "" if pd.isna(r.error) else str(r.error)
-        print(f"{_cut(str(r.source_file), 48)} {_cut(str(r.format), 6)} {_cut(str(r.status), 9)} "
-              f"{int(r.n_projects or 0):6d} {int(r.n_indicators or 0):8d}  {err}")
+        n_p = 0 if pd.isna(r.n_projects) else int(r.n_projects)
+        n_i = 0 if pd.isna(r.n_indicators) else int(r.n_indicators)
+        lines.append(row([r.source_file, r.format, value_label("status", r.status), n_p, n_i]) + f"  {err}".rstrip())
+    return lines
+
+
+def _print_ledger(reports) -> None:
+    print("\n".join(ledger_lines(reports)))
 
 
 def _config(a):
@@ -69,7 +68,9 @@ def cmd_ingest(a) -> int:
     rep = tables["reports"]
     _print_ledger(rep)
     counts = rep["status"].value_counts().to_dict()
-    print(f"{len(rep)} 个文件（{'，'.join(f'{k} {v}' for k, v in counts.items())}）；"
+    from evalkit.schema import value_label
+    shown = "，".join(f"{value_label('status', k)} {v}" for k, v in counts.items())
+    print(f"{len(rep)} 个文件（{shown}）；"
           f"{len(tables['projects'])} 个项目，{len(tables['indicators'])} 条指标，"
           f"{len(tables['summaries'])} 个汇总，{len(tables['findings'])} 条复核发现 "
           f"-> {a.out}，用时 {time.perf_counter() - t0:.2f} 秒"
@@ -168,7 +169,12 @@ def cmd_report(a) -> int:
     from evalkit.report import run_report
     out = run_report(a.clean, a.out, region=a.region, year=year_arg(a.year), progress=not a.quiet,
                      keep=a.keep, workers=a.workers, county_profiles=not a.no_county_profiles)
-    print(f"报告已写入 {out}")
+    try:
+        info = json.loads((out / "run.json").read_text(encoding="utf-8"))
+        took = f"，用时 {info['seconds']:.0f} 秒"
+    except (OSError, ValueError, KeyError, TypeError):
+        took = ""
+    print(f"报告已写入 {out}{took}（{out.parent.name}/latest 指向本次运行；全部运行见 {out.parent.parent / 'index.html'}）")
     return EXIT_OK
 
 
@@ -183,89 +189,139 @@ def cmd_inspect(a) -> int:
     return EXIT_OK
 
 
-EPILOG = """exit codes / 退出码: 0 done 完成; 1 files failed 有文件读取失败 (all, or any with --strict) or a
-notebook failed; 2 usage or input error 用法或输入错误; 3 nothing selected 所选范围没有报告.
---debug shows the Python traceback of an error."""
+EPILOG = """退出码 (exit codes)：0 完成 (done)；1 有文件读取失败（全部失败，或加 --strict 时任一失败）或有笔记本
+运行失败 (files or a notebook failed)；2 用法或输入错误 (usage or input error)；3 所选范围没有报告
+(nothing selected)。--debug 显示错误的 Python 调用栈 (traceback)。"""
+
+ARGPARSE_ZH = (   # argparse's own messages, in Chinese with the original kept
+    (r"the following arguments are required: (.*)", "缺少必需的参数：{0}"),
+    (r"unrecognized arguments: (.*)", "无法识别的参数：{0}"),
+    (r"argument (.*?): invalid choice: (.*)", "参数 {0} 的值无效：{1}"),
+    (r"argument (.*?): expected one argument", "参数 {0} 需要一个值"),
+    (r"argument (.*?): invalid (\w+) value: (.*)", "参数 {0} 的值 {2} 不是有效的 {1}"),
+)
+
+
+class ChineseParser(argparse.ArgumentParser):
+    """argparse in Chinese: section titles, -h/--help, usage and its error messages."""
+
+    def __init__(self, *args, **kw):
+        kw.setdefault("add_help", False)
+        kw.setdefault("formatter_class", ChineseHelpFormatter)
+        super().__init__(*args, **kw)
+        self._positionals.title = "参数 (arguments)"
+        self._optionals.title = "选项 (options)"
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                          help="显示本帮助并退出 (show this help and exit)")
+
+    def error(self, message: str):
+        for pattern, zh in ARGPARSE_ZH:
+            m = re.fullmatch(pattern, message)
+            if m:
+                message = zh.format(*m.groups()) + f" ({message})"
+                break
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}：{message}\n")
+
+
+class ChineseHelpFormatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, "用法 (usage): " if prefix is None else prefix)
+
+
+def _version() -> str:
+    from evalkit import __version__
+    return f"evalkit {__version__}（预算绩效自评分析工具 · Python {sys.version.split()[0]}）"
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="evalkit", description="预算绩效自评 reports into tidy, checked tables",
-                                 epilog=EPILOG)
-    ap.add_argument("--debug", action="store_true", help="show tracebacks (显示错误的调用栈)")
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    p = sub.add_parser("ingest", help="read reports (files or folders) into the contract's Parquet tables",
+    ap = ChineseParser(prog="evalkit", epilog=EPILOG,
+                       description="预算绩效自评表：读取、核对、建库、生成简报 "
+                                   "(budget-performance self-evaluations into tidy, checked tables and briefings)")
+    ap.add_argument("--version", action="version", version=_version(),
+                    help="显示版本号并退出 (show the version and exit)")
+    ap.add_argument("--debug", action="store_true", help="出错时显示调用栈 (show tracebacks)")
+    sub = ap.add_subparsers(dest="cmd", required=True, title="命令 (commands)", metavar="命令")
+    p = sub.add_parser("ingest", help="读取报告文件或文件夹，写成数据集 (read reports into the contract's Parquet tables)",
                        epilog=EPILOG)
-    p.add_argument("paths", nargs="+")
+    p.add_argument("paths", nargs="+", help="报告文件或文件夹 (files or folders)")
     p.add_argument("--out", required=True,
-                   help="dataset folder: new, empty, or an earlier evalkit dataset (replaced atomically; "
-                        "a folder holding anything else is refused)")
-    p.add_argument("--no-checks", action="store_true", help="skip the checks (findings stays empty)")
-    p.add_argument("--config", help="checks configuration file (default: the bundled checks.toml)")
-    p.add_argument("--profile", help="checks profile, e.g. a province name")
-    p.add_argument("--jobs", type=int, help="worker processes parsing files (default: all cores)")
+                   help="数据集文件夹：新建、空的，或以前的 evalkit 数据集（原子替换；含其他内容的文件夹会被拒绝） "
+                        "(dataset folder: new, empty, or an earlier evalkit dataset)")
+    p.add_argument("--no-checks", action="store_true", help="不运行检查 (skip the checks; findings stays empty)")
+    p.add_argument("--config", help="检查配置文件，默认为内置的 checks.toml (checks configuration file)")
+    p.add_argument("--profile", help="检查配置方案，如省份名 (checks profile, e.g. a province name)")
+    p.add_argument("--jobs", type=int, help="解析文件的进程数，默认为全部核心 (worker processes; default: all cores)")
     p.add_argument("--keep-format-copies", action="store_true",
-                   help="keep every format of one report (default: the same report as DOCX and PDF is counted once)")
+                   help="同一报告的每种格式都保留；默认 DOCX 与 PDF 版只计一次 (keep every format of one report)")
     p.add_argument("--rebuild", action="store_true",
-                   help="parse every file again (default: unchanged files come from the cache .<out>.cache)")
-    p.add_argument("--strict", action="store_true", help="exit 1 when any file failed (the dataset is still written)")
-    p.add_argument("--dask", metavar="ADDRESS",
-                   help="parse on a Dask cluster, e.g. tcp://10.0.0.5:8786 (see README: 集群解析)")
+                   help="重新解析每个文件；默认未变的文件取自缓存 .<out>.cache (parse every file again)")
+    p.add_argument("--strict", action="store_true",
+                   help="任一文件失败即以 1 退出，数据集仍会写入 (exit 1 when any file failed)")
+    p.add_argument("--dask", metavar="地址",
+                   help="在 Dask 集群上解析，如 tcp://10.0.0.5:8786，见 README：集群解析 (parse on a Dask cluster)")
     p.add_argument("--layout", choices=("auto", "single", "partitioned"), default="auto",
-                   help="storage: one Parquet file a table, or partitioned by province/year (auto: by size)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+                   help="存储方式：每表一个 Parquet 文件，或按省/年分区；auto 按规模选择 "
+                        "(storage: one file a table, or partitioned by province/year)")
+    p.add_argument("--quiet", action="store_true", help="不显示进度条 (no progress bar)")
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_ingest)
-    c = sub.add_parser("check", help="recompute findings for an ingested dataset", epilog=EPILOG)
-    c.add_argument("dir")
-    c.add_argument("--config")
-    c.add_argument("--profile")
-    c.add_argument("--write", action="store_true", help="store the findings back into DIR")
+    c = sub.add_parser("check", help="重新检查已建好的数据集 (recompute findings for an ingested dataset)", epilog=EPILOG)
+    c.add_argument("dir", help="数据集文件夹 (dataset folder)")
+    c.add_argument("--config", help="检查配置文件 (checks configuration file)")
+    c.add_argument("--profile", help="检查配置方案 (checks profile)")
+    c.add_argument("--write", action="store_true", help="把检查发现写回数据集 (store the findings back into DIR)")
     c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     c.set_defaults(func=cmd_check)
-    q = sub.add_parser("sql", help="SQL over a dataset (DuckDB; views: reports, projects, indicators, summaries, findings)",
-                       epilog=EPILOG)
-    q.add_argument("dir")
-    q.add_argument("query", help='e.g. "SELECT county, avg(total_score) FROM projects GROUP BY county"')
-    q.add_argument("--csv", help="write the result to this CSV file (never overwrites)")
-    q.add_argument("--max-rows", type=int, default=60, help="rows printed (default 60)")
+    q = sub.add_parser("sql", help="用 SQL 查询数据集 (SQL over a dataset, DuckDB; views: reports, projects, "
+                                   "indicators, summaries, findings)", epilog=EPILOG)
+    q.add_argument("dir", help="数据集文件夹 (dataset folder)")
+    q.add_argument("query", help='SQL 语句 (query)，如 "SELECT county, avg(total_score) FROM projects GROUP BY county"')
+    q.add_argument("--csv", help="结果写入此 CSV 文件，不覆盖已有文件 (write the result to this CSV file)")
+    q.add_argument("--max-rows", type=int, default=60, help="最多显示的行数，默认 60 (rows printed)")
     q.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     q.set_defaults(func=cmd_sql)
-    an = sub.add_parser("annotate", help="为 PDF 生成批注副本：每条检查发现在其页面上框出并附说明")
-    an.add_argument("file")
-    an.add_argument("--dir", default="data/clean", help="数据集文件夹（默认 data/clean）")
-    an.add_argument("--out", required=True, help="批注后的 PDF（不能已存在）")
+    an = sub.add_parser("annotate", help="为 PDF 生成批注副本：每条检查发现在其页面上框出并附说明 "
+                                         "(an annotated copy of a PDF with its findings)")
+    an.add_argument("file", help="PDF 文件 (the PDF)")
+    an.add_argument("--dir", default="data/clean", help="数据集文件夹（默认 data/clean） (dataset folder)")
+    an.add_argument("--out", required=True, help="批注后的 PDF（不能已存在） (the annotated PDF, must not exist)")
     an.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     an.set_defaults(func=cmd_annotate)
-    rv = sub.add_parser("review", help="复核结论：从 summary.xlsx 导入（review import），或列出（review list）")
-    rsub = rv.add_subparsers(dest="review_cmd", required=True)
-    ri = rsub.add_parser("import", help="把 summary.xlsx“检查发现”表中填写的复核结论（确认/排除/已整改）存入数据集")
-    ri.add_argument("workbook")
-    ri.add_argument("--dir", default="data/clean", help="数据集文件夹（默认 data/clean）")
+    rv = sub.add_parser("review", help="复核结论：从 summary.xlsx 导入（review import），或列出（review list） "
+                                       "(reviewers' decisions on findings)")
+    rsub = rv.add_subparsers(dest="review_cmd", required=True, title="命令 (commands)", metavar="命令")
+    ri = rsub.add_parser("import", help="把 summary.xlsx“检查发现”表中填写的复核结论（确认/排除/已整改）存入数据集 "
+                                        "(import the decisions from a workbook)")
+    ri.add_argument("workbook", help="填好复核结论的 summary.xlsx (the workbook)")
+    ri.add_argument("--dir", default="data/clean", help="数据集文件夹（默认 data/clean） (dataset folder)")
     ri.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     ri.set_defaults(func=cmd_review_import)
-    rl = rsub.add_parser("list", help="列出复核结论，以及已消失（已解决）的发现")
-    rl.add_argument("dir", nargs="?", default="data/clean")
-    rl.add_argument("--all", action="store_true", help="也列出待复核的发现")
+    rl = rsub.add_parser("list", help="列出复核结论，以及已消失（已解决）的发现 (list decisions and resolved findings)")
+    rl.add_argument("dir", nargs="?", default="data/clean", help="数据集文件夹（默认 data/clean） (dataset folder)")
+    rl.add_argument("--all", action="store_true", help="也列出待复核的发现 (also the open findings)")
     rl.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     rl.set_defaults(func=cmd_review_list)
-    r = sub.add_parser("report", help="run the notebooks into reports/<region>-<year>-<timestamp>/", epilog=EPILOG)
-    r.add_argument("--clean", required=True)
-    r.add_argument("--out", default="reports")
-    r.add_argument("--region")
-    r.add_argument("--year", help="2022, 2021-2023 or 2022,2024 (default: all years)")
-    r.add_argument("--keep", type=int, help="keep only the N newest successful runs")
-    r.add_argument("--workers", type=int, help="notebooks run at once (default 2)")
-    r.add_argument("--no-county-profiles", action="store_true", help="skip the per-county profile notebooks")
-    r.add_argument("--quiet", action="store_true")
+    r = sub.add_parser("report", help="生成简报：运行笔记本，写入 reports/<地区>/<地区>-<年度>-<时间>/ "
+                                      "(generate the report)", epilog=EPILOG)
+    r.add_argument("--clean", required=True, help="数据集文件夹 (dataset folder)")
+    r.add_argument("--out", default="reports", help="报告文件夹，默认 reports (reports folder)")
+    r.add_argument("--region", help="省、市或县区（名称或区划代码），默认全部 (region; default: all)")
+    r.add_argument("--year", help="年度：2022、2021-2023 或 2022,2024，默认全部 (years; default: all)")
+    r.add_argument("--keep", type=int, help="同一地区年度只保留最新的 N 次成功运行 (keep the N newest successful runs)")
+    r.add_argument("--workers", type=int, help="同时运行的笔记本数，默认 2 (notebooks run at once)")
+    r.add_argument("--no-county-profiles", action="store_true", help="不生成各县区画像 (skip the county profiles)")
+    r.add_argument("--quiet", action="store_true", help="不显示进度条 (no progress bar)")
     r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     r.set_defaults(func=cmd_report)
-    i = sub.add_parser("inspect", help="show how one file is read: its tables, paragraphs and each row's reading "
-                                       "(显示每行的识别结果)", epilog=EPILOG)
-    i.add_argument("file")
-    i.add_argument("--table", type=int, help="only table N (1-based, as numbered in the output)")
-    i.add_argument("--json", action="store_true", help="machine-readable dump")
-    i.add_argument("--html", metavar="OUT", help="write a page: cells that fed each field highlighted, findings pinned")
-    i.add_argument("--dir", help="dataset whose findings for this file are pinned (matched by content)")
+    i = sub.add_parser("inspect", help="显示一个文件如何被读取：表格、段落和每行的识别结果 "
+                                       "(show how one file is read)", epilog=EPILOG)
+    i.add_argument("file", help="报告文件 (the file)")
+    i.add_argument("--table", type=int, help="只显示第 N 个表（从 1 起） (only table N, 1-based)")
+    i.add_argument("--json", action="store_true", help="输出 JSON (machine-readable dump)")
+    i.add_argument("--html", metavar="输出文件",
+                   help="写一个网页：标出每个字段来自的单元格和检查发现 (write a page with the cells and findings)")
+    i.add_argument("--dir", help="数据集文件夹，其中此文件的检查发现会被标出 (dataset whose findings are pinned)")
     i.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     i.set_defaults(func=cmd_inspect)
     from evalkit import synth

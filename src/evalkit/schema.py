@@ -203,6 +203,27 @@ def label(name: str, with_unit: bool = True) -> str:
 
 LABELS: dict[str, str] = {c.name: label(c.name) for t in TABLES.values() for c in t.columns}
 
+# Coded values a reader sees in Chinese (workbook, HTML, deck, CLI); keyed by column name.
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "severity": {"error": "错误", "warning": "警告", "info": "提示"},
+    "doc_kind": {"project_report": "项目自评报告", "department_report": "部门整体自评报告",
+                 "project_tables": "项目自评表", "summary_table": "自评汇总表"},
+    "status": {"ok": "成功", "partial": "部分读取", "failed": "失败", "duplicate": "重复"},
+    "duplicate_kind": {"same_file": "同一文件", "same_report": "同一报告（不同格式）"},
+    # the report's views: where an effective figure comes from
+    "grade_source": {"stated": "文件填写", "calc": "按得分计算", "bands": "按得分计算"},
+    "rate_source": {"calc": "按金额计算", "stated": "文件填写", "initial_calc": "按年初预算计算"},
+    "score_source": {"stated": "文件填写", "calc": "分项合计"},
+    "budget_source": {"full_year": "全年预算", "initial": "年初预算"},
+    "source": {"projects": "项目表", "summaries": "汇总表"},
+}
+SEVERITY_ZH: dict[str, str] = VALUE_LABELS["severity"]
+
+
+def value_label(column: str, value) -> str:
+    """A coded value in Chinese (severity error -> 错误); other values as they are, as text."""
+    return VALUE_LABELS.get(column, {}).get(str(value), str(value))
+
 
 # --------------------------------------------------------------------------- docs/contract.md
 

@@ -1732,7 +1732,7 @@ def score_findings(dataset_dir, truth_dir) -> dict:
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """`evalkit synth`: register the subcommand on cli.py's subparsers (sets func=cmd_synth)."""
-    p = subparsers.add_parser("synth", help="write a synthetic corpus of reports with its truth (for testing at scale)",
+    p = subparsers.add_parser("synth", help="生成带标准答案的合成报告语料，用于规模测试 (write a synthetic corpus with its truth)",
                               description="预算绩效自评 reports in the reference layouts, with their truth, "
                                           "duplicates and injected inconsistencies (see evalkit.synth)")
     _arguments(p)

@@ -64,17 +64,20 @@ def run_checks(tables: dict[str, pd.DataFrame], config: CheckConfig | None = Non
 
 
 def format_summary(findings: pd.DataFrame) -> str:
-    """Counts of findings by rule and severity, for the terminal."""
+    """Counts of findings by rule and severity, for the terminal (Chinese; columns by display width)."""
+    from evalkit.schema import SEVERITY_ZH
+    from evalkit.textwidth import ljust, rjust
     if findings is None or findings.empty:
-        return "findings: none"
+        return "检查发现：无"
     sev = ["error", "warning", "info"]
     t = (findings.groupby(["family", "rule", "severity"]).size().unstack("severity", fill_value=0)
          .reindex(columns=sev, fill_value=0))
     t["total"] = t.sum(axis=1)
-    width = max(len(r) for r in t.index.get_level_values("rule"))
-    counts = ", ".join(f"{int((findings['severity'] == s).sum())} {s}" for s in sev)
-    lines = [f"findings: {len(findings)} ({counts}) in {findings['report_id'].nunique()} reports",
-             f"{'fam':>3}  {'rule':<{width}}  {'error':>6} {'warning':>8} {'info':>6} {'total':>6}"]
+    width = max(max(len(r) for r in t.index.get_level_values("rule")), 4)
+    counts = "，".join(f"{SEVERITY_ZH[s]} {int((findings['severity'] == s).sum())}" for s in sev)
+    lines = [f"检查发现 {len(findings)} 条（{counts}），涉及 {findings['report_id'].nunique()} 份报告",
+             f"{rjust('类别', 4)}  {ljust('规则 rule', width)}  "
+             + " ".join(rjust(f"{SEVERITY_ZH[s]} {s}", 13) for s in sev) + f" {rjust('合计', 6)}"]
     for (fam, rule), row in t.iterrows():
-        lines.append(f"{fam:>3}  {rule:<{width}}  {row['error']:>6} {row['warning']:>8} {row['info']:>6} {row['total']:>6}")
+        lines.append(f"{fam:>4}  {rule:<{width}}  " + " ".join(f"{row[s]:>13}" for s in sev) + f" {row['total']:>6}")
     return "\n".join(lines)

@@ -53,6 +53,8 @@ from evalkit.readers.safety import check_file_size, limits, reason
 
 OCR_DPI = 200             # render resolution for PDF pages
 MAX_SIDE = 2400           # px: a page image is scaled down to this long side (≈ 200 dpi A4) before OCR
+DET_SIDE = 1600           # px: text boxes are found on a copy this long (half the pixels, half the time);
+                          # the text in them is read from the full page
 ORIENT_SIDE = 1000        # px: long side of the copy used to find the page's orientation
 LINE_SHARE = 0.5          # a grid line counts between two units when it covers this share of their edge
 MIN_TEXT_SCORE = 0.5      # rapidocr's own cut-off: boxes recognized below it are dropped
@@ -73,7 +75,8 @@ def engine():
             raise ReadError("读取扫描件需要 OCR 组件 rapidocr-onnxruntime，尚未安装；"
                             "请运行 pip install 'evalkit[ocr]'（或 make setup）后再导入") from None
         threads = int(os.environ.get("EVALKIT_OCR_THREADS", "0") or 0)
-        kwargs = {"max_side_len": MAX_SIDE, "print_verbose": False}
+        kwargs = {"max_side_len": MAX_SIDE, "print_verbose": False,
+                  "det_limit_type": "max", "det_limit_side_len": DET_SIDE}
         if threads > 0:
             kwargs.update(intra_op_num_threads=threads, inter_op_num_threads=1)
         _ENGINE = RapidOCR(**kwargs)

@@ -21,48 +21,93 @@ def _count_sum(s: pd.Series) -> int:
 
 
 def grade_counts(vw: Views, bands=None) -> pd.DataFrame:
-    """Grade counts per county (county_label, 优, 良, 中, 差, total, source) from the projects'
-    effective grades, plus the stated counts of reports that only have a summary table."""
+    """Project-level grade counts per county (county_label, 优, 良, 中, 差, total) from the projects'
+    effective grades; statements' counts (汇总表, 决算) are apart, in `statement_counts`."""
     vw = as_views(vw, bands)
     v = vw.projects
-    rows: dict[str, dict] = {}
-    if len(v):
-        ct = pd.crosstab(v["county_label"], v["grade_eff"]).reindex(columns=list(GRADES), fill_value=0)
-        for lab in pd.unique(v["county_label"].dropna()):
-            rows[lab] = {k: int(ct.at[lab, k]) for k in GRADES} | {"source": "projects"}
-    summ, rep = vw["summaries"], vw["reports"]
-    if len(summ):
-        s = summ[~summ["report_id"].isin(set(v["report_id"].dropna()))].merge(
-            rep[["report_id", "county", "city", "province"]], on="report_id", how="left")
-        s = s[s[list(SUMMARY_COUNT_COLUMNS.values())].notna().any(axis=1)]
-        if len(s):
-            s = s.assign(county_label=vw.labels(s))
-            for lab, g in s.groupby("county_label", sort=False):
-                base = rows.get(lab, {k: 0 for k in GRADES} | {"source": "summaries"})
-                for k, col in SUMMARY_COUNT_COLUMNS.items():
-                    base[k] += _count_sum(g[col])
-                if base["source"] == "projects":
-                    base["source"] = "projects+summaries"
-                rows[lab] = base
+    v = v[v["county_label"].notna()]
+    ct = pd.crosstab(v["county_label"], v["grade_eff"]) if len(v) else pd.DataFrame()
+    ct = ct.reindex(columns=list(GRADES), fill_value=0)
     known = vw.counties
-    order = [c for c in known if c in rows] + [c for c in rows if c not in set(known)]
-    out = pd.DataFrame([{"county_label": lab} | rows[lab] for lab in order],
-                       columns=["county_label", *GRADES, "source"])
+    order = [c for c in known if c in ct.index] + [c for c in ct.index if c not in set(known)]
+    out = ct.reindex(order).fillna(0).astype("int64").rename_axis(None, axis=1).reset_index(names="county_label")
+    out = out.reindex(columns=["county_label", *GRADES])
     for k in GRADES:
         out[k] = out[k].astype("int64")
     out["total"] = out[list(GRADES)].sum(axis=1).astype("int64")
-    return out[["county_label", *GRADES, "total", "source"]]
+    return out
 
 
-COUNTY_SUMMARY_COLUMNS = ["county_label", "province", "city", "county_key", "n_reports", "n_projects", "budget", "executed",
-                          "execution_rate", "median_rate", "n_low_rate", "mean_score", "min_score", *GRADES,
-                          "summary_projects", "summary_avg_score", "n_findings", "n_errors", "fiscal_years",
-                          "n_anomalies"]
+STATEMENT_COLUMNS = ["county_label", "n_statements", "statement_only", "projects_evaluated", "funds_evaluated",
+                     "avg_score", *GRADES, "total"]
+
+
+def statement_counts(vw: Views, bands=None) -> pd.DataFrame:
+    """Statement-level figures per county, as the statements (汇总表, 部门决算 paragraphs) state them:
+    projects evaluated, funds (万元), average score (weighted by projects) and grade counts;
+    `statement_only` marks a county without any project table. Never added to project counts."""
+    vw = as_views(vw, bands)
+    summ, rep = vw["summaries"], vw["reports"]
+    if not len(summ):
+        return pd.DataFrame(columns=STATEMENT_COLUMNS).astype({"n_statements": "int64", "total": "int64"})
+    s = summ.merge(rep[["report_id", "county", "city", "province"]].drop_duplicates("report_id"),
+                   on="report_id", how="left")
+    s = s.assign(county_label=vw.labels(s))
+    with_projects = set(vw.projects["county_label"].dropna())
+    rows = []
+    for lab, g in s.groupby("county_label", sort=False):
+        n = pd.to_numeric(g["projects_evaluated"], errors="coerce").astype("float64")
+        avg = pd.to_numeric(g["avg_score"], errors="coerce").astype("float64")
+        w = n.where(avg.notna() & (n > 0))
+        mean = float((avg * w).sum() / w.sum()) if w.notna().any() else (float(avg.mean()) if avg.notna().any()
+                                                                         else float("nan"))
+        row = {"county_label": lab, "n_statements": len(g), "statement_only": lab not in with_projects,
+               "projects_evaluated": float(n.sum(min_count=1)),
+               "funds_evaluated": float(pd.to_numeric(g["funds_evaluated"], errors="coerce").sum(min_count=1)),
+               "avg_score": mean}
+        for k, col in SUMMARY_COUNT_COLUMNS.items():
+            row[k] = _count_sum(g[col])
+        rows.append(row)
+    known = vw.counties
+    rows.sort(key=lambda r: known.index(r["county_label"]) if r["county_label"] in known else len(known))
+    out = pd.DataFrame(rows, columns=[c for c in STATEMENT_COLUMNS if c != "total"])
+    n = out["projects_evaluated"]
+    if (n.isna() | (n == n.round())).all():     # a count as stated: 44, not 44.00
+        out["projects_evaluated"] = n.round().astype("Int64")
+    out["total"] = out[list(GRADES)].sum(axis=1).astype("int64")
+    return out[STATEMENT_COLUMNS]
+
+
+def dominant_project(v: pd.DataFrame, share: float = 0.5) -> dict | None:
+    """The one project holding more than `share` of the budget total of projects with budget and
+    executed (the total the execution rate is computed on), or None; with its basis and the rate without it."""
+    both = v[v["budget"].notna() & v["executed"].notna()]
+    total = float(both["budget"].sum())
+    if len(both) < 2 or total <= 0:
+        return None
+    i = both["budget"].idxmax()
+    top = both.loc[i]
+    if float(top["budget"]) <= share * total:
+        return None
+    rest_b = total - float(top["budget"])
+    rest_e = float(both["executed"].sum()) - float(top["executed"])
+    return {"county_label": top["county_label"], "project_name": top["project_name"], "project_id": top["project_id"],
+            "budget": float(top["budget"]), "total": total, "share": float(top["budget"]) / total * 100,
+            "budget_source": top.get("budget_source"), "rate": float(top["rate"]) if pd.notna(top["rate"]) else float("nan"),
+            "rate_source": top.get("rate_source"),
+            "rate_without": rest_e / rest_b * 100 if rest_b > 0 else float("nan")}
+
+
+COUNTY_SUMMARY_COLUMNS = ["county_label", "province", "city", "county_key", "n_reports", "n_projects", "n_money",
+                          "budget", "executed", "execution_rate", "n_rated", "median_rate", "n_low_rate",
+                          "n_scored", "mean_score", "min_score", *GRADES,
+                          "summary_projects", "summary_funds", "summary_avg_score", "n_findings", "n_errors", "fiscal_years", "n_anomalies"]
 
 
 def county_summary(vw: Views, bands=None, low_execution: float = 90.0) -> pd.DataFrame:
-    """One row per county: place and division code, reports, projects, money, rates, scores, grades,
-    summary-table figures, findings, years and anomalies (implausible figures left out of the statistics)."""
+    """One row per county: place and division code, reports, projects, money, rates, scores and
+    project grades, each with its denominator (n_money, n_rated, n_scored: projects having the figure);
+    the statements' own figures apart (summary_*); findings, years and anomalies."""
     vw = as_views(vw, bands, low_execution)
     low = vw.low_execution
     cf = vw.places
@@ -77,6 +122,9 @@ def county_summary(vw: Views, bands=None, low_execution: float = 90.0) -> pd.Dat
     rr = rep[rep["status"] != "duplicate"]
     out["n_reports"] = rr.groupby("county_label").size().reindex(labels, fill_value=0).astype("int64")
     out["n_projects"] = g.size().reindex(labels, fill_value=0).astype("int64")
+    out["n_money"] = both.size().reindex(labels, fill_value=0).astype("int64")
+    out["n_rated"] = g["rate"].count().reindex(labels, fill_value=0).astype("int64")
+    out["n_scored"] = g["score"].count().reindex(labels, fill_value=0).astype("int64")
     out["budget"] = both["budget"].sum().reindex(labels)
     out["executed"] = both["executed"].sum().reindex(labels)
     out["execution_rate"] = (out["executed"] / out["budget"].where(out["budget"] > 0) * 100)
@@ -87,13 +135,10 @@ def county_summary(vw: Views, bands=None, low_execution: float = 90.0) -> pd.Dat
     gc = vw.grade_counts.set_index("county_label")
     for k in GRADES:
         out[k] = gc[k].reindex(labels, fill_value=0).astype("int64")
-    summ = vw["summaries"].merge(rep[["report_id", "county_label"]], on="report_id", how="left")
-    sg = summ.groupby("county_label")
-    out["summary_projects"] = sg["projects_evaluated"].sum(min_count=1).reindex(labels).astype("float64")
-    w = summ["projects_evaluated"].where(summ["avg_score"].notna())
-    den = w.groupby(summ["county_label"]).sum(min_count=1)
-    weighted = (summ["avg_score"] * w).groupby(summ["county_label"]).sum() / den.where(den > 0)
-    out["summary_avg_score"] = weighted.where(weighted.notna(), sg["avg_score"].mean()).reindex(labels)
+    st = vw.statement_counts.set_index("county_label")
+    out["summary_projects"] = st["projects_evaluated"].reindex(labels)
+    out["summary_funds"] = st["funds_evaluated"].reindex(labels)
+    out["summary_avg_score"] = st["avg_score"].reindex(labels)   # their grade counts: statement_counts
     fv = vw.findings
     out["n_findings"] = fv.groupby("county_label").size().reindex(labels, fill_value=0).astype("int64")
     out["n_errors"] = (fv["severity"] == "error").groupby(fv["county_label"]).sum().reindex(labels, fill_value=0).astype("int64")
@@ -103,7 +148,7 @@ def county_summary(vw: Views, bands=None, low_execution: float = 90.0) -> pd.Dat
     out["n_anomalies"] = v_all["anomaly"].notna().groupby(v_all["county_label"]).sum().reindex(labels, fill_value=0).astype("int64")
     out = out.reset_index(drop=True)[COUNTY_SUMMARY_COLUMNS]
     for c in ("budget", "executed", "execution_rate", "median_rate", "mean_score", "min_score",
-              "summary_projects", "summary_avg_score"):
+              "summary_projects", "summary_funds", "summary_avg_score"):
         out[c] = out[c].astype("float64")
     return out
 
@@ -115,30 +160,57 @@ def _decision_counts(vw: Views) -> dict:
     return {str(k): int(v) for k, v in d["status"].value_counts().items()} if len(d) else {}
 
 
+def _statement_only(st: pd.DataFrame) -> dict:
+    """What the statements of counties without project tables state, summed (NaN when not stated)."""
+    s = st[st["statement_only"].astype(bool)]
+    n = pd.to_numeric(s["projects_evaluated"], errors="coerce").astype("float64")
+    avg = pd.to_numeric(s["avg_score"], errors="coerce").astype("float64")
+    w = n.where(avg.notna())
+    return {"counties": [str(x) for x in s["county_label"]],
+            "projects": float(n.sum(min_count=1)) if len(s) else float("nan"),
+            "funds": float(pd.to_numeric(s["funds_evaluated"], errors="coerce").sum(min_count=1)) if len(s) else float("nan"),
+            "avg_score": float((avg * w).sum() / w.sum()) if w.notna().any() and w.sum() > 0 else float("nan"),
+            "grades": {k: int(s[k].sum()) for k in GRADES}}
+
+
 def headline(vw: Views, bands=None, low_execution: float = 90.0, high_score: float = 90.0) -> dict:
-    """The briefing's headline numbers (money in 万元, rates in %); implausible figures left out."""
+    """The briefing's headline numbers (money in 万元, rates in %); implausible figures left out.
+    Each figure has its denominator (n_money, n_rated, n_scored of n_projects); money unknown is NaN,
+    not 0; `statement_only` sums the statements of counties without project tables (never added to the
+    projects' figures); `dominant`
+    is the project holding more than half the budget total (or None)."""
     vw = as_views(vw, bands, low_execution, high_score)
     v_all, v = vw.projects, vw.plausible
     rep, fnd = vw["reports"], vw.findings          # findings a reviewer dismissed are counted apart
     low, high = vw.low_execution, vw.high_score
     both = v[v["budget"].notna() & v["executed"].notna()]
-    budget, executed = float(both["budget"].sum()), float(both["executed"].sum())
+    known = len(both) > 0
+    budget = float(both["budget"].sum()) if known else float("nan")
+    executed = float(both["executed"].sum()) if known else float("nan")
     gc = vw.grade_counts
+    st = vw.statement_counts
     return {
         "n_counties": len(vw.places),
         "n_reports": int((rep["status"] != "duplicate").sum()),   # a repeated file is counted once
         "n_duplicates": int((rep["status"] == "duplicate").sum()),
         "n_projects": int(len(v)),
+        "n_money": int(len(both)),
+        "n_rated": int(v["rate"].notna().sum()),
+        "n_scored": int(v["score"].notna().sum()),
         "budget": budget,
         "executed": executed,
-        "execution_rate": executed / budget * 100 if budget > 0 else float("nan"),
+        "execution_rate": executed / budget * 100 if known and budget > 0 else float("nan"),
+        "n_initial_basis": int((both["rate_source"] == "initial_calc").sum()),
         "median_rate": float(v["rate"].median()) if v["rate"].notna().any() else float("nan"),
         "n_low_rate": int((v["rate"] < low).sum()),
         "mean_score": float(v["score"].mean()) if v["score"].notna().any() else float("nan"),
         "n_high_low": int(((v["score"] >= high) & (v["rate"] < low)).sum()),
         "grades": {k: int(gc[k].sum()) for k in GRADES},
         "n_grade_calc": int((v["grade_source"] != "stated").sum()),
+        "statement_only": _statement_only(st),
+        "dominant": dominant_project(v),
         "n_findings": int(len(fnd)),
+        "check_verdict": vw.check_verdict if not len(fnd) else "",   # no finding is not "no problem"
         "reviews": _decision_counts(vw),
         "n_errors": int((fnd["severity"] == "error").sum()),
         "n_failed_reports": int(rep["status"].isin(["failed"]).sum()),

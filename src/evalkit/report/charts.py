@@ -31,7 +31,7 @@ from evalkit.fonts import setup_cjk_font
 __all__ = [
     "FIGSIZE", "DPI", "TITLES", "execution_rate_by_county", "score_distribution",
     "grade_counts_by_county", "execution_vs_score", "findings_by_rule_county",
-    "budget_vs_execution", "execution_rate_by_project", "save_chart", "read_manifest",
+    "budget_vs_execution", "execution_rate_by_project", "trend_by_year", "save_chart", "read_manifest",
     "BRIEFING_KEYS", "publish", "rule_label", "CHARTS", "Chart", "draw", "show",
 ]
 
@@ -41,8 +41,13 @@ MANIFEST = "charts.json"
 COUNTY_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                  "#7f7f7f", "#bcbd22", "#17becf"]
 LOW_COLOR, OK_COLOR = "#c62828", "#1f5f99"
+STACK_COLOR = "#546e7a"  # several counties' projects on one spot of a scatter
 ODD_COLOR = "#6a1b9a"    # values outside the plausible range, drawn at the chart's edge
-MAX_COUNTIES = 20        # by-county charts show at most this many counties (the most telling)
+MAX_COUNTIES = 20        # the heat map shows at most this many counties (the most findings)
+MANY = 30                # more counties than this: the TOP_N and BOTTOM_N by the value shown, the rest summarised
+TOP_N, BOTTOM_N = 12, 8
+ZOOM_SHARE = 0.85        # the score axis starts at the grade band holding this share of the scores
+DOMINANT = 5.0           # a county this many times the next one gets its own panel (own scale)
 MAX_LEGEND = 10          # colour by county only up to this many counties
 
 TITLES = {
@@ -53,6 +58,7 @@ TITLES = {
     "findings_by_rule_county": "检查发现：按规则与县区",
     "budget_vs_execution": "各县区预算与执行金额",
     "execution_rate_by_project": "项目预算执行率",
+    "trend_by_year": "历年趋势：执行率、平均得分与等级",
 }
 BRIEFING_KEYS = ("budget_vs_execution", "execution_rate_by_county", "score_distribution",
                  "grade_counts_by_county", "execution_vs_score", "findings_by_rule_county")
@@ -242,13 +248,24 @@ def _rotate_if_many(ax, n: int) -> None:
 
 # --------------------------------------------------------------------------- charts
 
+def _city_of(vw: Views) -> pd.DataFrame:
+    """county_label -> city name and city code (the division code's first 4 digits, else the name)."""
+    p = vw.places
+    code = p["county_key"].astype(str).where(p["county_key"].astype(str).str.fullmatch(r"\d{6,}"), None)
+    city = p["city"].fillna("（市未知）")
+    return pd.DataFrame({"city": city.to_numpy(), "city_key": code.str[:4].fillna(city).to_numpy()},
+                        index=p["county_label"].to_numpy())
+
+
 def execution_rate_by_county(vw: Views, *, reference: tuple[float, float] | None = None,
-                             max_counties: int = MAX_COUNTIES,
+                             by: str = "value",
                              title: str | None = TITLES["execution_rate_by_county"]) -> Figure:
     """Box plot of project execution rates per county with every project as a point;
-    dashed reference lines at 90 % and 100 %. Points under the lower line are red. With
-    more than `max_counties` counties, those with the lowest median rate are shown. Rates
-    outside the plausible range are marked at the top or bottom edge (超出范围), not in the boxes."""
+    dashed reference lines at 90 % and 100 %. Points under the lower line are red. Counties are
+    sorted by median rate, lowest first (`by="value"`), or grouped by city (`by="city"`). With
+    more than `MANY` counties: the `TOP_N` lowest and `BOTTOM_N` highest medians with the rest
+    pooled in one grey box, or (by city) one box per city. Rates outside the plausible range are
+    marked at the top or bottom edge (超出范围), not in the boxes."""
     vw = as_views(vw)
     reference = reference or (vw.low_execution, 100.0)
     fig, ax = _fig(title)
@@ -257,14 +274,33 @@ def execution_rate_by_county(vw: Views, *, reference: tuple[float, float] | None
     if v.empty:
         _empty(ax, "没有执行率数据", vw)
         return fig
-    order = [c for c in vw.counties if c in set(v["county_label"])]
-    cut = ""
-    if len(order) > max_counties:
-        med = v[v["rate_ok"]].groupby("county_label")["rate"].median().reindex(order)
-        keep = set(med.sort_values(kind="stable", na_position="first").index[:max_counties])
-        cut = f"共{len(order)}个县区，只显示执行率中位数最低的{max_counties}个。"
-        order = [c for c in order if c in keep]
-        v = v[v["county_label"].isin(keep)]
+    present = [c for c in vw.counties if c in set(v["county_label"])]
+    med = v[v["rate_ok"]].groupby("county_label")["rate"].median().reindex(present)
+    cut, pooled, groups = "", None, []
+    if by == "city":
+        cities = _city_of(vw).reindex(present)
+        if len(present) > MANY:  # one box per city
+            n_in = cities.groupby("city_key").size()
+            lab = dict(zip(cities["city_key"], cities["city"]))
+            v = v.assign(county_label=v["county_label"].map(cities["city_key"]).map(lab))
+            cmed = v[v["rate_ok"]].groupby("county_label")["rate"].median()
+            order = list(cmed.sort_values(kind="stable").index) + [c for c in set(lab.values()) if c not in cmed.index]
+            cut = f"共{len(present)}个县区，按市合并为{len(order)}组（每箱一个市的全部项目），按执行率中位数从低到高。"
+        else:
+            key = pd.DataFrame({"city": cities["city_key"], "med": med})
+            order = list(key.sort_values(["city", "med"], kind="stable", na_position="last").index)
+            groups = [(k, list(g.index)) for k, g in key.loc[order].groupby("city", sort=False)]
+            names = dict(zip(cities["city_key"], cities["city"]))
+            groups = [(names[k], members) for k, members in groups]
+    else:
+        head, rest, tail = _rank_cut(med, ascending=True)
+        order = head + tail
+        if rest:
+            pooled = f"其余{len(rest)}个县区"
+            v = v.assign(county_label=v["county_label"].where(~v["county_label"].isin(rest), pooled))
+            order = head + [pooled] + tail
+            cut = (f"共{len(present)}个县区，按执行率中位数从低到高，列出最低的{len(head)}个和最高的"
+                   f"{len(tail)}个，中间灰色箱为其余{len(rest)}个县区的全部项目。")
     ok, below, above = _split_range(v["rate"], "rate")
     odd, odd_high = v[below | above], v[above]
     v = v[ok]
@@ -274,6 +310,16 @@ def execution_rate_by_county(vw: Views, *, reference: tuple[float, float] | None
                boxprops=dict(facecolor="#e3ecf5", edgecolor="#5b7fa6"),
                medianprops=dict(color="#1f3b5b", lw=2), whiskerprops=dict(color="#5b7fa6"),
                capprops=dict(color="#5b7fa6"))
+    if pooled:
+        box = ax.patches[order.index(pooled)] if len(ax.patches) == len(order) else None
+        if box is not None:
+            box.set_facecolor("#e0e0e0")
+    for i, (city, members) in enumerate(groups):  # grouped by city: a line between cities, the name above
+        first = order.index(members[0]) + 1
+        if i:
+            ax.axvline(first - 0.5, color="#9e9e9e", lw=1.0, ls="-", zorder=1)
+        ax.text(first - 0.4, 1.0, _mt(city), transform=ax.get_xaxis_transform(), ha="left", va="bottom",
+                fontsize=10, color="#555555")
     rng = np.random.default_rng(0)
     low = reference[0]
     for p, c in zip(pos, order):
@@ -319,10 +365,29 @@ def execution_rate_by_county(vw: Views, *, reference: tuple[float, float] | None
     return fig
 
 
+def _zoom_start(scores: np.ndarray, bands, share: float = ZOOM_SHARE) -> float:
+    """The highest grade-band lower bound with at least `share` of `scores` at or above it (0 when
+    none): the score axis starts there, so scores crowded near 100 get room."""
+    if not len(scores):
+        return 0.0
+    for _, lo in sorted(V.normalize_bands(bands), key=lambda b: -b[1]):
+        if lo > 0 and (scores >= lo).mean() >= share:
+            return float(lo)
+    return 0.0
+
+
+def _bin_width(span: float) -> float:
+    for w in (0.25, 0.5, 1.0, 2.0, 2.5, 5.0):
+        if span / w <= 40:
+            return w
+    return float(np.ceil(span / 80))
+
+
 def score_distribution(vw: Views, *, title: str | None = TITLES["score_distribution"]) -> Figure:
-    """Histogram of project self-scores stacked by county, with the grade bands shaded.
-    Scores outside the plausible range are marked at the left or right edge (超出范围); the
-    bins cover the plausible range only (at most ~200 bins whatever the values)."""
+    """Histogram of project self-scores stacked by county, with the grade bands shaded. The axis
+    is zoomed to the data: it starts at the grade band holding most scores (`_zoom_start`), and
+    the scores below it are one bar at the left, split by grade and counted. Scores outside the
+    plausible range are marked at the left or right edge (超出范围)."""
     vw = as_views(vw)
     bands = vw.bands
     fig, ax = _fig(title)
@@ -336,17 +401,22 @@ def score_distribution(vw: Views, *, title: str | None = TITLES["score_distribut
     odd_high, odd_low = v[above], v[below]
     v = v[ok]
     top = max(100.0, float(np.ceil(v["score"].max() / 5) * 5)) if len(v) else 100.0
-    edges = V.band_edges(bands, top=top)
-    for g, lo, hi in edges:
-        lo = max(lo, 0.0)
+    z0 = _zoom_start(v["score"].to_numpy(dtype=float), bands)
+    width = _bin_width(top - z0) if top <= 200 else float(np.ceil(top / 80))
+    low, v = v[v["score"] < z0], v[v["score"] >= z0]
+    pool_w = 3 * width
+    x0 = z0 - 1.7 * pool_w if len(low) else z0
+    for g, lo, hi in V.band_edges(bands, top=top):
+        lo, hi = max(lo, z0), min(hi, top)
+        if hi <= lo:
+            continue
         ax.axvspan(lo, hi, color=V.GRADE_COLORS[g], alpha=0.10, lw=0, zorder=0)
         ax.text((lo + hi) / 2, 0.985, f"{g}", transform=ax.get_xaxis_transform(), ha="center",
                 va="top", fontsize=16, fontweight="bold", color=V.GRADE_COLORS[g], zorder=4)
-        if lo > 0:
+        if lo > z0:
             ax.axvline(lo, color=V.GRADE_COLORS[g], lw=1, alpha=0.6, zorder=1)
     colors = _county_colors(order)
-    width = 2.5 if top <= 200 else float(np.ceil(top / 80))
-    bins = np.arange(0, top + width, width)
+    bins = np.arange(z0, top + width, width)
     by_county = len(order) <= MAX_LEGEND
     if by_county:
         ax.hist([v.loc[v["county_label"] == c, "score"].to_numpy() for c in order], bins=bins,
@@ -355,7 +425,26 @@ def score_distribution(vw: Views, *, title: str | None = TITLES["score_distribut
                 lw=0.6, zorder=2)
     else:
         ax.hist(v["score"].to_numpy(), bins=bins, color=OK_COLOR, edgecolor="white", lw=0.6, zorder=2)
-    ax.set_xlim(0, top)
+    if len(low):  # the scores left of the zoom: one bar, stacked by grade, counted
+        bottom = 0
+        parts = []
+        for g in V.GRADES:
+            n = int((low["grade_eff"] == g).sum())
+            if n:
+                ax.bar(z0 - 1.4 * pool_w, n, width=pool_w, bottom=bottom, align="edge", color=V.GRADE_COLORS[g],
+                       alpha=0.55, edgecolor="white", hatch="//", zorder=2)
+                bottom += n
+                parts.append(f"{g}{n}")
+        rest = len(low) - bottom
+        if rest:
+            ax.bar(z0 - 1.4 * pool_w, rest, width=pool_w, bottom=bottom, align="edge", color="#999999",
+                   alpha=0.55, edgecolor="white", hatch="//", zorder=2)
+        ax.text(z0 - 0.9 * pool_w, len(low), f"{len(low)}", ha="center", va="bottom", fontsize=12, zorder=4)
+        ax.axvline(z0, color="#333333", lw=1.0, ls=(0, (4, 3)), zorder=3)
+    ax.set_xlim(x0, top)
+    if len(low):
+        ticks = [t for t in MaxNLocator(nbins=8, steps=[1, 2, 2.5, 5, 10]).tick_values(z0, top) if z0 <= t <= top]
+        ax.set_xticks([z0 - 0.9 * pool_w, *ticks], [f"<{z0:g}", *[f"{t:g}" for t in ticks]])
     ax.set_xlabel("自评得分（分）", fontsize=13)
     ax.set_ylabel("项目数", fontsize=13)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -366,19 +455,25 @@ def score_distribution(vw: Views, *, title: str | None = TITLES["score_distribut
         _edge_marks(ax, ys, part["score"], side, "分", axis="x")
     ax.grid(axis="y", alpha=0.3)
     if by_county:
-        ax.legend(title="县区", loc="upper left", fontsize=11, title_fontsize=11, frameon=False)
+        ax.legend(title="县区", loc="upper left", bbox_to_anchor=(0.0 if not len(low) else 0.12, 1.0),
+                  fontsize=11, title_fontsize=11, frameon=False)
     _style(ax)
-    _note(fig, f"等级区间：{V.bands_text(bands)}（分）。每{width:g}分一组。"
+    zoom = ""
+    if z0 > 0:
+        zoom = f"横轴从{z0:g}分起（{len(v)}个项目在此区间）"
+        zoom += (f"，低于{z0:g}分的{len(low)}个项目合为左侧斜线一栏（{'、'.join(parts) or '无等级'}）。"
+                 if len(low) else "。")
+    _note(fig, zoom + f"等级区间：{V.bands_text(bands)}（分）。每{width:g}分一组。"
                + ("" if by_county else f"共{len(order)}个县区，合并显示。")
                + _odd_note(len(odd_high) + len(odd_low), "自评得分", "score")
                + _absent(vw, order, "项目得分数据"))
     return fig
 
 
-def grade_counts_by_county(vw: Views, *, max_counties: int = MAX_COUNTIES,
-                           title: str | None = TITLES["grade_counts_by_county"]) -> Figure:
-    """Stacked bars of 优/良/中/差 counts per county. Missing grades use grade_calc (from the
-    score); reports with only a summary table contribute its stated counts (marked *)."""
+def grade_counts_by_county(vw: Views, *, title: str | None = TITLES["grade_counts_by_county"]) -> Figure:
+    """Stacked bars of project-level 优/良/中/差 counts per county, most projects first (beyond
+    `MANY` counties the `TOP_N` most and `BOTTOM_N` fewest, the rest summed in the note). Missing
+    grades use grade_calc (from the score); statements' counts (汇总表, 决算) are never added, a note names them."""
     vw = as_views(vw)
     bands = vw.bands
     fig, ax = _fig(title)
@@ -388,11 +483,14 @@ def grade_counts_by_county(vw: Views, *, max_counties: int = MAX_COUNTIES,
         _empty(ax, "没有等级数据")
         return fig
     cut = ""
-    if len(gc) > max_counties:  # the counties with the most 中/差 grades, then the most projects
-        worst = gc.assign(_k=gc["中"] + gc["差"]).sort_values(["_k", "total"], ascending=False, kind="stable")
-        keep = set(worst["county_label"].head(max_counties))
-        cut = f"共{len(gc)}个县区，只显示中、差等级最多的{max_counties}个。"
-        gc = gc[gc["county_label"].isin(keep)]
+    gc = gc.set_index("county_label", drop=False)
+    head, rest, tail = _rank_cut(gc["total"], ascending=False)
+    if rest:  # the most and the fewest projects; the rest summed in the note
+        r = gc.loc[rest]
+        mix = "、".join(f"{g}{int(r[g].sum())}" for g in V.GRADES)
+        cut = (f"共{len(gc)}个县区，按项目数从多到少，列出最多的{len(head)}个和最少的{len(tail)}个；"
+               f"其余{len(rest)}个县区合计{int(r['total'].sum())}个（{mix}）。")
+    gc = gc.loc[head + tail].reset_index(drop=True)
     x = np.arange(len(gc))
     bottom = np.zeros(len(gc))
     tot = gc["total"].to_numpy()
@@ -407,8 +505,7 @@ def grade_counts_by_county(vw: Views, *, max_counties: int = MAX_COUNTIES,
         bottom = bottom + vals
     for xi, total in zip(x, tot):
         ax.text(xi, total, f"{int(total)}", ha="center", va="bottom", fontsize=12)
-    labels = [lab + ("*" if src == "summaries" else "") for lab, src in zip(gc["county_label"], gc["source"])]
-    ax.set_xticks(x, _county_ticks(labels))
+    ax.set_xticks(x, _county_ticks(list(gc["county_label"])))
     _rotate_if_many(ax, len(gc))
     pad = max(0.0, (4 - len(gc)) / 2)  # a single county should not fill the whole width
     ax.set_xlim(-0.6 - pad, len(gc) - 0.4 + pad)
@@ -424,12 +521,25 @@ def grade_counts_by_county(vw: Views, *, max_counties: int = MAX_COUNTIES,
     n_calc = int((v["grade_source"] != "stated").sum())
     if n_calc:
         notes.append(f"{n_calc}个项目未填写等级，按自评得分和等级区间（{V.bands_text(bands)}）计算。")
-    if (gc["source"] == "summaries").any():
-        notes.append("*该县区只有自评汇总表，按汇总表所列各等级个数。")
-    elif gc["source"].str.contains("summaries").any():
-        notes.append("含自评汇总表所列等级个数。")
+    st = vw.statement_counts
+    st = st[st["statement_only"].astype(bool)]
+    if len(st):   # statement counts are not project counts: named, not stacked
+        notes.append("、".join(f"{r.county_label}（{int(r.total)}个）" for r in st.itertuples())
+                     + "只有汇总表或决算说明所列等级个数，未计入本图。")
     _note(fig, "".join(notes))
     return fig
+
+
+def _coincident(v: pd.DataFrame, digits: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(projects alone on their spot, one row per spot shared by several: rate, score, n, counties,
+    county): points that would hide each other are drawn once, with their count."""
+    key = [v["rate"].round(digits), v["score"].round(digits)]
+    n = v.groupby(key)["rate"].transform("size")
+    many = v[n > 1]
+    stacks = (many.groupby([many["rate"].round(digits), many["score"].round(digits)])
+              .agg(n=("county_label", "size"), counties=("county_label", "nunique"), county=("county_label", "first"))
+              .reset_index())
+    return v[n == 1], stacks
 
 
 def execution_vs_score(vw: Views, *, max_listed: int = 8,
@@ -466,14 +576,21 @@ def execution_vs_score(vw: Views, *, max_listed: int = 8,
                                   color="#ffcdd2", alpha=0.55, lw=0, zorder=0))
         a.axvline(low_execution, color="#e65100", ls="--", lw=1.2)
         a.axhline(high_score, color="#e65100", ls="--", lw=1.2)
+        single, stacks = _coincident(v)
         if by_county:
             for c in order:
-                g = v[v["county_label"] == c]
+                g = single[single["county_label"] == c]
                 a.scatter(g["rate"], g["score"], s=size, color=colors[c], label=_mt(c, legend=True), alpha=0.85,
                           edgecolor="white", lw=0.6, zorder=3)
         else:
-            a.scatter(v["rate"], v["score"], s=size * 0.6, color=OK_COLOR, alpha=0.6,
+            a.scatter(single["rate"], single["score"], s=size * 0.6, color=OK_COLOR, alpha=0.6,
                       edgecolor="white", lw=0.4, zorder=3)
+        for r in stacks.itertuples():  # projects on the same spot: one marker with their count
+            col = colors.get(r.county, OK_COLOR) if r.counties == 1 else STACK_COLOR
+            a.scatter([r.rate], [r.score], s=size * (2.2 + 0.6 * np.sqrt(r.n)), color=col, alpha=0.95,
+                      edgecolor="white", lw=0.8, zorder=4)
+            a.text(r.rate, r.score, str(r.n), ha="center", va="center", fontsize=9 if size < 50 else 10,
+                   color="white", fontweight="bold", zorder=5, clip_on=True)
         a.set_xlim(*xlim)
         a.set_ylim(*ylim)
         _pct(a, "x")
@@ -513,7 +630,8 @@ def execution_vs_score(vw: Views, *, max_listed: int = 8,
     draw(zoom, (zx0, zx1), (high_score - 0.8, zy1), 46)
     zoom.set_title(f"放大：得分{high_score:g}分以上", fontsize=12, loc="left")
     zoom.tick_params(labelsize=10)
-    n_odd_lines = 0 if not len(odd) else 1 + min(len(odd), 4) + (len(odd) > 4)
+    n_stacked = len(_coincident(v)[1])
+    n_odd_lines = (0 if not len(odd) else 1 + min(len(odd), 4) + (len(odd) > 4)) + bool(n_stacked)
     max_listed = max(3, max_listed - n_odd_lines)  # the side panel holds ~10 lines
     if len(hl):  # ring the projects that are numbered and listed
         ring = hl.head(max_listed)
@@ -525,6 +643,8 @@ def execution_vs_score(vw: Views, *, max_listed: int = 8,
                   for i, r in enumerate(odd.head(4).itertuples(), 1)]
         more = [f"……另有{len(odd) - 4}个，见红旗清单"] if len(odd) > 4 else []
         lines = [f"数值异常（超出合理范围，紫色×标在图边，未计入）：{len(odd)}个项目", *listed, *more] + lines
+    if n_stacked:
+        lines.insert(0, "圆内数字：重合在同一点的项目数（灰色：多个县区）")
     if len(hl):
         shown = hl.head(max_listed)
         nums = [str(i) for i in range(1, len(shown) + 1)]
@@ -575,9 +695,11 @@ def findings_by_rule_county(vw: Views, *, max_rules: int = 14,
         counts = counts.iloc[:max_rules]
     known = vw.counties
     cols = [c for c in known if c in counts.columns] + [c for c in counts.columns if c not in set(known)]
+    totals = fv.groupby("county_label").size().reindex(cols).fillna(0)   # every rule, "其他规则" included
+    cols = list(totals.sort_values(ascending=False, kind="stable").index)  # most findings first
     cut = ""
     if len(cols) > max_counties:  # the counties with the most findings
-        keep = set(counts.sum(axis=0).sort_values(ascending=False, kind="stable").index[:max_counties])
+        keep = set(cols[:max_counties])
         cut = f"共{len(cols)}个县区，只显示问题最多的{max_counties}个。"
         cols = [c for c in cols if c in keep]
     counts = counts[cols]
@@ -608,46 +730,109 @@ def findings_by_rule_county(vw: Views, *, max_rules: int = 14,
     return fig
 
 
-def budget_vs_execution(vw: Views, *, max_counties: int = MAX_COUNTIES, title: str | None = TITLES["budget_vs_execution"]) -> Figure:
-    """Horizontal bars per county: budget (调整后预算, light) with the executed amount
-    (dark) over it, labelled with both amounts in 万元 and the execution rate."""
-    fig, ax = _fig(title)
-    vw = as_views(vw)
-    cs = vw.county_summary
-    cs = cs[cs["budget"].notna() & (cs["budget"] > 0)]
-    if cs.empty:
-        _empty(ax, "没有预算与执行金额数据", vw)
-        return fig
-    cut = ""
-    if len(cs) > max_counties:
-        cut = f"共{len(cs)}个县区，只显示预算最多的{max_counties}个。"
-        cs = cs.sort_values("budget", ascending=False).head(max_counties)
-    cs = cs.sort_values("budget", ascending=True)
-    y = np.arange(len(cs))
+def _dominant(values: pd.Series, factor: float = DOMINANT) -> int:
+    """How many of the largest `values` (sorted descending) stand `factor` times above the next one
+    (0, 1 or 2): those get their own panel, so the others' bars do not vanish."""
+    x = values.sort_values(ascending=False).to_numpy(dtype=float)
+    for k in (1, 2):
+        if len(x) > k + 1 and x[k] > 0 and x[k - 1] > factor * x[k]:
+            return k
+    return 0
+
+
+def _rank_cut(values: pd.Series, *, ascending: bool, n_top: int = TOP_N,
+              n_bottom: int = BOTTOM_N, many: int = MANY) -> tuple[list, list, list]:
+    """(head, rest, tail) labels of `values` (index: county labels) sorted by value: all in head
+    when there are at most `many`; else the first `n_top` and the last `n_bottom`, the rest summarised."""
+    order = list(values.sort_values(ascending=ascending, kind="stable", na_position="last").index)
+    if len(order) <= many:
+        return order, [], []
+    return order[:n_top], order[n_top:len(order) - n_bottom], order[len(order) - n_bottom:]
+
+
+def _rest_label(n: int, what: str) -> str:
+    return f"……其余{n}个县区（{what}）"
+
+
+def _budget_bars(ax, cs: pd.DataFrame, xmax: float, fs: float) -> None:
+    """Budget (light) and executed (dark) bars of the rows of `cs`, top to bottom, labelled."""
+    y = np.arange(len(cs))[::-1]
     ax.barh(y, cs["budget"], height=0.62, color="#c9d8e8", label="预算（调整后）")
     ax.barh(y, cs["executed"], height=0.36, color="#1f5f99", label="执行数")
-    xmax = float(cs["budget"].max())
     for yi, r in zip(y, cs.itertuples()):
+        if not r.county_label:  # the slot of the counties left out
+            continue
         col = LOW_COLOR if r.execution_rate < 90 else "#222222"
         ax.text(max(r.budget, r.executed) + xmax * 0.01, yi,
                 f"{r.executed:,.2f} / {r.budget:,.2f} 万元（{r.execution_rate:.1f}%）",
-                va="center", ha="left", fontsize=12, color=col)
-    ax.set_yticks(y, [_mt(c) for c in cs["county_label"]], fontsize=13)
+                va="center", ha="left", fontsize=fs, color=col)
+    ax.set_yticks(y, [_mt(c) for c in cs["county_label"]], fontsize=fs + 1)
+    ax.set_ylim(-0.6, len(cs) - 0.4)
     ax.set_xlim(0, xmax * 1.42)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.set_xlabel("金额（万元）", fontsize=13)
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(loc="lower right", fontsize=12, frameon=False)
     _style(ax)
+
+
+def budget_vs_execution(vw: Views, *, title: str | None = TITLES["budget_vs_execution"]) -> Figure:
+    """Horizontal bars per county, largest budget on top: budget (调整后预算, light) with the
+    executed amount (dark) over it, labelled with both amounts in 万元 and the execution rate.
+    A county whose budget is `DOMINANT` times the next gets its own panel on its own scale; with
+    more than `MANY` counties the `TOP_N` largest and `BOTTOM_N` smallest are drawn, the rest summed."""
+    vw = as_views(vw)
+    cs = vw.county_summary
+    cs = cs[cs["budget"].notna() & (cs["budget"] > 0)].set_index("county_label", drop=False)
+    if cs.empty:
+        fig, ax = _fig(title)
+        _empty(ax, "没有预算与执行金额数据", vw)
+        return fig
+    head, rest, tail = _rank_cut(cs["budget"], ascending=False)
+    k = _dominant(cs["budget"])
+    big, head = head[:k], head[k:]
+    rows = [*head, *tail]
+    n_rows = len(rows) + (1 if rest else 0)
+    fs = 12 if n_rows <= 12 else (10 if n_rows <= 22 else 8.5)
+    setup_cjk_font()
+    fig = plt.figure(figsize=FIGSIZE, layout="constrained")
+    if title:
+        fig.suptitle(_mt(title), fontsize=18, fontweight="bold", x=0.01, ha="left")
+    if big:
+        gs = fig.add_gridspec(2, 1, height_ratios=[len(big) + 1.6, max(n_rows, 1) + 0.6])
+        top_ax, ax = fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
+        _budget_bars(top_ax, cs.loc[big], float(cs.loc[big, "budget"].max()), fs)
+        top_ax.set_title("单独刻度：预算远大于其他县区", fontsize=11, loc="left", color="#555555")
+    else:
+        ax = fig.add_subplot()
+    shown = cs.loc[rows] if rows else cs.iloc[:0]
+    if rest:  # an empty slot between the largest and the smallest, saying what is left out
+        gap = pd.DataFrame([{"county_label": "", "budget": 0.0, "executed": 0.0, "execution_rate": 100.0}])
+        shown = pd.concat([cs.loc[head], gap, cs.loc[tail]], ignore_index=True)
+    xmax = float(shown["budget"].max()) if len(shown) else 1.0
+    _budget_bars(ax, shown, xmax, fs)
+    if rest:
+        r = cs.loc[rest]
+        yi = len(shown) - 1 - len(head)
+        ax.text(0, yi, _mt(_rest_label(len(rest), f"预算合计{r['budget'].sum():,.2f}万元，执行"
+                                       f"{r['executed'].sum():,.2f}万元")),
+                va="center", ha="left", fontsize=fs, color="#555555")
+    ax.set_xlabel("金额（万元）", fontsize=13)
+    ax.legend(loc="lower right", fontsize=11, frameon=False)
     v = vw.projects
-    note = cut + "标注：执行数 / 预算（执行率），执行率低于90%标红。只计同时填报预算和执行数的项目。"
+    note = ""
+    if big:
+        names = "、".join(big)
+        times = float(cs.loc[big, "budget"].min()) / float(cs.loc[rows, "budget"].max()) if rows else 0
+        note += f"{names}的预算是其余县区中最大者的{times:.0f}倍，单独画在上栏（横轴刻度不同）。"
+    if rest:
+        note += f"共{len(cs)}个县区，按预算从大到小，列出最大的{len(head) + len(big)}个和最小的{len(tail)}个。"
+    note += "标注：执行数 / 预算（执行率），执行率低于90%标红。只计同时填报预算和执行数的项目。"
     n_odd = int((~(v["money_ok"] & v["rate_ok"])).sum())
     if n_odd:
         note += (f"{n_odd}个项目金额或执行率超出合理范围（金额{V.range_text('amount')}，执行率"
                  f"{V.range_text('rate')}，数值异常），未计入。")
     if (v["budget_source"] == "initial").any():
         note += "无调整后预算的项目按年初预算计。"
-    if not cut:
+    if not rest:
         note += _absent(vw, list(cs["county_label"]), "项目金额数据")
     _note(fig, note)
     return fig
@@ -709,6 +894,120 @@ def execution_rate_by_project(vw: Views, *, max_projects: int = 30,
     return fig
 
 
+def _line_labels(ax, x, y, texts, colors) -> None:
+    """Value labels of a line's points where the line is not: below a dip, beside a slope, else above."""
+    y = np.asarray(y, dtype=float)
+    for i, (xi, yi, text, col) in enumerate(zip(x, y, texts, colors)):
+        if not np.isfinite(yi):
+            continue
+        prev = y[i - 1] if i > 0 and np.isfinite(y[i - 1]) else None
+        nxt = y[i + 1] if i + 1 < len(y) and np.isfinite(y[i + 1]) else None
+        near = [v for v in (prev, nxt) if v is not None]
+        if near and yi < min(near):                           # a dip: below
+            off, ha, va = (0, -10), "center", "top"
+        elif prev is not None and nxt is not None and prev < yi < nxt:   # rising: upper left is free
+            off, ha, va = (-7, 5), "right", "bottom"
+        elif prev is not None and nxt is not None and prev > yi > nxt:   # falling: upper right is free
+            off, ha, va = (7, 5), "left", "bottom"
+        else:
+            off, ha, va = (0, 8), "center", "bottom"
+        ax.annotate(text, (xi, yi), xytext=off, textcoords="offset points", ha=ha, va=va, fontsize=11, color=col)
+
+
+def trend_by_year(vw: Views, *, county: str | None = None,
+                  title: str | None = TITLES["trend_by_year"]) -> Figure:
+    """Three panels by fiscal year (`trends.by_year`): execution rate (executed / budget summed),
+    mean self-score (the score axis zoomed to the data, grade bands kept) and grade mix (project
+    counts solid; statement counts of reports without project tables hatched, beside them).
+    For one `county`, else for the whole selection; a chart saying so when there is one year only."""
+    from evalkit.report import trends
+    vw = as_views(vw)
+    setup_cjk_font()
+    fig = plt.figure(figsize=FIGSIZE, layout="constrained")
+    if title:
+        fig.suptitle(_mt(title), fontsize=18, fontweight="bold", x=0.01, ha="left")
+    t = trends.by_year(vw, county)
+    t = t[t["county_label"] == (county or trends.REGION)]
+    if t["fiscal_year"].nunique() < 2:
+        ax = fig.add_subplot()
+        _empty(ax, "只有一个年度的数据，无法比较各年趋势" if len(t) else "没有年度数据")
+        return fig
+    yrs = t["fiscal_year"].to_numpy()
+    x = np.arange(len(yrs))
+    a1, a2, a3 = fig.subplots(1, 3)
+    low = vw.low_execution
+    rate = t["execution_rate"].to_numpy(dtype=float)
+    a1.plot(x, rate, marker="o", color=OK_COLOR, lw=2)
+    _line_labels(a1, x, rate, [f"{r:.1f}%" for r in rate], [LOW_COLOR if r < low else "#222222" for r in rate])
+    a1.axhline(low, color="#e65100", ls="--", lw=1.2)
+    fin = rate[np.isfinite(rate)]
+    a1.set_ylim(max(0.0, min(float(fin.min()) if len(fin) else low, low) - 10), 110)
+    if not len(fin):
+        a1.text(0.5, 0.5, "无项目执行率数据", transform=a1.transAxes, ha="center", va="center", fontsize=13,
+                color="#666666")
+    _pct(a1)
+    a1.set_title("预算执行率", fontsize=13, loc="left")
+    score = t["mean_score"].to_numpy(dtype=float)
+    stated = t["statement_avg_score"].to_numpy(dtype=float)
+    both = np.concatenate([score[np.isfinite(score)], stated[np.isfinite(stated)]])
+    lo = float(np.floor(both.min() / 5) * 5 - 5) if len(both) else 0.0
+    lo = max(0.0, min(lo, 95.0))
+    for g, blo, bhi in V.band_edges(vw.bands, top=100.0):
+        blo, bhi = max(blo, lo), min(bhi, 100.5)
+        if bhi > blo:
+            a2.axhspan(blo, bhi, color=V.GRADE_COLORS[g], alpha=0.10, lw=0, zorder=0)
+            a2.text(1.0, (blo + bhi) / 2, f" {g}", transform=a2.get_yaxis_transform(), va="center", ha="left",
+                    fontsize=12, fontweight="bold", color=V.GRADE_COLORS[g])
+    if np.isfinite(score).any():
+        a2.plot(x, score, marker="o", color=OK_COLOR, lw=2, label="项目平均得分")
+        _line_labels(a2, x, score, [f"{round(sc, 2):g}" for sc in score], ["#222222"] * len(x))
+    if np.isfinite(stated).any():
+        a2.plot(x, stated, marker="s", color="#6d4c41", lw=1.6, ls="--", label="汇总表/决算所列平均分")
+        for xi, sc in zip(x, stated):
+            if np.isfinite(sc):
+                a2.annotate(f"{round(sc, 2):g}", (xi, sc), xytext=(0, -16), textcoords="offset points",
+                            ha="center", fontsize=10, color="#6d4c41")
+    a2.set_ylim(lo, 101.5)
+    a2.legend(loc="lower left", fontsize=9.5, frameon=False)
+    a2.set_title("平均自评得分（分）", fontsize=13, loc="left")
+    has_stat = t[[f"statement_{g}" for g in V.GRADES]].notna().any(axis=1).to_numpy()
+    w = 0.38 if has_stat.any() else 0.6
+    off = w / 2 if has_stat.any() else 0.0
+    bottom, sbottom = np.zeros(len(x)), np.zeros(len(x))
+    for g in V.GRADES:
+        vals = t[g].to_numpy(dtype=float)
+        a3.bar(x - off, vals, bottom=bottom, width=w, color=V.GRADE_COLORS[g], label=g, edgecolor="white")
+        bottom += vals
+        if has_stat.any():
+            sv = t[f"statement_{g}"].fillna(0).to_numpy(dtype=float)
+            a3.bar(x + off, sv, bottom=sbottom, width=w, color=V.GRADE_COLORS[g], alpha=0.5, hatch="//",
+                   edgecolor="white")
+            sbottom += sv
+    for xi, n in zip(x, bottom):
+        if n:
+            a3.text(xi - off, n, f"{int(n)}", ha="center", va="bottom", fontsize=10)
+    for xi, n in zip(x, sbottom):
+        if n:
+            a3.text(xi + off, n, f"{int(n)}", ha="center", va="bottom", fontsize=10, color="#6d4c41")
+    a3.yaxis.set_major_locator(MaxNLocator(integer=True))
+    a3.set_ylim(0, max(1.0, float(max(bottom.max(), sbottom.max()))) * 1.4)  # room for the legend
+    a3.legend(title="等级", loc="upper left", fontsize=10, title_fontsize=10, frameon=False, ncols=2)
+    a3.set_title("等级分布（项目数）", fontsize=13, loc="left")
+    for a in (a1, a2, a3):
+        a.set_xticks(x, [f"{y}年" for y in yrs])
+        a.set_xlim(-0.6, len(x) - 0.4)
+        a.grid(axis="y", alpha=0.3)
+        _style(a)
+    notes = [f"执行率 = 各年执行数合计 / 预算合计（虚线：{low:g}%）；平均得分按项目平均。"]
+    if has_stat.any():
+        notes.append("斜线柱与棕色虚线：没有项目表的报告中汇总表或决算所列的项目数和平均分，与项目表分开计。")
+    if county is None and t["n_counties"].nunique() > 1:
+        cover = "、".join(f"{y}年{n}个" for y, n in zip(yrs, t["n_counties"]))
+        notes.append(f"各年有数据的县区数不同（{cover}），全区趋势含县区构成变化。")
+    _note(fig, "".join(notes))
+    return fig
+
+
 # --------------------------------------------------------------------------- registry
 
 @dataclass(frozen=True)
@@ -732,6 +1031,7 @@ CHARTS: dict[str, Chart] = {c.key: c for c in (
           "findings_by_rule_county"),
     Chart("execution_rate_by_project", TITLES["execution_rate_by_project"], execution_rate_by_project,
           "execution_rate_by_county"),
+    Chart("trend_by_year", TITLES["trend_by_year"], trend_by_year, "trend_by_year"),
 )}
 
 

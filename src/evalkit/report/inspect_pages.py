@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from evalkit.report.flags import FROM_FINDINGS
+from evalkit.report.flags import flag_name
 
 SUBDIR = "inspect"                 # under the run's html/
 MANIFEST = "pages.json"
 MAX_FILES = 60                     # a run re-reads at most this many flagged files
-_RULE_OF_FLAG = {flag: rule for rule, (flag, _) in FROM_FINDINGS.items()}
 
 
 def row_anchor(table, row) -> str | None:
@@ -46,13 +45,15 @@ def anchors(flags: pd.DataFrame, tables: dict) -> list[str | None]:
     else the start of the project's table."""
     prj = tables["projects"].drop_duplicates("project_id").set_index("project_id")
     fnd = tables.get("findings")
-    by_rule = {}
+    by_flag = {}
     if fnd is not None and len(fnd) and "loc_table" in fnd.columns:
+        from evalkit.report.views import rule_titles
+        titles = rule_titles(fnd)
         for f in fnd.dropna(subset=["project_id"]).itertuples(index=False):
-            by_rule.setdefault((f.project_id, f.rule), row_anchor(f.loc_table, f.loc_row))
+            by_flag.setdefault((f.project_id, flag_name(f.rule, titles)), row_anchor(f.loc_table, f.loc_row))
     out = []
     for f in flags.itertuples(index=False):
-        a = by_rule.get((f.project_id, _RULE_OF_FLAG.get(f.flag)))
+        a = by_flag.get((f.project_id, f.flag))
         if a is None and f.project_id in prj.index and "loc_table" in prj.columns:
             a = row_anchor(prj.at[f.project_id, "loc_table"], prj.at[f.project_id, "loc_row"])
         out.append(a)

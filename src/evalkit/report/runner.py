@@ -1,21 +1,23 @@
 """`evalkit report`: run the notebook suite on the clean tables and export the briefing.
 
-    run_report("data/clean", "reports", region=<省>, year=2022) -> reports/<省>-2022-<ts>/
+    run_report("data/clean", "reports", region=<省>, year=2022) -> reports/<省>/<省>-2022-<ts>/
 
 A run is named steps on a `ReportParams`: `plan` (check the selection, build the Views, list the
 notebook jobs and check their parameters; writes nothing), then under the reports folder's lock
 `start` (run folder, dataset snapshot), `execute` (papermill), `render` (HTML), `export` (workbook,
 deck from the same Views) and `finalize` (index, run.json, `latest`, pruning).
 
-One run = one folder `reports/<region>-<year>-<UTC timestamp>/` holding
+One run = one folder `reports/<region>/<region>-<year>-<UTC timestamp>/` holding
 - `notebooks/`  the executed notebooks (papermill, Python API, one process, kernel python3):
                 00_explore, 20_cross_county, 30_regional_summary, 10_county_profile-<县区> …
                 (the notebooks ship inside the package: evalkit/notebooks/)
 - `html/`       each notebook as HTML without code (nbconvert, exclude_input), `index.html` links all
 - `charts/`     the briefing charts (PNG 200 dpi + SVG, 16:9, `charts.json` with titles/takeaways);
                 `charts/counties/<县区>/` for the county profiles
-- `summary.xlsx`, `briefing.pptx`, `report.log`, `run.json` (parameters, timings, status)
-and `reports/latest` is switched (atomically) to the newest successful run.
+- `summary.xlsx`, `briefing.pptx`, `report.log`, `run.json` (parameters, timings, status, headline)
+- `index.html`  the landing page: headline figures, chart thumbnails, county pages by name, exports
+and `reports/<region>/latest` is switched (atomically) to the region's newest successful run
+(`reports/latest` to the newest successful run of any region); `reports/index.html` lists every run.
 
 A notebook that raises keeps its executed copy (with the traceback) in `notebooks/`, the
 run is marked failed in run.json, `latest` is left alone, and `NotebookFailed` is raised
@@ -46,6 +48,8 @@ __all__ = ["run_report", "ReportParams", "Plan", "plan", "execute", "render", "e
 
 NOTEBOOKS = ("30_regional_summary", "20_cross_county", "10_county_profile", "00_explore")
 NO_CHARTS = {"00_explore"}   # notebooks without a charts_dir parameter
+TITLES = {"30_regional_summary": "区域绩效自评简报", "20_cross_county": "跨县区比较",
+          "10_county_profile": "县区画像", "00_explore": "数据探索"}   # page titles, without file numbers
 KERNEL = "python3"
 GLYPH_WARNING = re.compile(r"Glyph \d+ .*missing from (current )?font", re.I)
 log = logging.getLogger("evalkit.report")
@@ -59,16 +63,15 @@ class NotebookFailed(EvalkitError):
                  output: Path, source: str = "", others: Iterable[str] = ()):
         self.notebook, self.cell, self.exec_count, self.error = notebook, cell, exec_count, error
         self.output, self.source, self.others = output, source, list(others)
-        where = f"cell {cell}" if cell is not None else "before any cell ran"
-        if exec_count is not None:
-            where += f" (In [{exec_count}])"
+        where = f"第 {cell} 个单元格（cell {cell}" if cell is not None else "任何单元格运行之前（before any cell ran"
+        where += f"，In [{exec_count}]）" if exec_count is not None else "）"
         first = source.strip().splitlines()[0][:80] if source.strip() else ""
-        msg = f"notebook {notebook} failed at {where}: {error}"
+        msg = f"笔记本 {notebook} 在{where}出错：{error}"
         if first:
-            msg += f"\n  cell starts: {first}"
-        msg += f"\n  executed notebook with the traceback: {output}"
+            msg += f"\n  该单元格开头：{first}"
+        msg += f"\n  含错误信息的已执行笔记本：{output}"
         if self.others:
-            msg += "\n  also failed: " + ", ".join(self.others)
+            msg += "\n  另有失败：" + "、".join(self.others)
         super().__init__(msg)
 
 
@@ -82,6 +85,7 @@ class _Job:
     stem: str                  # output stem, e.g. 10_county_profile-<县区>
     parameters: dict           # the notebook's own parameters; clean_dir/charts_dir are added per run
     charts: str | None = None  # charts sub-folder of the run (None: the notebook writes no chart files)
+    label: str = ""            # the county a profile is about (its display name)
     seconds: float = 0.0
     status: str = "pending"    # ok / failed
     error: dict = field(default_factory=dict)
@@ -145,6 +149,8 @@ def _kernel_manager_class(log_path: Path):
                 kw["env"] = env
                 kw["stdout"] = fh
                 kw["stderr"] = fh
+                if any("ipykernel" in str(a) for a in kernel_cmd):   # no "running over TCP" warnings in the log
+                    kernel_cmd = [*kernel_cmd, "--IPKernelApp.log_level=ERROR"]
                 return await super()._async_launch_kernel(kernel_cmd, **kw)
             finally:
                 fh.close()
@@ -175,27 +181,39 @@ def _glyph_warnings(nb) -> list[str]:
     return found
 
 
+# What a page may keep of the notebooks' HTML (headings, paragraphs, lists, tables, links): nbconvert's
+# own clean_html allows neither headings, paragraphs nor table headers and shows them as escaped text.
+HTML_TAGS = frozenset({"a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "div",
+                       "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "li", "ol", "p", "pre",
+                       "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead",
+                       "tr", "u", "ul"})
+_WITH_BODY = re.compile(r"<(style|script)\b[^>]*>.*?</\1\s*>", re.S | re.I)
+HTML_ATTRIBUTES = {"*": ["class", "id", "title"], "a": ["href", "title"], "td": ["colspan", "rowspan"],
+                   "th": ["colspan", "rowspan"]}
+
+
+def clean_html(element) -> str:
+    """Sanitize notebook HTML for a page: the tags above kept, anything else (script, style, iframe,
+    event handlers, javascript: links) removed, never shown as escaped markup."""
+    import bleach
+    text = element.decode() if isinstance(element, bytes) else str(element)
+    text = _WITH_BODY.sub("", text)          # their content is code, not text: dropped whole
+    return bleach.clean(text, tags=HTML_TAGS, attributes=HTML_ATTRIBUTES, strip=True, strip_comments=True)
+
+
 def _to_html(nb, path: Path, title: str) -> None:
     from nbconvert import HTMLExporter
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, sanitize_html=True)  # defence in depth: no live markup from outputs
+    exporter.register_filter("clean_html", clean_html)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     path.write_text(body, encoding="utf-8")
 
 
-def _index_html(run: Path, title: str, jobs: list[_Job], extras: list[tuple[str, str]]) -> None:
-    import html as h
-    items = []
-    for j in jobs:
-        mark = "" if j.status == "ok" else " <b style='color:#c62828'>（失败）</b>"
-        items.append(f"<li><a href='html/{h.escape(j.stem)}.html'>{h.escape(j.stem)}</a>"
-                     f"（<a href='notebooks/{h.escape(j.stem)}.ipynb'>ipynb</a>）{mark}</li>")
-    extra = "".join(f"<li><a href='{h.escape(href)}'>{h.escape(label)}</a></li>" for href, label in extras)
-    (run / "index.html").write_text(
-        f"<!doctype html><html lang='zh-CN'><meta charset='utf-8'><title>{h.escape(title)}</title>"
-        f"<body style='font-family:sans-serif;max-width:60em;margin:2em auto'>"
-        f"<h1>{h.escape(title)}</h1><h2>笔记本</h2><ul>{''.join(items)}</ul>"
-        f"<h2>导出</h2><ul>{extra}</ul></body></html>", encoding="utf-8")
+def page_title(job: _Job) -> str:
+    """A notebook page's Chinese title, without the file number: 区域绩效自评简报, 县区画像：普陀区."""
+    t = TITLES.get(job.notebook, job.notebook)
+    return f"{t}：{job.label}" if job.label else t
 
 
 # ----------------------------------------------------------------------------- the steps
@@ -229,6 +247,7 @@ class Plan:
     years_name: str
     folder: str
     jobs: list[_Job]
+    region_folder: str = "all"   # reports/<region_folder>/ holds the region's runs and its `latest`
     t_start: float = field(default_factory=time.monotonic)
     run_dir: Path | None = None
     data_dir: Path | None = None
@@ -281,20 +300,22 @@ def plan(p: ReportParams) -> Plan:
     for c in profile_for:   # the county by its division code: two counties sharing a name stay apart
         key = places.at[c, "county_key"] if c in places.index else c
         jobs.append(_Job("10_county_profile", f"10_county_profile-{sel.slug(c)}",
-                         {**common, "county": key, "years": yp, "inspect_dir": None}, f"counties/{sel.slug(c)}"))
+                         {**common, "county": key, "years": yp, "inspect_dir": None}, f"counties/{sel.slug(c)}",
+                         label=str(c)))
     jobs.append(_Job("00_explore", "00_explore", {"raw_dir": str(p.raw_dir) if p.raw_dir else None,
                                                   "region": p.region, "years": yp}))
     for job in jobs:
         paths = {"clean_dir": None} | ({} if job.notebook in NO_CHARTS else {"charts_dir": None})
         check_parameters(nb_dir / f"{job.notebook}.ipynb", {**job.parameters, **paths})
     everywhere = p.region is None or (isinstance(p.region, str) and p.region.strip() in sel.ALL_REGION)
-    folder = f"{sel.slug('all' if everywhere else region_name)}-{sel.years_slug(p.years)}"
-    return Plan(p, nb_dir, vw, region_name, years_name, folder, jobs)
+    region_folder = sel.slug('all' if everywhere else region_name)
+    folder = f"{region_folder}-{sel.years_slug(p.years)}"
+    return Plan(p, nb_dir, vw, region_name, years_name, folder, jobs, region_folder=region_folder)
 
 
 def start(pl: Plan) -> Plan:
     """Create the run folder (under the lock) with a snapshot of the dataset; fill in the jobs' paths."""
-    out_dir = pl.params.out_dir
+    out_dir = pl.params.out_dir / pl.region_folder
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     base = f"{pl.folder}-{stamp}"
     run = out_dir / base
@@ -370,7 +391,7 @@ def execute(pl: Plan, bar=None) -> list[_Job]:
             log.error("FAILED %s in %.1fs at cell %s: %s", job.stem, job.seconds,
                       job.error["cell"], job.error["error"])
             if p.progress:
-                tqdm.write(f"evalkit report: {job.stem} failed at cell {job.error['cell']}: "
+                tqdm.write(f"evalkit report：{job.stem} 在第 {job.error['cell']} 个单元格（cell）出错："
                            f"{job.error['error']}", file=sys.stderr)
         return job
 
@@ -402,7 +423,7 @@ def render(pl: Plan, bar=None) -> None:
             if g:
                 log.warning("%s: %d missing-glyph warnings, e.g. %s", job.stem, len(g), g[0])
                 pl.glyphs += g
-            _to_html(nb, pl.run_dir / "html" / f"{job.stem}.html", f"{job.stem} · {pl.region_name} · {pl.years_name}")
+            _to_html(nb, pl.run_dir / "html" / f"{job.stem}.html", f"{page_title(job)} · {pl.region_name} · {pl.years_name}")
         if bar is not None:
             bar.set_postfix_str(f"html {job.stem}")
             bar.update(1)
@@ -435,39 +456,42 @@ def export(pl: Plan, bar=None) -> None:
 
 
 def finalize(pl: Plan) -> Path:
-    """index.html and run.json; then NotebookFailed, or `latest` switched and older runs pruned."""
+    """index.html and run.json; then NotebookFailed, or the region's `latest` switched and older runs
+    pruned; reports/index.html lists every run either way."""
+    from evalkit.report import pages
     p, run = pl.params, pl.run_dir
     failed = [j for j in pl.jobs if j.status != "ok"]
-    extras = [("summary.xlsx", "summary.xlsx（数据表）"), ("briefing.pptx", "briefing.pptx（简报）"),
-              ("charts/", "charts/（PNG、SVG）"), ("report.log", "report.log（运行日志）")]
-    _index_html(run, f"{pl.region_name} · {pl.years_name} 预算绩效自评", pl.jobs, extras)
     info = {
         "status": "failed" if failed else "ok",
-        "region": p.region, "region_label": pl.region_name, "year": p.years, "years_label": pl.years_name,
+        "region": p.region, "region_label": pl.region_name, "region_folder": pl.region_folder,
+        "year": p.years, "years_label": pl.years_name,
         "clean_dir": str(pl.data_dir), "counties": pl.counties,
         "county_keys": list(pl.views.places["county_key"]),
         "parameters": {"grade_bands": p.grade_bands, "low_execution": p.low_execution, "high_score": p.high_score},
-        "notebooks": [{"stem": j.stem, "notebook": j.notebook, "status": j.status,
+        "headline": pages.headline_figures(pl.views.headline),
+        "notebooks": [{"stem": j.stem, "notebook": j.notebook, "title": page_title(j), "status": j.status,
                        "seconds": j.seconds, **({"error": {k: v for k, v in j.error.items() if k != "source"}}
                                                 if j.error else {})} for j in pl.jobs],
         "glyph_warnings": len(pl.glyphs),
         "seconds": round(time.monotonic() - pl.t_start, 2),
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+    pages.write_run_index(run, info)
     (run / "run.json").write_text(json.dumps(info, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     if failed:
+        pages.write_reports_index(p.out_dir)
         first = failed[0]
         log.error("run failed; latest not updated")
         raise NotebookFailed(first.stem + ".ipynb", first.error.get("cell"),
                              first.error.get("exec_count"), first.error.get("error", ""),
                              run / "notebooks" / f"{first.stem}.ipynb", first.error.get("source", ""),
                              others=[j.stem + ".ipynb" for j in failed[1:]])
-    _atomic_symlink(run.name, p.out_dir / "latest")
-    log.info("done in %.1fs; %s -> %s", info["seconds"], p.out_dir / "latest", run.name)
+    _atomic_symlink(run.name, run.parent / "latest")
+    _atomic_symlink(f"{run.parent.name}/{run.name}", p.out_dir / "latest")
+    log.info("done in %.1fs; %s -> %s", info["seconds"], run.parent / "latest", run.name)
     if p.keep:
-        _prune(p.out_dir, run, p.keep)
-    if p.progress:
-        print(f"evalkit report: {run}  ({info['seconds']:.0f}s; latest -> {run.name})", file=sys.stderr)
+        _prune(run.parent, run, p.keep)
+    pages.write_reports_index(p.out_dir)
     return run
 
 
@@ -501,7 +525,7 @@ def run(p: ReportParams) -> Path:
         log.addHandler(handler)
         log.setLevel(logging.INFO)
         # progress=True shows the bar on a terminal only (tqdm's disable=None: off when not a TTY)
-        bar = tqdm(total=len(pl.jobs) * 2 + 2, desc="evalkit report", unit="step",
+        bar = tqdm(total=len(pl.jobs) * 2 + 2, desc="生成报告", unit="步",
                    disable=None if p.progress else True, file=sys.stderr, dynamic_ncols=True)
         try:
             try:

@@ -24,14 +24,14 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from evalkit import geo, grades
+from evalkit import geo, grades, schema
 from evalkit.report.selection import complete_tables, ensure_columns
 
 GRADES = grades.CONTRACT
 GRADE_COLORS = grades.COLORS
 DEFAULT_BANDS: dict[str, float] = {g: float(lo) for lo, g in grades.DEFAULT_BANDS}
 SEVERITIES = ("error", "warning", "info")
-SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+SEVERITY_ZH = schema.SEVERITY_ZH
 PLACE = ["province", "city", "county"]
 
 
@@ -401,6 +401,11 @@ class Views:
     def grade_counts(self) -> pd.DataFrame:
         from evalkit.report.aggregates import grade_counts
         return grade_counts(self)
+
+    @cached_property
+    def statement_counts(self) -> pd.DataFrame:
+        from evalkit.report.aggregates import statement_counts
+        return statement_counts(self)
 
     @cached_property
     def county_summary(self) -> pd.DataFrame:

@@ -1,12 +1,15 @@
 """`summary.xlsx`: the report's tables in one styled workbook (openpyxl).
 
-Sheets: 说明 (scope and units), 县区对比 (per-county aggregates), 红旗清单, then one sheet per
+Sheets: 说明 (scope and units), 县区对比 (per-county aggregates), 年度对比 (by county and fiscal
+year, when a county has several years: report/trends.py), 红旗清单, then one sheet per
 contract table — 报告 reports, 项目 projects, 指标 indicators, 汇总表 summaries — and the
 检查发现 findings sheet. Headers are Chinese with the column name underneath (so a figure can be
 matched to the Parquet column), bold on a filled band; panes are frozen below the header and
-right of the first column; 万元 amounts get `#,##0.00`, percent-unit rates `0.00"%"`;
-grades (优/良/中/差), severities (error/warning/info) and rates under the threshold are
-coloured by conditional formatting rules, so they stay correct when a user edits a cell.
+right of the first column; numbers get their unit's format from `numbers.excel_format` (万元
+`#,##0.00`, % `0.0"%"`, 分 `0.00`, counts `#,##0`); coded values (severity, doc_kind, status)
+are written in Chinese (schema.VALUE_LABELS: 错误/警告/提示); grades (优/良/中/差), severities
+and rates under the threshold are coloured by conditional formatting rules, so they stay correct
+when a user edits a cell.
 
 Document text is data: every str cell is written as a string cell (data_type 's', never a
 formula, even when it starts with = + - @ — those also get Excel's quote prefix, so editing the
@@ -28,6 +31,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from evalkit import grades, review, schema
+from evalkit.report import numbers
+from evalkit.report.text import COUNTY_SUMMARY_ZH
 from evalkit.report.views import Views, as_views, bands_text
 
 TABLE_SHEETS = {  # contract table -> sheet name
@@ -40,6 +45,7 @@ TABLE_SHEETS = {  # contract table -> sheet name
 SHEET_COUNTY = "县区对比"
 SHEET_FLAGS = "红旗清单"
 SHEET_ABOUT = "说明"
+SHEET_YEARS = "年度对比"
 
 LABELS = {  # contract columns from the schema, then the report's view columns
     **schema.LABELS,
@@ -50,26 +56,39 @@ LABELS = {  # contract columns from the schema, then the report's view columns
     "flag": "红旗", "detail": "说明", "rate": "执行率（%）", "grade_eff": "等级",
     "summary_projects": "汇总表已评项目数", "summary_avg_score": "汇总表平均得分",
     "n_anomalies": "数值异常项目数", "anomaly": "数值异常",
+    "n_counties": "县区数", "n_rate": "有执行率的项目数", "n_score": "有得分的项目数",
+    "statement_projects": "汇总表/决算所列项目数", "statement_avg_score": "汇总表/决算所列平均分",
+    **{f"statement_{g}": f"汇总表/决算所列{g}" for g in grades.CONTRACT},
+    "execution_rate_change": "执行率较上年（百分点）", "mean_score_change": "平均得分较上年",
+    "n_projects_change": "项目数较上年",
     **{g: g for g in grades.CONTRACT},
 }
-MONEY = schema.MONEY | {"budget"}
+MONEY = schema.MONEY | {"budget", "summary_funds"}
 RATES = schema.RATES | {"median_rate", "rate"}
-SCORES = schema.SCORES | {"mean_score", "min_score", "target_value", "actual_value", "summary_avg_score"}
+SCORES = schema.SCORES | {"mean_score", "min_score", "target_value", "actual_value", "summary_avg_score",
+                          "statement_avg_score"}
+CHANGES = {"execution_rate_change", "mean_score_change"}
+COUNT_CHANGES = {"n_projects_change"}
 GRADE_COLS = {"grade", "grade_calc", "stated_overall_grade", "grade_eff"}
 SEVERITY_COLS = {"severity"}
 WIDE_TEXT = {"project_name", "message", "agency", "deviation_reason", "level3", "detail", "error",
              "target", "actual", "title"}
 
-FMT_MONEY = "#,##0.00"
-FMT_RATE = '0.00"%"'
-FMT_SCORE = "0.##"
+FMT_MONEY = numbers.excel_format(numbers.MONEY)
+FMT_RATE = numbers.excel_format(numbers.RATE)
+FMT_SCORE = numbers.excel_format(numbers.SCORE)
+FMT_COUNT = numbers.excel_format(numbers.COUNT)
+FMT_CHANGE = '+0.00;-0.00;0.00'          # year-over-year change of a money, rate or score figure
+FMT_COUNT_CHANGE = '+0;-0;0'             # year-over-year change of a count
+COUNTS = {c for c, u in numbers.VIEW_UNITS.items() if u == numbers.COUNT} | {"n_projects", "n_indicators", "pages"}
+CODED = set(schema.VALUE_LABELS)   # columns whose coded values are written in Chinese
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 HEADER_FONT = Font(bold=True, color="FFFFFF", name="Microsoft YaHei")
 BODY_FONT = Font(name="Microsoft YaHei", size=10)
 THIN = Side(style="thin", color="BFBFBF")
 GRADE_FILLS = grades.FILLS
-SEVERITY_FILLS = {"error": ("FFC7CE", "9C0006"), "warning": ("FFEB9C", "7F6000"),
-                  "info": ("DDEBF7", "1F4E79")}
+SEVERITY_FILLS = {schema.SEVERITY_ZH[k]: v for k, v in
+                  {"error": ("FFC7CE", "9C0006"), "warning": ("FFEB9C", "7F6000"), "info": ("DDEBF7", "1F4E79")}.items()}
 
 
 MAX_CELL_CHARS = 32767     # Excel's limit for one cell
@@ -122,7 +141,13 @@ def write_sheet(wb: Workbook, name: str, df: pd.DataFrame, *, low_execution: flo
     labels = {**LABELS, **(labels or {})}
     cols = list(df.columns)
     _append(ws, [f"{labels.get(c, c)}\n{c}" if labels.get(c, c) != c else str(c) for c in cols])
+    coded = [j for j, c in enumerate(cols) if c in CODED]
     for row in df.itertuples(index=False, name=None):
+        if coded:
+            row = list(row)
+            for j in coded:
+                if isinstance(row[j], str):
+                    row[j] = schema.value_label(cols[j], row[j])
         _append(ws, row)
     n = len(df)
     ws.row_dimensions[1].height = 34
@@ -133,7 +158,9 @@ def write_sheet(wb: Workbook, name: str, df: pd.DataFrame, *, low_execution: flo
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         cell.border = Border(bottom=THIN)
         letter = get_column_letter(j)
-        fmt = FMT_MONEY if c in MONEY else FMT_RATE if c in RATES else FMT_SCORE if c in SCORES else None
+        fmt = (FMT_MONEY if c in MONEY else FMT_RATE if c in RATES else FMT_SCORE if c in SCORES
+               else FMT_CHANGE if c in CHANGES else FMT_COUNT_CHANGE if c in COUNT_CHANGES
+               else FMT_COUNT if c in COUNTS else None)
         if n:
             rng = f"{letter}2:{letter}{n + 1}"
             for (cell_,) in ws.iter_rows(min_row=2, max_row=n + 1, min_col=j, max_col=j):
@@ -250,8 +277,13 @@ def write_workbook(vw: Views, path: str | Path, *, bands=None,
     cs = vw.county_summary
     low_execution = vw.low_execution
     write_sheet(wb, SHEET_COUNTY, cs, low_execution=low_execution,
-                labels={"n_low_rate": f"执行率<{low_execution:g}%项目数",
+                labels={**COUNTY_SUMMARY_ZH, "n_low_rate": f"执行率<{low_execution:g}%项目数",
                         "execution_rate": "总体执行率（%）", "executed": "执行（万元）"})
+    from evalkit.report import trends
+    if trends.spans_years(vw):   # a county against its own past: one row per county and year
+        write_sheet(wb, SHEET_YEARS, trends.by_year(vw), low_execution=low_execution,
+                    labels={"execution_rate": "执行率（%）", "executed": "执行（万元）", "budget": "预算（万元）",
+                            "fiscal_year": "年度"})
     flags = vw.red_flags
     write_sheet(wb, SHEET_FLAGS, flags, low_execution=low_execution,
                 labels={"grade": "等级（未填按得分）", "score": "自评得分"})

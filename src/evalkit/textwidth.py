@@ -1,0 +1,53 @@
+"""Terminal columns by display width: a CJK character takes two columns, so tables of Chinese
+file names line up (wcwidth when installed, else unicodedata's East Asian width)."""
+from __future__ import annotations
+
+import unicodedata
+
+try:
+    from wcwidth import wcswidth as _wcswidth, wcwidth as _wcwidth
+except ImportError:          # pragma: no cover - a declared dependency; unicodedata if it is missing
+    _wcwidth = _wcswidth = None
+
+
+def char_width(ch: str) -> int:
+    """Columns one printable character takes (2 for CJK and full-width forms)."""
+    if _wcwidth is not None:
+        w = _wcwidth(ch)
+        if w >= 0:
+            return w
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+
+
+def width(s: str) -> int:
+    """Display width of `s` (non-printable characters count as their escaped form)."""
+    return sum(char_width(ch) for ch in printable(s))
+
+
+def printable(s: str) -> str:
+    """`s` with control characters shown escaped (\\n, \\x07), so a file name cannot move the cursor."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(s))
+
+
+def cut(s: str, cols: int) -> str:
+    """`s` cut to at most `cols` display columns (a wide character that would not fit is dropped)."""
+    out, w = [], 0
+    for ch in printable(s):
+        cw = char_width(ch)
+        if w + cw > cols:
+            break
+        out.append(ch)
+        w += cw
+    return "".join(out)
+
+
+def ljust(s: str, cols: int) -> str:
+    """`s` cut and padded on the right to exactly `cols` display columns."""
+    c = cut(s, cols)
+    return c + " " * (cols - width(c))
+
+
+def rjust(s: str, cols: int) -> str:
+    """`s` cut and padded on the left to exactly `cols` display columns."""
+    c = cut(s, cols)
+    return " " * (cols - width(c)) + c
