@@ -3,6 +3,7 @@ flagged file (only those: a page re-reads its file), with an anchor at the row e
 from __future__ import annotations
 
 import hashlib
+from collections import namedtuple
 import json
 from html import escape
 from pathlib import Path
@@ -11,6 +12,7 @@ import pandas as pd
 
 from evalkit.report.flags import flag_name
 
+_Flag = namedtuple("_Flag", "project_id source_file flag")
 SUBDIR = "inspect"                 # under the run's html/
 MANIFEST = "pages.json"
 MAX_FILES = 60                     # a run re-reads at most this many flagged files
@@ -20,6 +22,12 @@ def row_anchor(table, row) -> str | None:
     """The id of a table row on an inspect page (explain.as_html): t2-r13 (both 1-based)."""
     ok = table is not None and row is not None and table == table and row == row
     return f"t{int(table)}-r{int(row)}" if ok else None
+
+
+def flag_key(f) -> str:
+    """A red flag's key in pages.json: its project (its file for a report-level flag) and its name."""
+    about = f.project_id if isinstance(f.project_id, str) and f.project_id else f"file:{f.source_file}"
+    return f"{about}|{f.flag}"
 
 
 def _page_name(source_file: str) -> str:
@@ -49,11 +57,13 @@ def anchors(flags: pd.DataFrame, tables: dict) -> list[str | None]:
     if fnd is not None and len(fnd) and "loc_table" in fnd.columns:
         from evalkit.report.views import rule_titles
         titles = rule_titles(fnd)
-        for f in fnd.dropna(subset=["project_id"]).itertuples(index=False):
-            by_flag.setdefault((f.project_id, flag_name(f.rule, titles)), row_anchor(f.loc_table, f.loc_row))
+        for f in fnd.itertuples(index=False):
+            a = row_anchor(f.loc_table, f.loc_row)
+            if a:
+                by_flag.setdefault(flag_key(_Flag(f.project_id, f.source_file, flag_name(f.rule, titles))), a)
     out = []
     for f in flags.itertuples(index=False):
-        a = by_flag.get((f.project_id, f.flag))
+        a = by_flag.get(flag_key(f))
         if a is None and f.project_id in prj.index and "loc_table" in prj.columns:
             a = row_anchor(prj.at[f.project_id, "loc_table"], prj.at[f.project_id, "loc_row"])
         out.append(a)
@@ -75,7 +85,7 @@ def write_pages(tables: dict, flags: pd.DataFrame, raw_dir: Path | None, html_di
     fnd = active(tables["findings"], tables.get("reviews"))
     for flag, a in zip(flags.itertuples(index=False), anchors(flags, tables)):
         if a:
-            manifest["anchors"][f"{flag.project_id}|{flag.flag}"] = a
+            manifest["anchors"][flag_key(flag)] = a
     for sf in dict.fromkeys(flags["source_file"].dropna().astype(str)):
         if len(manifest["pages"]) >= max_files:
             manifest["skipped"][sf] = f"超过每次最多 {max_files} 个文件"
@@ -120,7 +130,7 @@ def red_flag_table_html(flags: pd.DataFrame, inspect_dir: str | Path | None) -> 
         sf = "" if f.source_file is None or f.source_file != f.source_file else str(f.source_file)
         page = m["pages"].get(sf)
         if page:
-            anchor = m["anchors"].get(f"{f.project_id}|{f.flag}")
+            anchor = m["anchors"].get(flag_key(f))
             href = f"../html/{SUBDIR}/{page}" + (f"#{anchor}" if anchor else "")
             link = f"<a href='{escape(href, quote=True)}'>读取视图</a>"
         else:
