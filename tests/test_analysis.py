@@ -200,7 +200,7 @@ def test_statement_only_county_profile_says_what_was_extracted(truth):
     h = vw.headline
     assert h["n_projects"] == 0 and math.isnan(h["budget"]) and math.isnan(h["execution_rate"])
     text = rp.headline_text(h)
-    assert "没有项目自评表" in text and "已评项目44个" in text and "平均得分99.4分" in text
+    assert "没有项目自评表" in text and "已评项目44个" in text and "平均得分99.35分" in text
     assert "0.00万元" not in text and "预算合计" not in text and "问题0条" not in text
     cs = vw.county_summary.set_index("county_label")
     assert math.isnan(cs.loc["普陀区", "budget"]) and cs.loc["普陀区", "summary_projects"] == 44
