@@ -249,10 +249,10 @@ def flags_with_excerpts(vw: Views, raw_dir, before: int = 2, after: int = 4) -> 
     """The red flags with Chinese headers, every text cell escaped, and a 原文 cell that opens (click)
     the lines of the source document around the flagged figure."""
     flags = flag_locations(vw.red_flags, vw.tables)
-    cells = []
-    for _, r in flags.iterrows():
-        ex = excerpt(raw_dir, r["source_file"], r, before, after)
-        cells.append(_details("查看原文", excerpt_html(ex)))
+    cells = pd.Series("", index=flags.index, dtype="object")
+    for _, group in flags.groupby("source_file", sort=False, dropna=False):   # each file read once
+        for i, r in group.iterrows():
+            cells[i] = _details("查看原文", excerpt_html(excerpt(raw_dir, r["source_file"], r, before, after)))
     flags["excerpt"] = cells
     return html_frame(flags[list(FLAG_HEADERS)], html_columns=("excerpt",)).rename(columns=FLAG_HEADERS)
 
@@ -272,13 +272,20 @@ def html_frame(df: pd.DataFrame, html_columns=()) -> pd.DataFrame:
     return out
 
 
-def static_html(df: pd.DataFrame, caption: str = "") -> str:
-    """A plain HTML table (no script): for papermill runs and the exported HTML. Cells must be escaped."""
-    fmt = {c: (lambda x: "—" if pd.isna(x) else f"{x:,.2f}".rstrip("0").rstrip("."))
-           for c in df.columns if pd.api.types.is_float_dtype(df[c])}
-    body = df.to_html(escape=False, index=False, na_rep="—", formatters=fmt, border=0, classes="dataframe")
-    cap = f"<p><b>{_html.escape(caption)}</b></p>" if caption else ""
-    return f'<div class="tex2jax_ignore mathjax_ignore">{cap}{body}</div>'
+def _number(x) -> str:
+    return "—" if pd.isna(x) else f"{x:,.2f}".rstrip("0").rstrip(".")
+
+
+def static_html(df: pd.DataFrame, caption: str = "", limit: int = 200) -> str:
+    """A plain HTML table (no script) of the first `limit` rows: for papermill runs and the exported
+    HTML. Cells must be escaped (html_frame)."""
+    fmt = {c: _number for c in df.columns if pd.api.types.is_float_dtype(df[c])}
+    body = df.head(limit).to_html(escape=False, index=False, na_rep="—", formatters=fmt, border=0,
+                                  classes="dataframe")
+    cap = f"<p><b>{_html.escape(caption)}</b>（{len(df)}行）</p>" if caption else ""
+    more = (f"<p>只显示前{limit}行；在 JupyterLab 中打开本笔记本（make lab）可搜索、排序全部{len(df)}行。</p>"
+            if len(df) > limit else "")
+    return f'<div class="tex2jax_ignore mathjax_ignore">{cap}{body}{more}</div>'
 
 
 def interactive_available() -> bool:
@@ -296,16 +303,29 @@ def init_interactive() -> bool:
     return True
 
 
+def table_html(df: pd.DataFrame, interactive: bool, caption: str = "") -> str:
+    """A table (cells escaped by html_frame) as HTML: a sortable, searchable DataTable (itables, its
+    library loaded by init_interactive) when `interactive`, else static HTML."""
+    if not interactive:
+        return static_html(df, caption)
+    import itables
+    from itables import JavascriptFunction
+    out = df.copy()
+    for c in out.columns:   # numbers as text DataTables still sorts as numbers; a missing one empty, shown "—"
+        if pd.api.types.is_float_dtype(out[c]):
+            out[c] = ["" if pd.isna(x) else _number(x) for x in out[c]]
+    dash = JavascriptFunction("function (data, type) { return type === 'display' && (data === '' || data === null)"
+                              " ? '\u2014' : data; }")
+    return itables.to_html_datatable(
+        out, caption=caption or None, allow_html=True, connected=False, language=DATATABLES_ZH,
+        classes="display compact", maxBytes=0, showIndex=False, columnDefs=[{"targets": "_all", "render": dash}],
+        layout={"topStart": None, "topEnd": "search", "bottomStart": "info", "bottomEnd": "paging"})  # search always
+
+
 def show(df: pd.DataFrame, interactive: bool, caption: str = "") -> None:
-    """Display a table (cells escaped by html_frame): sortable and searchable with itables when
-    `interactive`, else static HTML."""
+    """Display table_html(df, interactive, caption) in the notebook."""
     from IPython.display import HTML, display
-    if interactive:
-        import itables
-        itables.show(df, caption=caption or None, allow_html=True, language=DATATABLES_ZH,
-                     classes="display compact", maxBytes=0, showIndex=False)
-    else:
-        display(HTML(static_html(df, caption)))
+    display(HTML(table_html(df, interactive, caption)))
 
 
 def project_table(vw: Views) -> pd.DataFrame:
@@ -322,23 +342,43 @@ def render(tables: Mapping[str, pd.DataFrame], raw_dir, interactive: bool, regio
     t = select(tables, region, year, county)
     vw = Views(t)
     flags = flags_with_excerpts(vw, raw_dir)
+    name = vw.counties[0] if county and len(vw.counties) == 1 else county   # a division code -> its label
     display(HTML(html_block("<p>范围：<b>{scope}</b>；{n_p}个项目，{n_f}条红旗（点“查看原文”显示原始文件中该处前后几行）</p>",
-                            scope=scope_text(region, year, county), n_p=len(vw.projects), n_f=len(flags))))
+                            scope=scope_text(region, year, name), n_p=len(vw.projects), n_f=len(flags))))
     show(flags, interactive, "红旗清单")
     show(project_table(vw), interactive, "项目")
 
 
-def explorer(tables: Mapping[str, pd.DataFrame], raw_dir, region=None, year=None):
-    """The filter bar (地区, 年度, 县区 drop-downs) above an output that `render` fills on every change."""
+def initial(ch: Choices, region=None, years=None) -> tuple[Choices, str | None, object, str | None]:
+    """The filters' starting values for the notebook's parameters (region may name a county, years a
+    range): options added where the choices lack them."""
+    regions, year_opts, county = list(ch.regions), list(ch.years), None
+    if region is not None and not any(v == region for _, v in regions):
+        hit = next((v for lab, v in ch.counties if region in (lab, v)), None)
+        if hit is not None:
+            county, region = hit, None
+        else:
+            regions.append((str(region), str(region)))
+    ys = parse_years(years)
+    year = None
+    if ys:
+        year = ys[0] if len(ys) == 1 else years
+        if not any(v == year for _, v in year_opts):
+            from evalkit.report.selection import years_label
+            year_opts.append((years_label(years), year))
+    return Choices(regions, year_opts, ch.counties), region, year, county
+
+
+def explorer(tables: Mapping[str, pd.DataFrame], raw_dir, region=None, years=None):
+    """The filter bar (地区, 年度, 县区 drop-downs) above an output that `render` fills on every change;
+    the notebook's region/years parameters are the starting values."""
     import ipywidgets as w
     from IPython.display import clear_output
-    ch = choices(tables)
+    ch, region, year, county = initial(choices(tables), region, years)
     style = {"description_width": "initial"}
-    reg = w.Dropdown(options=ch.regions, value=region if (region, region) in ch.regions else None,
-                     description="地区", style=style)
-    yr = w.Dropdown(options=ch.years, value=year if any(v == year for _, v in ch.years) else None,
-                    description="年度", style=style)
-    cty = w.Dropdown(options=choices(tables, reg.value).counties, value=None, description="县区", style=style)
+    reg = w.Dropdown(options=ch.regions, value=region, description="地区", style=style)
+    yr = w.Dropdown(options=ch.years, value=year, description="年度", style=style)
+    cty = w.Dropdown(options=choices(tables, region).counties, value=county, description="县区", style=style)
     out = w.Output()
 
     def refresh(*_):
