@@ -83,12 +83,13 @@ def test_excerpt_shows_the_source_lines_around_the_flagged_figure(vw):
     assert "".join(hit.split()).endswith("".join(str(r["project_name"]).split())[-6:])
 
 
-def test_excerpt_of_a_pdf_page_and_of_a_missing_table():
+def test_excerpt_of_a_pdf_page_reads_that_page_and_a_missing_table_is_named():
     pdf = "01_putuo_guihua_ziranziyuan_2024_juesuan.pdf"    # its 绩效自评 statement stands on page 27
     e = ex.excerpt(RAW, pdf, {"loc_page": 27, "location": "第27页"})
     assert e.note == "" and e.lines and all(label == "第27页" for label, _, _ in e.lines)
     assert any("平均得分" in t for _, t, _ in e.lines)
-    assert "没有表999" in ex.excerpt(RAW, pdf, {"loc_table": 999, "loc_row": 1}).note
+    seed = "000_4437187f700bfd5f.txt"                       # a table the file does not have (file changed)
+    assert "没有表999" in ex.excerpt(RAW, seed, {"loc_table": 999, "loc_row": 1}).note
 
 
 def test_excerpt_never_reads_outside_raw_dir_and_says_why(tmp_path):

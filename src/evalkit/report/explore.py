@@ -156,6 +156,30 @@ def _document(path: Path, mtime: float):
     return read(path)
 
 
+@lru_cache(maxsize=32)
+def _pdf_page_lines(path: Path, mtime: float, page: int) -> tuple[tuple[str, tuple], ...]:
+    """The text lines of one PDF page with their boxes (pdfplumber): one page read, not the document."""
+    import pdfplumber
+    with pdfplumber.open(path) as pdf:
+        if not 1 <= page <= len(pdf.pages):
+            return ()
+        return tuple((ln["text"], (ln["x0"], ln["top"], ln["x1"], ln["bottom"]))
+                     for ln in pdf.pages[page - 1].extract_text_lines())
+
+
+def _page_excerpt(ex: Excerpt, page: int, lines, loc: Mapping, before: int, after: int) -> Excerpt:
+    """Lines (text, box) of a page around the one nearest the location's box; the page's first lines without one."""
+    box = _str(loc.get("loc_bbox"))
+    b = None
+    if box:
+        from evalkit.annotate import parse_bbox
+        b = parse_bbox(box)
+    at = 0 if b is None else min(range(len(lines)), key=lambda i: abs((lines[i][1] or (0, 1e9))[1] - b[1]))
+    for i in _window(len(lines), at, before, after if b else after + 4):
+        ex.lines.append((f"第{page}页", lines[i][0], b is not None and i == at))
+    return ex
+
+
 def _cells(row) -> str:
     return " │ ".join(" ".join(str(c).split()) for c in row if str(c).strip())
 
@@ -183,6 +207,10 @@ def excerpt(raw_dir, source_file, loc: Mapping, before: int = 2, after: int = 4)
             for i in _window(len(lines), line - 1, before, after):
                 ex.lines.append((f"第{i + 1}行", lines[i].rstrip(), i + 1 == line))
             return ex
+        if page and not table and path.suffix.lower() == ".pdf":
+            lines = _pdf_page_lines(path, mtime, page)
+            if lines:
+                return _page_excerpt(ex, page, lines, loc, before, after)
         doc = _document(path, mtime)
     except Exception as e:           # a file that cannot be read any more: say so, never fail the notebook
         ex.note = f"无法读取原文：{e}"
@@ -205,20 +233,11 @@ def excerpt(raw_dir, source_file, loc: Mapping, before: int = 2, after: int = 4)
             ex.lines.append((f"表{table} 第{r + 1}行", _cells(t.rows[r]), r == at and row is not None))
         return ex
     if page:
-        paras = [p for p in doc.paragraphs() if p.page == page]
+        paras = [(p.text, p.bbox) for p in doc.paragraphs() if p.page == page]
         if not paras:
             ex.note = f"第{page}页没有可显示的文字"
             return ex
-        box = _str(loc.get("loc_bbox"))
-        at = 0
-        if box:
-            from evalkit.annotate import parse_bbox
-            b = parse_bbox(box)
-            if b:
-                at = min(range(len(paras)), key=lambda i: abs((paras[i].bbox or (0, 1e9, 0, 1e9))[1] - b[1]))
-        for i in _window(len(paras), at, before, after + 4 if not box else after):
-            ex.lines.append((f"第{page}页", paras[i].text, bool(box) and i == at))
-        return ex
+        return _page_excerpt(ex, page, paras, loc, before, after)
     ex.note = "没有记录位置，无法定位原文"
     return ex
 
