@@ -18,6 +18,11 @@ from evalkit.report import explore as ex
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 
 
+def _in(text: str, html: str) -> bool:
+    """`text` in itables' output, which writes its data as JSON (non-ASCII as \\uXXXX) or as JavaScript."""
+    return text in html or json.dumps(text)[1:-1] in html
+
+
 @pytest.fixture(scope="module")
 def vw(seed_tables):
     return rp.Views(rp.complete_tables(seed_tables))
@@ -126,13 +131,30 @@ def test_interactive_tables_are_sortable_searchable_and_chinese():
     pytest.importorskip("itables")
     df = ex.html_frame(pd.DataFrame({"名称": ["<i>乙</i>", "甲"], "执行率（%）": [1234.5, float("nan")]}))
     html = ex.table_html(df, True, "项目")
-    args = json.loads(re.search(r"let dt_args = (\{.*?\});\n", html, re.S).group(1))
-    assert args["language"]["search"] == "搜索：" and args["layout"]["topEnd"] == "search"
-    assert "dt_url" not in args and "unpkg" not in html.split("<script")[0]      # offline: nothing fetched
-    data = json.loads(args["data_json"])
-    assert data == [["&lt;i&gt;乙&lt;/i&gt;", "1,234.5"], ["甲", ""]]         # escaped once; missing -> "—" on display
-    assert "—" in args["columnDefs"][0]["render"] or "\\u2014" in args["columnDefs"][0]["render"]
+
+    def has(text):
+        return _in(text, html)
+    assert has("搜索：") and has("没有匹配的行") and '"topEnd": "search"' in html      # Chinese, search box always
+    assert not re.search(r"import[^;]*https?://", html)                                  # offline: nothing fetched
+    assert has("&lt;i&gt;乙&lt;/i&gt;") and "<i>乙" not in html                          # escaped once, not twice
+    assert has("1,234.5") and (has("'—'") or "'\\u2014'" in html)                       # missing shown "—"
     assert "<table" in ex.table_html(df, False) and "<script" not in ex.table_html(df, False)
+
+
+def test_explorer_filters_are_three_chinese_dropdowns_and_redraw_the_view(seed_tables):
+    pytest.importorskip("ipywidgets")
+    t = rp.complete_tables(seed_tables)
+    box = ex.explorer(t, RAW)
+    reg, yr, cty = box.children[0].children
+    out = box.children[1]
+    assert [d.description for d in (reg, yr, cty)] == ["地区", "年度", "县区"]
+    html = out.outputs[0]["data"]["text/html"]
+    assert "全部地区 · 全部年度 · 全部县区" in html and "查看原文" in html
+    reg.value = "湖南省"                                   # the 县区 list follows the region
+    assert {lab for lab, _ in cty.options[1:]} == {"君山区", "绥宁县"} and cty.value is None
+    cty.value = dict(cty.options)["君山区"]
+    html = out.outputs[0]["data"]["text/html"]
+    assert "湖南省 · 全部年度 · 君山区" in html and _in("职工医保基金", html) and not _in("医疗保障服务能力提升", html)
 
 
 def test_lab_copies_point_at_the_data_use_the_project_kernel_and_keep_existing_copies(tmp_path):

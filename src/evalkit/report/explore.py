@@ -354,18 +354,24 @@ def project_table(vw: Views) -> pd.DataFrame:
     return html_frame(p[cols].reset_index(drop=True)).rename(columns=PROJECT_HEADERS)
 
 
-def render(tables: Mapping[str, pd.DataFrame], raw_dir, interactive: bool, region=None, year=None,
-           county=None) -> None:
-    """One view of the selection: its scope, the red flags with their excerpts, the projects."""
-    from IPython.display import HTML, display
+def view_html(tables: Mapping[str, pd.DataFrame], raw_dir, interactive: bool, region=None, year=None,
+              county=None) -> str:
+    """One view of the selection as HTML: its scope, the red flags with their excerpts, the projects."""
     t = select(tables, region, year, county)
     vw = Views(t)
     flags = flags_with_excerpts(vw, raw_dir)
     name = vw.counties[0] if county and len(vw.counties) == 1 else county   # a division code -> its label
-    display(HTML(html_block("<p>范围：<b>{scope}</b>；{n_p}个项目，{n_f}条红旗（点“查看原文”显示原始文件中该处前后几行）</p>",
-                            scope=scope_text(region, year, name), n_p=len(vw.projects), n_f=len(flags))))
-    show(flags, interactive, "红旗清单")
-    show(project_table(vw), interactive, "项目")
+    head = html_block("<p>范围：<b>{scope}</b>；{n_p}个项目，{n_f}条红旗（点“查看原文”显示原始文件中该处前后几行）</p>",
+                      scope=scope_text(region, year, name), n_p=len(vw.projects), n_f=len(flags))
+    return "\n".join([head, table_html(flags, interactive, "红旗清单"),
+                      table_html(project_table(vw), interactive, "项目")])
+
+
+def render(tables: Mapping[str, pd.DataFrame], raw_dir, interactive: bool, region=None, year=None,
+           county=None) -> None:
+    """Display view_html in the notebook."""
+    from IPython.display import HTML, display
+    display(HTML(view_html(tables, raw_dir, interactive, region, year, county)))
 
 
 def initial(ch: Choices, region=None, years=None) -> tuple[Choices, str | None, object, str | None]:
@@ -392,7 +398,6 @@ def explorer(tables: Mapping[str, pd.DataFrame], raw_dir, region=None, years=Non
     """The filter bar (地区, 年度, 县区 drop-downs) above an output that `render` fills on every change;
     the notebook's region/years parameters are the starting values."""
     import ipywidgets as w
-    from IPython.display import clear_output
     ch, region, year, county = initial(choices(tables), region, years)
     style = {"description_width": "initial"}
     reg = w.Dropdown(options=ch.regions, value=region, description="地区", style=style)
@@ -400,10 +405,10 @@ def explorer(tables: Mapping[str, pd.DataFrame], raw_dir, region=None, years=Non
     cty = w.Dropdown(options=choices(tables, region).counties, value=county, description="县区", style=style)
     out = w.Output()
 
-    def refresh(*_):
-        with out:
-            clear_output(wait=True)
-            render(tables, raw_dir, True, reg.value, yr.value, cty.value)
+    def refresh(*_):   # the output replaced as a whole (no capture: works from any thread, testable)
+        html = view_html(tables, raw_dir, True, reg.value, yr.value, cty.value)
+        out.outputs = ({"output_type": "display_data", "metadata": {},
+                        "data": {"text/html": html, "text/plain": scope_text(reg.value, yr.value, cty.value)}},)
 
     def region_changed(change):
         cty.unobserve(refresh, "value")
