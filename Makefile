@@ -54,11 +54,13 @@ lock: setup
 	$(BIN)/python scripts/make_lock.py --extras lab,sql,archives,ocr,dask --out requirements.lock
 
 # JupyterLab on the project's kernel ("evalkit", installed into the venv), opened on notebooks/: the
-# user's copies of the packaged notebooks (made once, never overwritten). LAB_ARGS adds options,
+# user's copies of the packaged notebooks (made once, never overwritten), reading data/clean (ingested
+# first when empty). LAB_ARGS adds options,
 # e.g. `make lab LAB_ARGS="--no-browser --port 8890"`; as root --allow-root is added.
 LAB_DIR ?= notebooks
 LAB_ARGS ?=
 lab: setup
+	@test -e data/clean/reports.parquet || $(BIN)/evalkit ingest data/raw --out data/clean
 	$(BIN)/python -m ipykernel install --sys-prefix --name evalkit --display-name "evalkit" >/dev/null
 	$(BIN)/python -m evalkit.lab --dest $(LAB_DIR) --clean data/clean --raw data/raw
 	$(BIN)/jupyter lab --notebook-dir=$(LAB_DIR) --MappingKernelManager.default_kernel_name=evalkit \
