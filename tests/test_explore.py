@@ -31,7 +31,7 @@ def vw(seed_tables):
 def test_choices_offer_the_datas_places_years_and_the_counties_within_a_region(seed_tables):
     t = rp.complete_tables(seed_tables)
     ch = ex.choices(t)
-    assert ch.regions[0] == (ex.ALL, None) and ch.years[0] == (ex.ALL, None) and ch.counties[0] == (ex.ALL, None)
+    assert ch.regions[0] == ch.years[0] == ch.counties[0] == (ex.ALL, "")      # "" (no restriction), not None
     assert {"山西省", "湖南省", "临汾市"} <= {v for _, v in ch.regions}
     assert [v for _, v in ch.years[1:]] == sorted(set(t["reports"]["fiscal_year"].dropna().astype(int)))
     hunan = ex.choices(t, "湖南省").counties[1:]
@@ -53,7 +53,7 @@ def test_initial_filters_follow_the_notebook_parameters(seed_tables):
     t = rp.complete_tables(seed_tables)
     ch = ex.choices(t)
     _, region, year, county = ex.initial(ch, "绥宁县", "2024")
-    assert region is None and year == 2024 and county == dict(ch.counties)["绥宁县"]   # a county goes to 县区
+    assert region == "" and year == 2024 and county == dict(ch.counties)["绥宁县"]   # a county goes to 县区
     ch2, region, year, _ = ex.initial(ch, "湖南省", "2021-2024")
     assert region == "湖南省" and year == "2021-2024" and ("2021-2024年度", "2021-2024") in ch2.years
 
@@ -113,6 +113,8 @@ def test_document_text_in_excerpts_and_tables_is_escaped(tmp_path):
     html = ex.excerpt_html(e)
     assert "<script>" not in html and "&lt;script&gt;" in html and "&#36;x&#36;" in html
     assert [t for _, t, at in e.lines if at] == ["<script>alert(1)</script> $x$"]
+    (tmp_path / "t.txt").write_text("项目名称\t医疗\t\t\n", encoding="utf-8")      # tab-separated cells
+    assert "项目名称 │ 医疗</td>" in ex.excerpt_html(ex.excerpt(tmp_path, "t.txt", {"loc_line": 1}))
     df = ex.html_frame(pd.DataFrame({"名称": ["<b>甲</b>", None], "得分": [93.25, float("nan")]}))
     assert list(df["名称"]) == ["&lt;b&gt;甲&lt;/b&gt;", "—"] and df["得分"].dtype == "float64"
     static = ex.static_html(df, "表")
@@ -148,10 +150,11 @@ def test_explorer_filters_are_three_chinese_dropdowns_and_redraw_the_view(seed_t
     reg, yr, cty = box.children[0].children
     out = box.children[1]
     assert [d.description for d in (reg, yr, cty)] == ["地区", "年度", "县区"]
+    assert [d.label for d in (reg, yr, cty)] == [ex.ALL] * 3                 # "全部" shown, not a blank box
     html = out.outputs[0]["data"]["text/html"]
     assert "全部地区 · 全部年度 · 全部县区" in html and "查看原文" in html
     reg.value = "湖南省"                                   # the 县区 list follows the region
-    assert {lab for lab, _ in cty.options[1:]} == {"君山区", "绥宁县"} and cty.value is None
+    assert {lab for lab, _ in cty.options[1:]} == {"君山区", "绥宁县"} and cty.value == "" and cty.label == ex.ALL
     cty.value = dict(cty.options)["君山区"]
     html = out.outputs[0]["data"]["text/html"]
     assert "湖南省 · 全部年度 · 君山区" in html and _in("职工医保基金", html) and not _in("医疗保障服务能力提升", html)

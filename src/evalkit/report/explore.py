@@ -22,7 +22,7 @@ from evalkit.report.views import Views
 LOC_COLUMNS = ("loc_page", "loc_table", "loc_row", "loc_line", "loc_sheet", "loc_cell", "loc_member",
                "loc_bbox", "location")
 TEXT_FORMATS = {".txt", ".md", ".markdown"}   # excerpts by text line; other formats by table row or page
-ALL = "全部"
+ALL = "全部"          # the filters' "all" choice; its value "" (falsy: no restriction; None would show blank)
 FLAG_HEADERS = {"county_label": "县区", "project_name": "项目名称", "flag": "红旗", "detail": "说明",
                 "rate": "执行率（%）", "score": "自评得分", "grade": "等级", "location": "位置",
                 "source_file": "来源文件", "excerpt": "原文"}
@@ -41,24 +41,24 @@ DATATABLES_ZH = {
 
 @dataclass(frozen=True)
 class Choices:
-    """The values the filters offer: (label, value) pairs, ALL first."""
-    regions: list[tuple[str, str | None]]
-    years: list[tuple[str, int | None]]
-    counties: list[tuple[str, str | None]]
+    """The values the filters offer: (label, value) pairs, (ALL, "") first."""
+    regions: list[tuple[str, str]]
+    years: list[tuple[str, int | str]]
+    counties: list[tuple[str, str]]
 
 
 def choices(tables: Mapping[str, pd.DataFrame], region=None) -> Choices:
     """Provinces and cities of the data, its fiscal years, and the counties within `region`."""
     rep = tables["reports"]
-    regions: list[tuple[str, str | None]] = [(ALL, None)]
+    regions: list[tuple[str, str]] = [(ALL, "")]
     for level in ("province", "city"):
         for v in sorted(rep[level].dropna().astype(str).unique()) if level in rep else []:
             if (v, v) not in regions:
                 regions.append((v, v))
-    years = [(ALL, None)] + [(f"{int(y)}年度", int(y)) for y in sorted(rep["fiscal_year"].dropna().unique())]
+    years = [(ALL, "")] + [(f"{int(y)}年度", int(y)) for y in sorted(rep["fiscal_year"].dropna().unique())]
     within = filter_tables(tables, region=region) if region else tables
     cf = Views(within).places
-    counties = [(ALL, None)] + [(str(lab), str(key) if isinstance(key, str) and key else str(name))
+    counties = [(ALL, "")] + [(str(lab), str(key) if isinstance(key, str) and key else str(name))
                                 for lab, key, name in zip(cf["county_label"], cf["county_key"], cf["county"])]
     return Choices(regions, years, counties)
 
@@ -245,6 +245,11 @@ def excerpt(raw_dir, source_file, loc: Mapping, before: int = 2, after: int = 4)
 _MARK = ' style="background:#fff3cd;font-weight:bold"'
 
 
+def _tabs(text: str) -> str:
+    """A text-export line whose cells are tab-separated, its cells joined by │ (tabs are invisible)."""
+    return " │ ".join(p.strip() for p in text.split("\t") if p.strip()) if "\t" in text else text
+
+
 def excerpt_html(ex: Excerpt) -> str:
     """The excerpt as an HTML block: the place, then the lines (the flagged one marked); all text escaped."""
     head = html_block("<b>{src}</b>{sep}{loc}", tag="div", src=ex.source_file,
@@ -252,7 +257,7 @@ def excerpt_html(ex: Excerpt) -> str:
     body = "".join(
         f'<tr{_MARK if hit else ""}>'
         f'<td style="white-space:nowrap;color:#666;padding-right:1em">{html_text(label)}</td>'
-        f'<td style="text-align:left;white-space:pre-wrap">{html_text(text)}</td></tr>'
+        f'<td style="text-align:left;white-space:pre-wrap">{html_text(_tabs(text))}</td></tr>'
         for label, text, hit in ex.lines)
     note = f'<div style="color:#a61b1b">{html_text(ex.note)}</div>' if ex.note else ""
     table = (f'<table class="tex2jax_ignore mathjax_ignore" style="font-size:90%">{body}</table>'
@@ -374,18 +379,19 @@ def render(tables: Mapping[str, pd.DataFrame], raw_dir, interactive: bool, regio
     display(HTML(view_html(tables, raw_dir, interactive, region, year, county)))
 
 
-def initial(ch: Choices, region=None, years=None) -> tuple[Choices, str | None, object, str | None]:
+def initial(ch: Choices, region=None, years=None) -> tuple[Choices, str, object, str]:
     """The filters' starting values for the notebook's parameters (region may name a county, years a
     range): options added where the choices lack them."""
-    regions, year_opts, county = list(ch.regions), list(ch.years), None
-    if region is not None and not any(v == region for _, v in regions):
+    region = region or ""
+    regions, year_opts, county = list(ch.regions), list(ch.years), ""
+    if region and not any(v == region for _, v in regions):
         hit = next((v for lab, v in ch.counties if region in (lab, v)), None)
         if hit is not None:
-            county, region = hit, None
+            county, region = hit, ""
         else:
             regions.append((str(region), str(region)))
     ys = parse_years(years)
-    year = None
+    year = ""
     if ys:
         year = ys[0] if len(ys) == 1 else years
         if not any(v == year for _, v in year_opts):
@@ -413,7 +419,7 @@ def explorer(tables: Mapping[str, pd.DataFrame], raw_dir, region=None, years=Non
     def region_changed(change):
         cty.unobserve(refresh, "value")
         cty.options = choices(tables, change["new"]).counties
-        cty.value = None
+        cty.value = ""
         cty.observe(refresh, "value")
         refresh()
 
