@@ -107,6 +107,16 @@ def test_excerpt_never_reads_outside_raw_dir_and_says_why(tmp_path):
     assert "压缩包" in ex.excerpt(tmp_path / "raw", "a.zip!x.docx", {}).note
 
 
+def test_raw_root_defaults_to_the_folder_the_dataset_was_ingested_from(seed_clean, tmp_path):
+    assert ex.raw_root(seed_clean[0], tmp_path) == tmp_path                # given: used as is
+    assert ex.raw_root(seed_clean[0]) is None                              # ingested from five files: no one folder
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "manifest.json").write_text(json.dumps({"inputs": [str(tmp_path / "raw")]}), encoding="utf-8")
+    assert ex.raw_root(tmp_path) == tmp_path / "raw"
+    (tmp_path / "raw").rmdir()                                             # moved away since: unknown
+    assert ex.raw_root(tmp_path) is None and ex.raw_root(tmp_path / "nowhere") is None
+
+
 def test_document_text_in_excerpts_and_tables_is_escaped(tmp_path):
     (tmp_path / "r.txt").write_text("前\n<script>alert(1)</script> $x$\n后\n", encoding="utf-8")
     e = ex.excerpt(tmp_path, "r.txt", {"loc_line": 2, "location": "文本第2行"})

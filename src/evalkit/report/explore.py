@@ -122,6 +122,19 @@ def _str(x) -> str | None:
     return None if x is None or (not isinstance(x, str) and pd.isna(x)) or str(x) == "" else str(x)
 
 
+def raw_root(clean_dir, raw_dir=None) -> Path | None:
+    """Where the source files are: raw_dir when given, else the one folder the dataset was ingested from
+    (its manifest's inputs) while it still exists; None when unknown."""
+    if raw_dir is not None:
+        return Path(raw_dir)
+    import json
+    try:
+        inputs = json.loads((Path(clean_dir) / "manifest.json").read_text(encoding="utf-8")).get("inputs") or []
+    except (OSError, ValueError, AttributeError):
+        return None
+    return Path(inputs[0]) if len(inputs) == 1 and Path(inputs[0]).is_dir() else None
+
+
 def source_path(raw_dir, source_file) -> tuple[Path | None, str]:
     """The file under raw_dir that `source_file` names, or None and the reason in Chinese.
     source_file is data: a path leading outside raw_dir is never opened."""
