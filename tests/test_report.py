@@ -277,3 +277,16 @@ def test_lock_stops_a_concurrent_run(clean_dir, tmp_path):
         with pytest.raises(rp.ReportBusy):
             rp.run_report(clean_dir, out, progress=False, county_profiles=False)
     assert os.listdir(out) == [".report.lock"]
+
+
+def test_explore_shows_static_red_flags_each_opening_its_source_lines(run):
+    """Under papermill no script runs: 00_explore's filters degrade to static tables, and every red
+    flag still opens (<details>) the source lines around its figure, found in the ingested folder."""
+    nb = nbformat.read(run["path"] / "notebooks" / "00_explore.ipynb", as_version=4)
+    html = [o["data"]["text/html"] for c in nb.cells for o in c.get("outputs", [])
+            if "text/html" in o.get("data", {})]
+    view = next(h for h in html if "红旗清单" in h)
+    n_flags = len(rp.red_flags(rp.Views(run["tables"])))
+    assert view.count("<details>") == n_flags > 0 and view.count(">查看原文</summary>") == n_flags
+    assert "<script" not in "".join(html) and "application/vnd.jupyter.widget-view+json" not in json.dumps(nb.cells)
+    assert 'style="background:#fff3cd' in view and "未设置原始文件目录" not in view   # lines found and marked
