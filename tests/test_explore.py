@@ -124,7 +124,7 @@ def test_document_text_in_excerpts_and_tables_is_escaped(tmp_path):
     assert "<script>" not in html and "&lt;script&gt;" in html and "&#36;x&#36;" in html
     assert [t for _, t, at in e.lines if at] == ["<script>alert(1)</script> $x$"]
     (tmp_path / "t.txt").write_text("项目名称\t医疗\t\t\n", encoding="utf-8")      # tab-separated cells
-    assert "项目名称 │ 医疗</td>" in ex.excerpt_html(ex.excerpt(tmp_path, "t.txt", {"loc_line": 1}))
+    assert "<b>项目名称 │ 医疗</b></td>" in ex.excerpt_html(ex.excerpt(tmp_path, "t.txt", {"loc_line": 1}))
     df = ex.html_frame(pd.DataFrame({"名称": ["<b>甲</b>", None], "得分": [93.25, float("nan")]}))
     assert list(df["名称"]) == ["&lt;b&gt;甲&lt;/b&gt;", "—"] and df["得分"].dtype == "float64"
     static = ex.static_html(df, "表")
@@ -137,6 +137,17 @@ def test_flags_with_excerpts_give_every_flag_a_click_through(vw):
     assert len(out) == len(vw.red_flags)
     assert out["原文"].str.startswith("<details>").all() and out["原文"].str.contains("查看原文").all()
     assert out["原文"].str.contains('style="background:#fff3cd').all()        # the flagged line marked
+
+
+def test_static_flags_link_to_an_excerpt_section_the_report_sanitizer_keeps(vw):
+    frame, section = ex.flags_with_links(vw, RAW)
+    n = len(vw.red_flags)
+    assert list(frame["原文"]) == [f'<a href="#flag-{i}">原文 {i}</a>' for i in range(1, n + 1)]
+    assert all(f'<div id="flag-{i}">' in section for i in range(1, n + 1))
+    from nbconvert.filters.strings import clean_html          # what the report's HTML page keeps
+    page = clean_html(ex.static_html(frame, "红旗清单") + section)
+    assert 'href="#flag-1"' in page and 'id="flag-1"' in page
+    assert not re.search(r"&lt;/?(a|div|td|tr|b)\b", page)          # (its html5lib still escapes the tbody it adds)
 
 
 def test_interactive_tables_are_sortable_searchable_and_chinese():

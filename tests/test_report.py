@@ -279,14 +279,18 @@ def test_lock_stops_a_concurrent_run(clean_dir, tmp_path):
     assert os.listdir(out) == [".report.lock"]
 
 
-def test_explore_shows_static_red_flags_each_opening_its_source_lines(run):
+def test_explore_shows_static_red_flags_each_linked_to_its_source_lines(run):
     """Under papermill no script runs: 00_explore's filters degrade to static tables, and every red
-    flag still opens (<details>) the source lines around its figure, found in the ingested folder."""
+    flag links to the source lines around its figure (found in the ingested folder), in the notebook
+    and in its sanitized HTML page."""
     nb = nbformat.read(run["path"] / "notebooks" / "00_explore.ipynb", as_version=4)
     html = [o["data"]["text/html"] for c in nb.cells for o in c.get("outputs", [])
             if "text/html" in o.get("data", {})]
     view = next(h for h in html if "红旗清单" in h)
     n_flags = len(rp.red_flags(rp.Views(run["tables"])))
-    assert view.count("<details>") == n_flags > 0 and view.count(">查看原文</summary>") == n_flags
+    assert n_flags > 0 and all(f'<a href="#flag-{i}">' in view and f'<div id="flag-{i}">' in view
+                               for i in range(1, n_flags + 1))
     assert "<script" not in "".join(html) and "application/vnd.jupyter.widget-view+json" not in json.dumps(nb.cells)
-    assert 'style="background:#fff3cd' in view and "未设置原始文件目录" not in view   # lines found and marked
+    assert "未设置原始文件目录" not in view and view.count("</b></td></tr>") >= n_flags   # lines found, marked
+    page = (run["path"] / "html" / "00_explore.html").read_text(encoding="utf-8")
+    assert '<a href="#flag-1">' in page and 'id="flag-1"' in page and "&lt;td" not in page and "&lt;a" not in page

@@ -263,6 +263,10 @@ def _tabs(text: str) -> str:
     return " │ ".join(p.strip() for p in text.split("\t") if p.strip()) if "\t" in text else text
 
 
+def _bold(html: str, on: bool) -> str:
+    return f"<b>{html}</b>" if on and html else html
+
+
 def excerpt_html(ex: Excerpt) -> str:
     """The excerpt as an HTML block: the place, then the lines (the flagged one marked); all text escaped."""
     head = html_block("<b>{src}</b>{sep}{loc}", tag="div", src=ex.source_file,
@@ -270,7 +274,7 @@ def excerpt_html(ex: Excerpt) -> str:
     body = "".join(
         f'<tr{_MARK if hit else ""}>'
         f'<td style="white-space:nowrap;color:#666;padding-right:1em">{html_text(label)}</td>'
-        f'<td style="text-align:left;white-space:pre-wrap">{html_text(_tabs(text))}</td></tr>'
+        f'<td style="text-align:left;white-space:pre-wrap">{_bold(html_text(_tabs(text)), hit)}</td></tr>'
         for label, text, hit in ex.lines)
     note = f'<div style="color:#a61b1b">{html_text(ex.note)}</div>' if ex.note else ""
     table = (f'<table class="tex2jax_ignore mathjax_ignore" style="font-size:90%">{body}</table>'
@@ -282,16 +286,38 @@ def _details(summary: str, inner: str) -> str:
     return f'<details><summary style="cursor:pointer;color:#1f5fa8">{_html.escape(summary)}</summary>{inner}</details>'
 
 
+def _flag_excerpts(vw: Views, raw_dir, before: int, after: int) -> tuple[pd.DataFrame, list[str]]:
+    """The red flags with their locations, and each one's excerpt as HTML (each source file read once)."""
+    flags = flag_locations(vw.red_flags, vw.tables)
+    parts = [""] * len(flags)
+    for _, group in flags.groupby("source_file", sort=False, dropna=False):
+        for i, r in group.iterrows():
+            parts[i] = excerpt_html(excerpt(raw_dir, r["source_file"], r, before, after))
+    return flags, parts
+
+
 def flags_with_excerpts(vw: Views, raw_dir, before: int = 2, after: int = 4) -> pd.DataFrame:
     """The red flags with Chinese headers, every text cell escaped, and a 原文 cell that opens (click)
-    the lines of the source document around the flagged figure."""
-    flags = flag_locations(vw.red_flags, vw.tables)
-    cells = pd.Series("", index=flags.index, dtype="object")
-    for _, group in flags.groupby("source_file", sort=False, dropna=False):   # each file read once
-        for i, r in group.iterrows():
-            cells[i] = _details("查看原文", excerpt_html(excerpt(raw_dir, r["source_file"], r, before, after)))
-    flags["excerpt"] = cells
+    the lines of the source document around the flagged figure (for JupyterLab)."""
+    flags, parts = _flag_excerpts(vw, raw_dir, before, after)
+    flags["excerpt"] = [_details("查看原文", h) for h in parts]
     return html_frame(flags[list(FLAG_HEADERS)], html_columns=("excerpt",)).rename(columns=FLAG_HEADERS)
+
+
+def flags_with_links(vw: Views, raw_dir, before: int = 2, after: int = 4) -> tuple[pd.DataFrame, str]:
+    """The red flags as in flags_with_excerpts, but the 原文 cell links (#flag-N) to its excerpt in the
+    section returned with them: for the report's HTML, whose sanitizer keeps links and ids, not <details>."""
+    flags, parts = _flag_excerpts(vw, raw_dir, before, after)
+    flags["excerpt"] = [f'<a href="#flag-{i + 1}">原文 {i + 1}</a>' for i in range(len(flags))]
+    section = "".join(
+        f'<div id="flag-{i + 1}">'
+        + html_block("<b>{n}. {county} · {name} · {flag}</b>", tag="div", n=i + 1, county=r["county_label"],
+                     name=r["project_name"], flag=r["flag"])
+        + part + "</div>"
+        for i, (part, (_, r)) in enumerate(zip(parts, flags.iterrows())))
+    frame = html_frame(flags[list(FLAG_HEADERS)], html_columns=("excerpt",)).rename(columns=FLAG_HEADERS)
+    return frame, (f"<div><b>红旗的原文</b>（原始文件中该数字所在位置前后几行，加粗的是该行）</div>{section}"
+                   if section else "")
 
 
 # --------------------------------------------------------------------------- tables
@@ -315,14 +341,19 @@ def _number(x) -> str:
 
 def static_html(df: pd.DataFrame, caption: str = "", limit: int = 200) -> str:
     """A plain HTML table (no script) of the first `limit` rows: for papermill runs and the exported
-    HTML. Cells must be escaped (html_frame)."""
-    fmt = {c: _number for c in df.columns if pd.api.types.is_float_dtype(df[c])}
-    body = df.head(limit).to_html(escape=False, index=False, na_rep="—", formatters=fmt, border=0,
-                                  classes="dataframe")
-    cap = f"<p><b>{_html.escape(caption)}</b>（{len(df)}行）</p>" if caption else ""
-    more = (f"<p>只显示前{limit}行；在 JupyterLab 中打开本笔记本（make lab）可搜索、排序全部{len(df)}行。</p>"
+    HTML, whose sanitizer keeps table/tr/td/b/a/div only (no th, thead, p, style). Cells must be
+    escaped (html_frame)."""
+    def cell(v, c):
+        if isinstance(v, str):
+            return v
+        return _number(v) if pd.api.types.is_float_dtype(df[c]) else ("—" if pd.isna(v) else html_text(v))
+    head = "<tr>" + "".join(f"<td><b>{html_text(c)}</b></td>" for c in df.columns) + "</tr>"
+    rows = "".join("<tr>" + "".join(f"<td>{cell(v, c)}</td>" for v, c in zip(r, df.columns)) + "</tr>"
+                   for r in df.head(limit).itertuples(index=False))
+    cap = f"<div><b>{_html.escape(caption)}</b>（{len(df)}行）</div>" if caption else ""
+    more = (f"<div>只显示前{limit}行；在 JupyterLab 中打开本笔记本（make lab）可搜索、排序全部{len(df)}行。</div>"
             if len(df) > limit else "")
-    return f'<div class="tex2jax_ignore mathjax_ignore">{cap}{body}{more}</div>'
+    return f'<div class="tex2jax_ignore mathjax_ignore">{cap}<table class="dataframe">{head}{rows}</table>{more}</div>'
 
 
 def interactive_available() -> bool:
@@ -377,12 +408,17 @@ def view_html(tables: Mapping[str, pd.DataFrame], raw_dir, interactive: bool, re
     """One view of the selection as HTML: its scope, the red flags with their excerpts, the projects."""
     t = select(tables, region, year, county)
     vw = Views(t)
-    flags = flags_with_excerpts(vw, raw_dir)
+    if interactive:
+        flags, section = flags_with_excerpts(vw, raw_dir), ""
+        how = "点“查看原文”显示原始文件中该处前后几行"
+    else:
+        flags, section = flags_with_links(vw, raw_dir)
+        how = "点“原文”跳到原始文件中该处前后几行"
     name = vw.counties[0] if county and len(vw.counties) == 1 else county   # a division code -> its label
-    head = html_block("<p>范围：<b>{scope}</b>；{n_p}个项目，{n_f}条红旗（点“查看原文”显示原始文件中该处前后几行）</p>",
-                      scope=scope_text(region, year, name), n_p=len(vw.projects), n_f=len(flags))
+    head = html_block("范围：<b>{scope}</b>；{n_p}个项目，{n_f}条红旗（{how}）",
+                      scope=scope_text(region, year, name), n_p=len(vw.projects), n_f=len(flags), how=how)
     return "\n".join([head, table_html(flags, interactive, "红旗清单"),
-                      table_html(project_table(vw), interactive, "项目")])
+                      table_html(project_table(vw), interactive, "项目"), section])
 
 
 def render(tables: Mapping[str, pd.DataFrame], raw_dir, interactive: bool, region=None, year=None,
