@@ -264,16 +264,6 @@ def test_red_flags_list_every_error_and_the_audit_warnings(seeds):
     assert list(f["flag"]) == sorted(f["flag"], key=rp.FLAG_ORDER.index)
 
 
-def test_source_excerpt_finds_the_exact_project(tmp_path):
-    (tmp_path / "a.txt").write_text("封面\n项目名称：城乡医疗救助资金（中央）\n预算 10\n项目名称：城乡医疗救助资金\n预算 20\n",
-                                    encoding="utf-8")
-    out = rp.source_excerpt(tmp_path, "a.txt", "城乡医疗救助资金", context=0)
-    assert out.endswith("第 4 行：\n项目名称：城乡医疗救助资金")
-    assert rp.source_excerpt(tmp_path, "a.txt", "城乡医疗救助资金（中央）", context=0).endswith("第 2 行：\n项目名称：城乡医疗救助资金（中央）")
-    assert "第 5 行" in rp.source_excerpt(tmp_path, "a.txt", "城乡医疗救助资金", line=5)
-    assert rp.source_excerpt(tmp_path / "sub", "../a.txt", "x").endswith("不读取")   # never outside raw_dir
-
-
 def test_statements_without_stated_counts_stay_unknown():
     t = _small([], [])
     t["summaries"] = rp.ensure_columns("summaries", pd.DataFrame({"summary_id": ["s1"], "report_id": ["r1"],

@@ -4,7 +4,6 @@
 submodule, re-exported here); `from evalkit.report import charts` the chart registry.
 """
 from evalkit.report.aggregates import county_summary, grade_counts, headline, statement_counts, trace
-from evalkit.report.excerpt import source_excerpt
 from evalkit.report.flags import AUDIT_WARNINGS, FLAG_ORDER, red_flags
 from evalkit.report.runner import NotebookFailed, ReportBusy, ReportParams, run_report
 from evalkit.report.selection import (CONTRACT_COLUMNS, complete_tables, ensure_columns, filter_tables,
@@ -18,7 +17,7 @@ from evalkit.report.views import (GRADE_COLORS, GRADES, SEVERITIES, SEVERITY_ZH,
                                   rule_title, rule_titles)
 
 __all__ = [
-    "county_summary", "grade_counts", "headline", "statement_counts", "trace", "source_excerpt",
+    "county_summary", "grade_counts", "headline", "statement_counts", "trace",
     "AUDIT_WARNINGS", "FLAG_ORDER", "red_flags", "NotebookFailed",
     "ReportBusy", "ReportParams", "run_report", "CONTRACT_COLUMNS", "complete_tables", "ensure_columns",
     "filter_tables", "load_tables", "match_region", "parse_years", "region_label", "years_label",
