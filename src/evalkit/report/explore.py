@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evalkit.report.flags import FROM_FINDINGS
+from evalkit.report.flags import flag_name
 from evalkit.report.selection import filter_tables, parse_years
 from evalkit.report.text import html_block, html_text
 from evalkit.report.views import Views
@@ -81,23 +81,33 @@ def scope_text(region=None, year=None, county=None) -> str:
 
 def flag_locations(flags: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """The red flags with the place of the figure each is about (loc_* and location): the finding the
-    flag came from when it came from one, else the project's own table."""
+    flag came from when it came from one (a file's own finding when the flag has no project), else
+    the project's own table."""
+    from evalkit.report.views import rule_titles
     out = flags.reset_index(drop=True).copy()
     fnd = tables["findings"]
-    rule_of_flag = {flag: rule for rule, (flag, _) in FROM_FINDINGS.items()}
-    if "rule" in out.columns:                     # flags that carry their rule (built from findings)
-        rules = out["rule"].where(out["rule"].notna(), out["flag"].map(rule_of_flag))
-    else:
-        rules = out["flag"].map(rule_of_flag)
-    fl = fnd.dropna(subset=["project_id"]).drop_duplicates(["project_id", "rule"]).set_index(["project_id", "rule"])
+    titles = rule_titles(fnd) if len(fnd) else {}
+    by_project = (fnd.dropna(subset=["project_id"]).drop_duplicates(["project_id", "rule"])
+                  .set_index(["project_id", "rule"]))
+    of_file = fnd[fnd["project_id"].isna()]
+    of_file = (of_file.assign(_flag=[flag_name(r, titles) for r in of_file["rule"]])
+               .drop_duplicates(["source_file", "_flag"]).set_index(["source_file", "_flag"]))
+    flag_rules: dict[str, set] = {}
+    for r in fnd["rule"].dropna().unique():
+        flag_rules.setdefault(flag_name(r, titles), set()).add(r)
     prj = tables["projects"].drop_duplicates("project_id").set_index("project_id")
     rows = []
-    for pid, rule in zip(out["project_id"], rules):
+    for pid, flag, file in zip(out["project_id"], out["flag"], out["source_file"]):
         src = None
-        if isinstance(rule, str) and (pid, rule) in fl.index:
-            src = fl.loc[(pid, rule)]
-        elif pid in prj.index:
-            src = prj.loc[pid]
+        if pid is None or (not isinstance(pid, str) and pd.isna(pid)):
+            if (file, flag) in of_file.index:
+                src = of_file.loc[(file, flag)]
+        else:
+            rule = next((r for r in sorted(flag_rules.get(flag, ())) if (pid, r) in by_project.index), None)
+            if rule is not None:
+                src = by_project.loc[(pid, rule)]
+            elif pid in prj.index:
+                src = prj.loc[pid]
         rows.append({c: (src[c] if src is not None and c in src.index else None) for c in LOC_COLUMNS})
     locs = pd.DataFrame(rows, columns=list(LOC_COLUMNS), index=out.index)
     return pd.concat([out.drop(columns=[c for c in LOC_COLUMNS if c in out.columns]), locs], axis=1)
