@@ -12,7 +12,7 @@ MIN_BIN := $(MIN_VENV)/bin
 MIN_STAMP := $(MIN_VENV)/.installed
 MIN_CONSTRAINTS := $(MIN_VENV)/constraints.txt
 
-.PHONY: setup setup-min report test test-min lock ingest clean bench
+.PHONY: setup setup-min report test test-min lock ingest clean bench lab
 
 setup: $(STAMP)
 
@@ -52,6 +52,19 @@ test-min: setup-min
 # exact versions of everything `pip install .[lab,sql,archives,ocr,dask]` needs, taken from .venv
 lock: setup
 	$(BIN)/python scripts/make_lock.py --extras lab,sql,archives,ocr,dask --out requirements.lock
+
+# JupyterLab on the project's kernel ("evalkit", installed into the venv), opened on notebooks/: the
+# user's copies of the packaged notebooks (made once, never overwritten), reading data/clean (ingested
+# first when empty). LAB_ARGS adds options,
+# e.g. `make lab LAB_ARGS="--no-browser --port 8890"`; as root --allow-root is added.
+LAB_DIR ?= notebooks
+LAB_ARGS ?=
+lab: setup
+	@test -e data/clean/reports.parquet || $(BIN)/evalkit ingest data/raw --out data/clean
+	$(BIN)/python -m ipykernel install --sys-prefix --name evalkit --display-name "evalkit" >/dev/null
+	$(BIN)/python -m evalkit.lab --dest $(LAB_DIR) --clean data/clean --raw data/raw
+	$(BIN)/jupyter lab --notebook-dir=$(LAB_DIR) --MappingKernelManager.default_kernel_name=evalkit \
+		$$(if [ "$$(id -u)" = 0 ]; then echo --allow-root; fi) $(LAB_ARGS)
 
 bench: setup
 	$(BIN)/python benchmarks/bench_scale.py --out bench/results.json

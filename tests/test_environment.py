@@ -36,7 +36,7 @@ def test_make_setup_installs_lab_and_sql_and_jupyterlab_duckdb_are_extras():
     assert set(_setup_extras()) == {"test", "archives", "ocr", "lab", "sql", "dask"}
     runtime = {_name(s) for s in PROJECT["dependencies"]}
     assert "jupyterlab" not in runtime and "duckdb" not in runtime
-    assert [_name(s) for s in EXTRAS["lab"]] == ["jupyterlab"]
+    assert [_name(s) for s in EXTRAS["lab"]] == ["jupyterlab", "ipywidgets", "itables"]
     assert [_name(s) for s in EXTRAS["sql"]] == ["duckdb"]
 
 
@@ -109,7 +109,8 @@ def test_every_import_in_src_and_notebooks_is_a_runtime_dependency_or_an_optiona
     # the optional features are imported by their own modules only, inside the reader that needs them
     in_extras = {m: f for m, f in mods.items() if not _undeclared({m: f}, runtime | optional)
                  and _undeclared({m: f}, runtime)}
-    assert set(in_extras) <= {"py7zr", "rapidocr_onnxruntime", "cv2", "duckdb", "dask", "distributed"}, in_extras
+    assert set(in_extras) <= {"py7zr", "rapidocr_onnxruntime", "cv2", "duckdb", "dask", "distributed",
+                              "itables", "ipywidgets"}, in_extras
 
 
 def test_every_import_in_tests_is_declared_runtime_or_in_the_test_extra():

@@ -388,6 +388,23 @@ def test_briefing_keeps_statement_counts_apart_and_names_weights(run):
     assert "0.00万元" not in text
 
 
+def test_explore_shows_static_red_flags_each_linked_to_its_source_lines(run):
+    """Under papermill no script runs: 00_explore's filters degrade to static tables, and every red
+    flag links to the source lines around its figure (found in the ingested folder), in the notebook
+    and in its sanitized HTML page."""
+    nb = nbformat.read(run["path"] / "notebooks" / "00_explore.ipynb", as_version=4)
+    html = [o["data"]["text/html"] for c in nb.cells for o in c.get("outputs", [])
+            if "text/html" in o.get("data", {})]
+    view = next(h for h in html if "红旗清单" in h)
+    n_flags = len(rp.red_flags(rp.Views(run["tables"])))
+    assert n_flags > 0 and all(f'<a href="#flag-{i}">' in view and f'<div id="flag-{i}">' in view
+                               for i in range(1, n_flags + 1))
+    assert "<script" not in "".join(html) and "application/vnd.jupyter.widget-view+json" not in json.dumps(nb.cells)
+    assert "未设置原始文件目录" not in view and view.count("</b></td></tr>") >= n_flags   # lines found, marked
+    page = (run["path"] / "html" / "00_explore.html").read_text(encoding="utf-8")
+    assert '<a href="#flag-1">' in page and 'id="flag-1"' in page and "&lt;td" not in page and "&lt;a" not in page
+
+
 def test_county_profile_links_each_red_flag_to_its_files_inspect_page(run):
     """The profile's red flags link to html/inspect/ pages, written only for flagged files, at the row
     the flag is about (an id on the inspect page)."""

@@ -4,7 +4,6 @@
 submodule, re-exported here); `from evalkit.report import charts` the chart registry.
 """
 from evalkit.report.aggregates import county_summary, grade_counts, headline, statement_counts, trace
-from evalkit.report.excerpt import source_excerpt
 from evalkit.report.decisions import decision_text, set_apart
 from evalkit.report.flags import AUDIT_WARNINGS, FLAG_ORDER, red_flags
 from evalkit.report.inspect_pages import red_flag_table_html
@@ -20,8 +19,9 @@ from evalkit.report.views import (GRADE_COLORS, GRADES, SEVERITIES, SEVERITY_ZH,
                                   rule_title, rule_titles)
 
 __all__ = [
-    "county_summary", "grade_counts", "headline", "statement_counts", "trace", "source_excerpt",
-    "AUDIT_WARNINGS", "FLAG_ORDER", "red_flags", "red_flag_table_html", "decision_text", "set_apart", "NotebookFailed",
+    "county_summary", "grade_counts", "headline", "statement_counts", "trace",
+    "AUDIT_WARNINGS", "FLAG_ORDER", "red_flags", "red_flag_table_html", "decision_text", "set_apart",
+    "NotebookFailed",
     "ReportBusy", "ReportParams", "run_report", "CONTRACT_COLUMNS", "complete_tables", "ensure_columns",
     "filter_tables", "load_tables", "match_region", "parse_years", "region_label", "years_label",
     "clean_text", "county_summary_zh", "display_table", "fmt", "headline_table", "headline_text", "html_block", "html_text", "statements_zh", "takeaways",

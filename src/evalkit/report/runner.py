@@ -303,6 +303,7 @@ def plan(p: ReportParams) -> Plan:
                          {**common, "county": key, "years": yp, "inspect_dir": None}, f"counties/{sel.slug(c)}",
                          label=str(c)))
     jobs.append(_Job("00_explore", "00_explore", {"raw_dir": str(p.raw_dir) if p.raw_dir else None,
+                                                  "interactive": False,   # no browser: static tables
                                                   "region": p.region, "years": yp}))
     for job in jobs:
         paths = {"clean_dir": None} | ({} if job.notebook in NO_CHARTS else {"charts_dir": None})
