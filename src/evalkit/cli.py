@@ -62,7 +62,7 @@ def cmd_ingest(a) -> int:
         tables = ingest_paths([Path(p) for p in a.paths], Path(a.out), progress=not a.quiet,
                               checks=not a.no_checks, config=config, jobs=a.jobs,
                               keep_format_copies=a.keep_format_copies, rebuild=a.rebuild, stats=stats,
-                              layout=a.layout, dask=a.dask)
+                              layout=a.layout, dask=a.dask, want=("reports", "findings"))
     except FilesFailed as e:
         _print_ledger(e.tables["reports"])
         raise
@@ -70,8 +70,8 @@ def cmd_ingest(a) -> int:
     _print_ledger(rep)
     counts = rep["status"].value_counts().to_dict()
     print(f"{len(rep)} 个文件（{'，'.join(f'{k} {v}' for k, v in counts.items())}）；"
-          f"{len(tables['projects'])} 个项目，{len(tables['indicators'])} 条指标，"
-          f"{len(tables['summaries'])} 个汇总，{len(tables['findings'])} 条复核发现 "
+          f"{stats['rows']['projects']} 个项目，{stats['rows']['indicators']} 条指标，"
+          f"{stats['rows']['summaries']} 个汇总，{len(tables['findings'])} 条复核发现 "
           f"-> {a.out}，用时 {time.perf_counter() - t0:.2f} 秒"
           f"（解析 {stats.get('parsed', 0)} 个，{stats.get('from_cache', 0)} 个未变、取自缓存）")
     if not a.no_checks and len(tables["findings"]):
