@@ -167,7 +167,7 @@ def year_arg(text: str | None) -> str | None:
 def cmd_report(a) -> int:
     from evalkit.report import run_report
     out = run_report(a.clean, a.out, region=a.region, year=year_arg(a.year), progress=not a.quiet,
-                     keep=a.keep, workers=a.workers, county_profiles=not a.no_county_profiles)
+                     keep=a.keep, workers=a.workers, county_profiles="none" if a.no_county_profiles else a.county_profiles)
     print(f"报告已写入 {out}")
     return EXIT_OK
 
@@ -255,7 +255,10 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--year", help="2022, 2021-2023 or 2022,2024 (default: all years)")
     r.add_argument("--keep", type=int, help="keep only the N newest successful runs")
     r.add_argument("--workers", type=int, help="notebooks run at once (default 2)")
-    r.add_argument("--no-county-profiles", action="store_true", help="skip the per-county profile notebooks")
+    r.add_argument("--county-profiles", default="all", metavar="all|flagged|none",
+                   help="county profile notebooks: all (default), flagged (counties with a red flag or an "
+                        "error-level finding: for a province of 100+ counties) or none")
+    r.add_argument("--no-county-profiles", action="store_true", help="same as --county-profiles none")
     r.add_argument("--quiet", action="store_true")
     r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     r.set_defaults(func=cmd_report)

@@ -684,4 +684,4 @@ def _ingest(paths: list[Path], out_dir: Path | None, stage: Path, *, lim, progre
         return {n: tables[n] for n in names}
     if out_dir is not None:
         return load(out_dir, tables=names)
-    return {n: tables[n].to_pandas() for n in names}
+    return {n: tables[n] if isinstance(tables[n], pd.DataFrame) else tables[n].to_pandas() for n in names}

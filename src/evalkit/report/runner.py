@@ -49,6 +49,8 @@ NO_CHARTS = {"00_explore"}   # notebooks without a charts_dir parameter
 KERNEL = "python3"
 GLYPH_WARNING = re.compile(r"Glyph \d+ .*missing from (current )?font", re.I)
 log = logging.getLogger("evalkit.report")
+# --county-profiles: which counties get a profile notebook (a province has 100+: `flagged` keeps the run short)
+COUNTY_PROFILES = {"all": "全部县区", "flagged": "有红旗或错误级检查问题的县区", "none": "不生成县区简报"}
 
 
 class NotebookFailed(EvalkitError):
@@ -183,7 +185,7 @@ def _to_html(nb, path: Path, title: str) -> None:
     path.write_text(body, encoding="utf-8")
 
 
-def _index_html(run: Path, title: str, jobs: list[_Job], extras: list[tuple[str, str]]) -> None:
+def _index_html(run: Path, title: str, jobs: list[_Job], extras: list[tuple[str, str]], note: str = "") -> None:
     import html as h
     items = []
     for j in jobs:
@@ -194,7 +196,7 @@ def _index_html(run: Path, title: str, jobs: list[_Job], extras: list[tuple[str,
     (run / "index.html").write_text(
         f"<!doctype html><html lang='zh-CN'><meta charset='utf-8'><title>{h.escape(title)}</title>"
         f"<body style='font-family:sans-serif;max-width:60em;margin:2em auto'>"
-        f"<h1>{h.escape(title)}</h1><h2>笔记本</h2><ul>{''.join(items)}</ul>"
+        f"<h1>{h.escape(title)}</h1>{f'<p>{h.escape(note)}</p>' if note else ''}<h2>笔记本</h2><ul>{''.join(items)}</ul>"
         f"<h2>导出</h2><ul>{extra}</ul></body></html>", encoding="utf-8")
 
 
@@ -210,7 +212,7 @@ class ReportParams:
     progress: bool = True
     notebooks_dir: Path | None = None
     raw_dir: Path | None = None
-    county_profiles: bool | int | Iterable[str] = True
+    county_profiles: str | bool | int | Iterable[str] = "all"
     grade_bands: dict | None = None
     low_execution: float = 90.0
     high_score: float = 90.0
@@ -234,10 +236,50 @@ class Plan:
     data_dir: Path | None = None
     log_path: Path | None = None
     glyphs: list[str] = field(default_factory=list)
+    profiled: list[str] = field(default_factory=list)    # counties with a profile notebook
+    profiles_note: str = ""                               # which were left out and why, for the log and index
 
     @property
     def counties(self) -> list[str]:
         return self.views.counties
+
+    @property
+    def skipped_profiles(self) -> list[str]:
+        return [c for c in self.counties if c not in set(self.profiled)]
+
+
+def flagged_counties(vw: Views) -> list[str]:
+    """Counties with at least one red flag or one error-level finding (not dismissed), in the Views' order."""
+    hit = set(vw.red_flags["county_label"].dropna())
+    f = vw.findings
+    if len(f):
+        hit |= set(f.loc[f["severity"].astype("object") == "error", "county_label"].dropna())
+    return [c for c in vw.counties if c in hit]
+
+
+def profile_counties(vw: Views, wanted) -> tuple[list[str], str]:
+    """The counties that get a profile, and a sentence naming those left out: `wanted` is a mode of
+    COUNTY_PROFILES, True/False, N (the N with most projects) or county labels."""
+    if isinstance(wanted, str):
+        mode = wanted.strip().lower()
+        if mode not in COUNTY_PROFILES:
+            raise UsageError(f"--county-profiles 的值“{wanted}”无效",
+                             "可选：" + "；".join(f"{k}（{v}）" for k, v in COUNTY_PROFILES.items()))
+        chosen = vw.counties if mode == "all" else flagged_counties(vw) if mode == "flagged" else []
+        how = COUNTY_PROFILES[mode]
+    elif isinstance(wanted, int) and not isinstance(wanted, bool):
+        sizes = vw.projects["county_label"].value_counts()
+        chosen = sorted(vw.counties, key=lambda c: -int(sizes.get(c, 0)))[:wanted]
+        how = f"项目最多的 {wanted} 个县区"
+    else:
+        chosen = sel.pick(vw.counties, wanted)
+        how = "全部县区" if wanted is True else "不生成县区简报" if not wanted else "指定的县区"
+    left = [c for c in vw.counties if c not in set(chosen)]
+    note = f"县区简报：{how}，生成 {len(chosen)} 个"
+    if left:
+        shown = "、".join(left[:20]) + (f" 等 {len(left)} 个" if len(left) > 20 else "")
+        note += f"；未生成 {len(left)} 个（{shown}）"
+    return list(chosen), note
 
 
 def check_parameters(nb_path: Path, parameters: Mapping) -> None:
@@ -267,11 +309,7 @@ def plan(p: ReportParams) -> Plan:
                               "reports/latest 保持不变；请检查 --region 和 --year")
     vw = Views(t, p.grade_bands, p.low_execution, p.high_score)
     places = vw.places.set_index("county_label")
-    if isinstance(p.county_profiles, int) and not isinstance(p.county_profiles, bool):
-        sizes = vw.projects["county_label"].value_counts()
-        profile_for = sorted(vw.counties, key=lambda c: -int(sizes.get(c, 0)))[:p.county_profiles]
-    else:
-        profile_for = sel.pick(vw.counties, p.county_profiles)
+    profile_for, profiles_note = profile_counties(vw, p.county_profiles)
     common = {"grade_bands": p.grade_bands, "low_execution": float(p.low_execution),
               "high_score": float(p.high_score)}
     yp = sel.years_param(p.years)
@@ -289,7 +327,8 @@ def plan(p: ReportParams) -> Plan:
         check_parameters(nb_dir / f"{job.notebook}.ipynb", {**job.parameters, **paths})
     everywhere = p.region is None or (isinstance(p.region, str) and p.region.strip() in sel.ALL_REGION)
     folder = f"{sel.slug('all' if everywhere else region_name)}-{sel.years_slug(p.years)}"
-    return Plan(p, nb_dir, vw, region_name, years_name, folder, jobs)
+    return Plan(p, nb_dir, vw, region_name, years_name, folder, jobs, profiled=profile_for,
+                profiles_note=profiles_note)
 
 
 def start(pl: Plan) -> Plan:
@@ -324,6 +363,7 @@ def execute(pl: Plan, bar=None) -> list[_Job]:
     workers = p.workers or max(1, min(2, os.cpu_count() or 1))
     log.info("evalkit report: clean=%s region=%s year=%s -> %s", pl.data_dir, pl.region_name, pl.years_name, run)
     log.info("counties: %s; notebooks: %s", "、".join(pl.counties) or "-", ", ".join(j.stem for j in pl.jobs))
+    log.info("%s", pl.profiles_note)
 
     def one(job: _Job) -> _Job:
         src = pl.nb_dir / f"{job.notebook}.ipynb"
@@ -423,12 +463,13 @@ def finalize(pl: Plan) -> Path:
     failed = [j for j in pl.jobs if j.status != "ok"]
     extras = [("summary.xlsx", "summary.xlsx（数据表）"), ("briefing.pptx", "briefing.pptx（简报）"),
               ("charts/", "charts/（PNG、SVG）"), ("report.log", "report.log（运行日志）")]
-    _index_html(run, f"{pl.region_name} · {pl.years_name} 预算绩效自评", pl.jobs, extras)
+    _index_html(run, f"{pl.region_name} · {pl.years_name} 预算绩效自评", pl.jobs, extras, pl.profiles_note)
     info = {
         "status": "failed" if failed else "ok",
         "region": p.region, "region_label": pl.region_name, "year": p.years, "years_label": pl.years_name,
         "clean_dir": str(pl.data_dir), "counties": pl.counties,
         "county_keys": list(pl.views.places["county_key"]),
+        "county_profiles": pl.profiled, "county_profiles_skipped": pl.skipped_profiles,
         "parameters": {"grade_bands": p.grade_bands, "low_execution": p.low_execution, "high_score": p.high_score},
         "notebooks": [{"stem": j.stem, "notebook": j.notebook, "status": j.status,
                        "seconds": j.seconds, **({"error": {k: v for k, v in j.error.items() if k != "source"}}
@@ -458,12 +499,12 @@ def finalize(pl: Plan) -> Path:
 
 def run_report(clean_dir: str | Path, out_dir: str | Path = "reports", region: str | None = None,
                year=None, progress: bool = True, *, notebooks_dir: str | Path | None = None,
-               raw_dir: str | Path | None = None, county_profiles: bool | int | Iterable[str] = True,
+               raw_dir: str | Path | None = None, county_profiles: str | bool | int | Iterable[str] = "all",
                grade_bands: dict | None = None, low_execution: float = 90.0,
                high_score: float = 90.0, keep: int | None = None,
                timeout: int = 600, workers: int | None = None) -> Path:
     """Run the notebooks for a region (name or division code; None = all) and years into a new folder
-    under `out_dir` and return it; the fields are ReportParams' (county_profiles: True, N, labels or False)."""
+    under `out_dir` and return it; the fields are ReportParams' (county_profiles: "all", "flagged", "none", True/False, N or labels)."""
     clean_dir = Path(clean_dir).resolve()
     if raw_dir is None and (clean_dir.parent / "raw").is_dir():
         raw_dir = clean_dir.parent / "raw"
