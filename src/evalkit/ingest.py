@@ -2,8 +2,10 @@
 
 Steps: discover (walk the inputs, one `Source` per file, problems found without opening it)
 -> hash (streamed) -> parse each distinct content once, in worker processes with a time and
-memory limit -> identity (byte-identical copies and the same report in two formats kept once)
--> tables -> checks -> write (store.write_atomic)."""
+memory limit, each result parked on disk as it comes (`Spool`) -> identity (byte-identical copies
+and the same report in two formats kept once) -> tables and checks by batch of whole reports,
+spooled as Parquet -> write (store.write_atomic streams the batches). Memory holds one batch and
+a ledger row per file, whatever the size of the corpus (TMPDIR holds the spool)."""
 from __future__ import annotations
 
 import dataclasses
@@ -631,8 +633,8 @@ def _ingest(paths: list[Path], out_dir: Path | None, stage: Path, *, lim, progre
                     parsed.append(spool.park(c))
         n_cached = len(parsed)
         if dask is not None:
-            from evalkit.distributed import parse_on_dask
-            fresh = zip(misses, parse_on_dask(misses, dask, progress=progress, limits=lim))
+            from evalkit.distributed import iter_on_dask
+            fresh = iter_on_dask(misses, dask, progress=progress, limits=lim)
         else:
             fresh = iter_parsed(misses, jobs=jobs, progress=progress, limits=lim)
         for s, r in fresh:

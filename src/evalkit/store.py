@@ -330,27 +330,32 @@ class Parts:
             merged = merged.with_metadata({b"pandas": json.dumps(base).encode()})
         return merged
 
-    def tables(self):
-        """Each piece with rows as a pyarrow Table of the unified schema, one at a time."""
+    def tables(self, rows: int | None = None):
+        """The pieces' rows as pyarrow Tables of the unified schema, one piece (or `rows` rows) at a time."""
         import pyarrow as pa
         import pyarrow.parquet as pq
         schema = self.schema()
         for f in self._kept():
-            t = pq.read_table(f)
-            cols = [t[fld.name].cast(fld.type) if fld.name in t.column_names else pa.nulls(len(t), fld.type)
-                    for fld in schema]
-            yield pa.Table.from_arrays(cols, schema=schema)
+            pf = pq.ParquetFile(f)
+            chunks = pf.iter_batches(batch_size=rows, use_threads=False) if rows else [pf.read(use_threads=False)]
+            for t in chunks:
+                names = t.schema.names
+                cols = [t.column(fld.name).cast(fld.type) if fld.name in names else pa.nulls(len(t), fld.type)
+                        for fld in schema]
+                yield pa.Table.from_arrays(cols, schema=schema)
 
     def to_pandas(self) -> pd.DataFrame:
         import pyarrow as pa
         return pa.concat_tables(list(self.tables())).to_pandas()
 
     def write(self, path: Path) -> None:
-        """The pieces as one Parquet file, one piece in memory at a time."""
+        """The pieces as one Parquet file, a few thousand rows in memory at a time."""
+        import pyarrow as pa
         import pyarrow.parquet as pq
         with pq.ParquetWriter(str(path), self.schema()) as w:
-            for t in self.tables():
-                w.write_table(t)
+            for t in self.tables(rows=8192):
+                w.write_table(t, row_group_size=65536)
+        pa.default_memory_pool().release_unused()   # give arrow's cached pages back between tables
 
 
 def write_atomic(tables: dict[str, pd.DataFrame], out_dir: str | Path, *, inputs: list = (),
