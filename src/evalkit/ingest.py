@@ -423,7 +423,7 @@ def iter_parsed(sources: list[Source], jobs: int | None = None, progress: bool =
 
 # ----------------------------------------------------------------------------- spool
 
-BATCH_FILES = 250   # files whose rows are built and checked together; EVALKIT_INGEST_BATCH overrides
+BATCH_FILES = 100   # files whose rows are built and checked together; EVALKIT_INGEST_BATCH overrides
 
 
 def batch_size(n: int | None = None) -> int:
