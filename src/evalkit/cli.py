@@ -54,7 +54,12 @@ def _config(a):
 
 
 def cmd_ingest(a) -> int:
+    import pyarrow as pa
+
     from evalkit.ingest import ingest_paths
+    # batches are spooled through pyarrow: its default allocator keeps freed pages for reuse, so the
+    # process would grow with the number of batches; the system allocator gives them back
+    pa.set_memory_pool(pa.system_memory_pool())
     t0 = time.perf_counter()
     config = _config(a)
     stats: dict = {}
