@@ -537,16 +537,6 @@ def assemble(results: list[FileResult]) -> dict[str, pd.DataFrame]:
     }
 
 
-def _give_back_memory() -> None:
-    """Return the heap a finished batch freed to the system (glibc keeps it otherwise, and the
-    fragments add up over hundreds of batches); a no-op elsewhere."""
-    try:
-        import ctypes
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
 def chunk_tables(results: list[FileResult], config, checks: bool = True) -> dict[str, pd.DataFrame]:
     """One batch's tables: rows, *_calc columns (grade_calc under each province's bands), findings
     and ledger. Every check is about one report, so batches of whole reports give the run's rows."""
@@ -677,7 +667,6 @@ def _ingest(paths: list[Path], out_dir: Path | None, stage: Path, *, lim, progre
                 for name, df in part.items():
                     tables.setdefault(name, Parts(stage / "parts" / name)).add(df)
                 del part
-                _give_back_memory()
             found_rows = [f for f in findings if len(f)] or findings[:1]
             tables["findings"] = in_order(pd.concat(found_rows, ignore_index=True)) if len(found_rows) > 1 \
                 else found_rows[0]
