@@ -242,7 +242,7 @@ def main(argv=None) -> int:
         try:
             res["formats"][fmt] = bench_format(fmt, n, work, sizes, big=fmt in TEXT_FORMATS)
         except SystemExit as e:
-            res["formats"][fmt] = {"error": str(e)[:300]}
+            res["formats"][fmt] = {"error": str(e)[-500:]}   # the end of the traceback says why
     if "txt" in res["formats"] and "seconds_jobs1" in res["formats"]["txt"]:
         print("[bench] dask LocalCluster …", file=sys.stderr, flush=True)
         res["dask_local_speedup"] = bench_dask(work / f"txt-{sizes[0]}" / "docs", work)
