@@ -1,14 +1,16 @@
 """Province-scale benchmark (`make bench`): synthetic corpora ingested per format, against the bare library floor.
 
     python benchmarks/bench_scale.py [--sizes 200,2000] [--formats txt,docx,xlsx,html,pdf,scan]
-                                     [--small-formats-n 40] [--scan-n 20] [--out bench/results.json]
+                                     [--small-formats-n 20] [--scan-n 20] [--big-formats txt]
+                                     [--quality-n 120] [--out bench/results.json]
 
 Per format (a corpus of that format only, no duplicates): docs_per_s (cold ingest, --jobs 1, marginal:
 the fixed start-up cost measured on a one-file corpus is taken out),
 floor_docs_per_s (the bare library read of the same files in the same run: text split into lines and
 cells, python-docx load, openpyxl load, lxml parse, pdfplumber's table call, the bare OCR call),
 ours_over_floor, speedup_jobs2, incremental_ratio (unchanged re-run / cold), peak_rss_mb (largest
-process of a cold --jobs 2 ingest), scaling_2000_over_200 (time ratio, text formats only).
+process of a cold --jobs 2 ingest), scaling_2000_over_200 and peak_rss_mb_big (the formats of --big-formats,
+by default txt: the 2,000-report runs of docx/xlsx/html would add about ten minutes to `make bench`).
 Top level: dask_local_speedup (LocalCluster, 2 workers, against --jobs 1), synth_field_accuracy,
 checks_recall, checks_precision (a mixed corpus with injected errors and duplicates),
 report_s_100_counties, report_peak_rss_mb (the regional report of that corpus), report_s_bundled and
@@ -222,9 +224,11 @@ def main(argv=None) -> int:
                     help="print the Markdown table of a results.json (for README: 规模与基准) and exit")
     ap.add_argument("--sizes", default="200,2000")
     ap.add_argument("--formats", default="txt,docx,xlsx,html,pdf,scan")
-    ap.add_argument("--small-formats-n", type=int, default=40, help="PDF corpus size (LibreOffice renders it)")
+    ap.add_argument("--small-formats-n", type=int, default=20, help="PDF corpus size (LibreOffice renders it)")
+    ap.add_argument("--big-formats", default="txt", help="text formats also ingested at the second size")
     ap.add_argument("--scan-n", type=int, default=20, help="scanned corpus size (OCR: seconds a page)")
-    ap.add_argument("--quality-n", type=int, default=300, help="mixed corpus for accuracy, checks and the report")
+    ap.add_argument("--quality-n", type=int, default=120,
+                    help="mixed corpus for accuracy, checks and the report (120 reports: about 100 counties)")
     ap.add_argument("--work", help="keep corpora here (default: a temp folder)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
     a = ap.parse_args(argv)
@@ -240,7 +244,7 @@ def main(argv=None) -> int:
         n = sizes[0] if fmt in TEXT_FORMATS else a.small_formats_n if fmt == "pdf" else a.scan_n
         print(f"[bench] {fmt}: {n} reports …", file=sys.stderr, flush=True)
         try:
-            res["formats"][fmt] = bench_format(fmt, n, work, sizes, big=fmt in TEXT_FORMATS)
+            res["formats"][fmt] = bench_format(fmt, n, work, sizes, big=fmt in a.big_formats.split(","))
         except SystemExit as e:
             res["formats"][fmt] = {"error": str(e)[-500:]}   # the end of the traceback says why
     if "txt" in res["formats"] and "seconds_jobs1" in res["formats"]["txt"]:
