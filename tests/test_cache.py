@@ -18,6 +18,7 @@ from evalkit.limits import LIMITS
 def run(folder, out, **kw):
     stats = {}
     t = ingest_paths([folder], out, stats=stats, **kw)
+    assert stats.pop("rows") == {name: len(df) for name, df in t.items()}
     return t, stats
 
 

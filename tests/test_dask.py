@@ -62,3 +62,13 @@ def test_unreachable_scheduler_is_a_usage_error(monkeypatch):
     monkeypatch.setenv("EVALKIT_DASK_CONNECT_TIMEOUT", "1s")
     with pytest.raises(UsageError, match="无法连接 Dask 调度器"):
         ingest_paths(SEEDS[:1], None, dask="tcp://127.0.0.1:9")
+
+
+def test_dask_keeps_a_window_of_files_in_flight(cluster, tmp_path):
+    """With two files in flight at a time every file still comes back once, whatever the order."""
+    from evalkit.distributed import iter_on_dask
+    from evalkit.ingest import discover
+    found = discover([Path(s) for s in SEEDS] + [_docs(tmp_path) / "broken.docx"])
+    got = {s.source_file: r.report["status"] for s, r in iter_on_dask(found.sources, cluster, window=2)}
+    assert sorted(got) == sorted(s.source_file for s in found.sources)
+    assert got["broken.docx"] == "failed" and list(got.values()).count("ok") == len(SEEDS)

@@ -37,3 +37,13 @@ def test_a_low_confidence_figure_is_pointed_out_and_a_confident_one_is_not():
     msg = low["message"].iloc[0]
     assert "全年执行数“9.5”" in msg and "第1页" in msg and "0.42" in msg and "对照原件" in msg
     assert findings(0.97).empty
+
+
+def test_a_missing_figure_in_the_typed_tables_is_skipped_not_an_error():
+    """As ingest types them (nullable floats: a figure not stated is pd.NA, e.g. the score here),
+    the rule still points at the doubtful cell (it raised 'boolean value of NA is ambiguous')."""
+    from evalkit.ingest import assemble
+    t = assemble([build(ocr_doc(0.42), "scan.jpg", "ab" * 32, "image")])
+    assert t["projects"]["total_score"].isna().all()
+    f = run_checks(t, load_config())
+    assert (f["rule"] == "ocr_low_confidence").sum() == 1

@@ -151,3 +151,53 @@ def test_snapshot_links_single_files_and_partitioned_folders(tmp_path):
     out = runner.snapshot_dataset(clean, tmp_path / "run" / "data")
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert files == ["projects.parquet/province=甲省/year=2022/part-0.parquet", "reports.parquet"]
+
+
+def _three_counties() -> dict[str, pd.DataFrame]:
+    """普陀区（上海市）: a red flag (执行率 50%); 普陀区（舟山市）: clean; 黄浦区: clean figures but an
+    error-level finding about its report."""
+    reports, projects = [], []
+    for i, (prov, city, county, executed) in enumerate((SHANGHAI + (50.0,), ZHOUSHAN + (100.0,),
+                                                         ("上海市", "上海市", "黄浦区", 100.0))):
+        reports.append({"report_id": f"r{i}", "source_file": f"r{i}.txt", "status": "ok", "format": "txt",
+                        "county": county, "city": city, "province": prov, "fiscal_year": 2022})
+        projects.append({"project_id": f"p{i}", "report_id": f"r{i}", "source_file": f"r{i}.txt",
+                         "county": county, "city": city, "province": prov, "fiscal_year": 2022,
+                         "project_name": f"项目{i}", "budget_full_year": 100.0, "executed": executed,
+                         "total_score": 85.0})
+    t = rp.complete_tables({"reports": pd.DataFrame(reports), "projects": pd.DataFrame(projects)}, run_checks=False)
+    t["findings"] = rp.ensure_columns("findings", pd.DataFrame([
+        {"finding_id": "f1", "rule": "summary_count_mismatch", "severity": "error", "report_id": "r2",
+         "source_file": "r2.txt", "found": "3", "expected": "1"},
+        {"finding_id": "f2", "rule": "weight_sum_mismatch", "severity": "warning", "report_id": "r1",
+         "project_id": "p1", "source_file": "r1.txt", "found": "90", "expected": "100"}]))
+    return t
+
+
+def test_county_profiles_all_flagged_none(tmp_path):
+    clean = tmp_path / "clean"
+    write_atomic(_three_counties(), clean)
+    nbs = _notebooks(tmp_path / "nb")
+
+    def planned(mode):
+        pl = runner.plan(runner.ReportParams(clean, tmp_path / "reports", notebooks_dir=nbs, county_profiles=mode))
+        return pl, sorted(j.parameters["county"] for j in pl.jobs if j.notebook == "10_county_profile")
+
+    pl, keys = planned("all")
+    assert keys == ["310101", "310107", "330903"] and pl.skipped_profiles == []
+    pl, keys = planned("flagged")      # a red flag (上海 普陀) or an error finding (黄浦); a warning is not enough
+    assert keys == ["310101", "310107"] and pl.skipped_profiles == ["普陀区（舟山市）"]
+    assert "有红旗或错误级检查问题" in pl.profiles_note and "未生成 1 个（普陀区（舟山市））" in pl.profiles_note
+    pl, keys = planned("none")
+    assert keys == [] and len(pl.skipped_profiles) == 3 and "未生成 3 个" in pl.profiles_note
+    assert [j.notebook for j in pl.jobs] == ["30_regional_summary", "20_cross_county", "00_explore"]
+    with pytest.raises(UsageError, match="--county-profiles 的值“some”无效") as e:
+        planned("some")
+    assert "flagged" in e.value.hint
+    assert not (tmp_path / "reports").exists()
+
+
+def test_index_names_the_counties_without_a_profile(tmp_path):
+    runner._index_html(tmp_path, "标题", [], [], "县区简报：有红旗或错误级检查问题的县区，生成 1 个；未生成 1 个（<甲>县）")
+    html = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "未生成 1 个（&lt;甲&gt;县）" in html

@@ -126,3 +126,26 @@ def test_check_write_keeps_the_partitioned_layout(seed_tables, tmp_path):
     assert r.returncode == 0, r.stderr
     assert store.layout_of(d) == "partitioned"
     assert len(store.load(d)["findings"]) == len(seed_tables["findings"])
+
+
+def test_tables_written_in_pieces_read_as_written_whole(seed_tables, tmp_path):
+    """store.Parts (a table spooled batch by batch) gives the dataset the whole frame gives, in both
+    layouts; a column all null in one piece takes its type from another."""
+    source = dict(seed_tables)
+    proj = seed_tables["projects"].copy()
+    proj["deviation_note"] = proj["deviation_note"].astype("object")
+    proj.loc[:len(proj) // 2 - 1, "deviation_note"] = None         # all null in the first piece only
+    proj.loc[len(proj) - 1, "deviation_note"] = "说明"
+    source["projects"] = proj
+    pieces = {}
+    for name, df in source.items():
+        p = store.Parts(tmp_path / "spool" / name)
+        p.add(df.iloc[:len(df) // 2])
+        p.add(df.iloc[len(df) // 2:])
+        p.add(df.iloc[:0])                          # an empty batch adds nothing
+        pieces[name] = p
+    for layout in ("single", "partitioned"):
+        got = store.load(store.write_atomic(pieces, tmp_path / f"pieces-{layout}", layout=layout))
+        want = store.load(store.write_atomic(source, tmp_path / f"whole-{layout}", layout=layout))
+        for name in source:
+            pd.testing.assert_frame_equal(got[name], want[name], check_exact=True, obj=name)

@@ -53,7 +53,12 @@ def _config(a):
 
 
 def cmd_ingest(a) -> int:
+    import pyarrow as pa
+
     from evalkit.ingest import ingest_paths
+    # batches are spooled through pyarrow: its default allocator keeps freed pages for reuse, so the
+    # process would grow with the number of batches; the system allocator gives them back
+    pa.set_memory_pool(pa.system_memory_pool())
     t0 = time.perf_counter()
     config = _config(a)
     stats: dict = {}
@@ -61,7 +66,7 @@ def cmd_ingest(a) -> int:
         tables = ingest_paths([Path(p) for p in a.paths], Path(a.out), progress=not a.quiet,
                               checks=not a.no_checks, config=config, jobs=a.jobs,
                               keep_format_copies=a.keep_format_copies, rebuild=a.rebuild, stats=stats,
-                              layout=a.layout, dask=a.dask)
+                              layout=a.layout, dask=a.dask, want=("reports", "findings"))
     except FilesFailed as e:
         _print_ledger(e.tables["reports"])
         raise
@@ -71,8 +76,8 @@ def cmd_ingest(a) -> int:
     from evalkit.schema import value_label
     shown = "，".join(f"{value_label('status', k)} {v}" for k, v in counts.items())
     print(f"{len(rep)} 个文件（{shown}）；"
-          f"{len(tables['projects'])} 个项目，{len(tables['indicators'])} 条指标，"
-          f"{len(tables['summaries'])} 个汇总，{len(tables['findings'])} 条复核发现 "
+          f"{stats['rows']['projects']} 个项目，{stats['rows']['indicators']} 条指标，"
+          f"{stats['rows']['summaries']} 个汇总，{len(tables['findings'])} 条复核发现 "
           f"-> {a.out}，用时 {time.perf_counter() - t0:.2f} 秒"
           f"（解析 {stats.get('parsed', 0)} 个，{stats.get('from_cache', 0)} 个未变、取自缓存）")
     if not a.no_checks and len(tables["findings"]):
@@ -168,7 +173,7 @@ def year_arg(text: str | None) -> str | None:
 def cmd_report(a) -> int:
     from evalkit.report import run_report
     out = run_report(a.clean, a.out, region=a.region, year=year_arg(a.year), progress=not a.quiet,
-                     keep=a.keep, workers=a.workers, county_profiles=not a.no_county_profiles)
+                     keep=a.keep, workers=a.workers, county_profiles="none" if a.no_county_profiles else a.county_profiles)
     try:
         info = json.loads((out / "run.json").read_text(encoding="utf-8"))
         took = f"，用时 {info['seconds']:.0f} 秒"
@@ -310,7 +315,10 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--year", help="年度：2022、2021-2023 或 2022,2024，默认全部 (years; default: all)")
     r.add_argument("--keep", type=int, help="同一地区年度只保留最新的 N 次成功运行 (keep the N newest successful runs)")
     r.add_argument("--workers", type=int, help="同时运行的笔记本数，默认 2 (notebooks run at once)")
-    r.add_argument("--no-county-profiles", action="store_true", help="不生成各县区画像 (skip the county profiles)")
+    r.add_argument("--county-profiles", default="all", metavar="all|flagged|none",
+                   help="县区画像：all 全部（默认）；flagged 只为有红旗或错误级发现的县区生成（省级 100 多个县区时用）；"
+                        "none 不生成 (county profiles: all, flagged or none)")
+    r.add_argument("--no-county-profiles", action="store_true", help="同 --county-profiles none (same as none)")
     r.add_argument("--quiet", action="store_true", help="不显示进度条 (no progress bar)")
     r.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     r.set_defaults(func=cmd_report)

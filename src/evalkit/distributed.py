@@ -96,47 +96,79 @@ def _child(job: str) -> int:
 
 def parse_on_dask(sources, address, progress: bool = False, limits=None) -> list:
     """FileResults of `sources` parsed on the cluster at `address`, in the order given."""
+    by_name = {s.source_file: r for s, r in iter_on_dask(sources, address, progress, limits)}
+    return [by_name[s.source_file] for s in sources]
+
+
+def iter_on_dask(sources, address, progress: bool = False, limits=None, window: int | None = None):
+    """(source, FileResult) pairs as the cluster finishes them. At most `window` files are in flight
+    (default EVALKIT_DASK_WINDOW, else 8 per worker thread, at least 16), so neither this machine nor
+    the cluster holds the bytes or results of the whole corpus at once."""
     from distributed import as_completed
 
     from evalkit.ingest import _failed, time_limit
     lim = limits or _limits.LIMITS
     if not sources:
-        return []
+        return
     client = _client(address)
     own = isinstance(address, str)
     bar = None
     if progress:
         from tqdm import tqdm
         bar = tqdm(total=len(sources), desc="ingest (dask)", unit="file", file=sys.stderr)
-    results: dict[int, object] = {}
-    try:
-        futures = {}
-        for i, s in enumerate(sources):
+    if window is None:
+        try:
+            threads = sum(client.nthreads().values())
+        except Exception:  # noqa: BLE001  (a client without workers yet)
+            threads = 0
+        window = int(os.environ.get("EVALKIT_DASK_WINDOW") or max(16, 8 * threads))
+    todo = iter(enumerate(sources))
+    futures: dict = {}
+    pending = as_completed()
+
+    def fill() -> list:
+        """Submit files until `window` are in flight; a file that cannot be read is its failed row at once."""
+        unread = []
+        while len(futures) < window:
+            nxt = next(todo, None)
+            if nxt is None:
+                break
+            i, s = nxt
             try:
                 data = Path(s.path).read_bytes()
             except OSError as e:
-                results[i] = _failed(s.source_file, s.sha256, s.fmt, f"无法读取文件（{e.strerror}）")
+                unread.append((s, _failed(s.source_file, s.sha256, s.fmt, f"无法读取文件（{e.strerror}）")))
                 continue
             fut = client.submit(parse_task, s.source_file, data, s.sha256, s.fmt, time_limit(s, lim), lim,
                                 pure=False, key=f"evalkit-parse-{i}-{s.sha256 or i}")
-            futures[fut] = i
-        for fut in as_completed(list(futures)):
-            i, s = futures[fut], sources[futures[fut]]
-            try:
-                results[i] = fut.result()
-            except Exception as e:  # noqa: BLE001  (KilledWorker, a lost connection, a pickling error)
-                kind = type(e).__name__
-                why = "Dask 工作进程在解析时退出（多为内存不足）" if kind == "KilledWorker" else f"Dask 任务出错（{kind}）"
-                results[i] = _failed(s.source_file, s.sha256, s.fmt, why)
-            fut.release()
-            if bar is not None:
-                bar.update(1)
+            futures[fut] = s
+            pending.add(fut)
+        return unread
+
+    try:
+        done = fill()
+        while done or futures:
+            for s, r in done:
+                yield s, r
+                if bar is not None:
+                    bar.update(1)
+            done = []
+            if futures:
+                fut = next(pending)
+                s = futures.pop(fut)
+                try:
+                    res = fut.result()
+                except Exception as e:  # noqa: BLE001  (KilledWorker, a lost connection, a pickling error)
+                    kind = type(e).__name__
+                    why = "Dask 工作进程在解析时退出（多为内存不足）" if kind == "KilledWorker" else f"Dask 任务出错（{kind}）"
+                    res = _failed(s.source_file, s.sha256, s.fmt, why)
+                fut.release()
+                done = [(s, res)] + fill()
     finally:
         if bar is not None:
             bar.close()
         if own:
             client.close()
-    return [results[i] for i in range(len(sources))]
 
 
 if __name__ == "__main__":

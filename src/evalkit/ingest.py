@@ -2,8 +2,10 @@
 
 Steps: discover (walk the inputs, one `Source` per file, problems found without opening it)
 -> hash (streamed) -> parse each distinct content once, in worker processes with a time and
-memory limit -> identity (byte-identical copies and the same report in two formats kept once)
--> tables -> checks -> write (store.write_atomic)."""
+memory limit, each result parked on disk as it comes (`Spool`) -> identity (byte-identical copies
+and the same report in two formats kept once) -> tables and checks by batch of whole reports,
+spooled as Parquet -> write (store.write_atomic streams the batches). Memory holds one batch and
+a ledger row per file, whatever the size of the corpus (TMPDIR holds the spool)."""
 from __future__ import annotations
 
 import dataclasses
@@ -22,6 +24,7 @@ import pandas as pd
 from evalkit import limits as _limits
 from evalkit.archives import ArchiveProblem, expand, is_archive
 from evalkit.checks import add_calc_columns, load_config, run_checks
+from evalkit.checks.findings import in_order
 from evalkit.checks.ledger import ledger as check_ledger
 from evalkit.errors import FilesFailed, InputError
 from evalkit.geo import locate
@@ -401,34 +404,85 @@ def parse_sources(sources: list[Source], jobs: int | None = None, progress: bool
                   limits=None) -> list[FileResult]:
     """Parse each source in a worker process (pebble pool) with the time and memory limits;
     a worker that hangs, crashes or is killed costs its file a `failed` row, never the batch."""
+    return [r for _, r in iter_parsed(sources, jobs, progress, limits)]
+
+
+def iter_parsed(sources: list[Source], jobs: int | None = None, progress: bool = False, limits=None):
+    """(source, FileResult) pairs in the order given, each as its worker finishes: a result handed
+    on is no longer held here, so a caller that parks it on disk keeps memory flat."""
     from pebble import ProcessPool
     lim = limits or _limits.LIMITS
     jobs = max(1, jobs or os.cpu_count() or 1)
-    results: list[FileResult] = []
     if not sources:
-        return results
+        return
     bar = None
     if progress:
         from tqdm import tqdm
         bar = tqdm(total=len(sources), desc="ingest", unit="file", file=sys.stderr)
     workers = min(jobs, len(sources))
     with ProcessPool(max_workers=workers, initializer=_init_worker, initargs=(lim, workers)) as pool:
-        futures = [(s, pool.schedule(ingest_file, args=(s.path, s.source_file, s.sha256, s.fmt),
-                                     timeout=time_limit(s, lim))) for s in sources]
-        for s, fut in futures:
-            results.append(collect(fut, s.source_file, s.sha256, s.fmt, time_limit(s, lim), lim))
+        futures = [pool.schedule(ingest_file, args=(s.path, s.source_file, s.sha256, s.fmt),
+                                 timeout=time_limit(s, lim)) for s in sources]
+        for n, s in enumerate(sources):
+            fut, futures[n] = futures[n], None       # a collected future would keep its result alive
+            yield s, collect(fut, s.source_file, s.sha256, s.fmt, time_limit(s, lim), lim)
             if bar is not None:
                 bar.update(1)
     if bar is not None:
         bar.close()
-    return results
+
+
+# ----------------------------------------------------------------------------- spool
+
+BATCH_FILES = 100   # files whose rows are built and checked together; EVALKIT_INGEST_BATCH overrides
+
+
+def batch_size(n: int | None = None) -> int:
+    """Files per batch: the argument, else EVALKIT_INGEST_BATCH, else BATCH_FILES (at least 1)."""
+    return max(1, int(n or os.environ.get("EVALKIT_INGEST_BATCH") or BATCH_FILES))
+
+
+@dataclass
+class Parked:
+    """A parsed file while the run goes on: its ledger row and identity in memory, its rows on disk."""
+    report: dict
+    key: str | None       # content_key: the same report in another format
+    at: int               # offset of the pickled FileResult in the spool
+
+
+class Spool:
+    """FileResults parked in one temp file (pickled one after another) until their batch is built,
+    so memory holds a ledger row per file whatever the size of the corpus."""
+
+    def __init__(self, folder: Path):
+        self.f = open(Path(folder) / "results.spool", "w+b")
+
+    def park(self, r: FileResult) -> Parked:
+        import pickle
+        self.f.seek(0, os.SEEK_END)
+        at = self.f.tell()
+        pickle.dump(r, self.f, protocol=pickle.HIGHEST_PROTOCOL)
+        return Parked(r.report, content_key(r), at)
+
+    def load(self, r: Parked | FileResult) -> FileResult:
+        """The whole FileResult of a parked file (a duplicate's or failed file's row is already whole)."""
+        import pickle
+        if not isinstance(r, Parked):
+            return r
+        self.f.seek(r.at)
+        res = pickle.load(self.f)
+        res.report = r.report          # the ledger row as identity left it
+        return res
+
+    def close(self) -> None:
+        self.f.close()
 
 
 # ----------------------------------------------------------------------------- identity
 
 def _duplicate(source: Source | FileResult, kept: FileResult, kind: str, report_id: str) -> FileResult:
     """A `duplicate` ledger row: the file's identity and which report it repeats, nothing counted."""
-    rep = source.report if isinstance(source, FileResult) else {
+    rep = source.report if hasattr(source, "report") else {
         "source_file": source.source_file, "sha256": source.sha256, "format": source.fmt}
     return FileResult({"report_id": report_id, "source_file": rep["source_file"], "sha256": rep["sha256"],
                        "format": rep["format"], "status": "duplicate", "error": None,
@@ -462,12 +516,13 @@ def _keep_rank(r: FileResult):
             FORMAT_RANK.index(fmt) if fmt in FORMAT_RANK else len(FORMAT_RANK), rep["source_file"])
 
 
-def same_report_duplicates(results: list[FileResult]) -> list[FileResult]:
+def same_report_duplicates(results: list, key=content_key) -> list:
     """Files that hold the same report in another format (a DOCX and its PDF): the most complete
-    copy is kept, the others become `duplicate` rows pointing at it."""
+    copy is kept, the others become `duplicate` rows pointing at it. `key`: a result's content_key
+    (Parked results carry theirs)."""
     groups: dict[str, list[int]] = {}
     for i, r in enumerate(results):
-        k = content_key(r)
+        k = key(r)
         if k is not None:
             groups.setdefault(k, []).append(i)
     out = list(results)
@@ -493,16 +548,31 @@ def assemble(results: list[FileResult]) -> dict[str, pd.DataFrame]:
     }
 
 
+def chunk_tables(results: list[FileResult], config, checks: bool = True) -> dict[str, pd.DataFrame]:
+    """One batch's tables: rows, *_calc columns (grade_calc under each province's bands), findings
+    and ledger. Every check is about one report, so batches of whole reports give the run's rows."""
+    tables = add_calc_columns(assemble(results), config)
+    tables["findings"] = run_checks(tables, config) if checks else frame("findings", [])
+    tables["ledger"] = check_ledger(tables) if checks else frame("ledger", [])
+    return tables
+
+
 def ingest_paths(paths: list[Path], out_dir: Path | None = None, progress: bool = False,
                  checks: bool = True, config=None, jobs: int | None = None,
                  limits=None, keep_format_copies: bool = False, cache_dir: Path | None | bool = None,
                  rebuild: bool = False, stats: dict | None = None, layout: str = "auto",
-                 dask=None) -> dict[str, pd.DataFrame]:
+                 dask=None, batch: int | None = None, want=None) -> dict[str, pd.DataFrame]:
     """Ingest files/folders; write the tables to `out_dir` (atomically) when given; return them.
 
     Parsed files are cached (cache.py) in `cache_dir`, by default `.<out>.cache` beside `out_dir`
     (no cache without `out_dir`, or with cache_dir=False): an unchanged file is not parsed again;
-    `rebuild` parses everything (and refreshes the cache). `stats` (a dict) receives the counts.
+    `rebuild` parses everything (and refreshes the cache). `stats` (a dict) receives the counts,
+    and `rows`, each table's row count.
+
+    Memory stays flat: parsed files are parked on disk as they come, then built and checked
+    `batch` files at a time (batch_size()), each batch's tables spooled as Parquet and streamed
+    into the dataset. `want`: the tables to return (default all; the CLI asks for reports and
+    findings only, so a big corpus is never read back whole).
 
     Byte-identical copies are always counted once; the same report in several formats too,
     unless `keep_format_copies` (to compare readers on one report). `layout`: store.write_atomic's.
@@ -526,20 +596,24 @@ def ingest_paths(paths: list[Path], out_dir: Path | None = None, progress: bool 
     with tempfile.TemporaryDirectory(prefix="evalkit-archives-", ignore_cleanup_errors=True) as stage:
         return _ingest(paths, out_dir, Path(stage), lim=lim, progress=progress, checks=checks, config=config,
                        jobs=jobs, keep_format_copies=keep_format_copies, cache=cache, rebuild=rebuild,
-                       stats=stats if stats is not None else {}, layout=layout, dask=dask)
+                       stats=stats if stats is not None else {}, layout=layout, dask=dask,
+                       batch=batch_size(batch), want=want)
 
 
 def _ingest(paths: list[Path], out_dir: Path | None, stage: Path, *, lim, progress: bool, checks: bool,
             config, jobs: int | None, keep_format_copies: bool, cache, rebuild: bool,
-            stats: dict, layout: str = "auto", dask=None) -> dict[str, pd.DataFrame]:
-    """The steps of one run: discover -> hash -> cache or parse -> identity -> tables -> checks -> write."""
-    from evalkit.store import write_atomic
-    found = discover(paths, lim, stage)
+            stats: dict, layout: str = "auto", dask=None, batch: int = BATCH_FILES,
+            want=None) -> dict[str, pd.DataFrame]:
+    """The steps of one run: discover -> hash -> cache or parse (parked on disk) -> identity ->
+    tables and checks by batch (spooled) -> write."""
+    from evalkit.store import Parts, load, write_atomic
+    (stage / "archives").mkdir()
+    found = discover(paths, lim, stage / "archives")
     if not found.sources:
         raise InputError(f"在 {'、'.join(map(str, paths))} 中没有找到可读取的报告文件"
                          f"（{found.skipped} 个其他类型的文件被跳过）",
                          f"支持 {', '.join(sorted(set(SUFFIXES) | {'.zip', '.7z'}))}；数据集未改动")
-    results: list[FileResult] = []
+    results: list = []
     first_by_sha: dict[str, Source] = {}
     todo: list[Source] = []
     dups: list[Source] = []
@@ -556,41 +630,71 @@ def _ingest(paths: list[Path], out_dir: Path | None, stage: Path, *, lim, progre
         else:
             first_by_sha[s.sha256] = s
             todo.append(s)
-    cached, misses = [], todo
-    if cache is not None and not rebuild:
-        cached = [cache.get(s.sha256, s.fmt, s.source_file) for s in todo]
-        misses = [s for s, c in zip(todo, cached) if c is None]
-        cached = [c for c in cached if c is not None]
-    if dask is not None:
-        from evalkit.distributed import parse_on_dask
-        fresh = parse_on_dask(misses, dask, progress=progress, limits=lim)
-    else:
-        fresh = parse_sources(misses, jobs=jobs, progress=progress, limits=lim)
-    if cache is not None:
-        for s, r in zip(misses, fresh):
-            if r.cacheable:
+    spool = Spool(stage)
+    try:
+        parsed: list[Parked] = []
+        misses = todo
+        if cache is not None and not rebuild:
+            misses = []
+            for s in todo:
+                c = cache.get(s.sha256, s.fmt, s.source_file)
+                if c is None:
+                    misses.append(s)
+                else:
+                    parsed.append(spool.park(c))
+        n_cached = len(parsed)
+        if dask is not None:
+            from evalkit.distributed import iter_on_dask
+            fresh = iter_on_dask(misses, dask, progress=progress, limits=lim)
+        else:
+            fresh = iter_parsed(misses, jobs=jobs, progress=progress, limits=lim)
+        for s, r in fresh:
+            if cache is not None and r.cacheable:
                 cache.put(s.sha256, s.fmt, r)
-    stats.update(files=len(found.sources), parsed=len(misses), from_cache=len(cached))
-    parsed = cached + fresh
-    by_sha = {r.report["sha256"]: r for r in parsed}
-    for s in dups:
-        rid = f"{s.sha256[:16]}-{hashlib.sha256(s.source_file.encode('utf-8')).hexdigest()[:6]}"
-        results.append(_duplicate(s, by_sha[s.sha256], "same_file", rid))
-    results = (parsed if keep_format_copies else same_report_duplicates(parsed)) + results
-    results.sort(key=lambda r: r.report["source_file"])
-    config = config or load_config()
-    tables = add_calc_columns(assemble(results), config)   # *_calc columns, grade_calc under the province's bands
-    tables["findings"] = run_checks(tables, config) if checks else frame("findings", [])
-    tables["ledger"] = check_ledger(tables) if checks else frame("ledger", [])
-    if out_dir is not None:
-        status = tables["reports"]["status"]
-        if (status[status != "duplicate"] == "failed").all():
+            parsed.append(spool.park(r))
+        stats.update(files=len(found.sources), parsed=len(misses), from_cache=n_cached)
+        by_sha = {r.report["sha256"]: r for r in parsed}
+        for s in dups:
+            rid = f"{s.sha256[:16]}-{hashlib.sha256(s.source_file.encode('utf-8')).hexdigest()[:6]}"
+            results.append(_duplicate(s, by_sha[s.sha256], "same_file", rid))
+        results = (parsed if keep_format_copies else same_report_duplicates(parsed, key=lambda r: r.key)) + results
+        results.sort(key=lambda r: r.report["source_file"])
+        config = config or load_config()
+        status = [r.report.get("status") for r in results]
+        if out_dir is not None and all(st == "failed" for st in status if st != "duplicate"):
+            tables = chunk_tables([spool.load(r) for r in results], config, checks)   # no rows: small
             err = FilesFailed(f"全部 {len(status)} 个文件都读取失败，数据集 {out_dir} 未改动",
                               "失败原因见上方清单")
             err.tables = tables
             raise err
+        chunks = [results[i:i + batch] for i in range(0, len(results), batch)]
+        if len(chunks) == 1:           # one batch: its tables are the run's, kept in memory
+            tables = chunk_tables([spool.load(r) for r in chunks[0]], config, checks)
+        else:
+            tables, findings = {}, []
+            for chunk in chunks:
+                part = chunk_tables([spool.load(r) for r in chunk], config, checks)
+                findings.append(part.pop("findings"))     # a few per report, ordered across batches below
+                for name, df in part.items():
+                    tables.setdefault(name, Parts(stage / "parts" / name)).add(df)
+                del part
+            found_rows = [f for f in findings if len(f)] or findings[:1]
+            tables["findings"] = in_order(pd.concat(found_rows, ignore_index=True)) if len(found_rows) > 1 \
+                else found_rows[0]
+    finally:
+        spool.close()
+    stats["rows"] = {name: len(t) for name, t in tables.items()}
+    if out_dir is not None:
+        counts: dict[str, int] = {}
+        for st in status:
+            counts[str(st)] = counts.get(str(st), 0) + 1
         meta = {"inputs": [str(Path(p).absolute()) for p in paths],
-                "files": {str(k): int(v) for k, v in status.value_counts().items()},
-                "skipped_other_types": found.skipped, "parsed": len(misses), "from_cache": len(cached)}
+                "files": dict(sorted(counts.items(), key=lambda kv: -kv[1])),
+                "skipped_other_types": found.skipped, "parsed": len(misses), "from_cache": n_cached}
         write_atomic(tables, out_dir, inputs=paths, meta=meta, layout=layout)
-    return tables
+    names = list(tables) if want is None else [n for n in want if n in tables]
+    if all(isinstance(tables[n], pd.DataFrame) for n in names):
+        return {n: tables[n] for n in names}
+    if out_dir is not None:
+        return load(out_dir, tables=names)
+    return {n: tables[n] if isinstance(tables[n], pd.DataFrame) else tables[n].to_pandas() for n in names}

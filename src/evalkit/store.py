@@ -279,6 +279,85 @@ def _read_partitioned(clean_dir: Path, name: str, want: dict, verify: bool, wher
 
 # ----------------------------------------------------------------------------- writing
 
+class Parts:
+    """One table as a run built it, batch by batch: Parquet pieces in a temp folder, streamed into
+    the dataset (or read whole on request) so the writer never holds the table in memory.
+    A column all null in one piece takes its type from the others."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        self.files: list[Path] = []
+        self.rows = 0
+
+    def add(self, df: pd.DataFrame) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        p = self.folder / f"{len(self.files):06d}.parquet"
+        df.to_parquet(p, index=False)
+        self.files.append(p)
+        self.rows += len(df)
+
+    def __len__(self) -> int:
+        return self.rows
+
+    @property
+    def columns(self) -> list[str]:
+        return self.schema().names
+
+    def _kept(self) -> list[Path]:
+        """The pieces with rows (an empty batch may lack the columns its rows would have brought)."""
+        import pyarrow.parquet as pq
+        full = [f for f in self.files if pq.ParquetFile(f).metadata.num_rows]
+        return full or self.files[:1]
+
+    def schema(self):
+        """The pieces' columns unified: a null-typed column takes the type another piece gives it;
+        pandas metadata from the first piece, with each column's entry from a piece that types it."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        schemas = [pq.read_schema(f) for f in self._kept()]
+        merged = pa.unify_schemas(schemas, promote_options="permissive")
+        entries = {}
+        for sc in schemas:
+            meta = json.loads((sc.metadata or {}).get(b"pandas", b"{}"))
+            for c in meta.get("columns", []):
+                name = c.get("name")
+                if name not in entries or (entries[name].get("pandas_type") == "empty"
+                                           and c.get("pandas_type") != "empty"):
+                    entries[name] = c
+        base = json.loads((schemas[0].metadata or {}).get(b"pandas", b"{}")) if schemas else {}
+        if base:
+            base["columns"] = [entries[f.name] for f in merged if f.name in entries]
+            merged = merged.with_metadata({b"pandas": json.dumps(base).encode()})
+        return merged
+
+    def tables(self, rows: int | None = None):
+        """The pieces' rows as pyarrow Tables of the unified schema, one piece (or `rows` rows) at a time."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        schema = self.schema()
+        for f in self._kept():
+            pf = pq.ParquetFile(f)
+            chunks = pf.iter_batches(batch_size=rows, use_threads=False) if rows else [pf.read(use_threads=False)]
+            for t in chunks:
+                names = t.schema.names
+                cols = [t.column(fld.name).cast(fld.type) if fld.name in names else pa.nulls(len(t), fld.type)
+                        for fld in schema]
+                yield pa.Table.from_arrays(cols, schema=schema)
+
+    def to_pandas(self) -> pd.DataFrame:
+        import pyarrow as pa
+        return pa.concat_tables(list(self.tables())).to_pandas()
+
+    def write(self, path: Path) -> None:
+        """The pieces as one Parquet file, a few thousand rows in memory at a time."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        with pq.ParquetWriter(str(path), self.schema()) as w:
+            for t in self.tables(rows=8192):
+                w.write_table(t, row_group_size=65536)
+        pa.default_memory_pool().release_unused()   # give arrow's cached pages back between tables
+
+
 def write_atomic(tables: dict[str, pd.DataFrame], out_dir: str | Path, *, inputs: list = (),
                  meta: dict | None = None, lock: bool = True, layout: str = "auto") -> Path:
     """Write `tables` as the dataset at `out_dir`, replacing the previous one in one atomic step.
@@ -312,7 +391,10 @@ def write_atomic(tables: dict[str, pd.DataFrame], out_dir: str | Path, *, inputs
             if keys is not None:
                 manifest["tables"][name] = _write_partitioned(df, keys, tmp, p)
                 continue
-            df.to_parquet(p, index=False)
+            if isinstance(df, Parts):
+                df.write(p)
+            else:
+                df.to_parquet(p, index=False)
             _fsync(p)
             manifest["tables"][name] = {"file": p.name, "rows": int(len(df)), "sha256": _sha256(p)}
         if out_dir.is_dir():
@@ -352,6 +434,8 @@ def _carried(out_dir: Path, tables: dict) -> dict:
 def _partition_keys(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """report_id -> (province, year) from the reports table: every table is partitioned by its report."""
     rep = tables.get("reports")
+    if isinstance(rep, Parts):
+        rep = rep.to_pandas()
     if rep is None or rep.empty:
         return pd.DataFrame({"province": pd.Series(dtype="string"), "year": pd.Series(dtype="Int64")})
     k = rep.drop_duplicates("report_id").set_index("report_id")
@@ -359,8 +443,28 @@ def _partition_keys(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
                          "year": pd.to_numeric(k["fiscal_year"], errors="coerce").astype("Int64")})
 
 
-def _write_partitioned(df: pd.DataFrame, keys: pd.DataFrame, root: Path, p: Path) -> dict:
-    """Write one table as hive partitions; its manifest entry lists every file's checksum."""
+def _write_partitioned(df: pd.DataFrame | Parts, keys: pd.DataFrame, root: Path, p: Path) -> dict:
+    """Write one table as hive partitions (Parts piece by piece); its manifest entry lists every file's checksum."""
+    p.mkdir()
+    pieces = ((t.to_pandas() for t in df.tables()) if isinstance(df, Parts) else [df])
+    for k, piece in enumerate(pieces):
+        template = "part-{i}.parquet" if not isinstance(df, Parts) else f"part-{k:05d}-{{i}}.parquet"
+        _write_partition_piece(piece, keys, p, template)
+    files = {}
+    for f in sorted(p.rglob("*.parquet")):
+        _fsync(f)
+        files[f.relative_to(root).as_posix()] = _sha256(f)
+    for sub in sorted({f.parent for f in p.rglob("*.parquet")} | {p}, key=lambda x: -len(x.parts)):
+        _fsync(sub)
+    columns = list(df.columns)
+    return {"file": p.name, "layout": "partitioned", "rows": int(len(df)), "files": files,
+            "columns": columns + [c for c in ("province", "year") if c not in columns],
+            "sha256": hashlib.sha256("".join(f"{k}:{v}\n" for k, v in files.items()).encode()).hexdigest()}
+
+
+def _write_partition_piece(df: pd.DataFrame, keys: pd.DataFrame, p: Path, template: str) -> None:
+    """Rows of one table (or one piece of it) into the hive folders under `p`, each keyed by its
+    own province/year where it has them, else its report's."""
     import pyarrow as pa
     import pyarrow.dataset as pds
     d = df.copy()
@@ -377,18 +481,8 @@ def _write_partitioned(df: pd.DataFrame, keys: pd.DataFrame, root: Path, p: Path
     meta = json.loads(table.schema.metadata[b"pandas"])   # the path holds the keys: pandas must not expect them
     meta["columns"] = [c for c in meta["columns"] if c.get("name") not in ("province", "year")]
     table = table.replace_schema_metadata({**table.schema.metadata, b"pandas": json.dumps(meta).encode()})
-    p.mkdir()
     pds.write_dataset(table, str(p), format="parquet", partitioning=_partitioning(),
-                      basename_template="part-{i}.parquet", existing_data_behavior="error")
-    files = {}
-    for f in sorted(p.rglob("*.parquet")):
-        _fsync(f)
-        files[f.relative_to(root).as_posix()] = _sha256(f)
-    for sub in sorted({f.parent for f in p.rglob("*.parquet")} | {p}, key=lambda x: -len(x.parts)):
-        _fsync(sub)
-    return {"file": p.name, "layout": "partitioned", "rows": int(len(df)), "files": files,
-            "columns": list(df.columns) + [c for c in ("province", "year") if c not in df.columns],
-            "sha256": hashlib.sha256("".join(f"{k}:{v}\n" for k, v in files.items()).encode()).hexdigest()}
+                      basename_template=template, existing_data_behavior="overwrite_or_ignore")
 
 
 def copy_dataset(src: str | Path, dst: str | Path) -> None:

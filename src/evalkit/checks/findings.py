@@ -101,6 +101,12 @@ def to_frame(findings: list[Finding]) -> pd.DataFrame:
     for c in COLUMNS:
         if c != "family":  # nulls stay null: pandas 2.2's astype(str) writes None as "None"
             df[c] = df[c].astype("str").mask(df[c].isna())
+    return in_order(df)
+
+
+def in_order(df: pd.DataFrame) -> pd.DataFrame:
+    """Findings by report, project, family, severity and rule (stable: so batches of whole reports
+    concatenated and put in order read as one run's findings)."""
     sev_order = {"error": 0, "warning": 1, "info": 2}
     df = (df.assign(_s=df["severity"].map(sev_order))
           .sort_values(["report_id", "project_id", "family", "_s", "rule"], na_position="first", kind="stable")

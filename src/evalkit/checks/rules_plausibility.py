@@ -202,7 +202,7 @@ def check_ocr_confidence(d: Data, cfg: CheckConfig) -> list[Finding]:
         if not low:
             continue
         def hit(v):
-            return None if v is None or v != v else low.get(float(v))
+            return None if v is None or pd.isna(v) else low.get(float(v))
         for p in d.projects.loc[d.projects["report_id"] == r.report_id].itertuples(index=False):
             for col, label in _OCR_FIELDS.items():
                 h = hit(getattr(p, col, None))

@@ -110,10 +110,12 @@ def write_run_index(run: Path, info: Mapping) -> Path:
                ("report.log", "report.log：运行日志"), ("run.json", "run.json：运行参数与结果")]
     parts.append("<h2>导出</h2><ul>" + "".join(
         f"<li><a href='{esc(href)}'>{esc(label)}</a></li>" for href, label in exports) + "</ul>")
-    if counties:
+    if counties or info.get("county_profiles_note"):
         parts.append("<h2>县区画像</h2><ul class='pages'>" + "".join(
             f"<li>{link({**n, 'title': str(n.get('title', '')).split('：', 1)[-1]})}</li>" for n in counties)
             + "</ul>")
+        if info.get("county_profiles_note"):      # which counties have no profile, and why
+            parts.append(f"<p class='meta'>{esc(info['county_profiles_note'])}</p>")
     charts = _charts(run)
     if charts:
         parts.append("<h2>图表</h2><div class='thumbs'>" + "".join(

@@ -53,6 +53,8 @@ TITLES = {"30_regional_summary": "区域绩效自评简报", "20_cross_county": 
 KERNEL = "python3"
 GLYPH_WARNING = re.compile(r"Glyph \d+ .*missing from (current )?font", re.I)
 log = logging.getLogger("evalkit.report")
+# --county-profiles: which counties get a profile notebook (a province has 100+: `flagged` keeps the run short)
+COUNTY_PROFILES = {"all": "全部县区", "flagged": "有红旗或错误级检查问题的县区", "none": "不生成县区简报"}
 
 
 class NotebookFailed(EvalkitError):
@@ -228,7 +230,7 @@ class ReportParams:
     progress: bool = True
     notebooks_dir: Path | None = None
     raw_dir: Path | None = None
-    county_profiles: bool | int | Iterable[str] = True
+    county_profiles: str | bool | int | Iterable[str] = "all"
     grade_bands: dict | None = None
     low_execution: float = 90.0
     high_score: float = 90.0
@@ -253,10 +255,50 @@ class Plan:
     data_dir: Path | None = None
     log_path: Path | None = None
     glyphs: list[str] = field(default_factory=list)
+    profiled: list[str] = field(default_factory=list)    # counties with a profile notebook
+    profiles_note: str = ""                               # which were left out and why, for the log and index
 
     @property
     def counties(self) -> list[str]:
         return self.views.counties
+
+    @property
+    def skipped_profiles(self) -> list[str]:
+        return [c for c in self.counties if c not in set(self.profiled)]
+
+
+def flagged_counties(vw: Views) -> list[str]:
+    """Counties with at least one red flag or one error-level finding (not dismissed), in the Views' order."""
+    hit = set(vw.red_flags["county_label"].dropna())
+    f = vw.findings
+    if len(f):
+        hit |= set(f.loc[f["severity"].astype("object") == "error", "county_label"].dropna())
+    return [c for c in vw.counties if c in hit]
+
+
+def profile_counties(vw: Views, wanted) -> tuple[list[str], str]:
+    """The counties that get a profile, and a sentence naming those left out: `wanted` is a mode of
+    COUNTY_PROFILES, True/False, N (the N with most projects) or county labels."""
+    if isinstance(wanted, str):
+        mode = wanted.strip().lower()
+        if mode not in COUNTY_PROFILES:
+            raise UsageError(f"--county-profiles 的值“{wanted}”无效",
+                             "可选：" + "；".join(f"{k}（{v}）" for k, v in COUNTY_PROFILES.items()))
+        chosen = vw.counties if mode == "all" else flagged_counties(vw) if mode == "flagged" else []
+        how = COUNTY_PROFILES[mode]
+    elif isinstance(wanted, int) and not isinstance(wanted, bool):
+        sizes = vw.projects["county_label"].value_counts()
+        chosen = sorted(vw.counties, key=lambda c: -int(sizes.get(c, 0)))[:wanted]
+        how = f"项目最多的 {wanted} 个县区"
+    else:
+        chosen = sel.pick(vw.counties, wanted)
+        how = "全部县区" if wanted is True else "不生成县区简报" if not wanted else "指定的县区"
+    left = [c for c in vw.counties if c not in set(chosen)]
+    note = f"县区简报：{how}，生成 {len(chosen)} 个"
+    if left:
+        shown = "、".join(left[:20]) + (f" 等 {len(left)} 个" if len(left) > 20 else "")
+        note += f"；未生成 {len(left)} 个（{shown}）"
+    return list(chosen), note
 
 
 def check_parameters(nb_path: Path, parameters: Mapping) -> None:
@@ -286,11 +328,7 @@ def plan(p: ReportParams) -> Plan:
                               "reports/latest 保持不变；请检查 --region 和 --year")
     vw = Views(t, p.grade_bands, p.low_execution, p.high_score)
     places = vw.places.set_index("county_label")
-    if isinstance(p.county_profiles, int) and not isinstance(p.county_profiles, bool):
-        sizes = vw.projects["county_label"].value_counts()
-        profile_for = sorted(vw.counties, key=lambda c: -int(sizes.get(c, 0)))[:p.county_profiles]
-    else:
-        profile_for = sel.pick(vw.counties, p.county_profiles)
+    profile_for, profiles_note = profile_counties(vw, p.county_profiles)
     common = {"grade_bands": p.grade_bands, "low_execution": float(p.low_execution),
               "high_score": float(p.high_score)}
     yp = sel.years_param(p.years)
@@ -311,7 +349,8 @@ def plan(p: ReportParams) -> Plan:
     everywhere = p.region is None or (isinstance(p.region, str) and p.region.strip() in sel.ALL_REGION)
     region_folder = sel.slug('all' if everywhere else region_name)
     folder = f"{region_folder}-{sel.years_slug(p.years)}"
-    return Plan(p, nb_dir, vw, region_name, years_name, folder, jobs, region_folder=region_folder)
+    return Plan(p, nb_dir, vw, region_name, years_name, folder, jobs, region_folder=region_folder,
+                profiled=profile_for, profiles_note=profiles_note)
 
 
 def start(pl: Plan) -> Plan:
@@ -363,6 +402,7 @@ def execute(pl: Plan, bar=None) -> list[_Job]:
     workers = p.workers or max(1, min(2, os.cpu_count() or 1))
     log.info("evalkit report: clean=%s region=%s year=%s -> %s", pl.data_dir, pl.region_name, pl.years_name, run)
     log.info("counties: %s; notebooks: %s", "、".join(pl.counties) or "-", ", ".join(j.stem for j in pl.jobs))
+    log.info("%s", pl.profiles_note)
 
     def one(job: _Job) -> _Job:
         src = pl.nb_dir / f"{job.notebook}.ipynb"
@@ -468,6 +508,8 @@ def finalize(pl: Plan) -> Path:
         "year": p.years, "years_label": pl.years_name,
         "clean_dir": str(pl.data_dir), "counties": pl.counties,
         "county_keys": list(pl.views.places["county_key"]),
+        "county_profiles": pl.profiled, "county_profiles_skipped": pl.skipped_profiles,
+        "county_profiles_note": pl.profiles_note,
         "parameters": {"grade_bands": p.grade_bands, "low_execution": p.low_execution, "high_score": p.high_score},
         "headline": pages.headline_figures(pl.views.headline),
         "notebooks": [{"stem": j.stem, "notebook": j.notebook, "title": page_title(j), "status": j.status,
@@ -500,12 +542,12 @@ def finalize(pl: Plan) -> Path:
 
 def run_report(clean_dir: str | Path, out_dir: str | Path = "reports", region: str | None = None,
                year=None, progress: bool = True, *, notebooks_dir: str | Path | None = None,
-               raw_dir: str | Path | None = None, county_profiles: bool | int | Iterable[str] = True,
+               raw_dir: str | Path | None = None, county_profiles: str | bool | int | Iterable[str] = "all",
                grade_bands: dict | None = None, low_execution: float = 90.0,
                high_score: float = 90.0, keep: int | None = None,
                timeout: int = 600, workers: int | None = None) -> Path:
     """Run the notebooks for a region (name or division code; None = all) and years into a new folder
-    under `out_dir` and return it; the fields are ReportParams' (county_profiles: True, N, labels or False)."""
+    under `out_dir` and return it; the fields are ReportParams' (county_profiles: "all", "flagged", "none", True/False, N or labels)."""
     clean_dir = Path(clean_dir).resolve()
     if raw_dir is None and (clean_dir.parent / "raw").is_dir():
         raw_dir = clean_dir.parent / "raw"
