@@ -198,6 +198,8 @@ def test_county_profiles_all_flagged_none(tmp_path):
 
 
 def test_index_names_the_counties_without_a_profile(tmp_path):
-    runner._index_html(tmp_path, "标题", [], [], "县区简报：有红旗或错误级检查问题的县区，生成 1 个；未生成 1 个（<甲>县）")
+    from evalkit.report import pages
+    pages.write_run_index(tmp_path, {"region_label": "全部地区", "years_label": "全部年度", "notebooks": [],
+                                     "county_profiles_note": "县区简报：有红旗或错误级检查问题的县区，生成 1 个；未生成 1 个（<甲>县）"})
     html = (tmp_path / "index.html").read_text(encoding="utf-8")
-    assert "未生成 1 个（&lt;甲&gt;县）" in html
+    assert "未生成 1 个（&lt;甲&gt;县）" in html and "<甲>" not in html
