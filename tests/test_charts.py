@@ -376,3 +376,33 @@ def test_heat_map_columns_sorted_by_findings(tables):
     totals = vw.findings.groupby("county_label").size()
     n = [int(totals.get(c, 0)) for c in ticks]
     assert n == sorted(n, reverse=True) and sum(n) == len(vw.findings)
+
+
+def test_two_year_dataset_keeps_statements_apart_flags_every_error_and_shows_no_nan(two_year_clean):
+    """Issue 13 points 1, 2 and 4 on two years with a statement-only county: its statement counts stay
+    out of the project figures and get a profile of their own; every error finding is a red flag;
+    the tables a reader sees show "—", never NaN."""
+    from evalkit.report.flags import flagged_findings
+    t = two_year_clean[1]
+    vw = rp.Views(t)
+    h = vw.headline
+    st = vw.statement_counts
+    only = st[st["statement_only"].astype(bool)]
+    assert len(only) == 1
+    county = only["county_label"].iloc[0]
+    assert h["n_projects"] == len(vw.projects) and county in h["statement_only"]["counties"]
+    gc = vw.grade_counts
+    assert county not in set(gc["county_label"]) and int(gc["total"].sum()) == len(vw.projects)
+    text = rp.headline_text(h)
+    assert f"另有{county}" in text and "未计入以上项目统计" in text
+    assert t["reports"]["fiscal_year"].dropna().nunique() >= 2
+    sub = rp.Views(rp.filter_tables(t, region=county))
+    profile = rp.headline_text(sub.headline)
+    assert "没有项目自评表" in profile and "0.00万元" not in profile
+    flags = vw.red_flags
+    errors = flagged_findings(vw.findings)
+    errors = errors[errors["severity"] == "error"]
+    assert len(errors) and set(errors["project_id"].dropna()) <= set(flags["project_id"].dropna())
+    shown = rp.county_summary_zh(vw.county_summary)
+    assert shown.isin(["—"]).any().any()                       # the statement-only county's budget
+    assert not shown.astype(str).apply(lambda c: c.str.contains("nan|NaN|None|<NA>")).any().any()
