@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from evalkit.report.numbers import MONEY, RATE, SCORE, fmt
 from evalkit.report.views import Views, as_views
 
 VIEW_FLAGS = ("数值异常", "高分低执行", "执行率过低", "零执行")
@@ -95,11 +96,11 @@ def red_flags(vw: Views, bands=None, low_execution: float = 90.0, high_score: fl
 
     add(v["anomaly"].notna(), "数值异常", v["anomaly"].fillna("") + "，请核对原文")
     add((score >= vw.high_score) & (rate < vw.low_execution), "高分低执行",
-        ["" if pd.isna(s) or pd.isna(r) else f"自评{s:g}分，执行率{r:.1f}%{b}" for s, r, b in zip(score, rate, basis)])
+        ["" if pd.isna(s) or pd.isna(r) else f"自评{fmt(s, SCORE)}分，执行率{fmt(r, RATE)}%{b}" for s, r, b in zip(score, rate, basis)])
     zero = v["money_ok"] & (v["budget"] > 0) & (v["executed"] == 0)
-    add(zero, "零执行", [f"预算{b:g}万元，执行0万元" if z else "" for b, z in zip(v["budget"], zero.fillna(False))])
+    add(zero, "零执行", [f"预算{fmt(b, MONEY)}万元，执行0.00万元" if z else "" for b, z in zip(v["budget"], zero.fillna(False))])
     add(~zero.fillna(False) & (rate < very_low_execution), "执行率过低",
-        ["" if pd.isna(r) else f"执行率{r:.1f}%" for r in rate])
+        ["" if pd.isna(r) else f"执行率{fmt(r, RATE)}%" for r in rate])
     rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["_pos", "flag", "detail"])
     p = v.loc[rows["_pos"]] if len(rows) else v.iloc[:0]
     out = pd.DataFrame({"county_label": p["county_label"].to_numpy(), "project_name": p["project_name"].to_numpy(),
@@ -142,7 +143,7 @@ def _finding_flags(vw: Views, v: pd.DataFrame, score: pd.Series) -> pd.DataFrame
     detail = []
     for r, fo, ex, s, msg in zip(f["rule"], f["found"], f["expected"], sc, f["message"]):
         tmpl = FROM_FINDINGS.get(r, (None, None))[1]
-        detail.append(tmpl.format(found=_s(fo), expected=_s(ex), score="" if pd.isna(s) else f"{s:g}")
+        detail.append(tmpl.format(found=_s(fo), expected=_s(ex), score="" if pd.isna(s) else fmt(s, SCORE))
                       if tmpl else _s(msg))
     return pd.DataFrame({
         "county_label": col("county_label", "county_label"), "project_name": col("project_name", "project_name"),

@@ -158,10 +158,10 @@ def takeaways(vw: Views, bands=None, low_execution: float = 90.0, high_score: fl
         s = f"{len(rated)}个有执行率的项目中{n_low}个低于{low:g}%" + ("" if len(rated) == n else f"（共{n}个项目）")
         if single:
             w = rated.loc[rated["rate"].idxmin()]
-            s += f"；执行率中位数{rated['rate'].median():.1f}%，最低的项目是“{w['project_name']}”（{w['rate']:.1f}%）。"
+            s += f"；执行率中位数{fmt(rated['rate'].median(), RATE)}%，最低的项目是“{w['project_name']}”（{fmt(w['rate'], RATE)}%）。"
         else:
             worst = cs[cs["median_rate"].notna()].sort_values("median_rate").iloc[0]
-            s += f"；执行率中位数最低的是{worst['county_label']}（{worst['median_rate']:.1f}%）。"
+            s += f"；执行率中位数最低的是{worst['county_label']}（{fmt(worst['median_rate'], RATE)}%）。"
         out["execution_rate_by_county"] = s
     else:
         out["execution_rate_by_county"] = no_projects("执行率")
@@ -176,7 +176,7 @@ def takeaways(vw: Views, bands=None, low_execution: float = 90.0, high_score: fl
         out["score_distribution"] = (
             f"{len(sc)}个有得分的项目中{n_top}个（{n_top / len(sc) * 100:.0f}%）自评得分在{top[1]:g}分及以上"
             + ("" if len(sc) == n else f"（共{n}个项目）")
-            + f"；最低{lowest['score']:g}分（{who}）。")
+            + f"；最低{fmt(lowest['score'], SCORE)}分（{who}）。")
     else:
         out["score_distribution"] = no_projects("自评得分")
     out["score_distribution"] += odd("score_ok", "自评得分")
@@ -231,7 +231,7 @@ def takeaways(vw: Views, bands=None, low_execution: float = 90.0, high_score: fl
              f"（{_basis(h['n_money'], n, '同时填报预算和执行数')}）")
         if len(money) > 1 and not single:
             w = money.sort_values("execution_rate").iloc[0]
-            s += f"；最低的是{w['county_label']}（{w['execution_rate']:.1f}%）"
+            s += f"；最低的是{w['county_label']}（{fmt(w['execution_rate'], RATE)}%）"
         s += "。" + dominance_text(h["dominant"])
         n_init = h["n_initial_basis"] - (1 if h["dominant"] and h["dominant"].get("rate_source") == "initial_calc" else 0)
         if n_init:
