@@ -136,7 +136,7 @@ def test_red_flags_come_from_the_findings():
          "project_id": "p11", "found": "优", "expected": "良"}]))
     f = rp.red_flags(t).set_index("flag")
     assert f.loc["执行率与金额不符", "detail"] == "填报10%，按金额计算50.00%"
-    assert f.loc["等级与得分不符", "detail"] == "填报“优”，85分应为“良”"
+    assert f.loc["等级与得分不符", "detail"] == "填报“优”，85.00分应为“良”"
     assert "检查错误" not in f.index       # both error findings are already named
     t["findings"] = t["findings"].iloc[:0]
     assert not rp.red_flags(t)["flag"].isin(["执行率与金额不符", "等级与得分不符", "总分与分项合计不符"]).any()
