@@ -447,9 +447,10 @@ def _write_partitioned(df: pd.DataFrame | Parts, keys: pd.DataFrame, root: Path,
     """Write one table as hive partitions (Parts piece by piece); its manifest entry lists every file's checksum."""
     p.mkdir()
     pieces = ((t.to_pandas() for t in df.tables()) if isinstance(df, Parts) else [df])
+    types = df.schema() if isinstance(df, Parts) else None
     for k, piece in enumerate(pieces):
         template = "part-{i}.parquet" if not isinstance(df, Parts) else f"part-{k:05d}-{{i}}.parquet"
-        _write_partition_piece(piece, keys, p, template)
+        _write_partition_piece(piece, keys, p, template, types)
     files = {}
     for f in sorted(p.rglob("*.parquet")):
         _fsync(f)
@@ -462,9 +463,11 @@ def _write_partitioned(df: pd.DataFrame | Parts, keys: pd.DataFrame, root: Path,
             "sha256": hashlib.sha256("".join(f"{k}:{v}\n" for k, v in files.items()).encode()).hexdigest()}
 
 
-def _write_partition_piece(df: pd.DataFrame, keys: pd.DataFrame, p: Path, template: str) -> None:
+def _write_partition_piece(df: pd.DataFrame, keys: pd.DataFrame, p: Path, template: str, types=None) -> None:
     """Rows of one table (or one piece of it) into the hive folders under `p`, each keyed by its
-    own province/year where it has them, else its report's."""
+    own province/year where it has them, else its report's; a column all null in this piece is
+    written with the type `types` (the pieces' unified schema) gives it, so every file agrees
+    (pyarrow 15 reads a dataset with the first file's types and cannot cast string to null)."""
     import pyarrow as pa
     import pyarrow.dataset as pds
     d = df.copy()
@@ -478,6 +481,10 @@ def _write_partition_piece(df: pd.DataFrame, keys: pd.DataFrame, p: Path, templa
     d["province"], d["year"] = prov, year.astype("Int64")
     table = pa.Table.from_pandas(d, preserve_index=False)
     table = table.set_column(table.schema.get_field_index("year"), "year", table["year"].cast(pa.int32()))
+    if types is not None:
+        for i, fld in enumerate(table.schema):
+            if pa.types.is_null(fld.type) and fld.name in types.names:
+                table = table.set_column(i, fld.name, table[fld.name].cast(types.field(fld.name).type))
     meta = json.loads(table.schema.metadata[b"pandas"])   # the path holds the keys: pandas must not expect them
     meta["columns"] = [c for c in meta["columns"] if c.get("name") not in ("province", "year")]
     table = table.replace_schema_metadata({**table.schema.metadata, b"pandas": json.dumps(meta).encode()})

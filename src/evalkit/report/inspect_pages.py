@@ -120,6 +120,11 @@ def read_manifest(inspect_dir: str | Path | None) -> dict:
     return json.loads(p.read_text(encoding="utf-8"))
 
 
+def _missing(c) -> bool:
+    """None, NaN or pd.NA (pandas 2.2's object columns hold pd.NA, whose `!=` is not a bool)."""
+    return c is None or c is pd.NA or (isinstance(c, float) and c != c)
+
+
 def red_flag_table_html(flags: pd.DataFrame, inspect_dir: str | Path | None) -> str:
     """The red-flag table as HTML, each flag linked to its file's inspect page at its row; all text escaped.
     Links are relative to a page in the run's html/ (or notebooks/) folder."""
@@ -136,6 +141,6 @@ def red_flag_table_html(flags: pd.DataFrame, inspect_dir: str | Path | None) -> 
         else:
             link = escape(m["skipped"].get(sf, "—"))
         cells = [f.project_name, f.flag, f.detail, sf]
-        rows.append("<tr>" + "".join(f"<td>{escape('' if c is None or c != c else str(c))}</td>" for c in cells)
+        rows.append("<tr>" + "".join(f"<td>{escape('' if _missing(c) else str(c))}</td>" for c in cells)
                     + f"<td>{link}</td></tr>")
     return f"<table class='dataframe'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
