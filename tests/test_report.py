@@ -3,6 +3,7 @@ and what the run leaves behind — notebooks, HTML without code, charts, workboo
 `latest` — plus the failure path, idempotent reruns and the lock, on tiny notebooks."""
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -322,7 +323,8 @@ def test_html_pages_titled_in_chinese_without_nan_or_escaped_markup(run):
         assert "Kernel is running over TCP" not in text
     assert titles["30_regional_summary"].startswith("区域绩效自评简报")
     assert titles["10_county_profile-大厂回族自治县"].startswith("县区画像：大厂回族自治县")
-    summary = _page_text(run["path"] / "html" / "30_regional_summary.html")
+    # as a browser reads it (nbconvert 7.0 writes CJK text as character references)
+    summary = html.unescape(_page_text(run["path"] / "html" / "30_regional_summary.html"))
     assert re.search(r"<h1[^>]*>区域绩效自评简报", summary)            # headings render as headings
     row = re.search(r"<th>普陀区</th>(.*?)</tr>", summary, re.S).group(1)   # no budget: shown as —
     assert "<td>—</td>" in row
