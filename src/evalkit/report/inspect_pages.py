@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from evalkit.report.flags import flag_name
+from evalkit.report.numbers import is_missing
 
 _Flag = namedtuple("_Flag", "project_id source_file flag")
 SUBDIR = "inspect"                 # under the run's html/
@@ -120,11 +121,6 @@ def read_manifest(inspect_dir: str | Path | None) -> dict:
     return json.loads(p.read_text(encoding="utf-8"))
 
 
-def _missing(c) -> bool:
-    """None, NaN or pd.NA (pandas 2.2's object columns hold pd.NA, whose `!=` is not a bool)."""
-    return c is None or c is pd.NA or (isinstance(c, float) and c != c)
-
-
 def red_flag_table_html(flags: pd.DataFrame, inspect_dir: str | Path | None) -> str:
     """The red-flag table as HTML, each flag linked to its file's inspect page at its row; all text escaped.
     Links are relative to a page in the run's html/ (or notebooks/) folder."""
@@ -141,6 +137,6 @@ def red_flag_table_html(flags: pd.DataFrame, inspect_dir: str | Path | None) -> 
         else:
             link = escape(m["skipped"].get(sf, "—"))
         cells = [f.project_name, f.flag, f.detail, sf]
-        rows.append("<tr>" + "".join(f"<td>{escape('' if _missing(c) else str(c))}</td>" for c in cells)
+        rows.append("<tr>" + "".join(f"<td>{escape('' if is_missing(c) else str(c))}</td>" for c in cells)
                     + f"<td>{link}</td></tr>")
     return f"<table class='dataframe'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"

@@ -9,7 +9,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from evalkit.report.numbers import COUNT, MONEY, RATE, SCORE, fmt
+from evalkit.report.numbers import COUNT, MONEY, RATE, SCORE, fmt, is_missing
 from evalkit.report.text import html_text as esc
 
 STATUS_ZH = {"ok": "成功", "failed": "失败"}
@@ -40,7 +40,7 @@ def headline_figures(h: Mapping) -> dict:
     for key, _, unit in FIGURES:
         v = h.get(key)
         try:
-            v = None if v is None or v != v else (int(v) if unit == COUNT else round(float(v), 4))
+            v = None if is_missing(v) else (int(v) if unit == COUNT else round(float(v), 4))
         except (TypeError, ValueError):
             v = None
         out[key] = v

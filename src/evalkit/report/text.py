@@ -40,10 +40,6 @@ def html_block(template: str, /, tag: str = "div", **values) -> str:
     return f'<{tag} class="tex2jax_ignore mathjax_ignore">{body}</{tag}>'
 
 
-def _fmt(x, unit):
-    return fmt(x, unit)
-
-
 def _basis(n: int, total: int, what: str) -> str:
     """The denominator and coverage of an aggregate: `按全部30个项目计算` or `按28个有预算和执行数的项目计算，共30个`."""
     return f"按全部{total}个项目计算" if n == total else f"按{n}个{what}的项目计算，共{total}个"
@@ -55,11 +51,11 @@ def _grades_text(g: Mapping, unit: str = "个") -> str:
 
 def statement_figures(st: Mapping) -> str:
     """`已评项目44个，资金5,189.42万元，平均得分99.4分，等级优44个、…` from headline['statement_only']."""
-    figs = ["已评项目数未披露" if pd.isna(st.get("projects")) else f"已评项目{_fmt(st['projects'], COUNT)}个"]
+    figs = ["已评项目数未披露" if pd.isna(st.get("projects")) else f"已评项目{fmt(st['projects'], COUNT)}个"]
     if not pd.isna(st.get("funds")):
-        figs.append(f"资金{_fmt(st['funds'], MONEY)}万元")
+        figs.append(f"资金{fmt(st['funds'], MONEY)}万元")
     if not pd.isna(st.get("avg_score")):
-        figs.append(f"平均得分{_fmt(st['avg_score'], SCORE)}分")
+        figs.append(f"平均得分{fmt(st['avg_score'], SCORE)}分")
     figs.append("等级" + _grades_text(st["grades"]))
     return "，".join(figs)
 
@@ -76,12 +72,12 @@ def dominance_text(d: Mapping | None) -> str:
     if not d:
         return ""
     initial = d.get("rate_source") == "initial_calc"
-    txt = (f"总体执行率主要由{d['county_label']}的“{d['project_name']}”一个项目决定：其预算{_fmt(d['budget'], MONEY)}万元"
+    txt = (f"总体执行率主要由{d['county_label']}的“{d['project_name']}”一个项目决定：其预算{fmt(d['budget'], MONEY)}万元"
            + ("（年初预算，未填全年预算）" if initial else "")
-           + f"占预算合计{_fmt(d['total'], MONEY)}万元的{_fmt(d['share'], RATE)}%，执行率{_fmt(d['rate'], RATE)}%"
+           + f"占预算合计{fmt(d['total'], MONEY)}万元的{fmt(d['share'], RATE)}%，执行率{fmt(d['rate'], RATE)}%"
            + ("（按年初预算计算）" if initial else ""))
     if not pd.isna(d.get("rate_without")):
-        txt += f"；不计该项目，总体执行率为{_fmt(d['rate_without'], RATE)}%"
+        txt += f"；不计该项目，总体执行率为{fmt(d['rate_without'], RATE)}%"
     return txt + "。"
 
 
@@ -104,15 +100,15 @@ def headline_text(h: Mapping) -> str:
         full = all(c == n for c in cover.values())
         figs = []
         if cover["n_money"]:
-            figs.append(f"预算合计{_fmt(h['budget'], MONEY)}万元，执行{_fmt(h['executed'], MONEY)}万元，总体执行率{_fmt(h['execution_rate'], RATE)}%"
+            figs.append(f"预算合计{fmt(h['budget'], MONEY)}万元，执行{fmt(h['executed'], MONEY)}万元，总体执行率{fmt(h['execution_rate'], RATE)}%"
                         + ("" if full else f"（{_basis(cover['n_money'], n, '同时填报预算和执行数')}）"))
         else:
             figs.append("预算与执行金额未披露")
         if cover["n_rated"]:
-            figs.append(f"项目执行率中位数{_fmt(h['median_rate'], RATE)}%"
+            figs.append(f"项目执行率中位数{fmt(h['median_rate'], RATE)}%"
                         + ("" if full else f"（{_basis(cover['n_rated'], n, '有执行率')}）"))
         if cover["n_scored"]:
-            figs.append(f"平均自评得分{_fmt(h['mean_score'], SCORE)}分"
+            figs.append(f"平均自评得分{fmt(h['mean_score'], SCORE)}分"
                         + ("" if full else f"（{_basis(cover['n_scored'], n, '有得分')}）"))
         else:
             figs.append("自评得分未披露")
@@ -227,7 +223,7 @@ def takeaways(vw: Views, bands=None, low_execution: float = 90.0, high_score: fl
 
     money = cs[cs["execution_rate"].notna()]
     if h["n_money"]:
-        s = (f"预算合计{_fmt(h['budget'], MONEY)}万元，执行{_fmt(h['executed'], MONEY)}万元，总体执行率{_fmt(h['execution_rate'], RATE)}%"
+        s = (f"预算合计{fmt(h['budget'], MONEY)}万元，执行{fmt(h['executed'], MONEY)}万元，总体执行率{fmt(h['execution_rate'], RATE)}%"
              f"（{_basis(h['n_money'], n, '同时填报预算和执行数')}）")
         if len(money) > 1 and not single:
             w = money.sort_values("execution_rate").iloc[0]
