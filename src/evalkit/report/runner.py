@@ -393,30 +393,33 @@ def inspect_pages(pl: Plan) -> dict:
 
 
 def execute(pl: Plan, bar=None) -> list[_Job]:
-    """Run every notebook job with papermill (`workers` at once, each its own kernel); failures are recorded."""
-    import papermill as pm
+    """Run every notebook job with papermill: `workers` threads, each keeping one warm kernel
+    (report/kernels.py) that runs its notebooks in turn; failures are recorded, not raised."""
+    import queue
+    import threading
+
     from papermill.exceptions import PapermillExecutionError
     from tqdm.auto import tqdm
+
+    from evalkit.report.kernels import WarmKernel
     p, run = pl.params, pl.run_dir
     km_class = _kernel_manager_class(pl.log_path)
-    workers = p.workers or max(1, min(2, os.cpu_count() or 1))
+    workers = max(1, min(p.workers or min(2, os.cpu_count() or 1), len(pl.jobs)))
     log.info("evalkit report: clean=%s region=%s year=%s -> %s", pl.data_dir, pl.region_name, pl.years_name, run)
     log.info("counties: %s; notebooks: %s", "、".join(pl.counties) or "-", ", ".join(j.stem for j in pl.jobs))
     log.info("%s", pl.profiles_note)
 
-    def one(job: _Job) -> _Job:
+    def one(job: _Job, kernel: WarmKernel) -> _Job:
         src = pl.nb_dir / f"{job.notebook}.ipynb"
         dst = run / "notebooks" / f"{job.stem}.ipynb"
         log.info("run %s %s", job.stem, json.dumps(job.parameters, ensure_ascii=False))
         t0 = time.monotonic()
         try:
-            pm.execute_notebook(str(src), str(dst), parameters=job.parameters,
-                                kernel_name=KERNEL, progress_bar=False,
-                                # the kernel's working directory, set per kernel: papermill's cwd=
-                                # chdir()s the whole process, which races between worker threads
-                                resources={"metadata": {"path": str(run)}},
-                                start_timeout=120, execution_timeout=p.timeout,
-                                kernel_manager_class=km_class)
+            kernel.run(str(src), str(dst), parameters=job.parameters, progress_bar=False,
+                       # the kernel's working directory, set when it starts: papermill's cwd=
+                       # chdir()s the whole process, which races between worker threads
+                       resources={"metadata": {"path": str(run)}},
+                       start_timeout=120, execution_timeout=p.timeout)
             job.status = "ok"
         except PapermillExecutionError as e:
             job.status = "failed"
@@ -436,20 +439,39 @@ def execute(pl: Plan, bar=None) -> list[_Job]:
                            f"{job.error['error']}", file=sys.stderr)
         return job
 
-    def tick(label):
-        if bar is not None:
-            bar.set_postfix_str(label)
-            bar.update(1)
+    todo: queue.Queue = queue.Queue()
+    for job in pl.jobs:
+        todo.put(job)
+    done: queue.Queue = queue.Queue()
 
-    if workers > 1 and len(pl.jobs) > 1:
-        # kernels are separate processes; the threads here only wait on them
-        from concurrent.futures import ThreadPoolExecutor, as_completed
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nb") as ex:
-            for f in as_completed([ex.submit(one, j) for j in pl.jobs]):
-                tick(f.result().stem)
-    else:
-        for job in pl.jobs:
-            tick(one(job).stem)
+    def worker() -> None:
+        kernel = WarmKernel(km_class, KERNEL, run)   # this thread's kernel, on this thread's loop
+        try:
+            while True:
+                try:
+                    job = todo.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    done.put(one(job, kernel))
+                except BaseException as e:   # never leave the main thread waiting for this job
+                    job.status, job.error = "failed", {"cell": None, "exec_count": None,
+                                                       "error": f"{type(e).__name__}: {e}", "source": ""}
+                    done.put(job)
+        finally:
+            kernel.close()
+
+    # kernels are separate processes; the threads here only wait on them
+    threads = [threading.Thread(target=worker, name=f"nb{i}", daemon=True) for i in range(workers)]
+    for t in threads:
+        t.start()
+    for _ in pl.jobs:
+        job = done.get()
+        if bar is not None:
+            bar.set_postfix_str(job.stem)
+            bar.update(1)
+    for t in threads:
+        t.join()
     return pl.jobs
 
 

@@ -1,0 +1,66 @@
+"""Warm kernels (report/kernels.py): one kernel runs a worker's notebooks in turn, each starting clean."""
+import json
+import sys
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from evalkit.report.kernels import WarmKernel
+from evalkit.report.runner import KERNEL, _kernel_manager_class
+
+
+def _nb(path, *cells):
+    nb = new_notebook(cells=[new_code_cell(c) for c in cells])
+    nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(path))
+    return str(path)
+
+
+def _out(path) -> dict:
+    nb = nbformat.read(str(path), as_version=4)
+    texts = [o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stdout"]
+    return json.loads("".join(texts).strip().splitlines()[-1])
+
+
+@pytest.fixture
+def kernel(tmp_path):
+    k = WarmKernel(_kernel_manager_class(tmp_path / "log.txt"), KERNEL, tmp_path)
+    yield k
+    k.close()
+
+
+REPORT = "import json, os, sys\nprint(json.dumps({'pid': os.getpid(), 'x': 'x' in globals(), 'cwd': os.getcwd(), 'pandas': 'pandas' in sys.modules}))"
+
+
+def test_second_notebook_runs_in_the_same_kernel_with_a_clean_namespace(kernel, tmp_path):
+    first = _nb(tmp_path / "a.ipynb", "import pandas\nimport os\nx = 1\nos.chdir('/')", REPORT)
+    second = _nb(tmp_path / "b.ipynb", REPORT)
+    kernel.run(first, str(tmp_path / "a.out.ipynb"), resources={"metadata": {"path": str(tmp_path)}}, progress_bar=False)
+    kernel.run(second, str(tmp_path / "b.out.ipynb"), resources={"metadata": {"path": str(tmp_path)}}, progress_bar=False)
+    a, b = _out(tmp_path / "a.out.ipynb"), _out(tmp_path / "b.out.ipynb")
+    assert a["pid"] == b["pid"]                        # one kernel for both
+    assert a["x"] and not b["x"]                       # the first notebook's names are gone
+    assert b["cwd"] == str(tmp_path)                   # and its chdir undone
+    assert b["pandas"]                                 # imports stay warm: the point of reusing it
+
+
+def test_a_failing_cell_keeps_the_kernel_and_the_next_notebook_runs(kernel, tmp_path):
+    from papermill.exceptions import PapermillExecutionError
+    bad = _nb(tmp_path / "bad.ipynb", "import os\nprint(os.getpid())", "raise ValueError('坏')")
+    with pytest.raises(PapermillExecutionError):
+        kernel.run(bad, str(tmp_path / "bad.out.ipynb"), progress_bar=False)
+    good = _nb(tmp_path / "good.ipynb", REPORT)
+    kernel.run(good, str(tmp_path / "good.out.ipynb"), progress_bar=False)
+    assert not _out(tmp_path / "good.out.ipynb")["x"]
+
+
+def test_a_dead_kernel_is_replaced_for_the_next_notebook(kernel, tmp_path):
+    first = _nb(tmp_path / "a.ipynb", REPORT)
+    kernel.run(first, str(tmp_path / "a.out.ipynb"), progress_bar=False)
+    pid = _out(tmp_path / "a.out.ipynb")["pid"]
+    dies = _nb(tmp_path / "dies.ipynb", "import os\nos._exit(3)")
+    with pytest.raises(Exception):
+        kernel.run(dies, str(tmp_path / "dies.out.ipynb"), progress_bar=False, start_timeout=60)
+    kernel.run(first, str(tmp_path / "c.out.ipynb"), progress_bar=False)
+    assert _out(tmp_path / "c.out.ipynb")["pid"] != pid
