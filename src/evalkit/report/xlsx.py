@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from copy import copy
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -119,13 +120,16 @@ def _cell_value(v):
     return v
 
 
-def _append(ws, values) -> None:
-    """One row; str cells as text (data_type 's'), never as formulas."""
-    ws.append([_cell_value(v) for v in values])
-    for cell in ws[ws.max_row]:
-        if isinstance(cell.value, str):
+def _append(ws, row: int, values) -> None:
+    """Row `row` (the next one: callers count) with str cells as text (data_type 's'), never as
+    formulas. Cells are reached by their index: ws[ws.max_row] scans every cell (quadratic)."""
+    values = [_cell_value(v) for v in values]
+    ws.append(values)
+    for j, v in enumerate(values, 1):
+        if isinstance(v, str):
+            cell = ws.cell(row=row, column=j)
             cell.data_type = "s"          # openpyxl reads a leading '=' as a formula
-            if cell.value.startswith(FORMULA_START):
+            if v.startswith(FORMULA_START):
                 cell.quotePrefix = True   # Excel keeps it text when the cell is edited
 
 
@@ -140,15 +144,15 @@ def write_sheet(wb: Workbook, name: str, df: pd.DataFrame, *, low_execution: flo
     ws = wb.create_sheet(title=name[:31])
     labels = {**LABELS, **(labels or {})}
     cols = list(df.columns)
-    _append(ws, [f"{labels.get(c, c)}\n{c}" if labels.get(c, c) != c else str(c) for c in cols])
+    _append(ws, 1, [f"{labels.get(c, c)}\n{c}" if labels.get(c, c) != c else str(c) for c in cols])
     coded = [j for j, c in enumerate(cols) if c in CODED]
-    for row in df.itertuples(index=False, name=None):
+    for r, row in enumerate(df.itertuples(index=False, name=None), 2):
         if coded:
             row = list(row)
             for j in coded:
                 if isinstance(row[j], str):
                     row[j] = schema.value_label(cols[j], row[j])
-        _append(ws, row)
+        _append(ws, r, row)
     n = len(df)
     ws.row_dimensions[1].height = 34
     for j, c in enumerate(cols, 1):
@@ -163,12 +167,18 @@ def write_sheet(wb: Workbook, name: str, df: pd.DataFrame, *, low_execution: flo
                else FMT_COUNT if c in COUNTS else None)
         if n:
             rng = f"{letter}2:{letter}{n + 1}"
-            for (cell_,) in ws.iter_rows(min_row=2, max_row=n + 1, min_col=j, max_col=j):
-                cell_.font = BODY_FONT
-                if fmt:
-                    cell_.number_format = fmt
-                if c in WIDE_TEXT:
-                    cell_.alignment = Alignment(wrap_text=False, vertical="top")
+            first = ws.cell(row=2, column=j)
+            first.font = BODY_FONT
+            if fmt:
+                first.number_format = fmt
+            if c in WIDE_TEXT:
+                first.alignment = Alignment(wrap_text=False, vertical="top")
+            # the rest share the first cell's style: copying its style ids is openpyxl's cheap path
+            # (assigning a Font hashes it into the workbook's list again for every cell)
+            for (cell_,) in ws.iter_rows(min_row=3, max_row=n + 1, min_col=j, max_col=j):
+                quote = cell_.quotePrefix             # a text cell's own "keep as text" mark stays
+                cell_._style = copy(first._style)
+                cell_.quotePrefix = quote
             if c in GRADE_COLS:
                 for g, (bg, fg) in GRADE_FILLS.items():
                     ws.conditional_formatting.add(rng, CellIsRule(
@@ -211,9 +221,9 @@ def _print_setup(ws) -> None:
 
 def write_about(wb: Workbook, meta: Mapping[str, object]) -> None:
     ws = wb.create_sheet(title=SHEET_ABOUT, index=0)
-    _append(ws, ["项目", "内容"])
-    for k, v in meta.items():
-        _append(ws, [k, v if not isinstance(v, (list, tuple)) else "、".join(map(str, v))])
+    _append(ws, 1, ["项目", "内容"])
+    for r, (k, v) in enumerate(meta.items(), 2):
+        _append(ws, r, [k, v if not isinstance(v, (list, tuple)) else "、".join(map(str, v))])
     for cell in ws[1]:
         cell.fill = HEADER_FILL
         cell.font = HEADER_FONT
