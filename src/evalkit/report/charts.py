@@ -530,6 +530,9 @@ def grade_counts_by_county(vw: Views, *, title: str | None = TITLES["grade_count
     return fig
 
 
+MAX_STACK_LABELS = 25   # counts written on at most this many shared spots per panel
+
+
 def _coincident(v: pd.DataFrame, digits: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(projects alone on their spot, one row per spot shared by several: rate, score, n, counties,
     county): points that would hide each other are drawn once, with their count."""
@@ -585,10 +588,14 @@ def execution_vs_score(vw: Views, *, max_listed: int = 8,
         else:
             a.scatter(single["rate"], single["score"], s=size * 0.6, color=OK_COLOR, alpha=0.6,
                       edgecolor="white", lw=0.4, zorder=3)
-        for r in stacks.itertuples():  # projects on the same spot: one marker with their count
-            col = colors.get(r.county, OK_COLOR) if r.counties == 1 else STACK_COLOR
-            a.scatter([r.rate], [r.score], s=size * (2.2 + 0.6 * np.sqrt(r.n)), color=col, alpha=0.95,
-                      edgecolor="white", lw=0.8, zorder=4)
+        if len(stacks):  # projects on the same spot: one marker with their count (one collection for all)
+            cols = [colors.get(c, OK_COLOR) if k == 1 else STACK_COLOR
+                    for c, k in zip(stacks["county"], stacks["counties"])]
+            a.scatter(stacks["rate"], stacks["score"], s=size * (2.2 + 0.6 * np.sqrt(stacks["n"].to_numpy(float))),
+                      color=cols, alpha=0.95, edgecolor="white", lw=0.8, zorder=4)
+        shown = stacks[stacks["rate"].between(*xlim) & stacks["score"].between(*ylim)]   # the zoom shows a few
+        # counts on the MAX_STACK_LABELS largest spots only: hundreds of "2"s would cover the points
+        for r in shown.sort_values("n", ascending=False, kind="stable").head(MAX_STACK_LABELS).itertuples():
             a.text(r.rate, r.score, str(r.n), ha="center", va="center", fontsize=9 if size < 50 else 10,
                    color="white", fontweight="bold", zorder=5, clip_on=True)
         a.set_xlim(*xlim)
