@@ -203,12 +203,17 @@ def clean_html(element) -> str:
     return bleach.clean(text, tags=HTML_TAGS, attributes=HTML_ATTRIBUTES, strip=True, strip_comments=True)
 
 
-def _to_html(nb, path: Path, title: str) -> None:
+def html_exporter():
+    """The page exporter (no code, sanitized); one per render step: its templates compile once."""
     from nbconvert import HTMLExporter
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, sanitize_html=True)  # defence in depth: no live markup from outputs
     exporter.register_filter("clean_html", clean_html)
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return exporter
+
+
+def _to_html(nb, path: Path, title: str, exporter=None) -> None:
+    body, _ = (exporter or html_exporter()).from_notebook_node(nb, resources={"metadata": {"name": title}})
     path.write_text(body, encoding="utf-8")
 
 
@@ -478,6 +483,7 @@ def execute(pl: Plan, bar=None) -> list[_Job]:
 def render(pl: Plan, bar=None) -> None:
     """Each executed notebook as HTML without code (html/<stem>.html); missing-glyph warnings logged."""
     import nbformat
+    exporter = html_exporter()
     for job in pl.jobs:
         dst = pl.run_dir / "notebooks" / f"{job.stem}.ipynb"
         if dst.exists():
@@ -486,7 +492,7 @@ def render(pl: Plan, bar=None) -> None:
             if g:
                 log.warning("%s: %d missing-glyph warnings, e.g. %s", job.stem, len(g), g[0])
                 pl.glyphs += g
-            _to_html(nb, pl.run_dir / "html" / f"{job.stem}.html", f"{page_title(job)} · {pl.region_name} · {pl.years_name}")
+            _to_html(nb, pl.run_dir / "html" / f"{job.stem}.html", f"{page_title(job)} · {pl.region_name} · {pl.years_name}", exporter)
         if bar is not None:
             bar.set_postfix_str(f"html {job.stem}")
             bar.update(1)
