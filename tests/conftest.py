@@ -26,6 +26,12 @@ SEEDS = sorted(RAW.glob("0*_*.txt"))
 # Set before any test imports evalkit.readers.ocr; inherited by ingest's worker processes.
 os.environ.setdefault("EVALKIT_OCR_THREADS", "1")
 
+# Test modules import nbformat (papermill's jsonschema): keep out the optional rfc3987_syntax grammars
+# as `evalkit report` does (seconds of CPU per worker, see report.runner.skip_iri_grammars).
+from evalkit.report.runner import skip_iri_grammars  # noqa: E402
+
+skip_iri_grammars()
+
 # The heaviest modules first (seconds on 2 shared cores, measured with --durations), so the
 # longest groups start at once and the small ones fill the gaps.
 HEAVY_FIRST = ["test_ocr.py", "test_report.py", "test_output_safety.py", "test_formats.py",

@@ -64,3 +64,20 @@ def test_a_dead_kernel_is_replaced_for_the_next_notebook(kernel, tmp_path):
         kernel.run(dies, str(tmp_path / "dies.out.ipynb"), progress_bar=False, start_timeout=60)
     kernel.run(first, str(tmp_path / "c.out.ipynb"), progress_bar=False)
     assert _out(tmp_path / "c.out.ipynb")["pid"] != pid
+
+
+def test_report_process_skips_the_iri_grammars_and_still_validates_notebooks():
+    """jsonschema's optional rfc3987_syntax compiles Earley grammars on import (seconds a process);
+    the report steps keep it out, and nbformat still validates (no notebook schema uses `iri`)."""
+    import subprocess
+    code = ("import sys\nfrom evalkit.report.runner import check_parameters, find_notebooks_dir\n"
+            "check_parameters(find_notebooks_dir() / '30_regional_summary.ipynb', {})\n"
+            "import nbformat\n"
+            "nb = nbformat.read(str(find_notebooks_dir() / '30_regional_summary.ipynb'), as_version=4)\n"
+            "nbformat.validate(nb)\n"
+            "bad = nbformat.v4.new_notebook(); bad.cells = [{'cell_type': 'code'}]\n"
+            "try:\n    nbformat.validate(bad)\nexcept nbformat.ValidationError:\n    print('invalid caught')\n"
+            "print('rfc3987_syntax' in sys.modules and sys.modules['rfc3987_syntax'] is None)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.split() == ["invalid", "caught", "True"]

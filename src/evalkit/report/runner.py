@@ -306,8 +306,18 @@ def profile_counties(vw: Views, wanted) -> tuple[list[str], str]:
     return list(chosen), note
 
 
+def skip_iri_grammars() -> None:
+    """Before nbformat/papermill load jsonschema: make its optional `rfc3987_syntax` import fail, so it
+    does not compile ~35 Earley grammars (2–4 s of CPU a process) for the `iri` formats that no
+    notebook schema uses (python-jsonschema#1428). Called by the report steps only: kernels and the
+    user's own code are untouched."""
+    if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
+        sys.modules["rfc3987_syntax"] = None     # `import rfc3987_syntax` raises ImportError; jsonschema skips it
+
+
 def check_parameters(nb_path: Path, parameters: Mapping) -> None:
     """UsageError (Chinese) when `parameters` names one the notebook's parameters cell does not declare."""
+    skip_iri_grammars()
     import papermill as pm
     declared = set(pm.inspect_notebook(str(nb_path)))
     unknown = sorted(set(parameters) - declared)
@@ -403,6 +413,8 @@ def execute(pl: Plan, bar=None) -> list[_Job]:
     import queue
     import threading
 
+    skip_iri_grammars()
+
     from papermill.exceptions import PapermillExecutionError
     from tqdm.auto import tqdm
 
@@ -482,6 +494,7 @@ def execute(pl: Plan, bar=None) -> list[_Job]:
 
 def render(pl: Plan, bar=None) -> None:
     """Each executed notebook as HTML without code (html/<stem>.html); missing-glyph warnings logged."""
+    skip_iri_grammars()
     import nbformat
     exporter = html_exporter()
     for job in pl.jobs:
