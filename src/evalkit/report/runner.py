@@ -8,7 +8,8 @@ notebook jobs and check their parameters; writes nothing), then under the report
 deck from the same Views) and `finalize` (index, run.json, `latest`, pruning).
 
 One run = one folder `reports/<region>/<region>-<year>-<UTC timestamp>/` holding
-- `notebooks/`  the executed notebooks (papermill, Python API, one process, kernel python3):
+- `notebooks/`  the executed notebooks (papermill, Python API, kernel python3; each of the `workers`
+                threads keeps one warm kernel and runs its notebooks in it, see report/kernels.py):
                 00_explore, 20_cross_county, 30_regional_summary, 10_county_profile-<县区> …
                 (the notebooks ship inside the package: evalkit/notebooks/)
 - `html/`       each notebook as HTML without code (nbconvert, exclude_input), `index.html` links all
