@@ -257,8 +257,8 @@ def add_locations(df: pd.DataFrame, d) -> pd.DataFrame:
         for c in LOC_COLUMNS + ("figure_locations",):
             out[c] = pd.Series(dtype="object")
         return out
-    ind = d.indicators.drop_duplicates("indicator_key").set_index("indicator_key")
-    prj = d.projects.drop_duplicates("project_id").set_index("project_id")
+    ind = _places(d.indicators, "indicator_key")
+    prj = _places(d.projects, "project_id")
     for c in LOC_COLUMNS:
         by_ind = out["indicator_key"].map(ind[c]) if c in ind.columns else pd.Series(None, index=out.index)
         by_prj = out["project_id"].map(prj[c]) if c in prj.columns else pd.Series(None, index=out.index)
@@ -272,6 +272,11 @@ def add_locations(df: pd.DataFrame, d) -> pd.DataFrame:
             if c in first.columns:
                 out.loc[about, c] = out.loc[about, "report_id"].map(first[c]).astype("object")
     return _add_figures(out, d, first)
+
+
+def _places(df: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The loc_* columns of `df` by `key` (first row of each), without copying the other columns."""
+    return df[[key] + [c for c in LOC_COLUMNS if c in df.columns]].drop_duplicates(key).set_index(key)
 
 
 def _add_figures(out: pd.DataFrame, d, summ: pd.DataFrame) -> pd.DataFrame:
