@@ -5,6 +5,7 @@ import math
 import re
 import unicodedata
 from decimal import Decimal
+from functools import lru_cache
 
 from evalkit import grades as _grades
 
@@ -68,7 +69,13 @@ def parse_number(s) -> float | None:
         return None
     if isinstance(s, (int, float, Decimal)):
         return _finite(s)
-    t = unicodedata.normalize("NFKC", WS.sub("", str(s))).rstrip("%")
+    return _parse_text(str(s))
+
+
+@lru_cache(maxsize=65536)
+def _parse_text(s: str) -> float | None:
+    """parse_number of a text (memoized: a document's cells are read many times and repeat)."""
+    t = unicodedata.normalize("NFKC", WS.sub("", s)).rstrip("%")
     if not PLAIN_NUMBER.fullmatch(t) or not HAS_DIGIT.search(t):
         return None
     return _finite(t.replace(",", ""))

@@ -23,6 +23,7 @@ class CheckConfig:
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
     profile: str | None = None
     source: str = ""
+    _derived: dict = field(default_factory=dict, compare=False, repr=False)   # province configs and bands, made once
 
     def get(self, section: str, key: str, default: Any = None) -> Any:
         return self.settings.get(section, {}).get(key, default)
@@ -35,12 +36,17 @@ class CheckConfig:
         """The config a report of this province is checked with (a forced profile wins)."""
         if self.profile is not None or not province or province not in self.profiles:
             return self
-        return CheckConfig(_merge(self.settings, self.profiles[province]), self.profiles,
-                           None, f"{self.source}#{province}")
+        key = ("province", province)
+        if key not in self._derived:     # the checks ask once per row: merge (deep copies) once per run
+            self._derived[key] = CheckConfig(_merge(self.settings, self.profiles[province]), self.profiles,
+                                             None, f"{self.source}#{province}")
+        return self._derived[key]
 
     @property
     def bands(self) -> list[GradeBand]:
-        return [GradeBand(lo, g) for lo, g in grades.band_pairs(self.settings["grades"]["bands"])]
+        if "bands" not in self._derived:
+            self._derived["bands"] = tuple(GradeBand(lo, g) for lo, g in grades.band_pairs(self.settings["grades"]["bands"]))
+        return list(self._derived["bands"])
 
     def grade_rank(self, word: Any) -> int | None:
         """The rank (0 = best) of a grade word in any known scale (evalkit.grades), None if unknown."""

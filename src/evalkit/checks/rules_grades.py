@@ -64,13 +64,12 @@ def check_summaries(d: Data, cfg: CheckConfig) -> list[Finding]:
     out: list[Finding] = []
     if d.summaries.empty:
         return out
-    projects = d.projects.loc[d.projects["report_id"].isin(d.summaries["report_id"])]
-    by_report = {rid: g for rid, g in projects.groupby("report_id", sort=False)}
+    projects = _Projects(d.projects.loc[d.projects["report_id"].isin(d.summaries["report_id"])])
     province = {rid: text(p) or None for rid, p in zip(d.reports["report_id"], d.reports["province"])}
     for r in d.summaries.itertuples(index=False):
         c = cfg.for_province(province.get(r.report_id))
         ids = ids_of(r) | {"project_id": None}
-        g = by_report.get(r.report_id, projects.iloc[0:0])
+        g = projects.of(r.report_id)
         n = len(g)
         ev, due = dec(r.projects_evaluated), dec(r.projects_due)
         counts = [r.count_you, r.count_liang, r.count_zhong, r.count_cha]
@@ -85,7 +84,8 @@ def check_summaries(d: Data, cfg: CheckConfig) -> list[Finding]:
                             f"≥{fmt(ev)}", fmt(due)))
         # grade counts: stated grade where the project states one, else the grade from its score
         labels = []
-        for gr, graw, score in zip(g["grade"], g["grade_raw"], g["total_score"]):
+        for gr, graw, score in zip(projects.values("grade", g), projects.values("grade_raw", g),
+                                   projects.values("total_score", g)):
             rk = c.grade_rank(text(graw) or text(gr))
             if rk is None:
                 rk = c.grade_rank(grade_from_score(score, c.bands))
@@ -105,22 +105,57 @@ def check_summaries(d: Data, cfg: CheckConfig) -> list[Finding]:
         for field, label in (("funds_due", "应评价"), ("funds_evaluated", "已评价")):
             stated = dec(getattr(r, field))
             col = cols[field]
-            if stated is None or col not in g or not n:
+            if stated is None or col not in projects.df or not n:
                 continue
-            total = unfixed(fixed(g[col]).sum(min_count=1))
+            total = unfixed(projects.fixed_sum(col, g))
             if total is not None and abs(stated - total) > ftol:
                 out.append(make(c, "summary_funds_mismatch", ids,
                                 f"汇总表资金总量{label}数填报{fmt(stated)}万元，按各项目{COLUMN_WORDS.get(col, col)}合计应为{fmt(total)}万元，请核对。",
                                 fmt(total), fmt(stated)))
         avg = dec(r.avg_score)
-        scores = g["total_score"].dropna()
-        if avg is not None and len(scores):
-            mean = unfixed(fixed(scores).sum()) / len(scores)
+        scored = [i for i in g if projects.stated("total_score")[i]]
+        if avg is not None and len(scored):
+            mean = unfixed(projects.fixed_sum("total_score", scored)) / len(scored)
             if abs(avg - mean) > c.dec("summaries", "avg_tolerance"):
                 out.append(make(c, "summary_avg_mismatch", ids,
-                                f"汇总表平均得分填报{fmt(avg)}分，{len(scores)}个项目总分平均为{fmt(mean, 2)}分，请核对。",
+                                f"汇总表平均得分填报{fmt(avg)}分，{len(scored)}个项目总分平均为{fmt(mean, 2)}分，请核对。",
                                 fmt(mean, 2), fmt(avg)))
     return out
+
+
+class _Projects:
+    """The projects a batch's summaries are checked against, as plain lists by report (a pandas
+    selection per summary row cost more than the check itself); columns converted once, on demand."""
+
+    def __init__(self, df: pd.DataFrame):
+        self.df = df
+        self.rows: dict[str, list[int]] = {}
+        for i, rid in enumerate(df["report_id"]):
+            if isinstance(rid, str):
+                self.rows.setdefault(rid, []).append(i)
+        self._cols: dict[tuple[str, str], list] = {}
+
+    def of(self, report_id) -> list[int]:
+        """Positions of one report's projects, in table order."""
+        return self.rows.get(report_id, []) if isinstance(report_id, str) else []
+
+    def values(self, col: str, rows: list[int]) -> list:
+        if ("value", col) not in self._cols:
+            self._cols[("value", col)] = list(self.df[col])
+        v = self._cols[("value", col)]
+        return [v[i] for i in rows]
+
+    def stated(self, col: str) -> list[bool]:
+        if ("stated", col) not in self._cols:
+            self._cols[("stated", col)] = self.df[col].notna().tolist()
+        return self._cols[("stated", col)]
+
+    def fixed_sum(self, col: str, rows: list[int]) -> int | None:
+        """Sum of the column's stated values in millionths (numbers.fixed), None when none is stated."""
+        if ("fixed", col) not in self._cols:
+            self._cols[("fixed", col)] = fixed(self.df[col]).to_numpy(dtype=object, na_value=None).tolist()
+        got = [x for x in (self._cols[("fixed", col)][i] for i in rows) if x is not None]
+        return sum(got) if got else None
 
 
 def _internal(c: CheckConfig, ids: dict, evaluated: Decimal | None, counts: list, avg: Decimal | None) -> list[Finding]:

@@ -12,11 +12,14 @@ from pathlib import Path
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
 from evalkit.readers.safety import (UNZIP_ERRORS, CellBudget, check_file_size, check_no_dtd, is_encrypted_ooxml,
                                     open_zip, reason)
+from evalkit.readers.xpath import xpath
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_NS = (("w", W[1:-1]),)
 # Run containers whose text is visible; bookmarks, comments and deleted text carry none.
 _RUN_PATH = ("w:r | w:hyperlink | w:ins/w:r | w:moveTo/w:r | w:smartTag/w:r | w:fldSimple/w:r"
              " | w:customXml/w:r | w:sdt/w:sdtContent/w:r | w:sdt/w:sdtContent/w:hyperlink")
+_RUN_INNER = "w:br | w:cr | w:noBreakHyphen | w:ptab | w:t | w:tab"   # a run's text-bearing children
 NOT_A_ZIP = "DOCX 文件已损坏（不是有效的 ZIP 包，可能下载不完整），请重新下载或用 Word 另存为 .docx 再导入"
 LEGACY_DOC = "这是 Word 97-2003 格式（.doc）的文件，只是扩展名为 .docx；请用 Word 打开后另存为 .docx 再导入"
 ENCRYPTED = "DOCX 文件已加密（设置了打开密码），无法读取；请在 Word 中取消密码后另存再导入"
@@ -86,7 +89,22 @@ def _blocks(container, budget: CellBudget):
 
 def paragraph_text(p) -> str:
     """Visible text of a w:p; w:br and w:tab come out as '\\n' and '\\t'."""
-    return "".join(r.text for r in p.xpath(_RUN_PATH))
+    return "".join(_run_text(r) for r in xpath(_RUN_PATH, _NS)(p))
+
+
+def _run_text(el) -> str:
+    """python-docx's CT_R.text / CT_Hyperlink.text (each child's str()), with the XPath compiled once."""
+    if el.tag == W + "r":
+        return "".join(str(e) for e in xpath(_RUN_INNER, _NS)(el))
+    return "".join(_run_text(r) for r in el.iterchildren(W + "r"))
+
+
+def _vmerge(tc) -> str | None:
+    """A cell's w:tcPr/w:vMerge/@w:val ('continue' when left out), None without w:vMerge: python-docx's
+    CT_Tc.vMerge without its per-call lookups."""
+    pr = next(tc.iterchildren(W + "tcPr"), None)
+    vm = next(pr.iterchildren(W + "vMerge"), None) if pr is not None else None
+    return None if vm is None else vm.get(W + "val", "continue")
 
 
 def _table_blocks(tbl, budget: CellBudget):
@@ -105,7 +123,7 @@ def _table_blocks(tbl, budget: CellBudget):
                     inner = child.find(W + "sdtContent")
                     if inner is not None:
                         texts.extend(paragraph_text(p) for p in inner.iterchildren(W + "p"))
-            merge = tc.vMerge
+            merge = _vmerge(tc)
             continues = merge is not None and merge != "restart"
             row.append("" if continues else "\n".join(texts).strip("\n"))
         budget.take(len(row))

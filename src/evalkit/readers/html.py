@@ -13,6 +13,7 @@ from pathlib import Path
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
 from evalkit.readers.grid import rows_from_spans, spans_from_html_like
 from evalkit.readers.safety import CellBudget, limits, read_bounded, reason
+from evalkit.readers.xpath import xpath
 
 IGNORED = ("nav", "script", "style", "header", "footer", "noscript", "template", "head")
 BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", "article",
@@ -132,15 +133,15 @@ def _flow(root, budget: CellBudget):
 
 
 def _rows_of(table):
-    return table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
+    return xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")(table)
 
 
 def _is_layout(table) -> bool:
     """A one-cell-per-row table that wraps paragraphs or other tables is page layout, not data."""
     rows = _rows_of(table)
-    if not rows or any(len(tr.xpath("./td | ./th")) != 1 for tr in rows):
+    if not rows or any(len(xpath("./td | ./th")(tr)) != 1 for tr in rows):
         return False
-    return bool(table.xpath(".//table | .//p | .//div"))
+    return bool(xpath(".//table | .//p | .//div")(table))
 
 
 def _span(cell, name: str) -> int:
@@ -163,7 +164,7 @@ def _table_blocks(table, budget: CellBudget):
     grid = []
     for tr in trs:
         grid.append([(cell_text(td, nested), _span(td, "rowspan"), _span(td, "colspan"))
-                     for td in tr.xpath("./td | ./th")])
+                     for td in xpath("./td | ./th")(tr)])
     rows = rows_from_spans(spans_from_html_like(grid, lim.max_span, budget))
     if rows:
         cap = table.find("caption")

@@ -37,6 +37,8 @@ class Walker:
         self._where: tuple[int | None, int] = (None, 0)
         self._block: Table | Paragraph | None = None
         self._row = 0
+        self._cells: list[str] | None = None     # the table row being read, cleaned
+        self._nums: list[float | None] | None = None
         self.summary_locs: list = []
         self.overall_at: tuple | None = None
         self.overall_grade_at: tuple | None = None
@@ -54,10 +56,10 @@ class Walker:
         With `value`, the cell of the row that states it, nearest that column (a merged label shifts
         a total row's figures off the header's columns)."""
         col = cols.get(role) if cols and role else None
-        b = self._block
-        if isinstance(value, (int, float)) and isinstance(b, Table) and self._row < len(b.rows):
-            row = b.rows[self._row]
-            hits = [j for j, c in enumerate(row) if c and parse_number(clean_text(c) or "") == value]
+        if isinstance(value, (int, float)) and isinstance(self._block, Table) and self._cells is not None:
+            if self._nums is None:       # the row's figures, read once however many fields look them up
+                self._nums = [parse_number(c) if c else None for c in self._cells]
+            hits = [j for j, v in enumerate(self._nums) if v == value]
             if hits and col not in hits:
                 col = min(hits, key=lambda j: (abs(j - col) if col is not None else -j))
         return self._here(col), role if col is not None else None
@@ -89,6 +91,7 @@ class Walker:
     # ---- rows ----------------------------------------------------------------------------
     def row(self, raw: list[str]) -> None:
         cells = [clean_text(c) or "" for c in raw]
+        self._cells, self._nums = cells, None
         filled = [c for c in cells if c]
         if not filled:
             return self._decide(Kind.IGNORED, cells, why="空行")
