@@ -406,6 +406,14 @@ def parse_sources(sources: list[Source], jobs: int | None = None, progress: bool
     return [r for _, r in iter_parsed(sources, jobs, progress, limits)]
 
 
+def _preload() -> None:
+    """The reading modules, imported before the pool forks: each worker inherits them instead of
+    importing them itself (this module imports them lazily, for the unchanged re-run)."""
+    import importlib
+    for name in ("evalkit.geo", "evalkit.normalize", "evalkit.recognize", "evalkit.recognize.explain"):
+        importlib.import_module(name)
+
+
 def iter_parsed(sources: list[Source], jobs: int | None = None, progress: bool = False, limits=None):
     """(source, FileResult) pairs in the order given, each as its worker finishes: a result handed
     on is no longer held here, so a caller that parks it on disk keeps memory flat."""
@@ -414,6 +422,7 @@ def iter_parsed(sources: list[Source], jobs: int | None = None, progress: bool =
     if not sources:
         return
     from pebble import ProcessPool
+    _preload()
     bar = None
     if progress:
         from tqdm import tqdm
