@@ -13,6 +13,7 @@ import evalkit.cache as cache_mod
 from conftest import SEEDS
 from evalkit.ingest import ingest_paths
 from evalkit.limits import LIMITS
+from evalkit.store import load
 
 
 def run(folder, out, **kw):
@@ -34,9 +35,14 @@ def folder(tmp_path):
 def test_unchanged_rerun_parses_nothing_and_gives_the_same_tables(folder, tmp_path):
     out = tmp_path / "clean"
     cold, s1 = run(folder, out)
-    warm, s2 = run(folder, out)
-    assert s1 == {"files": 5, "parsed": 5, "from_cache": 0}
-    assert s2 == {"files": 5, "parsed": 0, "from_cache": 5}
+    warm, s2 = run(folder, out, rebuild=False)
+    assert s1 == {"files": 5, "parsed": 5, "from_cache": 0, "unchanged": False}
+    assert s2 == {"files": 5, "parsed": 0, "from_cache": 5, "unchanged": True}   # the dataset read back
+    for name in ("reports", "projects", "indicators", "summaries", "findings"):
+        pd.testing.assert_frame_equal(load(out)[name], warm[name])
+    (out / "manifest.json").write_text((out / "manifest.json").read_text().replace('"signature"', '"was"'))
+    warm, s3 = run(folder, out)          # a dataset it cannot trust: rebuilt, every file from the cache
+    assert s3 == {"files": 5, "parsed": 0, "from_cache": 5, "unchanged": False}
     for name in ("reports", "projects", "indicators", "summaries", "findings"):
         pd.testing.assert_frame_equal(cold[name], warm[name])
 
@@ -50,7 +56,7 @@ def test_changed_added_and_removed_files(folder, tmp_path):
     removed.unlink()
     shutil.copy(SEEDS[1], folder / "renamed.txt")       # same content under a new name: from the cache
     t, stats = run(folder, out)
-    assert stats == {"files": 5, "parsed": 1, "from_cache": 4}
+    assert stats == {"files": 5, "parsed": 1, "from_cache": 4, "unchanged": False}
     rep = t["reports"].set_index("source_file")
     assert SEEDS[1].name not in rep.index and set(t["projects"]["source_file"]) >= {"renamed.txt"}
     assert not (t["projects"]["source_file"] == SEEDS[1].name).any()
@@ -81,6 +87,7 @@ def test_a_damaged_cache_entry_is_a_miss(folder, tmp_path):
     run(folder, out)
     for p in (tmp_path / ".clean.cache").rglob("*.pkl"):
         p.write_bytes(b"not a pickle")
+    shutil.rmtree(out)                   # else the unchanged re-run would not even look at the cache
     t, stats = run(folder, out)
     assert stats["parsed"] == 5 and len(t["projects"]) == 30
 
@@ -102,4 +109,5 @@ def test_timeouts_are_not_cached(tmp_path, monkeypatch):
     monkeypatch.setattr(text_reader, "read_text", real)
     t, stats = run(d, tmp_path / "clean", limits=lim, checks=False)
     assert stats["parsed"] == 1 and stats["from_cache"] == 1          # only the timed-out file again
+    assert not stats["unchanged"]            # same inputs, but a time-out is the machine's, not the file's
     assert (t["reports"]["status"] == "ok").all()

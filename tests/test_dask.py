@@ -65,10 +65,53 @@ def test_unreachable_scheduler_is_a_usage_error(monkeypatch):
 
 
 def test_dask_keeps_a_window_of_files_in_flight(cluster, tmp_path):
-    """With two files in flight at a time every file still comes back once, whatever the order."""
+    """With two tasks in flight at a time every file still comes back once, whatever the order."""
     from evalkit.distributed import iter_on_dask
     from evalkit.ingest import discover
     found = discover([Path(s) for s in SEEDS] + [_docs(tmp_path) / "broken.docx"])
     got = {s.source_file: r.report["status"] for s, r in iter_on_dask(found.sources, cluster, window=2)}
     assert sorted(got) == sorted(s.source_file for s in found.sources)
     assert got["broken.docx"] == "failed" and list(got.values()).count("ok") == len(SEEDS)
+
+
+def test_files_are_batched_with_slow_formats_alone():
+    from evalkit.distributed import BATCH_BYTES, batches
+    from evalkit.ingest import Source
+    txt = [Source(Path(f"{i}.txt"), f"{i}.txt", "txt", 10_000) for i in range(50)]
+    pdf = Source(Path("scan.pdf"), "scan.pdf", "pdf", 10_000)
+    got = batches(txt[:20] + [pdf] + txt[20:], threads=2)
+    assert [pdf] in got and sum(map(len, got)) == 51
+    assert max(map(len, got)) == 7 and len(got) == 9          # 50 / (4 tasks x 2 threads), rounded up
+    big = [Source(Path(f"{i}.txt"), f"{i}.txt", "txt", BATCH_BYTES // 3) for i in range(7)]
+    assert [len(b) for b in batches(big, threads=1, size=24)] == [3, 3, 1]
+
+
+def test_a_batch_whose_worker_dies_costs_only_the_culprit(tmp_path, monkeypatch):
+    """The whole batch is lost with its worker; its files go again one a task, and only the file that
+    kills its worker again gets a failed row."""
+    import dask
+
+    import evalkit.distributed as dist
+    from evalkit.ingest import discover
+
+    def killer(items, lim):                   # pickled by value: runs on the worker
+        import os
+        if any(name.endswith("killer.txt") for name, *_ in items):
+            os._exit(1)
+        from evalkit.distributed import parse_batch
+        return parse_batch(items, lim)
+
+    monkeypatch.setattr(dist, "parse_batch", killer)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for s in SEEDS:
+        (docs / s.name).write_bytes(s.read_bytes())
+    (docs / "killer.txt").write_bytes(SEEDS[0].read_bytes())
+    found = discover([docs])
+    # a task dies with its first worker; one task a worker at a time, so no other file shares its fate
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0, "distributed.scheduler.worker-saturation": 1.0}):
+        with _cluster(False, 2) as c:
+            got = {s.source_file: r for s, r in dist.iter_on_dask(found.sources, c, batch=len(found.sources))}
+    assert sorted(got) == sorted(s.source_file for s in found.sources)
+    assert got["killer.txt"].report["status"] == "failed" and "Dask 工作进程" in got["killer.txt"].report["error"]
+    assert all(r.report["status"] == "ok" for name, r in got.items() if name != "killer.txt")

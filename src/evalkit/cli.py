@@ -15,30 +15,7 @@ import time
 from pathlib import Path
 
 from evalkit.errors import EXIT_OK, EvalkitError, FilesFailed, UsageError
-
-
-LEDGER_COLUMNS = (("文件", 48, "l"), ("格式", 6, "l"), ("状态", 8, "l"), ("项目数", 6, "r"), ("指标数", 6, "r"))
-
-
-def ledger_lines(reports) -> list[str]:
-    """The ingest ledger: one line a file, columns aligned by display width (CJK = 2 columns)."""
-    import pandas as pd
-    from evalkit.schema import value_label
-    from evalkit.textwidth import ljust, rjust
-
-    def row(cells) -> str:
-        return " ".join((ljust if a == "l" else rjust)(str(v), w) for v, (_, w, a) in zip(cells, LEDGER_COLUMNS))
-
-    lines = [row([h for h, _, _ in LEDGER_COLUMNS]) + "  说明"]
-    for r in reports.itertuples():
-        if r.status == "duplicate":
-            err = f"与 {getattr(r, 'duplicate_of_file', '')} 重复，只计一次"
-        else:
-            err = "" if pd.isna(r.error) else str(r.error)
-        n_p = 0 if pd.isna(r.n_projects) else int(r.n_projects)
-        n_i = 0 if pd.isna(r.n_indicators) else int(r.n_indicators)
-        lines.append(row([r.source_file, r.format, value_label("status", r.status), n_p, n_i]) + f"  {err}".rstrip())
-    return lines
+from evalkit.terminal import LEDGER_COLUMNS, ledger_lines  # noqa: F401  (LEDGER_COLUMNS: tests align by it)
 
 
 def _print_ledger(reports) -> None:
@@ -56,6 +33,7 @@ def cmd_ingest(a) -> int:
     import pyarrow as pa
 
     from evalkit.ingest import ingest_paths
+    from evalkit.terminal import SUMMARY_FIELDS, findings_summary, records
     # batches are spooled through pyarrow: its default allocator keeps freed pages for reuse, so the
     # process would grow with the number of batches; the system allocator gives them back
     pa.set_memory_pool(pa.system_memory_pool())
@@ -66,29 +44,52 @@ def cmd_ingest(a) -> int:
         tables = ingest_paths([Path(p) for p in a.paths], Path(a.out), progress=not a.quiet,
                               checks=not a.no_checks, config=config, jobs=a.jobs,
                               keep_format_copies=a.keep_format_copies, rebuild=a.rebuild, stats=stats,
-                              layout=a.layout, dask=a.dask, want=("reports", "findings"))
+                              layout=a.layout, dask=a.dask, want=("reports", "findings"), read=_read_arrow)
     except FilesFailed as e:
         _print_ledger(e.tables["reports"])
         raise
-    rep = tables["reports"]
-    _print_ledger(rep)
-    counts = rep["status"].value_counts().to_dict()
+    _print_ledger(tables["reports"])
+    from collections import Counter
+
     from evalkit.schema import value_label
+    counts = dict(Counter(r["status"] for r in records(tables["reports"], ("status",))).most_common())
     shown = "，".join(f"{value_label('status', k)} {v}" for k, v in counts.items())
-    print(f"{len(rep)} 个文件（{shown}）；"
+    n_findings = len(tables["findings"])
+    done = ("输入未变，数据集保持不变：未解析、未重写" if stats.get("unchanged") else
+            f"解析 {stats.get('parsed', 0)} 个，{stats.get('from_cache', 0)} 个未变、取自缓存")
+    print(f"{sum(counts.values())} 个文件（{shown}）；"
           f"{stats['rows']['projects']} 个项目，{stats['rows']['indicators']} 条指标，"
-          f"{stats['rows']['summaries']} 个汇总，{len(tables['findings'])} 条复核发现 "
-          f"-> {a.out}，用时 {time.perf_counter() - t0:.2f} 秒"
-          f"（解析 {stats.get('parsed', 0)} 个，{stats.get('from_cache', 0)} 个未变、取自缓存）")
-    if not a.no_checks and len(tables["findings"]):
-        from evalkit.checks import format_summary
-        print(format_summary(tables["findings"]))
+          f"{stats['rows']['summaries']} 个汇总，{n_findings} 条复核发现 "
+          f"-> {a.out}，用时 {time.perf_counter() - t0:.2f} 秒（{done}）")
+    if not a.no_checks and n_findings:
+        print(findings_summary(records(tables["findings"], SUMMARY_FIELDS)))
     failed = counts.get("failed", 0)
     if failed:
         print(f"注意：{failed} 个文件读取失败（见上表“说明”列），其余文件已写入数据集。", file=sys.stderr)
         if a.strict:
             raise FilesFailed(f"{failed} 个文件读取失败（--strict）", "数据集已写入；去掉 --strict 则失败文件不影响退出码")
     return EXIT_OK
+
+
+def _read_arrow(out_dir: Path, names: list[str], manifest: dict) -> dict:
+    """The columns the ledger and the summary print, of the kept tables of an unchanged re-run, as
+    pyarrow Tables: pyarrow.parquet only (pyarrow.dataset and pandas would double the start-up)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from evalkit.terminal import LEDGER_FIELDS, SUMMARY_FIELDS
+    out = {}
+    for n in names:
+        entry = manifest["tables"][n]
+        files = sorted(entry["files"]) if entry.get("layout") == "partitioned" else [entry["file"]]
+        pieces = []
+        for f in files:
+            pf = pq.ParquetFile(out_dir / f)       # not read_table: that goes through pyarrow.dataset
+            have = pf.schema_arrow.names
+            cols = [c for c in {"reports": LEDGER_FIELDS, "findings": SUMMARY_FIELDS}.get(n, have) if c in have]
+            pieces.append(pf.read(columns=cols))
+        out[n] = pa.concat_tables(pieces, promote_options="permissive") if len(pieces) > 1 else pieces[0]
+    return out
 
 
 def cmd_sql(a) -> int:
@@ -239,7 +240,7 @@ def _version() -> str:
     return f"evalkit {__version__}（预算绩效自评分析工具 · Python {sys.version.split()[0]}）"
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(command: str | None = None) -> argparse.ArgumentParser:
     ap = ChineseParser(prog="evalkit", epilog=EPILOG,
                        description="预算绩效自评表：读取、核对、建库、生成简报 "
                                    "(budget-performance self-evaluations into tidy, checked tables and briefings)")
@@ -332,13 +333,20 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--dir", help="数据集文件夹，其中此文件的检查发现会被标出 (dataset whose findings are pinned)")
     i.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     i.set_defaults(func=cmd_inspect)
-    from evalkit import synth
-    synth.add_parser(sub)        # evalkit synth: a synthetic corpus with its truth
+    if command not in sub.choices:   # evalkit synth (a synthetic corpus with its truth): imported only when it may run
+        from evalkit import synth
+        synth.add_parser(sub)
     return ap
 
 
+def _command(argv: list[str] | None) -> str | None:
+    """The command word of the arguments (the first that is not an option)."""
+    args = sys.argv[1:] if argv is None else argv
+    return next((x for x in args if not x.startswith("-")), None)
+
+
 def main(argv: list[str] | None = None) -> int:
-    a = parser().parse_args(argv)
+    a = parser(_command(argv)).parse_args(argv)
     debug = getattr(a, "debug", False) or os.environ.get("EVALKIT_DEBUG") == "1"
     try:
         return a.func(a)

@@ -2,8 +2,9 @@
 
 Each task carries the file's bytes (workers need no shared filesystem and see archive members
 staged on the client) and parses them in a child process with the run's time and memory limits,
-so a hang, a balloon or a crash costs that file one `failed` row; a worker that dies costs the
-files it held, never the run.
+so a hang, a balloon or a crash costs that file one `failed` row. Files travel in batches (one task
+parses ~1 s of text files: per-file tasks cost more in scheduling than parsing); a worker that dies
+costs its batch one more try, one file a task, so only the file that kills a worker again is lost.
 """
 from __future__ import annotations
 
@@ -50,6 +51,23 @@ def _pool(lim):
             n = 1
         _POOL = ProcessPool(max_workers=n, initializer=_init_worker, initargs=(lim, n))
     return _POOL
+
+
+def parse_batch(items: list, lim) -> list:
+    """On a worker: parse a batch of files, each as `parse_task` would (its own limits, its own failed
+    row), the batch's files queued on the warm pool at once; FileResults in the order given."""
+    pool = _pool(lim)
+    if pool is None:
+        return [parse_task(*item, lim) for item in items]
+    from evalkit.ingest import collect, ingest_file
+    with tempfile.TemporaryDirectory(prefix="evalkit-dask-") as d:
+        futures = []
+        for k, (name, data, sha, fmt, seconds) in enumerate(items):
+            (Path(d) / str(k)).mkdir()
+            path = Path(d) / str(k) / ("document" + Path(name.split("!")[-1]).suffix.lower())
+            path.write_bytes(data)
+            futures.append(pool.schedule(ingest_file, args=(path, name, sha, fmt), timeout=seconds))
+        return [collect(fut, name, sha, fmt, seconds, lim) for fut, (name, _, sha, fmt, seconds) in zip(futures, items)]
 
 
 def parse_task(name: str, data: bytes, sha: str | None, fmt: str | None, seconds: float, lim):
@@ -100,13 +118,39 @@ def parse_on_dask(sources, address, progress: bool = False, limits=None) -> list
     return [by_name[s.source_file] for s in sources]
 
 
-def iter_on_dask(sources, address, progress: bool = False, limits=None, window: int | None = None):
-    """(source, FileResult) pairs as the cluster finishes them. At most `window` files are in flight
-    (default EVALKIT_DASK_WINDOW, else 8 per worker thread, at least 16), so neither this machine nor
-    the cluster holds the bytes or results of the whole corpus at once."""
+BATCH_FILES = 24            # at most this many files a task: ~1 s of text files on one core
+BATCH_BYTES = 8 * 2**20     # and at most this many bytes (memory: window x batch)
+ALONE = ("pdf", "image", "doc", "wps", "et")   # OCR or a converter: seconds each, a task of their own
+
+
+def batches(sources, threads: int, size: int | None = None) -> list[list]:
+    """The sources cut into tasks: up to `size` files (default EVALKIT_DASK_BATCH, else enough for four
+    tasks a worker thread, at most BATCH_FILES) and BATCH_BYTES, slow formats alone. Per-file tasks
+    spend more on scheduling and transfer than on parsing a text file."""
+    size = int(size or os.environ.get("EVALKIT_DASK_BATCH") or 0) or \
+        max(1, min(BATCH_FILES, -(-len(sources) // (4 * max(1, threads)))))
+    out, cur, nbytes = [], [], 0
+    for s in sources:
+        if s.fmt in ALONE:
+            out.append([s])
+            continue
+        if cur and (len(cur) >= size or nbytes + (s.size or 0) > BATCH_BYTES):
+            out.append(cur)
+            cur, nbytes = [], 0
+        cur.append(s)
+        nbytes += s.size or 0
+    return out + ([cur] if cur else [])
+
+
+def iter_on_dask(sources, address, progress: bool = False, limits=None, window: int | None = None,
+                 batch: int | None = None):
+    """(source, FileResult) pairs as the cluster finishes them, a batch of files a task (`batches`).
+    At most `window` tasks are in flight (default EVALKIT_DASK_WINDOW, else 3 a worker thread, at
+    least 4), so neither this machine nor the cluster holds the bytes or results of the whole corpus.
+    A batch lost with its worker is tried again one file a task: only the file that kills a worker
+    again gets its `failed` row."""
     from distributed import as_completed
 
-    from evalkit.ingest import _failed, time_limit
     lim = limits or _limits.LIMITS
     if not sources:
         return
@@ -116,32 +160,29 @@ def iter_on_dask(sources, address, progress: bool = False, limits=None, window: 
     if progress:
         from tqdm import tqdm
         bar = tqdm(total=len(sources), desc="ingest (dask)", unit="file", file=sys.stderr)
+    try:
+        threads = sum(client.nthreads().values())
+    except Exception:  # noqa: BLE001  (a client without workers yet)
+        threads = 0
     if window is None:
-        try:
-            threads = sum(client.nthreads().values())
-        except Exception:  # noqa: BLE001  (a client without workers yet)
-            threads = 0
-        window = int(os.environ.get("EVALKIT_DASK_WINDOW") or max(16, 8 * threads))
-    todo = iter(enumerate(sources))
+        window = int(os.environ.get("EVALKIT_DASK_WINDOW") or max(4, 3 * threads))
+    todo = list(reversed(batches(sources, threads, batch)))   # popped from the end
     futures: dict = {}
     pending = as_completed()
+    n, run = 0, os.urandom(4).hex()      # task keys unique to this run: two runs may share a cluster
 
     def fill() -> list:
-        """Submit files until `window` are in flight; a file that cannot be read is its failed row at once."""
+        """Submit batches until `window` are in flight; a file that cannot be read is its failed row at once."""
+        nonlocal n
         unread = []
-        while len(futures) < window:
-            nxt = next(todo, None)
-            if nxt is None:
-                break
-            i, s = nxt
-            try:
-                data = Path(s.path).read_bytes()
-            except OSError as e:
-                unread.append((s, _failed(s.source_file, s.sha256, s.fmt, f"无法读取文件（{e.strerror}）")))
+        while len(futures) < window and todo:
+            group = todo.pop()
+            items, sent = _items(group, lim, unread)
+            if not items:
                 continue
-            fut = client.submit(parse_task, s.source_file, data, s.sha256, s.fmt, time_limit(s, lim), lim,
-                                pure=False, key=f"evalkit-parse-{i}-{s.sha256 or i}")
-            futures[fut] = s
+            n += 1
+            fut = client.submit(parse_batch, items, lim, pure=False, key=f"evalkit-parse-{run}-{n}")
+            futures[fut] = sent
             pending.add(fut)
         return unread
 
@@ -155,20 +196,45 @@ def iter_on_dask(sources, address, progress: bool = False, limits=None, window: 
             done = []
             if futures:
                 fut = next(pending)
-                s = futures.pop(fut)
-                try:
-                    res = fut.result()
-                except Exception as e:  # noqa: BLE001  (KilledWorker, a lost connection, a pickling error)
-                    kind = type(e).__name__
-                    why = "Dask 工作进程在解析时退出（多为内存不足）" if kind == "KilledWorker" else f"Dask 任务出错（{kind}）"
-                    res = _failed(s.source_file, s.sha256, s.fmt, why)
+                done = _collect_batch(fut, futures.pop(fut), todo)
                 fut.release()
-                done = [(s, res)] + fill()
+            done += fill()
     finally:
         if bar is not None:
             bar.close()
         if own:
             client.close()
+
+
+def _items(group, lim, unread: list) -> tuple[list, list]:
+    """A batch's task arguments (name, bytes, sha, format, seconds) and its sources; unreadable files
+    go to `unread` as their failed rows."""
+    from evalkit.ingest import _failed, time_limit
+    items, sent = [], []
+    for s in group:
+        try:
+            data = Path(s.path).read_bytes()
+        except OSError as e:
+            unread.append((s, _failed(s.source_file, s.sha256, s.fmt, f"无法读取文件（{e.strerror}）")))
+            continue
+        items.append((s.source_file, data, s.sha256, s.fmt, time_limit(s, lim)))
+        sent.append(s)
+    return items, sent
+
+
+def _collect_batch(fut, sent: list, todo: list) -> list:
+    """A finished task's (source, result) pairs. A batch lost whole (its worker died, the result could
+    not be sent) puts its files back one a task, to find the culprit; a file alone gets its failed row."""
+    from evalkit.ingest import _failed
+    try:
+        return list(zip(sent, fut.result()))
+    except Exception as e:  # noqa: BLE001  (KilledWorker, a lost connection, a pickling error)
+        if len(sent) > 1:
+            todo.extend([s] for s in reversed(sent))
+            return []
+        kind = type(e).__name__
+        why = "Dask 工作进程在解析时退出（多为内存不足）" if kind == "KilledWorker" else f"Dask 任务出错（{kind}）"
+        return [(sent[0], _failed(sent[0].source_file, sent[0].sha256, sent[0].fmt, why))]
 
 
 if __name__ == "__main__":

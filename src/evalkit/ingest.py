@@ -18,23 +18,17 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from evalkit import limits as _limits
 from evalkit.archives import ArchiveProblem, expand, is_archive
-from evalkit.checks import add_calc_columns, load_config, run_checks
-from evalkit.checks.findings import in_order
-from evalkit.checks.ledger import ledger as check_ledger
 from evalkit.errors import FilesFailed, InputError
-from evalkit.geo import locate
 from evalkit.model import Document, ReadError
-from evalkit.normalize import parse_measure, parse_number
 from evalkit.readers import SUFFIXES, format_of, read
-from evalkit.recognize.explain import role_label
 from evalkit.readers.safety import os_reason
-from evalkit.recognize import recognize
-from evalkit.tables import frame
+
+if TYPE_CHECKING:   # pandas, the checks and the recognizers are imported where used: an unchanged re-run needs none
+    import pandas as pd
 
 
 @dataclass
@@ -50,6 +44,7 @@ class FileResult:
 def ocr_figures(doc: Document) -> str | None:
     """The OCR'd cells that hold a figure, with their confidence and page (JSON), so a check can
     point a reviewer at any figure read from a doubtful cell; None for a document not OCR'd."""
+    from evalkit.normalize import parse_number
     cells = []
     for t in doc.tables():
         if not t.conf:
@@ -64,6 +59,10 @@ def ocr_figures(doc: Document) -> str | None:
 
 def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
     """Map one document's recognized content to rows of the contract's tables."""
+    from evalkit.geo import locate
+    from evalkit.normalize import parse_measure
+    from evalkit.recognize import recognize
+    from evalkit.recognize.explain import role_label
     ex = recognize(doc)
     rep = ex.report
     report_id = sha[:16]
@@ -407,14 +406,23 @@ def parse_sources(sources: list[Source], jobs: int | None = None, progress: bool
     return [r for _, r in iter_parsed(sources, jobs, progress, limits)]
 
 
+def _preload() -> None:
+    """The reading modules, imported before the pool forks: each worker inherits them instead of
+    importing them itself (this module imports them lazily, for the unchanged re-run)."""
+    import importlib
+    for name in ("evalkit.geo", "evalkit.normalize", "evalkit.recognize", "evalkit.recognize.explain"):
+        importlib.import_module(name)
+
+
 def iter_parsed(sources: list[Source], jobs: int | None = None, progress: bool = False, limits=None):
     """(source, FileResult) pairs in the order given, each as its worker finishes: a result handed
     on is no longer held here, so a caller that parks it on disk keeps memory flat."""
-    from pebble import ProcessPool
     lim = limits or _limits.LIMITS
     jobs = max(1, jobs or os.cpu_count() or 1)
     if not sources:
         return
+    from pebble import ProcessPool
+    _preload()
     bar = None
     if progress:
         from tqdm import tqdm
@@ -540,6 +548,7 @@ def same_report_duplicates(results: list, key=content_key) -> list:
 
 def assemble(results: list[FileResult]) -> dict[str, pd.DataFrame]:
     """The contract's tables from per-file results."""
+    from evalkit.tables import frame
     return {
         "reports": frame("reports", [r.report for r in results]),
         "projects": frame("projects", [p for r in results for p in r.projects]),
@@ -551,6 +560,9 @@ def assemble(results: list[FileResult]) -> dict[str, pd.DataFrame]:
 def chunk_tables(results: list[FileResult], config, checks: bool = True) -> dict[str, pd.DataFrame]:
     """One batch's tables: rows, *_calc columns (grade_calc under each province's bands), findings
     and ledger. Every check is about one report, so batches of whole reports give the run's rows."""
+    from evalkit.checks import add_calc_columns, run_checks
+    from evalkit.checks.ledger import ledger as check_ledger
+    from evalkit.tables import frame
     tables = add_calc_columns(assemble(results), config)
     tables["findings"] = run_checks(tables, config) if checks else frame("findings", [])
     tables["ledger"] = check_ledger(tables) if checks else frame("ledger", [])
@@ -561,8 +573,14 @@ def ingest_paths(paths: list[Path], out_dir: Path | None = None, progress: bool 
                  checks: bool = True, config=None, jobs: int | None = None,
                  limits=None, keep_format_copies: bool = False, cache_dir: Path | None | bool = None,
                  rebuild: bool = False, stats: dict | None = None, layout: str = "auto",
-                 dask=None, batch: int | None = None, want=None) -> dict[str, pd.DataFrame]:
+                 dask=None, batch: int | None = None, want=None, read=None) -> dict[str, pd.DataFrame]:
     """Ingest files/folders; write the tables to `out_dir` (atomically) when given; return them.
+
+    An unchanged re-run (same files, config, options and code as the run that wrote the intact
+    dataset at `out_dir`: incremental.py) parses and writes nothing: the tables are read back from
+    the dataset, left as it was, and `stats["unchanged"]` is True; `rebuild` always rebuilds.
+    `read(out_dir, names, manifest)` reads them (default store.load: DataFrames; the CLI reads
+    pyarrow Tables so that path never imports pandas).
 
     Parsed files are cached (cache.py) in `cache_dir`, by default `.<out>.cache` beside `out_dir`
     (no cache without `out_dir`, or with cache_dir=False): an unchanged file is not parsed again;
@@ -589,35 +607,54 @@ def ingest_paths(paths: list[Path], out_dir: Path | None = None, progress: bool 
     lim = limits or _limits.LIMITS
     if cache_dir is None and out_dir is not None:
         cache_dir = Path(out_dir).absolute().parent / f".{Path(out_dir).name}.cache"
-    cache = None
-    if cache_dir:
-        from evalkit.cache import ParseCache, parser_version
-        cache = ParseCache(cache_dir, parser_version(lim))
+    from evalkit.cache import ParseCache, parser_version
+    version = parser_version(lim)
+    cache = ParseCache(cache_dir, version) if cache_dir else None
     with tempfile.TemporaryDirectory(prefix="evalkit-archives-", ignore_cleanup_errors=True) as stage:
         return _ingest(paths, out_dir, Path(stage), lim=lim, progress=progress, checks=checks, config=config,
                        jobs=jobs, keep_format_copies=keep_format_copies, cache=cache, rebuild=rebuild,
                        stats=stats if stats is not None else {}, layout=layout, dask=dask,
-                       batch=batch_size(batch), want=want)
+                       batch=batch_size(batch), want=want, version=version, read=read)
 
 
 def _ingest(paths: list[Path], out_dir: Path | None, stage: Path, *, lim, progress: bool, checks: bool,
             config, jobs: int | None, keep_format_copies: bool, cache, rebuild: bool,
             stats: dict, layout: str = "auto", dask=None, batch: int = BATCH_FILES,
-            want=None) -> dict[str, pd.DataFrame]:
-    """The steps of one run: discover -> hash -> cache or parse (parked on disk) -> identity ->
-    tables and checks by batch (spooled) -> write."""
-    from evalkit.store import Parts, load, write_atomic
+            want=None, version: str = "", read=None) -> dict[str, pd.DataFrame]:
+    """The steps of one run: discover -> hash -> (unchanged: read the dataset back and stop) ->
+    cache or parse (parked on disk) -> identity -> tables and checks by batch (spooled) -> write."""
     (stage / "archives").mkdir()
     found = discover(paths, lim, stage / "archives")
     if not found.sources:
         raise InputError(f"在 {'、'.join(map(str, paths))} 中没有找到可读取的报告文件"
                          f"（{found.skipped} 个其他类型的文件被跳过）",
                          f"支持 {', '.join(sorted(set(SUFFIXES) | {'.zip', '.7z'}))}；数据集未改动")
+    results, todo, dups = hash_sources(found.sources)
+    signature = None
+    if out_dir is not None:
+        from evalkit.incremental import run_signature
+        signature = run_signature(found.sources, inputs=paths, skipped=found.skipped, parser=version,
+                                  config=config, checks=checks, keep_format_copies=keep_format_copies,
+                                  layout=layout)
+        if not rebuild:
+            kept = read_unchanged(out_dir, signature, want, read)
+            if kept is not None:
+                tables, rows = kept
+                stats.update(files=len(found.sources), parsed=0, from_cache=len(todo), unchanged=True, rows=rows)
+                return tables
+    return _build(paths, found, results, todo, dups, out_dir, stage, lim=lim, progress=progress, checks=checks,
+                  config=config, jobs=jobs, keep_format_copies=keep_format_copies, cache=cache, rebuild=rebuild,
+                  stats=stats, layout=layout, dask=dask, batch=batch, want=want, signature=signature)
+
+
+def hash_sources(sources: list[Source]) -> tuple[list, list[Source], list[Source]]:
+    """Hash each source (a file that cannot be read gets its problem): the failed rows, the distinct
+    contents to parse, and the byte-identical copies of one of them."""
     results: list = []
     first_by_sha: dict[str, Source] = {}
     todo: list[Source] = []
     dups: list[Source] = []
-    for s in found.sources:
+    for s in sources:
         if s.problem is None:
             try:
                 s.sha256 = hash_file(s.path)
@@ -630,6 +667,41 @@ def _ingest(paths: list[Path], out_dir: Path | None, stage: Path, *, lim, progre
         else:
             first_by_sha[s.sha256] = s
             todo.append(s)
+    return results, todo, dups
+
+
+def read_unchanged(out_dir: Path, signature: dict, want, read=None):
+    """(tables, row counts) from the dataset at `out_dir` when a run of this signature wrote it and it
+    is intact, read under its lock and left untouched; None when it must be rebuilt."""
+    from evalkit.incremental import DERIVED, matching_manifest
+    from evalkit.store import dataset_lock
+    if not Path(out_dir).is_dir():
+        return None
+    with dataset_lock(out_dir, write=False):
+        manifest = matching_manifest(out_dir, signature)
+        if manifest is None:
+            return None
+        names = [n for n in (DERIVED if want is None else want) if n in manifest["tables"]]
+        tables = (read or _load_frames)(Path(out_dir), names, manifest)
+    return tables, {n: int(manifest["tables"][n]["rows"]) for n in DERIVED}
+
+
+def _load_frames(out_dir: Path, names: list[str], manifest: dict) -> dict:
+    """The tables as DataFrames (checksums were verified just before, under the same lock)."""
+    from evalkit.store import load
+    return load(out_dir, verify=False, lock=False, tables=names)
+
+
+def _build(paths: list[Path], found: Discovery, results: list, todo: list[Source], dups: list[Source],
+           out_dir: Path | None, stage: Path, *, lim, progress: bool, checks: bool, config, jobs: int | None, keep_format_copies: bool,
+           cache, rebuild: bool, stats: dict, layout: str, dask, batch: int, want,
+           signature: dict | None) -> dict[str, pd.DataFrame]:
+    """Parse what the cache does not hold, build and check the tables by batch, write the dataset."""
+    import pandas as pd
+
+    from evalkit.checks import load_config
+    from evalkit.checks.findings import in_order
+    from evalkit.store import Parts, load, write_atomic
     spool = Spool(stage)
     try:
         parsed: list[Parked] = []
@@ -648,11 +720,13 @@ def _ingest(paths: list[Path], out_dir: Path | None, stage: Path, *, lim, progre
             fresh = iter_on_dask(misses, dask, progress=progress, limits=lim)
         else:
             fresh = iter_parsed(misses, jobs=jobs, progress=progress, limits=lim)
+        unsettled = 0         # time-outs and crashed workers: the machine's doing, tried again next run
         for s, r in fresh:
             if cache is not None and r.cacheable:
                 cache.put(s.sha256, s.fmt, r)
+            unsettled += not r.cacheable
             parsed.append(spool.park(r))
-        stats.update(files=len(found.sources), parsed=len(misses), from_cache=n_cached)
+        stats.update(files=len(found.sources), parsed=len(misses), from_cache=n_cached, unchanged=False)
         by_sha = {r.report["sha256"]: r for r in parsed}
         for s in dups:
             rid = f"{s.sha256[:16]}-{hashlib.sha256(s.source_file.encode('utf-8')).hexdigest()[:6]}"
@@ -690,7 +764,8 @@ def _ingest(paths: list[Path], out_dir: Path | None, stage: Path, *, lim, progre
             counts[str(st)] = counts.get(str(st), 0) + 1
         meta = {"inputs": [str(Path(p).absolute()) for p in paths],
                 "files": dict(sorted(counts.items(), key=lambda kv: -kv[1])),
-                "skipped_other_types": found.skipped, "parsed": len(misses), "from_cache": n_cached}
+                "skipped_other_types": found.skipped, "parsed": len(misses), "from_cache": n_cached,
+                "signature": signature, "unsettled": unsettled}
         write_atomic(tables, out_dir, inputs=paths, meta=meta, layout=layout)
     names = list(tables) if want is None else [n for n in want if n in tables]
     if all(isinstance(tables[n], pd.DataFrame) for n in names):

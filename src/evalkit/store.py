@@ -27,8 +27,7 @@ import tempfile
 from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from evalkit.errors import Busy, DatasetError
 
@@ -44,6 +43,9 @@ LAYOUTS = ("auto", "single", "partitioned")
 # From this many rows in all (a province: ~30,000 projects, ~250,000 indicator lines) "auto" partitions;
 # EVALKIT_PARTITION_ROWS overrides it per run.
 PARTITION_ROWS = 200_000
+
+if TYPE_CHECKING:           # pandas is imported where tables are read or written: taking the lock is light
+    import pandas as pd
 
 
 # ----------------------------------------------------------------------------- locking
@@ -137,6 +139,7 @@ def load(clean_dir: str | Path = "data/clean", verify: bool = True, lock: bool =
 
     province / years keep the rows of those reports only, reading just their partitions (or row
     groups) from disk. `lock=False` for a caller that already holds the dataset's lock."""
+    import pandas as pd
     clean_dir = Path(clean_dir)
     if not clean_dir.is_dir():
         raise DatasetError(f"数据集文件夹 {clean_dir} 不存在", "请先运行 evalkit ingest 生成数据集")
@@ -200,6 +203,7 @@ def _read_table(clean_dir: Path, name: str, manifest: dict | None, verify: bool,
                 where: tuple | None, report_ids: set | None = None) -> pd.DataFrame:
     """One table, checked against the manifest; `where` = (provinces, years) on partitioned data,
     `report_ids` the reports kept on single-file data."""
+    import pandas as pd
     p = clean_dir / f"{name}.parquet"
     want = manifest["tables"].get(name) if manifest else None
     if manifest and want is None:
@@ -396,7 +400,8 @@ def write_atomic(tables: dict[str, pd.DataFrame], out_dir: str | Path, *, inputs
             else:
                 df.to_parquet(p, index=False)
             _fsync(p)
-            manifest["tables"][name] = {"file": p.name, "rows": int(len(df)), "sha256": _sha256(p)}
+            manifest["tables"][name] = {"file": p.name, "rows": int(len(df)), "sha256": _sha256(p),
+                                        "bytes": p.stat().st_size}
         if out_dir.is_dir():
             for n in HARMLESS:                 # placeholders stay where the user put them
                 if (out_dir / n).is_file():
@@ -433,6 +438,7 @@ def _carried(out_dir: Path, tables: dict) -> dict:
 
 def _partition_keys(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """report_id -> (province, year) from the reports table: every table is partitioned by its report."""
+    import pandas as pd
     rep = tables.get("reports")
     if isinstance(rep, Parts):
         rep = rep.to_pandas()
@@ -444,21 +450,23 @@ def _partition_keys(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def _write_partitioned(df: pd.DataFrame | Parts, keys: pd.DataFrame, root: Path, p: Path) -> dict:
-    """Write one table as hive partitions (Parts piece by piece); its manifest entry lists every file's checksum."""
+    """Write one table as hive partitions (Parts piece by piece); its manifest entry lists every file's
+    checksum and size (a re-run trusts the dataset only if both still match)."""
     p.mkdir()
     pieces = ((t.to_pandas() for t in df.tables()) if isinstance(df, Parts) else [df])
     types = df.schema() if isinstance(df, Parts) else None
     for k, piece in enumerate(pieces):
         template = "part-{i}.parquet" if not isinstance(df, Parts) else f"part-{k:05d}-{{i}}.parquet"
         _write_partition_piece(piece, keys, p, template, types)
-    files = {}
+    files, sizes = {}, {}
     for f in sorted(p.rglob("*.parquet")):
         _fsync(f)
         files[f.relative_to(root).as_posix()] = _sha256(f)
+        sizes[f.relative_to(root).as_posix()] = f.stat().st_size
     for sub in sorted({f.parent for f in p.rglob("*.parquet")} | {p}, key=lambda x: -len(x.parts)):
         _fsync(sub)
     columns = list(df.columns)
-    return {"file": p.name, "layout": "partitioned", "rows": int(len(df)), "files": files,
+    return {"file": p.name, "layout": "partitioned", "rows": int(len(df)), "files": files, "sizes": sizes,
             "columns": columns + [c for c in ("province", "year") if c not in columns],
             "sha256": hashlib.sha256("".join(f"{k}:{v}\n" for k, v in files.items()).encode()).hexdigest()}
 
@@ -468,6 +476,7 @@ def _write_partition_piece(df: pd.DataFrame, keys: pd.DataFrame, p: Path, templa
     own province/year where it has them, else its report's; a column all null in this piece is
     written with the type `types` (the pieces' unified schema) gives it, so every file agrees
     (pyarrow 15 reads a dataset with the first file's types and cannot cast string to null)."""
+    import pandas as pd
     import pyarrow as pa
     import pyarrow.dataset as pds
     d = df.copy()

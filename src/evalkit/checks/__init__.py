@@ -64,20 +64,9 @@ def run_checks(tables: dict[str, pd.DataFrame], config: CheckConfig | None = Non
 
 
 def format_summary(findings: pd.DataFrame) -> str:
-    """Counts of findings by rule and severity, for the terminal (Chinese; columns by display width)."""
-    from evalkit.schema import SEVERITY_ZH
-    from evalkit.textwidth import ljust, rjust
+    """Counts of findings by rule and severity, for the terminal (terminal.py: the CLI prints the same
+    from pyarrow rows on an unchanged re-run)."""
+    from evalkit.terminal import SUMMARY_FIELDS, findings_summary, records
     if findings is None or findings.empty:
-        return "检查发现：无"
-    sev = ["error", "warning", "info"]
-    t = (findings.groupby(["family", "rule", "severity"]).size().unstack("severity", fill_value=0)
-         .reindex(columns=sev, fill_value=0))
-    t["total"] = t.sum(axis=1)
-    width = max(max(len(r) for r in t.index.get_level_values("rule")), 4)
-    counts = "，".join(f"{SEVERITY_ZH[s]} {int((findings['severity'] == s).sum())}" for s in sev)
-    lines = [f"检查发现 {len(findings)} 条（{counts}），涉及 {findings['report_id'].nunique()} 份报告",
-             f"{rjust('类别', 4)}  {ljust('规则 rule', width)}  "
-             + " ".join(rjust(f"{SEVERITY_ZH[s]} {s}", 13) for s in sev) + f" {rjust('合计', 6)}"]
-    for (fam, rule), row in t.iterrows():
-        lines.append(f"{fam:>4}  {rule:<{width}}  " + " ".join(f"{row[s]:>13}" for s in sev) + f" {row['total']:>6}")
-    return "\n".join(lines)
+        return findings_summary([])
+    return findings_summary(records(findings, SUMMARY_FIELDS))
