@@ -167,10 +167,13 @@ def test_fifo_given_directly(corpus, tmp_path):
 
 
 def test_rerun_into_same_out_replaces_dataset(ingested):
-    """The same corpus ingested again into the same OUT: exit 0, a new dataset in its place
-    (new manifest), the same ledger."""
+    """The same corpus ingested again into the same OUT: unchanged, the dataset is kept as it is;
+    with --rebuild, exit 0, a new dataset in its place (new manifest), the same ledger."""
     before = json.loads((ingested.out / "manifest.json").read_text(encoding="utf-8"))
     run = mbc.run_ingest([ingested.corpus], ingested.out, timeout=RUN_TIMEOUT)
+    assert not run.timed_out and run.returncode == 0, run.stderr[-3000:]
+    assert json.loads((ingested.out / "manifest.json").read_text(encoding="utf-8")) == before
+    run = mbc.run_ingest([ingested.corpus], ingested.out, timeout=RUN_TIMEOUT, extra=("--rebuild",))
     assert not run.timed_out
     assert run.returncode == 0, run.stderr[-3000:]
     after = json.loads((ingested.out / "manifest.json").read_text(encoding="utf-8"))
