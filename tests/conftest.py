@@ -39,6 +39,17 @@ HEAVY_FIRST = ["test_ocr.py", "test_report.py", "test_output_safety.py", "test_f
                "test_properties.py", "test_dept_summary.py", "test_pages.py", "test_identity.py",
                "test_bad_corpus.py", "test_workers.py", "test_ingest.py", "test_cache.py"]
 
+@pytest.fixture()
+def folder(tmp_path):
+    """A writable copy of the five seeds (tests that change, add or remove input files)."""
+    import shutil
+    d = tmp_path / "raw"
+    d.mkdir()
+    for s in SEEDS:
+        shutil.copy(s, d / s.name)
+    return d
+
+
 @pytest.fixture(scope="session")
 def seed_clean(tmp_path_factory):
     """The five seeds ingested once (checks included) into a clean folder; do not write to it."""

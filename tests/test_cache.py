@@ -7,7 +7,6 @@ import dataclasses
 import shutil
 
 import pandas as pd
-import pytest
 
 import evalkit.cache as cache_mod
 from conftest import SEEDS
@@ -21,15 +20,6 @@ def run(folder, out, **kw):
     t = ingest_paths([folder], out, stats=stats, **kw)
     assert stats.pop("rows") == {name: len(df) for name, df in t.items()}
     return t, stats
-
-
-@pytest.fixture()
-def folder(tmp_path):
-    d = tmp_path / "raw"
-    d.mkdir()
-    for s in SEEDS:
-        shutil.copy(s, d / s.name)
-    return d
 
 
 def test_unchanged_rerun_parses_nothing_and_gives_the_same_tables(folder, tmp_path):

@@ -47,15 +47,6 @@ def snapshot(folder: Path) -> dict:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture()
-def folder(tmp_path):
-    d = tmp_path / "raw"
-    d.mkdir()
-    for s in SEEDS:
-        shutil.copy(s, d / s.name)
-    return d
-
-
 @pytest.mark.parametrize("layout", ["single", "partitioned"])
 def test_unchanged_rerun_leaves_every_file_as_it_was(folder, tmp_path, layout):
     out = tmp_path / "clean"

@@ -26,9 +26,14 @@ READING_CODE = ("readers", "recognize", "normalize.py", "grades.py", "schema.py"
 
 def parser_version(limits) -> str:
     """A hash of the reading code and the limits (16 hex digits)."""
+    return code_hash(READING_CODE, repr(astuple(limits)).encode())
+
+
+def code_hash(names, seed: bytes = b"") -> str:
+    """16 hex digits of `seed` and the source of these modules/packages of evalkit (paths and bytes)."""
     pkg = Path(__file__).resolve().parent
-    h = hashlib.sha256(repr(astuple(limits)).encode())
-    for name in READING_CODE:
+    h = hashlib.sha256(seed)
+    for name in names:
         p = pkg / name
         for f in sorted(p.rglob("*.py")) if p.is_dir() else [p]:
             h.update(f.relative_to(pkg).as_posix().encode())

@@ -53,6 +53,15 @@ def _pool(lim):
     return _POOL
 
 
+def _stage(folder: Path, name: str, data: bytes) -> Path:
+    """The file's bytes in `folder` under a neutral name with its (archive member's) suffix, which
+    picks the reader."""
+    folder.mkdir(exist_ok=True)
+    path = folder / ("document" + Path(name.split("!")[-1]).suffix.lower())
+    path.write_bytes(data)
+    return path
+
+
 def parse_batch(items: list, lim) -> list:
     """On a worker: parse a batch of files, each as `parse_task` would (its own limits, its own failed
     row), the batch's files queued on the warm pool at once; FileResults in the order given."""
@@ -63,9 +72,7 @@ def parse_batch(items: list, lim) -> list:
     with tempfile.TemporaryDirectory(prefix="evalkit-dask-") as d:
         futures = []
         for k, (name, data, sha, fmt, seconds) in enumerate(items):
-            (Path(d) / str(k)).mkdir()
-            path = Path(d) / str(k) / ("document" + Path(name.split("!")[-1]).suffix.lower())
-            path.write_bytes(data)
+            path = _stage(Path(d) / str(k), name, data)
             futures.append(pool.schedule(ingest_file, args=(path, name, sha, fmt), timeout=seconds))
         return [collect(fut, name, sha, fmt, seconds, lim) for fut, (name, _, sha, fmt, seconds) in zip(futures, items)]
 
@@ -80,8 +87,7 @@ def parse_task(name: str, data: bytes, sha: str | None, fmt: str | None, seconds
 
     from evalkit.ingest import _failed, collect, crash_error, ingest_file, timeout_error
     with tempfile.TemporaryDirectory(prefix="evalkit-dask-") as d:
-        path = Path(d) / ("document" + Path(name.split("!")[-1]).suffix.lower())
-        path.write_bytes(data)
+        path = _stage(Path(d), name, data)
         pool = _pool(lim)
         if pool is not None:
             fut = pool.schedule(ingest_file, args=(path, name, sha, fmt), timeout=seconds)

@@ -53,14 +53,8 @@ def _default_toml() -> dict:
 
 def code_version() -> str:
     """A hash of the checks' and the store's code (the reading code is in the parser version)."""
-    pkg = Path(__file__).resolve().parent
-    h = hashlib.sha256()
-    for name in TABLE_CODE:
-        p = pkg / name
-        for f in sorted(p.rglob("*.py")) if p.is_dir() else [p]:
-            h.update(f.relative_to(pkg).as_posix().encode())
-            h.update(f.read_bytes())
-    return h.hexdigest()[:16]
+    from evalkit.cache import code_hash
+    return code_hash(TABLE_CODE)
 
 
 def run_signature(sources, *, inputs, skipped: int, parser: str, config, checks: bool,
