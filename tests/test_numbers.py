@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit import cli
+from evalkit import cli, terminal
 from evalkit.checks import format_summary
 from evalkit.report import numbers
 from evalkit.report.text import county_summary_zh, display_table, headline_text
@@ -61,11 +61,11 @@ def test_ledger_columns_align_by_display_width():
         "source_file": ["普陀区规划和自然资源局2024年度部门决算.pdf", "a.txt", "很长很长很长很长很长很长很长很长很长很长很长的文件名.docx"],
         "format": ["pdf", "txt", "docx"], "status": ["ok", "failed", "partial"],
         "n_projects": [0, pd.NA, 3], "n_indicators": [12, pd.NA, 30], "error": [None, "无法读取", None]})
-    lines = cli.ledger_lines(reports)
+    lines = terminal.ledger_lines(reports)
 
     def cells(line: str) -> list[str]:      # the line cut at the columns' display positions
         out, col, pos = [], 0, 0
-        for _, w, _ in cli.LEDGER_COLUMNS:
+        for _, w, _ in terminal.LEDGER_COLUMNS:
             start = pos
             while col < w and pos < len(line):
                 col += width(line[pos])

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from evalkit.errors import EXIT_OK, EvalkitError, FilesFailed, UsageError
-from evalkit.terminal import LEDGER_COLUMNS, ledger_lines  # noqa: F401  (LEDGER_COLUMNS: tests align by it)
+from evalkit.terminal import ledger_lines
 
 
 def _print_ledger(reports) -> None:
