@@ -108,7 +108,7 @@ def floor_seconds(fmt: str, files: list[Path]) -> float:
         import numpy as np
         from PIL import Image, ImageSequence
         from rapidocr_onnxruntime import RapidOCR
-        engine = RapidOCR()
+        engine = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)   # one core, as --jobs 1
         t0 = time.perf_counter()          # the engine's start-up is not a per-file cost
         for f in files:
             with Image.open(f) as im:

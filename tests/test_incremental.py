@@ -188,20 +188,23 @@ def cli(*args, env=None):
 
 
 def test_cli_says_nothing_changed_prints_the_ledger_and_imports_no_pandas(folder, tmp_path):
+    """The unchanged re-run prints the cold run's ledger and findings summary from the manifest:
+    it imports neither pandas nor pyarrow and leaves every byte of the dataset as it was."""
     out = tmp_path / "clean"
     first = cli("ingest", folder, "--out", out, "--quiet")
     assert first.returncode == 0, first.stderr
     before = snapshot(out)
     code = ("import sys\nfrom evalkit.cli import main\n"
             f"rc = main(['ingest', {str(folder)!r}, '--out', {str(out)!r}, '--quiet'])\n"
-            "print('PANDAS' if 'pandas' in sys.modules else 'NO-PANDAS')\nsys.exit(rc)\n")
+            "print('PANDAS' if 'pandas' in sys.modules else 'NO-PANDAS',"
+            " 'PYARROW' if 'pyarrow' in sys.modules else 'NO-PYARROW')\nsys.exit(rc)\n")
     again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
     assert "输入未变，数据集保持不变" in again.stdout and "输入未变" not in first.stdout
-    assert again.stdout.strip().endswith("NO-PANDAS")
+    assert again.stdout.strip().endswith("NO-PANDAS NO-PYARROW")
     ledger = lambda text: [ln for ln in text.splitlines() if ln.startswith(("文件", *(s.name[:8] for s in SEEDS)))]  # noqa: E731
     assert ledger(again.stdout) == ledger(first.stdout) and len(ledger(first.stdout)) == 6
-    summary = lambda text: text[text.index("检查发现"):].replace("NO-PANDAS", "").strip()  # noqa: E731
+    summary = lambda text: text[text.index("检查发现"):].replace("NO-PANDAS NO-PYARROW", "").strip()  # noqa: E731
     assert summary(again.stdout) == summary(first.stdout)
     assert snapshot(out) == before
 

@@ -1,4 +1,5 @@
 """Ingest as a user runs it: folders, bad files, atomic output, the command line and evalkit.load."""
+import os
 import subprocess
 import sys
 
@@ -97,3 +98,82 @@ def test_batches_give_the_tables_of_one_batch(tmp_path):
     assert rep.loc["zz_copy.txt", "status"] == "duplicate" and rep.loc["zz_copy.txt", "duplicate_of_file"] == SEEDS[0].name
     assert rep.loc["broken.txt", "status"] == "failed"
     assert many["findings"]["report_id"].nunique() > 1          # findings from both batches, in one order
+
+
+def _seed_corpus(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for s in SEEDS:
+        (corpus / s.name).write_bytes(s.read_bytes())
+    (corpus / "zz_copy.txt").write_bytes(SEEDS[0].read_bytes())
+    (corpus / "broken.txt").write_bytes(b"\x00\x01 binary junk")
+    return corpus
+
+
+MARKS: dict = {}     # where the batch builders below leave their marks (inherited by forked workers)
+
+
+def marking_build_batch(*args):
+    """_build_batch that leaves a file named after the process and the batch index."""
+    from evalkit import ingest
+    (MARKS["dir"] / f"{os.getpid()}-{args[-1]}").touch()
+    return MARKS["real"](*args)
+
+
+def dying_build_batch(*args):
+    """_build_batch whose process dies on batch 1."""
+    if args[-1] == 1:
+        (MARKS["dir"] / "died").touch()
+        os._exit(9)
+    return MARKS["real"](*args)
+
+
+def test_batches_built_by_worker_processes_give_the_tables_of_one_process(tmp_path, monkeypatch):
+    """With --jobs 2 the batches are built and checked by two forked processes (pieces written there,
+    adopted here in batch order): the dataset is the one a single process writes."""
+    from evalkit import ingest
+    corpus = _seed_corpus(tmp_path)
+    cache = tmp_path / "cache"
+    one = ingest_paths([corpus], tmp_path / "one", cache_dir=cache, jobs=1)
+    monkeypatch.setattr(ingest, "TAIL_FILES_PER_WORKER", 1)        # 7 files: 2 workers, 4 batches
+    assert ingest.tail_workers(7, 2) == 2 and ingest.tail_workers(7, 1) == 1
+    assert [len(b) for b in ingest.split_batches(list(range(7)), 2, 2)] == [2, 2, 2, 1]
+    assert [len(b) for b in ingest.split_batches(list(range(7)), 100, 2)] == [4, 3]
+    (tmp_path / "marks").mkdir()
+    monkeypatch.setitem(MARKS, "dir", tmp_path / "marks")
+    monkeypatch.setitem(MARKS, "real", ingest._build_batch)
+    monkeypatch.setattr(ingest, "_build_batch", marking_build_batch)
+    stats = {}
+    ingest_paths([corpus], tmp_path / "two", cache_dir=cache, jobs=2, batch=2, stats=stats)
+    assert stats["from_cache"] == 6 and stats["rows"]["indicators"] > 0
+    written, one_written = evalkit.load(tmp_path / "two"), evalkit.load(tmp_path / "one")
+    for name in one:
+        pd.testing.assert_frame_equal(written[name], one_written[name], check_exact=True, obj=name)
+    marks = [p.name.split("-") for p in (tmp_path / "marks").iterdir()]
+    assert sorted(int(i) for _, i in marks) == [0, 1, 2, 3]            # every batch built in a worker
+    assert str(os.getpid()) not in {pid for pid, _ in marks}
+
+
+def test_a_batch_whose_builder_dies_is_built_by_the_run(tmp_path, monkeypatch):
+    """A batch-building process that dies (killed, out of memory) costs nothing: the run builds that
+    batch itself and writes the same dataset."""
+    from evalkit import ingest
+    corpus = _seed_corpus(tmp_path)
+    cache = tmp_path / "cache"
+    ingest_paths([corpus], tmp_path / "one", cache_dir=cache, jobs=1)
+    monkeypatch.setattr(ingest, "TAIL_FILES_PER_WORKER", 1)
+    monkeypatch.setitem(MARKS, "dir", tmp_path)
+    monkeypatch.setitem(MARKS, "real", ingest._build_batch)
+    monkeypatch.setattr(ingest, "_build_batch", dying_build_batch)
+    ingest_paths([corpus], tmp_path / "two", cache_dir=cache, jobs=2, batch=2)
+    assert (tmp_path / "died").exists()
+    written, one = evalkit.load(tmp_path / "two"), evalkit.load(tmp_path / "one")
+    for name in one:
+        pd.testing.assert_frame_equal(written[name], one[name], check_exact=True, obj=name)
+
+
+def test_jobs_are_cores_ocr_threads_included():
+    """--jobs N is a budget of N cores: one worker of --jobs 1 runs OCR on one thread; a lone scan
+    with two jobs gets both; two workers one each."""
+    from evalkit.ingest import ocr_threads
+    assert (ocr_threads(1, 1), ocr_threads(2, 1), ocr_threads(2, 2), ocr_threads(8, 3)) == (1, 2, 1, 2)

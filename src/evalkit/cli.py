@@ -30,13 +30,15 @@ def _config(a):
 
 
 def cmd_ingest(a) -> int:
-    import pyarrow as pa
-
     from evalkit.ingest import ingest_paths
     from evalkit.terminal import SUMMARY_FIELDS, findings_summary, records
     # batches are spooled through pyarrow: its default allocator keeps freed pages for reuse, so the
-    # process would grow with the number of batches; the system allocator gives them back
-    pa.set_memory_pool(pa.system_memory_pool())
+    # process would grow with the number of batches; the system allocator gives them back. Set before
+    # pyarrow is imported (an unchanged re-run never imports it).
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+    if "pyarrow" in sys.modules:            # imported already (evalkit called in-process): set it directly
+        import pyarrow as pa
+        pa.set_memory_pool(pa.system_memory_pool())
     t0 = time.perf_counter()
     config = _config(a)
     stats: dict = {}
@@ -44,7 +46,7 @@ def cmd_ingest(a) -> int:
         tables = ingest_paths([Path(p) for p in a.paths], Path(a.out), progress=not a.quiet,
                               checks=not a.no_checks, config=config, jobs=a.jobs,
                               keep_format_copies=a.keep_format_copies, rebuild=a.rebuild, stats=stats,
-                              layout=a.layout, dask=a.dask, want=("reports", "findings"), read=_read_arrow)
+                              layout=a.layout, dask=a.dask, want=("reports", "findings"), read=_read_kept)
     except FilesFailed as e:
         _print_ledger(e.tables["reports"])
         raise
@@ -54,7 +56,9 @@ def cmd_ingest(a) -> int:
     from evalkit.schema import value_label
     counts = dict(Counter(r["status"] for r in records(tables["reports"], ("status",))).most_common())
     shown = "，".join(f"{value_label('status', k)} {v}" for k, v in counts.items())
-    n_findings = len(tables["findings"])
+    found = tables["findings"]
+    found = found if isinstance(found, dict) else records(found, SUMMARY_FIELDS)
+    n_findings = found["n"] if isinstance(found, dict) else len(found)
     done = ("输入未变，数据集保持不变：未解析、未重写" if stats.get("unchanged") else
             f"解析 {stats.get('parsed', 0)} 个，{stats.get('from_cache', 0)} 个未变、取自缓存")
     print(f"{sum(counts.values())} 个文件（{shown}）；"
@@ -62,13 +66,23 @@ def cmd_ingest(a) -> int:
           f"{stats['rows']['summaries']} 个汇总，{n_findings} 条复核发现 "
           f"-> {a.out}，用时 {time.perf_counter() - t0:.2f} 秒（{done}）")
     if not a.no_checks and n_findings:
-        print(findings_summary(records(tables["findings"], SUMMARY_FIELDS)))
+        print(findings_summary(found))
     failed = counts.get("failed", 0)
     if failed:
         print(f"注意：{failed} 个文件读取失败（见上表“说明”列），其余文件已写入数据集。", file=sys.stderr)
         if a.strict:
             raise FilesFailed(f"{failed} 个文件读取失败（--strict）", "数据集已写入；去掉 --strict 则失败文件不影响退出码")
     return EXIT_OK
+
+
+def _read_kept(out_dir: Path, names: list[str], manifest: dict) -> dict:
+    """What an unchanged re-run prints: from the manifest when the run that wrote it kept it there
+    (no table read, no pyarrow), else the tables' columns (_read_arrow)."""
+    kept = manifest.get("printed")
+    if kept and kept.get("ledger_fields") and set(names) <= {"reports", "findings"}:
+        from evalkit.terminal import printed_rows
+        return {"reports": printed_rows(kept), "findings": kept["findings"]}
+    return _read_arrow(out_dir, names, manifest)
 
 
 def _read_arrow(out_dir: Path, names: list[str], manifest: dict) -> dict:

@@ -344,13 +344,21 @@ def _failed(source_file: str, sha: str | None, fmt: str | None, error: str) -> F
                        "n_indicators": 0}, [], [], [])
 
 
-def _init_worker(lim, workers: int = 1) -> None:
+def ocr_threads(jobs: int, workers: int) -> int:
+    """OCR threads per worker: the run's --jobs cores shared among its workers (--jobs 1 is one
+    core, OCR included; a single scan given 2 jobs gets both cores' threads)."""
+    return max(1, jobs // max(1, workers))
+
+
+def _init_worker(lim, workers: int = 1, threads: int | None = None) -> None:
     """The run's limits for the readers, and a cap on the worker's address space: a parser that
-    balloons gets MemoryError, not the host's OOM killer. With several workers, OCR runs one
-    thread each (the workers already fill the cores)."""
+    balloons gets MemoryError, not the host's OOM killer. OCR gets `threads` threads (the worker's
+    share of the run's cores; EVALKIT_OCR_THREADS overrides)."""
     _limits.LIMITS = lim
-    if workers > 1:
-        os.environ.setdefault("EVALKIT_OCR_THREADS", "1")
+    if threads is None and workers > 1:
+        threads = 1
+    if threads:
+        os.environ.setdefault("EVALKIT_OCR_THREADS", str(threads))
     memory_mb = lim.max_memory_mb
     try:
         import resource
@@ -428,7 +436,8 @@ def iter_parsed(sources: list[Source], jobs: int | None = None, progress: bool =
         from tqdm import tqdm
         bar = tqdm(total=len(sources), desc="ingest", unit="file", file=sys.stderr)
     workers = min(jobs, len(sources))
-    with ProcessPool(max_workers=workers, initializer=_init_worker, initargs=(lim, workers)) as pool:
+    with ProcessPool(max_workers=workers, initializer=_init_worker,
+                     initargs=(lim, workers, ocr_threads(jobs, workers))) as pool:
         futures = [pool.schedule(ingest_file, args=(s.path, s.source_file, s.sha256, s.fmt),
                                  timeout=time_limit(s, lim)) for s in sources]
         for n, s in enumerate(sources):
@@ -462,8 +471,17 @@ class Spool:
     """FileResults parked in one temp file (pickled one after another) until their batch is built,
     so memory holds a ledger row per file whatever the size of the corpus."""
 
-    def __init__(self, folder: Path):
-        self.f = open(Path(folder) / "results.spool", "w+b")
+    def __init__(self, folder: Path | None):
+        if folder is not None:
+            self.path = Path(folder) / "results.spool"
+            self.f = open(self.path, "w+b")
+
+    @classmethod
+    def reader(cls, f) -> "Spool":
+        """The spool as another process sees it: `load` only, from an open file."""
+        sp = cls(None)
+        sp.f = f
+        return sp
 
     def park(self, r: FileResult) -> Parked:
         import pickle
@@ -567,6 +585,64 @@ def chunk_tables(results: list[FileResult], config, checks: bool = True) -> dict
     tables["findings"] = run_checks(tables, config) if checks else frame("findings", [])
     tables["ledger"] = check_ledger(tables) if checks else frame("ledger", [])
     return tables
+
+
+# ----------------------------------------------------------------------------- batches
+
+TAIL_FILES_PER_WORKER = 20   # below this many files a worker would cost more to start than it saves
+
+
+def tail_workers(n_files: int, jobs: int | None) -> int:
+    """Processes that build and check the batches: the run's --jobs (all cores with Dask, whose
+    workers are idle by then), fewer when there are too few files to share."""
+    cores = max(1, jobs or os.cpu_count() or 1)
+    return max(1, min(cores, n_files // TAIL_FILES_PER_WORKER))
+
+
+def split_batches(results: list, batch: int, workers: int = 1) -> list[list]:
+    """Consecutive batches of at most `batch` files, at least one per worker (so every core gets
+    a share of the run's last step), of near-equal size."""
+    n = len(results)
+    k = max(-(-n // batch), min(workers, n) if workers > 1 else 1, 1)
+    size = -(-n // k) if n else 1
+    return [results[i:i + size] for i in range(0, n, size)] or [[]]
+
+
+def _build_batch(spool_path: str, items: list, config, checks: bool, folder: str, index: int) -> dict:
+    """One batch's tables built in a worker: its files read back from the spool, every table but the
+    findings written as a Parquet piece; returns the findings and, per table, (piece, rows)."""
+    with open(spool_path, "rb") as f:
+        spool = Spool.reader(f)
+        part = chunk_tables([spool.load(r) for r in items], config, checks)
+    out: dict = {"findings": part.pop("findings")}
+    for name, df in part.items():
+        p = Path(folder) / name / f"{index:06d}.parquet"
+        p.parent.mkdir(parents=True, exist_ok=True)
+        df.to_parquet(p, index=False)
+        out[name] = (p, len(df))
+    return out
+
+
+def built_batches(chunks: list[list], spool: Spool, config, checks: bool, folder: Path, workers: int):
+    """Each batch's tables, in batch order: built by `workers` processes (forked once all files
+    are parsed), or here with one; a batch whose process dies is built here instead."""
+    if workers <= 1:
+        for chunk in chunks:
+            yield chunk_tables([spool.load(r) for r in chunk], config, checks)
+        return
+    from pebble import ProcessPool
+    import evalkit.checks  # noqa: F401  (imported once here, inherited by the forked workers)
+    spool.f.flush()
+    with ProcessPool(max_workers=workers) as pool:
+        futures = [pool.schedule(_build_batch, args=(str(spool.path), chunk, config, checks,
+                                                      str(folder / "pieces"), i))
+                   for i, chunk in enumerate(chunks)]
+        for i, chunk in enumerate(chunks):
+            fut, futures[i] = futures[i], None
+            try:
+                yield fut.result()
+            except Exception:  # noqa: BLE001  (a dead or failing worker: this process builds the batch)
+                yield chunk_tables([spool.load(r) for r in chunk], config, checks)
 
 
 def ingest_paths(paths: list[Path], out_dir: Path | None = None, progress: bool = False,
@@ -741,16 +817,17 @@ def _build(paths: list[Path], found: Discovery, results: list, todo: list[Source
                               "失败原因见上方清单")
             err.tables = tables
             raise err
-        chunks = [results[i:i + batch] for i in range(0, len(results), batch)]
+        workers = tail_workers(len(results), jobs if dask is None else None)
+        chunks = split_batches(results, batch, workers)
         if len(chunks) == 1:           # one batch: its tables are the run's, kept in memory
             tables = chunk_tables([spool.load(r) for r in chunks[0]], config, checks)
         else:
             tables, findings = {}, []
-            for chunk in chunks:
-                part = chunk_tables([spool.load(r) for r in chunk], config, checks)
+            for part in built_batches(chunks, spool, config, checks, stage / "parts", workers):
                 findings.append(part.pop("findings"))     # a few per report, ordered across batches below
-                for name, df in part.items():
-                    tables.setdefault(name, Parts(stage / "parts" / name)).add(df)
+                for name, piece in part.items():
+                    parts = tables.setdefault(name, Parts(stage / "parts" / name))
+                    parts.adopt(*piece) if isinstance(piece, tuple) else parts.add(piece)
                 del part
             found_rows = [f for f in findings if len(f)] or findings[:1]
             tables["findings"] = in_order(pd.concat(found_rows, ignore_index=True)) if len(found_rows) > 1 \
@@ -766,6 +843,9 @@ def _build(paths: list[Path], found: Discovery, results: list, todo: list[Source
                 "files": dict(sorted(counts.items(), key=lambda kv: -kv[1])),
                 "skipped_other_types": found.skipped, "parsed": len(misses), "from_cache": n_cached,
                 "signature": signature, "unsettled": unsettled}
+        if checks:
+            from evalkit.terminal import printed
+            meta["printed"] = printed(tables["reports"], tables["findings"])
         write_atomic(tables, out_dir, inputs=paths, meta=meta, layout=layout)
     names = list(tables) if want is None else [n for n in want if n in tables]
     if all(isinstance(tables[n], pd.DataFrame) for n in names):

@@ -300,6 +300,11 @@ class Parts:
         self.files.append(p)
         self.rows += len(df)
 
+    def adopt(self, path: Path, rows: int) -> None:
+        """A piece another process wrote (pieces are kept in the order they are added)."""
+        self.files.append(Path(path))
+        self.rows += rows
+
     def __len__(self) -> int:
         return self.rows
 

@@ -9,7 +9,10 @@ SEVERITIES = ("error", "warning", "info")
 
 
 def records(table, columns) -> list[dict]:
-    """Rows of a pyarrow Table or a DataFrame as dicts of those columns (absent ones None, nulls None)."""
+    """Rows of a pyarrow Table or a DataFrame as dicts of those columns (absent ones None, nulls None);
+    a list of dicts is already that."""
+    if isinstance(table, list):
+        return table
     import pyarrow as pa
     if not isinstance(table, pa.Table):
         table = pa.Table.from_pandas(table[[c for c in columns if c in table.columns]], preserve_index=False)
@@ -49,24 +52,51 @@ LEDGER_FIELDS = ("source_file", "format", "status", "n_projects", "n_indicators"
 SUMMARY_FIELDS = ("family", "rule", "severity", "report_id")
 
 
-def findings_summary(rows: list[dict]) -> str:
-    """Counts of findings by rule and severity, for the terminal (Chinese; columns by display width)."""
-    from evalkit.schema import SEVERITY_ZH
-    from evalkit.textwidth import ljust, rjust
-    if not rows:
-        return "检查发现：无"
+def finding_counts(rows: list[dict]) -> dict:
+    """What the findings summary prints, from finding rows: the total, the reports concerned, and
+    [family, rule, severity, n] per cell (small: the manifest keeps it for an unchanged re-run)."""
     keys = [(r["family"], r["rule"], r["severity"]) for r in rows]
     cells = Counter(k for k in keys if not any(_missing(x) for x in k))
+    return {"n": len(rows), "reports": len({r["report_id"] for r in rows if not _missing(r["report_id"])}),
+            "by_severity": {s: sum(1 for k in keys if k[2] == s) for s in SEVERITIES},
+            "cells": [[fam, rule, sev, n] for (fam, rule, sev), n in sorted(cells.items())]}
+
+
+def findings_summary(rows: list[dict] | dict) -> str:
+    """Counts of findings by rule and severity, for the terminal (Chinese; columns by display width).
+    `rows`: finding rows, or their finding_counts."""
+    from evalkit.schema import SEVERITY_ZH
+    from evalkit.textwidth import ljust, rjust
+    c = rows if isinstance(rows, dict) else finding_counts(rows)
+    if not c["n"]:
+        return "检查发现：无"
     by_rule: dict[tuple, Counter] = {}
-    for (fam, rule, sev), n in cells.items():
+    for fam, rule, sev, n in c["cells"]:
         by_rule.setdefault((fam, rule), Counter())[sev] += n
     width = max(max((len(rule) for _, rule in by_rule), default=0), 4)
-    counts = "，".join(f"{SEVERITY_ZH[s]} {sum(1 for k in keys if k[2] == s)}" for s in SEVERITIES)
-    reports = len({r["report_id"] for r in rows if not _missing(r["report_id"])})
-    lines = [f"检查发现 {len(rows)} 条（{counts}），涉及 {reports} 份报告",
+    counts = "，".join(f"{SEVERITY_ZH[s]} {c['by_severity'].get(s, 0)}" for s in SEVERITIES)
+    lines = [f"检查发现 {c['n']} 条（{counts}），涉及 {c['reports']} 份报告",
              f"{rjust('类别', 4)}  {ljust('规则 rule', width)}  "
              + " ".join(rjust(f"{SEVERITY_ZH[s]} {s}", 13) for s in SEVERITIES) + f" {rjust('合计', 6)}"]
     for (fam, rule), n in sorted(by_rule.items()):
         lines.append(f"{fam:>4}  {rule:<{width}}  " + " ".join(f"{n[s]:>13}" for s in SEVERITIES)
                      + f" {sum(n[s] for s in SEVERITIES):>6}")
     return "\n".join(lines)
+
+
+def printed(reports, findings) -> dict:
+    """What an unchanged re-run prints (the ledger rows and the finding counts), kept in the manifest
+    so that run reads no table (and imports neither pandas nor pyarrow). `reports`/`findings`: the
+    run's tables (DataFrames, or store.Parts read piece by piece)."""
+    def rows(t, columns):
+        if type(t).__name__ == "Parts":          # store.Parts: one piece in memory at a time
+            return [r for piece in t.tables() for r in records(piece, columns)]
+        return records(t, columns)
+    ledger = [[r[c] for c in LEDGER_FIELDS] for r in rows(reports, LEDGER_FIELDS)]
+    return {"ledger_fields": list(LEDGER_FIELDS), "ledger": ledger,
+            "findings": finding_counts(rows(findings, SUMMARY_FIELDS))}
+
+
+def printed_rows(kept: dict) -> list[dict]:
+    """The ledger rows of printed()."""
+    return [dict(zip(kept["ledger_fields"], r)) for r in kept["ledger"]]

@@ -3,6 +3,7 @@ file names line up (wcwidth when installed, else unicodedata's East Asian width)
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 try:
     from wcwidth import wcswidth as _wcswidth, wcwidth as _wcwidth
@@ -10,6 +11,7 @@ except ImportError:          # pragma: no cover - a declared dependency; unicode
     _wcwidth = _wcswidth = None
 
 
+@lru_cache(maxsize=8192)
 def char_width(ch: str) -> int:
     """Columns one printable character takes (2 for CJK and full-width forms)."""
     if _wcwidth is not None:
@@ -43,11 +45,17 @@ def cut(s: str, cols: int) -> str:
 
 def ljust(s: str, cols: int) -> str:
     """`s` cut and padded on the right to exactly `cols` display columns."""
+    s = str(s)
+    if s.isascii() and s.isprintable():     # one column a character (a ledger prints thousands)
+        return s[:cols].ljust(cols)
     c = cut(s, cols)
     return c + " " * (cols - width(c))
 
 
 def rjust(s: str, cols: int) -> str:
     """`s` cut and padded on the left to exactly `cols` display columns."""
+    s = str(s)
+    if s.isascii() and s.isprintable():
+        return s[:cols].rjust(cols)
     c = cut(s, cols)
     return " " * (cols - width(c)) + c
