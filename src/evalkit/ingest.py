@@ -461,10 +461,17 @@ def batch_size(n: int | None = None) -> int:
 
 @dataclass
 class Parked:
-    """A parsed file while the run goes on: its ledger row and identity in memory, its rows on disk."""
-    report: dict
+    """A parsed file while the run goes on: its ledger row and identity in memory, its rows on disk.
+    The row is kept pickled: one compact object a file rather than dozens scattered over the heap
+    among the parse results that came and went (which kept the process growing with the corpus)."""
+    packed: bytes         # the ledger row (the FileResult's report), pickled
     key: str | None       # content_key: the same report in another format
     at: int               # offset of the pickled FileResult in the spool
+
+    @property
+    def report(self) -> dict:
+        import pickle
+        return pickle.loads(self.packed)
 
 
 class Spool:
@@ -488,7 +495,7 @@ class Spool:
         self.f.seek(0, os.SEEK_END)
         at = self.f.tell()
         pickle.dump(r, self.f, protocol=pickle.HIGHEST_PROTOCOL)
-        return Parked(r.report, content_key(r), at)
+        return Parked(pickle.dumps(r.report, protocol=pickle.HIGHEST_PROTOCOL), content_key(r), at)
 
     def load(self, r: Parked | FileResult) -> FileResult:
         """The whole FileResult of a parked file (a duplicate's or failed file's row is already whole)."""
@@ -599,13 +606,35 @@ def tail_workers(n_files: int, jobs: int | None) -> int:
     return max(1, min(cores, n_files // TAIL_FILES_PER_WORKER))
 
 
-def split_batches(results: list, batch: int, workers: int = 1) -> list[list]:
-    """Consecutive batches of at most `batch` files, at least one per worker (so every core gets
-    a share of the run's last step), of near-equal size."""
+BATCH_ROWS = 5000   # indicator and project rows a batch holds at most (unless one file has more)
+
+
+def split_batches(results: list, batch: int, workers: int = 1, rows=None) -> list[list]:
+    """Consecutive batches of at most `batch` files and BATCH_ROWS rows (`rows(r)`: a file's rows;
+    so memory holds the same whatever the reports' sizes), at least one per worker (every core
+    gets a share of the run's last step), of near-equal size."""
     n = len(results)
     k = max(-(-n // batch), min(workers, n) if workers > 1 else 1, 1)
     size = -(-n // k) if n else 1
-    return [results[i:i + size] for i in range(0, n, size)] or [[]]
+    if rows is None:
+        return [results[i:i + size] for i in range(0, n, size)] or [[]]
+    weights = [rows(r) for r in results]
+    total = sum(weights)
+    cap = min(BATCH_ROWS, max(1, -(-total // k)))
+    out, cur, w = [], [], 0
+    for r, wr in zip(results, weights):
+        if cur and (len(cur) >= size or w + wr > cap):
+            out.append(cur)
+            cur, w = [], 0
+        cur.append(r)
+        w += wr
+    return out + [cur] if cur or not out else out
+
+
+def file_rows(r) -> int:
+    """A parsed file's rows in the tables (its ledger row, projects, indicators)."""
+    rep = r.report
+    return 1 + int(rep.get("n_projects") or 0) + int(rep.get("n_indicators") or 0)
 
 
 def _build_batch(spool_path: str, items: list, config, checks: bool, folder: str, index: int) -> dict:
@@ -633,7 +662,7 @@ def built_batches(chunks: list[list], spool: Spool, config, checks: bool, folder
     from pebble import ProcessPool
     import evalkit.checks  # noqa: F401  (imported once here, inherited by the forked workers)
     spool.f.flush()
-    with ProcessPool(max_workers=workers) as pool:
+    with ProcessPool(max_workers=workers, max_tasks=1) as pool:     # a fresh fork a batch: no growth
         futures = [pool.schedule(_build_batch, args=(str(spool.path), chunk, config, checks,
                                                       str(folder / "pieces"), i))
                    for i, chunk in enumerate(chunks)]
@@ -818,7 +847,7 @@ def _build(paths: list[Path], found: Discovery, results: list, todo: list[Source
             err.tables = tables
             raise err
         workers = tail_workers(len(results), jobs if dask is None else None)
-        chunks = split_batches(results, batch, workers)
+        chunks = split_batches(results, batch, workers, rows=file_rows)
         if len(chunks) == 1:           # one batch: its tables are the run's, kept in memory
             tables = chunk_tables([spool.load(r) for r in chunks[0]], config, checks)
         else:
