@@ -115,7 +115,6 @@ MARKS: dict = {}     # where the batch builders below leave their marks (inherit
 
 def marking_build_batch(*args):
     """_build_batch that leaves a file named after the process and the batch index."""
-    from evalkit import ingest
     (MARKS["dir"] / f"{os.getpid()}-{args[-1]}").touch()
     return MARKS["real"](*args)
 

@@ -1,5 +1,4 @@
 """Partitioned storage (hive by province/year), filtered loads that read only what they need, and `evalkit sql`."""
-import os
 import subprocess
 import sys
 from pathlib import Path

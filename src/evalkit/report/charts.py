@@ -280,7 +280,6 @@ def execution_rate_by_county(vw: Views, *, reference: tuple[float, float] | None
     if by == "city":
         cities = _city_of(vw).reindex(present)
         if len(present) > MANY:  # one box per city
-            n_in = cities.groupby("city_key").size()
             lab = dict(zip(cities["city_key"], cities["city"]))
             v = v.assign(county_label=v["county_label"].map(cities["city_key"]).map(lab))
             cmed = v[v["rate_ok"]].groupby("county_label")["rate"].median()
