@@ -136,7 +136,7 @@ def test_batches_built_by_worker_processes_give_the_tables_of_one_process(tmp_pa
     one = ingest_paths([corpus], tmp_path / "one", cache_dir=cache, jobs=1)
     monkeypatch.setattr(ingest, "TAIL_FILES_PER_WORKER", 1)        # 7 files: 2 workers, several batches
     assert ingest.tail_workers(7, 2) == 2 and ingest.tail_workers(7, 1) == 1
-    assert [len(b) for b in ingest.split_batches(list(range(7)), 2, 2)] == [2, 2, 2, 1]
+    assert [len(b) for b in ingest.split_batches(list(range(7)), 2, 2)] == [2, 2, 1, 2]
     assert [len(b) for b in ingest.split_batches(list(range(7)), 100, 2)] == [4, 3]
     (tmp_path / "marks").mkdir()
     monkeypatch.setitem(MARKS, "dir", tmp_path / "marks")

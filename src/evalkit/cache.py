@@ -64,6 +64,14 @@ class ParseCache:
         self.hits += 1
         return relabel(res, source_file)
 
+    def prepare(self) -> None:
+        """Prune other versions now (before worker processes start storing results in parallel)."""
+        try:
+            if not self._pruned:
+                self._prune()
+        except OSError:
+            pass
+
     def put(self, sha: str, fmt: str | None, result) -> None:
         """Store a result (atomically); a cache that cannot be written is skipped, never an error."""
         try:

@@ -350,11 +350,26 @@ def ocr_threads(jobs: int, workers: int) -> int:
     return max(1, jobs // max(1, workers))
 
 
-def _init_worker(lim, workers: int = 1, threads: int | None = None) -> None:
+_CACHE = None   # the run's parse cache in a worker process (parse_file stores what it parsed)
+
+
+def parse_file(path: Path, source_file: str, sha: str | None = None, fmt: str | None = None) -> FileResult:
+    """ingest_file in a worker, its result stored in the run's parse cache there (in parallel, not
+    by the coordinating process one file after another)."""
+    res = ingest_file(path, source_file, sha, fmt)
+    if _CACHE is not None and sha is not None:
+        res.cacheable = True          # what the parser returned: a time-out or a crash never gets here
+        _CACHE.put(sha, fmt, res)
+    return res
+
+
+def _init_worker(lim, workers: int = 1, threads: int | None = None, cache=None) -> None:
     """The run's limits for the readers, and a cap on the worker's address space: a parser that
     balloons gets MemoryError, not the host's OOM killer. OCR gets `threads` threads (the worker's
-    share of the run's cores; EVALKIT_OCR_THREADS overrides)."""
+    share of the run's cores; EVALKIT_OCR_THREADS overrides). `cache`: where parse_file stores."""
+    global _CACHE
     _limits.LIMITS = lim
+    _CACHE = cache
     if threads is None and workers > 1:
         threads = 1
     if threads:
@@ -422,9 +437,11 @@ def _preload() -> None:
         importlib.import_module(name)
 
 
-def iter_parsed(sources: list[Source], jobs: int | None = None, progress: bool = False, limits=None):
+def iter_parsed(sources: list[Source], jobs: int | None = None, progress: bool = False, limits=None,
+                cache=None):
     """(source, FileResult) pairs in the order given, each as its worker finishes: a result handed
-    on is no longer held here, so a caller that parks it on disk keeps memory flat."""
+    on is no longer held here, so a caller that parks it on disk keeps memory flat. With `cache`
+    (a ParseCache) each worker stores what it parsed."""
     lim = limits or _limits.LIMITS
     jobs = max(1, jobs or os.cpu_count() or 1)
     if not sources:
@@ -436,9 +453,11 @@ def iter_parsed(sources: list[Source], jobs: int | None = None, progress: bool =
         from tqdm import tqdm
         bar = tqdm(total=len(sources), desc="ingest", unit="file", file=sys.stderr)
     workers = min(jobs, len(sources))
+    if cache is not None:
+        cache.prepare()                  # old versions pruned once, here, before the workers write
     with ProcessPool(max_workers=workers, initializer=_init_worker,
-                     initargs=(lim, workers, ocr_threads(jobs, workers))) as pool:
-        futures = [pool.schedule(ingest_file, args=(s.path, s.source_file, s.sha256, s.fmt),
+                     initargs=(lim, workers, ocr_threads(jobs, workers), cache)) as pool:
+        futures = [pool.schedule(parse_file, args=(s.path, s.source_file, s.sha256, s.fmt),
                                  timeout=time_limit(s, lim)) for s in sources]
         for n, s in enumerate(sources):
             fut, futures[n] = futures[n], None       # a collected future would keep its result alive
@@ -610,25 +629,26 @@ BATCH_ROWS = 5000   # indicator and project rows a batch holds at most (unless o
 
 
 def split_batches(results: list, batch: int, workers: int = 1, rows=None) -> list[list]:
-    """Consecutive batches of at most `batch` files and BATCH_ROWS rows (`rows(r)`: a file's rows;
-    so memory holds the same whatever the reports' sizes), at least one per worker (every core
-    gets a share of the run's last step), of near-equal size."""
+    """Consecutive batches, as even as the files allow: at most `batch` files and about BATCH_ROWS
+    rows each (`rows(r)`: a file's rows; memory holds the same whatever the reports' sizes; a
+    larger file is a batch of its own), their number a multiple of the workers (every core gets
+    an equal share of the run's last step)."""
     n = len(results)
-    k = max(-(-n // batch), min(workers, n) if workers > 1 else 1, 1)
-    size = -(-n // k) if n else 1
-    if rows is None:
-        return [results[i:i + size] for i in range(0, n, size)] or [[]]
-    weights = [rows(r) for r in results]
+    if not n:
+        return [[]]
+    weights = [rows(r) for r in results] if rows is not None else [1] * n
     total = sum(weights)
-    cap = min(BATCH_ROWS, max(1, -(-total // k)))
-    out, cur, w = [], [], 0
-    for r, wr in zip(results, weights):
-        if cur and (len(cur) >= size or w + wr > cap):
+    k = max(-(-n // batch), -(-total // BATCH_ROWS) if rows is not None else 1, 1)
+    if workers > 1:
+        k = min(n, -(-k // workers) * workers)
+    out, cur, acc, i = [], [], 0, 1
+    for r, w in zip(results, weights):
+        if cur and (acc + w / 2 > total * i / k or len(cur) >= batch):
             out.append(cur)
-            cur, w = [], 0
+            cur, i = [], i + 1
         cur.append(r)
-        w += wr
-    return out + [cur] if cur or not out else out
+        acc += w
+    return out + [cur]
 
 
 def file_rows(r) -> int:
@@ -661,6 +681,7 @@ def built_batches(chunks: list[list], spool: Spool, config, checks: bool, folder
         return
     from pebble import ProcessPool
     import evalkit.checks  # noqa: F401  (imported once here, inherited by the forked workers)
+    import pyarrow.parquet  # noqa: F401  (each batch is forked afresh: it must not import these again)
     spool.f.flush()
     with ProcessPool(max_workers=workers, max_tasks=1) as pool:     # a fresh fork a batch: no growth
         futures = [pool.schedule(_build_batch, args=(str(spool.path), chunk, config, checks,
@@ -824,10 +845,10 @@ def _build(paths: list[Path], found: Discovery, results: list, todo: list[Source
             from evalkit.distributed import iter_on_dask
             fresh = iter_on_dask(misses, dask, progress=progress, limits=lim)
         else:
-            fresh = iter_parsed(misses, jobs=jobs, progress=progress, limits=lim)
+            fresh = iter_parsed(misses, jobs=jobs, progress=progress, limits=lim, cache=cache)
         unsettled = 0         # time-outs and crashed workers: the machine's doing, tried again next run
         for s, r in fresh:
-            if cache is not None and r.cacheable:
+            if cache is not None and r.cacheable and dask is not None:    # local workers stored theirs
                 cache.put(s.sha256, s.fmt, r)
             unsettled += not r.cacheable
             parsed.append(spool.park(r))
