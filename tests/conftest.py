@@ -32,6 +32,20 @@ from evalkit.report.runner import skip_iri_grammars  # noqa: E402
 
 skip_iri_grammars()
 
+# Report runs in one test process share their kernels (report/kernel_pool.py): each later run skips
+# ≈ 5 s of kernel start and imports per kernel. PYTEST_CURRENT_TEST changes per test, and
+# EVALKIT_NOTEBOOKS is read by the runner only: neither is worth a new kernel.
+from evalkit.report.kernel_pool import keep_warm  # noqa: E402
+
+keep_warm(ignore_env={"PYTEST_CURRENT_TEST", "EVALKIT_NOTEBOOKS"})
+
+
+def pytest_sessionfinish(session):
+    """The kept kernels are shut down with the session (atexit would do it too, later)."""
+    from evalkit.report.kernel_pool import pool
+    if pool() is not None:
+        pool().close()
+
 # The heaviest modules first (seconds on 2 shared cores, measured with --durations), so the
 # longest groups start at once and the small ones fill the gaps.
 HEAVY_FIRST = ["test_ocr.py", "test_report.py", "test_output_safety.py", "test_formats.py",

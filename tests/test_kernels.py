@@ -81,3 +81,55 @@ def test_report_process_skips_the_iri_grammars_and_still_validates_notebooks():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.split() == ["invalid", "caught", "True"]
+
+
+@pytest.fixture(scope="module")
+def seeds_clean(tmp_path_factory):
+    """One seed ingested: a dataset for the two report runs below."""
+    from conftest import SEEDS
+    from evalkit.ingest import ingest_paths
+    out = tmp_path_factory.mktemp("kept") / "clean"
+    ingest_paths(SEEDS[:1], out, progress=False)
+    return out
+
+
+def _run_notebooks(folder, body):
+    """The four notebooks as their real parameters cell and `body`."""
+    from evalkit.report import runner
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("00_explore", "10_county_profile", "20_cross_county", "30_regional_summary"):
+        params = next(c for c in nbformat.read(runner.find_notebooks_dir() / f"{name}.ipynb", as_version=4).cells
+                      if "parameters" in c.metadata.get("tags", []))
+        nb = new_notebook(cells=[params, new_code_cell(body)])
+        nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, str(folder / f"{name}.ipynb"))
+    return folder
+
+
+def test_a_kept_kernel_serves_the_next_run_with_a_clean_namespace(seeds_clean, tmp_path, monkeypatch):
+    """keep_warm (the suite's setting): a second report run in this process runs in the first run's
+    kernel, without the first run's names and in its own folder; the kernel's own output goes to the
+    log of the run using it; another environment gets another kernel."""
+    from evalkit import report as rp
+    from evalkit.report.kernel_pool import keep_warm
+    keep_warm()
+    kw = dict(progress=False, county_profiles=False, workers=1)
+    first = rp.run_report(seeds_clean, tmp_path / "r1", notebooks_dir=_run_notebooks(
+        tmp_path / "nb1", "import os, sys\nx = 1\nos.chdir('/')\nprint('紧要输出', file=sys.__stderr__, flush=True)\n" + REPORT), **kw)
+    second = rp.run_report(seeds_clean, tmp_path / "r2", notebooks_dir=_run_notebooks(tmp_path / "nb2", REPORT), **kw)
+    a = [_out(p) for p in sorted((first / "notebooks").glob("*.ipynb"))]
+    b = [_out(p) for p in sorted((second / "notebooks").glob("*.ipynb"))]
+    assert len({o["pid"] for o in a + b}) == 1                 # one kernel for both runs
+    assert all(o["x"] for o in a) and not any(o["x"] for o in b)
+    assert {o["cwd"] for o in b} == {str(second)}
+    import time
+    for _ in range(50):                                        # the kernel's stderr, through a pipe
+        if "紧要输出" in (first / "report.log").read_text(encoding="utf-8"):
+            break
+        time.sleep(0.1)
+    assert "紧要输出" in (first / "report.log").read_text(encoding="utf-8")
+    assert "紧要输出" not in (second / "report.log").read_text(encoding="utf-8")
+    monkeypatch.setenv("EVALKIT_CJK_FONT", "/no/such/font.ttf")   # read by the kernel's evalkit
+    third = rp.run_report(seeds_clean, tmp_path / "r3", notebooks_dir=tmp_path / "nb2", **kw)
+    c = [_out(p) for p in sorted((third / "notebooks").glob("*.ipynb"))]
+    assert {o["pid"] for o in c} != {a[0]["pid"]} and len({o["pid"] for o in c}) == 1
