@@ -53,6 +53,41 @@ HEAVY_FIRST = ["test_ocr.py", "test_report.py", "test_output_safety.py", "test_f
                "test_properties.py", "test_dept_summary.py", "test_pages.py", "test_identity.py",
                "test_bad_corpus.py", "test_workers.py", "test_ingest.py", "test_cache.py"]
 
+def run_cli(*args, env=None):
+    """`python -m evalkit ARGS` run in this process (a subprocess costs ≈ 1 CPU-s to start and import):
+    exit code, stdout and stderr as subprocess.run(text=True) gives them, warnings printed as a fresh
+    interpreter prints them. For tests where the process itself (a kill, a lock held by another
+    process, what a fresh process imports, `--debug`'s uncaught traceback) is not what is tested."""
+    import contextlib
+    import io
+    import subprocess
+    import warnings
+    from evalkit import cli
+    argv = [str(a) for a in args]
+    out, err = io.StringIO(), io.StringIO()
+    saved = {k: os.environ.get(k) for k in env or {}}
+    os.environ.update(env or {})
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), warnings.catch_warnings():
+            warnings.resetwarnings()              # the interpreter's defaults, not pytest's
+            for cat in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning):
+                warnings.simplefilter("ignore", cat)
+            warnings.filterwarnings("default", category=DeprecationWarning, module="__main__")
+            try:
+                rc = cli.main(argv)
+            except SystemExit as e:               # argparse: usage errors, --help
+                rc = e.code if isinstance(e.code, int) else (e.code is not None)
+                if isinstance(e.code, str):
+                    print(e.code, file=err)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return subprocess.CompletedProcess(["evalkit", *argv], int(rc), out.getvalue(), err.getvalue())
+
+
 @pytest.fixture()
 def folder(tmp_path):
     """A writable copy of the five seeds (tests that change, add or remove input files)."""
