@@ -46,12 +46,14 @@ def pytest_sessionfinish(session):
     if pool() is not None:
         pool().close()
 
-# The heaviest modules first (seconds on 2 shared cores, measured with --durations), so the
+
+# The heaviest modules first (wall seconds per module under -n 2 on 2 shared cores), so the
 # longest groups start at once and the small ones fill the gaps.
-HEAVY_FIRST = ["test_ocr.py", "test_report.py", "test_output_safety.py", "test_formats.py",
-               "test_dataset_safety.py", "test_office.py", "test_synth.py", "test_cli_errors.py",
-               "test_properties.py", "test_dept_summary.py", "test_pages.py", "test_identity.py",
-               "test_bad_corpus.py", "test_workers.py", "test_ingest.py", "test_cache.py"]
+HEAVY_FIRST = ["test_ocr.py", "test_incremental.py", "test_report.py", "test_output_safety.py",
+               "test_charts.py", "test_checks.py", "test_properties.py", "test_office.py", "test_review.py",
+               "test_bad_corpus.py", "test_kernels.py", "test_dask.py", "test_dept_summary.py", "test_cache.py",
+               "test_scheduling.py", "test_dataset_safety.py", "test_synth.py", "test_numbers.py",
+               "test_pages.py", "test_locations.py", "test_formats.py", "test_analysis.py", "test_ingest.py"]
 
 def run_cli(*args, env=None):
     """`python -m evalkit ARGS` run in this process (a subprocess costs ≈ 1 CPU-s to start and import):
