@@ -116,13 +116,34 @@ def seed_tables(seed_clean):
     return seed_clean[1]
 
 
+def _once_per_run(tmp_path_factory, name: str) -> tuple[Path, object]:
+    """(folder, lock) for a dataset every xdist worker of this run shares: the first worker to take the
+    lock builds it, the others wait and read it (without xdist: a folder of this session)."""
+    import fcntl
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        base = tmp_path_factory.mktemp(name)
+    else:                                   # the workers' temp folders share this parent
+        base = tmp_path_factory.getbasetemp().parent / f"shared-{name}"
+        base.mkdir(exist_ok=True)
+    fh = open(base / ".build.lock", "w")
+    fcntl.flock(fh, fcntl.LOCK_EX)
+    return base, fh
+
+
 @pytest.fixture(scope="session")
 def raw_clean(tmp_path_factory):
-    """data/raw (the seeds and the three real PDFs) ingested once into a clean folder, read by the
-    report run and by every test that needs the PDFs' rows; do not write to it."""
+    """data/raw (the seeds and the three real PDFs) ingested once per run (≈ 11 CPU-s; one worker
+    builds it, the others read it) into a clean folder, read by the report run and by every test
+    that needs the PDFs' rows; do not write to it."""
     from evalkit.ingest import ingest_paths
-    out = tmp_path_factory.mktemp("raw_clean") / "clean"
-    ingest_paths([RAW], out, progress=False)
+    base, lock = _once_per_run(tmp_path_factory, "raw_clean")
+    out = base / "clean"
+    try:
+        if not (base / "built").exists():
+            ingest_paths([RAW], out, progress=False)
+            (base / "built").touch()
+    finally:
+        lock.close()
     assert (out / "projects.parquet").exists()
     return out
 
