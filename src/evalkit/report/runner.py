@@ -432,7 +432,8 @@ def inspect_pages(pl: Plan) -> dict:
 
 def execute(pl: Plan, bar=None) -> list[_Job]:
     """Run every notebook job with papermill: `workers` threads, each keeping one warm kernel
-    (report/kernels.py) that runs its notebooks in turn; failures are recorded, not raised."""
+    (report/kernels.py) that runs its notebooks in turn, or kernels kept from earlier runs of this
+    process (report/kernel_pool.py, opt-in); failures are recorded, not raised."""
     import queue
     import threading
 
