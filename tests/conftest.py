@@ -32,12 +32,63 @@ from evalkit.report.runner import skip_iri_grammars  # noqa: E402
 
 skip_iri_grammars()
 
-# The heaviest modules first (seconds on 2 shared cores, measured with --durations), so the
+# Report runs in one test process share their kernels (report/kernel_pool.py): each later run skips
+# ≈ 5 s of kernel start and imports per kernel. PYTEST_CURRENT_TEST changes per test, and
+# EVALKIT_NOTEBOOKS is read by the runner only: neither is worth a new kernel.
+from evalkit.report.kernel_pool import keep_warm  # noqa: E402
+
+keep_warm(ignore_env={"PYTEST_CURRENT_TEST", "EVALKIT_NOTEBOOKS"})
+
+
+def pytest_sessionfinish(session):
+    """The kept kernels are shut down with the session (atexit would do it too, later)."""
+    from evalkit.report.kernel_pool import pool
+    if pool() is not None:
+        pool().close()
+
+
+# The heaviest modules first (wall seconds per module under -n 2 on 2 shared cores), so the
 # longest groups start at once and the small ones fill the gaps.
-HEAVY_FIRST = ["test_ocr.py", "test_report.py", "test_output_safety.py", "test_formats.py",
-               "test_dataset_safety.py", "test_office.py", "test_synth.py", "test_cli_errors.py",
-               "test_properties.py", "test_dept_summary.py", "test_pages.py", "test_identity.py",
-               "test_bad_corpus.py", "test_workers.py", "test_ingest.py", "test_cache.py"]
+HEAVY_FIRST = ["test_ocr.py", "test_incremental.py", "test_report.py", "test_output_safety.py",
+               "test_charts.py", "test_checks.py", "test_properties.py", "test_office.py", "test_review.py",
+               "test_bad_corpus.py", "test_kernels.py", "test_dask.py", "test_dept_summary.py", "test_cache.py",
+               "test_scheduling.py", "test_dataset_safety.py", "test_synth.py", "test_numbers.py",
+               "test_pages.py", "test_locations.py", "test_formats.py", "test_analysis.py", "test_ingest.py"]
+
+def run_cli(*args, env=None):
+    """`python -m evalkit ARGS` run in this process (a subprocess costs ≈ 1 CPU-s to start and import):
+    exit code, stdout and stderr as subprocess.run(text=True) gives them, warnings printed as a fresh
+    interpreter prints them. For tests where the process itself (a kill, a lock held by another
+    process, what a fresh process imports, `--debug`'s uncaught traceback) is not what is tested."""
+    import contextlib
+    import io
+    import subprocess
+    import warnings
+    from evalkit import cli
+    argv = [str(a) for a in args]
+    out, err = io.StringIO(), io.StringIO()
+    saved = {k: os.environ.get(k) for k in env or {}}
+    os.environ.update(env or {})
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), warnings.catch_warnings():
+            warnings.resetwarnings()              # the interpreter's defaults, not pytest's
+            for cat in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning):
+                warnings.simplefilter("ignore", cat)
+            warnings.filterwarnings("default", category=DeprecationWarning, module="__main__")
+            try:
+                rc = cli.main(argv)
+            except SystemExit as e:               # argparse: usage errors, --help
+                rc = e.code if isinstance(e.code, int) else (e.code is not None)
+                if isinstance(e.code, str):
+                    print(e.code, file=err)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return subprocess.CompletedProcess(["evalkit", *argv], int(rc), out.getvalue(), err.getvalue())
+
 
 @pytest.fixture()
 def folder(tmp_path):
@@ -65,13 +116,34 @@ def seed_tables(seed_clean):
     return seed_clean[1]
 
 
+def _once_per_run(tmp_path_factory, name: str) -> tuple[Path, object]:
+    """(folder, lock) for a dataset every xdist worker of this run shares: the first worker to take the
+    lock builds it, the others wait and read it (without xdist: a folder of this session)."""
+    import fcntl
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        base = tmp_path_factory.mktemp(name)
+    else:                                   # the workers' temp folders share this parent
+        base = tmp_path_factory.getbasetemp().parent / f"shared-{name}"
+        base.mkdir(exist_ok=True)
+    fh = open(base / ".build.lock", "w")
+    fcntl.flock(fh, fcntl.LOCK_EX)
+    return base, fh
+
+
 @pytest.fixture(scope="session")
 def raw_clean(tmp_path_factory):
-    """data/raw (the seeds and the three real PDFs) ingested once into a clean folder, read by the
-    report run and by every test that needs the PDFs' rows; do not write to it."""
+    """data/raw (the seeds and the three real PDFs) ingested once per run (≈ 11 CPU-s; one worker
+    builds it, the others read it) into a clean folder, read by the report run and by every test
+    that needs the PDFs' rows; do not write to it."""
     from evalkit.ingest import ingest_paths
-    out = tmp_path_factory.mktemp("raw_clean") / "clean"
-    ingest_paths([RAW], out, progress=False)
+    base, lock = _once_per_run(tmp_path_factory, "raw_clean")
+    out = base / "clean"
+    try:
+        if not (base / "built").exists():
+            ingest_paths([RAW], out, progress=False)
+            (base / "built").touch()
+    finally:
+        lock.close()
     assert (out / "projects.parquet").exists()
     return out
 

@@ -8,12 +8,14 @@ import sys
 
 import pytest
 
-from conftest import SEEDS
+from conftest import SEEDS, run_cli
 from evalkit.cli import year_arg
 from evalkit.errors import UsageError
 
 
 def evalkit(*args, env=None):
+    """`evalkit ARGS` in a fresh process: an uncaught traceback is the interpreter's to print, and the
+    CJK font is looked up once per process."""
     return subprocess.run([sys.executable, "-m", "evalkit", *map(str, args)], capture_output=True,
                           text=True, timeout=180, env={**os.environ, **(env or {})})
 
@@ -21,7 +23,7 @@ def evalkit(*args, env=None):
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory):
     out = tmp_path_factory.mktemp("cli") / "clean"
-    r = evalkit("ingest", SEEDS[0], "--out", out, "--quiet")
+    r = run_cli("ingest", SEEDS[0], "--out", out, "--quiet")
     assert r.returncode == 0, r.stderr
     return out
 
@@ -45,7 +47,7 @@ def one_chinese_line(stderr: str) -> str:
 def test_user_errors_exit_2_with_one_chinese_line(clean, tmp_path, args, words):
     (tmp_path / "typo.toml").write_text("[budget]\nrate_tolerence = 1\n", encoding="utf-8")
     args = [a.format(clean=clean, tmp=tmp_path) for a in args]
-    r = evalkit(*args)
+    r = run_cli(*args)
     assert r.returncode == 2
     line = one_chinese_line(r.stderr)
     assert line.startswith(f"evalkit {args[0]}: ")

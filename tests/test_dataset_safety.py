@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import evalkit
-from conftest import SEEDS
+from conftest import SEEDS, run_cli
 from evalkit.errors import Busy, DatasetError
 from evalkit.store import MANIFEST, dataset_lock, load, write_atomic
 
@@ -25,6 +25,7 @@ CLI = [sys.executable, "-m", "evalkit"]
 
 
 def run(*args, env=None, timeout=180):
+    """`evalkit ARGS` in another process: for the lock held by this one."""
     e = {**os.environ, **(env or {})}
     return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, timeout=timeout, env=e)
 
@@ -37,7 +38,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 def dataset(tmp_path_factory):
     """A dataset of two seeds written by the CLI; tests copy it before changing anything."""
     out = tmp_path_factory.mktemp("ds") / "clean"
-    r = run("ingest", *SEEDS[:2], "--out", out, "--quiet")
+    r = run_cli("ingest", *SEEDS[:2], "--out", out, "--quiet")
     assert r.returncode == 0, r.stderr
     return out
 
@@ -69,7 +70,7 @@ def test_dataset_written_before_manifests_is_still_recognised(dataset, tmp_path)
     d = copy_dataset(dataset, tmp_path / "clean")
     (d / MANIFEST).unlink()
     assert len(evalkit.load(d)["projects"]) == 5
-    r = run("ingest", SEEDS[0], "--out", d, "--quiet")
+    r = run_cli("ingest", SEEDS[0], "--out", d, "--quiet")
     assert r.returncode == 0, r.stderr
     assert (d / MANIFEST).is_file() and len(evalkit.load(d)["projects"]) == 1
 
@@ -84,7 +85,7 @@ def test_out_with_foreign_content_is_refused_and_untouched(tmp_path, extra):
     else:
         (out / extra).write_text("mine")
     before = sorted(p.relative_to(out) for p in out.rglob("*"))
-    r = run("ingest", SEEDS[0], "--out", out, "--quiet")
+    r = run_cli("ingest", SEEDS[0], "--out", out, "--quiet")
     assert r.returncode == 2 and "拒绝写入" in r.stderr and extra.rstrip("/") in r.stderr
     assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
 
@@ -94,7 +95,7 @@ def test_out_inside_or_around_an_input_is_refused(tmp_path):
     raw.mkdir(parents=True)
     (raw / SEEDS[0].name).write_bytes(SEEDS[0].read_bytes())
     for out in (tmp_path / "data", raw, raw / "clean"):
-        r = run("ingest", raw, "--out", out, "--quiet")
+        r = run_cli("ingest", raw, "--out", out, "--quiet")
         assert r.returncode == 2 and "重叠" in r.stderr, out
     assert [p.name for p in raw.iterdir()] == [SEEDS[0].name]
 
@@ -104,15 +105,15 @@ def test_no_input_files_exits_2_and_all_failed_exits_1_dataset_untouched(dataset
     before = snapshot(d)
     empty = tmp_path / "unmounted"
     empty.mkdir()
-    r = run("ingest", empty, "--out", d, "--quiet")
+    r = run_cli("ingest", empty, "--out", d, "--quiet")
     assert r.returncode == 2 and "没有找到可读取的报告文件" in r.stderr and "数据集未改动" in r.stderr
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "a.txt").write_bytes(b"\x00\x01\x02 binary junk")
     (bad / "b.docx").write_bytes(b"not a zip")
-    r = run("ingest", bad, "--out", d, "--quiet")
+    r = run_cli("ingest", bad, "--out", d, "--quiet")
     assert r.returncode == 1 and "全部 2 个文件都读取失败" in r.stderr and "b.docx" in r.stdout
-    r = run("ingest", tmp_path / "nope", "--out", d, "--quiet")
+    r = run_cli("ingest", tmp_path / "nope", "--out", d, "--quiet")
     assert r.returncode == 2 and "找不到输入" in r.stderr
     assert snapshot(d) == before
 
@@ -122,9 +123,9 @@ def test_some_failed_writes_and_strict_exits_1(tmp_path):
     batch.mkdir()
     (batch / SEEDS[0].name).write_bytes(SEEDS[0].read_bytes())
     (batch / "broken.docx").write_bytes(b"not a zip")
-    r = run("ingest", batch, "--out", tmp_path / "a", "--quiet")
+    r = run_cli("ingest", batch, "--out", tmp_path / "a", "--quiet")
     assert r.returncode == 0 and "1 个文件读取失败" in r.stderr
-    r = run("ingest", batch, "--out", tmp_path / "b", "--quiet", "--strict")
+    r = run_cli("ingest", batch, "--out", tmp_path / "b", "--quiet", "--strict")
     assert r.returncode == 1 and "--strict" in r.stderr
     assert len(evalkit.load(tmp_path / "b")["reports"]) == 2
 
@@ -159,7 +160,7 @@ def test_a_second_writer_waits_then_refuses(dataset, tmp_path):
         with pytest.raises(Busy):
             _other_process_write(d)
     assert snapshot(d) == before
-    r = run("check", d, "--write")                      # free again: goes through
+    r = run_cli("check", d, "--write")                    # free again: goes through
     assert r.returncode == 0, r.stderr
 
 

@@ -86,15 +86,8 @@ def _two_pages(tmp_path, second_from: str) -> Path:
     return path
 
 
-def test_a_mixed_pdf_is_ocrd_only_on_its_scanned_page_and_reads_like_the_text_pdf(tmp_path):
-    mixed = _two_pages(tmp_path, FIXTURES / "scans" / "scan_report.pdf")      # page 2 scanned
-    text = _two_pages(tmp_path, FIXTURES / "fixture_pdf.pdf")                  # page 2 with its text layer
-    got, want = (ingest_paths([p], checks=False) for p in (mixed, text))
-    assert got["reports"]["ocr_pages"].iloc[0] == "2" and pd.isna(want["reports"]["ocr_pages"].iloc[0])
-    cols = ["project_name", "budget_full_year", "executed", "total_score"]
-    pd.testing.assert_frame_equal(got["projects"][cols], want["projects"][cols])
-    icols = ["level1", "level2", "level3", "target", "actual", "weight", "score"]
-    pd.testing.assert_frame_equal(got["indicators"][icols], want["indicators"][icols])
+# test_a_mixed_pdf_is_ocrd_only_on_its_scanned_page_and_reads_like_the_text_pdf is in test_ocr.py:
+# its scanned page is page 2 of scan_report.pdf, which test_ocr's `scans` has OCR'd already.
 
 
 def test_without_ocr_a_scanned_page_is_named_in_a_warning(tmp_path, monkeypatch):

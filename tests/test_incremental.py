@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import evalkit.cache as cache_mod
-from conftest import SEEDS
+from conftest import SEEDS, run_cli
 from evalkit.ingest import ingest_paths
 from evalkit.limits import LIMITS
 from evalkit.store import load
@@ -183,6 +183,7 @@ def test_default_config_digest_is_that_of_the_loaded_default():
 # ----------------------------------------------------------------------------- the command line
 
 def cli(*args, env=None):
+    """`evalkit ARGS` in another process: for the lock held by this one (else conftest.run_cli)."""
     return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, timeout=300,
                           env={**os.environ, **(env or {})})
 
@@ -191,7 +192,7 @@ def test_cli_says_nothing_changed_prints_the_ledger_and_imports_no_pandas(folder
     """The unchanged re-run prints the cold run's ledger and findings summary from the manifest:
     it imports neither pandas nor pyarrow and leaves every byte of the dataset as it was."""
     out = tmp_path / "clean"
-    first = cli("ingest", folder, "--out", out, "--quiet")
+    first = run_cli("ingest", folder, "--out", out, "--quiet")
     assert first.returncode == 0, first.stderr
     before = snapshot(out)
     code = ("import sys\nfrom evalkit.cli import main\n"
@@ -211,19 +212,19 @@ def test_cli_says_nothing_changed_prints_the_ledger_and_imports_no_pandas(folder
 
 def test_cli_config_change_rebuilds(folder, tmp_path):
     out = tmp_path / "clean"
-    assert cli("ingest", folder, "--out", out, "--quiet").returncode == 0
+    assert run_cli("ingest", folder, "--out", out, "--quiet").returncode == 0
     cfg = tmp_path / "checks.toml"
     cfg.write_text("[budget]\nrate_tolerance = 50\n", encoding="utf-8")
-    r = cli("ingest", folder, "--out", out, "--quiet", "--config", cfg)
+    r = run_cli("ingest", folder, "--out", out, "--quiet", "--config", cfg)
     assert r.returncode == 0 and "输入未变" not in r.stdout and "解析 0 个，5 个未变、取自缓存" in r.stdout
-    r = cli("ingest", folder, "--out", out, "--quiet", "--config", cfg)
+    r = run_cli("ingest", folder, "--out", out, "--quiet", "--config", cfg)
     assert "输入未变，数据集保持不变" in r.stdout
 
 
 def test_unchanged_rerun_honours_the_dataset_lock(folder, tmp_path):
     from evalkit.store import dataset_lock
     out = tmp_path / "clean"
-    assert cli("ingest", folder, "--out", out, "--quiet").returncode == 0
+    assert run_cli("ingest", folder, "--out", out, "--quiet").returncode == 0
     with dataset_lock(out):
         r = cli("ingest", folder, "--out", out, "--quiet", env={"EVALKIT_LOCK_TIMEOUT": "1"})
     assert r.returncode == 2 and "正被另一个 evalkit 进程写入" in r.stderr

@@ -81,3 +81,57 @@ def test_report_process_skips_the_iri_grammars_and_still_validates_notebooks():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.split() == ["invalid", "caught", "True"]
+
+
+
+def _run_notebooks(folder, body):
+    """The four notebooks as their real parameters cell and `body`."""
+    from evalkit.report import runner
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("00_explore", "10_county_profile", "20_cross_county", "30_regional_summary"):
+        params = next(c for c in nbformat.read(runner.find_notebooks_dir() / f"{name}.ipynb", as_version=4).cells
+                      if "parameters" in c.metadata.get("tags", []))
+        nb = new_notebook(cells=[params, new_code_cell(body)])
+        nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, str(folder / f"{name}.ipynb"))
+    return folder
+
+
+def _executed(clean, out, nbs):
+    """A report run's notebooks executed (runner steps plan, start, execute): its run folder and
+    what each notebook printed."""
+    from evalkit.report import runner
+    pl = runner.plan(runner.ReportParams(clean, out, progress=False, county_profiles=False, workers=1,
+                                         notebooks_dir=nbs))
+    runner.start(pl)
+    runner.execute(pl)
+    assert [j.status for j in pl.jobs] == ["ok"] * len(pl.jobs)
+    return pl.run_dir, [_out(p) for p in sorted((pl.run_dir / "notebooks").glob("*.ipynb"))]
+
+
+def test_a_kept_kernel_serves_the_next_run_with_a_clean_namespace(seed_clean, tmp_path, monkeypatch):
+    """keep_warm (the suite's setting): a second report run in this process runs in the first run's
+    kernel, without the first run's names and in its own folder; the kernel's own output goes to the
+    log of the run using it; another environment gets another kernel."""
+    import time
+    from evalkit.report.kernel_pool import keep_warm
+    keep_warm()
+    clean = seed_clean[0]
+    nb1 = _run_notebooks(tmp_path / "nb1", "import os, sys\nx = 1\nos.chdir('/')\n"
+                                           "print('紧要输出', file=sys.__stderr__, flush=True)\n" + REPORT)
+    nb2 = _run_notebooks(tmp_path / "nb2", REPORT)
+    first, a = _executed(clean, tmp_path / "r1", nb1)
+    second, b = _executed(clean, tmp_path / "r2", nb2)
+    assert len({o["pid"] for o in a + b}) == 1                 # one kernel for both runs
+    assert all(o["x"] for o in a) and not any(o["x"] for o in b)
+    assert {o["cwd"] for o in b} == {str(second)}
+    for _ in range(50):                                        # the kernel's stderr, through a pipe
+        if "紧要输出" in (first / "report.log").read_text(encoding="utf-8"):
+            break
+        time.sleep(0.1)
+    assert "紧要输出" in (first / "report.log").read_text(encoding="utf-8")
+    log2 = second / "report.log"                               # none: nothing was written for it
+    assert not log2.exists() or "紧要输出" not in log2.read_text(encoding="utf-8")
+    monkeypatch.setenv("EVALKIT_CJK_FONT", "/no/such/font.ttf")   # read by the kernel's evalkit
+    _, c = _executed(clean, tmp_path / "r3", nb2)
+    assert {o["pid"] for o in c} != {a[0]["pid"]} and len({o["pid"] for o in c}) == 1

@@ -305,18 +305,40 @@ def test_box_drawn_across_a_cell_border_is_cut_there():
     assert all(0 <= c <= 1 for c in table.conf[0])
 
 
-def test_ocr_pdf_reads_only_the_pages_asked_for(scans, monkeypatch):
+def _reuse_scans_pages(monkeypatch):
+    """ocr.read_page takes the result `scans` got for the same pixels on the same page number (OCR
+    is deterministic: the same image gives the same boxes), else OCRs; returns the page numbers asked."""
     real, asked = ocr.read_page, []
 
-    def read_page(img, page_no):          # page 2 was OCR'd by `scans`: the same pixels, its result
+    def read_page(img, page_no):
         asked.append(page_no)
         seen = PAGE_RESULTS.get(_digest(img))
         return copy.deepcopy(seen) if seen is not None and seen.number == page_no else real(img, page_no)
 
-    monkeypatch.setattr(ocr, "read_page", read_page)
+    monkeypatch.setattr(ocr, "read_page", read_page)      # forked ingest workers inherit it
+    return asked
+
+
+def test_ocr_pdf_reads_only_the_pages_asked_for(scans, monkeypatch):
+    asked = _reuse_scans_pages(monkeypatch)     # page 2 was OCR'd by `scans`: the same pixels, its result
     doc = ocr.ocr_pdf(SCANS / "scan_report.pdf", [2, 9])       # 9: not in the PDF, ignored
     assert asked == [2]
     assert doc.ocr_pages == [2] and doc.pages == 5 and doc.format == "pdf"
     assert {b.page for b in doc.blocks} == {2}
     table = next(doc.tables())
     assert table.rows[-1][:3] == ["总分", "100", "100"]
+
+
+def test_a_mixed_pdf_is_ocrd_only_on_its_scanned_page_and_reads_like_the_text_pdf(scans, tmp_path, monkeypatch):
+    """(From test_formats.py: its scanned page is page 2 of scan_report.pdf, OCR'd by `scans`.)"""
+    from evalkit.ingest import ingest_paths
+    from test_formats import _two_pages
+    _reuse_scans_pages(monkeypatch)
+    mixed = _two_pages(tmp_path, SCANS / "scan_report.pdf")                      # page 2 scanned
+    text = _two_pages(tmp_path, ROOT / "tests" / "fixtures" / "fixture_pdf.pdf")   # page 2 with its text layer
+    got, want = (ingest_paths([p], checks=False) for p in (mixed, text))
+    assert got["reports"]["ocr_pages"].iloc[0] == "2" and pd.isna(want["reports"]["ocr_pages"].iloc[0])
+    cols = ["project_name", "budget_full_year", "executed", "total_score"]
+    pd.testing.assert_frame_equal(got["projects"][cols], want["projects"][cols])
+    icols = ["level1", "level2", "level3", "target", "actual", "weight", "score"]
+    pd.testing.assert_frame_equal(got["indicators"][icols], want["indicators"][icols])

@@ -96,12 +96,14 @@ def hostile(tmp_path_factory, seed_clean):
 @pytest.fixture(scope="session")
 def hostile_run(hostile, tmp_path_factory):
     """The report run in a fresh process, so the peak RSS of its children is the kernels' alone
-    (this test process's own children, e.g. OCR workers of other tests, are not counted)."""
+    (this test process's own children, e.g. OCR workers of other tests, are not counted). One
+    kernel runs all four notebooks in turn (workers=1): one kernel start and import less, and the
+    kernel whose memory is bounded is the one that ran them all."""
     import json
     import subprocess
     out = tmp_path_factory.mktemp("hostile_reports")
     code = ("import json, resource, sys\nfrom evalkit.report import run_report\n"
-            "p = run_report(sys.argv[1], sys.argv[2], progress=False, county_profiles=1)\n"
+            "p = run_report(sys.argv[1], sys.argv[2], progress=False, county_profiles=1, workers=1)\n"
             "print(json.dumps({'path': str(p), 'rss_kb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))\n")
     r = subprocess.run([sys.executable, "-c", code, str(hostile["clean"]), str(out)],
                        capture_output=True, text=True, timeout=900)

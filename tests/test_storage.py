@@ -1,11 +1,10 @@
 """Partitioned storage (hive by province/year), filtered loads that read only what they need, and `evalkit sql`."""
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from conftest import run_cli
 from evalkit import store
 from evalkit.errors import DatasetError, UsageError
 
@@ -108,20 +107,19 @@ def test_sql_cannot_touch_files(both, tmp_path):
 
 
 def test_sql_command_prints_and_refuses_to_overwrite(both, tmp_path):
-    cmd = [sys.executable, "-m", "evalkit", "sql", str(both[1]),
-           "SELECT county, count(*) AS n FROM projects GROUP BY county ORDER BY n DESC"]
-    r = subprocess.run(cmd, capture_output=True, text=True)
+    cmd = ["sql", str(both[1]), "SELECT county, count(*) AS n FROM projects GROUP BY county ORDER BY n DESC"]
+    r = run_cli(*cmd)
     assert r.returncode == 0 and "大厂回族自治县" in r.stdout
     out = tmp_path / "r.csv"
-    assert subprocess.run(cmd + ["--csv", str(out)], capture_output=True).returncode == 0
+    assert run_cli(*cmd, "--csv", str(out)).returncode == 0
     assert pd.read_csv(out, encoding="utf-8-sig")["n"].sum() > 0
-    r = subprocess.run(cmd + ["--csv", str(out)], capture_output=True, text=True)
+    r = run_cli(*cmd, "--csv", str(out))
     assert r.returncode == 2 and "拒绝写入" in r.stderr
 
 
 def test_check_write_keeps_the_partitioned_layout(seed_tables, tmp_path):
     d = store.write_atomic(seed_tables, tmp_path / "p", layout="partitioned")
-    r = subprocess.run([sys.executable, "-m", "evalkit", "check", str(d), "--write"], capture_output=True, text=True)
+    r = run_cli("check", d, "--write")
     assert r.returncode == 0, r.stderr
     assert store.layout_of(d) == "partitioned"
     assert len(store.load(d)["findings"]) == len(seed_tables["findings"])

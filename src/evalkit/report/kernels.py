@@ -109,3 +109,4 @@ class WarmKernel:
                 run_sync(km.shutdown_kernel)(now=True)
         except Exception:
             pass
+

@@ -136,16 +136,20 @@ def snapshot_dataset(clean_dir: Path, dest: Path) -> Path:
     return dest
 
 
-def _kernel_manager_class(log_path: Path):
+def _kernel_manager_class(log_path):
     """An AsyncKernelManager whose kernels write their own stdout/stderr into the run log,
-    not onto the user's terminal (keeps the progress display clean)."""
+    not onto the user's terminal (keeps the progress display clean). `log_path` is the log, or a
+    function giving the log of the run now using the kernel (pooled kernels outlive a run)."""
     from jupyter_client import AsyncKernelManager
 
     src = str(Path(__file__).resolve().parents[2])   # the folder holding this evalkit package
 
     class _LoggingKernelManager(AsyncKernelManager):
         async def _async_launch_kernel(self, kernel_cmd, **kw):
-            fh = open(log_path, "ab")  # the child keeps its own copy of the descriptor
+            if callable(log_path):
+                fh = _pump_into(log_path)
+            else:
+                fh = open(log_path, "ab")  # the child keeps its own copy of the descriptor
             try:
                 env = dict(kw.get("env") or os.environ)   # the kernel imports this very evalkit
                 env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH")) if p)
@@ -159,6 +163,24 @@ def _kernel_manager_class(log_path: Path):
                 fh.close()
 
     return _LoggingKernelManager
+
+
+def _pump_into(current_log):
+    """The write end of a pipe for a kernel's stdout/stderr; a thread appends what comes out of it
+    to `current_log()` (the log of the run using the kernel now) until the kernel exits."""
+    import threading
+    r, w = os.pipe()
+
+    def pump() -> None:
+        with os.fdopen(r, "rb", buffering=0) as src:
+            while chunk := src.read(65536):
+                path = current_log()
+                if path is not None:
+                    with open(path, "ab") as fh:
+                        fh.write(chunk)
+
+    threading.Thread(target=pump, name="evalkit-kernel-log", daemon=True).start()
+    return os.fdopen(w, "wb", buffering=0)
 
 
 def _atomic_symlink(target_name: str, link: Path) -> None:
@@ -410,7 +432,8 @@ def inspect_pages(pl: Plan) -> dict:
 
 def execute(pl: Plan, bar=None) -> list[_Job]:
     """Run every notebook job with papermill: `workers` threads, each keeping one warm kernel
-    (report/kernels.py) that runs its notebooks in turn; failures are recorded, not raised."""
+    (report/kernels.py) that runs its notebooks in turn, or kernels kept from earlier runs of this
+    process (report/kernel_pool.py, opt-in); failures are recorded, not raised."""
     import queue
     import threading
 
@@ -462,27 +485,36 @@ def execute(pl: Plan, bar=None) -> list[_Job]:
         todo.put(job)
     done: queue.Queue = queue.Queue()
 
+    def drain(kernel: WarmKernel) -> None:
+        while True:
+            try:
+                job = todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                done.put(one(job, kernel))
+            except BaseException as e:   # never leave the main thread waiting for this job
+                job.status, job.error = "failed", {"cell": None, "exec_count": None,
+                                                   "error": f"{type(e).__name__}: {e}", "source": ""}
+                done.put(job)
+
     def worker() -> None:
         kernel = WarmKernel(km_class, KERNEL, run)   # this thread's kernel, on this thread's loop
         try:
-            while True:
-                try:
-                    job = todo.get_nowait()
-                except queue.Empty:
-                    return
-                try:
-                    done.put(one(job, kernel))
-                except BaseException as e:   # never leave the main thread waiting for this job
-                    job.status, job.error = "failed", {"cell": None, "exec_count": None,
-                                                       "error": f"{type(e).__name__}: {e}", "source": ""}
-                    done.put(job)
+            drain(kernel)
         finally:
             kernel.close()
 
-    # kernels are separate processes; the threads here only wait on them
-    threads = [threading.Thread(target=worker, name=f"nb{i}", daemon=True) for i in range(workers)]
-    for t in threads:
-        t.start()
+    from evalkit.report.kernel_pool import pool
+    kept = pool()
+    if kept is not None:        # kernels kept from earlier runs in this process (keep_warm)
+        finish = kept.start(workers, _kernel_manager_class, KERNEL, pl.log_path, run, drain)
+        threads = []
+    else:
+        # kernels are separate processes; the threads here only wait on them
+        threads = [threading.Thread(target=worker, name=f"nb{i}", daemon=True) for i in range(workers)]
+        for t in threads:
+            t.start()
     for _ in pl.jobs:
         job = done.get()
         if bar is not None:
@@ -490,6 +522,8 @@ def execute(pl: Plan, bar=None) -> list[_Job]:
             bar.update(1)
     for t in threads:
         t.join()
+    if kept is not None:
+        finish()
     return pl.jobs
 
 
