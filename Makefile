@@ -42,12 +42,14 @@ ingest: setup
 report: ingest
 	$(BIN)/evalkit report --clean data/clean --out reports
 
+# bytecode is written even where the environment turns it off (PYTHONDONTWRITEBYTECODE): every test process
+# and CLI subprocess would otherwise compile evalkit and rewrite the tests' asserts again
 test: setup
-	$(BIN)/python -m pytest
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest
 
 test-min: setup-min
 	$(MIN_BIN)/python -m pip list --format=freeze | grep -iE '^(pandas|numpy|pyarrow|matplotlib)==' | tr '\n' ' '; echo
-	$(MIN_BIN)/python -m pytest
+	env -u PYTHONDONTWRITEBYTECODE $(MIN_BIN)/python -m pytest
 
 # exact versions of everything `pip install .[lab,sql,archives,ocr,dask]` needs, taken from .venv
 lock: setup
