@@ -31,7 +31,7 @@ def _config(a):
 
 def cmd_ingest(a) -> int:
     from evalkit.ingest import ingest_paths
-    from evalkit.terminal import SUMMARY_FIELDS, findings_summary, records
+    from evalkit.terminal import SUMMARY_FIELDS, finding_counts, findings_summary, records
     # batches are spooled through pyarrow: its default allocator keeps freed pages for reuse, so the
     # process would grow with the number of batches; the system allocator gives them back. Set before
     # pyarrow is imported (an unchanged re-run never imports it).
@@ -56,9 +56,9 @@ def cmd_ingest(a) -> int:
     from evalkit.schema import value_label
     counts = dict(Counter(r["status"] for r in records(tables["reports"], ("status",))).most_common())
     shown = "，".join(f"{value_label('status', k)} {v}" for k, v in counts.items())
-    found = tables["findings"]
-    found = found if isinstance(found, dict) else records(found, SUMMARY_FIELDS)
-    n_findings = found["n"] if isinstance(found, dict) else len(found)
+    found = tables["findings"]          # the counts themselves on an unchanged re-run (_read_kept)
+    found = found if isinstance(found, dict) else finding_counts(records(found, SUMMARY_FIELDS))
+    n_findings = found["n"]
     done = ("输入未变，数据集保持不变：未解析、未重写" if stats.get("unchanged") else
             f"解析 {stats.get('parsed', 0)} 个，{stats.get('from_cache', 0)} 个未变、取自缓存")
     print(f"{sum(counts.values())} 个文件（{shown}）；"

@@ -663,12 +663,12 @@ def _build_batch(spool_path: str, items: list, config, checks: bool, folder: str
     with open(spool_path, "rb") as f:
         spool = Spool.reader(f)
         part = chunk_tables([spool.load(r) for r in items], config, checks)
+    from evalkit.store import Parts
     out: dict = {"findings": part.pop("findings")}
     for name, df in part.items():
-        p = Path(folder) / name / f"{index:06d}.parquet"
-        p.parent.mkdir(parents=True, exist_ok=True)
-        df.to_parquet(p, index=False)
-        out[name] = (p, len(df))
+        piece = Parts(Path(folder) / name)
+        piece.add(df, index)
+        out[name] = (piece.files[0], piece.rows)
     return out
 
 

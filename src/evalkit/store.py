@@ -293,9 +293,10 @@ class Parts:
         self.files: list[Path] = []
         self.rows = 0
 
-    def add(self, df: pd.DataFrame) -> None:
+    def add(self, df: pd.DataFrame, index: int | None = None) -> None:
+        """One piece; `index` names its file (pieces written by several processes into one folder)."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        p = self.folder / f"{len(self.files):06d}.parquet"
+        p = self.folder / f"{len(self.files) if index is None else index:06d}.parquet"
         df.to_parquet(p, index=False)
         self.files.append(p)
         self.rows += len(df)

@@ -9,10 +9,12 @@ SEVERITIES = ("error", "warning", "info")
 
 
 def records(table, columns) -> list[dict]:
-    """Rows of a pyarrow Table or a DataFrame as dicts of those columns (absent ones None, nulls None);
-    a list of dicts is already that."""
+    """Rows of a pyarrow Table, a DataFrame or a store.Parts (read piece by piece) as dicts of those
+    columns (absent ones None, nulls None); a list of dicts is already that."""
     if isinstance(table, list):
         return table
+    if callable(getattr(table, "tables", None)):      # store.Parts: one piece in memory at a time
+        return [r for piece in table.tables() for r in records(piece, columns)]
     import pyarrow as pa
     if not isinstance(table, pa.Table):
         table = pa.Table.from_pandas(table[[c for c in columns if c in table.columns]], preserve_index=False)
@@ -88,13 +90,9 @@ def printed(reports, findings) -> dict:
     """What an unchanged re-run prints (the ledger rows and the finding counts), kept in the manifest
     so that run reads no table (and imports neither pandas nor pyarrow). `reports`/`findings`: the
     run's tables (DataFrames, or store.Parts read piece by piece)."""
-    def rows(t, columns):
-        if type(t).__name__ == "Parts":          # store.Parts: one piece in memory at a time
-            return [r for piece in t.tables() for r in records(piece, columns)]
-        return records(t, columns)
-    ledger = [[r[c] for c in LEDGER_FIELDS] for r in rows(reports, LEDGER_FIELDS)]
+    ledger = [[r[c] for c in LEDGER_FIELDS] for r in records(reports, LEDGER_FIELDS)]
     return {"ledger_fields": list(LEDGER_FIELDS), "ledger": ledger,
-            "findings": finding_counts(rows(findings, SUMMARY_FIELDS))}
+            "findings": finding_counts(records(findings, SUMMARY_FIELDS))}
 
 
 def printed_rows(kept: dict) -> list[dict]:

@@ -109,4 +109,3 @@ class WarmKernel:
                 run_sync(km.shutdown_kernel)(now=True)
         except Exception:
             pass
-
