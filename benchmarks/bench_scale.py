@@ -12,7 +12,8 @@ cells, python-docx load, openpyxl load, lxml parse, pdfplumber's table call, the
 ours_over_floor, speedup_jobs2, incremental_ratio (unchanged re-run / cold), peak_rss_mb (largest
 process of a cold --jobs 2 ingest), scaling_2000_over_200 and peak_rss_mb_big (the formats of --big-formats,
 by default txt: the 2,000-report runs of docx/xlsx/html would add about ten minutes to `make bench`).
-Top level: dask_local_speedup (LocalCluster, 2 workers, against --jobs 1), synth_field_accuracy,
+Top level: dask_local_speedup (LocalCluster, 2 workers, against --jobs 1, alternating, best of REPEAT each),
+synth_field_accuracy,
 checks_recall, checks_precision (a mixed corpus with injected errors and duplicates),
 report_s_100_counties, report_peak_rss_mb (the regional report of that corpus), report_s_bundled and
 report_time_over_bundled (the same report on the bundled data/raw, the target's yardstick).
@@ -162,24 +163,30 @@ def bench_format(fmt: str, n: int, work: Path, sizes: list[int], big: bool) -> d
 
 
 def bench_dask(docs: Path, work: Path) -> float | None:
-    """Warm LocalCluster (2 workers) against warm in-process --jobs 1, on the same files."""
+    """Warm LocalCluster (2 workers) against warm in-process --jobs 1, on the same files: the two
+    alternate, best of REPEAT each (this machine's clock drifts over minutes)."""
     try:
         import dask
         from distributed import LocalCluster
     except ImportError:
         return None
     from evalkit.ingest import ingest_paths
-    ingest_paths([docs], None, jobs=1, cache_dir=False)                  # warm imports
-    t0 = time.perf_counter()
-    ingest_paths([docs], None, jobs=1, cache_dir=False)
-    t_local = time.perf_counter() - t0
+
+    def timed(**kw) -> float:
+        t0 = time.perf_counter()
+        ingest_paths([docs], None, cache_dir=False, **kw)
+        return time.perf_counter() - t0
+
     with dask.config.set({"distributed.worker.daemon": False}):
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                           silence_logs=40) as c:
-            ingest_paths([docs], None, dask=c, cache_dir=False)       # warm the workers' pools
-            t0 = time.perf_counter()
-            ingest_paths([docs], None, dask=c, cache_dir=False)
-            return t_local / (time.perf_counter() - t0)
+            timed(jobs=1)                                  # warm imports
+            timed(dask=c)                                  # warm the workers' pools
+            local, dist = [], []
+            for _ in range(REPEAT):
+                local.append(timed(jobs=1))
+                dist.append(timed(dask=c))
+            return min(local) / min(dist)
 
 
 def bench_quality(n: int, work: Path) -> dict:

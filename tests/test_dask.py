@@ -74,14 +74,20 @@ def test_dask_keeps_a_window_of_files_in_flight(cluster, tmp_path):
     assert got["broken.docx"] == "failed" and list(got.values()).count("ok") == len(SEEDS)
 
 
-def test_files_are_batched_with_slow_formats_alone():
+def test_files_are_batched_with_slow_formats_alone_first_and_shrinking_tasks_last():
     from evalkit.distributed import BATCH_BYTES, batches
     from evalkit.ingest import Source
-    txt = [Source(Path(f"{i}.txt"), f"{i}.txt", "txt", 10_000) for i in range(50)]
+    txt = [Source(Path(f"{i}.txt"), f"{i}.txt", "txt", 10_000 + i) for i in range(50)]
     pdf = Source(Path("scan.pdf"), "scan.pdf", "pdf", 10_000)
     got = batches(txt[:20] + [pdf] + txt[20:], threads=2)
-    assert [pdf] in got and sum(map(len, got)) == 51
-    assert max(map(len, got)) == 7 and len(got) == 9          # 50 / (4 tasks x 2 threads), rounded up
+    assert got[0] == [pdf] and sorted(s.source_file for b in got for s in b) == sorted(
+        s.source_file for s in txt + [pdf])
+    sizes = [len(b) for b in got[1:]]
+    assert sizes[0] == 7 == max(sizes)                        # 50 / (4 tasks x 2 threads), rounded up
+    assert sizes == sorted(sizes, reverse=True) and sizes[-1] == 1    # the last tasks shrink
+    assert got[1][0] is txt[-1]                                # the largest file first
+    tasks = batches(txt * 4, threads=2)                       # 200 files: the tail stops at a quarter
+    assert len(tasks[0]) == 24 and min(map(len, tasks)) == 6
     big = [Source(Path(f"{i}.txt"), f"{i}.txt", "txt", BATCH_BYTES // 3) for i in range(7)]
     assert [len(b) for b in batches(big, threads=1, size=24)] == [3, 3, 1]
 

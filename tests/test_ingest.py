@@ -190,3 +190,20 @@ def test_jobs_are_cores_ocr_threads_included():
     with two jobs gets both; two workers one each."""
     from evalkit.ingest import ocr_threads
     assert (ocr_threads(1, 1), ocr_threads(2, 1), ocr_threads(2, 2), ocr_threads(8, 3)) == (1, 2, 1, 2)
+
+
+def test_slowest_files_are_handed_out_first_and_results_keep_the_given_order(tmp_path):
+    """Workers take a PDF before text and larger text before smaller (no core is left alone with a
+    long file at the end); parse_sources still answers in the order it was given."""
+    import shutil
+
+    from conftest import ROOT
+    from evalkit.ingest import discover, iter_parsed, parse_sources
+    for s in SEEDS:
+        shutil.copy(s, tmp_path / s.name)
+    shutil.copy(ROOT / "tests" / "fixtures" / "fixture_pdf.pdf", tmp_path / "zz.pdf")
+    sources = discover([tmp_path]).sources
+    by_size = [s.name for s in sorted(SEEDS, key=lambda p: -p.stat().st_size)]
+    handed = [s.source_file for s, _ in iter_parsed(sources, jobs=1)]
+    assert handed == ["zz.pdf"] + by_size
+    assert [r.report["source_file"] for r in parse_sources(sources, jobs=1)] == [s.source_file for s in sources]

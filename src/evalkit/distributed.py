@@ -126,21 +126,26 @@ def parse_on_dask(sources, address, progress: bool = False, limits=None) -> list
 
 BATCH_FILES = 24            # at most this many files a task: ~1 s of text files on one core
 BATCH_BYTES = 8 * 2**20     # and at most this many bytes (memory: window x batch)
-ALONE = ("pdf", "image", "doc", "wps", "et")   # OCR or a converter: seconds each, a task of their own
 
 
 def batches(sources, threads: int, size: int | None = None) -> list[list]:
-    """The sources cut into tasks: up to `size` files (default EVALKIT_DASK_BATCH, else enough for four
-    tasks a worker thread, at most BATCH_FILES) and BATCH_BYTES, slow formats alone. Per-file tasks
-    spend more on scheduling and transfer than on parsing a text file."""
-    size = int(size or os.environ.get("EVALKIT_DASK_BATCH") or 0) or \
-        max(1, min(BATCH_FILES, -(-len(sources) // (4 * max(1, threads)))))
-    out, cur, nbytes = [], [], 0
-    for s in sources:
-        if s.fmt in ALONE:
-            out.append([s])
-            continue
-        if cur and (len(cur) >= size or nbytes + (s.size or 0) > BATCH_BYTES):
+    """The sources cut into tasks, in the order to submit them: slow formats first, one a task
+    (`ingest.SLOW_FORMATS`), then the others largest first, up to `size` files (default
+    EVALKIT_DASK_BATCH, else enough for four tasks a worker thread, at most BATCH_FILES) and
+    BATCH_BYTES. Per-file tasks spend more on scheduling and transfer than on parsing a text file;
+    the last tasks shrink (a share of what is left, down to a quarter) so that the workers
+    finish together."""
+    from evalkit.ingest import SLOW_FORMATS, longest_first
+    fixed = int(size or os.environ.get("EVALKIT_DASK_BATCH") or 0)
+    threads = max(1, threads)
+    size = fixed or max(1, min(BATCH_FILES, -(-len(sources) // (4 * threads))))
+    ordered = longest_first(sources)
+    out = [[s] for s in ordered if s.fmt in SLOW_FORMATS]
+    rest = [s for s in ordered if s.fmt not in SLOW_FORMATS]
+    cur, nbytes, least = [], 0, max(1, size // 4)
+    for i, s in enumerate(rest):
+        cap = size if fixed else max(least, min(size, -(-(len(rest) - i + len(cur)) // (2 * threads))))
+        if cur and (len(cur) >= cap or nbytes + (s.size or 0) > BATCH_BYTES):
             out.append(cur)
             cur, nbytes = [], 0
         cur.append(s)

@@ -425,8 +425,19 @@ def collect(fut, source_file: str, sha: str | None, fmt: str | None, seconds: fl
 def parse_sources(sources: list[Source], jobs: int | None = None, progress: bool = False,
                   limits=None) -> list[FileResult]:
     """Parse each source in a worker process (pebble pool) with the time and memory limits;
-    a worker that hangs, crashes or is killed costs its file a `failed` row, never the batch."""
-    return [r for _, r in iter_parsed(sources, jobs, progress, limits)]
+    a worker that hangs, crashes or is killed costs its file a `failed` row, never the batch.
+    Results in the order given."""
+    got = {id(s): r for s, r in iter_parsed(sources, jobs, progress, limits)}
+    return [got[id(s)] for s in sources]
+
+
+SLOW_FORMATS = ("pdf", "image", "doc", "wps", "et")   # OCR, a PDF's pages or a converter: seconds a file
+
+
+def longest_first(sources: list[Source]) -> list[Source]:
+    """The sources in the order to hand them out: likely slowest first (slow formats, then by size),
+    so that no worker is left with a long file once the others have run out of work."""
+    return sorted(sources, key=lambda s: (s.fmt not in SLOW_FORMATS, -(s.size or 0)))
 
 
 def _preload() -> None:
@@ -439,13 +450,14 @@ def _preload() -> None:
 
 def iter_parsed(sources: list[Source], jobs: int | None = None, progress: bool = False, limits=None,
                 cache=None):
-    """(source, FileResult) pairs in the order given, each as its worker finishes: a result handed
-    on is no longer held here, so a caller that parks it on disk keeps memory flat. With `cache`
-    (a ParseCache) each worker stores what it parsed."""
+    """(source, FileResult) pairs, likely slowest files first (`longest_first`), each as its worker
+    finishes: a result handed on is no longer held here, so a caller that parks it on disk keeps
+    memory flat. With `cache` (a ParseCache) each worker stores what it parsed."""
     lim = limits or _limits.LIMITS
     jobs = max(1, jobs or os.cpu_count() or 1)
     if not sources:
         return
+    sources = longest_first(sources)
     from pebble import ProcessPool
     _preload()
     bar = None
