@@ -185,6 +185,15 @@ def test_batches_are_bounded_in_rows_as_well_as_files(monkeypatch):
     assert [len(b) for b in even] == [50, 50]
 
 
+def test_an_even_split_never_leaves_a_straggler_batch():
+    """200 files, 100 a batch, two workers: heavier files first pull the first cut forward by rows,
+    yet the files still fit in two batches (not 95 + 100 + a batch of 5 built alone, after the others)."""
+    from evalkit import ingest
+    rows = [50] * 100 + [40] * 100
+    batches = ingest.split_batches(rows, 100, 2, rows=lambda r: r)
+    assert [len(b) for b in batches] == [100, 100] and [x for b in batches for x in b] == rows
+
+
 def test_jobs_are_cores_ocr_threads_included():
     """--jobs N is a budget of N cores: one worker of --jobs 1 runs OCR on one thread; a lone scan
     with two jobs gets both; two workers one each."""

@@ -654,8 +654,11 @@ def split_batches(results: list, batch: int, workers: int = 1, rows=None) -> lis
     if workers > 1:
         k = min(n, -(-k // workers) * workers)
     out, cur, acc, i = [], [], 0, 1
-    for r, w in zip(results, weights):
-        if cur and (acc + w / 2 > total * i / k or len(cur) >= batch):
+    for n_before, (r, w) in enumerate(zip(results, weights)):
+        # cut at the next share of the rows, unless the files left would no longer fit in the batches
+        # left (a batch of one file more than `batch` would be built alone, after the others)
+        even = acc + w / 2 > total * i / k and n - n_before <= (k - i) * batch
+        if cur and (even or len(cur) >= batch):
             out.append(cur)
             cur, i = [], i + 1
         cur.append(r)
