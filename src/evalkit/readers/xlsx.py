@@ -135,6 +135,20 @@ def _check_shared_strings(zf: zipfile.ZipFile) -> None:
 
 
 def _read_worksheet(wb, ws, budget: CellBudget) -> Sheet:
+    """One worksheet's valued cells and merges: lxml's streaming parser and our own cell reading
+    (`_fast_worksheet`), or openpyxl's cell parser for a sheet that path does not read exactly
+    as openpyxl would (malformed XML, unusual markup): its result, or its error, is the old one."""
+    used = budget.used
+    try:
+        return _fast_worksheet(_SheetContext(wb, ws), ws, budget)
+    except (LimitExceeded, MemoryError, RecursionError):
+        raise
+    except Exception:     # openpyxl reads it again from the start: its result or its error stands
+        budget.used = used
+        return _openpyxl_worksheet(wb, ws, budget)
+
+
+def _openpyxl_worksheet(wb, ws, budget: CellBudget) -> Sheet:
     """One worksheet's valued cells and merges, streamed: no row or cell is kept once read.
 
     The cell values come from openpyxl's own cell parser (shared strings, dates, booleans exactly
@@ -222,6 +236,192 @@ def _start_row(parser, r: str | None) -> None:
                 raise ValueError(f"{r} is not a valid row number") from None
             parser.row_counter = int(value)
     parser.col_counter = 0
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_ROW, _CELL, _MERGE, _VALUE, _FORMULA, _INLINE, _TEXT = (_MAIN + t for t in ("row", "c", "mergeCell", "v", "f", "is", "t"))
+_PARENT = {_ROW: _MAIN + "sheetData", _CELL: _ROW, _MERGE: _MAIN + "mergeCells"}
+_CHUNK = 16 * 1024      # what ElementTree's iterparse reads at a time: a parse error stops both at the same chunk
+_UTF8_DECL = re.compile(rb"""<\?xml\s+version\s*=\s*(["'])1\.0\1(\s+encoding\s*=\s*(["'])utf-8\3)?"""
+                        rb"""(\s+standalone\s*=\s*(["'])(?:yes|no)\5)?\s*\?>""", re.I)
+
+
+class _Unusual(Exception):
+    """Markup the fast path does not read exactly as openpyxl would: openpyxl reads the sheet."""
+
+
+class _SheetContext:
+    """What reading a cell needs from openpyxl's workbook: the shared strings, the epoch, the date
+    and duration styles, and each style's number format (looked up once per style id)."""
+
+    def __init__(self, wb, ws):
+        self.wb, self.ws = wb, ws
+        self.strings = ws._shared_strings
+        self.epoch = wb.epoch
+        self.dates, self.durations = wb._date_formats, wb._timedelta_formats
+        self.formats: dict = {}
+
+    def number_format(self, style_id) -> str:
+        """ReadOnlyCell's number_format; 'General' for a style id the workbook lacks."""
+        if style_id not in self.formats:
+            from openpyxl.cell.read_only import ReadOnlyCell
+            try:
+                self.formats[style_id] = ReadOnlyCell(self.ws, 1, 1, None, "n", style_id).number_format
+            except (IndexError, TypeError, KeyError):
+                self.formats[style_id] = "General"
+        return self.formats[style_id]
+
+
+def _fast_worksheet(ctx: _SheetContext, ws, budget: CellBudget) -> Sheet:
+    """The sheet streamed by lxml (C) and its cells read as openpyxl's WorkSheetParser.parse_cell
+    reads them with data_only; raises _Unusual (or the parser's error) where it cannot be sure."""
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    where = f"（工作表「{ws.title}」）"
+    cells: dict[tuple[int, int], str] = {}
+    merges: list[tuple[int, int, int, int]] = []
+    uncached: list[tuple[int, int]] = []
+    row = col = 0
+    with ws._get_source() as src:
+        for event, el in _sheet_events(src):
+            tag = el.tag
+            if event == "start":
+                if tag == _ROW:
+                    row, col = _row_number(el.get("r"), row), 0
+                continue
+            if tag == _CELL:
+                style = el.get("s", 0)
+                if style:
+                    style = int(style)
+                ref = el.get("r")
+                if ref:
+                    r, col = coordinate_to_tuple(ref)
+                else:
+                    col += 1
+                    r = row
+                value = _cell_value(ctx, el, el.get("t", "n"), style, ref)
+                if value is not None:
+                    budget.take(1, where)
+                    cells[(r - 1, col - 1)] = (value if type(value) is str and "\r" not in value
+                                               else render(value, ctx.number_format(style)))
+                elif el.find(_FORMULA) is not None and not _cached(el, _VALUE, _INLINE):
+                    budget.take(1, where)
+                    uncached.append((r - 1, col - 1))   # its text stays '' (unknown)
+            elif tag == _MERGE:
+                _add_merge(merges, el.get("ref"), ws.title)
+            _drop_read(el)
+    return Sheet(ws.title, cells, merges, hide_covered=True, uncached=uncached)
+
+
+def _sheet_events(src):
+    """lxml's start/end events of rows, cells and merges, the part fed in ElementTree's chunks;
+    a part not in UTF-8 XML 1.0 is left to openpyxl (expat and libxml2 differ on the others)."""
+    from lxml import etree
+
+    parser = etree.XMLPullParser(events=("start", "end"), tag=(_ROW, _CELL, _MERGE), resolve_entities=False,
+                                 no_network=True, remove_comments=True, remove_pis=True)
+    first = True
+    while chunk := src.read(_CHUNK):
+        if first:
+            _check_head(chunk)
+            first = False
+        parser.feed(chunk)
+        yield from parser.read_events()
+    parser.close()
+    yield from parser.read_events()
+
+
+def _check_head(head: bytes) -> None:
+    """UTF-8 (a BOM at most) and no declaration but version 1.0, encoding UTF-8, standalone."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    if not head.startswith(b"<") or (head.startswith(b"<?xml") and not _UTF8_DECL.match(head)):
+        raise _Unusual("encoding")
+
+
+def _row_number(r: str | None, previous: int) -> int:
+    """openpyxl's row numbering: the row's r attribute, else one below the previous row."""
+    if r is None:
+        return previous + 1
+    try:
+        return int(r)
+    except ValueError:
+        value = float(r)
+        if not value.is_integer():
+            raise ValueError(f"{r} is not a valid row number") from None
+        return int(value)
+
+
+def _cell_value(ctx: _SheetContext, el, kind: str, style, ref):
+    """The value parse_cell gives a `<c>` of type `kind` (None: no value)."""
+    if kind == "inlineStr":
+        child = el.find(_INLINE)
+        return None if child is None else _inline_text(child)
+    value = el.findtext(_VALUE) or None
+    if value is None or kind == "str":
+        return value
+    if kind == "n":
+        return _number(ctx, value, style, ref)
+    if kind == "s":
+        return ctx.strings[int(value)]
+    if kind == "b":
+        return bool(int(value))
+    if kind == "d":
+        from openpyxl.utils.datetime import from_ISO8601
+        return from_ISO8601(value)
+    return value          # an error such as #DIV/0!, or a type openpyxl keeps as the raw text
+
+
+def _number(ctx: _SheetContext, value: str, style, ref):
+    """An int or float, or under a date style the date, time or duration openpyxl makes of it."""
+    from openpyxl.worksheet._reader import _cast_number
+
+    value = _cast_number(value)
+    if style not in ctx.dates:
+        return value
+    from openpyxl.utils.datetime import from_excel
+    try:
+        return from_excel(value, ctx.epoch, timedelta=style in ctx.durations)
+    except (OverflowError, ValueError):
+        import warnings
+        warnings.warn(f"Cell {ref} is marked as a date but the serial value {value} is outside the limits for dates. "
+                      "The cell will be treated as an error.")
+        return "#VALUE!"
+
+
+def _inline_text(node) -> str:
+    """openpyxl's Text.from_tree(node).content, read directly for the usual `<is><t>…</t></is>`."""
+    if len(node) == 1 and not node.attrib:
+        child = node[0]
+        if child.tag == _TEXT:
+            return child.text or ""
+    from openpyxl.cell.text import Text
+    return Text.from_tree(node).content
+
+
+def _add_merge(merges: list, ref: str | None, title: str) -> None:
+    """A `<mergeCell ref=…>` as (r0, r1, c0, c1), 0-based; an unreadable ref is skipped."""
+    from openpyxl.utils.cell import range_boundaries
+    try:
+        c0, r0, c1, r1 = range_boundaries(ref or "")
+    except (ValueError, TypeError):
+        return
+    if None not in (c0, r0, c1, r1):
+        merges.append((r0 - 1, r1 - 1, c0 - 1, c1 - 1))
+        if len(merges) > limits().max_cells:
+            raise LimitExceeded(f"工作表「{title}」的合并区域超过 {limits().max_cells:,} 个（疑似恶意构造的文件）；"
+                                "请用 Excel 打开后另存再导入")
+
+
+def _drop_read(el) -> None:
+    """Free what is read: the element's children and the siblings before it (memory stays one row
+    deep). Only where the schema puts it: a cell nested in a cell would lose its siblings."""
+    parent = el.getparent()
+    if parent is None or parent.tag != _PARENT[el.tag]:
+        raise _Unusual(el.tag)
+    el.clear()
+    while el.getprevious() is not None:
+        del parent[0]
 
 
 def _xls_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
