@@ -240,7 +240,8 @@ def _start_row(parser, r: str | None) -> None:
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _ROW, _CELL, _MERGE, _VALUE, _FORMULA, _INLINE, _TEXT = (_MAIN + t for t in ("row", "c", "mergeCell", "v", "f", "is", "t"))
-_PARENT = {_ROW: _MAIN + "sheetData", _CELL: _ROW, _MERGE: _MAIN + "mergeCells"}
+_PARENT = {_ROW: _MAIN + "sheetData", _MERGE: _MAIN + "mergeCells"}
+_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]*)\Z")
 _CHUNK = 16 * 1024      # what ElementTree's iterparse reads at a time: a parse error stops both at the same chunk
 _UTF8_DECL = re.compile(rb"""<\?xml\s+version\s*=\s*(["'])1\.0\1(\s+encoding\s*=\s*(["'])utf-8\3)?"""
                         rb"""(\s+standalone\s*=\s*(["'])(?:yes|no)\5)?\s*\?>""", re.I)
@@ -274,32 +275,40 @@ class _SheetContext:
 
 def _fast_worksheet(ctx: _SheetContext, ws, budget: CellBudget) -> Sheet:
     """The sheet streamed by lxml (C) and its cells read as openpyxl's WorkSheetParser.parse_cell
-    reads them with data_only; raises _Unusual (or the parser's error) where it cannot be sure."""
-    from openpyxl.utils.cell import coordinate_to_tuple
-
+    reads them with data_only; raises _Unusual (or the parser's error) where it cannot be sure.
+    Only end events: a row is numbered when its first cell or its end is met, as the cells need it."""
     where = f"（工作表「{ws.title}」）"
     cells: dict[tuple[int, int], str] = {}
     merges: list[tuple[int, int, int, int]] = []
     uncached: list[tuple[int, int]] = []
-    row = col = 0
+    row = col = seen = 0
+    current = None                      # the <row> whose cells are being read
     with ws._get_source() as src:
-        for event, el in _sheet_events(src):
+        for el in _sheet_ends(src):
             tag = el.tag
-            if event == "start":
-                if tag == _ROW:
-                    row, col = _row_number(el.get("r"), row), 0
-                continue
             if tag == _CELL:
+                parent = el.getparent()
+                if parent is not current:
+                    if parent is None or parent.tag != _ROW:
+                        raise _Unusual("cell outside a row")
+                    current, row, col, seen = parent, _row_number(parent.get("r"), row), 0, 0
                 style = el.get("s", 0)
                 if style:
                     style = int(style)
                 ref = el.get("r")
                 if ref:
-                    r, col = coordinate_to_tuple(ref)
+                    r, col = _coordinate(ref)
                 else:
                     col += 1
                     r = row
-                value = _cell_value(ctx, el, el.get("t", "n"), style, ref)
+                kind = el.get("t", "n")
+                if kind == "inlineStr":
+                    inline = el.find(_INLINE)
+                    value = None if inline is None else _inline_text(inline)
+                else:
+                    value = el.findtext(_VALUE) or None
+                    if value is not None and kind != "str":
+                        value = _typed_value(ctx, value, kind, style, ref)
                 if value is not None:
                     budget.take(1, where)
                     cells[(r - 1, col - 1)] = (value if type(value) is str and "\r" not in value
@@ -307,18 +316,25 @@ def _fast_worksheet(ctx: _SheetContext, ws, budget: CellBudget) -> Sheet:
                 elif el.find(_FORMULA) is not None and not _cached(el, _VALUE, _INLINE):
                     budget.take(1, where)
                     uncached.append((r - 1, col - 1))   # its text stays '' (unknown)
-            elif tag == _MERGE:
+                seen += 1
+                if seen % 4096 == 0:        # a row of thousands of cells: free the ones read
+                    _drop_before(el, parent)
+            elif tag == _ROW:
+                if el is not current:       # a row without cells: it still counts for rows without r
+                    current, row, col = el, _row_number(el.get("r"), row), 0
+                _drop_read(el)
+            else:
                 _add_merge(merges, el.get("ref"), ws.title)
-            _drop_read(el)
+                _drop_read(el)
     return Sheet(ws.title, cells, merges, hide_covered=True, uncached=uncached)
 
 
-def _sheet_events(src):
-    """lxml's start/end events of rows, cells and merges, the part fed in ElementTree's chunks;
+def _sheet_ends(src):
+    """lxml's end events of rows, cells and merges, the part fed in ElementTree's chunks;
     a part not in UTF-8 XML 1.0 is left to openpyxl (expat and libxml2 differ on the others)."""
     from lxml import etree
 
-    parser = etree.XMLPullParser(events=("start", "end"), tag=(_ROW, _CELL, _MERGE), resolve_entities=False,
+    parser = etree.XMLPullParser(events=("end",), tag=(_ROW, _CELL, _MERGE), resolve_entities=False,
                                  no_network=True, remove_comments=True, remove_pis=True)
     first = True
     while chunk := src.read(_CHUNK):
@@ -326,9 +342,20 @@ def _sheet_events(src):
             _check_head(chunk)
             first = False
         parser.feed(chunk)
-        yield from parser.read_events()
+        for _, el in parser.read_events():
+            yield el
     parser.close()
-    yield from parser.read_events()
+    for _, el in parser.read_events():
+        yield el
+
+
+def _coordinate(ref: str) -> tuple[int, int]:
+    """openpyxl's coordinate_to_tuple, its loop skipped for the usual 'AB12'."""
+    from openpyxl.utils.cell import column_index_from_string, coordinate_to_tuple
+    m = _REF.match(ref)
+    if m is None:
+        return coordinate_to_tuple(ref)
+    return int(m.group(2)), column_index_from_string(m.group(1))
 
 
 def _check_head(head: bytes) -> None:
@@ -352,14 +379,8 @@ def _row_number(r: str | None, previous: int) -> int:
         return int(value)
 
 
-def _cell_value(ctx: _SheetContext, el, kind: str, style, ref):
-    """The value parse_cell gives a `<c>` of type `kind` (None: no value)."""
-    if kind == "inlineStr":
-        child = el.find(_INLINE)
-        return None if child is None else _inline_text(child)
-    value = el.findtext(_VALUE) or None
-    if value is None or kind == "str":
-        return value
+def _typed_value(ctx: _SheetContext, value: str, kind: str, style, ref):
+    """The value parse_cell makes of a `<v>` text of type `kind` (not inlineStr or str)."""
     if kind == "n":
         return _number(ctx, value, style, ref)
     if kind == "s":
@@ -415,11 +436,15 @@ def _add_merge(merges: list, ref: str | None, title: str) -> None:
 
 def _drop_read(el) -> None:
     """Free what is read: the element's children and the siblings before it (memory stays one row
-    deep). Only where the schema puts it: a cell nested in a cell would lose its siblings."""
+    deep). Only where the schema puts it: a row nested in a row would lose its siblings."""
     parent = el.getparent()
     if parent is None or parent.tag != _PARENT[el.tag]:
         raise _Unusual(el.tag)
     el.clear()
+    _drop_before(el, parent)
+
+
+def _drop_before(el, parent) -> None:
     while el.getprevious() is not None:
         del parent[0]
 
