@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
+import operator
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -15,7 +17,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
-from evalkit.readers.grid import Span, cols_from_spans, rows_from_spans
 from evalkit.readers.safety import (UNZIP_ERRORS, CellBudget, check_file_size, check_no_dtd, is_encrypted_ooxml,
                                     iter_member, limits, open_zip, reason)
 
@@ -256,11 +257,26 @@ class _SheetContext:
     and duration styles, and each style's number format (looked up once per style id)."""
 
     def __init__(self, wb, ws):
+        from openpyxl.utils.cell import column_index_from_string, coordinate_to_tuple, range_boundaries
+        from openpyxl.utils.datetime import from_excel
+        from openpyxl.worksheet._reader import _cast_number
+
         self.wb, self.ws = wb, ws
         self.strings = ws._shared_strings
         self.epoch = wb.epoch
         self.dates, self.durations = wb._date_formats, wb._timedelta_formats
         self.formats: dict = {}
+        # openpyxl's helpers, imported once per sheet rather than once per cell
+        self.column_index, self.coordinate_to_tuple = column_index_from_string, coordinate_to_tuple
+        self.cast_number, self.from_excel, self.range_boundaries = _cast_number, from_excel, range_boundaries
+        self.max_merges = limits().max_cells
+
+    def coordinate(self, ref: str) -> tuple[int, int]:
+        """openpyxl's coordinate_to_tuple, its loop skipped for the usual 'AB12'."""
+        m = _REF.match(ref)
+        if m is None:
+            return self.coordinate_to_tuple(ref)
+        return int(m.group(2)), self.column_index(m.group(1))
 
     def number_format(self, style_id) -> str:
         """ReadOnlyCell's number_format; 'General' for a style id the workbook lacks."""
@@ -283,6 +299,7 @@ def _fast_worksheet(ctx: _SheetContext, ws, budget: CellBudget) -> Sheet:
     uncached: list[tuple[int, int]] = []
     row = col = seen = 0
     current = None                      # the <row> whose cells are being read
+    dates, cast_number = ctx.dates, ctx.cast_number
     with ws._get_source() as src:
         for el in _sheet_ends(src):
             tag = el.tag
@@ -297,7 +314,7 @@ def _fast_worksheet(ctx: _SheetContext, ws, budget: CellBudget) -> Sheet:
                     style = int(style)
                 ref = el.get("r")
                 if ref:
-                    r, col = _coordinate(ref)
+                    r, col = ctx.coordinate(ref)
                 else:
                     col += 1
                     r = row
@@ -307,7 +324,11 @@ def _fast_worksheet(ctx: _SheetContext, ws, budget: CellBudget) -> Sheet:
                     value = None if inline is None else _inline_text(inline)
                 else:
                     value = el.findtext(_VALUE) or None
-                    if value is not None and kind != "str":
+                    if value is None or kind == "str":
+                        pass
+                    elif kind == "n" and style not in dates:
+                        value = cast_number(value)
+                    else:
                         value = _typed_value(ctx, value, kind, style, ref)
                 if value is not None:
                     budget.take(1, where)
@@ -324,7 +345,7 @@ def _fast_worksheet(ctx: _SheetContext, ws, budget: CellBudget) -> Sheet:
                     current, row, col = el, _row_number(el.get("r"), row), 0
                 _drop_read(el)
             else:
-                _add_merge(merges, el.get("ref"), ws.title)
+                _add_merge(ctx, merges, el.get("ref"), ws.title)
                 _drop_read(el)
     return Sheet(ws.title, cells, merges, hide_covered=True, uncached=uncached)
 
@@ -347,15 +368,6 @@ def _sheet_ends(src):
     parser.close()
     for _, el in parser.read_events():
         yield el
-
-
-def _coordinate(ref: str) -> tuple[int, int]:
-    """openpyxl's coordinate_to_tuple, its loop skipped for the usual 'AB12'."""
-    from openpyxl.utils.cell import column_index_from_string, coordinate_to_tuple
-    m = _REF.match(ref)
-    if m is None:
-        return coordinate_to_tuple(ref)
-    return int(m.group(2)), column_index_from_string(m.group(1))
 
 
 def _check_head(head: bytes) -> None:
@@ -395,14 +407,11 @@ def _typed_value(ctx: _SheetContext, value: str, kind: str, style, ref):
 
 def _number(ctx: _SheetContext, value: str, style, ref):
     """An int or float, or under a date style the date, time or duration openpyxl makes of it."""
-    from openpyxl.worksheet._reader import _cast_number
-
-    value = _cast_number(value)
+    value = ctx.cast_number(value)
     if style not in ctx.dates:
         return value
-    from openpyxl.utils.datetime import from_excel
     try:
-        return from_excel(value, ctx.epoch, timedelta=style in ctx.durations)
+        return ctx.from_excel(value, ctx.epoch, timedelta=style in ctx.durations)
     except (OverflowError, ValueError):
         import warnings
         warnings.warn(f"Cell {ref} is marked as a date but the serial value {value} is outside the limits for dates. "
@@ -420,17 +429,16 @@ def _inline_text(node) -> str:
     return Text.from_tree(node).content
 
 
-def _add_merge(merges: list, ref: str | None, title: str) -> None:
+def _add_merge(ctx: _SheetContext, merges: list, ref: str | None, title: str) -> None:
     """A `<mergeCell ref=…>` as (r0, r1, c0, c1), 0-based; an unreadable ref is skipped."""
-    from openpyxl.utils.cell import range_boundaries
     try:
-        c0, r0, c1, r1 = range_boundaries(ref or "")
+        c0, r0, c1, r1 = ctx.range_boundaries(ref or "")
     except (ValueError, TypeError):
         return
     if None not in (c0, r0, c1, r1):
         merges.append((r0 - 1, r1 - 1, c0 - 1, c1 - 1))
-        if len(merges) > limits().max_cells:
-            raise LimitExceeded(f"工作表「{title}」的合并区域超过 {limits().max_cells:,} 个（疑似恶意构造的文件）；"
+        if len(merges) > ctx.max_merges:
+            raise LimitExceeded(f"工作表「{title}」的合并区域超过 {ctx.max_merges:,} 个（疑似恶意构造的文件）；"
                                 "请用 Excel 打开后另存再导入")
 
 
@@ -523,10 +531,13 @@ def number_text(value: float) -> str:
     return "0" if text == "-0" else text
 
 
+@functools.lru_cache(maxsize=256)
 def _strip_literals(fmt: str) -> str:
+    """The format without its quoted and escaped literals (cached: a workbook has a few formats)."""
     return re.sub(r'"[^"]*"|\\.', "", fmt)
 
 
+@functools.lru_cache(maxsize=256)
 def _percent_decimals(fmt: str) -> int:
     m = re.search(r"0\.(0+)%", _strip_literals(fmt))
     return len(m.group(1)) if m else 0
@@ -749,12 +760,16 @@ def _merge_at(entry: tuple[list[int], list[Merge]], c: int) -> Merge | None:
 def _block_rows(sheet: Sheet, by_row, merges: list[Merge], top: int, bottom: int, first: int,
                 last: int) -> tuple[list[list[str]], list[list[str]]]:
     """Rows top..bottom, columns first..last as physical cells (each merge once, at its top-left),
-    and each cell's address on the sheet ("D7")."""
+    and each cell's address on the sheet ("D7"). What grid.rows_from_spans/cols_from_spans make of
+    the spans, built row by row without the Span objects (a cell of each kind per grid slot)."""
     index = _row_index(merges) if merges else {}
-    spans, seen = [], set()
+    rows: list[list[tuple[int, str]]] = [[] for _ in range(bottom - top + 1)]
+    seen: set = set()
+    deepest = -1
     for r in range(top, bottom + 1):
         texts = dict(by_row.get(r, ()))
         starts, ms = index.get(r, ((), ()))
+        out = rows[r - top]
         j, c = 0, first
         while c <= last:
             while j < len(ms) and ms[j].c1 < c:
@@ -763,12 +778,22 @@ def _block_rows(sheet: Sheet, by_row, merges: list[Merge], top: int, bottom: int
                 m = ms[j]
                 if m not in seen:
                     seen.add(m)
-                    spans.append(Span(m.r0 - top, m.r1 - top, m.c0 - first, m.c1 - first,
-                                      sheet.cells.get((m.anchor_r, m.anchor_c), "")))
+                    text = sheet.cells.get((m.anchor_r, m.anchor_c), "")
+                    for k in range(m.r0 - top, m.r1 - top + 1):   # its text in its top row, '' below
+                        rows[k].append((m.c0 - first, text if k == m.r0 - top else ""))
+                    deepest = max(deepest, m.r1 - top)
                 c = m.c1 + 1
                 continue
-            spans.append(Span(r - top, r - top, c - first, c - first, texts.get(c, "")))
+            out.append((c - first, texts.get(c, "")))
+            deepest = max(deepest, r - top)
             c += 1
-    cols = cols_from_spans(spans)
-    return rows_from_spans(spans), [[f"{column_name(first + c)}{top + r + 1}" for c in row]
-                                    for r, row in enumerate(cols)]
+    names = [column_name(c) for c in range(first, last + 1)]
+    texts_out, addresses = [], []
+    for i, row in enumerate(rows[:deepest + 1]):
+        row.sort(key=_first)           # stable, as rows_from_spans sorts
+        texts_out.append([t for _, t in row])
+        addresses.append([f"{names[c]}{top + i + 1}" for c, _ in row])
+    return texts_out, addresses
+
+
+_first = operator.itemgetter(0)
