@@ -74,7 +74,7 @@ def styled_book(tmp_path, epoch=None):
 def with_sheet(tmp_path, rows: str, merges: str = "", strings: str | None = None, name="raw.xlsx"):
     """styled.xlsx with its sheet XML replaced by `rows` (and a shared-string table `strings`)."""
     src, dst = tmp_path / "styled.xlsx", tmp_path / name
-    sheet = f'<worksheet xmlns="{MAIN}"><sheetData>{rows}</sheetData>{merges}</worksheet>'
+    sheet = f'<worksheet xmlns="{MAIN}"><dimension ref="A1"/><sheetData>{rows}</sheetData>{merges}</worksheet>'
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
             data = zin.read(info.filename)
@@ -167,14 +167,16 @@ def test_values_under_a_merge_are_hidden_and_a_long_row_is_read_whole(tmp_path):
     assert len(sheet.cells) == 9000 and sheet.cells[(2, 8999)] == "8999" and sheet.cells[(2, 0)] == "0"
 
 
-@pytest.mark.parametrize("rows, encoding", [
-    ('<row r="1"><c r="A1"><v>1</v><c r="B1"><v>2</v></c></c></row>', "utf-8"),     # a cell inside a cell
-    ('<row r="1"><c r="A1" t="inlineStr"><is><t>中文</t></is></c></row>', "utf-16"),  # not UTF-8: expat reads it
+@pytest.mark.parametrize("rows, encoding, expected, by_openpyxl", [
+    ('<row r="1"><c r="A1"><v>1</v><c r="B1"><v>2</v></c></c></row>', "utf-8", {"A1": "1", "B1": "2"}, True),
+    ('<row r="1"><c r="A1" t="inlineStr"><is><t>x</t><row r="5"/></is></c><c><v>2</v></c></row>', "utf-8",
+     {"A1": "x", "B5": "2"}, True),                     # a row inside a cell renumbers the cells after it
+    ('<row r="1"><c r="A1" t="inlineStr"><is><t>中文</t></is></c></row>', "utf-16", {"A1": "中文"}, False),
 ])
-def test_markup_the_fast_path_does_not_take_is_read_by_openpyxl(tmp_path, monkeypatch, rows, encoding):
+def test_unusual_markup_reads_as_openpyxl_reads_it(tmp_path, monkeypatch, rows, encoding, expected, by_openpyxl):
     styled_book(tmp_path)
     path = with_sheet(tmp_path, rows)
-    if encoding != "utf-8":
+    if encoding != "utf-8":     # expat, the parser openpyxl uses, decodes it: no need to hand it over
         xml = f'<?xml version="1.0" encoding="{encoding.upper()}"?><worksheet xmlns="{MAIN}"><sheetData>{rows}</sheetData></worksheet>'
         with zipfile.ZipFile(path) as z:
             members = {n: z.read(n) for n in z.namelist()}
@@ -184,8 +186,7 @@ def test_markup_the_fast_path_does_not_take_is_read_by_openpyxl(tmp_path, monkey
                 z.writestr(n, d)
     calls = []
     monkeypatch.setattr(reader, "_openpyxl_worksheet", lambda *a, _f=reader._openpyxl_worksheet: calls.append(1) or _f(*a))
-    got = cells_of(path)
-    assert calls and got == ({"A1": "1", "B1": "2"} if encoding == "utf-8" else {"A1": "中文"})
+    assert cells_of(path) == expected and bool(calls) == by_openpyxl
 
 
 def test_a_broken_sheet_fails_with_openpyxls_message(tmp_path):
@@ -193,3 +194,18 @@ def test_a_broken_sheet_fails_with_openpyxls_message(tmp_path):
     path = with_sheet(tmp_path, '<row r="1"><c r="A1" t="s"><v>5</v></c></row>')
     with pytest.raises(ReadError, match=r"^XLSX 文件已损坏，无法解析（IndexError: list index out of range），"):
         reader.read_xlsx(path)
+
+
+def test_cells_before_a_syntax_error_count_against_the_limit_as_iterparse_yields_them(tmp_path, monkeypatch):
+    import evalkit.limits
+    from dataclasses import replace
+    from evalkit.model import LimitExceeded
+    monkeypatch.setattr(evalkit.limits, "LIMITS", replace(evalkit.limits.LIMITS, max_cells=10))
+    styled_book(tmp_path)
+    cells = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 21))
+    over = with_sheet(tmp_path, cells + '<row r="21"><c r="A21"></row>', name="over.xlsx")
+    with pytest.raises(LimitExceeded, match=r"^工作簿中有内容的单元格超过上限 10 个（工作表「Sheet」）"):
+        reader.read_xlsx(over)
+    broken = with_sheet(tmp_path, cells[:200] + '<row r="21"><c r="A21"></row>' + cells, name="broken.xlsx")
+    with pytest.raises(ReadError, match=r"^XLSX 文件已损坏，无法解析（ParseError: not well-formed \(invalid token\): line 1, column \d+），"):
+        reader.read_xlsx(broken)

@@ -136,12 +136,12 @@ def _check_shared_strings(zf: zipfile.ZipFile) -> None:
 
 
 def _read_worksheet(wb, ws, budget: CellBudget) -> Sheet:
-    """One worksheet's valued cells and merges: lxml's streaming parser and our own cell reading
-    (`_fast_worksheet`), or openpyxl's cell parser for a sheet that path does not read exactly
+    """One worksheet's valued cells and merges: expat's callbacks and our own cell reading
+    (`_expat_worksheet`), or openpyxl's cell parser for a sheet that path does not read exactly
     as openpyxl would (malformed XML, unusual markup): its result, or its error, is the old one."""
     used = budget.used
     try:
-        return _fast_worksheet(_SheetContext(wb, ws), ws, budget)
+        return _expat_worksheet(_SheetContext(wb, ws), ws, budget)
     except (LimitExceeded, MemoryError, RecursionError):
         raise
     except Exception:     # openpyxl reads it again from the start: its result or its error stands
@@ -240,12 +240,8 @@ def _start_row(parser, r: str | None) -> None:
 
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_ROW, _CELL, _MERGE, _VALUE, _FORMULA, _INLINE, _TEXT = (_MAIN + t for t in ("row", "c", "mergeCell", "v", "f", "is", "t"))
-_PARENT = {_ROW: _MAIN + "sheetData", _MERGE: _MAIN + "mergeCells"}
-_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]*)\Z")
-_CHUNK = 16 * 1024      # what ElementTree's iterparse reads at a time: a parse error stops both at the same chunk
-_UTF8_DECL = re.compile(rb"""<\?xml\s+version\s*=\s*(["'])1\.0\1(\s+encoding\s*=\s*(["'])utf-8\3)?"""
-                        rb"""(\s+standalone\s*=\s*(["'])(?:yes|no)\5)?\s*\?>""", re.I)
+_TEXT = _MAIN + "t"
+_CHUNK = 16 * 1024      # what ElementTree's iterparse reads at a time
 
 
 class _Unusual(Exception):
@@ -257,7 +253,7 @@ class _SheetContext:
     and duration styles, and each style's number format (looked up once per style id)."""
 
     def __init__(self, wb, ws):
-        from openpyxl.utils.cell import column_index_from_string, coordinate_to_tuple, range_boundaries
+        from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
         from openpyxl.utils.datetime import from_excel
         from openpyxl.worksheet._reader import _cast_number
 
@@ -267,16 +263,9 @@ class _SheetContext:
         self.dates, self.durations = wb._date_formats, wb._timedelta_formats
         self.formats: dict = {}
         # openpyxl's helpers, imported once per sheet rather than once per cell
-        self.column_index, self.coordinate_to_tuple = column_index_from_string, coordinate_to_tuple
-        self.cast_number, self.from_excel, self.range_boundaries = _cast_number, from_excel, range_boundaries
+        self.coordinate, self.range_boundaries = coordinate_to_tuple, range_boundaries
+        self.cast_number, self.from_excel = _cast_number, from_excel
         self.max_merges = limits().max_cells
-
-    def coordinate(self, ref: str) -> tuple[int, int]:
-        """openpyxl's coordinate_to_tuple, its loop skipped for the usual 'AB12'."""
-        m = _REF.match(ref)
-        if m is None:
-            return self.coordinate_to_tuple(ref)
-        return int(m.group(2)), self.column_index(m.group(1))
 
     def number_format(self, style_id) -> str:
         """ReadOnlyCell's number_format; 'General' for a style id the workbook lacks."""
@@ -289,93 +278,188 @@ class _SheetContext:
         return self.formats[style_id]
 
 
-def _fast_worksheet(ctx: _SheetContext, ws, budget: CellBudget) -> Sheet:
-    """The sheet streamed by lxml (C) and its cells read as openpyxl's WorkSheetParser.parse_cell
-    reads them with data_only; raises _Unusual (or the parser's error) where it cannot be sure.
-    Only end events: a row is numbered when its first cell or its end is met, as the cells need it."""
-    where = f"（工作表「{ws.title}」）"
-    cells: dict[tuple[int, int], str] = {}
-    merges: list[tuple[int, int, int, int]] = []
-    uncached: list[tuple[int, int]] = []
-    row = col = seen = 0
-    current = None                      # the <row> whose cells are being read
-    dates, cast_number = ctx.dates, ctx.cast_number
+_X = _MAIN[1:-1] + "}"       # expat's name of an element in the main namespace: 'uri}local'
+_XC, _XROW, _XMERGE, _XV, _XF, _XIS = (_X + t for t in ("c", "row", "mergeCell", "v", "f", "is"))
+
+
+def _expat_worksheet(ctx: _SheetContext, ws, budget: CellBudget) -> Sheet:
+    """The sheet parsed by expat, the parser openpyxl's own iterparse uses (same encodings, same
+    errors), fed in the same 16 KB chunks; the cells read in its callbacks as parse_cell reads them,
+    in document order up to a syntax error, as iterparse yields them before raising it."""
+    import xml.parsers.expat as expat
+
+    handler = _SheetHandler(ctx, ws.title, budget)
+    parser = expat.ParserCreate(None, "}")
+    parser.buffer_text = True
+    parser.StartElementHandler, parser.EndElementHandler = handler.start, handler.end
+    parser.CharacterDataHandler = handler.data
+    parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = _refuse_dtd      # check_no_dtd refused them already
+    parser.UnparsedEntityDeclHandler = parser.ExternalEntityRefHandler = _refuse_dtd
     with ws._get_source() as src:
-        for el in _sheet_ends(src):
-            tag = el.tag
-            if tag == _CELL:
-                parent = el.getparent()
-                if parent is not current:
-                    if parent is None or parent.tag != _ROW:
-                        raise _Unusual("cell outside a row")
-                    current, row, col, seen = parent, _row_number(parent.get("r"), row), 0, 0
-                style = el.get("s", 0)
-                if style:
-                    style = int(style)
-                ref = el.get("r")
-                if ref:
-                    r, col = ctx.coordinate(ref)
-                else:
-                    col += 1
-                    r = row
-                kind = el.get("t", "n")
-                if kind == "inlineStr":
-                    inline = el.find(_INLINE)
-                    value = None if inline is None else _inline_text(inline)
-                else:
-                    value = el.findtext(_VALUE) or None
-                    if value is None or kind == "str":
-                        pass
-                    elif kind == "n" and style not in dates:
-                        value = cast_number(value)
-                    else:
-                        value = _typed_value(ctx, value, kind, style, ref)
-                if value is not None:
-                    budget.take(1, where)
-                    cells[(r - 1, col - 1)] = (value if type(value) is str and "\r" not in value
-                                               else render(value, ctx.number_format(style)))
-                elif el.find(_FORMULA) is not None and not _cached(el, _VALUE, _INLINE):
-                    budget.take(1, where)
-                    uncached.append((r - 1, col - 1))   # its text stays '' (unknown)
-                seen += 1
-                if seen % 4096 == 0:        # a row of thousands of cells: free the ones read
-                    _drop_before(el, parent)
-            elif tag == _ROW:
-                if el is not current:       # a row without cells: it still counts for rows without r
-                    current, row, col = el, _row_number(el.get("r"), row), 0
-                _drop_read(el)
+        while chunk := src.read(_CHUNK):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    return Sheet(ws.title, handler.cells, handler.merges, hide_covered=True, uncached=handler.uncached)
+
+
+def _refuse_dtd(*args):
+    raise _Unusual("DTD")
+
+
+class _OpenCell:
+    """A `<c>` being read: its attributes and what parse_cell looks up among its direct children."""
+    __slots__ = ("attrs", "depth", "value", "formula", "inline")
+
+    def __init__(self, attrs: dict, depth: int):
+        self.attrs, self.depth = attrs, depth
+        self.value = None        # the text of its first <v> ('' if empty), None without one
+        self.formula = False     # it has an <f>
+        self.inline = None       # the text openpyxl reads from its first <is>
+
+
+class _SheetHandler:
+    """expat callbacks doing what the old iterparse loop did with each row start, cell end and
+    merge end; the texts parse_cell reads (first <v>, first <is>) kept as ElementTree would."""
+
+    def __init__(self, ctx: _SheetContext, title: str, budget: CellBudget):
+        self.ctx, self.title, self.budget = ctx, title, budget
+        self.where = f"（工作表「{title}」）"
+        self.cells: dict[tuple[int, int], str] = {}
+        self.merges: list[tuple[int, int, int, int]] = []
+        self.uncached: list[tuple[int, int]] = []
+        self.row = self.col = self.depth = 0
+        self.cell: _OpenCell | None = None
+        self.text: list | None = None        # the pieces of the <v> text being read
+        self.tree: list | None = None        # the events of the <is> being read
+        self.tree_depth = 0
+        self.merge_refs: list = []           # the ref of each open <mergeCell>
+
+    def start(self, name: str, attrs: dict) -> None:
+        if self.text is not None:            # ElementTree's .text stops at the first child
+            self._end_text()
+        self.depth += 1
+        if self.tree is not None:
+            if name in (_XC, _XROW, _XMERGE):
+                raise _Unusual(name)
+            self.tree.append((name, attrs))
+            self.tree_depth += 1
+            return
+        cell = self.cell
+        if name == _XC:
+            if cell is not None:
+                raise _Unusual("cell in a cell")
+            self.cell = _OpenCell(attrs, self.depth)
+        elif name == _XROW:
+            if cell is not None:
+                raise _Unusual("row in a cell")
+            self.row, self.col = _row_number(attrs.get("r"), self.row), 0
+        elif name == _XMERGE:
+            self.merge_refs.append(attrs.get("ref"))
+        elif cell is not None and self.depth == cell.depth + 1:
+            if name == _XV:
+                if cell.value is None:
+                    cell.value, self.text = "", []
+            elif name == _XF:
+                cell.formula = True
+            elif name == _XIS and cell.inline is None:
+                self.tree, self.tree_depth = [(name, attrs)], 1
+
+    def data(self, text: str) -> None:
+        if self.text is not None:
+            self.text.append(text)
+        elif self.tree is not None:
+            self.tree.append(text)
+
+    def end(self, name: str) -> None:
+        if self.text is not None:
+            self._end_text()
+        self.depth -= 1
+        if self.tree is not None:
+            self.tree.append(None)
+            self.tree_depth -= 1
+            if self.tree_depth == 0:
+                self.cell.inline, self.tree = _inline_events(self.tree), None
+            return
+        if name == _XC:
+            cell, self.cell = self.cell, None
+            self._read_cell(cell)
+        elif name == _XMERGE:
+            _add_merge(self.ctx, self.merges, self.merge_refs.pop(), self.title)
+
+    def _end_text(self) -> None:
+        self.cell.value, self.text = "".join(self.text), None
+
+    def _read_cell(self, cell: _OpenCell) -> None:
+        """parse_cell with data_only, then the old loop: a valued cell rendered, or an uncached formula noted."""
+        ctx, attrs = self.ctx, cell.attrs
+        style = attrs.get("s", 0)
+        if style:
+            style = int(style)
+        ref = attrs.get("r")
+        if ref:
+            r, self.col = ctx.coordinate(ref)
+        else:
+            self.col += 1
+            r = self.row
+        c = self.col
+        kind = attrs.get("t", "n")
+        if kind == "inlineStr":
+            value = cell.inline
+        else:
+            value = cell.value or None
+            if value is None or kind == "str":
+                pass
+            elif kind == "n" and style not in ctx.dates:
+                value = ctx.cast_number(value)
             else:
-                _add_merge(ctx, merges, el.get("ref"), ws.title)
-                _drop_read(el)
-    return Sheet(ws.title, cells, merges, hide_covered=True, uncached=uncached)
+                value = _typed_value(ctx, value, kind, style, ref)
+        if value is not None:
+            self.budget.take(1, self.where)
+            self.cells[(r - 1, c - 1)] = (value if type(value) is str and "\r" not in value
+                                          else render(value, ctx.number_format(style)))
+        elif cell.formula and not _has_cached_value(cell, kind):
+            self.budget.take(1, self.where)
+            self.uncached.append((r - 1, c - 1))   # its text stays '' (unknown)
 
 
-def _sheet_ends(src):
-    """lxml's end events of rows, cells and merges, the part fed in ElementTree's chunks;
-    a part not in UTF-8 XML 1.0 is left to openpyxl (expat and libxml2 differ on the others)."""
-    from lxml import etree
-
-    parser = etree.XMLPullParser(events=("end",), tag=(_ROW, _CELL, _MERGE), resolve_entities=False,
-                                 no_network=True, remove_comments=True, remove_pis=True)
-    first = True
-    while chunk := src.read(_CHUNK):
-        if first:
-            _check_head(chunk)
-            first = False
-        parser.feed(chunk)
-        for _, el in parser.read_events():
-            yield el
-    parser.close()
-    for _, el in parser.read_events():
-        yield el
+def _has_cached_value(cell: _OpenCell, kind: str) -> bool:
+    """_cached for a cell read by expat."""
+    if cell.value is not None and (cell.value.strip() or kind == "str"):
+        return True
+    return kind == "inlineStr" and cell.inline is not None
 
 
-def _check_head(head: bytes) -> None:
-    """UTF-8 (a BOM at most) and no declaration but version 1.0, encoding UTF-8, standalone."""
-    if head.startswith(b"\xef\xbb\xbf"):
-        head = head[3:]
-    if not head.startswith(b"<") or (head.startswith(b"<?xml") and not _UTF8_DECL.match(head)):
-        raise _Unusual("encoding")
+_XT = _X + "t"
+
+
+def _inline_events(events: list) -> str:
+    """Text.from_tree(<is>).content from the element's recorded events (a (name, attrs) start,
+    a text, None for an end): read directly for the usual `<is><t>…</t></is>`, else from the
+    ElementTree element the events build."""
+    if len(events) >= 4 and not events[0][1] and events[1] is not None and type(events[1]) is tuple \
+            and events[1][0] == _XT and events[-1] is None and events[-2] is None \
+            and all(type(e) is str for e in events[2:-2]):
+        return "".join(events[2:-2])
+    from xml.etree.ElementTree import TreeBuilder
+    tree, open_tags = TreeBuilder(), []
+    for e in events:
+        if e is None:
+            tree.end(open_tags.pop())
+        elif type(e) is str:
+            tree.data(e)
+        else:
+            open_tags.append(_et_name(e[0]))
+            tree.start(open_tags[-1], _et_attrs(e[1]))
+    return _inline_text(tree.close())
+
+
+def _et_name(name: str) -> str:
+    """expat's 'uri}local' as ElementTree names it, '{uri}local'."""
+    return "{" + name if "}" in name else name
+
+
+def _et_attrs(attrs: dict) -> dict:
+    return {_et_name(k): v for k, v in attrs.items()} if attrs else attrs
 
 
 def _row_number(r: str | None, previous: int) -> int:
@@ -440,21 +524,6 @@ def _add_merge(ctx: _SheetContext, merges: list, ref: str | None, title: str) ->
         if len(merges) > ctx.max_merges:
             raise LimitExceeded(f"工作表「{title}」的合并区域超过 {ctx.max_merges:,} 个（疑似恶意构造的文件）；"
                                 "请用 Excel 打开后另存再导入")
-
-
-def _drop_read(el) -> None:
-    """Free what is read: the element's children and the siblings before it (memory stays one row
-    deep). Only where the schema puts it: a row nested in a row would lose its siblings."""
-    parent = el.getparent()
-    if parent is None or parent.tag != _PARENT[el.tag]:
-        raise _Unusual(el.tag)
-    el.clear()
-    _drop_before(el, parent)
-
-
-def _drop_before(el, parent) -> None:
-    while el.getprevious() is not None:
-        del parent[0]
 
 
 def _xls_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
