@@ -209,3 +209,28 @@ def test_cells_before_a_syntax_error_count_against_the_limit_as_iterparse_yields
     broken = with_sheet(tmp_path, cells[:200] + '<row r="21"><c r="A21"></row>' + cells, name="broken.xlsx")
     with pytest.raises(ReadError, match=r"^XLSX 文件已损坏，无法解析（ParseError: not well-formed \(invalid token\): line 1, column \d+），"):
         reader.read_xlsx(broken)
+
+
+@pytest.mark.parametrize("head, tail, error", [
+    ('<dimension ref="junk"/>', "", r"ValueError: Unable to read workbook: could not read worksheets from "),
+    ('<dimension ref="A1" foo="x"/>', "", r"TypeError: SheetDimension.__init__\(\) got an unexpected keyword argument 'foo'"),
+    ("<dimension><ref>A1:C3</ref></dimension>", "", r"TypeError: .*SheetDimension'>.ref should be <class 'str'> but value is"),
+    ('<sheetPr><x></sheetPr><dimension ref="A1"/>', "", r"ParseError: mismatched tag: line 1, column \d+"),
+    ("", '<dimension ref="junk"/>', None),                  # after <sheetData>: openpyxl never reaches it
+    ('<dimension xmlns:q="urn:q" q:x="1" ref="A1:B2"/>', "", None),
+])
+def test_the_dimension_openpyxl_scans_at_load_fails_or_passes_as_before(tmp_path, head, tail, error):
+    styled_book(tmp_path)
+    path = with_sheet(tmp_path, '<row r="1"><c r="A1"><v>1</v></c></row>')
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    members["xl/worksheets/sheet1.xml"] = (f'<worksheet xmlns="{MAIN}">{head}<sheetData><row r="1"><c r="A1"><v>1</v></c>'
+                                           f'</row></sheetData>{tail}</worksheet>').encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for n, d in members.items():
+            z.writestr(n, d)
+    if error is None:
+        assert cells_of(path) == {"A1": "1"}
+    else:
+        with pytest.raises(ReadError, match=rf"^XLSX 文件已损坏，无法解析（{error}"):
+            reader.read_xlsx(path)

@@ -95,9 +95,7 @@ def sniff(path: Path) -> str:
 
 
 def _xlsx_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
-    """Every worksheet, streamed cell by cell (openpyxl's read-only workbook and cell parser)."""
-    import openpyxl
-
+    """Every worksheet, streamed cell by cell (openpyxl's read-only workbook, our cell reading)."""
     with open_zip(path, "XLSX", NOT_A_ZIP) as zf:
         try:
             check_no_dtd(zf, "XLSX")
@@ -106,7 +104,7 @@ def _xlsx_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
             raise ReadError(f"XLSX 文件已损坏（压缩包内容无法解压：{reason(e)}），请重新下载或用 Excel 另存为 .xlsx 再导入") from None
     try:
         with open(path, "rb") as f:  # a file object: openpyxl would refuse a path by its suffix
-            wb = openpyxl.load_workbook(f, read_only=True, data_only=True)
+            wb = _load_workbook(f)
             try:
                 return [_read_worksheet(wb, ws, budget) for ws in wb.worksheets]
             finally:
@@ -117,6 +115,137 @@ def _xlsx_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
         raise
     except Exception as e:
         raise ReadError(f"XLSX 文件已损坏，无法解析（{reason(e)}），请用 Excel 打开后另存为 .xlsx 再导入") from None
+
+
+_OPENPYXL_READER = "3.1.5"    # the openpyxl whose ExcelReader.read_worksheets _excel_reader mirrors
+
+
+def _load_workbook(f):
+    """openpyxl.load_workbook(f, read_only=True, data_only=True), each sheet's dimension scan (which
+    we never use) done by expat stopping at the <dimension>, not by a Python-level parse of its
+    first 16 KB; other openpyxl versions load as they are."""
+    import openpyxl
+
+    if openpyxl.__version__ != _OPENPYXL_READER:
+        return openpyxl.load_workbook(f, read_only=True, data_only=True)
+    reader = _excel_reader()(f, read_only=True, data_only=True)
+    reader.read()
+    return reader.wb
+
+
+@functools.cache
+def _excel_reader():
+    """ExcelReader whose read-only worksheets are _sizeless_sheet()s (built once: openpyxl loads lazily)."""
+    from openpyxl.packaging.relationship import get_dependents, get_rels_path
+    from openpyxl.reader.excel import ExcelReader
+
+    sheet_class = _sizeless_sheet()
+
+    class Reader(ExcelReader):
+        def read_worksheets(self):
+            """openpyxl 3.1.5's read-only branch of read_worksheets, the sheet class aside."""
+            for sheet, rel in self.parser.find_sheets():
+                if rel.target not in self.valid_files:
+                    continue
+                if "chartsheet" in rel.Type:
+                    self.read_chartsheet(sheet, rel)
+                    continue
+                rels_path = get_rels_path(rel.target)
+                if rels_path in self.valid_files:
+                    get_dependents(self.archive, rels_path)     # unused, but parsed: its errors stand
+                ws = sheet_class(self.wb, sheet.name, rel.target, self.shared_strings)
+                ws.sheet_state = sheet.state
+                self.wb._sheets.append(ws)
+
+    return Reader
+
+
+@functools.cache
+def _sizeless_sheet():
+    """ReadOnlyWorksheet whose _get_size finds the <dimension> with expat (same result, same errors)."""
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+    from openpyxl.worksheet.dimensions import SheetDimension
+
+    class Sheet(ReadOnlyWorksheet):
+        def _get_size(self):
+            try:
+                with self._get_source() as src:
+                    dim = _dimension_element(src)
+            except _Unusual:
+                return super()._get_size()
+            dimensions = None if dim is None else SheetDimension.from_tree(dim).boundaries
+            if dimensions is not None:
+                self._min_column, self._min_row, self._max_column, self._max_row = dimensions
+
+    return Sheet
+
+
+class _Found(Exception):
+    """Stops expat at the element parse_dimensions stops at (the element, or None)."""
+
+    def __init__(self, element):
+        self.element = element
+
+
+def _dimension_element(src):
+    """What parse_dimensions reads: the first <dimension> to end (as an ElementTree element), or
+    None at the end of <sheetData> or of the part; an XML error met before either is raised as
+    ElementTree raises it (ParseError, same message)."""
+    import xml.parsers.expat as expat
+    from xml.etree.ElementTree import ParseError, TreeBuilder
+
+    tree, depth = None, 0
+
+    def start(name, attrs):
+        nonlocal tree, depth
+        if tree is None and name == _XDIMENSION:
+            tree = TreeBuilder()
+        elif tree is None:
+            return
+        elif name == _XDIMENSION:
+            raise _Unusual("dimension in a dimension")
+        depth += 1
+        tree.start(_et_name(name), _et_attrs(attrs))
+
+    def end(name):
+        nonlocal depth
+        if tree is None:
+            if name == _XSHEETDATA:
+                raise _Found(None)
+            return
+        el = tree.end(_et_name(name))
+        depth -= 1
+        if depth == 0:
+            raise _Found(tree.close())
+        el.clear()        # parse_dimensions clears every element it passes, the dimension's children too
+
+    def data(text):
+        if tree is not None:
+            tree.data(text)
+
+    parser = expat.ParserCreate(None, "}")
+    parser.buffer_text = True
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, data
+    parser.DefaultHandlerExpand = _refuse_entity
+    parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = _refuse_dtd
+    parser.UnparsedEntityDeclHandler = parser.ExternalEntityRefHandler = _refuse_dtd
+    try:
+        while chunk := src.read(_CHUNK):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except _Found as found:
+        return found.element
+    except expat.ExpatError as e:     # as ElementTree's XMLParser._raiseerror turns it
+        err = ParseError(e)
+        err.code, err.position = e.code, (e.lineno, e.offset)
+        raise err from None
+    return None
+
+
+def _refuse_entity(text: str) -> None:
+    """ElementTree resolves an entity expat hands over in its own way: leave that part to openpyxl."""
+    if text.startswith("&"):
+        raise _Unusual("entity")
 
 
 def _check_shared_strings(zf: zipfile.ZipFile) -> None:
@@ -280,6 +409,7 @@ class _SheetContext:
 
 _X = _MAIN[1:-1] + "}"       # expat's name of an element in the main namespace: 'uri}local'
 _XC, _XROW, _XMERGE, _XV, _XF, _XIS = (_X + t for t in ("c", "row", "mergeCell", "v", "f", "is"))
+_XDIMENSION, _XSHEETDATA = _X + "dimension", _X + "sheetData"
 
 
 def _expat_worksheet(ctx: _SheetContext, ws, budget: CellBudget) -> Sheet:
@@ -293,6 +423,7 @@ def _expat_worksheet(ctx: _SheetContext, ws, budget: CellBudget) -> Sheet:
     parser.buffer_text = True
     parser.StartElementHandler, parser.EndElementHandler = handler.start, handler.end
     parser.CharacterDataHandler = handler.data
+    parser.DefaultHandlerExpand = _refuse_entity
     parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = _refuse_dtd      # check_no_dtd refused them already
     parser.UnparsedEntityDeclHandler = parser.ExternalEntityRefHandler = _refuse_dtd
     with ws._get_source() as src:
