@@ -132,6 +132,10 @@ def test_shared_strings_rich_runs_phonetics_and_escapes(tmp_path):
     rows = "".join(f'<c r="{c}1" t="s"><v>{i}</v></c>' for i, c in enumerate("ABCDE")) + '<c r="F1" t="s"><v>-1</v></c>'
     assert cells_of(with_sheet(tmp_path, f'<row r="1">{rows}</row>', strings=strings)) == {
         "A1": "普通", "B1": "粗 体 ", "C1": "a_x000D_b", "D1": "", "E1": "注释", "F1": "注释"}
+    nested = '<si><t>外</t><si><t>内</t></si></si><si>直接<t>c</t>尾</si><si><t>d</t><t>e</t></si>'   # read by openpyxl
+    four = "".join(f'<c r="{c}1" t="s"><v>{i}</v></c>' for i, c in enumerate("ABCD"))
+    assert cells_of(with_sheet(tmp_path, f'<row r="1">{four}</row>', strings=nested, name="nested.xlsx")) == {
+        "A1": "内", "B1": "外", "C1": "c", "D1": "e"}
 
 
 def test_inline_strings_formulas_with_and_without_cached_values(tmp_path):

@@ -135,13 +135,29 @@ def _load_workbook(f):
 
 @functools.cache
 def _excel_reader():
-    """ExcelReader whose read-only worksheets are _sizeless_sheet()s (built once: openpyxl loads lazily)."""
+    """ExcelReader whose shared strings are read by expat and whose read-only worksheets are
+    _sizeless_sheet()s (the class built once: openpyxl is imported lazily)."""
     from openpyxl.packaging.relationship import get_dependents, get_rels_path
     from openpyxl.reader.excel import ExcelReader
+
+    from openpyxl.reader.strings import read_string_table
+    from openpyxl.xml.constants import SHARED_STRINGS
 
     sheet_class = _sizeless_sheet()
 
     class Reader(ExcelReader):
+        def read_strings(self):
+            """openpyxl 3.1.5's read_strings (without rich text), the table read by _shared_strings."""
+            ct = self.package.find(SHARED_STRINGS)
+            if ct is not None:
+                strings_path = ct.PartName[1:]
+                try:
+                    with self.archive.open(strings_path,) as src:
+                        self.shared_strings = _shared_strings(src)
+                except _Unusual:
+                    with self.archive.open(strings_path,) as src:
+                        self.shared_strings = read_string_table(src)
+
         def read_worksheets(self):
             """openpyxl 3.1.5's read-only branch of read_worksheets, the sheet class aside."""
             for sheet, rel in self.parser.find_sheets():
@@ -166,7 +182,7 @@ def _sizeless_sheet():
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
     from openpyxl.worksheet.dimensions import SheetDimension
 
-    class Sheet(ReadOnlyWorksheet):
+    class SizelessSheet(ReadOnlyWorksheet):
         def _get_size(self):
             try:
                 with self._get_source() as src:
@@ -177,7 +193,7 @@ def _sizeless_sheet():
             if dimensions is not None:
                 self._min_column, self._min_row, self._max_column, self._max_row = dimensions
 
-    return Sheet
+    return SizelessSheet
 
 
 class _Found(Exception):
@@ -191,8 +207,7 @@ def _dimension_element(src):
     """What parse_dimensions reads: the first <dimension> to end (as an ElementTree element), or
     None at the end of <sheetData> or of the part; an XML error met before either is raised as
     ElementTree raises it (ParseError, same message)."""
-    import xml.parsers.expat as expat
-    from xml.etree.ElementTree import ParseError, TreeBuilder
+    from xml.etree.ElementTree import TreeBuilder
 
     tree, depth = None, 0
 
@@ -223,6 +238,55 @@ def _dimension_element(src):
         if tree is not None:
             tree.data(text)
 
+    try:
+        _parse(src, start, end, data)
+    except _Found as found:
+        return found.element
+    return None
+
+
+def _shared_strings(src) -> list[str]:
+    """openpyxl's read_string_table: each <si>'s Text content, 'x005F_' removed, in order; expat
+    callbacks record each <si>'s events and the usual `<si><t>…</t></si>` is read from them."""
+    strings: list[str] = []
+    events: list | None = None
+    depth = 0
+
+    def start(name, attrs):
+        nonlocal events, depth
+        if events is not None:
+            if name == _XSI:
+                raise _Unusual("si in an si")
+            events.append((name, attrs))
+            depth += 1
+        elif name == _XSI:
+            events, depth = [(name, attrs)], 1
+
+    def end(name):
+        nonlocal events, depth
+        if events is not None:
+            events.append(None)
+            depth -= 1
+            if depth == 0:
+                strings.append(_inline_events(events).replace("x005F_", ""))
+                events = None
+
+    def data(text):
+        if events is not None:
+            events.append(text)
+
+    _parse(src, start, end, data)
+    return strings
+
+
+def _parse(src, start, end, data) -> None:
+    """Parse a part with expat set up as ElementTree's XMLParser sets it up (names 'uri}local',
+    text buffered), fed in iterparse's 16 KB chunks; the callbacks run in document order up to an
+    XML error, raised as ElementTree raises it (ParseError, same message). DTDs and entities
+    (refused by check_no_dtd already) and undefined entities are left to openpyxl (_Unusual)."""
+    import xml.parsers.expat as expat
+    from xml.etree.ElementTree import ParseError
+
     parser = expat.ParserCreate(None, "}")
     parser.buffer_text = True
     parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, data
@@ -233,13 +297,10 @@ def _dimension_element(src):
         while chunk := src.read(_CHUNK):
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
-    except _Found as found:
-        return found.element
     except expat.ExpatError as e:     # as ElementTree's XMLParser._raiseerror turns it
         err = ParseError(e)
         err.code, err.position = e.code, (e.lineno, e.offset)
         raise err from None
-    return None
 
 
 def _refuse_entity(text: str) -> None:
@@ -409,27 +470,16 @@ class _SheetContext:
 
 _X = _MAIN[1:-1] + "}"       # expat's name of an element in the main namespace: 'uri}local'
 _XC, _XROW, _XMERGE, _XV, _XF, _XIS = (_X + t for t in ("c", "row", "mergeCell", "v", "f", "is"))
-_XDIMENSION, _XSHEETDATA = _X + "dimension", _X + "sheetData"
+_XDIMENSION, _XSHEETDATA, _XSI = _X + "dimension", _X + "sheetData", _X + "si"
 
 
 def _expat_worksheet(ctx: _SheetContext, ws, budget: CellBudget) -> Sheet:
     """The sheet parsed by expat, the parser openpyxl's own iterparse uses (same encodings, same
     errors), fed in the same 16 KB chunks; the cells read in its callbacks as parse_cell reads them,
     in document order up to a syntax error, as iterparse yields them before raising it."""
-    import xml.parsers.expat as expat
-
     handler = _SheetHandler(ctx, ws.title, budget)
-    parser = expat.ParserCreate(None, "}")
-    parser.buffer_text = True
-    parser.StartElementHandler, parser.EndElementHandler = handler.start, handler.end
-    parser.CharacterDataHandler = handler.data
-    parser.DefaultHandlerExpand = _refuse_entity
-    parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = _refuse_dtd      # check_no_dtd refused them already
-    parser.UnparsedEntityDeclHandler = parser.ExternalEntityRefHandler = _refuse_dtd
     with ws._get_source() as src:
-        while chunk := src.read(_CHUNK):
-            parser.Parse(chunk, False)
-        parser.Parse(b"", True)
+        _parse(src, handler.start, handler.end, handler.data)
     return Sheet(ws.title, handler.cells, handler.merges, hide_covered=True, uncached=handler.uncached)
 
 
@@ -564,7 +614,7 @@ _XT = _X + "t"
 
 
 def _inline_events(events: list) -> str:
-    """Text.from_tree(<is>).content from the element's recorded events (a (name, attrs) start,
+    """Text.from_tree(<is> or <si>).content from the element's recorded events (a (name, attrs) start,
     a text, None for an end): read directly for the usual `<is><t>…</t></is>`, else from the
     ElementTree element the events build."""
     if len(events) >= 4 and not events[0][1] and events[1] is not None and type(events[1]) is tuple \
