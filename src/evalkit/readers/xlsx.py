@@ -435,7 +435,7 @@ _CHUNK = 16 * 1024      # what ElementTree's iterparse reads at a time
 
 
 class _Unusual(Exception):
-    """Markup the fast path does not read exactly as openpyxl would: openpyxl reads the sheet."""
+    """Markup our expat readers do not read exactly as openpyxl would: openpyxl's own code reads that part."""
 
 
 class _SheetContext:
