@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
+import operator
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -15,7 +17,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
-from evalkit.readers.grid import Span, cols_from_spans, rows_from_spans
 from evalkit.readers.safety import (UNZIP_ERRORS, CellBudget, check_file_size, check_no_dtd, is_encrypted_ooxml,
                                     iter_member, limits, open_zip, reason)
 
@@ -94,9 +95,7 @@ def sniff(path: Path) -> str:
 
 
 def _xlsx_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
-    """Every worksheet, streamed cell by cell (openpyxl's read-only workbook and cell parser)."""
-    import openpyxl
-
+    """Every worksheet, streamed cell by cell (openpyxl's read-only workbook, our cell reading)."""
     with open_zip(path, "XLSX", NOT_A_ZIP) as zf:
         try:
             check_no_dtd(zf, "XLSX")
@@ -105,7 +104,7 @@ def _xlsx_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
             raise ReadError(f"XLSX 文件已损坏（压缩包内容无法解压：{reason(e)}），请重新下载或用 Excel 另存为 .xlsx 再导入") from None
     try:
         with open(path, "rb") as f:  # a file object: openpyxl would refuse a path by its suffix
-            wb = openpyxl.load_workbook(f, read_only=True, data_only=True)
+            wb = _load_workbook(f)
             try:
                 return [_read_worksheet(wb, ws, budget) for ws in wb.worksheets]
             finally:
@@ -116,6 +115,198 @@ def _xlsx_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
         raise
     except Exception as e:
         raise ReadError(f"XLSX 文件已损坏，无法解析（{reason(e)}），请用 Excel 打开后另存为 .xlsx 再导入") from None
+
+
+_OPENPYXL_READER = "3.1.5"    # the openpyxl whose ExcelReader.read_worksheets _excel_reader mirrors
+
+
+def _load_workbook(f):
+    """openpyxl.load_workbook(f, read_only=True, data_only=True), each sheet's dimension scan (which
+    we never use) done by expat stopping at the <dimension>, not by a Python-level parse of its
+    first 16 KB; other openpyxl versions load as they are."""
+    import openpyxl
+
+    if openpyxl.__version__ != _OPENPYXL_READER:
+        return openpyxl.load_workbook(f, read_only=True, data_only=True)
+    reader = _excel_reader()(f, read_only=True, data_only=True)
+    reader.read()
+    return reader.wb
+
+
+@functools.cache
+def _excel_reader():
+    """ExcelReader whose shared strings are read by expat and whose read-only worksheets are
+    _sizeless_sheet()s (the class built once: openpyxl is imported lazily)."""
+    from openpyxl.packaging.relationship import get_dependents, get_rels_path
+    from openpyxl.reader.excel import ExcelReader
+
+    from openpyxl.reader.strings import read_string_table
+    from openpyxl.xml.constants import SHARED_STRINGS
+
+    sheet_class = _sizeless_sheet()
+
+    class Reader(ExcelReader):
+        def read_strings(self):
+            """openpyxl 3.1.5's read_strings (without rich text), the table read by _shared_strings."""
+            ct = self.package.find(SHARED_STRINGS)
+            if ct is not None:
+                strings_path = ct.PartName[1:]
+                try:
+                    with self.archive.open(strings_path,) as src:
+                        self.shared_strings = _shared_strings(src)
+                except _Unusual:
+                    with self.archive.open(strings_path,) as src:
+                        self.shared_strings = read_string_table(src)
+
+        def read_worksheets(self):
+            """openpyxl 3.1.5's read-only branch of read_worksheets, the sheet class aside."""
+            for sheet, rel in self.parser.find_sheets():
+                if rel.target not in self.valid_files:
+                    continue
+                if "chartsheet" in rel.Type:
+                    self.read_chartsheet(sheet, rel)
+                    continue
+                rels_path = get_rels_path(rel.target)
+                if rels_path in self.valid_files:
+                    get_dependents(self.archive, rels_path)     # unused, but parsed: its errors stand
+                ws = sheet_class(self.wb, sheet.name, rel.target, self.shared_strings)
+                ws.sheet_state = sheet.state
+                self.wb._sheets.append(ws)
+
+    return Reader
+
+
+@functools.cache
+def _sizeless_sheet():
+    """ReadOnlyWorksheet whose _get_size finds the <dimension> with expat (same result, same errors)."""
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+    from openpyxl.worksheet.dimensions import SheetDimension
+
+    class SizelessSheet(ReadOnlyWorksheet):
+        def _get_size(self):
+            try:
+                with self._get_source() as src:
+                    dim = _dimension_element(src)
+            except _Unusual:
+                return super()._get_size()
+            dimensions = None if dim is None else SheetDimension.from_tree(dim).boundaries
+            if dimensions is not None:
+                self._min_column, self._min_row, self._max_column, self._max_row = dimensions
+
+    return SizelessSheet
+
+
+class _Found(Exception):
+    """Stops expat at the element parse_dimensions stops at (the element, or None)."""
+
+    def __init__(self, element):
+        self.element = element
+
+
+def _dimension_element(src):
+    """What parse_dimensions reads: the first <dimension> to end (as an ElementTree element), or
+    None at the end of <sheetData> or of the part; an XML error met before either is raised as
+    ElementTree raises it (ParseError, same message)."""
+    from xml.etree.ElementTree import TreeBuilder
+
+    tree, depth = None, 0
+
+    def start(name, attrs):
+        nonlocal tree, depth
+        if tree is None and name == _XDIMENSION:
+            tree = TreeBuilder()
+        elif tree is None:
+            return
+        elif name == _XDIMENSION:
+            raise _Unusual("dimension in a dimension")
+        depth += 1
+        tree.start(_et_name(name), _et_attrs(attrs))
+
+    def end(name):
+        nonlocal depth
+        if tree is None:
+            if name == _XSHEETDATA:
+                raise _Found(None)
+            return
+        el = tree.end(_et_name(name))
+        depth -= 1
+        if depth == 0:
+            raise _Found(tree.close())
+        el.clear()        # parse_dimensions clears every element it passes, the dimension's children too
+
+    def data(text):
+        if tree is not None:
+            tree.data(text)
+
+    try:
+        _parse(src, start, end, data)
+    except _Found as found:
+        return found.element
+    return None
+
+
+def _shared_strings(src) -> list[str]:
+    """openpyxl's read_string_table: each <si>'s Text content, 'x005F_' removed, in order; expat
+    callbacks record each <si>'s events and the usual `<si><t>…</t></si>` is read from them."""
+    strings: list[str] = []
+    events: list | None = None
+    depth = 0
+
+    def start(name, attrs):
+        nonlocal events, depth
+        if events is not None:
+            if name == _XSI:
+                raise _Unusual("si in an si")
+            events.append((name, attrs))
+            depth += 1
+        elif name == _XSI:
+            events, depth = [(name, attrs)], 1
+
+    def end(name):
+        nonlocal events, depth
+        if events is not None:
+            events.append(None)
+            depth -= 1
+            if depth == 0:
+                strings.append(_inline_events(events).replace("x005F_", ""))
+                events = None
+
+    def data(text):
+        if events is not None:
+            events.append(text)
+
+    _parse(src, start, end, data)
+    return strings
+
+
+def _parse(src, start, end, data) -> None:
+    """Parse a part with expat set up as ElementTree's XMLParser sets it up (names 'uri}local',
+    text buffered), fed in iterparse's 16 KB chunks; the callbacks run in document order up to an
+    XML error, raised as ElementTree raises it (ParseError, same message). DTDs and entities
+    (refused by check_no_dtd already) and undefined entities are left to openpyxl (_Unusual)."""
+    import xml.parsers.expat as expat
+    from xml.etree.ElementTree import ParseError
+
+    parser = expat.ParserCreate(None, "}")
+    parser.buffer_text = True
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, data
+    parser.DefaultHandlerExpand = _refuse_entity
+    parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = _refuse_dtd
+    parser.UnparsedEntityDeclHandler = parser.ExternalEntityRefHandler = _refuse_dtd
+    try:
+        while chunk := src.read(_CHUNK):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except expat.ExpatError as e:     # as ElementTree's XMLParser._raiseerror turns it
+        err = ParseError(e)
+        err.code, err.position = e.code, (e.lineno, e.offset)
+        raise err from None
+
+
+def _refuse_entity(text: str) -> None:
+    """ElementTree resolves an entity expat hands over in its own way: leave that part to openpyxl."""
+    if text.startswith("&"):
+        raise _Unusual("entity")
 
 
 def _check_shared_strings(zf: zipfile.ZipFile) -> None:
@@ -135,6 +326,20 @@ def _check_shared_strings(zf: zipfile.ZipFile) -> None:
 
 
 def _read_worksheet(wb, ws, budget: CellBudget) -> Sheet:
+    """One worksheet's valued cells and merges: expat's callbacks and our own cell reading
+    (`_expat_worksheet`), or openpyxl's cell parser for a sheet that path does not read exactly
+    as openpyxl would (malformed XML, unusual markup): its result, or its error, is the old one."""
+    used = budget.used
+    try:
+        return _expat_worksheet(_SheetContext(wb, ws), ws, budget)
+    except (LimitExceeded, MemoryError, RecursionError):
+        raise
+    except Exception:     # openpyxl reads it again from the start: its result or its error stands
+        budget.used = used
+        return _openpyxl_worksheet(wb, ws, budget)
+
+
+def _openpyxl_worksheet(wb, ws, budget: CellBudget) -> Sheet:
     """One worksheet's valued cells and merges, streamed: no row or cell is kept once read.
 
     The cell values come from openpyxl's own cell parser (shared strings, dates, booleans exactly
@@ -224,6 +429,284 @@ def _start_row(parser, r: str | None) -> None:
     parser.col_counter = 0
 
 
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_TEXT = _MAIN + "t"
+_CHUNK = 16 * 1024      # what ElementTree's iterparse reads at a time
+
+
+class _Unusual(Exception):
+    """Markup our expat readers do not read exactly as openpyxl would: openpyxl's own code reads that part."""
+
+
+class _SheetContext:
+    """What reading a cell needs from openpyxl's workbook: the shared strings, the epoch, the date
+    and duration styles, and each style's number format (looked up once per style id)."""
+
+    def __init__(self, wb, ws):
+        from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
+        from openpyxl.utils.datetime import from_excel
+        from openpyxl.worksheet._reader import _cast_number
+
+        self.wb, self.ws = wb, ws
+        self.strings = ws._shared_strings
+        self.epoch = wb.epoch
+        self.dates, self.durations = wb._date_formats, wb._timedelta_formats
+        self.formats: dict = {}
+        # openpyxl's helpers, imported once per sheet rather than once per cell
+        self.coordinate, self.range_boundaries = coordinate_to_tuple, range_boundaries
+        self.cast_number, self.from_excel = _cast_number, from_excel
+        self.max_merges = limits().max_cells
+
+    def number_format(self, style_id) -> str:
+        """ReadOnlyCell's number_format; 'General' for a style id the workbook lacks."""
+        if style_id not in self.formats:
+            from openpyxl.cell.read_only import ReadOnlyCell
+            try:
+                self.formats[style_id] = ReadOnlyCell(self.ws, 1, 1, None, "n", style_id).number_format
+            except (IndexError, TypeError, KeyError):
+                self.formats[style_id] = "General"
+        return self.formats[style_id]
+
+
+_X = _MAIN[1:-1] + "}"       # expat's name of an element in the main namespace: 'uri}local'
+_XC, _XROW, _XMERGE, _XV, _XF, _XIS = (_X + t for t in ("c", "row", "mergeCell", "v", "f", "is"))
+_XDIMENSION, _XSHEETDATA, _XSI = _X + "dimension", _X + "sheetData", _X + "si"
+
+
+def _expat_worksheet(ctx: _SheetContext, ws, budget: CellBudget) -> Sheet:
+    """The sheet parsed by expat, the parser openpyxl's own iterparse uses (same encodings, same
+    errors), fed in the same 16 KB chunks; the cells read in its callbacks as parse_cell reads them,
+    in document order up to a syntax error, as iterparse yields them before raising it."""
+    handler = _SheetHandler(ctx, ws.title, budget)
+    with ws._get_source() as src:
+        _parse(src, handler.start, handler.end, handler.data)
+    return Sheet(ws.title, handler.cells, handler.merges, hide_covered=True, uncached=handler.uncached)
+
+
+def _refuse_dtd(*args):
+    raise _Unusual("DTD")
+
+
+class _OpenCell:
+    """A `<c>` being read: its attributes and what parse_cell looks up among its direct children."""
+    __slots__ = ("attrs", "depth", "value", "formula", "inline")
+
+    def __init__(self, attrs: dict, depth: int):
+        self.attrs, self.depth = attrs, depth
+        self.value = None        # the text of its first <v> ('' if empty), None without one
+        self.formula = False     # it has an <f>
+        self.inline = None       # the text openpyxl reads from its first <is>
+
+
+class _SheetHandler:
+    """expat callbacks doing what the old iterparse loop did with each row start, cell end and
+    merge end; the texts parse_cell reads (first <v>, first <is>) kept as ElementTree would."""
+
+    def __init__(self, ctx: _SheetContext, title: str, budget: CellBudget):
+        self.ctx, self.title, self.budget = ctx, title, budget
+        self.where = f"（工作表「{title}」）"
+        self.cells: dict[tuple[int, int], str] = {}
+        self.merges: list[tuple[int, int, int, int]] = []
+        self.uncached: list[tuple[int, int]] = []
+        self.row = self.col = self.depth = 0
+        self.cell: _OpenCell | None = None
+        self.text: list | None = None        # the pieces of the <v> text being read
+        self.tree: list | None = None        # the events of the <is> being read
+        self.tree_depth = 0
+        self.merge_refs: list = []           # the ref of each open <mergeCell>
+
+    def start(self, name: str, attrs: dict) -> None:
+        if self.text is not None:            # ElementTree's .text stops at the first child
+            self._end_text()
+        self.depth += 1
+        if self.tree is not None:
+            if name in (_XC, _XROW, _XMERGE):
+                raise _Unusual(name)
+            self.tree.append((name, attrs))
+            self.tree_depth += 1
+            return
+        cell = self.cell
+        if name == _XC:
+            if cell is not None:
+                raise _Unusual("cell in a cell")
+            self.cell = _OpenCell(attrs, self.depth)
+        elif name == _XROW:
+            if cell is not None:
+                raise _Unusual("row in a cell")
+            self.row, self.col = _row_number(attrs.get("r"), self.row), 0
+        elif name == _XMERGE:
+            self.merge_refs.append(attrs.get("ref"))
+        elif cell is not None and self.depth == cell.depth + 1:
+            if name == _XV:
+                if cell.value is None:
+                    cell.value, self.text = "", []
+            elif name == _XF:
+                cell.formula = True
+            elif name == _XIS and cell.inline is None:
+                self.tree, self.tree_depth = [(name, attrs)], 1
+
+    def data(self, text: str) -> None:
+        if self.text is not None:
+            self.text.append(text)
+        elif self.tree is not None:
+            self.tree.append(text)
+
+    def end(self, name: str) -> None:
+        if self.text is not None:
+            self._end_text()
+        self.depth -= 1
+        if self.tree is not None:
+            self.tree.append(None)
+            self.tree_depth -= 1
+            if self.tree_depth == 0:
+                self.cell.inline, self.tree = _inline_events(self.tree), None
+            return
+        if name == _XC:
+            cell, self.cell = self.cell, None
+            self._read_cell(cell)
+        elif name == _XMERGE:
+            _add_merge(self.ctx, self.merges, self.merge_refs.pop(), self.title)
+
+    def _end_text(self) -> None:
+        self.cell.value, self.text = "".join(self.text), None
+
+    def _read_cell(self, cell: _OpenCell) -> None:
+        """parse_cell with data_only, then the old loop: a valued cell rendered, or an uncached formula noted."""
+        ctx, attrs = self.ctx, cell.attrs
+        style = attrs.get("s", 0)
+        if style:
+            style = int(style)
+        ref = attrs.get("r")
+        if ref:
+            r, self.col = ctx.coordinate(ref)
+        else:
+            self.col += 1
+            r = self.row
+        c = self.col
+        kind = attrs.get("t", "n")
+        if kind == "inlineStr":
+            value = cell.inline
+        else:
+            value = cell.value or None
+            if value is None or kind == "str":
+                pass
+            elif kind == "n" and style not in ctx.dates:
+                value = ctx.cast_number(value)
+            else:
+                value = _typed_value(ctx, value, kind, style, ref)
+        if value is not None:
+            self.budget.take(1, self.where)
+            self.cells[(r - 1, c - 1)] = (value if type(value) is str and "\r" not in value
+                                          else render(value, ctx.number_format(style)))
+        elif cell.formula and not _has_cached_value(cell, kind):
+            self.budget.take(1, self.where)
+            self.uncached.append((r - 1, c - 1))   # its text stays '' (unknown)
+
+
+def _has_cached_value(cell: _OpenCell, kind: str) -> bool:
+    """_cached for a cell read by expat."""
+    if cell.value is not None and (cell.value.strip() or kind == "str"):
+        return True
+    return kind == "inlineStr" and cell.inline is not None
+
+
+_XT = _X + "t"
+
+
+def _inline_events(events: list) -> str:
+    """Text.from_tree(<is> or <si>).content from the element's recorded events (a (name, attrs) start,
+    a text, None for an end): read directly for the usual `<is><t>…</t></is>`, else from the
+    ElementTree element the events build."""
+    if len(events) >= 4 and not events[0][1] and events[1] is not None and type(events[1]) is tuple \
+            and events[1][0] == _XT and events[-1] is None and events[-2] is None \
+            and all(type(e) is str for e in events[2:-2]):
+        return "".join(events[2:-2])
+    from xml.etree.ElementTree import TreeBuilder
+    tree, open_tags = TreeBuilder(), []
+    for e in events:
+        if e is None:
+            tree.end(open_tags.pop())
+        elif type(e) is str:
+            tree.data(e)
+        else:
+            open_tags.append(_et_name(e[0]))
+            tree.start(open_tags[-1], _et_attrs(e[1]))
+    return _inline_text(tree.close())
+
+
+def _et_name(name: str) -> str:
+    """expat's 'uri}local' as ElementTree names it, '{uri}local'."""
+    return "{" + name if "}" in name else name
+
+
+def _et_attrs(attrs: dict) -> dict:
+    return {_et_name(k): v for k, v in attrs.items()} if attrs else attrs
+
+
+def _row_number(r: str | None, previous: int) -> int:
+    """openpyxl's row numbering: the row's r attribute, else one below the previous row."""
+    if r is None:
+        return previous + 1
+    try:
+        return int(r)
+    except ValueError:
+        value = float(r)
+        if not value.is_integer():
+            raise ValueError(f"{r} is not a valid row number") from None
+        return int(value)
+
+
+def _typed_value(ctx: _SheetContext, value: str, kind: str, style, ref):
+    """The value parse_cell makes of a `<v>` text of type `kind` (not inlineStr or str)."""
+    if kind == "n":
+        return _number(ctx, value, style, ref)
+    if kind == "s":
+        return ctx.strings[int(value)]
+    if kind == "b":
+        return bool(int(value))
+    if kind == "d":
+        from openpyxl.utils.datetime import from_ISO8601
+        return from_ISO8601(value)
+    return value          # an error such as #DIV/0!, or a type openpyxl keeps as the raw text
+
+
+def _number(ctx: _SheetContext, value: str, style, ref):
+    """An int or float, or under a date style the date, time or duration openpyxl makes of it."""
+    value = ctx.cast_number(value)
+    if style not in ctx.dates:
+        return value
+    try:
+        return ctx.from_excel(value, ctx.epoch, timedelta=style in ctx.durations)
+    except (OverflowError, ValueError):
+        import warnings
+        warnings.warn(f"Cell {ref} is marked as a date but the serial value {value} is outside the limits for dates. "
+                      "The cell will be treated as an error.")
+        return "#VALUE!"
+
+
+def _inline_text(node) -> str:
+    """openpyxl's Text.from_tree(node).content, read directly for the usual `<is><t>…</t></is>`."""
+    if len(node) == 1 and not node.attrib:
+        child = node[0]
+        if child.tag == _TEXT:
+            return child.text or ""
+    from openpyxl.cell.text import Text
+    return Text.from_tree(node).content
+
+
+def _add_merge(ctx: _SheetContext, merges: list, ref: str | None, title: str) -> None:
+    """A `<mergeCell ref=…>` as (r0, r1, c0, c1), 0-based; an unreadable ref is skipped."""
+    try:
+        c0, r0, c1, r1 = ctx.range_boundaries(ref or "")
+    except (ValueError, TypeError):
+        return
+    if None not in (c0, r0, c1, r1):
+        merges.append((r0 - 1, r1 - 1, c0 - 1, c1 - 1))
+        if len(merges) > ctx.max_merges:
+            raise LimitExceeded(f"工作表「{title}」的合并区域超过 {ctx.max_merges:,} 个（疑似恶意构造的文件）；"
+                                "请用 Excel 打开后另存再导入")
+
+
 def _xls_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
     """Every sheet of a BIFF .xls (xlrd), one sheet in memory at a time, rows as stored (ragged)."""
     import xlrd
@@ -298,10 +781,13 @@ def number_text(value: float) -> str:
     return "0" if text == "-0" else text
 
 
+@functools.lru_cache(maxsize=256)
 def _strip_literals(fmt: str) -> str:
+    """The format without its quoted and escaped literals (cached: a workbook has a few formats)."""
     return re.sub(r'"[^"]*"|\\.', "", fmt)
 
 
+@functools.lru_cache(maxsize=256)
 def _percent_decimals(fmt: str) -> int:
     m = re.search(r"0\.(0+)%", _strip_literals(fmt))
     return len(m.group(1)) if m else 0
@@ -524,12 +1010,16 @@ def _merge_at(entry: tuple[list[int], list[Merge]], c: int) -> Merge | None:
 def _block_rows(sheet: Sheet, by_row, merges: list[Merge], top: int, bottom: int, first: int,
                 last: int) -> tuple[list[list[str]], list[list[str]]]:
     """Rows top..bottom, columns first..last as physical cells (each merge once, at its top-left),
-    and each cell's address on the sheet ("D7")."""
+    and each cell's address on the sheet ("D7"). What grid.rows_from_spans/cols_from_spans make of
+    the spans, built row by row without the Span objects (a cell of each kind per grid slot)."""
     index = _row_index(merges) if merges else {}
-    spans, seen = [], set()
+    rows: list[list[tuple[int, str]]] = [[] for _ in range(bottom - top + 1)]
+    seen: set = set()
+    deepest = -1
     for r in range(top, bottom + 1):
         texts = dict(by_row.get(r, ()))
         starts, ms = index.get(r, ((), ()))
+        out = rows[r - top]
         j, c = 0, first
         while c <= last:
             while j < len(ms) and ms[j].c1 < c:
@@ -538,12 +1028,22 @@ def _block_rows(sheet: Sheet, by_row, merges: list[Merge], top: int, bottom: int
                 m = ms[j]
                 if m not in seen:
                     seen.add(m)
-                    spans.append(Span(m.r0 - top, m.r1 - top, m.c0 - first, m.c1 - first,
-                                      sheet.cells.get((m.anchor_r, m.anchor_c), "")))
+                    text = sheet.cells.get((m.anchor_r, m.anchor_c), "")
+                    for k in range(m.r0 - top, m.r1 - top + 1):   # its text in its top row, '' below
+                        rows[k].append((m.c0 - first, text if k == m.r0 - top else ""))
+                    deepest = max(deepest, m.r1 - top)
                 c = m.c1 + 1
                 continue
-            spans.append(Span(r - top, r - top, c - first, c - first, texts.get(c, "")))
+            out.append((c - first, texts.get(c, "")))
+            deepest = max(deepest, r - top)
             c += 1
-    cols = cols_from_spans(spans)
-    return rows_from_spans(spans), [[f"{column_name(first + c)}{top + r + 1}" for c in row]
-                                    for r, row in enumerate(cols)]
+    names = [column_name(c) for c in range(first, last + 1)]
+    texts_out, addresses = [], []
+    for i, row in enumerate(rows[:deepest + 1]):
+        row.sort(key=_first)           # stable, as rows_from_spans sorts
+        texts_out.append([t for _, t in row])
+        addresses.append([f"{names[c]}{top + i + 1}" for c, _ in row])
+    return texts_out, addresses
+
+
+_first = operator.itemgetter(0)
