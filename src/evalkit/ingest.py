@@ -25,6 +25,7 @@ from evalkit.archives import ArchiveProblem, expand, is_archive
 from evalkit.errors import FilesFailed, InputError
 from evalkit.model import Document, ReadError
 from evalkit.readers import SUFFIXES, format_of, read
+from evalkit.readers.office import TARGET as CONVERTED
 from evalkit.readers.safety import os_reason
 
 if TYPE_CHECKING:   # pandas, the checks and the recognizers are imported where used: an unchanged re-run needs none
@@ -431,7 +432,8 @@ def parse_sources(sources: list[Source], jobs: int | None = None, progress: bool
     return [got[id(s)] for s in sources]
 
 
-SLOW_FORMATS = ("pdf", "image", "doc", "wps", "et")   # OCR, a PDF's pages or a converter: seconds a file
+# OCR, a PDF's pages or LibreOffice's conversion (readers/office.py): seconds a file
+SLOW_FORMATS = ("pdf", "image", *sorted(CONVERTED))
 
 
 def longest_first(sources: list[Source]) -> list[Source]:

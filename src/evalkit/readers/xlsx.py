@@ -415,18 +415,8 @@ def _cached(el, value_tag: str, inline_tag: str) -> bool:
 
 
 def _start_row(parser, r: str | None) -> None:
-    """openpyxl's row numbering: the row's r attribute, else one below the previous row."""
-    if r is None:
-        parser.row_counter += 1
-    else:
-        try:
-            parser.row_counter = int(r)
-        except ValueError:
-            value = float(r)
-            if not value.is_integer():
-                raise ValueError(f"{r} is not a valid row number") from None
-            parser.row_counter = int(value)
-    parser.col_counter = 0
+    """openpyxl's row numbering (`_row_number`) on its own parser's counters."""
+    parser.row_counter, parser.col_counter = _row_number(r, parser.row_counter), 0
 
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
