@@ -78,3 +78,48 @@ def test_year_option_accepts_the_ways_analysts_write_years(given, want):
 def test_year_option_rejects_what_is_not_a_year(bad):
     with pytest.raises(UsageError, match="不是年度"):
         year_arg(bad)
+
+
+_EXIT_PROBE = """
+import atexit, pathlib, sys, tempfile
+marker, data, entry = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+atexit.register(lambda: marker.write_text("hooks ran"))
+tmp = tempfile.TemporaryDirectory()          # removed by its exit-time finalizer
+(pathlib.Path(tmp.name) / "x").write_text("x")
+print(tmp.name, file=sys.stderr, flush=True)
+class Teardown:
+    def __del__(self):
+        sys.stderr.write("interpreter teardown\\n")
+keep = Teardown()
+from evalkit import cli
+if entry == "run":
+    cli.run(["review", "list", "--all", data])
+else:
+    sys.exit(cli.main(["review", "list", "--all", data]))
+"""
+
+
+def test_the_command_ends_after_exit_hooks_and_output_without_native_teardown(seed_clean, tmp_path):
+    # Arrow's scanner threads could abort the process (SIGABRT) in the interpreter's teardown after
+    # the work was done; `run` ends it once hooks have run and output is flushed, before that teardown.
+    from evalkit import review, store
+    want = review.format_list(store.load(seed_clean[0]), show_open=True)
+    got = {}
+    for entry in ("run", "main"):
+        marker = tmp_path / f"{entry}.hook"
+        r = subprocess.run([sys.executable, "-c", _EXIT_PROBE, str(marker), str(seed_clean[0]), entry],
+                           capture_output=True, text=True, timeout=180)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.rstrip("\n") == want and len(want.splitlines()) > 5    # every line, flushed
+        assert marker.read_text() == "hooks ran"
+        assert not os.path.exists(r.stderr.splitlines()[0])                      # temp folder removed
+        got[entry] = "interpreter teardown" in r.stderr
+    assert got == {"run": False, "main": True}
+
+
+@pytest.mark.parametrize("args, code", [(["--help"], 0), (["review", "list", "/no/such/dataset"], 2),
+                                        (["no-such-command"], 2)])
+def test_the_command_keeps_its_exit_code(args, code):
+    r = evalkit(*args)
+    assert r.returncode == code, r.stderr
+    assert (r.stdout if code == 0 else r.stderr).strip()

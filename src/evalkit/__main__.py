@@ -1,5 +1,3 @@
-import sys
+from evalkit.cli import run
 
-from evalkit.cli import main
-
-sys.exit(main())
+run()

@@ -7,10 +7,12 @@ naming the file or option and what to do, and the documented exit code (0 done, 
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import re
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -377,5 +379,40 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
 
 
+def exit_now(code: int) -> None:
+    """End the process as a normal exit would, minus the interpreter's and C++'s teardown.
+
+    Native thread pools (Arrow's Parquet scanner, DuckDB) can still be winding down when Python
+    finalizes; the process then aborts (SIGABRT, "terminate called without an active exception";
+    apache/arrow#34314, #39862) after the work is done, and a scheduled run reads a finished
+    command as failed. So: threads joined and executors shut down, exit hooks run (logging,
+    temporary folders), output flushed, then `os._exit`."""
+    try:
+        shutdown = getattr(threading, "_shutdown", None)   # what Py_FinalizeEx calls first
+        if shutdown is not None:
+            shutdown()
+        atexit._run_exitfuncs()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):                 # a closed pipe: nothing left to save
+                pass
+        os._exit(code if isinstance(code, int) else 1)
+
+
+def run(argv: list[str] | None = None) -> None:
+    """The `evalkit` command and `python -m evalkit`: `main`, then `exit_now` with its code."""
+    try:
+        code = main(argv)
+    except SystemExit as e:                             # argparse: --help, usage errors
+        if e.code is None or isinstance(e.code, int):
+            code = e.code or 0
+        else:                                           # sys.exit("message"), as Python reports it
+            print(e.code, file=sys.stderr)
+            code = 1
+    exit_now(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
