@@ -12,6 +12,7 @@ the xdist_group mark no longer reaches the node id xdist 3.8 schedules by, so ev
 every expensive fixture.)"""
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,27 @@ def run_cli(*args, env=None):
             else:
                 os.environ[k] = v
     return subprocess.CompletedProcess(["evalkit", *argv], int(rc), out.getvalue(), err.getvalue())
+
+
+_SCRIPT_RUNNER = """import runpy, sys
+from evalkit.cli import exit_now
+sys.argv = sys.argv[1:]
+try:
+    runpy.run_path(sys.argv[0], run_name="__main__")
+    code = 0
+except SystemExit as e:
+    code = e.code if isinstance(e.code, int) else 0 if e.code is None else print(e.code, file=sys.stderr) or 1
+exit_now(code)
+"""
+
+
+def run_script(script, *args, timeout=300):
+    """`python SCRIPT ARGS` in a fresh process, ended by `cli.exit_now` as the `evalkit` command is:
+    Arrow's thread pools cannot then abort it (SIGABRT) in the interpreter's teardown after it printed
+    its result (truthcheck reads Parquet)."""
+    import subprocess
+    return subprocess.run([sys.executable, "-c", _SCRIPT_RUNNER, str(script), *map(str, args)],
+                          capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture()

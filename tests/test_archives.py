@@ -2,12 +2,11 @@
 member names are read right, nested archives are opened, and bad archives cost one row."""
 from __future__ import annotations
 
-import subprocess
 import sys
 
 import pytest
 
-from conftest import ROOT, SEEDS
+from conftest import ROOT, SEEDS, run_script
 from evalkit.ingest import ingest_paths
 
 sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
@@ -38,9 +37,8 @@ def test_members_are_rows_named_archive_bang_member(archive_tables):
 
 
 def test_archive_fixtures_match_their_truth(archive_tables):
-    r = subprocess.run([sys.executable, str(ROOT.parent / "shared" / "tools" / "truthcheck.py"),
-                        "--clean", str(archive_tables[1]), "--truth", str(ARCHIVES / "truth"), "--min", "0.99"],
-                       capture_output=True, text=True, timeout=120)
+    r = run_script(ROOT.parent / "shared" / "tools" / "truthcheck.py",
+                   "--clean", archive_tables[1], "--truth", ARCHIVES / "truth", "--min", "0.99", timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "truthcheck: 685/685 fields match (100.0%)" in r.stdout
 

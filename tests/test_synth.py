@@ -10,13 +10,12 @@ from __future__ import annotations
 import argparse
 import csv
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from conftest import run_script
 from evalkit import synth
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,8 +65,7 @@ def test_corpus_shape(corpus):
 
 def test_field_accuracy(corpus):
     out, _ = corpus
-    r = subprocess.run([sys.executable, str(TRUTHCHECK), "--clean", str(out / "clean"), "--truth", str(out / "truth"),
-                        "--min", "0.995"], capture_output=True, text=True, timeout=300)
+    r = run_script(TRUTHCHECK, "--clean", out / "clean", "--truth", out / "truth", "--min", "0.995")
     last = r.stdout.strip().splitlines()[-1]
     m = re.search(r"truthcheck: (\d+)/(\d+)", last)
     assert m, r.stdout + r.stderr
