@@ -1,5 +1,6 @@
 """The workbook writer on a generated table: every row styled and every formula-like text kept as
-text, far below the first rows (the style of row 2 is copied down, not recomputed per cell).
+text, far below the first rows (each column's style is shared, not recomputed per cell); a table
+longer than a sheet continues on numbered sheets.
 The reader's streamed cell parsing: values, dates, strings, formulas and row numbering as openpyxl
 reads them, and the markup it leaves to openpyxl's own parser."""
 import datetime as dt
@@ -41,6 +42,34 @@ def test_every_row_keeps_its_style_and_formula_like_text_stays_text(tmp_path):
         assert ws.cell(row=row, column=2).number_format == xlsx.FMT_MONEY
     assert ws.cell(row=n // 2 + 2, column=2).value is None
     assert ws.max_row == last
+
+
+def test_a_table_longer_than_a_sheet_continues_on_numbered_sheets_with_header_styles_and_decisions(
+        seed_tables, tmp_path, monkeypatch):
+    # Excel holds 1,048,576 rows a sheet; a national corpus's indicators can pass that
+    monkeypatch.setattr(xlsx, "MAX_SHEET_ROWS", 7)
+    from evalkit import review
+    path = xlsx.write_workbook(seed_tables, tmp_path / "summary.xlsx")
+    wb = load_workbook(path)
+    base = xlsx.TABLE_SHEETS["indicators"]
+    n = len(seed_tables["indicators"])
+    parts = [wb[t] for t in wb.sheetnames if t == base or t.startswith(base[:31 - 5] + " (")]
+    assert len(parts) == -(-n // 7) > 2 and parts[1].title == f"{base} (2)"
+    assert [ws.max_row - 1 for ws in parts] == [7] * (len(parts) - 1) + [n - 7 * (len(parts) - 1)]
+    header = [c.value for c in parts[0][1]]
+    names = [str(h).split("\n")[-1] for h in header]
+    key = names.index("project_id"), names.index("line_no")
+    got = []
+    for ws in parts:
+        assert [c.value for c in ws[1]] == header and ws.freeze_panes == "B2"
+        assert ws.cell(row=2, column=1).font.name == xlsx.BODY_FONT.name
+        got += [(r[key[0]], r[key[1]]) for r in ws.iter_rows(min_row=2, values_only=True)]
+    want = set(zip(seed_tables["indicators"]["project_id"], seed_tables["indicators"]["line_no"]))
+    assert len(got) == n and set(got) == want                       # every row once, in one of the parts
+    findings = [wb[t] for t in wb.sheetnames if t.startswith(xlsx.TABLE_SHEETS["findings"][:20])]
+    assert len(findings) > 1
+    for ws in findings:                                            # each part keeps its decision drop-down
+        assert ws.data_validations.dataValidation[0].formula1 == '"' + ",".join(review.DECISIONS) + '"'
 
 
 # ------------------------------------------------------------------ reading: the streamed cell reader
