@@ -300,13 +300,12 @@ def test_charts_draw_text_literally_and_absurd_values_at_the_edge(hostile):
 
 def test_xlsx_cells_unit(tmp_path):
     from openpyxl import load_workbook
-    from evalkit.report.xlsx import write_sheet
-    from openpyxl import Workbook
-    wb = Workbook()
+    from evalkit.report.xlsx import new_workbook, write_sheet
+    wb = new_workbook(tmp_path / "x.xlsx")
     df = pd.DataFrame({"project_name": ["=1+1", "+2", "-3", "@4", "a\x00b\x1fc", "正常"],
                        "score": [1.5, -2.0, 1e9, float("nan"), 0.0, 3.0]})
     write_sheet(wb, "t", df)
-    wb.save(tmp_path / "x.xlsx")
+    wb.close()
     ws = load_workbook(tmp_path / "x.xlsx")["t"]
     vals = [(c.value, c.data_type) for c in ws["A"][1:]]
     assert vals == [("=1+1", "s"), ("+2", "s"), ("-3", "s"), ("@4", "s"), ("abc", "s"), ("正常", "s")]

@@ -28,9 +28,9 @@ def test_every_row_keeps_its_style_and_formula_like_text_stays_text(tmp_path):
     df.loc[0, "project_name"] = "=HYPERLINK(\"http://x\",\"点\")"
     df.loc[n - 1, "message"] = "+1+2 网络设备"
     df.loc[n // 2, "budget"] = None
-    wb = Workbook()
+    wb = xlsx.new_workbook(tmp_path / "t.xlsx")
     xlsx.write_sheet(wb, "表", df)
-    wb.save(tmp_path / "t.xlsx")
+    wb.close()
     ws = load_workbook(tmp_path / "t.xlsx")["表"]
     last = n + 1
     assert ws.cell(row=2, column=1).value.startswith("=HYPERLINK") and ws.cell(row=2, column=1).data_type == "s"
@@ -38,7 +38,7 @@ def test_every_row_keeps_its_style_and_formula_like_text_stays_text(tmp_path):
     assert ws.cell(row=last, column=3).data_type == "s" and ws.cell(row=last, column=3).value == "+1+2 网络设备"
     assert not ws.cell(row=3, column=1).quotePrefix          # the mark is the cell's own, not copied down
     for row in (2, 3, n // 2 + 2, last):
-        assert ws.cell(row=row, column=1).font.name == xlsx.BODY_FONT.name
+        assert ws.cell(row=row, column=1).font.name == xlsx.FONT
         assert ws.cell(row=row, column=2).number_format == xlsx.FMT_MONEY
     assert ws.cell(row=n // 2 + 2, column=2).value is None
     assert ws.max_row == last
@@ -62,7 +62,7 @@ def test_a_table_longer_than_a_sheet_continues_on_numbered_sheets_with_header_st
     got = []
     for ws in parts:
         assert [c.value for c in ws[1]] == header and ws.freeze_panes == "B2"
-        assert ws.cell(row=2, column=1).font.name == xlsx.BODY_FONT.name
+        assert ws.cell(row=2, column=1).font.name == xlsx.FONT
         got += [(r[key[0]], r[key[1]]) for r in ws.iter_rows(min_row=2, values_only=True)]
     want = set(zip(seed_tables["indicators"]["project_id"], seed_tables["indicators"]["line_no"]))
     assert len(got) == n and set(got) == want                       # every row once, in one of the parts

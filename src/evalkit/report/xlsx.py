@@ -1,4 +1,4 @@
-"""`summary.xlsx`: the report's tables in one styled workbook (openpyxl).
+"""`summary.xlsx`: the report's tables in one styled workbook (XlsxWriter).
 
 Sheets: 说明 (scope and units), 县区对比 (per-county aggregates), 年度对比 (by county and fiscal
 year, when a county has several years: report/trends.py), 红旗清单, then one sheet per
@@ -11,12 +11,13 @@ are written in Chinese (schema.VALUE_LABELS: 错误/警告/提示); grades (优/
 and rates under the threshold are coloured by conditional formatting rules, so they stay correct
 when a user edits a cell.
 
-The workbook is streamed (openpyxl's write-only mode): each row goes to disk as it is written, so a
-province's 250,000 indicator rows cost no more memory than the bundled report's 200 (measured: 30,000
-projects took 5.3 GB in one process before). A table longer than Excel's 1,048,576 rows continues
-on "指标 indicators (2)" and so on, each part with its header.
+The workbook is streamed (XlsxWriter's constant_memory mode): each row goes to disk as it is written,
+so a province's 250,000 indicator rows cost no more memory than the bundled report's 200 (30,000
+projects took 5.3 GB in one process with openpyxl's in-memory workbook, and twice the time). A
+table longer than Excel's 1,048,576 rows continues on "指标 indicators (2)" and so on, each part
+with its header.
 
-Document text is data: every str cell is written as a string cell (data_type 's', never a
+Document text is data: every str cell is written as a string cell (`write_string`, never a
 formula, even when it starts with = + - @ — those also get Excel's quote prefix, so editing the
 cell keeps it text), without the control characters XML cannot hold; numbers stay numbers.
 """
@@ -24,19 +25,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from copy import copy
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+import xlsxwriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.formatting.rule import CellIsRule, FormulaRule
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.workbook import Workbook
 
 from evalkit import grades, review, schema
 from evalkit.report import numbers
@@ -90,10 +87,10 @@ FMT_CHANGE = '+0.00;-0.00;0.00'          # year-over-year change of a money, rat
 FMT_COUNT_CHANGE = '+0;-0;0'             # year-over-year change of a count
 COUNTS = {c for c, u in numbers.VIEW_UNITS.items() if u == numbers.COUNT} | {"n_projects", "n_indicators", "pages"}
 CODED = set(schema.VALUE_LABELS)   # columns whose coded values are written in Chinese
-HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
-HEADER_FONT = Font(bold=True, color="FFFFFF", name="Microsoft YaHei")
-BODY_FONT = Font(name="Microsoft YaHei", size=10)
-THIN = Side(style="thin", color="BFBFBF")
+FONT = "Microsoft YaHei"
+HEADER = {"bold": True, "font_color": "#FFFFFF", "font_name": FONT, "bg_color": "#1F4E79", "pattern": 1,
+          "text_wrap": True, "valign": "vcenter", "align": "center", "bottom": 1, "bottom_color": "#BFBFBF"}
+BODY = {"font_name": FONT, "font_size": 10}
 GRADE_FILLS = grades.FILLS
 SEVERITY_FILLS = {schema.SEVERITY_ZH[k]: v for k, v in
                   {"error": ("FFC7CE", "9C0006"), "warning": ("FFEB9C", "7F6000"), "info": ("DDEBF7", "1F4E79")}.items()}
@@ -128,17 +125,39 @@ def _cell_value(v):
     return v
 
 
-def _cell(ws, v, style=None) -> Cell:
-    """One cell of value `v` (see `_cell_value`), str as text (data_type 's', never a formula: Excel's
-    quote prefix on = + - @, so editing it keeps it text), with the style array `style` when given."""
-    c = Cell(ws, row=1, column=1, value=_cell_value(v))    # (row and column are set when appended)
-    if style is not None:
-        c._style = copy(style)
-    if isinstance(c._value, str):
-        c.data_type = "s"                 # openpyxl reads a leading '=' as a formula
-        if c._value.startswith(FORMULA_START):
-            c.quotePrefix = True
-    return c
+def new_workbook(path: str | Path) -> Workbook:
+    """A workbook that streams its rows to disk (memory does not grow with them) and writes text as
+    text: no formula, number or link is ever read out of a string. `close()` writes `path`."""
+    return xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                           "strings_to_numbers": False, "strings_to_urls": False,
+                                           "remove_timezone": True})
+
+
+def _format(wb: Workbook, **props):
+    """One format per distinct set of properties in a workbook (xlsxwriter keeps each one added)."""
+    cache = wb.__dict__.setdefault("_evalkit_formats", {})
+    key = tuple(sorted(props.items()))
+    if key not in cache:
+        cache[key] = wb.add_format(props)
+    return cache[key]
+
+
+def _write(ws, r: int, c: int, v, fmt, quoted) -> None:
+    """One cell: str as text (never a formula; = + - @ with Excel's quote prefix, so editing the cell
+    keeps it text), numbers as numbers, None as an empty cell that keeps its column's format."""
+    v = _cell_value(v)
+    if v is None:
+        ws.write_blank(r, c, None, fmt)
+    elif isinstance(v, str):
+        ws.write_string(r, c, v, quoted if v.startswith(FORMULA_START) else fmt)
+    elif isinstance(v, bool):
+        ws.write_boolean(r, c, v, fmt)
+    elif isinstance(v, (int, float)):
+        ws.write_number(r, c, v, fmt)
+    elif isinstance(v, (datetime, date)):        # as the contract stores times: ISO 8601 text
+        ws.write_string(r, c, v.isoformat(sep=" ") if isinstance(v, datetime) else v.isoformat(), fmt)
+    else:
+        ws.write_string(r, c, _text(str(v)), fmt)
 
 
 def _text_width(s) -> int:
@@ -165,8 +184,8 @@ def write_sheet(wb: Workbook, name: str, df: pd.DataFrame, *, low_execution: flo
                 labels: Mapping[str, str] | None = None) -> list:
     """One DataFrame as a styled sheet: header row (中文\ncolumn), data from row 2; the sheets written.
 
-    Rows are streamed (in a write-only workbook memory does not grow with them); a table longer than
-    Excel's MAX_SHEET_ROWS continues on "name (2)", "name (3)" …, each with its own header."""
+    Rows are streamed (memory does not grow with them); a table longer than Excel's MAX_SHEET_ROWS
+    continues on "name (2)", "name (3)" …, each with its own header."""
     labels = {**LABELS, **(labels or {})}
     parts = max(1, -(-len(df) // MAX_SHEET_ROWS))
     return [_write_part(wb, title, df.iloc[k * MAX_SHEET_ROWS:(k + 1) * MAX_SHEET_ROWS], labels, low_execution)
@@ -174,98 +193,88 @@ def write_sheet(wb: Workbook, name: str, df: pd.DataFrame, *, low_execution: flo
 
 
 def _write_part(wb: Workbook, title: str, df: pd.DataFrame, labels: Mapping[str, str], low_execution: float):
-    ws = wb.create_sheet(title=title)
+    ws = wb.add_worksheet(title)
     cols = list(df.columns)
     n = len(df)
-    # what a streamed sheet writes before its rows: widths, panes, page setup, the header's height
-    for j, c in enumerate(cols, 1):
+    for j, c in enumerate(cols):     # width from the header label and the first rows' values
         sample = [_text_width(labels.get(c, c)), _text_width(c)] + [_text_width(v) for v in df[c].head(200).tolist()]
         cap = 48 if c in WIDE_TEXT else 28
-        ws.column_dimensions[get_column_letter(j)].width = max(8, min(cap, max(sample) + 2))
-    ws.freeze_panes = "B2"
+        ws.set_column(j, j, max(8, min(cap, max(sample) + 2)))
+    ws.freeze_panes(1, 1)
     _print_setup(ws)
-    ws.row_dimensions[1].height = 34
-    header = []
+    ws.set_row(0, 34)
+    head = _format(wb, **HEADER)
+    for j, c in enumerate(cols):
+        text = f"{labels.get(c, c)}\n{c}" if labels.get(c, c) != c else str(c)
+        _write(ws, 0, j, text, head, _format(wb, **HEADER, quote_prefix=True))
+    fmts, quoted = [], []             # each column's format, and the same with the quote prefix
     for c in cols:
-        cell = _cell(ws, f"{labels.get(c, c)}\n{c}" if labels.get(c, c) != c else str(c))
-        cell.fill, cell.font, cell.border = HEADER_FILL, HEADER_FONT, Border(bottom=THIN)
-        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-        header.append(cell)
-    ws.append(header)
-    # every data cell shares its column's style (font, number format, alignment): one style array
-    # a column, copied into each cell (assigning a Font hashes it into the workbook's list again)
-    styles = []
-    for c in cols:
-        tpl = Cell(ws, row=1, column=1)
-        tpl.font = BODY_FONT
+        props = dict(BODY)
         fmt = _column_format(c)
         if fmt:
-            tpl.number_format = fmt
+            props["num_format"] = fmt
         if c in WIDE_TEXT:
-            tpl.alignment = Alignment(wrap_text=False, vertical="top")
-        styles.append(tpl._style)
+            props["valign"] = "top"
+        fmts.append(_format(wb, **props))
+        quoted.append(_format(wb, **props, quote_prefix=True))
     coded = [j for j, c in enumerate(cols) if c in CODED]
-    for row in df.itertuples(index=False, name=None):
+    for r, row in enumerate(df.itertuples(index=False, name=None), 1):
         if coded:
             row = list(row)
             for j in coded:
                 if isinstance(row[j], str):
                     row[j] = schema.value_label(cols[j], row[j])
-        ws.append([_cell(ws, v, st) for v, st in zip(row, styles)])
+        for j, v in enumerate(row):
+            _write(ws, r, j, v, fmts[j], quoted[j])
     if n:
-        for j, c in enumerate(cols, 1):
-            letter = get_column_letter(j)
+        for j, c in enumerate(cols):
+            letter = xl_col_to_name(j)
             rng = f"{letter}2:{letter}{n + 1}"
             if c in GRADE_COLS:
                 for g, (bg, fg) in GRADE_FILLS.items():
-                    ws.conditional_formatting.add(rng, CellIsRule(
-                        operator="equal", formula=[f'"{g}"'], fill=PatternFill("solid", bgColor=bg),
-                        font=Font(color=fg, bold=True)))
+                    ws.conditional_format(rng, {"type": "cell", "criteria": "==", "value": f'"{g}"',
+                                                "format": _format(wb, bg_color=f"#{bg}", font_color=f"#{fg}", bold=True)})
             if c in SEVERITY_COLS:
-                for s, (bg, fg) in SEVERITY_FILLS.items():
-                    ws.conditional_formatting.add(rng, CellIsRule(
-                        operator="equal", formula=[f'"{s}"'], fill=PatternFill("solid", bgColor=bg),
-                        font=Font(color=fg)))
+                for sv, (bg, fg) in SEVERITY_FILLS.items():
+                    ws.conditional_format(rng, {"type": "cell", "criteria": "==", "value": f'"{sv}"',
+                                                "format": _format(wb, bg_color=f"#{bg}", font_color=f"#{fg}")})
             if c in RATES and c != "execution_rate_initial_calc":
                 # ISNUMBER: an empty cell (a rate the document does not state) is not "below"
-                ws.conditional_formatting.add(rng, FormulaRule(
-                    formula=[f"AND(ISNUMBER({letter}2),{letter}2<{low_execution:g})"],
-                    fill=PatternFill("solid", bgColor="FFC7CE"), font=Font(color="9C0006")))
+                ws.conditional_format(rng, {"type": "formula",
+                                            "criteria": f"=AND(ISNUMBER({letter}2),{letter}2<{low_execution:g})",
+                                            "format": _format(wb, bg_color="#FFC7CE", font_color="#9C0006")})
             if c == "flag":
-                ws.conditional_formatting.add(rng, CellIsRule(
-                    operator="equal", formula=['"高分低执行"'], fill=PatternFill("solid", bgColor="FFC7CE"),
-                    font=Font(color="9C0006", bold=True)))
+                ws.conditional_format(rng, {"type": "cell", "criteria": "==", "value": '"高分低执行"',
+                                            "format": _format(wb, bg_color="#FFC7CE", font_color="#9C0006", bold=True)})
     if cols:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{max(n + 1, 1)}"
+        ws.autofilter(0, 0, max(n, 0), len(cols) - 1)
     return ws
 
 
 def _print_setup(ws) -> None:
     """Landscape, all columns on one page width, header row repeated on every page."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.print_title_rows = "1:1"
+    ws.set_landscape()
+    ws.set_paper(9)                   # A4
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
 
 
 def write_about(wb: Workbook, meta: Mapping[str, object]):
-    ws = wb.create_sheet(title=SHEET_ABOUT)
-    ws.column_dimensions["A"].width = 22
-    ws.column_dimensions["B"].width = 100
-    ws.freeze_panes = "A2"
+    ws = wb.add_worksheet(SHEET_ABOUT)
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, 1, 100)
+    ws.freeze_panes(1, 0)
     _print_setup(ws)
-    header = [_cell(ws, "项目"), _cell(ws, "内容")]
-    for cell in header:
-        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
-    ws.append(header)
-    for k, v in meta.items():
-        row = [_cell(ws, k), _cell(ws, v if not isinstance(v, (list, tuple)) else "、".join(map(str, v)))]
-        for cell in row:
-            cell.font = BODY_FONT
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.append(row)
+    head = _format(wb, bold=True, font_color="#FFFFFF", font_name=FONT, bg_color="#1F4E79", pattern=1)
+    head_q = _format(wb, bold=True, font_color="#FFFFFF", font_name=FONT, bg_color="#1F4E79", pattern=1,
+                     quote_prefix=True)
+    body = _format(wb, **BODY, text_wrap=True, valign="top")
+    body_q = _format(wb, **BODY, text_wrap=True, valign="top", quote_prefix=True)
+    for j, v in enumerate(("项目", "内容")):
+        _write(ws, 0, j, v, head, head_q)
+    for r, (k, v) in enumerate(meta.items(), 1):
+        _write(ws, r, 0, k, body, body_q)
+        _write(ws, r, 1, v if not isinstance(v, (list, tuple)) else "、".join(map(str, v)), body, body_q)
     return ws
 
 
@@ -287,13 +296,10 @@ def review_columns(findings: pd.DataFrame, reviews: pd.DataFrame | None) -> pd.D
 
 def add_decision_list(ws, df: pd.DataFrame) -> None:
     """A drop-down (确认/排除/已整改) on the 复核结论 column, so a reviewer cannot mistype a decision."""
-    from openpyxl.worksheet.datavalidation import DataValidation
-    col = list(df.columns).index(review.DECISION_COL) + 1
-    letter = get_column_letter(col)
-    dv = DataValidation(type="list", formula1='"' + ",".join(review.DECISIONS) + '"', allow_blank=True,
-                        showErrorMessage=True, errorTitle="复核结论", error="请从 确认/排除/已整改 中选择，或留空")
-    dv.add(f"{letter}2:{letter}{max(len(df) + 1, 2) + 500}")
-    ws.data_validations.append(dv)        # (a streamed sheet has no add_data_validation)
+    col = list(df.columns).index(review.DECISION_COL)
+    ws.data_validation(1, col, max(len(df), 1) + 500, col, {
+        "validate": "list", "source": list(review.DECISIONS), "ignore_blank": True, "show_error": True,
+        "error_title": "复核结论", "error_message": "请从 确认/排除/已整改 中选择，或留空"})
 
 
 def write_workbook(vw: Views, path: str | Path, *, bands=None,
@@ -305,7 +311,8 @@ def write_workbook(vw: Views, path: str | Path, *, bands=None,
     t = vw.tables
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb = Workbook(write_only=True)        # streamed: a province's 250,000 indicator rows in bounded memory
+    tmp = path.with_name(path.name + ".tmp")
+    wb = new_workbook(tmp)               # streamed: a province's 250,000 indicator rows in bounded memory
     about = {
         "生成时间（UTC）": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"),
         "单位": "金额为万元；比率为百分数（92.5 表示 92.5%）；*_calc 列为 evalkit 重新计算的值。",
@@ -343,7 +350,6 @@ def write_workbook(vw: Views, path: str | Path, *, bands=None,
                 if c in gone.columns]
         write_sheet(wb, SHEET_DISMISSED, gone[cols].reset_index(drop=True), low_execution=low_execution,
                     labels={"status": "复核结论", "note": "说明", "decided_at": "复核时间"})
-    tmp = path.with_name(path.name + ".tmp")
-    wb.save(tmp)
+    wb.close()
     tmp.replace(path)
     return path
