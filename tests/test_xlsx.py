@@ -70,6 +70,15 @@ def test_a_table_longer_than_a_sheet_continues_on_numbered_sheets_with_header_st
     assert len(findings) > 1
     for ws in findings:                                            # each part keeps its decision drop-down
         assert ws.data_validations.dataValidation[0].formula1 == '"' + ",".join(review.DECISIONS) + '"'
+    # a decision filled in on a continuation sheet is imported like one on the first
+    second = findings[1]
+    cols = [str(c.value).split("\n")[-1] for c in second[1]]
+    second.cell(row=2, column=cols.index(review.DECISION_COL) + 1, value="确认")
+    findings[0].cell(row=2, column=cols.index(review.DECISION_COL) + 1, value="排除")
+    wb.save(path)
+    got = review.read_workbook(path).set_index("fingerprint")["decision"]
+    fp = cols.index("fingerprint") + 1
+    assert got.to_dict() == {second.cell(row=2, column=fp).value: "确认", findings[0].cell(row=2, column=fp).value: "排除"}
 
 
 # ------------------------------------------------------------------ reading: the streamed cell reader

@@ -25,7 +25,8 @@ def empty() -> pd.DataFrame:
 
 
 def read_workbook(path: str | Path) -> pd.DataFrame:
-    """The decisions filled in on a workbook's findings sheet: fingerprint, decision, note, source.
+    """The decisions filled in on a workbook's findings sheet (and its continuation sheets, "… (2)", when
+    the findings outgrew one sheet): fingerprint, decision, note, source.
 
     Rows without a decision are skipped; a decision that is not one of DECISIONS is an error naming its cell."""
     from openpyxl import load_workbook
@@ -36,6 +37,7 @@ def read_workbook(path: str | Path) -> pd.DataFrame:
         raise InputError(f"找不到工作簿 {path}") from None
     except Exception as e:  # noqa: BLE001  (openpyxl raises several types for a file that is not xlsx)
         raise InputError(f"无法读取工作簿 {path}（{type(e).__name__}）", "请选择 evalkit report 生成的 summary.xlsx") from None
+    found = []
     try:
         for ws in wb.worksheets:
             rows = ws.iter_rows(values_only=True)
@@ -65,10 +67,12 @@ def read_workbook(path: str | Path) -> pd.DataFrame:
             if bad:
                 raise UsageError(f"工作表“{ws.title}”的复核结论有 {len(bad)} 处无法识别：{'、'.join(bad[:10])}",
                                  f"复核结论只能填 {'/'.join(DECISIONS)}（可留空）；未导入任何结论")
-            df = pd.DataFrame(out, columns=["fingerprint", "decision", "note", "source"])
-            return df.drop_duplicates("fingerprint", keep="last")
+            found.append(pd.DataFrame(out, columns=["fingerprint", "decision", "note", "source"]))
     finally:
         wb.close()
+    if found:
+        found = [f for f in found if len(f)] or found[:1]
+        return pd.concat(found, ignore_index=True).drop_duplicates("fingerprint", keep="last")
     raise InputError(f"工作簿 {path} 中没有带“指纹”和“复核结论”列的检查发现表",
                      "请使用 evalkit report 生成的 summary.xlsx 的“检查发现”工作表填写")
 
