@@ -150,6 +150,18 @@ def test_static_flags_link_to_an_excerpt_section_the_report_sanitizer_keeps(vw):
     assert not re.search(r"&lt;/?(a|div|td|tr|b)\b", page)          # (its html5lib still escapes the tbody it adds)
 
 
+def test_static_flags_make_excerpts_only_for_the_rows_the_static_table_shows(vw):
+    # a province's thousands of flags: excerpts past the rows shown (no row links to them) are not made
+    n = len(vw.red_flags)
+    assert n >= 3
+    frame, section = ex.flags_with_links(vw, RAW, limit=2)
+    assert len(frame) == n and list(frame["原文"][:2]) == ['<a href="#flag-1">原文 1</a>', '<a href="#flag-2">原文 2</a>']
+    assert set(frame["原文"][2:]) == {"—"}
+    assert section.count('<div id="flag-') == 2 and 'id="flag-3"' not in section
+    table = ex.static_html(frame, "红旗清单", limit=2)
+    assert table.count('href="#flag-') == 2 and f"全部{n}行" in table
+
+
 def test_interactive_tables_are_sortable_searchable_and_chinese():
     pytest.importorskip("itables")
     df = ex.html_frame(pd.DataFrame({"名称": ["<i>乙</i>", "甲"], "执行率（%）": [1234.5, float("nan")]}))

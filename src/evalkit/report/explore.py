@@ -296,11 +296,14 @@ def _details(summary: str, inner: str) -> str:
     return f'<details><summary style="cursor:pointer;color:#1f5fa8">{_html.escape(summary)}</summary>{inner}</details>'
 
 
-def _flag_excerpts(vw: Views, raw_dir, before: int, after: int) -> tuple[pd.DataFrame, list[str]]:
-    """The red flags with their locations, and each one's excerpt as HTML (each source file read once)."""
+def _flag_excerpts(vw: Views, raw_dir, before: int, after: int,
+                   limit: int | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """The red flags with their locations, and the excerpt as HTML of each of the first `limit` (all
+    when None; each source file read once)."""
     flags = flag_locations(vw.red_flags, vw.tables)
     parts = [""] * len(flags)
-    for _, group in flags.groupby("source_file", sort=False, dropna=False):
+    shown = flags if limit is None else flags.iloc[:limit]
+    for _, group in shown.groupby("source_file", sort=False, dropna=False):
         for i, r in group.iterrows():
             parts[i] = excerpt_html(excerpt(raw_dir, r["source_file"], r, before, after))
     return flags, parts
@@ -314,17 +317,21 @@ def flags_with_excerpts(vw: Views, raw_dir, before: int = 2, after: int = 4) -> 
     return html_frame(flags[list(FLAG_HEADERS)], html_columns=("excerpt",)).rename(columns=FLAG_HEADERS)
 
 
-def flags_with_links(vw: Views, raw_dir, before: int = 2, after: int = 4) -> tuple[pd.DataFrame, str]:
+def flags_with_links(vw: Views, raw_dir, before: int = 2, after: int = 4,
+                     limit: int | None = None) -> tuple[pd.DataFrame, str]:
     """The red flags as in flags_with_excerpts, but the 原文 cell links (#flag-N) to its excerpt in the
-    section returned with them: for the report's HTML, whose sanitizer keeps links and ids, not <details>."""
-    flags, parts = _flag_excerpts(vw, raw_dir, before, after)
-    flags["excerpt"] = [f'<a href="#flag-{i + 1}">原文 {i + 1}</a>' for i in range(len(flags))]
+    section returned with them: for the report's HTML, whose sanitizer keeps links and ids, not <details>.
+    Excerpts are made for the first `limit` flags only (STATIC_ROWS: those the static table shows; a
+    province's thousands of flags made a 14 MB notebook of excerpts no row linked to)."""
+    limit = STATIC_ROWS if limit is None else limit
+    flags, parts = _flag_excerpts(vw, raw_dir, before, after, limit)
+    flags["excerpt"] = [f'<a href="#flag-{i + 1}">原文 {i + 1}</a>' if i < limit else "—" for i in range(len(flags))]
     section = "".join(
         f'<div id="flag-{i + 1}">'
         + html_block("<b>{n}. {county} · {name} · {flag}</b>", tag="div", n=i + 1, county=r["county_label"],
                      name=r["project_name"], flag=r["flag"])
         + part + "</div>"
-        for i, (part, (_, r)) in enumerate(zip(parts, flags.iterrows())))
+        for i, (part, (_, r)) in enumerate(zip(parts[:limit], flags.iloc[:limit].iterrows())))
     frame = html_frame(flags[list(FLAG_HEADERS)], html_columns=("excerpt",)).rename(columns=FLAG_HEADERS)
     return frame, (f"<div><b>红旗的原文</b>（原始文件中该数字所在位置前后几行，加粗的是该行）</div>{section}"
                    if section else "")
@@ -349,7 +356,10 @@ def _number(x) -> str:
     return "—" if pd.isna(x) else f"{x:,.2f}".rstrip("0").rstrip(".")
 
 
-def static_html(df: pd.DataFrame, caption: str = "", limit: int = 200) -> str:
+STATIC_ROWS = 200   # rows a static table shows (the report's HTML); JupyterLab's tables show all
+
+
+def static_html(df: pd.DataFrame, caption: str = "", limit: int = STATIC_ROWS) -> str:
     """A plain HTML table (no script) of the first `limit` rows: for papermill runs and the exported
     HTML, whose sanitizer keeps table/tr/td/b/a/div only (no th, thead, p, style). Cells must be
     escaped (html_frame)."""
