@@ -79,9 +79,7 @@ def run_cli(*args, env=None):
             try:
                 rc = cli.main(argv)
             except SystemExit as e:               # argparse: usage errors, --help
-                rc = e.code if isinstance(e.code, int) else (e.code is not None)
-                if isinstance(e.code, str):
-                    print(e.code, file=err)
+                rc = cli.exit_code(e, err)
     finally:
         for k, v in saved.items():
             if v is None:
@@ -92,13 +90,13 @@ def run_cli(*args, env=None):
 
 
 _SCRIPT_RUNNER = """import runpy, sys
-from evalkit.cli import exit_now
+from evalkit.cli import exit_code, exit_now
 sys.argv = sys.argv[1:]
 try:
     runpy.run_path(sys.argv[0], run_name="__main__")
     code = 0
 except SystemExit as e:
-    code = e.code if isinstance(e.code, int) else 0 if e.code is None else print(e.code, file=sys.stderr) or 1
+    code = exit_code(e)
 exit_now(code)
 """
 

@@ -401,16 +401,21 @@ def exit_now(code: int) -> None:
         os._exit(code if isinstance(code, int) else 1)
 
 
+def exit_code(e: SystemExit, stderr=None) -> int:
+    """The exit status Python gives a SystemExit (argparse's --help and usage errors, sys.exit("…")):
+    None 0, an int itself, anything else printed to stderr and 1."""
+    if e.code is None or isinstance(e.code, int):
+        return e.code or 0
+    print(e.code, file=stderr or sys.stderr)
+    return 1
+
+
 def run(argv: list[str] | None = None) -> None:
     """The `evalkit` command and `python -m evalkit`: `main`, then `exit_now` with its code."""
     try:
         code = main(argv)
-    except SystemExit as e:                             # argparse: --help, usage errors
-        if e.code is None or isinstance(e.code, int):
-            code = e.code or 0
-        else:                                           # sys.exit("message"), as Python reports it
-            print(e.code, file=sys.stderr)
-            code = 1
+    except SystemExit as e:
+        code = exit_code(e)
     exit_now(code)
 
 

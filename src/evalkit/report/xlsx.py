@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -88,8 +89,9 @@ FMT_COUNT_CHANGE = '+0;-0;0'             # year-over-year change of a count
 COUNTS = {c for c, u in numbers.VIEW_UNITS.items() if u == numbers.COUNT} | {"n_projects", "n_indicators", "pages"}
 CODED = set(schema.VALUE_LABELS)   # columns whose coded values are written in Chinese
 FONT = "Microsoft YaHei"
-HEADER = {"bold": True, "font_color": "#FFFFFF", "font_name": FONT, "bg_color": "#1F4E79", "pattern": 1,
-          "text_wrap": True, "valign": "vcenter", "align": "center", "bottom": 1, "bottom_color": "#BFBFBF"}
+HEADER_BAND = {"bold": True, "font_color": "#FFFFFF", "font_name": FONT, "bg_color": "#1F4E79", "pattern": 1}
+HEADER = {**HEADER_BAND, "text_wrap": True, "valign": "vcenter", "align": "center", "bottom": 1,
+          "bottom_color": "#BFBFBF"}
 BODY = {"font_name": FONT, "font_size": 10}
 GRADE_FILLS = grades.FILLS
 SEVERITY_FILLS = {schema.SEVERITY_ZH[k]: v for k, v in
@@ -142,9 +144,15 @@ def _format(wb: Workbook, **props):
     return cache[key]
 
 
-def _write(ws, r: int, c: int, v, fmt, quoted) -> None:
+def _formats(wb: Workbook, **props) -> tuple:
+    """(the format of `props`, the same with Excel's quote prefix): the pair `_write` takes."""
+    return _format(wb, **props), _format(wb, **props, quote_prefix=True)
+
+
+def _write(ws, r: int, c: int, v, formats: tuple) -> None:
     """One cell: str as text (never a formula; = + - @ with Excel's quote prefix, so editing the cell
     keeps it text), numbers as numbers, None as an empty cell that keeps its column's format."""
+    fmt, quoted = formats
     v = _cell_value(v)
     if v is None:
         ws.write_blank(r, c, None, fmt)
@@ -152,7 +160,7 @@ def _write(ws, r: int, c: int, v, fmt, quoted) -> None:
         ws.write_string(r, c, v, quoted if v.startswith(FORMULA_START) else fmt)
     elif isinstance(v, bool):
         ws.write_boolean(r, c, v, fmt)
-    elif isinstance(v, (int, float)):
+    elif isinstance(v, (int, float, Decimal)):   # (openpyxl wrote a Decimal as a number too)
         ws.write_number(r, c, v, fmt)
     elif isinstance(v, (datetime, date)):        # as the contract stores times: ISO 8601 text
         ws.write_string(r, c, v.isoformat(sep=" ") if isinstance(v, datetime) else v.isoformat(), fmt)
@@ -181,15 +189,21 @@ def _sheet_titles(name: str, parts: int) -> list[str]:
 
 
 def write_sheet(wb: Workbook, name: str, df: pd.DataFrame, *, low_execution: float = 90.0,
-                labels: Mapping[str, str] | None = None) -> list:
-    """One DataFrame as a styled sheet: header row (中文\ncolumn), data from row 2; the sheets written.
+                labels: Mapping[str, str] | None = None, each=None) -> list:
+    """One DataFrame as a styled sheet: header row (中文\\ncolumn), data from row 2; the sheets written.
 
     Rows are streamed (memory does not grow with them); a table longer than Excel's MAX_SHEET_ROWS
-    continues on "name (2)", "name (3)" …, each with its own header."""
+    continues on "name (2)", "name (3)" …, each with its own header. `each(ws, part)` is called for
+    every sheet with the rows it holds."""
     labels = {**LABELS, **(labels or {})}
     parts = max(1, -(-len(df) // MAX_SHEET_ROWS))
-    return [_write_part(wb, title, df.iloc[k * MAX_SHEET_ROWS:(k + 1) * MAX_SHEET_ROWS], labels, low_execution)
-            for k, title in enumerate(_sheet_titles(name, parts))]
+    out = []
+    for k, title in enumerate(_sheet_titles(name, parts)):
+        part = df.iloc[k * MAX_SHEET_ROWS:(k + 1) * MAX_SHEET_ROWS]
+        out.append(_write_part(wb, title, part, labels, low_execution))
+        if each is not None:
+            each(out[-1], part)
+    return out
 
 
 def _write_part(wb: Workbook, title: str, df: pd.DataFrame, labels: Mapping[str, str], low_execution: float):
@@ -203,11 +217,11 @@ def _write_part(wb: Workbook, title: str, df: pd.DataFrame, labels: Mapping[str,
     ws.freeze_panes(1, 1)
     _print_setup(ws)
     ws.set_row(0, 34)
-    head = _format(wb, **HEADER)
+    head = _formats(wb, **HEADER)
     for j, c in enumerate(cols):
         text = f"{labels.get(c, c)}\n{c}" if labels.get(c, c) != c else str(c)
-        _write(ws, 0, j, text, head, _format(wb, **HEADER, quote_prefix=True))
-    fmts, quoted = [], []             # each column's format, and the same with the quote prefix
+        _write(ws, 0, j, text, head)
+    fmts = []                         # each column's formats (plain, quote prefix)
     for c in cols:
         props = dict(BODY)
         fmt = _column_format(c)
@@ -215,8 +229,7 @@ def _write_part(wb: Workbook, title: str, df: pd.DataFrame, labels: Mapping[str,
             props["num_format"] = fmt
         if c in WIDE_TEXT:
             props["valign"] = "top"
-        fmts.append(_format(wb, **props))
-        quoted.append(_format(wb, **props, quote_prefix=True))
+        fmts.append(_formats(wb, **props))
     coded = [j for j, c in enumerate(cols) if c in CODED]
     for r, row in enumerate(df.itertuples(index=False, name=None), 1):
         if coded:
@@ -225,7 +238,7 @@ def _write_part(wb: Workbook, title: str, df: pd.DataFrame, labels: Mapping[str,
                 if isinstance(row[j], str):
                     row[j] = schema.value_label(cols[j], row[j])
         for j, v in enumerate(row):
-            _write(ws, r, j, v, fmts[j], quoted[j])
+            _write(ws, r, j, v, fmts[j])
     if n:
         for j, c in enumerate(cols):
             letter = xl_col_to_name(j)
@@ -247,7 +260,7 @@ def _write_part(wb: Workbook, title: str, df: pd.DataFrame, labels: Mapping[str,
                 ws.conditional_format(rng, {"type": "cell", "criteria": "==", "value": '"高分低执行"',
                                             "format": _format(wb, bg_color="#FFC7CE", font_color="#9C0006", bold=True)})
     if cols:
-        ws.autofilter(0, 0, max(n, 0), len(cols) - 1)
+        ws.autofilter(0, 0, n, len(cols) - 1)
     return ws
 
 
@@ -265,16 +278,13 @@ def write_about(wb: Workbook, meta: Mapping[str, object]):
     ws.set_column(1, 1, 100)
     ws.freeze_panes(1, 0)
     _print_setup(ws)
-    head = _format(wb, bold=True, font_color="#FFFFFF", font_name=FONT, bg_color="#1F4E79", pattern=1)
-    head_q = _format(wb, bold=True, font_color="#FFFFFF", font_name=FONT, bg_color="#1F4E79", pattern=1,
-                     quote_prefix=True)
-    body = _format(wb, **BODY, text_wrap=True, valign="top")
-    body_q = _format(wb, **BODY, text_wrap=True, valign="top", quote_prefix=True)
+    head = _formats(wb, **HEADER_BAND)
+    body = _formats(wb, **BODY, text_wrap=True, valign="top")
     for j, v in enumerate(("项目", "内容")):
-        _write(ws, 0, j, v, head, head_q)
+        _write(ws, 0, j, v, head)
     for r, (k, v) in enumerate(meta.items(), 1):
-        _write(ws, r, 0, k, body, body_q)
-        _write(ws, r, 1, v if not isinstance(v, (list, tuple)) else "、".join(map(str, v)), body, body_q)
+        _write(ws, r, 0, k, body)
+        _write(ws, r, 1, v if not isinstance(v, (list, tuple)) else "、".join(map(str, v)), body)
     return ws
 
 
@@ -339,10 +349,8 @@ def write_workbook(vw: Views, path: str | Path, *, bands=None,
         df = t[name]
         if name == "findings":          # every finding, with the reviewer's columns to fill in
             df = review_columns(df, t.get("reviews"))
-        written = write_sheet(wb, sheet, df, low_execution=low_execution, labels=review.LABELS)
-        if name == "findings":
-            for ws, k in zip(written, range(0, max(len(df), 1), MAX_SHEET_ROWS)):
-                add_decision_list(ws, df.iloc[k:k + MAX_SHEET_ROWS])
+        write_sheet(wb, sheet, df, low_execution=low_execution, labels=review.LABELS,
+                    each=add_decision_list if name == "findings" else None)
     gone = review.decisions(t)
     gone = gone[gone["status"].isin(["排除", review.STATUS_RESOLVED])]
     if len(gone):
