@@ -11,7 +11,10 @@ floor_docs_per_s (the bare library read of the same files in the same run: text 
 cells, python-docx load, openpyxl load, lxml parse, pdfplumber's table call, the bare OCR call),
 ours_over_floor, speedup_jobs2, incremental_ratio (unchanged re-run / cold), peak_rss_mb (largest
 process of a cold --jobs 2 ingest), scaling_2000_over_200 and peak_rss_mb_big (the formats of --big-formats,
-by default txt: the 2,000-report runs of docx/xlsx/html would add about ten minutes to `make bench`).
+by default txt: the 2,000-report runs of docx/xlsx/html would add about ten minutes to `make bench`), with
+work_2000_over_200 (rows of the two datasets: the corpora are random samples, the larger one's reports are
+not the same size on average) and scaling_at_equal_work (the time ratio at exactly 10× the rows).
+phase_s: the seconds of each format (corpus generation included), of the Dask runs and of the quality part.
 Top level: dask_local_speedup (LocalCluster, 2 workers, against --jobs 1, alternating, best of REPEAT each),
 synth_field_accuracy,
 checks_recall, checks_precision (a mixed corpus with injected errors and duplicates),
@@ -157,9 +160,20 @@ def bench_format(fmt: str, n: int, work: Path, sizes: list[int], big: bool) -> d
         docs2 = synth(n2, work / f"{fmt}-{n2}", fmt, error_rate=0.0, dup_rate=0.0, format_dup_rate=0.0)
         t_big, rss_big = ingest(docs2, work / f"{fmt}-{n2}-clean", jobs=2)
         r["scaling_2000_over_200"] = (t_big - t2_one) / m2
+        # the corpora are random samples: the larger one's reports are not the same size on average, so the
+        # work (rows: reports, projects, indicators) is measured too, and the time ratio at 10× the work
+        r["work_2000_over_200"] = table_rows(work / f"{fmt}-{n2}-clean") / table_rows(out)
+        r["scaling_at_equal_work"] = r["scaling_2000_over_200"] * (n2 / n) / r["work_2000_over_200"]
         r["files_big"] = len(files_of(docs2))
         r["peak_rss_mb_big"] = rss_big
     return r
+
+
+def table_rows(clean: Path) -> int:
+    """Rows of a dataset's reports, projects and indicators (the ingest's work), from its manifest."""
+    from evalkit.store import read_manifest
+    tables = read_manifest(clean)["tables"]
+    return sum(tables[t]["rows"] for t in ("reports", "projects", "indicators"))
 
 
 def bench_dask(docs: Path, work: Path) -> float | None:
@@ -252,18 +266,26 @@ def main(argv=None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
     res: dict = {"machine": machine(), "sizes": sizes, "formats": {}}
+    phases: dict[str, float] = {}
     for fmt in a.formats.split(","):
         n = sizes[0] if fmt in TEXT_FORMATS else a.small_formats_n if fmt == "pdf" else a.scan_n
         print(f"[bench] {fmt}: {n} reports …", file=sys.stderr, flush=True)
+        t0 = time.perf_counter()
         try:
             res["formats"][fmt] = bench_format(fmt, n, work, sizes, big=fmt in a.big_formats.split(","))
         except SystemExit as e:
             res["formats"][fmt] = {"error": str(e)[-500:]}   # the end of the traceback says why
+        phases[fmt] = time.perf_counter() - t0
     if "txt" in res["formats"] and "seconds_jobs1" in res["formats"]["txt"]:
         print("[bench] dask LocalCluster …", file=sys.stderr, flush=True)
+        t0 = time.perf_counter()
         res["dask_local_speedup"] = bench_dask(work / f"txt-{sizes[0]}" / "docs", work)
+        phases["dask"] = time.perf_counter() - t0
     print(f"[bench] quality and report on {a.quality_n} mixed reports …", file=sys.stderr, flush=True)
+    t0 = time.perf_counter()
     res.update(bench_quality(a.quality_n, work))
+    phases["quality_and_report"] = time.perf_counter() - t0
+    res["phase_s"] = phases          # where total_s went: corpus generation included
     res["total_s"] = time.perf_counter() - t_start
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -277,7 +299,7 @@ def main(argv=None) -> int:
 
 def print_table(res: dict) -> None:
     cols = ["files", "docs_per_s", "floor_docs_per_s", "ours_over_floor", "speedup_jobs2", "incremental_ratio",
-            "peak_rss_mb", "scaling_2000_over_200"]
+            "peak_rss_mb", "scaling_2000_over_200", "scaling_at_equal_work"]
     print(f"{'format':8}" + "".join(f"{c:>22}" for c in cols))
     for fmt, r in res["formats"].items():
         cells = [r.get(c) for c in cols]
@@ -342,8 +364,12 @@ def markdown(res: dict) -> str:
                  f"{_num(r.get('incremental_ratio'))} {_meets(r.get('incremental_ratio'), '<=', 0.05)}".strip(),
                  rss,
                  f"{_num(r.get('scaling_2000_over_200'))} {_meets(r.get('scaling_2000_over_200'), '<=', 11)}".strip()
+                 + (f"（行数 {_num(r['work_2000_over_200'])} 倍；按 10 倍行数折算 {_num(r['scaling_at_equal_work'])}）"
+                    if "scaling_at_equal_work" in r else "")
                  if "scaling_2000_over_200" in r else "—"]
         lines.append("| " + " | ".join(cells) + " |")
+    if res.get("phase_s"):
+        lines += ["", "各部分用时（秒，含语料生成）：" + "，".join(f"{k} {_num(v)}" for k, v in res["phase_s"].items()) + "。"]
     lines += ["", "| 指标 | 数值 | 目标 |", "|---|---:|---|"]
     for key, label, op, bound in TOP_ROWS:
         v = res.get(key)
