@@ -17,8 +17,10 @@ def is_header(roles: list[str | None]) -> bool:
 
 def read_header(cells: list[str]) -> dict[str, int] | None:
     """role -> column of a budget header, or None (a header states no figures; label-value rows do)."""
+    if any(parse_number(c) is not None for c in cells if c):   # first: cheaper than the vocabulary lookups
+        return None
     roles = header_roles(cells)
-    if not is_header(roles) or any(parse_number(c) is not None for c in cells if c):
+    if not is_header(roles):
         return None
     cols: dict[str, int] = {}
     for i, r in enumerate(roles):

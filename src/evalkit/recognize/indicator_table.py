@@ -48,8 +48,10 @@ def is_header(roles: list[str | None]) -> bool:
 
 def read_header(cells: list[str]) -> Header | None:
     """The header of an indicator table, or None (a header states no figures)."""
+    if any(parse_number(c) is not None for c in cells if c):   # first: most rows are lines with figures,
+        return None                                              # and this spares their vocabulary lookups
     roles = header_roles(cells)
-    if not is_header(roles) or any(parse_number(c) is not None for c in cells if c):
+    if not is_header(roles):
         return None
     cols: dict[str, int] = {}
     for i, r in enumerate(roles):

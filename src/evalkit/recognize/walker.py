@@ -56,7 +56,9 @@ class Walker:
         With `value`, the cell of the row that states it, nearest that column (a merged label shifts
         a total row's figures off the header's columns)."""
         col = cols.get(role) if cols and role else None
-        if isinstance(value, (int, float)) and isinstance(self._block, Table) and self._nums is not None:
+        if isinstance(value, (int, float)) and isinstance(self._block, Table) and self._cells is not None:
+            if self._nums is None:       # the row's figures, read once however many fields look them up
+                self._nums = [parse_number(c) if c else None for c in self._cells]
             hits = [j for j, v in enumerate(self._nums) if v == value]
             if hits and col not in hits:
                 col = min(hits, key=lambda j: (abs(j - col) if col is not None else -j))
@@ -89,11 +91,7 @@ class Walker:
     # ---- rows ----------------------------------------------------------------------------
     def row(self, raw: list[str]) -> None:
         cells = [clean_text(c) or "" for c in raw]
-        # the row's figures, read once: a header states none (so a row with one is no indicator or budget
-        # header, without looking its cells up in their vocabularies), and `_at` finds fields by them
-        nums = [parse_number(c) if c else None for c in cells]
-        self._cells, self._nums = cells, nums
-        figures = any(v is not None for v in nums)
+        self._cells, self._nums = cells, None
         filled = [c for c in cells if c]
         if not filled:
             return self._decide(Kind.IGNORED, cells, why="空行")
@@ -120,10 +118,10 @@ class Walker:
             self.summaries.append({})
             self.summary_locs.append(self._here())
             return self._decide(Kind.SUMMARY_HEADER, cells, roles={header[0]: "due", header[1]: "done"})
-        ind = None if figures else indicator_table.read_header(cells)
+        ind = indicator_table.read_header(cells)
         if ind:
             return self._indicator_header(cells, ind)
-        bcols = None if figures else budget.read_header(cells)
+        bcols = budget.read_header(cells)
         if bcols:
             self.state, self.budget_cols = State.BUDGET, bcols
             return self._decide(Kind.BUDGET_HEADER, cells, roles={c: r for r, c in bcols.items()})
