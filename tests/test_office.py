@@ -266,3 +266,50 @@ def test_ensure_script_never_fails_setup(tmp_path):
     r = subprocess.run(["/bin/bash", str(ROOT / "scripts" / "ensure_libreoffice.sh")], capture_output=True,
                        text=True, env={"PATH": str(bin_), "HOME": str(tmp_path)}, timeout=60)
     assert r.returncode == 0 and "libreoffice-writer-nogui" in r.stderr and "没有找到 LibreOffice" in r.stderr
+
+
+def _crashing_soffice(tmp_path, crashes: int, how: str = "kill -ABRT $$") -> tuple[Path, Path]:
+    """A soffice launcher that crashes (`how`) on its first `crashes` runs, then runs the real soffice;
+    each run appends a line to the returned log."""
+    log = tmp_path / "runs.log"
+    fake = tmp_path / "bin" / "soffice"
+    fake.parent.mkdir(exist_ok=True)
+    real = SOFFICE or "/nonexistent/soffice"
+    fake.write_text(f"#!/bin/sh\necho run >> '{log}'\n"
+                    f"if [ $(wc -l < '{log}') -le {crashes} ]; then {how}; fi\n"
+                    f"exec '{real}' \"$@\"\n")
+    fake.chmod(0o755)
+    return fake, log
+
+
+@needs_lo
+@pytest.mark.parametrize("how", ["kill -ABRT $$", "exit 134"])
+def test_a_conversion_that_crashes_once_is_tried_again_and_reads_the_same(tmp_path, private_tmp, monkeypatch, how):
+    """A crash as soffice itself (killed by SIGABRT) or as its launcher script reports it (134)."""
+    fake, log = _crashing_soffice(tmp_path, 1, how)
+    monkeypatch.setenv("EVALKIT_SOFFICE", str(fake))
+    doc = read(fixture("rtf"))
+    assert log.read_text().count("run") == 2
+    monkeypatch.delenv("EVALKIT_SOFFICE")
+    want = read(fixture("rtf"))
+    assert [t.rows for t in doc.tables()] == [t.rows for t in want.tables()] and list(doc.tables())
+    assert list(private_tmp.iterdir()) == []
+
+
+def test_a_file_that_crashes_libreoffice_twice_fails_saying_so(tmp_path, private_tmp, monkeypatch):
+    fake, log = _crashing_soffice(tmp_path, 99)
+    monkeypatch.setenv("EVALKIT_SOFFICE", str(fake))
+    with pytest.raises(ReadError) as e:
+        read(fixture("rtf"))
+    assert log.read_text().count("run") == 2
+    assert "LibreOffice 无法转换该 .rtf 文件" in str(e.value) and "重试一次仍失败" in str(e.value)
+    assert list(private_tmp.iterdir()) == []
+
+
+def test_a_plain_failure_is_not_tried_again(tmp_path, private_tmp, monkeypatch):
+    fake, log = _crashing_soffice(tmp_path, 99, how="echo 'Error: source file could not be loaded' >&2; exit 1")
+    monkeypatch.setenv("EVALKIT_SOFFICE", str(fake))
+    with pytest.raises(ReadError) as e:
+        read(fixture("rtf"))
+    assert log.read_text().count("run") == 1
+    assert "source file could not be loaded" in str(e.value) and "重试" not in str(e.value)

@@ -12,7 +12,10 @@ Safety, because the files are untrusted and ingest converts several at once in w
   * a time limit below LIMITS.max_seconds (the worker would otherwise be killed first and leave
     soffice behind); on timeout the whole process group (soffice script, oosplash, soffice.bin)
     is killed;
-  * the temp folder is removed whatever happens.
+  * the temp folder is removed whatever happens;
+  * a run that crashes (SIGABRT/SIGSEGV/SIGBUS: LibreOffice now and then aborts while starting on a
+    fresh profile) is tried once more on a new profile within the same time limit; a file that
+    crashes it twice is a failed row saying so.
 
 Shortcuts that need no LibreOffice: a `.et` that is a BIFF8 workbook (what Kingsoft ET usually
 writes) is read by xlrd like `.xls`; any of these names holding a DOCX/XLSX zip or an HTML page
@@ -236,6 +239,28 @@ def convert(path: Path, fmt: str, workdir: Path, timeout: float | None = None, k
     env = dict(os.environ, HOME=str(workdir), TMPDIR=str(workdir), SAL_USE_VCLPLUGIN="svp")
     limit = convert_timeout() if timeout is None else timeout
     started = time.monotonic()
+    out = outdir / ("input." + ext)
+    for attempt in (1, 2):
+        code, stdout, stderr = _run(argv, workdir, env, limit - (time.monotonic() - started), fmt, limit)
+        if code == 0 and out.is_file() and out.stat().st_size > 0:
+            return out
+        # LibreOffice now and then aborts while starting on a fresh profile (SIGABRT, "Fatal exception:
+        # Signal 6"): such a crash is tried once more on a new profile, in the time left
+        if attempt == 1 and _crashed(code) and limit - (time.monotonic() - started) > RETRY_MIN_SECONDS:
+            shutil.rmtree(profile, ignore_errors=True)
+            shutil.rmtree(outdir, ignore_errors=True)
+            outdir.mkdir()
+            continue
+        break
+    detail = _detail(stdout, stderr, code, time.monotonic() - started)
+    again = "；LibreOffice 中途崩溃，换新配置重试一次仍失败" if attempt == 2 else ""
+    raise ReadError(f"LibreOffice 无法转换该 .{fmt} 文件（文件损坏、加密或不是{_kind(fmt)}{again}）：{detail}")
+
+
+def _run(argv: list[str], workdir: Path, env: dict, seconds: float, fmt: str, limit: float
+         ) -> tuple[int | None, bytes, bytes]:
+    """One soffice run in its own process group, killed whole on timeout: (exit code, stdout, stderr)."""
+    soffice = argv[0]
     try:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, cwd=str(workdir), env=env,
@@ -243,7 +268,7 @@ def convert(path: Path, fmt: str, workdir: Path, timeout: float | None = None, k
     except OSError as e:
         raise ReadError(f"无法启动 LibreOffice（{soffice}：{e.strerror or type(e).__name__}）。{INSTALL_HINT}") from None
     try:
-        stdout, stderr = proc.communicate(timeout=limit)
+        stdout, stderr = proc.communicate(timeout=max(0.05, seconds))
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         proc.communicate()
@@ -255,11 +280,16 @@ def convert(path: Path, fmt: str, workdir: Path, timeout: float | None = None, k
         raise
     finally:
         _kill_group(proc)        # anything the launcher left behind in its group
-    out = outdir / ("input." + ext)
-    if proc.returncode == 0 and out.is_file() and out.stat().st_size > 0:
-        return out
-    detail = _detail(stdout, stderr, proc.returncode, time.monotonic() - started)
-    raise ReadError(f"LibreOffice 无法转换该 .{fmt} 文件（文件损坏、加密或不是{_kind(fmt)}）：{detail}")
+    return proc.returncode, stdout, stderr
+
+
+RETRY_MIN_SECONDS = 1.0     # a crashed conversion is tried again only with at least this much time left
+_CRASH_SIGNALS = {signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS}
+
+
+def _crashed(code: int | None) -> bool:
+    """soffice died of a crash signal: -N when killed itself, 128+N when its launcher script reports it."""
+    return code is not None and (-code in _CRASH_SIGNALS or code - 128 in _CRASH_SIGNALS)
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
