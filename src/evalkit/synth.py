@@ -1384,7 +1384,8 @@ def render_office(rep: Report, fmt: str, path: Path) -> None:
 
 
 def _soffice() -> str | None:
-    return shutil.which("soffice") or shutil.which("libreoffice")
+    from evalkit.readers.office import find_soffice
+    return find_soffice()
 
 
 def _ocr_available() -> bool:
@@ -1404,12 +1405,26 @@ def render_pdfs(jobs: list[tuple[Report, Path]], scan_jobs: list[tuple[Report, P
             render_office(rep, "docx", d)
             src.append(d)
         for i in range(0, len(src), 50):
-            subprocess.run([exe, "--headless", "--convert-to", "pdf", "--outdir", str(tmp), *map(str, src[i:i + 50])],
-                           check=True, capture_output=True, timeout=600)
+            _to_pdf(exe, src[i:i + 50], tmp)
         for k, (rep, out) in enumerate(jobs):
             shutil.move(str(tmp / f"r{k:05d}.pdf"), out)
         for k, (rep, out) in enumerate(scan_jobs, start=len(jobs)):
             _scan(tmp / f"r{k:05d}.pdf", out, random.Random(f"scan:{rep.idx}"))
+
+
+def _to_pdf(exe: str, docs: list[Path], tmp: Path) -> None:
+    """One LibreOffice run (a private profile) converting `docs` to PDF next to them; a crash (LibreOffice
+    now and then aborts while starting) is run once more for the files it left unconverted."""
+    from evalkit.readers.office import crashed
+    profile = (tmp / "profile").as_uri()
+    for attempt in (1, 2):
+        todo = [d for d in docs if not d.with_suffix(".pdf").is_file()]
+        proc = subprocess.run([exe, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+                               "--outdir", str(tmp), *map(str, todo)], capture_output=True, timeout=600)
+        if proc.returncode == 0 or attempt == 2 or not crashed(proc.returncode):
+            proc.check_returncode()
+            return
+        shutil.rmtree(tmp / "profile", ignore_errors=True)
 
 
 def _scan(pdf: Path, out: Path, rng) -> None:

@@ -246,7 +246,7 @@ def convert(path: Path, fmt: str, workdir: Path, timeout: float | None = None, k
             return out
         # LibreOffice now and then aborts while starting on a fresh profile (SIGABRT, "Fatal exception:
         # Signal 6"): such a crash is tried once more on a new profile, in the time left
-        if attempt == 1 and _crashed(code) and limit - (time.monotonic() - started) > RETRY_MIN_SECONDS:
+        if attempt == 1 and crashed(code) and limit - (time.monotonic() - started) > RETRY_MIN_SECONDS:
             shutil.rmtree(profile, ignore_errors=True)
             shutil.rmtree(outdir, ignore_errors=True)
             outdir.mkdir()
@@ -287,7 +287,7 @@ RETRY_MIN_SECONDS = 1.0     # a crashed conversion is tried again only with at l
 _CRASH_SIGNALS = {signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS}
 
 
-def _crashed(code: int | None) -> bool:
+def crashed(code: int | None) -> bool:
     """soffice died of a crash signal: -N when killed itself, 128+N when its launcher script reports it."""
     return code is not None and (-code in _CRASH_SIGNALS or code - 128 in _CRASH_SIGNALS)
 
