@@ -258,6 +258,32 @@ def machine() -> dict:
             "python": platform.python_version(), "date": time.strftime("%Y-%m-%d", time.gmtime())}
 
 
+def _spin(n: int = 30_000_000) -> float:
+    t0 = time.perf_counter()
+    sum(range(n))
+    return time.perf_counter() - t0
+
+
+def cpu_baseline(repeat: int = 3) -> dict:
+    """What the CPU gives right now, for reading the figures: seconds of a fixed pure-Python loop
+    (`sum(range(3e7))`; this VM's clock moves by 2× within minutes) and the speed-up of the same loop
+    run twice in two processes against twice in one (what two cores give to two busy processes: the
+    ceiling of speedup_jobs2 and dask_local_speedup). Best of `repeat` each, alternating."""
+    import multiprocessing as mp
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+    one, two = [], []
+    with ctx.Pool(2) as pool:
+        pool.map(_spin, [1000, 1000])                       # both workers started
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            _spin(), _spin()
+            one.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            pool.map(_spin, [30_000_000, 30_000_000], chunksize=1)
+            two.append(time.perf_counter() - t0)
+    return {"loop_s": round(min(one) / 2, 3), "two_process_speedup": round(min(one) / min(two), 3)}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--table", metavar="RESULTS_JSON",
@@ -280,6 +306,7 @@ def main(argv=None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
     res: dict = {"machine": machine(), "sizes": sizes, "formats": {}}
+    res["machine"]["cpu_at_start"] = cpu_baseline()
     phases: dict[str, float] = {}
     for fmt in a.formats.split(","):
         n = sizes[0] if fmt in TEXT_FORMATS else a.small_formats_n if fmt == "pdf" else a.scan_n
@@ -301,6 +328,7 @@ def main(argv=None) -> int:
     phases["quality_and_report"] = time.perf_counter() - t0
     res["phase_s"] = phases          # where total_s went: corpus generation included
     res["total_s"] = time.perf_counter() - t_start
+    res["machine"]["cpu_at_end"] = cpu_baseline()
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -352,6 +380,17 @@ def _meets(v, op, bound) -> str:
     return "✓" if ok else "✗"
 
 
+def _cpu_line(m: dict) -> str:
+    """The CPU baseline at the start and the end of the run (cpu_baseline), when it was measured."""
+    a, b = m.get("cpu_at_start"), m.get("cpu_at_end")
+    if not a:
+        return ""
+    end = lambda k: f" / {_num(b[k])}" if b else ""   # noqa: E731
+    return (f"CPU 基准（开始{' / 结束' if b else ''}）：纯 Python 循环 sum(range(3e7)) {_num(a['loop_s'])}{end('loop_s')} 秒，"
+            f"同一循环两进程并行相对单进程的加速比 {_num(a['two_process_speedup'])}{end('two_process_speedup')}"
+            "（--jobs 2 与 Dask 加速比的上限）。")
+
+
 def markdown(res: dict) -> str:
     """The README table of a results.json: the machine, one row per format, then the top-level figures,
     each with issue 11's target and whether it was met."""
@@ -359,7 +398,7 @@ def markdown(res: dict) -> str:
     sizes = res.get("sizes") or [200, 2000]
     lines = [f"测量环境：{m.get('cpu', '?')}，{m.get('cpus', '?')} 核，内存 {_num(m.get('memory_gb'))} GB，"
              f"{m.get('os', '?')}，Python {m.get('python', '?')}，{m.get('date', '?')}；"
-             f"文本类格式语料 {sizes[0]} 与 {sizes[-1]} 份报告。", "",
+             f"文本类格式语料 {sizes[0]} 与 {sizes[-1]} 份报告。{_cpu_line(m)}", "",
              "| 格式 | 文件数 | 份/秒 | 库读取下限 份/秒 | 比值（≥0.67，txt ≥0.25） | --jobs 2 加速比（≥1.7） "
              "| 增量重跑/冷启动（≤0.05） | 峰值内存 MB（小/大语料，≤1000） | 耗时比 大/小（≤11） |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
