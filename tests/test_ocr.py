@@ -342,3 +342,16 @@ def test_a_mixed_pdf_is_ocrd_only_on_its_scanned_page_and_reads_like_the_text_pd
     pd.testing.assert_frame_equal(got["projects"][cols], want["projects"][cols])
     icols = ["level1", "level2", "level3", "target", "actual", "weight", "score"]
     pd.testing.assert_frame_equal(got["indicators"][icols], want["indicators"][icols])
+
+
+@pytest.mark.parametrize("read, want", [
+    ("关于下达补助资金的通知蒙财教[2023】33号", "关于下达补助资金的通知蒙财教〔2023〕33号"),   # seen in a synthetic scan
+    ("财预〔2022]第12号", "财预〔2022〕第12号"),
+    ("冀财社[2022]178号", "冀财社[2022]178号"),      # a matching pair is printed so: left alone
+    ("冀财社(2021)150号", "冀财社(2021)150号"),
+    ("见附表[2023】", "见附表[2023】"),              # not a document number
+    ("65。22", "65.22"),
+    ("一", "—"),
+])
+def test_ocr_text_fixes_what_the_recognizer_gets_wrong_predictably(read, want):
+    assert ocr.clean_text(read) == want

@@ -845,10 +845,24 @@ def cell_text(boxes: list[Box]) -> str:
 
 
 def clean_text(text: str) -> str:
-    """What OCR gets wrong in a predictable way: a lone dash read as 一, a decimal point as 。."""
+    """What OCR gets wrong in a predictable way: a lone dash read as 一, a decimal point as 。, the
+    year brackets of a document number (文号) read as two different brackets."""
     if text in _DASHES:
         return "—"
-    return _DIGIT_DOT.sub(".", text)
+    return _DOC_NO_YEAR.sub(_doc_no_year, _DIGIT_DOT.sub(".", text))
+
+
+# 文号 such as 蒙财教〔2023〕33号: the year's 六角括号 (GB/T 9704) come back as [2023】 or 〔2023]. A pair
+# that does not match is the recognizer's; it is written 〔〕 as the standard has it. A matching pair
+# ([2022], (2021)) is left as printed: offices do write those.
+_BRACKETS = {"[": "]", "［": "］", "【": "】", "〔": "〕", "(": ")", "（": "）"}
+_DOC_NO_YEAR = re.compile(r"([\[［【〔(（])\s*((?:19|20)\d{2})\s*([\]］】〕)）])(?=\s*第?\s*\d{1,5}\s*号)")
+
+
+def _doc_no_year(m: re.Match) -> str:
+    if _BRACKETS[m.group(1)] == m.group(3):
+        return m.group(0)
+    return f"〔{m.group(2)}〕"
 
 
 # ----------------------------------------------------------------------------- tables without lines
