@@ -81,6 +81,12 @@ def ingest(docs: Path, out: Path, jobs: int, cache: bool = False) -> tuple[float
     return run(cmd)
 
 
+def best_ingest(docs: Path, out: Path, jobs: int, rep: int, cache: bool = False) -> tuple[float, float]:
+    """The fastest of `rep` ingests, and the largest peak memory among them."""
+    runs = [ingest(docs, out, jobs=jobs, cache=cache) for _ in range(rep)]
+    return min(t for t, _ in runs), max(m for _, m in runs)
+
+
 # ----------------------------------------------------------------------------- floors
 
 def floor_seconds(fmt: str, files: list[Path]) -> float:
@@ -158,8 +164,8 @@ def bench_format(fmt: str, n: int, work: Path, sizes: list[int], big: bool) -> d
     # for the text formats every run is the best of REPEAT (the cold --jobs 1 and --jobs 2 runs alternating): a
     # second of noise moves the marginal figures by a third, and this VM's clock drifts over minutes
     rep = REPEAT if fmt in TEXT_FORMATS else 1
-    t1_one = min(ingest(one, work / f"{fmt}-one-clean", jobs=1)[0] for _ in range(rep))
-    t2_one = min(ingest(one, work / f"{fmt}-one-clean", jobs=2)[0] for _ in range(rep))
+    t1_one, _ = best_ingest(one, work / f"{fmt}-one-clean", 1, rep)
+    t2_one, _ = best_ingest(one, work / f"{fmt}-one-clean", 2, rep)
     t1 = t2 = float("inf")
     rss = 0.0
     for _ in range(rep):
@@ -167,7 +173,7 @@ def bench_format(fmt: str, n: int, work: Path, sizes: list[int], big: bool) -> d
         t, peak = ingest(docs, out, jobs=2)          # cold (--rebuild parses all and refreshes the cache)
         t2, rss = min(t2, t), max(rss, peak)
     cold = t2
-    warm = min(ingest(docs, out, jobs=2, cache=True)[0] for _ in range(rep))    # the unchanged re-run
+    warm, _ = best_ingest(docs, out, 2, rep, cache=True)    # the unchanged re-run
     # the floor too, where it is short (python-docx's takes half a minute for 200 files: once)
     floor = min(floor_seconds(fmt, files) for _ in range(rep if fmt in ("txt", "html", "xlsx") else 1))
     m1, m2 = max(t1 - t1_one, 1e-3), max(t2 - t2_one, 1e-3)
@@ -178,10 +184,8 @@ def bench_format(fmt: str, n: int, work: Path, sizes: list[int], big: bool) -> d
     if big and len(sizes) > 1:
         n2 = sizes[1]
         docs2 = synth(n2, work / f"{fmt}-{n2}", fmt, error_rate=0.0, dup_rate=0.0, format_dup_rate=0.0)
-        t_big, rss_big = float("inf"), 0.0
-        for _ in range(rep):                          # best of, as the 200-report run it is divided by
-            t, peak = ingest(docs2, work / f"{fmt}-{n2}-clean", jobs=2)
-            t_big, rss_big = min(t_big, t), max(rss_big, peak)
+        # best of, as the 200-report run it is divided by
+        t_big, rss_big = best_ingest(docs2, work / f"{fmt}-{n2}-clean", 2, rep)
         r["scaling_2000_over_200"] = (t_big - t2_one) / m2
         # the corpora are random samples: the larger one's reports are not the same size on average, so the
         # work (rows: reports, projects, indicators) is measured too, and the time ratio at 10× the work
