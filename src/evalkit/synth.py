@@ -1414,13 +1414,12 @@ def render_pdfs(jobs: list[tuple[Report, Path]], scan_jobs: list[tuple[Report, P
 
 def _to_pdf(exe: str, docs: list[Path], tmp: Path) -> None:
     """One LibreOffice run (a private profile) converting `docs` to PDF next to them; a crash (LibreOffice
-    now and then aborts while starting) is run once more for the files it left unconverted."""
+    now and then aborts while starting) is run once more, for all of them (a PDF it was writing may be cut)."""
     from evalkit.readers.office import crashed
     profile = (tmp / "profile").as_uri()
     for attempt in (1, 2):
-        todo = [d for d in docs if not d.with_suffix(".pdf").is_file()]
         proc = subprocess.run([exe, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
-                               "--outdir", str(tmp), *map(str, todo)], capture_output=True, timeout=600)
+                               "--outdir", str(tmp), *map(str, docs)], capture_output=True, timeout=600)
         if proc.returncode == 0 or attempt == 2 or not crashed(proc.returncode):
             proc.check_returncode()
             return
