@@ -68,9 +68,10 @@ def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
     rep = ex.report
     report_id = sha[:16]
     county, city, province = locate(rep.agency)
-    if county is None:
-        head = " ".join(p.text for p, _ in zip(doc.paragraphs(), range(40)))
-        county, city, province = locate(head[:2000])
+    if county is None or (city is None and province is None):
+        # no county in the agency's name, or one several divisions share (朝阳区): the opening text decides
+        head = " ".join(p.text for p, _ in zip(doc.paragraphs(), range(40)))[:2000]
+        county, city, province = locate(rep.agency, context=head) if county else locate(head)
     place = {"county": county, "city": city, "province": province}
 
     member = source_file.split("!", 1)[1] if "!" in source_file else None

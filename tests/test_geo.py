@@ -1,0 +1,69 @@
+"""Places come from what the document says: a county name several divisions share gets a city and a
+province only where the text names one of them; a placeholder of the division dataset (县, 市辖区) and a
+misread name locate nothing; a full county name wins over the matcher's shorter reading."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import seed
+from evalkit.geo import candidates, locate
+from evalkit.ingest import ingest_file
+
+
+@pytest.mark.parametrize("text, place", [
+    # a name shared by 北京市 and 长春市: nothing said, nothing guessed
+    ("朝阳区教育委员会", ("朝阳区", None, None)),
+    ("北京市朝阳区教育委员会", ("朝阳区", "北京市", "北京市")),
+    ("长春市朝阳区财政局", ("朝阳区", "长春市", "吉林省")),
+    ("普陀区规划和自然资源局", ("普陀区", None, None)),
+    ("上海市普陀区财政局", ("普陀区", "上海市", "上海市")),
+    ("舟山市普陀区财政局", ("普陀区", "舟山市", "浙江省")),
+    # four 鼓楼区, two of them in 江苏省: the province is known, the city is not
+    ("江苏省鼓楼区财政局", ("鼓楼区", None, "江苏省")),
+    ("徐州市鼓楼区财政局", ("鼓楼区", "徐州市", "江苏省")),
+    # the dataset's group names are not places (the matcher read any 县 as 重庆市's 县)
+    ("县财政局", (None, None, None)),
+    ("自治县民政局", (None, None, None)),
+    ("浙川县卫生健康局", (None, None, None)),       # OCR's 浙 for 淅: no such county
+    ("市辖区", (None, None, None)),
+    # a full county name the matcher read as a shorter one (大连市, 重庆市's 县)
+    ("五大连池市教育局", ("五大连池市", "黑河市", "黑龙江省")),
+    ("梅县区教育局", ("梅县区", "梅州市", "广东省")),
+    # what was right stays right
+    ("淅川县卫生健康局", ("淅川县", "南阳市", "河南省")),
+    ("城口县财政局", ("城口县", "重庆市", "重庆市")),
+    ("黄浦区财政局", ("黄浦区", "上海市", "上海市")),
+    ("岳阳市财政局", (None, "岳阳市", "湖南省")),
+    ("湖南省财政厅", (None, None, "湖南省")),
+    ("大厂回族自治县医疗保障局", ("大厂回族自治县", "廊坊市", "河北省")),
+])
+def test_a_place_is_only_what_the_text_supports(text, place):
+    assert locate(text) == place
+
+
+def test_the_document_around_an_ambiguous_agency_decides():
+    assert locate("朝阳区教育委员会", context="北京市朝阳区教育委员会2023年度部门决算") == ("朝阳区", "北京市", "北京市")
+    assert locate("朝阳区教育委员会", context="2023年度部门决算") == ("朝阳区", None, None)
+    assert set(candidates("朝阳区")) == {("北京市", "北京市"), ("长春市", "吉林省")}
+
+
+def _variant(tmp_path, old: str, new: str, first_line: str = "") -> dict:
+    text = seed("004").read_text(encoding="utf-8").replace(old, new)
+    path = tmp_path / "variant.txt"
+    path.write_text(first_line + text, encoding="utf-8")
+    return ingest_file(path, path.name).report
+
+
+def test_an_ambiguous_county_gets_its_city_from_the_document_or_none(tmp_path):
+    # seed 004 (君山区, 岳阳市) as if it came from a 朝阳区: which one, the report does not say
+    rep = _variant(tmp_path, "君山区", "朝阳区")
+    assert (rep["agency"], rep["county"], rep["city"], rep["province"]) == ("朝阳区医疗保障事务中心", "朝阳区", None, None)
+    # a title naming the city settles it
+    rep = _variant(tmp_path, "君山区", "朝阳区", first_line="长春市医疗保障系统\n")
+    assert (rep["county"], rep["city"], rep["province"]) == ("朝阳区", "长春市", "吉林省")
+
+
+def test_an_agency_without_a_county_name_is_not_placed_in_chongqing(tmp_path):
+    rep = _variant(tmp_path, "君山区", "县")
+    assert rep["agency"] == "县医疗保障事务中心"
+    assert (rep["county"], rep["city"], rep["province"]) == (None, None, None)
