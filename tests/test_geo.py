@@ -67,3 +67,34 @@ def test_an_agency_without_a_county_name_is_not_placed_in_chongqing(tmp_path):
     rep = _variant(tmp_path, "君山区", "县")
     assert rep["agency"] == "县医疗保障事务中心"
     assert (rep["county"], rep["city"], rep["province"]) == (None, None, None)
+
+
+def test_a_report_that_cannot_be_placed_in_one_county_is_pointed_out_not_guessed(tmp_path):
+    from evalkit.ingest import ingest_paths
+    text = seed("004").read_text(encoding="utf-8")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "bare.txt").write_text(text.replace("君山区", "县"), encoding="utf-8")
+    # another report (seed 000, 曲沃县) as from a 朝阳区: not the same report as bare.txt
+    (docs / "shared_name.txt").write_text(seed("000").read_text(encoding="utf-8").replace("曲沃县", "朝阳区"),
+                                          encoding="utf-8")
+    (docs / "named_city.txt").write_text("长春市医疗保障系统\n" + seed("002").read_text(encoding="utf-8")
+                                         .replace("绥宁县", "朝阳区"), encoding="utf-8")
+    (docs / "as_is.txt").write_text(seed("001").read_text(encoding="utf-8"), encoding="utf-8")
+    t = ingest_paths([docs])
+    f = t["findings"][t["findings"]["rule"].isin(["place_ambiguous", "county_unknown"])]
+    assert sorted(zip(f["source_file"], f["rule"], f["severity"])) == [
+        ("bare.txt", "county_unknown", "warning"), ("shared_name.txt", "place_ambiguous", "warning")]
+    msg = f.set_index("source_file")["message"]
+    assert "“朝阳区”在吉林省长春市、北京市都有" in msg["shared_name.txt"] and "不猜测" in msg["shared_name.txt"]
+    assert "县医疗保障事务中心" in msg["bare.txt"] and "不计入任何县区" in msg["bare.txt"]
+    places = t["reports"].set_index("source_file")[["county", "city", "province"]]
+    assert places.loc["named_city.txt"].tolist() == ["朝阳区", "长春市", "吉林省"]
+    assert places.loc["as_is.txt"].tolist() == ["开江县", "达州市", "四川省"]
+    # the briefing says so: in the totals, in no county (shared_name.txt's 朝阳区 joins the one 朝阳区 of the
+    # data, as any row without a city does in the report's views)
+    from evalkit import report as rp
+    from evalkit.report.views import as_views
+    h = as_views(t).headline
+    assert (h["n_unplaced"], h["n_unplaced_projects"], h["n_counties"]) == (1, 1, 2)
+    assert "4份报告中有1份（1个项目）未能确定所属县区：计入以上合计，不计入县区对比" in rp.headline_text(h)

@@ -352,6 +352,15 @@ def test_a_mixed_pdf_is_ocrd_only_on_its_scanned_page_and_reads_like_the_text_pd
     ("见附表[2023】", "见附表[2023】"),              # not a document number
     ("65。22", "65.22"),
     ("一", "—"),
+    ("≤15个I\n作日", "≤15个工\n作日"),            # seen in two synthetic scans (a wrapped cell)
+    ("≤15个I作日", "≤15个工作日"),
+    ("I程质量合格率", "工程质量合格率"),
+    ("施I进度", "施工进度"),
+    ("职I满意度", "职工满意度"),
+    ("I类水质达标率", "I类水质达标率"),              # a Roman numeral stays
+    ("达到I类", "达到I类"),
+    ("I期工程", "I期工程"),
+    ("PHI值", "PHI值"),
 ])
 def test_ocr_text_fixes_what_the_recognizer_gets_wrong_predictably(read, want):
     assert ocr.clean_text(read) == want

@@ -60,6 +60,8 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     Rule("duplicate_document", 7, "info", "重复文件：同一报告只计一次", "reports.report_id"),
     Rule("formula_without_value", 7, "warning", "表格中的公式没有保存计算结果", "reports.report_id"),
     Rule("ocr_low_confidence", 7, "warning", "数字由扫描件识别（OCR）且置信度低，需对照原件", "reports.report_id"),
+    Rule("place_ambiguous", 7, "warning", "县区名称多地重名，文件未写明所属地市", "reports.report_id"),
+    Rule("county_unknown", 7, "warning", "未能确定所属县区，不计入县区统计", "reports.report_id"),
 ]}
 
 COLUMNS = ["finding_id", "rule", "severity", "report_id", "project_id", "source_file",

@@ -89,7 +89,7 @@ def ledger(tables: dict[str, pd.DataFrame], findings: pd.DataFrame | None = None
     return df.astype({"report_id": "string", "rule": "string", "status": "string", "n_findings": "Int64"})
 
 
-# Rules about the file itself (formulas, OCR), always checkable: they say nothing about the figures.
+# Rules about the file itself (formulas, OCR, its place), always checkable: they say nothing about the figures.
 FILE_RULES = {r.id for r in RULES.values() if r.needs == "reports.report_id"}
 
 

@@ -162,6 +162,43 @@ def check_identity(d: Data, cfg: CheckConfig) -> list[Finding]:
     return out
 
 
+def check_places(d: Data, cfg: CheckConfig) -> list[Finding]:
+    """A report with results that evalkit could not put in one county: its county name is shared by
+    several divisions and the document does not say which (place_ambiguous), or it names no county
+    (county_unknown). Such a report counts in the totals but in no county's figures; it is pointed
+    out, never guessed."""
+    from evalkit.geo import candidates
+    rep = d.reports
+    live = rep["status"].astype("object").isin(["ok", "partial"])
+    with_results = pd.to_numeric(rep["n_projects"], errors="coerce").fillna(0).gt(0)
+    if "report_id" in d.summaries.columns:
+        with_results |= rep["report_id"].isin(d.summaries["report_id"])
+    out: list[Finding] = []
+    for r in rep.loc[live & with_results].itertuples(index=False):
+        county, city, province = text(r.county), text(r.city), text(r.province)
+        ids = dict(report_id=text(r.report_id) or None, source_file=text(r.source_file) or None, county=county or None)
+        agency = text(r.agency) or "（未识别）"
+        if not county:
+            known = city or province
+            out.append(make(cfg, "county_unknown", ids,
+                            f"未能从单位名称（{agency}）和文件开头确定所属县区"
+                            + (f"（只识别到{province}{city if city != province else ''}）" if known else "")
+                            + "，本报告计入总数，但不计入任何县区的统计；请核对原件，必要时在单位名称中写明县区。",
+                            "所属县区", "未确定"))
+            continue
+        if city:
+            continue
+        places = [(c, p) for c, p in candidates(county) if not province or p == province]
+        if len(places) < 2:
+            continue
+        where = "、".join(f"{p}{c}" if c and c != p else p for c, p in places)
+        out.append(make(cfg, "place_ambiguous", ids,
+                        f"县区名称“{county}”在{where}都有，文件的单位名称（{agency}）和开头文字没有写明是哪一个，"
+                        "本报告未归入地市和省份（不猜测）；请核对原件。",
+                        "写明所属地市", f"{county}（{len(places)} 处同名）"))
+    return out
+
+
 def check_formulas(d: Data, cfg: CheckConfig) -> list[Finding]:
     """A workbook saved by a program that does not compute formulas (an export script, some web
     systems) holds formulas without values: those cells are unknown, not empty, so a reviewer

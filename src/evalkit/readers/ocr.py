@@ -845,11 +845,18 @@ def cell_text(boxes: list[Box]) -> str:
 
 
 def clean_text(text: str) -> str:
-    """What OCR gets wrong in a predictable way: a lone dash read as 一, a decimal point as 。, the
-    year brackets of a document number (文号) read as two different brackets."""
+    """What OCR gets wrong in a predictable way: a lone dash read as 一, a decimal point as 。, 工 as
+    a Latin I, the year brackets of a document number (文号) read as two different brackets."""
     if text in _DASHES:
         return "—"
+    text = _GONG.sub(lambda m: (m.group(1) or m.group(2) or "") + "工", text)
     return _DOC_NO_YEAR.sub(_doc_no_year, _DIGIT_DOT.sub(".", text))
+
+
+# 工 read as a Latin I (≤15个I作日): only inside the words 工 makes with its neighbours (工作, 工程, 施工,
+# 职工 …), never a Roman numeral of a class or phase (I类水质, I期) nor an I among Latin letters or digits
+_GONG = re.compile(r"(?<=[\u4e00-\u9fff])(\s*)I(?=\s*[作程资业艺伤龄])|(?<=[施竣开完务职员复停])(\s*)I(?![A-Za-z0-9])"
+                   r"|^()I(?=\s*[作程资业艺]\s*[\u4e00-\u9fff])")   # \s*: a cell's text wraps (≤15个I\n作日)
 
 
 # 文号 such as 蒙财教〔2023〕33号: the year's 六角括号 (GB/T 9704) come back as [2023】 or 〔2023]. A pair

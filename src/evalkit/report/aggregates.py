@@ -215,6 +215,10 @@ def headline(vw: Views, bands=None, low_execution: float = 90.0, high_score: flo
         "n_errors": int((fnd["severity"] == "error").sum()),
         "n_failed_reports": int(rep["status"].isin(["failed"]).sum()),
         "n_anomalies": int(v_all["anomaly"].notna().sum()),
+        # reports with results in no county (checks: county_unknown): in the totals, in no county's figures
+        "n_unplaced": int((rep["status"].isin(["ok", "partial"]) & rep["county"].isna()
+                           & rep["report_id"].isin(v_all["report_id"])).sum()),
+        "n_unplaced_projects": int(v["county_key"].isna().sum()),
     }
 
 

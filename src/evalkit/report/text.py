@@ -120,6 +120,9 @@ def headline_text(h: Mapping) -> str:
         txt += "。"
         if st.get("counties"):
             txt += "另有" + statement_only_text(st) + "，未计入以上项目统计。"
+        if h.get("n_unplaced"):
+            txt += (f"{h['n_reports']}份报告中有{h['n_unplaced']}份（{h['n_unplaced_projects']}个项目）未能确定所属县区："
+                    "计入以上合计，不计入县区对比，见检查发现“未能确定所属县区”。")
     if h["n_findings"] or not h.get("check_verdict"):
         txt += f"检查发现问题{h['n_findings']}条，其中错误{h['n_errors']}条。"
     else:
