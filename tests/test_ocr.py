@@ -364,3 +364,25 @@ def test_a_mixed_pdf_is_ocrd_only_on_its_scanned_page_and_reads_like_the_text_pd
 ])
 def test_ocr_text_fixes_what_the_recognizer_gets_wrong_predictably(read, want):
     assert ocr.clean_text(read) == want
+
+
+def _two_rows(right_col: list[tuple[float, float, str]]):
+    """A 2 × 2 ruled grid whose right column is one cell over both rows (the line between its rows not
+    found), its left column two cells; boxes (top, bottom, text) put in the right column."""
+    grid = ocr.Grid(ys=[0.0, 40.0, 80.0], xs=[0.0, 100.0, 200.0], cell_of=[[0, 1], [2, 1]],
+                    spans=[(0, 0, 0, 0), (0, 1, 1, 1), (1, 1, 0, 0)])
+    boxes = [ocr.Box(10, 10, 60, 30, "表头", 0.99), ocr.Box(10, 50, 60, 70, "合计", 0.99)]
+    boxes += [ocr.Box(110, y0, 160, y1, text, 0.98) for y0, y1, text in right_col]
+    table, _ = grid.fill(boxes, None, text_h=20)
+    return table.rows
+
+
+def test_a_figure_below_a_header_in_one_merged_cell_goes_to_its_own_row():
+    # 得分 over 10 read as one cell "得分 10": the figure is the row below's (seen in a synthetic scan)
+    assert _two_rows([(10, 30, "得分"), (50, 70, "10")]) == [["表头", "得分"], ["合计", "10"]]
+
+
+def test_a_label_wrapped_over_a_merged_cell_stays_one_cell():
+    assert _two_rows([(10, 30, "项目资"), (50, 70, "金(万元)")]) == [["表头", "项目资\n金(万元)"], ["合计", ""]]
+    # a figure astride the row line is not placed in either row's band: one cell
+    assert _two_rows([(10, 30, "得分"), (32, 52, "10")]) == [["表头", "得分\n10"], ["合计", ""]]

@@ -574,8 +574,12 @@ class Grid:
                 per_cell.setdefault(self.cell_of[u[0]][u[1]], []).append(part)
         spans, confs, rects = [], [], []
         budget = MAX_LONE_INK
+        cells = []
         for cid, (r0, r1, c0, c1) in enumerate(self.spans):
             mine = per_cell.get(cid, [])
+            parts = self.split_rows(mine, r0, r1, text_h) if r1 > r0 and mine else None
+            cells.extend((a, b, c0, c1, boxes) for a, b, boxes in parts or [(r0, r1, mine)])
+        for r0, r1, c0, c1, mine in cells:
             text = cell_text(mine)
             score = min(b.score for b in mine) if mine and text else None
             if not text and gray is not None and budget > 0:
@@ -593,6 +597,25 @@ class Grid:
         bbox = (self.xs[0], self.ys[0], self.xs[-1], self.ys[-1])
         return PageTable(rows, conf, bbox, len(self.xs) - 1, _box_rows(rects)), used
 
+
+    def split_rows(self, boxes: list[Box], r0: int, r1: int, text_h: float) -> list[tuple[int, int, list[Box]]] | None:
+        """A cell over several rows whose lower lines are figures, each inside one row's band (得分 above 10,
+        the line between them too faint to be found): the rows' own cells, (first row, last row, boxes)
+        each. None when it is one cell: a label wrapped over the rows it spans, or text across a row line."""
+        tol = 0.15 * text_h
+        by_row: dict[int, list[Box]] = {}
+        for b in boxes:
+            k = min(r1, max(r0, bisect.bisect_right(self.ys, b.cy) - 1))
+            if b.y0 < self.ys[k] - tol or b.y1 > self.ys[k + 1] + tol:
+                return None
+            by_row.setdefault(k, []).append(b)
+        if len(by_row) < 2:
+            return None
+        starts = sorted(by_row)
+        if any(not _is_figure(cell_text(by_row[k])) for k in starts[1:]):
+            return None
+        ends = [k - 1 for k in starts[1:]] + [r1]
+        return [(r0 if i == 0 else k, e, by_row[k]) for i, (k, e) in enumerate(zip(starts, ends))]
 
     def split_across(self, b: Box, gray: np.ndarray, text_h: float) -> list[Box] | None:
         """A box the detector drew across a cell border (two figures close to a thin line):
@@ -619,6 +642,12 @@ class Grid:
             if res and str(res[0][0]).strip() and float(res[0][1]) >= MIN_TEXT_SCORE:
                 parts.append(Box(a, b.y0, z, b.y1, str(res[0][0]).strip(), float(res[0][1])))
         return parts or None
+
+
+def _is_figure(text: str) -> bool:
+    """A cell that holds only a number, a percentage or a dash."""
+    from evalkit.normalize import parse_number
+    return text == "—" or parse_number(text) is not None
 
 
 def lone_ink(gray: np.ndarray, rect: tuple[float, float, float, float], text_h: float
