@@ -3,6 +3,7 @@ province only where the text names one of them; a placeholder of the division da
 misread name locate nothing; a full county name wins over the matcher's shorter reading."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from conftest import seed
@@ -98,3 +99,29 @@ def test_a_report_that_cannot_be_placed_in_one_county_is_pointed_out_not_guessed
     h = as_views(t).headline
     assert (h["n_unplaced"], h["n_unplaced_projects"], h["n_counties"]) == (1, 1, 2)
     assert "4份报告中有1份（1个项目）未能确定所属县区：计入以上合计，不计入县区对比" in rp.headline_text(h)
+
+
+def test_a_report_whose_text_names_no_county_is_placed_by_its_path_and_says_so(tmp_path):
+    from evalkit.ingest import ingest_paths
+    text = seed("004").read_text(encoding="utf-8")
+    folder = tmp_path / "docs" / "广东省" / "韶关市" / "浈江区"
+    folder.mkdir(parents=True)
+    # 浈江区 read by OCR as 淡江区 (no such county): the folder the user filed it in says where it is from
+    (folder / "2024年度浈江区教育局自评表.txt").write_text(text.replace("君山区", "淡江区"), encoding="utf-8")
+    # a city's own agency filed in a county's folder stays the city's: the path is not used
+    city_folder = tmp_path / "docs" / "湖南省" / "开江县"
+    city_folder.mkdir(parents=True)
+    (city_folder / "city.txt").write_text(seed("000").read_text(encoding="utf-8").replace("曲沃县", "岳阳市"),
+                                          encoding="utf-8")
+    t = ingest_paths([tmp_path / "docs"])
+    rep = t["reports"].set_index("source_file")
+    by_path = rep.loc["广东省/韶关市/浈江区/2024年度浈江区教育局自评表.txt"]
+    assert [by_path[c] for c in ("agency", "county", "city", "province", "place_source")] == [
+        "淡江区医疗保障事务中心", "浈江区", "韶关市", "广东省", "文件路径"]
+    assert set(t["projects"].loc[t["projects"]["report_id"] == by_path["report_id"], "county"]) == {"浈江区"}
+    city = rep.loc["湖南省/开江县/city.txt"]
+    assert (pd.isna(city["county"]), city["city"], city["province"], city["place_source"]) == (True, "岳阳市", "湖南省", "单位名称")
+    f = t["findings"].set_index("rule")
+    assert f.loc["county_from_path", "severity"] == "info"
+    assert "按文件路径归入广东省、韶关市、浈江区" in f.loc["county_from_path", "message"]
+    assert "只识别到湖南省岳阳市" in f.loc["county_unknown", "message"]

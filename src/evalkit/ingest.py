@@ -67,11 +67,7 @@ def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
     ex = recognize(doc)
     rep = ex.report
     report_id = sha[:16]
-    county, city, province = locate(rep.agency)
-    if county is None or (city is None and province is None):
-        # no county in the agency's name, or one several divisions share (朝阳区): the opening text decides
-        head = " ".join(p.text for p, _ in zip(doc.paragraphs(), range(40)))[:2000]
-        county, city, province = locate(rep.agency, context=head) if county else locate(head)
+    county, city, province, place_source = place_of(rep.agency, doc, source_file)
     place = {"county": county, "city": city, "province": province}
 
     member = source_file.split("!", 1)[1] if "!" in source_file else None
@@ -129,6 +125,7 @@ def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
         "stated_overall_score": rep.stated_overall_score, "stated_overall_grade": rep.stated_overall_grade,
         "narrative_score": rep.narrative_score, "stated_overall_grade_raw": rep.stated_overall_grade_raw,
         "narrative_parts": json.dumps(rep.narrative_parts, ensure_ascii=False) if rep.narrative_parts else None,
+        "place_source": place_source,
         "n_indicators": len(indicators), "pages": doc.pages,
         "ocr_pages": ",".join(map(str, doc.ocr_pages)) or None,
         "ocr_cells": ocr_figures(doc),
@@ -164,6 +161,39 @@ class Source:
 class Discovery:
     sources: list[Source] = field(default_factory=list)
     skipped: int = 0          # files of other types (images, notes …), not reports
+
+
+def place_of(agency: str | None, doc: Document, source_file: str) -> tuple:
+    """(county, city, province, where they were read): the agency's name, else the document's opening
+    text (which also settles a county name several divisions share), else, when the document names no
+    county, the file's own path (`…/浈江区/2024年度浈江区教育局….pdf`: users file reports by place, and OCR
+    may misread the name in the document). The path is used only when it names one county and the
+    document names no city (a city's own agency, 岳阳市财政局, is no county's), nor another province."""
+    from evalkit.geo import county_names_in, locate
+    county, city, province = locate(agency)
+    source = "单位名称" if county or city or province else None
+    head = None
+    if county is None:
+        head = " ".join(p.text for p, _ in zip(doc.paragraphs(), range(40)))[:2000]
+        found = locate(head)
+        if found[0] is not None or not (city or province):
+            (county, city, province), source = found, ("文件开头" if any(found) else None)
+    elif city is None and province is None:
+        head = " ".join(p.text for p, _ in zip(doc.paragraphs(), range(40)))[:2000]
+        found = locate(agency, context=head)
+        if found[1] or found[2]:
+            (county, city, province), source = found, "文件开头"
+    path = source_file.replace("!", "/")
+    if county is None:
+        found = locate(path)
+        if (found[0] is not None and len(county_names_in(path)) <= 1 and city is None
+                and (province is None or found[2] == province)):     # not a city's own agency (岳阳市财政局)
+            (county, city, province), source = found, "文件路径"
+    elif city is None and province is None:
+        found = locate(county, context=path)
+        if found[1] or found[2]:
+            (county, city, province), source = found, "文件路径"
+    return county, city, province, source
 
 
 def display_name(name: str) -> str:

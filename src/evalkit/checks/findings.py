@@ -62,6 +62,7 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     Rule("ocr_low_confidence", 7, "warning", "数字由扫描件识别（OCR）且置信度低，需对照原件", "reports.report_id"),
     Rule("place_ambiguous", 7, "warning", "县区名称多地重名，文件未写明所属地市", "reports.report_id"),
     Rule("county_unknown", 7, "warning", "未能确定所属县区，不计入县区统计", "reports.report_id"),
+    Rule("county_from_path", 7, "info", "文件未写明县区，按文件路径归入", "reports.report_id"),
 ]}
 
 COLUMNS = ["finding_id", "rule", "severity", "report_id", "project_id", "source_file",

@@ -166,7 +166,7 @@ def check_places(d: Data, cfg: CheckConfig) -> list[Finding]:
     """A report with results that evalkit could not put in one county: its county name is shared by
     several divisions and the document does not say which (place_ambiguous), or it names no county
     (county_unknown). Such a report counts in the totals but in no county's figures; it is pointed
-    out, never guessed."""
+    out, never guessed. A place read from the file's path, not its text, is noted (county_from_path)."""
     from evalkit.geo import candidates
     rep = d.reports
     live = rep["status"].astype("object").isin(["ok", "partial"])
@@ -178,6 +178,12 @@ def check_places(d: Data, cfg: CheckConfig) -> list[Finding]:
         county, city, province = text(r.county), text(r.city), text(r.province)
         ids = dict(report_id=text(r.report_id) or None, source_file=text(r.source_file) or None, county=county or None)
         agency = text(r.agency) or "（未识别）"
+        if text(getattr(r, "place_source", None)) == "文件路径":
+            where = "、".join(x for x in dict.fromkeys((province, city, county)) if x)
+            out.append(make(cfg, "county_from_path", ids,
+                            f"文件的单位名称（{agency}）和开头文字没有写明县区，按文件路径归入{where}；请核对原件。",
+                            "文件写明所属县区", f"按文件路径：{county}"))
+            continue
         if not county:
             known = city or province
             out.append(make(cfg, "county_unknown", ids,
