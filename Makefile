@@ -22,6 +22,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
 	@if [ -x scripts/ensure_font.sh ]; then PYTHON=$(BIN)/python scripts/ensure_font.sh; fi
 	@if [ -x scripts/ensure_libreoffice.sh ]; then scripts/ensure_libreoffice.sh; fi
+	@if [ -x scripts/ensure_libarchive.sh ]; then scripts/ensure_libarchive.sh; fi
 	touch $(STAMP)
 
 # every direct dependency pinned to its floor (scripts/min_constraints.py), the rest resolved by pip
@@ -34,6 +35,7 @@ $(MIN_STAMP): pyproject.toml scripts/min_constraints.py
 	$(MIN_BIN)/python -m pip install --quiet -c $(MIN_CONSTRAINTS) -e '.[$(EXTRAS)]'
 	@if [ -x scripts/ensure_font.sh ]; then PYTHON=$(MIN_BIN)/python scripts/ensure_font.sh; fi
 	@if [ -x scripts/ensure_libreoffice.sh ]; then scripts/ensure_libreoffice.sh; fi
+	@if [ -x scripts/ensure_libarchive.sh ]; then scripts/ensure_libarchive.sh; fi
 	touch $(MIN_STAMP)
 
 ingest: setup

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+import pandas as pd
 import pytest
 
 from conftest import ROOT, SEEDS, run_script
@@ -62,3 +63,33 @@ def test_staging_folder_is_removed(tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     ingest_paths([ARCHIVES / "汇总.7z"], checks=False)
     assert not list(tmp_path.glob("evalkit-archives-*"))
+
+
+def test_a_rar_archive_is_read_like_a_zip(tmp_path):
+    maf.rar_archives(tmp_path / "in", SEEDS)
+    t = ingest_paths([tmp_path / "in" / "材料.rar"], checks=False)
+    rep = t["reports"].set_index("source_file")
+    assert sorted(rep.index) == sorted([
+        f"材料.rar!曲沃县/{SEEDS[0].name}", f"材料.rar!开江县/2024年/{SEEDS[1].name}",
+        f"材料.rar!附件.zip!附件/{SEEDS[2].name}"])
+    assert (rep["status"] == "ok").all()
+    # the same projects and figures as the files themselves
+    plain = ingest_paths(SEEDS[:3], checks=False)["projects"]
+    cols = ["project_name", "county", "budget_full_year", "executed", "total_score"]
+    got = t["projects"][cols].sort_values(cols[:2]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, plain[cols].sort_values(cols[:2]).reset_index(drop=True))
+
+
+def test_bad_rar_archives_each_cost_one_row_and_keep_what_came_out_whole(tmp_path):
+    maf.rar_archives(tmp_path / "in", SEEDS)
+    (tmp_path / "in" / "材料.rar").unlink()
+    (tmp_path / "in" / "renamed.rar").write_bytes(SEEDS[0].read_bytes())       # a report renamed .rar
+    t = ingest_paths([tmp_path / "in"], checks=False)
+    rep = t["reports"].set_index("source_file")
+    assert rep.loc["cut.rar!第一份.txt", "status"] == "ok"                    # whole before the cut
+    assert rep.loc["cut.rar!（其余文件）", "status"] == "failed"
+    assert "无法读取" in rep.loc["cut.rar!（其余文件）", "error"]
+    assert rep.loc["junk.rar", "status"] == "failed" and "已损坏" in rep.loc["junk.rar", "error"]
+    assert rep.loc["renamed.rar", "status"] == "failed" and "不是 RAR 压缩包" in rep.loc["renamed.rar", "error"]
+    assert rep.loc["bomb.rar", "status"] == "failed" and "压缩炸弹" in rep.loc["bomb.rar", "error"]
+    assert len(rep) == 5

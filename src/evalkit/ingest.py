@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from evalkit import limits as _limits
-from evalkit.archives import ArchiveProblem, expand, is_archive
+from evalkit.archives import ARCHIVE_SUFFIXES, ArchiveProblem, expand, is_archive
 from evalkit.errors import FilesFailed, InputError
 from evalkit.model import Document, ReadError
 from evalkit.readers import SUFFIXES, format_of, read
@@ -219,7 +219,7 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
     Walks iteratively (no recursion limit), follows folder links once (a loop is reported, not
     followed), never opens anything but archives: FIFOs, devices, dangling links, unreadable
     folders and folders nested deeper than the limit each become a Source with a problem.
-    Archives (.zip/.7z) are opened into `stage` (see archives.py); without `stage` they are skipped."""
+    Archives (.zip/.7z/.rar) are opened into `stage` (see archives.py); without `stage` they are skipped."""
     lim = limits or _limits.LIMITS
     out = Discovery()
 
@@ -802,7 +802,7 @@ def _ingest(paths: list[Path], out_dir: Path | None, stage: Path, *, lim, progre
     if not found.sources:
         raise InputError(f"在 {'、'.join(map(str, paths))} 中没有找到可读取的报告文件"
                          f"（{found.skipped} 个其他类型的文件被跳过）",
-                         f"支持 {', '.join(sorted(set(SUFFIXES) | {'.zip', '.7z'}))}；数据集未改动")
+                         f"支持 {', '.join(sorted(set(SUFFIXES) | set(ARCHIVE_SUFFIXES)))}；数据集未改动")
     results, todo, dups = hash_sources(found.sources)
     signature = None
     if out_dir is not None:
