@@ -21,6 +21,8 @@ SUFFIXES = {
     ".xls": "xls",
     ".html": "html",
     ".htm": "html",
+    ".mht": "mhtml",
+    ".mhtml": "mhtml",
     # legacy and Chinese office formats, converted by LibreOffice (readers/office.py)
     ".doc": "doc",
     ".wps": "wps",
@@ -44,6 +46,7 @@ READERS = {
     "xlsx": "evalkit.readers.xlsx:read_xlsx",
     "xls": "evalkit.readers.xlsx:read_xlsx",
     "html": "evalkit.readers.html:read_html",
+    "mhtml": "evalkit.readers.html:read_mhtml",
     "doc": "evalkit.readers.office:read_office",
     "wps": "evalkit.readers.office:read_office",
     "rtf": "evalkit.readers.office:read_office",

@@ -30,13 +30,44 @@ _WS = re.compile(r"[ \t\r\n\f\v\u00a0\u200b]+")
 def read_html(path: Path) -> Document:
     """Read a saved HTML page in its declared encoding; nav/script/style/header/footer (and their
     ARIA roles navigation/banner/contentinfo) ignored."""
-    import lxml.etree
-    import lxml.html
+    path = Path(path)
+    lim = limits()
+    raw = read_bounded(path, min(lim.max_text_bytes, lim.max_file_bytes), "网页文件")
+    return html_document(decode_html(raw), path, "html")
+
+
+def read_mhtml(path: Path) -> Document:
+    """A web page saved as one file (.mht/.mhtml: "网页，单个文件", a MIME message): its HTML part, decoded
+    from its transfer encoding (quoted-printable, base64) and charset, read as a saved page."""
+    import email
+    import email.policy
 
     path = Path(path)
     lim = limits()
     raw = read_bounded(path, min(lim.max_text_bytes, lim.max_file_bytes), "网页文件")
-    text = decode_html(raw)
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    part = next((p for p in msg.walk() if p.get_content_type() == "text/html"), None)
+    if part is None:
+        raise ReadError("MHT 网页文件中没有网页正文（text/html 部分）；请用浏览器打开后另存为“网页，全部”或 PDF 再导入")
+    body = part.get_payload(decode=True) or b""
+    charset = part.get_content_charset()
+    if charset:            # the part's own charset wins over a <meta> the page may no longer match
+        name = ENCODING_ALIASES.get(charset.lower(), charset.lower())
+        try:
+            text = body.decode(name, errors="replace")
+        except LookupError:
+            text = decode_html(body)
+    else:
+        text = decode_html(body)
+    return html_document(text, path, "mhtml")
+
+
+def html_document(text: str, path: Path, fmt: str) -> Document:
+    """The Document of a page's decoded text."""
+    import lxml.etree
+    import lxml.html
+
+    lim = limits()
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     if not text.strip():
         raise ReadError("HTML 文件是空的，没有可读取的内容；请重新保存网页（另存为“网页，全部”）后再导入")
@@ -56,7 +87,7 @@ def read_html(path: Path) -> Document:
         blocks = list(_flow(root, budget))
     except RecursionError:
         raise LimitExceeded("网页的标签嵌套过深（疑似恶意构造的文件），无法读取；请用浏览器打开后另存为 PDF 再导入") from None
-    doc = Document(source=str(path), format="html", blocks=blocks)
+    doc = Document(source=str(path), format=fmt, blocks=blocks)
     if budget.clipped:
         shown = "、".join(dict.fromkeys(budget.clipped[:3]))
         doc.warnings.append(f"网页表格中有 {len(budget.clipped)} 个单元格的合并跨度（{shown}{' 等' if len(budget.clipped) > 3 else ''}）"
