@@ -49,6 +49,7 @@ def test_seed_rows_decisions(capsys):
     assert line["fields"] == {"level1": "产出指标", "level2": "数量指标", "level3": "医保政策宣传单", "target": "2",
                               "actual": "1万张", "weight": 12.5, "score": 6.25, "deviation_reason": "因工作实际情况调整"}
     assert d["report"]["stated_overall_score"] == 93.25 and d["projects"][0]["n_indicators"] == 7
+    assert d["place"] == {"county": "曲沃县", "city": "临汾市", "province": "山西省", "source": "单位名称"}
 
 
 def test_seed_text_view_of_one_table(capsys):
@@ -58,6 +59,21 @@ def test_seed_text_view_of_one_table(capsys):
     assert "→ 表头·指标表：" in out and "完成率→（不读）" in out and "指标得分→得分" in out
     assert "→ 预算执行行（按位置）" in out
     assert "识别结果：1 个项目，7 条指标" in out
+    assert "所属地区：山西省、临汾市、曲沃县（依据：单位名称）" in out
+
+
+def test_inspect_says_where_the_report_is_placed_and_from_what(tmp_path, capsys):
+    # the agency misread (no such county), the file filed under its county: placed by the path, as ingest does
+    folder = tmp_path / "广东省" / "韶关市" / "浈江区"
+    folder.mkdir(parents=True)
+    f = folder / "自评表.txt"
+    f.write_text(SEED.read_text(encoding="utf-8").replace("曲沃县", "淡江区"), encoding="utf-8")
+    assert main(["inspect", str(f)]) == 0
+    assert "所属地区：广东省、韶关市、浈江区（依据：文件路径）" in capsys.readouterr().out
+    g = tmp_path / "别处.txt"
+    g.write_text(SEED.read_text(encoding="utf-8").replace("曲沃县", "淡江区"), encoding="utf-8")
+    assert main(["inspect", str(g)]) == 0
+    assert "所属地区：未能确定" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("name", ["fixture_xlsx.xlsx", "fixture_docx.docx"])

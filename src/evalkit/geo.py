@@ -53,6 +53,38 @@ def _locate(text: str | None) -> tuple[str | None, str | None, str | None]:
     return county, city, province
 
 
+def place(agency: str | None, head, path: str) -> tuple[str | None, str | None, str | None, str | None]:
+    """(county, city, province, where they were read): the agency's name (单位名称), else the document's
+    opening text `head` (a str, or a callable giving it; 文件开头), which also settles a county name several
+    divisions share, else, when the document names no county, the file's own path (文件路径:
+    `…/浈江区/2024年度浈江区教育局….pdf`: users file reports by place, and OCR may misread the name in the
+    document). The path is used only when it names one county and the document names no city (a city's
+    own agency, 岳阳市财政局, is no county's), nor another province."""
+    county, city, province = locate(agency)
+    source = "单位名称" if county or city or province else None
+    if county is None or (city is None and province is None):
+        text = head() if callable(head) else head
+        if county is None:
+            found = locate(text)
+            if found[0] is not None or not (city or province):
+                (county, city, province), source = found, ("文件开头" if any(found) else None)
+        else:
+            found = locate(agency, context=text)
+            if found[1] or found[2]:
+                (county, city, province), source = found, "文件开头"
+    path = path.replace("!", "/")
+    if county is None:
+        found = locate(path)
+        if (found[0] is not None and len(county_names_in(path)) <= 1 and city is None
+                and (province is None or found[2] == province)):
+            (county, city, province), source = found, "文件路径"
+    elif city is None and province is None:
+        found = locate(county, context=path)
+        if found[1] or found[2]:
+            (county, city, province), source = found, "文件路径"
+    return county, city, province, source
+
+
 def _resolve(county: str, text: str) -> tuple[str, str | None, str | None]:
     """A county named in `text`, with the city and province of the division it is (None where the
     name is shared and the text does not say which)."""

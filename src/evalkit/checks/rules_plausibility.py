@@ -200,7 +200,7 @@ def check_places(d: Data, cfg: CheckConfig) -> list[Finding]:
         where = "、".join(f"{p}{c}" if c and c != p else p for c, p in places)
         out.append(make(cfg, "place_ambiguous", ids,
                         f"县区名称“{county}”在{where}都有，文件的单位名称（{agency}）和开头文字没有写明是哪一个，"
-                        "本报告未归入地市和省份（不猜测）；请核对原件。",
+                        "本报告的地市和省份留空（不猜测）；简报中，数据里只有一个同名县区时本报告并入其统计。请核对原件。",
                         "写明所属地市", f"{county}（{len(places)} 处同名）"))
     return out
 

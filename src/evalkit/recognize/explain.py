@@ -90,6 +90,7 @@ def as_json(doc: Document, ex: Extraction, table: int | None = None) -> dict:
                                                      "total_score", "max_score", "grade")}}
                      for p in ex.projects],
         "summaries": ex.summaries,
+        "place": dict(zip(("county", "city", "province", "source"), _where(doc, ex))),
     }
 
 
@@ -125,8 +126,23 @@ def as_text(doc: Document, ex: Extraction, table: int | None = None) -> str:
             out += [f"         → {_describe(d)}" for d in at.get((None, n_para - 1), [])]
     if table is not None and table > n_table:
         out.append(f"没有第 {table} 个表格（共 {n_table} 个）")
-    out += ["", _result(ex)]
+    out += ["", _result(ex), _place(doc, ex)]
     return "\n".join(out)
+
+
+def _where(doc: Document, ex: Extraction) -> tuple:
+    """(county, city, province, source): where ingest places the report (geo.place), the file's path as given."""
+    from evalkit.geo import place
+    return place(ex.report.agency, lambda: " ".join(p.text for p, _ in zip(doc.paragraphs(), range(40)))[:2000],
+                 doc.source)
+
+
+def _place(doc: Document, ex: Extraction) -> str:
+    county, city, province, source = _where(doc, ex)
+    names = "、".join(x for x in dict.fromkeys((province, city, county)) if x)
+    if not names:
+        return "所属地区：未能确定（单位名称、文件开头和文件路径都没有可识别的县区）"
+    return f"所属地区：{names}（依据：{source}）" + ("" if county else "；未能确定县区")
 
 
 def _result(ex: Extraction) -> str:
