@@ -67,14 +67,14 @@ def test_staging_folder_is_removed(tmp_path, monkeypatch):
 
 def test_a_rar_archive_is_read_like_a_zip(tmp_path):
     maf.rar_archives(tmp_path / "in", SEEDS)
-    t = ingest_paths([tmp_path / "in" / "材料.rar"], checks=False)
+    t = ingest_paths([tmp_path / "in" / "材料.rar", tmp_path / "in" / "旧版.rar"], checks=False)
     rep = t["reports"].set_index("source_file")
     assert sorted(rep.index) == sorted([
         f"材料.rar!曲沃县/{SEEDS[0].name}", f"材料.rar!开江县/2024年/{SEEDS[1].name}",
-        f"材料.rar!附件.zip!附件/{SEEDS[2].name}"])
+        f"材料.rar!附件.zip!附件/{SEEDS[2].name}", f"旧版.rar!君山区/{SEEDS[4].name}"])   # RAR 4, a GBK name
     assert (rep["status"] == "ok").all()
     # the same projects and figures as the files themselves
-    plain = ingest_paths(SEEDS[:3], checks=False)["projects"]
+    plain = ingest_paths([*SEEDS[:3], SEEDS[4]], checks=False)["projects"]
     cols = ["project_name", "county", "budget_full_year", "executed", "total_score"]
     got = t["projects"][cols].sort_values(cols[:2]).reset_index(drop=True)
     pd.testing.assert_frame_equal(got, plain[cols].sort_values(cols[:2]).reset_index(drop=True))
@@ -83,6 +83,7 @@ def test_a_rar_archive_is_read_like_a_zip(tmp_path):
 def test_bad_rar_archives_each_cost_one_row_and_keep_what_came_out_whole(tmp_path):
     maf.rar_archives(tmp_path / "in", SEEDS)
     (tmp_path / "in" / "材料.rar").unlink()
+    (tmp_path / "in" / "旧版.rar").unlink()
     (tmp_path / "in" / "renamed.rar").write_bytes(SEEDS[0].read_bytes())       # a report renamed .rar
     t = ingest_paths([tmp_path / "in"], checks=False)
     rep = t["reports"].set_index("source_file")
@@ -93,3 +94,22 @@ def test_bad_rar_archives_each_cost_one_row_and_keep_what_came_out_whole(tmp_pat
     assert rep.loc["renamed.rar", "status"] == "failed" and "不是 RAR 压缩包" in rep.loc["renamed.rar", "error"]
     assert rep.loc["bomb.rar", "status"] == "failed" and "压缩炸弹" in rep.loc["bomb.rar", "error"]
     assert len(rep) == 5
+
+
+def test_a_rar_archive_with_chinese_names_reads_in_the_c_locale_as_under_cron(tmp_path):
+    # libarchive cannot open a Chinese file name by name in the C locale, nor convert GBK member names
+    import json
+    import os
+    import subprocess
+    maf.rar_archives(tmp_path / "in", SEEDS)
+    code = ("import json, sys; from pathlib import Path; from evalkit.ingest import ingest_paths; "
+            "t = ingest_paths([Path(sys.argv[1]) / '材料.rar', Path(sys.argv[1]) / '旧版.rar'], checks=False); "
+            "print(json.dumps(sorted(zip(t['reports']['source_file'], t['reports']['status'])), ensure_ascii=True))")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))} | {"LC_ALL": "C"}
+    r = subprocess.run([sys.executable, "-c", code, str(tmp_path / "in")], env=env, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout.strip().splitlines()[-1])
+    assert [tuple(x) for x in got] == sorted([
+        (f"旧版.rar!君山区/{SEEDS[4].name}", "ok"), (f"材料.rar!曲沃县/{SEEDS[0].name}", "ok"),
+        (f"材料.rar!开江县/2024年/{SEEDS[1].name}", "ok"), (f"材料.rar!附件.zip!附件/{SEEDS[2].name}", "ok")])

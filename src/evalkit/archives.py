@@ -194,10 +194,10 @@ def expand_rar(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
         raise ArchiveProblem("文件名是 .rar，但内容不是 RAR 压缩包（可能下载不完整，或是改了后缀的其他文件）")
     infos, broken = [], None
     try:
-        with libarchive.file_reader(str(path), format_name=fmt) as arc:
+        with open(path, "rb") as f, libarchive.fd_reader(f.fileno(), format_name=fmt) as arc:
             for e in arc:       # the headers (the data skipped): the limits are checked before anything is written
                 if not (e.isdir or e.issym or e.islnk):
-                    infos.append((e.pathname, int(e.size or 0)))
+                    infos.append((_text_name(e.pathname), int(e.size or 0)))
     except ArchiveError as e:
         broken = problem(e)          # a cut download: the members before the cut are still whole
     if not infos:
@@ -207,10 +207,10 @@ def expand_rar(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
     skipped = len(infos) - len(wanted)
     members: list[Member] = []
     total = 0
-    try:
-        with libarchive.file_reader(str(path), format_name=fmt) as arc:
+    try:       # by descriptor: libarchive cannot open a Chinese file name in the C locale (cron)
+        with open(path, "rb") as f, libarchive.fd_reader(f.fileno(), format_name=fmt) as arc:
             for e in arc:
-                name = e.pathname
+                name = _text_name(e.pathname)
                 if e.isdir or e.issym or e.islnk or name not in wanted:
                     continue
                 dest = stage / str(len(members))
@@ -230,6 +230,19 @@ def expand_rar(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
         # what came out whole is kept; the rest is one row saying where the archive breaks
         members.append(Member("（其余文件）", None, f"压缩包从此处起无法读取，其余文件未能取出：{problem(e)}"))
     return members, skipped
+
+
+def _text_name(name) -> str:
+    """A RAR member's name as text: libarchive gives bytes for a name it cannot convert, which in a RAR 4
+    archive from a Chinese Windows is GBK (WinRAR writes the ANSI code page when the name fits it)."""
+    if isinstance(name, str):
+        return name
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return name.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return name.decode("utf-8", errors="replace")
 
 
 class _Blocks:
