@@ -125,3 +125,25 @@ def test_a_report_whose_text_names_no_county_is_placed_by_its_path_and_says_so(t
     assert f.loc["county_from_path", "severity"] == "info"
     assert "按文件路径归入广东省、韶关市、浈江区" in f.loc["county_from_path", "message"]
     assert "只识别到湖南省岳阳市" in f.loc["county_unknown", "message"]
+
+
+def test_a_place_read_from_the_path_follows_the_file_when_it_moves_not_the_cache(tmp_path):
+    # results are cached by content: the same content under another folder must be placed by its new path
+    import shutil
+    from evalkit.ingest import ingest_paths
+    docs = tmp_path / "docs"
+    filed = docs / "广东省" / "韶关市" / "浈江区"
+    filed.mkdir(parents=True)
+    (filed / "自评表.txt").write_text(seed("004").read_text(encoding="utf-8").replace("君山区", "淡江区"),
+                                      encoding="utf-8")
+    out = tmp_path / "clean"
+    stats: dict = {}
+    first = ingest_paths([docs], out, stats=stats)["reports"]
+    assert (first["county"].iloc[0], first["place_source"].iloc[0]) == ("浈江区", "文件路径") and stats["parsed"] == 1
+    (docs / "未分类").mkdir()
+    shutil.move(filed / "自评表.txt", docs / "未分类" / "自评表.txt")
+    stats = {}
+    moved = ingest_paths([docs], out, stats=stats)["reports"]
+    assert stats["from_cache"] == 1 and stats["parsed"] == 0           # not parsed again ...
+    assert moved["source_file"].iloc[0] == "未分类/自评表.txt"
+    assert pd.isna(moved["county"].iloc[0]) and pd.isna(moved["place_source"].iloc[0])   # ... but placed again

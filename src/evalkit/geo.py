@@ -53,13 +53,10 @@ def _locate(text: str | None) -> tuple[str | None, str | None, str | None]:
     return county, city, province
 
 
-def place(agency: str | None, head, path: str) -> tuple[str | None, str | None, str | None, str | None]:
+def place(agency: str | None, head, path: str | None = None) -> tuple[str | None, str | None, str | None, str | None]:
     """(county, city, province, where they were read): the agency's name (单位名称), else the document's
     opening text `head` (a str, or a callable giving it; 文件开头), which also settles a county name several
-    divisions share, else, when the document names no county, the file's own path (文件路径:
-    `…/浈江区/2024年度浈江区教育局….pdf`: users file reports by place, and OCR may misread the name in the
-    document). The path is used only when it names one county and the document names no city (a city's
-    own agency, 岳阳市财政局, is no county's), nor another province."""
+    divisions share, else the file's own `path` (by_path; 文件路径)."""
     county, city, province = locate(agency)
     source = "单位名称" if county or city or province else None
     if county is None or (city is None and province is None):
@@ -72,17 +69,30 @@ def place(agency: str | None, head, path: str) -> tuple[str | None, str | None, 
             found = locate(agency, context=text)
             if found[1] or found[2]:
                 (county, city, province), source = found, "文件开头"
+    if path is not None:
+        found = by_path(county, city, province, path)
+        if found is not None:
+            (county, city, province), source = found, "文件路径"
+    return county, city, province, source
+
+
+def by_path(county: str | None, city: str | None, province: str | None, path: str) -> tuple | None:
+    """The place a file's path gives a document that names no county, or a shared county name without its
+    city (`…/广东省/韶关市/浈江区/2024年度浈江区教育局….pdf`: users file reports by place, and OCR may misread
+    the name in the document); None when the path does not settle it. Used only when the path names one
+    county and the document names no city (a city's own agency, 岳阳市财政局, is no county's), nor another
+    province."""
     path = path.replace("!", "/")
     if county is None:
         found = locate(path)
         if (found[0] is not None and len(county_names_in(path)) <= 1 and city is None
                 and (province is None or found[2] == province)):
-            (county, city, province), source = found, "文件路径"
+            return found
     elif city is None and province is None:
         found = locate(county, context=path)
         if found[1] or found[2]:
-            (county, city, province), source = found, "文件路径"
-    return county, city, province, source
+            return found
+    return None
 
 
 def _resolve(county: str, text: str) -> tuple[str, str | None, str | None]:

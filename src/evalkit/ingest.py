@@ -67,7 +67,7 @@ def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
     ex = recognize(doc)
     rep = ex.report
     report_id = sha[:16]
-    county, city, province, place_source = place_of(rep.agency, doc, source_file)
+    county, city, province, place_source = place_of(rep.agency, doc)
     place = {"county": county, "city": city, "province": province}
 
     member = source_file.split("!", 1)[1] if "!" in source_file else None
@@ -163,11 +163,31 @@ class Discovery:
     skipped: int = 0          # files of other types (images, notes …), not reports
 
 
-def place_of(agency: str | None, doc: Document, source_file: str) -> tuple:
-    """(county, city, province, where they were read) of a document (geo.place), its opening text being its
-    first 40 paragraphs."""
+def place_of(agency: str | None, doc: Document) -> tuple:
+    """(county, city, province, where they were read) from the document itself (geo.place), its opening
+    text being its first 40 paragraphs. The file's path is applied later, by `placed_by_path`."""
     from evalkit.geo import place
-    return place(agency, lambda: " ".join(p.text for p, _ in zip(doc.paragraphs(), range(40)))[:2000], source_file)
+    return place(agency, lambda: " ".join(p.text for p, _ in zip(doc.paragraphs(), range(40)))[:2000])
+
+
+def placed_by_path(r: FileResult) -> FileResult:
+    """A result whose document names no county (or a shared one without its city) placed by its file's path
+    (geo.by_path), in the coordinating process: results are cached by content, and the same content may come
+    back under another path, so a place read from a path is never part of what is cached."""
+    rep = r.report
+    if rep.get("status") not in ("ok", "partial") or (rep.get("county") and (rep.get("city") or rep.get("province"))):
+        return r
+    from evalkit.geo import by_path
+    found = by_path(rep.get("county"), rep.get("city"), rep.get("province"), rep["source_file"])
+    if found is None:
+        return r
+    county, city, province = found
+    rep.update(county=county, city=city, province=province, place_source="文件路径")
+    for row in (*r.projects, *r.summaries):
+        row.update({k: v for k, v in (("county", county), ("city", city), ("province", province)) if k in row})
+    for row in r.indicators:
+        row["county"] = county
+    return r
 
 
 def display_name(name: str) -> str:
@@ -861,7 +881,7 @@ def _build(paths: list[Path], found: Discovery, results: list, todo: list[Source
                 if c is None:
                     misses.append(s)
                 else:
-                    parsed.append(spool.park(c))
+                    parsed.append(spool.park(placed_by_path(c)))
         n_cached = len(parsed)
         if dask is not None:
             from evalkit.distributed import iter_on_dask
@@ -873,7 +893,7 @@ def _build(paths: list[Path], found: Discovery, results: list, todo: list[Source
             if cache is not None and r.cacheable and dask is not None:    # local workers stored theirs
                 cache.put(s.sha256, s.fmt, r)
             unsettled += not r.cacheable
-            parsed.append(spool.park(r))
+            parsed.append(spool.park(placed_by_path(r)))
         stats.update(files=len(found.sources), parsed=len(misses), from_cache=n_cached, unchanged=False)
         by_sha = {r.report["sha256"]: r for r in parsed}
         for s in dups:
