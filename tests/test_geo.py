@@ -30,6 +30,12 @@ from evalkit.ingest import ingest_file
     # a full county name the matcher read as a shorter one (大连市, 重庆市's 县)
     ("五大连池市教育局", ("五大连池市", "黑河市", "黑龙江省")),
     ("梅县区教育局", ("梅县区", "梅州市", "广东省")),
+    # 区域 is a word, not a district: 城中区 (西宁市, 柳州市), 和平区 (天津市, 沈阳市), 江北区
+    ("推进城中区域改造工作", (None, None, None)),
+    ("维护和平区域稳定", (None, None, None)),
+    ("湖南省推进城中区域改造", (None, None, "湖南省")),
+    ("江北区域协调发展，江北区财政局", ("江北区", None, None)),
+    ("岳阳县域经济发展", ("岳阳县", "岳阳市", "湖南省")),           # 县域 is the county's own
     # what was right stays right
     ("淅川县卫生健康局", ("淅川县", "南阳市", "河南省")),
     ("城口县财政局", ("城口县", "重庆市", "重庆市")),

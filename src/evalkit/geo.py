@@ -33,8 +33,8 @@ def _locate(text: str | None) -> tuple[str | None, str | None, str | None]:
         return None, None, None
     row = _cpca_row(text)
     province, city, county = (row.get("省") or None), (row.get("市") or None), (row.get("区") or None)
-    if county in PLACEHOLDERS:
-        county = None
+    if county in PLACEHOLDERS or (county is not None and _in_a_word(county, text)):
+        county = None       # its city and province stay only where the text names them (below)
     if county is None:
         # cpca's matcher reads 五大连池市 as 大连市 and 梅县区 as 重庆市's 县: a full county name in the text wins
         found = county_names_in(text)
@@ -106,8 +106,18 @@ def _resolve(county: str, text: str) -> tuple[str, str | None, str | None]:
 
 
 def county_names_in(text: str) -> list[str]:
-    """The distinct county-level names of three or more characters written in `text`."""
-    return list(dict.fromkeys(_county_pattern().findall(text)))
+    """The distinct county-level names of three or more characters written in `text` (as names, not as
+    the start of 区域: 城中区域, 和平区域, 江北区域)."""
+    return list(dict.fromkeys(m.group(0) for m in _county_pattern().finditer(text)
+                              if not (m.group(0).endswith("区") and text.startswith("域", m.end()))))
+
+
+def _in_a_word(name: str, text: str) -> bool:
+    """Whether a district's name appears in `text` only as the start of 区域 (推进城中区域改造: not 城中区)."""
+    if not name.endswith("区") or name not in text:
+        return False
+    at = [i + len(name) for i in range(len(text)) if text.startswith(name, i)]
+    return all(text.startswith("域", i) for i in at)
 
 
 @lru_cache(maxsize=1)
