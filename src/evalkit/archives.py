@@ -45,12 +45,18 @@ def member_name(info: zipfile.ZipInfo) -> str:
         raw = info.filename.encode("cp437")
     except UnicodeEncodeError:
         return info.filename
+    return _decoded(raw) or info.filename
+
+
+def _decoded(raw: bytes) -> str | None:
+    """Member-name bytes without a declared encoding: UTF-8, else GB18030 (what Chinese Windows tools
+    write); None when neither reads them."""
     for enc in ("utf-8", "gb18030"):
         try:
             return raw.decode(enc)
         except UnicodeDecodeError:
             continue
-    return info.filename
+    return None
 
 
 def _wanted(name: str, supported) -> bool:
@@ -196,7 +202,7 @@ def expand_rar(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
     try:
         with open(path, "rb") as f, libarchive.fd_reader(f.fileno(), format_name=fmt) as arc:
             for e in arc:       # the headers (the data skipped): the limits are checked before anything is written
-                if not (e.isdir or e.issym or e.islnk):
+                if _is_file(e):
                     infos.append((_text_name(e.pathname), int(e.size or 0)))
     except ArchiveError as e:
         broken = problem(e)          # a cut download: the members before the cut are still whole
@@ -211,7 +217,7 @@ def expand_rar(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
         with open(path, "rb") as f, libarchive.fd_reader(f.fileno(), format_name=fmt) as arc:
             for e in arc:
                 name = _text_name(e.pathname)
-                if e.isdir or e.issym or e.islnk or name not in wanted:
+                if not _is_file(e) or name not in wanted:
                     continue
                 dest = stage / str(len(members))
                 dest.mkdir(parents=True, exist_ok=True)
@@ -232,17 +238,18 @@ def expand_rar(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
     return members, skipped
 
 
+def _is_file(entry) -> bool:
+    """A RAR entry with content of its own: not a folder, nor a link (never followed)."""
+    return not (entry.isdir or entry.issym or entry.islnk)
+
+
 def _text_name(name) -> str:
     """A RAR member's name as text: libarchive gives bytes for a name it cannot convert, which in a RAR 4
     archive from a Chinese Windows is GBK (WinRAR writes the ANSI code page when the name fits it)."""
     if isinstance(name, str):
         return name
-    for enc in ("utf-8", "gb18030"):
-        try:
-            return name.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    return name.decode("utf-8", errors="replace")
+    decoded = _decoded(name)
+    return decoded if decoded is not None else name.decode("utf-8", errors="replace")
 
 
 class _Blocks:

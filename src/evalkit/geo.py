@@ -11,6 +11,7 @@ from functools import lru_cache
 # the dataset's names of groups, not places: cpca reads the 县 of any "某某县财政局" as 重庆市's 县
 PLACEHOLDERS = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 _SUFFIXES = ("特别行政区", "自治区", "自治州", "地区", "省", "市", "盟")
+MUNICIPALITIES = frozenset({"北京市", "天津市", "上海市", "重庆市"})   # their districts' city is the municipality
 
 
 def locate(text: str | None, context: str | None = None) -> tuple[str | None, str | None, str | None]:
@@ -108,16 +109,19 @@ def _resolve(county: str, text: str) -> tuple[str, str | None, str | None]:
 def county_names_in(text: str) -> list[str]:
     """The distinct county-level names of three or more characters written in `text` (as names, not as
     the start of 区域: 城中区域, 和平区域, 江北区域)."""
-    return list(dict.fromkeys(m.group(0) for m in _county_pattern().finditer(text)
-                              if not (m.group(0).endswith("区") and text.startswith("域", m.end()))))
+    return list(dict.fromkeys(m.group(0) for m in _county_pattern().finditer(text) if not _quyu(m, text)))
+
+
+def _quyu(m, text: str) -> bool:
+    """Whether the district name matched at `m` is the start of the word 区域, not a name."""
+    return m.group(0).endswith("区") and text.startswith("域", m.end())
 
 
 def _in_a_word(name: str, text: str) -> bool:
     """Whether a district's name appears in `text` only as the start of 区域 (推进城中区域改造: not 城中区)."""
-    if not name.endswith("区") or name not in text:
-        return False
-    at = [i + len(name) for i in range(len(text)) if text.startswith(name, i)]
-    return all(text.startswith("域", i) for i in at)
+    import re
+    found = list(re.finditer(re.escape(name), text))
+    return bool(found) and all(_quyu(m, text) for m in found)
 
 
 @lru_cache(maxsize=1)
@@ -159,10 +163,6 @@ def short_name(name: str) -> str:
     return base
 
 
-def _is_municipality(province: str) -> bool:
-    return province in ("北京市", "天津市", "上海市", "重庆市")
-
-
 @lru_cache(maxsize=8192)
 def candidates(county: str) -> tuple[tuple[str | None, str], ...]:
     """(city, province) of every county-level division named `county`; a municipality's district has
@@ -173,7 +173,7 @@ def candidates(county: str) -> tuple[tuple[str | None, str], ...]:
         province = names.get(code[:2] + "0000")
         city = names.get(code[:4] + "00")
         if city in PLACEHOLDERS:
-            city = province if _is_municipality(province or "") else None
+            city = province if province in MUNICIPALITIES else None
         if province:
             out.append((city, province))
     return tuple(dict.fromkeys(out))

@@ -60,14 +60,15 @@ def ocr_figures(doc: Document) -> str | None:
 
 def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
     """Map one document's recognized content to rows of the contract's tables."""
-    from evalkit.geo import locate
+    from evalkit.geo import place
     from evalkit.normalize import parse_measure
     from evalkit.recognize import recognize
     from evalkit.recognize.explain import role_label
     ex = recognize(doc)
     rep = ex.report
     report_id = sha[:16]
-    county, city, province, place_source = place_of(rep.agency, doc)
+    # from the document itself; the file's path is applied later, by `placed_by_path` (never cached)
+    county, city, province, place_source = place(rep.agency, doc.opening_text)
     place = {"county": county, "city": city, "province": province}
 
     member = source_file.split("!", 1)[1] if "!" in source_file else None
@@ -163,19 +164,12 @@ class Discovery:
     skipped: int = 0          # files of other types (images, notes …), not reports
 
 
-def place_of(agency: str | None, doc: Document) -> tuple:
-    """(county, city, province, where they were read) from the document itself (geo.place), its opening
-    text being its first 40 paragraphs. The file's path is applied later, by `placed_by_path`."""
-    from evalkit.geo import place
-    return place(agency, lambda: " ".join(p.text for p, _ in zip(doc.paragraphs(), range(40)))[:2000])
-
-
 def placed_by_path(r: FileResult) -> FileResult:
     """A result whose document names no county (or a shared one without its city) placed by its file's path
     (geo.by_path), in the coordinating process: results are cached by content, and the same content may come
     back under another path, so a place read from a path is never part of what is cached."""
     rep = r.report
-    if rep.get("status") not in ("ok", "partial") or (rep.get("county") and (rep.get("city") or rep.get("province"))):
+    if rep.get("status") not in ("ok", "partial"):
         return r
     from evalkit.geo import by_path
     found = by_path(rep.get("county"), rep.get("city"), rep.get("province"), rep["source_file"])

@@ -142,5 +142,9 @@ class Document:
         """All paragraph text in order, one paragraph a line (for statement regexes)."""
         return "\n".join(p.text for p in self.paragraphs())
 
+    def opening_text(self) -> str:
+        """The first 40 paragraphs, at most 2,000 characters: where a report names its agency and place."""
+        return " ".join(p.text for p, _ in zip(self.paragraphs(), range(40)))[:2000]
+
 
 from evalkit.errors import LimitExceeded, ReadError  # noqa: E402,F401  (readers import them from here)

@@ -52,6 +52,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from evalkit import grades as scales
+from evalkit.geo import MUNICIPALITIES
 
 D0, D1, D100 = Decimal(0), Decimal(1), Decimal(100)
 Q2 = Decimal("0.01")
@@ -89,7 +90,6 @@ SINGLE_LAYOUTS = {"cells", "annex", "form"}
 # Counties whose agency names the division dataset's matcher reads as another place
 # (五大连池市 -> 大连市, 梅县区 -> 重庆市's 梅县), found by locating every county once.
 GEO_EXCLUDE = {"五大连池市", "梅县区"}
-MUNICIPALITIES = {"北京市", "天津市", "上海市", "重庆市"}
 PROVINCE_ABBR = {"北京": "京", "天津": "津", "河北": "冀", "山西": "晋", "内蒙古": "蒙", "辽宁": "辽", "吉林": "吉",
                  "黑龙江": "黑", "上海": "沪", "江苏": "苏", "浙江": "浙", "安徽": "皖", "福建": "闽", "江西": "赣",
                  "山东": "鲁", "河南": "豫", "湖北": "鄂", "湖南": "湘", "广东": "粤", "广西": "桂", "海南": "琼",

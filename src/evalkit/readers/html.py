@@ -49,17 +49,8 @@ def read_mhtml(path: Path) -> Document:
     part = next((p for p in msg.walk() if p.get_content_type() == "text/html"), None)
     if part is None:
         raise ReadError("MHT 网页文件中没有网页正文（text/html 部分）；请用浏览器打开后另存为“网页，全部”或 PDF 再导入")
-    body = part.get_payload(decode=True) or b""
-    charset = part.get_content_charset()
-    if charset:            # the part's own charset wins over a <meta> the page may no longer match
-        name = ENCODING_ALIASES.get(charset.lower(), charset.lower())
-        try:
-            text = body.decode(name, errors="replace")
-        except LookupError:
-            text = decode_html(body)
-    else:
-        text = decode_html(body)
-    return html_document(text, path, "mhtml")
+    # the part's own charset wins over a <meta> the page may no longer match
+    return html_document(decode_html(part.get_payload(decode=True) or b"", part.get_content_charset()), path, "mhtml")
 
 
 def html_document(text: str, path: Path, fmt: str) -> Document:
@@ -105,15 +96,10 @@ def declared_encoding(raw: bytes) -> str | None:
     return m.group(1).decode("ascii").lower() if m else None
 
 
-def decode_html(raw: bytes) -> str:
-    """Decode with the declared charset (GB2312/GBK read as GB18030), else UTF-8, else GB18030."""
-    name = declared_encoding(raw)
-    if name:
-        name = ENCODING_ALIASES.get(name, name)
-        try:
-            codecs.lookup(name)
-        except LookupError:
-            name = None
+def decode_html(raw: bytes, charset: str | None = None) -> str:
+    """Decode with `charset` (a MIME part's) or the page's declared one (GB2312/GBK read as GB18030),
+    else UTF-8, else GB18030."""
+    name = _known(charset) or _known(declared_encoding(raw))
     if name:
         text = raw.decode(name, errors="replace")
         return text[1:] if text.startswith("\ufeff") else text
@@ -123,6 +109,18 @@ def decode_html(raw: bytes) -> str:
         except UnicodeDecodeError:
             continue
     return raw.decode("utf-8", errors="replace")
+
+
+def _known(name: str | None) -> str | None:
+    """An encoding's name as Python knows it (GB2312/GBK as GB18030), None when it is none Python has."""
+    if not name:
+        return None
+    name = ENCODING_ALIASES.get(name.lower(), name.lower())
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return None
+    return name
 
 
 def _flow(root, budget: CellBudget):

@@ -133,8 +133,7 @@ def as_text(doc: Document, ex: Extraction, table: int | None = None) -> str:
 def _where(doc: Document, ex: Extraction) -> tuple:
     """(county, city, province, source): where ingest places the report (geo.place), the file's path as given."""
     from evalkit.geo import place
-    return place(ex.report.agency, lambda: " ".join(p.text for p, _ in zip(doc.paragraphs(), range(40)))[:2000],
-                 doc.source)
+    return place(ex.report.agency, doc.opening_text, doc.source)
 
 
 def _place(doc: Document, ex: Extraction) -> str:
