@@ -260,6 +260,27 @@ def test_a_row_broken_twice_joins_into_its_first_page():
     assert table.rows == HEAD + [["产出指标", "第一段\n第二段\n第三段", "5"], ["x", "y", "1"]]
 
 
+def _group_split(merged):
+    """A group label (一级指标, column 0) merged over the last row of page 1 and the first of page 2,
+    its text printed in the lower part only; `merged`: page 1's columns holding cells merged over rows."""
+    first = HEAD + [["产出指标", "a", "5"], ["", "b", "5"]]
+    t1 = _table(first, 1, 600.0, 780.0, _cells(["", "b", "5"], 2, top=760, bottom=780, full={1, 2}))
+    t1.merged = merged
+    second = [["效益指标", "c", "5"]]
+    t2 = _table(second, 2, 60.0, 200.0, _cells(second[0], 0, top=60, bottom=80))
+    pages = [PageContent(1, 800.0, [(600.0, 780.0, t1)]), PageContent(2, 800.0, [(60.0, 200.0, t2)])]
+    (table,) = [b for b in stitch(pages) if isinstance(b, Table)]
+    return table.rows
+
+
+def test_group_label_printed_on_the_next_page_labels_the_row_above_the_break():
+    assert _group_split([(0.0, 100.0)]) == HEAD + [["产出指标", "a", "5"], ["效益指标", "b", "5"], ["效益指标", "c", "5"]]
+
+
+def test_empty_cell_in_a_column_without_merged_cells_stays_empty():
+    assert _group_split([]) == HEAD + [["产出指标", "a", "5"], ["", "b", "5"], ["效益指标", "c", "5"]]
+
+
 def test_repeated_header_counts_every_repeated_row():
     head = [["项目名称", "某项目"], ["主管部门", "某局", "实施单位", "某局"]]
     assert repeated_header(head + [["a"]], head + [["b"]]) == 2

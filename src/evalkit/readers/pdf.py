@@ -6,8 +6,9 @@ Stitching (see `stitch`): a table that ends its page continues in one that start
 table's own left edge); header rows repeated on the new page are dropped, however many; a row
 broken across the page break (Word/LibreOffice "allow row to break across pages") is joined
 back into one row, each cell's text continued in its cell (`_broken_row` says how it is told
-from a new row whose merged label cells are empty); a row Word draws open at the cut gets its
-missing rulings (`_rulings`) so that its cells are found at all.
+from a new row whose merged label cells are empty); a group label (一级/二级指标) merged over the
+break and printed in its lower part only labels the rows above the break too (`_label_on_next_page`);
+a row Word draws open at the cut gets its missing rulings (`_rulings`) so that its cells are found at all.
 
 pdfplumber beat camelot's lattice parser on the fixtures (see docs/design-readers.md).
 
@@ -84,6 +85,8 @@ class PageTable:
     cells: list[CellGeom] = field(default_factory=list)   # geometry of its first and last rows' cells
     heights: list[float] = field(default_factory=list)    # heights of its first HEAD_ROWS + 2 rows
     boxes: list[list[tuple]] = field(default_factory=list)  # each cell's box, in the order of rows
+    merged: list[tuple[float, float]] = field(default_factory=list)  # columns (x0, x1 from its left edge)
+                                                                     # holding a cell merged over rows
 
     def lead(self, h: int = 0) -> float:
         """The tallest of its two rows after `h` repeated header rows: what did not fit before."""
@@ -629,8 +632,10 @@ def _page_table(table, page_number: int, y_tolerance: float = 3.0, ruled: Level 
     heights = [float(r.bbox[3] - r.bbox[1]) for r in table.rows[:HEAD_ROWS + 2]]
     lead = max(heights[:2])
     cells = _edge_cells(spans, boxes, len(rows) - 1, ruled, glyphs) if ruled is not None else []
+    left = float(table.bbox[0])
+    merged = sorted({(round(b[0] - left, 1), round(b[2] - left, 1)) for s, b in zip(spans, boxes) if s.r1 > s.r0})
     return PageTable(rows, page_number, tuple(float(v) for v in table.bbox), len(lefts), lead, cells, heights,
-                     cell_boxes)
+                     cell_boxes, merged)
 
 
 def _edge_cells(spans: list[Span], boxes: list[tuple], last: int, ruled: Level,
@@ -776,6 +781,10 @@ def _extend(table: Table, prev: PageTable, prev_last: list, prev_cut: bool, nxt:
     pairs = _broken_row(prev, prev_last, nxt, h, body_bottom, prev_cut)
     joined: dict[tuple[int, int], Loc] = {}
     start = h
+    if pairs is None:
+        body = 0 if prev.page == table.page else repeated_header(table.rows, prev.rows)   # prev's first own row
+        for (r, i), text in _label_on_next_page(prev, prev_last, nxt, h, body):
+            table.rows[r][i] = text
     if pairs is not None:
         for loc, cell in pairs:
             if loc is None:
@@ -803,6 +812,33 @@ def _last_cells(t: PageTable, offset: int, start: int, joined: dict) -> list[tup
     for c in t.cells:
         if c.r1 == last:
             out.append((c, (offset + c.r0, c.idx) if c.r0 >= start else joined.get((c.r0, c.idx))))
+    return out
+
+
+def _label_on_next_page(prev: PageTable, prev_last: list, nxt: PageTable, h: int, body: int) -> list[tuple[Loc, str]]:
+    """Group labels printed on the next page: a cell merged over rows (一级/二级指标) that starts at the
+    foot of a page and goes on over the break is drawn in two parts, and its text, centred, may fall
+    in the lower part only. The upper part is then an empty cell covering the last row, starting
+    below the page's first own row `body` (one starting there may go on from the page before), in a
+    column that holds cells merged over rows, under which the next page's first row (after repeated
+    headers) starts a cell with the same edges and text: the upper part gets that text, so the rows
+    on the first page are read in their group. (Locations in the stitched table, with the text.)"""
+    def same(a: tuple[float, float], b: tuple[float, float]) -> bool:
+        return abs(a[0] - b[0]) <= 2 * EDGE_TOL and abs(a[1] - b[1]) <= 2 * EDGE_TOL
+
+    if not any(a.text for a, _ in prev_last):
+        return []
+    below = [c for c in nxt.cells if c.r0 == h and c.text]
+    out = []
+    for a, loc in prev_last:
+        if a.text or loc is None or a.r0 <= body:
+            continue
+        edges = (a.x0 - prev.bbox[0], a.x1 - prev.bbox[0])
+        if not any(same(edges, m) for m in (*prev.merged, *nxt.merged)):
+            continue
+        b = next((c for c in below if same(edges, (c.x0 - nxt.bbox[0], c.x1 - nxt.bbox[0]))), None)
+        if b is not None:
+            out.append((loc, b.text))
     return out
 
 
