@@ -305,6 +305,36 @@ def test_box_drawn_across_a_cell_border_is_cut_there():
     assert all(0 <= c <= 1 for c in table.conf[0])
 
 
+def _ruled(gaps=(), stroke=None):
+    """A ruled table: a first row of one cell over the width, a second row of two cells; `gaps` (x0, x1)
+    cut out of the line between the rows (where a red seal's ring crossed it), `stroke` (x, y0, y1)
+    a character's stroke inside the first row."""
+    from PIL import Image, ImageDraw
+    img = Image.new("L", (1000, 400), 255)
+    d = ImageDraw.Draw(img)
+    for y in (100, 200, 300):
+        d.line((100, y, 900, y), fill=0, width=3)
+    for x in (100, 900):
+        d.line((x, 100, x, 300), fill=0, width=3)
+    d.line((500, 200, 500, 300), fill=0, width=3)
+    for x0, x1 in gaps:
+        d.rectangle((x0, 195, x1, 205), fill=255)
+    if stroke:
+        x, y0, y1 = stroke
+        d.line((x, y0, x, y1), fill=0, width=3)
+    (grid,) = ocr.find_tables(np.asarray(img).copy(), 27.0)
+    return sorted(grid.spans)
+
+
+def test_a_row_line_broken_off_the_table_by_a_seal_still_divides_the_rows():
+    """The piece of the line between two gaps is joined to nothing; it still counts as the line."""
+    assert _ruled(gaps=[(600, 615), (850, 870)]) == [(0, 0, 0, 1), (1, 1, 0, 0), (1, 1, 1, 1)]
+
+
+def test_a_stroke_inside_a_cell_on_a_column_line_does_not_split_the_cell():
+    assert _ruled(gaps=[(600, 615), (850, 870)], stroke=(500, 135, 165)) == [(0, 0, 0, 1), (1, 1, 0, 0), (1, 1, 1, 1)]
+
+
 def _reuse_scans_pages(monkeypatch):
     """ocr.read_page takes the result `scans` got for the same pixels on the same page number (OCR
     is deterministic: the same image gives the same boxes), else OCRs; returns the page numbers asked."""

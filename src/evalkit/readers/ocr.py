@@ -733,9 +733,12 @@ def find_tables(gray: np.ndarray, text_h: float) -> list[Grid]:
         x, y, w, h, _ = stats[k]
         if w < 4 * text_h or h < 0.8 * text_h:      # a one-row table (总分 on its own page) counts
             continue
-        sub_h = horiz[y:y + h, x:x + w] * (labels[y:y + h, x:x + w] == k)
-        sub_v = vert[y:y + h, x:x + w] * (labels[y:y + h, x:x + w] == k)
-        grid = build_grid(sub_h, sub_v, text_h, x, y)
+        lab = labels[y:y + h, x:x + w]
+        sub_h, sub_v = horiz[y:y + h, x:x + w] * (lab == k), vert[y:y + h, x:x + w] * (lab == k)
+        # the pieces inside it not joined to it: a line a seal's ring or the scan broke off
+        loose = (lab != k) & (lab != 0)
+        grid = build_grid(sub_h, sub_v, text_h, x, y, loose=(horiz[y:y + h, x:x + w] * loose,
+                                                             vert[y:y + h, x:x + w] * loose))
         if grid is not None:
             grids.append(grid)
     grids.sort(key=lambda g: g.ys[0])
@@ -775,6 +778,23 @@ def _row_to_row(vert: np.ndarray, horiz: np.ndarray, reach: int, min_len: float,
     return np.where(keep[labels], 255, 0).astype(np.uint8), pieces
 
 
+def _with_pieces_on(mask: np.ndarray, pieces: np.ndarray, lines: list[float], tol: float, axis: int) -> np.ndarray:
+    """`mask` plus the pieces of `pieces` that lie on one of `lines` (within tol across them):
+    horizontal ones for axis 0, vertical ones for axis 1."""
+    if not pieces.any():
+        return mask
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(pieces, connectivity=8)
+    keep = np.zeros(n, dtype=bool)
+    for k in range(1, n):
+        x, y, w, h, _ = stats[k]
+        across, along = (y + h / 2, w) if axis == 0 else (x + w / 2, h)
+        thin = (h if axis == 0 else w) <= tol
+        keep[k] = thin and along > 2 * tol and any(abs(across - v) <= tol for v in lines)
+    if not keep.any():
+        return mask
+    return np.maximum(mask, np.where(keep[labels], 255, 0).astype(mask.dtype))
+
+
 def _cluster(values: list[float], tol: float) -> list[float]:
     out: list[list[float]] = []
     for v in sorted(values):
@@ -785,9 +805,12 @@ def _cluster(values: list[float], tol: float) -> list[float]:
     return [sum(c) / len(c) for c in out]
 
 
-def build_grid(horiz: np.ndarray, vert: np.ndarray, text_h: float, ox: int, oy: int) -> Grid | None:
+def build_grid(horiz: np.ndarray, vert: np.ndarray, text_h: float, ox: int, oy: int,
+               loose: tuple[np.ndarray, np.ndarray] | None = None) -> Grid | None:
     """Grid lines from the masks' pieces; a unit joined to its neighbour where the line between
-    them covers less than LINE_SHARE of their common edge."""
+    them covers less than LINE_SHARE of their common edge. `loose`: horizontal and vertical masks of
+    pieces inside the table not joined to it; a piece on one of its lines counts to that line's
+    cover (a red seal's ring, taken out, leaves gaps in the lines it crossed), the rest is ignored."""
     hs = _segments(horiz, 0)
     if not hs:
         return None
@@ -797,6 +820,11 @@ def build_grid(horiz: np.ndarray, vert: np.ndarray, text_h: float, ox: int, oy: 
     if not vs:
         return None
     xs = _cluster([p for p, a, b in vs], tol)
+    if loose is not None:
+        horiz = _with_pieces_on(horiz, loose[0], ys, tol, 0)
+        # vertical pieces as the table's own: longer than a character's stroke, or from line to line
+        loose_v, _ = _row_to_row(loose[1], horiz, max(3, round(0.1 * text_h)), 0.6 * text_h, 1.5 * text_h)
+        vert = _with_pieces_on(vert, loose_v, xs, tol, 1)
     # outer edges drawn only by the horizontal lines' ends (a table without side borders)
     left, right = min(a for _, a, _ in hs), max(b for _, _, b in hs)
     if xs[0] - left > 2 * tol:
