@@ -335,6 +335,28 @@ def test_a_stroke_inside_a_cell_on_a_column_line_does_not_split_the_cell():
     assert _ruled(gaps=[(600, 615), (850, 870)], stroke=(500, 135, 165)) == [(0, 0, 0, 1), (1, 1, 0, 0), (1, 1, 1, 1)]
 
 
+def test_a_row_line_under_an_opaque_stamp_is_judged_where_it_can_be_seen():
+    """A stamp printed over the line between the rows hides most of it; the part left on view is a
+    line, so the rows stay apart. Without a stamp the same gap is no line: the cells are merged."""
+    from PIL import Image, ImageDraw
+
+    def grid_of(stamp_colour):
+        img = Image.new("RGB", (1000, 400), (255, 255, 255))
+        d = ImageDraw.Draw(img)
+        for y in (100, 200, 300):
+            d.line((100, y, 900, y), fill=(0, 0, 0), width=3)
+        for x in (100, 900):
+            d.line((x, 100, x, 300), fill=(0, 0, 0), width=3)
+        d.line((500, 200, 500, 300), fill=(0, 0, 0), width=3)
+        d.rectangle((560, 150, 800, 250), fill=stamp_colour)        # drawn over the line, opaque
+        gray, hidden = ocr.seal(np.asarray(img))
+        (grid,) = ocr.find_tables(gray, 27.0, hidden)
+        return sorted(grid.spans)
+
+    assert grid_of((174, 122, 122)) == [(0, 0, 0, 1), (1, 1, 0, 0), (1, 1, 1, 1)]     # red stamp
+    assert grid_of((255, 255, 255)) == [(0, 1, 0, 1), (1, 1, 0, 0)]                    # the line is gone
+
+
 def _reuse_scans_pages(monkeypatch):
     """ocr.read_page takes the result `scans` got for the same pixels on the same page number (OCR
     is deterministic: the same image gives the same boxes), else OCRs; returns the page numbers asked."""

@@ -341,12 +341,13 @@ def _block(item, page_no):
 
 def read_page(img, page_no: int) -> PageResult:
     """Clean, orient, deskew, OCR and lay out one page."""
-    gray, turn = _prepare(img)
+    gray, turn, hidden = _prepare(img)
     boxes = run_ocr(gray)
     h, w = gray.shape
     result = PageResult(page_no, w, h, turn=turn)
     text_h = _text_height(boxes)
-    regions = find_tables(gray, text_h)
+    regions = find_tables(gray, text_h, hidden)
+    del hidden
     used: set[int] = set()
     for grid in regions:
         table, taken = grid.fill(boxes, gray, text_h)
@@ -372,8 +373,9 @@ def prepare(img) -> np.ndarray:
     return _prepare(img)[0]
 
 
-def _prepare(img) -> tuple[np.ndarray, Turn]:
-    """prepare(), and how the page was turned (to map OCR boxes back onto the page)."""
+def _prepare(img) -> tuple[np.ndarray, Turn, np.ndarray | None]:
+    """prepare(), how the page was turned (to map OCR boxes back onto the page), and where a seal
+    hid the page (`seal`'s mask, turned with it; None: no seal)."""
     if isinstance(img, Image.Image):
         img = _to_l_or_rgb(img)
         arr = np.asarray(img)
@@ -383,31 +385,42 @@ def _prepare(img) -> tuple[np.ndarray, Turn]:
             arr = arr[..., :3]
     if arr.dtype != np.uint8:
         arr = arr.clip(0, 255).astype(np.uint8)
-    gray = remove_seal(arr) if arr.ndim == 3 else arr.copy()
+    gray, hidden = seal(arr) if arr.ndim == 3 else (arr.copy(), None)
     del arr
     h, w = gray.shape
     quarters = _quarter_turns(gray)
     if quarters:
         gray = np.ascontiguousarray(np.rot90(gray, quarters))
+        hidden = None if hidden is None else np.ascontiguousarray(np.rot90(hidden, quarters))
     gray, skew = _deskew(gray)
-    return gray, Turn(w, h, quarters, skew)
+    if skew is not None and hidden is not None:
+        m = np.asarray(skew, dtype=np.float64).reshape(2, 3)
+        hidden = cv2.warpAffine(hidden.astype(np.uint8), m, (gray.shape[1], gray.shape[0]),
+                                flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0) > 0
+    return gray, Turn(w, h, quarters, skew), hidden
 
 
 def remove_seal(rgb: np.ndarray) -> np.ndarray:
     """Grey page with red ink (seals, red headers) taken out: where the pixel is red, its red
     channel, pushed to white when light (the stamp) and kept when dark (black print under it)."""
+    return seal(rgb)[0]
+
+
+def seal(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """remove_seal(), and where the stamp's ink left the page light: what it covered there cannot
+    be seen (a ruled line under an opaque stamp is lost), None without red ink."""
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
     hue, sat, val = hsv[..., 0], hsv[..., 1], hsv[..., 2]
     red = ((hue <= 12) | (hue >= 160)) & (sat >= 60) & (val >= 70)
     if red.mean() < 1e-4:
-        return gray
+        return gray, None
     red = cv2.dilate(red.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)   # the stamp's halo
     # red channel stretched: stamp ink (R ≈ 200+) → white; black print under it (R low, or
     # up to ~150 where JPEG's colour subsampling bled the red into it) → dark grey
     r = rgb[..., 0][red].astype(np.float32)
     gray[red] = np.clip((r - 40.0) * (255.0 / 150.0), 0, 255).astype(np.uint8)
-    return gray
+    return gray, red & (gray >= 160)
 
 
 def _detect(gray: np.ndarray) -> list[np.ndarray]:
@@ -723,8 +736,8 @@ def line_masks(gray: np.ndarray, text_h: float, long: bool = False) -> tuple[np.
     return horiz, vert
 
 
-def find_tables(gray: np.ndarray, text_h: float) -> list[Grid]:
-    """Each ruled table on the page as a Grid, top to bottom."""
+def find_tables(gray: np.ndarray, text_h: float, hidden: np.ndarray | None = None) -> list[Grid]:
+    """Each ruled table on the page as a Grid, top to bottom. `hidden`: where a seal hid the page."""
     horiz, vert = line_masks(gray, text_h)
     both = cv2.dilate(cv2.bitwise_or(horiz, vert), np.ones((5, 5), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(both, connectivity=8)
@@ -738,7 +751,8 @@ def find_tables(gray: np.ndarray, text_h: float) -> list[Grid]:
         # the pieces inside it not joined to it: a line a seal's ring or the scan broke off
         loose = (lab != k) & (lab != 0)
         grid = build_grid(sub_h, sub_v, text_h, x, y, loose=(horiz[y:y + h, x:x + w] * loose,
-                                                             vert[y:y + h, x:x + w] * loose))
+                                                             vert[y:y + h, x:x + w] * loose),
+                          hidden=None if hidden is None else hidden[y:y + h, x:x + w])
         if grid is not None:
             grids.append(grid)
     grids.sort(key=lambda g: g.ys[0])
@@ -778,6 +792,19 @@ def _row_to_row(vert: np.ndarray, horiz: np.ndarray, reach: int, min_len: float,
     return np.where(keep[labels], 255, 0).astype(np.uint8), pieces
 
 
+SEEN_SHARE = 0.2   # a line's cover is measured where no seal hid it, if at least this share of it is seen
+
+
+def _cover(line: np.ndarray, hidden: np.ndarray | None) -> float:
+    """The share of an edge the line covers (`line`: ink along it), counted where a seal did not hide
+    the page: a stamp drawn over a ruled line takes it out with the stamp."""
+    if hidden is not None:
+        seen = ~hidden | line
+        if seen.any() and seen.mean() >= SEEN_SHARE:
+            return float(line[seen].mean())
+    return float(line.mean())
+
+
 def _with_pieces_on(mask: np.ndarray, pieces: np.ndarray, lines: list[float], tol: float, axis: int) -> np.ndarray:
     """`mask` plus the pieces of `pieces` that lie on one of `lines` (within tol across them):
     horizontal ones for axis 0, vertical ones for axis 1."""
@@ -806,11 +833,12 @@ def _cluster(values: list[float], tol: float) -> list[float]:
 
 
 def build_grid(horiz: np.ndarray, vert: np.ndarray, text_h: float, ox: int, oy: int,
-               loose: tuple[np.ndarray, np.ndarray] | None = None) -> Grid | None:
+               loose: tuple[np.ndarray, np.ndarray] | None = None, hidden: np.ndarray | None = None) -> Grid | None:
     """Grid lines from the masks' pieces; a unit joined to its neighbour where the line between
     them covers less than LINE_SHARE of their common edge. `loose`: horizontal and vertical masks of
     pieces inside the table not joined to it; a piece on one of its lines counts to that line's
-    cover (a red seal's ring, taken out, leaves gaps in the lines it crossed), the rest is ignored."""
+    cover (a red seal's ring, taken out, leaves gaps in the lines it crossed), the rest is ignored.
+    `hidden`: where a seal hid the table; a line's cover is measured where it can be seen (`_cover`)."""
     hs = _segments(horiz, 0)
     if not hs:
         return None
@@ -845,14 +873,18 @@ def build_grid(horiz: np.ndarray, vert: np.ndarray, text_h: float, ox: int, oy: 
         if b <= a:
             return 1.0
         r0, r1 = max(0, int(y) - band), min(horiz.shape[0], int(y) + band + 1)
-        return float(horiz[r0:r1, a:b].max(axis=0).mean() / 255) if r1 > r0 else 0.0
+        if r1 <= r0:
+            return 0.0
+        return _cover(horiz[r0:r1, a:b].max(axis=0) > 0, None if hidden is None else hidden[r0:r1, a:b].any(axis=0))
 
     def v_cover(x: float, y0: float, y1: float) -> float:
         a, b = int(y0 + tol), int(y1 - tol)
         if b <= a:
             return 1.0
         c0, c1 = max(0, int(x) - band), min(vert.shape[1], int(x) + band + 1)
-        return float(vert[a:b, c0:c1].max(axis=1).mean() / 255) if c1 > c0 else 0.0
+        if c1 <= c0:
+            return 0.0
+        return _cover(vert[a:b, c0:c1].max(axis=1) > 0, None if hidden is None else hidden[a:b, c0:c1].any(axis=1))
 
     nr, nc = len(ys) - 1, len(xs) - 1
     groups = merged_units(nr, nc, lambda i, j: v_cover(xs[j + 1], ys[i], ys[i + 1]) < LINE_SHARE,
