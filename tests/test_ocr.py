@@ -357,6 +357,16 @@ def test_a_row_line_under_an_opaque_stamp_is_judged_where_it_can_be_seen():
     assert grid_of((255, 255, 255)) == [(0, 1, 0, 1), (1, 1, 0, 0)]                    # the line is gone
 
 
+def test_a_stamps_grey_edge_over_a_row_is_no_column_line():
+    """seal_ring_edge.png (make_scan_fixtures.py): a synthetic scan's stamp ring crosses the project-name
+    row; its edge, pink turned grey, once drew a column line there and cut the name in two cells."""
+    from PIL import Image
+    gray, _, hidden = ocr._prepare(Image.open(SCANS / "seal_ring_edge.png"))
+    grid = ocr.find_tables(gray, 27.0, hidden)[0]
+    first_row = [s for s in grid.spans if s[0] == 0]
+    assert first_row == [(0, 0, 0, 0), (0, 0, 1, len(grid.xs) - 2)]       # 项目名称 | the name, one cell
+
+
 def _reuse_scans_pages(monkeypatch):
     """ocr.read_page takes the result `scans` got for the same pixels on the same page number (OCR
     is deterministic: the same image gives the same boxes), else OCRs; returns the page numbers asked."""

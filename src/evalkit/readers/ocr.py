@@ -718,27 +718,35 @@ def _conf_rows(spans: list[Span]) -> list[list[float | None]]:
     return [[v for _, v in sorted(row, key=lambda t: t[0])] for row in rows]
 
 
-def line_masks(gray: np.ndarray, text_h: float, long: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def line_masks(gray: np.ndarray, text_h: float, long: bool = False,
+               hidden: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Horizontal and vertical ruled-line masks: the ink opened with a long kernel along the line.
 
     Horizontal: over twice a text line's height (no character stroke is that long). Vertical:
     only 0.6 of it, so that the borders of a one-line row (barely taller than its text) stay;
     the character strokes this keeps too are dropped by `build_grid`, which keeps only the
     vertical pieces that run from one row line to another. `long`: the vertical kernel as long
-    as the horizontal one (lines only, strokes never)."""
+    as the horizontal one (lines only, strokes never). `hidden`: where a seal was taken out; next to
+    it only dark ink makes vertical lines (the side of a stamp's ring, its light edge turned grey, runs
+    a row's height; a row line under the stamp's ink comes out as light, and stays)."""
     binary = cv2.adaptiveThreshold(255 - gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 25, -15)
+    upright = binary
+    if hidden is not None:
+        near = cv2.dilate(hidden.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+        upright = binary.copy()
+        upright[near & (gray >= STAMP_EDGE_GREY)] = 0
     hlen = max(30, int(round(2.6 * text_h)))
     vlen = hlen if long else max(10, int(round(0.6 * text_h)))
     # no closing first: it would join the strokes of neighbouring characters into "lines"; a
     # line broken by the scan stays two long pieces, and `build_grid` measures coverage
     horiz = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (hlen, 1)))
-    vert = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vlen)))
+    vert = cv2.morphologyEx(upright, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vlen)))
     return horiz, vert
 
 
 def find_tables(gray: np.ndarray, text_h: float, hidden: np.ndarray | None = None) -> list[Grid]:
     """Each ruled table on the page as a Grid, top to bottom. `hidden`: where a seal hid the page."""
-    horiz, vert = line_masks(gray, text_h)
+    horiz, vert = line_masks(gray, text_h, hidden=hidden)
     both = cv2.dilate(cv2.bitwise_or(horiz, vert), np.ones((5, 5), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(both, connectivity=8)
     grids = []
@@ -792,6 +800,7 @@ def _row_to_row(vert: np.ndarray, horiz: np.ndarray, reach: int, min_len: float,
     return np.where(keep[labels], 255, 0).astype(np.uint8), pieces
 
 
+STAMP_EDGE_GREY = 150   # next to a seal, ink this light is the stamp's edge, not a vertical line
 SEEN_SHARE = 0.2   # a line's cover is measured where no seal hid it, if at least this share of it is seen
 
 
