@@ -754,12 +754,11 @@ def find_tables(gray: np.ndarray, text_h: float, hidden: np.ndarray | None = Non
         x, y, w, h, _ = stats[k]
         if w < 4 * text_h or h < 0.8 * text_h:      # a one-row table (总分 on its own page) counts
             continue
-        lab = labels[y:y + h, x:x + w]
-        sub_h, sub_v = horiz[y:y + h, x:x + w] * (lab == k), vert[y:y + h, x:x + w] * (lab == k)
+        lab, win_h, win_v = labels[y:y + h, x:x + w], horiz[y:y + h, x:x + w], vert[y:y + h, x:x + w]
+        own = lab == k
         # the pieces inside it not joined to it: a line a seal's ring or the scan broke off
-        loose = (lab != k) & (lab != 0)
-        grid = build_grid(sub_h, sub_v, text_h, x, y, loose=(horiz[y:y + h, x:x + w] * loose,
-                                                             vert[y:y + h, x:x + w] * loose),
+        loose = ~own & (lab != 0)
+        grid = build_grid(win_h * own, win_v * own, text_h, x, y, loose=(win_h * loose, win_v * loose),
                           hidden=None if hidden is None else hidden[y:y + h, x:x + w])
         if grid is not None:
             grids.append(grid)
@@ -809,7 +808,7 @@ def _cover(line: np.ndarray, hidden: np.ndarray | None) -> float:
     the page: a stamp drawn over a ruled line takes it out with the stamp."""
     if hidden is not None:
         seen = ~hidden | line
-        if seen.any() and seen.mean() >= SEEN_SHARE:
+        if seen.mean() >= SEEN_SHARE:
             return float(line[seen].mean())
     return float(line.mean())
 

@@ -785,7 +785,7 @@ def _extend(table: Table, prev: PageTable, prev_last: list, prev_cut: bool, nxt:
         body = 0 if prev.page == table.page else repeated_header(table.rows, prev.rows)   # prev's first own row
         for (r, i), text in _label_on_next_page(prev, prev_last, nxt, h, body):
             table.rows[r][i] = text
-    if pairs is not None:
+    else:
         for loc, cell in pairs:
             if loc is None:
                 continue
@@ -815,6 +815,16 @@ def _last_cells(t: PageTable, offset: int, start: int, joined: dict) -> list[tup
     return out
 
 
+def _edges(c: CellGeom, t: PageTable) -> tuple[float, float]:
+    """A cell's left and right edges measured from its table's left edge (a landscape page may place
+    the table elsewhere)."""
+    return c.x0 - t.bbox[0], c.x1 - t.bbox[0]
+
+
+def _same_edges(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    return abs(a[0] - b[0]) <= 2 * EDGE_TOL and abs(a[1] - b[1]) <= 2 * EDGE_TOL
+
+
 def _label_on_next_page(prev: PageTable, prev_last: list, nxt: PageTable, h: int, body: int) -> list[tuple[Loc, str]]:
     """Group labels printed on the next page: a cell merged over rows (一级/二级指标) that starts at the
     foot of a page and goes on over the break is drawn in two parts, and its text, centred, may fall
@@ -823,9 +833,6 @@ def _label_on_next_page(prev: PageTable, prev_last: list, nxt: PageTable, h: int
     column that holds cells merged over rows, under which the next page's first row (after repeated
     headers) starts a cell with the same edges and text: the upper part gets that text, so the rows
     on the first page are read in their group. (Locations in the stitched table, with the text.)"""
-    def same(a: tuple[float, float], b: tuple[float, float]) -> bool:
-        return abs(a[0] - b[0]) <= 2 * EDGE_TOL and abs(a[1] - b[1]) <= 2 * EDGE_TOL
-
     if not any(a.text for a, _ in prev_last):
         return []
     below = [c for c in nxt.cells if c.r0 == h and c.text]
@@ -833,10 +840,10 @@ def _label_on_next_page(prev: PageTable, prev_last: list, nxt: PageTable, h: int
     for a, loc in prev_last:
         if a.text or loc is None or a.r0 <= body:
             continue
-        edges = (a.x0 - prev.bbox[0], a.x1 - prev.bbox[0])
-        if not any(same(edges, m) for m in (*prev.merged, *nxt.merged)):
+        edges = _edges(a, prev)
+        if not any(_same_edges(edges, m) for m in (*prev.merged, *nxt.merged)):
             continue
-        b = next((c for c in below if same(edges, (c.x0 - nxt.bbox[0], c.x1 - nxt.bbox[0]))), None)
+        b = next((c for c in below if _same_edges(edges, _edges(c, nxt))), None)
         if b is not None:
             out.append((loc, b.text))
     return out
@@ -884,10 +891,8 @@ def _broken_row(prev: PageTable, prev_last: list, nxt: PageTable, h: int, body_b
     above = sorted(prev_last, key=lambda t: t[0].x0)
     if not below or len(below) != len(above) or any(c.r0 != h for c in below):
         return None
-    for (a, _), b in zip(above, below):
-        if (abs((a.x0 - prev.bbox[0]) - (b.x0 - nxt.bbox[0])) > 2 * EDGE_TOL
-                or abs((a.x1 - prev.bbox[0]) - (b.x1 - nxt.bbox[0])) > 2 * EDGE_TOL):
-            return None
+    if not all(_same_edges(_edges(a, prev), _edges(b, nxt)) for (a, _), b in zip(above, below)):
+        return None
     pairs = [(a, loc, b) for (a, loc), b in zip(above, below)]
     if any(b.text and (loc is None or (a.text and not a.full)) for a, loc, b in pairs):
         return None
