@@ -116,3 +116,78 @@ def test_ids_are_stable_across_runs_and_copies(corpus, mixed, seed_tables):
     assert list(again["projects"]["project_id"]) == list(mixed["projects"]["project_id"])
     # the kept seeds have the ids they have when ingested alone
     assert set(seed_tables["projects"]["project_id"]) <= set(mixed["projects"]["project_id"])
+
+
+# ------------------------------------------------------------------ a scan of a report read elsewhere
+# A scan's OCR may misread a character of a name (〔2021〕 as （2021）, 缮 dropped): the copy is still
+# the same report when the year and every figure are equal and the text is alike (near_key).
+
+def _parsed(seed: Path):
+    from evalkit.ingest import parse_file, placed_by_path
+    return placed_by_path(parse_file(seed, seed.name))
+
+
+def _scanned(r, name: str, misread=None, ocr: bool = True):
+    """`r` as another file holds it: read by OCR (ocr_pages set), its names passed through `misread`."""
+    import copy
+    s = copy.deepcopy(r)
+    s.report.update(source_file=name, report_id=f"scan-{name}", format="image" if ocr else "docx",
+                    ocr_pages="1" if ocr else None)
+    for p in s.projects:
+        p["project_name"] = misread(p["project_name"]) if misread else p["project_name"]
+    return s
+
+
+def _kinds(results):
+    from evalkit.ingest import same_report_duplicates
+    out = same_report_duplicates(results)
+    return {r.report["source_file"]: (r.report["status"], r.report.get("duplicate_kind"),
+                                      r.report.get("duplicate_of_file")) for r in out}
+
+
+def _bracket(name: str) -> str:            # 冀财社(2021)179号 read as 冀财社〔2021〕179号
+    return name.replace("(", "〔").replace(")", "〕")
+
+
+def test_a_scan_whose_ocr_misread_a_bracket_is_the_same_report():
+    orig = _parsed(SEEDS[3])                   # 23 projects, 文号 such as 冀财社(2021)179号
+    assert any("(2021)" in p["project_name"] for p in orig.projects)
+    got = _kinds([_scanned(orig, "a_扫描件.tif", _bracket), orig])
+    assert got["a_扫描件.tif"] == ("duplicate", "same_report_ocr", SEEDS[3].name)
+    assert got[SEEDS[3].name][0] == "ok"       # the copy read without OCR is kept, though listed second
+
+
+def test_two_scans_with_different_misreads_are_both_the_original():
+    orig = _parsed(SEEDS[1])                   # 4 projects
+    drop = lambda n: n[:3] + n[4:]             # one character lost
+    got = _kinds([orig, _scanned(orig, "b1.tif", drop), _scanned(orig, "b2.tif", lambda n: n + "号")])
+    assert got["b1.tif"][:2] == got["b2.tif"][:2] == ("duplicate", "same_report_ocr")
+    assert got["b1.tif"][2] == got["b2.tif"][2] == SEEDS[1].name
+
+
+def test_files_read_without_ocr_are_never_joined_by_alike_names():
+    orig = _parsed(SEEDS[3])
+    got = _kinds([orig, _scanned(orig, "renamed.docx", _bracket, ocr=False)])
+    assert got["renamed.docx"][0] == "ok" and got[SEEDS[3].name][0] == "ok"
+
+
+def test_a_scan_with_another_figure_or_other_names_is_another_report():
+    orig = _parsed(SEEDS[3])
+    other = _scanned(orig, "figure.tif", _bracket)
+    other.projects[0]["executed"] = (other.projects[0]["executed"] or 0) + 1
+    named = _scanned(orig, "names.tif", lambda n: "另一项目" + n[::-1])
+    elsewhere = _scanned(orig, "county.tif", _bracket)      # a neighbour county's agency, the same figures
+    elsewhere.report["county"] = orig.report["county"][:-1] + "西" + orig.report["county"][-1:]
+    got = _kinds([orig, other, named, elsewhere])
+    assert {got[k][0] for k in ("figure.tif", "names.tif", "county.tif", SEEDS[3].name)} == {"ok"}
+
+
+def test_a_report_with_too_few_figures_is_matched_only_exactly():
+    from evalkit.ingest import NEAR_MIN_FIGURES, near_key
+    orig = _parsed(SEEDS[0])
+    few = _scanned(orig, "few.tif", _bracket)
+    for p in few.projects:
+        p.update(budget_initial=None, budget_full_year=None, executed=None, total_score=None)
+    few.projects[0]["executed"] = 1.0
+    assert NEAR_MIN_FIGURES > 1 and near_key(few) is None
+    assert near_key(orig) is not None

@@ -519,6 +519,7 @@ class Parked:
     packed: bytes         # the ledger row (the FileResult's report), pickled
     key: str | None       # content_key: the same report in another format
     at: int               # offset of the pickled FileResult in the spool
+    near: tuple | None = None   # near_key: the same report where OCR misread a character
 
     @property
     def report(self) -> dict:
@@ -547,7 +548,7 @@ class Spool:
         self.f.seek(0, os.SEEK_END)
         at = self.f.tell()
         pickle.dump(r, self.f, protocol=pickle.HIGHEST_PROTOCOL)
-        return Parked(pickle.dumps(r.report, protocol=pickle.HIGHEST_PROTOCOL), content_key(r), at)
+        return Parked(pickle.dumps(r.report, protocol=pickle.HIGHEST_PROTOCOL), content_key(r), at, near_key(r))
 
     def load(self, r: Parked | FileResult) -> FileResult:
         """The whole FileResult of a parked file (a duplicate's or failed file's row is already whole)."""
@@ -576,48 +577,114 @@ def _duplicate(source: Source | FileResult, kept: FileResult, kind: str, report_
                        "n_projects": 0, "n_indicators": 0}, [], [], [])
 
 
+SUMMARY_FIGURES = ("projects_evaluated", "funds_evaluated", "avg_score", "count_you", "count_liang", "count_zhong",
+                   "count_cha")
+NEAR_MIN_FIGURES = 3      # figures a report needs before they can tell it from another
+NEAR_SIMILARITY = 0.9     # share of the text (agency, project names) an OCR'd copy shares with its original
+
+
+def _num(x):
+    return None if x is None or x != x else round(float(x), 4)
+
+
+def _summary_figures(r: FileResult) -> list[str]:
+    return sorted(json.dumps([_num(s.get(k)) for k in SUMMARY_FIGURES]) for s in r.summaries)   # as text, sortable
+
+
 def content_key(r: FileResult) -> str | None:
     """What makes two files the same report whatever their format: agency, year, project names and
     figures (or the summary figures); None for a file with nothing recognized."""
     if r.report.get("status") == "failed" or not (r.projects or r.summaries):
         return None
-    def num(x):
-        return None if x is None or x != x else round(float(x), 4)
-    projects = sorted(json.dumps([str(p.get("project_name") or ""), num(p.get("budget_initial")),
-                                  num(p.get("budget_full_year")), num(p.get("executed")),
-                                  num(p.get("total_score")), p.get("n_indicators") or 0])
+    projects = sorted(json.dumps([str(p.get("project_name") or ""), _num(p.get("budget_initial")),
+                                  _num(p.get("budget_full_year")), _num(p.get("executed")),
+                                  _num(p.get("total_score")), p.get("n_indicators") or 0])
                       for p in r.projects)          # as text: None and numbers never compared
-    summaries = sorted(json.dumps([num(s.get(k)) for k in ("projects_evaluated", "funds_evaluated", "avg_score",
-                                                           "count_you", "count_liang", "count_zhong", "count_cha")])
-                       for s in r.summaries)
-    key = [r.report.get("agency"), r.report.get("fiscal_year"), projects, summaries]
+    key = [r.report.get("agency"), r.report.get("fiscal_year"), projects, _summary_figures(r)]
     return hashlib.sha256(json.dumps(key, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()
+
+
+def near_key(r: FileResult) -> tuple[str, str] | None:
+    """(figures digest, text): what a scan shares with its original when OCR misread a character of a
+    name (〔2024〕 as （2024）, 缮 dropped): the province, county, year and every figure, exactly; the agency
+    and the project names (in the figures' order) only alike. None with fewer than NEAR_MIN_FIGURES figures."""
+    if r.report.get("status") == "failed" or not (r.projects or r.summaries):
+        return None
+    projects = [[_num(p.get(k)) for k in ("budget_initial", "budget_full_year", "executed", "total_score")]
+                for p in r.projects]
+    summaries = [[_num(s.get(k)) for k in SUMMARY_FIGURES] for s in r.summaries]
+    if sum(v is not None for f in projects + summaries for v in f) < NEAR_MIN_FIGURES:
+        return None
+    named = sorted((json.dumps(f), "".join(str(p.get("project_name") or "").split()))   # as text: None never compared
+                   for f, p in zip(projects, r.projects))
+    figures = [f for f, _ in named] + sorted(json.dumps(f) for f in summaries)
+    place = [r.report.get(k) for k in ("province", "county", "fiscal_year")]     # two counties' agencies differ by little
+    digest = hashlib.sha256(json.dumps([place, figures], ensure_ascii=False, default=str).encode()).hexdigest()
+    return digest, "\n".join([str(r.report.get("agency") or "")] + [n for _, n in named])
+
+
+def near_alike(a: str, b: str) -> bool:
+    """Two copies' text (near_key) alike enough to be one report read twice."""
+    import difflib
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= NEAR_SIMILARITY
 
 
 def _keep_rank(r: FileResult):
     rep = r.report
     fmt = rep.get("format")
-    return (rep.get("status") != "ok", -(rep.get("n_indicators") or 0),
+    return (rep.get("status") != "ok", bool(rep.get("ocr_pages")), -(rep.get("n_indicators") or 0),
             FORMAT_RANK.index(fmt) if fmt in FORMAT_RANK else len(FORMAT_RANK), rep["source_file"])
 
 
-def same_report_duplicates(results: list, key=content_key) -> list:
-    """Files that hold the same report in another format (a DOCX and its PDF): the most complete
-    copy is kept, the others become `duplicate` rows pointing at it. `key`: a result's content_key
-    (Parked results carry theirs)."""
-    groups: dict[str, list[int]] = {}
+def same_report_duplicates(results: list, key=content_key, near=near_key) -> list:
+    """Files that hold the same report in another format (a DOCX and its PDF, a PDF and its scan): the
+    most complete copy is kept (read without OCR first), the others become `duplicate` rows pointing at
+    it. The same content (`key`: content_key) is one report; so is an OCR'd file whose figures equal
+    another's and whose text is alike (`near`: near_key), kind same_report_ocr. Parked results carry
+    both keys. Two files read without OCR are never joined by the looser test."""
+    parent = list(range(len(results)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    exact: dict[str, int] = {}
     for i, r in enumerate(results):
         k = key(r)
         if k is not None:
-            groups.setdefault(k, []).append(i)
+            parent[i] = root(exact.setdefault(k, i))
+    native: dict[int, bool] = {}                         # exact group -> holds a file read without OCR
+    by_figures: dict[str, list[tuple[int, str]]] = {}
+    for i, r in enumerate(results):
+        ri = root(i)
+        native[ri] = native.get(ri, False) or (key(r) is not None and not r.report.get("ocr_pages"))
+        nk = near(r) if ri == i else None                # one member of each exact group
+        if nk is not None:
+            by_figures.setdefault(nk[0], []).append((i, nk[1]))
+    for members in by_figures.values():
+        for n, (i, text_i) in enumerate(members):
+            for j, text_j in members[n + 1:]:
+                ri, rj = root(i), root(j)
+                if ri == rj or (native[ri] and native[rj]):   # never two files read without OCR
+                    continue
+                if near_alike(text_i, text_j):
+                    parent[rj] = ri
+                    native[ri] = native[ri] or native[rj]
+    groups: dict[int, list[int]] = {}
+    for i in range(len(results)):
+        groups.setdefault(root(i), []).append(i)
     out = list(results)
     for idx in groups.values():
         if len(idx) < 2:
             continue
         ranked = sorted(idx, key=lambda i: _keep_rank(results[i]))
         kept = results[ranked[0]]
+        kept_key = key(kept)
         for i in ranked[1:]:
-            out[i] = _duplicate(results[i], kept, "same_report", results[i].report["report_id"])
+            kind = "same_report" if kept_key is not None and key(results[i]) == kept_key else "same_report_ocr"
+            out[i] = _duplicate(results[i], kept, kind, results[i].report["report_id"])
     return out
 
 
@@ -893,7 +960,7 @@ def _build(paths: list[Path], found: Discovery, results: list, todo: list[Source
         for s in dups:
             rid = f"{s.sha256[:16]}-{hashlib.sha256(s.source_file.encode('utf-8')).hexdigest()[:6]}"
             results.append(_duplicate(s, by_sha[s.sha256], "same_file", rid))
-        results = (parsed if keep_format_copies else same_report_duplicates(parsed, key=lambda r: r.key)) + results
+        results = (parsed if keep_format_copies else same_report_duplicates(parsed, key=lambda r: r.key, near=lambda r: r.near)) + results
         results.sort(key=lambda r: r.report["source_file"])
         config = config or load_config()
         status = [r.report.get("status") for r in results]

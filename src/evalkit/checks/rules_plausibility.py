@@ -145,6 +145,13 @@ def check_spending(d: Data, cfg: CheckConfig) -> list[Finding]:
     return out
 
 
+DUPLICATE_WHAT = {   # by reports.duplicate_kind (ingest.same_report_duplicates)
+    "same_file": "与该文件内容完全相同（字节一致）",
+    "same_report": "是同一份报告的另一种格式（单位、年度、项目和数字都相同）",
+    "same_report_ocr": "是同一份报告的扫描件（年度和各项数字都相同，单位和项目名称仅有个别字识别不同）",
+}
+
+
 def check_identity(d: Data, cfg: CheckConfig) -> list[Finding]:
     """A file that repeats another (a byte copy, or the same report in another format) is counted
     once; the ledger keeps it as `duplicate`, and this note names both files."""
@@ -152,8 +159,7 @@ def check_identity(d: Data, cfg: CheckConfig) -> list[Finding]:
     dup = rep.loc[rep["status"].astype("object") == "duplicate"]
     out: list[Finding] = []
     for r in dup.itertuples(index=False):
-        same_file = text(r.duplicate_kind) == "same_file"
-        what = "与该文件内容完全相同（字节一致）" if same_file else "是同一份报告的另一种格式（单位、年度、项目和数字都相同）"
+        what = DUPLICATE_WHAT.get(text(r.duplicate_kind), DUPLICATE_WHAT["same_report"])
         out.append(make(cfg, "duplicate_document",
                         dict(report_id=text(r.report_id) or None, source_file=text(r.source_file) or None),
                         f"文件 {text(r.source_file)} {what}：{text(r.duplicate_of_file)}，只计入一次，"
