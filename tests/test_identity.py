@@ -157,6 +157,22 @@ def test_a_scan_whose_ocr_misread_a_bracket_is_the_same_report():
     assert got[SEEDS[3].name][0] == "ok"       # the copy read without OCR is kept, though listed second
 
 
+def test_the_ledger_and_the_finding_say_where_the_scan_reads_otherwise(tmp_path):
+    from evalkit.checks import load_config, run_checks
+    from evalkit.ingest import assemble, same_report_duplicates
+    orig = _parsed(SEEDS[1])                   # 4 projects; OCR reads a character of the first name as 口
+    first = orig.projects[0]["project_name"]
+    scan = _scanned(orig, "c.tif", lambda n: n.replace(first[2], "口", 1) if n == first else n)
+    out = same_report_duplicates([orig, scan])
+    note = out[1].report["duplicate_note"]
+    assert note.startswith("识别文字与所留文件不同（1 处）") and "口" in note and first[2] in note
+    tables = assemble(out)
+    assert tables["reports"].set_index("source_file").loc["c.tif", "duplicate_note"] == note
+    f = run_checks(tables, load_config())
+    msg = f.loc[f["rule"] == "duplicate_document", "message"].iloc[0]
+    assert "扫描件" in msg and note in msg and SEEDS[1].name in msg
+
+
 def test_two_scans_with_different_misreads_are_both_the_original():
     orig = _parsed(SEEDS[1])                   # 4 projects
     drop = lambda n: n[:3] + n[4:]             # one character lost

@@ -566,14 +566,15 @@ class Spool:
 
 # ----------------------------------------------------------------------------- identity
 
-def _duplicate(source: Source | FileResult, kept: FileResult, kind: str, report_id: str) -> FileResult:
+def _duplicate(source: Source | FileResult, kept: FileResult, kind: str, report_id: str,
+               note: str | None = None) -> FileResult:
     """A `duplicate` ledger row: the file's identity and which report it repeats, nothing counted."""
     rep = source.report if hasattr(source, "report") else {
         "source_file": source.source_file, "sha256": source.sha256, "format": source.fmt}
     return FileResult({"report_id": report_id, "source_file": rep["source_file"], "sha256": rep["sha256"],
                        "format": rep["format"], "status": "duplicate", "error": None,
                        "duplicate_of": kept.report["report_id"], "duplicate_kind": kind,
-                       "duplicate_of_file": kept.report["source_file"],
+                       "duplicate_of_file": kept.report["source_file"], "duplicate_note": note,
                        "n_projects": 0, "n_indicators": 0}, [], [], [])
 
 
@@ -627,6 +628,20 @@ def near_alike(a: str, b: str) -> bool:
     """Two copies' text (near_key) alike enough to be one report read twice."""
     import difflib
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= NEAR_SIMILARITY
+
+
+def near_differences(read: str, kept: str, context: int = 4, limit: int = 3) -> str:
+    """Where a scan's text (near_key) differs from the kept copy's, for the auditor: 「…read…」→「…kept…」
+    with a few characters around each difference, at most `limit` of them."""
+    import difflib
+    ops = [op for op in difflib.SequenceMatcher(None, read, kept, autojunk=False).get_opcodes() if op[0] != "equal"]
+    parts = []
+    for tag, i1, i2, j1, j2 in ops[:limit]:
+        a = read[max(0, i1 - context):i2 + context].replace("\n", " ")
+        b = kept[max(0, j1 - context):j2 + context].replace("\n", " ")
+        parts.append(f"「{a}」→「{b}」")
+    more = f"，前 {limit} 处" if len(ops) > limit else ""
+    return f"识别文字与所留文件不同（{len(ops)} 处{more}）：" + "；".join(parts)
 
 
 def _keep_rank(r: FileResult):
@@ -683,8 +698,11 @@ def same_report_duplicates(results: list, key=content_key, near=near_key) -> lis
         kept = results[ranked[0]]
         kept_key = key(kept)
         for i in ranked[1:]:
-            kind = "same_report" if kept_key is not None and key(results[i]) == kept_key else "same_report_ocr"
-            out[i] = _duplicate(results[i], kept, kind, results[i].report["report_id"])
+            if kept_key is not None and key(results[i]) == kept_key:
+                out[i] = _duplicate(results[i], kept, "same_report", results[i].report["report_id"])
+            else:
+                note = near_differences(near(results[i])[1], near(kept)[1])
+                out[i] = _duplicate(results[i], kept, "same_report_ocr", results[i].report["report_id"], note)
     return out
 
 

@@ -94,6 +94,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("duplicate_of", S, "重复于", doc="the kept file's report_id for a duplicate, else null"),
         _c("duplicate_kind", S, "重复类型", doc="same_file / same_report / same_report_ocr"),
         _c("duplicate_of_file", S, "重复于文件"),
+        _c("duplicate_note", S, "重复说明", doc="same_report_ocr: where the scan's text differs from the kept file's"),
         _c("ocr_pages", S, "识别页", doc="pages read by OCR"),
         _c("ocr_cells", S, "识别单元格", doc="OCR confidence of the cells that fed figures (JSON)"),
         _c("uncached_formulas", S, "无缓存值公式", doc="spreadsheet cells holding a formula without a cached value"),

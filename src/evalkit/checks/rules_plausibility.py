@@ -163,7 +163,7 @@ def check_identity(d: Data, cfg: CheckConfig) -> list[Finding]:
         out.append(make(cfg, "duplicate_document",
                         dict(report_id=text(r.report_id) or None, source_file=text(r.source_file) or None),
                         f"文件 {text(r.source_file)} {what}：{text(r.duplicate_of_file)}，只计入一次，"
-                        f"如需核对请以后者为准。",
+                        f"如需核对请以后者为准。" + (f"{note}。" if (note := text(getattr(r, "duplicate_note", None))) else ""),
                         f"只出现一次（{text(r.duplicate_of)}）", text(r.source_file)))
     return out
 
