@@ -138,3 +138,15 @@ def test_command_line(tmp_path, capsys):
     bad = ap.parse_args(["synth", "--reports", "2", "--out", str(tmp_path / "d"), "--formats", "txt,odt"])
     with pytest.raises(UsageError):
         bad.func(bad)
+
+
+def test_a_report_can_come_with_its_scan_which_evalkit_must_join():
+    """With `scan` among the formats, the second copy of a report may be its scan (…_扫描件.tif); the
+    truth keeps the copy read without OCR."""
+    items = [i for i in synth.plan(60, seed=3, formats=("docx", "scan"), error_rate=0.0, dup_rate=0.0,
+                                    format_dup_rate=1.0) if i.second == "scan"]
+    assert items
+    for i in items:
+        assert i.second_rel.endswith("_扫描件.tif") and i.fmt == "docx" and i.rep.rel == i.rel
+    assert not [i for i in synth.plan(60, seed=3, formats=("docx", "txt"), format_dup_rate=1.0)
+                if i.second == "scan"]

@@ -6,8 +6,9 @@ writes `DIR/docs/<省>/<市>/<县>/<file>` and, in the format of `../shared/trut
 `DIR/truth/{projects,indicators,reports}.csv` (so `../shared/tools/truthcheck.py` scores an
 ingest of `DIR/docs`), plus
 - `DIR/truth/duplicates.csv`: every file evalkit should mark `duplicate` (a byte-identical copy, or
-  the same report in another format) and the file it repeats; the truth lists each report once,
-  under the copy evalkit keeps (ingest.FORMAT_RANK: docx > xlsx > html > txt > pdf);
+  the same report in another format — with `scan` among the formats, that can be the report's scan,
+  `…_扫描件.tif`) and the file it repeats; the truth lists each report once, under the copy evalkit
+  keeps (ingest.FORMAT_RANK: docx > xlsx > html > txt > pdf > scan);
 - `DIR/truth/findings.csv`: the findings the checks should raise — each inconsistency injected at a
   known rate (rule ids of checks/findings.py RULES), the findings that follow from it, and one
   `duplicate_document` per duplicate; clean reports are built to raise no error or warning;
@@ -73,7 +74,7 @@ DUPLICATE_COLS = ["source_file", "duplicate_of_file", "kind"]
 ALL_FORMATS = ("txt", "docx", "xlsx", "html", "pdf", "scan")
 DEFAULT_FORMATS = "txt,docx,xlsx,html"
 FORMAT_WEIGHT = {"txt": 4, "docx": 2, "xlsx": 2, "html": 2, "pdf": 1, "scan": 1}
-KEEP_RANK = ("docx", "xlsx", "html", "txt", "pdf")          # = evalkit.ingest.FORMAT_RANK
+KEEP_RANK = ("docx", "xlsx", "html", "txt", "pdf", "scan")  # = evalkit.ingest.FORMAT_RANK (OCR'd last)
 TXT_LAYOUTS = (("tabs", 34), ("dept", 20), ("cells", 14), ("annex", 14), ("form", 10), ("juesuan", 8))
 INJECTABLE = ("total_score_mismatch", "execution_rate_mismatch", "grade_mismatch",
               "indicator_full_score_unmet", "weight_sum_mismatch")
@@ -1560,10 +1561,12 @@ def plan(n_reports: int, seed: int = 0, formats=tuple(f for f in DEFAULT_FORMATS
         rep.rel = rel
         # the same report in a second format: the truth follows the copy evalkit keeps
         if layout == "table" and fmt != "scan" and draw.random() < format_dup_rate:
-            choices = [f for f in ("docx", "xlsx", "html", "txt", "pdf") if f != fmt and (f in formats or f == "txt")]
+            choices = [f for f in ("docx", "xlsx", "html", "txt", "pdf", "scan") if f != fmt and (f in formats or f == "txt")]
             if choices:
                 item.second = draw.choice(choices)
-                item.second_rel = f"{_folder(rep)}/{Path(rel).name.split('.')[0]}_{item.second}版.{item.second}"
+                stem = Path(rel).name.split('.')[0]
+                item.second_rel = (f"{_folder(rep)}/{stem}_扫描件.tif" if item.second == "scan" else   # a scan of the report
+                                   f"{_folder(rep)}/{stem}_{item.second}版.{item.second}")
                 rep.rel = min((fmt, rel), (item.second, item.second_rel), key=lambda x: KEEP_RANK.index(x[0]))[1]
         if draw.random() < dup_rate and fmt not in ("pdf", "scan"):
             stem, ext = rep.rel.rsplit(".", 1)
@@ -1630,6 +1633,8 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
                 cpath.write_text(render_tabs(rep, rng, with_extras=False), encoding="utf-8")
             elif item.second == "pdf":
                 pdf_jobs.append((rep, cpath))
+            elif item.second == "scan":
+                scan_jobs.append((rep, cpath))
             else:
                 render_office(rep, item.second, cpath)
             dropped = item.second_rel if rep.rel == item.rel else item.rel
@@ -1679,7 +1684,8 @@ the document states none), grades as one character, `seed` = the document's file
 - `projects.csv`, `indicators.csv`, `reports.csv`: one row per distinct report, under the copy
   evalkit keeps; score an ingest with `truthcheck.py --clean DATASET --truth THIS_FOLDER`.
 - `duplicates.csv`: files evalkit should mark `duplicate` (`same_file`: byte-identical copy;
-  `same_report`: the same report in another format) and the kept file they repeat.
+  `same_report`: the same report in another format, its scan included — evalkit says `same_report_ocr`
+  where its OCR misread a character of a name) and the kept file they repeat.
 - `findings.csv`: findings the checks should raise. `kind` = `injected` (an inconsistency written
   into that project on purpose, `detail` says what), `consequence` (a finding that follows from an
   injection, e.g. `group_weight_nonstandard` after a changed weight, `report_grade_mismatch` after a
