@@ -6,6 +6,7 @@ OCR is slow (seconds per page): every scan is read once per session (`scans`).""
 from __future__ import annotations
 
 import copy
+import re
 import hashlib
 import struct
 import sys
@@ -365,6 +366,26 @@ def test_a_stamps_grey_edge_over_a_row_is_no_column_line():
     grid = ocr.find_tables(gray, 27.0, hidden)[0]
     first_row = [s for s in grid.spans if s[0] == 0]
     assert first_row == [(0, 0, 0, 0), (0, 0, 1, len(grid.xs) - 2)]       # 项目名称 | the name, one cell
+
+
+def test_doc_no_year_brackets_are_read_as_printed():
+    """doc_no_brackets.png (make_scan_fixtures.py): 文号 rows of scans made like the bench's, one kind of
+    year bracket each. The recognizer reads the first two 〔〕 as （） and []; the glyph's hooks give them
+    back, and the other kinds stay as printed."""
+    from PIL import Image
+    img, y, got = Image.open(SCANS / "doc_no_brackets.png"), 25, []
+    for _, pair, (left, top, right, bottom) in msf.DOC_NO_BRACKETS:
+        page = ocr.read_page(img.crop((0, y, right - left, y + bottom - top)), 1)
+        y += bottom - top + 25
+        text = "\n".join(cell for _, _, it in page.items if hasattr(it, "rows") for row in it.rows for cell in row)
+        got.append("".join(re.search(r"财社(.)\d{4}(.)\d+号", text).groups()))
+    assert got == [pair for _, pair, _ in msf.DOC_NO_BRACKETS]
+
+
+def test_a_bracket_too_small_to_judge_is_left_as_read():
+    crop = np.full((12, 200), 255, np.uint8)
+    box = ocr.Box(0, 0, 200, 12, "财社[2020]100号", 0.9)
+    assert ocr.doc_no_brackets(crop, box) is box
 
 
 def _reuse_scans_pages(monkeypatch):

@@ -12,7 +12,8 @@ One page at a time (the page image is freed as soon as it is read):
    ink), else of the text boxes;
 4. OCR the page once (rapidocr-onnxruntime: PP-OCRv4 detection + recognition, the models ship
    in the wheel, nothing is downloaded; its per-box 0/180° classifier is off: the page is
-   turned already);
+   turned already); a 文号's year brackets read as （） or [] are checked against the glyphs
+   (〔〕 have hooks, the recognizer hardly ever writes them: doc_no_brackets);
 5. tables from the ruled lines (OpenCV morphology, as camelot's lattice mode and img2table do):
    horizontal/vertical line masks, row and column lines, a grid unit joined to its neighbour
    where no line separates them → cells with row/column spans → the model's physical rows
@@ -342,7 +343,7 @@ def _block(item, page_no):
 def read_page(img, page_no: int) -> PageResult:
     """Clean, orient, deskew, OCR and lay out one page."""
     gray, turn, hidden = _prepare(img)
-    boxes = run_ocr(gray)
+    boxes = [doc_no_brackets(gray, b) for b in run_ocr(gray)]
     h, w = gray.shape
     result = PageResult(page_no, w, h, turn=turn)
     text_h = _text_height(boxes)
@@ -958,7 +959,8 @@ _GONG = re.compile(r"(?<=[\u4e00-\u9fff])(\s*)I(?=\s*[作程资业艺伤龄])|(?
 
 # 文号 such as 蒙财教〔2023〕33号: the year's 六角括号 (GB/T 9704) come back as [2023】 or 〔2023]. A pair
 # that does not match is the recognizer's; it is written 〔〕 as the standard has it. A matching pair
-# ([2022], (2021)) is left as printed: offices do write those.
+# ([2022], (2021)) is left as printed, offices do write those, unless the glyphs are 〔〕 (doc_no_brackets,
+# on the page image, before the text gets here).
 _BRACKETS = {"[": "]", "［": "］", "【": "】", "〔": "〕", "(": ")", "（": "）"}
 _DOC_NO_YEAR = re.compile(r"([\[［【〔(（])\s*((?:19|20)\d{2})\s*([\]］】〕)）])(?=\s*第?\s*\d{1,5}\s*号)")
 
@@ -967,6 +969,79 @@ def _doc_no_year(m: re.Match) -> str:
     if _BRACKETS[m.group(1)] == m.group(3):
         return m.group(0)
     return f"〔{m.group(2)}〕"
+
+
+# The recognizer hardly ever writes 〔〕: a 文号's 六角括号 come back as a matching （） or [] (on the bench's
+# stamped scans, 3 of 8; on scans of every bracket kind, 3 of 3 〔 as [ while （ ( [ 【 read right). The glyph
+# tells them apart: 〔 is a straight stroke with short hooks at both ends, （ and ( a curve (its outer edge
+# straight on a few rows only), [ a straight stroke with bars (its outer edge straight from end to end).
+BRACKET_MIN_PX = 14       # glyphs shorter than this (in pixels) are too coarse to judge
+ANGULAR_FLAT = (0.6, 0.95)   # share of a 〔's rows on its outer edge's line (a curve: under 0.55; [ : 1.0)
+_WIDE = re.compile(r"[\u2e80-\u9fff\uff00-\uffef〔〕【】]")
+
+
+def doc_no_brackets(gray: np.ndarray, b: Box) -> Box:
+    """`b` with its 文号's year brackets as printed: a pair read as （） or [] whose glyphs have the
+    hooks of 〔〕 is written 〔〕; anything unclear is left as read."""
+    m = _DOC_NO_YEAR.search(b.text)
+    if m is None or m.group(1) == "〔" or _BRACKETS[m.group(1)] != m.group(3):
+        return b
+    y0, y1 = max(0, int(b.y0) - 2), min(gray.shape[0], int(math.ceil(b.y1)) + 2)
+    x0, x1 = max(0, int(b.x0) - 2), min(gray.shape[1], int(math.ceil(b.x1)) + 2)
+    ink = gray[y0:y1, x0:x1] < 128
+    ink[ink.mean(axis=1) > 0.6] = False            # a cell's rule line across the box joins every column
+    if not ink.any():
+        return b
+    blobs = _column_blobs(ink)
+    tall = float(np.percentile([bl[3] - bl[2] for bl in blobs], 90))
+    if tall < BRACKET_MIN_PX:
+        return b
+    # the pair: two thin glyphs reaching above and below the run of digits between them (the year);
+    # of several such runs, the one nearest where the year stands in the text (em-wide CJK, half-wide rest)
+    adv = [1.0 if _WIDE.match(c) else 0.55 for c in b.text]
+    at = (sum(adv[:m.start(2)]) + sum(adv[m.start(2):m.end(2)]) / 2) * ink.shape[1] / sum(adv)
+    pairs = []
+    for i, op in enumerate(blobs):
+        for k in range(2, 6):
+            if i + k + 1 >= len(blobs):
+                break
+            digits, cl = blobs[i + 1:i + k + 1], blobs[i + k + 1]
+            dy0, dy1 = min(d[2] for d in digits), max(d[3] for d in digits)
+            if all(bl[1] - bl[0] <= 0.5 * tall and bl[2] < dy0 and bl[3] > dy1 for bl in (op, cl)) \
+                    and all(d[1] - d[0] <= 0.75 * tall for d in digits):
+                pairs.append((abs((op[0] + cl[1]) / 2 - at), op, cl))
+    if not pairs:
+        return b
+    _, opening, closing = min(pairs)
+    if not (_angular(ink, opening, "left") and _angular(ink, closing, "right")):
+        return b
+    text = b.text[:m.start(1)] + "〔" + b.text[m.end(1):m.start(3)] + "〕" + b.text[m.end(3):]
+    return Box(b.x0, b.y0, b.x1, b.y1, text, b.score)
+
+
+def _column_blobs(ink: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Runs of columns holding ink, as (x0, x1, y0, y1) with the rows their ink spans."""
+    cols = ink.any(axis=0)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], cols.astype(np.int8), [0]])))
+    out = []
+    for a, z in zip(edges[::2], edges[1::2]):
+        rows = np.flatnonzero(ink[:, a:z].any(axis=1))
+        out.append((int(a), int(z), int(rows[0]), int(rows[-1]) + 1))
+    return out
+
+
+def _angular(ink: np.ndarray, blob, side: str) -> bool:
+    """A bracket glyph shaped like 〔 (or 〕, side = its outer edge): straight along most rows, turned
+    inwards at both ends."""
+    a, z, y0, y1 = blob
+    rows = [np.flatnonzero(r) for r in ink[y0:y1, a:z]]
+    edge = np.array([r[0] if side == "left" else (z - a - 1 - r[-1]) for r in rows if len(r)])
+    if len(edge) < BRACKET_MIN_PX:
+        return False
+    stroke = int(np.bincount(edge).argmax())        # where the straight part runs (a speck of noise aside)
+    flat = float(np.mean(edge == stroke))
+    hooks = edge[0] - stroke >= 2 and edge[-1] - stroke >= 2
+    return ANGULAR_FLAT[0] <= flat <= ANGULAR_FLAT[1] and hooks
 
 
 # ----------------------------------------------------------------------------- tables without lines
