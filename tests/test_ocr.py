@@ -382,6 +382,18 @@ def test_doc_no_year_brackets_are_read_as_printed():
     assert got == [pair for _, pair, _ in msf.DOC_NO_BRACKETS]
 
 
+def test_a_piece_cut_off_a_box_over_its_neighbours_last_character_is_not_read_twice():
+    """Boxes as the detector drew them on a bench scan (seed 7, 00008, page 2): the 三级指标's box began
+    over the last character of the 二级指标 beside it; cut at the cell border, that piece (满) was
+    read again and the label came out 服务对象满满意度指标."""
+    boxes = [ocr.Box(288, 155, 399, 179, "服务对象满", 0.99), ocr.Box(386, 153, 567, 179, "病社会公众满意度", 0.93),
+             ocr.Box(287, 182, 376, 213, "意度指标", 0.99)]
+    piece, rest = ocr.Box(386, 153, 397, 179, "满", 0.9), ocr.Box(403, 153, 567, 179, "社会公众满意度", 0.98)
+    assert ocr._read_already(piece, boxes, 1)
+    assert not ocr._read_already(rest, boxes, 1)
+    assert not ocr._read_already(ocr.Box(386, 185, 397, 210, "8", 0.9), boxes[:2], 1)   # a figure of its own
+
+
 def test_a_bracket_too_small_to_judge_is_left_as_read():
     crop = np.full((12, 200), 255, np.uint8)
     box = ocr.Box(0, 0, 200, 12, "财社[2020]100号", 0.9)

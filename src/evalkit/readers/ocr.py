@@ -584,6 +584,8 @@ class Grid:
             used.add(k)
             parts = self.split_across(b, gray, text_h) if gray is not None else None
             for part in parts or [b]:
+                if parts and _read_already(part, boxes, k):
+                    continue
                 u = self.unit(part.cx, part.cy) or u
                 per_cell.setdefault(self.cell_of[u[0]][u[1]], []).append(part)
         spans, confs, rects = [], [], []
@@ -656,6 +658,16 @@ class Grid:
             if res and str(res[0][0]).strip() and float(res[0][1]) >= MIN_TEXT_SCORE:
                 parts.append(Box(a, b.y0, z, b.y1, str(res[0][0]).strip(), float(res[0][1])))
         return parts or None
+
+
+def _read_already(part: Box, boxes: list[Box], k: int) -> bool:
+    """A piece cut off box `k` that lies on another box of its line (the detector drew box `k` over the
+    last character of its neighbour: 服务对象满 | 病社会公众满意度): that character is read there already."""
+    for j, o in enumerate(boxes):
+        if j != k and min(part.x1, o.x1) - max(part.x0, o.x0) >= 0.5 * (part.x1 - part.x0) \
+                and min(part.y1, o.y1) - max(part.y0, o.y0) >= 0.5 * min(part.h, o.h):
+            return True
+    return False
 
 
 def _is_figure(text: str) -> bool:
