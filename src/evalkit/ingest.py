@@ -578,6 +578,7 @@ def _duplicate(source: Source | FileResult, kept: FileResult, kind: str, report_
                        "n_projects": 0, "n_indicators": 0}, [], [], [])
 
 
+PROJECT_FIGURES = ("budget_initial", "budget_full_year", "executed", "total_score")
 SUMMARY_FIGURES = ("projects_evaluated", "funds_evaluated", "avg_score", "count_you", "count_liang", "count_zhong",
                    "count_cha")
 NEAR_MIN_FIGURES = 3      # figures a report needs before they can tell it from another
@@ -597,9 +598,8 @@ def content_key(r: FileResult) -> str | None:
     figures (or the summary figures); None for a file with nothing recognized."""
     if r.report.get("status") == "failed" or not (r.projects or r.summaries):
         return None
-    projects = sorted(json.dumps([str(p.get("project_name") or ""), _num(p.get("budget_initial")),
-                                  _num(p.get("budget_full_year")), _num(p.get("executed")),
-                                  _num(p.get("total_score")), p.get("n_indicators") or 0])
+    projects = sorted(json.dumps([str(p.get("project_name") or ""), *(_num(p.get(k)) for k in PROJECT_FIGURES),
+                                  p.get("n_indicators") or 0])
                       for p in r.projects)          # as text: None and numbers never compared
     key = [r.report.get("agency"), r.report.get("fiscal_year"), projects, _summary_figures(r)]
     return hashlib.sha256(json.dumps(key, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()
@@ -611,8 +611,7 @@ def near_key(r: FileResult) -> tuple[str, str] | None:
     and the project names (in the figures' order) only alike. None with fewer than NEAR_MIN_FIGURES figures."""
     if r.report.get("status") == "failed" or not (r.projects or r.summaries):
         return None
-    projects = [[_num(p.get(k)) for k in ("budget_initial", "budget_full_year", "executed", "total_score")]
-                for p in r.projects]
+    projects = [[_num(p.get(k)) for k in PROJECT_FIGURES] for p in r.projects]
     summaries = [[_num(s.get(k)) for k in SUMMARY_FIGURES] for s in r.summaries]
     if sum(v is not None for f in projects + summaries for v in f) < NEAR_MIN_FIGURES:
         return None
@@ -657,6 +656,7 @@ def same_report_duplicates(results: list, key=content_key, near=near_key) -> lis
     it. The same content (`key`: content_key) is one report; so is an OCR'd file whose figures equal
     another's and whose text is alike (`near`: near_key), kind same_report_ocr. Parked results carry
     both keys. Two files read without OCR are never joined by the looser test."""
+    keys, nears = [key(r) for r in results], [near(r) for r in results]
     parent = list(range(len(results)))
 
     def root(i: int) -> int:
@@ -666,18 +666,16 @@ def same_report_duplicates(results: list, key=content_key, near=near_key) -> lis
         return i
 
     exact: dict[str, int] = {}
-    for i, r in enumerate(results):
-        k = key(r)
+    for i, k in enumerate(keys):
         if k is not None:
             parent[i] = root(exact.setdefault(k, i))
     native: dict[int, bool] = {}                         # exact group -> holds a file read without OCR
     by_figures: dict[str, list[tuple[int, str]]] = {}
     for i, r in enumerate(results):
         ri = root(i)
-        native[ri] = native.get(ri, False) or (key(r) is not None and not r.report.get("ocr_pages"))
-        nk = near(r) if ri == i else None                # one member of each exact group
-        if nk is not None:
-            by_figures.setdefault(nk[0], []).append((i, nk[1]))
+        native[ri] = native.get(ri, False) or (keys[i] is not None and not r.report.get("ocr_pages"))
+        if ri == i and nears[i] is not None:             # one member of each exact group
+            by_figures.setdefault(nears[i][0], []).append((i, nears[i][1]))
     for members in by_figures.values():
         for n, (i, text_i) in enumerate(members):
             for j, text_j in members[n + 1:]:
@@ -695,13 +693,13 @@ def same_report_duplicates(results: list, key=content_key, near=near_key) -> lis
         if len(idx) < 2:
             continue
         ranked = sorted(idx, key=lambda i: _keep_rank(results[i]))
-        kept = results[ranked[0]]
-        kept_key = key(kept)
+        k = ranked[0]
+        kept = results[k]
         for i in ranked[1:]:
-            if kept_key is not None and key(results[i]) == kept_key:
+            if keys[k] is not None and keys[i] == keys[k]:
                 out[i] = _duplicate(results[i], kept, "same_report", results[i].report["report_id"])
             else:
-                note = near_differences(near(results[i])[1], near(kept)[1])
+                note = near_differences(nears[i][1], nears[k][1])
                 out[i] = _duplicate(results[i], kept, "same_report_ocr", results[i].report["report_id"], note)
     return out
 
