@@ -150,3 +150,21 @@ def test_a_report_can_come_with_its_scan_which_evalkit_must_join():
         assert i.second_rel.endswith("_扫描件.tif") and i.fmt == "docx" and i.rep.rel == i.rel
     assert not [i for i in synth.plan(60, seed=3, formats=("docx", "txt"), format_dup_rate=1.0)
                 if i.second == "scan"]
+
+
+def test_the_first_reports_of_a_corpus_hold_the_mix_of_the_whole():
+    """Format, layout and bundle size come from low-discrepancy sequences: the first 100 of 1,000 reports
+    have each format × layout within 2.5 reports of a tenth of the whole, and bundles of the same mean size
+    within 5 %, so a benchmark's corpora of 200 and 2,000 reports do comparable work per report."""
+    import statistics
+    from collections import Counter
+    items = list(synth.plan(1000, seed=7, formats=("txt", "docx", "html"), error_rate=0.0, dup_rate=0.0,
+                            format_dup_rate=0.0))
+    whole = Counter((i.fmt, i.rep.layout) for i in items)
+    first = Counter((i.fmt, i.rep.layout) for i in items[:100])
+    assert len(whole) == 8                                  # txt in its six layouts, docx and html tables
+    assert {k: round(abs(first[k] - n / 10), 1) for k, n in whole.items() if abs(first[k] - n / 10) > 2.5} == {}
+
+    def bundle_mean(its):
+        return statistics.mean(len(i.rep.projects) for i in its if i.rep.layout in ("tabs", "dept", "table"))
+    assert 0.95 <= bundle_mean(items[:100]) / bundle_mean(items) <= 1.05
