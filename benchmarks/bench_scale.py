@@ -405,6 +405,21 @@ def _num(v) -> str:
     return f"{v:,}" if isinstance(v, int) else str(v)
 
 
+def _shown(v, op=None, bound=None) -> str:
+    """The figure with digits enough that a miss never prints as its bound (1.4996 is not 1.5)."""
+    text = _num(v)
+    if isinstance(v, float) and op is not None and _meets(v, op, bound) == "✗":
+        digits = 3
+        while digits < 8 and float(f"{v:.{digits}g}") == bound:
+            digits += 1
+            text = f"{v:.{digits}g}"
+    return text
+
+
+def _judged(v, op, bound) -> str:
+    return f"{_shown(v, op, bound)} {_meets(v, op, bound)}".strip()
+
+
 def _meets(v, op, bound) -> str:
     if v is None or op is None:
         return ""
@@ -444,11 +459,11 @@ def markdown(res: dict) -> str:
         if "peak_rss_mb_big" in r:
             rss += " " + ("✓" if r["peak_rss_mb_big"] <= 1000 and r["peak_rss_mb_big"] <= 1.2 * r["peak_rss_mb"] else "✗")
         cells = [fmt, _num(r.get("files")), _num(r.get("docs_per_s")), _num(r.get("floor_docs_per_s")),
-                 f"{_num(ratio)} {_meets(ratio, '>=', need)}".strip(),
-                 f"{_num(r.get('speedup_jobs2'))} {_meets(r.get('speedup_jobs2'), '>=', 1.7)}".strip(),
-                 f"{_num(r.get('incremental_ratio'))} {_meets(r.get('incremental_ratio'), '<=', 0.05)}".strip(),
+                 _judged(ratio, '>=', need),
+                 _judged(r.get('speedup_jobs2'), '>=', 1.7),
+                 _judged(r.get('incremental_ratio'), '<=', 0.05),
                  rss,
-                 f"{_num(r.get('scaling_2000_over_200'))} {_meets(r.get('scaling_2000_over_200'), '<=', 11)}".strip()
+                 _judged(r.get('scaling_2000_over_200'), '<=', 11)
                  + (f"（行数 {_num(r['work_2000_over_200'])} 倍；按 10 倍行数折算 {_num(r['scaling_at_equal_work'])}）"
                     if "scaling_at_equal_work" in r else "")
                  if "scaling_2000_over_200" in r else "—",
@@ -460,7 +475,7 @@ def markdown(res: dict) -> str:
     for key, label, op, bound in TOP_ROWS:
         v = res.get(key)
         shown = f"{v:.1%}" if key in ("synth_field_accuracy", "checks_recall", "checks_precision") and v is not None \
-            else _num(v)
+            else _shown(v, op, bound)
         target = "" if op is None else f"{'≥' if op == '>=' else '≤'} " + \
             (f"{bound:.1%}" if bound < 1 else _num(bound)) + f" {_meets(v, op, bound)}"
         lines.append(f"| {label}（`{key}`） | {shown} | {target.strip()} |")

@@ -197,7 +197,7 @@ def display_name(name: str) -> str:
 
 
 def _fmt_of(name: str) -> str | None:
-    f = format_of(Path(name))
+    f = format_of(name)
     return {"xls": "xlsx"}.get(f, f)
 
 

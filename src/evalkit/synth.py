@@ -27,7 +27,9 @@ plus `juesuan` (a 部门决算 whose results are one 绩效自评的…项目N�
 tests/fixtures/make_fixtures.py; `pdf` is that DOCX printed by LibreOffice, `scan` the PDF's pages
 as a multi-page TIFF (150 dpi, slightly turned, a red 公章) for evalkit's OCR reader — both only
 where LibreOffice (and for scans the OCR reader) are installed. Same seed, same bytes (PDF and scans
-excepted: LibreOffice stamps the PDF).
+excepted: LibreOffice stamps the PDF). A report's format, layout and number of projects are drawn from
+low-discrepancy sequences (`spread`), the rest of it at random from its own seed: the first N reports of a
+corpus hold the mix of the whole, so a corpus of 200 and one of 2,000 do comparable work per report.
 
 `score_findings(dataset_dir, truth_dir)` measures the checks' recall and precision against the truth.
 """

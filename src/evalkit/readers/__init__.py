@@ -6,6 +6,7 @@ when a file of its format is read, so optional parts (OCR, LibreOffice) cost not
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 
 from evalkit.model import Document, ReadError
@@ -66,8 +67,9 @@ def _installed(fmt: str) -> bool:
 SUFFIXES = {suffix: fmt for suffix, fmt in SUFFIXES.items() if _installed(fmt)}
 
 
-def format_of(path: Path) -> str | None:
-    return SUFFIXES.get(Path(path).suffix.lower())
+def format_of(path: Path | str) -> str | None:
+    """The format a file name's extension says (discovery calls it for every file: no Path built)."""
+    return SUFFIXES.get(os.path.splitext(os.fspath(path))[1].lower())
 
 
 def reader_for(fmt: str):
