@@ -201,8 +201,8 @@ def bench_format(fmt: str, n: int, work: Path, sizes: list[int], big: bool) -> d
             t_big, rss_big = min(t_big, t), max(rss_big, peak)
         r["scaling_2000_over_200"] = (t_big - t_one) / max(t_small - t_one, 1e-3)
         r["seconds_scaling"] = {"one": t_one, str(n): t_small, str(n2): t_big}
-        # the corpora are random samples: the larger one's reports are not the same size on average, so the
-        # work (rows: reports, projects, indicators) is measured too, and the time ratio at 10× the work
+        # synth draws each report's format, layout and bundle size evenly, but its projects' indicator lines at
+        # random: the work (rows: reports, projects, indicators) is measured too, and the time ratio at 10× it
         r["work_2000_over_200"] = table_rows(work / f"{fmt}-{n2}-clean") / table_rows(out)
         r["scaling_at_equal_work"] = r["scaling_2000_over_200"] * (n2 / n) / r["work_2000_over_200"]
         r["files_big"] = len(files_of(docs2))

@@ -6,8 +6,8 @@ OCR is slow (seconds per page): every scan is read once per session (`scans`).""
 from __future__ import annotations
 
 import copy
-import re
 import hashlib
+import re
 import struct
 import sys
 import zlib

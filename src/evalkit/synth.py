@@ -36,6 +36,7 @@ corpus hold the mix of the whole, so a corpus of 200 and one of 2,000 do compara
 from __future__ import annotations
 
 import argparse
+import bisect
 import csv
 import importlib.util
 import io
@@ -53,6 +54,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 
 from evalkit import grades as scales
@@ -476,20 +478,19 @@ def _ri(rng, a: int, b: int) -> int:
 _STEPS = {"format": (math.sqrt(5) - 1) / 2, "layout": math.sqrt(2) - 1, "projects": math.sqrt(3) - 1}
 
 
+@lru_cache(maxsize=None)
+def _start(seed, name: str) -> float:
+    return random.Random(f"{seed}:{name}:start").random()
+
+
 def spread(seed, name: str, idx: int) -> float:
     """The idx-th value in [0, 1) of the seed's low-discrepancy sequence `name` (see _STEPS)."""
-    start = random.Random(f"{seed}:{name}:start").random()
-    return (start + idx * _STEPS[name]) % 1.0
+    return (_start(seed, name) + idx * _STEPS[name]) % 1.0
 
 
-def _weighted(u: float, seq, weights):
-    """The item of seq whose share of the cumulative weights holds u in [0, 1)."""
-    total, acc = sum(weights), 0.0
-    for item, w in zip(seq, weights):
-        acc += w
-        if u * total < acc:
-            return item
-    return seq[-1]
+def _weighted(u: float, seq, cum_weights):
+    """The item of seq whose share of the cumulative weights holds u in [0, 1) (random.choices' rule)."""
+    return seq[min(bisect.bisect(cum_weights, u * cum_weights[-1]), len(seq) - 1)]
 
 
 def _bundle_size(u: float) -> int:
@@ -1580,11 +1581,12 @@ def plan(n_reports: int, seed: int = 0, formats=tuple(f for f in DEFAULT_FORMATS
     gen = Generator(seed, error_rate)
     draw = random.Random(f"{seed}:plan")
     formats = list(formats)
-    fmt_w = [FORMAT_WEIGHT[f] for f in formats]
+    fmt_cum = list(accumulate(FORMAT_WEIGHT[f] for f in formats))
     layouts, layout_w = zip(*TXT_LAYOUTS)
+    layout_cum = list(accumulate(layout_w))
     for i in range(1, n_reports + 1):
-        fmt = _weighted(spread(seed, "format", i), formats, fmt_w)
-        layout = _weighted(spread(seed, "layout", i), layouts, layout_w) if fmt == "txt" else "table"
+        fmt = _weighted(spread(seed, "format", i), formats, fmt_cum)
+        layout = _weighted(spread(seed, "layout", i), layouts, layout_cum) if fmt == "txt" else "table"
         rep = gen.report(i, layout, fmt)
         ext = {"scan": "tif"}.get(fmt, fmt)
         rel = f"{_folder(rep)}/{_file_name(rep, ext)}"
