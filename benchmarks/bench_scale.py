@@ -234,7 +234,7 @@ def bench_dask(docs: Path, work: Path) -> float | None:
 
     with dask.config.set({"distributed.worker.daemon": False}):
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                          silence_logs=40) as c:
+                          scheduler_kwargs={"dashboard_address": ":0"}, silence_logs=40) as c:
             timed(jobs=1)                                  # warm imports
             timed(dask=c)                                  # warm the workers' pools
             local, dist = [], []

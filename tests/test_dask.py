@@ -14,8 +14,9 @@ def _cluster(daemon: bool, n: int):
     import dask
     from distributed import LocalCluster
     with dask.config.set({"distributed.worker.daemon": daemon}):
+        # no dashboard; the scheduler's HTTP endpoint on a free port (by default 8787, taken when two clusters overlap)
         return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                            silence_logs=40)
+                            scheduler_kwargs={"dashboard_address": ":0"}, silence_logs=40)
 
 
 @pytest.fixture(scope="module")
