@@ -353,6 +353,24 @@ def test_pdf_corrupted_flate_bomb_refused_in_linear_time(tmp_path, monkeypatch):
     refused(tmp_path / "crc.pdf", LimitExceeded, r"^PDF 中有一个数据流解压后超过 1 MB（疑似压缩炸弹）")
 
 
+def test_pdf_stream_with_only_its_checksum_damaged_is_read_whole_and_quietly(tmp_path):
+    """Every byte of the stream inflates, only zlib's checksum is wrong: the page is read, and nothing is printed
+    (a log line without a file name once landed in the ingest's progress bar; a fresh interpreter, as in the
+    CLI, where no logging is configured and Python's last-resort handler would print it)."""
+    import subprocess
+    import sys
+    def wrong_checksum(b: bytes) -> bytes:
+        z = zlib.compress(b)
+        return z[:-1] + bytes([z[-1] ^ 0xFF])
+    (tmp_path / "crc.pdf").write_bytes(pdf_bytes([TEXT], encode=wrong_checksum))
+    code = ("import sys; from evalkit.readers import read; "
+            "print(' '.join(b.text for b in read(sys.argv[1]).blocks if hasattr(b, 'text')))")
+    r = subprocess.run([sys.executable, "-c", code, str(tmp_path / "crc.pdf")], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0 and r.stderr == ""
+    assert r.stdout.strip() == "Hello"
+
+
 def test_pdf_runlength_bomb_refused(tmp_path, monkeypatch):
     (tmp_path / "rl.pdf").write_bytes(pdf_bytes([TEXT], b"/RunLengthDecode", lambda _: bytes([129, 32]) * 20_000 + b"\x80"))
     set_limits(monkeypatch, max_pdf_stream_bytes=1 * MB)

@@ -6,6 +6,7 @@ scripts/ensure_libreoffice.sh), so they skip only where it truly cannot be found
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -157,6 +158,20 @@ def test_random_bytes_doc_is_refused_before_libreoffice(tmp_path, no_soffice):
     bad.write_bytes(bytes(range(256)) * 20)
     with pytest.raises(ReadError, match="不是有效的 .doc 文件"):
         read(bad)
+
+
+@pytest.mark.parametrize("fmt", ["odt", "ods"])
+def test_an_odf_part_zlib_cannot_inflate_is_a_damaged_file_not_an_internal_error(tmp_path, no_soffice, fmt):
+    """The DTD scan inflates every XML part before LibreOffice sees the package: a broken deflate stream
+    there once surfaced as 读取时发生内部错误, asking the user to report a bug in evalkit."""
+    sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
+    from make_archive_fixtures import break_deflate
+    bad = tmp_path / f"damaged.{fmt}"
+    bad.write_bytes(break_deflate(fixture(fmt), "content.xml"))
+    with pytest.raises(ReadError) as e:
+        read(bad)
+    assert str(e.value).startswith(f"{fmt.upper()} 文件已损坏（压缩包内容无法解压：error: Error -3 while decompressing data: "
+                                   "invalid block type），请重新下载或用 LibreOffice 或 WPS 打开后另存再导入")
 
 
 def test_corrupt_doc_is_a_failed_row_in_ingest(tmp_path):

@@ -9,12 +9,16 @@ corrupt archive is one failed input; nested archives are opened up to `MAX_NESTI
 """
 from __future__ import annotations
 
+import lzma
 import os
 import re
 import shutil
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+
+from evalkit.readers.safety import UNZIP_ERRORS, reason
 
 ARCHIVE_SUFFIXES = (".zip", ".7z", ".rar")
 MAX_NESTING = 3
@@ -94,11 +98,25 @@ def _copy_bounded(src, dest: Path, limit: int, what: str) -> int:
             out.write(chunk)
 
 
+def member_problem(e: Exception) -> str:
+    """The Chinese message for a member zipfile cannot inflate (UNZIP_ERRORS); the library's words in brackets."""
+    text = str(e)
+    if isinstance(e, NotImplementedError) or "compression" in text:
+        why = "使用了不支持的压缩方式，请用常见工具（WinRAR、7-Zip 或系统自带）重新压缩后导入"
+    elif "CRC" in text:
+        why = "数据校验不符，文件已损坏，请重新下载"
+    elif isinstance(e, (zlib.error, lzma.LZMAError, EOFError)) or "data stream" in text:
+        why = "压缩数据已损坏或不完整，无法解压，请重新下载"
+    else:
+        why = "成员数据已损坏，无法取出，请重新下载"
+    return f"无法从压缩包中取出：{why}（{reason(e)}）"
+
+
 def expand_zip(path: Path, stage: Path, supported, lim) -> tuple[list[Member], int]:
     """The report files in a zip, copied into `stage`; (members, skipped other files)."""
     try:
         zf = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, ValueError, EOFError):
         raise ArchiveProblem("ZIP 压缩包已损坏或不完整，请重新下载") from None
     except OSError as e:
         raise ArchiveProblem(f"无法打开压缩包（{e.strerror or e}）") from None
@@ -128,8 +146,8 @@ def expand_zip(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
                 members.append(Member(name, None, str(e)))
                 dest.unlink(missing_ok=True)
                 continue
-            except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as e:
-                members.append(Member(name, None, f"无法从压缩包中取出（{type(e).__name__}: {e}）"))
+            except UNZIP_ERRORS as e:
+                members.append(Member(name, None, member_problem(e)))
                 dest.unlink(missing_ok=True)
                 continue
             members.append(Member(name, dest))
@@ -159,7 +177,7 @@ def expand_7z(path: Path, stage: Path, supported, lim) -> tuple[list[Member], in
         try:
             z.extract(path=raw, targets=wanted)
         except Exception as e:  # noqa: BLE001
-            raise ArchiveProblem(f"无法解压 7z 压缩包（{type(e).__name__}: {e}）") from None
+            raise ArchiveProblem(f"无法解压 7z 压缩包，数据已损坏或不完整，请重新下载（{type(e).__name__}: {e}）") from None
     members = []
     root = raw.resolve()
     for n, name in enumerate(wanted):

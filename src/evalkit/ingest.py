@@ -222,6 +222,11 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
             except ArchiveProblem as e:
                 out.sources.append(Source(path, source_file, _archive_fmt(path), src.size, str(e)))
                 return
+            except Exception as e:  # noqa: BLE001  (one archive a library chokes on costs its row, not the run)
+                out.sources.append(Source(path, source_file, _archive_fmt(path), src.size,
+                                          f"读取压缩包时发生内部错误（{type(e).__name__}: {e}），"
+                                          "请把文件报告给 evalkit 维护者"))
+                return
             out.skipped += skipped
             if not members:
                 out.sources.append(Source(path, source_file, _archive_fmt(path), src.size,

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from evalkit import limits as _limits
 from evalkit.model import Document, LimitExceeded, ReadError
-from evalkit.readers.safety import check_file_size, check_no_dtd, open_zip
+from evalkit.readers.safety import UNZIP_ERRORS, check_file_size, check_no_dtd, open_zip, reason
 
 WRITER = {"doc", "wps", "rtf", "odt"}          # converted to docx
 CALC = {"et", "ods"}                           # converted to xlsx
@@ -167,7 +167,11 @@ def _check_odf(path: Path, kind: str) -> None:
     """The ZIP-bomb and DTD checks DOCX/XLSX get, before LibreOffice inflates an ODF package."""
     try:
         with open_zip(path, kind, f"{kind} 文件已损坏（不是有效的压缩包）") as zf:
-            check_no_dtd(zf, kind)
+            try:
+                check_no_dtd(zf, kind)
+            except UNZIP_ERRORS as e:
+                raise ReadError(f"{kind} 文件已损坏（压缩包内容无法解压：{reason(e)}），请重新下载或用 "
+                                f"LibreOffice 或 WPS 打开后另存再导入") from None
     except ReadError as e:
         e.args = (str(e).replace(f"用 {kind} 打开", "用 LibreOffice 或 WPS 打开"),)
         raise

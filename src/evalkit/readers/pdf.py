@@ -231,6 +231,10 @@ def _limit_in(e: BaseException) -> LimitExceeded | None:
 
 _state = threading.local()     # per reading thread: bytes decoded so far, and the budget
 log = logging.getLogger(__name__)
+# pdfminer warns through logging (49 places: a missing object, a bad font box) and sets no handler, so
+# Python's last-resort handler printed those lines into the ingest's progress bar, naming no file. A library
+# keeps quiet unless the application configures logging; what reaches the root logger's handlers still does.
+logging.getLogger("pdfminer").addHandler(logging.NullHandler())
 
 
 def _stream_limit() -> int:
@@ -361,7 +365,8 @@ def bounded_flate_corrupted(data: bytes) -> bytes:
                 except zlib.error:
                     if i < n - 3:
                         raise
-                    log.warning("Data-loss while decompressing corrupted data")
+                    # every byte came out, only the checksum is damaged: nothing for the reader to report
+                    log.debug("a flate stream's checksum is damaged; its data is whole")
                     _count(len(out))
                     return bytes(out)
             pos += step

@@ -7,6 +7,7 @@ Messages are Chinese, say what is wrong and what to do, and never name the file 
 from __future__ import annotations
 
 import codecs
+import lzma
 import os
 import re
 import struct
@@ -242,8 +243,11 @@ def _app(kind: str) -> str:
     return {"DOCX": "Word", "XLSX": "Excel", "ODT": "LibreOffice 或 WPS", "ODS": "LibreOffice 或 WPS"}.get(kind, kind)
 
 
-# exceptions zipfile raises for a member it cannot inflate (damaged, encrypted, unknown method)
-UNZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, ValueError)
+# exceptions zipfile raises for a member it cannot inflate: a bad CRC or header (BadZipFile), a deflate, LZMA
+# or bzip2 stream that breaks off or lies (zlib.error, LZMAError, OSError, EOFError), encryption (RuntimeError),
+# an unknown method (NotImplementedError)
+UNZIP_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, OSError, EOFError, RuntimeError,
+                NotImplementedError, ValueError)
 
 
 def xml_encoding(head: bytes) -> str:
