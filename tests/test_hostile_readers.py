@@ -143,6 +143,15 @@ TEXT = b"BT /F1 12 Tf 72 720 Td (Hello) Tj ET\n"
 
 # ------------------------------------------------------------------ XLSX
 
+def test_xlsx_with_a_broken_part_is_refused_without_naming_the_path(xlsx, tmp_path):
+    """openpyxl puts the file's path in its words ("could not read stylesheet from /home/…/x.xlsx"): the
+    message keeps the words, not the path (for an archive member it was the staging folder's)."""
+    bad = rezip(xlsx, tmp_path / "styles.xlsx", lambda name, d: d.replace(b'<color theme="1"/>', b'<color rgb="16385"/>')
+                if name == "xl/styles.xml" else d)
+    refused(bad, ReadError, r"^XLSX 文件已损坏，无法解析（ValueError: Unable to read workbook: could not read "
+                            r"stylesheet from …\. This is most probably")
+
+
 def test_xlsx_value_in_xfd1048576_is_read_without_a_dense_grid(xlsx, tmp_path):
     """A 2 KB file with one value in the last cell: the table, then that value, no 17-billion-cell grid."""
     far = rezip(xlsx, tmp_path / "far.xlsx", sheet_edit(lambda d: re.sub(

@@ -41,9 +41,9 @@ def read_docx(path: Path) -> Document:
     except LimitExceeded:
         raise
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
-        raise ReadError(f"DOCX 文件已损坏，无法解析（{reason(e)}），请用 Word 打开后另存为 .docx 再导入") from None
+        raise ReadError(f"DOCX 文件已损坏，无法解析（{reason(e, path=path)}），请用 Word 打开后另存为 .docx 再导入") from None
     except Exception as e:  # lxml XMLSyntaxError and friends from a damaged part
-        raise ReadError(f"DOCX 文件已损坏，无法解析（{reason(e)}），请用 Word 打开后另存为 .docx 再导入") from None
+        raise ReadError(f"DOCX 文件已损坏，无法解析（{reason(e, path=path)}），请用 Word 打开后另存为 .docx 再导入") from None
     budget = CellBudget("文档中表格的单元格", "请删除无关的表格后另存再导入")
     return Document(source=str(path), format="docx", blocks=list(_blocks(body, budget)))
 

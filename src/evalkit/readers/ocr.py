@@ -129,7 +129,7 @@ def open_image(path: Path) -> Image.Image:
     except Image.UnidentifiedImageError:
         raise ReadError("图片已损坏或不是可识别的图片格式（JPG/PNG/TIFF），无法读取") from None
     except (OSError, ValueError, SyntaxError) as e:
-        why = reason(e).replace(str(path), "…")       # the caller names the file
+        why = reason(e, path=path)
         raise ReadError(f"图片已损坏或不是可识别的图片格式，无法读取（{why}）") from None
     try:
         check_pixels(im.size)

@@ -37,9 +37,11 @@ def os_reason(e: OSError) -> str:
             errno.EIO: "磁盘读写错误"}.get(e.errno, e.strerror or type(e).__name__)
 
 
-def reason(e: BaseException, limit: int = 160) -> str:
-    """'Type: message' of a parser's exception, shortened, for the parentheses of a message."""
-    text = " ".join(str(e).split())
+def reason(e: BaseException, limit: int = 160, path=None) -> str:
+    """'Type: message' of a parser's exception, shortened, for the parentheses of a message; the file's
+    path, which some libraries put in their words (openpyxl, PIL), as "…": the caller names the file."""
+    text = str(e) if path is None else str(e).replace(str(path), "…")
+    text = " ".join(text.split())
     text = text if len(text) <= limit else text[:limit] + "…"
     return f"{type(e).__name__}: {text}" if text else type(e).__name__
 

@@ -114,7 +114,7 @@ def _xlsx_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
     except (LimitExceeded, ReadError):
         raise
     except Exception as e:
-        raise ReadError(f"XLSX 文件已损坏，无法解析（{reason(e)}），请用 Excel 打开后另存为 .xlsx 再导入") from None
+        raise ReadError(f"XLSX 文件已损坏，无法解析（{reason(e, path=path)}），请用 Excel 打开后另存为 .xlsx 再导入") from None
 
 
 _OPENPYXL_READER = "3.1.5"    # the openpyxl whose ExcelReader.read_worksheets _excel_reader mirrors
@@ -706,7 +706,7 @@ def _xls_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
     try:
         book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True, ragged_rows=True)
     except Exception as e:
-        raise ReadError(f"XLS 文件已损坏，无法解析（{reason(e)}），请用 Excel 打开后另存为 .xlsx 再导入") from None
+        raise ReadError(f"XLS 文件已损坏，无法解析（{reason(e, path=path)}），请用 Excel 打开后另存为 .xlsx 再导入") from None
     out = []
     try:
         for i in range(book.nsheets):
@@ -733,7 +733,7 @@ def _xls_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
     except (LimitExceeded, ReadError):
         raise
     except Exception as e:
-        raise ReadError(f"XLS 文件已损坏，无法解析（{reason(e)}），请用 Excel 打开后另存为 .xlsx 再导入") from None
+        raise ReadError(f"XLS 文件已损坏，无法解析（{reason(e, path=path)}），请用 Excel 打开后另存为 .xlsx 再导入") from None
     finally:
         book.release_resources()
     return out
