@@ -101,3 +101,27 @@ def test_timeouts_are_not_cached(tmp_path, monkeypatch):
     assert stats["parsed"] == 1 and stats["from_cache"] == 1          # only the timed-out file again
     assert not stats["unchanged"]            # same inputs, but a time-out is the machine's, not the file's
     assert (t["reports"]["status"] == "ok").all()
+
+
+def test_a_file_that_failed_for_want_of_libreoffice_is_read_once_it_is_installed(tmp_path, monkeypatch):
+    """The failure said 'install LibreOffice'; after installing it the same command must read the file,
+    not give back the cached failure (the tools present are part of the parser version)."""
+    import pytest
+
+    from conftest import ROOT
+    from evalkit.readers.office import find_soffice
+    if find_soffice() is None:
+        pytest.skip("LibreOffice (soffice) 不可用")
+    d = tmp_path / "raw"
+    d.mkdir()
+    shutil.copy(ROOT / "tests" / "fixtures" / "office" / "fixture_doc.doc", d)
+    shutil.copy(SEEDS[0], d)
+    monkeypatch.setenv("EVALKIT_SOFFICE", str(tmp_path / "not-installed"))
+    t, _ = run(d, tmp_path / "clean", checks=False)
+    rep = t["reports"].set_index("source_file")
+    assert rep.loc["fixture_doc.doc", "status"] == "failed" and "需要 LibreOffice" in rep.loc["fixture_doc.doc", "error"]
+    monkeypatch.delenv("EVALKIT_SOFFICE")
+    t, stats = run(d, tmp_path / "clean", checks=False)
+    assert stats["parsed"] == 2 and not stats["unchanged"]
+    assert (t["reports"]["status"] == "ok").all()
+    assert len(t["projects"][t["projects"]["source_file"] == "fixture_doc.doc"]) == 2

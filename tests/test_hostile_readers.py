@@ -143,9 +143,10 @@ TEXT = b"BT /F1 12 Tf 72 720 Td (Hello) Tj ET\n"
 
 # ------------------------------------------------------------------ XLSX
 
-def test_xlsx_with_a_broken_part_is_refused_without_naming_the_path(xlsx, tmp_path):
+def test_xlsx_with_a_broken_part_is_refused_without_naming_the_path(xlsx, tmp_path, monkeypatch):
     """openpyxl puts the file's path in its words ("could not read stylesheet from /home/…/x.xlsx"): the
     message keeps the words, not the path (for an archive member it was the staging folder's)."""
+    monkeypatch.setenv("EVALKIT_SOFFICE", str(tmp_path / "no-soffice"))     # the reader's own refusal (no repair)
     bad = rezip(xlsx, tmp_path / "styles.xlsx", lambda name, d: d.replace(b'<color theme="1"/>', b'<color rgb="16385"/>')
                 if name == "xl/styles.xml" else d)
     refused(bad, ReadError, r"^XLSX 文件已损坏，无法解析（ValueError: Unable to read workbook: could not read "
@@ -218,7 +219,8 @@ def test_xlsx_dtd_refused_before_parsing(xlsx, tmp_path):
     refused(lol, ReadError, r"^XLSX 文件的 xl/workbook\.xml 含有 <!DOCTYPE 声明（DTD/实体定义），Excel 不会生成")
 
 
-def test_xls_corrupt_and_encrypted(tmp_path):
+def test_xls_corrupt_and_encrypted(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVALKIT_SOFFICE", str(tmp_path / "no-soffice"))     # the reader's own refusal (no repair)
     (tmp_path / "enc.xlsx").write_bytes(OLE2_ENCRYPTED)
     refused(tmp_path / "enc.xlsx", ReadError, r"^Excel 文件已加密（设置了打开密码）")
     (tmp_path / "bad.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100))

@@ -328,3 +328,74 @@ def test_a_plain_failure_is_not_tried_again(tmp_path, private_tmp, monkeypatch):
         read(fixture("rtf"))
     assert log.read_text().count("run") == 1
     assert "source file could not be loaded" in str(e.value) and "重试" not in str(e.value)
+
+
+# ----------------------------------------------------------------------------- repair of DOCX/XLSX/XLS
+
+def _repack(src: Path, dst: Path, edit) -> Path:
+    """`src` copied member by member through edit(name, data) -> bytes, or None to leave the member out."""
+    import zipfile
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = edit(info.filename, zin.read(info.filename))
+            if data is not None:
+                zout.writestr(info.filename, data)
+    return dst
+
+
+def _border_past_the_list(name, data):
+    """The first style's border index past the borders listed: openpyxl fails with IndexError."""
+    if name != "xl/styles.xml":
+        return data
+    broken = data.replace(b'borderId="0"', b'borderId="7"', 1)
+    assert broken != data
+    return broken
+
+
+BROKEN = {   # a part python-docx requires and the package's relations name, left out; a style index past the list
+    "docx": (lambda name, data: None if name == "word/styles.xml" else data,
+             "KeyError: \"There is no item named 'word/styles.xml' in the archive\""),
+    "xlsx": (_border_past_the_list, "IndexError: list index out of range"),
+}
+
+
+@needs_lo
+@pytest.mark.parametrize("fmt", ["docx", "xlsx"])
+def test_a_package_its_library_gives_up_on_is_repaired_by_libreoffice_and_reads_its_truth(tmp_path, private_tmp, fmt):
+    """What the message used to ask of the user (open it in Word or Excel and save again) LibreOffice does: the
+    figures are the intact file's, every one, and the report is partial, saying what was repaired."""
+    from conftest import run_script
+    edit, why = BROKEN[fmt]
+    name = f"fixture_{fmt}.{fmt}"
+    (tmp_path / "in").mkdir()
+    bad = _repack(ROOT / "tests" / "fixtures" / name, tmp_path / "in" / name, edit)
+    t = ingest_paths([bad], tmp_path / "clean", checks=False)
+    rep = t["reports"].set_index("source_file").loc[name]
+    assert rep["status"] == "partial"
+    assert rep["error"] == (f"{name}: {fmt.upper()} 文件内部结构有误，无法直接解析（{why}），已由 LibreOffice 修复后读取；"
+                            "请对照原件核对数值")
+    r = run_script(ROOT.parent / "shared" / "tools" / "truthcheck.py", "--clean", tmp_path / "clean",
+                   "--truth", ROOT / "tests" / "fixtures" / "truth", "--inputs", bad, "--min", "1.0", timeout=120)
+    assert r.returncode == 0 and "truthcheck: 130/130 fields match (100.0%)" in r.stdout, r.stdout + r.stderr
+    assert list(private_tmp.iterdir()) == []             # LibreOffice's temp folder removed
+
+
+@pytest.mark.parametrize("fmt", ["docx", "xlsx"])
+def test_without_libreoffice_a_package_its_library_gives_up_on_fails_as_before(tmp_path, no_soffice, fmt):
+    edit, why = BROKEN[fmt]
+    bad = _repack(ROOT / "tests" / "fixtures" / f"fixture_{fmt}.{fmt}", tmp_path / f"bad.{fmt}", edit)
+    app = {"docx": "Word", "xlsx": "Excel"}[fmt]
+    with pytest.raises(ReadError) as e:
+        read(bad)
+    assert str(e.value) == f"{fmt.upper()} 文件已损坏，无法解析（{why}），请用 {app} 打开后另存为 .{fmt} 再导入"
+
+
+@needs_lo
+def test_a_workbook_libreoffice_cannot_repair_either_fails_saying_both_tried(tmp_path, private_tmp):
+    bad = tmp_path / "bad.xls"
+    bad.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100))        # an OLE2 signature, then nothing
+    with pytest.raises(ReadError) as e:
+        read(bad)
+    assert str(e.value).startswith("XLS 文件已损坏，无法解析，LibreOffice 也未能修复（CompDocError: ")
+    assert str(e.value).endswith("），请用 Excel 打开后另存为 .xlsx 再导入")
+    assert list(private_tmp.iterdir()) == []

@@ -235,7 +235,7 @@ def test_a_broken_sheet_fails_with_openpyxls_message(tmp_path):
     styled_book(tmp_path)
     path = with_sheet(tmp_path, '<row r="1"><c r="A1" t="s"><v>5</v></c></row>')
     with pytest.raises(ReadError, match=r"^XLSX 文件已损坏，无法解析（IndexError: list index out of range），"):
-        reader.read_xlsx(path)
+        reader.read_xlsx(path, repair=False)
 
 
 def test_cells_before_a_syntax_error_count_against_the_limit_as_iterparse_yields_them(tmp_path, monkeypatch):
@@ -250,7 +250,7 @@ def test_cells_before_a_syntax_error_count_against_the_limit_as_iterparse_yields
         reader.read_xlsx(over)
     broken = with_sheet(tmp_path, cells[:200] + '<row r="21"><c r="A21"></row>' + cells, name="broken.xlsx")
     with pytest.raises(ReadError, match=r"^XLSX 文件已损坏，无法解析（ParseError: not well-formed \(invalid token\): line 1, column \d+），"):
-        reader.read_xlsx(broken)
+        reader.read_xlsx(broken, repair=False)
 
 
 @pytest.mark.parametrize("head, tail, error", [
@@ -275,4 +275,4 @@ def test_the_dimension_openpyxl_scans_at_load_fails_or_passes_as_before(tmp_path
         assert cells_of(path) == {"A1": "1"}
     else:
         with pytest.raises(ReadError, match=rf"^XLSX 文件已损坏，无法解析（{error}"):
-            reader.read_xlsx(path)
+            reader.read_xlsx(path, repair=False)

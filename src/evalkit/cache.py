@@ -21,12 +21,24 @@ from pathlib import Path
 
 # the modules whose code decides what a file reads to (relative to the package folder)
 READING_CODE = ("readers", "recognize", "normalize.py", "grades.py", "schema.py", "ingest.py",
-                "model.py", "geo.py", "archives.py", "tables.py")
+                "model.py", "errors.py", "geo.py", "archives.py", "tables.py")
 
 
 def parser_version(limits) -> str:
-    """A hash of the reading code and the limits (16 hex digits)."""
-    return code_hash(READING_CODE, repr(astuple(limits)).encode())
+    """A hash of the reading code, the limits and the optional tools this machine has (16 hex digits)."""
+    return code_hash(READING_CODE, repr(astuple(limits)).encode() + tools())
+
+
+def tools() -> bytes:
+    """Which optional readers this machine has. A .doc read without LibreOffice, or a scan without the OCR,
+    is a failed row telling the user to install it: once installed, the file must be read again, not
+    taken from the cache (which kept that failure until --rebuild)."""
+    from importlib.util import find_spec
+
+    from evalkit.readers.office import find_soffice
+    have = {"soffice": find_soffice() is not None,
+            "ocr": all(find_spec(m) is not None for m in ("rapidocr_onnxruntime", "cv2"))}
+    return repr(sorted(have.items())).encode()
 
 
 def code_hash(names, seed: bytes = b"") -> str:

@@ -57,5 +57,15 @@ class ReadError(Exception):
     """A file that cannot be turned into a document; the message (Chinese) says what is wrong."""
 
 
+class Unparsable(ReadError):
+    """A DOCX/XLSX/XLS whose package passed every check but whose parts its library gives up on (a style
+    index past the list, a missing part): Word, Excel and LibreOffice repair such files."""
+
+    def __init__(self, kind: str, why: str, advice: str, repaired_too: bool = False):
+        self.kind, self.why, self.advice = kind, why, advice
+        tried = "，LibreOffice 也未能修复" if repaired_too else ""
+        super().__init__(f"{kind} 文件已损坏，无法解析{tried}（{why}），{advice}")
+
+
 class LimitExceeded(ReadError):
     """A file over one of the safety limits (size, pages, cells, uncompressed size, time, memory)."""

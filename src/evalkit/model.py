@@ -147,4 +147,4 @@ class Document:
         return " ".join(p.text for p, _ in zip(self.paragraphs(), range(40)))[:2000]
 
 
-from evalkit.errors import LimitExceeded, ReadError  # noqa: E402,F401  (readers import them from here)
+from evalkit.errors import LimitExceeded, ReadError, Unparsable  # noqa: E402,F401  (readers import them from here)

@@ -6,10 +6,11 @@ tables' cells are counted against LIMITS.max_cells (see readers/safety.py).
 """
 from __future__ import annotations
 
+import time
 import zipfile
 from pathlib import Path
 
-from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
+from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table, Unparsable
 from evalkit.readers.safety import (UNZIP_ERRORS, CellBudget, check_file_size, check_no_dtd, is_encrypted_ooxml,
                                     open_zip, reason)
 from evalkit.readers.xpath import xpath
@@ -26,11 +27,13 @@ ENCRYPTED = "DOCX 文件已加密（设置了打开密码），无法读取；�
 NO_BODY = "DOCX 文件已损坏（压缩包里没有 Word 正文部件），请用 Word 打开后另存为 .docx 再导入"
 
 
-def read_docx(path: Path) -> Document:
-    """Read a .docx file into paragraphs and tables (nested tables follow their parent)."""
+def read_docx(path: Path, repair: bool = True) -> Document:
+    """Read a .docx file into paragraphs and tables (nested tables follow their parent); a package whose
+    parts python-docx gives up on is opened by LibreOffice instead (`repair`, office.repair)."""
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
+    started = time.monotonic()
     path = Path(path)
     check_file_size(path)
     _check_package(path)
@@ -40,10 +43,12 @@ def read_docx(path: Path) -> Document:
         raise ReadError(_not_a_package(path)) from None
     except LimitExceeded:
         raise
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
-        raise ReadError(f"DOCX 文件已损坏，无法解析（{reason(e, path=path)}），请用 Word 打开后另存为 .docx 再导入") from None
-    except Exception as e:  # lxml XMLSyntaxError and friends from a damaged part
-        raise ReadError(f"DOCX 文件已损坏，无法解析（{reason(e, path=path)}），请用 Word 打开后另存为 .docx 再导入") from None
+    except Exception as e:  # noqa: BLE001  (KeyError, ValueError, lxml's XMLSyntaxError… from a damaged part)
+        failure = Unparsable("DOCX", reason(e, path=path), "请用 Word 打开后另存为 .docx 再导入")
+        if not repair:
+            raise failure from None
+        from evalkit.readers.office import repair as by_libreoffice
+        return by_libreoffice(path, "docx", failure, started)
     budget = CellBudget("文档中表格的单元格", "请删除无关的表格后另存再导入")
     return Document(source=str(path), format="docx", blocks=list(_blocks(body, budget)))
 

@@ -33,7 +33,7 @@ import zipfile
 from pathlib import Path
 
 from evalkit import limits as _limits
-from evalkit.model import Document, LimitExceeded, ReadError
+from evalkit.model import Document, LimitExceeded, ReadError, Unparsable
 from evalkit.readers.safety import UNZIP_ERRORS, check_file_size, check_no_dtd, open_zip, reason
 
 WRITER = {"doc", "wps", "rtf", "odt"}          # converted to docx
@@ -47,7 +47,11 @@ FILTER = {"docx": "docx:MS Word 2007 XML", "xlsx": "xlsx:Calc MS Excel 2007 XML"
 WORD97, EXCEL97 = "MS Word 97", "MS Excel 97"
 BY_KIND = {"ole_word": ("docx", ".doc", WORD97), "rtf": ("docx", ".rtf", "Rich Text Format"),
            "odf_text": ("docx", ".odt", "writer8"), "ole_excel": ("xlsx", ".xls", EXCEL97),
-           "odf_sheet": ("xlsx", ".ods", "calc8")}
+           "odf_sheet": ("xlsx", ".ods", "calc8"),
+           # repair (below): a DOCX/XLSX/XLS its own reader gave up on, opened and saved again
+           "repair_docx": ("docx", ".docx", "MS Word 2007 XML"),
+           "repair_xlsx": ("xlsx", ".xlsx", "Calc MS Excel 2007 XML"), "repair_xls": ("xlsx", ".xls", EXCEL97)}
+REPAIR_MIN_SECONDS = 2.0    # a repair is tried only with this much of the file's time limit left
 # a damaged OLE2 or ZIP file: the filter of its suffix's family (LibreOffice may still recover it)
 DAMAGED = {"ole_damaged": {"doc": WORD97, "wps": WORD97, "et": EXCEL97},
            "zip_damaged": {"doc": "MS Word 2007 XML", "wps": "MS Word 2007 XML", "odt": "writer8",
@@ -93,7 +97,7 @@ def read_office(path: Path) -> Document:
         # Kingsoft ET is normally BIFF8 in an OLE2 file: xlrd reads it like .xls, without LibreOffice.
         from evalkit.readers.xlsx import read_xlsx
         try:
-            return _as(read_xlsx(path), path, fmt)
+            return _as(read_xlsx(path, repair=False), path, fmt)
         except (LimitExceeded, MemoryError):
             raise
         except Exception:  # noqa: BLE001  (an ET-only variant xlrd does not know: LibreOffice may)
@@ -222,6 +226,34 @@ def convert_and_read(path: Path, fmt: str, kind: str = "") -> Document:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def repair(path: Path, fmt: str, failure: Unparsable, started: float) -> Document:
+    """A DOCX/XLSX/XLS whose reader gave up on its parts (`failure`), opened and saved again by LibreOffice, as
+    the message asks the user to do in Word or Excel, and read; the Document says so in its warnings (the
+    report is `partial`: figures to check against the original). Without LibreOffice, without time left
+    (the file's limit, counted from `started`), or when LibreOffice fails too: `failure`, noting the try."""
+    left = convert_timeout() - (time.monotonic() - started)
+    if find_soffice() is None or left < REPAIR_MIN_SECONDS:
+        raise failure
+    tmp = tempfile.mkdtemp(prefix="evalkit-office-")
+    try:
+        out = convert(path, fmt, Path(tmp), timeout=left, kind=f"repair_{fmt}")
+        if out.suffix == ".docx":
+            from evalkit.readers.docx import read_docx
+            doc = read_docx(out, repair=False)
+        else:
+            from evalkit.readers.xlsx import read_xlsx
+            doc = read_xlsx(out, repair=False)
+    except LimitExceeded:
+        raise
+    except ReadError:
+        raise Unparsable(failure.kind, failure.why, failure.advice, repaired_too=True) from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    doc.warnings.insert(0, f"{failure.kind} 文件内部结构有误，无法直接解析（{failure.why}），已由 LibreOffice 修复后读取；"
+                           "请对照原件核对数值")
+    return _as(doc, path, fmt)
+
+
 def convert(path: Path, fmt: str, workdir: Path, timeout: float | None = None, kind: str = "") -> Path:
     """Run `soffice --headless --convert-to` on a copy of `path` inside `workdir`; the converted
     file's path. ReadError when LibreOffice is missing or fails, LimitExceeded on timeout."""
@@ -305,7 +337,8 @@ def _kill_group(proc: subprocess.Popen) -> None:
 
 def _kind(fmt: str) -> str:
     return {"doc": " Word 文档", "wps": " WPS 文字文档", "rtf": " RTF 文档", "odt": " ODF 文本文档",
-            "et": " WPS 表格文件", "ods": " ODF 电子表格"}[fmt]
+            "et": " WPS 表格文件", "ods": " ODF 电子表格", "docx": " Word 文档", "xlsx": " Excel 工作簿",
+            "xls": " Excel 工作簿"}[fmt]
 
 
 def _detail(stdout: bytes, stderr: bytes, code: int | None, seconds: float) -> str:

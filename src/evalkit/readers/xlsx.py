@@ -11,17 +11,19 @@ import datetime as dt
 import functools
 import operator
 import re
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
+from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table, Unparsable
 from evalkit.readers.safety import (UNZIP_ERRORS, CellBudget, check_file_size, check_no_dtd, is_encrypted_ooxml,
                                     iter_member, limits, open_zip, reason)
 
 NOT_A_ZIP = ("XLSX 文件已损坏（不是有效的 ZIP 包，可能下载不完整，或是 .xls 文件改了扩展名），"
              "请重新下载或用 Excel 另存为 .xlsx 再导入")
+RESAVE = "请用 Excel 打开后另存为 .xlsx 再导入"
 ENCRYPTED = "Excel 文件已加密（设置了打开密码），无法读取；请在 Excel 中取消密码后另存再导入"
 _SHARED_STRING = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,30}:)?si[\s>/]")
 
@@ -38,11 +40,13 @@ class Sheet:
     uncached: list[tuple[int, int]] = field(default_factory=list)   # formulas saved without a value
 
 
-def read_xlsx(path: Path) -> Document:
-    """Read .xlsx/.xlsm (openpyxl) or .xls (xlrd): per sheet its title, then its blocks.
+def read_xlsx(path: Path, repair: bool = True) -> Document:
+    """Read .xlsx/.xlsm (openpyxl) or .xls (xlrd): per sheet its title, then its blocks; a workbook
+    whose parts the library gives up on is opened by LibreOffice instead (`repair`, office.repair).
 
     A block whose rows each hold at most one text (titles above a table) becomes Paragraphs.
     """
+    started = time.monotonic()
     path = Path(path)
     check_file_size(path)
     kind = sniff(path)
@@ -50,7 +54,13 @@ def read_xlsx(path: Path) -> Document:
         from evalkit.readers.html import read_html
         return read_html(path)
     budget = CellBudget("工作簿中有内容的单元格", "请删除无关的工作表或数据后另存再导入")
-    sheets = _xls_sheets(path, budget) if kind == "xls" else _xlsx_sheets(path, budget)
+    try:
+        sheets = _xls_sheets(path, budget) if kind == "xls" else _xlsx_sheets(path, budget)
+    except Unparsable as failure:
+        if not repair:
+            raise
+        from evalkit.readers.office import repair as by_libreoffice
+        return by_libreoffice(path, kind, failure, started)
     blocks, warnings = [], []
     dense = CellBudget("工作簿的表格展开后的单元格", "多半是表格旁边很远处还有零星内容，请删除后另存再导入")
     uncached = []
@@ -114,7 +124,7 @@ def _xlsx_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
     except (LimitExceeded, ReadError):
         raise
     except Exception as e:
-        raise ReadError(f"XLSX 文件已损坏，无法解析（{reason(e, path=path)}），请用 Excel 打开后另存为 .xlsx 再导入") from None
+        raise Unparsable("XLSX", reason(e, path=path), RESAVE) from None
 
 
 _OPENPYXL_READER = "3.1.5"    # the openpyxl whose ExcelReader.read_worksheets _excel_reader mirrors
@@ -706,7 +716,7 @@ def _xls_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
     try:
         book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True, ragged_rows=True)
     except Exception as e:
-        raise ReadError(f"XLS 文件已损坏，无法解析（{reason(e, path=path)}），请用 Excel 打开后另存为 .xlsx 再导入") from None
+        raise Unparsable("XLS", reason(e, path=path), RESAVE) from None
     out = []
     try:
         for i in range(book.nsheets):
@@ -733,7 +743,7 @@ def _xls_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
     except (LimitExceeded, ReadError):
         raise
     except Exception as e:
-        raise ReadError(f"XLS 文件已损坏，无法解析（{reason(e, path=path)}），请用 Excel 打开后另存为 .xlsx 再导入") from None
+        raise Unparsable("XLS", reason(e, path=path), RESAVE) from None
     finally:
         book.release_resources()
     return out
