@@ -314,6 +314,17 @@ def test_docx_not_a_package(tmp_path):
 
 # ------------------------------------------------------------------ HTML
 
+def test_html_with_characters_xml_forbids_is_read_with_a_warning(tmp_path):
+    """A damaged page: control characters in the text after a <script> the reader drops. lxml kept them as
+    text, then refused them when the drop moved that text (ValueError: an internal error, not a row)."""
+    page = ("<html><body><script>var x;</script>\x0b说明\x00<table><tr><td>项目名称</td><td>A\x01B\ufffe</td></tr>"
+            "<tr><td>预算</td><td>10</td></tr></table></body></html>")
+    (tmp_path / "damaged.html").write_text(page, encoding="utf-8")
+    doc = bounded(read, tmp_path / "damaged.html")
+    assert doc.warnings == ["网页中有 4 个控制字符（文件可能已损坏），已删除"]
+    assert [b.rows for b in doc.blocks if isinstance(b, Table)] == [[["项目名称", "AB"], ["预算", "10"]]]
+
+
 def test_html_huge_spans_are_clipped(tmp_path):
     page = tmp_path / "span.html"
     page.write_text('<table><tr><td colspan="100000000" rowspan="3">甲</td><td>乙</td></tr>'

@@ -53,6 +53,9 @@ def read_mhtml(path: Path) -> Document:
     return html_document(decode_html(part.get_payload(decode=True) or b"", part.get_content_charset()), path, "mhtml")
 
 
+_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def html_document(text: str, path: Path, fmt: str) -> Document:
     """The Document of a page's decoded text."""
     import lxml.etree
@@ -60,6 +63,9 @@ def html_document(text: str, path: Path, fmt: str) -> Document:
 
     lim = limits()
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    # lxml's HTML parser keeps a character XML forbids (a control character, U+FFFE) as text, then refuses it
+    # when a tree edit moves that text (ValueError): a damaged page, cleaned before parsing
+    text, controls = _NOT_XML_CHAR.subn("", text)
     if not text.strip():
         raise ReadError("HTML 文件是空的，没有可读取的内容；请重新保存网页（另存为“网页，全部”）后再导入")
     try:
@@ -79,6 +85,8 @@ def html_document(text: str, path: Path, fmt: str) -> Document:
     except RecursionError:
         raise LimitExceeded("网页的标签嵌套过深（疑似恶意构造的文件），无法读取；请用浏览器打开后另存为 PDF 再导入") from None
     doc = Document(source=str(path), format=fmt, blocks=blocks)
+    if controls:
+        doc.warnings.append(f"网页中有 {controls} 个控制字符（文件可能已损坏），已删除")
     if budget.clipped:
         shown = "、".join(dict.fromkeys(budget.clipped[:3]))
         doc.warnings.append(f"网页表格中有 {len(budget.clipped)} 个单元格的合并跨度（{shown}{' 等' if len(budget.clipped) > 3 else ''}）"
