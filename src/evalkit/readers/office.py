@@ -251,7 +251,8 @@ def repair(path: Path, fmt: str, failure: Unparsable, started: float) -> Documen
         shutil.rmtree(tmp, ignore_errors=True)
     doc.warnings.insert(0, f"{failure.kind} 文件内部结构有误，无法直接解析（{failure.why}），已由 LibreOffice 修复后读取；"
                            "请对照原件核对数值")
-    return _as(doc, path, fmt)
+    doc.source = str(path)          # the format stays the reader's, as for a file it reads itself
+    return doc
 
 
 def convert(path: Path, fmt: str, workdir: Path, timeout: float | None = None, kind: str = "") -> Path:
