@@ -63,3 +63,21 @@ def test_marks_come_from_the_files_findings_by_content(tmp_path):
     assert marks == [Mark(27, (10.0, 20.0, 30.0, 40.0), "a", "甲（第27页）", "error")]
     with pytest.raises(InputError, match="没有"):
         marks_for_file(REALDOCS[1], tables)
+
+
+def test_a_pdf_inside_an_archive_is_annotated_by_its_ledger_name(tmp_path, capsys):
+    from evalkit.cli import main
+    from evalkit.ingest import ingest_paths
+    archive = Path(__file__).resolve().parent / "fixtures" / "archives" / "自评材料.zip"
+    before = archive.read_bytes()
+    t = ingest_paths([archive], tmp_path / "clean")
+    name = "自评材料.zip!大厂县/2022年/fixture_pdf.pdf"
+    rid = t["reports"].set_index("source_file").loc[name, "report_id"]
+    paged = t["findings"][(t["findings"]["report_id"] == rid) & t["findings"]["loc_page"].notna()]
+    assert len(paged)
+    out = tmp_path / "批注.pdf"
+    assert main(["annotate", f"{archive}!大厂县/2022年/fixture_pdf.pdf", "--dir", str(tmp_path / "clean"),
+                 "--out", str(out)]) == 0
+    assert f"已在 {out} 中标出 {len(paged)} 条检查发现" in capsys.readouterr().out
+    assert read(out).pages == 5                      # the member's five pages, boxes added
+    assert archive.read_bytes() == before

@@ -150,3 +150,27 @@ def test_inspect_html_escapes_document_text(tmp_path):
     doc = read(p)
     page = as_html(doc, recognize(doc))
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_a_report_inside_an_archive_is_inspected_by_its_ledger_name(tmp_path, capsys, monkeypatch):
+    """`ingest` names an archive's reports `自评材料.zip!大厂县/2022年/x.docx`; inspect takes that name (nested
+    archives too), reads the member from a temp folder it removes, and, given the archive itself, says what
+    it holds."""
+    import tempfile
+    stage = tmp_path / "tmp"
+    stage.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(stage))
+    archive = FIXTURES / "archives" / "自评材料.zip"
+    spec = f"{archive}!大厂县/2022年/fixture_docx.docx"
+    dump = _dump(capsys, Path(spec))
+    assert dump["file"] == spec and dump["format"] == "docx" and dump["tables"] >= 2
+    nested = _dump(capsys, Path(f"{archive}!附件.zip!附件/fixture_xls.xls"))
+    assert nested["tables"] >= 2
+    assert list(stage.iterdir()) == []
+    assert main(["inspect", str(archive)]) == 2
+    err = capsys.readouterr().err
+    assert f"{archive} 是压缩包，其中的报告文件：{archive}!大厂县/2022年/fixture_docx.docx、" in err
+    assert f"{archive}!附件.zip!附件/fixture_xls.xls" in err
+    assert main(["inspect", f"{archive}!大厂县/没有.pdf"]) == 2
+    assert f"压缩包 {archive} 中没有 大厂县/没有.pdf；其中的报告文件：" in capsys.readouterr().err
+    assert list(stage.iterdir()) == []

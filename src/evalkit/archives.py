@@ -15,6 +15,7 @@ import re
 import shutil
 import zipfile
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -302,3 +303,60 @@ def expand(path: Path, stage: Path, supported, lim, depth: int = 0) -> tuple[lis
         else:
             out.append(m)
     return out, skipped
+
+
+def find_member(spec: str, stage: Path, supported, lim) -> Path:
+    """The file a ledger name like `自评材料.zip!大厂县/2022年/x.docx` (nested: `a.zip!b.zip!c.pdf`) stands for,
+    taken out of its archive into `stage`. ArchiveProblem (Chinese) when the archive cannot be opened or
+    the member is not in it (the message lists what is) or cannot be taken out."""
+    parts = spec.split("!")
+    for i in range(1, len(parts)):
+        archive = Path("!".join(parts[:i]))
+        if is_archive(archive.name) and archive.is_file():
+            break
+    else:
+        raise ArchiveProblem(f"找不到文件 {spec}")
+    wanted = "!".join(parts[i:])
+    members, _ = expand(archive, stage, supported, lim)
+    for m in members:
+        if m.name == wanted:
+            if m.problem is not None:
+                raise ArchiveProblem(f"{spec}: {m.problem}")
+            return m.staged
+    raise ArchiveProblem(f"压缩包 {archive} 中没有 {wanted}；{listing(archive, members)}")
+
+
+def listing(archive: Path, members: list[Member]) -> str:
+    """'其中的报告文件：a.zip!x.docx、…' (the first 20), for a message naming what an archive holds."""
+    if not members:
+        return "其中没有可读取的报告文件"
+    return "其中的报告文件：" + "、".join(f"{archive}!{m.name}" for m in members[:20]) + (" 等" if len(members) > 20 else "")
+
+
+@contextmanager
+def located(path: Path):
+    """The file a command given one file (inspect, annotate) reads for `path`: itself, or the report inside an
+    archive it names as the ledger does (`自评材料.zip!大厂县/2022年/x.docx`), taken out into a temp folder
+    removed on leaving. InputError (Chinese) for a missing file, or an archive itself (listing what it holds)."""
+    import tempfile
+
+    from evalkit.errors import InputError
+    from evalkit.limits import LIMITS
+    from evalkit.readers import format_of
+    path = Path(path)
+    supported = lambda n: format_of(n) is not None  # noqa: E731
+    if path.is_file() and not is_archive(path.name):
+        yield path
+        return
+    if not path.is_file() and "!" not in str(path):
+        raise InputError(f"找不到文件 {path}", "请检查路径；压缩包中的文件写作 压缩包.zip!文件夹/文件名")
+    with tempfile.TemporaryDirectory(prefix="evalkit-archives-") as stage:
+        try:
+            if path.is_file():       # an archive itself: say what it holds
+                held = listing(path, expand(path, Path(stage), supported, LIMITS)[0])
+                raise InputError(f"{path} 是压缩包，{held}",
+                                 "请指定其中的一个报告文件，写法同 ingest 清单：'压缩包.zip!文件夹/文件名'")
+            member = find_member(str(path), Path(stage), supported, LIMITS)
+        except ArchiveProblem as e:
+            raise InputError(str(e)) from None
+        yield member

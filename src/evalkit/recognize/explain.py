@@ -6,6 +6,7 @@ import json
 import unicodedata
 from pathlib import Path
 
+from evalkit.archives import located
 from evalkit.model import Document, Paragraph, Table
 from evalkit.recognize.records import Decision, Extraction, Kind
 from evalkit.recognize.walker import recognize
@@ -271,21 +272,23 @@ def as_html(doc: Document, ex: Extraction, findings=None) -> str:
     return "\n".join(out)
 
 
-def _read(path: Path) -> Document:
+def _read(path: Path, real: Path) -> Document:
+    """The document of `real`, shown under the name the user gave (`path`)."""
     from evalkit.errors import InputError
     from evalkit.model import ReadError
     from evalkit.readers import read
-    if not Path(path).is_file():
-        raise InputError(f"找不到文件 {path}", "evalkit inspect 只读一个文件，请检查路径")
     try:
-        return read(path)
+        doc = read(real)
     except ReadError as e:
         raise InputError(f"{path}: {e}") from None
+    doc.source = str(path)
+    return doc
 
 
 def inspect_file(path: Path, table: int | None = None, json_out: bool = False) -> str:
     """Read one file and show how it was recognized (text, or JSON with `json_out`)."""
-    doc = _read(path)
+    with located(path) as real:
+        doc = _read(path, real)
     ex = recognize(doc)
     if json_out:
         return json.dumps(as_json(doc, ex, table), ensure_ascii=False, indent=1, default=str)
@@ -299,12 +302,13 @@ def write_html(path: Path, out: Path, data_dir: Path | None = None) -> int:
     path, out = Path(path), Path(out)
     if out.exists():
         raise UsageError(f"{out} 已存在，为免覆盖，拒绝写入", "请换一个文件名")
-    doc = _read(path)
     findings = None
-    if data_dir is not None:
-        from evalkit.review import file_findings
-        from evalkit.store import load
-        findings = file_findings(path, load(data_dir))
+    with located(path) as real:
+        doc = _read(path, real)
+        if data_dir is not None:
+            from evalkit.review import file_findings
+            from evalkit.store import load
+            findings = file_findings(real, load(data_dir))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(as_html(doc, recognize(doc), findings), encoding="utf-8")
     return 0 if findings is None or "loc_table" not in findings else int(findings["loc_table"].notna().sum())
