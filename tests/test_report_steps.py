@@ -203,3 +203,32 @@ def test_index_names_the_counties_without_a_profile(tmp_path):
                                      "county_profiles_note": "县区简报：有红旗或错误级检查问题的县区，生成 1 个；未生成 1 个（<甲>县）"})
     html = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert "未生成 1 个（&lt;甲&gt;县）" in html and "<甲>" not in html
+
+
+def test_red_flagged_reports_inside_an_archive_get_their_inspect_page(tmp_path, monkeypatch):
+    """A report inside an archive under raw_dir is taken out for its page (it was skipped as 'not a file'),
+    checked against the dataset's SHA-256 first; the temp folder is removed."""
+    import shutil
+    import tempfile
+
+    from conftest import ROOT
+    from evalkit import load
+    from evalkit.ingest import ingest_paths
+    from evalkit.report.inspect_pages import write_pages
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(ROOT / "tests" / "fixtures" / "archives" / "自评材料.zip", raw)
+    ingest_paths([raw], tmp_path / "clean")
+    tables = load(tmp_path / "clean")
+    flags = rp.Views(tables).red_flags
+    members = set(flags["source_file"])
+    assert members and all(sf.startswith("自评材料.zip!") for sf in members)
+    stage = tmp_path / "tmp"
+    stage.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(stage))
+    m = write_pages(tables, flags, raw, tmp_path / "html")
+    assert set(m["pages"]) == members and m["skipped"] == {}
+    for sf, name in m["pages"].items():
+        page = (tmp_path / "html" / "inspect" / name).read_text(encoding="utf-8")
+        assert sf.split("!")[-1].split("/")[-1] in page and "<h2>表格 " in page
+    assert list(stage.iterdir()) == []

@@ -154,7 +154,7 @@ def source_path(raw_dir, source_file) -> tuple[Path | None, str]:
     if name is None:
         return None, "没有来源文件"
     if "!" in name:
-        return None, f"原文在压缩包内（{name}），请解压后用 evalkit inspect 查看"
+        return None, f"原文在压缩包内，可用 evalkit inspect '{Path(raw_dir) / name}' 查看"
     root = Path(raw_dir).resolve()
     path = (root / name).resolve()
     if not path.is_relative_to(root):

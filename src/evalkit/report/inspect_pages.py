@@ -21,8 +21,7 @@ MAX_FILES = 60                     # a run re-reads at most this many flagged fi
 
 def row_anchor(table, row) -> str | None:
     """The id of a table row on an inspect page (explain.as_html): t2-r13 (both 1-based)."""
-    ok = table is not None and row is not None and table == table and row == row
-    return f"t{int(table)}-r{int(row)}" if ok else None
+    return None if pd.isna(table) or pd.isna(row) else f"t{int(table)}-r{int(row)}"
 
 
 def flag_key(f) -> str:
@@ -37,16 +36,17 @@ def _page_name(source_file: str) -> str:
     return f"{stem}-{hashlib.sha1(source_file.encode('utf-8')).hexdigest()[:8]}.html"
 
 
-def _file_of(raw_dir: Path, source_file: str, sha256) -> Path | None:
-    """The raw file a dataset row came from, inside raw_dir and with the same content; else None."""
-    if "!" in source_file:             # a member of an archive: inspect reads files, not members
-        return None
+def _file_of(raw_dir: Path, source_file: str) -> Path | None:
+    """The raw file a dataset row came from, inside raw_dir, or for a report inside an archive
+    (`a.zip!folder/x.docx`) that name under raw_dir, its archive inside raw_dir; else None."""
     root = raw_dir.resolve()
     path = (root / source_file).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
+    if path.is_relative_to(root) and path.is_file():
+        return path
+    if "!" not in source_file:
         return None
-    from evalkit.ingest import hash_file
-    return path if not isinstance(sha256, str) or hash_file(path) == sha256 else None
+    archive = (root / source_file.split("!", 1)[0]).resolve()
+    return root / source_file if archive.is_relative_to(root) and archive.is_file() else None
 
 
 def anchors(flags: pd.DataFrame, tables: dict) -> list[str | None]:
@@ -75,7 +75,9 @@ def write_pages(tables: dict, flags: pd.DataFrame, raw_dir: Path | None, html_di
                 max_files: int = MAX_FILES) -> dict:
     """html_dir/inspect/<file>.html for each flagged file found in raw_dir (OCR'd scans left out: reading
     them again costs seconds a page), and pages.json: source_file -> page, "project_id|flag" -> anchor."""
-    from evalkit.recognize.explain import as_html, _read
+    from evalkit.archives import located
+    from evalkit.ingest import hash_file
+    from evalkit.recognize.explain import _read, as_html
     from evalkit.recognize.walker import recognize
     from evalkit.review import active
     out = html_dir / SUBDIR
@@ -95,12 +97,17 @@ def write_pages(tables: dict, flags: pd.DataFrame, raw_dir: Path | None, html_di
         if r is not None and isinstance(r.get("ocr_pages"), str) and r.get("ocr_pages"):
             manifest["skipped"][sf] = "扫描件（OCR 识别），未重新识别"
             continue
-        path = _file_of(Path(raw_dir), sf, None if r is None else r.get("sha256"))
+        path = _file_of(Path(raw_dir), sf)
         if path is None:
-            manifest["skipped"][sf] = "原始文件不在原始目录中或内容已变"
+            manifest["skipped"][sf] = "原始文件不在原始目录中"
             continue
+        sha = None if r is None else r.get("sha256")
         try:
-            doc = _read(path)
+            with located(path) as real:          # a report inside an archive: taken out for the page
+                if isinstance(sha, str) and hash_file(real) != sha:
+                    manifest["skipped"][sf] = "原始文件的内容已变"
+                    continue
+                doc = _read(sf, real)
         except Exception as e:  # noqa: BLE001  (a file that no longer reads gets no page, the run goes on)
             manifest["skipped"][sf] = f"无法读取（{e}）"
             continue
