@@ -232,3 +232,26 @@ def test_red_flagged_reports_inside_an_archive_get_their_inspect_page(tmp_path, 
         page = (tmp_path / "html" / "inspect" / name).read_text(encoding="utf-8")
         assert sf.split("!")[-1].split("/")[-1] in page and "<h2>表格 " in page
     assert list(stage.iterdir()) == []
+
+
+def test_an_archive_is_opened_once_for_all_its_flagged_reports(tmp_path, monkeypatch):
+    """Sixty flagged reports of one county's 1,000-file archive must not take the archive out sixty times."""
+    import shutil
+
+    import evalkit.archives as archives
+    from conftest import ROOT
+    from evalkit import load
+    from evalkit.ingest import ingest_paths
+    from evalkit.report.inspect_pages import write_pages
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(ROOT / "tests" / "fixtures" / "archives" / "自评材料.zip", raw)
+    ingest_paths([raw], tmp_path / "clean", checks=True)
+    tables = load(tmp_path / "clean")
+    flags = rp.Views(tables).red_flags
+    assert len(set(flags["source_file"])) >= 2
+    calls = []
+    real = archives.expand
+    monkeypatch.setattr(archives, "expand", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    m = write_pages(tables, flags, raw, tmp_path / "html")
+    assert len(m["pages"]) >= 2 and [p.name for p in calls] == ["自评材料.zip", "附件.zip"]      # the nested one once too

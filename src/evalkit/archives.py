@@ -305,10 +305,11 @@ def expand(path: Path, stage: Path, supported, lim, depth: int = 0) -> tuple[lis
     return out, skipped
 
 
-def find_member(spec: str, stage: Path, supported, lim) -> Path:
+def find_member(spec: str, stage: Path, supported, lim, opened: dict | None = None) -> Path:
     """The file a ledger name like `自评材料.zip!大厂县/2022年/x.docx` (nested: `a.zip!b.zip!c.pdf`) stands for,
-    taken out of its archive into `stage`. ArchiveProblem (Chinese) when the archive cannot be opened or
-    the member is not in it (the message lists what is) or cannot be taken out."""
+    taken out of its archive into `stage`. `opened` (archive -> members) keeps what was taken out, so a caller
+    looking up many members opens each archive once. ArchiveProblem (Chinese) when the archive cannot be
+    opened or the member is not in it (the message lists what is) or cannot be taken out."""
     parts = spec.split("!")
     for i in range(1, len(parts)):
         archive = Path("!".join(parts[:i]))
@@ -317,7 +318,11 @@ def find_member(spec: str, stage: Path, supported, lim) -> Path:
     else:
         raise ArchiveProblem(f"找不到文件 {spec}")
     wanted = "!".join(parts[i:])
-    members, _ = expand(archive, stage, supported, lim)
+    opened = {} if opened is None else opened
+    key = archive.resolve()
+    if key not in opened:
+        opened[key] = expand(archive, stage / str(len(opened)), supported, lim)[0]
+    members = opened[key]
     for m in members:
         if m.name == wanted:
             if m.problem is not None:

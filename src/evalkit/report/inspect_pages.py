@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections import namedtuple
 import json
+import tempfile
 from html import escape
 from pathlib import Path
 
@@ -75,8 +76,10 @@ def write_pages(tables: dict, flags: pd.DataFrame, raw_dir: Path | None, html_di
                 max_files: int = MAX_FILES) -> dict:
     """html_dir/inspect/<file>.html for each flagged file found in raw_dir (OCR'd scans left out: reading
     them again costs seconds a page), and pages.json: source_file -> page, "project_id|flag" -> anchor."""
-    from evalkit.archives import located
+    from evalkit.archives import find_member
     from evalkit.ingest import hash_file
+    from evalkit.limits import LIMITS
+    from evalkit.readers import format_of
     from evalkit.recognize.explain import _read, as_html
     from evalkit.recognize.walker import recognize
     from evalkit.review import active
@@ -89,33 +92,38 @@ def write_pages(tables: dict, flags: pd.DataFrame, raw_dir: Path | None, html_di
     for flag, a in zip(flags.itertuples(index=False), anchors(flags, tables)):
         if a:
             manifest["anchors"][flag_key(flag)] = a
-    for sf in dict.fromkeys(flags["source_file"].dropna().astype(str)):
-        if len(manifest["pages"]) >= max_files:
-            manifest["skipped"][sf] = f"超过每次最多 {max_files} 个文件"
-            continue
-        r = rep.loc[sf] if sf in rep.index else None
-        if r is not None and isinstance(r.get("ocr_pages"), str) and r.get("ocr_pages"):
-            manifest["skipped"][sf] = "扫描件（OCR 识别），未重新识别"
-            continue
-        path = _file_of(Path(raw_dir), sf)
-        if path is None:
-            manifest["skipped"][sf] = "原始文件不在原始目录中"
-            continue
-        sha = None if r is None else r.get("sha256")
-        try:
-            with located(path) as real:          # a report inside an archive: taken out for the page
+    supported = lambda n: format_of(n) is not None  # noqa: E731
+    opened: dict = {}                   # archive -> its members, taken out once for the whole run
+    with tempfile.TemporaryDirectory(prefix="evalkit-archives-") as tmp:
+        stage = Path(tmp)
+        for sf in dict.fromkeys(flags["source_file"].dropna().astype(str)):
+            if len(manifest["pages"]) >= max_files:
+                manifest["skipped"][sf] = f"超过每次最多 {max_files} 个文件"
+                continue
+            r = rep.loc[sf] if sf in rep.index else None
+            if r is not None and isinstance(r.get("ocr_pages"), str) and r.get("ocr_pages"):
+                manifest["skipped"][sf] = "扫描件（OCR 识别），未重新识别"
+                continue
+            path = _file_of(Path(raw_dir), sf)
+            if path is None:
+                manifest["skipped"][sf] = "原始文件不在原始目录中"
+                continue
+            sha = None if r is None else r.get("sha256")
+            try:
+                # a report inside an archive is taken out for its page; each archive is opened once per run
+                real = path if path.is_file() else find_member(str(path), stage, supported, LIMITS, opened)
                 if isinstance(sha, str) and hash_file(real) != sha:
                     manifest["skipped"][sf] = "原始文件的内容已变"
                     continue
                 doc = _read(sf, real)
-        except Exception as e:  # noqa: BLE001  (a file that no longer reads gets no page, the run goes on)
-            manifest["skipped"][sf] = f"无法读取（{e}）"
-            continue
-        mine = fnd[fnd["report_id"] == r.get("report_id")] if r is not None else None
-        out.mkdir(parents=True, exist_ok=True)
-        name = _page_name(sf)
-        (out / name).write_text(as_html(doc, recognize(doc), mine), encoding="utf-8")
-        manifest["pages"][sf] = name
+            except Exception as e:  # noqa: BLE001  (a file that no longer reads gets no page, the run goes on)
+                manifest["skipped"][sf] = f"无法读取（{e}）"
+                continue
+            mine = fnd[fnd["report_id"] == r.get("report_id")] if r is not None else None
+            out.mkdir(parents=True, exist_ok=True)
+            name = _page_name(sf)
+            (out / name).write_text(as_html(doc, recognize(doc), mine), encoding="utf-8")
+            manifest["pages"][sf] = name
     out.mkdir(parents=True, exist_ok=True)
     (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return manifest
