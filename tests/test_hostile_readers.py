@@ -153,6 +153,26 @@ def test_xlsx_with_a_broken_part_is_refused_without_naming_the_path(xlsx, tmp_pa
                             r"stylesheet from …\. This is most probably")
 
 
+def test_running_out_of_memory_is_not_taken_for_a_damaged_file(xlsx, docx_file, monkeypatch):
+    """MemoryError (the worker's memory limit) reaches ingest, which says so; it is no Unparsable, and no
+    LibreOffice repair is started under the same limit."""
+    import docx as python_docx
+
+    import evalkit.readers.office as office
+    import evalkit.readers.xlsx as xlsx_reader
+
+    def out_of_memory(*a, **k):
+        raise MemoryError
+
+    monkeypatch.setattr(office, "repair", lambda *a, **k: pytest.fail("a repair was started"))
+    monkeypatch.setattr(xlsx_reader, "_load_workbook", out_of_memory)
+    with pytest.raises(MemoryError):
+        read(xlsx)
+    monkeypatch.setattr(python_docx, "Document", out_of_memory)
+    with pytest.raises(MemoryError):
+        read(docx_file)
+
+
 def test_xlsx_value_in_xfd1048576_is_read_without_a_dense_grid(xlsx, tmp_path):
     """A 2 KB file with one value in the last cell: the table, then that value, no 17-billion-cell grid."""
     far = rezip(xlsx, tmp_path / "far.xlsx", sheet_edit(lambda d: re.sub(

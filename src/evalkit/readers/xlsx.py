@@ -121,7 +121,7 @@ def _xlsx_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
                 wb.close()
     except zipfile.BadZipFile:
         raise ReadError(NOT_A_ZIP) from None
-    except (LimitExceeded, ReadError):
+    except (LimitExceeded, ReadError, MemoryError):    # the worker's memory limit: its own message, never a repair
         raise
     except Exception as e:
         raise Unparsable("XLSX", reason(e, path=path), RESAVE) from None
@@ -715,6 +715,8 @@ def _xls_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
         raise ReadError(ENCRYPTED)
     try:
         book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True, ragged_rows=True)
+    except MemoryError:
+        raise
     except Exception as e:
         raise Unparsable("XLS", reason(e, path=path), RESAVE) from None
     out = []
@@ -740,7 +742,7 @@ def _xls_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
             merges = [(r0, r1 - 1, c0, c1 - 1) for r0, r1, c0, c1 in sh.merged_cells]
             out.append(Sheet(sh.name, cells, merges))
             book.unload_sheet(i)
-    except (LimitExceeded, ReadError):
+    except (LimitExceeded, ReadError, MemoryError):
         raise
     except Exception as e:
         raise Unparsable("XLS", reason(e, path=path), RESAVE) from None
