@@ -41,7 +41,7 @@ def read_docx(path: Path, repair: bool = True) -> Document:
         body = docx.Document(str(path)).element.body
     except PackageNotFoundError:
         raise ReadError(_not_a_package(path)) from None
-    except (LimitExceeded, MemoryError):    # the worker's memory limit: its own message, never a repair
+    except (LimitExceeded, MemoryError, RecursionError):    # ingest says these itself: never a repair
         raise
     except Exception as e:  # noqa: BLE001  (KeyError, ValueError, lxml's XMLSyntaxError… from a damaged part)
         failure = Unparsable("DOCX", reason(e, path=path), "请用 Word 打开后另存为 .docx 再导入")

@@ -121,7 +121,7 @@ def _xlsx_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
                 wb.close()
     except zipfile.BadZipFile:
         raise ReadError(NOT_A_ZIP) from None
-    except (LimitExceeded, ReadError, MemoryError):    # the worker's memory limit: its own message, never a repair
+    except (LimitExceeded, ReadError, MemoryError, RecursionError):    # ingest says these itself: never a repair
         raise
     except Exception as e:
         raise Unparsable("XLSX", reason(e, path=path), RESAVE) from None
