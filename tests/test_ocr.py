@@ -254,6 +254,28 @@ def test_pixel_bomb_is_refused_before_decoding(tmp_path, monkeypatch):
         ocr.read_image(small)
 
 
+def test_a_tiff_with_a_damaged_page_directory_fails_alone_with_a_chinese_message(tmp_path):
+    """PIL walks every page directory to count a TIFF's pages; one without its width and height raised
+    TypeError ("Missing dimensions"): an internal error, before any OCR."""
+    from PIL import Image
+    path = tmp_path / "两页.tif"
+    first, second = Image.new("L", (40, 30), 255), Image.new("L", (40, 30), 0)
+    first.save(path, save_all=True, append_images=[second])
+    data = bytearray(path.read_bytes())
+    order = "little" if data[:2] == b"II" else "big"
+    at = int.from_bytes(data[4:8], order)                                          # the first directory
+    at = int.from_bytes(data[at + 2 + 12 * int.from_bytes(data[at:at + 2], order):][:4], order)   # the second
+    for k in range(int.from_bytes(data[at:at + 2], order)):
+        entry = at + 2 + 12 * k
+        if int.from_bytes(data[entry:entry + 2], order) in (256, 257):             # ImageWidth, ImageLength
+            data[entry:entry + 2] = (65000 + k).to_bytes(2, order)
+    path.write_bytes(bytes(data))
+    with pytest.raises(ReadError) as e:
+        ocr.read_image(path)
+    assert str(e.value) == ("多页图片的页目录已损坏，无法确定页数（TypeError: Missing dimensions）；"
+                            "请重新扫描，或用看图软件打开后另存再导入")
+
+
 def test_broken_images_fail_with_a_chinese_message(tmp_path):
     bad = tmp_path / "照片.jpg"
     bad.write_bytes(b"\xff\xd8\xff not a report")

@@ -94,7 +94,11 @@ def read_image(path: Path) -> Document:
     check_file_size(path)
     im = open_image(path)
     try:
-        n = getattr(im, "n_frames", 1) or 1
+        try:       # a multi-page TIFF walks its page directories here: a damaged one fails in PIL's own ways
+            n = getattr(im, "n_frames", 1) or 1
+        except Exception as e:  # noqa: BLE001  (TypeError "Missing dimensions", struct.error, OSError, …)
+            raise ReadError(f"多页图片的页目录已损坏，无法确定页数（{reason(e, path=path)}）；"
+                            "请重新扫描，或用看图软件打开后另存再导入") from None
         lim = limits()
         if n > lim.max_pages:
             raise LimitExceeded(f"图片有 {n} 帧（页），超过上限 {lim.max_pages} 页；请拆分后再导入"
@@ -104,8 +108,8 @@ def read_image(path: Path) -> Document:
             if k:
                 try:
                     im.seek(k)
-                except (EOFError, OSError, ValueError) as e:
-                    raise ReadError(f"多页图片的第 {k + 1} 页已损坏，无法读取（{reason(e)}）") from None
+                except (EOFError, OSError, ValueError, TypeError) as e:
+                    raise ReadError(f"多页图片的第 {k + 1} 页已损坏，无法读取（{reason(e, path=path)}）") from None
             check_pixels(im.size)
             page = _load_frame(im, k + 1)
             pages.append(boxes_to_points(read_page(page, k + 1), None))
