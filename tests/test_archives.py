@@ -119,3 +119,14 @@ def test_a_rar_archive_with_chinese_names_reads_in_the_c_locale_as_under_cron(tm
     assert [tuple(x) for x in got] == sorted([
         (f"旧版.rar!君山区/{SEEDS[4].name}", "ok"), (f"材料.rar!曲沃县/{SEEDS[0].name}", "ok"),
         (f"材料.rar!开江县/2024年/{SEEDS[1].name}", "ok"), (f"材料.rar!附件.zip!附件/{SEEDS[2].name}", "ok")])
+
+
+def test_a_damaged_members_message_names_it_as_read_not_as_zipfile_decodes_it():
+    """zipfile puts a GBK member name into its words decoded as cp437 ('┤≤│º╧╪'): the message shows the name
+    evalkit read."""
+    import zipfile
+
+    from evalkit.archives import member_problem
+    raw = "大厂县/自评表.docx".encode("gbk").decode("cp437")
+    msg = member_problem(zipfile.BadZipFile(f"Bad CRC-32 for file {raw!r}"), raw, "大厂县/自评表.docx")
+    assert msg == "无法从压缩包中取出：数据校验不符，文件已损坏，请重新下载（BadZipFile: Bad CRC-32 for file '大厂县/自评表.docx'）"

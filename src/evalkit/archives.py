@@ -99,8 +99,9 @@ def _copy_bounded(src, dest: Path, limit: int, what: str) -> int:
             out.write(chunk)
 
 
-def member_problem(e: Exception) -> str:
-    """The Chinese message for a member zipfile cannot inflate (UNZIP_ERRORS); the library's words in brackets."""
+def member_problem(e: Exception, raw_name: str = "", name: str = "") -> str:
+    """The Chinese message for a member zipfile cannot inflate (UNZIP_ERRORS); the library's words in brackets,
+    the member named there as we read its name (zipfile shows a GBK name as cp437: '┤≤│º╧╪/…')."""
     text = str(e)
     if isinstance(e, NotImplementedError) or "compression" in text:
         why = "使用了不支持的压缩方式，请用常见工具（WinRAR、7-Zip 或系统自带）重新压缩后导入"
@@ -110,7 +111,8 @@ def member_problem(e: Exception) -> str:
         why = "压缩数据已损坏或不完整，无法解压，请重新下载"
     else:
         why = "成员数据已损坏，无法取出，请重新下载"
-    return f"无法从压缩包中取出：{why}（{reason(e)}）"
+    detail = reason(e).replace(raw_name, name) if raw_name and name else reason(e)
+    return f"无法从压缩包中取出：{why}（{detail}）"
 
 
 def expand_zip(path: Path, stage: Path, supported, lim) -> tuple[list[Member], int]:
@@ -148,7 +150,7 @@ def expand_zip(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
                 dest.unlink(missing_ok=True)
                 continue
             except UNZIP_ERRORS as e:
-                members.append(Member(name, None, member_problem(e)))
+                members.append(Member(name, None, member_problem(e, info.filename, name)))
                 dest.unlink(missing_ok=True)
                 continue
             members.append(Member(name, dest))
