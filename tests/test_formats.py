@@ -97,3 +97,54 @@ def test_without_ocr_a_scanned_page_is_named_in_a_warning(tmp_path, monkeypatch)
     rep = ingest_paths([mixed], checks=False)["reports"].iloc[0]
     assert rep["status"] == "partial"
     assert "第 2 页（共 2 页）没有文字层" in rep["error"] and "evalkit[ocr]" in rep["error"]
+
+
+WORD_TYPES = {   # the main part's content type of a macro-enabled document, a template, a macro-enabled template
+    "docm": "application/vnd.ms-word.document.macroEnabled.main+xml",
+    "dotx": "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
+    "dotm": "application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
+}
+
+
+def _as_word_type(src: Path, dst: Path, content_type: str) -> Path:
+    import zipfile
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+                                    content_type.encode())
+            zout.writestr(info.filename, data)
+    return dst
+
+
+def test_macro_enabled_and_template_packages_read_as_their_plain_twins(tmp_path):
+    """.docm/.dotx/.dotm (python-docx refuses them: "is not a Word file"), a macro-enabled package under a .docx
+    name (what some systems write), and an Excel template: the same tables as the plain file, status ok (no
+    repair, no LibreOffice). Each alone: in one run they are the same report, kept once."""
+    import openpyxl
+    files = {}
+    for ext, content_type in WORD_TYPES.items():
+        files[f"word.{ext}"] = lambda dst, ct=content_type: _as_word_type(FIXTURES / "fixture_docx.docx", dst, ct)
+    files["named.docx"] = lambda dst: _as_word_type(FIXTURES / "fixture_docx.docx", dst, WORD_TYPES["docm"])
+
+    def template(dst):
+        wb = openpyxl.load_workbook(FIXTURES / "fixture_xlsx.xlsx")
+        wb.template = True
+        wb.save(dst)
+    files["book.xltx"] = template
+    cols = ["project_name", "budget_full_year", "executed", "execution_rate", "total_score", "grade"]
+    plain = ingest_paths([FIXTURES / "fixture_docx.docx", FIXTURES / "fixture_xlsx.xlsx"], checks=False,
+                         keep_format_copies=True)
+    for name, make in files.items():
+        d = tmp_path / name.replace(".", "_")
+        d.mkdir()
+        make(d / name)
+        t = ingest_paths([d], checks=False)
+        rep = t["reports"].iloc[0]
+        assert rep["status"] == "ok" and rep["format"] == ("xlsx" if name.endswith("xltx") else "docx"), rep["error"]
+        twin = "fixture_xlsx.xlsx" if name.endswith("xltx") else "fixture_docx.docx"
+        got = t["projects"][cols].reset_index(drop=True)
+        want = plain["projects"].loc[plain["projects"]["source_file"] == twin, cols].reset_index(drop=True)
+        assert len(want) == 2
+        pd.testing.assert_frame_equal(got, want, obj=name)

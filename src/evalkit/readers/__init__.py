@@ -17,8 +17,13 @@ SUFFIXES = {
     ".markdown": "md",
     ".docx": "docx",
     ".pdf": "pdf",
+    ".docm": "docx",        # macro-enabled and template Word/Excel packages: the same XML (macros never run)
+    ".dotx": "docx",
+    ".dotm": "docx",
     ".xlsx": "xlsx",
     ".xlsm": "xlsx",
+    ".xltx": "xlsx",
+    ".xltm": "xlsx",
     ".xls": "xls",
     ".html": "html",
     ".htm": "html",

@@ -30,7 +30,6 @@ NO_BODY = "DOCX 文件已损坏（压缩包里没有 Word 正文部件），请�
 def read_docx(path: Path, repair: bool = True) -> Document:
     """Read a .docx file into paragraphs and tables (nested tables follow their parent); a package whose
     parts python-docx gives up on is opened by LibreOffice instead (`repair`, office.repair)."""
-    import docx
     from docx.opc.exceptions import PackageNotFoundError
 
     started = time.monotonic()
@@ -38,7 +37,7 @@ def read_docx(path: Path, repair: bool = True) -> Document:
     check_file_size(path)
     _check_package(path)
     try:
-        body = docx.Document(str(path)).element.body
+        body = _main_part(path).element.body
     except PackageNotFoundError:
         raise ReadError(_not_a_package(path)) from None
     except (LimitExceeded, MemoryError, RecursionError):    # ingest says these itself: never a repair
@@ -51,6 +50,28 @@ def read_docx(path: Path, repair: bool = True) -> Document:
         return by_libreoffice(path, "docx", failure, started)
     budget = CellBudget("文档中表格的单元格", "请删除无关的表格后另存再导入")
     return Document(source=str(path), format="docx", blocks=list(_blocks(body, budget)))
+
+
+# The main part's content type of a Word document, a macro-enabled one (.docm), a template (.dotx) and a
+# macro-enabled template (.dotm): the same WordprocessingML. python-docx knows the first only and refuses the
+# others ("is not a Word file"), even under a .docx name (what some systems write); their macros are never run.
+WORD_MAIN_TYPES = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+                   "application/vnd.ms-word.document.macroEnabled.main+xml",
+                   "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
+                   "application/vnd.ms-word.template.macroEnabledTemplate.main+xml")
+
+
+def _main_part(path: Path):
+    """The document part (python-docx's DocumentPart) of a Word package of any of WORD_MAIN_TYPES."""
+    from docx.opc.part import PartFactory
+    from docx.package import Package
+    from docx.parts.document import DocumentPart
+    for content_type in WORD_MAIN_TYPES:           # parts of these types are read as the document part
+        PartFactory.part_type_for.setdefault(content_type, DocumentPart)
+    part = Package.open(str(path)).main_document_part
+    if part.content_type not in WORD_MAIN_TYPES:
+        raise ValueError(f"the main part is not WordprocessingML, content type is '{part.content_type}'")
+    return part
 
 
 def _check_package(path: Path) -> None:
