@@ -156,8 +156,7 @@ def test_xlsx_with_a_broken_part_is_refused_without_naming_the_path(xlsx, tmp_pa
 def test_running_out_of_memory_is_not_taken_for_a_damaged_file(xlsx, docx_file, monkeypatch):
     """MemoryError (the worker's memory limit) reaches ingest, which says so; it is no Unparsable, and no
     LibreOffice repair is started under the same limit."""
-    import docx as python_docx
-
+    import evalkit.readers.docx as docx_reader
     import evalkit.readers.office as office
     import evalkit.readers.xlsx as xlsx_reader
 
@@ -168,7 +167,7 @@ def test_running_out_of_memory_is_not_taken_for_a_damaged_file(xlsx, docx_file, 
     monkeypatch.setattr(xlsx_reader, "_load_workbook", out_of_memory)
     with pytest.raises(MemoryError):
         read(xlsx)
-    monkeypatch.setattr(python_docx, "Document", out_of_memory)
+    monkeypatch.setattr(docx_reader, "_main_part", out_of_memory)
     with pytest.raises(MemoryError):
         read(docx_file)
 
