@@ -30,6 +30,7 @@ import subprocess
 import tempfile
 import time
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from evalkit import limits as _limits
@@ -207,23 +208,35 @@ def convert_timeout(max_seconds: float | None = None) -> float:
     return max(0.1, total - min(10.0, 0.2 * total))
 
 
-def convert_and_read(path: Path, fmt: str, kind: str = "") -> Document:
-    """Convert with LibreOffice in a temp folder, read the result, remove the folder."""
+@contextmanager
+def _converted(path: Path, fmt: str, kind: str = "", timeout: float | None = None):
+    """LibreOffice's DOCX/XLSX copy of `path` (see convert), in a temp folder removed on leaving."""
     tmp = tempfile.mkdtemp(prefix="evalkit-office-")
     try:
-        out = convert(path, fmt, Path(tmp), kind=kind)
-        if out.suffix == ".docx":
-            from evalkit.readers.docx import read_docx as reader
-        else:
-            from evalkit.readers.xlsx import read_xlsx as reader
+        yield convert(path, fmt, Path(tmp), timeout=timeout, kind=kind)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _read_copy(out: Path) -> Document:
+    """LibreOffice's copy read by the reader of its format; never sent to LibreOffice again (a repair of its
+    own output could only fail the same way, a second conversion later)."""
+    if out.suffix == ".docx":
+        from evalkit.readers.docx import read_docx
+        return read_docx(out, repair=False)
+    from evalkit.readers.xlsx import read_xlsx
+    return read_xlsx(out, repair=False)
+
+
+def convert_and_read(path: Path, fmt: str, kind: str = "") -> Document:
+    """Convert with LibreOffice in a temp folder, read the result, remove the folder."""
+    with _converted(path, fmt, kind) as out:
         try:
-            return reader(out)
+            return _read_copy(out)
         except LimitExceeded:
             raise
         except ReadError as e:
             raise ReadError(f"LibreOffice 转换后的 {out.suffix[1:].upper()} 无法读取（{e}）") from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def repair(path: Path, fmt: str, failure: Unparsable, started: float) -> Document:
@@ -234,21 +247,13 @@ def repair(path: Path, fmt: str, failure: Unparsable, started: float) -> Documen
     left = convert_timeout() - (time.monotonic() - started)
     if find_soffice() is None or left < REPAIR_MIN_SECONDS:
         raise failure
-    tmp = tempfile.mkdtemp(prefix="evalkit-office-")
     try:
-        out = convert(path, fmt, Path(tmp), timeout=left, kind=f"repair_{fmt}")
-        if out.suffix == ".docx":
-            from evalkit.readers.docx import read_docx
-            doc = read_docx(out, repair=False)
-        else:
-            from evalkit.readers.xlsx import read_xlsx
-            doc = read_xlsx(out, repair=False)
+        with _converted(path, fmt, f"repair_{fmt}", timeout=left) as out:
+            doc = _read_copy(out)
     except LimitExceeded:
         raise
     except ReadError:
         raise Unparsable(failure.kind, failure.why, failure.advice, repaired_too=True) from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     doc.warnings.insert(0, f"{failure.kind} 文件内部结构有误，无法直接解析（{failure.why}），已由 LibreOffice 修复后读取；"
                            "请对照原件核对数值")
     doc.source = str(path)          # the format stays the reader's, as for a file it reads itself
