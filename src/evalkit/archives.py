@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from evalkit.readers import format_of
 from evalkit.readers.safety import UNZIP_ERRORS, reason
 
 ARCHIVE_SUFFIXES = (".zip", ".7z", ".rar")
@@ -307,19 +308,31 @@ def expand(path: Path, stage: Path, supported, lim, depth: int = 0) -> tuple[lis
     return out, skipped
 
 
+def readable(name: str) -> bool:
+    """Whether a member's name is a format evalkit reads (what `expand` takes out besides nested archives)."""
+    return format_of(name) is not None
+
+
+def split_member(spec: str) -> tuple[Path, str] | None:
+    """(the archive file, the member's name inside it) of a ledger name like `自评材料.zip!大厂县/2022年/x.docx`
+    (nested: `a.zip!b.zip!c.pdf`, the member `b.zip!c.pdf`); None when no '!'-prefix of it is an archive file."""
+    parts = spec.split("!")
+    for i in range(1, len(parts)):
+        archive = Path("!".join(parts[:i]))
+        if is_archive(archive.name) and archive.is_file():
+            return archive, "!".join(parts[i:])
+    return None
+
+
 def find_member(spec: str, stage: Path, supported, lim, opened: dict | None = None) -> Path:
     """The file a ledger name like `自评材料.zip!大厂县/2022年/x.docx` (nested: `a.zip!b.zip!c.pdf`) stands for,
     taken out of its archive into `stage`. `opened` (archive -> members) keeps what was taken out, so a caller
     looking up many members opens each archive once. ArchiveProblem (Chinese) when the archive cannot be
     opened or the member is not in it (the message lists what is) or cannot be taken out."""
-    parts = spec.split("!")
-    for i in range(1, len(parts)):
-        archive = Path("!".join(parts[:i]))
-        if is_archive(archive.name) and archive.is_file():
-            break
-    else:
+    found = split_member(spec)
+    if found is None:
         raise ArchiveProblem(f"找不到文件 {spec}")
-    wanted = "!".join(parts[i:])
+    archive, wanted = found
     opened = {} if opened is None else opened
     key = archive.resolve()
     if key not in opened:
@@ -349,9 +362,7 @@ def located(path: Path):
 
     from evalkit.errors import InputError
     from evalkit.limits import LIMITS
-    from evalkit.readers import format_of
     path = Path(path)
-    supported = lambda n: format_of(n) is not None  # noqa: E731
     if path.is_file() and not is_archive(path.name):
         yield path
         return
@@ -360,10 +371,10 @@ def located(path: Path):
     with tempfile.TemporaryDirectory(prefix="evalkit-archives-") as stage:
         try:
             if path.is_file():       # an archive itself: say what it holds
-                held = listing(path, expand(path, Path(stage), supported, LIMITS)[0])
+                held = listing(path, expand(path, Path(stage), readable, LIMITS)[0])
                 raise InputError(f"{path} 是压缩包，{held}",
                                  "请指定其中的一个报告文件，写法同 ingest 清单：'压缩包.zip!文件夹/文件名'")
-            member = find_member(str(path), Path(stage), supported, LIMITS)
+            member = find_member(str(path), Path(stage), readable, LIMITS)
         except ArchiveProblem as e:
             raise InputError(str(e)) from None
         yield member

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from evalkit import limits as _limits
-from evalkit.archives import ARCHIVE_SUFFIXES, ArchiveProblem, expand, is_archive
+from evalkit.archives import ARCHIVE_SUFFIXES, ArchiveProblem, expand, is_archive, readable
 from evalkit.errors import FilesFailed, InputError
 from evalkit.model import Document, ReadError
 from evalkit.readers import SUFFIXES, format_of, read
@@ -218,7 +218,7 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
                 out.sources.append(Source(path, source_file, _archive_fmt(path), src.size, src.problem))
                 return
             try:
-                members, skipped = expand(path, stage / str(len(out.sources)), lambda n: _fmt_of(n) is not None, lim)
+                members, skipped = expand(path, stage / str(len(out.sources)), readable, lim)
             except ArchiveProblem as e:
                 out.sources.append(Source(path, source_file, _archive_fmt(path), src.size, str(e)))
                 return

@@ -40,14 +40,13 @@ def _page_name(source_file: str) -> str:
 def _file_of(raw_dir: Path, source_file: str) -> Path | None:
     """The raw file a dataset row came from, inside raw_dir, or for a report inside an archive
     (`a.zip!folder/x.docx`) that name under raw_dir, its archive inside raw_dir; else None."""
+    from evalkit.archives import split_member
     root = raw_dir.resolve()
     path = (root / source_file).resolve()
     if path.is_relative_to(root) and path.is_file():
         return path
-    if "!" not in source_file:
-        return None
-    archive = (root / source_file.split("!", 1)[0]).resolve()
-    return root / source_file if archive.is_relative_to(root) and archive.is_file() else None
+    found = split_member(str(root / source_file)) if "!" in source_file else None
+    return root / source_file if found is not None and found[0].resolve().is_relative_to(root) else None
 
 
 def anchors(flags: pd.DataFrame, tables: dict) -> list[str | None]:
@@ -76,10 +75,9 @@ def write_pages(tables: dict, flags: pd.DataFrame, raw_dir: Path | None, html_di
                 max_files: int = MAX_FILES) -> dict:
     """html_dir/inspect/<file>.html for each flagged file found in raw_dir (OCR'd scans left out: reading
     them again costs seconds a page), and pages.json: source_file -> page, "project_id|flag" -> anchor."""
-    from evalkit.archives import find_member
+    from evalkit.archives import find_member, readable
     from evalkit.ingest import hash_file
     from evalkit.limits import LIMITS
-    from evalkit.readers import format_of
     from evalkit.recognize.explain import _read, as_html
     from evalkit.recognize.walker import recognize
     from evalkit.review import active
@@ -92,7 +90,6 @@ def write_pages(tables: dict, flags: pd.DataFrame, raw_dir: Path | None, html_di
     for flag, a in zip(flags.itertuples(index=False), anchors(flags, tables)):
         if a:
             manifest["anchors"][flag_key(flag)] = a
-    supported = lambda n: format_of(n) is not None  # noqa: E731
     opened: dict = {}                   # archive -> its members, taken out once for the whole run
     with tempfile.TemporaryDirectory(prefix="evalkit-archives-") as tmp:
         stage = Path(tmp)
@@ -111,7 +108,7 @@ def write_pages(tables: dict, flags: pd.DataFrame, raw_dir: Path | None, html_di
             sha = None if r is None else r.get("sha256")
             try:
                 # a report inside an archive is taken out for its page; each archive is opened once per run
-                real = path if path.is_file() else find_member(str(path), stage, supported, LIMITS, opened)
+                real = path if path.is_file() else find_member(str(path), stage, readable, LIMITS, opened)
                 if isinstance(sha, str) and hash_file(real) != sha:
                     manifest["skipped"][sf] = "原始文件的内容已变"
                     continue
