@@ -101,6 +101,20 @@ exit_now(code)
 """
 
 
+def rezip(src, dst, edit=lambda name, data: data, extra=()):
+    """Copy a ZIP package (DOCX, XLSX, ODF) member by member through edit(name, data) -> bytes, or None to leave
+    the member out, adding `extra` (name, bytes) members."""
+    import zipfile
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = edit(info.filename, zin.read(info.filename))
+            if data is not None:
+                zout.writestr(info.filename, data)
+        for name, data in extra:
+            zout.writestr(name, data)
+    return dst
+
+
 def run_script(script, *args, timeout=300):
     """`python SCRIPT ARGS` in a fresh process, ended by `cli.exit_now` as the `evalkit` command is:
     Arrow's thread pools cannot then abort it (SIGABRT) in the interpreter's teardown after it printed

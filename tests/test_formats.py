@@ -4,7 +4,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, rezip
 from evalkit.ingest import ingest_paths
 from test_layouts import INDICATOR_FIELDS, PROJECT_FIELDS, same
 
@@ -107,15 +107,10 @@ WORD_TYPES = {   # the main part's content type of a macro-enabled document, a t
 
 
 def _as_word_type(src: Path, dst: Path, content_type: str) -> Path:
-    import zipfile
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = zin.read(info.filename)
-            if info.filename == "[Content_Types].xml":
-                data = data.replace(b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
-                                    content_type.encode())
-            zout.writestr(info.filename, data)
-    return dst
+    """`src` with its main part declared as `content_type`."""
+    plain = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+    return rezip(src, dst, lambda name, data: data.replace(plain, content_type.encode())
+                 if name == "[Content_Types].xml" else data)
 
 
 def test_macro_enabled_and_template_packages_read_as_their_plain_twins(tmp_path):

@@ -18,6 +18,7 @@ import openpyxl
 import pytest
 
 import evalkit.limits
+from conftest import rezip
 from evalkit.model import LimitExceeded, Paragraph, ReadError, Table
 from evalkit.readers import read
 
@@ -59,16 +60,6 @@ def refused(path, exc=LimitExceeded, pattern="", peak=PEAK):
 
 
 # ------------------------------------------------------------------ builders
-
-def rezip(src, dst, edit=lambda name, data: data, extra=()):
-    """Copy a ZIP package member by member through `edit`, adding `extra` (name, bytes) members."""
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            zout.writestr(info.filename, edit(info.filename, zin.read(info.filename)))
-        for name, data in extra:
-            zout.writestr(name, data)
-    return dst
-
 
 @pytest.fixture
 def xlsx(tmp_path):

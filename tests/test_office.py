@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import evalkit.limits
-from conftest import ROOT
+from conftest import ROOT, rezip
 from evalkit.errors import LimitExceeded, ReadError
 from evalkit.ingest import ingest_paths
 from evalkit.readers import office, read
@@ -332,17 +332,6 @@ def test_a_plain_failure_is_not_tried_again(tmp_path, private_tmp, monkeypatch):
 
 # ----------------------------------------------------------------------------- repair of DOCX/XLSX/XLS
 
-def _repack(src: Path, dst: Path, edit) -> Path:
-    """`src` copied member by member through edit(name, data) -> bytes, or None to leave the member out."""
-    import zipfile
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = edit(info.filename, zin.read(info.filename))
-            if data is not None:
-                zout.writestr(info.filename, data)
-    return dst
-
-
 def _border_past_the_list(name, data):
     """The first style's border index past the borders listed: openpyxl fails with IndexError."""
     if name != "xl/styles.xml":
@@ -368,7 +357,7 @@ def test_a_package_its_library_gives_up_on_is_repaired_by_libreoffice_and_reads_
     edit, why = BROKEN[fmt]
     name = f"fixture_{fmt}.{fmt}"
     (tmp_path / "in").mkdir()
-    bad = _repack(ROOT / "tests" / "fixtures" / name, tmp_path / "in" / name, edit)
+    bad = rezip(ROOT / "tests" / "fixtures" / name, tmp_path / "in" / name, edit)
     t = ingest_paths([bad], tmp_path / "clean", checks=False)
     rep = t["reports"].set_index("source_file").loc[name]
     assert rep["status"] == "partial"
@@ -383,7 +372,7 @@ def test_a_package_its_library_gives_up_on_is_repaired_by_libreoffice_and_reads_
 @pytest.mark.parametrize("fmt", ["docx", "xlsx"])
 def test_without_libreoffice_a_package_its_library_gives_up_on_fails_as_before(tmp_path, no_soffice, fmt):
     edit, why = BROKEN[fmt]
-    bad = _repack(ROOT / "tests" / "fixtures" / f"fixture_{fmt}.{fmt}", tmp_path / f"bad.{fmt}", edit)
+    bad = rezip(ROOT / "tests" / "fixtures" / f"fixture_{fmt}.{fmt}", tmp_path / f"bad.{fmt}", edit)
     app = {"docx": "Word", "xlsx": "Excel"}[fmt]
     with pytest.raises(ReadError) as e:
         read(bad)
