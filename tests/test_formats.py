@@ -21,7 +21,7 @@ def ftruth(name):
     return pd.read_csv(FIXTURES / "truth" / f"{name}.csv", dtype=str, keep_default_na=False)
 
 
-@pytest.mark.parametrize("fmt", ["docx", "pdf", "xlsx", "xls", "html"])
+@pytest.mark.parametrize("fmt", ["docx", "pdf", "xlsx", "xls", "html", "ofd"])
 def test_each_format_recovers_its_truth(fixture_tables, fmt):
     stem = f"fixture_{fmt}"
     got_p = fixture_tables["projects"][fixture_tables["projects"]["source_file"].str.startswith(stem + ".")]
@@ -51,6 +51,7 @@ def test_bad_files_fail_alone_with_specific_error(fixture_tables, name, words):
 def test_xls_reported_as_spreadsheet_format(fixture_tables):
     rep = fixture_tables["reports"].set_index("source_file")
     assert rep.loc["fixture_xls.xls", "format"] == "xlsx" and rep.loc["fixture_pdf.pdf", "format"] == "pdf"
+    assert rep.loc["fixture_ofd.ofd", "format"] == "ofd"
 
 
 def test_department_pdfs_summaries_and_report_rows(raw_tables):

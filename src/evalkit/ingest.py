@@ -143,7 +143,8 @@ def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
 # ----------------------------------------------------------------------------- discover
 
 # which copy of a report in several formats is kept: native structure first, converted and OCR'd last
-FORMAT_RANK = ("docx", "xlsx", "html", "mhtml", "md", "txt", "doc", "wps", "odt", "rtf", "et", "ods", "pdf", "image")
+FORMAT_RANK = ("docx", "xlsx", "html", "mhtml", "md", "txt", "doc", "wps", "odt", "rtf", "et", "ods", "pdf", "ofd",
+               "image")
 
 
 @dataclass
@@ -411,12 +412,13 @@ def _init_worker(lim, workers: int = 1, threads: int | None = None, cache=None) 
 
 
 OCR_SECONDS_PER_MB = 100.0   # a scanned page is ~0.2-0.4 MB and takes 5-25 s to OCR on 2 cores
+OCR_FORMATS = ("pdf", "ofd", "image")   # files whose pages may be scans
 
 
 def time_limit(s: Source, lim) -> float:
     """Seconds one file may take: max_seconds, plus time in proportion to the size of files that
     may need OCR (PDFs, images), since a 20-page scan needs minutes; at most 10 x max_seconds."""
-    if s.fmt in ("pdf", "image") and s.size:
+    if s.fmt in OCR_FORMATS and s.size:
         return round(min(10 * lim.max_seconds, lim.max_seconds + OCR_SECONDS_PER_MB * s.size / 2**20), 1)
     return lim.max_seconds
 
@@ -457,7 +459,7 @@ def parse_sources(sources: list[Source], jobs: int | None = None, progress: bool
 
 
 # OCR, a PDF's pages or LibreOffice's conversion (readers/office.py): seconds a file
-SLOW_FORMATS = ("pdf", "image", *sorted(CONVERTED))
+SLOW_FORMATS = (*OCR_FORMATS, *sorted(CONVERTED))
 
 
 def longest_first(sources: list[Source]) -> list[Source]:

@@ -17,6 +17,7 @@ SUFFIXES = {
     ".markdown": "md",
     ".docx": "docx",
     ".pdf": "pdf",
+    ".ofd": "ofd",          # GB/T 33190: drawn into a PDF (readers/ofd.py)
     ".docm": "docx",        # macro-enabled and template Word/Excel packages: the same XML (macros never run)
     ".dotx": "docx",
     ".dotm": "docx",
@@ -49,6 +50,7 @@ READERS = {
     "md": "evalkit.readers.markdown:read_markdown",
     "docx": "evalkit.readers.docx:read_docx",
     "pdf": "evalkit.readers.pdf:read_pdf",
+    "ofd": "evalkit.readers.ofd:read_ofd",
     "xlsx": "evalkit.readers.xlsx:read_xlsx",
     "xls": "evalkit.readers.xlsx:read_xlsx",
     "html": "evalkit.readers.html:read_html",

@@ -50,7 +50,7 @@ from PIL import Image, ImageOps
 
 from evalkit.model import Block, Document, LimitExceeded, Paragraph, ReadError, Table
 from evalkit.readers.grid import Span, merged_units, rows_from_spans
-from evalkit.readers.safety import check_file_size, limits, reason
+from evalkit.readers.safety import too_big, check_file_size, check_pixels, limits, reason
 
 OCR_DPI = 200             # render resolution for PDF pages
 MAX_SIDE = 2400           # px: a page image is scaled down to this long side (≈ 200 dpi A4) before OCR
@@ -127,7 +127,7 @@ def open_image(path: Path) -> Image.Image:
             im = Image.open(path)
     except Image.DecompressionBombError as e:
         size = re.search(r"\((\d+) pixels\)", str(e))
-        raise LimitExceeded(_too_big(int(size.group(1)) if size else None)) from None
+        raise LimitExceeded(too_big(int(size.group(1)) if size else None)) from None
     except FileNotFoundError:
         raise ReadError("找不到文件（可能已被移动或删除）") from None
     except Image.UnidentifiedImageError:
@@ -141,22 +141,6 @@ def open_image(path: Path) -> Image.Image:
         im.close()
         raise
     return im
-
-
-def check_pixels(size: tuple[int, int]) -> None:
-    """LimitExceeded when width × height is over PIL's Image.MAX_IMAGE_PIXELS (read now)."""
-    w, h = size
-    cap = Image.MAX_IMAGE_PIXELS
-    if w <= 0 or h <= 0:
-        raise ReadError("图片的宽或高为 0，无法读取")
-    if cap and w * h > cap:
-        raise LimitExceeded(_too_big(w * h, w, h))
-
-
-def _too_big(pixels: int | None, w: int | None = None, h: int | None = None) -> str:
-    dims = f"{w}×{h} 像素" if w else (f"{pixels:,} 像素" if pixels else "像素数")
-    return (f"图片 {dims}，超过上限 {Image.MAX_IMAGE_PIXELS:,} 像素（疑似解压炸弹，或分辨率过高）；"
-            "正常的扫描页（A4、300 dpi）约 900 万像素，请降低分辨率后再导入")
 
 
 def _load_frame(im: Image.Image, page_no: int) -> Image.Image:

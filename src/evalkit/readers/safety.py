@@ -242,7 +242,8 @@ def check_no_dtd(zf: zipfile.ZipFile, kind: str) -> None:
 
 def _app(kind: str) -> str:
     """The program whose files these are, for 'open it in X and save again'."""
-    return {"DOCX": "Word", "XLSX": "Excel", "ODT": "LibreOffice 或 WPS", "ODS": "LibreOffice 或 WPS"}.get(kind, kind)
+    return {"DOCX": "Word", "XLSX": "Excel", "ODT": "LibreOffice 或 WPS", "ODS": "LibreOffice 或 WPS",
+            "OFD": "OFD 阅读器（如数科 OFD、福昕 OFD）"}.get(kind, kind)
 
 
 # exceptions zipfile raises for a member it cannot inflate: a bad CRC or header (BadZipFile), a deflate, LZMA
@@ -346,3 +347,26 @@ class StreamTooLarge(LimitExceeded):
         self.limit = limit
         super().__init__(message or f"文件中的一个压缩数据流解压后超过 {human_size(limit)}（疑似压缩炸弹），已停止读取；"
                                     "请确认文件来源，或重新导出后再导入")
+
+
+# ------------------------------------------------------------------ images
+
+def check_pixels(size: tuple[int, int]) -> None:
+    """LimitExceeded when width × height is over PIL's Image.MAX_IMAGE_PIXELS (read now): before an image
+    (a scan, an OFD's picture) is decoded."""
+    from PIL import Image
+
+    w, h = size
+    cap = Image.MAX_IMAGE_PIXELS
+    if w <= 0 or h <= 0:
+        raise ReadError("图片的宽或高为 0，无法读取")
+    if cap and w * h > cap:
+        raise LimitExceeded(too_big(w * h, w, h))
+
+
+def too_big(pixels: int | None, w: int | None = None, h: int | None = None) -> str:
+    from PIL import Image
+
+    dims = f"{w}×{h} 像素" if w else (f"{pixels:,} 像素" if pixels else "像素数")
+    return (f"图片 {dims}，超过上限 {Image.MAX_IMAGE_PIXELS:,} 像素（疑似解压炸弹，或分辨率过高）；"
+            "正常的扫描页（A4、300 dpi）约 900 万像素，请降低分辨率后再导入")

@@ -1,0 +1,212 @@
+"""OFD reader: the fixtures made from fixture_pdf.pdf (make_ofd_fixtures.py) read exactly as the PDF does, in
+the plain form and as other producers write it; every character of the reference reports comes back as
+itself; an image page is a scan; damaged and hostile packages are one specific Chinese error each."""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from evalkit.errors import LimitExceeded, ReadError
+from evalkit.ingest import ingest_paths
+from evalkit.model import Paragraph
+from evalkit.readers import format_of, read
+from evalkit.readers import ofd
+
+FIXTURES = ROOT / "tests" / "fixtures"
+NS = 'xmlns:ofd="http://www.ofdspec.org/2016"'
+
+
+def blocks(doc):
+    return [("P", b.text) if isinstance(b, Paragraph) else ("T", b.rows, b.page) for b in doc.blocks]
+
+
+@pytest.fixture(scope="module")
+def pdf_doc():
+    return read(FIXTURES / "fixture_pdf.pdf")
+
+
+def test_plain_ofd_reads_exactly_as_the_pdf_it_was_made_from(pdf_doc):
+    doc = read(FIXTURES / "fixture_ofd.ofd")
+    assert doc.format == "ofd" and doc.pages == 5 and doc.warnings == []
+    assert blocks(doc) == blocks(pdf_doc)
+
+
+def test_producer_quirks_read_as_the_pdf(pdf_doc):
+    """Text in points under a CTM, rulings via DrawParam chains and as filled rectangles, PageBlocks, a
+    CompositeObject, the title in a TemplatePage, absolute/backslash/other-case member paths, a GB18030 part, an
+    astral character."""
+    doc = read(FIXTURES / "ofd" / "quirks.ofd")
+    assert blocks(doc)[:-1] == blocks(pdf_doc)
+    assert blocks(doc)[-1] == ("P", "编制说明𠀀") and doc.warnings == []
+
+
+def test_every_character_of_the_reference_reports_is_carried_as_itself():
+    """The PDF font's encoding carries each character the seeds and truth hold, so no figure or name changes
+    on the way through the PDF; '·' needs the code whose character reads back as it."""
+    text = "".join(p.read_text(encoding="utf-8") for d in (ROOT / "tests" / "truth", ROOT / "data" / "raw")
+                   for p in sorted(d.iterdir()) if p.suffix in (".csv", ".txt"))
+    chars = {ch for ch in text if not ch.isspace()} | set("·—‰％①")
+    assert len(chars) > 900
+    own = {ch for ch in chars if ofd.code_for(ch) is not None}
+    for ch in sorted(own):
+        assert ofd._read_back(ofd.code_for(ch)) == ch, ch
+    assert chars - own == {"⑪", "⑫", "⑬"}            # the font has circled numbers to ⑩: these go as stand-ins
+    assert ofd.code_for("\u00a0") == " " and ofd.code_for("𠀀") is None
+    assert all(ofd.code_for(c) == c for c in ofd.STAND_INS) and not set(ofd.STAND_INS) & chars
+
+
+# ------------------------------------------------------------------ small packages made here
+
+def page(body: str, w: float = 210, h: float = 297) -> str:
+    return (f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page {NS}><ofd:Area><ofd:PhysicalBox>0 0 {w} {h}</ofd:PhysicalBox>'
+            f'</ofd:Area><ofd:Content><ofd:Layer ID="1">{body}</ofd:Layer></ofd:Content></ofd:Page>')
+
+
+def package(path: Path, pages: list[str], *, res: str = "", members: dict | None = None, doc_root="Doc_0/Document.xml",
+            n_refs: int | None = None) -> Path:
+    refs = "".join(f'<ofd:Page ID="{i + 1}" BaseLoc="Pages/Page_{i}/Content.xml"/>' for i in range(n_refs or len(pages)))
+    files = {"OFD.xml": f'<?xml version="1.0"?><ofd:OFD {NS} Version="1.1" DocType="OFD"><ofd:DocBody>'
+                        f'<ofd:DocRoot>{doc_root}</ofd:DocRoot></ofd:DocBody></ofd:OFD>',
+             "Doc_0/Document.xml": f'<?xml version="1.0"?><ofd:Document {NS}><ofd:CommonData><ofd:PageArea><ofd:PhysicalBox>'
+                                   f'0 0 210 297</ofd:PhysicalBox></ofd:PageArea>'
+                                   + ('<ofd:DocumentRes>DocumentRes.xml</ofd:DocumentRes>' if res else "")
+                                   + f'</ofd:CommonData><ofd:Pages>{refs}</ofd:Pages></ofd:Document>'}
+    if res:
+        files["Doc_0/DocumentRes.xml"] = f'<?xml version="1.0"?><ofd:Res {NS} BaseLoc="Res">{res}</ofd:Res>'
+    for i, p in enumerate(pages):
+        files[f"Doc_0/Pages/Page_{i}/Content.xml"] = p
+    files.update(members or {})
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in files.items():
+            z.writestr(name, data.encode() if isinstance(data, str) else data)
+    return path
+
+
+def text(x: float, y: float, s: str, size: float = 4.0, extra: str = "") -> str:
+    return (f'<ofd:TextObject ID="9" Boundary="{x} {y} 150 8" Size="{size}" Font="1"{extra}>'
+            f'<ofd:TextCode X="0" Y="{size}">{s}</ofd:TextCode></ofd:TextObject>')
+
+
+def test_names_with_middle_dot_and_no_break_space_come_back_as_written(tmp_path):
+    doc = read(package(tmp_path / "a.ofd", [page(text(20, 20, "买买提·艾力") + text(20, 40, "合计\u00a0100"))]))
+    assert [p.text for p in doc.paragraphs()] == ["买买提·艾力", "合计 100"] and doc.warnings == []
+
+
+def test_characters_the_font_cannot_carry_come_back_through_stand_ins(tmp_path):
+    """⑪ (the font stops at ⑩) and an astral 𠀀 in a table cell and a paragraph: read back as written, no warning;
+    a document that itself holds the stand-in: the two cannot be told apart, both are □ and named."""
+    cell = '<ofd:PathObject ID="2" Boundary="20 60 100 20" LineWidth="0.2"><ofd:AbbreviatedData>M 0 0 L 100 0 L 100 20 L 0 20 C M 50 0 L 50 20</ofd:AbbreviatedData></ofd:PathObject>'
+    body = text(20, 20, "指标⑪：𠀀村") + cell + text(22, 64, "项目⑫") + text(72, 64, "⑪1.5")
+    doc = read(package(tmp_path / "s.ofd", [page(body)]))
+    assert doc.warnings == [] and "指标⑪：𠀀村" in [p.text for p in doc.paragraphs()]
+    assert [t.rows for t in doc.tables()] == [[["项目⑫", "⑪1.5"]]]
+    clash = read(package(tmp_path / "c.ofd", [page(text(20, 20, "⑪号") + text(20, 40, ofd.STAND_INS[0]))]))
+    assert [p.text for p in clash.paragraphs()] == ["□号", "□"]
+    assert clash.warnings == [f"OFD 中有 2 个字符（⑪、{ofd.STAND_INS[0]}）无法按原样读取，已记为 □；请对照原件核对含 □ 的文字"]
+
+
+def test_rotated_text_object_is_read_as_its_characters(tmp_path):
+    """A CTM turning the object 90°: the PDF reader still gets the characters, in order."""
+    body = ('<ofd:TextObject ID="9" Boundary="100 50 10 100" CTM="0 1 -1 0 0 0" Size="5">'
+            '<ofd:TextCode X="0" Y="0" DeltaX="g 3 5">项目名称</ofd:TextCode></ofd:TextObject>' + text(20, 200, "正文"))
+    doc = read(package(tmp_path / "r.ofd", [page(body)]))
+    assert "项目名称" in "".join(p.text.replace(" ", "") for p in doc.paragraphs()).replace("\n", "")
+
+
+def test_an_image_page_is_a_scan_placed_where_the_ofd_puts_it(tmp_path, monkeypatch):
+    """scan.ofd's page is its JPEG filling the page: drawn upright and full-page (the rendering matches the
+    image), and the PDF reader takes the page for a scan (without OCR: named in a warning)."""
+    import numpy as np
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    import evalkit.readers.pdf as pdf_reader
+    src = FIXTURES / "ofd" / "scan.ofd"
+    with zipfile.ZipFile(src) as z:
+        pkg = ofd.Package(z)
+        drawn, stats, n = ofd.draw_pdf(pkg, tmp_path / "scan.pdf")
+    assert n == 1 and stats.images == 1 and stats.glyphs == 0
+    original = Image.open(FIXTURES / "scans" / "scan_seal.jpg").convert("L")
+    rendered = pdfium.PdfDocument(str(drawn))[0].render(scale=original.width / (210 * ofd.MM)).to_pil().convert("L")
+    rendered = rendered.resize(original.size)
+    a, b = np.asarray(original, dtype=float), np.asarray(rendered, dtype=float)
+    assert np.abs(a - b).mean() < 6                                # the same picture, not flipped or shifted
+    assert np.abs(a - b[::-1]).mean() > 3 * np.abs(a - b).mean()   # (flipped, it would differ)
+    monkeypatch.setattr(pdf_reader, "_ocr", lambda: None)
+    with pytest.raises(ReadError, match="没有文字层"):
+        read(src)
+
+
+def test_ofd_is_discovered_and_ingested_inside_a_zip(tmp_path):
+    assert format_of("报告.OFD") == "ofd"
+    with zipfile.ZipFile(tmp_path / "材料.zip", "w") as z:
+        z.write(FIXTURES / "fixture_ofd.ofd", "大厂县/自评.ofd")
+    t = ingest_paths([tmp_path / "材料.zip"], checks=False)
+    rep = t["reports"].iloc[0]
+    assert rep["source_file"] == "材料.zip!大厂县/自评.ofd" and rep["format"] == "ofd" and rep["status"] == "ok"
+    assert sorted(t["projects"]["project_name"]) == ["医疗保障服务经费", "网络设备软件运行保障经费", "退役军人辅助性岗位经费"]
+
+
+# ------------------------------------------------------------------ damaged and hostile
+
+@pytest.mark.parametrize("make, words", [
+    (lambda p: p.write_bytes(b"not a zip at all"), "OFD 文件已损坏（不是有效的 ZIP 包"),
+    (lambda p: zipfile.ZipFile(p, "w").writestr("Doc_0/Document.xml", "<x/>"), "没有 OFD.xml 入口文件"),
+    (lambda p: package(p, [page(text(10, 10, "甲"))], doc_root="Doc_9/Document.xml"), "OFD.xml 指向的文档 Doc_9/Document.xml 不在压缩包中"),
+    (lambda p: package(p, [page(text(10, 10, "甲"))], n_refs=2), "第 2 页的内容文件不在压缩包中"),
+    (lambda p: package(p, []), "OFD 文件中没有页面"),
+    (lambda p: package(p, [page('<ofd:PathObject ID="3" Boundary="0 0 10 10"><ofd:AbbreviatedData>M 0 0 L 10 0'
+                                '</ofd:AbbreviatedData></ofd:PathObject>')]), "OFD 的全部 1 页都没有文字"),
+    (lambda p: package(p, [page(text(10, 10, "甲"), w=0)]), "第 1 页的页面尺寸无效"),
+    (lambda p: package(p, ['<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><ofd:Page ' + NS + '/>']),
+     "含有 <!DOCTYPE 声明"),
+])
+def test_damaged_or_hostile_package_is_one_specific_error(tmp_path, make, words):
+    path = tmp_path / "bad.ofd"
+    make(path)
+    with pytest.raises((ReadError, LimitExceeded)) as e:
+        read(path)
+    assert words in str(e.value)
+
+
+def test_an_image_the_reader_cannot_decode_is_named(tmp_path):
+    """A JBIG2 picture (PIL has no decoder) on a page without text: the error says which image and why."""
+    body = '<ofd:ImageObject ID="5" Boundary="0 0 210 297" CTM="210 0 0 297 0 0" ResourceID="7"/>'
+    res = ('<ofd:MultiMedias><ofd:MultiMedia ID="7" Type="Image" Format="GBIG2"><ofd:MediaFile>a.jb2</ofd:MediaFile>'
+           '</ofd:MultiMedia></ofd:MultiMedias>')
+    path = package(tmp_path / "j.ofd", [page(body)], res=res, members={"Doc_0/Res/a.jb2": b"\x97JB2\r\n\x1a\n" + b"\0" * 64})
+    with pytest.raises(ReadError, match=r"OFD 的全部 1 页都没有文字，图像也无法读取（第 1 页：GBIG2格式"):
+        read(path)
+
+
+def test_bombs_are_bounded(tmp_path, monkeypatch):
+    """A DeltaX repeat of a billion, a composite unit drawing itself, a page of 10^6 glyphs, an image declaring
+    10^10 pixels: each read in bounded time and memory or refused as a limit."""
+    cyc = ('<ofd:CompositeGraphicUnits><ofd:CompositeGraphicUnit ID="7" Width="10" Height="10"><ofd:Content>'
+           + text(1, 1, "环") + '<ofd:CompositeObject ID="8" ResourceID="7" Boundary="0 0 10 10"/>'
+           '</ofd:Content></ofd:CompositeGraphicUnit></ofd:CompositeGraphicUnits>')
+    body = ('<ofd:TextObject ID="9" Boundary="10 10 100 8" Size="4"><ofd:TextCode X="0" Y="4" DeltaX="g 1000000000 4">'
+            '预算执行率</ofd:TextCode></ofd:TextObject><ofd:CompositeObject ID="6" ResourceID="7" Boundary="0 50 10 10"/>')
+    doc = read(package(tmp_path / "c.ofd", [page(body)], res=cyc))
+    assert "预算执行率" in doc.text().replace(" ", "")
+    assert ofd.deltas("g 1000000000 4", 3) == [4.0, 4.0, 4.0]
+
+    monkeypatch.setattr(ofd, "limits", lambda: __import__("evalkit.limits", fromlist=["x"]).Limits(max_pdf_page_chars=50))
+    many = page(text(10, 10, "数" * 60, size=1))
+    with pytest.raises(LimitExceeded, match="第 1 页的字符超过 50 个"):
+        read(package(tmp_path / "m.ofd", [many]))
+
+    import struct
+    import zlib
+    png = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">IIBBBBB", 100000, 100000, 8, 0, 0, 0, 0)
+    png += struct.pack(">I", zlib.crc32(png[12:29]) & 0xFFFFFFFF)
+    png += struct.pack(">I", 0) + b"IEND" + struct.pack(">I", zlib.crc32(b"IEND") & 0xFFFFFFFF)
+    body = '<ofd:ImageObject ID="5" Boundary="0 0 210 297" CTM="210 0 0 297 0 0" ResourceID="7"/>'
+    res = ('<ofd:MultiMedias><ofd:MultiMedia ID="7" Type="Image" Format="PNG"><ofd:MediaFile>a.png</ofd:MediaFile>'
+           '</ofd:MultiMedia></ofd:MultiMedias>')
+    monkeypatch.undo()
+    with pytest.raises(LimitExceeded, match="像素"):
+        read(package(tmp_path / "i.ofd", [page(body)], res=res, members={"Doc_0/Res/a.png": png}))
