@@ -5,7 +5,8 @@ message. Prints the failed and partial rows grouped by message and exits 1 when 
     python scripts/fuzz_readers.py [--seed S] [--copies N] [--jobs J] [--keep DIR]
 
 Byte mutations (flipped bytes, a cut, a random chunk, a zeroed run) of every fixture format, and for DOCX/XLSX packages
-mutations of their XML (numbers in attributes, duplicated rows and cells, cell references) inside a valid zip. The
+mutations of their XML (numbers in attributes, duplicated rows and cells, cell references) inside a valid zip; for OFD
+packages odd placement values (NaN, 1e308, empty, a repeat of a billion), objects repeated or dropped, other IDs. The
 bugs of session 16 (a zip member zlib refused ended the run; control characters in HTML; a TIFF's damaged page
 directory) were found this way; each has its own test now. Slow formats (LibreOffice, OCR) make a run take minutes.
 """
@@ -27,8 +28,10 @@ SOURCES = [FIX / "fixture_docx.docx", FIX / "fixture_xlsx.xlsx", FIX / "fixture_
            FIX / "fixture_html.html", FIX / "archives" / "自评材料.zip", FIX / "archives" / "汇总.7z",
            FIX / "office" / "fixture_odt.odt", FIX / "office" / "fixture_ods.ods", FIX / "office" / "fixture_rtf.rtf",
            FIX / "markdown" / "md_mineru.md", FIX / "pages" / "pages_rowbreak.pdf", FIX / "scans" / "scan_pages.tif",
-           ROOT / "data" / "raw" / "003_7cec67b54d9192d1.txt"]
+           ROOT / "data" / "raw" / "003_7cec67b54d9192d1.txt", FIX / "fixture_ofd.ofd", FIX / "ofd" / "quirks.ofd"]
 XML_PACKAGES = [FIX / "fixture_docx.docx", FIX / "fixture_xlsx.xlsx"]
+OFD_PACKAGES = [FIX / "fixture_ofd.ofd", FIX / "ofd" / "quirks.ofd"]
+ODD_NUMBERS = ["nan", "inf", "-1e308", "1e308", "", "g", "g 999999999 1e308", "0 0 0 0", "1 2", "-5", "0", "1e-300"]
 INTERNAL = "内部错误"
 
 
@@ -74,6 +77,42 @@ def mutate_xml(xml: str, rnd: random.Random) -> str:
     return xml
 
 
+def mutate_ofd_xml(xml: str, rnd: random.Random) -> str:
+    """Odd values in the numeric attributes an OFD places things with, objects repeated or dropped, other IDs."""
+    for _ in range(rnd.randint(1, 12)):
+        kind = rnd.choice(["number", "repeat", "drop", "ref"])
+        if kind == "number":
+            found = list(re.finditer(r'(Boundary|CTM|DeltaX|DeltaY|X|Y|Size|LineWidth|PhysicalBox)="([^"]*)"', xml))
+            if found:
+                m = rnd.choice(found)
+                xml = xml[:m.start(2)] + rnd.choice(ODD_NUMBERS) + xml[m.end(2):]
+        elif kind in ("repeat", "drop"):
+            found = list(re.finditer(r"<ofd:(TextObject|PathObject|PageBlock|TextCode)\b[^>]*>.*?</ofd:\1>", xml, re.S))[:300]
+            if found:
+                m = rnd.choice(found)
+                xml = xml[:m.end()] + (m.group(0) * rnd.randint(1, 5) if kind == "repeat" else "") + xml[m.end():]
+                if kind == "drop":
+                    xml = xml[:m.start()] + xml[m.end():]
+        else:
+            found = list(re.finditer(r'(ResourceID|TemplateID|DrawParam|Relative|ID)="(\d+)"', xml))
+            if found:
+                m = rnd.choice(found)
+                xml = xml[:m.start(2)] + rnd.choice(["0", "30", "40", "20", "21", "7", ""]) + xml[m.end(2):]
+    return xml
+
+
+def mutate_ofd(path: Path, rnd: random.Random) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename.lower().endswith(".xml") and rnd.random() < 0.5:
+                text = data.decode("gb18030" if b'encoding="GB18030"' in data[:100] else "utf-8")
+                data = mutate_ofd_xml(text, rnd).encode("gb18030" if b'encoding="GB18030"' in data[:100] else "utf-8")
+            zout.writestr(info.filename, data)
+    return buf.getvalue()
+
+
 def mutate_package(path: Path, rnd: random.Random) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(path) as zin, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
@@ -98,6 +137,10 @@ def corpus(folder: Path, seed: int, copies: int) -> int:
     for src in XML_PACKAGES:
         for i in range(copies):
             (folder / f"{src.stem}_xml_{i}{src.suffix}").write_bytes(mutate_package(src, rnd))
+            n += 1
+    for src in OFD_PACKAGES:
+        for i in range(copies * 3):
+            (folder / f"{src.stem}_xml_{i}{src.suffix}").write_bytes(mutate_ofd(src, rnd))
             n += 1
     return n
 

@@ -81,3 +81,28 @@ def test_a_pdf_inside_an_archive_is_annotated_by_its_ledger_name(tmp_path, capsy
     assert f"已在 {out} 中标出 {len(paged)} 条检查发现" in capsys.readouterr().out
     assert read(out).pages == 5                      # the member's five pages, boxes added
     assert archive.read_bytes() == before
+
+
+def test_an_ofd_is_annotated_on_its_drawn_pdf_with_the_boxes_of_the_pdf_it_was_made_from(tmp_path, capsys):
+    """fixture_ofd.ofd is fixture_pdf.pdf's pages as OFD: its findings are boxed on the PDF the reader drew, at the
+    places the same findings have on the PDF itself."""
+    from pypdf import PdfReader
+
+    from evalkit.cli import main
+    from evalkit.ingest import ingest_paths
+    fixtures = Path(__file__).resolve().parent / "fixtures"
+    boxes = {}
+    for name in ("fixture_pdf.pdf", "fixture_ofd.ofd"):
+        src = fixtures / name
+        t = ingest_paths([src], tmp_path / name / "clean")
+        out = tmp_path / f"批注_{name}.pdf"
+        assert main(["annotate", str(src), "--dir", str(tmp_path / name / "clean"), "--out", str(out)]) == 0
+        printed = capsys.readouterr().out
+        assert ("OFD 已转为 PDF" in printed) == name.endswith(".ofd")
+        assert t["findings"]["loc_page"].notna().any()
+        reader = PdfReader(out)
+        assert len(reader.pages) == 5
+        boxes[name] = sorted((k, *(round(float(v)) for v in a.get_object()["/Rect"]))
+                             for k, p in enumerate(reader.pages) for a in (p.get("/Annots") or [])
+                             if a.get_object()["/Subtype"] == "/Square")
+    assert boxes["fixture_ofd.ofd"] == boxes["fixture_pdf.pdf"] and len(boxes["fixture_pdf.pdf"]) > 0

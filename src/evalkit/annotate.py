@@ -1,4 +1,5 @@
-"""`evalkit annotate FILE --out OUT.pdf`: a copy of a PDF with every finding boxed on its page and explained in a note.
+"""`evalkit annotate FILE --out OUT.pdf`: a copy of a PDF with every finding boxed on its page and explained in a note
+(an OFD: the PDF its reader drew and read, readers/ofd.py, so pages and boxes are the same).
 
 Boxes come from the findings' `loc_page` / `loc_bbox` (the cells a finding compares); a finding
 with a page but no box gets its note in the page's top margin. The original file is never
@@ -87,6 +88,24 @@ def annotate_pdf(src: str | Path, out: str | Path, marks: list[Mark]) -> int:
         writer.write(f)
     tmp.replace(out)
     return placed
+
+
+def annotate_file(src: str | Path, out: str | Path, marks: list[Mark]) -> int:
+    """annotate_pdf on a PDF; on an OFD, on the PDF its reader draws from it, where the findings' boxes stand."""
+    import tempfile
+
+    from evalkit.errors import LimitExceeded, ReadError
+    from evalkit.readers.ofd import to_pdf
+    src = Path(src)
+    if src.suffix.lower() != ".ofd":
+        return annotate_pdf(src, out, marks)
+    with tempfile.TemporaryDirectory(prefix="evalkit-annotate-") as tmp:
+        drawn = Path(tmp) / "ofd.pdf"
+        try:
+            to_pdf(src, drawn)
+        except (ReadError, LimitExceeded) as e:
+            raise InputError(f"无法读取 OFD {src.name}（{e}）") from None
+        return annotate_pdf(drawn, out, marks)
 
 
 def _rgb(hex6: str):

@@ -108,31 +108,42 @@ def read_ofd(path: Path) -> Document:
     from evalkit.readers.pdf import read_pdf
 
     path = Path(path)
-    check_file_size(path, advice="正常的自评报告远小于此，请只导出自评表所在的页面后再导入")
-    zf = open_zip(path, "OFD", NOT_A_ZIP)
     tmp = tempfile.mkdtemp(prefix="evalkit-ofd-")
     try:
+        pdf_path = Path(tmp) / "ofd.pdf"
+        stats, n_pages = to_pdf(path, pdf_path)
         try:
-            check_no_dtd(zf, "OFD")
-            package = Package(zf)
-            pdf_path, stats, n_pages = draw_pdf(package, Path(tmp) / "ofd.pdf")
-        except (ReadError, LimitExceeded, MemoryError, RecursionError):
-            raise
-        except UNZIP_ERRORS as e:
-            raise ReadError(f"OFD 文件已损坏（压缩包内容无法解压：{reason(e, path=path)}），{ADVICE}") from None
-        finally:
-            zf.close()
-        if stats.glyphs == 0 and stats.images == 0:
-            lost = "；".join(f"第 {p} 页：{why}" for p, why in sorted(stats.images_lost.items()))
-            raise ReadError(f"OFD 的全部 {n_pages} 页都没有文字" + (f"，图像也无法读取（{lost}）" if lost else "")
-                            + f"，无法读取表格；{ADVICE}")
-        doc = read_pdf(pdf_path)
+            doc = read_pdf(pdf_path)
+        except ReadError as e:            # the PDF reader's words are about the OFD: it has no PDF of its own
+            raise type(e)(re.sub(r"^PDF", "OFD", str(e))) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     doc.source, doc.format = str(path), "ofd"
     stats.restore(doc)
     doc.warnings[:0] = _warnings(stats)
     return doc
+
+
+def to_pdf(path: Path, out: Path) -> tuple[Stats, int]:
+    """Draw the OFD at `path` into the PDF `out`: (what was met, number of pages). The same drawing the reader
+    reads, so a finding's page and box (loc_page, loc_bbox) stand on `out` where they stood for the reader
+    (`evalkit annotate` marks them there). ReadError when there is nothing to read."""
+    check_file_size(path, advice="正常的自评报告远小于此，请只导出自评表所在的页面后再导入")
+    zf = open_zip(path, "OFD", NOT_A_ZIP)
+    try:
+        check_no_dtd(zf, "OFD")
+        _, stats, n_pages = draw_pdf(Package(zf), out)
+    except (ReadError, LimitExceeded, MemoryError, RecursionError):
+        raise
+    except UNZIP_ERRORS as e:
+        raise ReadError(f"OFD 文件已损坏（压缩包内容无法解压：{reason(e, path=path)}），{ADVICE}") from None
+    finally:
+        zf.close()
+    if stats.glyphs == 0 and stats.images == 0:
+        lost = "；".join(f"第 {p} 页：{why}" for p, why in sorted(stats.images_lost.items()))
+        raise ReadError(f"OFD 的全部 {n_pages} 页都没有文字" + (f"，图像也无法读取（{lost}）" if lost else "")
+                        + f"，无法读取表格；{ADVICE}")
+    return stats, n_pages
 
 
 def _warnings(stats: Stats) -> list[str]:
@@ -474,7 +485,7 @@ class PageDrawer:
         if step is not None and natural > 0 and size > 0 and 0.3 <= step / (size * natural) <= 3:
             stretch = step / (size * natural)
         matrix = (a * size * stretch, b * size * stretch, -c * size, -d * size, ex, ey)
-        if not all(math.isfinite(v) for v in matrix) or abs(matrix[0] * matrix[3] - matrix[1] * matrix[2]) < 1e-9:
+        if not all(_drawable(v) for v in matrix) or abs(matrix[0] * matrix[3] - matrix[1] * matrix[2]) < 1e-9:
             return
         t = self.c.beginText()
         t.setFont(FONT, 1)
@@ -517,7 +528,10 @@ class PageDrawer:
         c = self.c
         width = _float(self._param(el, "LineWidth"), DEFAULT_LINE_WIDTH)
         scale = math.sqrt(abs(full[0] * full[3] - full[1] * full[2])) or MM
-        c.setLineWidth(max(width * scale, 0.0))
+        points = [apply(full, pts[i], pts[i + 1]) for _, pts in segments for i in range(0, len(pts), 2)]
+        if not all(_drawable(v) for xy in points for v in xy):
+            return                                   # a path placed at infinity (a damaged number): nothing to see
+        c.setLineWidth(min(max(width * scale, 0.0), FAR) if math.isfinite(width * scale) else DEFAULT_LINE_WIDTH * MM)
         _set_color(c, self._param(el, "", "StrokeColor"), stroke=True)
         _set_color(c, self._param(el, "", "FillColor"), stroke=False)
         p = c.beginPath()
@@ -567,7 +581,8 @@ class PageDrawer:
         full = compose(self.page, m)
         # the image fills the object's unit square, its first row at y = 0 (OFD) = the square's top
         a, b, c, d, e, f = compose(full, (1.0, 0.0, 0.0, -1.0, 0.0, 1.0))
-        if abs(a * d - b * c) < 1e-9:
+        if not all(_drawable(v) for v in (a, b, c, d, e, f)) or abs(a * d - b * c) < 1e-9:
+            self.stats.images_lost.setdefault(self.number, "图像的位置或大小无效")
             return
         self.c.saveState()
         self.c.transform(a, b, c, d, e, f)
@@ -581,6 +596,13 @@ def _width(code: str) -> float:
     """The glyph's advance in the font, in font sizes."""
     from reportlab.pdfbase import pdfmetrics
     return pdfmetrics.stringWidth(code, FONT, 1)
+
+
+FAR = 1e6   # points (350 m): a coordinate past this comes from a damaged number; nothing there is on the page
+
+
+def _drawable(v: float) -> bool:
+    return math.isfinite(v) and abs(v) < FAR
 
 
 def _advance(ch: str, size: float) -> float:
