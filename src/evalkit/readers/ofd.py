@@ -412,6 +412,7 @@ class PageDrawer:
         x0, y0, w, h = box
         self.page: Affine = (MM, 0.0, 0.0, -MM, -x0 * MM, (h + y0) * MM)   # OFD page mm -> PDF points
         self.objects = self.glyphs = 0
+        self._text = None                      # the text object being drawn (reportlab's PDFTextObject)
         lim = limits()
         self.max_objects, self.max_glyphs = lim.max_pdf_page_objects, lim.max_pdf_page_chars
 
@@ -455,6 +456,7 @@ class PageDrawer:
         # glyph space (y up, one unit = the font size) into page points: the object's transform, y flipped
         full = compose(self.page, m)
         x = y = 0.0
+        self._text = None                      # one BT…ET for the object's glyphs, begun at the first
         for code in children(el, "TextCode"):
             raw = code.text or ""
             chars = [ch for ch in raw if unicodedata.category(ch) != "Cc" or ch == "\t"]
@@ -470,6 +472,8 @@ class PageDrawer:
                     self._glyph(ch, full, x, y, size, hscale, given)
                 x += given if given is not None else _advance(ch, size)
                 y += dy[i] if i < len(dy) and dy[i] is not None else 0.0
+        if self._text is not None:
+            self.c.drawText(self._text)
 
     def _glyph(self, ch: str, full: Affine, x: float, y: float, size: float, hscale: float, step: float | None) -> None:
         """One character at its origin; its width stretched to `step` (the OFD's gap to the next one) so that the
@@ -487,11 +491,11 @@ class PageDrawer:
         matrix = (a * size * stretch, b * size * stretch, -c * size, -d * size, ex, ey)
         if not all(_drawable(v) for v in matrix) or abs(matrix[0] * matrix[3] - matrix[1] * matrix[2]) < 1e-9:
             return
-        t = self.c.beginText()
-        t.setFont(FONT, 1)
-        t.setTextTransform(*matrix)
-        t.textOut(code)
-        self.c.drawText(t)
+        if self._text is None:
+            self._text = self.c.beginText()
+            self._text.setFont(FONT, 1)
+        self._text.setTextTransform(*matrix)
+        self._text.textOut(code)
         self.stats.glyphs += 1
 
     # paths ---------------------------------------------------------------
