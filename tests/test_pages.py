@@ -281,6 +281,30 @@ def test_empty_cell_in_a_column_without_merged_cells_stays_empty():
     assert _group_split([]) == HEAD + [["产出指标", "a", "5"], ["", "b", "5"], ["效益指标", "c", "5"]]
 
 
+def _nested_split(last_row):
+    """一级 (column 0, merged over rows on page 1) and 二级 (column 1, no cell of it merged) groups running over the
+    break, both labels printed on page 2 only; `last_row`: page 1's last row."""
+    first = HEAD + [["产出指标", "a", "5"], last_row]
+    t1 = _table(first, 1, 600.0, 780.0, _cells(last_row, 2, top=760, bottom=780, full={0, 2}))
+    t1.merged = [(0.0, 100.0)]
+    second = [["满意度指标", "服务对象满意度指标", "5"]]
+    t2 = _table(second, 2, 60.0, 200.0, _cells(second[0], 0, top=60, bottom=80))
+    pages = [PageContent(1, 800.0, [(600.0, 780.0, t1)]), PageContent(2, 800.0, [(60.0, 200.0, t2)])]
+    (table,) = [b for b in stitch(pages) if isinstance(b, Table)]
+    return table.rows[len(HEAD) + 1:]
+
+
+def test_a_group_inside_a_group_printed_on_the_next_page_labels_the_row_above_too():
+    """pages_nested_label.pdf's case: 二级 is inside the 一级 group that runs over the break, so its empty cell
+    there is the upper part of its label too."""
+    assert _nested_split(["", "", "5"]) == [["满意度指标", "服务对象满意度指标", "5"]] * 2
+
+
+def test_an_empty_cell_beside_a_finished_group_stays_empty():
+    """一级 ends on page 1 (its text there): the empty 二级 cell beside it is no part of a split."""
+    assert _nested_split(["产出指标", "", "5"]) == [["产出指标", "", "5"], ["满意度指标", "服务对象满意度指标", "5"]]
+
+
 def test_repeated_header_counts_every_repeated_row():
     head = [["项目名称", "某项目"], ["主管部门", "某局", "实施单位", "某局"]]
     assert repeated_header(head + [["a"]], head + [["b"]]) == 2

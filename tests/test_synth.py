@@ -168,3 +168,25 @@ def test_the_first_reports_of_a_corpus_hold_the_mix_of_the_whole():
     def bundle_mean(its):
         return statistics.mean(len(i.rep.projects) for i in its if i.rep.layout in ("tabs", "dept", "table"))
     assert 0.95 <= bundle_mean(items[:100]) / bundle_mean(items) <= 1.05
+
+
+def test_an_ofd_corpus_reads_back_to_its_truth(tmp_path):
+    """`--formats ofd`: LibreOffice's PDF of each report written as OFD (as PDF-to-OFD converters do); an ingest
+    gives the truth field for field, and a report's OFD copy beside its DOCX is the same report, kept once."""
+    if not synth._soffice():
+        pytest.skip("LibreOffice is needed to render the reports")
+    from evalkit.ingest import ingest_paths
+    out = tmp_path / "ofd"
+    s = synth.generate(6, out, seed=4, formats="ofd,docx", log=lambda *a: None, error_rate=0.0, dup_rate=0.0,
+                       format_dup_rate=1.0)
+    assert not s["skipped"] and {".ofd", ".docx"} <= {p.suffix for p in (out / "docs").rglob("*") if p.is_file()}
+    ingest_paths([out / "docs"], out / "clean", progress=False, jobs=2)
+    r = run_script(TRUTHCHECK, "--clean", out / "clean", "--truth", out / "truth")
+    m = re.search(r"truthcheck: (\d+)/(\d+)", r.stdout.strip().splitlines()[-1])
+    assert m and int(m.group(1)) == int(m.group(2)) > 500, r.stdout[-3000:]
+    rep = pd.read_parquet(out / "clean" / "reports.parquet")
+    with open(out / "truth" / "duplicates.csv", encoding="utf-8", newline="") as f:
+        want = {(d["source_file"], d["duplicate_of_file"]) for d in csv.DictReader(f)}
+    dup = rep[rep["status"] == "duplicate"]
+    assert want and set(zip(dup["source_file"], dup["duplicate_of_file"])) == want
+    assert (rep["status"] == "ok").sum() == 6 and "ofd" in set(rep["format"])

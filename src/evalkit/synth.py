@@ -1,6 +1,6 @@
 """A synthetic, realistic corpus of 预算绩效自评 reports with its truth: `evalkit synth`.
 
-    evalkit synth --reports N --out DIR [--seed S] [--formats txt,docx,xlsx,html,pdf,scan]
+    evalkit synth --reports N --out DIR [--seed S] [--formats txt,docx,xlsx,html,pdf,ofd,scan]
 
 writes `DIR/docs/<省>/<市>/<县>/<file>` and, in the format of `../shared/truth/`,
 `DIR/truth/{projects,indicators,reports}.csv` (so `../shared/tools/truthcheck.py` scores an
@@ -8,7 +8,7 @@ ingest of `DIR/docs`), plus
 - `DIR/truth/duplicates.csv`: every file evalkit should mark `duplicate` (a byte-identical copy, or
   the same report in another format — with `scan` among the formats, that can be the report's scan,
   `…_扫描件.tif`) and the file it repeats; the truth lists each report once, under the copy evalkit
-  keeps (ingest.FORMAT_RANK: docx > xlsx > html > txt > pdf > scan);
+  keeps (ingest.FORMAT_RANK: docx > xlsx > html > txt > pdf > ofd > scan);
 - `DIR/truth/findings.csv`: the findings the checks should raise — each inconsistency injected at a
   known rate (rule ids of checks/findings.py RULES), the findings that follow from it, and one
   `duplicate_document` per duplicate; clean reports are built to raise no error or warning;
@@ -76,10 +76,10 @@ TRUTH_REPORT_COLS = ["seed", "county", "city", "province", "agency", "fiscal_yea
 FINDING_COLS = ["source_file", "seed", "project_name", "rule", "kind", "detail"]
 DUPLICATE_COLS = ["source_file", "duplicate_of_file", "kind"]
 
-ALL_FORMATS = ("txt", "docx", "xlsx", "html", "pdf", "scan")
+ALL_FORMATS = ("txt", "docx", "xlsx", "html", "pdf", "ofd", "scan")
 DEFAULT_FORMATS = "txt,docx,xlsx,html"
-FORMAT_WEIGHT = {"txt": 4, "docx": 2, "xlsx": 2, "html": 2, "pdf": 1, "scan": 1}
-KEEP_RANK = ("docx", "xlsx", "html", "txt", "pdf", "scan")  # = evalkit.ingest.FORMAT_RANK (OCR'd last)
+FORMAT_WEIGHT = {"txt": 4, "docx": 2, "xlsx": 2, "html": 2, "pdf": 1, "ofd": 1, "scan": 1}
+KEEP_RANK = ("docx", "xlsx", "html", "txt", "pdf", "ofd", "scan")  # = evalkit.ingest.FORMAT_RANK (OCR'd last)
 TXT_LAYOUTS = (("tabs", 34), ("dept", 20), ("cells", 14), ("annex", 14), ("form", 10), ("juesuan", 8))
 INJECTABLE = ("total_score_mismatch", "execution_rate_mismatch", "grade_mismatch",
               "indicator_full_score_unmet", "weight_sum_mismatch")
@@ -1280,6 +1280,21 @@ TEXT_RENDER = {"cells": render_cells, "dept": render_dept, "annex": render_annex
 
 # ------------------------------------------------------------------------------ office formats
 
+RENDERED_LATER = ("pdf", "ofd", "scan")   # written from LibreOffice's PDFs after the plan: no byte copy of them
+
+
+@lru_cache(maxsize=1)
+def ofd_builder():
+    """tests/fixtures/make_ofd_fixtures.py (its PDF-to-OFD writer `plain`), or None when the file is not there."""
+    path = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "make_ofd_fixtures.py"
+    if not path.is_file():
+        return None
+    spec = importlib.util.spec_from_file_location("_evalkit_synth_ofd", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
 @lru_cache(maxsize=1)
 def fixture_builders():
     """A private instance of tests/fixtures/make_fixtures.py (its DOCX/XLSX/HTML builders), with
@@ -1429,13 +1444,16 @@ def _ocr_available() -> bool:
     return ".tif" in SUFFIXES and importlib.util.find_spec("rapidocr_onnxruntime") is not None
 
 
-def render_pdfs(jobs: list[tuple[Report, Path]], scan_jobs: list[tuple[Report, Path]]) -> None:
-    """DOCX -> PDF with one LibreOffice run; scans: the PDF's pages as images in an image-only PDF."""
+def render_pdfs(jobs: list[tuple[Report, Path]], scan_jobs: list[tuple[Report, Path]],
+                ofd_jobs: list[tuple[Report, Path]] = ()) -> None:
+    """DOCX -> PDF with one LibreOffice run; scans: the PDF's pages as images in an image-only PDF; OFD: the PDF's
+    glyph runs and rulings as OFD objects (tests/fixtures/make_ofd_fixtures.py, as PDF-to-OFD converters write them)."""
     exe = _soffice()
+    ofd_jobs = list(ofd_jobs)
     with tempfile.TemporaryDirectory(prefix="evalkit-synth-") as tmp:
         tmp = Path(tmp)
         src = []
-        for k, (rep, _) in enumerate(jobs + scan_jobs):
+        for k, (rep, _) in enumerate(jobs + scan_jobs + ofd_jobs):
             d = tmp / f"r{k:05d}.docx"
             render_office(rep, "docx", d)
             src.append(d)
@@ -1445,6 +1463,10 @@ def render_pdfs(jobs: list[tuple[Report, Path]], scan_jobs: list[tuple[Report, P
             shutil.move(str(tmp / f"r{k:05d}.pdf"), out)
         for k, (rep, out) in enumerate(scan_jobs, start=len(jobs)):
             _scan(tmp / f"r{k:05d}.pdf", out, random.Random(f"scan:{rep.idx}"))
+        if ofd_jobs:
+            to_ofd = ofd_builder().plain
+            for k, (rep, out) in enumerate(ofd_jobs, start=len(jobs) + len(scan_jobs)):
+                to_ofd(tmp / f"r{k:05d}.pdf", out)
 
 
 def _to_pdf(exe: str, docs: list[Path], tmp: Path) -> None:
@@ -1596,14 +1618,14 @@ def plan(n_reports: int, seed: int = 0, formats=tuple(f for f in DEFAULT_FORMATS
         rep.rel = rel
         # the same report in a second format: the truth follows the copy evalkit keeps
         if layout == "table" and fmt != "scan" and draw.random() < format_dup_rate:
-            choices = [f for f in ("docx", "xlsx", "html", "txt", "pdf", "scan") if f != fmt and (f in formats or f == "txt")]
+            choices = [f for f in ("docx", "xlsx", "html", "txt", "pdf", "ofd", "scan") if f != fmt and (f in formats or f == "txt")]
             if choices:
                 item.second = draw.choice(choices)
                 stem = Path(rel).name.split('.')[0]
                 item.second_rel = (f"{_folder(rep)}/{stem}_扫描件.tif" if item.second == "scan" else   # a scan of the report
                                    f"{_folder(rep)}/{stem}_{item.second}版.{item.second}")
                 rep.rel = min((fmt, rel), (item.second, item.second_rel), key=lambda x: KEEP_RANK.index(x[0]))[1]
-        if draw.random() < dup_rate and fmt not in ("pdf", "scan"):
+        if draw.random() < dup_rate and fmt not in RENDERED_LATER:
             stem, ext = rep.rel.rsplit(".", 1)
             item.byte_copy_rel = f"{stem}_副本.{ext}"
         yield item
@@ -1621,13 +1643,15 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
     if bad:
         raise ValueError(f"不认识的格式 {', '.join(bad)}")
     skipped = {}
-    if any(f in formats for f in ("docx", "xlsx", "html", "pdf", "scan")) and fixture_builders() is None:
-        for f in ("docx", "xlsx", "html", "pdf", "scan"):
+    if any(f in formats for f in ("docx", "xlsx", "html", *RENDERED_LATER)) and fixture_builders() is None:
+        for f in ("docx", "xlsx", "html", *RENDERED_LATER):
             if f in formats:
                 skipped[f] = "tests/fixtures/make_fixtures.py (the office builders) not found"
-    if ("pdf" in formats or "scan" in formats) and not _soffice():
-        for f in ("pdf", "scan"):
+    if any(f in formats for f in RENDERED_LATER) and not _soffice():
+        for f in RENDERED_LATER:
             skipped.setdefault(f, "LibreOffice (soffice) not installed") if f in formats else None
+    if "ofd" in formats and "ofd" not in skipped and ofd_builder() is None:
+        skipped["ofd"] = "tests/fixtures/make_ofd_fixtures.py (the PDF-to-OFD writer) not found"
     if "scan" in formats and "scan" not in skipped and not _ocr_available():
         skipped["scan"] = "no OCR here (evalkit's readers/ocr.py or rapidocr-onnxruntime missing): scans could not be read"
     for f, why in skipped.items():
@@ -1642,7 +1666,7 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
     truth.mkdir(parents=True, exist_ok=True)
 
     t_proj, t_ind, t_rep, t_find, t_dup = [], [], [], [], []
-    pdf_jobs, scan_jobs = [], []
+    pdf_jobs, scan_jobs, ofd_jobs = [], [], []
     made: set[Path] = set()
     counts = Counter()
     for item in plan(n_reports, seed, formats, error_rate, dup_rate, format_dup_rate):
@@ -1659,6 +1683,8 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
             render_office(rep, fmt, path)
         elif fmt == "pdf":
             pdf_jobs.append((rep, path))
+        elif fmt == "ofd":
+            ofd_jobs.append((rep, path))
         else:
             scan_jobs.append((rep, path))
         counts[f"{fmt}:{rep.layout}"] += 1
@@ -1668,6 +1694,8 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
                 cpath.write_text(render_tabs(rep, rng, with_extras=False), encoding="utf-8")
             elif item.second == "pdf":
                 pdf_jobs.append((rep, cpath))
+            elif item.second == "ofd":
+                ofd_jobs.append((rep, cpath))
             elif item.second == "scan":
                 scan_jobs.append((rep, cpath))
             else:
@@ -1685,9 +1713,9 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
         t_rep.append(r_row)
         t_find += expected_findings(rep)
     t_render = time.perf_counter()
-    if pdf_jobs or scan_jobs:
-        log(f"synth: rendering {len(pdf_jobs)} PDF and {len(scan_jobs)} scans with LibreOffice …")
-        render_pdfs(pdf_jobs, scan_jobs)
+    if pdf_jobs or scan_jobs or ofd_jobs:
+        log(f"synth: rendering {len(pdf_jobs)} PDF, {len(ofd_jobs)} OFD and {len(scan_jobs)} scans with LibreOffice …")
+        render_pdfs(pdf_jobs, scan_jobs, ofd_jobs)
     for d in t_dup:
         t_find.append({"source_file": d["source_file"], "seed": Path(d["source_file"]).name, "project_name": "",
                        "rule": "duplicate_document", "kind": d["kind"], "detail": f"重复：{d['duplicate_of_file']}"})

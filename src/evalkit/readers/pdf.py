@@ -837,20 +837,25 @@ def _label_on_next_page(prev: PageTable, prev_last: list, nxt: PageTable, h: int
     below the page's first own row `body` (one starting there may go on from the page before), in a
     column that holds cells merged over rows, under which the next page's first row (after repeated
     headers) starts a cell with the same edges and text: the upper part gets that text, so the rows
-    on the first page are read in their group. (Locations in the stitched table, with the text.)"""
+    on the first page are read in their group. A column right of such a cell is a group inside that
+    group (二级 inside 一级): its empty cell at the break with a label under it is the same split, even
+    where no other cell of that column spans rows. (Locations in the stitched table, with the text.)"""
     if not any(a.text for a, _ in prev_last):
         return []
     below = [c for c in nxt.cells if c.r0 == h and c.text]
     out = []
+    outer_right = None          # the right edge of the last cell given its label: the group this one is inside
     for a, loc in prev_last:
         if a.text or loc is None or a.r0 <= body:
             continue
         edges = _edges(a, prev)
-        if not any(_same_edges(edges, m) for m in (*prev.merged, *nxt.merged)):
+        inner = outer_right is not None and abs(edges[0] - outer_right) <= EDGE_TOL
+        if not inner and not any(_same_edges(edges, m) for m in (*prev.merged, *nxt.merged)):
             continue
         b = next((c for c in below if _same_edges(edges, _edges(c, nxt))), None)
         if b is not None:
             out.append((loc, b.text))
+            outer_right = edges[1]
     return out
 
 
