@@ -172,6 +172,16 @@ def test_damaged_or_hostile_package_is_one_specific_error(tmp_path, make, words)
     assert words in str(e.value)
 
 
+def test_text_the_producer_lost_is_refused_as_garbled_not_read_as_characters(tmp_path):
+    """TextCode of private-use code points (a converter that kept glyph ids, not characters): the PDF reader's
+    own check cannot see them (they pass as stand-ins), so the OFD reader refuses them; a few are read."""
+    garbled = page(text(20, 20, "\ue001\ue002\ue003\ue004项目") + text(20, 40, "\ue010\ue011\ue012"))
+    with pytest.raises(ReadError, match="OFD 的文字是乱码：78% 的字符是无法映射的字形"):
+        read(package(tmp_path / "g.ofd", [garbled]))
+    few = read(package(tmp_path / "f.ofd", [page(text(20, 20, "项目名称\ue001：绩效自评"))]))
+    assert [p.text for p in few.paragraphs()] == ["项目名称\ue001：绩效自评"]
+
+
 def test_an_image_the_reader_cannot_decode_is_named(tmp_path):
     """A JBIG2 picture (PIL has no decoder) on a page without text: the error says which image and why."""
     body = '<ofd:ImageObject ID="5" Boundary="0 0 210 297" CTM="210 0 0 297 0 0" ResourceID="7"/>'

@@ -35,6 +35,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError
+from evalkit.readers.pdf import GARBLED_SHARE
 from evalkit.readers.safety import (UNZIP_ERRORS, check_file_size, check_no_dtd, check_pixels, limits, open_zip,
                                     read_member, reason, too_big)
 
@@ -67,9 +68,12 @@ class Stats:
     used: set[str] = field(default_factory=set)                # stand-in characters the document itself holds
     glyphs: int = 0
     images: int = 0
+    unmapped: int = 0          # glyphs whose TextCode is U+FFFD or private-use: the producer lost the characters
 
     def code(self, ch: str) -> str:
         """The code to write for `ch`: its own, a stand-in, or □ (counted) when the stand-ins have run out."""
+        if ch == "\ufffd" or "\ue000" <= ch <= "\uf8ff":
+            self.unmapped += 1
         code = code_for(ch)
         if code is not None:
             if ch in STAND_INS:
@@ -143,6 +147,10 @@ def to_pdf(path: Path, out: Path) -> tuple[Stats, int]:
         lost = "；".join(f"第 {p} 页：{why}" for p, why in sorted(stats.images_lost.items()))
         raise ReadError(f"OFD 的全部 {n_pages} 页都没有文字" + (f"，图像也无法读取（{lost}）" if lost else "")
                         + f"，无法读取表格；{ADVICE}")
+    if stats.glyphs and stats.unmapped / stats.glyphs > GARBLED_SHARE:
+        # the PDF reader would not see it: stand-ins carry these characters past its own check
+        raise ReadError(f"OFD 的文字是乱码：{round(100 * stats.unmapped / stats.glyphs)}% 的字符是无法映射的字形"
+                        "（U+FFFD/私用区字符，生成软件未保留文字），无法读取；请提供 Word 原件，或用原软件重新导出的 OFD 或 PDF")
     return stats, n_pages
 
 
