@@ -437,6 +437,26 @@ def _reuse_scans_pages(monkeypatch):
     return asked
 
 
+@pytest.mark.parametrize("suffix", [".jfif", ".bmp", ".webp"])
+def test_a_scan_saved_as_jfif_bmp_or_webp_reads_as_the_jpeg(scans, tmp_path, monkeypatch, suffix):
+    """The same pixels under the names Windows, WeChat and browsers give saved photos: found by discovery, read
+    as the JPEG is (lossless copies of its decoded pixels: the OCR result `scans` got is taken, not redone)."""
+    from PIL import Image
+    src = SCANS / "scan_seal.jpg"
+    path = tmp_path / f"扫描件{suffix}"
+    if suffix == ".jfif":
+        path.write_bytes(src.read_bytes())
+    else:
+        Image.open(src).save(path, **({"lossless": True, "method": 0} if suffix == ".webp" else {}))
+    assert format_of(path) == "image"
+    asked = _reuse_scans_pages(monkeypatch)
+    doc = ocr.read_image(path)
+    want = scans[0]["scan_seal.jpg"]
+    assert asked == [1] and doc.ocr_pages == want.ocr_pages
+    assert [getattr(b, "rows", None) or b.text for b in doc.blocks] == [getattr(b, "rows", None) or b.text
+                                                                         for b in want.blocks]
+
+
 def test_ocr_pdf_reads_only_the_pages_asked_for(scans, monkeypatch):
     asked = _reuse_scans_pages(monkeypatch)     # page 2 was OCR'd by `scans`: the same pixels, its result
     doc = ocr.ocr_pdf(SCANS / "scan_report.pdf", [2, 9])       # 9: not in the PDF, ignored

@@ -43,6 +43,9 @@ SUFFIXES = {
     ".png": "image",
     ".tif": "image",
     ".tiff": "image",
+    ".jfif": "image",       # JPEG as Windows and browsers save it
+    ".bmp": "image",
+    ".webp": "image",       # photos saved from WeChat and browsers
 }
 
 READERS = {

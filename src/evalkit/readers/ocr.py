@@ -1,4 +1,4 @@
-"""OCR reader: scanned pages (JPG/PNG/TIFF images, image-only PDF pages) into the document model.
+"""OCR reader: scanned pages (JPG/PNG/TIFF/BMP/WebP images, image-only PDF pages) into the document model.
 
 One page at a time (the page image is freed as soon as it is read):
 
@@ -89,7 +89,7 @@ def engine():
 # ----------------------------------------------------------------------------- files
 
 def read_image(path: Path) -> Document:
-    """An image file (JPG/PNG/TIFF, each frame of a multi-page TIFF a page) read by OCR."""
+    """An image file (JPG/PNG/TIFF/BMP/WebP, each frame of a multi-page TIFF a page) read by OCR."""
     path = Path(path)
     check_file_size(path)
     im = open_image(path)
@@ -131,7 +131,7 @@ def open_image(path: Path) -> Image.Image:
     except FileNotFoundError:
         raise ReadError("找不到文件（可能已被移动或删除）") from None
     except Image.UnidentifiedImageError:
-        raise ReadError("图片已损坏或不是可识别的图片格式（JPG/PNG/TIFF），无法读取") from None
+        raise ReadError("图片已损坏或不是可识别的图片格式（JPG/PNG/TIFF/BMP/WebP），无法读取") from None
     except (OSError, ValueError, SyntaxError) as e:
         why = reason(e, path=path)
         raise ReadError(f"图片已损坏或不是可识别的图片格式，无法读取（{why}）") from None
@@ -151,7 +151,7 @@ def _load_frame(im: Image.Image, page_no: int) -> Image.Image:
             im.draft(im.mode if im.mode in ("L", "RGB") else "RGB",
                      (int(im.width * scale) + 1, int(im.height * scale) + 1))
         im.load()
-        page = ImageOps.exif_transpose(im) if im.format in ("JPEG", "TIFF", "PNG") and page_no == 1 else im
+        page = ImageOps.exif_transpose(im) if im.format in ("JPEG", "TIFF", "PNG", "WEBP") and page_no == 1 else im
         page = _to_l_or_rgb(page)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
         raise ReadError(f"图片第 {page_no} 页解码失败，文件可能已损坏（{reason(e)}）") from None

@@ -271,6 +271,7 @@ class Body:
     pages: list[PageRef]
     templates: dict[str, str]          # TemplatePage ID -> member
     resources: Resources
+    parsed: dict[str, object] = field(default_factory=dict)   # template member -> its parsed XML (once per file)
 
 
 def _document(package: Package) -> Body:
@@ -726,4 +727,6 @@ def draw_pdf(package: Package, out: Path) -> tuple[Path, Stats, int]:
 def _template(drawer: PageDrawer, package: Package, body: Body, ref, units: dict) -> None:
     member = body.templates.get((ref.get("TemplateID") or "").strip())
     if member:
-        drawer.layers(package.xml(member), member, units)
+        if member not in body.parsed:          # every page may name it: parsed once, not once a page
+            body.parsed[member] = package.xml(member)
+        drawer.layers(body.parsed[member], member, units)
