@@ -347,6 +347,8 @@ def ingest_file(path: Path, source_file: str, sha: str | None = None, fmt: str |
             return _failed(source_file, None, fmt, f"无法打开文件（{os_reason(e)}）")
     try:
         doc = read(path)
+        if doc.read_as:                  # its content is another format than its name says: reported as that
+            fmt = {"xls": "xlsx"}.get(doc.read_as, doc.read_as)
         return build(doc, source_file, sha, fmt)
     except ReadError as e:
         return _failed(source_file, sha, fmt, str(e))

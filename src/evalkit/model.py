@@ -125,6 +125,7 @@ class Document:
     warnings: list[str] = field(default_factory=list)  # what was read with gaps (ingest: status partial)
     ocr_pages: list[int] = field(default_factory=list)  # pages (1-based) whose text came from OCR
     uncached_formulas: list[str] = field(default_factory=list)  # "Sheet!B5": a formula saved without its value
+    read_as: str | None = None  # the format its content was read as, when its suffix said another (readers.read)
 
     def paragraphs(self) -> Iterator[Paragraph]:
         return (b for b in self.blocks if isinstance(b, Paragraph))

@@ -9,7 +9,7 @@ import importlib
 import os
 from pathlib import Path
 
-from evalkit.model import Document, ReadError
+from evalkit.model import Document, LimitExceeded, ReadError
 
 SUFFIXES = {
     ".txt": "txt",
@@ -95,9 +95,36 @@ def reader_for(fmt: str):
 
 
 def read(path: str | Path) -> Document:
-    """Read any supported file; raise ReadError with a specific message when it cannot be read."""
+    """Read any supported file; raise ReadError with a specific message when it cannot be read. A file its
+    suffix's reader refuses is read as what its content is, when that is another format (readers/sniff.py),
+    with a warning; the first refusal stands when that reading fails too."""
     path = Path(path)
     fmt = format_of(path)
     if fmt is None:
         raise ReadError(f"不支持的文件类型“{path.suffix or '无扩展名'}”")
-    return reader_for(fmt)(path).number_tables()
+    try:
+        return reader_for(fmt)(path).number_tables()
+    except LimitExceeded:
+        raise
+    except ReadError as refusal:
+        from evalkit.readers.sniff import second_reading, warning
+        real = second_reading(fmt, path)
+        if real is None:
+            raise
+        try:
+            doc = _read_as(real, path)
+        except LimitExceeded:
+            raise
+        except ReadError:
+            raise refusal from None
+    doc.warnings.insert(0, warning(path, real))
+    doc.read_as = real
+    return doc.number_tables()
+
+
+def _read_as(fmt: str, path: Path) -> Document:
+    """`path` read by `fmt`'s reader whatever its suffix (the LibreOffice formats take the format given)."""
+    func = reader_for(fmt)
+    if READERS[fmt].endswith(":read_office"):
+        return func(path, fmt=fmt)
+    return func(path)

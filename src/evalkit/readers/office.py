@@ -69,10 +69,11 @@ KNOWN_PATHS = ("/Applications/LibreOffice.app/Contents/MacOS/soffice",
                "/opt/libreoffice/program/soffice")
 
 
-def read_office(path: Path) -> Document:
-    """Read a .doc/.wps/.rtf/.odt/.et/.ods file; ReadError (Chinese message) when it cannot be read."""
+def read_office(path: Path, fmt: str | None = None) -> Document:
+    """Read a .doc/.wps/.rtf/.odt/.et/.ods file (`fmt`: which, when its suffix does not say: a Word 97 file under
+    a .docx name); ReadError (Chinese message) when it cannot be read."""
     path = Path(path)
-    fmt = path.suffix.lower().lstrip(".")
+    fmt = fmt or path.suffix.lower().lstrip(".")
     if fmt not in TARGET:
         raise ReadError(f"不支持的文件类型“{path.suffix or '无扩展名'}”")
     size = check_file_size(path)
@@ -244,9 +245,13 @@ def repair(path: Path, fmt: str, failure: Unparsable, started: float) -> Documen
     the message asks the user to do in Word or Excel, and read; the Document says so in its warnings (the
     report is `partial`: figures to check against the original). Without LibreOffice, without time left
     (the file's limit, counted from `started`), or when LibreOffice fails too: `failure`, noting the try."""
+    from evalkit.readers.sniff import content_format
+
     left = convert_timeout() - (time.monotonic() - started)
     if find_soffice() is None or left < REPAIR_MIN_SECONDS:
         raise failure
+    if content_format(path) not in (None, fmt):
+        raise failure        # not a damaged file: another format under this name, which readers.read reads as such
     try:
         with _converted(path, fmt, f"repair_{fmt}", timeout=left) as out:
             doc = _read_copy(out)

@@ -1,0 +1,64 @@
+"""What a file holds, by its first bytes: for a file its own suffix's reader refused (a PDF saved under a
+.docx name, a Word 97 file renamed .docx, an OFD downloaded as .pdf), so it is read as what it is.
+
+Only formats with a signature are told: PDF, OFD, the Office families (office.sniff: OOXML, OLE2 Word and
+Excel, RTF, ODF, HTML) and the image formats the OCR reads. A ZIP's directory is checked against the
+limits before zipfile lists it (safety.open_zip's first check).
+"""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from evalkit.readers.safety import limits
+
+# what each format's reader reads itself whatever the suffix (its own content sniffing): no second try then
+READS = {"docx": {"docx"}, "xlsx": {"xlsx", "xls", "html"}, "xls": {"xlsx", "xls", "html"},
+         **{f: {"docx", "xlsx", "html", "doc", "xls", "rtf", "odt", "ods"} for f in ("doc", "wps", "rtf", "odt", "et", "ods")},
+         "pdf": {"pdf"}, "ofd": {"ofd"}, "image": {"image"}, "html": {"html"}, "mhtml": {"html"},
+         "txt": set(), "md": set()}
+LABEL = {"pdf": "PDF 文件", "ofd": "OFD 文件", "docx": "Word 文档（.docx）", "xlsx": "Excel 工作簿（.xlsx）",
+         "xls": "Excel 97-2003 工作簿（.xls）", "doc": "Word 97-2003 文档（.doc）", "rtf": "RTF 文档", "odt": "ODT 文档",
+         "ods": "ODS 表格", "html": "网页（HTML）", "image": "图片"}
+_OFFICE = {"docx": "docx", "xlsx": "xlsx", "odf_text": "odt", "odf_sheet": "ods", "ole_word": "doc",
+           "ole_excel": "xls", "rtf": "rtf", "html": "html"}
+
+
+def content_format(path: Path) -> str | None:
+    """The format the content proves (a key of readers.READERS), or None when it proves none this module knows."""
+    from evalkit.readers.office import sniff as office_sniff
+    from evalkit.readers.safety import _check_directory_size
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(2048)
+    except OSError:
+        return None
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    if (head.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"II*\x00", b"MM\x00*"))
+            or (head[:4] == b"RIFF" and head[8:12] == b"WEBP") or (head[:2] == b"BM" and head[6:10] == b"\0\0\0\0")):
+        return "image"
+    if head.startswith(b"PK\x03\x04"):
+        _check_directory_size(path, "ZIP", limits())     # a directory of millions of entries: refused, not listed
+        try:
+            with zipfile.ZipFile(path) as z:
+                if any(n.replace("\\", "/").lstrip("/").casefold() == "ofd.xml" for n in z.namelist()):
+                    return "ofd"
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            return None
+    return _OFFICE.get(office_sniff(Path(path), head))
+
+
+def second_reading(fmt: str, path: Path) -> str | None:
+    """The format to read `path` as after its suffix's reader (`fmt`) refused it: what the content is, when that
+    is another format and not one the refusing reader reads itself; else None (its refusal stands)."""
+    real = content_format(path)
+    if real is None or real == fmt or real in READS.get(fmt, set()):
+        return None
+    return real
+
+
+def warning(path: Path, real: str) -> str:
+    name = LABEL.get(real, real)
+    return f"文件扩展名是“{Path(path).suffix or '无'}”，但内容是{name}，已按{name}读取；请核对文件来源，或改正扩展名"

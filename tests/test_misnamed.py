@@ -1,0 +1,68 @@
+"""A file under another format's name (a PDF saved as .docx, a Word 97 file renamed .docx, an OFD downloaded as
+.pdf, a workbook under a .docx name): its suffix's reader refuses it, it is read as what its content is, the
+report says so and carries that format; content no reader knows keeps the first refusal."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from conftest import ROOT
+from evalkit.errors import ReadError
+from evalkit.ingest import ingest_paths
+from evalkit.model import Paragraph
+from evalkit.readers import read
+from evalkit.readers.office import find_soffice
+
+FIX = ROOT / "tests" / "fixtures"
+
+
+def blocks(doc):
+    return [b.text if isinstance(b, Paragraph) else b.rows for b in doc.blocks]
+
+
+@pytest.mark.parametrize("src, name, content", [
+    ("fixture_pdf.pdf", "自评表.docx", "pdf"),
+    ("fixture_pdf.pdf", "自评表.txt", "pdf"),
+    ("fixture_docx.docx", "自评表.pdf", "docx"),
+    ("fixture_docx.docx", "自评表.xlsx", "docx"),
+    ("fixture_xlsx.xlsx", "自评表.docx", "xlsx"),
+    ("fixture_ofd.ofd", "自评表.pdf", "ofd"),
+])
+def test_a_misnamed_file_reads_as_its_content_with_a_warning(tmp_path, src, name, content):
+    path = tmp_path / name
+    shutil.copyfile(FIX / src, path)
+    doc = read(path)
+    assert blocks(doc) == blocks(read(FIX / src))
+    assert doc.read_as == content and doc.warnings[0].startswith(f"文件扩展名是“{path.suffix}”，但内容是")
+
+
+def test_a_word_97_file_renamed_docx_goes_through_libreoffice(tmp_path):
+    if find_soffice() is None:
+        pytest.skip("LibreOffice is needed for .doc")
+    path = tmp_path / "自评表.docx"
+    shutil.copyfile(FIX / "office" / "fixture_doc.doc", path)
+    doc = read(path)
+    assert doc.read_as == "doc" and blocks(doc) == blocks(read(FIX / "office" / "fixture_doc.doc"))
+    assert "但内容是Word 97-2003 文档（.doc），已按Word 97-2003 文档（.doc）读取" in doc.warnings[0]
+
+
+def test_content_no_reader_knows_keeps_the_first_refusal(tmp_path):
+    path = tmp_path / "x.docx"
+    path.write_bytes(b"\x00\x01garbage" * 100)
+    with pytest.raises(ReadError, match="DOCX 文件已损坏（不是有效的 ZIP 包"):
+        read(path)
+    cut = tmp_path / "cut.docx"
+    cut.write_bytes((FIX / "fixture_pdf.pdf").read_bytes()[:2000])      # a PDF cut short: the PDF reader fails too
+    with pytest.raises(ReadError, match="DOCX 文件已损坏"):
+        read(cut)
+
+
+def test_the_report_row_carries_the_content_format_and_the_copy_is_one_report(tmp_path):
+    shutil.copyfile(FIX / "fixture_pdf.pdf", tmp_path / "a.pdf")
+    shutil.copyfile(FIX / "fixture_pdf.pdf", tmp_path / "下载.docx")
+    (tmp_path / "下载.docx").write_bytes((FIX / "fixture_pdf.pdf").read_bytes() + b"\n% saved again\n")   # not byte-identical
+    t = ingest_paths([tmp_path], checks=False, keep_format_copies=False)
+    rep = t["reports"].set_index("source_file")
+    assert rep.loc["下载.docx", "format"] == "pdf" and rep.loc["a.pdf", "format"] == "pdf"
+    assert sorted(rep["status"]) == ["duplicate", "ok"]
