@@ -108,6 +108,18 @@ def test_characters_the_font_cannot_carry_come_back_through_stand_ins(tmp_path):
     assert clash.warnings == [f"OFD 中有 2 个字符（⑪、{ofd.STAND_INS[0]}）无法按原样读取，已记为 □；请对照原件核对含 □ 的文字"]
 
 
+def test_undeclared_prefixes_are_read_and_broken_xml_is_named(tmp_path):
+    """A producer that leaves the ofd: prefix undeclared: read as if declared, no warning. A page whose XML breaks
+    off mid-object: what the parser recovers is read, the part is named in a warning."""
+    bare = page(text(20, 20, "项目名称")).replace(f" {NS}", "")
+    doc = read(package(tmp_path / "p.ofd", [bare]))
+    assert [p.text for p in doc.paragraphs()] == ["项目名称"] and doc.warnings == []
+    broken = page(text(20, 20, "项目名称") + text(20, 40, "绩效目标")).replace("</ofd:TextObject>", "", 1)
+    doc = read(package(tmp_path / "b.ofd", [broken]))
+    assert "项目名称" in [p.text for p in doc.paragraphs()]
+    assert doc.warnings[0].startswith("OFD 文件的 XML 有错误（Doc_0/Pages/Page_0/Content.xml（")
+
+
 def test_rotated_text_object_is_read_as_its_characters(tmp_path):
     """A CTM turning the object 90°: the PDF reader still gets the characters, in order."""
     body = ('<ofd:TextObject ID="9" Boundary="100 50 10 100" CTM="0 1 -1 0 0 0" Size="5">'

@@ -69,6 +69,7 @@ class Stats:
     glyphs: int = 0
     images: int = 0
     unmapped: int = 0          # glyphs whose TextCode is U+FFFD or private-use: the producer lost the characters
+    damaged: dict[str, int] = field(default_factory=dict)     # part -> XML errors recovered from (Package.damaged)
 
     def code(self, ch: str) -> str:
         """The code to write for `ch`: its own, a stand-in, or □ (counted) when the stand-ins have run out."""
@@ -136,7 +137,9 @@ def to_pdf(path: Path, out: Path) -> tuple[Stats, int]:
     zf = open_zip(path, "OFD", NOT_A_ZIP)
     try:
         check_no_dtd(zf, "OFD")
-        _, stats, n_pages = draw_pdf(Package(zf), out)
+        package = Package(zf)
+        _, stats, n_pages = draw_pdf(package, out)
+        stats.damaged = dict(package.damaged)
     except (ReadError, LimitExceeded, MemoryError, RecursionError):
         raise
     except UNZIP_ERRORS as e:
@@ -160,6 +163,9 @@ def _warnings(stats: Stats) -> list[str]:
         n = sum(stats.unreadable.values())
         shown = "、".join(sorted(stats.unreadable)[:10]) + ("等" if len(stats.unreadable) > 10 else "")
         out.append(f"OFD 中有 {n} 个字符（{shown}）无法按原样读取，已记为 {UNREADABLE}；请对照原件核对含 {UNREADABLE} 的文字")
+    if stats.damaged:
+        parts = "、".join(f"{name}（{n} 处）" for name, n in sorted(stats.damaged.items())[:5])
+        out.append(f"OFD 文件的 XML 有错误（{parts}；文件可能已损坏），已尽量读取，出错处之后的内容可能缺失；请对照原件核对")
     for page, why in sorted(stats.images_lost.items()):
         out.append(f"OFD 第 {page} 页的图像无法读取（{why}），其中的内容（如扫描的表格）未读取")
     return out
@@ -168,8 +174,9 @@ def _warnings(stats: Stats) -> list[str]:
 # ------------------------------------------------------------------ the package
 
 def _local(tag) -> str:
-    """An element's name without its namespace ('' for comments and processing instructions)."""
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+    """An element's name without its namespace, or its prefix where a producer left the prefix undeclared
+    (lxml keeps "ofd:Page" then); '' for comments and processing instructions."""
+    return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1] if isinstance(tag, str) else ""
 
 
 def children(el, name: str):
@@ -194,6 +201,7 @@ class Package:
     def __init__(self, zf: zipfile.ZipFile):
         self.zf = zf
         self.names = {self._key(i.filename): i.filename for i in zf.infolist() if not i.is_dir()}
+        self.damaged: dict[str, int] = {}    # part -> XML errors the parser recovered from (an undeclared prefix aside)
 
     @staticmethod
     def _key(name: str) -> str:
@@ -225,6 +233,9 @@ class Package:
             raise ReadError(f"OFD 文件的 {name} 不是有效的 XML（{reason(e)}），{ADVICE}") from None
         if root is None:
             raise ReadError(f"OFD 文件的 {name} 是空的或不是 XML，{ADVICE}")
+        errors = sum(1 for e in parser.error_log if e.domain_name != "NAMESPACE" and e.level >= etree.ErrorLevels.ERROR)
+        if errors:
+            self.damaged[name] = errors
         return root
 
     def data(self, name: str) -> bytes:
