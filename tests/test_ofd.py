@@ -194,6 +194,31 @@ def test_text_the_producer_lost_is_refused_as_garbled_not_read_as_characters(tmp
     assert [p.text for p in few.paragraphs()] == ["项目名称\ue001：绩效自评"]
 
 
+class GbkName(zipfile.ZipInfo):
+    """A member name written as its raw bytes without the UTF-8 flag (`filename` holds them decoded as cp437)."""
+
+    def _encodeFilenameFlags(self):
+        return self.filename.encode("cp437"), self.flag_bits & ~0x800
+
+
+def test_a_member_named_in_gbk_is_found_by_the_name_the_xml_gives(tmp_path):
+    """Chinese Windows tools write member names in GBK without the UTF-8 flag (zipfile shows them as cp437)."""
+    path = package(tmp_path / "g.ofd", [page(text(20, 20, "封面"))])
+    page2 = page(text(20, 20, "项目支出绩效自评表"))
+    with zipfile.ZipFile(path) as z:
+        members = {i.filename: z.read(i) for i in z.infolist()}
+    doc_xml = members["Doc_0/Document.xml"].decode().replace(
+        "</ofd:Pages>", '<ofd:Page ID="9" BaseLoc="页面/第二页.xml"/></ofd:Pages>')
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, doc_xml if name == "Doc_0/Document.xml" else data)
+        z.writestr(GbkName("Doc_0/页面/第二页.xml".encode("gbk").decode("cp437")), page2)
+    with zipfile.ZipFile(path) as z:
+        assert not any(i.flag_bits & 0x800 for i in z.infolist())
+    doc = read(path)
+    assert [p.text for p in doc.paragraphs()] == ["封面", "项目支出绩效自评表"] and doc.pages == 2
+
+
 def test_an_image_the_reader_cannot_decode_is_named(tmp_path):
     """A JBIG2 picture (PIL has no decoder) on a page without text: the error says which image and why."""
     body = '<ofd:ImageObject ID="5" Boundary="0 0 210 297" CTM="210 0 0 297 0 0" ResourceID="7"/>'

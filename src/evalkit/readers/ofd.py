@@ -199,8 +199,10 @@ class Package:
     """The OFD's ZIP members found by the paths its parts give (absolute, relative, any case, '\\')."""
 
     def __init__(self, zf: zipfile.ZipFile):
+        from evalkit.archives import member_name      # a GBK name (no UTF-8 flag) as the XML spells it
+
         self.zf = zf
-        self.names = {self._key(i.filename): i.filename for i in zf.infolist() if not i.is_dir()}
+        self.names = {self._key(member_name(i)): i.filename for i in zf.infolist() if not i.is_dir()}
         self.damaged: dict[str, int] = {}    # part -> XML errors the parser recovered from (an undeclared prefix aside)
 
     @staticmethod
