@@ -120,6 +120,23 @@ def test_undeclared_prefixes_are_read_and_broken_xml_is_named(tmp_path):
     assert doc.warnings[0].startswith("OFD 文件的 XML 有错误（Doc_0/Pages/Page_0/Content.xml（")
 
 
+def test_documents_bundled_in_one_ofd_are_all_read_in_order(tmp_path):
+    """An OFD may hold several documents (DocBody): a report and its annex. Their pages follow each other."""
+    path = package(tmp_path / "two.ofd", [page(text(20, 20, "第一个文档"))])
+    with zipfile.ZipFile(path) as z:
+        members = {i.filename: z.read(i) for i in z.infolist()}
+    second = "<ofd:DocBody><ofd:DocRoot>Doc_1/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"
+    members["OFD.xml"] = members["OFD.xml"].decode().replace("</ofd:OFD>", second)
+    members["Doc_1/Document.xml"] = members["Doc_0/Document.xml"]
+    members["Doc_1/Pages/Page_0/Content.xml"] = page(text(20, 20, "附件：项目支出绩效自评表"))
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    doc = read(path)
+    assert [(p.text, p.page) for p in doc.paragraphs()] == [("第一个文档", 1), ("附件：项目支出绩效自评表", 2)]
+    assert doc.pages == 2 and doc.warnings == []
+
+
 def test_rotated_text_object_is_read_as_its_characters(tmp_path):
     """A CTM turning the object 90°: the PDF reader still gets the characters, in order."""
     body = ('<ofd:TextObject ID="9" Boundary="100 50 10 100" CTM="0 1 -1 0 0 0" Size="5">'

@@ -287,13 +287,24 @@ class Body:
     parsed: dict[str, object] = field(default_factory=dict)   # template member -> its parsed XML (once per file)
 
 
-def _document(package: Package) -> Body:
-    """OFD.xml -> the first DocBody's Document.xml -> pages, templates, public and document resources."""
+def _documents(package: Package) -> list[Body]:
+    """OFD.xml -> each DocBody's Document.xml (an OFD may bundle several: a report and its annexes), in order:
+    pages, templates, public and document resources. Pages are numbered on through the documents."""
     entry = package.resolve("", "OFD.xml")
     if entry is None:
         raise ReadError(f"OFD 文件已损坏（压缩包里没有 OFD.xml 入口文件），{ADVICE}")
     root = package.xml(entry)
-    body = child(root, "DocBody")
+    bodies, first = [], 1
+    for body in children(root, "DocBody") or [None]:
+        bodies.append(_document(package, entry, body, first))
+        first += len(bodies[-1].pages)
+        if first - 1 > limits().max_pages:
+            raise LimitExceeded(f"OFD 共 {first - 1:,} 页以上，超过上限 {limits().max_pages:,} 页；"
+                                "请只导出自评报告所在的页面后再导入")
+    return bodies
+
+
+def _document(package: Package, entry: str, body, first: int) -> Body:
     doc_name = package.resolve(entry, child_text(body, "DocRoot"))
     if doc_name is None:
         raise ReadError(f"OFD 文件已损坏（OFD.xml 指向的文档 {child_text(body, 'DocRoot') or '（未填写）'} 不在压缩包中），{ADVICE}")
@@ -317,7 +328,8 @@ def _document(package: Package) -> Body:
         raise LimitExceeded(f"OFD 共 {len(refs):,} 页，超过上限 {lim:,} 页；请只导出自评报告所在的页面后再导入")
     if not refs:
         raise ReadError(f"OFD 文件中没有页面（{doc_name} 的页面列表是空的），{ADVICE}")
-    pages = [PageRef(i, package.resolve(doc_name, el.get("BaseLoc") or ""), default_box) for i, el in enumerate(refs, 1)]
+    pages = [PageRef(i, package.resolve(doc_name, el.get("BaseLoc") or ""), default_box)
+             for i, el in enumerate(refs, first)]
     return Body(pages, templates, resources)
 
 
@@ -696,45 +708,51 @@ def _path_segments(data: str) -> list[tuple[str, list[float]]]:
 
 
 def draw_pdf(package: Package, out: Path) -> tuple[Path, Stats, int]:
-    """Every page of the OFD's first document drawn into `out`: (path, what was met, number of pages)."""
+    """Every page of the OFD's documents drawn into `out`: (path, what was met, number of pages)."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas as rl_canvas
 
-    body = _document(package)
+    bodies = _documents(package)
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     stats = Stats()
     c = rl_canvas.Canvas(str(out), pageCompression=1, invariant=1)
-    for ref in body.pages:
-        if ref.member is None:
-            raise ReadError(f"OFD 文件已损坏（第 {ref.number} 页的内容文件不在压缩包中），{ADVICE}")
-        root = package.xml(ref.member)
-        box = _box(child_text(child(root, "Area"), "PhysicalBox")) or ref.box
-        if not (0 < box[2] < 10_000 and 0 < box[3] < 10_000):
-            raise ReadError(f"OFD 第 {ref.number} 页的页面尺寸无效（{box[2]} × {box[3]} 毫米），{ADVICE}")
-        c.setPageSize((box[2] * MM, box[3] * MM))
-        drawer = PageDrawer(c, package, body, ref.number, box, stats)
-        page_units = {}
-        for el in children(root, "PageRes"):
-            name = package.resolve(ref.member, el.text or "")
-            if name:
-                extra = Resources()
-                extra.load(package, name)
-                page_units.update(extra.units)
-                for k, v in extra.media.items():
-                    body.resources.media.setdefault(k, v)
-        templates = [(t, (t.get("ZOrder") or "Background").strip()) for t in children(root, "Template")]
-        for t, order in templates:
-            if order != "Foreground":
-                _template(drawer, package, body, t, page_units)
-        drawer.layers(root, ref.member, page_units)
-        for t, order in templates:
-            if order == "Foreground":
-                _template(drawer, package, body, t, page_units)
-        c.showPage()
+    for body in bodies:
+        for ref in body.pages:
+            _draw_page(c, package, body, ref, stats)
     c.save()
-    return out, stats, len(body.pages)
+    return out, stats, sum(len(b.pages) for b in bodies)
+
+
+def _draw_page(c, package: Package, body: Body, ref: PageRef, stats: Stats) -> None:
+    """One page: its size, background templates, its layers, foreground templates."""
+    if ref.member is None:
+        raise ReadError(f"OFD 文件已损坏（第 {ref.number} 页的内容文件不在压缩包中），{ADVICE}")
+    root = package.xml(ref.member)
+    box = _box(child_text(child(root, "Area"), "PhysicalBox")) or ref.box
+    if not (0 < box[2] < 10_000 and 0 < box[3] < 10_000):
+        raise ReadError(f"OFD 第 {ref.number} 页的页面尺寸无效（{box[2]} × {box[3]} 毫米），{ADVICE}")
+    c.setPageSize((box[2] * MM, box[3] * MM))
+    drawer = PageDrawer(c, package, body, ref.number, box, stats)
+    page_units = {}
+    for el in children(root, "PageRes"):
+        name = package.resolve(ref.member, el.text or "")
+        if name:
+            extra = Resources()
+            extra.load(package, name)
+            page_units.update(extra.units)
+            for k, v in extra.media.items():
+                body.resources.media.setdefault(k, v)
+    templates = [(t, (t.get("ZOrder") or "Background").strip()) for t in children(root, "Template")]
+    for t, order in templates:
+        if order != "Foreground":
+            _template(drawer, package, body, t, page_units)
+    drawer.layers(root, ref.member, page_units)
+    for t, order in templates:
+        if order == "Foreground":
+            _template(drawer, package, body, t, page_units)
+    c.showPage()
 
 
 def _template(drawer: PageDrawer, package: Package, body: Body, ref, units: dict) -> None:
