@@ -109,8 +109,8 @@ def test_every_import_in_src_and_notebooks_is_a_runtime_dependency_or_an_optiona
     # the optional features are imported by their own modules only, inside the reader that needs them
     in_extras = {m: f for m, f in mods.items() if not _undeclared({m: f}, runtime | optional)
                  and _undeclared({m: f}, runtime)}
-    assert set(in_extras) <= {"py7zr", "libarchive", "rapidocr_onnxruntime", "cv2", "duckdb", "dask", "distributed",
-                              "itables", "ipywidgets"}, in_extras
+    assert set(in_extras) <= {"py7zr", "libarchive", "rapidocr_onnxruntime", "cv2", "pillow_heif", "duckdb", "dask",
+                              "distributed", "itables", "ipywidgets"}, in_extras
 
 
 def test_every_import_in_tests_is_declared_runtime_or_in_the_test_extra():

@@ -457,6 +457,16 @@ def test_a_scan_saved_as_jfif_bmp_or_webp_reads_as_the_jpeg(scans, tmp_path, mon
                                                                          for b in want.blocks]
 
 
+def test_an_iphone_photo_in_heic_is_read():
+    """scan_phone.heic (make_scan_fixtures.phone_photo): the head of scan_seal.jpg as an iPhone saves photos."""
+    pytest.importorskip("pillow_heif")
+    assert format_of("IMG_0001.HEIC") == "image"
+    doc = ocr.read_image(SCANS / "scan_phone.heic")
+    (table,) = doc.tables()
+    assert table.rows[0] == ["项目名称", "医疗保障服务经费"] and doc.ocr_pages == [1]
+    assert ["", "年度资金\n总额", "88", "88", "65.22", "10", "74.11%", "7.41"] in table.rows
+
+
 def test_ocr_pdf_reads_only_the_pages_asked_for(scans, monkeypatch):
     asked = _reuse_scans_pages(monkeypatch)     # page 2 was OCR'd by `scans`: the same pixels, its result
     doc = ocr.ocr_pdf(SCANS / "scan_report.pdf", [2, 9])       # 9: not in the PDF, ignored

@@ -46,7 +46,10 @@ SUFFIXES = {
     ".jfif": "image",       # JPEG as Windows and browsers save it
     ".bmp": "image",
     ".webp": "image",       # photos saved from WeChat and browsers
+    ".heic": "image",       # iPhone photos (pillow-heif, in the [ocr] extra)
+    ".heif": "image",
 }
+NEEDS = {".heic": "pillow_heif", ".heif": "pillow_heif"}   # a suffix whose reading needs one more module
 
 READERS = {
     "txt": "evalkit.readers.markdown:read_text_or_markdown",   # a .txt holding Markdown tables is read as Markdown
@@ -73,8 +76,13 @@ def _installed(fmt: str) -> bool:
     return importlib.util.find_spec(READERS[fmt].split(":")[0]) is not None
 
 
+def _has(module: str | None) -> bool:
+    import importlib.util
+    return module is None or importlib.util.find_spec(module) is not None
+
+
 # formats whose reader module is part of this build (an unbuilt one is left to "other files")
-SUFFIXES = {suffix: fmt for suffix, fmt in SUFFIXES.items() if _installed(fmt)}
+SUFFIXES = {suffix: fmt for suffix, fmt in SUFFIXES.items() if _installed(fmt) and _has(NEEDS.get(suffix))}
 
 
 def format_of(path: Path | str) -> str | None:

@@ -1,4 +1,4 @@
-"""OCR reader: scanned pages (JPG/PNG/TIFF/BMP/WebP images, image-only PDF pages) into the document model.
+"""OCR reader: scanned pages (JPG/PNG/TIFF/BMP/WebP/HEIC images, image-only PDF pages) into the document model.
 
 One page at a time (the page image is freed as soon as it is read):
 
@@ -50,7 +50,14 @@ from PIL import Image, ImageOps
 
 from evalkit.model import Block, Document, LimitExceeded, Paragraph, ReadError, Table
 from evalkit.readers.grid import Span, merged_units, rows_from_spans
-from evalkit.readers.safety import too_big, check_file_size, check_pixels, limits, reason
+from evalkit.readers.safety import check_file_size, check_pixels, limits, reason, too_big
+
+try:                                   # HEIC/HEIF photos (iPhone): PIL opens them once pillow-heif registers
+    from pillow_heif import register_heif_opener
+except ImportError:                    # pragma: no cover - the [ocr] extra brings it
+    pass
+else:
+    register_heif_opener()
 
 OCR_DPI = 200             # render resolution for PDF pages
 MAX_SIDE = 2400           # px: a page image is scaled down to this long side (≈ 200 dpi A4) before OCR
@@ -89,7 +96,7 @@ def engine():
 # ----------------------------------------------------------------------------- files
 
 def read_image(path: Path) -> Document:
-    """An image file (JPG/PNG/TIFF/BMP/WebP, each frame of a multi-page TIFF a page) read by OCR."""
+    """An image file (JPG/PNG/TIFF/BMP/WebP/HEIC, each frame of a multi-page TIFF a page) read by OCR."""
     path = Path(path)
     check_file_size(path)
     im = open_image(path)
@@ -131,7 +138,7 @@ def open_image(path: Path) -> Image.Image:
     except FileNotFoundError:
         raise ReadError("找不到文件（可能已被移动或删除）") from None
     except Image.UnidentifiedImageError:
-        raise ReadError("图片已损坏或不是可识别的图片格式（JPG/PNG/TIFF/BMP/WebP），无法读取") from None
+        raise ReadError("图片已损坏或不是可识别的图片格式（JPG/PNG/TIFF/BMP/WebP/HEIC），无法读取") from None
     except (OSError, ValueError, SyntaxError) as e:
         why = reason(e, path=path)
         raise ReadError(f"图片已损坏或不是可识别的图片格式，无法读取（{why}）") from None

@@ -37,7 +37,8 @@ def content_format(path: Path) -> str | None:
     if b"%PDF-" in head[:1024]:
         return "pdf"
     if (head.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"II*\x00", b"MM\x00*"))
-            or (head[:4] == b"RIFF" and head[8:12] == b"WEBP") or (head[:2] == b"BM" and head[6:10] == b"\0\0\0\0")):
+            or (head[:4] == b"RIFF" and head[8:12] == b"WEBP") or (head[:2] == b"BM" and head[6:10] == b"\0\0\0\0")
+            or (head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"heim", b"heis"))):
         return "image"
     if head.startswith(b"PK\x03\x04"):
         _check_directory_size(path, "ZIP", limits())     # a directory of millions of entries: refused, not listed
