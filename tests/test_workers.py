@@ -7,7 +7,9 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +25,9 @@ def misbehaving_reader(path):
     """Stands in for a library bug, chosen by the file's name; other files read normally."""
     name = path.name
     if name.startswith("hang"):
+        copy = tempfile.mkdtemp(prefix="evalkit-office-")          # what a converting reader holds when killed
+        (Path(copy) / "input.doc").write_bytes(b"x" * 1000)
+        Path(os.environ["EVALKIT_TEST_HANG_NOTE"]).write_text(copy, encoding="utf-8")
         time.sleep(600)
     if name.startswith("balloon"):
         blocks = []
@@ -47,6 +52,7 @@ def batch(tmp_path_factory):
 def tables(batch):
     mp = pytest.MonkeyPatch()
     mp.setattr(text_reader, "read_text", misbehaving_reader)   # forked workers inherit the patch
+    mp.setenv("EVALKIT_TEST_HANG_NOTE", str(batch.parent / "hang-note.txt"))
     lim = dataclasses.replace(LIMITS, max_seconds=3, max_memory_mb=400)
     try:
         t0 = time.monotonic()
@@ -55,6 +61,14 @@ def tables(batch):
     finally:
         mp.undo()
     return t
+
+
+def test_a_worker_killed_at_its_time_limit_leaves_no_temp_files(tables, batch):
+    """The hung reader made a temp folder (as LibreOffice's conversion and the OFD drawing do) and was killed: the
+    folder was in the run's scratch folder, removed with it when the run ended."""
+    copy = Path((batch.parent / "hang-note.txt").read_text(encoding="utf-8"))
+    assert copy.name.startswith("evalkit-office-") and copy.parent.name.startswith("evalkit-workers-")
+    assert not copy.exists() and not copy.parent.exists()
 
 
 def row(tables, name):

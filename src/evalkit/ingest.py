@@ -391,13 +391,18 @@ def parse_file(path: Path, source_file: str, sha: str | None = None, fmt: str | 
     return res
 
 
-def _init_worker(lim, workers: int = 1, threads: int | None = None, cache=None) -> None:
+def _init_worker(lim, workers: int = 1, threads: int | None = None, cache=None, scratch: str | None = None) -> None:
     """The run's limits for the readers, and a cap on the worker's address space: a parser that
     balloons gets MemoryError, not the host's OOM killer. OCR gets `threads` threads (the worker's
-    share of the run's cores; EVALKIT_OCR_THREADS overrides). `cache`: where parse_file stores."""
+    share of the run's cores; EVALKIT_OCR_THREADS overrides). `cache`: where parse_file stores.
+    `scratch`: the run's folder for the readers' temp files (tempfile's and TMPDIR for LibreOffice), which
+    the run removes whole: a worker killed at its time limit cannot leave its copies behind."""
     global _CACHE
     _limits.LIMITS = lim
     _CACHE = cache
+    if scratch:
+        tempfile.tempdir = scratch
+        os.environ["TMPDIR"] = scratch
     if threads is None and workers > 1:
         threads = 1
     if threads:
@@ -497,8 +502,9 @@ def iter_parsed(sources: list[Source], jobs: int | None = None, progress: bool =
     workers = min(jobs, len(sources))
     if cache is not None:
         cache.prepare()                  # old versions pruned once, here, before the workers write
-    with ProcessPool(max_workers=workers, initializer=_init_worker,
-                     initargs=(lim, workers, ocr_threads(jobs, workers), cache)) as pool:
+    with tempfile.TemporaryDirectory(prefix="evalkit-workers-", ignore_cleanup_errors=True) as scratch, \
+            ProcessPool(max_workers=workers, initializer=_init_worker,
+                        initargs=(lim, workers, ocr_threads(jobs, workers), cache, scratch)) as pool:
         futures = [pool.schedule(parse_file, args=(s.path, s.source_file, s.sha256, s.fmt),
                                  timeout=time_limit(s, lim)) for s in sources]
         for n, s in enumerate(sources):
