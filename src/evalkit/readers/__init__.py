@@ -44,7 +44,6 @@ SUFFIXES = {
     ".tif": "image",
     ".tiff": "image",
     ".jfif": "image",       # JPEG as Windows and browsers save it
-    ".bmp": "image",
     ".webp": "image",       # photos saved from WeChat and browsers
     ".heic": "image",       # iPhone photos (pillow-heif, in the [ocr] extra)
     ".heif": "image",

@@ -1,4 +1,4 @@
-"""OCR reader: scanned pages (JPG/PNG/TIFF/BMP/WebP/HEIC images, image-only PDF pages) into the document model.
+"""OCR reader: scanned pages (JPG/PNG/TIFF/WebP/HEIC images, image-only PDF pages) into the document model.
 
 One page at a time (the page image is freed as soon as it is read):
 
@@ -96,7 +96,7 @@ def engine():
 # ----------------------------------------------------------------------------- files
 
 def read_image(path: Path) -> Document:
-    """An image file (JPG/PNG/TIFF/BMP/WebP/HEIC, each frame of a multi-page TIFF a page) read by OCR."""
+    """An image file (JPG/PNG/TIFF/WebP/HEIC, each frame of a multi-page TIFF a page) read by OCR."""
     path = Path(path)
     check_file_size(path)
     im = open_image(path)
@@ -138,7 +138,7 @@ def open_image(path: Path) -> Image.Image:
     except FileNotFoundError:
         raise ReadError("找不到文件（可能已被移动或删除）") from None
     except Image.UnidentifiedImageError:
-        raise ReadError("图片已损坏或不是可识别的图片格式（JPG/PNG/TIFF/BMP/WebP/HEIC），无法读取") from None
+        raise ReadError("图片已损坏或不是可识别的图片格式（JPG/PNG/TIFF/WebP/HEIC），无法读取") from None
     except (OSError, ValueError, SyntaxError) as e:
         why = reason(e, path=path)
         raise ReadError(f"图片已损坏或不是可识别的图片格式，无法读取（{why}）") from None
