@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, rezip
 from evalkit.errors import LimitExceeded, ReadError
 from evalkit.ingest import ingest_paths
 from evalkit.model import Paragraph
@@ -122,16 +122,13 @@ def test_undeclared_prefixes_are_read_and_broken_xml_is_named(tmp_path):
 
 def test_documents_bundled_in_one_ofd_are_all_read_in_order(tmp_path):
     """An OFD may hold several documents (DocBody): a report and its annex. Their pages follow each other."""
-    path = package(tmp_path / "two.ofd", [page(text(20, 20, "第一个文档"))])
-    with zipfile.ZipFile(path) as z:
-        members = {i.filename: z.read(i) for i in z.infolist()}
-    second = "<ofd:DocBody><ofd:DocRoot>Doc_1/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"
-    members["OFD.xml"] = members["OFD.xml"].decode().replace("</ofd:OFD>", second)
-    members["Doc_1/Document.xml"] = members["Doc_0/Document.xml"]
-    members["Doc_1/Pages/Page_0/Content.xml"] = page(text(20, 20, "附件：项目支出绩效自评表"))
-    with zipfile.ZipFile(path, "w") as z:
-        for name, data in members.items():
-            z.writestr(name, data)
+    src = package(tmp_path / "one.ofd", [page(text(20, 20, "第一个文档"))])
+    second = b"<ofd:DocBody><ofd:DocRoot>Doc_1/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"
+    with zipfile.ZipFile(src) as z:
+        doc_xml = z.read("Doc_0/Document.xml")
+    path = rezip(src, tmp_path / "two.ofd", lambda name, data: data.replace(b"</ofd:OFD>", second) if name == "OFD.xml" else data,
+                 extra=[("Doc_1/Document.xml", doc_xml),
+                        ("Doc_1/Pages/Page_0/Content.xml", page(text(20, 20, "附件：项目支出绩效自评表")))])
     doc = read(path)
     assert [(p.text, p.page) for p in doc.paragraphs()] == [("第一个文档", 1), ("附件：项目支出绩效自评表", 2)]
     assert doc.pages == 2 and doc.warnings == []
@@ -220,16 +217,12 @@ class GbkName(zipfile.ZipInfo):
 
 def test_a_member_named_in_gbk_is_found_by_the_name_the_xml_gives(tmp_path):
     """Chinese Windows tools write member names in GBK without the UTF-8 flag (zipfile shows them as cp437)."""
-    path = package(tmp_path / "g.ofd", [page(text(20, 20, "封面"))])
-    page2 = page(text(20, 20, "项目支出绩效自评表"))
-    with zipfile.ZipFile(path) as z:
-        members = {i.filename: z.read(i) for i in z.infolist()}
-    doc_xml = members["Doc_0/Document.xml"].decode().replace(
-        "</ofd:Pages>", '<ofd:Page ID="9" BaseLoc="页面/第二页.xml"/></ofd:Pages>')
-    with zipfile.ZipFile(path, "w") as z:
-        for name, data in members.items():
-            z.writestr(name, doc_xml if name == "Doc_0/Document.xml" else data)
-        z.writestr(GbkName("Doc_0/页面/第二页.xml".encode("gbk").decode("cp437")), page2)
+    src = package(tmp_path / "one.ofd", [page(text(20, 20, "封面"))])
+    second = '<ofd:Page ID="9" BaseLoc="页面/第二页.xml"/></ofd:Pages>'
+    path = rezip(src, tmp_path / "g.ofd",
+                 lambda name, data: data.replace(b"</ofd:Pages>", second.encode()) if name == "Doc_0/Document.xml" else data,
+                 extra=[(GbkName("Doc_0/页面/第二页.xml".encode("gbk").decode("cp437")),
+                         page(text(20, 20, "项目支出绩效自评表")))])
     with zipfile.ZipFile(path) as z:
         assert not any(i.flag_bits & 0x800 for i in z.infolist())
     doc = read(path)
