@@ -229,6 +229,19 @@ def test_a_member_named_in_gbk_is_found_by_the_name_the_xml_gives(tmp_path):
     assert [p.text for p in doc.paragraphs()] == ["封面", "项目支出绩效自评表"] and doc.pages == 2
 
 
+def test_the_pdf_readers_refusals_speak_of_the_ofd_and_keep_their_kind(tmp_path, monkeypatch):
+    """A limit the PDF reader meets on the drawn PDF is the OFD's: the same exception (StreamTooLarge takes a limit,
+    not a message), its words saying OFD where they said PDF."""
+    import evalkit.readers.pdf as pdf_reader
+    from evalkit.readers.safety import StreamTooLarge
+
+    def too_large(path):
+        raise StreamTooLarge(1 << 20, "PDF 的一个数据流解压后超过 1 MB")
+    monkeypatch.setattr(pdf_reader, "read_pdf", too_large)
+    with pytest.raises(StreamTooLarge, match="^OFD 的一个数据流解压后超过 1 MB$"):
+        read(FIXTURES / "fixture_ofd.ofd")
+
+
 def test_an_image_the_reader_cannot_decode_is_named(tmp_path):
     """A JBIG2 picture (PIL has no decoder) on a page without text: the error says which image and why."""
     body = '<ofd:ImageObject ID="5" Boundary="0 0 210 297" CTM="210 0 0 297 0 0" ResourceID="7"/>'

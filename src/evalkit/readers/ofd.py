@@ -120,7 +120,8 @@ def read_ofd(path: Path) -> Document:
         try:
             doc = read_pdf(pdf_path)
         except ReadError as e:            # the PDF reader's words are about the OFD: it has no PDF of its own
-            raise type(e)(re.sub(r"^PDF", "OFD", str(e))) from None
+            e.args = (re.sub(r"^PDF", "OFD", str(e)),)     # the same exception (a LimitExceeded stays one)
+            raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     doc.source, doc.format = str(path), "ofd"
