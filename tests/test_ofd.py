@@ -153,7 +153,8 @@ def test_an_image_page_is_a_scan_placed_where_the_ofd_puts_it(tmp_path, monkeypa
     src = FIXTURES / "ofd" / "scan.ofd"
     with zipfile.ZipFile(src) as z:
         pkg = ofd.Package(z)
-        drawn, stats, n = ofd.draw_pdf(pkg, tmp_path / "scan.pdf")
+        drawn = tmp_path / "scan.pdf"
+        stats, n = ofd.draw_pdf(pkg, drawn)
     assert n == 1 and stats.images == 1 and stats.glyphs == 0
     original = Image.open(FIXTURES / "scans" / "scan_seal.jpg").convert("L")
     rendered = pdfium.PdfDocument(str(drawn))[0].render(scale=original.width / (210 * ofd.MM)).to_pil().convert("L")

@@ -94,7 +94,7 @@ def annotate_file(src: str | Path, out: str | Path, marks: list[Mark]) -> int:
     """annotate_pdf on a PDF; on an OFD, on the PDF its reader draws from it, where the findings' boxes stand."""
     import tempfile
 
-    from evalkit.errors import LimitExceeded, ReadError
+    from evalkit.errors import ReadError
     from evalkit.readers.ofd import to_pdf
     src = Path(src)
     if src.suffix.lower() != ".ofd":
@@ -103,7 +103,7 @@ def annotate_file(src: str | Path, out: str | Path, marks: list[Mark]) -> int:
         drawn = Path(tmp) / "ofd.pdf"
         try:
             to_pdf(src, drawn)
-        except (ReadError, LimitExceeded) as e:
+        except ReadError as e:              # LimitExceeded included
             raise InputError(f"无法读取 OFD {src.name}（{e}）") from None
         return annotate_pdf(drawn, out, marks)
 

@@ -198,8 +198,12 @@ def display_name(name: str) -> str:
 
 
 def _fmt_of(name: str) -> str | None:
-    f = format_of(name)
-    return {"xls": "xlsx"}.get(f, f)
+    return _reported(format_of(name))
+
+
+def _reported(fmt: str | None) -> str | None:
+    """The format a report row gives: a workbook is xlsx whether .xls or .xlsx."""
+    return {"xls": "xlsx"}.get(fmt, fmt)
 
 
 def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Discovery:
@@ -348,7 +352,7 @@ def ingest_file(path: Path, source_file: str, sha: str | None = None, fmt: str |
     try:
         doc = read(path)
         if doc.read_as:                  # its content is another format than its name says: reported as that
-            fmt = {"xls": "xlsx"}.get(doc.read_as, doc.read_as)
+            fmt = _reported(doc.read_as)
         return build(doc, source_file, sha, fmt)
     except ReadError as e:
         return _failed(source_file, sha, fmt, str(e))

@@ -1283,26 +1283,12 @@ TEXT_RENDER = {"cells": render_cells, "dept": render_dept, "annex": render_annex
 RENDERED_LATER = ("pdf", "ofd", "scan")   # written from LibreOffice's PDFs after the plan: no byte copy of them
 
 
-@lru_cache(maxsize=1)
-def ofd_builder():
-    """tests/fixtures/make_ofd_fixtures.py (its PDF-to-OFD writer `plain`), or None when the file is not there."""
-    path = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "make_ofd_fixtures.py"
+def _fixture_module(filename: str, name: str):
+    """A private instance of tests/fixtures/<filename> (a source checkout's), or None when it is not there."""
+    path = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / filename
     if not path.is_file():
         return None
-    spec = importlib.util.spec_from_file_location("_evalkit_synth_ofd", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-@lru_cache(maxsize=1)
-def fixture_builders():
-    """A private instance of tests/fixtures/make_fixtures.py (its DOCX/XLSX/HTML builders), with
-    `project_cells` wrapped to write each line's deviation reason; None when the file is not there."""
-    path = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "make_fixtures.py"
-    if not path.is_file():
-        return None
-    spec = importlib.util.spec_from_file_location("_evalkit_synth_fixtures", path)
+    spec = importlib.util.spec_from_file_location(name, path)
     mod = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = mod          # dataclasses look their module up while it executes
     try:
@@ -1310,6 +1296,22 @@ def fixture_builders():
     except Exception:
         sys.modules.pop(spec.name, None)
         raise
+    return mod
+
+
+@lru_cache(maxsize=1)
+def ofd_builder():
+    """tests/fixtures/make_ofd_fixtures.py (its PDF-to-OFD writer `plain`), or None when the file is not there."""
+    return _fixture_module("make_ofd_fixtures.py", "_evalkit_synth_ofd")
+
+
+@lru_cache(maxsize=1)
+def fixture_builders():
+    """A private instance of tests/fixtures/make_fixtures.py (its DOCX/XLSX/HTML builders), with
+    `project_cells` wrapped to write each line's deviation reason; None when the file is not there."""
+    mod = _fixture_module("make_fixtures.py", "_evalkit_synth_fixtures")
+    if mod is None:
+        return None
     base = mod.project_cells
 
     def project_cells(p, inds):
@@ -1666,7 +1668,7 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
     truth.mkdir(parents=True, exist_ok=True)
 
     t_proj, t_ind, t_rep, t_find, t_dup = [], [], [], [], []
-    pdf_jobs, scan_jobs, ofd_jobs = [], [], []
+    later = {f: [] for f in RENDERED_LATER}     # (report, path) to write from LibreOffice's PDF, by format
     made: set[Path] = set()
     counts = Counter()
     for item in plan(n_reports, seed, formats, error_rate, dup_rate, format_dup_rate):
@@ -1681,23 +1683,15 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
             path.write_text(TEXT_RENDER[rep.layout](rep, rng), encoding="utf-8")
         elif fmt in ("docx", "xlsx", "html"):
             render_office(rep, fmt, path)
-        elif fmt == "pdf":
-            pdf_jobs.append((rep, path))
-        elif fmt == "ofd":
-            ofd_jobs.append((rep, path))
         else:
-            scan_jobs.append((rep, path))
+            later[fmt].append((rep, path))
         counts[f"{fmt}:{rep.layout}"] += 1
         if item.second:
             cpath = docs / item.second_rel
             if item.second == "txt":
                 cpath.write_text(render_tabs(rep, rng, with_extras=False), encoding="utf-8")
-            elif item.second == "pdf":
-                pdf_jobs.append((rep, cpath))
-            elif item.second == "ofd":
-                ofd_jobs.append((rep, cpath))
-            elif item.second == "scan":
-                scan_jobs.append((rep, cpath))
+            elif item.second in later:
+                later[item.second].append((rep, cpath))
             else:
                 render_office(rep, item.second, cpath)
             dropped = item.second_rel if rep.rel == item.rel else item.rel
@@ -1713,9 +1707,10 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
         t_rep.append(r_row)
         t_find += expected_findings(rep)
     t_render = time.perf_counter()
-    if pdf_jobs or scan_jobs or ofd_jobs:
-        log(f"synth: rendering {len(pdf_jobs)} PDF, {len(ofd_jobs)} OFD and {len(scan_jobs)} scans with LibreOffice …")
-        render_pdfs(pdf_jobs, scan_jobs, ofd_jobs)
+    if any(later.values()):
+        log(f"synth: rendering {len(later['pdf'])} PDF, {len(later['ofd'])} OFD and {len(later['scan'])} scans "
+            "with LibreOffice …")
+        render_pdfs(later["pdf"], later["scan"], later["ofd"])
     for d in t_dup:
         t_find.append({"source_file": d["source_file"], "seed": Path(d["source_file"]).name, "project_name": "",
                        "rule": "duplicate_document", "kind": d["kind"], "detail": f"重复：{d['duplicate_of_file']}"})

@@ -70,18 +70,14 @@ READERS = {
 }
 
 
-def _installed(fmt: str) -> bool:
-    import importlib.util
-    return importlib.util.find_spec(READERS[fmt].split(":")[0]) is not None
-
-
 def _has(module: str | None) -> bool:
     import importlib.util
     return module is None or importlib.util.find_spec(module) is not None
 
 
-# formats whose reader module is part of this build (an unbuilt one is left to "other files")
-SUFFIXES = {suffix: fmt for suffix, fmt in SUFFIXES.items() if _installed(fmt) and _has(NEEDS.get(suffix))}
+# formats whose reader module (and any module the suffix needs) is part of this build; others are "other files"
+SUFFIXES = {suffix: fmt for suffix, fmt in SUFFIXES.items()
+            if _has(READERS[fmt].split(":")[0]) and _has(NEEDS.get(suffix))}
 
 
 def format_of(path: Path | str) -> str | None:

@@ -139,7 +139,7 @@ def to_pdf(path: Path, out: Path) -> tuple[Stats, int]:
     try:
         check_no_dtd(zf, "OFD")
         package = Package(zf)
-        _, stats, n_pages = draw_pdf(package, out)
+        stats, n_pages = draw_pdf(package, out)
         stats.damaged = dict(package.damaged)
     except (ReadError, LimitExceeded, MemoryError, RecursionError):
         raise
@@ -442,8 +442,8 @@ def code_for(ch: str) -> str | None:
 class PageDrawer:
     """Draws one OFD page's objects on a reportlab canvas, page millimetres (y down) into PDF points (y up)."""
 
-    def __init__(self, canvas, package: Package, body: Body, number: int, box, stats: Stats):
-        self.c, self.package, self.res, self.number, self.stats = canvas, package, body.resources, number, stats
+    def __init__(self, canvas, package: Package, res: Resources, number: int, box, stats: Stats):
+        self.c, self.package, self.res, self.number, self.stats = canvas, package, res, number, stats
         x0, y0, w, h = box
         self.page: Affine = (MM, 0.0, 0.0, -MM, -x0 * MM, (h + y0) * MM)   # OFD page mm -> PDF points
         self.objects = self.glyphs = 0
@@ -451,12 +451,12 @@ class PageDrawer:
         lim = limits()
         self.max_objects, self.max_glyphs = lim.max_pdf_page_objects, lim.max_pdf_page_chars
 
-    def layers(self, root, member: str, extra_units: dict | None = None) -> None:
+    def layers(self, root) -> None:
         content = child(root, "Content")
         for layer in children(content, "Layer"):
-            self.walk(list(layer), IDENTITY, 0, member, extra_units or {})
+            self.walk(list(layer), IDENTITY, 0)
 
-    def walk(self, elements, m: Affine, depth: int, member: str, units: dict) -> None:
+    def walk(self, elements, m: Affine, depth: int) -> None:
         for el in elements:
             tag = _local(el.tag)
             if not tag:
@@ -474,13 +474,11 @@ class PageDrawer:
             elif depth >= MAX_NESTING:
                 continue
             elif tag == "PageBlock":
-                self.walk(list(el), m, depth + 1, member, units)
+                self.walk(list(el), m, depth + 1)
             elif tag == "CompositeObject":
-                rid = (el.get("ResourceID") or "").strip()
-                unit = units.get(rid) or self.res.units.get(rid)
-                content = child(unit, "Content")
+                content = child(self.res.units.get((el.get("ResourceID") or "").strip()), "Content")
                 if content is not None:
-                    self.walk(list(content), compose(m, placement(el)), depth + 1, member, units)
+                    self.walk(list(content), compose(m, placement(el)), depth + 1)
 
     # text ---------------------------------------------------------------
     def text(self, el, m: Affine) -> None:
@@ -708,8 +706,8 @@ def _path_segments(data: str) -> list[tuple[str, list[float]]]:
     return out
 
 
-def draw_pdf(package: Package, out: Path) -> tuple[Path, Stats, int]:
-    """Every page of the OFD's documents drawn into `out`: (path, what was met, number of pages)."""
+def draw_pdf(package: Package, out: Path) -> tuple[Stats, int]:
+    """Every page of the OFD's documents drawn into `out`: (what was met, number of pages)."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas as rl_canvas
@@ -723,7 +721,7 @@ def draw_pdf(package: Package, out: Path) -> tuple[Path, Stats, int]:
         for ref in body.pages:
             _draw_page(c, package, body, ref, stats)
     c.save()
-    return out, stats, sum(len(b.pages) for b in bodies)
+    return stats, sum(len(b.pages) for b in bodies)
 
 
 def _draw_page(c, package: Package, body: Body, ref: PageRef, stats: Stats) -> None:
@@ -735,30 +733,35 @@ def _draw_page(c, package: Package, body: Body, ref: PageRef, stats: Stats) -> N
     if not (0 < box[2] < 10_000 and 0 < box[3] < 10_000):
         raise ReadError(f"OFD 第 {ref.number} 页的页面尺寸无效（{box[2]} × {box[3]} 毫米），{ADVICE}")
     c.setPageSize((box[2] * MM, box[3] * MM))
-    drawer = PageDrawer(c, package, body, ref.number, box, stats)
-    page_units = {}
-    for el in children(root, "PageRes"):
-        name = package.resolve(ref.member, el.text or "")
-        if name:
-            extra = Resources()
-            extra.load(package, name)
-            page_units.update(extra.units)
-            for k, v in extra.media.items():
-                body.resources.media.setdefault(k, v)
+    drawer = PageDrawer(c, package, _page_resources(package, body, root, ref.member), ref.number, box, stats)
     templates = [(t, (t.get("ZOrder") or "Background").strip()) for t in children(root, "Template")]
     for t, order in templates:
         if order != "Foreground":
-            _template(drawer, package, body, t, page_units)
-    drawer.layers(root, ref.member, page_units)
+            _template(drawer, package, body, t)
+    drawer.layers(root)
     for t, order in templates:
         if order == "Foreground":
-            _template(drawer, package, body, t, page_units)
+            _template(drawer, package, body, t)
     c.showPage()
 
 
-def _template(drawer: PageDrawer, package: Package, body: Body, ref, units: dict) -> None:
+def _page_resources(package: Package, body: Body, root, member: str) -> Resources:
+    """The document's resources with the page's own (PageRes) before them; the document's alone without any."""
+    names = [n for n in (package.resolve(member, el.text or "") for el in children(root, "PageRes")) if n]
+    if not names:
+        return body.resources
+    res = Resources()
+    for name in names:
+        res.load(package, name)
+    for kind in ("draw_params", "media", "units"):
+        for rid, value in getattr(body.resources, kind).items():
+            getattr(res, kind).setdefault(rid, value)
+    return res
+
+
+def _template(drawer: PageDrawer, package: Package, body: Body, ref) -> None:
     member = body.templates.get((ref.get("TemplateID") or "").strip())
     if member:
         if member not in body.parsed:          # every page may name it: parsed once, not once a page
             body.parsed[member] = package.xml(member)
-        drawer.layers(body.parsed[member], member, units)
+        drawer.layers(body.parsed[member])
