@@ -126,7 +126,7 @@ def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
         "stated_overall_score": rep.stated_overall_score, "stated_overall_grade": rep.stated_overall_grade,
         "narrative_score": rep.narrative_score, "stated_overall_grade_raw": rep.stated_overall_grade_raw,
         "narrative_parts": json.dumps(rep.narrative_parts, ensure_ascii=False) if rep.narrative_parts else None,
-        "place_source": place_source,
+        "place_source": place_source, "doc_date": rep.doc_date, "version_mark": rep.version_mark,
         "n_indicators": len(indicators), "pages": doc.pages,
         "ocr_pages": ",".join(map(str, doc.ocr_pages)) or None,
         "ocr_cells": ocr_figures(doc),
@@ -539,6 +539,7 @@ class Parked:
     key: str | None       # content_key: the same report in another format
     at: int               # offset of the pickled FileResult in the spool
     near: tuple | None = None   # near_key: the same report where OCR misread a character
+    version: str | None = None  # versions.version_key: another version of the same report
 
     @property
     def report(self) -> dict:
@@ -567,7 +568,9 @@ class Spool:
         self.f.seek(0, os.SEEK_END)
         at = self.f.tell()
         pickle.dump(r, self.f, protocol=pickle.HIGHEST_PROTOCOL)
-        return Parked(pickle.dumps(r.report, protocol=pickle.HIGHEST_PROTOCOL), content_key(r), at, near_key(r))
+        from evalkit.versions import version_key
+        return Parked(pickle.dumps(r.report, protocol=pickle.HIGHEST_PROTOCOL), content_key(r), at, near_key(r),
+                      version_key(r))
 
     def load(self, r: Parked | FileResult) -> FileResult:
         """The whole FileResult of a parked file (a duplicate's or failed file's row is already whole)."""
@@ -720,6 +723,25 @@ def same_report_duplicates(results: list, key=content_key, near=near_key) -> lis
             else:
                 note = near_differences(nears[i][1], nears[k][1])
                 out[i] = _duplicate(results[i], kept, "same_report_ocr", results[i].report["report_id"], note)
+    return out
+
+
+def latest_versions(results: list, spool: "Spool") -> list:
+    """Versions of one report (versions.py): the later one is kept, the others become `duplicate` rows of
+    kind other_version whose note says why and where their figures differ; so do the copies of a dropped
+    version (its byte copies, its other formats), pointing at the kept one too."""
+    from evalkit.versions import other_versions
+    dropped = other_versions(results, lambda r: getattr(r, "version", None), spool.load, _keep_rank)
+    out = list(results)
+    by_id = {}
+    for i, (k, note) in dropped.items():
+        out[i] = _duplicate(results[i], results[k], "other_version", results[i].report["report_id"], note)
+        by_id[results[i].report["report_id"]] = (results[k], note)
+    for i, r in enumerate(out):
+        rep = r.report
+        if i not in dropped and rep.get("status") == "duplicate" and rep.get("duplicate_of") in by_id:
+            kept, note = by_id[rep["duplicate_of"]]
+            out[i] = _duplicate(r, kept, "other_version", rep["report_id"], note)
     return out
 
 
@@ -995,7 +1017,11 @@ def _build(paths: list[Path], found: Discovery, results: list, todo: list[Source
         for s in dups:
             rid = f"{s.sha256[:16]}-{hashlib.sha256(s.source_file.encode('utf-8')).hexdigest()[:6]}"
             results.append(_duplicate(s, by_sha[s.sha256], "same_file", rid))
-        results = (parsed if keep_format_copies else same_report_duplicates(parsed, key=lambda r: r.key, near=lambda r: r.near)) + results
+        if keep_format_copies:
+            results = parsed + results
+        else:
+            results = latest_versions(same_report_duplicates(parsed, key=lambda r: r.key, near=lambda r: r.near)
+                                      + results, spool)
         results.sort(key=lambda r: r.report["source_file"])
         config = config or load_config()
         status = [r.report.get("status") for r in results]

@@ -40,7 +40,9 @@ def ledger_lines(rows) -> list[str]:
     lines = [row([h for h, _, _ in LEDGER_COLUMNS]) + "  说明"]
     for r in rows:
         if r["status"] == "duplicate":
-            err = f"与 {r.get('duplicate_of_file') or ''} 重复，只计一次"
+            err = (f"是 {r.get('duplicate_of_file') or ''} 的另一版本（数字不同），只计入后者"
+                   if r.get("duplicate_kind") == "other_version" else
+                   f"与 {r.get('duplicate_of_file') or ''} 重复，只计一次")
         else:
             err = "" if _missing(r.get("error")) else str(r["error"])
         n_p = 0 if _missing(r.get("n_projects")) else int(r["n_projects"])
@@ -50,7 +52,8 @@ def ledger_lines(rows) -> list[str]:
     return lines
 
 
-LEDGER_FIELDS = ("source_file", "format", "status", "n_projects", "n_indicators", "error", "duplicate_of_file")
+LEDGER_FIELDS = ("source_file", "format", "status", "n_projects", "n_indicators", "error", "duplicate_of_file",
+                 "duplicate_kind")
 SUMMARY_FIELDS = ("family", "rule", "severity", "report_id")
 
 

@@ -80,7 +80,7 @@ def ledger(tables: dict[str, pd.DataFrame], findings: pd.DataFrame | None = None
     rows = []
     for rid in ids:
         for rule in RULES:
-            if rule == "duplicate_document":
+            if rule in ABOUT_DUPLICATES:
                 continue             # about other files, not this report's figures
             n = int(counts.get((rid, rule), 0))
             status = FAILED if n else PASSED if rid in can[rule] and rid not in unread else UNCHECKABLE
@@ -88,6 +88,9 @@ def ledger(tables: dict[str, pd.DataFrame], findings: pd.DataFrame | None = None
     df = pd.DataFrame(rows, columns=["report_id", "rule", "status", "n_findings"])
     return df.astype({"report_id": "string", "rule": "string", "status": "string", "n_findings": "Int64"})
 
+
+# Rules raised on a duplicate's row about the file it repeats: no report of the ledger has them.
+ABOUT_DUPLICATES = {"duplicate_document", "report_other_version"}
 
 # Rules about the file itself (formulas, OCR, its place), always checkable: they say nothing about the figures.
 FILE_RULES = {r.id for r in RULES.values() if r.needs == "reports.report_id"}

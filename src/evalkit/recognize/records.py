@@ -92,6 +92,8 @@ class ReportFields:
     narrative_score: float | None = None
     narrative_parts: list[dict] | None = None
     doc_kind: str = "project_report"
+    doc_date: str | None = None          # filled in or signed (YYYY-MM-DD or YYYY-MM)
+    version_mark: str | None = None      # a version word bracketed in the title (更正, 修订版, 初稿)
 
 
 class State(enum.Enum):

@@ -89,6 +89,91 @@ def paragraph_field(text: str) -> tuple[str, str] | None:
     return "agency", V.AGENCY_SUFFIX.sub("", value)
 
 
+# ---- the document's date and version ---------------------------------------------------------
+_CN_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0}
+
+
+def cn_int(s: str) -> int | None:
+    """A number printed in digits or Chinese numerals: 二〇二五 -> 2025 (digit by digit), 二十八 -> 28."""
+    s = s.strip()
+    if s.isdigit():
+        return int(s)
+    if "十" in s:
+        tens, _, ones = s.partition("十")
+        if len(tens) > 1 or len(ones) > 1 or any(c not in _CN_DIGIT for c in tens + ones):
+            return None
+        return (_CN_DIGIT[tens] if tens else 1) * 10 + (_CN_DIGIT[ones] if ones else 0)
+    if not s or any(c not in _CN_DIGIT for c in s):
+        return None
+    return int("".join(str(_CN_DIGIT[c]) for c in s))
+
+
+def _valid(y, m, d=None) -> tuple[int, int, int | None] | None:
+    import datetime
+    given = d is not None
+    y, m, d = cn_int(y), cn_int(m), (cn_int(d) if given else None)
+    if y is None or m is None or (given and d is None):
+        return None
+    try:
+        datetime.date(y, m, d or 1)
+    except ValueError:
+        return None
+    return y, m, d
+
+
+def _iso(date: tuple[int, int, int | None]) -> str:
+    y, m, d = date
+    return f"{y:04d}-{m:02d}" + (f"-{d:02d}" if d is not None else "")
+
+
+def doc_date(doc: Document) -> str | None:
+    """The date the document was filled in or signed, as printed (YYYY-MM-DD, or YYYY-MM where only the
+    month is): the latest labelled 填报日期 field, else the last paragraph that is a date alone (the 落款)."""
+    labelled, alone = [], None
+    paragraphs = [p.text for p in doc.paragraphs()]
+    lines = paragraphs + [" ".join(c or "" for c in r) for t in doc.tables() for r in t.rows]
+    for n, line in enumerate(lines):
+        for pat in V.DATE_FULL:
+            for m in pat.finditer(line):
+                if V.DATE_LABEL.search(line[max(0, m.start() - 12):m.start()]) and (d := _valid(*m.groups())):
+                    labelled.append(d)
+        bare = re.sub(r"\s+", "", line)
+        if n < len(paragraphs) and bare and len(bare) <= 16:
+            m = next((m for pat in V.DATE_FULL if (m := pat.fullmatch(bare))), None) or V.DATE_MONTH.match(bare)
+            if m and (d := _valid(*m.groups())):
+                alone = d
+    if labelled:
+        return _iso(max(labelled, key=lambda d: (d[0], d[1], d[2] or 0)))
+    return _iso(alone) if alone else None
+
+
+def version_mark(doc: Document) -> str | None:
+    """A version word bracketed in the title lines (（更正）, 【修订版】, (第二版)): which version of a report
+    this document says it is."""
+    opening = [p.text for p in doc.paragraphs() if p.text.strip()][:V.TITLE_LINES]
+    for text in opening:
+        for m in V.VERSION_IN_TITLE.finditer(text):
+            if version_of(m.group(1))[2]:
+                return re.sub(r"\s+", "", m.group(1))
+    return None
+
+
+def version_of(words: str | None) -> tuple[int, int, str | None]:
+    """(direction, number, the words) of what a file name or title says of its version: direction 1 for a
+    later version (更正, 修订, 定稿 …), -1 for an earlier one (初稿, 征求意见稿 …), 0 for none; number from
+    v2, 第二版, 三稿 (0 for none); the matched words joined by 、, None when nothing matched."""
+    words = words or ""
+    later, earlier = V.VERSION_LATER.findall(words), V.VERSION_EARLIER.findall(words)
+    number, numbered = 0, []
+    for m in V.VERSION_NUMBER.finditer(words):
+        n = cn_int(next(g for g in m.groups() if g)) or 0
+        if n:
+            number = max(number, n)
+            numbered.append(m.group(0))
+    said = "、".join(dict.fromkeys(later + earlier + numbered)) or None
+    return (bool(later) and not earlier) - (bool(earlier) and not later), number, said
+
+
 # ---- the 部门决算 results paragraph --------------------------------------------------------------
 # 绩效自评的N年度项目M个，涉及预算金额F万元，平均得分S分（其中，绩效评级为"优"的项目a个；…）.
 # Some PDF text layers put the figures on the line after their labels, so the sentence is read as

@@ -102,6 +102,28 @@ YEAR_TABLE = re.compile(r"[(（]\s*(\d{4})\s*年度?\s*[)）]")
 YEAR_ANY = re.compile(r"(20\d{2})\s*年度")
 YEAR_SPAN = re.compile(r"(20\d{2})\s*年\s*\d{1,2}\s*月\s*起")
 
+# --- the document's date and version (which of two versions of one report is the later) -----------
+CN_DIGITS = "〇○零一二三四五六七八九"       # 二〇二五年三月二十八日: the year digit by digit
+_CN = "[〇○零一二三四五六七八九十]"
+DATE_FULL = [   # (year, month, day) as printed: 2025年3月28日, 2025.3.28, 2025-03-28, 二〇二五年三月二十八日
+    re.compile(r"(20\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"),
+    re.compile(r"(?<![\d.])(20\d{2})\s*[.．/／-]\s*(\d{1,2})\s*[.．/／-]\s*(\d{1,2})(?![\d.])"),
+    re.compile(rf"([二][〇○零一二三四五六七八九]{{3}})\s*年\s*({_CN}{{1,2}})\s*月\s*({_CN}{{1,3}})\s*日"),
+]
+DATE_MONTH = re.compile(rf"^(20\d{{2}}|二[〇○零一二三四五六七八九]{{3}})\s*年\s*(\d{{1,2}}|{_CN}{{1,2}})\s*月$")   # a line alone: 2022年2月
+DATE_LABEL = re.compile(r"(?:填报|报送|编制|报告|出具|成文|落款)?日期\s*[:：]?\s*$")   # the words just before a dated field
+# Words in a file's name, or bracketed in its title, that say which version it is: a later one
+# (更正, 修订, 定稿 …) or an earlier one (初稿, 征求意见稿 …). Words that also name projects (更新,
+# 调整) are left out: both versions of a report carry the project's name.
+VERSION_LATER = re.compile(r"更正|修正|订正|勘误|修订|修改稿|修改版|修改后|补正|更新版|重报|重新报送|重新上报|"
+                           r"最终版|最终稿|终稿|定稿|正式版|新版|替换版")
+VERSION_EARLIER = re.compile(r"初稿|草稿|征求意见稿|送审稿|讨论稿|旧版|原版|作废|废止|已撤回|撤回")
+VERSION_NUMBER = re.compile(r"(?<![A-Za-z])[vV]\s*(\d{1,2})(?:\.\d+)?(?!\d)|第\s*([\d一二三四五六七八九十]{1,2})\s*[版稿次]|"
+                            r"([二三四五六七八九十])稿")
+VERSION_IN_TITLE = re.compile(r"[（(【\[〔]\s*([^（()）【】\[\]〔〕]{0,8}?)\s*[）)】\]〕]")   # a bracketed word in a title line
+TITLE_LINES = 6          # the opening paragraphs a version word in brackets is looked for in
+
+
 # --- the 部门决算 results paragraph ---------------------------------------------------------
 DEPT_ANCHOR = re.compile(r"绩效自评的?(?:年度)?(?:项目)")
 DEPT_SLOT = re.compile(r"平均得?分(?=分)|年度|万元|个")   # where the sentence puts a figure, in order

@@ -285,7 +285,8 @@ class Walker:
             fiscal_year=statements.fiscal_year(all_text),
             stated_overall_score=score, stated_overall_grade=grade, stated_overall_grade_raw=raw,
             narrative_score=round(sum(p["score"] for p in parts), 4) if len(parts) >= 2 else None,
-            narrative_parts=parts if len(parts) >= 2 else None)
+            narrative_parts=parts if len(parts) >= 2 else None,
+            doc_date=statements.doc_date(doc), version_mark=statements.version_mark(doc))
         department = statements.mentions_department(text)
         stated = [({k: s.get(k) for k in SUMMARY_FIELDS}, loc) for s, loc in zip(self.summaries, self.summary_locs)]
         stated = [(s, loc) for s, loc in stated if any(v is not None for v in s.values())]

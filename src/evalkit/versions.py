@@ -1,0 +1,171 @@
+"""Versions of one report: a corrected report (更正), a resubmission or a draft beside the final text, of the
+same agency, year and projects but with other figures. Counting both counts each project twice; one is kept,
+chosen by what the files say (version words in the name or title, then the date printed in them)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import posixpath
+from collections import Counter
+from dataclasses import dataclass
+from functools import cmp_to_key
+
+from evalkit.recognize.statements import version_of
+
+# the figures whose differences a dropped version's note lists, with their Chinese names
+FIGURES = (("budget_initial", "年初预算"), ("budget_full_year", "全年预算"), ("executed", "执行数"),
+           ("execution_rate", "执行率"), ("total_score", "总分"), ("grade", "等级"), ("n_indicators", "指标数"))
+INDICATOR_FIELDS = ("level1", "level2", "level3", "target", "actual", "weight", "score")
+MAX_LISTED = 3
+
+
+def _bare(s) -> str:
+    return "".join(str(s or "").split())
+
+
+def version_key(r) -> str | None:
+    """Same place, agency, year and project names: versions of one report (their figures may differ).
+    None for a failed file, or one without an agency, a year or a name for each project."""
+    rep = r.report
+    if rep.get("status") in ("failed", "duplicate") or not r.projects:
+        return None
+    names = sorted(_bare(p.get("project_name")) for p in r.projects)
+    if not rep.get("agency") or rep.get("fiscal_year") is None or not all(names):
+        return None
+    key = [rep.get(k) for k in ("province", "county", "agency", "fiscal_year")] + names
+    return hashlib.sha256(json.dumps(key, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Stated:
+    """What a file says about its own version: words in its name or bracketed in its title, and its date."""
+    direction: int             # 1 a later version (更正, 定稿), -1 an earlier one (初稿), 0 not said
+    number: int                # v2, 第二版: 2; 0 when none
+    word: str | None           # the words that said so, for the note
+    where: str | None          # 文件名 or 标题
+    date: tuple | None         # (year, month, day or None) printed in the document
+
+    @classmethod
+    def of(cls, report: dict) -> "Stated":
+        name = posixpath.basename(str(report.get("source_file") or "").replace("!", "/"))
+        stem = name.rsplit(".", 1)[0]
+        title = report.get("version_mark")
+        d, n, word = version_of(stem)
+        where = "文件名" if word else None
+        td, tn, tword = version_of(title)
+        if not d and td:
+            d, where, word = td, "标题", tword
+        if tn > n:
+            n, where, word = tn, "标题", tword
+        return cls(d, n, word, where, _date(report.get("doc_date")))
+
+
+def _date(s) -> tuple | None:
+    if not s:
+        return None
+    parts = [int(x) for x in str(s).split("-")]
+    return (parts[0], parts[1], parts[2] if len(parts) > 2 else None)
+
+
+def _date_cmp(a: tuple | None, b: tuple | None) -> int:
+    """1 if a is later than b, -1 if earlier, 0 when equal or not comparable (a missing date, or a
+    month printed without its day in the same month as the other's)."""
+    if a is None or b is None:
+        return 0
+    if a[:2] != b[:2]:
+        return 1 if a[:2] > b[:2] else -1
+    if a[2] is None or b[2] is None or a[2] == b[2]:
+        return 0
+    return 1 if a[2] > b[2] else -1
+
+
+def compare(a: Stated, b: Stated) -> tuple[int, str]:
+    """(1 if a is the later version, -1 if b is, 0 if the files do not say) and what decided it."""
+    if a.direction != b.direction:
+        return (1 if a.direction > b.direction else -1), "words"
+    if a.number != b.number:
+        return (1 if a.number > b.number else -1), "number"
+    c = _date_cmp(a.date, b.date)
+    return c, ("date" if c else "none")
+
+
+def _iso(d: tuple | None) -> str:
+    return "-".join(f"{x:02d}" if i else str(x) for i, x in enumerate(d) if x is not None) if d else "未写明"
+
+
+def why(kept: Stated, dropped: Stated) -> str:
+    """Why the kept file is taken as the later version, in the words of the note."""
+    c, by = compare(kept, dropped)
+    if c > 0 and by == "words":
+        if kept.direction > 0:
+            return f"所留文件的{kept.where}标有“{kept.word}”"
+        return f"本文件的{dropped.where}标有“{dropped.word}”"
+    if c > 0 and by == "number":
+        return f"所留文件的{kept.where}（{kept.word}）版本号较新"
+    if c > 0 and by == "date":
+        return f"所留文件落款日期 {_iso(kept.date)} 晚于本文件的 {_iso(dropped.date)}"
+    return "文件名、标题和落款日期都不能说明哪份在后，暂按较完整的一份计入，请核对后把不用的一份移出输入目录"
+
+
+def _show(x) -> str:
+    if x is None or x != x:
+        return "空"
+    if isinstance(x, float):
+        return f"{x:.4f}".rstrip("0").rstrip(".")
+    return str(x)
+
+
+def differences(dropped, kept) -> str:
+    """Where a dropped version's figures differ from the kept one's: 「project」field a→b, at most
+    MAX_LISTED of them, and the count of indicator lines that differ."""
+    theirs = {_bare(p.get("project_name")): p for p in kept.projects}
+    found = []
+    for p in dropped.projects:
+        q = theirs.get(_bare(p.get("project_name")), {})
+        for col, label in FIGURES:
+            a, b = p.get(col), q.get(col)
+            if _show(a) != _show(b):
+                found.append(f"「{p.get('project_name')}」{label} {_show(a)}→{_show(b)}")
+
+    def lines(r) -> Counter:
+        return Counter(json.dumps([_bare(i.get("project_name")), *(_show(i.get(k)) for k in INDICATOR_FIELDS)],
+                                  ensure_ascii=False) for i in r.indicators)
+    mine, other = lines(dropped), lines(kept)
+    changed = max(sum((mine - other).values()), sum((other - mine).values()))
+    parts = []
+    if found:
+        more = f"，前 {MAX_LISTED} 处" if len(found) > MAX_LISTED else ""
+        parts.append(f"{len(found)} 处数字不同{more}：" + "；".join(found[:MAX_LISTED]))
+    if changed:
+        parts.append(f"约 {changed} 条指标行不同")
+    return "，".join(parts) or "项目数字相同，只有文字不同"
+
+
+def other_versions(results: list, version, load, keep_rank) -> dict[int, tuple[int, str]]:
+    """{index of a dropped version: (index of the kept one, note)} over `results` (FileResults or parked
+    ones; `version(r)` their version_key, `load(r)` the whole FileResult, `keep_rank` the completeness
+    order of duplicates). The later version is kept; where the files do not say, the most complete."""
+    groups: dict[str, list[int]] = {}
+    for i, r in enumerate(results):
+        k = version(r)
+        if k is not None:
+            groups.setdefault(k, []).append(i)
+    out: dict[int, tuple[int, str]] = {}
+    for idx in groups.values():
+        if len(idx) < 2:
+            continue
+        stated = {i: Stated.of(results[i].report) for i in idx}
+
+        def order(i: int, j: int) -> int:
+            c, _ = compare(stated[i], stated[j])
+            if c:
+                return -c                                  # the later version first
+            a, b = keep_rank(results[i]), keep_rank(results[j])
+            return -1 if a < b else (1 if a > b else 0)
+        ranked = sorted(idx, key=cmp_to_key(order))
+        k = ranked[0]
+        kept = load(results[k])
+        for i in ranked[1:]:
+            note = f"{why(stated[k], stated[i])}；与所留版本相比，{differences(load(results[i]), kept)}"
+            out[i] = (k, note)
+    return out
