@@ -590,13 +590,15 @@ class Spool:
 
 def _duplicate(source: Source | FileResult, kept: FileResult, kind: str, report_id: str,
                note: str | None = None) -> FileResult:
-    """A `duplicate` ledger row: the file's identity and which report it repeats, nothing counted."""
+    """A `duplicate` ledger row: the file's identity and which report it repeats, nothing counted (the date
+    and version word it prints are kept: what a version was judged by)."""
     rep = source.report if hasattr(source, "report") else {
         "source_file": source.source_file, "sha256": source.sha256, "format": source.fmt}
     return FileResult({"report_id": report_id, "source_file": rep["source_file"], "sha256": rep["sha256"],
                        "format": rep["format"], "status": "duplicate", "error": None,
                        "duplicate_of": kept.report["report_id"], "duplicate_kind": kind,
                        "duplicate_of_file": kept.report["source_file"], "duplicate_note": note,
+                       "doc_date": rep.get("doc_date"), "version_mark": rep.get("version_mark"),
                        "n_projects": 0, "n_indicators": 0}, [], [], [])
 
 

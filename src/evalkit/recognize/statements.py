@@ -149,9 +149,11 @@ def doc_date(doc: Document) -> str | None:
 
 def version_mark(doc: Document) -> str | None:
     """A version word bracketed in the title lines (（更正）, 【修订版】, (第二版)): which version of a report
-    this document says it is."""
+    this document says it is. A sentence (one ending in 。) is no title."""
     opening = [p.text for p in doc.paragraphs() if p.text.strip()][:V.TITLE_LINES]
     for text in opening:
+        if len(text) > V.TITLE_MAX or "。" in text:
+            continue
         for m in V.VERSION_IN_TITLE.finditer(text):
             if version_of(m.group(1))[2]:
                 return re.sub(r"\s+", "", m.group(1))

@@ -121,7 +121,8 @@ VERSION_EARLIER = re.compile(r"初稿|草稿|征求意见稿|送审稿|讨论稿
 VERSION_NUMBER = re.compile(r"(?<![A-Za-z])[vV]\s*(\d{1,2})(?:\.\d+)?(?!\d)|第\s*([\d一二三四五六七八九十]{1,2})\s*[版稿次]|"
                             r"([二三四五六七八九十])稿")
 VERSION_IN_TITLE = re.compile(r"[（(【\[〔]\s*([^（()）【】\[\]〔〕]{0,8}?)\s*[）)】\]〕]")   # a bracketed word in a title line
-TITLE_LINES = 6          # the opening paragraphs a version word in brackets is looked for in
+TITLE_LINES = 6          # the opening paragraphs a version word in brackets is looked for in …
+TITLE_MAX = 80           # … each a title's length, not a sentence's
 
 
 # --- the 部门决算 results paragraph ---------------------------------------------------------

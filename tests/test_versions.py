@@ -1,0 +1,189 @@
+"""Versions of one report (evalkit/versions.py): a corrected report beside the original, a resubmission, a draft
+beside the final text. Same agency, year and projects, other figures: counted once, the later version."""
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from evalkit.ingest import ingest_paths
+from evalkit.readers import read
+from evalkit.recognize.statements import doc_date, version_mark, version_of
+from evalkit.tables import key_violations
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = next((ROOT / "data" / "raw").glob("002_*.txt"))      # one project; dated 2025年3月28日 under its title
+ORIGINAL = SEED.read_text(encoding="utf-8")
+
+
+def corrected(text: str = ORIGINAL, date: str | None = None, title: str | None = None, name: str | None = None) -> str:
+    """The seed with its 年度资金总额 row's execution changed (36 -> 35, 100% -> 97.22%), as a corrected
+    version would; optionally another date line, title or project name."""
+    lines = text.split("\n")
+    at = next(i for i, line in enumerate(lines) if line.strip() == "年度资金总额：")
+    assert lines[at + 2].strip() == "36" and lines[at + 4].strip() == "100%"
+    lines[at + 2], lines[at + 4] = "\t35", "\t97.22%"
+    out = "\n".join(lines)
+    return redate(out, date, title, name)
+
+
+def redate(text: str, date: str | None = None, title: str | None = None, name: str | None = None) -> str:
+    if date:
+        text = text.replace("\n2025年3月28日\n", f"\n{date}\n", 1)
+    if title:
+        text = text.replace("\n2024年医疗保障能力提升项目绩效自评报告\n", f"\n{title}\n", 1)
+    if name:
+        text = text.replace("\t项目名称\n\t医疗保障服务能力提升\n", f"\t项目名称\n\t{name}\n", 1)
+    return text
+
+
+def ingest(folder: Path, files: dict[str, str]) -> dict[str, pd.DataFrame]:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    tables = ingest_paths([folder], out_dir=None, checks=True)
+    assert key_violations(tables) == []
+    return tables
+
+
+def row(tables, name: str) -> dict:
+    rep = tables["reports"]
+    hit = rep[rep["source_file"] == name]
+    assert len(hit) == 1, name
+    return hit.iloc[0].to_dict()
+
+
+def project_rows(tables) -> pd.DataFrame:
+    p = tables["projects"]
+    return p[p["project_name"] == "医疗保障服务能力提升"]
+
+
+def version_finding(tables, name: str) -> dict:
+    f = tables["findings"]
+    hit = f[(f["rule"] == "report_other_version") & (f["source_file"] == name)]
+    assert len(hit) == 1
+    return hit.iloc[0].to_dict()
+
+
+def test_a_corrected_report_named_so_is_counted_once_as_the_later_version(tmp_path):
+    t = ingest(tmp_path / "in", {"绥宁县医保局2024年自评报告（更正）.txt": corrected(),
+                                 "绥宁县医保局2024年自评报告.txt": ORIGINAL})
+    new, old = row(t, "绥宁县医保局2024年自评报告（更正）.txt"), row(t, "绥宁县医保局2024年自评报告.txt")
+    assert new["status"] == "ok"
+    assert (old["status"], old["duplicate_kind"], old["duplicate_of"]) == ("duplicate", "other_version", new["report_id"])
+    p = project_rows(t)
+    assert len(p) == 1 and p.iloc[0]["executed"] == 35 and p.iloc[0]["execution_rate"] == 97.22
+    f = version_finding(t, "绥宁县医保局2024年自评报告.txt")
+    assert f["severity"] == "warning"
+    assert "文件名标有“更正”" in f["message"]
+    assert "「医疗保障服务能力提升」执行数 36→35" in f["message"] and "执行率 100→97.22" in f["message"]
+    # the ledger has no row of the dropped version, the kept one's rows count once
+    assert not (t["ledger"]["report_id"] == old["report_id"]).any()
+
+
+def test_the_later_date_printed_decides_when_no_name_says(tmp_path):
+    # b.txt is the later version: undecided, a.txt would be kept (first by name)
+    t = ingest(tmp_path / "in", {"a.txt": ORIGINAL, "b.txt": corrected(date="2025年4月15日")})
+    assert row(t, "b.txt")["doc_date"] == "2025-04-15" and row(t, "a.txt")["doc_date"] == "2025-03-28"
+    assert row(t, "b.txt")["status"] == "ok" and row(t, "a.txt")["duplicate_kind"] == "other_version"
+    assert "所留文件落款日期 2025-04-15 晚于本文件的 2025-03-28" in version_finding(t, "a.txt")["message"]
+    assert project_rows(t).iloc[0]["executed"] == 35
+
+
+def test_a_draft_loses_to_the_unmarked_text(tmp_path):
+    t = ingest(tmp_path / "in", {"a（征求意见稿）.txt": corrected(), "b.txt": ORIGINAL})
+    assert row(t, "b.txt")["status"] == "ok"
+    assert "本文件的文件名标有“征求意见稿”" in version_finding(t, "a（征求意见稿）.txt")["message"]
+    assert project_rows(t).iloc[0]["executed"] == 36
+
+
+def test_a_version_word_bracketed_in_the_title_counts(tmp_path):
+    t = ingest(tmp_path / "in", {"a.txt": ORIGINAL,
+                                 "b.txt": corrected(title="2024年医疗保障能力提升项目绩效自评报告（修订版）")})
+    assert row(t, "b.txt")["version_mark"] == "修订版"
+    assert row(t, "b.txt")["status"] == "ok" and row(t, "a.txt")["status"] == "duplicate"
+    assert "所留文件的标题标有“修订”" in version_finding(t, "a.txt")["message"]
+
+
+def test_versions_the_files_do_not_order_keep_one_and_say_so(tmp_path):
+    t = ingest(tmp_path / "in", {"a.txt": ORIGINAL, "b.txt": corrected()})
+    assert len(project_rows(t)) == 1
+    kept = t["reports"][t["reports"]["status"] == "ok"]
+    assert set(kept["source_file"]) & {"a.txt", "b.txt"} == {"a.txt"}
+    assert "都不能说明哪份在后" in version_finding(t, "b.txt")["message"]
+
+
+def test_copies_of_a_dropped_version_point_at_the_kept_one(tmp_path):
+    t = ingest(tmp_path / "in", {"old.txt": ORIGINAL, "old_copy.txt": ORIGINAL, "new（更正）.txt": corrected()})
+    new = row(t, "new（更正）.txt")
+    for name in ("old.txt", "old_copy.txt"):
+        r = row(t, name)
+        assert (r["status"], r["duplicate_kind"], r["duplicate_of"]) == ("duplicate", "other_version", new["report_id"])
+    assert len(project_rows(t)) == 1
+
+
+def test_other_projects_of_the_same_agency_and_year_are_not_versions(tmp_path):
+    t = ingest(tmp_path / "in", {"a.txt": ORIGINAL, "b.txt": corrected(name="医疗保障信息化建设")})
+    assert set(t["reports"]["status"]) == {"ok"}
+    assert set(t["projects"]["project_name"]) == {"医疗保障服务能力提升", "医疗保障信息化建设"}
+    assert not (t["findings"]["rule"] == "report_other_version").any()
+
+
+def test_a_cached_rerun_decides_the_same(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(ORIGINAL, encoding="utf-8")
+    (folder / "b（更正）.txt").write_text(corrected(), encoding="utf-8")
+    stats: dict = {}
+    first = ingest_paths([folder], out_dir=tmp_path / "clean", checks=True)
+    (folder / "c.txt").write_text(ORIGINAL.replace("黄秋元", "黄秋元 "), encoding="utf-8")   # one more copy, parsed alone
+    again = ingest_paths([folder], out_dir=tmp_path / "clean", checks=True, stats=stats)
+    assert stats["from_cache"] == 2 and stats["parsed"] == 1
+    rep = again["reports"].set_index("source_file")
+    assert rep.loc["b（更正）.txt", "status"] == "ok"
+    assert rep.loc["a.txt", "duplicate_kind"] == "other_version"
+    assert rep.loc["c.txt", "duplicate_kind"] == "other_version"   # the same content as a.txt, so the older version too
+    assert rep.loc["a.txt", "duplicate_note"] == first["reports"].set_index("source_file").loc["a.txt", "duplicate_note"]
+
+
+# ---- what the document says of its date and version ------------------------------------------------
+
+def doc_of(tmp_path, text: str):
+    p = tmp_path / "doc.txt"
+    p.write_text(text, encoding="utf-8")
+    return read(p)
+
+
+@pytest.mark.parametrize("text, want", [
+    ("报告\n\n二〇二五年三月二十八日\n", "2025-03-28"),                 # the 落款 in Chinese numerals
+    ("报告\n2024年12月31日前完成\n正文\n2025年1月5日\n", "2025-01-05"),    # a date in a sentence is not the 落款
+    ("填报日期：2023.3.1\n正文\n2025年1月5日\n", "2023-03-01"),           # a labelled field wins over a line alone
+    ("报告\n2022年2月\n", "2022-02"),                                     # only the month printed
+    ("报告\n2024年2月30日\n", None),                                       # no such day
+    ("报告\n正文里只有截至2024年12月31日的数字。\n", None),
+])
+def test_the_date_a_document_is_signed_or_filled_in(tmp_path, text, want):
+    assert doc_date(doc_of(tmp_path, text)) == want
+
+
+def test_the_seeds_dates_are_read_as_printed(seed_tables):
+    got = dict(zip(seed_tables["reports"]["source_file"].str[:3], seed_tables["reports"]["doc_date"]))
+    assert got["000"] == "2022-02" and got["002"] == "2025-03-28" and got["003"] == "2023-03-01"
+    assert pd.isna(got["001"]) and pd.isna(got["004"])
+
+
+@pytest.mark.parametrize("words, want", [
+    ("自评报告（更正）", (1, 0, "更正")),
+    ("自评报告-定稿v2", (1, 2, "定稿、v2")),
+    ("自评报告（征求意见稿）", (-1, 0, "征求意见稿")),
+    ("自评报告第二版", (0, 2, "第二版")),
+    ("老旧设备更新项目自评报告", (0, 0, None)),      # 更新 names projects: not a version word
+    ("report (1)", (0, 0, None)),                    # a browser's second download says nothing of versions
+])
+def test_version_words(words, want):
+    assert version_of(words) == want
+
+
+def test_a_version_word_counts_only_bracketed_in_the_opening_lines(tmp_path):
+    assert version_mark(doc_of(tmp_path, "自评报告（更正版）\n正文\n")) == "更正版"
+    assert version_mark(doc_of(tmp_path, "自评报告\n我们修订了管理办法（修订）并落实。\n")) is None   # a sentence
+    assert version_mark(doc_of(tmp_path, "自评报告\n" + "正文\n" * 8 + "（修订）\n")) is None
