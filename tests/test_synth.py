@@ -22,16 +22,18 @@ ROOT = Path(__file__).resolve().parents[1]
 TRUTHCHECK = ROOT.parent / "shared" / "tools" / "truthcheck.py"
 N = 30
 FORMATS = "txt,docx,xlsx,html"
-RATES = dict(error_rate=0.15, dup_rate=0.1, format_dup_rate=0.3)
+RATES = dict(error_rate=0.15, dup_rate=0.1, format_dup_rate=0.3, version_rate=0.15)
 LAYOUTS = {"cells", "dept", "annex", "tabs", "form", "juesuan", "table"}
 
 
 def covers(seed: int) -> bool:
-    """The seed's 30 reports hold every layout and format, both kinds of copy and all five injected rules."""
+    """The seed's 30 reports hold every layout and format, all three kinds of copy (a byte copy, another format,
+    an earlier version) and all five injected rules."""
     items = list(synth.plan(N, seed, FORMATS.split(","), **RATES))
     rules = {f["rule"] for it in items for f in synth.expected_findings(it.rep)}
     return ({it.rep.layout for it in items} == LAYOUTS and {it.fmt for it in items} == set(FORMATS.split(","))
             and any(it.second for it in items) and any(it.byte_copy_rel for it in items)
+            and any(it.earlier for it in items)
             and set(synth.INJECTABLE) <= rules)
 
 
@@ -78,7 +80,7 @@ def test_checks_recall_and_precision(corpus):
     out, _ = corpus
     got = synth.score_findings(out / "clean", out / "truth")
     assert got["recall"] >= 0.95 and got["precision"] >= 0.95, (got["missed"], got["spurious"])
-    for rule in synth.INJECTABLE:
+    for rule in (*synth.INJECTABLE, "report_other_version"):
         per = got["per_rule"][rule]
         assert per["expected"] >= 1, rule
         assert per["recall"] >= 0.95 and per["precision"] >= 0.95, (rule, per)
@@ -91,7 +93,7 @@ def test_duplicates_marked(corpus):
     out, _ = corpus
     with open(out / "truth" / "duplicates.csv", encoding="utf-8", newline="") as f:
         want = {(r["source_file"], r["duplicate_of_file"], r["kind"]) for r in csv.DictReader(f)}
-    assert {k for _, _, k in want} == {"same_file", "same_report"}
+    assert {k for _, _, k in want} == {"same_file", "same_report", "other_version"}
     rep = pd.read_parquet(out / "clean" / "reports.parquet")
     dup = rep[rep["status"] == "duplicate"]
     got = set(zip(dup["source_file"], dup["duplicate_of_file"], dup["duplicate_kind"]))

@@ -7,11 +7,13 @@ writes `DIR/docs/<省>/<市>/<县>/<file>` and, in the format of `../shared/trut
 ingest of `DIR/docs`), plus
 - `DIR/truth/duplicates.csv`: every file evalkit should mark `duplicate` (a byte-identical copy, or
   the same report in another format — with `scan` among the formats, that can be the report's scan,
-  `…_扫描件.tif`) and the file it repeats; the truth lists each report once, under the copy evalkit
-  keeps (ingest.FORMAT_RANK: docx > xlsx > html > txt > pdf > ofd > scan);
+  `…_扫描件.tif`, or the report as first published beside its correction `…（更正）`, kind other_version)
+  and the file it repeats; the truth lists each report once, under the copy evalkit
+  keeps (ingest.FORMAT_RANK: docx > xlsx > html > txt > pdf > ofd > scan; the corrected version);
 - `DIR/truth/findings.csv`: the findings the checks should raise — each inconsistency injected at a
   known rate (rule ids of checks/findings.py RULES), the findings that follow from it, and one
-  `duplicate_document` per duplicate; clean reports are built to raise no error or warning;
+  `duplicate_document` per duplicate (`report_other_version` per earlier version); clean reports are built
+  to raise no error or warning;
 - `DIR/truth/manifest.json`: seed, counts, rates, what was skipped and why.
 
 Places are real divisions of the `cpca` dataset (its adcodes.csv): county -> city -> province by the
@@ -1596,10 +1598,29 @@ class Planned:
     second: str | None = None
     second_rel: str | None = None
     byte_copy_rel: str | None = None
+    earlier: Report | None = None       # an earlier version (other figures) written at earlier_rel; rep.rel says 更正
+    earlier_rel: str | None = None
+
+
+VERSION_FORMATS = ("txt", "docx", "xlsx", "html")   # an earlier version is written beside the corrected one
+
+
+def earlier_version(rep: Report) -> Report | None:
+    """The report as first published, before its correction: the first project's execution 1 万元 (or 10 %)
+    higher; None for a report without an execution figure to change."""
+    import copy
+    for n, p in enumerate(rep.projects):
+        if p.executed is not None:
+            old = copy.deepcopy(rep)
+            q = old.projects[n]
+            q.executed = (q.executed + max(Decimal(1), (q.executed / 10).quantize(Decimal(1)))).quantize(q.executed)
+            return old
+    return None
 
 
 def plan(n_reports: int, seed: int = 0, formats=tuple(f for f in DEFAULT_FORMATS.split(",")),
-         error_rate: float = 0.08, dup_rate: float = 0.04, format_dup_rate: float = 0.05):
+         error_rate: float = 0.08, dup_rate: float = 0.04, format_dup_rate: float = 0.05,
+         version_rate: float = 0.03):
     """The corpus `generate` writes, report by report, without writing it (cheap: ~1 ms a report):
     what each report holds, its truth (`truth_rows`, `expected_findings`) and its files."""
     gen = Generator(seed, error_rate)
@@ -1630,12 +1651,20 @@ def plan(n_reports: int, seed: int = 0, formats=tuple(f for f in DEFAULT_FORMATS
         if draw.random() < dup_rate and fmt not in RENDERED_LATER:
             stem, ext = rep.rel.rsplit(".", 1)
             item.byte_copy_rel = f"{stem}_副本.{ext}"
+        # a corrected report beside the one first published (its own draw: the other choices stay as they were)
+        if (fmt in VERSION_FORMATS and not item.second and random.Random(f"{seed}:{i}:version").random() < version_rate
+                and (old := earlier_version(rep)) is not None):
+            stem, ext = rel.rsplit(".", 1)
+            item.earlier, item.earlier_rel = old, rel
+            item.rel = rep.rel = f"{stem}（更正）.{ext}"
+            if item.byte_copy_rel:
+                item.byte_copy_rel = f"{stem}（更正）_副本.{ext}"
         yield item
 
 
 def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] = DEFAULT_FORMATS,
              error_rate: float = 0.08, dup_rate: float = 0.04, format_dup_rate: float = 0.05,
-             log=print) -> dict:
+             version_rate: float = 0.03, log=print) -> dict:
     """Write the corpus and its truth; return a summary (counts, skipped formats, seconds)."""
     t0 = time.perf_counter()
     out = Path(out)
@@ -1671,7 +1700,7 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
     later = {f: [] for f in RENDERED_LATER}     # (report, path) to write from LibreOffice's PDF, by format
     made: set[Path] = set()
     counts = Counter()
-    for item in plan(n_reports, seed, formats, error_rate, dup_rate, format_dup_rate):
+    for item in plan(n_reports, seed, formats, error_rate, dup_rate, format_dup_rate, version_rate):
         rep, fmt = item.rep, item.fmt
         rng = random.Random(f"{seed}:{rep.idx}:render")
         folder = docs / _folder(rep)
@@ -1697,6 +1726,15 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
             dropped = item.second_rel if rep.rel == item.rel else item.rel
             t_dup.append({"source_file": dropped, "duplicate_of_file": rep.rel, "kind": "same_report"})
             counts["format_copies"] += 1
+        if item.earlier is not None:
+            epath = docs / item.earlier_rel
+            if fmt == "txt":
+                epath.write_text(TEXT_RENDER[rep.layout](item.earlier, random.Random(f"{seed}:{rep.idx}:render")),
+                                 encoding="utf-8")
+            else:
+                render_office(item.earlier, fmt, epath)
+            t_dup.append({"source_file": item.earlier_rel, "duplicate_of_file": rep.rel, "kind": "other_version"})
+            counts["earlier_versions"] += 1
         if item.byte_copy_rel:
             shutil.copyfile(docs / rep.rel, docs / item.byte_copy_rel)
             t_dup.append({"source_file": item.byte_copy_rel, "duplicate_of_file": rep.rel, "kind": "same_file"})
@@ -1713,7 +1751,8 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
         render_pdfs(later["pdf"], later["scan"], later["ofd"])
     for d in t_dup:
         t_find.append({"source_file": d["source_file"], "seed": Path(d["source_file"]).name, "project_name": "",
-                       "rule": "duplicate_document", "kind": d["kind"], "detail": f"重复：{d['duplicate_of_file']}"})
+                       "rule": "report_other_version" if d["kind"] == "other_version" else "duplicate_document",
+                       "kind": d["kind"], "detail": f"重复：{d['duplicate_of_file']}"})
     _write_csv(truth / "projects.csv", TRUTH_PROJECT_COLS, t_proj)
     _write_csv(truth / "indicators.csv", TRUTH_INDICATOR_COLS, t_ind)
     _write_csv(truth / "reports.csv", TRUTH_REPORT_COLS, t_rep)
@@ -1724,7 +1763,8 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
                "projects": len(t_proj), "indicators": len(t_ind), "findings_expected": len(t_find),
                "injected": sum(1 for f in t_find if f["kind"] == "injected"), "duplicates": len(t_dup),
                "formats": formats, "skipped": skipped, "by_format_layout": dict(sorted(counts.items())),
-               "rates": {"error_rate": error_rate, "dup_rate": dup_rate, "format_dup_rate": format_dup_rate},
+               "rates": {"error_rate": error_rate, "dup_rate": dup_rate, "format_dup_rate": format_dup_rate,
+                         "version_rate": version_rate},
                "seconds": round(secs, 3), "seconds_text_and_office": round(t_render - t0, 3)}
     (truth / "README.md").write_text(TRUTH_README.format(seed=seed, n=n_reports), encoding="utf-8")
     stable = {k: v for k, v in summary.items() if not k.startswith("seconds")}   # same seed, same bytes
@@ -1743,11 +1783,13 @@ the document states none), grades as one character, `seed` = the document's file
   evalkit keeps; score an ingest with `truthcheck.py --clean DATASET --truth THIS_FOLDER`.
 - `duplicates.csv`: files evalkit should mark `duplicate` (`same_file`: byte-identical copy;
   `same_report`: the same report in another format, its scan included — evalkit says `same_report_ocr`
-  where its OCR misread a character of a name) and the kept file they repeat.
+  where its OCR misread a character of a name; `other_version`: the report as first published, beside its
+  correction `…（更正）` with another execution figure) and the kept file they repeat.
 - `findings.csv`: findings the checks should raise. `kind` = `injected` (an inconsistency written
   into that project on purpose, `detail` says what), `consequence` (a finding that follows from an
   injection, e.g. `group_weight_nonstandard` after a changed weight, `report_grade_mismatch` after a
-  wrong grade in a one-project report), `same_file`/`same_report` (`duplicate_document`).
+  wrong grade in a one-project report), `same_file`/`same_report` (`duplicate_document`), `other_version`
+  (`report_other_version`).
   Reports without an injection are built to raise no error or warning. Score a dataset with
   `evalkit.synth.score_findings(DATASET, THIS_FOLDER)`.
 - `manifest.json`: seed, counts, rates, formats (and any skipped, with the reason).
@@ -1829,6 +1871,8 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dup-rate", type=float, default=0.04, help="share of reports also written as a byte-identical copy")
     p.add_argument("--format-dup-rate", type=float, default=0.05,
                    help="share of table reports also written in a second format")
+    p.add_argument("--version-rate", type=float, default=0.03,
+                   help="share of reports written twice: as first published and as corrected (（更正）, other figures)")
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
 
@@ -1838,7 +1882,7 @@ def cmd_synth(a) -> int:
         raise UsageError("--reports 须为正整数", "例如 --reports 100")
     try:
         s = generate(a.reports, Path(a.out), seed=a.seed, formats=a.formats, error_rate=a.error_rate,
-                     dup_rate=a.dup_rate, format_dup_rate=a.format_dup_rate)
+                     dup_rate=a.dup_rate, format_dup_rate=a.format_dup_rate, version_rate=a.version_rate)
     except FileExistsError:
         raise UsageError(f"输出文件夹 {a.out} 已存在且不为空，synth 不会覆盖其中的文件", "请换一个新的或空的 --out 文件夹") from None
     except ValueError as e:
