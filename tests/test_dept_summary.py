@@ -89,3 +89,14 @@ def test_figure_wrapped_away_from_its_unit():
     got = extract_dept_summary(doc)
     assert (got["fiscal_year"], got["projects_evaluated"], got["funds_evaluated"], got["avg_score"]) == (2024, 6, 812.3, 96.5)
     assert (got["count_you"], got["count_liang"], got["count_zhong"], got["count_cha"]) == (5, 1, 0, 0)
+
+
+def test_a_department_whose_place_name_holds_a_count_word():
+    """个旧市 opens the sentence with 个, the word a count's figure is paired with: it is part of a name, no count."""
+    text = ("个旧市财政局2024年度预算绩效管理工作开展情况如下：编报绩效目标的2024年度项目26个，涉及预算金额152.17万元；"
+            "绩效自评的2024年度项目26个，涉及预算金额152.17万元，平均得分96.32分（其中，绩效评级为“优”的项目24个；"
+            "绩效评级为“良”的项目1个；绩效评级为“合格”的项目1个；绩效评级为“不合格”的项目0个。）")
+    got = extract_dept_summary(_doc(text))
+    assert got is not None
+    assert (got["projects_evaluated"], got["funds_evaluated"], got["avg_score"]) == (26, 152.17, 96.32)
+    assert (got["count_you"], got["count_liang"], got["count_zhong"], got["count_cha"]) == (24, 1, 1, 0)

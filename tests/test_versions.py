@@ -187,3 +187,14 @@ def test_a_version_word_counts_only_bracketed_in_the_opening_lines(tmp_path):
     assert version_mark(doc_of(tmp_path, "自评报告（更正版）\n正文\n")) == "更正版"
     assert version_mark(doc_of(tmp_path, "自评报告\n我们修订了管理办法（修订）并落实。\n")) is None   # a sentence
     assert version_mark(doc_of(tmp_path, "自评报告\n" + "正文\n" * 8 + "（修订）\n")) is None
+
+
+def test_a_corrected_department_report_stating_only_its_summary_counts_once(tmp_path):
+    from conftest import statement_only_report
+    text = statement_only_report()
+    assert "平均得分96.03分" in text
+    t = ingest(tmp_path / "in", {"决算.txt": text, "决算（更正）.txt": text.replace("平均得分96.03分", "平均得分95.03分")})
+    assert row(t, "决算（更正）.txt")["status"] == "ok"
+    assert row(t, "决算.txt")["duplicate_kind"] == "other_version"
+    assert list(t["summaries"]["avg_score"]) == [95.03]
+    assert "汇总平均得分 96.03→95.03" in version_finding(t, "决算.txt")["message"]

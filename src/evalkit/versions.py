@@ -16,6 +16,9 @@ from evalkit.recognize.statements import version_of
 FIGURES = (("budget_initial", "年初预算"), ("budget_full_year", "全年预算"), ("executed", "执行数"),
            ("execution_rate", "执行率"), ("total_score", "总分"), ("grade", "等级"), ("n_indicators", "指标数"))
 INDICATOR_FIELDS = ("level1", "level2", "level3", "target", "actual", "weight", "score")
+SUMMARY_FIGURES = (("projects_due", "应评价项目数"), ("projects_evaluated", "已评价项目数"), ("funds_due", "应评价资金"),
+                   ("funds_evaluated", "已评价资金"), ("avg_score", "平均得分"), ("count_you", "优"),
+                   ("count_liang", "良"), ("count_zhong", "中"), ("count_cha", "差"))
 MAX_LISTED = 3
 
 
@@ -24,12 +27,13 @@ def _bare(s) -> str:
 
 
 def version_key(r) -> str | None:
-    """Same place, agency, year and project names: versions of one report (their figures may differ).
-    None for a failed file, or one without an agency, a year or a name for each project."""
+    """Same place, agency, year and project names (for a report stating only a summary of its results, a 部门决算:
+    the same place, agency and year): versions of one report, whose figures may differ. None for a failed file,
+    or one without an agency, a year or a name for each project."""
     rep = r.report
-    if rep.get("status") in ("failed", "duplicate") or not r.projects:
+    if rep.get("status") in ("failed", "duplicate") or not (r.projects or r.summaries):
         return None
-    names = sorted(_bare(p.get("project_name")) for p in r.projects)
+    names = sorted(_bare(p.get("project_name")) for p in r.projects) or ["（汇总）"]
     if not rep.get("agency") or rep.get("fiscal_year") is None or not all(names):
         return None
     key = [rep.get(k) for k in ("province", "county", "agency", "fiscal_year")] + names
@@ -127,6 +131,11 @@ def differences(dropped, kept) -> str:
             if _show(a) != _show(b):
                 found.append(f"「{p.get('project_name')}」{label} {_show(a)}→{_show(b)}")
 
+    for n, (s, t) in enumerate(zip(dropped.summaries, kept.summaries), start=1):
+        for col, label in SUMMARY_FIGURES:
+            if _show(s.get(col)) != _show(t.get(col)):
+                found.append(f"汇总{'' if len(dropped.summaries) == 1 else n}{label} {_show(s.get(col))}→{_show(t.get(col))}")
+
     def lines(r) -> Counter:
         return Counter(json.dumps([_bare(i.get("project_name")), *(_show(i.get(k)) for k in INDICATOR_FIELDS)],
                                   ensure_ascii=False) for i in r.indicators)
@@ -138,7 +147,7 @@ def differences(dropped, kept) -> str:
         parts.append(f"{len(found)} 处数字不同{more}：" + "；".join(found[:MAX_LISTED]))
     if changed:
         parts.append(f"约 {changed} 条指标行不同")
-    return "，".join(parts) or "项目数字相同，只有文字不同"
+    return "，".join(parts) or "数字相同，只有文字不同"
 
 
 def other_versions(results: list, version, load, keep_rank) -> dict[int, tuple[int, str]]:

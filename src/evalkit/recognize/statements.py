@@ -131,19 +131,23 @@ def doc_date(doc: Document) -> str | None:
     month is): the latest labelled 填报日期 field, else the last paragraph that is a date alone (the 落款)."""
     labelled, alone = [], None
     paragraphs = [p.text for p in doc.paragraphs()]
-    lines = paragraphs + [" ".join(c or "" for c in r) for t in doc.tables() for r in t.rows]
-    for n, line in enumerate(lines):
+    rows = [line for t in doc.tables() for r in t.rows if "日期" in (line := " ".join(filter(None, r)))]
+    for line in [x for x in paragraphs if "日期" in x] + rows:          # only a labelled line is searched
         for pat in V.DATE_FULL:
             for m in pat.finditer(line):
                 if V.DATE_LABEL.search(line[max(0, m.start() - 12):m.start()]) and (d := _valid(*m.groups())):
                     labelled.append(d)
+    if labelled:
+        return _iso(max(labelled, key=lambda d: (d[0], d[1], d[2] or 0)))
+    for line in reversed(paragraphs):                                  # the last short line that is a date
+        if len(line) > 40 or "年" not in line and not any(s in line for s in ".-/．／"):
+            continue
         bare = re.sub(r"\s+", "", line)
-        if n < len(paragraphs) and bare and len(bare) <= 16:
+        if bare and len(bare) <= 16:
             m = next((m for pat in V.DATE_FULL if (m := pat.fullmatch(bare))), None) or V.DATE_MONTH.match(bare)
             if m and (d := _valid(*m.groups())):
                 alone = d
-    if labelled:
-        return _iso(max(labelled, key=lambda d: (d[0], d[1], d[2] or 0)))
+                break
     return _iso(alone) if alone else None
 
 

@@ -127,7 +127,8 @@ TITLE_MAX = 80           # … each a title's length, not a sentence's
 
 # --- the 部门决算 results paragraph ---------------------------------------------------------
 DEPT_ANCHOR = re.compile(r"绩效自评的?(?:年度)?(?:项目)")
-DEPT_SLOT = re.compile(r"平均得?分(?=分)|年度|万元|个")   # where the sentence puts a figure, in order
+# where the sentence puts a figure, in order; 个 in a word is no count (个旧市: the agency's name opens the sentence)
+DEPT_SLOT = re.compile(r"平均得?分(?=分)|年度|万元|个(?![旧人别体性案])")
 DEPT_GRADE_COUNT = re.compile(rf"为({GRADE_WORDS})的?项目$")
 DEPT_PART_ONE = re.compile(r"第一部分(.+?)概况")
 DEPT_COVER = re.compile(r"^(.+?)(?:\d{4})?年度?部门决算")
