@@ -81,6 +81,8 @@ def test_same_report_in_docx_and_pdf_is_kept_once(mixed):
 
 
 def test_findings_are_the_seeds_own_plus_one_note_per_duplicate(mixed, seed_tables):
+    """…and the three projects of seed 003 that the DOCX+PDF pair (fixture_pdf.pdf: three of 003's tables)
+    reports too, pointed out on both sides (project_repeated)."""
     seed_ids = set(seed_tables["reports"]["report_id"])
     f = mixed["findings"]
     notes = f[f["rule"] == "duplicate_document"]
@@ -89,8 +91,13 @@ def test_findings_are_the_seeds_own_plus_one_note_per_duplicate(mixed, seed_tabl
     assert "字节一致" in copy_note and SEEDS[0].name in copy_note
     pair_note = notes[notes["source_file"] == "pair.pdf"]["message"].iloc[0]
     assert "另一种格式" in pair_note and "pair.docx" in pair_note
+    repeated = f[f["rule"] == "project_repeated"]
+    seed_003 = SEEDS[3].name
+    assert sorted(repeated["source_file"]) == sorted(["pair.docx"] * 3 + [seed_003] * 3)
+    assert all("pair.docx（数字一致）" in m for m in repeated.loc[repeated["source_file"] == seed_003, "message"])
     cols = ["finding_id", "rule", "severity", "message"]
-    mine = f[f["report_id"].isin(seed_ids)][cols].sort_values("finding_id").reset_index(drop=True)
+    mine = f[f["report_id"].isin(seed_ids) & (f["rule"] != "project_repeated")][cols]
+    mine = mine.sort_values("finding_id").reset_index(drop=True)
     alone = seed_tables["findings"][cols].sort_values("finding_id").reset_index(drop=True)
     pd.testing.assert_frame_equal(mine, alone, check_dtype=False)
     assert not (f["rule"].isin(["total_score_mismatch", "weight_sum_mismatch"])

@@ -198,3 +198,46 @@ def test_a_corrected_department_report_stating_only_its_summary_counts_once(tmp_
     assert row(t, "决算.txt")["duplicate_kind"] == "other_version"
     assert list(t["summaries"]["avg_score"]) == [95.03]
     assert "汇总平均得分 96.03→95.03" in version_finding(t, "决算.txt")["message"]
+
+
+# ---- one project in two reports that are not versions of one another ---------------------------------
+
+def bundle_and_single(executed_delta=0):
+    """A bureau's bundle of project tables (synth's tabs layout) and one of its projects in its own report
+    (annex layout), the same agency and year; the single report's execution changed by `executed_delta`."""
+    import copy
+    import random
+    from evalkit import synth
+    bundle = synth.Generator(11, error_rate=0.0).report(1, "tabs", "txt")
+    single = copy.deepcopy(bundle)
+    single.layout, single.doc_kind, single.projects = "annex", "project_report", [copy.deepcopy(bundle.projects[1])]
+    single.projects[0].executed += executed_delta
+    return (bundle, single, synth.TEXT_RENDER["tabs"](bundle, random.Random(1)),
+            synth.TEXT_RENDER["annex"](single, random.Random(2)))
+
+
+def test_a_project_in_a_bundle_and_in_its_own_report_is_pointed_out_in_both(tmp_path):
+    bundle, single, a, b = bundle_and_single()
+    t = ingest(tmp_path / "in", {"bundle.txt": a, "single.txt": b})
+    assert set(t["reports"]["status"]) == {"ok"}                    # neither is a copy or version: both count
+    name = single.projects[0].name
+    p = t["projects"]
+    assert list(p.loc[p["project_name"] == name, "repeated_in"]) == ["single.txt（数字一致）", "bundle.txt（数字一致）"]
+    assert p.loc[p["project_name"] != name, "repeated_in"].isna().all()
+    f = t["findings"][t["findings"]["rule"] == "project_repeated"]
+    assert sorted(f["source_file"]) == ["bundle.txt", "single.txt"] and set(f["severity"]) == {"warning"}
+    msg = dict(zip(f["source_file"], f["message"]))
+    assert msg["bundle.txt"].startswith(f"项目「{name}」（{bundle.agency}，{bundle.year}年度）也填报在 single.txt（数字一致） 中")
+
+
+def test_a_repeated_project_with_other_figures_says_so(tmp_path):
+    _, single, a, b = bundle_and_single(executed_delta=1)
+    t = ingest(tmp_path / "in", {"bundle.txt": a, "single.txt": b})
+    p = t["projects"]
+    assert p.loc[p["source_file"] == "single.txt", "repeated_in"].tolist() == ["bundle.txt（数字不同）"]
+
+
+def test_a_dropped_version_or_copy_repeats_nothing(tmp_path):
+    t = ingest(tmp_path / "in", {"a.txt": ORIGINAL, "a_copy.txt": ORIGINAL, "b（更正）.txt": corrected()})
+    assert t["projects"]["repeated_in"].isna().all()
+    assert not (t["findings"]["rule"] == "project_repeated").any()

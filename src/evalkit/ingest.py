@@ -540,6 +540,8 @@ class Parked:
     at: int               # offset of the pickled FileResult in the spool
     near: tuple | None = None   # near_key: the same report where OCR misread a character
     version: str | None = None  # versions.version_key: another version of the same report
+    projects: tuple = ()        # versions.project_keys: each project's identity and figures
+    repeats: dict | None = None  # project index -> the other reports holding that project (set by the run)
 
     @property
     def report(self) -> dict:
@@ -568,9 +570,9 @@ class Spool:
         self.f.seek(0, os.SEEK_END)
         at = self.f.tell()
         pickle.dump(r, self.f, protocol=pickle.HIGHEST_PROTOCOL)
-        from evalkit.versions import version_key
+        from evalkit.versions import project_keys, version_key
         return Parked(pickle.dumps(r.report, protocol=pickle.HIGHEST_PROTOCOL), content_key(r), at, near_key(r),
-                      version_key(r))
+                      version_key(r), project_keys(r))
 
     def load(self, r: Parked | FileResult) -> FileResult:
         """The whole FileResult of a parked file (a duplicate's or failed file's row is already whole)."""
@@ -580,6 +582,8 @@ class Spool:
         self.f.seek(r.at)
         res = pickle.load(self.f)
         res.report = r.report          # the ledger row as identity left it
+        for j, where in (r.repeats or {}).items():
+            res.projects[j]["repeated_in"] = where
         return res
 
     def close(self) -> None:
@@ -745,6 +749,14 @@ def latest_versions(results: list, spool: "Spool") -> list:
             kept, note = by_id[rep["duplicate_of"]]
             out[i] = _duplicate(r, kept, "other_version", rep["report_id"], note)
     return out
+
+
+def mark_repeats(results: list) -> None:
+    """A project that another counted report holds too (versions.repeats): its row names the other files
+    (`repeated_in`, set when the spool hands the file back), for the project_repeated warning."""
+    from evalkit.versions import repeats
+    for i, found in repeats(results, lambda r: r.projects if isinstance(r, Parked) else ()).items():
+        results[i].repeats = found
 
 
 # ----------------------------------------------------------------------------- the run
@@ -1024,6 +1036,7 @@ def _build(paths: list[Path], found: Discovery, results: list, todo: list[Source
         else:
             results = latest_versions(same_report_duplicates(parsed, key=lambda r: r.key, near=lambda r: r.near)
                                       + results, spool)
+            mark_repeats(results)
         results.sort(key=lambda r: r.report["source_file"])
         config = config or load_config()
         status = [r.report.get("status") for r in results]

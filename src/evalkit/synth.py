@@ -1696,7 +1696,7 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
     docs.mkdir(parents=True, exist_ok=True)
     truth.mkdir(parents=True, exist_ok=True)
 
-    t_proj, t_ind, t_rep, t_find, t_dup = [], [], [], [], []
+    t_proj, t_ind, t_rep, t_find, t_dup, placed = [], [], [], [], [], []
     later = {f: [] for f in RENDERED_LATER}     # (report, path) to write from LibreOffice's PDF, by format
     made: set[Path] = set()
     counts = Counter()
@@ -1740,6 +1740,7 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
             t_dup.append({"source_file": item.byte_copy_rel, "duplicate_of_file": rep.rel, "kind": "same_file"})
             counts["byte_copies"] += 1
         p_rows, i_rows, r_row = truth_rows(rep)
+        placed.append((rep.rel, rep.province, p_rows))
         t_proj += p_rows
         t_ind += i_rows
         t_rep.append(r_row)
@@ -1749,6 +1750,7 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
         log(f"synth: rendering {len(later['pdf'])} PDF, {len(later['ofd'])} OFD and {len(later['scan'])} scans "
             "with LibreOffice …")
         render_pdfs(later["pdf"], later["scan"], later["ofd"])
+    t_find += repeated_findings(placed)
     for d in t_dup:
         t_find.append({"source_file": d["source_file"], "seed": Path(d["source_file"]).name, "project_name": "",
                        "rule": "report_other_version" if d["kind"] == "other_version" else "duplicate_document",
@@ -1794,6 +1796,19 @@ the document states none), grades as one character, `seed` = the document's file
   `evalkit.synth.score_findings(DATASET, THIS_FOLDER)`.
 - `manifest.json`: seed, counts, rates, formats (and any skipped, with the reason).
 """
+
+
+def repeated_findings(placed: list) -> list[dict]:
+    """project_repeated for each project (place, agency, year, name) that two reports of the corpus both hold:
+    drawn by chance (a county's agency and year drawn twice with a project in common), expected like an
+    injection's consequence. `placed`: (file, province, its projects.csv rows) per kept report."""
+    by: dict[tuple, list] = {}
+    for rel, province, rows in placed:
+        for seed, county, year, agency, name, *_ in rows:
+            by.setdefault((province, county, agency, year, "".join(name.split())), []).append((rel, seed, name))
+    return [{"source_file": rel, "seed": seed, "project_name": name, "rule": "project_repeated",
+             "kind": "consequence", "detail": "同一项目也在另一份报告中"}
+            for members in by.values() if len({m[0] for m in members}) > 1 for rel, seed, name in members]
 
 
 def _write_csv(path: Path, cols: list[str], rows: list) -> None:

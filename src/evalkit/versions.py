@@ -1,6 +1,8 @@
 """Versions of one report: a corrected report (更正), a resubmission or a draft beside the final text, of the
 same agency, year and projects but with other figures. Counting both counts each project twice; one is kept,
-chosen by what the files say (version words in the name or title, then the date printed in them)."""
+chosen by what the files say (version words in the name or title, then the date printed in them).
+A project reported in two reports that are not versions of one another (a bureau's bundle of tables and the
+agency's own report) is pointed out (`repeats`), not dropped: neither file is the other."""
 from __future__ import annotations
 
 import hashlib
@@ -177,4 +179,56 @@ def other_versions(results: list, version, load, keep_rank) -> dict[int, tuple[i
         for i in ranked[1:]:
             note = f"{why(stated[k], stated[i])}；与所留版本相比，{differences(load(results[i]), kept)}"
             out[i] = (k, note)
+    return out
+
+
+# ---- one project in two reports -------------------------------------------------------------------
+PROJECT_FIGURES = ("budget_initial", "budget_full_year", "executed", "total_score")
+
+
+def project_keys(r) -> tuple[tuple[str, tuple], ...]:
+    """(identity, figures) of each project of a live report: identity = place, agency, year and name (empty
+    when the name or year is missing); figures = its budgets, execution and total score."""
+    if r.report.get("status") not in ("ok", "partial"):
+        return ()
+    out = []
+    for p in r.projects:
+        name = _bare(p.get("project_name"))
+        ident = [p.get(k) for k in ("province", "county", "agency", "fiscal_year")] + [name]
+        figures = tuple(_show(p.get(k)) for k in PROJECT_FIGURES)
+        out.append(("" if not name or p.get("fiscal_year") is None else
+                    hashlib.sha256(json.dumps(ident, ensure_ascii=False, default=str).encode()).hexdigest()[:24],
+                    figures))
+    return tuple(out)
+
+
+def _agree(a: tuple, b: tuple) -> bool | None:
+    """Whether two projects' figures agree where both state them; None when they state none in common."""
+    both = [(x, y) for x, y in zip(a, b) if "空" not in (x, y)]
+    return all(x == y for x, y in both) if both else None
+
+
+def repeats(results: list, keys) -> dict[int, dict[int, str]]:
+    """{result index: {project index: the other files that report the same project}} for live reports whose
+    project (same place, agency, year and name) another live report holds too; `keys(r)` = project_keys.
+    Each other file is followed by （数字一致） or （数字不同）: its figures against these, where both state them."""
+    seen: dict[str, list[tuple[int, int, tuple]]] = {}
+    for i, r in enumerate(results):
+        if r.report.get("status") not in ("ok", "partial"):
+            continue
+        for j, (ident, figures) in enumerate(keys(r)):
+            if ident:
+                seen.setdefault(ident, []).append((i, j, figures))
+    out: dict[int, dict[int, str]] = {}
+    for members in seen.values():
+        if len({i for i, _, _ in members}) < 2:
+            continue
+        for i, j, figures in members:
+            others: dict[str, list] = {}
+            for k, _, theirs in members:
+                if k != i:
+                    others.setdefault(results[k].report["source_file"], []).append(_agree(figures, theirs))
+            out.setdefault(i, {})[j] = "；".join(
+                src + ("（数字不同）" if False in agree else "（数字一致）" if True in agree else "")
+                for src, agree in sorted(others.items()))
     return out
