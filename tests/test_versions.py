@@ -241,3 +241,18 @@ def test_a_dropped_version_or_copy_repeats_nothing(tmp_path):
     t = ingest(tmp_path / "in", {"a.txt": ORIGINAL, "a_copy.txt": ORIGINAL, "b（更正）.txt": corrected()})
     assert t["projects"]["repeated_in"].isna().all()
     assert not (t["findings"]["rule"] == "project_repeated").any()
+
+
+def test_a_file_added_later_marks_the_cached_reports_project_too(tmp_path):
+    _, single, a, b = bundle_and_single()
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "bundle.txt").write_text(a, encoding="utf-8")
+    first = ingest_paths([folder], out_dir=tmp_path / "clean", checks=True)
+    assert first["projects"]["repeated_in"].isna().all()
+    (folder / "single.txt").write_text(b, encoding="utf-8")
+    stats: dict = {}
+    again = ingest_paths([folder], out_dir=tmp_path / "clean", checks=True, stats=stats)
+    assert (stats["from_cache"], stats["parsed"]) == (1, 1)
+    p = again["projects"]
+    assert p.loc[p["source_file"] == "bundle.txt", "repeated_in"].dropna().tolist() == ["single.txt（数字一致）"]
