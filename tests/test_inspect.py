@@ -59,6 +59,7 @@ def test_seed_text_view_of_one_table(capsys):
     assert "→ 表头·指标表：" in out and "完成率→（不读）" in out and "指标得分→得分" in out
     assert "→ 预算执行行（按位置）" in out
     assert "识别结果：1 个项目，7 条指标" in out
+    assert "落款日期 2022-02" in out                    # seed 000 is dated 2022年2月 (no day)
     assert "所属地区：山西省、临汾市、曲沃县（依据：单位名称）" in out
 
 

@@ -150,7 +150,8 @@ def _result(ex: Extraction) -> str:
     lines = [f"识别结果：{len(ex.projects)} 个项目，{len(ex.indicators)} 条指标，{len(ex.summaries)} 个汇总；"
              f"单位 {rep.agency or '—'}，年度 {rep.fiscal_year or '—'}，文件类型 {rep.doc_kind}，"
              f"综合得分 {rep.stated_overall_score if rep.stated_overall_score is not None else '—'}，"
-             f"等级 {rep.stated_overall_grade or '—'}"]
+             f"等级 {rep.stated_overall_grade or '—'}，落款日期 {rep.doc_date or '—'}"
+             + (f"，版本标注 {rep.version_mark}" if rep.version_mark else "")]
     for n, p in enumerate(ex.projects, start=1):
         lines.append(f"  项目 {n}：{p.project_name or '（无名称）'}，{len(p.indicators())} 条指标，"
                      f"总分 {p.total_score if p.total_score is not None else '—'}，"
