@@ -256,3 +256,17 @@ def test_a_file_added_later_marks_the_cached_reports_project_too(tmp_path):
     assert (stats["from_cache"], stats["parsed"]) == (1, 1)
     p = again["projects"]
     assert p.loc[p["source_file"] == "bundle.txt", "repeated_in"].dropna().tolist() == ["single.txt（数字一致）"]
+
+
+def test_the_briefing_headline_says_how_many_old_versions_and_repeated_projects(tmp_path):
+    from evalkit.report.aggregates import headline
+    from evalkit.report.text import headline_text
+    _, _, a, b = bundle_and_single()
+    t = ingest(tmp_path / "in", {"bundle.txt": a, "single.txt": b, "v.txt": ORIGINAL, "v（更正）.txt": corrected()})
+    h = headline(t)
+    assert (h["n_old_versions"], h["n_repeated_projects"], h["n_reports"]) == (1, 2, 3)
+    txt = headline_text(h)
+    assert "另有1份文件是同一报告数字不同的旧版本，只计入较新的一份" in txt
+    assert "有2条项目记录与另一份报告中的同一项目重复，以上合计中计入两次" in txt
+    plain = headline_text(headline(ingest(tmp_path / "plain", {"v.txt": ORIGINAL})))
+    assert "旧版本" not in plain and "重复" not in plain

@@ -123,6 +123,11 @@ def headline_text(h: Mapping) -> str:
         if h.get("n_unplaced"):
             txt += (f"{h['n_reports']}份报告中有{h['n_unplaced']}份（{h['n_unplaced_projects']}个项目）未能确定所属县区："
                     "计入以上合计，不计入县区对比，见检查发现“未能确定所属县区”。")
+    if h.get("n_old_versions"):
+        txt += f"另有{h['n_old_versions']}份文件是同一报告数字不同的旧版本，只计入较新的一份，见检查发现“同一报告有数字不同的两个版本”。"
+    if h.get("n_repeated_projects"):
+        txt += (f"有{h['n_repeated_projects']}条项目记录与另一份报告中的同一项目重复，以上合计中计入两次，"
+                "见检查发现“同一项目出现在两份报告中”。")
     if h["n_findings"] or not h.get("check_verdict"):
         txt += f"检查发现问题{h['n_findings']}条，其中错误{h['n_errors']}条。"
     else:
