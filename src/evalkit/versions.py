@@ -132,7 +132,6 @@ def differences(dropped, kept) -> str:
             a, b = p.get(col), q.get(col)
             if _show(a) != _show(b):
                 found.append(f"「{p.get('project_name')}」{label} {_show(a)}→{_show(b)}")
-
     for n, (s, t) in enumerate(zip(dropped.summaries, kept.summaries), start=1):
         for col, label in SUMMARY_FIGURES:
             if _show(s.get(col)) != _show(t.get(col)):
