@@ -126,6 +126,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("max_score", F, "满分", _PT),
         _c("has_deviation_column", B, "有偏差原因列"), _c("n_indicators", I, "指标数"),
         _c("deviation_note", S, "偏差说明"),
+        _c("amount_unit", S, "原文金额单位", doc="the unit the document states the project's amounts in (元, 千元, 万元 …); "
+           "the amount columns are 万元 whatever it is (元 divided by 10,000); null when the document states none"),
         _c("repeated_in", S, "重复出现于", doc="other counted reports holding the same project (place, agency, year "
            "and name), each followed by （数字一致） or （数字不同） (the figures both state); null when none"),
         _c("execution_rate_line", F, "执行率行得分", _PCT, "the rate printed on the table's own 预算执行率 line"),

@@ -29,6 +29,41 @@ def read_header(cells: list[str]) -> dict[str, int] | None:
     return cols
 
 
+def unit_in_cell(cell: str | None) -> str | None:
+    """The money unit a header or label cell states in brackets (年初预算数（元） -> 元), else None."""
+    if not cell or "元" not in cell:
+        return None
+    m = V.MONEY_UNIT_IN_CELL.search(cell)
+    return m.group(1) if m else None
+
+
+def unit_note(text: str | None) -> str | None:
+    """The money unit a note states (单位：元, 金额单位：万元), or a section label with its unit
+    (资金情况（元）); None for anything else."""
+    if not text or "元" not in text:
+        return None
+    t = "".join(text.split())
+    m = V.MONEY_UNIT_NOTE.match(t) or V.MONEY_SECTION.search(t)
+    return m.group(m.lastindex) if m else None
+
+
+def header_unit(cells: list[str], cols: dict[str, int]) -> str | None:
+    """The unit a budget header states: in an amount column's cell first, else in any cell of the row
+    (资金情况(元), or a note cell 单位：元)."""
+    for role in ("budget_full_year", "executed", "budget_initial"):
+        if role in cols and (u := unit_in_cell(cells[cols[role]])):
+            return u
+    return next((u for c in cells if (u := unit_in_cell(c) or unit_note(c))), None)
+
+
+def to_wanyuan(value: float | None, unit: str | None) -> float | None:
+    """An amount stated in `unit` as 万元, the contract's unit (exact in decimal: 360000 元 -> 36.0)."""
+    if value is None or unit in (None, "万元"):
+        return value
+    from decimal import Decimal
+    return float(Decimal(str(value)) * Decimal(V.MONEY_UNITS[unit]))
+
+
 def read_total(cells: list[str], cols: dict[str, int]) -> dict[str, float | None] | None:
     """The figures of the block's total row (合计 | …), or None for another row."""
     idx = next((i for i, c in enumerate(cells) if V.BUDGET_TOTAL_LABEL.match(V.key(c))), None)

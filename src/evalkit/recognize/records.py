@@ -48,6 +48,7 @@ class ProjectRec:
     has_deviation_column: bool = False
     deviation_note: str | None = None       # a reason written into the 偏差原因 header cell itself
     execution_rate_line: float | None = None  # the 业绩值 of the 预算执行率 indicator line
+    amount_unit: str | None = None          # the unit its amounts were stated in (元, 万元 …), when the document says
     sections: list[list[IndicatorRec]] = field(default_factory=list)
     priority: dict = field(default_factory=dict)
     loc: Loc | None = field(default=None, compare=False)     # where the project's table (or name) starts
@@ -116,6 +117,7 @@ class Kind(enum.Enum):
     TOTAL = "总分行"
     BUDGET_TOTAL = "预算合计行"
     KEY_VALUE = "标签-数值"
+    MONEY_UNIT = "金额单位"
     SUMMARY_LINE = "汇总行"
     SUMMARY_NOTE = "汇总说明"
     STATEMENT = "自评结论"

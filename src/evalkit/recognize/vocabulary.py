@@ -45,6 +45,13 @@ BUDGET_KV = [  # a label cell followed by its value, in row-wise budget tables
     ("executed", re.compile(r"^(全年执行(资金|数)?|实际支出|预算执行数)$")),
     ("execution_rate", re.compile(r"^(预算)?执行率(%)?$")),
 ]
+# The unit a document states its amounts in (the contract's are 万元): in a label or header cell (年初预算数（元）,
+# 资金情况(单位：元)), or in a note above or inside the table (单位：元). 元/人 and the like are no amount's unit.
+MONEY_UNITS = {"元": "0.0001", "千元": "0.1", "万元": "1", "百万元": "100", "亿元": "10000"}   # -> 万元, exact
+_MONEY_UNIT = r"(亿元|百万元|万元|千元|元)"
+MONEY_UNIT_IN_CELL = re.compile(r"[(（]\s*(?:(?:金额|资金)?单位\s*[:：]\s*)?" + _MONEY_UNIT + r"\s*[)）]")
+MONEY_UNIT_NOTE = re.compile(r"^(?:金额|资金)?单位\s*[:：]\s*" + _MONEY_UNIT + r"(?![\u4e00-\u9fa5/／每])")
+MONEY_SECTION = re.compile(r"(资金|金额|预算|经费|支出)[^（()）]{0,8}" + MONEY_UNIT_IN_CELL.pattern + r"$")   # 资金情况（元）
 BUDGET_LINE = re.compile(r"^(预算执行率|资金执行率|预算执行情况|年度资金总额)$")   # an indicator line that is the budget's
 BUDGET_GROUP = "预算执行"          # a level-1 group starting so holds the budget line
 REF_CELL = re.compile(r"^[(（]\d+[)）]")   # row references between a label and its value: (1), (7)=(4)/(2)

@@ -27,6 +27,9 @@ class Walker:
         self.ind: indicator_table.Header | None = None
         self.levels = indicator_table.Levels()
         self.budget_cols: dict[str, int] = {}
+        self.budget_unit: str | None = None     # the money unit of the budget block being read
+        self.table_unit: str | None = None      # the unit a note stated for the table being read …
+        self.next_unit: str | None = None       # … and a note above the next table
         self.summary_cols: tuple[int, int] = (0, 0)
         self.summaries: list[dict] = []
         self.agencies: Counter = Counter()
@@ -82,6 +85,7 @@ class Walker:
             p = self._start_project(None)
             for name, prio in self.pending.priority.items():
                 p.put(name, getattr(self.pending, name), prio, self.pending.field_locs.get(name))
+            p.amount_unit = self.pending.amount_unit
         return self.current
 
     def _decide(self, kind: Kind, cells: list[str], **kw) -> None:
@@ -124,7 +128,9 @@ class Walker:
         bcols = budget.read_header(cells)
         if bcols:
             self.state, self.budget_cols = State.BUDGET, bcols
-            return self._decide(Kind.BUDGET_HEADER, cells, roles={c: r for r, c in bcols.items()})
+            self.budget_unit = budget.header_unit(cells, bcols) or self.table_unit
+            return self._decide(Kind.BUDGET_HEADER, cells, roles={c: r for r, c in bcols.items()},
+                                why=_unit_why(self.budget_unit))
         if self.state is State.INDICATOR:
             return self._indicator_row(cells, filled)
         if self.state is State.BUDGET:
@@ -137,10 +143,18 @@ class Walker:
             return self._decide(Kind.IGNORED, cells, why="汇总表中未识别的行（标签不在词汇表中）")
         pairs = key_value.read_pairs(cells)
         target = self.current if self.current is not None else self.pending
-        for name, value in pairs:
-            target.put(name, value, PRIO_TABLE, (self._here(), None))
         if pairs:
-            return self._decide(Kind.KEY_VALUE, cells, fields=dict(pairs))
+            unit = next((u for c in filled if (u := budget.unit_in_cell(c))), None) or self.table_unit
+            pairs = [(n, budget.to_wanyuan(v, unit) if n in V.BUDGET_AMOUNTS else v) for n, v in pairs]
+            for name, value in pairs:
+                target.put(name, value, PRIO_TABLE, (self._here(), None))
+            if unit and any(n in V.BUDGET_AMOUNTS for n, _ in pairs):
+                target.amount_unit = target.amount_unit or unit
+            return self._decide(Kind.KEY_VALUE, cells, fields=dict(pairs), why=_unit_why(unit))
+        unit = next((u for c in filled if (u := budget.unit_note(c))), None)
+        if unit:
+            self.table_unit = unit
+            return self._decide(Kind.MONEY_UNIT, cells, fields={"unit": unit}, why=_unit_why(unit) or "金额单位为万元")
         if agency:
             return self._decide(Kind.AGENCY, cells, fields={"agency": agency})
         near = near_header(cells)
@@ -221,13 +235,23 @@ class Walker:
             return self._decide(Kind.IGNORED, cells, why="预算表中的非合计行（只读合计/总额行）")
         target = self.current if self.current is not None else self.pending
         for name, v in values.items():
-            target.put(name, v, PRIO_TABLE, self._at(name, self.budget_cols, v))
+            stated = v
+            if name in V.BUDGET_AMOUNTS:
+                v = budget.to_wanyuan(v, self.budget_unit)
+            target.put(name, v, PRIO_TABLE, self._at(name, self.budget_cols, stated))
+        if self.budget_unit and any(n in V.BUDGET_AMOUNTS for n in values):
+            target.amount_unit = target.amount_unit or self.budget_unit
         self.state = State.OUTSIDE
-        self._decide(Kind.BUDGET_TOTAL, cells, fields=values)
+        self._decide(Kind.BUDGET_TOTAL, cells, fields={n: budget.to_wanyuan(v, self.budget_unit) if n in V.BUDGET_AMOUNTS
+                                                        else v for n, v in values.items()}, why=_unit_why(self.budget_unit))
 
     # ---- paragraphs ----------------------------------------------------------------------
     def paragraph(self, text: str) -> None:
         t = text.strip()
+        unit = budget.unit_note(t) if len(t) <= 40 else None
+        if unit:
+            self.next_unit = unit                   # a note above a table: its amounts are in this unit
+            return self._decide(Kind.MONEY_UNIT, [t], fields={"unit": unit}, why=_unit_why(unit) or "金额单位为万元")
         field = statements.paragraph_field(t)
         if field and field[0] == "project":
             self._start_project(field[1])
@@ -255,6 +279,7 @@ class Walker:
         for block in self.doc.blocks:
             if isinstance(block, Table):
                 self._block = block
+                self.table_unit, self.next_unit = self.next_unit, None
                 for i, r in enumerate(block.rows):
                     self._where = (n_table, i)
                     self._row = i
@@ -314,6 +339,11 @@ class Walker:
         rep.doc_kind = doc_kind(department, len(self.projects), bool(summaries))
         return Extraction(report=rep, projects=self.projects, summaries=summaries, decisions=self.decisions,
                           summary_locs=locs)
+
+
+def _unit_why(unit: str | None) -> str | None:
+    """What `evalkit inspect` says of a money unit other than the contract's 万元."""
+    return f"金额单位为{unit}，已折算为万元" if unit and unit != "万元" else None
 
 
 def near_header(cells: list[str]) -> tuple[dict[int, str], str] | None:

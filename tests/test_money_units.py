@@ -1,0 +1,91 @@
+"""Amounts stated in 元 (or 千元, 亿元) are read as the contract's 万元: the unit in a budget header or label cell,
+or in a note above or inside the table; what the document said is kept in projects.amount_unit."""
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from evalkit.ingest import ingest_paths
+from evalkit.recognize import budget
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = next((ROOT / "data" / "raw").glob("002_*.txt"))      # a budget block headed 资金情况(万元), 36 and 36
+TEXT = SEED.read_text(encoding="utf-8")
+
+
+def in_yuan(text: str, header: str = "资金情况(元)", note: str | None = None) -> str:
+    """The seed with its budget block in 元: the header cell's unit, the 年度资金总额 and 本年财政拨款 rows' amounts."""
+    lines = text.split("\n")
+    head = lines.index("\t资金情况(万元)")
+    lines[head] = f"\t{header}"
+    for label in ("\t年度资金总额：", "\t其中：本年财政拨款"):
+        at = lines.index(label, head)
+        assert lines[at + 1] == lines[at + 2] == "\t36"
+        lines[at + 1] = lines[at + 2] = "\t360000"
+    if note is not None:                             # a row of its own above the header
+        lines[head:head] = [f"\t{note}", "\t"]
+    return "\n".join(lines)
+
+
+def project(tmp_path, text: str) -> dict:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "r.txt").write_text(text, encoding="utf-8")
+    p = ingest_paths([tmp_path / "in"], out_dir=None, checks=True)["projects"]
+    assert len(p) == 1
+    return p.iloc[0].to_dict()
+
+
+def test_the_seed_states_wanyuan_and_reads_as_before(tmp_path):
+    p = project(tmp_path, TEXT)
+    assert (p["budget_full_year"], p["executed"], p["amount_unit"]) == (36, 36, "万元")
+
+
+@pytest.mark.parametrize("header, note", [
+    ("资金情况(元)", None),                          # the unit in the block's header cell
+    ("资金情况(单位：元)", None),
+    ("资金情况", "单位：元"),                         # a note in the table, above the block
+])
+def test_amounts_in_yuan_are_read_as_wanyuan(tmp_path, header, note):
+    p = project(tmp_path, in_yuan(TEXT, header, note))
+    assert (p["budget_full_year"], p["executed"], p["execution_rate"]) == (36, 36, 100)
+    assert p["amount_unit"] == "元"
+
+
+def test_a_per_person_note_is_no_money_unit(tmp_path):
+    p = project(tmp_path, in_yuan(TEXT, "资金情况", "单位：元/人"))
+    assert p["budget_full_year"] == 360000 and pd.isna(p["amount_unit"])
+
+
+@pytest.mark.parametrize("cell, unit", [("年初预算数（元）", "元"), ("全年预算(万元)", "万元"), ("资金（千元）", "千元"),
+                                        ("执行率(%)", None), ("目标值（元/人）", None)])
+def test_unit_in_a_cell(cell, unit):
+    assert budget.unit_in_cell(cell) == unit
+
+
+@pytest.mark.parametrize("value, unit, want", [(360000, "元", 36.0), (1234567.89, "元", 123.456789), (5, "亿元", 50000.0),
+                                               (36, "万元", 36), (36, None, 36), (None, "元", None)])
+def test_to_wanyuan_is_exact(value, unit, want):
+    assert budget.to_wanyuan(value, unit) == want
+
+
+def test_a_label_value_row_in_yuan(tmp_path):
+    from evalkit.model import Document, Table
+    from evalkit.recognize import recognize
+    doc = Document("x.docx", "docx", [Table([["项目名称", "某项目"], ["年初预算（元）", "1200000", "全年预算数（元）", "1180000"],
+                                             ["全年执行数（元）", "1000000", "执行率", "84.75%"]])])
+    p = recognize(doc).projects[0]
+    assert (p.budget_initial, p.budget_full_year, p.executed, p.execution_rate) == (120.0, 118.0, 100.0, 84.75)
+    assert p.amount_unit == "元"
+
+
+def test_a_note_above_a_table_holds_for_that_table_only():
+    from evalkit.model import Document, Paragraph, Table
+    from evalkit.recognize import recognize
+    def block(name, *amounts):
+        return [["项目名称", name], ["", "年初预算数", "全年预算数", "全年执行数", "执行率"], ["合计", *amounts, "84.75%"]]
+    first = block("甲项目", "1200000", "1180000", "1000000")
+    second = block("乙项目", "1200", "1180", "1000")          # no note above it: 万元
+    doc = Document("x.pdf", "pdf", [Paragraph("单位：元"), Table(first), Paragraph("说明"), Table(second)])
+    a, b = recognize(doc).projects
+    assert (a.budget_initial, a.budget_full_year, a.executed, a.amount_unit) == (120.0, 118.0, 100.0, "元")
+    assert (b.budget_initial, b.budget_full_year, b.executed, b.amount_unit) == (1200, 1180, 1000, None)
