@@ -234,16 +234,13 @@ class Walker:
         if values is None:
             return self._decide(Kind.IGNORED, cells, why="预算表中的非合计行（只读合计/总额行）")
         target = self.current if self.current is not None else self.pending
-        for name, v in values.items():
-            stated = v
-            if name in V.BUDGET_AMOUNTS:
-                v = budget.to_wanyuan(v, self.budget_unit)
-            target.put(name, v, PRIO_TABLE, self._at(name, self.budget_cols, stated))
+        read = {n: budget.to_wanyuan(v, self.budget_unit) if n in V.BUDGET_AMOUNTS else v for n, v in values.items()}
+        for name, v in read.items():
+            target.put(name, v, PRIO_TABLE, self._at(name, self.budget_cols, values[name]))   # the cell as printed
         if self.budget_unit and any(n in V.BUDGET_AMOUNTS for n in values):
             target.amount_unit = target.amount_unit or self.budget_unit
         self.state = State.OUTSIDE
-        self._decide(Kind.BUDGET_TOTAL, cells, fields={n: budget.to_wanyuan(v, self.budget_unit) if n in V.BUDGET_AMOUNTS
-                                                        else v for n, v in values.items()}, why=_unit_why(self.budget_unit))
+        self._decide(Kind.BUDGET_TOTAL, cells, fields=read, why=_unit_why(self.budget_unit))
 
     # ---- paragraphs ----------------------------------------------------------------------
     def paragraph(self, text: str) -> None:
