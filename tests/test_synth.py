@@ -28,12 +28,13 @@ LAYOUTS = {"cells", "dept", "annex", "tabs", "form", "juesuan", "table"}
 
 def covers(seed: int) -> bool:
     """The seed's 30 reports hold every layout and format, all three kinds of copy (a byte copy, another format,
-    an earlier version) and all five injected rules."""
+    an earlier version), a report whose amounts are in 元 and all five injected rules."""
     items = list(synth.plan(N, seed, FORMATS.split(","), **RATES))
     rules = {f["rule"] for it in items for f in synth.expected_findings(it.rep)}
     return ({it.rep.layout for it in items} == LAYOUTS and {it.fmt for it in items} == set(FORMATS.split(","))
             and any(it.second for it in items) and any(it.byte_copy_rel for it in items)
             and any(it.earlier for it in items)
+            and any(it.fmt == "txt" and it.rep.layout == "tabs" and synth.in_yuan(it.rep) for it in items)
             and set(synth.INJECTABLE) <= rules)
 
 

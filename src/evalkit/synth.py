@@ -1143,9 +1143,22 @@ def render_annex(rep: Report, rng) -> str:
     return "\n".join(L) + "\n"
 
 
+YUAN_RATE = 0.15   # share of tab-separated reports whose project tables state their amounts in 元 (budget-system exports)
+
+
+def in_yuan(rep: Report) -> bool:
+    """Whether the report's project tables state amounts in 元 (its own draw: the rendering's others stay as they were)."""
+    return random.Random(f"{rep.code}:{rep.idx}:yuan").random() < YUAN_RATE
+
+
 def render_tabs(rep: Report, rng, with_extras: bool = True) -> str:
-    """Seed 003: tab-separated project tables (markdown headings), a 汇总表 and a covering report."""
+    """Seed 003: tab-separated project tables (markdown headings), a 汇总表 and a covering report; some with their
+    amounts in 元 (`in_yuan`; the truth stays in 万元)."""
     y, n = rep.year, len(rep.projects)
+    yuan = in_yuan(rep)
+
+    def money(x: Decimal | None) -> str:
+        return trim(x * 10000 if yuan and x is not None else x)
     boss, clerk, phone = _person(rng), _person(rng), f"{_ri(rng, 2, 8)}{_ri(rng, 100000, 999999)}"
     date = f"{y + 1}.{_ri(rng, 1, 3)}.{_ri(rng, 1, 28)}"
     sp = rng.random() < 0.5          # the export's stray spaces inside words
@@ -1155,10 +1168,10 @@ def render_tabs(rep: Report, rng, with_extras: bool = True) -> str:
         L += ["", "# 项目支出绩效自评表", "", f"( {y} 年度 )", "",
               "\t".join(["项目名称", p.name] + [""] * 7),
               "\t".join(["主管部门", "", "", "", "实施单位", p.agency, "", "", ""]),
-              "\t".join(["项目资金 (万元)", "", "年初 预算数" if sp else "年初预算数", "全年 预算数" if sp else "全年预算数",
-                         "全年 执行数" if sp else "全年执行数", "分值", "执行率", "得分", ""]),
-              "\t".join(["", "年度资金总额", trim(p.initial), trim(p.full), trim(p.executed), trim(p.bw), rate, trim(p.bs), ""]),
-              "\t".join(["", "其中：当年财政拨款", trim(p.initial), trim(p.full), trim(p.executed), "—", rate if rng.random() < 0.5 else "", "—", ""]),
+              "\t".join(["项目资金 (元)" if yuan else "项目资金 (万元)", "", "年初 预算数" if sp else "年初预算数",
+                         "全年 预算数" if sp else "全年预算数", "全年 执行数" if sp else "全年执行数", "分值", "执行率", "得分", ""]),
+              "\t".join(["", "年度资金总额", money(p.initial), money(p.full), money(p.executed), trim(p.bw), rate, trim(p.bs), ""]),
+              "\t".join(["", "其中：当年财政拨款", money(p.initial), money(p.full), money(p.executed), "—", rate if rng.random() < 0.5 else "", "—", ""]),
               "\t".join(["", "上年结转资金", "", "", "", "—", "", "—", ""]),
               "\t".join(["", "其他资金", "", "", "", "—", "", "—", ""]),
               "\t".join(["年度 总体 目标" if sp else "年度总体目标", "预期目标", "", "", "实际完成情况", "", "", "", ""]),
