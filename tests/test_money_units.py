@@ -89,3 +89,14 @@ def test_a_note_above_a_table_holds_for_that_table_only():
     a, b = recognize(doc).projects
     assert (a.budget_initial, a.budget_full_year, a.executed, a.amount_unit) == (120.0, 118.0, 100.0, "元")
     assert (b.budget_initial, b.budget_full_year, b.executed, b.amount_unit) == (1200, 1180, 1000, None)
+
+
+@pytest.mark.parametrize("label, note", [("资金总量（元）", None), ("资金总量", "单位：元"), ("资金总量（万元）", "单位：元")])
+def test_a_summary_tables_funds_in_yuan(label, note):
+    from evalkit.model import Document, Paragraph, Table
+    from evalkit.recognize import recognize
+    rows = [["统计内容", "应评价数", "已评价数"], ["项目数量（个）", "23", "23"]]
+    funds = ["5686400", "5686400"] if "万元" not in label else ["568.64", "568.64"]
+    blocks = ([Paragraph(note)] if note else []) + [Table(rows + [[label, *funds]])]
+    s = recognize(Document("x.pdf", "pdf", blocks)).summaries[0]
+    assert (s["projects_evaluated"], s["funds_due"], s["funds_evaluated"]) == (23, 568.64, 568.64)

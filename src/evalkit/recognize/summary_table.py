@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from evalkit import grades
 from evalkit.normalize import normalize_grade, parse_number
+from evalkit.recognize import budget
 from evalkit.recognize import vocabulary as V
 
 
@@ -13,8 +14,9 @@ def read_header(cells: list[str]) -> tuple[int, int] | None:
     return (due, done) if due is not None and done is not None else None
 
 
-def read_row(cells: list[str], header: tuple[int, int]) -> dict:
-    """The summaries fields one row states (empty for a row it does not know)."""
+def read_row(cells: list[str], header: tuple[int, int], unit: str | None = None) -> dict:
+    """The summaries fields one row states (empty for a row it does not know); funds in 万元, converted from
+    the unit the row's label states (资金总量（元）), else `unit` (a note over the table)."""
     filled = [c for c in cells if c]
     due, done = header
     pick = lambda col: parse_number(cells[col]) if col < len(cells) else None  # noqa: E731
@@ -22,7 +24,8 @@ def read_row(cells: list[str], header: tuple[int, int]) -> dict:
     if V.SUMMARY_PROJECTS.search(label):
         return {"projects_due": pick(due), "projects_evaluated": pick(done)}
     if V.SUMMARY_FUNDS.search(label):
-        return {"funds_due": pick(due), "funds_evaluated": pick(done)}
+        u = budget.unit_in_cell(filled[0]) or unit
+        return {"funds_due": budget.to_wanyuan(pick(due), u), "funds_evaluated": budget.to_wanyuan(pick(done), u)}
     grade_idx = [i for i, c in enumerate(cells) if V.GRADE_CELL.match(c)]
     if grade_idx:
         g, _ = normalize_grade(V.GRADE_CELL.match(cells[grade_idx[-1]]).group(1))

@@ -136,7 +136,7 @@ class Walker:
         if self.state is State.BUDGET:
             return self._budget_total_row(cells)
         if self.state is State.SUMMARY:
-            fields = summary_table.read_row(cells, self.summary_cols)
+            fields = summary_table.read_row(cells, self.summary_cols, self.table_unit)
             self.summaries[-1].update(fields)
             if fields:
                 return self._decide(Kind.SUMMARY_LINE, cells, fields=fields)
