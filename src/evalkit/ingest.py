@@ -744,11 +744,12 @@ def latest_versions(results: list, spool: "Spool") -> list:
     for i, (k, note) in dropped.items():
         out[i] = _duplicate(results[i], results[k], "other_version", results[i].report["report_id"], note)
         by_id[results[i].report["report_id"]] = (results[k], note)
-    for i, r in enumerate(out):
-        rep = r.report
-        if i not in dropped and rep.get("status") == "duplicate" and rep.get("duplicate_of") in by_id:
-            kept, note = by_id[rep["duplicate_of"]]
-            out[i] = _duplicate(r, kept, "other_version", rep["report_id"], note)
+    for i, r in enumerate(results if by_id else ()):
+        if isinstance(r, Parked):          # counted files are parked; duplicates are whole rows
+            continue
+        if r.report.get("duplicate_of") in by_id:
+            kept, note = by_id[r.report["duplicate_of"]]
+            out[i] = _duplicate(r, kept, "other_version", r.report["report_id"], note)
     return out
 
 

@@ -1432,6 +1432,17 @@ def _normalize_zip(path: Path, year: int) -> None:
     path.write_bytes(buf.getvalue())
 
 
+def write_now(rep: Report, fmt: str, path: Path, rng) -> bool:
+    """Write a text or office file of the report; False for a format rendered later (PDF, OFD, scans)."""
+    if fmt == "txt":
+        path.write_text(TEXT_RENDER[rep.layout](rep, rng), encoding="utf-8")
+    elif fmt in ("docx", "xlsx", "html"):
+        render_office(rep, fmt, path)
+    else:
+        return False
+    return True
+
+
 def render_office(rep: Report, fmt: str, path: Path) -> None:
     mod = fixture_builders()
     projects, inds_of = _fixture_rows(rep)
@@ -1721,11 +1732,7 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
             folder.mkdir(parents=True, exist_ok=True)
             made.add(folder)
         path = docs / item.rel
-        if fmt == "txt":
-            path.write_text(TEXT_RENDER[rep.layout](rep, rng), encoding="utf-8")
-        elif fmt in ("docx", "xlsx", "html"):
-            render_office(rep, fmt, path)
-        else:
+        if not write_now(rep, fmt, path, rng):
             later[fmt].append((rep, path))
         counts[f"{fmt}:{rep.layout}"] += 1
         if item.second:
@@ -1739,13 +1746,8 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
             dropped = item.second_rel if rep.rel == item.rel else item.rel
             t_dup.append({"source_file": dropped, "duplicate_of_file": rep.rel, "kind": "same_report"})
             counts["format_copies"] += 1
-        if item.earlier is not None:
-            epath = docs / item.earlier_rel
-            if fmt == "txt":
-                epath.write_text(TEXT_RENDER[rep.layout](item.earlier, random.Random(f"{seed}:{rep.idx}:render")),
-                                 encoding="utf-8")
-            else:
-                render_office(item.earlier, fmt, epath)
+        if item.earlier is not None:                     # VERSION_FORMATS: written at once
+            write_now(item.earlier, fmt, docs / item.earlier_rel, random.Random(f"{seed}:{rep.idx}:render"))
             t_dup.append({"source_file": item.earlier_rel, "duplicate_of_file": rep.rel, "kind": "other_version"})
             counts["earlier_versions"] += 1
         if item.byte_copy_rel:

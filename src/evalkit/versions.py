@@ -12,7 +12,8 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cmp_to_key
 
-from evalkit.recognize.statements import version_of
+from evalkit.ingest import PROJECT_FIGURES
+from evalkit.recognize.statements import iso_date, version_of
 
 # the figures whose differences a dropped version's note lists, with their Chinese names
 FIGURES = (("budget_initial", "年初预算"), ("budget_full_year", "全年预算"), ("executed", "执行数"),
@@ -95,10 +96,6 @@ def compare(a: Stated, b: Stated) -> tuple[int, str]:
     return c, ("date" if c else "none")
 
 
-def _iso(d: tuple | None) -> str:
-    return "-".join(f"{x:02d}" if i else str(x) for i, x in enumerate(d) if x is not None) if d else "未写明"
-
-
 def why(kept: Stated, dropped: Stated) -> str:
     """Why the kept file is taken as the later version, in the words of the note."""
     c, by = compare(kept, dropped)
@@ -109,7 +106,7 @@ def why(kept: Stated, dropped: Stated) -> str:
     if c > 0 and by == "number":
         return f"所留文件的{kept.where}（{kept.word}）版本号较新"
     if c > 0 and by == "date":
-        return f"所留文件落款日期 {_iso(kept.date)} 晚于本文件的 {_iso(dropped.date)}"
+        return f"所留文件落款日期 {iso_date(kept.date)} 晚于本文件的 {iso_date(dropped.date)}"   # both dated: compared
     return "文件名、标题和落款日期都不能说明哪份在后，暂按较完整的一份计入，请核对后把不用的一份移出输入目录"
 
 
@@ -182,9 +179,6 @@ def other_versions(results: list, version, load, keep_rank) -> dict[int, tuple[i
 
 
 # ---- one project in two reports -------------------------------------------------------------------
-PROJECT_FIGURES = ("budget_initial", "budget_full_year", "executed", "total_score")
-
-
 def project_keys(r) -> tuple[tuple[str, tuple], ...]:
     """(identity, figures) of each project of a live report: identity = place, agency, year and name (empty
     when the name or year is missing); figures = its budgets, execution and total score."""
@@ -209,12 +203,11 @@ def _agree(a: tuple, b: tuple) -> bool | None:
 
 def repeats(results: list, keys) -> dict[int, dict[int, str]]:
     """{result index: {project index: the other files that report the same project}} for live reports whose
-    project (same place, agency, year and name) another live report holds too; `keys(r)` = project_keys.
-    Each other file is followed by （数字一致） or （数字不同）: its figures against these, where both state them."""
+    project (same place, agency, year and name) another live report holds too; `keys(r)` = project_keys, empty
+    for a report that is not counted. Each other file is followed by （数字一致） or （数字不同）: its figures
+    against these, where both state them."""
     seen: dict[str, list[tuple[int, int, tuple]]] = {}
     for i, r in enumerate(results):
-        if r.report.get("status") not in ("ok", "partial"):
-            continue
         for j, (ident, figures) in enumerate(keys(r)):
             if ident:
                 seen.setdefault(ident, []).append((i, j, figures))

@@ -160,16 +160,15 @@ def check_identity(d: Data, cfg: CheckConfig) -> list[Finding]:
     out: list[Finding] = []
     for r in dup.itertuples(index=False):
         note = text(getattr(r, "duplicate_note", None))
+        ids = dict(report_id=text(r.report_id) or None, source_file=text(r.source_file) or None)
         if text(r.duplicate_kind) == "other_version":
-            out.append(make(cfg, "report_other_version",
-                            dict(report_id=text(r.report_id) or None, source_file=text(r.source_file) or None),
+            out.append(make(cfg, "report_other_version", ids,
                             f"文件 {text(r.source_file)} 与 {text(r.duplicate_of_file)} 是同一单位、同一年度、同样项目的"
                             f"两个版本，只计入后者（{note}）。",
                             f"只计入一个版本（{text(r.duplicate_of)}）", text(r.source_file)))
             continue
         what = DUPLICATE_WHAT.get(text(r.duplicate_kind), DUPLICATE_WHAT["same_report"])
-        out.append(make(cfg, "duplicate_document",
-                        dict(report_id=text(r.report_id) or None, source_file=text(r.source_file) or None),
+        out.append(make(cfg, "duplicate_document", ids,
                         f"文件 {text(r.source_file)} {what}：{text(r.duplicate_of_file)}，只计入一次，"
                         f"如需核对请以后者为准。" + (f"{note}。" if note else ""),
                         f"只出现一次（{text(r.duplicate_of)}）", text(r.source_file)))

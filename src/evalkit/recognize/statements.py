@@ -121,7 +121,8 @@ def _valid(y, m, d=None) -> tuple[int, int, int | None] | None:
     return y, m, d
 
 
-def _iso(date: tuple[int, int, int | None]) -> str:
+def iso_date(date: tuple[int, int, int | None]) -> str:
+    """(year, month, day or None) as YYYY-MM-DD, or YYYY-MM without a day."""
     y, m, d = date
     return f"{y:04d}-{m:02d}" + (f"-{d:02d}" if d is not None else "")
 
@@ -138,7 +139,7 @@ def doc_date(doc: Document) -> str | None:
                 if V.DATE_LABEL.search(line[max(0, m.start() - 12):m.start()]) and (d := _valid(*m.groups())):
                     labelled.append(d)
     if labelled:
-        return _iso(max(labelled, key=lambda d: (d[0], d[1], d[2] or 0)))
+        return iso_date(max(labelled, key=lambda d: (d[0], d[1], d[2] or 0)))
     for line in reversed(paragraphs):                                  # the last short line that is a date
         if len(line) > 40 or "年" not in line and not any(s in line for s in ".-/．／"):
             continue
@@ -148,7 +149,7 @@ def doc_date(doc: Document) -> str | None:
             if m and (d := _valid(*m.groups())):
                 alone = d
                 break
-    return _iso(alone) if alone else None
+    return iso_date(alone) if alone else None
 
 
 def version_mark(doc: Document) -> str | None:
