@@ -135,3 +135,72 @@ def test_a_kept_kernel_serves_the_next_run_with_a_clean_namespace(seed_clean, tm
     monkeypatch.setenv("EVALKIT_CJK_FONT", "/no/such/font.ttf")   # read by the kernel's evalkit
     _, c = _executed(clean, tmp_path / "r3", nb2)
     assert {o["pid"] for o in c} != {a[0]["pid"]} and len({o["pid"] for o in c}) == 1
+
+
+def test_kernels_started_at_once_talk_over_their_own_unix_sockets(tmp_path):
+    """Two kernels starting together (two report workers, or two processes) must not share a port or
+    a socket: each gets its own socket path, the notebooks run, and closing removes the sockets."""
+    import glob
+    import os
+    import threading
+    if os.name != "posix":
+        pytest.skip("Unix sockets only on POSIX")
+    nb = _nb(tmp_path / "a.ipynb", REPORT)
+    kernels = [WarmKernel(_kernel_manager_class(tmp_path / "log.txt"), KERNEL, tmp_path) for _ in range(2)]
+    errors = []
+
+    def go(i):
+        try:
+            kernels[i].run(nb, str(tmp_path / f"out{i}.ipynb"), progress_bar=False)
+        except Exception as e:     # pragma: no cover - reported below
+            errors.append(e)
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    ips = [k.km.ip for k in kernels]
+    assert [k.km.transport for k in kernels] == ["ipc", "ipc"] and len(set(ips)) == 2
+    assert all(glob.glob(ip + "-*") for ip in ips)               # the sockets exist while they run
+    assert _out(tmp_path / "out0.ipynb")["pid"] != _out(tmp_path / "out1.ipynb")["pid"]
+    for k in kernels:
+        k.close()
+    assert not any(glob.glob(ip + "-*") for ip in ips)
+
+
+def _dying_first(tmp_path, deaths):
+    """The report's kernel manager whose first `deaths` kernels exit at once (as one that lost its
+    port does), counting every launch."""
+    base = _kernel_manager_class(tmp_path / "log.txt")
+
+    class Dying(base):
+        launches = 0
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            Dying.launches += 1
+            if Dying.launches <= deaths:
+                kernel_cmd = [sys.executable, "-c", "import sys; sys.exit(1)"]
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+    return Dying
+
+
+def test_a_kernel_that_dies_before_its_first_reply_is_started_once_more(tmp_path, caplog):
+    km_class = _dying_first(tmp_path, deaths=1)
+    k = WarmKernel(km_class, KERNEL, tmp_path)
+    try:
+        with caplog.at_level("WARNING", logger="evalkit.report"):
+            k.run(_nb(tmp_path / "a.ipynb", REPORT), str(tmp_path / "a.out.ipynb"), progress_bar=False)
+    finally:
+        k.close()
+    assert km_class.launches == 2
+    assert not _out(tmp_path / "a.out.ipynb")["x"]
+    assert any("内核启动失败" in r.getMessage() for r in caplog.records)
+
+
+def test_a_kernel_that_never_starts_fails_after_the_second_try(tmp_path):
+    km_class = _dying_first(tmp_path, deaths=99)
+    k = WarmKernel(km_class, KERNEL, tmp_path)
+    with pytest.raises(RuntimeError, match="Kernel died"):
+        k.run(_nb(tmp_path / "a.ipynb", REPORT), str(tmp_path / "a.out.ipynb"), progress_bar=False)
+    assert km_class.launches == 2 and k.km is None

@@ -9,6 +9,7 @@ out is shut down and the next notebook gets a fresh one.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 from papermill.clientwrap import PapermillNotebookClient
@@ -17,6 +18,15 @@ from papermill.log import logger
 from papermill.utils import merge_kwargs, remove_args
 
 ENGINE = "evalkit-warm"
+START_ATTEMPTS = 2
+log = logging.getLogger("evalkit.report")
+
+
+def failed_to_start(e: BaseException) -> bool:
+    """nbclient's errors for a kernel that never answered its first request (died, or silent until
+    the start timeout): raised before any cell is sent."""
+    return isinstance(e, RuntimeError) and str(e).startswith(("Kernel died before replying",
+                                                               "Kernel didn't respond"))
 
 
 def reset_code(cwd: Path) -> str:
@@ -78,6 +88,18 @@ class WarmKernel:
         self.used = 0
 
     def run(self, src: str, dst: str, **pm_kwargs):
+        """Execute one notebook; a new kernel that dies before its first reply is started once more
+        (no cell has run yet, so nothing runs twice)."""
+        for attempt in range(START_ATTEMPTS):
+            fresh = self.km is None
+            try:
+                return self._run(src, dst, **pm_kwargs)
+            except Exception as e:
+                if not (fresh and failed_to_start(e)) or attempt + 1 == START_ATTEMPTS:
+                    raise
+                log.warning("内核启动失败（%s），重新启动一次：%s", e, Path(src).name)
+
+    def _run(self, src: str, dst: str, **pm_kwargs):
         import papermill as pm
         if self.km is None:
             self.km, self.used = self.km_class(kernel_name=self.kernel_name), 0

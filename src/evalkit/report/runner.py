@@ -145,6 +145,12 @@ def _kernel_manager_class(log_path):
     src = str(Path(__file__).resolve().parents[2])   # the folder holding this evalkit package
 
     class _LoggingKernelManager(AsyncKernelManager):
+        def __init__(self, **kw):
+            super().__init__(**kw)
+            ipc = ipc_address()
+            if ipc is not None:     # no TCP port to lose to another process between choosing and binding it
+                self.transport, self.ip, self.cache_ports = "ipc", ipc, False
+
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             if callable(log_path):
                 fh = _pump_into(log_path)
@@ -163,6 +169,26 @@ def _kernel_manager_class(log_path):
                 fh.close()
 
     return _LoggingKernelManager
+
+
+def ipc_address() -> str | None:
+    """A socket path prefix of this kernel's own in Jupyter's private runtime folder: kernels talk over
+    Unix sockets, so two processes starting kernels at once cannot take each other's TCP port (the
+    kernel then dies before replying to kernel_info: CI of stop 29). None on Windows or where the path
+    would pass the 107-byte limit of a socket's name; TCP then."""
+    if os.name != "posix":
+        return None
+    import uuid
+    from jupyter_core.paths import jupyter_runtime_dir
+    folder = Path(jupyter_runtime_dir())
+    ip = str(folder / f"evalkit-{uuid.uuid4().hex[:16]}")
+    if len(os.fsencode(ip)) + 3 > 100:         # "-N" is appended per socket
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    return ip
 
 
 def _pump_into(current_log):
