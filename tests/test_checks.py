@@ -110,6 +110,15 @@ def test_every_rule_has_a_family_severity_and_title():
         assert r.family in range(1, 8) and r.severity in ("error", "warning", "info") and r.title
 
 
+def test_every_rule_is_documented_with_its_family_and_severity():
+    from pathlib import Path
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "checks.md").read_text(encoding="utf-8")
+    missing = [r.id for r in RULES.values() if f"| {r.family} | {r.id} | {r.severity} |" not in doc]
+    assert missing == []
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f"{len(RULES)} rules" in readme
+
+
 @pytest.mark.parametrize("score,grade", [(100, "优"), (90, "优"), (89.99, "良"), (80, "良"),
                                          (79.999, "中"), (60, "中"), (59.9, "差"), (0, "差"),
                                          (None, None), (float("nan"), None), ("93.25", "优")])

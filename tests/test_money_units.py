@@ -100,3 +100,41 @@ def test_a_summary_tables_funds_in_yuan(label, note):
     blocks = ([Paragraph(note)] if note else []) + [Table(rows + [[label, *funds]])]
     s = recognize(Document("x.pdf", "pdf", blocks)).summaries[0]
     assert (s["projects_evaluated"], s["funds_due"], s["funds_evaluated"]) == (23, 568.64, 568.64)
+
+
+def _ingest(tmp_path, text: str) -> dict:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "r.txt").write_text(text, encoding="utf-8")
+    return ingest_paths([tmp_path / "in"], out_dir=None, checks=True)
+
+
+def _doubtful(tables) -> pd.DataFrame:
+    f = tables["findings"]
+    return f.loc[f["rule"] == "amount_unit_doubtful"]
+
+
+def test_amounts_in_yuan_without_a_stated_unit_are_pointed_out(tmp_path):
+    """元 stated nowhere: read as 万元 the budget is 36 亿元; a warning says so and what it would be in 元."""
+    t = _ingest(tmp_path, in_yuan(TEXT, "资金情况"))
+    p = t["projects"].iloc[0]
+    assert p["budget_full_year"] == 360000 and pd.isna(p["amount_unit"])
+    f = _doubtful(t)
+    assert len(f) == 1 and f.iloc[0]["severity"] == "warning" and f.iloc[0]["project_id"] == p["project_id"]
+    assert "全年预算360000万元（36.00亿元）" in f.iloc[0]["message"] and "应为36.0000万元" in f.iloc[0]["message"]
+    assert f.iloc[0]["found"] == "360000万元（未写明单位）"
+
+
+@pytest.mark.parametrize("header", ["资金情况(元)", "资金情况(万元)"])
+def test_a_stated_unit_raises_no_doubt(tmp_path, header):
+    """Converted from 元, or stated 万元 however large: the document said its unit, so no warning."""
+    t = _ingest(tmp_path, in_yuan(TEXT, header))
+    assert t["projects"].iloc[0]["amount_unit"] in ("元", "万元") and _doubtful(t).empty
+
+
+def test_the_threshold_is_configurable(tmp_path):
+    from evalkit.checks import load_config, run_checks
+    t = _ingest(tmp_path, in_yuan(TEXT, "资金情况"))
+    cfg_file = tmp_path / "c.toml"
+    cfg_file.write_text("[plausibility]\nunstated_unit_max_amount = 1000000\n", encoding="utf-8")
+    f = run_checks(t, load_config(cfg_file))
+    assert not (f["rule"] == "amount_unit_doubtful").any()

@@ -12,6 +12,7 @@ from evalkit.checks.findings import Finding, ids_of, make
 from evalkit.checks.grades import grade_from_score
 from evalkit.checks.numbers import HUNDRED, dec, fmt, pct, text, to_wanyuan
 from evalkit.checks.rules_budget import rate
+from evalkit.schema import label as schema_label
 
 
 def _has(s: pd.Series, words: list[str]) -> pd.Series:
@@ -142,6 +143,35 @@ def check_spending(d: Data, cfg: CheckConfig) -> list[Finding]:
             out.append(make(c, "score_without_spending", ids,
                             f"项目全年执行数为0，总分却为{fmt(total)}分，请核对产出和效益指标的完成情况及得分。",
                             f"<{fmt(zmax)}", fmt(total)))
+    return out
+
+
+AMOUNTS = ("budget_full_year", "budget_initial", "executed")
+
+
+def check_amount_units(d: Data, cfg: CheckConfig) -> list[Finding]:
+    """An amount of a project whose document states no money unit, so large that it is probably in 元: read
+    as the contract's 万元 it is 10,000 times too large and swamps every total it enters."""
+    p = d.projects
+    if p.empty or "amount_unit" not in p.columns:
+        return []
+    lim_min = min(float(cfg.for_province(x).get("plausibility", "unstated_unit_max_amount"))
+                  for x in [None, *cfg.profiles])
+    big = p[list(AMOUNTS)].apply(pd.to_numeric, errors="coerce").max(axis=1) >= lim_min
+    cand = big & p["amount_unit"].isna()
+    out: list[Finding] = []
+    for r in p.loc[cand.fillna(False)].itertuples(index=False):
+        c = cfg.for_province(text(r.province) or None)
+        lim = c.dec("plausibility", "unstated_unit_max_amount")
+        col, amount = max(((k, dec(getattr(r, k))) for k in AMOUNTS if dec(getattr(r, k)) is not None),
+                          key=lambda kv: kv[1])
+        if amount < lim:
+            continue
+        what = schema_label(col, with_unit=False)
+        out.append(make(c, "amount_unit_doubtful", ids_of(r),
+                        f"文件未写明金额单位，按万元读得{what}{fmt(amount)}万元（{fmt(amount / 10000, 2)}亿元），"
+                        f"对一个项目而言过大；若原文以元为单位，应为{fmt(amount / 10000, 4)}万元。请对照原件核对金额单位。",
+                        f"<{fmt(lim)}万元，或写明单位", f"{fmt(amount)}万元（未写明单位）"))
     return out
 
 

@@ -26,6 +26,7 @@ AUDIT_WARNINGS = frozenset({
     "execution_over_budget",
     "execution_rate_conflict",
     "score_without_spending",
+    "amount_unit_doubtful",         # 元 read as 万元: 10,000 times too large in every total
     "cost_above_budget",
     "cost_far_below_budget",
     "indicators_copied",
