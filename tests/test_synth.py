@@ -28,13 +28,14 @@ LAYOUTS = {"cells", "dept", "annex", "tabs", "form", "juesuan", "table"}
 
 def covers(seed: int) -> bool:
     """The seed's 30 reports hold every layout and format, all three kinds of copy (a byte copy, another format,
-    an earlier version), a report whose amounts are in 元 and all five injected rules."""
+    an earlier version), a text and an office report whose amounts are in 元 and all five injected rules."""
     items = list(synth.plan(N, seed, FORMATS.split(","), **RATES))
     rules = {f["rule"] for it in items for f in synth.expected_findings(it.rep)}
     return ({it.rep.layout for it in items} == LAYOUTS and {it.fmt for it in items} == set(FORMATS.split(","))
             and any(it.second for it in items) and any(it.byte_copy_rel for it in items)
             and any(it.earlier for it in items)
             and any(it.fmt == "txt" and it.rep.layout == "tabs" and synth.in_yuan(it.rep) for it in items)
+            and any(it.fmt in ("docx", "xlsx", "html") and synth.in_yuan(it.rep) for it in items)
             and set(synth.INJECTABLE) <= rules)
 
 
@@ -75,6 +76,16 @@ def test_field_accuracy(corpus):
     ok, total = int(m.group(1)), int(m.group(2))
     assert total > 5000 and ok / total >= 0.995, r.stdout[-3000:]
     assert r.returncode == 0
+
+
+def test_amounts_stated_in_yuan_are_read_in_every_format(corpus):
+    """The corpus's reports in 元 (text and office) are read as 元 and converted: their truth is in 万元, and
+    test_field_accuracy holds them to it."""
+    out, _ = corpus
+    p = pd.read_parquet(out / "clean" / "projects.parquet")
+    r = pd.read_parquet(out / "clean" / "reports.parquet")
+    fmts = set(p.loc[p["amount_unit"] == "元"].merge(r[["report_id", "format"]], on="report_id")["format"])
+    assert "txt" in fmts and fmts & {"docx", "xlsx", "html"}
 
 
 def test_checks_recall_and_precision(corpus):

@@ -1143,7 +1143,7 @@ def render_annex(rep: Report, rng) -> str:
     return "\n".join(L) + "\n"
 
 
-YUAN_RATE = 0.15   # share of tab-separated reports whose project tables state their amounts in 元 (budget-system exports)
+YUAN_RATE = 0.15   # share of reports whose project tables state their amounts in 元 (budget-system exports): tab-separated and office
 
 
 def in_yuan(rep: Report) -> bool:
@@ -1339,6 +1339,8 @@ def fixture_builders():
         for c in cells:
             if c.r == 8 and c.c == 1 and p.get("goal"):
                 c.text = p["goal"]
+            if c.r == 2 and c.c == 0 and p.get("yuan"):
+                c.text = c.text.replace("万元", "元")       # 项目资金\n(元): the amounts below are in 元
         return cells
 
     mod.project_cells = project_cells
@@ -1399,10 +1401,16 @@ def _fast_docx_table(mod):
 
 
 def _fixture_rows(rep: Report):
+    """The fixture builders' project dicts and indicator lines; amounts in 元 where the report states them so
+    (`in_yuan`: the budget block's header then says (元); the truth stays in 万元)."""
     projects, inds = [], {}
+    yuan = in_yuan(rep)
+
+    def money(x: Decimal | None) -> str:
+        return trim(x * 10000 if yuan and x is not None else x)
     for p in rep.projects:
-        d = {"project_name": p.name, "agency": p.agency, "execution_rate": trim(p.rate),
-             "budget_initial": trim(p.initial), "budget_full_year": trim(p.full), "executed": trim(p.executed),
+        d = {"project_name": p.name, "agency": p.agency, "execution_rate": trim(p.rate), "yuan": yuan,
+             "budget_initial": money(p.initial), "budget_full_year": money(p.full), "executed": money(p.executed),
              "budget_weight": trim(p.bw), "budget_score": trim(p.bs), "total_score": trim(p.total), "goal": p.goal}
         projects.append(d)
         inds[p.name] = [{"level1": ln.level1, "level2": ln.level2, "level3": ln.level3, "target": ln.target,
