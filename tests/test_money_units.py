@@ -122,6 +122,8 @@ def test_amounts_in_yuan_without_a_stated_unit_are_pointed_out(tmp_path):
     assert len(f) == 1 and f.iloc[0]["severity"] == "warning" and f.iloc[0]["project_id"] == p["project_id"]
     assert "全年预算360000万元（36.00亿元）" in f.iloc[0]["message"] and "应为36.0000万元" in f.iloc[0]["message"]
     assert f.iloc[0]["found"] == "360000万元（未写明单位）"
+    led = t["ledger"].set_index("rule")
+    assert led.at["amount_unit_doubtful", "status"] == "未通过"
 
 
 @pytest.mark.parametrize("header", ["资金情况(元)", "资金情况(万元)"])
@@ -129,6 +131,7 @@ def test_a_stated_unit_raises_no_doubt(tmp_path, header):
     """Converted from 元, or stated 万元 however large: the document said its unit, so no warning."""
     t = _ingest(tmp_path, in_yuan(TEXT, header))
     assert t["projects"].iloc[0]["amount_unit"] in ("元", "万元") and _doubtful(t).empty
+    assert t["ledger"].set_index("rule").at["amount_unit_doubtful", "status"] == "通过"    # checked, not skipped
 
 
 def test_the_threshold_is_configurable(tmp_path):

@@ -56,7 +56,7 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     Rule("indicator_duplicate", 7, "warning", "同一项目中指标重复", "indicators.level3"),
     Rule("indicators_copied", 7, "warning", "指标与另一项目完全相同", "indicators.level3"),
     Rule("excellent_low_execution", 7, "warning", "评为优但执行率偏低", "projects.grade projects.executed projects.budget_full_year"),
-    Rule("amount_unit_doubtful", 7, "warning", "未写明金额单位且金额过大，可能以元填报", "projects.budget_full_year projects.amount_unit"),
+    Rule("amount_unit_doubtful", 7, "warning", "未写明金额单位且金额过大，可能以元填报", "projects.budget_full_year|projects.budget_initial|projects.executed"),
     Rule("score_without_spending", 7, "warning", "未支出却得高分", "projects.executed projects.total_score"),
     Rule("duplicate_document", 7, "info", "重复文件：同一报告只计一次", "reports.report_id"),
     Rule("report_other_version", 7, "warning", "同一报告有数字不同的两个版本，只计入较新的一份", "reports.report_id"),
