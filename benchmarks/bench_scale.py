@@ -161,7 +161,7 @@ def bench_format(fmt: str, n: int, work: Path, sizes: list[int], big: bool) -> d
     """Throughputs are marginal: (N-1) files over (time of N files - time of 1 file), both cold runs; for
     scans N files over (time of N files - time of a blank page)."""
     docs = synth(n, work / f"{fmt}-{n}", fmt, error_rate=0.0, dup_rate=0.0, format_dup_rate=0.0,
-                 version_rate=0.0)
+                 version_rate=0.0, year_copy_rate=0.0)
     files = files_of(docs)
     # the fixed cost: a blank page for scans (in_one = 0 files of the corpus), else the corpus's first file
     one, in_one = (blank_scan_corpus(work), 0) if fmt == "scan" else (one_file_corpus(files, docs, work), 1)
@@ -190,7 +190,7 @@ def bench_format(fmt: str, n: int, work: Path, sizes: list[int], big: bool) -> d
     if big and len(sizes) > 1:
         n2 = sizes[1]
         docs2 = synth(n2, work / f"{fmt}-{n2}", fmt, error_rate=0.0, dup_rate=0.0, format_dup_rate=0.0,
-                      version_rate=0.0)
+                      version_rate=0.0, year_copy_rate=0.0)
         # the one-file, 200- and 2,000-report runs interleaved, best of `rep` each: this VM's speed drifts over
         # minutes (the loop took 0.50 s at the start of a run and 0.39 s at its end), and a ratio of runs taken
         # minutes apart measured the drift as much as the code

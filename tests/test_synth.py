@@ -22,18 +22,19 @@ ROOT = Path(__file__).resolve().parents[1]
 TRUTHCHECK = ROOT.parent / "shared" / "tools" / "truthcheck.py"
 N = 30
 FORMATS = "txt,docx,xlsx,html"
-RATES = dict(error_rate=0.15, dup_rate=0.1, format_dup_rate=0.3, version_rate=0.15)
+RATES = dict(error_rate=0.15, dup_rate=0.1, format_dup_rate=0.3, version_rate=0.15, year_copy_rate=0.1)
 LAYOUTS = {"cells", "dept", "annex", "tabs", "form", "juesuan", "table"}
 
 
 def covers(seed: int) -> bool:
     """The seed's 30 reports hold every layout and format, all three kinds of copy (a byte copy, another format,
-    an earlier version), a text and an office report whose amounts are in 元 and all five injected rules."""
+    an earlier version), a report handed in again as the next year's, a text and an office report whose
+    amounts are in 元 and all five injected rules."""
     items = list(synth.plan(N, seed, FORMATS.split(","), **RATES))
     rules = {f["rule"] for it in items for f in synth.expected_findings(it.rep)}
     return ({it.rep.layout for it in items} == LAYOUTS and {it.fmt for it in items} == set(FORMATS.split(","))
             and any(it.second for it in items) and any(it.byte_copy_rel for it in items)
-            and any(it.earlier for it in items)
+            and any(it.earlier for it in items) and any(it.next_year for it in items)
             and any(it.fmt == "txt" and it.rep.layout == "tabs" and synth.in_yuan(it.rep) for it in items)
             and any(it.fmt in ("docx", "xlsx", "html") and synth.in_yuan(it.rep) for it in items)
             and set(synth.INJECTABLE) <= rules)
@@ -53,7 +54,7 @@ def test_corpus_shape(corpus):
     out, s = corpus
     assert s["reports"] == N and not s["skipped"]
     rep = pd.read_csv(out / "truth" / "reports.csv", dtype=str, keep_default_na=False)
-    assert len(rep) == N                                   # each distinct report once
+    assert s["year_copies"] >= 1 and len(rep) == N + s["year_copies"]    # each distinct report once
     assert set(rep["doc_kind"]) == {"project_report", "department_report", "project_tables"}
     layouts = {k.split(":")[1] for k in s["by_format_layout"] if ":" in k}
     assert layouts == LAYOUTS
@@ -92,7 +93,7 @@ def test_checks_recall_and_precision(corpus):
     out, _ = corpus
     got = synth.score_findings(out / "clean", out / "truth")
     assert got["recall"] >= 0.95 and got["precision"] >= 0.95, (got["missed"], got["spurious"])
-    for rule in (*synth.INJECTABLE, "report_other_version"):
+    for rule in (*synth.INJECTABLE, "report_other_version", "indicators_as_earlier_year"):
         per = got["per_rule"][rule]
         assert per["expected"] >= 1, rule
         assert per["recall"] >= 0.95 and per["precision"] >= 0.95, (rule, per)
@@ -102,7 +103,7 @@ def test_checks_recall_and_precision(corpus):
 
 
 def test_duplicates_marked(corpus):
-    out, _ = corpus
+    out, s = corpus
     with open(out / "truth" / "duplicates.csv", encoding="utf-8", newline="") as f:
         want = {(r["source_file"], r["duplicate_of_file"], r["kind"]) for r in csv.DictReader(f)}
     assert {k for _, _, k in want} == {"same_file", "same_report", "other_version"}
@@ -110,7 +111,7 @@ def test_duplicates_marked(corpus):
     dup = rep[rep["status"] == "duplicate"]
     got = set(zip(dup["source_file"], dup["duplicate_of_file"], dup["duplicate_kind"]))
     assert got == want
-    assert (rep["status"] == "ok").sum() == N
+    assert (rep["status"] == "ok").sum() == N + s["year_copies"]      # a year's copy is a report of its own
 
 
 def test_same_seed_same_bytes(corpus, tmp_path):

@@ -270,3 +270,54 @@ def test_the_briefing_headline_says_how_many_old_versions_and_repeated_projects(
     assert "有2条项目记录与另一份报告中的同一项目重复，以上合计中计入两次" in txt
     plain = headline_text(headline(ingest(tmp_path / "plain", {"v.txt": ORIGINAL})))
     assert "旧版本" not in plain and "重复" not in plain
+
+
+# ---- a year's self-evaluation copied from an earlier year ------------------------------------------
+
+def next_year(text: str = ORIGINAL, year: int = 2024) -> str:
+    """The seed (of `year`) as the agency's report for the next year: every year made the next, its date a
+    year later, nothing else."""
+    return text.replace(f"{year + 1}年3月28日", f"{year + 2}年3月28日").replace(f"{year}年", f"{year + 1}年")
+
+
+def earlier_finding(tables) -> pd.DataFrame:
+    f = tables["findings"]
+    return f[f["rule"] == "indicators_as_earlier_year"]
+
+
+def test_a_year_whose_lines_are_the_last_years_is_pointed_out(tmp_path):
+    """The 2025 report repeats 2024's lines, actual values and scores: both count (different years), and the
+    2025 project names the 2024 file; the 2024 one names nothing."""
+    t = ingest(tmp_path / "in", {"2024.txt": ORIGINAL, "2025.txt": next_year()})
+    p = project_rows(t).set_index("fiscal_year")
+    assert sorted(p.index) == [2024, 2025] and set(t["reports"]["status"]) == {"ok"}
+    assert p.at[2025, "same_as_earlier"] == "2024.txt（2024年度）" and pd.isna(p.at[2024, "same_as_earlier"])
+    f = earlier_finding(t)
+    n = int(p.at[2025, "n_indicators"])
+    assert len(f) == 1 and f.iloc[0]["project_id"] == p.at[2025, "project_id"] and f.iloc[0]["severity"] == "warning"
+    assert f"的{n}条绩效指标" in f.iloc[0]["message"] and "2024.txt（2024年度）" in f.iloc[0]["message"]
+    led = t["ledger"]
+    assert set(led.loc[led["rule"] == "indicators_as_earlier_year", "status"]) == {"通过", "未通过"}
+
+
+def test_one_actual_value_changed_is_no_copy(tmp_path):
+    changed = next_year().replace("\t101.07%\n", "\t100.52%\n", 1)       # the 基本医保参保人数 line's actual value
+    assert changed != next_year()
+    t = ingest(tmp_path / "in", {"2024.txt": ORIGINAL, "2025.txt": changed})
+    p = project_rows(t)
+    assert len(p) == 2 and p["same_as_earlier"].isna().all() and earlier_finding(t).empty
+
+
+def test_the_latest_earlier_year_is_named_and_a_cached_rerun_says_the_same(tmp_path):
+    files = {"2024.txt": ORIGINAL, "2025.txt": next_year(), "2026.txt": next_year(next_year(), 2025)}
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    ingest_paths([folder], out_dir=tmp_path / "clean", checks=True)
+    (folder / "2024.txt").unlink()                      # the 2024 report gone: 2025 names nothing now
+    stats: dict = {}
+    t = ingest_paths([folder], out_dir=tmp_path / "clean", checks=True, stats=stats)
+    assert stats["parsed"] == 0
+    p = project_rows(t).set_index("fiscal_year")["same_as_earlier"]
+    assert pd.isna(p.get(2025)) and p[2026] == "2025.txt（2025年度）"

@@ -543,6 +543,8 @@ class Parked:
     version: str | None = None  # versions.version_key: another version of the same report
     projects: tuple = ()        # versions.project_keys: each project's identity and figures
     repeats: dict | None = None  # project index -> the other reports holding that project (set by the run)
+    lines: tuple = ()           # versions.line_keys: each project's identity without the year and its lines
+    earlier: dict | None = None  # project index -> the earlier year's files with the same lines (set by the run)
 
     @property
     def report(self) -> dict:
@@ -571,9 +573,9 @@ class Spool:
         self.f.seek(0, os.SEEK_END)
         at = self.f.tell()
         pickle.dump(r, self.f, protocol=pickle.HIGHEST_PROTOCOL)
-        from evalkit.versions import project_keys, version_key
+        from evalkit.versions import line_keys, project_keys, version_key
         return Parked(pickle.dumps(r.report, protocol=pickle.HIGHEST_PROTOCOL), content_key(r), at, near_key(r),
-                      version_key(r), project_keys(r))
+                      version_key(r), project_keys(r), lines=line_keys(r))
 
     def load(self, r: Parked | FileResult) -> FileResult:
         """The whole FileResult of a parked file (a duplicate's or failed file's row is already whole)."""
@@ -585,6 +587,8 @@ class Spool:
         res.report = r.report          # the ledger row as identity left it
         for j, where in (r.repeats or {}).items():
             res.projects[j]["repeated_in"] = where
+        for j, where in (r.earlier or {}).items():
+            res.projects[j]["same_as_earlier"] = where
         return res
 
     def close(self) -> None:
@@ -759,6 +763,14 @@ def mark_repeats(results: list) -> None:
     from evalkit.versions import repeats
     for i, found in repeats(results, lambda r: r.projects if isinstance(r, Parked) else ()).items():
         results[i].repeats = found
+
+
+def mark_earlier_copies(results: list) -> None:
+    """A project whose indicator lines are those of the same project in an earlier year (versions.earlier_copies):
+    its row names that year's files (`same_as_earlier`), for the indicators_as_earlier_year warning."""
+    from evalkit.versions import earlier_copies
+    for i, found in earlier_copies(results, lambda r: r.lines if isinstance(r, Parked) else ()).items():
+        results[i].earlier = found
 
 
 # ----------------------------------------------------------------------------- the run
@@ -1039,6 +1051,7 @@ def _build(paths: list[Path], found: Discovery, results: list, todo: list[Source
             results = latest_versions(same_report_duplicates(parsed, key=lambda r: r.key, near=lambda r: r.near)
                                       + results, spool)
             mark_repeats(results)
+        mark_earlier_copies(results)
         results.sort(key=lambda r: r.report["source_file"])
         config = config or load_config()
         status = [r.report.get("status") for r in results]

@@ -130,6 +130,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
            "the amount columns are 万元 whatever it is (元 divided by 10,000); null when the document states none"),
         _c("repeated_in", S, "重复出现于", doc="other counted reports holding the same project (place, agency, year "
            "and name), each followed by （数字一致） or （数字不同） (the figures both state); null when none"),
+        _c("same_as_earlier", S, "与往年逐条相同", doc="the latest earlier year's counted reports of the same project "
+           "(place, agency and name) whose indicator lines (names, targets, actual values, weights and scores) are "
+           "all this year's, each followed by （YYYY年度）; null when none"),
         _c("execution_rate_line", F, "执行率行得分", _PCT, "the rate printed on the table's own 预算执行率 line"),
         *_locs("the start of the project's table (or its name)"),
         _c("loc_fields", S, "各数位置", doc="JSON: each figure -> where it was read (page, table, row, col, "

@@ -1632,6 +1632,7 @@ class Planned:
     byte_copy_rel: str | None = None
     earlier: Report | None = None       # an earlier version (other figures) written at earlier_rel; rep.rel says 更正
     earlier_rel: str | None = None
+    next_year: Report | None = None     # the report copied as the next year's (its own file and truth)
 
 
 VERSION_FORMATS = ("txt", "docx", "xlsx", "html")   # an earlier version is written beside the corrected one
@@ -1650,9 +1651,27 @@ def earlier_version(rep: Report) -> Report | None:
     return None
 
 
+def copied_as_next_year(rep: Report) -> Report | None:
+    """The report handed in again as the next year's, every indicator line, actual value and score unchanged
+    (only the year differs): None for a report with a project of fewer than three lines, or none."""
+    import copy
+    if not rep.projects or any(len(p.lines) < 3 for p in rep.projects):
+        return None
+    new = copy.deepcopy(rep)
+    new.year = rep.year + 1
+    return new
+
+
+def year_copy_findings(rep: Report) -> list[dict]:
+    """indicators_as_earlier_year for each project of a report copied from the year before."""
+    return [{"source_file": rep.rel, "seed": Path(rep.rel).name, "project_name": p.name,
+             "rule": "indicators_as_earlier_year", "kind": "year_copy", "detail": f"与{rep.year - 1}年度逐条相同"}
+            for p in rep.projects]
+
+
 def plan(n_reports: int, seed: int = 0, formats=tuple(f for f in DEFAULT_FORMATS.split(",")),
          error_rate: float = 0.08, dup_rate: float = 0.04, format_dup_rate: float = 0.05,
-         version_rate: float = 0.03):
+         version_rate: float = 0.03, year_copy_rate: float = 0.02):
     """The corpus `generate` writes, report by report, without writing it (cheap: ~1 ms a report):
     what each report holds, its truth (`truth_rows`, `expected_findings`) and its files."""
     gen = Generator(seed, error_rate)
@@ -1691,12 +1710,18 @@ def plan(n_reports: int, seed: int = 0, formats=tuple(f for f in DEFAULT_FORMATS
             item.rel = rep.rel = f"{stem}（更正）.{ext}"
             if item.byte_copy_rel:
                 item.byte_copy_rel = f"{stem}（更正）_副本.{ext}"
+        # the report handed in again, unchanged, as the next year's (its own draw)
+        if (fmt in VERSION_FORMATS and not item.second and item.earlier is None
+                and random.Random(f"{seed}:{i}:nextyear").random() < year_copy_rate
+                and (nxt := copied_as_next_year(rep)) is not None):
+            nxt.rel = f"{_folder(nxt)}/{_file_name(nxt, fmt)}"
+            item.next_year = nxt
         yield item
 
 
 def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] = DEFAULT_FORMATS,
              error_rate: float = 0.08, dup_rate: float = 0.04, format_dup_rate: float = 0.05,
-             version_rate: float = 0.03, log=print) -> dict:
+             version_rate: float = 0.03, year_copy_rate: float = 0.02, log=print) -> dict:
     """Write the corpus and its truth; return a summary (counts, skipped formats, seconds)."""
     t0 = time.perf_counter()
     out = Path(out)
@@ -1732,7 +1757,7 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
     later = {f: [] for f in RENDERED_LATER}     # (report, path) to write from LibreOffice's PDF, by format
     made: set[Path] = set()
     counts = Counter()
-    for item in plan(n_reports, seed, formats, error_rate, dup_rate, format_dup_rate, version_rate):
+    for item in plan(n_reports, seed, formats, error_rate, dup_rate, format_dup_rate, version_rate, year_copy_rate):
         rep, fmt = item.rep, item.fmt
         rng = random.Random(f"{seed}:{rep.idx}:render")
         folder = docs / _folder(rep)
@@ -1762,12 +1787,19 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
             shutil.copyfile(docs / rep.rel, docs / item.byte_copy_rel)
             t_dup.append({"source_file": item.byte_copy_rel, "duplicate_of_file": rep.rel, "kind": "same_file"})
             counts["byte_copies"] += 1
-        p_rows, i_rows, r_row = truth_rows(rep)
-        placed.append((rep.rel, rep.province, p_rows))
-        t_proj += p_rows
-        t_ind += i_rows
-        t_rep.append(r_row)
-        t_find += expected_findings(rep)
+        for one in (rep, item.next_year):
+            if one is None:
+                continue
+            if one is item.next_year:                      # VERSION_FORMATS: written at once, rendered alike
+                write_now(one, fmt, docs / one.rel, random.Random(f"{seed}:{rep.idx}:render"))
+                t_find += year_copy_findings(one)
+                counts["year_copies"] += 1
+            p_rows, i_rows, r_row = truth_rows(one)
+            placed.append((one.rel, one.province, p_rows))
+            t_proj += p_rows
+            t_ind += i_rows
+            t_rep.append(r_row)
+            t_find += expected_findings(one)
     t_render = time.perf_counter()
     if any(later.values()):
         log(f"synth: rendering {len(later['pdf'])} PDF, {len(later['ofd'])} OFD and {len(later['scan'])} scans "
@@ -1789,7 +1821,8 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
                "injected": sum(1 for f in t_find if f["kind"] == "injected"), "duplicates": len(t_dup),
                "formats": formats, "skipped": skipped, "by_format_layout": dict(sorted(counts.items())),
                "rates": {"error_rate": error_rate, "dup_rate": dup_rate, "format_dup_rate": format_dup_rate,
-                         "version_rate": version_rate},
+                         "version_rate": version_rate, "year_copy_rate": year_copy_rate},
+               "year_copies": counts["year_copies"],
                "seconds": round(secs, 3), "seconds_text_and_office": round(t_render - t0, 3)}
     (truth / "README.md").write_text(TRUTH_README.format(seed=seed, n=n_reports), encoding="utf-8")
     stable = {k: v for k, v in summary.items() if not k.startswith("seconds")}   # same seed, same bytes
@@ -1814,7 +1847,8 @@ the document states none), grades as one character, `seed` = the document's file
   into that project on purpose, `detail` says what), `consequence` (a finding that follows from an
   injection, e.g. `group_weight_nonstandard` after a changed weight, `report_grade_mismatch` after a
   wrong grade in a one-project report), `same_file`/`same_report` (`duplicate_document`), `other_version`
-  (`report_other_version`).
+  (`report_other_version`), `year_copy` (`indicators_as_earlier_year`: a report handed in again unchanged as the
+  next year's, a report of its own in reports.csv).
   Reports without an injection are built to raise no error or warning. Score a dataset with
   `evalkit.synth.score_findings(DATASET, THIS_FOLDER)`.
 - `manifest.json`: seed, counts, rates, formats (and any skipped, with the reason).
@@ -1911,6 +1945,8 @@ def _arguments(p: argparse.ArgumentParser) -> None:
                    help="share of table reports also written in a second format")
     p.add_argument("--version-rate", type=float, default=0.03,
                    help="share of reports written twice: as first published and as corrected (（更正）, other figures)")
+    p.add_argument("--year-copy-rate", type=float, default=0.02,
+                   help="share of reports handed in again, unchanged, as the next year's (照抄上年: a report of its own)")
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
 
@@ -1920,13 +1956,15 @@ def cmd_synth(a) -> int:
         raise UsageError("--reports 须为正整数", "例如 --reports 100")
     try:
         s = generate(a.reports, Path(a.out), seed=a.seed, formats=a.formats, error_rate=a.error_rate,
-                     dup_rate=a.dup_rate, format_dup_rate=a.format_dup_rate, version_rate=a.version_rate)
+                     dup_rate=a.dup_rate, format_dup_rate=a.format_dup_rate, version_rate=a.version_rate,
+                     year_copy_rate=a.year_copy_rate)
     except FileExistsError:
         raise UsageError(f"输出文件夹 {a.out} 已存在且不为空，synth 不会覆盖其中的文件", "请换一个新的或空的 --out 文件夹") from None
     except ValueError as e:
         raise UsageError(f"--formats 有误：{e}", f"可选 {','.join(ALL_FORMATS)}，用逗号分隔") from None
     rate = s["reports"] / s["seconds_text_and_office"] if s["seconds_text_and_office"] else 0
-    print(f"{s['reports']} 份报告（{s['files']} 个文件，{s['duplicates']} 个重复），{s['projects']} 个项目，"
+    copies = f"，另有 {s['year_copies']} 份照抄上年" if s["year_copies"] else ""
+    print(f"{s['reports']} 份报告{copies}（{s['files']} 个文件，{s['duplicates']} 个重复），{s['projects']} 个项目，"
           f"{s['indicators']} 条指标，注入 {s['injected']} 处不一致 -> {a.out}（{s['seconds']:.2f} 秒，"
           f"{rate:.0f} 份/秒）")
     for f, why in s["skipped"].items():

@@ -224,3 +224,50 @@ def repeats(results: list, keys) -> dict[int, dict[int, str]]:
                 src + ("（数字不同）" if False in agree else "（数字一致）" if True in agree else "")
                 for src, agree in sorted(others.items()))
     return out
+
+
+# ---- a project whose indicator lines are an earlier year's ------------------------------------------
+def line_keys(r) -> tuple[tuple[str, object, str, int], ...]:
+    """(identity without the year, year, digest of the indicator lines, number of lines) of each project of a
+    live report: the lines' names, targets, actual values, weights and scores. Identity empty when the name or
+    year is missing or the project has no lines."""
+    if r.report.get("status") not in ("ok", "partial"):
+        return ()
+    lines: dict = {}
+    for ind in r.indicators:
+        lines.setdefault(ind.get("project_id"), []).append(json.dumps([_bare(_show(ind.get(k))) for k in INDICATOR_FIELDS],
+                                                                      ensure_ascii=False))
+    out = []
+    for p in r.projects:
+        name, mine = _bare(p.get("project_name")), sorted(lines.get(p.get("project_id"), []))
+        ident = [p.get(k) for k in ("province", "county", "agency")] + [name]
+        usable = name and p.get("fiscal_year") is not None and mine
+        out.append(("" if not usable else
+                    hashlib.sha256(json.dumps(ident, ensure_ascii=False, default=str).encode()).hexdigest()[:24],
+                    p.get("fiscal_year"), hashlib.sha256("\n".join(mine).encode()).hexdigest()[:24] if usable else "",
+                    len(mine)))
+    return tuple(out)
+
+
+def earlier_copies(results: list, keys) -> dict[int, dict[int, str]]:
+    """{result index: {project index: the earlier year's files}} for projects of live reports whose indicator
+    lines, every one of them, are those of the same project (place, agency, name) in the latest earlier year
+    that has them: the year's self-evaluation was probably copied. `keys(r)` = line_keys, empty for a report
+    that is not counted."""
+    seen: dict[str, list[tuple[object, str, int, int]]] = {}
+    for i, r in enumerate(results):
+        for j, (ident, year, digest, _n) in enumerate(keys(r)):
+            if ident:
+                seen.setdefault(ident, []).append((year, digest, i, j))
+    out: dict[int, dict[int, str]] = {}
+    for members in seen.values():
+        if len({y for y, _, _, _ in members}) < 2:
+            continue
+        for year, digest, i, j in members:
+            same = [(y, k) for y, d, k, _ in members if d == digest and y < year]
+            if not same:
+                continue
+            last = max(y for y, _ in same)
+            files = sorted({results[k].report["source_file"] for y, k in same if y == last})
+            out.setdefault(i, {})[j] = "；".join(f"{f}（{last}年度）" for f in files)
+    return out

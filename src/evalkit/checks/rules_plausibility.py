@@ -221,6 +221,27 @@ def check_repeated_projects(d: Data, cfg: CheckConfig) -> list[Finding]:
     return out
 
 
+def check_earlier_copies(d: Data, cfg: CheckConfig) -> list[Finding]:
+    """A project whose indicator lines (at least copied_min_lines), actual values and scores included, are the same
+    project's of an earlier year: the year's self-evaluation was probably copied rather than done."""
+    p = d.projects
+    if p.empty or "same_as_earlier" not in p.columns:
+        return []
+    out: list[Finding] = []
+    for r in p.loc[p["same_as_earlier"].notna()].itertuples(index=False):
+        c = cfg.for_province(text(r.province) or None)
+        n = int(r.n_indicators) if pd.notna(r.n_indicators) else 0
+        if n < int(c.get("plausibility", "copied_min_lines", 3)):
+            continue
+        where = text(r.same_as_earlier)
+        year = f"{int(r.fiscal_year)}年度" if pd.notna(r.fiscal_year) else ""
+        out.append(make(c, "indicators_as_earlier_year", ids_of(r),
+                        f"项目「{text(r.project_name)}」（{text(r.agency)}，{year}）的{n}条绩效指标，连同实际完成值和得分，"
+                        f"与 {where} 逐条相同；请核对本年度的自评是否照抄了往年的结果。",
+                        "本年度自己的完成情况", where))
+    return out
+
+
 def check_places(d: Data, cfg: CheckConfig) -> list[Finding]:
     """A report with results that evalkit could not put in one county: its county name is shared by
     several divisions and the document does not say which (place_ambiguous), or it names no county

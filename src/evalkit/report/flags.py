@@ -30,6 +30,7 @@ AUDIT_WARNINGS = frozenset({
     "cost_above_budget",
     "cost_far_below_budget",
     "indicators_copied",
+    "indicators_as_earlier_year",   # this year's results, line by line, are an earlier year's
     "summary_avg_mismatch",
     "narrative_part_mismatch",
 })
