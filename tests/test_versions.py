@@ -269,7 +269,7 @@ def test_the_briefing_headline_says_how_many_old_versions_and_repeated_projects(
     assert "另有1份文件是同一报告数字不同的旧版本，只计入较新的一份" in txt
     assert "有2条项目记录与另一份报告中的同一项目重复，以上合计中计入两次" in txt
     plain = headline_text(headline(ingest(tmp_path / "plain", {"v.txt": ORIGINAL})))
-    assert "旧版本" not in plain and "重复" not in plain
+    assert "旧版本" not in plain and "重复" not in plain and "照抄" not in plain
 
 
 # ---- a year's self-evaluation copied from an earlier year ------------------------------------------
@@ -298,6 +298,10 @@ def test_a_year_whose_lines_are_the_last_years_is_pointed_out(tmp_path):
     assert f"的{n}条绩效指标" in f.iloc[0]["message"] and "2024.txt（2024年度）" in f.iloc[0]["message"]
     led = t["ledger"]
     assert set(led.loc[led["rule"] == "indicators_as_earlier_year", "status"]) == {"通过", "未通过"}
+    from evalkit.report.aggregates import headline
+    from evalkit.report.text import headline_text
+    h = headline(t)
+    assert h["n_year_copies"] == 1 and "有1个项目的绩效指标连同完成值和得分与往年逐条相同，疑似照抄往年自评" in headline_text(h)
 
 
 def test_one_actual_value_changed_is_no_copy(tmp_path):

@@ -195,6 +195,8 @@ def headline(vw: Views, bands=None, low_execution: float = 90.0, high_score: flo
         "n_duplicates": int((rep["status"] == "duplicate").sum()),
         "n_old_versions": int((rep.get("duplicate_kind", pd.Series(dtype="object")) == "other_version").sum()),
         "n_repeated_projects": int(vw["projects"].get("repeated_in", pd.Series(dtype="object")).notna().sum()),
+        "n_year_copies": int(fnd.loc[fnd["rule"] == "indicators_as_earlier_year", "project_id"].nunique())
+        if "rule" in fnd.columns else 0,
         "n_projects": int(len(v)),
         "n_money": int(len(both)),
         "n_rated": int(v["rate"].notna().sum()),

@@ -128,6 +128,9 @@ def headline_text(h: Mapping) -> str:
     if h.get("n_repeated_projects"):
         txt += (f"有{h['n_repeated_projects']}条项目记录与另一份报告中的同一项目重复，以上合计中计入两次，"
                 "见检查发现“同一项目出现在两份报告中”。")
+    if h.get("n_year_copies"):
+        txt += (f"有{h['n_year_copies']}个项目的绩效指标连同完成值和得分与往年逐条相同，疑似照抄往年自评，"
+                "见检查发现“绩效指标连同完成值和得分与往年逐条相同，疑似照抄”。")
     if h["n_findings"] or not h.get("check_verdict"):
         txt += f"检查发现问题{h['n_findings']}条，其中错误{h['n_errors']}条。"
     else:
