@@ -103,6 +103,19 @@ def test_county_summary(seeds):
     assert zh.index.name == "县区" and "总体执行率（%）" in zh.columns
 
 
+def test_county_summary_counts_indicator_lines_and_the_share_with_a_number_as_target(seeds):
+    """量化指标占比: seed 000 (曲沃县) has 7 lines, 4 with a number as target (5, 2, 98, 95) and 3 without
+    (及时, 家喻户晓, 健全); every county's figures agree with its own indicator rows."""
+    cs = rp.county_summary(seeds).set_index("county_label")
+    assert cs.loc["曲沃县", "n_lines"] == 7 and cs.loc["曲沃县", "quantified_share"] == pytest.approx(400 / 7)
+    ind = seeds["indicators"]
+    for county, rows in ind.groupby("county"):
+        assert cs.loc[county, "n_lines"] == len(rows)
+        assert cs.loc[county, "quantified_share"] == pytest.approx(rows["target_value"].notna().mean() * 100)
+    zh = rp.county_summary_zh(rp.county_summary(seeds))
+    assert zh.loc["曲沃县", "量化指标占比（%）"] == "57.1" and zh.loc["曲沃县", "指标条数"] == "7"
+
+
 def test_grade_counts_keep_project_and_statement_counts_apart(truth):
     gc = rp.grade_counts(truth).set_index("county_label")
     assert "普陀区" not in gc.index                     # statements only: no project counts

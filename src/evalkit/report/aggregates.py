@@ -101,13 +101,15 @@ def dominant_project(v: pd.DataFrame, share: float = 0.5) -> dict | None:
 COUNTY_SUMMARY_COLUMNS = ["county_label", "province", "city", "county_key", "n_reports", "n_projects", "n_money",
                           "budget", "executed", "execution_rate", "n_rated", "median_rate", "n_low_rate",
                           "n_scored", "mean_score", "min_score", *GRADES,
-                          "summary_projects", "summary_funds", "summary_avg_score", "n_findings", "n_errors", "fiscal_years", "n_anomalies"]
+                          "summary_projects", "summary_funds", "summary_avg_score", "n_findings", "n_errors", "fiscal_years", "n_anomalies",
+                          "n_lines", "quantified_share"]
 
 
 def county_summary(vw: Views, bands=None, low_execution: float = 90.0) -> pd.DataFrame:
     """One row per county: place and division code, reports, projects, money, rates, scores and
     project grades, each with its denominator (n_money, n_rated, n_scored: projects having the figure);
-    the statements' own figures apart (summary_*); findings, years and anomalies."""
+    the statements' own figures apart (summary_*); findings, years and anomalies; the projects' indicator
+    lines and the share of them whose target is a number (quantified_share, %: 量化指标占比)."""
     vw = as_views(vw, bands, low_execution)
     low = vw.low_execution
     cf = vw.places
@@ -146,9 +148,14 @@ def county_summary(vw: Views, bands=None, low_execution: float = 90.0) -> pd.Dat
     ys = {lab: "、".join(str(y) for y in sorted({int(x) for x in s})) for lab, s in years.groupby("county_label")["fiscal_year"]}
     out["fiscal_years"] = [ys.get(lab, "") for lab in labels]
     out["n_anomalies"] = v_all["anomaly"].notna().groupby(v_all["county_label"]).sum().reindex(labels, fill_value=0).astype("int64")
+    ind = vw["indicators"]
+    line_county = ind["project_id"].map(v_all.set_index("project_id")["county_label"]) if len(ind) else pd.Series(dtype="object")
+    out["n_lines"] = line_county.value_counts().reindex(labels, fill_value=0).astype("int64")
+    quantified = ind["target_value"].notna().astype("float64") * 100 if len(ind) else pd.Series(dtype="float64")
+    out["quantified_share"] = quantified.groupby(line_county).mean().reindex(labels)
     out = out.reset_index(drop=True)[COUNTY_SUMMARY_COLUMNS]
     for c in ("budget", "executed", "execution_rate", "median_rate", "mean_score", "min_score",
-              "summary_projects", "summary_funds", "summary_avg_score"):
+              "summary_projects", "summary_funds", "summary_avg_score", "quantified_share"):
         out[c] = out[c].astype("float64")
     return out
 

@@ -68,12 +68,12 @@ def unit_of(column: str) -> str | None:
 
 VIEW_UNITS = {   # the report's computed columns (views, aggregates)
     "budget": MONEY, "executed": MONEY, "summary_funds": MONEY, "funds_evaluated": MONEY,
-    "rate": RATE, "execution_rate": RATE, "median_rate": RATE,
+    "rate": RATE, "execution_rate": RATE, "median_rate": RATE, "quantified_share": RATE,
     "score": SCORE, "mean_score": SCORE, "min_score": SCORE, "summary_avg_score": SCORE,
     "n_reports": COUNT, "n_projects": COUNT, "n_low_rate": COUNT, "n_findings": COUNT,
     "n_errors": COUNT, "summary_projects": COUNT, "n_anomalies": COUNT, "total": COUNT,
     "n_money": COUNT, "n_rated": COUNT, "n_scored": COUNT, "n_high_low": COUNT, "n_statements": COUNT,
-    "projects_evaluated": COUNT,
+    "projects_evaluated": COUNT, "n_lines": COUNT,
     "优": COUNT, "良": COUNT, "中": COUNT, "差": COUNT,
 }
 

@@ -263,7 +263,7 @@ COUNTY_SUMMARY_ZH = {
     "n_money": "有预算和执行数的项目数", "n_rated": "有执行率的项目数", "n_scored": "有得分的项目数",
     "summary_projects": "汇总表已评项目数", "summary_funds": "汇总表已评资金（万元）",
     "summary_avg_score": "汇总表平均得分",
-    "n_anomalies": "数值异常项目数",
+    "n_anomalies": "数值异常项目数", "n_lines": "指标条数", "quantified_share": "量化指标占比（%）",
 }
 
 

@@ -61,7 +61,7 @@ LABELS = {  # contract columns from the schema, then the report's view columns
     "min_score": "最低得分", "n_findings": "问题数", "n_errors": "错误数", "fiscal_years": "年度",
     "flag": "红旗", "detail": "说明", "rate": "执行率（%）", "grade_eff": "等级",
     "summary_projects": "汇总表已评项目数", "summary_avg_score": "汇总表平均得分",
-    "n_anomalies": "数值异常项目数", "anomaly": "数值异常",
+    "n_anomalies": "数值异常项目数", "anomaly": "数值异常", "n_lines": "指标条数", "quantified_share": "量化指标占比（%）",
     "n_counties": "县区数", "n_rate": "有执行率的项目数", "n_score": "有得分的项目数",
     "statement_projects": "汇总表/决算所列项目数", "statement_avg_score": "汇总表/决算所列平均分",
     **{f"statement_{g}": f"汇总表/决算所列{g}" for g in grades.CONTRACT},
