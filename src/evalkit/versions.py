@@ -227,10 +227,10 @@ def repeats(results: list, keys) -> dict[int, dict[int, str]]:
 
 
 # ---- a project whose indicator lines are an earlier year's ------------------------------------------
-def line_keys(r) -> tuple[tuple[str, object, str, int], ...]:
-    """(identity without the year, year, digest of the indicator lines, number of lines) of each project of a
-    live report: the lines' names, targets, actual values, weights and scores. Identity empty when the name or
-    year is missing or the project has no lines."""
+def line_keys(r) -> tuple[tuple[str, object, str], ...]:
+    """(identity without the year, year, digest of the indicator lines) of each project of a live report: the
+    lines' names, targets, actual values, weights and scores. Identity empty when the name or year is missing or
+    the project has no lines."""
     if r.report.get("status") not in ("ok", "partial"):
         return ()
     lines: dict = {}
@@ -244,8 +244,7 @@ def line_keys(r) -> tuple[tuple[str, object, str, int], ...]:
         usable = name and p.get("fiscal_year") is not None and mine
         out.append(("" if not usable else
                     hashlib.sha256(json.dumps(ident, ensure_ascii=False, default=str).encode()).hexdigest()[:24],
-                    p.get("fiscal_year"), hashlib.sha256("\n".join(mine).encode()).hexdigest()[:24] if usable else "",
-                    len(mine)))
+                    p.get("fiscal_year"), hashlib.sha256("\n".join(mine).encode()).hexdigest()[:24] if usable else ""))
     return tuple(out)
 
 
@@ -256,7 +255,7 @@ def earlier_copies(results: list, keys) -> dict[int, dict[int, str]]:
     that is not counted."""
     seen: dict[str, list[tuple[object, str, int, int]]] = {}
     for i, r in enumerate(results):
-        for j, (ident, year, digest, _n) in enumerate(keys(r)):
+        for j, (ident, year, digest) in enumerate(keys(r)):
             if ident:
                 seen.setdefault(ident, []).append((year, digest, i, j))
     out: dict[int, dict[int, str]] = {}
