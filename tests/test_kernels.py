@@ -204,3 +204,22 @@ def test_a_kernel_that_never_starts_fails_after_the_second_try(tmp_path):
     with pytest.raises(RuntimeError, match="Kernel died"):
         k.run(_nb(tmp_path / "a.ipynb", REPORT), str(tmp_path / "a.out.ipynb"), progress_bar=False)
     assert km_class.launches == 2 and k.km is None
+
+
+def test_a_runtime_folder_it_cannot_write_falls_back_to_tcp(tmp_path, monkeypatch):
+    """A service whose home is read-only: no socket can be made there, so the kernels use TCP and still run."""
+    import os
+    from evalkit.report.runner import ipc_address
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(ro))
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: str(path) != str(ro) and real(path, mode, **kw))
+    assert ipc_address() is None
+    k = WarmKernel(_kernel_manager_class(tmp_path / "log.txt"), KERNEL, tmp_path)
+    try:
+        k.run(_nb(tmp_path / "a.ipynb", REPORT), str(tmp_path / "a.out.ipynb"), progress_bar=False)
+        assert k.km.transport == "tcp"
+    finally:
+        k.close()
+    assert not _out(tmp_path / "a.out.ipynb")["x"]

@@ -188,7 +188,7 @@ def ipc_address() -> str | None:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError:
         return None
-    return ip
+    return ip if os.access(folder, os.W_OK | os.X_OK) else None     # a read-only home (a hardened service): TCP
 
 
 def _pump_into(current_log):
