@@ -234,9 +234,9 @@ def line_keys(r) -> tuple[tuple[str, object, str], ...]:
     if r.report.get("status") not in ("ok", "partial"):
         return ()
     lines: dict = {}
-    for ind in r.indicators:
-        lines.setdefault(ind.get("project_id"), []).append(json.dumps([_bare(_show(ind.get(k))) for k in INDICATOR_FIELDS],
-                                                                      ensure_ascii=False))
+    for ind in r.indicators:     # one string a line, its fields apart, whitespace dropped (cheap: thousands a corpus)
+        lines.setdefault(ind.get("project_id"), []).append(
+            "".join("\x1f".join(str(ind.get(k)) for k in INDICATOR_FIELDS).split()))
     out = []
     for p in r.projects:
         name, mine = _bare(p.get("project_name")), sorted(lines.get(p.get("project_id"), []))
