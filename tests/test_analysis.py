@@ -116,6 +116,29 @@ def test_county_summary_counts_indicator_lines_and_the_share_with_a_number_as_ta
     assert zh.loc["曲沃县", "量化指标占比（%）"] == "57.1" and zh.loc["曲沃县", "指标条数"] == "7"
 
 
+def test_agency_summary_splits_a_county_by_agency_weakest_execution_first(seeds):
+    """大厂's 23 projects given to two agencies: the agencies' figures add up to the county's, each is
+    computed from its own projects, and the lower execution rate comes first."""
+    t = {k: v.copy() for k, v in seeds.items()}
+    p = t["projects"]
+    dachang = p.index[p["county"] == "大厂回族自治县"]
+    p.loc[dachang[:10], "agency"] = "大厂回族自治县卫生健康局"
+    vw = rp.Views(t)
+    a = rp.agency_summary(vw)
+    d = a[a["county_label"] == "大厂回族自治县"].set_index("agency")
+    assert list(d.index) == sorted(d.index, key=lambda g: d.at[g, "execution_rate"])
+    assert d["n_projects"].to_dict() == {"大厂回族自治县卫生健康局": 10, "大厂回族自治县医疗保障局": 13}
+    cs = rp.county_summary(vw).set_index("county_label").loc["大厂回族自治县"]
+    for col in ("budget", "executed", "n_low_rate", "优", "差"):
+        assert d[col].sum() == pytest.approx(cs[col]), col
+    v = vw.plausible
+    health = v[(v["county_label"] == "大厂回族自治县") & (v["agency"] == "大厂回族自治县卫生健康局")]
+    assert d.at["大厂回族自治县卫生健康局", "mean_score"] == pytest.approx(health["score"].mean())
+    assert d["n_findings"].sum() == v.loc[v["county_label"] == "大厂回族自治县", "n_findings"].sum()
+    zh = rp.agency_summary_zh(a, with_county=False)
+    assert zh.index.name == "部门" and "总体执行率（%）" in zh.columns and "县区" not in zh.columns
+
+
 def test_grade_counts_keep_project_and_statement_counts_apart(truth):
     gc = rp.grade_counts(truth).set_index("county_label")
     assert "普陀区" not in gc.index                     # statements only: no project counts

@@ -23,7 +23,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from evalkit import cli
 from evalkit import report as rp
 from evalkit.report import runner
-from evalkit.report.xlsx import SHEET_COUNTY, SHEET_FLAGS, TABLE_SHEETS
+from evalkit.report.xlsx import SHEET_AGENCY, SHEET_COUNTY, SHEET_FLAGS, TABLE_SHEETS
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
@@ -162,8 +162,10 @@ def _column(ws, field):
 
 def test_workbook(run):
     wb = load_workbook(run["path"] / "summary.xlsx")
-    expected = ["说明", SHEET_COUNTY, SHEET_FLAGS, *TABLE_SHEETS.values()]
+    expected = ["说明", SHEET_COUNTY, SHEET_AGENCY, SHEET_FLAGS, *TABLE_SHEETS.values()]
     assert wb.sheetnames == expected
+    agencies = dict(zip(_column(wb[SHEET_AGENCY], "agency"), _column(wb[SHEET_AGENCY], "n_projects")))
+    assert agencies["大厂回族自治县医疗保障局"] == 23 and sum(agencies.values()) == 30
     for table, sheet in TABLE_SHEETS.items():
         ws = wb[sheet]
         assert ws.max_row - 1 == WORKBOOK_ROWS[table], sheet
@@ -419,6 +421,11 @@ def test_county_profile_links_each_red_flag_to_its_files_inspect_page(run):
     flagged = set(rp.Views(run["tables"]).red_flags["source_file"])
     assert pages["pages"] and set(pages["pages"]) <= flagged
     assert {p.name for p in inspect.glob("*.html")} == set(pages["pages"].values())
+
+
+def test_county_profile_lists_its_agencies(run):
+    profile = next((run["path"] / "html").glob("10_county_profile-*.html")).read_text(encoding="utf-8")
+    assert "3. 各部门" in profile and "大厂回族自治县医疗保障局" in profile and "项目问题数" in profile
 
 
 def test_reports_count_findings_by_decision(run):

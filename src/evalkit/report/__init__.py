@@ -3,7 +3,7 @@
 `from evalkit import report as rp` gives the names the notebooks use (each defined in one
 submodule, re-exported here); `from evalkit.report import charts` the chart registry.
 """
-from evalkit.report.aggregates import county_summary, grade_counts, headline, statement_counts, trace
+from evalkit.report.aggregates import agency_summary, county_summary, grade_counts, headline, statement_counts, trace
 from evalkit.report.decisions import decision_text, set_apart
 from evalkit.report.flags import AUDIT_WARNINGS, FLAG_ORDER, red_flags
 from evalkit.report.inspect_pages import red_flag_table_html
@@ -11,7 +11,7 @@ from evalkit.report.runner import NotebookFailed, ReportBusy, ReportParams, run_
 from evalkit.report.selection import (CONTRACT_COLUMNS, complete_tables, ensure_columns, filter_tables,
                                       load_tables, match_region, parse_years, region_label, years_label)
 from evalkit.report.numbers import fmt
-from evalkit.report.text import (clean_text, county_summary_zh, display_table, headline_table, headline_text,
+from evalkit.report.text import (agency_summary_zh, clean_text, county_summary_zh, display_table, headline_table, headline_text,
                                  html_block, html_text, statements_zh, takeaways)
 from evalkit.report.views import (GRADE_COLORS, GRADES, SEVERITIES, SEVERITY_ZH, Views, as_views, band_edges,
                                   bands_text, counties, county_frame, default_bands, findings_view, grade_for,
@@ -19,12 +19,12 @@ from evalkit.report.views import (GRADE_COLORS, GRADES, SEVERITIES, SEVERITY_ZH,
                                   rule_title, rule_titles)
 
 __all__ = [
-    "county_summary", "grade_counts", "headline", "statement_counts", "trace",
+    "agency_summary", "county_summary", "grade_counts", "headline", "statement_counts", "trace",
     "AUDIT_WARNINGS", "FLAG_ORDER", "red_flags", "red_flag_table_html", "decision_text", "set_apart",
     "NotebookFailed",
     "ReportBusy", "ReportParams", "run_report", "CONTRACT_COLUMNS", "complete_tables", "ensure_columns",
     "filter_tables", "load_tables", "match_region", "parse_years", "region_label", "years_label",
-    "clean_text", "county_summary_zh", "display_table", "fmt", "headline_table", "headline_text", "html_block", "html_text", "statements_zh", "takeaways",
+    "agency_summary_zh", "clean_text", "county_summary_zh", "display_table", "fmt", "headline_table", "headline_text", "html_block", "html_text", "statements_zh", "takeaways",
     "GRADE_COLORS", "GRADES", "SEVERITIES", "SEVERITY_ZH", "Views", "as_views", "band_edges", "bands_text",
     "counties", "county_frame", "default_bands", "findings_view", "grade_for", "normalize_bands",
     "plausible_ranges", "plausible_view", "project_view", "range_text", "rule_title", "rule_titles",

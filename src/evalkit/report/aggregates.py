@@ -160,6 +160,45 @@ def county_summary(vw: Views, bands=None, low_execution: float = 90.0) -> pd.Dat
     return out
 
 
+AGENCY_SUMMARY_COLUMNS = ["county_label", "agency", "n_projects", "budget", "executed", "execution_rate", "n_rated",
+                          "n_low_rate", "mean_score", *GRADES, "n_findings", "n_errors"]
+
+
+def agency_summary(vw: Views, bands=None, low_execution: float = 90.0) -> pd.DataFrame:
+    """One row per county and agency (部门): its projects, money, overall execution rate, projects below
+    `low_execution`, mean score, grades and the findings on its projects, as county_summary counts them
+    (implausible figures left out); the weakest execution first within each county."""
+    vw = as_views(vw, bands, low_execution)
+    v = vw.plausible
+    v = v.assign(agency=v["agency"].astype("object").where(v["agency"].notna(), "（未写明部门）"))
+    keys = ["county_label", "agency"]
+    if v.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object" if c in keys else "float64") for c in AGENCY_SUMMARY_COLUMNS})
+    g = v.groupby(keys, sort=False)
+    out = pd.DataFrame({"n_projects": g.size()})
+    both = v[v["budget"].notna() & v["executed"].notna()].groupby(keys, sort=False)
+    out["budget"] = both["budget"].sum()
+    out["executed"] = both["executed"].sum()
+    out["execution_rate"] = out["executed"] / out["budget"].where(out["budget"] > 0) * 100
+    out["n_rated"] = g["rate"].count()
+    out["n_low_rate"] = (v["rate"] < vw.low_execution).groupby([v[k] for k in keys], sort=False).sum()
+    out["mean_score"] = g["score"].mean()
+    grades = pd.crosstab([v[k] for k in keys], v["grade_eff"]).reindex(columns=list(GRADES), fill_value=0)
+    for k in GRADES:
+        out[k] = grades[k].reindex(out.index, fill_value=0)
+    out["n_findings"] = g["n_findings"].sum()
+    out["n_errors"] = g["n_errors"].sum()
+    order = {c: i for i, c in enumerate(vw.counties)}
+    out = out.reset_index()
+    out = out.assign(_c=out["county_label"].map(order).fillna(len(order))).sort_values(
+        ["_c", "execution_rate", "agency"], na_position="last", kind="stable").drop(columns="_c")
+    for c in ("n_projects", "n_rated", "n_low_rate", *GRADES, "n_findings", "n_errors"):
+        out[c] = out[c].fillna(0).astype("int64")
+    for c in ("budget", "executed", "execution_rate", "mean_score"):
+        out[c] = out[c].astype("float64")
+    return out.reset_index(drop=True)[AGENCY_SUMMARY_COLUMNS]
+
+
 def _decision_counts(vw: Views) -> dict:
     """Findings by reviewer decision (确认/排除/已整改/待复核, 已消失 for decisions whose finding is gone)."""
     from evalkit.review import decisions

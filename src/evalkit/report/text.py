@@ -267,6 +267,22 @@ COUNTY_SUMMARY_ZH = {
 }
 
 
+AGENCY_SUMMARY_ZH = {
+    "county_label": "县区", "agency": "部门", "n_projects": "项目数", "budget": "预算（万元）", "executed": "执行（万元）",
+    "execution_rate": "总体执行率（%）", "n_rated": "有执行率的项目数", "n_low_rate": "执行率<90%项目数",
+    "mean_score": "平均得分", "n_findings": "项目问题数", "n_errors": "其中错误数",
+}
+
+
+def agency_summary_zh(summary: pd.DataFrame, low_execution: float = 90.0, with_county: bool = True) -> pd.DataFrame:
+    """agency_summary for readers: Chinese headers, figures by `numbers.fmt`, 部门 as the index (县区 kept
+    as a column when `with_county`)."""
+    names = dict(AGENCY_SUMMARY_ZH)
+    names["n_low_rate"] = f"执行率<{low_execution:g}%项目数"
+    df = summary if with_county else summary.drop(columns="county_label")
+    return display_table(df, names, index="agency")
+
+
 def county_summary_zh(summary: pd.DataFrame, low_execution: float = 90.0) -> pd.DataFrame:
     """county_summary for readers: Chinese headers, figures by `numbers.fmt` ("—" where unknown), 县区 as the index."""
     names = dict(COUNTY_SUMMARY_ZH)

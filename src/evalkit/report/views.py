@@ -413,6 +413,11 @@ class Views:
         return county_summary(self)
 
     @cached_property
+    def agency_summary(self) -> pd.DataFrame:
+        from evalkit.report.aggregates import agency_summary
+        return agency_summary(self)
+
+    @cached_property
     def headline(self) -> dict:
         from evalkit.report.aggregates import headline
         return headline(self)

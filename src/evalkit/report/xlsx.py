@@ -1,6 +1,6 @@
 """`summary.xlsx`: the report's tables in one styled workbook (XlsxWriter).
 
-Sheets: 说明 (scope and units), 县区对比 (per-county aggregates), 年度对比 (by county and fiscal
+Sheets: 说明 (scope and units), 县区对比 (per-county aggregates), 部门对比 (per county and agency), 年度对比 (by county and fiscal
 year, when a county has several years: report/trends.py), 红旗清单, then one sheet per
 contract table — 报告 reports, 项目 projects, 指标 indicators, 汇总表 summaries — and the
 检查发现 findings sheet. Headers are Chinese with the column name underneath (so a figure can be
@@ -52,6 +52,7 @@ SHEET_COUNTY = "县区对比"
 SHEET_FLAGS = "红旗清单"
 SHEET_ABOUT = "说明"
 SHEET_YEARS = "年度对比"
+SHEET_AGENCY = "部门对比"
 
 LABELS = {  # contract columns from the schema, then the report's view columns
     **schema.LABELS,
@@ -337,6 +338,11 @@ def write_workbook(vw: Views, path: str | Path, *, bands=None,
     write_sheet(wb, SHEET_COUNTY, cs, low_execution=low_execution,
                 labels={**COUNTY_SUMMARY_ZH, "n_low_rate": f"执行率<{low_execution:g}%项目数",
                         "execution_rate": "总体执行率（%）", "executed": "执行（万元）"})
+    agencies = vw.agency_summary   # each county's agencies (部门), the weakest execution first
+    if len(agencies):
+        from evalkit.report.text import AGENCY_SUMMARY_ZH
+        write_sheet(wb, SHEET_AGENCY, agencies, low_execution=low_execution,
+                    labels={**AGENCY_SUMMARY_ZH, "n_low_rate": f"执行率<{low_execution:g}%项目数"})
     from evalkit.report import trends
     if trends.spans_years(vw):   # a county against its own past: one row per county and year
         write_sheet(wb, SHEET_YEARS, trends.by_year(vw), low_execution=low_execution,
