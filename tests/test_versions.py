@@ -325,3 +325,20 @@ def test_the_latest_earlier_year_is_named_and_a_cached_rerun_says_the_same(tmp_p
     assert stats["parsed"] == 0
     p = project_rows(t).set_index("fiscal_year")["same_as_earlier"]
     assert pd.isna(p.get(2025)) and p[2026] == "2025.txt（2025年度）"
+
+
+def test_a_project_reported_in_two_years_is_listed_with_its_changes(tmp_path):
+    """The county profile's 连续多年的项目: seed 002 for 2024 and, spending 30 of 36 万元, for 2025: one row a
+    year, the rate's change from 2024 (-16.67 points), the score's (0), and the 2024 file its lines repeat."""
+    from evalkit import report as rp
+    from evalkit.report import trends
+    later = next_year().replace("\t36\n\t36\n\t10\n\t100%", "\t36\n\t30\n\t10\n\t83.33%", 1)
+    assert later != next_year()
+    t = ingest(tmp_path / "in", {"2024.txt": ORIGINAL, "2025.txt": later, "other.txt": redate(ORIGINAL, name="另一项目")})
+    py = trends.project_years(rp.Views(t))
+    assert list(py["fiscal_year"]) == [2024, 2025] and set(py["project_name"]) == {"医疗保障服务能力提升"}
+    assert py["rate_change"].iloc[1] == pytest.approx(30 / 36 * 100 - 100, abs=1e-3) and py["score_change"].iloc[1] == 0
+    assert pd.isna(py["rate_change"].iloc[0]) and py["same_as_earlier"].iloc[1] == "2024.txt（2024年度）"
+    zh = rp.project_years_zh(py, with_county=False)
+    assert zh.index.name == "项目" and list(zh["执行率较上年（百分点）"]) == ["—", "-16.7"]
+    assert trends.project_years(rp.Views(ingest(tmp_path / "one", {"2024.txt": ORIGINAL}))).empty

@@ -73,7 +73,7 @@ VIEW_UNITS = {   # the report's computed columns (views, aggregates)
     "n_reports": COUNT, "n_projects": COUNT, "n_low_rate": COUNT, "n_findings": COUNT,
     "n_errors": COUNT, "summary_projects": COUNT, "n_anomalies": COUNT, "total": COUNT,
     "n_money": COUNT, "n_rated": COUNT, "n_scored": COUNT, "n_high_low": COUNT, "n_statements": COUNT,
-    "projects_evaluated": COUNT, "n_lines": COUNT,
+    "projects_evaluated": COUNT, "n_lines": COUNT, "rate_change": RATE, "score_change": SCORE,
     "优": COUNT, "良": COUNT, "中": COUNT, "差": COUNT,
 }
 

@@ -274,6 +274,19 @@ AGENCY_SUMMARY_ZH = {
 }
 
 
+PROJECT_YEARS_ZH = {
+    "county_label": "县区", "agency": "部门", "project_name": "项目", "fiscal_year": "年度", "budget": "预算（万元）",
+    "rate": "执行率（%）", "score": "得分", "grade_eff": "等级", "rate_change": "执行率较上年（百分点）",
+    "score_change": "得分较上年", "same_as_earlier": "指标与往年逐条相同",
+}
+
+
+def project_years_zh(table: pd.DataFrame, with_county: bool = True) -> pd.DataFrame:
+    """trends.project_years for readers: Chinese headers, figures by `numbers.fmt`, 项目 as the index."""
+    df = table if with_county else table.drop(columns="county_label")
+    return display_table(df, PROJECT_YEARS_ZH, index="project_name")
+
+
 def agency_summary_zh(summary: pd.DataFrame, low_execution: float = 90.0, with_county: bool = True) -> pd.DataFrame:
     """agency_summary for readers: Chinese headers, figures by `numbers.fmt`, 部门 as the index (县区 kept
     as a column when `with_county`)."""

@@ -112,6 +112,37 @@ def by_year(vw, county: str | None = None) -> pd.DataFrame:
     return per
 
 
+PROJECT_YEAR_COLUMNS = ["county_label", "agency", "project_name", "fiscal_year", "budget", "rate", "score",
+                        "grade_eff", "rate_change", "score_change", "same_as_earlier"]
+
+
+def project_years(vw) -> pd.DataFrame:
+    """The projects reported in more than one fiscal year (same county, agency and name, whitespace aside):
+    one row per project and year, with the change of its execution rate and score from its previous year in
+    the data (implausible figures left out, as everywhere) and, when the year's lines repeat an earlier
+    year's, the file they repeat (`same_as_earlier`)."""
+    vw = as_views(vw)
+    v = vw.plausible
+    v = v[v["county_label"].notna() & v["fiscal_year"].notna() & v["project_name"].notna()]
+    if not len(v):
+        return pd.DataFrame(columns=PROJECT_YEAR_COLUMNS)
+    key = v["agency"].astype("object").fillna("") + "\x1f" + v["project_name"].astype("object").map(lambda x: "".join(str(x).split()))
+    v = v.assign(_key=key.to_numpy(), same_as_earlier=v.get("same_as_earlier"))
+    years_of = v.groupby(["county_label", "_key"])["fiscal_year"].transform("nunique")
+    v = v[years_of > 1]
+    if not len(v):
+        return pd.DataFrame(columns=PROJECT_YEAR_COLUMNS)
+    rank = {c: i for i, c in enumerate(vw.counties)}
+    v = v.sort_values(["county_label", "_key", "fiscal_year"], kind="stable",
+                      key=lambda s: s.map(rank).fillna(len(rank)) if s.name == "county_label" else s)
+    out = v[["county_label", "_key", *PROJECT_YEAR_COLUMNS[1:8], "same_as_earlier"]].copy()
+    out["fiscal_year"] = out["fiscal_year"].astype("int64")
+    by = out.groupby(["county_label", "_key"], sort=False)
+    out["rate_change"] = by["rate"].diff().astype("float64")
+    out["score_change"] = by["score"].diff().astype("float64")
+    return out.reset_index(drop=True)[PROJECT_YEAR_COLUMNS]
+
+
 def years(vw) -> list[int]:
     """The fiscal years of the selection's projects and reports, ascending."""
     vw = as_views(vw)
