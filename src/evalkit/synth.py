@@ -1151,6 +1151,11 @@ def in_yuan(rep: Report) -> bool:
     return random.Random(f"{rep.code}:{rep.idx}:yuan").random() < YUAN_RATE
 
 
+def money_text(x: Decimal | None, yuan: bool) -> str:
+    """An amount (万元) as the report prints it: in 元 when `yuan`."""
+    return trim(x * 10000 if yuan and x is not None else x)
+
+
 def render_tabs(rep: Report, rng, with_extras: bool = True) -> str:
     """Seed 003: tab-separated project tables (markdown headings), a 汇总表 and a covering report; some with their
     amounts in 元 (`in_yuan`; the truth stays in 万元)."""
@@ -1158,7 +1163,7 @@ def render_tabs(rep: Report, rng, with_extras: bool = True) -> str:
     yuan = in_yuan(rep)
 
     def money(x: Decimal | None) -> str:
-        return trim(x * 10000 if yuan and x is not None else x)
+        return money_text(x, yuan)
     boss, clerk, phone = _person(rng), _person(rng), f"{_ri(rng, 2, 8)}{_ri(rng, 100000, 999999)}"
     date = f"{y + 1}.{_ri(rng, 1, 3)}.{_ri(rng, 1, 28)}"
     sp = rng.random() < 0.5          # the export's stray spaces inside words
@@ -1405,12 +1410,10 @@ def _fixture_rows(rep: Report):
     (`in_yuan`: the budget block's header then says (元); the truth stays in 万元)."""
     projects, inds = [], {}
     yuan = in_yuan(rep)
-
-    def money(x: Decimal | None) -> str:
-        return trim(x * 10000 if yuan and x is not None else x)
     for p in rep.projects:
         d = {"project_name": p.name, "agency": p.agency, "execution_rate": trim(p.rate), "yuan": yuan,
-             "budget_initial": money(p.initial), "budget_full_year": money(p.full), "executed": money(p.executed),
+             "budget_initial": money_text(p.initial, yuan), "budget_full_year": money_text(p.full, yuan),
+             "executed": money_text(p.executed, yuan),
              "budget_weight": trim(p.bw), "budget_score": trim(p.bs), "total_score": trim(p.total), "goal": p.goal}
         projects.append(d)
         inds[p.name] = [{"level1": ln.level1, "level2": ln.level2, "level3": ln.level3, "target": ln.target,
@@ -1787,19 +1790,19 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
             shutil.copyfile(docs / rep.rel, docs / item.byte_copy_rel)
             t_dup.append({"source_file": item.byte_copy_rel, "duplicate_of_file": rep.rel, "kind": "same_file"})
             counts["byte_copies"] += 1
-        for one in (rep, item.next_year):
-            if one is None:
-                continue
-            if one is item.next_year:                      # VERSION_FORMATS: written at once, rendered alike
-                write_now(one, fmt, docs / one.rel, random.Random(f"{seed}:{rep.idx}:render"))
-                t_find += year_copy_findings(one)
-                counts["year_copies"] += 1
+        def count(one: Report) -> None:                  # a report of its own in the truth
             p_rows, i_rows, r_row = truth_rows(one)
             placed.append((one.rel, one.province, p_rows))
-            t_proj += p_rows
-            t_ind += i_rows
+            t_proj.extend(p_rows)
+            t_ind.extend(i_rows)
             t_rep.append(r_row)
-            t_find += expected_findings(one)
+            t_find.extend(expected_findings(one))
+        count(rep)
+        if item.next_year is not None:                   # VERSION_FORMATS: written at once, rendered alike
+            write_now(item.next_year, fmt, docs / item.next_year.rel, random.Random(f"{seed}:{rep.idx}:render"))
+            t_find += year_copy_findings(item.next_year)
+            counts["year_copies"] += 1
+            count(item.next_year)
     t_render = time.perf_counter()
     if any(later.values()):
         log(f"synth: rendering {len(later['pdf'])} PDF, {len(later['ofd'])} OFD and {len(later['scan'])} scans "

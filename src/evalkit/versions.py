@@ -29,6 +29,14 @@ def _bare(s) -> str:
     return "".join(str(s or "").split())
 
 
+def _digest(key, short: bool = False) -> str:
+    """A key (a list of names and figures, or a text) as a hash; `short`: its first 24 hex digits, for the
+    per-project keys each parked file keeps."""
+    text = key if isinstance(key, str) else json.dumps(key, ensure_ascii=False, default=str)
+    h = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return h[:24] if short else h
+
+
 def version_key(r) -> str | None:
     """Same place, agency, year and project names (for a report stating only a summary of its results, a 部门决算:
     the same place, agency and year): versions of one report, whose figures may differ. None for a failed file,
@@ -40,7 +48,7 @@ def version_key(r) -> str | None:
     if not rep.get("agency") or rep.get("fiscal_year") is None or not all(names):
         return None
     key = [rep.get(k) for k in ("province", "county", "agency", "fiscal_year")] + names
-    return hashlib.sha256(json.dumps(key, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()
+    return _digest(key)
 
 
 @dataclass(frozen=True)
@@ -189,9 +197,7 @@ def project_keys(r) -> tuple[tuple[str, tuple], ...]:
         name = _bare(p.get("project_name"))
         ident = [p.get(k) for k in ("province", "county", "agency", "fiscal_year")] + [name]
         figures = tuple(_show(p.get(k)) for k in PROJECT_FIGURES)
-        out.append(("" if not name or p.get("fiscal_year") is None else
-                    hashlib.sha256(json.dumps(ident, ensure_ascii=False, default=str).encode()).hexdigest()[:24],
-                    figures))
+        out.append(("" if not name or p.get("fiscal_year") is None else _digest(ident, short=True), figures))
     return tuple(out)
 
 
@@ -242,9 +248,8 @@ def line_keys(r) -> tuple[tuple[str, object, str], ...]:
         name, mine = _bare(p.get("project_name")), sorted(lines.get(p.get("project_id"), []))
         ident = [p.get(k) for k in ("province", "county", "agency")] + [name]
         usable = name and p.get("fiscal_year") is not None and mine
-        out.append(("" if not usable else
-                    hashlib.sha256(json.dumps(ident, ensure_ascii=False, default=str).encode()).hexdigest()[:24],
-                    p.get("fiscal_year"), hashlib.sha256("\n".join(mine).encode()).hexdigest()[:24] if usable else ""))
+        out.append(("" if not usable else _digest(ident, short=True), p.get("fiscal_year"),
+                    _digest("\n".join(mine), short=True) if usable else ""))
     return tuple(out)
 
 

@@ -105,6 +105,32 @@ COUNTY_SUMMARY_COLUMNS = ["county_label", "province", "city", "county_key", "n_r
                           "n_lines", "quantified_share"]
 
 
+_COUNTS = ("n_projects", "n_money", "n_rated", "n_scored", "n_low_rate")
+_FIGURES = ("budget", "executed", "execution_rate", "median_rate", "mean_score", "min_score")
+
+
+def _project_figures(v: pd.DataFrame, keys: list[str], low: float) -> pd.DataFrame:
+    """Per group of `keys` over plausible projects `v`: projects, those with money, a rate and a score
+    (_COUNTS), money summed over projects stating both, the overall rate, the rates' median and the
+    projects below `low`, the scores' mean and minimum (_FIGURES)."""
+    g = v.groupby(keys, sort=False)
+    both = v[v["budget"].notna() & v["executed"].notna()].groupby(keys, sort=False)
+    out = pd.DataFrame({"n_projects": g.size()})
+    out["n_money"] = both.size()
+    out["n_rated"] = g["rate"].count()
+    out["n_scored"] = g["score"].count()
+    out["n_low_rate"] = (v["rate"] < low).groupby([v[k] for k in keys], sort=False).sum()
+    out["budget"] = both["budget"].sum()
+    out["executed"] = both["executed"].sum()
+    out["execution_rate"] = out["executed"] / out["budget"].where(out["budget"] > 0) * 100
+    out["median_rate"] = g["rate"].median()
+    out["mean_score"] = g["score"].mean()
+    out["min_score"] = g["score"].min()
+    for c in _COUNTS:
+        out[c] = out[c].fillna(0).astype("int64")
+    return out
+
+
 def county_summary(vw: Views, bands=None, low_execution: float = 90.0) -> pd.DataFrame:
     """One row per county: place and division code, reports, projects, money, rates, scores and
     project grades, each with its denominator (n_money, n_rated, n_scored: projects having the figure);
@@ -115,25 +141,17 @@ def county_summary(vw: Views, bands=None, low_execution: float = 90.0) -> pd.Dat
     cf = vw.places
     labels = list(cf["county_label"])
     v, v_all = vw.plausible, vw.projects
-    g = v.groupby("county_label")
-    both = v[v["budget"].notna() & v["executed"].notna()].groupby("county_label")
     out = pd.DataFrame({"county_label": labels, "province": list(cf["province"]), "city": list(cf["city"]),
                         "county_key": list(cf["county_key"])})
     out = out.set_index("county_label", drop=False)
     rep = vw["reports"].assign(county_label=vw.labels(vw["reports"]))
     rr = rep[rep["status"] != "duplicate"]
     out["n_reports"] = rr.groupby("county_label").size().reindex(labels, fill_value=0).astype("int64")
-    out["n_projects"] = g.size().reindex(labels, fill_value=0).astype("int64")
-    out["n_money"] = both.size().reindex(labels, fill_value=0).astype("int64")
-    out["n_rated"] = g["rate"].count().reindex(labels, fill_value=0).astype("int64")
-    out["n_scored"] = g["score"].count().reindex(labels, fill_value=0).astype("int64")
-    out["budget"] = both["budget"].sum().reindex(labels)
-    out["executed"] = both["executed"].sum().reindex(labels)
-    out["execution_rate"] = (out["executed"] / out["budget"].where(out["budget"] > 0) * 100)
-    out["median_rate"] = g["rate"].median().reindex(labels)
-    out["n_low_rate"] = (v["rate"] < low).groupby(v["county_label"]).sum().reindex(labels, fill_value=0).astype("int64")
-    out["mean_score"] = g["score"].mean().reindex(labels)
-    out["min_score"] = g["score"].min().reindex(labels)
+    fig = _project_figures(v, ["county_label"], low)
+    for c in _COUNTS:
+        out[c] = fig[c].reindex(labels, fill_value=0).astype("int64")
+    for c in _FIGURES:
+        out[c] = fig[c].reindex(labels)
     gc = vw.grade_counts.set_index("county_label")
     for k in GRADES:
         out[k] = gc[k].reindex(labels, fill_value=0).astype("int64")
@@ -166,34 +184,27 @@ AGENCY_SUMMARY_COLUMNS = ["county_label", "agency", "n_projects", "budget", "exe
 
 def agency_summary(vw: Views, bands=None, low_execution: float = 90.0) -> pd.DataFrame:
     """One row per county and agency (部门): its projects, money, overall execution rate, projects below
-    `low_execution`, mean score, grades and the findings on its projects, as county_summary counts them
-    (implausible figures left out); the weakest execution first within each county."""
+    `low_execution`, mean score, grades and the findings on its projects, counted as county_summary counts
+    them (figures over plausible projects, grades over all); the weakest execution first within each county."""
     vw = as_views(vw, bands, low_execution)
-    v = vw.plausible
-    v = v.assign(agency=v["agency"].astype("object").where(v["agency"].notna(), "（未写明部门）"))
     keys = ["county_label", "agency"]
+
+    def by_agency(df: pd.DataFrame) -> pd.DataFrame:
+        return df.assign(agency=df["agency"].astype("object").where(df["agency"].notna(), "（未写明部门）"))
+    v, v_all = by_agency(vw.plausible), by_agency(vw.projects)
     if v.empty:
         return pd.DataFrame({c: pd.Series(dtype="object" if c in keys else "float64") for c in AGENCY_SUMMARY_COLUMNS})
-    g = v.groupby(keys, sort=False)
-    out = pd.DataFrame({"n_projects": g.size()})
-    both = v[v["budget"].notna() & v["executed"].notna()].groupby(keys, sort=False)
-    out["budget"] = both["budget"].sum()
-    out["executed"] = both["executed"].sum()
-    out["execution_rate"] = out["executed"] / out["budget"].where(out["budget"] > 0) * 100
-    out["n_rated"] = g["rate"].count()
-    out["n_low_rate"] = (v["rate"] < vw.low_execution).groupby([v[k] for k in keys], sort=False).sum()
-    out["mean_score"] = g["score"].mean()
-    grades = pd.crosstab([v[k] for k in keys], v["grade_eff"]).reindex(columns=list(GRADES), fill_value=0)
+    out = _project_figures(v, keys, vw.low_execution)
+    grades = pd.crosstab([v_all[k] for k in keys], v_all["grade_eff"]).reindex(columns=list(GRADES), fill_value=0)
     for k in GRADES:
-        out[k] = grades[k].reindex(out.index, fill_value=0)
-    out["n_findings"] = g["n_findings"].sum()
-    out["n_errors"] = g["n_errors"].sum()
+        out[k] = grades[k].reindex(out.index, fill_value=0).astype("int64")
+    g = v.groupby(keys, sort=False)
+    out["n_findings"] = g["n_findings"].sum().astype("int64")
+    out["n_errors"] = g["n_errors"].sum().astype("int64")
     order = {c: i for i, c in enumerate(vw.counties)}
     out = out.reset_index()
     out = out.assign(_c=out["county_label"].map(order).fillna(len(order))).sort_values(
         ["_c", "execution_rate", "agency"], na_position="last", kind="stable").drop(columns="_c")
-    for c in ("n_projects", "n_rated", "n_low_rate", *GRADES, "n_findings", "n_errors"):
-        out[c] = out[c].fillna(0).astype("int64")
     for c in ("budget", "executed", "execution_rate", "mean_score"):
         out[c] = out[c].astype("float64")
     return out.reset_index(drop=True)[AGENCY_SUMMARY_COLUMNS]

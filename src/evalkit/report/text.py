@@ -130,7 +130,7 @@ def headline_text(h: Mapping) -> str:
                 "见检查发现“同一项目出现在两份报告中”。")
     if h.get("n_year_copies"):
         txt += (f"有{h['n_year_copies']}个项目的绩效指标连同完成值和得分与往年逐条相同，疑似照抄往年自评，"
-                "见检查发现“绩效指标连同完成值和得分与往年逐条相同，疑似照抄”。")
+                f"见检查发现“{rule_title('indicators_as_earlier_year')}”。")
     if h["n_findings"] or not h.get("check_verdict"):
         txt += f"检查发现问题{h['n_findings']}条，其中错误{h['n_errors']}条。"
     else:
