@@ -141,3 +141,47 @@ def test_the_threshold_is_configurable(tmp_path):
     cfg_file.write_text("[plausibility]\nunstated_unit_max_amount = 1000000\n", encoding="utf-8")
     f = run_checks(t, load_config(cfg_file))
     assert not (f["rule"] == "amount_unit_doubtful").any()
+
+
+# 003's 医疗保障服务经费 (全年预算 88 万元): its 费用总成本 line, ≤88 万元 and 65.22 万元 with the full 10 points
+SEED_003 = next((ROOT / "data" / "raw").glob("003_*.txt"))
+COST_LINE = "\t成本指标\t指标 1: 费用总 成本\t≤88 万元\t65.22 万元\t10\t10\t\t"
+
+
+def cost_findings(tmp_path, target: str, actual: str) -> list[str]:
+    """The rules that flag that project once its cost line states `target` and `actual`."""
+    text = SEED_003.read_text(encoding="utf-8")
+    assert text.count(COST_LINE) == 1
+    (tmp_path / "in").mkdir(parents=True)
+    (tmp_path / "in" / "r.txt").write_text(text.replace(COST_LINE, f"\t成本指标\t指标 1: 费用总 成本\t{target}\t{actual}\t10\t10\t\t"),
+                                           encoding="utf-8")
+    t = ingest_paths([tmp_path / "in"], out_dir=None, checks=True)
+    ind = t["indicators"]
+    pid = ind.loc[ind["level3"].astype(str).str.contains("费用总"), "project_id"].iloc[0]
+    return sorted(t["findings"].loc[t["findings"]["project_id"] == pid, "rule"])
+
+
+@pytest.mark.parametrize("target, actual", [("≤880 千元", "652.2 千元"), ("≤0.88 百万元", "652200 元"), ("≤880000 元", "652.2 千元")])
+def test_a_cost_line_in_other_money_units_is_checked_as_in_wanyuan(tmp_path, target, actual):
+    """The checks convert every money unit the readers know (one table): 88 万元 in 千元, 百万元 or 元 raise nothing
+    the 万元 line does not."""
+    assert cost_findings(tmp_path, target, actual) == cost_findings(tmp_path / "wan", "≤88 万元", "65.22 万元")
+
+
+@pytest.mark.parametrize("target, actual", [("≤88000 千元", "652.2 千元"), ("≤88 百万元", "65.22 万元")])
+def test_a_cost_target_in_qianyuan_or_baiwanyuan_above_the_budget_is_flagged(tmp_path, target, actual):
+    assert "cost_above_budget" in cost_findings(tmp_path, target, actual)
+
+
+@pytest.mark.parametrize("target, actual", [("≤880 千元", "950000 元"), ("≤0.88 百万元", "950 千元")])
+def test_an_actual_in_another_money_unit_is_compared_with_its_target(tmp_path, target, actual):
+    """95 万元 spent against a ceiling of 88 万元, with the full 10 points: unmet, in whatever money units."""
+    assert "indicator_full_score_unmet" in cost_findings(tmp_path, target, actual)
+
+
+@pytest.mark.parametrize("unit, scale", [("元", 1), ("千元", 1000), ("万元", 10000), ("百万元", 10**6), ("亿元", 10**8), ("万人", 10000)])
+def test_unit_key_scales_money_by_the_readers_table(unit, scale):
+    from decimal import Decimal
+
+    from evalkit.checks.numbers import unit_key
+    assert unit_key(unit, {}) == (unit[-1] if unit != "万人" else "人", Decimal(scale))

@@ -21,6 +21,17 @@ OPERATORS = [
     ("＞", ">"), (">", ">"), ("大于", ">"), ("超过", ">"),
     ("＜", "<"), ("<", "<"), ("小于", "<"), ("低于", "<"),
 ]
+# The units money is stated in, as 万元 (the contract's unit) per one of them, exact: the readers convert a
+# document's amounts with it, the checks a target's or an actual's (a cost target in 千元 is money too).
+MONEY_UNITS = {"元": "0.0001", "千元": "0.1", "万元": "1", "百万元": "100", "亿元": "10000"}
+
+
+def wanyuan_per(unit) -> Decimal | None:
+    """万元 in one `unit` of money ('千元' -> 0.1), None for a unit that is not money ('元/人', '人')."""
+    rate = MONEY_UNITS.get(unit) if isinstance(unit, str) else None
+    return Decimal(rate) if rate else None
+
+
 PLAIN_NUMBER = re.compile(r"[-+]?(?:\d+(?:,\d{3})*|\d*)(?:\.\d+)?")
 HAS_DIGIT = re.compile(r"\d")
 NUMBER = re.compile(r"[-+]?\d+(?:,\d{3})*(?:\.\d+)?")

@@ -10,6 +10,8 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
+from evalkit.normalize import wanyuan_per
+
 HUNDRED = Decimal(100)
 
 
@@ -76,9 +78,13 @@ def truthy(x: Any) -> bool:
 # ---------------------------------------------------------------------- units
 
 def unit_key(unit: Any, aliases: dict[str, str]) -> tuple[str, Decimal]:
-    """(base unit, scale): '万元' -> ('元', 10000), '％' -> ('%', 1), '' -> ('', 1)."""
+    """(base unit, scale): '万元' -> ('元', 10000), '千元' -> ('元', 1000), '万人' -> ('人', 10000), '％' -> ('%', 1),
+    '' -> ('', 1). Money by the one table of money units (normalize.MONEY_UNITS), other units by a 万/亿 prefix."""
     u = re.sub(r"\s+", "", text(unit))
     u = aliases.get(u, u)
+    per = wanyuan_per(u)
+    if per is not None:
+        return "元", Decimal(int(per * 10000))          # 元 per unit, a whole number for each of them
     if len(u) > 1 and u.startswith("万"):
         return aliases.get(u[1:], u[1:]), Decimal(10000)
     if len(u) > 1 and u.startswith("亿"):
@@ -87,7 +93,7 @@ def unit_key(unit: Any, aliases: dict[str, str]) -> tuple[str, Decimal]:
 
 
 def to_wanyuan(value: Decimal | None, unit: Any, aliases: dict[str, str]) -> Decimal | None:
-    """An amount in 万元, or None when the unit is not money (元/万元)."""
+    """An amount in 万元, or None when the unit is not money (normalize.MONEY_UNITS: 元, 千元, 万元, 百万元, 亿元)."""
     if value is None:
         return None
     base, scale = unit_key(unit, aliases)

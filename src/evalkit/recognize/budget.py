@@ -1,7 +1,7 @@
 """Budget blocks: a header of amounts (年初预算 | 全年预算 | 全年执行 …) and the total row below it."""
 from __future__ import annotations
 
-from evalkit.normalize import is_empty_mark, parse_number
+from evalkit.normalize import is_empty_mark, parse_number, wanyuan_per
 from evalkit.recognize import vocabulary as V
 
 
@@ -61,7 +61,7 @@ def to_wanyuan(value: float | None, unit: str | None) -> float | None:
     if value is None or unit in (None, "万元"):
         return value
     from decimal import Decimal
-    return float(Decimal(str(value)) * Decimal(V.MONEY_UNITS[unit]))
+    return float(Decimal(str(value)) * wanyuan_per(unit))
 
 
 def read_total(cells: list[str], cols: dict[str, int]) -> dict[str, float | None] | None:

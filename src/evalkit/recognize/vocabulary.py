@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 
 from evalkit.grades import WORD_PATTERN as GRADE_WORDS
-from evalkit.normalize import drop_parenthetical, strip_annotation
+from evalkit.normalize import MONEY_UNITS, drop_parenthetical, strip_annotation
 
 # --- indicator tables -------------------------------------------------------------------
 INDICATOR_HEADER = [  # (role, pattern on the header cell without whitespace/parentheses), first match wins
@@ -47,8 +47,7 @@ BUDGET_KV = [  # a label cell followed by its value, in row-wise budget tables
 ]
 # The unit a document states its amounts in (the contract's are 万元): in a label or header cell (年初预算数（元）,
 # 资金情况(单位：元)), or in a note above or inside the table (单位：元). 元/人 and the like are no amount's unit.
-MONEY_UNITS = {"元": "0.0001", "千元": "0.1", "万元": "1", "百万元": "100", "亿元": "10000"}   # -> 万元, exact
-_MONEY_UNIT = r"(亿元|百万元|万元|千元|元)"
+_MONEY_UNIT = "(" + "|".join(sorted(MONEY_UNITS, key=len, reverse=True)) + ")"      # longest first: 百万元 before 万元
 MONEY_UNIT_IN_CELL = re.compile(r"[(（]\s*(?:(?:金额|资金)?单位\s*[:：]\s*)?" + _MONEY_UNIT + r"\s*[)）]")
 MONEY_UNIT_NOTE = re.compile(r"^(?:金额|资金)?单位\s*[:：]\s*" + _MONEY_UNIT + r"(?![\u4e00-\u9fa5/／每])")
 MONEY_SECTION = re.compile(r"(资金|金额|预算|经费|支出)[^（()）]{0,8}" + MONEY_UNIT_IN_CELL.pattern + r"$")   # 资金情况（元）
