@@ -342,3 +342,22 @@ def test_a_project_reported_in_two_years_is_listed_with_its_changes(tmp_path):
     zh = rp.project_years_zh(py, with_county=False)
     assert zh.index.name == "项目" and list(zh["执行率较上年（百分点）"]) == ["—", "-16.7"]
     assert trends.project_years(rp.Views(ingest(tmp_path / "one", {"2024.txt": ORIGINAL}))).empty
+
+
+def test_the_workbook_lists_a_project_reported_in_two_years(tmp_path):
+    """summary.xlsx's 连续多年项目: the project's two years with the rate's change and the file the 2025 lines
+    repeat; no such sheet when no project spans years."""
+    import openpyxl
+
+    from evalkit import report as rp
+    from evalkit.report.xlsx import SHEET_PROJECT_YEARS, write_workbook
+    later = next_year().replace("\t36\n\t36\n\t10\n\t100%", "\t36\n\t30\n\t10\n\t83.33%", 1)
+    t = ingest(tmp_path / "in", {"2024.txt": ORIGINAL, "2025.txt": later, "other.txt": redate(ORIGINAL, name="另一项目")})
+    ws = openpyxl.load_workbook(write_workbook(rp.Views(t), tmp_path / "summary.xlsx"))[SHEET_PROJECT_YEARS]
+    head = [c.value.split("\n")[0] for c in ws[1]]
+    rows = [dict(zip(head, (c.value for c in r))) for r in ws.iter_rows(min_row=2)]
+    assert [(r["项目"], r["年度"]) for r in rows] == [("医疗保障服务能力提升", 2024), ("医疗保障服务能力提升", 2025)]
+    assert rows[0]["执行率较上年（百分点）"] is None and rows[1]["执行率较上年（百分点）"] == pytest.approx(-16.667, abs=1e-3)
+    assert rows[1]["指标与往年逐条相同"] == "2024.txt（2024年度）"
+    one = write_workbook(rp.Views(ingest(tmp_path / "one", {"2024.txt": ORIGINAL})), tmp_path / "one.xlsx")
+    assert SHEET_PROJECT_YEARS not in openpyxl.load_workbook(one).sheetnames

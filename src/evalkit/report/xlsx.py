@@ -53,6 +53,7 @@ SHEET_FLAGS = "红旗清单"
 SHEET_ABOUT = "说明"
 SHEET_YEARS = "年度对比"
 SHEET_AGENCY = "部门对比"
+SHEET_PROJECT_YEARS = "连续多年项目"
 
 LABELS = {  # contract columns from the schema, then the report's view columns
     **schema.LABELS,
@@ -316,7 +317,8 @@ def add_decision_list(ws, df: pd.DataFrame) -> None:
 def write_workbook(vw: Views, path: str | Path, *, bands=None,
                    low_execution: float = 90.0, high_score: float = 90.0,
                    meta: Mapping[str, object] | None = None) -> Path:
-    """Write `summary.xlsx` (说明, 县区对比, 红旗清单, one sheet per contract table) for a run's Views
+    """Write `summary.xlsx` (说明, 县区对比, 部门对比, 年度对比 and 连续多年项目 where there are years to compare,
+    红旗清单, one sheet per contract table) for a run's Views
     or already filtered tables; returns the path."""
     vw = as_views(vw, bands, low_execution, high_score)
     t = vw.tables
@@ -348,6 +350,10 @@ def write_workbook(vw: Views, path: str | Path, *, bands=None,
         write_sheet(wb, SHEET_YEARS, trends.by_year(vw), low_execution=low_execution,
                     labels={"execution_rate": "执行率（%）", "executed": "执行（万元）", "budget": "预算（万元）",
                             "fiscal_year": "年度"})
+    multi = trends.project_years(vw)   # a project against its own earlier years (and a year's lines copied)
+    if len(multi):
+        from evalkit.report.text import PROJECT_YEARS_ZH
+        write_sheet(wb, SHEET_PROJECT_YEARS, multi, low_execution=low_execution, labels=PROJECT_YEARS_ZH)
     flags = vw.red_flags
     write_sheet(wb, SHEET_FLAGS, flags, low_execution=low_execution,
                 labels={"grade": "等级（未填按得分）", "score": "自评得分"})
