@@ -144,7 +144,7 @@ def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
 # ----------------------------------------------------------------------------- discover
 
 # which copy of a report in several formats is kept: native structure first, converted and OCR'd last
-FORMAT_RANK = ("docx", "xlsx", "html", "mhtml", "md", "txt", "doc", "wps", "odt", "rtf", "et", "ods", "pdf", "ofd",
+FORMAT_RANK = ("docx", "xlsx", "html", "mhtml", "md", "txt", "csv", "doc", "wps", "odt", "rtf", "et", "ods", "pdf", "ofd",
                "image")
 
 

@@ -26,6 +26,7 @@ SUFFIXES = {
     ".xltx": "xlsx",
     ".xltm": "xlsx",
     ".xls": "xls",
+    ".csv": "csv",          # a table saved as comma-separated values: one sheet (readers/delimited.py)
     ".html": "html",
     ".htm": "html",
     ".mht": "mhtml",
@@ -58,6 +59,7 @@ READERS = {
     "ofd": "evalkit.readers.ofd:read_ofd",
     "xlsx": "evalkit.readers.xlsx:read_xlsx",
     "xls": "evalkit.readers.xlsx:read_xlsx",
+    "csv": "evalkit.readers.delimited:read_csv",
     "html": "evalkit.readers.html:read_html",
     "mhtml": "evalkit.readers.html:read_mhtml",
     "doc": "evalkit.readers.office:read_office",

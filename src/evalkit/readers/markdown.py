@@ -20,9 +20,7 @@ each is turned back into the model's physical cells (see model.py):
 from __future__ import annotations
 
 import html as _html
-import os
 import re
-import stat
 import unicodedata
 from pathlib import Path
 
@@ -31,7 +29,7 @@ from evalkit.recognize import vocabulary as V
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
 from evalkit.normalize import clean_text, is_empty_mark, parse_measure, parse_number
 from evalkit.readers.grid import Span, rows_from_spans
-from evalkit.readers.safety import CellBudget, human_size, limits
+from evalkit.readers.safety import CellBudget, human_size, limits, read_text_file
 
 ENV_HINT = "（确属报告时可用环境变量 EVALKIT_LIMIT_{} 调高上限）"
 
@@ -758,34 +756,12 @@ def parse_markdown(text: str, source: str = "<markdown>", fmt: str = "md") -> Do
 
 # ---------------------------------------------------------------- files
 
-def _read_limited(path: Path, what: str) -> bytes:
-    """The file's bytes, within the text size limit (read at call time: workers get the run's limits)."""
-    from evalkit.readers.safety import os_reason
-    limit = limits().max_text_bytes
-    hint = ENV_HINT.format("MAX_TEXT_BYTES")
-    try:
-        st = os.stat(path)
-        if stat.S_ISDIR(st.st_mode):
-            raise ReadError(f"这是一个文件夹，不是{what}文件")
-        if not stat.S_ISREG(st.st_mode):
-            raise ReadError(f"不是普通文件（可能是管道或设备文件），不能作为{what}读取")
-        if st.st_size > limit:
-            raise LimitExceeded(f"{what}文件过大（{human_size(st.st_size)}），超过上限 {human_size(limit)}，未读取{hint}")
-        with open(path, "rb") as f:
-            raw = f.read(limit + 1)
-    except OSError as e:
-        raise ReadError(f"无法打开{what}文件（{os_reason(e)}）") from e
-    if len(raw) > limit:
-        raise LimitExceeded(f"{what}文件过大（超过上限 {human_size(limit)}），未读取{hint}")
-    return raw
-
-
 def read_markdown(path: Path) -> Document:
     """Read a .md file (any converter's flavour); ReadError (Chinese) when it cannot be read."""
     from evalkit.readers.text import decode
 
     path = Path(path)
-    raw = _read_limited(path, "Markdown ")
+    raw = read_text_file(path, "Markdown ")
     if not raw:
         raise ReadError("Markdown 文件为空（0 字节）")
     try:
@@ -815,7 +791,7 @@ def read_text_or_markdown(path: Path) -> Document:
 
     path = Path(path)
     try:
-        raw = _read_limited(path, "文本")
+        raw = read_text_file(path, "文本")
         text, warnings = decode(raw) if raw else ("", [])
     except ReadError:
         return read_text(path)                    # the plain-text reader says what is wrong, its way

@@ -10,6 +10,7 @@ import codecs
 import lzma
 import os
 import re
+import stat
 import struct
 import zipfile
 import zlib
@@ -370,3 +371,26 @@ def too_big(pixels: int | None, w: int | None = None, h: int | None = None) -> s
     dims = f"{w}×{h} 像素" if w else (f"{pixels:,} 像素" if pixels else "像素数")
     return (f"图片 {dims}，超过上限 {Image.MAX_IMAGE_PIXELS:,} 像素（疑似解压炸弹，或分辨率过高）；"
             "正常的扫描页（A4、300 dpi）约 900 万像素，请降低分辨率后再导入")
+
+
+# ------------------------------------------------------------------ text files
+
+def read_text_file(path, what: str) -> bytes:
+    """A text file's bytes (txt, Markdown, CSV), within the text size limit (read at call time: workers get the run's limits)."""
+    limit = limits().max_text_bytes
+    hint = "（确属报告时可用环境变量 EVALKIT_LIMIT_MAX_TEXT_BYTES 调高上限）"
+    try:
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
+            raise ReadError(f"这是一个文件夹，不是{what}文件")
+        if not stat.S_ISREG(st.st_mode):
+            raise ReadError(f"不是普通文件（可能是管道或设备文件），不能作为{what}读取")
+        if st.st_size > limit:
+            raise LimitExceeded(f"{what}文件过大（{human_size(st.st_size)}），超过上限 {human_size(limit)}，未读取{hint}")
+        with open(path, "rb") as f:
+            raw = f.read(limit + 1)
+    except OSError as e:
+        raise ReadError(f"无法打开{what}文件（{os_reason(e)}）") from e
+    if len(raw) > limit:
+        raise LimitExceeded(f"{what}文件过大（超过上限 {human_size(limit)}），未读取{hint}")
+    return raw

@@ -16,7 +16,7 @@ from evalkit.readers.safety import limits
 READS = {"docx": {"docx"}, "xlsx": {"xlsx", "xls", "html"}, "xls": {"xlsx", "xls", "html"},
          **{f: {"docx", "xlsx", "html", "doc", "xls", "rtf", "odt", "ods"} for f in ("doc", "wps", "rtf", "odt", "et", "ods")},
          "pdf": {"pdf"}, "ofd": {"ofd"}, "image": {"image"}, "html": {"html"}, "mhtml": {"html"},
-         "txt": set(), "md": set()}
+         "txt": set(), "md": set(), "csv": set()}
 LABEL = {"pdf": "PDF 文件", "ofd": "OFD 文件", "docx": "Word 文档（.docx）", "xlsx": "Excel 工作簿（.xlsx）",
          "xls": "Excel 97-2003 工作簿（.xls）", "doc": "Word 97-2003 文档（.doc）", "rtf": "RTF 文档", "odt": "ODT 文档",
          "ods": "ODS 表格", "html": "网页（HTML）", "image": "图片"}

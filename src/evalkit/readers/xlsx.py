@@ -66,15 +66,23 @@ def read_xlsx(path: Path, repair: bool = True) -> Document:
     uncached = []
     for sheet in sheets:
         blocks.append(Paragraph(sheet.title, sheet=sheet.title))
-        for rows, cells in sheet_blocks(sheet, dense):
-            if all(sum(1 for cell in row if cell.strip()) <= 1 for row in rows):
-                blocks.extend(Paragraph(t, sheet=sheet.title, cell=a) for row, addr in zip(rows, cells)
-                              for t, a in zip(row, addr) if t.strip())
-            else:
-                blocks.append(Table(rows, sheet=sheet.title, cells=cells))
+        blocks.extend(sheet_document_blocks(sheet, dense))
         warnings.extend(sheet.warnings)
         uncached.extend(uncached_formulas(sheet))
     return Document(source=str(path), format="xlsx", blocks=blocks, warnings=warnings, uncached_formulas=uncached)
+
+
+def sheet_document_blocks(sheet: Sheet, dense: CellBudget) -> list[Paragraph | Table]:
+    """A sheet's blocks as the document has them: a block whose rows each hold at most one text (titles
+    above a table) as Paragraphs, any other as a Table; each with its sheet and cell addresses."""
+    out: list[Paragraph | Table] = []
+    for rows, cells in sheet_blocks(sheet, dense):
+        if all(sum(1 for cell in row if cell.strip()) <= 1 for row in rows):
+            out.extend(Paragraph(t, sheet=sheet.title, cell=a) for row, addr in zip(rows, cells)
+                       for t, a in zip(row, addr) if t.strip())
+        else:
+            out.append(Table(rows, sheet=sheet.title, cells=cells))
+    return out
 
 
 def uncached_formulas(sheet: Sheet) -> list[str]:
