@@ -1,6 +1,6 @@
 """A synthetic, realistic corpus of 预算绩效自评 reports with its truth: `evalkit synth`.
 
-    evalkit synth --reports N --out DIR [--seed S] [--formats txt,docx,xlsx,html,pdf,ofd,scan]
+    evalkit synth --reports N --out DIR [--seed S] [--formats txt,docx,xlsx,csv,html,pdf,ofd,scan]
 
 writes `DIR/docs/<省>/<市>/<县>/<file>` and, in the format of `../shared/truth/`,
 `DIR/truth/{projects,indicators,reports}.csv` (so `../shared/tools/truthcheck.py` scores an
@@ -9,7 +9,7 @@ ingest of `DIR/docs`), plus
   the same report in another format — with `scan` among the formats, that can be the report's scan,
   `…_扫描件.tif`, or the report as first published beside its correction `…（更正）`, kind other_version)
   and the file it repeats; the truth lists each report once, under the copy evalkit
-  keeps (ingest.FORMAT_RANK: docx > xlsx > html > txt > pdf > ofd > scan; the corrected version);
+  keeps (ingest.FORMAT_RANK: docx > xlsx > html > txt > csv > pdf > ofd > scan; the corrected version);
 - `DIR/truth/findings.csv`: the findings the checks should raise — each inconsistency injected at a
   known rate (rule ids of checks/findings.py RULES), the findings that follow from it, and one
   `duplicate_document` per duplicate (`report_other_version` per earlier version); clean reports are built
@@ -52,6 +52,7 @@ import sys
 import tempfile
 import time
 import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -78,10 +79,10 @@ TRUTH_REPORT_COLS = ["seed", "county", "city", "province", "agency", "fiscal_yea
 FINDING_COLS = ["source_file", "seed", "project_name", "rule", "kind", "detail"]
 DUPLICATE_COLS = ["source_file", "duplicate_of_file", "kind"]
 
-ALL_FORMATS = ("txt", "docx", "xlsx", "html", "pdf", "ofd", "scan")
+ALL_FORMATS = ("txt", "docx", "xlsx", "csv", "html", "pdf", "ofd", "scan")
 DEFAULT_FORMATS = "txt,docx,xlsx,html"
-FORMAT_WEIGHT = {"txt": 4, "docx": 2, "xlsx": 2, "html": 2, "pdf": 1, "ofd": 1, "scan": 1}
-KEEP_RANK = ("docx", "xlsx", "html", "txt", "pdf", "ofd", "scan")  # = evalkit.ingest.FORMAT_RANK (OCR'd last)
+FORMAT_WEIGHT = {"txt": 4, "docx": 2, "xlsx": 2, "csv": 1, "html": 2, "pdf": 1, "ofd": 1, "scan": 1}
+KEEP_RANK = ("docx", "xlsx", "html", "txt", "csv", "pdf", "ofd", "scan")  # = evalkit.ingest.FORMAT_RANK (OCR'd last)
 TXT_LAYOUTS = (("tabs", 34), ("dept", 20), ("cells", 14), ("annex", 14), ("form", 10), ("juesuan", 8))
 INJECTABLE = ("total_score_mismatch", "execution_rate_mismatch", "grade_mismatch",
               "indicator_full_score_unmet", "weight_sum_mismatch")
@@ -1447,7 +1448,7 @@ def write_now(rep: Report, fmt: str, path: Path, rng) -> bool:
     """Write a text or office file of the report; False for a format rendered later (PDF, OFD, scans)."""
     if fmt == "txt":
         path.write_text(TEXT_RENDER[rep.layout](rep, rng), encoding="utf-8")
-    elif fmt in ("docx", "xlsx", "html"):
+    elif fmt in ("docx", "xlsx", "html", "csv"):
         render_office(rep, fmt, path)
     else:
         return False
@@ -1464,12 +1465,30 @@ def render_office(rep: Report, fmt: str, path: Path) -> None:
     elif fmt == "xlsx":
         mod.build_xlsx(path, projects, inds_of, rep.agency, year)
         _normalize_zip(path, rep.year)
+    elif fmt == "csv":             # the workbook's sheet saved as CSV: GB18030 (Excel on Chinese Windows) or UTF-8 with a BOM
+        render_csv(path, lambda p: mod.build_xlsx(p, projects, inds_of, rep.agency, year),
+                   "gb18030" if zlib.crc32(path.name.encode("utf-8")) % 2 else "utf-8-sig")
     elif fmt == "html":
         mod.build_html(path, projects, inds_of, rep.agency, year)
         raw = path.read_bytes().decode("gbk").replace("开江县人民政府", f"{rep.county}人民政府")
         path.write_bytes(raw.encode("gbk"))
     else:
         raise ValueError(fmt)
+
+
+def render_csv(path: Path, build_xlsx, encoding: str) -> None:
+    """The sheet `build_xlsx(path)` writes, saved as Excel saves a sheet as CSV (values as shown, a merged
+    range's value in its top-left cell)."""
+    import openpyxl
+    tmp = path.with_name(path.name + ".xlsx")
+    try:
+        build_xlsx(tmp)
+        ws = openpyxl.load_workbook(tmp, data_only=True).worksheets[0]
+        rows = [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    finally:
+        tmp.unlink(missing_ok=True)
+    with open(path, "w", encoding=encoding, newline="") as f:
+        csv.writer(f).writerows(rows)
 
 
 def _soffice() -> str | None:
@@ -1638,7 +1657,7 @@ class Planned:
     next_year: Report | None = None     # the report copied as the next year's (its own file and truth)
 
 
-VERSION_FORMATS = ("txt", "docx", "xlsx", "html")   # an earlier version is written beside the corrected one
+VERSION_FORMATS = ("txt", "docx", "xlsx", "csv", "html")   # an earlier version is written beside the corrected one
 
 
 def earlier_version(rep: Report) -> Report | None:
@@ -1695,7 +1714,7 @@ def plan(n_reports: int, seed: int = 0, formats=tuple(f for f in DEFAULT_FORMATS
         rep.rel = rel
         # the same report in a second format: the truth follows the copy evalkit keeps
         if layout == "table" and fmt != "scan" and draw.random() < format_dup_rate:
-            choices = [f for f in ("docx", "xlsx", "html", "txt", "pdf", "ofd", "scan") if f != fmt and (f in formats or f == "txt")]
+            choices = [f for f in ("docx", "xlsx", "csv", "html", "txt", "pdf", "ofd", "scan") if f != fmt and (f in formats or f == "txt")]
             if choices:
                 item.second = draw.choice(choices)
                 stem = Path(rel).name.split('.')[0]
@@ -1734,8 +1753,8 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
     if bad:
         raise ValueError(f"不认识的格式 {', '.join(bad)}")
     skipped = {}
-    if any(f in formats for f in ("docx", "xlsx", "html", *RENDERED_LATER)) and fixture_builders() is None:
-        for f in ("docx", "xlsx", "html", *RENDERED_LATER):
+    if any(f in formats for f in ("docx", "xlsx", "csv", "html", *RENDERED_LATER)) and fixture_builders() is None:
+        for f in ("docx", "xlsx", "csv", "html", *RENDERED_LATER):
             if f in formats:
                 skipped[f] = "tests/fixtures/make_fixtures.py (the office builders) not found"
     if any(f in formats for f in RENDERED_LATER) and not _soffice():
