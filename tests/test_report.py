@@ -434,3 +434,26 @@ def test_reports_count_findings_by_decision(run):
     for stem in ("30_regional_summary", "10_county_profile-*"):
         html = next((run["path"] / "html").glob(f"{stem}.html")).read_text(encoding="utf-8")
         assert "按复核结论" in html and "待复核" in html, stem
+
+
+def test_a_report_folder_inside_the_inputs_is_not_read_again(run, tmp_path):
+    """An analyst's folder holding the reports and evalkit's report folder (reports/, with its pages, workbook and
+    charts): a re-ingest reads the reports only (00_explore's page holds a project's table and would count it
+    twice; the charts would go to OCR) and says which folder it left out; a run folder given itself is left out
+    too."""
+    import shutil
+
+    from evalkit.errors import InputError
+    from evalkit.ingest import ingest_paths
+    src = tmp_path / "材料"
+    src.mkdir()
+    for p in RAW.glob("*.txt"):
+        shutil.copy(p, src / p.name)
+    shutil.copytree(run["out"], src / "reports", symlinks=True)
+    stats: dict = {}
+    t = ingest_paths([src], tmp_path / "clean", checks=False, stats=stats)
+    assert sorted(t["reports"]["source_file"]) == sorted(p.name for p in RAW.glob("*.txt"))
+    assert len(t["projects"]) == len(run["tables"]["projects"][run["tables"]["projects"]["source_file"].str.endswith(".txt")])
+    assert stats["own_outputs"] == ["reports/（evalkit 报告输出文件夹）"]
+    with pytest.raises(InputError, match="1 个 evalkit 自己生成的文件夹未读"):
+        ingest_paths([src / "reports" / "latest"], tmp_path / "clean2", checks=False)

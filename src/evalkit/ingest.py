@@ -164,6 +164,27 @@ class Source:
 class Discovery:
     sources: list[Source] = field(default_factory=list)
     skipped: int = 0          # files of other types (images, notes …), not reports
+    own_outputs: list[str] = field(default_factory=list)   # evalkit's own folders met on the way (own_output)
+
+
+REPORTS_LOCK = ".report.lock"      # what `evalkit report` leaves in its --out folder (report/runner.py)
+
+
+def own_output(folder: Path) -> str | None:
+    """What evalkit wrote there, when a folder is its own output: a report folder (its pages, workbook and
+    charts would read as reports: a project counted again, charts OCR'd), one run of it, or a dataset. None
+    for any other folder; only a few names are looked at."""
+    try:
+        if (folder / REPORTS_LOCK).is_file():
+            return "evalkit 报告输出文件夹"
+        for name, key, kind in (("run.json", "region_folder", "evalkit 报告的一次运行"),
+                                ("manifest.json", "evalkit_dataset", "evalkit 数据集")):
+            f = folder / name
+            if f.is_file() and f.stat().st_size < 1 << 22 and key in json.loads(f.read_text(encoding="utf-8")):
+                return kind
+    except (OSError, ValueError, TypeError):     # unreadable, not JSON, JSON that is no object: not ours
+        return None
+    return None
 
 
 def placed_by_path(r: FileResult) -> FileResult:
@@ -253,6 +274,9 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
         if not root.is_dir():
             add(root, prefix + display_name(root.name), given=True)
             continue
+        if (kind := own_output(root)) is not None:
+            out.own_outputs.append(f"{display_name(root.name)}/（{kind}）")
+            continue
         seen = {_dev_ino(root)}
         stack = [(root, "", 0)]
         while stack:
@@ -273,7 +297,9 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
                     is_dir = False
                 if is_dir:
                     key = _dev_ino(Path(e.path))
-                    if key in seen:
+                    if (kind := own_output(Path(e.path))) is not None:
+                        out.own_outputs.append(f"{prefix}{name}/（{kind}）")
+                    elif key in seen:
                         out.sources.append(Source(Path(e.path), prefix + name + "/", None,
                                                   problem="文件夹链接指向已读过的文件夹（循环链接），未重复读取"))
                     elif depth + 1 > lim.max_depth:
@@ -939,9 +965,11 @@ def _ingest(paths: list[Path], out_dir: Path | None, stage: Path, *, lim, progre
     cache or parse (parked on disk) -> identity -> tables and checks by batch (spooled) -> write."""
     (stage / "archives").mkdir()
     found = discover(paths, lim, stage / "archives")
+    stats["own_outputs"] = found.own_outputs
     if not found.sources:
+        own = f"，{len(found.own_outputs)} 个 evalkit 自己生成的文件夹未读" if found.own_outputs else ""
         raise InputError(f"在 {'、'.join(map(str, paths))} 中没有找到可读取的报告文件"
-                         f"（{found.skipped} 个其他类型的文件被跳过）",
+                         f"（{found.skipped} 个其他类型的文件被跳过{own}）",
                          f"支持 {', '.join(sorted(set(SUFFIXES) | set(ARCHIVE_SUFFIXES)))}；数据集未改动")
     results, todo, dups = hash_sources(found.sources)
     signature = None
@@ -1085,7 +1113,7 @@ def _build(paths: list[Path], found: Discovery, results: list, todo: list[Source
             counts[str(st)] = counts.get(str(st), 0) + 1
         meta = {"inputs": [str(Path(p).absolute()) for p in paths],
                 "files": dict(sorted(counts.items(), key=lambda kv: -kv[1])),
-                "skipped_other_types": found.skipped, "parsed": len(misses), "from_cache": n_cached,
+                "skipped_other_types": found.skipped, "skipped_evalkit_outputs": found.own_outputs, "parsed": len(misses), "from_cache": n_cached,
                 "signature": signature, "unsettled": unsettled}
         if checks:
             from evalkit.terminal import printed
