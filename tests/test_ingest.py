@@ -216,3 +216,15 @@ def test_slowest_files_are_handed_out_first_and_results_keep_the_given_order(tmp
     handed = [s.source_file for s, _ in iter_parsed(sources, jobs=1)]
     assert handed == ["zz.pdf"] + by_size
     assert [r.report["source_file"] for r in parse_sources(sources, jobs=1)] == [s.source_file for s in sources]
+
+
+def test_office_owner_files_and_hidden_files_are_not_reports(tmp_path):
+    """Word, Excel and WPS keep a ~$ owner file beside an open document (162 bytes: the user's name), LibreOffice a
+    .~lock file, macOS ._ companions: none is a report, none becomes a failed row (“DOCX 文件已损坏”)."""
+    (tmp_path / SEEDS[0].name).write_bytes(SEEDS[0].read_bytes())
+    (tmp_path / "~$自评报告.docx").write_bytes(b"\x08zhangsan" + b" " * 45 + b"\x00" * 108)
+    (tmp_path / "~$汇总表.xlsx").write_bytes(b"\x08zhangsan" + b" " * 48 + b"\x00" * 108)
+    (tmp_path / ".~lock.自评报告.docx#").write_text(",zhangsan,host,03.12.2026 09:00,file:///C:/x;", encoding="utf-8")
+    (tmp_path / "._自评报告.docx").write_bytes(b"\x00\x05\x16\x07" + b"\x00" * 80)
+    t = ingest_paths([tmp_path], tmp_path.parent / f"{tmp_path.name}-clean", checks=False)
+    assert list(t["reports"]["source_file"]) == [SEEDS[0].name] and (t["reports"]["status"] == "ok").all()

@@ -65,9 +65,14 @@ def _decoded(raw: bytes) -> str | None:
     return None
 
 
+# names never read as reports, in a folder or an archive: hidden files (macOS's ._ companions among them) and the
+# owner files Word, Excel and WPS keep beside an open document (~$报告.docx, 162 bytes of user name)
+NOT_REPORT_PREFIXES = (".", "~$")
+
+
 def _wanted(name: str, supported) -> bool:
     base = name.rsplit("/", 1)[-1]
-    if not base or base.startswith((".", "~$")) or name.startswith("__MACOSX/"):
+    if not base or base.startswith(NOT_REPORT_PREFIXES) or name.startswith("__MACOSX/"):
         return False
     return supported(base) or is_archive(base)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from evalkit import limits as _limits
-from evalkit.archives import ARCHIVE_SUFFIXES, ArchiveProblem, expand, is_archive, readable
+from evalkit.archives import ARCHIVE_SUFFIXES, NOT_REPORT_PREFIXES, ArchiveProblem, expand, is_archive, readable
 from evalkit.errors import FilesFailed, InputError
 from evalkit.model import Document, ReadError
 from evalkit.readers import SUFFIXES, format_of, read
@@ -289,7 +289,7 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
                 continue
             for e in entries:
                 name = rel + display_name(e.name)
-                if e.name.startswith("."):
+                if e.name.startswith(NOT_REPORT_PREFIXES):
                     continue
                 try:
                     is_dir = e.is_dir()
