@@ -965,7 +965,8 @@ def _ingest(paths: list[Path], out_dir: Path | None, stage: Path, *, lim, progre
     cache or parse (parked on disk) -> identity -> tables and checks by batch (spooled) -> write."""
     (stage / "archives").mkdir()
     found = discover(paths, lim, stage / "archives")
-    stats["own_outputs"] = found.own_outputs
+    if found.own_outputs:
+        stats["own_outputs"] = found.own_outputs
     if not found.sources:
         own = f"，{len(found.own_outputs)} 个 evalkit 自己生成的文件夹未读" if found.own_outputs else ""
         raise InputError(f"在 {'、'.join(map(str, paths))} 中没有找到可读取的报告文件"
