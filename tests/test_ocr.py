@@ -535,3 +535,50 @@ def test_a_label_wrapped_over_a_merged_cell_stays_one_cell():
     assert _two_rows([(10, 30, "项目资"), (50, 70, "金(万元)")]) == [["表头", "项目资\n金(万元)"], ["合计", ""]]
     # a figure astride the row line is not placed in either row's band: one cell
     assert _two_rows([(10, 30, "得分"), (32, 52, "10")]) == [["表头", "得分\n10"], ["合计", ""]]
+
+
+def _word_with_pictures(path, *pictures, text=("附件：",)):
+    """A Word document of a few paragraphs and the given pictures (files), as a bureau pastes a scan into Word."""
+    import docx
+    d = docx.Document()
+    for t in text:
+        d.add_paragraph(t)
+    for pic in pictures:
+        d.add_picture(str(pic))
+    d.save(path)
+    return path
+
+
+def test_a_scan_pasted_into_word_is_read_as_the_scan(scans, tmp_path, monkeypatch):
+    """A DOCX whose table is a picture (scan_seal.jpg pasted into Word, after a small logo): the picture is OCR'd
+    as the scan is (the same pixels: `scans`' result is taken), the logo is not, and the rows are the scan's."""
+    from PIL import Image
+
+    from evalkit.readers import read
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (200, 80), (200, 30, 30)).save(logo)
+    path = _word_with_pictures(tmp_path / "自评表.docx", logo, SCANS / "scan_seal.jpg")
+    asked = _reuse_scans_pages(monkeypatch)
+    doc = read(path)
+    want = scans[0]["scan_seal.jpg"]
+    assert asked == [1] and doc.ocr_pages == [1] and doc.format == "docx"
+    assert [b.text for b in doc.blocks[:1]] == ["附件："]
+    assert [getattr(b, "rows", None) or b.text for b in doc.blocks[1:]] == [getattr(b, "rows", None) or b.text
+                                                                             for b in want.blocks]
+    res = build(doc, path.name, hash_file(path), "docx")
+    got = {p["project_name"] for p in res.projects}
+    assert got == set(struth("projects").loc[struth("projects")["seed"] == "scan_seal.jpg", "project_name"])
+
+
+def test_a_word_document_with_a_text_table_never_goes_to_ocr(tmp_path, monkeypatch):
+    """Pictures beside a table in the text (a photo of the site, a seal) are not read: the text is the report."""
+    import docx
+
+    from evalkit.readers import read
+    monkeypatch.setattr(ocr, "read_page", lambda *a: pytest.fail("OCR was asked"))
+    d = docx.Document()
+    d.add_table(rows=2, cols=2).cell(0, 0).text = "项目名称"
+    d.add_picture(str(SCANS / "scan_seal.jpg"))
+    d.save(tmp_path / "x.docx")
+    doc = read(tmp_path / "x.docx")
+    assert doc.ocr_pages == [] and len(list(doc.tables())) == 1

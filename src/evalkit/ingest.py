@@ -450,7 +450,7 @@ def _init_worker(lim, workers: int = 1, threads: int | None = None, cache=None, 
 
 
 OCR_SECONDS_PER_MB = 100.0   # a scanned page is ~0.2-0.4 MB and takes 5-25 s to OCR on 2 cores
-OCR_FORMATS = ("pdf", "ofd", "image")   # files whose pages may be scans
+OCR_FORMATS = ("pdf", "ofd", "image", "docx", "doc", "wps")   # files whose pages may be scans (pasted into Word, too)
 
 
 def time_limit(s: Source, lim) -> float:

@@ -126,6 +126,29 @@ def read_image(path: Path) -> Document:
     return _document(str(path), "image", pages, n)
 
 
+def ocr_pictures(source: str, fmt: str, pictures: list[tuple[str, bytes]]) -> Document:
+    """Pictures of pages inside another document (a scan pasted into Word), each a page in their order:
+    `pictures` = (name, bytes); the Document's pages are the pictures' numbers."""
+    import io
+    lim = limits()
+    if len(pictures) > lim.max_pages:
+        raise LimitExceeded(f"文档中有 {len(pictures)} 张整页图片，超过上限 {lim.max_pages} 页；请拆分后再导入"
+                            "（可用 EVALKIT_LIMIT_MAX_PAGES 调整）")
+    pages: list[PageResult] = []
+    for k, (name, data) in enumerate(pictures, 1):
+        try:
+            im = open_image(io.BytesIO(data))
+        except ReadError as e:
+            raise ReadError(f"文档中的第 {k} 张图片（{name}）{e}") from None
+        try:
+            page = _load_frame(im, 1)
+        finally:
+            im.close()
+        pages.append(boxes_to_points(read_page(page, k), None))
+        del page
+    return _document(source, fmt, pages, len(pictures))
+
+
 def open_image(path: Path) -> Image.Image:
     """Open lazily (header only) and refuse an image over PIL's pixel limit before decoding it."""
     try:
