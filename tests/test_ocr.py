@@ -582,3 +582,33 @@ def test_a_word_document_with_a_text_table_never_goes_to_ocr(tmp_path, monkeypat
     d.save(tmp_path / "x.docx")
     doc = read(tmp_path / "x.docx")
     assert doc.ocr_pages == [] and len(list(doc.tables())) == 1
+
+
+def test_a_web_page_saved_as_one_file_whose_table_is_a_picture_is_read_as_the_scan(scans, tmp_path, monkeypatch):
+    """A portal's page publishing the self-evaluation as a picture, saved as .mht (the picture inside, base64): the
+    picture is OCR'd as the scan is; a small icon beside it is not."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    from evalkit.readers import read
+    icon = io.BytesIO()
+    Image.new("RGB", (64, 64), (0, 90, 200)).save(icon, "PNG")
+
+    def part(kind, name, data):
+        return (f"------=_Part\r\nContent-Type: {kind}\r\nContent-Transfer-Encoding: base64\r\n"
+                f"Content-Location: {name}\r\n\r\n{base64.encodebytes(data).decode()}\r\n")
+    page = "<html><body><h3>2022年度项目支出绩效自评表</h3><img src='icon.png'><img src='scan.jpg'></body></html>"
+    mht = ('MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="----=_Part"\r\n\r\n'
+           + part("text/html; charset=utf-8", "page.html", page.encode()) + part("image/png", "icon.png", icon.getvalue())
+           + part("image/jpeg", "scan.jpg", (SCANS / "scan_seal.jpg").read_bytes()) + "------=_Part--\r\n")
+    path = tmp_path / "公开.mht"
+    path.write_text(mht, encoding="ascii")
+    asked = _reuse_scans_pages(monkeypatch)
+    doc = read(path)
+    want = scans[0]["scan_seal.jpg"]
+    assert asked == [1] and doc.ocr_pages == [1] and doc.format == "mhtml"
+    assert [getattr(b, "rows", None) or b.text for b in doc.blocks[1:]] == [getattr(b, "rows", None) or b.text
+                                                                             for b in want.blocks]
+    assert doc.blocks[0].text == "2022年度项目支出绩效自评表"

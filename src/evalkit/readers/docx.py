@@ -13,6 +13,7 @@ from pathlib import Path
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table, Unparsable
 from evalkit.readers.safety import (UNZIP_ERRORS, CellBudget, check_file_size, check_no_dtd, is_encrypted_ooxml,
                                     open_zip, reason)
+from evalkit.readers.pictures import page_sized, with_pages_read
 from evalkit.readers.xpath import xpath
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -54,11 +55,10 @@ def read_docx(path: Path, repair: bool = True) -> Document:
     if not any(isinstance(b, Table) for b in doc.blocks):     # no table in the text: the tables may be pictures
         pictures = page_pictures(part)
         if pictures:
-            return _with_pictures_read(doc, pictures)
+            return with_pages_read(doc, pictures)
     return doc
 
 
-PAGE_PICTURE_SIDE = 1000    # px: a picture this long on its longer side may be a scanned page (a logo, a seal is not)
 _BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
 _VML_IMAGE = "{urn:schemas-microsoft-com:vml}imagedata"
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -67,42 +67,15 @@ _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 def page_pictures(part) -> list[tuple[str, bytes]]:
     """(part name, bytes) of the pictures in the body, in their order, that are large enough to be a scanned
     page (DrawingML and VML pictures; each picture once)."""
-    import io
-
-    from PIL import Image
-    seen, out = set(), []
+    seen, found = set(), []
     for el in part.element.body.iter(_BLIP, _VML_IMAGE):
         rid = el.get(_R + "embed") if el.tag == _BLIP else el.get(_R + "id")
         target = part.related_parts.get(rid) if rid else None
         if target is None or rid in seen or not str(getattr(target, "content_type", "")).startswith("image/"):
             continue
         seen.add(rid)
-        try:
-            with Image.open(io.BytesIO(target.blob)) as im:
-                big = max(im.size) >= PAGE_PICTURE_SIDE
-        except Exception:  # noqa: BLE001  (a picture PIL cannot even size: not a page to read)
-            continue
-        if big:
-            out.append((str(target.partname).lstrip("/"), target.blob))
-    return out
-
-
-def _with_pictures_read(doc: Document, pictures: list[tuple[str, bytes]]) -> Document:
-    """The text's paragraphs, then what OCR reads on the page pictures (pages = the pictures' numbers); without
-    the OCR reader, the text alone with a warning that says what is missing."""
-    import importlib.util
-    try:
-        from evalkit.readers.ocr import ocr_pictures
-        if importlib.util.find_spec("rapidocr_onnxruntime") is None:
-            raise ImportError("rapidocr_onnxruntime")
-    except ImportError:
-        doc.warnings.append(f"文档中没有文字表格，只有 {len(pictures)} 张整页图片（多为扫描件），读取它们需要 OCR 组件"
-                            "（pip install 'evalkit[ocr]' 或 make setup）")
-        return doc
-    read = ocr_pictures(doc.source, "docx", pictures)
-    read.blocks = doc.blocks + read.blocks
-    read.warnings = doc.warnings + read.warnings
-    return read
+        found.append((str(target.partname).lstrip("/"), target.blob))
+    return page_sized(found)
 
 
 # The main part's content type of a Word document, a macro-enabled one (.docm), a template (.dotx) and a

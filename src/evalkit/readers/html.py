@@ -50,7 +50,22 @@ def read_mhtml(path: Path) -> Document:
     if part is None:
         raise ReadError("MHT 网页文件中没有网页正文（text/html 部分）；请用浏览器打开后另存为“网页，全部”或 PDF 再导入")
     # the part's own charset wins over a <meta> the page may no longer match
-    return html_document(decode_html(part.get_payload(decode=True) or b"", part.get_content_charset()), path, "mhtml")
+    doc, failure = None, None
+    try:
+        doc = html_document(decode_html(part.get_payload(decode=True) or b"", part.get_content_charset()), path, "mhtml")
+    except LimitExceeded:
+        raise
+    except ReadError as e:
+        failure = e                         # a page of nothing but pictures: they may be its content
+    if doc is None or not any(isinstance(b, Table) for b in doc.blocks):   # no table: it may be pictures of one
+        from evalkit.readers.pictures import page_sized, with_pages_read
+        pictures = page_sized([(str(p.get("Content-Location") or p.get_filename() or f"图片{k}"), p.get_payload(decode=True) or b"")
+                               for k, p in enumerate(msg.walk(), 1) if p.get_content_maintype() == "image"])
+        if pictures:
+            return with_pages_read(doc or Document(source=str(path), format="mhtml"), pictures)
+        if failure is not None:
+            raise failure
+    return doc
 
 
 _NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

@@ -1,0 +1,42 @@
+"""Pictures of whole pages inside another document (a scan pasted into Word, a saved web page whose table is an
+image): which pictures are pages, and the document with them read by OCR (readers/ocr.py, the [ocr] extra)."""
+from __future__ import annotations
+
+import importlib.util
+import io
+
+from evalkit.model import Document
+
+PAGE_PICTURE_SIDE = 1000    # px: a picture this long on its longer side may be a scanned page (a logo, a seal is not)
+
+
+def page_sized(pictures: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """The (name, bytes) pictures large enough to be a page, in their order; one PIL cannot size is left out."""
+    from PIL import Image
+    out = []
+    for name, data in pictures:
+        try:
+            with Image.open(io.BytesIO(data)) as im:
+                big = max(im.size) >= PAGE_PICTURE_SIDE
+        except Exception:  # noqa: BLE001  (a picture PIL cannot even size: not a page to read)
+            continue
+        if big:
+            out.append((name, data))
+    return out
+
+
+def with_pages_read(doc: Document, pictures: list[tuple[str, bytes]]) -> Document:
+    """The document's own blocks, then what OCR reads on the page pictures (pages = the pictures' numbers);
+    without the OCR reader, the document alone with a warning that says what is missing."""
+    try:
+        from evalkit.readers.ocr import ocr_pictures
+        if importlib.util.find_spec("rapidocr_onnxruntime") is None:
+            raise ImportError("rapidocr_onnxruntime")
+    except ImportError:
+        doc.warnings.append(f"文档中没有文字表格，只有 {len(pictures)} 张整页图片（多为扫描件），读取它们需要 OCR 组件"
+                            "（pip install 'evalkit[ocr]' 或 make setup）")
+        return doc
+    read = ocr_pictures(doc.source, doc.format, pictures)
+    read.blocks = doc.blocks + read.blocks
+    read.warnings = doc.warnings + read.warnings
+    return read
