@@ -612,3 +612,15 @@ def test_a_web_page_saved_as_one_file_whose_table_is_a_picture_is_read_as_the_sc
     assert [getattr(b, "rows", None) or b.text for b in doc.blocks[1:]] == [getattr(b, "rows", None) or b.text
                                                                              for b in want.blocks]
     assert doc.blocks[0].text == "2022年度项目支出绩效自评表"
+
+
+def test_a_prose_report_with_site_photos_is_read_as_text(tmp_path, monkeypatch):
+    """A self-evaluation written as prose (no table) with a photo of the site: the text is the report, the photo is
+    not sent to OCR."""
+    from evalkit.readers import read
+    monkeypatch.setattr(ocr, "read_page", lambda *a: pytest.fail("OCR was asked"))
+    prose = ("一、项目基本情况。本项目年初预算88万元，全年执行65.22万元，预算执行率74.11%。" * 8,
+             "二、绩效目标完成情况。自评得分95.65分，等级为优。")
+    path = _word_with_pictures(tmp_path / "自评报告.docx", SCANS / "scan_seal.jpg", text=prose)
+    doc = read(path)
+    assert doc.ocr_pages == [] and [b.text for b in doc.blocks] == list(prose)

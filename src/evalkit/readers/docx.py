@@ -13,7 +13,7 @@ from pathlib import Path
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table, Unparsable
 from evalkit.readers.safety import (UNZIP_ERRORS, CellBudget, check_file_size, check_no_dtd, is_encrypted_ooxml,
                                     open_zip, reason)
-from evalkit.readers.pictures import page_sized, with_pages_read
+from evalkit.readers.pictures import holds_pictures_only, page_sized, with_pages_read
 from evalkit.readers.xpath import xpath
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -52,7 +52,7 @@ def read_docx(path: Path, repair: bool = True) -> Document:
         return by_libreoffice(path, "docx", failure, started)
     budget = CellBudget("文档中表格的单元格", "请删除无关的表格后另存再导入")
     doc = Document(source=str(path), format="docx", blocks=list(_blocks(body, budget)))
-    if not any(isinstance(b, Table) for b in doc.blocks):     # no table in the text: the tables may be pictures
+    if holds_pictures_only(doc):              # no table and no prose: the report may be pictures of its pages
         pictures = page_pictures(part)
         if pictures:
             return with_pages_read(doc, pictures)

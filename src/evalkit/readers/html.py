@@ -57,8 +57,8 @@ def read_mhtml(path: Path) -> Document:
         raise
     except ReadError as e:
         failure = e                         # a page of nothing but pictures: they may be its content
-    if doc is None or not any(isinstance(b, Table) for b in doc.blocks):   # no table: it may be pictures of one
-        from evalkit.readers.pictures import page_sized, with_pages_read
+    from evalkit.readers.pictures import holds_pictures_only, page_sized, with_pages_read
+    if doc is None or holds_pictures_only(doc):     # no table and no prose: the report may be pictures of it
         pictures = page_sized([(str(p.get("Content-Location") or p.get_filename() or f"图片{k}"), p.get_payload(decode=True) or b"")
                                for k, p in enumerate(msg.walk(), 1) if p.get_content_maintype() == "image"])
         if pictures:

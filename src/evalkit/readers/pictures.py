@@ -8,6 +8,16 @@ import io
 from evalkit.model import Document
 
 PAGE_PICTURE_SIDE = 1000    # px: a picture this long on its longer side may be a scanned page (a logo, a seal is not)
+CAPTION_CHARS = 300         # text beside the pictures of a scanned report: a title, 附件 — a prose report says more
+
+
+def holds_pictures_only(doc: Document) -> bool:
+    """No table and hardly any text (a title, a caption): what the document says may be in its pictures. A
+    prose self-evaluation with site photos, or any table in the text, is read as the text it is (no OCR)."""
+    from evalkit.model import Table
+    if any(isinstance(b, Table) for b in doc.blocks):
+        return False
+    return sum(len("".join(b.text.split())) for b in doc.blocks) < CAPTION_CHARS
 
 
 def page_sized(pictures: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
