@@ -185,16 +185,10 @@ def test_the_first_reports_of_a_corpus_hold_the_mix_of_the_whole():
     assert 0.95 <= bundle_mean(items[:100]) / bundle_mean(items) <= 1.05
 
 
-def test_an_ofd_corpus_reads_back_to_its_truth(tmp_path):
-    """`--formats ofd`: LibreOffice's PDF of each report written as OFD (as PDF-to-OFD converters do); an ingest
-    gives the truth field for field, and a report's OFD copy beside its DOCX is the same report, kept once."""
-    if not synth._soffice():
-        pytest.skip("LibreOffice is needed to render the reports")
+def read_back(out) -> pd.DataFrame:
+    """A corpus's ingest: truthcheck gives every field of its truth (over 500), its duplicates are those the
+    truth lists (some); returns the ledger."""
     from evalkit.ingest import ingest_paths
-    out = tmp_path / "ofd"
-    s = synth.generate(6, out, seed=4, formats="ofd,docx", log=lambda *a: None, error_rate=0.0, dup_rate=0.0,
-                       format_dup_rate=1.0)
-    assert not s["skipped"] and {".ofd", ".docx"} <= {p.suffix for p in (out / "docs").rglob("*") if p.is_file()}
     ingest_paths([out / "docs"], out / "clean", progress=False, jobs=2)
     r = run_script(TRUTHCHECK, "--clean", out / "clean", "--truth", out / "truth")
     m = re.search(r"truthcheck: (\d+)/(\d+)", r.stdout.strip().splitlines()[-1])
@@ -204,6 +198,19 @@ def test_an_ofd_corpus_reads_back_to_its_truth(tmp_path):
         want = {(d["source_file"], d["duplicate_of_file"]) for d in csv.DictReader(f)}
     dup = rep[rep["status"] == "duplicate"]
     assert want and set(zip(dup["source_file"], dup["duplicate_of_file"])) == want
+    return rep
+
+
+def test_an_ofd_corpus_reads_back_to_its_truth(tmp_path):
+    """`--formats ofd`: LibreOffice's PDF of each report written as OFD (as PDF-to-OFD converters do); an ingest
+    gives the truth field for field, and a report's OFD copy beside its DOCX is the same report, kept once."""
+    if not synth._soffice():
+        pytest.skip("LibreOffice is needed to render the reports")
+    out = tmp_path / "ofd"
+    s = synth.generate(6, out, seed=4, formats="ofd,docx", log=lambda *a: None, error_rate=0.0, dup_rate=0.0,
+                       format_dup_rate=1.0)
+    assert not s["skipped"] and {".ofd", ".docx"} <= {p.suffix for p in (out / "docs").rglob("*") if p.is_file()}
+    rep = read_back(out)
     assert (rep["status"] == "ok").sum() == 6 and "ofd" in set(rep["format"])
 
 
@@ -211,21 +218,12 @@ def test_a_csv_corpus_reads_back_to_its_truth(tmp_path):
     """`--formats csv,xlsx`: each report's sheet saved as Excel saves CSV (GB18030 or UTF-8 with a BOM); an
     ingest gives the truth field for field, and a report's CSV beside its workbook is the same report, kept once
     (the workbook)."""
-    from evalkit.ingest import ingest_paths
     out = tmp_path / "csv"
     s = synth.generate(8, out, seed=6, formats="csv,xlsx", log=lambda *a: None, error_rate=0.0, dup_rate=0.0,
                        format_dup_rate=0.5)
     files = [p for p in (out / "docs").rglob("*.csv")]
     assert not s["skipped"] and files
     assert {p.read_bytes().startswith(b"\xef\xbb\xbf") for p in files} == {True, False}    # both encodings
-    ingest_paths([out / "docs"], out / "clean", progress=False, jobs=2)
-    r = run_script(TRUTHCHECK, "--clean", out / "clean", "--truth", out / "truth")
-    m = re.search(r"truthcheck: (\d+)/(\d+)", r.stdout.strip().splitlines()[-1])
-    assert m and int(m.group(1)) == int(m.group(2)) > 500, r.stdout[-3000:]
-    rep = pd.read_parquet(out / "clean" / "reports.parquet")
-    with open(out / "truth" / "duplicates.csv", encoding="utf-8", newline="") as f:
-        want = {(d["source_file"], d["duplicate_of_file"]) for d in csv.DictReader(f)}
-    dup = rep[rep["status"] == "duplicate"]
-    assert want and set(zip(dup["source_file"], dup["duplicate_of_file"])) == want
+    rep = read_back(out)
     assert (rep["status"] == "ok").sum() == 8 and "csv" in set(rep.loc[rep["status"] == "ok", "format"])
     assert "csv" in set(rep.loc[rep["status"] == "duplicate", "format"])           # a CSV copy of a workbook
