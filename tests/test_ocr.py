@@ -624,3 +624,21 @@ def test_a_prose_report_with_site_photos_is_read_as_text(tmp_path, monkeypatch):
     path = _word_with_pictures(tmp_path / "自评报告.docx", SCANS / "scan_seal.jpg", text=prose)
     doc = read(path)
     assert doc.ocr_pages == [] and [b.text for b in doc.blocks] == list(prose)
+
+
+def test_a_pixel_bomb_pasted_into_word_is_refused_before_decoding(tmp_path, monkeypatch):
+    """A picture whose header claims 60,000 × 60,000 pixels inside a DOCX: the file fails with the pixel limit's
+    message, naming the picture, and nothing is decoded or sent to OCR."""
+    import io
+
+    import docx
+    from docx.shared import Inches
+
+    from evalkit.readers import read
+    monkeypatch.setattr(ocr, "read_page", lambda *a: pytest.fail("OCR was asked"))
+    d = docx.Document()
+    d.add_paragraph("附件")
+    d.add_picture(io.BytesIO(_png_header(60_000, 60_000)), width=Inches(5))
+    d.save(tmp_path / "bomb.docx")
+    with pytest.raises(LimitExceeded, match=r"文档中的第 1 张图片（word/media/image1\.png）：图片 3,600,000,000 像素，超过上限"):
+        read(tmp_path / "bomb.docx")

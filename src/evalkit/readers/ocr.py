@@ -138,8 +138,8 @@ def ocr_pictures(source: str, fmt: str, pictures: list[tuple[str, bytes]]) -> Do
     for k, (name, data) in enumerate(pictures, 1):
         try:
             im = open_image(io.BytesIO(data))
-        except ReadError as e:
-            raise ReadError(f"文档中的第 {k} 张图片（{name}）{e}") from None
+        except ReadError as e:              # LimitExceeded stays one: the pixel limit's refusal
+            raise type(e)(f"文档中的第 {k} 张图片（{name}）：{e}") from None
         try:
             page = _load_frame(im, 1)
         finally:

@@ -28,6 +28,8 @@ def page_sized(pictures: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
         try:
             with Image.open(io.BytesIO(data)) as im:
                 big = max(im.size) >= PAGE_PICTURE_SIDE
+        except Image.DecompressionBombError:
+            big = True         # kept: the OCR reader refuses it with the pixel limit's message, as a scan's
         except Exception:  # noqa: BLE001  (a picture PIL cannot even size: not a page to read)
             continue
         if big:
