@@ -167,7 +167,7 @@ class Discovery:
     own_outputs: list[str] = field(default_factory=list)   # evalkit's own folders met on the way (own_output)
 
 
-REPORTS_LOCK = ".report.lock"      # what `evalkit report` leaves in its --out folder (report/runner.py)
+REPORTS_LOCK = ".report.lock"      # the lock `evalkit report` keeps in its --out folder (report/runner.py takes it)
 
 
 def own_output(folder: Path) -> str | None:

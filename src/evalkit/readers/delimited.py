@@ -21,8 +21,9 @@ SEP_LINE = re.compile(r"^\ufeff?sep=(.)\r?$")   # Excel's separator hint, the fi
 SAMPLE_CHARS = 64 * 1024
 
 
-class _Dialect(csv.excel):
-    """Excel's CSV with another separator."""
+def _excel_with(delimiter: str, quotechar: str = '"') -> type[csv.Dialect]:
+    """Excel's CSV dialect with another separator (and quote)."""
+    return type("ExcelWith", (csv.excel,), {"delimiter": delimiter, "quotechar": quotechar})
 
 
 def dialect(text: str) -> tuple[type[csv.Dialect], str]:
@@ -30,16 +31,15 @@ def dialect(text: str) -> tuple[type[csv.Dialect], str]:
     first, _, rest = text.partition("\n")
     m = SEP_LINE.match(first)
     if m:
-        return type("Sep", (_Dialect,), {"delimiter": m.group(1)}), rest
+        return _excel_with(m.group(1)), rest
     sample = text[:SAMPLE_CHARS]
     try:
         found = csv.Sniffer().sniff(sample, delimiters=DELIMITERS)
-        return type("Sniffed", (_Dialect,), {"delimiter": found.delimiter, "quotechar": found.quotechar or '"'}), text
+        return _excel_with(found.delimiter, found.quotechar or '"'), text
     except csv.Error:                      # one column, or rows of unequal length: count the separators
         lines = [ln for ln in sample.splitlines()[:50] if ln.strip()]
         best = max(DELIMITERS, key=lambda d: sum(ln.count(d) for ln in lines))
-        sep = best if any(best in ln for ln in lines) else ","
-        return type("Counted", (_Dialect,), {"delimiter": sep}), text
+        return _excel_with(best if any(best in ln for ln in lines) else ","), text
 
 
 def read_csv(path: Path) -> Document:

@@ -663,7 +663,8 @@ def run(p: ReportParams) -> Path:
     """plan, then under the reports folder's lock: start, execute, render, export, finalize."""
     from tqdm.auto import tqdm
     pl = plan(p)
-    with _Lock(p.out_dir / ".report.lock"):
+    from evalkit.ingest import REPORTS_LOCK       # the name ingest knows a report folder by (ingest.own_output)
+    with _Lock(p.out_dir / REPORTS_LOCK):
         start(pl)
         handler = logging.FileHandler(pl.log_path, encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
