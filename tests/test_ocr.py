@@ -642,3 +642,45 @@ def test_a_pixel_bomb_pasted_into_word_is_refused_before_decoding(tmp_path, monk
     d.save(tmp_path / "bomb.docx")
     with pytest.raises(LimitExceeded, match=r"文档中的第 1 张图片（word/media/image1\.png）：图片 3,600,000,000 像素，超过上限"):
         read(tmp_path / "bomb.docx")
+
+
+def _scan_page(folder, body):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "公开.html").write_text(f"<html><head><meta charset='utf-8'></head><body>{body}</body></html>", encoding="utf-8")
+    return folder / "公开.html"
+
+
+def test_a_page_saved_complete_whose_table_is_pictures_is_one_report_read_from_its_folder(scans, tmp_path, monkeypatch):
+    """A portal's page publishing the self-evaluation as a picture, saved “网页，全部” (公开.html + 公开_files/ with the
+    scan, a logo and a stylesheet): one row, the page's, with the scan's projects, read through the page (before:
+    three rows, the page 未识别, the scan alone and the logo OCR'd)."""
+    from PIL import Image
+
+    from evalkit.ingest import ingest_paths
+    docs = tmp_path / "docs"
+    _scan_page(docs, "<img src='公开_files/logo.png'><h3>2022年度项目支出绩效自评表</h3><p><img src='公开_files/a1.jpg'></p>")
+    (docs / "公开_files").mkdir()
+    Image.new("RGB", (120, 40), (200, 30, 30)).save(docs / "公开_files" / "logo.png")
+    (docs / "公开_files" / "a1.jpg").write_bytes((SCANS / "scan_seal.jpg").read_bytes())
+    (docs / "公开_files" / "style.css").write_text("body{}")
+    _reuse_scans_pages(monkeypatch)          # (in the forked worker: what it was asked stays there)
+    t = ingest_paths([docs], None, checks=False, cache_dir=False, jobs=1)
+    assert t["reports"][["source_file", "format", "status"]].values.tolist() == [["公开.html", "html", "ok"]]
+    want = struth("projects").loc[struth("projects")["seed"] == "scan_seal.jpg", "project_name"]
+    assert set(t["projects"]["project_name"]) == set(want)
+    assert set(t["indicators"]["loc_page"]) == {1} and t["indicators"]["location"].str.startswith("第1页 表").all()
+
+
+def test_a_page_whose_table_is_a_data_uri_picture_is_read_as_the_scan(scans, tmp_path, monkeypatch):
+    """A page (a CMS article) with the table pasted as a data: picture: read as the scan is, no folder needed."""
+    import base64
+
+    from evalkit.readers import read
+    data = base64.b64encode((SCANS / "scan_seal.jpg").read_bytes()).decode()
+    page = _scan_page(tmp_path, f"<p>附件：</p><img src='data:image/jpeg;base64,{data}'>")
+    asked = _reuse_scans_pages(monkeypatch)
+    doc = read(page)
+    want = scans[0]["scan_seal.jpg"]
+    assert asked == [1] and doc.ocr_pages == [1] and doc.format == "html"
+    assert [getattr(b, "rows", None) or b.text for b in doc.blocks[1:]] == [getattr(b, "rows", None) or b.text
+                                                                             for b in want.blocks]

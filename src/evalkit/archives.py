@@ -295,6 +295,7 @@ def expand(path: Path, stage: Path, supported, lim, depth: int = 0) -> tuple[lis
     suffix = path.name.lower().rsplit(".", 1)[-1]
     fn = {"7z": expand_7z, "rar": expand_rar}.get(suffix, expand_zip)
     members, skipped = fn(path, stage, supported, lim)
+    members, skipped = _pictures_beside_their_pages(members, skipped)
     out = []
     for i, m in enumerate(members):
         if m.staged is not None and is_archive(m.name):
@@ -308,6 +309,38 @@ def expand(path: Path, stage: Path, supported, lim, depth: int = 0) -> tuple[lis
                 continue
             skipped += sk
             out += [Member(f"{m.name}!{x.name}", x.staged, x.problem) for x in inner]
+        else:
+            out.append(m)
+    return out, skipped
+
+
+def _pictures_beside_their_pages(members: list[Member], skipped: int) -> tuple[list[Member], int]:
+    """A saved web page's pictures (`x_files/…` beside `x.html` in the archive) staged in a folder beside the page,
+    as they were saved, so the page reads them (readers/webpage.py); they are not members of their own."""
+    from evalkit.readers.webpage import FOLDER_SUFFIXES, is_picture
+    pages = {}
+    for m in members:
+        if m.staged is not None and format_of(m.name) == "html":
+            folder, _, base = m.name.rpartition("/")
+            stem = base.rsplit(".", 1)[0]
+            for suffix in FOLDER_SUFFIXES:
+                pages[f"{folder}/{stem}{suffix}".lower().lstrip("/")] = (m, suffix)
+    if not pages:
+        return members, skipped
+    out = []
+    for m in members:
+        parts = m.name.split("/")
+        page = next(((k, pages[d]) for k in range(1, len(parts))
+                     if (d := "/".join(parts[:k]).lower()) in pages), None) if is_picture(m.name) else None
+        if page is None:
+            out.append(m)
+            continue
+        k, (owner, suffix) = page
+        if m.staged is not None:       # a picture that could not be taken out keeps its row
+            dest = owner.staged.parent.joinpath(owner.staged.stem + suffix, *(_safe_base(p) for p in parts[k:]))
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(m.staged, dest)
+            skipped += 1
         else:
             out.append(m)
     return out, skipped

@@ -53,10 +53,20 @@ def _pool(lim):
     return _POOL
 
 
-def _stage(folder: Path, name: str, data: bytes) -> Path:
+def _stage(folder: Path, name: str, data) -> Path:
     """The file's bytes in `folder` under a neutral name with its (archive member's) suffix, which
-    picks the reader."""
+    picks the reader; a saved web page with its pictures ({page name: bytes, picture names: bytes},
+    `_items`) under their own names, so the page finds its folder."""
     folder.mkdir(exist_ok=True)
+    if isinstance(data, dict):
+        page, *pictures = data
+        for rel in pictures:
+            dest = folder.joinpath(*(p for p in rel.split("/") if p not in ("", ".", "..")))
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(data[rel])
+        path = folder / Path(page).name
+        path.write_bytes(data[page])
+        return path
     path = folder / ("document" + Path(name.split("!")[-1]).suffix.lower())
     path.write_bytes(data)
     return path
@@ -221,10 +231,13 @@ def _items(group, lim, unread: list) -> tuple[list, list]:
     """A batch's task arguments (name, bytes, sha, format, seconds) and its sources; unreadable files
     go to `unread` as their failed rows."""
     from evalkit.ingest import _failed, time_limit
+    from evalkit.readers import webpage
     items, sent = [], []
     for s in group:
         try:
             data = Path(s.path).read_bytes()
+            if s.fmt == "html" and (pictures := webpage.folder_files(Path(s.path))):   # what the page shows
+                data = {Path(s.path).name: data, **pictures}
         except OSError as e:
             unread.append((s, _failed(s.source_file, s.sha256, s.fmt, f"无法读取文件（{e.strerror}）")))
             continue

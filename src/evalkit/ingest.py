@@ -24,7 +24,7 @@ from evalkit import limits as _limits
 from evalkit.archives import ARCHIVE_SUFFIXES, NOT_REPORT_PREFIXES, ArchiveProblem, expand, is_archive, readable
 from evalkit.errors import FilesFailed, InputError
 from evalkit.model import Document, ReadError
-from evalkit.readers import SUFFIXES, format_of, read
+from evalkit.readers import SUFFIXES, format_of, read, webpage
 from evalkit.readers.office import TARGET as CONVERTED
 from evalkit.readers.safety import os_reason
 
@@ -165,6 +165,7 @@ class Discovery:
     sources: list[Source] = field(default_factory=list)
     skipped: int = 0          # files of other types (images, notes …), not reports
     own_outputs: list[str] = field(default_factory=list)   # evalkit's own folders met on the way (own_output)
+    page_folders: list[str] = field(default_factory=list)  # a saved page's folders: their pictures are the page's
 
 
 REPORTS_LOCK = ".report.lock"      # the lock `evalkit report` keeps in its --out folder (report/runner.py takes it)
@@ -278,9 +279,9 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
             out.own_outputs.append(f"{display_name(root.name)}/（{kind}）")
             continue
         seen = {_dev_ino(root)}
-        stack = [(root, "", 0)]
+        stack = [(root, "", 0, False)]
         while stack:
-            folder, rel, depth = stack.pop()
+            folder, rel, depth, pages = stack.pop()
             try:
                 entries = sorted(os.scandir(folder), key=lambda e: e.name, reverse=True)
             except OSError as e:
@@ -307,9 +308,13 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
                                                   problem=f"文件夹嵌套超过 {lim.max_depth} 层，更深的内容未读取"))
                     else:
                         seen.add(key)
-                        stack.append((Path(e.path), name + "/", depth + 1))
+                        page = webpage.page_of(Path(e.path))
+                        if page is not None:
+                            out.page_folders.append(f"{prefix}{name}/（网页 {display_name(page.name)} 的图片）")
+                        stack.append((Path(e.path), name + "/", depth + 1, page is not None))
                     continue
-                if _fmt_of(e.name) is None and not (stage is not None and is_archive(e.name)):
+                if (_fmt_of(e.name) is None and not (stage is not None and is_archive(e.name))
+                        or pages and webpage.is_picture(e.name)):      # a saved page's picture: read through the page
                     out.skipped += 1
                     continue
                 add(Path(e.path), prefix + name)
@@ -361,9 +366,13 @@ def _source(path: Path, source_file: str, lim, given: bool = False) -> Source:
 
 
 def hash_file(path: Path) -> str:
-    """SHA-256 of a file's bytes, streamed (constant memory whatever the size)."""
+    """SHA-256 of a file's bytes, streamed (constant memory whatever the size); a web page saved with its folder
+    of pictures: of the page and those pictures (readers/webpage.py), which are part of what it shows."""
     with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+        sha = hashlib.file_digest(f, "sha256").hexdigest()
+    if _fmt_of(os.fspath(path)) == "html":
+        return webpage.identity(Path(path), sha)
+    return sha
 
 
 # ----------------------------------------------------------------------------- parse (in a worker)
@@ -967,6 +976,8 @@ def _ingest(paths: list[Path], out_dir: Path | None, stage: Path, *, lim, progre
     found = discover(paths, lim, stage / "archives")
     if found.own_outputs:
         stats["own_outputs"] = found.own_outputs
+    if found.page_folders:
+        stats["page_folders"] = found.page_folders
     if not found.sources:
         own = f"，{len(found.own_outputs)} 个 evalkit 自己生成的文件夹未读" if found.own_outputs else ""
         raise InputError(f"在 {'、'.join(map(str, paths))} 中没有找到可读取的报告文件"
@@ -1114,7 +1125,8 @@ def _build(paths: list[Path], found: Discovery, results: list, todo: list[Source
             counts[str(st)] = counts.get(str(st), 0) + 1
         meta = {"inputs": [str(Path(p).absolute()) for p in paths],
                 "files": dict(sorted(counts.items(), key=lambda kv: -kv[1])),
-                "skipped_other_types": found.skipped, "skipped_evalkit_outputs": found.own_outputs, "parsed": len(misses), "from_cache": n_cached,
+                "skipped_other_types": found.skipped, "skipped_evalkit_outputs": found.own_outputs,
+                "web_page_folders": found.page_folders, "parsed": len(misses), "from_cache": n_cached,
                 "signature": signature, "unsettled": unsettled}
         if checks:
             from evalkit.terminal import printed

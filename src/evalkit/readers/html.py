@@ -33,7 +33,18 @@ def read_html(path: Path) -> Document:
     path = Path(path)
     lim = limits()
     raw = read_bounded(path, min(lim.max_text_bytes, lim.max_file_bytes), "网页文件")
-    return html_document(decode_html(raw), path, "html")
+    sources: list[str] = []
+    doc = html_document(decode_html(raw), path, "html", images=sources)
+    from evalkit.readers.pictures import holds_pictures_only, with_pages_read
+    if sources and holds_pictures_only(doc):       # no table and no prose: the report may be the page's pictures
+        from evalkit.readers.webpage import FOLDER_SUFFIXES, shown_pictures
+        pictures, missing = shown_pictures(path, sources, lim.max_file_bytes, lim.max_pages)
+        if pictures:
+            return with_pages_read(doc, pictures)
+        if missing:
+            doc.warnings.append(f"网页正文只有图片，其中 {missing} 张不在网页旁的“{path.stem}{FOLDER_SUFFIXES[0]}”文件夹中"
+                                "（网页另存为“网页，仅HTML”或复制时漏了文件夹）；请连同该文件夹一起导入，或另存为 PDF 后再导入")
+    return doc
 
 
 def read_mhtml(path: Path) -> Document:
@@ -71,8 +82,8 @@ def read_mhtml(path: Path) -> Document:
 _NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def html_document(text: str, path: Path, fmt: str) -> Document:
-    """The Document of a page's decoded text."""
+def html_document(text: str, path: Path, fmt: str, images: list | None = None) -> Document:
+    """The Document of a page's decoded text; `images` (a list) gets the page's <img src>, in order."""
     import lxml.etree
     import lxml.html
 
@@ -94,6 +105,8 @@ def html_document(text: str, path: Path, fmt: str) -> Document:
     for el in list(root.iter(lxml.etree.Comment, lxml.etree.ProcessingInstruction)):
         if el.getparent() is not None:
             el.drop_tree()
+    if images is not None:
+        images.extend(str(el.get("src") or "") for el in root.iter("img"))
     budget = CellBudget("网页中表格的单元格", "请只保存含自评表的页面后再导入")
     try:
         blocks = list(_flow(root, budget))
