@@ -13,6 +13,7 @@ from pathlib import Path
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table, Unparsable
 from evalkit.readers.safety import (UNZIP_ERRORS, CellBudget, check_file_size, check_no_dtd, is_encrypted_ooxml,
                                     open_zip, reason)
+from evalkit.readers.embedded import OLE_OBJECT, Objects
 from evalkit.readers.pictures import holds_pictures_only, page_sized, with_pages_read
 from evalkit.readers.xpath import xpath
 
@@ -51,7 +52,11 @@ def read_docx(path: Path, repair: bool = True) -> Document:
         from evalkit.readers.office import repair as by_libreoffice
         return by_libreoffice(path, "docx", failure, started)
     budget = CellBudget("文档中表格的单元格", "请删除无关的表格后另存再导入")
-    doc = Document(source=str(path), format="docx", blocks=list(_blocks(body, budget)))
+    objects = Objects(part) if next(body.iter(OLE_OBJECT), None) is not None else None
+    doc = Document(source=str(path), format="docx", blocks=list(_blocks(body, budget, objects)))
+    if objects is not None:
+        doc.warnings += objects.warnings
+        doc.uncached_formulas += objects.uncached_formulas
     if holds_pictures_only(doc):              # no table and no prose: the report may be pictures of its pages
         pictures = page_pictures(part)
         if pictures:
@@ -123,20 +128,23 @@ def _not_a_package(path: Path) -> str:
     return NO_BODY
 
 
-def _blocks(container, budget: CellBudget):
-    """Yield Paragraph/Table blocks for a body-like element, descending into content controls."""
+def _blocks(container, budget: CellBudget, objects: Objects | None = None):
+    """Yield Paragraph/Table blocks for a body-like element, descending into content controls; a paragraph's
+    embedded Excel worksheets (`objects`) follow its text."""
     for child in container.iterchildren():
         tag = child.tag
         if tag == W + "p":
             text = paragraph_text(child)
             if text.strip():
                 yield Paragraph(text)
+            if objects is not None:
+                yield from objects.blocks_in(child)
         elif tag == W + "tbl":
             yield from _table_blocks(child, budget)
         elif tag in (W + "sdt", W + "customXml"):
             inner = child.find(W + "sdtContent") if tag == W + "sdt" else child
             if inner is not None:
-                yield from _blocks(inner, budget)
+                yield from _blocks(inner, budget, objects)
 
 
 def paragraph_text(p) -> str:
