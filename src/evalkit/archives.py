@@ -19,10 +19,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from evalkit.model import container_word  # noqa: F401  (the word for an archive or a saved e-mail)
 from evalkit.readers import format_of
 from evalkit.readers.safety import UNZIP_ERRORS, reason
 
-ARCHIVE_SUFFIXES = (".zip", ".7z", ".rar")
+ARCHIVE_SUFFIXES = (".zip", ".7z", ".rar", ".eml")     # a saved e-mail is opened for its attachments (mail.py)
 MAX_NESTING = 3
 _CHUNK = 1 << 20
 
@@ -265,6 +266,36 @@ def expand_rar(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
     return members, skipped
 
 
+def expand_eml(path: Path, stage: Path, supported, lim) -> tuple[list[Member], int]:
+    """The report attachments of a saved e-mail (mail.attachments), copied into `stage`."""
+    from evalkit import mail
+    from evalkit.model import ReadError
+    from evalkit.readers.safety import read_bounded
+    try:
+        raw = read_bounded(path, lim.max_file_bytes, "邮件文件")
+    except ReadError as e:
+        raise ArchiveProblem(str(e)) from None
+    found = mail.attachments(raw)
+    del raw
+    if isinstance(found, str):
+        raise ArchiveProblem(found)
+    _check_totals(len(found), sum(len(data) for _, data in found), lim)
+    members, skipped = [], 0
+    for n, (name, data) in enumerate(found):
+        if not _wanted(name, supported):
+            skipped += 1
+            continue
+        if len(data) > lim.max_file_bytes:
+            members.append(Member(name, None, f"附件 {len(data) / 2**20:.0f} MB，超过上限 {lim.max_file_bytes / 2**20:.0f} MB，未读取"))
+            continue
+        dest = stage / str(n)
+        dest.mkdir(parents=True, exist_ok=True)
+        dest = dest / _safe_base(name)
+        dest.write_bytes(data)
+        members.append(Member(name, dest))
+    return members, skipped
+
+
 def _is_file(entry) -> bool:
     """A RAR entry with content of its own: not a folder, nor a link (never followed)."""
     return not (entry.isdir or entry.issym or entry.islnk)
@@ -293,7 +324,7 @@ def expand(path: Path, stage: Path, supported, lim, depth: int = 0) -> tuple[lis
     """Every report file in an archive, nested archives opened (names joined with '!')."""
     stage.mkdir(parents=True, exist_ok=True)
     suffix = path.name.lower().rsplit(".", 1)[-1]
-    fn = {"7z": expand_7z, "rar": expand_rar}.get(suffix, expand_zip)
+    fn = {"7z": expand_7z, "rar": expand_rar, "eml": expand_eml}.get(suffix, expand_zip)
     members, skipped = fn(path, stage, supported, lim)
     members, skipped = _pictures_beside_their_pages(members, skipped)
     out = []

@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from evalkit import limits as _limits
-from evalkit.archives import ARCHIVE_SUFFIXES, NOT_REPORT_PREFIXES, ArchiveProblem, expand, is_archive, readable
+from evalkit.archives import (ARCHIVE_SUFFIXES, NOT_REPORT_PREFIXES, ArchiveProblem, container_word, expand, is_archive,
+                              readable)
 from evalkit.errors import FilesFailed, InputError
-from evalkit.model import Document, ReadError
+from evalkit.model import Document, Loc, ReadError
 from evalkit.readers import SUFFIXES, format_of, read, webpage
 from evalkit.readers.office import TARGET as CONVERTED
 from evalkit.readers.safety import os_reason
@@ -72,17 +73,18 @@ def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
     place = {"county": county, "city": city, "province": province}
 
     member = source_file.split("!", 1)[1] if "!" in source_file else None
+    held = {"member": member, "container": container_word(source_file.split("!", 1)[0])} if member else {}
 
     def where(loc) -> dict:
         if loc is None:
-            return {"loc_member": member, "location": f"压缩包内 {member}" if member else None}
-        return (dataclasses.replace(loc, member=member) if member else loc).columns()
+            return {"loc_member": member, "location": Loc(**held).words() if member else None}
+        return dataclasses.replace(loc, **held).columns()
 
     def where_each(field_locs: dict) -> str | None:
         """loc_fields: JSON, figure -> where it was read (Loc fields, `column`: its column's name)."""
         out = {}
         for name, (loc, role) in field_locs.items():
-            d = (dataclasses.replace(loc, member=member) if member else loc).as_dict()
+            d = dataclasses.replace(loc, **held).as_dict()
             if role:
                 d["column"] = role_label(role)
             out[name] = d
@@ -258,7 +260,7 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
             out.skipped += skipped
             if not members:
                 out.sources.append(Source(path, source_file, _archive_fmt(path), src.size,
-                                          f"压缩包中没有可读取的报告文件（{skipped} 个其他文件）"))
+                                          f"{container_word(path.name)}中没有可读取的报告文件（{skipped} 个其他文件）"))
             for m in members:
                 name = f"{source_file}!{m.name}"
                 if m.problem is not None:

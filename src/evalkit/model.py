@@ -15,6 +15,11 @@ from typing import Iterator, Union
 BBox = tuple[float, float, float, float]   # x0, top, x1, bottom in PDF points from the page's top-left (pdfplumber's)
 
 
+def container_word(name: str) -> str:
+    """What holds a member, in words (Loc.container, messages): 邮件 for a saved e-mail (.eml), else 压缩包."""
+    return "邮件" if name.lower().endswith(".eml") else "压缩包"
+
+
 @dataclass(frozen=True)
 class Loc:
     """Where a figure stands in its document; None where the format has no such place."""
@@ -25,15 +30,16 @@ class Loc:
     line: int | None = None      # text line, 1-based (txt, Markdown)
     sheet: str | None = None     # worksheet (XLSX/XLS/ODS)
     cell: str | None = None      # cell address on that sheet, e.g. "D7"
-    member: str | None = None    # path inside an archive
+    member: str | None = None    # path inside an archive (or a saved e-mail)
     bbox: BBox | None = None
+    container: str | None = None  # what holds `member`, in words: 压缩包 (the default) or 邮件
 
     def words(self, column: str | None = None) -> str:
         """The place in Chinese words: 第3页 表2 第5行 第4列, 工作表“项目1” D7, 文本第37行; with
         `column` (the column's name, 得分) the column is named: 第3页 表2 第5行 得分列."""
         parts = []
         if self.member:
-            parts.append(f"压缩包内 {self.member}")
+            parts.append(f"{self.container or '压缩包'}内 {self.member}")
         if self.page:
             parts.append(f"第{self.page}页")
         if self.sheet:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from evalkit.model import Loc
+from evalkit.model import Loc, container_word
 
 
 @dataclass(frozen=True)
@@ -170,6 +170,7 @@ def _row_loc(row) -> Loc | None:
     bbox = get("loc_bbox")
     loc = Loc(page=_int(get("loc_page")), table=_int(get("loc_table")), row=_int(get("loc_row")),
               line=_int(get("loc_line")), sheet=get("loc_sheet"), cell=get("loc_cell"), member=get("loc_member"),
+              container=container_word(str(get("source_file") or "").split("!", 1)[0]) if get("loc_member") else None,
               bbox=tuple(float(x) for x in bbox.split(",")) if isinstance(bbox, str) and bbox.count(",") == 3 else None)
     return loc if loc.words() else None
 
@@ -196,7 +197,7 @@ def _span_words(locs: list[Loc], column: str | None) -> str:
         groups.setdefault((loc.member, loc.page, loc.sheet, loc.table), []).append(loc)
     parts = []
     for (member, page, sheet, table), ls in groups.items():
-        head = Loc(member=member, page=page, sheet=sheet, table=table).words()
+        head = Loc(member=member, page=page, sheet=sheet, table=table, container=ls[0].container).words()
         cells = [x.cell for x in ls if x.cell]
         rows = sorted({x.row for x in ls if x.row})
         lines = sorted({x.line for x in ls if x.line})

@@ -1,0 +1,133 @@
+"""Saved e-mails (.eml, as Foxmail, Outlook, Thunderbird and web mail save them): reports arrive as attachments, so a
+message is opened like an archive (archives.expand): each report attachment is a member named `邮件.eml!自评表.xlsx`;
+an attached message (a forwarded mail) is a nested one. The body and the pictures shown in it (signatures, logos)
+are not reports. Standard library `email` only."""
+from __future__ import annotations
+
+import email
+import email.header
+import email.policy
+import email.utils
+from pathlib import Path
+
+SUFFIX = ".eml"
+# charsets Chinese mail clients declare for names and the codec that reads what they really write
+_CHARSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030", "euc-cn": "gb18030"}
+ENCRYPTED_TYPES = ("application/pkcs7-mime", "application/x-pkcs7-mime", "multipart/encrypted")
+
+
+def attachments(raw: bytes) -> list[tuple[str, bytes]] | str:
+    """(file name, bytes) of every attachment in order, attached messages as `主题.eml`; names made unique with
+    （2）, （3）…; a Chinese reason (str) when the message cannot be opened for its attachments (encrypted)."""
+    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    if msg.get_content_type() in ENCRYPTED_TYPES:
+        return "邮件已加密（S/MIME 或 PGP），无法读取附件；请在邮件客户端中解密后把附件另存再导入"
+    out: list[tuple[str, bytes]] = []
+    used: set[str] = set()
+    for part, in_body in _parts(msg):
+        if part.get_content_type() == "message/rfc822":
+            inner = part.get_payload()
+            inner = inner[0] if isinstance(inner, list) and inner else None
+            if inner is None:
+                continue
+            name = _filename(part) or f"{_subject(inner) or '附带的邮件'}.eml"
+            data = inner.as_bytes()
+        else:
+            name = _filename(part)
+            if not name or _inline_picture(part, in_body):
+                continue                          # the body, or a picture shown in it
+            data = part.get_payload(decode=True) or b""
+        out.append((_unique(name, used), data))
+    return out
+
+
+def _parts(msg, in_body: bool = False):
+    """(leaf part, whether it is a resource of an HTML body: a multipart/related's part after its first) in order;
+    an attached message is one part (opened as a nested member), not descended into."""
+    if msg.get_content_type() == "message/rfc822" or not msg.is_multipart():
+        yield msg, in_body
+        return
+    related = msg.get_content_type() == "multipart/related"
+    for k, p in enumerate(msg.get_payload()):
+        yield from _parts(p, in_body or (related and k > 0))
+
+
+def _inline_picture(part, in_body: bool) -> bool:
+    """A picture the body shows (a signature, a logo, a pasted screenshot): a resource of the HTML body, inline,
+    or referenced by Content-ID and not said to be an attachment."""
+    if part.get_content_maintype() != "image":
+        return False
+    disposition = (part.get("Content-Disposition") or "").split(";", 1)[0].strip().lower()
+    return in_body or disposition == "inline" or (disposition != "attachment" and part.get("Content-ID") is not None)
+
+
+def _filename(part) -> str | None:
+    """The attachment's name as the sender's client wrote it: RFC 2231 (filename*=gbk''…), RFC 2047
+    (=?GBK?B?…?=, gb2312 read as GB18030), or raw GBK/UTF-8 bytes in the header; only its last path part."""
+    for header, param in (("content-disposition", "filename"), ("content-type", "name")):
+        value = _raw_header(part, header)
+        if value is None:
+            continue
+        raw = email.message_from_string(f"{header}: {value}\n\n").get_param(param, header=header)
+        if raw is None:
+            continue
+        if isinstance(raw, tuple):                                       # RFC 2231
+            charset, _, text = raw
+            name = _decode(text.encode("latin-1", "replace"), charset)
+        else:
+            name = _words(email.utils.unquote(raw))
+        name = name.replace("\\", "/").rsplit("/", 1)[-1].strip().strip("\x00")
+        if name:
+            return name
+    return None
+
+
+def _raw_header(msg, name: str) -> str | None:
+    """A header's value as written, each byte one character (U+0000–U+00FF), so its bytes can be read in the
+    charset they are in (the parser keeps 8-bit bytes as surrogates)."""
+    for key, value in msg.raw_items():
+        if key.lower() == name:
+            return str(value).encode("ascii", "surrogateescape").decode("latin-1").replace("\r\n", "\n")
+    return None
+
+
+def _words(value: str) -> str:
+    """A header value (one character a byte) with RFC 2047 encoded words decoded, and raw 8-bit bytes read as
+    UTF-8 or GB18030."""
+    out = []
+    for data, charset in email.header.decode_header(value):
+        if isinstance(data, str):
+            data = data.encode("latin-1", "replace")
+        out.append(_decode(data, charset))
+    return "".join(out)
+
+
+def _decode(data: bytes, charset: str | None) -> str:
+    if charset:
+        codec = _CHARSETS.get(charset.lower(), charset.lower())
+        try:
+            return data.decode(codec)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    for codec in ("utf-8", "gb18030"):
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", "replace")
+
+
+def _subject(msg) -> str:
+    subject = _words(" ".join((_raw_header(msg, "subject") or "").split())).strip()
+    return "".join(c if c not in '/\\:*?"<>|\r\n\t' else "_" for c in subject)[:60]
+
+
+def _unique(name: str, used: set[str]) -> str:
+    """`name`, or `name（2）.ext`… when an earlier attachment has that name (the ledger's names are keys)."""
+    stem, suffix = Path(name).stem, Path(name).suffix
+    candidate, k = name, 1
+    while candidate.lower() in used:
+        k += 1
+        candidate = f"{stem}（{k}）{suffix}"
+    used.add(candidate.lower())
+    return candidate
