@@ -53,7 +53,8 @@ def read_docx(path: Path, repair: bool = True) -> Document:
         return by_libreoffice(path, "docx", failure, started)
     budget = CellBudget("文档中表格的单元格", "请删除无关的表格后另存再导入")
     objects = Objects(part) if next(body.iter(OLE_OBJECT), None) is not None else None
-    doc = Document(source=str(path), format="docx", blocks=list(_blocks(body, budget, objects)))
+    boxes = next(body.iter(TEXT_BOX), None) is not None
+    doc = Document(source=str(path), format="docx", blocks=list(_blocks(body, budget, objects, boxes)))
     if objects is not None:
         doc.warnings += objects.warnings
         doc.uncached_formulas += objects.uncached_formulas
@@ -128,15 +129,18 @@ def _not_a_package(path: Path) -> str:
     return NO_BODY
 
 
-def _blocks(container, budget: CellBudget, objects: Objects | None = None):
+def _blocks(container, budget: CellBudget, objects: Objects | None = None, boxes: bool = False):
     """Yield Paragraph/Table blocks for a body-like element, descending into content controls; a paragraph's
-    embedded Excel worksheets (`objects`) follow its text."""
+    text boxes (`boxes`: the body has some) and embedded Excel worksheets (`objects`) follow its text."""
     for child in container.iterchildren():
         tag = child.tag
         if tag == W + "p":
             text = paragraph_text(child)
             if text.strip():
                 yield Paragraph(text)
+            if boxes:
+                for box in text_boxes(child):
+                    yield from _blocks(box, budget, objects, boxes)
             if objects is not None:
                 yield from objects.blocks_in(child)
         elif tag == W + "tbl":
@@ -144,7 +148,28 @@ def _blocks(container, budget: CellBudget, objects: Objects | None = None):
         elif tag in (W + "sdt", W + "customXml"):
             inner = child.find(W + "sdtContent") if tag == W + "sdt" else child
             if inner is not None:
-                yield from _blocks(inner, budget, objects)
+                yield from _blocks(inner, budget, objects, boxes)
+
+
+TEXT_BOX = W + "txbxContent"
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
+def text_boxes(p) -> list:
+    """The text boxes anchored in a paragraph (their w:txbxContent), each once: Word writes a box twice, as a
+    DrawingML shape (mc:Choice) and its VML copy (mc:Fallback); the copy is read only where there is no shape
+    (older Word, WPS). A box inside a box is read with its outer box."""
+    found = []
+    for box in p.iter(TEXT_BOX):
+        up = []
+        for a in box.iterancestors():
+            if a is p:
+                break
+            up.append(a.tag)
+        if TEXT_BOX not in up:
+            found.append((box, _FALLBACK in up))
+    shapes = [box for box, copy in found if not copy]
+    return shapes or [box for box, _ in found]
 
 
 def paragraph_text(p) -> str:
