@@ -52,8 +52,13 @@ def read_docx(path: Path, repair: bool = True) -> Document:
         from evalkit.readers.office import repair as by_libreoffice
         return by_libreoffice(path, "docx", failure, started)
     budget = CellBudget("文档中表格的单元格", "请删除无关的表格后另存再导入")
-    objects = Objects(part) if next(body.iter(OLE_OBJECT), None) is not None else None
-    boxes = next(body.iter(TEXT_BOX), None) is not None
+    present = set()                        # one walk of the body: has it text boxes, embedded objects?
+    for el in body.iter(TEXT_BOX, OLE_OBJECT):
+        present.add(el.tag)
+        if len(present) == 2:
+            break
+    objects = Objects(part) if OLE_OBJECT in present else None
+    boxes = TEXT_BOX in present
     doc = Document(source=str(path), format="docx", blocks=list(_blocks(body, budget, objects, boxes)))
     if objects is not None:
         doc.warnings += objects.warnings
