@@ -124,3 +124,74 @@ def test_an_embedded_sheet_counts_against_the_cell_limit(tmp_path, monkeypatch):
     path = word_with_object(tmp_path / "x.docx", XLSX.read_bytes())
     with pytest.raises(LimitExceeded, match=r"文档中第 1 个嵌入的 Excel 表格（word/embeddings/Microsoft_Excel_Worksheet\.xlsx）"):
         read(path)
+
+
+RT_CHUNK = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/aFChunk"
+PAGE = FIXTURES / "fixture_html.html"          # a GBK page with a self-evaluation table
+DOCX = FIXTURES / "fixture_docx.docx"
+
+
+def word_with_chunk(path, blob, content_type, name, before=("附件：",)):
+    """A .docx as web systems write their exports: the body an w:altChunk pointing to a part in another format
+    (Word converts it on opening), after a paragraph."""
+    import docx
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from docx.oxml import parse_xml
+
+    d = docx.Document()
+    for t in before:
+        d.add_paragraph(t)
+    rid = d.part.relate_to(Part(PackURI(f"/word/{name}"), content_type, blob, d.part.package), RT_CHUNK)
+    chunk = parse_xml('<w:altChunk xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+                      f'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="{rid}"/>')
+    d.element.body.insert(len(d.element.body) - 1, chunk)       # before w:sectPr
+    d.save(path)
+    return path
+
+
+def _mht(page: bytes) -> bytes:
+    import base64
+    return (b'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="b"\r\n\r\n--b\r\n'
+            b"Content-Type: text/html; charset=gbk\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            + base64.encodebytes(page) + b"\r\n--b--\r\n")
+
+
+@pytest.mark.parametrize("kind", ["html", "mht", "docx"])
+def test_a_word_export_made_of_an_alt_chunk_reads_as_its_content(tmp_path, kind):
+    """A system's Word export whose body is one w:altChunk (HTML, MHT or a DOCX part: python-docx sees an empty
+    body): the projects and indicator lines of the content read alone, after the paragraph before it."""
+    src, blob, ctype, name = {
+        "html": (PAGE, PAGE.read_bytes(), "text/html", "afchunk.htm"),
+        "mht": (PAGE, _mht(PAGE.read_bytes()), "message/rfc822", "afchunk.mht"),
+        "docx": (DOCX, DOCX.read_bytes(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+                 "afchunk.docx")}[kind]
+    path = word_with_chunk(tmp_path / "导出.docx", blob, ctype, name)
+    got, want = _built(path, "docx"), _built(src, src.suffix.lstrip("."))
+    assert len(got.projects) == len(want.projects) > 0
+    assert _rows(got.projects, PROJECT) == _rows(want.projects, PROJECT)
+    assert _rows(got.indicators, INDICATOR) == _rows(want.indicators, INDICATOR)
+    doc = read(path)
+    assert doc.blocks[0].text == "附件：" and doc.warnings == []        # read by evalkit, not repaired by LibreOffice
+
+
+def test_an_alt_chunk_of_text_or_an_unread_format(tmp_path):
+    """A plain-text chunk is read as paragraphs; an RTF chunk (LibreOffice's work) is a warning naming it."""
+    path = word_with_chunk(tmp_path / "t.docx", "自评得分：95.65分\n等级：优\n".encode("gb18030"), "text/plain", "a.txt")
+    assert [b.text for b in read(path).blocks] == ["附件：", "自评得分：95.65分", "等级：优"]
+    path = word_with_chunk(tmp_path / "r.docx", rb"{\rtf1 x}", "application/rtf", "a.rtf")
+    doc = read(path)
+    assert any("application/rtf" in w and "word/a.rtf" in w for w in doc.warnings), doc.warnings
+
+
+def test_chunks_nested_past_two_levels_are_refused(tmp_path):
+    """A DOCX chunk holding a DOCX chunk holding another …: refused at the third level (a package that holds
+    itself would never end)."""
+    from evalkit.errors import LimitExceeded
+    ctype = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+    blob = DOCX.read_bytes()
+    for k in range(3):
+        blob = word_with_chunk(tmp_path / f"n{k}.docx", blob, ctype, "afchunk.docx").read_bytes()
+    assert len(list(read(tmp_path / "n1.docx").tables())) == len(list(read(DOCX).tables()))
+    with pytest.raises(LimitExceeded, match="超过 2 层"):
+        read(tmp_path / "n2.docx")

@@ -13,7 +13,7 @@ from pathlib import Path
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table, Unparsable
 from evalkit.readers.safety import (UNZIP_ERRORS, CellBudget, check_file_size, check_no_dtd, is_encrypted_ooxml,
                                     open_zip, reason)
-from evalkit.readers.embedded import OLE_OBJECT, Objects
+from evalkit.readers.embedded import ALT_CHUNK, OLE_OBJECT, Objects
 from evalkit.readers.pictures import holds_pictures_only, page_sized, with_pages_read
 from evalkit.readers.xpath import xpath
 
@@ -52,12 +52,12 @@ def read_docx(path: Path, repair: bool = True) -> Document:
         from evalkit.readers.office import repair as by_libreoffice
         return by_libreoffice(path, "docx", failure, started)
     budget = CellBudget("文档中表格的单元格", "请删除无关的表格后另存再导入")
-    present = set()                        # one walk of the body: has it text boxes, embedded objects?
-    for el in body.iter(TEXT_BOX, OLE_OBJECT):
+    present = set()                        # one walk of the body: has it text boxes, embedded objects, chunks?
+    for el in body.iter(TEXT_BOX, OLE_OBJECT, ALT_CHUNK):
         present.add(el.tag)
-        if len(present) == 2:
+        if len(present) == 3:
             break
-    objects = Objects(part) if OLE_OBJECT in present else None
+    objects = Objects(part) if present & {OLE_OBJECT, ALT_CHUNK} else None
     boxes = TEXT_BOX in present
     doc = Document(source=str(path), format="docx", blocks=list(_blocks(body, budget, objects, boxes)))
     if objects is not None:
@@ -98,6 +98,16 @@ WORD_MAIN_TYPES = ("application/vnd.openxmlformats-officedocument.wordprocessing
                    "application/vnd.ms-word.template.macroEnabledTemplate.main+xml")
 
 
+def _part_class(content_type: str, reltype: str):
+    """python-docx's part class for a part: a part of a Word document's content type that is not the package's
+    main document (the DOCX an altChunk points to, a package itself) is kept as its bytes, not parsed as XML."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.part import Part
+    if content_type in WORD_MAIN_TYPES and reltype != RT.OFFICE_DOCUMENT:
+        return Part
+    return None
+
+
 def _main_part(path: Path):
     """The document part (python-docx's DocumentPart) of a Word package of any of WORD_MAIN_TYPES."""
     from docx.opc.part import PartFactory
@@ -105,6 +115,7 @@ def _main_part(path: Path):
     from docx.parts.document import DocumentPart
     for content_type in WORD_MAIN_TYPES:           # parts of these types are read as the document part
         PartFactory.part_type_for.setdefault(content_type, DocumentPart)
+    PartFactory.part_class_selector = _part_class
     part = Package.open(str(path)).main_document_part
     if part.content_type not in WORD_MAIN_TYPES:
         raise ValueError(f"the main part is not WordprocessingML, content type is '{part.content_type}'")
@@ -150,6 +161,8 @@ def _blocks(container, budget: CellBudget, objects: Objects | None = None, boxes
                 yield from objects.blocks_in(child)
         elif tag == W + "tbl":
             yield from _table_blocks(child, budget)
+        elif tag == ALT_CHUNK and objects is not None:
+            yield from objects.chunk_blocks(child)
         elif tag in (W + "sdt", W + "customXml"):
             inner = child.find(W + "sdtContent") if tag == W + "sdt" else child
             if inner is not None:

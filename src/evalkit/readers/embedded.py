@@ -1,6 +1,8 @@
-"""Worksheets embedded in a Word document as objects (粘贴为“Microsoft Excel 工作表 对象”): Word shows a picture of
-the sheet; the figures are in the workbook packed inside the .docx (`word/embeddings/`). Each is read as the workbook
-it is, the sheet Word shows (the workbook's active sheet), at the object's place in the text."""
+"""Content packed inside a Word document rather than written in its text, read where the document shows it:
+- worksheets embedded as objects (粘贴为“Microsoft Excel 工作表 对象”): Word shows a picture of the sheet; the
+  figures are in the workbook inside the .docx (`word/embeddings/`), read as that workbook, the sheet it shows;
+- alternative-format chunks (`w:altChunk`): web systems write their Word exports as an HTML (or MHT, text, DOCX)
+  part that Word converts on opening; python-docx sees an empty body. The part is read by its own reader."""
 from __future__ import annotations
 
 import re
@@ -19,6 +21,11 @@ _SML = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 SHEET_PROGID = re.compile(r"^(?:Excel|K?ET|WPS)\.Sheet", re.I)
 SHEET_TYPES = ("spreadsheetml", "ms-excel")     # a part's content type that is a workbook
 _MAGIC = {b"PK\x03\x04": "xlsx", b"\xd0\xcf\x11\xe0": "xls"}
+
+
+ALT_CHUNK = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}altChunk"
+MAX_CHUNK_DEPTH = 2          # a chunk's DOCX holding chunks: two levels, never a package that holds itself
+_depth = 0
 
 
 @dataclass
@@ -40,6 +47,51 @@ class Objects:
             self.number += 1
             out += self._read(target.blob, str(target.partname).lstrip("/"))
         return out
+
+    def chunk_blocks(self, el) -> list:
+        """The blocks of a w:altChunk's part, read by the reader of what it is (HTML, MHT, text, DOCX)."""
+        global _depth
+        target = self.part.related_parts.get(el.get(_R + "id") or "")
+        if target is None:
+            return []
+        blob, kind = target.blob, str(getattr(target, "content_type", "")).lower()
+        name = str(target.partname).lstrip("/")
+        from evalkit.readers.html import decode_html, html_document, mhtml_html
+        try:
+            if blob[:4] == b"PK\x03\x04":
+                if _depth >= MAX_CHUNK_DEPTH:
+                    raise LimitExceeded(f"Word 文档中嵌套的文档片段（{name}）超过 {MAX_CHUNK_DEPTH} 层（疑似恶意构造的文件）")
+                from evalkit.readers.docx import read_docx
+                with tempfile.TemporaryDirectory(prefix="evalkit-chunk-") as d:
+                    path = Path(d) / "chunk.docx"
+                    path.write_bytes(blob)
+                    _depth += 1
+                    try:
+                        sub = read_docx(path, repair=False)
+                    finally:
+                        _depth -= 1
+            elif "rfc822" in kind or "multipart" in kind or name.lower().endswith((".mht", ".mhtml")):
+                html, charset = mhtml_html(blob)
+                sub = html_document(decode_html(html, charset), Path(name), "docx")
+            elif "html" in kind or "xml" in kind or name.lower().endswith((".htm", ".html", ".xhtml")):
+                sub = html_document(decode_html(blob), Path(name), "docx")
+            elif kind.startswith("text/plain") or name.lower().endswith(".txt"):
+                from evalkit.readers.text import decode
+                text, warnings = decode(blob)
+                self.warnings += warnings
+                return [Paragraph(line.strip()) for line in text.splitlines() if line.strip()]
+            else:
+                self.warnings.append(f"文档中有一段 {kind or '未知格式'} 格式的内容（{name}，Word 打开时转换显示），未读取；"
+                                     "请用 Word 打开后另存为 .docx 或 PDF 再导入")
+                return []
+        except LimitExceeded:
+            raise
+        except ReadError as e:
+            self.warnings.append(f"文档中的内容片段（{name}）无法读取（{e}）；请用 Word 打开后另存为 .docx 或 PDF 再导入")
+            return []
+        self.warnings += sub.warnings
+        self.uncached_formulas += sub.uncached_formulas
+        return sub.blocks
 
     def _read(self, blob: bytes, name: str) -> list:
         from evalkit.readers.xlsx import read_xlsx

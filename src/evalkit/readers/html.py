@@ -57,13 +57,11 @@ def read_mhtml(path: Path) -> Document:
     lim = limits()
     raw = read_bounded(path, min(lim.max_text_bytes, lim.max_file_bytes), "网页文件")
     msg = email.message_from_bytes(raw, policy=email.policy.default)
-    part = next((p for p in msg.walk() if p.get_content_type() == "text/html"), None)
-    if part is None:
-        raise ReadError("MHT 网页文件中没有网页正文（text/html 部分）；请用浏览器打开后另存为“网页，全部”或 PDF 再导入")
+    html, charset = mhtml_html(msg)
     # the part's own charset wins over a <meta> the page may no longer match
     doc, failure = None, None
     try:
-        doc = html_document(decode_html(part.get_payload(decode=True) or b"", part.get_content_charset()), path, "mhtml")
+        doc = html_document(decode_html(html, charset), path, "mhtml")
     except LimitExceeded:
         raise
     except ReadError as e:
@@ -77,6 +75,18 @@ def read_mhtml(path: Path) -> Document:
         if failure is not None:
             raise failure
     return doc
+
+
+def mhtml_html(msg) -> tuple[bytes, str | None]:
+    """(the HTML part's bytes, its charset) of an MHT message (bytes or a parsed message); ReadError without one."""
+    if isinstance(msg, bytes):
+        import email
+        import email.policy
+        msg = email.message_from_bytes(msg, policy=email.policy.default)
+    part = next((p for p in msg.walk() if p.get_content_type() == "text/html"), None)
+    if part is None:
+        raise ReadError("MHT 网页文件中没有网页正文（text/html 部分）；请用浏览器打开后另存为“网页，全部”或 PDF 再导入")
+    return part.get_payload(decode=True) or b"", part.get_content_charset()
 
 
 _NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
