@@ -684,3 +684,31 @@ def test_a_page_whose_table_is_a_data_uri_picture_is_read_as_the_scan(scans, tmp
     assert asked == [1] and doc.ocr_pages == [1] and doc.format == "html"
     assert [getattr(b, "rows", None) or b.text for b in doc.blocks[1:]] == [getattr(b, "rows", None) or b.text
                                                                              for b in want.blocks]
+
+
+def test_a_scan_pasted_into_a_sheet_is_read_as_the_scan(scans, tmp_path, monkeypatch):
+    """A workbook whose sheet holds a title and the scanned table as a picture (scan_seal.jpg placed at A3, a small
+    logo at A1): the picture is OCR'd as the scan is, the logo is not; a sheet with a table of text never is."""
+    import openpyxl
+    from openpyxl.drawing.image import Image as XlImage
+    from PIL import Image
+
+    from evalkit.readers import read
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (200, 80), (200, 30, 30)).save(logo)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["B1"] = "附件：项目支出绩效自评表"
+    ws.add_image(XlImage(str(SCANS / "scan_seal.jpg")), "A3")
+    ws.add_image(XlImage(str(logo)), "A1")
+    wb.save(tmp_path / "扫描件.xlsx")
+    asked = _reuse_scans_pages(monkeypatch)
+    doc = read(tmp_path / "扫描件.xlsx")
+    want = scans[0]["scan_seal.jpg"]
+    assert asked == [1] and doc.ocr_pages == [1] and doc.format == "xlsx"
+    assert [getattr(b, "rows", None) or b.text for b in doc.blocks if b.page == 1] == [
+        getattr(b, "rows", None) or b.text for b in want.blocks]
+    ws["B2"], ws["C2"] = "项目名称", "预算执行率"          # a table in the text: the picture is a photo beside it
+    wb.save(tmp_path / "有表.xlsx")
+    monkeypatch.setattr(ocr, "read_page", lambda *a: pytest.fail("OCR was asked"))
+    assert read(tmp_path / "有表.xlsx").ocr_pages == []

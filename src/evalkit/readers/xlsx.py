@@ -69,7 +69,79 @@ def read_xlsx(path: Path, repair: bool = True) -> Document:
         blocks.extend(sheet_document_blocks(sheet, dense))
         warnings.extend(sheet.warnings)
         uncached.extend(uncached_formulas(sheet))
-    return Document(source=str(path), format="xlsx", blocks=blocks, warnings=warnings, uncached_formulas=uncached)
+    doc = Document(source=str(path), format="xlsx", blocks=blocks, warnings=warnings, uncached_formulas=uncached)
+    from evalkit.readers.pictures import holds_pictures_only, with_pages_read
+    if kind == "xlsx" and holds_pictures_only(doc):      # no table and no prose: a scan pasted into a sheet?
+        pictures = sheet_pictures(path)
+        if pictures:
+            return with_pages_read(doc, pictures)
+    return doc
+
+
+_PKG_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_SML = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_XDR = "{http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing}"
+_BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
+
+
+def sheet_pictures(path: Path) -> list[tuple[str, bytes]]:
+    """(part name, bytes) of the page-sized pictures placed on the sheets (a scan pasted into Excel), sheet by
+    sheet in the workbook's order, each sheet's from top to bottom, left to right; each picture once."""
+    import posixpath
+
+    import lxml.etree
+
+    from evalkit.readers.pictures import page_sized
+    parser = lxml.etree.XMLParser(resolve_entities=False, no_network=True)
+
+    def xml(zf, part):
+        return lxml.etree.fromstring(zf.read(part), parser)
+
+    def rels(zf, names, part) -> dict:
+        folder, base = posixpath.split(part)
+        rels_part = posixpath.join(folder, "_rels", base + ".rels")
+        if rels_part not in names:
+            return {}
+        out = {}
+        for r in xml(zf, rels_part):
+            target = r.get("Target") or ""
+            if r.get("TargetMode") != "External" and target:
+                out[r.get("Id")] = (target.lstrip("/") if target.startswith("/")
+                                    else posixpath.normpath(posixpath.join(folder, target)))
+        return out
+
+    found: list[tuple[str, bytes]] = []
+    seen: set[str] = set()
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            if "xl/workbook.xml" not in names:
+                return []
+            book_rels = rels(zf, names, "xl/workbook.xml")
+            for sheet in xml(zf, "xl/workbook.xml").iter(_SML + "sheet"):
+                part = book_rels.get(sheet.get(_PKG_R + "id"))
+                if part not in names:
+                    continue
+                sheet_rels = rels(zf, names, part)
+                for drawing in xml(zf, part).iter(_SML + "drawing"):
+                    dpart = sheet_rels.get(drawing.get(_PKG_R + "id"))
+                    if dpart not in names:
+                        continue
+                    drawing_rels = rels(zf, names, dpart)
+                    placed = []
+                    for anchor in xml(zf, dpart):
+                        start = anchor.find(_XDR + "from")
+                        at = (0, 0) if start is None else (int(start.findtext(_XDR + "row") or 0),
+                                                            int(start.findtext(_XDR + "col") or 0))
+                        placed += [(at, media) for blip in anchor.iter(_BLIP)
+                                   if (media := drawing_rels.get(blip.get(_PKG_R + "embed"))) in names]
+                    for _, media in sorted(placed):
+                        if media not in seen:
+                            seen.add(media)
+                            found += page_sized([(media, zf.read(media))])
+    except (KeyError, ValueError, zipfile.BadZipFile, lxml.etree.XMLSyntaxError) + UNZIP_ERRORS:
+        return found               # a damaged drawing: the pictures found before it
+    return found
 
 
 def sheet_document_blocks(sheet: Sheet, dense: CellBudget) -> list[Paragraph | Table]:
