@@ -113,3 +113,13 @@ def test_a_mail_without_reports_or_encrypted_is_one_failed_row(tmp_path):
     assert "邮件中没有可读取的报告文件" in rep.loc["空.eml", "error"]
     assert "邮件已加密（S/MIME 或 PGP）" in rep.loc["密.eml", "error"]
     assert set(rep["format"]) == {"eml"}
+
+
+def test_a_mail_nested_thousands_deep_is_one_failed_row(tmp_path):
+    """5,000 multiparts one inside the other (a hostile mail): one failed row saying so, in about a second."""
+    body = b"".join(b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (i, i) for i in range(5000))
+    body += b"Content-Type: text/plain\r\n\r\nx\r\n" + b"".join(b"--b%d--\r\n" % i for i in reversed(range(5000)))
+    (tmp_path / "深.eml").write_bytes(b"MIME-Version: 1.0\r\n" + body)
+    found = discover([tmp_path / "深.eml"], stage=tmp_path / "stage")
+    assert [(s.source_file, s.problem) for s in found.sources] == [
+        ("深.eml", "邮件的结构嵌套过深（疑似恶意构造的文件），无法读取附件")]

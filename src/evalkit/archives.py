@@ -275,7 +275,10 @@ def expand_eml(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
         raw = read_bounded(path, lim.max_file_bytes, "邮件文件")
     except ReadError as e:
         raise ArchiveProblem(str(e)) from None
-    found = mail.attachments(raw)
+    try:
+        found = mail.attachments(raw)
+    except RecursionError:
+        raise ArchiveProblem("邮件的结构嵌套过深（疑似恶意构造的文件），无法读取附件") from None
     del raw
     if isinstance(found, str):
         raise ArchiveProblem(found)

@@ -103,6 +103,8 @@ def shown_pictures(page: Path, sources: list[str], limit_bytes: int, max_pages: 
         src = (src or "").strip()
         if not src:
             continue
+        if len(seen) >= FOLDER_FILES:
+            break                                  # a page shows tens of pictures: the rest are not looked at
         m = _DATA_URI.match(src)
         if m:
             if not m.group(1) or ";base64" not in m.group(2).lower():
