@@ -712,3 +712,58 @@ def test_a_scan_pasted_into_a_sheet_is_read_as_the_scan(scans, tmp_path, monkeyp
     wb.save(tmp_path / "有表.xlsx")
     monkeypatch.setattr(ocr, "read_page", lambda *a: pytest.fail("OCR was asked"))
     assert read(tmp_path / "有表.xlsx").ocr_pages == []
+
+
+COVER = ("关于报送2022年度项目支出绩效自评材料的函。根据市财政局关于开展2022年度预算绩效自评工作的通知要求，"
+         "我单位认真组织开展了项目支出绩效自评工作，对照年初设定的绩效目标逐项进行了核查，现将自评表报送如下，"
+         "请审阅。联系人：办公室，联系电话见附件。特此函告。") * 2
+
+
+def test_a_scan_after_a_cover_letter_is_read_when_the_letter_gives_nothing(scans, tmp_path, monkeypatch):
+    """A Word file of a cover letter (well over 300 characters, no table, no stated result) and the scanned table
+    pasted after it: the letter gives nothing, so the scan is OCR'd (ingest and inspect alike) and gives the
+    scan's projects; the letter's paragraphs come first."""
+    from evalkit.ingest import ingest_file
+    from evalkit.recognize.explain import inspect_file
+    path = _word_with_pictures(tmp_path / "报送函.docx", SCANS / "scan_seal.jpg", text=(COVER,))
+    asked = _reuse_scans_pages(monkeypatch)
+    res = ingest_file(path, path.name)
+    want = struth("projects").loc[struth("projects")["seed"] == "scan_seal.jpg", "project_name"]
+    assert asked == [1] and res.report["ocr_pages"] == "1" and res.report["status"] == "ok"
+    assert {p["project_name"] for p in res.projects} == set(want)
+    shown = inspect_file(path)
+    assert all(name in shown for name in want)
+
+
+def test_a_portal_page_with_boilerplate_around_its_pictures_is_read_through_them(scans, tmp_path, monkeypatch):
+    """A government portal's article saved complete: a layout table of links, the site's footer text (over 300
+    characters) and the 自评表 as a picture in its folder. The text gives nothing, so the picture is OCR'd."""
+    from evalkit.ingest import ingest_file
+    links = "".join(f"<tr><td><a href='/n{k}'>通知公告{k}</a></td><td>2023-0{k}-01</td></tr>" for k in range(1, 6))
+    page = (f"<table class='list'>{links}</table><div class='article'><h3>2022年度项目支出绩效自评表</h3>"
+            "<img src='公开_files/a1.jpg'></div><div class='foot'>" + "主办单位：某县人民政府办公室 地址：某县某路1号 " * 12
+            + "</div>")
+    path = _scan_page(tmp_path, page)
+    (tmp_path / "公开_files").mkdir()
+    (tmp_path / "公开_files" / "a1.jpg").write_bytes((SCANS / "scan_seal.jpg").read_bytes())
+    asked = _reuse_scans_pages(monkeypatch)
+    res = ingest_file(path, path.name)
+    want = struth("projects").loc[struth("projects")["seed"] == "scan_seal.jpg", "project_name"]
+    assert asked == [1] and {p["project_name"] for p in res.projects} == set(want)
+
+
+def test_a_prose_report_with_site_photos_never_sends_them_to_ocr(tmp_path, monkeypatch):
+    """A prose report whose text gives nothing recognizable, with a colour photo of the site beside it: the photo
+    does not look like a printed page, so it is not read, by ingest either."""
+    from evalkit.ingest import ingest_file
+    monkeypatch.setattr(ocr, "read_page", lambda *a: pytest.fail("OCR was asked"))
+    from PIL import Image
+    photo = Image.effect_mandelbrot((1600, 1200), (-2.0, -1.2, 1.0, 1.2), 60)
+    photo = Image.merge("RGB", (photo.point(lambda v: 40 + v // 3), photo.point(lambda v: 90 + v // 2),
+                                photo.point(lambda v: 200 - v // 4)))          # greens and blues: no page
+    photo.save(tmp_path / "现场.jpg")
+    prose = ("一、项目基本情况。本项目年初预算88万元，全年执行65.22万元，预算执行率74.11%。" * 8,
+             "二、绩效目标完成情况。自评得分95.65分，等级为优。")
+    path = _word_with_pictures(tmp_path / "自评报告.docx", tmp_path / "现场.jpg", text=prose)
+    res = ingest_file(path, path.name)
+    assert res.report["ocr_pages"] is None and res.report["status"] == "partial"

@@ -27,6 +27,7 @@ from evalkit.errors import FilesFailed, InputError
 from evalkit.model import Document, Loc, ReadError
 from evalkit.readers import SUFFIXES, format_of, read, webpage
 from evalkit.readers.office import TARGET as CONVERTED
+from evalkit.readers.pictures import when_text_gives_nothing
 from evalkit.readers.safety import os_reason
 
 if TYPE_CHECKING:   # pandas, the checks and the recognizers are imported where used: an unchanged re-run needs none
@@ -59,13 +60,13 @@ def ocr_figures(doc: Document) -> str | None:
     return json.dumps(cells, ensure_ascii=False) if cells else None
 
 
-def build(doc: Document, source_file: str, sha: str, fmt: str) -> FileResult:
-    """Map one document's recognized content to rows of the contract's tables."""
+def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileResult:
+    """Map one document's recognized content (`ex`, recognized here unless given) to rows of the contract's tables."""
     from evalkit.geo import place
     from evalkit.normalize import parse_measure
     from evalkit.recognize import recognize
     from evalkit.recognize.explain import role_label
-    ex = recognize(doc)
+    ex = ex if ex is not None else recognize(doc)
     rep = ex.report
     report_id = sha[:16]
     # from the document itself; the file's path is applied later, by `placed_by_path` (never cached)
@@ -391,7 +392,14 @@ def ingest_file(path: Path, source_file: str, sha: str | None = None, fmt: str |
         doc = read(path)
         if doc.read_as:                  # its content is another format than its name says: reported as that
             fmt = _reported(doc.read_as)
-        return build(doc, source_file, sha, fmt)
+        ex = None
+        if doc.more_pictures is not None:      # text beside page-sized pictures: read those if it gives nothing
+            from evalkit.recognize import recognize
+            ex = recognize(doc)
+            more = when_text_gives_nothing(doc, ex.gives_something)
+            if more is not doc:
+                doc, ex = more, None
+        return build(doc, source_file, sha, fmt, ex)
     except ReadError as e:
         return _failed(source_file, sha, fmt, str(e))
     except MemoryError:

@@ -132,6 +132,10 @@ class Document:
     ocr_pages: list[int] = field(default_factory=list)  # pages (1-based) whose text came from OCR
     uncached_formulas: list[str] = field(default_factory=list)  # "Sheet!B5": a formula saved without its value
     read_as: str | None = None  # the format its content was read as, when its suffix said another (readers.read)
+    # () -> [(name, bytes)]: the page-sized pictures a document with text also holds (a scan after a cover letter,
+    # a portal page's boilerplate around pictures of the table), read only when the text gives nothing
+    # (pictures.when_text_gives_nothing)
+    more_pictures: object = field(default=None, compare=False, repr=False)
 
     def paragraphs(self) -> Iterator[Paragraph]:
         return (b for b in self.blocks if isinstance(b, Paragraph))

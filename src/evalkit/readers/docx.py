@@ -6,6 +6,7 @@ tables' cells are counted against LIMITS.max_cells (see readers/safety.py).
 """
 from __future__ import annotations
 
+import functools
 import time
 import zipfile
 from pathlib import Path
@@ -67,6 +68,8 @@ def read_docx(path: Path, repair: bool = True) -> Document:
         pictures = page_pictures(part)
         if pictures:
             return with_pages_read(doc, pictures)
+    else:                                     # read if the text gives nothing (pictures.when_text_gives_nothing)
+        doc.more_pictures = functools.partial(page_pictures, part)
     return doc
 
 

@@ -36,8 +36,10 @@ def read_html(path: Path) -> Document:
     sources: list[str] = []
     doc = html_document(decode_html(raw), path, "html", images=sources)
     from evalkit.readers.pictures import holds_pictures_only, with_pages_read
-    if sources and holds_pictures_only(doc):       # no table and no prose: the report may be the page's pictures
-        from evalkit.readers.webpage import FOLDER_SUFFIXES, shown_pictures
+    from evalkit.readers.webpage import FOLDER_SUFFIXES, shown_pictures
+    if sources and not holds_pictures_only(doc):   # read if the text gives nothing (a portal's boilerplate around)
+        doc.more_pictures = lambda: shown_pictures(path, sources, lim.max_file_bytes, lim.max_pages)[0]
+    elif sources:                                  # no table and no prose: the report may be the page's pictures
         pictures, missing = shown_pictures(path, sources, lim.max_file_bytes, lim.max_pages)
         if pictures:
             return with_pages_read(doc, pictures)
@@ -67,13 +69,17 @@ def read_mhtml(path: Path) -> Document:
     except ReadError as e:
         failure = e                         # a page of nothing but pictures: they may be its content
     from evalkit.readers.pictures import holds_pictures_only, page_sized, with_pages_read
+    def pictures():
+        return page_sized([(str(p.get("Content-Location") or p.get_filename() or f"图片{k}"), p.get_payload(decode=True) or b"")
+                           for k, p in enumerate(msg.walk(), 1) if p.get_content_maintype() == "image"])
     if doc is None or holds_pictures_only(doc):     # no table and no prose: the report may be pictures of it
-        pictures = page_sized([(str(p.get("Content-Location") or p.get_filename() or f"图片{k}"), p.get_payload(decode=True) or b"")
-                               for k, p in enumerate(msg.walk(), 1) if p.get_content_maintype() == "image"])
-        if pictures:
-            return with_pages_read(doc or Document(source=str(path), format="mhtml"), pictures)
+        found = pictures()
+        if found:
+            return with_pages_read(doc or Document(source=str(path), format="mhtml"), found)
         if failure is not None:
             raise failure
+    else:                                           # read if the text gives nothing
+        doc.more_pictures = pictures
     return doc
 
 

@@ -52,3 +52,40 @@ def with_pages_read(doc: Document, pictures: list[tuple[str, bytes]]) -> Documen
     read.blocks = doc.blocks + read.blocks
     read.warnings = doc.warnings + read.warnings
     return read
+
+
+def when_text_gives_nothing(doc: Document, found: bool) -> Document:
+    """The document with the pictures it holds read as its pages (`with_pages_read`) when its text gave nothing
+    (`found` false: no table, summary or stated result recognized) and it holds page-sized pictures; else as it is.
+    Called by ingest and inspect after recognition: a reader cannot tell a cover letter from a report."""
+    if found or doc.more_pictures is None:
+        return doc
+    pictures = [p for p in doc.more_pictures() if looks_like_paper(p[1])]
+    doc.more_pictures = None
+    return with_pages_read(doc, pictures) if pictures else doc
+
+
+PAPER_SATURATION = 60       # mean HSV saturation (0–255) under which a picture is grey like a printed page
+PAPER_LIGHTNESS = 120       # median grey level (0–255) at least: a light page with dark print
+
+
+def looks_like_paper(data: bytes) -> bool:
+    """Whether a picture looks like a printed page (light, nearly grey: a scan or a photo of one) rather than a
+    photo of a site (colour): beside text, only such pictures are worth seconds of OCR. A picture PIL cannot
+    open, or one over the pixel limit, counts as paper (the OCR reader then says what is wrong with it)."""
+    from PIL import Image, ImageStat
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            im.draft("RGB", (256, 256))            # JPEG: decoded at 1/8 scale
+            small = im.convert("RGB")
+            small.thumbnail((128, 128))
+    except Exception:  # noqa: BLE001
+        return True
+    saturation = ImageStat.Stat(small.convert("HSV")).mean[1]
+    grey = small.convert("L").histogram()
+    half, seen, median = sum(grey) / 2, 0, 0
+    for median, n in enumerate(grey):
+        seen += n
+        if seen >= half:
+            break
+    return saturation < PAPER_SATURATION and median >= PAPER_LIGHTNESS

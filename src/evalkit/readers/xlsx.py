@@ -75,6 +75,8 @@ def read_xlsx(path: Path, repair: bool = True) -> Document:
         pictures = sheet_pictures(path)
         if pictures:
             return with_pages_read(doc, pictures)
+    elif kind == "xlsx":                                  # read if the text gives nothing
+        doc.more_pictures = functools.partial(sheet_pictures, path)
     return doc
 
 

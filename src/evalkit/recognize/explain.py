@@ -278,8 +278,11 @@ def _read(path: Path, real: Path) -> Document:
     from evalkit.errors import InputError
     from evalkit.model import ReadError
     from evalkit.readers import read
+    from evalkit.readers.pictures import when_text_gives_nothing
     try:
         doc = read(real)
+        if doc.more_pictures is not None:         # as ingest reads it: its pictures when its text gives nothing
+            doc = when_text_gives_nothing(doc, recognize(doc).gives_something)
     except ReadError as e:
         raise InputError(f"{path}: {e}") from None
     doc.source = str(path)

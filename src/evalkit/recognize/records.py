@@ -160,3 +160,10 @@ class Extraction:
     @property
     def found_anything(self) -> bool:
         return bool(self.projects or self.summaries or self.report.stated_overall_score is not None)
+
+    @property
+    def gives_something(self) -> bool:
+        """The text reads as a report of some kind (a table, a result, a narrative with its parts or score): its
+        pictures are then photos beside it, not the report (pictures.when_text_gives_nothing)."""
+        rep = self.report
+        return self.found_anything or rep.narrative_score is not None or bool(rep.narrative_parts)
