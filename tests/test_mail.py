@@ -123,3 +123,13 @@ def test_a_mail_nested_thousands_deep_is_one_failed_row(tmp_path):
     found = discover([tmp_path / "深.eml"], stage=tmp_path / "stage")
     assert [(s.source_file, s.problem) for s in found.sources] == [
         ("深.eml", "邮件的结构嵌套过深（疑似恶意构造的文件），无法读取附件")]
+
+
+def test_an_outlook_msg_is_a_row_saying_how_to_read_it(tmp_path):
+    """An Outlook .msg (not read: its reports are attachments) is one failed row telling the analyst to save it as
+    .eml, in a folder and given alone — never skipped silently like a file of another type."""
+    (tmp_path / "报送.msg").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
+    for given in ([tmp_path], [tmp_path / "报送.msg"]):
+        found = discover(given, stage=tmp_path / "stage")
+        assert [(s.source_file, s.fmt) for s in found.sources] == [("报送.msg", "msg")]
+        assert "另存为 .eml" in found.sources[0].problem and found.skipped == 0

@@ -171,6 +171,9 @@ class Discovery:
     page_folders: list[str] = field(default_factory=list)  # a saved page's folders: their pictures are the page's
 
 
+OUTLOOK_SUFFIX = ".msg"
+OUTLOOK_MESSAGE = ("这是 Outlook 邮件（.msg），evalkit 不直接读取；其中的报告多在附件里：请在 Outlook 中把邮件另存为 .eml"
+                   "（或把附件保存出来）后再导入")
 REPORTS_LOCK = ".report.lock"      # the lock `evalkit report` keeps in its --out folder (report/runner.py takes it)
 
 
@@ -316,6 +319,9 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
                             out.page_folders.append(f"{prefix}{name}/（网页 {display_name(page.name)} 的图片）")
                         stack.append((Path(e.path), name + "/", depth + 1, page is not None))
                     continue
+                if e.name.lower().endswith(OUTLOOK_SUFFIX):    # reports attached to an Outlook mail: say so
+                    out.sources.append(Source(Path(e.path), prefix + name, "msg", problem=OUTLOOK_MESSAGE))
+                    continue
                 if (_fmt_of(e.name) is None and not (stage is not None and is_archive(e.name))
                         or pages and webpage.is_picture(e.name)):      # a saved page's picture: read through the page
                     out.skipped += 1
@@ -353,6 +359,8 @@ def _source(path: Path, source_file: str, lim, given: bool = False) -> Source:
     if not stat.S_ISREG(st.st_mode):
         kind = "命名管道（FIFO）" if stat.S_ISFIFO(st.st_mode) else "套接字" if stat.S_ISSOCK(st.st_mode) else "设备文件"
         return Source(path, source_file, fmt, problem=f"不是普通文件（{kind}），未读取")
+    if given and path.name.lower().endswith(OUTLOOK_SUFFIX):
+        return Source(path, source_file, "msg", st.st_size, problem=OUTLOOK_MESSAGE)
     if fmt is None and given and not is_archive(path.name):
         return Source(path, source_file, None, st.st_size,
                       problem=f"不支持的文件类型“{display_name(path.suffix) or '无扩展名'}”"
