@@ -197,6 +197,22 @@ def test_walker_records_each_rows_reading_and_the_total_from_the_score_column():
     assert [i.level3 for _, i in ex.indicators] == ["培训人数"]
 
 
+def test_total_row_with_a_grade_after_the_score_gives_the_projects_grade():
+    """总分 | 100 | 87.6 | 优 (the 部门整体支出绩效自评表's last row): the grade written after the score is the
+    project's, with its cell; a row without one leaves the grade to the report's sentence."""
+    doc = _doc(Paragraph("项目名称：培训项目"), Table([
+        IND_HEADER[:7] + ["偏差原因"],
+        ["产出指标", "数量指标", "培训人数", "≥100人", "120人", "90", "85", ""],
+        ["总分", "", "", "", "", "100", "87.6", "优秀"],
+    ]), Paragraph("总得分为87.6分，评为良。"))
+    ex = recognize(doc)
+    p = ex.projects[0]
+    assert (p.total_score, p.grade, p.grade_raw) == (87.6, "优", "优秀")
+    assert p.field_locs["grade"][0].col == 8 and ex.decisions[-1].fields["grade"] == "优"
+    doc.blocks[1].rows[2][7] = ""
+    assert recognize(doc).projects[0].grade == "良"
+
+
 def test_single_project_takes_the_documents_result_and_name():
     doc = _doc(Paragraph("2023年度农村道路养护资金绩效自评报告"), Paragraph("总得分为88分，评为良。"),
                Table([IND_HEADER, ["产出指标", "数量指标", "养护里程", "10公里", "10公里", "100", "88", ""]]))

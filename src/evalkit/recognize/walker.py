@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from evalkit import grades
 from evalkit.model import Document, Paragraph, Table
 from evalkit.normalize import clean_text, is_empty_mark, parse_number, strip_list_prefix
 from evalkit.recognize import budget, indicator_table, key_value, statements, summary_table
@@ -190,8 +191,16 @@ class Walker:
             self.current.put("total_score", total, PRIO_TABLE, self._at("score", cols, total))   # an indicator table always has a project
             if total is not None:
                 self.current.put("max_score", maximum, PRIO_TABLE, self._at("weight", cols, maximum))
+            first = cells.index(filled[0])
+            col, grade = next(((i, grades.normalize(c)) for i, c in enumerate(cells)
+                               if i > first and c and grades.rank(c) is not None), (None, (None, None)))
+            if grade[0] is not None:          # 总分 | 100 | 87.6 | 优: the grade written after the score
+                self.current.put("grade", grade[0], PRIO_TABLE, (self._here(col), None))
+                if self.current.grade == grade[0]:
+                    self.current.grade_raw = grade[1]
             self.state = State.OUTSIDE
-            return self._decide(Kind.TOTAL, cells, fields={"total_score": total, "max_score": maximum})
+            fields = {"total_score": total, "max_score": maximum, **({"grade": grade[0]} if grade[0] else {})}
+            return self._decide(Kind.TOTAL, cells, fields=fields)
         if len(filled) == 1 and not (V.is_level1(filled[0]) or V.is_level2(filled[0])):
             if strip_list_prefix(filled[0]) and not V.PLACEHOLDER.match(filled[0]):
                 self.state = State.OUTSIDE          # a heading or note below the table ends it
