@@ -230,3 +230,14 @@ def test_department_paragraph_when_no_project_table():
     assert ex.summaries == [{"projects_due": None, "projects_evaluated": 3, "funds_due": None,
                              "funds_evaluated": 120.5, "avg_score": 95.5, "count_you": None,
                              "count_liang": None, "count_zhong": None, "count_cha": None, "notes": None}]
+
+
+@pytest.mark.parametrize("title", ["部门（单位）整体支出绩效自评表", "部门(单位)整体支出绩效自评表", "部门整体支出绩效自评报告",
+                                   "单位整体支出绩效自评表"])
+def test_a_department_overall_evaluation_is_a_department_report(title):
+    """The 部门（单位）整体支出绩效自评表 (财政部's template) is a department's evaluation, not one project's."""
+    doc = _doc(Paragraph(title), Paragraph("（2023年度）"), Table([
+        IND_HEADER, ["产出指标", "数量指标", "预算编制完成率", "100%", "100%", "20", "20", ""]]))
+    assert recognize(doc).report.doc_kind == "department_report"
+    doc.blocks[0] = Paragraph("项目支出绩效自评表")
+    assert recognize(doc).report.doc_kind == "project_report"
