@@ -13,7 +13,7 @@ XLSX = FIXTURES / "fixture_xlsx.xlsx"       # sheets 项目支出绩效自评表
 XLS = FIXTURES / "fixture_xls.xls"          # sheets 自评表1 (selected) and 自评表2, a project each
 PROJECT = ["project_name", "fiscal_year", "budget_initial", "budget_full_year", "executed", "execution_rate",
            "total_score", "grade", "agency"]
-INDICATOR = ["level1", "level2", "name", "target", "actual", "weight", "score"]
+INDICATOR = ["level1", "level2", "level3", "target", "actual", "weight", "score"]
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OLE_TYPE = "application/vnd.openxmlformats-officedocument.oleObject"
 RT_PACKAGE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/package"

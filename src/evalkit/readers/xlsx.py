@@ -55,7 +55,11 @@ def read_xlsx(path: Path, repair: bool = True) -> Document:
         return read_html(path)
     budget = CellBudget("工作簿中有内容的单元格", "请删除无关的工作表或数据后另存再导入")
     try:
-        sheets = _xls_sheets(path, budget) if kind == "xls" else _xlsx_sheets(path, budget)
+        if kind == "spreadsheetml":      # XML Spreadsheet 2003 under an .xls name (Java/.NET systems' exports)
+            from evalkit.readers.xmlsheet import read_sheets
+            sheets = read_sheets(path, budget)
+        else:
+            sheets = _xls_sheets(path, budget) if kind == "xls" else _xlsx_sheets(path, budget)
     except Unparsable as failure:
         if not repair:
             raise
@@ -173,13 +177,16 @@ def uncached_formulas(sheet: Sheet) -> list[str]:
 
 
 def sniff(path: Path) -> str:
-    """What the file really is (xlsx zip, xls OLE2, or HTML), whatever its suffix says."""
+    """What the file really is (xlsx zip, xls OLE2, XML Spreadsheet 2003, or HTML), whatever its suffix says."""
     with open(path, "rb") as f:
         head = f.read(1024)
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "xls"
+    from evalkit.readers.xmlsheet import is_spreadsheetml
+    if is_spreadsheetml(head):
+        return "spreadsheetml"
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith(b"<") and (b"<html" in text or b"<table" in text or b"<!doctype" in text or b"<meta" in text):
         return "html"
