@@ -95,6 +95,12 @@ def read_office(path: Path, fmt: str | None = None) -> Document:
     if kind == "html":    # web systems export HTML under .doc/.xls names
         from evalkit.readers.html import read_html
         return _as(read_html(path), path, fmt)
+    if kind == "wordml":  # …and Word 2003 XML (a FreeMarker template) under .doc names
+        from evalkit.readers.wordxml import read_wordml
+        return _as(read_wordml(path), path, fmt)
+    if kind == "spreadsheetml":   # …and Excel 2003 XML under .xls/.et names
+        from evalkit.readers.xlsx import read_xlsx
+        return _as(read_xlsx(path), path, fmt)
     if kind == "ole_excel":
         # Kingsoft ET is normally BIFF8 in an OLE2 file: xlrd reads it like .xls, without LibreOffice.
         from evalkit.readers.xlsx import read_xlsx
@@ -115,7 +121,7 @@ def read_office(path: Path, fmt: str | None = None) -> Document:
 
 
 def sniff(path: Path, head: bytes) -> str:
-    """What the file holds, whatever its suffix: docx / xlsx / html (read directly), ole_word /
+    """What the file holds, whatever its suffix: docx / xlsx / html / wordml / spreadsheetml (read directly), ole_word /
     ole_excel / ole_other / ole_damaged (OLE2 compound file), rtf, odf_text / odf_sheet, unknown."""
     if head.startswith(b"PK\x03\x04"):
         try:
@@ -138,6 +144,12 @@ def sniff(path: Path, head: bytes) -> str:
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text.startswith(b"{\\rtf"):
         return "rtf"
+    from evalkit.readers.wordxml import is_wordml
+    from evalkit.readers.xmlsheet import is_spreadsheetml
+    if is_wordml(head):
+        return "wordml"
+    if is_spreadsheetml(head):
+        return "spreadsheetml"
     low = text.lower()
     if low.startswith(b"<") and any(t in low for t in (b"<html", b"<table", b"<!doctype html", b"<meta")):
         return "html"

@@ -21,7 +21,7 @@ LABEL = {"pdf": "PDF 文件", "ofd": "OFD 文件", "docx": "Word 文档（.docx�
          "xls": "Excel 97-2003 工作簿（.xls）", "doc": "Word 97-2003 文档（.doc）", "rtf": "RTF 文档", "odt": "ODT 文档",
          "ods": "ODS 表格", "html": "网页（HTML）", "image": "图片"}
 _OFFICE = {"docx": "docx", "xlsx": "xlsx", "odf_text": "odt", "odf_sheet": "ods", "ole_word": "doc",
-           "ole_excel": "xls", "rtf": "rtf", "html": "html"}
+           "ole_excel": "xls", "rtf": "rtf", "html": "html", "wordml": "doc", "spreadsheetml": "xls"}
 
 
 def content_format(path: Path) -> str | None:
