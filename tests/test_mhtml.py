@@ -70,3 +70,22 @@ def test_a_web_archive_without_a_page_fails_alone_and_says_why(pages):
     rep = pages["reports"].set_index("source_file")
     assert rep.loc["pictures_only.mht", "status"] == "failed"
     assert "没有网页正文" in rep.loc["pictures_only.mht", "error"]
+
+
+def test_a_workbook_saved_by_excel_as_one_web_page_reads_its_sheets(tmp_path):
+    """Excel's 单个文件网页 (.mht) of a workbook: the first HTML part is a frameset with a tab strip, each sheet an
+    HTML part of its own. The sheets' tables are read, in order (before: the frameset alone, nothing recognized)."""
+    from evalkit.readers import read
+    msg = MIMEMultipart("related", type="text/html")
+    for name, html in (("Book.htm", "<html><frameset rows='*,39'><frame src='Book.files/sheet001.htm'>"
+                                    "<frame src='Book.files/tabstrip.htm'></frameset></html>"),
+                       ("Book.files/sheet001.htm", PAGE.read_bytes().decode("gbk")),
+                       ("Book.files/tabstrip.htm", "<html><body><a href='sheet001.htm'>自评表</a></body></html>")):
+        part = MIMENonMultipart("text", "html", charset="utf-8")
+        part.set_payload(base64.encodebytes(html.encode("utf-8")).decode("ascii"))
+        part["Content-Transfer-Encoding"] = "base64"
+        part["Content-Location"] = f"file:///C:/Book/{name}"
+        msg.attach(part)
+    (tmp_path / "Book.mht").write_bytes(msg.as_bytes())
+    got, want = read(tmp_path / "Book.mht"), read(PAGE)
+    assert [t.rows for t in got.tables()] == [t.rows for t in want.tables()] and len(list(want.tables())) > 0

@@ -68,7 +68,14 @@ def read_mhtml(path: Path) -> Document:
         raise
     except ReadError as e:
         failure = e                         # a page of nothing but pictures: they may be its content
+    if doc is None or not any(isinstance(b, Table) for b in doc.blocks):
+        tables = _frame_tables(msg, path)   # Excel's 单个文件网页: a frameset, the sheets in their own parts
+        if tables:
+            doc = doc or Document(source=str(path), format="mhtml")
+            doc.blocks += tables
+            failure = None
     from evalkit.readers.pictures import holds_pictures_only, page_sized, with_pages_read
+
     def pictures():
         return page_sized([(str(p.get("Content-Location") or p.get_filename() or f"图片{k}"), p.get_payload(decode=True) or b"")
                            for k, p in enumerate(msg.walk(), 1) if p.get_content_maintype() == "image"])
@@ -81,6 +88,24 @@ def read_mhtml(path: Path) -> Document:
     else:                                           # read if the text gives nothing
         doc.more_pictures = pictures
     return doc
+
+
+def _frame_tables(msg, path: Path) -> list:
+    """The blocks of the message's other HTML parts that hold a table, in order: the sheets of a workbook saved
+    by Excel as one web page (the first part is a frameset and tab strip), a page's frames."""
+    parts = [p for p in msg.walk() if p.get_content_type() == "text/html"][1:]
+    out: list = []
+    for part in parts[:limits().max_pages]:
+        try:
+            blocks = html_document(decode_html(part.get_payload(decode=True) or b"", part.get_content_charset()),
+                                   path, "mhtml").blocks
+        except LimitExceeded:
+            raise
+        except ReadError:
+            continue
+        if any(isinstance(b, Table) for b in blocks):
+            out += blocks
+    return out
 
 
 def mhtml_html(msg) -> tuple[bytes, str | None]:
