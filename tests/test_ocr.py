@@ -454,8 +454,7 @@ def test_a_scan_saved_as_jfif_or_webp_reads_as_the_jpeg(scans, tmp_path, monkeyp
     doc = ocr.read_image(path)
     want = scans[0]["scan_seal.jpg"]
     assert asked == [1] and doc.ocr_pages == want.ocr_pages
-    assert [getattr(b, "rows", None) or b.text for b in doc.blocks] == [getattr(b, "rows", None) or b.text
-                                                                         for b in want.blocks]
+    assert _contents(doc.blocks) == _contents(want.blocks)
 
 
 def test_an_iphone_photo_in_heic_is_read():
@@ -537,6 +536,11 @@ def test_a_label_wrapped_over_a_merged_cell_stays_one_cell():
     assert _two_rows([(10, 30, "得分"), (32, 52, "10")]) == [["表头", "得分\n10"], ["合计", ""]]
 
 
+def _contents(blocks) -> list:
+    """Each block's rows (a table) or text (a paragraph): what a document says, for comparing two readings."""
+    return [getattr(b, "rows", None) or b.text for b in blocks]
+
+
 def _word_with_pictures(path, *pictures, text=("附件：",)):
     """A Word document of a few paragraphs and the given pictures (files), as a bureau pastes a scan into Word."""
     import docx
@@ -563,8 +567,7 @@ def test_a_scan_pasted_into_word_is_read_as_the_scan(scans, tmp_path, monkeypatc
     want = scans[0]["scan_seal.jpg"]
     assert asked == [1] and doc.ocr_pages == [1] and doc.format == "docx"
     assert [b.text for b in doc.blocks[:1]] == ["附件："]
-    assert [getattr(b, "rows", None) or b.text for b in doc.blocks[1:]] == [getattr(b, "rows", None) or b.text
-                                                                             for b in want.blocks]
+    assert _contents(doc.blocks[1:]) == _contents(want.blocks)
     res = build(doc, path.name, hash_file(path), "docx")
     got = {p["project_name"] for p in res.projects}
     assert got == set(struth("projects").loc[struth("projects")["seed"] == "scan_seal.jpg", "project_name"])
@@ -609,8 +612,7 @@ def test_a_web_page_saved_as_one_file_whose_table_is_a_picture_is_read_as_the_sc
     doc = read(path)
     want = scans[0]["scan_seal.jpg"]
     assert asked == [1] and doc.ocr_pages == [1] and doc.format == "mhtml"
-    assert [getattr(b, "rows", None) or b.text for b in doc.blocks[1:]] == [getattr(b, "rows", None) or b.text
-                                                                             for b in want.blocks]
+    assert _contents(doc.blocks[1:]) == _contents(want.blocks)
     assert doc.blocks[0].text == "2022年度项目支出绩效自评表"
 
 
@@ -682,8 +684,7 @@ def test_a_page_whose_table_is_a_data_uri_picture_is_read_as_the_scan(scans, tmp
     doc = read(page)
     want = scans[0]["scan_seal.jpg"]
     assert asked == [1] and doc.ocr_pages == [1] and doc.format == "html"
-    assert [getattr(b, "rows", None) or b.text for b in doc.blocks[1:]] == [getattr(b, "rows", None) or b.text
-                                                                             for b in want.blocks]
+    assert _contents(doc.blocks[1:]) == _contents(want.blocks)
 
 
 def test_a_scan_pasted_into_a_sheet_is_read_as_the_scan(scans, tmp_path, monkeypatch):
@@ -706,8 +707,7 @@ def test_a_scan_pasted_into_a_sheet_is_read_as_the_scan(scans, tmp_path, monkeyp
     doc = read(tmp_path / "扫描件.xlsx")
     want = scans[0]["scan_seal.jpg"]
     assert asked == [1] and doc.ocr_pages == [1] and doc.format == "xlsx"
-    assert [getattr(b, "rows", None) or b.text for b in doc.blocks if b.page == 1] == [
-        getattr(b, "rows", None) or b.text for b in want.blocks]
+    assert _contents(b for b in doc.blocks if b.page == 1) == _contents(want.blocks)
     ws["B2"], ws["C2"] = "项目名称", "预算执行率"          # a table in the text: the picture is a photo beside it
     wb.save(tmp_path / "有表.xlsx")
     monkeypatch.setattr(ocr, "read_page", lambda *a: pytest.fail("OCR was asked"))

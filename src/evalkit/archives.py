@@ -52,10 +52,10 @@ def member_name(info: zipfile.ZipInfo) -> str:
         raw = info.filename.encode("cp437")
     except UnicodeEncodeError:
         return info.filename
-    return _decoded(raw) or info.filename
+    return decode_name(raw) or info.filename
 
 
-def _decoded(raw: bytes) -> str | None:
+def decode_name(raw: bytes) -> str | None:
     """Member-name bytes without a declared encoding: UTF-8, else GB18030 (what Chinese Windows tools
     write); None when neither reads them."""
     for enc in ("utf-8", "gb18030"):
@@ -309,7 +309,7 @@ def _text_name(name) -> str:
     archive from a Chinese Windows is GBK (WinRAR writes the ANSI code page when the name fits it)."""
     if isinstance(name, str):
         return name
-    decoded = _decoded(name)
+    decoded = decode_name(name)
     return decoded if decoded is not None else name.decode("utf-8", errors="replace")
 
 

@@ -103,18 +103,15 @@ def _words(value: str) -> str:
 
 
 def _decode(data: bytes, charset: str | None) -> str:
+    """Name bytes in their declared charset, else as an archive's undeclared names are read (UTF-8, GB18030)."""
+    from evalkit.archives import decode_name
     if charset:
         codec = _CHARSETS.get(charset.lower(), charset.lower())
         try:
             return data.decode(codec)
         except (LookupError, UnicodeDecodeError):
             pass
-    for codec in ("utf-8", "gb18030"):
-        try:
-            return data.decode(codec)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("utf-8", "replace")
+    return decode_name(data) or data.decode("utf-8", "replace")
 
 
 def _subject(msg) -> str:
