@@ -6,8 +6,10 @@ from __future__ import annotations
 import base64
 from email.message import EmailMessage
 
+import pytest
+
 from conftest import ROOT
-from evalkit.archives import find_member, readable
+from evalkit.archives import ArchiveProblem, find_member, readable
 from evalkit.ingest import discover, ingest_paths
 from evalkit.limits import LIMITS
 
@@ -99,6 +101,8 @@ def test_two_attachments_of_one_name_are_two_rows(tmp_path):
     assert [s.source_file for s in found.sources] == ["m.eml!自评表.xlsx", "m.eml!自评表（2）.xlsx"]
     got = find_member(f"{path}!自评表（2）.xlsx", tmp_path / "again", readable, LIMITS)
     assert got.read_bytes() == (FIX / "fixture_xls.xls").read_bytes()
+    with pytest.raises(ArchiveProblem, match=r"^邮件 .*m\.eml 中没有 没有\.xlsx；其中的报告文件：.*m\.eml!自评表\.xlsx"):
+        find_member(f"{path}!没有.xlsx", tmp_path / "again2", readable, LIMITS)
 
 
 def test_a_mail_without_reports_or_encrypted_is_one_failed_row(tmp_path):

@@ -415,7 +415,7 @@ def find_member(spec: str, stage: Path, supported, lim, opened: dict | None = No
             if m.problem is not None:
                 raise ArchiveProblem(f"{spec}: {m.problem}")
             return m.staged
-    raise ArchiveProblem(f"压缩包 {archive} 中没有 {wanted}；{listing(archive, members)}")
+    raise ArchiveProblem(f"{container_word(archive.name)} {archive} 中没有 {wanted}；{listing(archive, members)}")
 
 
 def listing(archive: Path, members: list[Member]) -> str:
