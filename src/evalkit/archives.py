@@ -83,12 +83,12 @@ def _safe_base(name: str) -> str:
     return re.sub(r"[\x00-\x1f/\\]", "_", base)[-120:] or "member"
 
 
-def _check_totals(n_members: int, declared: int, lim) -> None:
+def _check_totals(n_members: int, declared: int, lim, word: str = "压缩包") -> None:
     """The archive-wide bomb limits, on what its directory declares (before anything is inflated)."""
     if n_members > lim.max_zip_members:
-        raise ArchiveProblem(f"压缩包内有 {n_members} 个文件，超过上限 {lim.max_zip_members}")
+        raise ArchiveProblem(f"{word}内有 {n_members} 个文件，超过上限 {lim.max_zip_members}")
     if declared > lim.max_unzipped_bytes:
-        raise ArchiveProblem(f"压缩包解压后共 {declared / 2**20:.0f} MB，超过上限 "
+        raise ArchiveProblem(f"{word}解压后共 {declared / 2**20:.0f} MB，超过上限 "
                              f"{lim.max_unzipped_bytes / 2**20:.0f} MB（疑似压缩炸弹）")
 
 
@@ -282,7 +282,7 @@ def expand_eml(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
     del raw
     if isinstance(found, str):
         raise ArchiveProblem(found)
-    _check_totals(len(found), sum(len(data) for _, data in found), lim)
+    _check_totals(len(found), sum(len(data) for _, data in found), lim, "邮件")
     members, skipped = [], 0
     for n, (name, data) in enumerate(found):
         if not _wanted(name, supported):
