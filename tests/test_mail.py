@@ -137,3 +137,20 @@ def test_an_outlook_msg_is_a_row_saying_how_to_read_it(tmp_path):
         found = discover(given, stage=tmp_path / "stage")
         assert [(s.source_file, s.fmt) for s in found.sources] == [("报送.msg", "msg")]
         assert "另存为 .eml" in found.sources[0].problem and found.skipped == 0
+
+
+def test_a_table_pasted_into_a_mail_without_attachments_is_its_report(tmp_path):
+    """A mail whose HTML body holds the 自评表 (pasted from Word) and no report attached: the body is read as the page
+    `邮件.eml!邮件正文.html`, with the page's projects; a mail with a report attached keeps its body out."""
+    page = (FIX / "fixture_html.html").read_bytes().decode("gbk")
+    m = _mail(body="见下表")
+    m.get_payload()[0].get_payload()[1].get_payload()[0].set_content(page, subtype="html", charset="gbk")
+    (tmp_path / "正文.eml").write_bytes(bytes(m))
+    t = ingest_paths([tmp_path / "正文.eml"], None, checks=False, cache_dir=False)
+    alone = ingest_paths([FIX / "fixture_html.html"], None, checks=False, cache_dir=False)
+    assert t["reports"][["source_file", "status"]].values.tolist() == [["正文.eml!邮件正文.html", "ok"]]
+    assert t["projects"]["project_name"].tolist() == alone["projects"]["project_name"].tolist()
+    m.add_attachment(XLSX.read_bytes(), maintype="application", subtype="octet-stream", filename="自评表.xlsx")
+    (tmp_path / "附件.eml").write_bytes(bytes(m))
+    found = discover([tmp_path / "附件.eml"], stage=tmp_path / "stage")
+    assert [s.source_file for s in found.sources] == ["附件.eml!自评表.xlsx"]

@@ -16,15 +16,22 @@ _CHARSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936":
 ENCRYPTED_TYPES = ("application/pkcs7-mime", "application/x-pkcs7-mime", "multipart/encrypted")
 
 
-def attachments(raw: bytes) -> list[tuple[str, bytes]] | str:
-    """(file name, bytes) of every attachment in order, attached messages as `主题.eml`; names made unique with
-    （2）, （3）…; a Chinese reason (str) when the message cannot be opened for its attachments (encrypted)."""
+BODY_NAME = "邮件正文.html"
+
+
+def attachments(raw: bytes) -> tuple[list[tuple[str, bytes]], bytes | None] | str:
+    """((file name, bytes) of every attachment in order, attached messages as `主题.eml`, names made unique with
+    （2）, （3）…; the HTML body as a UTF-8 page when it holds a table, else None), or a Chinese reason (str) when
+    the message cannot be opened (encrypted)."""
     msg = email.message_from_bytes(raw, policy=email.policy.compat32)
     if msg.get_content_type() in ENCRYPTED_TYPES:
         return "邮件已加密（S/MIME 或 PGP），无法读取附件；请在邮件客户端中解密后把附件另存再导入"
     out: list[tuple[str, bytes]] = []
-    used: set[str] = set()
+    used: set[str] = {BODY_NAME.lower()}
+    body = None
     for part, in_body in _parts(msg):
+        if body is None and part.get_content_type() == "text/html" and _filename(part) is None:
+            body = _body_page(part)
         if part.get_content_type() == "message/rfc822":
             inner = part.get_payload()
             inner = inner[0] if isinstance(inner, list) and inner else None
@@ -38,7 +45,17 @@ def attachments(raw: bytes) -> list[tuple[str, bytes]] | str:
                 continue                          # the body, or a picture shown in it
             data = part.get_payload(decode=True) or b""
         out.append((_unique(name, used), data))
-    return out
+    return out, body
+
+
+def _body_page(part) -> bytes | None:
+    """The HTML body as a page in UTF-8 when it holds a table (a 自评表 pasted into the mail), else None."""
+    from evalkit.readers.html import decode_html
+    raw = part.get_payload(decode=True) or b""
+    if b"<table" not in raw.lower():
+        return None
+    html = decode_html(raw, part.get_content_charset())
+    return ('<meta charset="utf-8">' + html).encode("utf-8")
 
 
 def _parts(msg, in_body: bool = False):
