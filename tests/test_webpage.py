@@ -15,7 +15,7 @@ from PIL import Image
 from conftest import ROOT
 from evalkit.ingest import hash_file, ingest_paths
 from evalkit.readers import read
-from evalkit.readers.webpage import folder_pictures, page_of, shown_pictures
+from evalkit.readers.webpage import folder_parts, page_of, shown_pictures
 
 PAGE = ROOT / "tests" / "fixtures" / "fixture_html.html"     # a GBK page with a self-evaluation table
 SCAN = ROOT / "tests" / "fixtures" / "scans" / "scan_seal.jpg"
@@ -51,7 +51,7 @@ def test_a_saved_pages_pictures_are_not_reports_of_their_own(tmp_path):
     assert t["projects"]["project_name"].tolist() == alone["projects"]["project_name"].tolist()
     assert len(t["indicators"]) == len(alone["indicators"]) > 0
     manifest = json.loads((tmp_path / "clean" / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["web_page_folders"] == ["公开_files/（网页 公开.html 的图片）"]
+    assert manifest["web_page_folders"] == ["公开_files/（网页 公开.html 的图片和框架页）"]
     assert manifest["skipped_other_types"] == 3 and stats["page_folders"] == manifest["web_page_folders"]
 
 
@@ -101,7 +101,7 @@ def test_a_pages_picture_address_never_leaves_its_folder(tmp_path):
     pictures, missing = shown_pictures(page, srcs, 10 * 2**20, 30)
     assert [name for name, _ in pictures] == ["公开_files/p1.png"] and pictures[0][1] == inside.read_bytes()
     assert missing == 0
-    assert [name for name, _ in folder_pictures(page)] == ["公开_files/p1.png"]       # the link is no picture of it
+    assert [name for name, _ in folder_parts(page)] == ["公开_files/p1.png"]       # the link is no picture of it
 
 
 def test_a_page_whose_pictures_were_not_saved_says_so(tmp_path):
@@ -131,7 +131,7 @@ def test_a_page_with_pictures_in_a_zip_is_one_report(tmp_path):
     assert names == ["网页.zip!县/公开.html", "网页.zip!县/别的_files/a1.jpg", "网页.zip!县/报告.htm"]
     assert found.skipped == 2
     page = next(s.path for s in found.sources if s.source_file.endswith("公开.html"))
-    assert [n for n, _ in folder_pictures(page)] == ["公开_files/a1.jpg"]
+    assert [n for n, _ in folder_parts(page)] == ["公开_files/a1.jpg"]
     assert (page.parent / "公开_files" / "a1.jpg").read_bytes() == SCAN.read_bytes()
 
 

@@ -332,7 +332,7 @@ def expand(path: Path, stage: Path, supported, lim, depth: int = 0) -> tuple[lis
     suffix = path.name.lower().rsplit(".", 1)[-1]
     fn = {"7z": expand_7z, "rar": expand_rar, "eml": expand_eml}.get(suffix, expand_zip)
     members, skipped = fn(path, stage, supported, lim)
-    members, skipped = _pictures_beside_their_pages(members, skipped)
+    members, skipped = _parts_beside_their_pages(members, skipped)
     out = []
     for i, m in enumerate(members):
         if m.staged is not None and is_archive(m.name):
@@ -351,10 +351,10 @@ def expand(path: Path, stage: Path, supported, lim, depth: int = 0) -> tuple[lis
     return out, skipped
 
 
-def _pictures_beside_their_pages(members: list[Member], skipped: int) -> tuple[list[Member], int]:
-    """A saved web page's pictures (`x_files/…` beside `x.html` in the archive) staged in a folder beside the page,
-    as they were saved, so the page reads them (readers/webpage.py); they are not members of their own."""
-    from evalkit.readers.webpage import FOLDER_SUFFIXES, is_picture
+def _parts_beside_their_pages(members: list[Member], skipped: int) -> tuple[list[Member], int]:
+    """A saved web page's pictures and framed pages (`x_files/…` beside `x.html` in the archive) staged in a folder
+    beside the page, as they were saved, so the page reads them (readers/webpage.py); they are not members of their own."""
+    from evalkit.readers.webpage import FOLDER_SUFFIXES, is_part
     pages = {}
     for m in members:
         if m.staged is not None and format_of(m.name) == "html":
@@ -368,7 +368,7 @@ def _pictures_beside_their_pages(members: list[Member], skipped: int) -> tuple[l
     for m in members:
         parts = m.name.split("/")
         page = next(((k, pages[d]) for k in range(1, len(parts))
-                     if (d := "/".join(parts[:k]).lower()) in pages), None) if is_picture(m.name) else None
+                     if (d := "/".join(parts[:k]).lower()) in pages), None) if is_part(m.name) else None
         if page is None:
             out.append(m)
             continue

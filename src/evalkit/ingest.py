@@ -316,14 +316,14 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
                         seen.add(key)
                         page = webpage.page_of(Path(e.path))
                         if page is not None:
-                            out.page_folders.append(f"{prefix}{name}/（网页 {display_name(page.name)} 的图片）")
+                            out.page_folders.append(f"{prefix}{name}/（网页 {display_name(page.name)} 的图片和框架页）")
                         stack.append((Path(e.path), name + "/", depth + 1, page is not None))
                     continue
                 if e.name.lower().endswith(OUTLOOK_SUFFIX):    # reports attached to an Outlook mail: say so
                     out.sources.append(Source(Path(e.path), prefix + name, "msg", problem=OUTLOOK_MESSAGE))
                     continue
                 if (_fmt_of(e.name) is None and not (stage is not None and is_archive(e.name))
-                        or pages and webpage.is_picture(e.name)):      # a saved page's picture: read through the page
+                        or pages and webpage.is_part(e.name)):         # a saved page's picture or frame: read through it
                     out.skipped += 1
                     continue
                 add(Path(e.path), prefix + name)

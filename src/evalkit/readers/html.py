@@ -34,9 +34,13 @@ def read_html(path: Path) -> Document:
     lim = limits()
     raw = read_bounded(path, min(lim.max_text_bytes, lim.max_file_bytes), "网页文件")
     sources: list[str] = []
-    doc = html_document(decode_html(raw), path, "html", images=sources)
+    frames: list[str] = []
+    text = decode_html(raw)
+    doc = html_document(text, path, "html", images=sources, frames=frames)
     from evalkit.readers.pictures import holds_pictures_only, with_pages_read
     from evalkit.readers.webpage import FOLDER_SUFFIXES, shown_pictures
+    if not any(isinstance(b, Table) for b in doc.blocks):   # a frameset: Excel's 网页 of a workbook, a page in frames
+        _read_frames(doc, path, text, frames, lim.max_text_bytes - len(raw))
     if sources and not holds_pictures_only(doc):   # read if the text gives nothing (a portal's boilerplate around)
         doc.more_pictures = lambda: shown_pictures(path, sources, lim.max_file_bytes, lim.max_pages)[0]
     elif sources:                                  # no table and no prose: the report may be the page's pictures
@@ -47,6 +51,31 @@ def read_html(path: Path) -> Document:
             doc.warnings.append(f"网页正文只有图片，其中 {missing} 张不在网页旁的“{path.stem}{FOLDER_SUFFIXES[0]}”文件夹中"
                                 "（网页另存为“网页，仅HTML”或复制时漏了文件夹）；请连同该文件夹一起导入，或另存为 PDF 后再导入")
     return doc
+
+
+def _read_frames(doc: Document, path: Path, text: str, frames: list[str], limit_bytes: int) -> None:
+    """Add to a page without a table the blocks of the frames it shows from its own folder (`x.files/sheet001.htm`),
+    each Excel sheet's named after its tab; a frame without a table (the tab strip, a menu) adds nothing."""
+    from evalkit.readers.webpage import FOLDER_SUFFIXES, frame_sources, framed_pages
+    lim = limits()
+    shown = frame_sources(text, frames, lim.max_pages)
+    if not shown:
+        return
+    pages, missing = framed_pages(path, shown, limit_bytes, lim.max_pages)
+    for sheet, data in pages:
+        try:
+            blocks = html_document(decode_html(data), path, doc.format).blocks
+        except LimitExceeded:
+            raise
+        except ReadError:
+            continue
+        if any(isinstance(b, Table) for b in blocks):
+            for b in blocks:
+                b.sheet = sheet                 # Paragraph and Table both carry their sheet
+            doc.blocks += blocks
+    if missing:
+        doc.warnings.append(f"网页的内容在框架（工作表）中，其中 {missing} 个不在网页旁的“{path.stem}{FOLDER_SUFFIXES[1]}”文件夹中"
+                            "（复制时漏了文件夹）；请连同该文件夹一起导入，或用 Excel 打开后另存为 XLSX 再导入")
 
 
 def read_mhtml(path: Path) -> Document:
@@ -123,8 +152,9 @@ def mhtml_html(msg) -> tuple[bytes, str | None]:
 _NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def html_document(text: str, path: Path, fmt: str, images: list | None = None) -> Document:
-    """The Document of a page's decoded text; `images` (a list) gets the page's <img src>, in order."""
+def html_document(text: str, path: Path, fmt: str, images: list | None = None, frames: list | None = None) -> Document:
+    """The Document of a page's decoded text; `images` (a list) gets the page's <img src>, `frames` its
+    <frame>/<iframe> src, in order."""
     import lxml.etree
     import lxml.html
 
@@ -148,6 +178,8 @@ def html_document(text: str, path: Path, fmt: str, images: list | None = None) -
             el.drop_tree()
     if images is not None:
         images.extend(str(el.get("src") or "") for el in root.iter("img"))
+    if frames is not None:
+        frames.extend(str(el.get("src") or "") for el in root.iter("frame", "iframe"))
     budget = CellBudget("网页中表格的单元格", "请只保存含自评表的页面后再导入")
     try:
         blocks = list(_flow(root, budget))

@@ -112,7 +112,7 @@ def as_text(doc: Document, ex: Extraction, table: int | None = None) -> str:
             if table is not None and table != n_table:
                 continue
             width = max((len(r) for r in b.rows), default=0)
-            page = f"第 {b.page} 页，" if b.page is not None else ""
+            page = (f"第 {b.page} 页，" if b.page is not None else "") + (f"工作表“{b.sheet}”，" if b.sheet else "")
             out += ["", f"表格 {n_table}（{page}{len(b.rows)} 行 × {width} 列）"]
             for i, r in enumerate(b.rows):
                 out.append(f"  行{i + 1:>3} | " + " | ".join(_short((c or "").replace("\n", " "), 16) for c in r))
@@ -236,7 +236,7 @@ def as_html(doc: Document, ex: Extraction, findings=None) -> str:
     n_table = n_para = 0
     for b in doc.blocks:
         if isinstance(b, Table):
-            page = f"第 {b.page} 页，" if b.page is not None else ""
+            page = (f"第 {b.page} 页，" if b.page is not None else "") + (f"工作表“{b.sheet}”，" if b.sheet else "")
             out.append(f"<h2>表格 {n_table + 1}（{e(page)}{len(b.rows)} 行）</h2><table class='doc'>")
             for i, r in enumerate(b.rows):
                 ds = at.get((n_table, i), [])
