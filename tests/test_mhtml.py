@@ -89,3 +89,27 @@ def test_a_workbook_saved_by_excel_as_one_web_page_reads_its_sheets(tmp_path):
     (tmp_path / "Book.mht").write_bytes(msg.as_bytes())
     got, want = read(tmp_path / "Book.mht"), read(PAGE)
     assert [t.rows for t in got.tables()] == [t.rows for t in want.tables()] and len(list(want.tables())) > 0
+
+
+def test_an_excel_single_file_web_page_names_its_sheets_and_skips_the_tab_strip(tmp_path):
+    """The frameset lists the sheets (x:ExcelWorksheets): each sheet's tables carry its tab name, and the tab strip's
+    table (the tab names, as Excel writes it) is not read."""
+    from evalkit.readers import read
+    listed = ("<!--[if gte mso 9]><xml><x:ExcelWorkbook><x:ExcelWorksheets><x:ExcelWorksheet><x:Name>自评表</x:Name>"
+              "<x:WorksheetSource HRef=\"Book.files/sheet001.htm\"/></x:ExcelWorksheet></x:ExcelWorksheets>"
+              "</x:ExcelWorkbook></xml><![endif]-->")
+    msg = MIMEMultipart("related", type="text/html")
+    for name, html in (("Book.htm", f"<html><head>{listed}</head><frameset rows='*,39'>"
+                                    "<frame src='Book.files/sheet001.htm'><frame src='Book.files/tabstrip.htm'></frameset></html>"),
+                       ("Book.files/sheet001.htm", PAGE.read_bytes().decode("gbk")),
+                       ("Book.files/tabstrip.htm", "<html><body><table><tr><td><a href='sheet001.htm'>自评表</a></td>"
+                                                   "</tr></table></body></html>")):
+        part = MIMENonMultipart("text", "html", charset="utf-8")
+        part.set_payload(base64.encodebytes(html.encode("utf-8")).decode("ascii"))
+        part["Content-Transfer-Encoding"] = "base64"
+        part["Content-Location"] = f"file:///C:/Book/{name}"
+        msg.attach(part)
+    (tmp_path / "Book.mht").write_bytes(msg.as_bytes())
+    got, want = read(tmp_path / "Book.mht"), read(PAGE)
+    assert [t.rows for t in got.tables()] == [t.rows for t in want.tables()]
+    assert {t.sheet for t in got.tables()} == {"自评表"}

@@ -121,10 +121,25 @@ def read_mhtml(path: Path) -> Document:
 
 def _frame_tables(msg, path: Path) -> list:
     """The blocks of the message's other HTML parts that hold a table, in order: the sheets of a workbook saved
-    by Excel as one web page (the first part is a frameset and tab strip), a page's frames."""
-    parts = [p for p in msg.walk() if p.get_content_type() == "text/html"][1:]
+    by Excel as one web page (the first part is a frameset listing them: only they are read, named after their tabs;
+    the tab strip is no content), a page's frames."""
+    from urllib.parse import unquote, urlsplit
+
+    from evalkit.readers.webpage import frame_sources
+    lim = limits()
+    parts = [p for p in msg.walk() if p.get_content_type() == "text/html"]
+    if not parts:
+        return []
+
+    def base(address) -> str:
+        return unquote(urlsplit(str(address or "")).path).replace("\\", "/").rsplit("/", 1)[-1].lower()
+    head = decode_html(parts[0].get_payload(decode=True) or b"", parts[0].get_content_charset())
+    sheets = {base(src): name for src, name in frame_sources(head, [], lim.max_pages) if name is not None}
     out: list = []
-    for part in parts[:limits().max_pages]:
+    for part in parts[1:lim.max_pages + 1]:
+        sheet = sheets.get(base(part.get("Content-Location")))
+        if sheets and sheet is None:
+            continue
         try:
             blocks = html_document(decode_html(part.get_payload(decode=True) or b"", part.get_content_charset()),
                                    path, "mhtml").blocks
@@ -133,6 +148,8 @@ def _frame_tables(msg, path: Path) -> list:
         except ReadError:
             continue
         if any(isinstance(b, Table) for b in blocks):
+            for b in blocks:
+                b.sheet = sheet
             out += blocks
     return out
 
