@@ -45,7 +45,10 @@ def as_spreadsheetml(xlsx) -> str:
                 cells.append(f"<Cell{attrs}>{data}</Cell>")
             if cells:
                 rows.append(f'<Row ss:Index="{row[0].row}">{"".join(cells)}</Row>')
-        sheets.append(f'<Worksheet ss:Name="{escape(ws.title)}"><Table>{"".join(rows)}</Table></Worksheet>')
+        options = ('<WorksheetOptions xmlns="urn:schemas-microsoft-com:office:excel"><Visible>'
+                   + ("SheetHidden" if ws.sheet_state == "hidden" else "SheetVeryHidden") + '</Visible></WorksheetOptions>'
+                   if ws.sheet_state != "visible" else "")
+        sheets.append(f'<Worksheet ss:Name="{escape(ws.title)}"><Table>{"".join(rows)}</Table>{options}</Worksheet>')
     style_xml = "".join(f'<Style ss:ID="{sid}"><NumberFormat ss:Format="{escape(fmt)}"/></Style>'
                         for fmt, sid in styles.items())
     return HEAD + f"<Styles>{style_xml}</Styles>" + "".join(sheets) + "</Workbook>\n"

@@ -38,6 +38,7 @@ class Sheet:
     warnings: list[str] = field(default_factory=list)
     clipped: list | None = None              # the merges after clipping, set by sheet_tables
     uncached: list[tuple[int, int]] = field(default_factory=list)   # formulas saved without a value
+    hidden: bool = False                     # hidden or very hidden: not shown, printed or exported by Excel
 
 
 def read_xlsx(path: Path, repair: bool = True) -> Document:
@@ -68,12 +69,23 @@ def read_xlsx(path: Path, repair: bool = True) -> Document:
     blocks, warnings = [], []
     dense = CellBudget("工作簿的表格展开后的单元格", "多半是表格旁边很远处还有零星内容，请删除后另存再导入")
     uncached = []
-    for sheet in sheets:
+    shown, hidden = [s for s in sheets if not s.hidden], [s for s in sheets if s.hidden and s.cells]
+
+    def add(sheet):
         blocks.append(Paragraph(sheet.title, sheet=sheet.title))
         blocks.extend(sheet_document_blocks(sheet, dense))
         warnings.extend(sheet.warnings)
         uncached.extend(uncached_formulas(sheet))
-    doc = Document(source=str(path), format="xlsx", blocks=blocks, warnings=warnings, uncached_formulas=uncached)
+    for sheet in shown:
+        add(sheet)
+    if hidden and not any(isinstance(b, Table) for b in blocks):    # the report stands only on hidden sheets
+        for sheet in hidden:
+            add(sheet)
+        warnings.append(f"工作簿的表格只在隐藏的工作表（{'、'.join(s.title for s in hidden[:5])}"
+                        f"{' 等' if len(hidden) > 5 else ''}）中，已读取；请在 Excel 中核对这些工作表是否为正式填报的内容")
+        hidden = []
+    doc = Document(source=str(path), format="xlsx", blocks=blocks, warnings=warnings, uncached_formulas=uncached,
+                   hidden_sheets=[s.title for s in hidden])
     from evalkit.readers.pictures import holds_pictures_only, with_pages_read
     if kind == "xlsx" and holds_pictures_only(doc):      # no table and no prose: a scan pasted into a sheet?
         pictures = sheet_pictures(path)
@@ -205,7 +217,11 @@ def _xlsx_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
         with open(path, "rb") as f:  # a file object: openpyxl would refuse a path by its suffix
             wb = _load_workbook(f)
             try:
-                return [_read_worksheet(wb, ws, budget) for ws in wb.worksheets]
+                out = []
+                for ws in wb.worksheets:
+                    out.append(_read_worksheet(wb, ws, budget))
+                    out[-1].hidden = ws.sheet_state != "visible"
+                return out
             finally:
                 wb.close()
     except zipfile.BadZipFile:
@@ -829,7 +845,7 @@ def _xls_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
                     fmt = book.format_map.get(book.xf_list[cell.xf_index].format_key)
                     cells[(r, c)] = render(value, fmt.format_str if fmt else "General")
             merges = [(r0, r1 - 1, c0, c1 - 1) for r0, r1, c0, c1 in sh.merged_cells]
-            out.append(Sheet(sh.name, cells, merges))
+            out.append(Sheet(sh.name, cells, merges, hidden=bool(sh.visibility)))
             book.unload_sheet(i)
     except (LimitExceeded, ReadError, MemoryError):
         raise

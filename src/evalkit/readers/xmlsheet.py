@@ -13,6 +13,7 @@ from evalkit.model import LimitExceeded, ReadError
 from evalkit.readers.safety import CellBudget, limits, reason
 
 SS = "{urn:schemas-microsoft-com:office:spreadsheet}"
+XL = "{urn:schemas-microsoft-com:office:excel}"          # WorksheetOptions: a sheet's visibility
 MARK = b"urn:schemas-microsoft-com:office:spreadsheet"
 # Excel's named number formats (the rest are format codes as openpyxl/xlrd give them)
 NAMED_FORMATS = {"general": "General", "general number": "General", "fixed": "0.00", "standard": "#,##0.00",
@@ -67,7 +68,9 @@ def read_sheets(path: Path, budget: CellBudget):
                     budget.take(1, f"（工作表「{title}」）")
                     cells[(r, c)] = _value(text, data.get(SS + "Type"), formats.get(cell.get(SS + "StyleID")), render)
                 c += across
-        sheets.append(Sheet(title, cells, merges))
+        visible = ws.find(f"{XL}WorksheetOptions/{XL}Visible")
+        sheets.append(Sheet(title, cells, merges,
+                            hidden=visible is not None and (visible.text or "").strip() in ("SheetHidden", "SheetVeryHidden")))
     return sheets
 
 

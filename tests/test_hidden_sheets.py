@@ -1,0 +1,95 @@
+"""A workbook's hidden sheets (an old version kept out of sight, a drop-down list) are not what Excel shows, prints or
+exports: they are not read, and the report row names them; a workbook whose table stands only on a hidden sheet is read
+from it, with a warning. The same in .xlsx, Excel 2003 XML and .xls."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT, run_cli
+from evalkit.ingest import ingest_paths
+from evalkit.readers import read
+
+XLSX = ROOT / "tests" / "fixtures" / "fixture_xlsx.xlsx"
+FIELDS = ["project_name", "budget_full_year", "executed", "execution_rate", "total_score", "loc_sheet", "loc_cell"]
+
+
+def with_hidden_sheets(path):
+    """The fixture with, before its sheets, a hidden older copy of its table (every figure above 50 lowered by 7) and
+    after them a very hidden drop-down list (优/良/中/差)."""
+    import openpyxl
+    wb = openpyxl.load_workbook(XLSX)
+    old = wb.copy_worksheet(wb.worksheets[0])
+    old.title = "旧版"
+    for row in old.iter_rows():
+        for c in row:
+            if isinstance(c.value, (int, float)) and not isinstance(c.value, bool) and c.value > 50:
+                c.value -= 7
+    old.sheet_state = "hidden"
+    wb.move_sheet(old, offset=-len(wb.sheetnames) + 1)
+    lists = wb.create_sheet("下拉选项")
+    for k, word in enumerate("优良中差", 1):
+        lists.cell(k, 1, word)
+    lists.sheet_state = "veryHidden"
+    wb.save(path)
+    return path
+
+
+def _xml(tmp_path):
+    from test_xmlsheet import as_spreadsheetml
+    path = tmp_path / "导出.xls"
+    path.write_text(as_spreadsheetml(with_hidden_sheets(tmp_path / "src.xlsx")), encoding="utf-8")
+    return path
+
+
+def _xls(tmp_path):
+    """Saved by LibreOffice as Excel 97 (.xls: the sheets' visibility in BIFF, read by xlrd)."""
+    from evalkit.readers.office import find_soffice
+    if find_soffice() is None:
+        pytest.skip("LibreOffice is not installed (make setup installs it)")
+    from fixtures.make_office_fixtures import soffice_convert
+    soffice_convert(with_hidden_sheets(tmp_path / "src.xlsx"), "xls:MS Excel 97", tmp_path / "自评.xls")
+    return tmp_path / "自评.xls"
+
+
+@pytest.mark.parametrize("make", [lambda tmp: with_hidden_sheets(tmp / "自评.xlsx"), _xml, _xls], ids=["xlsx", "xml2003", "xls"])
+def test_hidden_sheets_are_not_read_and_are_named(tmp_path, make):
+    """The fixture's two projects, with the figures and places the fixture alone gives (before: four projects, the
+    hidden copy's with wrong totals and their findings); the row names the hidden sheets and is not partial."""
+    path = make(tmp_path)
+    alone = ingest_paths([XLSX], None, checks=False, cache_dir=False)
+    t = ingest_paths([path], None, cache_dir=False)
+    assert t["projects"][FIELDS].astype(str).values.tolist() == alone["projects"][FIELDS].astype(str).values.tolist()
+    assert len(t["indicators"]) == len(alone["indicators"]) and set(t["indicators"]["loc_sheet"]) == {"项目支出绩效自评表"}
+    rep = t["reports"].iloc[0]
+    assert json.loads(rep["hidden_sheets"]) == ["旧版", "下拉选项"] and rep["status"] == "ok"
+    assert not t["findings"]["rule"].isin(["total_score_mismatch", "weight_sum_mismatch"]).any()
+
+
+def test_a_table_only_on_a_hidden_sheet_is_read_with_a_warning(tmp_path):
+    """A cover sheet shown, the 自评表 hidden: the hidden sheet is read (its projects), the row is partial and says why."""
+    import openpyxl
+    wb = openpyxl.load_workbook(XLSX)
+    for ws in wb.worksheets:
+        ws.sheet_state = "hidden"
+    cover = wb.create_sheet("封面", 0)
+    cover["A1"] = "2024年度项目支出绩效自评"
+    wb.active = 0
+    wb.save(tmp_path / "封面.xlsx")
+    alone = ingest_paths([XLSX], None, checks=False, cache_dir=False)
+    t = ingest_paths([tmp_path / "封面.xlsx"], None, checks=False, cache_dir=False)
+    assert t["projects"]["project_name"].tolist() == alone["projects"]["project_name"].tolist()
+    rep = t["reports"].iloc[0]
+    assert rep["status"] == "partial" and "工作簿的表格只在隐藏的工作表（项目支出绩效自评表、填报说明）中，已读取" in rep["error"]
+    assert pd.isna(rep["hidden_sheets"])
+
+
+def test_inspect_names_the_hidden_sheets(tmp_path):
+    """`evalkit inspect` says which sheets were left out, and shows none of their rows."""
+    path = with_hidden_sheets(tmp_path / "自评.xlsx")
+    out = run_cli("inspect", path).stdout
+    assert "未读取的隐藏工作表：旧版、下拉选项" in out and "工作表“旧版”" not in out
+    assert [t.sheet for t in read(path).tables()] == [t.sheet for t in read(XLSX).tables()]
