@@ -4,7 +4,7 @@ from it, with a warning. The same in .xlsx, Excel 2003 XML and .xls."""
 from __future__ import annotations
 
 import json
-import shutil
+import sys
 
 import pandas as pd
 import pytest
@@ -50,7 +50,11 @@ def _xls(tmp_path):
     from evalkit.readers.office import find_soffice
     if find_soffice() is None:
         pytest.skip("LibreOffice is not installed (make setup installs it)")
-    from fixtures.make_office_fixtures import soffice_convert
+    sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
+    try:
+        from make_office_fixtures import soffice_convert
+    finally:
+        sys.path.pop(0)
     soffice_convert(with_hidden_sheets(tmp_path / "src.xlsx"), "xls:MS Excel 97", tmp_path / "自评.xls")
     return tmp_path / "自评.xls"
 
