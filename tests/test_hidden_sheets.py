@@ -1,6 +1,7 @@
-"""A workbook's hidden sheets (an old version kept out of sight, a drop-down list) are not what Excel shows, prints or
-exports: they are not read, and the report row names them; a workbook whose table stands only on a hidden sheet is read
-from it, with a warning. The same in .xlsx, Excel 2003 XML and .xls."""
+"""A workbook's hidden sheets (an old version kept out of sight, a drop-down list), rows (a deleted indicator line) and
+columns (a check column) are not what Excel shows, prints or exports: they are not read, and the report row names them
+(`hidden_content`); a workbook whose table stands only on a hidden sheet is read from it, with a warning. The same in
+.xlsx, Excel 2003 XML and .xls."""
 from __future__ import annotations
 
 import json
@@ -38,15 +39,42 @@ def with_hidden_sheets(path):
     return path
 
 
-def _xml(tmp_path):
-    from test_xmlsheet import as_spreadsheetml
-    path = tmp_path / "导出.xls"
-    path.write_text(as_spreadsheetml(with_hidden_sheets(tmp_path / "src.xlsx")), encoding="utf-8")
+def with_hidden_lines(path):
+    """The fixture with a hidden indicator line inserted as row 16 (inside the merged 产出指标 and 绩效指标 cells)
+    and a hidden check column J beside the first indicator table."""
+    import openpyxl
+    wb = openpyxl.load_workbook(XLSX)
+    ws = wb.worksheets[0]
+    ranges = list(ws.merged_cells.ranges)
+    for m in ranges:
+        ws.unmerge_cells(str(m))
+    ws.insert_rows(16)
+    for m in ranges:
+        if m.min_row >= 16:
+            m.shift(row_shift=1)
+        elif m.max_row >= 16:
+            m.expand(down=1)
+        ws.merge_cells(str(m))
+    for col, value in zip("CDEFGHI", ["质量指标", "旧：足额发放率（2021年）", "100%", "90%", 10, 5, "已删除"]):
+        ws[f"{col}16"] = value
+    ws.row_dimensions[16].hidden = True
+    ws["J14"] = "校验"
+    for r in range(15, 23):
+        ws[f"J{r}"] = "一致"
+    ws.column_dimensions["J"].hidden = True
+    wb.save(path)
     return path
 
 
-def _xls(tmp_path):
-    """Saved by LibreOffice as Excel 97 (.xls: the sheets' visibility in BIFF, read by xlrd)."""
+def _xml(tmp_path, make):
+    from test_xmlsheet import as_spreadsheetml
+    path = tmp_path / "导出.xls"
+    path.write_text(as_spreadsheetml(make(tmp_path / "src.xlsx")), encoding="utf-8")
+    return path
+
+
+def _xls(tmp_path, make):
+    """Saved by LibreOffice as Excel 97 (.xls: the sheets', rows' and columns' visibility in BIFF, read by xlrd)."""
     from evalkit.readers.office import find_soffice
     if find_soffice() is None:
         pytest.skip("LibreOffice is not installed (make setup installs it)")
@@ -55,22 +83,51 @@ def _xls(tmp_path):
         from make_office_fixtures import soffice_convert
     finally:
         sys.path.pop(0)
-    soffice_convert(with_hidden_sheets(tmp_path / "src.xlsx"), "xls:MS Excel 97", tmp_path / "自评.xls")
+    soffice_convert(make(tmp_path / "src.xlsx"), "xls:MS Excel 97", tmp_path / "自评.xls")
     return tmp_path / "自评.xls"
 
 
-@pytest.mark.parametrize("make", [lambda tmp: with_hidden_sheets(tmp / "自评.xlsx"), _xml, _xls], ids=["xlsx", "xml2003", "xls"])
-def test_hidden_sheets_are_not_read_and_are_named(tmp_path, make):
+def _xlsx(tmp_path, make):
+    return make(tmp_path / "自评.xlsx")
+
+
+SAVED_AS = pytest.mark.parametrize("save", [_xlsx, _xml, _xls], ids=["xlsx", "xml2003", "xls"])
+
+
+@SAVED_AS
+def test_hidden_sheets_are_not_read_and_are_named(tmp_path, save):
     """The fixture's two projects, with the figures and places the fixture alone gives (before: four projects, the
     hidden copy's with wrong totals and their findings); the row names the hidden sheets and is not partial."""
-    path = make(tmp_path)
+    path = save(tmp_path, with_hidden_sheets)
     alone = ingest_paths([XLSX], None, checks=False, cache_dir=False)
     t = ingest_paths([path], None, cache_dir=False)
     assert t["projects"][FIELDS].astype(str).values.tolist() == alone["projects"][FIELDS].astype(str).values.tolist()
     assert len(t["indicators"]) == len(alone["indicators"]) and set(t["indicators"]["loc_sheet"]) == {"项目支出绩效自评表"}
     rep = t["reports"].iloc[0]
-    assert json.loads(rep["hidden_sheets"]) == ["旧版", "下拉选项"] and rep["status"] == "ok"
+    assert json.loads(rep["hidden_content"]) == ["旧版", "下拉选项"] and rep["status"] == "ok"
     assert not t["findings"]["rule"].isin(["total_score_mismatch", "weight_sum_mismatch"]).any()
+
+
+@SAVED_AS
+def test_hidden_rows_and_columns_are_not_read_and_are_named(tmp_path, save):
+    """The tables read as the fixture's (the hidden line and check column left out; before: one more indicator
+    line, scored 5 of 10, and a tenth column), the same indicators; the row names the hidden row and column."""
+    path = save(tmp_path, with_hidden_lines)
+    assert [t.rows for t in read(path).tables()] == [t.rows for t in read(XLSX).tables()]
+    alone = ingest_paths([XLSX], None, checks=False, cache_dir=False)
+    t = ingest_paths([path], None, checks=False, cache_dir=False)
+    lines = ["level1", "level2", "level3", "target", "actual", "weight", "score"]
+    assert t["indicators"][lines].astype(str).values.tolist() == alone["indicators"][lines].astype(str).values.tolist()
+    assert t["projects"]["total_score"].tolist() == alone["projects"]["total_score"].tolist()
+    assert json.loads(t["reports"]["hidden_content"].iloc[0]) == ["项目支出绩效自评表!16:16", "项目支出绩效自评表!J:J"]
+
+
+def test_a_merge_whose_top_row_is_hidden_shows_its_text_in_its_first_shown_row():
+    """A1:A3 merged (产出指标) with row 1 hidden: its text stands in row 2, as Excel shows it; column C hidden."""
+    from evalkit.readers.xlsx import Sheet, sheet_blocks
+    sheet = Sheet("表", {(0, 0): "产出指标", (0, 1): "旧", (1, 1): "数量", (2, 1): "质量", (1, 2): "x", (2, 2): "y"},
+                  [(0, 2, 0, 0)], hide_covered=True, hidden_rows={0}, hidden_cols={2})
+    assert sheet_blocks(sheet) == [([["产出指标", "数量"], ["", "质量"]], [["A2", "B2"], ["A3", "B3"]])]
 
 
 def test_a_table_only_on_a_hidden_sheet_is_read_with_a_warning(tmp_path):
@@ -88,12 +145,12 @@ def test_a_table_only_on_a_hidden_sheet_is_read_with_a_warning(tmp_path):
     assert t["projects"]["project_name"].tolist() == alone["projects"]["project_name"].tolist()
     rep = t["reports"].iloc[0]
     assert rep["status"] == "partial" and "工作簿的表格只在隐藏的工作表（项目支出绩效自评表、填报说明）中，已读取" in rep["error"]
-    assert pd.isna(rep["hidden_sheets"])
+    assert pd.isna(rep["hidden_content"])
 
 
 def test_inspect_names_the_hidden_sheets(tmp_path):
     """`evalkit inspect` says which sheets were left out, and shows none of their rows."""
     path = with_hidden_sheets(tmp_path / "自评.xlsx")
     out = run_cli("inspect", path).stdout
-    assert "未读取的隐藏工作表：旧版、下拉选项" in out and "工作表“旧版”" not in out
+    assert "未读取的隐藏内容：旧版、下拉选项" in out and "工作表“旧版”" not in out
     assert [t.sheet for t in read(path).tables()] == [t.sheet for t in read(XLSX).tables()]

@@ -43,12 +43,16 @@ def as_spreadsheetml(xlsx) -> str:
                         attrs += f' ss:StyleID="{sid}"'
                     data = f'<Data ss:Type="{"Number" if number else "String"}">{escape(str(cell.value))}</Data>'
                 cells.append(f"<Cell{attrs}>{data}</Cell>")
-            if cells:
-                rows.append(f'<Row ss:Index="{row[0].row}">{"".join(cells)}</Row>')
+            hidden = ' ss:Hidden="1"' if ws.row_dimensions[row[0].row].hidden else ""
+            if cells or hidden:
+                rows.append(f'<Row ss:Index="{row[0].row}"{hidden}>{"".join(cells)}</Row>')
         options = ('<WorksheetOptions xmlns="urn:schemas-microsoft-com:office:excel"><Visible>'
                    + ("SheetHidden" if ws.sheet_state == "hidden" else "SheetVeryHidden") + '</Visible></WorksheetOptions>'
                    if ws.sheet_state != "visible" else "")
-        sheets.append(f'<Worksheet ss:Name="{escape(ws.title)}"><Table>{"".join(rows)}</Table>{options}</Worksheet>')
+        from openpyxl.utils import column_index_from_string
+        columns = "".join(f'<Column ss:Index="{column_index_from_string(k)}" ss:Hidden="1"/>'
+                          for k, dim in sorted(ws.column_dimensions.items()) if dim.hidden)
+        sheets.append(f'<Worksheet ss:Name="{escape(ws.title)}"><Table>{columns}{"".join(rows)}</Table>{options}</Worksheet>')
     style_xml = "".join(f'<Style ss:ID="{sid}"><NumberFormat ss:Format="{escape(fmt)}"/></Style>'
                         for fmt, sid in styles.items())
     return HEAD + f"<Styles>{style_xml}</Styles>" + "".join(sheets) + "</Workbook>\n"

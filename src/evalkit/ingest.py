@@ -135,7 +135,7 @@ def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileR
         "ocr_pages": ",".join(map(str, doc.ocr_pages)) or None,
         "ocr_cells": ocr_figures(doc),
         "uncached_formulas": json.dumps(doc.uncached_formulas, ensure_ascii=False) if doc.uncached_formulas else None,
-        "hidden_sheets": json.dumps(doc.hidden_sheets, ensure_ascii=False) if doc.hidden_sheets else None,
+        "hidden_content": json.dumps(doc.hidden, ensure_ascii=False) if doc.hidden else None,
     }
     summary_rows = [{"summary_id": f"{report_id}-s{n:02d}", "report_id": report_id, "source_file": source_file,
                      "agency": rep.agency, "fiscal_year": rep.fiscal_year, **s,

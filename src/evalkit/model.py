@@ -131,7 +131,7 @@ class Document:
     warnings: list[str] = field(default_factory=list)  # what was read with gaps (ingest: status partial)
     ocr_pages: list[int] = field(default_factory=list)  # pages (1-based) whose text came from OCR
     uncached_formulas: list[str] = field(default_factory=list)  # "Sheet!B5": a formula saved without its value
-    hidden_sheets: list[str] = field(default_factory=list)  # sheets with content Excel hides: not read, named
+    hidden: list[str] = field(default_factory=list)  # hidden sheets, rows, columns with content: not read ("表!5:6")
     read_as: str | None = None  # the format its content was read as, when its suffix said another (readers.read)
     # () -> [(name, bytes)]: the page-sized pictures a document with text also holds (a scan after a cover letter,
     # a portal page's boilerplate around pictures of the table), read only when the text gives nothing

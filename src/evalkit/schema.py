@@ -102,8 +102,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("ocr_pages", S, "识别页", doc="pages read by OCR"),
         _c("ocr_cells", S, "识别单元格", doc="OCR confidence of the cells that fed figures (JSON)"),
         _c("uncached_formulas", S, "无缓存值公式", doc="spreadsheet cells holding a formula without a cached value"),
-        _c("hidden_sheets", S, "未读取的隐藏工作表", doc="a workbook's hidden sheets holding content, not read as Excel "
-           "neither shows, prints nor exports them (JSON list); read, with a warning, when no shown sheet has a table"),
+        _c("hidden_content", S, "未读取的隐藏内容", doc="a workbook's hidden sheets (`旧版`), rows (`自评表!12:14`) and "
+           "columns (`自评表!H:H`) holding text, not read as Excel neither shows, prints nor exports them (JSON list); "
+           "hidden sheets are read, with a warning, when no shown sheet has a table"),
         _c("place_source", S, "地区依据", doc="where county, city and province were read: 单位名称 (the agency), "
            "文件开头 (the document's opening text) or 文件路径 (the file's name and folders, when the document names "
            "no county); null when no place was found"),

@@ -39,6 +39,8 @@ class Sheet:
     clipped: list | None = None              # the merges after clipping, set by sheet_tables
     uncached: list[tuple[int, int]] = field(default_factory=list)   # formulas saved without a value
     hidden: bool = False                     # hidden or very hidden: not shown, printed or exported by Excel
+    hidden_rows: set[int] = field(default_factory=set)   # rows and columns (0-based) Excel hides: not read
+    hidden_cols: set[int] = field(default_factory=set)
 
 
 def read_xlsx(path: Path, repair: bool = True) -> Document:
@@ -85,7 +87,7 @@ def read_xlsx(path: Path, repair: bool = True) -> Document:
                         f"{' 等' if len(hidden) > 5 else ''}）中，已读取；请在 Excel 中核对这些工作表是否为正式填报的内容")
         hidden = []
     doc = Document(source=str(path), format="xlsx", blocks=blocks, warnings=warnings, uncached_formulas=uncached,
-                   hidden_sheets=[s.title for s in hidden])
+                   hidden=[s.title for s in hidden] + [ref for s in shown for ref in hidden_parts(s)])
     from evalkit.readers.pictures import holds_pictures_only, with_pages_read
     if kind == "xlsx" and holds_pictures_only(doc):      # no table and no prose: a scan pasted into a sheet?
         pictures = sheet_pictures(path)
@@ -175,6 +177,18 @@ def sheet_document_blocks(sheet: Sheet, dense: CellBudget) -> list[Paragraph | T
     return out
 
 
+def hidden_parts(sheet: Sheet) -> list[str]:
+    """The sheet's hidden rows and columns that hold text, as Excel names them ("自评表!12:14", "自评表!H:H"):
+    what the reader left out, for the report row and `inspect`."""
+    if not (sheet.hidden_rows or sheet.hidden_cols):
+        return []
+    texts = [(r, c) for (r, c), t in sheet.cells.items() if t.strip()]
+    rows = sorted({r for r, _ in texts if r in sheet.hidden_rows})
+    cols = sorted({c for r, c in texts if c in sheet.hidden_cols and r not in sheet.hidden_rows})
+    return ([f"{sheet.title}!{a + 1}:{b + 1}" for a, b in _union([(r, r) for r in rows])]
+            + [f"{sheet.title}!{column_name(a)}:{column_name(b)}" for a, b in _union([(c, c) for c in cols])])
+
+
 def uncached_formulas(sheet: Sheet) -> list[str]:
     """The sheet's formula cells saved without a value, as "Sheet!B5", in row order; a cell
     hidden under a merged range (not its top-left cell) is not shown, so not listed."""
@@ -182,6 +196,8 @@ def uncached_formulas(sheet: Sheet) -> list[str]:
     index = _row_index(merges) if merges and sheet.uncached else {}
     out = []
     for r, c in sorted(sheet.uncached):
+        if r in sheet.hidden_rows or c in sheet.hidden_cols:
+            continue                   # not shown, not read
         m = _merge_at(index[r], c) if r in index else None
         if m is None or (r, c) == (m.anchor_r, m.anchor_c) or not sheet.hide_covered:
             out.append(f"{sheet.title}!{column_name(c)}{r + 1}")
@@ -467,8 +483,10 @@ def _openpyxl_worksheet(wb, ws, budget: CellBudget) -> Sheet:
     from openpyxl.worksheet._reader import WorkSheetParser
     from openpyxl.xml.constants import SHEET_MAIN_NS
 
-    row_tag, cell_tag, merge_tag, formula_tag, value_tag, inline_tag = (
-        f"{{{SHEET_MAIN_NS}}}{t}" for t in ("row", "c", "mergeCell", "f", "v", "is"))
+    row_tag, cell_tag, merge_tag, formula_tag, value_tag, inline_tag, col_tag = (
+        f"{{{SHEET_MAIN_NS}}}{t}" for t in ("row", "c", "mergeCell", "f", "v", "is", "col"))
+    hidden_rows: set[int] = set()
+    hidden_cols: set[int] = set()
     parser = WorkSheetParser(None, ws._shared_strings, data_only=True, epoch=wb.epoch,
                              date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
     formats: dict = {}
@@ -491,6 +509,10 @@ def _openpyxl_worksheet(wb, ws, budget: CellBudget) -> Sheet:
                 stack.append(el)
                 if el.tag == row_tag:
                     _start_row(parser, el.get("r"))
+                    if el.get("hidden") in _TRUE:
+                        hidden_rows.add(parser.row_counter - 1)
+                elif el.tag == col_tag and el.get("hidden") in _TRUE:
+                    _hide_columns(hidden_cols, el.get("min"), el.get("max"))
                 continue
             stack.pop()
             if el.tag == cell_tag:
@@ -513,7 +535,8 @@ def _openpyxl_worksheet(wb, ws, budget: CellBudget) -> Sheet:
                                             "请用 Excel 打开后另存再导入")
             if stack and (el.tag in (cell_tag, row_tag, merge_tag) or len(stack) == 1):
                 stack[-1].remove(el)   # read: memory stays one row deep, whatever the sheet's size
-    return Sheet(ws.title, cells, merges, hide_covered=True, uncached=uncached)
+    return Sheet(ws.title, cells, merges, hide_covered=True, uncached=uncached, hidden_rows=hidden_rows,
+                 hidden_cols=hidden_cols)
 
 
 def _cached(el, value_tag: str, inline_tag: str) -> bool:
@@ -576,6 +599,8 @@ class _SheetContext:
 _X = _MAIN[1:-1] + "}"       # expat's name of an element in the main namespace: 'uri}local'
 _XC, _XROW, _XMERGE, _XV, _XF, _XIS = (_X + t for t in ("c", "row", "mergeCell", "v", "f", "is"))
 _XDIMENSION, _XSHEETDATA, _XSI = _X + "dimension", _X + "sheetData", _X + "si"
+_XCOL = _X + "col"
+_MAX_COLUMN = 16384             # XFD: Excel's last column
 
 
 def _expat_worksheet(ctx: _SheetContext, ws, budget: CellBudget) -> Sheet:
@@ -585,7 +610,21 @@ def _expat_worksheet(ctx: _SheetContext, ws, budget: CellBudget) -> Sheet:
     handler = _SheetHandler(ctx, ws.title, budget)
     with ws._get_source() as src:
         _parse(src, handler.start, handler.end, handler.data)
-    return Sheet(ws.title, handler.cells, handler.merges, hide_covered=True, uncached=handler.uncached)
+    return Sheet(ws.title, handler.cells, handler.merges, hide_covered=True, uncached=handler.uncached,
+                 hidden_rows=handler.hidden_rows, hidden_cols=handler.hidden_cols)
+
+
+_TRUE = ("1", "true")
+
+
+def _hide_columns(hidden: set[int], first, last) -> None:
+    """Columns min..max (1-based, as <col> has them) hidden; a malformed or oversized range is ignored."""
+    try:
+        a, b = int(first), int(last or first)
+    except (TypeError, ValueError):
+        return
+    if 1 <= a <= b <= _MAX_COLUMN:
+        hidden.update(range(a - 1, b))
 
 
 def _refuse_dtd(*args):
@@ -619,6 +658,8 @@ class _SheetHandler:
         self.tree: list | None = None        # the events of the <is> being read
         self.tree_depth = 0
         self.merge_refs: list = []           # the ref of each open <mergeCell>
+        self.hidden_rows: set[int] = set()
+        self.hidden_cols: set[int] = set()
 
     def start(self, name: str, attrs: dict) -> None:
         if self.text is not None:            # ElementTree's .text stops at the first child
@@ -639,8 +680,12 @@ class _SheetHandler:
             if cell is not None:
                 raise _Unusual("row in a cell")
             self.row, self.col = _row_number(attrs.get("r"), self.row), 0
+            if attrs.get("hidden") in _TRUE:
+                self.hidden_rows.add(self.row - 1)
         elif name == _XMERGE:
             self.merge_refs.append(attrs.get("ref"))
+        elif name == _XCOL and attrs.get("hidden") in _TRUE:
+            _hide_columns(self.hidden_cols, attrs.get("min"), attrs.get("max"))
         elif cell is not None and self.depth == cell.depth + 1:
             if name == _XV:
                 if cell.value is None:
@@ -845,7 +890,9 @@ def _xls_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
                     fmt = book.format_map.get(book.xf_list[cell.xf_index].format_key)
                     cells[(r, c)] = render(value, fmt.format_str if fmt else "General")
             merges = [(r0, r1 - 1, c0, c1 - 1) for r0, r1, c0, c1 in sh.merged_cells]
-            out.append(Sheet(sh.name, cells, merges, hidden=bool(sh.visibility)))
+            out.append(Sheet(sh.name, cells, merges, hidden=bool(sh.visibility),
+                             hidden_rows={r for r, info in sh.rowinfo_map.items() if info.hidden},
+                             hidden_cols={c for c, info in sh.colinfo_map.items() if info.hidden}))
             book.unload_sheet(i)
     except (LimitExceeded, ReadError, MemoryError):
         raise
@@ -1118,8 +1165,12 @@ def _block_rows(sheet: Sheet, by_row, merges: list[Merge], top: int, bottom: int
                 last: int) -> tuple[list[list[str]], list[list[str]]]:
     """Rows top..bottom, columns first..last as physical cells (each merge once, at its top-left),
     and each cell's address on the sheet ("D7"). What grid.rows_from_spans/cols_from_spans make of
-    the spans, built row by row without the Span objects (a cell of each kind per grid slot)."""
+    the spans, built row by row without the Span objects (a cell of each kind per grid slot).
+    Hidden rows and columns are left out as Excel shows the sheet: a merge whose top row is hidden has
+    its text in its first shown row; a merge is left out only when all its columns are hidden."""
     index = _row_index(merges) if merges else {}
+    hidden_r, hidden_c = sheet.hidden_rows, sheet.hidden_cols
+    widths: dict = {}                  # (row offset, column offset) of a merge -> its last column
     rows: list[list[tuple[int, str]]] = [[] for _ in range(bottom - top + 1)]
     seen: set = set()
     deepest = -1
@@ -1136,8 +1187,11 @@ def _block_rows(sheet: Sheet, by_row, merges: list[Merge], top: int, bottom: int
                 if m not in seen:
                     seen.add(m)
                     text = sheet.cells.get((m.anchor_r, m.anchor_c), "")
-                    for k in range(m.r0 - top, m.r1 - top + 1):   # its text in its top row, '' below
-                        rows[k].append((m.c0 - first, text if k == m.r0 - top else ""))
+                    shown = next((k for k in range(m.r0, m.r1 + 1) if k not in hidden_r), m.r0) if hidden_r else m.r0
+                    for k in range(m.r0 - top, m.r1 - top + 1):   # its text in its top shown row, '' below
+                        rows[k].append((m.c0 - first, text if k == shown - top else ""))
+                        if hidden_c:
+                            widths[(k, m.c0 - first)] = m.c1
                     deepest = max(deepest, m.r1 - top)
                 c = m.c1 + 1
                 continue
@@ -1147,6 +1201,11 @@ def _block_rows(sheet: Sheet, by_row, merges: list[Merge], top: int, bottom: int
     names = [column_name(c) for c in range(first, last + 1)]
     texts_out, addresses = [], []
     for i, row in enumerate(rows[:deepest + 1]):
+        if hidden_r and top + i in hidden_r:
+            continue
+        if hidden_c:
+            row = [(c, t) for c, t in row
+                   if not all(x in hidden_c for x in range(c + first, widths.get((i, c), c + first) + 1))]
         row.sort(key=_first)           # stable, as rows_from_spans sorts
         texts_out.append([t for _, t in row])
         addresses.append([f"{names[c]}{top + i + 1}" for c, _ in row])

@@ -54,8 +54,18 @@ def read_sheets(path: Path, budget: CellBudget):
         cells, merges = {}, []
         table = ws.find(SS + "Table")
         r = -1
+        hidden_rows, hidden_cols = set(), set()
+        k = -1
+        for col in ([] if table is None else table.iter(SS + "Column")):
+            k = _index(col, k, lim.max_cols, "列", title)
+            span = min(_int(col.get(SS + "Span")), lim.max_cols)
+            if col.get(SS + "Hidden") in ("1", "true"):
+                hidden_cols.update(range(k, k + span + 1))
+            k += span
         for row in ([] if table is None else table.iter(SS + "Row")):
             r = _index(row, r, lim.max_rows, "行", title)
+            if row.get(SS + "Hidden") in ("1", "true"):
+                hidden_rows.update(range(r, r + min(_int(row.get(SS + "Span")), lim.max_rows) + 1))
             c = -1
             for cell in row.iter(SS + "Cell"):
                 c = _index(cell, c, lim.max_cols, "列", title)
@@ -70,7 +80,8 @@ def read_sheets(path: Path, budget: CellBudget):
                 c += across
         visible = ws.find(f"{XL}WorksheetOptions/{XL}Visible")
         sheets.append(Sheet(title, cells, merges,
-                            hidden=visible is not None and (visible.text or "").strip() in ("SheetHidden", "SheetVeryHidden")))
+                            hidden=visible is not None and (visible.text or "").strip() in ("SheetHidden", "SheetVeryHidden"),
+                            hidden_rows=hidden_rows, hidden_cols=hidden_cols))
     return sheets
 
 

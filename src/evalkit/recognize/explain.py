@@ -105,8 +105,8 @@ def as_text(doc: Document, ex: Extraction, table: int | None = None) -> str:
            f"OCR 识别页：{'、'.join(map(str, doc.ocr_pages)) or '无'}",
            f"文档结构：{n_tables} 个表格，{n_paras} 个段落"]
     out += [f"读取提示：{w}" for w in doc.warnings]
-    if doc.hidden_sheets:
-        out.append(f"未读取的隐藏工作表：{'、'.join(doc.hidden_sheets)}（Excel 不显示、不打印）")
+    if doc.hidden:
+        out.append(f"未读取的隐藏内容：{'、'.join(doc.hidden)}（Excel 不显示、不打印）")
     n_table = n_para = 0
     for b in doc.blocks:
         if isinstance(b, Table):
