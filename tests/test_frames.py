@@ -187,3 +187,18 @@ def test_frame_sources_stay_bounded_on_a_hostile_page():
         + "<x:WorksheetSource HRef='b.htm'/>" * 5000
     got = frame_sources(text, [], 30)
     assert len(got) == 31 and got[0] == ("a.htm", None)
+
+
+def test_rows_and_cells_excel_hid_on_a_sheet_page_are_left_out(tmp_path):
+    """Excel writes a hidden row as <tr style='display:none'> and a hidden column's cells as <td style='display:none'>
+    (and an empty display:none row for column widths): the sheet reads as the fixture's table, the row names them."""
+    hidden_line = ("<tr height=0 style='display:none'><td></td><td>产出指标</td><td>旧：数量指标</td><td>已删除的指标</td>"
+                   "<td>≥1</td><td>0</td><td>10</td><td>0</td><td></td></tr>")
+    widths = "<tr height=0 style='display:none'>" + "<td width=64></td>" * 9 + "</tr>"
+    rows = TABLES[0].replace("<tr>", "<tr><td style='display:none'>校验</td>")
+    k = rows.index("<tr>", rows.index("三级指标"))
+    page = excel_web_page(tmp_path, "工作簿", [("投资建设", TITLE + rows[:k] + hidden_line + rows[k:] + widths)])
+    doc = read(page)
+    want = [t for t in read(excel_web_page(tmp_path / "b", "工作簿", [("投资建设", TITLE + TABLES[0])])).tables()]
+    assert [t.rows for t in doc.tables()] == [t.rows for t in want]
+    assert doc.hidden == ["工作表“投资建设”中隐藏的 1 行", f"工作表“投资建设”中隐藏的 {rows.count('校验')} 个单元格"]

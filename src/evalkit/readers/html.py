@@ -64,15 +64,16 @@ def _read_frames(doc: Document, path: Path, text: str, frames: list[str], limit_
     pages, missing = framed_pages(path, shown, limit_bytes, lim.max_pages)
     for sheet, data in pages:
         try:
-            blocks = html_document(decode_html(data), path, doc.format).blocks
+            framed = html_document(decode_html(data), path, doc.format)
         except LimitExceeded:
             raise
         except ReadError:
             continue
-        if any(isinstance(b, Table) for b in blocks):
-            for b in blocks:
+        if any(isinstance(b, Table) for b in framed.blocks):
+            for b in framed.blocks:
                 b.sheet = sheet                 # Paragraph and Table both carry their sheet
-            doc.blocks += blocks
+            doc.blocks += framed.blocks
+            doc.hidden += [h.replace("网页表格中", f"工作表“{sheet}”中", 1) if sheet else h for h in framed.hidden]
     if missing:
         doc.warnings.append(f"网页的内容在框架（工作表）中，其中 {missing} 个不在网页旁的“{path.stem}{FOLDER_SUFFIXES[1]}”文件夹中"
                             "（复制时漏了文件夹）；请连同该文件夹一起导入，或用 Excel 打开后另存为 XLSX 再导入")
@@ -193,6 +194,7 @@ def html_document(text: str, path: Path, fmt: str, images: list | None = None, f
     for el in list(root.iter(lxml.etree.Comment, lxml.etree.ProcessingInstruction)):
         if el.getparent() is not None:
             el.drop_tree()
+    hidden = _drop_hidden_cells(root)
     if images is not None:
         images.extend(str(el.get("src") or "") for el in root.iter("img"))
     if frames is not None:
@@ -202,7 +204,7 @@ def html_document(text: str, path: Path, fmt: str, images: list | None = None, f
         blocks = list(_flow(root, budget))
     except RecursionError:
         raise LimitExceeded("网页的标签嵌套过深（疑似恶意构造的文件），无法读取；请用浏览器打开后另存为 PDF 再导入") from None
-    doc = Document(source=str(path), format=fmt, blocks=blocks)
+    doc = Document(source=str(path), format=fmt, blocks=blocks, hidden=hidden)
     if controls:
         doc.warnings.append(f"网页中有 {controls} 个控制字符（文件可能已损坏），已删除")
     if budget.clipped:
@@ -285,6 +287,24 @@ def _flow(root, budget: CellBudget):
         buf.append(top.text)
     yield from walk(top)
     yield from flush()
+
+
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none", re.I)
+
+
+def _drop_hidden_cells(root) -> list[str]:
+    """Table rows and cells a browser does not show (style display:none: the rows and columns hidden in a workbook
+    Excel saved as a web page) are left out, as the hidden rows and columns of a workbook are; what held text is
+    named for the report row."""
+    counts = []
+    for tags in (("tr",), ("td", "th")):          # rows first: a hidden row's cells go with it
+        n = 0
+        for el in [el for el in root.iter(*tags) if _HIDDEN_STYLE.search(el.get("style") or "")]:
+            n += bool("".join(el.itertext()).strip())
+            el.drop_tree()
+        counts.append(n)
+    rows, cells = counts
+    return ([f"网页表格中隐藏的 {rows} 行"] if rows else []) + ([f"网页表格中隐藏的 {cells} 个单元格"] if cells else [])
 
 
 def _rows_of(table):
