@@ -53,14 +53,18 @@ def read_docx(path: Path, repair: bool = True) -> Document:
         from evalkit.readers.office import repair as by_libreoffice
         return by_libreoffice(path, "docx", failure, started)
     budget = CellBudget("文档中表格的单元格", "请删除无关的表格后另存再导入")
-    present = set()                        # one walk of the body: has it text boxes, embedded objects, chunks?
-    for el in body.iter(TEXT_BOX, OLE_OBJECT, ALT_CHUNK):
-        present.add(el.tag)
-        if len(present) == 3:
-            break
+    present = set()                        # one walk of the body: has it text boxes, embedded objects, chunks,
+    unshown = []                           # placeholders or hidden text?
+    for el in body.iter(TEXT_BOX, OLE_OBJECT, ALT_CHUNK, SHOWING_PLACEHOLDER, VANISH):
+        if el.tag in (SHOWING_PLACEHOLDER, VANISH):
+            unshown.append(el)
+        else:
+            present.add(el.tag)
+    hidden = drop_unshown(unshown)
     objects = Objects(part) if present & {OLE_OBJECT, ALT_CHUNK} else None
     boxes = TEXT_BOX in present
-    doc = Document(source=str(path), format="docx", blocks=list(_blocks(body, budget, objects, boxes)))
+    doc = Document(source=str(path), format="docx", blocks=list(_blocks(body, budget, objects, boxes)),
+                   hidden=[f"Word 隐藏文字 {hidden} 处"] if hidden else [])
     if objects is not None:
         doc.warnings += objects.warnings
         doc.uncached_formulas += objects.uncached_formulas
@@ -170,6 +174,34 @@ def _blocks(container, budget: CellBudget, objects: Objects | None = None, boxes
             inner = child.find(W + "sdtContent") if tag == W + "sdt" else child
             if inner is not None:
                 yield from _blocks(inner, budget, objects, boxes)
+
+
+SHOWING_PLACEHOLDER = W + "showingPlcHdr"
+VANISH = W + "vanish"
+_OFF = ("0", "false", "off")
+
+
+def drop_unshown(flags: list) -> int:
+    """Remove the runs Word shows as no content: a content control still showing its placeholder (“单击或点击此处
+    输入文字。”: nothing was filled in) and hidden text (w:vanish: neither shown nor printed); the number of hidden runs
+    that held text."""
+    hidden = 0
+    for flag in flags:
+        if flag.get(W + "val") in _OFF:
+            continue
+        pr = flag.getparent()
+        owner = pr.getparent() if pr is not None else None
+        if owner is None:
+            continue
+        if flag.tag == SHOWING_PLACEHOLDER and pr.tag == W + "sdtPr":
+            content = owner.find(W + "sdtContent")
+            for run in [] if content is None else list(content.iter(W + "r")):
+                if run.getparent() is not None:
+                    run.getparent().remove(run)
+        elif flag.tag == VANISH and pr.tag == W + "rPr" and owner.tag == W + "r" and owner.getparent() is not None:
+            hidden += bool("".join(owner.itertext()).strip())
+            owner.getparent().remove(owner)
+    return hidden
 
 
 TEXT_BOX = W + "txbxContent"

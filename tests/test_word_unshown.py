@@ -1,0 +1,60 @@
+"""What Word neither shows as content nor prints is not read: a content control's placeholder (“单击或点击此处输入文字。”,
+shown while nothing was filled in) is an empty field, and hidden text (w:vanish) is left out and counted in
+`hidden_content`."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from conftest import ROOT
+from evalkit.ingest import ingest_paths
+from evalkit.readers import read
+
+DOCX = ROOT / "tests" / "fixtures" / "fixture_docx.docx"
+PLACEHOLDER = "单击或点击此处输入文字。"
+
+
+def with_unshown_text(path):
+    """The fixture with, on the 成本指标 line scored 18.5 of 20, a content control left at its placeholder in the
+    empty 偏差原因 cell and a hidden fill-in note after the score."""
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+    d = docx.Document(DOCX)
+    row = d.tables[0].rows[13]
+    assert row.cells[3].text == "年发放工资、保险费用" and row.cells[8].text == ""
+    row.cells[8].paragraphs[0]._p.append(parse_xml(
+        f"<w:sdt {nsdecls('w')}><w:sdtPr><w:id w:val=\"1\"/><w:showingPlcHdr/></w:sdtPr><w:sdtContent><w:r><w:rPr>"
+        f"<w:rStyle w:val=\"PlaceholderText\"/></w:rPr><w:t>{PLACEHOLDER}</w:t></w:r></w:sdtContent></w:sdt>"))
+    row.cells[7].paragraphs[0].add_run("（填写说明：得分保留两位小数）").font.hidden = True
+    d.save(path)
+    return path
+
+
+def test_a_placeholder_is_no_value_and_hidden_text_is_not_read(tmp_path):
+    """The tables read as the fixture's; the line's 偏差原因 stays empty, so the deduction without a reason is still
+    found (before: the placeholder read as its reason, the finding lost, and the score cell unreadable)."""
+    path = with_unshown_text(tmp_path / "自评.docx")
+    assert [t.rows for t in read(path).tables()] == [t.rows for t in read(DOCX).tables()]
+    alone = ingest_paths([DOCX], None, cache_dir=False)
+    t = ingest_paths([path], None, cache_dir=False)
+    line = t["indicators"].set_index("level3").loc["年发放工资、保险费用"]
+    assert line["score"] == 18.5 and pd.isna(line["deviation_reason"])
+    assert sorted(t["findings"]["rule"]) == sorted(alone["findings"]["rule"])
+    assert "indicator_deduction_no_reason" in set(t["findings"]["rule"])
+    assert json.loads(t["reports"]["hidden_content"].iloc[0]) == ["Word 隐藏文字 1 处"]
+
+
+def test_a_filled_in_content_control_is_read(tmp_path):
+    """A content control whose placeholder was replaced (no showingPlcHdr) is read as any text."""
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+    d = docx.Document(DOCX)
+    d.tables[0].rows[13].cells[8].paragraphs[0]._p.append(parse_xml(
+        f"<w:sdt {nsdecls('w')}><w:sdtPr><w:id w:val=\"1\"/></w:sdtPr><w:sdtContent><w:r><w:t>人员调整，费用节约</w:t>"
+        "</w:r></w:sdtContent></w:sdt>"))
+    d.save(tmp_path / "填写.docx")
+    rows = [t.rows for t in read(tmp_path / "填写.docx").tables()]
+    assert rows[0][13][-1] == "人员调整，费用节约"
