@@ -767,3 +767,70 @@ def test_a_prose_report_with_site_photos_never_sends_them_to_ocr(tmp_path, monke
     path = _word_with_pictures(tmp_path / "自评报告.docx", tmp_path / "现场.jpg", text=prose)
     res = ingest_file(path, path.name)
     assert res.report["ocr_pages"] is None and res.report["status"] == "partial"
+
+
+def searchable_copy(src, dest):
+    """`src` with an invisible text layer on each page, as a scanner's “可搜索 PDF” or Acrobat's OCR adds it: lines of
+    text (render mode 3) over the page picture, no ruled table; the pages render to the same pixels."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    writer = PdfWriter(clone_from=PdfReader(src))
+    for page in writer.pages:
+        w, h = float(page.mediabox.width), float(page.mediabox.height)
+        buf = io.BytesIO()
+        c = canvas.Canvas(buf, pagesize=(w, h))
+        text = c.beginText(60, h - 80)
+        text.setTextRenderMode(3)
+        text.setFont("STSong-Light", 10)
+        for line in ("项目支出绩效自评表", "项目名称 扫描仪识别的文字 主管部门", "年度指标值 实际完成值 分值 得分 100 95"):
+            text.textLine(line)
+        c.drawText(text)
+        c.save()
+        page.merge_page(PdfReader(io.BytesIO(buf.getvalue())).pages[0])
+    with open(dest, "wb") as f:
+        writer.write(f)
+    return dest
+
+
+def test_a_searchable_scan_is_read_from_its_picture_not_its_ocr_layer(scans, tmp_path, monkeypatch):
+    """scan_report.pdf with an invisible OCR layer on every page: each page is OCR'd as the scan it is, giving the
+    scan's tables (before: the layer's lines were read as the page's text, no table, no project)."""
+    import pdfplumber
+
+    from evalkit.readers import read as read_any
+    path = searchable_copy(SCANS / "scan_report.pdf", tmp_path / "可搜索.pdf")
+    with pdfplumber.open(path) as pdf:
+        assert all("扫描仪识别的文字" in page.extract_text() for page in pdf.pages)
+    _reuse_scans_pages(monkeypatch)
+    got, want = read_any(path), scans[0]["scan_report.pdf"]
+    assert got.ocr_pages == want.ocr_pages == [1, 2, 3, 4, 5]
+    assert [t.rows for t in got.tables()] == [t.rows for t in want.tables()] and len(list(got.tables())) > 0
+    assert not any("扫描仪识别的文字" in b.text for b in got.blocks if hasattr(b, "text"))
+
+
+def test_a_text_pdf_with_a_page_sized_picture_keeps_its_text(tmp_path):
+    """Visible text over a full-page background picture (a letterhead, a watermark) is the page's text: no OCR."""
+    import io
+
+    from PIL import Image
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    from evalkit.readers import read as read_any
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    picture = io.BytesIO()
+    Image.new("RGB", (600, 840), (250, 248, 240)).save(picture, "PNG")
+    c = canvas.Canvas(str(tmp_path / "信笺.pdf"), pagesize=(595, 842))
+    c.drawImage(ImageReader(io.BytesIO(picture.getvalue())), 0, 0, 595, 842)
+    c.setFont("STSong-Light", 12)
+    c.drawString(72, 760, "2024年度项目支出绩效自评报告")
+    c.save()
+    doc = read_any(tmp_path / "信笺.pdf")
+    assert doc.ocr_pages == [] and any("绩效自评报告" in b.text for b in doc.blocks if hasattr(b, "text"))

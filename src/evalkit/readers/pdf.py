@@ -112,6 +112,7 @@ def read_pdf(path: Path) -> Document:
             pdf = pdfplumber.open(path)
         except Exception as e:
             raise _limit_in(e) or ReadError(_open_error(e)) from None
+        layers = OcrLayers(path) if _ocr() is not None else None
         try:
             try:
                 check_page_count(pdf)
@@ -119,6 +120,8 @@ def read_pdf(path: Path) -> Document:
                 for page in pdf.pages:
                     start_page(page.page_number)
                     texts.append(_page_chars(page))
+                    if texts[-1].strip() and layers is not None and layers.only_invisible_text(page):
+                        texts[-1] = ""                # a searchable scan: its picture is read, not its OCR layer
                     if not texts[-1].strip() and page.images:
                         scanned.append(page.page_number)
                     # a page without text (a scanned page) has no tables or lines to read
@@ -135,10 +138,50 @@ def read_pdf(path: Path) -> Document:
                                                 "请重新下载，或用 PDF 工具修复/重新导出后再导入") from None
         finally:
             _close(pdf)
+            if layers is not None:
+                layers.close()
     doc = Document(source=str(path), format="pdf", blocks=stitch(pages), pages=len(pages))
     if scanned:
         _add_ocr(doc, path, scanned, required=all_scanned)
     return doc
+
+
+SCAN_COVER = 0.6         # a picture over this share of the page, and only invisible text: a searchable scan
+
+
+class OcrLayers:
+    """Which pages are searchable scans: a page-sized picture under text that is all invisible (render mode 3: the
+    OCR layer a scanner or Acrobat adds). Such a page is OCR'd as the scan it is (its table's ruled lines are in the
+    picture, so its text layer gives lines without a table); pypdfium2 is opened only when a page may be one."""
+
+    def __init__(self, path: Path):
+        self.path, self.pdf = path, None
+
+    def only_invisible_text(self, page) -> bool:
+        area = float(page.width) * float(page.height)
+        if not area or not any((float(i["x1"]) - float(i["x0"])) * (float(i["bottom"]) - float(i["top"]))
+                               >= SCAN_COVER * area for i in page.images):
+            return False
+        import pypdfium2 as pdfium
+        import pypdfium2.raw as pdfium_c
+        if self.pdf is None:
+            self.pdf = pdfium.PdfDocument(str(self.path))
+        seen = False
+        pdf_page = self.pdf[page.page_number - 1]
+        try:
+            for n, obj in enumerate(pdf_page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_TEXT,))):
+                if n >= limits().max_pdf_page_objects:
+                    return False
+                if pdfium_c.FPDFTextObj_GetTextRenderMode(obj.raw) != pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE:
+                    return False
+                seen = True
+        finally:
+            pdf_page.close()
+        return seen
+
+    def close(self) -> None:
+        if self.pdf is not None:
+            self.pdf.close()
 
 
 def _ocr():
