@@ -834,3 +834,56 @@ def test_a_text_pdf_with_a_page_sized_picture_keeps_its_text(tmp_path):
     c.save()
     doc = read_any(tmp_path / "信笺.pdf")
     assert doc.ocr_pages == [] and any("绩效自评报告" in b.text for b in doc.blocks if hasattr(b, "text"))
+
+
+def photographed(page_rgb: np.ndarray, corners, pad: float = 0.1) -> np.ndarray:
+    """The page as a phone photographs it at an angle: its corners moved to `corners` (fractions of its width and
+    height), on a darker desk around it."""
+    import cv2
+    h, w = page_rgb.shape[:2]
+    p = int(pad * max(h, w))
+    desk = np.full((h + 2 * p, w + 2 * p, 3), (90, 80, 70), np.uint8)
+    m = cv2.getPerspectiveTransform(np.float32([[0, 0], [w, 0], [w, h], [0, h]]),
+                                    np.float32([[p + a * w, p + b * h] for a, b in corners]))
+    return cv2.warpPerspective(page_rgb, m, (desk.shape[1], desk.shape[0]), dst=desk, borderMode=cv2.BORDER_TRANSPARENT)
+
+
+def test_a_page_photographed_at_an_angle_reads_as_the_scan(scans, tmp_path):
+    """Page 1 of scan_report.pdf photographed from below (the top edge 76 % of the bottom one, on a desk): the sheet
+    is mapped back to a rectangle and reads as the scan's page 1, the project's budget line and its indicator lines
+    on that page (before: no ruled table found, no project)."""
+    import pypdfium2 as pdfium
+    from PIL import Image
+    pdf = pdfium.PdfDocument(str(SCANS / "scan_report.pdf"))
+    try:
+        page = np.asarray(ocr.render_pdf_page(pdf, 1).convert("RGB"))
+    finally:
+        pdf.close()
+    photo = photographed(page, [(0.12, 0.02), (0.88, 0.02), (1.0, 0.98), (0.0, 0.98)])
+    Image.fromarray(photo).save(tmp_path / "拍照.jpg", quality=92)
+    gray, turn, _ = ocr._prepare(Image.open(tmp_path / "拍照.jpg"))
+    assert turn.warp is not None
+    got = build(ocr.read_image(tmp_path / "拍照.jpg"), "拍照.jpg", hash_file(tmp_path / "拍照.jpg"), "image")
+    want = scans[1]["scan_report.pdf"]
+    name = got.projects[0]["project_name"] if got.projects else None
+    first = next(p for p in want.projects if p["project_name"] == name)
+    fields = ["budget_full_year", "executed", "execution_rate"]        # its total stands on page 2
+    assert [got.projects[0][f] for f in fields] == [first[f] for f in fields]
+    lines = ["level3", "target", "actual", "weight", "score"]
+    mine = [[i[f] for f in lines] for i in want.indicators if i["project_id"] == first["project_id"]]
+    theirs = [[i[f] for f in lines] for i in got.indicators]        # page 1's lines: the table goes on overleaf
+    assert len(theirs) >= 10 and theirs == mine[:len(theirs)]
+
+
+def test_a_scan_is_not_unwarped_and_a_warp_maps_boxes_back():
+    """A straight or merely rotated scan keeps its pixels (deskew's job); a warped page's point maps back onto the
+    photo through the inverse of the homography used."""
+    import cv2
+    from PIL import Image
+    for name in ("scan_seal.jpg", "scan_turned.png"):
+        assert ocr._prepare(Image.open(SCANS / name))[1].warp is None
+    m = cv2.getPerspectiveTransform(np.float32([[10, 20], [900, 0], [1000, 1300], [0, 1250]]),
+                                    np.float32([[0, 0], [950, 0], [950, 1280], [0, 1280]]))
+    turn = ocr.Turn(1000, 1300, warp=tuple(float(v) for v in m.ravel()))
+    assert np.allclose(turn.to_image(950, 1280), (1000, 1300), atol=0.01)
+    assert np.allclose(turn.to_image(0, 0), (10, 20), atol=0.01)

@@ -302,11 +302,13 @@ class PageResult:
 @dataclass(frozen=True)
 class Turn:
     """How prepare() turned a page image: `quarters` counter-clockwise quarter turns (np.rot90) of the
-    w×h image, then a deskew by the 2×3 affine `skew` (None: none). Maps OCR boxes back to the image."""
+    w×h image, then a photo's perspective undone by the 3×3 homography `warp`, then a deskew by the 2×3
+    affine `skew` (None: none). Maps OCR boxes back to the image."""
     w: int
     h: int
     quarters: int = 0
     skew: tuple | None = None
+    warp: tuple | None = None
 
     def to_image(self, x: float, y: float) -> tuple[float, float]:
         """A point of the prepared page → the same point on the page image as given."""
@@ -314,6 +316,9 @@ class Turn:
             m = np.asarray(self.skew, dtype=np.float64).reshape(2, 3)
             inv = cv2.invertAffineTransform(m)
             x, y = (float(inv[0, 0] * x + inv[0, 1] * y + inv[0, 2]), float(inv[1, 0] * x + inv[1, 1] * y + inv[1, 2]))
+        if self.warp is not None:
+            inv = np.linalg.inv(np.asarray(self.warp, dtype=np.float64).reshape(3, 3))
+            x, y = (float(v) for v in cv2.perspectiveTransform(np.float64([[[x, y]]]), inv)[0, 0])
         w, h = self.w, self.h
         dims = [(w, h)]
         for _ in range(self.quarters % 4):       # the width of the image before each quarter turn
@@ -413,12 +418,16 @@ def _prepare(img) -> tuple[np.ndarray, Turn, np.ndarray | None]:
     if quarters:
         gray = np.ascontiguousarray(np.rot90(gray, quarters))
         hidden = None if hidden is None else np.ascontiguousarray(np.rot90(hidden, quarters))
+    gray, warp = _unwarp(gray)
+    if warp is not None and hidden is not None:
+        hidden = cv2.warpPerspective(hidden.astype(np.uint8), np.asarray(warp).reshape(3, 3), (gray.shape[1], gray.shape[0]),
+                                     flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0) > 0
     gray, skew = _deskew(gray)
     if skew is not None and hidden is not None:
         m = np.asarray(skew, dtype=np.float64).reshape(2, 3)
         hidden = cv2.warpAffine(hidden.astype(np.uint8), m, (gray.shape[1], gray.shape[0]),
                                 flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0) > 0
-    return gray, Turn(w, h, quarters, skew), hidden
+    return gray, Turn(w, h, quarters, skew, warp), hidden
 
 
 def remove_seal(rgb: np.ndarray) -> np.ndarray:
@@ -541,6 +550,104 @@ def _weighted_median(values: list[float], weights: list[float]) -> float:
 
 def deskew(gray: np.ndarray) -> np.ndarray:
     return _deskew(gray)[0]
+
+
+UNWARP_SIDE = 1000        # the page is looked at this size for its outline (cheap; the warp is done at full size)
+UNWARP_MIN_AREA = 0.25    # the outline must enclose this share of the picture: a page or its table, not a cell
+UNWARP_MIN_SKEW = 0.6     # degrees two opposite sides must differ by: below, a rotation (deskew's) or a scan
+UNWARP_MAX_PIXELS = 2.0   # the straightened page may be at most this many times the picture's pixels
+UNWARP_MIN_SIDE = 500     # px: each side of the outline at least this long (a short side's angle is noise)
+
+
+def _unwarp(gray: np.ndarray) -> tuple[np.ndarray, tuple | None]:
+    """A page photographed at an angle straightened: its outline (the sheet against the desk, or the table's
+    outer border when the sheet fills the picture) is a quadrilateral whose opposite sides are not parallel; it is
+    mapped to the rectangle it was, the whole picture with it. A scan (a rectangle, maybe rotated) is left as it is.
+    The page, and the 3×3 homography used (None: none)."""
+    h, w = gray.shape
+    f = min(1.0, UNWARP_SIDE / max(h, w))
+    small = cv2.resize(gray, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA) if f < 1 else gray
+    area = small.shape[0] * small.shape[1]
+    outline, sheet = None, False
+    _, paper = cv2.threshold(cv2.GaussianBlur(small, (5, 5), 0), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    contours, _ = cv2.findContours(paper, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if contours:                 # the sheet against a darker desk: its edge
+        outline = max(contours, key=cv2.contourArea)
+        sheet = UNWARP_MIN_AREA * area <= cv2.contourArea(outline) <= 0.9 * area
+        outline = outline if sheet else None
+    if outline is None:          # the sheet fills the picture: the table's outer border
+        ink = cv2.adaptiveThreshold(small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
+        contours, _ = cv2.findContours(ink, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        if not contours:
+            return gray, None
+        outline = max(contours, key=cv2.contourArea)
+        if cv2.contourArea(outline) < UNWARP_MIN_AREA * area:
+            return gray, None
+    hull = cv2.convexHull(outline)
+    quad = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True).reshape(-1, 2).astype(np.float64)
+    if len(quad) != 4:
+        return gray, None
+    c = quad.mean(axis=0)        # corners in order: top-left, top-right, bottom-right, bottom-left
+    quad = quad[np.argsort(np.arctan2(quad[:, 1] - c[1], quad[:, 0] - c[0]))]
+    quad = _fitted_corners(np.roll(quad, -int(np.argmin(quad.sum(axis=1))), axis=0),
+                           outline.reshape(-1, 2).astype(np.float64)) / f
+    tl, tr, br, bl = quad
+    if min(np.linalg.norm(tr - tl), np.linalg.norm(br - bl), np.linalg.norm(bl - tl), np.linalg.norm(br - tr)) < UNWARP_MIN_SIDE:
+        return gray, None        # a strip or a small picture: not a page photographed at an angle
+
+    def angle(a, b) -> float:
+        return math.degrees(math.atan2(b[1] - a[1], b[0] - a[0]))
+    top, bottom, left, right = angle(tl, tr), angle(bl, br), angle(tl, bl), angle(tr, br)
+    if max(abs(top - bottom), abs(left - right)) < UNWARP_MIN_SKEW:
+        return gray, None
+    if max(abs(top), abs(bottom)) > 30 or max(abs(left - 90), abs(right - 90)) > 30:
+        return gray, None        # not a page seen at an angle: a shape on it, or a page on its side
+    width = max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl))
+    height = max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr))
+    target = np.float64([tl, tl + (width, 0), tl + (width, height), tl + (0, height)])
+    m = cv2.getPerspectiveTransform(quad.astype(np.float32), target.astype(np.float32))
+    if sheet:                    # the sheet alone: the desk around it would only shrink the text for the OCR
+        (x0, y0), (x1, y1) = target[0], target[2]
+    else:                        # the whole picture: the title and signature lines around the table with it
+        corners = cv2.perspectiveTransform(np.float64([[[0, 0], [w, 0], [w, h], [0, h]]]), m)[0]
+        x0, y0 = corners.min(axis=0)
+        x1, y1 = corners.max(axis=0)
+    if (x1 - x0) * (y1 - y0) > UNWARP_MAX_PIXELS * w * h:
+        return gray, None        # a picture this warp would blow up: not a page photographed at an angle
+    m = np.float64([[1, 0, -x0], [0, 1, -y0], [0, 0, 1]]) @ m
+    out = cv2.warpPerspective(gray, m, (int(math.ceil(x1 - x0)), int(math.ceil(y1 - y0))), flags=cv2.INTER_CUBIC,
+                              borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+    return out, tuple(float(v) for v in m.ravel())
+
+
+def _fitted_corners(quad: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The outline's corners where straight lines fitted to its four sides meet: a polygon approximation's corners
+    are off by a few pixels, which leaves the ruled lines slanted after the warp. A side too short to fit keeps
+    the approximation."""
+    lines = []
+    for k in range(4):
+        a, b = quad[k], quad[(k + 1) % 4]
+        d = b - a
+        length = float(np.hypot(*d))
+        if length < 1:
+            return quad
+        t = ((points - a) @ d) / length ** 2                     # where along the side, 0..1
+        dist = np.abs((points - a) @ np.array([-d[1], d[0]])) / length
+        near = points[(t > 0.1) & (t < 0.9) & (dist < max(3.0, 0.02 * length))]
+        if len(near) < 10:
+            return quad
+        vx, vy, x0, y0 = cv2.fitLine(near.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        lines.append((np.array([x0, y0], np.float64), np.array([vx, vy], np.float64)))
+    out = []
+    for k in range(4):                                           # corner k: sides k-1 and k meet
+        (p, u), (q, v) = lines[k - 1], lines[k]
+        det = u[0] * -v[1] - u[1] * -v[0]
+        if abs(det) < 1e-9:
+            return quad
+        s_ = ((q - p)[0] * -v[1] - (q - p)[1] * -v[0]) / det
+        out.append(p + s_ * u)
+    out = np.array(out)
+    return out if np.all(np.abs(out - quad) < 0.05 * np.ptp(quad, axis=0).max()) else quad
 
 
 def _deskew(gray: np.ndarray) -> tuple[np.ndarray, tuple | None]:
