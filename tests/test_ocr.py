@@ -887,3 +887,25 @@ def test_a_scan_is_not_unwarped_and_a_warp_maps_boxes_back():
     turn = ocr.Turn(1000, 1300, warp=tuple(float(v) for v in m.ravel()))
     assert np.allclose(turn.to_image(950, 1280), (1000, 1300), atol=0.01)
     assert np.allclose(turn.to_image(0, 0), (10, 20), atol=0.01)
+
+
+def test_inspect_pictures_shows_each_ocr_page_as_the_ocr_saw_it(tmp_path):
+    """`evalkit inspect FILE --pictures DIR`: one PNG per OCR'd page, the prepared page (the seal taken out) with the
+    table cells in blue and the text boxes in red, written beside a file of that name already there, never over it;
+    a text PDF has none. (The page is OCR'd here: the view is taken inside the OCR.)"""
+    from PIL import Image
+
+    from conftest import run_cli
+    (tmp_path / "看图").mkdir()
+    (tmp_path / "看图" / "scan_seal_第1页.png").write_bytes(b"mine")
+    r = run_cli("inspect", SCANS / "scan_seal.jpg", "--pictures", tmp_path / "看图")
+    assert r.returncode == 0 and "scan_seal_第1页（2）.png" in r.stdout
+    assert (tmp_path / "看图" / "scan_seal_第1页.png").read_bytes() == b"mine"
+    img = np.asarray(Image.open(tmp_path / "看图" / "scan_seal_第1页（2）.png").convert("RGB"))
+    gray = ocr._prepare(Image.open(SCANS / "scan_seal.jpg"))[0]
+    assert img.shape[:2] == gray.shape
+    blue = (img[..., 2] > 200) & (img[..., 0] < 60)
+    red = (img[..., 0] > 200) & (img[..., 2] < 80) & (img[..., 1] < 80)
+    assert blue.sum() > 10_000 and red.sum() > 10_000
+    text = run_cli("inspect", ROOT / "tests" / "fixtures" / "fixture_pdf.pdf", "--pictures", tmp_path / "无")
+    assert "没有经过 OCR 识别的页面" in text.stdout and not (tmp_path / "无").exists()

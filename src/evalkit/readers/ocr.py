@@ -41,6 +41,7 @@ import os
 import re
 import statistics
 import warnings
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -365,6 +366,33 @@ def _block(item, page_no):
     return item
 
 
+@dataclass
+class PageView:
+    """One page as the OCR saw it (`evalkit inspect --pictures`): prepared (seal out, turned, straightened), its text
+    boxes and the ruled tables found on it."""
+    page: int
+    gray: np.ndarray
+    boxes: list
+    grids: list
+
+
+SEEN: ContextVar[list | None] = ContextVar("evalkit_ocr_pages_seen", default=None)   # set: read_page adds its PageView
+
+
+def draw_view(view: PageView) -> Image.Image:
+    """The prepared page with each ruled table's cells (blue) and each text box (red) drawn on it, as pdfplumber's
+    table-finder debug image shows a page: where a line or a box was missed is where a reading went wrong."""
+    from PIL import ImageDraw
+    img = Image.fromarray(view.gray).convert("RGB")
+    draw = ImageDraw.Draw(img)
+    for grid in view.grids:
+        for r0, r1, c0, c1 in grid.spans:
+            draw.rectangle([grid.xs[c0], grid.ys[r0], grid.xs[c1 + 1], grid.ys[r1 + 1]], outline=(0, 90, 255), width=3)
+    for b in view.boxes:
+        draw.rectangle([b.x0, b.y0, b.x1, b.y1], outline=(230, 30, 30), width=2)
+    return img
+
+
 def read_page(img, page_no: int) -> PageResult:
     """Clean, orient, deskew, OCR and lay out one page."""
     gray, turn, hidden = _prepare(img)
@@ -374,6 +402,8 @@ def read_page(img, page_no: int) -> PageResult:
     text_h = _text_height(boxes)
     regions = find_tables(gray, text_h, hidden)
     del hidden
+    if (seen := SEEN.get()) is not None:
+        seen.append(PageView(page_no, gray, list(boxes), list(regions)))
     used: set[int] = set()
     for grid in regions:
         table, taken = grid.fill(boxes, gray, text_h)

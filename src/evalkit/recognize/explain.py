@@ -301,6 +301,35 @@ def inspect_file(path: Path, table: int | None = None, json_out: bool = False) -
     return as_text(doc, ex, table)
 
 
+def write_pictures(path: Path, folder: Path) -> list[Path]:
+    """`evalkit inspect FILE --pictures DIR`: each page the OCR read, as it saw it (`ocr.draw_view`), written as
+    `<file>_第N页.png` into DIR; a name already there gets （2）, （3）… (nothing is overwritten). The files written."""
+    from evalkit.readers import ocr
+    folder = Path(folder)
+    views: list = []
+    token = ocr.SEEN.set(views)
+    try:
+        with located(path) as real:
+            _read(path, real)
+    finally:
+        ocr.SEEN.reset(token)
+    written = []
+    if views:
+        folder.mkdir(parents=True, exist_ok=True)
+    for k, view in enumerate(views, 1):
+        stem = f"{Path(path).stem}_第{view.page}页" + (f"_{k}" if sum(v.page == view.page for v in views) > 1 else "")
+        for n in range(1, 1000):
+            target = folder / (stem + (f"（{n}）" if n > 1 else "") + ".png")
+            try:
+                with open(target, "xb") as f:
+                    ocr.draw_view(view).save(f, "PNG")
+                break
+            except FileExistsError:
+                continue
+        written.append(target)
+    return written
+
+
 def write_html(path: Path, out: Path, data_dir: Path | None = None) -> int:
     """`evalkit inspect FILE --html OUT [--dir DIR]`: the page of as_html, with the file's findings from the
     dataset (matched by content) pinned; never overwrites OUT. Returns the findings pinned."""
