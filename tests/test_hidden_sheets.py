@@ -106,6 +106,9 @@ def test_hidden_sheets_are_not_read_and_are_named(tmp_path, save):
     rep = t["reports"].iloc[0]
     assert json.loads(rep["hidden_content"]) == ["旧版", "下拉选项"] and rep["status"] == "ok"
     assert not t["findings"]["rule"].isin(["total_score_mismatch", "weight_sum_mismatch"]).any()
+    hidden = t["findings"].loc[t["findings"]["rule"] == "hidden_content"]
+    assert len(hidden) == 1 and "文件中有隐藏的内容（旧版、下拉选项）" in hidden["message"].iloc[0]
+    assert hidden["severity"].iloc[0] == "info"
 
 
 @SAVED_AS

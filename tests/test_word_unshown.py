@@ -34,14 +34,15 @@ def with_unshown_text(path):
 
 def test_a_placeholder_is_no_value_and_hidden_text_is_not_read(tmp_path):
     """The tables read as the fixture's; the line's 偏差原因 stays empty, so the deduction without a reason is still
-    found (before: the placeholder read as its reason, the finding lost, and the score cell unreadable)."""
+    found (before: the placeholder read as its reason, the finding lost, and the score cell unreadable); the hidden
+    text is named for a reviewer (finding hidden_content)."""
     path = with_unshown_text(tmp_path / "自评.docx")
     assert [t.rows for t in read(path).tables()] == [t.rows for t in read(DOCX).tables()]
     alone = ingest_paths([DOCX], None, cache_dir=False)
     t = ingest_paths([path], None, cache_dir=False)
     line = t["indicators"].set_index("level3").loc["年发放工资、保险费用"]
     assert line["score"] == 18.5 and pd.isna(line["deviation_reason"])
-    assert sorted(t["findings"]["rule"]) == sorted(alone["findings"]["rule"])
+    assert sorted(t["findings"]["rule"]) == sorted([*alone["findings"]["rule"], "hidden_content"])
     assert "indicator_deduction_no_reason" in set(t["findings"]["rule"])
     assert json.loads(t["reports"]["hidden_content"].iloc[0]) == ["Word 隐藏文字 1 处"]
 

@@ -306,6 +306,29 @@ def check_formulas(d: Data, cfg: CheckConfig) -> list[Finding]:
     return out
 
 
+def check_hidden(d: Data, cfg: CheckConfig) -> list[Finding]:
+    """Hidden sheets, rows and columns holding text, and Word's hidden text, are what the author hid: not shown,
+    printed or read (`reports.hidden_content`). An old version kept out of sight is harmless; an indicator line
+    hidden rather than deleted is for a reviewer to judge, in the original with the hiding undone."""
+    import json
+    out: list[Finding] = []
+    rep = d.reports
+    if "hidden_content" not in rep:
+        return out
+    for r in rep.loc[rep["hidden_content"].notna()].itertuples(index=False):
+        parts = json.loads(r.hidden_content) if text(r.hidden_content) else []
+        if not parts:
+            continue
+        shown = "、".join(parts[:8]) + (f" 等 {len(parts)} 处" if len(parts) > 8 else "")
+        out.append(make(cfg, "hidden_content",
+                        dict(report_id=text(r.report_id) or None, source_file=text(r.source_file) or None,
+                             county=text(r.county) or None),
+                        f"文件中有隐藏的内容（{shown}），Excel/Word 不显示、不打印，未读取；"
+                        "请打开原件取消隐藏，核对其中是否有应计入的内容（如隐藏而未删除的指标行）。",
+                        "无隐藏内容", f"{len(parts)} 处隐藏内容"))
+    return out
+
+
 _OCR_FIELDS = {"budget_initial": "年初预算数", "budget_full_year": "全年预算数", "executed": "全年执行数",
                "execution_rate": "执行率", "budget_score": "预算执行得分", "total_score": "总分"}
 
