@@ -887,6 +887,30 @@ def test_a_scan_is_not_unwarped_and_a_warp_maps_boxes_back():
     turn = ocr.Turn(1000, 1300, warp=tuple(float(v) for v in m.ravel()))
     assert np.allclose(turn.to_image(950, 1280), (1000, 1300), atol=0.01)
     assert np.allclose(turn.to_image(0, 0), (10, 20), atol=0.01)
+    assert np.allclose(ocr.Turn(2000, 2600, scale=2.0).to_image(950, 1280), (475, 640))   # read enlarged 2×
+
+
+def test_a_page_of_small_print_is_read_enlarged(scans, tmp_path):
+    """Page 1 of scan_report.pdf at 45 % (a screenshot, a page scanned at 90 dpi: print about 15 px high): read again
+    from the picture enlarged, it gives the scan's budget line and indicator lines (before: the execution figures
+    and the project's budget were lost, cells merged)."""
+    import pypdfium2 as pdfium
+    from PIL import Image
+    pdf = pdfium.PdfDocument(str(SCANS / "scan_report.pdf"))
+    try:
+        page = ocr.render_pdf_page(pdf, 1)
+    finally:
+        pdf.close()
+    page.resize((round(page.width * 0.45), round(page.height * 0.45)), Image.LANCZOS).save(tmp_path / "截图.png")
+    got = build(ocr.read_image(tmp_path / "截图.png"), "截图.png", hash_file(tmp_path / "截图.png"), "image")
+    want = scans[1]["scan_report.pdf"]
+    first = next(p for p in want.projects if p["project_name"] == got.projects[0]["project_name"])
+    fields = ["budget_full_year", "executed", "execution_rate"]
+    assert [got.projects[0][f] for f in fields] == [first[f] for f in fields]
+    lines = ["level3", "target", "actual", "weight", "score"]
+    mine = [[i[f] for f in lines] for i in want.indicators if i["project_id"] == first["project_id"]]
+    theirs = [[i[f] for f in lines] for i in got.indicators]
+    assert len(theirs) >= 10 and theirs == mine[:len(theirs)]
 
 
 def test_inspect_pictures_shows_each_ocr_page_as_the_ocr_saw_it(tmp_path):

@@ -42,7 +42,7 @@ import re
 import statistics
 import warnings
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
@@ -310,6 +310,7 @@ class Turn:
     quarters: int = 0
     skew: tuple | None = None
     warp: tuple | None = None
+    scale: float = 1.0          # first: a page of small print enlarged this much before all that (read_page)
 
     def to_image(self, x: float, y: float) -> tuple[float, float]:
         """A point of the prepared page → the same point on the page image as given."""
@@ -328,7 +329,7 @@ class Turn:
         for k in range(self.quarters % 4, 0, -1):
             w_before = dims[k - 1][0]
             x, y = w_before - y, x               # np.rot90: new (x, y) was old (W - y, x)
-        return x, y
+        return x / self.scale, y / self.scale
 
     def box(self, b: tuple) -> tuple[float, float, float, float]:
         pts = [self.to_image(x, y) for x in (b[0], b[2]) for y in (b[1], b[3])]
@@ -366,6 +367,10 @@ def _block(item, page_no):
     return item
 
 
+SMALL_PRINT = 24      # px: text boxes lower than this (median) are read again from the picture enlarged to MAX_SIDE
+MAX_ENLARGE = 3.0     # (at most this much): below ~20 px the OCR loses digits and the ruled lines thin out
+
+
 @dataclass
 class PageView:
     """One page as the OCR saw it (`evalkit inspect --pictures`): prepared (seal out, turned, straightened), its text
@@ -396,10 +401,18 @@ def draw_view(view: PageView) -> Image.Image:
 def read_page(img, page_no: int) -> PageResult:
     """Clean, orient, deskew, OCR and lay out one page."""
     gray, turn, hidden = _prepare(img)
-    boxes = [doc_no_brackets(gray, b) for b in run_ocr(gray)]
+    boxes = run_ocr(gray)
+    text_h = _text_height(boxes)
+    if boxes and text_h < SMALL_PRINT:          # a screenshot, a page scanned at 100 dpi: enlarged and read again
+        k = min(MAX_ENLARGE, MAX_SIDE / max(gray.shape))
+        if k >= 1.25:                           # the picture itself: thin lines survive the turns at the larger size
+            gray, turn, hidden = _prepare(_enlarged(img, k))
+            turn = replace(turn, scale=k)
+            boxes = run_ocr(gray)
+            text_h = _text_height(boxes)
+    boxes = [doc_no_brackets(gray, b) for b in boxes]
     h, w = gray.shape
     result = PageResult(page_no, w, h, turn=turn)
-    text_h = _text_height(boxes)
     regions = find_tables(gray, text_h, hidden)
     del hidden
     if (seen := SEEN.get()) is not None:
@@ -422,6 +435,14 @@ def read_page(img, page_no: int) -> PageResult:
             result.items.append((box[1], box[3], Paragraph(text, page=page_no, bbox=box)))
     result.items.sort(key=lambda it: it[0])
     return result
+
+
+def _enlarged(img, k: float):
+    """The page picture `k` times larger (bicubic), as a PIL image or an array as given."""
+    if isinstance(img, Image.Image):
+        return img.resize((round(img.width * k), round(img.height * k)), Image.BICUBIC)
+    arr = np.asarray(img)
+    return cv2.resize(arr, (round(arr.shape[1] * k), round(arr.shape[0] * k)), interpolation=cv2.INTER_CUBIC)
 
 
 def prepare(img) -> np.ndarray:
