@@ -933,3 +933,50 @@ def test_inspect_pictures_shows_each_ocr_page_as_the_ocr_saw_it(tmp_path):
     assert blue.sum() > 5_000 and red.sum() > 5_000
     text = run_cli("inspect", ROOT / "tests" / "fixtures" / "fixture_pdf.pdf", "--pictures", tmp_path / "无")
     assert "没有经过 OCR 识别的页面" in text.stdout and not (tmp_path / "无").exists()
+
+
+def test_a_long_screenshot_is_read_in_page_sized_pieces(scans, tmp_path):
+    """Pages 1, 2, 3 and 5 of scan_report.pdf straightened and stacked 1,400 px wide (a phone's 长截图 of the table,
+    8,300 px tall): cut into pieces at ruled lines and read as pages, the table going on over them. Both projects'
+    budget lines and the first project's 13 indicator lines read as the scan gives them (before: the picture was
+    shrunk to 2,400 px tall, 400 px wide, and the first project's name and figures were lost)."""
+    import pypdfium2 as pdfium
+    from PIL import Image
+    pdf = pdfium.PdfDocument(str(SCANS / "scan_report.pdf"))
+    try:
+        parts = []
+        for k in (1, 2, 3, 5):
+            page = Image.fromarray(ocr.prepare(ocr.render_pdf_page(pdf, k)))
+            page = page.crop((int(page.width * 0.08), int(page.height * 0.06), int(page.width * 0.92), int(page.height * 0.94)))
+            parts.append(page.resize((1400, round(page.height * 1400 / page.width)), Image.LANCZOS))
+    finally:
+        pdf.close()
+    long = Image.new("L", (1400, sum(p.height for p in parts)), 255)
+    y = 0
+    for p in parts:
+        long.paste(p, (0, y))
+        y += p.height
+    long.save(tmp_path / "长截图.png")
+    doc = ocr.read_image(tmp_path / "长截图.png")
+    assert len(doc.ocr_pages) >= 4
+    got = build(doc, "长截图.png", hash_file(tmp_path / "长截图.png"), "image")
+    want = scans[1]["scan_report.pdf"]
+    fields = ["project_name", "budget_full_year", "executed", "execution_rate"]
+    assert [[p[f] for f in fields] for p in got.projects] == [[p[f] for f in fields] for p in want.projects][:2]
+    assert got.projects[0]["total_score"] == want.projects[0]["total_score"]
+    lines = ["level3", "target", "actual", "weight", "score"]
+    first = [[i[f] for f in lines] for i in want.indicators if i["project_id"] == want.projects[0]["project_id"]]
+    assert [[i[f] for f in lines] for i in got.indicators if i["project_id"] == got.projects[0]["project_id"]] == first
+
+
+def test_a_long_picture_is_cut_at_ruled_lines_kept_on_both_sides():
+    """The cuts fall on a table's ruled line (in the last quarter before a page's height), the line in both pieces;
+    every piece is at most a page and a bit tall."""
+    from PIL import Image
+    arr = np.full((6000, 1000), 255, np.uint8)
+    arr[::130, 50:950] = 0                       # a ruled line every 130 px across the table
+    pieces = ocr._pieces(Image.fromarray(arr))
+    assert len(pieces) >= 4 and all(p.height <= 1.15 * 1414 + 4 for p in pieces)
+    for a, b in zip(pieces, pieces[1:]):
+        assert (np.asarray(a)[-4:] == 0).any() and (np.asarray(b)[:4] == 0).any()
+    assert sum(p.height for p in pieces) <= 6000 + 4 * len(pieces)

@@ -119,12 +119,18 @@ def read_image(path: Path) -> Document:
                 except (EOFError, OSError, ValueError, TypeError) as e:
                     raise ReadError(f"多页图片的第 {k + 1} 页已损坏，无法读取（{reason(e, path=path)}）") from None
             check_pixels(im.size)
-            page = _load_frame(im, k + 1)
-            pages.append(boxes_to_points(read_page(page, k + 1), None))
+            long = im.height > LONG_RATIO * im.width
+            page = _load_frame(im, k + 1, long=long)
+            pieces = _pieces(page) if long else [page]
+            if len(pages) + len(pieces) > lim.max_pages:
+                raise LimitExceeded(f"长图切成页后超过上限 {lim.max_pages} 页；请拆分后再导入（可用 EVALKIT_LIMIT_MAX_PAGES 调整）")
             del page
+            for piece in pieces:
+                pages.append(boxes_to_points(read_page(piece, len(pages) + 1), None))
+            del pieces
     finally:
         im.close()
-    return _document(str(path), "image", pages, n)
+    return _document(str(path), "image", pages, len(pages))
 
 
 def ocr_pictures(source: str, fmt: str, pictures: list[tuple[str, bytes]]) -> Document:
@@ -174,9 +180,33 @@ def open_image(path: Path) -> Image.Image:
     return im
 
 
-def _load_frame(im: Image.Image, page_no: int) -> Image.Image:
-    """Decode one frame, scaled down to MAX_SIDE (JPEG decodes scaled via draft), as L or RGB."""
-    scale = MAX_SIDE / max(im.size)
+LONG_RATIO = 2.0          # a picture this many times taller than wide: a long screenshot, read in page-sized pieces
+LONG_WIDTH = 1700         # px: the width it is read at (a 200-dpi A4 page's), its height following
+PIECE_RATIO = 1.414       # a piece's height over its width (an A4 page's)
+
+
+def _pieces(page: Image.Image) -> list[Image.Image]:
+    """A long screenshot (a phone's 长截图 of a table) cut into page-sized pieces, each cut at a ruled line across
+    the table (kept on both sides) or a blank band, found in the last quarter before a page's height; the tables
+    of consecutive pieces are joined again as a table going on over pages is."""
+    g = np.asarray(page.convert("L"))
+    h, w = g.shape
+    dark = (g < 140).mean(axis=1)
+    step = max(1, int(w * PIECE_RATIO))
+    cuts = [0]
+    while h - cuts[-1] > step * 1.15:                  # the last piece may be a little longer than a page
+        lo, target = cuts[-1] + step * 3 // 4, cuts[-1] + step
+        window = dark[lo:target]
+        lines, blank = np.flatnonzero(window > 0.5), np.flatnonzero(window == 0)
+        cuts.append(lo + int(lines[-1]) if lines.size else lo + int(blank[-1]) if blank.size else target)
+    cuts.append(h)
+    return [page.crop((0, max(0, a - 2), w, min(h, b + 2))) for a, b in zip(cuts, cuts[1:])]
+
+
+def _load_frame(im: Image.Image, page_no: int, long: bool = False) -> Image.Image:
+    """Decode one frame, scaled down to MAX_SIDE (JPEG decodes scaled via draft), as L or RGB; a long screenshot
+    (`long`) to LONG_WIDTH wide instead, to be cut into pages."""
+    scale = (LONG_WIDTH / im.width) if long else MAX_SIDE / max(im.size)
     try:
         if scale < 1 and im.format == "JPEG":
             im.draft(im.mode if im.mode in ("L", "RGB") else "RGB",
@@ -186,8 +216,8 @@ def _load_frame(im: Image.Image, page_no: int) -> Image.Image:
         page = _to_l_or_rgb(page)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
         raise ReadError(f"图片第 {page_no} 页解码失败，文件可能已损坏（{reason(e)}）") from None
-    if max(page.size) > MAX_SIDE:
-        scale = MAX_SIDE / max(page.size)
+    scale = (LONG_WIDTH / page.width) if long else MAX_SIDE / max(page.size)
+    if scale < 1:
         page = page.resize((max(1, round(page.width * scale)), max(1, round(page.height * scale))),
                            Image.Resampling.LANCZOS)
     return page
