@@ -135,7 +135,8 @@ def read_image(path: Path) -> Document:
 
 def ocr_pictures(source: str, fmt: str, pictures: list[tuple[str, bytes]]) -> Document:
     """Pictures of pages inside another document (a scan pasted into Word), each a page in their order:
-    `pictures` = (name, bytes); the Document's pages are the pictures' numbers."""
+    `pictures` = (name, bytes); the Document's pages are the pictures' numbers (a long screenshot's pieces each
+    one more)."""
     import io
     lim = limits()
     if len(pictures) > lim.max_pages:
@@ -148,12 +149,18 @@ def ocr_pictures(source: str, fmt: str, pictures: list[tuple[str, bytes]]) -> Do
         except ReadError as e:              # LimitExceeded stays one: the pixel limit's refusal
             raise type(e)(f"文档中的第 {k} 张图片（{name}）：{e}") from None
         try:
-            page = _load_frame(im, 1)
+            long = im.height > LONG_RATIO * im.width
+            page = _load_frame(im, 1, long=long)
         finally:
             im.close()
-        pages.append(boxes_to_points(read_page(page, k), None))
+        pieces = _pieces(page) if long else [page]
         del page
-    return _document(source, fmt, pages, len(pictures))
+        if len(pages) + len(pieces) > lim.max_pages:
+            raise LimitExceeded(f"文档中的图片切成页后超过上限 {lim.max_pages} 页；请拆分后再导入（可用 EVALKIT_LIMIT_MAX_PAGES 调整）")
+        for piece in pieces:
+            pages.append(boxes_to_points(read_page(piece, len(pages) + 1), None))
+        del pieces
+    return _document(source, fmt, pages, len(pages))
 
 
 def open_image(path: Path) -> Image.Image:
