@@ -72,22 +72,28 @@ def test_a_web_archive_without_a_page_fails_alone_and_says_why(pages):
     assert "没有网页正文" in rep.loc["pictures_only.mht", "error"]
 
 
-def test_a_workbook_saved_by_excel_as_one_web_page_reads_its_sheets(tmp_path):
-    """Excel's 单个文件网页 (.mht) of a workbook: the first HTML part is a frameset with a tab strip, each sheet an
-    HTML part of its own. The sheets' tables are read, in order (before: the frameset alone, nothing recognized)."""
-    from evalkit.readers import read
+def _workbook_mht(path, head: str = "", tab_strip: str = "<a href='sheet001.htm'>自评表</a>"):
+    """Excel's 单个文件网页 of a one-sheet workbook: a frameset (with `head` in its <head>), the sheet (the fixture page)
+    and the tab strip, each an HTML part."""
     msg = MIMEMultipart("related", type="text/html")
-    for name, html in (("Book.htm", "<html><frameset rows='*,39'><frame src='Book.files/sheet001.htm'>"
-                                    "<frame src='Book.files/tabstrip.htm'></frameset></html>"),
+    for name, html in (("Book.htm", f"<html><head>{head}</head><frameset rows='*,39'>"
+                                    "<frame src='Book.files/sheet001.htm'><frame src='Book.files/tabstrip.htm'></frameset></html>"),
                        ("Book.files/sheet001.htm", PAGE.read_bytes().decode("gbk")),
-                       ("Book.files/tabstrip.htm", "<html><body><a href='sheet001.htm'>自评表</a></body></html>")):
+                       ("Book.files/tabstrip.htm", f"<html><body>{tab_strip}</body></html>")):
         part = MIMENonMultipart("text", "html", charset="utf-8")
         part.set_payload(base64.encodebytes(html.encode("utf-8")).decode("ascii"))
         part["Content-Transfer-Encoding"] = "base64"
         part["Content-Location"] = f"file:///C:/Book/{name}"
         msg.attach(part)
-    (tmp_path / "Book.mht").write_bytes(msg.as_bytes())
-    got, want = read(tmp_path / "Book.mht"), read(PAGE)
+    path.write_bytes(msg.as_bytes())
+    return path
+
+
+def test_a_workbook_saved_by_excel_as_one_web_page_reads_its_sheets(tmp_path):
+    """Excel's 单个文件网页 (.mht) of a workbook: the first HTML part is a frameset with a tab strip, each sheet an
+    HTML part of its own. The sheets' tables are read, in order (before: the frameset alone, nothing recognized)."""
+    from evalkit.readers import read
+    got, want = read(_workbook_mht(tmp_path / "Book.mht")), read(PAGE)
     assert [t.rows for t in got.tables()] == [t.rows for t in want.tables()] and len(list(want.tables())) > 0
 
 
@@ -98,18 +104,8 @@ def test_an_excel_single_file_web_page_names_its_sheets_and_skips_the_tab_strip(
     listed = ("<!--[if gte mso 9]><xml><x:ExcelWorkbook><x:ExcelWorksheets><x:ExcelWorksheet><x:Name>自评表</x:Name>"
               "<x:WorksheetSource HRef=\"Book.files/sheet001.htm\"/></x:ExcelWorksheet></x:ExcelWorksheets>"
               "</x:ExcelWorkbook></xml><![endif]-->")
-    msg = MIMEMultipart("related", type="text/html")
-    for name, html in (("Book.htm", f"<html><head>{listed}</head><frameset rows='*,39'>"
-                                    "<frame src='Book.files/sheet001.htm'><frame src='Book.files/tabstrip.htm'></frameset></html>"),
-                       ("Book.files/sheet001.htm", PAGE.read_bytes().decode("gbk")),
-                       ("Book.files/tabstrip.htm", "<html><body><table><tr><td><a href='sheet001.htm'>自评表</a></td>"
-                                                   "</tr></table></body></html>")):
-        part = MIMENonMultipart("text", "html", charset="utf-8")
-        part.set_payload(base64.encodebytes(html.encode("utf-8")).decode("ascii"))
-        part["Content-Transfer-Encoding"] = "base64"
-        part["Content-Location"] = f"file:///C:/Book/{name}"
-        msg.attach(part)
-    (tmp_path / "Book.mht").write_bytes(msg.as_bytes())
-    got, want = read(tmp_path / "Book.mht"), read(PAGE)
+    path = _workbook_mht(tmp_path / "Book.mht", listed,
+                         "<table><tr><td><a href='sheet001.htm'>自评表</a></td></tr></table>")
+    got, want = read(path), read(PAGE)
     assert [t.rows for t in got.tables()] == [t.rows for t in want.tables()]
     assert {t.sheet for t in got.tables()} == {"自评表"}
