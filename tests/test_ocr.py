@@ -980,3 +980,24 @@ def test_a_long_picture_is_cut_at_ruled_lines_kept_on_both_sides():
     for a, b in zip(pieces, pieces[1:]):
         assert (np.asarray(a)[-4:] == 0).any() and (np.asarray(b)[:4] == 0).any()
     assert sum(p.height for p in pieces) <= 6000 + 4 * len(pieces)
+
+
+def test_a_seal_over_the_tables_corner_is_no_perspective():
+    """A bench scan's seal ring over the table's top-right corner bulged its outline into a quadrilateral with a
+    slanted top side, and the page was warped (its table then read wrong): a side that is no straight edge along
+    its length is not a page seen at an angle. A table photographed at an angle still is."""
+    import cv2
+
+    def table():
+        page = np.full((1754, 1241), 255, np.uint8)
+        for y in range(180, 1600, 60):
+            cv2.line(page, (100, y), (1140, y), 0, 2)
+        for x in (100, 300, 600, 900, 1140):
+            cv2.line(page, (x, 180), (x, 1560), 0, 2)
+        return page
+    sealed = table()
+    cv2.circle(sealed, (1050, 170), 110, 60, 6)          # the ring over the corner
+    assert ocr._unwarp(sealed)[1] is None
+    m = cv2.getPerspectiveTransform(np.float32([[0, 0], [1241, 0], [1241, 1754], [0, 1754]]),
+                                    np.float32([[120, 30], [1120, 30], [1241, 1720], [0, 1720]]))
+    assert ocr._unwarp(cv2.warpPerspective(table(), m, (1241, 1754), borderValue=255))[1] is not None

@@ -658,14 +658,14 @@ def _unwarp(gray: np.ndarray) -> tuple[np.ndarray, tuple | None]:
     area = small.shape[0] * small.shape[1]
     outline, sheet = None, False
     _, paper = cv2.threshold(cv2.GaussianBlur(small, (5, 5), 0), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    contours, _ = cv2.findContours(paper, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    contours, _ = cv2.findContours(paper, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     if contours:                 # the sheet against a darker desk: its edge
         outline = max(contours, key=cv2.contourArea)
         sheet = UNWARP_MIN_AREA * area <= cv2.contourArea(outline) <= 0.9 * area
         outline = outline if sheet else None
     if outline is None:          # the sheet fills the picture: the table's outer border
         ink = cv2.adaptiveThreshold(small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
-        contours, _ = cv2.findContours(ink, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        contours, _ = cv2.findContours(ink, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
         if not contours:
             return gray, None
         outline = max(contours, key=cv2.contourArea)
@@ -678,7 +678,10 @@ def _unwarp(gray: np.ndarray) -> tuple[np.ndarray, tuple | None]:
     c = quad.mean(axis=0)        # corners in order: top-left, top-right, bottom-right, bottom-left
     quad = quad[np.argsort(np.arctan2(quad[:, 1] - c[1], quad[:, 0] - c[0]))]
     quad = _fitted_corners(np.roll(quad, -int(np.argmin(quad.sum(axis=1))), axis=0),
-                           outline.reshape(-1, 2).astype(np.float64)) / f
+                           outline.reshape(-1, 2).astype(np.float64))
+    if quad is None:
+        return gray, None
+    quad = quad / f
     tl, tr, br, bl = quad
     if min(np.linalg.norm(tr - tl), np.linalg.norm(br - bl), np.linalg.norm(bl - tl), np.linalg.norm(br - tr)) < UNWARP_MIN_SIDE:
         return gray, None        # a strip or a small picture: not a page photographed at an angle
@@ -708,22 +711,25 @@ def _unwarp(gray: np.ndarray) -> tuple[np.ndarray, tuple | None]:
     return out, tuple(float(v) for v in m.ravel())
 
 
-def _fitted_corners(quad: np.ndarray, points: np.ndarray) -> np.ndarray:
+def _fitted_corners(quad: np.ndarray, points: np.ndarray) -> np.ndarray | None:
     """The outline's corners where straight lines fitted to its four sides meet: a polygon approximation's corners
-    are off by a few pixels, which leaves the ruled lines slanted after the warp. A side too short to fit keeps
-    the approximation."""
+    are off by a few pixels, which leaves the ruled lines slanted after the warp. None when a side is not a straight
+    edge along its length (a seal over the table's corner bulging the outline: not a page seen at an angle)."""
     lines = []
     for k in range(4):
         a, b = quad[k], quad[(k + 1) % 4]
         d = b - a
         length = float(np.hypot(*d))
         if length < 1:
-            return quad
+            return None
         t = ((points - a) @ d) / length ** 2                     # where along the side, 0..1
         dist = np.abs((points - a) @ np.array([-d[1], d[0]])) / length
+        along = (t > 0.05) & (t < 0.95) & (dist < max(3.0, 0.01 * length))
+        if len(np.unique(np.floor(t[along] * 20))) < 0.8 * 18:  # the edge runs the side's whole length
+            return None
         near = points[(t > 0.1) & (t < 0.9) & (dist < max(3.0, 0.02 * length))]
         if len(near) < 10:
-            return quad
+            return None
         vx, vy, x0, y0 = cv2.fitLine(near.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
         lines.append((np.array([x0, y0], np.float64), np.array([vx, vy], np.float64)))
     out = []
