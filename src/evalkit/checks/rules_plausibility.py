@@ -285,48 +285,44 @@ def check_places(d: Data, cfg: CheckConfig) -> list[Finding]:
     return out
 
 
+def _listing(d: Data, cfg: CheckConfig, column: str, rule: str, message: str, expected: str, found: str,
+             more: str) -> list[Finding]:
+    """One finding per report whose `column` (a JSON list) names something: `message` with {shown} (the first 8,
+    `more` after them with {n}), `found` with {n}."""
+    import json
+    out: list[Finding] = []
+    rep = d.reports
+    if column not in rep:
+        return out
+    for r in rep.loc[rep[column].notna()].itertuples(index=False):
+        items = json.loads(getattr(r, column)) if text(getattr(r, column)) else []
+        if not items:
+            continue
+        shown = "、".join(items[:8]) + (more.format(n=len(items)) if len(items) > 8 else "")
+        out.append(make(cfg, rule, dict(report_id=text(r.report_id) or None, source_file=text(r.source_file) or None,
+                                        county=text(r.county) or None),
+                        message.format(shown=shown), expected, found.format(n=len(items))))
+    return out
+
+
 def check_formulas(d: Data, cfg: CheckConfig) -> list[Finding]:
     """A workbook saved by a program that does not compute formulas (an export script, some web
     systems) holds formulas without values: those cells are unknown, not empty, so a reviewer
     must open the file in Excel/WPS and save it again."""
-    import json
-    out: list[Finding] = []
-    rep = d.reports
-    for r in rep.loc[rep["uncached_formulas"].notna()].itertuples(index=False):
-        cells = json.loads(r.uncached_formulas) if text(r.uncached_formulas) else []
-        if not cells:
-            continue
-        shown = "、".join(cells[:8]) + (f" 等 {len(cells)} 个单元格" if len(cells) > 8 else "")
-        out.append(make(cfg, "formula_without_value",
-                        dict(report_id=text(r.report_id) or None, source_file=text(r.source_file) or None,
-                             county=text(r.county) or None),
-                        f"{shown} 是公式，但文件中没有保存计算结果，这些数字无法读出（不是空白）；"
-                        "请用 Excel 或 WPS 打开后保存再导入，或核对原件。",
-                        "公式有计算结果", f"{len(cells)} 个公式无结果"))
-    return out
+    return _listing(d, cfg, "uncached_formulas", "formula_without_value",
+                    "{shown} 是公式，但文件中没有保存计算结果，这些数字无法读出（不是空白）；"
+                    "请用 Excel 或 WPS 打开后保存再导入，或核对原件。",
+                    "公式有计算结果", "{n} 个公式无结果", " 等 {n} 个单元格")
 
 
 def check_hidden(d: Data, cfg: CheckConfig) -> list[Finding]:
     """Hidden sheets, rows and columns holding text, and Word's hidden text, are what the author hid: not shown,
     printed or read (`reports.hidden_content`). An old version kept out of sight is harmless; an indicator line
     hidden rather than deleted is for a reviewer to judge, in the original with the hiding undone."""
-    import json
-    out: list[Finding] = []
-    rep = d.reports
-    if "hidden_content" not in rep:
-        return out
-    for r in rep.loc[rep["hidden_content"].notna()].itertuples(index=False):
-        parts = json.loads(r.hidden_content) if text(r.hidden_content) else []
-        if not parts:
-            continue
-        shown = "、".join(parts[:8]) + (f" 等 {len(parts)} 处" if len(parts) > 8 else "")
-        out.append(make(cfg, "hidden_content",
-                        dict(report_id=text(r.report_id) or None, source_file=text(r.source_file) or None,
-                             county=text(r.county) or None),
-                        f"文件中有隐藏的内容（{shown}），Excel/Word 不显示、不打印，未读取；"
-                        "请打开原件取消隐藏，核对其中是否有应计入的内容（如隐藏而未删除的指标行）。",
-                        "无隐藏内容", f"{len(parts)} 处隐藏内容"))
-    return out
+    return _listing(d, cfg, "hidden_content", "hidden_content",
+                    "文件中有隐藏的内容（{shown}），Excel/Word 不显示、不打印，未读取；"
+                    "请打开原件取消隐藏，核对其中是否有应计入的内容（如隐藏而未删除的指标行）。",
+                    "无隐藏内容", "{n} 处隐藏内容", " 等 {n} 处")
 
 
 _OCR_FIELDS = {"budget_initial": "年初预算数", "budget_full_year": "全年预算数", "executed": "全年执行数",
