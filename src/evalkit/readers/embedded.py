@@ -15,7 +15,6 @@ from evalkit.model import LimitExceeded, Paragraph, ReadError
 
 OLE_OBJECT = "{urn:schemas-microsoft-com:office:office}OLEObject"
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_SML = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 # Excel.Sheet.12 (an .xlsx inside), .8 (an Excel 97 workbook), Excel.SheetMacroEnabled.12, WPS 表格's ET/KET.Sheet …;
 # not Excel.Chart, Word.Document, Equation.3, Visio, Package
 SHEET_PROGID = re.compile(r"^(?:Excel|K?ET|WPS)\.Sheet", re.I)
@@ -30,7 +29,8 @@ _depth = 0
 
 @dataclass
 class Objects:
-    """The embedded worksheets of one document part, read as the walker meets them (numbered in order)."""
+    """The embedded worksheets and alternative-format chunks of one document part, read as the walker meets them
+    (numbered in order)."""
     part: object
     number: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -135,11 +135,13 @@ def active_sheet(path: Path, kind: str) -> str | None:
     try:
         if kind == "xlsx":
             import lxml.etree
+
+            from evalkit.readers.xlsx import SML
             with zipfile.ZipFile(path) as zf:
                 root = lxml.etree.fromstring(zf.read("xl/workbook.xml"),
                                              lxml.etree.XMLParser(resolve_entities=False, no_network=True))
-            names = [s.get("name") for s in root.iter(_SML + "sheet")]
-            view = next(root.iter(_SML + "workbookView"), None)
+            names = [s.get("name") for s in root.iter(SML + "sheet")]
+            view = next(root.iter(SML + "workbookView"), None)
             tab = int(view.get("activeTab", 0)) if view is not None else 0
             return names[tab] if 0 <= tab < len(names) else None
         import xlrd

@@ -99,7 +99,7 @@ def read_xlsx(path: Path, repair: bool = True) -> Document:
 
 
 _PKG_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_SML = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+SML = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"     # SpreadsheetML's main namespace
 _XDR = "{http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing}"
 _BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
 
@@ -138,12 +138,12 @@ def sheet_pictures(path: Path) -> list[tuple[str, bytes]]:
             if "xl/workbook.xml" not in names:
                 return []
             book_rels = rels(zf, names, "xl/workbook.xml")
-            for sheet in xml(zf, "xl/workbook.xml").iter(_SML + "sheet"):
+            for sheet in xml(zf, "xl/workbook.xml").iter(SML + "sheet"):
                 part = book_rels.get(sheet.get(_PKG_R + "id"))
                 if part not in names:
                     continue
                 sheet_rels = rels(zf, names, part)
-                for drawing in xml(zf, part).iter(_SML + "drawing"):
+                for drawing in xml(zf, part).iter(SML + "drawing"):
                     dpart = sheet_rels.get(drawing.get(_PKG_R + "id"))
                     if dpart not in names:
                         continue
@@ -557,8 +557,7 @@ def _start_row(parser, r: str | None) -> None:
     parser.row_counter, parser.col_counter = _row_number(r, parser.row_counter), 0
 
 
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_TEXT = _MAIN + "t"
+_TEXT = SML + "t"
 _CHUNK = 16 * 1024      # what ElementTree's iterparse reads at a time
 
 
@@ -596,7 +595,7 @@ class _SheetContext:
         return self.formats[style_id]
 
 
-_X = _MAIN[1:-1] + "}"       # expat's name of an element in the main namespace: 'uri}local'
+_X = SML[1:-1] + "}"       # expat's name of an element in the main namespace: 'uri}local'
 _XC, _XROW, _XMERGE, _XV, _XF, _XIS = (_X + t for t in ("c", "row", "mergeCell", "v", "f", "is"))
 _XDIMENSION, _XSHEETDATA, _XSI = _X + "dimension", _X + "sheetData", _X + "si"
 _XCOL = _X + "col"
