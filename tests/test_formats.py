@@ -13,8 +13,15 @@ FIXTURES = ROOT / "tests" / "fixtures"
 
 @pytest.fixture(scope="module")
 def fixture_tables(tmp_path_factory):
-    files = sorted(FIXTURES.glob("fixture_*")) + [FIXTURES / "bad"]   # the format fixtures, not the archives of them
-    return ingest_paths(files, tmp_path_factory.mktemp("fx") / "clean", keep_format_copies=True)
+    # the format fixtures, not the archives of them; the bad files but garbled.pdf, which OCR reads (test_ocr.py's
+    # lost_text.pdf holds it as its page 1) and which without OCR is refused (test_readers.py)
+    bad = tmp_path_factory.mktemp("fx") / "bad"
+    bad.mkdir()
+    for f in (FIXTURES / "bad").iterdir():
+        if f.name != "garbled.pdf":
+            (bad / f.name).symlink_to(f)
+    files = sorted(FIXTURES.glob("fixture_*")) + [bad]
+    return ingest_paths(files, bad.parent / "clean", keep_format_copies=True)
 
 
 def ftruth(name):
@@ -38,7 +45,6 @@ def test_each_format_recovers_its_truth(fixture_tables, fmt):
 
 
 @pytest.mark.parametrize("name, words", [
-    ("bad/garbled.pdf", "文字层是乱码"),
     ("bad/encrypted.pdf", "PDF 已加密，需要密码才能打开"), ("bad/corrupt.docx", "DOCX 文件已损坏"),
     ("bad/corrupt.pdf", "PDF 文件已损坏"),
 ])

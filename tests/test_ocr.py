@@ -492,6 +492,25 @@ def test_a_mixed_pdf_is_ocrd_only_on_its_scanned_page_and_reads_like_the_text_pd
     pd.testing.assert_frame_equal(got["indicators"][icols], want["indicators"][icols])
 
 
+def test_pages_whose_producer_lost_the_text_are_read_from_their_picture_like_the_text_pdf(tmp_path):
+    """lost_text.pdf: page 1 of the fixture PDF with a text layer of unmapped glyph codes (refused before: “文字层是乱码”),
+    page 2 with its text turned into outlines (no characters: before, “没有文字层”). Both are rendered and OCR'd;
+    the report says why and reads as the fixture's own first two pages."""
+    from evalkit.ingest import ingest_paths
+    from test_formats import _two_pages
+    got = ingest_paths([SCANS / "lost_text.pdf"], checks=False)
+    want = ingest_paths([_two_pages(tmp_path, ROOT / "tests" / "fixtures" / "fixture_pdf.pdf")], checks=False)
+    rep = got["reports"].iloc[0]
+    assert (rep["status"], rep["ocr_pages"], rep["n_projects"]) == ("partial", "1,2", 1)
+    assert rep["error"] == ("lost_text.pdf: 第 1 页的文字层是乱码（字体缺少字符映射），已按页面图像识别（OCR）; "
+                            "第 2 页的文字已转为曲线（没有文字层），已按页面图像识别（OCR）")
+    cols = ["project_name", "budget_initial", "budget_full_year", "executed", "execution_rate", "total_score"]
+    pd.testing.assert_frame_equal(got["projects"][cols], want["projects"][cols])
+    icols = ["level1", "level2", "level3", "target", "actual", "weight", "score"]
+    assert len(got["indicators"]) == 13
+    pd.testing.assert_frame_equal(got["indicators"][icols], want["indicators"][icols])
+
+
 @pytest.mark.parametrize("read, want", [
     ("关于下达补助资金的通知蒙财教[2023】33号", "关于下达补助资金的通知蒙财教〔2023〕33号"),   # seen in a synthetic scan
     ("财预〔2022]第12号", "财预〔2022〕第12号"),

@@ -128,13 +128,46 @@ def test_pdf_paragraphs_outside_tables_with_pages(pdf_doc):
 
 
 @pytest.mark.parametrize("name, message", [
-    ("garbled.pdf", r"^PDF 的文字层是乱码：\d+% 的字符是无法映射的字形编码（cid:NNN）"),
     ("encrypted.pdf", r"^PDF 已加密，需要密码才能打开"),
     ("corrupt.pdf", r"^PDF 文件已损坏，无法打开（"),
 ])
 def test_pdf_failures_raise_specific_errors(name, message):
     with pytest.raises(ReadError, match=message):
         read(BAD / name)
+
+
+@pytest.mark.parametrize("path, message", [
+    (BAD / "garbled.pdf", r"^PDF 的文字层是乱码：\d+% 的字符是无法映射的字形编码（cid:NNN）"),
+    # page 1 garbled, page 2 in outlines: the garbled layer is all the text there is
+    (FIX / "scans" / "lost_text.pdf", r"^PDF 的文字层是乱码：\d+% 的字符是无法映射的字形编码（cid:NNN）"),
+])
+def test_a_text_layer_ocr_cannot_replace_is_refused_as_garbled(monkeypatch, path, message):
+    import evalkit.readers.pdf as pdf_reader
+    monkeypatch.setattr(pdf_reader, "_ocr", lambda: None)        # the [ocr] extra not installed
+    with pytest.raises(ReadError, match=message):
+        read(path)
+
+
+def test_text_in_outlines_without_ocr_says_so(monkeypatch, tmp_path):
+    """A PDF whose text is curves (page 2 of lost_text.pdf alone) without the OCR extra: named, not “a scan”."""
+    import pypdfium2 as pdfium
+
+    import evalkit.readers.pdf as pdf_reader
+    monkeypatch.setattr(pdf_reader, "_ocr", lambda: None)
+    out = pdfium.PdfDocument.new()
+    out.import_pages(pdfium.PdfDocument(str(FIX / "scans" / "lost_text.pdf")), [1])
+    out.save(str(tmp_path / "outlines.pdf"))
+    with pytest.raises(ReadError, match=r"^PDF 的文字已转为曲线（第 1 页，没有文字层），无法读取表格；安装 OCR 组件"):
+        read(tmp_path / "outlines.pdf")
+
+
+def test_a_page_of_outlines_is_told_from_a_blank_page_and_a_scan():
+    from types import SimpleNamespace as Page
+    unreadable = __import__("evalkit.readers.pdf", fromlist=["_unreadable"])._unreadable
+    assert unreadable(Page(images=[], curves=[{}] * 176), "", None) == "outlines"
+    assert unreadable(Page(images=[], curves=[{}] * 3), "", None) is None          # a blank page with a rule or two
+    assert unreadable(Page(images=[{}], curves=[]), "", None) == "scan"
+    assert unreadable(Page(images=[], curves=[]), "(cid:1)(cid:2)", None) is None    # without OCR: the layer as it is
 
 
 def test_scanned_pdf_without_ocr_names_the_missing_text_layer(monkeypatch):

@@ -1,5 +1,6 @@
 """PDF reader (pdfplumber): ruled tables with merged cells read once, text lines around them,
-tables continued on the next page stitched; scans, garbled text layers and encryption refused.
+tables continued on the next page stitched; pages without a usable text layer (scans, searchable scans, text in
+outlines, garbled glyphs) OCR'd when the [ocr] extra is there, else refused like encryption.
 
 Stitching (see `stitch`): a table that ends its page continues in one that starts the next
 (a landscape or /Rotate 90 page included: geometry is compared per page size and from each
@@ -116,20 +117,22 @@ def read_pdf(path: Path) -> Document:
         try:
             try:
                 check_page_count(pdf)
-                pages, texts, scanned = [], [], []
+                pages, texts, to_ocr = [], [], {}
                 for page in pdf.pages:
                     start_page(page.page_number)
                     texts.append(_page_chars(page))
-                    if texts[-1].strip() and layers is not None and layers.only_invisible_text(page):
-                        texts[-1] = ""                # a searchable scan: its picture is read, not its OCR layer
-                    if not texts[-1].strip() and page.images:
-                        scanned.append(page.page_number)
+                    why = _unreadable(page, texts[-1], layers)
+                    if why is not None:
+                        to_ocr[page.page_number] = why
+                        if why != "scan" or texts[-1].strip():
+                            texts[-1] = ""            # read from its picture, not from its text layer
                     # a page without text (a scanned page) has no tables or lines to read
                     pages.append(_read_page(page) if texts[-1].strip() else PageContent(page.page_number, float(page.height)))
                     page.close()  # drop pdfplumber's per-page caches: big reports stay small in memory
                 _raise_swallowed()
-                all_scanned = not "".join(texts).strip() and len(scanned) == len(pages) and _ocr() is not None
-                if not all_scanned:                 # a scan is OCR'd below; anything else must have a text layer
+                required = bool(to_ocr) and not "".join(texts).strip() and _ocr() is not None
+                if not required:                    # a scan is OCR'd below; anything else must have a text layer
+                    _check_outlines(texts, to_ocr)
                     check_text_layer(texts, len(pages))
             except ReadError:
                 raise
@@ -141,8 +144,8 @@ def read_pdf(path: Path) -> Document:
             if layers is not None:
                 layers.close()
     doc = Document(source=str(path), format="pdf", blocks=stitch(pages), pages=len(pages))
-    if scanned:
-        _add_ocr(doc, path, scanned, required=all_scanned)
+    if to_ocr:
+        _add_ocr(doc, path, to_ocr, required=required)
     return doc
 
 
@@ -193,21 +196,60 @@ def _ocr():
     return ocr_pdf
 
 
-def _add_ocr(doc: Document, path: Path, scanned: list[int], required: bool) -> None:
-    """Read the scanned pages by OCR and put their blocks in page order among the text pages';
+OUTLINE_CURVES = 50      # a page without text or picture drawing at least this many curves: text turned into outlines
+
+# why a page with text was read from its picture, as the report row says it (status partial: its producer lost the
+# text, and an OCR'd figure deserves a look); a scan, searchable or not, is what it is and needs no word
+OCR_REASONS = {
+    "outlines": "的文字已转为曲线（没有文字层）",
+    "garbled": "的文字层是乱码（字体缺少字符映射）",
+}
+
+
+def _unreadable(page, text: str, layers: OcrLayers | None) -> str | None:
+    """Why a page must be read from its picture (None: its text layer is read): a scan (a picture, no text), a
+    searchable scan ("invisible"), text turned into outlines or a garbled text layer when OCR can read them."""
+    if text.strip():
+        if layers is None:
+            return None                       # without OCR a page's text layer is all there is
+        if layers.only_invisible_text(page):
+            return "invisible"
+        return "garbled" if garbled_share(text) > GARBLED_SHARE else None
+    if page.images:
+        return "scan"
+    return "outlines" if len(page.curves) >= OUTLINE_CURVES else None
+
+
+def _check_outlines(texts: list[str], to_ocr: dict[int, str]) -> None:
+    """A PDF whose text was turned into outlines and that cannot be OCR'd says so, not just "no text layer"."""
+    outlined = [p for p, why in to_ocr.items() if why == "outlines"]
+    if outlined and not "".join(texts).strip():
+        raise ReadError(f"PDF 的文字已转为曲线（第 {_pages(outlined)} 页，没有文字层），无法读取表格；"
+                        "安装 OCR 组件（make setup，或 pip install 'evalkit[ocr]'）后可识别，或请提供 Word 原件")
+
+
+def _pages(numbers) -> str:
+    return "、".join(map(str, numbers))
+
+
+def _add_ocr(doc: Document, path: Path, to_ocr: dict[int, str], required: bool) -> None:
+    """Read the pages without a usable text layer by OCR and put their blocks in page order among the text pages';
     without OCR (or when it fails on a mixed PDF) the pages are named in a warning."""
-    pages = "、".join(map(str, scanned))
+    pages = _pages(to_ocr)
     ocr = _ocr()
     if ocr is not None:
         try:
-            scan = ocr(path, scanned)
+            scan = ocr(path, list(to_ocr))
         except ReadError as e:
             if required:
                 raise
-            doc.warnings.append(f"第 {pages} 页（共 {doc.pages} 页）是扫描页，识别失败（{e}），这些页的内容未读取")
+            doc.warnings.append(f"第 {pages} 页（共 {doc.pages} 页）没有可用的文字层，识别失败（{e}），这些页的内容未读取")
             return
         doc.blocks = sorted(doc.blocks + scan.blocks, key=lambda b: b.page or 0)   # stable: order within a page kept
         doc.ocr_pages = list(scan.ocr_pages)
+        reasons = dict.fromkeys(w for w in to_ocr.values() if w in OCR_REASONS)     # in the order of their pages
+        doc.warnings += [f"第 {_pages(p for p, w in to_ocr.items() if w == why)} 页{OCR_REASONS[why]}，"
+                         "已按页面图像识别（OCR）" for why in reasons]
         doc.warnings += scan.warnings
         return
     doc.warnings.append(f"第 {pages} 页（共 {doc.pages} 页）没有文字层（可能是扫描页），这些页的内容未读取；"
@@ -514,13 +556,24 @@ def _page_chars(page) -> str:
     return "".join(c.get("text", "") for c in page.chars)
 
 
-def check_text_layer(page_texts: list[str], n_pages: int) -> None:
-    """Refuse a PDF whose text is absent (a scan) or mostly unmapped glyph codes."""
-    text = "".join(page_texts)
+def _glyph_counts(text: str) -> tuple[int, int, int]:
+    """(unmapped glyph codes, U+FFFD/private-use characters, other non-space characters) in extracted text."""
     n_cid = len(_CID.findall(text))
     rest = _CID.sub("", text)
     n_bad = sum(1 for ch in rest if ch == "\ufffd" or "\ue000" <= ch <= "\uf8ff")
-    n_ok = sum(1 for ch in rest if not ch.isspace()) - n_bad
+    return n_cid, n_bad, sum(1 for ch in rest if not ch.isspace()) - n_bad
+
+
+def garbled_share(text: str) -> float:
+    """The share of a text layer's glyphs that map to no character."""
+    n_cid, n_bad, n_ok = _glyph_counts(text)
+    total = n_cid + n_bad + n_ok
+    return (n_cid + n_bad) / total if total else 0.0
+
+
+def check_text_layer(page_texts: list[str], n_pages: int) -> None:
+    """Refuse a PDF whose text is absent (a scan) or mostly unmapped glyph codes."""
+    n_cid, n_bad, n_ok = _glyph_counts("".join(page_texts))
     total = n_cid + n_bad + n_ok
     if total == 0:
         raise ReadError(f"PDF 的全部 {n_pages} 页都没有文字层（可能是扫描件），无法读取表格；"
