@@ -135,3 +135,36 @@ def test_a_fifo_given_directly_gets_a_row_without_hanging(tmp_path):
                         "--out", str(tmp_path / "o"), "--quiet"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "不是普通文件（命名管道（FIFO））" in r.stdout
+
+
+def test_ocr_asks_for_the_time_its_pages_need_up_to_ten_times_the_limit(monkeypatch):
+    """A small file with many pages to OCR (a bilevel scan, a garbled text PDF) outgrows its size-based limit: before
+    OCR it asks for 30 s a page plus twice the time spent so far, at most 10 x max_seconds; never once at the cap."""
+    from evalkit import limits
+    monkeypatch.setattr(limits, "LIMITS", dataclasses.replace(LIMITS, max_seconds=120))
+    limits.give_time(150)
+    with pytest.raises(limits.MoreTime) as more:
+        limits.ask_time(20)                               # 20 pages: 600 s
+    assert (more.value.pages, 600 <= more.value.seconds < 601) == (20, True)
+    with pytest.raises(limits.MoreTime) as more:
+        limits.ask_time(60)
+    assert more.value.seconds == 1200                     # the cap
+    limits.ask_time(4)                                    # 120 s: within 150
+    limits.give_time(1200)
+    limits.ask_time(60)                                   # at the cap already: nothing more to give
+    limits.give_time(None)
+    limits.ask_time(60)                                   # outside a limited worker: no limit to raise
+
+
+def test_a_pdf_whose_ocr_outgrows_its_time_limit_is_given_the_time_and_read(tmp_path):
+    """lost_text.pdf (87 KB, 2 pages to OCR) under max_seconds 3: its size gives it 11.5 s; the worker asks for more
+    before OCR (MoreTime) and the run parses it again with 30 s instead of a time-limit row."""
+    from evalkit.ingest import time_limit
+    src = Path(__file__).parent / "fixtures" / "scans" / "lost_text.pdf"
+    lim = dataclasses.replace(LIMITS, max_seconds=3)
+    from types import SimpleNamespace
+    assert time_limit(SimpleNamespace(fmt="pdf", size=src.stat().st_size), lim) < 12
+    t = ingest_paths([src], checks=False, jobs=1, limits=lim)
+    rep = t["reports"].iloc[0]
+    assert (rep["status"], rep["ocr_pages"], rep["n_projects"]) == ("partial", "1,2", 1), rep["error"]
+    assert len(t["indicators"]) == 13

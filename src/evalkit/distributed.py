@@ -78,13 +78,24 @@ def parse_batch(items: list, lim) -> list:
     pool = _pool(lim)
     if pool is None:
         return [parse_task(*item, lim) for item in items]
-    from evalkit.ingest import collect, ingest_file
+    from evalkit.ingest import collect
     with tempfile.TemporaryDirectory(prefix="evalkit-dask-") as d:
-        futures = []
+        futures, paths = [], []
         for k, (name, data, sha, fmt, seconds) in enumerate(items):
-            path = _stage(Path(d) / str(k), name, data)
-            futures.append(pool.schedule(ingest_file, args=(path, name, sha, fmt), timeout=seconds))
-        return [collect(fut, name, sha, fmt, seconds, lim) for fut, (name, _, sha, fmt, seconds) in zip(futures, items)]
+            paths.append(_stage(Path(d) / str(k), name, data))
+            futures.append(_schedule(pool, paths[-1], name, sha, fmt, seconds))
+        return [collect(fut, name, sha, fmt, seconds, lim, _again(pool, path, name, sha, fmt))
+                for fut, path, (name, _, sha, fmt, seconds) in zip(futures, paths, items)]
+
+
+def _schedule(pool, path: Path, name: str, sha, fmt, seconds: float, final: bool = False):
+    """One file on the worker's pool within `seconds` (which its OCR may ask to raise unless `final`)."""
+    from evalkit.ingest import timed_ingest
+    return pool.schedule(timed_ingest, args=(path, name, sha, fmt, None if final else seconds), timeout=seconds)
+
+
+def _again(pool, path: Path, name: str, sha, fmt):
+    return lambda seconds: _schedule(pool, path, name, sha, fmt, seconds, final=True)
 
 
 def parse_task(name: str, data: bytes, sha: str | None, fmt: str | None, seconds: float, lim):
@@ -95,13 +106,13 @@ def parse_task(name: str, data: bytes, sha: str | None, fmt: str | None, seconds
     import pickle
     import subprocess
 
-    from evalkit.ingest import _failed, collect, crash_error, ingest_file, timeout_error
+    from evalkit.ingest import _failed, collect, crash_error, timeout_error
     with tempfile.TemporaryDirectory(prefix="evalkit-dask-") as d:
         path = _stage(Path(d), name, data)
         pool = _pool(lim)
         if pool is not None:
-            fut = pool.schedule(ingest_file, args=(path, name, sha, fmt), timeout=seconds)
-            return collect(fut, name, sha, fmt, seconds, lim)
+            fut = _schedule(pool, path, name, sha, fmt, seconds)
+            return collect(fut, name, sha, fmt, seconds, lim, _again(pool, path, name, sha, fmt))
         job, out = Path(d) / "job.pkl", Path(d) / "result.pkl"
         job.write_bytes(pickle.dumps((path, name, sha, fmt, lim, out)))
         try:

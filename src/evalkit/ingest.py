@@ -411,6 +411,8 @@ def ingest_file(path: Path, source_file: str, sha: str | None = None, fmt: str |
         return build(doc, source_file, sha, fmt, ex)
     except ReadError as e:
         return _failed(source_file, sha, fmt, str(e))
+    except _limits.MoreTime:
+        raise                             # the run gives the file the time its OCR needs (collect)
     except MemoryError:
         return _failed(source_file, sha, fmt, f"解析时内存超过上限 {_limits.LIMITS.max_memory_mb} MB，已放弃"
                                              "（可用 EVALKIT_LIMIT_MAX_MEMORY_MB 调整）")
@@ -440,14 +442,25 @@ def ocr_threads(jobs: int, workers: int) -> int:
 _CACHE = None   # the run's parse cache in a worker process (parse_file stores what it parsed)
 
 
-def parse_file(path: Path, source_file: str, sha: str | None = None, fmt: str | None = None) -> FileResult:
+def parse_file(path: Path, source_file: str, sha: str | None = None, fmt: str | None = None,
+               seconds: float | None = None) -> FileResult:
     """ingest_file in a worker, its result stored in the run's parse cache there (in parallel, not
-    by the coordinating process one file after another)."""
-    res = ingest_file(path, source_file, sha, fmt)
+    by the coordinating process one file after another). `seconds`: its time limit, which OCR may ask to raise
+    (limits.MoreTime); None: the limit is final."""
+    res = timed_ingest(path, source_file, sha, fmt, seconds)
     if _CACHE is not None and sha is not None:
         res.cacheable = True          # what the parser returned: a time-out or a crash never gets here
         _CACHE.put(sha, fmt, res)
     return res
+
+
+def timed_ingest(path: Path, source_file: str, sha: str | None, fmt: str | None, seconds: float | None) -> FileResult:
+    """ingest_file within `seconds` (see parse_file); run by the local pool's and Dask's workers."""
+    _limits.give_time(seconds)
+    try:
+        return ingest_file(path, source_file, sha, fmt)
+    finally:
+        _limits.give_time(None)
 
 
 def _init_worker(lim, workers: int = 1, threads: int | None = None, cache=None, scratch: str | None = None) -> None:
@@ -497,14 +510,19 @@ def crash_error(exitcode, lim) -> str:
     return f"解析进程意外退出（退出码 {exitcode}，多为内存超过上限 {lim.max_memory_mb} MB 或解析库崩溃）"
 
 
-def collect(fut, source_file: str, sha: str | None, fmt: str | None, seconds: float, lim) -> FileResult:
+def collect(fut, source_file: str, sha: str | None, fmt: str | None, seconds: float, lim, again=None) -> FileResult:
     """A parse future's FileResult (local pool or a Dask worker's); a time-out, a dead worker or a
-    result that could not be sent back becomes the file's `failed` row."""
+    result that could not be sent back becomes the file's `failed` row. A file whose OCR asked for more time
+    (limits.MoreTime) is parsed again through `again(seconds)` (a new future, its limit final)."""
     from concurrent.futures import TimeoutError as FutureTimeout
 
     from pebble import ProcessExpired
     try:
         res = fut.result()
+    except _limits.MoreTime as more:
+        if again is None:
+            return _failed(source_file, sha, fmt, timeout_error(seconds))
+        return collect(again(more.seconds), source_file, sha, fmt, more.seconds, lim)
     except FutureTimeout:
         return _failed(source_file, sha, fmt, timeout_error(seconds))
     except ProcessExpired as e:
@@ -564,11 +582,14 @@ def iter_parsed(sources: list[Source], jobs: int | None = None, progress: bool =
     with tempfile.TemporaryDirectory(prefix="evalkit-workers-", ignore_cleanup_errors=True) as scratch, \
             ProcessPool(max_workers=workers, initializer=_init_worker,
                         initargs=(lim, workers, ocr_threads(jobs, workers), cache, scratch)) as pool:
-        futures = [pool.schedule(parse_file, args=(s.path, s.source_file, s.sha256, s.fmt),
+        futures = [pool.schedule(parse_file, args=(s.path, s.source_file, s.sha256, s.fmt, time_limit(s, lim)),
                                  timeout=time_limit(s, lim)) for s in sources]
         for n, s in enumerate(sources):
             fut, futures[n] = futures[n], None       # a collected future would keep its result alive
-            yield s, collect(fut, s.source_file, s.sha256, s.fmt, time_limit(s, lim), lim)
+
+            def again(seconds, s=s):
+                return pool.schedule(parse_file, args=(s.path, s.source_file, s.sha256, s.fmt, None), timeout=seconds)
+            yield s, collect(fut, s.source_file, s.sha256, s.fmt, time_limit(s, lim), lim, again)
             if bar is not None:
                 bar.update(1)
     if bar is not None:

@@ -44,3 +44,38 @@ class Limits:
 
 
 LIMITS = Limits.from_env()
+
+
+# ----------------------------------------------------------------------------- time for OCR
+
+OCR_SECONDS_PER_PAGE = 30.0    # what one page's OCR may take in a busy worker (14 s measured under heavy load)
+_given: tuple[float, float] | None = None   # (started, seconds) of the file this worker process is parsing
+
+
+class MoreTime(Exception):
+    """Raised in a worker before OCR its time limit cannot cover (a 30-page bilevel scan or a garbled text PDF is
+    small for its pages): the run parses the file again with `seconds`, once, instead of killing it half-way."""
+
+    def __init__(self, seconds: float, pages: int):
+        super().__init__(seconds, pages)
+        self.seconds, self.pages = seconds, pages
+
+
+def give_time(seconds: float | None) -> None:
+    """The time limit of the file this process parses from now (None: no asking, the limit is final)."""
+    global _given
+    import time
+    _given = None if seconds is None else (time.monotonic(), float(seconds))
+
+
+def ask_time(pages: int) -> None:
+    """Before OCR-ing `pages` pages: MoreTime when the file's limit cannot cover them (the read so far done again,
+    then the pages), capped at 10 x max_seconds like ingest's size-based limit; nothing outside a limited worker."""
+    if _given is None or pages <= 0:
+        return
+    import time
+    started, seconds = _given
+    cap = 10 * LIMITS.max_seconds
+    need = 2 * (time.monotonic() - started) + pages * OCR_SECONDS_PER_PAGE
+    if need > seconds and seconds < cap:
+        raise MoreTime(round(min(cap, max(need, seconds)), 1), pages)

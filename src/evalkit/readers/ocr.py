@@ -50,6 +50,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from evalkit.model import Block, Document, LimitExceeded, Paragraph, ReadError, Table
+from evalkit.limits import ask_time
 from evalkit.readers.grid import Span, merged_units, rows_from_spans
 from evalkit.readers.safety import check_file_size, check_pixels, limits, reason, too_big
 
@@ -111,6 +112,7 @@ def read_image(path: Path) -> Document:
         if n > lim.max_pages:
             raise LimitExceeded(f"图片有 {n} 帧（页），超过上限 {lim.max_pages} 页；请拆分后再导入"
                                 "（可用 EVALKIT_LIMIT_MAX_PAGES 调整）")
+        ask_time(n)
         pages: list[PageResult] = []
         for k in range(n):
             if k:
@@ -142,6 +144,7 @@ def ocr_pictures(source: str, fmt: str, pictures: list[tuple[str, bytes]]) -> Do
     if len(pictures) > lim.max_pages:
         raise LimitExceeded(f"文档中有 {len(pictures)} 张整页图片，超过上限 {lim.max_pages} 页；请拆分后再导入"
                             "（可用 EVALKIT_LIMIT_MAX_PAGES 调整）")
+    ask_time(len(pictures))
     pages: list[PageResult] = []
     for k, (name, data) in enumerate(pictures, 1):
         try:
@@ -264,6 +267,7 @@ def ocr_pdf(path, pages: list[int] | None = None, dpi: int = OCR_DPI) -> Documen
         if n > lim.max_pages:
             raise LimitExceeded(f"PDF 有 {n} 页，超过上限 {lim.max_pages} 页（可用 EVALKIT_LIMIT_MAX_PAGES 调整）")
         wanted = list(range(1, n + 1)) if pages is None else [p for p in pages if 1 <= p <= n]
+        ask_time(len(wanted))
         results = []
         for p in wanted:
             img = render_pdf_page(pdf, p, dpi)
