@@ -832,6 +832,48 @@ def test_a_searchable_scan_is_read_from_its_picture_not_its_ocr_layer(scans, tmp
     assert not any("扫描仪识别的文字" in b.text for b in got.blocks if hasattr(b, "text"))
 
 
+def test_a_scan_with_a_caption_printed_over_it_is_read_when_its_text_gives_nothing(tmp_path):
+    """Page 1 of scan_report.pdf with a caption and a page number printed over it in text (a portal's stamp, Word's
+    “附件2” above a pasted scan): the page has text, so it was no scan; its text gave no table and no project. It is
+    OCR'd as the scan it is when the text gives nothing (Document.more_pages)."""
+    import io
+
+    import pypdfium2 as pdfium
+    from pypdf import PdfReader, PdfWriter
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    from evalkit.ingest import ingest_paths
+    from evalkit.readers import read as read_any
+    one = pdfium.PdfDocument.new()
+    one.import_pages(pdfium.PdfDocument(str(SCANS / "scan_report.pdf")), [0])
+    one.save(str(tmp_path / "one.pdf"))
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    writer = PdfWriter(clone_from=PdfReader(tmp_path / "one.pdf"))
+    page = writer.pages[0]
+    w, h = float(page.mediabox.width), float(page.mediabox.height)
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(w, h))
+    c.setFont("STSong-Light", 9)
+    c.drawString(30, h - 18, "附件2：项目支出绩效自评表（扫描件）")
+    c.drawString(w / 2 - 20, 12, "第 1 页 共 1 页")
+    c.save()
+    page.merge_page(PdfReader(io.BytesIO(buf.getvalue())).pages[0])
+    path = tmp_path / "附件2.pdf"
+    with open(path, "wb") as f:
+        writer.write(f)
+    doc = read_any(path)
+    assert doc.ocr_pages == [] and doc.more_pages == [1] and not list(doc.tables())
+    t = ingest_paths([path], checks=False)
+    rep, proj = t["reports"].iloc[0], t["projects"]
+    assert (rep["status"], rep["ocr_pages"], rep["n_projects"]) == ("ok", "1", 1), rep["error"]
+    want = pd.read_csv(SCANS / "truth" / "projects.csv", dtype=str).query("seed == 'scan_report.pdf'").iloc[0]
+    assert proj["project_name"].iloc[0] == want["project_name"]
+    assert float(proj["budget_full_year"].iloc[0]) == float(want["budget_full_year"])
+    assert len(t["indicators"]) >= 8
+
+
 def test_a_text_pdf_with_a_page_sized_picture_keeps_its_text(tmp_path):
     """Visible text over a full-page background picture (a letterhead, a watermark) is the page's text: no OCR."""
     import io

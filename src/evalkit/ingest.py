@@ -402,7 +402,7 @@ def ingest_file(path: Path, source_file: str, sha: str | None = None, fmt: str |
         if doc.read_as:                  # its content is another format than its name says: reported as that
             fmt = _reported(doc.read_as)
         ex = None
-        if doc.more_pictures is not None:      # text beside page-sized pictures: read those if it gives nothing
+        if doc.more_pictures is not None or doc.more_pages:   # text beside page-sized pictures: read those if it gives nothing
             from evalkit.recognize import recognize
             ex = recognize(doc)
             more = when_text_gives_nothing(doc, ex.gives_something)

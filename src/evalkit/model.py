@@ -137,6 +137,9 @@ class Document:
     # a portal page's boilerplate around pictures of the table), read only when the text gives nothing
     # (pictures.when_text_gives_nothing)
     more_pictures: object = field(default=None, compare=False, repr=False)
+    # PDF pages whose few lines of text lie on a page-sized picture (a scan with a caption, a portal's stamp or page
+    # number printed over it): OCR'd as scans when the text gives nothing, like more_pictures
+    more_pages: list[int] = field(default_factory=list)
 
     def paragraphs(self) -> Iterator[Paragraph]:
         return (b for b in self.blocks if isinstance(b, Paragraph))

@@ -117,7 +117,7 @@ def read_pdf(path: Path) -> Document:
         try:
             try:
                 check_page_count(pdf)
-                pages, texts, to_ocr = [], [], {}
+                pages, texts, to_ocr, more_pages = [], [], {}, []
                 for page in pdf.pages:
                     start_page(page.page_number)
                     texts.append(_page_chars(page))
@@ -128,6 +128,8 @@ def read_pdf(path: Path) -> Document:
                             texts[-1] = ""            # read from its picture, not from its text layer
                     # a page without text (a scanned page) has no tables or lines to read
                     pages.append(_read_page(page) if texts[-1].strip() else PageContent(page.page_number, float(page.height)))
+                    if why is None and _captioned_picture(page, pages[-1], texts[-1]):
+                        more_pages.append(page.page_number)
                     page.close()  # drop pdfplumber's per-page caches: big reports stay small in memory
                 _raise_swallowed()
                 required = bool(to_ocr) and not "".join(texts).strip() and _ocr() is not None
@@ -143,7 +145,7 @@ def read_pdf(path: Path) -> Document:
             _close(pdf)
             if layers is not None:
                 layers.close()
-    doc = Document(source=str(path), format="pdf", blocks=stitch(pages), pages=len(pages))
+    doc = Document(source=str(path), format="pdf", blocks=stitch(pages), pages=len(pages), more_pages=more_pages)
     if to_ocr:
         _add_ocr(doc, path, to_ocr, required=required)
     return doc
@@ -218,6 +220,21 @@ def _unreadable(page, text: str, layers: OcrLayers | None) -> str | None:
     if page.images:
         return "scan"
     return "outlines" if len(page.curves) >= OUTLINE_CURVES else None
+
+
+CAPTION_CHARS = 300      # text on a page-sized picture: a caption, a stamp, a page number — a page of text says more
+
+
+def _captioned_picture(page, content: PageContent, text: str) -> bool:
+    """A page holding a picture over most of it, no table and a few lines of text: a scan with a caption or a
+    stamp printed over it, OCR'd when the document's text gives nothing (pictures.when_text_gives_nothing)."""
+    if not text.strip() or len("".join(text.split())) > CAPTION_CHARS or not page.images:
+        return False
+    if any(isinstance(item, PageTable) for _, _, item in content.items):
+        return False
+    area = float(page.width) * float(page.height)
+    return bool(area) and any((float(i["x1"]) - float(i["x0"])) * (float(i["bottom"]) - float(i["top"]))
+                              >= SCAN_COVER * area for i in page.images)
 
 
 def _check_outlines(texts: list[str], to_ocr: dict[int, str]) -> None:

@@ -2,6 +2,7 @@
 image): which pictures are pages, and the document with them read by OCR (readers/ocr.py, the [ocr] extra)."""
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import io
 
@@ -58,11 +59,35 @@ def when_text_gives_nothing(doc: Document, found: bool) -> Document:
     """The document with the pictures it holds read as its pages (`with_pages_read`) when its text gave nothing
     (`found` false: no table, summary or stated result recognized) and it holds page-sized pictures; else as it is.
     Called by ingest and inspect after recognition: a reader cannot tell a cover letter from a report."""
-    if found or doc.more_pictures is None:
+    if found:
+        return doc
+    if doc.more_pages:
+        return _pages_read(doc)
+    if doc.more_pictures is None:
         return doc
     pictures = [p for p in doc.more_pictures() if looks_like_paper(p[1])]
     doc.more_pictures = None
     return with_pages_read(doc, pictures) if pictures else doc
+
+
+def _pages_read(doc: Document) -> Document:
+    """A PDF with its captioned picture pages (Document.more_pages) OCR'd as scanned pages: their lines of text
+    give way to what OCR reads on the whole page (the caption included), in page order; without OCR a warning."""
+    pages, doc.more_pages = doc.more_pages, []
+    listed = "、".join(map(str, pages))
+    try:
+        from evalkit.readers.ocr import ocr_pdf
+        if importlib.util.find_spec("rapidocr_onnxruntime") is None:
+            raise ImportError("rapidocr_onnxruntime")
+    except ImportError:
+        doc.warnings.append(f"第 {listed} 页是整页图片（带少量文字），文字中没有自评表，读取图片需要 OCR 组件"
+                            "（pip install 'evalkit[ocr]' 或 make setup）")
+        return doc
+    scan = ocr_pdf(doc.source, pages)
+    kept = [b for b in doc.blocks if getattr(b, "page", None) not in pages]
+    return dataclasses.replace(doc, blocks=sorted(kept + scan.blocks, key=lambda b: b.page or 0),
+                               ocr_pages=sorted(set(doc.ocr_pages) | set(scan.ocr_pages)),
+                               warnings=doc.warnings + scan.warnings).number_tables()
 
 
 PAPER_SATURATION = 90       # mean HSV saturation (0–255) under which a picture is grey like a printed page (paper

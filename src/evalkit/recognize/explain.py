@@ -283,7 +283,7 @@ def _read(path: Path, real: Path) -> Document:
     from evalkit.readers.pictures import when_text_gives_nothing
     try:
         doc = read(real)
-        if doc.more_pictures is not None:         # as ingest reads it: its pictures when its text gives nothing
+        if doc.more_pictures is not None or doc.more_pages:   # as ingest reads it: its pictures when its text gives nothing
             doc = when_text_gives_nothing(doc, recognize(doc).gives_something)
     except ReadError as e:
         raise InputError(f"{path}: {e}") from None
