@@ -832,6 +832,22 @@ def test_a_searchable_scan_is_read_from_its_picture_not_its_ocr_layer(scans, tmp
     assert not any("扫描仪识别的文字" in b.text for b in got.blocks if hasattr(b, "text"))
 
 
+def test_a_scan_with_a_blank_page_is_ocrd_not_refused_for_want_of_text(scans, tmp_path, monkeypatch):
+    """Page 2 of scan_report.pdf and a blank page (no picture, no text): before, the blank page made the PDF “not all
+    scanned” and it was refused (`没有文字层`); now its scanned page is read."""
+    import pypdfium2 as pdfium
+
+    from evalkit.readers import read as read_any
+    asked = _reuse_scans_pages(monkeypatch)
+    out = pdfium.PdfDocument.new()
+    out.import_pages(pdfium.PdfDocument(str(SCANS / "scan_report.pdf")), [1])
+    out.new_page(595, 842)
+    out.save(str(tmp_path / "带空白页.pdf"))
+    doc = read_any(tmp_path / "带空白页.pdf")
+    assert asked == [1] and doc.ocr_pages == [1] and doc.pages == 2
+    assert next(doc.tables()).rows[-1][:3] == ["总分", "100", "100"]
+
+
 def test_a_scan_with_a_caption_printed_over_it_is_read_when_its_text_gives_nothing(tmp_path):
     """Page 1 of scan_report.pdf with a caption and a page number printed over it in text (a portal's stamp, Word's
     “附件2” above a pasted scan): the page has text, so it was no scan; its text gave no table and no project. It is

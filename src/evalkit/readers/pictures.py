@@ -37,19 +37,26 @@ def page_sized(pictures: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
             out.append((name, data))
     return out
 
+NEEDS_OCR = "需要 OCR 组件（pip install 'evalkit[ocr]' 或 make setup）"
+
+
+def _ocr():
+    """The OCR reader module, or None when the [ocr] extra (its engine) is not installed."""
+    try:
+        from evalkit.readers import ocr
+    except ImportError:
+        return None
+    return ocr if importlib.util.find_spec("rapidocr_onnxruntime") is not None else None
+
 
 def with_pages_read(doc: Document, pictures: list[tuple[str, bytes]]) -> Document:
     """The document's own blocks, then what OCR reads on the page pictures (pages = the pictures' numbers);
     without the OCR reader, the document alone with a warning that says what is missing."""
-    try:
-        from evalkit.readers.ocr import ocr_pictures
-        if importlib.util.find_spec("rapidocr_onnxruntime") is None:
-            raise ImportError("rapidocr_onnxruntime")
-    except ImportError:
-        doc.warnings.append(f"文档中没有文字表格，只有 {len(pictures)} 张整页图片（多为扫描件），读取它们需要 OCR 组件"
-                            "（pip install 'evalkit[ocr]' 或 make setup）")
+    ocr = _ocr()
+    if ocr is None:
+        doc.warnings.append(f"文档中没有文字表格，只有 {len(pictures)} 张整页图片（多为扫描件），读取它们{NEEDS_OCR}")
         return doc
-    read = ocr_pictures(doc.source, doc.format, pictures)
+    read = ocr.ocr_pictures(doc.source, doc.format, pictures)
     read.blocks = doc.blocks + read.blocks
     read.warnings = doc.warnings + read.warnings
     return read
@@ -75,15 +82,11 @@ def _pages_read(doc: Document) -> Document:
     give way to what OCR reads on the whole page (the caption included), in page order; without OCR a warning."""
     pages, doc.more_pages = doc.more_pages, []
     listed = "、".join(map(str, pages))
-    try:
-        from evalkit.readers.ocr import ocr_pdf
-        if importlib.util.find_spec("rapidocr_onnxruntime") is None:
-            raise ImportError("rapidocr_onnxruntime")
-    except ImportError:
-        doc.warnings.append(f"第 {listed} 页是整页图片（带少量文字），文字中没有自评表，读取图片需要 OCR 组件"
-                            "（pip install 'evalkit[ocr]' 或 make setup）")
+    ocr = _ocr()
+    if ocr is None:
+        doc.warnings.append(f"第 {listed} 页是整页图片（带少量文字），文字中没有自评表，读取图片{NEEDS_OCR}")
         return doc
-    scan = ocr_pdf(doc.source, pages)
+    scan = ocr.ocr_pdf(doc.source, pages)
     kept = [b for b in doc.blocks if getattr(b, "page", None) not in pages]
     return dataclasses.replace(doc, blocks=sorted(kept + scan.blocks, key=lambda b: b.page or 0),
                                ocr_pages=sorted(set(doc.ocr_pages) | set(scan.ocr_pages)),
