@@ -163,7 +163,8 @@ def test_text_in_outlines_without_ocr_says_so(monkeypatch, tmp_path):
 
 def test_a_page_of_outlines_is_told_from_a_blank_page_and_a_scan():
     from types import SimpleNamespace as Page
-    unreadable = __import__("evalkit.readers.pdf", fromlist=["_unreadable"])._unreadable
+
+    from evalkit.readers.pdf import _unreadable as unreadable
     assert unreadable(Page(images=[], curves=[{}] * 176), "", None) == "outlines"
     assert unreadable(Page(images=[], curves=[{}] * 3), "", None) is None          # a blank page with a rule or two
     assert unreadable(Page(images=[{}], curves=[]), "", None) == "scan"

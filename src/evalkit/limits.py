@@ -7,6 +7,7 @@ below what would exhaust a 2-core, few-GB worker. Override per run with `EVALKIT
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, fields, replace
 
 MB = 1024 * 1024
@@ -64,7 +65,6 @@ class MoreTime(Exception):
 def give_time(seconds: float | None) -> None:
     """The time limit of the file this process parses from now (None: no asking, the limit is final)."""
     global _given
-    import time
     _given = None if seconds is None else (time.monotonic(), float(seconds))
 
 
@@ -73,7 +73,6 @@ def ask_time(pages: int) -> None:
     then the pages), capped at 10 x max_seconds like ingest's size-based limit; nothing outside a limited worker."""
     if _given is None or pages <= 0:
         return
-    import time
     started, seconds = _given
     cap = 10 * LIMITS.max_seconds
     need = 2 * (time.monotonic() - started) + pages * OCR_SECONDS_PER_PAGE

@@ -113,7 +113,8 @@ def read_pdf(path: Path) -> Document:
             pdf = pdfplumber.open(path)
         except Exception as e:
             raise _limit_in(e) or ReadError(_open_error(e)) from None
-        layers = OcrLayers(path) if _ocr() is not None else None
+        ocr = _ocr()
+        layers = OcrLayers(path) if ocr is not None else None
         try:
             try:
                 check_page_count(pdf)
@@ -124,15 +125,14 @@ def read_pdf(path: Path) -> Document:
                     why = _unreadable(page, texts[-1], layers)
                     if why is not None:
                         to_ocr[page.page_number] = why
-                        if why != "scan" or texts[-1].strip():
-                            texts[-1] = ""            # read from its picture, not from its text layer
+                        texts[-1] = ""                # read from its picture, not from its text layer
                     # a page without text (a scanned page) has no tables or lines to read
                     pages.append(_read_page(page) if texts[-1].strip() else PageContent(page.page_number, float(page.height)))
                     if why is None and _captioned_picture(page, pages[-1], texts[-1]):
                         more_pages.append(page.page_number)
                     page.close()  # drop pdfplumber's per-page caches: big reports stay small in memory
                 _raise_swallowed()
-                required = bool(to_ocr) and not "".join(texts).strip() and _ocr() is not None
+                required = bool(to_ocr) and not "".join(texts).strip() and ocr is not None
                 if not required:                    # a scan is OCR'd below; anything else must have a text layer
                     _check_outlines(texts, to_ocr)
                     check_text_layer(texts, len(pages))
@@ -154,6 +154,13 @@ def read_pdf(path: Path) -> Document:
 SCAN_COVER = 0.6         # a picture over this share of the page, and only invisible text: a searchable scan
 
 
+def _page_picture(page) -> bool:
+    """The page holds a picture over SCAN_COVER of it (a scan's page, not a logo or a seal)."""
+    area = float(page.width) * float(page.height)
+    return bool(area) and any((float(i["x1"]) - float(i["x0"])) * (float(i["bottom"]) - float(i["top"]))
+                              >= SCAN_COVER * area for i in page.images)
+
+
 class OcrLayers:
     """Which pages are searchable scans: a page-sized picture under text that is all invisible (render mode 3: the
     OCR layer a scanner or Acrobat adds). Such a page is OCR'd as the scan it is (its table's ruled lines are in the
@@ -163,9 +170,7 @@ class OcrLayers:
         self.path, self.pdf = path, None
 
     def only_invisible_text(self, page) -> bool:
-        area = float(page.width) * float(page.height)
-        if not area or not any((float(i["x1"]) - float(i["x0"])) * (float(i["bottom"]) - float(i["top"]))
-                               >= SCAN_COVER * area for i in page.images):
+        if not _page_picture(page):
             return False
         import pypdfium2 as pdfium
         import pypdfium2.raw as pdfium_c
@@ -190,12 +195,10 @@ class OcrLayers:
 
 
 def _ocr():
-    """The OCR reader's `ocr_pdf`, or None when the [ocr] extra is not installed."""
-    try:
-        from evalkit.readers.ocr import ocr_pdf
-    except ImportError:
-        return None
-    return ocr_pdf
+    """The OCR reader's `ocr_pdf`, or None when the [ocr] extra is not installed (pictures.ocr_reader)."""
+    from evalkit.readers.pictures import ocr_reader
+    reader = ocr_reader()
+    return None if reader is None else reader.ocr_pdf
 
 
 OUTLINE_CURVES = 50      # a page without text or picture drawing at least this many curves: text turned into outlines
@@ -228,13 +231,9 @@ CAPTION_CHARS = 300      # text on a page-sized picture: a caption, a stamp, a p
 def _captioned_picture(page, content: PageContent, text: str) -> bool:
     """A page holding a picture over most of it, no table and a few lines of text: a scan with a caption or a
     stamp printed over it, OCR'd when the document's text gives nothing (pictures.when_text_gives_nothing)."""
-    if not text.strip() or len("".join(text.split())) > CAPTION_CHARS or not page.images:
+    if not text.strip() or len("".join(text.split())) > CAPTION_CHARS:
         return False
-    if any(isinstance(item, PageTable) for _, _, item in content.items):
-        return False
-    area = float(page.width) * float(page.height)
-    return bool(area) and any((float(i["x1"]) - float(i["x0"])) * (float(i["bottom"]) - float(i["top"]))
-                              >= SCAN_COVER * area for i in page.images)
+    return not any(isinstance(item, PageTable) for _, _, item in content.items) and _page_picture(page)
 
 
 def _check_outlines(texts: list[str], to_ocr: dict[int, str]) -> None:

@@ -40,8 +40,9 @@ def page_sized(pictures: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
 NEEDS_OCR = "需要 OCR 组件（pip install 'evalkit[ocr]' 或 make setup）"
 
 
-def _ocr():
-    """The OCR reader module, or None when the [ocr] extra (its engine) is not installed."""
+def ocr_reader():
+    """The OCR reader module, or None when the [ocr] extra (its engine) is not installed: the one check, for
+    pictures in documents and for a PDF's pages (pdf._ocr)."""
     try:
         from evalkit.readers import ocr
     except ImportError:
@@ -52,7 +53,7 @@ def _ocr():
 def with_pages_read(doc: Document, pictures: list[tuple[str, bytes]]) -> Document:
     """The document's own blocks, then what OCR reads on the page pictures (pages = the pictures' numbers);
     without the OCR reader, the document alone with a warning that says what is missing."""
-    ocr = _ocr()
+    ocr = ocr_reader()
     if ocr is None:
         doc.warnings.append(f"文档中没有文字表格，只有 {len(pictures)} 张整页图片（多为扫描件），读取它们{NEEDS_OCR}")
         return doc
@@ -82,7 +83,7 @@ def _pages_read(doc: Document) -> Document:
     give way to what OCR reads on the whole page (the caption included), in page order; without OCR a warning."""
     pages, doc.more_pages = doc.more_pages, []
     listed = "、".join(map(str, pages))
-    ocr = _ocr()
+    ocr = ocr_reader()
     if ocr is None:
         doc.warnings.append(f"第 {listed} 页是整页图片（带少量文字），文字中没有自评表，读取图片{NEEDS_OCR}")
         return doc
