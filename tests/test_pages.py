@@ -22,7 +22,8 @@ sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
 import make_fixtures as mf  # noqa: E402
 import make_page_fixtures as mpf  # noqa: E402
 
-PDFS = ["pages_rowbreak.pdf", "pages_openrow.pdf", "pages_header.pdf", "pages_landscape.pdf", "pages_rotated.pdf"]
+PDFS = ["pages_rowbreak.pdf", "pages_openrow.pdf", "pages_header.pdf", "pages_landscape.pdf", "pages_rotated.pdf",
+        "pages_form.pdf"]
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +81,43 @@ def test_pdf_tables_are_the_tables_rendered(name):
     assert len(tables) == len(chosen)
     for k, (table, p) in enumerate(zip(tables, chosen)):
         assert squeeze(table.rows) == squeeze(rendered_rows(name, k, p, inds_of(p))), p["project_name"]
+
+
+def test_a_filled_pdf_form_is_read_as_printed(page_tables):
+    """Figures typed into form fields (with or without an appearance) and with a typewriter tool are read where
+    they print; a hidden field is not; the report names the pages; the template's own text is unchanged."""
+    import pdfplumber
+    from evalkit.recognize.explain import inspect_file
+
+    doc = read_pdf(PAGES / "pages_form.pdf")
+    assert doc.form_pages == [1, 2] and doc.warnings == []
+    cells = [c for t in doc.tables() for r in t.rows for c in r]
+    assert mpf.UNSHOWN not in cells and "95.65" in cells and "97.75" in cells       # typewriter notes
+    with pdfplumber.open(PAGES / "pages_form.pdf") as pdf:          # the file itself has no figure in its text
+        assert "95.65" not in (pdf.pages[0].extract_text() or "") and len(pdf.pages[0].annots) > 20
+    rep = page_tables["reports"].set_index("source_file").loc["pages_form.pdf"]
+    assert rep["status"] == "ok" and rep["form_pages"] == "1,2"
+    projects = page_tables["projects"][page_tables["projects"]["source_file"] == "pages_form.pdf"]
+    assert projects["total_score"].tolist() == [95.65, 97.75] and projects["executed"].tolist() == [65.22, 5.18]
+    assert "表单填写页：第 1、2 页" in inspect_file(PAGES / "pages_form.pdf")
+    assert read_pdf(ROOT / "tests" / "fixtures" / "fixture_pdf.pdf").form_pages == []
+
+
+def test_ocr_sees_a_forms_page_with_its_fields_drawn_in(monkeypatch):
+    """A form filled over a scan is OCR'd from the picture with the typed figures in it: the page is rendered from
+    the flattened copy (a field without an appearance, or a typewriter note, is otherwise not on the picture)."""
+    import numpy as np
+    from evalkit.readers import ocr
+
+    seen = []
+    monkeypatch.setattr(ocr, "read_page", lambda img, no: seen.append(np.asarray(img.convert("L"))) or
+                        ocr.PageResult(no, img.width, img.height))
+    ocr.ocr_pdf(PAGES / "pages_form.pdf", [1])
+    ocr.ocr_pdf(PAGES / "pages_form.pdf", [1], form_pages=[1])
+    bare, drawn = seen
+    assert bare.shape == drawn.shape
+    ink = lambda a: int((a < 128).sum())  # noqa: E731
+    assert ink(drawn) > ink(bare) + 2000          # the figures: dark pixels the bare rendering does not have
 
 
 def test_row_broken_across_the_page_is_one_row():

@@ -140,6 +140,8 @@ class Document:
     # PDF pages whose few lines of text lie on a page-sized picture (a scan with a caption, a portal's stamp or page
     # number printed over it): OCR'd as scans when the text gives nothing, like more_pictures
     more_pages: list[int] = field(default_factory=list)
+    # PDF pages whose figures were typed into form fields or typewriter notes, read as printed (readers/pdfforms.py)
+    form_pages: list[int] = field(default_factory=list)
 
     def paragraphs(self) -> Iterator[Paragraph]:
         return (b for b in self.blocks if isinstance(b, Paragraph))

@@ -100,6 +100,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
            "or YYYY-MM where only the month is (a labelled 填报日期, else the last paragraph that is a date alone)"),
         _c("version_mark", S, "版本标注", doc="a version word bracketed in the title: 更正, 修订版, 初稿 …"),
         _c("ocr_pages", S, "识别页", doc="pages read by OCR"),
+        _c("form_pages", S, "表单填写页", doc="PDF pages whose figures were typed into form fields or with a typewriter "
+           "tool (annotations), read as printed: a field that is hidden or does not print is not read"),
         _c("ocr_cells", S, "识别单元格", doc="OCR confidence of the cells that fed figures (JSON)"),
         _c("uncached_formulas", S, "无缓存值公式", doc="spreadsheet cells holding a formula without a cached value"),
         _c("hidden_content", S, "未读取的隐藏内容", doc="a workbook's hidden sheets (`旧版`), rows (`自评表!12:14`) and "

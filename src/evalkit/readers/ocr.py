@@ -249,16 +249,19 @@ def _to_l_or_rgb(im: Image.Image) -> Image.Image:
     return im.convert("RGB")
 
 
-def ocr_pdf(path, pages: list[int] | None = None, dpi: int = OCR_DPI) -> Document:
-    """OCR the given pages (1-based; None: all) of a PDF, rendered one at a time with pypdfium2.
+def ocr_pdf(path, pages: list[int] | None = None, dpi: int = OCR_DPI, form_pages: list[int] = ()) -> Document:
+    """OCR the given pages (1-based; None: all) of a PDF, rendered one at a time with pypdfium2; the `form_pages`
+    (Document.form_pages) rendered from the copy with their filled form fields drawn in (readers/pdfforms.py).
 
     The Document's blocks carry their page numbers; `ocr_pages` lists the pages read."""
     import pypdfium2 as pdfium
 
+    from evalkit.readers.pdfforms import flattened
+
     path = Path(path)
     check_file_size(path)
     try:
-        pdf = pdfium.PdfDocument(str(path))
+        pdf = pdfium.PdfDocument(flattened(path, list(form_pages)) if form_pages else str(path))
     except pdfium.PdfiumError as e:
         raise ReadError(f"PDF 文件无法打开（{reason(e)}）") from None
     try:

@@ -1,6 +1,7 @@
 """PDF reader (pdfplumber): ruled tables with merged cells read once, text lines around them,
 tables continued on the next page stitched; pages without a usable text layer (scans, searchable scans, text in
-outlines, garbled glyphs) OCR'd when the [ocr] extra is there, else refused like encryption.
+outlines, garbled glyphs) OCR'd when the [ocr] extra is there, else refused like encryption; a filled form's
+fields and typewriter notes drawn into their pages first (readers/pdfforms.py).
 
 Stitching (see `stitch`): a table that ends its page continues in one that starts the next
 (a landscape or /Rotate 90 page included: geometry is compared per page size and from each
@@ -38,6 +39,7 @@ from pathlib import Path
 
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
 from evalkit.readers.grid import Span, rows_from_spans
+from evalkit.readers.pdfforms import filled_pages, flattened
 from evalkit.readers.safety import StreamTooLarge, check_file_size, human_size, inflate_bounded, limits, reason
 
 GARBLED_SHARE = 0.3      # above this share of unmapped glyphs the text layer is unusable
@@ -118,6 +120,11 @@ def read_pdf(path: Path) -> Document:
         try:
             try:
                 check_page_count(pdf)
+                form_pages = filled_pages(pdf)
+                if form_pages:                # figures typed into form fields: read the pages as printed
+                    flat = flattened(path, form_pages)
+                    _close(pdf)
+                    pdf = pdfplumber.open(BytesIO(flat))
                 pages, texts, to_ocr, more_pages = [], [], {}, []
                 for page in pdf.pages:
                     start_page(page.page_number)
@@ -145,7 +152,8 @@ def read_pdf(path: Path) -> Document:
             _close(pdf)
             if layers is not None:
                 layers.close()
-    doc = Document(source=str(path), format="pdf", blocks=stitch(pages), pages=len(pages), more_pages=more_pages)
+    doc = Document(source=str(path), format="pdf", blocks=stitch(pages), pages=len(pages), more_pages=more_pages,
+                   form_pages=form_pages)
     if to_ocr:
         _add_ocr(doc, path, to_ocr, required=required)
     return doc
@@ -255,7 +263,7 @@ def _add_ocr(doc: Document, path: Path, to_ocr: dict[int, str], required: bool) 
     ocr = _ocr()
     if ocr is not None:
         try:
-            scan = ocr(path, list(to_ocr))
+            scan = ocr(path, list(to_ocr), form_pages=doc.form_pages)
         except ReadError as e:
             if required:
                 raise

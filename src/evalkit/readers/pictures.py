@@ -87,7 +87,7 @@ def _pages_read(doc: Document) -> Document:
     if ocr is None:
         doc.warnings.append(f"第 {listed} 页是整页图片（带少量文字），文字中没有自评表，读取图片{NEEDS_OCR}")
         return doc
-    scan = ocr.ocr_pdf(doc.source, pages)
+    scan = ocr.ocr_pdf(doc.source, pages, form_pages=doc.form_pages)
     kept = [b for b in doc.blocks if getattr(b, "page", None) not in pages]
     return dataclasses.replace(doc, blocks=sorted(kept + scan.blocks, key=lambda b: b.page or 0),
                                ocr_pages=sorted(set(doc.ocr_pages) | set(scan.ocr_pages)),

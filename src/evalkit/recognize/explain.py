@@ -83,6 +83,7 @@ def as_json(doc: Document, ex: Extraction, table: int | None = None) -> dict:
     rep = ex.report
     return {
         "file": doc.source, "format": doc.format, "pages": doc.pages, "ocr_pages": doc.ocr_pages,
+        "form_pages": doc.form_pages,
         "warnings": doc.warnings, "tables": n_table, "paragraphs": n_para, "blocks": blocks,
         "report": {k: v for k, v in vars(rep).items()},
         "projects": [{"project_name": p.project_name, "agency": p.agency, "n_indicators": len(p.indicators()),
@@ -105,6 +106,8 @@ def as_text(doc: Document, ex: Extraction, table: int | None = None) -> str:
            f"OCR 识别页：{'、'.join(map(str, doc.ocr_pages)) or '无'}",
            f"文档结构：{n_tables} 个表格，{n_paras} 个段落"]
     out += [f"读取提示：{w}" for w in doc.warnings]
+    if doc.form_pages:
+        out.append(f"表单填写页：第 {'、'.join(map(str, doc.form_pages))} 页的数字填在表单域或打字批注里，已按打印效果读入")
     if doc.hidden:
         out.append(f"未读取的隐藏内容：{'、'.join(doc.hidden)}（Excel 不显示、不打印）")
     n_table = n_para = 0

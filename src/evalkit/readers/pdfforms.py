@@ -1,0 +1,97 @@
+"""Filled PDF forms: figures typed into form fields (AcroForm widgets) or onto the page with a typewriter tool
+(FreeText annotations) are not in the page's content, which is all pdfplumber reads: a filled template read
+as it stands gives its tables with every figure empty. Such pages are flattened first (pdfium draws each
+field and typed note into the page as printed), on a copy in memory; the file is never written.
+
+What is flattened is what prints: widgets and typewriter notes with the Print flag and not Hidden. A
+signature field (its picture and signer's name are not the form's content) and every other annotation
+(comments, highlights, stamps, links) are left out of the copy.
+"""
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+
+from evalkit.model import ReadError
+
+HIDDEN, PRINT = 2, 4     # annotation flags (PDF 32000-1, 12.5.3)
+
+
+def _resolve(obj):
+    from pdfminer.pdftypes import resolve1
+    return resolve1(obj)
+
+
+def _name(obj) -> str:
+    """A PDF name as a string ('' for anything else)."""
+    obj = _resolve(obj)
+    return getattr(obj, "name", obj.decode("latin-1") if isinstance(obj, bytes) else "") or ""
+
+
+def _inherited(field: dict, key: str, depth: int = 0):
+    """A field's value or type, inherited from its parent fields (PDF 32000-1, 12.7.3.1)."""
+    while isinstance(field, dict) and depth < 32:
+        if key in field:
+            return _resolve(field[key])
+        field, depth = _resolve(field.get("Parent")), depth + 1
+    return None
+
+
+def _filled(annot: dict) -> bool:
+    """A printable form field holding a value, or a printable typewriter note."""
+    flags = _resolve(annot.get("F")) or 0
+    if not isinstance(flags, int) or not flags & PRINT or flags & HIDDEN:
+        return False
+    kind = _name(annot.get("Subtype"))
+    if kind == "FreeText":
+        return bool(annot.get("AP") or _resolve(annot.get("Contents")))
+    if kind != "Widget" or _name(_inherited(annot, "FT")) == "Sig":
+        return False
+    value = _inherited(annot, "V")
+    if isinstance(value, bytes):
+        return bool(value.strip())
+    return bool(_name(value)) and _name(value) != "Off"      # a ticked box (a name other than Off)
+
+
+def filled_pages(pdf) -> list[int]:
+    """The pages (1-based) of an open pdfplumber PDF holding a filled form field or a typewriter note."""
+    pages = []
+    for page in pdf.pages:
+        annots = _resolve(page.page_obj.annots) or []
+        if isinstance(annots, list) and any(_filled(a) for a in map(_resolve, annots) if isinstance(a, dict)):
+            pages.append(page.page_number)
+    return pages
+
+
+def flattened(path: Path, pages: list[int]) -> bytes:
+    """The PDF with the form fields and typewriter notes of `pages` drawn into them as printed (pdfium)."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    try:
+        doc = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as e:
+        raise ReadError(f"PDF 含填写的表单域，但无法展开（{e}），请在阅读器中“打印为 PDF”后再导入") from None
+    try:
+        doc.init_forms()                      # before any page is loaded: pdfium draws fields lacking an appearance
+        form = doc.formenv.raw if doc.formenv is not None else None
+        for number in pages:
+            page = doc[number - 1]
+            try:
+                for k in reversed(range(raw.FPDFPage_GetAnnotCount(page.raw))):
+                    annot = raw.FPDFPage_GetAnnot(page.raw, k)
+                    kind = raw.FPDFAnnot_GetSubtype(annot)
+                    signature = (kind == raw.FPDF_ANNOT_WIDGET and form is not None
+                                 and raw.FPDFAnnot_GetFormFieldType(form, annot) == raw.FPDF_FORMFIELD_SIGNATURE)
+                    raw.FPDFPage_CloseAnnot(annot)
+                    if kind not in (raw.FPDF_ANNOT_WIDGET, raw.FPDF_ANNOT_FREETEXT) or signature:
+                        raw.FPDFPage_RemoveAnnot(page.raw, k)
+                if page.flatten(flag=raw.FLAT_PRINT) == raw.FLATTEN_FAIL:
+                    raise ReadError(f"PDF 第 {number} 页的表单域无法展开，请在阅读器中“打印为 PDF”后再导入")
+            finally:
+                page.close()
+        out = BytesIO()
+        doc.save(out)
+        return out.getvalue()
+    finally:
+        doc.close()
