@@ -118,7 +118,8 @@ def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileR
                 "deviation_reason": i.deviation_reason, "actual_op": a_op, "line_no": k,
                 "report_id": report_id, **where(i.loc), "loc_fields": where_each(i.field_locs),
             })
-    problems = list(doc.warnings)
+    problems = list(doc.warnings) + [w for w in (doc.overflow_warning(),) if w]
+    unshown = [loc.words() for loc in doc.overflow_cells()]
     if not ex.found_anything:
         problems.append("未识别出项目自评表、汇总表或自评结果段落（可能是新的版式，请对照 README“新增版式”补充表头词汇）")
     report = {
@@ -137,6 +138,7 @@ def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileR
         "ocr_cells": ocr_figures(doc),
         "uncached_formulas": json.dumps(doc.uncached_formulas, ensure_ascii=False) if doc.uncached_formulas else None,
         "hidden_content": json.dumps(doc.hidden, ensure_ascii=False) if doc.hidden else None,
+        "unshown_figures": json.dumps(unshown, ensure_ascii=False) if unshown else None,
     }
     summary_rows = [{"summary_id": f"{report_id}-s{n:02d}", "report_id": report_id, "source_file": source_file,
                      "agency": rep.agency, "fiscal_year": rep.fiscal_year, **s,

@@ -155,6 +155,21 @@ class Document:
             t.index = i
         return self
 
+    def overflow_cells(self) -> list[Loc]:
+        """The table cells showing "####" in place of a figure too wide for its column (normalize.is_overflow)."""
+        from evalkit.normalize import is_overflow
+        return [t.loc(r, c) for t in self.tables() for r, row in enumerate(t.rows)
+                for c, cell in enumerate(row) if is_overflow(cell)]
+
+    def overflow_warning(self) -> str | None:
+        """The warning that names them (status partial: the figures are in no form the file shows)."""
+        cells = self.overflow_cells()
+        if not cells:
+            return None
+        where = "、".join(loc.words() for loc in cells[:5]) + (f" 等 {len(cells)} 处" if len(cells) > 5 else "")
+        return (f"{where}显示为“####”（数字超出 Excel 列宽，导出或打印时被 # 号代替），这些数字无法读取；"
+                "请在 Excel 中加宽该列后重新导出，或提供 Excel 原件")
+
     def text(self) -> str:
         """All paragraph text in order, one paragraph a line (for statement regexes)."""
         return "\n".join(p.text for p in self.paragraphs())

@@ -58,6 +58,16 @@ def strip_list_prefix(s: str | None) -> str | None:
     return out or None
 
 
+# a figure Excel could not fit in its column: it displays and prints "####" in its place (a PDF or scan of the sheet
+# keeps only that); the cell states a figure, which the document does not show
+OVERFLOW = re.compile(r"[#＃]{2,}")
+
+
+def is_overflow(s) -> bool:
+    """A cell that shows "####" for a figure too wide for its column."""
+    return isinstance(s, str) and OVERFLOW.fullmatch(WS.sub("", s)) is not None
+
+
 def is_empty_mark(s) -> bool:
     """A cell that states nothing: blank, a dash, '一' or '/' used as 'not applicable'."""
     return s is None or WS.sub("", str(s)) in EMPTY_MARKS

@@ -104,6 +104,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
            "tool (annotations), read as printed: a field that is hidden or does not print is not read"),
         _c("ocr_cells", S, "识别单元格", doc="OCR confidence of the cells that fed figures (JSON)"),
         _c("uncached_formulas", S, "无缓存值公式", doc="spreadsheet cells holding a formula without a cached value"),
+        _c("unshown_figures", S, "显示为####的数字", doc="table cells printing \"####\" in place of a figure too wide "
+           "for its Excel column (a PDF or scan of the sheet keeps only that): where they stand (JSON list); the figures "
+           "are missing, never read from a neighbouring cell"),
         _c("hidden_content", S, "未读取的隐藏内容", doc="a workbook's hidden sheets (`旧版`), rows (`自评表!12:14`) and "
            "columns (`自评表!H:H`) holding text, not read as Excel neither shows, prints nor exports them (JSON list); "
            "hidden sheets are read, with a warning, when no shown sheet has a table"),

@@ -63,6 +63,7 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     Rule("project_repeated", 7, "warning", "同一项目出现在两份报告中，汇总时会计入两次", "projects.project_id"),
     Rule("indicators_as_earlier_year", 7, "warning", "绩效指标连同完成值和得分与往年逐条相同，疑似照抄", "indicators.actual"),
     Rule("formula_without_value", 7, "warning", "表格中的公式没有保存计算结果", "reports.report_id"),
+    Rule("figure_not_shown", 7, "warning", "数字超出列宽，文件中显示为####", "reports.report_id"),
     Rule("hidden_content", 7, "info", "文件中有隐藏的内容未读取", "reports.report_id"),
     Rule("ocr_low_confidence", 7, "warning", "数字由扫描件识别（OCR）且置信度低，需对照原件", "reports.report_id"),
     Rule("place_ambiguous", 7, "warning", "县区名称多地重名，文件未写明所属地市", "reports.report_id"),

@@ -315,6 +315,15 @@ def check_formulas(d: Data, cfg: CheckConfig) -> list[Finding]:
                     "公式有计算结果", "{n} 个公式无结果", " 等 {n} 个单元格")
 
 
+def check_unshown(d: Data, cfg: CheckConfig) -> list[Finding]:
+    """A figure too wide for its Excel column prints as "####": a PDF or scan of the sheet has lost it
+    (`reports.unshown_figures`). It is missing, not empty: the totals it enters cannot be checked."""
+    return _listing(d, cfg, "unshown_figures", "figure_not_shown",
+                    "{shown} 显示为“####”（数字超出 Excel 列宽，导出或打印时被 # 号代替），这些数字无法读出（不是空白），"
+                    "相关的总分、权重核对因此不全；请索取加宽该列后重新导出的文件，或 Excel 原件。",
+                    "数字完整显示", "{n} 处显示为####", " 等 {n} 处")
+
+
 def check_hidden(d: Data, cfg: CheckConfig) -> list[Finding]:
     """Hidden sheets, rows and columns holding text, and Word's hidden text, are what the author hid: not shown,
     printed or read (`reports.hidden_content`). An old version kept out of sight is harmless; an indicator line

@@ -105,7 +105,7 @@ def as_text(doc: Document, ex: Extraction, table: int | None = None) -> str:
            f"格式：{doc.format}    页数：{doc.pages if doc.pages is not None else '—'}    "
            f"OCR 识别页：{'、'.join(map(str, doc.ocr_pages)) or '无'}",
            f"文档结构：{n_tables} 个表格，{n_paras} 个段落"]
-    out += [f"读取提示：{w}" for w in doc.warnings]
+    out += [f"读取提示：{w}" for w in doc.warnings + [w for w in (doc.overflow_warning(),) if w]]
     if doc.form_pages:
         out.append(f"表单填写页：第 {'、'.join(map(str, doc.form_pages))} 页的数字填在表单域或打字批注里，已按打印效果读入")
     if doc.hidden:

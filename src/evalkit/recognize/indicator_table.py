@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from evalkit.normalize import is_empty_mark, parse_number, strip_list_prefix
+from evalkit.normalize import is_empty_mark, is_overflow, parse_number, strip_list_prefix
 from evalkit.recognize import vocabulary as V
 
 
@@ -31,8 +31,9 @@ class Line:
     how: str                    # 按位置 (where the header says) or 按内容 (cells shifted)
 
 
-def _nums(cells: list[str]) -> list[float]:
-    return [v for v in (parse_number(c) for c in cells) if v is not None]
+def _nums(cells: list[str]) -> list[float | None]:
+    """The figures of a row in order; a figure shown as "####" keeps its place as None."""
+    return [v for c in cells if (v := parse_number(c)) is not None or is_overflow(c)]
 
 
 def header_roles(cells: list[str]) -> list[str | None]:
@@ -97,7 +98,7 @@ def _positional(cells: list[str], h: Header) -> Line | None:
     if l3 and l3.endswith("指标") and (V.is_level1(l3) or V.is_level2(l3)):
         return None
     w, s = get("weight"), get("score")
-    if (w and parse_number(w) is None and not is_empty_mark(w)) or (s and parse_number(s) is None and not is_empty_mark(s)):
+    if any(v and parse_number(v) is None and not is_empty_mark(v) and not is_overflow(v) for v in (w, s)):
         return None
     target = get("target")
     if "op" in h.cols or "unit" in h.cols:
