@@ -326,3 +326,33 @@ def test_merged_units_groups_grid_cells_without_a_rule_between_them():
     groups = merged_units(2, 3, lambda r, c: (r, c) == (0, 0), lambda r, c: (r, c) == (0, 2))
     assert groups == [[(0, 0), (0, 1)], [(0, 2), (1, 2)], [(1, 0)], [(1, 1)]]
     assert merged_units(1, 1, lambda r, c: True, lambda r, c: True) == [[(0, 0)]]
+
+
+def _overprint(src: Path, out: Path, shifts) -> Path:
+    """src with every page's content drawn again at each shift (points): how a printer driver fakes bold."""
+    from pypdf import PdfReader, PdfWriter, Transformation
+
+    w = PdfWriter(clone_from=src)
+    for i, page in enumerate(w.pages):
+        for dx, dy in shifts:
+            page.merge_transformed_page(PdfReader(src).pages[i], Transformation().translate(dx, dy))
+    w.write(out)
+    return out
+
+
+@pytest.mark.parametrize("shifts", [[(0.4, 0)], [(0.3, 0), (0, 0.3), (0.3, 0.3)]], ids=["twice", "four_times"])
+def test_glyphs_overprinted_to_fake_bold_are_read_once(pdf_doc, tmp_path, shifts):
+    """Text drawn two or four times, shifted under a point (項項目目名名称称 as it was read), reads as the PDF
+    drawn once: the same tables and lines; a PDF drawn once has no overprinted glyph."""
+    import pdfplumber
+    from evalkit.readers.pdf import overprinted
+
+    path = _overprint(FIX / "fixture_pdf.pdf", tmp_path / "bold.pdf", shifts)
+    with pdfplumber.open(path) as pdf:
+        assert "项项目目" in pdf.pages[0].extract_text()
+        assert overprinted(pdf.pages[0].chars) >= len(pdf.pages[0].chars) // 2
+    with pdfplumber.open(FIX / "fixture_pdf.pdf") as pdf:
+        assert all(overprinted(page.chars) == 0 for page in pdf.pages)
+    doc = read(path)
+    assert [t.rows for t in doc.tables()] == [t.rows for t in pdf_doc.tables()]
+    assert [p.text for p in doc.paragraphs()] == [p.text for p in pdf_doc.paragraphs()]

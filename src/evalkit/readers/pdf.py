@@ -1,7 +1,8 @@
 """PDF reader (pdfplumber): ruled tables with merged cells read once, text lines around them,
 tables continued on the next page stitched; pages without a usable text layer (scans, searchable scans, text in
 outlines, garbled glyphs) OCR'd when the [ocr] extra is there, else refused like encryption; a filled form's
-fields and typewriter notes drawn into their pages first (readers/pdfforms.py).
+fields and typewriter notes drawn into their pages first (readers/pdfforms.py); glyphs a printer driver overprinted
+to fake bold (项项目目) read once (`without_overprint`).
 
 Stitching (see `stitch`): a table that ends its page continues in one that starts the next
 (a landscape or /Rotate 90 page included: geometry is compared per page size and from each
@@ -126,8 +127,9 @@ def read_pdf(path: Path) -> Document:
                     _close(pdf)
                     pdf = pdfplumber.open(BytesIO(flat))
                 pages, texts, to_ocr, more_pages = [], [], {}, []
-                for page in pdf.pages:
-                    start_page(page.page_number)
+                for raw_page in pdf.pages:
+                    start_page(raw_page.page_number)
+                    page = without_overprint(raw_page)
                     texts.append(_page_chars(page))
                     why = _unreadable(page, texts[-1], layers)
                     if why is not None:
@@ -138,6 +140,7 @@ def read_pdf(path: Path) -> Document:
                     if why is None and _captioned_picture(page, pages[-1], texts[-1]):
                         more_pages.append(page.page_number)
                     page.close()  # drop pdfplumber's per-page caches: big reports stay small in memory
+                    raw_page.close()
                 _raise_swallowed()
                 required = bool(to_ocr) and not "".join(texts).strip() and ocr is not None
                 if not required:                    # a scan is OCR'd below; anything else must have a text layer
@@ -574,6 +577,27 @@ def install_limits() -> None:
         PDFContentParser.nextobject = counted_nextobject
         PDFLayoutAnalyzer.render_char = counted_render_char
         pt._evalkit_bounded = True
+
+
+def overprinted(chars) -> int:
+    """How many glyphs repeat one drawn before them at the same place (within a point): printer drivers draw bold
+    that a font lacks by printing each glyph two or four times, slightly shifted, which reads 项项目目名名称称."""
+    seen, repeats = set(), 0
+    for ch in chars:
+        x, y, t = int(ch["x0"]), int(ch["top"]), ch["text"]
+        if not t.strip():
+            continue
+        if any((t, x + dx, y + dy) in seen for dx in (-1, 0, 1) for dy in (-1, 0, 1)):
+            repeats += 1
+        seen.add((t, x, y))
+    return repeats
+
+
+def without_overprint(page):
+    """The page with each glyph once (pdfplumber's dedupe_chars: same text and font within a point; not the size,
+    which a shifted copy's matrix may give as 10.000000000000057), when any is overprinted; the check costs a few
+    set lookups a glyph, the dedupe runs only where it finds some."""
+    return page.dedupe_chars(tolerance=1, extra_attrs=("fontname",)) if overprinted(page.chars) else page
 
 
 def _page_chars(page) -> str:
