@@ -176,6 +176,25 @@ def test_execution_rate_mismatch_fires_on_stated_10_for_100_percent():
     assert f.iloc[0]["severity"] == "error" and "执行率填报为10%" in f.iloc[0]["message"]
 
 
+@pytest.mark.parametrize("ex,full,stated", [(5.18, 5.6, 0.925), (5.18, 5.6, 0.93), (5.18, 5.6, 0.9), (12, 12, 1)])
+def test_a_rate_written_as_a_fraction_the_amounts_confirm_is_said_once_not_an_error(ex, full, stated):
+    t = tables([proj(budget_initial=full, budget_full_year=full, executed=ex, execution_rate=stated,
+                     execution_rate_line=round(stated * 100, 4), budget_score=None, budget_weight=None, total_score=None)])
+    f = only(t, "execution_rate_as_fraction")
+    assert len(f) == 1 and f.iloc[0]["severity"] == "info" and f.iloc[0]["found"] == f"{stated:g}"
+    assert f"执行率填报为{stated:g}（小数）" in f.iloc[0]["message"]
+    assert not {"execution_rate_mismatch", "execution_rate_conflict"} & set(rules(t))
+
+
+@pytest.mark.parametrize("ex,full,stated", [(12, 12, 10), (7.2, 12, 1), (5.18, 5.6, 0.8), (0.05, 10, 0.5)])
+def test_a_small_rate_the_amounts_do_not_confirm_as_a_fraction_is_read_as_stated(ex, full, stated):
+    """10 for 100 %, 1 for 60 %, 0.8 for 92.5 %: mismatches; 0.5 for 0.5 %: right as a percent."""
+    t = tables([proj(budget_initial=full, budget_full_year=full, executed=ex, execution_rate=stated,
+                     budget_score=None, budget_weight=None, total_score=None)])
+    assert "execution_rate_as_fraction" not in rules(t)
+    assert ("execution_rate_mismatch" in rules(t)) == (stated != 0.5)
+
+
 @pytest.mark.parametrize("ex,stated", [(7.58, 94.75), (1.995, 100), (12.54, 84), (11.98, 88)])
 def test_execution_rate_within_tolerance_does_not_fire(ex, stated):
     b = {7.58: 8, 1.995: 2, 12.54: 15, 11.98: 13.6}[ex]

@@ -25,6 +25,7 @@ class Rule:
 
 RULES: dict[str, Rule] = {r.id: r for r in [
     Rule("execution_rate_mismatch", 1, "error", "填报执行率与全年执行数/全年预算数不符", "projects.execution_rate projects.executed projects.budget_full_year"),
+    Rule("execution_rate_as_fraction", 1, "info", "执行率以小数填写（0.93 即 93%）", "projects.execution_rate projects.executed projects.budget_full_year"),
     Rule("execution_rate_conflict", 1, "warning", "同一项目在两处填报的执行率不一致", "projects.execution_rate projects.execution_rate_line|projects.execution_rate projects.execution_rate_narrative"),
     Rule("budget_score_mismatch", 1, "error", "预算执行得分与权重×执行率不符", "projects.budget_score projects.budget_weight projects.execution_rate"),
     Rule("execution_over_budget", 1, "warning", "全年执行数超过全年预算数", "projects.executed projects.budget_full_year"),

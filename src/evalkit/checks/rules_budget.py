@@ -16,6 +16,17 @@ def rate(executed: Decimal | None, budget: Decimal | None) -> Decimal | None:
     return executed * HUNDRED / budget
 
 
+def as_fraction(stated: Decimal | None, calc: Decimal | None, tol: Decimal) -> bool:
+    """A rate written as a fraction of one (0.93 or 1 in the 执行率 cell: an Excel formula without the percent
+    format) that the amounts confirm: stated x 100 is the computed rate within the tolerance, or within what the
+    stated decimals can say (0.9: 85 % to 95 %; a 1 only within the tolerance of 100 %)."""
+    if stated is None or calc is None or not 0 < stated <= 1 or calc <= 1 + tol:
+        return False
+    exponent = stated.normalize().as_tuple().exponent
+    half_unit = Decimal(5).scaleb(exponent - 1) * HUNDRED if isinstance(exponent, int) and exponent < 0 else Decimal(0)
+    return abs(stated * HUNDRED - calc) <= max(tol, half_unit)
+
+
 def expected_budget_score(weight: Decimal, rate_pct: Decimal, cap: bool) -> Decimal:
     """weight x rate, capped at the weight unless configured otherwise."""
     s = weight * rate_pct / HUNDRED
@@ -53,7 +64,13 @@ def check_budget(d: Data, cfg: CheckConfig) -> list[Finding]:
             f("budget_zero_denominator",
               f"全年预算数为0而执行数为{fmt(ex)}万元、执行率填报为{fmt(stated)}%，执行率无法计算，请核对全年预算数是否漏填。",
               "全年预算数>0", "0")
-        if calc is not None and stated is not None and abs(stated - calc) > tol:
+        fraction = as_fraction(stated, calc, tol)
+        if fraction:
+            f("execution_rate_as_fraction",
+              f"执行率填报为{fmt(stated)}（小数），按全年执行数/全年预算数（{fmt(ex)}/{fmt(full)}万元）为{pct(calc)}，"
+              f"数值相符；请按百分比填写（{pct(calc)}），以免被读作{fmt(stated)}%。",
+              pct(calc), fmt(stated))
+        elif calc is not None and stated is not None and abs(stated - calc) > tol:
             f("execution_rate_mismatch",
               f"执行率填报为{fmt(stated)}%，按全年执行数/全年预算数（{fmt(ex)}/{fmt(full)}万元）应为{pct(calc)}，请核对是否漏填或错填。",
               pct(calc), f"{fmt(stated)}%")
@@ -70,7 +87,7 @@ def check_budget(d: Data, cfg: CheckConfig) -> list[Finding]:
                   fmt(exp, 2), fmt(score))
         for other, where in ((dec(r.execution_rate_line), "指标表预算执行率行"),
                              (dec(r.execution_rate_narrative), "报告正文")):
-            if stated is not None and other is not None and other != stated:
+            if stated is not None and other is not None and other != stated and not (fraction and other == stated * HUNDRED):
                 f("execution_rate_conflict",
                   f"执行率在预算执行表中为{fmt(stated)}%，在{where}中为{fmt(other)}%，请统一为按全年执行数/全年预算数计算的值。",
                   f"{fmt(stated)}%", f"{fmt(other)}%")
