@@ -49,16 +49,57 @@ WORD_PATTERN = "|".join(re.escape(w) for w, _ in _CJK_WORDS)
 _QUOTES = "\"'“”「」"
 
 
+# A form's choice list with a box or mark by each grade: □优 ☑良 □中 □差, 优□ 良√ 中□ 差□, (√)优 ( )良. The grade is
+# the one word marked (an empty bracket is an unmarked box); none marked, or several, state no grade.
+MARKED = "☑☒■√✓✔✅▣◼◾●◉⦿🗹🗸🗷"
+UNMARKED = "□☐▢○◯◻◽"
+_EMPTY_BOX = re.compile(r"[（(\[【]\s*[）)\]】]")
+
+
+def _choice(w: str) -> int | None | bool:
+    """The rank marked in a choice list; None when it is one with no single mark; False when `w` is not one."""
+    if not any(ch in MARKED or ch in UNMARKED for ch in w) and not _EMPTY_BOX.search(w):
+        return False
+    w = _EMPTY_BOX.sub(UNMARKED[0], w)
+    items: list = []                         # ("mark", marked?) and ("word", rank) in order
+    i = 0
+    while i < len(w):
+        if w[i] in MARKED or w[i] in UNMARKED:
+            items.append(("mark", w[i] in MARKED))
+            i += 1
+            continue
+        hit = next(((x, r) for x, r in _CJK_WORDS if w.startswith(x, i)), None)
+        if hit:
+            items.append(("word", hit[1]))
+            i += len(hit[0])
+        else:
+            i += 1
+    words = [k for k, it in enumerate(items) if it[0] == "word"]
+    if len(words) < 2 or not any(it[0] == "mark" for it in items):
+        return False
+    prefix = items[0][0] == "mark"         # the box before its word (□优), else after it (优□)
+    marked = set()
+    for k in words:
+        j = k - 1 if prefix else k + 1
+        if 0 <= j < len(items) and items[j][0] == "mark" and items[j][1]:
+            marked.add(items[k][1])
+    return marked.pop() if len(marked) == 1 else None
+
+
 def rank(word: Any, lenient: bool = False) -> int | None:
     """The rank (0 = best) of a grade word in any scale; None when it is not one.
 
     Strict: the word itself, or a two-character word inside it (优秀等次). Lenient, for cells read
-    from documents: also a word it starts with (优（95分）) or contains (评为良)."""
+    from documents: also a word it starts with (优（95分）) or contains (评为良). A choice list (□优 ☑良 □中 □差)
+    gives the word marked, in either mode, and None when no single word is."""
     if word is None or (isinstance(word, float) and word != word):
         return None
     w = re.sub(r"\s+", "", str(word)).strip(_QUOTES)
     if not w:
         return None
+    chosen = _choice(w)
+    if chosen is not False:
+        return chosen
     for x, r in _WORDS:
         if w == x:
             return r

@@ -16,6 +16,7 @@ from evalkit.readers.safety import (UNZIP_ERRORS, CellBudget, check_file_size, c
                                     open_zip, reason)
 from evalkit.readers.embedded import ALT_CHUNK, OLE_OBJECT, Objects
 from evalkit.readers.pictures import holds_pictures_only, page_sized, with_pages_read
+from evalkit.readers.symbols import glyph
 from evalkit.readers.xpath import xpath
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -23,7 +24,8 @@ _NS = (("w", W[1:-1]),)
 # Run containers whose text is visible; bookmarks, comments and deleted text carry none.
 _RUN_PATH = ("w:r | w:hyperlink | w:ins/w:r | w:moveTo/w:r | w:smartTag/w:r | w:fldSimple/w:r"
              " | w:customXml/w:r | w:sdt/w:sdtContent/w:r | w:sdt/w:sdtContent/w:hyperlink")
-_RUN_INNER = "w:br | w:cr | w:noBreakHyphen | w:ptab | w:t | w:tab"   # a run's text-bearing children
+# a run's text-bearing children; a symbol-font glyph and a legacy check box field stand for ☑ or □ (symbols.py)
+_RUN_INNER = "w:br | w:cr | w:noBreakHyphen | w:ptab | w:t | w:tab | w:sym | w:fldChar/w:ffData/w:checkBox"
 NOT_A_ZIP = "DOCX 文件已损坏（不是有效的 ZIP 包，可能下载不完整），请重新下载或用 Word 另存为 .docx 再导入"
 LEGACY_DOC = "这是 Word 97-2003 格式（.doc）的文件，只是扩展名为 .docx；请用 Word 打开后另存为 .docx 再导入"
 ENCRYPTED = "DOCX 文件已加密（设置了打开密码），无法读取；请在 Word 中取消密码后另存再导入"
@@ -233,8 +235,25 @@ def paragraph_text(p) -> str:
 def _run_text(el) -> str:
     """python-docx's CT_R.text / CT_Hyperlink.text (each child's str()), with the XPath compiled once."""
     if el.tag == W + "r":
-        return "".join(str(e) for e in xpath(_RUN_INNER, _NS)(el))
+        return "".join(_inner_text(e) for e in xpath(_RUN_INNER, _NS)(el))
     return "".join(_run_text(r) for r in el.iterchildren(W + "r"))
+
+
+def _inner_text(e) -> str:
+    if e.tag == W + "sym":                    # 插入符号: a Wingdings ☑ or □ of a choice list (□优 ☑良)
+        return glyph(e.get(W + "font"), e.get(W + "char"))
+    if e.tag == W + "checkBox":               # a legacy check box field (FORMCHECKBOX): Word draws it, no text
+        return "☑" if _checked(e) else "□"
+    return str(e)
+
+
+def _checked(box) -> bool:
+    """A check box field's state: w:checked (its w:val, on when left out), else its w:default."""
+    for tag in ("checked", "default"):
+        el = next(box.iterchildren(W + tag), None)
+        if el is not None:
+            return el.get(W + "val", "1" if tag == "checked" else "0") in ("1", "true", "on")
+    return False
 
 
 def _vmerge(tc) -> str | None:

@@ -41,6 +41,7 @@ from pathlib import Path
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
 from evalkit.readers.grid import Span, rows_from_spans
 from evalkit.readers.pdfforms import filled_pages, flattened
+from evalkit.readers.symbols import pdf_glyphs
 from evalkit.readers.safety import StreamTooLarge, check_file_size, human_size, inflate_bounded, limits, reason
 
 GARBLED_SHARE = 0.3      # above this share of unmapped glyphs the text layer is unusable
@@ -130,6 +131,7 @@ def read_pdf(path: Path) -> Document:
                 for raw_page in pdf.pages:
                     start_page(raw_page.page_number)
                     page = without_overprint(raw_page)
+                    pdf_glyphs(page.chars)            # a Wingdings ☑ or □ of a choice list as the character it draws
                     texts.append(_page_chars(page))
                     why = _unreadable(page, texts[-1], layers)
                     if why is not None:
