@@ -150,3 +150,73 @@ def test_macro_enabled_and_template_packages_read_as_their_plain_twins(tmp_path)
         want = plain["projects"].loc[plain["projects"]["source_file"] == twin, cols].reset_index(drop=True)
         assert len(want) == 2
         pd.testing.assert_frame_equal(got, want, obj=name)
+
+
+def _with_units(src: Path, out: Path) -> Path:
+    """The DOCX fixture with its amounts written in 元 with the sign and separators (5.6 -> ¥56,000元) and its
+    weights and scores with 分 (10 -> 10分), as many bureaus type them into the form."""
+    from docx import Document as Docx
+
+    from evalkit.normalize import parse_number
+
+    d = Docx(src)
+    for t in d.tables:
+        mode = None
+        for row in t.rows:
+            cells = list(dict.fromkeys(c._tc for c in row.cells))           # merged cells once
+            texts = ["".join(p.text for p in _paragraphs(tc)) for tc in cells]
+            if any("年度资金" in x for x in texts):
+                mode = "money"
+            elif any("三级指标" in x for x in texts):
+                mode = "lines"
+                continue
+            for k, (tc, text) in enumerate(zip(cells, texts)):
+                v = parse_number(text)
+                if v is None or "%" in text:
+                    continue
+                if mode == "money" and k in (2, 3, 4):
+                    new = f"¥{v * 10000:,.0f}元"
+                elif (mode == "money" and k in (5, 7)) or mode == "lines" and k >= len(cells) - 3:
+                    new = f"{text}分"
+                else:
+                    continue
+                _set(tc, new)
+            if mode == "money" and any("年度资金" in x for x in texts):
+                mode = None
+    d.save(out)
+    return out
+
+
+def _paragraphs(tc):
+    from docx.oxml.ns import qn
+    return [type("P", (), {"text": "".join(t.text or "" for t in p.iter(qn("w:t")))})() for p in tc.iter(qn("w:p"))]
+
+
+def _set(tc, text: str) -> None:
+    from docx.oxml.ns import qn
+    ts = list(tc.iter(qn("w:t")))
+    ts[0].text = text
+    for t in ts[1:]:
+        t.text = ""
+
+
+def test_figures_typed_with_their_units_read_as_the_plain_fixture(tmp_path):
+    """¥56,000元 under a 万元 header is 5.6 万元; 10分 is 10: the DOCX fixture with units typed into its cells reads
+    to the fixture's truth (before, every such figure was empty and the row said nothing)."""
+    from evalkit.ingest import ingest_file
+
+    path = _with_units(FIXTURES / "fixture_docx.docx", tmp_path / "fixture_docx.docx")
+    res = ingest_file(path, "fixture_docx.docx")
+    assert res.report["status"] == "ok"
+    want_p = ftruth("projects")[ftruth("projects")["seed"] == "fixture_docx.docx"]
+    assert len(res.projects) == len(want_p) > 0
+    for _, t in want_p.iterrows():
+        g = next(p for p in res.projects if p["project_name"] == t["project_name"])
+        assert not {f: (t[f], g[f]) for f in PROJECT_FIELDS if not same(t[f], g[f])}, t["project_name"]
+    want_i = ftruth("indicators")[ftruth("indicators")["seed"] == "fixture_docx.docx"]
+    assert [i["level3"] for i in res.indicators] == list(want_i["level3"])
+    for (_, t), g in zip(want_i.iterrows(), res.indicators):
+        assert not {f: (t[f], g[f]) for f in INDICATOR_FIELDS if not same(t[f], g[f])}, t["level3"]
+    from docx import Document as Docx
+    typed = [c.text for t in Docx(path).tables for r in t.rows for c in r.cells]
+    assert "¥56,000元" in typed and "10分" in typed and "9.25分" in typed

@@ -101,6 +101,16 @@ def test_budget_total_in_header_order_and_with_gaps():
     assert budget.read_total(["", "其中：当年财政拨款", "5.6", "5.6", "5.18"], cols) is None
 
 
+def test_budget_figures_written_with_their_unit():
+    """88万元 and 1,000,000元 in the cells: the number as written and the unit its cell states; 10分 a score."""
+    cols = budget.read_header(BUDGET_HEADER)
+    got = budget.read_total_units(["", "年度资金总额", "88万元", "¥1,000,000.00元", "900,000元", "10分", "90%", "9分"], cols)
+    assert got == {"budget_initial": (88.0, "万元"), "budget_full_year": (1000000.0, "元"), "executed": (900000.0, "元"),
+                   "budget_weight": (10.0, None), "execution_rate": (90.0, None), "budget_score": (9.0, None)}
+    assert key_value.read_pairs_units(["全年预算数", "1.2亿元", "执行率", "95%"]) == \
+        [("budget_full_year", 1.2, "亿元"), ("execution_rate", 95.0, None)]
+
+
 # ---- summary table -----------------------------------------------------------------------------
 def test_summary_table_rows():
     header = summary_table.read_header(["项目", "应评价", "已评价", "备注"])
@@ -108,6 +118,8 @@ def test_summary_table_rows():
     assert summary_table.read_row(["项目个数（个）", "12", "11", ""], header) == \
         {"projects_due": 12.0, "projects_evaluated": 11.0}
     assert summary_table.read_row(["资金（万元）", "300", "280.5"], header) == \
+        {"funds_due": 300.0, "funds_evaluated": 280.5}
+    assert summary_table.read_row(["资金（万元）", "3,000,000元", "280.5万元"], header) == \
         {"funds_due": 300.0, "funds_evaluated": 280.5}
     assert summary_table.read_row(["评价结果", "其中：良好", "3"], header) == {"count_liang": 3.0}
     assert summary_table.read_row(["平均得分", "", "91.2"], header) == {"avg_score": 91.2}

@@ -83,7 +83,7 @@ def _finite(x) -> float | None:
 
 
 def parse_number(s) -> float | None:
-    """A cell that is a plain number ('5.6', '1,234.5', '25,930.0\\n0', '92.5%') -> finite float, else None.
+    """A cell that is a plain number ('5.6', '1,234.5', '25,930.0\\n0', '92.5%', a score '45分') -> finite float, else None.
 
     A number object gives its value (None for NaN, ±inf and ints beyond float range); a bool is not a number."""
     if s is None or isinstance(s, bool):
@@ -96,10 +96,27 @@ def parse_number(s) -> float | None:
 @lru_cache(maxsize=65536)
 def _parse_text(s: str) -> float | None:
     """parse_number of a text (memoized: a document's cells are read many times and repeat)."""
-    t = unicodedata.normalize("NFKC", WS.sub("", s)).rstrip("%")
+    t = unicodedata.normalize("NFKC", WS.sub("", s))
+    t = t[:-1] if t.endswith("分") else t.rstrip("%")       # a score written with its unit: 45分
     if not PLAIN_NUMBER.fullmatch(t) or not HAS_DIGIT.search(t):
         return None
     return _finite(t.replace(",", ""))
+
+
+AMOUNT = re.compile(r"¥?([-+]?(?:\d+(?:,\d{3})*|\d*)(?:\.\d+)?)(" + "|".join(sorted(MONEY_UNITS, key=len, reverse=True)) + ")?")
+
+
+def parse_amount(s) -> tuple[float | None, str | None]:
+    """A money cell: '88', '88万元', '¥1,000', '1,000,000.00元' -> (the number as written, the unit the cell states
+    or None: the table's unit applies); (None, None) for anything else."""
+    if s is None or isinstance(s, bool):
+        return None, None
+    if isinstance(s, (int, float, Decimal)):
+        return _finite(s), None
+    m = AMOUNT.fullmatch(unicodedata.normalize("NFKC", WS.sub("", str(s))))
+    if not m or not HAS_DIGIT.search(m.group(1)):
+        return None, None
+    return _finite(m.group(1).replace(",", "")), m.group(2)
 
 
 def parse_percent(s) -> float | None:

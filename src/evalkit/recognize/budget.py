@@ -1,7 +1,7 @@
 """Budget blocks: a header of amounts (年初预算 | 全年预算 | 全年执行 …) and the total row below it."""
 from __future__ import annotations
 
-from evalkit.normalize import is_empty_mark, parse_number, wanyuan_per
+from evalkit.normalize import is_empty_mark, parse_amount, parse_number, wanyuan_per
 from evalkit.recognize import vocabulary as V
 
 
@@ -64,22 +64,37 @@ def to_wanyuan(value: float | None, unit: str | None) -> float | None:
     return float(Decimal(str(value)) * wanyuan_per(unit))
 
 
-def read_total(cells: list[str], cols: dict[str, int]) -> dict[str, float | None] | None:
-    """The figures of the block's total row (合计 | …), or None for another row."""
+def figure(name: str, cell: str | None) -> tuple[float | None, str | None]:
+    """A budget figure as written and the money unit its cell states (88万元, ¥1,000: amounts only; None: the
+    table's unit applies); a rate or score has no unit of money."""
+    if name in V.BUDGET_AMOUNTS:
+        return parse_amount(cell)
+    return parse_number(cell), None
+
+
+def read_total_units(cells: list[str], cols: dict[str, int]) -> dict[str, tuple[float | None, str | None]] | None:
+    """The figures of the block's total row (合计 | …) with the unit each cell states (`figure`), or None for
+    another row."""
     idx = next((i for i, c in enumerate(cells) if V.BUDGET_TOTAL_LABEL.match(V.key(c))), None)
     if idx is None:
         return None
-    out: dict[str, float | None] = {}
+    out: dict[str, tuple[float | None, str | None]] = {}
     order = sorted(cols, key=cols.get)
     values = [c for c in cells[idx + 1:] if c]
     if len(values) == len(order):           # every column filled: read in the header's order
         for name, v in zip(order, values):
-            out[name] = None if is_empty_mark(v) else parse_number(v)
+            out[name] = (None, None) if is_empty_mark(v) else figure(name, v)
     else:                                   # gaps: read by position, aligned on the label
         first = min(cols.values())
         offset = (idx + 1) - first if idx + 1 > first else 0
         for name, col in cols.items():
             j = col + offset
             if j < len(cells) and not is_empty_mark(cells[j]):
-                out[name] = parse_number(cells[j])
+                out[name] = figure(name, cells[j])
     return out
+
+
+def read_total(cells: list[str], cols: dict[str, int]) -> dict[str, float | None] | None:
+    """The figures of the block's total row as written (without the units their cells may state)."""
+    got = read_total_units(cells, cols)
+    return None if got is None else {name: v for name, (v, _) in got.items()}

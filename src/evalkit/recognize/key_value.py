@@ -1,13 +1,14 @@
 """Form rows: a label cell followed by its value (年初预算 | 120 | 全年预算 | 118)."""
 from __future__ import annotations
 
-from evalkit.normalize import parse_number
 from evalkit.recognize import vocabulary as V
 
 
-def read_pairs(cells: list[str], table=V.BUDGET_KV) -> list[tuple[str, float | None]]:
-    """(role, value) for each label of `table` in the row, its value the next filled cell that is
-    not a row reference such as (1); the value is None when that cell is not a number."""
+def read_pairs_units(cells: list[str], table=V.BUDGET_KV) -> list[tuple[str, float | None, str | None]]:
+    """(role, value, unit) for each label of `table` in the row, its value the next filled cell that is
+    not a row reference such as (1); the value is None when that cell is not a number; the unit is the money
+    unit an amount's cell states (120万元), else None."""
+    from evalkit.recognize.budget import figure
     out = []
     for i, c in enumerate(cells):
         name = V.role_of(c, table)
@@ -16,9 +17,14 @@ def read_pairs(cells: list[str], table=V.BUDGET_KV) -> list[tuple[str, float | N
         for nxt in cells[i + 1:]:
             if not nxt or V.REF_CELL.match(nxt):
                 continue
-            out.append((name, parse_number(nxt)))
+            out.append((name, *figure(name, nxt)))
             break
     return out
+
+
+def read_pairs(cells: list[str], table=V.BUDGET_KV) -> list[tuple[str, float | None]]:
+    """(role, value as written) for each label of `table` in the row (`read_pairs_units` without the units)."""
+    return [(name, v) for name, v, _ in read_pairs_units(cells, table)]
 
 
 def labelled_value(cells: list[str], label) -> str | None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from evalkit import grades
-from evalkit.normalize import normalize_grade, parse_number
+from evalkit.normalize import normalize_grade, parse_amount, parse_number
 from evalkit.recognize import budget
 from evalkit.recognize import vocabulary as V
 
@@ -25,7 +25,11 @@ def read_row(cells: list[str], header: tuple[int, int], unit: str | None = None)
         return {"projects_due": pick(due), "projects_evaluated": pick(done)}
     if V.SUMMARY_FUNDS.search(label):
         u = budget.unit_in_cell(filled[0]) or unit
-        return {"funds_due": budget.to_wanyuan(pick(due), u), "funds_evaluated": budget.to_wanyuan(pick(done), u)}
+
+        def funds(col):                     # in the unit its cell states (1,200万元), else the row's or table's
+            v, own = parse_amount(cells[col]) if col < len(cells) else (None, None)
+            return budget.to_wanyuan(v, own or u)
+        return {"funds_due": funds(due), "funds_evaluated": funds(done)}
     grade_idx = [i for i, c in enumerate(cells) if V.GRADE_CELL.match(c)]
     if grade_idx:
         g, _ = normalize_grade(V.GRADE_CELL.match(cells[grade_idx[-1]]).group(1))

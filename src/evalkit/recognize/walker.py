@@ -9,7 +9,7 @@ from collections import Counter
 
 from evalkit import grades
 from evalkit.model import Document, Paragraph, Table
-from evalkit.normalize import clean_text, is_empty_mark, parse_number, strip_list_prefix
+from evalkit.normalize import clean_text, is_empty_mark, parse_amount, parse_number, strip_list_prefix
 from evalkit.recognize import budget, indicator_table, key_value, statements, summary_table
 from evalkit.recognize import vocabulary as V
 from evalkit.recognize.records import (PRIO_LINE, PRIO_TABLE, PRIO_TEXT, SUMMARY_FIELDS, Decision, Extraction,
@@ -62,7 +62,8 @@ class Walker:
         col = cols.get(role) if cols and role else None
         if isinstance(value, (int, float)) and isinstance(self._block, Table) and self._cells is not None:
             if self._nums is None:       # the row's figures, read once however many fields look them up
-                self._nums = [parse_number(c) if c else None for c in self._cells]
+                self._nums = [(parse_number(c) if (v := parse_amount(c)[0]) is None else v) if c else None
+                              for c in self._cells]
             hits = [j for j, v in enumerate(self._nums) if v == value]
             if hits and col not in hits:
                 col = min(hits, key=lambda j: (abs(j - col) if col is not None else -j))
@@ -142,15 +143,16 @@ class Walker:
             if fields:
                 return self._decide(Kind.SUMMARY_LINE, cells, fields=fields)
             return self._decide(Kind.IGNORED, cells, why="汇总表中未识别的行（标签不在词汇表中）")
-        pairs = key_value.read_pairs(cells)
+        got = key_value.read_pairs_units(cells)
         target = self.current if self.current is not None else self.pending
-        if pairs:
+        if got:
             unit = next((u for c in filled if (u := budget.unit_in_cell(c))), None) or self.table_unit
-            pairs = [(n, budget.to_wanyuan(v, unit) if n in V.BUDGET_AMOUNTS else v) for n, v in pairs]
+            pairs = [(n, budget.to_wanyuan(v, own or unit) if n in V.BUDGET_AMOUNTS else v) for n, v, own in got]
             for name, value in pairs:
                 target.put(name, value, PRIO_TABLE, (self._here(), None))
-            if unit and any(n in V.BUDGET_AMOUNTS for n, _ in pairs):
-                target.amount_unit = target.amount_unit or unit
+            stated = unit or next((own for n, _, own in got if own and n in V.BUDGET_AMOUNTS), None)
+            if stated and any(n in V.BUDGET_AMOUNTS for n, _ in pairs):
+                target.amount_unit = target.amount_unit or stated
             return self._decide(Kind.KEY_VALUE, cells, fields=dict(pairs), why=_unit_why(unit))
         unit = next((u for c in filled if (u := budget.unit_note(c))), None)
         if unit:
@@ -239,15 +241,19 @@ class Walker:
         self._decide(Kind.INDICATOR, cells, why=line.how, fields={k: v for k, v in vars(rec).items() if v is not None and k not in ("loc", "field_locs")})
 
     def _budget_total_row(self, cells: list[str]) -> None:
-        values = budget.read_total(cells, self.budget_cols)
-        if values is None:
+        got = budget.read_total_units(cells, self.budget_cols)
+        if got is None:
             return self._decide(Kind.IGNORED, cells, why="预算表中的非合计行（只读合计/总额行）")
         target = self.current if self.current is not None else self.pending
-        read = {n: budget.to_wanyuan(v, self.budget_unit) if n in V.BUDGET_AMOUNTS else v for n, v in values.items()}
+        values = {n: v for n, (v, _) in got.items()}
+        # an amount in the unit its cell states (88万元), else in the table's
+        read = {n: budget.to_wanyuan(v, own or self.budget_unit) if n in V.BUDGET_AMOUNTS else v
+                for n, (v, own) in got.items()}
         for name, v in read.items():
             target.put(name, v, PRIO_TABLE, self._at(name, self.budget_cols, values[name]))   # the cell as printed
-        if self.budget_unit and any(n in V.BUDGET_AMOUNTS for n in values):
-            target.amount_unit = target.amount_unit or self.budget_unit
+        stated = self.budget_unit or next((own for n, (_, own) in got.items() if own and n in V.BUDGET_AMOUNTS), None)
+        if stated and any(n in V.BUDGET_AMOUNTS for n in values):
+            target.amount_unit = target.amount_unit or stated
         self.state = State.OUTSIDE
         self._decide(Kind.BUDGET_TOTAL, cells, fields=read, why=_unit_why(self.budget_unit))
 
