@@ -109,6 +109,8 @@ def test_budget_figures_written_with_their_unit():
                    "budget_weight": (10.0, None), "execution_rate": (90.0, None), "budget_score": (9.0, None)}
     assert key_value.read_pairs_units(["全年预算数", "1.2亿元", "执行率", "95%"]) == \
         [("budget_full_year", 1.2, "亿元"), ("execution_rate", 95.0, None)]
+    assert key_value.read_pairs_units(["年初预算", "88万", "全年执行数", "0.5亿"]) == \
+        [("budget_initial", 88.0, "万元"), ("executed", 0.5, "亿元")]
 
 
 # ---- summary table -----------------------------------------------------------------------------

@@ -103,11 +103,13 @@ def _parse_text(s: str) -> float | None:
     return _finite(t.replace(",", ""))
 
 
-AMOUNT = re.compile(r"¥?([-+]?(?:\d+(?:,\d{3})*|\d*)(?:\.\d+)?)(" + "|".join(sorted(MONEY_UNITS, key=len, reverse=True)) + ")?")
+AMOUNT = re.compile(r"¥?([-+]?(?:\d+(?:,\d{3})*|\d*)(?:\.\d+)?)(" + "|".join(sorted(MONEY_UNITS, key=len, reverse=True))
+                    + "|万|亿)?")
+SHORT_UNITS = {"万": "万元", "亿": "亿元"}     # 88万, 1.2亿: an amount's unit without its 元
 
 
 def parse_amount(s) -> tuple[float | None, str | None]:
-    """A money cell: '88', '88万元', '¥1,000', '1,000,000.00元' -> (the number as written, the unit the cell states
+    """A money cell: '88', '88万元', '88万', '¥1,000', '1,000,000.00元' -> (the number as written, the unit the cell states
     or None: the table's unit applies); (None, None) for anything else."""
     if s is None or isinstance(s, bool):
         return None, None
@@ -116,7 +118,7 @@ def parse_amount(s) -> tuple[float | None, str | None]:
     m = AMOUNT.fullmatch(unicodedata.normalize("NFKC", WS.sub("", str(s))))
     if not m or not HAS_DIGIT.search(m.group(1)):
         return None, None
-    return _finite(m.group(1).replace(",", "")), m.group(2)
+    return _finite(m.group(1).replace(",", "")), SHORT_UNITS.get(m.group(2), m.group(2))
 
 
 def parse_percent(s) -> float | None:
