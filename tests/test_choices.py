@@ -10,6 +10,7 @@ from docx.oxml.ns import nsdecls, qn
 
 from evalkit import grades
 from evalkit.ingest import ingest_file
+from pdfbits import cjk_font, descriptor, ucs2
 
 W14 = 'xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml"'
 CHOICES = ("优", "良", "中", "差")
@@ -90,52 +91,25 @@ def _pdf_choice_list(path):
     """One line 评价等级：£优 R良 £中 £差 where £ and R are drawn in Wingdings 2 (a box and a ticked box), the words in
     a CID font: how a Word form with 插入符号 boxes prints to PDF when the font has no Unicode map."""
     from pypdf import PdfWriter
-    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, NumberObject
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
     w = PdfWriter()
     page = w.add_blank_page(595, 842)
-    cjk = DictionaryObject({NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type0"),
-                            NameObject("/BaseFont"): NameObject("/STSong-Light"),
-                            NameObject("/Encoding"): NameObject("/UniGB-UCS2-H"),
-                            NameObject("/DescendantFonts"): ArrayObject([w._add_object(DictionaryObject({
-                                NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/CIDFontType0"),
-                                NameObject("/BaseFont"): NameObject("/STSong-Light"),
-                                NameObject("/CIDSystemInfo"): DictionaryObject({
-                                    NameObject("/Registry"): pypdf_text("Adobe"), NameObject("/Ordering"): pypdf_text("GB1"),
-                                    NameObject("/Supplement"): NumberObject(4)}),
-                                NameObject("/FontDescriptor"): w._add_object(DictionaryObject({
-                                    NameObject("/Type"): NameObject("/FontDescriptor"),
-                                    NameObject("/FontName"): NameObject("/STSong-Light"), NameObject("/Flags"): NumberObject(4),
-                                    NameObject("/FontBBox"): ArrayObject([NumberObject(v) for v in (0, -200, 1000, 900)]),
-                                    NameObject("/ItalicAngle"): NumberObject(0), NameObject("/Ascent"): NumberObject(880),
-                                    NameObject("/Descent"): NumberObject(-120), NameObject("/CapHeight"): NumberObject(700),
-                                    NameObject("/StemV"): NumberObject(80)}))}))])})
+    cjk = cjk_font(w)
     dings = DictionaryObject({NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/TrueType"),
                               NameObject("/BaseFont"): NameObject("/Wingdings2"),
-                              NameObject("/FontDescriptor"): w._add_object(DictionaryObject({
-                                  NameObject("/Type"): NameObject("/FontDescriptor"),
-                                  NameObject("/FontName"): NameObject("/Wingdings2"), NameObject("/Flags"): NumberObject(4),
-                                  NameObject("/FontBBox"): ArrayObject([NumberObject(v) for v in (0, -200, 1000, 900)]),
-                                  NameObject("/ItalicAngle"): NumberObject(0), NameObject("/Ascent"): NumberObject(900),
-                                  NameObject("/Descent"): NumberObject(-200), NameObject("/CapHeight"): NumberObject(700),
-                                  NameObject("/StemV"): NumberObject(80)}))})
+                              NameObject("/FontDescriptor"): descriptor(w, "Wingdings2")})
     page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject(
-        {NameObject("/F1"): w._add_object(cjk), NameObject("/F2"): w._add_object(dings)})})
-    words = {"评价等级：": "8BC4 4EF7 7B49 7EA7 FF1A", "优": "4F18", "良": "826F", "中": "4E2D", "差": "5DEE"}
-    ops = ["BT", "/F1 12 Tf", "72 700 Td", f"<{words['评价等级：'].replace(' ', '')}> Tj"]
+        {NameObject("/F1"): cjk, NameObject("/F2"): w._add_object(dings)})})
+    ops = ["BT", "/F1 12 Tf", "72 700 Td", f"{ucs2('评价等级：')} Tj"]
     for word, box in (("优", "\\243"), ("良", "R"), ("中", "\\243"), ("差", "\\243")):
-        ops += ["/F2 12 Tf", f"({box}) Tj", "/F1 12 Tf", f"<{words[word]}> Tj", "( ) Tj"]
+        ops += ["/F2 12 Tf", f"({box}) Tj", "/F1 12 Tf", f"{ucs2(word)} Tj", "( ) Tj"]
     ops.append("ET")
     content = DecodedStreamObject()
     content.set_data("\n".join(ops).encode("latin-1"))
     page[NameObject("/Contents")] = w._add_object(content)
     w.write(path)
     return path
-
-
-def pypdf_text(s):
-    from pypdf.generic import TextStringObject
-    return TextStringObject(s)
 
 
 def test_a_grade_ticked_with_wingdings_boxes_in_a_pdf_is_read(tmp_path):

@@ -356,3 +356,31 @@ def test_glyphs_overprinted_to_fake_bold_are_read_once(pdf_doc, tmp_path, shifts
     doc = read(path)
     assert [t.rows for t in doc.tables()] == [t.rows for t in pdf_doc.tables()]
     assert [p.text for p in doc.paragraphs()] == [p.text for p in pdf_doc.paragraphs()]
+
+
+@pytest.mark.parametrize("angle,grey", [(45, 0.85), (30, 0.0), (0, 0.85)], ids=["slanted_grey", "slanted_black", "level_grey"])
+def test_a_watermark_across_the_page_stays_out_of_the_cells(pdf_doc, tmp_path, angle, grey):
+    """内部资料仅供参考 over every page, slanted (in any colour) or level in pale grey at 36 pt: before, its glyphs
+    landed in the cells they crossed (项目名称 | 参\\n网络设备…) and split tables; now the PDF reads as without it."""
+    import pdfplumber
+    from pdfbits import watermarked
+
+    path = watermarked(FIX / "fixture_pdf.pdf", tmp_path / "wm.pdf", "内部资料仅供参考", angle, grey=grey)
+    with pdfplumber.open(path) as pdf:
+        assert sum(c["text"] == "参" for c in pdf.pages[0].chars) == 4
+    doc = read(path)
+    assert [t.rows for t in doc.tables()] == [t.rows for t in pdf_doc.tables()]
+    assert [p.text for p in doc.paragraphs()] == [p.text for p in pdf_doc.paragraphs()]
+
+
+def test_a_large_black_title_is_not_a_watermark():
+    from evalkit.readers.pdf import watermark_chars
+
+    body = [{"text": "字", "size": 10.0, "matrix": (1, 0, 0, 1, 0, 0), "non_stroking_color": (0,), "ncs": "DeviceGray"}] * 1
+    chars = [dict(c) for c in body * 40] + [{"text": "表", "size": 22.0, "matrix": (1, 0, 0, 1, 0, 0),
+                                            "non_stroking_color": (0.0, 0.0, 0.0), "ncs": "DeviceRGB"}]
+    assert watermark_chars(chars) == set()
+    pale = dict(chars[-1], non_stroking_color=(0.8, 0.8, 0.8))
+    turned = dict(chars[0], matrix=(0.7071, 0.7071, -0.7071, 0.7071, 0, 0))
+    upright90 = dict(chars[0], matrix=(0, 1, -1, 0, 0, 0))                  # a cell's text turned a quarter
+    assert watermark_chars(chars + [pale, turned, upright90]) == {id(pale), id(turned)}

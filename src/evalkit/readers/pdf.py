@@ -2,7 +2,8 @@
 tables continued on the next page stitched; pages without a usable text layer (scans, searchable scans, text in
 outlines, garbled glyphs) OCR'd when the [ocr] extra is there, else refused like encryption; a filled form's
 fields and typewriter notes drawn into their pages first (readers/pdfforms.py); glyphs a printer driver overprinted
-to fake bold (项项目目) read once (`without_overprint`).
+to fake bold (项项目目) read once (`without_overprint`); a watermark across the page (内部资料, slanted or large and pale)
+left out of the cells it crosses (`without_watermark`).
 
 Stitching (see `stitch`): a table that ends its page continues in one that starts the next
 (a landscape or /Rotate 90 page included: geometry is compared per page size and from each
@@ -130,7 +131,7 @@ def read_pdf(path: Path) -> Document:
                 pages, texts, to_ocr, more_pages = [], [], {}, []
                 for raw_page in pdf.pages:
                     start_page(raw_page.page_number)
-                    page = without_overprint(raw_page)
+                    page = without_watermark(without_overprint(raw_page))
                     pdf_glyphs(page.chars)            # a Wingdings ☑ or □ of a choice list as the character it draws
                     texts.append(_page_chars(page))
                     why = _unreadable(page, texts[-1], layers)
@@ -600,6 +601,54 @@ def without_overprint(page):
     which a shifted copy's matrix may give as 10.000000000000057), when any is overprinted; the check costs a few
     set lookups a glyph, the dedupe runs only where it finds some."""
     return page.dedupe_chars(tolerance=1, extra_attrs=("fontname",)) if overprinted(page.chars) else page
+
+
+WATERMARK_SIZE = 2.0     # a light glyph at least this many times the page's text size: a watermark (内部资料)
+WATERMARK_LIGHT = 0.5    # lightness (0 black … 1 white) from which a large glyph is a watermark's pale grey
+
+
+def _lightness(color, space) -> float | None:
+    """0 (black) … 1 (white) of a fill colour as pdfplumber gives it; None when unknown (a pattern, a spot colour)."""
+    if not isinstance(color, (tuple, list)) or not color or not all(isinstance(v, (int, float)) for v in color):
+        return None
+    if len(color) == 1:
+        return float(color[0])
+    if len(color) == 3:
+        return 0.299 * color[0] + 0.587 * color[1] + 0.114 * color[2]
+    if len(color) == 4:                       # CMYK
+        c, m, y, k = color
+        return (1 - min(1.0, c + k)) * 0.299 + (1 - min(1.0, m + k)) * 0.587 + (1 - min(1.0, y + k)) * 0.114
+    return None
+
+
+def _oblique(matrix) -> bool:
+    """A glyph turned by an angle other than a multiple of 90°: a watermark across the page, never a cell's text."""
+    a, b, c, d = matrix[:4]
+    return min(abs(a), abs(b)) > 0.05 * max(abs(a), abs(b), 1e-9) or min(abs(c), abs(d)) > 0.05 * max(abs(c), abs(d), 1e-9)
+
+
+def watermark_chars(chars) -> set[int]:
+    """The ids of a page's watermark glyphs: turned at a slant (45°), or large and pale (a horizontal 仅供参考 in grey
+    at twice the text's size); a title is black and a cell's text upright, so neither is one."""
+    if not chars:
+        return set()
+    sizes = sorted(float(c.get("size") or 0) for c in chars)
+    body = sizes[len(sizes) // 4]         # the lower quartile: the text's size even on a page the watermark fills
+    marks = set()
+    for c in chars:
+        if c.get("matrix") and _oblique(c["matrix"]):
+            marks.add(id(c))
+        elif float(c.get("size") or 0) >= WATERMARK_SIZE * body:
+            light = _lightness(c.get("non_stroking_color"), c.get("ncs"))
+            if light is not None and light >= WATERMARK_LIGHT:
+                marks.add(id(c))
+    return marks if len(marks) < len(chars) else set()     # a page of nothing else is its own text
+
+
+def without_watermark(page):
+    """The page without its watermark glyphs (`watermark_chars`), which would land in the cells they cross."""
+    marks = watermark_chars(page.chars)
+    return page.filter(lambda o: id(o) not in marks) if marks else page
 
 
 def _page_chars(page) -> str:

@@ -1,0 +1,66 @@
+"""Small PDF pieces the tests draw with pypdf: a CJK font that needs no embedding (STSong-Light, one of the
+fonts every PDF reader knows, UCS-2 codes) and a page of text lines in it."""
+from __future__ import annotations
+
+import io
+import math
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, NumberObject,
+                           TextStringObject)
+
+
+def descriptor(w: PdfWriter, name: str):
+    return w._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/FontDescriptor"), NameObject("/FontName"): NameObject("/" + name),
+        NameObject("/Flags"): NumberObject(4),
+        NameObject("/FontBBox"): ArrayObject([NumberObject(v) for v in (0, -200, 1000, 900)]),
+        NameObject("/ItalicAngle"): NumberObject(0), NameObject("/Ascent"): NumberObject(880),
+        NameObject("/Descent"): NumberObject(-120), NameObject("/CapHeight"): NumberObject(700),
+        NameObject("/StemV"): NumberObject(80)}))
+
+
+def cjk_font(w: PdfWriter):
+    """STSong-Light with UniGB-UCS2-H: a string of UCS-2 codes shows Chinese text."""
+    return w._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type0"),
+        NameObject("/BaseFont"): NameObject("/STSong-Light"), NameObject("/Encoding"): NameObject("/UniGB-UCS2-H"),
+        NameObject("/DescendantFonts"): ArrayObject([w._add_object(DictionaryObject({
+            NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/CIDFontType0"),
+            NameObject("/BaseFont"): NameObject("/STSong-Light"),
+            NameObject("/CIDSystemInfo"): DictionaryObject({
+                NameObject("/Registry"): TextStringObject("Adobe"), NameObject("/Ordering"): TextStringObject("GB1"),
+                NameObject("/Supplement"): NumberObject(4)}),
+            NameObject("/FontDescriptor"): descriptor(w, "STSong-Light")}))])}))
+
+
+def ucs2(text: str) -> str:
+    """`text` as a PDF hex string for the CJK font."""
+    return "<" + "".join(f"{ord(c):04X}" for c in text) + ">"
+
+
+def watermark_page(text: str, angle: float, grey: float = 0.85, size: float = 36, width=595.3, height=841.9):
+    """A page of `text` four times at `angle` degrees, in `grey` at `size` points: a watermark to merge onto pages."""
+    w = PdfWriter()
+    page = w.add_blank_page(width, height)
+    page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject(
+        {NameObject("/FWM"): cjk_font(w)})})
+    c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    ops = [f"q {grey} g BT /FWM {size} Tf {c:.4f} {s:.4f} {-s:.4f} {c:.4f} {x} {y} Tm {ucs2(text)} Tj ET Q"
+           for x, y in ((120, 250), (120, 500), (300, 380), (300, 650))]
+    content = DecodedStreamObject()
+    content.set_data("\n".join(ops).encode())
+    page[NameObject("/Contents")] = w._add_object(content)
+    buf = io.BytesIO()
+    w.write(buf)
+    buf.seek(0)
+    return PdfReader(buf).pages[0]
+
+
+def watermarked(src, out, text: str, angle: float, **kw):
+    """`src` with a watermark merged over every page."""
+    w = PdfWriter(clone_from=src)
+    for page in w.pages:
+        page.merge_page(watermark_page(text, angle, **kw))
+    w.write(out)
+    return out
