@@ -384,3 +384,43 @@ def test_a_large_black_title_is_not_a_watermark():
     turned = dict(chars[0], matrix=(0.7071, 0.7071, -0.7071, 0.7071, 0, 0))
     upright90 = dict(chars[0], matrix=(0, 1, -1, 0, 0, 0))                  # a cell's text turned a quarter
     assert watermark_chars(chars + [pale, turned, upright90]) == {id(pale), id(turned)}
+
+
+SYSTEM_PAGE = """<html><head><meta charset="utf-8"><title>项目支出绩效自评表</title></head><body>
+<h3>某某县农业农村局 2023年度项目支出绩效自评表</h3>
+<form><input type="hidden" name="token" value="abc123">
+<table border="1">
+<tr><td>项目名称</td><td colspan="6"><input type="text" readonly value="高标准农田建设"></td></tr>
+<tr><td>主管部门</td><td colspan="6"><input readonly value="某某县农业农村局"></td></tr>
+<tr><td>项目资金（万元）</td><td>年初预算数</td><td>全年预算数</td><td>全年执行数</td><td>分值</td><td>执行率</td><td>得分</td></tr>
+<tr><td>年度资金总额</td><td><input value="500.00"></td><td><input value="480.00"></td><td><input value="456.00"></td>
+<td><input value="10"></td><td><input value="95%"></td><td><input value="9.5"></td></tr>
+<tr><td>一级指标</td><td>二级指标</td><td>三级指标</td><td>年度指标值</td><td>实际完成值</td><td>分值</td><td>得分</td></tr>
+<tr><td>产出指标</td><td>数量指标</td><td>建设面积</td><td><input value="≥1000亩"></td><td><input value="1050亩"></td>
+<td><input value="50"></td><td><input value="48"></td></tr>
+<tr><td>效益指标</td><td>社会效益指标</td><td>群众满意度</td><td><input value="≥90%"></td><td><input value="93%"></td>
+<td><input value="40"></td><td><input value="37"></td></tr>
+<tr><td>总分</td><td colspan="4"></td><td>100</td><td><input value="94.5"></td></tr>
+<tr><td>自评等级</td><td colspan="6">{grade}</td></tr>
+</table></form></body></html>"""
+GRADE_CONTROLS = {
+    "select": '<select name="g"><option>优</option><option selected>良</option><option>中</option><option>差</option></select>',
+    "radio": '<input type="radio" name="g">优 <input type="radio" name="g" checked>良 <input type="radio" name="g">中',
+}
+
+
+@pytest.mark.parametrize("control", sorted(GRADE_CONTROLS))
+def test_a_systems_page_with_its_figures_in_form_boxes_is_read_as_shown(tmp_path, control):
+    """A 绩效 system's page saved as HTML: figures in read-only text boxes (an attribute, not text), the grade in a
+    drop-down or radio buttons. Before, every figure was empty and the grade the first option (优)."""
+    from evalkit.ingest import ingest_file
+
+    path = tmp_path / "page.html"
+    path.write_text(SYSTEM_PAGE.replace("{grade}", GRADE_CONTROLS[control]), encoding="utf-8")
+    res = ingest_file(path, path.name)
+    (p,) = res.projects
+    assert (p["project_name"], p["budget_full_year"], p["executed"], p["execution_rate"], p["total_score"],
+            p["grade"]) == ("高标准农田建设", 480.0, 456.0, 95.0, 94.5, "良")
+    assert [(i["level3"], i["actual"], i["weight"], i["score"]) for i in res.indicators] == \
+        [("建设面积", "1050亩", 50.0, 48.0), ("群众满意度", "93%", 40.0, 37.0)]
+    assert "abc123" not in "".join(b.text for b in read(path).paragraphs())

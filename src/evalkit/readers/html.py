@@ -195,6 +195,7 @@ def html_document(text: str, path: Path, fmt: str, images: list | None = None, f
         if el.getparent() is not None:
             el.drop_tree()
     hidden = _drop_hidden_cells(root)
+    _controls_as_shown(root)
     if images is not None:
         images.extend(str(el.get("src") or "") for el in root.iter("img"))
     if frames is not None:
@@ -305,6 +306,34 @@ def _drop_hidden_cells(root) -> list[str]:
         counts.append(n)
     rows, cells = counts
     return ([f"网页表格中隐藏的 {rows} 行"] if rows else []) + ([f"网页表格中隐藏的 {cells} 个单元格"] if cells else [])
+
+
+_NO_TEXT_INPUTS = {"hidden", "password", "file", "image", "submit", "reset", "button", "color", "range"}
+
+
+def _controls_as_shown(root) -> None:
+    """Form controls as the browser shows them: a system's 自评表 page holds its figures in (read-only) text boxes
+    (`<input value="88.00">`, an attribute, not text), its grade in a drop-down (only the chosen `<option>` shows,
+    not 优良中差 run together) or in ticked boxes (`<input type=radio checked>优` as ☑优)."""
+    from evalkit.grades import MARKED, UNMARKED
+
+    for el in list(root.iter("input", "select")):
+        if el.getparent() is None:
+            continue
+        if el.tag == "select":
+            options = list(el.iter("option"))
+            chosen = next((o for o in options if o.get("selected") is not None), options[0] if options else None)
+            shown = "" if chosen is None else _WS.sub(" ", chosen.text_content()).strip()
+        else:
+            kind = (el.get("type") or "text").strip().lower()
+            if kind in ("checkbox", "radio"):
+                shown = MARKED[0] if el.get("checked") is not None else UNMARKED[0]
+            elif kind in _NO_TEXT_INPUTS:
+                shown = ""
+            else:
+                shown = el.get("value") or ""
+        el.tail = shown + (el.tail or "")
+        el.drop_tree()
 
 
 def _rows_of(table):
