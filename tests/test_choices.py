@@ -19,7 +19,9 @@ CHOICES = ("优", "良", "中", "差")
 @pytest.mark.parametrize("text,rank", [
     ("☑优 □良 □中 □差", 0), ("□优 ☑良 □中 □差", 1), ("□优 √良 □中 □差", 1), ("优□ 良■ 中□ 差□", 1),
     ("( )优 (√)良 ( )中 ( )差", 1), ("（√）优秀 （ ）良好 （ ）合格 （ ）不合格", 0), ("□合格 ☑不合格", 3),
-    ("□优 □良 □中 □差", None), ("☑优 ☑良 □中 □差", None), ("优", 0), ("良好", 1), ("优（95分）", None)])
+    ("□优 □良 □中 □差", None), ("☑优 ☑良 □中 □差", None), ("优", 0), ("良好", 1), ("优（95分）", None),
+    ("口优 良 口中 口差", 1), ("口优 √良 口中 口差", 1), ("口优口良口中口差", None), ("□优 良", None),
+    ("优良中差", None), ("优秀、良好、合格、不合格", None), ("优√良中差", 1), ("优 良√ 中 差", 1), ("优 □良 ☑中 □差", 2)])
 def test_the_word_ticked_in_a_choice_list_is_the_grade(text, rank):
     assert grades.rank(text) == rank
     assert grades.rank(text, lenient=True) == (0 if text == "优（95分）" else rank)
@@ -123,3 +125,30 @@ def test_a_grade_ticked_with_wingdings_boxes_in_a_pdf_is_read(tmp_path):
     line = "".join(next(read_pdf(path).paragraphs()).text.split())
     assert line == "评价等级：□优☑良□中□差"
     assert grades.rank(line.split("：")[1]) == 1
+
+
+def test_a_ticked_list_as_ocr_reads_it_gives_the_ticked_grade():
+    """A printed □优 ☑良 □中 □差 scanned: where the OCR reads the empty boxes as 口 (and drops the ticked one, or reads it
+    as √) the grade is 良; where it loses every box (优良中差, as evalkit's OCR reads this strip) the list states no
+    grade. Never the first word, 优, which is what such a cell gave before."""
+    import os
+
+    import matplotlib
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    from evalkit.fonts import find_cjk_font
+    from evalkit.readers import ocr
+
+    cjk = ImageFont.truetype(str(find_cjk_font().path), 40)
+    symbols = ImageFont.truetype(os.path.join(os.path.dirname(matplotlib.__file__), "mpl-data/fonts/ttf/DejaVuSans.ttf"), 40)
+    for tick in ("☑", "√"):
+        img = Image.new("L", (900, 120), 255)
+        draw, x = ImageDraw.Draw(img), 20
+        for word in CHOICES:
+            draw.text((x, 40), tick if word == "良" else "□", font=symbols, fill=0)
+            draw.text((x + 45, 40), word, font=cjk, fill=0)
+            x += 125
+        read = "".join(b.text for b in sorted(ocr.run_ocr(np.asarray(img)), key=lambda b: b.x0))
+        assert read.replace("口", "") == "优良中差" or "√良" in read, read
+        assert grades.rank(read) == (1 if "口" in read or "√" in read else None), read   # never the first word

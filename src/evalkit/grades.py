@@ -50,39 +50,65 @@ _QUOTES = "\"'“”「」"
 
 
 # A form's choice list with a box or mark by each grade: □优 ☑良 □中 □差, 优□ 良√ 中□ 差□, (√)优 ( )良. The grade is
-# the one word marked (an empty bracket is an unmarked box); none marked, or several, state no grade.
+# the one word marked (an empty bracket is an unmarked box); none marked, or several, state no grade. A ticked box OCR
+# cannot read is dropped (口优 良 口中 口差: the empty ones read as 口): the one word of three or more without a box.
 MARKED = "☑☒■√✓✔✅▣◼◾●◉⦿🗹🗸🗷"
 UNMARKED = "□☐▢○◯◻◽"
+OCR_BOX = "口"           # how OCR reads an empty box (□): one only where grade words follow it in a list
 _EMPTY_BOX = re.compile(r"[（(\[【]\s*[）)\]】]")
 
 
-def _choice(w: str) -> int | None | bool:
-    """The rank marked in a choice list; None when it is one with no single mark; False when `w` is not one."""
-    if not any(ch in MARKED or ch in UNMARKED for ch in w) and not _EMPTY_BOX.search(w):
-        return False
-    w = _EMPTY_BOX.sub(UNMARKED[0], w)
-    items: list = []                         # ("mark", marked?) and ("word", rank) in order
-    i = 0
+OPTIONS_ONLY = re.compile(r"(?:" + WORD_PATTERN + r")(?:[、，,/／|｜;；\s]*(?:" + WORD_PATTERN + r")){2,}")
+
+
+def _choice(text: str) -> int | None | bool:
+    """The rank marked in a choice list; None when it is one with no single mark; False when `text` is not one.
+    Three grade words and nothing else (优良中差, 优秀、良好、合格: the options with their boxes lost, as OCR loses
+    them) are a list with none marked. A box belongs to the word it touches (优 良√ 中: 良); touching both or
+    neither, to the word after it (the forms' □优), unless the list starts with a word and ends with a box (优□)."""
+    compact = re.sub(r"\s+", "", text)
+    if not any(ch in MARKED or ch in UNMARKED or ch == OCR_BOX for ch in compact) and not _EMPTY_BOX.search(compact):
+        return None if OPTIONS_ONLY.fullmatch(compact) else False
+    w = _EMPTY_BOX.sub(UNMARKED[0], text.strip())
+    if OCR_BOX in w:                           # 口优 口良: a box as OCR reads it, when a grade word follows
+        w = re.sub(OCR_BOX + r"(?=\s*(?:" + WORD_PATTERN + "))", UNMARKED[0], w)
+    items: list = []                           # [kind, value, space before it]: marks (ticked?) and words (rank)
+    i, gap = 0, False
     while i < len(w):
-        if w[i] in MARKED or w[i] in UNMARKED:
-            items.append(("mark", w[i] in MARKED))
-            i += 1
+        if w[i].isspace():
+            i, gap = i + 1, True
             continue
-        hit = next(((x, r) for x, r in _CJK_WORDS if w.startswith(x, i)), None)
-        if hit:
-            items.append(("word", hit[1]))
+        if w[i] in MARKED or w[i] in UNMARKED:
+            items.append(["mark", w[i] in MARKED, gap])
+            i += 1
+        elif hit := next(((x, r) for x, r in _CJK_WORDS if w.startswith(x, i)), None):
+            items.append(["word", hit[1], gap])
             i += len(hit[0])
         else:
             i += 1
+        gap = False
     words = [k for k, it in enumerate(items) if it[0] == "word"]
     if len(words) < 2 or not any(it[0] == "mark" for it in items):
         return False
-    prefix = items[0][0] == "mark"         # the box before its word (□优), else after it (优□)
-    marked = set()
-    for k in words:
-        j = k - 1 if prefix else k + 1
-        if 0 <= j < len(items) and items[j][0] == "mark" and items[j][1]:
-            marked.add(items[k][1])
+    prefix = not (items[0][0] == "word" and items[-1][0] == "mark")
+    box_of: dict[int, bool] = {}               # word index -> its box ticked?
+    for k, it in enumerate(items):
+        if it[0] != "mark":
+            continue
+        left = k - 1 if k > 0 and items[k - 1][0] == "word" else None
+        right = k + 1 if k + 1 < len(items) and items[k + 1][0] == "word" else None
+        if left is not None and right is not None:
+            touches_left, touches_right = not it[2], not items[right][2]
+            owner = right if touches_right and not touches_left else left if touches_left and not touches_right \
+                else (right if prefix else left)
+        else:
+            owner = right if right is not None else left
+        if owner is not None and owner not in box_of:
+            box_of[owner] = it[1]
+    marked = {items[k][1] for k, ticked in box_of.items() if ticked}
+    unboxed = {items[k][1] for k in words if k not in box_of}
+    if not marked and len(unboxed) == 1 and len(words) > 2:
+        return unboxed.pop()                  # every box empty but one word's, which is gone: the tick OCR dropped
     return marked.pop() if len(marked) == 1 else None
 
 
@@ -97,7 +123,7 @@ def rank(word: Any, lenient: bool = False) -> int | None:
     w = re.sub(r"\s+", "", str(word)).strip(_QUOTES)
     if not w:
         return None
-    chosen = _choice(w)
+    chosen = _choice(str(word).strip(_QUOTES + " \t\r\n\u3000"))
     if chosen is not False:
         return chosen
     for x, r in _WORDS:
