@@ -84,6 +84,26 @@ def test_total_row_of_merged_cells_falls_back_to_its_numbers():
 BUDGET_HEADER = ["项目资金（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"]
 
 
+def test_a_row_number_column_is_neither_label_nor_figure():
+    """序号 | 一级指标 | …: before, the numbers shifted every line (三级指标 '1', 年度指标值 '产出指标'); a 总分 merged
+    over the row's first cells stays a total; a row of only its number is nothing."""
+    from evalkit.model import Document, Paragraph, Table
+    from evalkit.recognize import recognize
+
+    header = ["序号", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"]
+    lines = [["1", "产出指标", "数量指标", "培训人数", "≥100人", "120人", "50", "45"],
+             ["（2）", "", "质量指标", "合格率", "≥90%", "95%", "10", "10"],
+             ["3、", "效益指标", "社会效益指标", "满意度", "≥90%", "95%", "30", "28"], ["4"] + [""] * 7]
+    for total in (["", "总分", "", "", "", "", "90", "83"], ["总分", "", "", "", "", "", "90", "83"]):
+        rows = [["项目名称", "测试项目"], header, *lines, total]
+        (p,) = recognize(Document(source="x", format="docx", blocks=[Paragraph("某县2023年度项目支出绩效自评表"),
+                                                                     Table(rows)]).number_tables()).projects
+        assert (p.total_score, p.max_score) == (83.0, 90.0)
+        assert [(i.level1, i.level2, i.level3, i.target, i.weight, i.score) for i in p.indicators()] == [
+            ("产出指标", "数量指标", "培训人数", "≥100人", 50.0, 45.0), ("产出指标", "质量指标", "合格率", "≥90%", 10.0, 10.0),
+            ("效益指标", "社会效益指标", "满意度", "≥90%", 30.0, 28.0)]
+
+
 def test_budget_header():
     assert budget.read_header(BUDGET_HEADER) == {"budget_initial": 2, "budget_full_year": 3, "executed": 4,
                                                  "budget_weight": 5, "execution_rate": 6, "budget_score": 7}

@@ -2,6 +2,7 @@
 or by what its cells are when an export has shifted them."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from evalkit.normalize import is_empty_mark, is_overflow, parse_number, strip_list_prefix
@@ -56,7 +57,7 @@ def read_header(cells: list[str]) -> Header | None:
         return None
     cols: dict[str, int] = {}
     for i, r in enumerate(roles):
-        if r is None or r == "ignore":
+        if r is None or r in ("ignore", "seq"):
             continue
         if r == "weight" and "weight" in cols and "level3" in cols and cols["weight"] < cols["level3"]:
             cols["weight"] = i          # group weights precede; the line's weight follows level 3
@@ -77,8 +78,21 @@ def header_note(cell: str) -> str | None:
     return rest or None
 
 
+ROW_NUMBER = re.compile(r"[（(]?[0-9一二三四五六七八九十]{1,3}[)）.、．]?")
+
+
+def without_seq(cells: list[str], h: Header) -> list[str]:
+    """The row with its row number (a 1, (2), 三、 in the 序号 column) blanked: it is neither a label nor a figure;
+    other text there (总分 merged over the row's first cells) stays."""
+    if "seq" not in h.roles:
+        return cells
+    return ["" if i < len(h.roles) and h.roles[i] == "seq" and ROW_NUMBER.fullmatch(c.strip()) else c
+            for i, c in enumerate(cells)]
+
+
 def read_line(cells: list[str], h: Header) -> Line:
     """A row below the header: by position when the labels sit where they belong, else by content."""
+    cells = without_seq(cells, h)
     return _positional(cells, h) or _by_content(cells, h)
 
 

@@ -10,6 +10,7 @@ from evalkit.normalize import MONEY_UNITS, drop_parenthetical, strip_annotation
 
 # --- indicator tables -------------------------------------------------------------------
 INDICATOR_HEADER = [  # (role, pattern on the header cell without whitespace/parentheses), first match wins
+    ("seq", re.compile(r"^(序号|编号|行次|序)$")),       # a row number column: its cells are no label or figure
     ("level1", re.compile(r"^一级(指标)?$")),
     ("level2", re.compile(r"^二级(指标)?$")),
     ("level3", re.compile(r"^(三级(指标)?|指标内容|目标指标|绩效指标名称|指标名称)$")),

@@ -134,6 +134,11 @@ class Walker:
             return self._decide(Kind.BUDGET_HEADER, cells, roles={c: r for r, c in bcols.items()},
                                 why=_unit_why(self.budget_unit))
         if self.state is State.INDICATOR:
+            if self.ind is not None and "seq" in self.ind.roles:
+                cells = indicator_table.without_seq(cells, self.ind)
+                filled = [c for c in cells if c]
+                if not filled:
+                    return self._decide(Kind.IGNORED, cells, why="只有序号的空行")
             return self._indicator_row(cells, filled)
         if self.state is State.BUDGET:
             return self._budget_total_row(cells)
