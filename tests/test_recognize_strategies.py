@@ -104,6 +104,26 @@ def test_a_row_number_column_is_neither_label_nor_figure():
             ("效益指标", "社会效益指标", "满意度", "≥90%", 30.0, 28.0)]
 
 
+def test_labels_with_outline_numbers_are_read_without_them():
+    """一、产出指标 | （一）数量指标 | 1.培训人数: before, the numbered level labels made the row unreadable by position
+    and it came out shifted (三级指标 '一、产出指标'); a 1.5 inside a name is no number."""
+    from evalkit.model import Document, Paragraph, Table
+    from evalkit.normalize import strip_outline
+    from evalkit.recognize import recognize
+
+    assert [strip_outline(s) for s in ("一、产出指标", "（一）数量指标", "1.培训人数", "(3)合格率", "1.5万元以上项目", "一级指标")] \
+        == ["产出指标", "数量指标", "培训人数", "合格率", "1.5万元以上项目", "一级指标"]
+    rows = [["项目名称", "测试项目"], ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
+            ["一、产出指标", "（一）数量指标", "1.培训人数", "≥100人", "120人", "50", "45"],
+            ["", "", "2、1.5万元以上项目数", "≥3个", "3个", "10", "10"],
+            ["二、效益指标", "（一）社会效益指标", "1.满意度", "≥90%", "95%", "30", "28"], ["总分", "", "", "", "", "90", "83"]]
+    (p,) = recognize(Document(source="x", format="docx", blocks=[Paragraph("某县2023年度项目支出绩效自评表"),
+                                                                 Table(rows)]).number_tables()).projects
+    assert [(i.level1, i.level2, i.level3, i.weight, i.score) for i in p.indicators()] == [
+        ("产出指标", "数量指标", "培训人数", 50.0, 45.0), ("产出指标", "数量指标", "1.5万元以上项目数", 10.0, 10.0),
+        ("效益指标", "社会效益指标", "满意度", 30.0, 28.0)]
+
+
 def test_budget_header():
     assert budget.read_header(BUDGET_HEADER) == {"budget_initial": 2, "budget_full_year": 3, "executed": 4,
                                                  "budget_weight": 5, "execution_rate": 6, "budget_score": 7}

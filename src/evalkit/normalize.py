@@ -50,6 +50,18 @@ def clean_text(s) -> str | None:
     return out or None
 
 
+# an outline number before a label: 一、产出指标, （一）数量指标, 1.培训人数, 2、 (not the 1. of 1.5万元)
+OUTLINE = re.compile(r"^(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、.．]|\d{1,3}(?:[、．]|\.(?!\d)))\s*")
+
+
+def strip_outline(s: str) -> str:
+    """A label without the outline number a template puts before it (一、产出指标 -> 产出指标)."""
+    if not s:
+        return s
+    out = OUTLINE.sub("", s.strip(), count=1)
+    return out or s
+
+
 def strip_list_prefix(s: str | None) -> str | None:
     """Drop list prefixes such as '指标1:' that templates put before indicator names."""
     if s is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from evalkit.normalize import is_empty_mark, is_overflow, parse_number, strip_list_prefix
+from evalkit.normalize import is_empty_mark, is_overflow, parse_number, strip_list_prefix, strip_outline
 from evalkit.recognize import vocabulary as V
 
 
@@ -90,9 +90,14 @@ def without_seq(cells: list[str], h: Header) -> list[str]:
             for i, c in enumerate(cells)]
 
 
+LABEL_ROLES = (None, "level1", "level2", "level3")
+
+
 def read_line(cells: list[str], h: Header) -> Line:
-    """A row below the header: by position when the labels sit where they belong, else by content."""
-    cells = without_seq(cells, h)
+    """A row below the header: by position when the labels sit where they belong, else by content; labels
+    without their outline numbers (一、产出指标, （一）数量指标, 1.培训人数)."""
+    cells = [strip_outline(c) if (h.roles[i] if i < len(h.roles) else None) in LABEL_ROLES else c
+             for i, c in enumerate(without_seq(cells, h))]
     return _positional(cells, h) or _by_content(cells, h)
 
 
