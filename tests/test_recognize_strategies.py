@@ -184,6 +184,13 @@ def test_label_value_pairs_skip_row_references():
     assert key_value.read_pairs(["主管部门", "某某局"]) == []
 
 
+def test_a_label_and_its_value_in_one_cell():
+    """年初预算数（万元）：120 in one cell, as Word forms write it: before, not read at all."""
+    assert key_value.read_pairs_units(["年初预算数（万元）：120", "全年预算数：1,000,000元", "执行率: 95%", "备注：无"]) == \
+        [("budget_initial", 120.0, None), ("budget_full_year", 1000000.0, "元"), ("execution_rate", 95.0, None)]
+    assert key_value.split_labelled(["主管部门：某某局", "全年执行数：90"]) == ["主管部门：某某局", "全年执行数", "90"]
+
+
 def test_labelled_value():
     assert key_value.labelled_value(["主管部门", "甲局", "实施单位", "乙中心"], V.AGENCY_LABEL) == "乙中心"
     assert key_value.labelled_value(["实施单位", "填报单位"], V.AGENCY_LABEL) is None

@@ -1,6 +1,8 @@
 """Form rows: a label cell followed by its value (年初预算 | 120 | 全年预算 | 118)."""
 from __future__ import annotations
 
+import re
+
 from evalkit.recognize import vocabulary as V
 
 
@@ -9,6 +11,7 @@ def read_pairs_units(cells: list[str], table=V.BUDGET_KV) -> list[tuple[str, flo
     not a row reference such as (1); the value is None when that cell is not a number; the unit is the money
     unit an amount's cell states (120万元), else None."""
     from evalkit.recognize.budget import figure
+    cells = split_labelled(cells, table)
     out = []
     for i, c in enumerate(cells):
         name = V.role_of(c, table)
@@ -19,6 +22,21 @@ def read_pairs_units(cells: list[str], table=V.BUDGET_KV) -> list[tuple[str, flo
                 continue
             out.append((name, *figure(name, nxt)))
             break
+    return out
+
+
+LABELLED = re.compile(r"^(.{2,24}?)[：:]\s*(\S.*)$", re.S)
+
+
+def split_labelled(cells: list[str], table=V.BUDGET_KV) -> list[str]:
+    """A cell holding its label and its value (年初预算数（万元）：120) as the two cells a form usually gives them."""
+    out = []
+    for c in cells:
+        m = LABELLED.match(c.strip()) if c and ("：" in c or ":" in c) else None
+        if m and V.role_of(m.group(1), table):
+            out += [m.group(1), m.group(2).strip()]
+        else:
+            out.append(c)
     return out
 
 
