@@ -191,6 +191,23 @@ def test_a_label_and_its_value_in_one_cell():
     assert key_value.split_labelled(["主管部门：某某局", "全年执行数：90"]) == ["主管部门：某某局", "全年执行数", "90"]
 
 
+def test_form_labels_with_their_values_in_one_cell():
+    """项目名称：…, 实施单位：…, 总分：83分, 自评等级：良, each in one cell: before, the project had no name, agency,
+    total or grade. The value takes an empty cell's place: the cells right of it keep their columns."""
+    from evalkit.model import Document, Paragraph, Table
+    from evalkit.recognize import recognize
+
+    assert key_value.split_labelled(["项目名称：测试项目", "", "x"]) == ["项目名称", "测试项目", "x"]
+    rows = [["项目名称：测试项目", "", "实施单位：某县财政局", ""],
+            ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
+            ["产出指标", "数量指标", "培训人数", "≥100人", "120人", "50", "45"],
+            ["效益指标", "社会效益指标", "满意度", "≥90%", "95%", "40", "38"], ["总分：83分", "", "", "", "", "", ""],
+            ["自评等级：良"]]
+    (p,) = recognize(Document(source="x", format="docx", blocks=[Paragraph("某县2023年度项目支出绩效自评表"),
+                                                                 Table(rows)]).number_tables()).projects
+    assert (p.project_name, p.agency, p.total_score, p.grade, len(p.indicators())) == ("测试项目", "某县财政局", 83.0, "良", 2)
+
+
 def test_labelled_value():
     assert key_value.labelled_value(["主管部门", "甲局", "实施单位", "乙中心"], V.AGENCY_LABEL) == "乙中心"
     assert key_value.labelled_value(["实施单位", "填报单位"], V.AGENCY_LABEL) is None

@@ -29,12 +29,22 @@ LABELLED = re.compile(r"^(.{2,24}?)[：:]\s*(\S.*)$", re.S)
 
 
 def split_labelled(cells: list[str], table=V.BUDGET_KV) -> list[str]:
-    """A cell holding its label and its value (年初预算数（万元）：120) as the two cells a form usually gives them."""
-    out = []
-    for c in cells:
+    """A cell holding its label and its value (年初预算数（万元）：120, 项目名称：…, 总分：83分) as the two cells a form
+    usually gives them, for a label of `table` or a form label (V.is_form_label); the value takes the place of an
+    empty cell after it, so that the cells right of it keep their columns."""
+    if not any(c and ("：" in c or ":" in c) for c in cells):
+        return cells
+    out: list[str] = []
+    skip = False
+    for i, c in enumerate(cells):
+        if skip and not c:
+            skip = False
+            continue
+        skip = False
         m = LABELLED.match(c.strip()) if c and ("：" in c or ":" in c) else None
-        if m and V.role_of(m.group(1), table):
+        if m and (V.role_of(m.group(1), table) or V.is_form_label(m.group(1))):
             out += [m.group(1), m.group(2).strip()]
+            skip = True
         else:
             out.append(c)
     return out

@@ -172,6 +172,13 @@ def level_name(cell: str | None) -> str | None:
     return key(strip_annotation(re.sub(r"\s+", "", cell))) or None
 
 
+def is_form_label(cell: str | None) -> bool:
+    """A label a form puts before its value: 项目名称, 实施单位, 总分, 综合得分, 评价等级 (a cell 项目名称：… is split there)."""
+    k = key(cell)
+    return bool(k) and (k == PROJECT_LABEL or any(p.match(k) for p in (AGENCY_LABEL, TOTAL_LABEL, OVERALL_SCORE_LABEL,
+                                                                         OVERALL_GRADE_LABEL)))
+
+
 def is_level1(cell: str | None) -> bool:
     n = level_name(cell)
     return bool(n) and bool(LEVEL1.match(n))

@@ -96,7 +96,7 @@ class Walker:
 
     # ---- rows ----------------------------------------------------------------------------
     def row(self, raw: list[str]) -> None:
-        cells = [clean_text(c) or "" for c in raw]
+        cells = key_value.split_labelled([clean_text(c) or "" for c in raw])
         self._cells, self._nums = cells, None
         filled = [c for c in cells if c]
         if not filled:
