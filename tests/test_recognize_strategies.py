@@ -124,6 +124,24 @@ def test_labels_with_outline_numbers_are_read_without_them():
         ("效益指标", "社会效益指标", "满意度", 30.0, 28.0)]
 
 
+@pytest.mark.parametrize("row", [["预算执行", "预算执行率", "预算执行率", "100%", "90%", "10", "9"],
+                                 ["预算执行率", "预算执行率", "预算执行率", "100%", "90%", "10", "9"],
+                                 ["预算执行率", "100%", "90%", "10", "9"]], ids=["group", "repeated", "merged"])
+def test_the_budget_line_under_any_of_its_labels_reads_its_own_figures(row):
+    """预算执行率 as level 1 and 2, or merged over the name columns: before, the line was read by content with its
+    figures one place off (执行率 100, 权重 90, 得分 10)."""
+    from evalkit.model import Document, Paragraph, Table
+    from evalkit.recognize import recognize
+
+    rows = [["项目名称", "测试项目"], ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"], row,
+            ["产出指标", "数量指标", "培训人数", "≥100人", "120人", "50", "45"],
+            ["效益指标", "社会效益指标", "满意度", "≥90%", "95%", "40", "38"], ["总分", "", "", "", "", "100", "92"]]
+    (p,) = recognize(Document(source="x", format="docx", blocks=[Paragraph("某县2023年度项目支出绩效自评表"),
+                                                                 Table(rows)]).number_tables()).projects
+    assert (p.execution_rate, p.budget_weight, p.budget_score, p.total_score) == (90.0, 10.0, 9.0, 92.0)
+    assert [i.level3 for i in p.indicators()] == ["培训人数", "满意度"]
+
+
 def test_budget_header():
     assert budget.read_header(BUDGET_HEADER) == {"budget_initial": 2, "budget_full_year": 3, "executed": 4,
                                                  "budget_weight": 5, "execution_rate": 6, "budget_score": 7}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from evalkit.normalize import is_empty_mark, is_overflow, parse_number, strip_list_prefix, strip_outline
+from evalkit.normalize import is_empty_mark, is_overflow, parse_number, parse_operator, strip_list_prefix, strip_outline
 from evalkit.recognize import vocabulary as V
 
 
@@ -142,7 +142,10 @@ def _by_content(cells: list[str], h: Header) -> Line:
             l1 = labels[0]
     if not seq:
         return Line(l1, l2, None, None, None, None, None, None, "按内容")
-    l3, vals = seq[0], seq[1:]
+    if labels and (parse_number(seq[0]) is not None or parse_operator(seq[0])[0] is not None):
+        l3, vals = labels[-1], seq          # a label merged over the name columns names the line: 预算执行率 | 100% | …
+    else:
+        l3, vals = seq[0], seq[1:]
     got: dict[str, list[str]] = {}
     order = h.after_level3
     for i, v in enumerate(vals):

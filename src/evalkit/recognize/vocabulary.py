@@ -57,11 +57,11 @@ BUDGET_GROUP = "预算执行"          # a level-1 group starting so holds the b
 REF_CELL = re.compile(r"^[(（]\d+[)）]")   # row references between a label and its value: (1), (7)=(4)/(2)
 
 # --- levels and the standard hierarchy --------------------------------------------------
-LEVEL1 = re.compile(r"^(项目)?(产出|效益|满意度|成本|预算执行|决策|过程|管理|绩效|履职效能|效果)(指标)?$")
+LEVEL1 = re.compile(r"^(项目)?(产出|效益|满意度|成本|预算执行率?|资金执行率?|决策|过程|管理|绩效|履职效能|效果)(指标)?$")
 LEVEL2 = re.compile(
     r"^(数量|质量|时效|成本|经济效益|社会效益|生态效益|环境效益|可持续影响|服务对象满意度|满意度|"
     r"经济成本|社会成本|生态环境成本|项目目标|决策过程|资金分配|资金到位|资金管理|组织实施|"
-    r"项目产出|项目效果|项目效益)(指标)?$")
+    r"项目产出|项目效果|项目效益|预算执行率?|资金执行率?)(指标)?$")
 IMPLIED_LEVEL1 = [  # the standard hierarchy: a level-2 name implies its level-1 group (recognition and checks)
     (re.compile(r"^(数量|质量|时效|成本)指标$"), "产出指标"),
     (re.compile(r"^(经济效益|社会效益|生态效益|环境效益|可持续影响)(指标)?$"), "效益指标"),
