@@ -356,6 +356,7 @@ def test_glyphs_overprinted_to_fake_bold_are_read_once(pdf_doc, tmp_path, shifts
     doc = read(path)
     assert [t.rows for t in doc.tables()] == [t.rows for t in pdf_doc.tables()]
     assert [p.text for p in doc.paragraphs()] == [p.text for p in pdf_doc.paragraphs()]
+    assert doc.notes == ["第 1、2、3、4、5 页的文字重复绘制（打印驱动模拟加粗），已按一次读入"] and pdf_doc.notes == []
 
 
 @pytest.mark.parametrize("angle,grey", [(45, 0.85), (30, 0.0), (0, 0.85)], ids=["slanted_grey", "slanted_black", "level_grey"])
@@ -371,6 +372,11 @@ def test_a_watermark_across_the_page_stays_out_of_the_cells(pdf_doc, tmp_path, a
     doc = read(path)
     assert [t.rows for t in doc.tables()] == [t.rows for t in pdf_doc.tables()]
     assert [p.text for p in doc.paragraphs()] == [p.text for p in pdf_doc.paragraphs()]
+    assert doc.notes == ["第 1、2、3、4、5 页的水印文字“内部资料仅供参考”未读入（斜排或大号浅色，不属于表格）"]
+    if angle == 45:                                    # the report row keeps the record
+        from evalkit.ingest import ingest_file
+        import json
+        assert json.loads(ingest_file(path, path.name).report["reading_notes"]) == doc.notes
 
 
 def test_a_large_black_title_is_not_a_watermark():

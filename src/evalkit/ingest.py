@@ -135,6 +135,7 @@ def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileR
         "n_indicators": len(indicators), "pages": doc.pages,
         "ocr_pages": ",".join(map(str, doc.ocr_pages)) or None,
         "form_pages": ",".join(map(str, doc.form_pages)) or None,
+        "reading_notes": json.dumps(doc.notes, ensure_ascii=False) if doc.notes else None,
         "ocr_cells": ocr_figures(doc),
         "uncached_formulas": json.dumps(doc.uncached_formulas, ensure_ascii=False) if doc.uncached_formulas else None,
         "hidden_content": json.dumps(doc.hidden, ensure_ascii=False) if doc.hidden else None,

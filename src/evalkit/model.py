@@ -142,6 +142,8 @@ class Document:
     more_pages: list[int] = field(default_factory=list)
     # PDF pages whose figures were typed into form fields or typewriter notes, read as printed (readers/pdfforms.py)
     form_pages: list[int] = field(default_factory=list)
+    # what a reader left out or read once, as the reader saw it (a watermark, overprinted glyphs): no gap, a record
+    notes: list[str] = field(default_factory=list)
 
     def paragraphs(self) -> Iterator[Paragraph]:
         return (b for b in self.blocks if isinstance(b, Paragraph))

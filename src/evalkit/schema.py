@@ -100,6 +100,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
            "or YYYY-MM where only the month is (a labelled 填报日期, else the last paragraph that is a date alone)"),
         _c("version_mark", S, "版本标注", doc="a version word bracketed in the title: 更正, 修订版, 初稿 …"),
         _c("ocr_pages", S, "识别页", doc="pages read by OCR"),
+        _c("reading_notes", S, "读取说明", doc="what the reader left out or read once, in words (JSON list): a watermark "
+           "across the pages (its text and pages), glyphs a printer driver overprinted to fake bold; no gap in the data"),
         _c("form_pages", S, "表单填写页", doc="PDF pages whose figures were typed into form fields or with a typewriter "
            "tool (annotations), read as printed: a field that is hidden or does not print is not read"),
         _c("ocr_cells", S, "识别单元格", doc="OCR confidence of the cells that fed figures (JSON)"),

@@ -129,9 +129,15 @@ def read_pdf(path: Path) -> Document:
                     _close(pdf)
                     pdf = pdfplumber.open(BytesIO(flat))
                 pages, texts, to_ocr, more_pages = [], [], {}, []
+                overprinted_pages, watermarks = [], {}
                 for raw_page in pdf.pages:
                     start_page(raw_page.page_number)
-                    page = without_watermark(without_overprint(raw_page))
+                    page = without_overprint(raw_page)
+                    if page is not raw_page:
+                        overprinted_pages.append(raw_page.page_number)
+                    page, mark = without_watermark(page)
+                    if mark:
+                        watermarks.setdefault(_watermark_key(mark), []).append(raw_page.page_number)
                     pdf_glyphs(page.chars)            # a Wingdings ☑ or □ of a choice list as the character it draws
                     texts.append(_page_chars(page))
                     why = _unreadable(page, texts[-1], layers)
@@ -159,7 +165,7 @@ def read_pdf(path: Path) -> Document:
             if layers is not None:
                 layers.close()
     doc = Document(source=str(path), format="pdf", blocks=stitch(pages), pages=len(pages), more_pages=more_pages,
-                   form_pages=form_pages)
+                   form_pages=form_pages, notes=_cleaning_notes(overprinted_pages, watermarks))
     if to_ocr:
         _add_ocr(doc, path, to_ocr, required=required)
     return doc
@@ -645,10 +651,31 @@ def watermark_chars(chars) -> set[int]:
     return marks if len(marks) < len(chars) else set()     # a page of nothing else is its own text
 
 
-def without_watermark(page):
-    """The page without its watermark glyphs (`watermark_chars`), which would land in the cells they cross."""
+def without_watermark(page) -> tuple[object, str]:
+    """The page without its watermark glyphs (`watermark_chars`), which would land in the cells they cross, and
+    their text ('' when none)."""
     marks = watermark_chars(page.chars)
-    return page.filter(lambda o: id(o) not in marks) if marks else page
+    if not marks:
+        return page, ""
+    text = "".join(c["text"] for c in page.chars if id(c) in marks)
+    return page.filter(lambda o: id(o) not in marks), text
+
+
+def _watermark_key(text: str) -> str:
+    """A watermark's words once (内部资料仅供参考 drawn four times over a page is one watermark)."""
+    for n in range(1, len(text) // 2 + 1):
+        if len(text) % n == 0 and text[:n] * (len(text) // n) == text:
+            return text[:n]
+    return text
+
+
+def _cleaning_notes(overprinted_pages: list[int], watermarks: dict[str, list[int]]) -> list[str]:
+    """What the reader left out or read once, in words (reports.reading_notes): not a gap, a record of it."""
+    notes = [f"第 {_pages(overprinted_pages)} 页的文字重复绘制（打印驱动模拟加粗），已按一次读入"] if overprinted_pages else []
+    for text, pages in watermarks.items():
+        shown = text if len(text) <= 24 else text[:24] + "…"
+        notes.append(f"第 {_pages(pages)} 页的水印文字“{shown}”未读入（斜排或大号浅色，不属于表格）")
+    return notes
 
 
 def _page_chars(page) -> str:

@@ -106,6 +106,7 @@ def as_text(doc: Document, ex: Extraction, table: int | None = None) -> str:
            f"OCR 识别页：{'、'.join(map(str, doc.ocr_pages)) or '无'}",
            f"文档结构：{n_tables} 个表格，{n_paras} 个段落"]
     out += [f"读取提示：{w}" for w in doc.warnings + [w for w in (doc.overflow_warning(),) if w]]
+    out += [f"读取说明：{n}" for n in doc.notes]
     if doc.form_pages:
         out.append(f"表单填写页：第 {'、'.join(map(str, doc.form_pages))} 页的数字填在表单域或打字批注里，已按打印效果读入")
     if doc.hidden:
