@@ -103,6 +103,38 @@ def test_a_filled_pdf_form_is_read_as_printed(page_tables):
     assert read_pdf(ROOT / "tests" / "fixtures" / "fixture_pdf.pdf").form_pages == []
 
 
+def test_a_form_field_without_the_print_flag_is_read_and_a_push_button_is_not(tmp_path):
+    """What a reader sees on screen: a field a tool filled without setting Print still holds the form's figure; a
+    push button's caption (PRINT) is no content; the hidden field stays out."""
+    from pypdf import PdfWriter
+    from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject,
+                               NumberObject, TextStringObject)
+
+    w = PdfWriter(clone_from=PAGES / "pages_form.pdf")
+    page = w.pages[0]
+    first = next(a.get_object() for a in page["/Annots"] if a.get_object().get("/FT") == "/Tx")
+    first[NameObject("/F")] = NumberObject(0)                            # shown, not printed
+    ap = DecodedStreamObject()
+    ap.set_data(b"BT /Helv 9 Tf 2 4 Td (PRINT) Tj ET")
+    ap.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
+               NameObject("/BBox"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(60), FloatObject(16)]),
+               NameObject("/Resources"): w._root_object["/AcroForm"]["/DR"]})
+    button = w._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Widget"),
+        NameObject("/FT"): NameObject("/Btn"), NameObject("/Ff"): NumberObject(1 << 16),
+        NameObject("/T"): TextStringObject("print"), NameObject("/F"): NumberObject(4),
+        NameObject("/Rect"): ArrayObject([FloatObject(460), FloatObject(60), FloatObject(520), FloatObject(76)]),
+        NameObject("/AP"): DictionaryObject({NameObject("/N"): w._add_object(ap)})}))
+    page["/Annots"].append(button)
+    w._root_object["/AcroForm"]["/Fields"].append(button)
+    path = tmp_path / "form.pdf"
+    w.write(path)
+    doc, plain = read_pdf(path), read_pdf(PAGES / "pages_form.pdf")
+    assert [t.rows for t in doc.tables()] == [t.rows for t in plain.tables()]
+    text = "".join(p.text for p in doc.paragraphs())
+    assert "PRINT" not in text and mpf.UNSHOWN not in [c for t in doc.tables() for r in t.rows for c in r]
+
+
 def test_ocr_sees_a_forms_page_with_its_fields_drawn_in(monkeypatch):
     """A form filled over a scan is OCR'd from the picture with the typed figures in it: the page is rendered from
     the flattened copy (a field without an appearance, or a typewriter note, is otherwise not on the picture)."""

@@ -1,11 +1,12 @@
 """Filled PDF forms: figures typed into form fields (AcroForm widgets) or onto the page with a typewriter tool
 (FreeText annotations) are not in the page's content, which is all pdfplumber reads: a filled template read
 as it stands gives its tables with every figure empty. Such pages are flattened first (pdfium draws each
-field and typed note into the page as printed), on a copy in memory; the file is never written.
+field and typed note into the page as a viewer shows it), on a copy in memory; the file is never written.
 
-What is flattened is what prints: widgets and typewriter notes with the Print flag and not Hidden. A
-signature field (its picture and signer's name are not the form's content) and every other annotation
-(comments, highlights, stamps, links) are left out of the copy.
+What is flattened is what a reader sees on screen: widgets and typewriter notes that are not Hidden, NoView or
+Invisible, printable or not (a field filled by a tool that sets no Print flag is still the form's figure). A
+signature field (its picture and signer's name are not the form's content), a push button (打印, 提交) and every
+other annotation (comments, highlights, stamps, links) are left out of the copy.
 """
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from pathlib import Path
 
 from evalkit.model import ReadError
 
-HIDDEN, PRINT = 2, 4     # annotation flags (PDF 32000-1, 12.5.3)
+INVISIBLE, HIDDEN, NOVIEW = 1, 2, 32     # annotation flags (PDF 32000-1, 12.5.3) of what a viewer does not show
+PUSHBUTTON = 1 << 16                     # a button field's flag (Ff) for a push button (12.7.4.2.1)
 
 
 def _resolve(obj):
@@ -38,14 +40,17 @@ def _inherited(field: dict, key: str, depth: int = 0):
 
 
 def _filled(annot: dict) -> bool:
-    """A printable form field holding a value, or a printable typewriter note."""
+    """A shown form field holding a value, or a shown typewriter note."""
     flags = _resolve(annot.get("F")) or 0
-    if not isinstance(flags, int) or not flags & PRINT or flags & HIDDEN:
+    if not isinstance(flags, int) or flags & (INVISIBLE | HIDDEN | NOVIEW):
         return False
     kind = _name(annot.get("Subtype"))
     if kind == "FreeText":
         return bool(annot.get("AP") or _resolve(annot.get("Contents")))
-    if kind != "Widget" or _name(_inherited(annot, "FT")) == "Sig":
+    field_type = _name(_inherited(annot, "FT"))
+    if kind != "Widget" or field_type == "Sig":
+        return False
+    if field_type == "Btn" and isinstance(bits := _inherited(annot, "Ff"), int) and bits & PUSHBUTTON:
         return False
     value = _inherited(annot, "V")
     if isinstance(value, bytes):
@@ -64,7 +69,7 @@ def filled_pages(pdf) -> list[int]:
 
 
 def flattened(path: Path, pages: list[int]) -> bytes:
-    """The PDF with the form fields and typewriter notes of `pages` drawn into them as printed (pdfium)."""
+    """The PDF with the form fields and typewriter notes of `pages` drawn into them as shown (pdfium)."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
@@ -81,12 +86,13 @@ def flattened(path: Path, pages: list[int]) -> bytes:
                 for k in reversed(range(raw.FPDFPage_GetAnnotCount(page.raw))):
                     annot = raw.FPDFPage_GetAnnot(page.raw, k)
                     kind = raw.FPDFAnnot_GetSubtype(annot)
-                    signature = (kind == raw.FPDF_ANNOT_WIDGET and form is not None
-                                 and raw.FPDFAnnot_GetFormFieldType(form, annot) == raw.FPDF_FORMFIELD_SIGNATURE)
+                    no_content = (kind == raw.FPDF_ANNOT_WIDGET and form is not None
+                                  and raw.FPDFAnnot_GetFormFieldType(form, annot) in (raw.FPDF_FORMFIELD_SIGNATURE,
+                                                                                    raw.FPDF_FORMFIELD_PUSHBUTTON))
                     raw.FPDFPage_CloseAnnot(annot)
-                    if kind not in (raw.FPDF_ANNOT_WIDGET, raw.FPDF_ANNOT_FREETEXT) or signature:
+                    if kind not in (raw.FPDF_ANNOT_WIDGET, raw.FPDF_ANNOT_FREETEXT) or no_content:
                         raw.FPDFPage_RemoveAnnot(page.raw, k)
-                if page.flatten(flag=raw.FLAT_PRINT) == raw.FLATTEN_FAIL:
+                if page.flatten(flag=raw.FLAT_NORMALDISPLAY) == raw.FLATTEN_FAIL:
                     raise ReadError(f"PDF 第 {number} 页的表单域无法展开，请在阅读器中“打印为 PDF”后再导入")
             finally:
                 page.close()
