@@ -142,6 +142,20 @@ def test_the_budget_line_under_any_of_its_labels_reads_its_own_figures(row):
     assert [i.level3 for i in p.indicators()] == ["培训人数", "满意度"]
 
 
+def test_a_level_label_merged_over_the_name_columns_is_its_own_group():
+    from evalkit.model import Document, Paragraph, Table
+    from evalkit.recognize import recognize
+
+    rows = [["项目名称", "测试项目"], ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
+            ["产出指标", "数量指标", "培训人数", "≥100人", "120人", "50", "45"],
+            ["效益指标", "社会效益指标", "满意度", "≥90%", "95%", "40", "38"], ["满意度指标", "≥90%", "96%", "10", "9"],
+            ["总分", "", "", "", "", "100", "92"]]
+    (p,) = recognize(Document(source="x", format="docx", blocks=[Paragraph("某县2023年度项目支出绩效自评表"),
+                                                                 Table(rows)]).number_tables()).projects
+    assert [(i.level1, i.level3, i.target, i.actual, i.weight, i.score) for i in p.indicators()][-1] == \
+        ("满意度指标", "满意度指标", "≥90%", "96%", 10.0, 9.0)
+
+
 def test_budget_header():
     assert budget.read_header(BUDGET_HEADER) == {"budget_initial": 2, "budget_full_year": 3, "executed": 4,
                                                  "budget_weight": 5, "execution_rate": 6, "budget_score": 7}

@@ -144,6 +144,8 @@ def _by_content(cells: list[str], h: Header) -> Line:
         return Line(l1, l2, None, None, None, None, None, None, "按内容")
     if labels and (parse_number(seq[0]) is not None or parse_operator(seq[0])[0] is not None):
         l3, vals = labels[-1], seq          # a label merged over the name columns names the line: 预算执行率 | 100% | …
+        if len(labels) == 1 and V.is_level1(labels[0]):
+            l1, l2 = labels[0], None        # 满意度指标 merged over the three levels is its own group
     else:
         l3, vals = seq[0], seq[1:]
     got: dict[str, list[str]] = {}
