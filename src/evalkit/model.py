@@ -140,7 +140,7 @@ class Document:
     # PDF pages whose few lines of text lie on a page-sized picture (a scan with a caption, a portal's stamp or page
     # number printed over it): OCR'd as scans when the text gives nothing, like more_pictures
     more_pages: list[int] = field(default_factory=list)
-    # PDF pages whose figures were typed into form fields or typewriter notes, read as printed (readers/pdfforms.py)
+    # PDF pages whose figures were typed into form fields or typewriter notes, read as shown (readers/pdfforms.py)
     form_pages: list[int] = field(default_factory=list)
     # what a reader left out or read once, as the reader saw it (a watermark, overprinted glyphs): no gap, a record
     notes: list[str] = field(default_factory=list)

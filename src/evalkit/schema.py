@@ -103,7 +103,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("reading_notes", S, "读取说明", doc="what the reader left out or read once, in words (JSON list): a watermark "
            "across the pages (its text and pages), glyphs a printer driver overprinted to fake bold; no gap in the data"),
         _c("form_pages", S, "表单填写页", doc="PDF pages whose figures were typed into form fields or with a typewriter "
-           "tool (annotations), read as printed: a field that is hidden or does not print is not read"),
+           "tool (annotations), read as a viewer shows them: a hidden field, a push button or a signature is not read"),
         _c("ocr_cells", S, "识别单元格", doc="OCR confidence of the cells that fed figures (JSON)"),
         _c("uncached_formulas", S, "无缓存值公式", doc="spreadsheet cells holding a formula without a cached value"),
         _c("unshown_figures", S, "显示为####的数字", doc="table cells printing \"####\" in place of a figure too wide "

@@ -124,7 +124,7 @@ def read_pdf(path: Path) -> Document:
             try:
                 check_page_count(pdf)
                 form_pages = filled_pages(pdf)
-                if form_pages:                # figures typed into form fields: read the pages as printed
+                if form_pages:                # figures typed into form fields: read the pages as a viewer shows them
                     flat = flattened(path, form_pages)
                     _close(pdf)
                     pdf = pdfplumber.open(BytesIO(flat))

@@ -108,7 +108,7 @@ def as_text(doc: Document, ex: Extraction, table: int | None = None) -> str:
     out += [f"读取提示：{w}" for w in doc.warnings + [w for w in (doc.overflow_warning(),) if w]]
     out += [f"读取说明：{n}" for n in doc.notes]
     if doc.form_pages:
-        out.append(f"表单填写页：第 {'、'.join(map(str, doc.form_pages))} 页的数字填在表单域或打字批注里，已按打印效果读入")
+        out.append(f"表单填写页：第 {'、'.join(map(str, doc.form_pages))} 页的数字填在表单域或打字批注里，已按阅读器显示的内容读入")
     if doc.hidden:
         out.append(f"未读取的隐藏内容：{'、'.join(doc.hidden)}（Excel 不显示、不打印）")
     n_table = n_para = 0
