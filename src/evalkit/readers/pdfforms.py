@@ -92,7 +92,8 @@ def flattened(path: Path, pages: list[int]) -> bytes:
                     raw.FPDFPage_CloseAnnot(annot)
                     if kind not in (raw.FPDF_ANNOT_WIDGET, raw.FPDF_ANNOT_FREETEXT) or no_content:
                         raw.FPDFPage_RemoveAnnot(page.raw, k)
-                if page.flatten(flag=raw.FLAT_NORMALDISPLAY) == raw.FLATTEN_FAIL:
+                # the raw call: pypdfium2 4.x (the floor) has no public PdfPage.flatten
+                if raw.FPDFPage_Flatten(page.raw, raw.FLAT_NORMALDISPLAY) == raw.FLATTEN_FAIL:
                     raise ReadError(f"PDF 第 {number} 页的表单域无法展开，请在阅读器中“打印为 PDF”后再导入")
             finally:
                 page.close()
