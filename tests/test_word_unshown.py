@@ -59,3 +59,20 @@ def test_a_filled_in_content_control_is_read(tmp_path):
     d.save(tmp_path / "填写.docx")
     rows = [t.rows for t in read(tmp_path / "填写.docx").tables()]
     assert rows[0][13][-1] == "人员调整，费用节约"
+
+
+def test_text_struck_through_is_not_read_and_is_named(tmp_path):
+    """A corrected figure: the old score 18.5 struck through, 17.5 typed after it. Before, the cell read 18.517.5
+    (no number: the score lost); now 17.5, and the struck text is named for a reviewer (hidden_content)."""
+    import docx
+    d = docx.Document(DOCX)
+    cell = d.tables[0].rows[13].cells[7]
+    assert cell.text == "18.5"
+    cell.paragraphs[0].runs[0].font.strike = True
+    cell.paragraphs[0].add_run("17.5")
+    d.save(tmp_path / "更正.docx")
+    t = ingest_paths([tmp_path / "更正.docx"], None, cache_dir=False)
+    assert t["indicators"].set_index("level3").loc["年发放工资、保险费用", "score"] == 17.5
+    assert json.loads(t["reports"]["hidden_content"].iloc[0]) == ["Word 删除线文字 1 处"]
+    found = t["findings"][t["findings"]["rule"] == "hidden_content"]
+    assert len(found) == 1 and "带删除线的文字表示已删去" in found.iloc[0]["message"]

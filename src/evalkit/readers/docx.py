@@ -56,17 +56,17 @@ def read_docx(path: Path, repair: bool = True) -> Document:
         return by_libreoffice(path, "docx", failure, started)
     budget = CellBudget("文档中表格的单元格", "请删除无关的表格后另存再导入")
     present = set()                        # one walk of the body: has it text boxes, embedded objects, chunks,
-    unshown = []                           # placeholders or hidden text?
-    for el in body.iter(TEXT_BOX, OLE_OBJECT, ALT_CHUNK, SHOWING_PLACEHOLDER, VANISH):
-        if el.tag in (SHOWING_PLACEHOLDER, VANISH):
+    unshown = []                           # placeholders, hidden or struck-through text?
+    for el in body.iter(TEXT_BOX, OLE_OBJECT, ALT_CHUNK, SHOWING_PLACEHOLDER, VANISH, STRIKE, DSTRIKE):
+        if el.tag in (SHOWING_PLACEHOLDER, VANISH, STRIKE, DSTRIKE):
             unshown.append(el)
         else:
             present.add(el.tag)
-    hidden = drop_unshown(unshown)
+    hidden, struck = drop_unshown(unshown)
     objects = Objects(part) if present & {OLE_OBJECT, ALT_CHUNK} else None
     boxes = TEXT_BOX in present
     doc = Document(source=str(path), format="docx", blocks=list(_blocks(body, budget, objects, boxes)),
-                   hidden=[f"Word 隐藏文字 {hidden} 处"] if hidden else [])
+                   hidden=([f"Word 隐藏文字 {hidden} 处"] if hidden else []) + ([f"Word 删除线文字 {struck} 处"] if struck else []))
     if objects is not None:
         doc.warnings += objects.warnings
         doc.uncached_formulas += objects.uncached_formulas
@@ -180,14 +180,16 @@ def _blocks(container, budget: CellBudget, objects: Objects | None = None, boxes
 
 SHOWING_PLACEHOLDER = W + "showingPlcHdr"
 VANISH = W + "vanish"
+STRIKE, DSTRIKE = W + "strike", W + "dstrike"      # text struck through: shown as deleted (95 struck, 97 after it)
 _OFF = ("0", "false", "off")
 
 
-def drop_unshown(flags: list) -> int:
+def drop_unshown(flags: list) -> tuple[int, int]:
     """Remove the runs Word shows as no content: a content control still showing its placeholder (“单击或点击此处
-    输入文字。”: nothing was filled in) and hidden text (w:vanish: neither shown nor printed); the number of hidden runs
+    输入文字。”: nothing was filled in), hidden text (w:vanish: neither shown nor printed) and text struck through
+    (w:strike, w:dstrike: shown as deleted, a corrected figure's old value); the numbers of hidden and of struck runs
     that held text."""
-    hidden = 0
+    hidden = struck = 0
     for flag in flags:
         if flag.get(W + "val") in _OFF:
             continue
@@ -200,10 +202,15 @@ def drop_unshown(flags: list) -> int:
             for run in [] if content is None else list(content.iter(W + "r")):
                 if run.getparent() is not None:
                     run.getparent().remove(run)
-        elif flag.tag == VANISH and pr.tag == W + "rPr" and owner.tag == W + "r" and owner.getparent() is not None:
-            hidden += bool("".join(owner.itertext()).strip())
+        elif flag.tag in (VANISH, STRIKE, DSTRIKE) and pr.tag == W + "rPr" and owner.tag == W + "r" \
+                and owner.getparent() is not None:
+            held = bool("".join(owner.itertext()).strip())
+            if flag.tag == VANISH:
+                hidden += held
+            else:
+                struck += held
             owner.getparent().remove(owner)
-    return hidden
+    return hidden, struck
 
 
 TEXT_BOX = W + "txbxContent"
