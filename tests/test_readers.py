@@ -430,3 +430,15 @@ def test_a_systems_page_with_its_figures_in_form_boxes_is_read_as_shown(tmp_path
     assert [(i["level3"], i["actual"], i["weight"], i["score"]) for i in res.indicators] == \
         [("建设面积", "1050亩", 50.0, 48.0), ("群众满意度", "93%", 40.0, 37.0)]
     assert "abc123" not in "".join(b.text for b in read(path).paragraphs())
+
+
+def test_struck_text_in_a_web_page_is_not_read_and_is_named(tmp_path):
+    """<s>18.5</s>17.5 in a score cell: the corrected figure, not 18.517.5; named in hidden_content."""
+    from evalkit.ingest import ingest_file
+
+    page = SYSTEM_PAGE.replace("{grade}", "良").replace('<td><input value="48"></td>', "<td><s>48</s>46</td>")
+    path = tmp_path / "page.html"
+    path.write_text(page, encoding="utf-8")
+    res = ingest_file(path, path.name)
+    assert [i["score"] for i in res.indicators] == [46.0, 37.0]
+    assert res.report["hidden_content"] == '["网页删除线文字 1 处"]'

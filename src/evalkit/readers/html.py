@@ -295,8 +295,8 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none", re.I)
 
 def _drop_hidden_cells(root) -> list[str]:
     """Table rows and cells a browser does not show (style display:none: the rows and columns hidden in a workbook
-    Excel saved as a web page) are left out, as the hidden rows and columns of a workbook are; what held text is
-    named for the report row."""
+    Excel saved as a web page) are left out, as the hidden rows and columns of a workbook are, and so is text struck
+    through; what held text is named for the report row."""
     counts = []
     for tags in (("tr",), ("td", "th")):          # rows first: a hidden row's cells go with it
         n = 0
@@ -305,7 +305,13 @@ def _drop_hidden_cells(root) -> list[str]:
             el.drop_tree()
         counts.append(n)
     rows, cells = counts
-    return ([f"网页表格中隐藏的 {rows} 行"] if rows else []) + ([f"网页表格中隐藏的 {cells} 个单元格"] if cells else [])
+    struck = 0                                    # <del>, <s>, <strike>: text shown as deleted (a corrected figure's old
+    for el in list(root.iter("del", "s", "strike")):     # value, 18.5 struck before 17.5), as in Word
+        if el.getparent() is not None:
+            struck += bool("".join(el.itertext()).strip())
+            el.drop_tree()
+    return ([f"网页表格中隐藏的 {rows} 行"] if rows else []) + ([f"网页表格中隐藏的 {cells} 个单元格"] if cells else []) \
+        + ([f"网页删除线文字 {struck} 处"] if struck else [])
 
 
 _NO_TEXT_INPUTS = {"hidden", "password", "file", "image", "submit", "reset", "button", "color", "range"}
