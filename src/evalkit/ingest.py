@@ -118,8 +118,9 @@ def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileR
                 "deviation_reason": i.deviation_reason, "actual_op": a_op, "line_no": k,
                 "report_id": report_id, **where(i.loc), "loc_fields": where_each(i.field_locs),
             })
-    problems = list(doc.warnings) + [w for w in (doc.overflow_warning(),) if w]
-    unshown = [loc.words() for loc in doc.overflow_cells()]
+    overflow = doc.overflow_cells()
+    problems = list(doc.warnings) + [w for w in (doc.overflow_warning(overflow),) if w]
+    unshown = [loc.words() for loc in overflow]
     if not ex.found_anything:
         problems.append("未识别出项目自评表、汇总表或自评结果段落（可能是新的版式，请对照 README“新增版式”补充表头词汇）")
     report = {

@@ -163,9 +163,10 @@ class Document:
         return [t.loc(r, c) for t in self.tables() for r, row in enumerate(t.rows)
                 for c, cell in enumerate(row) if is_overflow(cell)]
 
-    def overflow_warning(self) -> str | None:
-        """The warning that names them (status partial: the figures are in no form the file shows)."""
-        cells = self.overflow_cells()
+    def overflow_warning(self, cells: list[Loc] | None = None) -> str | None:
+        """The warning that names them (`cells`: overflow_cells, when the caller has them; status partial: the
+        figures are in no form the file shows)."""
+        cells = self.overflow_cells() if cells is None else cells
         if not cells:
             return None
         where = "、".join(loc.words() for loc in cells[:5]) + (f" 等 {len(cells)} 处" if len(cells) > 5 else "")

@@ -259,7 +259,7 @@ def _checked(box) -> bool:
     for tag in ("checked", "default"):
         el = next(box.iterchildren(W + tag), None)
         if el is not None:
-            return el.get(W + "val", "1" if tag == "checked" else "0") in ("1", "true", "on")
+            return el.get(W + "val", "1" if tag == "checked" else "0") not in _OFF
     return False
 
 

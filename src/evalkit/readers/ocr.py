@@ -49,8 +49,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
-from evalkit.model import Block, Document, LimitExceeded, Paragraph, ReadError, Table
 from evalkit.limits import ask_time
+from evalkit.model import Block, Document, LimitExceeded, Paragraph, ReadError, Table
 from evalkit.readers.grid import Span, merged_units, rows_from_spans
 from evalkit.readers.safety import check_file_size, check_pixels, limits, reason, too_big
 

@@ -42,8 +42,8 @@ from pathlib import Path
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
 from evalkit.readers.grid import Span, rows_from_spans
 from evalkit.readers.pdfforms import filled_pages, flattened
-from evalkit.readers.symbols import pdf_glyphs
 from evalkit.readers.safety import StreamTooLarge, check_file_size, human_size, inflate_bounded, limits, reason
+from evalkit.readers.symbols import pdf_glyphs
 
 GARBLED_SHARE = 0.3      # above this share of unmapped glyphs the text layer is unusable
 EDGE_TOL = 3.0           # points: cell edges closer than this are the same grid line
@@ -167,7 +167,7 @@ def read_pdf(path: Path) -> Document:
     doc = Document(source=str(path), format="pdf", blocks=stitch(pages), pages=len(pages), more_pages=more_pages,
                    form_pages=form_pages, notes=_cleaning_notes(overprinted_pages, watermarks))
     if to_ocr:
-        _add_ocr(doc, path, to_ocr, required=required)
+        _add_ocr(doc, path, to_ocr, required, ocr)
     return doc
 
 
@@ -268,11 +268,11 @@ def _pages(numbers) -> str:
     return "、".join(map(str, numbers))
 
 
-def _add_ocr(doc: Document, path: Path, to_ocr: dict[int, str], required: bool) -> None:
-    """Read the pages without a usable text layer by OCR and put their blocks in page order among the text pages';
-    without OCR (or when it fails on a mixed PDF) the pages are named in a warning."""
+def _add_ocr(doc: Document, path: Path, to_ocr: dict[int, str], required: bool, ocr) -> None:
+    """Read the pages without a usable text layer by OCR (`ocr`: `_ocr()`, None without the extra) and put their
+    blocks in page order among the text pages'; without OCR (or when it fails on a mixed PDF) the pages are named in
+    a warning."""
     pages = _pages(to_ocr)
-    ocr = _ocr()
     if ocr is not None:
         try:
             scan = ocr(path, list(to_ocr), form_pages=doc.form_pages)
@@ -613,7 +613,7 @@ WATERMARK_SIZE = 2.0     # a light glyph at least this many times the page's tex
 WATERMARK_LIGHT = 0.5    # lightness (0 black … 1 white) from which a large glyph is a watermark's pale grey
 
 
-def _lightness(color, space) -> float | None:
+def _lightness(color) -> float | None:
     """0 (black) … 1 (white) of a fill colour as pdfplumber gives it; None when unknown (a pattern, a spot colour)."""
     if not isinstance(color, (tuple, list)) or not color or not all(isinstance(v, (int, float)) for v in color):
         return None
@@ -645,7 +645,7 @@ def watermark_chars(chars) -> set[int]:
         if c.get("matrix") and _oblique(c["matrix"]):
             marks.add(id(c))
         elif float(c.get("size") or 0) >= WATERMARK_SIZE * body:
-            light = _lightness(c.get("non_stroking_color"), c.get("ncs"))
+            light = _lightness(c.get("non_stroking_color"))
             if light is not None and light >= WATERMARK_LIGHT:
                 marks.add(id(c))
     return marks if len(marks) < len(chars) else set()     # a page of nothing else is its own text

@@ -13,14 +13,13 @@ GLYPHS: dict[str, dict[int, str]] = {
 }
 
 
+_LONGEST_FIRST = sorted(GLYPHS, key=len, reverse=True)      # wingdings2 before wingdings
+
+
 def _table(font: str) -> dict[int, str] | None:
     """The glyph table of a font name as Word (`Wingdings 2`) or a PDF (`ABCDEF+Wingdings2-Regular`) gives it."""
     name = "".join(font.rsplit("+", 1)[-1].lower().split())
-    return next((GLYPHS[k] for k in sorted(GLYPHS, key=len, reverse=True) if name.startswith(k)), None)
-
-
-def is_symbol_font(font: str | None) -> bool:
-    return bool(font) and _table(font) is not None
+    return next((GLYPHS[k] for k in _LONGEST_FIRST if name.startswith(k)), None)
 
 
 def glyph(font: str | None, code: int | str | None) -> str:

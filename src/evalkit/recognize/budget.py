@@ -72,6 +72,13 @@ def figure(name: str, cell: str | None) -> tuple[float | None, str | None]:
     return parse_number(cell), None
 
 
+def amounts_unit(unit: str | None, figures) -> str | None:
+    """The unit a row's amounts were stated in: `unit` (the table's or its label's), else the one an amount's cell
+    states (88万元); None when the row states no amount. `figures`: (role, the unit its cell states) pairs."""
+    amounts = [own for name, own in figures if name in V.BUDGET_AMOUNTS]
+    return (unit or next((own for own in amounts if own), None)) if amounts else None
+
+
 def read_total_units(cells: list[str], cols: dict[str, int]) -> dict[str, tuple[float | None, str | None]] | None:
     """The figures of the block's total row (合计 | …) with the unit each cell states (`figure`), or None for
     another row."""

@@ -36,7 +36,7 @@ def split_labelled(cells: list[str], table=V.BUDGET_KV) -> list[str]:
         return cells
     out: list[str] = []
     skip = False
-    for i, c in enumerate(cells):
+    for c in cells:
         if skip and not c:
             skip = False
             continue

@@ -155,8 +155,8 @@ class Walker:
             pairs = [(n, budget.to_wanyuan(v, own or unit) if n in V.BUDGET_AMOUNTS else v) for n, v, own in got]
             for name, value in pairs:
                 target.put(name, value, PRIO_TABLE, (self._here(), None))
-            stated = unit or next((own for n, _, own in got if own and n in V.BUDGET_AMOUNTS), None)
-            if stated and any(n in V.BUDGET_AMOUNTS for n, _ in pairs):
+            stated = budget.amounts_unit(unit, ((n, own) for n, _, own in got))
+            if stated:
                 target.amount_unit = target.amount_unit or stated
             return self._decide(Kind.KEY_VALUE, cells, fields=dict(pairs), why=_unit_why(unit))
         unit = next((u for c in filled if (u := budget.unit_note(c))), None)
@@ -256,8 +256,8 @@ class Walker:
                 for n, (v, own) in got.items()}
         for name, v in read.items():
             target.put(name, v, PRIO_TABLE, self._at(name, self.budget_cols, values[name]))   # the cell as printed
-        stated = self.budget_unit or next((own for n, (_, own) in got.items() if own and n in V.BUDGET_AMOUNTS), None)
-        if stated and any(n in V.BUDGET_AMOUNTS for n in values):
+        stated = budget.amounts_unit(self.budget_unit, ((n, own) for n, (_, own) in got.items()))
+        if stated:
             target.amount_unit = target.amount_unit or stated
         self.state = State.OUTSIDE
         self._decide(Kind.BUDGET_TOTAL, cells, fields=read, why=_unit_why(self.budget_unit))
