@@ -119,6 +119,11 @@ def test_a_batch_whose_worker_dies_costs_only_the_culprit(tmp_path, monkeypatch)
     with dask.config.set({"distributed.scheduler.allowed-failures": 0, "distributed.scheduler.worker-saturation": 1.0}):
         with _cluster(False, 2) as c:
             got = {s.source_file: r for s, r in dist.iter_on_dask(found.sources, c, batch=len(found.sources))}
+            # every death has been seen by the scheduler (it failed a task); closing while a nanny restarts its
+            # worker fails inside distributed ("can only join a started process"): wait for both workers first
+            from distributed import Client
+            with Client(c) as client:
+                client.wait_for_workers(2, timeout=120)
     assert sorted(got) == sorted(s.source_file for s in found.sources)
     assert got["killer.txt"].report["status"] == "failed" and "Dask 工作进程" in got["killer.txt"].report["error"]
     assert all(r.report["status"] == "ok" for name, r in got.items() if name != "killer.txt")
