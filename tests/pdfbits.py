@@ -64,3 +64,32 @@ def watermarked(src, out, text: str, angle: float, **kw):
         page.merge_page(watermark_page(text, angle, **kw))
     w.write(out)
     return out
+
+
+def boxes_page(boxes, width=595.3, height=841.9):
+    """A page of filled boxes, each (x0, top, x1, bottom, grey) in pdfplumber's coordinates, with an optional text
+    drawn in it after the box (a figure typed over correction fluid): (x0, top, x1, bottom, grey, text)."""
+    w = PdfWriter()
+    page = w.add_blank_page(width, height)
+    page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject(
+        {NameObject("/FB"): cjk_font(w)})})
+    ops = []
+    for x0, top, x1, bottom, grey, *text in boxes:
+        ops.append(f"q {grey} g {x0} {height - bottom} {x1 - x0} {bottom - top} re f Q")
+        if text:
+            ops.append(f"BT /FB 10 Tf {x0 + 1} {height - bottom + 1} Td {ucs2(text[0])} Tj ET")
+    content = DecodedStreamObject()
+    content.set_data("\n".join(ops).encode())
+    page[NameObject("/Contents")] = w._add_object(content)
+    buf = io.BytesIO()
+    w.write(buf)
+    buf.seek(0)
+    return PdfReader(buf).pages[0]
+
+
+def with_boxes(src, out, page_index: int, boxes, over: bool = True):
+    """`src` with `boxes_page(boxes)` drawn over (or under) one of its pages."""
+    w = PdfWriter(clone_from=src)
+    w.pages[page_index].merge_page(boxes_page(boxes), over=over)
+    w.write(out)
+    return out

@@ -379,6 +379,39 @@ def test_a_watermark_across_the_page_stays_out_of_the_cells(pdf_doc, tmp_path, a
         assert json.loads(ingest_file(path, path.name).report["reading_notes"]) == doc.notes
 
 
+def test_a_figure_typed_over_correction_fluid_reads_as_shown(pdf_doc, tmp_path):
+    """An editor's correction: a white box over the 得分 10, then 8 typed on it; a black box (a redaction) over the
+    分值 10. Before, the cell read 810 (budget_score 810.0) and the blacked-out 10 was read; now each cell reads
+    what a viewer shows (8, empty) and the hidden figures are named in hidden_content."""
+    import json
+    from pdfbits import with_boxes
+    from evalkit.ingest import ingest_file
+
+    path = with_boxes(FIX / "fixture_pdf.pdf", tmp_path / "whiteout.pdf", 0,
+                      [(433, 209, 449, 223, 1, "8"), (320, 209, 340, 223, 0)])
+    doc = read(path)
+    assert doc.hidden == ["第 1 页白色方块下的文字“10”", "第 1 页黑色方块下的文字“10”"]
+    tables, before_tables = list(doc.tables()), list(pdf_doc.tables())
+    row, before = tables[0].rows[3], before_tables[0].rows[3]
+    assert before[1:] == ["年度资金\n总额", "26", "26", "26", "10", "100%", "10"]
+    assert row[1:] == ["年度资金\n总额", "26", "26", "26", "", "100%", "8"]
+    assert [t.rows for t in tables[1:]] == [t.rows for t in before_tables[1:]]
+    got = ingest_file(path, path.name)
+    assert got.projects[0]["budget_score"] == 8 and got.projects[0]["budget_weight"] is None
+    assert json.loads(got.report["hidden_content"]) == doc.hidden
+
+
+def test_a_box_drawn_under_its_text_hides_nothing(pdf_doc, tmp_path):
+    """A shaded cell is a box drawn before its text (white, a pale grey, or black under white text): the text is
+    read as before, nothing is hidden."""
+    from pdfbits import with_boxes
+
+    path = with_boxes(FIX / "fixture_pdf.pdf", tmp_path / "shaded.pdf", 0,
+                      [(46, 212, 539, 241, 1), (433, 213, 449, 223, 0.98), (320, 213, 340, 223, 0)], over=False)
+    doc = read(path)
+    assert doc.hidden == [] and [t.rows for t in doc.tables()] == [t.rows for t in pdf_doc.tables()]
+
+
 def test_a_large_black_title_is_not_a_watermark():
     from evalkit.readers.pdf import watermark_chars
 

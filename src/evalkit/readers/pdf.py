@@ -3,7 +3,8 @@ tables continued on the next page stitched; pages without a usable text layer (s
 outlines, garbled glyphs) OCR'd when the [ocr] extra is there, else refused like encryption; a filled form's
 fields and typewriter notes drawn into their pages first (readers/pdfforms.py); glyphs a printer driver overprinted
 to fake bold (项项目目) read once (`without_overprint`); a watermark across the page (内部资料, slanted or large and pale)
-left out of the cells it crosses (`without_watermark`).
+left out of the cells it crosses (`without_watermark`); text a white or black box drawn over it hides (a correction,
+a redaction) not read and named (`without_covered`).
 
 Stitching (see `stitch`): a table that ends its page continues in one that starts the next
 (a landscape or /Rotate 90 page included: geometry is compared per page size and from each
@@ -129,7 +130,7 @@ def read_pdf(path: Path) -> Document:
                     _close(pdf)
                     pdf = pdfplumber.open(BytesIO(flat))
                 pages, texts, to_ocr, more_pages = [], [], {}, []
-                overprinted_pages, watermarks = [], {}
+                overprinted_pages, watermarks, covered = [], {}, []
                 for raw_page in pdf.pages:
                     start_page(raw_page.page_number)
                     page = without_overprint(raw_page)
@@ -138,6 +139,8 @@ def read_pdf(path: Path) -> Document:
                     page, mark = without_watermark(page)
                     if mark:
                         watermarks.setdefault(_watermark_key(mark), []).append(raw_page.page_number)
+                    page, under = without_covered(page, raw_page)
+                    covered += under
                     pdf_glyphs(page.chars)            # a Wingdings ☑ or □ of a choice list as the character it draws
                     texts.append(_page_chars(page))
                     why = _unreadable(page, texts[-1], layers)
@@ -165,7 +168,7 @@ def read_pdf(path: Path) -> Document:
             if layers is not None:
                 layers.close()
     doc = Document(source=str(path), format="pdf", blocks=stitch(pages), pages=len(pages), more_pages=more_pages,
-                   form_pages=form_pages, notes=_cleaning_notes(overprinted_pages, watermarks))
+                   form_pages=form_pages, notes=_cleaning_notes(overprinted_pages, watermarks), hidden=covered)
     if to_ocr:
         _add_ocr(doc, path, to_ocr, required, ocr)
     return doc
@@ -615,6 +618,8 @@ WATERMARK_LIGHT = 0.5    # lightness (0 black … 1 white) from which a large gl
 
 def _lightness(color) -> float | None:
     """0 (black) … 1 (white) of a fill colour as pdfplumber gives it; None when unknown (a pattern, a spot colour)."""
+    if isinstance(color, (int, float)):           # a grey as a bare number (pdfplumber gives a box's so)
+        return float(color)
     if not isinstance(color, (tuple, list)) or not color or not all(isinstance(v, (int, float)) for v in color):
         return None
     if len(color) == 1:
@@ -659,6 +664,78 @@ def without_watermark(page) -> tuple[object, str]:
         return page, ""
     text = "".join(c["text"] for c in page.chars if id(c) in marks)
     return page.filter(lambda o: id(o) not in marks), text
+
+
+COVER_DARK = 0.05        # a box filled this dark (a redaction) or …
+COVER_PALE = 0.95        # … this pale (correction fluid, an editor's whiteout) hides what was drawn before it
+COVER_MIN = 3.0          # points: a thinner box is a rule or a border, which hides no glyph
+
+
+def _cover_word(rect) -> str | None:
+    """白色 or 黑色 for a box filled white or black, the colours that hide text (a coloured box is a highlight)."""
+    light = _lightness(rect.get("non_stroking_color")) if rect.get("fill") else None
+    return None if light is None else "白色" if light >= COVER_PALE else "黑色" if light <= COVER_DARK else None
+
+
+def _drawing_order(raw_page) -> dict[int, int]:
+    """The place in the page's drawing of each glyph and box (by id), which pdfplumber's lists by kind lose:
+    pdfminer's layout keeps the content stream's order, and pdfplumber lists each kind in that order."""
+    lists = {kind: iter(raw_page.objects.get(kind, ())) for kind in ("char", "rect")}
+    order, stack, n = {}, [iter(raw_page.layout._objs)], 0
+    while stack:
+        obj = next(stack[-1], None)
+        if obj is None:
+            stack.pop()
+            continue
+        if hasattr(obj, "_objs"):                         # a form XObject: its contents in their order
+            stack.append(iter(obj._objs))
+            continue
+        kind = type(obj).__name__[2:].lower()              # LTChar -> char, as pdfplumber names its lists
+        if kind in lists:
+            got = next(lists[kind], None)
+            if got is not None:
+                order[id(got)] = n
+        n += 1
+    return order
+
+
+def covered_chars(page, raw_page) -> list[tuple[str, list[dict]]]:
+    """The glyphs an opaque white or black box drawn after them hides (a correction pasted over a figure, a
+    redaction), box by box with its colour word: a viewer shows the box, so they are not read. A box drawn before
+    its text (a shaded cell) hides nothing."""
+    boxes = [(r, w) for r in page.rects if r["width"] >= COVER_MIN and r["height"] >= COVER_MIN and (w := _cover_word(r))]
+    if not boxes:
+        return []
+    chars = sorted(((c["top"] + c["bottom"]) / 2, (c["x0"] + c["x1"]) / 2, i, c)
+                   for i, c in enumerate(page.chars) if c["text"].strip())
+    ys = [y for y, *_ in chars]
+    under = []
+    for r, w in boxes:                                 # the glyphs whose centre is in the box, found by their height
+        lo, hi = bisect.bisect_left(ys, r["top"] - 0.5), bisect.bisect_right(ys, r["bottom"] + 0.5)
+        hit = [c for _, x, _, c in chars[lo:hi] if r["x0"] - 0.5 <= x <= r["x1"] + 0.5]
+        if hit:
+            under.append((r, w, hit))
+    if not under:
+        return []
+    order = _drawing_order(raw_page)
+    out = []
+    for r, w, hit in under:
+        at = order.get(id(r), -1)
+        hidden = [c for c in hit if order.get(id(c), at) < at]
+        if hidden:
+            out.append((w, sorted(hidden, key=lambda c: (round(c["top"]), c["x0"]))))
+    return out
+
+
+def without_covered(page, raw_page) -> tuple[object, list[str]]:
+    """The page without the glyphs boxes drawn over them hide (`covered_chars`), and those glyphs' text box by box
+    (第 2 页白色方块下的文字“18.5”) for reports.hidden_content."""
+    found = covered_chars(page, raw_page)
+    if not found:
+        return page, []
+    gone = {id(c) for _, cs in found for c in cs}
+    said = [f"第 {raw_page.page_number} 页{w}方块下的文字“{''.join(c['text'] for c in cs)}”" for w, cs in found]
+    return page.filter(lambda o: id(o) not in gone), said
 
 
 def _watermark_key(text: str) -> str:
