@@ -412,6 +412,26 @@ def test_a_box_drawn_under_its_text_hides_nothing(pdf_doc, tmp_path):
     assert doc.hidden == [] and [t.rows for t in doc.tables()] == [t.rows for t in pdf_doc.tables()]
 
 
+def test_a_strike_is_a_line_across_the_middle_of_its_glyphs_from_edge_to_edge():
+    """18.5 struck (a line at mid-height from its first glyph's left to its last's right) is struck; an underline
+    (at the glyphs' foot), a cell's border through them (running past them) and a thin box struck across 17.5
+    (how Word draws it) are told apart."""
+    from types import SimpleNamespace
+    from evalkit.readers.pdf import struck_chars
+
+    def glyphs(text, x, top):
+        return [{"text": t, "x0": x + 5 * i, "x1": x + 5 * i + 5, "top": top, "bottom": top + 10} for i, t in enumerate(text)]
+
+    old, new, kept = glyphs("18.5", 100, 100), glyphs("17.5", 100, 120), glyphs("20", 100, 140)
+    line = lambda x0, x1, y: {"x0": x0, "x1": x1, "top": y, "bottom": y}
+    page = SimpleNamespace(chars=old + new + kept, lines=[line(100, 120, 106.5), line(100, 110, 150.5), line(60, 300, 146)],
+                           rects=[{"x0": 100, "x1": 120, "top": 125.5, "bottom": 126.3, "width": 20, "height": 0.8}])
+    got = struck_chars(page)
+    assert ["".join(c["text"] for c in cs) for cs in got] == ["18.5", "17.5"]
+    page.rects = []
+    assert ["".join(c["text"] for c in cs) for cs in struck_chars(page)] == ["18.5"]
+
+
 def test_a_large_black_title_is_not_a_watermark():
     from evalkit.readers.pdf import watermark_chars
 

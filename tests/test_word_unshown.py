@@ -61,18 +61,48 @@ def test_a_filled_in_content_control_is_read(tmp_path):
     assert rows[0][13][-1] == "人员调整，费用节约"
 
 
-def test_text_struck_through_is_not_read_and_is_named(tmp_path):
-    """A corrected figure: the old score 18.5 struck through, 17.5 typed after it. Before, the cell read 18.517.5
-    (no number: the score lost); now 17.5, and the struck text is named for a reviewer (hidden_content)."""
+def _corrected(tmp_path):
+    """The fixture with the old score 18.5 struck through and 17.5 typed after it; the line above's score 10
+    underlined (an underline is not a strike)."""
     import docx
     d = docx.Document(DOCX)
     cell = d.tables[0].rows[13].cells[7]
     assert cell.text == "18.5"
     cell.paragraphs[0].runs[0].font.strike = True
     cell.paragraphs[0].add_run("17.5")
+    d.tables[0].rows[12].cells[7].paragraphs[0].runs[0].font.underline = True
     d.save(tmp_path / "更正.docx")
-    t = ingest_paths([tmp_path / "更正.docx"], None, cache_dir=False)
+    return tmp_path / "更正.docx"
+
+
+def test_text_struck_through_is_not_read_and_is_named(tmp_path):
+    """A corrected figure: the old score 18.5 struck through, 17.5 typed after it. Before, the cell read 18.517.5
+    (no number: the score lost); now 17.5, and the struck text is named for a reviewer (hidden_content)."""
+    t = ingest_paths([_corrected(tmp_path)], None, cache_dir=False)
     assert t["indicators"].set_index("level3").loc["年发放工资、保险费用", "score"] == 17.5
+    assert (t["indicators"].set_index("level3").loc["工资发放及时性", "score"] == 10).all()
     assert json.loads(t["reports"]["hidden_content"].iloc[0]) == ["Word 删除线文字 1 处"]
+    found = t["findings"][t["findings"]["rule"] == "hidden_content"]
+    assert len(found) == 1 and "带删除线的文字表示已删去" in found.iloc[0]["message"]
+
+
+def test_text_struck_through_in_a_pdf_of_the_document_is_not_read(tmp_path):
+    """The same document printed to PDF by LibreOffice: the strike is a line across the glyphs' middle (18. and 5:
+    the narrow cell wraps 18.517.5). Before, the cell read 18.517.5 again; now 17.5, the struck glyphs named by
+    page; the underlined 10 (a line at the glyphs' foot) is read."""
+    import shutil
+    import pytest
+    if not (shutil.which("soffice") or shutil.which("libreoffice")):
+        pytest.skip("LibreOffice (soffice) 不可用")
+    import sys
+    sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
+    from make_page_fixtures import soffice_pdf
+
+    pdf = soffice_pdf(_corrected(tmp_path), tmp_path)
+    t = ingest_paths([pdf], None, cache_dir=False)
+    assert t["reports"]["status"].iloc[0] == "ok"
+    assert t["indicators"].set_index("level3").loc["年发放工资、保险费用", "score"] == 17.5
+    assert (t["indicators"].set_index("level3").loc["工资发放及时性", "score"] == 10).all()
+    assert json.loads(t["reports"]["hidden_content"].iloc[0]) == ["第 1 页删除线文字“18.”", "第 1 页删除线文字“5”"]
     found = t["findings"][t["findings"]["rule"] == "hidden_content"]
     assert len(found) == 1 and "带删除线的文字表示已删去" in found.iloc[0]["message"]

@@ -4,7 +4,7 @@ outlines, garbled glyphs) OCR'd when the [ocr] extra is there, else refused like
 fields and typewriter notes drawn into their pages first (readers/pdfforms.py); glyphs a printer driver overprinted
 to fake bold (项项目目) read once (`without_overprint`); a watermark across the page (内部资料, slanted or large and pale)
 left out of the cells it crosses (`without_watermark`); text a white or black box drawn over it hides (a correction,
-a redaction) not read and named (`without_covered`).
+a redaction) and text struck through (删除线, `without_struck`) not read and named.
 
 Stitching (see `stitch`): a table that ends its page continues in one that starts the next
 (a landscape or /Rotate 90 page included: geometry is compared per page size and from each
@@ -140,6 +140,8 @@ def read_pdf(path: Path) -> Document:
                     if mark:
                         watermarks.setdefault(_watermark_key(mark), []).append(raw_page.page_number)
                     page, under = without_covered(page, raw_page)
+                    covered += under
+                    page, under = without_struck(page)
                     covered += under
                     pdf_glyphs(page.chars)            # a Wingdings ☑ or □ of a choice list as the character it draws
                     texts.append(_page_chars(page))
@@ -735,6 +737,53 @@ def without_covered(page, raw_page) -> tuple[object, list[str]]:
         return page, []
     gone = {id(c) for _, cs in found for c in cs}
     said = [f"第 {raw_page.page_number} 页{w}方块下的文字“{''.join(c['text'] for c in cs)}”" for w, cs in found]
+    return page.filter(lambda o: id(o) not in gone), said
+
+
+STRIKE_BAND = (0.25, 0.85)   # where down a glyph's box a strike runs (an underline runs lower, at its foot)
+STRIKE_ENDS = 1.5            # points: a strike starts and ends at its glyphs' edges (a cell's border runs past them)
+STRIKE_THICK = 2.0           # points: a strike drawn as a box is a thin one
+
+
+def _strokes(page):
+    """(x0, x1, y) of the page's horizontal lines and thin boxes: where a strike through text may be."""
+    for o in page.lines:
+        if abs(o["top"] - o["bottom"]) < 0.5:
+            yield o["x0"], o["x1"], (o["top"] + o["bottom"]) / 2
+    for o in page.rects:
+        if o["height"] <= STRIKE_THICK and o["width"] > o["height"]:
+            yield o["x0"], o["x1"], (o["top"] + o["bottom"]) / 2
+
+
+def struck_chars(page) -> list[list[dict]]:
+    """The glyphs struck through (删除线: a corrected figure's old value, 18.5 struck before 17.5, as Word and
+    LibreOffice print it), stroke by stroke: a horizontal line across the middle of a run of glyphs on one line,
+    starting and ending at its edges. An underline runs at their foot, a border past them."""
+    strokes = list(_strokes(page))
+    if not strokes:
+        return []
+    chars = sorted(((c["top"] + c["bottom"]) / 2, c["x0"], i, c) for i, c in enumerate(page.chars))
+    ys = [y for y, *_ in chars]
+    tall = max((c["bottom"] - c["top"] for c in page.chars), default=0)
+    out = []
+    for x0, x1, y in strokes:
+        lo, hi = bisect.bisect_left(ys, y - tall), bisect.bisect_right(ys, y + tall)
+        hit = [c for *_, c in chars[lo:hi] if x0 - 0.5 <= (c["x0"] + c["x1"]) / 2 <= x1 + 0.5
+               and STRIKE_BAND[0] <= (y - c["top"]) / max(c["bottom"] - c["top"], 1e-6) <= STRIKE_BAND[1]]
+        if hit and abs(min(c["x0"] for c in hit) - x0) <= STRIKE_ENDS and abs(max(c["x1"] for c in hit) - x1) <= STRIKE_ENDS \
+                and any(c["text"].strip() for c in hit):
+            out.append(sorted(hit, key=lambda c: c["x0"]))
+    return out
+
+
+def without_struck(page) -> tuple[object, list[str]]:
+    """The page without its struck-through glyphs (`struck_chars`), and their text stroke by stroke
+    (第 1 页删除线文字“18.5”) for reports.hidden_content, as Word's struck text is."""
+    found = struck_chars(page)
+    if not found:
+        return page, []
+    gone = {id(c) for cs in found for c in cs}
+    said = [f"第 {page.page_number} 页删除线文字“{''.join(c['text'] for c in cs).strip()}”" for cs in found]
     return page.filter(lambda o: id(o) not in gone), said
 
 
