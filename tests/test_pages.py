@@ -512,3 +512,45 @@ def test_formula_fixture_matches_its_builder():
     want = sorted(cells, key=lambda rc: rc)
     assert read_xlsx(PAGES / "pages_formulas.xlsx").uncached_formulas == [
         f"项目支出绩效自评表!{chr(64 + c)}{r}" for r, c in want]
+
+
+@pytest.mark.parametrize("name,groups", [("pages_bands.pdf", "第 1、3、5 页，第 2、4、6 页各是"),
+                                         ("pages_bands_over.pdf", "第 1、2、3 页，第 4、5、6 页各是")])
+def test_a_sheet_printed_in_column_bands_is_read_joined(page_tables, name, groups):
+    """A worksheet wider than its paper, printed in three column bands (down then over, or over then down): read
+    page by page, it was two projects without names, no indicator and status ok; joined side by side, it reads
+    as the sheet (its truth, above) and says which pages were joined."""
+    import pdfplumber
+    from evalkit.readers.pdfbands import column_bands
+
+    notes = json.loads(page_tables["reports"].set_index("source_file").loc[name, "reading_notes"])
+    assert notes == [f"{groups}同一张工作表超出纸宽、按列分页打印的左右部分，已左右拼接为 2 页读取（页码按拼接后计）"]
+    with pdfplumber.open(PAGES / name) as pdf:
+        pages = [page.extract_text() for page in pdf.pages]
+    assert not any("项目名称" in t and "偏差原因" in t for t in pages)      # the first and last columns on other pages
+    with pdfplumber.open(PAGES / "pages_header.pdf") as pdf:           # a Word table over pages
+        assert len(pdf.pages) > 1 and column_bands(pdf) is None
+
+
+def test_a_long_sheet_printed_down_its_pages_is_not_taken_for_bands(tmp_path):
+    """The hard case: a worksheet of uniform ruled rows, no title, printed by Calc over three pages: every page
+    rules the same rows from the same top, but in the same columns, so the pages follow one another."""
+    import shutil
+    import openpyxl
+    import pdfplumber
+    from openpyxl.styles import Border, Side
+    from evalkit.readers.pdfbands import column_bands
+
+    if not (shutil.which("soffice") or shutil.which("libreoffice")):
+        pytest.skip("LibreOffice (soffice) 不可用")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    side = Side(style="thin")
+    for r in range(1, 151):
+        for c, v in enumerate((f"指标{r}", "≥95%", "96%", 10, 9.5), start=1):
+            ws.cell(r, c, v).border = Border(left=side, right=side, top=side, bottom=side)
+    wb.save(tmp_path / "long.xlsx")
+    pdf_path = mpf.soffice_convert(tmp_path / "long.xlsx", "pdf", tmp_path / "out")
+    with pdfplumber.open(pdf_path) as pdf:
+        assert len(pdf.pages) >= 3 and "Calc" in pdf.metadata.get("Creator", "")
+        assert column_bands(pdf) is None

@@ -42,6 +42,7 @@ from pathlib import Path
 
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
 from evalkit.readers.grid import Span, rows_from_spans
+from evalkit.readers.pdfbands import bands_note, column_bands, joined
 from evalkit.readers.pdfforms import filled_pages, flattened
 from evalkit.readers.safety import StreamTooLarge, check_file_size, human_size, inflate_bounded, limits, reason
 from evalkit.readers.symbols import pdf_glyphs
@@ -125,10 +126,16 @@ def read_pdf(path: Path) -> Document:
             try:
                 check_page_count(pdf)
                 form_pages = filled_pages(pdf)
+                source = path
                 if form_pages:                # figures typed into form fields: read the pages as a viewer shows them
-                    flat = flattened(path, form_pages)
+                    source = BytesIO(flattened(path, form_pages))
                     _close(pdf)
-                    pdf = pdfplumber.open(BytesIO(flat))
+                    pdf = pdfplumber.open(source)
+                bands = column_bands(pdf)
+                if bands is not None:         # a worksheet too wide for its paper: its bands side by side
+                    wide = BytesIO(joined(source, bands))
+                    _close(pdf)
+                    pdf = pdfplumber.open(wide)
                 pages, texts, to_ocr, more_pages = [], [], {}, []
                 overprinted_pages, watermarks, covered = [], {}, []
                 for raw_page in pdf.pages:
@@ -170,7 +177,10 @@ def read_pdf(path: Path) -> Document:
             if layers is not None:
                 layers.close()
     doc = Document(source=str(path), format="pdf", blocks=stitch(pages), pages=len(pages), more_pages=more_pages,
-                   form_pages=form_pages, notes=_cleaning_notes(overprinted_pages, watermarks), hidden=covered)
+                   form_pages=form_pages, hidden=covered,
+                   notes=([bands_note(bands)] if bands else [])
+                   # a title centred over the bands is printed on each: joined, its copies overlap (read once, no note)
+                   + _cleaning_notes([] if bands else overprinted_pages, watermarks))
     if to_ocr:
         _add_ocr(doc, path, to_ocr, required, ocr)
     return doc
@@ -1090,6 +1100,8 @@ def stitch(pages: list[PageContent]) -> list:
     running = running_lines(pages)
     bodies = [[k for k, (top, _, item) in enumerate(page.items) if not _is_furniture(top, item, page.height, running)]
               for page in pages]
+    for i in range(len(pages) - 1):
+        bodies[i] = _without_clipped_label(pages[i], bodies[i], pages[i + 1], bodies[i + 1])
     bottoms: dict[int, float] = {}   # per page size (portrait/landscape): the body's bottom margin
     for page, body in zip(pages, bodies):
         low = max((page.items[k][1] for k in body), default=0.0)
@@ -1102,6 +1114,8 @@ def stitch(pages: list[PageContent]) -> list:
     prev_height = 0
     for page, body in zip(pages, bodies):
         for k, (top, _, item) in enumerate(page.items):
+            if isinstance(item, _Clipped):
+                continue
             if not isinstance(item, PageTable):
                 blocks.append(item)
             elif body and k == body[0] and open_table is not None and _continues(
@@ -1120,6 +1134,34 @@ def stitch(pages: list[PageContent]) -> list:
             open_last, open_cut = [], False
         prev_height = round(page.height)
     return blocks
+
+
+@dataclass
+class _Clipped:
+    """A merged label's text printed under its table's last ruled row (`_without_clipped_label`): not read there."""
+    text: str
+
+
+def _without_clipped_label(page: PageContent, body: list[int], nxt: PageContent, nxt_body: list[int]) -> list[int]:
+    """A label merged over rows that run on over the page break, its cell open at the page's foot (a worksheet's
+    print), is drawn where its centre falls: under the table's last ruled row, a line of its own that kept the
+    table from ending its page, and again in the next page's first row. That line is left out (the next page
+    has its text) and the table reaches down to it; `body` without it."""
+    tables = [k for k in body if isinstance(page.items[k][2], PageTable)]
+    if not tables or not nxt_body or not isinstance(nxt.items[nxt_body[0]][2], PageTable):
+        return body
+    k = tables[-1]
+    tail = [j for j in body if j > k]
+    first_row = {_shape(c) for c in nxt.items[nxt_body[0]][2].rows[0] if c.strip()} if nxt.items[nxt_body[0]][2].rows else set()
+    if not tail or not all(isinstance(page.items[j][2], Paragraph) and _shape(page.items[j][2].text) in first_row
+                           for j in tail):
+        return body
+    table = page.items[k][2]
+    table.bbox = (*table.bbox[:3], max(page.items[j][1] for j in tail))
+    for j in tail:
+        top, bottom, item = page.items[j]
+        page.items[j] = (top, bottom, _Clipped(item.text))
+    return [j for j in body if j not in tail]
 
 
 Loc = tuple[int, int]     # a cell's text in a stitched table: (row, index in the row)

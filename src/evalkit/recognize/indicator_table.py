@@ -3,7 +3,7 @@ or by what its cells are when an export has shifted them."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from evalkit.normalize import is_empty_mark, is_overflow, parse_number, parse_operator, strip_list_prefix, strip_outline
 from evalkit.recognize import vocabulary as V
@@ -16,6 +16,7 @@ class Header:
     roleless: set[int]          # columns whose header names no role: a filled one means a shifted row
     after_level3: list[str]     # roles of the columns right of the name, in order ('ignore' kept)
     roles: list[str | None]     # each column's role as the vocabulary reads it
+    words: dict[int, str] = field(default_factory=dict)   # the roleless columns' header text (绩效指标)
 
 
 @dataclass
@@ -68,7 +69,12 @@ def read_header(cells: list[str]) -> Header | None:
     after = [r or "ignore" for r, c in zip(roles[name_col + 1:], cells[name_col + 1:]) if c]
     while after and after[-1] == "ignore":
         after.pop()
-    return Header(cols=cols, width=len(cells), roleless=roleless, after_level3=after, roles=roles)
+    return Header(cols=cols, width=len(cells), roleless=roleless, after_level3=after, roles=roles,
+                  words={i: _squeezed(cells[i]) for i in roleless if cells[i].strip()})
+
+
+def _squeezed(text: str) -> str:
+    return re.sub(r"\s+", "", text)
 
 
 def header_note(cell: str) -> str | None:
@@ -98,6 +104,8 @@ def read_line(cells: list[str], h: Header) -> Line:
     without their outline numbers (一、产出指标, （一）数量指标, 1.培训人数)."""
     cells = [strip_outline(c) if (h.roles[i] if i < len(h.roles) else None) in LABEL_ROLES else c
              for i, c in enumerate(without_seq(cells, h))]
+    # the header's own label merged over the rows (绩效指标), printed again where a page break cut the cell
+    cells = ["" if i in h.words and _squeezed(c) == h.words[i] else c for i, c in enumerate(cells)]
     return _positional(cells, h) or _by_content(cells, h)
 
 

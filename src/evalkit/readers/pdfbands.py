@@ -1,0 +1,158 @@
+"""A worksheet wider than the paper, printed to PDF: Excel, WPS and LibreOffice Calc print its columns in bands
+(A–E on page 1, F–I on page 3, … "down, then over" by default; "over, then down" when so set), so each page holds
+a slice of every row, and read page by page the slices are separate tables: the labels on one page, the figures on
+another, which read as a report without names, indicators or scores and said nothing. Such pages are joined side
+by side on a copy in memory (pypdf: each band's page moved right of the one before, its left border on the other's
+right one), and the copy is read; the file is never written.
+
+Pages are bands of one stretch of rows when they come from a spreadsheet program (the PDF's Creator or
+Producer), their horizontal rulings are the same (the same rows, from the same first one: the same height, not a
+continuation below a title), and their vertical rulings are not (other columns; a table continued down a page has
+its columns where they were). Which pages go together is tried for every count of bands that divides the pages, in
+both print orders.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from io import BytesIO
+
+SPREADSHEET = re.compile(r"\bcalc\b|excel|wps\s*(表格|spreadsheets?)|spreadsheet|电子表格|\bnumbers\b", re.I)
+MAX_PAGES = 60          # a wide sheet's bands, not a long report: more pages are not looked at
+SAME = 1.0              # points: two rulings at the same place
+ROWS_ALIKE = 0.8        # the share of the rulings down two pages that must be the same
+COLUMNS_SHARED = 0.34   # at most this share of a band's inner column rulings may stand where the first band's do
+THIN = 2.0              # points: a box this thin is a rule
+
+
+@dataclass(frozen=True)
+class Bands:
+    """The pages (0-based) of each stretch of rows, band by band from the left, and every page's rulings."""
+    slabs: list[list[int]]
+    pages: list[Rulings]
+
+
+@dataclass(frozen=True)
+class Rulings:
+    """Where a page's rulings run: the heights of its horizontal ones, the x of its vertical ones (sorted)."""
+    rows: tuple[float, ...]
+    cols: tuple[float, ...]
+
+
+def rulings(page) -> Rulings:
+    """The page's rulings from its lines and boxes (LibreOffice draws borders as lines, Excel as thin boxes)."""
+    rows, cols = set(), set()
+    for o in list(page.lines) + list(page.rects):
+        w, h = o["x1"] - o["x0"], o["bottom"] - o["top"]
+        if h <= THIN and w > THIN:
+            rows.add(round((o["top"] + o["bottom"]) / 2, 1))
+        elif w <= THIN and h > THIN:
+            cols.add(round((o["x0"] + o["x1"]) / 2, 1))
+        elif w > THIN and h > THIN:
+            rows.update((round(o["top"], 1), round(o["bottom"], 1)))
+            cols.update((round(o["x0"], 1), round(o["x1"], 1)))
+    return Rulings(tuple(sorted(_merged(rows))), tuple(sorted(_merged(cols))))
+
+
+def _merged(values) -> list[float]:
+    """Values within SAME of the one before counted once (a border drawn twice, by each of its cells)."""
+    out: list[float] = []
+    for v in sorted(values):
+        if not out or v - out[-1] > SAME:
+            out.append(v)
+    return out
+
+
+def _shared(a, b) -> int:
+    return sum(1 for v in a if any(abs(v - w) <= SAME for w in b))
+
+
+def _same_rows(a: Rulings, b: Rulings) -> bool | None:
+    """True when two pages rule the same rows from the same first one; None when neither rules any."""
+    if not a.rows and not b.rows:
+        return None
+    if not a.rows or not b.rows or abs(a.rows[0] - b.rows[0]) > SAME:
+        return False
+    return _shared(a.rows, b.rows) >= ROWS_ALIKE * max(len(a.rows), len(b.rows))
+
+
+def _other_columns(first: Rulings, other: Rulings) -> bool:
+    """The other page's column rulings (but its left edge) mostly stand where the first page has none."""
+    inner = [x for x in other.cols if x > other.cols[0] + SAME] if other.cols else []
+    return bool(inner) and _shared(inner, first.cols) <= COLUMNS_SHARED * len(inner)
+
+
+def _fits(slabs: list[list[int]], pages: list[Rulings]) -> bool:
+    strong = False
+    for slab in slabs:
+        first = pages[slab[0]]
+        for i in slab[1:]:
+            same = _same_rows(first, pages[i])
+            if same is False:
+                return False
+            if same and len(first.rows) >= 3:
+                if not _other_columns(first, pages[i]):
+                    return False
+                strong = True
+    return strong
+
+
+def column_bands(pdf) -> Bands | None:
+    """How the PDF's pages are a worksheet printed in column bands; None when they are not (and for any PDF not
+    made by a spreadsheet program, or whose pages are turned or shifted: joining them would misplace them)."""
+    meta = pdf.metadata or {}
+    made_by = " ".join(str(meta.get(k) or "") for k in ("Creator", "Producer"))
+    n = len(pdf.pages)
+    if n < 2 or n > MAX_PAGES or not SPREADSHEET.search(made_by):
+        return None
+    if any(p.rotation % 360 or tuple(p.mediabox[:2]) != (0, 0) for p in pdf.pages):
+        return None
+    pages = []
+    for page in pdf.pages:
+        pages.append(rulings(page))
+        page.close()
+    for bands in range(2, n + 1):
+        if n % bands:
+            continue
+        stretches = n // bands
+        orders = [[[b * stretches + s for b in range(bands)] for s in range(stretches)]]       # down, then over
+        if stretches > 1:
+            orders.append([[s * bands + b for b in range(bands)] for s in range(stretches)])  # over, then down
+        for slabs in orders:
+            if _fits(slabs, pages):
+                return Bands(slabs, pages)
+    return None
+
+
+def joined(source, found: Bands) -> bytes:
+    """A copy of the PDF with each stretch's bands side by side on one page: band k moved right so that its
+    leftmost column ruling meets band k-1's rightmost (rulings of all the band's pages)."""
+    from pypdf import PdfReader, PdfWriter, Transformation
+
+    slabs, pages = found.slabs, found.pages
+    bands = len(slabs[0])
+    left = [min((pages[s[b]].cols[0] for s in slabs if pages[s[b]].cols), default=0.0) for b in range(bands)]
+    right = [max((pages[s[b]].cols[-1] for s in slabs if pages[s[b]].cols), default=0.0) for b in range(bands)]
+    shift = [0.0]
+    for b in range(1, bands):
+        shift.append(shift[-1] + right[b - 1] - left[b])
+    reader = PdfReader(source)
+    out = PdfWriter()
+    for slab in slabs:
+        last = reader.pages[slab[-1]]
+        width = shift[-1] + float(last.mediabox.width)
+        height = max(float(reader.pages[i].mediabox.height) for i in slab)
+        page = out.add_blank_page(width, height)
+        for b, i in enumerate(slab):
+            page.merge_transformed_page(reader.pages[i], Transformation().translate(shift[b], 0))
+    buf = BytesIO()
+    out.write(buf)
+    return buf.getvalue()
+
+
+def bands_note(found: Bands) -> str:
+    """The reading note: which pages were joined, and that page numbers are the joined pages'."""
+    slabs = found.slabs
+    groups = "，".join(f"第 {'、'.join(str(i + 1) for i in slab)} 页" for slab in slabs)
+    return (f"{groups}{'各' if len(slabs) > 1 else ''}是同一张工作表超出纸宽、按列分页打印的左右部分，"
+            f"已左右拼接为 {len(slabs)} 页读取（页码按拼接后计）")
