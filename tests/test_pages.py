@@ -528,6 +528,13 @@ def test_a_sheet_printed_in_column_bands_is_read_joined(page_tables, name, group
     with pdfplumber.open(PAGES / name) as pdf:
         pages = [page.extract_text() for page in pdf.pages]
     assert not any("项目名称" in t and "偏差原因" in t for t in pages)      # the first and last columns on other pages
+    # each indicator's place is the file's: the page and box its score is printed in (before the join)
+    inds = page_tables["indicators"][page_tables["indicators"]["source_file"] == name]
+    with pdfplumber.open(PAGES / name) as pdf:
+        for _, i in inds.iterrows():
+            box = tuple(float(v) for v in i["loc_bbox"].split(","))
+            shown = pdf.pages[int(i["loc_page"]) - 1].crop(box).extract_text()
+            assert f"{i['score']:g}" in shown.split(), (i["level3"], i["loc_page"], box, shown)
     with pdfplumber.open(PAGES / "pages_header.pdf") as pdf:           # a Word table over pages
         assert len(pdf.pages) > 1 and column_bands(pdf) is None
 

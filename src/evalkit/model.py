@@ -102,6 +102,8 @@ class Table:
     lines: list[list[int | None]] | None = field(default=None, compare=False)  # text line of each cell (same shape as rows)
     cells: list[list[str | None]] | None = field(default=None, compare=False)  # sheet address of each cell ("D7")
     bboxes: list[list[BBox | None]] | None = field(default=None, compare=False)  # box of each cell (PDF, OCR)
+    # page of each cell where a row's cells stand on several pages (a worksheet printed in column bands)
+    cell_pages: list[list[int | None]] | None = field(default=None, compare=False)
 
     def loc(self, r: int, c: int | None = None) -> Loc:
         """The place of row r (0-based) or of its cell c: what the readers recorded, else the position."""
@@ -115,6 +117,7 @@ class Table:
                 return None
             row = grid[r]
             return row[at] if at < len(row) else row[-1]
+        page = pick(self.cell_pages) or page
         return Loc(page=page, table=self.index, row=r + 1, col=None if c is None else c + 1, line=pick(self.lines),
                    sheet=self.sheet, cell=pick(self.cells), bbox=pick(self.bboxes))
 

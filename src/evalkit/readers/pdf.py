@@ -42,7 +42,7 @@ from pathlib import Path
 
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
 from evalkit.readers.grid import Span, rows_from_spans
-from evalkit.readers.pdfbands import bands_note, column_bands, joined
+from evalkit.readers.pdfbands import bands_note, column_bands, joined, original_places
 from evalkit.readers.pdfforms import filled_pages, flattened
 from evalkit.readers.safety import StreamTooLarge, check_file_size, human_size, inflate_bounded, limits, reason
 from evalkit.readers.symbols import pdf_glyphs
@@ -181,6 +181,8 @@ def read_pdf(path: Path) -> Document:
                    notes=([bands_note(bands)] if bands else [])
                    # a title centred over the bands is printed on each: joined, its copies overlap (read once, no note)
                    + _cleaning_notes([] if bands else overprinted_pages, watermarks))
+    if bands is not None:
+        original_places(doc.blocks, bands)
     if to_ocr:
         _add_ocr(doc, path, to_ocr, required, ocr)
     return doc

@@ -31,6 +31,33 @@ class Bands:
     slabs: list[list[int]]
     pages: list[Rulings]
 
+    def shifts(self) -> list[float]:
+        """How far right each band is moved: its leftmost column ruling onto the band before's rightmost."""
+        return self._layout()[2]
+
+    def _layout(self) -> tuple[list[float], list[float], list[float]]:
+        bands = len(self.slabs[0])
+        left = [min((x for s in self.slabs if (x := self._col(s[b], 0)) is not None), default=0.0) for b in range(bands)]
+        right = [max((x for s in self.slabs if (x := self._col(s[b], -1)) is not None), default=0.0) for b in range(bands)]
+        shift = [0.0]
+        for b in range(1, bands):
+            shift.append(shift[-1] + right[b - 1] - left[b])
+        return left, right, shift
+
+    def _col(self, page: int, end: int) -> float | None:
+        cols = self.pages[page].cols
+        return cols[end] if cols else None
+
+    def original(self, page: int, bbox):
+        """Where a box on joined page `page` (1-based) stands in the file: its page (1-based) and box, on the band
+        of its left edge (a cell merged over the seam is cut at that band's right edge)."""
+        if not 0 < page <= len(self.slabs) or bbox is None:
+            return page, bbox
+        left, right, shift = self._layout()
+        b = max([0] + [k for k in range(1, len(shift)) if left[k] + shift[k] <= bbox[0] + 1])
+        x1 = min(bbox[2] - shift[b], right[b]) if right[b] > left[b] else bbox[2] - shift[b]
+        return self.slabs[page - 1][b] + 1, (bbox[0] - shift[b], bbox[1], x1, bbox[3])
+
 
 @dataclass(frozen=True)
 class Rulings:
@@ -129,13 +156,7 @@ def joined(source, found: Bands) -> bytes:
     leftmost column ruling meets band k-1's rightmost (rulings of all the band's pages)."""
     from pypdf import PdfReader, PdfWriter, Transformation
 
-    slabs, pages = found.slabs, found.pages
-    bands = len(slabs[0])
-    left = [min((pages[s[b]].cols[0] for s in slabs if pages[s[b]].cols), default=0.0) for b in range(bands)]
-    right = [max((pages[s[b]].cols[-1] for s in slabs if pages[s[b]].cols), default=0.0) for b in range(bands)]
-    shift = [0.0]
-    for b in range(1, bands):
-        shift.append(shift[-1] + right[b - 1] - left[b])
+    slabs, shift = found.slabs, found.shifts()
     reader = PdfReader(source)
     out = PdfWriter()
     for slab in slabs:
@@ -156,3 +177,32 @@ def bands_note(found: Bands) -> str:
     groups = "，".join(f"第 {'、'.join(str(i + 1) for i in slab)} 页" for slab in slabs)
     return (f"{groups}{'各' if len(slabs) > 1 else ''}是同一张工作表超出纸宽、按列分页打印的左右部分，"
             f"已左右拼接为 {len(slabs)} 页读取（页码按拼接后计）")
+
+
+def original_places(blocks, found: Bands) -> None:
+    """The pages and boxes of what was read from the joined copy put back where they stand in the file, so that a
+    finding's page and box (evalkit annotate) are the file's: each cell on its band's page."""
+    from evalkit.model import Paragraph, Table
+
+    def first_page(page):
+        return found.slabs[page - 1][0] + 1 if page and 0 < page <= len(found.slabs) else page
+
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            if block.bbox is not None:
+                block.page, block.bbox = found.original(block.page, block.bbox)
+            else:
+                block.page = first_page(block.page)
+        elif isinstance(block, Table):
+            row_pages = block.pages or [block.page] * len(block.rows)
+            if block.bboxes:
+                placed = [[found.original(row_pages[r] if r < len(row_pages) else block.page, box) if box else (None, None)
+                           for box in boxes] for r, boxes in enumerate(block.bboxes)]
+                block.cell_pages = [[p for p, _ in row] for row in placed]
+                block.bboxes = [[box for _, box in row] for row in placed]
+                row_pages = [next((p for p in row if p), None) or first_page(row_pages[r] if r < len(row_pages) else None)
+                             for r, row in enumerate(block.cell_pages)]
+            else:
+                row_pages = [first_page(p) for p in row_pages]
+            block.pages = row_pages if block.pages else None
+            block.page = row_pages[0] if row_pages else first_page(block.page)
