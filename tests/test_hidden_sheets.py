@@ -157,3 +157,34 @@ def test_inspect_names_the_hidden_sheets(tmp_path):
     out = run_cli("inspect", path).stdout
     assert "未读取的隐藏内容：旧版、下拉选项" in out and "工作表“旧版”" not in out
     assert [t.sheet for t in read(path).tables()] == [t.sheet for t in read(XLSX).tables()]
+
+
+def with_struck_line(path):
+    """The fixture with its indicator line 稳定性 (row 20) struck through, as a cancelled line is marked in Excel,
+    and a note in the 偏差原因 cell above it formatted ;;; (shown as nothing)."""
+    import openpyxl
+    from openpyxl.styles import Font
+    wb = openpyxl.load_workbook(XLSX)
+    ws = wb.worksheets[0]
+    for col in "CDEFGH":
+        ws[f"{col}20"].font = Font(strike=True)
+    ws["I19"] = "旧说明：未达标"
+    ws["I19"].number_format = ";;;"
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("save", [_xlsx, _xls], ids=["xlsx", "xls"])
+def test_cells_struck_through_or_formatted_to_show_nothing_are_not_read_and_are_named(tmp_path, save):
+    """Before, the struck line was read as an indicator (15 of 15) and the ;;; note as 保障率's reason; now the
+    line is left out like a hidden one, the note too, and each cell is named with what it held."""
+    path = save(tmp_path, with_struck_line)
+    alone = ingest_paths([XLSX], None, checks=False, cache_dir=False)
+    t = ingest_paths([path], None, checks=False, cache_dir=False)
+    assert "稳定性" in set(alone["indicators"]["level3"]) and "稳定性" not in set(t["indicators"]["level3"])
+    assert len(t["indicators"]) == len(alone["indicators"]) - 1
+    assert pd.isna(t["indicators"].set_index("level3").loc["保障率", "deviation_reason"])
+    sheet = "项目支出绩效自评表"
+    assert json.loads(t["reports"]["hidden_content"].iloc[0]) == [
+        f"{sheet}!I19（格式隐藏：旧说明：未达标）", f"{sheet}!C20（删除线：可持续影响指标）", f"{sheet}!D20（删除线：稳定性）",
+        f"{sheet}!E20（删除线：≥100%）", f"{sheet}!F20（删除线：≥100%）", f"{sheet}!G20（删除线：15）", f"{sheet}!H20（删除线：15）"]

@@ -41,6 +41,21 @@ class Sheet:
     hidden: bool = False                     # hidden or very hidden: not shown, printed or exported by Excel
     hidden_rows: set[int] = field(default_factory=set)   # rows and columns (0-based) Excel hides: not read
     hidden_cols: set[int] = field(default_factory=set)
+    # cells whose style keeps their value out of sight (struck through, number format ;;;): not read -> why, text
+    unshown: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
+
+
+HIDING_FORMAT = re.compile(r"\s*;\s*;\s*;?\s*")    # ;;; : every section empty, Excel shows nothing
+
+
+def style_hides(number_format: str, struck: bool) -> str | None:
+    """Why a cell's style keeps its value from being read: struck through (删除线: a cancelled figure, as in Word),
+    or a number format that shows nothing (;;;, how a value is hidden in plain sight); None when shown."""
+    if struck:
+        return "删除线"
+    if number_format and HIDING_FORMAT.fullmatch(number_format):
+        return "格式隐藏"
+    return None
 
 
 def read_xlsx(path: Path, repair: bool = True) -> Document:
@@ -180,13 +195,17 @@ def sheet_document_blocks(sheet: Sheet, dense: CellBudget) -> list[Paragraph | T
 def hidden_parts(sheet: Sheet) -> list[str]:
     """The sheet's hidden rows and columns that hold text, as Excel names them ("自评表!12:14", "自评表!H:H"):
     what the reader left out, for the report row and `inspect`."""
+    unshown = [f"{sheet.title}!{column_name(c)}{r + 1}（{why}：{text if len(text) <= 20 else text[:20] + '…'}）"
+               for (r, c), (why, text) in sorted(sheet.unshown.items())
+               if text.strip() and r not in sheet.hidden_rows and c not in sheet.hidden_cols]
     if not (sheet.hidden_rows or sheet.hidden_cols):
-        return []
+        return unshown
     texts = [(r, c) for (r, c), t in sheet.cells.items() if t.strip()]
     rows = sorted({r for r, _ in texts if r in sheet.hidden_rows})
     cols = sorted({c for r, c in texts if c in sheet.hidden_cols and r not in sheet.hidden_rows})
     return ([f"{sheet.title}!{a + 1}:{b + 1}" for a, b in _union([(r, r) for r in rows])]
-            + [f"{sheet.title}!{column_name(a)}:{column_name(b)}" for a, b in _union([(c, c) for c in cols])])
+            + [f"{sheet.title}!{column_name(a)}:{column_name(b)}" for a, b in _union([(c, c) for c in cols])]
+            + unshown)
 
 
 def uncached_formulas(sheet: Sheet) -> list[str]:
@@ -502,6 +521,7 @@ def _openpyxl_worksheet(wb, ws, budget: CellBudget) -> Sheet:
     cells: dict[tuple[int, int], str] = {}
     merges: list[tuple[int, int, int, int]] = []
     uncached: list[tuple[int, int]] = []
+    unshown: dict = {}
     stack: list = []
     with ws._get_source() as src:
         for event, el in DET.iterparse(src, events=("start", "end"), forbid_dtd=True):
@@ -519,7 +539,12 @@ def _openpyxl_worksheet(wb, ws, budget: CellBudget) -> Sheet:
                 cell = parser.parse_cell(el)
                 if cell["value"] is not None:
                     budget.take(1, f"（工作表「{ws.title}」）")
-                    cells[(cell["row"] - 1, cell["column"] - 1)] = render(cell["value"], number_format(cell["style_id"]))
+                    text = render(cell["value"], number_format(cell["style_id"]))
+                    why = style_hides(number_format(cell["style_id"]), _struck(wb, cell["style_id"]))
+                    if why is None:
+                        cells[(cell["row"] - 1, cell["column"] - 1)] = text
+                    else:
+                        unshown[(cell["row"] - 1, cell["column"] - 1)] = (why, text)
                 elif el.find(formula_tag) is not None and not _cached(el, value_tag, inline_tag):
                     budget.take(1, f"（工作表「{ws.title}」）")
                     uncached.append((cell["row"] - 1, cell["column"] - 1))   # its text stays '' (unknown)
@@ -536,7 +561,7 @@ def _openpyxl_worksheet(wb, ws, budget: CellBudget) -> Sheet:
             if stack and (el.tag in (cell_tag, row_tag, merge_tag) or len(stack) == 1):
                 stack[-1].remove(el)   # read: memory stays one row deep, whatever the sheet's size
     return Sheet(ws.title, cells, merges, hide_covered=True, uncached=uncached, hidden_rows=hidden_rows,
-                 hidden_cols=hidden_cols)
+                 hidden_cols=hidden_cols, unshown=unshown)
 
 
 def _cached(el, value_tag: str, inline_tag: str) -> bool:
@@ -579,6 +604,7 @@ class _SheetContext:
         self.epoch = wb.epoch
         self.dates, self.durations = wb._date_formats, wb._timedelta_formats
         self.formats: dict = {}
+        self.hiding: dict = {}
         # openpyxl's helpers, imported once per sheet rather than once per cell
         self.coordinate, self.range_boundaries = coordinate_to_tuple, range_boundaries
         self.cast_number, self.from_excel = _cast_number, from_excel
@@ -593,6 +619,20 @@ class _SheetContext:
             except (IndexError, TypeError, KeyError):
                 self.formats[style_id] = "General"
         return self.formats[style_id]
+
+    def hides(self, style_id) -> str | None:
+        """style_hides for a style id (looked up once per style)."""
+        if style_id not in self.hiding:
+            self.hiding[style_id] = style_hides(self.number_format(style_id), _struck(self.wb, style_id))
+        return self.hiding[style_id]
+
+
+def _struck(wb, style_id) -> bool:
+    """The style's font is struck through (openpyxl's style and font tables; False for an id they lack)."""
+    try:
+        return bool(wb._fonts[wb._cell_styles[int(style_id)].fontId].strike)
+    except (IndexError, TypeError, KeyError, AttributeError, ValueError):
+        return False
 
 
 _X = SML[1:-1] + "}"       # expat's name of an element in the main namespace: 'uri}local'
@@ -610,7 +650,7 @@ def _expat_worksheet(ctx: _SheetContext, ws, budget: CellBudget) -> Sheet:
     with ws._get_source() as src:
         _parse(src, handler.start, handler.end, handler.data)
     return Sheet(ws.title, handler.cells, handler.merges, hide_covered=True, uncached=handler.uncached,
-                 hidden_rows=handler.hidden_rows, hidden_cols=handler.hidden_cols)
+                 hidden_rows=handler.hidden_rows, hidden_cols=handler.hidden_cols, unshown=handler.unshown)
 
 
 _TRUE = ("1", "true")
@@ -659,6 +699,7 @@ class _SheetHandler:
         self.merge_refs: list = []           # the ref of each open <mergeCell>
         self.hidden_rows: set[int] = set()
         self.hidden_cols: set[int] = set()
+        self.unshown: dict = {}
 
     def start(self, name: str, attrs: dict) -> None:
         if self.text is not None:            # ElementTree's .text stops at the first child
@@ -745,8 +786,12 @@ class _SheetHandler:
                 value = _typed_value(ctx, value, kind, style, ref)
         if value is not None:
             self.budget.take(1, self.where)
-            self.cells[(r - 1, c - 1)] = (value if type(value) is str and "\r" not in value
-                                          else render(value, ctx.number_format(style)))
+            text = value if type(value) is str and "\r" not in value else render(value, ctx.number_format(style))
+            why = ctx.hides(style)
+            if why is None:
+                self.cells[(r - 1, c - 1)] = text
+            else:
+                self.unshown[(r - 1, c - 1)] = (why, text)
         elif cell.formula and not _has_cached_value(cell, kind):
             self.budget.take(1, self.where)
             self.uncached.append((r - 1, c - 1))   # its text stays '' (unknown)
@@ -872,7 +917,7 @@ def _xls_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
     try:
         for i in range(book.nsheets):
             sh = book.sheet_by_index(i)
-            cells = {}
+            cells, unshown = {}, {}
             for r in range(sh.nrows):
                 for c in range(sh.row_len(r)):
                     cell = sh.cell(r, c)
@@ -886,12 +931,19 @@ def _xls_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
                     elif cell.ctype == xlrd.XL_CELL_ERROR:
                         value = xlrd.error_text_from_code.get(value, "#ERR")
                     budget.take(1, f"（工作表「{sh.name}」）")
-                    fmt = book.format_map.get(book.xf_list[cell.xf_index].format_key)
-                    cells[(r, c)] = render(value, fmt.format_str if fmt else "General")
+                    xf = book.xf_list[cell.xf_index]
+                    fmt = book.format_map.get(xf.format_key)
+                    text = render(value, fmt.format_str if fmt else "General")
+                    font = book.font_list[xf.font_index] if xf.font_index < len(book.font_list) else None
+                    why = style_hides(fmt.format_str if fmt else "", bool(font and font.struck_out))
+                    if why is None:
+                        cells[(r, c)] = text
+                    else:
+                        unshown[(r, c)] = (why, text)
             merges = [(r0, r1 - 1, c0, c1 - 1) for r0, r1, c0, c1 in sh.merged_cells]
             out.append(Sheet(sh.name, cells, merges, hidden=bool(sh.visibility),
                              hidden_rows={r for r, info in sh.rowinfo_map.items() if info.hidden},
-                             hidden_cols={c for c, info in sh.colinfo_map.items() if info.hidden}))
+                             hidden_cols={c for c, info in sh.colinfo_map.items() if info.hidden}, unshown=unshown))
             book.unload_sheet(i)
     except (LimitExceeded, ReadError, MemoryError):
         raise
