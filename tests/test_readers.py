@@ -495,3 +495,32 @@ def test_struck_text_in_a_web_page_is_not_read_and_is_named(tmp_path):
     res = ingest_file(path, path.name)
     assert [i["score"] for i in res.indicators] == [46.0, 37.0]
     assert res.report["hidden_content"] == '["网页删除线文字 1 处"]'
+
+
+@pytest.mark.parametrize("how", ["inline_span", "class_rule", "hidden_class"])
+def test_text_struck_or_hidden_by_css_in_a_web_page_is_not_read(tmp_path, how):
+    """What a browser shows as deleted or does not show, by a style rather than a tag: a span styled
+    text-decoration:line-through in the score cell (46, not 4846); a whole line's cells of a class the page's style
+    sheet strikes (td.xl66, as Excel writes a struck cell when saving a workbook as a web page), or a row of a class
+    it hides (visibility:hidden): the line is not read. Each is named in hidden_content."""
+    from evalkit.ingest import ingest_file
+
+    page = SYSTEM_PAGE.replace("{grade}", "良")
+    line = page[page.index("<tr><td>效益指标"):page.index("<tr><td>总分")]
+    if how == "inline_span":
+        page = page.replace('<td><input value="48"></td>', '<td><span style="text-decoration: line-through">48</span>46</td>')
+    elif how == "class_rule":
+        page = page.replace("</title>", "</title><style>\n<!--/* Excel */\ntd.xl66 { color: red; text-decoration: line-through }\n-->\n</style>")
+        page = page.replace(line, line.replace("<td>", '<td class="xl66">'))
+    else:
+        page = page.replace("</title>", "</title><style>.xl70, .old {visibility: hidden}</style>")
+        page = page.replace(line, line.replace("<tr>", '<tr class="old">'))
+    path = tmp_path / "page.html"
+    path.write_text(page, encoding="utf-8")
+    res = ingest_file(path, path.name)
+    if how == "inline_span":
+        assert [i["score"] for i in res.indicators] == [46.0, 37.0]
+        assert res.report["hidden_content"] == '["网页删除线文字 1 处"]'
+    else:
+        assert [i["level3"] for i in res.indicators] == ["建设面积"]
+        assert res.report["hidden_content"] == ('["网页删除线文字 7 处"]' if how == "class_rule" else '["网页表格中隐藏的 1 行"]')

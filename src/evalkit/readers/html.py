@@ -187,6 +187,7 @@ def html_document(text: str, path: Path, fmt: str, images: list | None = None, f
         root = lxml.html.document_fromstring(text)
     except Exception as e:
         raise ReadError(f"HTML 文件无法解析（{reason(e)}），请用浏览器打开后重新另存为网页再导入") from None
+    classes = _styled_classes(root, _HIDDEN_STYLE), _styled_classes(root, _STRUCK_STYLE)   # before <style> goes
     chrome = list(root.iter(*IGNORED)) + root.xpath("//*[@role='navigation' or @role='banner' or @role='contentinfo']")
     for el in chrome:
         if el.getparent() is not None:
@@ -194,7 +195,7 @@ def html_document(text: str, path: Path, fmt: str, images: list | None = None, f
     for el in list(root.iter(lxml.etree.Comment, lxml.etree.ProcessingInstruction)):
         if el.getparent() is not None:
             el.drop_tree()
-    hidden = _drop_hidden_cells(root)
+    hidden = _drop_hidden_cells(root, *classes)
     _controls_as_shown(root)
     if images is not None:
         images.extend(str(el.get("src") or "") for el in root.iter("img"))
@@ -290,28 +291,66 @@ def _flow(root, budget: CellBudget):
     yield from flush()
 
 
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none", re.I)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_STRUCK_STYLE = re.compile(r"text-decoration(-line)?\s*:[^;]*line-through", re.I)
+_CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+_CSS_CLASS = re.compile(r"^\s*(?:[a-z0-9]*)\.([\w-]+)\s*$", re.I)
 
 
-def _drop_hidden_cells(root) -> list[str]:
-    """Table rows and cells a browser does not show (style display:none: the rows and columns hidden in a workbook
-    Excel saved as a web page) are left out, as the hidden rows and columns of a workbook are, and so is text struck
-    through; what held text is named for the report row."""
+def _styled_classes(root, pattern) -> set[str]:
+    """The classes a <style> sheet gives a declaration matching `pattern` (.xl66 {text-decoration:line-through}, as
+    Excel writes a struck cell when it saves a workbook as a web page); simple selectors only (td.xl66, .xl66)."""
+    found = set()
+    for style in root.iter("style"):
+        sheet = re.sub(r"/\*.*?\*/|<!--|-->", " ", "".join(style.itertext()), flags=re.S)   # Excel wraps it in <!-- -->
+        for selectors, body in _CSS_RULE.findall(sheet):
+            if pattern.search(body):
+                found.update(m.group(1) for sel in selectors.split(",") if (m := _CSS_CLASS.match(sel)))
+    return found
+
+
+def _styled(el, pattern, classes: set[str]) -> bool:
+    """The element's own style attribute, or one of its classes, matches."""
+    return bool(pattern.search(el.get("style") or "")) or bool(classes and classes & set((el.get("class") or "").split()))
+
+
+def _drop_hidden_cells(root, hidden_classes: set[str] = frozenset(), struck_classes: set[str] = frozenset()) -> list[str]:
+    """Table rows and cells a browser does not show (display:none or visibility:hidden, in their style or their
+    class: the rows and columns hidden in a workbook Excel saved as a web page) are left out, as the hidden rows and
+    columns of a workbook are, and so is text struck through (<del>, <s>, <strike>, text-decoration:line-through);
+    what held text is named for the report row."""
     counts = []
     for tags in (("tr",), ("td", "th")):          # rows first: a hidden row's cells go with it
         n = 0
-        for el in [el for el in root.iter(*tags) if _HIDDEN_STYLE.search(el.get("style") or "")]:
-            n += bool("".join(el.itertext()).strip())
+        for el in [el for el in root.iter(*tags) if _styled(el, _HIDDEN_STYLE, hidden_classes)]:
+            n += _shows(el)
             el.drop_tree()
         counts.append(n)
     rows, cells = counts
-    struck = 0                                    # <del>, <s>, <strike>: text shown as deleted (a corrected figure's old
-    for el in list(root.iter("del", "s", "strike")):     # value, 18.5 struck before 17.5), as in Word
+    struck = 0                                    # text shown as deleted (a corrected figure's old value, 18.5 struck
+    for el in [el for el in root.iter() if isinstance(el.tag, str)           # before 17.5), as in Word
+               and (el.tag in ("del", "s", "strike") or _styled(el, _STRUCK_STYLE, struck_classes))]:
         if el.getparent() is not None:
-            struck += bool("".join(el.itertext()).strip())
-            el.drop_tree()
+            struck += _shows(el)
+            _drop_keeping_tail(el)
     return ([f"网页表格中隐藏的 {rows} 行"] if rows else []) + ([f"网页表格中隐藏的 {cells} 个单元格"] if cells else []) \
         + ([f"网页删除线文字 {struck} 处"] if struck else [])
+
+
+def _shows(el) -> bool:
+    """The element shows something: text, or a form box with a value (a system's page puts figures there)."""
+    return bool("".join(el.itertext()).strip()) or bool(el.xpath(".//input[normalize-space(@value)]|.//textarea|.//select"))
+
+
+def _drop_keeping_tail(el) -> None:
+    """A struck element's text out; a struck table cell stays as an empty cell (the columns keep their places)."""
+    if el.tag in ("td", "th"):
+        tail = el.tail
+        for child in list(el):
+            el.remove(child)
+        el.text, el.tail = None, tail
+    else:
+        el.drop_tree()
 
 
 _NO_TEXT_INPUTS = {"hidden", "password", "file", "image", "submit", "reset", "button", "color", "range"}
