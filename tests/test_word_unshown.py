@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 
 from conftest import ROOT
 from evalkit.ingest import ingest_paths
@@ -90,15 +91,7 @@ def test_text_struck_through_in_a_pdf_of_the_document_is_not_read(tmp_path):
     """The same document printed to PDF by LibreOffice: the strike is a line across the glyphs' middle (18. and 5:
     the narrow cell wraps 18.517.5). Before, the cell read 18.517.5 again; now 17.5, the struck glyphs named by
     page; the underlined 10 (a line at the glyphs' foot) is read."""
-    import shutil
-    import pytest
-    if not (shutil.which("soffice") or shutil.which("libreoffice")):
-        pytest.skip("LibreOffice (soffice) 不可用")
-    import sys
-    sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
-    from make_page_fixtures import soffice_pdf
-
-    pdf = soffice_pdf(_corrected(tmp_path), tmp_path)
+    pdf = _soffice_pdf(_corrected(tmp_path), tmp_path)
     t = ingest_paths([pdf], None, cache_dir=False)
     assert t["reports"]["status"].iloc[0] == "ok"
     assert t["indicators"].set_index("level3").loc["年发放工资、保险费用", "score"] == 17.5
@@ -106,3 +99,47 @@ def test_text_struck_through_in_a_pdf_of_the_document_is_not_read(tmp_path):
     assert json.loads(t["reports"]["hidden_content"].iloc[0]) == ["第 1 页删除线文字“18.”", "第 1 页删除线文字“5”"]
     found = t["findings"][t["findings"]["rule"] == "hidden_content"]
     assert len(found) == 1 and "带删除线的文字表示已删去" in found.iloc[0]["message"]
+
+
+def _whitened(tmp_path):
+    """The fixture with the old score 18.5 coloured white (prints as nothing) and 17.5 typed after it, and the
+    header cell 得分 shaded black with white text."""
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+    from docx.shared import RGBColor
+
+    d = docx.Document(DOCX)
+    cell = d.tables[0].rows[13].cells[7]
+    cell.paragraphs[0].runs[0].font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
+    cell.paragraphs[0].add_run("17.5")
+    header = d.tables[0].rows[9].cells[7]
+    assert header.text == "得分"
+    header._tc.get_or_add_tcPr().append(parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="000000"/>'))
+    header.paragraphs[0].runs[0].font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
+    d.save(tmp_path / "白色.docx")
+    return tmp_path / "白色.docx"
+
+
+@pytest.mark.parametrize("as_pdf", [False, True], ids=["docx", "pdf"])
+def test_white_text_on_no_fill_is_not_read_and_white_on_a_dark_cell_is(tmp_path, as_pdf):
+    """The old score 18.5 coloured white (prints as nothing) with 17.5 typed after it: read 17.5, named in
+    hidden_content (before: 18.517.5, the score lost); a header cell shaded black with white text is read. The same
+    document printed to PDF by LibreOffice likewise (the narrow cell wraps 18.517.5: the white text is 18. and 5)."""
+    path = _whitened(tmp_path)
+    if as_pdf:
+        path = _soffice_pdf(path, tmp_path)
+    t = ingest_paths([path], None, cache_dir=False)
+    assert t["indicators"].set_index("level3").loc["年发放工资、保险费用", "score"] == 17.5
+    assert len(t["indicators"]) == len(ingest_paths([DOCX], None, checks=False, cache_dir=False)["indicators"])
+    assert json.loads(t["reports"]["hidden_content"].iloc[0]) == (["第 1 页白色文字“18.”", "第 1 页白色文字“5”"] if as_pdf else ["Word 白色文字 1 处"])
+
+
+def _soffice_pdf(path, tmp_path):
+    import shutil
+    import sys
+    if not (shutil.which("soffice") or shutil.which("libreoffice")):
+        pytest.skip("LibreOffice (soffice) 不可用")
+    sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
+    from make_page_fixtures import soffice_pdf
+    return soffice_pdf(path, tmp_path)

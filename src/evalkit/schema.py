@@ -114,7 +114,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
            "hidden sheets are read, with a warning, when no shown sheet has a table; cells struck through or formatted ;;; "
            "(`自评表!D20（删除线：稳定性）`); Word's hidden and struck-through text, "
            "a web page's hidden and struck-through cells, a PDF's text under a white or black box drawn over it "
-           "(`第 1 页白色方块下的文字“10”`) or struck through (`第 1 页删除线文字“18.5”`)"),
+           "(`第 1 页白色方块下的文字“10”`) or struck through (`第 1 页删除线文字“18.5”`), white text on no shading (`第 1 页白色文字“18.5”`, "
+           "`Word 白色文字 1 处`)"),
         _c("place_source", S, "地区依据", doc="where county, city and province were read: 单位名称 (the agency), "
            "文件开头 (the document's opening text) or 文件路径 (the file's name and folders, when the document names "
            "no county); null when no place was found"),

@@ -57,16 +57,17 @@ def read_docx(path: Path, repair: bool = True) -> Document:
     budget = CellBudget("文档中表格的单元格", "请删除无关的表格后另存再导入")
     present = set()                        # one walk of the body: has it text boxes, embedded objects, chunks,
     unshown = []                           # placeholders, hidden or struck-through text?
-    for el in body.iter(TEXT_BOX, OLE_OBJECT, ALT_CHUNK, SHOWING_PLACEHOLDER, VANISH, STRIKE, DSTRIKE):
-        if el.tag in (SHOWING_PLACEHOLDER, VANISH, STRIKE, DSTRIKE):
+    for el in body.iter(TEXT_BOX, OLE_OBJECT, ALT_CHUNK, SHOWING_PLACEHOLDER, VANISH, STRIKE, DSTRIKE, COLOR):
+        if el.tag in (SHOWING_PLACEHOLDER, VANISH, STRIKE, DSTRIKE, COLOR):
             unshown.append(el)
         else:
             present.add(el.tag)
-    hidden, struck = drop_unshown(unshown)
+    hidden, struck, white = drop_unshown(unshown)
     objects = Objects(part) if present & {OLE_OBJECT, ALT_CHUNK} else None
     boxes = TEXT_BOX in present
     doc = Document(source=str(path), format="docx", blocks=list(_blocks(body, budget, objects, boxes)),
-                   hidden=([f"Word 隐藏文字 {hidden} 处"] if hidden else []) + ([f"Word 删除线文字 {struck} 处"] if struck else []))
+                   hidden=([f"Word 隐藏文字 {hidden} 处"] if hidden else []) + ([f"Word 删除线文字 {struck} 处"] if struck else [])
+                   + ([f"Word 白色文字 {white} 处"] if white else []))
     if objects is not None:
         doc.warnings += objects.warnings
         doc.uncached_formulas += objects.uncached_formulas
@@ -182,15 +183,45 @@ SHOWING_PLACEHOLDER = W + "showingPlcHdr"
 VANISH = W + "vanish"
 STRIKE, DSTRIKE = W + "strike", W + "dstrike"      # text struck through: shown as deleted (95 struck, 97 after it)
 _OFF = ("0", "false", "off")
+COLOR, SHD, HIGHLIGHT = W + "color", W + "shd", W + "highlight"
+_WHITE = ("ffffff", "white")
+_NO_FILL = ("", "auto", "ffffff", "none", "clear")
 
 
-def drop_unshown(flags: list) -> tuple[int, int]:
+def _white_on_white(color, run) -> bool:
+    """A run coloured white (w:color FFFFFF, or the theme's background colour) with no dark fill under it (its own
+    shading or highlight, its paragraph's, its cell's or its table's): text that prints as nothing."""
+    val, theme = (color.get(W + "val") or "").lower(), (color.get(W + "themeColor") or "").lower()
+    if val not in _WHITE and theme not in ("background1", "light1"):
+        return False
+    rpr = color.getparent()
+    if rpr is not None and rpr.find(HIGHLIGHT) is not None and (rpr.find(HIGHLIGHT).get(W + "val") or "none") != "none":
+        return False
+    el = run
+    while el is not None:
+        pr = el.find(W + "rPr") if el.tag == W + "r" else el.find(W + "pPr") if el.tag == W + "p" \
+            else el.find(W + "tcPr") if el.tag == W + "tc" else el.find(W + "tblPr") if el.tag == W + "tbl" else None
+        shd = pr.find(SHD) if pr is not None else None
+        if shd is not None and (shd.get(W + "fill") or "").lower() not in _NO_FILL:
+            return False
+        el = el.getparent()
+    return True
+
+
+def drop_unshown(flags: list) -> tuple[int, int, int]:
     """Remove the runs Word shows as no content: a content control still showing its placeholder (“单击或点击此处
     输入文字。”: nothing was filled in), hidden text (w:vanish: neither shown nor printed) and text struck through
-    (w:strike, w:dstrike: shown as deleted, a corrected figure's old value); the numbers of hidden and of struck runs
-    that held text."""
-    hidden = struck = 0
+    (w:strike, w:dstrike: shown as deleted, a corrected figure's old value) and white text on no fill (prints as
+    nothing: a way to hide an old value); the numbers of hidden, of struck and of white runs that held text."""
+    hidden = struck = white = 0
     for flag in flags:
+        if flag.tag == COLOR:
+            run = flag.getparent().getparent() if flag.getparent() is not None else None
+            if run is not None and run.tag == W + "r" and flag.getparent().tag == W + "rPr" \
+                    and run.getparent() is not None and _white_on_white(flag, run):
+                white += bool("".join(run.itertext()).strip())
+                run.getparent().remove(run)
+            continue
         if flag.get(W + "val") in _OFF:
             continue
         pr = flag.getparent()
@@ -210,7 +241,7 @@ def drop_unshown(flags: list) -> tuple[int, int]:
             else:
                 struck += held
             owner.getparent().remove(owner)
-    return hidden, struck
+    return hidden, struck, white
 
 
 TEXT_BOX = W + "txbxContent"

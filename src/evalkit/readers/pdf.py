@@ -4,7 +4,8 @@ outlines, garbled glyphs) OCR'd when the [ocr] extra is there, else refused like
 fields and typewriter notes drawn into their pages first (readers/pdfforms.py); glyphs a printer driver overprinted
 to fake bold (项项目目) read once (`without_overprint`); a watermark across the page (内部资料, slanted or large and pale)
 left out of the cells it crosses (`without_watermark`); text a white or black box drawn over it hides (a correction,
-a redaction) and text struck through (删除线, `without_struck`) not read and named.
+a redaction), text struck through (删除线, `without_struck`) and white text on no shaded ground (`without_white`) not
+read and named.
 
 Stitching (see `stitch`): a table that ends its page continues in one that starts the next
 (a landscape or /Rotate 90 page included: geometry is compared per page size and from each
@@ -149,6 +150,8 @@ def read_pdf(path: Path) -> Document:
                     page, under = without_covered(page, raw_page)
                     covered += under
                     page, under = without_struck(page)
+                    covered += under
+                    page, under = without_white(page)
                     covered += under
                     pdf_glyphs(page.chars)            # a Wingdings ☑ or □ of a choice list as the character it draws
                     texts.append(_page_chars(page))
@@ -796,6 +799,50 @@ def without_struck(page) -> tuple[object, list[str]]:
         return page, []
     gone = {id(c) for cs in found for c in cs}
     said = [f"第 {page.page_number} 页删除线文字“{''.join(c['text'] for c in cs).strip()}”" for cs in found]
+    return page.filter(lambda o: id(o) not in gone), said
+
+
+WHITE_TEXT = 0.95         # a glyph filled this pale prints as nothing on white paper
+DARK_GROUND = 0.7         # … unless a box or picture at most this light lies under it (white on a shaded cell)
+
+
+def white_chars(page) -> list[list[dict]]:
+    """Glyphs filled white with no shaded box or picture under them: text that prints as nothing (coloured white
+    to hide an old value), as runs of one line each."""
+    white = [c for c in page.chars if c["text"].strip() and (_lightness(c.get("non_stroking_color")) or 0) >= WHITE_TEXT]
+    if not white:
+        return []
+    grounds = [r for r in page.rects if r.get("fill") and _darker(r.get("non_stroking_color"), DARK_GROUND)]
+    grounds += list(page.images)
+
+    def on_ground(c) -> bool:
+        x, y = (c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2
+        return any(g["x0"] <= x <= g["x1"] and g["top"] <= y <= g["bottom"] for g in grounds)
+
+    unseen = sorted((c for c in white if not on_ground(c)), key=lambda c: (round(c["top"]), c["x0"]))
+    runs: list[list[dict]] = []
+    for c in unseen:
+        last = runs[-1][-1] if runs else None
+        if last is not None and round(last["top"]) == round(c["top"]) and c["x0"] - last["x1"] <= c["size"]:
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    return runs
+
+
+def _darker(color, than: float) -> bool:
+    light = _lightness(color)
+    return light is not None and light <= than
+
+
+def without_white(page) -> tuple[object, list[str]]:
+    """The page without its white-on-white glyphs (`white_chars`), and their text run by run
+    (第 1 页白色文字“18.5”) for reports.hidden_content, as Word's white text is."""
+    found = white_chars(page)
+    if not found:
+        return page, []
+    gone = {id(c) for cs in found for c in cs}
+    said = [f"第 {page.page_number} 页白色文字“{''.join(c['text'] for c in cs)}”" for cs in found]
     return page.filter(lambda o: id(o) not in gone), said
 
 
