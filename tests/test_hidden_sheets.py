@@ -161,15 +161,20 @@ def test_inspect_names_the_hidden_sheets(tmp_path):
 
 def with_struck_line(path):
     """The fixture with its indicator line 稳定性 (row 20) struck through, as a cancelled line is marked in Excel,
-    and a note in the 偏差原因 cell above it formatted ;;; (shown as nothing)."""
+    a note in the 偏差原因 cell above it formatted ;;; and one below it in white (both shown as nothing), and the
+    header 一级指标 in white on black (shown)."""
     import openpyxl
-    from openpyxl.styles import Font
+    from openpyxl.styles import Font, PatternFill
     wb = openpyxl.load_workbook(XLSX)
     ws = wb.worksheets[0]
     for col in "CDEFGH":
         ws[f"{col}20"].font = Font(strike=True)
     ws["I19"] = "旧说明：未达标"
     ws["I19"].number_format = ";;;"
+    ws["I21"] = "白字备注"                          # white on no fill: prints as nothing
+    ws["I21"].font = Font(color="FFFFFF")
+    ws["B14"].fill = PatternFill("solid", fgColor="000000")       # the header 一级指标 white on black: shown
+    ws["B14"].font = Font(color="FFFFFF")
     wb.save(path)
     return path
 
@@ -187,4 +192,7 @@ def test_cells_struck_through_or_formatted_to_show_nothing_are_not_read_and_are_
     sheet = "项目支出绩效自评表"
     assert json.loads(t["reports"]["hidden_content"].iloc[0]) == [
         f"{sheet}!I19（格式隐藏：旧说明：未达标）", f"{sheet}!C20（删除线：可持续影响指标）", f"{sheet}!D20（删除线：稳定性）",
-        f"{sheet}!E20（删除线：≥100%）", f"{sheet}!F20（删除线：≥100%）", f"{sheet}!G20（删除线：15）", f"{sheet}!H20（删除线：15）"]
+        f"{sheet}!E20（删除线：≥100%）", f"{sheet}!F20（删除线：≥100%）", f"{sheet}!G20（删除线：15）", f"{sheet}!H20（删除线：15）",
+        f"{sheet}!I21（白色文字：白字备注）"]
+    first = t["indicators"][t["indicators"]["project_name"] == "退役军人辅助性岗位经费"].set_index("level3")
+    assert pd.isna(first.loc["服务对象满意度", "deviation_reason"])

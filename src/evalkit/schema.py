@@ -111,7 +111,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
            "are missing, never read from a neighbouring cell"),
         _c("hidden_content", S, "未读取的隐藏内容", doc="a workbook's hidden sheets (`旧版`), rows (`自评表!12:14`) and "
            "columns (`自评表!H:H`) holding text, not read as Excel neither shows, prints nor exports them (JSON list); "
-           "hidden sheets are read, with a warning, when no shown sheet has a table; cells struck through or formatted ;;; "
+           "hidden sheets are read, with a warning, when no shown sheet has a table; cells struck through, formatted ;;; or white on no fill "
            "(`自评表!D20（删除线：稳定性）`); Word's hidden and struck-through text, "
            "a web page's hidden and struck-through cells, a PDF's text under a white or black box drawn over it "
            "(`第 1 页白色方块下的文字“10”`) or struck through (`第 1 页删除线文字“18.5”`), white text on no shading (`第 1 页白色文字“18.5”`, "

@@ -48,13 +48,16 @@ class Sheet:
 HIDING_FORMAT = re.compile(r"\s*;\s*;\s*;?\s*")    # ;;; : every section empty, Excel shows nothing
 
 
-def style_hides(number_format: str, struck: bool) -> str | None:
+def style_hides(number_format: str, struck: bool, white: bool = False) -> str | None:
     """Why a cell's style keeps its value from being read: struck through (删除线: a cancelled figure, as in Word),
-    or a number format that shows nothing (;;;, how a value is hidden in plain sight); None when shown."""
+    a number format that shows nothing (;;;) or a white font on no fill (how a value is hidden in plain sight);
+    None when shown."""
     if struck:
         return "删除线"
     if number_format and HIDING_FORMAT.fullmatch(number_format):
         return "格式隐藏"
+    if white:
+        return "白色文字"
     return None
 
 
@@ -540,7 +543,8 @@ def _openpyxl_worksheet(wb, ws, budget: CellBudget) -> Sheet:
                 if cell["value"] is not None:
                     budget.take(1, f"（工作表「{ws.title}」）")
                     text = render(cell["value"], number_format(cell["style_id"]))
-                    why = style_hides(number_format(cell["style_id"]), _struck(wb, cell["style_id"]))
+                    why = style_hides(number_format(cell["style_id"]), _struck(wb, cell["style_id"]),
+                                      _white_on_white(wb, cell["style_id"]))
                     if why is None:
                         cells[(cell["row"] - 1, cell["column"] - 1)] = text
                     else:
@@ -623,8 +627,37 @@ class _SheetContext:
     def hides(self, style_id) -> str | None:
         """style_hides for a style id (looked up once per style)."""
         if style_id not in self.hiding:
-            self.hiding[style_id] = style_hides(self.number_format(style_id), _struck(self.wb, style_id))
+            self.hiding[style_id] = style_hides(self.number_format(style_id), _struck(self.wb, style_id),
+                                               _white_on_white(self.wb, style_id))
         return self.hiding[style_id]
+
+
+def _is_white(color) -> bool:
+    """An openpyxl colour that is white: rgb FFFFFF, the theme's background colour (theme 0, not darkened) or the
+    legacy palette's white (indexed 1 or 9)."""
+    if color is None:
+        return False
+    kind = getattr(color, "type", None)
+    if kind == "rgb":
+        return isinstance(color.rgb, str) and color.rgb.upper().endswith("FFFFFF")
+    if kind == "theme":
+        return color.theme == 0 and (color.tint or 0) > -0.05
+    if kind == "indexed":
+        return color.indexed in (1, 9)
+    return False
+
+
+def _white_on_white(wb, style_id) -> bool:
+    """The style's font is white and its cell has no fill, or a white one: the value prints as nothing."""
+    try:
+        style = wb._cell_styles[int(style_id)]
+        if not _is_white(wb._fonts[style.fontId].color):
+            return False
+        fill = wb._fills[style.fillId]
+    except (IndexError, TypeError, KeyError, AttributeError, ValueError):
+        return False
+    pattern = getattr(fill, "patternType", None)
+    return pattern in (None, "none") or (pattern == "solid" and _is_white(getattr(fill, "fgColor", None)))
 
 
 def _struck(wb, style_id) -> bool:
@@ -901,6 +934,14 @@ def _add_merge(ctx: _SheetContext, merges: list, ref: str | None, title: str) ->
                                 "请用 Excel 打开后另存再导入")
 
 
+def _xls_white_on_white(book, xf, font) -> bool:
+    """xlrd's font colour is white and the cell has no fill (or a white one)."""
+    if font is None or book.colour_map.get(font.colour_index) != (255, 255, 255):
+        return False
+    bg = xf.background
+    return bg.fill_pattern == 0 or book.colour_map.get(bg.pattern_colour_index) == (255, 255, 255)
+
+
 def _xls_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
     """Every sheet of a BIFF .xls (xlrd), one sheet in memory at a time, rows as stored (ragged)."""
     import xlrd
@@ -935,7 +976,8 @@ def _xls_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
                     fmt = book.format_map.get(xf.format_key)
                     text = render(value, fmt.format_str if fmt else "General")
                     font = book.font_list[xf.font_index] if xf.font_index < len(book.font_list) else None
-                    why = style_hides(fmt.format_str if fmt else "", bool(font and font.struck_out))
+                    why = style_hides(fmt.format_str if fmt else "", bool(font and font.struck_out),
+                                      _xls_white_on_white(book, xf, font))
                     if why is None:
                         cells[(r, c)] = text
                     else:
