@@ -179,7 +179,7 @@ def with_struck_line(path):
     return path
 
 
-@pytest.mark.parametrize("save", [_xlsx, _xls], ids=["xlsx", "xls"])
+@SAVED_AS
 def test_cells_struck_through_or_formatted_to_show_nothing_are_not_read_and_are_named(tmp_path, save):
     """Before, the struck line was read as an indicator (15 of 15) and the ;;; note as 保障率's reason; now the
     line is left out like a hidden one, the note too, and each cell is named with what it held."""

@@ -16,9 +16,27 @@ HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n<?mso-application progid="Excel
         'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">\n')
 
 
+def _look(cell):
+    """(a hiding number format, struck, font colour, solid fill colour) of an openpyxl cell, None/False when plain."""
+    font, fill = cell.font, cell.fill
+    color = font.color.rgb[-6:] if font and font.color is not None and font.color.type == "rgb" else None
+    solid = fill.fgColor.rgb[-6:] if fill is not None and fill.patternType == "solid" and fill.fgColor.type == "rgb" else None
+    return (cell.number_format if cell.number_format == ";;;" else None, bool(font and font.strike),
+            None if color in (None, "000000") else color, solid)
+
+
+def _style_xml(sid, fmt, strike, color, fill) -> str:
+    font = ""
+    if strike or color:
+        font = "<Font" + (' ss:StrikeThrough="1"' if strike else "") + (f' ss:Color="#{color}"' if color else "") + "/>"
+    return (f'<Style ss:ID="{sid}">' + (f'<NumberFormat ss:Format="{escape(fmt)}"/>' if fmt != "General" else "") + font
+            + (f'<Interior ss:Color="#{fill}" ss:Pattern="Solid"/>' if fill else "") + "</Style>")
+
+
 def as_spreadsheetml(xlsx) -> str:
     """The workbook written as Excel 2003 saves “XML 表格”: rows and cells with ss:Index where it skips, merges as
-    MergeAcross/MergeDown (covered cells left out), numbers typed with their number format as a style."""
+    MergeAcross/MergeDown (covered cells left out), numbers typed with their number format as a style, and a
+    cell's strike, font colour, fill and a ;;; format as its style."""
     import openpyxl
     wb = openpyxl.load_workbook(xlsx)
     styles, sheets = {}, []
@@ -38,8 +56,10 @@ def as_spreadsheetml(xlsx) -> str:
                 data = ""
                 if cell.value is not None:
                     number = isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool)
-                    if number and cell.number_format != "General":
-                        sid = styles.setdefault(cell.number_format, f"s{len(styles) + 21}")
+                    look = _look(cell)
+                    if (number and cell.number_format != "General") or look != (None, False, None, None):
+                        key = (cell.number_format if number or look[0] else "General",) + look[1:]
+                        sid = styles.setdefault(key, f"s{len(styles) + 21}")
                         attrs += f' ss:StyleID="{sid}"'
                     data = f'<Data ss:Type="{"Number" if number else "String"}">{escape(str(cell.value))}</Data>'
                 cells.append(f"<Cell{attrs}>{data}</Cell>")
@@ -53,8 +73,7 @@ def as_spreadsheetml(xlsx) -> str:
         columns = "".join(f'<Column ss:Index="{column_index_from_string(k)}" ss:Hidden="1"/>'
                           for k, dim in sorted(ws.column_dimensions.items()) if dim.hidden)
         sheets.append(f'<Worksheet ss:Name="{escape(ws.title)}"><Table>{columns}{"".join(rows)}</Table>{options}</Worksheet>')
-    style_xml = "".join(f'<Style ss:ID="{sid}"><NumberFormat ss:Format="{escape(fmt)}"/></Style>'
-                        for fmt, sid in styles.items())
+    style_xml = "".join(_style_xml(sid, *key) for key, sid in styles.items())
     return HEAD + f"<Styles>{style_xml}</Styles>" + "".join(sheets) + "</Workbook>\n"
 
 

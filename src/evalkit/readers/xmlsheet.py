@@ -32,7 +32,7 @@ def read_sheets(path: Path, budget: CellBudget):
     """The worksheets of an XML Spreadsheet 2003 file as xlsx.Sheet, in order."""
     import lxml.etree
 
-    from evalkit.readers.xlsx import Sheet, render
+    from evalkit.readers.xlsx import Sheet, render, style_hides
     lim = limits()
     parser = lxml.etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                                   remove_comments=True)
@@ -42,16 +42,23 @@ def read_sheets(path: Path, budget: CellBudget):
         raise ReadError(f"XML 表格文件已损坏，无法解析（{reason(e)}）；请用 Excel 打开后另存为 .xlsx 再导入") from None
     if root.getroottree().docinfo.internalDTD is not None or root.getroottree().docinfo.doctype:
         raise ReadError("XML 表格文件含有 DTD 声明（疑似恶意构造的文件），拒绝读取")
-    formats = {}
+    formats, hides = {}, {}
     for style in root.iter(SS + "Style"):
         nf = style.find(SS + "NumberFormat")
         if nf is not None and nf.get(SS + "Format"):
             code = nf.get(SS + "Format")
             formats[style.get(SS + "ID")] = NAMED_FORMATS.get(code.lower(), code)
+        font, fill = style.find(SS + "Font"), style.find(SS + "Interior")
+        white = font is not None and (font.get(SS + "Color") or "").upper() == "#FFFFFF" and \
+            (fill is None or (fill.get(SS + "Color") or "#FFFFFF").upper() == "#FFFFFF" or fill.get(SS + "Pattern") in (None, "None"))
+        why = style_hides(formats.get(style.get(SS + "ID"), ""), font is not None and font.get(SS + "StrikeThrough") in ("1", "true"),
+                          white)
+        if why:
+            hides[style.get(SS + "ID")] = why
     sheets = []
     for ws in root.iter(SS + "Worksheet"):
         title = ws.get(SS + "Name") or f"Sheet{len(sheets) + 1}"
-        cells, merges = {}, []
+        cells, merges, unshown = {}, [], {}
         table = ws.find(SS + "Table")
         r = -1
         hidden_rows, hidden_cols = set(), set()
@@ -76,12 +83,16 @@ def read_sheets(path: Path, budget: CellBudget):
                 text = "" if data is None else "".join(data.itertext())
                 if text.strip():
                     budget.take(1, f"（工作表「{title}」）")
-                    cells[(r, c)] = _value(text, data.get(SS + "Type"), formats.get(cell.get(SS + "StyleID")), render)
+                    shown = _value(text, data.get(SS + "Type"), formats.get(cell.get(SS + "StyleID")), render)
+                    if cell.get(SS + "StyleID") in hides:
+                        unshown[(r, c)] = (hides[cell.get(SS + "StyleID")], shown)
+                    else:
+                        cells[(r, c)] = shown
                 c += across
         visible = ws.find(f"{XL}WorksheetOptions/{XL}Visible")
         sheets.append(Sheet(title, cells, merges,
                             hidden=visible is not None and (visible.text or "").strip() in ("SheetHidden", "SheetVeryHidden"),
-                            hidden_rows=hidden_rows, hidden_cols=hidden_cols))
+                            hidden_rows=hidden_rows, hidden_cols=hidden_cols, unshown=unshown))
     return sheets
 
 
