@@ -196,3 +196,51 @@ def test_cells_struck_through_or_formatted_to_show_nothing_are_not_read_and_are_
         f"{sheet}!I21（白色文字：白字备注）"]
     first = t["indicators"][t["indicators"]["project_name"] == "退役军人辅助性岗位经费"].set_index("level3")
     assert pd.isna(first.loc["服务对象满意度", "deviation_reason"])
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["inline", "shared_strings"])
+def test_part_of_a_cell_struck_through_is_not_read(tmp_path, shared):
+    """One cell holding 18.5 struck and 17.5 after it (rich text, as openpyxl writes it inline or Excel in its
+    shared strings): read 17.5 (before: 18.517.5, the score lost), the struck part named."""
+    import openpyxl
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    wb = openpyxl.load_workbook(XLSX, rich_text=True)
+    ws = wb.worksheets[0]
+    assert ws["H18"].value == 18.5
+    ws["H18"] = CellRichText([TextBlock(InlineFont(strike=True), "18.5"), " 17.5"])
+    path = tmp_path / "更正.xlsx"
+    wb.save(path)
+    if shared:
+        path = _as_shared_strings(path, tmp_path / "共享.xlsx")
+    t = ingest_paths([path], None, checks=False, cache_dir=False)
+    first = t["indicators"][t["indicators"]["project_name"] == "退役军人辅助性岗位经费"].set_index("level3")
+    assert first.loc["年发放工资、保险费用", "score"] == 17.5
+    assert json.loads(t["reports"]["hidden_content"].iloc[0]) == \
+        (["Excel 删除线文字 1 处"] if shared else ["项目支出绩效自评表!H18（删除线：18.5）"])
+
+
+def _as_shared_strings(src, out):
+    """The workbook with its cell H18's inline rich text moved into a shared-string table (as Excel stores it)."""
+    import re
+    import zipfile
+    with zipfile.ZipFile(src) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    m = re.search(r'<c r="H18"([^>]*) t="inlineStr"><is>(.*?)</is></c>', sheet)
+    sheet = sheet.replace(m.group(0), f'<c r="H18"{m.group(1)} t="s"><v>0</v></c>')
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    parts["xl/sharedStrings.xml"] = f'<sst xmlns="{ns}" count="1" uniqueCount="1"><si>{m.group(2)}</si></sst>'.encode()
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(b"</Types>", (
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        b'spreadsheetml.sharedStrings+xml"/></Types>'))
+    rels = "xl/_rels/workbook.xml.rels"
+    parts[rels] = parts[rels].replace(b"</Relationships>", (
+        b'<Relationship Id="rIdSS" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        b'sharedStrings" Target="sharedStrings.xml"/></Relationships>'))
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    return out

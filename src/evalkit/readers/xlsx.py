@@ -43,6 +43,8 @@ class Sheet:
     hidden_cols: set[int] = field(default_factory=set)
     # cells whose style keeps their value out of sight (struck through, number format ;;;): not read -> why, text
     unshown: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
+    struck_strings: int = 0     # the workbook's texts with a part struck through, left out (on its first sheet)
+    struck: dict[tuple[int, int], str] = field(default_factory=dict)   # a cell's inline text struck in part -> that part
 
 
 HIDING_FORMAT = re.compile(r"\s*;\s*;\s*;?\s*")    # ;;; : every section empty, Excel shows nothing
@@ -104,8 +106,10 @@ def read_xlsx(path: Path, repair: bool = True) -> Document:
         warnings.append(f"工作簿的表格只在隐藏的工作表（{'、'.join(s.title for s in hidden[:5])}"
                         f"{' 等' if len(hidden) > 5 else ''}）中，已读取；请在 Excel 中核对这些工作表是否为正式填报的内容")
         hidden = []
+    struck = sum(s.struck_strings for s in sheets)
     doc = Document(source=str(path), format="xlsx", blocks=blocks, warnings=warnings, uncached_formulas=uncached,
-                   hidden=[s.title for s in hidden] + [ref for s in shown for ref in hidden_parts(s)])
+                   hidden=[s.title for s in hidden] + [ref for s in shown for ref in hidden_parts(s)]
+                   + ([f"Excel 删除线文字 {struck} 处"] if struck else []))
     from evalkit.readers.pictures import holds_pictures_only, with_pages_read
     if kind == "xlsx" and holds_pictures_only(doc):      # no table and no prose: a scan pasted into a sheet?
         pictures = sheet_pictures(path)
@@ -198,8 +202,9 @@ def sheet_document_blocks(sheet: Sheet, dense: CellBudget) -> list[Paragraph | T
 def hidden_parts(sheet: Sheet) -> list[str]:
     """The sheet's hidden rows and columns that hold text, as Excel names them ("自评表!12:14", "自评表!H:H"):
     what the reader left out, for the report row and `inspect`."""
+    parts = {**sheet.unshown, **{rc: ("删除线", text) for rc, text in sheet.struck.items() if rc not in sheet.unshown}}
     unshown = [f"{sheet.title}!{column_name(c)}{r + 1}（{why}：{text if len(text) <= 20 else text[:20] + '…'}）"
-               for (r, c), (why, text) in sorted(sheet.unshown.items())
+               for (r, c), (why, text) in sorted(parts.items())
                if text.strip() and r not in sheet.hidden_rows and c not in sheet.hidden_cols]
     if not (sheet.hidden_rows or sheet.hidden_cols):
         return unshown
@@ -249,6 +254,7 @@ def _xlsx_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
         try:
             check_no_dtd(zf, "XLSX")
             _check_shared_strings(zf)
+            struck = _struck_strings(zf)
         except UNZIP_ERRORS as e:
             raise ReadError(f"XLSX 文件已损坏（压缩包内容无法解压：{reason(e)}），请重新下载或用 Excel 另存为 .xlsx 再导入") from None
     try:
@@ -257,8 +263,14 @@ def _xlsx_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
             try:
                 out = []
                 for ws in wb.worksheets:
+                    strings = getattr(ws, "_shared_strings", None)
+                    for i, kept in struck.items():         # the same list for every sheet: patched once
+                        if strings is not None and i < len(strings) and strings[i] != kept:
+                            strings[i] = kept
                     out.append(_read_worksheet(wb, ws, budget))
                     out[-1].hidden = ws.sheet_state != "visible"
+                if out:
+                    out[0].struck_strings = len(struck)
                 return out
             finally:
                 wb.close()
@@ -271,6 +283,38 @@ def _xlsx_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
 
 
 _OPENPYXL_READER = "3.1.5"    # the openpyxl whose ExcelReader.read_worksheets _excel_reader mirrors
+
+
+_STRIKE_RUN = re.compile(rb"<(?:\w+:)?strike\b")
+
+
+def _struck_strings(zf: zipfile.ZipFile) -> dict[int, str]:
+    """The shared strings with runs struck through (rich text: 18.5 struck, 17.5 after it, in one cell), by index,
+    as they read without those runs; {} when none (a byte search first: most workbooks have no struck run)."""
+    info = next((i for i in zf.infolist() if i.filename.lower() == "xl/sharedstrings.xml"), None)
+    if info is None:
+        return {}
+    data = b"".join(iter_member(zf, info))        # bounded as every member is; openpyxl holds the table too
+    if not _STRIKE_RUN.search(data):
+        return {}
+    import defusedxml.ElementTree as DET
+    out = {}
+    root = DET.fromstring(data)
+    for i, si in enumerate(root.iter(SML + "si")):
+        kept, struck = [], False
+        for child in si:
+            if child.tag == SML + "t":
+                kept.append(child.text or "")
+            elif child.tag == SML + "r":
+                strike = child.find(f"{SML}rPr/{SML}strike")
+                text = "".join(t.text or "" for t in child.iter(SML + "t"))
+                if strike is not None and (strike.get("val") or "true").lower() not in ("0", "false", "off"):
+                    struck = struck or bool(text.strip())
+                else:
+                    kept.append(text)
+        if struck:
+            out[i] = "".join(kept).replace("x005F_", "")
+    return out
 
 
 def _load_workbook(f):
@@ -683,7 +727,8 @@ def _expat_worksheet(ctx: _SheetContext, ws, budget: CellBudget) -> Sheet:
     with ws._get_source() as src:
         _parse(src, handler.start, handler.end, handler.data)
     return Sheet(ws.title, handler.cells, handler.merges, hide_covered=True, uncached=handler.uncached,
-                 hidden_rows=handler.hidden_rows, hidden_cols=handler.hidden_cols, unshown=handler.unshown)
+                 hidden_rows=handler.hidden_rows, hidden_cols=handler.hidden_cols, unshown=handler.unshown,
+                 struck=handler.struck)
 
 
 _TRUE = ("1", "true")
@@ -705,13 +750,14 @@ def _refuse_dtd(*args):
 
 class _OpenCell:
     """A `<c>` being read: its attributes and what parse_cell looks up among its direct children."""
-    __slots__ = ("attrs", "depth", "value", "formula", "inline")
+    __slots__ = ("attrs", "depth", "value", "formula", "inline", "struck")
 
     def __init__(self, attrs: dict, depth: int):
         self.attrs, self.depth = attrs, depth
         self.value = None        # the text of its first <v> ('' if empty), None without one
         self.formula = False     # it has an <f>
         self.inline = None       # the text openpyxl reads from its first <is>
+        self.struck = ""         # the text of its inline string's runs struck through (left out of `inline`)
 
 
 class _SheetHandler:
@@ -733,6 +779,7 @@ class _SheetHandler:
         self.hidden_rows: set[int] = set()
         self.hidden_cols: set[int] = set()
         self.unshown: dict = {}
+        self.struck: dict = {}               # cells with part of their text struck through -> that part
 
     def start(self, name: str, attrs: dict) -> None:
         if self.text is not None:            # ElementTree's .text stops at the first child
@@ -782,7 +829,10 @@ class _SheetHandler:
             self.tree.append(None)
             self.tree_depth -= 1
             if self.tree_depth == 0:
-                self.cell.inline, self.tree = _inline_events(self.tree), None
+                events, struck = _without_struck_runs(self.tree)
+                self.cell.inline, self.tree = _inline_events(events), None
+                if struck:
+                    self.cell.struck = struck
             return
         if name == _XC:
             cell, self.cell = self.cell, None
@@ -817,6 +867,8 @@ class _SheetHandler:
                 value = ctx.cast_number(value)
             else:
                 value = _typed_value(ctx, value, kind, style, ref)
+        if cell.struck:
+            self.struck[(r - 1, c - 1)] = cell.struck
         if value is not None:
             self.budget.take(1, self.where)
             text = value if type(value) is str and "\r" not in value else render(value, ctx.number_format(style))
@@ -838,6 +890,36 @@ def _has_cached_value(cell: _OpenCell, kind: str) -> bool:
 
 
 _XT = _X + "t"
+
+
+_XSTRIKE, _XR = _X + "strike", _X + "r"
+
+
+def _without_struck_runs(events: list) -> tuple[list, str]:
+    """An <is>'s recorded events without its runs struck through (rich text: 18.5 struck, 17.5 after it), and their
+    text; the events as they are when no run is struck."""
+    if not any(type(e) is tuple and e[0] == _XSTRIKE for e in events):
+        return events, ""
+    out, gone, depth, run, in_run = [], [], 0, [], False
+    for e in events:
+        if in_run:
+            run.append(e)
+            depth += 1 if type(e) is tuple else -1 if e is None else 0
+            if depth == 1:                               # the run closed
+                struck = any(type(x) is tuple and x[0] == _XSTRIKE and (x[1].get("val") or "true").lower()
+                             not in ("0", "false", "off") for x in run)
+                if struck:
+                    gone.append("".join(x for x in run if type(x) is str))
+                else:
+                    out.extend(run)
+                in_run, run = False, []
+            continue
+        if type(e) is tuple and e[0] == _XR and depth == 1:
+            in_run, run, depth = True, [e], depth + 1
+            continue
+        depth += 1 if type(e) is tuple else -1 if e is None else 0
+        out.append(e)
+    return out, "".join(gone)
 
 
 def _inline_events(events: list) -> str:
