@@ -109,7 +109,9 @@ def _other_columns(first: Rulings, other: Rulings) -> bool:
     return bool(inner) and _shared(inner, first.cols) <= COLUMNS_SHARED * len(inner)
 
 
-def _fits(slabs: list[list[int]], pages: list[Rulings]) -> bool:
+def _fits(slabs: list[list[int]], pages) -> bool:
+    """The pages of each stretch rule the same rows and other columns (`pages[i]`: a page's rulings, looked up as
+    needed: the first stretch's pages tell most PDFs apart)."""
     strong = False
     for slab in slabs:
         first = pages[slab[0]]
@@ -134,10 +136,7 @@ def column_bands(pdf) -> Bands | None:
         return None
     if any(p.rotation % 360 or tuple(p.mediabox[:2]) != (0, 0) for p in pdf.pages):
         return None
-    pages = []
-    for page in pdf.pages:
-        pages.append(rulings(page))
-        page.close()
+    pages = _Lazy(pdf)
     for bands in range(2, n + 1):
         if n % bands:
             continue
@@ -147,8 +146,21 @@ def column_bands(pdf) -> Bands | None:
             orders.append([[s * bands + b for b in range(bands)] for s in range(stretches)])  # over, then down
         for slabs in orders:
             if _fits(slabs, pages):
-                return Bands(slabs, pages)
+                return Bands(slabs, [pages[i] for i in range(n)])
     return None
+
+
+class _Lazy:
+    """Each page's rulings when first asked for; the page keeps what pdfplumber parsed, which the reading of the
+    pages uses next (no page parsed twice)."""
+
+    def __init__(self, pdf):
+        self.pdf, self.got = pdf, {}
+
+    def __getitem__(self, i: int) -> Rulings:
+        if i not in self.got:
+            self.got[i] = rulings(self.pdf.pages[i])
+        return self.got[i]
 
 
 def joined(source, found: Bands) -> bytes:
