@@ -41,13 +41,17 @@ def ucs2(text: str) -> str:
 
 def watermark_page(text: str, angle: float, grey: float = 0.85, size: float = 36, width=595.3, height=841.9):
     """A page of `text` four times at `angle` degrees, in `grey` at `size` points: a watermark to merge onto pages."""
+    c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    return page_of([f"q {grey} g BT /F1 {size} Tf {c:.4f} {s:.4f} {-s:.4f} {c:.4f} {x} {y} Tm {ucs2(text)} Tj ET Q"
+                    for x, y in ((120, 250), (120, 500), (300, 380), (300, 650))], width, height)
+
+
+def page_of(ops: list[str], width=595.3, height=841.9):
+    """A page drawn by content-stream operators `ops`, the CJK font as /F1."""
     w = PdfWriter()
     page = w.add_blank_page(width, height)
     page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject(
-        {NameObject("/FWM"): cjk_font(w)})})
-    c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
-    ops = [f"q {grey} g BT /FWM {size} Tf {c:.4f} {s:.4f} {-s:.4f} {c:.4f} {x} {y} Tm {ucs2(text)} Tj ET Q"
-           for x, y in ((120, 250), (120, 500), (300, 380), (300, 650))]
+        {NameObject("/F1"): cjk_font(w)})})
     content = DecodedStreamObject()
     content.set_data("\n".join(ops).encode())
     page[NameObject("/Contents")] = w._add_object(content)
@@ -69,22 +73,12 @@ def watermarked(src, out, text: str, angle: float, **kw):
 def boxes_page(boxes, width=595.3, height=841.9):
     """A page of filled boxes, each (x0, top, x1, bottom, grey) in pdfplumber's coordinates, with an optional text
     drawn in it after the box (a figure typed over correction fluid): (x0, top, x1, bottom, grey, text)."""
-    w = PdfWriter()
-    page = w.add_blank_page(width, height)
-    page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject(
-        {NameObject("/FB"): cjk_font(w)})})
     ops = []
     for x0, top, x1, bottom, grey, *text in boxes:
         ops.append(f"q {grey} g {x0} {height - bottom} {x1 - x0} {bottom - top} re f Q")
         if text:
-            ops.append(f"BT /FB 10 Tf {x0 + 1} {height - bottom + 1} Td {ucs2(text[0])} Tj ET")
-    content = DecodedStreamObject()
-    content.set_data("\n".join(ops).encode())
-    page[NameObject("/Contents")] = w._add_object(content)
-    buf = io.BytesIO()
-    w.write(buf)
-    buf.seek(0)
-    return PdfReader(buf).pages[0]
+            ops.append(f"BT /F1 10 Tf {x0 + 1} {height - bottom + 1} Td {ucs2(text[0])} Tj ET")
+    return page_of(ops, width, height)
 
 
 def with_boxes(src, out, page_index: int, boxes, over: bool = True):

@@ -747,11 +747,16 @@ def covered_chars(page, raw_page) -> list[tuple[str, list[dict]]]:
 def without_covered(page, raw_page) -> tuple[object, list[str]]:
     """The page without the glyphs boxes drawn over them hide (`covered_chars`), and those glyphs' text box by box
     (第 2 页白色方块下的文字“18.5”) for reports.hidden_content."""
-    found = covered_chars(page, raw_page)
-    if not found:
+    return _left_out(page, [(f"{w}方块下的文字", cs) for w, cs in covered_chars(page, raw_page)])
+
+
+def _left_out(page, groups: list[tuple[str, list[dict]]]) -> tuple[object, list[str]]:
+    """The page without the glyphs of `groups` (what they are, their glyphs), and what each held, in words
+    (第 1 页删除线文字“18.5”), for reports.hidden_content."""
+    if not groups:
         return page, []
-    gone = {id(c) for _, cs in found for c in cs}
-    said = [f"第 {raw_page.page_number} 页{w}方块下的文字“{''.join(c['text'] for c in cs)}”" for w, cs in found]
+    gone = {id(c) for _, cs in groups for c in cs}
+    said = [f"第 {page.page_number} 页{what}“{''.join(c['text'] for c in cs).strip()}”" for what, cs in groups]
     return page.filter(lambda o: id(o) not in gone), said
 
 
@@ -794,12 +799,7 @@ def struck_chars(page) -> list[list[dict]]:
 def without_struck(page) -> tuple[object, list[str]]:
     """The page without its struck-through glyphs (`struck_chars`), and their text stroke by stroke
     (第 1 页删除线文字“18.5”) for reports.hidden_content, as Word's struck text is."""
-    found = struck_chars(page)
-    if not found:
-        return page, []
-    gone = {id(c) for cs in found for c in cs}
-    said = [f"第 {page.page_number} 页删除线文字“{''.join(c['text'] for c in cs).strip()}”" for cs in found]
-    return page.filter(lambda o: id(o) not in gone), said
+    return _left_out(page, [("删除线文字", cs) for cs in struck_chars(page)])
 
 
 WHITE_TEXT = 0.95         # a glyph filled this pale prints as nothing on white paper
@@ -838,12 +838,7 @@ def _darker(color, than: float) -> bool:
 def without_white(page) -> tuple[object, list[str]]:
     """The page without its white-on-white glyphs (`white_chars`), and their text run by run
     (第 1 页白色文字“18.5”) for reports.hidden_content, as Word's white text is."""
-    found = white_chars(page)
-    if not found:
-        return page, []
-    gone = {id(c) for cs in found for c in cs}
-    said = [f"第 {page.page_number} 页白色文字“{''.join(c['text'] for c in cs)}”" for cs in found]
-    return page.filter(lambda o: id(o) not in gone), said
+    return _left_out(page, [("白色文字", cs) for cs in white_chars(page)])
 
 
 def _watermark_key(text: str) -> str:
