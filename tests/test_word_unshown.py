@@ -101,9 +101,10 @@ def test_text_struck_through_in_a_pdf_of_the_document_is_not_read(tmp_path):
     assert len(found) == 1 and "带删除线的文字表示已删去" in found.iloc[0]["message"]
 
 
-def _whitened(tmp_path):
+def _whitened(tmp_path, styled: bool = False):
     """The fixture with the old score 18.5 coloured white (prints as nothing) and 17.5 typed after it, and the
-    header cell 得分 shaded black with white text."""
+    header cell 得分 shaded black with white text; `styled`: the second table in a table style that shades its
+    header row, its header cell 分值 in white (on that shading)."""
     import docx
     from docx.oxml import parse_xml
     from docx.oxml.ns import nsdecls
@@ -117,6 +118,11 @@ def _whitened(tmp_path):
     assert header.text == "得分"
     header._tc.get_or_add_tcPr().append(parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="000000"/>'))
     header.paragraphs[0].runs[0].font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
+    if styled:
+        d.tables[1].style = "Medium Shading 1 Accent 1"
+        weight = d.tables[1].rows[9].cells[6]
+        assert weight.text == "分值"
+        weight.paragraphs[0].runs[0].font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
     d.save(tmp_path / "白色.docx")
     return tmp_path / "白色.docx"
 
@@ -125,13 +131,15 @@ def _whitened(tmp_path):
 def test_white_text_on_no_fill_is_not_read_and_white_on_a_dark_cell_is(tmp_path, as_pdf):
     """The old score 18.5 coloured white (prints as nothing) with 17.5 typed after it: read 17.5, named in
     hidden_content (before: 18.517.5, the score lost); a header cell shaded black with white text is read. The same
-    document printed to PDF by LibreOffice likewise (the narrow cell wraps 18.517.5: the white text is 18. and 5)."""
-    path = _whitened(tmp_path)
+    document printed to PDF by LibreOffice likewise (the narrow cell wraps 18.517.5: the white text is 18. and 5).
+    In Word, white text in a table whose style shades it (a dark header row) is read too."""
+    path = _whitened(tmp_path, styled=not as_pdf)
     if as_pdf:
         path = _soffice_pdf(path, tmp_path)
     t = ingest_paths([path], None, cache_dir=False)
     assert t["indicators"].set_index("level3").loc["年发放工资、保险费用", "score"] == 17.5
     assert len(t["indicators"]) == len(ingest_paths([DOCX], None, checks=False, cache_dir=False)["indicators"])
+    assert t["indicators"]["weight"].notna().all()              # the headers 得分 and 分值 were read
     assert json.loads(t["reports"]["hidden_content"].iloc[0]) == (["第 1 页白色文字“18.”", "第 1 页白色文字“5”"] if as_pdf else ["Word 白色文字 1 处"])
 
 

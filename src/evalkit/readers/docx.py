@@ -62,7 +62,8 @@ def read_docx(path: Path, repair: bool = True) -> Document:
             unshown.append(el)
         else:
             present.add(el.tag)
-    hidden, struck, white = drop_unshown(unshown)
+    hidden, struck, white = drop_unshown(unshown, shaded_table_styles(part)
+                                         if any(f.tag == COLOR for f in unshown) else set())
     objects = Objects(part) if present & {OLE_OBJECT, ALT_CHUNK} else None
     boxes = TEXT_BOX in present
     doc = Document(source=str(path), format="docx", blocks=list(_blocks(body, budget, objects, boxes)),
@@ -188,9 +189,23 @@ _WHITE = ("ffffff", "white")
 _NO_FILL = ("", "auto", "ffffff", "none", "clear")
 
 
-def _white_on_white(color, run) -> bool:
+def shaded_table_styles(part) -> set[str]:
+    """The ids of the document's table styles that shade any part of a table (a dark header row under white text,
+    as Word's built-in 网格表 styles do): white text in such a table may stand on that shading."""
+    try:
+        styles = part.styles.element if hasattr(part, "styles") else None
+    except Exception:  # noqa: BLE001  (a damaged or missing styles part: no style shades)
+        return set()
+    if styles is None:
+        return set()
+    return {st.get(W + "styleId") for st in styles.iter(W + "style") if st.get(W + "type") == "table"
+            and any((shd.get(W + "fill") or "").lower() not in _NO_FILL for shd in st.iter(SHD))}
+
+
+def _white_on_white(color, run, shaded_styles: set[str] = frozenset()) -> bool:
     """A run coloured white (w:color FFFFFF, or the theme's background colour) with no dark fill under it (its own
-    shading or highlight, its paragraph's, its cell's or its table's): text that prints as nothing."""
+    shading or highlight, its paragraph's, its cell's or its table's, directly or by a shading table style): text
+    that prints as nothing."""
     val, theme = (color.get(W + "val") or "").lower(), (color.get(W + "themeColor") or "").lower()
     if val not in _WHITE and theme not in ("background1", "light1"):
         return False
@@ -204,11 +219,14 @@ def _white_on_white(color, run) -> bool:
         shd = pr.find(SHD) if pr is not None else None
         if shd is not None and (shd.get(W + "fill") or "").lower() not in _NO_FILL:
             return False
+        style = pr.find(W + "tblStyle") if pr is not None and el.tag == W + "tbl" else None
+        if style is not None and style.get(W + "val") in shaded_styles:
+            return False
         el = el.getparent()
     return True
 
 
-def drop_unshown(flags: list) -> tuple[int, int, int]:
+def drop_unshown(flags: list, shaded_styles: set[str] = frozenset()) -> tuple[int, int, int]:
     """Remove the runs Word shows as no content: a content control still showing its placeholder (“单击或点击此处
     输入文字。”: nothing was filled in), hidden text (w:vanish: neither shown nor printed) and text struck through
     (w:strike, w:dstrike: shown as deleted, a corrected figure's old value) and white text on no fill (prints as
@@ -218,7 +236,7 @@ def drop_unshown(flags: list) -> tuple[int, int, int]:
         if flag.tag == COLOR:
             run = flag.getparent().getparent() if flag.getparent() is not None else None
             if run is not None and run.tag == W + "r" and flag.getparent().tag == W + "rPr" \
-                    and run.getparent() is not None and _white_on_white(flag, run):
+                    and run.getparent() is not None and _white_on_white(flag, run, shaded_styles):
                 white += bool("".join(run.itertext()).strip())
                 run.getparent().remove(run)
             continue
