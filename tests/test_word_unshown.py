@@ -151,3 +151,32 @@ def _soffice_pdf(path, tmp_path):
     sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
     from make_page_fixtures import soffice_pdf
     return soffice_pdf(path, tmp_path)
+
+
+RADICALS = {"一": "\u2f00", "二": "\u2f06", "目": "\u2f6c", "自": "\u2f83", "金": "\u2fa6", "行": "\u2f8f"}
+
+
+@pytest.mark.parametrize("as_pdf", [False, True], ids=["docx", "pdf"])
+def test_kangxi_radicals_in_the_text_read_as_the_common_characters(tmp_path, as_pdf):
+    """Text whose 一, 二, 目, 自, 金, 行 are the look-alike Kangxi radicals (⼀ U+2F00 …), as some PDF producers and
+    PDF-to-Word converters write them: before, ⼀级指标 and 项⽬名称 matched no header word and the file read as no
+    自评表; now it reads as the fixture, with a reading note."""
+    import docx
+    d = docx.Document(DOCX)
+    swap = str.maketrans(RADICALS)
+    for t in [cell for table in d.tables for row in table.rows for cell in row.cells]:
+        for p in t.paragraphs:
+            for r in p.runs:
+                r.text = r.text.translate(swap)
+    d.save(tmp_path / "部首.docx")
+    path = _soffice_pdf(tmp_path / "部首.docx", tmp_path) if as_pdf else tmp_path / "部首.docx"
+    if as_pdf:
+        import pdfplumber
+        with pdfplumber.open(path) as pdf:
+            assert "\u2f00级指标" in pdf.pages[0].extract_text()
+    alone = ingest_paths([DOCX], None, checks=False, cache_dir=False)
+    t = ingest_paths([path], None, checks=False, cache_dir=False)
+    cols = ["project_name", "level1", "level2", "level3", "target", "actual", "weight", "score"]
+    assert t["indicators"][cols].astype(str).values.tolist() == alone["indicators"][cols].astype(str).values.tolist()
+    notes = json.loads(t["reports"]["reading_notes"].iloc[0])
+    assert any(n.startswith("文字中有") and "康熙部首" in n for n in notes)

@@ -10,6 +10,18 @@ from functools import lru_cache
 from evalkit import grades as _grades
 
 WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
+
+# Kangxi radicals, CJK radicals and compatibility ideographs that stand for a common character (⼀ U+2F00 for 一,
+# ⽬ for 目, 金 U+F90A for 金): some PDF producers map their glyphs so, and ⼀级指标 matched no header word
+IDEOGRAPH_FOLD = {cp: folded for block in (range(0x2E80, 0x2F00), range(0x2F00, 0x2FE0), range(0xF900, 0xFB00))
+                  for cp in block if (folded := unicodedata.normalize("NFKC", chr(cp))) != chr(cp)}
+_FOLDABLE = re.compile("[" + "".join(map(chr, IDEOGRAPH_FOLD)) + "]")
+
+
+def fold_ideographs(text: str) -> tuple[str, int]:
+    """`text` with radicals and compatibility ideographs as the common characters they stand for, and how many."""
+    n = len(_FOLDABLE.findall(text)) if text else 0
+    return (text.translate(IDEOGRAPH_FOLD), n) if n else (text, 0)
 LIST_PREFIX = re.compile(r"^(?:指标\s*\d+\s*[:：]\s*)+")
 EMPTY_MARKS = {"", "—", "-", "--", "一", "/", "／", "无", "——", "－", "…", "......", ".....", "…………"}
 

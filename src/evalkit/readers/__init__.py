@@ -108,7 +108,7 @@ def read(path: str | Path) -> Document:
     if fmt is None:
         raise ReadError(f"不支持的文件类型“{path.suffix or '无扩展名'}”")
     try:
-        return reader_for(fmt)(path).number_tables()
+        return folded(reader_for(fmt)(path)).number_tables()
     except LimitExceeded:
         raise
     except ReadError as refusal:
@@ -124,7 +124,28 @@ def read(path: str | Path) -> Document:
             raise refusal from None
     doc.warnings.insert(0, warning(path, real))
     doc.read_as = real
-    return doc.number_tables()
+    return folded(doc).number_tables()
+
+
+def folded(doc: Document) -> Document:
+    """The document's text with Kangxi radicals and compatibility ideographs as the characters they stand for
+    (normalize.fold_ideographs), whatever the format; a reading note says how many."""
+    from evalkit.model import Paragraph, Table
+    from evalkit.normalize import fold_ideographs
+
+    total = 0
+    for block in doc.blocks:
+        if isinstance(block, Paragraph):
+            block.text, n = fold_ideographs(block.text)
+            total += n
+        elif isinstance(block, Table):
+            for row in block.rows:
+                for i, cell in enumerate(row):
+                    row[i], n = fold_ideographs(cell)
+                    total += n
+    if total:
+        doc.notes.append(f"文字中有 {total} 个康熙部首或兼容汉字（如“⼀”“⽬”，某些 PDF 生成工具如此编码），已按对应的常用汉字读取")
+    return doc
 
 
 def _read_as(fmt: str, path: Path) -> Document:
