@@ -180,3 +180,26 @@ def test_kangxi_radicals_in_the_text_read_as_the_common_characters(tmp_path, as_
     assert t["indicators"][cols].astype(str).values.tolist() == alone["indicators"][cols].astype(str).values.tolist()
     notes = json.loads(t["reports"]["reading_notes"].iloc[0])
     assert any(n.startswith("文字中有") and "康熙部首" in n for n in notes)
+
+
+def test_labels_marked_as_required_fields_are_read(tmp_path):
+    """A template that marks the fields to fill in (*项目名称, 主管部门*, 三级指标★, 得分＊): before, *项目名称 named
+    no project and the marked header words no column; now the file reads as the fixture."""
+    import docx
+    d = docx.Document(DOCX)
+    marks = {"项目名称": "*项目名称", "主管部门": "主管部门*", "三级指标": "三级指标★", "得分": "得分＊"}
+    for table in d.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                for p in cell.paragraphs:
+                    if p.text in marks and p.runs:
+                        p.runs[0].text, rest = marks[p.text], p.runs[1:]
+                        for r in rest:
+                            r.text = ""
+    d.save(tmp_path / "必填.docx")
+    alone = ingest_paths([DOCX], None, checks=False, cache_dir=False)
+    t = ingest_paths([tmp_path / "必填.docx"], None, checks=False, cache_dir=False)
+    cols = ["project_name", "agency", "budget_full_year", "total_score"]
+    assert t["projects"][cols].astype(str).values.tolist() == alone["projects"][cols].astype(str).values.tolist()
+    lines = ["level1", "level2", "level3", "weight", "score"]
+    assert t["indicators"][lines].astype(str).values.tolist() == alone["indicators"][lines].astype(str).values.tolist()

@@ -86,7 +86,7 @@ PROJECT_LABEL = "项目名称"
 AGENCY_LABEL = re.compile(r"^(实施单位|项目单位|项目实施单位|填报单位|填报部门|单位名称|预算单位)$")
 AGENCY_LIKE = re.compile(r"^[\u4e00-\u9fa5（）()]{3,30}(局|中心|委员会|办公室|事务所|站|院|部|处)$")
 AGENCY_SUFFIX = re.compile(r"[-－]\d+$")   # a form number after a labelled agency name
-PARA_KV = re.compile(r"^(项目名称|项目单位|实施单位|填报单位|填报部门|单位名称)\s*[:：]\s*(.+)$")
+PARA_KV = re.compile(r"^[*＊★☆※▲△]?\s*(项目名称|项目单位|实施单位|填报单位|填报部门|单位名称)\s*[:：]\s*(.+)$")
 OVERALL_SCORE_LABEL = re.compile(r"^(绩效自评综合得分|自评综合得分|综合得分|自评总得分|绩效自评得分)$")
 OVERALL_GRADE_LABEL = re.compile(r"^(评价等次|评价等级|自评等级|自评等次|绩效等级|绩效评价等级)$")
 
@@ -142,10 +142,13 @@ DEPT_COVER = re.compile(r"^(.+?)(?:\d{4})?年度?部门决算")
 DEPT_TITLE_YEAR = re.compile(r"(20\d{2})\s*年度?部门决算")
 
 
+REQUIRED_MARKS = "*＊★☆※▲△"   # a form's mark on a field to fill in (*项目名称, 得分★): not part of the label
+
+
 @lru_cache(maxsize=65536)
 def key(cell: str | None) -> str:
-    """A cell's words for vocabulary lookups: no whitespace, no parenthetical notes (memoized: cells repeat)."""
-    return drop_parenthetical(cell or "")
+    """A cell's words for vocabulary lookups: no whitespace, no parenthetical notes, no required-field marks."""
+    return drop_parenthetical(cell or "").strip(REQUIRED_MARKS)
 
 
 _ROLES: dict[int, dict[str, str | None]] = {}   # per vocabulary table: cell words -> role
