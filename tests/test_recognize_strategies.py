@@ -20,6 +20,17 @@ def test_indicator_header_columns():
     assert h.roleless == set() and h.after_level3 == ["target", "actual", "weight", "score", "deviation"]
 
 
+@pytest.mark.parametrize("words", [
+    ["一级指标", "二级指标", "三级指标", "计划值", "全年完成值", "指标分值", "得分", "未完成原因"],
+    ["一级指标", "二级指标", "三级指标", "年度计划值", "实际达到值", "标准分", "得分", "原因分析"],
+    ["一级指标", "二级指标", "三级指标", "计划完成值", "完成数", "指标权重", "自评得分", "改进措施"],
+])
+def test_indicator_header_words_templates_use(words):
+    """Header words of other templates (计划值, 全年完成值, 指标分值, 标准分 …) name the same columns."""
+    assert indicator_table.read_header(words).cols == {"level1": 0, "level2": 1, "level3": 2, "target": 3, "actual": 4,
+                                                       "weight": 5, "score": 6, "deviation": 7}
+
+
 def test_indicator_header_refuses_figures_and_prose():
     assert indicator_table.read_header(["三级指标", "指标值", "10", "得分"]) is None       # states a figure
     assert indicator_table.read_header(["项目名称", "某某项目"]) is None
