@@ -265,6 +265,17 @@ def test_overall_fields_and_sentences():
     assert statements.overall_from_text("没有得分") == (None, None, None)
 
 
+@pytest.mark.parametrize("text,year", [
+    ("二〇二二年度项目支出绩效自评表", 2022), ("（二O二三年度）", 2023), ("２０２２年度", 2022),
+    ("2023年项目支出绩效自评表", 2023), ("2023年部门决算", 2023),
+    ("填报日期：2024年3月15日", None), ("二〇二四年三月十五日", None),
+])
+def test_the_fiscal_year_written_in_chinese_full_width_or_without_du(text, year):
+    """A year in Chinese (二〇二二年度) or full-width digits, or 2023年 before the title's words: the report's
+    year; a date's year (2024年3月) is no fiscal year."""
+    assert statements.fiscal_year(text) == year
+
+
 def test_narrative_parts_and_fields():
     parts = statements.narrative_parts([Paragraph("（一）项目决策。满分20分，自评得分18分。"),
                                         Paragraph("（二）项目过程：满分20分，自评得分19分")])
