@@ -110,7 +110,7 @@ def as_text(doc: Document, ex: Extraction, table: int | None = None) -> str:
     if doc.form_pages:
         out.append(f"表单填写页：第 {'、'.join(map(str, doc.form_pages))} 页的数字填在表单域或打字批注里，已按阅读器显示的内容读入")
     if doc.hidden:
-        out.append(f"未读取的隐藏内容：{'、'.join(doc.hidden)}（Excel 不显示、不打印）")
+        out.append(f"未读取的隐藏内容：{'、'.join(doc.hidden)}（查看、打印时不显示：隐藏、删除线、被遮盖或白色的文字）")
     n_table = n_para = 0
     for b in doc.blocks:
         if isinstance(b, Table):
