@@ -561,3 +561,27 @@ def test_a_long_sheet_printed_down_its_pages_is_not_taken_for_bands(tmp_path):
     with pdfplumber.open(pdf_path) as pdf:
         assert len(pdf.pages) >= 3 and "Calc" in pdf.metadata.get("Creator", "")
         assert column_bands(pdf) is None
+
+
+def test_a_band_print_repeating_its_first_columns_is_said_not_joined(tmp_path):
+    """Print titles (左端标题列 A) on every band: the bands share their first column, so joining them would read it
+    twice and misplace the cells merged across the bands. The file is read page by page as before, and the report
+    says why it is incomplete and what to ask for, instead of only that no table was found."""
+    import shutil
+    import openpyxl
+
+    if not (shutil.which("soffice") or shutil.which("libreoffice")):
+        pytest.skip("LibreOffice (soffice) 不可用")
+    wb = openpyxl.load_workbook(ROOT / "tests" / "fixtures" / "fixture_xlsx.xlsx")
+    del wb["填报说明"]
+    ws = wb["项目支出绩效自评表"]
+    for col, width in zip("ABCDEFGHI", [14, 20, 20, 30, 16, 16, 12, 12, 30]):
+        ws.column_dimensions[col].width = width
+    mpf.rule_tables(ws)
+    ws.print_title_cols = "A:A"
+    wb.save(tmp_path / "titles.xlsx")
+    pdf = mpf.soffice_convert(tmp_path / "titles.xlsx", "pdf", tmp_path / "out")
+    rep = ingest_paths([pdf], None, checks=False, cache_dir=False)["reports"].iloc[0]
+    assert rep["status"] == "partial" and "每页重复了左端标题列，暂不能拼接读取" in rep["error"]
+    assert "第 1、3、5、7 页，第 2、4、6、8 页各像是同一张工作表" in rep["error"]
+    assert pd.isna(rep["reading_notes"])                              # nothing was joined

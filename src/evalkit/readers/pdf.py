@@ -43,7 +43,7 @@ from pathlib import Path
 
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
 from evalkit.readers.grid import Span, rows_from_spans
-from evalkit.readers.pdfbands import bands_note, column_bands, joined, original_places
+from evalkit.readers.pdfbands import bands_note, column_bands, joined, original_places, titles_warning
 from evalkit.readers.pdfforms import filled_pages, flattened
 from evalkit.readers.safety import StreamTooLarge, check_file_size, human_size, inflate_bounded, limits, reason
 from evalkit.readers.symbols import pdf_glyphs
@@ -133,6 +133,10 @@ def read_pdf(path: Path) -> Document:
                     _close(pdf)
                     pdf = pdfplumber.open(source)
                 bands = column_bands(pdf)
+                if bands is not None and bands.titles:     # print titles on every band: not joined, said
+                    band_warnings, bands = [titles_warning(bands)], None
+                else:
+                    band_warnings = []
                 if bands is not None:         # a worksheet too wide for its paper: its bands side by side
                     wide = BytesIO(joined(source, bands))
                     _close(pdf)
@@ -184,6 +188,7 @@ def read_pdf(path: Path) -> Document:
                    notes=([bands_note(bands)] if bands else [])
                    # a title centred over the bands is printed on each: joined, its copies overlap (read once, no note)
                    + _cleaning_notes([] if bands else overprinted_pages, watermarks))
+    doc.warnings += band_warnings
     if bands is not None:
         original_places(doc.blocks, bands)
     if to_ocr:

@@ -30,6 +30,7 @@ class Bands:
     """The pages (0-based) of each stretch of rows, band by band from the left, and every page's rulings."""
     slabs: list[list[int]]
     pages: list[Rulings]
+    titles: bool = False        # each band repeats the sheet's first columns (print titles): not joined
 
     def shifts(self) -> list[float]:
         """How far right each band is moved: its leftmost column ruling onto the band before's rightmost."""
@@ -103,15 +104,26 @@ def _same_rows(a: Rulings, b: Rulings) -> bool | None:
     return _shared(a.rows, b.rows) >= ROWS_ALIKE * max(len(a.rows), len(b.rows))
 
 
-def _other_columns(first: Rulings, other: Rulings) -> bool:
-    """The other page's column rulings (but its left edge) mostly stand where the first page has none."""
-    inner = [x for x in other.cols if x > other.cols[0] + SAME] if other.cols else []
+def _other_columns(first: Rulings, other: Rulings, skip: int = 0) -> bool:
+    """The other page's column rulings (but its left edge, and the first `skip` it shares as print titles) mostly
+    stand where the first page has none."""
+    inner = [x for x in other.cols[skip:] if x > other.cols[0] + SAME] if other.cols else []
     return bool(inner) and _shared(inner, first.cols) <= COLUMNS_SHARED * len(inner)
 
 
-def _fits(slabs: list[list[int]], pages) -> bool:
+def _shared_lead(first: Rulings, other: Rulings) -> int:
+    """How many column rulings from the left two pages share: two or more when a band repeats the sheet's first
+    columns (Excel's and Calc's 打印标题, 左端标题列)."""
+    j = 0
+    while j < min(len(first.cols), len(other.cols)) and abs(first.cols[j] - other.cols[j]) <= SAME:
+        j += 1
+    return j
+
+
+def _fits(slabs: list[list[int]], pages, titles: bool = False) -> bool:
     """The pages of each stretch rule the same rows and other columns (`pages[i]`: a page's rulings, looked up as
-    needed: the first stretch's pages tell most PDFs apart)."""
+    needed: the first stretch's pages tell most PDFs apart); with `titles`, other columns after the first ones
+    every band repeats."""
     strong = False
     for slab in slabs:
         first = pages[slab[0]]
@@ -120,7 +132,8 @@ def _fits(slabs: list[list[int]], pages) -> bool:
             if same is False:
                 return False
             if same and len(first.rows) >= 3:
-                if not _other_columns(first, pages[i]):
+                skip = _shared_lead(first, pages[i]) if titles else 0
+                if (titles and skip < 2) or not _other_columns(first, pages[i], skip):
                     return False
                 strong = True
     return strong
@@ -147,6 +160,8 @@ def column_bands(pdf) -> Bands | None:
         for slabs in orders:
             if _fits(slabs, pages):
                 return Bands(slabs, [pages[i] for i in range(n)])
+            if _fits(slabs, pages, titles=True):
+                return Bands(slabs, [pages[i] for i in range(n)], titles=True)
     return None
 
 
@@ -181,6 +196,14 @@ def joined(source, found: Bands) -> bytes:
     buf = BytesIO()
     out.write(buf)
     return buf.getvalue()
+
+
+def titles_warning(found: Bands) -> str:
+    """Why a band print whose bands repeat the first columns is read page by page, and what to ask for."""
+    groups = "，".join(f"第 {'、'.join(str(i + 1) for i in slab)} 页" for slab in found.slabs)
+    return (f"{groups}{'各' if len(found.slabs) > 1 else ''}像是同一张工作表超出纸宽、按列分页打印的各部分，且每页重复了"
+            "左端标题列，暂不能拼接读取，表格可能不全；请在 Excel/WPS 的页面设置中选择“将所有列调整为一页”后重新导出 "
+            "PDF，或提供 Excel 原件")
 
 
 def bands_note(found: Bands) -> str:
