@@ -563,25 +563,60 @@ def test_a_long_sheet_printed_down_its_pages_is_not_taken_for_bands(tmp_path):
         assert column_bands(pdf) is None
 
 
-def test_a_band_print_repeating_its_first_columns_is_said_not_joined(tmp_path):
-    """Print titles (左端标题列 A) on every band: the bands share their first column, so joining them would read it
-    twice and misplace the cells merged across the bands. The file is read page by page as before, and the report
-    says why it is incomplete and what to ask for, instead of only that no table was found."""
+@pytest.fixture(scope="module")
+def titles_pdf(tmp_path_factory):
+    """The XLSX fixture, ruled, too wide for A4, printed by LibreOffice in four column bands over eight pages, each
+    band repeating column A (print titles, 左端标题列)."""
     import shutil
     import openpyxl
 
     if not (shutil.which("soffice") or shutil.which("libreoffice")):
         pytest.skip("LibreOffice (soffice) 不可用")
-    wb = openpyxl.load_workbook(ROOT / "tests" / "fixtures" / "fixture_xlsx.xlsx")
+    tmp = tmp_path_factory.mktemp("titles")
+    wb = openpyxl.load_workbook(XLSX_FIXTURE)
     del wb["填报说明"]
     ws = wb["项目支出绩效自评表"]
     for col, width in zip("ABCDEFGHI", [14, 20, 20, 30, 16, 16, 12, 12, 30]):
         ws.column_dimensions[col].width = width
     mpf.rule_tables(ws)
     ws.print_title_cols = "A:A"
-    wb.save(tmp_path / "titles.xlsx")
-    pdf = mpf.soffice_convert(tmp_path / "titles.xlsx", "pdf", tmp_path / "out")
-    rep = ingest_paths([pdf], None, checks=False, cache_dir=False)["reports"].iloc[0]
-    assert rep["status"] == "partial" and "每页重复了左端标题列，暂不能拼接读取" in rep["error"]
-    assert "第 1、3、5、7 页，第 2、4、6、8 页各像是同一张工作表" in rep["error"]
-    assert pd.isna(rep["reading_notes"])                              # nothing was joined
+    wb.save(tmp / "titles.xlsx")
+    return mpf.soffice_convert(tmp / "titles.xlsx", "pdf", tmp / "out")
+
+
+XLSX_FIXTURE = ROOT / "tests" / "fixtures" / "fixture_xlsx.xlsx"
+
+
+def test_a_band_print_repeating_its_first_columns_is_joined_reading_them_once(titles_pdf):
+    """Print titles: every band repeats column A, so the bands share their first column. Joined as they are, A was
+    read four times and the texts merged across the bands misplaced (项目名称 退役军人辅助性岗位退经役费…); the
+    repeated columns are taken off the later bands by pdfium first: the file reads as the workbook it was printed
+    from, each indicator's box on the page that prints its score."""
+    import pdfplumber
+
+    t = ingest_paths([titles_pdf], None, checks=False, cache_dir=False)
+    alone = ingest_paths([XLSX_FIXTURE], None, checks=False, cache_dir=False)
+    rep = t["reports"].iloc[0]
+    assert rep["status"] == "ok" and "每页重复的左端标题列只读一次" in rep["reading_notes"]
+    assert "第 1、3、5、7 页，第 2、4、6、8 页各是" in rep["reading_notes"]
+    cols = ["project_name", "agency", "budget_full_year", "executed", "budget_score", "total_score"]
+    assert t["projects"][cols].astype(str).values.tolist() == alone["projects"][cols].astype(str).values.tolist()
+    lines = ["level1", "level2", "level3", "target", "actual", "weight", "score"]
+    assert t["indicators"][lines].astype(str).values.tolist() == alone["indicators"][lines].astype(str).values.tolist()
+    with pdfplumber.open(titles_pdf) as pdf:
+        for _, i in t["indicators"].iterrows():
+            box = tuple(float(v) for v in i["loc_bbox"].split(","))
+            assert f"{i['score']:g}" in pdf.pages[int(i["loc_page"]) - 1].crop(box).extract_text().split()
+
+
+def test_a_band_print_that_cannot_be_joined_is_read_by_page_and_said(titles_pdf, monkeypatch):
+    """When pdfium or pypdf gives up on the join, the pages are read as they are and the report says why it may be
+    incomplete and what to ask for, instead of only that no table was found."""
+    import evalkit.readers.pdf as pdf_reader
+
+    def broken(source, found):
+        raise RuntimeError("no room")
+    monkeypatch.setattr(pdf_reader, "joined", broken)
+    rep = ingest_paths([titles_pdf], None, checks=False, cache_dir=False)["reports"].iloc[0]
+    assert rep["status"] == "partial" and "第 1、3、5、7 页，第 2、4、6、8 页各像是同一张工作表" in rep["error"]
+    assert "但无法拼接（RuntimeError: no room），已按页读取" in rep["error"] and pd.isna(rep["reading_notes"])

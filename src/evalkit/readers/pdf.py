@@ -43,7 +43,7 @@ from pathlib import Path
 
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
 from evalkit.readers.grid import Span, rows_from_spans
-from evalkit.readers.pdfbands import bands_note, column_bands, joined, original_places, titles_warning
+from evalkit.readers.pdfbands import bands_note, column_bands, join_failed, joined, original_places
 from evalkit.readers.pdfforms import filled_pages, flattened
 from evalkit.readers.safety import StreamTooLarge, check_file_size, human_size, inflate_bounded, limits, reason
 from evalkit.readers.symbols import pdf_glyphs
@@ -132,15 +132,17 @@ def read_pdf(path: Path) -> Document:
                     source = BytesIO(flattened(path, form_pages))
                     _close(pdf)
                     pdf = pdfplumber.open(source)
-                bands = column_bands(pdf)
-                if bands is not None and bands.titles:     # print titles on every band: not joined, said
-                    band_warnings, bands = [titles_warning(bands)], None
-                else:
-                    band_warnings = []
+                bands, band_warnings = column_bands(pdf), []
                 if bands is not None:         # a worksheet too wide for its paper: its bands side by side
-                    wide = BytesIO(joined(source, bands))
-                    _close(pdf)
-                    pdf = pdfplumber.open(wide)
+                    try:
+                        wide = BytesIO(joined(source, bands))
+                    except (LimitExceeded, MemoryError):
+                        raise
+                    except Exception as e:    # noqa: BLE001  (pdfium or pypdf gives up: the pages read as they are)
+                        band_warnings, bands = [join_failed(bands, e)], None
+                    else:
+                        _close(pdf)
+                        pdf = pdfplumber.open(wide)
                 pages, texts, to_ocr, more_pages = [], [], {}, []
                 overprinted_pages, watermarks, covered = [], {}, []
                 for raw_page in pdf.pages:

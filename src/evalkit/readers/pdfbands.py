@@ -30,16 +30,19 @@ class Bands:
     """The pages (0-based) of each stretch of rows, band by band from the left, and every page's rulings."""
     slabs: list[list[int]]
     pages: list[Rulings]
-    titles: bool = False        # each band repeats the sheet's first columns (print titles): not joined
+    titles: list[float] | None = None   # per band, where its own columns start after the first columns it
+                                        # repeats (print titles, 左端标题列); None when no band repeats any
 
     def shifts(self) -> list[float]:
-        """How far right each band is moved: its leftmost column ruling onto the band before's rightmost."""
+        """How far right each band is moved: where its own columns start onto the band before's rightmost ruling."""
         return self._layout()[2]
 
     def _layout(self) -> tuple[list[float], list[float], list[float]]:
         bands = len(self.slabs[0])
         left = [min((x for s in self.slabs if (x := self._col(s[b], 0)) is not None), default=0.0) for b in range(bands)]
         right = [max((x for s in self.slabs if (x := self._col(s[b], -1)) is not None), default=0.0) for b in range(bands)]
+        if self.titles:
+            left = [left[0]] + self.titles[1:]
         shift = [0.0]
         for b in range(1, bands):
             shift.append(shift[-1] + right[b - 1] - left[b])
@@ -161,8 +164,18 @@ def column_bands(pdf) -> Bands | None:
             if _fits(slabs, pages):
                 return Bands(slabs, [pages[i] for i in range(n)])
             if _fits(slabs, pages, titles=True):
-                return Bands(slabs, [pages[i] for i in range(n)], titles=True)
+                return Bands(slabs, [pages[i] for i in range(n)], _title_ends(slabs, pages))
     return None
+
+
+def _title_ends(slabs: list[list[int]], pages) -> list[float]:
+    """Per band, the ruling where its own columns start: the last one it shares with the first band's page of the
+    same stretch (the repeated first columns' right edge), the farthest over the stretches; the first band's left."""
+    ends = [pages[slabs[0][0]].cols[0] if pages[slabs[0][0]].cols else 0.0]
+    for b in range(1, len(slabs[0])):
+        shared = [pages[s[b]].cols[k - 1] for s in slabs if (k := _shared_lead(pages[s[0]], pages[s[b]])) >= 2]
+        ends.append(max(shared, default=ends[0]))
+    return ends
 
 
 class _Lazy:
@@ -184,6 +197,8 @@ def joined(source, found: Bands) -> bytes:
     from pypdf import PdfReader, PdfWriter, Transformation
 
     slabs, shift = found.slabs, found.shifts()
+    if found.titles:
+        source = BytesIO(_without_titles(source, found))
     reader = PdfReader(source)
     out = PdfWriter()
     for slab in slabs:
@@ -198,12 +213,44 @@ def joined(source, found: Bands) -> bytes:
     return buf.getvalue()
 
 
-def titles_warning(found: Bands) -> str:
-    """Why a band print whose bands repeat the first columns is read page by page, and what to ask for."""
+def _without_titles(source, found: Bands) -> bytes:
+    """The PDF with what each band after the first repeats of the sheet's first columns taken off its pages by
+    pdfium (their text, and the rules and pictures within them), so that joined they are read once: a text starting
+    in those columns goes (the sheet's title in A1 runs on over the next ones), anything else only when it lies
+    within them."""
+    import pypdfium2 as pdfium
+
+    data = source.getvalue() if isinstance(source, BytesIO) else str(source)
+    doc = pdfium.PdfDocument(data)
+    try:
+        start = found.titles[0]
+        for slab in found.slabs:
+            for b, i in enumerate(slab[1:], start=1):
+                end, page = found.titles[b], doc[i]
+                objects = list(page.get_objects())
+                for obj in objects:
+                    x0, _, x1, _ = (obj.get_bounds if hasattr(obj, "get_bounds") else obj.get_pos)()
+                    text = obj.type == pdfium.raw.FPDF_PAGEOBJ_TEXT
+                    if x0 >= start - SAME and (x0 < end - SAME if text else x1 <= end + SAME):
+                        page.remove_obj(obj)
+                page.gen_content()
+                for obj in objects:           # closed before their page and document (pypdfium2's order)
+                    obj.close()
+                page.close()
+        buf = BytesIO()
+        doc.save(buf)
+        return buf.getvalue()
+    finally:
+        doc.close()
+
+
+def join_failed(found: Bands, error: Exception) -> str:
+    """Why a band print is read page by page after all (the join failed), and what to ask for."""
+    from evalkit.readers.safety import reason
     groups = "，".join(f"第 {'、'.join(str(i + 1) for i in slab)} 页" for slab in found.slabs)
-    return (f"{groups}{'各' if len(found.slabs) > 1 else ''}像是同一张工作表超出纸宽、按列分页打印的各部分，且每页重复了"
-            "左端标题列，暂不能拼接读取，表格可能不全；请在 Excel/WPS 的页面设置中选择“将所有列调整为一页”后重新导出 "
-            "PDF，或提供 Excel 原件")
+    return (f"{groups}{'各' if len(found.slabs) > 1 else ''}像是同一张工作表超出纸宽、按列分页打印的各部分，但无法拼接"
+            f"（{reason(error)}），已按页读取，表格可能不全；请在 Excel/WPS 的页面设置中选择“将所有列调整为一页”后"
+            "重新导出 PDF，或提供 Excel 原件")
 
 
 def bands_note(found: Bands) -> str:
@@ -211,7 +258,8 @@ def bands_note(found: Bands) -> str:
     slabs = found.slabs
     groups = "，".join(f"第 {'、'.join(str(i + 1) for i in slab)} 页" for slab in slabs)
     return (f"{groups}{'各' if len(slabs) > 1 else ''}是同一张工作表超出纸宽、按列分页打印的左右部分，"
-            f"已左右拼接为 {len(slabs)} 页读取（页码按拼接后计）")
+            f"已左右拼接为 {len(slabs)} 页读取（页码按拼接后计"
+            f"{'；每页重复的左端标题列只读一次' if found.titles else ''}）")
 
 
 def original_places(blocks, found: Bands) -> None:
