@@ -92,7 +92,7 @@ def flattened(path: Path, pages: list[int]) -> bytes:
                     raw.FPDFPage_CloseAnnot(annot)
                     if kind not in (raw.FPDF_ANNOT_WIDGET, raw.FPDF_ANNOT_FREETEXT) or no_content:
                         raw.FPDFPage_RemoveAnnot(page.raw, k)
-                # the raw call: pypdfium2 4.x (the floor) has no public PdfPage.flatten
+                # the raw call (pypdfium2 4.x had no PdfPage.flatten): its FLATTEN_FAIL is ours to word
                 if raw.FPDFPage_Flatten(page.raw, raw.FLAT_NORMALDISPLAY) == raw.FLATTEN_FAIL:
                     raise ReadError(f"PDF 第 {number} 页的表单域无法展开，请在阅读器中“打印为 PDF”后再导入")
             finally:
