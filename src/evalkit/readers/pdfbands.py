@@ -220,9 +220,9 @@ def _without_titles(source, found: Bands) -> bytes:
     within them."""
     import pypdfium2 as pdfium
 
-    data = source.getvalue() if isinstance(source, BytesIO) else str(source)
-    doc = pdfium.PdfDocument(data)
-    try:
+    from evalkit.readers.pdfforms import edited_copy
+
+    def take_off(doc) -> None:
         start = found.titles[0]
         for slab in found.slabs:
             for b, i in enumerate(slab[1:], start=1):
@@ -237,11 +237,8 @@ def _without_titles(source, found: Bands) -> bytes:
                 for obj in objects:           # closed before their page and document (pypdfium2's order)
                     obj.close()
                 page.close()
-        buf = BytesIO()
-        doc.save(buf)
-        return buf.getvalue()
-    finally:
-        doc.close()
+
+    return edited_copy(source, take_off)
 
 
 def join_failed(found: Bands, error: Exception) -> str:

@@ -68,16 +68,27 @@ def filled_pages(pdf) -> list[int]:
     return pages
 
 
+def edited_copy(source, edit) -> bytes:
+    """A copy of a PDF (a path, or bytes in a BytesIO) as pdfium saves it once `edit(document)` has changed it in
+    memory; the file is never written. pdfium's error opening it is raised as it is."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(source.getvalue() if isinstance(source, BytesIO) else str(source))
+    try:
+        edit(doc)
+        out = BytesIO()
+        doc.save(out)
+        return out.getvalue()
+    finally:
+        doc.close()
+
+
 def flattened(path: Path, pages: list[int]) -> bytes:
     """The PDF with the form fields and typewriter notes of `pages` drawn into them as shown (pdfium)."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
-    try:
-        doc = pdfium.PdfDocument(str(path))
-    except pdfium.PdfiumError as e:
-        raise ReadError(f"PDF 含填写的表单域，但无法展开（{e}），请在阅读器中“打印为 PDF”后再导入") from None
-    try:
+    def flatten(doc) -> None:
         doc.init_forms()                      # before any page is loaded: pdfium draws fields lacking an appearance
         form = doc.formenv.raw if doc.formenv is not None else None
         for number in pages:
@@ -97,8 +108,8 @@ def flattened(path: Path, pages: list[int]) -> bytes:
                     raise ReadError(f"PDF 第 {number} 页的表单域无法展开，请在阅读器中“打印为 PDF”后再导入")
             finally:
                 page.close()
-        out = BytesIO()
-        doc.save(out)
-        return out.getvalue()
-    finally:
-        doc.close()
+
+    try:
+        return edited_copy(path, flatten)
+    except pdfium.PdfiumError as e:
+        raise ReadError(f"PDF 含填写的表单域，但无法展开（{e}），请在阅读器中“打印为 PDF”后再导入") from None
