@@ -432,6 +432,23 @@ def test_a_strike_is_a_line_across_the_middle_of_its_glyphs_from_edge_to_edge():
     assert ["".join(c["text"] for c in cs) for cs in struck_chars(page)] == ["18.5"]
 
 
+def test_a_strike_is_told_from_an_underline_by_the_baseline():
+    """A CJK font whose box reaches far below its baseline (a 10 pt glyph boxed 160–175, baseline at 170): its
+    underline, 1.5 pt under the baseline, lies 77 % down the box, where a strike would lie in a tighter box; by the
+    baseline (pdfplumber's matrix) it is below it, and a line 3 pt above it strikes."""
+    from types import SimpleNamespace
+    from evalkit.readers.pdf import struck_chars
+
+    height, base = 842.0, 170.0
+    chars = [{"text": t, "x0": 100 + 5 * i, "x1": 105 + 5 * i, "top": 160.0, "bottom": 175.0, "size": 10.0,
+              "y1": height - 160.0, "matrix": (10, 0, 0, 10, 100 + 5 * i, height - base)} for i, t in enumerate("95")]
+    line = lambda y: {"x0": 100, "x1": 110, "top": y, "bottom": y}            # noqa: E731
+    underline = SimpleNamespace(chars=chars, lines=[line(base + 1.5)], rects=[])
+    assert (base + 1.5 - 160) / 15 < 0.8 and struck_chars(underline) == []
+    strike = SimpleNamespace(chars=chars, lines=[line(base - 3)], rects=[])
+    assert ["".join(c["text"] for c in cs) for cs in struck_chars(strike)] == ["95"]
+
+
 def test_a_large_black_title_is_not_a_watermark():
     from evalkit.readers.pdf import watermark_chars
 

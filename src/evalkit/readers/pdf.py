@@ -767,7 +767,8 @@ def _left_out(page, groups: list[tuple[str, list[dict]]]) -> tuple[object, list[
     return page.filter(lambda o: id(o) not in gone), said
 
 
-STRIKE_BAND = (0.25, 0.85)   # where down a glyph's box a strike runs (an underline runs lower, at its foot)
+STRIKE_ABOVE = (0.1, 0.6)    # ems above a glyph's baseline a strike runs (LibreOffice's at 0.28; an underline below it)
+STRIKE_BAND = (0.25, 0.8)    # where down a glyph's box, for a glyph without a usable matrix (no baseline to go by)
 STRIKE_ENDS = 1.5            # points: a strike starts and ends at its glyphs' edges (a cell's border runs past them)
 STRIKE_THICK = 2.0           # points: a strike drawn as a box is a thin one
 
@@ -795,12 +796,21 @@ def struck_chars(page) -> list[list[dict]]:
     out = []
     for x0, x1, y in strokes:
         lo, hi = bisect.bisect_left(ys, y - tall), bisect.bisect_right(ys, y + tall)
-        hit = [c for *_, c in chars[lo:hi] if x0 - 0.5 <= (c["x0"] + c["x1"]) / 2 <= x1 + 0.5
-               and STRIKE_BAND[0] <= (y - c["top"]) / max(c["bottom"] - c["top"], 1e-6) <= STRIKE_BAND[1]]
+        hit = [c for *_, c in chars[lo:hi] if x0 - 0.5 <= (c["x0"] + c["x1"]) / 2 <= x1 + 0.5 and _strike_height(c, y)]
         if hit and abs(min(c["x0"] for c in hit) - x0) <= STRIKE_ENDS and abs(max(c["x1"] for c in hit) - x1) <= STRIKE_ENDS \
                 and any(c["text"].strip() for c in hit):
             out.append(sorted(hit, key=lambda c: c["x0"]))
     return out
+
+
+def _strike_height(c: dict, y: float) -> bool:
+    """A line at `y` (from the page's top) runs through glyph `c` as a strike does: 0.1–0.6 em above its baseline
+    (an underline runs below it, whatever the font's box); by the glyph's box when its matrix gives no baseline."""
+    m, size = c.get("matrix"), float(c.get("size") or 0)
+    if m and size and c.get("y1") is not None and abs(m[1]) < 1e-6 and abs(m[2]) < 1e-6 and m[3] > 0:
+        above = c["top"] + c["y1"] - m[5] - y
+        return STRIKE_ABOVE[0] * size <= above <= STRIKE_ABOVE[1] * size
+    return STRIKE_BAND[0] <= (y - c["top"]) / max(c["bottom"] - c["top"], 1e-6) <= STRIKE_BAND[1]
 
 
 def without_struck(page) -> tuple[object, list[str]]:
