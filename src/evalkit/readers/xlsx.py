@@ -9,11 +9,13 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
+import itertools
 import operator
 import re
 import time
 import zipfile
 from dataclasses import dataclass, field
+from io import BytesIO
 from pathlib import Path
 from typing import NamedTuple
 
@@ -61,6 +63,14 @@ def style_hides(number_format: str, struck: bool, white: bool = False) -> str | 
     if white:
         return "白色文字"
     return None
+
+
+def place(cells: dict, unshown: dict, at: tuple[int, int], text: str, why: str | None) -> None:
+    """A cell's text among the sheet's cells, or among those its style keeps out of sight (`style_hides`: why)."""
+    if why is None:
+        cells[at] = text
+    else:
+        unshown[at] = (why, text)
 
 
 def read_xlsx(path: Path, repair: bool = True) -> Document:
@@ -261,12 +271,13 @@ def _xlsx_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
         with open(path, "rb") as f:  # a file object: openpyxl would refuse a path by its suffix
             wb = _load_workbook(f)
             try:
+                tables = {id(t): t for ws in wb.worksheets if (t := getattr(ws, "_shared_strings", None)) is not None}
+                for strings in tables.values():         # one list the sheets share: the struck runs out of it
+                    for i, kept in struck.items():
+                        if i < len(strings):
+                            strings[i] = kept
                 out = []
                 for ws in wb.worksheets:
-                    strings = getattr(ws, "_shared_strings", None)
-                    for i, kept in struck.items():         # the same list for every sheet: patched once
-                        if strings is not None and i < len(strings) and strings[i] != kept:
-                            strings[i] = kept
                     out.append(_read_worksheet(wb, ws, budget))
                     out[-1].hidden = ws.sheet_state != "visible"
                 if out:
@@ -297,23 +308,16 @@ def _struck_strings(zf: zipfile.ZipFile) -> dict[int, str]:
     data = b"".join(iter_member(zf, info))        # bounded as every member is; openpyxl holds the table too
     if not _STRIKE_RUN.search(data):
         return {}
-    import defusedxml.ElementTree as DET
-    out = {}
-    root = DET.fromstring(data)
-    for i, si in enumerate(root.iter(SML + "si")):
-        kept, struck = [], False
-        for child in si:
-            if child.tag == SML + "t":
-                kept.append(child.text or "")
-            elif child.tag == SML + "r":
-                strike = child.find(f"{SML}rPr/{SML}strike")
-                text = "".join(t.text or "" for t in child.iter(SML + "t"))
-                if strike is not None and (strike.get("val") or "true").lower() not in ("0", "false", "off"):
-                    struck = struck or bool(text.strip())
-                else:
-                    kept.append(text)
-        if struck:
-            out[i] = "".join(kept).replace("x005F_", "")
+    out, index = {}, itertools.count()
+
+    def each(events) -> None:                   # the runs struck out of the string, as inline strings lose theirs
+        i, (kept, gone) = next(index), _without_struck_runs(events)
+        if gone.strip():
+            out[i] = _string_text(kept)
+    try:
+        _each_string(BytesIO(data), each)
+    except _Unusual:                            # markup openpyxl's own reader takes: read as it is, unstruck
+        return {}
     return out
 
 
@@ -446,6 +450,17 @@ def _shared_strings(src) -> list[str]:
     """openpyxl's read_string_table: each <si>'s Text content, 'x005F_' removed, in order; expat
     callbacks record each <si>'s events and the usual `<si><t>…</t></si>` is read from them."""
     strings: list[str] = []
+    _each_string(src, lambda events: strings.append(_string_text(events)))
+    return strings
+
+
+def _string_text(events: list) -> str:
+    """A shared string's text from its recorded events, as openpyxl reads it."""
+    return _inline_events(events).replace("x005F_", "")
+
+
+def _each_string(src, each) -> None:
+    """`each(events)` for every <si> of a shared-string part, its events recorded by expat in document order."""
     events: list | None = None
     depth = 0
 
@@ -465,7 +480,7 @@ def _shared_strings(src) -> list[str]:
             events.append(None)
             depth -= 1
             if depth == 0:
-                strings.append(_inline_events(events).replace("x005F_", ""))
+                each(events)
                 events = None
 
     def data(text):
@@ -473,7 +488,6 @@ def _shared_strings(src) -> list[str]:
             events.append(text)
 
     _parse(src, start, end, data)
-    return strings
 
 
 def _parse(src, start, end, data) -> None:
@@ -586,13 +600,9 @@ def _openpyxl_worksheet(wb, ws, budget: CellBudget) -> Sheet:
                 cell = parser.parse_cell(el)
                 if cell["value"] is not None:
                     budget.take(1, f"（工作表「{ws.title}」）")
-                    text = render(cell["value"], number_format(cell["style_id"]))
-                    why = style_hides(number_format(cell["style_id"]), _struck(wb, cell["style_id"]),
-                                      _white_on_white(wb, cell["style_id"]))
-                    if why is None:
-                        cells[(cell["row"] - 1, cell["column"] - 1)] = text
-                    else:
-                        unshown[(cell["row"] - 1, cell["column"] - 1)] = (why, text)
+                    fmt = number_format(cell["style_id"])
+                    place(cells, unshown, (cell["row"] - 1, cell["column"] - 1), render(cell["value"], fmt),
+                          style_hides(fmt, _struck(wb, cell["style_id"]), _white_on_white(wb, cell["style_id"])))
                 elif el.find(formula_tag) is not None and not _cached(el, value_tag, inline_tag):
                     budget.take(1, f"（工作表「{ws.title}」）")
                     uncached.append((cell["row"] - 1, cell["column"] - 1))   # its text stays '' (unknown)
@@ -871,12 +881,9 @@ class _SheetHandler:
             self.struck[(r - 1, c - 1)] = cell.struck
         if value is not None:
             self.budget.take(1, self.where)
-            text = value if type(value) is str and "\r" not in value else render(value, ctx.number_format(style))
-            why = ctx.hides(style)
-            if why is None:
-                self.cells[(r - 1, c - 1)] = text
-            else:
-                self.unshown[(r - 1, c - 1)] = (why, text)
+            place(self.cells, self.unshown, (r - 1, c - 1),
+                  value if type(value) is str and "\r" not in value else render(value, ctx.number_format(style)),
+                  ctx.hides(style))
         elif cell.formula and not _has_cached_value(cell, kind):
             self.budget.take(1, self.where)
             self.uncached.append((r - 1, c - 1))   # its text stays '' (unknown)
@@ -893,6 +900,7 @@ _XT = _X + "t"
 
 
 _XSTRIKE, _XR = _X + "strike", _X + "r"
+_OFF = ("0", "false", "off")     # a run property turned off (<strike val="0"/>)
 
 
 def _without_struck_runs(events: list) -> tuple[list, str]:
@@ -906,8 +914,8 @@ def _without_struck_runs(events: list) -> tuple[list, str]:
             run.append(e)
             depth += 1 if type(e) is tuple else -1 if e is None else 0
             if depth == 1:                               # the run closed
-                struck = any(type(x) is tuple and x[0] == _XSTRIKE and (x[1].get("val") or "true").lower()
-                             not in ("0", "false", "off") for x in run)
+                struck = any(type(x) is tuple and x[0] == _XSTRIKE and (x[1].get("val") or "true").lower() not in _OFF
+                             for x in run)
                 if struck:
                     gone.append("".join(x for x in run if type(x) is str))
                 else:
@@ -1056,14 +1064,10 @@ def _xls_sheets(path: Path, budget: CellBudget) -> list[Sheet]:
                     budget.take(1, f"（工作表「{sh.name}」）")
                     xf = book.xf_list[cell.xf_index]
                     fmt = book.format_map.get(xf.format_key)
-                    text = render(value, fmt.format_str if fmt else "General")
                     font = book.font_list[xf.font_index] if xf.font_index < len(book.font_list) else None
-                    why = style_hides(fmt.format_str if fmt else "", bool(font and font.struck_out),
-                                      _xls_white_on_white(book, xf, font))
-                    if why is None:
-                        cells[(r, c)] = text
-                    else:
-                        unshown[(r, c)] = (why, text)
+                    place(cells, unshown, (r, c), render(value, fmt.format_str if fmt else "General"),
+                          style_hides(fmt.format_str if fmt else "", bool(font and font.struck_out),
+                                      _xls_white_on_white(book, xf, font)))
             merges = [(r0, r1 - 1, c0, c1 - 1) for r0, r1, c0, c1 in sh.merged_cells]
             out.append(Sheet(sh.name, cells, merges, hidden=bool(sh.visibility),
                              hidden_rows={r for r, info in sh.rowinfo_map.items() if info.hidden},

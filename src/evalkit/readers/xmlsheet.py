@@ -32,7 +32,7 @@ def read_sheets(path: Path, budget: CellBudget):
     """The worksheets of an XML Spreadsheet 2003 file as xlsx.Sheet, in order."""
     import lxml.etree
 
-    from evalkit.readers.xlsx import Sheet, render, style_hides
+    from evalkit.readers.xlsx import Sheet, place, render, style_hides
     lim = limits()
     parser = lxml.etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                                   remove_comments=True)
@@ -83,11 +83,9 @@ def read_sheets(path: Path, budget: CellBudget):
                 text = "" if data is None else "".join(data.itertext())
                 if text.strip():
                     budget.take(1, f"（工作表「{title}」）")
-                    shown = _value(text, data.get(SS + "Type"), formats.get(cell.get(SS + "StyleID")), render)
-                    if cell.get(SS + "StyleID") in hides:
-                        unshown[(r, c)] = (hides[cell.get(SS + "StyleID")], shown)
-                    else:
-                        cells[(r, c)] = shown
+                    style = cell.get(SS + "StyleID")
+                    place(cells, unshown, (r, c), _value(text, data.get(SS + "Type"), formats.get(style), render),
+                          hides.get(style))
                 c += across
         visible = ws.find(f"{XL}WorksheetOptions/{XL}Visible")
         sheets.append(Sheet(title, cells, merges,
