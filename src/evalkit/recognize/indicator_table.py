@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from evalkit.normalize import is_empty_mark, is_overflow, parse_number, parse_operator, strip_list_prefix, strip_outline
+from evalkit.normalize import WS, is_empty_mark, is_overflow, parse_number, parse_operator, strip_list_prefix, strip_outline
 from evalkit.recognize import vocabulary as V
 
 
@@ -70,11 +70,7 @@ def read_header(cells: list[str]) -> Header | None:
     while after and after[-1] == "ignore":
         after.pop()
     return Header(cols=cols, width=len(cells), roleless=roleless, after_level3=after, roles=roles,
-                  words={i: _squeezed(cells[i]) for i in roleless if cells[i].strip()})
-
-
-def _squeezed(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+                  words={i: WS.sub("", cells[i]) for i in roleless if cells[i].strip()})
 
 
 def header_note(cell: str) -> str | None:
@@ -105,7 +101,7 @@ def read_line(cells: list[str], h: Header) -> Line:
     cells = [strip_outline(c) if (h.roles[i] if i < len(h.roles) else None) in LABEL_ROLES else c
              for i, c in enumerate(without_seq(cells, h))]
     # the header's own label merged over the rows (绩效指标), printed again where a page break cut the cell
-    cells = ["" if i in h.words and _squeezed(c) == h.words[i] else c for i, c in enumerate(cells)]
+    cells = ["" if i in h.words and WS.sub("", c) == h.words[i] else c for i, c in enumerate(cells)]
     return _positional(cells, h) or _by_content(cells, h)
 
 

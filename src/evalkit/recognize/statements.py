@@ -57,13 +57,10 @@ def narrative_parts(paragraphs) -> list[dict]:
 
 
 # ---- what the document is about -----------------------------------------------------------------
-_CN_YEAR_DIGITS = str.maketrans("〇○零OＯ一二三四五六七八九", "0000012345678" + "9")
-
-
 def fiscal_year(all_text: str) -> int | None:
     """The year most often stated: (2023年度) in titles, else 2023年度 (or 2023年项目支出绩效…), else 2023年1月起;
     written in full-width digits (２０２３) or in Chinese (二〇二三年度) too."""
-    all_text = V.CN_YEAR.sub(lambda m: m.group(1).translate(_CN_YEAR_DIGITS), unicodedata.normalize("NFKC", all_text))
+    all_text = V.CN_YEAR.sub(lambda m: str(cn_int(m.group(1).replace("O", "〇"))), unicodedata.normalize("NFKC", all_text))
     years = [int(y) for y in V.YEAR_TABLE.findall(all_text)]
     years = years or [int(y) for y in V.YEAR_ANY.findall(all_text)] or [int(y) for y in V.YEAR_SPAN.findall(all_text)]
     return Counter(years).most_common(1)[0][0] if years else None
