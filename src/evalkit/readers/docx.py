@@ -209,8 +209,8 @@ def _white_on_white(color, run, shaded_styles: set[str] = frozenset()) -> bool:
     val, theme = (color.get(W + "val") or "").lower(), (color.get(W + "themeColor") or "").lower()
     if val not in _WHITE and theme not in ("background1", "light1"):
         return False
-    rpr = color.getparent()
-    if rpr is not None and rpr.find(HIGHLIGHT) is not None and (rpr.find(HIGHLIGHT).get(W + "val") or "none") != "none":
+    highlight = color.getparent().find(HIGHLIGHT)
+    if highlight is not None and (highlight.get(W + "val") or "none") != "none":
         return False
     el = run
     while el is not None:
@@ -231,35 +231,22 @@ def drop_unshown(flags: list, shaded_styles: set[str] = frozenset()) -> tuple[in
     输入文字。”: nothing was filled in), hidden text (w:vanish: neither shown nor printed) and text struck through
     (w:strike, w:dstrike: shown as deleted, a corrected figure's old value) and white text on no fill (prints as
     nothing: a way to hide an old value); the numbers of hidden, of struck and of white runs that held text."""
-    hidden = struck = white = 0
+    held = {VANISH: 0, STRIKE: 0, COLOR: 0}       # runs with text left out, by what left them out
     for flag in flags:
-        if flag.tag == COLOR:
-            run = flag.getparent().getparent() if flag.getparent() is not None else None
-            if run is not None and run.tag == W + "r" and flag.getparent().tag == W + "rPr" \
-                    and run.getparent() is not None and _white_on_white(flag, run, shaded_styles):
-                white += bool("".join(run.itertext()).strip())
-                run.getparent().remove(run)
-            continue
-        if flag.get(W + "val") in _OFF:
-            continue
         pr = flag.getparent()
         owner = pr.getparent() if pr is not None else None
-        if owner is None:
+        if owner is None or (flag.tag != COLOR and flag.get(W + "val") in _OFF):
             continue
         if flag.tag == SHOWING_PLACEHOLDER and pr.tag == W + "sdtPr":
             content = owner.find(W + "sdtContent")
             for run in [] if content is None else list(content.iter(W + "r")):
                 if run.getparent() is not None:
                     run.getparent().remove(run)
-        elif flag.tag in (VANISH, STRIKE, DSTRIKE) and pr.tag == W + "rPr" and owner.tag == W + "r" \
-                and owner.getparent() is not None:
-            held = bool("".join(owner.itertext()).strip())
-            if flag.tag == VANISH:
-                hidden += held
-            else:
-                struck += held
+        elif flag.tag in held.keys() | {DSTRIKE} and pr.tag == W + "rPr" and owner.tag == W + "r" \
+                and owner.getparent() is not None and (flag.tag != COLOR or _white_on_white(flag, owner, shaded_styles)):
+            held[STRIKE if flag.tag == DSTRIKE else flag.tag] += bool("".join(owner.itertext()).strip())
             owner.getparent().remove(owner)
-    return hidden, struck, white
+    return held[VANISH], held[STRIKE], held[COLOR]
 
 
 TEXT_BOX = W + "txbxContent"

@@ -153,12 +153,9 @@ def read_pdf(path: Path) -> Document:
                     page, mark = without_watermark(page)
                     if mark:
                         watermarks.setdefault(_watermark_key(mark), []).append(raw_page.page_number)
-                    page, under = without_covered(page, raw_page)
-                    covered += under
-                    page, under = without_struck(page)
-                    covered += under
-                    page, under = without_white(page)
-                    covered += under
+                    for unseen in (lambda p: without_covered(p, raw_page), without_struck, without_white):
+                        page, said = unseen(page)      # what a viewer does not show: left out, named
+                        covered += said
                     pdf_glyphs(page.chars)            # a Wingdings ☑ or □ of a choice list as the character it draws
                     texts.append(_page_chars(page))
                     why = _unreadable(page, texts[-1], layers)
@@ -1211,9 +1208,9 @@ def _without_clipped_label(page: PageContent, body: list[int], nxt: PageContent,
     tables = [k for k in body if isinstance(page.items[k][2], PageTable)]
     if not tables or not nxt_body or not isinstance(nxt.items[nxt_body[0]][2], PageTable):
         return body
-    k = tables[-1]
+    k, head = tables[-1], nxt.items[nxt_body[0]][2]
     tail = [j for j in body if j > k]
-    first_row = {_shape(c) for c in nxt.items[nxt_body[0]][2].rows[0] if c.strip()} if nxt.items[nxt_body[0]][2].rows else set()
+    first_row = {_shape(c) for c in head.rows[0] if c.strip()} if head.rows else set()
     if not tail or not all(isinstance(page.items[j][2], Paragraph) and _shape(page.items[j][2].text) in first_row
                            for j in tail):
         return body

@@ -13,6 +13,7 @@ both print orders.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from io import BytesIO
@@ -35,9 +36,12 @@ class Bands:
 
     def shifts(self) -> list[float]:
         """How far right each band is moved: where its own columns start onto the band before's rightmost ruling."""
-        return self._layout()[2]
+        return self._layout[2]
 
+    @functools.cached_property
     def _layout(self) -> tuple[list[float], list[float], list[float]]:
+        """Per band: where its own columns start, its rightmost ruling, how far right it is moved (once per PDF:
+        every cell read is put back through it)."""
         bands = len(self.slabs[0])
         left = [min((x for s in self.slabs if (x := self._col(s[b], 0)) is not None), default=0.0) for b in range(bands)]
         right = [max((x for s in self.slabs if (x := self._col(s[b], -1)) is not None), default=0.0) for b in range(bands)]
@@ -57,7 +61,7 @@ class Bands:
         of its left edge (a cell merged over the seam is cut at that band's right edge)."""
         if not 0 < page <= len(self.slabs) or bbox is None:
             return page, bbox
-        left, right, shift = self._layout()
+        left, right, shift = self._layout
         b = max([0] + [k for k in range(1, len(shift)) if left[k] + shift[k] <= bbox[0] + 1])
         x1 = min(bbox[2] - shift[b], right[b]) if right[b] > left[b] else bbox[2] - shift[b]
         return self.slabs[page - 1][b] + 1, (bbox[0] - shift[b], bbox[1], x1, bbox[3])
@@ -82,11 +86,12 @@ def rulings(page) -> Rulings:
         elif w > THIN and h > THIN:
             rows.update((round(o["top"], 1), round(o["bottom"], 1)))
             cols.update((round(o["x0"], 1), round(o["x1"], 1)))
-    return Rulings(tuple(sorted(_merged(rows))), tuple(sorted(_merged(cols))))
+    return Rulings(tuple(_merged(rows)), tuple(_merged(cols)))
 
 
 def _merged(values) -> list[float]:
-    """Values within SAME of the one before counted once (a border drawn twice, by each of its cells)."""
+    """The values in order, each within SAME of the one before counted once (a border drawn twice, by each of its
+    cells)."""
     out: list[float] = []
     for v in sorted(values):
         if not out or v - out[-1] > SAME:
@@ -192,8 +197,8 @@ class _Lazy:
 
 
 def joined(source, found: Bands) -> bytes:
-    """A copy of the PDF with each stretch's bands side by side on one page: band k moved right so that its
-    leftmost column ruling meets band k-1's rightmost (rulings of all the band's pages)."""
+    """A copy of the PDF with each stretch's bands side by side on one page: band k moved right so that where its
+    own columns start (its leftmost column ruling, or past the columns it repeats) meets band k-1's rightmost."""
     from pypdf import PdfReader, PdfWriter, Transformation
 
     slabs, shift = found.slabs, found.shifts()
@@ -241,21 +246,24 @@ def _without_titles(source, found: Bands) -> bytes:
     return edited_copy(source, take_off)
 
 
+def _pages_of(found: Bands) -> str:
+    """第 1、3、5 页，第 2、4、6 页各: the stretches' pages, for the note and the warning."""
+    groups = "，".join(f"第 {'、'.join(str(i + 1) for i in slab)} 页" for slab in found.slabs)
+    return groups + ("各" if len(found.slabs) > 1 else "")
+
+
 def join_failed(found: Bands, error: Exception) -> str:
     """Why a band print is read page by page after all (the join failed), and what to ask for."""
     from evalkit.readers.safety import reason
-    groups = "，".join(f"第 {'、'.join(str(i + 1) for i in slab)} 页" for slab in found.slabs)
-    return (f"{groups}{'各' if len(found.slabs) > 1 else ''}像是同一张工作表超出纸宽、按列分页打印的各部分，但无法拼接"
+    return (f"{_pages_of(found)}像是同一张工作表超出纸宽、按列分页打印的各部分，但无法拼接"
             f"（{reason(error)}），已按页读取，表格可能不全；请在 Excel/WPS 的页面设置中选择“将所有列调整为一页”后"
             "重新导出 PDF，或提供 Excel 原件")
 
 
 def bands_note(found: Bands) -> str:
     """The reading note: which pages were joined, and that page numbers are the joined pages'."""
-    slabs = found.slabs
-    groups = "，".join(f"第 {'、'.join(str(i + 1) for i in slab)} 页" for slab in slabs)
-    return (f"{groups}{'各' if len(slabs) > 1 else ''}是同一张工作表超出纸宽、按列分页打印的左右部分，"
-            f"已左右拼接为 {len(slabs)} 页读取（页码按拼接后计"
+    return (f"{_pages_of(found)}是同一张工作表超出纸宽、按列分页打印的左右部分，"
+            f"已左右拼接为 {len(found.slabs)} 页读取（页码按拼接后计"
             f"{'；每页重复的左端标题列只读一次' if found.titles else ''}）")
 
 
