@@ -43,7 +43,8 @@ from pathlib import Path
 
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
 from evalkit.readers.grid import Span, rows_from_spans
-from evalkit.readers.pdfbands import bands_note, column_bands, join_failed, joined, original_places
+from evalkit.readers.pdfaligned import AlignedTable, aligned_tables
+from evalkit.readers.pdfbands import bands_note, column_bands, from_spreadsheet, join_failed, joined, original_places
 from evalkit.readers.pdfforms import filled_pages, flattened
 from evalkit.readers.safety import StreamTooLarge, check_file_size, human_size, inflate_bounded, limits, reason
 from evalkit.readers.symbols import pdf_glyphs
@@ -107,6 +108,7 @@ class PageContent:
     number: int
     height: float
     items: list = field(default_factory=list)  # (top, bottom, Paragraph | PageTable) in reading order
+    aligned: bool = False                      # its tables were rebuilt from the text's alignment (no rulings)
 
 
 def read_pdf(path: Path) -> Document:
@@ -133,6 +135,8 @@ def read_pdf(path: Path) -> Document:
                     _close(pdf)
                     pdf = pdfplumber.open(source)
                 bands, band_warnings = column_bands(pdf), []
+                # a sheet's cells are a glyph apart and its text runs over empty neighbours: no alignment to trust
+                aligned = not from_spreadsheet(pdf)
                 if bands is not None:         # a worksheet too wide for its paper: its bands side by side
                     try:
                         wide = BytesIO(joined(source, bands))
@@ -163,7 +167,7 @@ def read_pdf(path: Path) -> Document:
                         to_ocr[page.page_number] = why
                         texts[-1] = ""                # read from its picture, not from its text layer
                     # a page without text (a scanned page) has no tables or lines to read
-                    pages.append(_read_page(page) if texts[-1].strip() else PageContent(page.page_number, float(page.height)))
+                    pages.append(_read_page(page, aligned) if texts[-1].strip() else PageContent(page.page_number, float(page.height)))
                     if why is None and _captioned_picture(page, pages[-1], texts[-1]):
                         more_pages.append(page.page_number)
                     page.close()  # drop pdfplumber's per-page caches: big reports stay small in memory
@@ -187,7 +191,7 @@ def read_pdf(path: Path) -> Document:
                    notes=([bands_note(bands)] if bands else [])
                    # a title centred over the bands is printed on each: joined, its copies overlap (read once, no note)
                    + _cleaning_notes([] if bands else overprinted_pages, watermarks))
-    doc.warnings += band_warnings
+    doc.warnings += band_warnings + _aligned_warning(pages)
     if bands is not None:
         original_places(doc.blocks, bands)
     if to_ocr:
@@ -855,6 +859,13 @@ def without_white(page) -> tuple[object, list[str]]:
     return _left_out(page, [("白色文字", cs) for cs in white_chars(page)])
 
 
+def _aligned_warning(pages: list[PageContent]) -> list[str]:
+    """Rows and columns rebuilt from where the text stands are a reading to check (status partial), as OCR's are."""
+    aligned = [p.number for p in pages if p.aligned]
+    return [f"第 {_pages(aligned)} 页的表格没有框线，已按文字的对齐还原行列（合并的单元格只在首行），请对照原件核对"] \
+        if aligned else []
+
+
 def _watermark_key(text: str) -> str:
     """A watermark's words once (内部资料仅供参考 drawn four times over a page is one watermark)."""
     for n in range(1, len(text) // 2 + 1):
@@ -915,13 +926,16 @@ def line_tolerance(page) -> float:
     return max(3.0, 0.5 * sizes[len(sizes) // 2]) if sizes else 3.0
 
 
-def _read_page(page) -> PageContent:
+def _read_page(page, aligned: bool = True) -> PageContent:
     content = PageContent(page.page_number, float(page.height))
     tol = line_tolerance(page)
     ruled, closing = _rulings(page)
     found = page.find_tables({"explicit_horizontal_lines": closing}) if closing else page.find_tables()
     glyphs = sorted((c for c in page.chars if (c.get("text") or "").strip()), key=lambda c: c["top"])
     tables = [t for t in (_page_table(t, page.page_number, tol, ruled, glyphs) for t in found) if t]
+    if not tables and aligned:       # no ruling to find a table by: one the text's alignment shows
+        tables = [_aligned_table(t, page.page_number) for t in aligned_tables(page.chars, tol)]
+        content.aligned = bool(tables)
     rest = page
     for t in tables:
         rest = rest.outside_bbox(_padded(t.bbox, page), strict=False)
@@ -933,6 +947,12 @@ def _read_page(page) -> PageContent:
             content.items.append((box[1], box[3], Paragraph(text, page=page.page_number, bbox=box)))
     content.items.sort(key=lambda item: item[0])
     return content
+
+
+def _aligned_table(t: AlignedTable, page_number: int) -> PageTable:
+    """A table rebuilt from its text's alignment (pdfaligned) with what stitching needs (no ruled cells)."""
+    return PageTable(t.rows, page_number, t.bbox, t.n_cols, max(t.heights[:2]), [], t.heights[:HEAD_ROWS + 2],
+                     t.boxes)
 
 
 def _padded(bbox, page):

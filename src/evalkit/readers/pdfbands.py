@@ -147,13 +147,17 @@ def _fits(slabs: list[list[int]], pages, titles: bool = False) -> bool:
     return strong
 
 
+def from_spreadsheet(pdf) -> bool:
+    """The PDF's Creator or Producer is a spreadsheet program."""
+    meta = pdf.metadata or {}
+    return bool(SPREADSHEET.search(" ".join(str(meta.get(k) or "") for k in ("Creator", "Producer"))))
+
+
 def column_bands(pdf) -> Bands | None:
     """How the PDF's pages are a worksheet printed in column bands; None when they are not (and for any PDF not
     made by a spreadsheet program, or whose pages are turned or shifted: joining them would misplace them)."""
-    meta = pdf.metadata or {}
-    made_by = " ".join(str(meta.get(k) or "") for k in ("Creator", "Producer"))
     n = len(pdf.pages)
-    if n < 2 or n > MAX_PAGES or not SPREADSHEET.search(made_by):
+    if n < 2 or n > MAX_PAGES or not from_spreadsheet(pdf):
         return None
     if any(p.rotation % 360 or tuple(p.mediabox[:2]) != (0, 0) for p in pdf.pages):
         return None

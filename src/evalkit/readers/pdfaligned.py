@@ -1,0 +1,284 @@
+"""Tables a PDF prints without rulings: rows and columns rebuilt from where the text stands.
+
+A sheet printed without borders (Excel prints no gridlines by default) or a Word table whose
+borders were removed gives pdfplumber no ruling to find a table by; read as lines, its cells run
+together and its labels lose their figures. Here the columns are the x ranges the text of the
+table's many-celled lines keeps to, and a text line belongs to the row above when it only goes on
+with that row's cells whose last line filled their column (the text wrapped there), or when it
+stands less than a line's pitch below the line before (a cell centred beside a wrapped one).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from statistics import median
+
+WORD_GAP = 3.0           # points: glyphs further apart are words (pdfplumber's x_tolerance)
+GAP_EM = 0.8             # glyphs this many font sizes apart (or more) are in different cells
+MIN_CELLS = 3            # a line of this many cells or more is a table's line …
+MIN_LINES = 3            # … and a page needs this many such lines to hold an aligned table
+LOW_COVER = 0.2          # an x covered by at most this share of those lines is between columns
+FILL_SLACK = 0.75        # a cell's line fills its column when less than this share of a glyph is left to the widest
+SAME_END = 0.5          # points: two lines ending this close end at the same edge
+CLOSE_PITCH = 0.75       # lines closer than this share of the usual pitch are in the same row
+NEXT_PITCH = 1.2         # a line at most this many pitches under the one before is the next line of its cells
+FAR_PITCH = 2.5          # a line further than this many pitches below the one before starts a new table
+# the last glyph of a wrapped label (产出指|标), or the unit under it ((万元)): a cell merged over rows printed in
+# their lines
+_REMAINDER = re.compile(r"[\u4e00-\u9fff]")
+_UNIT = re.compile(r"[(（][^()（）]{1,4}[)）]")
+_ENDS_WORD = re.compile(r"[\u4e00-\u9fff]$")
+_CJK = re.compile(r"[\u3000-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+@dataclass
+class Segment:
+    """A run of glyphs on one line with no cell gap inside it."""
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    text: str
+    c0: int = 0
+    c1: int = 0
+    fills: bool = False
+
+
+@dataclass
+class Line:
+    top: float
+    bottom: float
+    segments: list[Segment]
+
+
+@dataclass
+class Cell:
+    lines: list[Segment] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """Its lines joined by newlines (as pdfplumber joins a ruled cell's), its pieces on one line by a space."""
+        out = ""
+        for prev, s in zip([None] + self.lines, self.lines):
+            if prev is not None:
+                out += " " if abs(s.top - prev.top) < 0.5 * max(s.size, 1.0) else "\n"
+            out += s.text
+        return out
+
+    @property
+    def open(self) -> bool:
+        """Its last line filled its column: the next line in the same column goes on with it."""
+        return bool(self.lines) and self.lines[-1].fills
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        return (min(s.x0 for s in self.lines), min(s.top for s in self.lines),
+                max(s.x1 for s in self.lines), max(s.bottom for s in self.lines))
+
+
+@dataclass
+class AlignedTable:
+    """A table rebuilt from text alignment: one cell per column in every row (a cell over several
+    columns holds its text in the first, '' in the others, as a Markdown grid does)."""
+    rows: list[list[str]]
+    boxes: list[list[tuple]]          # each cell's box (an empty cell: its column's range on its row's band)
+    bbox: tuple[float, float, float, float]
+    n_cols: int
+    heights: list[float]
+
+
+def segments(line_chars: list[dict]) -> list[Segment]:
+    """A text line's glyphs split where the gap between two is a cell gap (GAP_EM font sizes)."""
+    out: list[Segment] = []
+    cur: list[dict] = []
+    for c in sorted(line_chars, key=lambda c: float(c["x0"])):
+        if not (c.get("text") or "").strip():
+            continue
+        size = float(c.get("size") or 0.0) or (float(c["bottom"]) - float(c["top"]))
+        if cur and float(c["x0"]) - float(cur[-1]["x1"]) >= GAP_EM * size:
+            out.append(_segment(cur))
+            cur = []
+        cur.append(c)
+    if cur:
+        out.append(_segment(cur))
+    return out
+
+
+def _segment(chars: list[dict]) -> Segment:
+    text, prev = "", None
+    for c in chars:                   # a space where the words stand apart, as pdfplumber's extract_text puts it
+        if prev is not None and float(c["x0"]) - float(prev["x1"]) > WORD_GAP:
+            text += " "
+        text += c["text"]
+        prev = c
+    return Segment(float(chars[0]["x0"]), max(float(c["x1"]) for c in chars), min(float(c["top"]) for c in chars),
+                   max(float(c["bottom"]) for c in chars), max(float(c.get("size") or 0.0) for c in chars), text)
+
+
+def text_lines(chars: list[dict], tolerance: float) -> list[Line]:
+    """Glyphs grouped into lines by their tops (within `tolerance`), top to bottom."""
+    lines: list[list[dict]] = []
+    top = None
+    for c in sorted((c for c in chars if (c.get("text") or "").strip()), key=lambda c: float(c["top"])):
+        if top is None or float(c["top"]) - top > tolerance:
+            lines.append([])
+            top = float(c["top"])
+        lines[-1].append(c)
+    out = []
+    for group in lines:
+        segs = segments(group)
+        out.append(Line(min(s.top for s in segs), max(s.bottom for s in segs), segs))
+    return out
+
+
+def columns(lines: list[Line]) -> list[tuple[float, float]]:
+    """The x ranges the text of the many-celled lines keeps to, left to right.
+
+    An x covered by few of those lines (LOW_COVER: a title or a merged cell running over) lies
+    between columns."""
+    strong = [ln for ln in lines if len(ln.segments) >= MIN_CELLS]
+    if len(strong) < MIN_LINES:
+        return []
+    left = int(min(s.x0 for ln in strong for s in ln.segments))
+    right = int(max(s.x1 for ln in strong for s in ln.segments)) + 1
+    cover = [0] * (right - left + 1)
+    for ln in strong:
+        for s in ln.segments:
+            for x in range(int(s.x0) - left, int(s.x1) - left + 1):
+                cover[x] += 1
+    most = max(1, int(LOW_COVER * len(strong)))
+    cols: list[tuple[float, float]] = []
+    start = None
+    for x, n in enumerate(cover + [0]):
+        if n and start is None:
+            start = x
+        elif not n and start is not None:
+            cols += [(left + a, left + b) for a, b in _split_low(cover[start:x], most, start)]
+            start = None
+    return cols
+
+
+def _split_low(cover: list[int], most: int, offset: int) -> list[tuple[int, int]]:
+    """A stretch of covered x split where few lines cover it between two stretches many lines
+    cover (a cell running over the gap between two columns); a stretch few lines cover at all is
+    a column of its own (one filled in a few rows)."""
+    high = [k for k, n in enumerate(cover) if n > most]
+    if not high:
+        return [(offset, offset + len(cover))]
+    cuts, a = [], 0
+    for k, nxt in zip(high, high[1:]):
+        if nxt - k > 1:                     # a low stretch between two high ones
+            cuts.append((a, k + 1))
+            a = nxt
+    cuts.append((a, len(cover)))
+    return [(offset + x, offset + y) for x, y in cuts]
+
+
+def _column(cols: list[tuple[float, float]], x: float) -> int:
+    """The column holding x, or the nearest one."""
+    return min(range(len(cols)), key=lambda i: 0.0 if cols[i][0] <= x <= cols[i][1]
+               else min(abs(x - cols[i][0]), abs(x - cols[i][1])))
+
+
+def place(lines: list[Line], cols: list[tuple[float, float]]) -> None:
+    """Each segment's first and last column, and whether it fills its last one: it ends less than
+    FILL_SLACK of a glyph short of the column's text edge, so its text may have wrapped there.
+
+    Lines of Chinese text wrapped in a cell end at the same x, the column's edge: the furthest
+    right end two lines of a column share (a short text in a cell merged over columns runs further
+    once). A column with no such pair (figures, one label) has its edge as far from the next
+    column's text as the others have theirs (the cells' padding)."""
+    ends: dict[int, list[float]] = {}
+    for ln in lines:
+        for s in ln.segments:
+            s.c0 = _column(cols, s.x0)
+            s.c1 = max(s.c0, _column(cols, s.x1 - 0.5 * s.size))
+            if s.c0 == s.c1 and _CJK.search(s.text):
+                ends.setdefault(s.c0, []).append(s.x1)
+    edge = {c: e for c, x1s in ends.items() if (e := _shared_end(x1s)) is not None}
+    pads = sorted(cols[c + 1][0] - e for c, e in edge.items() if c + 1 < len(cols))
+    pad = pads[len(pads) // 2] if pads else None
+    for c in range(len(cols)):
+        if c not in edge:
+            edge[c] = cols[c + 1][0] - pad if pad is not None and c + 1 < len(cols) else cols[c][1]
+    for ln in lines:
+        for s in ln.segments:
+            s.fills = s.x1 + FILL_SLACK * max(s.size, 1.0) > edge[s.c1]
+
+
+def _shared_end(x1s: list[float]) -> float | None:
+    """The furthest right end that two of the lines share (within SAME_END), if any."""
+    x1s = sorted(x1s, reverse=True)
+    return next((a for a, b in zip(x1s, x1s[1:]) if a - b <= SAME_END), None)
+
+
+def _pitch(lines: list[Line]) -> float:
+    gaps = [b.top - a.top for a, b in zip(lines, lines[1:]) if b.top > a.top]
+    return median(gaps) if gaps else 0.0
+
+
+def _goes_on(row: dict[int, Cell], line: Line, close: bool) -> bool:
+    """The line belongs to the row: it only goes on with the row's open cells, or it stands so close
+    under the row's last line that it cannot be a row of its own and fills none of the row's cells."""
+    if all(s.c0 in row and row[s.c0].open for s in line.segments):
+        return True
+    return close and all(s.c0 not in row or row[s.c0].open for s in line.segments)
+
+
+def aligned_tables(chars: list[dict], tolerance: float) -> list[AlignedTable]:
+    """The aligned tables among a page's glyphs (none when fewer than MIN_LINES lines have MIN_CELLS cells)."""
+    lines = text_lines(chars, tolerance)
+    cols = columns(lines)
+    if len(cols) < MIN_CELLS:
+        return []
+    place(lines, cols)
+    pitch = _pitch(lines)
+    tables, block = [], []
+    for ln in lines:              # a table runs from its first to its last line of two cells or more
+        if block and pitch and ln.top - block[-1].top > FAR_PITCH * pitch:
+            tables += _table(block, cols, pitch)
+            block = []
+        block.append(ln)
+    tables += _table(block, cols, pitch)
+    return tables
+
+
+def _wraps_on(cell: Cell, s: Segment) -> bool:
+    """`s`, on the first line of a new row, is the rest of the label above it (in one column): the glyph it wrapped
+    before, or a bracketed unit on a line of its own (a new cell is rarely either)."""
+    last = cell.lines[-1]
+    if last.c0 != last.c1 or not _ENDS_WORD.search(last.text):
+        return False
+    return bool(_UNIT.fullmatch(s.text)) or (cell.open and bool(_REMAINDER.fullmatch(s.text)))
+
+
+def _table(lines: list[Line], cols: list[tuple[float, float]], pitch: float) -> list[AlignedTable]:
+    many = [k for k, ln in enumerate(lines) if len(ln.segments) >= 2]
+    if sum(len(ln.segments) >= MIN_CELLS for ln in lines) < MIN_LINES:
+        return []
+    first, last = many[0], many[-1]
+    rows: list[dict[int, Cell]] = []
+    prev: Line | None = None
+    for k, ln in enumerate(lines[first:], first):
+        close = prev is not None and pitch > 0 and ln.top - prev.top < CLOSE_PITCH * pitch
+        if rows and _goes_on(rows[-1], ln, close):
+            for s in ln.segments:
+                rows[-1].setdefault(s.c0, Cell()).lines.append(s)
+        elif k > last:
+            break                 # past the table's last many-celled line, only its wrapped cells go on
+        else:
+            after = rows[-1] if rows and prev is not None and ln.top - prev.top <= NEXT_PITCH * pitch else {}
+            rows.append({})
+            for s in ln.segments:
+                tail = s.c0 in after and _wraps_on(after[s.c0], s)
+                (after if tail else rows[-1]).setdefault(s.c0, Cell()).lines.append(s)
+        prev = ln
+    n = len(cols)
+    out_rows = [[row[c].text if c in row else "" for c in range(n)] for row in rows]
+    bands = [(min(cell.box[1] for cell in row.values()), max(cell.box[3] for cell in row.values())) for row in rows]
+    boxes = [[row[c].box if c in row else (cols[c][0], top, cols[c][1], bottom) for c in range(n)]
+             for row, (top, bottom) in zip(rows, bands)]
+    bbox = (min(min(b[0] for b in row) for row in boxes), bands[0][0],
+            max(max(b[2] for b in row) for row in boxes), bands[-1][1])
+    return [AlignedTable(out_rows, boxes, bbox, n, [bottom - top for top, bottom in bands])]
