@@ -228,3 +228,33 @@ def test_office_owner_files_and_hidden_files_are_not_reports(tmp_path):
     (tmp_path / "._自评报告.docx").write_bytes(b"\x00\x05\x16\x07" + b"\x00" * 80)
     t = ingest_paths([tmp_path], tmp_path.parent / f"{tmp_path.name}-clean", checks=False)
     assert list(t["reports"]["source_file"]) == [SEEDS[0].name] and (t["reports"]["status"] == "ok").all()
+
+
+BARE_TABLE = """<html><head><meta charset="utf-8"></head><body><p>项目支出绩效自评表</p><p>（2023年度）</p>
+<table border="1">
+<tr><td>项目名称</td><td colspan="6">乡村道路养护经费</td></tr>
+<tr><td>主管部门</td><td colspan="2">某某县交通运输局</td><td>实施单位</td><td colspan="3">某某县交通运输局</td></tr>
+<tr><td rowspan="2">项目资金（万元）</td><td></td><td>年初预算数</td><td>全年预算数</td><td>全年执行数</td><td>执行率</td>
+<td>得分</td></tr>
+<tr><td>年度资金总额</td><td>100</td><td>100</td><td>90</td><td>90%</td><td>9</td></tr>
+{rest}
+</table></body></html>"""
+
+
+def test_a_project_table_without_indicators_or_total_is_partial(tmp_path):
+    """A self-evaluation table gives indicator lines or a total score; one that gives neither was not understood
+    (its indicator header in words evalkit does not know, or its columns printed on other pages): said, not ok."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "bare.html").write_text(BARE_TABLE.replace("{rest}", "<tr><td>年度总体目标</td><td colspan='6'>完成养护</td></tr>"),
+                                    encoding="utf-8")
+    scored = BARE_TABLE.replace("乡村道路养护经费", "农村公路建设经费")
+    total = ("<tr><td>一级指标</td><td>二级指标</td><td>三级指标</td><td>年度指标值</td><td>实际完成值</td><td>分值</td>"
+             "<td>得分</td></tr><tr><td>总分</td><td colspan='4'></td><td>100</td><td>90</td></tr>")
+    (docs / "total.html").write_text(scored.replace("{rest}", total), encoding="utf-8")
+    out = ingest_paths([docs], tmp_path / "clean")
+    rep = out["reports"].set_index("source_file")
+    assert sorted(out["projects"]["project_name"]) == ["乡村道路养护经费", "农村公路建设经费"]
+    assert rep.loc["bare.html", "status"] == "partial"
+    assert "“乡村道路养护经费”的自评表没有读到绩效指标和总分" in rep.loc["bare.html", "error"]
+    assert rep.loc["total.html", "status"] == "ok"

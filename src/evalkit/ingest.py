@@ -124,8 +124,9 @@ def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileR
     bare = [p.project_name or f"第 {n} 个项目" for n, p in enumerate(ex.projects, start=1)
             if not p.indicators() and p.total_score is None]
     if bare:    # a self-evaluation table gives indicator lines or a total score: its columns were not understood
-        problems.append(f"{'、'.join(bare[:5])}{' 等' if len(bare) > 5 else ''} {len(bare)} 个项目的自评表没有读到绩效指标"
-                        "和总分（表头词汇缺失，或表格的一部分印在别的页面上）；请用 evalkit inspect 查看各行的读法")
+        named = "、".join(f"“{b}”" for b in bare[:5]) + (f" 等 {len(bare)} 个项目" if len(bare) > 5 else "")
+        problems.append(f"{named}的自评表没有读到绩效指标和总分（表头词汇缺失，或表格的一部分印在别的页面上）；"
+                        "请用 evalkit inspect 查看各行的读法")
     if not ex.found_anything:
         problems.append("未识别出项目自评表、汇总表或自评结果段落（可能是新的版式，请对照 README“新增版式”补充表头词汇）")
     report = {

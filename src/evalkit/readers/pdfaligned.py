@@ -185,10 +185,10 @@ def place(lines: list[Line], cols: list[tuple[float, float]]) -> None:
     """Each segment's first and last column, and whether it fills its last one: it ends less than
     FILL_SLACK of a glyph short of the column's text edge, so its text may have wrapped there.
 
-    Lines of Chinese text wrapped in a cell end at the same x, the column's edge: the furthest
-    right end two lines of a column share (a short text in a cell merged over columns runs further
-    once). A column with no such pair (figures, one label) has its edge as far from the next
-    column's text as the others have theirs (the cells' padding)."""
+    Lines of Chinese text wrapped in a cell end at the same x, the column's edge: the furthest right
+    end two lines of a column share (a short text in a cell merged over columns runs further, once).
+    A column with no such pair (figures, one label) has its edge as near the next column's text as
+    the nearest of the others has (the cells' padding)."""
     ends: dict[int, list[float]] = {}
     for ln in lines:
         for s in ln.segments:
@@ -196,12 +196,10 @@ def place(lines: list[Line], cols: list[tuple[float, float]]) -> None:
             s.c1 = max(s.c0, _column(cols, s.x1 - 0.5 * s.size))
             if s.c0 == s.c1 and _CJK.search(s.text):
                 ends.setdefault(s.c0, []).append(s.x1)
-    edge = {c: e for c, x1s in ends.items() if (e := _shared_end(x1s)) is not None}
-    pads = sorted(cols[c + 1][0] - e for c, e in edge.items() if c + 1 < len(cols))
-    pad = pads[len(pads) // 2] if pads else None
-    for c in range(len(cols)):
-        if c not in edge:
-            edge[c] = cols[c + 1][0] - pad if pad is not None and c + 1 < len(cols) else cols[c][1]
+    shared = {c: e for c, x1s in ends.items() if (e := _shared_end(x1s)) is not None}
+    pad = min((cols[c + 1][0] - e for c, e in shared.items() if c + 1 < len(cols)), default=None)
+    edge = {c: shared[c] if c in shared else cols[c + 1][0] - pad if pad is not None and c + 1 < len(cols)
+            else cols[c][1] for c in range(len(cols))}
     for ln in lines:
         for s in ln.segments:
             s.fills = s.x1 + FILL_SLACK * max(s.size, 1.0) > edge[s.c1]

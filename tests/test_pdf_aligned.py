@@ -1,0 +1,141 @@
+"""Tables printed without rulings, rebuilt from where their text stands (readers/pdfaligned.py): the rules on
+small generated lines of glyphs, and the Word tables without borders of tests/fixtures/pages/pages_borderless.pdf
+(printed by LibreOffice) read as the same tables with rulings are."""
+import pytest
+
+from conftest import ROOT
+from evalkit.readers.pdf import read_pdf
+from evalkit.readers.pdfaligned import aligned_tables
+
+PAGES = ROOT / "tests" / "fixtures" / "pages"
+SIZE = 10.0
+COLS = [50.0, 105.0, 160.0, 215.0]          # four columns four glyphs wide (40 pt), 15 pt apart
+
+
+def glyphs(text: str, x0: float, top: float) -> list[dict]:
+    """One pdfplumber char per glyph: CJK a full size wide, ASCII half."""
+    out, x = [], x0
+    for ch in text:
+        w = SIZE if ord(ch) > 0x2E7F else SIZE / 2
+        out.append({"text": ch, "x0": x, "x1": x + w, "top": top, "bottom": top + SIZE, "size": SIZE})
+        x += w
+    return out
+
+
+def page(*lines) -> list[dict]:
+    """Lines of cells, each line 14.5 pt under the one before; a cell is (column, text)."""
+    chars = []
+    for k, cells in enumerate(lines):
+        for col, text in cells:
+            chars += glyphs(text, COLS[col], 100.0 + 14.5 * k)
+    return chars
+
+
+def rows(chars) -> list[list[str]]:
+    tables = aligned_tables(chars, SIZE / 2)
+    assert len(tables) == 1
+    return tables[0].rows
+
+
+def test_a_line_that_only_goes_on_with_wrapped_cells_joins_the_row_above():
+    got = rows(page([(0, "项目资金"), (1, "年初预算"), (2, "全年预算"), (3, "得分")],
+                    [(0, "(万元)"), (1, "数"), (2, "数")],
+                    [(0, "年度资金"), (1, "5.6"), (2, "5.6"), (3, "9.25")],
+                    [(0, "总额")],
+                    [(0, "其他资金"), (1, "1"), (2, "1"), (3, "—")]))
+    assert got == [["项目资金\n(万元)", "年初预算\n数", "全年预算\n数", "得分"],
+                   ["年度资金\n总额", "5.6", "5.6", "9.25"],
+                   ["其他资金", "1", "1", "—"]]
+
+
+def test_a_label_that_fills_its_column_does_not_swallow_the_next_row():
+    """项目名称 fills its column exactly, but the next line has a cell in a column the row above left empty, and
+    figures under figures that did not wrap: a row of its own."""
+    got = rows(page([(0, "项目名称"), (1, "道路养护经费")],
+                    [(0, "主管部门"), (1, "交通局"), (2, "实施单位"), (3, "交通局")],
+                    [(0, "分值"), (1, "10"), (2, "得分"), (3, "9")],
+                    [(0, "权重"), (1, "20"), (2, "得分"), (3, "18")]))
+    assert [r[0] for r in got] == ["项目名称", "主管部门", "分值", "权重"]
+
+
+def test_the_last_glyph_of_a_label_merged_over_rows_stays_with_it():
+    """产出指标 in a column three glyphs wide wraps before 标, which prints on the next row's line."""
+    chars = []
+    for k, cells in enumerate([[(0, "一级指"), (1, "三级指标"), (2, "分值"), (3, "得分")],
+                               [(0, "标")],
+                               [(0, "产出指"), (1, "工作人员"), (2, "10"), (3, "10")],
+                               [(0, "标"), (1, "发放率"), (2, "10"), (3, "9")]]):
+        for col, text in cells:
+            chars += glyphs(text, COLS[col], 100.0 + 14.5 * k)
+    got = rows(chars)
+    assert got == [["一级指\n标", "三级指标", "分值", "得分"],
+                   ["产出指\n标", "工作人员", "10", "10"],
+                   ["", "发放率", "10", "9"]]
+
+
+def test_a_cell_centred_beside_a_wrapped_one_is_in_its_row():
+    """A figure half a line lower than the first line of a wrapped label (vertically centred cells)."""
+    chars = page([(0, "名称"), (1, "目标值"), (2, "分值"), (3, "得分")])
+    chars += glyphs("工作人员", COLS[0], 114.5)
+    chars += glyphs("≥1人", COLS[1], 121.75) + glyphs("10", COLS[2], 121.75) + glyphs("10", COLS[3], 121.75)
+    chars += glyphs("数量", COLS[0], 129.0)
+    chars += glyphs("发放率", COLS[0], 143.5) + glyphs("100%", COLS[1], 143.5) + glyphs("10", COLS[2], 143.5) \
+        + glyphs("9", COLS[3], 143.5)
+    chars += glyphs("合格率", COLS[0], 158.0) + glyphs("100%", COLS[1], 158.0) + glyphs("10", COLS[2], 158.0) \
+        + glyphs("8", COLS[3], 158.0)
+    got = rows(chars)
+    assert got[1] == ["工作人员\n数量", "≥1人", "10", "10"]
+    assert [r[0] for r in got] == ["名称", "工作人员\n数量", "发放率", "合格率"]
+
+
+def test_prose_and_a_two_column_contents_list_are_not_tables():
+    prose = page(*[[(0, "通过项目的开展保障各项工作顺利完成")] for _ in range(8)])
+    contents = page(*[[(0, "一、项目基本情况"), (3, str(k))] for k in range(8)])
+    assert aligned_tables(prose, SIZE / 2) == []
+    assert aligned_tables(contents, SIZE / 2) == []
+
+
+@pytest.fixture(scope="module")
+def borderless():
+    return read_pdf(PAGES / "pages_borderless.pdf")
+
+
+def test_a_word_table_without_borders_reads_as_its_ruled_twin(borderless):
+    """pages_borderless.pdf has no ruling at all; its two project tables come out in the grid a Markdown export
+    gives (a merged cell's text in its first row and column), every wrapped cell whole."""
+    import pdfplumber
+
+    with pdfplumber.open(PAGES / "pages_borderless.pdf") as pdf:
+        assert not any(p.edges for p in pdf.pages)
+    tables = list(borderless.tables())
+    assert len(tables) == 2 and {len(r) for t in tables for r in t.rows} == {9}
+    first = [[c.replace("\n", "") for c in r] for r in tables[0].rows]
+    assert first[0][:2] == ["项目名称", "退役军人辅助性岗位经费"]
+    assert first[2][0] == "项目资金(万元)"
+    assert ["", "产出指标", "数量指标", "工作人员数量", "≥1人", "=1人", "10", "10", ""] in first
+    assert ["总分", "", "", "", "", "", "100", "97.75", ""] in first
+    assert borderless.warnings == ["第 1、2 页的表格没有框线，已按文字的对齐还原行列（合并的单元格只在首行），请对照原件核对"]
+
+
+def test_each_cell_of_a_rebuilt_table_points_at_its_text(borderless):
+    import pdfplumber
+
+    table = next(borderless.tables())
+    r = next(k for k, row in enumerate(table.rows) if row[0] == "总分")
+    x0, top, x1, bottom = table.loc(r, 6).bbox
+    with pdfplumber.open(PAGES / "pages_borderless.pdf") as pdf:
+        assert pdf.pages[0].crop((x0 - 1, top - 1, x1 + 1, bottom + 1)).extract_text().strip() == "100"
+
+
+def test_a_pdf_a_spreadsheet_program_made_is_not_rebuilt_from_alignment(tmp_path):
+    """A sheet's cells sit a glyph apart and its text runs over empty neighbours: such a PDF without rulings is
+    read as lines, as before (no 自评表: partial), not as a guessed grid."""
+    from pypdf import PdfWriter
+
+    w = PdfWriter(clone_from=PAGES / "pages_borderless.pdf")
+    w.add_metadata({"/Creator": "Calc", "/Producer": "LibreOffice 7.4"})
+    with open(tmp_path / "calc.pdf", "wb") as f:
+        w.write(f)
+    doc = read_pdf(tmp_path / "calc.pdf")
+    assert list(doc.tables()) == [] and doc.warnings == []
+    assert any(b.text == "退役军人辅助性岗位经费" or "退役军人" in b.text for b in doc.blocks)
