@@ -43,7 +43,7 @@ from pathlib import Path
 
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
 from evalkit.readers.grid import Span, rows_from_spans
-from evalkit.readers.pdfaligned import AlignedTable, aligned_tables
+from evalkit.readers.pdfaligned import AlignedTable, aligned_tables, continues
 from evalkit.readers.pdfbands import bands_note, column_bands, from_spreadsheet, join_failed, joined, original_places
 from evalkit.readers.pdfforms import filled_pages, flattened
 from evalkit.readers.safety import StreamTooLarge, check_file_size, human_size, inflate_bounded, limits, reason
@@ -97,6 +97,7 @@ class PageTable:
     boxes: list[list[tuple]] = field(default_factory=list)  # each cell's box, in the order of rows
     merged: list[tuple[float, float]] = field(default_factory=list)  # columns (x0, x1 from its left edge)
                                                                      # holding a cell merged over rows
+    aligned: AlignedTable | None = None        # rebuilt from the text's alignment (no rulings): its rows' ends
 
     def lead(self, h: int = 0) -> float:
         """The tallest of its two rows after `h` repeated header rows: what did not fit before."""
@@ -952,7 +953,7 @@ def _read_page(page, aligned: bool = True) -> PageContent:
 def _aligned_table(t: AlignedTable, page_number: int) -> PageTable:
     """A table rebuilt from its text's alignment (pdfaligned) with what stitching needs (no ruled cells)."""
     return PageTable(t.rows, page_number, t.bbox, t.n_cols, max(t.heights[:2]), [], t.heights[:HEAD_ROWS + 2],
-                     t.boxes)
+                     t.boxes, aligned=t)
 
 
 def _padded(bbox, page):
@@ -1251,6 +1252,8 @@ def _extend(table: Table, prev: PageTable, prev_last: list, prev_cut: bool, nxt:
     the table's new last row with their locations, and whether that row is the rest of a cut
     row (nxt held nothing else: a row running over three pages or more)."""
     h = repeated_header(table.rows, nxt.rows)
+    if prev.aligned is not None and nxt.aligned is not None:     # no cells to join by: the text's rows' ends
+        return _extend_aligned(table, prev.aligned, nxt, h)
     pairs = _broken_row(prev, prev_last, nxt, h, body_bottom, prev_cut)
     joined: dict[tuple[int, int], Loc] = {}
     start = h
@@ -1274,6 +1277,24 @@ def _extend(table: Table, prev: PageTable, prev_last: list, prev_cut: bool, nxt:
     if table.bboxes is not None:
         table.bboxes.extend(list(b) for b in (nxt.boxes[start:] if nxt.boxes else [[]] * (len(nxt.rows) - start)))
     return _last_cells(nxt, offset, start, joined), pairs is not None and start == len(nxt.rows)
+
+
+def _extend_aligned(table: Table, prev: AlignedTable, nxt: PageTable, h: int) -> tuple[list, bool]:
+    """`_extend` for tables rebuilt from alignment: the next page's first row goes into the last row when its first
+    line goes on with that row's cells (pdfaligned.continues), cell by cell."""
+    start = h
+    if not h and continues(prev, nxt.aligned):
+        last = table.rows[-1]
+        for c, text in enumerate(nxt.rows[0]):
+            if text and c < len(last):
+                last[c] = f"{last[c]}\n{text}" if last[c] else text
+        start = 1
+    table.rows.extend(list(row) for row in nxt.rows[start:])
+    if table.pages is not None:
+        table.pages.extend([nxt.page] * (len(nxt.rows) - start))
+    if table.bboxes is not None:
+        table.bboxes.extend(list(b) for b in nxt.boxes[start:])
+    return [], False
 
 
 def _last_cells(t: PageTable, offset: int, start: int, joined: dict) -> list[tuple[CellGeom, Loc | None]]:

@@ -28,6 +28,7 @@ FAR_PITCH = 2.5          # a line further than this many pitches below the one b
 _REMAINDER = re.compile(r"[\u4e00-\u9fff]")
 _UNIT = re.compile(r"[(（][^()（）]{1,4}[)）]")
 _ENDS_WORD = re.compile(r"[\u4e00-\u9fff]$")
+_FIGURE = re.compile(r"[\s\d.,%+\-−—–/≥≤<>=＞＜≧≦]+")      # a figure, a dash, a comparison: not a wrapped word
 _CJK = re.compile(r"[\u3000-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
@@ -86,6 +87,29 @@ class AlignedTable:
     bbox: tuple[float, float, float, float]
     n_cols: int
     heights: list[float]
+    end: RowEnd | None = None          # what its last row leaves open, and the cells of its first line: a row
+    head: tuple = ()                   # broken by the page break goes on at the next page's table's head
+
+
+@dataclass(frozen=True)
+class RowEnd:
+    """What a row leaves for the line under it (on its page, or at the head of the next one)."""
+    open: frozenset[int]               # columns whose cell's last line filled its column
+    text: frozenset[int]               # columns holding text
+    width: int                         # cells on its first line
+
+    @classmethod
+    def of(cls, row: dict[int, Cell]) -> RowEnd:
+        first = min(c.lines[0].top for c in row.values())
+        return cls(frozenset(c for c, cell in row.items() if cell.open), frozenset(row),
+                   sum(1 for c in row.values() if abs(c.lines[0].top - first) < 0.5 * max(c.lines[0].size, 1.0)))
+
+
+def continues(prev: AlignedTable, nxt: AlignedTable) -> bool:
+    """The first line of `nxt` (the next page's table) goes on with the last row of `prev`: a row broken by the
+    page break."""
+    return prev.end is not None and prev.n_cols == nxt.n_cols and bool(nxt.head) \
+        and _goes_on(prev.end, list(nxt.head), False, True)
 
 
 def segments(line_chars: list[dict]) -> list[Segment]:
@@ -216,12 +240,18 @@ def _pitch(lines: list[Line]) -> float:
     return median(gaps) if gaps else 0.0
 
 
-def _goes_on(row: dict[int, Cell], line: Line, close: bool) -> bool:
-    """The line belongs to the row: it only goes on with the row's open cells, or it stands so close
-    under the row's last line that it cannot be a row of its own and fills none of the row's cells."""
-    if all(s.c0 in row and row[s.c0].open for s in line.segments):
+def _goes_on(end: RowEnd, cells: list[tuple[int, str]], close: bool, inside: bool) -> bool:
+    """A line of cells (column, text) belongs to the row above: it only goes on with the row's open cells; or it
+    stands so close under the row's last line that it cannot be a row of its own and fills none of the row's
+    cells; or, inside the table, it holds words and no figure, fewer cells than the row's first line, all under
+    cells of the row (a cell's text wrapped before a word that did not fit: 满意度|指标, ≥73|把/组), and no line
+    follows it closer than a pitch (the rest of a row of vertically centred cells)."""
+    if all(c in end.open for c, _ in cells):
         return True
-    return close and all(s.c0 not in row or row[s.c0].open for s in line.segments)
+    if close and all(c not in end.text or c in end.open for c, _ in cells):
+        return True
+    return (inside and len(cells) < end.width and all(c in end.text for c, _ in cells)
+            and not any(_FIGURE.fullmatch(t) for _, t in cells))
 
 
 def aligned_tables(chars: list[dict], tolerance: float) -> list[AlignedTable]:
@@ -260,7 +290,8 @@ def _table(lines: list[Line], cols: list[tuple[float, float]], pitch: float) -> 
     prev: Line | None = None
     for k, ln in enumerate(lines[first:], first):
         close = prev is not None and pitch > 0 and ln.top - prev.top < CLOSE_PITCH * pitch
-        if rows and _goes_on(rows[-1], ln, close):
+        led = k + 1 < len(lines) and pitch > 0 and lines[k + 1].top - ln.top < CLOSE_PITCH * pitch
+        if rows and _goes_on(RowEnd.of(rows[-1]), [(g.c0, g.text) for g in ln.segments], close, k <= last and not led):
             for s in ln.segments:
                 rows[-1].setdefault(s.c0, Cell()).lines.append(s)
         elif k > last:
@@ -279,4 +310,5 @@ def _table(lines: list[Line], cols: list[tuple[float, float]], pitch: float) -> 
              for row, (top, bottom) in zip(rows, bands)]
     bbox = (min(min(b[0] for b in row) for row in boxes), bands[0][0],
             max(max(b[2] for b in row) for row in boxes), bands[-1][1])
-    return [AlignedTable(out_rows, boxes, bbox, n, [bottom - top for top, bottom in bands])]
+    head = tuple((g.c0, g.text) for g in lines[first].segments)
+    return [AlignedTable(out_rows, boxes, bbox, n, [bottom - top for top, bottom in bands], RowEnd.of(rows[-1]), head)]
