@@ -1,11 +1,11 @@
-"""Tables printed without rulings, rebuilt from where their text stands (readers/pdfaligned.py): the rules on
+"""Tables printed without rulings, rebuilt from where their text stands (readers/aligned.py): the rules on
 small generated lines of glyphs, and the Word tables without borders of tests/fixtures/pages/pages_borderless.pdf
 (printed by LibreOffice) read as the same tables with rulings are."""
 import pytest
 
 from conftest import ROOT
 from evalkit.readers.pdf import read_pdf
-from evalkit.readers.pdfaligned import aligned_tables
+from evalkit.readers.aligned import aligned_tables
 
 PAGES = ROOT / "tests" / "fixtures" / "pages"
 SIZE = 10.0

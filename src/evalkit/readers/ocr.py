@@ -1286,91 +1286,33 @@ def _angular(ink: np.ndarray, blob, side: str) -> bool:
 
 # ----------------------------------------------------------------------------- tables without lines
 
-_NUMERIC = re.compile(r"\d")
-
-
 def tables_from_alignment(boxes: list[Box], text_h: float) -> tuple[list[PageTable], list[Box]]:
-    """Tables without ruled lines, from the boxes' alignment.
-
-    A line's pieces are its boxes set apart by more than 0.6 text heights; lines of 3+ pieces
-    are table rows, and their pieces' left edges (clustered) the column starts. A table is a run
-    of consecutive lines each either such a row or a line whose pieces all start at a column
-    start (a cell's wrapped text, a two-cell row), holding 3+ rows; titles and prose, which
-    start elsewhere, end it. In a table, a line without figures whose pieces all sit in columns
-    the line above filled is that row's wrapped text (年度资金 / 总额), joined with a line break.
+    """Tables without ruled lines, from the boxes' alignment (readers/aligned.py, the rules the PDF text layer's
+    tables without rulings are read by): a line's cells are its boxes set apart by more than 0.6 text heights.
     Returns the tables and the boxes left over."""
-    lines = text_lines(boxes)
+    from evalkit.readers.aligned import Line, Segment, tables_of_lines
+
     gap = 0.6 * text_h       # boxes on one line this far apart are in different cells
-
-    def pieces(line):
-        out = [[line[0]]]
+    lines = []
+    for line in text_lines(boxes):
+        groups = [[line[0]]]
         for b in line[1:]:
-            if b.x0 - out[-1][-1].x1 > gap:
-                out.append([b])
+            if b.x0 - groups[-1][-1].x1 > gap:
+                groups.append([b])
             else:
-                out[-1].append(b)
-        return out
-
-    split = [pieces(line) for line in lines]
-    wide = {k for k, p in enumerate(split) if len(p) >= 3}
-    if len(wide) < 3:
-        return [], boxes
-    starts = _cluster([grp[0].x0 for k in wide for grp in split[k]], tol=text_h)
-
-    def aligned(k):
-        return all(min(abs(grp[0].x0 - x) for x in starts) <= text_h / 2 for grp in split[k])
-
-    regions, run = [], []
-    for k in range(len(split)):
-        if k in wide or (run and aligned(k)):
-            run.append(k)
-        else:
-            regions.append(run)
-            run = [k] if aligned(k) and len(split[k]) >= 2 else []
-    regions.append(run)
+                groups[-1].append(b)
+        cells = [Segment(min(b.x0 for b in g), max(b.x1 for b in g), min(b.y0 for b in g), max(b.y1 for b in g),
+                         text_h, join_line(g), items=g) for g in groups]
+        lines.append(Line(min(c.top for c in cells), max(c.bottom for c in cells), cells))
     tables, taken = [], set()
-    for region in regions:
-        while region and region[-1] not in wide:
-            region = region[:-1]
-        if sum(1 for k in region if k in wide) < 3:
-            continue
-        table = _aligned_table([split[k] for k in region], text_h)
-        tables.append(table)
-        taken |= {id(b) for k in region for grp in split[k] for b in grp}
+    for t in tables_of_lines(lines):
+        used = [[[b for seg in cell for b in seg.items] for cell in row] for row in t.cells]
+        tables.append(PageTable([[clean_text(text) for text in row] for row in t.rows],
+                                [[round(min(b.score for b in bs), 4) if bs else None for bs in row] for row in used],
+                                t.bbox, t.n_cols,
+                                [[box if bs else None for box, bs in zip(brow, row)] for brow, row in zip(t.boxes, used)]))
+        taken |= {id(b) for row in used for bs in row for b in bs}
     return tables, [b for b in boxes if id(b) not in taken]
-
-
-def _aligned_table(lines: list[list[list[Box]]], text_h: float) -> PageTable:
-    lefts = _cluster([grp[0].x0 for line in lines if len(line) >= 3 for grp in line], tol=text_h)
-
-    def column(grp):
-        return max(0, bisect.bisect_right(lefts, grp[0].x0 + text_h / 2) - 1)
-
-    rows: list[dict[int, list[list[Box]]]] = []      # per row: column -> its lines of boxes
-    for line in lines:
-        cols: dict[int, list[Box]] = {}
-        for grp in line:
-            cols.setdefault(column(grp), []).extend(grp)
-        text = "".join(b.text for grp in line for b in grp)
-        wrapped = (rows and not _NUMERIC.search(text) and len(cols) < len(rows[-1])
-                   and set(cols) <= set(rows[-1]))
-        if wrapped:
-            for j, bs in cols.items():
-                rows[-1][j].append(bs)
-        else:
-            rows.append({j: [bs] for j, bs in cols.items()})
-    table_rows, conf_rows, box_rows = [], [], []
-    for row in rows:
-        box_rows.append([(min(b.x0 for ln in row[j] for b in ln), min(b.y0 for ln in row[j] for b in ln),
-                          max(b.x1 for ln in row[j] for b in ln), max(b.y1 for ln in row[j] for b in ln))
-                         if j in row else None for j in range(len(lefts))])
-        table_rows.append([clean_text("\n".join(join_line(ln) for ln in row[j])) if j in row else ""
-                           for j in range(len(lefts))])
-        conf_rows.append([round(min(b.score for ln in row[j] for b in ln), 4) if j in row else None
-                          for j in range(len(lefts))])
-    used = [b for line in lines for grp in line for b in grp]
-    bbox = (min(b.x0 for b in used), min(b.y0 for b in used), max(b.x1 for b in used), max(b.y1 for b in used))
-    return PageTable(table_rows, conf_rows, bbox, len(lefts), box_rows)
 
 
 # ----------------------------------------------------------------------------- pages → document

@@ -43,7 +43,7 @@ from pathlib import Path
 
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
 from evalkit.readers.grid import Span, rows_from_spans
-from evalkit.readers.pdfaligned import AlignedTable, aligned_tables, continues
+from evalkit.readers.aligned import AlignedTable, aligned_tables, continues
 from evalkit.readers.pdfbands import bands_note, column_bands, from_spreadsheet, join_failed, joined, original_places
 from evalkit.readers.pdfforms import filled_pages, flattened
 from evalkit.readers.safety import StreamTooLarge, check_file_size, human_size, inflate_bounded, limits, reason
@@ -951,7 +951,7 @@ def _read_page(page, aligned: bool = True) -> PageContent:
 
 
 def _aligned_table(t: AlignedTable, page_number: int) -> PageTable:
-    """A table rebuilt from its text's alignment (pdfaligned) with what stitching needs (no ruled cells)."""
+    """A table rebuilt from its text's alignment (readers/aligned.py) with what stitching needs (no ruled cells)."""
     return PageTable(t.rows, page_number, t.bbox, t.n_cols, max(t.heights[:2]), [], t.heights[:HEAD_ROWS + 2],
                      t.boxes, aligned=t)
 
@@ -1281,7 +1281,7 @@ def _extend(table: Table, prev: PageTable, prev_last: list, prev_cut: bool, nxt:
 
 def _extend_aligned(table: Table, prev: AlignedTable, nxt: PageTable, h: int) -> tuple[list, bool]:
     """`_extend` for tables rebuilt from alignment: the next page's first row goes into the last row when its first
-    line goes on with that row's cells (pdfaligned.continues), cell by cell."""
+    line goes on with that row's cells (aligned.continues), cell by cell."""
     start = h
     if not h and continues(prev, nxt.aligned):
         last = table.rows[-1]

@@ -1,11 +1,15 @@
-"""Tables a PDF prints without rulings: rows and columns rebuilt from where the text stands.
+"""Tables printed without rulings: rows and columns rebuilt from where the text stands.
 
-A sheet printed without borders (Excel prints no gridlines by default) or a Word table whose
-borders were removed gives pdfplumber no ruling to find a table by; read as lines, its cells run
+A Word table whose borders were removed, a sheet printed without gridlines, a scan whose table
+lines are too faint: there is no ruling to find the table by; read as lines, its cells run
 together and its labels lose their figures. Here the columns are the x ranges the text of the
 table's many-celled lines keeps to, and a text line belongs to the row above when it only goes on
-with that row's cells whose last line filled their column (the text wrapped there), or when it
-stands less than a line's pitch below the line before (a cell centred beside a wrapped one).
+with that row's cells whose last line filled their column (the text wrapped there), when it stands
+less than a line's pitch below the line before (a cell centred beside a wrapped one), or when it
+holds a few words under the row's cells (text wrapped between words).
+
+The same rules serve the PDF text layer (`aligned_tables`: glyphs) and OCR (`tables_of_lines`:
+lines of text boxes, readers/ocr.py); sizes are in the units of the input (points, pixels).
 """
 from __future__ import annotations
 
@@ -17,9 +21,10 @@ WORD_GAP = 3.0           # points: glyphs further apart are words (pdfplumber's 
 GAP_EM = 0.8             # glyphs this many font sizes apart (or more) are in different cells
 MIN_CELLS = 3            # a line of this many cells or more is a table's line …
 MIN_LINES = 3            # … and a page needs this many such lines to hold an aligned table
+FULL_SHARE = 0.6         # the lines with this share of the most cells a line has, or more, set the columns
 LOW_COVER = 0.2          # an x covered by at most this share of those lines is between columns
 FILL_SLACK = 0.75        # a cell's line fills its column when less than this share of a glyph is left to the widest
-SAME_END = 0.5          # points: two lines ending this close end at the same edge
+SAME_END = 0.15         # font sizes: two lines ending this close end at the same edge
 CLOSE_PITCH = 0.75       # lines closer than this share of the usual pitch are in the same row
 NEXT_PITCH = 1.2         # a line at most this many pitches under the one before is the next line of its cells
 FAR_PITCH = 2.5          # a line further than this many pitches below the one before starts a new table
@@ -44,6 +49,7 @@ class Segment:
     c0: int = 0
     c1: int = 0
     fills: bool = False
+    items: list = field(default_factory=list)   # what it was made of (OCR: the text boxes), for the caller
 
 
 @dataclass
@@ -89,6 +95,7 @@ class AlignedTable:
     heights: list[float]
     end: RowEnd | None = None          # what its last row leaves open, and the cells of its first line: a row
     head: tuple = ()                   # broken by the page break goes on at the next page's table's head
+    cells: list[list[list[Segment]]] = field(default_factory=list)   # each cell's segments ([] empty), as rows
 
 
 @dataclass(frozen=True)
@@ -97,12 +104,14 @@ class RowEnd:
     open: frozenset[int]               # columns whose cell's last line filled its column
     text: frozenset[int]               # columns holding text
     width: int                         # cells on its first line
+    single: frozenset[int] = frozenset()   # columns whose cell has one line so far
 
     @classmethod
     def of(cls, row: dict[int, Cell]) -> RowEnd:
         first = min(c.lines[0].top for c in row.values())
         return cls(frozenset(c for c, cell in row.items() if cell.open), frozenset(row),
-                   sum(1 for c in row.values() if abs(c.lines[0].top - first) < 0.5 * max(c.lines[0].size, 1.0)))
+                   sum(1 for c in row.values() if abs(c.lines[0].top - first) < 0.5 * max(c.lines[0].size, 1.0)),
+                   frozenset(c for c, cell in row.items() if len(cell.lines) == 1))
 
 
 def continues(prev: AlignedTable, nxt: AlignedTable) -> bool:
@@ -157,13 +166,16 @@ def text_lines(chars: list[dict], tolerance: float) -> list[Line]:
 
 
 def columns(lines: list[Line]) -> list[tuple[float, float]]:
-    """The x ranges the text of the many-celled lines keeps to, left to right.
+    """The x ranges the text of the lines with the most cells keeps to, left to right.
 
-    An x covered by few of those lines (LOW_COVER: a title or a merged cell running over) lies
-    between columns."""
+    Those lines (FULL_SHARE of the most cells a line has, or more) hold a cell in nearly every
+    column and few cells merged over columns; an x covered by few of them (LOW_COVER: a merged
+    cell running over) lies between columns."""
     strong = [ln for ln in lines if len(ln.segments) >= MIN_CELLS]
     if len(strong) < MIN_LINES:
         return []
+    most_cells = max(len(ln.segments) for ln in strong)
+    strong = [ln for ln in strong if len(ln.segments) >= FULL_SHARE * most_cells]
     left = int(min(s.x0 for ln in strong for s in ln.segments))
     right = int(max(s.x1 for ln in strong for s in ln.segments)) + 1
     cover = [0] * (right - left + 1)
@@ -220,7 +232,8 @@ def place(lines: list[Line], cols: list[tuple[float, float]]) -> None:
             s.c1 = max(s.c0, _column(cols, s.x1 - 0.5 * s.size))
             if s.c0 == s.c1 and _CJK.search(s.text):
                 ends.setdefault(s.c0, []).append(s.x1)
-    shared = {c: e for c, x1s in ends.items() if (e := _shared_end(x1s)) is not None}
+    size = median(s.size for ln in lines for s in ln.segments)
+    shared = {c: e for c, x1s in ends.items() if (e := _shared_end(x1s, size)) is not None}
     pad = min((cols[c + 1][0] - e for c, e in shared.items() if c + 1 < len(cols)), default=None)
     edge = {c: shared[c] if c in shared else cols[c + 1][0] - pad if pad is not None and c + 1 < len(cols)
             else cols[c][1] for c in range(len(cols))}
@@ -229,10 +242,10 @@ def place(lines: list[Line], cols: list[tuple[float, float]]) -> None:
             s.fills = s.x1 + FILL_SLACK * max(s.size, 1.0) > edge[s.c1]
 
 
-def _shared_end(x1s: list[float]) -> float | None:
+def _shared_end(x1s: list[float], size: float) -> float | None:
     """The furthest right end that two of the lines share (within SAME_END), if any."""
     x1s = sorted(x1s, reverse=True)
-    return next((a for a, b in zip(x1s, x1s[1:]) if a - b <= SAME_END), None)
+    return next((a for a, b in zip(x1s, x1s[1:]) if a - b <= SAME_END * size), None)
 
 
 def _pitch(lines: list[Line]) -> float:
@@ -250,13 +263,19 @@ def _goes_on(end: RowEnd, cells: list[tuple[int, str]], close: bool, inside: boo
         return True
     if close and all(c not in end.text or c in end.open for c, _ in cells):
         return True
-    return (inside and len(cells) < end.width and all(c in end.text for c, _ in cells)
+    return (inside and len(cells) < end.width and all(c in end.single for c, _ in cells)
             and not any(_FIGURE.fullmatch(t) for _, t in cells))
 
 
 def aligned_tables(chars: list[dict], tolerance: float) -> list[AlignedTable]:
     """The aligned tables among a page's glyphs (none when fewer than MIN_LINES lines have MIN_CELLS cells)."""
-    lines = text_lines(chars, tolerance)
+    return tables_of_lines(text_lines(chars, tolerance))
+
+
+def tables_of_lines(lines: list[Line]) -> list[AlignedTable]:
+    """The aligned tables among a page's lines of cells, top to bottom."""
+    if not lines:
+        return []
     cols = columns(lines)
     if len(cols) < MIN_CELLS:
         return []
@@ -311,4 +330,6 @@ def _table(lines: list[Line], cols: list[tuple[float, float]], pitch: float) -> 
     bbox = (min(min(b[0] for b in row) for row in boxes), bands[0][0],
             max(max(b[2] for b in row) for row in boxes), bands[-1][1])
     head = tuple((g.c0, g.text) for g in lines[first].segments)
-    return [AlignedTable(out_rows, boxes, bbox, n, [bottom - top for top, bottom in bands], RowEnd.of(rows[-1]), head)]
+    cells = [[row[c].lines if c in row else [] for c in range(n)] for row in rows]
+    return [AlignedTable(out_rows, boxes, bbox, n, [bottom - top for top, bottom in bands], RowEnd.of(rows[-1]), head,
+                         cells)]
