@@ -117,7 +117,7 @@ def test_word_tables_without_borders_read_whole(borderless):
     assert table.pages[k] == 1 and rows[k + 1][0] == "总分" and table.pages[k + 1] == 2
     assert ["", "", "", "会议椅类", "≥73把/组", "73把/组", "5", "5", ""] in rows      # ≥73 | 把/组
     assert [r[6:8] for r in rows if r[0] == "总分"] == [["100", "100"]] * 3 + [["100", "0"]]
-    assert borderless.warnings == ["第 1、2、3、4 页的表格没有框线，已按文字的对齐还原行列（合并的单元格只在首行），"
+    assert borderless.warnings == ["第 1、2、3、4 页的表格缺少框线，已按文字的对齐还原行列（合并的单元格只在首行），"
                                    "请对照原件核对"]
 
 
@@ -144,3 +144,37 @@ def test_a_pdf_a_spreadsheet_program_made_is_not_rebuilt_from_alignment(tmp_path
     doc = read_pdf(tmp_path / "calc.pdf")
     assert list(doc.tables()) == [] and doc.warnings == []
     assert any("网络设备软件运行保障经费" in b.text for b in doc.blocks)
+
+
+def test_rulings_between_rows_decide_the_rows():
+    """A table ruled between its rows but not between its columns (a Word style with inside horizontal borders
+    only): a line under a ruling starts a row even where a wrapped word would go on; a line with no ruling above it
+    goes on with its row."""
+    lines = [[(0, "三级指标"), (1, "目标值"), (2, "分值"), (3, "得分")],
+             [(0, "满意度"), (1, "≥95%"), (2, "10"), (3, "10")],
+             [(0, "调查")],
+             [(0, "合格率"), (1, "100%"), (2, "10"), (3, "9")],
+             [(0, "指标"), (1, "（抽检）")],
+             [(0, "及时率"), (1, "100%"), (2, "10"), (3, "8")]]
+    chars = page(*lines)
+    ys = [100.0 + 14.5 * k - 2 for k in (1, 2, 3, 5)]              # rulings above lines 1, 2, 3 and 5
+    rules = [(y, 45.0, 260.0) for y in ys]
+    assert [r[0] for r in rows(chars)] == ["三级指标", "满意度\n调查", "合格率\n指标", "及时率"]   # without the rulings
+    ruled = aligned_tables(chars, SIZE / 2, rules)[0].rows
+    assert ruled == [["三级指标", "目标值", "分值", "得分"], ["满意度", "≥95%", "10", "10"], ["调查", "", "", ""],
+                     ["合格率\n指标", "100%\n（抽检）", "10", "9"], ["及时率", "100%", "10", "8"]]
+
+
+def test_a_table_ruled_between_its_rows_only_reads_by_its_rulings():
+    """pages_rowrules.pdf: Word tables with borders above, between and below their rows and none between their
+    columns (pdfplumber finds no table): the rows are the rulings' bands; a label merged over rows, whose cell
+    no ruling crosses, keeps the glyph and the unit it printed in the next row's band."""
+    doc = read_pdf(PAGES / "pages_rowrules.pdf")
+    table = next(doc.tables())
+    rows = [[c.replace("\n", "") for c in r] for r in table.rows]
+    assert rows[2][0] == "项目资金(万元)" and rows[3][0] == ""
+    k = rows.index(["年度总体目标", "预期目标", "", "", "", "实际完成情况", "", "", ""])     # 年度|总体|目标, merged
+    assert rows[k + 1][:2] == ["", "通过项目的开展，保障各项工作顺利完成。"]                    # over two rows
+    assert ["", "产出指标", "数量指标", "工作人员数量", "≥1人", "=1人", "10", "10", ""] in rows
+    assert ["", "", "质量指标", "足额发放率", "100%", "100%", "10", "10", ""] in rows
+    assert doc.warnings == ["第 1、2 页的表格缺少框线，已按文字的对齐还原行列（合并的单元格只在首行），请对照原件核对"]

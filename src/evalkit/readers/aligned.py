@@ -267,12 +267,15 @@ def _goes_on(end: RowEnd, cells: list[tuple[int, str]], close: bool, inside: boo
             and not any(_FIGURE.fullmatch(t) for _, t in cells))
 
 
-def aligned_tables(chars: list[dict], tolerance: float) -> list[AlignedTable]:
-    """The aligned tables among a page's glyphs (none when fewer than MIN_LINES lines have MIN_CELLS cells)."""
-    return tables_of_lines(text_lines(chars, tolerance))
+def aligned_tables(chars: list[dict], tolerance: float, rules: list[tuple[float, float, float]] = ()
+                   ) -> list[AlignedTable]:
+    """The aligned tables among a page's glyphs (none when fewer than MIN_LINES lines have MIN_CELLS cells);
+    `rules`: the page's horizontal rulings (y, x0, x1), a table ruled between its rows but not between its
+    columns."""
+    return tables_of_lines(text_lines(chars, tolerance), rules)
 
 
-def tables_of_lines(lines: list[Line]) -> list[AlignedTable]:
+def tables_of_lines(lines: list[Line], rules: list[tuple[float, float, float]] = ()) -> list[AlignedTable]:
     """The aligned tables among a page's lines of cells, top to bottom."""
     if not lines:
         return []
@@ -284,10 +287,10 @@ def tables_of_lines(lines: list[Line]) -> list[AlignedTable]:
     tables, block = [], []
     for ln in lines:              # a table runs from its first to its last line of two cells or more
         if block and pitch and ln.top - block[-1].top > FAR_PITCH * pitch:
-            tables += _table(block, cols, pitch)
+            tables += _table(block, cols, pitch, rules)
             block = []
         block.append(ln)
-    tables += _table(block, cols, pitch)
+    tables += _table(block, cols, pitch, rules)
     return tables
 
 
@@ -300,25 +303,47 @@ def _wraps_on(cell: Cell, s: Segment) -> bool:
     return bool(_UNIT.fullmatch(s.text)) or (cell.open and bool(_REMAINDER.fullmatch(s.text)))
 
 
-def _table(lines: list[Line], cols: list[tuple[float, float]], pitch: float) -> list[AlignedTable]:
+def _ruled_between(rules, a: Line, b: Line, x0: float, x1: float) -> bool:
+    """A horizontal ruling over half the table's width or more lies between lines a and b."""
+    return any(a.bottom - 1 <= y <= b.top + 1 and min(x1, r1) - max(x0, r0) >= 0.5 * (x1 - x0) for y, r0, r1 in rules)
+
+
+def _table(lines: list[Line], cols: list[tuple[float, float]], pitch: float,
+           rules: list[tuple[float, float, float]] = ()) -> list[AlignedTable]:
     many = [k for k, ln in enumerate(lines) if len(ln.segments) >= 2]
     if sum(len(ln.segments) >= MIN_CELLS for ln in lines) < MIN_LINES:
         return []
     first, last = many[0], many[-1]
+    x0, x1 = cols[0][0], cols[-1][1]
+    ruled = [k for k in range(first + 1, last + 1) if _ruled_between(rules, lines[k - 1], lines[k], x0, x1)]
+    by_rules = len(ruled) >= MIN_LINES      # ruled between its rows (not between its columns): rows are the rules'
     rows: list[dict[int, Cell]] = []
+    merged: dict[int, Cell] = {}
     prev: Line | None = None
     for k, ln in enumerate(lines[first:], first):
         close = prev is not None and pitch > 0 and ln.top - prev.top < CLOSE_PITCH * pitch
         led = k + 1 < len(lines) and pitch > 0 and lines[k + 1].top - ln.top < CLOSE_PITCH * pitch
-        if rows and _goes_on(RowEnd.of(rows[-1]), [(g.c0, g.text) for g in ln.segments], close, k <= last and not led):
+        split = prev is not None and _ruled_between(rules, prev, ln, x0, x1)
+        if by_rules and k > last and (split or not rows):
+            break
+        if rows and not split and (by_rules or _goes_on(RowEnd.of(rows[-1]), [(g.c0, g.text) for g in ln.segments],
+                                                        close, k <= last and not led)):
             for s in ln.segments:
-                rows[-1].setdefault(s.c0, Cell()).lines.append(s)
+                (merged.get(s.c0) or rows[-1].setdefault(s.c0, Cell())).lines.append(s)
         elif k > last:
             break                 # past the table's last many-celled line, only its wrapped cells go on
         else:
-            after = rows[-1] if rows and prev is not None and ln.top - prev.top <= NEXT_PITCH * pitch else {}
+            after = rows[-1] if rows and prev is not None and not by_rules and ln.top - prev.top <= NEXT_PITCH * pitch \
+                else {}
             rows.append({})
+            merged = {}           # columns whose cell above runs on into this row (no ruling over it)
             for s in ln.segments:
+                if by_rules and prev is not None and not _ruled_between(rules, prev, ln, s.x0, s.x1):
+                    above = next((r for r in reversed(rows[:-1]) if s.c0 in r), None)
+                    if above is not None:
+                        merged[s.c0] = above[s.c0]
+                        above[s.c0].lines.append(s)
+                        continue
                 tail = s.c0 in after and _wraps_on(after[s.c0], s)
                 (after if tail else rows[-1]).setdefault(s.c0, Cell()).lines.append(s)
         prev = ln

@@ -863,7 +863,7 @@ def without_white(page) -> tuple[object, list[str]]:
 def _aligned_warning(pages: list[PageContent]) -> list[str]:
     """Rows and columns rebuilt from where the text stands are a reading to check (status partial), as OCR's are."""
     aligned = [p.number for p in pages if p.aligned]
-    return [f"第 {_pages(aligned)} 页的表格没有框线，已按文字的对齐还原行列（合并的单元格只在首行），请对照原件核对"] \
+    return [f"第 {_pages(aligned)} 页的表格缺少框线，已按文字的对齐还原行列（合并的单元格只在首行），请对照原件核对"] \
         if aligned else []
 
 
@@ -935,7 +935,8 @@ def _read_page(page, aligned: bool = True) -> PageContent:
     glyphs = sorted((c for c in page.chars if (c.get("text") or "").strip()), key=lambda c: c["top"])
     tables = [t for t in (_page_table(t, page.page_number, tol, ruled, glyphs) for t in found) if t]
     if not tables and aligned:       # no ruling to find a table by: one the text's alignment shows
-        tables = [_aligned_table(t, page.page_number) for t in aligned_tables(page.chars, tol)]
+        rules = [(float(h["top"]), float(h["x0"]), float(h["x1"])) for hs in ruled.buckets.values() for h in hs]
+        tables = [_aligned_table(t, page.page_number) for t in aligned_tables(page.chars, tol, rules)]
         content.aligned = bool(tables)
     rest = page
     for t in tables:
