@@ -1,5 +1,5 @@
 """Tables across pages (a row broken by the page break, repeated header rows, a landscape
-continuation) and spreadsheet formulas saved without values: the fixtures of
+continuation, two pages printed on one sheet) and spreadsheet formulas saved without values: the fixtures of
 tests/fixtures/make_page_fixtures.py against their truth, and the joining rules on small inputs."""
 import json
 import re
@@ -622,3 +622,45 @@ def test_a_band_print_that_cannot_be_joined_is_read_by_page_and_said(titles_pdf,
     rep = ingest_paths([titles_pdf], None, checks=False, cache_dir=False)["reports"].iloc[0]
     assert rep["status"] == "partial" and "第 1、3、5、7 页，第 2、4、6、8 页各像是同一张工作表" in rep["error"]
     assert "但无法拼接（RuntimeError: no room），已按页读取" in rep["error"] and pd.isna(rep["reading_notes"])
+
+
+def _two_up(src, dst) -> None:
+    """The PDF printed two pages per sheet (每版打印 2 页): each pair of pages scaled onto one landscape page, side
+    by side, as N-up tools place them (pypdf)."""
+    from pypdf import PageObject, PdfReader, PdfWriter, Transformation
+
+    r, w = PdfReader(src), PdfWriter()
+    width, height = float(r.pages[0].mediabox.width), float(r.pages[0].mediabox.height)
+    k = 0.7
+    for i in range(0, len(r.pages), 2):
+        sheet = PageObject.create_blank_page(width=height, height=width)
+        for j, page in enumerate(r.pages[i:i + 2]):
+            sheet.merge_transformed_page(page, Transformation().scale(k).translate(
+                j * height / 2 + (height / 2 - width * k) / 2, (width - height * k) / 2))
+        w.add_page(sheet)
+    with open(dst, "wb") as f:
+        w.write(f)
+
+
+def test_two_pages_printed_on_one_sheet_read_as_two_pages(tmp_path):
+    """Read as one page, the two halves' lines interleave by height and the table going on from the left half to
+    the right one was cut (a project lost its last indicator and its total). Each half is read as a page, left then
+    right, and the tables are what the PDF of single pages gives; places stay on the sheet."""
+    from evalkit.ingest import ingest_paths
+
+    _two_up(ROOT / "tests" / "fixtures" / "fixture_pdf.pdf", tmp_path / "twoup.pdf")
+    one = ingest_paths([ROOT / "tests" / "fixtures" / "fixture_pdf.pdf"])
+    two = ingest_paths([tmp_path / "twoup.pdf"])
+    cols = ["project_name", "level1", "level2", "level3", "target", "actual", "weight", "score"]
+    assert two["indicators"][cols].equals(one["indicators"][cols]) and len(one["indicators"]) == 28
+    pcols = ["project_name", "budget_full_year", "executed", "total_score", "n_indicators"]
+    assert two["projects"][pcols].equals(one["projects"][pcols])
+    assert two["reports"].iloc[0]["reading_notes"] == \
+        '["第 1、2 页是两页并排打印在一面上（每版打印 2 页），已按左、右两页先后读取"]'
+    right = two["indicators"][two["indicators"]["loc_page"] == 1]          # the sheet's right half: page 2 of the
+    assert (right["loc_bbox"].str.split(",").str[0].astype(float) > 421).any()   # original, its boxes right of middle
+
+
+def test_a_landscape_table_across_the_middle_is_one_page():
+    doc = read_pdf(PAGES / "pages_landscape.pdf")
+    assert not [n for n in doc.notes if "并排" in n]

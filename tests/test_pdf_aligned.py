@@ -178,3 +178,4 @@ def test_a_table_ruled_between_its_rows_only_reads_by_its_rulings():
     assert ["", "产出指标", "数量指标", "工作人员数量", "≥1人", "=1人", "10", "10", ""] in rows
     assert ["", "", "质量指标", "足额发放率", "100%", "100%", "10", "10", ""] in rows
     assert doc.warnings == ["第 1、2 页的表格缺少框线，已按文字的对齐还原行列（合并的单元格只在首行），请对照原件核对"]
+

@@ -149,7 +149,7 @@ def read_pdf(path: Path) -> Document:
                         _close(pdf)
                         pdf = pdfplumber.open(wide)
                 pages, texts, to_ocr, more_pages = [], [], {}, []
-                overprinted_pages, watermarks, covered = [], {}, []
+                overprinted_pages, watermarks, covered, two_up_pages = [], {}, [], []
                 for raw_page in pdf.pages:
                     start_page(raw_page.page_number)
                     page = without_overprint(raw_page)
@@ -167,8 +167,12 @@ def read_pdf(path: Path) -> Document:
                     if why is not None:
                         to_ocr[page.page_number] = why
                         texts[-1] = ""                # read from its picture, not from its text layer
-                    # a page without text (a scanned page) has no tables or lines to read
-                    pages.append(_read_page(page, aligned) if texts[-1].strip() else PageContent(page.page_number, float(page.height)))
+                    if not texts[-1].strip():       # a page without text (a scanned page): no tables or lines
+                        pages.append(PageContent(page.page_number, float(page.height)))
+                    else:                           # two pages printed on one sheet: each half read as a page
+                        halves = two_up(page)
+                        pages += [_read_page(half, aligned) for half in halves]
+                        two_up_pages += [page.page_number] if len(halves) > 1 else []
                     if why is None and _captioned_picture(page, pages[-1], texts[-1]):
                         more_pages.append(page.page_number)
                     page.close()  # drop pdfplumber's per-page caches: big reports stay small in memory
@@ -191,7 +195,9 @@ def read_pdf(path: Path) -> Document:
                    form_pages=form_pages, hidden=covered,
                    notes=([bands_note(bands)] if bands else [])
                    # a title centred over the bands is printed on each: joined, its copies overlap (read once, no note)
-                   + _cleaning_notes([] if bands else overprinted_pages, watermarks))
+                   + _cleaning_notes([] if bands else overprinted_pages, watermarks)
+                   + ([f"第 {_pages(two_up_pages)} 页是两页并排打印在一面上（每版打印 2 页），已按左、右两页先后读取"]
+                      if two_up_pages else []))
     doc.warnings += band_warnings + _aligned_warning(pages)
     if bands is not None:
         original_places(doc.blocks, bands)
@@ -955,6 +961,41 @@ def _aligned_table(t: AlignedTable, page_number: int) -> PageTable:
     """A table rebuilt from its text's alignment (readers/aligned.py) with what stitching needs (no ruled cells)."""
     return PageTable(t.rows, page_number, t.bbox, t.n_cols, max(t.heights[:2]), [], t.heights[:HEAD_ROWS + 2],
                      t.boxes, aligned=t)
+
+
+TWO_UP_GUTTER = 0.02     # a blank band this share of the width, or wider, down the middle of a landscape page …
+TWO_UP_MIDDLE = (0.4, 0.6)   # … between these shares of its width …
+TWO_UP_FILL = 0.3        # … with text on the left running this share of the page's height or more, and text on
+#                          the right (a last page may be short): two pages
+
+
+def two_up(page) -> list:
+    """A landscape page that holds two pages side by side (printed 2 pages per sheet, 每版打印 2 页; an open
+    booklet's spread) as its left and right halves; else the page. Read as one, the halves' lines interleave by
+    height and a table going on from the left half to the right one is cut in two; as pages, they are read left
+    then right and stitched like pages. A table or a text across the middle leaves no blank band there."""
+    width, height = float(page.width), float(page.height)
+    if width <= height or not page.chars:
+        return [page]
+    x0, top, x1, bottom = (float(v) for v in page.bbox)
+    lo, hi = x0 + TWO_UP_MIDDLE[0] * width, x0 + TWO_UP_MIDDLE[1] * width
+    spans = sorted((float(o["x0"]), float(o["x1"])) for kind in ("chars", "rects", "lines", "curves", "images")
+                   for o in getattr(page, kind) if float(o["x1"]) > lo and float(o["x0"]) < hi)
+    gap, reach = None, lo                   # the widest stretch of the middle no object covers
+    for a, b in spans + [(hi, hi)]:
+        if a > reach and (gap is None or a - reach > gap[1] - gap[0]):
+            gap = (reach, min(a, hi))
+        reach = max(reach, b)
+    if gap is None or gap[1] - gap[0] < TWO_UP_GUTTER * width:
+        return [page]
+    cut = (gap[0] + gap[1]) / 2
+    left, right = page.crop((x0, top, cut, bottom)), page.crop((cut, top, x1, bottom))
+
+    def tops(half) -> list[float]:
+        return [float(c["top"]) for c in half.chars if (c.get("text") or "").strip()]
+    on_left, on_right = tops(left), tops(right)
+    two = on_left and on_right and max(on_left) - min(on_left) >= TWO_UP_FILL * height
+    return [left, right] if two else [page]
 
 
 def _padded(bbox, page):
