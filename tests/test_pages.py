@@ -655,6 +655,7 @@ def test_two_pages_printed_on_one_sheet_read_as_two_pages(tmp_path):
     assert two["indicators"][cols].equals(one["indicators"][cols]) and len(one["indicators"]) == 28
     pcols = ["project_name", "budget_full_year", "executed", "total_score", "n_indicators"]
     assert two["projects"][pcols].equals(one["projects"][pcols])
+    assert two["reports"].iloc[0]["pages"] == 3                              # sheets, as the file has them
     assert two["reports"].iloc[0]["reading_notes"] == \
         '["第 1、2 页是两页并排打印在一面上（每版打印 2 页），已按左、右两页先后读取"]'
     right = two["indicators"][two["indicators"]["loc_page"] == 1]          # the sheet's right half: page 2 of the

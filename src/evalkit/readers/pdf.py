@@ -181,7 +181,7 @@ def read_pdf(path: Path) -> Document:
                 required = bool(to_ocr) and not "".join(texts).strip() and ocr is not None
                 if not required:                    # a scan is OCR'd below; anything else must have a text layer
                     _check_outlines(texts, to_ocr)
-                    check_text_layer(texts, len(pages))
+                    check_text_layer(texts, len(texts))
             except ReadError:
                 raise
             except Exception as e:
@@ -191,7 +191,7 @@ def read_pdf(path: Path) -> Document:
             _close(pdf)
             if layers is not None:
                 layers.close()
-    doc = Document(source=str(path), format="pdf", blocks=stitch(pages), pages=len(pages), more_pages=more_pages,
+    doc = Document(source=str(path), format="pdf", blocks=stitch(pages), pages=len(texts), more_pages=more_pages,
                    form_pages=form_pages, hidden=covered,
                    notes=([bands_note(bands)] if bands else [])
                    # a title centred over the bands is printed on each: joined, its copies overlap (read once, no note)
