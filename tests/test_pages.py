@@ -665,3 +665,32 @@ def test_two_pages_printed_on_one_sheet_read_as_two_pages(tmp_path):
 def test_a_landscape_table_across_the_middle_is_one_page():
     doc = read_pdf(PAGES / "pages_landscape.pdf")
     assert not [n for n in doc.notes if "并排" in n]
+
+
+def test_turned_cell_text_reads_in_its_own_direction():
+    """pages_turned.pdf: labels turned to read upwards (Word's btLr) came out backwards (`标指出产` for 产出指标: the
+    indicator lines shifted, four of fifteen wrong, status ok); 年度/总体/目标 written in vertical columns (tbRl,
+    glyphs upright) came out across the columns (`目 总 年`). Each reads in its own direction."""
+    rows = [[c.replace("\n", "") for c in r] for r in next(read_pdf(PAGES / "pages_turned.pdf").tables()).rows]
+    firsts = [r[0] for r in rows] + [r[1] for r in rows]
+    assert {"项目资金(万元)", "年度总体目标", "绩效指标", "产出指标", "效益指标"} <= set(firsts)
+    assert not {"标指出产", "标指益效", "金资目项)元万("} & set(firsts)
+
+
+def _glyph(text, x0, top, size=10.0, upright=True):
+    return {"text": text, "x0": x0, "x1": x0 + size, "top": top, "bottom": top + size, "size": size,
+            "upright": upright, "matrix": (1, 0, 0, 1, 0, 0) if upright else (0, -1, 1, 0, 0, 0)}
+
+
+def test_vertical_columns_read_right_to_left_and_rows_of_text_are_left_alone():
+    from evalkit.readers.pdf import _vertical_text
+
+    columns = [_glyph(t, 80, 100 + 10 * k) for k, t in enumerate("年度")] + \
+        [_glyph(t, 60, 100 + 10 * k) for k, t in enumerate("总体")] + [_glyph(t, 40, 100 + 10 * k) for k, t in enumerate("目标")]
+    assert _vertical_text(columns) == "年度\n总体\n目标"
+    lines = [_glyph(t, 40 + 10 * k, 100) for k, t in enumerate("年度总")] + \
+        [_glyph(t, 40 + 10 * k, 114) for k, t in enumerate("体目标")]          # two lines of touching glyphs
+    assert _vertical_text(lines) is None
+    spread = [_glyph(t, 40 + 20 * k, 100) for k, t in enumerate("项目名称")] + \
+        [_glyph(t, 40 + 20 * k, 114) for k, t in enumerate("万元合计")]       # 分散对齐: set apart, not stacked
+    assert _vertical_text(spread) is None

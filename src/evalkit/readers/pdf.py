@@ -1091,7 +1091,7 @@ def _page_table(table, page_number: int, y_tolerance: float = 3.0, ruled: Level 
     The cells of its first and last rows keep their geometry (CellGeom): where they sit, how
     far down their text runs (`glyphs`: the page's characters sorted by top), and whether a
     ruling is drawn along their outer edge (`ruled`: the page's horizontal rulings)."""
-    texts = table.extract(y_tolerance=y_tolerance)
+    texts = _turned_cells(table, table.extract(y_tolerance=y_tolerance), y_tolerance)
     tops = _lines([row.bbox[1] for row in table.rows])
     lefts = _lines([col.bbox[0] for col in table.columns])
     spans, boxes = [], []
@@ -1120,6 +1120,75 @@ def _page_table(table, page_number: int, y_tolerance: float = 3.0, ruled: Level 
     merged = sorted({(round(b[0] - left, 1), round(b[2] - left, 1)) for s, b in zip(spans, boxes) if s.r1 > s.r0})
     return PageTable(rows, page_number, tuple(float(v) for v in table.bbox), len(lefts), lead, cells, heights,
                      cell_boxes, merged)
+
+
+def _turned_cells(table, texts: list[list[str | None]], y_tolerance: float) -> list[list[str | None]]:
+    """Cells whose text is written upwards or in vertical columns, read in their order.
+
+    pdfplumber reads every turned glyph top to bottom, lines left to right: right for text turned to read downwards
+    (Word's 文字方向 tbRl), backwards for text turned to read upwards (btLr: `标指出产` for 产出指标). A glyph turned a
+    quarter counter-clockwise (its matrix's b > 0) reads upwards; its cell is read again bottom to top. Chinese
+    written vertically with upright glyphs (LibreOffice's tbRl) stands in columns read top to bottom, right to
+    left; read by lines it came out `目 总 年` / `标 体 度` for 年度 / 总体 / 目标 (`_vertical_text`)."""
+    from pdfplumber.utils import extract_text
+
+    page_chars = table.page.chars
+    upward = {id(c) for c in page_chars if not c.get("upright", True) and (c.get("matrix") or (0, 0))[1] > 0}
+    stacked = [(i, j) for i, row in enumerate(texts) for j, t in enumerate(row)
+               if t and _CJK_CHAR.search(t) and sum(1 for line in t.split("\n") if _SPACED.search(line)) >= 2]
+    if not upward and not stacked:
+        return texts
+
+    def inside(cell):
+        x0, top, x1, bottom = cell
+        return [c for c in page_chars if x0 <= (c["x0"] + c["x1"]) / 2 < x1 and top <= (c["top"] + c["bottom"]) / 2 < bottom]
+
+    for i, row in enumerate(table.rows):
+        for j, cell in enumerate(row.cells):
+            if cell is None or texts[i][j] is None:
+                continue
+            chars = inside(cell) if upward or (i, j) in stacked else []
+            if upward and any(id(c) in upward for c in chars):
+                texts[i][j] = extract_text(chars, y_tolerance=y_tolerance, char_dir_rotated="btt", line_dir_rotated="ltr")
+            elif (i, j) in stacked:
+                texts[i][j] = _vertical_text(chars) or texts[i][j]
+    return texts
+
+
+_SPACED = re.compile(r"\S \S")          # two lines like this: glyphs of vertical columns read across
+_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+TOUCH = 0.15             # font sizes: glyphs this close (or overlapping) touch
+
+
+def _vertical_text(chars: list[dict]) -> str | None:
+    """Glyphs written in vertical columns, read column by column from the right, each top to bottom; None
+    when they are not so written: every column of two glyphs or more stacks them touching, while no two glyphs
+    side by side touch (horizontal lines set apart, 分散对齐, keep their glyphs in rows, not stacked)."""
+    glyphs = [c for c in chars if (c.get("text") or "").strip()]
+    # Chinese glyphs stand upright in a vertical column; Latin letters, digits and brackets among them are turned
+    # to read downwards (matrix b < 0)
+    if len(glyphs) < 4 or not all(c.get("upright", True) or (c.get("matrix") or (0, 0))[1] < 0 for c in glyphs):
+        return None
+    size = max(float(c.get("size") or 0) for c in glyphs) or 10.0
+    columns: list[list[dict]] = []
+    for c in sorted(glyphs, key=lambda c: (c["x0"] + c["x1"]) / 2):
+        mid = (c["x0"] + c["x1"]) / 2
+        if columns and abs(mid - (columns[-1][0]["x0"] + columns[-1][0]["x1"]) / 2) <= 0.3 * size:
+            columns[-1].append(c)
+        else:
+            columns.append([c])
+    if len(columns) < 2:
+        return None
+    for col in columns:
+        col.sort(key=lambda c: c["top"])
+        if any(b["top"] - a["bottom"] > TOUCH * size for a, b in zip(col, col[1:])):
+            return None
+    if max(len(col) for col in columns) < 2:
+        return None
+    for a, b in zip(columns, columns[1:]):          # side by side: a column gap, never touching
+        if min(b_c["x0"] for b_c in b) - max(a_c["x1"] for a_c in a) <= TOUCH * size:
+            return None
+    return "\n".join("".join(c["text"] for c in col) for col in reversed(columns))
 
 
 def _edge_cells(spans: list[Span], boxes: list[tuple], last: int, ruled: Level,
