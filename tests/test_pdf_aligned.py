@@ -179,3 +179,19 @@ def test_a_table_ruled_between_its_rows_only_reads_by_its_rulings():
     assert ["", "", "质量指标", "足额发放率", "100%", "100%", "10", "10", ""] in rows
     assert doc.warnings == ["第 1、2 页的表格缺少框线，已按文字的对齐还原行列（合并的单元格只在首行），请对照原件核对"]
 
+
+
+def test_a_glyph_placed_far_off_costs_nothing_more():
+    """Coverage is swept over the cells' ends, not laid out per point: a hostile file's glyph at x = 10¹² costs
+    what any glyph costs (a list per point of that range would not fit in memory)."""
+    import tracemalloc
+
+    chars = page([(0, "项目名称"), (1, "目标值"), (2, "分值"), (3, "得分")],
+                 [(0, "工作人员"), (1, "≥1人"), (2, "10"), (3, "10")],
+                 [(0, "发放率"), (1, "100%"), (2, "10"), (3, "9")])
+    chars += glyphs("远", 1e12, 100.0 + 14.5 * 2)
+    tracemalloc.start()
+    tables = aligned_tables(chars, SIZE / 2)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 5_000_000 and tables and tables[0].rows[0][:4] == ["项目名称", "目标值", "分值", "得分"]

@@ -176,39 +176,46 @@ def columns(lines: list[Line]) -> list[tuple[float, float]]:
         return []
     most_cells = max(len(ln.segments) for ln in strong)
     strong = [ln for ln in strong if len(ln.segments) >= FULL_SHARE * most_cells]
-    left = int(min(s.x0 for ln in strong for s in ln.segments))
-    right = int(max(s.x1 for ln in strong for s in ln.segments)) + 1
-    cover = [0] * (right - left + 1)
-    for ln in strong:
-        for s in ln.segments:
-            for x in range(int(s.x0) - left, int(s.x1) - left + 1):
-                cover[x] += 1
     most = max(1, int(LOW_COVER * len(strong)))
     cols: list[tuple[float, float]] = []
-    start = None
-    for x, n in enumerate(cover + [0]):
-        if n and start is None:
-            start = x
-        elif not n and start is not None:
-            cols += [(left + a, left + b) for a, b in _split_low(cover[start:x], most, start)]
-            start = None
+    run: list[tuple[float, float, int]] = []
+    for piece in _coverage([(s.x0, s.x1) for ln in strong for s in ln.segments]) + [(0.0, 0.0, 0)]:
+        if piece[2] and (not run or piece[0] <= run[-1][1]):
+            run.append(piece)
+            continue
+        if run:                     # a covered stretch ended: split where few cover it between many
+            cols += _split_low(run, most)
+        run = [piece] if piece[2] else []
     return cols
 
 
-def _split_low(cover: list[int], most: int, offset: int) -> list[tuple[int, int]]:
+def _coverage(spans: list[tuple[float, float]]) -> list[tuple[float, float, int]]:
+    """How many spans cover each stretch of x: (x0, x1, count) for the stretches some span covers, left to right
+    (a sweep over the spans' ends: its cost follows the spans, never the coordinates' range)."""
+    events = sorted([(x0, 1) for x0, _ in spans] + [(x1, -1) for _, x1 in spans])
+    out, n, at = [], 0, None
+    for x, d in events:
+        if n and at is not None and x > at:
+            out.append((at, x, n))
+        n += d
+        at = x
+    return out
+
+
+def _split_low(run: list[tuple[float, float, int]], most: int) -> list[tuple[float, float]]:
     """A stretch of covered x split where few lines cover it between two stretches many lines
     cover (a cell running over the gap between two columns); a stretch few lines cover at all is
     a column of its own (one filled in a few rows)."""
-    high = [k for k, n in enumerate(cover) if n > most]
+    high = [k for k, p in enumerate(run) if p[2] > most]
     if not high:
-        return [(offset, offset + len(cover))]
-    cuts, a = [], 0
+        return [(run[0][0], run[-1][1])]
+    cuts, a = [], run[0][0]
     for k, nxt in zip(high, high[1:]):
         if nxt - k > 1:                     # a low stretch between two high ones
-            cuts.append((a, k + 1))
-            a = nxt
-    cuts.append((a, len(cover)))
-    return [(offset + x, offset + y) for x, y in cuts]
+            cuts.append((a, run[k][1]))
+            a = run[nxt][0]
+    cuts.append((a, run[-1][1]))
+    return cuts
 
 
 def _column(cols: list[tuple[float, float]], x: float) -> int:

@@ -942,6 +942,7 @@ def _read_page(page, aligned: bool = True) -> PageContent:
     tables = [t for t in (_page_table(t, page.page_number, tol, ruled, glyphs) for t in found) if t]
     if not tables and aligned:       # no ruling to find a table by: one the text's alignment shows
         rules = [(float(h["top"]), float(h["x0"]), float(h["x1"])) for hs in ruled.buckets.values() for h in hs]
+        rules = rules if len(rules) <= MAX_RULINGS else []     # a drawing, not a table's rows
         tables = [_aligned_table(t, page.page_number) for t in aligned_tables(page.chars, tol, rules)]
         content.aligned = bool(tables)
     rest = page
