@@ -175,3 +175,32 @@ def test_a_report_inside_an_archive_is_inspected_by_its_ledger_name(tmp_path, ca
     assert main(["inspect", f"{archive}!大厂县/没有.pdf"]) == 2
     assert f"压缩包 {archive} 中没有 大厂县/没有.pdf；其中的报告文件：" in capsys.readouterr().err
     assert list(stage.iterdir()) == []
+
+
+def test_inspect_pictures_draws_a_pdf_page_as_its_text_layer_was_read(tmp_path, capsys):
+    """`--pictures` on a PDF read from its text layer: each page with its table cells in blue and its lines outside
+    tables in red, drawn where the reader placed them (here a table without rulings, rebuilt from its text): the box
+    of 总分's 得分 cell on page 2 holds that figure's ink."""
+    import numpy as np
+    from PIL import Image
+
+    from evalkit.readers.pdf import read_pdf
+    from evalkit.recognize.explain import PDF_VIEW_DPI
+
+    pdf = FIXTURES / "pages" / "pages_borderless.pdf"
+    assert main(["inspect", str(pdf), "--pictures", str(tmp_path / "图")]) == 0
+    assert "已写入" in capsys.readouterr().out
+    assert sorted(p.name for p in (tmp_path / "图").iterdir()) == [f"pages_borderless_第{n}页.png" for n in range(1, 6)]
+    table = next(read_pdf(pdf).tables())
+    r = next(k for k, row in enumerate(table.rows) if row[0] == "总分" and table.pages[k] == 2)
+    loc = table.loc(r, 7)
+    img = np.asarray(Image.open(tmp_path / "图" / "pages_borderless_第2页.png").convert("RGB"))
+    k = PDF_VIEW_DPI / 72
+    x0, top, x1, bottom = (round(v * k) for v in loc.bbox)
+    blue = (img[..., 2] > 200) & (img[..., 0] < 60)
+    assert blue[top - 2:top + 3, x0:x1].any() and blue[top:bottom, x0 - 2:x0 + 3].any()   # its box drawn
+    ink = img[top + 3:bottom - 2, x0 + 3:x1 - 2].min(axis=2) < 100
+    assert ink.sum() > 20                                                                  # around its figure
+    first = np.asarray(Image.open(tmp_path / "图" / "pages_borderless_第1页.png").convert("RGB"))
+    red = (first[..., 0] > 200) & (first[..., 2] < 80) & (first[..., 1] < 80)
+    assert red.sum() > 200                                             # the title lines above the first table

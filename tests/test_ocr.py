@@ -19,7 +19,7 @@ import pytest
 
 pytest.importorskip("rapidocr_onnxruntime")
 
-from conftest import ROOT  # noqa: E402
+from conftest import ROOT, SEEDS  # noqa: E402
 from evalkit.errors import LimitExceeded, ReadError  # noqa: E402
 from evalkit.ingest import assemble, build, hash_file  # noqa: E402
 from evalkit.model import Table  # noqa: E402
@@ -998,7 +998,7 @@ def test_a_page_of_small_print_is_read_enlarged(scans, tmp_path):
 def test_inspect_pictures_shows_each_ocr_page_as_the_ocr_saw_it(tmp_path):
     """`evalkit inspect FILE --pictures DIR`: one PNG per OCR'd page, the prepared page (the seal taken out) with the
     table cells in blue and the text boxes in red, written beside a file of that name already there, never over it;
-    a text PDF has none. (A one-row strip: the page is OCR'd here, the view is taken inside the OCR.)"""
+    a text export has no page to draw (a PDF's text-layer pages: test_inspect). (A one-row strip: the page is OCR'd here, the view is taken inside the OCR.)"""
     from PIL import Image
 
     from conftest import run_cli
@@ -1013,8 +1013,8 @@ def test_inspect_pictures_shows_each_ocr_page_as_the_ocr_saw_it(tmp_path):
     blue = (img[..., 2] > 200) & (img[..., 0] < 60)
     red = (img[..., 0] > 200) & (img[..., 2] < 80) & (img[..., 1] < 80)
     assert blue.sum() > 5_000 and red.sum() > 5_000
-    text = run_cli("inspect", ROOT / "tests" / "fixtures" / "fixture_pdf.pdf", "--pictures", tmp_path / "无")
-    assert "没有经过 OCR 识别的页面" in text.stdout and not (tmp_path / "无").exists()
+    text = run_cli("inspect", SEEDS[0], "--pictures", tmp_path / "无")                  # a text export: no page
+    assert "没有图片可写" in text.stdout and not (tmp_path / "无").exists()
 
 
 def test_a_long_screenshot_is_read_in_page_sized_pieces(scans, tmp_path):

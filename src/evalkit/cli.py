@@ -214,9 +214,9 @@ def cmd_inspect(a) -> int:
         from evalkit.recognize.explain import write_pictures
         written = write_pictures(Path(a.file), Path(a.pictures))
         if not written:
-            print(f"{a.file} 没有经过 OCR 识别的页面（文字直接读取），没有图片可写")
+            print(f"{a.file} 没有读出表格或文字的页面（PDF、扫描件和图片才有页面图），没有图片可写")
         for p in written:
-            print(f"OCR 看到的页面（蓝框：表格单元格，红框：文字框）已写入 {p}")
+            print(f"读取时看到的页面（蓝框：表格单元格，红框：文字框或表格外的文字行）已写入 {p}")
         return EXIT_OK
     if a.html:
         from evalkit.recognize.explain import write_html
@@ -364,8 +364,8 @@ def parser(command: str | None = None) -> argparse.ArgumentParser:
                    help="写一个网页：标出每个字段来自的单元格和检查发现 (write a page with the cells and findings)")
     i.add_argument("--dir", help="数据集文件夹，其中此文件的检查发现会被标出 (dataset whose findings are pinned)")
     i.add_argument("--pictures", metavar="文件夹",
-                   help="把 OCR 识别的每页（去印章、转正、拉直后）画出表格单元格和文字框，存为 PNG "
-                        "(each OCR'd page as the OCR saw it, with its cells and text boxes)")
+                   help="把读取的每页画出表格单元格和文字框，存为 PNG：OCR 识别的页（去印章、转正、拉直后），"
+                        "PDF 文字层的页 (each page as the reader saw it, with its cells and text boxes)")
     i.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     i.set_defaults(func=cmd_inspect)
     if command not in sub.choices:   # evalkit synth (a synthetic corpus with its truth): imported only when it may run

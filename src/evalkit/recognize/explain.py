@@ -305,33 +305,92 @@ def inspect_file(path: Path, table: int | None = None, json_out: bool = False) -
     return as_text(doc, ex, table)
 
 
+PDF_VIEW_DPI = 110       # a PDF page drawn for `--pictures` (an A4 page: 910 × 1,286 px)
+MAX_VIEWS = 100          # pages drawn at most
+
+
 def write_pictures(path: Path, folder: Path) -> list[Path]:
-    """`evalkit inspect FILE --pictures DIR`: each page the OCR read, as it saw it (`ocr.draw_view`), written as
-    `<file>_第N页.png` into DIR; a name already there gets （2）, （3）… (nothing is overwritten). The files written."""
-    from evalkit.readers import ocr
+    """`evalkit inspect FILE --pictures DIR`: each page as the reader saw it, written as `<file>_第N页.png` into
+    DIR: a page the OCR read as it saw it (`ocr.draw_view`: cells of ruled tables, text boxes), a PDF page read from
+    its text layer with where its tables' cells and text lines were placed (`pdf_views`). A name already there gets
+    （2）, （3）… (nothing is overwritten). The files written."""
+    try:
+        from evalkit.readers import ocr
+    except ImportError:                      # without the [ocr] extra nothing is OCR'd, nothing to show of it
+        ocr = None
     folder = Path(folder)
-    views: list = []
-    token = ocr.SEEN.set(views)
+    seen: list = []
+    token = ocr.SEEN.set(seen) if ocr is not None else None
     try:
         with located(path) as real:
-            _read(path, real)
+            doc = _read(path, real)
+            views = pdf_views(real, doc) if doc.format == "pdf" else []
     finally:
-        ocr.SEEN.reset(token)
+        if token is not None:
+            ocr.SEEN.reset(token)
+    views += [(view.page, ocr.draw_view(view)) for view in seen]
+    views.sort(key=lambda v: v[0] or 0)
     written = []
     if views:
         folder.mkdir(parents=True, exist_ok=True)
-    for k, view in enumerate(views, 1):
-        stem = f"{Path(path).stem}_第{view.page}页" + (f"_{k}" if sum(v.page == view.page for v in views) > 1 else "")
+    for k, (page, image) in enumerate(views, 1):
+        stem = f"{Path(path).stem}_第{page}页" + (f"_{k}" if sum(p == page for p, _ in views) > 1 else "")
         for n in range(1, 1000):
             target = folder / (stem + (f"（{n}）" if n > 1 else "") + ".png")
             try:
                 with open(target, "xb") as f:
-                    ocr.draw_view(view).save(f, "PNG")
+                    image.save(f, "PNG")
                 break
             except FileExistsError:
                 continue
         written.append(target)
     return written
+
+
+def pdf_views(pdf_path: Path, doc: Document, dpi: int = PDF_VIEW_DPI) -> list:
+    """(page, picture) for each page of a PDF read from its text layer that gave a table or a line: the page with
+    each table cell (blue) and each text line outside tables (red) drawn where the reader placed them, as
+    pdfplumber's table-finder debug image shows it: a cell rebuilt wrongly (a table without rulings, two pages on
+    one sheet, a worksheet's bands) shows at once. OCR'd pages are drawn by the OCR (`ocr.draw_view`)."""
+    import pypdfium2 as pdfium
+    from PIL import ImageDraw
+
+    skip = set(doc.ocr_pages or [])
+    cells: dict[int, list] = {}
+    lines: dict[int, list] = {}
+    for block in doc.blocks:
+        if isinstance(block, Table):
+            for r, row in enumerate(block.rows):
+                for c in range(len(row)):
+                    loc = block.loc(r, c)
+                    if loc.page and loc.bbox and loc.page not in skip:
+                        cells.setdefault(loc.page, []).append(loc.bbox)
+        elif isinstance(block, Paragraph) and block.page and block.bbox and block.page not in skip:
+            lines.setdefault(block.page, []).append(block.bbox)
+    pages = sorted(set(cells) | set(lines))[:MAX_VIEWS]
+    if not pages:
+        return []
+    scale = dpi / 72
+    out = []
+    pdf = pdfium.PdfDocument(str(pdf_path))
+    try:
+        for n in pages:
+            if n > len(pdf):
+                continue
+            page = pdf[n - 1]
+            try:
+                image = page.render(scale=scale).to_pil().convert("RGB")
+            finally:
+                page.close()
+            draw = ImageDraw.Draw(image)
+            for x0, top, x1, bottom in lines.get(n, []):
+                draw.rectangle([x0 * scale, top * scale, x1 * scale, bottom * scale], outline=(230, 30, 30), width=1)
+            for x0, top, x1, bottom in cells.get(n, []):
+                draw.rectangle([x0 * scale, top * scale, x1 * scale, bottom * scale], outline=(0, 90, 255), width=2)
+            out.append((n, image))
+    finally:
+        pdf.close()
+    return out
 
 
 def write_html(path: Path, out: Path, data_dir: Path | None = None) -> int:
