@@ -1140,16 +1140,20 @@ def _turned_cells(table, texts: list[list[str | None]], y_tolerance: float) -> l
     if not upward and not stacked:
         return texts
 
-    def inside(cell):
-        x0, top, x1, bottom = cell
-        return [c for c in page_chars if x0 <= (c["x0"] + c["x1"]) / 2 < x1 and top <= (c["top"] + c["bottom"]) / 2 < bottom]
+    def inside(box, chars):
+        x0, top, x1, bottom = box
+        return [c for c in chars if x0 <= (c["x0"] + c["x1"]) / 2 < x1 and top <= (c["top"] + c["bottom"]) / 2 < bottom]
 
+    stacked_rows = {i for i, _ in stacked}
     for i, row in enumerate(table.rows):
+        in_row = inside(row.bbox, page_chars) if upward or i in stacked_rows else []
+        if not any(id(c) in upward for c in in_row) and i not in stacked_rows:
+            continue
         for j, cell in enumerate(row.cells):
             if cell is None or texts[i][j] is None:
                 continue
-            chars = inside(cell) if upward or (i, j) in stacked else []
-            if upward and any(id(c) in upward for c in chars):
+            chars = inside(cell, in_row)
+            if any(id(c) in upward for c in chars):
                 texts[i][j] = extract_text(chars, y_tolerance=y_tolerance, char_dir_rotated="btt", line_dir_rotated="ltr")
             elif (i, j) in stacked:
                 texts[i][j] = _vertical_text(chars) or texts[i][j]
