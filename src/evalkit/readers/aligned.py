@@ -13,6 +13,7 @@ lines of text boxes, readers/ocr.py); sizes are in the units of the input (point
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from statistics import median
@@ -286,6 +287,7 @@ def tables_of_lines(lines: list[Line], rules: list[tuple[float, float, float]] =
     """The aligned tables among a page's lines of cells, top to bottom."""
     if not lines:
         return []
+    rules = sorted(rules)
     cols = columns(lines)
     if len(cols) < MIN_CELLS:
         return []
@@ -310,9 +312,15 @@ def _wraps_on(cell: Cell, s: Segment) -> bool:
     return bool(_UNIT.fullmatch(s.text)) or (cell.open and bool(_REMAINDER.fullmatch(s.text)))
 
 
-def _ruled_between(rules, a: Line, b: Line, x0: float, x1: float) -> bool:
-    """A horizontal ruling over half the table's width or more lies between lines a and b."""
-    return any(a.bottom - 1 <= y <= b.top + 1 and min(x1, r1) - max(x0, r0) >= 0.5 * (x1 - x0) for y, r0, r1 in rules)
+def _ruled_between(rules: list[tuple[float, float, float]], a: Line, b: Line, x0: float, x1: float) -> bool:
+    """A horizontal ruling over half of x0..x1 or more lies between lines a and b (`rules` sorted by height)."""
+    k = bisect.bisect_left(rules, (a.bottom - 1,))
+    while k < len(rules) and rules[k][0] <= b.top + 1:
+        _, r0, r1 = rules[k]
+        if min(x1, r1) - max(x0, r0) >= 0.5 * (x1 - x0):
+            return True
+        k += 1
+    return False
 
 
 def _table(lines: list[Line], cols: list[tuple[float, float]], pitch: float,
