@@ -110,6 +110,7 @@ class PageContent:
     height: float
     items: list = field(default_factory=list)  # (top, bottom, Paragraph | PageTable) in reading order
     aligned: bool = False                      # its tables were rebuilt from the text's alignment (no rulings)
+    unruled_sheet: bool = False                # a worksheet's table printed without rulings, not read as a table
 
 
 def read_pdf(path: Path) -> Document:
@@ -867,10 +868,15 @@ def without_white(page) -> tuple[object, list[str]]:
 
 
 def _aligned_warning(pages: list[PageContent]) -> list[str]:
-    """Rows and columns rebuilt from where the text stands are a reading to check (status partial), as OCR's are."""
+    """Rows and columns rebuilt from where the text stands are a reading to check (status partial), as OCR's are; a
+    worksheet printed without rulings is not rebuilt (its cells a glyph apart) and is said so, with what to ask for."""
     aligned = [p.number for p in pages if p.aligned]
-    return [f"第 {_pages(aligned)} 页的表格缺少框线，已按文字的对齐还原行列（合并的单元格只在首行），请对照原件核对"] \
-        if aligned else []
+    ruled = any(isinstance(item, PageTable) for p in pages for _, _, item in p.items)
+    sheets = [p.number for p in pages if p.unruled_sheet] if not ruled else []   # a notes sheet beside a ruled one
+    return ([f"第 {_pages(aligned)} 页的表格缺少框线，已按文字的对齐还原行列（合并的单元格只在首行），请对照原件核对"]
+            if aligned else []) + \
+        ([f"第 {_pages(sheets)} 页是电子表格程序打印的表格，没有框线，单元格之间的距离不足以还原行列，未作为表格读取；"
+          "请提供原始 Excel 文件，或打印时勾选“网格线”（页面设置→工作表）后重新导出 PDF"] if sheets else [])
 
 
 def _watermark_key(text: str) -> str:
@@ -940,11 +946,15 @@ def _read_page(page, aligned: bool = True) -> PageContent:
     found = page.find_tables({"explicit_horizontal_lines": closing}) if closing else page.find_tables()
     glyphs = sorted((c for c in page.chars if (c.get("text") or "").strip()), key=lambda c: c["top"])
     tables = [t for t in (_page_table(t, page.page_number, tol, ruled, glyphs) for t in found) if t]
-    if not tables and aligned:       # no ruling to find a table by: one the text's alignment shows
+    if not tables:                   # no ruling to find a table by: one the text's alignment shows
         rules = [(float(h["top"]), float(h["x0"]), float(h["x1"])) for hs in ruled.buckets.values() for h in hs]
         rules = rules if len(rules) <= MAX_RULINGS else []     # a drawing, not a table's rows
-        tables = [_aligned_table(t, page.page_number) for t in aligned_tables(page.chars, tol, rules)]
-        content.aligned = bool(tables)
+        found = aligned_tables(page.chars, tol, rules)
+        if aligned:
+            tables = [_aligned_table(t, page.page_number) for t in found]
+            content.aligned = bool(tables)
+        else:                        # a worksheet printed without gridlines: said, not guessed at
+            content.unruled_sheet = bool(found)
     rest = page
     for t in tables:
         rest = rest.outside_bbox(_padded(t.bbox, page), strict=False)
