@@ -198,3 +198,52 @@ def test_a_glyph_placed_far_off_costs_nothing_more():
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 5_000_000 and tables and tables[0].rows[0][:4] == ["项目名称", "目标值", "分值", "得分"]
+
+
+def _any_page(data) -> list[dict]:
+    """Lines of cells at random columns and heights, texts of Chinese, figures, units and brackets."""
+    from hypothesis import strategies as st
+
+    words = st.text(alphabet="产出指标满意度(万元)（）%≥≤0123456789.—", min_size=1, max_size=9)
+    n = data.draw(st.integers(1, 14))
+    chars = []
+    top = 100.0
+    for _ in range(n):
+        top += data.draw(st.sampled_from([7.0, 14.5, 14.5, 14.5, 29.0]))
+        for col in sorted(data.draw(st.sets(st.integers(0, 3), min_size=1, max_size=4))):
+            chars += glyphs(data.draw(words), COLS[col] + data.draw(st.sampled_from([0.0, 3.0, 11.0])), top)
+    return chars
+
+
+def test_any_layout_of_lines_gives_whole_rows_or_no_table():
+    """Whatever the lines (cells that wrap, units alone on a line, rulings between some rows): no error, every row
+    as wide as the table, every glyph's cell in it once."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.data())
+    def check(data):
+        chars = _any_page(data)
+        ys = sorted({c["top"] for c in chars})
+        rules = [(y - 2, data.draw(st.sampled_from([45.0, 100.0])), 260.0) for y in ys if data.draw(st.booleans())]
+        for table in aligned_tables(chars, SIZE / 2, rules):
+            assert table.rows and {len(r) for r in table.rows} == {table.n_cols}
+            assert len(table.boxes) == len(table.rows) and all(len(b) == table.n_cols for b in table.boxes)
+            text = "".join(c for r in table.rows for cell in r for c in cell if not c.isspace())
+            assert len(text) <= len([c for c in chars if c["text"].strip()])
+
+    check()
+
+
+def test_a_line_that_all_goes_on_with_merged_cells_makes_no_empty_row():
+    """Under a ruling that stops short of the first column (its cell merged over rows), a line holding only that
+    column's text goes on with the cell above: no row of its own (an empty row broke the table's bands)."""
+    chars = page([(0, "名称"), (1, "目标"), (2, "分值"), (3, "得分")],
+                 [(0, "甲乙"), (1, "1"), (2, "10"), (3, "9")],
+                 [(0, "丙丁"), (1, "2"), (2, "10"), (3, "8")],
+                 [(0, "戊")],
+                 [(0, "己"), (1, "3"), (2, "10"), (3, "7")])
+    rules = [(100.0 + 14.5 * k - 2, 45.0, 260.0) for k in (1, 2, 4)] + [(100.0 + 14.5 * 3 - 2, 100.0, 260.0)]
+    assert aligned_tables(chars, SIZE / 2, rules)[0].rows == [
+        ["名称", "目标", "分值", "得分"], ["甲乙", "1", "10", "9"], ["丙丁\n戊", "2", "10", "8"], ["己", "3", "10", "7"]]

@@ -361,6 +361,8 @@ def _table(lines: list[Line], cols: list[tuple[float, float]], pitch: float,
                         continue
                 tail = s.c0 in after and _wraps_on(after[s.c0], s)
                 (after if tail else rows[-1]).setdefault(s.c0, Cell()).lines.append(s)
+            if not rows[-1]:      # all of it went on with the cells above: no row of its own
+                rows.pop()
         prev = ln
     n = len(cols)
     out_rows = [[row[c].text if c in row else "" for c in range(n)] for row in rows]

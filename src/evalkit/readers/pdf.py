@@ -949,7 +949,13 @@ def _read_page(page, aligned: bool = True) -> PageContent:
     if not tables:                   # no ruling to find a table by: one the text's alignment shows
         rules = [(float(h["top"]), float(h["x0"]), float(h["x1"])) for hs in ruled.buckets.values() for h in hs]
         rules = rules if len(rules) <= MAX_RULINGS else []     # a drawing, not a table's rows
-        found = aligned_tables(page.chars, tol, rules)
+        try:
+            found = aligned_tables(page.chars, tol, rules)
+        except (LimitExceeded, MemoryError):
+            raise
+        except Exception:            # noqa: BLE001  (a layout the rules did not foresee: its lines are read as lines)
+            log.exception("aligned tables failed on page %s", page.page_number)
+            found = []
         if aligned:
             tables = [_aligned_table(t, page.page_number) for t in found]
             content.aligned = bool(tables)
