@@ -34,6 +34,7 @@ def test_text_without_tables_is_partial_with_reason(tmp_path):
     f.write_text("关于开展绩效自评工作的通知\n请各单位按时报送。\n", encoding="utf-8")
     rep = ingest_paths([f])["reports"].iloc[0]
     assert rep["status"] == "partial" and "未识别出" in rep["error"]
+    assert "补充表头词汇" in rep["error"] and "先处理上面的读取问题" not in rep["error"]   # nothing else to blame
 
 
 def test_failed_write_leaves_previous_dataset(tmp_path, monkeypatch):

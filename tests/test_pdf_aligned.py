@@ -147,6 +147,9 @@ def test_a_pdf_a_spreadsheet_program_made_is_not_rebuilt_from_alignment(tmp_path
     assert doc.warnings == ["第 1、2、3、4 页是电子表格程序打印的表格，没有框线，单元格之间的距离不足以还原行列，未作为表格读取；"
                             "请提供原始 Excel 文件，或打印时勾选“网格线”（页面设置→工作表）后重新导出 PDF"]
     assert any("网络设备软件运行保障经费" in b.text for b in doc.blocks)
+    from evalkit.ingest import ingest_paths
+    error = ingest_paths([tmp_path / "calc.pdf"])["reports"].iloc[0]["error"]
+    assert error.index("电子表格程序打印") < error.index("未识别出项目自评表") and "先处理上面的读取问题" in error
 
 
 def test_rulings_between_rows_decide_the_rows():
