@@ -1403,12 +1403,17 @@ def _extend(table: Table, prev: PageTable, prev_last: list, prev_cut: bool, nxt:
             joined[(cell.r0, cell.idx)] = (r, i)
         start = h + 1
     offset = len(table.rows) - start
+    _append_rows(table, nxt, start)
+    return _last_cells(nxt, offset, start, joined), pairs is not None and start == len(nxt.rows)
+
+
+def _append_rows(table: Table, nxt: PageTable, start: int) -> None:
+    """The rows of page table `nxt` from `start` on appended to `table`, with their page and cell boxes."""
     table.rows.extend(list(row) for row in nxt.rows[start:])
     if table.pages is not None:
         table.pages.extend([nxt.page] * (len(nxt.rows) - start))
     if table.bboxes is not None:
         table.bboxes.extend(list(b) for b in (nxt.boxes[start:] if nxt.boxes else [[]] * (len(nxt.rows) - start)))
-    return _last_cells(nxt, offset, start, joined), pairs is not None and start == len(nxt.rows)
 
 
 def _extend_aligned(table: Table, prev: AlignedTable, nxt: PageTable, h: int) -> tuple[list, bool]:
@@ -1421,11 +1426,7 @@ def _extend_aligned(table: Table, prev: AlignedTable, nxt: PageTable, h: int) ->
             if text and c < len(last):
                 last[c] = f"{last[c]}\n{text}" if last[c] else text
         start = 1
-    table.rows.extend(list(row) for row in nxt.rows[start:])
-    if table.pages is not None:
-        table.pages.extend([nxt.page] * (len(nxt.rows) - start))
-    if table.bboxes is not None:
-        table.bboxes.extend(list(b) for b in nxt.boxes[start:])
+    _append_rows(table, nxt, start)
     return [], False
 
 
