@@ -29,11 +29,8 @@ SAME_END = 0.15          # font sizes: two lines ending this close end at the sa
 CLOSE_PITCH = 0.75       # lines closer than this share of the usual pitch are in the same row
 NEXT_PITCH = 1.2         # a line at most this many pitches under the one before is the next line of its cells
 FAR_PITCH = 2.5          # a line further than this many pitches below the one before starts a new table
-# the last glyph of a wrapped label (产出指|标), or the unit under it ((万元)): a cell merged over rows printed in
-# their lines
-_REMAINDER = re.compile(r"[\u4e00-\u9fff]")
-_UNIT = re.compile(r"[(（][^()（）]{1,4}[)）]")
-_ENDS_WORD = re.compile(r"[\u4e00-\u9fff]$")
+HAN = re.compile(r"[\u4e00-\u9fff]")      # one Chinese character (a wrapped label's last glyph: 产出指|标)
+_UNIT = re.compile(r"[(（][^()（）]{1,4}[)）]")   # the unit under a label, on a line of its own: (万元)
 _FIGURE = re.compile(r"[\s\d.,%+\-−—–/≥≤<>=＞＜≧≦]+")      # a figure, a dash, a comparison: not a wrapped word
 _CJK = re.compile(r"[\u3000-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
@@ -307,9 +304,9 @@ def _wraps_on(cell: Cell, s: Segment) -> bool:
     """`s`, on the first line of a new row, is the rest of the label above it (in one column): the glyph it wrapped
     before, or a bracketed unit on a line of its own (a new cell is rarely either)."""
     last = cell.lines[-1]
-    if last.c0 != last.c1 or not _ENDS_WORD.search(last.text):
+    if last.c0 != last.c1 or not HAN.fullmatch(last.text[-1:]):
         return False
-    return bool(_UNIT.fullmatch(s.text)) or (cell.open and bool(_REMAINDER.fullmatch(s.text)))
+    return bool(_UNIT.fullmatch(s.text)) or (cell.open and bool(HAN.fullmatch(s.text)))
 
 
 def _ruled_between(rules: list[tuple[float, float, float]], a: Line, b: Line, x0: float, x1: float) -> bool:

@@ -43,7 +43,7 @@ from pathlib import Path
 
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
 from evalkit.readers.grid import Span, rows_from_spans
-from evalkit.readers.aligned import AlignedTable, aligned_tables, continues
+from evalkit.readers.aligned import HAN, AlignedTable, aligned_tables, continues
 from evalkit.readers.pdfbands import bands_note, column_bands, from_spreadsheet, join_failed, joined, original_places
 from evalkit.readers.pdfforms import filled_pages, flattened
 from evalkit.readers.safety import StreamTooLarge, check_file_size, human_size, inflate_bounded, limits, reason
@@ -1152,7 +1152,7 @@ def _turned_cells(table, texts: list[list[str | None]], y_tolerance: float) -> l
     page_chars = table.page.chars
     upward = {id(c) for c in page_chars if not c.get("upright", True) and (c.get("matrix") or (0, 0))[1] > 0}
     stacked = [(i, j) for i, row in enumerate(texts) for j, t in enumerate(row)
-               if t and _CJK_CHAR.search(t) and sum(1 for line in t.split("\n") if _SPACED.search(line)) >= 2]
+               if t and HAN.search(t) and sum(1 for line in t.split("\n") if _SPACED.search(line)) >= 2]
     if not upward and not stacked:
         return texts
 
@@ -1177,7 +1177,6 @@ def _turned_cells(table, texts: list[list[str | None]], y_tolerance: float) -> l
 
 
 _SPACED = re.compile(r"\S \S")          # two lines like this: glyphs of vertical columns read across
-_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 TOUCH = 0.15             # font sizes: glyphs this close (or overlapping) touch
 
 
