@@ -250,3 +250,66 @@ def test_a_line_that_all_goes_on_with_merged_cells_makes_no_empty_row():
     rules = [(100.0 + 14.5 * k - 2, 45.0, 260.0) for k in (1, 2, 4)] + [(100.0 + 14.5 * 3 - 2, 100.0, 260.0)]
     assert aligned_tables(chars, SIZE / 2, rules)[0].rows == [
         ["名称", "目标", "分值", "得分"], ["甲乙", "1", "10", "9"], ["丙丁\n戊", "2", "10", "8"], ["己", "3", "10", "7"]]
+
+
+def laid_out(rows_of_lines, gap: float = 6.0, pitch: float = 14.5) -> list[dict]:
+    """Rows of lines of cells (column, text, line offset in pitches from the row's top), rows `gap` apart: the glyphs
+    of a table whose cells sit where vertical alignment puts them."""
+    chars, top = [], 100.0
+    for row in rows_of_lines:
+        for col, text, at in row:
+            chars += glyphs(text, COLS[col], top + at * pitch)
+        top += (max(at for _, _, at in row) + 1) * pitch + gap
+    return chars
+
+
+def test_cells_centred_vertically_are_read_in_their_rows_and_a_label_in_the_first_of_its_rows():
+    """Word's 单元格对齐 中部: a short cell stands beside the middle of a wrapped one (half a line down beside two lines,
+    on the middle one beside three), and a label merged over rows beside the middle of them (产出指标 between the
+    second and third of its four rows); read as a ruled table's grid has them (the label in its first row)."""
+    got = rows(laid_out([
+        [(0, "一级指标", 0), (1, "三级指标", 0), (2, "分值", 0), (3, "得分", 0)],
+        [(1, "工作人员", 0), (2, "10", 0.5), (3, "10", 0.5), (1, "数量", 1)],
+        [(1, "足额发放", 0), (2, "10", 0.5), (3, "9", 0.5), (1, "率", 1)],
+        [(0, "产出指标", -0.5 - 6 / 29), (1, "年发放工", 0), (1, "资、保险", 1), (2, "20", 1), (3, "18", 1),
+         (1, "费用", 2)],
+        [(1, "及时性", 0), (2, "10", 0), (3, "10", 0)],
+        [(0, "效益指标", 0), (1, "保障率", 0), (2, "15", 0), (3, "15", 0)],
+    ]))
+    assert got == [["一级指标", "三级指标", "分值", "得分"],
+                   ["产出指标", "工作人员\n数量", "10", "10"],
+                   ["", "足额发放\n率", "10", "9"],
+                   ["", "年发放工\n资、保险\n费用", "20", "18"],
+                   ["", "及时性", "10", "10"],
+                   ["效益指标", "保障率", "15", "15"]]
+
+
+def test_cells_aligned_to_the_bottom_are_read_in_their_rows_and_a_label_in_the_first_of_its_rows():
+    """Word's 单元格对齐 底端: short cells beside a wrapped cell's last line, a label merged over rows beside the last
+    of them (产出指标 in the row of 年发放工资费用, its three rows above it)."""
+    got = rows(laid_out([
+        [(0, "一级指标", 0), (1, "三级指标", 0), (2, "分值", 0), (3, "得分", 0)],
+        [(1, "工作人员", 0), (1, "数量", 1), (2, "10", 1), (3, "10", 1)],
+        [(1, "足额发放", 0), (1, "率", 1), (2, "10", 1), (3, "9", 1)],
+        [(1, "年发放工", 0), (1, "资、保险", 1), (0, "产出指标", 2), (1, "费用", 2), (2, "20", 2), (3, "18", 2)],
+        [(0, "效益指标", 0), (1, "保障率", 0), (2, "15", 0), (3, "15", 0)],
+    ]))
+    assert got == [["一级指标", "三级指标", "分值", "得分"],
+                   ["产出指标", "工作人员\n数量", "10", "10"],
+                   ["", "足额发放\n率", "10", "9"],
+                   ["", "年发放工\n资、保险\n费用", "20", "18"],
+                   ["效益指标", "保障率", "15", "15"]]
+
+
+def test_a_remark_right_of_the_figures_is_not_taken_for_a_merged_label():
+    """Centred cells: a 偏差原因 written in one row, empty cells above and below it, stays in its row, though the rows
+    around it make a band centred on it (labels merged over rows stand left of their figures)."""
+    got = rows(laid_out([
+        [(0, "三级指标", 0), (1, "分值", 0), (2, "得分", 0), (3, "偏差原因", 0)],
+        [(0, "工作人员", 0), (1, "10", 0.5), (2, "10", 0.5), (0, "数量", 1)],
+        [(0, "足额发放", 0), (1, "10", 0.5), (2, "9", 0.5), (0, "率", 1)],
+        [(0, "合格率", 0), (1, "10", 0), (2, "10", 0)],
+        [(0, "及时性", 0), (1, "10", 0), (2, "8", 0), (3, "资金未到", 0)],
+        [(0, "满意度", 0), (1, "10", 0), (2, "10", 0)],
+    ]))
+    assert [r[3] for r in got] == ["偏差原因", "", "", "", "资金未到", ""]

@@ -29,9 +29,13 @@ SAME_END = 0.15          # font sizes: two lines ending this close end at the sa
 CLOSE_PITCH = 0.75       # lines closer than this share of the usual pitch are in the same row
 NEXT_PITCH = 1.2         # a line at most this many pitches under the one before is the next line of its cells
 FAR_PITCH = 2.5          # a line further than this many pitches below the one before starts a new table
+CENTRED_PAIRS = 4        # this many close line pairs in a table (and a tenth of its lines): cells centred vertically
+STACKED = 1              # this many lines adding figures under cells that began a line before: not top-aligned
+ANCHOR = 0.3             # font sizes: a centred label's rows have their band's centre this close to its centre
 HAN = re.compile(r"[\u4e00-\u9fff]")      # one Chinese character (a wrapped label's last glyph: 产出指|标)
 _UNIT = re.compile(r"[(（][^()（）]{1,4}[)）]")   # the unit under a label, on a line of its own: (万元)
 _FIGURE = re.compile(r"[\s\d.,%+\-−—–/≥≤<>=＞＜≧≦]+")      # a figure, a dash, a comparison: not a wrapped word
+_NUMBER = re.compile(r"[+\-−]?\d+(?:\.\d+)?")
 _CJK = re.compile(r"[\u3000-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
@@ -184,7 +188,40 @@ def columns(lines: list[Line]) -> list[tuple[float, float]]:
         if run:                     # a covered stretch ended: split where few cover it between many
             cols += _split_low(run, most)
         run = [piece] if piece[2] else []
-    return cols
+    return _widened(lines, sorted(cols + _missed(lines, cols)))
+
+
+def _widened(lines: list[Line], cols: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Each column reaching as far right as a cell of a line of two cells or more that starts in it and ends short of
+    the next column (a few lines with the most cells may leave a column's widest texts out: on a page a table goes on
+    to, a label column holding only a wrapped label's last glyph)."""
+    out = list(cols)
+    for ln in lines:
+        if len(ln.segments) < 2:
+            continue
+        for s in ln.segments:
+            k = next((k for k, (a, b) in enumerate(out) if a <= s.x0 <= b), None)
+            if k is not None and k + 1 < len(out) and out[k][1] < s.x1 < out[k + 1][0]:
+                out[k] = (out[k][0], s.x1)
+    return out
+
+
+def _missed(lines: list[Line], cols: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Columns no line with the most cells has text in (a label column whose cells, centred or bottom-aligned beside
+    wrapped ones, stand on lines of their own; a remark column holding only a header's lines on a page a table goes
+    on to): x ranges where two or more texts lie clear of every column found."""
+    clear = [(s.x0, s.x1) for ln in lines for s in ln.segments if all(s.x1 < a or s.x0 > b for a, b in cols)]
+    out, run = [], None
+    for x0, x1 in sorted(clear):
+        if run and x0 <= run[1]:
+            run = [run[0], max(run[1], x1), run[2] + 1]
+            continue
+        if run and run[2] >= 2:
+            out.append((run[0], run[1]))
+        run = [x0, x1, 1]
+    if run and run[2] >= 2:
+        out.append((run[0], run[1]))
+    return [(a, b) for a, b in out if all(b < c0 or a > c1 for c0, c1 in cols)]
 
 
 def _coverage(spans: list[tuple[float, float]]) -> list[tuple[float, float, int]]:
@@ -258,17 +295,149 @@ def _pitch(lines: list[Line]) -> float:
     return median(gaps) if gaps else 0.0
 
 
-def _goes_on(end: RowEnd, cells: list[tuple[int, str]], close: bool, inside: bool) -> bool:
+def _wrap_pitch(lines: list[Line]) -> float:
+    """The pitch of a cell's wrapped lines: from a line that fills its column to the next text in that column, the
+    shortest such steps (a row's next cell stands further down when the rows have padding); 0 when none."""
+    last: dict[int, Segment] = {}
+    steps = []
+    for ln in lines:
+        for s in ln.segments:
+            above = last.get(s.c0)
+            if above is not None and above.fills and s.top - above.top >= 0.8 * max(s.size, 1.0):
+                steps.append(s.top - above.top)
+        last.update((s.c0, s) for s in ln.segments)
+    if not steps:
+        return 0.0
+    least = min(steps)
+    return median(g for g in steps if g <= 1.25 * least)
+
+
+def _valign(lines: list[Line], wrap: float) -> str:
+    """How the table's cells stand in their rows: "center" when many lines stand less than CLOSE_PITCH of a wrapped
+    line's pitch under the one before (a short cell beside a wrapped one's two lines), "bottom" when lines adding
+    figures go on with every cell of the line before, which all filled their columns and began on lines without
+    figures (the short cells stand beside the wrapped ones' last lines), else "top"."""
+    if not wrap:
+        return "top"
+    pairs = list(zip(lines, lines[1:]))
+    close = sum(1 for a, b in pairs if b.top - a.top < CLOSE_PITCH * wrap)
+    if close >= CENTRED_PAIRS and close >= 0.1 * len(lines):
+        return "center"
+    stacked = 0
+    for k, (a, b) in enumerate(pairs):
+        under = {s.c0 for s in b.segments}
+        if (b.top - a.top <= NEXT_PITCH * wrap and len(b.segments) > len(a.segments)
+                and all(s.fills and s.c0 in under and not _began_by_figures(lines, k, s.c0, wrap) for s in a.segments)
+                and any(_FIGURE.fullmatch(s.text) for s in b.segments)):
+            stacked += 1
+    return "bottom" if stacked >= STACKED else "top"
+
+
+def _began_by_figures(lines: list[Line], k: int, c: int, wrap: float) -> bool:
+    """The cell whose text in column c line k goes on began on a line holding figures (a top-aligned row's first
+    line), going back over the lines its text filled (and lines with nothing in that column) a pitch apart."""
+    start = k
+    while start and lines[start].top - lines[start - 1].top <= NEXT_PITCH * wrap:
+        seg = next((s for s in lines[start - 1].segments if s.c0 == c), None)
+        if seg is not None and not seg.fills:
+            break
+        start -= 1
+    while start < k and not any(s.c0 == c for s in lines[start].segments):
+        start += 1
+    return any(_FIGURE.fullmatch(s.text) for s in lines[start].segments)
+
+
+def _spread(rows: list[dict[int, Cell]], valign: str) -> None:
+    """Cells merged over rows, in a table whose cells are centred or bottom-aligned, moved to the first row they
+    cover (where a ruled table's grid has them): a merged label stands beside the middle or the last of its rows.
+
+    A label is a text with empty cells above it in its column and no figure left of it in its row (labels merged
+    over rows head their rows, left of the figures; a remark on the right is not one). It covers rows alike (of
+    figures as its own, with their heading over them: 项目资金 over 年初预算数; or headings as its own) no label
+    above it covers: bottom-aligned, those above it (a label beside figures only), never up to the head of a table
+    going on from the page before (they may be a label's there); centred, as many above and below as make a band
+    centred on it, the most that do (none: it stays)."""
+    if valign == "top" or not rows:
+        return
+    size = median(s.size for row in rows for cell in row.values() for s in cell.lines)
+    tol = ANCHOR * max(size, 1.0)
+    laid = [dict(row) for row in rows]         # the rows as printed: every decision is taken on them
+    bands = [(min(c.box[1] for c in row.values()), max(c.box[3] for c in row.values())) for row in laid]
+    figures = [{c for c, cell in row.items() if _FIGURE.fullmatch(cell.text.replace("\n", ""))} for row in laid]
+    for c in sorted({c for row in laid for c in row}):
+        taken = -1                             # the last row a label above covers
+        for k in (k for k, row in enumerate(laid) if c in row):
+            if c in figures[k] or any(d < c for d in figures[k]):
+                taken = k
+                continue
+            above = sum(1 for r in _empty_run(laid, c, k, -1) if r > taken)
+            below = sum(1 for _ in _empty_run(laid, c, k, 1))
+            spans = [(a, b) for a in range(above + 1) for b in range(below + 1) if _alike(figures, k, a, b)]
+            if valign == "bottom":         # (beside figures; over a heading only with rows of figures above it:
+                a = max((a for a, b in spans if b == 0 and figures[k] and (a == 0 or figures[k - 1])), default=0)
+                span = (0 if k - a == 0 else a, 0)     # 年度资金 heads its own row, 项目资金 its rows and theirs)
+            else:
+                mid = (laid[k][c].box[1] + laid[k][c].box[3]) / 2
+                diff = {sp: abs((bands[k - sp[0]][0] + bands[k + sp[1]][1]) / 2 - mid) for sp in spans}
+                good = [sp for sp in spans if diff[sp] <= tol]
+                span = max(good, key=lambda sp: (sp[0] + sp[1], -diff[sp])) if good else (0, 0)
+            taken = k + span[1]
+            if span[0]:
+                rows[k - span[0]][c] = rows[k].pop(c)
+    rows[:] = [row for row in rows if row]         # a label that stood alone leaves no row behind
+
+
+def _rows_above(lines: list[Line], first: int, wrap: float) -> int:
+    """The first line of the rows standing over line `first` whose cells are centred: groups of lines less than
+    CLOSE_PITCH of a wrapped line's pitch apart holding cells in two columns or more (a title is one cell)."""
+    while first:
+        top = first - 1
+        while top and lines[top].top - lines[top - 1].top < CLOSE_PITCH * wrap:
+            top -= 1
+        if top == first - 1 or len({s.c0 for ln in lines[top:first] for s in ln.segments}) < 2:
+            return first
+        first = top
+    return first
+
+
+def _alike(figures: list[set[int]], k: int, i: int, j: int) -> bool:
+    """Rows k-i..k+j may be the rows of one label standing in row k: rows of figures as its row is (a heading over
+    them at the top: 项目资金 over 年初预算数), or rows without figures as its row is (a heading among headings)."""
+    if not figures[k]:
+        return not any(figures[r] for r in range(k - i, k + j + 1))
+    if not all(figures[r] for r in range(k, k + j + 1)):
+        return False
+    heads = [bool(figures[r]) for r in range(k - i, k)]
+    return heads == sorted(heads)                    # figure-less rows only before the rows of figures
+
+
+def _empty_run(rows: list[dict[int, Cell]], c: int, k: int, step: int):
+    """The rows next to row k (upwards: step -1) whose column c is empty, up to the first that is not."""
+    k += step
+    while 0 <= k < len(rows) and c not in rows[k]:
+        yield k
+        k += step
+
+
+def _goes_on(end: RowEnd, cells: list[tuple[int, str]], close: bool, inside: bool, near: bool = True,
+             valign: str = "top") -> bool:
     """A line of cells (column, text) belongs to the row above: it only goes on with the row's open cells; or it
     stands so close under the row's last line that it cannot be a row of its own and fills none of the row's
     cells; or, inside the table, it holds words and no figure, fewer cells than the row's first line, all under
     cells of the row (a cell's text wrapped before a word that did not fit: 满意度|指标, ≥73|把/组), and no line
-    follows it closer than a pitch (the rest of a row of vertically centred cells)."""
-    if all(c in end.open for c, _ in cells):
+    follows it closer than a pitch (the rest of a row of vertically centred cells). `near`: it stands a wrapped
+    line's pitch under the line before. In a table whose cells are centred or bottom-aligned (`valign`), a row's
+    short cells stand beside a wrapped cell's middle or last line: while the row has an open cell, a near line that
+    goes on with open cells, fills columns still empty in the row or holds a label's unit (万元) is that row's too
+    (and an open cell goes on only when near)."""
+    if all(c in end.open for c, _ in cells) and (near or valign == "top"):
         return True
     if close and all(c not in end.text or c in end.open for c, _ in cells):
         return True
-    return (inside and len(cells) < end.width and all(c in end.single for c, _ in cells)
+    if valign != "top" and near and end.open \
+            and all(c in end.open or c not in end.text or _UNIT.fullmatch(t) for c, t in cells):
+        return True
+    return (inside and near and len(cells) < end.width and all(c in end.single for c, _ in cells)
             and not any(_FIGURE.fullmatch(t) for _, t in cells))
 
 
@@ -290,14 +459,28 @@ def tables_of_lines(lines: list[Line], rules: list[tuple[float, float, float]] =
         return []
     place(lines, cols)
     pitch = _pitch(lines)
+    far = FAR_PITCH * max(pitch, _wrap_pitch(lines))     # (half steps beside centred cells make the median small)
     tables, block = [], []
     for ln in lines:              # a table runs from its first to its last line of two cells or more
-        if block and pitch and ln.top - block[-1].top > FAR_PITCH * pitch:
+        if block and pitch and ln.top - block[-1].top > far:
             tables += _table(block, cols, pitch, rules)
             block = []
         block.append(ln)
     tables += _table(block, cols, pitch, rules)
     return tables
+
+
+def _end(row: dict[int, Cell], ln: Line, valign: str, wrap: float) -> RowEnd:
+    """What the row leaves for line `ln`; centred or bottom-aligned, a cell goes on only on the line a wrapped
+    line's pitch under its last one (the line next to it may be another cell's, half a pitch down), and a plain number never
+    with another (a score filling a narrow column did not wrap: the number under it is the next row's; 100|% is one)."""
+    end = RowEnd.of(row)
+    if valign == "top" or not wrap:
+        return end
+    fresh = frozenset(c for c, cell in row.items() if ln.top - cell.lines[-1].top <= NEXT_PITCH * wrap
+                      and not (_NUMBER.fullmatch(cell.lines[-1].text)
+                               and any(s.c0 == c and _NUMBER.fullmatch(s.text) for s in ln.segments)))
+    return RowEnd(end.open & fresh, end.text, end.width, end.single & fresh)
 
 
 def _wraps_on(cell: Cell, s: Segment) -> bool:
@@ -329,17 +512,32 @@ def _table(lines: list[Line], cols: list[tuple[float, float]], pitch: float,
     x0, x1 = cols[0][0], cols[-1][1]
     ruled = [k for k in range(first + 1, last + 1) if _ruled_between(rules, lines[k - 1], lines[k], x0, x1)]
     by_rules = len(ruled) >= MIN_LINES      # ruled between its rows (not between its columns): rows are the rules'
+    wrap = _wrap_pitch(lines[first:last + 1])
+    lead = first                   # lines over the first of many cells that wrapped cells may have begun on
+    while wrap and lead and all(s.fills for s in lines[lead - 1].segments) \
+            and lines[lead].top - lines[lead - 1].top <= NEXT_PITCH * wrap:
+        lead -= 1
+    valign = "top" if by_rules else _valign(lines[lead:last + 1], wrap)
+    if valign != "top":            # half-pitch steps beside wrapped cells: the wrapped lines' pitch is the pitch,
+        pitch, first = wrap, lead  # and the first row may begin with wrapped cells' first lines of their own
+    if valign == "center":         # or be a row of lines of one cell each, half a line apart (项目名 | 称 beside
+        first = _rows_above(lines, first, wrap)     # 网络设备…经费 between them)
+    if valign != "top" and first == 1 and lines[1].top - lines[0].top <= 2 * wrap \
+            and all(s.c0 == s.c1 for s in lines[0].segments):
+        first = 0                  # the page's first line, in the table's columns: a row going on from the page before
     rows: list[dict[int, Cell]] = []
     merged: dict[int, Cell] = {}
     prev: Line | None = None
     for k, ln in enumerate(lines[first:], first):
-        close = prev is not None and pitch > 0 and ln.top - prev.top < CLOSE_PITCH * pitch
+        close = prev is not None and pitch > 0 and ln.top - prev.top < CLOSE_PITCH * pitch and valign != "bottom"
         led = k + 1 < len(lines) and pitch > 0 and lines[k + 1].top - ln.top < CLOSE_PITCH * pitch
+        near = prev is not None and (not wrap or ln.top - prev.top <= NEXT_PITCH * wrap)
         split = prev is not None and _ruled_between(rules, prev, ln, x0, x1)
         if by_rules and k > last and (split or not rows):
             break
-        if rows and not split and (by_rules or _goes_on(RowEnd.of(rows[-1]), [(g.c0, g.text) for g in ln.segments],
-                                                        close, k <= last and not led)):
+        if rows and not split and (by_rules or _goes_on(_end(rows[-1], ln, valign, wrap),
+                                                        [(g.c0, g.text) for g in ln.segments],
+                                                        close, k <= last and not led, near, valign)):
             for s in ln.segments:
                 (merged.get(s.c0) or rows[-1].setdefault(s.c0, Cell())).lines.append(s)
         elif k > last:
@@ -361,6 +559,7 @@ def _table(lines: list[Line], cols: list[tuple[float, float]], pitch: float,
             if not rows[-1]:      # all of it went on with the cells above: no row of its own
                 rows.pop()
         prev = ln
+    _spread(rows, valign)
     n = len(cols)
     out_rows = [[row[c].text if c in row else "" for c in range(n)] for row in rows]
     bands = [(min(cell.box[1] for cell in row.values()), max(cell.box[3] for cell in row.values())) for row in rows]
