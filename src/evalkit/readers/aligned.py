@@ -6,7 +6,10 @@ together and its labels lose their figures. Here the columns are the x ranges th
 table's many-celled lines keeps to, and a text line belongs to the row above when it only goes on
 with that row's cells whose last line filled their column (the text wrapped there), when it stands
 less than a line's pitch below the line before (a cell centred beside a wrapped one), or when it
-holds a few words under the row's cells (text wrapped between words).
+holds a few words under the row's cells (text wrapped between words). Cells centred or aligned to the bottom
+vertically (Word's 单元格对齐) are told by where short cells stand beside wrapped ones (half a line down, or on the
+last line: `_valign`); their rows are read so, and a label merged over rows, printed beside the middle or the last
+of them, is moved to the first (`_spread`), where a ruled table's grid has it.
 
 The same rules serve the PDF text layer (`aligned_tables`: glyphs) and OCR (`tables_of_lines`:
 lines of text boxes, readers/ocr.py); sizes are in the units of the input (points, pixels).
@@ -28,6 +31,7 @@ FILL_SLACK = 0.75        # a cell's line fills its column when less than this sh
 SAME_END = 0.15          # font sizes: two lines ending this close end at the same edge
 CLOSE_PITCH = 0.75       # lines closer than this share of the usual pitch are in the same row
 NEXT_PITCH = 1.2         # a line at most this many pitches under the one before is the next line of its cells
+WRAP_PITCH = 1.15        # (centred or bottom-aligned cells: a cell's next line; rows 3 pt apart are further)
 FAR_PITCH = 2.5          # a line further than this many pitches below the one before starts a new table
 CENTRED_PAIRS = 4        # this many close line pairs in a table (and a tenth of its lines): cells centred vertically
 STACKED = 1              # this many lines adding figures under cells that began a line before: not top-aligned
@@ -107,6 +111,7 @@ class RowEnd:
     text: frozenset[int]               # columns holding text
     width: int                         # cells on its first line
     single: frozenset[int] = frozenset()   # columns whose cell has one line so far
+    fresh: frozenset[int] | None = None    # columns whose cell's last line is a wrapped line's pitch above (None: all)
 
     @classmethod
     def of(cls, row: dict[int, Cell]) -> RowEnd:
@@ -354,37 +359,67 @@ def _spread(rows: list[dict[int, Cell]], valign: str) -> None:
     A label is a text with empty cells above it in its column and no figure left of it in its row (labels merged
     over rows head their rows, left of the figures; a remark on the right is not one). It covers rows alike (of
     figures as its own, with their heading over them: 项目资金 over 年初预算数; or headings as its own) no label
-    above it covers: bottom-aligned, those above it (a label beside figures only), never up to the head of a table
-    going on from the page before (they may be a label's there); centred, as many above and below as make a band
-    centred on it, the most that do (none: it stays)."""
+    above it covers, never up to the head of a table going on from the page before (they may be a label's there),
+    unless that is a heading and the label a glyph (the last of the heading's label printed under it: 绩效指|标):
+    bottom-aligned, those above it (a label beside figures only); centred, as many above and below as make rows whose
+    boxes are centred on it, the most that do (none: it stays)."""
     if valign == "top" or not rows:
         return
     size = median(s.size for row in rows for cell in row.values() for s in cell.lines)
     tol = ANCHOR * max(size, 1.0)
     laid = [dict(row) for row in rows]         # the rows as printed: every decision is taken on them
-    bands = [(min(c.box[1] for c in row.values()), max(c.box[3] for c in row.values())) for row in laid]
     figures = [{c for c, cell in row.items() if _FIGURE.fullmatch(cell.text.replace("\n", ""))} for row in laid]
     for c in sorted({c for row in laid for c in row}):
+        edges = _row_edges(laid, c)
         taken = -1                             # the last row a label above covers
         for k in (k for k, row in enumerate(laid) if c in row):
             if c in figures[k] or any(d < c for d in figures[k]):
-                taken = k
+                taken = k          # a figure, or a remark right of figures
                 continue
             above = sum(1 for r in _empty_run(laid, c, k, -1) if r > taken)
             below = sum(1 for _ in _empty_run(laid, c, k, 1))
-            spans = [(a, b) for a in range(above + 1) for b in range(below + 1) if _alike(figures, k, a, b)]
-            if valign == "bottom":         # (beside figures; over a heading only with rows of figures above it:
+            head = not figures[0] and bool(HAN.fullmatch(laid[k][c].text))    # (绩效指|标: see above)
+            spans = [(a, b) for a in range(above + 1) for b in range(below + 1)
+                     if _alike(figures, k, a, b) and (a < k or not a or head)]
+            if valign == "bottom":         # beside figures; over a heading only with rows of figures above it
                 a = max((a for a, b in spans if b == 0 and figures[k] and (a == 0 or figures[k - 1])), default=0)
-                span = (0 if k - a == 0 else a, 0)     # 年度资金 heads its own row, 项目资金 its rows and theirs)
+                span = (0 if above == k and a < k else a, 0)   # (a run up to the head: whose rows, unknown)
             else:
                 mid = (laid[k][c].box[1] + laid[k][c].box[3]) / 2
-                diff = {sp: abs((bands[k - sp[0]][0] + bands[k + sp[1]][1]) / 2 - mid) for sp in spans}
+                diff = {sp: abs((edges[k - sp[0]][0] + edges[k + sp[1]][1]) / 2 - mid) for sp in spans}
                 good = [sp for sp in spans if diff[sp] <= tol]
                 span = max(good, key=lambda sp: (sp[0] + sp[1], -diff[sp])) if good else (0, 0)
             taken = k + span[1]
             if span[0]:
                 rows[k - span[0]][c] = rows[k].pop(c)
     rows[:] = [row for row in rows if row]         # a label that stood alone leaves no row behind
+
+
+def _strays(rows: list[dict[int, Cell]]) -> None:
+    """Centred cells: a cell of one line that begins below every cell of one line in its row has ended is not beside
+    them (a row's first line close under a merged label's last: 项目资金(万元) | 年度资): it begins the next row."""
+    for k in range(len(rows) - 1):
+        singles = {c: cell for c, cell in rows[k].items() if len(cell.lines) == 1}
+        for c, cell in list(singles.items()):
+            others = [o.box[3] for d, o in singles.items() if d != c]
+            if others and cell.box[1] > max(others):
+                below = rows[k + 1].setdefault(c, Cell())
+                below.lines[:0] = rows[k].pop(c).lines
+    rows[:] = [row for row in rows if row]
+
+
+def _row_edges(rows: list[dict[int, Cell]], skip: int) -> list[tuple[float, float]]:
+    """Where each row's box runs from and to (halfway between the text of two rows; the outer rows as far out as
+    half the usual gap), from the text of its cells outside column `skip` (a label centred on rows is centred on
+    their boxes, not on their text)."""
+    bands = []
+    for row in rows:
+        boxes = [cell.box for c, cell in row.items() if c != skip] or [cell.box for cell in row.values()]
+        bands.append((min(b[1] for b in boxes), max(b[3] for b in boxes)))
+    gaps = [max(0.0, b[0] - a[1]) for a, b in zip(bands, bands[1:])]
+    half = median(gaps) / 2 if gaps else 0.0
+    cuts = [bands[0][0] - half] + [(a[1] + b[0]) / 2 for a, b in zip(bands, bands[1:])] + [bands[-1][1] + half]
+    return list(zip(cuts, cuts[1:]))
 
 
 def _rows_above(lines: list[Line], first: int, wrap: float) -> int:
@@ -428,14 +463,19 @@ def _goes_on(end: RowEnd, cells: list[tuple[int, str]], close: bool, inside: boo
     follows it closer than a pitch (the rest of a row of vertically centred cells). `near`: it stands a wrapped
     line's pitch under the line before. In a table whose cells are centred or bottom-aligned (`valign`), a row's
     short cells stand beside a wrapped cell's middle or last line: while the row has an open cell, a near line that
-    goes on with open cells, fills columns still empty in the row or holds a label's unit (万元) is that row's too
-    (and an open cell goes on only when near)."""
+    goes on with open cells, fills columns still empty in the row or holds a label's unit (万元) is that row's too,
+    as is one going on with every cell of the row, each a line's pitch under it, and adding more (≥73|把/组 beside
+    the row's figures); an open cell goes on only when near."""
     if all(c in end.open for c, _ in cells) and (near or valign == "top"):
         return True
     if close and all(c not in end.text or c in end.open for c, _ in cells):
         return True
     if valign != "top" and near and end.open \
             and all(c in end.open or c not in end.text or _UNIT.fullmatch(t) for c, t in cells):
+        return True
+    under = {c for c, _ in cells}
+    if valign != "top" and near and end.fresh is not None and end.text <= under and end.text <= end.fresh \
+            and len(under) > len(end.text):
         return True
     return (inside and near and len(cells) < end.width and all(c in end.single for c, _ in cells)
             and not any(_FIGURE.fullmatch(t) for _, t in cells))
@@ -477,10 +517,10 @@ def _end(row: dict[int, Cell], ln: Line, valign: str, wrap: float) -> RowEnd:
     end = RowEnd.of(row)
     if valign == "top" or not wrap:
         return end
-    fresh = frozenset(c for c, cell in row.items() if ln.top - cell.lines[-1].top <= NEXT_PITCH * wrap
+    fresh = frozenset(c for c, cell in row.items() if ln.top - cell.lines[-1].top <= WRAP_PITCH * wrap
                       and not (_NUMBER.fullmatch(cell.lines[-1].text)
                                and any(s.c0 == c and _NUMBER.fullmatch(s.text) for s in ln.segments)))
-    return RowEnd(end.open & fresh, end.text, end.width, end.single & fresh)
+    return RowEnd(end.open & fresh, end.text, end.width, end.single & fresh, fresh)
 
 
 def _wraps_on(cell: Cell, s: Segment) -> bool:
@@ -529,9 +569,12 @@ def _table(lines: list[Line], cols: list[tuple[float, float]], pitch: float,
     merged: dict[int, Cell] = {}
     prev: Line | None = None
     for k, ln in enumerate(lines[first:], first):
-        close = prev is not None and pitch > 0 and ln.top - prev.top < CLOSE_PITCH * pitch and valign != "bottom"
+        tight = prev is not None and pitch > 0 and ln.top - prev.top < CLOSE_PITCH * pitch
+        close = tight and valign != "bottom"
         led = k + 1 < len(lines) and pitch > 0 and lines[k + 1].top - ln.top < CLOSE_PITCH * pitch
         near = prev is not None and (not wrap or ln.top - prev.top <= NEXT_PITCH * wrap)
+        if valign == "bottom" and tight:   # a row's lines stand a pitch apart, up from its last: a line nearer the
+            near = False                   # one before is another cell's (a label merged over rows, bottom-aligned)
         split = prev is not None and _ruled_between(rules, prev, ln, x0, x1)
         if by_rules and k > last and (split or not rows):
             break
@@ -559,6 +602,8 @@ def _table(lines: list[Line], cols: list[tuple[float, float]], pitch: float,
             if not rows[-1]:      # all of it went on with the cells above: no row of its own
                 rows.pop()
         prev = ln
+    if valign == "center":
+        _strays(rows)
     _spread(rows, valign)
     n = len(cols)
     out_rows = [[row[c].text if c in row else "" for c in range(n)] for row in rows]
