@@ -510,16 +510,22 @@ def tables_of_lines(lines: list[Line], rules: list[tuple[float, float, float]] =
     return tables
 
 
-def _end(row: dict[int, Cell], ln: Line, valign: str, wrap: float) -> RowEnd:
+def _end(row: dict[int, Cell], ln: Line, valign: str, wrap: float, foot: bool = False) -> RowEnd:
     """What the row leaves for line `ln`; centred or bottom-aligned, a cell goes on only on the line a wrapped
-    line's pitch under its last one (the line next to it may be another cell's, half a pitch down), and a plain number never
-    with another (a score filling a narrow column did not wrap: the number under it is the next row's; 100|% is one)."""
+    line's pitch under its last one (the line next to it may be another cell's, half a pitch down), and a plain
+    number never with another (a score filling a narrow column did not wrap: the number under it is the next row's;
+    100|% is one); centred, a cell goes on no further under the centre of the row's one-line cells than it began
+    above it, but on the page's last line (`foot`: a row cut at the page's foot is not centred)."""
     end = RowEnd.of(row)
     if valign == "top" or not wrap:
         return end
     fresh = frozenset(c for c, cell in row.items() if ln.top - cell.lines[-1].top <= WRAP_PITCH * wrap
                       and not (_NUMBER.fullmatch(cell.lines[-1].text)
                                and any(s.c0 == c and _NUMBER.fullmatch(s.text) for s in ln.segments)))
+    done = [cell for cell in row.values() if len(cell.lines) == 1 and not cell.lines[0].fills]
+    if valign == "center" and done and not foot:
+        mid = median((cell.box[1] + cell.box[3]) / 2 for cell in done)
+        fresh = frozenset(c for c in fresh if ln.bottom <= 2 * mid - row[c].box[1] + ANCHOR * wrap)
     return RowEnd(end.open & fresh, end.text, end.width, end.single & fresh, fresh)
 
 
@@ -578,7 +584,7 @@ def _table(lines: list[Line], cols: list[tuple[float, float]], pitch: float,
         split = prev is not None and _ruled_between(rules, prev, ln, x0, x1)
         if by_rules and k > last and (split or not rows):
             break
-        if rows and not split and (by_rules or _goes_on(_end(rows[-1], ln, valign, wrap),
+        if rows and not split and (by_rules or _goes_on(_end(rows[-1], ln, valign, wrap, k == len(lines) - 1),
                                                         [(g.c0, g.text) for g in ln.segments],
                                                         close, k <= last and not led, near, valign)):
             for s in ln.segments:
