@@ -313,3 +313,21 @@ def test_a_remark_right_of_the_figures_is_not_taken_for_a_merged_label():
         [(0, "满意度", 0), (1, "10", 0), (2, "10", 0)],
     ]))
     assert [r[3] for r in got] == ["偏差原因", "", "", "", "资金未到", ""]
+
+
+def test_bottom_aligned_rows_end_on_their_line_of_figures():
+    """Bottom-aligned cells without margins: every row's first line stands a line's pitch under the last one before
+    it, where 质量指标 fills its column; 社会效益 under it begins the next row (every cell of a row ends on its
+    line of figures), not the rest of 质量指标."""
+    got = rows(laid_out([
+        [(0, "二级指标", 0), (1, "三级指标", 0), (2, "分值", 0), (3, "得分", 0)],
+        [(0, "数量指标", 0), (1, "工作人员", 0), (2, "10", 0), (3, "10", 0)],
+        [(0, "质量指标", 0), (1, "合格率", 0), (2, "10", 0), (3, "9", 0)],
+        [(0, "社会效益", 0), (0, "指标", 1), (1, "保障率", 1), (2, "15", 1), (3, "15", 1)],
+        [(0, "时效指标", 0), (1, "发放及时", 0), (1, "性", 1), (2, "10", 1), (3, "10", 1)],
+    ], gap=0.0))
+    assert got == [["二级指标", "三级指标", "分值", "得分"],
+                   ["数量指标", "工作人员", "10", "10"],
+                   ["质量指标", "合格率", "10", "9"],
+                   ["社会效益\n指标", "保障率", "15", "15"],
+                   ["时效指标", "发放及时\n性", "10", "10"]]

@@ -574,6 +574,7 @@ def _table(lines: list[Line], cols: list[tuple[float, float]], pitch: float,
     rows: list[dict[int, Cell]] = []
     merged: dict[int, Cell] = {}
     prev: Line | None = None
+    ended = False
     for k, ln in enumerate(lines[first:], first):
         tight = prev is not None and pitch > 0 and ln.top - prev.top < CLOSE_PITCH * pitch
         close = tight and valign != "bottom"
@@ -584,9 +585,9 @@ def _table(lines: list[Line], cols: list[tuple[float, float]], pitch: float,
         split = prev is not None and _ruled_between(rules, prev, ln, x0, x1)
         if by_rules and k > last and (split or not rows):
             break
-        if rows and not split and (by_rules or _goes_on(_end(rows[-1], ln, valign, wrap, k == len(lines) - 1),
-                                                        [(g.c0, g.text) for g in ln.segments],
-                                                        close, k <= last and not led, near, valign)):
+        if rows and not split and not (ended and k < len(lines) - 1) and (
+                by_rules or _goes_on(_end(rows[-1], ln, valign, wrap, k == len(lines) - 1),
+                                     [(g.c0, g.text) for g in ln.segments], close, k <= last and not led, near, valign)):
             for s in ln.segments:
                 (merged.get(s.c0) or rows[-1].setdefault(s.c0, Cell())).lines.append(s)
         elif k > last:
@@ -608,6 +609,10 @@ def _table(lines: list[Line], cols: list[tuple[float, float]], pitch: float,
             if not rows[-1]:      # all of it went on with the cells above: no row of its own
                 rows.pop()
         prev = ln
+        # bottom-aligned, every cell of a row ends on its last line, the one with its figures (two or more that did
+        # not wrap, or plain numbers): the next line is another row's (but the page's last, a row cut at its foot)
+        ended = valign == "bottom" and sum(1 for g in ln.segments if _NUMBER.fullmatch(g.text)
+                                           or (_FIGURE.fullmatch(g.text) and not g.fills)) >= 2
     if valign == "center":
         _strays(rows)
     _spread(rows, valign)
