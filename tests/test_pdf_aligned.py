@@ -331,3 +331,29 @@ def test_bottom_aligned_rows_end_on_their_line_of_figures():
                    ["质量指标", "合格率", "10", "9"],
                    ["社会效益\n指标", "保障率", "15", "15"],
                    ["时效指标", "发放及时\n性", "10", "10"]]
+
+
+def test_cells_a_few_points_apart_are_cut_where_the_columns_start():
+    """A web page printed without borders: cells half a glyph apart (less than a cell gap) and no space glyph
+    between them; where the table shows its columns start, the lines are cut there too."""
+    xs = [50.0, 95.0, 140.0, 185.0]          # 40 pt cells, 5 pt apart
+
+    def line(k, *texts):
+        return [g for x, t in zip(xs, texts) if t for g in glyphs(t, x, 100.0 + 14.5 * k)]
+
+    chars = (line(0, "三级指标", "分值", "得分", "偏差") + line(1, "工作人员", "10", "10", "正常")
+             + line(2, "发放率", "10", "9", "资金未到") + line(3, "合格率", "10", "8", "正常"))
+    got = rows(chars)
+    assert got == [["三级指标", "分值", "得分", "偏差"], ["工作人员", "10", "10", "正常"],
+                   ["发放率", "10", "9", "资金未到"], ["合格率", "10", "8", "正常"]]
+
+
+def test_justified_prose_is_not_cut_at_its_widened_gaps():
+    """Prose set justified widens the gaps beside figures (决算为 0.00 万元): lines of one cell, no table."""
+    chars = []
+    for k in range(8):
+        x = 50.0
+        for piece in ("支出决算为", "0.00", "万元，完成预算的", "13.68%", "。"):
+            chars += glyphs(piece, x, 100.0 + 14.5 * k)
+            x += sum(SIZE if ord(ch) > 0x2E7F else SIZE / 2 for ch in piece) + 6.0
+    assert aligned_tables(chars, SIZE / 2) == []

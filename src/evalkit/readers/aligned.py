@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from statistics import median
 
 WORD_GAP = 3.0           # points: glyphs further apart are words (pdfplumber's x_tolerance)
-GAP_EM = 0.8             # glyphs this many font sizes apart (or more) are in different cells
+GAP_EM = 0.8             # glyphs this many font sizes apart (or more) are in different cells …
+NARROW_GAP = 0.4         # … as are glyphs this far apart with no space glyph between them, the second starting
+START_SLACK = 1.0        # (points) this close to where two cells of other lines start (a column)
 MIN_CELLS = 3            # a line of this many cells or more is a table's line …
 MIN_LINES = 3            # … and a page needs this many such lines to hold an aligned table
 FULL_SHARE = 0.6         # the lines with this share of the most cells a line has, or more, set the columns
@@ -128,18 +130,26 @@ def continues(prev: AlignedTable, nxt: AlignedTable) -> bool:
         and _goes_on(prev.end, list(nxt.head), False, True)
 
 
-def segments(line_chars: list[dict]) -> list[Segment]:
-    """A text line's glyphs split where the gap between two is a cell gap (GAP_EM font sizes)."""
+def segments(line_chars: list[dict], starts: tuple[float, ...] = ()) -> list[Segment]:
+    """A text line's glyphs split where the gap between two is a cell gap: GAP_EM font sizes, or NARROW_GAP with no
+    space glyph in it when the glyph after it starts where a column of the table starts (`starts`: a web page's
+    cells a few points apart, 年初预算数|全年预算数)."""
     out: list[Segment] = []
     cur: list[dict] = []
+    blank = False                       # a space glyph since the last glyph: a word gap
     for c in sorted(line_chars, key=lambda c: float(c["x0"])):
         if not (c.get("text") or "").strip():
+            blank = True
             continue
         size = float(c.get("size") or 0.0) or (float(c["bottom"]) - float(c["top"]))
-        if cur and float(c["x0"]) - float(cur[-1]["x1"]) >= GAP_EM * size:
+        x0 = float(c["x0"])
+        gap = x0 - float(cur[-1]["x1"]) if cur else 0.0
+        if cur and (gap >= GAP_EM * size or (gap >= NARROW_GAP * size and not blank
+                                             and any(abs(x0 - a) <= START_SLACK for a in starts))):
             out.append(_segment(cur))
             cur = []
         cur.append(c)
+        blank = False
     if cur:
         out.append(_segment(cur))
     return out
@@ -156,8 +166,8 @@ def _segment(chars: list[dict]) -> Segment:
                    max(float(c["bottom"]) for c in chars), max(float(c.get("size") or 0.0) for c in chars), text)
 
 
-def text_lines(chars: list[dict], tolerance: float) -> list[Line]:
-    """Glyphs grouped into lines by their tops (within `tolerance`), top to bottom."""
+def text_lines(chars: list[dict], tolerance: float, starts: tuple[float, ...] = ()) -> list[Line]:
+    """Glyphs grouped into lines by their tops (within `tolerance`), top to bottom (`starts`: see segments)."""
     lines: list[list[dict]] = []
     top = None
     for c in sorted((c for c in chars if (c.get("text") or "").strip()), key=lambda c: float(c["top"])):
@@ -167,7 +177,7 @@ def text_lines(chars: list[dict], tolerance: float) -> list[Line]:
         lines[-1].append(c)
     out = []
     for group in lines:
-        segs = segments(group)
+        segs = segments(group, starts)
         out.append(Line(min(s.top for s in segs), max(s.bottom for s in segs), segs))
     return out
 
@@ -485,8 +495,25 @@ def aligned_tables(chars: list[dict], tolerance: float, rules: list[tuple[float,
                    ) -> list[AlignedTable]:
     """The aligned tables among a page's glyphs (none when fewer than MIN_LINES lines have MIN_CELLS cells);
     `rules`: the page's horizontal rulings (y, x0, x1), a table ruled between its rows but not between its
-    columns."""
-    return tables_of_lines(text_lines(chars, tolerance), rules)
+    columns. Where a table is found, its lines are cut again at narrower gaps where a column starts (a web page's
+    cells a few points apart run together at first; prose on a page without a table is never cut so)."""
+    wide = text_lines(chars, tolerance)
+    tables = tables_of_lines(wide, rules)
+    if not tables:
+        return tables
+    lines = wide
+    for _ in range(2):                   # the cells cut apart show more of the columns' starts
+        narrow = text_lines(chars, tolerance, _starts(lines))
+        if sum(len(ln.segments) for ln in narrow) == sum(len(ln.segments) for ln in lines):
+            break
+        lines = narrow
+    return (tables_of_lines(lines, rules) or tables) if lines is not wide else tables
+
+
+def _starts(lines: list[Line]) -> tuple[float, ...]:
+    """Where two or more cells of different lines start (within START_SLACK): where columns start."""
+    xs = sorted(s.x0 for ln in lines for s in ln.segments)
+    return tuple(a for a, b in zip(xs, xs[1:]) if b - a <= START_SLACK)
 
 
 def tables_of_lines(lines: list[Line], rules: list[tuple[float, float, float]] = ()) -> list[AlignedTable]:
