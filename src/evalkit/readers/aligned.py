@@ -516,6 +516,18 @@ def _starts(lines: list[Line]) -> tuple[float, ...]:
     return tuple(a for a, b in zip(xs, xs[1:]) if b - a <= START_SLACK)
 
 
+def ruled_columns_table(chars: list[dict], tolerance: float, cols: list[tuple[float, float]]) -> AlignedTable | None:
+    """The rows of a table ruled between its columns but not between its rows (its rulings give one tall row):
+    rebuilt from the text inside it by the rules above, its columns the ruled ones (`cols`, left to right); None
+    when fewer than MIN_LINES of its lines hold MIN_CELLS cells (a box of prose is no such table)."""
+    lines = text_lines(chars, tolerance)
+    if len(cols) < MIN_CELLS or sum(len(ln.segments) >= MIN_CELLS for ln in lines) < MIN_LINES:
+        return None
+    place(lines, cols)
+    found = _table(lines, cols, _pitch(lines))
+    return found[0] if found else None
+
+
 def tables_of_lines(lines: list[Line], rules: list[tuple[float, float, float]] = ()) -> list[AlignedTable]:
     """The aligned tables among a page's lines of cells, top to bottom."""
     if not lines:

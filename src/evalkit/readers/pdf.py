@@ -43,7 +43,7 @@ from pathlib import Path
 
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
 from evalkit.readers.grid import Span, rows_from_spans
-from evalkit.readers.aligned import HAN, AlignedTable, aligned_tables, continues
+from evalkit.readers.aligned import HAN, AlignedTable, aligned_tables, continues, ruled_columns_table, text_lines
 from evalkit.readers.pdfbands import bands_note, column_bands, from_spreadsheet, join_failed, joined, original_places
 from evalkit.readers.pdfforms import filled_pages, flattened
 from evalkit.readers.safety import StreamTooLarge, check_file_size, human_size, inflate_bounded, limits, reason
@@ -945,7 +945,14 @@ def _read_page(page, aligned: bool = True) -> PageContent:
     ruled, closing = _rulings(page)
     found = page.find_tables({"explicit_horizontal_lines": closing}) if closing else page.find_tables()
     glyphs = sorted((c for c in page.chars if (c.get("text") or "").strip()), key=lambda c: c["top"])
-    tables = [t for t in (_page_table(t, page.page_number, tol, ruled, glyphs) for t in found) if t]
+    tables = []
+    for t in found:
+        rebuilt = _columns_only(t, page, tol) if aligned else None
+        if rebuilt is not None:          # ruled between its columns only: its rows from the text's alignment
+            tables.append(_aligned_table(rebuilt, page.page_number))
+            content.aligned = True
+        elif (pt := _page_table(t, page.page_number, tol, ruled, glyphs)) is not None:
+            tables.append(pt)
     if not tables:                   # no ruling to find a table by: one the text's alignment shows
         rules = [(float(h["top"]), float(h["x0"]), float(h["x1"])) for hs in ruled.buckets.values() for h in hs]
         rules = rules if len(rules) <= MAX_RULINGS else []     # a drawing, not a table's rows
@@ -972,6 +979,36 @@ def _read_page(page, aligned: bool = True) -> PageContent:
             content.items.append((box[1], box[3], Paragraph(text, page=page.page_number, bbox=box)))
     content.items.sort(key=lambda item: item[0])
     return content
+
+
+COLUMNS_ONLY_ROWS = 3      # a ruled table of at most this many rows, one of which holds this many lines of three
+COLUMNS_ONLY_LINES = 5     # cells or more (rows of text), is ruled between its columns only; a table of one ruled
+COLUMNS_ONLY_FEW = 3       # row, this many (the rest of such a table on the next page)
+
+
+def _columns_only(table, page, tol: float) -> AlignedTable | None:
+    """A table ruled between its columns but not between its rows (vertical borders and a top and bottom rule, a
+    three-line table with column rules): pdfplumber finds one tall row whose cells hold every line of their column;
+    read so, the labels lost their figures (no 自评表). Its rows are rebuilt from where the text stands, its
+    columns the ruled ones (aligned.ruled_columns_table)."""
+    rows = table.rows
+    if len(rows) > COLUMNS_ONLY_ROWS:
+        return None
+    x0, top, x1, bottom = (float(v) for v in table.bbox)
+    xs: list[float] = []              # the column rulings (drawn cell by cell: not all reach the top and bottom)
+    for e in page.edges:
+        x = float(e["x0"])
+        if e["orientation"] == "v" and x0 - 1 <= x <= x1 + 1 and float(e["bottom"]) > top and float(e["top"]) < bottom \
+                and not any(abs(x - seen) <= 1 for seen in xs):
+            xs.append(x)
+    xs.sort()
+    if len(xs) < 4:
+        return None
+    tall = max(sum(len(ln.segments) >= 3 for ln in text_lines(page.crop(row.bbox, strict=False).chars, tol))
+               for row in rows)
+    if tall < (COLUMNS_ONLY_FEW if len(rows) == 1 else COLUMNS_ONLY_LINES):   # (a ruled row of wrapped cells has
+        return None                                                           # one such line, two at most)
+    return ruled_columns_table(page.crop(table.bbox, strict=False).chars, tol, list(zip(xs, xs[1:])))
 
 
 def _aligned_table(t: AlignedTable, page_number: int) -> PageTable:
