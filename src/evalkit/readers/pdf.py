@@ -943,7 +943,10 @@ def _read_page(page, aligned: bool = True) -> PageContent:
     content = PageContent(page.page_number, float(page.height))
     tol = line_tolerance(page)
     ruled, closing = _rulings(page)
-    found = page.find_tables({"explicit_horizontal_lines": closing}) if closing else page.find_tables()
+    across, upright = _open_frame(page)
+    settings = ({"explicit_horizontal_lines": closing + across} if closing or across else {}) | \
+        ({"explicit_vertical_lines": upright} if upright else {})
+    found = page.find_tables(settings) if settings else page.find_tables()
     glyphs = sorted((c for c in page.chars if (c.get("text") or "").strip()), key=lambda c: c["top"])
     tables = []
     for t in found:
@@ -1125,6 +1128,50 @@ def _rulings(page) -> tuple[Level, list[dict]]:
                 closing.append({"object_type": "line", "x0": x0, "x1": x1, "top": y, "bottom": y,
                                 "width": x1 - x0, "height": 0.0})
     return level, closing
+
+
+def _open_frame(page) -> tuple[list[dict], list[dict]]:
+    """The frame of a grid drawn without its outer border (Word's inside borders only): its rulings between rows
+    run out free at the left and right, those between columns at the top and bottom, and pdfplumber, finding no
+    cell beyond the last ruling, dropped the outer rows and columns (the labels' column, the deviation column: a
+    wrong table read as `ok`). Where two or more rulings between rows end free on the same line left or right, and
+    the rulings between columns reach no ruling at their top or bottom (merged cells leave few reaching it), the
+    frame's missing sides are drawn there: (horizontal, vertical) lines to add."""
+    from pdfplumber.table import merge_edges
+    from pdfplumber.utils import filter_edges
+
+    edges = filter_edges(merge_edges(filter_edges(page.edges, min_length=1), EDGE_TOL, EDGE_TOL, EDGE_TOL, EDGE_TOL),
+                         min_length=EDGE_TOL)
+    if len(edges) > MAX_RULINGS:
+        return [], []
+    hs = [e for e in edges if e["orientation"] == "h"]
+    vs = [e for e in edges if e["orientation"] == "v"]
+    if len(hs) < 2 or len(vs) < 2:
+        return [], []
+
+    def free(lines, key, value, crossing, at, least):
+        """`least` or more `lines` end on `value` (their `key`), and no ruling of the other direction is drawn there."""
+        ends = [e for e in lines if abs(float(e[key]) - value) <= EDGE_TOL]
+        drawn = any(abs(float(e[at]) - value) <= EDGE_TOL for e in crossing)
+        return len(ends) >= least and not drawn
+
+    left, right = min(float(e["x0"]) for e in hs), max(float(e["x1"]) for e in hs)
+    sides_v = [x for x, key in ((left, "x0"), (right, "x1")) if free(hs, key, x, vs, "x0", 2)]
+    rows = [e for e in hs if any(abs(float(e[k]) - x) <= EDGE_TOL for x in sides_v for k in ("x0", "x1"))]
+    cols = [e for e in vs if left - EDGE_TOL <= float(e["x0"]) <= right + EDGE_TOL     # the grid's own: crossing or
+            and any(float(e["top"]) - EDGE_TOL <= float(h["top"]) <= float(e["bottom"]) + EDGE_TOL for h in rows)]
+    if not sides_v or not cols:              # meeting its rows (a signature table under it is not of it)
+        return [], []
+    top, bottom = min(float(e["top"]) for e in cols), max(float(e["bottom"]) for e in cols)
+    sides_h = [y for y, key in ((top, "top"), (bottom, "bottom")) if free(cols, key, y, hs, "top", 1)]
+    if not sides_h:                          # a grid open on both axes only (not a form's underlines)
+        return [], []
+    y0, y1 = min(top, min(float(e["top"]) for e in rows)), max(bottom, max(float(e["top"]) for e in rows))
+    x0, x1 = left, right
+    return ([{"object_type": "line", "x0": x0, "x1": x1, "top": y, "bottom": y, "width": x1 - x0, "height": 0.0}
+             for y in sides_h],
+            [{"object_type": "line", "x0": x, "x1": x, "top": y0, "bottom": y1, "width": 0.0, "height": y1 - y0}
+             for x in sides_v])
 
 
 def _clusters(values: list[float]) -> list[float]:
