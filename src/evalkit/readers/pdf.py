@@ -948,6 +948,7 @@ def _read_page(page, aligned: bool = True) -> PageContent:
         ({"explicit_vertical_lines": upright} if upright else {})
     found = page.find_tables(settings) if settings else page.find_tables()
     glyphs = sorted((c for c in page.chars if (c.get("text") or "").strip()), key=lambda c: c["top"])
+    found = [t for t in found if not _shading_only(t, page)]
     tables = []
     for t in found:
         rebuilt = _columns_only(t, page, tol) if aligned else None
@@ -957,8 +958,9 @@ def _read_page(page, aligned: bool = True) -> PageContent:
         elif (pt := _page_table(t, page.page_number, tol, ruled, glyphs)) is not None:
             tables.append(pt)
     if not tables:                   # no ruling to find a table by: one the text's alignment shows
-        rules = [(float(h["top"]), float(h["x0"]), float(h["x1"])) for hs in ruled.buckets.values() for h in hs]
-        rules = rules if len(rules) <= MAX_RULINGS else []     # a drawing, not a table's rows
+        rules = [h for hs in ruled.buckets.values() for h in hs]
+        rules = [(float(h["top"]), float(h["x0"]), float(h["x1"])) for h in rules if not _shading_edge(h, page)] \
+            if len(rules) <= MAX_RULINGS else []     # (a drawing, not a table's rows; banded rows' shading is none)
         try:
             found = aligned_tables(page.chars, tol, rules)
         except (LimitExceeded, MemoryError):
@@ -982,6 +984,40 @@ def _read_page(page, aligned: bool = True) -> PageContent:
             content.items.append((box[1], box[3], Paragraph(text, page=page.page_number, bbox=box)))
     content.items.sort(key=lambda item: item[0])
     return content
+
+
+THIN = 2.0                 # points: a filled rectangle this thin or thinner is a ruling; wider, a cell's shading
+
+
+def _shading_only(table, page) -> bool:
+    """A "table" pdfplumber built from the edges of cells' shading alone (a shaded header row or banded rows of a
+    table without borders): no line, curve or thin rectangle lies in it. It is no ruled table: the page is read
+    as one without rulings (its text's alignment), else the shaded row alone was the table and the rows under it
+    were lines (no 自评表)."""
+    x0, top, x1, bottom = (float(v) for v in table.bbox)
+
+    def inside(o) -> bool:
+        return float(o["x1"]) >= x0 - 1 and float(o["x0"]) <= x1 + 1 and float(o["bottom"]) >= top - 1 \
+            and float(o["top"]) <= bottom + 1
+
+    if any(inside(o) for o in page.lines) or any(inside(o) for o in page.curves):
+        return False
+    return not any(inside(r) and min(float(r["width"]), float(r["height"])) <= THIN for r in page.rects)
+
+
+def _shading_edge(edge: dict, page) -> bool:
+    """A horizontal ruling that is only the top or bottom edge of a cell's shading (a filled rectangle wider and
+    taller than THIN), no line or thin rectangle drawn along it."""
+    y, x0, x1 = float(edge["top"]), float(edge["x0"]), float(edge["x1"])
+
+    def along(o) -> bool:
+        return float(o["x1"]) > x0 + 1 and float(o["x0"]) < x1 - 1 and \
+            min(abs(float(o["top"]) - y), abs(float(o["bottom"]) - y)) <= EDGE_TOL
+
+    if any(along(o) for o in page.lines) or any(along(r) and min(float(r["width"]), float(r["height"])) <= THIN
+                                                for r in page.rects):
+        return False
+    return any(along(r) for r in page.rects)
 
 
 COLUMNS_ONLY_ROWS = 3      # a ruled table of at most this many rows, one of which holds this many lines of three
