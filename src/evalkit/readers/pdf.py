@@ -986,7 +986,8 @@ def _read_page(page, aligned: bool = True) -> PageContent:
     return content
 
 
-THIN = 2.0                 # points: a filled rectangle this thin or thinner is a ruling; wider, a cell's shading
+THIN = 6.0                 # points: a filled rectangle this thin or thinner is a ruling (a border is at most 6 pt
+#                            wide); wider, a cell's shading (a row is taller)
 
 
 def _shading_only(table, page) -> bool:
