@@ -357,3 +357,13 @@ def test_justified_prose_is_not_cut_at_its_widened_gaps():
             chars += glyphs(piece, x, 100.0 + 14.5 * k)
             x += sum(SIZE if ord(ch) > 0x2E7F else SIZE / 2 for ch in piece) + 6.0
     assert aligned_tables(chars, SIZE / 2) == []
+
+
+def test_a_one_glyph_remark_right_of_the_figures_stays_in_its_row():
+    """无 under a remark that filled its column is the next row's remark, not the rest of the remark above (a label
+    merged over rows prints its last glyph so, left of the figures: 产出指|标)."""
+    got = rows(page([(0, "三级指标"), (1, "分值"), (2, "得分"), (3, "偏差原因")],
+                    [(0, "工作人员"), (1, "10"), (2, "8"), (3, "资金未到")],
+                    [(0, "发放率"), (1, "10"), (2, "10"), (3, "无")],
+                    [(0, "合格率"), (1, "10"), (2, "10"), (3, "无")]))
+    assert [r[3] for r in got] == ["偏差原因", "资金未到", "无", "无"]

@@ -643,7 +643,9 @@ def _table(lines: list[Line], cols: list[tuple[float, float]], pitch: float,
                         merged[s.c0] = above[s.c0]
                         above[s.c0].lines.append(s)
                         continue
-                tail = s.c0 in after and _wraps_on(after[s.c0], s)
+                tail = s.c0 in after and _wraps_on(after[s.c0], s) \
+                    and not any(g.c0 < s.c0 and _FIGURE.fullmatch(g.text) for g in ln.segments)   # (a remark:
+                #                                    无 right of the row's figures is the row's own, not a label's)
                 (after if tail else rows[-1]).setdefault(s.c0, Cell()).lines.append(s)
             if not rows[-1]:      # all of it went on with the cells above: no row of its own
                 rows.pop()
