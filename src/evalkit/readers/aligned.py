@@ -37,7 +37,8 @@ WRAP_PITCH = 1.15        # (centred or bottom-aligned cells: a cell's next line;
 FAR_PITCH = 2.5          # a line further than this many pitches below the one before starts a new table
 CENTRED_PAIRS = 4        # this many close line pairs in a table (and a tenth of its lines): cells centred vertically
 STACKED = 1              # this many lines adding figures under cells that began a line before: not top-aligned
-ANCHOR = 0.3             # font sizes: a centred label's rows have their band's centre this close to its centre
+ANCHOR = 0.3             # font sizes: a centred label's rows have their band's centre this close to its centre,
+SPAN_SLACK = 0.02        # and this share of their height
 HAN = re.compile(r"[\u4e00-\u9fff]")      # one Chinese character (a wrapped label's last glyph: 产出指|标)
 _UNIT = re.compile(r"[(（][^()（）]{1,4}[)）]")   # the unit under a label, on a line of its own: (万元)
 _FIGURE = re.compile(r"[\s\d.,%+\-−—–/≥≤<>=＞＜≧≦]+")      # a figure, a dash, a comparison: not a wrapped word
@@ -391,13 +392,16 @@ def _spread(rows: list[dict[int, Cell]], valign: str) -> None:
             head = not figures[0] and bool(HAN.fullmatch(laid[k][c].text))    # (绩效指|标: see above)
             spans = [(a, b) for a in range(above + 1) for b in range(below + 1)
                      if _alike(figures, k, a, b) and (a < k or not a or head)]
-            if valign == "bottom":         # beside figures; over a heading only with rows of figures above it
+            if head and above == k:        # the last glyph of the heading's label at a continuing table's head
+                span = (k, 0)
+            elif valign == "bottom":       # beside figures; over a heading only with rows of figures above it
                 a = max((a for a, b in spans if b == 0 and figures[k] and (a == 0 or figures[k - 1])), default=0)
                 span = (0 if above == k and a < k else a, 0)   # (a run up to the head: whose rows, unknown)
             else:
                 mid = (laid[k][c].box[1] + laid[k][c].box[3]) / 2
                 diff = {sp: abs((edges[k - sp[0]][0] + edges[k + sp[1]][1]) / 2 - mid) for sp in spans}
-                good = [sp for sp in spans if diff[sp] <= tol]
+                good = [sp for sp in spans    # (rows' boxes are estimates: a tall span is allowed a little more)
+                        if diff[sp] <= tol + SPAN_SLACK * (edges[k + sp[1]][1] - edges[k - sp[0]][0])]
                 span = max(good, key=lambda sp: (sp[0] + sp[1], -diff[sp])) if good else (0, 0)
             taken = k + span[1]
             if span[0]:
@@ -418,13 +422,33 @@ def _strays(rows: list[dict[int, Cell]]) -> None:
     rows[:] = [row for row in rows if row]
 
 
+def _glyph_tails(rows: list[dict[int, Cell]], wrap: float) -> None:
+    """Centred cells: a label's last glyph printed a line under the rest, which filled its column, and taken into the
+    next row with the line it stands on (`绩效指|标` over a page's rows, `标` beside the next row's figures): put back
+    with the label, when no figure stands left of it (a remark's 无 is its row's own)."""
+    if not wrap:
+        return
+    for above, row in zip(rows, rows[1:]):
+        for c, cell in list(row.items()):
+            up = above.get(c)
+            if up is None or len(cell.lines) != 1 or not HAN.fullmatch(cell.text) or not up.open:
+                continue
+            step = cell.lines[0].top - up.lines[-1].top
+            if abs(step - wrap) <= (WRAP_PITCH - 1) * wrap and not any(
+                    d < c and _FIGURE.fullmatch(o.text.replace("\n", "")) for d, o in row.items()):
+                up.lines += row.pop(c).lines
+    rows[:] = [row for row in rows if row]
+
+
 def _row_edges(rows: list[dict[int, Cell]], skip: int) -> list[tuple[float, float]]:
     """Where each row's box runs from and to (halfway between the text of two rows; the outer rows as far out as
-    half the usual gap), from the text of its cells outside column `skip` (a label centred on rows is centred on
-    their boxes, not on their text)."""
+    half the usual gap), from the text of its cells outside column `skip`, from its figures on (a label centred on
+    rows is centred on their boxes, not on their text)."""
     bands = []
-    for row in rows:
-        boxes = [cell.box for c, cell in row.items() if c != skip] or [cell.box for cell in row.values()]
+    for row in rows:                 # its figures and what stands right of them: labels merged over rows (left of
+        first = min((c for c, cell in row.items() if _FIGURE.fullmatch(cell.text.replace("\n", ""))), default=None)
+        boxes = [cell.box for c, cell in row.items() if c != skip and (first is None or c >= first)] \
+            or [cell.box for cell in row.values()]     # the figures) are centred on rows, not rows on them
         bands.append((min(b[1] for b in boxes), max(b[3] for b in boxes)))
     gaps = [max(0.0, b[0] - a[1]) for a, b in zip(bands, bands[1:])]
     half = median(gaps) / 2 if gaps else 0.0
@@ -561,7 +585,8 @@ def _end(row: dict[int, Cell], ln: Line, valign: str, wrap: float, foot: bool = 
     fresh = frozenset(c for c, cell in row.items() if ln.top - cell.lines[-1].top <= WRAP_PITCH * wrap
                       and not (_NUMBER.fullmatch(cell.lines[-1].text)
                                and any(s.c0 == c and _NUMBER.fullmatch(s.text) for s in ln.segments)))
-    done = [cell for cell in row.values() if len(cell.lines) == 1 and not cell.lines[0].fills]
+    done = [cell for cell in row.values() if len(cell.lines) == 1
+            and (not cell.lines[0].fills or _NUMBER.fullmatch(cell.lines[0].text))]      # (a score never wraps)
     if valign == "center" and done and not foot:
         mid = median((cell.box[1] + cell.box[3]) / 2 for cell in done)
         fresh = frozenset(c for c in fresh if ln.bottom <= 2 * mid - row[c].box[1] + ANCHOR * wrap)
@@ -652,10 +677,12 @@ def _table(lines: list[Line], cols: list[tuple[float, float]], pitch: float,
         prev = ln
         # bottom-aligned, every cell of a row ends on its last line, the one with its figures (two or more that did
         # not wrap, or plain numbers): the next line is another row's (but the page's last, a row cut at its foot)
-        ended = valign == "bottom" and sum(1 for g in ln.segments if _NUMBER.fullmatch(g.text)
-                                           or (_FIGURE.fullmatch(g.text) and not g.fills)) >= 2
+        ended = valign == "bottom" and (sum(1 for g in ln.segments if _NUMBER.fullmatch(g.text)
+                                            or (_FIGURE.fullmatch(g.text) and not g.fills)) >= 2
+                                        or sum(1 for g in ln.segments if not g.fills) >= 2)
     if valign == "center":
         _strays(rows)
+        _glyph_tails(rows, wrap)
     _spread(rows, valign)
     n = len(cols)
     out_rows = [[row[c].text if c in row else "" for c in range(n)] for row in rows]
