@@ -380,6 +380,7 @@ def _spread(rows: list[dict[int, Cell]], valign: str) -> None:
     tol = ANCHOR * max(size, 1.0)
     laid = [dict(row) for row in rows]         # the rows as printed: every decision is taken on them
     figures = [{c for c, cell in row.items() if _FIGURE.fullmatch(cell.text.replace("\n", ""))} for row in laid]
+    heading = not figures[0] and len(laid[0]) >= MIN_CELLS     # the page's first row, the rest of a header row
     for c in sorted({c for row in laid for c in row}):
         edges = _row_edges(laid, c)
         taken = -1                             # the last row a label above covers
@@ -396,7 +397,8 @@ def _spread(rows: list[dict[int, Cell]], valign: str) -> None:
                 span = (k, 0)
             elif valign == "bottom":       # beside figures; over a heading only with rows of figures above it
                 a = max((a for a, b in spans if b == 0 and figures[k] and (a == 0 or figures[k - 1])), default=0)
-                span = (0 if above == k and a < k else a, 0)   # (a run up to the head: whose rows, unknown)
+                span = (0 if above == k and a < k and not heading else a, 0)   # (a run up to the head: whose
+                #                                    rows, unknown, but under a heading's rest: 标|值|值|施, three cells)
             else:
                 mid = (laid[k][c].box[1] + laid[k][c].box[3]) / 2
                 diff = {sp: abs((edges[k - sp[0]][0] + edges[k + sp[1]][1]) / 2 - mid) for sp in spans}
