@@ -363,6 +363,17 @@ def _began_by_figures(lines: list[Line], k: int, c: int, wrap: float) -> bool:
     return any(_FIGURE.fullmatch(s.text) for s in lines[start].segments)
 
 
+def _figures(row: dict[int, Cell]) -> set[int]:
+    """The columns of a row whose cell holds a figure (its lines joined)."""
+    return {c for c, cell in row.items() if _FIGURE.fullmatch(cell.text.replace("\n", ""))}
+
+
+def _after_figure(cells, c: int) -> bool:
+    """A figure stands left of column c among `cells` (column, text): a text there is a remark, not a label merged
+    over rows (labels head their rows, left of the figures)."""
+    return any(d < c and _FIGURE.fullmatch(t.replace("\n", "")) for d, t in cells)
+
+
 def _spread(rows: list[dict[int, Cell]], valign: str) -> None:
     """Cells merged over rows, in a table whose cells are centred or bottom-aligned, moved to the first row they
     cover (where a ruled table's grid has them): a merged label stands beside the middle or the last of its rows.
@@ -379,10 +390,10 @@ def _spread(rows: list[dict[int, Cell]], valign: str) -> None:
     size = median(s.size for row in rows for cell in row.values() for s in cell.lines)
     tol = ANCHOR * max(size, 1.0)
     laid = [dict(row) for row in rows]         # the rows as printed: every decision is taken on them
-    figures = [{c for c, cell in row.items() if _FIGURE.fullmatch(cell.text.replace("\n", ""))} for row in laid]
+    figures = [_figures(row) for row in laid]
     heading = not figures[0] and len(laid[0]) >= MIN_CELLS     # the page's first row, the rest of a header row
     for c in sorted({c for row in laid for c in row}):
-        edges = _row_edges(laid, c)
+        edges = _row_edges(laid, c, figures)
         taken = -1                             # the last row a label above covers
         for k in (k for k, row in enumerate(laid) if c in row):
             if c in figures[k] or any(d < c for d in figures[k]):
@@ -436,21 +447,21 @@ def _glyph_tails(rows: list[dict[int, Cell]], wrap: float) -> None:
             if up is None or len(cell.lines) != 1 or not HAN.fullmatch(cell.text) or not up.open:
                 continue
             step = cell.lines[0].top - up.lines[-1].top
-            if abs(step - wrap) <= (WRAP_PITCH - 1) * wrap and not any(
-                    d < c and _FIGURE.fullmatch(o.text.replace("\n", "")) for d, o in row.items()):
+            if abs(step - wrap) <= (WRAP_PITCH - 1) * wrap and not _after_figure(
+                    ((d, o.text) for d, o in row.items()), c):
                 up.lines += row.pop(c).lines
     rows[:] = [row for row in rows if row]
 
 
-def _row_edges(rows: list[dict[int, Cell]], skip: int) -> list[tuple[float, float]]:
+def _row_edges(rows: list[dict[int, Cell]], skip: int, figures: list[set[int]]) -> list[tuple[float, float]]:
     """Where each row's box runs from and to (halfway between the text of two rows; the outer rows as far out as
-    half the usual gap), from the text of its cells outside column `skip`, from its figures on (a label centred on
-    rows is centred on their boxes, not on their text)."""
+    half the usual gap), from the text of its cells outside column `skip`, from its figures on (`figures`: each
+    row's figure columns; a label centred on rows is centred on their boxes, not on their text)."""
     bands = []
-    for row in rows:                 # its figures and what stands right of them: labels merged over rows (left of
-        first = min((c for c, cell in row.items() if _FIGURE.fullmatch(cell.text.replace("\n", ""))), default=None)
+    for row, shown in zip(rows, figures):   # its figures and what stands right of them: labels merged over rows
+        first = min(shown, default=None)      # (left of the figures) are centred on rows, not rows on them
         boxes = [cell.box for c, cell in row.items() if c != skip and (first is None or c >= first)] \
-            or [cell.box for cell in row.values()]     # the figures) are centred on rows, not rows on them
+            or [cell.box for cell in row.values()]
         bands.append((min(b[1] for b in boxes), max(b[3] for b in boxes)))
     gaps = [max(0.0, b[0] - a[1]) for a, b in zip(bands, bands[1:])]
     half = median(gaps) / 2 if gaps else 0.0
@@ -671,8 +682,7 @@ def _table(lines: list[Line], cols: list[tuple[float, float]], pitch: float,
                         above[s.c0].lines.append(s)
                         continue
                 tail = s.c0 in after and _wraps_on(after[s.c0], s) \
-                    and not any(g.c0 < s.c0 and _FIGURE.fullmatch(g.text) for g in ln.segments)   # (a remark:
-                #                                    无 right of the row's figures is the row's own, not a label's)
+                    and not _after_figure(((g.c0, g.text) for g in ln.segments), s.c0)   # (a remark's 无 is its own)
                 (after if tail else rows[-1]).setdefault(s.c0, Cell()).lines.append(s)
             if not rows[-1]:      # all of it went on with the cells above: no row of its own
                 rows.pop()

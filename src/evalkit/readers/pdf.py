@@ -942,8 +942,9 @@ def line_tolerance(page) -> float:
 def _read_page(page, aligned: bool = True) -> PageContent:
     content = PageContent(page.page_number, float(page.height))
     tol = line_tolerance(page)
-    ruled, closing = _rulings(page)
-    across, upright = _open_frame(page)
+    edges = _ruling_edges(page)
+    ruled, closing = _rulings(page, edges)
+    across, upright = _open_frame(edges)
     settings = ({"explicit_horizontal_lines": closing + across} if closing or across else {}) | \
         ({"explicit_vertical_lines": upright} if upright else {})
     found = page.find_tables(settings) if settings else page.find_tables()
@@ -959,7 +960,7 @@ def _read_page(page, aligned: bool = True) -> PageContent:
             tables.append(pt)
     if not tables:                   # no ruling to find a table by: one the text's alignment shows
         rules = [h for hs in ruled.buckets.values() for h in hs]
-        rules = [(float(h["top"]), float(h["x0"]), float(h["x1"])) for h in rules if not _shading_edge(h, page)] \
+        rules = [(float(h["top"]), float(h["x0"]), float(h["x1"])) for h in _not_shading(rules, page)] \
             if len(rules) <= MAX_RULINGS else []     # (a drawing, not a table's rows; banded rows' shading is none)
         try:
             found = aligned_tables(page.chars, tol, rules)
@@ -990,6 +991,11 @@ THIN = 6.0                 # points: a filled rectangle this thin or thinner is 
 #                            wide); wider, a cell's shading (a row is taller)
 
 
+def _thin(rect: dict) -> bool:
+    """A filled rectangle drawn as a ruling (a border), not a cell's shading."""
+    return min(float(rect["width"]), float(rect["height"])) <= THIN
+
+
 def _shading_only(table, page) -> bool:
     """A "table" pdfplumber built from the edges of cells' shading alone (a shaded header row or banded rows of a
     table without borders): no line, curve or thin rectangle lies in it. It is no ruled table: the page is read
@@ -1003,22 +1009,34 @@ def _shading_only(table, page) -> bool:
 
     if any(inside(o) for o in page.lines) or any(inside(o) for o in page.curves):
         return False
-    return not any(inside(r) and min(float(r["width"]), float(r["height"])) <= THIN for r in page.rects)
+    return not any(inside(r) and _thin(r) for r in page.rects)
 
 
-def _shading_edge(edge: dict, page) -> bool:
-    """A horizontal ruling that is only the top or bottom edge of a cell's shading (a filled rectangle wider and
-    taller than THIN), no line or thin rectangle drawn along it."""
-    y, x0, x1 = float(edge["top"]), float(edge["x0"]), float(edge["x1"])
+def _not_shading(rules: list[dict], page) -> list[dict]:
+    """The horizontal rulings that are not only the top or bottom edge of a cell's shading (a filled rectangle wider
+    and taller than THIN): a line or a thin rectangle is drawn along them, or no rectangle's edge lies there. The
+    page's marks are indexed by height once (bisect), so a page of many rulings and rectangles stays quick."""
+    def marks(objects) -> tuple[list[float], list[tuple[float, float]]]:
+        pairs = sorted((float(o[k]), (float(o["x0"]), float(o["x1"]))) for o in objects for k in ("top", "bottom"))
+        return [y for y, _ in pairs], [x for _, x in pairs]
 
-    def along(o) -> bool:
-        return float(o["x1"]) > x0 + 1 and float(o["x0"]) < x1 - 1 and \
-            min(abs(float(o["top"]) - y), abs(float(o["bottom"]) - y)) <= EDGE_TOL
-
-    if any(along(o) for o in page.lines) or any(along(r) and min(float(r["width"]), float(r["height"])) <= THIN
-                                                for r in page.rects):
+    def along(index, y: float, x0: float, x1: float) -> bool:
+        ys, xs = index
+        k = bisect.bisect_left(ys, y - EDGE_TOL)
+        while k < len(ys) and ys[k] <= y + EDGE_TOL:
+            if xs[k][1] > x0 + 1 and xs[k][0] < x1 - 1:
+                return True
+            k += 1
         return False
-    return any(along(r) for r in page.rects)
+
+    drawn = marks(list(page.lines) + [r for r in page.rects if _thin(r)])
+    shades = marks([r for r in page.rects if not _thin(r)])
+    out = []
+    for h in rules:
+        y, x0, x1 = float(h["top"]), float(h["x0"]), float(h["x1"])
+        if along(drawn, y, x0, x1) or not along(shades, y, x0, x1):
+            out.append(h)
+    return out
 
 
 COLUMNS_ONLY_ROWS = 3      # a ruled table of at most this many rows, one of which holds this many lines of three
@@ -1125,7 +1143,16 @@ class Level:
         return covered >= 0.5 * (x1 - x0)
 
 
-def _rulings(page) -> tuple[Level, list[dict]]:
+def _ruling_edges(page) -> list[dict]:
+    """The page's rulings as pdfplumber's table finder sees them: edges snapped and joined within EDGE_TOL."""
+    from pdfplumber.table import merge_edges
+    from pdfplumber.utils import filter_edges
+
+    return filter_edges(merge_edges(filter_edges(page.edges, min_length=1), EDGE_TOL, EDGE_TOL, EDGE_TOL, EDGE_TOL),
+                        min_length=EDGE_TOL)
+
+
+def _rulings(page, edges: list[dict] | None = None) -> tuple[Level, list[dict]]:
     """The page's horizontal rulings as pdfplumber's table finder sees them (snapped, joined),
     and the closing rulings to add where a grid's cells run into the page's foot or head open.
 
@@ -1137,13 +1164,9 @@ def _rulings(page) -> tuple[Level, list[dict]]:
     ruling meets it), in the lower (upper) half of the page, and nothing of the grid reaches
     further down (up); the lowest (highest) few such heights are looked at, and none on a page
     of more than MAX_RULINGS rulings (a drawing, not a form). LibreOffice draws the cut
-    closed: nothing is added.
+    closed: nothing is added. `edges`: the page's `_ruling_edges`, when the caller has them.
     """
-    from pdfplumber.table import merge_edges
-    from pdfplumber.utils import filter_edges
-
-    edges = filter_edges(merge_edges(filter_edges(page.edges, min_length=1), EDGE_TOL, EDGE_TOL, EDGE_TOL, EDGE_TOL),
-                         min_length=EDGE_TOL)
+    edges = _ruling_edges(page) if edges is None else edges
     hs = [e for e in edges if e["orientation"] == "h"]
     vs = [e for e in edges if e["orientation"] == "v"]
     level = Level(hs)
@@ -1167,18 +1190,14 @@ def _rulings(page) -> tuple[Level, list[dict]]:
     return level, closing
 
 
-def _open_frame(page) -> tuple[list[dict], list[dict]]:
+def _open_frame(edges: list[dict]) -> tuple[list[dict], list[dict]]:
     """The frame of a grid drawn without its outer border (Word's inside borders only): its rulings between rows
     run out free at the left and right, those between columns at the top and bottom, and pdfplumber, finding no
     cell beyond the last ruling, dropped the outer rows and columns (the labels' column, the deviation column: a
     wrong table read as `ok`). Where two or more rulings between rows end free on the same line left or right, and
     the rulings between columns reach no ruling at their top or bottom (merged cells leave few reaching it), the
-    frame's missing sides are drawn there: (horizontal, vertical) lines to add."""
-    from pdfplumber.table import merge_edges
-    from pdfplumber.utils import filter_edges
-
-    edges = filter_edges(merge_edges(filter_edges(page.edges, min_length=1), EDGE_TOL, EDGE_TOL, EDGE_TOL, EDGE_TOL),
-                         min_length=EDGE_TOL)
+    frame's missing sides are drawn there: (horizontal, vertical) lines to add (`edges`: the page's
+    `_ruling_edges`)."""
     if len(edges) > MAX_RULINGS:
         return [], []
     hs = [e for e in edges if e["orientation"] == "h"]
