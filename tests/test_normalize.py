@@ -1,4 +1,6 @@
 """Each normalizer on real strings from the seed reports."""
+import unicodedata
+
 import pytest
 
 from evalkit.normalize import (clean_text, grade_from_score, is_empty_mark, normalize_grade,
@@ -77,3 +79,15 @@ def test_weight_annotations_stripped_from_level_names():
     assert strip_annotation("产出指标(50分)") == "产出指标"
     assert strip_annotation("满意度指标(20)分") == "满意度指标"
     assert strip_annotation("数量指标:") == "数量指标"
+
+
+def test_cjk_radicals_a_browser_prints_read_as_the_characters_they_stand_for():
+    """Chrome maps some glyphs to the CJK Radicals Supplement (⺠ U+2EA0 for 民, ⻓ for 长, ⻚ for 页), which NFKC
+    leaves alone; Unicode's EquivalentUnifiedIdeograph table folds them, as NFKC folds the Kangxi radicals."""
+    from evalkit.normalize import IDEOGRAPH_FOLD, fold_ideographs
+
+    assert fold_ideographs("居⺠健康素养 ⻓效运行 ⾸⻚ ⼀级指标") == ("居民健康素养 长效运行 首页 一级指标", 5)
+    radicals = {cp: ch for cp, ch in IDEOGRAPH_FOLD.items() if 0x2E80 <= cp < 0x2F00}
+    assert len(radicals) >= 100                         # Unicode 14 names an equivalent for 114 of them
+    assert all(unicodedata.name(ch).startswith("CJK UNIFIED IDEOGRAPH") for ch in radicals.values())
+    assert fold_ideographs("民长页")[1] == 0

@@ -367,3 +367,54 @@ def test_a_one_glyph_remark_right_of_the_figures_stays_in_its_row():
                     [(0, "发放率"), (1, "10"), (2, "10"), (3, "无")],
                     [(0, "合格率"), (1, "10"), (2, "10"), (3, "无")]))
     assert [r[3] for r in got] == ["偏差原因", "资金未到", "无", "无"]
+
+
+def test_cells_a_quarter_glyph_apart_are_cut_where_the_columns_start():
+    """A web page printed by a browser without borders: each cell's text a quarter of a glyph from the next (2 px
+    of spacing, 1 px of padding each side), no space glyph between them; cut where the table shows its columns."""
+    chars = (quarter(0, "指标", "目标值", "实际值", "得分") + quarter(1, "工作人员", "≥10", "10", "5")
+             + quarter(2, "足额发放", "100%", "100%", "5") + quarter(3, "验收合格", "≥95%", "96%", "4")
+             + quarter(4, "到位率", "100%", "98%", "5"))
+    assert rows(chars) == [["指标", "目标值", "实际值", "得分"], ["工作人员", "≥10", "10", "5"],
+                           ["足额发放", "100%", "100%", "5"], ["验收合格", "≥95%", "96%", "4"],
+                           ["到位率", "100%", "98%", "5"]]
+
+
+QUARTER = [50.0, 92.5, 135.0, 177.5]          # 40 pt cells, 2.5 pt apart
+
+
+def quarter(k, *texts):
+    return [g for x, t in zip(QUARTER, texts) if t for g in glyphs(t, x, 100.0 + 14.5 * k)]
+
+
+def test_text_spaced_out_evenly_is_not_cut_where_a_column_starts():
+    """A cell of text set with its glyphs spaced apart (字间距) has the same gap between every two: one of them
+    falling where a column starts is no cell gap."""
+    spaced, x = [], QUARTER[1] + 5.0
+    for ch in "通过实施保障":                  # 10 pt glyphs 2.5 pt apart: the fourth starts at QUARTER[2] (135.0)
+        spaced += glyphs(ch, x, 100.0 + 14.5 * 2)
+        x += SIZE + 2.5
+    chars = (quarter(0, "指标", "目标值", "实际值", "得分") + quarter(1, "工作人员", "≥10", "10", "5")
+             + quarter(2, "目标", "", "", "5") + spaced + quarter(3, "足额发放", "100%", "100%", "5")
+             + quarter(4, "验收合格", "≥95%", "96%", "4") + quarter(5, "到位率", "100%", "98%", "5"))
+    assert rows(chars)[2] == ["目标", "通过实施保障", "", "5"]
+
+
+def test_a_label_centred_over_many_rows_whose_two_lines_fall_in_two_rows_is_one_label():
+    """A browser centres a label merged over a table's rows (绩效指标, wrapped in two lines) on all of them: its first
+    line stands off the centre of the row it is printed under, its second beside the next row. One label, in the
+    first row it covers; the header row it stands beside keeps its own cells."""
+    chars = []
+    for col, text, top in [(0, "项目名称", 79.5), (1, "道路养护", 79.5), (3, "交通局", 79.5),
+                           (1, "一级指标", 100.0), (2, "分值", 100.0), (3, "得分", 100.0),
+                           (1, "数量指标", 120.5), (1, "完成率", 135.0), (2, "10", 127.75), (3, "10", 127.75),
+                           (1, "质量指标", 155.5), (2, "10", 155.5), (3, "9", 155.5),
+                           (1, "时效指标", 176.0), (1, "及时率", 190.5), (2, "20", 183.25), (3, "18", 183.25),
+                           (1, "成本指标", 211.0), (2, "20", 211.0), (3, "18", 211.0),
+                           (1, "满意程度", 231.5), (1, "满意率", 246.0), (2, "10", 238.75), (3, "10", 238.75),
+                           (0, "总分", 266.5), (2, "70", 266.5), (3, "65", 266.5),
+                           (0, "绩效", 165.0), (0, "指标", 179.5)]:    # centred on 100 … 256: the rows it covers
+        chars += glyphs(text, COLS[col], top)
+    assert rows(chars) == [["项目名称", "道路养护", "", "交通局"], ["绩效\n指标", "一级指标", "分值", "得分"], ["", "数量指标\n完成率", "10", "10"],
+                           ["", "质量指标", "10", "9"], ["", "时效指标\n及时率", "20", "18"],
+                           ["", "成本指标", "20", "18"], ["", "满意程度\n满意率", "10", "10"], ["总分", "", "70", "65"]]

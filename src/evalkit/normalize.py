@@ -6,15 +6,28 @@ import re
 import unicodedata
 from decimal import Decimal
 from functools import lru_cache
+from importlib import resources
 
 from evalkit import grades as _grades
 
 WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 
+
+
+def _radicals() -> dict[int, str]:
+    """The CJK Radicals Supplement's equivalent ideographs (⺠ U+2EA0 for 民, ⻓ for 长, ⻚ for 页), which NFKC leaves
+    as they are: Unicode's table, shipped as data/radical_ideographs.tsv (scripts/make_ideograph_table.sh)."""
+    text = resources.files("evalkit").joinpath("data/radical_ideographs.tsv").read_text(encoding="utf-8")
+    pairs = (line.split("\t") for line in text.splitlines() if line and not line.startswith("#"))
+    return {int(radical, 16): chr(int(ideograph, 16)) for radical, ideograph in pairs}
+
+
 # Kangxi radicals, CJK radicals and compatibility ideographs that stand for a common character (⼀ U+2F00 for 一,
-# ⽬ for 目, 金 U+F90A for 金): some PDF producers map their glyphs so, and ⼀级指标 matched no header word
+# ⽬ for 目, 金 U+F90A for 金, ⺠ U+2EA0 for 民): some PDF producers map their glyphs so (a browser's print of a
+# page: 居⺠, ⻓效), and ⼀级指标 matched no header word
 IDEOGRAPH_FOLD = {cp: folded for block in (range(0x2E80, 0x2F00), range(0x2F00, 0x2FE0), range(0xF900, 0xFB00))
                   for cp in block if (folded := unicodedata.normalize("NFKC", chr(cp))) != chr(cp)}
+IDEOGRAPH_FOLD = _radicals() | IDEOGRAPH_FOLD
 _FOLDABLE = re.compile("[" + "".join(map(chr, IDEOGRAPH_FOLD)) + "]")
 
 

@@ -23,7 +23,7 @@ from statistics import median
 
 WORD_GAP = 3.0           # points: glyphs further apart are words (pdfplumber's x_tolerance)
 GAP_EM = 0.8             # glyphs this many font sizes apart (or more) are in different cells …
-NARROW_GAP = 0.4         # … as are glyphs this far apart with no space glyph between them, the second starting
+NARROW_GAP = 0.2         # … as are glyphs this much further apart than the line's usual gap, no space glyph between, the second starting
 START_SLACK = 1.0        # (points) this close to where two cells of other lines start (a column)
 MIN_CELLS = 3            # a line of this many cells or more is a table's line …
 MIN_LINES = 3            # … and a page needs this many such lines to hold an aligned table
@@ -138,14 +138,16 @@ def segments(line_chars: list[dict], starts: tuple[float, ...] = ()) -> list[Seg
     out: list[Segment] = []
     cur: list[dict] = []
     blank = False                       # a space glyph since the last glyph: a word gap
-    for c in sorted(line_chars, key=lambda c: float(c["x0"])):
+    ordered = sorted(line_chars, key=lambda c: float(c["x0"]))
+    usual = _usual_gap(ordered) if starts else 0.0
+    for c in ordered:
         if not (c.get("text") or "").strip():
             blank = True
             continue
         size = float(c.get("size") or 0.0) or (float(c["bottom"]) - float(c["top"]))
         x0 = float(c["x0"])
         gap = x0 - float(cur[-1]["x1"]) if cur else 0.0
-        if cur and (gap >= GAP_EM * size or (gap >= NARROW_GAP * size and not blank
+        if cur and (gap >= GAP_EM * size or (gap - usual >= NARROW_GAP * size and not blank
                                              and any(abs(x0 - a) <= START_SLACK for a in starts))):
             out.append(_segment(cur))
             cur = []
@@ -154,6 +156,13 @@ def segments(line_chars: list[dict], starts: tuple[float, ...] = ()) -> list[Seg
     if cur:
         out.append(_segment(cur))
     return out
+
+
+def _usual_gap(chars: list[dict]) -> float:
+    """The median gap between a line's glyphs (0 for text set solid; the spacing of text spaced out or justified)."""
+    shown = [c for c in chars if (c.get("text") or "").strip()]
+    gaps = [max(0.0, float(b["x0"]) - float(a["x1"])) for a, b in zip(shown, shown[1:])]
+    return median(gaps) if gaps else 0.0
 
 
 def _segment(chars: list[dict]) -> Segment:
@@ -393,7 +402,7 @@ def _spread(rows: list[dict[int, Cell]], valign: str) -> None:
     figures = [_figures(row) for row in laid]
     heading = not figures[0] and len(laid[0]) >= MIN_CELLS     # the page's first row, the rest of a header row
     for c in sorted({c for row in laid for c in row}):
-        edges = _row_edges(laid, c, figures)
+        edges = _row_edges(laid, c, figures, tol)
         taken = -1                             # the last row a label above covers
         for k in (k for k, row in enumerate(laid) if c in row):
             if c in figures[k] or any(d < c for d in figures[k]):
@@ -438,13 +447,17 @@ def _strays(rows: list[dict[int, Cell]]) -> None:
 def _glyph_tails(rows: list[dict[int, Cell]], wrap: float) -> None:
     """Centred cells: a label's last glyph printed a line under the rest, which filled its column, and taken into the
     next row with the line it stands on (`绩效指|标` over a page's rows, `标` beside the next row's figures): put back
-    with the label, when no figure stands left of it (a remark's 无 is its row's own)."""
+    with the label, when no figure stands left of it (a remark's 无 is its row's own). So is a label's last line of
+    words when the rest stands off the centre of its row (a label centred over many rows, its lines in two: 绩效|指标)."""
     if not wrap:
         return
+    size = median(s.size for row in rows for cell in row.values() for s in cell.lines)
     for above, row in zip(rows, rows[1:]):
         for c, cell in list(row.items()):
             up = above.get(c)
-            if up is None or len(cell.lines) != 1 or not HAN.fullmatch(cell.text) or not up.open:
+            if up is None or len(cell.lines) != 1 or not up.open or not (
+                    HAN.fullmatch(cell.text) or (HAN.search(cell.text) and not _FIGURE.search(cell.text)
+                                                 and _off_centre(above, c, ANCHOR * max(size, 1.0)))):
                 continue
             step = cell.lines[0].top - up.lines[-1].top
             if abs(step - wrap) <= (WRAP_PITCH - 1) * wrap and not _after_figure(
@@ -453,14 +466,25 @@ def _glyph_tails(rows: list[dict[int, Cell]], wrap: float) -> None:
     rows[:] = [row for row in rows if row]
 
 
-def _row_edges(rows: list[dict[int, Cell]], skip: int, figures: list[set[int]]) -> list[tuple[float, float]]:
+def _off_centre(row: dict[int, Cell], c: int, tol: float) -> bool:
+    """Centred cells: the cell in column c stands more than `tol` off the centre of its row's other one-line cells
+    (a piece of a label merged over rows, not a cell of this row)."""
+    others = [(o.box[1] + o.box[3]) / 2 for d, o in row.items() if d != c and len(o.lines) == 1]
+    box = row[c].box
+    return bool(others) and abs((box[1] + box[3]) / 2 - median(others)) > tol
+
+
+def _row_edges(rows: list[dict[int, Cell]], skip: int, figures: list[set[int]], tol: float
+               ) -> list[tuple[float, float]]:
     """Where each row's box runs from and to (halfway between the text of two rows; the outer rows as far out as
     half the usual gap), from the text of its cells outside column `skip`, from its figures on (`figures`: each
-    row's figure columns; a label centred on rows is centred on their boxes, not on their text)."""
+    row's figure columns; a label centred on rows is centred on their boxes, not on their text), in a row without
+    figures from its cells centred on it (`tol`: a label merged over it and the rows under it is not)."""
     bands = []
     for row, shown in zip(rows, figures):   # its figures and what stands right of them: labels merged over rows
         first = min(shown, default=None)      # (left of the figures) are centred on rows, not rows on them
-        boxes = [cell.box for c, cell in row.items() if c != skip and (first is None or c >= first)] \
+        boxes = [cell.box for c, cell in row.items() if c != skip and (
+            c >= first if first is not None else not _off_centre(row, c, tol))] \
             or [cell.box for cell in row.values()]
         bands.append((min(b[1] for b in boxes), max(b[3] for b in boxes)))
     gaps = [max(0.0, b[0] - a[1]) for a, b in zip(bands, bands[1:])]

@@ -948,6 +948,8 @@ def _read_page(page, aligned: bool = True) -> PageContent:
     settings = ({"explicit_horizontal_lines": closing + across} if closing or across else {}) | \
         ({"explicit_vertical_lines": upright} if upright else {})
     found = page.find_tables(settings) if settings else page.find_tables()
+    if len(found) > 1:
+        found = _each_alone(page, found, settings)
     glyphs = sorted((c for c in page.chars if (c.get("text") or "").strip()), key=lambda c: c["top"])
     found = [t for t in found if not _shading_only(t, page)]
     tables = []
@@ -998,7 +1000,7 @@ def _thin(rect: dict) -> bool:
 
 def _shading_only(table, page) -> bool:
     """A "table" pdfplumber built from the edges of cells' shading alone (a shaded header row or banded rows of a
-    table without borders): no line, curve or thin rectangle lies in it. It is no ruled table: the page is read
+    table without borders): no line, curve, thin rectangle or stroked rectangle lies in it. It is no ruled table: the page is read
     as one without rulings (its text's alignment), else the shaded row alone was the table and the rows under it
     were lines (no 自评表)."""
     x0, top, x1, bottom = (float(v) for v in table.bbox)
@@ -1009,7 +1011,8 @@ def _shading_only(table, page) -> bool:
 
     if any(inside(o) for o in page.lines) or any(inside(o) for o in page.curves):
         return False
-    return not any(inside(r) and _thin(r) for r in page.rects)
+    return not any(inside(r) and (_thin(r) or r.get("stroke")) for r in page.rects)   # (a stroked box: a cell's
+#                                                                                     borders, a browser's print)
 
 
 def _not_shading(rules: list[dict], page) -> list[dict]:
@@ -1108,6 +1111,30 @@ def two_up(page) -> list:
     on_left, on_right = tops(left), tops(right)
     two = on_left and on_right and max(on_left) - min(on_left) >= TWO_UP_FILL * height
     return [left, right] if two else [page]
+
+
+def _each_alone(page, found: list, settings: dict) -> list:
+    """A page's tables, each found again among its own rulings only.
+
+    pdfplumber snaps rulings less than 3 pt (EDGE_TOL) apart into one across the whole page (by x alone for upright
+    rulings), so two tables whose columns stand a few points apart moved each other's: a browser's print of a page
+    of tables (each cell its own box, 2 px apart) had the next table's columns pull a continuing table's labels'
+    column out from under its text (the 一级指标 labels lost). Each table is looked for again in its own box (7 pt
+    more); where that finds nothing, the first finding stands."""
+    out = []
+    for t in found:
+        x0, top, x1, bottom = t.bbox
+        pad = 2 * EDGE_TOL + 1           # (its outer rulings as drawn: snapping may have moved them 3 pt in)
+        box = (max(x0 - pad, page.bbox[0]), max(top - pad, page.bbox[1]),
+               min(x1 + pad, page.bbox[2]), min(bottom + pad, page.bbox[3]))
+        local = {k: [e for e in lines if float(e["x0"]) <= box[2] and float(e["x1"]) >= box[0]
+                     and float(e["top"]) <= box[3] and float(e["bottom"]) >= box[1]]
+                 for k, lines in settings.items()}
+        local = {k: v for k, v in local.items() if v}
+        region = page.crop(box, strict=False)
+        again = region.find_tables(local) if local else region.find_tables()
+        out += [a for a in again if a.cells] or [t]
+    return out
 
 
 def _padded(bbox, page):
