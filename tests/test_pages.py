@@ -214,6 +214,15 @@ def test_row_broken_across_the_page_is_one_row():
     assert rows[rows.index("单一成本") + 2] == "总成本"
 
 
+def test_a_row_a_browser_cut_at_the_page_break_is_one_row():
+    """Chrome sets a cell's lines 1.5 glyphs apart and cuts a row where its next line no longer fits: the rest of a
+    偏差原因 at the next page's head goes on with the row (room was left under the text, less than a line's pitch)."""
+    tables = list(read_pdf(PAGES / "pages_browser_collapsed.pdf").tables())
+    cells = [c for t in tables for r in t.rows for c in r]
+    for row in ("W0-5-", "W5-3-"):             # (project 0's 6th indicator, project 5's 4th)
+        assert next(c for c in cells if f"说明{row}3" in c) == "\n".join(f"说明{row}{k}" for k in (1, 2, 3))
+
+
 def test_word_style_open_row_is_closed_and_joined():
     """Word draws a broken row open (no ruling at the cut): its cells are found all the same."""
     from evalkit.readers.pdf import _rulings

@@ -373,3 +373,21 @@ def test_a_department_overall_evaluation_is_a_department_report(title):
     assert recognize(doc).report.doc_kind == "department_report"
     doc.blocks[0] = Paragraph("项目支出绩效自评表")
     assert recognize(doc).report.doc_kind == "project_report"
+
+
+def test_a_row_holding_only_the_rest_of_a_deviation_reason_goes_on_with_the_line_above():
+    """A row cut by a page break that the reader did not join leaves the rest of its 偏差原因 alone in a row of its
+    own: it is the line above's, not a note under the table (which ended it: the next lines and the total lost)."""
+    doc = _doc(Paragraph("项目名称：培训项目"), Table([
+        IND_HEADER[:7] + ["偏差原因分析及改进措施"],
+        ["产出指标", "数量指标", "培训人数", "≥100人", "90人", "50", "45", "资金下达较晚，已与财政部门沟通加快拨"],
+        ["", "", "", "", "", "", "", "付。"],
+        ["", "质量指标", "合格率", "≥90%", "95%", "40", "40", ""],
+        ["总分", "", "", "", "", "90", "85", ""],
+    ]))
+    ex = recognize(doc)
+    p = ex.projects[0]
+    assert [(i.level3, i.deviation_reason) for _, i in ex.indicators] == [
+        ("培训人数", "资金下达较晚，已与财政部门沟通加快拨付。"), ("合格率", None)]
+    assert p.total_score == 85.0
+    assert [d.kind for d in ex.decisions if d.table == 0][2] is Kind.INDICATOR

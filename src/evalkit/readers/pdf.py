@@ -77,11 +77,14 @@ class CellGeom:
     wrapped: bool = False              # its last text line fills its width (the text wrapped there)
     open_top: bool = False             # no ruling drawn along its top / bottom edge
     open_bottom: bool = False
+    pitch: float = 0.0                 # from one of its lines to the next (0: one line)
 
     @property
     def full(self) -> bool:
-        """Its text runs down to its bottom edge: no room for one more line below it."""
-        return self.text_bottom is not None and self.bottom - self.text_bottom < FULL_ROOM * max(self.size, 1.0) + EDGE_TOL
+        """Its text runs down to its bottom edge: no room for one more line below it (a line's pitch, where its
+        lines show one: a browser sets lines 1.5 glyphs apart)."""
+        return self.text_bottom is not None and self.bottom - self.text_bottom < max(
+            FULL_ROOM * max(self.size, 1.0) + EDGE_TOL, self.pitch)
 
 
 @dataclass
@@ -1407,6 +1410,12 @@ def _edge_cells(spans: list[Span], boxes: list[tuple], last: int, ruled: Level,
                 cell.size = max(float(g.get("size") or 0) for g in inside)
                 low = max(float(g["top"]) for g in inside) - 0.5 * max(cell.size, 1.0)
                 line = sorted((g for g in inside if float(g["top"]) >= low), key=lambda g: g["x0"])
+                above = [g for g in inside if float(g["top"]) < low]
+                if above:                    # its lines' pitch: from the line above the last to the last (their
+                    #                          lowest bottoms: a Latin glyph's box stands higher than a CJK one's)
+                    prev_top = max(float(g["top"]) for g in above) - 0.5 * max(cell.size, 1.0)
+                    cell.pitch = cell.text_bottom - max(float(g["bottom"]) for g in above
+                                                        if float(g["top"]) >= prev_top)
                 lines.append((cell, min(float(g["x0"]) for g in inside) - x0,
                               float(line[-1]["x1"]) - float(line[0]["x0"]), line[-1]["text"]))
         out.append(cell)

@@ -208,6 +208,13 @@ class Walker:
             self.state = State.OUTSIDE
             fields = {"total_score": total, "max_score": maximum, **({"grade": grade[0]} if grade[0] else {})}
             return self._decide(Kind.TOTAL, cells, fields=fields)
+        dev = self.ind.cols.get("deviation") if self.ind is not None else None
+        if len(filled) == 1 and dev and dev < len(cells) and cells[dev] == filled[0] \
+                and self.current is not None and self.current.sections and self.current.sections[-1]:
+            last = self.current.sections[-1][-1]       # the rest of the line above's 偏差原因 (its row cut at a
+            last.deviation_reason = f"{last.deviation_reason}{filled[0]}" if last.deviation_reason else filled[0]
+            return self._decide(Kind.INDICATOR, cells, why="上一行偏差原因的续行（该行被分页截断）",   # page break)
+                                fields={"level3": last.level3, "deviation_reason": last.deviation_reason})
         if len(filled) == 1 and not (V.is_level1(filled[0]) or V.is_level2(filled[0])):
             if strip_list_prefix(filled[0]) and not V.PLACEHOLDER.match(filled[0]):
                 self.state = State.OUTSIDE          # a heading or note below the table ends it
