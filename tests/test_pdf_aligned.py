@@ -418,3 +418,48 @@ def test_a_label_centred_over_many_rows_whose_two_lines_fall_in_two_rows_is_one_
     assert rows(chars) == [["项目名称", "道路养护", "", "交通局"], ["绩效\n指标", "一级指标", "分值", "得分"], ["", "数量指标\n完成率", "10", "10"],
                            ["", "质量指标", "10", "9"], ["", "时效指标\n及时率", "20", "18"],
                            ["", "成本指标", "20", "18"], ["", "满意程度\n满意率", "10", "10"], ["总分", "", "70", "65"]]
+
+
+def test_the_space_word_processors_put_between_chinese_and_latin_is_no_cell_gap():
+    """Word and LibreOffice set a Chinese glyph and a Latin one a fifth of a glyph apart (中西文间距): a year in a
+    sentence starting where a column starts is not a cell of its own."""
+    line, x = [], QUARTER[1] + 0.4
+    for text, after in (("完成项目", 2.1), ("2024", 0.0)):     # 完成项目 ends 2.1 pt before 135.0
+        line += glyphs(text, x, 100.0 + 14.5 * 2)
+        x += sum(SIZE if ord(ch) > 0x2E7F else SIZE / 2 for ch in text) + after
+    chars = (quarter(0, "指标", "目标值", "实际值", "得分") + quarter(1, "工作人员", "≥10", "10", "5")
+             + quarter(2, "目标", "", "", "5") + line + quarter(3, "足额发放", "100%", "100%", "5")
+             + quarter(4, "验收合格", "≥95%", "96%", "4") + quarter(5, "到位率", "100%", "98%", "5"))
+    assert rows(chars)[2] == ["目标", "完成项目2024", "", "5"]
+
+
+def test_two_tables_of_other_columns_on_one_page_are_read_each_in_its_own():
+    """A web page's tables printed one under the other: the end of one and the next, with columns of their own, on
+    one page; split at the next one's title, each read in its own columns (not the page's columns of both)."""
+    def table(xs, top, lines):
+        return [g for k, texts in enumerate(lines) for x, t in zip(xs, texts) if t
+                for g in glyphs(t, x, top + 14.5 * k)]
+
+    first = [["满意度", "≥90%", "95%", "10"], ["工作人员", "≥10", "10", "5"], ["到位率", "100%", "98%", "5"]]
+    second = [["指标", "目标", "实际", "得分"], ["培训人数", "≥100人", "120人", "45"],
+              ["合格率", "≥90%", "95%", "38"], ["覆盖率", "100%", "100%", "9"]]
+    chars = (table([50.0, 105.0, 160.0, 215.0], 100.0, first) + glyphs("项目支出绩效自评表", 50.0, 160.0)
+             + table([50.0, 125.0, 210.0, 290.0], 190.0, second))
+    tables = aligned_tables(chars, SIZE / 2)
+    assert [t.rows for t in tables] == [first, second]
+
+
+def test_a_lines_latin_and_chinese_glyphs_share_its_baseline_not_their_tops():
+    """A browser prints a line's Latin glyphs in a font whose boxes stand lower than the Chinese ones' (≤8.18 a
+    quarter glyph under 万, on the same baseline): one line, whatever glyph opened it."""
+    from evalkit.readers.aligned import text_lines
+
+    def placed(text, x0, top, baseline):
+        out = glyphs(text, x0, top)
+        for g in out:
+            g["matrix"] = (1.0, 0.0, 0.0, 1.0, g["x0"], 800.0 - baseline)
+        return out
+
+    chars = placed("产出指标", 50.0, 97.5, 107.5) + placed("≤8.18", 150.0, 102.6, 110.0) + placed("万", 175.0, 100.0, 110.0)
+    lines = text_lines(chars, SIZE / 2)
+    assert [[s.text for s in ln.segments] for ln in lines] == [["产出指标", "≤8.18万"]]

@@ -64,6 +64,15 @@ def test_shifted_line_read_by_content():
         ("培训人数", "≥100人", "120人", "10", "9", "未达标")
 
 
+def test_a_shifted_line_under_a_level_2_label_takes_the_next_label_for_its_name():
+    """可持续影响指标 | 满意度 | ≥90% …: a level-2 label is never a level-1 label's parent, so the word after it (满意度,
+    also a level-1 word) is the indicator's name; the level 1 comes from the rows above."""
+    h = indicator_table.read_header(IND_HEADER)
+    line = indicator_table.read_line(["可持续影响指标", "满意度", "≥90%", "未完成", "10", "0"], h)
+    assert (line.level1, line.level2, line.level3, line.target, line.actual, line.weight, line.score) == \
+        (None, "可持续影响指标", "满意度", "≥90%", "未完成", "10", "0")
+
+
 def test_levels_carry_and_imply_the_standard_group():
     levels = indicator_table.Levels()
     h = indicator_table.read_header(IND_HEADER)

@@ -24,14 +24,15 @@ from statistics import median
 WORD_GAP = 3.0           # points: glyphs further apart are words (pdfplumber's x_tolerance)
 GAP_EM = 0.8             # glyphs this many font sizes apart (or more) are in different cells …
 NARROW_GAP = 0.2         # … as are glyphs this much further apart than the line's usual gap, no space glyph between, the second starting
-START_SLACK = 1.0        # (points) this close to where two cells of other lines start (a column)
+MIXED_GAP = 0.24         # (between a Chinese glyph and a Latin one: Word and LibreOffice set those 0.2–0.22 apart)
+START_SLACK = 1.0        # (points) this close to where a cell of another line starts (a column)
 MIN_CELLS = 3            # a line of this many cells or more is a table's line …
 MIN_LINES = 3            # … and a page needs this many such lines to hold an aligned table
 FULL_SHARE = 0.6         # the lines with this share of the most cells a line has, or more, set the columns
 LOW_COVER = 0.2          # an x covered by at most this share of those lines is between columns
 FILL_SLACK = 0.75        # a cell's line fills its column when less than this share of a glyph is left to its edge
 SAME_END = 0.15          # font sizes: two lines ending this close end at the same edge
-CLOSE_PITCH = 0.75       # lines closer than this share of the usual pitch are in the same row
+CLOSE_PITCH = 0.8        # lines closer than this share of the usual pitch are in the same row
 NEXT_PITCH = 1.2         # a line at most this many pitches under the one before is the next line of its cells
 WRAP_PITCH = 1.15        # (centred or bottom-aligned cells: a cell's next line; rows 3 pt apart are further)
 FAR_PITCH = 2.5          # a line further than this many pitches below the one before starts a new table
@@ -39,6 +40,9 @@ CENTRED_PAIRS = 4        # this many close line pairs in a table (and a tenth of
 STACKED = 1              # this many lines adding figures under cells that began a line before: not top-aligned
 ANCHOR = 0.3             # font sizes: a centred label's rows have their band's centre this close to its centre,
 SPAN_SLACK = 0.02        # and this share of their height
+SHORT_LABEL = 4          # glyphs: a label's line this short, alone in its row, goes on with the label above it
+GRID_SLACK = 2.0         # points: a cell starting further from every column's start stands off the grid …
+MISFIT_GAIN = 3          # … and a page's lines are two tables' when splitting them puts this many more on a grid
 HAN = re.compile(r"[\u4e00-\u9fff]")      # one Chinese character (a wrapped label's last glyph: 产出指|标)
 _UNIT = re.compile(r"[(（][^()（）]{1,4}[)）]")   # the unit under a label, on a line of its own: (万元)
 _FIGURE = re.compile(r"[\s\d.,%+\-−—–/≥≤<>=＞＜≧≦]+")      # a figure, a dash, a comparison: not a wrapped word
@@ -147,7 +151,9 @@ def segments(line_chars: list[dict], starts: tuple[float, ...] = ()) -> list[Seg
         size = float(c.get("size") or 0.0) or (float(c["bottom"]) - float(c["top"]))
         x0 = float(c["x0"])
         gap = x0 - float(cur[-1]["x1"]) if cur else 0.0
-        if cur and (gap >= GAP_EM * size or (gap - usual >= NARROW_GAP * size and not blank
+        narrow = NARROW_GAP if bool(HAN.match(c["text"])) == bool(HAN.match(cur[-1]["text"] if cur else "")) \
+            else MIXED_GAP
+        if cur and (gap >= GAP_EM * size or (gap - usual >= narrow * size and not blank
                                              and any(abs(x0 - a) <= START_SLACK for a in starts))):
             out.append(_segment(cur))
             cur = []
@@ -176,14 +182,21 @@ def _segment(chars: list[dict]) -> Segment:
                    max(float(c["bottom"]) for c in chars), max(float(c.get("size") or 0.0) for c in chars), text)
 
 
+def _height(c: dict) -> float:
+    """Where a glyph's line stands, downwards: its baseline (a browser prints a line's Latin and CJK glyphs on one
+    baseline, their boxes' tops a quarter glyph apart: `≤8.18|万` came out as two lines), else its top."""
+    m = c.get("matrix")
+    return -float(m[5]) if m else float(c["top"])
+
+
 def text_lines(chars: list[dict], tolerance: float, starts: tuple[float, ...] = ()) -> list[Line]:
-    """Glyphs grouped into lines by their tops (within `tolerance`), top to bottom (`starts`: see segments)."""
+    """Glyphs grouped into lines by their baselines (within `tolerance`), top to bottom (`starts`: see segments)."""
     lines: list[list[dict]] = []
     top = None
-    for c in sorted((c for c in chars if (c.get("text") or "").strip()), key=lambda c: float(c["top"])):
-        if top is None or float(c["top"]) - top > tolerance:
+    for c in sorted((c for c in chars if (c.get("text") or "").strip()), key=_height):
+        if top is None or _height(c) - top > tolerance:
             lines.append([])
-            top = float(c["top"])
+            top = _height(c)
         lines[-1].append(c)
     out = []
     for group in lines:
@@ -448,16 +461,19 @@ def _glyph_tails(rows: list[dict[int, Cell]], wrap: float) -> None:
     """Centred cells: a label's last glyph printed a line under the rest, which filled its column, and taken into the
     next row with the line it stands on (`绩效指|标` over a page's rows, `标` beside the next row's figures): put back
     with the label, when no figure stands left of it (a remark's 无 is its row's own). So is a label's last line of
-    words when the rest stands off the centre of its row (a label centred over many rows, its lines in two: 绩效|指标)."""
+    words when the rest stands off the centre of its row (a label centred over many rows, its lines in two: 绩效|指标),
+    and a row left holding nothing but a short label's line under a label of its column (年度|总体|目标, lines broken
+    by hand: none fills its column)."""
     if not wrap:
         return
     size = median(s.size for row in rows for cell in row.values() for s in cell.lines)
     for above, row in zip(rows, rows[1:]):
-        for c, cell in list(row.items()):
+        for c, cell in sorted(row.items(), reverse=True):     # (right to left: what goes up leaves a label alone)
             up = above.get(c)
-            if up is None or len(cell.lines) != 1 or not up.open or not (
-                    HAN.fullmatch(cell.text) or (HAN.search(cell.text) and not _FIGURE.search(cell.text)
-                                                 and _off_centre(above, c, ANCHOR * max(size, 1.0)))):
+            alone = len(row) == 1 and len(cell.text) <= SHORT_LABEL and bool(HAN.search(cell.text))
+            if up is None or len(cell.lines) != 1 or _FIGURE.search(cell.text) or not (alone or up.open and (
+                    HAN.fullmatch(cell.text) or (HAN.search(cell.text)
+                                                 and _off_centre(above, c, ANCHOR * max(size, 1.0))))):
                 continue
             step = cell.lines[0].top - up.lines[-1].top
             if abs(step - wrap) <= (WRAP_PITCH - 1) * wrap and not _after_figure(
@@ -572,9 +588,10 @@ def aligned_tables(chars: list[dict], tolerance: float, rules: list[tuple[float,
 
 
 def _starts(lines: list[Line]) -> tuple[float, ...]:
-    """Where two or more cells of different lines start (within START_SLACK): where columns start."""
+    """Where the cells of the lines start: where columns start (a line's own segments start nowhere inside it; a
+    table's few lines at the head of the page it goes on to may show a column's start once)."""
     xs = sorted(s.x0 for ln in lines for s in ln.segments)
-    return tuple(a for a, b in zip(xs, xs[1:]) if b - a <= START_SLACK)
+    return tuple(xs)
 
 
 def ruled_columns_table(chars: list[dict], tolerance: float, cols: list[tuple[float, float]]) -> AlignedTable | None:
@@ -589,10 +606,15 @@ def ruled_columns_table(chars: list[dict], tolerance: float, cols: list[tuple[fl
     return found[0] if found else None
 
 
-def tables_of_lines(lines: list[Line], rules: list[tuple[float, float, float]] = ()) -> list[AlignedTable]:
-    """The aligned tables among a page's lines of cells, top to bottom."""
+def tables_of_lines(lines: list[Line], rules: list[tuple[float, float, float]] = (), grids: bool = True
+                    ) -> list[AlignedTable]:
+    """The aligned tables among a page's lines of cells, top to bottom; `grids`: each table of other columns on its
+    own (`_grids`: a text layer's exact positions; OCR's boxes stand a few points off their columns)."""
     if not lines:
         return []
+    parts = _grids(lines) if grids else [lines]
+    if len(parts) > 1:
+        return [t for part in parts for t in tables_of_lines(part, rules)]
     rules = sorted(rules)
     cols = columns(lines)
     if len(cols) < MIN_CELLS:
@@ -608,6 +630,40 @@ def tables_of_lines(lines: list[Line], rules: list[tuple[float, float, float]] =
         block.append(ln)
     tables += _table(block, cols, pitch, rules)
     return tables
+
+
+def _misfit(lines: list[Line]) -> int | None:
+    """How many cells of the lines of two cells or more start away from every column the lines show (None: no
+    table's columns): cells of two grids read as one start inside each other's columns."""
+    cols = columns(lines)
+    if len(cols) < MIN_CELLS:
+        return None
+    starts = [a for a, _ in cols]
+    return sum(1 for ln in lines if len(ln.segments) >= 2 for s in ln.segments
+               if min(abs(s.x0 - a) for a in starts) > GRID_SLACK)
+
+
+def _grids(lines: list[Line]) -> list[list[Line]]:
+    """The lines split where one table gives way to another of other columns (a web page's tables printed one under
+    the other: the end of one and the start of the next on a page), at a line of one cell (the next table's title),
+    where the two parts' cells fit their own columns better than all of them fit the page's: MISFIT_GAIN of them
+    fewer starting away from every column, and a third. Each part may split again."""
+    whole = _misfit(lines)
+    if not whole:
+        return [lines]
+    best, at = 0, None
+    for k in range(1, len(lines)):
+        if len(lines[k].segments) != 1 or len(lines[k - 1].segments) < 2:
+            continue
+        above, below = _misfit(lines[:k]), _misfit(lines[k:])
+        if above is None or below is None:
+            continue
+        gain = whole - above - below
+        if gain >= max(MISFIT_GAIN, whole / 3) and gain > best:
+            best, at = gain, k
+    if at is None:
+        return [lines]
+    return _grids(lines[:at]) + _grids(lines[at:])
 
 
 def _end(row: dict[int, Cell], ln: Line, valign: str, wrap: float, foot: bool = False) -> RowEnd:

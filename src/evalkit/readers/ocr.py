@@ -1305,7 +1305,7 @@ def tables_from_alignment(boxes: list[Box], text_h: float) -> tuple[list[PageTab
                          text_h, join_line(g), items=g) for g in groups]
         lines.append(Line(min(c.top for c in cells), max(c.bottom for c in cells), cells))
     tables, taken = [], set()
-    for t in tables_of_lines(lines):
+    for t in tables_of_lines(lines, grids=False):
         used = [[[b for seg in cell for b in seg.items] for cell in row] for row in t.cells]
         tables.append(PageTable([[clean_text(text) for text in row] for row in t.rows],
                                 [[round(min(b.score for b in bs), 4) if bs else None for bs in row] for row in used],

@@ -134,8 +134,8 @@ def _by_content(cells: list[str], h: Header) -> Line:
     seq = [c for c in cells if c and strip_list_prefix(c) and not V.PLACEHOLDER.match(c)]
     labels = []
     is_label = lambda c: V.is_level1(c) or (V.is_level2(c) and (V.level_name(c) or "").endswith("指标"))  # noqa: E731
-    while seq and len(labels) < 2 and is_label(seq[0]):
-        labels.append(seq.pop(0))
+    while seq and len(labels) < 2 and is_label(seq[0]) and (not labels or V.is_level1(labels[0])):
+        labels.append(seq.pop(0))       # (a level-2 label first: what follows is the name, 可持续影响指标 | 满意度)
     l1 = l2 = None
     if len(labels) >= 2:
         l1, l2 = labels[0], labels[1]
