@@ -463,3 +463,30 @@ def test_a_lines_latin_and_chinese_glyphs_share_its_baseline_not_their_tops():
     chars = placed("产出指标", 50.0, 97.5, 107.5) + placed("≤8.18", 150.0, 102.6, 110.0) + placed("万", 175.0, 100.0, 110.0)
     lines = text_lines(chars, SIZE / 2)
     assert [[s.text for s in ln.segments] for ln in lines] == [["产出指标", "≤8.18万"]]
+
+
+def test_a_centred_text_wider_than_its_column_is_that_columns():
+    """Cells centred across their column: a text wider than the others there starts in the right half of the column
+    before it; its centre, and its end short of the next column, say whose it is. A text starting at a column's
+    start and running on (a merged cell) stays the first column's."""
+    from evalkit.readers.aligned import Segment, _first_column
+
+    cols = [(50.0, 90.0), (110.0, 150.0), (170.0, 210.0)]
+    seg = lambda x0, x1: Segment(x0, x1, 100.0, 110.0, SIZE, "字" * int((x1 - x0) // SIZE))  # noqa: E731
+    assert _first_column(cols, seg(100.0, 160.0)) == 1          # 服务对象满意 centred on 130
+    assert _first_column(cols, seg(50.0, 140.0)) == 0           # left-aligned, merged over two columns
+    assert _first_column(cols, seg(100.0, 200.0)) == 0          # runs into the next column: not centred on 1
+
+
+def test_lines_closer_than_a_glyph_are_never_a_cells_wrapped_lines():
+    """A wrapped cell's next line stands at least a glyph under the last (lines do not overlap): a centred cell of
+    the next column, starting inside this one a few points lower, is no step of the wrapped lines' pitch."""
+    from evalkit.readers.aligned import Line, Segment, _wrap_pitch
+
+    def line(top, *cells):
+        return Line(top, top + SIZE, [Segment(x0, x0 + len(t) * SIZE, top, top + SIZE, SIZE, t, c0=c, fills=f)
+                                      for x0, t, c, f in cells])
+
+    lines = [line(100.0, (50.0, "服务对象", 1, True)), line(108.0, (88.0, "满意度", 1, False)),
+             line(115.0, (50.0, "满意度指", 1, True)), line(130.0, (50.0, "标", 1, False))]
+    assert _wrap_pitch(lines) == 15.0

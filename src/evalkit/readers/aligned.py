@@ -297,6 +297,18 @@ def _column(cols: list[tuple[float, float]], x: float) -> int:
                else min(abs(x - cols[i][0]), abs(x - cols[i][1])))
 
 
+def _first_column(cols: list[tuple[float, float]], s: Segment) -> int:
+    """The column a cell's text starts in; a text centred in its column and wider than the others there starts in
+    the right half of the column before it, its centre in its own, short of the next: its own column's (服务对象
+    under 稳定性)."""
+    c = _column(cols, s.x0)
+    if c + 1 < len(cols) and s.x0 > (cols[c][0] + cols[c][1]) / 2:
+        nxt = cols[c + 1]
+        if nxt[0] <= (s.x0 + s.x1) / 2 <= nxt[1] and (c + 2 == len(cols) or s.x1 < cols[c + 2][0]):
+            return c + 1
+    return c
+
+
 def place(lines: list[Line], cols: list[tuple[float, float]]) -> None:
     """Each segment's first and last column, and whether it fills its last one: it ends less than
     FILL_SLACK of a glyph short of the column's text edge, so its text may have wrapped there.
@@ -308,7 +320,7 @@ def place(lines: list[Line], cols: list[tuple[float, float]]) -> None:
     ends: dict[int, list[float]] = {}
     for ln in lines:
         for s in ln.segments:
-            s.c0 = _column(cols, s.x0)
+            s.c0 = _first_column(cols, s)
             s.c1 = max(s.c0, _column(cols, s.x1 - 0.5 * s.size))
             if s.c0 == s.c1 and _CJK.search(s.text):
                 ends.setdefault(s.c0, []).append(s.x1)
@@ -341,7 +353,7 @@ def _wrap_pitch(lines: list[Line]) -> float:
     for ln in lines:
         for s in ln.segments:
             above = last.get(s.c0)
-            if above is not None and above.fills and s.top - above.top >= 0.8 * max(s.size, 1.0):
+            if above is not None and above.fills and s.top - above.top >= max(s.size, 1.0):   # (lines never overlap)
                 steps.append(s.top - above.top)
         last.update((s.c0, s) for s in ln.segments)
     if not steps:
