@@ -68,7 +68,8 @@ def test_each_page_fixture_recovers_its_truth(page_tables, name):
                                                                   "pages_bottom.pdf", "pages_colrules.pdf",
                                                                   "pages_banded.pdf", "pages_centred_tight.pdf",
                                                                   "pages_bottom_tight.pdf",
-                                                                  "pages_browser_borderless.pdf") else "ok")
+                                                                  "pages_browser_borderless.pdf",
+                                                                  "pages_right.pdf") else "ok")
     got_p = page_tables["projects"][page_tables["projects"]["source_file"] == name]
     want_p = ptruth("projects")[ptruth("projects")["seed"] == name]
     assert len(got_p) == len(want_p) > 0

@@ -318,20 +318,44 @@ def place(lines: list[Line], cols: list[tuple[float, float]]) -> None:
     A column with no such pair (figures, one label) has its edge as near the next column's text as
     the nearest of the others has (the cells' padding)."""
     ends: dict[int, list[float]] = {}
+    alone: dict[int, list[Segment]] = {}
     for ln in lines:
         for s in ln.segments:
             s.c0 = _first_column(cols, s)
             s.c1 = max(s.c0, _column(cols, s.x1 - 0.5 * s.size))
             if s.c0 == s.c1 and _CJK.search(s.text):
                 ends.setdefault(s.c0, []).append(s.x1)
+            if s.c0 == s.c1:
+                alone.setdefault(s.c0, []).append(s)
     size = median(s.size for ln in lines for s in ln.segments)
+    right = _right_aligned(alone, size)
     shared = {c: e for c, x1s in ends.items() if (e := _shared_end(x1s, size)) is not None}
     pad = min((cols[c + 1][0] - e for c, e in shared.items() if c + 1 < len(cols)), default=None)
     edge = {c: shared[c] if c in shared else cols[c + 1][0] - pad if pad is not None and c + 1 < len(cols)
             else cols[c][1] for c in range(len(cols))}
     for ln in lines:
         for s in ln.segments:
-            s.fills = s.x1 + FILL_SLACK * max(s.size, 1.0) > edge[s.c1]
+            if s.c0 == s.c1 and s.c0 in right:    # right-aligned: a wrapped line reaches the column's left (a
+                s.fills = s.x0 - FILL_SLACK * max(s.size, 1.0) < right[s.c0] and not (   # whole figure does not
+                    _FIGURE.fullmatch(s.text) and not _NUMBER.fullmatch(s.text))         # wrap: 100% | 总分; 100 | %)
+            else:
+                s.fills = s.x1 + FILL_SLACK * max(s.size, 1.0) > edge[s.c1]
+
+
+def _right_aligned(alone: dict[int, list[Segment]], size: float) -> dict[int, float]:
+    """The columns whose texts are set flush right (Word's 右对齐 in a table without borders): their cells' ends
+    stand together (all but a fifth within SAME_END) while their starts spread over a glyph or more; each with the
+    leftmost start two of its texts share, where a wrapped line begins (a text merged over columns starts further left)."""
+    out = {}
+    for c, segs in alone.items():
+        if len(segs) < MIN_LINES:
+            continue
+        end = max(s.x1 for s in segs)
+        together = sum(1 for s in segs if end - s.x1 <= SAME_END * size)
+        starts = sorted(s.x0 for s in segs)
+        if together >= 0.8 * len(segs) and starts[-1] - starts[0] >= size:
+            out[c] = next((a for a, b in zip(starts, starts[1:]) if b - a <= SAME_END * size), starts[0])
+    return out
 
 
 def _shared_end(x1s: list[float], size: float) -> float | None:

@@ -209,8 +209,9 @@ class Walker:
             fields = {"total_score": total, "max_score": maximum, **({"grade": grade[0]} if grade[0] else {})}
             return self._decide(Kind.TOTAL, cells, fields=fields)
         dev = self.ind.cols.get("deviation") if self.ind is not None else None
-        if len(filled) == 1 and dev and dev < len(cells) and cells[dev] == filled[0] \
-                and self.current is not None and self.current.sections and self.current.sections[-1]:
+        if len(filled) == 1 and dev and dev < len(cells) and cells[dev] == filled[0]:
+            if self.current is None or not self.current.sections or not self.current.sections[-1]:
+                return self._decide(Kind.IGNORED, cells, why="表头“偏差原因”一栏的续行")   # its wrapped title
             last = self.current.sections[-1][-1]       # the rest of the line above's 偏差原因 (its row cut at a
             last.deviation_reason = f"{last.deviation_reason}{filled[0]}" if last.deviation_reason else filled[0]
             return self._decide(Kind.INDICATOR, cells, why="上一行偏差原因的续行（该行被分页截断）",   # page break)
