@@ -715,3 +715,30 @@ def test_vertical_columns_read_right_to_left_and_rows_of_text_are_left_alone():
     spread = [_glyph(t, 40 + 20 * k, 100) for k, t in enumerate("项目名称")] + \
         [_glyph(t, 40 + 20 * k, 114) for k, t in enumerate("万元合计")]       # 分散对齐: set apart, not stacked
     assert _vertical_text(spread) is None
+
+
+def _grid_pdf(path, right: float):
+    """A 3 × 5 ruled grid from x = 50 to `right` on an A4 page (595 pt wide), a label and figures in its cells."""
+    from pypdf import PdfWriter
+    from pdfbits import page_of, ucs2
+
+    xs = [50 + k * (right - 50) / 5 for k in range(6)]
+    ys = [700.0, 680.0, 660.0, 640.0]
+    ops = [f"{x} {ys[-1]} m {x} {ys[0]} l S" for x in xs] + [f"{xs[0]} {y} m {xs[-1]} {y} l S" for y in ys]
+    for r, texts in enumerate((["一级指标", "三级指标", "分值", "得分", "偏差"], ["产出指标", "培训人数", "10", "9", "无"],
+                               ["效益指标", "满意度", "20", "18", "无"])):
+        ops += [f"BT /F1 9 Tf {x + 2} {ys[r] - 14} Td {ucs2(t)} Tj ET" for x, t in zip(xs, texts) if x + 2 < 590]
+    w = PdfWriter()
+    w.add_page(page_of(ops))
+    w.write(path)
+    return path
+
+
+def test_a_table_running_off_the_paper_is_said_and_partial(tmp_path):
+    """A web page wider than the paper printed unscaled (or a Word table wider than its page) draws its rulings past
+    the page's edge but prints no text there: the columns out there are empty, said so, never read as complete."""
+    cut = read_pdf(_grid_pdf(tmp_path / "wide.pdf", 900.0))
+    assert any("超出了纸张边缘" in w and "第 1 页" in w for w in cut.warnings)
+    inside = read_pdf(_grid_pdf(tmp_path / "fits.pdf", 540.0))
+    assert not any("超出了纸张边缘" in w for w in inside.warnings)
+    assert [r[:3] for r in next(inside.tables()).rows][1] == ["产出指标", "培训人数", "10"]

@@ -114,6 +114,7 @@ class PageContent:
     items: list = field(default_factory=list)  # (top, bottom, Paragraph | PageTable) in reading order
     aligned: bool = False                      # its tables were rebuilt from the text's alignment (no rulings)
     unruled_sheet: bool = False                # a worksheet's table printed without rulings, not read as a table
+    cut_off: bool = False                      # a ruled table runs off the page: what lies beyond was not printed
 
 
 def read_pdf(path: Path) -> Document:
@@ -872,14 +873,17 @@ def without_white(page) -> tuple[object, list[str]]:
 
 def _aligned_warning(pages: list[PageContent]) -> list[str]:
     """Rows and columns rebuilt from where the text stands are a reading to check (status partial), as OCR's are; a
-    worksheet printed without rulings is not rebuilt (its cells a glyph apart) and is said so, with what to ask for."""
+    worksheet printed without rulings is not rebuilt (its cells a glyph apart) and is said so, with what to ask for;
+    so is a table that runs off the paper (its columns out there hold no text)."""
     aligned = [p.number for p in pages if p.aligned]
     ruled = any(isinstance(item, PageTable) for p in pages for _, _, item in p.items)
     sheets = [p.number for p in pages if p.unruled_sheet] if not ruled else []   # a notes sheet beside a ruled one
     return ([f"第 {_pages(aligned)} 页的表格缺少框线，已按文字的对齐还原行列（合并的单元格只在首行），请对照原件核对"]
             if aligned else []) + \
         ([f"第 {_pages(sheets)} 页是电子表格程序打印的表格，没有框线，单元格之间的距离不足以还原行列，未作为表格读取；"
-          "请提供原始 Excel 文件，或打印时勾选“网格线”（页面设置→工作表）后重新导出 PDF"] if sheets else [])
+          "请提供原始 Excel 文件，或打印时勾选“网格线”（页面设置→工作表）后重新导出 PDF"] if sheets else []) + \
+        ([f"第 {_pages(cut)} 页的表格超出了纸张边缘，超出部分的文字没有打印出来，这些列的数字缺失；请提供原始文件，"
+          "或打印时选择“缩放到纸张宽度”后重新导出 PDF"] if (cut := [p.number for p in pages if p.cut_off]) else [])
 
 
 def _watermark_key(text: str) -> str:
@@ -951,6 +955,7 @@ def _read_page(page, aligned: bool = True) -> PageContent:
     settings = ({"explicit_horizontal_lines": closing + across} if closing or across else {}) | \
         ({"explicit_vertical_lines": upright} if upright else {})
     found = page.find_tables(settings) if settings else page.find_tables()
+    content.cut_off = any(_off_page(t.bbox, page) for t in found)
     if len(found) > 1:
         found = _each_alone(page, found, settings)
     glyphs = sorted((c for c in page.chars if (c.get("text") or "").strip()), key=lambda c: c["top"])
@@ -1114,6 +1119,12 @@ def two_up(page) -> list:
     on_left, on_right = tops(left), tops(right)
     two = on_left and on_right and max(on_left) - min(on_left) >= TWO_UP_FILL * height
     return [left, right] if two else [page]
+
+
+def _off_page(bbox, page) -> bool:
+    """A table's rulings run past the page's left or right edge (a web page wider than the paper printed unscaled,
+    a Word table wider than the page): the columns out there were drawn but their text was not printed."""
+    return float(bbox[2]) > float(page.bbox[2]) + EDGE_TOL or float(bbox[0]) < float(page.bbox[0]) - EDGE_TOL
 
 
 def _each_alone(page, found: list, settings: dict) -> list:
