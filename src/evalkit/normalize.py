@@ -13,7 +13,6 @@ from evalkit import grades as _grades
 WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 
 
-
 def _radicals() -> dict[int, str]:
     """The CJK Radicals Supplement's equivalent ideographs (⺠ U+2EA0 for 民, ⻓ for 长, ⻚ for 页), which NFKC leaves
     as they are: Unicode's table, shipped as data/radical_ideographs.tsv (scripts/make_ideograph_table.sh)."""
@@ -25,9 +24,9 @@ def _radicals() -> dict[int, str]:
 # Kangxi radicals, CJK radicals and compatibility ideographs that stand for a common character (⼀ U+2F00 for 一,
 # ⽬ for 目, 金 U+F90A for 金, ⺠ U+2EA0 for 民): some PDF producers map their glyphs so (a browser's print of a
 # page: 居⺠, ⻓效), and ⼀级指标 matched no header word
-IDEOGRAPH_FOLD = {cp: folded for block in (range(0x2E80, 0x2F00), range(0x2F00, 0x2FE0), range(0xF900, 0xFB00))
-                  for cp in block if (folded := unicodedata.normalize("NFKC", chr(cp))) != chr(cp)}
-IDEOGRAPH_FOLD = _radicals() | IDEOGRAPH_FOLD
+IDEOGRAPH_FOLD = _radicals() | {
+    cp: folded for block in (range(0x2E80, 0x2F00), range(0x2F00, 0x2FE0), range(0xF900, 0xFB00))
+    for cp in block if (folded := unicodedata.normalize("NFKC", chr(cp))) != chr(cp)}
 _FOLDABLE = re.compile("[" + "".join(map(chr, IDEOGRAPH_FOLD)) + "]")
 
 

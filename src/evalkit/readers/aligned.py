@@ -23,8 +23,8 @@ from statistics import median
 
 WORD_GAP = 3.0           # points: glyphs further apart are words (pdfplumber's x_tolerance)
 GAP_EM = 0.8             # glyphs this many font sizes apart (or more) are in different cells …
-NARROW_GAP = 0.2         # … as are glyphs this much further apart than the line's usual gap, no space glyph between, the second starting
-MIXED_GAP = 0.24         # (between a Chinese glyph and a Latin one: Word and LibreOffice set those 0.2–0.22 apart)
+NARROW_GAP = 0.2         # … as are glyphs this much further apart than the line's usual gap (no space glyph between)
+MIXED_GAP = 0.24         # (a Chinese and a Latin glyph: word processors set those 0.20–0.22 apart), the second starting
 START_SLACK = 1.0        # (points) this close to where a cell of another line starts (a column)
 MIN_CELLS = 3            # a line of this many cells or more is a table's line …
 MIN_LINES = 3            # … and a page needs this many such lines to hold an aligned table
@@ -151,9 +151,7 @@ def segments(line_chars: list[dict], starts: tuple[float, ...] = ()) -> list[Seg
         size = float(c.get("size") or 0.0) or (float(c["bottom"]) - float(c["top"]))
         x0 = float(c["x0"])
         gap = x0 - float(cur[-1]["x1"]) if cur else 0.0
-        narrow = NARROW_GAP if bool(HAN.match(c["text"])) == bool(HAN.match(cur[-1]["text"] if cur else "")) \
-            else MIXED_GAP
-        if cur and (gap >= GAP_EM * size or (gap - usual >= narrow * size and not blank
+        if cur and (gap >= GAP_EM * size or (starts and not blank and gap - usual >= _narrow(cur[-1], c) * size
                                              and any(abs(x0 - a) <= START_SLACK for a in starts))):
             out.append(_segment(cur))
             cur = []
@@ -162,6 +160,11 @@ def segments(line_chars: list[dict], starts: tuple[float, ...] = ()) -> list[Seg
     if cur:
         out.append(_segment(cur))
     return out
+
+
+def _narrow(a: dict, b: dict) -> float:
+    """The narrow cell gap between glyphs a and b, in font sizes: wider between a Chinese glyph and a Latin one."""
+    return NARROW_GAP if bool(HAN.match(a["text"])) == bool(HAN.match(b["text"])) else MIXED_GAP
 
 
 def _usual_gap(chars: list[dict]) -> float:
@@ -193,10 +196,10 @@ def text_lines(chars: list[dict], tolerance: float, starts: tuple[float, ...] = 
     """Glyphs grouped into lines by their baselines (within `tolerance`), top to bottom (`starts`: see segments)."""
     lines: list[list[dict]] = []
     top = None
-    for c in sorted((c for c in chars if (c.get("text") or "").strip()), key=_height):
-        if top is None or _height(c) - top > tolerance:
+    for at, c in sorted(((_height(c), c) for c in chars if (c.get("text") or "").strip()), key=lambda p: p[0]):
+        if top is None or at - top > tolerance:
             lines.append([])
-            top = _height(c)
+            top = at
         lines[-1].append(c)
     out = []
     for group in lines:
@@ -345,7 +348,8 @@ def place(lines: list[Line], cols: list[tuple[float, float]]) -> None:
 def _right_aligned(alone: dict[int, list[Segment]], size: float) -> dict[int, float]:
     """The columns whose texts are set flush right (Word's 右对齐 in a table without borders): their cells' ends
     stand together (all but a fifth within SAME_END) while their starts spread over a glyph or more; each with the
-    leftmost start two of its texts share, where a wrapped line begins (a text merged over columns starts further left)."""
+    leftmost start two of its texts share, where a wrapped line begins (a text merged over columns starts further
+    left)."""
     out = {}
     for c, segs in alone.items():
         if len(segs) < MIN_LINES:
@@ -450,8 +454,9 @@ def _spread(rows: list[dict[int, Cell]], valign: str) -> None:
     laid = [dict(row) for row in rows]         # the rows as printed: every decision is taken on them
     figures = [_figures(row) for row in laid]
     heading = not figures[0] and len(laid[0]) >= MIN_CELLS     # the page's first row, the rest of a header row
+    centred = [{c for c in row if not _off_centre(row, c, tol)} for row in laid]    # (whatever column is skipped)
     for c in sorted({c for row in laid for c in row}):
-        edges = _row_edges(laid, c, figures, tol)
+        edges = _row_edges(laid, c, figures, centred)
         taken = -1                             # the last row a label above covers
         for k in (k for k, row in enumerate(laid) if c in row):
             if c in figures[k] or any(d < c for d in figures[k]):
@@ -526,18 +531,18 @@ def _off_centre(row: dict[int, Cell], c: int, tol: float) -> bool:
     return bool(others) and abs((box[1] + box[3]) / 2 - median(others)) > tol
 
 
-def _row_edges(rows: list[dict[int, Cell]], skip: int, figures: list[set[int]], tol: float
+def _row_edges(rows: list[dict[int, Cell]], skip: int, figures: list[set[int]], centred: list[set[int]]
                ) -> list[tuple[float, float]]:
     """Where each row's box runs from and to (halfway between the text of two rows; the outer rows as far out as
     half the usual gap), from the text of its cells outside column `skip`, from its figures on (`figures`: each
     row's figure columns; a label centred on rows is centred on their boxes, not on their text), in a row without
-    figures from its cells centred on it (`tol`: a label merged over it and the rows under it is not)."""
+    figures from its cells centred on it (`centred`: each row's columns whose cell is; a label merged over it and
+    the rows under it is not)."""
     bands = []
-    for row, shown in zip(rows, figures):   # its figures and what stands right of them: labels merged over rows
-        first = min(shown, default=None)      # (left of the figures) are centred on rows, not rows on them
-        boxes = [cell.box for c, cell in row.items() if c != skip and (
-            c >= first if first is not None else not _off_centre(row, c, tol))] \
-            or [cell.box for cell in row.values()]
+    for row, shown, on in zip(rows, figures, centred):   # its figures and what stands right of them: labels merged
+        first = min(shown, default=None)                   # over rows (left of the figures) are centred on rows
+        boxes = [cell.box for c, cell in row.items()
+                 if c != skip and (c >= first if first is not None else c in on)] or [cell.box for cell in row.values()]
         bands.append((min(b[1] for b in boxes), max(b[3] for b in boxes)))
     gaps = [max(0.0, b[0] - a[1]) for a, b in zip(bands, bands[1:])]
     half = median(gaps) / 2 if gaps else 0.0

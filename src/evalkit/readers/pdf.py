@@ -1008,9 +1008,9 @@ def _thin(rect: dict) -> bool:
 
 def _shading_only(table, page) -> bool:
     """A "table" pdfplumber built from the edges of cells' shading alone (a shaded header row or banded rows of a
-    table without borders): no line, curve, thin rectangle or stroked rectangle lies in it. It is no ruled table: the page is read
-    as one without rulings (its text's alignment), else the shaded row alone was the table and the rows under it
-    were lines (no 自评表)."""
+    table without borders): no line, curve, thin rectangle or stroked rectangle lies in it. It is no ruled table: the
+    page is read as one without rulings (its text's alignment), else the shaded row alone was the table and the rows
+    under it were lines (no 自评表)."""
     x0, top, x1, bottom = (float(v) for v in table.bbox)
 
     def inside(o) -> bool:
@@ -1019,8 +1019,7 @@ def _shading_only(table, page) -> bool:
 
     if any(inside(o) for o in page.lines) or any(inside(o) for o in page.curves):
         return False
-    return not any(inside(r) and (_thin(r) or r.get("stroke")) for r in page.rects)   # (a stroked box: a cell's
-#                                                                                     borders, a browser's print)
+    return not any(inside(r) and (_thin(r) or r.get("stroke")) for r in page.rects)   # (stroked: a cell's borders)
 
 
 def _not_shading(rules: list[dict], page) -> list[dict]:
@@ -1136,9 +1135,9 @@ def _each_alone(page, found: list, settings: dict) -> list:
     column out from under its text (the 一级指标 labels lost). Each table is looked for again in its own box (7 pt
     more); where that finds nothing, the first finding stands."""
     out = []
+    pad = 2 * EDGE_TOL + 1               # (its outer rulings as drawn: snapping may have moved them 3 pt in)
     for t in found:
         x0, top, x1, bottom = t.bbox
-        pad = 2 * EDGE_TOL + 1           # (its outer rulings as drawn: snapping may have moved them 3 pt in)
         box = (max(x0 - pad, page.bbox[0]), max(top - pad, page.bbox[1]),
                min(x1 + pad, page.bbox[2]), min(bottom + pad, page.bbox[3]))
         local = {k: [e for e in lines if float(e["x0"]) <= box[2] and float(e["x1"]) >= box[0]
