@@ -101,6 +101,8 @@ class PageTable:
     merged: list[tuple[float, float]] = field(default_factory=list)  # columns (x0, x1 from its left edge)
                                                                      # holding a cell merged over rows
     aligned: AlignedTable | None = None        # rebuilt from the text's alignment (no rulings): its rows' ends
+    overflow: list[tuple[CellGeom, Paragraph]] = field(default_factory=list)   # text under its foot that may go
+    #                                            on from a cell open there (`_overflow`; stitch decides)
 
     def lead(self, h: int = 0) -> float:
         """The tallest of its two rows after `h` repeated header rows: what did not fit before."""
@@ -988,6 +990,9 @@ def _read_page(page, aligned: bool = True) -> PageContent:
     for t in tables:
         rest = rest.outside_bbox(_padded(t.bbox, page), strict=False)
         content.items.append((t.bbox[1], t.bbox[3], t))
+        for _, para in _overflow(t, glyphs, tol):
+            rest = rest.outside_bbox(para.bbox, strict=False)
+            content.items.append((para.bbox[1], para.bbox[3], para))
     for line in rest.extract_text_lines(return_chars=False, y_tolerance=tol):
         text = line["text"].strip()
         if text:
@@ -999,6 +1004,37 @@ def _read_page(page, aligned: bool = True) -> PageContent:
 
 THIN = 6.0                 # points: a filled rectangle this thin or thinner is a ruling (a border is at most 6 pt
 #                            wide); wider, a cell's shading (a row is taller)
+
+
+OVERFLOW_GAP = 1.0         # glyph sizes: a line this close under a table's foot, or under the line before, runs on
+
+
+def _overflow(t: PageTable, glyphs: list[dict], tol: float) -> list[tuple[CellGeom, Paragraph]]:
+    """Lines right under a ruled table's foot, each inside a last-row cell drawn open there: a browser lays out a label
+    merged over rows (项目资金（万元）) over the whole merged height, and where the rows under it went to the next page
+    its lower lines print under the rulings that stayed. They are kept whole (the table's padding would clip a glyph
+    standing into it) and set on `t.overflow` as paragraphs; stitch reads them in their cell where the table goes on
+    on the next page."""
+    last = len(t.rows) - 1
+    opens = [c for c in t.cells if c.r1 == last and c.open_bottom]
+    if t.aligned is not None or not opens:
+        return []
+    foot = t.bbox[3]
+    under = [g for g in glyphs if (float(g["top"]) + float(g["bottom"])) / 2 > foot]
+    reach = foot
+    for line in text_lines(under, tol):
+        size = max(s.size for s in line.segments) or 10.0
+        if line.top - reach > OVERFLOW_GAP * size:
+            break
+        cells = [next((c for c in opens if c.x0 - EDGE_TOL <= s.x0 and s.x1 <= c.x1 + EDGE_TOL), None)
+                 for s in line.segments]
+        if None in cells or len({id(c) for c in cells}) != 1:
+            break
+        text = " ".join(s.text for s in line.segments)
+        box = (min(s.x0 for s in line.segments), line.top, max(s.x1 for s in line.segments), line.bottom)
+        t.overflow.append((cells[0], Paragraph(text, page=t.page, bbox=box)))
+        reach = line.bottom
+    return t.overflow
 
 
 def _thin(rect: dict) -> bool:
@@ -1497,6 +1533,7 @@ def stitch(pages: list[PageContent]) -> list:
     bodies = [[k for k, (top, _, item) in enumerate(page.items) if not _is_furniture(top, item, page.height, running)]
               for page in pages]
     for i in range(len(pages) - 1):
+        bodies[i] = _with_overflow(pages[i], bodies[i], pages[i + 1], bodies[i + 1])
         bodies[i] = _without_clipped_label(pages[i], bodies[i], pages[i + 1], bodies[i + 1])
     bottoms: dict[int, float] = {}   # per page size (portrait/landscape): the body's bottom margin
     for page, body in zip(pages, bodies):
@@ -1536,6 +1573,30 @@ def stitch(pages: list[PageContent]) -> list:
 class _Clipped:
     """A merged label's text printed under its table's last ruled row (`_without_clipped_label`): not read there."""
     text: str
+
+
+def _with_overflow(page: PageContent, body: list[int], nxt: PageContent, nxt_body: list[int]) -> list[int]:
+    """The lines under the page's last table that `_overflow` found inside a cell open at its foot, when they end
+    the page and a table starts the next (the rows the cell is merged over went on there): read in that cell, the
+    table reaching down to them; `body` without them. Elsewhere they stay paragraphs."""
+    tables = [k for k in body if isinstance(page.items[k][2], PageTable)]
+    if not tables or not nxt_body or not isinstance(nxt.items[nxt_body[0]][2], PageTable):
+        return body
+    k = tables[-1]
+    table = page.items[k][2]
+    tail = [j for j in body if j > k]
+    mine = {id(para): cell for cell, para in table.overflow}
+    if not tail or not all(id(page.items[j][2]) in mine for j in tail):
+        return body
+    for j in tail:
+        top, bottom, para = page.items[j]
+        cell = mine[id(para)]
+        cell.text = f"{cell.text}\n{para.text}" if cell.text else para.text
+        cell.text_bottom = max(cell.text_bottom or 0.0, para.bbox[3])
+        table.rows[cell.r0][cell.idx] = cell.text
+        page.items[j] = (top, bottom, _Clipped(para.text))
+    table.bbox = (*table.bbox[:3], max(page.items[j][1] for j in tail))
+    return [j for j in body if j not in tail]
 
 
 def _without_clipped_label(page: PageContent, body: list[int], nxt: PageContent, nxt_body: list[int]) -> list[int]:
@@ -1578,6 +1639,9 @@ def _extend(table: Table, prev: PageTable, prev_last: list, prev_cut: bool, nxt:
         body = 0 if prev.page == table.page else repeated_header(table.rows, prev.rows)   # prev's first own row
         for (r, i), text in _label_on_next_page(prev, prev_last, nxt, h, body):
             table.rows[r][i] = text
+        for (r, i), b in _merged_over_break(prev, prev_last, nxt, h):
+            table.rows[r][i] = f"{table.rows[r][i]}\n{b.text}"
+            nxt.rows[b.r0][b.idx], b.text = "", ""
     else:
         for loc, cell in pairs:
             if loc is None:
@@ -1652,8 +1716,9 @@ def _label_on_next_page(prev: PageTable, prev_last: list, nxt: PageTable, h: int
     below = [c for c in nxt.cells if c.r0 == h and c.text]
     out = []
     outer_right = None          # the right edge of the last cell given its label: the group this one is inside
+    told = _cut_told(prev_last)
     for a, loc in prev_last:
-        if a.text or loc is None or a.r0 <= body:
+        if a.text or loc is None or a.r0 <= body or (told and not a.open_bottom):
             continue
         edges = _edges(a, prev)
         inner = outer_right is not None and abs(edges[0] - outer_right) <= EDGE_TOL
@@ -1663,6 +1728,30 @@ def _label_on_next_page(prev: PageTable, prev_last: list, nxt: PageTable, h: int
         if b is not None:
             out.append((loc, b.text))
             outer_right = edges[1]
+    return out
+
+
+def _cut_told(prev_last: list) -> bool:
+    """The page break's rulings tell the cells going on from those that end: a browser closes the cells of the row
+    before the break and leaves open only a cell merged over rows beyond it (Word leaves all open, LibreOffice
+    closes all)."""
+    return len({a.open_bottom for a, _ in prev_last}) == 2
+
+
+def _merged_over_break(prev: PageTable, prev_last: list, nxt: PageTable, h: int) -> list[tuple[Loc, CellGeom]]:
+    """A cell merged over rows on both sides of the break with text in both parts (a browser prints 项目资金 above
+    the break and （万元） under it): where the rulings tell it (`_cut_told`), an open cell holding text over a cell of
+    the same edges starting the next page's first row with text. (Where the upper part's text is, with the lower
+    part, whose text goes there.)"""
+    if not _cut_told(prev_last):
+        return []
+    below = [c for c in nxt.cells if c.r0 == h and c.text]
+    out = []
+    for a, loc in prev_last:
+        if a.text and a.open_bottom and loc is not None:
+            b = next((c for c in below if _same_edges(_edges(a, prev), _edges(c, nxt))), None)
+            if b is not None:
+                out.append((loc, b))
     return out
 
 
