@@ -1338,6 +1338,7 @@ def _page_table(table, page_number: int, y_tolerance: float = 3.0, ruled: Level 
             c1 = max(c0, _index(lefts, x1 - 2 * EDGE_TOL))
             spans.append(Span(r0, r1, c0, c1, (texts[i][j] or "").strip()))
             boxes.append(tuple(float(v) for v in bbox))
+    spans, boxes = _without_filler_row(spans, boxes)
     rows = rows_from_spans(spans)
     if not rows or not any(cell for row in rows for cell in row):
         return None
@@ -1353,6 +1354,19 @@ def _page_table(table, page_number: int, y_tolerance: float = 3.0, ruled: Level 
     merged = sorted({(round(b[0] - left, 1), round(b[2] - left, 1)) for s, b in zip(spans, boxes) if s.r1 > s.r0})
     return PageTable(rows, page_number, tuple(float(v) for v in table.bbox), len(lefts), lead, cells, heights,
                      cell_boxes, merged)
+
+
+def _without_filler_row(spans: list[Span], boxes: list[tuple]) -> tuple[list[Span], list[tuple]]:
+    """A browser prints a cell merged over rows that go on past the page break down to the page's foot, under the
+    last row that fit: the strip beside it is a grid row of empty cells, no row of the table. It is left out and the
+    merged cell ends in the row above (so its open foot, among the closed ones beside it, tells the break)."""
+    last = max((s.r1 for s in spans), default=0)
+    own = [s for s in spans if s.r0 == last]
+    if last == 0 or any(s.text for s in own) or not any(s.r0 < last <= s.r1 for s in spans):
+        return spans, boxes
+    kept = [(s if s.r1 < last else Span(s.r0, last - 1, s.c0, s.c1, s.text), b)
+            for s, b in zip(spans, boxes) if s.r0 < last]
+    return [s for s, _ in kept], [b for _, b in kept]
 
 
 def _turned_cells(table, texts: list[list[str | None]], y_tolerance: float) -> list[list[str | None]]:
@@ -1787,11 +1801,13 @@ def _broken_row(prev: PageTable, prev_last: list, nxt: PageTable, h: int, body_b
       label under a label that ended short, or its figures under figures: it stays a row.
     - the previous row is itself the rest of a cut row, alone on its page (`prev_cut`): its
       cells that finished did so on the page before; reaching the foot again, it runs on.
-    Two rows cut by the page break that no ruling tells apart stay ambiguous: a new row with
+    Where the break's rulings tell the cells going on from those that end (`_cut_told`: a browser, which moves a
+    row that does not fit to the next page whole), the row ended. Two rows cut by the page break that no ruling
+    tells apart stay ambiguous: a new row with
     text only under cells whose text reached the page's foot, none of them figures, the
     previous row's label empty in it, is joined.
     """
-    if not prev_last or not nxt.cells:
+    if not prev_last or not nxt.cells or _cut_told(prev_last):    # rulings that tell: the closed cells ended
         return None
     below = sorted((c for c in nxt.cells if c.r0 <= h <= c.r1), key=lambda c: c.x0)
     above = sorted(prev_last, key=lambda t: t[0].x0)
