@@ -82,9 +82,9 @@ class CellGeom:
     @property
     def full(self) -> bool:
         """Its text runs down to its bottom edge: no room for one more line below it (a line's pitch, where its
-        lines show one: a browser sets lines 1.5 glyphs apart)."""
+        lines show one: a browser sets lines 1.5 glyphs apart, and its cell's padding takes EDGE_TOL more)."""
         return self.text_bottom is not None and self.bottom - self.text_bottom < max(
-            FULL_ROOM * max(self.size, 1.0) + EDGE_TOL, self.pitch)
+            FULL_ROOM * max(self.size, 1.0) + EDGE_TOL, self.pitch + EDGE_TOL if self.pitch else 0.0)
 
 
 @dataclass
