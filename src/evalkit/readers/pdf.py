@@ -1108,11 +1108,18 @@ def _columns_only(table, page, tol: float) -> AlignedTable | None:
     xs.sort()
     if len(xs) < 4:
         return None
-    tall = max(sum(len(ln.segments) >= 3 for ln in text_lines(page.crop(row.bbox, strict=False).chars, tol))
+    tall = max(sum(len(ln.segments) >= 3 for ln in text_lines(page.crop(_own_band(row), strict=False).chars, tol))
                for row in rows)
     if tall < (COLUMNS_ONLY_FEW if len(rows) == 1 else COLUMNS_ONLY_LINES):   # (a ruled row of wrapped cells has
         return None                                                           # one such line, two at most)
     return ruled_columns_table(page.crop(table.bbox, strict=False).chars, tol, list(zip(xs, xs[1:])))
+
+
+def _own_band(row) -> tuple[float, float, float, float]:
+    """A pdfplumber row's own height: down to its lowest cell's top edge below it, not the foot of a cell merged over
+    the rows under it (counting those rows' lines in it took a ruled table for one ruled between its columns)."""
+    x0, top, x1, bottom = (float(v) for v in row.bbox)
+    return x0, top, x1, min((float(c[3]) for c in row.cells if c is not None), default=bottom)
 
 
 def _aligned_table(t: AlignedTable, page_number: int) -> PageTable:
