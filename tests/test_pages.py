@@ -12,6 +12,7 @@ import pytest
 from conftest import ROOT
 from evalkit.ingest import ingest_paths
 from evalkit.model import Paragraph, Table
+from evalkit.normalize import IDEOGRAPH_FOLD
 from evalkit.readers.grid import Span, rows_from_spans
 from evalkit.readers.pdf import CellGeom, PageContent, PageTable, read_pdf, repeated_header, stitch
 from evalkit.readers.xlsx import read_xlsx
@@ -23,7 +24,7 @@ import make_fixtures as mf  # noqa: E402
 import make_page_fixtures as mpf  # noqa: E402
 
 PDFS = ["pages_rowbreak.pdf", "pages_openrow.pdf", "pages_header.pdf", "pages_landscape.pdf", "pages_rotated.pdf",
-        "pages_form.pdf"]
+        "pages_form.pdf", "pages_browser_split.pdf", "pages_browser_a4.pdf"]
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +44,8 @@ def truth_rows(name):
 
 
 def squeeze(rows):
-    return [[re.sub(r"\s+", "", c) for c in row] for row in rows]
+    """Line breaks and spaces out, CJK radicals (a browser's print maps 民 to ⺠) as the characters they stand for."""
+    return [[re.sub(r"\s+", "", c).translate(IDEOGRAPH_FOLD) for c in row] for row in rows]
 
 
 def rendered_rows(name, k, p, inds):
@@ -85,16 +87,28 @@ def test_each_page_fixture_recovers_its_truth(page_tables, name):
     assert missed == UNRECOVERED.get(name, set())
 
 
+# Rows whose print draws two empty cells as one box (Chrome ended the 二级指标 cell merged over them a row short
+# after a page break and drew no line between it and the 一级指标 cell): (fixture, the row's 三级指标).
+DRAWN_AS_ONE = {("pages_browser_a4.pdf", "网络改造成本")}
+
+
+def as_printed(name, rows):
+    """The rendered rows as the print draws them (DRAWN_AS_ONE)."""
+    return [row[:1] + row[2:] if len(row) > 3 and (name, row[3]) in DRAWN_AS_ONE else row for row in rows]
+
+
 @pytest.mark.parametrize("name", PDFS)
 def test_pdf_tables_are_the_tables_rendered(name):
-    """Every table comes out whole, as the DOCX had it (line breaks aside): broken rows one row,
-    repeated headers once, the landscape part appended, no row lost or split."""
+    """Every table comes out whole, as the DOCX or web page had it (line breaks aside): broken rows one row,
+    repeated headers once, the landscape part appended, no row lost or split; a browser's label merged over rows
+    that a page break cuts one cell with its whole text, no strip beside it a row."""
     doc = read_pdf(PAGES / name)
     tables = list(doc.tables())
     chosen, inds_of = truth_rows(name)
     assert len(tables) == len(chosen)
     for k, (table, p) in enumerate(zip(tables, chosen)):
-        assert squeeze(table.rows) == squeeze(rendered_rows(name, k, p, inds_of(p))), p["project_name"]
+        want = as_printed(name, squeeze(rendered_rows(name, k, p, inds_of(p))))
+        assert squeeze(table.rows) == want, p["project_name"]
 
 
 def test_a_filled_pdf_form_is_read_as_printed(page_tables):
@@ -213,6 +227,34 @@ def test_row_broken_across_the_page_is_one_row():
     # a new row at the top of the page, its merged label cells empty, stays a row
     rows = [r[3] for r in tables[2].rows if len(r) > 3]
     assert rows[rows.index("单一成本") + 2] == "总成本"
+
+
+@pytest.mark.parametrize("name", ["pages_browser_split.pdf", "pages_browser_a4.pdf"])
+def test_a_browser_label_cut_by_the_page_break_keeps_its_unit(page_tables, name):
+    """项目资金（万元） merged over a budget block that a page break cuts under its header row: its （万元） printed
+    under the table's foot or at the next page's head is read in the label, so every project has its unit and its
+    figures (before: no budget for one, the unit lost for others, status ok)."""
+    assert mpf.budget_splits(PAGES / name) >= 2
+    got = page_tables["projects"][page_tables["projects"]["source_file"] == name]
+    assert len(got) == 10 and set(got["amount_unit"]) == {"万元"} and got["budget_full_year"].notna().all()
+
+
+def test_strips_beside_a_browser_s_merged_cell_are_no_rows():
+    """The strip under the last row beside a merged cell going on past the page break, the one at the next page's
+    head, the frame's strip across a table, a strip a merged cell's short part leaves: no rows; a row of text, or
+    whose cells are merged over it only, stays."""
+    from evalkit.readers.pdf import _filler_rows, _without_filler_rows
+
+    label = Span(0, 2, 0, 0, "项目资金")
+    rows = [Span(0, 0, 1, 1, "年初预算数"), Span(1, 1, 1, 1, "10")]
+    assert _filler_rows([label, *rows, Span(2, 2, 1, 1, "")]) == {2}                      # at the foot
+    assert _filler_rows([Span(0, 1, 0, 0, ""), Span(0, 0, 1, 1, ""), Span(1, 1, 1, 1, "10")]) == {0}  # at the head
+    assert _filler_rows([Span(0, 0, 0, 1, "总分"), Span(1, 1, 0, 1, "")]) == {1}             # the frame
+    assert _filler_rows([label, *rows, Span(2, 2, 1, 1, "20")]) == set()                  # a row of its own
+    assert _filler_rows([Span(0, 1, 0, 0, "标"), Span(0, 1, 1, 1, "其他资金"), Span(0, 0, 2, 2, ""),
+                         Span(1, 1, 2, 2, "")]) == {1}          # both strips: the text's first row stays
+    spans, _, fill = _without_filler_rows([label, *rows, Span(2, 2, 1, 1, "")], [()] * 4)
+    assert fill == {2} and spans == [Span(0, 1, 0, 0, "项目资金"), *rows]
 
 
 def test_a_row_a_browser_cut_at_the_page_break_is_one_row():

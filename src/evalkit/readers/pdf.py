@@ -1345,7 +1345,7 @@ def _page_table(table, page_number: int, y_tolerance: float = 3.0, ruled: Level 
             c1 = max(c0, _index(lefts, x1 - 2 * EDGE_TOL))
             spans.append(Span(r0, r1, c0, c1, (texts[i][j] or "").strip()))
             boxes.append(tuple(float(v) for v in bbox))
-    spans, boxes = _without_filler_row(spans, boxes)
+    spans, boxes, fill = _without_filler_rows(spans, boxes)
     rows = rows_from_spans(spans)
     if not rows or not any(cell for row in rows for cell in row):
         return None
@@ -1354,8 +1354,8 @@ def _page_table(table, page_number: int, y_tolerance: float = 3.0, ruled: Level 
         for r in range(s.r0, s.r1 + 1):
             grid[r].append((s.c0, box))
     cell_boxes = [[b for _, b in sorted(row, key=lambda t: t[0])] for row in grid]
-    heights = [float(r.bbox[3] - r.bbox[1]) for r in table.rows[:HEAD_ROWS + 2]]
-    lead = max(heights[:2])
+    heights = [float(r.bbox[3] - r.bbox[1]) for i, r in enumerate(table.rows) if i not in fill][:HEAD_ROWS + 2]
+    lead = max(heights[:2], default=0.0)
     cells = _edge_cells(spans, boxes, len(rows) - 1, ruled, glyphs) if ruled is not None else []
     left = float(table.bbox[0])
     merged = sorted({(round(b[0] - left, 1), round(b[2] - left, 1)) for s, b in zip(spans, boxes) if s.r1 > s.r0})
@@ -1363,17 +1363,48 @@ def _page_table(table, page_number: int, y_tolerance: float = 3.0, ruled: Level 
                      cell_boxes, merged)
 
 
-def _without_filler_row(spans: list[Span], boxes: list[tuple]) -> tuple[list[Span], list[tuple]]:
-    """A browser prints a cell merged over rows that go on past the page break down to the page's foot, under the
-    last row that fit: the strip beside it is a grid row of empty cells, no row of the table. It is left out and the
-    merged cell ends in the row above (so its open foot, among the closed ones beside it, tells the break)."""
+def _filler_rows(spans: list[Span]) -> set[int]:
+    """Grid rows that are strips, not rows of the table: a browser prints a cell merged over rows that a page break
+    cuts down to the page's foot under the last row that fit and from the next page's head over the first row there,
+    and may end a merged cell's part a few points short of its last row (its rows' boxes stand apart): the strip
+    beside such a part is a grid row of empty cells of its own, crossed by a cell merged over rows (or, at the
+    table's head or foot, the table's own frame: one empty cell across it)."""
     last = max((s.r1 for s in spans), default=0)
-    own = [s for s in spans if s.r0 == last]
-    if last == 0 or any(s.text for s in own) or not any(s.r0 < last <= s.r1 for s in spans):
-        return spans, boxes
-    kept = [(s if s.r1 < last else Span(s.r0, last - 1, s.c0, s.c1, s.text), b)
-            for s, b in zip(spans, boxes) if s.r0 < last]
-    return [s for s, _ in kept], [b for _, b in kept]
+    width = max((s.c1 for s in spans), default=0)
+    out = set()
+    for r in range(last + 1):
+        alone = [s for s in spans if s.r0 == s.r1 == r]
+        through = [s for s in spans if s.r0 <= r <= s.r1 and s.r0 != s.r1]
+        if not alone or any(s.text for s in alone):
+            continue
+        frame = r in (0, last) and len(alone) == 1 and not through and alone[0].c0 == 0 and alone[0].c1 == width
+        if through or frame:
+            out.add(r)
+    for s in spans:                  # a cell with text keeps its first row
+        if s.text and all(r in out for r in range(s.r0, s.r1 + 1)):
+            out.discard(s.r0)
+    return out if len(out) <= last else set()
+
+
+def _without_filler_rows(spans: list[Span], boxes: list[tuple]) -> tuple[list[Span], list[tuple], set[int]]:
+    """The table without its `_filler_rows` (their own empty cells left out, a merged cell crossing one a row
+    shorter), so that a merged cell cut by the page break ends in the last row (its open foot, among the closed
+    ones beside it, tells the break); and which grid rows were left out."""
+    fill = _filler_rows(spans)
+    if not fill:
+        return spans, boxes, fill
+    last = max(s.r1 for s in spans)
+    new = {}
+    for r in range(last + 1):
+        if r not in fill:
+            new[r] = len(new)
+    out_s, out_b = [], []
+    for s, b in zip(spans, boxes):
+        rows = [new[r] for r in range(s.r0, s.r1 + 1) if r in new]
+        if rows:
+            out_s.append(Span(rows[0], rows[-1], s.c0, s.c1, s.text))
+            out_b.append(b)
+    return out_s, out_b, fill
 
 
 def _turned_cells(table, texts: list[list[str | None]], y_tolerance: float) -> list[list[str | None]]:
