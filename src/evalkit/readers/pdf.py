@@ -1231,7 +1231,8 @@ def _ruling_edges(page) -> list[dict]:
     from pdfplumber.table import merge_edges
     from pdfplumber.utils import filter_edges
 
-    return filter_edges(merge_edges(filter_edges(page.edges, min_length=1), EDGE_TOL, EDGE_TOL, EDGE_TOL, EDGE_TOL),
+    upright = [e for e in page.edges if e.get("orientation") in ("h", "v")]   # (a slanted curve segment has none)
+    return filter_edges(merge_edges(filter_edges(upright, min_length=1), EDGE_TOL, EDGE_TOL, EDGE_TOL, EDGE_TOL),
                         min_length=EDGE_TOL)
 
 
