@@ -1002,6 +1002,7 @@ def _read_page(page, aligned: bool = True) -> PageContent:
     return content
 
 
+BLANK_LIGHTNESS = 0.98     # a fill this light is the paper's white
 THIN = 6.0                 # points: a filled rectangle this thin or thinner is a ruling (a border is at most 6 pt
 #                            wide); wider, a cell's shading (a row is taller)
 
@@ -1226,12 +1227,20 @@ class Level:
         return covered >= 0.5 * (x1 - x0)
 
 
+def _blank_side(edge: dict) -> bool:
+    """A side of a box filled white and not stroked (the page body's background wkhtmltopdf paints on every page):
+    nothing shows there, so a row a page break cuts is open at the cut however pdfplumber finds its cells."""
+    return (edge.get("object_type") == "rect_edge" and bool(edge.get("fill")) and not edge.get("stroke")
+            and (_lightness(edge.get("non_stroking_color")) or 0.0) >= BLANK_LIGHTNESS)
+
+
 def _ruling_edges(page) -> list[dict]:
-    """The page's rulings as pdfplumber's table finder sees them: edges snapped and joined within EDGE_TOL."""
+    """The page's drawn rulings as pdfplumber's table finder sees them: edges snapped and joined within EDGE_TOL (not
+    a slanted curve segment's, nor a `_blank_side`)."""
     from pdfplumber.table import merge_edges
     from pdfplumber.utils import filter_edges
 
-    upright = [e for e in page.edges if e.get("orientation") in ("h", "v")]   # (a slanted curve segment has none)
+    upright = [e for e in page.edges if e.get("orientation") in ("h", "v") and not _blank_side(e)]
     return filter_edges(merge_edges(filter_edges(upright, min_length=1), EDGE_TOL, EDGE_TOL, EDGE_TOL, EDGE_TOL),
                         min_length=EDGE_TOL)
 
@@ -1346,7 +1355,8 @@ def _page_table(table, page_number: int, y_tolerance: float = 3.0, ruled: Level 
             c1 = max(c0, _index(lefts, x1 - 2 * EDGE_TOL))
             spans.append(Span(r0, r1, c0, c1, (texts[i][j] or "").strip()))
             boxes.append(tuple(float(v) for v in bbox))
-    spans, boxes, fill = _without_filler_rows(spans, boxes)
+    lines = [*tops, float(table.bbox[3])]
+    spans, boxes, fill = _without_filler_rows(spans, boxes, [b - a for a, b in zip(lines, lines[1:])])
     rows = rows_from_spans(spans)
     if not rows or not any(cell for row in rows for cell in row):
         return None
@@ -1364,12 +1374,17 @@ def _page_table(table, page_number: int, y_tolerance: float = 3.0, ruled: Level 
                      cell_boxes, merged)
 
 
-def _filler_rows(spans: list[Span]) -> set[int]:
+THIN_ROW = 7.0             # points: a grid row this thin holds no line of text (a 5 pt glyph and its padding)
+
+
+def _filler_rows(spans: list[Span], heights: list[float] | None = None) -> set[int]:
     """Grid rows that are strips, not rows of the table: a browser prints a cell merged over rows that a page break
     cuts down to the page's foot under the last row that fit and from the next page's head over the first row there,
     and may end a merged cell's part a few points short of its last row (its rows' boxes stand apart): the strip
     beside such a part is a grid row of empty cells of its own, crossed by a cell merged over rows (or, at the
-    table's head or foot, the table's own frame: one empty cell across it)."""
+    table's head or foot, the table's own frame: one empty cell across it). A print that slices the page (wkhtmltopdf)
+    draws the foot of the row above the break again at the next page's head: a row of empty cells thinner than
+    THIN_ROW, no text could stand in (`heights`: the grid rows')."""
     last = max((s.r1 for s in spans), default=0)
     width = max((s.c1 for s in spans), default=0)
     out = set()
@@ -1379,7 +1394,8 @@ def _filler_rows(spans: list[Span]) -> set[int]:
         if not alone or any(s.text for s in alone):
             continue
         frame = r in (0, last) and len(alone) == 1 and not through and alone[0].c0 == 0 and alone[0].c1 == width
-        if through or frame:
+        thin = heights is not None and r < len(heights) and heights[r] < THIN_ROW and not through
+        if through or frame or thin:
             out.add(r)
     for s in spans:                  # a cell with text keeps its first row
         if s.text and all(r in out for r in range(s.r0, s.r1 + 1)):
@@ -1387,11 +1403,12 @@ def _filler_rows(spans: list[Span]) -> set[int]:
     return out if len(out) <= last else set()
 
 
-def _without_filler_rows(spans: list[Span], boxes: list[tuple]) -> tuple[list[Span], list[tuple], set[int]]:
+def _without_filler_rows(spans: list[Span], boxes: list[tuple],
+                         heights: list[float] | None = None) -> tuple[list[Span], list[tuple], set[int]]:
     """The table without its `_filler_rows` (their own empty cells left out, a merged cell crossing one a row
     shorter), so that a merged cell cut by the page break ends in the last row (its open foot, among the closed
     ones beside it, tells the break); and which grid rows were left out."""
-    fill = _filler_rows(spans)
+    fill = _filler_rows(spans, heights)
     if not fill:
         return spans, boxes, fill
     last = max(s.r1 for s in spans)
