@@ -957,6 +957,8 @@ def _read_page(page, aligned: bool = True) -> PageContent:
     settings = ({"explicit_horizontal_lines": closing + across} if closing or across else {}) | \
         ({"explicit_vertical_lines": upright} if upright else {})
     found = page.find_tables(settings) if settings else page.find_tables()
+    top, bottom = _paper(page)
+    found = [t for t in (_on_paper(t, top, bottom) for t in found) if t is not None]
     content.cut_off = any(_off_page(t.bbox, page) for t in found)
     if len(found) > 1:
         found = _each_alone(page, found, settings)
@@ -1164,6 +1166,36 @@ def two_up(page) -> list:
     return [left, right] if two else [page]
 
 
+def _paper(page) -> tuple[float, float]:
+    """The top and foot of what the page shows: its own, or, where something is drawn beyond them, those of the
+    widest white box (a `_blank_side`'s, at least half the page wide): a print that slices the document into pages
+    (wkhtmltopdf) draws all of it on every page, paints the page's body white and clips the rest away."""
+    top, bottom = float(page.bbox[1]), float(page.bbox[3])
+    drawn = (*page.rects, *page.lines, *page.curves)
+    above = any(float(o["top"]) < top - EDGE_TOL for o in drawn)
+    below = any(float(o["bottom"]) > bottom + EDGE_TOL for o in drawn)
+    width = float(page.bbox[2] - page.bbox[0])
+    bodies = [r for r in page.rects if _blank_side(r) and float(r["width"]) >= 0.5 * width] if above or below else []
+    if bodies:
+        body = max(bodies, key=lambda r: float(r["width"]) * float(r["height"]))
+        top = max(top, float(body["top"])) if above else top
+        bottom = min(bottom, float(body["bottom"])) if below else bottom
+    return top, bottom
+
+
+def _on_paper(table, top: float, bottom: float):
+    """The table's cells on the paper (between `top` and `bottom`, see `_paper`): wkhtmltopdf draws the whole
+    document on every page and clips it to the page's body, so rows of the pages before and after were found as cells
+    above its top and below its foot (another table's columns among them). Cells wholly beyond are left out, those
+    crossing cut at the edge (open there); None when none is left. (Past the left or right edge: `_off_page`.)"""
+    if table.bbox[1] >= top - EDGE_TOL and table.bbox[3] <= bottom + EDGE_TOL:
+        return table
+    from pdfplumber.table import Table as Found
+    cells = [(c[0], max(c[1], top), c[2], min(c[3], bottom)) for c in table.cells
+             if c[3] > top + EDGE_TOL and c[1] < bottom - EDGE_TOL]
+    return Found(table.page, cells) if cells else None
+
+
 def _off_page(bbox, page) -> bool:
     """A table's rulings run past the page's left or right edge (a web page wider than the paper printed unscaled,
     a Word table wider than the page): the columns out there were drawn but their text was not printed."""
@@ -1230,7 +1262,7 @@ class Level:
 def _blank_side(edge: dict) -> bool:
     """A side of a box filled white and not stroked (the page body's background wkhtmltopdf paints on every page):
     nothing shows there, so a row a page break cuts is open at the cut however pdfplumber finds its cells."""
-    return (edge.get("object_type") == "rect_edge" and bool(edge.get("fill")) and not edge.get("stroke")
+    return (edge.get("object_type") in ("rect_edge", "rect") and bool(edge.get("fill")) and not edge.get("stroke")
             and (_lightness(edge.get("non_stroking_color")) or 0.0) >= BLANK_LIGHTNESS)
 
 
