@@ -957,11 +957,11 @@ def _read_page(page, aligned: bool = True) -> PageContent:
     settings = ({"explicit_horizontal_lines": closing + across} if closing or across else {}) | \
         ({"explicit_vertical_lines": upright} if upright else {})
     found = page.find_tables(settings) if settings else page.find_tables()
-    top, bottom = _paper(page)
-    found = [t for t in (_on_paper(t, top, bottom) for t in found) if t is not None]
     content.cut_off = any(_off_page(t.bbox, page) for t in found)
     if len(found) > 1:
         found = _each_alone(page, found, settings)
+    top, bottom = _paper(page)
+    found = [t for t in (_on_paper(t, top, bottom) for t in found) if t is not None]
     glyphs = sorted((c for c in page.chars if (c.get("text") or "").strip()), key=lambda c: c["top"])
     found = [t for t in found if not _shading_only(t, page)]
     tables = []
@@ -1167,9 +1167,9 @@ def two_up(page) -> list:
 
 
 def _paper(page) -> tuple[float, float]:
-    """The top and foot of what the page shows: its own, or, where something is drawn beyond them, those of the
-    widest white box (a `_blank_side`'s, at least half the page wide): a print that slices the document into pages
-    (wkhtmltopdf) draws all of it on every page, paints the page's body white and clips the rest away."""
+    """The top and foot of what the page shows: its own, or, where something is drawn beyond its top or foot, those
+    of the widest white box (a `_blank_side`'s, at least half the page wide): a print that slices the document into
+    pages (wkhtmltopdf) draws all of it on every page, paints the page's body white and clips the rest away."""
     top, bottom = float(page.bbox[1]), float(page.bbox[3])
     drawn = (*page.rects, *page.lines, *page.curves)
     above = any(float(o["top"]) < top - EDGE_TOL for o in drawn)
@@ -1178,8 +1178,7 @@ def _paper(page) -> tuple[float, float]:
     bodies = [r for r in page.rects if _blank_side(r) and float(r["width"]) >= 0.5 * width] if above or below else []
     if bodies:
         body = max(bodies, key=lambda r: float(r["width"]) * float(r["height"]))
-        top = max(top, float(body["top"])) if above else top
-        bottom = min(bottom, float(body["bottom"])) if below else bottom
+        top, bottom = max(top, float(body["top"])), min(bottom, float(body["bottom"]))
     return top, bottom
 
 
