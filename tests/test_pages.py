@@ -24,7 +24,7 @@ import make_fixtures as mf  # noqa: E402
 import make_page_fixtures as mpf  # noqa: E402
 
 PDFS = ["pages_rowbreak.pdf", "pages_openrow.pdf", "pages_header.pdf", "pages_landscape.pdf", "pages_rotated.pdf",
-        "pages_form.pdf", "pages_browser_split.pdf", "pages_browser_a4.pdf"]
+        "pages_form.pdf", "pages_browser_split.pdf", "pages_browser_a4.pdf", "pages_wkhtml.pdf"]
 
 
 @pytest.fixture(scope="module")
@@ -255,6 +255,24 @@ def test_strips_beside_a_browser_s_merged_cell_are_no_rows():
                          Span(1, 1, 2, 2, "")]) == {1}          # both strips: the text's first row stays
     spans, _, fill = _without_filler_rows([label, *rows, Span(2, 2, 1, 1, "")], [()] * 4)
     assert fill == {2} and spans == [Span(0, 1, 0, 0, "项目资金"), *rows]
+
+
+def test_a_sliced_print_is_read_within_its_page_body():
+    """wkhtmltopdf draws the whole web page on every page and clips it to the page's white body: what lies beyond the
+    body (rows of the pages before and after, drawn past the paper's edge) is found in no table, and the menu's
+    bullets (slanted curves) do not stop the read (before: every such file failed as 已损坏)."""
+    import pdfplumber
+    from evalkit.readers.pdf import _paper, _read_page
+
+    with pdfplumber.open(PAGES / "pages_wkhtml.pdf") as pdf:
+        page = pdf.pages[1]
+        assert any(e.get("orientation") is None for e in pdf.pages[0].edges)       # the bullets' curves
+        assert min(float(o["top"]) for o in page.curves) < 0 < 842 < max(float(o["bottom"]) for o in page.curves)
+        top, bottom = _paper(page)
+        assert 5 < top < 15 and 820 < bottom < 840                                  # the white body, not the page
+        tables = [t for _, _, t in _read_page(page).items if hasattr(t, "cells")]
+        assert tables and all(top - 1 <= t.bbox[1] and t.bbox[3] <= bottom + 1 for t in tables)
+    assert read_pdf(PAGES / "pages_wkhtml.pdf").warnings == []
 
 
 def test_a_row_a_browser_cut_at_the_page_break_is_one_row():
