@@ -1872,7 +1872,9 @@ def _broken_row(prev: PageTable, prev_last: list, nxt: PageTable, h: int, body_b
 
     Both rows must have the same cells (the same column edges, measured from the table's left
     edge: a landscape page may place the table elsewhere), and the continuation's text must
-    sit under cells whose text ran to the foot of the page (full) or that were empty there.
+    sit under cells whose text ran to the foot of the page (full), or whose last line filled their width (wrapped:
+    a cell centred vertically, as LibreOffice sets a web page's cells, leaves room under its part's text), or that
+    were empty there.
     Then:
     - drawn open (Word): no ruling under the previous row's cells, nor over the continuation's
       (a repeated header row above it draws one);
@@ -1903,7 +1905,7 @@ def _broken_row(prev: PageTable, prev_last: list, nxt: PageTable, h: int, body_b
     if not all(_same_edges(_edges(a, prev), _edges(b, nxt)) for (a, _), b in zip(above, below)):
         return None
     pairs = [(a, loc, b) for (a, loc), b in zip(above, below)]
-    if any(b.text and (loc is None or (a.text and not a.full)) for a, loc, b in pairs):
+    if any(b.text and (loc is None or (a.text and not (a.full or a.wrapped))) for a, loc, b in pairs):
         return None
     drawn_open = all(a.open_bottom for a, _, _ in pairs) and (h > 0 or all(b.open_top for _, _, b in pairs))
     if not drawn_open:
