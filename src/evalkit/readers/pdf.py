@@ -58,6 +58,7 @@ WRAP_SLACK = 1.0         # a text line is wrapped when less than one glyph (+ ED
 FULL_ROOM = 0.9          # a cell is full when less than this many glyph heights (+ EDGE_TOL) are left under its text
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*(\d{1,4}|第\s*\d+\s*页.*|\d+\s*/\s*\d+)[-—–\s]*$")
 _CID = re.compile(r"\(cid:\d+\)")
+_DIGIT = re.compile(r"\d")
 _FIGURE = re.compile(r"[\s\d.,%+\-−—–/]+")   # a cell holding a figure (or a dash) only
 
 
@@ -1856,6 +1857,11 @@ def _merged_over_break(prev: PageTable, prev_last: list, nxt: PageTable, h: int)
     return out
 
 
+def _unit_of(figure: str, rest: str) -> bool:
+    """`rest` is the unit a figure's cell wrapped onto its next line (≤410.62 | 万元): a figure, then text without one."""
+    return bool(figure) and figure[-1].isdigit() and not _DIGIT.search(rest)
+
+
 def repeated_header(rows: list[list[str]], nxt: list[list[str]]) -> int:
     """How many of the next page's first rows repeat the table's first rows (Word's 重复标题行)."""
     h = 0
@@ -1874,7 +1880,7 @@ def _broken_row(prev: PageTable, prev_last: list, nxt: PageTable, h: int, body_b
     edge: a landscape page may place the table elsewhere), and the continuation's text must
     sit under cells whose text ran to the foot of the page (full), or whose last line filled their width (wrapped:
     a cell centred vertically, as LibreOffice sets a web page's cells, leaves room under its part's text), or that
-    were empty there.
+    ended in a figure whose unit it is (`_unit_of`), or that were empty there.
     Then:
     - drawn open (Word): no ruling under the previous row's cells, nor over the continuation's
       (a repeated header row above it draws one);
@@ -1905,7 +1911,8 @@ def _broken_row(prev: PageTable, prev_last: list, nxt: PageTable, h: int, body_b
     if not all(_same_edges(_edges(a, prev), _edges(b, nxt)) for (a, _), b in zip(above, below)):
         return None
     pairs = [(a, loc, b) for (a, loc), b in zip(above, below)]
-    if any(b.text and (loc is None or (a.text and not (a.full or a.wrapped))) for a, loc, b in pairs):
+    if any(b.text and (loc is None or (a.text and not (a.full or a.wrapped or _unit_of(a.text, b.text))))
+           for a, loc, b in pairs):
         return None
     drawn_open = all(a.open_bottom for a, _, _ in pairs) and (h > 0 or all(b.open_top for _, _, b in pairs))
     if not drawn_open:
@@ -1922,6 +1929,7 @@ def _broken_row(prev: PageTable, prev_last: list, nxt: PageTable, h: int, body_b
         if label_below.text:           # the label goes on: only if it was cut mid-paragraph
             if not label_above.wrapped:
                 return None
-        elif any(b.text and (not a.text or _FIGURE.fullmatch(a.text)) for a, _, b in pairs):
-            return None                # text under an empty cell or a figure: a new row's own cells
+        elif any(b.text and (not a.text or (_FIGURE.fullmatch(a.text) and _DIGIT.search(b.text))) for a, _, b in pairs):
+            return None                # text under an empty cell, a figure under a figure: a new row's own cells
+            #                            (a figure's unit, 万元, goes on under it)
     return [(loc, b) for _, loc, b in pairs]
