@@ -1880,7 +1880,8 @@ def _broken_row(prev: PageTable, prev_last: list, nxt: PageTable, h: int, body_b
     edge: a landscape page may place the table elsewhere), and the continuation's text must
     sit under cells whose text ran to the foot of the page (full), or whose last line filled their width (wrapped:
     a cell centred vertically, as LibreOffice sets a web page's cells, leaves room under its part's text), or that
-    ended in a figure whose unit it is (`_unit_of`), or that were empty there.
+    ended in a figure whose unit it is (`_unit_of`), or that were empty there; a figure under a cell with text is a
+    new row's.
     Then:
     - drawn open (Word): no ruling under the previous row's cells, nor over the continuation's
       (a repeated header row above it draws one);
@@ -1911,7 +1912,8 @@ def _broken_row(prev: PageTable, prev_last: list, nxt: PageTable, h: int, body_b
     if not all(_same_edges(_edges(a, prev), _edges(b, nxt)) for (a, _), b in zip(above, below)):
         return None
     pairs = [(a, loc, b) for (a, loc), b in zip(above, below)]
-    if any(b.text and (loc is None or (a.text and not (a.full or a.wrapped or _unit_of(a.text, b.text))))
+    if any(b.text and (loc is None or (a.text and not (a.full or a.wrapped or _unit_of(a.text, b.text)))
+                       or (a.text and _FIGURE.fullmatch(b.text)))      # (a figure goes on no text: a new row's)
            for a, loc, b in pairs):
         return None
     drawn_open = all(a.open_bottom for a, _, _ in pairs) and (h > 0 or all(b.open_top for _, _, b in pairs))
