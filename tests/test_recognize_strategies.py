@@ -64,6 +64,16 @@ def test_shifted_line_read_by_content():
         ("培训人数", "≥100人", "120人", "10", "9", "未达标")
 
 
+def test_a_line_one_label_cell_short_is_read_by_content():
+    """Two label cells merged over rows drawn as one box (LibreOffice's print of a web page): the row holds one cell
+    fewer, its level-2 label in the name's column and the target where the name belongs; by position it read 服务对象
+    满意度 as the group, ≥90% as the name and the weight as the actual value."""
+    h = indicator_table.read_header(IND_HEADER)
+    line = indicator_table.read_line(["", "服务对象满意度", "≥90%", "90.7%", "6", "6", ""], h)
+    assert line.how == "按内容"
+    assert (line.level3, line.target, line.actual, line.weight, line.score) == ("服务对象满意度", "≥90%", "90.7%", "6", "6")
+
+
 def test_a_shifted_line_under_a_level_2_label_takes_the_next_label_for_its_name():
     """可持续影响指标 | 满意度 | ≥90% …: a level-2 label is never a level-1 label's parent, so the word after it (满意度,
     also a level-1 word) is the indicator's name; the level 1 comes from the rows above."""

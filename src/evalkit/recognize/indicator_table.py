@@ -93,6 +93,7 @@ def without_seq(cells: list[str], h: Header) -> list[str]:
 
 
 LABEL_ROLES = (None, "level1", "level2", "level3")
+COMPARED = re.compile(r"\s*[≥≤＞＜><=＝]")    # a target's comparison sign: no indicator's name starts so
 
 
 def read_line(cells: list[str], h: Header) -> Line:
@@ -120,6 +121,8 @@ def _positional(cells: list[str], h: Header) -> Line | None:
         return None                  # figures without a name: the name sits in another column
     if l3 and l3.endswith("指标") and (V.is_level1(l3) or V.is_level2(l3)):
         return None
+    if l3 and (parse_number(l3) is not None or COMPARED.match(l3)):
+        return None                  # a value where the name belongs: the row's cells shifted (a cell lost)
     w, s = get("weight"), get("score")
     if any(v and parse_number(v) is None and not is_empty_mark(v) and not is_overflow(v) for v in (w, s)):
         return None
