@@ -24,7 +24,8 @@ import make_fixtures as mf  # noqa: E402
 import make_page_fixtures as mpf  # noqa: E402
 
 PDFS = ["pages_rowbreak.pdf", "pages_openrow.pdf", "pages_header.pdf", "pages_landscape.pdf", "pages_rotated.pdf",
-        "pages_form.pdf", "pages_browser_split.pdf", "pages_browser_a4.pdf", "pages_wkhtml.pdf"]
+        "pages_form.pdf", "pages_browser_split.pdf", "pages_browser_a4.pdf", "pages_wkhtml.pdf",
+        "pages_writerweb.pdf"]
 
 
 @pytest.fixture(scope="module")

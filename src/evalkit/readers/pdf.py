@@ -1741,9 +1741,13 @@ def _extend(table: Table, prev: PageTable, prev_last: list, prev_cut: bool, nxt:
         body = 0 if prev.page == table.page else repeated_header(table.rows, prev.rows)   # prev's first own row
         for (r, i), text in _label_on_next_page(prev, prev_last, nxt, h, body):
             table.rows[r][i] = text
-        for (r, i), b in _merged_over_break(prev, prev_last, nxt, h):
+        moved = _merged_over_break(prev, prev_last, nxt, h)
+        for (r, i), b in moved:
             table.rows[r][i] = f"{table.rows[r][i]}\n{b.text}"
             nxt.rows[b.r0][b.idx], b.text = "", ""
+        if h < len(nxt.rows) - 1 and not any(c.strip() for c in nxt.rows[h]):
+            start = h + 1                # an empty rest (a cut row's, whose text all stayed above; a merged cell's
+            #                              whose text went up): no row of its own
     else:
         for loc, cell in pairs:
             if loc is None:
@@ -1843,14 +1847,16 @@ def _cut_told(prev_last: list) -> bool:
 def _merged_over_break(prev: PageTable, prev_last: list, nxt: PageTable, h: int) -> list[tuple[Loc, CellGeom]]:
     """A cell merged over rows on both sides of the break with text in both parts (a browser prints 项目资金 above
     the break and （万元） under it): where the rulings tell it (`_cut_told`), an open cell holding text over a cell of
-    the same edges starting the next page's first row with text. (Where the upper part's text is, with the lower
-    part, whose text goes there.)"""
-    if not _cut_told(prev_last):
-        return []
+    the same edges starting the next page's first row with text; where they do not (LibreOffice closes all), a cell
+    merged over rows on the page before whose rest is the only text of the next page's first row (年度总体 | 目标).
+    (Where the upper part's text is, with the lower part, whose text goes there.)"""
     below = [c for c in nxt.cells if c.r0 == h and c.text]
+    told = _cut_told(prev_last)
+    if not told and len(below) != 1:
+        return []
     out = []
     for a, loc in prev_last:
-        if a.text and a.open_bottom and loc is not None:
+        if a.text and loc is not None and (a.open_bottom if told else a.r0 < a.r1):
             b = next((c for c in below if _same_edges(_edges(a, prev), _edges(c, nxt))), None)
             if b is not None:
                 out.append((loc, b))
