@@ -401,6 +401,31 @@ def test_rows_cut_by_the_page_break_told_apart(above, below):
     assert rows == HEAD + [above, below]
 
 
+def test_join_under_a_centred_cell_whose_last_line_filled_it():
+    """LibreOffice centres a web page's cells: room is left under a cut name whose last line filled its width."""
+    above = ["产出指标", "设备验收合", "5"]
+    last = _cells(above, 1, top=740, bottom=780, full={0, 2}, wrapped={1})
+    rows = _stitched(HEAD + [above], last, [["", "格率", ""], ["x", "y", "1"]], _cells(["", "格率", ""], 0, top=60, bottom=80))
+    assert rows == HEAD + [["产出指标", "设备验收合\n格率", "5"], ["x", "y", "1"]]
+
+
+def test_a_figure_s_unit_goes_on_a_figure_under_a_word_does_not():
+    """≤410.62 | 万元 is one cell's text; 5 under the header word 得分 is a new row's figure."""
+    above = ["产出指标", "宣传资料印", "≤410.62"]
+    last = _cells(above, 1, top=740, bottom=780, full={0}, wrapped={1})
+    rows = _stitched(HEAD + [above], last, [["", "制成本", "万元"]], _cells(["", "制成本", "万元"], 0, top=60, bottom=80))
+    assert rows[-1] == ["产出指标", "宣传资料印\n制成本", "≤410.62\n万元"]
+    header = ["一级指标", "三级指标", "得分"]
+    last = _cells(header, 1, top=740, bottom=780, wrapped={0, 1, 2})
+    rows = _stitched([["x", "y", "z"], header], last, [["产出指标", "培训人数", "5"]],
+                     _cells(["产出指标", "培训人数", "5"], 0, top=60, bottom=80))
+    assert rows[-2:] == [header, ["产出指标", "培训人数", "5"]]
+    above = ["产出指标", "完成率未达到年初设定的", ""]            # a long text may end in a figure
+    last = _cells(above, 1, top=760, bottom=780, full={0, 1}, wrapped={1})
+    rows = _stitched(HEAD + [above], last, [["", "95%", ""]], _cells(["", "95%", ""], 0, top=60, bottom=80))
+    assert rows[-1] == ["产出指标", "完成率未达到年初设定的\n95%", ""]
+
+
 def test_no_join_when_the_text_above_stopped_short_of_the_foot():
     last = _cells(["产出指标", "说明第一行", "5"], 1, top=740, bottom=780, full={0, 2})   # room under 说明第一行
     rows = _stitched(HEAD + [["产出指标", "说明第一行", "5"]], last, [["", "说明第二行", ""]],

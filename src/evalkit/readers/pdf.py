@@ -59,6 +59,8 @@ FULL_ROOM = 0.9          # a cell is full when less than this many glyph heights
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*(\d{1,4}|第\s*\d+\s*页.*|\d+\s*/\s*\d+)[-—–\s]*$")
 _CID = re.compile(r"\(cid:\d+\)")
 _DIGIT = re.compile(r"\d")
+WORD_GAP = re.compile(r"\s+")
+SHORT_CELL = 6             # characters: a header word or a label, not a sentence
 _FIGURE = re.compile(r"[\s\d.,%+\-−—–/]+")   # a cell holding a figure (or a dash) only
 
 
@@ -1886,8 +1888,8 @@ def _broken_row(prev: PageTable, prev_last: list, nxt: PageTable, h: int, body_b
     edge: a landscape page may place the table elsewhere), and the continuation's text must
     sit under cells whose text ran to the foot of the page (full), or whose last line filled their width (wrapped:
     a cell centred vertically, as LibreOffice sets a web page's cells, leaves room under its part's text), or that
-    ended in a figure whose unit it is (`_unit_of`), or that were empty there; a figure under a cell with text is a
-    new row's.
+    ended in a figure whose unit it is (`_unit_of`), or that were empty there; a figure under a header word or a
+    label (SHORT_CELL characters at most) is a new row's.
     Then:
     - drawn open (Word): no ruling under the previous row's cells, nor over the continuation's
       (a repeated header row above it draws one);
@@ -1919,7 +1921,8 @@ def _broken_row(prev: PageTable, prev_last: list, nxt: PageTable, h: int, body_b
         return None
     pairs = [(a, loc, b) for (a, loc), b in zip(above, below)]
     if any(b.text and (loc is None or (a.text and not (a.full or a.wrapped or _unit_of(a.text, b.text)))
-                       or (a.text and _FIGURE.fullmatch(b.text)))      # (a figure goes on no text: a new row's)
+                       or (_FIGURE.fullmatch(b.text) and 0 < len(WORD_GAP.sub("", a.text)) <= SHORT_CELL))
+           # (a figure goes on no header word or label: a new row's; a long text may end on the next page in a figure)
            for a, loc, b in pairs):
         return None
     drawn_open = all(a.open_bottom for a, _, _ in pairs) and (h > 0 or all(b.open_top for _, _, b in pairs))
