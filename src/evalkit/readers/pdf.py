@@ -42,6 +42,7 @@ from io import BytesIO
 from pathlib import Path
 
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
+from evalkit.normalize import HAS_DIGIT, WS
 from evalkit.readers.grid import Span, rows_from_spans
 from evalkit.readers.aligned import HAN, AlignedTable, aligned_tables, continues, ruled_columns_table, text_lines
 from evalkit.readers.pdfbands import bands_note, column_bands, from_spreadsheet, join_failed, joined, original_places
@@ -58,8 +59,6 @@ WRAP_SLACK = 1.0         # a text line is wrapped when less than one glyph (+ ED
 FULL_ROOM = 0.9          # a cell is full when less than this many glyph heights (+ EDGE_TOL) are left under its text
 _PAGE_NUMBER = re.compile(r"^[-—–\s]*(\d{1,4}|第\s*\d+\s*页.*|\d+\s*/\s*\d+)[-—–\s]*$")
 _CID = re.compile(r"\(cid:\d+\)")
-_DIGIT = re.compile(r"\d")
-WORD_GAP = re.compile(r"\s+")
 SHORT_CELL = 6             # characters: a header word or a label, not a sentence
 _FIGURE = re.compile(r"[\s\d.,%+\-−—–/]+")   # a cell holding a figure (or a dash) only
 
@@ -1174,12 +1173,10 @@ def _paper(page) -> tuple[float, float]:
     of the widest white box (a `_blank_side`'s, at least half the page wide): a print that slices the document into
     pages (wkhtmltopdf) draws all of it on every page, paints the page's body white and clips the rest away."""
     top, bottom = float(page.bbox[1]), float(page.bbox[3])
-    drawn = (*page.rects, *page.lines, *page.curves)
-    above = any(float(o["top"]) < top - EDGE_TOL for o in drawn)
-    below = any(float(o["bottom"]) > bottom + EDGE_TOL for o in drawn)
     width = float(page.bbox[2] - page.bbox[0])
-    bodies = [r for r in page.rects if _blank_side(r) and float(r["width"]) >= 0.5 * width] if above or below else []
-    if bodies:
+    bodies = [r for r in page.rects if _blank_side(r) and float(r["width"]) >= 0.5 * width]
+    drawn = (*page.rects, *page.lines, *page.curves) if bodies else ()      # (most pages have no white body)
+    if any(float(o["top"]) < top - EDGE_TOL or float(o["bottom"]) > bottom + EDGE_TOL for o in drawn):
         body = max(bodies, key=lambda r: float(r["width"]) * float(r["height"]))
         top, bottom = max(top, float(body["top"])), min(bottom, float(body["bottom"]))
     return top, bottom
@@ -1867,7 +1864,7 @@ def _merged_over_break(prev: PageTable, prev_last: list, nxt: PageTable, h: int)
 
 def _unit_of(figure: str, rest: str) -> bool:
     """`rest` is the unit a figure's cell wrapped onto its next line (≤410.62 | 万元): a figure, then text without one."""
-    return bool(figure) and figure[-1].isdigit() and not _DIGIT.search(rest)
+    return bool(figure) and figure[-1].isdigit() and not HAS_DIGIT.search(rest)
 
 
 def repeated_header(rows: list[list[str]], nxt: list[list[str]]) -> int:
@@ -1921,7 +1918,7 @@ def _broken_row(prev: PageTable, prev_last: list, nxt: PageTable, h: int, body_b
         return None
     pairs = [(a, loc, b) for (a, loc), b in zip(above, below)]
     if any(b.text and (loc is None or (a.text and not (a.full or a.wrapped or _unit_of(a.text, b.text)))
-                       or (_FIGURE.fullmatch(b.text) and 0 < len(WORD_GAP.sub("", a.text)) <= SHORT_CELL))
+                       or (_FIGURE.fullmatch(b.text) and 0 < len(WS.sub("", a.text)) <= SHORT_CELL))
            # (a figure goes on no header word or label: a new row's; a long text may end on the next page in a figure)
            for a, loc, b in pairs):
         return None
@@ -1940,7 +1937,7 @@ def _broken_row(prev: PageTable, prev_last: list, nxt: PageTable, h: int, body_b
         if label_below.text:           # the label goes on: only if it was cut mid-paragraph
             if not label_above.wrapped:
                 return None
-        elif any(b.text and (not a.text or (_FIGURE.fullmatch(a.text) and _DIGIT.search(b.text))) for a, _, b in pairs):
+        elif any(b.text and (not a.text or (_FIGURE.fullmatch(a.text) and HAS_DIGIT.search(b.text))) for a, _, b in pairs):
             return None                # text under an empty cell, a figure under a figure: a new row's own cells
             #                            (a figure's unit, 万元, goes on under it)
     return [(loc, b) for _, loc, b in pairs]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from evalkit.normalize import WS, is_empty_mark, is_overflow, parse_number, parse_operator, strip_list_prefix, strip_outline
+from evalkit.normalize import OPERATORS, WS, is_empty_mark, is_overflow, parse_number, parse_operator, strip_list_prefix, strip_outline
 from evalkit.recognize import vocabulary as V
 
 
@@ -93,7 +93,8 @@ def without_seq(cells: list[str], h: Header) -> list[str]:
 
 
 LABEL_ROLES = (None, "level1", "level2", "level3")
-COMPARED = re.compile(r"\s*[≥≤＞＜><=＝]")    # a target's comparison sign: no indicator's name starts so
+# a target's comparison sign (the symbols among normalize.OPERATORS' spellings): no indicator's name starts so
+COMPARED = re.compile(r"\s*[" + re.escape("".join(sorted({sp[0] for sp, _ in OPERATORS if not sp[0].isalpha()}))) + "]")
 
 
 def read_line(cells: list[str], h: Header) -> Line:
