@@ -276,6 +276,23 @@ def test_a_sliced_print_is_read_within_its_page_body():
     assert read_pdf(PAGES / "pages_wkhtml.pdf").warnings == []
 
 
+def test_a_table_found_again_alone_takes_no_column_from_the_white_page_body():
+    """wkhtmltopdf's white page body stands 6 pt left of a full-width table: found again in its own box, the table the
+    paper's foot cuts took the body's side as a ruling (an empty first column: 10 columns against its rest's 9, not
+    stitched, the project's last lines and total lost, status ok); its cut row stays in, open at the body's foot."""
+    import pdfplumber
+    from evalkit.readers.pdf import _paper, _read_page
+
+    with pdfplumber.open(ROOT / "tests" / "fixtures" / "slices" / "wkhtml_synth_page1.pdf") as pdf:
+        page = pdf.pages[0]
+        _, bottom = _paper(page)
+        tables = [t for _, _, t in _read_page(page).items if isinstance(t, PageTable)]
+    assert [t.n_cols for t in tables] == [9, 9]
+    rows = squeeze(tables[1].rows)
+    assert rows[0][:2] == ["项目名称", "安全生产专项经费"]
+    assert rows[-1][3] == "孕产妇死亡" and abs(tables[1].bbox[3] - bottom) < 1
+
+
 def test_a_row_a_browser_cut_at_the_page_break_is_one_row():
     """Chrome sets a cell's lines 1.5 glyphs apart and cuts a row where its next line no longer fits: the rest of a
     偏差原因 at the next page's head goes on with the row (room was left under the text, less than a line's pitch)."""
@@ -472,11 +489,13 @@ def test_a_row_broken_twice_joins_into_its_first_page():
     assert table.rows == HEAD + [["产出指标", "第一段\n第二段\n第三段", "5"], ["x", "y", "1"]]
 
 
-def _group_split(merged):
+def _group_split(merged, drawn_on=False):
     """A group label (一级指标, column 0) merged over the last row of page 1 and the first of page 2,
-    its text printed in the lower part only; `merged`: page 1's columns holding cells merged over rows."""
+    its text printed in the lower part only; `merged`: page 1's columns holding cells merged over rows;
+    `drawn_on`: the rulings leave page 1's last row open at the break (else closed, as LibreOffice draws it)."""
     first = HEAD + [["产出指标", "a", "5"], ["", "b", "5"]]
-    t1 = _table(first, 1, 600.0, 780.0, _cells(["", "b", "5"], 2, top=760, bottom=780, full={1, 2}))
+    t1 = _table(first, 1, 600.0, 780.0, _cells(["", "b", "5"], 2, top=760, bottom=780, full={1, 2},
+                                               open_bottom=drawn_on))
     t1.merged = merged
     second = [["效益指标", "c", "5"]]
     t2 = _table(second, 2, 60.0, 200.0, _cells(second[0], 0, top=60, bottom=80))
@@ -486,7 +505,16 @@ def _group_split(merged):
 
 
 def test_group_label_printed_on_the_next_page_labels_the_row_above_the_break():
+    """Drawn closed at the break (LibreOffice closes every cell there): the label is copied up."""
     assert _group_split([(0.0, 100.0)]) == HEAD + [["产出指标", "a", "5"], ["效益指标", "b", "5"], ["效益指标", "c", "5"]]
+
+
+def test_a_group_label_drawn_on_over_the_break_moves_up_once():
+    """Drawn open at the break (Word, a sliced print): one merged cell, so its label moves up into its top row and
+    the row under the break has none (as rows_from_spans gives every merged cell): read in the same group, not as a
+    new one (wkhtmltopdf's print of a page: 绩效指标 and 产出指标 again beside 送戏下乡场次, its 二级 lost)."""
+    assert _group_split([(0.0, 100.0)], drawn_on=True) == \
+        HEAD + [["产出指标", "a", "5"], ["效益指标", "b", "5"], ["", "c", "5"]]
 
 
 def test_empty_cell_in_a_column_without_merged_cells_stays_empty():

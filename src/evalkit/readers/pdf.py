@@ -1213,13 +1213,12 @@ def _each_alone(page, found: list, settings: dict) -> list:
     pad = 2 * EDGE_TOL + 1               # (its outer rulings as drawn: snapping may have moved them 3 pt in)
     for t in found:
         x0, top, x1, bottom = t.bbox
-        box = (max(x0 - pad, page.bbox[0]), max(top - pad, page.bbox[1]),
-               min(x1 + pad, page.bbox[2]), min(bottom + pad, page.bbox[3]))
+        box = (max(x0 - pad, page.bbox[0]), top - pad, min(x1 + pad, page.bbox[2]), bottom + pad)
         local = {k: [e for e in lines if float(e["x0"]) <= box[2] and float(e["x1"]) >= box[0]
                      and float(e["top"]) <= box[3] and float(e["bottom"]) >= box[1]]
                  for k, lines in settings.items()}
         local = {k: v for k, v in local.items() if v}
-        region = page.crop(box, strict=False)
+        region = page.crop(box, strict=False).filter(lambda o: not _blank_side(o))
         again = region.find_tables(local) if local else region.find_tables()
         out += [a for a in again if a.cells] or [t]
     return out
@@ -1738,8 +1737,10 @@ def _extend(table: Table, prev: PageTable, prev_last: list, prev_cut: bool, nxt:
     start = h
     if pairs is None:
         body = 0 if prev.page == table.page else repeated_header(table.rows, prev.rows)   # prev's first own row
-        for (r, i), text in _label_on_next_page(prev, prev_last, nxt, h, body):
-            table.rows[r][i] = text
+        for (r, i), b, drawn_on in _label_on_next_page(prev, prev_last, nxt, h, body):
+            table.rows[r][i] = b.text
+            if drawn_on:                 # one merged cell drawn on over the break, one label: not again below
+                nxt.rows[b.r0][b.idx], b.text = "", ""
         moved = _merged_over_break(prev, prev_last, nxt, h)
         for (r, i), b in moved:
             table.rows[r][i] = f"{table.rows[r][i]}\n{b.text}"
@@ -1806,7 +1807,8 @@ def _same_edges(a: tuple[float, float], b: tuple[float, float]) -> bool:
     return abs(a[0] - b[0]) <= 2 * EDGE_TOL and abs(a[1] - b[1]) <= 2 * EDGE_TOL
 
 
-def _label_on_next_page(prev: PageTable, prev_last: list, nxt: PageTable, h: int, body: int) -> list[tuple[Loc, str]]:
+def _label_on_next_page(prev: PageTable, prev_last: list, nxt: PageTable, h: int,
+                        body: int) -> list[tuple[Loc, CellGeom, bool]]:
     """Group labels printed on the next page: a cell merged over rows (一级/二级指标) that starts at the
     foot of a page and goes on over the break is drawn in two parts, and its text, centred, may fall
     in the lower part only. The upper part is then an empty cell covering the last row, starting
@@ -1815,7 +1817,10 @@ def _label_on_next_page(prev: PageTable, prev_last: list, nxt: PageTable, h: int
     headers) starts a cell with the same edges and text: the upper part gets that text, so the rows
     on the first page are read in their group. A column right of such a cell is a group inside that
     group (二级 inside 一级): its empty cell at the break with a label under it is the same split, even
-    where no other cell of that column spans rows. (Locations in the stitched table, with the text.)"""
+    where no other cell of that column spans rows. (Locations in the stitched table, the lower part's
+    cell, and whether the upper part is drawn open at the break: then they are one cell, and the label
+    moves up rather than being copied, so the next page's first row is read in the same group, not as a
+    new one; LibreOffice closes every cell at a break, and an empty header cell there keeps a copy only.)"""
     if not any(a.text for a, _ in prev_last):
         return []
     below = [c for c in nxt.cells if c.r0 == h and c.text]
@@ -1831,7 +1836,7 @@ def _label_on_next_page(prev: PageTable, prev_last: list, nxt: PageTable, h: int
             continue
         b = next((c for c in below if _same_edges(edges, _edges(c, nxt))), None)
         if b is not None:
-            out.append((loc, b.text))
+            out.append((loc, b, a.open_bottom))
             outer_right = edges[1]
     return out
 
