@@ -410,3 +410,34 @@ def test_a_row_holding_only_the_rest_of_a_deviation_reason_goes_on_with_the_line
         ("培训人数", "资金下达较晚，已与财政部门沟通加快拨付。"), ("合格率", None)]
     assert p.total_score == 85.0
     assert [d.kind for d in ex.decisions if d.table == 0][2] is Kind.INDICATOR
+
+
+def test_group_labels_cut_mid_word_over_two_rows_are_joined():
+    """LibreOffice's export of a web page cuts a label merged over two rows mid-word at a page break: 满意度 | 服务对象满
+    beside one line, 指标 | 意度指标 beside the next. Joined where the parts make a known label and the rest alone is
+    none, both lines are read in that group (before: by content, the group's rest as a name, the weight 96)."""
+    doc = _doc(Paragraph("项目名称：培训项目"), Table([
+        IND_HEADER,
+        ["效益指标", "社会效益指标", "覆盖率", "≥98%", "99%", "30", "30", ""],
+        ["满意度", "服务对象满", "群众满意度", "≥85%", "96%", "5", "5", ""],
+        ["指标", "意度指标", "社会公众满意度", "≥95%", "99%", "5", "5", ""],
+        ["总分", "", "", "", "", "40", "40", ""],
+    ]))
+    ex = recognize(doc)
+    assert [(i.level1, i.level2, i.level3, i.actual, i.weight) for _, i in ex.indicators] == [
+        ("效益指标", "社会效益指标", "覆盖率", "99%", 30.0),
+        ("满意度指标", "服务对象满意度指标", "群众满意度", "96%", 5.0),
+        ("满意度指标", "服务对象满意度指标", "社会公众满意度", "99%", 5.0)]
+    assert "分页截断" in ex.decisions[3].why
+
+
+@pytest.mark.parametrize("upper, lower", [
+    (["产出指标", "数量指标"], ["效益指标", "社会效益指标"]),     # two groups, each whole
+    (["满意度", "服务对象"], ["指标", ""]),                       # the rest makes no label of level 2: 1 only
+    (["产出", "数量"], ["", "质量指标"]),                        # 产出 and 数量 stand for their groups; 质量指标 is one
+])
+def test_cut_labels_only_where_the_rest_alone_is_no_label_and_the_join_is_one(upper, lower):
+    h = indicator_table.read_header(IND_HEADER)
+    row = lambda labels: labels + ["名称", "1", "1", "5", "5", ""]  # noqa: E731
+    got = indicator_table.cut_labels(row(upper), row(lower), h)
+    assert got == ([0] if upper[0] == "满意度" else [])

@@ -107,6 +107,22 @@ def read_line(cells: list[str], h: Header) -> Line:
     return _positional(cells, h) or _by_content(cells, h)
 
 
+def cut_labels(cells: list[str], below: list[str], h: Header) -> list[int]:
+    """The level-label columns whose text goes on in the row below (满意度 over 指标, 服务对象满 over 意度指标): a label
+    merged over two rows that a page break cut mid-word (LibreOffice's export of a web page) leaves its rest beside
+    the next line, which read on its own named a group 指标. Taken only where the rest alone is no label and the
+    parts joined make one of the column's level."""
+    out = []
+    for role, known in (("level1", V.is_level1), ("level2", V.is_level2)):
+        i = h.cols.get(role)
+        if i is None or i >= min(len(cells), len(below)):
+            continue
+        a, b = WS.sub("", cells[i]), WS.sub("", below[i])
+        if a and b and not (V.is_level1(b) or V.is_level2(b)) and known(a + b):
+            out.append(i)
+    return out
+
+
 def _positional(cells: list[str], h: Header) -> Line | None:
     get = lambda role: cells[h.cols[role]] if role in h.cols and h.cols[role] < len(cells) else ""  # noqa: E731
     l1, l2, l3 = get("level1"), get("level2"), get("level3")

@@ -42,6 +42,7 @@ class Walker:
         self._block: Table | Paragraph | None = None
         self._row = 0
         self._cells: list[str] | None = None     # the table row being read, cleaned
+        self._taken: dict[tuple, list[int]] = {}   # (table, row): label columns whose text went up into the row above
         self._nums: list[float | None] | None = None
         self.summary_locs: list = []
         self.overall_at: tuple | None = None
@@ -96,7 +97,9 @@ class Walker:
 
     # ---- rows ----------------------------------------------------------------------------
     def row(self, raw: list[str]) -> None:
-        cells = key_value.split_labelled([clean_text(c) or "" for c in raw])
+        cells = _cleaned(raw)
+        taken = self._taken.pop(self._where, ())
+        cells = ["" if i in taken else c for i, c in enumerate(cells)]
         self._cells, self._nums = cells, None
         filled = [c for c in cells if c]
         if not filled:
@@ -221,7 +224,12 @@ class Walker:
                 self.state = State.OUTSIDE          # a heading or note below the table ends it
                 return self._decide(Kind.TABLE_END, cells, why="表格下方的标题或说明，结束指标表")
             return self._decide(Kind.IGNORED, cells, why="占位符")
+        cut = self._cut_labels(cells)
+        if cut:
+            cells = self._cells = [c + cut[i] if i in cut else c for i, c in enumerate(cells)]
         line = indicator_table.read_line(cells, self.ind)
+        if cut:
+            line.how += "；分组标签被分页截断，已接上下一行的续字"
         self.levels.follow(line)
         name = indicator_table.line_name(line)
         levels = {"level1": self.levels.level1, "level2": self.levels.level2}
@@ -252,6 +260,19 @@ class Walker:
                         for role in ("target", "actual", "weight", "score") if self.ind is not None and role in self.ind.cols})
         p.sections[-1].append(rec)
         self._decide(Kind.INDICATOR, cells, why=line.how, fields={k: v for k, v in vars(rec).items() if v is not None and k not in ("loc", "field_locs")})
+
+    def _cut_labels(self, cells: list[str]) -> dict[int, str]:
+        """The rest of level labels the next row holds (see indicator_table.cut_labels), by column; they are taken
+        from that row, which is then read in the joined groups."""
+        if self.ind is None or not isinstance(self._block, Table) or self._row + 1 >= len(self._block.rows):
+            return {}
+        below = _cleaned(self._block.rows[self._row + 1])
+        if "seq" in self.ind.roles:
+            below = indicator_table.without_seq(below, self.ind)
+        cols = indicator_table.cut_labels(cells, below, self.ind)
+        if cols:
+            self._taken[(self._where[0], self._row + 1)] = cols
+        return {i: below[i] for i in cols}
 
     def _budget_total_row(self, cells: list[str]) -> None:
         got = budget.read_total_units(cells, self.budget_cols)
@@ -364,6 +385,10 @@ class Walker:
         rep.doc_kind = doc_kind(department, len(self.projects), bool(summaries))
         return Extraction(report=rep, projects=self.projects, summaries=summaries, decisions=self.decisions,
                           summary_locs=locs)
+
+
+def _cleaned(raw: list[str]) -> list[str]:
+    return key_value.split_labelled([clean_text(c) or "" for c in raw])
 
 
 def _unit_why(unit: str | None) -> str | None:
