@@ -25,7 +25,7 @@ import make_page_fixtures as mpf  # noqa: E402
 
 PDFS = ["pages_rowbreak.pdf", "pages_openrow.pdf", "pages_header.pdf", "pages_landscape.pdf", "pages_rotated.pdf",
         "pages_form.pdf", "pages_browser_split.pdf", "pages_browser_a4.pdf", "pages_wkhtml.pdf",
-        "pages_writerweb.pdf"]
+        "pages_writerweb.pdf", "pages_sheet.pdf"]
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +102,9 @@ def as_printed(name, rows):
 def test_pdf_tables_are_the_tables_rendered(name):
     """Every table comes out whole, as the DOCX or web page had it (line breaks aside): broken rows one row,
     repeated headers once, the landscape part appended, no row lost or split; a browser's label merged over rows
-    that a page break cuts one cell with its whole text, no strip beside it a row."""
+    that a page break cuts one cell with its whole text, no strip beside it a row; a worksheet's print (Calc), which
+    draws such a label whole in both parts, each clipped, one table with the label once (before: a clipped line over
+    the next page's table kept it apart, and 项目资金(万元) read twice)."""
     doc = read_pdf(PAGES / name)
     tables = list(doc.tables())
     chosen, inds_of = truth_rows(name)

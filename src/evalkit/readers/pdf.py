@@ -1633,6 +1633,7 @@ def stitch(pages: list[PageContent]) -> list:
     bodies = [[k for k, (top, _, item) in enumerate(page.items) if not _is_furniture(top, item, page.height, running)]
               for page in pages]
     for i in range(len(pages) - 1):
+        bodies[i + 1] = _without_clipped_head(pages[i], bodies[i], pages[i + 1], bodies[i + 1])
         bodies[i] = _with_overflow(pages[i], bodies[i], pages[i + 1], bodies[i + 1])
         bodies[i] = _without_clipped_label(pages[i], bodies[i], pages[i + 1], bodies[i + 1])
     bottoms: dict[int, float] = {}   # per page size (portrait/landscape): the body's bottom margin
@@ -1721,6 +1722,29 @@ def _without_clipped_label(page: PageContent, body: list[int], nxt: PageContent,
     return [j for j in body if j not in tail]
 
 
+def _without_clipped_head(prev: PageContent, prev_body: list[int], page: PageContent, body: list[int]) -> list[int]:
+    """The other half of `_without_clipped_label`: a label merged over rows that run on over the page break, whose
+    centre fell above the break, is drawn again by a worksheet's print (LibreOffice Calc), clipped, over the next
+    page's first table (where the cell's centre puts it, in the top margin or over the page's edge): a line of its own
+    that kept that table from going on with the page before. Such lines before the table, each the text of a cell of
+    the page before's last table open at its foot (that cell has its text), are left out; `body` without them."""
+    tables = [k for k in prev_body if isinstance(prev.items[k][2], PageTable)]
+    firsts = [k for k in body if isinstance(page.items[k][2], PageTable)]
+    if not tables or not firsts:
+        return body
+    last = prev.items[tables[-1]][2]
+    head = [j for j in body if j < firsts[0]]
+    end = len(last.rows) - 1
+    open_texts = {_shape(c.text) for c in last.cells if c.r1 == end and c.open_bottom and c.text}
+    if not head or not all(isinstance(page.items[j][2], Paragraph) and _shape(page.items[j][2].text) in open_texts
+                           for j in head):
+        return body
+    for j in head:
+        top, bottom, item = page.items[j]
+        page.items[j] = (top, bottom, _Clipped(item.text))
+    return [j for j in body if j not in head]
+
+
 Loc = tuple[int, int]     # a cell's text in a stitched table: (row, index in the row)
 
 
@@ -1743,7 +1767,8 @@ def _extend(table: Table, prev: PageTable, prev_last: list, prev_cut: bool, nxt:
                 nxt.rows[b.r0][b.idx], b.text = "", ""
         moved = _merged_over_break(prev, prev_last, nxt, h)
         for (r, i), b in moved:
-            table.rows[r][i] = f"{table.rows[r][i]}\n{b.text}"
+            if WS.sub("", b.text) != WS.sub("", table.rows[r][i]):   # (a worksheet's print draws it whole in both)
+                table.rows[r][i] = f"{table.rows[r][i]}\n{b.text}"
             nxt.rows[b.r0][b.idx], b.text = "", ""
         if h < len(nxt.rows) - 1 and not any(c.strip() for c in nxt.rows[h]):
             start = h + 1                # an empty rest (a cut row's, whose text all stayed above; a merged cell's
