@@ -547,6 +547,24 @@ def test_an_empty_cell_beside_a_finished_group_stays_empty():
     assert _nested_split(["产出指标", "", "5"]) == [["产出指标", "", "5"], ["满意度指标", "服务对象满意度指标", "5"]]
 
 
+def test_a_label_clipped_under_the_break_in_two_lines_is_read_once():
+    """Calc draws a label merged over the break (项目资金 | (元), set at its cell's foot) in both parts, clipped: on
+    page 1 its two lines stand under the last row, out of sight. Together they are the label of the next page's first
+    row: left out, the table goes on over the break (before: each line alone was no label, the lines ended the table
+    and the rows after the break lost their unit)."""
+    last = _cells(["", "年度资金总额", "61000"], 2, top=760, bottom=780, open_bottom=True)
+    t1 = _table(HEAD + [["", "年度资金总额", "61000"]], 1, 600.0, 780.0, last)
+    second = [["项目资金\n(元)", "其他资金", ""]]
+    t2 = _table(second, 2, 60.0, 200.0, _cells(second[0], 0, top=60, bottom=80, open_top=True))
+    lines = [Paragraph("项目资金", page=1, bbox=(X[0], 782.0, X[1], 790.0)),
+             Paragraph("(元)", page=1, bbox=(X[0], 791.0, X[1], 799.0))]
+    pages = [PageContent(1, 800.0, [(600.0, 780.0, t1)] + [(b.bbox[1], b.bbox[3], b) for b in lines]),
+             PageContent(2, 800.0, [(60.0, 200.0, t2)])]
+    blocks = stitch(pages)
+    assert [type(b).__name__ for b in blocks] == ["Table"]
+    assert len(blocks[0].rows) == len(HEAD) + 2
+
+
 def test_repeated_header_counts_every_repeated_row():
     head = [["项目名称", "某项目"], ["主管部门", "某局", "实施单位", "某局"]]
     assert repeated_header(head + [["a"]], head + [["b"]]) == 2

@@ -1711,8 +1711,7 @@ def _without_clipped_label(page: PageContent, body: list[int], nxt: PageContent,
     k, head = tables[-1], nxt.items[nxt_body[0]][2]
     tail = [j for j in body if j > k]
     first_row = {_shape(c) for c in head.rows[0] if c.strip()} if head.rows else set()
-    if not tail or not all(isinstance(page.items[j][2], Paragraph) and _shape(page.items[j][2].text) in first_row
-                           for j in tail):
+    if not tail or not _label_lines(page, tail, first_row):
         return body
     table = page.items[k][2]
     table.bbox = (*table.bbox[:3], max(page.items[j][1] for j in tail))
@@ -1736,13 +1735,21 @@ def _without_clipped_head(prev: PageContent, prev_body: list[int], page: PageCon
     head = [j for j in body if j < firsts[0]]
     end = len(last.rows) - 1
     open_texts = {_shape(c.text) for c in last.cells if c.r1 == end and c.open_bottom and c.text}
-    if not head or not all(isinstance(page.items[j][2], Paragraph) and _shape(page.items[j][2].text) in open_texts
-                           for j in head):
+    if not head or not _label_lines(page, head, open_texts):
         return body
     for j in head:
         top, bottom, item = page.items[j]
         page.items[j] = (top, bottom, _Clipped(item.text))
     return [j for j in body if j not in head]
+
+
+def _label_lines(page: PageContent, lines: list[int], labels: set[str]) -> bool:
+    """The page's items `lines` are lines of text, each a label of `labels` (shapes) or all of them one together (a
+    label of two lines: 项目资金 | (元))."""
+    items = [page.items[j][2] for j in lines]
+    if not all(isinstance(item, Paragraph) for item in items):
+        return False
+    return all(_shape(item.text) in labels for item in items) or _shape("".join(i.text for i in items)) in labels
 
 
 Loc = tuple[int, int]     # a cell's text in a stitched table: (row, index in the row)
