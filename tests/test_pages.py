@@ -565,6 +565,23 @@ def test_a_label_clipped_under_the_break_in_two_lines_is_read_once():
     assert len(blocks[0].rows) == len(HEAD) + 2
 
 
+def test_a_label_clipped_over_the_next_page_s_table_is_read_once():
+    """Calc's copy of a label merged over the break (产出指标), its centre above the break, stands over the next page's
+    first table where pdfium cannot tell it hidden: it is the text of a cell open at the page before's foot, so it is
+    left out and the table goes on over the break (before: two tables, the rows after the break a table of their own)."""
+    above = ["产出指标", "a", "5"]
+    last = _cells(above, 1, top=760, bottom=780, open_bottom=True)
+    t1 = _table(HEAD + [above], 1, 600.0, 780.0, last)
+    second = [["", "b", "5"]]
+    t2 = _table(second, 2, 60.0, 200.0, _cells(second[0], 0, top=60, bottom=80, open_top=True))
+    label = Paragraph("产出指标", page=2, bbox=(X[0], 50.0, X[1], 58.0))
+    pages = [PageContent(1, 800.0, [(600.0, 780.0, t1)]),
+             PageContent(2, 800.0, [(50.0, 58.0, label), (60.0, 200.0, t2)])]
+    blocks = stitch(pages)
+    assert [type(b).__name__ for b in blocks] == ["Table"]
+    assert blocks[0].rows[-2:] == [above, ["", "b", "5"]]
+
+
 def test_repeated_header_counts_every_repeated_row():
     head = [["项目名称", "某项目"], ["主管部门", "某局", "实施单位", "某局"]]
     assert repeated_header(head + [["a"]], head + [["b"]]) == 2

@@ -46,6 +46,7 @@ from evalkit.normalize import HAS_DIGIT, WS
 from evalkit.readers.grid import Span, rows_from_spans
 from evalkit.readers.aligned import HAN, AlignedTable, aligned_tables, continues, ruled_columns_table, text_lines
 from evalkit.readers.pdfbands import bands_note, column_bands, from_spreadsheet, join_failed, joined, original_places
+from evalkit.readers.pdfclip import ClipReader, hidden_chars
 from evalkit.readers.pdfforms import filled_pages, flattened
 from evalkit.readers.safety import StreamTooLarge, check_file_size, human_size, inflate_bounded, limits, reason
 from evalkit.readers.symbols import pdf_glyphs
@@ -135,6 +136,7 @@ def read_pdf(path: Path) -> Document:
             raise _limit_in(e) or ReadError(_open_error(e)) from None
         ocr = _ocr()
         layers = OcrLayers(path) if ocr is not None else None
+        clips = None
         try:
             try:
                 check_page_count(pdf)
@@ -159,10 +161,13 @@ def read_pdf(path: Path) -> Document:
                         pdf = pdfplumber.open(wide)
                 pages, texts, to_ocr, more_pages = [], [], {}, []
                 overprinted_pages, watermarks, covered, two_up_pages = [], {}, [], []
+                # (a joined band print: the bands' own overlaps are read once by pdfbands, their clips not looked at)
+                clips = ClipReader(source) if bands is None else None
                 for raw_page in pdf.pages:
                     start_page(raw_page.page_number)
-                    page = without_overprint(raw_page)
-                    if page is not raw_page:
+                    shown = without_clipped(raw_page, clips.hidden(raw_page.page_number - 1) if clips else [])
+                    page = without_overprint(shown)
+                    if page is not shown:
                         overprinted_pages.append(raw_page.page_number)
                     page, mark = without_watermark(page)
                     if mark:
@@ -198,6 +203,8 @@ def read_pdf(path: Path) -> Document:
                                                 "请重新下载，或用 PDF 工具修复/重新导出后再导入") from None
         finally:
             _close(pdf)
+            if clips is not None:
+                clips.close()
             if layers is not None:
                 layers.close()
     doc = Document(source=str(path), format="pdf", blocks=stitch(pages), pages=len(texts), more_pages=more_pages,
@@ -644,6 +651,13 @@ def overprinted(chars) -> int:
             repeats += 1
         seen.add((t, x, y))
     return repeats
+
+
+def without_clipped(page, clipped: list) -> object:
+    """The page without the glyphs its clipping hides (`pdfclip`: a worksheet's print draws a cut cell's text whole,
+    clipped); not named in the report: what a clip hides is layout, the cell's text is read where it shows."""
+    gone = hidden_chars(page.chars, clipped)
+    return page.filter(lambda o: id(o) not in gone) if gone else page
 
 
 def without_overprint(page):
@@ -1632,10 +1646,12 @@ def stitch(pages: list[PageContent]) -> list:
     running = running_lines(pages)
     bodies = [[k for k, (top, _, item) in enumerate(page.items) if not _is_furniture(top, item, page.height, running)]
               for page in pages]
+    bodies = _without_print_titles(pages, bodies)
     for i in range(len(pages) - 1):
         bodies[i + 1] = _without_clipped_head(pages[i], bodies[i], pages[i + 1], bodies[i + 1])
-        bodies[i] = _with_overflow(pages[i], bodies[i], pages[i + 1], bodies[i + 1])
+        # (a line under the table that the next page's first row holds is a clipped copy before it is an overflow)
         bodies[i] = _without_clipped_label(pages[i], bodies[i], pages[i + 1], bodies[i + 1])
+        bodies[i] = _with_overflow(pages[i], bodies[i], pages[i + 1], bodies[i + 1])
     bottoms: dict[int, float] = {}   # per page size (portrait/landscape): the body's bottom margin
     for page, body in zip(pages, bodies):
         low = max((page.items[k][1] for k in body), default=0.0)
@@ -1710,7 +1726,7 @@ def _without_clipped_label(page: PageContent, body: list[int], nxt: PageContent,
         return body
     k, head = tables[-1], nxt.items[nxt_body[0]][2]
     tail = [j for j in body if j > k]
-    first_row = {_shape(c) for c in head.rows[0] if c.strip()} if head.rows else set()
+    first_row = _label_shapes(head.rows[0]) if head.rows else set()
     if not tail or not _label_lines(page, tail, first_row):
         return body
     table = page.items[k][2]
@@ -1719,6 +1735,50 @@ def _without_clipped_label(page: PageContent, body: list[int], nxt: PageContent,
         top, bottom, item = page.items[j]
         page.items[j] = (top, bottom, _Clipped(item.text))
     return [j for j in body if j not in tail]
+
+
+def _head(page: PageContent, body: list[int]) -> list[int]:
+    """The page's lines of text before its first table (all of `body` where it has none)."""
+    out = []
+    for k in body:
+        if isinstance(page.items[k][2], PageTable):
+            break
+        out.append(k)
+    return out
+
+
+def _opening(page: PageContent, k: int) -> str:
+    """The shape of the first cell of the table at item k (how it starts)."""
+    rows = page.items[k][2].rows
+    return _shape(next((c for c in rows[0] if c.strip()), "")) if rows else ""
+
+
+def _without_print_titles(pages: list[PageContent], bodies: list[list[int]]) -> list[list[int]]:
+    """A worksheet printed with 打印标题 (print titles: its title rows repeated at the head of every page) has them,
+    on the pages after the first, above the rest of a table that ran over the break, where they kept it apart. The
+    lines before a page's first table that are the first page's first lines, at the same heights, are not the body
+    (they stay in the text, as running headers do) when that table does not start as the first page's does (项目名称
+    | …: a new project's table under its own title, which a document with a project a page repeats as well)."""
+    if not pages or not bodies:
+        return bodies
+    head0 = _head(pages[0], bodies[0])
+    first = [(_shape(pages[0].items[k][2].text), pages[0].items[k][0]) for k in head0
+             if isinstance(pages[0].items[k][2], Paragraph)]
+    opening = _opening(pages[0], bodies[0][len(head0)]) if len(head0) < len(bodies[0]) else None
+    out = [bodies[0]]
+    for page, body in zip(pages[1:], bodies[1:]):
+        head = _head(page, body)
+        same = 0                         # the head's first lines that are the first page's, at the same heights
+        for k, (text, top) in zip(head, first):
+            if not (isinstance(page.items[k][2], Paragraph) and _shape(page.items[k][2].text) == text
+                    and abs(page.items[k][0] - top) <= EDGE_TOL):
+                break
+            same += 1
+        if not same or len(head) == len(body) or _opening(page, body[len(head)]) == opening:
+            out.append(body)
+        else:
+            out.append(body[same:])
+    return out
 
 
 def _without_clipped_head(prev: PageContent, prev_body: list[int], page: PageContent, body: list[int]) -> list[int]:
@@ -1734,13 +1794,19 @@ def _without_clipped_head(prev: PageContent, prev_body: list[int], page: PageCon
     last = prev.items[tables[-1]][2]
     head = [j for j in body if j < firsts[0]]
     end = len(last.rows) - 1
-    open_texts = {_shape(c.text) for c in last.cells if c.r1 == end and c.open_bottom and c.text}
+    open_texts = _label_shapes([c.text for c in last.cells if c.r1 == end and c.open_bottom])
     if not head or not _label_lines(page, head, open_texts):
         return body
     for j in head:
         top, bottom, item = page.items[j]
         page.items[j] = (top, bottom, _Clipped(item.text))
     return [j for j in body if j not in head]
+
+
+def _label_shapes(texts: list[str]) -> set[str]:
+    """The shapes of cells' texts and of each of their lines (a label of three lines cut after its second: 年度 | 总体
+    above the break, 目标 under it, each part's copy a line on the other page)."""
+    return {_shape(t) for text in texts if text.strip() for t in (text, *text.splitlines()) if t.strip()}
 
 
 def _label_lines(page: PageContent, lines: list[int], labels: set[str]) -> bool:
