@@ -582,6 +582,26 @@ def test_a_label_clipped_over_the_next_page_s_table_is_read_once():
     assert blocks[0].rows[-2:] == [above, ["", "b", "5"]]
 
 
+def test_glyphs_a_clip_hides_whole_are_not_read_those_it_cuts_are():
+    """pdfplumber reads what a clipping path hides. Calc draws a label merged over a page break whole in both parts,
+    each clipped (pages_sheet.pdf): the copies pdfium shows hidden whole, nothing shown beside them, are not read; a
+    turned label's last column its narrow cell cuts (pages_turned.pdf: 年度总体 | 目标) is the author's text and is
+    read; a file pdfium cannot open hides nothing. The copies it leaves (a line beside a shown one) are read in their
+    table's cell, once: no label is left as a line of its own."""
+    from io import BytesIO
+
+    from evalkit.readers.pdfclip import ClipReader
+
+    sheet = ClipReader(PAGES / "pages_sheet.pdf")
+    hidden = ["".join(c.text for c in sheet.hidden(i)) for i in range(7)]
+    sheet.close()
+    assert hidden[0] == "绩效指标" and "效益指标" in hidden[5] and hidden[6] == "年度"
+    assert ClipReader(PAGES / "pages_turned.pdf").hidden(0) == []
+    assert ClipReader(BytesIO(b"%PDF-1.4 not a pdf")).hidden(0) == []
+    lines = {b.text for b in read_pdf(PAGES / "pages_sheet.pdf").blocks if isinstance(b, Paragraph)}
+    assert not lines & {"绩效指标", "效益指标", "年度", "总体", "目标"}
+
+
 def test_repeated_header_counts_every_repeated_row():
     head = [["项目名称", "某项目"], ["主管部门", "某局", "实施单位", "某局"]]
     assert repeated_header(head + [["a"]], head + [["b"]]) == 2

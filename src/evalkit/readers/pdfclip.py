@@ -66,8 +66,17 @@ def clipped_glyphs(page) -> list[Clipped]:
     """The glyphs of a pdfium page that its clipping hides: of text objects hidden whole, nothing shown beside them."""
     import pypdfium2.raw as raw
 
-    top_level = {ctypes.cast(raw.FPDFPage_GetObject(page.raw, k), ctypes.c_void_p).value
-                 for k in range(raw.FPDFPage_CountObjects(page.raw))}
+    top_level, cut = set(), False
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    for k in range(raw.FPDFPage_CountObjects(page.raw)):
+        obj = raw.FPDFPage_GetObject(page.raw, k)
+        top_level.add(ctypes.cast(obj, ctypes.c_void_p).value)
+        if not cut and raw.FPDFPageObj_GetType(obj) == raw.FPDF_PAGEOBJ_TEXT:
+            boxes = _clip_boxes(raw, obj)       # (most pages clip no text: their glyphs are not looked at one by one)
+            cut = bool(boxes) and raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top) and not (
+                _inside(left.value, bottom.value, boxes) and _inside(right.value, top.value, boxes))
+    if not cut:
+        return []
     textpage = page.get_textpage()
     try:
         clips: dict[int, list | None] = {}
