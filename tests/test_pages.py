@@ -295,6 +295,34 @@ def test_a_table_found_again_alone_takes_no_column_from_the_white_page_body():
     assert rows[-1][3] == "孕产妇死亡" and abs(tables[1].bbox[3] - bottom) < 1
 
 
+def test_a_last_column_s_text_printed_past_the_table_s_edge_is_read_in_its_cell(tmp_path):
+    """A worksheet's cell not wrapped prints a text longer than the cell over the margin, past the table's right edge
+    (a 偏差原因 in the last column): the rest goes on glyph after glyph and is the cell's (before: cut at the edge, its
+    rest a line of its own, status ok). A note beside the table, a gap away, and a cell whose text stops short of
+    the edge take nothing."""
+    import pdfplumber
+    from pdfbits import page_of, ucs2
+    from pypdf import PdfWriter
+
+    from evalkit.readers.pdf import _read_page
+
+    height, xs, ys = 841.9, (50, 150, 250, 350), (100, 120, 140, 160)
+    ops = [f"q 0 g {x} {height - ys[-1]} 0.5 {ys[-1] - ys[0]} re f Q" for x in xs]
+    ops += [f"q 0 g {xs[0]} {height - y} {xs[-1] - xs[0]} 0.5 re f Q" for y in ys]
+    for (x, y), text in {(53, 0): "指标", (153, 0): "得分", (253, 0): "偏差原因", (53, 1): "时效", (153, 1): "5",
+                         (253, 1): "资金下达较晚影响项目进度已与财政部门沟通", (53, 2): "成本", (153, 2): "4",
+                         (253, 2): "未超支", (370, 2): "附注"}.items():
+        ops.append(f"BT /F1 10 Tf {x} {height - ys[y] - 15} Td {ucs2(text)} Tj ET")
+    w = PdfWriter()
+    w.add_page(page_of(ops))
+    w.write(tmp_path / "past.pdf")
+    with pdfplumber.open(tmp_path / "past.pdf") as pdf:
+        content = _read_page(pdf.pages[0])
+    (table,) = [t for _, _, t in content.items if isinstance(t, PageTable)]
+    assert [r[2] for r in table.rows] == ["偏差原因", "资金下达较晚影响项目进度已与财政部门沟通", "未超支"]
+    assert [p.text for _, _, p in content.items if isinstance(p, Paragraph)] == ["附注"]
+
+
 def test_a_row_a_browser_cut_at_the_page_break_is_one_row():
     """Chrome sets a cell's lines 1.5 glyphs apart and cuts a row where its next line no longer fits: the rest of a
     偏差原因 at the next page's head goes on with the row (room was left under the text, less than a line's pitch)."""

@@ -1008,6 +1008,8 @@ def _read_page(page, aligned: bool = True) -> PageContent:
     for t in tables:
         rest = rest.outside_bbox(_padded(t.bbox, page), strict=False)
         content.items.append((t.bbox[1], t.bbox[3], t))
+        for box in _past_right_edge(t, glyphs, tol):
+            rest = rest.outside_bbox(box, strict=False)
         for _, para in _overflow(t, glyphs, tol):
             rest = rest.outside_bbox(para.bbox, strict=False)
             content.items.append((para.bbox[1], para.bbox[3], para))
@@ -1054,6 +1056,44 @@ def _overflow(t: PageTable, glyphs: list[dict], tol: float) -> list[tuple[CellGe
         t.overflow.append((cells[0], Paragraph(text, page=t.page, bbox=box)))
         reach = line.bottom
     return t.overflow
+
+
+PAST_GAP = 1.0             # glyph sizes: a glyph this close after the one before goes on with its text
+
+
+def _past_right_edge(t: PageTable, glyphs: list[dict], tol: float) -> list[tuple[float, float, float, float]]:
+    """Text running on past a ruled table's right edge from a cell of its last column, glyph after glyph: a
+    worksheet's cell not wrapped whose text is longer than the cell, printed over the margin (偏差原因 cut at the
+    table's edge, its rest a line of its own, status ok). Read in that cell (after its last line, where that line
+    fills the cell to its edge); the runs' boxes, to be left out of the page's lines. `glyphs`: sorted by top."""
+    if t.aligned is not None or not t.boxes:
+        return []
+    tops = [float(g["top"]) for g in glyphs]
+    out = []
+    for r, boxes in enumerate(t.boxes):
+        if not boxes or not t.rows[r] or not t.rows[r][-1].strip() or abs(boxes[-1][2] - t.bbox[2]) > EDGE_TOL:
+            continue
+        x0, top, x1, bottom = boxes[-1]
+        near = glyphs[bisect.bisect_left(tops, top - tol):bisect.bisect_right(tops, bottom)]
+        inside = [g for g in near if x0 <= (float(g["x0"]) + float(g["x1"])) / 2 < x1 and float(g["bottom"]) <= bottom + tol]
+        if not inside:
+            continue
+        last = max(inside, key=lambda g: float(g["x1"]))
+        size = max(float(last["bottom"]) - float(last["top"]), 1.0)
+        if float(last["x1"]) < x1 - size:
+            continue                     # its text stops short of the edge: nothing ran on
+        run, reach = [], float(last["x1"])
+        for g in sorted((g for g in near if abs(float(g["top"]) - float(last["top"])) <= tol
+                         and (float(g["x0"]) + float(g["x1"])) / 2 >= x1), key=lambda g: float(g["x0"])):
+            if float(g["x0"]) - reach > PAST_GAP * size:
+                break
+            run.append(g)
+            reach = float(g["x1"])
+        if run:
+            t.rows[r][-1] += "".join(g["text"] for g in run)
+            out.append((min(float(g["x0"]) for g in run), min(float(g["top"]) for g in run),
+                        max(float(g["x1"]) for g in run), max(float(g["bottom"]) for g in run)))
+    return out
 
 
 def _thin(rect: dict) -> bool:
