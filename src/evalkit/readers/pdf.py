@@ -5,7 +5,8 @@ fields and typewriter notes drawn into their pages first (readers/pdfforms.py); 
 to fake bold (项项目目) read once (`without_overprint`); a watermark across the page (内部资料, slanted or large and pale)
 left out of the cells it crosses (`without_watermark`); text a white or black box drawn over it hides (a correction,
 a redaction), text struck through (删除线, `without_struck`) and white text on no shaded ground (`without_white`) not
-read and named.
+read and named; text a clipping path hides whole (a worksheet's copies of a label merged over a page break) not read
+(`without_clipped`, readers/pdfclip.py).
 
 Stitching (see `stitch`): a table that ends its page continues in one that starts the next
 (a landscape or /Rotate 90 page included: geometry is compared per page size and from each
@@ -165,7 +166,9 @@ def read_pdf(path: Path) -> Document:
                 clips = ClipReader(source) if bands is None else None
                 for raw_page in pdf.pages:
                     start_page(raw_page.page_number)
-                    shown = without_clipped(raw_page, clips.hidden(raw_page.page_number - 1) if clips else [])
+                    # (pdfminer lays the page out first, within the limits; pdfium only then, and only where it has text)
+                    shown = without_clipped(raw_page, clips.hidden(raw_page.page_number - 1)
+                                            if clips is not None and raw_page.chars else [])
                     page = without_overprint(shown)
                     if page is not shown:
                         overprinted_pages.append(raw_page.page_number)
