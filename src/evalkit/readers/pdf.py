@@ -1831,11 +1831,10 @@ def _without_clipped_head(prev: PageContent, prev_body: list[int], page: PageCon
     that kept that table from going on with the page before. Such lines before the table, each the text of a cell of
     the page before's last table open at its foot (that cell has its text), are left out; `body` without them."""
     tables = [k for k in prev_body if isinstance(prev.items[k][2], PageTable)]
-    firsts = [k for k in body if isinstance(page.items[k][2], PageTable)]
-    if not tables or not firsts:
+    head = _head(page, body)
+    if not tables or len(head) == len(body):
         return body
     last = prev.items[tables[-1]][2]
-    head = [j for j in body if j < firsts[0]]
     end = len(last.rows) - 1
     open_texts = _label_shapes([c.text for c in last.cells if c.r1 == end and c.open_bottom])
     if not head or not _label_lines(page, head, open_texts):
