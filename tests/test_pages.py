@@ -630,6 +630,31 @@ def test_glyphs_a_clip_hides_whole_are_not_read_those_it_cuts_are():
     assert not lines & {"绩效指标", "效益指标", "年度", "总体", "目标"}
 
 
+def test_a_glyph_is_hidden_by_its_clip_only_when_out_of_sight_and_alone(tmp_path):
+    """pdfclip on a drawn page: a text wholly outside its clip, nothing shown beside it, is hidden; one its clip's edge
+    grazes (a quarter glyph past it at most), one shown in part, and one hidden beside a text shown through the same
+    clip (a turned label's last column) are read."""
+    from pdfbits import page_of, ucs2
+    from pypdf import PdfWriter
+
+    from evalkit.readers.pdfclip import ClipReader
+
+    def clipped(y, text, x=60, clip=(50, 700, 150, 20)):
+        return f"q {' '.join(map(str, clip))} re W n BT /F1 10 Tf {x} {y} Td {ucs2(text)} Tj ET Q"
+
+    ops = [clipped(670, "隐藏"),                          # 30 pt under its clip: out of sight, alone
+           clipped(694, "擦边"),                          # its glyphs' lower part cut by the clip's edge
+           clipped(705, "一半露出", x=180),               # shown up to the clip's right edge, the rest past it
+           clipped(705, "年度", clip=(250, 700, 30, 20), x=252),   # a narrow cell: 年度 shown, 目标 beside it hidden
+           clipped(705, "目标", clip=(250, 700, 30, 20), x=228)]
+    w = PdfWriter()
+    w.add_page(page_of(ops))
+    w.write(tmp_path / "clips.pdf")
+    reader = ClipReader(tmp_path / "clips.pdf")
+    assert "".join(c.text for c in reader.hidden(0)) == "隐藏"
+    reader.close()
+
+
 def test_repeated_header_counts_every_repeated_row():
     head = [["项目名称", "某项目"], ["主管部门", "某局", "实施单位", "某局"]]
     assert repeated_header(head + [["a"]], head + [["b"]]) == 2

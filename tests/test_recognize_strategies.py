@@ -441,3 +441,17 @@ def test_cut_labels_only_where_the_rest_alone_is_no_label_and_the_join_is_one(up
     row = lambda labels: labels + ["名称", "1", "1", "5", "5", ""]  # noqa: E731
     got = indicator_table.cut_labels(row(upper), row(lower), h)
     assert got == ([0] if upper[0] == "满意度" else [])
+
+
+def test_the_same_group_restated_keeps_its_level_2_label():
+    """A worksheet's print draws a group's merged label again on the next page, beside an empty 二级 cell: the group
+    restated keeps its 二级 label (before: 质量指标 lost for the line); a new group starts without one."""
+    doc = _doc(Paragraph("项目名称：培训项目"), Table([
+        IND_HEADER,
+        ["产出指标", "质量指标", "问题整改率", "≥95%", "98%", "5", "5", ""],
+        ["产出指标", "", "培训合格率", "≥90%", "90%", "20", "20", ""],
+        ["效益指标", "", "满意度", "≥90%", "95%", "10", "10", ""],
+    ]))
+    ex = recognize(doc)
+    assert [(i.level1, i.level2) for _, i in ex.indicators] == [
+        ("产出指标", "质量指标"), ("产出指标", "质量指标"), ("效益指标", None)]

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 log = logging.getLogger(__name__)
 
 ORIGIN_TOL = 0.6     # points: a pdfplumber glyph and a pdfium glyph whose origins are this close are the same glyph
-BOX_TOL = 0.5        # points: a glyph's centre this far past its clip's edge still shows (rounding)
+BOX_TOL = 0.5        # points: a point this far past a clip's edge is inside it still (rounding)
+STRADDLE = 0.25      # glyph sizes: a glyph whose centre is this far past its clip's edge at most shows in good part
 
 
 @dataclass(frozen=True)
@@ -57,9 +58,9 @@ def _beside_shown(glyphs: list[tuple], boxes: list[tuple], shown: list[tuple[flo
                for _, gx, gy, size in glyphs for x, y in shown)
 
 
-def _inside(x: float, y: float, boxes: list[tuple]) -> bool:
-    """(x, y) lies in every box (a clip's paths), give or take BOX_TOL."""
-    return all(b[0] - BOX_TOL <= x <= b[2] + BOX_TOL and b[1] - BOX_TOL <= y <= b[3] + BOX_TOL for b in boxes)
+def _inside(x: float, y: float, boxes: list[tuple], tol: float = BOX_TOL) -> bool:
+    """(x, y) lies in every box (a clip's paths), give or take `tol`."""
+    return all(b[0] - tol <= x <= b[2] + tol and b[1] - tol <= y <= b[3] + tol for b in boxes)
 
 
 def clipped_glyphs(page) -> list[Clipped]:
@@ -97,11 +98,12 @@ def clipped_glyphs(page) -> list[Clipped]:
             if not raw.FPDFText_GetCharBox(textpage.raw, i, left, right, bottom, top):
                 continue
             cx, cy = (left.value + right.value) / 2, (bottom.value + top.value) / 2
-            if not boxes or _inside(cx, cy, boxes):
+            size = max(right.value - left.value, top.value - bottom.value, 1.0)
+            if not boxes or _inside(cx, cy, boxes, max(BOX_TOL, STRADDLE * size)):    # (a glyph the clip's edge
+                #                                                                      grazes is read)
                 shown.append((cx, cy))
                 continue
             if raw.FPDFText_GetCharOrigin(textpage.raw, i, ox, oy):
-                size = max(right.value - left.value, top.value - bottom.value, 1.0)
                 hidden.setdefault(key, []).append(
                     (Clipped(chr(raw.FPDFText_GetUnicode(textpage.raw, i)), ox.value, oy.value), cx, cy, size))
         # a run shown in part is a text its cell cut (the author wrote it whole: read whole), and so is one hidden

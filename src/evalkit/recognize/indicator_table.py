@@ -191,8 +191,11 @@ class Levels:
 
     def follow(self, line: Line) -> None:
         l1, l2 = (x.rstrip(":：") if x else x for x in (line.level1, line.level2))
-        if l1:
-            self.level1, self.level2 = l1, None
+        if l1:     # a new group starts without the level-2 label of the one before; the same group restated (its
+            #        merged label printed again on the next page beside an empty 二级 cell) keeps it
+            if V.level_name(l1) != V.level_name(self.level1):
+                self.level2 = None
+            self.level1 = l1
         if l2:
             self.level2 = l2
             implied = V.implied_level1(l2)
