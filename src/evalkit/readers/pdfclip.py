@@ -3,11 +3,11 @@ a viewer shows only what lies inside the clip. A worksheet's print (LibreOffice 
 that a page break cuts whole on both pages, each clipped to its page's part, and a cell's text cut at its edge whole:
 read as drawn, the hidden copies stood under a table's last row, over the next page's first, or mixed into a title
 line beside them (钟祥市卫生健康产局出指标). pdfium tells each glyph's text object and that object's clip; a glyph
-whose centre lies outside one of its clip's paths (their bounding boxes: a glyph outside one is surely hidden) is not
-shown. Only text objects hidden whole, with nothing shown through their clip beside them (NEAR), are left out: a
-text shown in part is one its cell cut (a long name in a cell not wrapped; 年度总体 | 目标 turned in a narrow cell,
-each column its own object), which its author wrote whole and is read whole, as before. Glyphs are given back by their origin, to be
-matched with pdfplumber's."""
+whose centre lies outside one of its clip's paths (their bounding boxes: a glyph outside one is surely hidden) by
+more than STRADDLE is not shown. Only text objects hidden whole, with nothing shown through their clip beside them
+(NEAR), are left out: a text shown in part is one its cell cut (a long name in a cell not wrapped; 年度总体 | 目标
+turned in a narrow cell, each column its own object), which its author wrote whole and is read whole, as before.
+Glyphs are given back by their origin, to be matched with pdfplumber's."""
 from __future__ import annotations
 
 import ctypes
@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 ORIGIN_TOL = 0.6     # points: a pdfplumber glyph and a pdfium glyph whose origins are this close are the same glyph
 BOX_TOL = 0.5        # points: a point this far past a clip's edge is inside it still (rounding)
 STRADDLE = 0.25      # glyph sizes: a glyph whose centre is this far past its clip's edge at most shows in good part
+NEAR = 2.0           # glyph sizes: a hidden run this close to a glyph shown through the same clip is that text's rest
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,6 @@ def _clip_boxes(raw, obj) -> list[tuple[float, float, float, float]] | None:
         if xs:
             boxes.append((min(xs), min(ys), max(xs), max(ys)))
     return boxes or None
-
-
-NEAR = 2.0           # glyph sizes: a hidden run this close to a glyph shown through the same clip is that text's rest
 
 
 def _beside_shown(glyphs: list[tuple], boxes: list[tuple], shown: list[tuple[float, float]]) -> bool:
@@ -99,8 +97,7 @@ def clipped_glyphs(page) -> list[Clipped]:
                 continue
             cx, cy = (left.value + right.value) / 2, (bottom.value + top.value) / 2
             size = max(right.value - left.value, top.value - bottom.value, 1.0)
-            if not boxes or _inside(cx, cy, boxes, max(BOX_TOL, STRADDLE * size)):    # (a glyph the clip's edge
-                #                                                                      grazes is read)
+            if not boxes or _inside(cx, cy, boxes, max(BOX_TOL, STRADDLE * size)):   # (one its edge grazes shows)
                 shown.append((cx, cy))
                 continue
             if raw.FPDFText_GetCharOrigin(textpage.raw, i, ox, oy):
@@ -109,8 +106,8 @@ def clipped_glyphs(page) -> list[Clipped]:
         # a run shown in part is a text its cell cut (the author wrote it whole: read whole), and so is one hidden
         # whole next to a glyph shown through the same clip (a turned text's last column); one hidden whole with
         # nothing shown beside it is a copy drawn for another part of its cell (the other page's)
-        return [g[0] for key, gs in hidden.items() if len(gs) == glyphs[key] and not _beside_shown(gs, clips[key], shown)
-                for g in gs]
+        return [g[0] for key, gs in hidden.items()
+                if len(gs) == glyphs[key] and not _beside_shown(gs, clips[key], shown) for g in gs]
     finally:
         textpage.close()
 
