@@ -1749,14 +1749,12 @@ def _with_overflow(page: PageContent, body: list[int], nxt: PageContent, nxt_bod
     if not tail or not all(id(page.items[j][2]) in mine for j in tail):
         return body
     for j in tail:
-        top, bottom, para = page.items[j]
+        para = page.items[j][2]
         cell = mine[id(para)]
         cell.text = f"{cell.text}\n{para.text}" if cell.text else para.text
         cell.text_bottom = max(cell.text_bottom or 0.0, para.bbox[3])
         table.rows[cell.r0][cell.idx] = cell.text
-        page.items[j] = (top, bottom, _Clipped(para.text))
-    table.bbox = (*table.bbox[:3], max(page.items[j][1] for j in tail))
-    return [j for j in body if j not in tail]
+    return _read_elsewhere(page, body, tail, table)
 
 
 def _without_clipped_label(page: PageContent, body: list[int], nxt: PageContent, nxt_body: list[int]) -> list[int]:
@@ -1772,12 +1770,7 @@ def _without_clipped_label(page: PageContent, body: list[int], nxt: PageContent,
     first_row = _label_shapes(head.rows[0]) if head.rows else set()
     if not tail or not _label_lines(page, tail, first_row):
         return body
-    table = page.items[k][2]
-    table.bbox = (*table.bbox[:3], max(page.items[j][1] for j in tail))
-    for j in tail:
-        top, bottom, item = page.items[j]
-        page.items[j] = (top, bottom, _Clipped(item.text))
-    return [j for j in body if j not in tail]
+    return _read_elsewhere(page, body, tail, page.items[k][2])
 
 
 def _head(page: PageContent, body: list[int]) -> list[int]:
@@ -1839,10 +1832,18 @@ def _without_clipped_head(prev: PageContent, prev_body: list[int], page: PageCon
     open_texts = _label_shapes([c.text for c in last.cells if c.r1 == end and c.open_bottom])
     if not head or not _label_lines(page, head, open_texts):
         return body
-    for j in head:
+    return _read_elsewhere(page, body, head)
+
+
+def _read_elsewhere(page: PageContent, body: list[int], lines: list[int], table: PageTable | None = None) -> list[int]:
+    """`body` without the page's `lines`, which are no lines of their own (`_Clipped`: a cell holds their text);
+    `table`, whose last row's cell it is, reaching down to them."""
+    for j in lines:
         top, bottom, item = page.items[j]
         page.items[j] = (top, bottom, _Clipped(item.text))
-    return [j for j in body if j not in head]
+    if table is not None:
+        table.bbox = (*table.bbox[:3], max(page.items[j][1] for j in lines))
+    return [j for j in body if j not in lines]
 
 
 def _label_shapes(texts: list[str]) -> set[str]:
