@@ -65,20 +65,21 @@ def clipped_glyphs(page) -> list[Clipped]:
     """The glyphs of a pdfium page that its clipping hides: of text objects hidden whole, nothing shown beside them."""
     import pypdfium2.raw as raw
 
-    top_level, cut = set(), False
+    # the clips of the page's own text objects (inside a form a clip is in the form's space: not looked at)
+    clips: dict[int, list | None] = {}
+    cut = False
     left, bottom, right, top = (ctypes.c_float() for _ in range(4))
     for k in range(raw.FPDFPage_CountObjects(page.raw)):
         obj = raw.FPDFPage_GetObject(page.raw, k)
-        top_level.add(ctypes.cast(obj, ctypes.c_void_p).value)
-        if not cut and raw.FPDFPageObj_GetType(obj) == raw.FPDF_PAGEOBJ_TEXT:
-            boxes = _clip_boxes(raw, obj)       # (most pages clip no text: their glyphs are not looked at one by one)
-            cut = bool(boxes) and raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top) and not (
-                _inside(left.value, bottom.value, boxes) and _inside(right.value, top.value, boxes))
-    if not cut:
+        if raw.FPDFPageObj_GetType(obj) != raw.FPDF_PAGEOBJ_TEXT:
+            continue
+        boxes = clips[ctypes.cast(obj, ctypes.c_void_p).value] = _clip_boxes(raw, obj)
+        cut = cut or bool(boxes) and raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top) and not (
+            _inside(left.value, bottom.value, boxes) and _inside(right.value, top.value, boxes))
+    if not cut:                          # (most pages clip no text: their glyphs are not looked at one by one)
         return []
     textpage = page.get_textpage()
     try:
-        clips: dict[int, list | None] = {}
         glyphs: dict[int, int] = {}
         hidden: dict[int, list[Clipped]] = {}
         shown: list[tuple[float, float]] = []      # the centres of the glyphs shown
@@ -89,9 +90,7 @@ def clipped_glyphs(page) -> list[Clipped]:
             if not obj:
                 continue                       # a space or line break pdfium generated: no glyph
             key = ctypes.cast(obj, ctypes.c_void_p).value
-            if key not in clips:            # (inside a form its clip is in the form's space: not looked at)
-                clips[key] = _clip_boxes(raw, obj) if key in top_level else None
-            boxes = clips[key]
+            boxes = clips.get(key)
             glyphs[key] = glyphs.get(key, 0) + 1
             if not raw.FPDFText_GetCharBox(textpage.raw, i, left, right, bottom, top):
                 continue
