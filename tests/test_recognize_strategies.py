@@ -215,6 +215,25 @@ def test_budget_figures_written_with_their_unit():
         [("budget_initial", 88.0, "万元"), ("executed", 0.5, "亿元")]
 
 
+@pytest.mark.parametrize("label, unit, full", [("资金\n(万元)", "万元", 5.6), ("资金（元）", "元", 0.00056)])
+def test_the_unit_of_a_budget_label_printed_under_its_total_row_applies_to_the_total(label, unit, full):
+    """A budget label merged over the block's rows, printed without rulings, falls in pieces beside them: 项目 beside
+    the total row, 资金(万元) beside the next; its unit is the total's (before: no unit, 元 read as 万元)."""
+    doc = _doc(Paragraph("项目名称：培训项目"), Table([
+        [""] + BUDGET_HEADER[1:],
+        ["项目", "年度资金总额", "5.6", "5.6", "5.18", "10", "92.5%", "9.25"],
+        [label, "其中：当年财政拨款", "5.6", "5.6", "5.18", "—", "", "—"],
+    ]))
+    p = recognize(doc).projects[0]
+    assert (p.amount_unit, p.budget_full_year) == (unit, full)
+    beside = recognize(_doc(Paragraph("项目名称：培训项目"), Table([      # a unit right of the amounts is no label's
+        [""] + BUDGET_HEADER[1:],
+        ["项目", "年度资金总额", "5.6", "5.6", "5.18", "10", "92.5%", "9.25"],
+        ["", "其中：当年财政拨款", "5.6", "5.6", "5.18", "—", "", "单位：元"],
+    ]))).projects[0]
+    assert (beside.amount_unit, beside.budget_full_year) == (None, 5.6)
+
+
 # ---- summary table -----------------------------------------------------------------------------
 def test_summary_table_rows():
     header = summary_table.read_header(["项目", "应评价", "已评价", "备注"])
