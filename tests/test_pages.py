@@ -295,6 +295,21 @@ def test_a_table_found_again_alone_takes_no_column_from_the_white_page_body():
     assert rows[-1][3] == "孕产妇死亡" and abs(tables[1].bbox[3] - bottom) < 1
 
 
+def test_a_total_row_printed_over_the_next_projects_table_is_read_in_its_own_tables_columns():
+    """Chromium's print of a web page without borders (slices/chrome_borderless_synth_p6_7.pdf): a project's 总分 row
+    stands at the head of page 7, over the next project's table of other columns. Read in that table's columns, its
+    100 | 100 ran together in the remark column and the total was 100100; now it is read in the columns of the table
+    it ends, stitched to it (its 12 lines), the next project's table on its own."""
+    doc = read_pdf(ROOT / "tests" / "fixtures" / "slices" / "chrome_borderless_synth_p6_7.pdf")
+    tables = [squeeze(t.rows) for t in doc.tables()]
+    assert [len(t[0]) for t in tables] == [9, 9] and tables[0][0][:2] == ["项目名称", "信息化运维经费"]
+    assert tables[0][-1] == ["总分", "", "", "", "", "", "100", "100", ""]
+    assert tables[1][0][:2] == ["项目名称", "农业技术推广服务经费"]
+    got = ingest_paths([ROOT / "tests" / "fixtures" / "slices" / "chrome_borderless_synth_p6_7.pdf"])
+    p = got["projects"].set_index("project_name").loc["信息化运维经费"]
+    assert (p["total_score"], p["max_score"], p["n_indicators"], p["amount_unit"]) == (100.0, 100.0, 12, "万元")
+
+
 def test_a_last_column_s_text_printed_past_the_table_s_edge_is_read_in_its_cell(tmp_path):
     """A worksheet's cell not wrapped prints a text longer than the cell over the margin, past the table's right edge
     (a 偏差原因 in the last column): the rest goes on glyph after glyph and is the cell's (before: cut at the edge, its

@@ -5,7 +5,7 @@ import pytest
 
 from conftest import ROOT
 from evalkit.readers.pdf import read_pdf
-from evalkit.readers.aligned import aligned_tables
+from evalkit.readers.aligned import AlignedTable, RowEnd, aligned_tables, continues, regrid
 
 PAGES = ROOT / "tests" / "fixtures" / "pages"
 SIZE = 10.0
@@ -490,3 +490,57 @@ def test_lines_closer_than_a_glyph_are_never_a_cells_wrapped_lines():
     lines = [line(100.0, (50.0, "服务对象", 1, True)), line(108.0, (88.0, "满意度", 1, False)),
              line(115.0, (50.0, "满意度指", 1, True)), line(130.0, (50.0, "标", 1, False))]
     assert _wrap_pitch(lines) == 15.0
+
+
+def test_a_pages_first_rows_of_other_columns_over_a_title_are_read_in_the_columns_of_the_table_they_end():
+    """A project's 总分 row printed at the head of the next page, over the next project's table of other columns: too
+    few lines for columns of their own, read in that table's they ran together (100 | 100 in its remark column,
+    read as 100100); split off at the title (`loose`) and read again in the columns of the table they end (regrid)."""
+    def table(xs, top, lines):
+        return [g for k, texts in enumerate(lines) for x, t in zip(xs, texts) if t
+                for g in glyphs(t, x, top + 14.5 * k)]
+
+    before = [["指标", "目标", "实际", "分值", "得分"], ["培训人数", "≥100人", "120人", "40", "40"],
+              ["合格率", "≥90%", "95%", "30", "30"], ["覆盖率", "100%", "100%", "30", "30"]]
+    prev = aligned_tables(table([50.0, 105.0, 160.0, 215.0, 250.0], 100.0, before), SIZE / 2)[0]
+    assert prev.rows == before and not prev.loose
+    head = [["总分", "", "", "100", "100"]]
+    nxt = [["项目", "年初预算数", "全年预算数", "执行数"], ["年度资金总额", "5.6", "5.6", "5.18"],
+           ["其中：当年", "5.6", "5.6", "5.18"], ["上年结转", "0", "0", "0"], ["其他资金", "0", "0", "0"]]
+    chars = (table([50.0, 105.0, 160.0, 215.0, 250.0], 100.0, head) + glyphs("项目支出绩效自评表", 50.0, 130.0)
+             + table([50.0, 130.0, 200.0, 280.0], 160.0, nxt))
+    tables = aligned_tables(chars, SIZE / 2)
+    assert [t.rows for t in tables[1:]] == [nxt] and tables[0].loose and not tables[1].loose
+    assert [c for c in tables[0].rows[0] if c] == ["总分", "100", "100"]
+    again = regrid(tables[0], prev)
+    assert again.rows == head and again.n_cols == prev.n_cols
+    # a table's own first rows under its title are no such rows (they fit the columns of the lines under them)
+    own = aligned_tables(glyphs("项目支出绩效自评表", 50.0, 70.0) + table([50.0, 130.0, 200.0, 280.0], 100.0, nxt),
+                         SIZE / 2)
+    assert [t.rows for t in own] == [nxt] and not own[0].loose
+
+
+def test_a_name_beside_its_label_wider_than_the_next_columns_start_makes_a_column():
+    """A project's name and its agency begin between two columns the lines with the most cells show and run past
+    the next one's start: before, they went into the label's column; now they make a column of their own."""
+    rows_ = [("项目名称", 50.0, "网络设备软件运行保障经费", 112.0), ("主管部门", 50.0, "某县医疗保障局和其他", 112.0)]
+    chars = [g for k, (label, x, name, nx) in enumerate(rows_)
+             for g in glyphs(label, x, 100.0 + 29.0 * k) + glyphs(name, nx, 100.0 + 29.0 * k)]
+    figures = [["年度资金总额", "5.6", "5.6", "5.18"], ["其中：当年", "5.6", "5.6", "5.18"], ["其他资金", "0", "0", "0"]]
+    chars += [g for k, texts in enumerate(figures) for x, t in zip([50.0, 160.0, 215.0, 270.0], texts)
+              for g in glyphs(t, x, 158.0 + 14.5 * k)]
+    got = rows(chars)
+    assert got[0][:2] == ["项目名称", "网络设备软件运行保障经费"] and got[1][:2] == ["主管部门", "某县医疗保障局和其他"]
+    assert got[2] == ["年度资金总额", "", "5.6", "5.6", "5.18"]
+
+
+def test_a_row_of_figures_on_the_next_page_does_not_go_on_with_the_last_row_of_figures():
+    """A row's plain numbers never go on with another's: the next page's first row, whose first line only holds a
+    label's piece in a column the last row left open (a label centred on its row, its first line above the row's
+    figures), is a row of its own when both rows hold numbers in a column; a label's last glyph goes on."""
+    end = RowEnd(open=frozenset({1}), text=frozenset({0, 1, 2, 3, 4}), width=5)
+    prev = AlignedTable([["产出指标", "质量指标一二", "合格率", "30", "30"]], [], (0, 0, 0, 0), 5, [14.5], end)
+    row = AlignedTable([["", "满意度指标", "满意率", "10", "10"]], [], (0, 0, 0, 0), 5, [29.0], end, ((1, "满意"),))
+    tail = AlignedTable([["", "三", "", "", ""], ["", "", "满意率", "10", "10"]], [], (0, 0, 0, 0), 5, [14.5, 14.5],
+                        end, ((1, "三"),))
+    assert not continues(prev, row) and continues(prev, tail)

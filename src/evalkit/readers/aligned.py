@@ -109,6 +109,10 @@ class AlignedTable:
     end: RowEnd | None = None          # what its last row leaves open, and the cells of its first line: a row
     head: tuple = ()                   # broken by the page break goes on at the next page's table's head
     cells: list[list[list[Segment]]] = field(default_factory=list)   # each cell's segments ([] empty), as rows
+    cols: list[tuple[float, float]] = field(default_factory=list)   # its columns' x ranges, left to right
+    layout: tuple = ()                 # (pitch, wrap, valign) its rows were read by
+    loose: list[Line] | None = None    # a page's few first lines, over a table of other columns: read on columns where
+    #                                    their cells start (`_own_columns`); the table they end may have others (regrid)
 
 
 @dataclass(frozen=True)
@@ -130,9 +134,12 @@ class RowEnd:
 
 def continues(prev: AlignedTable, nxt: AlignedTable) -> bool:
     """The first line of `nxt` (the next page's table) goes on with the last row of `prev`: a row broken by the
-    page break."""
-    return prev.end is not None and prev.n_cols == nxt.n_cols and bool(nxt.head) \
-        and _goes_on(prev.end, list(nxt.head), False, True)
+    page break (not when a column holds a plain number in both rows: a number never goes on with another)."""
+    if prev.end is None or prev.n_cols != nxt.n_cols or not nxt.head or not prev.rows or not nxt.rows:
+        return False
+    if any(_NUMBER.fullmatch(a.strip()) and _NUMBER.fullmatch(b.strip()) for a, b in zip(prev.rows[-1], nxt.rows[0])):
+        return False
+    return _goes_on(prev.end, list(nxt.head), False, True)
 
 
 def segments(line_chars: list[dict], starts: tuple[float, ...] = ()) -> list[Segment]:
@@ -250,8 +257,18 @@ def _widened(lines: list[Line], cols: list[tuple[float, float]]) -> list[tuple[f
 def _missed(lines: list[Line], cols: list[tuple[float, float]]) -> list[tuple[float, float]]:
     """Columns no line with the most cells has text in (a label column whose cells, centred or bottom-aligned beside
     wrapped ones, stand on lines of their own; a remark column holding only a header's lines on a page a table goes
-    on to): x ranges where two or more texts lie clear of every column found."""
-    clear = [(s.x0, s.x1) for ln in lines for s in ln.segments if all(s.x1 < a or s.x0 > b for a, b in cols)]
+    on to): x ranges where two or more texts lie clear of every column found; and where two or more texts begin
+    between two columns, one beside another cell (a project's name and its agency centred beside their labels, the
+    next column's texts wider): that column up to the next."""
+    starts = sorted(a for a, _ in cols)
+    clear, inside = [], []
+    for ln in lines:
+        for s in ln.segments:
+            if all(s.x1 < a or s.x0 > b for a, b in cols):
+                clear.append((s.x0, s.x1))
+            elif starts[0] < s.x0 < starts[-1] - GRID_SLACK and all(s.x0 < a - GRID_SLACK or s.x0 > b for a, b in cols):
+                inside.append((s.x0, min(s.x1, next(a for a in starts if a > s.x0 + GRID_SLACK) - GRID_SLACK),
+                               len(ln.segments) > 1))
     out, run = [], None
     for x0, x1 in sorted(clear):
         if run and x0 <= run[1]:
@@ -262,7 +279,14 @@ def _missed(lines: list[Line], cols: list[tuple[float, float]]) -> list[tuple[fl
         run = [x0, x1, 1]
     if run and run[2] >= 2:
         out.append((run[0], run[1]))
-    return [(a, b) for a, b in out if all(b < c0 or a > c1 for c0, c1 in cols)]
+    group: list = []
+    for x0, x1, beside in sorted(inside) + [(float("inf"), 0.0, False)]:
+        if group and x0 - group[0][0] > GRID_SLACK:
+            if len(group) >= 2 and any(g[2] for g in group):
+                out.append((group[0][0], max(g[1] for g in group)))
+            group = []
+        group.append((x0, x1, beside))
+    return sorted((a, b) for a, b in out if all(b < c0 or a > c1 for c0, c1 in cols))
 
 
 def _coverage(spans: list[tuple[float, float]]) -> list[tuple[float, float, int]]:
@@ -655,7 +679,7 @@ def tables_of_lines(lines: list[Line], rules: list[tuple[float, float, float]] =
         return []
     parts = _grids(lines) if grids else [lines]
     if len(parts) > 1:
-        return [t for part in parts for t in tables_of_lines(part, rules)]
+        return [t for part in parts for t in (tables_of_lines(part, rules) if columns(part) else _loose(part, rules))]
     rules = sorted(rules)
     cols = columns(lines)
     if len(cols) < MIN_CELLS:
@@ -684,6 +708,18 @@ def _misfit(lines: list[Line]) -> int | None:
                if min(abs(s.x0 - a) for a in starts) > GRID_SLACK)
 
 
+def _off_grid(head: list[Line], rest: list[Line]) -> bool:
+    """A page's few first lines, too few to show columns, are off the grid of the lines under them: one holds
+    MIN_CELLS cells or more, and each of two cells or more has a cell starting and ending away from every column of
+    the rest (the last rows of a table of other columns going on from the page before; a cell flush right in its
+    column ends where it does)."""
+    cols = columns(rest)
+    many = [ln for ln in head if len(ln.segments) >= 2]
+    return any(len(ln.segments) >= MIN_CELLS for ln in many) and all(
+        any(min(abs(s.x0 - a) for a, _ in cols) > GRID_SLACK and min(abs(s.x1 - b) for _, b in cols) > GRID_SLACK
+            for s in ln.segments) for ln in many)
+
+
 def _grids(lines: list[Line]) -> list[list[Line]]:
     """The lines split where one table gives way to another of other columns (a web page's tables printed one under
     the other: the end of one and the start of the next on a page), at a line of one cell (the next table's title),
@@ -697,14 +733,50 @@ def _grids(lines: list[Line]) -> list[list[Line]]:
         if len(lines[k].segments) != 1 or len(lines[k - 1].segments) < 2:
             continue
         above, below = _misfit(lines[:k]), _misfit(lines[k:])
-        if above is None or below is None:
+        if below is None or (above is None and not _off_grid(lines[:k], lines[k:])):
             continue
-        gain = whole - above - below
-        if gain >= max(MISFIT_GAIN, whole / 3) and gain > best:
+        gain = whole - (above or 0) - below
+        if gain >= (max(MISFIT_GAIN, whole / 3) if above is not None else 1) and gain > best:
             best, at = gain, k
     if at is None:
         return [lines]
     return _grids(lines[:at]) + _grids(lines[at:])
+
+
+def _own_columns(lines: list[Line]) -> list[tuple[float, float]]:
+    """The columns of a few lines, too few for `columns`: where their cells start (within GRID_SLACK), each as wide
+    as its widest cell, short of the next."""
+    cols: list[tuple[float, float]] = []
+    for x0, x1 in sorted((s.x0, s.x1) for ln in lines for s in ln.segments):
+        if cols and x0 - cols[-1][0] <= GRID_SLACK:
+            cols[-1] = (cols[-1][0], max(cols[-1][1], x1))
+        else:
+            cols.append((x0, x1))
+    return [(a, min(b, nxt[0] - GRID_SLACK)) for (a, b), nxt in zip(cols, cols[1:])] + cols[-1:]
+
+
+def _loose(lines: list[Line], rules: list[tuple[float, float, float]]) -> list[AlignedTable]:
+    """A page's few first lines over a table of other columns (`_grids`): the rest of the table on the page before,
+    its columns where their cells start (`loose`: the stitching puts them in that table's columns)."""
+    cols = _own_columns(lines)
+    if len(cols) < MIN_CELLS:
+        return []
+    place(lines, cols)
+    found = _table(lines, cols, _pitch(lines), sorted(rules), least=1)
+    for t in found:
+        t.loose = lines
+    return found
+
+
+def regrid(t: AlignedTable, prev: AlignedTable) -> AlignedTable | None:
+    """A loose table's lines read again in the columns of the table `prev` they go on with, by its pitch and vertical
+    alignment (a few lines show neither); None when they give no table."""
+    lines = t.loose or []
+    if not lines or not prev.cols or not prev.layout:
+        return None
+    place(lines, prev.cols)
+    found = _table(lines, prev.cols, prev.layout[0], least=1, layout=prev.layout)
+    return found[0] if len(found) == 1 else None
 
 
 def _end(row: dict[int, Cell], ln: Line, valign: str, wrap: float, foot: bool = False) -> RowEnd:
@@ -748,9 +820,12 @@ def _ruled_between(rules: list[tuple[float, float, float]], a: Line, b: Line, x0
 
 
 def _table(lines: list[Line], cols: list[tuple[float, float]], pitch: float,
-           rules: list[tuple[float, float, float]] = ()) -> list[AlignedTable]:
+           rules: list[tuple[float, float, float]] = (), least: int = MIN_LINES, layout: tuple = ()
+           ) -> list[AlignedTable]:
+    """The table of the lines in columns `cols`; `layout`: (pitch, wrap, valign) given (the table they go on with),
+    not found from them."""
     many = [k for k, ln in enumerate(lines) if len(ln.segments) >= 2]
-    if sum(len(ln.segments) >= MIN_CELLS for ln in lines) < MIN_LINES:
+    if not many or sum(len(ln.segments) >= MIN_CELLS for ln in lines) < least:
         return []
     first, last = many[0], many[-1]
     x0, x1 = cols[0][0], cols[-1][1]
@@ -762,6 +837,9 @@ def _table(lines: list[Line], cols: list[tuple[float, float]], pitch: float,
             and lines[lead].top - lines[lead - 1].top <= NEXT_PITCH * wrap:
         lead -= 1
     valign = "top" if by_rules else _valign(lines[lead:last + 1], wrap)
+    if layout:
+        pitch, wrap, valign = layout
+        lead = first
     if valign != "top":            # half-pitch steps beside wrapped cells: the wrapped lines' pitch is the pitch,
         pitch, first = wrap, lead  # and the first row may begin with wrapped cells' first lines of their own
     if valign == "center":         # or be a row of lines of one cell each, half a line apart (项目名 | 称 beside
@@ -827,4 +905,4 @@ def _table(lines: list[Line], cols: list[tuple[float, float]], pitch: float,
     head = tuple((g.c0, g.text) for g in lines[first].segments)
     cells = [[row[c].lines if c in row else [] for c in range(n)] for row in rows]
     return [AlignedTable(out_rows, boxes, bbox, n, [bottom - top for top, bottom in bands], RowEnd.of(rows[-1]), head,
-                         cells)]
+                         cells, list(cols), layout=(pitch, wrap, valign))]

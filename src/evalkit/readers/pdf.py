@@ -45,7 +45,8 @@ from pathlib import Path
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table
 from evalkit.normalize import HAS_DIGIT, WS
 from evalkit.readers.grid import Span, rows_from_spans
-from evalkit.readers.aligned import HAN, AlignedTable, aligned_tables, continues, ruled_columns_table, text_lines
+from evalkit.readers.aligned import (HAN, AlignedTable, aligned_tables, continues, regrid, ruled_columns_table,
+                                     text_lines)
 from evalkit.readers.pdfbands import bands_note, column_bands, from_spreadsheet, join_failed, joined, original_places
 from evalkit.readers.pdfclip import ClipReader, hidden_chars
 from evalkit.readers.pdfforms import filled_pages, flattened
@@ -1682,6 +1683,16 @@ def _continues(prev: PageTable, nxt: PageTable, body_bottom: float, h: int = 0) 
     return no_room and (same_edges or prev.n_cols == nxt.n_cols)
 
 
+def _on_grid_of(prev: PageTable, nxt: PageTable, body_bottom: float) -> PageTable:
+    """A page's few first lines read on their own columns (aligned `loose`: a table of other columns under them) put
+    in the columns of the table they go on with from the page before, when they do (`_continues`)."""
+    if nxt.aligned is None or not nxt.aligned.loose or prev.aligned is None:
+        return nxt
+    again = regrid(nxt.aligned, prev.aligned)
+    moved = _aligned_table(again, nxt.page) if again is not None else None
+    return moved if moved is not None and _continues(prev, moved, body_bottom) else nxt
+
+
 def stitch(pages: list[PageContent]) -> list:
     """Blocks in order; a table that ends its page and one that starts the next are joined:
     header rows repeated on the new page dropped, a row broken across the page break made one
@@ -1709,6 +1720,8 @@ def stitch(pages: list[PageContent]) -> list:
         for k, (top, _, item) in enumerate(page.items):
             if isinstance(item, _Clipped):
                 continue
+            if isinstance(item, PageTable) and body and k == body[0] and open_geom is not None:
+                item = _on_grid_of(open_geom, item, bottoms.get(prev_height, 0.0))
             if not isinstance(item, PageTable):
                 blocks.append(item)
             elif body and k == body[0] and open_table is not None and _continues(
