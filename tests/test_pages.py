@@ -310,6 +310,21 @@ def test_a_total_row_printed_over_the_next_projects_table_is_read_in_its_own_tab
     assert (p["total_score"], p["max_score"], p["n_indicators"], p["amount_unit"]) == (100.0, 100.0, 12, "万元")
 
 
+def test_a_projects_name_centred_between_its_labels_lines_beside_a_bridged_label_column_is_read():
+    """Chromium's print without borders (slices/chrome_borderless_synth16_p8_9.pdf): a project's name stands between
+    the lines of its label 项目|名称, its agency between 主管|部门, in a column no line of many cells shows, and the
+    title over the label column and that one made them one column: the name read in the label's column, the project
+    lost and its 11 lines given to the project before. Now its own column: name, agency, budget and unit (its label
+    项目资金|(万|元) cut over three rows), the 11 lines and the total as the web page has them."""
+    got = ingest_paths([ROOT / "tests" / "fixtures" / "slices" / "chrome_borderless_synth16_p8_9.pdf"])
+    p = got["projects"].set_index("project_name").loc["聘请法律顾问经费"]
+    assert (p["agency"], p["budget_initial"], p["budget_full_year"], p["executed"], p["amount_unit"]) == \
+        ("阿巴嘎旗文化广电和旅游局", 6.96, 6.61, 6.61, "万元")
+    assert (p["total_score"], p["max_score"], p["n_indicators"]) == (95.8, 100.0, 11)
+    lines = got["indicators"][got["indicators"]["project_name"] == "聘请法律顾问经费"]
+    assert list(lines["level1"].unique()) == ["产出指标", "效益指标", "满意度指标"] and lines["score"].sum() == 85.8
+
+
 def test_a_last_column_s_text_printed_past_the_table_s_edge_is_read_in_its_cell(tmp_path):
     """A worksheet's cell not wrapped prints a text longer than the cell over the margin, past the table's right edge
     (a 偏差原因 in the last column): the rest goes on glyph after glyph and is the cell's (before: cut at the edge, its

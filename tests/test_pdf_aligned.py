@@ -544,3 +544,21 @@ def test_a_row_of_figures_on_the_next_page_does_not_go_on_with_the_last_row_of_f
     tail = AlignedTable([["", "三", "", "", ""], ["", "", "满意率", "10", "10"]], [], (0, 0, 0, 0), 5, [14.5, 14.5],
                         end, ((1, "三"),))
     assert not continues(prev, row) and continues(prev, tail)
+
+
+def test_texts_clear_of_the_columns_that_start_together_apart_make_a_column_each():
+    """A label column's pieces and the names beside them, clear of the columns the lines with the most cells show,
+    bridged by a title printed over both: two columns (each where two texts or more start, the second right of where
+    most of the first's end), not one (before: the names read in the labels' column, a project lost)."""
+    from evalkit.readers.aligned import Line, Segment, _missed
+
+    def line(*cells):
+        segs = [Segment(x, x + SIZE * len(t), 0.0, SIZE, SIZE, t) for x, t in cells]
+        return Line(0.0, SIZE, segs)
+
+    lines = [line((34.0, "项目支出绩效自评表")), line((36.0, "项目")), line((70.0, "法律顾问经费")), line((36.0, "名称")),
+             line((36.0, "主管"), (275.0, "实施单")), line((70.0, "某县某局")), line((36.0, "部门"), (275.0, "位"))]
+    cols = [(136.0, 196.0), (200.0, 260.0), (275.0, 311.0)]
+    assert _missed(lines, cols) == [(34.0, 68.0), (70.0, 130.0)]
+    alone = [line((34.0, "项目支出绩效自评表")), line((36.0, "项目")), line((36.0, "名称"))]   # one group: one column
+    assert _missed(alone, cols) == [(34.0, 124.0)]

@@ -234,6 +234,18 @@ def test_the_unit_of_a_budget_label_printed_under_its_total_row_applies_to_the_t
     assert (beside.amount_unit, beside.budget_full_year) == (None, 5.6)
 
 
+@pytest.mark.parametrize("here, below", [("(万元)", ""), ("(万", "元)")])
+def test_the_unit_a_budget_labels_piece_states_beside_the_total_is_the_totals(here, below):
+    """项目资金 over the header row, its (万元) beside the total row, or cut there as (万 | 元)."""
+    doc = _doc(Paragraph("项目名称：培训项目"), Table([
+        ["项目资金"] + BUDGET_HEADER[1:],
+        [here, "年度资金总额", "56000", "56000", "51800", "10", "92.5%", "9.25"],
+        [below, "其中：当年财政拨款", "56000", "56000", "51800", "—", "", "—"],
+    ]))
+    p = recognize(doc).projects[0]
+    assert (p.amount_unit, p.budget_full_year) == ("万元", 56000.0)
+
+
 # ---- summary table -----------------------------------------------------------------------------
 def test_summary_table_rows():
     header = summary_table.read_header(["项目", "应评价", "已评价", "备注"])

@@ -270,15 +270,13 @@ def _missed(lines: list[Line], cols: list[tuple[float, float]]) -> list[tuple[fl
                 inside.append((s.x0, min(s.x1, next(a for a in starts if a > s.x0 + GRID_SLACK) - GRID_SLACK),
                                len(ln.segments) > 1))
     out, run = [], None
-    for x0, x1 in sorted(clear):
+    for x0, x1 in sorted(clear) + [(float("inf"), 0.0)]:
         if run and x0 <= run[1]:
-            run = [run[0], max(run[1], x1), run[2] + 1]
+            run = [run[0], max(run[1], x1), run[2] + [(x0, x1)]]
             continue
-        if run and run[2] >= 2:
-            out.append((run[0], run[1]))
-        run = [x0, x1, 1]
-    if run and run[2] >= 2:
-        out.append((run[0], run[1]))
+        if run and len(run[2]) >= 2:
+            out += _by_starts(run[0], run[1], run[2])
+        run = [x0, x1, [(x0, x1)]]
     group: list = []
     for x0, x1, beside in sorted(inside) + [(float("inf"), 0.0, False)]:
         if group and x0 - group[0][0] > GRID_SLACK:
@@ -287,6 +285,23 @@ def _missed(lines: list[Line], cols: list[tuple[float, float]]) -> list[tuple[fl
             group = []
         group.append((x0, x1, beside))
     return sorted((a, b) for a, b in out if all(b < c0 or a > c1 for c0, c1 in cols))
+
+
+def _by_starts(x0: float, x1: float, texts: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """A run of texts clear of every column cut where two or more start together (within GRID_SLACK) to the right of
+    where most texts of the group before end (a label column and the names beside it, bridged by a title over both
+    or a label's wrapped line): one column each; else the run is one."""
+    groups: list[list[tuple[float, float]]] = []
+    for t in sorted(texts):
+        if groups and t[0] - groups[-1][0][0] <= GRID_SLACK:
+            groups[-1].append(t)
+        else:
+            groups.append([t])
+    cuts = [x0]
+    for before, group in zip([g for g in groups if len(g) >= 2], [g for g in groups if len(g) >= 2][1:]):
+        if median(e for _, e in before) < group[0][0]:
+            cuts.append(group[0][0])
+    return [(a, b - GRID_SLACK) for a, b in zip(cuts, cuts[1:])] + [(cuts[-1], x1)]
 
 
 def _coverage(spans: list[tuple[float, float]]) -> list[tuple[float, float, int]]:

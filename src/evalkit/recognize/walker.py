@@ -274,19 +274,22 @@ class Walker:
             self._taken[(self._where[0], self._row + 1)] = cols
         return {i: below[i] for i in cols}
 
-    def _unit_below(self) -> str | None:
-        """The unit the budget block's label states in the row under its total row, left of its amounts: a label
-        merged over the block's rows, printed without rulings, falls in pieces beside them (项目 | 资金(万元))."""
+    def _unit_below(self, cells: list[str]) -> str | None:
+        """The unit the budget block's label states left of its amounts in the total row `cells`, read on into the row
+        under it: a label merged over the block's rows, printed without rulings, falls in pieces beside them
+        (项目 | 资金(万元); (万元) under 项目资金; (万 | 元))."""
         if not self.budget_cols or not isinstance(self._block, Table) or self._row + 1 >= len(self._block.rows):
             return None
-        below = _cleaned(self._block.rows[self._row + 1])[:min(self.budget_cols.values())]
-        return next((u for c in below if c and (u := budget.unit_note(c) or budget.unit_in_cell(c))), None)
+        first = min(self.budget_cols.values())
+        below = _cleaned(self._block.rows[self._row + 1])[:first]
+        joined = [a + b for a, b in zip(cells[:first], below + [""] * first) if a or b]
+        return next((u for c in joined if (u := budget.unit_note(c) or budget.unit_in_cell(c))), None)
 
     def _budget_total_row(self, cells: list[str]) -> None:
         got = budget.read_total_units(cells, self.budget_cols)
         if got is None:
             return self._decide(Kind.IGNORED, cells, why="预算表中的非合计行（只读合计/总额行）")
-        self.budget_unit = self.budget_unit or self._unit_below()
+        self.budget_unit = self.budget_unit or self._unit_below(cells)
         target = self.current if self.current is not None else self.pending
         values = {n: v for n, (v, _) in got.items()}
         # an amount in the unit its cell states (88万元), else in the table's
