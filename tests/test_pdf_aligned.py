@@ -562,3 +562,19 @@ def test_texts_clear_of_the_columns_that_start_together_apart_make_a_column_each
     assert _missed(lines, cols) == [(34.0, 68.0), (70.0, 130.0)]
     alone = [line((34.0, "项目支出绩效自评表")), line((36.0, "项目")), line((36.0, "名称"))]   # one group: one column
     assert _missed(alone, cols) == [(34.0, 124.0)]
+
+
+def test_a_header_cell_half_a_glyph_from_the_next_whose_column_no_other_line_shows_is_cut_there():
+    """A web page printed without borders: the remark column holds text only in the header (得分 | 偏差原因 half a
+    glyph apart, no other line starting there): the two Chinese glyphs set solid but that far apart are two cells
+    (before: one, the rows' scores read as the remarks)."""
+    xs = [50.0, 110.0, 170.0, 215.0]         # 偏差原因 starts 5 pt after 得分一二 ends
+
+    def line(k, *texts):
+        return [g for x, t in zip(xs, texts) if t for g in glyphs(t, x, 100.0 + 14.5 * k)]
+
+    chars = (line(0, "三级指标", "分值", "得分一二", "偏差原因") + line(1, "工作人员", "10", "10", "")
+             + line(2, "发放率", "10", "9", "") + line(3, "合格率", "10", "8", ""))
+    got = rows(chars)
+    assert got == [["三级指标", "分值", "得分一二", "偏差原因"], ["工作人员", "10", "10", ""],
+                   ["发放率", "10", "9", ""], ["合格率", "10", "8", ""]]

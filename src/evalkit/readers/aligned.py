@@ -24,6 +24,8 @@ from statistics import median
 WORD_GAP = 3.0           # points: glyphs further apart are words (pdfplumber's x_tolerance)
 GAP_EM = 0.8             # glyphs this many font sizes apart (or more) are in different cells …
 NARROW_GAP = 0.2         # … as are glyphs this much further apart than the line's usual gap (no space glyph between)
+SOLID_GAP = 0.4          # two Chinese glyphs of a line set solid this much further apart: two cells (a header's 得分 |
+#                          偏差原因 whose column no other line shows: Chrome sets cells half a glyph apart)
 MIXED_GAP = 0.24         # (a Chinese and a Latin glyph: word processors set those 0.20–0.22 apart), the second starting
 START_SLACK = 1.0        # (points) this close to where a cell of another line starts (a column)
 MIN_CELLS = 3            # a line of this many cells or more is a table's line …
@@ -159,7 +161,9 @@ def segments(line_chars: list[dict], starts: tuple[float, ...] = ()) -> list[Seg
         x0 = float(c["x0"])
         gap = x0 - float(cur[-1]["x1"]) if cur else 0.0
         if cur and (gap >= GAP_EM * size or (starts and not blank and gap - usual >= _narrow(cur[-1], c) * size
-                                             and any(abs(x0 - a) <= START_SLACK for a in starts))):
+                                             and any(abs(x0 - a) <= START_SLACK for a in starts))
+                    or (starts and not blank and gap - usual >= SOLID_GAP * size
+                        and HAN.match(cur[-1]["text"]) and HAN.match(c["text"]))):
             out.append(_segment(cur))
             cur = []
         cur.append(c)
