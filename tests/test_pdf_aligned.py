@@ -544,6 +544,10 @@ def test_a_row_of_figures_on_the_next_page_does_not_go_on_with_the_last_row_of_f
     tail = AlignedTable([["", "三", "", "", ""], ["", "", "满意率", "10", "10"]], [], (0, 0, 0, 0), 5, [14.5, 14.5],
                         end, ((1, "三"),))
     assert not continues(prev, row) and continues(prev, tail)
+    header = AlignedTable([["一级指标", "二级指标", "三级指标", "分值", "得分"]], [], (0, 0, 0, 0), 5, [14.5],
+                          RowEnd(open=frozenset({1}), text=frozenset({0, 1, 2, 3, 4}), width=5))
+    first = AlignedTable([["", "数量", "培训人数", "15", "15"]], [], (0, 0, 0, 0), 5, [14.5], end, ((1, "数量"),))
+    assert not continues(header, first)        # a figure under a header's 分值, which ended: the table's first row
 
 
 def test_texts_clear_of_the_columns_that_start_together_apart_make_a_column_each():

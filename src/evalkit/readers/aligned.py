@@ -136,11 +136,15 @@ class RowEnd:
 
 def continues(prev: AlignedTable, nxt: AlignedTable) -> bool:
     """The first line of `nxt` (the next page's table) goes on with the last row of `prev`: a row broken by the
-    page break (not when a column holds a plain number in both rows: a number never goes on with another)."""
+    page break (not when a column holds a plain number in both rows: a number never goes on with another; nor a
+    figure under a cell that did not fill its column)."""
     if prev.end is None or prev.n_cols != nxt.n_cols or not nxt.head or not prev.rows or not nxt.rows:
         return False
     if any(_NUMBER.fullmatch(a.strip()) and _NUMBER.fullmatch(b.strip()) for a, b in zip(prev.rows[-1], nxt.rows[0])):
         return False
+    if any(a.strip() and c not in prev.end.open and _FIGURE.fullmatch(b.strip())
+           for c, (a, b) in enumerate(zip(prev.rows[-1], nxt.rows[0]))):
+        return False               # a figure under a cell that ended (a header's 分值 over the next page's 15)
     return _goes_on(prev.end, list(nxt.head), False, True)
 
 
