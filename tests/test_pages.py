@@ -325,6 +325,23 @@ def test_a_projects_name_centred_between_its_labels_lines_beside_a_bridged_label
     assert list(lines["level1"].unique()) == ["产出指标", "效益指标", "满意度指标"] and lines["score"].sum() == 85.8
 
 
+def test_a_page_of_two_tables_is_split_at_the_title_not_at_a_cells_wrapped_glyph():
+    """Chromium's print without borders (slices/chrome_borderless_synth6_p7.pdf): a project's last indicator rows,
+    the next project's title and first rows. Split at 全年执|数's last glyph (a line of one cell too, which fits the
+    columns a little better), the next project's first rows were read in the columns of the rows above (an empty
+    column in every indicator line); split at the title, each table is read in its own columns."""
+    import pdfplumber
+    from evalkit.readers.aligned import aligned_tables
+    from evalkit.readers.pdf import line_tolerance
+
+    with pdfplumber.open(ROOT / "tests" / "fixtures" / "slices" / "chrome_borderless_synth6_p7.pdf") as pdf:
+        page = pdf.pages[0]
+        tables = [squeeze(t.rows) for t in aligned_tables(page.chars, line_tolerance(page))]
+    assert [len(t) for t in tables] == [7, 13]
+    assert tables[0][0] == ["", "数量指标", "培训乡村医生人次", "≥229人次", "229人次", "10", "10"]
+    assert tables[0][-1][0] == "总分" and tables[1][0][:2] == ["项目名称", "办公设备购置经费"]
+
+
 def test_a_last_column_s_text_printed_past_the_table_s_edge_is_read_in_its_cell(tmp_path):
     """A worksheet's cell not wrapped prints a text longer than the cell over the margin, past the table's right edge
     (a 偏差原因 in the last column): the rest goes on glyph after glyph and is the cell's (before: cut at the edge, its

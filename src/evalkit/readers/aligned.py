@@ -747,11 +747,14 @@ def _grids(lines: list[Line]) -> list[list[Line]]:
     """The lines split where one table gives way to another of other columns (a web page's tables printed one under
     the other: the end of one and the start of the next on a page), at a line of one cell (the next table's title),
     where the two parts' cells fit their own columns better than all of them fit the page's: MISFIT_GAIN of them
-    fewer starting away from every column, and a third. Each part may split again."""
+    fewer starting away from every column, and a third (a line at the left of the columns first: a title, not a
+    cell's wrapped line); or where a page's few first lines stand off the grid of the rest (`_off_grid`). Each part
+    may split again."""
     whole = _misfit(lines)
     if not whole:
         return [lines]
-    best, at = 0, None
+    left = columns(lines)[0][0] + GRID_SLACK
+    best, at = (False, 0), None
     for k in range(1, len(lines)):
         if len(lines[k].segments) != 1 or len(lines[k - 1].segments) < 2:
             continue
@@ -759,8 +762,9 @@ def _grids(lines: list[Line]) -> list[list[Line]]:
         if below is None or (above is None and not _off_grid(lines[:k], lines[k:])):
             continue
         gain = whole - (above or 0) - below
-        if gain >= (max(MISFIT_GAIN, whole / 3) if above is not None else 1) and gain > best:
-            best, at = gain, k
+        key = (lines[k].segments[0].x0 <= left, gain)      # a title at the left of the columns first (not a cell's
+        if gain >= (max(MISFIT_GAIN, whole / 3) if above is not None else 1) and key > best:
+            best, at = key, k                               # wrapped line: 全年执|数)
     if at is None:
         return [lines]
     return _grids(lines[:at]) + _grids(lines[at:])
