@@ -582,3 +582,19 @@ def test_a_header_cell_half_a_glyph_from_the_next_whose_column_no_other_line_sho
     got = rows(chars)
     assert got == [["三级指标", "分值", "得分一二", "偏差原因"], ["工作人员", "10", "10", ""],
                    ["发放率", "10", "9", ""], ["合格率", "10", "8", ""]]
+
+
+def test_a_pages_last_lines_under_a_title_off_the_grid_above_are_a_table_of_their_own():
+    """The next project's first rows at a page's foot, under its title, too few for columns of their own and off the
+    columns of the table above (its name and agency where no column of that table starts): read on their own columns,
+    not in the table's above (before: 网络设备经费 in the 目标 column, 某县某局 split over two)."""
+    def table(xs, top, lines):
+        return [g for k, texts in enumerate(lines) for x, t in zip(xs, texts) if t
+                for g in glyphs(t, x, top + 14.5 * k)]
+
+    above = [["满意度", "≥90%", "95%", "10"], ["工作人员", "≥10", "10", "5"], ["到位率", "100%", "98%", "5"]]
+    tail = [["项目名称", "网络设备经费", "", ""], ["主管部门", "某县某局", "实施单位", "某县某局"]]
+    chars = (table([50.0, 105.0, 160.0, 215.0], 100.0, above) + glyphs("项目支出绩效自评表", 50.0, 160.0)
+             + table([50.0, 118.0, 190.0, 268.0], 190.0, tail))
+    tables = aligned_tables(chars, SIZE / 2)
+    assert [t.rows for t in tables] == [above, tail]

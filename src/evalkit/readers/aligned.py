@@ -702,7 +702,12 @@ def tables_of_lines(lines: list[Line], rules: list[tuple[float, float, float]] =
         return []
     parts = _grids(lines) if grids else [lines]
     if len(parts) > 1:
-        return [t for part in parts for t in (tables_of_lines(part, rules) if columns(part) else _loose(part, rules))]
+        found = [tables_of_lines(part, rules) if columns(part) else None for part in parts]
+        out, layout = [], ()           # a page's last lines by the layout of the table above them (a head's are read
+        for part, got in zip(parts, found):                             # again in the table's they end: regrid)
+            out += got if got is not None else _loose(part, rules, layout)
+            layout = next((t.layout for t in got or []), layout)
+        return out
     rules = sorted(rules)
     cols = columns(lines)
     if len(cols) < MIN_CELLS:
@@ -731,15 +736,17 @@ def _misfit(lines: list[Line]) -> int | None:
                if min(abs(s.x0 - a) for a in starts) > GRID_SLACK)
 
 
-def _off_grid(head: list[Line], rest: list[Line]) -> bool:
+def _off_grid(head: list[Line], rest: list[Line], tail: bool = False) -> bool:
     """A page's few first lines, too few to show columns, are off the grid of the lines under them: one holds
     MIN_CELLS cells or more, and each of two cells or more has a cell starting and ending away from every column of
     the rest (the last rows of a table of other columns going on from the page before; a cell flush right in its
     column ends where it does)."""
     cols = columns(rest)
+    if tail and (len(head[0].segments) != 1 or head[0].segments[0].x0 > cols[0][0] + GRID_SLACK):
+        return False
     many = [ln for ln in head if len(ln.segments) >= 2]
-    return any(len(ln.segments) >= MIN_CELLS for ln in many) and all(
-        any(min(abs(s.x0 - a) for a, _ in cols) > GRID_SLACK and min(abs(s.x1 - b) for _, b in cols) > GRID_SLACK
+    return (any(len(ln.segments) >= MIN_CELLS for ln in many) or (tail and len(many) >= 2)) and all(
+        any(min(abs(s.x0 - a) for a, _ in cols) > GRID_SLACK and (tail or min(abs(s.x1 - b) for _, b in cols) > GRID_SLACK)
             for s in ln.segments) for ln in many)
 
 
@@ -759,11 +766,12 @@ def _grids(lines: list[Line]) -> list[list[Line]]:
         if len(lines[k].segments) != 1 or len(lines[k - 1].segments) < 2:
             continue
         above, below = _misfit(lines[:k]), _misfit(lines[k:])
-        if below is None or (above is None and not _off_grid(lines[:k], lines[k:])):
+        if (above is None or not _off_grid(lines[k:], lines[:k], tail=True)) if below is None else \
+                (above is None and not _off_grid(lines[:k], lines[k:])):
             continue
-        gain = whole - (above or 0) - below
+        gain = whole - (above or 0) - (below or 0)
         key = (lines[k].segments[0].x0 <= left, gain)      # a title at the left of the columns first (not a cell's
-        if gain >= (max(MISFIT_GAIN, whole / 3) if above is not None else 1) and key > best:
+        if gain >= (max(MISFIT_GAIN, whole / 3) if above is not None and below is not None else 1) and key > best:
             best, at = key, k                               # wrapped line: 全年执|数)
     if at is None:
         return [lines]
@@ -782,14 +790,15 @@ def _own_columns(lines: list[Line]) -> list[tuple[float, float]]:
     return [(a, min(b, nxt[0] - GRID_SLACK)) for (a, b), nxt in zip(cols, cols[1:])] + cols[-1:]
 
 
-def _loose(lines: list[Line], rules: list[tuple[float, float, float]]) -> list[AlignedTable]:
+def _loose(lines: list[Line], rules: list[tuple[float, float, float]], layout: tuple = ()) -> list[AlignedTable]:
     """A page's few first lines over a table of other columns (`_grids`): the rest of the table on the page before,
     its columns where their cells start (`loose`: the stitching puts them in that table's columns)."""
     cols = _own_columns(lines)
     if len(cols) < MIN_CELLS:
         return []
     place(lines, cols)
-    found = _table(lines, cols, _pitch(lines), sorted(rules), least=1)
+    found = _table(lines, cols, layout[0] if layout else _pitch(lines), sorted(rules), least=0 if layout else 1,
+                   layout=layout)
     for t in found:
         t.loose = lines
     return found
