@@ -246,6 +246,20 @@ def test_the_unit_a_budget_labels_piece_states_beside_the_total_is_the_totals(he
     assert (p.amount_unit, p.budget_full_year) == ("万元", 56000.0)
 
 
+def test_the_blocks_own_label_beside_a_row_left_of_the_level_1_column_is_no_level_1_label():
+    """绩效指标, the label merged over the whole indicator block left of 一级指标, printed beside one of its rows (centred
+    on the block, no rulings): not that row's level-1 group (before: 一级指标=绩效指标 for the rows below it)."""
+    doc = _doc(Paragraph("项目名称：培训项目"), Table([
+        [""] + IND_HEADER,
+        ["", "产出指标", "数量指标", "培训人数", "≥100人", "120人", "30", "30", ""],
+        ["绩效\n指标", "", "质量指标", "合格率", "≥90%", "95%", "30", "30", ""],
+        ["", "效益指标", "社会效益指标", "覆盖率", "100%", "100%", "30", "30", ""],
+    ]))
+    ex = recognize(doc)
+    assert [(i.level1, i.level2, i.level3) for _, i in ex.indicators] == [
+        ("产出指标", "数量指标", "培训人数"), ("产出指标", "质量指标", "合格率"), ("效益指标", "社会效益指标", "覆盖率")]
+
+
 # ---- summary table -----------------------------------------------------------------------------
 def test_summary_table_rows():
     header = summary_table.read_header(["项目", "应评价", "已评价", "备注"])

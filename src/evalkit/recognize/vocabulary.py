@@ -58,6 +58,8 @@ BUDGET_GROUP = "预算执行"          # a level-1 group starting so holds the b
 REF_CELL = re.compile(r"^[(（]\d+[)）]")   # row references between a label and its value: (1), (7)=(4)/(2)
 
 # --- levels and the standard hierarchy --------------------------------------------------
+# the label of the whole indicator block, merged over its rows left of the 一级指标 column (a level-1 word too)
+BLOCK_LABEL = re.compile(r"^(项目)?绩效指标$")
 LEVEL1 = re.compile(r"^(项目)?(产出|效益|满意度|成本|预算执行率?|资金执行率?|决策|过程|管理|绩效|履职效能|效果)(指标)?$")
 LEVEL2 = re.compile(
     r"^(数量|质量|时效|成本|经济效益|社会效益|生态效益|环境效益|可持续影响|服务对象满意度|满意度|"
