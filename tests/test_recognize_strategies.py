@@ -260,6 +260,20 @@ def test_the_blocks_own_label_beside_a_row_left_of_the_level_1_column_is_no_leve
         ("产出指标", "数量指标", "培训人数"), ("产出指标", "质量指标", "合格率"), ("效益指标", "社会效益指标", "覆盖率")]
 
 
+def test_a_label_printed_in_two_lines_around_its_value_as_three_paragraphs_names_the_project():
+    """项目 | 全民健身活动经费 | 名称: a table's first row alone at a page's foot without rulings, its label's two lines
+    around the name centred between them, read as three paragraphs (before: the project lost, its lines given to
+    the project before); 主管 | 某局 | 部门 is no such label, nor a value that is a label itself."""
+    table = Table([[""] + BUDGET_HEADER[1:], ["", "年度资金总额", "5.6", "5.6", "5.18", "10", "92.5%", "9.25"]])
+    ex = recognize(_doc(Paragraph("项目"), Paragraph("全民健身活动经费"), Paragraph("名称"), table))
+    assert [p.project_name for p in ex.projects] == ["全民健身活动经费"]
+    assert next(d.why for d in ex.decisions if d.kind is Kind.PROJECT) == "标签分在值的上下两行（项目|名称）"
+    ex = recognize(_doc(Paragraph("实施"), Paragraph("某县文化局"), Paragraph("单位"), Paragraph("项目名称：培训项目"), table))
+    assert [(p.project_name, p.agency) for p in ex.projects] == [("培训项目", "某县文化局")]
+    ex = recognize(_doc(Paragraph("项目"), Paragraph("项目名称"), Paragraph("名称"), Paragraph("项目名称：培训项目"), table))
+    assert [p.project_name for p in ex.projects] == ["培训项目"]
+
+
 # ---- summary table -----------------------------------------------------------------------------
 def test_summary_table_rows():
     header = summary_table.read_header(["项目", "应评价", "已评价", "备注"])

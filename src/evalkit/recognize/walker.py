@@ -44,6 +44,7 @@ class Walker:
         self._cells: list[str] | None = None     # the table row being read, cleaned
         self._taken: dict[tuple, list[int]] = {}   # (table, row): label columns whose text went up into the row above
         self._nums: list[float | None] | None = None
+        self._lines: list[str] = []             # the paragraphs since the last table (a label split around its value)
         self.summary_locs: list = []
         self.overall_at: tuple | None = None
         self.overall_grade_at: tuple | None = None
@@ -311,14 +312,18 @@ class Walker:
             self.next_unit = unit                   # a note above a table: its amounts are in this unit
             return self._decide(Kind.MONEY_UNIT, [t], fields={"unit": unit}, why=_unit_why(unit) or "金额单位为万元")
         field = statements.paragraph_field(t)
+        split = None if field else self._split_label(t)
+        field = field or split
+        why = f"标签分在值的上下两行（{self._lines[0]}|{t}）" if split else None
+        self._lines = (self._lines + [t])[-2:]
         if field and field[0] == "project":
             self._start_project(field[1])
-            self._decide(Kind.PROJECT, [t], fields={"project_name": field[1]})
+            self._decide(Kind.PROJECT, [t], fields={"project_name": field[1]}, why=why)
         elif field:
             self.labelled_agency = self.labelled_agency or field[1]
             if self.current is not None and self.current.agency is None:
                 self.current.agency = self.labelled_agency
-            self._decide(Kind.AGENCY, [t], fields={"agency": field[1]})
+            self._decide(Kind.AGENCY, [t], fields={"agency": field[1]}, why=why)
         c = clean_text(t)
         if statements.agency_like(c):
             self.agencies[c] += 1
@@ -331,12 +336,25 @@ class Walker:
             if over:
                 self.state = State.OUTSIDE
 
+    def _split_label(self, t: str) -> tuple[str, str] | None:
+        """A label printed in two lines with its value centred between them, read as three paragraphs (项目 |
+        全民健身活动经费 | 名称: a table's first row alone at a page's foot, printed without rulings): the field of the
+        label the first and this one make, with the value between; None when either part or the value is a label."""
+        if len(self._lines) < 2 or len(t) > 4 or len(self._lines[0]) > 4:
+            return None
+        head, value = self._lines
+        if any(statements.paragraph_field(f"{x}：…") for x in (head, t, value)) or \
+                statements.paragraph_field(value) or key_value.read_pairs_units([value, "1"]):
+            return None
+        return statements.paragraph_field(f"{clean_text(head)}{clean_text(t)}：{value}")
+
     # ---- document ------------------------------------------------------------------------
     def run(self) -> Extraction:
         n_table = n_para = 0
         for block in self.doc.blocks:
             if isinstance(block, Table):
                 self._block = block
+                self._lines = []
                 self.table_unit, self.next_unit = self.next_unit, None
                 for i, r in enumerate(block.rows):
                     self._where = (n_table, i)
