@@ -274,6 +274,22 @@ def test_a_label_printed_in_two_lines_around_its_value_as_three_paragraphs_names
     assert [p.project_name for p in ex.projects] == ["培训项目"]
 
 
+def test_a_budget_header_whose_words_a_break_cut_over_two_rows_is_read_whole():
+    """wkhtmltopdf's print of a web page: a ruling drawn across the header row after a page break cut 执行 | 率 (the
+    rest under the header) or 全年执行 | 数 (the start over it): read on, the header names every column (before: the
+    execution rate, or the amount executed, lost with status ok)."""
+    total = ["", "年度资金总额", "90", "90", "81", "10", "90%", "9"]
+    under = recognize(_doc(Paragraph("项目名称：培训项目"), Table([
+        ["项目资金(万元)", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行", "得分"],
+        ["", "", "", "", "", "", "率", ""], total]))).projects[0]
+    over = recognize(_doc(Paragraph("项目名称：培训项目"), Table([
+        ["项目资金(万元)", "", "", "", "全年执行", "", "执行", ""],
+        ["", "", "年初预算数", "全年预算数", "数", "分值", "率", "得分"], total]))).projects[0]
+    for p in (under, over):
+        assert (p.budget_full_year, p.executed, p.execution_rate, p.budget_score, p.amount_unit) == \
+            (90.0, 81.0, 90.0, 9.0, "万元")
+
+
 # ---- summary table -----------------------------------------------------------------------------
 def test_summary_table_rows():
     header = summary_table.read_header(["项目", "应评价", "已评价", "备注"])

@@ -9,7 +9,7 @@ from collections import Counter
 
 from evalkit import grades
 from evalkit.model import Document, Paragraph, Table
-from evalkit.normalize import clean_text, is_empty_mark, parse_amount, parse_number, strip_list_prefix
+from evalkit.normalize import HAS_DIGIT, clean_text, is_empty_mark, parse_amount, parse_number, strip_list_prefix
 from evalkit.recognize import budget, indicator_table, key_value, statements, summary_table
 from evalkit.recognize import vocabulary as V
 from evalkit.recognize.records import (PRIO_LINE, PRIO_TABLE, PRIO_TEXT, SUMMARY_FIELDS, Decision, Extraction,
@@ -133,6 +133,7 @@ class Walker:
             return self._indicator_header(cells, ind)
         bcols = budget.read_header(cells)
         if bcols:
+            cells, bcols = self._header_cut(cells, bcols)
             self.state, self.budget_cols = State.BUDGET, bcols
             self.budget_unit = budget.header_unit(cells, bcols) or self.table_unit
             return self._decide(Kind.BUDGET_HEADER, cells, roles={c: r for r, c in bcols.items()},
@@ -274,6 +275,31 @@ class Walker:
         if cols:
             self._taken[(self._where[0], self._row + 1)] = cols
         return {i: below[i] for i in cols}
+
+    def _header_cut(self, cells: list[str], cols: dict[str, int]) -> tuple[list[str], dict[str, int]]:
+        """A budget header whose words a page break or a ruling cut over two rows (全年执行 | 数, 执行 | 率): the row under
+        it (or over it) holds only words, none a figure, and read on into it (or from it) the header names more
+        columns; that row's words are taken into the header (a row under it is then empty)."""
+        if not isinstance(self._block, Table):
+            return cells, cols
+        rows = self._block.rows
+        for step in (1, -1):
+            k = self._row + step
+            if not 0 <= k < len(rows) or (step == -1 and self._row == 0):
+                continue
+            other = _cleaned(rows[k])
+            used = [i for i, b in enumerate(other) if b]
+            if not used or any(parse_number(other[i]) is not None or HAS_DIGIT.search(other[i]) for i in used) or \
+                    (step == 1 and any(i >= len(cells) or not cells[i] for i in used)):
+                continue
+            other += [""] * (len(cells) - len(other))
+            joined = [c + other[i] if step == 1 else other[i] + c for i, c in enumerate(cells)] + other[len(cells):]
+            more = budget.read_header(joined)
+            if more and len(more) > len(cols):
+                if step == 1:
+                    self._taken[(self._where[0], k)] = used
+                return joined, more
+        return cells, cols
 
     def _unit_below(self, cells: list[str]) -> str | None:
         """The unit the budget block's label states left of its amounts in the total row `cells`, read on into the row
