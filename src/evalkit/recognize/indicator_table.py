@@ -103,10 +103,10 @@ def read_line(cells: list[str], h: Header) -> Line:
     cells = [strip_outline(c) if (h.roles[i] if i < len(h.roles) else None) in LABEL_ROLES else c
              for i, c in enumerate(without_seq(cells, h))]
     # the header's own label merged over the rows (绩效指标), printed again where a page break cut the cell, or
-    # printed beside a row left of the level-1 column (centred on the block without rulings)
+    # printed beside a row left of the level-1 column (centred on the block without rulings), or a line of it (绩效|指标)
     first = h.cols.get("level1", -1)
-    cells = ["" if (i in h.words and WS.sub("", c) == h.words[i]) or (i < first and V.BLOCK_LABEL.match(WS.sub("", c)))
-             else c for i, c in enumerate(cells)]
+    cells = ["" if (i in h.words and WS.sub("", c) == h.words[i]) or (i < first and V.block_label_part(c)) else c
+             for i, c in enumerate(cells)]
     return _positional(cells, h) or _by_content(cells, h)
 
 
