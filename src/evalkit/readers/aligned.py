@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from statistics import median
 
 WORD_GAP = 3.0           # points: glyphs further apart are words (pdfplumber's x_tolerance)
@@ -807,9 +807,9 @@ def _loose(lines: list[Line], rules: list[tuple[float, float, float]], layout: t
 def regrid(t: AlignedTable, prev: AlignedTable) -> AlignedTable | None:
     """A loose table's lines read again in the columns of the table `prev` they go on with, by its pitch and vertical
     alignment (a few lines show neither); None when they give no table."""
-    lines = t.loose or []
-    if not lines or not prev.cols or not prev.layout:
+    if not t.loose or not prev.cols or not prev.layout:
         return None
+    lines = [Line(ln.top, ln.bottom, [replace(s) for s in ln.segments]) for ln in t.loose]   # (t keeps its own)
     place(lines, prev.cols)
     found = _table(lines, prev.cols, prev.layout[0], least=1, layout=prev.layout)
     return found[0] if len(found) == 1 else None
