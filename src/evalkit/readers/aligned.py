@@ -140,11 +140,10 @@ def continues(prev: AlignedTable, nxt: AlignedTable) -> bool:
     figure under a cell that did not fill its column)."""
     if prev.end is None or prev.n_cols != nxt.n_cols or not nxt.head or not prev.rows or not nxt.rows:
         return False
-    if any(_NUMBER.fullmatch(a.strip()) and _NUMBER.fullmatch(b.strip()) for a, b in zip(prev.rows[-1], nxt.rows[0])):
-        return False
-    if any(a.strip() and c not in prev.end.open and _FIGURE.fullmatch(b.strip())
-           for c, (a, b) in enumerate(zip(prev.rows[-1], nxt.rows[0]))):
-        return False               # a figure under a cell that ended (a header's 分值 over the next page's 15)
+    for c, (a, b) in enumerate(zip(prev.rows[-1], nxt.rows[0])):
+        a, b = a.strip(), b.strip()    # (a figure under a cell that ended: a header's 分值 over the next page's 15)
+        if (_NUMBER.fullmatch(a) and _NUMBER.fullmatch(b)) or (a and c not in prev.end.open and _FIGURE.fullmatch(b)):
+            return False
     return _goes_on(prev.end, list(nxt.head), False, True)
 
 
@@ -277,36 +276,27 @@ def _missed(lines: list[Line], cols: list[tuple[float, float]]) -> list[tuple[fl
             elif starts[0] < s.x0 < starts[-1] - GRID_SLACK and all(s.x0 < a - GRID_SLACK or s.x0 > b for a, b in cols):
                 inside.append((s.x0, min(s.x1, next(a for a in starts if a > s.x0 + GRID_SLACK) - GRID_SLACK),
                                len(ln.segments) > 1))
-    out, run = [], None
+    out, run, reach = [], [], 0.0          # a run of texts overlapping one another, and how far right it reaches
     for x0, x1 in sorted(clear) + [(float("inf"), 0.0)]:
-        if run and x0 <= run[1]:
-            run = [run[0], max(run[1], x1), run[2] + [(x0, x1)]]
+        if run and x0 <= reach:
+            run.append((x0, x1))
+            reach = max(reach, x1)
             continue
-        if run and len(run[2]) >= 2:
-            out += _by_starts(run[0], run[1], run[2])
-        run = [x0, x1, [(x0, x1)]]
-    group: list = []
-    for x0, x1, beside in sorted(inside) + [(float("inf"), 0.0, False)]:
-        if group and x0 - group[0][0] > GRID_SLACK:
-            if len(group) >= 2 and any(g[2] for g in group):
-                out.append((group[0][0], max(g[1] for g in group)))
-            group = []
-        group.append((x0, x1, beside))
+        if len(run) >= 2:
+            out += _by_starts(run, reach)
+        run, reach = [(x0, x1)], x1
+    out += [(group[0][0], max(g[1] for g in group)) for group in _start_groups(inside)
+            if len(group) >= 2 and any(g[2] for g in group)]
     return sorted((a, b) for a, b in out if all(b < c0 or a > c1 for c0, c1 in cols))
 
 
-def _by_starts(x0: float, x1: float, texts: list[tuple[float, float]]) -> list[tuple[float, float]]:
+def _by_starts(texts: list[tuple[float, float]], x1: float) -> list[tuple[float, float]]:
     """A run of texts clear of every column cut where two or more start together (within GRID_SLACK) to the right of
     where most texts of the group before end (a label column and the names beside it, bridged by a title over both
-    or a label's wrapped line): one column each; else the run is one."""
-    groups: list[list[tuple[float, float]]] = []
-    for t in sorted(texts):
-        if groups and t[0] - groups[-1][0][0] <= GRID_SLACK:
-            groups[-1].append(t)
-        else:
-            groups.append([t])
-    cuts = [x0]
-    for before, group in zip([g for g in groups if len(g) >= 2], [g for g in groups if len(g) >= 2][1:]):
+    or a label's wrapped line): one column each, the last up to x1, where the run ends; else the run is one."""
+    shared = [g for g in _start_groups(texts) if len(g) >= 2]
+    cuts = [min(x0 for x0, _ in texts)]
+    for before, group in zip(shared, shared[1:]):
         if median(e for _, e in before) < group[0][0]:
             cuts.append(group[0][0])
     return [(a, b - GRID_SLACK) for a, b in zip(cuts, cuts[1:])] + [(cuts[-1], x1)]
@@ -725,10 +715,9 @@ def tables_of_lines(lines: list[Line], rules: list[tuple[float, float, float]] =
     return tables
 
 
-def _misfit(lines: list[Line]) -> int | None:
-    """How many cells of the lines of two cells or more start away from every column the lines show (None: no
-    table's columns): cells of two grids read as one start inside each other's columns."""
-    cols = columns(lines)
+def _misfit(lines: list[Line], cols: list[tuple[float, float]]) -> int | None:
+    """How many cells of the lines of two cells or more start away from every column the lines show (`cols`, their
+    `columns`; None: no table's columns): cells of two grids read as one start inside each other's columns."""
     if len(cols) < MIN_CELLS:
         return None
     starts = [a for a, _ in cols]
@@ -736,18 +725,19 @@ def _misfit(lines: list[Line]) -> int | None:
                if min(abs(s.x0 - a) for a in starts) > GRID_SLACK)
 
 
-def _off_grid(head: list[Line], rest: list[Line], tail: bool = False) -> bool:
-    """A page's few first lines, too few to show columns, are off the grid of the lines under them: one holds
-    MIN_CELLS cells or more, and each of two cells or more has a cell starting and ending away from every column of
-    the rest (the last rows of a table of other columns going on from the page before; a cell flush right in its
-    column ends where it does)."""
-    cols = columns(rest)
-    if tail and (len(head[0].segments) != 1 or head[0].segments[0].x0 > cols[0][0] + GRID_SLACK):
+def _off_grid(part: list[Line], cols: list[tuple[float, float]], tail: bool = False) -> bool:
+    """A page's few first lines, too few to show columns, are off the grid of the lines under them (`cols`, theirs):
+    one holds MIN_CELLS cells or more, and each of two cells or more has a cell starting and ending away from every
+    column (the last rows of a table of other columns going on from the page before; a cell flush right in its
+    column ends where it does). So are a page's few last lines under a title at the left of the columns above
+    (`tail`: the next table's first rows, its name and agency where no column above starts), two or more of them of
+    two cells or more, each with a cell starting away from every column."""
+    if tail and (len(part[0].segments) != 1 or part[0].segments[0].x0 > cols[0][0] + GRID_SLACK):
         return False
-    many = [ln for ln in head if len(ln.segments) >= 2]
+    many = [ln for ln in part if len(ln.segments) >= 2]
     return (any(len(ln.segments) >= MIN_CELLS for ln in many) or (tail and len(many) >= 2)) and all(
-        any(min(abs(s.x0 - a) for a, _ in cols) > GRID_SLACK and (tail or min(abs(s.x1 - b) for _, b in cols) > GRID_SLACK)
-            for s in ln.segments) for ln in many)
+        any(min(abs(s.x0 - a) for a, _ in cols) > GRID_SLACK
+            and (tail or min(abs(s.x1 - b) for _, b in cols) > GRID_SLACK) for s in ln.segments) for ln in many)
 
 
 def _grids(lines: list[Line]) -> list[list[Line]]:
@@ -757,17 +747,21 @@ def _grids(lines: list[Line]) -> list[list[Line]]:
     fewer starting away from every column, and a third (a line at the left of the columns first: a title, not a
     cell's wrapped line); or where a page's few first lines stand off the grid of the rest (`_off_grid`). Each part
     may split again."""
-    whole = _misfit(lines)
+    cols = columns(lines)
+    whole = _misfit(lines, cols)
     if not whole:
         return [lines]
-    left = columns(lines)[0][0] + GRID_SLACK
+    left = cols[0][0] + GRID_SLACK
     best, at = (False, 0), None
     for k in range(1, len(lines)):
         if len(lines[k].segments) != 1 or len(lines[k - 1].segments) < 2:
             continue
-        above, below = _misfit(lines[:k]), _misfit(lines[k:])
-        if (above is None or not _off_grid(lines[k:], lines[:k], tail=True)) if below is None else \
-                (above is None and not _off_grid(lines[:k], lines[k:])):
+        up, down = columns(lines[:k]), columns(lines[k:])
+        above, below = _misfit(lines[:k], up), _misfit(lines[k:], down)
+        if below is None:                  # a page's few last lines
+            if above is None or not _off_grid(lines[k:], up, tail=True):
+                continue
+        elif above is None and not _off_grid(lines[:k], down):      # its few first lines
             continue
         gain = whole - (above or 0) - (below or 0)
         key = (lines[k].segments[0].x0 <= left, gain)      # a title at the left of the columns first (not a cell's
@@ -778,21 +772,30 @@ def _grids(lines: list[Line]) -> list[list[Line]]:
     return _grids(lines[:at]) + _grids(lines[at:])
 
 
+def _start_groups(items: list[tuple]) -> list[list[tuple]]:
+    """Items (x0, x1, …) grouped by where they start: each within GRID_SLACK of its group's first, left to right."""
+    groups: list[list[tuple]] = []
+    for item in sorted(items):
+        if groups and item[0] - groups[-1][0][0] <= GRID_SLACK:
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    return groups
+
+
 def _own_columns(lines: list[Line]) -> list[tuple[float, float]]:
     """The columns of a few lines, too few for `columns`: where their cells start (within GRID_SLACK), each as wide
     as its widest cell, short of the next."""
-    cols: list[tuple[float, float]] = []
-    for x0, x1 in sorted((s.x0, s.x1) for ln in lines for s in ln.segments):
-        if cols and x0 - cols[-1][0] <= GRID_SLACK:
-            cols[-1] = (cols[-1][0], max(cols[-1][1], x1))
-        else:
-            cols.append((x0, x1))
+    groups = _start_groups([(s.x0, s.x1) for ln in lines for s in ln.segments])
+    cols = [(g[0][0], max(x1 for _, x1 in g)) for g in groups]
     return [(a, min(b, nxt[0] - GRID_SLACK)) for (a, b), nxt in zip(cols, cols[1:])] + cols[-1:]
 
 
 def _loose(lines: list[Line], rules: list[tuple[float, float, float]], layout: tuple = ()) -> list[AlignedTable]:
     """A page's few first lines over a table of other columns (`_grids`): the rest of the table on the page before,
-    its columns where their cells start (`loose`: the stitching puts them in that table's columns)."""
+    its columns where their cells start (`loose`: the stitching puts them in that table's columns); or its few last
+    lines under a title, the next table's first rows, read by the `layout` of the table above (a few lines show
+    none)."""
     cols = _own_columns(lines)
     if len(cols) < MIN_CELLS:
         return []

@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 
 from evalkit.grades import WORD_PATTERN as GRADE_WORDS
-from evalkit.normalize import MONEY_UNITS, drop_parenthetical, strip_annotation
+from evalkit.normalize import MONEY_UNITS, clean_text, drop_parenthetical, strip_annotation
 
 # --- indicator tables -------------------------------------------------------------------
 INDICATOR_HEADER = [  # (role, pattern on the header cell without whitespace/parentheses), first match wins
@@ -59,14 +59,15 @@ REF_CELL = re.compile(r"^[(（]\d+[)）]")   # row references between a label an
 
 # --- levels and the standard hierarchy --------------------------------------------------
 # the label of the whole indicator block, merged over its rows left of the 一级指标 column (a level-1 word too)
-BLOCK_LABEL = re.compile(r"^(项目)?绩效指标$")
+BLOCK_LABELS = ("绩效指标", "项目绩效指标")
 
 
 def block_label_part(cell: str | None) -> bool:
     """The block's label, or the start or end of it (its lines printed beside two rows: 绩效 | 指标)."""
-    t = re.sub(r"\s+", "", cell or "")
-    return bool(t) and (bool(BLOCK_LABEL.match(t)) or any(w.startswith(t) or w.endswith(t)
-                                                          for w in ("绩效指标", "项目绩效指标")))
+    t = clean_text(cell)
+    return bool(t) and any(w.startswith(t) or w.endswith(t) for w in BLOCK_LABELS)
+
+
 LEVEL1 = re.compile(r"^(项目)?(产出|效益|满意度|成本|预算执行率?|资金执行率?|决策|过程|管理|绩效|履职效能|效果)(指标)?$")
 LEVEL2 = re.compile(
     r"^(数量|质量|时效|成本|经济效益|社会效益|生态效益|环境效益|可持续影响|服务对象满意度|满意度|"

@@ -266,9 +266,8 @@ class Walker:
     def _cut_labels(self, cells: list[str]) -> dict[int, str]:
         """The rest of level labels the next row holds (see indicator_table.cut_labels), by column; they are taken
         from that row, which is then read in the joined groups."""
-        if self.ind is None or not isinstance(self._block, Table) or self._row + 1 >= len(self._block.rows):
+        if self.ind is None or (below := self._neighbour(1)) is None:
             return {}
-        below = _cleaned(self._block.rows[self._row + 1])
         if "seq" in self.ind.roles:
             below = indicator_table.without_seq(below, self.ind)
         cols = indicator_table.cut_labels(cells, below, self.ind)
@@ -276,19 +275,20 @@ class Walker:
             self._taken[(self._where[0], self._row + 1)] = cols
         return {i: below[i] for i in cols}
 
+    def _neighbour(self, step: int) -> list[str] | None:
+        """The row `step` rows from the one being read in its table (1: the next), cleaned; None past its ends."""
+        k = self._row + step
+        if not isinstance(self._block, Table) or not 0 <= k < len(self._block.rows):
+            return None
+        return _cleaned(self._block.rows[k])
+
     def _header_cut(self, cells: list[str], cols: dict[str, int]) -> tuple[list[str], dict[str, int]]:
         """A budget header whose words a page break or a ruling cut over two rows (全年执行 | 数, 执行 | 率): the row under
         it (or over it) holds only words, none a figure, and read on into it (or from it) the header names more
         columns; that row's words are taken into the header (a row under it is then empty)."""
-        if not isinstance(self._block, Table):
-            return cells, cols
-        rows = self._block.rows
         for step in (1, -1):
-            k = self._row + step
-            if not 0 <= k < len(rows) or (step == -1 and self._row == 0):
-                continue
-            other = _cleaned(rows[k])
-            used = [i for i, b in enumerate(other) if b]
+            other = self._neighbour(step)
+            used = [i for i, b in enumerate(other or []) if b]
             if not used or any(parse_number(other[i]) is not None or HAS_DIGIT.search(other[i]) for i in used) or \
                     (step == 1 and any(i >= len(cells) or not cells[i] for i in used)):
                 continue
@@ -297,7 +297,7 @@ class Walker:
             more = budget.read_header(joined)
             if more and len(more) > len(cols):
                 if step == 1:
-                    self._taken[(self._where[0], k)] = used
+                    self._taken[(self._where[0], self._row + 1)] = used
                 return joined, more
         return cells, cols
 
@@ -305,10 +305,10 @@ class Walker:
         """The unit the budget block's label states left of its amounts in the total row `cells`, read on into the row
         under it: a label merged over the block's rows, printed without rulings, falls in pieces beside them
         (项目 | 资金(万元); (万元) under 项目资金; (万 | 元))."""
-        if not self.budget_cols or not isinstance(self._block, Table) or self._row + 1 >= len(self._block.rows):
+        if not self.budget_cols or (below := self._neighbour(1)) is None:
             return None
         first = min(self.budget_cols.values())
-        below = _cleaned(self._block.rows[self._row + 1])[:first]
+        below = below[:first]
         joined = [a + b for a, b in zip(cells[:first], below + [""] * first) if a or b]
         return next((u for c in joined if (u := budget.unit_note(c) or budget.unit_in_cell(c))), None)
 
