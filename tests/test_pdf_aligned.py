@@ -31,6 +31,12 @@ def page(*lines) -> list[dict]:
     return chars
 
 
+def table(xs: list[float], top: float, lines: list[list[str]]) -> list[dict]:
+    """Lines of cells at the columns starting at `xs` (an empty text: no cell), the first at `top`, each 14.5 pt
+    under the one before."""
+    return [g for k, texts in enumerate(lines) for x, t in zip(xs, texts) if t for g in glyphs(t, x, top + 14.5 * k)]
+
+
 def rows(chars) -> list[list[str]]:
     tables = aligned_tables(chars, SIZE / 2)
     assert len(tables) == 1
@@ -336,16 +342,9 @@ def test_bottom_aligned_rows_end_on_their_line_of_figures():
 def test_cells_a_few_points_apart_are_cut_where_the_columns_start():
     """A web page printed without borders: cells half a glyph apart (less than a cell gap) and no space glyph
     between them; where the table shows its columns start, the lines are cut there too."""
-    xs = [50.0, 95.0, 140.0, 185.0]          # 40 pt cells, 5 pt apart
-
-    def line(k, *texts):
-        return [g for x, t in zip(xs, texts) if t for g in glyphs(t, x, 100.0 + 14.5 * k)]
-
-    chars = (line(0, "三级指标", "分值", "得分", "偏差") + line(1, "工作人员", "10", "10", "正常")
-             + line(2, "发放率", "10", "9", "资金未到") + line(3, "合格率", "10", "8", "正常"))
-    got = rows(chars)
-    assert got == [["三级指标", "分值", "得分", "偏差"], ["工作人员", "10", "10", "正常"],
-                   ["发放率", "10", "9", "资金未到"], ["合格率", "10", "8", "正常"]]
+    printed = [["三级指标", "分值", "得分", "偏差"], ["工作人员", "10", "10", "正常"],
+               ["发放率", "10", "9", "资金未到"], ["合格率", "10", "8", "正常"]]
+    assert rows(table([50.0, 95.0, 140.0, 185.0], 100.0, printed)) == printed     # 40 pt cells, 5 pt apart
 
 
 def test_justified_prose_is_not_cut_at_its_widened_gaps():
@@ -436,10 +435,6 @@ def test_the_space_word_processors_put_between_chinese_and_latin_is_no_cell_gap(
 def test_two_tables_of_other_columns_on_one_page_are_read_each_in_its_own():
     """A web page's tables printed one under the other: the end of one and the next, with columns of their own, on
     one page; split at the next one's title, each read in its own columns (not the page's columns of both)."""
-    def table(xs, top, lines):
-        return [g for k, texts in enumerate(lines) for x, t in zip(xs, texts) if t
-                for g in glyphs(t, x, top + 14.5 * k)]
-
     first = [["满意度", "≥90%", "95%", "10"], ["工作人员", "≥10", "10", "5"], ["到位率", "100%", "98%", "5"]]
     second = [["指标", "目标", "实际", "得分"], ["培训人数", "≥100人", "120人", "45"],
               ["合格率", "≥90%", "95%", "38"], ["覆盖率", "100%", "100%", "9"]]
@@ -496,10 +491,6 @@ def test_a_pages_first_rows_of_other_columns_over_a_title_are_read_in_the_column
     """A project's 总分 row printed at the head of the next page, over the next project's table of other columns: too
     few lines for columns of their own, read in that table's they ran together (100 | 100 in its remark column,
     read as 100100); split off at the title (`loose`) and read again in the columns of the table they end (regrid)."""
-    def table(xs, top, lines):
-        return [g for k, texts in enumerate(lines) for x, t in zip(xs, texts) if t
-                for g in glyphs(t, x, top + 14.5 * k)]
-
     before = [["指标", "目标", "实际", "分值", "得分"], ["培训人数", "≥100人", "120人", "40", "40"],
               ["合格率", "≥90%", "95%", "30", "30"], ["覆盖率", "100%", "100%", "30", "30"]]
     prev = aligned_tables(table([50.0, 105.0, 160.0, 215.0, 250.0], 100.0, before), SIZE / 2)[0]
@@ -572,26 +563,15 @@ def test_a_header_cell_half_a_glyph_from_the_next_whose_column_no_other_line_sho
     """A web page printed without borders: the remark column holds text only in the header (得分 | 偏差原因 half a
     glyph apart, no other line starting there): the two Chinese glyphs set solid but that far apart are two cells
     (before: one, the rows' scores read as the remarks)."""
-    xs = [50.0, 110.0, 170.0, 215.0]         # 偏差原因 starts 5 pt after 得分一二 ends
-
-    def line(k, *texts):
-        return [g for x, t in zip(xs, texts) if t for g in glyphs(t, x, 100.0 + 14.5 * k)]
-
-    chars = (line(0, "三级指标", "分值", "得分一二", "偏差原因") + line(1, "工作人员", "10", "10", "")
-             + line(2, "发放率", "10", "9", "") + line(3, "合格率", "10", "8", ""))
-    got = rows(chars)
-    assert got == [["三级指标", "分值", "得分一二", "偏差原因"], ["工作人员", "10", "10", ""],
-                   ["发放率", "10", "9", ""], ["合格率", "10", "8", ""]]
+    printed = [["三级指标", "分值", "得分一二", "偏差原因"], ["工作人员", "10", "10", ""],
+               ["发放率", "10", "9", ""], ["合格率", "10", "8", ""]]
+    assert rows(table([50.0, 110.0, 170.0, 215.0], 100.0, printed)) == printed    # 偏差原因 5 pt after 得分一二
 
 
 def test_a_pages_last_lines_under_a_title_off_the_grid_above_are_a_table_of_their_own():
     """The next project's first rows at a page's foot, under its title, too few for columns of their own and off the
     columns of the table above (its name and agency where no column of that table starts): read on their own columns,
     not in the table's above (before: 网络设备经费 in the 目标 column, 某县某局 split over two)."""
-    def table(xs, top, lines):
-        return [g for k, texts in enumerate(lines) for x, t in zip(xs, texts) if t
-                for g in glyphs(t, x, top + 14.5 * k)]
-
     above = [["满意度", "≥90%", "95%", "10"], ["工作人员", "≥10", "10", "5"], ["到位率", "100%", "98%", "5"]]
     tail = [["项目名称", "网络设备经费", "", ""], ["主管部门", "某县某局", "实施单位", "某县某局"]]
     chars = (table([50.0, 105.0, 160.0, 215.0], 100.0, above) + glyphs("项目支出绩效自评表", 50.0, 160.0)
