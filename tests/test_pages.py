@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from evalkit.ingest import ingest_paths
+from evalkit.ingest import ingest_file, ingest_paths
 from evalkit.model import Paragraph, Table
 from evalkit.normalize import IDEOGRAPH_FOLD
 from evalkit.readers.grid import Span, rows_from_spans
@@ -340,6 +340,50 @@ def test_a_page_of_two_tables_is_split_at_the_title_not_at_a_cells_wrapped_glyph
     assert [len(t) for t in tables] == [7, 13]
     assert tables[0][0] == ["", "数量指标", "培训乡村医生人次", "≥229人次", "229人次", "10", "10"]
     assert tables[0][-1][0] == "总分" and tables[1][0][:2] == ["项目名称", "办公设备购置经费"]
+
+
+SLICES = ROOT / "tests" / "fixtures" / "slices"
+
+
+def test_a_worksheets_texts_cut_by_narrow_cells_are_read_in_their_columns_and_said():
+    """Calc's print of a workbook whose cells are not wrapped and too narrow (slices/calc_cut_synth9_p1_2.pdf): it
+    draws only the glyphs that reach into a cell. The cut level labels (可持续影响指, 服务对象满意) had the rows read
+    by content, every value a column to the left (weight None, the score as the deviation: 84 of 491 lines over
+    the seven workbooks), and a last glyph standing over the next cell's edge went there (≤442.13万 | 元438.5万元),
+    all with status ok. Now each value is read in its column, the texts as printed, and a note says they are cut."""
+    got = ingest_file(SLICES / "calc_cut_synth9_p1_2.pdf", "cut")
+    assert got.report["status"] == "ok"
+    lines = {(r["project_name"], r["level3"]): r for r in got.indicators}
+    fields = ("level1", "level2", "target", "actual", "weight", "score", "deviation_reason")
+    assert tuple(lines[("饮用水水源地保护经费", "总成本")][f] for f in fields) == \
+        ("产出指标", "成本指标", "≤442.13万元", "438.5万元", 5.0, 5.0, None)
+    assert tuple(lines[("安全生产专项经费", "项目持续发挥")][f] for f in fields) == \
+        ("效益指标", "可持续影响指", "≥8年", "8年", 15.0, 15.0, None)
+    assert tuple(lines[("安全生产专项经费", "群众满意度")][f] for f in fields) == \
+        ("满意度指标", "服务对象满意", "≥90%", "98.6%", 10.0, 10.0, None)
+    assert all(r["weight"] is not None for r in got.indicators)           # (shifted: the weight read as the actual
+    assert not [r for r in got.indicators if re.fullmatch(r"[\d.]+", r["deviation_reason"] or "")]   # and the score
+
+    assert [p["project_name"] for p in got.projects] == ["饮用水水源地保护经费", "安全生产专项经费", "农村生活污水治理经费"]
+    (note,) = json.loads(got.report["reading_notes"])
+    assert note.startswith("第 1、2 页有 ") and "打印时被单元格边界截断" in note and "原始表格文件" in note
+
+
+def test_a_centred_names_last_glyph_a_sliver_inside_its_cell_is_read_in_it():
+    """A centred name a little wider than its cell (slices/calc_cut_synth9_centre_p3.pdf): Calc draws its last glyph,
+    which barely reaches into the cell, and its centre lies in the next one; it was read as the target's first glyph
+    (治理农村生活污水行政 | 村≥33个). pdfium gives the glyph's clip: it is moved into its cell."""
+    from evalkit.readers.pdfclip import ClipReader
+
+    clips = ClipReader(SLICES / "calc_cut_synth9_centre_p3.pdf")
+    try:
+        cut = [c for c in clips.read(0).cut if c.text == "村"]
+    finally:
+        clips.close()
+    assert cut and all(c.dx < 0 for c in cut)
+    got = ingest_file(SLICES / "calc_cut_synth9_centre_p3.pdf", "centre")
+    rows = [(r["level3"], r["target"], r["actual"]) for r in got.indicators if r["level3"].startswith("治理农村")]
+    assert rows == [("治理农村生活污水行政村", "≥33个", "35个"), ("治理农村生活污水行政村", "≥19个", "20个")]
 
 
 def test_a_last_column_s_text_printed_past_the_table_s_edge_is_read_in_its_cell(tmp_path):
@@ -938,7 +982,7 @@ def test_two_pages_printed_on_one_sheet_read_as_two_pages(tmp_path):
     """Read as one page, the two halves' lines interleave by height and the table going on from the left half to
     the right one was cut (a project lost its last indicator and its total). Each half is read as a page, left then
     right, and the tables are what the PDF of single pages gives; places stay on the sheet."""
-    from evalkit.ingest import ingest_paths
+    from evalkit.ingest import ingest_file, ingest_paths
 
     _two_up(ROOT / "tests" / "fixtures" / "fixture_pdf.pdf", tmp_path / "twoup.pdf")
     one = ingest_paths([ROOT / "tests" / "fixtures" / "fixture_pdf.pdf"])

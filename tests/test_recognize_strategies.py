@@ -83,6 +83,30 @@ def test_a_shifted_line_under_a_level_2_label_takes_the_next_label_for_its_name(
         (None, "可持续影响指标", "满意度", "≥90%", "未完成", "10", "0")
 
 
+def test_a_level_label_its_narrow_cell_cut_on_paper_is_read_where_it_stands():
+    """A worksheet's cell not wrapped prints what fits: 可持续影响指, 服务对象满意. Not known as labels, the rows were
+    read by content, their name taken for the label and every value one column to the left (the weight as the
+    actual value, the score as the deviation), status ok. The start of a label (four glyphs or more) stands where
+    the header says, as printed."""
+    h = indicator_table.read_header(["绩效指标"] + IND_HEADER)
+    line = indicator_table.read_line(["", "", "可持续影响指", "项目持续发挥", "≥8年", "8年", "20", "20", ""], h)
+    assert line.how == "按位置"
+    assert (line.level1, line.level2, line.level3, line.target, line.actual, line.weight, line.score) == \
+        ("", "可持续影响指", "项目持续发挥", "≥8年", "8年", "20", "20")
+    line = indicator_table.read_line(["", "满意度指", "服务对象满意", "社会公众满意", "≥90%", "90.1%", "10", "10", ""], h)
+    assert (line.level1, line.level2, line.level3, line.actual, line.weight) == \
+        ("满意度指", "服务对象满意", "社会公众满意", "90.1%", "10")
+
+
+@pytest.mark.parametrize("text,cut", [("可持续影响指", True), ("服务对象满意", True), ("社会效益指", True),
+                                      ("项目产出指", True), ("满意度指", True),
+                                      ("满意", False), ("数量指", False),            # too short to tell
+                                      ("可持续影响指标", False), ("满意度", False),  # whole labels
+                                      ("培训人数", False), ("项目持续发挥", False)])
+def test_a_cut_level_label_is_the_start_of_a_known_one(text, cut):
+    assert V.is_cut_level_label(text) is cut
+
+
 def test_levels_carry_and_imply_the_standard_group():
     levels = indicator_table.Levels()
     h = indicator_table.read_header(IND_HEADER)

@@ -48,7 +48,7 @@ from evalkit.readers.grid import Span, rows_from_spans
 from evalkit.readers.aligned import (HAN, AlignedTable, aligned_tables, continues, regrid, ruled_columns_table,
                                      text_lines)
 from evalkit.readers.pdfbands import bands_note, column_bands, from_spreadsheet, join_failed, joined, original_places
-from evalkit.readers.pdfclip import ClipReader, hidden_chars
+from evalkit.readers.pdfclip import NONE, ClipReader, matched_chars
 from evalkit.readers.pdfforms import filled_pages, flattened
 from evalkit.readers.safety import StreamTooLarge, check_file_size, human_size, inflate_bounded, limits, reason
 from evalkit.readers.symbols import pdf_glyphs
@@ -162,14 +162,16 @@ def read_pdf(path: Path) -> Document:
                         _close(pdf)
                         pdf = pdfplumber.open(wide)
                 pages, texts, to_ocr, more_pages = [], [], {}, []
-                overprinted_pages, watermarks, covered, two_up_pages = [], {}, [], []
+                overprinted_pages, watermarks, covered, two_up_pages, cut_texts = [], {}, [], [], {}
                 # (a joined band print: the bands' own overlaps are read once by pdfbands, their clips not looked at)
                 clips = ClipReader(source) if bands is None else None
                 for raw_page in pdf.pages:
                     start_page(raw_page.page_number)
                     # (pdfminer lays the page out first, within the limits; pdfium only then, and only where it has text)
-                    shown = without_clipped(raw_page, clips.hidden(raw_page.page_number - 1)
-                                            if clips is not None and raw_page.chars else [])
+                    clipped = clips.read(raw_page.page_number - 1) if clips is not None and raw_page.chars else NONE
+                    shown = without_clipped(raw_page, clipped)
+                    if clipped.cut_texts:
+                        cut_texts[raw_page.page_number] = clipped.cut_texts
                     page = without_overprint(shown)
                     if page is not shown:
                         overprinted_pages.append(raw_page.page_number)
@@ -215,7 +217,7 @@ def read_pdf(path: Path) -> Document:
                    form_pages=form_pages, hidden=covered,
                    notes=([bands_note(bands)] if bands else [])
                    # a title centred over the bands is printed on each: joined, its copies overlap (read once, no note)
-                   + _cleaning_notes([] if bands else overprinted_pages, watermarks)
+                   + _cleaning_notes([] if bands else overprinted_pages, watermarks) + _cut_note(cut_texts)
                    + ([f"第 {_pages(two_up_pages)} 页是两页并排打印在一面上（每版打印 2 页），已按左、右两页先后读取"]
                       if two_up_pages else []))
     doc.warnings += band_warnings + _aligned_warning(pages)
@@ -657,10 +659,16 @@ def overprinted(chars) -> int:
     return repeats
 
 
-def without_clipped(page, clipped: list) -> object:
+def without_clipped(page, clipped) -> object:
     """The page without the glyphs its clipping hides (`pdfclip`: a worksheet's print draws a cut cell's text whole,
-    clipped); not named in the report: what a clip hides is layout, the cell's text is read where it shows."""
-    gone = hidden_chars(page.chars, clipped)
+    clipped); not named in the report: what a clip hides is layout, the cell's text is read where it shows. A glyph
+    its cell's edge cuts with its centre past the edge is moved into its cell (it ends its cell's text)."""
+    if clipped.cut:
+        moved = matched_chars(page.chars, clipped.cut)
+        for ch in page.chars:                  # (pdfplumber's own glyph records: every later view of the page sees it)
+            if (cut := moved.get(id(ch))) is not None:
+                ch["x0"], ch["x1"] = ch["x0"] + cut.dx, ch["x1"] + cut.dx
+    gone = set(matched_chars(page.chars, clipped.hidden))
     return page.filter(lambda o: id(o) not in gone) if gone else page
 
 
@@ -923,6 +931,21 @@ def _cleaning_notes(overprinted_pages: list[int], watermarks: dict[str, list[int
         shown = text if len(text) <= 24 else text[:24] + "…"
         notes.append(f"第 {_pages(pages)} 页的水印文字“{shown}”未读入（斜排或大号浅色，不属于表格）")
     return notes
+
+
+CUT_EXAMPLES = 3         # texts a note on texts cut by their cells quotes
+
+
+def _cut_note(cut_texts: dict[int, list[str]]) -> list[str]:
+    """Texts their cells cut on paper (a worksheet's cell not wrapped prints what fits: 可持续影响指 for 可持续影响指标):
+    read as printed, said, with a few of them, so that a short name is not taken for the document's own."""
+    if not cut_texts:
+        return []
+    texts = [t for ts in cut_texts.values() for t in ts]
+    shown = list(dict.fromkeys(t if len(t) <= 12 else t[:12] + "…" for t in texts))[:CUT_EXAMPLES]
+    return [f"第 {_pages(sorted(cut_texts))} 页有 {len(texts)} 处文字长于所在单元格，打印时被单元格边界截断"
+            f"（如{'、'.join(f'“{t}”' for t in shown)}），读出的是纸面上可见的部分，名称可能不完整；"
+            "需要全文时请提供原始表格文件，或设置“自动换行”后重新导出 PDF"]
 
 
 def _page_chars(page) -> str:

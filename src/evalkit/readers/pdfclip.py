@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 ORIGIN_TOL = 0.6     # points: a pdfplumber glyph and a pdfium glyph whose origins are this close are the same glyph
 BOX_TOL = 0.5        # points: a point this far past a clip's edge is inside it still (rounding)
 STRADDLE = 0.25      # glyph sizes: a glyph whose centre is this far past its clip's edge at most shows in good part
+CROSS = 0.2          # points: a glyph this far on both sides of its clip's edge is cut by it (pdfium's ink box)
 NEAR = 2.0           # glyph sizes: a hidden run this close to a glyph shown through the same clip is that text's rest
 
 
@@ -61,8 +62,30 @@ def _inside(x: float, y: float, boxes: list[tuple], tol: float = BOX_TOL) -> boo
     return all(b[0] - tol <= x <= b[2] + tol and b[1] - tol <= y <= b[3] + tol for b in boxes)
 
 
-def clipped_glyphs(page) -> list[Clipped]:
-    """The glyphs of a pdfium page that its clipping hides: of text objects hidden whole, nothing shown beside them."""
+@dataclass(frozen=True)
+class Cut:
+    """A glyph its cell cuts on paper: the last one drawn of a text longer than the cell (a worksheet's cell not
+    wrapped draws what touches it), its centre `dx` points (signed) from inside the clip, where its cell is."""
+    text: str
+    x: float
+    y: float
+    dx: float
+
+
+@dataclass(frozen=True)
+class Clipping:
+    """What a page's clipping does to its text: glyphs hidden whole, glyphs cut at their cell's edge, and the
+    texts (as shown) whose end or start their cell cuts."""
+    hidden: list[Clipped]
+    cut: list[Cut]
+    cut_texts: list[str]
+
+
+NONE = Clipping([], [], [])
+
+
+def clipping(page) -> Clipping:
+    """What the clips of a pdfium page hide (of text objects hidden whole, nothing shown beside them) and cut."""
     import pypdfium2.raw as raw
 
     # the clips of the page's own text objects (inside a form a clip is in the form's space: not looked at)
@@ -77,12 +100,13 @@ def clipped_glyphs(page) -> list[Clipped]:
         cut = cut or bool(boxes) and raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top) and not (
             _inside(left.value, bottom.value, boxes) and _inside(right.value, top.value, boxes))
     if not cut:                          # (most pages clip no text: their glyphs are not looked at one by one)
-        return []
+        return NONE
     textpage = page.get_textpage()
     try:
         glyphs: dict[int, int] = {}
         hidden: dict[int, list[Clipped]] = {}
         shown: list[tuple[float, float]] = []      # the centres of the glyphs shown
+        drawn: dict[int, list[tuple]] = {}         # each clipped object's glyphs: (char, left, right, cx, origin)
         left, right, bottom, top = (ctypes.c_double() for _ in range(4))
         ox, oy = ctypes.c_double(), ctypes.c_double()
         for i in range(raw.FPDFText_CountChars(textpage.raw)):
@@ -96,19 +120,55 @@ def clipped_glyphs(page) -> list[Clipped]:
                 continue
             cx, cy = (left.value + right.value) / 2, (bottom.value + top.value) / 2
             size = max(right.value - left.value, top.value - bottom.value, 1.0)
+            origin = (ox.value, oy.value) if raw.FPDFText_GetCharOrigin(textpage.raw, i, ox, oy) else None
+            ch = chr(raw.FPDFText_GetUnicode(textpage.raw, i))
+            if boxes and origin:
+                drawn.setdefault(key, []).append((ch, left.value, right.value, cx, origin, cy))
             if not boxes or _inside(cx, cy, boxes, max(BOX_TOL, STRADDLE * size)):   # (one its edge grazes shows)
                 shown.append((cx, cy))
                 continue
-            if raw.FPDFText_GetCharOrigin(textpage.raw, i, ox, oy):
-                hidden.setdefault(key, []).append(
-                    (Clipped(chr(raw.FPDFText_GetUnicode(textpage.raw, i)), ox.value, oy.value), cx, cy, size))
+            if origin:
+                hidden.setdefault(key, []).append((Clipped(ch, *origin), cx, cy, size))
         # a run shown in part is a text its cell cut (the author wrote it whole: read whole), and so is one hidden
         # whole next to a glyph shown through the same clip (a turned text's last column); one hidden whole with
         # nothing shown beside it is a copy drawn for another part of its cell (the other page's)
-        return [g[0] for key, gs in hidden.items()
+        gone = [g[0] for key, gs in hidden.items()
                 if len(gs) == glyphs[key] and not _beside_shown(gs, clips[key], shown) for g in gs]
+        cuts, texts = _cut_ends(drawn, clips)
+        return Clipping(gone, cuts, texts)
     finally:
         textpage.close()
+
+
+def _cut_ends(drawn: dict[int, list[tuple]], clips: dict[int, list | None]) -> tuple[list[Cut], list[str]]:
+    """The glyphs a cell's edge crosses where nothing more of the text was drawn (Calc draws only what touches the
+    cell: the paper shows the text's start and a piece of one glyph), and the texts so cut. Such a glyph whose centre
+    lies past the edge is given a `dx` into its cell (read by its centre, it went to the next cell: 442.13万 |
+    元438.5万元). A text drawn whole past its edge (its rest over empty neighbours) is no cut one."""
+    cuts, texts = [], []
+    for key, gs in drawn.items():
+        boxes = clips[key]
+        lo, hi = max(b[0] for b in boxes), min(b[2] for b in boxes)
+        ys = (max(b[1] for b in boxes), min(b[3] for b in boxes))
+        inside = [g for g in gs if lo <= g[3] <= hi and ys[0] - BOX_TOL <= g[5] <= ys[1] + BOX_TOL]
+        if not inside:
+            continue                          # hidden whole: pdfclip's other business
+        cut = False
+        for edge, outer in ((hi, max(gs, key=lambda g: g[3])), (lo, min(gs, key=lambda g: g[3]))):
+            ch, gl, gr, cx, origin, _ = outer
+            if not gl < edge - CROSS < edge + CROSS < gr:
+                continue
+            cut = True
+            if not lo <= cx <= hi:
+                cuts.append(Cut(ch, origin[0], origin[1], (edge - BOX_TOL - cx) if cx > hi else (edge + BOX_TOL - cx)))
+        if cut:
+            texts.append("".join(g[0] for g in sorted(inside, key=lambda g: g[3])).strip())
+    return cuts, [t for t in texts if t]
+
+
+def clipped_glyphs(page) -> list[Clipped]:
+    """The glyphs of a pdfium page that its clipping hides: of text objects hidden whole, nothing shown beside them."""
+    return clipping(page).hidden
 
 
 class ClipReader:
@@ -123,24 +183,30 @@ class ClipReader:
         except Exception as e:  # noqa: BLE001  (pdfminer read it: its glyphs stand as they are)
             log.info("pdfium could not open the PDF for its clipping: %s", e)
 
-    def hidden(self, index: int) -> list[Clipped]:
-        """Page `index`'s hidden glyphs, their origins as pdfminer places them (from the media box's corner); none
-        on a turned page (/Rotate: pdfminer turns its coordinates)."""
+    def read(self, index: int) -> Clipping:
+        """Page `index`'s hidden and cut glyphs, their origins as pdfminer places them (from the media box's
+        corner); none on a turned page (/Rotate: pdfminer turns its coordinates)."""
         if self.doc is None or index >= len(self.doc):
-            return []
+            return NONE
         page = None
         try:
             page = self.doc[index]
             if page.get_rotation():
-                return []
+                return NONE
             x0, y0, _, _ = page.get_mediabox()
-            return [Clipped(c.text, c.x - x0, c.y - y0) for c in clipped_glyphs(page)]
+            got = clipping(page)
+            return Clipping([Clipped(c.text, c.x - x0, c.y - y0) for c in got.hidden],
+                            [Cut(c.text, c.x - x0, c.y - y0, c.dx) for c in got.cut], got.cut_texts)
         except Exception as e:  # noqa: BLE001
             log.info("pdfium could not read page %s's clipping: %s", index + 1, e)
-            return []
+            return NONE
         finally:
             if page is not None:
                 page.close()
+
+    def hidden(self, index: int) -> list[Clipped]:
+        """Page `index`'s hidden glyphs."""
+        return self.read(index).hidden
 
     def close(self) -> None:
         if self.doc is not None:
@@ -148,20 +214,27 @@ class ClipReader:
             self.doc = None
 
 
-def hidden_chars(chars: list[dict], clipped: list[Clipped]) -> set[int]:
-    """The ids of pdfplumber's glyphs (`chars`) that are `clipped` ones: same character, origin within ORIGIN_TOL."""
-    if not clipped:
-        return set()
-    by_text: dict[str, list[Clipped]] = {}
-    for c in clipped:
+def matched_chars(chars: list[dict], glyphs: list) -> dict[int, object]:
+    """pdfplumber's glyphs (`chars`, by id) that are pdfium's `glyphs` (Clipped or Cut): same character, origin
+    within ORIGIN_TOL."""
+    if not glyphs:
+        return {}
+    by_text: dict[str, list] = {}
+    for c in glyphs:
         by_text.setdefault(c.text, []).append(c)
-    out = set()
+    out = {}
     for ch in chars:
         near = by_text.get(ch.get("text") or "")
         m = ch.get("matrix")
         if not near or not m:
             continue
         x, y = float(m[4]), float(m[5])
-        if any(abs(c.x - x) <= ORIGIN_TOL and abs(c.y - y) <= ORIGIN_TOL for c in near):
-            out.add(id(ch))
+        same = next((c for c in near if abs(c.x - x) <= ORIGIN_TOL and abs(c.y - y) <= ORIGIN_TOL), None)
+        if same is not None:
+            out[id(ch)] = same
     return out
+
+
+def hidden_chars(chars: list[dict], clipped: list[Clipped]) -> set[int]:
+    """The ids of pdfplumber's glyphs (`chars`) that are `clipped` ones."""
+    return set(matched_chars(chars, clipped))

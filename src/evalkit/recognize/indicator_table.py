@@ -131,10 +131,11 @@ def _positional(cells: list[str], h: Header) -> Line | None:
     l1, l2, l3 = get("level1"), get("level2"), get("level3")
     if any(cells[i] for i in h.roleless if i < len(cells)) or len(cells) > h.width + 1:
         return None
-    if l1 and not V.is_level1(l1):
+    if l1 and not (V.is_level1(l1) or V.is_cut_level_label(l1)):
         return None
     if l2 and (parse_number(l2) is not None or strip_list_prefix(l2) != l2
-               or not (V.is_level1(l2) or V.is_level2(l2) or (V.level_name(l2) or "").endswith("指标"))):
+               or not (V.is_level1(l2) or V.is_level2(l2) or (V.level_name(l2) or "").endswith("指标")
+                       or V.is_cut_level_label(l2))):
         return None
     values = [get(r) for r in ("target", "actual", "weight", "score")]
     if not l3 and any(values):

@@ -68,11 +68,14 @@ def block_label_part(cell: str | None) -> bool:
     return bool(t) and any(w.startswith(t) or w.endswith(t) for w in BLOCK_LABELS)
 
 
-LEVEL1 = re.compile(r"^(项目)?(产出|效益|满意度|成本|预算执行率?|资金执行率?|决策|过程|管理|绩效|履职效能|效果)(指标)?$")
-LEVEL2 = re.compile(
-    r"^(数量|质量|时效|成本|经济效益|社会效益|生态效益|环境效益|可持续影响|服务对象满意度|满意度|"
-    r"经济成本|社会成本|生态环境成本|项目目标|决策过程|资金分配|资金到位|资金管理|组织实施|"
-    r"项目产出|项目效果|项目效益|预算执行率?|资金执行率?)(指标)?$")
+LEVEL1_WORDS = ("产出", "效益", "满意度", "成本", "预算执行率?", "资金执行率?", "决策", "过程", "管理", "绩效", "履职效能",
+                "效果")
+LEVEL2_WORDS = ("数量", "质量", "时效", "成本", "经济效益", "社会效益", "生态效益", "环境效益", "可持续影响", "服务对象满意度",
+                "满意度", "经济成本", "社会成本", "生态环境成本", "项目目标", "决策过程", "资金分配", "资金到位", "资金管理",
+                "组织实施", "项目产出", "项目效果", "项目效益", "预算执行率?", "资金执行率?")
+LEVEL1 = re.compile(r"^(项目)?(" + "|".join(LEVEL1_WORDS) + r")(指标)?$")
+LEVEL2 = re.compile(r"^(" + "|".join(LEVEL2_WORDS) + r")(指标)?$")
+CUT_LABEL_MIN = 4        # glyphs: a shorter start of a label (满意, 社会) may be a name of its own
 IMPLIED_LEVEL1 = [  # the standard hierarchy: a level-2 name implies its level-1 group (recognition and checks)
     (re.compile(r"^(数量|质量|时效|成本)指标$"), "产出指标"),
     (re.compile(r"^(经济效益|社会效益|生态效益|环境效益|可持续影响)(指标)?$"), "效益指标"),
@@ -202,6 +205,16 @@ def is_level1(cell: str | None) -> bool:
 def is_level2(cell: str | None) -> bool:
     n = level_name(cell)
     return bool(n) and bool(LEVEL2.match(n))
+
+
+def is_cut_level_label(cell: str | None) -> bool:
+    """The start of a level label a cell too narrow for it cut on paper (可持续影响指, 服务对象满意: a worksheet's
+    cell not wrapped prints what fits), CUT_LABEL_MIN glyphs at least; the label itself is no cut one."""
+    n = level_name(cell)
+    if not n or len(n) < CUT_LABEL_MIN or is_level1(n) or is_level2(n):
+        return False
+    words = [w.replace("率?", "率") + "指标" for w in LEVEL1_WORDS + LEVEL2_WORDS]
+    return any(w.startswith(n) or ("项目" + w).startswith(n) for w in words)
 
 
 def implied_level1(level2: str | None) -> str | None:
