@@ -386,6 +386,57 @@ def test_a_centred_names_last_glyph_a_sliver_inside_its_cell_is_read_in_it():
     assert rows == [("治理农村生活污水行政村", "≥33个", "35个"), ("治理农村生活污水行政村", "≥19个", "20个")]
 
 
+def test_a_workbook_printed_in_bands_of_default_width_columns_with_a_note_page_is_joined():
+    """A workbook as written (every column its default width) printed by Calc not fitted (slices/
+    calc_bands_synth4.pdf): A–H on pages 1–3, I on 4–6, and the 金额单位 note alone on page 7 (Calc prints no empty
+    page). Seven pages made no count of bands, and a one-column band's rulings fall where the first band's do
+    (columns alike wide), so the pages were read one by one: one project of four, its name lost, the budget's
+    score and the text over the seam on other pages, status ok. Now pages 1–6 are joined, page 7 read after
+    them, each cell's clip read on its own page."""
+    got = ingest_file(SLICES / "calc_bands_synth4.pdf", "bands")
+    notes = json.loads(got.report["reading_notes"])
+    assert got.report["status"] == "ok" and "第 1、4 页，第 2、5 页，第 3、6 页各是同一张工作表" in notes[0]
+    assert "第 7 页只有表格外的文字，另行读取" in notes[0]
+    fields = ("project_name", "agency", "budget_full_year", "executed", "execution_rate", "budget_score", "total_score",
+              "n_indicators")
+    assert [tuple(p[f] for f in fields) for p in got.projects] == [
+        ("关于下达2021年中央农村饮水安全巩固提升工程补助资金的通知滇财农〔2020〕238号", "绿春县水利局", 448.0, 448.0, 100.0, 10.0,
+         100.0, 7),
+        ("信息化运维经费", "绿春县水利局", 19.0, 19.0, 100.0, 10.0, 100.0, 6),
+        ("安全生产专项经费", "绿春县水利局", 306.19, 306.19, 100.0, 10.0, 100.0, 10),
+        ("政府购买服务经费", "绿春县水利局", 8.72, 8.1, 92.89, 9.29, 99.29, 8)]
+
+
+def test_rows_whose_cells_run_on_over_a_band_s_edge_keep_their_text(tmp_path):
+    """A worksheet printed in column bands, its top rows' texts running on over empty neighbours whose borders are
+    not drawn: the rulings between those rows end free at the band's edge, where the side is drawn only along the
+    rows below. pdfplumber found no cell there and the project's name and the agency were dropped, status ok. The
+    side is drawn along those rows too; a grid whose side is drawn nowhere is left as it was."""
+    import pdfplumber
+    from pdfbits import page_of, ucs2
+    from pypdf import PdfWriter
+
+    from evalkit.readers.pdf import _read_page
+
+    height, xs, ys = 841.9, (50, 150, 250, 350), (100, 120, 140, 160, 180)
+    ops = [f"q 0 g {x} {height - ys[-1]} 0.5 {ys[-1] - ys[0]} re f Q" for x in xs[:2]]  # the labels', all rows
+    ops += [f"q 0 g {x} {height - ys[-1]} 0.5 {ys[-1] - ys[2]} re f Q" for x in xs[2:]]  # the rest: the lower rows
+    ops += [f"q 0 g {xs[0]} {height - y} {xs[-1] - xs[0]} 0.5 re f Q" for y in ys]
+    for (x, y), text in {(53, 0): "项目名称", (153, 0): "某某县农村饮水安全巩固提升工程补助资金", (53, 1): "主管部门",
+                         (153, 1): "某某县水利局", (53, 2): "指标", (153, 2): "分值", (253, 2): "得分",
+                         (53, 3): "时效", (153, 3): "5", (253, 3): "5"}.items():
+        ops.append(f"BT /F1 10 Tf {x} {height - ys[y] - 15} Td {ucs2(text)} Tj ET")
+    w = PdfWriter()
+    w.add_page(page_of(ops))
+    w.write(tmp_path / "open.pdf")
+    with pdfplumber.open(tmp_path / "open.pdf") as pdf:
+        content = _read_page(pdf.pages[0])
+    (table,) = [t for _, _, t in content.items if isinstance(t, PageTable)]
+    cells = [[c for c in r if c] for r in table.rows]
+    assert cells[:2] == [["项目名称", "某某县农村饮水安全巩固提升工程补助资金"], ["主管部门", "某某县水利局"]]
+    assert cells[2:] == [["指标", "分值", "得分"], ["时效", "5", "5"]]
+
+
 def test_a_last_column_s_text_printed_past_the_table_s_edge_is_read_in_its_cell(tmp_path):
     """A worksheet's cell not wrapped prints a text longer than the cell over the margin, past the table's right edge
     (a 偏差原因 in the last column): the rest goes on glyph after glyph and is the cell's (before: cut at the edge, its
@@ -957,7 +1008,8 @@ def test_a_band_print_that_cannot_be_joined_is_read_by_page_and_said(titles_pdf,
     monkeypatch.setattr(pdf_reader, "joined", broken)
     rep = ingest_paths([titles_pdf], None, checks=False, cache_dir=False)["reports"].iloc[0]
     assert rep["status"] == "partial" and "第 1、3、5、7 页，第 2、4、6、8 页各像是同一张工作表" in rep["error"]
-    assert "但无法拼接（RuntimeError: no room），已按页读取" in rep["error"] and pd.isna(rep["reading_notes"])
+    assert "但无法拼接（RuntimeError: no room），已按页读取" in rep["error"]
+    assert "各是同一张工作表" not in str(rep["reading_notes"])    # (read by page: the bands' edges cut the title)
 
 
 def _two_up(src, dst) -> None:

@@ -227,6 +227,16 @@ def test_budget_total_in_header_order_and_with_gaps():
     assert budget.read_total(["", "其中：当年财政拨款", "5.6", "5.6", "5.18"], cols) is None
 
 
+def test_a_total_label_printed_on_over_the_empty_cell_beside_it_is_the_total_row():
+    """A worksheet's label runs on over the empty 年初预算数 cell and its print is split there (年度资金总 | 额): the
+    row was no total row, the project without its budget; the two pieces make the label, the cell stays empty."""
+    cols = budget.read_header(["项目资金(万元)", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"])
+    assert budget.read_total(["", "年度资金总", "额", "156", "127.92", "10", "82%", "8.2"], cols) == \
+        {"budget_full_year": 156.0, "executed": 127.92, "budget_weight": 10.0, "execution_rate": 82.0,
+         "budget_score": 8.2}
+    assert budget.read_total(["", "年度资金总", "100", "156", "127.92", "10", "82%", "8.2"], cols) is None
+
+
 def test_budget_figures_written_with_their_unit():
     """88万元 and 1,000,000元 in the cells: the number as written and the unit its cell states; 10分 a score."""
     cols = budget.read_header(BUDGET_HEADER)

@@ -163,12 +163,13 @@ def read_pdf(path: Path) -> Document:
                         pdf = pdfplumber.open(wide)
                 pages, texts, to_ocr, more_pages = [], [], {}, []
                 overprinted_pages, watermarks, covered, two_up_pages, cut_texts = [], {}, [], [], {}
-                # (a joined band print: the bands' own overlaps are read once by pdfbands, their clips not looked at)
-                clips = ClipReader(source) if bands is None else None
+                clips = ClipReader(source)    # (a joined band print's clips: read on the file's pages, then moved)
                 for raw_page in pdf.pages:
                     start_page(raw_page.page_number)
                     # (pdfminer lays the page out first, within the limits; pdfium only then, and only where it has text)
-                    clipped = clips.read(raw_page.page_number - 1) if clips is not None and raw_page.chars else NONE
+                    at = raw_page.page_number - 1
+                    clipped = NONE if not raw_page.chars else \
+                        clips.read(at) if bands is None else clips.read_moved(bands.sources(at))
                     shown = without_clipped(raw_page, clipped)
                     if clipped.cut_texts:
                         cut_texts[raw_page.page_number] = clipped.cut_texts
@@ -997,6 +998,7 @@ def _read_page(page, aligned: bool = True) -> PageContent:
     edges = _ruling_edges(page)
     ruled, closing = _rulings(page, edges)
     across, upright = _open_frame(edges)
+    upright = upright + _open_ends(edges)
     settings = ({"explicit_horizontal_lines": closing + across} if closing or across else {}) | \
         ({"explicit_vertical_lines": upright} if upright else {})
     found = page.find_tables(settings) if settings else page.find_tables()
@@ -1432,6 +1434,37 @@ def _open_frame(edges: list[dict]) -> tuple[list[dict], list[dict]]:
              for y in sides_h],
             [{"object_type": "line", "x0": x, "x1": x, "top": y0, "bottom": y1, "width": 0.0, "height": y1 - y0}
              for x in sides_v])
+
+
+def _open_ends(edges: list[dict]) -> list[dict]:
+    """The side of a grid drawn for some of its rows only: a worksheet printed in column bands whose top rows' cells
+    run on over the band's edge (a name over empty neighbours, its cells without their own borders there) has
+    rulings between those rows ending free at the band's edge, where the side is drawn further down; pdfplumber,
+    finding no cell there, dropped their text (the project's name, the agency), status ok. Where two or more
+    rulings between rows end free on the side's line, and that line is drawn along other rows, it is drawn along
+    theirs too: vertical lines to add."""
+    if len(edges) > MAX_RULINGS:
+        return []
+    hs = [e for e in edges if e["orientation"] == "h"]
+    vs = [e for e in edges if e["orientation"] == "v"]
+    if len(hs) < 2 or not vs:
+        return []
+    out = []
+    for x, key in ((max(float(e["x1"]) for e in hs), "x1"), (min(float(e["x0"]) for e in hs), "x0")):
+        side = [v for v in vs if abs(float(v["x0"]) - x) <= EDGE_TOL]
+        if not side:
+            continue                          # a side drawn nowhere: an open frame's (`_open_frame`) or no grid's
+        met = lambda y: any(float(v["top"]) - EDGE_TOL <= y <= float(v["bottom"]) + EDGE_TOL for v in side)  # noqa: E731
+        free = sorted(float(e["top"]) for e in hs if abs(float(e[key]) - x) <= EDGE_TOL and not met(float(e["top"])))
+        if len(free) < 2:
+            continue
+        top, bottom = free[0], free[-1]
+        near = min((float(v["top"]) for v in side if float(v["top"]) >= bottom - EDGE_TOL), default=None)
+        far = max((float(v["bottom"]) for v in side if float(v["bottom"]) <= top + EDGE_TOL), default=None)
+        y0, y1 = (far if far is not None else top), (near if near is not None else bottom)
+        out.append({"object_type": "line", "x0": x, "x1": x, "top": y0, "bottom": y1, "width": 0.0,
+                    "height": y1 - y0})
+    return out
 
 
 def _clusters(values: list[float]) -> list[float]:

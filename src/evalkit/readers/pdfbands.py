@@ -33,6 +33,7 @@ class Bands:
     pages: list[Rulings]
     titles: list[float] | None = None   # per band, where its own columns start after the first columns it
                                         # repeats (print titles, 左端标题列); None when no band repeats any
+    rest: tuple[int, ...] = ()          # pages after the bands, without rulings, read as they are after them
 
     def shifts(self) -> list[float]:
         """How far right each band is moved: where its own columns start onto the band before's rightmost ruling."""
@@ -52,6 +53,16 @@ class Bands:
             shift.append(shift[-1] + right[b - 1] - left[b])
         return left, right, shift
 
+    def sources(self, index: int) -> list[tuple[int, float, float, float]]:
+        """The file's pages (0-based) that joined page `index` (0-based) is made of, each with how far right it
+        was moved and where its band's own columns lie on it (left, right: what lies outside is another band's)."""
+        if index < len(self.slabs):
+            left, right, shift = self._layout
+            return [(i, shift[b], left[b], right[b] if right[b] > left[b] else float("inf"))
+                    for b, i in enumerate(self.slabs[index])]
+        k = index - len(self.slabs)
+        return [(self.rest[k], 0.0, float("-inf"), float("inf"))] if k < len(self.rest) else []
+
     def _col(self, page: int, end: int) -> float | None:
         cols = self.pages[page].cols
         return cols[end] if cols else None
@@ -59,6 +70,8 @@ class Bands:
     def original(self, page: int, bbox):
         """Where a box on joined page `page` (1-based) stands in the file: its page (1-based) and box, on the band
         of its left edge (a cell merged over the seam is cut at that band's right edge)."""
+        if page and len(self.slabs) < page <= len(self.slabs) + len(self.rest):
+            return self.rest[page - len(self.slabs) - 1] + 1, bbox
         if not 0 < page <= len(self.slabs) or bbox is None:
             return page, bbox
         left, right, shift = self._layout
@@ -114,9 +127,14 @@ def _same_rows(a: Rulings, b: Rulings) -> bool | None:
 
 def _other_columns(first: Rulings, other: Rulings, skip: int = 0) -> bool:
     """The other page's column rulings (but its left edge, and the first `skip` it shares as print titles) mostly
-    stand where the first page has none."""
+    stand where the first page has none, or, columns all alike wide (a workbook's default widths: a band's rulings
+    fall where the first's do), they are fewer and end elsewhere (a band of one or two columns)."""
     inner = [x for x in other.cols[skip:] if x > other.cols[0] + SAME] if other.cols else []
-    return bool(inner) and _shared(inner, first.cols) <= COLUMNS_SHARED * len(inner)
+    if not inner:
+        return False
+    if _shared(inner, first.cols) <= COLUMNS_SHARED * len(inner):
+        return True
+    return not skip and len(other.cols) < len(first.cols) and abs(other.cols[-1] - first.cols[-1]) > SAME
 
 
 def _shared_lead(first: Rulings, other: Rulings) -> int:
@@ -162,6 +180,22 @@ def column_bands(pdf) -> Bands | None:
     if any(p.rotation % 360 or tuple(p.mediabox[:2]) != (0, 0) for p in pdf.pages):
         return None
     pages = _Lazy(pdf)
+    found = _bands(n, pages)
+    if found is not None:
+        return found
+    # Calc prints no empty page: a band holding only a text off to the right of the table (金额单位：万元 beside the
+    # first rows) is a page of its own after the others, without rulings; the bands are looked for without it
+    m = n
+    while m > 2 and not pages[m - 1].rows and not pages[m - 1].cols:
+        m -= 1
+    found = _bands(m, pages) if m < n else None
+    if found is None:
+        return None
+    return Bands(found.slabs, found.pages + [pages[i] for i in range(m, n)], found.titles, tuple(range(m, n)))
+
+
+def _bands(n: int, pages) -> Bands | None:
+    """The bands of the first `n` pages: every count of bands that divides them, in both print orders."""
     for bands in range(2, n + 1):
         if n % bands:
             continue
@@ -217,6 +251,8 @@ def joined(source, found: Bands) -> bytes:
         page = out.add_blank_page(width, height)
         for b, i in enumerate(slab):
             page.merge_transformed_page(reader.pages[i], Transformation().translate(shift[b], 0))
+    for i in found.rest:
+        out.add_page(reader.pages[i])
     buf = BytesIO()
     out.write(buf)
     return buf.getvalue()
@@ -266,9 +302,10 @@ def join_failed(found: Bands, error: Exception) -> str:
 
 def bands_note(found: Bands) -> str:
     """The reading note: which pages were joined, and that page numbers are the joined pages'."""
+    rest = f"；第 {'、'.join(str(i + 1) for i in found.rest)} 页只有表格外的文字，另行读取" if found.rest else ""
     return (f"{_pages_of(found)}是同一张工作表超出纸宽、按列分页打印的左右部分，"
             f"已左右拼接为 {len(found.slabs)} 页读取（页码按拼接后计"
-            f"{'；每页重复的左端标题列只读一次' if found.titles else ''}）")
+            f"{'；每页重复的左端标题列只读一次' if found.titles else ''}）{rest}")
 
 
 def original_places(blocks, found: Bands) -> None:
@@ -277,6 +314,8 @@ def original_places(blocks, found: Bands) -> None:
     from evalkit.model import Paragraph, Table
 
     def first_page(page):
+        if page and len(found.slabs) < page <= len(found.slabs) + len(found.rest):
+            return found.rest[page - len(found.slabs) - 1] + 1
         return found.slabs[page - 1][0] + 1 if page and 0 < page <= len(found.slabs) else page
 
     for block in blocks:

@@ -20,6 +20,8 @@ ORIGIN_TOL = 0.6     # points: a pdfplumber glyph and a pdfium glyph whose origi
 BOX_TOL = 0.5        # points: a point this far past a clip's edge is inside it still (rounding)
 STRADDLE = 0.25      # glyph sizes: a glyph whose centre is this far past its clip's edge at most shows in good part
 CROSS = 0.2          # points: a glyph this far on both sides of its clip's edge is cut by it (pdfium's ink box)
+TOUCH = 0.25         # glyph widths: a text's last glyph whose ink starts this close past its clip's edge was drawn
+#                      because its advance touches the cell (Calc draws what reaches into it): the text's, cut
 NEAR = 2.0           # glyph sizes: a hidden run this close to a glyph shown through the same clip is that text's rest
 
 
@@ -142,9 +144,10 @@ def clipping(page) -> Clipping:
 
 def _cut_ends(drawn: dict[int, list[tuple]], clips: dict[int, list | None]) -> tuple[list[Cut], list[str]]:
     """The glyphs a cell's edge crosses where nothing more of the text was drawn (Calc draws only what touches the
-    cell: the paper shows the text's start and a piece of one glyph), and the texts so cut. Such a glyph whose centre
-    lies past the edge is given a `dx` into its cell (read by its centre, it went to the next cell: 442.13万 |
-    元438.5万元). A text drawn whole past its edge (its rest over empty neighbours) is no cut one."""
+    cell: the paper shows the text's start and a piece of one glyph, or none of one whose advance only touches the
+    cell), and the texts so cut. Such a glyph whose centre lies past the edge is given a `dx` into its cell (read by
+    its centre, it went to the next cell: 442.13万 | 元438.5万元). A text drawn whole past its edge (its rest over
+    empty neighbours) is no cut one."""
     cuts, texts = [], []
     for key, gs in drawn.items():
         boxes = clips[key]
@@ -154,9 +157,11 @@ def _cut_ends(drawn: dict[int, list[tuple]], clips: dict[int, list | None]) -> t
         if not inside:
             continue                          # hidden whole: pdfclip's other business
         cut = False
-        for edge, outer in ((hi, max(gs, key=lambda g: g[3])), (lo, min(gs, key=lambda g: g[3]))):
+        for edge, outer, way in ((hi, max(gs, key=lambda g: g[3]), 1), (lo, min(gs, key=lambda g: g[3]), -1)):
             ch, gl, gr, cx, origin, _ = outer
-            if not gl < edge - CROSS < edge + CROSS < gr:
+            near, far = (gl, gr) if way > 0 else (-gr, -gl)        # the glyph's sides toward and away from the edge
+            reach = max(CROSS, TOUCH * (gr - gl))
+            if not (near < way * edge + reach and way * edge + CROSS < far):
                 continue
             cut = True
             if not lo <= cx <= hi:
@@ -204,6 +209,16 @@ class ClipReader:
             if page is not None:
                 page.close()
 
+    def read_moved(self, parts: list[tuple[int, float, float, float]]) -> Clipping:
+        """What the clips do on a page made of the file's pages `parts` (page, how far right it was moved, and the
+        stretch of it that is its own: a worksheet's column bands joined side by side), read on each page as the
+        file has it (pdfium gives a clip in the space it was set in, not moved with the page's content). A glyph
+        outside its page's own stretch lies over another band's, whose copy of the text is read."""
+        got = [(self.read(i), dx, lo - BOX_TOL, hi + BOX_TOL) for i, dx, lo, hi in parts]
+        return Clipping([Clipped(c.text, c.x + dx, c.y) for g, dx, lo, hi in got for c in g.hidden if lo <= c.x <= hi],
+                        [Cut(c.text, c.x + dx, c.y, c.dx) for g, dx, lo, hi in got for c in g.cut if lo <= c.x <= hi],
+                        [t for g, *_ in got for t in g.cut_texts])
+
     def hidden(self, index: int) -> list[Clipped]:
         """Page `index`'s hidden glyphs."""
         return self.read(index).hidden
@@ -216,7 +231,7 @@ class ClipReader:
 
 def matched_chars(chars: list[dict], glyphs: list) -> dict[int, object]:
     """pdfplumber's glyphs (`chars`, by id) that are pdfium's `glyphs` (Clipped or Cut): same character, origin
-    within ORIGIN_TOL."""
+    within ORIGIN_TOL, one each (joined column bands lay a hidden copy of a text over the shown one)."""
     if not glyphs:
         return {}
     by_text: dict[str, list] = {}
@@ -229,9 +244,9 @@ def matched_chars(chars: list[dict], glyphs: list) -> dict[int, object]:
         if not near or not m:
             continue
         x, y = float(m[4]), float(m[5])
-        same = next((c for c in near if abs(c.x - x) <= ORIGIN_TOL and abs(c.y - y) <= ORIGIN_TOL), None)
-        if same is not None:
-            out[id(ch)] = same
+        k = next((k for k, c in enumerate(near) if abs(c.x - x) <= ORIGIN_TOL and abs(c.y - y) <= ORIGIN_TOL), None)
+        if k is not None:
+            out[id(ch)] = near.pop(k)
     return out
 
 

@@ -83,8 +83,12 @@ def read_total_units(cells: list[str], cols: dict[str, int]) -> dict[str, tuple[
     """The figures of the block's total row (合计 | …) with the unit each cell states (`figure`), or None for
     another row."""
     idx = next((i for i, c in enumerate(cells) if V.BUDGET_TOTAL_LABEL.match(V.key(c))), None)
-    if idx is None:
-        return None
+    if idx is None:         # the label printed on over the empty cell beside it, split there (年度资金总 | 额 | | 156)
+        idx = next((i for i in range(len(cells) - 1) if cells[i] and cells[i + 1] and parse_number(cells[i + 1]) is None
+                    and V.BUDGET_TOTAL_LABEL.match(V.key(cells[i] + cells[i + 1]))), None)
+        if idx is None:
+            return None
+        cells = cells[:idx] + [cells[idx] + cells[idx + 1], ""] + cells[idx + 2:]
     out: dict[str, tuple[float | None, str | None]] = {}
     order = sorted(cols, key=cols.get)
     values = [c for c in cells[idx + 1:] if c]
