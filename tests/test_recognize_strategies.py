@@ -555,6 +555,28 @@ def test_cut_labels_only_where_the_rest_alone_is_no_label_and_the_join_is_one(up
     assert got == ([0] if upper[0] == "满意度" else [])
 
 
+def test_a_label_wrapped_over_two_rows_of_a_table_narrower_than_its_header_is_joined():
+    """A print without rulings whose table goes on on the next page without the block label's column (7 cells under
+    a header of 8): the 二级 label centred over two rows and wrapped in its cell (服务对象满意 over 度指标) made the
+    first row read by content with the label as the name and every value a column to the left, the second a line
+    named 度指标. The pieces in one of the row's first columns make the label: joined, both lines read right."""
+    doc = _doc(Paragraph("项目名称：培训项目"), Table([
+        ["绩效指标"] + IND_HEADER,
+        ["", "效益指标", "社会效益指标", "覆盖率", "≥98%", "99%", "30", "30", ""],
+    ]), Table([
+        ["满意度指标", "服务对象满意", "社会公众满意度", "≥90%", "90.5%", "5", "5"],
+        ["", "度指标", "受益对象满意度", "≥90%", "90%", "5", "5"],
+        ["总分", "", "", "", "", "40", "40"],
+    ]))
+    ex = recognize(doc)
+    assert [(i.level1, i.level2, i.level3, i.target, i.actual, i.weight, i.score) for _, i in ex.indicators][1:] == [
+        ("满意度指标", "服务对象满意度指标", "社会公众满意度", "≥90%", "90.5%", 5.0, 5.0),
+        ("满意度指标", "服务对象满意度指标", "受益对象满意度", "≥90%", "90%", 5.0, 5.0)]
+    h = indicator_table.read_header(["绩效指标"] + IND_HEADER)
+    assert indicator_table.cut_labels(["满意度指标", "服务对象满意", "名称"], ["", "度指标", "名称"], h) == [1]
+    assert indicator_table.cut_labels(["满意度指标", "服务对象满意", "名称"], ["", "10", "名称"], h) == []
+
+
 def test_the_same_group_restated_keeps_its_level_2_label():
     """A worksheet's print draws a group's merged label again on the next page, beside an empty 二级 cell: the group
     restated keeps its 二级 label (before: 质量指标 lost for the line); a new group starts without one."""

@@ -110,20 +110,27 @@ def read_line(cells: list[str], h: Header) -> Line:
     return _positional(cells, h) or _by_content(cells, h)
 
 
+SHIFTED_LABELS = 3     # columns: where a row narrower than its header holds its level labels, at most
+
+
 def cut_labels(cells: list[str], below: list[str], h: Header) -> list[int]:
     """The level-label columns whose text goes on in the row below (满意度 over 指标, 服务对象满 over 意度指标): a label
     merged over two rows that a page break cut mid-word (LibreOffice's export of a web page) leaves its rest beside
     the next line, which read on its own named a group 指标. Taken only where the rest alone is no label and the
-    parts joined make one of the column's level."""
+    parts joined make one of the column's level; in a row narrower than its header, in its first columns (a label
+    wrapped in its cell, centred over two rows of a print without rulings: 服务对象满意 over 度指标)."""
+    either = lambda t: V.is_level1(t) or V.is_level2(t)  # noqa: E731
+    where = [(h.cols[role], known) for role, known in (("level1", V.is_level1), ("level2", V.is_level2)) if role in h.cols]
+    if len(cells) < h.width:      # a row narrower than its header (the block label's column not printed on this
+        where += [(i, either) for i in range(SHIFTED_LABELS)]    # page, read by content): its labels lead
     out = []
-    for role, known in (("level1", V.is_level1), ("level2", V.is_level2)):
-        i = h.cols.get(role)
-        if i is None or i >= min(len(cells), len(below)):
+    for i, known in where:
+        if i >= min(len(cells), len(below)) or i in out:
             continue
         a, b = WS.sub("", cells[i]), WS.sub("", below[i])
-        if a and b and not (V.is_level1(b) or V.is_level2(b)) and known(a + b):
+        if a and b and not either(b) and parse_number(b) is None and known(a + b):
             out.append(i)
-    return out
+    return sorted(out)
 
 
 def _positional(cells: list[str], h: Header) -> Line | None:
