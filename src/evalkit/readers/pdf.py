@@ -122,6 +122,7 @@ class PageContent:
     aligned: bool = False                      # its tables were rebuilt from the text's alignment (no rulings)
     unruled_sheet: bool = False                # a worksheet's table printed without rulings, not read as a table
     cut_off: bool = False                      # a ruled table runs off the page: what lies beyond was not printed
+    crossed: list = field(default_factory=list)  # texts a ruling between rows runs through (rows too low for them)
 
 
 def read_pdf(path: Path) -> Document:
@@ -665,12 +666,29 @@ def without_clipped(page, clipped) -> object:
     clipped); not named in the report: what a clip hides is layout, the cell's text is read where it shows. A glyph
     its cell's edge cuts with its centre past the edge is moved into its cell (it ends its cell's text)."""
     if clipped.cut:
-        moved = matched_chars(page.chars, clipped.cut)
+        placed = matched_chars(page.chars, clipped.cut)
+        height = float(page.height)
         for ch in page.chars:                  # (pdfplumber's own glyph records: every later view of the page sees it)
-            if (cut := moved.get(id(ch))) is not None:
-                ch["x0"], ch["x1"] = ch["x0"] + cut.dx, ch["x1"] + cut.dx
+            if (cut := placed.get(id(ch))) is not None:
+                _into(ch, cut, height)
     gone = set(matched_chars(page.chars, clipped.hidden))
     return page.filter(lambda o: id(o) not in gone) if gone else page
+
+
+def _into(ch: dict, cut, height: float) -> None:
+    """Move pdfplumber's glyph `ch` so that its centre lies in the box of `cut` (PDF space, y up), where its ink
+    shows: not when it lies there already, nor further than the cut's reach."""
+    left, bottom, right, top = cut.box
+    pad_x, pad_y = min(0.5, (right - left) / 4), min(0.5, (top - bottom) / 4)
+    cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+    lo_y, hi_y = height - top, height - bottom                  # the box top-down
+    dx = min(max(cx, left + pad_x), right - pad_x) - cx
+    dy = min(max(cy, lo_y + pad_y), hi_y - pad_y) - cy
+    if (dx or dy) and abs(dx) <= cut.reach and abs(dy) <= cut.reach:
+        ch["x0"], ch["x1"] = ch["x0"] + dx, ch["x1"] + dx
+        ch["top"], ch["bottom"], ch["y0"], ch["y1"] = ch["top"] + dy, ch["bottom"] + dy, ch["y0"] - dy, ch["y1"] - dy
+        if "doctop" in ch:
+            ch["doctop"] += dy
 
 
 def without_overprint(page):
@@ -914,7 +932,20 @@ def _aligned_warning(pages: list[PageContent]) -> list[str]:
         ([f"第 {_pages(sheets)} 页是电子表格程序打印的表格，没有框线，单元格之间的距离不足以还原行列，未作为表格读取；"
           "请提供原始 Excel 文件，或打印时勾选“网格线”（页面设置→工作表）后重新导出 PDF"] if sheets else []) + \
         ([f"第 {_pages(cut)} 页的表格超出了纸张边缘，超出部分的文字没有打印出来，这些列的数字缺失；请提供原始文件，"
-          "或打印时选择“缩放到纸张宽度”后重新导出 PDF"] if (cut := [p.number for p in pages if p.cut_off]) else [])
+          "或打印时选择“缩放到纸张宽度”后重新导出 PDF"] if (cut := [p.number for p in pages if p.cut_off]) else []) + \
+        _crossed_warning(pages)
+
+
+def _crossed_warning(pages: list[PageContent]) -> list[str]:
+    """Texts a table's row ruling runs through (`_crossed_texts`): which row's they are is a guess, said (partial)."""
+    crossed = {p.number: p.crossed for p in pages if p.crossed}
+    if not crossed:
+        return []
+    runs = [t for ts in crossed.values() for t in ts]
+    shown = list(dict.fromkeys(t if len(t) <= 12 else t[:12] + "…" for t in runs))[:CUT_EXAMPLES]
+    return [f"第 {_pages(sorted(crossed))} 页有 {len(runs)} 行文字被表格的行线穿过（行高不足，多行文字溢出到上下行，"
+            f"如{'、'.join(f'“{t}”' for t in shown)}），这些文字可能被读到相邻的行里，请对照原件核对；需要准确结果时请"
+            "提供原始表格文件，或设置“自动调整行高”后重新导出 PDF"]
 
 
 def _watermark_key(text: str) -> str:
@@ -1003,6 +1034,8 @@ def _read_page(page, aligned: bool = True) -> PageContent:
         ({"explicit_vertical_lines": upright} if upright else {})
     found = page.find_tables(settings) if settings else page.find_tables()
     content.cut_off = any(_off_page(t.bbox, page) for t in found)
+    content.crossed = _crossed_texts(page, edges, found) if not aligned else []   # (a worksheet's print: rows of
+    #                                                                              fixed height)
     if len(found) > 1:
         found = _each_alone(page, found, settings)
     top, bottom = _paper(page)
@@ -1434,6 +1467,43 @@ def _open_frame(edges: list[dict]) -> tuple[list[dict], list[dict]]:
              for y in sides_h],
             [{"object_type": "line", "x0": x, "x1": x, "top": y0, "bottom": y1, "width": 0.0, "height": y1 - y0}
              for x in sides_v])
+
+
+CROSSED_BAND = 0.3      # glyph heights: a ruling further than this inside a glyph's box from its top and bottom runs
+#                         through it (an underline stands at its foot, a table's border around it)
+
+
+def _crossed_texts(page, edges: list[dict], found) -> list[str]:
+    """The runs of glyphs inside a ruled table that a ruling between its rows runs through: a wrapped text taller
+    than its row (a worksheet's fixed row height) printed over the rows above and below without a clip, whose lines
+    are read in those rows' cells (a 偏差原因 under other indicators). Said, not guessed at: which row the text is
+    the cell's, the print does not tell for sure."""
+    import bisect
+
+    if not found or len(edges) > MAX_RULINGS:
+        return []
+    hs = sorted((float(e["top"]), float(e["x0"]), float(e["x1"])) for e in edges if e["orientation"] == "h")
+    ys = [h[0] for h in hs]
+    boxes = [t.bbox for t in found]
+    hit = []
+    for c in page.chars:
+        if not (c.get("text") or "").strip():
+            continue
+        top, bottom, x = float(c["top"]), float(c["bottom"]), (float(c["x0"]) + float(c["x1"])) / 2
+        band = CROSSED_BAND * (bottom - top)
+        if not any(b[0] <= x <= b[2] and b[1] <= top and bottom <= b[3] for b in boxes):
+            continue
+        lo, hi = bisect.bisect_left(ys, top + band), bisect.bisect_right(ys, bottom - band)
+        if any(h[1] <= x <= h[2] for h in hs[lo:hi]):
+            hit.append(c)
+    runs = []
+    for c in sorted(hit, key=lambda c: (round(float(c["top"])), float(c["x0"]))):
+        if runs and abs(float(runs[-1][-1]["top"]) - float(c["top"])) < 1 and \
+                float(c["x0"]) - float(runs[-1][-1]["x1"]) < float(c["bottom"]) - float(c["top"]):
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    return ["".join(c["text"] for c in run) for run in runs]
 
 
 def _open_ends(edges: list[dict]) -> list[dict]:

@@ -54,7 +54,13 @@ def _clip_boxes(raw, obj) -> list[tuple[float, float, float, float]] | None:
 
 
 def _beside_shown(glyphs: list[tuple], boxes: list[tuple], shown: list[tuple[float, float]]) -> bool:
-    """A glyph shown through the clip stands next to one of the hidden `glyphs` ((glyph, x, y, size) by centre)."""
+    """A glyph shown through the clip stands next to one of the hidden `glyphs` ((glyph, x, y, size) by centre): a
+    turned text's next column beside its cell; not a wrapped text's line above or below a cell of a few lines' height
+    (the cell's width over it: the row hides it)."""
+    lo, bottom, hi, top = max(b[0] for b in boxes), max(b[1] for b in boxes), min(b[2] for b in boxes), min(b[3] for b in boxes)
+    if top - bottom <= CELL_LINES * max(g[3] for g in glyphs) and all(
+            lo - BOX_TOL <= gx <= hi + BOX_TOL and not bottom <= gy <= top for _, gx, gy, _ in glyphs):
+        return False
     return any(abs(x - gx) <= NEAR * size and abs(y - gy) <= NEAR * size and _inside(x, y, boxes)
                for _, gx, gy, size in glyphs for x, y in shown)
 
@@ -66,12 +72,15 @@ def _inside(x: float, y: float, boxes: list[tuple], tol: float = BOX_TOL) -> boo
 
 @dataclass(frozen=True)
 class Cut:
-    """A glyph its cell cuts on paper: the last one drawn of a text longer than the cell (a worksheet's cell not
-    wrapped draws what touches it), its centre `dx` points (signed) from inside the clip, where its cell is."""
+    """A glyph shown through its clip, and the clip's box (left, bottom, right, top; PDF space): the cell it is read
+    in. pdfplumber places a glyph by its font's box, which may stand over the cell's edge where its ink does not (a
+    wrapped line set high in a low row), or a text's last glyph its cell cuts stands past the edge (Calc draws what
+    touches the cell); such a glyph is moved, `reach` points at most, into the box."""
     text: str
     x: float
     y: float
-    dx: float
+    box: tuple[float, float, float, float]
+    reach: float
 
 
 @dataclass(frozen=True)
@@ -125,7 +134,7 @@ def clipping(page) -> Clipping:
             origin = (ox.value, oy.value) if raw.FPDFText_GetCharOrigin(textpage.raw, i, ox, oy) else None
             ch = chr(raw.FPDFText_GetUnicode(textpage.raw, i))
             if boxes and origin:
-                drawn.setdefault(key, []).append((ch, left.value, right.value, cx, origin, cy))
+                drawn.setdefault(key, []).append((ch, left.value, right.value, cx, origin, cy, size))
             if not boxes or _inside(cx, cy, boxes, max(BOX_TOL, STRADDLE * size)):   # (one its edge grazes shows)
                 shown.append((cx, cy))
                 continue
@@ -137,38 +146,91 @@ def clipping(page) -> Clipping:
         gone = [g[0] for key, gs in hidden.items()
                 if len(gs) == glyphs[key] and not _beside_shown(gs, clips[key], shown) for g in gs]
         cuts, texts = _cut_ends(drawn, clips)
-        return Clipping(gone, cuts, texts)
+        lines, dropped, low = _overflowing_lines(drawn, clips)
+        dropped = [g for g in dropped if g not in set(gone)]
+        return Clipping(gone + dropped, cuts + lines, texts + low)
     finally:
         textpage.close()
 
 
 def _cut_ends(drawn: dict[int, list[tuple]], clips: dict[int, list | None]) -> tuple[list[Cut], list[str]]:
-    """The glyphs a cell's edge crosses where nothing more of the text was drawn (Calc draws only what touches the
-    cell: the paper shows the text's start and a piece of one glyph, or none of one whose advance only touches the
-    cell), and the texts so cut. Such a glyph whose centre lies past the edge is given a `dx` into its cell (read by
-    its centre, it went to the next cell: 442.13万 | 元438.5万元). A text drawn whole past its edge (its rest over
-    empty neighbours) is no cut one."""
+    """The glyphs of texts shown through their clips, each with the box it is read in, and the texts a cell's edge
+    cuts where nothing more was drawn (Calc draws only what touches the cell: the paper shows the text's start and a
+    piece of one glyph, or none of one whose advance only touches the cell). That last glyph's centre may lie past
+    the edge (read by its centre, it went to the next cell: 442.13万 | 元438.5万元); a wrapped line's glyphs may
+    stand a little over the top or bottom (shown in good part). A text drawn whole past its edge (its rest over
+    empty neighbours) is no cut one; its glyphs outside the clip stay where they are (read whole)."""
     cuts, texts = [], []
     for key, gs in drawn.items():
         boxes = clips[key]
         lo, hi = max(b[0] for b in boxes), min(b[2] for b in boxes)
-        ys = (max(b[1] for b in boxes), min(b[3] for b in boxes))
-        inside = [g for g in gs if lo <= g[3] <= hi and ys[0] - BOX_TOL <= g[5] <= ys[1] + BOX_TOL]
-        if not inside:
+        bottom, top = max(b[1] for b in boxes), min(b[3] for b in boxes)
+        box = (lo, bottom, hi, top)
+        shown = [g for g in gs if lo - BOX_TOL <= g[3] <= hi + BOX_TOL
+                 and bottom - max(BOX_TOL, STRADDLE * g[6]) <= g[5] <= top + max(BOX_TOL, STRADDLE * g[6])]
+        if not shown:
             continue                          # hidden whole: pdfclip's other business
+        if top - bottom <= CELL_LINES * max(g[6] for g in shown):     # a cell's clip (not a page's or a band's)
+            cuts += [Cut(g[0], g[4][0], g[4][1], box, g[6] / 2) for g in shown]
+        inside = [g for g in shown if lo <= g[3] <= hi]
         cut = False
         for edge, outer, way in ((hi, max(gs, key=lambda g: g[3]), 1), (lo, min(gs, key=lambda g: g[3]), -1)):
-            ch, gl, gr, cx, origin, _ = outer
+            ch, gl, gr, cx, origin, cy, size = outer
             near, far = (gl, gr) if way > 0 else (-gr, -gl)        # the glyph's sides toward and away from the edge
             reach = max(CROSS, TOUCH * (gr - gl))
             if not (near < way * edge + reach and way * edge + CROSS < far):
                 continue
             cut = True
             if not lo <= cx <= hi:
-                cuts.append(Cut(ch, origin[0], origin[1], (edge - BOX_TOL - cx) if cx > hi else (edge + BOX_TOL - cx)))
-        if cut:
+                cuts.append(Cut(ch, origin[0], origin[1], box, abs(cx - edge) + size / 2))   # (its font's box is wider)
+        if cut and inside:
             texts.append("".join(g[0] for g in sorted(inside, key=lambda g: g[3])).strip())
     return cuts, [t for t in texts if t]
+
+
+LINE_ROOM = 0.6     # glyph sizes: wrapped lines set closer than this in their cell would read as one line
+CELL_LINES = 4.0    # glyph sizes: a clip at most this tall is a cell's (a row of fixed height), not a page's or band's
+
+
+def _overflowing_lines(drawn: dict[int, list[tuple]], clips: dict[int, list | None]) -> tuple[list[Cut], list[Clipped],
+                                                                                             list[str]]:
+    """A wrapped text taller than its cell (a row of fixed height): Calc draws every line, centred or from the top,
+    and its clip shows those inside the cell; read where drawn, the others went into the rows above and below (a
+    偏差原因's lines under other indicators, status ok). The lines of a cell showing any of them are set into the
+    cell, evenly, when they fit there LINE_ROOM apart at least (the text read whole); else those the cell hides are
+    left out (the text read as printed, said as cut)."""
+    cells: dict[tuple, list[tuple]] = {}
+    for key, gs in drawn.items():
+        boxes = clips[key]
+        box = (max(b[0] for b in boxes), max(b[1] for b in boxes), min(b[2] for b in boxes), min(b[3] for b in boxes))
+        cells.setdefault(tuple(round(v, 1) for v in box), []).extend(gs)
+    moved, dropped, texts = [], [], []
+    for box, gs in cells.items():
+        lo, bottom, hi, top = box
+        col = [g for g in gs if lo - BOX_TOL <= g[3] <= hi + BOX_TOL]
+        if not col or top - bottom > CELL_LINES * max(g[6] for g in col):
+            continue                          # a clip taller than a row of a few lines: a page's or a band's
+        slack = lambda g: max(BOX_TOL, STRADDLE * g[6])  # noqa: E731
+        outside = [g for g in col if not bottom - slack(g) <= g[5] <= top + slack(g)]
+        if not outside or len(outside) == len(col):
+            continue                          # all shown, or nothing of the text shown (another part's copy)
+        rows: list[list[tuple]] = []
+        for g in sorted(col, key=lambda g: -g[4][1]):        # top line first (PDF space: y up), by baseline
+            if rows and abs(rows[-1][0][4][1] - g[4][1]) <= g[6] / 2:
+                rows[-1].append(g)
+            else:
+                rows.append([g])
+        size = max(g[6] for g in col)
+        room = top - bottom - size
+        if len(rows) > 1 and room / (len(rows) - 1) >= LINE_ROOM * size:
+            step = room / (len(rows) - 1)
+            for k, row in enumerate(rows):
+                y = top - size / 2 - k * step
+                moved += [Cut(g[0], g[4][0], g[4][1], (lo, y - 0.01, hi, y + 0.01), abs(g[5] - y) + size) for g in row]
+        else:
+            dropped += [Clipped(g[0], *g[4]) for g in outside]
+            texts.append("".join(g[0] for row in rows for g in sorted(row, key=lambda g: g[3]) if g not in outside))
+    return moved, dropped, [t for t in texts if t]
 
 
 def clipped_glyphs(page) -> list[Clipped]:
@@ -201,7 +263,8 @@ class ClipReader:
             x0, y0, _, _ = page.get_mediabox()
             got = clipping(page)
             return Clipping([Clipped(c.text, c.x - x0, c.y - y0) for c in got.hidden],
-                            [Cut(c.text, c.x - x0, c.y - y0, c.dx) for c in got.cut], got.cut_texts)
+                            [Cut(c.text, c.x - x0, c.y - y0, (c.box[0] - x0, c.box[1] - y0, c.box[2] - x0, c.box[3] - y0),
+                                 c.reach) for c in got.cut], got.cut_texts)
         except Exception as e:  # noqa: BLE001
             log.info("pdfium could not read page %s's clipping: %s", index + 1, e)
             return NONE
@@ -216,7 +279,8 @@ class ClipReader:
         outside its page's own stretch lies over another band's, whose copy of the text is read."""
         got = [(self.read(i), dx, lo - BOX_TOL, hi + BOX_TOL) for i, dx, lo, hi in parts]
         return Clipping([Clipped(c.text, c.x + dx, c.y) for g, dx, lo, hi in got for c in g.hidden if lo <= c.x <= hi],
-                        [Cut(c.text, c.x + dx, c.y, c.dx) for g, dx, lo, hi in got for c in g.cut if lo <= c.x <= hi],
+                        [Cut(c.text, c.x + dx, c.y, (c.box[0] + dx, c.box[1], c.box[2] + dx, c.box[3]), c.reach)
+                         for g, dx, lo, hi in got for c in g.cut if lo <= c.x <= hi],
                         [t for g, *_ in got for t in g.cut_texts])
 
     def hidden(self, index: int) -> list[Clipped]:
