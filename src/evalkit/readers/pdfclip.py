@@ -117,7 +117,8 @@ def clipping(page) -> Clipping:
         glyphs: dict[int, int] = {}
         hidden: dict[int, list[Clipped]] = {}
         shown: list[tuple[float, float]] = []      # the centres of the glyphs shown
-        drawn: dict[int, list[tuple]] = {}         # each clipped object's glyphs: (char, left, right, cx, origin)
+        drawn: dict[int, list[tuple]] = {}         # each clipped object's glyphs: (char, left, right, cx, origin,
+        free: list[tuple] = []                     # cy, size); the glyphs of objects without a clip, likewise
         left, right, bottom, top = (ctypes.c_double() for _ in range(4))
         ox, oy = ctypes.c_double(), ctypes.c_double()
         for i in range(raw.FPDFText_CountChars(textpage.raw)):
@@ -133,8 +134,8 @@ def clipping(page) -> Clipping:
             size = max(right.value - left.value, top.value - bottom.value, 1.0)
             origin = (ox.value, oy.value) if raw.FPDFText_GetCharOrigin(textpage.raw, i, ox, oy) else None
             ch = chr(raw.FPDFText_GetUnicode(textpage.raw, i))
-            if boxes and origin:
-                drawn.setdefault(key, []).append((ch, left.value, right.value, cx, origin, cy, size))
+            if origin:
+                (drawn.setdefault(key, []) if boxes else free).append((ch, left.value, right.value, cx, origin, cy, size))
             if not boxes or _inside(cx, cy, boxes, max(BOX_TOL, STRADDLE * size)):   # (one its edge grazes shows)
                 shown.append((cx, cy))
                 continue
@@ -143,10 +144,12 @@ def clipping(page) -> Clipping:
         # a run shown in part is a text its cell cut (the author wrote it whole: read whole), and so is one hidden
         # whole next to a glyph shown through the same clip (a turned text's last column); one hidden whole with
         # nothing shown beside it is a copy drawn for another part of its cell (the other page's)
-        gone = [g[0] for key, gs in hidden.items()
-                if len(gs) == glyphs[key] and not _beside_shown(gs, clips[key], shown) for g in gs]
         cuts, texts = _cut_ends(drawn, clips)
-        lines, dropped, low = _overflowing_lines(drawn, clips)
+        lines, dropped, low = _overflowing_lines(drawn, clips, free, shown)
+        kept = {(c.text, c.x, c.y) for c in lines}                  # (set into their cell: not hidden)
+        gone = [g[0] for key, gs in hidden.items()
+                if len(gs) == glyphs[key] and not _beside_shown(gs, clips[key], shown) for g in gs
+                if (g[0].text, g[0].x, g[0].y) not in kept]
         dropped = [g for g in dropped if g not in set(gone)]
         return Clipping(gone + dropped, cuts + lines, texts + low)
     finally:
@@ -190,20 +193,41 @@ def _cut_ends(drawn: dict[int, list[tuple]], clips: dict[int, list | None]) -> t
 
 LINE_ROOM = 0.6     # glyph sizes: wrapped lines set closer than this in their cell would read as one line
 CELL_LINES = 4.0    # glyph sizes: a clip at most this tall is a cell's (a row of fixed height), not a page's or band's
+FREE_BAND = 8.0     # points: the height of the bands unclipped glyphs are looked up by
+ADJACENT = 1.5      # glyph sizes: a cell's hidden line nearest to it stands at most this far past its edge
 
 
-def _overflowing_lines(drawn: dict[int, list[tuple]], clips: dict[int, list | None]) -> tuple[list[Cut], list[Clipped],
-                                                                                             list[str]]:
-    """A wrapped text taller than its cell (a row of fixed height): Calc draws every line, centred or from the top,
-    and its clip shows those inside the cell; read where drawn, the others went into the rows above and below (a
-    偏差原因's lines under other indicators, status ok). The lines of a cell showing any of them are set into the
-    cell, evenly, when they fit there LINE_ROOM apart at least (the text read whole); else those the cell hides are
-    left out (the text read as printed, said as cut)."""
+def _overflowing_lines(drawn: dict[int, list[tuple]], clips: dict[int, list | None], free: list[tuple],
+                       shown: list[tuple[float, float]]) -> tuple[list[Cut], list[Clipped], list[str]]:
+    """A wrapped text taller than its cell (a row of fixed height: Calc's, or Word's 固定值 row height): every line is
+    drawn, centred or from the top, and the cell's clip shows those inside it (LibreOffice draws a line that fits
+    without a clip: `free`); read where drawn, the others went into the rows above and below (a 偏差原因's lines
+    under other indicators, status ok), or were left out as hidden (项目名 | 称: the label not known). The lines of a
+    cell showing any of them are set into the cell, evenly, when they fit there LINE_ROOM apart at least (the text
+    read whole); else those the cell hides are left out (the text read as printed, said as cut). Only where the
+    hidden lines stand over a row (text shown beside them in other columns): a label merged over rows that a page
+    break cuts is drawn whole on both pages, its other part's lines under the page's last row or over its first
+    (left to `clipping`)."""
+    import bisect
+
+    heights = sorted((y, x) for x, y in shown)
+    ys = [h[0] for h in heights]
+
+    def over_a_row(g, lo, hi) -> bool:
+        a, b = bisect.bisect_left(ys, g[5] - g[6] / 2), bisect.bisect_right(ys, g[5] + g[6] / 2)
+        return any(not lo <= x <= hi for _, x in heights[a:b])
+
     cells: dict[tuple, list[tuple]] = {}
+    whole: set[int] = set()                  # ids of the glyphs of objects their clip hides whole
     for key, gs in drawn.items():
         boxes = clips[key]
         box = (max(b[0] for b in boxes), max(b[1] for b in boxes), min(b[2] for b in boxes), min(b[3] for b in boxes))
         cells.setdefault(tuple(round(v, 1) for v in box), []).extend(gs)
+        if not any(_inside(g[3], g[5], boxes, max(BOX_TOL, STRADDLE * g[6])) for g in gs):
+            whole.update(id(g) for g in gs)
+    bands: dict[int, list[tuple]] = {}
+    for g in free:
+        bands.setdefault(int(g[5] // FREE_BAND), []).append(g)
     moved, dropped, texts = [], [], []
     for box, gs in cells.items():
         lo, bottom, hi, top = box
@@ -212,8 +236,16 @@ def _overflowing_lines(drawn: dict[int, list[tuple]], clips: dict[int, list | No
             continue                          # a clip taller than a row of a few lines: a page's or a band's
         slack = lambda g: max(BOX_TOL, STRADDLE * g[6])  # noqa: E731
         outside = [g for g in col if not bottom - slack(g) <= g[5] <= top + slack(g)]
+        if not outside or min(max(bottom - g[5], g[5] - top) / g[6] for g in outside) > ADJACENT or \
+                not any(over_a_row(g, lo, hi) for g in outside):
+            continue                          # (hidden far from the cell, or over no row: another part's copy)
+        plain = [g for k in range(int(bottom // FREE_BAND), int(top // FREE_BAND) + 1) for g in bands.get(k, [])
+                 if lo <= g[3] <= hi and bottom <= g[5] <= top]      # the cell's lines drawn without a clip
+        if not plain:     # lines hidden whole beside lines shown through the same clip: a label merged over a page
+            outside = [g for g in outside if id(g) not in whole]     # break drawn on each page (left to `clipping`)
+        col = [g for g in col if g in outside or id(g) not in whole] + plain
         if not outside or len(outside) == len(col):
-            continue                          # all shown, or nothing of the text shown (another part's copy)
+            continue                          # nothing of the text shown (another part's copy)
         rows: list[list[tuple]] = []
         for g in sorted(col, key=lambda g: -g[4][1]):        # top line first (PDF space: y up), by baseline
             if rows and abs(rows[-1][0][4][1] - g[4][1]) <= g[6] / 2:
