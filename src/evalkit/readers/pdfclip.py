@@ -1,18 +1,23 @@
-"""Text a clipping path hides: pdfminer (so pdfplumber) lays out every glyph drawn and knows nothing of clipping,
-a viewer shows only what lies inside the clip. A worksheet's print (LibreOffice Calc) draws a label merged over rows
-that a page break cuts whole on both pages, each clipped to its page's part, and a cell's text cut at its edge whole:
-read as drawn, the hidden copies stood under a table's last row, over the next page's first, or mixed into a title
-line beside them (钟祥市卫生健康产局出指标). pdfium tells each glyph's text object and that object's clip; a glyph
-whose centre lies outside one of its clip's paths (their bounding boxes: a glyph outside one is surely hidden) by
-more than STRADDLE is not shown. Only text objects hidden whole, with nothing shown through their clip beside them
-(NEAR), are left out: a text shown in part is one its cell cut (a long name in a cell not wrapped; 年度总体 | 目标
-turned in a narrow cell, each column its own object), which its author wrote whole and is read whole, as before.
+"""Text a clipping path hides or cuts: pdfminer (so pdfplumber) lays out every glyph drawn and knows nothing of
+clipping, a viewer shows only what lies inside the clip. pdfium tells each glyph's text object and that object's
+clip. Three things are read from them:
+- glyphs hidden: a worksheet's print (LibreOffice Calc) draws a label merged over rows that a page break cuts whole
+  on both pages, each clipped to its page's part; read as drawn, the hidden copies stood under a table's last row,
+  over the next page's first, or mixed into a title line beside them (钟祥市卫生健康产局出指标). A glyph whose centre
+  lies outside one of its clip's paths (their bounding boxes) by more than STRADDLE is not shown; text objects hidden
+  whole, with nothing shown through their clip beside them (NEAR), are left out; a text shown in part is one its
+  cell cut (年度总体 | 目标 turned in a narrow cell, each column its own object), read whole.
+- glyphs placed (`Cut`): a glyph shown through a cell's clip that pdfplumber, by its font's box, would read in the
+  next cell or row (a cut text's last glyph past the cell's edge, a wrapped line over the row's edge), and a cell's
+  lines its row hides when they fit in it (a row of fixed height), are given the box they are read in;
+- texts cut: texts longer than their cells, as printed, for the reading note.
 Glyphs are given back by their origin, to be matched with pdfplumber's."""
 from __future__ import annotations
 
 import ctypes
 import logging
 from dataclasses import dataclass
+from typing import NamedTuple
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +28,18 @@ CROSS = 0.2          # points: a glyph this far on both sides of its clip's edge
 TOUCH = 0.25         # glyph widths: a text's last glyph whose ink starts this close past its clip's edge was drawn
 #                      because its advance touches the cell (Calc draws what reaches into it): the text's, cut
 NEAR = 2.0           # glyph sizes: a hidden run this close to a glyph shown through the same clip is that text's rest
+
+
+class Glyph(NamedTuple):
+    """A glyph of a clipped text object as pdfium gives it: its ink box's left and right, centre and size (the larger
+    side), and its origin (PDF space, points)."""
+    ch: str
+    left: float
+    right: float
+    cx: float
+    origin: tuple[float, float]
+    cy: float
+    size: float
 
 
 @dataclass(frozen=True)
@@ -53,11 +70,16 @@ def _clip_boxes(raw, obj) -> list[tuple[float, float, float, float]] | None:
     return boxes or None
 
 
+def _box(boxes: list[tuple]) -> tuple[float, float, float, float]:
+    """The box (left, bottom, right, top) inside all of a clip's paths' boxes."""
+    return max(b[0] for b in boxes), max(b[1] for b in boxes), min(b[2] for b in boxes), min(b[3] for b in boxes)
+
+
 def _beside_shown(glyphs: list[tuple], boxes: list[tuple], shown: list[tuple[float, float]]) -> bool:
     """A glyph shown through the clip stands next to one of the hidden `glyphs` ((glyph, x, y, size) by centre): a
     turned text's next column beside its cell; not a wrapped text's line above or below a cell of a few lines' height
     (the cell's width over it: the row hides it)."""
-    lo, bottom, hi, top = max(b[0] for b in boxes), max(b[1] for b in boxes), min(b[2] for b in boxes), min(b[3] for b in boxes)
+    lo, bottom, hi, top = _box(boxes)
     if top - bottom <= CELL_LINES * max(g[3] for g in glyphs) and all(
             lo - BOX_TOL <= gx <= hi + BOX_TOL and not bottom <= gy <= top for _, gx, gy, _ in glyphs):
         return False
@@ -117,8 +139,8 @@ def clipping(page) -> Clipping:
         glyphs: dict[int, int] = {}
         hidden: dict[int, list[Clipped]] = {}
         shown: list[tuple[float, float]] = []      # the centres of the glyphs shown
-        drawn: dict[int, list[tuple]] = {}         # each clipped object's glyphs: (char, left, right, cx, origin,
-        free: list[tuple] = []                     # cy, size); the glyphs of objects without a clip, likewise
+        drawn: dict[int, list[Glyph]] = {}         # each clipped object's glyphs
+        free: list[Glyph] = []                     # the glyphs of objects without a clip
         left, right, bottom, top = (ctypes.c_double() for _ in range(4))
         ox, oy = ctypes.c_double(), ctypes.c_double()
         for i in range(raw.FPDFText_CountChars(textpage.raw)):
@@ -135,7 +157,7 @@ def clipping(page) -> Clipping:
             origin = (ox.value, oy.value) if raw.FPDFText_GetCharOrigin(textpage.raw, i, ox, oy) else None
             ch = chr(raw.FPDFText_GetUnicode(textpage.raw, i))
             if origin:
-                (drawn.setdefault(key, []) if boxes else free).append((ch, left.value, right.value, cx, origin, cy, size))
+                (drawn.setdefault(key, []) if boxes else free).append(Glyph(ch, left.value, right.value, cx, origin, cy, size))
             if not boxes or _inside(cx, cy, boxes, max(BOX_TOL, STRADDLE * size)):   # (one its edge grazes shows)
                 shown.append((cx, cy))
                 continue
@@ -150,13 +172,14 @@ def clipping(page) -> Clipping:
         gone = [g[0] for key, gs in hidden.items()
                 if len(gs) == glyphs[key] and not _beside_shown(gs, clips[key], shown) for g in gs
                 if (g[0].text, g[0].x, g[0].y) not in kept]
-        dropped = [g for g in dropped if g not in set(gone)]
+        seen = set(gone)
+        dropped = [g for g in dropped if g not in seen]
         return Clipping(gone + dropped, cuts + lines, texts + low)
     finally:
         textpage.close()
 
 
-def _cut_ends(drawn: dict[int, list[tuple]], clips: dict[int, list | None]) -> tuple[list[Cut], list[str]]:
+def _cut_ends(drawn: dict[int, list[Glyph]], clips: dict[int, list | None]) -> tuple[list[Cut], list[str]]:
     """The glyphs of texts shown through their clips, each with the box it is read in, and the texts a cell's edge
     cuts where nothing more was drawn (Calc draws only what touches the cell: the paper shows the text's start and a
     piece of one glyph, or none of one whose advance only touches the cell). That last glyph's centre may lie past
@@ -165,19 +188,16 @@ def _cut_ends(drawn: dict[int, list[tuple]], clips: dict[int, list | None]) -> t
     empty neighbours) is no cut one; its glyphs outside the clip stay where they are (read whole)."""
     cuts, texts = [], []
     for key, gs in drawn.items():
-        boxes = clips[key]
-        lo, hi = max(b[0] for b in boxes), min(b[2] for b in boxes)
-        bottom, top = max(b[1] for b in boxes), min(b[3] for b in boxes)
-        box = (lo, bottom, hi, top)
-        shown = [g for g in gs if lo - BOX_TOL <= g[3] <= hi + BOX_TOL
-                 and bottom - max(BOX_TOL, STRADDLE * g[6]) <= g[5] <= top + max(BOX_TOL, STRADDLE * g[6])]
+        box = lo, bottom, hi, top = _box(clips[key])
+        shown = [g for g in gs if lo - BOX_TOL <= g.cx <= hi + BOX_TOL
+                 and bottom - max(BOX_TOL, STRADDLE * g.size) <= g.cy <= top + max(BOX_TOL, STRADDLE * g.size)]
         if not shown:
             continue                          # hidden whole: pdfclip's other business
-        if top - bottom <= CELL_LINES * max(g[6] for g in shown):     # a cell's clip (not a page's or a band's)
-            cuts += [Cut(g[0], g[4][0], g[4][1], box, g[6] / 2) for g in shown]
-        inside = [g for g in shown if lo <= g[3] <= hi]
+        if top - bottom <= CELL_LINES * max(g.size for g in shown):     # a cell's clip (not a page's or a band's)
+            cuts += [Cut(g.ch, g.origin[0], g.origin[1], box, g.size / 2) for g in shown]
+        inside = [g for g in shown if lo <= g.cx <= hi]
         cut = False
-        for edge, outer, way in ((hi, max(gs, key=lambda g: g[3]), 1), (lo, min(gs, key=lambda g: g[3]), -1)):
+        for edge, outer, way in ((hi, max(gs, key=lambda g: g.cx), 1), (lo, min(gs, key=lambda g: g.cx), -1)):
             ch, gl, gr, cx, origin, cy, size = outer
             near, far = (gl, gr) if way > 0 else (-gr, -gl)        # the glyph's sides toward and away from the edge
             reach = max(CROSS, TOUCH * (gr - gl))
@@ -187,7 +207,7 @@ def _cut_ends(drawn: dict[int, list[tuple]], clips: dict[int, list | None]) -> t
             if not lo <= cx <= hi:
                 cuts.append(Cut(ch, origin[0], origin[1], box, abs(cx - edge) + size / 2))   # (its font's box is wider)
         if cut and inside:
-            texts.append("".join(g[0] for g in sorted(inside, key=lambda g: g[3])).strip())
+            texts.append("".join(g.ch for g in sorted(inside, key=lambda g: g.cx)).strip())
     return cuts, [t for t in texts if t]
 
 
@@ -197,7 +217,7 @@ FREE_BAND = 8.0     # points: the height of the bands unclipped glyphs are looke
 ADJACENT = 1.5      # glyph sizes: a cell's hidden line nearest to it stands at most this far past its edge
 
 
-def _overflowing_lines(drawn: dict[int, list[tuple]], clips: dict[int, list | None], free: list[tuple],
+def _overflowing_lines(drawn: dict[int, list[Glyph]], clips: dict[int, list | None], free: list[Glyph],
                        shown: list[tuple[float, float]]) -> tuple[list[Cut], list[Clipped], list[str]]:
     """A wrapped text taller than its cell (a row of fixed height: Calc's, or Word's 固定值 row height): every line is
     drawn, centred or from the top, and the cell's clip shows those inside it (LibreOffice draws a line that fits
@@ -214,54 +234,54 @@ def _overflowing_lines(drawn: dict[int, list[tuple]], clips: dict[int, list | No
     ys = [h[0] for h in heights]
 
     def over_a_row(g, lo, hi) -> bool:
-        a, b = bisect.bisect_left(ys, g[5] - g[6] / 2), bisect.bisect_right(ys, g[5] + g[6] / 2)
+        a, b = bisect.bisect_left(ys, g.cy - g.size / 2), bisect.bisect_right(ys, g.cy + g.size / 2)
         return any(not lo <= x <= hi for _, x in heights[a:b])
 
-    cells: dict[tuple, list[tuple]] = {}
+    cells: dict[tuple, list[Glyph]] = {}
     whole: set[int] = set()                  # ids of the glyphs of objects their clip hides whole
     for key, gs in drawn.items():
         boxes = clips[key]
-        box = (max(b[0] for b in boxes), max(b[1] for b in boxes), min(b[2] for b in boxes), min(b[3] for b in boxes))
+        box = _box(boxes)
         cells.setdefault(tuple(round(v, 1) for v in box), []).extend(gs)
-        if not any(_inside(g[3], g[5], boxes, max(BOX_TOL, STRADDLE * g[6])) for g in gs):
+        if not any(_inside(g.cx, g.cy, boxes, max(BOX_TOL, STRADDLE * g.size)) for g in gs):
             whole.update(id(g) for g in gs)
-    bands: dict[int, list[tuple]] = {}
+    bands: dict[int, list[Glyph]] = {}
     for g in free:
-        bands.setdefault(int(g[5] // FREE_BAND), []).append(g)
+        bands.setdefault(int(g.cy // FREE_BAND), []).append(g)
     moved, dropped, texts = [], [], []
     for box, gs in cells.items():
         lo, bottom, hi, top = box
-        col = [g for g in gs if lo - BOX_TOL <= g[3] <= hi + BOX_TOL]
-        if not col or top - bottom > CELL_LINES * max(g[6] for g in col):
+        col = [g for g in gs if lo - BOX_TOL <= g.cx <= hi + BOX_TOL]
+        if not col or top - bottom > CELL_LINES * max(g.size for g in col):
             continue                          # a clip taller than a row of a few lines: a page's or a band's
-        slack = lambda g: max(BOX_TOL, STRADDLE * g[6])  # noqa: E731
-        outside = [g for g in col if not bottom - slack(g) <= g[5] <= top + slack(g)]
-        if not outside or min(max(bottom - g[5], g[5] - top) / g[6] for g in outside) > ADJACENT or \
+        slack = lambda g: max(BOX_TOL, STRADDLE * g.size)  # noqa: E731
+        outside = [g for g in col if not bottom - slack(g) <= g.cy <= top + slack(g)]
+        if not outside or min(max(bottom - g.cy, g.cy - top) / g.size for g in outside) > ADJACENT or \
                 not any(over_a_row(g, lo, hi) for g in outside):
             continue                          # (hidden far from the cell, or over no row: another part's copy)
         plain = [g for k in range(int(bottom // FREE_BAND), int(top // FREE_BAND) + 1) for g in bands.get(k, [])
-                 if lo <= g[3] <= hi and bottom <= g[5] <= top]      # the cell's lines drawn without a clip
+                 if lo <= g.cx <= hi and bottom <= g.cy <= top]      # the cell's lines drawn without a clip
         if not plain:     # lines hidden whole beside lines shown through the same clip: a label merged over a page
             outside = [g for g in outside if id(g) not in whole]     # break drawn on each page (left to `clipping`)
         col = [g for g in col if g in outside or id(g) not in whole] + plain
         if not outside or len(outside) == len(col):
             continue                          # nothing of the text shown (another part's copy)
-        rows: list[list[tuple]] = []
-        for g in sorted(col, key=lambda g: -g[4][1]):        # top line first (PDF space: y up), by baseline
-            if rows and abs(rows[-1][0][4][1] - g[4][1]) <= g[6] / 2:
+        rows: list[list[Glyph]] = []
+        for g in sorted(col, key=lambda g: -g.origin[1]):        # top line first (PDF space: y up), by baseline
+            if rows and abs(rows[-1][0][4][1] - g.origin[1]) <= g.size / 2:
                 rows[-1].append(g)
             else:
                 rows.append([g])
-        size = max(g[6] for g in col)
+        size = max(g.size for g in col)
         room = top - bottom - size
         if len(rows) > 1 and room / (len(rows) - 1) >= LINE_ROOM * size:
             step = room / (len(rows) - 1)
             for k, row in enumerate(rows):
                 y = top - size / 2 - k * step
-                moved += [Cut(g[0], g[4][0], g[4][1], (lo, y - 0.01, hi, y + 0.01), abs(g[5] - y) + size) for g in row]
+                moved += [Cut(g.ch, g.origin[0], g.origin[1], (lo, y - 0.01, hi, y + 0.01), abs(g.cy - y) + size) for g in row]
         else:
-            dropped += [Clipped(g[0], *g[4]) for g in outside]
-            texts.append("".join(g[0] for row in rows for g in sorted(row, key=lambda g: g[3]) if g not in outside))
+            dropped += [Clipped(g.ch, *g.origin) for g in outside]
+            texts.append("".join(g.ch for row in rows for g in sorted(row, key=lambda g: g.cx) if g not in outside))
     return moved, dropped, [t for t in texts if t]
 
 
