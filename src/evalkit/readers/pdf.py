@@ -942,9 +942,8 @@ def _crossed_warning(pages: list[PageContent]) -> list[str]:
     if not crossed:
         return []
     runs = [t for ts in crossed.values() for t in ts]
-    shown = list(dict.fromkeys(t if len(t) <= 12 else t[:12] + "…" for t in runs))[:CUT_EXAMPLES]
     return [f"第 {_pages(sorted(crossed))} 页有 {len(runs)} 行文字被表格的行线穿过（行高不足，多行文字溢出到上下行，"
-            f"如{'、'.join(f'“{t}”' for t in shown)}），这些文字可能被读到相邻的行里，请对照原件核对；需要准确结果时请"
+            f"如{_examples(runs)}），这些文字可能被读到相邻的行里，请对照原件核对；需要准确结果时请"
             "提供原始表格文件，或设置“自动调整行高”后重新导出 PDF"]
 
 
@@ -965,7 +964,13 @@ def _cleaning_notes(overprinted_pages: list[int], watermarks: dict[str, list[int
     return notes
 
 
-CUT_EXAMPLES = 3         # texts a note on texts cut by their cells quotes
+CUT_EXAMPLES = 3         # texts a note on texts cut by their cells (or crossed by rulings) quotes
+
+
+def _examples(texts: list[str]) -> str:
+    """The first few distinct texts, quoted, each cut at 12 characters (“可持续影响指”、“服务对象满意”)."""
+    shown = list(dict.fromkeys(t if len(t) <= 12 else t[:12] + "…" for t in texts))[:CUT_EXAMPLES]
+    return "、".join(f"“{t}”" for t in shown)
 
 
 def _cut_note(cut_texts: dict[int, list[str]]) -> list[str]:
@@ -974,9 +979,8 @@ def _cut_note(cut_texts: dict[int, list[str]]) -> list[str]:
     if not cut_texts:
         return []
     texts = [t for ts in cut_texts.values() for t in ts]
-    shown = list(dict.fromkeys(t if len(t) <= 12 else t[:12] + "…" for t in texts))[:CUT_EXAMPLES]
     return [f"第 {_pages(sorted(cut_texts))} 页有 {len(texts)} 处文字长于所在单元格，打印时被单元格边界截断"
-            f"（如{'、'.join(f'“{t}”' for t in shown)}），读出的是纸面上可见的部分，名称可能不完整；"
+            f"（如{_examples(texts)}），读出的是纸面上可见的部分，名称可能不完整；"
             "需要全文时请提供原始表格文件，或设置“自动换行”后重新导出 PDF"]
 
 

@@ -193,8 +193,8 @@ def _cut_ends(drawn: dict[int, list[Glyph]], clips: dict[int, list | None]) -> t
                  and bottom - max(BOX_TOL, STRADDLE * g.size) <= g.cy <= top + max(BOX_TOL, STRADDLE * g.size)]
         if not shown:
             continue                          # hidden whole: pdfclip's other business
-        if top - bottom <= CELL_LINES * max(g.size for g in shown):     # a cell's clip (not a page's or a band's)
-            cuts += [Cut(g.ch, g.origin[0], g.origin[1], box, g.size / 2) for g in shown]
+        placed = shown if top - bottom <= CELL_LINES * max(g.size for g in shown) else []   # a cell's clip (not a
+        cuts += [Cut(g.ch, g.origin[0], g.origin[1], box, g.size / 2) for g in placed]     # page's or a band's)
         inside = [g for g in shown if lo <= g.cx <= hi]
         cut = False
         for edge, outer, way in ((hi, max(gs, key=lambda g: g.cx), 1), (lo, min(gs, key=lambda g: g.cx), -1)):
@@ -204,7 +204,7 @@ def _cut_ends(drawn: dict[int, list[Glyph]], clips: dict[int, list | None]) -> t
             if not (near < way * edge + reach and way * edge + CROSS < far):
                 continue
             cut = True
-            if not lo <= cx <= hi:
+            if not lo <= cx <= hi and outer not in placed:          # (one placed already is read in its cell)
                 cuts.append(Cut(ch, origin[0], origin[1], box, abs(cx - edge) + size / 2))   # (its font's box is wider)
         if cut and inside:
             texts.append("".join(g.ch for g in sorted(inside, key=lambda g: g.cx)).strip())
@@ -285,11 +285,6 @@ def _overflowing_lines(drawn: dict[int, list[Glyph]], clips: dict[int, list | No
     return moved, dropped, [t for t in texts if t]
 
 
-def clipped_glyphs(page) -> list[Clipped]:
-    """The glyphs of a pdfium page that its clipping hides: of text objects hidden whole, nothing shown beside them."""
-    return clipping(page).hidden
-
-
 class ClipReader:
     """pdfium's view of the same PDF pdfplumber reads (a path, or the bytes of a flattened or joined copy), page by
     page; a document pdfium cannot open, or a page it fails on, hides nothing (the glyphs are read as before)."""
@@ -364,8 +359,3 @@ def matched_chars(chars: list[dict], glyphs: list) -> dict[int, object]:
         if k is not None:
             out[id(ch)] = near.pop(k)
     return out
-
-
-def hidden_chars(chars: list[dict], clipped: list[Clipped]) -> set[int]:
-    """The ids of pdfplumber's glyphs (`chars`) that are `clipped` ones."""
-    return set(matched_chars(chars, clipped))

@@ -207,14 +207,17 @@ def is_level2(cell: str | None) -> bool:
     return bool(n) and bool(LEVEL2.match(n))
 
 
+# every level label in full, with and without its 项目 (the starts a narrow cell prints are looked up in them)
+_WHOLE_LABELS = tuple(pre + w.replace("率?", "率") + "指标" for w in LEVEL1_WORDS + LEVEL2_WORDS for pre in ("", "项目"))
+
+
 def is_cut_level_label(cell: str | None) -> bool:
     """The start of a level label a cell too narrow for it cut on paper (可持续影响指, 服务对象满意: a worksheet's
     cell not wrapped prints what fits), CUT_LABEL_MIN glyphs at least; the label itself is no cut one."""
     n = level_name(cell)
     if not n or len(n) < CUT_LABEL_MIN or is_level1(n) or is_level2(n):
         return False
-    words = [w.replace("率?", "率") + "指标" for w in LEVEL1_WORDS + LEVEL2_WORDS]
-    return any(w.startswith(n) or ("项目" + w).startswith(n) for w in words)
+    return any(w.startswith(n) for w in _WHOLE_LABELS)
 
 
 def implied_level1(level2: str | None) -> str | None:
