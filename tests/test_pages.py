@@ -463,30 +463,38 @@ def test_a_word_table_of_fixed_row_heights_reads_its_labels_whole():
     assert (line["level2"], line["target"], line["actual"], line["weight"]) == ("服务对象满意度指标", "≥90%", "94%", 10.0)
 
 
-def test_rows_whose_cells_run_on_over_a_band_s_edge_keep_their_text(tmp_path):
-    """A worksheet printed in column bands, its top rows' texts running on over empty neighbours whose borders are
-    not drawn: the rulings between those rows end free at the band's edge, where the side is drawn only along the
-    rows below. pdfplumber found no cell there and the project's name and the agency were dropped, status ok. The
-    side is drawn along those rows too; a grid whose side is drawn nowhere is left as it was."""
+DRAWN_HEIGHT = 841.9     # an A4 page's height: the drawn test pages' rulings and texts are placed from its top
+
+
+def drawn_page(path, ops: list[str], ys: tuple, texts: dict) -> PageContent:
+    """A page of rulings drawn by `ops` and `texts` ((x, row) -> text, each set 15 pt under that row's top ruling in
+    `ys`), written to `path` and read as the PDF reader reads a page."""
     import pdfplumber
     from pdfbits import page_of, ucs2
     from pypdf import PdfWriter
 
     from evalkit.readers.pdf import _read_page
 
-    height, xs, ys = 841.9, (50, 150, 250, 350), (100, 120, 140, 160, 180)
+    ops = ops + [f"BT /F1 10 Tf {x} {DRAWN_HEIGHT - ys[y] - 15} Td {ucs2(text)} Tj ET" for (x, y), text in texts.items()]
+    w = PdfWriter()
+    w.add_page(page_of(ops))
+    w.write(path)
+    with pdfplumber.open(path) as pdf:
+        return _read_page(pdf.pages[0])
+
+
+def test_rows_whose_cells_run_on_over_a_band_s_edge_keep_their_text(tmp_path):
+    """A worksheet printed in column bands, its top rows' texts running on over empty neighbours whose borders are
+    not drawn: the rulings between those rows end free at the band's edge, where the side is drawn only along the
+    rows below. pdfplumber found no cell there and the project's name and the agency were dropped, status ok. The
+    side is drawn along those rows too; a grid whose side is drawn nowhere is left as it was."""
+    height, xs, ys = DRAWN_HEIGHT, (50, 150, 250, 350), (100, 120, 140, 160, 180)
     ops = [f"q 0 g {x} {height - ys[-1]} 0.5 {ys[-1] - ys[0]} re f Q" for x in xs[:2]]  # the labels', all rows
     ops += [f"q 0 g {x} {height - ys[-1]} 0.5 {ys[-1] - ys[2]} re f Q" for x in xs[2:]]  # the rest: the lower rows
     ops += [f"q 0 g {xs[0]} {height - y} {xs[-1] - xs[0]} 0.5 re f Q" for y in ys]
-    for (x, y), text in {(53, 0): "项目名称", (153, 0): "某某县农村饮水安全巩固提升工程补助资金", (53, 1): "主管部门",
-                         (153, 1): "某某县水利局", (53, 2): "指标", (153, 2): "分值", (253, 2): "得分",
-                         (53, 3): "时效", (153, 3): "5", (253, 3): "5"}.items():
-        ops.append(f"BT /F1 10 Tf {x} {height - ys[y] - 15} Td {ucs2(text)} Tj ET")
-    w = PdfWriter()
-    w.add_page(page_of(ops))
-    w.write(tmp_path / "open.pdf")
-    with pdfplumber.open(tmp_path / "open.pdf") as pdf:
-        content = _read_page(pdf.pages[0])
+    content = drawn_page(tmp_path / "open.pdf", ops, ys, {
+        (53, 0): "项目名称", (153, 0): "某某县农村饮水安全巩固提升工程补助资金", (53, 1): "主管部门", (153, 1): "某某县水利局",
+        (53, 2): "指标", (153, 2): "分值", (253, 2): "得分", (53, 3): "时效", (153, 3): "5", (253, 3): "5"})
     (table,) = [t for _, _, t in content.items if isinstance(t, PageTable)]
     cells = [[c for c in r if c] for r in table.rows]
     assert cells[:2] == [["项目名称", "某某县农村饮水安全巩固提升工程补助资金"], ["主管部门", "某某县水利局"]]
@@ -498,24 +506,13 @@ def test_a_last_column_s_text_printed_past_the_table_s_edge_is_read_in_its_cell(
     (a 偏差原因 in the last column): the rest goes on glyph after glyph and is the cell's (before: cut at the edge, its
     rest a line of its own, status ok). A note beside the table, a gap away, and a cell whose text stops short of
     the edge take nothing."""
-    import pdfplumber
-    from pdfbits import page_of, ucs2
-    from pypdf import PdfWriter
-
-    from evalkit.readers.pdf import _read_page
-
-    height, xs, ys = 841.9, (50, 150, 250, 350), (100, 120, 140, 160)
+    height, xs, ys = DRAWN_HEIGHT, (50, 150, 250, 350), (100, 120, 140, 160)
     ops = [f"q 0 g {x} {height - ys[-1]} 0.5 {ys[-1] - ys[0]} re f Q" for x in xs]
     ops += [f"q 0 g {xs[0]} {height - y} {xs[-1] - xs[0]} 0.5 re f Q" for y in ys]
-    for (x, y), text in {(53, 0): "指标", (153, 0): "得分", (253, 0): "偏差原因", (53, 1): "时效", (153, 1): "5",
-                         (253, 1): "资金下达较晚影响项目进度已与财政部门沟通", (53, 2): "成本", (153, 2): "4",
-                         (253, 2): "未超支", (370, 2): "附注"}.items():
-        ops.append(f"BT /F1 10 Tf {x} {height - ys[y] - 15} Td {ucs2(text)} Tj ET")
-    w = PdfWriter()
-    w.add_page(page_of(ops))
-    w.write(tmp_path / "past.pdf")
-    with pdfplumber.open(tmp_path / "past.pdf") as pdf:
-        content = _read_page(pdf.pages[0])
+    content = drawn_page(tmp_path / "past.pdf", ops, ys, {
+        (53, 0): "指标", (153, 0): "得分", (253, 0): "偏差原因", (53, 1): "时效", (153, 1): "5",
+        (253, 1): "资金下达较晚影响项目进度已与财政部门沟通", (53, 2): "成本", (153, 2): "4", (253, 2): "未超支",
+        (370, 2): "附注"})
     (table,) = [t for _, _, t in content.items if isinstance(t, PageTable)]
     assert [r[2] for r in table.rows] == ["偏差原因", "资金下达较晚影响项目进度已与财政部门沟通", "未超支"]
     assert [p.text for _, _, p in content.items if isinstance(p, Paragraph)] == ["附注"]
