@@ -234,6 +234,61 @@ def test_real_soffice_over_the_time_limit_leaves_no_process(private_tmp, monkeyp
     assert leftovers == [] and list(private_tmp.iterdir()) == []
 
 
+@needs_lo
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="a Unix socket in /tmp")
+def test_a_killed_soffice_leaves_its_socket_and_remove_pipe_finds_it_by_the_profile(tmp_path):
+    """The name evalkit computes is the one real soffice makes, and SIGKILL leaves it behind."""
+    profile = tmp_path / "profile"
+    proc = subprocess.Popen([SOFFICE, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+                             "--nologo", "--nodefault"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=dict(os.environ, HOME=str(tmp_path)), start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(p.exists() for p in office.pipe_of(profile)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        made = [p for p in office.pipe_of(profile) if p.exists()]
+        assert made, "soffice made no socket under the name pipe_of computes"
+    finally:
+        office._kill_group(proc)
+        proc.wait()
+    assert made[0].exists()                         # SIGKILL: soffice could not remove it
+    office.remove_pipe(profile)
+    assert not made[0].exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="a Unix socket in /tmp")
+def test_a_conversion_over_its_time_limit_leaves_no_socket_in_tmp(tmp_path, private_tmp, monkeypatch):
+    """A fake soffice that makes its profile's socket (as the real one does while starting) and hangs."""
+    fake = tmp_path / "bin" / "soffice"
+    fake.parent.mkdir()
+    fake.write_text(f"""#!{sys.executable}
+import socket, sys, time, urllib.parse
+from pathlib import Path
+sys.path[:0] = {[str(ROOT / "src")]!r}
+from evalkit.readers.office import pipe_of
+url = next(a for a in sys.argv if a.startswith("-env:UserInstallation=")).split("=", 1)[1]
+sock = socket.socket(socket.AF_UNIX)
+sock.bind(str(pipe_of(Path(urllib.parse.unquote(urllib.parse.urlparse(url).path)))[0]))
+Path({str(tmp_path / "made")!r}).write_text("yes")
+time.sleep(300)
+""")
+    fake.chmod(0o755)
+    monkeypatch.setenv("EVALKIT_SOFFICE", str(fake))
+    monkeypatch.setattr(evalkit.limits, "LIMITS", replace(evalkit.limits.LIMITS, max_seconds=4.0))
+    made = []
+    real_mkdtemp = tempfile.mkdtemp
+
+    def recording_mkdtemp(*a, **kw):
+        made.append(Path(real_mkdtemp(*a, **kw)))
+        return str(made[-1])
+    monkeypatch.setattr(office.tempfile, "mkdtemp", recording_mkdtemp)
+    with pytest.raises(LimitExceeded):
+        read(fixture("doc"))
+    assert (tmp_path / "made").read_text() == "yes"          # the socket was there while it ran
+    assert made and not any(p.exists() or p.is_socket() for p in office.pipe_of(made[0] / "profile"))
+    assert list(private_tmp.iterdir()) == []
+
+
 def test_timeout_leaves_a_margin_inside_the_worker_limit():
     assert office.convert_timeout(120) == 110 and office.convert_timeout(2) == pytest.approx(1.6)
     assert 0 < office.convert_timeout(0.05) < 0.2

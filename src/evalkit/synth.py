@@ -1530,15 +1530,18 @@ def render_pdfs(jobs: list[tuple[Report, Path]], scan_jobs: list[tuple[Report, P
 def _to_pdf(exe: str, docs: list[Path], tmp: Path) -> None:
     """One LibreOffice run (a private profile) converting `docs` to PDF next to them; a crash (LibreOffice
     now and then aborts while starting) is run once more, for all of them (a PDF it was writing may be cut)."""
-    from evalkit.readers.office import crashed
-    profile = (tmp / "profile").as_uri()
+    from evalkit.readers.office import crashed, remove_pipe
+    profile = tmp / "profile"
     for attempt in (1, 2):
-        proc = subprocess.run([exe, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
-                               "--outdir", str(tmp), *map(str, docs)], capture_output=True, timeout=600)
+        try:
+            proc = subprocess.run([exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to",
+                                   "pdf", "--outdir", str(tmp), *map(str, docs)], capture_output=True, timeout=600)
+        finally:
+            remove_pipe(profile)        # left behind by a crash
         if proc.returncode == 0 or attempt == 2 or not crashed(proc.returncode):
             proc.check_returncode()
             return
-        shutil.rmtree(tmp / "profile", ignore_errors=True)
+        shutil.rmtree(profile, ignore_errors=True)
 
 
 def _scan(pdf: Path, out: Path, rng) -> None:

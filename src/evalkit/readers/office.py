@@ -12,7 +12,8 @@ Safety, because the files are untrusted and ingest converts several at once in w
   * a time limit below LIMITS.max_seconds (the worker would otherwise be killed first and leave
     soffice behind); on timeout the whole process group (soffice script, oosplash, soffice.bin)
     is killed;
-  * the temp folder is removed whatever happens;
+  * the temp folder is removed whatever happens, and so is the single-instance socket soffice makes in /tmp
+    for the profile (a killed or crashed soffice leaves it behind);
   * a run that crashes (SIGABRT/SIGSEGV/SIGBUS: LibreOffice now and then aborts while starting on a
     fresh profile) is tried once more on a new profile within the same time limit; a file that
     crashes it twice is a failed row saying so.
@@ -23,9 +24,11 @@ writes) is read by xlrd like `.xls`; any of these names holding a DOCX/XLSX zip 
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import time
@@ -299,18 +302,21 @@ def convert(path: Path, fmt: str, workdir: Path, timeout: float | None = None, k
     limit = convert_timeout() if timeout is None else timeout
     started = time.monotonic()
     out = outdir / ("input." + ext)
-    for attempt in (1, 2):
-        code, stdout, stderr = _run(argv, workdir, env, limit - (time.monotonic() - started), fmt, limit)
-        if code == 0 and out.is_file() and out.stat().st_size > 0:
-            return out
-        # LibreOffice now and then aborts while starting on a fresh profile (SIGABRT, "Fatal exception:
-        # Signal 6"): such a crash is tried once more on a new profile, in the time left
-        if attempt == 1 and crashed(code) and limit - (time.monotonic() - started) > RETRY_MIN_SECONDS:
-            shutil.rmtree(profile, ignore_errors=True)
-            shutil.rmtree(outdir, ignore_errors=True)
-            outdir.mkdir()
-            continue
-        break
+    try:
+        for attempt in (1, 2):
+            code, stdout, stderr = _run(argv, workdir, env, limit - (time.monotonic() - started), fmt, limit)
+            if code == 0 and out.is_file() and out.stat().st_size > 0:
+                return out
+            # LibreOffice now and then aborts while starting on a fresh profile (SIGABRT, "Fatal exception:
+            # Signal 6"): such a crash is tried once more on a new profile, in the time left
+            if attempt == 1 and crashed(code) and limit - (time.monotonic() - started) > RETRY_MIN_SECONDS:
+                shutil.rmtree(profile, ignore_errors=True)
+                shutil.rmtree(outdir, ignore_errors=True)
+                outdir.mkdir()
+                continue
+            break
+    finally:
+        remove_pipe(profile)
     detail = _detail(stdout, stderr, code, time.monotonic() - started)
     again = "；LibreOffice 中途崩溃，换新配置重试一次仍失败" if attempt == 2 else ""
     raise ReadError(f"LibreOffice 无法转换该 .{fmt} 文件（文件损坏、加密或不是{_kind(fmt)}{again}）：{detail}")
@@ -340,6 +346,29 @@ def _run(argv: list[str], workdir: Path, env: dict, seconds: float, fmt: str, li
     finally:
         _kill_group(proc)        # anything the launcher left behind in its group
     return proc.returncode, stdout, stderr
+
+
+def pipe_of(profile: Path) -> list[Path]:
+    """Where soffice puts the single-instance socket of this profile: OSL_PIPE_<uid>_SingleOfficeIPC_<MD5 of
+    the profile's URL in UTF-16, its bytes in unpadded hex> in /tmp, or /var/tmp when /tmp is not writable."""
+    if not hasattr(os, "getuid"):
+        return []           # Windows: a named pipe, gone with the process
+    digest = hashlib.md5(profile.as_uri().encode("utf-16-le")).digest()
+    name = f"OSL_PIPE_{os.getuid()}_SingleOfficeIPC_" + "".join(format(b, "x") for b in digest)
+    return [Path(d) / name for d in ("/tmp", "/var/tmp")]
+
+
+def remove_pipe(profile: Path) -> None:
+    """Remove the socket a killed or crashed soffice left for our private profile (soffice removes it only when
+    it exits normally; each timed-out file would otherwise leave one in /tmp). Only a socket of ours, by that
+    exact name: the profile is unique to one conversion, so no other process can be using it."""
+    for p in pipe_of(profile):
+        try:
+            st = p.lstat()
+            if stat.S_ISSOCK(st.st_mode) and st.st_uid == os.getuid():
+                p.unlink()
+        except OSError:
+            pass
 
 
 RETRY_MIN_SECONDS = 1.0     # a crashed conversion is tried again only with at least this much time left
