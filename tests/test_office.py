@@ -241,7 +241,7 @@ def test_a_killed_soffice_leaves_its_socket_and_remove_pipe_finds_it_by_the_prof
     profile = tmp_path / "profile"
     proc = subprocess.Popen([SOFFICE, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
                              "--nologo", "--nodefault"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env=dict(os.environ, HOME=str(tmp_path)), start_new_session=True)
+                            env=dict(os.environ, HOME=str(tmp_path), TMPDIR=str(tmp_path)), start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         while not any(p.exists() for p in office.pipe_of(profile)) and time.monotonic() < deadline:

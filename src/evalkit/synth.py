@@ -44,6 +44,7 @@ import importlib.util
 import io
 import json
 import math
+import os
 import random
 import re
 import shutil
@@ -1535,7 +1536,8 @@ def _to_pdf(exe: str, docs: list[Path], tmp: Path) -> None:
     for attempt in (1, 2):
         try:
             proc = subprocess.run([exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to",
-                                   "pdf", "--outdir", str(tmp), *map(str, docs)], capture_output=True, timeout=600)
+                                   "pdf", "--outdir", str(tmp), *map(str, docs)], capture_output=True, timeout=600,
+                                  env=dict(os.environ, TMPDIR=str(tmp)))   # its temp files go with the folder
         finally:
             remove_pipe(profile)        # left behind by a crash
         if proc.returncode == 0 or attempt == 2 or not crashed(proc.returncode):
