@@ -463,6 +463,20 @@ def test_a_word_table_of_fixed_row_heights_reads_its_labels_whole():
     assert (line["level2"], line["target"], line["actual"], line["weight"]) == ("服务对象满意度指标", "≥90%", "94%", 10.0)
 
 
+def test_a_figure_wrapped_in_a_fixed_row_is_read_whole_when_its_last_line_stands_over_the_row_below():
+    """Page 5 of another report printed so (slices/writer_exact_rows_synth25_p5.pdf): a score wrapped in its narrow
+    column (13.0 | 9) has its first line drawn without a clip and its second clipped, just past the row's foot, over
+    the next row's score. It was taken for another page's copy and left out: 13.0 read for 13.09, status ok."""
+    got = ingest_file(SLICES / "writer_exact_rows_synth25_p5.pdf", "wrapped")
+    assert got.report["status"] == "ok"
+    [project] = got.projects
+    assert (project["project_name"], project["total_score"], project["n_indicators"]) == ("城乡居民基本养老保险补助", 96.94, 6)
+    line = next(r for r in got.indicators if r["level3"] == "资金拨付及时率")
+    assert (line["target"], line["actual"], line["weight"], line["score"]) == ("≥95%", "82.9%", 15.0, 13.09)
+    assert [r["score"] for r in got.indicators] == [20.0, 20.0, 13.09, 12.0, 15.0, 6.85]
+    assert sum(r["score"] for r in got.indicators) + project["budget_score"] == pytest.approx(96.94)
+
+
 DRAWN_HEIGHT = 841.9     # an A4 page's height: the drawn test pages' rulings and texts are placed from its top
 
 

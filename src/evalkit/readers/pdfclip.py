@@ -233,34 +233,39 @@ def _overflowing_lines(drawn: dict[int, list[Glyph]], clips: dict[int, list | No
     heights = sorted((y, x) for x, y in shown)
     ys = [h[0] for h in heights]
 
-    def over_a_row(g, lo, hi) -> bool:
-        a, b = bisect.bisect_left(ys, g.cy - g.size / 2), bisect.bisect_right(ys, g.cy + g.size / 2)
-        return any(not lo <= x <= hi for _, x in heights[a:b])
+    def over_a_row(g, lo, bottom, hi, top, own_column: bool) -> bool:
+        """Text is shown beside the hidden glyph in another column or, with `own_column`, in its own column under or
+        over it, past the cell (the next row's cell: a figure's last line over the row's score below)."""
+        a, b = bisect.bisect_left(ys, g.cy - g.size), bisect.bisect_right(ys, g.cy + g.size)
+        return any(abs(y - g.cy) <= g.size / 2 if not lo <= x <= hi else own_column and not bottom <= y <= top
+                   for y, x in heights[a:b])
 
-    cells: dict[tuple, list[Glyph]] = {}
+    cells: dict[tuple, tuple[tuple, list[Glyph]]] = {}     # a cell's box (the first object's, unrounded) and glyphs
     whole: set[int] = set()                  # ids of the glyphs of objects their clip hides whole
     for key, gs in drawn.items():
         boxes = clips[key]
         box = _box(boxes)
-        cells.setdefault(tuple(round(v, 1) for v in box), []).extend(gs)
+        cells.setdefault(tuple(round(v, 1) for v in box), (box, []))[1].extend(gs)
         if not any(_inside(g.cx, g.cy, boxes, max(BOX_TOL, STRADDLE * g.size)) for g in gs):
             whole.update(id(g) for g in gs)
     bands: dict[int, list[Glyph]] = {}
     for g in free:
         bands.setdefault(int(g.cy // FREE_BAND), []).append(g)
     moved, dropped, texts = [], [], []
-    for box, gs in cells.items():
+    for box, gs in cells.values():
         lo, bottom, hi, top = box
         col = [g for g in gs if lo - BOX_TOL <= g.cx <= hi + BOX_TOL]
         if not col or top - bottom > CELL_LINES * max(g.size for g in col):
             continue                          # a clip taller than a row of a few lines: a page's or a band's
         slack = lambda g: max(BOX_TOL, STRADDLE * g.size)  # noqa: E731
         outside = [g for g in col if not bottom - slack(g) <= g.cy <= top + slack(g)]
-        if not outside or min(max(bottom - g.cy, g.cy - top) / g.size for g in outside) > ADJACENT or \
-                not any(over_a_row(g, lo, hi) for g in outside):
-            continue                          # (hidden far from the cell, or over no row: another part's copy)
         plain = [g for k in range(int(bottom // FREE_BAND), int(top // FREE_BAND) + 1) for g in bands.get(k, [])
                  if lo <= g.cx <= hi and bottom <= g.cy <= top]      # the cell's lines drawn without a clip
+        # (over a row: text beside it in another column; or, where the cell's other lines are drawn without a clip
+        # (Writer: only a line past the cell is clipped), text in its own column past the cell)
+        if not outside or min(max(bottom - g.cy, g.cy - top) / g.size for g in outside) > ADJACENT or \
+                not any(over_a_row(g, *box, bool(plain)) for g in outside):
+            continue                          # (hidden far from the cell, or over no row: another part's copy)
         if not plain:     # lines hidden whole beside lines shown through the same clip: a label merged over a page
             outside = [g for g in outside if id(g) not in whole]     # break drawn on each page (left to `clipping`)
         col = [g for g in col if g in outside or id(g) not in whole] + plain
