@@ -448,16 +448,16 @@ def test_a_word_table_of_fixed_row_heights_reads_its_labels_whole():
     """Every row of the DOCX 16 pt high (行高 固定值), printed by LibreOffice Writer (slices/writer_exact_rows_synth4.pdf):
     a cell's second line is drawn clipped out of sight (项目名 | 称, 年度指标 | 值) and was left out, so no label was
     known: one project without a name, no targets, status ok. A cell's lines that fit in it are set into it; the file
-    reads as its DOCX does, but for a figure wrapped in the table's last row (99.2 | 9): with no row under it, its
-    hidden line is not told from a merged label's copy for the next page, and stays out (as printed; the total's
-    check against the lines' scores finds it)."""
+    reads as its DOCX does. A figure wrapped in the table's last row (99.2 | 9), its hidden line under the line shown
+    without a clip, is the cell's (there is no row under it to tell it from a merged label's copy for the next page):
+    read whole (99.2 for 99.29 before, status ok)."""
     got = ingest_file(SLICES / "writer_exact_rows_synth4.pdf", "exact")
     assert got.report["status"] == "ok"
     fields = ("project_name", "budget_full_year", "executed", "budget_score", "total_score", "n_indicators")
     assert [tuple(p[f] for f in fields) for p in got.projects] == [
         ("关于下达2021年中央农村饮水安全巩固提升工程补助资金的通知滇财农〔2020〕238号", 448.0, 448.0, 10.0, 100.0, 7),
         ("信息化运维经费", 19.0, 19.0, 10.0, 100.0, 6), ("安全生产专项经费", 306.19, 306.19, 10.0, 100.0, 10),
-        ("政府购买服务经费", 8.72, 8.1, 9.29, 99.2, 8)]
+        ("政府购买服务经费", 8.72, 8.1, 9.29, 99.29, 8)]
     assert sum(r["score"] for r in got.indicators if r["project_name"] == "政府购买服务经费") + 9.29 == pytest.approx(99.29)
     line = next(r for r in got.indicators if r["level3"] == "受益对象满意度")
     assert (line["level2"], line["target"], line["actual"], line["weight"]) == ("服务对象满意度指标", "≥90%", "94%", 10.0)

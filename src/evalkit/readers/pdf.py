@@ -164,7 +164,9 @@ def read_pdf(path: Path) -> Document:
                         pdf = pdfplumber.open(wide)
                 pages, texts, to_ocr, more_pages = [], [], {}, []
                 overprinted_pages, watermarks, covered, two_up_pages, cut_texts = [], {}, [], [], {}
-                clips = ClipReader(source)    # (a joined band print's clips: read on the file's pages, then moved)
+                # (a joined band print's clips: read on the file's pages, then moved; a spreadsheet's print draws a
+                # cell a page break cuts on both pages)
+                clips = ClipReader(source, copies=not aligned)
                 for raw_page in pdf.pages:
                     start_page(raw_page.page_number)
                     # (pdfminer lays the page out first, within the limits; pdfium only then, and only where it has text)

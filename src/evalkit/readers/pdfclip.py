@@ -92,6 +92,11 @@ def _inside(x: float, y: float, boxes: list[tuple], tol: float = BOX_TOL) -> boo
     return all(b[0] - tol <= x <= b[2] + tol and b[1] - tol <= y <= b[3] + tol for b in boxes)
 
 
+def _under(g: Glyph, lines: list[Glyph]) -> bool:
+    """A glyph of `lines` stands over or under `g` (their ink overlaps across): g is a line of the same text."""
+    return any(p.left < g.right and g.left < p.right for p in lines)
+
+
 @dataclass(frozen=True)
 class Cut:
     """A glyph shown through its clip, and the clip's box (left, bottom, right, top; PDF space): the cell it is read
@@ -117,8 +122,9 @@ class Clipping:
 NONE = Clipping([], [], [])
 
 
-def clipping(page) -> Clipping:
-    """What the clips of a pdfium page hide (of text objects hidden whole, nothing shown beside them) and cut."""
+def clipping(page, copies: bool = True) -> Clipping:
+    """What the clips of a pdfium page hide (of text objects hidden whole, nothing shown beside them) and cut.
+    `copies`: the producer draws a cell a page break cuts whole on both pages (a spreadsheet program: Calc)."""
     import pypdfium2.raw as raw
 
     # the clips of the page's own text objects (inside a form a clip is in the form's space: not looked at)
@@ -167,7 +173,7 @@ def clipping(page) -> Clipping:
         # whole next to a glyph shown through the same clip (a turned text's last column); one hidden whole with
         # nothing shown beside it is a copy drawn for another part of its cell (the other page's)
         cuts, texts = _cut_ends(drawn, clips)
-        lines, dropped, low = _overflowing_lines(drawn, clips, free, shown)
+        lines, dropped, low = _overflowing_lines(drawn, clips, free, shown, copies)
         kept = {(c.text, c.x, c.y) for c in lines}                  # (set into their cell: not hidden)
         gone = [g[0] for key, gs in hidden.items()
                 if len(gs) == glyphs[key] and not _beside_shown(gs, clips[key], shown) for g in gs
@@ -218,7 +224,8 @@ ADJACENT = 1.5      # glyph sizes: a cell's hidden line nearest to it stands at 
 
 
 def _overflowing_lines(drawn: dict[int, list[Glyph]], clips: dict[int, list | None], free: list[Glyph],
-                       shown: list[tuple[float, float]]) -> tuple[list[Cut], list[Clipped], list[str]]:
+                       shown: list[tuple[float, float]], copies: bool = True
+                       ) -> tuple[list[Cut], list[Clipped], list[str]]:
     """A wrapped text taller than its cell (a row of fixed height: Calc's, or Word's 固定值 row height): every line is
     drawn, centred or from the top, and the cell's clip shows those inside it (LibreOffice draws a line that fits
     without a clip: `free`); read where drawn, the others went into the rows above and below (a 偏差原因's lines
@@ -233,12 +240,9 @@ def _overflowing_lines(drawn: dict[int, list[Glyph]], clips: dict[int, list | No
     heights = sorted((y, x) for x, y in shown)
     ys = [h[0] for h in heights]
 
-    def over_a_row(g, lo, bottom, hi, top, own_column: bool) -> bool:
-        """Text is shown beside the hidden glyph in another column or, with `own_column`, in its own column under or
-        over it, past the cell (the next row's cell: a figure's last line over the row's score below)."""
-        a, b = bisect.bisect_left(ys, g.cy - g.size), bisect.bisect_right(ys, g.cy + g.size)
-        return any(abs(y - g.cy) <= g.size / 2 if not lo <= x <= hi else own_column and not bottom <= y <= top
-                   for y, x in heights[a:b])
+    def over_a_row(g, lo, hi) -> bool:
+        a, b = bisect.bisect_left(ys, g.cy - g.size / 2), bisect.bisect_right(ys, g.cy + g.size / 2)
+        return any(not lo <= x <= hi for _, x in heights[a:b])
 
     cells: dict[tuple, tuple[tuple, list[Glyph]]] = {}     # a cell's box (the first object's, unrounded) and glyphs
     whole: set[int] = set()                  # ids of the glyphs of objects their clip hides whole
@@ -261,10 +265,11 @@ def _overflowing_lines(drawn: dict[int, list[Glyph]], clips: dict[int, list | No
         outside = [g for g in col if not bottom - slack(g) <= g.cy <= top + slack(g)]
         plain = [g for k in range(int(bottom // FREE_BAND), int(top // FREE_BAND) + 1) for g in bands.get(k, [])
                  if lo <= g.cx <= hi and bottom <= g.cy <= top]      # the cell's lines drawn without a clip
-        # (over a row: text beside it in another column; or, where the cell's other lines are drawn without a clip
-        # (Writer: only a line past the cell is clipped), text in its own column past the cell)
+        # its own: over a row (text shown beside it), or, from a producer that draws no copies (Writer), under or over
+        # the cell's lines drawn without a clip (a figure's last line under the table's last row). Calc draws a label
+        # merged over a page break the same way: its lines that fit without a clip, the other part's clipped
         if not outside or min(max(bottom - g.cy, g.cy - top) / g.size for g in outside) > ADJACENT or \
-                not any(over_a_row(g, *box, bool(plain)) for g in outside):
+                not any((not copies and _under(g, plain)) or over_a_row(g, lo, hi) for g in outside):
             continue                          # (hidden far from the cell, or over no row: another part's copy)
         if not plain:     # lines hidden whole beside lines shown through the same clip: a label merged over a page
             outside = [g for g in outside if id(g) not in whole]     # break drawn on each page (left to `clipping`)
@@ -294,8 +299,8 @@ class ClipReader:
     """pdfium's view of the same PDF pdfplumber reads (a path, or the bytes of a flattened or joined copy), page by
     page; a document pdfium cannot open, or a page it fails on, hides nothing (the glyphs are read as before)."""
 
-    def __init__(self, source):
-        self.doc = None
+    def __init__(self, source, copies: bool = True):
+        self.doc, self.copies = None, copies
         try:
             import pypdfium2 as pdfium
             self.doc = pdfium.PdfDocument(source.getvalue() if hasattr(source, "getvalue") else source)
@@ -313,7 +318,7 @@ class ClipReader:
             if page.get_rotation():
                 return NONE
             x0, y0, _, _ = page.get_mediabox()
-            got = clipping(page)
+            got = clipping(page, self.copies)
             return Clipping([Clipped(c.text, c.x - x0, c.y - y0) for c in got.hidden],
                             [Cut(c.text, c.x - x0, c.y - y0, (c.box[0] - x0, c.box[1] - y0, c.box[2] - x0, c.box[3] - y0),
                                  c.reach) for c in got.cut], got.cut_texts)
