@@ -477,6 +477,18 @@ def test_a_figure_wrapped_in_a_fixed_row_is_read_whole_when_its_last_line_stands
     assert sum(r["score"] for r in got.indicators) + project["budget_score"] == pytest.approx(96.94)
 
 
+def test_a_project_whose_name_label_is_not_read_makes_the_file_partial():
+    """Rows 14 pt high (slices/writer_exact_rows14_synth8_p1.pdf): Writer draws no line past a cell's first, so the
+    labels are cut on paper (项目名, 一级指) and the project's name is not found. Such a file read `ok` with one
+    nameless project (a document's tables all read as one); it is `partial`, saying which project and why."""
+    got = ingest_file(SLICES / "writer_exact_rows14_synth8_p1.pdf", "cut labels")
+    assert [p["project_name"] for p in got.projects] == [None]
+    assert got.report["status"] == "partial"
+    assert "第 1 个项目没有读到项目名称" in got.report["error"] and "evalkit inspect" in got.report["error"]
+    named = ingest_file(SLICES / "writer_exact_rows_synth25_p5.pdf", "named")
+    assert named.report["status"] == "ok" and named.projects[0]["project_name"] == "城乡居民基本养老保险补助"
+
+
 DRAWN_HEIGHT = 841.9     # an A4 page's height: the drawn test pages' rulings and texts are placed from its top
 
 

@@ -127,6 +127,11 @@ def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileR
         named = "、".join(f"“{b}”" for b in bare[:5]) + (f" 等 {len(bare)} 个项目" if len(bare) > 5 else "")
         problems.append(f"{named}的自评表没有读到绩效指标和总分（表头词汇缺失，或表格的一部分印在别的页面上）；"
                         "请用 evalkit inspect 查看各行的读法")
+    unnamed = [n for n, p in enumerate(ex.projects, start=1) if not p.project_name and (p.indicators() or
+                                                                                       p.total_score is not None)]
+    if unnamed:  # no 项目名称 read: the project's tables are not told apart (several read as one), nor its rows keyed
+        problems.append(f"第 {'、'.join(map(str, unnamed[:10]))} 个项目没有读到项目名称（“项目名称”一栏未识别：文字被单元格截断，"
+                        "或是新的表头词汇），文件中的几张自评表可能被读成了一个项目；请用 evalkit inspect 查看各行的读法")
     if not ex.found_anything:          # a reading problem said above comes first: it is the likelier cause
         problems.append("未识别出项目自评表、汇总表或自评结果段落（" + ("先处理上面的读取问题；仍未识别时，" if problems else "")
                         + "可能是新的版式，请对照 README“新增版式”补充表头词汇）")
