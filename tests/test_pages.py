@@ -477,6 +477,19 @@ def test_a_figure_wrapped_in_a_fixed_row_is_read_whole_when_its_last_line_stands
     assert sum(r["score"] for r in got.indicators) + project["budget_score"] == pytest.approx(96.94)
 
 
+def test_a_word_table_of_20_pt_rows_reads_its_project_name_whose_second_line_writer_clips():
+    """Rows 20 pt high (slices/writer_exact_rows20_synth8_p1.pdf): 项目名 is drawn without a clip, its 称 clipped
+    under it where no text stands beside it in another column. Taken for the copy of a label a page break cuts (as
+    Calc draws one), it was left out and the name not found: every project of the file read as one nameless one,
+    status ok. Writer draws no such copies: a hidden line under the cell's lines drawn is the cell's."""
+    got = ingest_file(SLICES / "writer_exact_rows20_synth8_p1.pdf", "rows 20 pt")
+    assert got.report["status"] == "ok"
+    fields = ("project_name", "budget_full_year", "executed", "budget_score", "total_score", "n_indicators")
+    assert [tuple(p[f] for f in fields) for p in got.projects] == [("校舍维修改造经费", 91.32, 91.32, 10.0, 100.0, 7)]
+    assert [(r["level1"], r["level2"], r["weight"], r["score"]) for r in got.indicators][-1] == \
+        ("满意度指标", "服务对象满意度指标", 10.0, 10.0)
+
+
 def test_a_project_whose_name_label_is_not_read_makes_the_file_partial():
     """Rows 14 pt high (slices/writer_exact_rows14_synth8_p1.pdf): Writer draws no line past a cell's first, so the
     labels are cut on paper (项目名, 一级指) and the project's name is not found. Such a file read `ok` with one
