@@ -130,7 +130,8 @@ def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileR
     unnamed = [n for n, p in enumerate(ex.projects, start=1) if not p.project_name and (p.indicators() or
                                                                                        p.total_score is not None)]
     if unnamed:  # no 项目名称 read: the project's tables are not told apart (several read as one), nor its rows keyed
-        problems.append(f"第 {'、'.join(map(str, unnamed[:10]))} 个项目没有读到项目名称（“项目名称”一栏未识别：文字被单元格截断，"
+        which = "、".join(map(str, unnamed[:10])) + (f" 等 {len(unnamed)} " if len(unnamed) > 10 else " ")
+        problems.append(f"第 {which}个项目没有读到项目名称（“项目名称”一栏未识别：文字被单元格截断，"
                         "或是新的表头词汇），文件中的几张自评表可能被读成了一个项目；请用 evalkit inspect 查看各行的读法")
     if not ex.found_anything:          # a reading problem said above comes first: it is the likelier cause
         problems.append("未识别出项目自评表、汇总表或自评结果段落（" + ("先处理上面的读取问题；仍未识别时，" if problems else "")

@@ -353,7 +353,7 @@ def pipe_of(profile: Path) -> list[Path]:
     the profile's URL in UTF-16, its bytes in unpadded hex> in /tmp, or /var/tmp when /tmp is not writable."""
     if not hasattr(os, "getuid"):
         return []           # Windows: a named pipe, gone with the process
-    digest = hashlib.md5(profile.as_uri().encode("utf-16-le")).digest()
+    digest = hashlib.md5(profile.as_uri().encode("utf-16-le"), usedforsecurity=False).digest()
     name = f"OSL_PIPE_{os.getuid()}_SingleOfficeIPC_" + "".join(format(b, "x") for b in digest)
     return [Path(d) / name for d in ("/tmp", "/var/tmp")]
 
