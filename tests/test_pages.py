@@ -422,6 +422,7 @@ def test_a_wrapped_text_taller_than_its_fixed_row_is_not_read_into_the_rows_belo
     assert "，已与财政部门沟通加快拨付" in hidden
     got = ingest_file(SLICES / "calc_rows_synth9_top_p2_3.pdf", "rows")
     assert got.report["status"] == "ok" and "打印时被单元格边界截断" in got.report["reading_notes"]
+    assert "高于所在的行" not in got.report["reading_notes"]          # (Calc draws every line: none unprinted)
     reasons = {(r["project_name"], r["level3"]): r["deviation_reason"] for r in got.indicators if r["deviation_reason"]}
     assert reasons == {("机关运行保障经费", "完成监测样品数量"): "资金下达较晚，影响项目进度",
                        ("机关运行保障经费", "服务质量达标率"): "目标设定偏高，下年度将结合",
@@ -475,6 +476,11 @@ def test_a_figure_wrapped_in_a_fixed_row_is_read_whole_when_its_last_line_stands
     assert (line["target"], line["actual"], line["weight"], line["score"]) == ("≥95%", "82.9%", 15.0, 13.09)
     assert [r["score"] for r in got.indicators] == [20.0, 20.0, 13.09, 12.0, 15.0, 6.85]
     assert sum(r["score"] for r in got.indicators) + project["budget_score"] == pytest.approx(96.94)
+    # Writer prints no line past the first one a cell hides: 偏差原因 of three lines are read cut, and said
+    cut = [r["deviation_reason"] for r in got.indicators if r["deviation_reason"]]
+    assert cut == ["部分工作因客观原因未", "资金下达较晚，影响项", "实际需求少于年初预"]
+    assert "第 1 页有 23 处文字高于所在的行（表格行高为固定值）" in got.report["reading_notes"]
+    assert "其后的文字可能没有印出" in got.report["reading_notes"]
 
 
 def test_a_word_table_of_20_pt_rows_reads_its_project_name_whose_second_line_writer_clips():

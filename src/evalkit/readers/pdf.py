@@ -163,7 +163,7 @@ def read_pdf(path: Path) -> Document:
                         _close(pdf)
                         pdf = pdfplumber.open(wide)
                 pages, texts, to_ocr, more_pages = [], [], {}, []
-                overprinted_pages, watermarks, covered, two_up_pages, cut_texts = [], {}, [], [], {}
+                overprinted_pages, watermarks, covered, two_up_pages, cut_texts, tall_texts = [], {}, [], [], {}, {}
                 # (a joined band print's clips: read on the file's pages, then moved; a spreadsheet's print draws a
                 # cell a page break cuts on both pages)
                 clips = ClipReader(source, copies=not aligned)
@@ -176,6 +176,8 @@ def read_pdf(path: Path) -> Document:
                     shown = without_clipped(raw_page, clipped)
                     if clipped.cut_texts:
                         cut_texts[raw_page.page_number] = clipped.cut_texts
+                    if clipped.tall_texts:
+                        tall_texts[raw_page.page_number] = clipped.tall_texts
                     page = without_overprint(shown)
                     if page is not shown:
                         overprinted_pages.append(raw_page.page_number)
@@ -222,6 +224,7 @@ def read_pdf(path: Path) -> Document:
                    notes=([bands_note(bands)] if bands else [])
                    # a title centred over the bands is printed on each: joined, its copies overlap (read once, no note)
                    + _cleaning_notes([] if bands else overprinted_pages, watermarks) + _cut_note(cut_texts)
+                   + _tall_note(tall_texts)
                    + ([f"第 {_pages(two_up_pages)} 页是两页并排打印在一面上（每版打印 2 页），已按左、右两页先后读取"]
                       if two_up_pages else []))
     doc.warnings += band_warnings + _aligned_warning(pages)
@@ -984,6 +987,17 @@ def _cut_note(cut_texts: dict[int, list[str]]) -> list[str]:
     return [f"第 {_pages(sorted(cut_texts))} 页有 {len(texts)} 处文字长于所在单元格，打印时被单元格边界截断"
             f"（如{_examples(texts)}），读出的是纸面上可见的部分，名称可能不完整；"
             "需要全文时请提供原始表格文件，或设置“自动换行”后重新导出 PDF"]
+
+
+def _tall_note(tall_texts: dict[int, list[str]]) -> list[str]:
+    """Texts taller than their rows (a Word table's fixed row height) from a producer that prints no line past the
+    first one its cell hides: read with that line, said, since what followed it is on no page."""
+    if not tall_texts:
+        return []
+    texts = sorted((t for ts in tall_texts.values() for t in ts), key=len, reverse=True)   # (the longest the likeliest
+    return [f"第 {_pages(sorted(tall_texts))} 页有 {len(texts)} 处文字高于所在的行（表格行高为固定值），打印时只印出了"  # cut)
+            f"前几行（如{_examples(texts)}），其后的文字可能没有印出；需要全文时请提供 Word 原件，或把行高改为“最小值”"
+            "后重新导出 PDF"]
 
 
 def _page_chars(page) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 log = logging.getLogger(__name__)
@@ -112,11 +112,13 @@ class Cut:
 
 @dataclass(frozen=True)
 class Clipping:
-    """What a page's clipping does to its text: glyphs hidden whole, glyphs cut at their cell's edge, and the
-    texts (as shown) whose end or start their cell cuts."""
+    """What a page's clipping does to its text: glyphs hidden whole, glyphs cut at their cell's edge, the texts (as
+    shown) whose end or start their cell cuts, and the texts taller than their rows whose producer draws no line
+    past the first one hidden (Writer): read with that line, their rest may not be printed at all."""
     hidden: list[Clipped]
     cut: list[Cut]
     cut_texts: list[str]
+    tall_texts: list[str] = field(default_factory=list)
 
 
 NONE = Clipping([], [], [])
@@ -173,14 +175,14 @@ def clipping(page, copies: bool = True) -> Clipping:
         # whole next to a glyph shown through the same clip (a turned text's last column); one hidden whole with
         # nothing shown beside it is a copy drawn for another part of its cell (the other page's)
         cuts, texts = _cut_ends(drawn, clips)
-        lines, dropped, low = _overflowing_lines(drawn, clips, free, shown, copies)
+        lines, dropped, low, tall = _overflowing_lines(drawn, clips, free, shown, copies)
         kept = {(c.text, c.x, c.y) for c in lines}                  # (set into their cell: not hidden)
         gone = [g[0] for key, gs in hidden.items()
                 if len(gs) == glyphs[key] and not _beside_shown(gs, clips[key], shown) for g in gs
                 if (g[0].text, g[0].x, g[0].y) not in kept]
         seen = set(gone)
         dropped = [g for g in dropped if g not in seen]
-        return Clipping(gone + dropped, cuts + lines, texts + low)
+        return Clipping(gone + dropped, cuts + lines, texts + low, tall)
     finally:
         textpage.close()
 
@@ -225,7 +227,7 @@ ADJACENT = 1.5      # glyph sizes: a cell's hidden line nearest to it stands at 
 
 def _overflowing_lines(drawn: dict[int, list[Glyph]], clips: dict[int, list | None], free: list[Glyph],
                        shown: list[tuple[float, float]], copies: bool = True
-                       ) -> tuple[list[Cut], list[Clipped], list[str]]:
+                       ) -> tuple[list[Cut], list[Clipped], list[str], list[str]]:
     """A wrapped text taller than its cell (a row of fixed height: Calc's, or Word's 固定值 row height): every line is
     drawn, centred or from the top, and the cell's clip shows those inside it (LibreOffice draws a line that fits
     without a clip: `free`); read where drawn, the others went into the rows above and below (a 偏差原因's lines
@@ -255,7 +257,7 @@ def _overflowing_lines(drawn: dict[int, list[Glyph]], clips: dict[int, list | No
     bands: dict[int, list[Glyph]] = {}
     for g in free:
         bands.setdefault(int(g.cy // FREE_BAND), []).append(g)
-    moved, dropped, texts = [], [], []
+    moved, dropped, texts, tall = [], [], [], []
     for box, gs in cells.values():
         lo, bottom, hi, top = box
         col = [g for g in gs if lo - BOX_TOL <= g.cx <= hi + BOX_TOL]
@@ -289,10 +291,12 @@ def _overflowing_lines(drawn: dict[int, list[Glyph]], clips: dict[int, list | No
             for k, row in enumerate(rows):
                 y = top - size / 2 - k * step
                 moved += [Cut(g.ch, g.origin[0], g.origin[1], (lo, y - 0.01, hi, y + 0.01), abs(g.cy - y) + size) for g in row]
+            if not copies:     # (Writer draws no line past the first it hides: the text may go on unprinted)
+                tall.append("".join(g.ch for row in rows for g in sorted(row, key=lambda g: g.cx)))
         else:
             dropped += [Clipped(g.ch, *g.origin) for g in outside]
             texts.append("".join(g.ch for row in rows for g in sorted(row, key=lambda g: g.cx) if g not in outside))
-    return moved, dropped, [t for t in texts if t]
+    return moved, dropped, [t for t in texts if t], [t for t in tall if t.strip()]
 
 
 class ClipReader:
@@ -321,7 +325,7 @@ class ClipReader:
             got = clipping(page, self.copies)
             return Clipping([Clipped(c.text, c.x - x0, c.y - y0) for c in got.hidden],
                             [Cut(c.text, c.x - x0, c.y - y0, (c.box[0] - x0, c.box[1] - y0, c.box[2] - x0, c.box[3] - y0),
-                                 c.reach) for c in got.cut], got.cut_texts)
+                                 c.reach) for c in got.cut], got.cut_texts, got.tall_texts)
         except Exception as e:  # noqa: BLE001
             log.info("pdfium could not read page %s's clipping: %s", index + 1, e)
             return NONE
@@ -338,7 +342,7 @@ class ClipReader:
         return Clipping([Clipped(c.text, c.x + dx, c.y) for g, dx, lo, hi in got for c in g.hidden if lo <= c.x <= hi],
                         [Cut(c.text, c.x + dx, c.y, (c.box[0] + dx, c.box[1], c.box[2] + dx, c.box[3]), c.reach)
                          for g, dx, lo, hi in got for c in g.cut if lo <= c.x <= hi],
-                        [t for g, *_ in got for t in g.cut_texts])
+                        [t for g, *_ in got for t in g.cut_texts], [t for g, *_ in got for t in g.tall_texts])
 
     def hidden(self, index: int) -> list[Clipped]:
         """Page `index`'s hidden glyphs."""
