@@ -943,13 +943,10 @@ def _aligned_warning(pages: list[PageContent]) -> list[str]:
 
 def _crossed_warning(pages: list[PageContent]) -> list[str]:
     """Texts a table's row ruling runs through (`_crossed_texts`): which row's they are is a guess, said (partial)."""
-    crossed = {p.number: p.crossed for p in pages if p.crossed}
-    if not crossed:
-        return []
-    runs = [t for ts in crossed.values() for t in ts]
-    return [f"第 {_pages(sorted(crossed))} 页有 {len(runs)} 行文字被表格的行线穿过（行高不足，多行文字溢出到上下行，"
-            f"如{_examples(runs)}），这些文字可能被读到相邻的行里，请对照原件核对；需要准确结果时请"
-            "提供原始表格文件，或设置“自动调整行高”后重新导出 PDF"]
+    return _texts_note({p.number: p.crossed for p in pages if p.crossed},
+                       "行文字被表格的行线穿过（行高不足，多行文字溢出到上下行，如",
+                       "，这些文字可能被读到相邻的行里，请对照原件核对；需要准确结果时请提供原始表格文件，"
+                       "或设置“自动调整行高”后重新导出 PDF")
 
 
 def _watermark_key(text: str) -> str:
@@ -978,26 +975,30 @@ def _examples(texts: list[str]) -> str:
     return "、".join(f"“{t}”" for t in shown)
 
 
+def _texts_note(by_page: dict[int, list[str]], what: str, then: str, longest_first: bool = False) -> list[str]:
+    """One note on the texts of `by_page` (page -> texts): 第 <pages> 页有 <count> <what><examples>）<then>; none
+    without texts. `longest_first`: the examples are the longest texts (else the first)."""
+    texts = [t for ts in by_page.values() for t in ts]
+    if not texts:
+        return []
+    shown = sorted(texts, key=len, reverse=True) if longest_first else texts
+    return [f"第 {_pages(sorted(by_page))} 页有 {len(texts)} {what}{_examples(shown)}）{then}"]
+
+
 def _cut_note(cut_texts: dict[int, list[str]]) -> list[str]:
     """Texts their cells cut on paper (a worksheet's cell not wrapped prints what fits: 可持续影响指 for 可持续影响指标):
     read as printed, said, with a few of them, so that a short name is not taken for the document's own."""
-    if not cut_texts:
-        return []
-    texts = [t for ts in cut_texts.values() for t in ts]
-    return [f"第 {_pages(sorted(cut_texts))} 页有 {len(texts)} 处文字长于所在单元格，打印时被单元格边界截断"
-            f"（如{_examples(texts)}），读出的是纸面上可见的部分，名称可能不完整；"
-            "需要全文时请提供原始表格文件，或设置“自动换行”后重新导出 PDF"]
+    return _texts_note(cut_texts, "处文字长于所在单元格，打印时被单元格边界截断（如",
+                       "，读出的是纸面上可见的部分，名称可能不完整；需要全文时请提供原始表格文件，或设置“自动换行”后重新导出 PDF")
 
 
 def _tall_note(tall_texts: dict[int, list[str]]) -> list[str]:
     """Texts taller than their rows (a Word table's fixed row height) from a producer that prints no line past the
-    first one its cell hides: read with that line, said, since what followed it is on no page."""
-    if not tall_texts:
-        return []
-    texts = sorted((t for ts in tall_texts.values() for t in ts), key=len, reverse=True)   # (the longest the likeliest
-    return [f"第 {_pages(sorted(tall_texts))} 页有 {len(texts)} 处文字高于所在的行（表格行高为固定值），打印时只印出了"  # cut)
-            f"前几行（如{_examples(texts)}），其后的文字可能没有印出；需要全文时请提供 Word 原件，或把行高改为“最小值”"
-            "后重新导出 PDF"]
+    first one its cell hides: read with that line, said, since what followed it is on no page (the longest, the
+    likeliest cut, as examples)."""
+    return _texts_note(tall_texts, "处文字高于所在的行（表格行高为固定值），打印时只印出了前几行（如",
+                       "，其后的文字可能没有印出；需要全文时请提供 Word 原件，或把行高改为“最小值”后重新导出 PDF",
+                       longest_first=True)
 
 
 def _page_chars(page) -> str:
