@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import ctypes
 import logging
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, fields
 from typing import NamedTuple
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,11 @@ def _inside(x: float, y: float, boxes: list[tuple], tol: float = BOX_TOL) -> boo
     return all(b[0] - tol <= x <= b[2] + tol and b[1] - tol <= y <= b[3] + tol for b in boxes)
 
 
+def _slack(size: float) -> float:
+    """How far past its clip's edge a glyph's centre may stand and the glyph still show (in good part)."""
+    return max(BOX_TOL, STRADDLE * size)
+
+
 def _under(g: Glyph, lines: list[Glyph]) -> bool:
     """A glyph of `lines` stands over or under `g` (their ink overlaps across): g is a line of the same text."""
     return any(p.left < g.right and g.left < p.right for p in lines)
@@ -119,6 +125,17 @@ class Clipping:
     cut: list[Cut]
     cut_texts: list[str]
     tall_texts: list[str] = field(default_factory=list)
+
+    def shifted(self, dx: float, dy: float, lo: float = -math.inf, hi: float = math.inf) -> Clipping:
+        """The glyphs moved by (dx, dy), of those whose x lies in [lo, hi] before the move; the texts as they are."""
+        return Clipping([Clipped(c.text, c.x + dx, c.y + dy) for c in self.hidden if lo <= c.x <= hi],
+                        [Cut(c.text, c.x + dx, c.y + dy, (c.box[0] + dx, c.box[1] + dy, c.box[2] + dx, c.box[3] + dy),
+                             c.reach) for c in self.cut if lo <= c.x <= hi], self.cut_texts, self.tall_texts)
+
+    @staticmethod
+    def joined(parts: list[Clipping]) -> Clipping:
+        """The parts' glyphs and texts together, in order."""
+        return Clipping(*([x for p in parts for x in getattr(p, f.name)] for f in fields(Clipping)))
 
 
 NONE = Clipping([], [], [])
@@ -166,7 +183,7 @@ def clipping(page, copies: bool = True) -> Clipping:
             ch = chr(raw.FPDFText_GetUnicode(textpage.raw, i))
             if origin:
                 (drawn.setdefault(key, []) if boxes else free).append(Glyph(ch, left.value, right.value, cx, origin, cy, size))
-            if not boxes or _inside(cx, cy, boxes, max(BOX_TOL, STRADDLE * size)):   # (one its edge grazes shows)
+            if not boxes or _inside(cx, cy, boxes, _slack(size)):   # (one its edge grazes shows)
                 shown.append((cx, cy))
                 continue
             if origin:
@@ -198,7 +215,7 @@ def _cut_ends(drawn: dict[int, list[Glyph]], clips: dict[int, list | None]) -> t
     for key, gs in drawn.items():
         box = lo, bottom, hi, top = _box(clips[key])
         shown = [g for g in gs if lo - BOX_TOL <= g.cx <= hi + BOX_TOL
-                 and bottom - max(BOX_TOL, STRADDLE * g.size) <= g.cy <= top + max(BOX_TOL, STRADDLE * g.size)]
+                 and bottom - _slack(g.size) <= g.cy <= top + _slack(g.size)]
         if not shown:
             continue                          # hidden whole: pdfclip's other business
         placed = shown if top - bottom <= CELL_LINES * max(g.size for g in shown) else []   # a cell's clip (not a
@@ -252,7 +269,7 @@ def _overflowing_lines(drawn: dict[int, list[Glyph]], clips: dict[int, list | No
         boxes = clips[key]
         box = _box(boxes)
         cells.setdefault(tuple(round(v, 1) for v in box), (box, []))[1].extend(gs)
-        if not any(_inside(g.cx, g.cy, boxes, max(BOX_TOL, STRADDLE * g.size)) for g in gs):
+        if not any(_inside(g.cx, g.cy, boxes, _slack(g.size)) for g in gs):
             whole.update(id(g) for g in gs)
     bands: dict[int, list[Glyph]] = {}
     for g in free:
@@ -263,8 +280,7 @@ def _overflowing_lines(drawn: dict[int, list[Glyph]], clips: dict[int, list | No
         col = [g for g in gs if lo - BOX_TOL <= g.cx <= hi + BOX_TOL]
         if not col or top - bottom > CELL_LINES * max(g.size for g in col):
             continue                          # a clip taller than a row of a few lines: a page's or a band's
-        slack = lambda g: max(BOX_TOL, STRADDLE * g.size)  # noqa: E731
-        outside = [g for g in col if not bottom - slack(g) <= g.cy <= top + slack(g)]
+        outside = [g for g in col if not bottom - _slack(g.size) <= g.cy <= top + _slack(g.size)]
         plain = [g for k in range(int(bottom // FREE_BAND), int(top // FREE_BAND) + 1) for g in bands.get(k, [])
                  if lo <= g.cx <= hi and bottom <= g.cy <= top]      # the cell's lines drawn without a clip
         # its own: over a row (text shown beside it), or, from a producer that draws no copies (Writer), under or over
@@ -322,10 +338,7 @@ class ClipReader:
             if page.get_rotation():
                 return NONE
             x0, y0, _, _ = page.get_mediabox()
-            got = clipping(page, self.copies)
-            return Clipping([Clipped(c.text, c.x - x0, c.y - y0) for c in got.hidden],
-                            [Cut(c.text, c.x - x0, c.y - y0, (c.box[0] - x0, c.box[1] - y0, c.box[2] - x0, c.box[3] - y0),
-                                 c.reach) for c in got.cut], got.cut_texts, got.tall_texts)
+            return clipping(page, self.copies).shifted(-x0, -y0)
         except Exception as e:  # noqa: BLE001
             log.info("pdfium could not read page %s's clipping: %s", index + 1, e)
             return NONE
@@ -338,11 +351,7 @@ class ClipReader:
         stretch of it that is its own: a worksheet's column bands joined side by side), read on each page as the
         file has it (pdfium gives a clip in the space it was set in, not moved with the page's content). A glyph
         outside its page's own stretch lies over another band's, whose copy of the text is read."""
-        got = [(self.read(i), dx, lo - BOX_TOL, hi + BOX_TOL) for i, dx, lo, hi in parts]
-        return Clipping([Clipped(c.text, c.x + dx, c.y) for g, dx, lo, hi in got for c in g.hidden if lo <= c.x <= hi],
-                        [Cut(c.text, c.x + dx, c.y, (c.box[0] + dx, c.box[1], c.box[2] + dx, c.box[3]), c.reach)
-                         for g, dx, lo, hi in got for c in g.cut if lo <= c.x <= hi],
-                        [t for g, *_ in got for t in g.cut_texts], [t for g, *_ in got for t in g.tall_texts])
+        return Clipping.joined([self.read(i).shifted(dx, 0.0, lo - BOX_TOL, hi + BOX_TOL) for i, dx, lo, hi in parts])
 
     def hidden(self, index: int) -> list[Clipped]:
         """Page `index`'s hidden glyphs."""
