@@ -386,6 +386,65 @@ def test_a_row_line_under_an_opaque_stamp_is_judged_where_it_can_be_seen():
     assert grid_of((255, 255, 255)) == [(0, 1, 0, 1), (1, 1, 0, 0)]                    # the line is gone
 
 
+def test_a_column_line_under_a_stamps_star_still_divides_the_cells():
+    """A seal's star (red ink at 150/255 over the print, as `synth` stamps its scans) covers the middle
+    of the line between 执行率 and 得分 in a header row: the pieces above and below it are shorter than
+    a stroke-proof line, and once the cells were merged (执行得分率; the execution rate and budget score
+    read as nothing). The same line cut by white paper instead is no line."""
+    from PIL import Image, ImageDraw
+
+    def grid_of(stamp):
+        img = Image.new("RGB", (1000, 400), (255, 255, 255))
+        d = ImageDraw.Draw(img)
+        for y in (100, 180, 240):
+            d.line((100, y, 900, y), fill=(0, 0, 0), width=2)
+        for x in (100, 500, 900):
+            d.line((x, 100, x, 240), fill=(0, 0, 0), width=2)
+        if stamp:
+            ink = Image.new("RGBA", img.size, (0, 0, 0, 0))
+            ImageDraw.Draw(ink).regular_polygon((505, 152, 27), 5, fill=(220, 30, 30, 150))
+            img = Image.alpha_composite(img.convert("RGBA"), ink).convert("RGB")
+        else:
+            d.regular_polygon((505, 152, 27), 5, fill=(255, 255, 255))
+        gray, hidden = ocr.seal(np.asarray(img))
+        (grid,) = ocr.find_tables(gray, 27.0, hidden)
+        return sorted(grid.spans)
+
+    assert grid_of(stamp=True) == [(0, 0, 0, 0), (0, 0, 1, 1), (1, 1, 0, 0), (1, 1, 1, 1)]
+    assert grid_of(stamp=False) == [(0, 0, 0, 1), (1, 1, 0, 0), (1, 1, 1, 1)]
+
+
+@pytest.mark.parametrize("name, row_above, header, budget", [
+    ("seal_star_column.png", ["主管部门", "衡东县财政局", "实施单位", "衡东县财政局"],
+     ["全年执行数", "分值", "执行率", "得分"], ["14.12", "10", "99.02%", "9.9"]),
+    ("seal_ring_row.png", ["主管部门", "泗洪县卫生健康局", "实施单位", "泗洪县卫生健康局"],
+     ["全年执行数", "分值", "执行率", "得分"], ["77.31", "10", "87.85%", "8.79"]),
+])
+def test_ruled_lines_under_a_stamp_still_divide_the_cells(name, row_above, header, budget):
+    """make_scan_fixtures.seal_over_lines: synthetic scans whose stamp covers a ruled line, the star the line
+    between 执行率 and 得分 (once 执行得分率, the rate and the budget score read as nothing), the ring the
+    line under 主管部门's row (once 泗洪县卫生健康局执行率 there, the budget row one column off)."""
+    from PIL import Image
+    page = ocr.read_page(Image.open(SCANS / name), 1)
+    (table,) = [it for _, _, it in page.items if hasattr(it, "rows")]
+    rows = [[re.sub(r"\s", "", c) for c in row] for row in table.rows]
+    assert rows[1] == row_above
+    assert rows[2][-4:] == header
+    assert rows[3][-4:] == budget
+
+
+def test_lines_a_stamp_cut_off_inside_a_table_are_not_a_table_of_their_own():
+    """seal_cut_off.png (make_scan_fixtures.seal_over_lines): the star and the ring cut the lines round the
+    实施单位 cell off the rest of the grid. They count to the table's lines; once they were also a second
+    table, its cells (实施单位 | 五寨县卫生健康局) read again as an indicator line of the project."""
+    from PIL import Image
+    gray, _, hidden = ocr._prepare(Image.open(SCANS / "seal_cut_off.png"))
+    (grid,) = ocr.find_tables(gray, 27.0, hidden)
+    # 项目名称 | the name; 主管部门 | the office | 实施单位 | the office
+    assert sorted(s for s in grid.spans if s[0] <= 1) == [(0, 0, 0, 0), (0, 0, 1, 7), (1, 1, 0, 0), (1, 1, 1, 3),
+                                                          (1, 1, 4, 4), (1, 1, 5, 7)]
+
+
 def test_a_stamps_grey_edge_over_a_row_is_no_column_line():
     """seal_ring_edge.png (make_scan_fixtures.py): a synthetic scan's stamp ring crosses the project-name
     row; its edge, pink turned grey, once drew a column line there and cut the name in two cells."""
@@ -519,6 +578,8 @@ def test_pages_whose_producer_lost_the_text_are_read_from_their_picture_like_the
 @pytest.mark.parametrize("read, want", [
     ("关于下达补助资金的通知蒙财教[2023】33号", "关于下达补助资金的通知蒙财教〔2023〕33号"),   # seen in a synthetic scan
     ("财预〔2022]第12号", "财预〔2022〕第12号"),
+    ("的通知琼财社[2020}106号", "的通知琼财社〔2020〕106号"),   # seen in a synthetic scan
+    ("琼财社{2020}106号", "琼财社〔2020〕106号"),      # braces: never printed so
     ("冀财社[2022]178号", "冀财社[2022]178号"),      # a matching pair is printed so: left alone
     ("冀财社(2021)150号", "冀财社(2021)150号"),
     ("见附表[2023】", "见附表[2023】"),              # not a document number

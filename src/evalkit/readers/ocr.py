@@ -970,7 +970,7 @@ def line_masks(gray: np.ndarray, text_h: float, long: bool = False,
     as the horizontal one (lines only, strokes never). `hidden`: where a seal was taken out; next to
     it only dark ink makes vertical lines (the side of a stamp's ring, its light edge turned grey, runs
     a row's height; a row line under the stamp's ink comes out as light, and stays)."""
-    binary = cv2.adaptiveThreshold(255 - gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 25, -15)
+    binary = _ink(gray)
     upright = binary
     if hidden is not None:
         near = cv2.dilate(hidden.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
@@ -985,24 +985,44 @@ def line_masks(gray: np.ndarray, text_h: float, long: bool = False,
     return horiz, vert
 
 
+def _ink(gray: np.ndarray) -> np.ndarray:
+    """Dark ink against its neighbourhood (255), as the line masks see it."""
+    return cv2.adaptiveThreshold(255 - gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 25, -15)
+
+
+def seal_cut_rows(gray: np.ndarray, text_h: float) -> np.ndarray:
+    """Horizontal ink pieces a text line long: where a stamp's ring lies along a row line, only a stretch
+    of the line shows between its inks, too short for `line_masks`. `build_grid` keeps only those on one
+    of its row lines that run from the seal or a column line to the seal or a column line."""
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(10, int(round(text_h))), 1))
+    return cv2.morphologyEx(_ink(gray), cv2.MORPH_OPEN, kernel)
+
+
 def find_tables(gray: np.ndarray, text_h: float, hidden: np.ndarray | None = None) -> list[Grid]:
     """Each ruled table on the page as a Grid, top to bottom. `hidden`: where a seal hid the page."""
     horiz, vert = line_masks(gray, text_h, hidden=hidden)
+    cut = None if hidden is None else seal_cut_rows(gray, text_h)
     both = cv2.dilate(cv2.bitwise_or(horiz, vert), np.ones((5, 5), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(both, connectivity=8)
     grids = []
-    for k in range(1, n):
+    inside: list[tuple[int, int, int, int]] = []     # the tables found so far, largest first
+    for k in sorted(range(1, n), key=lambda k: -int(stats[k][2]) * int(stats[k][3])):
         x, y, w, h, _ = stats[k]
         if w < 4 * text_h or h < 0.8 * text_h:      # a one-row table (总分 on its own page) counts
+            continue
+        # lines a seal cut off inside a table are its loose pieces, not a table of their own (read twice)
+        if any(x >= a and y >= b and x + w <= c and y + h <= d for a, b, c, d in inside):
             continue
         lab, win_h, win_v = labels[y:y + h, x:x + w], horiz[y:y + h, x:x + w], vert[y:y + h, x:x + w]
         own = lab == k
         # the pieces inside it not joined to it: a line a seal's ring or the scan broke off
         loose = ~own & (lab != 0)
         grid = build_grid(win_h * own, win_v * own, text_h, x, y, loose=(win_h * loose, win_v * loose),
-                          hidden=None if hidden is None else hidden[y:y + h, x:x + w])
+                          hidden=None if hidden is None else hidden[y:y + h, x:x + w],
+                          cut_rows=None if cut is None else cut[y:y + h, x:x + w])
         if grid is not None:
             grids.append(grid)
+            inside.append((x, y, x + w, y + h))
     grids.sort(key=lambda g: g.ys[0])
     return grids
 
@@ -1020,17 +1040,20 @@ def _segments(mask: np.ndarray, axis: int) -> list[tuple[float, float, float]]:
     return out
 
 
-def _row_to_row(vert: np.ndarray, horiz: np.ndarray, reach: int, min_len: float, long_len: float):
+def _row_to_row(vert: np.ndarray, horiz: np.ndarray, reach: int, min_len: float, long_len: float,
+                hidden: np.ndarray | None = None):
     """The vertical pieces longer than any character stroke (`long_len`), or that meet a
     horizontal line at both ends (a one-line row's border; a character's stroke stops short of
-    the lines): the mask redrawn with only those, and the pieces as (x, top, bottom)."""
+    the lines): the mask redrawn with only those, and the pieces as (x, top, bottom). `hidden`:
+    a seal's mask, where a piece may end instead (a line the stamp covers, cut into two short pieces)."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(vert, connectivity=8)
     keep = np.zeros(n, dtype=bool)
     pieces = []
     hh, ww = horiz.shape
+    ends = horiz if hidden is None else np.maximum(horiz, hidden.astype(horiz.dtype))
 
     def meets(x0, x1, y):
-        return bool(horiz[max(0, y - reach):min(hh, y + reach + 1), max(0, x0 - reach):min(ww, x1 + reach)].any())
+        return bool(ends[max(0, y - reach):min(hh, y + reach + 1), max(0, x0 - reach):min(ww, x1 + reach)].any())
 
     for k in range(1, n):
         x, y, w, h, _ = stats[k]
@@ -1038,6 +1061,21 @@ def _row_to_row(vert: np.ndarray, horiz: np.ndarray, reach: int, min_len: float,
             keep[k] = True
             pieces.append((x + w / 2, y, y + h))
     return np.where(keep[labels], 255, 0).astype(np.uint8), pieces
+
+
+def _stopped_rows(pieces: np.ndarray, stops: np.ndarray, reach: int) -> np.ndarray:
+    """The horizontal pieces whose both ends meet `stops` (column lines, a seal), the mask redrawn with those."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(pieces, connectivity=8)
+    keep = np.zeros(n, dtype=bool)
+    hh, ww = stops.shape
+
+    def meets(x, y0, y1):
+        return bool(stops[max(0, y0 - reach):min(hh, y1 + reach), max(0, x - reach):min(ww, x + reach + 1)].any())
+
+    for k in range(1, n):
+        x, y, w, h, _ = stats[k]
+        keep[k] = meets(x, y, y + h) and meets(x + w - 1, y, y + h)
+    return np.where(keep[labels], 255, 0).astype(np.uint8)
 
 
 STAMP_EDGE_GREY = 150   # next to a seal, ink this light is the stamp's edge, not a vertical line
@@ -1082,26 +1120,37 @@ def _cluster(values: list[float], tol: float) -> list[float]:
 
 
 def build_grid(horiz: np.ndarray, vert: np.ndarray, text_h: float, ox: int, oy: int,
-               loose: tuple[np.ndarray, np.ndarray] | None = None, hidden: np.ndarray | None = None) -> Grid | None:
+               loose: tuple[np.ndarray, np.ndarray] | None = None, hidden: np.ndarray | None = None,
+               cut_rows: np.ndarray | None = None) -> Grid | None:
     """Grid lines from the masks' pieces; a unit joined to its neighbour where the line between
     them covers less than LINE_SHARE of their common edge. `loose`: horizontal and vertical masks of
     pieces inside the table not joined to it; a piece on one of its lines counts to that line's
     cover (a red seal's ring, taken out, leaves gaps in the lines it crossed), the rest is ignored.
-    `hidden`: where a seal hid the table; a line's cover is measured where it can be seen (`_cover`)."""
+    `hidden`: where a seal hid the table; a line's cover is measured where it can be seen (`_cover`), and
+    the pieces of a line the seal cuts short count (`seal_cut_rows`' for the row lines: `cut_rows`)."""
     hs = _segments(horiz, 0)
     if not hs:
         return None
     tol = max(4.0, 0.35 * text_h)
     ys = _cluster([p for p, a, b in hs], tol)
-    vert, vs = _row_to_row(vert, horiz, max(3, round(0.1 * text_h)), 0.6 * text_h, 1.5 * text_h)
+    reach = max(3, round(0.1 * text_h))
+    drawn = vert
+    vert, vs = _row_to_row(drawn, horiz, reach, 0.6 * text_h, 1.5 * text_h)
     if not vs:
         return None
     xs = _cluster([p for p, a, b in vs], tol)
+    if hidden is not None:
+        # a column line a seal covers within a row: its pieces from a row line to the stamp, on a line seen elsewhere
+        cut, _ = _row_to_row(drawn, horiz, reach, 0.6 * text_h, 1.5 * text_h, hidden=hidden)
+        vert = _with_pieces_on(vert, cut, xs, tol, 1)
     if loose is not None:
         horiz = _with_pieces_on(horiz, loose[0], ys, tol, 0)
         # vertical pieces as the table's own: longer than a character's stroke, or from line to line
-        loose_v, _ = _row_to_row(loose[1], horiz, max(3, round(0.1 * text_h)), 0.6 * text_h, 1.5 * text_h)
+        loose_v, _ = _row_to_row(loose[1], horiz, reach, 0.6 * text_h, 1.5 * text_h)
         vert = _with_pieces_on(vert, loose_v, xs, tol, 1)
+    if hidden is not None and cut_rows is not None:
+        stops = np.maximum(vert, hidden.astype(vert.dtype) * 255)
+        horiz = _with_pieces_on(horiz, _stopped_rows(cut_rows, stops, reach), ys, tol, 0)
     # outer edges drawn only by the horizontal lines' ends (a table without side borders)
     left, right = min(a for _, a, _ in hs), max(b for _, _, b in hs)
     if xs[0] - left > 2 * tol:
@@ -1202,11 +1251,12 @@ _GONG = re.compile(r"(?<=[\u4e00-\u9fff])(\s*)I(?=\s*[作程资业艺伤龄])|(?
 # ([2022], (2021)) is left as printed, offices do write those, unless the glyphs are 〔〕 (doc_no_brackets,
 # on the page image, before the text gets here).
 _BRACKETS = {"[": "]", "［": "］", "【": "】", "〔": "〕", "(": ")", "（": "）"}
-_DOC_NO_YEAR = re.compile(r"([\[［【〔(（])\s*((?:19|20)\d{2})\s*([\]］】〕)）])(?=\s*第?\s*\d{1,5}\s*号)")
+_BRACES = set("{}｛｝")     # no office writes a 文号's year in braces: the recognizer's, always (琼财社[2020}106号)
+_DOC_NO_YEAR = re.compile(r"([\[［【〔(（{｛])\s*((?:19|20)\d{2})\s*([\]］】〕)）}｝])(?=\s*第?\s*\d{1,5}\s*号)")
 
 
 def _doc_no_year(m: re.Match) -> str:
-    if _BRACKETS[m.group(1)] == m.group(3):
+    if m.group(1) not in _BRACES and _BRACKETS[m.group(1)] == m.group(3):
         return m.group(0)
     return f"〔{m.group(2)}〕"
 
@@ -1224,7 +1274,7 @@ def doc_no_brackets(gray: np.ndarray, b: Box) -> Box:
     """`b` with its 文号's year brackets as printed: a pair read as （） or [] whose glyphs have the
     hooks of 〔〕 is written 〔〕; anything unclear is left as read."""
     m = _DOC_NO_YEAR.search(b.text)
-    if m is None or m.group(1) == "〔" or _BRACKETS[m.group(1)] != m.group(3):
+    if m is None or m.group(1) == "〔" or m.group(1) in _BRACES or _BRACKETS[m.group(1)] != m.group(3):
         return b
     y0, y1 = max(0, int(b.y0) - 2), min(gray.shape[0], int(math.ceil(b.y1)) + 2)
     x0, x1 = max(0, int(b.x0) - 2), min(gray.shape[1], int(math.ceil(b.x1)) + 2)
