@@ -45,18 +45,20 @@ class FileResult:
 
 
 def ocr_figures(doc: Document) -> str | None:
-    """The OCR'd cells that hold a figure, with their confidence and page (JSON), so a check can
-    point a reviewer at any figure read from a doubtful cell; None for a document not OCR'd."""
+    """The OCR'd cells that hold a figure (JSON: text, value, confidence, and the cell's page, table, row
+    and column as a figure's `loc_fields` name them), so a check can point a reviewer at each figure read
+    from a doubtful cell; None for a document not OCR'd."""
     from evalkit.normalize import parse_number
     cells = []
     for t in doc.tables():
         if not t.conf:
             continue
-        for row, crow in zip(t.rows, t.conf):
-            for text, conf in zip(row, crow):
+        for r, (row, crow) in enumerate(zip(t.rows, t.conf)):
+            for c, (text, conf) in enumerate(zip(row, crow)):
                 value = parse_number(text) if conf is not None else None
                 if value is not None:
-                    cells.append([text, value, round(float(conf), 3), t.page])
+                    at = t.loc(r, c)
+                    cells.append([text, value, round(float(conf), 3), at.page, at.table, at.row, at.col])
     return json.dumps(cells, ensure_ascii=False) if cells else None
 
 

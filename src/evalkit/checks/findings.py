@@ -160,7 +160,8 @@ def _set(v) -> bool:
     return v is not None and not (isinstance(v, float) and v != v) and v is not pd.NA and v is not pd.NaT
 
 
-def _field_locs(raw) -> dict:
+def field_locs(raw) -> dict:
+    """A row's `loc_fields` (JSON: figure -> where it was read) as a dict; {} when there are none."""
     import json
     return json.loads(raw) if isinstance(raw, str) and raw else {}
 
@@ -225,7 +226,7 @@ def _figure_loc(t: str, c: str, f, ind: dict, ind_by_prj: dict, prj: dict, summ:
         row = ind.get(f.indicator_key)
         if row is None:
             return None, None, None
-        at = _field_locs(row.get("loc_fields")).get(name)
+        at = field_locs(row.get("loc_fields")).get(name)
         loc = Loc.from_dict(at) if at else _row_loc(row)
         column = at.get("column") if at else None
         return loc, column, loc.words(column) if loc else None
@@ -234,7 +235,7 @@ def _figure_loc(t: str, c: str, f, ind: dict, ind_by_prj: dict, prj: dict, summ:
         for row in ind_by_prj.get(f.project_id, []):
             if name in row and not _set(row.get(name)):
                 continue
-            at = _field_locs(row.get("loc_fields")).get(name)
+            at = field_locs(row.get("loc_fields")).get(name)
             loc = Loc.from_dict(at) if at else _row_loc(row)
             column = column or (at.get("column") if at else None)
             if loc is not None:
@@ -244,7 +245,7 @@ def _figure_loc(t: str, c: str, f, ind: dict, ind_by_prj: dict, prj: dict, summ:
         row = prj.get(f.project_id)
         if row is None:
             return None, None, None
-        at = _field_locs(row.get("loc_fields")).get(name)
+        at = field_locs(row.get("loc_fields")).get(name)
         if at:
             loc = Loc.from_dict(at)
             return loc, at.get("column"), loc.words(at.get("column"))

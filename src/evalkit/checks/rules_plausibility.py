@@ -8,7 +8,7 @@ import pandas as pd
 
 from evalkit.checks.config import CheckConfig
 from evalkit.checks.data import Data
-from evalkit.checks.findings import Finding, ids_of, make
+from evalkit.checks.findings import Finding, field_locs, ids_of, make
 from evalkit.checks.grades import grade_from_score
 from evalkit.checks.numbers import HUNDRED, dec, fmt, pct, text, to_wanyuan
 from evalkit.checks.rules_budget import rate
@@ -339,24 +339,39 @@ _OCR_FIELDS = {"budget_initial": "年初预算数", "budget_full_year": "全年�
 
 
 def check_ocr_confidence(d: Data, cfg: CheckConfig) -> list[Finding]:
-    """A project figure or an indicator's weight/score that equals a figure OCR read with low
-    confidence (from the same report) is pointed out, with the cell's text, confidence and page."""
+    """A project figure or an indicator's weight/score read from a cell OCR read with low confidence is
+    pointed out, with the cell's text, confidence and page: the cell the figure's `loc_fields` name (a
+    dataset written before cells had places: a low-confidence cell of the report holding the same value)."""
     import json
     out: list[Finding] = []
     low_at = float(cfg.get("ocr", "low_confidence", 0.9))
     rep = d.reports.loc[d.reports["ocr_cells"].notna()]
     for r in rep.itertuples(index=False):
-        low: dict[float, tuple] = {}
-        for cell_text, value, conf, page in json.loads(r.ocr_cells):
-            if conf < low_at and (value not in low or conf < low[value][1]):
-                low[value] = (cell_text, conf, page)
-        if not low:
+        at_cell: dict[tuple, tuple] = {}
+        by_value: dict[float, tuple] = {}
+        for cell_text, value, conf, page, *place in json.loads(r.ocr_cells):
+            if conf >= low_at:
+                continue
+            shown = (re.sub(r"\s*\n\s*", "", str(cell_text)), conf, page)    # a wrapped figure as one: 19.44
+            if place:
+                at_cell[(page, *place)] = shown
+            elif value not in by_value or conf < by_value[value][1]:
+                by_value[value] = shown
+        if not at_cell and not by_value:
             continue
-        def hit(v):
-            return None if v is None or pd.isna(v) else low.get(float(v))
+
+        def hit(row, col):
+            v = getattr(row, col, None)
+            if v is None or pd.isna(v):
+                return None
+            if at_cell:
+                w = field_locs(getattr(row, "loc_fields", None)).get(col) or {}
+                return at_cell.get((w.get("page"), w.get("table"), w.get("row"), w.get("col")))
+            return by_value.get(float(v))
+
         for p in d.projects.loc[d.projects["report_id"] == r.report_id].itertuples(index=False):
             for col, label in _OCR_FIELDS.items():
-                h = hit(getattr(p, col, None))
+                h = hit(p, col)
                 if h:
                     out.append(make(cfg, "ocr_low_confidence", ids_of(p),
                                     f"项目「{text(p.project_name)}」的{label}“{h[0]}”由扫描件识别（第{h[2]}页），"
@@ -365,7 +380,7 @@ def check_ocr_confidence(d: Data, cfg: CheckConfig) -> list[Finding]:
         ind = d.indicators.loc[d.indicators["report_id"] == r.report_id]
         for i in ind.itertuples(index=False):
             for col, label in (("weight", "分值"), ("score", "得分")):
-                h = hit(getattr(i, col, None))
+                h = hit(i, col)
                 if h:
                     out.append(make(cfg, "ocr_low_confidence", ids_of(i),
                                     f"指标「{text(i.level3)}」的{label}“{h[0]}”由扫描件识别（第{h[2]}页），"
