@@ -575,6 +575,16 @@ def test_pages_whose_producer_lost_the_text_are_read_from_their_picture_like_the
     pd.testing.assert_frame_equal(got["indicators"][icols], want["indicators"][icols])
 
 
+def test_a_doc_no_bracket_whose_stroke_straddles_two_pixel_columns_is_read_as_printed():
+    """doc_no_zigzag.png (make_scan_fixtures.py): 浙财资环〔2023〕186号, whose 〔's straight stroke is two pixels
+    wide with the outer one grey near 128: the edge judged at a fixed threshold zigzagged, the glyph was taken
+    for [, and the project's name (the truth's key for all its indicators) read 浙财资环[2023]186号."""
+    from PIL import Image
+    page = ocr.read_page(Image.open(SCANS / "doc_no_zigzag.png"), 1)
+    (table,) = [it for _, _, it in page.items if hasattr(it, "rows")]
+    assert table.rows[0][1].endswith("浙财资环〔2023〕186号")
+
+
 @pytest.mark.parametrize("read, want", [
     ("关于下达补助资金的通知蒙财教[2023】33号", "关于下达补助资金的通知蒙财教〔2023〕33号"),   # seen in a synthetic scan
     ("财预〔2022]第12号", "财预〔2022〕第12号"),
@@ -1144,3 +1154,51 @@ def test_a_seal_over_the_tables_corner_is_no_perspective():
     m = cv2.getPerspectiveTransform(np.float32([[0, 0], [1241, 0], [1241, 1754], [0, 1754]]),
                                     np.float32([[120, 30], [1120, 30], [1241, 1720], [0, 1720]]))
     assert ocr._unwarp(cv2.warpPerspective(table(), m, (1241, 1754), borderValue=255))[1] is not None
+
+
+def _page_table(rows, ys, xs, spans, page_h):
+    """An OCR'd ruled table as `Grid.fill` gives it: `spans` (r0, r1, c0, c1, text) in grid units."""
+    from evalkit.readers.grid import Span, rows_from_spans
+    spans = [Span(*s) for s in spans]
+    rects = [Span(s.r0, s.r1, s.c0, s.c1, (xs[s.c0], ys[s.r0], xs[s.c1 + 1], ys[s.r1 + 1])) for s in spans]
+    conf = [Span(s.r0, s.r1, s.c0, s.c1, 0.99 if s.text else None) for s in spans]
+    cells = ocr._box_rows(rects)
+    table = ocr.PageTable(rows_from_spans(spans), ocr._conf_rows(conf), (xs[0], ys[0], xs[-1], ys[-1]), len(xs) - 1,
+                          cells, [list(r) for r in cells])
+    return ocr.PageResult(1, 1000, page_h, [(ys[0], ys[-1], table)])
+
+
+def test_a_group_label_printed_below_the_page_break_is_the_last_rows_too():
+    """A 一级/二级 label merged over the last row of a page and the first of the next, printed in the lower
+    part only (LibreOffice, as in 2 of 40 synthetic stamped scans): the row before the break was read in the
+    group above it (社会公众满意度 under 效益指标 / 可持续影响指标, in truth 满意度指标 / 服务对象满意度指标)."""
+    xs = [100, 200, 300, 450, 600, 700]
+    prev = _page_table(None, [700, 750, 800, 850, 900], xs, [
+        (0, 3, 0, 0, "绩效指标"), (0, 0, 1, 1, "一级指标"), (0, 0, 2, 2, "二级指标"), (0, 0, 3, 3, "三级指标"),
+        (0, 0, 4, 4, "分值"), (1, 2, 1, 1, "效益指标"), (1, 1, 2, 2, "社会效益指标"), (1, 1, 3, 3, "道路优良路率"),
+        (1, 1, 4, 4, "10"), (2, 2, 2, 2, "可持续影响指标"), (2, 2, 3, 3, "长效管理机制"), (2, 2, 4, 4, "20"),
+        (3, 3, 1, 1, ""), (3, 3, 2, 2, ""), (3, 3, 3, 3, "社会公众满意度"), (3, 3, 4, 4, "4")], 1000)
+    nxt = _page_table(None, [60, 110, 160], [x + 8 for x in xs], [
+        (0, 0, 0, 0, ""), (0, 0, 1, 1, "满意度指标"), (0, 0, 2, 2, "服务对象满意度指标"), (0, 0, 3, 3, "受益群众满意度"),
+        (0, 0, 4, 4, "6"), (1, 1, 0, 3, "总分"), (1, 1, 4, 4, "100")], 1000)
+    nxt.number = 2
+    (table,) = ocr._document("scan.tif", "image", [prev, nxt], 2).tables()
+    assert table.rows[3] == ["", "满意度指标", "服务对象满意度指标", "社会公众满意度", "4"]
+    assert table.rows[4] == ["", "满意度指标", "服务对象满意度指标", "受益群众满意度", "6"]
+    assert table.rows[2][:3] == ["", "", "可持续影响指标"]      # a row whose label goes on from above keeps it
+
+
+def test_an_empty_cell_that_goes_on_from_above_takes_no_label_from_the_next_page():
+    """The last row's 一级 cell is the lower part of 效益指标 (merged from the row above): the next page's
+    满意度指标 starts a group of its own."""
+    xs = [100, 200, 300, 450, 600, 700]
+    prev = _page_table(None, [700, 750, 800, 850], xs, [
+        (0, 2, 0, 0, "绩效指标"), (0, 0, 1, 1, "一级指标"), (0, 0, 2, 2, "二级指标"), (0, 0, 3, 3, "三级指标"),
+        (0, 0, 4, 4, "分值"), (1, 2, 1, 1, "效益指标"), (1, 1, 2, 2, "社会效益指标"), (1, 1, 3, 3, "道路优良路率"),
+        (1, 1, 4, 4, "10"), (2, 2, 2, 2, ""), (2, 2, 3, 3, "长效管理机制"), (2, 2, 4, 4, "20")], 1000)
+    nxt = _page_table(None, [60, 110], xs, [
+        (0, 0, 0, 0, ""), (0, 0, 1, 1, "满意度指标"), (0, 0, 2, 2, "服务对象满意度指标"), (0, 0, 3, 3, "受益群众满意度"),
+        (0, 0, 4, 4, "6")], 1000)
+    nxt.number = 2
+    (table,) = ocr._document("scan.tif", "image", [prev, nxt], 2).tables()
+    assert table.rows[2] == ["", "", "", "长效管理机制", "20"]

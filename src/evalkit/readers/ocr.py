@@ -333,6 +333,8 @@ class PageTable:
     n_cols: int
     boxes: list[list[tuple | None]] | None = None   # each cell's box (same shape as rows): pixels of the
     #                                                 prepared page, PDF points after boxes_to_points
+    grid: list[list[tuple]] | None = None   # a ruled table's cells in the prepared page's pixels, a merged cell's
+    #                                         in every row it covers (kept as found: for stitching pages)
 
 
 @dataclass
@@ -839,7 +841,8 @@ class Grid:
         if not any(cell for row in rows for cell in row):
             return None, used
         bbox = (self.xs[0], self.ys[0], self.xs[-1], self.ys[-1])
-        return PageTable(rows, conf, bbox, len(self.xs) - 1, _box_rows(rects)), used
+        cells = _box_rows(rects)
+        return PageTable(rows, conf, bbox, len(self.xs) - 1, cells, [list(row) for row in cells]), used
 
 
     def split_rows(self, boxes: list[Box], r0: int, r1: int, text_h: float) -> list[tuple[int, int, list[Box]]] | None:
@@ -1266,7 +1269,8 @@ def _doc_no_year(m: re.Match) -> str:
 # tells them apart: 〔 is a straight stroke with short hooks at both ends, （ and ( a curve (its outer edge
 # straight on a few rows only), [ a straight stroke with bars (its outer edge straight from end to end).
 BRACKET_MIN_PX = 14       # glyphs shorter than this (in pixels) are too coarse to judge
-ANGULAR_FLAT = (0.6, 0.95)   # share of a 〔's rows on its outer edge's line (a curve: under 0.55; [ : 1.0)
+ANGULAR_FLAT = (0.6, 0.95)   # share of a 〔's rows on its outer edge's line (〔 0.74–0.79; a curve: about 0.4; [ and 【: 0.9–0.95)
+BRACKET_HOOK_PX = 1.5     # how far a 〔's ends turn in from its edge (〔: 1.9–3.7 px on 150/200-dpi scans; [ and 【: under 0.7)
 _WIDE = re.compile(r"[\u2e80-\u9fff\uff00-\uffef〔〕【】]")
 
 
@@ -1303,7 +1307,8 @@ def doc_no_brackets(gray: np.ndarray, b: Box) -> Box:
     if not pairs:
         return b
     _, opening, closing = min(pairs)
-    if not (_angular(ink, opening, "left") and _angular(ink, closing, "right")):
+    crop = gray[y0:y1, x0:x1]
+    if not (_angular(crop, opening, "left") and _angular(crop, closing, "right")):
         return b
     text = b.text[:m.start(1)] + "〔" + b.text[m.end(1):m.start(3)] + "〕" + b.text[m.end(3):]
     return Box(b.x0, b.y0, b.x1, b.y1, text, b.score)
@@ -1320,17 +1325,28 @@ def _column_blobs(ink: np.ndarray) -> list[tuple[int, int, int, int]]:
     return out
 
 
-def _angular(ink: np.ndarray, blob, side: str) -> bool:
+def _angular(grey: np.ndarray, blob, side: str) -> bool:
     """A bracket glyph shaped like 〔 (or 〕, side = its outer edge): straight along most rows, turned
-    inwards at both ends."""
+    inwards at both ends. The outer edge is found in each row to a fraction of a pixel, where the grey
+    crosses halfway from white to the glyph's darkest (a stroke two pixels wide whose outer column is grey
+    near a fixed threshold made a straight edge zigzag: 〔2023〕 read as [2023], the project's name lost)."""
     a, z, y0, y1 = blob
-    rows = [np.flatnonzero(r) for r in ink[y0:y1, a:z]]
-    edge = np.array([r[0] if side == "left" else (z - a - 1 - r[-1]) for r in rows if len(r)])
+    g = grey[y0:y1, max(0, a - 2):min(grey.shape[1], z + 2)].astype(np.float32)
+    if side == "right":
+        g = g[:, ::-1]
+    half = (float(g.min()) + 255.0) / 2
+    edge = []
+    for row in g:
+        dark = np.flatnonzero(row < half)
+        if len(dark):
+            i = int(dark[0])
+            edge.append(i - 1 + (row[i - 1] - half) / (row[i - 1] - row[i]) if i else 0.0)
     if len(edge) < BRACKET_MIN_PX:
         return False
-    stroke = int(np.bincount(edge).argmax())        # where the straight part runs (a speck of noise aside)
-    flat = float(np.mean(edge == stroke))
-    hooks = edge[0] - stroke >= 2 and edge[-1] - stroke >= 2
+    edge = np.asarray(edge)
+    stroke = float(np.median(edge))                  # where the straight part runs
+    flat = float(np.mean(np.abs(edge - stroke) <= 0.5))
+    hooks = edge[0] - stroke >= BRACKET_HOOK_PX and edge[-1] - stroke >= BRACKET_HOOK_PX
     return ANGULAR_FLAT[0] <= flat <= ANGULAR_FLAT[1] and hooks
 
 
@@ -1377,6 +1393,42 @@ def _continues(prev: PageResult, prev_t: PageTable, page: PageResult, t: PageTab
     return ends_low and starts_high and (abs(w_prev - w_next) < 0.03 or prev_t.n_cols == t.n_cols)
 
 
+def labels_over_break(prev: PageTable, nxt: PageTable, h: int) -> list[tuple[int, str, float | None]]:
+    """Group labels printed on the next page: a cell merged over rows (一级/二级指标) that starts in the last
+    row of a page and goes on over the break is printed in two parts, its text (centred) in the lower part
+    only. The upper part is an empty cell of its own in the last row, in a column that holds cells merged
+    over rows (or just right of such a part: 二级 inside 一级), over the next page's first row (`h`: after a
+    repeated header) starting with a cell of the same edges and text: that text is the upper part's too,
+    so the row before the break is read in its group, not in the one above (as the PDF reader does).
+    (Each as the last row's cell index, the text and its confidence.)"""
+    if prev.grid is None or nxt.grid is None or len(prev.rows) < 2 or h >= len(nxt.rows):
+        return []
+    tol = 0.01 * (prev.bbox[2] - prev.bbox[0])
+
+    def edges(box, t):
+        return box[0] - t.bbox[0], box[2] - t.bbox[0]
+
+    def same(a, b):
+        return abs(a[0] - b[0]) <= tol and abs(a[1] - b[1]) <= tol
+
+    merged = [edges(b, t) for t in (prev, nxt) for above, below in zip(t.grid, t.grid[1:]) for b in below if b in above]
+    last, last_boxes = prev.rows[-1], prev.grid[-1]
+    top = max(b[1] for b in last_boxes)          # the row's own top: a cell merged from above starts higher
+    first = [(text, edges(b, nxt), score) for text, b, score in zip(nxt.rows[h], nxt.grid[h], nxt.conf[h]) if text]
+    out, inner = [], None
+    for c, (text, box) in enumerate(zip(last, last_boxes)):
+        if text or box[1] < top - tol:
+            continue
+        e = edges(box, prev)
+        if not (inner is not None and abs(e[0] - inner) <= tol) and not any(same(e, m) for m in merged):
+            continue
+        label = next(((t, score) for t, e2, score in first if same(e, e2)), None)
+        if label is not None:
+            out.append((c, *label))
+            inner = e[1]
+    return out
+
+
 def _document(source: str, fmt: str, pages: list[PageResult], n_pages: int) -> Document:
     blocks: list[Block] = []
     open_table: Table | None = None
@@ -1388,8 +1440,10 @@ def _document(source: str, fmt: str, pages: list[PageResult], n_pages: int) -> D
                 boxes = item.boxes or [None] * len(item.rows)
                 if k == 0 and open_table is not None and _continues(*open_geom, page, item):
                     rows, conf = item.rows, item.conf
-                    if rows and open_table.rows and rows[0] == open_table.rows[0]:
-                        rows, conf, boxes = rows[1:], conf[1:], boxes[1:]   # the header row repeated on the new page
+                    h = 1 if rows and open_table.rows and rows[0] == open_table.rows[0] else 0
+                    rows, conf, boxes = rows[h:], conf[h:], boxes[h:]   # the header row repeated on the new page
+                    for c, text, score in labels_over_break(open_geom[1], item, h):
+                        open_table.rows[-1][c], open_table.conf[-1][c] = text, score
                     open_table.rows.extend(rows)
                     open_table.conf.extend(conf)
                     open_table.bboxes.extend(boxes)
