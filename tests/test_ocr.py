@@ -445,6 +445,32 @@ def test_lines_a_stamp_cut_off_inside_a_table_are_not_a_table_of_their_own():
                                                           (1, 1, 4, 4), (1, 1, 5, 7)]
 
 
+def test_a_column_line_a_stamp_hides_within_a_row_is_judged_by_the_rows_beside_it():
+    """A seal's star (red ink at 150/255) hides the line between two cells of a one-line row from its top to
+    its bottom: nothing of it can be seen there. The rows above and below have the line: so has this row (once
+    its cells merged, 100 | 10 read 10010). Where the row above is one cell over the line's place, the hidden
+    edge is no line either."""
+    from PIL import Image, ImageDraw
+
+    def grid_of(first_row_merged):
+        img = Image.new("RGB", (800, 300), (255, 255, 255))
+        d = ImageDraw.Draw(img)
+        for y in (60, 100, 140, 180):
+            d.line((100, y, 700, y), fill=(0, 0, 0), width=2)
+        for x in (100, 500, 700):
+            d.line((x, 60, x, 180), fill=(0, 0, 0), width=2)
+        d.line((300, 100 if first_row_merged else 60, 300, 180), fill=(0, 0, 0), width=2)
+        ink = Image.new("RGBA", img.size, (0, 0, 0, 0))
+        ImageDraw.Draw(ink).regular_polygon((300, 120, 27), 5, fill=(220, 30, 30, 150))
+        img = Image.alpha_composite(img.convert("RGBA"), ink).convert("RGB")
+        gray, hidden = ocr.seal(np.asarray(img))
+        (grid,) = ocr.find_tables(gray, 27.0, hidden)
+        return sorted(s for s in grid.spans if s[0] == 1)       # the row under the star
+
+    assert grid_of(first_row_merged=False) == [(1, 1, 0, 0), (1, 1, 1, 1), (1, 1, 2, 2)]
+    assert grid_of(first_row_merged=True) == [(1, 1, 0, 1), (1, 1, 2, 2)]
+
+
 def test_a_stamps_grey_edge_over_a_row_is_no_column_line():
     """seal_ring_edge.png (make_scan_fixtures.py): a synthetic scan's stamp ring crosses the project-name
     row; its edge, pink turned grey, once drew a column line there and cut the name in two cells."""

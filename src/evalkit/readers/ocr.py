@@ -1085,13 +1085,15 @@ STAMP_EDGE_GREY = 150   # next to a seal, ink this light is the stamp's edge, no
 SEEN_SHARE = 0.2   # a line's cover is measured where no seal hid it, if at least this share of it is seen
 
 
-def _cover(line: np.ndarray, hidden: np.ndarray | None) -> float:
+def _cover(line: np.ndarray, hidden: np.ndarray | None) -> float | None:
     """The share of an edge the line covers (`line`: ink along it), counted where a seal did not hide
-    the page: a stamp drawn over a ruled line takes it out with the stamp."""
+    the page: a stamp drawn over a ruled line takes it out with the stamp. None: the seal hides nearly
+    all of the edge (`build_grid` asks the same line's edges beside it)."""
     if hidden is not None:
         seen = ~hidden | line
-        if seen.mean() >= SEEN_SHARE:
-            return float(line[seen].mean())
+        if seen.mean() < SEEN_SHARE:
+            return None
+        return float(line[seen].mean())
     return float(line.mean())
 
 
@@ -1110,6 +1112,30 @@ def _with_pieces_on(mask: np.ndarray, pieces: np.ndarray, lines: list[float], to
     if not keep.any():
         return mask
     return np.maximum(mask, np.where(keep[labels], 255, 0).astype(mask.dtype))
+
+
+HIDDEN_REACH = 3          # how many edges on either side of one a seal hides are asked about it
+
+
+def _ruled(covers: list[list[float | None]], i: int, j: int, along_rows: bool) -> bool:
+    """Whether the edge (i, j) is ruled: its line covers LINE_SHARE of it; where the seal hides it (None), the
+    same line's nearest edges seen on either side (the rows above and below for a column line, the columns
+    left and right for a row line) decide: ruled where both are (a line going on under the stamp: two cells
+    merged by mistake join their figures, 100 | 10 read 10010), not where one has no line or there is none
+    (a cell merged over the line's place starts or ends there: 项目名称's name over the columns below)."""
+    c = covers[i][j]
+    if c is not None:
+        return c >= LINE_SHARE
+    seen = []
+    for step in (-1, 1):
+        for k in range(1, HIDDEN_REACH + 1):
+            a, b = (i + step * k, j) if along_rows else (i, j + step * k)
+            if not (0 <= a < len(covers) and 0 <= b < len(covers[a])):
+                break
+            if covers[a][b] is not None:
+                seen.append(covers[a][b] >= LINE_SHARE)
+                break
+    return len(seen) == 2 and all(seen)
 
 
 def _cluster(values: list[float], tol: float) -> list[float]:
@@ -1169,7 +1195,7 @@ def build_grid(horiz: np.ndarray, vert: np.ndarray, text_h: float, ox: int, oy: 
         return None
     band = max(2, int(round(tol / 2)))
 
-    def h_cover(y: float, x0: float, x1: float) -> float:
+    def h_cover(y: float, x0: float, x1: float) -> float | None:
         a, b = int(x0 + tol), int(x1 - tol)
         if b <= a:
             return 1.0
@@ -1178,7 +1204,7 @@ def build_grid(horiz: np.ndarray, vert: np.ndarray, text_h: float, ox: int, oy: 
             return 0.0
         return _cover(horiz[r0:r1, a:b].max(axis=0) > 0, None if hidden is None else hidden[r0:r1, a:b].any(axis=0))
 
-    def v_cover(x: float, y0: float, y1: float) -> float:
+    def v_cover(x: float, y0: float, y1: float) -> float | None:
         a, b = int(y0 + tol), int(y1 - tol)
         if b <= a:
             return 1.0
@@ -1188,8 +1214,10 @@ def build_grid(horiz: np.ndarray, vert: np.ndarray, text_h: float, ox: int, oy: 
         return _cover(vert[a:b, c0:c1].max(axis=1) > 0, None if hidden is None else hidden[a:b, c0:c1].any(axis=1))
 
     nr, nc = len(ys) - 1, len(xs) - 1
-    groups = merged_units(nr, nc, lambda i, j: v_cover(xs[j + 1], ys[i], ys[i + 1]) < LINE_SHARE,
-                          lambda i, j: h_cover(ys[i + 1], xs[j], xs[j + 1]) < LINE_SHARE)
+    v_covers = [[v_cover(xs[j + 1], ys[i], ys[i + 1]) for j in range(nc - 1)] for i in range(nr)]
+    h_covers = [[h_cover(ys[i + 1], xs[j], xs[j + 1]) for j in range(nc)] for i in range(nr - 1)]
+    groups = merged_units(nr, nc, lambda i, j: not _ruled(v_covers, i, j, along_rows=True),
+                          lambda i, j: not _ruled(h_covers, i, j, along_rows=False))
     cell_of = [[0] * nc for _ in range(nr)]
     spans = []
     for cid, units in enumerate(groups):
