@@ -360,18 +360,22 @@ def check_ocr_confidence(d: Data, cfg: CheckConfig) -> list[Finding]:
         if not at_cell and not by_value:
             continue
 
-        def hit(row, col):
+        def hit(row, col, locs):
             v = getattr(row, col, None)
             if v is None or pd.isna(v):
                 return None
             if at_cell:
-                w = field_locs(getattr(row, "loc_fields", None)).get(col) or {}
+                w = locs.get(col) or {}
                 return at_cell.get((w.get("page"), w.get("table"), w.get("row"), w.get("col")))
             return by_value.get(float(v))
 
+        def locs_of(row):
+            return field_locs(getattr(row, "loc_fields", None)) if at_cell else {}
+
         for p in d.projects.loc[d.projects["report_id"] == r.report_id].itertuples(index=False):
+            locs = locs_of(p)
             for col, label in _OCR_FIELDS.items():
-                h = hit(p, col)
+                h = hit(p, col, locs)
                 if h:
                     out.append(make(cfg, "ocr_low_confidence", ids_of(p),
                                     f"项目「{text(p.project_name)}」的{label}“{h[0]}”由扫描件识别（第{h[2]}页），"
@@ -379,8 +383,9 @@ def check_ocr_confidence(d: Data, cfg: CheckConfig) -> list[Finding]:
                                     f"置信度≥{low_at:.2f}", f"{label}={h[0]}（{h[1]:.2f}）", f"{p.project_id}#{col}"))
         ind = d.indicators.loc[d.indicators["report_id"] == r.report_id]
         for i in ind.itertuples(index=False):
+            locs = locs_of(i)
             for col, label in (("weight", "分值"), ("score", "得分")):
-                h = hit(i, col)
+                h = hit(i, col, locs)
                 if h:
                     out.append(make(cfg, "ocr_low_confidence", ids_of(i),
                                     f"指标「{text(i.level3)}」的{label}“{h[0]}”由扫描件识别（第{h[2]}页），"

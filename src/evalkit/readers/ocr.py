@@ -963,7 +963,7 @@ def _conf_rows(spans: list[Span]) -> list[list[float | None]]:
 
 
 def line_masks(gray: np.ndarray, text_h: float, long: bool = False,
-               hidden: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+               hidden: np.ndarray | None = None, ink: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Horizontal and vertical ruled-line masks: the ink opened with a long kernel along the line.
 
     Horizontal: over twice a text line's height (no character stroke is that long). Vertical:
@@ -972,8 +972,9 @@ def line_masks(gray: np.ndarray, text_h: float, long: bool = False,
     vertical pieces that run from one row line to another. `long`: the vertical kernel as long
     as the horizontal one (lines only, strokes never). `hidden`: where a seal was taken out; next to
     it only dark ink makes vertical lines (the side of a stamp's ring, its light edge turned grey, runs
-    a row's height; a row line under the stamp's ink comes out as light, and stays)."""
-    binary = _ink(gray)
+    a row's height; a row line under the stamp's ink comes out as light, and stays). `ink`: `_ink(gray)`,
+    when the caller has it."""
+    binary = _ink(gray) if ink is None else ink
     upright = binary
     if hidden is not None:
         near = cv2.dilate(hidden.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
@@ -993,18 +994,19 @@ def _ink(gray: np.ndarray) -> np.ndarray:
     return cv2.adaptiveThreshold(255 - gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 25, -15)
 
 
-def seal_cut_rows(gray: np.ndarray, text_h: float) -> np.ndarray:
+def seal_cut_rows(ink: np.ndarray, text_h: float) -> np.ndarray:
     """Horizontal ink pieces a text line long: where a stamp's ring lies along a row line, only a stretch
     of the line shows between its inks, too short for `line_masks`. `build_grid` keeps only those on one
     of its row lines that run from the seal or a column line to the seal or a column line."""
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(10, int(round(text_h))), 1))
-    return cv2.morphologyEx(_ink(gray), cv2.MORPH_OPEN, kernel)
+    return cv2.morphologyEx(ink, cv2.MORPH_OPEN, kernel)
 
 
 def find_tables(gray: np.ndarray, text_h: float, hidden: np.ndarray | None = None) -> list[Grid]:
     """Each ruled table on the page as a Grid, top to bottom. `hidden`: where a seal hid the page."""
-    horiz, vert = line_masks(gray, text_h, hidden=hidden)
-    cut = None if hidden is None else seal_cut_rows(gray, text_h)
+    ink = _ink(gray)
+    horiz, vert = line_masks(gray, text_h, hidden=hidden, ink=ink)
+    cut = None if hidden is None else seal_cut_rows(ink, text_h)
     both = cv2.dilate(cv2.bitwise_or(horiz, vert), np.ones((5, 5), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(both, connectivity=8)
     grids = []
@@ -1043,41 +1045,45 @@ def _segments(mask: np.ndarray, axis: int) -> list[tuple[float, float, float]]:
     return out
 
 
+def _touches(mask: np.ndarray, x0: int, x1: int, y0: int, y1: int, reach: int) -> bool:
+    """`mask` has ink within `reach` of the box [x0, x1) × [y0, y1): a piece's end meets a line (or a seal)."""
+    hh, ww = mask.shape
+    return bool(mask[max(0, y0 - reach):min(hh, y1 + reach), max(0, x0 - reach):min(ww, x1 + reach)].any())
+
+
 def _row_to_row(vert: np.ndarray, horiz: np.ndarray, reach: int, min_len: float, long_len: float,
                 hidden: np.ndarray | None = None):
     """The vertical pieces longer than any character stroke (`long_len`), or that meet a
     horizontal line at both ends (a one-line row's border; a character's stroke stops short of
-    the lines): the mask redrawn with only those, and the pieces as (x, top, bottom). `hidden`:
-    a seal's mask, where a piece may end instead (a line the stamp covers, cut into two short pieces)."""
+    the lines): the mask redrawn with only those, and the pieces as (x, top, bottom). `hidden`: a seal's
+    mask; then also, third, the mask of those and the pieces that end at the seal instead (a line the stamp
+    covers, cut into two short pieces), else None."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(vert, connectivity=8)
     keep = np.zeros(n, dtype=bool)
+    cut = np.zeros(n, dtype=bool)
     pieces = []
-    hh, ww = horiz.shape
-    ends = horiz if hidden is None else np.maximum(horiz, hidden.astype(horiz.dtype))
+    ends = None if hidden is None else np.maximum(horiz, hidden.astype(horiz.dtype))
 
-    def meets(x0, x1, y):
-        return bool(ends[max(0, y - reach):min(hh, y + reach + 1), max(0, x0 - reach):min(ww, x1 + reach)].any())
+    def both_meet(mask, x, w, y, h):
+        return _touches(mask, x, x + w, y, y + 1, reach) and _touches(mask, x, x + w, y + h - 1, y + h, reach)
 
     for k in range(1, n):
         x, y, w, h, _ = stats[k]
-        if h >= long_len or (h >= min_len and meets(x, x + w, y) and meets(x, x + w, y + h - 1)):
+        if h >= long_len or (h >= min_len and both_meet(horiz, x, w, y, h)):
             keep[k] = True
             pieces.append((x + w / 2, y, y + h))
-    return np.where(keep[labels], 255, 0).astype(np.uint8), pieces
+        cut[k] = ends is not None and (keep[k] or (h >= min_len and both_meet(ends, x, w, y, h)))
+    return (np.where(keep[labels], 255, 0).astype(np.uint8), pieces,
+            None if ends is None else np.where(cut[labels], 255, 0).astype(np.uint8))
 
 
 def _stopped_rows(pieces: np.ndarray, stops: np.ndarray, reach: int) -> np.ndarray:
     """The horizontal pieces whose both ends meet `stops` (column lines, a seal), the mask redrawn with those."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(pieces, connectivity=8)
     keep = np.zeros(n, dtype=bool)
-    hh, ww = stops.shape
-
-    def meets(x, y0, y1):
-        return bool(stops[max(0, y0 - reach):min(hh, y1 + reach), max(0, x - reach):min(ww, x + reach + 1)].any())
-
     for k in range(1, n):
         x, y, w, h, _ = stats[k]
-        keep[k] = meets(x, y, y + h) and meets(x + w - 1, y, y + h)
+        keep[k] = _touches(stops, x, x + 1, y, y + h, reach) and _touches(stops, x + w - 1, x + w, y, y + h, reach)
     return np.where(keep[labels], 255, 0).astype(np.uint8)
 
 
@@ -1163,19 +1169,17 @@ def build_grid(horiz: np.ndarray, vert: np.ndarray, text_h: float, ox: int, oy: 
     tol = max(4.0, 0.35 * text_h)
     ys = _cluster([p for p, a, b in hs], tol)
     reach = max(3, round(0.1 * text_h))
-    drawn = vert
-    vert, vs = _row_to_row(drawn, horiz, reach, 0.6 * text_h, 1.5 * text_h)
+    vert, vs, cut = _row_to_row(vert, horiz, reach, 0.6 * text_h, 1.5 * text_h, hidden=hidden)
     if not vs:
         return None
     xs = _cluster([p for p, a, b in vs], tol)
-    if hidden is not None:
+    if cut is not None:
         # a column line a seal covers within a row: its pieces from a row line to the stamp, on a line seen elsewhere
-        cut, _ = _row_to_row(drawn, horiz, reach, 0.6 * text_h, 1.5 * text_h, hidden=hidden)
         vert = _with_pieces_on(vert, cut, xs, tol, 1)
     if loose is not None:
         horiz = _with_pieces_on(horiz, loose[0], ys, tol, 0)
         # vertical pieces as the table's own: longer than a character's stroke, or from line to line
-        loose_v, _ = _row_to_row(loose[1], horiz, reach, 0.6 * text_h, 1.5 * text_h)
+        loose_v, _, _ = _row_to_row(loose[1], horiz, reach, 0.6 * text_h, 1.5 * text_h)
         vert = _with_pieces_on(vert, loose_v, xs, tol, 1)
     if hidden is not None and cut_rows is not None:
         stops = np.maximum(vert, hidden.astype(vert.dtype) * 255)
