@@ -1005,8 +1005,9 @@ def seal_cut_rows(ink: np.ndarray, text_h: float) -> np.ndarray:
 def find_tables(gray: np.ndarray, text_h: float, hidden: np.ndarray | None = None) -> list[Grid]:
     """Each ruled table on the page as a Grid, top to bottom. `hidden`: where a seal hid the page."""
     ink = _ink(gray)
-    horiz, vert = line_masks(gray, text_h, hidden=hidden, ink=ink)
     cut = None if hidden is None else seal_cut_rows(ink, text_h)
+    horiz, vert = line_masks(gray, text_h, hidden=hidden, ink=ink)
+    del ink                 # a page-sized mask: not kept through the tables (a page at the pixel limit is large)
     both = cv2.dilate(cv2.bitwise_or(horiz, vert), np.ones((5, 5), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(both, connectivity=8)
     grids = []
