@@ -433,6 +433,91 @@ def test_ruled_lines_under_a_stamp_still_divide_the_cells(name, row_above, heade
     assert rows[3][-4:] == budget
 
 
+def test_a_seal_a_black_and_white_scan_made_black_leaves_the_cells_it_crosses():
+    """seal_black.tif (make_scan_fixtures.black_seals): in a black-and-white scan the red seal is as black as the
+    print, its ring through the budget's header and its star over 分值. Found by its shape and taken out of the
+    picture the lines are found in, the lines it cut divide the cells again (once 分值 执行率 was one cell,
+    the budget row's 10 and 99.55% in it); its ring is left for the recognizer (whited out, 全年执行 lost a
+    stroke and read 全年丸行); the page counts the cells it lies over."""
+    from PIL import Image
+    page = ocr.read_page(Image.open(SCANS / "seal_black.tif"), 1)
+    (table,) = [it for _, _, it in page.items if hasattr(it, "rows")]
+    rows = [[re.sub(r"\s", "", c) for c in row] for row in table.rows]
+    assert rows[2][-4:] == ["全年执行数", "分值", "执行率", "得分"]
+    assert rows[3][-6:] == ["8.89", "8.89", "8.85", "10", "99.55%", "9.96"]
+    assert page.sealed >= 4
+
+
+def test_a_black_seal_over_a_table_makes_the_scan_partial_and_says_what_to_ask_for():
+    """What a black seal lies over cannot be seen: the report is `partial`, its warning names the page and
+    asks for a colour scan. A page without a seal (scan_pages.tif, black and white too) has no such warning."""
+    doc = read("seal_black_text.tif")             # the seal's own name along its ring, black too
+    (said,) = [w for w in doc.warnings if "印章压在表格上" in w]
+    assert said.startswith("第 1 页") and "彩色扫描件" in said
+    result = build(doc, "seal_black_text.tif", hash_file(SCANS / "seal_black_text.tif"), "image")
+    assert result.report["status"] == "partial"
+    (table,) = doc.tables()
+    rows = [[re.sub(r"\s", "", c) for c in row] for row in table.rows]
+    budget = [row for row in rows if "年度资金总额" in row][0]
+    assert budget[2:4] == ["88", "88"] and budget[-2:] == ["74.11%", "7.41"]    # beside the seal: read
+    from PIL import Image, ImageSequence
+    for name in ("scan_pages.tif", "scan_turned.png"):    # black and white, and grey, without a seal
+        with Image.open(SCANS / name) as im:
+            for frame in ImageSequence.Iterator(im):
+                assert ocr.grey_seal(np.asarray(frame.convert("L")))[1] is None
+
+
+def _sealed_grid(level: int, size: int = 1400):
+    """A ruled grid with figures in black, and a seal (ring and star) drawn at grey `level` over its lines and
+    a figure, the way ink over ink prints: the darker of the two."""
+    from PIL import Image, ImageDraw
+    page = Image.new("L", (size, size), 255)
+    d = ImageDraw.Draw(page)
+    for y in (200, 300, 400, 500):
+        d.line((100, y, 800, y), fill=0, width=2)
+    for x in (100, 350, 600, 800):
+        d.line((x, 200, x, 500), fill=0, width=2)
+    d.rectangle((400, 330, 470, 370), fill=0)              # "a figure" under the ring
+    seal = Image.new("L", page.size, 255)
+    s = ImageDraw.Draw(seal)
+    s.ellipse((340, 240, 600, 500), outline=level, width=9)
+    s.regular_polygon((470, 370, 32), 5, fill=level)
+    return np.minimum(np.asarray(page), np.asarray(seal))
+
+
+def test_a_grey_seal_is_taken_out_and_the_print_under_it_kept():
+    """A red seal scanned in grey (灰度) is lighter than the print: found by its ring, its ink whited out, the
+    black under it kept, so the lines and figures read as on a colour scan, and nothing is said."""
+    gray = _sealed_grid(150)
+    out, hidden = ocr.grey_seal(gray)
+    assert hidden is not None and hidden[240:260, 440:500].any()
+    assert (out[gray == 150] == 255).all()                      # the seal's ink
+    assert (out[gray == 0] == 0).all()                          # the print, under it too
+    assert ocr.without_seal(out, hidden) is out                 # nothing left dark where it lay
+
+
+def test_lines_a_black_seal_cut_are_whole_again_and_text_is_not_joined():
+    """A black seal (the same grid, the seal as dark as the print): whited out of the lines' picture, the ring and
+    star cut every line they crossed; a run of ink and hidden pixels with a piece of line at both ends is the line
+    again (the grid is the grid without a seal); a stroke that ends at the seal on one side is not made longer."""
+    gray = _sealed_grid(0)
+    out, hidden = ocr.grey_seal(gray)
+    assert (out[gray == 0] == 0).sum() < (gray == 0).sum()      # the star whited out; the ring kept for OCR
+    clean = ocr.without_seal(out, hidden)
+    (sealed,) = ocr.find_tables(clean, 27.0, hidden)
+    (plain,) = ocr.find_tables(_sealed_grid(255), 27.0, None)
+    assert sealed.spans == plain.spans and len(plain.spans) == 9
+    assert np.allclose(sealed.xs, plain.xs, atol=3) and np.allclose(sealed.ys, plain.ys, atol=3)
+    lines = np.zeros((50, 400), np.uint8)
+    lines[20, :150] = 255                                       # a line that stops at the seal
+    ink, cut = lines.copy(), np.zeros(lines.shape, bool)
+    cut[15:25, 150:180] = True
+    ink[20, 180:200] = 255                                      # a short mark past it: not a line
+    assert not ocr._under_seal(lines, ink, cut)[20, 150:200].any()
+    lines[20, 180:400] = ink[20, 180:400] = 255                 # the line goes on past the seal
+    assert ocr._under_seal(lines, ink, cut)[20, :].all()
+
+
 def test_lines_a_stamp_cut_off_inside_a_table_are_not_a_table_of_their_own():
     """seal_cut_off.png (make_scan_fixtures.seal_over_lines): the star and the ring cut the lines round the
     实施单位 cell off the rest of the grid. They count to the table's lines; once they were also a second

@@ -344,6 +344,7 @@ class PageResult:
     height: int
     items: list = field(default_factory=list)   # (top, bottom, Paragraph | PageTable) in reading order
     turn: "Turn | None" = None                   # how the page image was turned before OCR
+    sealed: int = 0                              # table cells a black seal covers (its print unseen)
 
 
 @dataclass(frozen=True)
@@ -459,17 +460,20 @@ def read_page(img, page_no: int) -> PageResult:
     boxes = [doc_no_brackets(gray, b) for b in boxes]
     h, w = gray.shape
     result = PageResult(page_no, w, h, turn=turn)
-    regions = find_tables(gray, text_h, hidden)
+    clean = without_seal(gray, hidden)
+    regions = find_tables(clean, text_h, hidden)
+    if clean is not gray:                       # a black seal: what it lies over cannot be seen
+        result.sealed = sum(_sealed_cells(g, hidden, text_h) for g in regions)
     del hidden
     if (seen := SEEN.get()) is not None:
         seen.append(PageView(page_no, gray, list(boxes), list(regions)))
     used: set[int] = set()
     for grid in regions:
-        table, taken = grid.fill(boxes, gray, text_h)
+        table, taken = grid.fill(boxes, clean, text_h)
         used |= taken
         if table is not None:
             result.items.append((table.bbox[1], table.bbox[3], table))
-    del gray
+    del gray, clean
     rest = [b for k, b in enumerate(boxes) if k not in used]
     lineless, rest = tables_from_alignment(rest, text_h)     # tables without lines (or lines lost)
     for table in lineless:
@@ -481,6 +485,16 @@ def read_page(img, page_no: int) -> PageResult:
             result.items.append((box[1], box[3], Paragraph(text, page=page_no, bbox=box)))
     result.items.sort(key=lambda it: it[0])
     return result
+
+
+def _sealed_cells(grid: "Grid", hidden: np.ndarray, text_h: float) -> int:
+    """How many of the grid's cells a seal lies over (inside the cell, not only on its lines)."""
+    m = max(3, int(0.2 * text_h))
+    n = 0
+    for r0, r1, c0, c1 in grid.spans:
+        x0, y0, x1, y1 = int(grid.xs[c0]) + m, int(grid.ys[r0]) + m, int(grid.xs[c1 + 1]) - m, int(grid.ys[r1 + 1]) - m
+        n += x1 > x0 and y1 > y0 and bool(hidden[y0:y1, x0:x1].any())
+    return n
 
 
 def _enlarged(img, k: float):
@@ -510,6 +524,8 @@ def _prepare(img) -> tuple[np.ndarray, Turn, np.ndarray | None]:
         arr = arr.clip(0, 255).astype(np.uint8)
     gray, hidden = seal(arr) if arr.ndim == 3 else (arr.copy(), None)
     del arr
+    if hidden is None:                          # no red ink: a seal scanned black or grey, by its shape
+        gray, hidden = grey_seal(gray)
     h, w = gray.shape
     quarters = _quarter_turns(gray)
     if quarters:
@@ -548,6 +564,125 @@ def seal(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     r = rgb[..., 0][red].astype(np.float32)
     gray[red] = np.clip((r - 40.0) * (255.0 / 150.0), 0, 255).astype(np.uint8)
     return gray, red & (gray >= 160)
+
+
+# A round 公章 scanned without colour (black and white, or grey): found by its shape, a ring (Hough circles on a small
+# copy, then checked on the page: ink along nearly the whole circle). Official seals are 38–45 mm across; the radius
+# is sought between these shares of the page's longer side (an A4 page: 9–42 mm), so a crop of a page's head
+# (the seal as wide, the side shorter) still finds it and no glyph (a ○, a 口) is ever that large.
+SEAL_RADIUS = (0.03, 0.14)
+SEAL_RING_COVER = 0.85     # share of the circle's points on ink: a table's lines touch a circle at a few points
+SEAL_INK = 160             # grey below this is ink, for the ring (a grey scan's seal is lighter than print)
+SEAL_GREY = 90             # a ring this light is a grey seal: print under it stays darker and is kept
+
+
+def grey_seal(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """A seal on a page without colour, and where it lies (its ring and solid star: `hidden`, as `seal` gives
+    for red ink; None: no seal). A grey seal is whited out, the print under it (darker) kept. A black one (a
+    black-and-white scan) hides what it covers: its star is whited out, its ring left for the recognizer (a
+    character the thin ring crosses still reads; whited out, it loses strokes and reads confidently wrong) and
+    taken out of the picture the ruled lines are found in (`read_page`)."""
+    rings = _rings(gray)
+    if not rings:
+        return gray, None
+    out = gray.copy()
+    hidden = np.zeros(gray.shape, bool)
+    for cx, cy, r in rings:
+        x0, y0 = max(0, int(cx - r - 12)), max(0, int(cy - r - 12))
+        x1, y1 = min(gray.shape[1], int(cx + r + 13)), min(gray.shape[0], int(cy + r + 13))
+        roi = gray[y0:y1, x0:x1]
+        ink = roi < SEAL_INK
+        yy, xx = np.mgrid[y0:y1, x0:x1]
+        d = np.hypot(xx - cx, yy - cy) - r
+        lo, hi = _ring_band(ink, d)
+        ring = ink & (d >= lo - 3) & (d <= hi + 3)          # the stroke's soft edges too
+        thick = max(3.0, (hi - lo + 1) * 0.75)
+        dist = cv2.distanceTransform(ink.astype(np.uint8), cv2.DIST_L2, 3)
+        core = (dist >= thick) & (d < lo - 3)                 # solid shapes inside the ring: the star
+        star = core.astype(np.uint8)
+        ink8 = ink.astype(np.uint8)
+        for _ in range(int(0.15 * r)):                         # out along the ink to the star's points, not further
+            star = cv2.dilate(star, np.ones((5, 5), np.uint8)) & ink8
+        star = star > 0
+        level = float(np.median(roi[ring])) if ring.any() else 0.0
+        if level >= SEAL_GREY:                      # a grey seal: what is darker than it is print under it
+            mark = (ring | star) & (roi >= level - 30)
+            out[y0:y1, x0:x1][mark] = 255
+        else:
+            mark = ring | star
+            out[y0:y1, x0:x1][star] = 255
+        hidden[y0:y1, x0:x1] |= mark
+    return out, hidden
+
+
+def without_seal(gray: np.ndarray, hidden: np.ndarray | None) -> np.ndarray:
+    """The page the ruled lines are found in: a seal left dark for the recognizer (a black one's ring) whited out.
+    A red or grey seal is out already (its `hidden` pixels are light): the page itself."""
+    if hidden is None or not (gray[hidden] < SEAL_INK).any():
+        return gray
+    return np.where(hidden, np.uint8(255), gray)
+
+
+def _rings(gray: np.ndarray) -> list[tuple[float, float, float]]:
+    """Circles drawn in ink along nearly their whole length: (centre x, centre y, radius) in `gray`'s pixels."""
+    h, w = gray.shape
+    k = min(1.0, 640 / max(h, w))
+    small = cv2.resize(gray, (max(1, round(w * k)), max(1, round(h * k))), interpolation=cv2.INTER_AREA) if k < 1 else gray
+    small = cv2.GaussianBlur(small, (5, 5), 1.2)
+    rmin, rmax = SEAL_RADIUS[0] * max(h, w), SEAL_RADIUS[1] * max(h, w)
+    if rmin * k < 8:
+        return []
+    found = cv2.HoughCircles(small, cv2.HOUGH_GRADIENT_ALT, dp=1.5, minDist=rmin * k, param1=300, param2=0.75,
+                             minRadius=int(rmin * k), maxRadius=int(rmax * k) + 1)
+    if found is None:
+        return []
+    ink = gray < SEAL_INK
+    rings = []
+    for cx, cy, r in found[0]:
+        circle = _fit_circle(ink, cx / k, cy / k, r / k)
+        if circle is not None and _on_ink(ink, *circle) >= SEAL_RING_COVER:
+            rings.append(circle)
+    return rings
+
+
+def _fit_circle(ink: np.ndarray, cx: float, cy: float, r: float) -> tuple[float, float, float] | None:
+    """The circle through the ink near a rough one (least squares, Kåsa's fit; the band narrowed once): the
+    small copy's centre is pixels off, and the ring then falls outside the band whited out."""
+    for band in (0.15 * r, 0.05 * r):
+        x0, y0 = max(0, int(cx - r - band)), max(0, int(cy - r - band))
+        x1, y1 = min(ink.shape[1], int(cx + r + band) + 1), min(ink.shape[0], int(cy + r + band) + 1)
+        ys, xs = np.nonzero(ink[y0:y1, x0:x1])
+        xs, ys = xs + float(x0), ys + float(y0)
+        near = np.abs(np.hypot(xs - cx, ys - cy) - r) <= band
+        if near.sum() < 2 * math.pi * r * 0.5:
+            return None
+        xs, ys = xs[near], ys[near]
+        a, b, c = np.linalg.lstsq(np.c_[xs, ys, np.ones_like(xs)], -(xs * xs + ys * ys), rcond=None)[0]
+        cx, cy = -a / 2, -b / 2
+        r = math.sqrt(max(cx * cx + cy * cy - c, 1.0))
+    return float(cx), float(cy), float(r)
+
+
+def _on_ink(ink: np.ndarray, cx: float, cy: float, r: float) -> float:
+    """Share of 360 points of the circle that fall on ink."""
+    a = np.linspace(0, 2 * np.pi, 360, endpoint=False)
+    xs, ys = np.round(cx + r * np.cos(a)).astype(int), np.round(cy + r * np.sin(a)).astype(int)
+    ok = (xs >= 0) & (xs < ink.shape[1]) & (ys >= 0) & (ys < ink.shape[0])
+    return float(ink[ys[ok], xs[ok]].sum()) / 360
+
+
+def _ring_band(ink: np.ndarray, d: np.ndarray) -> tuple[int, int]:
+    """The ring's stroke: the offsets from the circle (inwards negative) where most of the ring's length is ink."""
+    offs = np.rint(d).astype(int)
+    band = [o for o in range(-12, 13) if (sel := offs == o).any() and ink[sel].mean() >= 0.5]
+    if not band:
+        return 0, 0
+    lo = hi = 0
+    while lo - 1 in band:
+        lo -= 1
+    while hi + 1 in band:
+        hi += 1
+    return lo, hi
 
 
 def _detect(gray: np.ndarray) -> list[np.ndarray]:
@@ -986,7 +1121,26 @@ def line_masks(gray: np.ndarray, text_h: float, long: bool = False,
     # line broken by the scan stays two long pieces, and `build_grid` measures coverage
     horiz = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (hlen, 1)))
     vert = cv2.morphologyEx(upright, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vlen)))
+    if hidden is not None:
+        horiz = _under_seal(horiz, binary, hidden)
+        vert = np.ascontiguousarray(_under_seal(vert.T, upright.T, hidden.T).T)
     return horiz, vert
+
+
+def _under_seal(lines: np.ndarray, ink: np.ndarray, hidden: np.ndarray) -> np.ndarray:
+    """A line the seal hides a stretch of, whole again: along each pixel row, a run of ink and hidden pixels
+    whose two ends are pieces of line (a black seal whited out cut every line it crossed; text never makes a
+    line at both ends)."""
+    out = lines
+    for y in np.flatnonzero(hidden.any(axis=1)):
+        row = (ink[y] > 0) | hidden[y]
+        d = np.diff(np.r_[0, row.astype(np.int8), 0])
+        for s, e in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)):
+            if lines[y, s:s + 3].any() and lines[y, e - 3:e].any() and hidden[y, s:e].any() and not lines[y, s:e].all():
+                if out is lines:
+                    out = lines.copy()
+                out[y, s:e] = 255
+    return out
 
 
 def _ink(gray: np.ndarray) -> np.ndarray:
@@ -1496,6 +1650,11 @@ def _document(source: str, fmt: str, pages: list[PageResult], n_pages: int) -> D
     empty = [p.number for p in pages if not p.items]
     if empty:
         doc.warnings.append(f"第 {', '.join(map(str, empty))} 页 OCR 未识别出文字（空白页或图像质量太差）")
+    sealed = [p for p in pages if p.sealed]
+    if sealed:
+        doc.warnings.append(f"第 {'、'.join(str(p.number) for p in sealed)} 页的印章压在表格上（黑白扫描中印章是黑色的，"
+                            f"共压住 {sum(p.sealed for p in sealed)} 个单元格），章下的文字无法识别，这些单元格的文字和数字"
+                            "可能缺失或有误；请对照原件核对，或提供彩色扫描件")
     return doc
 
 
