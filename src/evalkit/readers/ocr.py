@@ -1122,21 +1122,26 @@ def line_masks(gray: np.ndarray, text_h: float, long: bool = False,
     horiz = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (hlen, 1)))
     vert = cv2.morphologyEx(upright, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vlen)))
     if hidden is not None:
-        horiz = _under_seal(horiz, binary, hidden)
-        vert = np.ascontiguousarray(_under_seal(vert.T, upright.T, hidden.T).T)
+        across = horiz
+        horiz = _under_seal(horiz, binary, hidden, vert)
+        vert = np.ascontiguousarray(_under_seal(vert.T, upright.T, hidden.T, across.T).T)
     return horiz, vert
 
 
-def _under_seal(lines: np.ndarray, ink: np.ndarray, hidden: np.ndarray) -> np.ndarray:
+def _under_seal(lines: np.ndarray, ink: np.ndarray, hidden: np.ndarray, across: np.ndarray | None = None) -> np.ndarray:
     """A line the seal hides a stretch of, whole again: along each pixel row, a run of ink and hidden pixels
-    whose two ends are pieces of line (a black seal whited out cut every line it crossed; text never makes a
-    line at both ends)."""
+    whose two ends are pieces of line, or one is and the other meets a line `across` (a column line's stub
+    between a row line and the seal is shorter than a line; a run between two lines across only is the seal's
+    ring along its length). A black seal whited out cut every line it crossed; text never makes a line."""
     out = lines
+    ends = lines if across is None else np.maximum(lines, across)
     for y in np.flatnonzero(hidden.any(axis=1)):
         row = (ink[y] > 0) | hidden[y]
         d = np.diff(np.r_[0, row.astype(np.int8), 0])
         for s, e in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)):
-            if lines[y, s:s + 3].any() and lines[y, e - 3:e].any() and hidden[y, s:e].any() and not lines[y, s:e].all():
+            head, tail = lines[y, s:s + 3].any(), lines[y, e - 3:e].any()
+            if (head or tail) and (head or ends[y, s:s + 3].any()) and (tail or ends[y, e - 3:e].any()) \
+                    and hidden[y, s:e].any() and not lines[y, s:e].all():
                 if out is lines:
                     out = lines.copy()
                 out[y, s:e] = 255
@@ -1457,7 +1462,7 @@ def _doc_no_year(m: re.Match) -> str:
 # straight on a few rows only), [ a straight stroke with bars (its outer edge straight from end to end).
 BRACKET_MIN_PX = 14       # glyphs shorter than this (in pixels) are too coarse to judge
 ANGULAR_FLAT = (0.6, 0.95)   # share of a 〔's rows on its outer edge's line (〔 0.74–0.79; a curve: about 0.4; [ and 【: 0.9–0.95)
-BRACKET_HOOK_PX = 1.5     # how far a 〔's ends turn in from its edge (〔: 1.9–3.7 px on 150/200-dpi scans; [ and 【: under 0.7)
+BRACKET_HOOK_PX = 1.2     # how far a 〔's ends turn in from its edge (〔: 1.9–3.7 px on 150/200-dpi scans, 1.46 in black and white; [ and 【: under 0.7)
 _WIDE = re.compile(r"[\u2e80-\u9fff\uff00-\uffef〔〕【】]")
 
 
