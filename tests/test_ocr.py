@@ -710,6 +710,9 @@ def test_a_doc_no_bracket_in_a_black_and_white_scan_is_read_as_printed():
     ("财预〔2022]第12号", "财预〔2022〕第12号"),
     ("的通知琼财社[2020}106号", "的通知琼财社〔2020〕106号"),   # seen in a synthetic scan
     ("琼财社{2020}106号", "琼财社〔2020〕106号"),      # braces: never printed so
+    ("的通知琼财社（2020106号", "的通知琼财社〔2020〕106号"),   # the closing one lost (a black-and-white scan)
+    ("的通知蒙财社【2021入209号", "的通知蒙财社〔2021〕209号"),   # read 入 (a black-and-white scan)
+    ("于2020年（2020）印发", "于2020年（2020）印发"),    # no 文号: left alone
     ("冀财社[2022]178号", "冀财社[2022]178号"),      # a matching pair is printed so: left alone
     ("冀财社(2021)150号", "冀财社(2021)150号"),
     ("见附表[2023】", "见附表[2023】"),              # not a document number

@@ -1447,7 +1447,8 @@ _GONG = re.compile(r"(?<=[\u4e00-\u9fff])(\s*)I(?=\s*[作程资业艺伤龄])|(?
 # on the page image, before the text gets here).
 _BRACKETS = {"[": "]", "［": "］", "【": "】", "〔": "〕", "(": ")", "（": "）"}
 _BRACES = set("{}｛｝")     # no office writes a 文号's year in braces: the recognizer's, always (琼财社[2020}106号)
-_DOC_NO_YEAR = re.compile(r"([\[［【〔(（{｛])\s*((?:19|20)\d{2})\s*([\]］】〕)）}｝])(?=\s*第?\s*\d{1,5}\s*号)")
+# the closing bracket may be lost or read 入 (black-and-white scans: 琼财社（2020106号, 蒙财社【2021入209号)
+_DOC_NO_YEAR = re.compile(r"([\[［【〔(（{｛])\s*((?:19|20)\d{2})\s*([\]］】〕)）}｝入]?)(?=\s*第?\s*\d{1,5}\s*号)")
 
 
 def _doc_no_year(m: re.Match) -> str:
