@@ -227,3 +227,33 @@ def test_a_csv_corpus_reads_back_to_its_truth(tmp_path):
     rep = read_back(out)
     assert (rep["status"] == "ok").sum() == 8 and "csv" in set(rep.loc[rep["status"] == "ok", "format"])
     assert "csv" in set(rep.loc[rep["status"] == "duplicate", "format"])           # a CSV copy of a workbook
+
+
+@pytest.mark.parametrize("mode, pil_mode, compression", [("colour", "P", "tiff_adobe_deflate"),
+                                                         ("grey", "L", "tiff_adobe_deflate"),
+                                                         ("bw", "1", "group4")])
+def test_scans_come_in_a_scanners_three_modes(tmp_path, mode, pil_mode, compression):
+    """`--scan-mode`: colour (the seal red), grey (8-bit) or bw (black and white, CCITT G4, the red seal as black
+    as the print: what a scanner's 黑白 mode files). The same page, the same seal, one frame a page."""
+    import random
+
+    import numpy as np
+    from PIL import Image, ImageSequence
+    out = tmp_path / f"{mode}.tif"
+    synth._scan(ROOT / "tests" / "fixtures" / "fixture_pdf.pdf", out, random.Random("scan:1"), mode)
+    with Image.open(out) as im:
+        assert im.n_frames == 5 and im.mode == pil_mode and im.info["compression"] == compression
+        first = np.asarray(next(ImageSequence.Iterator(im)).convert("RGB")).astype(int)
+    red = (first[..., 0] - first[..., 2] > 30).sum()        # the palette's reds are pale (about R − B = 49)
+    black = (first.max(axis=2) < 100).sum()
+    if mode == "colour":
+        assert red > 1000                           # the seal
+    else:
+        assert red == 0
+    if mode == "bw":
+        assert set(np.unique(first)) == {0, 255} and black > 0
+
+
+def test_synth_refuses_a_scan_mode_it_does_not_know(tmp_path):
+    with pytest.raises(ValueError, match="扫描模式"):
+        synth.generate(1, tmp_path / "c", formats="scan", scan_mode="sepia", log=lambda *a: None)

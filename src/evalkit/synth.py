@@ -1504,7 +1504,7 @@ def _ocr_available() -> bool:
 
 
 def render_pdfs(jobs: list[tuple[Report, Path]], scan_jobs: list[tuple[Report, Path]],
-                ofd_jobs: list[tuple[Report, Path]] = ()) -> None:
+                ofd_jobs: list[tuple[Report, Path]] = (), scan_mode: str = "colour") -> None:
     """DOCX -> PDF with one LibreOffice run; scans: the PDF's pages as images in an image-only PDF; OFD: the PDF's
     glyph runs and rulings as OFD objects (tests/fixtures/make_ofd_fixtures.py, as PDF-to-OFD converters write them)."""
     exe = _soffice()
@@ -1521,7 +1521,7 @@ def render_pdfs(jobs: list[tuple[Report, Path]], scan_jobs: list[tuple[Report, P
         for k, (rep, out) in enumerate(jobs):
             shutil.move(str(tmp / f"r{k:05d}.pdf"), out)
         for k, (rep, out) in enumerate(scan_jobs, start=len(jobs)):
-            _scan(tmp / f"r{k:05d}.pdf", out, random.Random(f"scan:{rep.idx}"))
+            _scan(tmp / f"r{k:05d}.pdf", out, random.Random(f"scan:{rep.idx}"), scan_mode)
         if ofd_jobs:
             to_ofd = ofd_builder().plain
             for k, (rep, out) in enumerate(ofd_jobs, start=len(jobs) + len(scan_jobs)):
@@ -1546,9 +1546,14 @@ def _to_pdf(exe: str, docs: list[Path], tmp: Path) -> None:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def _scan(pdf: Path, out: Path, rng) -> None:
+SCAN_MODES = ("colour", "grey", "bw")     # a scanner's 彩色, 灰度 and 黑白 modes
+BW_AT = 160                                # 黑白: darker than this is black (the red seal too, as the print)
+
+
+def _scan(pdf: Path, out: Path, rng, mode: str = "colour") -> None:
     """A scan of the printed PDF: a multi-page TIFF (one frame a page, the way office scanners file
-    them), 150 dpi, each page slightly turned and soft, the 公章 in red on the first page."""
+    them), 150 dpi, each page slightly turned and soft, the 公章 in red on the first page. `mode` grey: 8-bit
+    grey frames; bw: black and white (CCITT G4), the seal as black as the print."""
     import pypdfium2 as pdfium
     from PIL import Image, ImageDraw, ImageFilter
     doc = pdfium.PdfDocument(str(pdf))
@@ -1567,7 +1572,13 @@ def _scan(pdf: Path, out: Path, rng) -> None:
         img = img.rotate(rng.uniform(-0.8, 0.8), expand=False, fillcolor=(255, 255, 255), resample=Image.BILINEAR)
         pages.append(img.filter(ImageFilter.GaussianBlur(0.4)).quantize(colors=32))   # a scanner's palette
     doc.close()
-    pages[0].save(out, format="TIFF", compression="tiff_deflate", dpi=(150, 150), save_all=True,
+    compression = "tiff_deflate"
+    if mode == "grey":
+        pages = [p.convert("L") for p in pages]
+    elif mode == "bw":
+        pages = [p.convert("L").point(lambda v: 255 if v >= BW_AT else 0).convert("1") for p in pages]
+        compression = "group4"
+    pages[0].save(out, format="TIFF", compression=compression, dpi=(150, 150), save_all=True,
                   append_images=pages[1:])
 
 
@@ -1748,8 +1759,9 @@ def plan(n_reports: int, seed: int = 0, formats=tuple(f for f in DEFAULT_FORMATS
 
 def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] = DEFAULT_FORMATS,
              error_rate: float = 0.08, dup_rate: float = 0.04, format_dup_rate: float = 0.05,
-             version_rate: float = 0.03, year_copy_rate: float = 0.02, log=print) -> dict:
-    """Write the corpus and its truth; return a summary (counts, skipped formats, seconds)."""
+             version_rate: float = 0.03, year_copy_rate: float = 0.02, log=print, scan_mode: str = "colour") -> dict:
+    """Write the corpus and its truth; return a summary (counts, skipped formats, seconds). `scan_mode`: how the
+    scans are saved (SCAN_MODES)."""
     t0 = time.perf_counter()
     out = Path(out)
     if isinstance(formats, str):
@@ -1757,6 +1769,8 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
     bad = [f for f in formats if f not in ALL_FORMATS]
     if bad:
         raise ValueError(f"不认识的格式 {', '.join(bad)}")
+    if scan_mode not in SCAN_MODES:
+        raise ValueError(f"不认识的扫描模式 {scan_mode}")
     skipped = {}
     if any(f in formats for f in ("docx", "xlsx", "csv", "html", *RENDERED_LATER)) and fixture_builders() is None:
         for f in ("docx", "xlsx", "csv", "html", *RENDERED_LATER):
@@ -1831,7 +1845,7 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
     if any(later.values()):
         log(f"synth: rendering {len(later['pdf'])} PDF, {len(later['ofd'])} OFD and {len(later['scan'])} scans "
             "with LibreOffice …")
-        render_pdfs(later["pdf"], later["scan"], later["ofd"])
+        render_pdfs(later["pdf"], later["scan"], later["ofd"], scan_mode)
     t_find += repeated_findings(placed)
     for d in t_dup:
         t_find.append({"source_file": d["source_file"], "seed": Path(d["source_file"]).name, "project_name": "",
@@ -1850,6 +1864,7 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
                "rates": {"error_rate": error_rate, "dup_rate": dup_rate, "format_dup_rate": format_dup_rate,
                          "version_rate": version_rate, "year_copy_rate": year_copy_rate},
                "year_copies": counts["year_copies"],
+               **({"scan_mode": scan_mode} if scan_mode != "colour" else {}),
                "seconds": round(secs, 3), "seconds_text_and_office": round(t_render - t0, 3)}
     (truth / "README.md").write_text(TRUTH_README.format(seed=seed, n=n_reports), encoding="utf-8")
     stable = {k: v for k, v in summary.items() if not k.startswith("seconds")}   # same seed, same bytes
@@ -1966,6 +1981,9 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--formats", default=DEFAULT_FORMATS,
                    help=f"comma-separated, of {','.join(ALL_FORMATS)} (default {DEFAULT_FORMATS}); "
                         "pdf needs LibreOffice, scan also an OCR reader")
+    p.add_argument("--scan-mode", choices=SCAN_MODES, default="colour",
+                   help="how scans are saved: colour (the red seal red), grey, or bw (black and white, CCITT G4: the "
+                        "seal as black as the print)")
     p.add_argument("--error-rate", type=float, default=0.08, help="share of projects with one injected inconsistency")
     p.add_argument("--dup-rate", type=float, default=0.04, help="share of reports also written as a byte-identical copy")
     p.add_argument("--format-dup-rate", type=float, default=0.05,
@@ -1984,7 +2002,7 @@ def cmd_synth(a) -> int:
     try:
         s = generate(a.reports, Path(a.out), seed=a.seed, formats=a.formats, error_rate=a.error_rate,
                      dup_rate=a.dup_rate, format_dup_rate=a.format_dup_rate, version_rate=a.version_rate,
-                     year_copy_rate=a.year_copy_rate)
+                     year_copy_rate=a.year_copy_rate, scan_mode=a.scan_mode)
     except FileExistsError:
         raise UsageError(f"输出文件夹 {a.out} 已存在且不为空，synth 不会覆盖其中的文件", "请换一个新的或空的 --out 文件夹") from None
     except ValueError as e:
