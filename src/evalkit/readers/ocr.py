@@ -599,11 +599,14 @@ def grey_seal(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         thick = max(3.0, (hi - lo + 1) * 0.75)
         dist = cv2.distanceTransform(ink.astype(np.uint8), cv2.DIST_L2, 3)
         core = (dist >= thick) & (d < lo - 3)                 # solid shapes inside the ring: the star
+        # out from there to the star's points along ink thicker than a ruled line (a line under the star is not it)
         star = core.astype(np.uint8)
-        ink8 = ink.astype(np.uint8)
-        for _ in range(int(0.15 * r)):                         # out along the ink to the star's points, not further
-            star = cv2.dilate(star, np.ones((5, 5), np.uint8)) & ink8
-        star = star > 0
+        line = max(1.5, 0.3 * (hi - lo + 1))
+        body = ((dist >= line) & (d < -0.5 * r)).astype(np.uint8)
+        for _ in range(int(0.1 * r)):
+            star = cv2.dilate(star, np.ones((5, 5), np.uint8)) & body
+        edge = 2 * int(math.ceil(line)) + 3                     # and its edge, as far in as `body` begins
+        star = (cv2.dilate(star, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (edge, edge))) > 0) & ink
         level = float(np.median(roi[ring])) if ring.any() else 0.0
         if level >= SEAL_GREY:                      # a grey seal: what is darker than it is print under it
             mark = (ring | star) & (roi >= level - 30)
