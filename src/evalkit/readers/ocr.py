@@ -573,6 +573,7 @@ def seal(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
 SEAL_RADIUS = (0.03, 0.14)
 SEAL_RING_COVER = 0.85     # share of the circle's points on ink: a table's lines touch a circle at a few points
 SEAL_INK = 160             # grey below this is ink, for the ring (a grey scan's seal is lighter than print)
+SEAL_LEFT_DARK = 0.25      # share of a seal's pixels still dark on the page: a black seal's ring (about 3/4)
 SEAL_GREY = 90             # a ring this light is a grey seal: print under it stays darker and is kept
 
 
@@ -620,8 +621,9 @@ def grey_seal(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
 
 def without_seal(gray: np.ndarray, hidden: np.ndarray | None) -> np.ndarray:
     """The page the ruled lines are found in: a seal left dark for the recognizer (a black one's ring) whited out.
-    A red or grey seal is out already (its `hidden` pixels are light): the page itself."""
-    if hidden is None or not (gray[hidden] < SEAL_INK).any():
+    A red or grey seal is out already (its `hidden` pixels are light, but for the print beside them that the
+    deskew's interpolation spreads over their edge, about 1 %): the page itself."""
+    if hidden is None or not hidden.any() or (gray[hidden] < SEAL_INK).mean() < SEAL_LEFT_DARK:
         return gray
     return np.where(hidden, np.uint8(255), gray)
 
