@@ -596,13 +596,14 @@ def grey_seal(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         yy, xx = np.mgrid[y0:y1, x0:x1]
         d = np.hypot(xx - cx, yy - cy) - r
         lo, hi = _ring_band(ink, d)
+        stroke = hi - lo + 1
         ring = ink & (d >= lo - 3) & (d <= hi + 3)          # the stroke's soft edges too
-        thick = max(3.0, (hi - lo + 1) * 0.75)
+        thick = max(3.0, stroke * 0.75)
         dist = cv2.distanceTransform(ink.astype(np.uint8), cv2.DIST_L2, 3)
         core = (dist >= thick) & (d < lo - 3)                 # solid shapes inside the ring: the star
         # out from there to the star's points along ink thicker than a ruled line (a line under the star is not it)
         star = core.astype(np.uint8)
-        line = max(1.5, 0.3 * (hi - lo + 1))
+        line = max(1.5, 0.3 * stroke)
         body = ((dist >= line) & (d < -0.5 * r)).astype(np.uint8)
         for _ in range(int(0.1 * r)):
             star = cv2.dilate(star, np.ones((5, 5), np.uint8)) & body
