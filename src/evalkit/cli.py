@@ -11,12 +11,13 @@ import atexit
 import json
 import os
 import re
+import signal
 import sys
 import threading
 import time
 from pathlib import Path
 
-from evalkit.errors import EXIT_OK, EvalkitError, FilesFailed, UsageError
+from evalkit.errors import EXIT_OK, EvalkitError, FilesFailed, Stopped, UsageError
 from evalkit.terminal import ledger_lines
 
 
@@ -380,9 +381,46 @@ def _command(argv: list[str] | None) -> str | None:
     return next((x for x in args if not x.startswith("-")), None)
 
 
+STOP_SIGNALS = ("SIGTERM", "SIGHUP")   # a scheduler's stop or time-out (systemd, timeout, cron's kill), a closed terminal
+
+
+def _stop(signum, frame) -> None:
+    raise Stopped(signum)
+
+
+def _default_in_child() -> None:
+    """A forked child (a parse or batch worker) dies of the stop signals as before: its parent stops it."""
+    for name in STOP_SIGNALS:
+        sig = getattr(signal, name, None)
+        if sig is not None and signal.getsignal(sig) is _stop:
+            signal.signal(sig, signal.SIG_DFL)
+
+
+_FORK_HOOKED = False
+
+
+def stop_on_signals() -> dict:
+    """SIGTERM and SIGHUP raise `Stopped` in the main thread, as Ctrl-C raises KeyboardInterrupt: the
+    command unwinds (worker pools stopped, temporary folders removed) instead of dying where it stood.
+    A signal already ignored (nohup) stays ignored. Returns the handlers it replaced."""
+    global _FORK_HOOKED
+    old: dict = {}
+    if threading.current_thread() is not threading.main_thread():
+        return old
+    for name in STOP_SIGNALS:
+        sig = getattr(signal, name, None)
+        if sig is not None and signal.getsignal(sig) is signal.SIG_DFL:
+            old[sig] = signal.signal(sig, _stop)
+    if old and not _FORK_HOOKED and hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_default_in_child)
+        _FORK_HOOKED = True
+    return old
+
+
 def main(argv: list[str] | None = None) -> int:
     a = parser(_command(argv)).parse_args(argv)
     debug = getattr(a, "debug", False) or os.environ.get("EVALKIT_DEBUG") == "1"
+    replaced = stop_on_signals()
     try:
         return a.func(a)
     except EvalkitError as e:
@@ -390,12 +428,19 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"evalkit {a.cmd}: {e}", file=sys.stderr)
         return e.exit_code
+    except Stopped as e:
+        print(f"evalkit {a.cmd}: 收到终止信号 {signal.Signals(e.signum).name}，已停止；"
+              f"临时文件和工作进程已清理，数据集未改动", file=sys.stderr)
+        return 128 + e.signum
     except KeyboardInterrupt:
         print(f"evalkit {a.cmd}: 已中断，数据集未改动", file=sys.stderr)
         return 130
     except BrokenPipeError:                 # `evalkit ingest … | head`: the reader left, not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    finally:
+        for sig, handler in replaced.items():     # in-process callers (tests, notebooks) get theirs back
+            signal.signal(sig, handler)
 
 
 def exit_now(code: int) -> None:

@@ -5,6 +5,7 @@ Exit codes (documented in the README):
     1  files failed (every file failed, or some failed under --strict); a notebook failed
     2  usage or input error (bad option, missing path, refused output folder, bad config, busy)
     3  nothing selected (no report matches the region/year)
+  130  interrupted (Ctrl-C); 128 + N for signal N that asked it to stop (143: SIGTERM, 129: SIGHUP)
 
 Per-file problems are `ReadError`s: they never reach the CLI, they become one `failed` row
 in the ledger with their (Chinese) message.
@@ -51,6 +52,16 @@ class NothingSelected(EvalkitError):
 class FilesFailed(EvalkitError):
     """Files could not be read (all of them, or some under --strict)."""
     exit_code = EXIT_FAILED
+
+
+class Stopped(KeyboardInterrupt):
+    """A signal asked the command to stop (SIGTERM from a scheduler's stop or time-out, SIGHUP from a closed
+    terminal): raised in the main thread as Ctrl-C is, so every `with` unwinds (temporary folders, worker
+    pools, LibreOffice) and the dataset stays as it was."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
 
 
 class ReadError(Exception):

@@ -16,6 +16,7 @@ import os
 import stat
 import sys
 import tempfile
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -580,6 +581,22 @@ def _preload() -> None:
         importlib.import_module(name)
 
 
+@contextmanager
+def worker_pool(**options):
+    """A pebble ProcessPool that a stopped run (an error, Ctrl-C, SIGTERM, its consumer gone) stops at once:
+    pebble's own exit closes the pool and waits for every file still scheduled, minutes of OCR."""
+    from pebble import ProcessPool
+    pool = ProcessPool(**options)
+    try:
+        yield pool
+    except BaseException:
+        pool.stop()          # pending files dropped, running workers terminated (and waited for)
+        pool.join()
+        raise
+    pool.close()
+    pool.join()
+
+
 def iter_parsed(sources: list[Source], jobs: int | None = None, progress: bool = False, limits=None,
                 cache=None):
     """(source, FileResult) pairs, likely slowest files first (`longest_first`), each as its worker
@@ -590,7 +607,6 @@ def iter_parsed(sources: list[Source], jobs: int | None = None, progress: bool =
     if not sources:
         return
     sources = longest_first(sources)
-    from pebble import ProcessPool
     _preload()
     bar = None
     if progress:
@@ -600,7 +616,7 @@ def iter_parsed(sources: list[Source], jobs: int | None = None, progress: bool =
     if cache is not None:
         cache.prepare()                  # old versions pruned once, here, before the workers write
     with tempfile.TemporaryDirectory(prefix="evalkit-workers-", ignore_cleanup_errors=True) as scratch, \
-            ProcessPool(max_workers=workers, initializer=_init_worker,
+            worker_pool(max_workers=workers, initializer=_init_worker,
                         initargs=(lim, workers, ocr_threads(jobs, workers), cache, scratch)) as pool:
         futures = [pool.schedule(parse_file, args=(s.path, s.source_file, s.sha256, s.fmt, time_limit(s, lim)),
                                  timeout=time_limit(s, lim)) for s in sources]
@@ -962,11 +978,10 @@ def built_batches(chunks: list[list], spool: Spool, config, checks: bool, folder
         for chunk in chunks:
             yield chunk_tables([spool.load(r) for r in chunk], config, checks)
         return
-    from pebble import ProcessPool
     import evalkit.checks  # noqa: F401  (imported once here, inherited by the forked workers)
     import pyarrow.parquet  # noqa: F401  (each batch is forked afresh: it must not import these again)
     spool.f.flush()
-    with ProcessPool(max_workers=workers, max_tasks=1) as pool:     # a fresh fork a batch: no growth
+    with worker_pool(max_workers=workers, max_tasks=1) as pool:     # a fresh fork a batch: no growth
         futures = [pool.schedule(_build_batch, args=(str(spool.path), chunk, config, checks,
                                                       str(folder / "pieces"), i))
                    for i, chunk in enumerate(chunks)]
@@ -1135,11 +1150,12 @@ def _build(paths: list[Path], found: Discovery, results: list, todo: list[Source
         else:
             fresh = iter_parsed(misses, jobs=jobs, progress=progress, limits=lim, cache=cache)
         unsettled = 0         # time-outs and crashed workers: the machine's doing, tried again next run
-        for s, r in fresh:
-            if cache is not None and r.cacheable and dask is not None:    # local workers stored theirs
-                cache.put(s.sha256, s.fmt, r)
-            unsettled += not r.cacheable
-            parsed.append(spool.park(placed_by_path(r)))
+        with closing(fresh):  # stopped here: its pool and temporary folders go now, not when the traceback does
+            for s, r in fresh:
+                if cache is not None and r.cacheable and dask is not None:    # local workers stored theirs
+                    cache.put(s.sha256, s.fmt, r)
+                unsettled += not r.cacheable
+                parsed.append(spool.park(placed_by_path(r)))
         stats.update(files=len(found.sources), parsed=len(misses), from_cache=n_cached, unchanged=False)
         by_sha = {r.report["sha256"]: r for r in parsed}
         for s in dups:
@@ -1167,12 +1183,13 @@ def _build(paths: list[Path], found: Discovery, results: list, todo: list[Source
             tables = chunk_tables([spool.load(r) for r in chunks[0]], config, checks)
         else:
             tables, findings = {}, []
-            for part in built_batches(chunks, spool, config, checks, stage / "parts", workers):
-                findings.append(part.pop("findings"))     # a few per report, ordered across batches below
-                for name, piece in part.items():
-                    parts = tables.setdefault(name, Parts(stage / "parts" / name))
-                    parts.adopt(*piece) if isinstance(piece, tuple) else parts.add(piece)
-                del part
+            with closing(built_batches(chunks, spool, config, checks, stage / "parts", workers)) as built:
+                for part in built:
+                    findings.append(part.pop("findings"))     # a few per report, ordered across batches below
+                    for name, piece in part.items():
+                        parts = tables.setdefault(name, Parts(stage / "parts" / name))
+                        parts.adopt(*piece) if isinstance(piece, tuple) else parts.add(piece)
+                    del part
             found_rows = [f for f in findings if len(f)] or findings[:1]
             tables["findings"] = in_order(pd.concat(found_rows, ignore_index=True)) if len(found_rows) > 1 \
                 else found_rows[0]

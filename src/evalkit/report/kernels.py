@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import signal
 from pathlib import Path
 
 from papermill.clientwrap import PapermillNotebookClient
@@ -120,6 +122,16 @@ class WarmKernel:
             return bool(run_sync(self.km.is_alive)())
         except Exception:
             return False
+
+    def kill(self) -> None:
+        """End the kernel's process from another thread (a stopped run): the notebook running in it
+        fails at once, and the thread that owns it closes it (connection file and sockets removed)."""
+        pid = getattr(getattr(self.km, "provisioner", None), "pid", None)
+        if pid:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
 
     def close(self) -> None:
         if self.km is None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from evalkit.report.numbers import COUNT, MONEY, RATE, SCORE, fmt, is_missing
 from evalkit.report.text import html_text as esc
 
-STATUS_ZH = {"ok": "成功", "failed": "失败"}
+STATUS_ZH = {"ok": "成功", "failed": "失败", "stopped": "已停止"}
 STYLE = """<style>
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;max-width:72em;margin:2em auto;
      padding:0 1em;color:#222;line-height:1.5}
@@ -97,7 +97,8 @@ def write_run_index(run: Path, info: Mapping) -> Path:
     nbs = info.get("notebooks", [])
 
     def link(n) -> str:
-        mark = "" if n.get("status") == "ok" else " <span class='failed'>（失败，见笔记本）</span>"
+        mark = {"ok": "", "failed": " <span class='failed'>（失败，见笔记本）</span>"}.get(
+            n.get("status"), " <span class='failed'>（未完成：运行已停止）</span>")
         return (f"<a href='html/{esc(n['stem'])}.html'>{esc(n.get('title') or n['stem'])}</a>"
                 f"（<a href='notebooks/{esc(n['stem'])}.ipynb'>笔记本</a>）{mark}")
 
@@ -108,8 +109,9 @@ def write_run_index(run: Path, info: Mapping) -> Path:
     exports = [("summary.xlsx", "summary.xlsx：数据表（县区对比、红旗清单、全部明细、检查发现）"),
                ("briefing.pptx", "briefing.pptx：简报幻灯片"), ("charts/", "charts/：图表（PNG、SVG）"),
                ("report.log", "report.log：运行日志"), ("run.json", "run.json：运行参数与结果")]
-    parts.append("<h2>导出</h2><ul>" + "".join(
-        f"<li><a href='{esc(href)}'>{esc(label)}</a></li>" for href, label in exports) + "</ul>")
+    parts.append("<h2>导出</h2><ul>" + "".join(         # a stopped run has not written them all
+        f"<li><a href='{esc(href)}'>{esc(label)}</a></li>" for href, label in exports
+        if href == "run.json" or (run / href).exists()) + "</ul>")
     if counties or info.get("county_profiles_note"):
         parts.append("<h2>县区画像</h2><ul class='pages'>" + "".join(
             f"<li>{link({**n, 'title': str(n.get('title', '')).split('：', 1)[-1]})}</li>" for n in counties)

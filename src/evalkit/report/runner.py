@@ -22,7 +22,8 @@ and `reports/<region>/latest` is switched (atomically) to the region's newest su
 
 A notebook that raises keeps its executed copy (with the traceback) in `notebooks/`, the
 run is marked failed in run.json, `latest` is left alone, and `NotebookFailed` is raised
-naming the notebook and the cell. Runs are independent (a new folder each time, nothing
+naming the notebook and the cell. A run stopped midway (Ctrl-C, SIGTERM) ends its kernels, keeps
+what it wrote with run.json `stopped`, and leaves `latest` alone. Runs are independent (a new folder each time, nothing
 read from earlier runs), so a scheduled job can repeat safely; a lock file stops two runs
 from writing into the same reports folder at once.
 """
@@ -52,6 +53,7 @@ NO_CHARTS = {"00_explore"}   # notebooks without a charts_dir parameter
 TITLES = {"30_regional_summary": "区域绩效自评简报", "20_cross_county": "跨县区比较",
           "10_county_profile": "县区画像", "00_explore": "数据探索"}   # page titles, without file numbers
 KERNEL = "python3"
+STOP_WAIT = 30      # seconds a stopped run waits for each notebook thread to close its killed kernel
 GLYPH_WARNING = re.compile(r"Glyph \d+ .*missing from (current )?font", re.I)
 log = logging.getLogger("evalkit.report")
 # --county-profiles: which counties get a profile notebook (a province has 100+: `flagged` keeps the run short)
@@ -496,7 +498,10 @@ def execute(pl: Plan, bar=None) -> list[_Job]:
             job.status = "failed"
             job.error = {"cell": None, "exec_count": None, "error": f"{type(e).__name__}: {e}", "source": ""}
         job.seconds = round(time.monotonic() - t0, 2)
-        if job.status == "ok":
+        if halt.is_set() and job.status != "ok":     # its kernel was ended: the run is stopping
+            job.status, job.error = "stopped", {}
+            log.info("stopped %s after %.1fs", job.stem, job.seconds)
+        elif job.status == "ok":
             log.info("ok %s in %.1fs", job.stem, job.seconds)
         else:
             log.error("FAILED %s in %.1fs at cell %s: %s", job.stem, job.seconds,
@@ -506,6 +511,7 @@ def execute(pl: Plan, bar=None) -> list[_Job]:
                            f"{job.error['error']}", file=sys.stderr)
         return job
 
+    halt = threading.Event()     # the run is stopping: its kernels are being ended
     todo: queue.Queue = queue.Queue()
     for job in pl.jobs:
         todo.put(job)
@@ -524,8 +530,11 @@ def execute(pl: Plan, bar=None) -> list[_Job]:
                                                    "error": f"{type(e).__name__}: {e}", "source": ""}
                 done.put(job)
 
+    kernels: list[WarmKernel] = []
+
     def worker() -> None:
         kernel = WarmKernel(km_class, KERNEL, run)   # this thread's kernel, on this thread's loop
+        kernels.append(kernel)
         try:
             drain(kernel)
         finally:
@@ -541,11 +550,21 @@ def execute(pl: Plan, bar=None) -> list[_Job]:
         threads = [threading.Thread(target=worker, name=f"nb{i}", daemon=True) for i in range(workers)]
         for t in threads:
             t.start()
-    for _ in pl.jobs:
-        job = done.get()
-        if bar is not None:
-            bar.set_postfix_str(job.stem)
-            bar.update(1)
+    try:
+        for _ in pl.jobs:
+            job = done.get()
+            if bar is not None:
+                bar.set_postfix_str(job.stem)
+                bar.update(1)
+    except BaseException:        # Ctrl-C, SIGTERM: no new notebook; the running ones' kernels ended and closed
+        halt.set()
+        while not todo.empty():
+            todo.get_nowait()
+        for kernel in kernels:
+            kernel.kill()
+        for t in threads:
+            t.join(timeout=STOP_WAIT)
+        raise
     for t in threads:
         t.join()
     if kept is not None:
@@ -598,14 +617,12 @@ def export(pl: Plan, bar=None) -> None:
         bar.update(1)
 
 
-def finalize(pl: Plan) -> Path:
-    """index.html and run.json; then NotebookFailed, or the region's `latest` switched and older runs
-    pruned; reports/index.html lists every run either way."""
+def run_info(pl: Plan, status: str) -> dict:
+    """What run.json says of a run: parameters, headline, each notebook's status and time."""
     from evalkit.report import pages
-    p, run = pl.params, pl.run_dir
-    failed = [j for j in pl.jobs if j.status != "ok"]
-    info = {
-        "status": "failed" if failed else "ok",
+    p = pl.params
+    return {
+        "status": status,
         "region": p.region, "region_label": pl.region_name, "region_folder": pl.region_folder,
         "year": p.years, "years_label": pl.years_name,
         "clean_dir": str(pl.data_dir), "counties": pl.counties,
@@ -621,6 +638,15 @@ def finalize(pl: Plan) -> Path:
         "seconds": round(time.monotonic() - pl.t_start, 2),
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def finalize(pl: Plan) -> Path:
+    """index.html and run.json; then NotebookFailed, or the region's `latest` switched and older runs
+    pruned; reports/index.html lists every run either way."""
+    from evalkit.report import pages
+    p, run = pl.params, pl.run_dir
+    failed = [j for j in pl.jobs if j.status != "ok"]
+    info = run_info(pl, "failed" if failed else "ok")
     pages.write_run_index(run, info)
     (run / "run.json").write_text(json.dumps(info, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     if failed:
@@ -682,9 +708,26 @@ def run(p: ReportParams) -> Path:
             finally:
                 bar.close()
             return finalize(pl)
+        except KeyboardInterrupt:            # Ctrl-C or a stop signal: the folder says what it holds
+            stopped(pl)
+            raise
         finally:
             log.removeHandler(handler)
             handler.close()
+
+
+def stopped(pl: Plan) -> None:
+    """run.json and index.html of a run stopped before its end (status `stopped`, the notebooks not run
+    said so), listed in reports/index.html; `latest` stays where it was."""
+    from evalkit.report import pages
+    for job in pl.jobs:
+        if job.status == "pending":
+            job.status = "stopped"
+    info = run_info(pl, "stopped")
+    pages.write_run_index(pl.run_dir, info)
+    (pl.run_dir / "run.json").write_text(json.dumps(info, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    pages.write_reports_index(pl.params.out_dir)
+    log.error("run stopped; latest not updated")
 
 
 def _prune(out_dir: Path, run: Path, keep: int) -> None:

@@ -1,0 +1,113 @@
+"""A command stopped by SIGTERM (a scheduler's stop or time-out) unwinds as Ctrl-C does: its worker
+processes and kernels end, its temporary files go, the dataset and `latest` stay as they were."""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from conftest import ROOT
+from evalkit import cli
+from evalkit.store import MANIFEST, write_atomic
+
+FIXTURES = ROOT / "tests" / "fixtures"
+SCANS = ["scan_pages.tif", "seal_black.tif", "scan_seal.jpg"]     # seconds of OCR each
+
+
+def _start(args: list, tmp_path: Path) -> tuple[subprocess.Popen, Path, dict]:
+    """`evalkit ARGS` in its own session, with its own TMPDIR and Jupyter runtime folder to look into."""
+    tmp, runtime = tmp_path / "tmp", tmp_path / "runtime"
+    tmp.mkdir()
+    runtime.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp), "JUPYTER_RUNTIME_DIR": str(runtime)}
+    p = subprocess.Popen([sys.executable, "-m", "evalkit", *map(str, args)], env=env, start_new_session=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return p, tmp, {"tmp": tmp, "runtime": runtime}
+
+
+def _wait_for(cond, seconds: float = 120) -> None:
+    end = time.monotonic() + seconds
+    while not cond():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.05)
+
+
+def _group_gone(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_sigterm_stops_an_ingest_leaving_the_previous_dataset_and_no_temporary_files(tmp_path):
+    corpus = tmp_path / "scans"
+    corpus.mkdir()
+    for name in SCANS:
+        shutil.copy(FIXTURES / "scans" / name, corpus / name)
+    out = tmp_path / "clean"
+    write_atomic({"reports": pd.DataFrame({"report_id": ["before"]})}, out)
+    before = (out / MANIFEST).read_bytes()
+    p, tmp, _ = _start(["ingest", corpus, "--out", out, "--jobs", "2", "--quiet"], tmp_path)
+    _wait_for(lambda: any(x.name.startswith("evalkit-workers-") for x in tmp.iterdir()))   # parsing
+    t0 = time.monotonic()
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 128 + signal.SIGTERM, err
+    assert "收到终止信号 SIGTERM" in err and "数据集未改动" in err
+    assert time.monotonic() - t0 < 30                     # the files still scheduled were not parsed first
+    _wait_for(lambda: _group_gone(p.pid), 10)             # no worker left behind
+    assert sorted(x.name for x in tmp.iterdir()) == []    # scratch and archive stage removed
+    assert (out / MANIFEST).read_bytes() == before
+    assert sorted(x.name for x in tmp_path.iterdir() if x.name.startswith(".clean")) == [".clean.lock"]
+
+
+def test_sigterm_stops_a_report_run_marks_it_stopped_and_leaves_no_kernel(seed_clean, tmp_path):
+    reports = tmp_path / "reports"
+    p, tmp, dirs = _start(["report", "--clean", seed_clean[0], "--out", reports, "--workers", "1"], tmp_path)
+    _wait_for(lambda: any(reports.glob("all/*/notebooks/*.ipynb")))      # a notebook is running
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 128 + signal.SIGTERM, err
+    assert "收到终止信号 SIGTERM" in err and "Traceback" not in err
+    _wait_for(lambda: _group_gone(p.pid), 10)             # the kernel ended with the run
+    assert list(dirs["runtime"].iterdir()) == [] and list(dirs["tmp"].iterdir()) == []   # sockets, connection files
+    (run,) = [x for x in (reports / "all").iterdir() if x.is_dir() and not x.is_symlink()]
+    info = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    assert info["status"] == "stopped"
+    statuses = [n["status"] for n in info["notebooks"]]
+    assert "stopped" in statuses and "failed" not in statuses
+    assert not (reports / "latest").exists() and not (reports / "all" / "latest").exists()
+    assert "已停止" in (reports / "index.html").read_text(encoding="utf-8")
+    page = (run / "index.html").read_text(encoding="utf-8")
+    assert "未完成：运行已停止" in page and "briefing.pptx" not in page     # no link to what was not written
+
+
+def _report_handler(q) -> None:
+    q.put(signal.getsignal(signal.SIGTERM) == signal.SIG_DFL)
+
+
+def test_stop_signals_are_the_commands_own_not_a_forked_workers_nor_the_callers():
+    before = signal.getsignal(signal.SIGTERM)
+    replaced = cli.stop_on_signals()
+    try:
+        assert signal.getsignal(signal.SIGTERM) is cli._stop
+        q = multiprocessing.get_context("fork").Queue()
+        child = multiprocessing.get_context("fork").Process(target=_report_handler, args=(q,))
+        child.start()
+        child.join(30)
+        assert q.get(timeout=5) is True                   # a worker dies of SIGTERM as before: its parent stops it
+    finally:
+        for sig, handler in replaced.items():
+            signal.signal(sig, handler)
+    assert signal.getsignal(signal.SIGTERM) == before
+    assert cli.main(["review", "list", "/no/such/dataset"]) == 2
+    assert signal.getsignal(signal.SIGTERM) == before     # main() gives an in-process caller its handler back
