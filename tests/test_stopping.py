@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from conftest import ROOT
+from conftest import ROOT, SEEDS
 from evalkit import cli
 from evalkit.store import MANIFEST, write_atomic
 
@@ -111,3 +111,57 @@ def test_stop_signals_are_the_commands_own_not_a_forked_workers_nor_the_callers(
     assert signal.getsignal(signal.SIGTERM) == before
     assert cli.main(["review", "list", "/no/such/dataset"]) == 2
     assert signal.getsignal(signal.SIGTERM) == before     # main() gives an in-process caller its handler back
+
+
+def _dead_pid() -> int:
+    p = subprocess.Popen([sys.executable, "-c", "pass"])
+    p.wait()
+    return p.pid
+
+
+def test_a_later_run_removes_only_the_temporary_folders_of_killed_runs_of_this_machine(tmp_path):
+    from evalkit import scratch
+    old = time.time() - 2 * scratch.STALE_SECONDS
+    me, dead = scratch.host_id(), _dead_pid()
+    other = "0" * 8 if me != "0" * 8 else "1" * 8
+    made = {
+        "killed": f"evalkit-workers-{me}-{dead}-ab_c1",
+        "killed_archives": f"evalkit-archives-{me}-{dead}-x9",
+        "just_now": f"evalkit-workers-{me}-{dead}-new",          # recent: may be a run starting on a reused pid
+        "alive": f"evalkit-archives-{me}-{os.getppid()}-live",    # its process is running
+        "other_machine": f"evalkit-workers-{other}-{dead}-nfs",
+        "not_ours": f"evalkit-workers-{me}-{dead}-x.y",
+        "older_name": "evalkit-workers-k2j4h5g6",
+    }
+    for key, name in made.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "piece").write_bytes(b"x")
+        if key != "just_now":
+            os.utime(tmp_path / name, (old, old))
+    (tmp_path / f"evalkit-workers-{me}-{dead}-file").write_bytes(b"a file, not a folder")
+    os.utime(tmp_path / f"evalkit-workers-{me}-{dead}-file", (old, old))
+    removed = scratch.sweep(tmp_path)
+    assert sorted(p.name for p in removed) == sorted([made["killed"], made["killed_archives"]])
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted([n for k, n in made.items() if not k.startswith("killed")]
+                          + [f"evalkit-workers-{me}-{dead}-file"])
+
+
+def test_the_folders_of_an_ingest_killed_with_sigkill_go_with_the_next_run(tmp_path):
+    from evalkit import scratch
+    corpus = tmp_path / "scans"
+    corpus.mkdir()
+    shutil.copy(FIXTURES / "scans" / SCANS[0], corpus / SCANS[0])
+    p, tmp, _ = _start(["ingest", corpus, "--out", tmp_path / "clean", "--jobs", "2", "--quiet"], tmp_path)
+    _wait_for(lambda: any(x.name.startswith("evalkit-workers-") for x in tmp.iterdir()))
+    os.killpg(p.pid, signal.SIGKILL)                      # as the OOM killer or kill -9 would: no finally runs
+    p.communicate(timeout=60)
+    left = sorted(x.name for x in tmp.iterdir())
+    assert [n.split("-")[1] for n in left] == ["archives", "workers"]
+    old = time.time() - 2 * scratch.STALE_SECONDS
+    for name in left:
+        os.utime(tmp / name, (old, old))
+    r = subprocess.run([sys.executable, "-m", "evalkit", "ingest", SEEDS[0], "--out", tmp_path / "clean2", "--quiet"],
+                       env={**os.environ, "TMPDIR": str(tmp)}, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert sorted(x.name for x in tmp.iterdir()) == []

@@ -433,8 +433,7 @@ def located(path: Path):
     """The file a command given one file (inspect, annotate) reads for `path`: itself, or the report inside an
     archive it names as the ledger does (`自评材料.zip!大厂县/2022年/x.docx`), taken out into a temp folder
     removed on leaving. InputError (Chinese) for a missing file, or an archive itself (listing what it holds)."""
-    import tempfile
-
+    from evalkit import scratch
     from evalkit.errors import InputError
     from evalkit.limits import LIMITS
     path = Path(path)
@@ -443,7 +442,7 @@ def located(path: Path):
         return
     if not path.is_file() and "!" not in str(path):
         raise InputError(f"找不到文件 {path}", "请检查路径；压缩包中的文件写作 压缩包.zip!文件夹/文件名")
-    with tempfile.TemporaryDirectory(prefix="evalkit-archives-") as stage:
+    with scratch.folder("archives") as stage:
         try:
             if path.is_file():       # an archive itself: say what it holds
                 held = listing(path, expand(path, Path(stage), readable, LIMITS)[0])

@@ -30,6 +30,7 @@ from evalkit.readers import SUFFIXES, format_of, read, webpage
 from evalkit.readers.office import TARGET as CONVERTED
 from evalkit.readers.pictures import when_text_gives_nothing
 from evalkit.readers.safety import os_reason
+from evalkit.scratch import folder as scratch_folder
 
 if TYPE_CHECKING:   # pandas, the checks and the recognizers are imported where used: an unchanged re-run needs none
     import pandas as pd
@@ -615,7 +616,7 @@ def iter_parsed(sources: list[Source], jobs: int | None = None, progress: bool =
     workers = min(jobs, len(sources))
     if cache is not None:
         cache.prepare()                  # old versions pruned once, here, before the workers write
-    with tempfile.TemporaryDirectory(prefix="evalkit-workers-", ignore_cleanup_errors=True) as scratch, \
+    with scratch_folder("workers") as scratch, \
             worker_pool(max_workers=workers, initializer=_init_worker,
                         initargs=(lim, workers, ocr_threads(jobs, workers), cache, scratch)) as pool:
         futures = [pool.schedule(parse_file, args=(s.path, s.source_file, s.sha256, s.fmt, time_limit(s, lim)),
@@ -1034,7 +1035,7 @@ def ingest_paths(paths: list[Path], out_dir: Path | None = None, progress: bool 
     from evalkit.cache import ParseCache, parser_version
     version = parser_version(lim)
     cache = ParseCache(cache_dir, version) if cache_dir else None
-    with tempfile.TemporaryDirectory(prefix="evalkit-archives-", ignore_cleanup_errors=True) as stage:
+    with scratch_folder("archives") as stage:
         return _ingest(paths, out_dir, Path(stage), lim=lim, progress=progress, checks=checks, config=config,
                        jobs=jobs, keep_format_copies=keep_format_copies, cache=cache, rebuild=rebuild,
                        stats=stats if stats is not None else {}, layout=layout, dask=dask,

@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 from collections import namedtuple
 import json
-import tempfile
 from html import escape
 from pathlib import Path
 
 import pandas as pd
 
+from evalkit import scratch
 from evalkit.report.flags import flag_name
 from evalkit.report.numbers import is_missing
 
@@ -91,7 +91,7 @@ def write_pages(tables: dict, flags: pd.DataFrame, raw_dir: Path | None, html_di
         if a:
             manifest["anchors"][flag_key(flag)] = a
     opened: dict = {}                   # archive -> its members, taken out once for the whole run
-    with tempfile.TemporaryDirectory(prefix="evalkit-archives-") as tmp:
+    with scratch.folder("archives") as tmp:
         stage = Path(tmp)
         for sf in dict.fromkeys(flags["source_file"].dropna().astype(str)):
             if len(manifest["pages"]) >= max_files:
