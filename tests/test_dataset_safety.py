@@ -211,3 +211,57 @@ def test_sigkill_at_any_moment_leaves_a_complete_dataset(tmp_path):
         assert len(rep) == {"g0": 1, "g1": 200, "g2": 200}[gen]
     write_atomic({"reports": pd.DataFrame({"report_id": ["last"]})}, out)    # the next run cleans up
     assert sorted(p.name for p in tmp_path.iterdir()) == [".clean.lock", "clean"]
+
+
+def _small_dataset(out: Path) -> bytes:
+    write_atomic({"reports": pd.DataFrame({"report_id": ["before"]})}, out)
+    return (out / MANIFEST).read_bytes()
+
+
+def _no_room_left_behind(out: Path) -> None:
+    assert not list(out.parent.glob(f".{out.name}.tmp-*"))                     # no half-written dataset
+    assert not list(out.parent.glob(f".{out.name}.cache/**/.tmp-*"))           # nor cache entry
+
+
+@pytest.fixture()
+def small_disk(tmp_path):
+    """A 96 KB file system (tmpfs; root only): the seeds' dataset does not fit."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=96k", "tmpfs", str(disk)], capture_output=True)
+    if r.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (not root, or no CAP_SYS_ADMIN)")
+    yield disk
+    subprocess.run(["umount", "-l", str(disk)], check=True)
+
+
+def test_a_full_disk_is_one_chinese_line_exit_2_and_the_previous_dataset_stays(small_disk):
+    out = small_disk / "clean"
+    before = _small_dataset(out)
+    r = run("ingest", *SEEDS, "--out", out, "--quiet")
+    assert r.returncode == 2, r.stderr
+    (line,) = r.stderr.strip().splitlines()                                    # no traceback
+    assert line.startswith("evalkit ingest: 磁盘空间不足") and f"输出位置 {small_disk / 'clean'} 剩余" in line
+    assert "数据集未改动" in line
+    assert (out / MANIFEST).read_bytes() == before
+    _no_room_left_behind(out)
+
+
+def _file_size_limit(nbytes: int):
+    def limit() -> None:
+        import resource
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)       # a write past the limit fails (EFBIG), the process lives
+        resource.setrlimit(resource.RLIMIT_FSIZE, (nbytes, nbytes))
+    return limit
+
+
+def test_a_file_size_limit_is_said_and_the_previous_dataset_stays(tmp_path):
+    out = tmp_path / "clean"
+    before = _small_dataset(out)
+    r = subprocess.run([*CLI, "ingest", *map(str, SEEDS), "--out", str(out), "--quiet"], capture_output=True,
+                       text=True, timeout=180, preexec_fn=_file_size_limit(24_000))
+    assert r.returncode == 2, r.stderr
+    (line,) = r.stderr.strip().splitlines()
+    assert "写入的文件超过了系统允许的大小" in line and "数据集未改动" in line
+    assert (out / MANIFEST).read_bytes() == before
+    _no_room_left_behind(out)

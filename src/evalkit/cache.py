@@ -92,9 +92,13 @@ class ParseCache:
             p = self._path(sha, fmt)
             p.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, p)
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, p)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)     # a full disk: no half-written entry left in the cache
+                raise
         except OSError:
             pass
 

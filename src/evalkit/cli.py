@@ -17,7 +17,7 @@ import threading
 import time
 from pathlib import Path
 
-from evalkit.errors import EXIT_OK, EvalkitError, FilesFailed, Stopped, UsageError
+from evalkit.errors import EXIT_OK, EXIT_USAGE, EvalkitError, FilesFailed, Stopped, UsageError
 from evalkit.terminal import ledger_lines
 
 
@@ -435,6 +435,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"evalkit {a.cmd}: 已中断，数据集未改动", file=sys.stderr)
         return 130
+    except OSError as e:
+        from evalkit import scratch
+        if e.errno not in scratch.NO_ROOM or debug:
+            raise
+        unchanged = "上一次成功的报告（latest）" if a.cmd == "report" else "数据集"
+        print(f"evalkit {a.cmd}: {scratch.no_room(e, [getattr(a, 'out', None)], unchanged)}", file=sys.stderr)
+        return EXIT_USAGE
     except BrokenPipeError:                 # `evalkit ingest … | head`: the reader left, not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK

@@ -3,7 +3,8 @@
 Exit codes (documented in the README):
     0  done
     1  files failed (every file failed, or some failed under --strict); a notebook failed
-    2  usage or input error (bad option, missing path, refused output folder, bad config, busy)
+    2  usage or input error (bad option, missing path, refused output folder, bad config, busy);
+       no room to write (disk full, quota, file size limit: cli.main, scratch.no_room)
     3  nothing selected (no report matches the region/year)
   130  interrupted (Ctrl-C); 128 + N for signal N that asked it to stop (143: SIGTERM, 129: SIGHUP)
 

@@ -1,5 +1,6 @@
-"""evalkit's temporary folders, named after the machine and the process that made them, so that a later
-run removes the ones a killed run left behind (SIGKILL, the kernel's OOM killer: no `finally` runs).
+"""Where evalkit writes its temporary files. The folders are named after the machine and the process that
+made them, so that a later run removes the ones a killed run left behind (SIGKILL, the kernel's OOM killer:
+no `finally` runs); a disk that fills up is said in Chinese with the room left where evalkit writes.
 
 A folder is removed only when all of these hold: its name is evalkit's (`evalkit-<kind>-<host>-<pid>-…`),
 it was made on this machine, its process is gone, it belongs to this user and it has not changed for
@@ -7,6 +8,7 @@ STALE_SECONDS (a run on another machine sharing the folder, or a reused pid, is 
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -76,3 +78,33 @@ def sweep(parent: str | Path | None = None, stale: float = STALE_SECONDS, now: f
         if not d.exists():
             removed.append(d)
     return removed
+
+
+NO_ROOM = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG)   # disk full, quota, file size limit
+
+
+def _existing(path: Path) -> Path:
+    path = Path(path).absolute()
+    while not path.exists() and path.parent != path:
+        path = path.parent
+    return path
+
+
+def no_room(e: OSError, outputs: list, unchanged: str) -> str:
+    """The Chinese line for a write that found no room: what happened, how much room is left in the
+    output's and the temporary files' folders (one line per disk), and that `unchanged` is as it was."""
+    from evalkit.readers.safety import human_size
+    what = ("写入的文件超过了系统允许的大小（ulimit -f 或文件系统的单个文件上限）" if e.errno == errno.EFBIG
+            else "磁盘配额已用完" if e.errno != errno.ENOSPC and e.errno in NO_ROOM else "磁盘空间不足")
+    places, seen = [], set()
+    for label, folder in [*(("输出位置", o) for o in outputs if o), ("临时文件夹 TMPDIR", tempfile.gettempdir())]:
+        at = _existing(Path(folder))
+        try:
+            dev, free = at.stat().st_dev, shutil.disk_usage(at).free
+        except OSError:
+            continue
+        if dev not in seen:
+            seen.add(dev)
+            places.append(f"{label} {at} 剩余 {human_size(free)}")
+    left = f"（{'；'.join(places)}）" if places else ""
+    return (f"{what}，写入中途失败{left}；{unchanged}未改动。请清理磁盘空间，或用 --out、TMPDIR 改到空间充足的磁盘后重试")
