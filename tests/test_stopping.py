@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from conftest import ROOT, SEEDS
 from evalkit import cli
@@ -48,7 +49,12 @@ def _group_gone(pgid: int) -> bool:
     return False
 
 
-def test_sigterm_stops_an_ingest_leaving_the_previous_dataset_and_no_temporary_files(tmp_path):
+@pytest.mark.parametrize("sig, code, said, group", [
+    (signal.SIGTERM, 143, "收到终止信号 SIGTERM", False),     # kill PID, a scheduler's stop
+    (signal.SIGINT, 130, "已中断", True),                     # Ctrl-C: the terminal signals the whole group
+])
+def test_a_stopped_ingest_ends_at_once_leaving_the_previous_dataset_and_no_temporary_files(tmp_path, sig, code,
+                                                                                              said, group):
     corpus = tmp_path / "scans"
     corpus.mkdir()
     for name in SCANS:
@@ -59,10 +65,10 @@ def test_sigterm_stops_an_ingest_leaving_the_previous_dataset_and_no_temporary_f
     p, tmp, _ = _start(["ingest", corpus, "--out", out, "--jobs", "2", "--quiet"], tmp_path)
     _wait_for(lambda: any(x.name.startswith("evalkit-workers-") for x in tmp.iterdir()))   # parsing
     t0 = time.monotonic()
-    p.send_signal(signal.SIGTERM)
+    os.killpg(p.pid, sig) if group else p.send_signal(sig)
     _, err = p.communicate(timeout=120)
-    assert p.returncode == 128 + signal.SIGTERM, err
-    assert "收到终止信号 SIGTERM" in err and "数据集未改动" in err
+    assert p.returncode == code, err
+    assert said in err and "数据集未改动" in err and "Traceback" not in err
     assert time.monotonic() - t0 < 30                     # the files still scheduled were not parsed first
     _wait_for(lambda: _group_gone(p.pid), 10)             # no worker left behind
     assert sorted(x.name for x in tmp.iterdir()) == []    # scratch and archive stage removed
@@ -70,14 +76,18 @@ def test_sigterm_stops_an_ingest_leaving_the_previous_dataset_and_no_temporary_f
     assert sorted(x.name for x in tmp_path.iterdir() if x.name.startswith(".clean")) == [".clean.lock"]
 
 
-def test_sigterm_stops_a_report_run_marks_it_stopped_and_leaves_no_kernel(seed_clean, tmp_path):
+@pytest.mark.parametrize("sig, code, said, group", [
+    (signal.SIGTERM, 143, "收到终止信号 SIGTERM", False),
+    (signal.SIGINT, 130, "已中断", True),
+])
+def test_a_stopped_report_run_is_marked_stopped_and_leaves_no_kernel(seed_clean, tmp_path, sig, code, said, group):
     reports = tmp_path / "reports"
     p, tmp, dirs = _start(["report", "--clean", seed_clean[0], "--out", reports, "--workers", "1"], tmp_path)
     _wait_for(lambda: any(reports.glob("all/*/notebooks/*.ipynb")))      # a notebook is running
-    p.send_signal(signal.SIGTERM)
+    os.killpg(p.pid, sig) if group else p.send_signal(sig)
     _, err = p.communicate(timeout=120)
-    assert p.returncode == 128 + signal.SIGTERM, err
-    assert "收到终止信号 SIGTERM" in err and "Traceback" not in err
+    assert p.returncode == code, err
+    assert said in err and "Traceback" not in err
     _wait_for(lambda: _group_gone(p.pid), 10)             # the kernel ended with the run
     assert list(dirs["runtime"].iterdir()) == [] and list(dirs["tmp"].iterdir()) == []   # sockets, connection files
     (run,) = [x for x in (reports / "all").iterdir() if x.is_dir() and not x.is_symlink()]

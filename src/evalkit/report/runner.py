@@ -498,7 +498,8 @@ def execute(pl: Plan, bar=None) -> list[_Job]:
             job.status = "failed"
             job.error = {"cell": None, "exec_count": None, "error": f"{type(e).__name__}: {e}", "source": ""}
         job.seconds = round(time.monotonic() - t0, 2)
-        if halt.is_set() and job.status != "ok":     # its kernel was ended: the run is stopping
+        interrupted = job.error.get("error", "").startswith("KeyboardInterrupt")   # Ctrl-C reached the kernel too
+        if job.status != "ok" and (halt.is_set() or interrupted):   # its kernel was ended: the run is stopping
             job.status, job.error = "stopped", {}
             log.info("stopped %s after %.1fs", job.stem, job.seconds)
         elif job.status == "ok":
