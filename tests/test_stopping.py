@@ -1,7 +1,9 @@
-"""A command stopped by SIGTERM (a scheduler's stop or time-out) unwinds as Ctrl-C does: its worker
-processes and kernels end, its temporary files go, the dataset and `latest` stay as they were."""
+"""A run meets its machine. Stopped by SIGTERM (a scheduler's stop or time-out) or Ctrl-C it unwinds: its
+worker processes and kernels end, its temporary files go, the dataset and `latest` stay as they were; what a
+killed run left, a later one removes; a file still being written is not taken with a hash of other bytes."""
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 import os
@@ -175,3 +177,29 @@ def test_the_folders_of_an_ingest_killed_with_sigkill_go_with_the_next_run(tmp_p
                        env={**os.environ, "TMPDIR": str(tmp)}, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert sorted(x.name for x in tmp.iterdir()) == []
+
+
+def test_a_file_written_to_while_the_run_reads_it_is_not_taken_and_is_read_next_run(tmp_path):
+    corpus = tmp_path / "incoming"
+    corpus.mkdir()
+    scan = corpus / SCANS[0]
+    shutil.copy(FIXTURES / "scans" / SCANS[0], scan)
+    shutil.copy(SEEDS[0], corpus / SEEDS[0].name)
+    out = tmp_path / "clean"
+    p, tmp, _ = _start(["ingest", corpus, "--out", out, "--jobs", "1", "--quiet"], tmp_path)
+    _wait_for(lambda: any(x.name.startswith("evalkit-workers-") for x in tmp.iterdir()))   # the scan is being read
+    with open(scan, "ab") as f:                           # the copy into the folder was not finished
+        f.write(b"\0" * 4096)
+    _, err = p.communicate(timeout=300)
+    assert p.returncode == 0, err
+    led = pd.read_parquet(out / "reports.parquet").set_index("source_file")
+    assert led.loc[SEEDS[0].name, "status"] == "ok"
+    assert led.loc[scan.name, "status"] == "failed" and "读取过程中被改动" in led.loc[scan.name, "error"]
+    assert led.loc[scan.name, "sha256"] != hashlib.sha256(scan.read_bytes()).hexdigest()
+    r = subprocess.run([sys.executable, "-m", "evalkit", "ingest", corpus, "--out", out, "--quiet"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    led = pd.read_parquet(out / "reports.parquet").set_index("source_file")
+    assert led.loc[scan.name, "status"] == "ok" and led.loc[scan.name, "n_indicators"] > 0
+    assert led.loc[scan.name, "sha256"] == hashlib.sha256(scan.read_bytes()).hexdigest()
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["parsed"] == 1   # the seed from the cache

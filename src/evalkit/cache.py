@@ -84,6 +84,13 @@ class ParseCache:
         except OSError:
             pass
 
+    def drop(self, sha: str, fmt: str | None) -> None:
+        """Forget a stored result (its file changed while it was read)."""
+        try:
+            self._path(sha, fmt).unlink(missing_ok=True)
+        except OSError:
+            pass
+
     def put(self, sha: str, fmt: str | None, result) -> None:
         """Store a result (atomically); a cache that cannot be written is skipped, never an error."""
         try:

@@ -184,6 +184,25 @@ class Source:
     size: int | None = None
     problem: str | None = None
     sha256: str | None = None
+    stamp: tuple | None = None   # (size, mtime, inode) just before it was hashed: changed_since_hashed
+
+
+CHANGED_WHILE_READ = ("文件在读取过程中被改动（可能仍在复制或保存中），记录的哈希值与读到的内容可能不符，本次不采用；"
+                      "请在文件写完后重新运行 evalkit ingest")
+
+
+def _stamp(path: Path) -> tuple | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+def changed_since_hashed(s: Source) -> bool:
+    """The file was written to (or replaced) after it was hashed: its rows might not be of the bytes the
+    ledger's sha256 names (a copy still in progress when the run began), as tar's "file changed as we read it"."""
+    return s.stamp is not None and _stamp(s.path) != s.stamp
 
 
 @dataclass
@@ -1087,6 +1106,7 @@ def hash_sources(sources: list[Source]) -> tuple[list, list[Source], list[Source
     for s in sources:
         if s.problem is None:
             try:
+                s.stamp = _stamp(s.path)
                 s.sha256 = hash_file(s.path)
             except OSError as e:
                 s.problem = f"无法读取文件（{os_reason(e)}）"
@@ -1153,6 +1173,10 @@ def _build(paths: list[Path], found: Discovery, results: list, todo: list[Source
         unsettled = 0         # time-outs and crashed workers: the machine's doing, tried again next run
         with closing(fresh):  # stopped here: its pool and temporary folders go now, not when the traceback does
             for s, r in fresh:
+                if changed_since_hashed(s):
+                    if cache is not None:
+                        cache.drop(s.sha256, s.fmt)      # what a worker stored may be of the new bytes
+                    r = _failed(s.source_file, s.sha256, s.fmt, CHANGED_WHILE_READ)   # not cacheable: read next run
                 if cache is not None and r.cacheable and dask is not None:    # local workers stored theirs
                     cache.put(s.sha256, s.fmt, r)
                 unsettled += not r.cacheable
