@@ -31,6 +31,24 @@ def test_indicator_header_words_templates_use(words):
                                                        "weight": 5, "score": 6, "deviation": 7}
 
 
+def test_header_words_with_one_character_misread_name_their_columns():
+    """OCR under a seal read 标 as 示 (三级指示, 年度指示值): the header still names its columns."""
+    words = ["一级指标", "二级指标", "三级指示", "年度指示值", "实际完成直", "分值", "得分", "偏差原因分析"]
+    assert indicator_table.read_header(words).cols == {"level1": 0, "level2": 1, "level3": 2, "target": 3, "actual": 4,
+                                                       "weight": 5, "score": 6, "deviation": 7}
+    assert budget.read_header(["项目资金", "", "年初预算效", "全年预算数", "全年执行效", "分值", "执行率", "得分"]) == {
+        "budget_initial": 2, "budget_full_year": 3, "executed": 4, "budget_weight": 5, "execution_rate": 6,
+        "budget_score": 7}
+
+
+@pytest.mark.parametrize("cell", ["四级指标",      # as near 一级/二级/三级指标: no one word
+                                  "预算执行额",    # as near 预算执行数 (executed) and 预算执行率 (rate)
+                                  "分直", "得份",  # under four characters: one misread is too much
+                                  "三级指示说明"])  # a word's length differs
+def test_a_misread_header_word_near_no_single_word_names_no_column(cell):
+    assert V.role_of(cell, V.INDICATOR_HEADER) is None and V.role_of(cell, V.BUDGET_HEADER) is None
+
+
 def test_indicator_header_refuses_figures_and_prose():
     assert indicator_table.read_header(["三级指标", "指标值", "10", "得分"]) is None       # states a figure
     assert indicator_table.read_header(["项目名称", "某某项目"]) is None

@@ -157,6 +157,20 @@ DEPT_COVER = re.compile(r"^(.+?)(?:\d{4})?年度?部门决算")
 DEPT_TITLE_YEAR = re.compile(r"(20\d{2})\s*年度?部门决算")
 
 
+# Header words as printed, for a header cell that matches no pattern above but one of these with a single
+# character read wrong (OCR: 三级指示 for 三级指标, 年度指示值, 全年执行效): it takes that word's role when no
+# word of another role is as near. Four characters at least: in shorter words one character is too much.
+NEAR_HEADER_WORDS = {
+    "indicator": ("一级指标", "二级指标", "三级指标", "指标内容", "指标名称", "绩效指标名称", "年度指标值", "指标目标值",
+                  "预期指标值", "预期目标值", "计划指标值", "计划完成值", "实际完成值", "全年实际值", "完成情况值",
+                  "全年完成值", "实际达到值", "标准分值", "权重分值", "指标分值", "指标权重", "偏差原因分析及改进措施",
+                  "偏差原因分析", "未完成原因分析", "偏差原因及改进措施"),
+    "budget": ("年初预算数", "年初预算资金", "年初预算金额", "计划安排资金", "全年预算数", "全年预算资金", "调整后预算数",
+               "预算调整数", "全年执行数", "全年执行资金", "预算执行数", "实际支出数", "实际执行数", "预算执行率"),
+}
+NEAR_MIN_CHARS = 4
+
+
 REQUIRED_MARKS = "*＊★☆※▲△"   # a form's mark on a field to fill in (*项目名称, 得分★): not part of the label
 
 
@@ -178,8 +192,22 @@ def role_of(cell: str, table) -> str | None:
     if len(cache) > 65536:
         cache.clear()
     role = next((r for r, pat in table if pat.search(k)), None) if k else None
+    if role is None and len(k) >= NEAR_MIN_CHARS:
+        role = _near_role(k, table)
     cache[k] = role
     return role
+
+
+_NEAR: dict[int, tuple] = {}   # per vocabulary table: (word, role) of its NEAR_HEADER_WORDS
+
+
+def _near_role(k: str, table) -> str | None:
+    """The role of the one header word `k` differs from by a single character (NEAR_HEADER_WORDS), or None."""
+    if id(table) not in _NEAR:
+        words = NEAR_HEADER_WORDS.get({id(INDICATOR_HEADER): "indicator", id(BUDGET_HEADER): "budget"}.get(id(table)), ())
+        _NEAR[id(table)] = tuple((w, next(r for r, pat in table if pat.search(w))) for w in words)
+    roles = {r for w, r in _NEAR[id(table)] if len(w) == len(k) and sum(a != b for a, b in zip(w, k)) == 1}
+    return roles.pop() if len(roles) == 1 else None
 
 
 @lru_cache(maxsize=65536)
