@@ -49,6 +49,20 @@ def test_a_misread_header_word_near_no_single_word_names_no_column(cell):
     assert V.role_of(cell, V.INDICATOR_HEADER) is None and V.role_of(cell, V.BUDGET_HEADER) is None
 
 
+def test_a_short_header_word_misread_is_read_in_a_row_that_is_a_header_already():
+    """公值 for 分值: two characters are read near only in a row the exact words make a header, for a role no
+    other column has; 得值 is as near 分值 as 得分."""
+    h = indicator_table.read_header(["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "公值", "得分"])
+    assert h.cols["weight"] == 5 and h.roleless == set()
+    assert budget.read_header(["年初预算数", "全年预算数", "全年执行数", "公值", "执行率", "得公"]) == {
+        "budget_initial": 0, "budget_full_year": 1, "executed": 2, "budget_weight": 3, "execution_rate": 4,
+        "budget_score": 5}
+    h = indicator_table.read_header(["三级指标", "年度指标值", "实际完成值", "分值", "公值", "得值"])
+    assert h.cols["weight"] == 3 and h.roleless == {4, 5}                   # taken already; as near two words
+    assert V.role_of("公值", V.INDICATOR_HEADER) is None                     # alone: one character is too much
+    assert indicator_table.read_header(["三级指标", "公值", "得公"]) is None  # no exact value word: no header
+
+
 def test_indicator_header_refuses_figures_and_prose():
     assert indicator_table.read_header(["三级指标", "指标值", "10", "得分"]) is None       # states a figure
     assert indicator_table.read_header(["项目名称", "某某项目"]) is None

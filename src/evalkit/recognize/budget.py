@@ -22,6 +22,7 @@ def read_header(cells: list[str]) -> dict[str, int] | None:
     roles = header_roles(cells)
     if not is_header(roles):
         return None
+    roles = V.near_in_header(cells, roles, V.BUDGET_HEADER)
     cols: dict[str, int] = {}
     for i, r in enumerate(roles):
         if r:

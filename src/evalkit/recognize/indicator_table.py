@@ -56,6 +56,7 @@ def read_header(cells: list[str]) -> Header | None:
     roles = header_roles(cells)
     if not is_header(roles):
         return None
+    roles = V.near_in_header(cells, roles, V.INDICATOR_HEADER)    # 公值 beside 实际完成值 and 得分: 分值
     cols: dict[str, int] = {}
     for i, r in enumerate(roles):
         if r is None or r in ("ignore", "seq"):

@@ -158,17 +158,21 @@ DEPT_TITLE_YEAR = re.compile(r"(20\d{2})\s*年度?部门决算")
 
 
 # Header words as printed, for a header cell that matches no pattern above but one of these with a single
-# character read wrong (OCR: 三级指示 for 三级指标, 年度指示值, 全年执行效): it takes that word's role when no
-# word of another role is as near. Four characters at least: in shorter words one character is too much.
+# character read wrong (OCR: 三级指示 for 三级指标, 年度指示值, 全年执行效, 公值): it takes that word's role when no
+# word of another role is as near. Four characters at least on their own (in shorter words one character is too
+# much); two in a row that reads as a header already, for a role no other column has (near_in_header).
 NEAR_HEADER_WORDS = {
     "indicator": ("一级指标", "二级指标", "三级指标", "指标内容", "指标名称", "绩效指标名称", "年度指标值", "指标目标值",
                   "预期指标值", "预期目标值", "计划指标值", "计划完成值", "实际完成值", "全年实际值", "完成情况值",
                   "全年完成值", "实际达到值", "标准分值", "权重分值", "指标分值", "指标权重", "偏差原因分析及改进措施",
-                  "偏差原因分析", "未完成原因分析", "偏差原因及改进措施"),
+                  "偏差原因分析", "未完成原因分析", "偏差原因及改进措施",
+                  "分值", "权重", "满分", "得分", "评分", "目标值", "指标值", "实际值", "完成值"),
     "budget": ("年初预算数", "年初预算资金", "年初预算金额", "计划安排资金", "全年预算数", "全年预算资金", "调整后预算数",
-               "预算调整数", "全年执行数", "全年执行资金", "预算执行数", "实际支出数", "实际执行数", "预算执行率"),
+               "预算调整数", "全年执行数", "全年执行资金", "预算执行数", "实际支出数", "实际执行数", "预算执行率",
+               "分值", "权重", "得分", "执行率", "执行数"),
 }
 NEAR_MIN_CHARS = 4
+NEAR_MIN_CHARS_IN_HEADER = 2
 
 
 REQUIRED_MARKS = "*＊★☆※▲△"   # a form's mark on a field to fill in (*项目名称, 得分★): not part of the label
@@ -196,6 +200,19 @@ def role_of(cell: str, table) -> str | None:
         role = _near_role(k, table)
     cache[k] = role
     return role
+
+
+def near_in_header(cells: list[str], roles: list[str | None], table) -> list[str | None]:
+    """A header row's roles, each cell no word names given the role of the one header word it is a single
+    character from (two characters and more: the row reads as a header already) when no column has that role."""
+    taken, out = set(roles), list(roles)
+    for i, (c, r) in enumerate(zip(cells, roles)):
+        k = key(c) if r is None else ""
+        near = _near_role(k, table) if len(k) >= NEAR_MIN_CHARS_IN_HEADER else None
+        if near is not None and near not in taken:
+            out[i] = near
+            taken.add(near)
+    return out
 
 
 _NEAR: dict[int, tuple] = {}   # per vocabulary table: (word, role) of its NEAR_HEADER_WORDS
