@@ -184,7 +184,7 @@ class Source:
     size: int | None = None
     problem: str | None = None
     sha256: str | None = None
-    stamp: tuple | None = None   # (size, mtime, inode) just before it was hashed: changed_since_hashed
+    stamp: tuple | None = None   # (size, mtime) just before it was hashed: changed_since_hashed
 
 
 CHANGED_WHILE_READ = ("文件在读取过程中被改动（可能仍在复制或保存中），记录的哈希值与读到的内容可能不符，本次不采用；"
@@ -196,7 +196,7 @@ def _stamp(path: Path) -> tuple | None:
         st = os.stat(path)
     except OSError:
         return None
-    return st.st_size, st.st_mtime_ns, st.st_ino
+    return st.st_size, st.st_mtime_ns      # no inode: a network share (CIFS noserverino) may number a file anew
 
 
 def changed_since_hashed(s: Source) -> bool:
