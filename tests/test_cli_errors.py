@@ -123,3 +123,14 @@ def test_the_command_keeps_its_exit_code(args, code):
     r = evalkit(*args)
     assert r.returncode == code, r.stderr
     assert (r.stdout if code == 0 else r.stderr).strip()
+
+
+def test_a_reader_that_leaves_the_pipe_early_is_no_error(tmp_path):
+    """`evalkit ingest … | head`: the ledger's reader is gone before it is printed; the dataset is written and
+    the command ends 0 without a traceback (BrokenPipeError is an OSError: it must not reach the disk-full words)."""
+    p = subprocess.Popen([sys.executable, "-m", "evalkit", "ingest", *map(str, SEEDS), "--out", str(tmp_path / "c")],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p.stdout.close()                                   # `head` read nothing and left
+    err = p.stderr.read()
+    assert p.wait(timeout=180) == 0, err
+    assert "Traceback" not in err and (tmp_path / "c" / "manifest.json").is_file()

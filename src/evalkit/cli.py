@@ -435,16 +435,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"evalkit {a.cmd}: 已中断，数据集未改动", file=sys.stderr)
         return 130
-    except OSError as e:
+    except BrokenPipeError:                 # `evalkit ingest … | head`: the reader left, not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except OSError as e:                    # after BrokenPipeError, one of them
         from evalkit import scratch
         if e.errno not in scratch.NO_ROOM or debug:
             raise
         unchanged = "上一次成功的报告（latest）" if a.cmd == "report" else "数据集"
         print(f"evalkit {a.cmd}: {scratch.no_room(e, [getattr(a, 'out', None)], unchanged)}", file=sys.stderr)
         return EXIT_USAGE
-    except BrokenPipeError:                 # `evalkit ingest … | head`: the reader left, not an error
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
     finally:
         for sig, handler in replaced.items():     # in-process callers (tests, notebooks) get theirs back
             signal.signal(sig, handler)
