@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import json
+import logging
 import os
 import re
 import signal
@@ -385,6 +386,14 @@ STOP_SIGNALS = ("SIGTERM", "SIGHUP")   # a scheduler's stop or time-out (systemd
 
 
 def _stop(signum, frame) -> None:
+    """Ctrl-C's KeyboardInterrupt, or Stopped; not inside logging, whose locks are os.fork's hooks in this process
+    (pebble forking a worker): Python drops an exception raised there ("Exception ignored in _releaseLock") and the
+    run would go on, so the signal is sent again 50 ms later."""
+    if frame is not None and frame.f_code.co_filename == logging.__file__:
+        threading.Timer(0.05, os.kill, (os.getpid(), signum)).start()
+        return
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
     raise Stopped(signum)
 
 
@@ -394,6 +403,8 @@ def _default_in_child() -> None:
         sig = getattr(signal, name, None)
         if sig is not None and signal.getsignal(sig) is _stop:
             signal.signal(sig, signal.SIG_DFL)
+    if signal.getsignal(signal.SIGINT) is _stop:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 _FORK_HOOKED = False
@@ -411,6 +422,8 @@ def stop_on_signals() -> dict:
         sig = getattr(signal, name, None)
         if sig is not None and signal.getsignal(sig) is signal.SIG_DFL:
             old[sig] = signal.signal(sig, _stop)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:     # not where it is ignored (a background job)
+        old[signal.SIGINT] = signal.signal(signal.SIGINT, _stop)
     if old and not _FORK_HOOKED and hasattr(os, "register_at_fork"):
         os.register_at_fork(after_in_child=_default_in_child)
         _FORK_HOOKED = True

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from pathlib import Path
 
 from evalkit.report.numbers import COUNT, MONEY, RATE, SCORE, fmt, is_missing
 from evalkit.report.text import html_text as esc
 
-STATUS_ZH = {"ok": "成功", "failed": "失败", "stopped": "已停止"}
+STATUS_ZH = {"ok": "成功", "failed": "失败", "stopped": "已停止", "killed": "未完成（进程被强行终止，见运行日志）"}
 STYLE = """<style>
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;max-width:72em;margin:2em auto;
      padding:0 1em;color:#222;line-height:1.5}
@@ -147,7 +149,30 @@ def list_runs(out_dir: Path) -> list[dict]:
         latest = run.parent / "latest"
         info["latest"] = latest.is_symlink() and os.path.realpath(latest) == os.path.realpath(run)
         found.append(info)
+    found += killed_runs(out_dir)
     return sorted(found, key=lambda i: (str(i.get("finished", "")), i["folder"]), reverse=True)
+
+
+RUN_NAME = re.compile(r"(.+)-\d{8}T\d{6}Z(?:-\d+)?")   # runner.start: <region>-<years>-<UTC stamp>[-n]
+
+
+def killed_runs(out_dir: Path) -> list[dict]:
+    """Run folders with a report.log but no run.json: runs killed where nothing could write it (SIGKILL, the
+    OOM killer, a power cut). Listed as 未完成 with the time of their log's last line, never removed.
+    Called under the reports folder's lock, so none of them is still running."""
+    found = []
+    for log_path in Path(out_dir).glob("*/*/report.log"):
+        run = log_path.parent
+        if (run / "run.json").exists() or not RUN_NAME.fullmatch(run.name) or run.is_symlink() \
+                or run.parent.is_symlink():
+            continue
+        try:
+            finished = datetime.fromtimestamp(log_path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
+        except OSError:
+            continue
+        found.append({"status": "killed", "region_label": run.parent.name, "years_label": "", "finished": finished,
+                      "folder": run.relative_to(out_dir).as_posix(), "latest": False, "log_only": True})
+    return found
 
 
 def write_reports_index(out_dir: Path) -> Path:
@@ -169,7 +194,8 @@ def write_reports_index(out_dir: Path) -> Path:
             f"<td class='n'>{fmt(f.get('budget'), MONEY)}</td><td class='n'>{fmt(f.get('execution_rate'), RATE)}</td>"
             f"<td class='n'>{fmt(f.get('mean_score'), SCORE)}</td>"
             f"<td class='n'>{fmt(f.get('n_findings'), COUNT)}（{fmt(f.get('n_errors'), COUNT)}）</td>"
-            f"<td><a href='{esc(r['folder'])}/index.html'>打开</a></td></tr>")
+            f"<td><a href='{esc(r['folder'])}/{'report.log' if r.get('log_only') else 'index.html'}'>"
+            f"{'日志' if r.get('log_only') else '打开'}</a></td></tr>")
     regions: dict[str, str] = {}            # region folder -> its label, from the newest run there
     for r in runs:
         if "/" in r["folder"]:

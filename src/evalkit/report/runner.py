@@ -733,12 +733,12 @@ def stopped(pl: Plan) -> None:
 
 def _prune(out_dir: Path, run: Path, keep: int) -> None:
     """Delete older successful runs of the same region-year, keeping the newest `keep`."""
-    m = re.match(r"(.*)-\d{8}T\d{6}Z(?:-\d+)?$", run.name)
+    from evalkit.report.pages import RUN_NAME
+    m = RUN_NAME.fullmatch(run.name)
     if not m:
         return
     same = sorted((p for p in out_dir.iterdir()
-                   if p.is_dir() and not p.is_symlink() and p.name.startswith(m.group(1) + "-")
-                   and re.fullmatch(re.escape(m.group(1)) + r"-\d{8}T\d{6}Z(?:-\d+)?", p.name)),
+                   if p.is_dir() and not p.is_symlink() and (o := RUN_NAME.fullmatch(p.name)) and o.group(1) == m.group(1)),
                   key=lambda p: p.name)
     for old in same[:-keep] if keep > 0 else []:
         if old == run:
