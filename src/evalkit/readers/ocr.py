@@ -439,7 +439,7 @@ def draw_view(view: PageView) -> Image.Image:
     draw = ImageDraw.Draw(img)
     for grid in view.grids:
         for r0, r1, c0, c1 in grid.spans:
-            draw.rectangle([grid.xs[c0], grid.ys[r0], grid.xs[c1 + 1], grid.ys[r1 + 1]], outline=(0, 90, 255), width=3)
+            draw.rectangle(list(grid.rect(r0, r1, c0, c1)), outline=(0, 90, 255), width=3)
     for b in view.boxes:
         draw.rectangle([b.x0, b.y0, b.x1, b.y1], outline=(230, 30, 30), width=2)
     return img
@@ -492,7 +492,8 @@ def _sealed_cells(grid: "Grid", hidden: np.ndarray, text_h: float) -> int:
     m = max(3, int(0.2 * text_h))
     n = 0
     for r0, r1, c0, c1 in grid.spans:
-        x0, y0, x1, y1 = int(grid.xs[c0]) + m, int(grid.ys[r0]) + m, int(grid.xs[c1 + 1]) - m, int(grid.ys[r1 + 1]) - m
+        x0, y0, x1, y1 = map(int, grid.rect(r0, r1, c0, c1))
+        x0, y0, x1, y1 = x0 + m, y0 + m, x1 - m, y1 - m
         n += x1 > x0 and y1 > y0 and bool(hidden[y0:y1, x0:x1].any())
     return n
 
@@ -934,6 +935,10 @@ class Grid:
     cell_of: list[list[int]]          # unit (i, j) -> cell id
     spans: list[tuple[int, int, int, int]]   # cell id -> r0, r1, c0, c1
 
+    def rect(self, r0: int, r1: int, c0: int, c1: int) -> tuple[float, float, float, float]:
+        """The page box (x0, y0, x1, y1) of the cell over rows r0..r1 and columns c0..c1."""
+        return self.xs[c0], self.ys[r0], self.xs[c1 + 1], self.ys[r1 + 1]
+
     def unit(self, x: float, y: float) -> tuple[int, int] | None:
         if not (self.xs[0] <= x <= self.xs[-1] and self.ys[0] <= y <= self.ys[-1]):
             return None
@@ -970,13 +975,13 @@ class Grid:
             text = cell_text(mine)
             score = min(b.score for b in mine) if mine and text else None
             if not text and gray is not None and budget > 0:
-                found = lone_ink(gray, (self.xs[c0], self.ys[r0], self.xs[c1 + 1], self.ys[r1 + 1]), text_h)
+                found = lone_ink(gray, self.rect(r0, r1, c0, c1), text_h)
                 if found is not None:
                     budget -= 1
                     text, score = found
             spans.append(Span(r0, r1, c0, c1, text))
             confs.append(Span(r0, r1, c0, c1, score if text else None))
-            rects.append(Span(r0, r1, c0, c1, (self.xs[c0], self.ys[r0], self.xs[c1 + 1], self.ys[r1 + 1])))
+            rects.append(Span(r0, r1, c0, c1, self.rect(r0, r1, c0, c1)))
         rows = rows_from_spans(spans)
         conf = _conf_rows(confs)
         if not any(cell for row in rows for cell in row):
