@@ -131,3 +131,97 @@ def test_a_damaged_members_message_names_it_as_read_not_as_zipfile_decodes_it():
     raw = "大厂县/自评表.docx".encode("gbk").decode("cp437")
     msg = member_problem(zipfile.BadZipFile(f"Bad CRC-32 for file {raw!r}"), raw, "大厂县/自评表.docx")
     assert msg == "无法从压缩包中取出：数据校验不符，文件已损坏，请重新下载（BadZipFile: Bad CRC-32 for file '大厂县/自评表.docx'）"
+
+
+# 95 characters: 277 bytes in UTF-8, over the 255 a Linux file name takes (Windows counts 255 characters)
+LONG = "某某县财政局关于印发" + "二〇二三年度部门项目支出绩效自评报告及自评表的通知附件" * 3 + ".txt"
+
+
+def _long_named(dest, kind):
+    """An archive (zip, 7z, rar) or a mail holding a seed under a long name, one in a long folder, one short."""
+    import io
+    import zipfile
+    from email.message import EmailMessage
+    items = [(LONG, SEEDS[0]), (("很长的文件夹名称" * 12) + "/" + SEEDS[2].name, SEEDS[2]), ("短名.txt", SEEDS[1])]
+    path = dest / f"材料.{kind}"
+    if kind == "zip":
+        with zipfile.ZipFile(path, "w") as z:
+            for name, seed in items:
+                z.write(seed, name)
+    elif kind == "7z":
+        import py7zr
+        with py7zr.SevenZipFile(path, "w") as z:
+            for name, seed in items:
+                z.write(seed, name)
+    elif kind == "rar":
+        path.write_bytes(maf.rar5([(name, seed.read_bytes()) for name, seed in items]))
+    else:
+        m = EmailMessage()
+        m["Subject"] = "自评材料"
+        m.set_content("请查收附件。")
+        for name, seed in items:
+            m.add_attachment(seed.read_bytes(), maintype="text", subtype="plain", filename=name.rsplit("/", 1)[-1])
+        path.write_bytes(bytes(m))
+        return path, [name.rsplit("/", 1)[-1] for name, _ in items]
+    return path, [name for name, _ in items]
+
+
+@pytest.mark.parametrize("kind", ["zip", "7z", "rar", "eml"])
+def test_members_named_longer_than_the_file_system_takes_are_read(tmp_path, kind):
+    """Before, a zip or 7z holding one such name failed whole (OSError: File name too long)."""
+    (tmp_path / "in").mkdir()
+    path, names = _long_named(tmp_path / "in", kind)
+    t = ingest_paths([path], checks=False)
+    rep = t["reports"].set_index("source_file")
+    assert sorted(rep.index) == sorted(f"{path.name}!{n}" for n in names)
+    assert (rep["status"] == "ok").all(), rep["error"].dropna().tolist()
+    plain = ingest_paths([SEEDS[0], SEEDS[2], SEEDS[1]], checks=False)["projects"]
+    cols = ["project_name", "county", "budget_full_year", "executed", "total_score"]
+    got = t["projects"][cols].sort_values(cols[:2]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, plain[cols].sort_values(cols[:2]).reset_index(drop=True))
+
+
+def test_a_long_member_name_is_cut_in_its_stem_and_keeps_its_suffix():
+    from evalkit.archives import NAME_BYTES, fit_name
+    cut = fit_name(LONG)
+    assert cut.endswith(".txt") and LONG.startswith(cut[:-4]) and NAME_BYTES - 3 < len(cut.encode()) <= NAME_BYTES
+    assert fit_name("自评表.docx") == "自评表.docx"
+
+
+@pytest.mark.parametrize("kind", ["zip", "7z"])
+def test_two_members_of_one_name_are_two_rows_each_with_its_own_content(tmp_path, kind):
+    """A zip or 7z may hold one name twice; before, both rows had one name (a 7z's two rows the first file's bytes)."""
+    import hashlib
+    import warnings
+    import zipfile
+    path = tmp_path / f"重复.{kind}"
+    items = [("大厂县/自评表.txt", SEEDS[0]), ("大厂县/自评表.txt", SEEDS[1]), ("其他.txt", SEEDS[3])]
+    if kind == "zip":
+        with warnings.catch_warnings(), zipfile.ZipFile(path, "w") as z:
+            warnings.simplefilter("ignore")              # zipfile warns of the duplicate name
+            for name, seed in items:
+                z.write(seed, name)
+    else:
+        import py7zr
+        with py7zr.SevenZipFile(path, "w") as z:
+            for name, seed in items:
+                z.write(seed, name)
+    rep = ingest_paths([path], checks=False)["reports"].set_index("source_file")
+    assert sorted(rep.index) == [f"{path.name}!其他.txt", f"{path.name}!大厂县/自评表.txt", f"{path.name}!大厂县/自评表（2）.txt"]
+    assert rep.loc[f"{path.name}!大厂县/自评表.txt", "sha256"] == hashlib.sha256(SEEDS[0].read_bytes()).hexdigest()
+    assert rep.loc[f"{path.name}!大厂县/自评表（2）.txt", "sha256"] == hashlib.sha256(SEEDS[1].read_bytes()).hexdigest()
+    assert (rep["status"] == "ok").all()
+
+
+def test_a_7z_member_whose_path_climbs_out_costs_its_row_not_the_archive(tmp_path):
+    """py7zr refuses a whole archive for one such name (Bad7zFile); a zip's is read under our own name."""
+    import py7zr
+    path = tmp_path / "越界.7z"
+    with py7zr.SevenZipFile(path, "w") as z:
+        z.write(SEEDS[0], "../../逃出.txt")
+        z.write(SEEDS[1], "正常.txt")
+    rep = ingest_paths([path], checks=False)["reports"].set_index("source_file")
+    assert rep.loc["越界.7z!正常.txt", "status"] == "ok"
+    assert rep.loc["越界.7z!../../逃出.txt", "status"] == "failed"
+    assert "指向压缩包之外" in rep.loc["越界.7z!../../逃出.txt", "error"]
+    assert not (tmp_path.parent / "逃出.txt").exists() and not (tmp_path / "逃出.txt").exists()

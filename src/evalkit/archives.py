@@ -78,9 +78,30 @@ def _wanted(name: str, supported) -> bool:
     return supported(base) or is_archive(base)
 
 
+# A member's name as its staged file: the file system takes 255 bytes (3 a Chinese character in UTF-8: 85 characters,
+# where Windows takes 255 characters); room is left for what is added to it (a saved page's `.files` folder).
+NAME_BYTES = 200
+
+
 def _safe_base(name: str) -> str:
-    base = name.rsplit("/", 1)[-1]
-    return re.sub(r"[\x00-\x1f/\\]", "_", base)[-120:] or "member"
+    """The member's base name as a file name of ours: no separators or control characters, at most NAME_BYTES
+    (a long name cut in its stem, its suffix kept: the suffix says how it is read)."""
+    base = re.sub(r"[\x00-\x1f/\\]", "_", name.rsplit("/", 1)[-1]) or "member"
+    return fit_name(base)
+
+
+def fit_name(base: str, limit: int = NAME_BYTES) -> str:
+    """`base` cut to `limit` bytes in the file system's encoding, its suffix (`.docx`) kept."""
+    def size(s: str) -> int:
+        return len(s.encode("utf-8", "surrogateescape"))
+    if size(base) <= limit:
+        return base
+    stem, dot, suffix = base.rpartition(".")
+    suffix = f".{suffix}" if dot and stem and size(suffix) < 16 else ""
+    stem = base[: len(base) - len(suffix)]
+    while stem and size(stem) + size(suffix) > limit:
+        stem = stem[:-1]
+    return (stem or "member") + suffix
 
 
 def _check_totals(n_members: int, declared: int, lim, word: str = "压缩包") -> None:
@@ -164,6 +185,85 @@ def expand_zip(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
         return members, skipped
 
 
+class _Staged:
+    """One 7z member as py7zr writes it (its Py7zIO interface): into our staged file, byte-counted."""
+
+    def __init__(self, stage: "_SevenZipStage", name: str, dest: Path):
+        self.stage, self.name, self.n = stage, name, 0
+        self.f = open(dest, "w+b")
+
+    def write(self, s) -> int:
+        self.n += len(s)
+        self.stage.total += len(s)
+        lim = self.stage.lim
+        limit = min(lim.max_file_bytes, lim.max_unzipped_bytes)
+        if self.n > limit or self.stage.total > lim.max_unzipped_bytes:
+            raise ArchiveProblem(f"成员 {self.name} 解压后超过 {limit / 2**20:.0f} MB 上限（疑似压缩炸弹）")
+        return self.f.write(s)
+
+    def read(self, size: int | None = None) -> bytes:
+        return self.f.read() if size is None else self.f.read(size)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self.f.seek(offset, whence)
+
+    def flush(self) -> None:
+        self.f.flush()
+
+    def size(self) -> int:
+        return self.n
+
+    def close(self) -> None:
+        self.f.close()
+
+
+class _SevenZipStage:
+    """py7zr's writer factory: each wanted member written straight to `stage/<n>/<our name>`, never under its own
+    path (which may be longer than the file system takes). `targets`: the members py7zr will hand over; `unsafe`:
+    names that climb out of the folder (py7zr refuses the whole archive for one), left out and said."""
+
+    def __init__(self, stage: Path, wanted: list[str], lim):
+        from py7zr.exceptions import Bad7zFile
+        from py7zr.helpers import get_sanitized_output_path
+
+        self.root = (stage / "_7z").absolute()     # never made: py7zr hands each member's path under it, as a name
+        self.stage, self.lim, self.total, self.names = stage, lim, 0, wanted
+        self.slot: dict[str, int] = {}             # the path py7zr gives create() -> index in `wanted`
+        self.targets, self.unsafe = [], set()
+        seen: dict[str, int] = {}
+        for n, name in enumerate(wanted):
+            try:
+                get_sanitized_output_path(name, self.root)
+            except Bad7zFile:
+                self.unsafe.add(n)
+                continue
+            k = seen.get(name)                     # py7zr writes a name's later copies as name_0, name_1…
+            seen[name] = 0 if k is None else k + 1
+            outname = name if k is None else f"{name}_{k}"
+            self.slot[get_sanitized_output_path(outname, self.root).as_posix()] = n
+            if k is None:
+                self.targets.append(name)
+        self.written: dict[int, Path] = {}
+        self.writers: list[_Staged] = []
+
+    def create(self, filename: str) -> _Staged:
+        n = self.slot.get(Path(filename).as_posix())
+        name = Path(filename).name if n is None else self.names[n]    # its own name, not py7zr's `name_0`
+        if n is None:                              # not a member we asked for (py7zr would not hand one): kept apart
+            n = len(self.names) + len(self.writers)
+        dest = self.stage / str(n)
+        dest.mkdir(parents=True, exist_ok=True)
+        dest = dest / _safe_base(name)
+        w = _Staged(self, name, dest)
+        self.writers.append(w)
+        self.written[n] = dest
+        return w
+
+    def close(self) -> None:
+        for w in self.writers:
+            w.close()
+
+
 def expand_7z(path: Path, stage: Path, supported, lim) -> tuple[list[Member], int]:
     """The report files in a .7z (py7zr), copied into `stage`."""
     try:
@@ -183,24 +283,24 @@ def expand_7z(path: Path, stage: Path, supported, lim) -> tuple[list[Member], in
         _check_totals(len(infos), sum(int(i.uncompressed or 0) for i in infos), lim)
         wanted = [i.filename for i in infos if _wanted(i.filename, supported)]
         skipped = len(infos) - len(wanted)
-        raw = stage / "_7z"
+        staged = _SevenZipStage(stage, wanted, lim)
         try:
-            z.extract(path=raw, targets=wanted)
+            if staged.targets:
+                z.extract(path=staged.root, targets=staged.targets, factory=staged)
+        except ArchiveProblem:
+            raise
         except Exception as e:  # noqa: BLE001
             raise ArchiveProblem(f"无法解压 7z 压缩包，数据已损坏或不完整，请重新下载（{type(e).__name__}: {e}）") from None
+        finally:
+            staged.close()
     members = []
-    root = raw.resolve()
     for n, name in enumerate(wanted):
-        src = (raw / name).resolve()
-        if root not in src.parents or not src.is_file():   # a name that escapes the folder is not followed
-            members.append(Member(name, None, "压缩包内的路径不安全或文件缺失，未读取"))
-            continue
-        dest = stage / str(n)
-        dest.mkdir(parents=True, exist_ok=True)
-        dest = dest / _safe_base(name)
-        os.replace(src, dest)
-        members.append(Member(name, dest))
-    shutil.rmtree(raw, ignore_errors=True)
+        if n in staged.unsafe:
+            members.append(Member(name, None, "压缩包内的路径指向压缩包之外（以 / 开头或含 ..），不安全，未解压"))
+        elif n in staged.written:
+            members.append(Member(name, staged.written[n]))
+        else:
+            members.append(Member(name, None, "压缩包内的文件缺失，未能取出"))
     return members, skipped
 
 
@@ -333,6 +433,8 @@ def expand(path: Path, stage: Path, supported, lim, depth: int = 0) -> tuple[lis
     fn = {"7z": expand_7z, "rar": expand_rar, "eml": expand_eml}.get(suffix, expand_zip)
     members, skipped = fn(path, stage, supported, lim)
     members, skipped = _parts_beside_their_pages(members, skipped)
+    used: set[str] = set()
+    members = [Member(unique_name(m.name, used), m.staged, m.problem) for m in members]
     out = []
     for i, m in enumerate(members):
         if m.staged is not None and is_archive(m.name):
@@ -349,6 +451,23 @@ def expand(path: Path, stage: Path, supported, lim, depth: int = 0) -> tuple[lis
         else:
             out.append(m)
     return out, skipped
+
+
+def unique_name(name: str, used: set[str]) -> str:
+    """`name`, or `folder/name（2）.ext`… when an earlier member has that name (a zip or 7z may hold two files of one
+    name, a mail two attachments: the ledger's names are keys, and `evalkit inspect 'a.zip!x'` must find one)."""
+    folder, slash, base = name.rpartition("/")
+    stem, dot, suffix = base.rpartition(".")
+    if not (dot and stem):
+        stem, suffix = base, ""
+    else:
+        suffix = "." + suffix
+    candidate, k = name, 1
+    while candidate.lower() in used:
+        k += 1
+        candidate = f"{folder}{slash}{stem}（{k}）{suffix}"
+    used.add(candidate.lower())
+    return candidate
 
 
 def _parts_beside_their_pages(members: list[Member], skipped: int) -> tuple[list[Member], int]:

@@ -10,6 +10,8 @@ import email.policy
 import email.utils
 from pathlib import Path
 
+from evalkit.archives import unique_name
+
 SUFFIX = ".eml"
 # charsets Chinese mail clients declare for names and the codec that reads what they really write
 _CHARSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030", "euc-cn": "gb18030"}
@@ -44,7 +46,7 @@ def attachments(raw: bytes) -> tuple[list[tuple[str, bytes]], bytes | None] | st
             if not name or _inline_picture(part, in_body):
                 continue                          # the body, or a picture shown in it
             data = part.get_payload(decode=True) or b""
-        out.append((_unique(name, used), data))
+        out.append((unique_name(name, used), data))
     return out, body
 
 
@@ -134,14 +136,3 @@ def _decode(data: bytes, charset: str | None) -> str:
 def _subject(msg) -> str:
     subject = _words(" ".join((_raw_header(msg, "subject") or "").split())).strip()
     return "".join(c if c not in '/\\:*?"<>|\r\n\t' else "_" for c in subject)[:60]
-
-
-def _unique(name: str, used: set[str]) -> str:
-    """`name`, or `name（2）.ext`… when an earlier attachment has that name (the ledger's names are keys)."""
-    stem, suffix = Path(name).stem, Path(name).suffix
-    candidate, k = name, 1
-    while candidate.lower() in used:
-        k += 1
-        candidate = f"{stem}（{k}）{suffix}"
-    used.add(candidate.lower())
-    return candidate

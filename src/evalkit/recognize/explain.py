@@ -6,7 +6,7 @@ import json
 import unicodedata
 from pathlib import Path
 
-from evalkit.archives import located
+from evalkit.archives import fit_name, located
 from evalkit.model import Document, Paragraph, Table
 from evalkit.recognize.records import Decision, Extraction, Kind
 from evalkit.recognize.walker import recognize
@@ -334,7 +334,7 @@ def write_pictures(path: Path, folder: Path) -> list[Path]:
     if views:
         folder.mkdir(parents=True, exist_ok=True)
     for k, (page, image) in enumerate(views, 1):
-        stem = f"{Path(path).stem}_第{page}页" + (f"_{k}" if sum(p == page for p, _ in views) > 1 else "")
+        stem = f"{fit_name(Path(path).stem)}_第{page}页" + (f"_{k}" if sum(p == page for p, _ in views) > 1 else "")
         for n in range(1, 1000):
             target = folder / (stem + (f"（{n}）" if n > 1 else "") + ".png")
             try:
