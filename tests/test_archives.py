@@ -225,3 +225,13 @@ def test_a_7z_member_whose_path_climbs_out_costs_its_row_not_the_archive(tmp_pat
     assert rep.loc["越界.7z!../../逃出.txt", "status"] == "failed"
     assert "指向压缩包之外" in rep.loc["越界.7z!../../逃出.txt", "error"]
     assert not (tmp_path.parent / "逃出.txt").exists() and not (tmp_path / "逃出.txt").exists()
+
+
+def test_inspect_finds_a_member_named_longer_than_the_file_system_takes(tmp_path):
+    """`a.zip!<long name>` is no path the file system can even test (ENAMETOOLONG): before, a traceback."""
+    from conftest import run_cli
+    (tmp_path / "in").mkdir()
+    path, names = _long_named(tmp_path / "in", "zip")
+    r = run_cli("inspect", f"{path}!{LONG}")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0] == f"文件：{path}!{LONG}" and "指标行" in r.stdout

@@ -513,9 +513,17 @@ def split_member(spec: str) -> tuple[Path, str] | None:
     parts = spec.split("!")
     for i in range(1, len(parts)):
         archive = Path("!".join(parts[:i]))
-        if is_archive(archive.name) and archive.is_file():
+        if is_archive(archive.name) and _a_file(archive):
             return archive, "!".join(parts[i:])
     return None
+
+
+def _a_file(path: Path) -> bool:
+    """path.is_file(), False for a name the file system cannot hold (`a.zip!<a member's long name>`: ENAMETOOLONG)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def find_member(spec: str, stage: Path, supported, lim, opened: dict | None = None) -> Path:
@@ -556,14 +564,15 @@ def located(path: Path):
     from evalkit.errors import InputError
     from evalkit.limits import LIMITS
     path = Path(path)
-    if path.is_file() and not is_archive(path.name):
+    given = _a_file(path)
+    if given and not is_archive(path.name):
         yield path
         return
-    if not path.is_file() and "!" not in str(path):
+    if not given and "!" not in str(path):
         raise InputError(f"找不到文件 {path}", "请检查路径；压缩包中的文件写作 压缩包.zip!文件夹/文件名")
     with scratch.folder("archives") as stage:
         try:
-            if path.is_file():       # an archive itself: say what it holds
+            if given:                # an archive itself: say what it holds
                 held = listing(path, expand(path, Path(stage), readable, LIMITS)[0])
                 raise InputError(f"{path} 是压缩包，{held}",
                                  "请指定其中的一个报告文件，写法同 ingest 清单：'压缩包.zip!文件夹/文件名'")
