@@ -259,3 +259,36 @@ def test_a_project_table_without_indicators_or_total_is_partial(tmp_path):
     assert rep.loc["bare.html", "status"] == "partial"
     assert "“乡村道路养护经费”的自评表没有读到绩效指标和总分" in rep.loc["bare.html", "error"]
     assert rep.loc["total.html", "status"] == "ok"
+
+
+def test_inputs_of_one_name_are_told_apart_by_their_folders(tmp_path):
+    """`曲沃县/2023 开江县/2023`: before, both counties' files read `2023/自评表.txt` in the ledger."""
+    import shutil
+    for county, seed in (("曲沃县", SEEDS[0]), ("开江县", SEEDS[1])):
+        (tmp_path / county / "2023").mkdir(parents=True)
+        shutil.copy(seed, tmp_path / county / "2023" / "自评表.txt")
+    rep = ingest_paths([tmp_path / "曲沃县" / "2023", tmp_path / "开江县" / "2023"], checks=False)["reports"]
+    assert sorted(rep["source_file"]) == ["开江县/2023/自评表.txt", "曲沃县/2023/自评表.txt"]
+    assert (rep["status"] == "ok").all()
+
+
+def test_a_file_reached_through_two_inputs_is_one_row_and_said(tmp_path):
+    """A folder and a file in it, a folder and its link, the same folder twice: before, each file had two rows of one
+    name (the second a `duplicate` of itself)."""
+    import json
+    import shutil
+    corpus = tmp_path / "材料"
+    (corpus / "开江县").mkdir(parents=True)
+    shutil.copy(SEEDS[0], corpus / "曲沃县.txt")
+    shutil.copy(SEEDS[1], corpus / "开江县" / "报告.txt")
+    (tmp_path / "链接").symlink_to(corpus)
+    out = tmp_path / "clean"
+    r = subprocess.run([sys.executable, "-m", "evalkit", "ingest", corpus / "开江县", corpus, corpus / "曲沃县.txt",
+                        tmp_path / "链接", str(corpus) + "/../材料", "--out", out], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    rep = pd.read_parquet(out / "reports.parquet")
+    assert sorted(rep["source_file"]) == ["开江县/报告.txt", "材料/曲沃县.txt"]
+    assert (rep["status"] == "ok").all()
+    given = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["given_twice"]
+    assert given == ["材料/开江县/", "曲沃县.txt（即 材料/曲沃县.txt）", "链接/", f"{corpus}/../材料"]
+    assert "只读取一次：材料/开江县/、曲沃县.txt（即 材料/曲沃县.txt）" in r.stdout

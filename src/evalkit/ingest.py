@@ -211,6 +211,7 @@ class Discovery:
     skipped: int = 0          # files of other types (images, notes …), not reports
     own_outputs: list[str] = field(default_factory=list)   # evalkit's own folders met on the way (own_output)
     page_folders: list[str] = field(default_factory=list)  # a saved page's folders: their pictures are the page's
+    given_twice: list[str] = field(default_factory=list)   # inputs reached again through another input: read once
 
 
 OUTLOOK_SUFFIX = ".msg"
@@ -277,6 +278,26 @@ def _reported(fmt: str | None) -> str | None:
     return {"xls": "xlsx"}.get(fmt, fmt)
 
 
+def root_names(roots: list[Path]) -> list[str | None]:
+    """Each input's name in the ledger: its own name, or with as many of its parent folders as tell it from another
+    input of that name (`曲沃县/2023`, `开江县/2023`: before, both read `2023/自评表.docx`); None for an input given
+    again (the same path)."""
+    parts = [Path(os.path.abspath(r)).parts for r in roots]
+    depth = [1] * len(roots)
+    while True:
+        names = ["/".join(display_name(x) for x in ps[-k:] if x != os.sep) or display_name(str(r))
+                 for ps, k, r in zip(parts, depth, roots)]
+        clash = {i for i in range(len(roots)) for j in range(len(roots))
+                 if i != j and names[i] == names[j] and parts[i] != parts[j]}
+        grown = [i for i in clash if depth[i] < len(parts[i])]
+        if not grown:
+            break
+        for i in grown:
+            depth[i] += 1
+    first: dict[tuple, int] = {}
+    return [names[i] if first.setdefault(parts[i], i) == i else None for i in range(len(roots))]
+
+
 def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Discovery:
     """Every report file under the given files/folders, named relative to its root.
 
@@ -287,7 +308,14 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
     lim = limits or _limits.LIMITS
     out = Discovery()
 
+    first: dict[tuple, tuple[int, str]] = {}      # a file's (device, inode) -> the input and name it was read as
+
     def add(path: Path, source_file: str, given: bool = False) -> None:
+        if multi and (key := _dev_ino(path)) is not None:
+            at = first.setdefault(key, (current, source_file))
+            if at[0] != current:                  # the same file through another input (a folder and a file in it)
+                out.given_twice.append(f"{source_file}（即 {at[1]}）")
+                return
         if is_archive(path.name) and stage is not None:
             src = _source(path, source_file, lim)
             if src.problem is not None:
@@ -318,15 +346,24 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
 
     roots = [Path(p) for p in paths]
     multi = len(roots) > 1
-    for root in roots:
-        prefix = display_name(root.name) + "/" if multi and root.is_dir() else ""
+    names = root_names(roots) if multi else [display_name(r.name) for r in roots]
+    seen: dict = {}                               # a folder's (device, inode) -> the input it was walked in
+    for current, (root, label) in enumerate(zip(roots, names)):
+        if label is None:                         # the same path given twice
+            out.given_twice.append(display_name(str(root)))
+            continue
+        prefix = label + "/" if multi and root.is_dir() else ""
         if not root.is_dir():
-            add(root, prefix + display_name(root.name), given=True)
+            add(root, label, given=True)
             continue
         if (kind := own_output(root)) is not None:
-            out.own_outputs.append(f"{display_name(root.name)}/（{kind}）")
+            out.own_outputs.append(f"{label}/（{kind}）")
             continue
-        seen = {_dev_ino(root)}
+        key = _dev_ino(root)
+        if key in seen:                           # walked already, inside another input
+            out.given_twice.append(f"{label}/")
+            continue
+        seen[key] = current
         stack = [(root, "", 0, False)]
         while stack:
             folder, rel, depth, pages = stack.pop()
@@ -348,6 +385,8 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
                     key = _dev_ino(Path(e.path))
                     if (kind := own_output(Path(e.path))) is not None:
                         out.own_outputs.append(f"{prefix}{name}/（{kind}）")
+                    elif key in seen and seen[key] != current:      # another input, given before this one
+                        out.given_twice.append(f"{prefix}{name}/")
                     elif key in seen:
                         out.sources.append(Source(Path(e.path), prefix + name + "/", None,
                                                   problem="文件夹链接指向已读过的文件夹（循环链接），未重复读取"))
@@ -355,7 +394,7 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
                         out.sources.append(Source(Path(e.path), prefix + name + "/", None,
                                                   problem=f"文件夹嵌套超过 {lim.max_depth} 层，更深的内容未读取"))
                     else:
-                        seen.add(key)
+                        seen[key] = current
                         page = webpage.page_of(Path(e.path))
                         if page is not None:
                             out.page_folders.append(f"{prefix}{name}/（网页 {display_name(page.name)} 的图片和框架页）")
@@ -1073,6 +1112,8 @@ def _ingest(paths: list[Path], out_dir: Path | None, stage: Path, *, lim, progre
         stats["own_outputs"] = found.own_outputs
     if found.page_folders:
         stats["page_folders"] = found.page_folders
+    if found.given_twice:
+        stats["given_twice"] = found.given_twice
     if not found.sources:
         own = f"，{len(found.own_outputs)} 个 evalkit 自己生成的文件夹未读" if found.own_outputs else ""
         raise InputError(f"在 {'、'.join(map(str, paths))} 中没有找到可读取的报告文件"
@@ -1228,7 +1269,7 @@ def _build(paths: list[Path], found: Discovery, results: list, todo: list[Source
         meta = {"inputs": [str(Path(p).absolute()) for p in paths],
                 "files": dict(sorted(counts.items(), key=lambda kv: -kv[1])),
                 "skipped_other_types": found.skipped, "skipped_evalkit_outputs": found.own_outputs,
-                "web_page_folders": found.page_folders, "parsed": len(misses), "from_cache": n_cached,
+                "web_page_folders": found.page_folders, "given_twice": found.given_twice, "parsed": len(misses), "from_cache": n_cached,
                 "signature": signature, "unsettled": unsettled}
         if checks:
             from evalkit.terminal import printed
