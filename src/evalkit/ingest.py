@@ -311,7 +311,7 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
     first: dict[tuple, tuple[int, str]] = {}      # a file's (device, inode) -> the input and name it was read as
 
     def add(path: Path, source_file: str, given: bool = False) -> None:
-        if multi and (key := _dev_ino(path)) is not None:
+        if multi and (key := _file_identity(path)) is not None:
             at = first.setdefault(key, (current, source_file))
             if at[0] != current:                  # the same file through another input (a folder and a file in it)
                 out.given_twice.append(f"{source_file}（即 {at[1]}）")
@@ -414,6 +414,16 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
 
 def _archive_fmt(path: Path) -> str:
     return path.suffix.lower().lstrip(".")
+
+
+def _file_identity(p: Path):
+    """One file however it is reached: device and inode, with size and modification time (a network share that gives
+    no real inode numbers must not make two files one); None when unknown."""
+    try:
+        st = p.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) if st.st_ino else None
 
 
 def _dev_ino(p: Path):
