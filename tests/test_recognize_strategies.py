@@ -2,6 +2,7 @@
 table, key-value rows, statements, and the walker's decisions."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from evalkit.model import Document, Paragraph, Table
@@ -621,3 +622,20 @@ def test_the_same_group_restated_keeps_its_level_2_label():
     ex = recognize(doc)
     assert [(i.level1, i.level2) for _, i in ex.indicators] == [
         ("产出指标", "质量指标"), ("产出指标", "质量指标"), ("效益指标", None)]
+
+
+def test_a_report_typed_with_full_width_digits_reads_as_typed_with_ascii_ones(tmp_path):
+    """全角 input mode: ２０２２年２月, 综合得分９３．２５分, a row of ．．．．． kept empty. Before, the overall score, grade
+    and date were lost, and the placeholder row ended the indicator table (six lines and a total gone)."""
+    from conftest import SEEDS
+    from evalkit.ingest import ingest_paths
+    fw = str.maketrans("0123456789.", "０１２３４５６７８９．")
+    for seed in SEEDS:
+        (tmp_path / seed.name).write_text(seed.read_text(encoding="utf-8").translate(fw), encoding="utf-8")
+    cols = {"reports": ["stated_overall_score", "stated_overall_grade", "doc_date", "narrative_score"],
+            "projects": ["project_name", "total_score", "grade", "budget_full_year", "executed"],
+            "indicators": ["level1", "level2", "level3", "target", "actual", "weight", "score"]}
+    got, want = ingest_paths(sorted(tmp_path.iterdir()), checks=False), ingest_paths(SEEDS, checks=False)
+    for table, names in cols.items():
+        pd.testing.assert_frame_equal(got[table][names].reset_index(drop=True), want[table][names].reset_index(drop=True))
+    assert any("全角数字" in n for n in got["reports"]["reading_notes"].dropna())

@@ -34,6 +34,19 @@ def fold_ideographs(text: str) -> tuple[str, int]:
     """`text` with radicals and compatibility ideographs as the common characters they stand for, and how many."""
     n = len(_FOLDABLE.findall(text)) if text else 0
     return (text.translate(IDEOGRAPH_FOLD), n) if n else (text, 0)
+FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_FULLWIDTH_POINT = re.compile(r"(?<=[0-9])．(?=[0-9])")
+
+
+def fold_digits(text: str) -> tuple[str, int]:
+    """`text` with full-width digits (typed in 全角 mode: ２０２２年２月，得分９３．２５分) as ASCII ones, a full-width
+    point between them a decimal point, and how many digits; the statements' patterns and dates read ASCII digits."""
+    n = sum(map(text.count, "０１２３４５６７８９")) if text else 0
+    if not n:
+        return text, 0
+    return _FULLWIDTH_POINT.sub(".", text.translate(FULLWIDTH_DIGITS)), n
+
+
 LIST_PREFIX = re.compile(r"^(?:指标\s*\d+\s*[:：]\s*)+")
 EMPTY_MARKS = {"", "—", "-", "--", "一", "/", "／", "无", "——", "－", "…", "......", ".....", "…………"}
 

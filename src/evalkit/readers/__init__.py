@@ -129,22 +129,31 @@ def read(path: str | Path) -> Document:
 
 def folded(doc: Document) -> Document:
     """The document's text with Kangxi radicals and compatibility ideographs as the characters they stand for
-    (normalize.fold_ideographs), whatever the format; a reading note says how many."""
+    (normalize.fold_ideographs) and full-width digits as ASCII ones (normalize.fold_digits), whatever the format;
+    reading notes say how many."""
     from evalkit.model import Paragraph, Table
-    from evalkit.normalize import fold_ideographs
+    from evalkit.normalize import fold_digits, fold_ideographs
 
-    total = 0
+    def fold(text: str) -> str:
+        nonlocal ideographs, digits
+        text, n = fold_ideographs(text)
+        ideographs += n
+        text, n = fold_digits(text)
+        digits += n
+        return text
+
+    ideographs = digits = 0
     for block in doc.blocks:
         if isinstance(block, Paragraph):
-            block.text, n = fold_ideographs(block.text)
-            total += n
+            block.text = fold(block.text)
         elif isinstance(block, Table):
             for row in block.rows:
                 for i, cell in enumerate(row):
-                    row[i], n = fold_ideographs(cell)
-                    total += n
-    if total:
-        doc.notes.append(f"文字中有 {total} 个康熙部首或兼容汉字（如“⼀”“⽬”，某些 PDF 生成工具如此编码），已按对应的常用汉字读取")
+                    row[i] = fold(cell)
+    if ideographs:
+        doc.notes.append(f"文字中有 {ideographs} 个康熙部首或兼容汉字（如“⼀”“⽬”，某些 PDF 生成工具如此编码），已按对应的常用汉字读取")
+    if digits:
+        doc.notes.append(f"文字中有 {digits} 个全角数字（如“２０２２年”“９３．２５”），已按半角数字读取")
     return doc
 
 

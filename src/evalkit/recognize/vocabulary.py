@@ -83,7 +83,7 @@ IMPLIED_LEVEL1 = [  # the standard hierarchy: a level-2 name implies its level-1
 ]
 STANDARD_LEVEL1 = {l1 for _, l1 in IMPLIED_LEVEL1}
 TOTAL_LABEL = re.compile(r"^(总分|合计|总计|总得分|综合得分|自评总分)$")
-PLACEHOLDER = re.compile(r"^(\.{2,}|…+|[.。…]+)$")
+PLACEHOLDER = re.compile(r"^[.。…．]+$")      # "....." or "……" (a full-width "．．．．．" too): a row kept empty
 
 # --- summary tables (汇总表) --------------------------------------------------------------
 SUMMARY_DUE = re.compile(r"^应评价(数|项目数)?$")
