@@ -129,20 +129,23 @@ def read(path: str | Path) -> Document:
 
 def folded(doc: Document) -> Document:
     """The document's text with Kangxi radicals and compatibility ideographs as the characters they stand for
-    (normalize.fold_ideographs) and full-width digits as ASCII ones (normalize.fold_digits), whatever the format;
+    (normalize.fold_ideographs), full-width digits as ASCII ones (normalize.fold_digits) and no invisible format
+    characters (normalize.drop_invisible: zero-width spaces, soft hyphens, bidi controls), whatever the format;
     reading notes say how many."""
     from evalkit.model import Paragraph, Table
-    from evalkit.normalize import fold_digits, fold_ideographs
+    from evalkit.normalize import drop_invisible, fold_digits, fold_ideographs
 
     def fold(text: str) -> str:
-        nonlocal ideographs, digits
+        nonlocal ideographs, digits, invisible
+        text, n = drop_invisible(text)
+        invisible += n
         text, n = fold_ideographs(text)
         ideographs += n
         text, n = fold_digits(text)
         digits += n
         return text
 
-    ideographs = digits = 0
+    ideographs = digits = invisible = 0
     for block in doc.blocks:
         if isinstance(block, Paragraph):
             block.text = fold(block.text)
@@ -152,6 +155,8 @@ def folded(doc: Document) -> Document:
                     row[i] = fold(cell)
     if ideographs:
         doc.notes.append(f"文字中有 {ideographs} 个康熙部首或兼容汉字（如“⼀”“⽬”，某些 PDF 生成工具如此编码），已按对应的常用汉字读取")
+    if invisible:
+        doc.notes.append(f"文字中有 {invisible} 个不可见的格式字符（零宽空格、软连字符、文字方向控制符等，常见于网页和公众号文章），已删除")
     if digits:
         doc.notes.append(f"文字中有 {digits} 个全角数字（如“２０２２年”“９３．２５”），已按半角数字读取")
     return doc

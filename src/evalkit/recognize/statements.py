@@ -8,7 +8,7 @@ from collections import Counter
 
 from evalkit import grades
 from evalkit.model import Document
-from evalkit.normalize import clean_text, normalize_grade, parse_number
+from evalkit.normalize import clean_text, close_cjk_gaps, normalize_grade, parse_number
 from evalkit.recognize import vocabulary as V
 
 
@@ -30,6 +30,7 @@ def overall_field(filled: list[str]) -> tuple[str, object] | None:
 
 def overall_from_text(text: str) -> tuple[float | None, str | None, str | None]:
     """(score, grade, grade as written) of the first sentence stating the overall score (总得分为95分，评为优)."""
+    text = close_cjk_gaps(text)
     for pat in V.OVERALL_SENTENCES:
         m = pat.search(text)
         if m:
@@ -44,7 +45,7 @@ def narrative_parts(paragraphs) -> list[dict]:
     """Part scores the narrative states: （满分X分，自评得分Y分） or '…得分Y分' per item, with their labels."""
     full, plain = [], []
     for p in paragraphs:
-        t = p.text
+        t = close_cjk_gaps(p.text)
         head = V.PART_LABEL.match(t)
         for m in V.PART_FULL.finditer(t):
             full.append({"label": head.group(1) if head else None, "max": float(m.group(1)), "score": float(m.group(2))})
