@@ -183,8 +183,8 @@ def test_the_folders_of_an_ingest_killed_with_sigkill_go_with_the_next_run(tmp_p
 def test_a_file_written_to_while_the_run_reads_it_is_not_taken_and_is_read_next_run(tmp_path):
     corpus = tmp_path / "incoming"
     corpus.mkdir()
-    scan = corpus / SCANS[0]
-    shutil.copy(FIXTURES / "scans" / SCANS[0], scan)
+    scan = corpus / "seal_ring_row.png"                  # seconds of OCR: the window the copy goes on in
+    shutil.copy(FIXTURES / "scans" / scan.name, scan)
     shutil.copy(SEEDS[0], corpus / SEEDS[0].name)
     out = tmp_path / "clean"
     p, tmp, _ = _start(["ingest", corpus, "--out", out, "--jobs", "1", "--quiet"], tmp_path)
@@ -201,7 +201,7 @@ def test_a_file_written_to_while_the_run_reads_it_is_not_taken_and_is_read_next_
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     led = pd.read_parquet(out / "reports.parquet").set_index("source_file")
-    assert led.loc[scan.name, "status"] == "ok" and led.loc[scan.name, "n_indicators"] > 0
+    assert led.loc[scan.name, "status"] == "partial" and led.loc[scan.name, "n_projects"] == 1   # read, as it reads
     assert led.loc[scan.name, "sha256"] == hashlib.sha256(scan.read_bytes()).hexdigest()
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["parsed"] == 1   # the seed from the cache
 
