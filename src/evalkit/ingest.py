@@ -282,18 +282,25 @@ def root_names(roots: list[Path]) -> list[str | None]:
     """Each input's name in the ledger: its own name, or with as many of its parent folders as tell it from another
     input of that name (`曲沃县/2023`, `开江县/2023`: before, both read `2023/自评表.docx`); None for an input given
     again (the same path)."""
+    from collections import defaultdict
+
     parts = [Path(os.path.abspath(r)).parts for r in roots]
     depth = [1] * len(roots)
-    while True:
-        names = ["/".join(display_name(x) for x in ps[-k:] if x != os.sep) or display_name(str(r))
-                 for ps, k, r in zip(parts, depth, roots)]
-        clash = {i for i in range(len(roots)) for j in range(len(roots))
-                 if i != j and names[i] == names[j] and parts[i] != parts[j]}
-        grown = [i for i in clash if depth[i] < len(parts[i])]
+
+    def name(i: int) -> str:
+        return "/".join(display_name(x) for x in parts[i][-depth[i]:] if x != os.sep) or display_name(str(roots[i]))
+
+    names = [name(i) for i in range(len(roots))]
+    while True:                                  # (a shell glob may give thousands of files: no pair of them compared)
+        holders = defaultdict(set)
+        for i, n in enumerate(names):
+            holders[n].add(parts[i])
+        grown = [i for i, n in enumerate(names) if len(holders[n]) > 1 and depth[i] < len(parts[i])]
         if not grown:
             break
         for i in grown:
             depth[i] += 1
+            names[i] = name(i)
     first: dict[tuple, int] = {}
     return [names[i] if first.setdefault(parts[i], i) == i else None for i in range(len(roots))]
 
@@ -308,7 +315,7 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
     lim = limits or _limits.LIMITS
     out = Discovery()
 
-    first: dict[tuple, tuple[int, str]] = {}      # a file's (device, inode) -> the input and name it was read as
+    first: dict[tuple, tuple[int, str]] = {}      # a file's identity -> the input and name it was read as
 
     def add(path: Path, source_file: str, given: bool = False) -> None:
         if multi and (key := _file_identity(path)) is not None:
