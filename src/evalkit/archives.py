@@ -186,11 +186,12 @@ def expand_zip(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
 
 
 class _Staged:
-    """One 7z member as py7zr writes it (its Py7zIO interface): into our staged file, byte-counted."""
+    """One 7z member as py7zr writes it (its Py7zIO interface): appended to our staged file, byte-counted. No file is
+    held open between writes: py7zr never says when a member is done, and an archive may hold thousands."""
 
     def __init__(self, stage: "_SevenZipStage", name: str, dest: Path):
-        self.stage, self.name, self.n = stage, name, 0
-        self.f = open(dest, "w+b")
+        self.stage, self.name, self.dest, self.n, self.at = stage, name, dest, 0, 0
+        dest.touch()
 
     def write(self, s) -> int:
         self.n += len(s)
@@ -199,22 +200,28 @@ class _Staged:
         limit = min(lim.max_file_bytes, lim.max_unzipped_bytes)
         if self.n > limit or self.stage.total > lim.max_unzipped_bytes:
             raise ArchiveProblem(f"成员 {self.name} 解压后超过 {limit / 2**20:.0f} MB 上限（疑似压缩炸弹）")
-        return self.f.write(s)
+        with open(self.dest, "ab") as f:
+            return f.write(s)
 
     def read(self, size: int | None = None) -> bytes:
-        return self.f.read() if size is None else self.f.read(size)
+        with open(self.dest, "rb") as f:
+            f.seek(self.at)
+            data = f.read() if size is None else f.read(size)
+        self.at += len(data)
+        return data
 
     def seek(self, offset: int, whence: int = 0) -> int:
-        return self.f.seek(offset, whence)
+        self.at = {0: 0, 1: self.at, 2: self.n}[whence] + offset
+        return self.at
 
     def flush(self) -> None:
-        self.f.flush()
+        pass
+
+    def close(self) -> None:          # py7zr ≥ 1.1 calls it when the member is done: nothing is held open
+        pass
 
     def size(self) -> int:
         return self.n
-
-    def close(self) -> None:
-        self.f.close()
 
 
 class _SevenZipStage:
@@ -244,24 +251,19 @@ class _SevenZipStage:
             if k is None:
                 self.targets.append(name)
         self.written: dict[int, Path] = {}
-        self.writers: list[_Staged] = []
+        self.extra = 0                             # members py7zr hands over that we did not ask for
 
     def create(self, filename: str) -> _Staged:
         n = self.slot.get(Path(filename).as_posix())
         name = Path(filename).name if n is None else self.names[n]    # its own name, not py7zr's `name_0`
         if n is None:                              # not a member we asked for (py7zr would not hand one): kept apart
-            n = len(self.names) + len(self.writers)
+            self.extra += 1
+            n = len(self.names) + self.extra
         dest = self.stage / str(n)
         dest.mkdir(parents=True, exist_ok=True)
         dest = dest / _safe_base(name)
-        w = _Staged(self, name, dest)
-        self.writers.append(w)
         self.written[n] = dest
-        return w
-
-    def close(self) -> None:
-        for w in self.writers:
-            w.close()
+        return _Staged(self, name, dest)
 
 
 def expand_7z(path: Path, stage: Path, supported, lim) -> tuple[list[Member], int]:
@@ -291,8 +293,6 @@ def expand_7z(path: Path, stage: Path, supported, lim) -> tuple[list[Member], in
             raise
         except Exception as e:  # noqa: BLE001
             raise ArchiveProblem(f"无法解压 7z 压缩包，数据已损坏或不完整，请重新下载（{type(e).__name__}: {e}）") from None
-        finally:
-            staged.close()
     members = []
     for n, name in enumerate(wanted):
         if n in staged.unsafe:
