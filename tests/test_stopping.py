@@ -25,6 +25,12 @@ FIXTURES = ROOT / "tests" / "fixtures"
 SCANS = ["scan_pages.tif", "seal_black.tif", "scan_seal.jpg"]     # seconds of OCR each
 
 
+def _terminal_signals() -> None:
+    """Ctrl-C as a terminal gives it: a test run started in the background (`pytest &`, nohup) passes SIGINT on ignored,
+    and evalkit keeps an ignored signal ignored, as it should."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(args: list, tmp_path: Path) -> tuple[subprocess.Popen, Path, dict]:
     """`evalkit ARGS` in its own session, with its own TMPDIR and Jupyter runtime folder to look into."""
     tmp, runtime = tmp_path / "tmp", tmp_path / "runtime"
@@ -32,6 +38,7 @@ def _start(args: list, tmp_path: Path) -> tuple[subprocess.Popen, Path, dict]:
     runtime.mkdir()
     env = {**os.environ, "TMPDIR": str(tmp), "JUPYTER_RUNTIME_DIR": str(runtime)}
     p = subprocess.Popen([sys.executable, "-m", "evalkit", *map(str, args)], env=env, start_new_session=True,
+                         preexec_fn=_terminal_signals,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return p, tmp, {"tmp": tmp, "runtime": runtime}
 
@@ -247,7 +254,8 @@ def test_a_stop_signal_arriving_while_the_process_forks_is_not_lost():
     came then was lost and the run went on (6 of 40 SIGTERMs with a plain raise); it is sent again."""
     lost = []
     for n, sig in enumerate([signal.SIGTERM] * 8 + [signal.SIGINT] * 4):
-        p = subprocess.Popen([sys.executable, "-c", _FORKING], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p = subprocess.Popen([sys.executable, "-c", _FORKING], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=_terminal_signals)
         assert p.stdout.readline() == "ready\n"
         time.sleep(0.05)
         p.send_signal(sig)
