@@ -292,3 +292,13 @@ def test_a_file_reached_through_two_inputs_is_one_row_and_said(tmp_path):
     given = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["given_twice"]
     assert given == ["材料/开江县/", "曲沃县.txt（即 材料/曲沃县.txt）", "链接/", f"{corpus}/../材料"]
     assert "只读取一次：材料/开江县/、曲沃县.txt（即 材料/曲沃县.txt）" in r.stdout
+
+
+def test_two_files_shown_under_one_name_get_two_names(tmp_path):
+    """`unzip` on Linux leaves a GBK name (bytes) beside the same name in UTF-8: both read 报告.txt before."""
+    import shutil
+    shutil.copy(SEEDS[0], os.fsencode(tmp_path) + b"/" + "报告.txt".encode("gbk"))
+    shutil.copy(SEEDS[1], tmp_path / "报告.txt")
+    rep = ingest_paths([tmp_path], checks=False)["reports"]
+    assert sorted(rep["source_file"]) == ["报告.txt", "报告（2）.txt"]
+    assert (rep["status"] == "ok").all() and rep["sha256"].nunique() == 2

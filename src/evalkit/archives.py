@@ -453,9 +453,10 @@ def expand(path: Path, stage: Path, supported, lim, depth: int = 0) -> tuple[lis
     return out, skipped
 
 
-def unique_name(name: str, used: set[str]) -> str:
+def unique_name(name: str, used: set[str], key=str.lower) -> str:
     """`name`, or `folder/name（2）.ext`… when an earlier member has that name (a zip or 7z may hold two files of one
-    name, a mail two attachments: the ledger's names are keys, and `evalkit inspect 'a.zip!x'` must find one)."""
+    name, a mail two attachments: the ledger's names are keys, and `evalkit inspect 'a.zip!x'` must find one).
+    `key`: what makes two names one (by default case, as Windows, where archives and mail are made, has it)."""
     folder, slash, base = name.rpartition("/")
     stem, dot, suffix = base.rpartition(".")
     if not (dot and stem):
@@ -463,10 +464,10 @@ def unique_name(name: str, used: set[str]) -> str:
     else:
         suffix = "." + suffix
     candidate, k = name, 1
-    while candidate.lower() in used:
+    while key(candidate) in used:
         k += 1
         candidate = f"{folder}{slash}{stem}（{k}）{suffix}"
-    used.add(candidate.lower())
+    used.add(key(candidate))
     return candidate
 
 

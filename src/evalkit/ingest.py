@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from evalkit import limits as _limits
 from evalkit.archives import (ARCHIVE_SUFFIXES, NOT_REPORT_PREFIXES, ArchiveProblem, container_word, expand, is_archive,
-                              readable)
+                              readable, unique_name)
 from evalkit.errors import FilesFailed, InputError
 from evalkit.model import Document, Loc, ReadError
 from evalkit.readers import SUFFIXES, format_of, read, webpage
@@ -416,6 +416,9 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
                     continue
                 add(Path(e.path), prefix + name)
     out.sources.sort(key=lambda s: s.source_file)
+    used: set[str] = set()             # two names one on screen: a GBK name unzip left beside the same name in UTF-8
+    for s in out.sources:
+        s.source_file = unique_name(s.source_file, used, key=str)
     return out
 
 
