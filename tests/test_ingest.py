@@ -302,3 +302,18 @@ def test_two_files_shown_under_one_name_get_two_names(tmp_path):
     rep = ingest_paths([tmp_path], checks=False)["reports"]
     assert sorted(rep["source_file"]) == ["报告.txt", "报告（2）.txt"]
     assert (rep["status"] == "ok").all() and rep["sha256"].nunique() == 2
+
+
+def test_a_report_still_downloading_is_a_failed_row_saying_so(tmp_path):
+    """A browser's or 迅雷's temporary file of a report: before, skipped as another type, the report silently missing."""
+    (tmp_path / "自评表.pdf.crdownload").write_bytes(b"%PDF-1.7\n" + b"\0" * 512)
+    (tmp_path / "报告.txt.td").write_bytes(SEEDS[0].read_bytes()[:200])
+    (tmp_path / "报告.txt.td.cfg").write_bytes(b"thunder")
+    (tmp_path / "说明.part").write_text("not a report", encoding="utf-8")
+    (tmp_path / "ok.txt").write_bytes(SEEDS[1].read_bytes())
+    rep = ingest_paths([tmp_path], checks=False)["reports"].set_index("source_file")
+    assert sorted(rep.index) == ["ok.txt", "报告.txt.td", "自评表.pdf.crdownload"]
+    assert rep.loc["自评表.pdf.crdownload", "status"] == "failed" and rep.loc["自评表.pdf.crdownload", "format"] == "pdf"
+    assert "尚未下载完成（Chrome" in rep.loc["自评表.pdf.crdownload", "error"]
+    assert "请等“报告.txt”下载完成" in rep.loc["报告.txt.td", "error"] and "迅雷" in rep.loc["报告.txt.td", "error"]
+    assert rep.loc["ok.txt", "status"] == "ok"

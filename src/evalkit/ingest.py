@@ -214,6 +214,35 @@ class Discovery:
     given_twice: list[str] = field(default_factory=list)   # inputs reached again through another input: read once
 
 
+# A download still going on (or broken off): the browser's or download tool's temporary name, the report's own before it.
+DOWNLOADING = {".crdownload": "Chrome、Edge、360、QQ 等浏览器", ".part": "Firefox 浏览器", ".partial": "IE 或旧版 Edge 浏览器",
+               ".opdownload": "Opera 浏览器", ".download": "Safari 浏览器", ".td": "迅雷",
+               ".baiduyun.downloading": "百度网盘", ".downloading": "下载工具"}
+
+
+def unfinished_download(name: str) -> tuple[str, str] | None:
+    """(the report's name, what is downloading it) for a download tool's temporary file of a report
+    (`自评表.pdf.crdownload`, `自评表.pdf.td`), else None."""
+    low = name.lower()
+    for suffix, tool in DOWNLOADING.items():
+        inner = name[: len(name) - len(suffix)]
+        if low.endswith(suffix) and (_fmt_of(inner) is not None or is_archive(inner)):
+            return inner, tool
+    return None
+
+
+def _downloading(path: Path, source_file: str) -> Source | None:
+    """A failed row for a report still being downloaded (it is not there yet: the run must say so, not skip it)."""
+    found = unfinished_download(path.name)
+    if found is None:
+        return None
+    inner, tool = found
+    suffix = display_name(path.name[len(inner):])
+    return Source(path, source_file, _fmt_of(inner) or _archive_fmt(Path(inner)),
+                  problem=f"文件尚未下载完成（{tool}的临时文件“{suffix}”），内容不完整，未读取；"
+                          f"请等“{display_name(inner)}”下载完成（或重新下载）后再运行")
+
+
 OUTLOOK_SUFFIX = ".msg"
 OUTLOOK_MESSAGE = ("这是 Outlook 邮件（.msg），evalkit 不直接读取；其中的报告多在附件里：请在 Outlook 中把邮件另存为 .eml"
                    "（或把附件保存出来）后再导入")
@@ -407,6 +436,9 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
                             out.page_folders.append(f"{prefix}{name}/（网页 {display_name(page.name)} 的图片和框架页）")
                         stack.append((Path(e.path), name + "/", depth + 1, page is not None))
                     continue
+                if (partial := _downloading(Path(e.path), prefix + name)) is not None:
+                    out.sources.append(partial)
+                    continue
                 if e.name.lower().endswith(OUTLOOK_SUFFIX):    # reports attached to an Outlook mail: say so
                     out.sources.append(Source(Path(e.path), prefix + name, "msg", problem=OUTLOOK_MESSAGE))
                     continue
@@ -462,6 +494,8 @@ def _source(path: Path, source_file: str, lim, given: bool = False) -> Source:
         return Source(path, source_file, fmt, problem=f"不是普通文件（{kind}），未读取")
     if given and path.name.lower().endswith(OUTLOOK_SUFFIX):
         return Source(path, source_file, "msg", st.st_size, problem=OUTLOOK_MESSAGE)
+    if given and (partial := _downloading(path, source_file)) is not None:
+        return partial
     if fmt is None and given and not is_archive(path.name):
         return Source(path, source_file, None, st.st_size,
                       problem=f"不支持的文件类型“{display_name(path.suffix) or '无扩展名'}”"
