@@ -71,8 +71,9 @@ def cmd_ingest(a) -> int:
           f"-> {a.out}，用时 {time.perf_counter() - t0:.2f} 秒（{done}）")
     if stats.get("page_folders"):
         print("网页的附属文件夹（其中的图片和框架页随网页读取，不单独计为报告）：" + "、".join(stats["page_folders"]))
-    if stats.get("given_twice"):
-        print("以下输入已在其他输入中出现（同一文件或文件夹），只读取一次：" + "、".join(stats["given_twice"]))
+    if twice := stats.get("given_twice"):       # `dir dir/*` gives as many as the folder holds: the first ten shown
+        more = f" 等共 {len(twice)} 个（全部见 manifest.json 的 given_twice）" if len(twice) > 10 else ""
+        print("以下输入已在其他输入中出现（同一文件或文件夹），只读取一次：" + "、".join(twice[:10]) + more)
     if stats.get("own_outputs"):
         print("未读取 evalkit 自己生成的文件夹（其中的网页、工作簿和图表不是报告）：" + "、".join(stats["own_outputs"]))
     if not a.no_checks and n_findings:
