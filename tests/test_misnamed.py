@@ -66,3 +66,24 @@ def test_the_report_row_carries_the_content_format_and_the_copy_is_one_report(tm
     rep = t["reports"].set_index("source_file")
     assert rep.loc["下载.docx", "format"] == "pdf" and rep.loc["a.pdf", "format"] == "pdf"
     assert sorted(rep["status"]) == ["duplicate", "ok"]
+
+
+def test_a_report_saved_under_a_portals_script_name_or_none_is_read_as_its_content(tmp_path):
+    """`downfile.jsp`, `getFile.do`, a name without a suffix (a portal's download, a scraper's file): before, skipped
+    as other files, the reports missing without a word. Word's temporary copies, text files and a FIFO stay out."""
+    import os
+    fx = FIX
+    shutil.copy(fx / "fixture_pdf.pdf", tmp_path / "downfile.jsp")
+    shutil.copy(fx / "fixture_xlsx.xlsx", tmp_path / "P020230815123456")
+    shutil.copy(fx / "fixture_docx.docx", tmp_path / "~WRL0001.tmp")
+    (tmp_path / "notes.json").write_text('{"a": 1}', encoding="utf-8")
+    os.mkfifo(tmp_path / "pipe")
+    rep = ingest_paths([tmp_path], checks=False)["reports"].set_index("source_file")
+    assert sorted(rep.index) == ["P020230815123456", "downfile.jsp"]
+    assert rep.loc["downfile.jsp", "format"] == "pdf" and rep.loc["P020230815123456", "format"] == "xlsx"
+    assert (rep["status"] == "partial").all() and (rep["n_indicators"] > 0).all()
+    assert "扩展名是“.jsp”，但内容是PDF 文件" in rep.loc["downfile.jsp", "error"]
+    plain = ingest_paths([fx / "fixture_pdf.pdf"], checks=False)["indicators"]
+    got = ingest_paths([tmp_path / "downfile.jsp"], checks=False)["indicators"]
+    cols = ["level3", "target", "actual", "weight", "score"]
+    assert got[cols].equals(plain[cols])

@@ -30,6 +30,7 @@ from evalkit.readers import SUFFIXES, format_of, read, webpage
 from evalkit.readers.office import TARGET as CONVERTED
 from evalkit.readers.pictures import when_text_gives_nothing
 from evalkit.readers.safety import os_reason
+from evalkit.readers.sniff import unnamed_format
 from evalkit.scratch import folder as scratch_folder
 
 if TYPE_CHECKING:   # pandas, the checks and the recognizers are imported where used: an unchanged re-run needs none
@@ -338,7 +339,8 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
     """Every report file under the given files/folders, named relative to its root.
 
     Walks iteratively (no recursion limit), follows folder links once (a loop is reported, not
-    followed), never opens anything but archives: FIFOs, devices, dangling links, unreadable
+    followed), never opens anything but archives and the first 2 KB of a regular file whose name says no format
+    (a report saved as `downfile.jsp`, readers/sniff.unnamed_format): FIFOs, devices, dangling links, unreadable
     folders and folders nested deeper than the limit each become a Source with a problem.
     Archives (.zip/.7z/.rar) are opened into `stage` (see archives.py); without `stage` they are skipped."""
     lim = limits or _limits.LIMITS
@@ -346,7 +348,7 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
 
     first: dict[tuple, tuple[int, str]] = {}      # a file's identity -> the input and name it was read as
 
-    def add(path: Path, source_file: str, given: bool = False) -> None:
+    def add(path: Path, source_file: str, given: bool = False, fmt: str | None = None) -> None:
         if multi and (key := _file_identity(path)) is not None:
             at = first.setdefault(key, (current, source_file))
             if at[0] != current:                  # the same file through another input (a folder and a file in it)
@@ -378,7 +380,7 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
                 else:
                     out.sources.append(_source(m.staged, name, lim))
             return
-        out.sources.append(_source(path, source_file, lim, given=given))
+        out.sources.append(_source(path, source_file, lim, given=given, fmt=fmt))
 
     roots = [Path(p) for p in paths]
     multi = len(roots) > 1
@@ -442,9 +444,15 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
                 if e.name.lower().endswith(OUTLOOK_SUFFIX):    # reports attached to an Outlook mail: say so
                     out.sources.append(Source(Path(e.path), prefix + name, "msg", problem=OUTLOOK_MESSAGE))
                     continue
-                if (_fmt_of(e.name) is None and not (stage is not None and is_archive(e.name))
-                        or pages and webpage.is_part(e.name)):         # a saved page's picture or frame: read through it
+                if pages and webpage.is_part(e.name):          # a saved page's picture or frame: read through it
                     out.skipped += 1
+                    continue
+                if _fmt_of(e.name) is None and not (stage is not None and is_archive(e.name)):
+                    real = _unnamed(e)                            # a report saved as `downfile.jsp`: read as what it is
+                    if real is None:
+                        out.skipped += 1
+                    else:
+                        add(Path(e.path), prefix + name, fmt=_reported(real))
                     continue
                 add(Path(e.path), prefix + name)
     out.sources.sort(key=lambda s: s.source_file)
@@ -452,6 +460,17 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
     for s in out.sources:
         s.source_file = unique_name(s.source_file, used, key=str)
     return out
+
+
+def _unnamed(entry: os.DirEntry) -> str | None:
+    """unnamed_format of a regular file met in a folder (a FIFO or a device is never opened); None when it cannot
+    be told (unreadable, a ZIP directory over the limits: the file stays one of the other types)."""
+    try:
+        if not entry.is_file() or not stat.S_ISREG(entry.stat().st_mode) or entry.stat().st_size == 0:
+            return None
+        return unnamed_format(Path(entry.path))
+    except Exception:  # noqa: BLE001  (a guess: whatever stops it leaves the file as it was, skipped)
+        return None
 
 
 def _archive_fmt(path: Path) -> str:
@@ -477,9 +496,10 @@ def _dev_ino(p: Path):
 
 
 
-def _source(path: Path, source_file: str, lim, given: bool = False) -> Source:
-    """A Source for one path, with the problem a stat shows (never opening it)."""
-    fmt = _fmt_of(path.name)
+def _source(path: Path, source_file: str, lim, given: bool = False, fmt: str | None = None) -> Source:
+    """A Source for one path, with the problem a stat shows (never opening it); `fmt`: what its content is, for a
+    file whose name says no format."""
+    fmt = fmt or _fmt_of(path.name)
     try:
         st = path.stat()
     except OSError as e:
@@ -496,6 +516,8 @@ def _source(path: Path, source_file: str, lim, given: bool = False) -> Source:
         return Source(path, source_file, "msg", st.st_size, problem=OUTLOOK_MESSAGE)
     if given and (partial := _downloading(path, source_file)) is not None:
         return partial
+    if fmt is None and given and not is_archive(path.name) and (real := unnamed_format(path)) is not None:
+        fmt = _reported(real)
     if fmt is None and given and not is_archive(path.name):
         return Source(path, source_file, None, st.st_size,
                       problem=f"不支持的文件类型“{display_name(path.suffix) or '无扩展名'}”"

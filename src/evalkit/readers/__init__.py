@@ -105,8 +105,15 @@ def read(path: str | Path) -> Document:
     with a warning; the first refusal stands when that reading fails too."""
     path = Path(path)
     fmt = format_of(path)
-    if fmt is None:
-        raise ReadError(f"不支持的文件类型“{path.suffix or '无扩展名'}”")
+    if fmt is None:                                 # a report under a name no reader takes (`downfile.jsp`)
+        from evalkit.readers.sniff import unnamed_format, warning
+        real = unnamed_format(path)
+        if real is None:
+            raise ReadError(f"不支持的文件类型“{path.suffix or '无扩展名'}”")
+        doc = _read_as(real, path)
+        doc.warnings.insert(0, warning(path, real))
+        doc.read_as = real
+        return folded(doc).number_tables()
     try:
         return folded(reader_for(fmt)(path)).number_tables()
     except LimitExceeded:

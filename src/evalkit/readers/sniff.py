@@ -51,6 +51,20 @@ def content_format(path: Path) -> str | None:
     return _OFFICE.get(office_sniff(Path(path), head))
 
 
+# formats told by a signature no text file has: a file without a known suffix that holds one is a report to read
+SIGNED = {"pdf", "ofd", "docx", "xlsx", "xls", "doc", "rtf", "odt", "ods"}
+
+
+def unnamed_format(path: Path) -> str | None:
+    """What a file without a report's suffix holds, when that is a report format told by its signature: a portal's
+    download saved as `downfile.jsp`, `getFile.do` or without a suffix. Not Word's own temporary files (`~WRL0001.tmp`)."""
+    name = Path(path).name
+    if name.startswith("~") or name.lower().endswith((".tmp", ".bak", ".wbk", ".asd")):
+        return None
+    real = content_format(path)
+    return real if real in SIGNED else None
+
+
 def second_reading(fmt: str, path: Path) -> str | None:
     """The format to read `path` as after its suffix's reader (`fmt`) refused it: what the content is, when that
     is another format and not one the refusing reader reads itself; else None (its refusal stands)."""
