@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from evalkit import limits as _limits
+from evalkit import scratch
 from evalkit.errors import UsageError
 
 
@@ -79,7 +79,7 @@ def parse_batch(items: list, lim) -> list:
     if pool is None:
         return [parse_task(*item, lim) for item in items]
     from evalkit.ingest import collect
-    with tempfile.TemporaryDirectory(prefix="evalkit-dask-") as d:
+    with scratch.folder("dask") as d:
         futures, paths = [], []
         for k, (name, data, sha, fmt, seconds) in enumerate(items):
             paths.append(_stage(Path(d) / str(k), name, data))
@@ -107,7 +107,7 @@ def parse_task(name: str, data: bytes, sha: str | None, fmt: str | None, seconds
     import subprocess
 
     from evalkit.ingest import _failed, collect, crash_error, timeout_error
-    with tempfile.TemporaryDirectory(prefix="evalkit-dask-") as d:
+    with scratch.folder("dask") as d:
         path = _stage(Path(d), name, data)
         pool = _pool(lim)
         if pool is not None:

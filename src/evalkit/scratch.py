@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 STALE_SECONDS = 3600          # a folder untouched this long whose process is gone is a killed run's
-KINDS = ("archives", "workers")
+KINDS = ("archives", "workers", "dask")   # dask: a task's file on a worker machine, which no ingest sweeps
 
 
 def host_id() -> str:
