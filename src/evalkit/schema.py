@@ -76,7 +76,8 @@ def _locs(what: str) -> tuple[Column, ...]:
 TABLES: dict[str, Table] = {t.name: t for t in (
     Table("reports", "报告", "one row per ingested file", (
         _c("report_id", S, "报告编号", doc="unique and stable across runs: the first 16 hex of the file's SHA-256"),
-        _c("source_file", S, "来源文件", doc="path relative to the ingest root; `a.zip!dir/x.docx` inside archives"),
+        _c("source_file", S, "来源文件", doc="path relative to the ingest root, unique; `a.zip!dir/x.docx` inside "
+                                                   "archives"),
         _c("sha256", S, "SHA256", doc="of the file's bytes (a web page saved with its folder: of the page and the folder's pictures)"),
         _c("format", S, "格式", doc="txt/docx/pdf/xlsx/html/…"),
         _c("status", S, "解析状态", doc="ok / partial / failed / duplicate"),
