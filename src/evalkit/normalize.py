@@ -70,7 +70,9 @@ _FULLWIDTH_POINT = re.compile(r"(?<=[0-9])．(?=[0-9])")
 def fold_digits(text: str) -> tuple[str, int]:
     """`text` with full-width digits (typed in 全角 mode: ２０２２年２月，得分９３．２５分) as ASCII ones, a full-width
     point between them a decimal point, and how many digits; the statements' patterns and dates read ASCII digits."""
-    n = sum(map(text.count, "０１２３４５６７８９")) if text else 0
+    if not text or text.isascii():
+        return text, 0
+    n = sum(map(text.count, "０１２３４５６７８９"))
     if not n:
         return text, 0
     return _FULLWIDTH_POINT.sub(".", text.translate(FULLWIDTH_DIGITS)), n
