@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 import evalkit
 from evalkit.ingest import ingest_paths
@@ -317,3 +318,14 @@ def test_a_report_still_downloading_is_a_failed_row_saying_so(tmp_path):
     assert "尚未下载完成（Chrome" in rep.loc["自评表.pdf.crdownload", "error"]
     assert "请等“报告.txt”下载完成" in rep.loc["报告.txt.td", "error"] and "迅雷" in rep.loc["报告.txt.td", "error"]
     assert rep.loc["ok.txt", "status"] == "ok"
+
+
+@pytest.mark.parametrize("name, words", [("自评表.xlsb", "另存为 .xlsx"), ("公文.ceb", "阿帕比"), ("公文.sep", "书生"),
+                                         ("表.numbers", "Numbers"), ("邮件.msg", "另存为 .eml")])
+def test_a_document_format_evalkit_does_not_read_is_a_row_saying_what_to_export(tmp_path, name, words):
+    """Before, an .xlsb or a 书生/阿帕比 公文 was skipped as another type: the report missing without a word."""
+    (tmp_path / name).write_bytes(b"\0" * 64)
+    (tmp_path / "ok.txt").write_bytes(SEEDS[0].read_bytes())
+    rep = ingest_paths([tmp_path], checks=False)["reports"].set_index("source_file")
+    assert rep.loc[name, "status"] == "failed" and words in rep.loc[name, "error"]
+    assert rep.loc[name, "format"] == name.rsplit(".", 1)[1] and rep.loc["ok.txt", "status"] == "ok"

@@ -244,9 +244,25 @@ def _downloading(path: Path, source_file: str) -> Source | None:
                           f"请等“{display_name(inner)}”下载完成（或重新下载）后再运行")
 
 
-OUTLOOK_SUFFIX = ".msg"
 OUTLOOK_MESSAGE = ("这是 Outlook 邮件（.msg），evalkit 不直接读取；其中的报告多在附件里：请在 Outlook 中把邮件另存为 .eml"
                    "（或把附件保存出来）后再导入")
+# Document formats evalkit does not read whose files hold reports: a row saying what to export them as, not a
+# silent skip (the report would be missing without a word).
+NOT_READ = {
+    ".msg": OUTLOOK_MESSAGE,
+    ".xlsb": "这是 Excel 二进制工作簿（.xlsb），evalkit 不直接读取；请在 Excel 中打开并另存为 .xlsx 后再导入",
+    ".numbers": "这是 Apple Numbers 表格，evalkit 不直接读取；请在 Numbers 中导出为 Excel（.xlsx）或 PDF 后再导入",
+    ".pages": "这是 Apple Pages 文稿，evalkit 不直接读取；请在 Pages 中导出为 Word（.docx）或 PDF 后再导入",
+    ".ceb": "这是方正阿帕比电子文档（.ceb），evalkit 不直接读取；请用 Apabi Reader 打印或另存为 PDF 后再导入",
+    ".sep": "这是书生电子公文（.sep），evalkit 不直接读取；请用书生阅读器打印为 PDF 或导出为 OFD 后再导入",
+    ".gd": "这是书生电子公文（.gd），evalkit 不直接读取；请用书生阅读器打印为 PDF 或导出为 OFD 后再导入",
+}
+
+
+def not_read(name: str) -> tuple[str, str] | None:
+    """(format label, what to do) for a document format evalkit does not read (NOT_READ), else None."""
+    suffix = os.path.splitext(name)[1].lower()
+    return (suffix[1:], NOT_READ[suffix]) if suffix in NOT_READ else None
 REPORTS_LOCK = ".report.lock"      # the lock `evalkit report` keeps in its --out folder (report/runner.py takes it)
 
 
@@ -441,8 +457,8 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
                 if (partial := _downloading(Path(e.path), prefix + name)) is not None:
                     out.sources.append(partial)
                     continue
-                if e.name.lower().endswith(OUTLOOK_SUFFIX):    # reports attached to an Outlook mail: say so
-                    out.sources.append(Source(Path(e.path), prefix + name, "msg", problem=OUTLOOK_MESSAGE))
+                if (other := not_read(e.name)) is not None:    # an Outlook mail, an .xlsb, a 书生 公文: say what to do
+                    out.sources.append(Source(Path(e.path), prefix + name, other[0], problem=other[1]))
                     continue
                 if pages and webpage.is_part(e.name):          # a saved page's picture or frame: read through it
                     out.skipped += 1
@@ -512,8 +528,8 @@ def _source(path: Path, source_file: str, lim, given: bool = False, fmt: str | N
     if not stat.S_ISREG(st.st_mode):
         kind = "命名管道（FIFO）" if stat.S_ISFIFO(st.st_mode) else "套接字" if stat.S_ISSOCK(st.st_mode) else "设备文件"
         return Source(path, source_file, fmt, problem=f"不是普通文件（{kind}），未读取")
-    if given and path.name.lower().endswith(OUTLOOK_SUFFIX):
-        return Source(path, source_file, "msg", st.st_size, problem=OUTLOOK_MESSAGE)
+    if given and (other := not_read(path.name)) is not None:
+        return Source(path, source_file, other[0], st.st_size, problem=other[1])
     if given and (partial := _downloading(path, source_file)) is not None:
         return partial
     if fmt is None and given and not is_archive(path.name) and (real := unnamed_format(path)) is not None:
