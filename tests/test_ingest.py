@@ -329,3 +329,19 @@ def test_a_document_format_evalkit_does_not_read_is_a_row_saying_what_to_export(
     rep = ingest_paths([tmp_path], checks=False)["reports"].set_index("source_file")
     assert rep.loc[name, "status"] == "failed" and words in rep.loc[name, "error"]
     assert rep.loc[name, "format"] == name.rsplit(".", 1)[1] and rep.loc["ok.txt", "status"] == "ok"
+
+
+def test_files_not_read_are_counted_by_type_after_the_ledger(tmp_path):
+    """Before, the files of other types were counted in the manifest only: a format evalkit lacks went unseen."""
+    import json
+    from conftest import run_cli
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    for name in ("a.xml", "b.xml", "c.json", "README"):
+        (corpus / name).write_text("x", encoding="utf-8")
+    (corpus / "ok.txt").write_bytes(SEEDS[0].read_bytes())
+    r = run_cli("ingest", corpus, "--out", tmp_path / "clean")
+    assert r.returncode == 0, r.stderr
+    assert "另有 4 个文件不是报告格式，未读取：.xml 2 个、.json 1 个、无扩展名 1 个" in r.stdout
+    manifest = json.loads((tmp_path / "clean" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["skipped_types"] == {".xml": 2, ".json": 1, "无扩展名": 1}

@@ -33,6 +33,15 @@ def _config(a):
     return load_config(a.config, a.profile)
 
 
+def other_types(skipped: dict) -> str:
+    """The files not read, by suffix, the most frequent first (six at most), and those inside archives."""
+    types = sorted(skipped["types"].items(), key=lambda kv: (-kv[1], kv[0]))
+    words = [f"{suffix} {n} 个" for suffix, n in types[:6]] + (["其他类型 " + str(sum(n for _, n in types[6:])) + " 个"]
+                                                                if types[6:] else [])
+    inside = skipped["n"] - sum(skipped["types"].values())
+    return "、".join(words + ([f"压缩包或网页附属文件夹内 {inside} 个"] if inside else []))
+
+
 def cmd_ingest(a) -> int:
     from evalkit.ingest import ingest_paths
     from evalkit.terminal import SUMMARY_FIELDS, finding_counts, findings_summary, records
@@ -71,6 +80,8 @@ def cmd_ingest(a) -> int:
           f"-> {a.out}，用时 {time.perf_counter() - t0:.2f} 秒（{done}）")
     if stats.get("page_folders"):
         print("网页的附属文件夹（其中的图片和框架页随网页读取，不单独计为报告）：" + "、".join(stats["page_folders"]))
+    if skipped := stats.get("skipped"):          # what was not read, so a format evalkit lacks is seen, not missed
+        print(f"另有 {skipped['n']} 个文件不是报告格式，未读取：{other_types(skipped)}")
     if twice := stats.get("given_twice"):       # `dir dir/*` gives as many as the folder holds: the first ten shown
         more = f" 等共 {len(twice)} 个（全部见 manifest.json 的 given_twice）" if len(twice) > 10 else ""
         print("以下输入已在其他输入中出现（同一文件或文件夹），只读取一次：" + "、".join(twice[:10]) + more)

@@ -210,6 +210,7 @@ def changed_since_hashed(s: Source) -> bool:
 class Discovery:
     sources: list[Source] = field(default_factory=list)
     skipped: int = 0          # files of other types (images, notes …), not reports
+    skipped_types: dict[str, int] = field(default_factory=dict)   # suffix -> files of it skipped in the folders
     own_outputs: list[str] = field(default_factory=list)   # evalkit's own folders met on the way (own_output)
     page_folders: list[str] = field(default_factory=list)  # a saved page's folders: their pictures are the page's
     given_twice: list[str] = field(default_factory=list)   # inputs reached again through another input: read once
@@ -467,6 +468,8 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
                     real = _unnamed(e)                            # a report saved as `downfile.jsp`: read as what it is
                     if real is None:
                         out.skipped += 1
+                        kind = os.path.splitext(e.name)[1].lower() or "无扩展名"
+                        out.skipped_types[kind] = out.skipped_types.get(kind, 0) + 1
                     else:
                         add(Path(e.path), prefix + name, fmt=_reported(real))
                     continue
@@ -1206,6 +1209,8 @@ def _ingest(paths: list[Path], out_dir: Path | None, stage: Path, *, lim, progre
         stats["page_folders"] = found.page_folders
     if found.given_twice:
         stats["given_twice"] = found.given_twice
+    if found.skipped:
+        stats["skipped"] = {"n": found.skipped, "types": found.skipped_types}
     if not found.sources:
         own = f"，{len(found.own_outputs)} 个 evalkit 自己生成的文件夹未读" if found.own_outputs else ""
         raise InputError(f"在 {'、'.join(map(str, paths))} 中没有找到可读取的报告文件"
@@ -1360,7 +1365,8 @@ def _build(paths: list[Path], found: Discovery, results: list, todo: list[Source
             counts[str(st)] = counts.get(str(st), 0) + 1
         meta = {"inputs": [str(Path(p).absolute()) for p in paths],
                 "files": dict(sorted(counts.items(), key=lambda kv: -kv[1])),
-                "skipped_other_types": found.skipped, "skipped_evalkit_outputs": found.own_outputs,
+                "skipped_other_types": found.skipped, "skipped_types": found.skipped_types,
+                "skipped_evalkit_outputs": found.own_outputs,
                 "web_page_folders": found.page_folders, "given_twice": found.given_twice, "parsed": len(misses), "from_cache": n_cached,
                 "signature": signature, "unsettled": unsettled}
         if checks:
