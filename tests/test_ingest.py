@@ -345,3 +345,17 @@ def test_files_not_read_are_counted_by_type_after_the_ledger(tmp_path):
     assert "另有 4 个文件不是报告格式，未读取：.xml 2 个、.json 1 个、无扩展名 1 个" in r.stdout
     manifest = json.loads((tmp_path / "clean" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["skipped_types"] == {".xml": 2, ".json": 1, "无扩展名": 1}
+
+
+def test_a_drives_recycle_bin_is_not_walked_and_is_named(tmp_path):
+    """A USB stick's `$RECYCLE.BIN` holds deleted (older) copies of reports as `$R3X9ABC.docx`: before, read as reports."""
+    from conftest import run_cli
+    (tmp_path / "usb" / "$RECYCLE.BIN" / "S-1-5-21").mkdir(parents=True)
+    (tmp_path / "usb" / "$RECYCLE.BIN" / "S-1-5-21" / "$R3X9ABC.txt").write_bytes(SEEDS[0].read_bytes())
+    (tmp_path / "usb" / "System Volume Information").mkdir()
+    (tmp_path / "usb" / "报告").mkdir()
+    (tmp_path / "usb" / "报告" / "a.txt").write_bytes(SEEDS[1].read_bytes())
+    r = run_cli("ingest", tmp_path / "usb", "--out", tmp_path / "clean")
+    assert r.returncode == 0, r.stderr
+    assert sorted(pd.read_parquet(tmp_path / "clean" / "reports.parquet")["source_file"]) == ["报告/a.txt"]
+    assert "未读取系统文件夹：System Volume Information/（Windows 系统文件夹）、$RECYCLE.BIN/（Windows 回收站" in r.stdout

@@ -85,6 +85,8 @@ def cmd_ingest(a) -> int:
     if twice := stats.get("given_twice"):       # `dir dir/*` gives as many as the folder holds: the first ten shown
         more = f" 等共 {len(twice)} 个（全部见 manifest.json 的 given_twice）" if len(twice) > 10 else ""
         print("以下输入已在其他输入中出现（同一文件或文件夹），只读取一次：" + "、".join(twice[:10]) + more)
+    if stats.get("system_folders"):
+        print("未读取系统文件夹：" + "、".join(stats["system_folders"]))
     if stats.get("own_outputs"):
         print("未读取 evalkit 自己生成的文件夹（其中的网页、工作簿和图表不是报告）：" + "、".join(stats["own_outputs"]))
     if not a.no_checks and n_findings:

@@ -214,6 +214,7 @@ class Discovery:
     own_outputs: list[str] = field(default_factory=list)   # evalkit's own folders met on the way (own_output)
     page_folders: list[str] = field(default_factory=list)  # a saved page's folders: their pictures are the page's
     given_twice: list[str] = field(default_factory=list)   # inputs reached again through another input: read once
+    system_folders: list[str] = field(default_factory=list)  # recycle bins and the like (SYSTEM_FOLDERS): not walked
 
 
 # A download still going on (or broken off): the browser's or download tool's temporary name, the report's own before it.
@@ -265,6 +266,12 @@ def not_read(name: str) -> tuple[str, str] | None:
     suffix = os.path.splitext(name)[1].lower()
     return (suffix[1:], NOT_READ[suffix]) if suffix in NOT_READ else None
 REPORTS_LOCK = ".report.lock"      # the lock `evalkit report` keeps in its --out folder (report/runner.py takes it)
+
+
+# Folders Windows and macOS keep on a drive, never a report's: a recycle bin holds deleted (older) copies of reports
+# under names like `$R3X9ABC.docx`, which would count as reports of their own.
+SYSTEM_FOLDERS = {"$recycle.bin": "Windows 回收站，其中是已删除的文件", "recycler": "Windows 回收站，其中是已删除的文件",
+                  "system volume information": "Windows 系统文件夹", "__macosx": "macOS 压缩时附带的资源文件"}
 
 
 def own_output(folder: Path) -> str | None:
@@ -438,7 +445,9 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
                     is_dir = False
                 if is_dir:
                     key = _dev_ino(Path(e.path))
-                    if (kind := own_output(Path(e.path))) is not None:
+                    if e.name.casefold() in SYSTEM_FOLDERS:      # a USB stick's recycle bin: deleted files, not reports
+                        out.system_folders.append(f"{prefix}{name}/（{SYSTEM_FOLDERS[e.name.casefold()]}）")
+                    elif (kind := own_output(Path(e.path))) is not None:
                         out.own_outputs.append(f"{prefix}{name}/（{kind}）")
                     elif key in seen and seen[key] != current:      # another input, given before this one
                         out.given_twice.append(f"{prefix}{name}/")
@@ -1209,6 +1218,8 @@ def _ingest(paths: list[Path], out_dir: Path | None, stage: Path, *, lim, progre
         stats["page_folders"] = found.page_folders
     if found.given_twice:
         stats["given_twice"] = found.given_twice
+    if found.system_folders:
+        stats["system_folders"] = found.system_folders
     if found.skipped:
         stats["skipped"] = {"n": found.skipped, "types": found.skipped_types}
     if not found.sources:
@@ -1366,7 +1377,7 @@ def _build(paths: list[Path], found: Discovery, results: list, todo: list[Source
         meta = {"inputs": [str(Path(p).absolute()) for p in paths],
                 "files": dict(sorted(counts.items(), key=lambda kv: -kv[1])),
                 "skipped_other_types": found.skipped, "skipped_types": found.skipped_types,
-                "skipped_evalkit_outputs": found.own_outputs,
+                "skipped_evalkit_outputs": found.own_outputs, "skipped_system_folders": found.system_folders,
                 "web_page_folders": found.page_folders, "given_twice": found.given_twice, "parsed": len(misses), "from_cache": n_cached,
                 "signature": signature, "unsettled": unsettled}
         if checks:
