@@ -272,6 +272,7 @@ REPORTS_LOCK = ".report.lock"      # the lock `evalkit report` keeps in its --ou
 # under names like `$R3X9ABC.docx`, which would count as reports of their own.
 SYSTEM_FOLDERS = {"$recycle.bin": "Windows 回收站，其中是已删除的文件", "recycler": "Windows 回收站，其中是已删除的文件",
                   "system volume information": "Windows 系统文件夹", "__macosx": "macOS 压缩时附带的资源文件"}
+SYSTEM_FILES = {"thumbs.db", "ehthumbs.db", "desktop.ini"}    # not even counted among the files of other types
 
 
 def own_output(folder: Path) -> str | None:
@@ -474,6 +475,8 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
                     out.skipped += 1
                     continue
                 if _fmt_of(e.name) is None and not (stage is not None and is_archive(e.name)):
+                    if e.name.casefold() in SYSTEM_FILES:          # Windows' thumbnails and folder settings
+                        continue
                     real = _unnamed(e)                            # a report saved as `downfile.jsp`: read as what it is
                     if real is None:
                         out.skipped += 1
