@@ -235,3 +235,15 @@ def test_inspect_finds_a_member_named_longer_than_the_file_system_takes(tmp_path
     r = run_cli("inspect", f"{path}!{LONG}")
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines()[0] == f"文件：{path}!{LONG}" and "指标行" in r.stdout
+
+
+def test_a_zip_whose_tool_parted_folders_with_backslashes_names_them_with_slashes(tmp_path):
+    """Some Windows tools write `山西省\\临汾市\\…`: before, one folder name with backslashes in it (no county read from the
+    path, a macOS `._` companion inside a folder not known as one)."""
+    import zipfile
+    path = tmp_path / "材料.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("山西省\\临汾市\\曲沃县\\自评表.txt", SEEDS[0].read_bytes())
+        z.writestr("山西省\\临汾市\\曲沃县\\._自评表.txt", b"\0\5\26\7")
+    rep = ingest_paths([path], checks=False)["reports"]
+    assert rep["source_file"].tolist() == ["材料.zip!山西省/临汾市/曲沃县/自评表.txt"] and rep["status"].eq("ok").all()

@@ -45,14 +45,15 @@ def is_archive(name: str) -> bool:
 
 
 def member_name(info: zipfile.ZipInfo) -> str:
-    """A zip member's name as text: UTF-8 when flagged, else the raw bytes as UTF-8 or GB18030."""
+    """A zip member's name as text: UTF-8 when flagged, else the raw bytes as UTF-8 or GB18030; its folders parted by
+    `/` (some Windows tools write `\\`: decoded first, a GBK character may hold that byte)."""
     if info.flag_bits & 0x800:
-        return info.filename
+        return info.filename.replace("\\", "/")
     try:
         raw = info.filename.encode("cp437")
     except UnicodeEncodeError:
-        return info.filename
-    return decode_name(raw) or info.filename
+        return info.filename.replace("\\", "/")
+    return (decode_name(raw) or info.filename).replace("\\", "/")
 
 
 def decode_name(raw: bytes) -> str | None:
@@ -432,6 +433,7 @@ def expand(path: Path, stage: Path, supported, lim, depth: int = 0) -> tuple[lis
     suffix = path.name.lower().rsplit(".", 1)[-1]
     fn = {"7z": expand_7z, "rar": expand_rar, "eml": expand_eml}.get(suffix, expand_zip)
     members, skipped = fn(path, stage, supported, lim)
+    members = [Member(m.name.replace("\\", "/"), m.staged, m.problem) for m in members]   # a 7z or RAR made so, too
     members, skipped = _parts_beside_their_pages(members, skipped)
     used: set[str] = set()
     members = [Member(unique_name(m.name, used), m.staged, m.problem) for m in members]
