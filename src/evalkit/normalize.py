@@ -34,6 +34,8 @@ def fold_ideographs(text: str) -> tuple[str, int]:
     """`text` with radicals and compatibility ideographs as the common characters they stand for, and how many."""
     n = len(_FOLDABLE.findall(text)) if text else 0
     return (text.translate(IDEOGRAPH_FOLD), n) if n else (text, 0)
+
+
 # Unicode's format characters (category Cf): invisible, but inside a word they make it another string: zero-width
 # spaces and joiners, the BOM as a zero-width no-break space, soft hyphens (what web editors and text copied from
 # WeChat articles leave: 项\u200b目名称 matched no header word), and bidirectional controls, which would reorder
