@@ -9,6 +9,7 @@ corrupt archive is one failed input; nested archives are opened up to `MAX_NESTI
 """
 from __future__ import annotations
 
+import glob
 import lzma
 import os
 import re
@@ -510,13 +511,58 @@ def readable(name: str) -> bool:
     return format_of(name) is not None
 
 
+# 7-Zip's 分卷 (split to volumes: `x.7z.001`, `x.7z.002`…, or `x.zip.001`…): the archive's bytes cut in pieces, which
+# joined in order are the archive itself (what 网盘 and QQ size limits make people send)
+VOLUME = re.compile(r"^(?P<base>.+\.(?:7z|zip))\.(?P<n>\d{3})$", re.IGNORECASE)
+
+
+def volume_of(name: str) -> tuple[str, int] | None:
+    """(the archive's name, the volume's number) for `x.7z.002`, else None."""
+    m = VOLUME.match(name)
+    return (m.group("base"), int(m.group("n"))) if m else None
+
+
+def join_volumes(first: Path, folder: Path, lim) -> Path:
+    """The archive whose first volume is `first` (`x.7z.001`), its volumes joined in order into `folder/x.7z`;
+    ArchiveProblem when the first is not volume 1 or the joined size is over the file limit."""
+    found = volume_of(first.name)
+    if found is None or found[1] != 1:
+        raise ArchiveProblem(f"{first.name} 不是分卷压缩包的第 1 卷")
+    base, parts = found[0], []
+    while (part := first.with_name(f"{base}.{len(parts) + 1:03d}")).is_file():
+        parts.append(part)
+    later = sorted(n for x in first.parent.glob(glob.escape(base) + ".[0-9][0-9][0-9]")
+                   if (v := volume_of(x.name)) and v[0] == base and (n := v[1]) > len(parts))
+    if later:
+        have = "第 1 卷" if len(parts) == 1 else f"第 1–{len(parts)} 卷"
+        raise ArchiveProblem(f"分卷压缩包 {base} 缺少第 {len(parts) + 1} 卷（有{have}和第 {later[0]} 卷），无法解压；"
+                             "请补齐全部分卷后再运行")
+    total = sum(part.stat().st_size for part in parts)
+    if total > lim.max_file_bytes:
+        raise ArchiveProblem(f"分卷压缩包 {base} 的 {len(parts)} 卷合计 {total / 2**20:.0f} MB，超过上限 "
+                             f"{lim.max_file_bytes / 2**20:.0f} MB，未读取")
+    folder.mkdir(parents=True, exist_ok=True)
+    joined = folder / fit_name(base)
+    with open(joined, "wb") as out:
+        for part in parts:
+            with open(part, "rb") as f:
+                shutil.copyfileobj(f, out, _CHUNK)
+    return joined
+
+
+def _volumes_of(archive: Path) -> Path | None:
+    """The first volume of `archive` (`x.7z` -> `x.7z.001`) when only its volumes are there."""
+    first = archive.with_name(archive.name + ".001")
+    return first if not _a_file(archive) and _a_file(first) else None
+
+
 def split_member(spec: str) -> tuple[Path, str] | None:
     """(the archive file, the member's name inside it) of a ledger name like `自评材料.zip!大厂县/2022年/x.docx`
     (nested: `a.zip!b.zip!c.pdf`, the member `b.zip!c.pdf`); None when no '!'-prefix of it is an archive file."""
     parts = spec.split("!")
     for i in range(1, len(parts)):
         archive = Path("!".join(parts[:i]))
-        if is_archive(archive.name) and _a_file(archive):
+        if is_archive(archive.name) and (_a_file(archive) or _volumes_of(archive) is not None):
             return archive, "!".join(parts[i:])
     return None
 
@@ -541,7 +587,10 @@ def find_member(spec: str, stage: Path, supported, lim, opened: dict | None = No
     opened = {} if opened is None else opened
     key = archive.resolve()
     if key not in opened:
-        opened[key] = expand(archive, stage / str(len(opened)), supported, lim)[0]
+        place = stage / str(len(opened))
+        first = _volumes_of(archive)            # `x.7z!a.docx` of volumes x.7z.001…: joined first
+        opened[key] = expand(archive if first is None else join_volumes(first, place / "joined", lim), place,
+                             supported, lim)[0]
     members = opened[key]
     for m in members:
         if m.name == wanted:

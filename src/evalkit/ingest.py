@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from evalkit import limits as _limits
 from evalkit.archives import (ARCHIVE_SUFFIXES, NOT_REPORT_PREFIXES, ArchiveProblem, container_word, expand, is_archive,
-                              readable, unique_name)
+                              join_volumes, readable, unique_name, volume_of)
 from evalkit.errors import FilesFailed, InputError
 from evalkit.model import Document, Loc, ReadError
 from evalkit.readers import SUFFIXES, format_of, read, webpage
@@ -373,6 +373,16 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
 
     first: dict[tuple, tuple[int, str]] = {}      # a file's identity -> the input and name it was read as
 
+    def add_volumes(first: Path, source_file: str) -> None:
+        """A 7-Zip 分卷 set (`x.7z.001`, `.002`…) read as the archive its volumes join into, named `x.7z`."""
+        try:
+            joined = join_volumes(first, stage / "volumes" / str(len(out.sources)), lim)
+        except (ArchiveProblem, OSError) as e:
+            out.sources.append(Source(first, source_file, _archive_fmt(Path(source_file)),
+                                      problem=str(e) if isinstance(e, ArchiveProblem) else f"无法读取分卷（{os_reason(e)}）"))
+            return
+        add(joined, source_file)
+
     def add(path: Path, source_file: str, given: bool = False, fmt: str | None = None) -> None:
         if multi and (key := _file_identity(path)) is not None:
             at = first.setdefault(key, (current, source_file))
@@ -417,7 +427,10 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
             continue
         prefix = label + "/" if multi and root.is_dir() else ""
         if not root.is_dir():
-            add(root, label, given=True)
+            if stage is not None and (vol := volume_of(root.name)) is not None and vol[1] == 1:
+                add_volumes(root, label[: len(label) - 4])          # `x.7z.001` given: the set, named `x.7z`
+            else:
+                add(root, label, given=True)
             continue
         if (kind := own_output(root)) is not None:
             out.own_outputs.append(f"{label}/（{kind}）")
@@ -473,6 +486,14 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
                     continue
                 if pages and webpage.is_part(e.name):          # a saved page's picture or frame: read through it
                     out.skipped += 1
+                    continue
+                if stage is not None and (vol := volume_of(e.name)) is not None:   # 7-Zip's 分卷: the set once
+                    base = display_name(vol[0])
+                    if vol[1] == 1:
+                        add_volumes(Path(e.path), prefix + rel + base)
+                    elif not Path(folder, f"{vol[0]}.001").is_file():
+                        out.sources.append(Source(Path(e.path), prefix + name, _archive_fmt(Path(vol[0])),
+                                                  problem=f"分卷压缩包缺少第 1 卷（{base}.001），无法解压；请把全部分卷放在同一文件夹后再运行"))
                     continue
                 if _fmt_of(e.name) is None and not (stage is not None and is_archive(e.name)):
                     if e.name.casefold() in SYSTEM_FILES:          # Windows' thumbnails and folder settings
