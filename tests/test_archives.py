@@ -282,3 +282,19 @@ def test_7zips_volumes_are_read_as_the_archive_they_join_into(tmp_path):
     assert "缺少第 1 卷（孤卷.zip.001）" in rep.loc["孤卷.zip.002", "error"]
     r = run_cli("inspect", tmp_path / "in" / f"材料.7z!材料/{SEEDS[0].name}")      # as the ledger names it
     assert r.returncode == 0 and "指标行" in r.stdout, r.stderr
+
+
+def test_a_zip_member_whose_name_says_no_format_is_read_as_its_content(tmp_path):
+    """A portal's download zipped as `downfile.jsp` or without a suffix: read as in a folder (before, skipped)."""
+    import zipfile
+    fx = ROOT / "tests" / "fixtures"
+    path = tmp_path / "材料.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.write(fx / "fixture_pdf.pdf", "附件/downfile.jsp")
+        z.write(fx / "fixture_docx.docx", "附件/P020230815123456")
+        z.writestr("附件/data.xml", '<?xml version="1.0"?><list><item>1</item></list>')
+        z.writestr("附件/~WRL0001.tmp", (fx / "fixture_docx.docx").read_bytes())
+    rep = ingest_paths([path], checks=False)["reports"].set_index("source_file")
+    assert sorted(rep.index) == ["材料.zip!附件/P020230815123456", "材料.zip!附件/downfile.jsp"]
+    assert rep.loc["材料.zip!附件/downfile.jsp", "format"] == "pdf" and rep.loc["材料.zip!附件/P020230815123456", "format"] == "docx"
+    assert (rep["n_indicators"] > 0).all() and "内容是PDF 文件" in rep.loc["材料.zip!附件/downfile.jsp", "error"]

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from evalkit.model import container_word  # noqa: F401  (the word for an archive or a saved e-mail)
 from evalkit.readers import format_of
+from evalkit.readers.sniff import unnamed_format
 from evalkit.readers.safety import UNZIP_ERRORS, reason
 
 ARCHIVE_SUFFIXES = (".zip", ".7z", ".rar", ".eml")     # a saved e-mail is opened for its attachments (mail.py)
@@ -161,7 +162,8 @@ def expand_zip(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
         members, skipped, total = [], 0, 0
         for n, info in enumerate(infos):
             name = member_name(info)
-            if not _wanted(name, supported):
+            wanted = _wanted(name, supported)
+            if not wanted and not _signed_head(zf, info, name, lim):
                 skipped += 1
                 continue
             if info.compress_size and info.file_size > 2**20 and info.file_size / info.compress_size > lim.max_zip_ratio:
@@ -183,8 +185,27 @@ def expand_zip(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
                 members.append(Member(name, None, member_problem(e, info.filename, name)))
                 dest.unlink(missing_ok=True)
                 continue
+            if not wanted and unnamed_format(dest) is None:     # a name that says no format: kept if its bytes do
+                dest.unlink(missing_ok=True)
+                skipped += 1
+                continue
             members.append(Member(name, dest))
         return members, skipped
+
+
+def _signed_head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, lim) -> bool:
+    """Whether a member whose name says no report format (a portal's `downfile.jsp`, no suffix) starts as a PDF,
+    OFD or Office file does, so it is taken out and sniffed whole (readers/sniff.unnamed_format)."""
+    base = name.rsplit("/", 1)[-1]
+    if (not base or base.startswith(NOT_REPORT_PREFIXES + ("~",)) or name.startswith("__MACOSX/") or is_archive(base)
+            or not 0 < info.file_size <= lim.max_file_bytes):
+        return False
+    try:
+        with zf.open(info) as f:
+            head = f.read(1024)
+    except Exception:  # noqa: BLE001  (a member that cannot be read says nothing: left as another file)
+        return False
+    return b"%PDF-" in head or head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"{\\rtf", b"<?xml"))
 
 
 class _Staged:
