@@ -618,11 +618,11 @@ def export(pl: Plan, bar=None) -> None:
         bar.update(1)
 
 
-def run_info(pl: Plan, status: str) -> dict:
-    """What run.json says of a run: parameters, headline, each notebook's status and time."""
+def write_run(pl: Plan, status: str) -> dict:
+    """The run's run.json (parameters, headline, each notebook's status and time) and its index.html; what they say."""
     from evalkit.report import pages
     p = pl.params
-    return {
+    info = {
         "status": status,
         "region": p.region, "region_label": pl.region_name, "region_folder": pl.region_folder,
         "year": p.years, "years_label": pl.years_name,
@@ -639,6 +639,9 @@ def run_info(pl: Plan, status: str) -> dict:
         "seconds": round(time.monotonic() - pl.t_start, 2),
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+    pages.write_run_index(pl.run_dir, info)
+    (pl.run_dir / "run.json").write_text(json.dumps(info, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    return info
 
 
 def finalize(pl: Plan) -> Path:
@@ -647,9 +650,7 @@ def finalize(pl: Plan) -> Path:
     from evalkit.report import pages
     p, run = pl.params, pl.run_dir
     failed = [j for j in pl.jobs if j.status != "ok"]
-    info = run_info(pl, "failed" if failed else "ok")
-    pages.write_run_index(run, info)
-    (run / "run.json").write_text(json.dumps(info, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    info = write_run(pl, "failed" if failed else "ok")
     if failed:
         pages.write_reports_index(p.out_dir)
         first = failed[0]
@@ -724,9 +725,7 @@ def stopped(pl: Plan) -> None:
     for job in pl.jobs:
         if job.status == "pending":
             job.status = "stopped"
-    info = run_info(pl, "stopped")
-    pages.write_run_index(pl.run_dir, info)
-    (pl.run_dir / "run.json").write_text(json.dumps(info, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    write_run(pl, "stopped")
     pages.write_reports_index(pl.params.out_dir)
     log.error("run stopped; latest not updated")
 
