@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 
 STALE_SECONDS = 3600          # a folder untouched this long whose process is gone is a killed run's
+SWEEP_EVERY = 600             # a process sweeps a temp folder at most this often (a Dask worker makes one a task)
+_SWEPT: dict[str, float] = {}  # temp folder -> when this process last swept it (time.monotonic)
 KINDS = ("archives", "workers", "dask")   # dask: a task's file on a worker machine, which no ingest sweeps
 
 
@@ -33,10 +35,13 @@ def prefix(kind: str) -> str:
 
 def folder(kind: str) -> tempfile.TemporaryDirectory:
     """A new temporary folder of this process (a context manager, removed on exit); first the ones
-    killed runs of this machine left in the same place are removed."""
+    killed runs of this machine left in the same place are removed (once every SWEEP_EVERY seconds a process)."""
     if kind not in KINDS:
         raise ValueError(kind)
-    sweep()
+    parent, now = tempfile.gettempdir(), time.monotonic()
+    if now - _SWEPT.get(parent, -SWEEP_EVERY) >= SWEEP_EVERY:
+        _SWEPT[parent] = now
+        sweep(parent)
     return tempfile.TemporaryDirectory(prefix=prefix(kind), ignore_cleanup_errors=True)
 
 
