@@ -22,7 +22,7 @@ from pathlib import Path
 
 from evalkit.model import container_word  # noqa: F401  (the word for an archive or a saved e-mail)
 from evalkit.readers import format_of
-from evalkit.readers.sniff import unnamed_format
+from evalkit.readers.sniff import may_be_signed, unnamed_format
 from evalkit.readers.safety import UNZIP_ERRORS, reason
 
 ARCHIVE_SUFFIXES = (".zip", ".7z", ".rar", ".eml")     # a saved e-mail is opened for its attachments (mail.py)
@@ -205,7 +205,7 @@ def _signed_head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, lim) -> 
             head = f.read(1024)
     except Exception:  # noqa: BLE001  (a member that cannot be read says nothing: left as another file)
         return False
-    return b"%PDF-" in head or head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"{\\rtf", b"<?xml"))
+    return may_be_signed(head)
 
 
 class _Staged:

@@ -55,6 +55,13 @@ def content_format(path: Path) -> str | None:
 SIGNED = {"pdf", "ofd", "docx", "xlsx", "xls", "doc", "rtf", "odt", "ods"}
 
 
+def may_be_signed(head: bytes) -> bool:
+    """Whether a file's first bytes can open one of the SIGNED formats (PDF, ZIP-packed OFD/Office/ODF, OLE2 Office,
+    RTF, Office 2003 XML): worth taking out of an archive for content_format to tell."""
+    from evalkit.readers.office import OLE2
+    return b"%PDF-" in head[:1024] or head.startswith((b"PK\x03\x04", OLE2, b"{\\rtf", b"<?xml"))
+
+
 def unnamed_format(path: Path) -> str | None:
     """What a file without a report's suffix holds, when that is a report format told by its signature: a portal's
     download saved as `downfile.jsp`, `getFile.do` or without a suffix. Not Word's own temporary files (`~WRL0001.tmp`)."""
