@@ -265,6 +265,14 @@ def not_read(name: str) -> tuple[str, str] | None:
     """(format label, what to do) for a document format evalkit does not read (NOT_READ), else None."""
     suffix = os.path.splitext(name)[1].lower()
     return (suffix[1:], NOT_READ[suffix]) if suffix in NOT_READ else None
+
+
+def named_not_read(path: Path, source_file: str, size: int | None = None) -> Source | None:
+    """The failed row of a file that holds a report evalkit does not read (NOT_READ) or not yet (a download still
+    going on): said, never skipped as a file of another type."""
+    if (other := not_read(path.name)) is not None:
+        return Source(path, source_file, other[0], size, problem=other[1])
+    return _downloading(path, source_file)
 REPORTS_LOCK = ".report.lock"      # the lock `evalkit report` keeps in its --out folder (report/runner.py takes it)
 
 
@@ -371,21 +379,21 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
     lim = limits or _limits.LIMITS
     out = Discovery()
 
-    first: dict[tuple, tuple[int, str]] = {}      # a file's identity -> the input and name it was read as
+    read_as: dict[tuple, tuple[int, str]] = {}    # a file's identity -> the input and name it was read as
 
-    def add_volumes(first: Path, source_file: str) -> None:
+    def add_volumes(volume1: Path, source_file: str) -> None:
         """A 7-Zip 分卷 set (`x.7z.001`, `.002`…) read as the archive its volumes join into, named `x.7z`."""
         try:
-            joined = join_volumes(first, stage / "volumes" / str(len(out.sources)), lim)
+            joined = join_volumes(volume1, stage / "volumes" / str(len(out.sources)), lim)
         except (ArchiveProblem, OSError) as e:
-            out.sources.append(Source(first, source_file, _archive_fmt(Path(source_file)),
+            out.sources.append(Source(volume1, source_file, _archive_fmt(Path(source_file)),
                                       problem=str(e) if isinstance(e, ArchiveProblem) else f"无法读取分卷（{os_reason(e)}）"))
             return
         add(joined, source_file)
 
     def add(path: Path, source_file: str, given: bool = False, fmt: str | None = None) -> None:
         if multi and (key := _file_identity(path)) is not None:
-            at = first.setdefault(key, (current, source_file))
+            at = read_as.setdefault(key, (current, source_file))
             if at[0] != current:                  # the same file through another input (a folder and a file in it)
                 out.given_twice.append(f"{source_file}（即 {at[1]}）")
                 return
@@ -428,7 +436,7 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
         prefix = label + "/" if multi and root.is_dir() else ""
         if not root.is_dir():
             if stage is not None and (vol := volume_of(root.name)) is not None and vol[1] == 1:
-                add_volumes(root, label[: len(label) - 4])          # `x.7z.001` given: the set, named `x.7z`
+                add_volumes(root, label[: len(label) - len(display_name(root.name))] + display_name(vol[0]))   # `x.7z`
             else:
                 add(root, label, given=True)
             continue
@@ -478,11 +486,8 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
                             out.page_folders.append(f"{prefix}{name}/（网页 {display_name(page.name)} 的图片和框架页）")
                         stack.append((Path(e.path), name + "/", depth + 1, page is not None))
                     continue
-                if (partial := _downloading(Path(e.path), prefix + name)) is not None:
-                    out.sources.append(partial)
-                    continue
-                if (other := not_read(e.name)) is not None:    # an Outlook mail, an .xlsb, a 书生 公文: say what to do
-                    out.sources.append(Source(Path(e.path), prefix + name, other[0], problem=other[1]))
+                if (said := named_not_read(Path(e.path), prefix + name)) is not None:   # an .msg, a .crdownload
+                    out.sources.append(said)
                     continue
                 if pages and webpage.is_part(e.name):          # a saved page's picture or frame: read through it
                     out.skipped += 1
@@ -518,7 +523,8 @@ def _unnamed(entry: os.DirEntry) -> str | None:
     """unnamed_format of a regular file met in a folder (a FIFO or a device is never opened); None when it cannot
     be told (unreadable, a ZIP directory over the limits: the file stays one of the other types)."""
     try:
-        if not entry.is_file() or not stat.S_ISREG(entry.stat().st_mode) or entry.stat().st_size == 0:
+        st = entry.stat()
+        if not stat.S_ISREG(st.st_mode) or st.st_size == 0:
             return None
         return unnamed_format(Path(entry.path))
     except Exception:  # noqa: BLE001  (a guess: whatever stops it leaves the file as it was, skipped)
@@ -564,10 +570,8 @@ def _source(path: Path, source_file: str, lim, given: bool = False, fmt: str | N
     if not stat.S_ISREG(st.st_mode):
         kind = "命名管道（FIFO）" if stat.S_ISFIFO(st.st_mode) else "套接字" if stat.S_ISSOCK(st.st_mode) else "设备文件"
         return Source(path, source_file, fmt, problem=f"不是普通文件（{kind}），未读取")
-    if given and (other := not_read(path.name)) is not None:
-        return Source(path, source_file, other[0], st.st_size, problem=other[1])
-    if given and (partial := _downloading(path, source_file)) is not None:
-        return partial
+    if given and (said := named_not_read(path, source_file, st.st_size)) is not None:
+        return said
     if fmt is None and given and not is_archive(path.name) and (real := unnamed_format(path)) is not None:
         fmt = _reported(real)
     if fmt is None and given and not is_archive(path.name):
