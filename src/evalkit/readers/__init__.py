@@ -106,20 +106,17 @@ def read(path: str | Path) -> Document:
     path = Path(path)
     fmt = format_of(path)
     if fmt is None:                                 # a report under a name no reader takes (`downfile.jsp`)
-        from evalkit.readers.sniff import unnamed_format, warning
+        from evalkit.readers.sniff import unnamed_format
         real = unnamed_format(path)
         if real is None:
             raise ReadError(f"不支持的文件类型“{path.suffix or '无扩展名'}”")
-        doc = _read_as(real, path)
-        doc.warnings.insert(0, warning(path, real))
-        doc.read_as = real
-        return folded(doc).number_tables()
+        return _as_content(real, path, _read_as(real, path))
     try:
         return folded(reader_for(fmt)(path)).number_tables()
     except LimitExceeded:
         raise
     except ReadError as refusal:
-        from evalkit.readers.sniff import second_reading, warning
+        from evalkit.readers.sniff import second_reading
         real = second_reading(fmt, path)
         if real is None:
             raise
@@ -129,6 +126,12 @@ def read(path: str | Path) -> Document:
             raise
         except ReadError:
             raise refusal from None
+    return _as_content(real, path, doc)
+
+
+def _as_content(real: str, path: Path, doc: Document) -> Document:
+    """A document read as what its content is (`real`), not as its name says: the warning first, then the text folded."""
+    from evalkit.readers.sniff import warning
     doc.warnings.insert(0, warning(path, real))
     doc.read_as = real
     return folded(doc).number_tables()
