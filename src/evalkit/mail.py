@@ -8,7 +8,6 @@ import email
 import email.header
 import email.policy
 import email.utils
-from pathlib import Path
 
 from evalkit.archives import unique_name
 
