@@ -284,6 +284,55 @@ def test_7zips_volumes_are_read_as_the_archive_they_join_into(tmp_path):
     assert r.returncode == 0 and "指标行" in r.stdout, r.stderr
 
 
+def _rar_set(folder, base="材料", digits=2, drop=()):
+    """Three seeds stored in RAR 5 volumes of 15 KB (4 volumes, members running on across them), as WinRAR names them."""
+    import rarvolumes
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = rarvolumes.write_volumes(folder, base, {f"{base}/{s.name}": s.read_bytes() for s in SEEDS[:3]}, 15000,
+                                     digits=digits)
+    for k in drop:
+        paths[k - 1].unlink()
+    return paths
+
+
+def test_winrars_volumes_are_read_as_one_archive(tmp_path):
+    """WinRAR's 分卷 (`材料.part01.rar`…`.part04.rar`): before, each volume was read as a RAR alone, so a report running on
+    into the next volume came out cut (a text report `partial` with 0 projects, the rest of it lost without a word)
+    and the later volumes failed. Now the set is read once, from its first volume, named `材料.rar`; a set without a
+    middle volume or without its first is one failed row saying which."""
+    from conftest import run_cli
+    _rar_set(tmp_path / "in")
+    _rar_set(tmp_path / "in" / "缺卷", drop={2})
+    _rar_set(tmp_path / "in" / "孤卷", drop={1})
+    rep = ingest_paths([tmp_path / "in"], checks=False)["reports"].set_index("source_file")
+    whole = [f"材料.rar!材料/{s.name}" for s in SEEDS[:3]]
+    assert sorted(rep.index) == sorted(whole + ["孤卷/材料.part02.rar", "缺卷/材料.rar"])
+    assert (rep.loc[whole, "status"] == "ok").all() and (rep.loc[whole, "n_indicators"] > 0).all()
+    assert "缺少第 2 卷（有第 1 卷和第 3 卷）" in rep.loc["缺卷/材料.rar", "error"]
+    assert "缺少第 1 卷（材料.part01.rar）" in rep.loc["孤卷/材料.part02.rar", "error"]
+    r = run_cli("inspect", tmp_path / "in" / whole[2])                # as the ledger names it
+    assert r.returncode == 0 and "指标行" in r.stdout, r.stderr
+
+
+def test_volumes_given_one_by_one_are_read_as_their_set_once(tmp_path):
+    """`evalkit ingest 材料.part*.rar` (the shell names every volume): the set once, as from its folder."""
+    paths = _rar_set(tmp_path, digits=1)
+    rep = ingest_paths(list(reversed(paths)), checks=False)["reports"]
+    assert sorted(rep["source_file"]) == sorted(f"材料.rar!材料/{s.name}" for s in SEEDS[:3])
+    assert rep["status"].eq("ok").all()
+
+
+def test_a_member_running_on_into_a_volume_not_there_is_said_incomplete(tmp_path):
+    """A set whose last volume is missing: the member it holds part of was copied cut, as far as the volumes there
+    go; now it is a failed row saying so, the members whole in the volumes there are read."""
+    _rar_set(tmp_path, drop={4})
+    rep = ingest_paths([tmp_path], checks=False)["reports"].set_index("source_file")
+    cut = f"材料.rar!材料/{SEEDS[2].name}"
+    assert rep.loc[cut, "status"] == "failed"
+    assert "不完整" in rep.loc[cut, "error"] and "第 4 卷中，这里只有 3 卷" in rep.loc[cut, "error"]
+    assert (rep.drop(cut)["status"] == "ok").all() and len(rep) == 3
+
+
 def test_a_zip_member_whose_name_says_no_format_is_read_as_its_content(tmp_path):
     """A portal's download zipped as `downfile.jsp` or without a suffix: read as in a folder (before, skipped)."""
     import zipfile

@@ -329,9 +329,9 @@ def expand_7z(path: Path, stage: Path, supported, lim) -> tuple[list[Member], in
 
 def expand_rar(path: Path, stage: Path, supported, lim) -> tuple[list[Member], int]:
     """The report files in a .rar (RAR 4 and 5, read by the system's libarchive through libarchive-c),
-    copied into `stage`: the headers are listed first, for the limits, before anything is written."""
+    copied into `stage`: the headers are listed first, for the limits, before anything is written.
+    The first volume of WinRAR's 分卷 (`x.part1.rar`) is read with the volumes beside it, as one archive."""
     try:
-        import libarchive
         from libarchive.exception import ArchiveError
     except (ImportError, OSError):     # OSError: the libarchive shared library itself is missing
         raise ArchiveProblem("读取 .rar 需要 libarchive-c 组件和系统的 libarchive 库，请运行 make setup"
@@ -349,9 +349,10 @@ def expand_rar(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
     fmt = "rar5" if head.startswith(b"Rar!\x1a\x07\x01\x00") else "rar" if head.startswith(b"Rar!\x1a\x07\x00") else None
     if fmt is None:
         raise ArchiveProblem("文件名是 .rar，但内容不是 RAR 压缩包（可能下载不完整，或是改了后缀的其他文件）")
+    volumes = volume_set(path, lim) if (v := volume_of(path.name)) and v[1] == 1 and RAR_VOLUME.match(path.name) else [path]
     infos, broken = [], None
     try:
-        with open(path, "rb") as f, libarchive.fd_reader(f.fileno(), format_name=fmt) as arc:
+        with _rar_reader(volumes, fmt) as arc:
             for e in arc:       # the headers (the data skipped): the limits are checked before anything is written
                 if _is_file(e):
                     infos.append((_text_name(e.pathname), int(e.size or 0)))
@@ -364,8 +365,8 @@ def expand_rar(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
     skipped = len(infos) - len(wanted)
     members: list[Member] = []
     total = 0
-    try:       # by descriptor: libarchive cannot open a Chinese file name in the C locale (cron)
-        with open(path, "rb") as f, libarchive.fd_reader(f.fileno(), format_name=fmt) as arc:
+    try:
+        with _rar_reader(volumes, fmt) as arc:
             for e in arc:
                 name = _text_name(e.pathname)
                 if not _is_file(e) or name not in wanted:
@@ -375,7 +376,13 @@ def expand_rar(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
                 dest = dest / _safe_base(name)
                 limit = min(lim.max_file_bytes, lim.max_unzipped_bytes - total)
                 try:
-                    total += _copy_bounded(_Blocks(e.get_blocks(_CHUNK)), dest, limit, f"成员 {name} ")
+                    got = _copy_bounded(_Blocks(e.get_blocks(_CHUNK)), dest, limit, f"成员 {name} ")
+                    total += got
+                    if e.size is not None and got < e.size:     # its data runs on into a volume not read with it
+                        where = (f"第 {len(volumes) + 1} 卷中，这里只有 {len(volumes)} 卷" if len(volumes) > 1
+                                 else "下一卷中，这里只有这一卷")
+                        raise ArchiveProblem(f"压缩包中的这个文件不完整（取出 {got} 字节，应有 {e.size} 字节）：它接续在"
+                                             f"分卷压缩包的{where}；请把全部分卷放在同一文件夹后再运行")
                 except ArchiveProblem as err:
                     members.append(Member(name, None, str(err)))
                     dest.unlink(missing_ok=True)
@@ -423,6 +430,22 @@ def expand_eml(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
         dest.write_bytes(data)
         members.append(Member(name, dest))
     return members, skipped
+
+
+@contextmanager
+def _rar_reader(volumes: list[Path], fmt: str):
+    """libarchive reading `volumes` in order as one archive (archive_read_open_filenames, which libarchive-c does not
+    wrap): the names passed as the file system's bytes, so a Chinese name opens in the C locale too (cron)."""
+    from ctypes import POINTER, c_char_p, c_int, c_size_t
+
+    from libarchive import ffi
+    from libarchive.read import ArchiveRead, new_archive_read
+    open_filenames = getattr(ffi, "read_open_filenames", None) or ffi.ffi(
+        "read_open_filenames", [ffi.c_archive_p, POINTER(c_char_p), c_size_t], c_int, ffi.check_int)
+    names = (c_char_p * (len(volumes) + 1))(*(os.fsencode(v) for v in volumes), None)
+    with new_archive_read(fmt) as archive_p:
+        open_filenames(archive_p, names, _CHUNK)
+        yield ArchiveRead(archive_p)
 
 
 def _is_file(entry) -> bool:
@@ -532,27 +555,43 @@ def readable(name: str) -> bool:
     return format_of(name) is not None
 
 
-# 7-Zip's 分卷 (split to volumes: `x.7z.001`, `x.7z.002`…, or `x.zip.001`…): the archive's bytes cut in pieces, which
-# joined in order are the archive itself (what 网盘 and QQ size limits make people send)
+# 分卷 (an archive split in volumes, what 网盘 and QQ size limits make people send). 7-Zip's `x.7z.001`, `x.7z.002`…
+# (or `x.zip.001`…) are the archive's bytes cut in pieces: joined in order they are the archive itself. WinRAR's
+# `x.part1.rar`, `x.part2.rar`… (`part01` from ten volumes) are each a RAR of their own whose members run on into the
+# next: libarchive reads them together where they are (expand_rar). Either set is named in the ledger as the archive
+# it makes, `x.7z` or `x.rar`.
 VOLUME = re.compile(r"^(?P<base>.+\.(?:7z|zip))\.(?P<n>\d{3})$", re.IGNORECASE)
+RAR_VOLUME = re.compile(r"^(?P<stem>.+)(?P<part>\.part)(?P<n>\d{1,4})(?P<rar>\.rar)$", re.IGNORECASE)
 
 
 def volume_of(name: str) -> tuple[str, int] | None:
-    """(the archive's name, the volume's number) for `x.7z.002`, else None."""
-    m = VOLUME.match(name)
-    return (m.group("base"), int(m.group("n"))) if m else None
+    """(the archive's name, the volume's number) for `x.7z.002` or `x.part2.rar` (-> `x.rar`), else None."""
+    if m := VOLUME.match(name):
+        return m.group("base"), int(m.group("n"))
+    if m := RAR_VOLUME.match(name):
+        return m.group("stem") + m.group("rar"), int(m.group("n"))
+    return None
 
 
-def join_volumes(first: Path, folder: Path, lim) -> Path:
-    """The archive whose first volume is `first` (`x.7z.001`), its volumes joined in order into `folder/x.7z`;
-    ArchiveProblem when the first is not volume 1 or the joined size is over the file limit."""
+def volume_name(name: str, n: int) -> str:
+    """The name of volume `n` of the set the volume `name` belongs to (its digits as wide as theirs)."""
+    if m := RAR_VOLUME.match(name):
+        return f"{m.group('stem')}{m.group('part')}{n:0{len(m.group('n'))}d}{m.group('rar')}"
+    return f"{VOLUME.match(name).group('base')}.{n:03d}"
+
+
+def volume_set(first: Path, lim) -> list[Path]:
+    """The volumes of the set whose first volume is `first`, in order; ArchiveProblem when `first` is not volume 1,
+    a volume is missing before the last one there, or they are together over the file limit."""
     found = volume_of(first.name)
     if found is None or found[1] != 1:
         raise ArchiveProblem(f"{first.name} 不是分卷压缩包的第 1 卷")
     base, parts = found[0], []
-    while (part := first.with_name(f"{base}.{len(parts) + 1:03d}")).is_file():
+    while (part := first.with_name(volume_name(first.name, len(parts) + 1))).is_file():
         parts.append(part)
-    later = sorted(n for x in first.parent.glob(glob.escape(base) + ".[0-9][0-9][0-9]")
+    pattern = (glob.escape(base) + ".[0-9][0-9][0-9]" if VOLUME.match(first.name)
+               else glob.escape(base[:-4]) + ".[pP][aA][rR][tT]*[0-9]" + glob.escape(base[-4:]))
+    later = sorted(n for x in first.parent.glob(pattern)
                    if (v := volume_of(x.name)) and v[0] == base and (n := v[1]) > len(parts))
     if later:
         have = "第 1 卷" if len(parts) == 1 else f"第 1–{len(parts)} 卷"
@@ -562,8 +601,17 @@ def join_volumes(first: Path, folder: Path, lim) -> Path:
     if total > lim.max_file_bytes:
         raise ArchiveProblem(f"分卷压缩包 {base} 的 {len(parts)} 卷合计 {total / 2**20:.0f} MB，超过上限 "
                              f"{lim.max_file_bytes / 2**20:.0f} MB，未读取")
+    return parts
+
+
+def join_volumes(first: Path, folder: Path, lim) -> Path:
+    """The archive to open for the set whose first volume is `first`: 7-Zip's volumes joined in order into
+    `folder/x.7z`; a RAR's first volume itself (expand_rar reads the rest beside it). ArchiveProblem as volume_set."""
+    parts = volume_set(first, lim)
+    if RAR_VOLUME.match(first.name):
+        return first
     folder.mkdir(parents=True, exist_ok=True)
-    joined = folder / fit_name(base)
+    joined = folder / fit_name(volume_of(first.name)[0])
     with open(joined, "wb") as out:
         for part in parts:
             with open(part, "rb") as f:
@@ -572,9 +620,14 @@ def join_volumes(first: Path, folder: Path, lim) -> Path:
 
 
 def _volumes_of(archive: Path) -> Path | None:
-    """The first volume of `archive` (`x.7z` -> `x.7z.001`) when only its volumes are there."""
-    first = archive.with_name(archive.name + ".001")
-    return first if not _a_file(archive) and _a_file(first) else None
+    """The first volume of `archive` (`x.7z` -> `x.7z.001`, `x.rar` -> `x.part1.rar`) when only its volumes are there."""
+    if _a_file(archive):
+        return None
+    if archive.suffix.lower() == ".rar":
+        firsts = (archive.with_name(f"{archive.stem}.part{'1'.zfill(w)}{archive.suffix}") for w in range(1, 5))
+    else:
+        firsts = (archive.with_name(archive.name + ".001"),)
+    return next((first for first in firsts if _a_file(first)), None)
 
 
 def split_member(spec: str) -> tuple[Path, str] | None:

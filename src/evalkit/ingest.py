@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from evalkit import limits as _limits
 from evalkit.archives import (ARCHIVE_SUFFIXES, NOT_REPORT_PREFIXES, ArchiveProblem, container_word, expand, is_archive,
-                              join_volumes, readable, unique_name, volume_of)
+                              join_volumes, readable, unique_name, volume_name, volume_of)
 from evalkit.errors import FilesFailed, InputError
 from evalkit.model import Document, Loc, ReadError
 from evalkit.readers import SUFFIXES, format_of, read, webpage
@@ -391,6 +391,11 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
             return
         add(joined, source_file)
 
+    def missing_first(path: Path, source_file: str, base: str) -> Source:
+        return Source(path, source_file, _archive_fmt(Path(base)),
+                      problem=f"分卷压缩包缺少第 1 卷（{display_name(volume_name(path.name, 1))}），无法解压；"
+                              "请把全部分卷放在同一文件夹后再运行")
+
     def add(path: Path, source_file: str, given: bool = False, fmt: str | None = None) -> None:
         if multi and (key := _file_identity(path)) is not None:
             at = read_as.setdefault(key, (current, source_file))
@@ -429,14 +434,20 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
     multi = len(roots) > 1
     names = root_names(roots) if multi else [display_name(r.name) for r in roots]
     seen: dict = {}                               # a folder's (device, inode) -> the input it was walked in
+    sets_read: set = set()                        # the first volumes of the 分卷 sets given (a shell's x.part*.rar: once)
     for current, (root, label) in enumerate(zip(roots, names)):
         if label is None:                         # the same path given twice
             out.given_twice.append(display_name(str(root)))
             continue
         prefix = label + "/" if multi and root.is_dir() else ""
         if not root.is_dir():
-            if stage is not None and (vol := volume_of(root.name)) is not None and vol[1] == 1:
-                add_volumes(root, label[: len(label) - len(display_name(root.name))] + display_name(vol[0]))   # `x.7z`
+            if stage is not None and (vol := volume_of(root.name)) is not None:
+                first = root.with_name(volume_name(root.name, 1))     # any volume given (a shell's x.part*.rar): the set once
+                if vol[1] != 1 and not first.is_file():
+                    out.sources.append(missing_first(root, label, vol[0]))
+                elif (key := _dev_ino(first)) not in sets_read:
+                    sets_read.add(key)
+                    add_volumes(first, label[: len(label) - len(display_name(root.name))] + display_name(vol[0]))   # `x.7z`
             else:
                 add(root, label, given=True)
             continue
@@ -492,13 +503,11 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
                 if pages and webpage.is_part(e.name):          # a saved page's picture or frame: read through it
                     out.skipped += 1
                     continue
-                if stage is not None and (vol := volume_of(e.name)) is not None:   # 7-Zip's 分卷: the set once
-                    base = display_name(vol[0])
+                if stage is not None and (vol := volume_of(e.name)) is not None:   # 分卷: the set once, from volume 1
                     if vol[1] == 1:
-                        add_volumes(Path(e.path), prefix + rel + base)
-                    elif not Path(folder, f"{vol[0]}.001").is_file():
-                        out.sources.append(Source(Path(e.path), prefix + name, _archive_fmt(Path(vol[0])),
-                                                  problem=f"分卷压缩包缺少第 1 卷（{base}.001），无法解压；请把全部分卷放在同一文件夹后再运行"))
+                        add_volumes(Path(e.path), prefix + rel + display_name(vol[0]))
+                    elif not any(Path(folder, volume_name(e.name, k)).is_file() for k in range(1, vol[1])):
+                        out.sources.append(missing_first(Path(e.path), prefix + name, vol[0]))   # the set's one row
                     continue
                 if _fmt_of(e.name) is None and not (stage is not None and is_archive(e.name)):
                     if e.name.casefold() in SYSTEM_FILES:          # Windows' thumbnails and folder settings
