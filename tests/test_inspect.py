@@ -177,6 +177,32 @@ def test_a_report_inside_an_archive_is_inspected_by_its_ledger_name(tmp_path, ca
     assert list(stage.iterdir()) == []
 
 
+def test_a_file_is_inspected_by_the_name_the_ledger_shows(tmp_path, capsys):
+    """`unzip` on Linux leaves GBK names (bytes) the ledger shows decoded, and a GBK name beside the same name in UTF-8
+    is shown `报告（2）.txt`: before, `evalkit inspect` found no file by either name. Each name the ledger shows now
+    opens the file read under it (the same projects), a folder's GBK name too."""
+    import os
+    import shutil
+
+    from evalkit.ingest import ingest_paths
+    seeds = sorted((ROOT / "data" / "raw").glob("0*_*.txt"))
+    folder = os.fsencode(tmp_path) + b"/" + "曲沃县".encode("gbk")
+    os.mkdir(folder)
+    shutil.copy(seeds[0], folder + b"/" + "报告.txt".encode("gbk"))
+    shutil.copy(seeds[1], folder + "/报告.txt".encode())
+    shutil.copy(seeds[2], folder + b"/" + "说明.txt".encode("gbk"))
+    tables = ingest_paths([tmp_path], checks=False)
+    names = sorted(tables["reports"]["source_file"])
+    assert names == ["曲沃县/报告.txt", "曲沃县/报告（2）.txt", "曲沃县/说明.txt"]
+    projects = tables["projects"]
+    for name in names:
+        dump = _dump(capsys, tmp_path / name)
+        assert ([p["project_name"] for p in dump["projects"]]
+                == projects.loc[projects["source_file"] == name, "project_name"].tolist()), name
+    assert main(["inspect", str(tmp_path / "曲沃县" / "报告（3）.txt")]) == 2
+    assert "找不到文件" in capsys.readouterr().err
+
+
 def test_inspect_pictures_draws_a_pdf_page_as_its_text_layer_was_read(tmp_path, capsys):
     """`--pictures` on a PDF read from its text layer: each page with its table cells in blue and its lines outside
     tables in red, drawn where the reader placed them (here a table without rulings, rebuilt from its text): the box

@@ -630,12 +630,39 @@ def _volumes_of(archive: Path) -> Path | None:
     return next((first for first in firsts if _a_file(first)), None)
 
 
+_MADE_UNIQUE = re.compile(r"^(?P<stem>.+)（(?P<k>\d+)）(?P<suffix>\.[^.]*)?$")
+
+
+def on_disk(path: Path) -> Path:
+    """The file or folder a ledger name stands for: the path itself, or the one `evalkit ingest` showed so: a name in
+    GBK bytes (left by `unzip` on Linux) shown decoded, the k-th of names shown alike shown `报告（k）.txt`
+    (ingest.discover's order: by name, the later first). The path as given when nothing matches."""
+    from evalkit.ingest import display_name
+    at = Path(path.anchor) if path.anchor else Path(".")
+    for comp in path.parts[1 if path.anchor else 0:]:
+        if comp in (".", ".."):
+            at = at / comp
+            continue
+        try:
+            names = sorted(os.listdir(at), reverse=True)
+        except OSError:
+            return path
+        alike = [n for n in names if display_name(n) == comp]
+        if not alike and (m := _MADE_UNIQUE.match(comp)):
+            base = m.group("stem") + (m.group("suffix") or "")
+            alike = [n for n in names if display_name(n) == base][int(m.group("k")) - 1:]
+        if not alike:
+            return path
+        at = at / alike[0]
+    return at
+
+
 def split_member(spec: str) -> tuple[Path, str] | None:
     """(the archive file, the member's name inside it) of a ledger name like `自评材料.zip!大厂县/2022年/x.docx`
     (nested: `a.zip!b.zip!c.pdf`, the member `b.zip!c.pdf`); None when no '!'-prefix of it is an archive file."""
     parts = spec.split("!")
     for i in range(1, len(parts)):
-        archive = Path("!".join(parts[:i]))
+        archive = on_disk(Path("!".join(parts[:i])))
         if is_archive(archive.name) and (_a_file(archive) or _volumes_of(archive) is not None):
             return archive, "!".join(parts[i:])
     return None
@@ -689,7 +716,7 @@ def located(path: Path):
     from evalkit import scratch
     from evalkit.errors import InputError
     from evalkit.limits import LIMITS
-    path = Path(path)
+    path = on_disk(Path(path))               # as the ledger shows it: a GBK name decoded, `报告（2）.txt`
     given = _a_file(path)
     if given and not is_archive(path.name):
         yield path
