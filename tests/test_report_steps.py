@@ -234,6 +234,30 @@ def test_red_flagged_reports_inside_an_archive_get_their_inspect_page(tmp_path, 
     assert list(stage.iterdir()) == []
 
 
+def test_red_flagged_reports_named_as_the_ledger_shows_them_get_their_inspect_page(tmp_path):
+    """Files `unzip` left in GBK (the ledger shows them decoded, a twin beside a UTF-8 name as `报告（2）.txt`): before,
+    skipped as 原始文件不在原始目录中; now each gets the page of the file read under its name."""
+    import os
+    import shutil
+
+    from conftest import SEEDS
+    from evalkit import load
+    from evalkit.ingest import ingest_paths
+    from evalkit.report.inspect_pages import write_pages
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for k, seed in enumerate(SEEDS[:4]):
+        (raw / f"县{k // 2}").mkdir(exist_ok=True)
+        shutil.copy(seed, os.fsencode(raw / f"县{k // 2}") + "/报告.txt".encode("gbk" if k % 2 else "utf-8"))
+    ingest_paths([raw], tmp_path / "clean")
+    tables = load(tmp_path / "clean")
+    assert sorted(tables["reports"]["source_file"]) == ["县0/报告.txt", "县0/报告（2）.txt", "县1/报告.txt", "县1/报告（2）.txt"]
+    flags = rp.Views(tables).red_flags
+    assert len(set(flags["source_file"])) >= 2
+    m = write_pages(tables, flags, raw, tmp_path / "html")
+    assert set(m["pages"]) == set(flags["source_file"]) and m["skipped"] == {}
+
+
 def test_an_archive_is_opened_once_for_all_its_flagged_reports(tmp_path, monkeypatch):
     """Sixty flagged reports of one county's 1,000-file archive must not take the archive out sixty times."""
     import shutil

@@ -39,10 +39,11 @@ def _page_name(source_file: str) -> str:
 
 def _file_of(raw_dir: Path, source_file: str) -> Path | None:
     """The raw file a dataset row came from, inside raw_dir, or for a report inside an archive
-    (`a.zip!folder/x.docx`) that name under raw_dir, its archive inside raw_dir; else None."""
-    from evalkit.archives import split_member
+    (`a.zip!folder/x.docx`) that name under raw_dir, its archive inside raw_dir; else None. A name the ledger shows
+    decoded from GBK, or as `报告（2）.txt`, is the file read under it (archives.on_disk)."""
+    from evalkit.archives import on_disk, split_member
     root = raw_dir.resolve()
-    path = (root / source_file).resolve()
+    path = on_disk(root / source_file).resolve()
     if path.is_relative_to(root) and path.is_file():
         return path
     found = split_member(str(root / source_file)) if "!" in source_file else None
