@@ -72,3 +72,10 @@ def write_volumes(folder: Path, base: str, files: dict[str, bytes], volume_bytes
         path.write_bytes(SIGNATURE + main_header(k) + b"".join(parts) + end_header(k == len(volumes) - 1))
         paths.append(path)
     return paths
+
+
+def write_archive(path: Path, files: dict[str, bytes]) -> Path:
+    """`files` stored in one RAR 5 archive (not a volume)."""
+    body = b"".join(file_header(name, len(data), len(data), False, False) + data for name, data in files.items())
+    path.write_bytes(SIGNATURE + block(1, 0, vint(0)) + body + end_header(True))
+    return path

@@ -333,17 +333,34 @@ def test_a_member_running_on_into_a_volume_not_there_is_said_incomplete(tmp_path
     assert (rep.drop(cut)["status"] == "ok").all() and len(rep) == 3
 
 
-def test_a_zip_member_whose_name_says_no_format_is_read_as_its_content(tmp_path):
-    """A portal's download zipped as `downfile.jsp` or without a suffix: read as in a folder (before, skipped)."""
+@pytest.mark.parametrize("kind", ["zip", "7z", "rar"])
+def test_a_member_whose_name_says_no_format_is_read_as_its_content(tmp_path, kind):
+    """A portal's download packed as `downfile.jsp` or without a suffix: read as in a folder (before, skipped; in a
+    7z or RAR still skipped after the ZIP case was fixed). An XML file, Word's `~WRL*.tmp`, a picture: left out."""
     import zipfile
+
+    import py7zr
+    import rarvolumes
     fx = ROOT / "tests" / "fixtures"
-    path = tmp_path / "材料.zip"
-    with zipfile.ZipFile(path, "w") as z:
-        z.write(fx / "fixture_pdf.pdf", "附件/downfile.jsp")
-        z.write(fx / "fixture_docx.docx", "附件/P020230815123456")
-        z.writestr("附件/data.xml", '<?xml version="1.0"?><list><item>1</item></list>')
-        z.writestr("附件/~WRL0001.tmp", (fx / "fixture_docx.docx").read_bytes())
+    files = {"附件/downfile.jsp": (fx / "fixture_pdf.pdf").read_bytes(),
+             "附件/P020230815123456": (fx / "fixture_docx.docx").read_bytes(),
+             "附件/data.xml": '<?xml version="1.0"?><list><item>1</item></list>'.encode(),
+             "附件/~WRL0001.tmp": (fx / "fixture_docx.docx").read_bytes(),
+             "附件/tiny": b"hello",
+             "附件/notes.dat": b"plain words, no report" * 200}
+    path = tmp_path / f"材料.{kind}"
+    if kind == "zip":
+        with zipfile.ZipFile(path, "w") as z:
+            for name, data in files.items():
+                z.writestr(name, data)
+    elif kind == "7z":
+        with py7zr.SevenZipFile(path, "w") as z:
+            for name, data in files.items():
+                z.writestr(data, name)
+    else:
+        rarvolumes.write_archive(path, files)
     rep = ingest_paths([path], checks=False)["reports"].set_index("source_file")
-    assert sorted(rep.index) == ["材料.zip!附件/P020230815123456", "材料.zip!附件/downfile.jsp"]
-    assert rep.loc["材料.zip!附件/downfile.jsp", "format"] == "pdf" and rep.loc["材料.zip!附件/P020230815123456", "format"] == "docx"
-    assert (rep["n_indicators"] > 0).all() and "内容是PDF 文件" in rep.loc["材料.zip!附件/downfile.jsp", "error"]
+    assert sorted(rep.index) == [f"材料.{kind}!附件/P020230815123456", f"材料.{kind}!附件/downfile.jsp"]
+    assert rep.loc[f"材料.{kind}!附件/downfile.jsp", "format"] == "pdf"
+    assert rep.loc[f"材料.{kind}!附件/P020230815123456", "format"] == "docx"
+    assert (rep["n_indicators"] > 0).all() and "内容是PDF 文件" in rep.loc[f"材料.{kind}!附件/downfile.jsp", "error"]

@@ -10,6 +10,7 @@ corrupt archive is one failed input; nested archives are opened up to `MAX_NESTI
 from __future__ import annotations
 
 import glob
+import itertools
 import lzma
 import os
 import re
@@ -193,12 +194,18 @@ def expand_zip(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
         return members, skipped
 
 
-def _signed_head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, lim) -> bool:
-    """Whether a member whose name says no report format (a portal's `downfile.jsp`, no suffix) starts as a PDF,
-    OFD or Office file does, so it is taken out and sniffed whole (readers/sniff.unnamed_format)."""
+def _may_be_unnamed(name: str, size: int, lim) -> bool:
+    """Whether a member whose name says no report format (a portal's `downfile.jsp`, no suffix) is worth its first
+    bytes: not a nested archive, a Mac companion or Word's `~` file, nor empty or over the file limit."""
     base = name.rsplit("/", 1)[-1]
-    if (not base or base.startswith(NOT_REPORT_PREFIXES + ("~",)) or name.startswith("__MACOSX/") or is_archive(base)
-            or not 0 < info.file_size <= lim.max_file_bytes):
+    return not (not base or base.startswith(NOT_REPORT_PREFIXES + ("~",)) or name.startswith("__MACOSX/")
+                or is_archive(base) or not 0 < size <= lim.max_file_bytes)
+
+
+def _signed_head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, lim) -> bool:
+    """Whether a member whose name says no report format starts as a PDF, OFD or Office file does, so it is taken out
+    and sniffed whole (readers/sniff.unnamed_format)."""
+    if not _may_be_unnamed(name, info.file_size, lim):
         return False
     try:
         with zf.open(info) as f:
@@ -212,11 +219,20 @@ class _Staged:
     """One 7z member as py7zr writes it (its Py7zIO interface): appended to our staged file, byte-counted. No file is
     held open between writes: py7zr never says when a member is done, and an archive may hold thousands."""
 
-    def __init__(self, stage: "_SevenZipStage", name: str, dest: Path):
+    def __init__(self, stage: "_SevenZipStage", name: str, dest: Path, sniff: bool = False):
         self.stage, self.name, self.dest, self.n, self.at = stage, name, dest, 0, 0
+        self.head = bytearray() if sniff else None     # a member named no format: its first bytes, to judge it by
+        self.dropped = False                           # judged no report: the rest of its bytes are let go
         dest.touch()
 
     def write(self, s) -> int:
+        if self.dropped:
+            return len(s)
+        if self.head is not None:
+            self.head += s
+            if len(self.head) >= 1024:
+                self.settle()
+            return len(s)
         self.n += len(s)
         self.stage.total += len(s)
         lim = self.stage.lim
@@ -225,6 +241,14 @@ class _Staged:
             raise ArchiveProblem(f"成员 {self.name} 解压后超过 {limit / 2**20:.0f} MB 上限（疑似压缩炸弹）")
         with open(self.dest, "ab") as f:
             return f.write(s)
+
+    def settle(self) -> None:
+        """A member named no format judged by its first bytes (readers/sniff.may_be_signed): kept, or let go."""
+        head, self.head = bytes(self.head or b""), None
+        if may_be_signed(head):
+            self.write(head)
+        else:
+            self.dropped = True
 
     def read(self, size: int | None = None) -> bytes:
         with open(self.dest, "rb") as f:
@@ -252,7 +276,7 @@ class _SevenZipStage:
     path (which may be longer than the file system takes). `targets`: the members py7zr will hand over; `unsafe`:
     names that climb out of the folder (py7zr refuses the whole archive for one), left out and said."""
 
-    def __init__(self, stage: Path, wanted: list[str], lim):
+    def __init__(self, stage: Path, wanted: list[str], lim, sniff_from: int | None = None):
         from py7zr.exceptions import Bad7zFile
         from py7zr.helpers import get_sanitized_output_path
 
@@ -273,7 +297,8 @@ class _SevenZipStage:
             self.slot[get_sanitized_output_path(outname, self.root).as_posix()] = n
             if k is None:
                 self.targets.append(name)
-        self.written: dict[int, Path] = {}
+        self.written: dict[int, _Staged] = {}
+        self.sniff_from = len(wanted) if sniff_from is None else sniff_from   # from here on: members named no format
         self.extra = 0                             # members py7zr hands over that we did not ask for
 
     def create(self, filename: str) -> _Staged:
@@ -284,9 +309,8 @@ class _SevenZipStage:
             n = len(self.names) + self.extra
         dest = self.stage / str(n)
         dest.mkdir(parents=True, exist_ok=True)
-        dest = dest / _safe_base(name)
-        self.written[n] = dest
-        return _Staged(self, name, dest)
+        self.written[n] = _Staged(self, name, dest / _safe_base(name), sniff=self.sniff_from <= n < len(self.names))
+        return self.written[n]
 
 
 def expand_7z(path: Path, stage: Path, supported, lim) -> tuple[list[Member], int]:
@@ -308,7 +332,9 @@ def expand_7z(path: Path, stage: Path, supported, lim) -> tuple[list[Member], in
         _check_totals(len(infos), sum(int(i.uncompressed or 0) for i in infos), lim)
         wanted = [i.filename for i in infos if _wanted(i.filename, supported)]
         skipped = len(infos) - len(wanted)
-        staged = _SevenZipStage(stage, wanted, lim)
+        maybe = [i.filename for i in infos if not _wanted(i.filename, supported)      # `downfile.jsp`: judged by its bytes
+                 and _may_be_unnamed(i.filename, int(i.uncompressed or 0), lim)]
+        staged = _SevenZipStage(stage, wanted + maybe, lim, sniff_from=len(wanted))
         try:
             if staged.targets:
                 z.extract(path=staged.root, targets=staged.targets, factory=staged)
@@ -321,9 +347,19 @@ def expand_7z(path: Path, stage: Path, supported, lim) -> tuple[list[Member], in
         if n in staged.unsafe:
             members.append(Member(name, None, "压缩包内的路径指向压缩包之外（以 / 开头或含 ..），不安全，未解压"))
         elif n in staged.written:
-            members.append(Member(name, staged.written[n]))
+            members.append(Member(name, staged.written[n].dest))
         else:
             members.append(Member(name, None, "压缩包内的文件缺失，未能取出"))
+    for n, name in enumerate(maybe, len(wanted)):
+        if (file := staged.written.get(n)) is None:
+            continue
+        if file.head is not None:                  # shorter than the bytes it is judged by
+            file.settle()
+        if file.dropped or unnamed_format(file.dest) is None:
+            file.dest.unlink(missing_ok=True)
+            continue
+        members.append(Member(name, file.dest))
+        skipped -= 1
     return members, skipped
 
 
@@ -363,20 +399,27 @@ def expand_rar(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
     _check_totals(len(infos), sum(size for _, size in infos), lim)
     wanted = {name for name, _ in infos if _wanted(name, supported)}
     skipped = len(infos) - len(wanted)
+    maybe = {name for name, size in infos if name not in wanted and _may_be_unnamed(name, size, lim)}   # `downfile.jsp`
     members: list[Member] = []
     total = 0
     try:
         with _rar_reader(volumes, fmt) as arc:
             for e in arc:
                 name = _text_name(e.pathname)
-                if not _is_file(e) or name not in wanted:
+                if not _is_file(e) or (name not in wanted and name not in maybe):
                     continue
+                blocks = e.get_blocks(_CHUNK)
+                if unnamed := name not in wanted:            # judged by its first bytes, then by all of them
+                    head = next(blocks, b"")
+                    if not may_be_signed(head):
+                        continue
+                    blocks = itertools.chain([head], blocks)
                 dest = stage / str(len(members))
                 dest.mkdir(parents=True, exist_ok=True)
                 dest = dest / _safe_base(name)
                 limit = min(lim.max_file_bytes, lim.max_unzipped_bytes - total)
                 try:
-                    got = _copy_bounded(_Blocks(e.get_blocks(_CHUNK)), dest, limit, f"成员 {name} ")
+                    got = _copy_bounded(_Blocks(blocks), dest, limit, f"成员 {name} ")
                     total += got
                     if e.size is not None and got < e.size:     # its data runs on into a volume not read with it
                         where = (f"第 {len(volumes) + 1} 卷中，这里只有 {len(volumes)} 卷" if len(volumes) > 1
@@ -387,6 +430,10 @@ def expand_rar(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
                     members.append(Member(name, None, str(err)))
                     dest.unlink(missing_ok=True)
                     continue
+                if unnamed and unnamed_format(dest) is None:
+                    dest.unlink(missing_ok=True)
+                    continue
+                skipped -= unnamed
                 members.append(Member(name, dest))
     except ArchiveError as e:
         if not members:
