@@ -100,3 +100,13 @@ def test_a_department_whose_place_name_holds_a_count_word():
     assert got is not None
     assert (got["projects_evaluated"], got["funds_evaluated"], got["avg_score"]) == (26, 152.17, 96.32)
     assert (got["count_you"], got["count_liang"], got["count_zhong"], got["count_cha"]) == (24, 1, 1, 0)
+
+
+@pytest.mark.parametrize("year", ["2023", "二〇二三", "二O二三", "二○二三"])
+def test_a_cover_dating_its_year_in_chinese_gives_the_department_and_the_year(year):
+    """A 部门决算's cover `上海市普陀区民政局 二〇二三年度部门决算`: before, the department was named
+    `上海市普陀区民政局二〇二三` and the year was not read from the title."""
+    from evalkit.recognize import statements
+    lines = ["上海市普陀区民政局", f"{year}年度部门决算", "目录"]
+    assert statements.dept_agency(lines) == "上海市普陀区民政局"
+    assert statements._title_year([f"上海市普陀区民政局{year}年度部门决算"]) == 2023

@@ -440,6 +440,14 @@ def test_the_fiscal_year_written_in_chinese_full_width_or_without_du(text, year)
     assert statements.fiscal_year(text) == year
 
 
+@pytest.mark.parametrize("text", ["君山区2022年职工医保基金支出为5209.71万元", "君山区二〇二二年职工医保基金支出为5209.71万元",
+                                  "二O二二年度职工医保基金绩效目标"])
+def test_a_project_named_only_in_prose_is_found_whatever_digits_write_its_year(text):
+    """A report whose table names no project takes the name its prose states (2022年职工医保基金支出): with the year in
+    Chinese (二〇二二年, as 公文 write dates) the name was lost (null), and with it the project's key field."""
+    assert statements.project_name_hint(text) == "职工医保基金"
+
+
 def test_narrative_parts_and_fields():
     parts = statements.narrative_parts([Paragraph("（一）项目决策。满分20分，自评得分18分。"),
                                         Paragraph("（二）项目过程：满分20分，自评得分19分")])

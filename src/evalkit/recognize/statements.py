@@ -61,10 +61,15 @@ def narrative_parts(paragraphs) -> list[dict]:
 def fiscal_year(all_text: str) -> int | None:
     """The year most often stated: (2023年度) in titles, else 2023年度 (or 2023年项目支出绩效…), else 2023年1月起;
     written in full-width digits (２０２３) or in Chinese (二〇二三年度) too."""
-    all_text = V.CN_YEAR.sub(lambda m: str(cn_int(m.group(1).replace("O", "〇"))), unicodedata.normalize("NFKC", all_text))
+    all_text = arabic_years(unicodedata.normalize("NFKC", all_text))
     years = [int(y) for y in V.YEAR_TABLE.findall(all_text)]
     years = years or [int(y) for y in V.YEAR_ANY.findall(all_text)] or [int(y) for y in V.YEAR_SPAN.findall(all_text)]
     return Counter(years).most_common(1)[0][0] if years else None
+
+
+def arabic_years(text: str) -> str:
+    """Years written digit by digit in Chinese (二〇二三年, 二O二三年度) in Arabic digits, the rest as it was."""
+    return V.CN_YEAR.sub(lambda m: str(cn_int(m.group(1).replace("O", "〇").replace("Ｏ", "〇"))), text)
 
 
 def project_name_hint(all_text: str) -> str | None:
@@ -290,7 +295,7 @@ def _grade_key(before: str) -> str | None:
 
 def dept_agency(lines: list[str]) -> str | None:
     """The department's full name: from 第一部分 X概况, else the cover title before 年度部门决算."""
-    squeezed = [re.sub(r"\s+", "", line) for line in lines]
+    squeezed = [arabic_years(re.sub(r"\s+", "", line)) for line in lines]
     for line in squeezed:
         m = V.DEPT_PART_ONE.search(line)
         if m:
@@ -306,7 +311,7 @@ def dept_agency(lines: list[str]) -> str | None:
 
 def _title_year(lines: list[str]) -> int | None:
     for line in lines[:40]:
-        m = V.DEPT_TITLE_YEAR.search(re.sub(r"\s+", "", line))
+        m = V.DEPT_TITLE_YEAR.search(arabic_years(re.sub(r"\s+", "", line)))
         if m:
             return int(m.group(1))
     return None

@@ -117,11 +117,13 @@ PART_FULL = re.compile(r"满分\s*" + NUM + r"\s*分\s*[，,、]\s*自评得分\
 PART_SCORE = re.compile(r"(?<![自总合均评])得分\s*" + NUM + r"\s*分")
 PART_LABEL = re.compile(r"^\s*(?:[(（]?[\d一二三四五六七八九十]+[)）.、．]\s*)?([\u4e00-\u9fa5]{2,12}?)\s*[。：:，,（(]")
 PART_LABEL_BEFORE = re.compile(r"[\u4e00-\u9fa5]{2,8}$")
-PROJECT_FROM_TEXT = re.compile(r"20\d{2}\s*年度?([\u4e00-\u9fa5]{2,12}?(?:基金|资金|项目|经费))(?:支出|目标|绩效)")
+CN_YEAR_DIGITS = "[二][〇○零OＯ一二三四五六七八九]{3}"          # 二〇二三: a year written digit by digit in Chinese
+PROJECT_FROM_TEXT = re.compile(rf"(?:20\d{{2}}|{CN_YEAR_DIGITS})\s*年度?([\u4e00-\u9fa5]{{2,12}}?(?:基金|资金|项目|经费))"
+                               r"(?:支出|目标|绩效)")
 DEPARTMENT_WORDS = re.compile(r"部门决算|部门(?:[（(]单位[）)])?整体|单位整体|单位决算|决算公开")   # 部门（单位）整体支出绩效自评表
 YEAR_TABLE = re.compile(r"[(（]\s*(\d{4})\s*年度?\s*[)）]")
 YEAR_ANY = re.compile(r"(20\d{2})\s*年(?:度|(?=[^\d月]{0,12}?(?:项目支出|绩效|自评|部门决算)))")   # 2023年度, 2023年项目支出绩效…
-CN_YEAR = re.compile(r"([二][〇○零OＯ一二三四五六七八九]{3})(?=\s*年)")      # 二〇二三年度: the year digit by digit
+CN_YEAR = re.compile(rf"({CN_YEAR_DIGITS})(?=\s*年)")      # 二〇二三年度: the year digit by digit
 YEAR_SPAN = re.compile(r"(20\d{2})\s*年\s*\d{1,2}\s*月\s*起")
 
 # --- the document's date and version (which of two versions of one report is the later) -----------
