@@ -42,6 +42,26 @@ def test_header_words_with_one_character_misread_name_their_columns():
         "budget_score": 7}
 
 
+FULL_BUDGET = {"budget_initial": 2, "budget_full_year": 3, "executed": 4, "budget_weight": 5, "execution_rate": 6,
+               "budget_score": 7}
+
+
+@pytest.mark.parametrize("weight,rate,score,cols", [
+    ("值", "执行率", "得分", FULL_BUDGET),               # a black seal's ring over 分 (black-and-white scans)
+    ("", "执行率", "得分", FULL_BUDGET),                 # the whole word under it
+    ("久", "执行率", "得分", FULL_BUDGET),               # one character left, read as another
+    ("分值", "行", "得", FULL_BUDGET),                   # two words half read, after the last one read
+    ("", "执行率", "备注", {k: v for k, v in FULL_BUDGET.items() if k not in ("budget_weight", "budget_score")}
+     | {"budget_weight": 5}),                            # a word of its own is no half-read 得分
+    ("值值值", "执行率", "得分", {k: v for k, v in FULL_BUDGET.items() if k != "budget_weight"}),   # nor a longer one
+])
+def test_a_budget_header_half_read_under_a_seal_takes_the_templates_columns(weight, rate, score, cols):
+    """The national template's budget block (年初预算数 | 全年预算数 | 全年执行数 | 分值 | 执行率 | 得分): a header cell a
+    seal's ring left half read between columns read in that order takes the template's role there. Before, 5 of 20
+    black-and-white scans lost their budget weight (and two their rate or score) though the figures under it read."""
+    assert budget.read_header(["项目资金（万元）", "", "年初预算数", "全年预算数", "全年执行数", weight, rate, score]) == cols
+
+
 @pytest.mark.parametrize("cell", ["四级指标",      # as near 一级/二级/三级指标: no one word
                                   "预算执行额",    # as near 预算执行数 (executed) and 预算执行率 (rate)
                                   "分直", "得份",  # under four characters: one misread is too much

@@ -22,7 +22,7 @@ def read_header(cells: list[str]) -> dict[str, int] | None:
     roles = header_roles(cells)
     if not is_header(roles):
         return None
-    roles = V.near_in_header(cells, roles, V.BUDGET_HEADER)
+    roles = V.in_template_order(cells, V.near_in_header(cells, roles, V.BUDGET_HEADER), V.BUDGET_TEMPLATE)
     cols: dict[str, int] = {}
     for i, r in enumerate(roles):
         if r:

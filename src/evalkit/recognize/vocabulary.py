@@ -217,6 +217,34 @@ def near_in_header(cells: list[str], roles: list[str | None], table) -> list[str
     return out
 
 
+# The national template's budget block (财预〔2020〕10号's 项目支出绩效自评表), its columns in this order with the words
+# they print. A header cell a seal's ring or a fold left half read (值 for 分值, 得 for 得分, or nothing) between columns
+# read in this order takes the role the template puts there (in_template_order).
+BUDGET_TEMPLATE = (("budget_initial", "年初预算数"), ("budget_full_year", "全年预算数"), ("executed", "全年执行数"),
+                   ("budget_weight", "分值"), ("execution_rate", "执行率"), ("budget_score", "得分"))
+
+
+def in_template_order(cells: list[str], roles: list[str | None], template) -> list[str | None]:
+    """A header row's roles, its unnamed cells given the template's roles where the row follows the template: three
+    columns at least read in its order, and between two of them (or after the last) as many columns as roles the
+    template has there, each empty, one character (what a seal's ring left of it: 久 for 分值) or fewer characters
+    of its word (行 for 执行率, 得 for 得分: a seal hid the rest)."""
+    order = [r for r, _ in template]
+    anchors = [(i, order.index(r)) for i, r in enumerate(roles) if r in order]
+    if len(anchors) < 3 or any(b[1] <= a[1] for a, b in zip(anchors, anchors[1:])):
+        return list(roles)
+    out, taken = list(roles), set(roles)
+    for (ca, ta), (cb, tb) in zip(anchors, anchors[1:] + [(len(roles), len(order))]):
+        gap, wanted = range(ca + 1, cb), template[ta + 1:tb]
+        if (gap and len(gap) == len(wanted) and not taken & {r for r, _ in wanted}
+                and all(roles[i] is None and (len(key(cells[i])) <= 1 or len(key(cells[i])) < len(word)
+                                                  and set(key(cells[i])) <= set(word))
+                        for i, (_, word) in zip(gap, wanted))):
+            for i, (r, _) in zip(gap, wanted):
+                out[i] = r
+    return out
+
+
 _NEAR: dict[int, tuple] = {}   # per vocabulary table: (word, role) of its NEAR_HEADER_WORDS
 
 
