@@ -322,6 +322,24 @@ def test_volumes_given_one_by_one_are_read_as_their_set_once(tmp_path):
     assert rep["status"].eq("ok").all()
 
 
+def test_rars_old_style_volumes_are_read_as_one_archive(tmp_path):
+    """RAR's old-style volume names (`材料.rar`, `材料.r00`, `材料.r01`…, still WinRAR's option): before, `材料.rar` was read
+    alone (the report running on into `.r00` cut) and the rest skipped as files of another type."""
+    for k, path in enumerate(_rar_set(tmp_path / "in")):
+        path.rename(path.with_name("材料.rar" if k == 0 else f"材料.r{k - 1:02d}"))
+    for k, path in enumerate(_rar_set(tmp_path / "in" / "缺卷", drop={3})):
+        if path.exists():
+            path.rename(path.with_name("材料.rar" if k == 0 else f"材料.r{k - 1:02d}"))
+    (tmp_path / "in" / "孤卷").mkdir()
+    (tmp_path / "in" / "孤卷" / "材料.r03").write_bytes(b"Rar!\x1a\x07\x01\x00" + b"\0" * 100)
+    r = ingest_paths([tmp_path / "in"], checks=False)["reports"].set_index("source_file")
+    whole = [f"材料.rar!材料/{s.name}" for s in SEEDS[:3]]
+    assert sorted(r.index) == sorted(whole + ["孤卷/材料.r03", "缺卷/材料.rar"])
+    assert (r.loc[whole, "status"] == "ok").all()
+    assert "缺少第 3 卷（有第 1–2 卷和第 4 卷）" in r.loc["缺卷/材料.rar", "error"]
+    assert "缺少第 1 卷（材料.rar）" in r.loc["孤卷/材料.r03", "error"]
+
+
 def test_a_member_running_on_into_a_volume_not_there_is_said_incomplete(tmp_path):
     """A set whose last volume is missing: the member it holds part of was copied cut, as far as the volumes there
     go; now it is a failed row saying so, the members whole in the volumes there are read."""

@@ -385,7 +385,8 @@ def expand_rar(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
     fmt = "rar5" if head.startswith(b"Rar!\x1a\x07\x01\x00") else "rar" if head.startswith(b"Rar!\x1a\x07\x00") else None
     if fmt is None:
         raise ArchiveProblem("文件名是 .rar，但内容不是 RAR 压缩包（可能下载不完整，或是改了后缀的其他文件）")
-    volumes = volume_set(path, lim) if (v := volume_of(path.name)) and v[1] == 1 and RAR_VOLUME.match(path.name) else [path]
+    first = (v := volume_of(path.name)) and v[1] == 1 and RAR_VOLUME.match(path.name) or old_style_first(path)
+    volumes = volume_set(path, lim) if first else [path]
     infos, broken = [], None
     try:
         with _rar_reader(volumes, fmt) as arc:
@@ -605,18 +606,23 @@ def readable(name: str) -> bool:
 # 分卷 (an archive split in volumes, what 网盘 and QQ size limits make people send). 7-Zip's `x.7z.001`, `x.7z.002`…
 # (or `x.zip.001`…) are the archive's bytes cut in pieces: joined in order they are the archive itself. WinRAR's
 # `x.part1.rar`, `x.part2.rar`… (`part01` from ten volumes) are each a RAR of their own whose members run on into the
-# next: libarchive reads them together where they are (expand_rar). Either set is named in the ledger as the archive
-# it makes, `x.7z` or `x.rar`.
+# next: libarchive reads them together where they are (expand_rar); so are the old style's `x.rar`, `x.r00`, `x.r01`…
+# (`x.s00` after `x.r99`: RAR 2's names, still WinRAR's option). Each set is named in the ledger as the archive it
+# makes, `x.7z` or `x.rar`.
 VOLUME = re.compile(r"^(?P<base>.+\.(?:7z|zip))\.(?P<n>\d{3})$", re.IGNORECASE)
 RAR_VOLUME = re.compile(r"^(?P<stem>.+)(?P<part>\.part)(?P<n>\d{1,4})(?P<rar>\.rar)$", re.IGNORECASE)
+OLD_RAR_VOLUME = re.compile(r"^(?P<stem>.+)\.(?P<letter>[rs])(?P<n>\d{2})$", re.IGNORECASE)
 
 
 def volume_of(name: str) -> tuple[str, int] | None:
-    """(the archive's name, the volume's number) for `x.7z.002` or `x.part2.rar` (-> `x.rar`), else None."""
+    """(the archive's name, the volume's number) for `x.7z.002`, `x.part2.rar` or `x.r00` (-> `x.rar`, volume 2),
+    else None (`x.rar` itself is a volume 1 only beside its `x.r00`: old_style_first)."""
     if m := VOLUME.match(name):
         return m.group("base"), int(m.group("n"))
     if m := RAR_VOLUME.match(name):
         return m.group("stem") + m.group("rar"), int(m.group("n"))
+    if m := OLD_RAR_VOLUME.match(name):
+        return m.group("stem") + ".rar", (m.group("letter").lower() == "s") * 100 + int(m.group("n")) + 2
     return None
 
 
@@ -624,20 +630,30 @@ def volume_name(name: str, n: int) -> str:
     """The name of volume `n` of the set the volume `name` belongs to (its digits as wide as theirs)."""
     if m := RAR_VOLUME.match(name):
         return f"{m.group('stem')}{m.group('part')}{n:0{len(m.group('n'))}d}{m.group('rar')}"
-    return f"{VOLUME.match(name).group('base')}.{n:03d}"
+    if m := VOLUME.match(name):
+        return f"{m.group('base')}.{n:03d}"
+    stem = m.group("stem") if (m := OLD_RAR_VOLUME.match(name)) else name[:-4]       # x.r00, or x.rar itself
+    return f"{stem}.rar" if n == 1 else f"{stem}.{'rs'[(n - 2) // 100]}{(n - 2) % 100:02d}"
+
+
+def old_style_first(path: Path) -> bool:
+    """Whether `path` (`x.rar`) is the first of RAR's old-style volumes: its `x.r00` beside it."""
+    return path.suffix.lower() == ".rar" and not RAR_VOLUME.match(path.name) and _a_file(path.with_name(
+        volume_name(path.name, 2)))
 
 
 def volume_set(first: Path, lim) -> list[Path]:
     """The volumes of the set whose first volume is `first`, in order; ArchiveProblem when `first` is not volume 1,
     a volume is missing before the last one there, or they are together over the file limit."""
-    found = volume_of(first.name)
+    found = (first.name, 1) if old_style_first(first) else volume_of(first.name)
     if found is None or found[1] != 1:
         raise ArchiveProblem(f"{first.name} 不是分卷压缩包的第 1 卷")
     base, parts = found[0], []
     while (part := first.with_name(volume_name(first.name, len(parts) + 1))).is_file():
         parts.append(part)
     pattern = (glob.escape(base) + ".[0-9][0-9][0-9]" if VOLUME.match(first.name)
-               else glob.escape(base[:-4]) + ".[pP][aA][rR][tT]*[0-9]" + glob.escape(base[-4:]))
+               else glob.escape(base[:-4]) + ".[pP][aA][rR][tT]*[0-9]" + glob.escape(base[-4:]) if RAR_VOLUME.match(first.name)
+               else glob.escape(base[:-4]) + ".[rRsS][0-9][0-9]")
     later = sorted(n for x in first.parent.glob(pattern)
                    if (v := volume_of(x.name)) and v[0] == base and (n := v[1]) > len(parts))
     if later:
@@ -655,7 +671,7 @@ def join_volumes(first: Path, folder: Path, lim) -> Path:
     """The archive to open for the set whose first volume is `first`: 7-Zip's volumes joined in order into
     `folder/x.7z`; a RAR's first volume itself (expand_rar reads the rest beside it). ArchiveProblem as volume_set."""
     parts = volume_set(first, lim)
-    if RAR_VOLUME.match(first.name):
+    if not VOLUME.match(first.name):         # a RAR's
         return first
     folder.mkdir(parents=True, exist_ok=True)
     joined = folder / fit_name(volume_of(first.name)[0])
