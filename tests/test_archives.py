@@ -314,9 +314,12 @@ def test_winrars_volumes_are_read_as_one_archive(tmp_path):
     assert r.returncode == 0 and "指标行" in r.stdout, r.stderr
 
 
-def test_volumes_given_one_by_one_are_read_as_their_set_once(tmp_path):
-    """`evalkit ingest 材料.part*.rar` (the shell names every volume): the set once, as from its folder."""
+@pytest.mark.parametrize("style", ["part", "old"])
+def test_volumes_given_one_by_one_are_read_as_their_set_once(tmp_path, style):
+    """`evalkit ingest 材料.part*.rar` or `材料.r*` (the shell names every volume): the set once, as from its folder."""
     paths = _rar_set(tmp_path, digits=1)
+    if style == "old":
+        paths = [p.rename(p.with_name("材料.rar" if k == 0 else f"材料.r{k - 1:02d}")) for k, p in enumerate(paths)]
     rep = ingest_paths(list(reversed(paths)), checks=False)["reports"]
     assert sorted(rep["source_file"]) == sorted(f"材料.rar!材料/{s.name}" for s in SEEDS[:3])
     assert rep["status"].eq("ok").all()

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING
 
 from evalkit import limits as _limits
 from evalkit.archives import (ARCHIVE_SUFFIXES, NOT_REPORT_PREFIXES, ArchiveProblem, container_word, expand, is_archive,
-                              join_volumes, readable, unique_name, volume_name, volume_of)
+                              join_volumes, old_style_first, readable, unique_name, volume_name,
+                              volume_of)
 from evalkit.errors import FilesFailed, InputError
 from evalkit.model import Document, Loc, ReadError
 from evalkit.readers import SUFFIXES, format_of, read, webpage
@@ -441,7 +442,8 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
             continue
         prefix = label + "/" if multi and root.is_dir() else ""
         if not root.is_dir():
-            if stage is not None and (vol := volume_of(root.name)) is not None:
+            vol = volume_of(root.name) or ((root.name, 1) if old_style_first(root) else None)
+            if stage is not None and vol is not None:
                 first = root.with_name(volume_name(root.name, 1))     # any volume given (a shell's x.part*.rar): the set once
                 if vol[1] != 1 and not first.is_file():
                     out.sources.append(missing_first(root, label, vol[0]))
