@@ -148,6 +148,7 @@ def test_a_later_run_removes_only_the_temporary_folders_of_killed_runs_of_this_m
         "killed": f"evalkit-workers-{me}-{dead}-ab_c1",
         "killed_archives": f"evalkit-archives-{me}-{dead}-x9",
         "killed_dask": f"evalkit-dask-{me}-{dead}-q1",                 # a Dask worker's task, its machine's own sweep
+        "killed_office": f"evalkit-office-{me}-{dead}-lo2",            # LibreOffice's copy and profile (inspect of a .doc)
         "just_now": f"evalkit-workers-{me}-{dead}-new",          # recent: may be a run starting on a reused pid
         "alive": f"evalkit-archives-{me}-{os.getppid()}-live",    # its process is running
         "other_machine": f"evalkit-workers-{other}-{dead}-nfs",
@@ -162,7 +163,8 @@ def test_a_later_run_removes_only_the_temporary_folders_of_killed_runs_of_this_m
     (tmp_path / f"evalkit-workers-{me}-{dead}-file").write_bytes(b"a file, not a folder")
     os.utime(tmp_path / f"evalkit-workers-{me}-{dead}-file", (old, old))
     removed = scratch.sweep(tmp_path)
-    assert sorted(p.name for p in removed) == sorted([made["killed"], made["killed_archives"], made["killed_dask"]])
+    assert sorted(p.name for p in removed) == sorted([made["killed"], made["killed_archives"], made["killed_dask"],
+                                                      made["killed_office"]])
     left = sorted(p.name for p in tmp_path.iterdir())
     assert left == sorted([n for k, n in made.items() if not k.startswith("killed")]
                           + [f"evalkit-workers-{me}-{dead}-file"])

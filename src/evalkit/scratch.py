@@ -21,7 +21,9 @@ from pathlib import Path
 STALE_SECONDS = 3600          # a folder untouched this long whose process is gone is a killed run's
 SWEEP_EVERY = 600             # a process sweeps a temp folder at most this often (a Dask worker makes one a task)
 _SWEPT: dict[str, float] = {}  # temp folder -> when this process last swept it (time.monotonic)
-KINDS = ("archives", "workers", "dask")   # dask: a task's file on a worker machine, which no ingest sweeps
+# dask: a task's file on a worker machine, which no ingest sweeps; office: LibreOffice's copy and profile where no
+# run's folder holds them (`evalkit inspect` of a .doc, a Dask worker's conversion)
+KINDS = ("archives", "workers", "dask", "office")
 
 
 def host_id() -> str:

@@ -30,7 +30,6 @@ import shutil
 import signal
 import stat
 import subprocess
-import tempfile
 import time
 import zipfile
 from contextlib import contextmanager
@@ -226,12 +225,11 @@ def convert_timeout(max_seconds: float | None = None) -> float:
 
 @contextmanager
 def _converted(path: Path, fmt: str, kind: str = "", timeout: float | None = None):
-    """LibreOffice's DOCX/XLSX copy of `path` (see convert), in a temp folder removed on leaving."""
-    tmp = tempfile.mkdtemp(prefix="evalkit-office-")
-    try:
+    """LibreOffice's DOCX/XLSX copy of `path` (see convert), in a temp folder removed on leaving (named as `scratch`
+    names them: one a killed process left goes with a later run's sweep)."""
+    from evalkit import scratch
+    with scratch.folder("office") as tmp:
         yield convert(path, fmt, Path(tmp), timeout=timeout, kind=kind)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _read_copy(out: Path) -> Document:
