@@ -1,8 +1,10 @@
-"""A RAR 5 writer for tests: files stored (not compressed) across volumes named as WinRAR names them
-(`x.part1.rar`, `x.part2.rar`…), built from the format's published description (rarlab.com/technote.htm),
-since no RAR writer is installed here. Only what the tests need: stored files, UTF-8 names, no CRC of the data."""
+"""RAR 5 and RAR 4 writers for tests: files stored (not compressed) across volumes named as WinRAR names them
+(`x.part1.rar`, `x.part2.rar`…), built from the formats' published descriptions (rarlab.com/technote.htm; RAR 4:
+unrar's technote.txt), since no RAR writer is installed here. Only what the tests need: stored files; RAR 5 with
+UTF-8 names and no CRC of the data, RAR 4 with names in GBK and the data's CRC."""
 from __future__ import annotations
 
+import struct
 import zlib
 from pathlib import Path
 
@@ -79,3 +81,46 @@ def write_archive(path: Path, files: dict[str, bytes]) -> Path:
     body = b"".join(file_header(name, len(data), len(data), False, False) + data for name, data in files.items())
     path.write_bytes(SIGNATURE + block(1, 0, vint(0)) + body + end_header(True))
     return path
+
+
+# RAR 4 (RAR 2.9/3.x's format, WinRAR's "RAR" option): fixed-width little-endian headers, each with the low 16 bits
+# of its CRC32; names in the ANSI code page (GBK on a Chinese Windows) when they fit it.
+RAR4_MARK = b"Rar!\x1a\x07\x00"
+
+
+def rar4_block(kind: int, flags: int, body: bytes, add: int | None = None) -> bytes:
+    head = (bytes([kind]) + struct.pack("<HH", flags | (0x8000 if add is not None else 0), 7 + len(body) + (4 if add is not None else 0))
+            + (struct.pack("<I", add) if add is not None else b"") + body)
+    return struct.pack("<H", zlib.crc32(head) & 0xFFFF) + head
+
+
+def write_rar4_volumes(folder: Path, base: str, files: dict[str, bytes], volume_bytes: int,
+                       encoding: str = "gbk") -> list[Path]:
+    """`files` stored in RAR 4 volumes `base.part1.rar`… (the data CRC of a file's last part is the whole file's,
+    of the others their own part's, as WinRAR writes them)."""
+    volumes: list[list[bytes]] = [[]]
+    room = volume_bytes
+    for name, data in files.items():
+        at, first = 0, True
+        while True:
+            part = data[at:at + max(room, 1)]
+            at += len(part)
+            after = at < len(data)
+            raw = name.replace("/", "\\").encode(encoding)
+            body = struct.pack("<IBIIBBHI", len(data), 2, zlib.crc32(part if after else data), 0, 29, 0x30, len(raw),
+                               0x20) + raw      # unpacked size, Windows, CRC, time, version 2.9, stored, name, attributes
+            volumes[-1].append(rar4_block(0x74, (0x01 if not first else 0) | (0x02 if after else 0), body, add=len(part))
+                               + part)
+            room -= len(part)
+            first = False
+            if not after:
+                break
+            volumes.append([])
+            room = volume_bytes
+    paths = []
+    for k, parts in enumerate(volumes):
+        path = folder / f"{base}.part{k + 1}.rar"
+        main = rar4_block(0x73, 0x0001 | 0x0010 | (0x0100 if k == 0 else 0), b"\0" * 6)   # volume, new names, first
+        path.write_bytes(RAR4_MARK + main + b"".join(parts) + rar4_block(0x7B, 0 if k == len(volumes) - 1 else 0x0001, b""))
+        paths.append(path)
+    return paths
