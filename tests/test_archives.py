@@ -354,6 +354,33 @@ def test_rars_old_style_volumes_are_read_as_one_archive(tmp_path):
     assert "缺少第 1 卷（材料.rar）" in r.loc["孤卷/材料.r03", "error"]
 
 
+def test_volumes_inside_an_archive_are_read_as_the_archive_they_make(tmp_path):
+    """A 网盘's folder downloaded as one zip holding a set's volumes (WinRAR's and 7-Zip's), or a mail's attachments:
+    before, each RAR volume was read alone (reports cut, later volumes failed) and 7-Zip's skipped as other files."""
+    import io
+    import zipfile
+
+    import py7zr
+    paths = _rar_set(tmp_path / "rar")
+    buf = io.BytesIO()
+    with py7zr.SevenZipFile(buf, "w") as z:
+        z.write(SEEDS[3], "表/" + SEEDS[3].name)
+    (tmp_path / "7z").mkdir()
+    _volumes(tmp_path / "7z", "汇总.7z", buf.getvalue(), 2)
+    with zipfile.ZipFile(tmp_path / "网盘.zip", "w") as z:
+        for path in paths + sorted((tmp_path / "7z").iterdir()):
+            z.write(path, "下载/" + path.name)
+        z.write(paths[1], "孤卷/" + paths[1].name)
+    rep = ingest_paths([tmp_path / "网盘.zip"], checks=False)["reports"].set_index("source_file")
+    whole = [f"网盘.zip!下载/材料.rar!材料/{s.name}" for s in SEEDS[:3]] + [f"网盘.zip!下载/汇总.7z!表/{SEEDS[3].name}"]
+    assert sorted(rep.index) == sorted(whole + ["网盘.zip!孤卷/材料.part02.rar"])
+    assert (rep.loc[whole, "status"] == "ok").all() and (rep.loc[whole, "n_indicators"] > 0).all()
+    assert "缺少第 1 卷（材料.part01.rar）" in rep.loc["网盘.zip!孤卷/材料.part02.rar", "error"]
+    from conftest import run_cli
+    r = run_cli("inspect", tmp_path / whole[0])                      # as the ledger names it
+    assert r.returncode == 0 and "指标行" in r.stdout, r.stderr
+
+
 def test_a_member_running_on_into_a_volume_not_there_is_said_incomplete(tmp_path):
     """A set whose last volume is missing: the member it holds part of was copied cut, as far as the volumes there
     go; now it is a failed row saying so, the members whole in the volumes there are read."""

@@ -79,7 +79,7 @@ def _wanted(name: str, supported) -> bool:
     base = name.rsplit("/", 1)[-1]
     if not base or base.startswith(NOT_REPORT_PREFIXES) or name.startswith("__MACOSX/"):
         return False
-    return supported(base) or is_archive(base)
+    return supported(base) or is_archive(base) or volume_of(base) is not None     # a 分卷 set's volume: joined
 
 
 # A member's name as its staged file: the file system takes 255 bytes (3 a Chinese character in UTF-8: 85 characters,
@@ -530,6 +530,7 @@ def expand(path: Path, stage: Path, supported, lim, depth: int = 0) -> tuple[lis
     members, skipped = _parts_beside_their_pages(members, skipped)
     used: set[str] = set()
     members = [Member(unique_name(m.name, used), m.staged, m.problem) for m in members]
+    members = _volume_sets(members, stage, lim)
     out = []
     for i, m in enumerate(members):
         if m.staged is not None and is_archive(m.name):
@@ -546,6 +547,45 @@ def expand(path: Path, stage: Path, supported, lim, depth: int = 0) -> tuple[lis
         else:
             out.append(m)
     return out, skipped
+
+
+def _volume_sets(members: list[Member], stage: Path, lim) -> list[Member]:
+    """分卷 inside an archive (a 网盘's folder downloaded as one zip, a mail's attachments): each set one member named
+    as the archive it makes (`folder/x.rar`, opened as a nested archive), its volumes staged side by side under
+    names of ours and read together; a set without its first volume or with a gap is one member saying so."""
+    sets: dict[tuple[str, str], dict[int, Member]] = {}
+    for m in members:
+        folder, _, base = m.name.rpartition("/")
+        if m.staged is not None and (v := volume_of(base)) is not None:
+            sets.setdefault((folder, v[0]), {})[v[1]] = m
+    for m in members:                        # an old-style set's first volume: x.rar beside its x.r00
+        folder, _, base = m.name.rpartition("/")
+        if m.staged is not None and (folder, base) in sets and 1 not in sets[(folder, base)]:
+            sets[(folder, base)][1] = m
+    if not sets:
+        return members
+    grouped = {id(m) for volumes in sets.values() for m in volumes.values()}
+    out = [m for m in members if id(m) not in grouped]
+    for k, ((folder, base), volumes) in enumerate(sets.items()):
+        name = f"{folder}/{base}" if folder else base
+        if 1 not in volumes:
+            low = volumes[min(volumes)].name
+            out.append(Member(low, None, f"分卷压缩包缺少第 1 卷（{volume_name(low.rpartition('/')[2], 1)}），无法解压；"
+                                         "请把全部分卷放在同一文件夹中压缩后再导入"))
+            continue
+        place = stage / f"v{k}"
+        place.mkdir(parents=True, exist_ok=True)
+        stem, suffix = (base[:-4], base[-4:]) if base.lower().endswith(".rar") else (base, "")
+        stem = stem if len(stem.encode("utf-8")) <= NAME_BYTES - 20 else "分卷"
+        ours = {n: (f"{stem}.part{n:0{len(str(max(volumes)))}d}{suffix}" if suffix else f"{stem}.{n:03d}")
+                for n in volumes}
+        for n, m in volumes.items():
+            os.replace(m.staged, place / ours[n])
+        try:
+            out.append(Member(name, join_volumes(place / ours[1], place / "joined", lim)))
+        except ArchiveProblem as e:
+            out.append(Member(name, None, str(e)))
+    return out
 
 
 def unique_name(name: str, used: set[str], key=str.lower) -> str:
