@@ -153,3 +153,17 @@ def test_a_place_read_from_the_path_follows_the_file_when_it_moves_not_the_cache
     assert stats["from_cache"] == 1 and stats["parsed"] == 0           # not parsed again ...
     assert moved["source_file"].iloc[0] == "未分类/自评表.txt"
     assert pd.isna(moved["county"].iloc[0]) and pd.isna(moved["place_source"].iloc[0])   # ... but placed again
+
+
+@pytest.mark.parametrize("path,place", [
+    ("四川省/眉山市/仁寿县/2021年度仁寿县人力资源和社会保障局自评表.tif", ("仁寿县", "眉山市", "四川省", "文件路径")),
+    ("安徽省/淮南市/寿县/自评表.tif", ("寿县", "淮南市", "安徽省", "单位名称")),
+    ("自评表/自评表.tif", ("寿县", "淮南市", "安徽省", "单位名称")),
+    ("四川省/眉山市/仁寿县/东坡区/自评表.tif", ("寿县", "淮南市", "安徽省", "单位名称")),   # two counties: not settled
+])
+def test_a_county_read_without_its_first_characters_is_the_paths_county(path, place):
+    """A black-and-white scan's seal hid the 仁 of 仁寿县人力资源和社会保障局: the agency read 寿县…, a county of 安徽省
+    that exists, and the report went to 安徽省淮南市. The folder the user filed it in names 仁寿县, which ends with
+    the county read: the path's county, said (文件路径). A path naming 寿县, or no county, leaves the agency's."""
+    from evalkit import geo
+    assert geo.place("寿县人力资源和社会保障局", "", path) == place
