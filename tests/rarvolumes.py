@@ -89,8 +89,8 @@ RAR4_MARK = b"Rar!\x1a\x07\x00"
 
 
 def rar4_block(kind: int, flags: int, body: bytes, add: int | None = None) -> bytes:
-    head = (bytes([kind]) + struct.pack("<HH", flags | (0x8000 if add is not None else 0), 7 + len(body) + (4 if add is not None else 0))
-            + (struct.pack("<I", add) if add is not None else b"") + body)
+    extra = b"" if add is None else struct.pack("<I", add)        # the data's size, after the header
+    head = bytes([kind]) + struct.pack("<HH", flags | (0x8000 if extra else 0), 7 + len(extra) + len(body)) + extra + body
     return struct.pack("<H", zlib.crc32(head) & 0xFFFF) + head
 
 
@@ -107,10 +107,10 @@ def write_rar4_volumes(folder: Path, base: str, files: dict[str, bytes], volume_
             at += len(part)
             after = at < len(data)
             raw = name.replace("/", "\\").encode(encoding)
-            body = struct.pack("<IBIIBBHI", len(data), 2, zlib.crc32(part if after else data), 0, 29, 0x30, len(raw),
-                               0x20) + raw      # unpacked size, Windows, CRC, time, version 2.9, stored, name, attributes
-            volumes[-1].append(rar4_block(0x74, (0x01 if not first else 0) | (0x02 if after else 0), body, add=len(part))
-                               + part)
+            # unpacked size, Windows, CRC, time, version 2.9, stored, the name's length, attributes, the name
+            body = struct.pack("<IBIIBBHI", len(data), 2, zlib.crc32(part if after else data), 0, 29, 0x30, len(raw), 0x20)
+            flags = (0x01 if not first else 0) | (0x02 if after else 0)       # continued from / in the next volume
+            volumes[-1].append(rar4_block(0x74, flags, body + raw, add=len(part)) + part)
             room -= len(part)
             first = False
             if not after:
@@ -121,6 +121,7 @@ def write_rar4_volumes(folder: Path, base: str, files: dict[str, bytes], volume_
     for k, parts in enumerate(volumes):
         path = folder / f"{base}.part{k + 1}.rar"
         main = rar4_block(0x73, 0x0001 | 0x0010 | (0x0100 if k == 0 else 0), b"\0" * 6)   # volume, new names, first
-        path.write_bytes(RAR4_MARK + main + b"".join(parts) + rar4_block(0x7B, 0 if k == len(volumes) - 1 else 0x0001, b""))
+        end = rar4_block(0x7B, 0 if k == len(volumes) - 1 else 0x0001, b"")      # the next volume follows, or not
+        path.write_bytes(RAR4_MARK + main + b"".join(parts) + end)
         paths.append(path)
     return paths

@@ -332,7 +332,7 @@ def expand_7z(path: Path, stage: Path, supported, lim) -> tuple[list[Member], in
         _check_totals(len(infos), sum(int(i.uncompressed or 0) for i in infos), lim)
         wanted = [i.filename for i in infos if _wanted(i.filename, supported)]
         skipped = len(infos) - len(wanted)
-        maybe = [i.filename for i in infos if not _wanted(i.filename, supported)      # `downfile.jsp`: judged by its bytes
+        maybe = [i.filename for i in infos if not _wanted(i.filename, supported)     # `downfile.jsp`: by its bytes
                  and _may_be_unnamed(i.filename, int(i.uncompressed or 0), lim)]
         staged = _SevenZipStage(stage, wanted + maybe, lim, sniff_from=len(wanted))
         try:
@@ -575,10 +575,10 @@ def _volume_sets(members: list[Member], stage: Path, lim) -> list[Member]:
             continue
         place = stage / f"v{k}"
         place.mkdir(parents=True, exist_ok=True)
-        stem, suffix = (base[:-4], base[-4:]) if base.lower().endswith(".rar") else (base, "")
+        stem, dot, ext = base.rpartition(".")                # x, rar | 7z | zip
         stem = stem if len(stem.encode("utf-8")) <= NAME_BYTES - 20 else "分卷"
-        ours = {n: (f"{stem}.part{n:0{len(str(max(volumes)))}d}{suffix}" if suffix else f"{stem}.{n:03d}")
-                for n in volumes}
+        width = len(str(max(volumes)))
+        ours = {n: f"{stem}.part{n:0{width}d}.{ext}" if ext.lower() == "rar" else f"{stem}.{ext}.{n:03d}" for n in volumes}
         for n, m in volumes.items():
             os.replace(m.staged, place / ours[n])
         try:
@@ -691,9 +691,12 @@ def volume_set(first: Path, lim) -> list[Path]:
     base, parts = found[0], []
     while (part := first.with_name(volume_name(first.name, len(parts) + 1))).is_file():
         parts.append(part)
-    pattern = (glob.escape(base) + ".[0-9][0-9][0-9]" if VOLUME.match(first.name)
-               else glob.escape(base[:-4]) + ".[pP][aA][rR][tT]*[0-9]" + glob.escape(base[-4:]) if RAR_VOLUME.match(first.name)
-               else glob.escape(base[:-4]) + ".[rRsS][0-9][0-9]")
+    if VOLUME.match(first.name):
+        pattern = glob.escape(base) + ".[0-9][0-9][0-9]"
+    elif RAR_VOLUME.match(first.name):
+        pattern = glob.escape(base[:-4]) + ".[pP][aA][rR][tT]*[0-9]" + glob.escape(base[-4:])
+    else:                                     # old style: x.r00…
+        pattern = glob.escape(base[:-4]) + ".[rRsS][0-9][0-9]"
     later = sorted(n for x in first.parent.glob(pattern)
                    if (v := volume_of(x.name)) and v[0] == base and (n := v[1]) > len(parts))
     if later:
@@ -723,7 +726,8 @@ def join_volumes(first: Path, folder: Path, lim) -> Path:
 
 
 def _volumes_of(archive: Path) -> Path | None:
-    """The first volume of `archive` (`x.7z` -> `x.7z.001`, `x.rar` -> `x.part1.rar`) when only its volumes are there."""
+    """The first volume of `archive` (`x.7z` -> `x.7z.001`, `x.rar` -> `x.part1.rar`) when only its volumes are
+    there."""
     if _a_file(archive):
         return None
     if archive.suffix.lower() == ".rar":

@@ -444,12 +444,13 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
         if not root.is_dir():
             vol = volume_of(root.name) or ((root.name, 1) if old_style_first(root) else None)
             if stage is not None and vol is not None:
-                first = root.with_name(volume_name(root.name, 1))     # any volume given (a shell's x.part*.rar): the set once
+                first = root.with_name(volume_name(root.name, 1))    # any volume given (x.part*.rar): the set once
                 if vol[1] != 1 and not first.is_file():
                     out.sources.append(missing_first(root, label, vol[0]))
                 elif (key := _dev_ino(first)) not in sets_read:
                     sets_read.add(key)
-                    add_volumes(first, label[: len(label) - len(display_name(root.name))] + display_name(vol[0]))   # `x.7z`
+                    at = label[: len(label) - len(display_name(root.name))]
+                    add_volumes(first, at + display_name(vol[0]))     # named as the archive: `x.7z`
             else:
                 add(root, label, given=True)
             continue
