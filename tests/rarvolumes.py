@@ -49,29 +49,37 @@ def end_header(last: bool) -> bytes:
     return block(5, 0, vint(0 if last else 0x0001))
 
 
-def write_volumes(folder: Path, base: str, files: dict[str, bytes], volume_bytes: int,
-                  digits: int = 1) -> list[Path]:
-    """`files` stored in volumes `base.part1.rar`… of about `volume_bytes` of data each (a file cut where a volume
-    fills up, as WinRAR does); returns the volumes' paths in order."""
-    volumes: list[list[bytes]] = [[]]
+def split(files: dict[str, bytes], volume_bytes: int) -> list[list[tuple[str, bytes, bytes, bool, bool]]]:
+    """The files cut where each volume of about `volume_bytes` of data fills up, as WinRAR cuts them: per volume,
+    (name, the whole file, its part here, continued from the volume before, continued in the next)."""
+    volumes: list[list] = [[]]
     room = volume_bytes
     for name, data in files.items():
         at, first = 0, True
         while True:
-            part = data[at:at + max(room, 1)] if at < len(data) else b""
+            part = data[at:at + max(room, 1)]
             at += len(part)
             after = at < len(data)
-            volumes[-1].append(file_header(name, len(data), len(part), not first, after) + part)
+            volumes[-1].append((name, data, part, not first, after))
             room -= len(part)
             first = False
             if not after:
                 break
             volumes.append([])
             room = volume_bytes
+    return volumes
+
+
+def write_volumes(folder: Path, base: str, files: dict[str, bytes], volume_bytes: int,
+                  digits: int = 1) -> list[Path]:
+    """`files` stored in volumes `base.part1.rar`… of about `volume_bytes` of data each; their paths in order."""
+    volumes = split(files, volume_bytes)
     paths = []
     for k, parts in enumerate(volumes):
         path = folder / f"{base}.part{k + 1:0{digits}d}.rar"
-        path.write_bytes(SIGNATURE + main_header(k) + b"".join(parts) + end_header(k == len(volumes) - 1))
+        body = b"".join(file_header(name, len(data), len(part), before, after) + part
+                        for name, data, part, before, after in parts)
+        path.write_bytes(SIGNATURE + main_header(k) + body + end_header(k == len(volumes) - 1))
         paths.append(path)
     return paths
 
@@ -98,30 +106,19 @@ def write_rar4_volumes(folder: Path, base: str, files: dict[str, bytes], volume_
                        encoding: str = "gbk") -> list[Path]:
     """`files` stored in RAR 4 volumes `base.part1.rar`… (the data CRC of a file's last part is the whole file's,
     of the others their own part's, as WinRAR writes them)."""
-    volumes: list[list[bytes]] = [[]]
-    room = volume_bytes
-    for name, data in files.items():
-        at, first = 0, True
-        while True:
-            part = data[at:at + max(room, 1)]
-            at += len(part)
-            after = at < len(data)
-            raw = name.replace("/", "\\").encode(encoding)
-            # unpacked size, Windows, CRC, time, version 2.9, stored, the name's length, attributes, the name
-            body = struct.pack("<IBIIBBHI", len(data), 2, zlib.crc32(part if after else data), 0, 29, 0x30, len(raw), 0x20)
-            flags = (0x01 if not first else 0) | (0x02 if after else 0)       # continued from / in the next volume
-            volumes[-1].append(rar4_block(0x74, flags, body + raw, add=len(part)) + part)
-            room -= len(part)
-            first = False
-            if not after:
-                break
-            volumes.append([])
-            room = volume_bytes
+    volumes = split(files, volume_bytes)
     paths = []
     for k, parts in enumerate(volumes):
+        blocks = []
+        for name, data, part, before, after in parts:
+            raw = name.replace("/", "\\").encode(encoding)
+            # unpacked size, Windows, CRC, time, version 2.9, stored, the name's length, attributes, the name
+            head = struct.pack("<IBIIBBHI", len(data), 2, zlib.crc32(part if after else data), 0, 29, 0x30, len(raw), 0x20)
+            flags = (0x01 if before else 0) | (0x02 if after else 0)       # continued from / in the next volume
+            blocks.append(rar4_block(0x74, flags, head + raw, add=len(part)) + part)
         path = folder / f"{base}.part{k + 1}.rar"
         main = rar4_block(0x73, 0x0001 | 0x0010 | (0x0100 if k == 0 else 0), b"\0" * 6)   # volume, new names, first
         end = rar4_block(0x7B, 0 if k == len(volumes) - 1 else 0x0001, b"")      # the next volume follows, or not
-        path.write_bytes(RAR4_MARK + main + b"".join(parts) + end)
+        path.write_bytes(RAR4_MARK + main + b"".join(blocks) + end)
         paths.append(path)
     return paths
