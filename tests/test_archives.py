@@ -388,8 +388,21 @@ def test_a_member_running_on_into_a_volume_not_there_is_said_incomplete(tmp_path
     rep = ingest_paths([tmp_path], checks=False)["reports"].set_index("source_file")
     cut = f"材料.rar!材料/{SEEDS[2].name}"
     assert rep.loc[cut, "status"] == "failed"
-    assert "不完整" in rep.loc[cut, "error"] and "第 4 卷中，这里只有 3 卷" in rep.loc[cut, "error"]
+    assert "不完整" in rep.loc[cut, "error"] and "缺失或已损坏（这里有 3 卷：材料.part01.rar 至 材料.part03.rar）" in rep.loc[cut, "error"]
     assert (rep.drop(cut)["status"] == "ok").all() and len(rep) == 3
+
+
+def test_a_damaged_middle_volume_costs_the_member_it_holds_not_those_after_it(tmp_path):
+    """A 网盘 download whose second volume is an error page: the report running through it is a failed row, and the
+    one after it is read (before, the listing stopped at the damaged volume and that report was missing without a
+    word, while the cut one was said to need a fifth volume)."""
+    paths = _rar_set(tmp_path)
+    paths[1].write_bytes("<html><body>文件下载失败，请稍后重试</body></html>".encode() * 50)
+    rep = ingest_paths([tmp_path], checks=False)["reports"].set_index("source_file")
+    assert sorted(rep.index) == sorted(f"材料.rar!材料/{s.name}" for s in SEEDS[:3])
+    cut = f"材料.rar!材料/{SEEDS[1].name}"
+    assert rep.loc[cut, "status"] == "failed" and "缺失或已损坏（这里有 4 卷" in rep.loc[cut, "error"]
+    assert (rep.drop(cut)["status"] == "ok").all()
 
 
 @pytest.mark.parametrize("kind", ["zip", "7z", "rar"])

@@ -398,21 +398,25 @@ def expand_rar(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
     if not infos:
         raise broken or ArchiveProblem("RAR 压缩包是空的或已损坏（没有读出任何文件），请重新下载")
     _check_totals(len(infos), sum(size for _, size in infos), lim)
-    wanted = {name for name, _ in infos if _wanted(name, supported)}
-    skipped = len(infos) - len(wanted)
-    maybe = {name for name, size in infos if name not in wanted and _may_be_unnamed(name, size, lim)}   # `downfile.jsp`
     members: list[Member] = []
-    total = 0
+    total = skipped = 0
     try:
+        # each entry judged as it comes (not from the listing: past a damaged volume, reading the data finds members
+        # that skipping over it did not)
         with _rar_reader(volumes, fmt) as arc:
             for e in arc:
                 name = _text_name(e.pathname)
-                if not _is_file(e) or (name not in wanted and name not in maybe):
+                if not _is_file(e):
+                    continue
+                unnamed = not _wanted(name, supported)
+                if unnamed and not _may_be_unnamed(name, int(e.size or 0), lim):
+                    skipped += 1
                     continue
                 blocks = e.get_blocks(_CHUNK)
-                if unnamed := name not in wanted:            # judged by its first bytes, then by all of them
+                if unnamed:                                   # `downfile.jsp`: judged by its first bytes, then all
                     head = next(blocks, b"")
                     if not may_be_signed(head):
+                        skipped += 1
                         continue
                     blocks = itertools.chain([head], blocks)
                 dest = stage / str(len(members))
@@ -423,18 +427,19 @@ def expand_rar(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
                     got = _copy_bounded(_Blocks(blocks), dest, limit, f"成员 {name} ")
                     total += got
                     if e.size is not None and got < e.size:     # its data runs on into a volume not read with it
-                        where = (f"第 {len(volumes) + 1} 卷中，这里只有 {len(volumes)} 卷" if len(volumes) > 1
-                                 else "下一卷中，这里只有这一卷")
+                        where = (f"下一卷中，而下一卷缺失或已损坏（这里有 {len(volumes)} 卷：{volumes[0].name} 至 "
+                                 f"{volumes[-1].name}）；请重新下载全部分卷后再运行" if len(volumes) > 1
+                                 else "分卷压缩包的下一卷中，这里只有这一卷；请把全部分卷放在同一文件夹后再运行")
                         raise ArchiveProblem(f"压缩包中的这个文件不完整（取出 {got} 字节，应有 {e.size} 字节）：它接续在"
-                                             f"分卷压缩包的{where}；请把全部分卷放在同一文件夹后再运行")
+                                             + where)
                 except ArchiveProblem as err:
                     members.append(Member(name, None, str(err)))
                     dest.unlink(missing_ok=True)
                     continue
                 if unnamed and unnamed_format(dest) is None:
                     dest.unlink(missing_ok=True)
+                    skipped += 1
                     continue
-                skipped -= unnamed
                 members.append(Member(name, dest))
     except ArchiveError as e:
         if not members:
