@@ -381,6 +381,44 @@ def test_volumes_inside_an_archive_are_read_as_the_archive_they_make(tmp_path):
     assert r.returncode == 0 and "指标行" in r.stdout, r.stderr
 
 
+def _split_zip(folder, drop=()):
+    import zipsplit
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = zipsplit.write_split_zip(folder, "材料", {f"材料/{s.name}": s.read_bytes() for s in SEEDS[:3]}, 3000)
+    for path in paths:
+        if path.name in drop:
+            path.unlink()
+    return paths
+
+
+def test_a_split_zip_is_read_as_the_archive_it_makes(tmp_path):
+    """A split zip (Bandizip's, WinRAR's or `zip -s`: `材料.z01`, `.z02`…, its directory in `材料.zip`): before,
+    `材料.zip` failed (its records are in the other parts) and the `.z01`… were skipped as other files. Now the parts
+    are joined and the directory's offsets made the joined file's; a set missing a part or its `.zip` is one row."""
+    from conftest import run_cli
+    paths = _split_zip(tmp_path / "in")
+    assert len(paths) >= 4
+    _split_zip(tmp_path / "in" / "缺卷", drop={"材料.z02"})
+    _split_zip(tmp_path / "in" / "缺尾", drop={"材料.zip"})
+    rep = ingest_paths([tmp_path / "in"], checks=False)["reports"].set_index("source_file")
+    whole = [f"材料.zip!材料/{s.name}" for s in SEEDS[:3]]
+    assert sorted(rep.index) == sorted(whole + ["缺卷/材料.zip", "缺尾/材料.zip"])
+    assert (rep.loc[whole, "status"] == "ok").all() and (rep.loc[whole, "n_indicators"] > 0).all()
+    assert "缺少第 2 卷（有第 1 卷和第 3 卷）" in rep.loc["缺卷/材料.zip", "error"]
+    assert "缺少最后一卷 材料.zip" in rep.loc["缺尾/材料.zip", "error"]
+    given = ingest_paths(list(reversed(paths)), checks=False)["reports"]          # `evalkit ingest 材料.z* 材料.zip`
+    assert sorted(given["source_file"]) == sorted(whole) and given["status"].eq("ok").all()
+    r = run_cli("inspect", tmp_path / "in" / whole[1])                # as the ledger names it
+    assert r.returncode == 0 and "指标行" in r.stdout, r.stderr
+    import zipfile
+    with zipfile.ZipFile(tmp_path / "网盘.zip", "w") as z:        # the same parts inside an archive
+        for path in paths:
+            z.write(path, "下载/" + path.name)
+    inner = ingest_paths([tmp_path / "网盘.zip"], checks=False)["reports"]
+    assert sorted(inner["source_file"]) == sorted(f"网盘.zip!下载/{name}" for name in whole)
+    assert inner["status"].eq("ok").all()
+
+
 def test_a_member_running_on_into_a_volume_not_there_is_said_incomplete(tmp_path):
     """A set whose last volume is missing: the member it holds part of was copied cut, as far as the volumes there
     go; now it is a failed row saying so, the members whole in the volumes there are read."""

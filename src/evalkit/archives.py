@@ -15,6 +15,7 @@ import lzma
 import os
 import re
 import shutil
+import struct
 import zipfile
 import zlib
 from contextlib import contextmanager
@@ -563,13 +564,18 @@ def _volume_sets(members: list[Member], stage: Path, lim) -> list[Member]:
         folder, _, base = m.name.rpartition("/")
         if m.staged is not None and (v := volume_of(base)) is not None:
             sets.setdefault((folder, v[0]), {})[v[1]] = m
+    lasts: dict[tuple[str, str], Member] = {}
     for m in members:                        # an old-style set's first volume: x.rar beside its x.r00
         folder, _, base = m.name.rpartition("/")
-        if m.staged is not None and (folder, base) in sets and 1 not in sets[(folder, base)]:
+        if m.staged is None or (folder, base) not in sets:
+            continue
+        if base.lower().endswith(".zip"):    # a split zip's last part: x.zip after its x.z01…
+            lasts[(folder, base)] = m
+        elif 1 not in sets[(folder, base)]:
             sets[(folder, base)][1] = m
     if not sets:
         return members
-    grouped = {id(m) for volumes in sets.values() for m in volumes.values()}
+    grouped = {id(m) for volumes in sets.values() for m in volumes.values()} | {id(m) for m in lasts.values()}
     out = [m for m in members if id(m) not in grouped]
     for k, ((folder, base), volumes) in enumerate(sets.items()):
         name = f"{folder}/{base}" if folder else base
@@ -583,9 +589,13 @@ def _volume_sets(members: list[Member], stage: Path, lim) -> list[Member]:
         stem, dot, ext = base.rpartition(".")                # x, rar | 7z | zip
         stem = stem if len(stem.encode("utf-8")) <= NAME_BYTES - 20 else "分卷"
         width = len(str(max(volumes)))
-        ours = {n: f"{stem}.part{n:0{width}d}.{ext}" if ext.lower() == "rar" else f"{stem}.{ext}.{n:03d}" for n in volumes}
+        split_zip = ZIP_PART.match(volumes[1].name.rpartition("/")[2]) is not None
+        ours = {n: f"{stem}.z{n:02d}" if split_zip else f"{stem}.part{n:0{width}d}.{ext}" if ext.lower() == "rar"
+                else f"{stem}.{ext}.{n:03d}" for n in volumes}
         for n, m in volumes.items():
             os.replace(m.staged, place / ours[n])
+        if (folder, base) in lasts:
+            os.replace(lasts[(folder, base)].staged, place / f"{stem}.{ext}")
         try:
             out.append(Member(name, join_volumes(place / ours[1], place / "joined", lim)))
         except ArchiveProblem as e:
@@ -652,11 +662,13 @@ def readable(name: str) -> bool:
 # (or `x.zip.001`…) are the archive's bytes cut in pieces: joined in order they are the archive itself. WinRAR's
 # `x.part1.rar`, `x.part2.rar`… (`part01` from ten volumes) are each a RAR of their own whose members run on into the
 # next: libarchive reads them together where they are (expand_rar); so are the old style's `x.rar`, `x.r00`, `x.r01`…
-# (`x.s00` after `x.r99`: RAR 2's names, still WinRAR's option). Each set is named in the ledger as the archive it
-# makes, `x.7z` or `x.rar`.
+# (`x.s00` after `x.r99`: RAR 2's names, still WinRAR's option). A split zip (Bandizip's, WinRAR's or Info-ZIP's
+# `x.z01`, `x.z02`…, its last part `x.zip`) is joined too, its central directory's offsets (each counted from its own
+# part) made the joined file's. Each set is named in the ledger as the archive it makes, `x.7z`, `x.rar`, `x.zip`.
 VOLUME = re.compile(r"^(?P<base>.+\.(?:7z|zip))\.(?P<n>\d{3})$", re.IGNORECASE)
 RAR_VOLUME = re.compile(r"^(?P<stem>.+)(?P<part>\.part)(?P<n>\d{1,4})(?P<rar>\.rar)$", re.IGNORECASE)
 OLD_RAR_VOLUME = re.compile(r"^(?P<stem>.+)\.(?P<letter>[rs])(?P<n>\d{2})$", re.IGNORECASE)
+ZIP_PART = re.compile(r"^(?P<stem>.+)\.(?P<z>z)(?P<n>\d{2,3})$", re.IGNORECASE)
 
 
 def volume_of(name: str) -> tuple[str, int] | None:
@@ -668,6 +680,8 @@ def volume_of(name: str) -> tuple[str, int] | None:
         return m.group("stem") + m.group("rar"), int(m.group("n"))
     if m := OLD_RAR_VOLUME.match(name):
         return m.group("stem") + ".rar", (m.group("letter").lower() == "s") * 100 + int(m.group("n")) + 2
+    if m := ZIP_PART.match(name):
+        return m.group("stem") + ".zip", int(m.group("n"))
     return None
 
 
@@ -677,6 +691,8 @@ def volume_name(name: str, n: int) -> str:
         return f"{m.group('stem')}{m.group('part')}{n:0{len(m.group('n'))}d}{m.group('rar')}"
     if m := VOLUME.match(name):
         return f"{m.group('base')}.{n:03d}"
+    if (m := ZIP_PART.match(name)) or name.lower().endswith(".zip"):                 # x.z01, or x.zip itself
+        return f"{m.group('stem') if m else name[:-4]}.{m.group('z') if m else 'z'}{n:02d}"
     stem = m.group("stem") if (m := OLD_RAR_VOLUME.match(name)) else name[:-4]       # x.r00, or x.rar itself
     return f"{stem}.rar" if n == 1 else f"{stem}.{'rs'[(n - 2) // 100]}{(n - 2) % 100:02d}"
 
@@ -685,6 +701,11 @@ def old_style_first(path: Path) -> bool:
     """Whether `path` (`x.rar`) is the first of RAR's old-style volumes: its `x.r00` beside it."""
     return path.suffix.lower() == ".rar" and not RAR_VOLUME.match(path.name) and _a_file(path.with_name(
         volume_name(path.name, 2)))
+
+
+def split_zip_last(path: Path) -> bool:
+    """Whether `path` (`x.zip`) is the last part of a split zip: its `x.z01` beside it (read with its set)."""
+    return path.suffix.lower() == ".zip" and _a_file(path.with_name(volume_name(path.name, 1)))
 
 
 def volume_set(first: Path, lim) -> list[Path]:
@@ -700,6 +721,8 @@ def volume_set(first: Path, lim) -> list[Path]:
         pattern = glob.escape(base) + ".[0-9][0-9][0-9]"
     elif RAR_VOLUME.match(first.name):
         pattern = glob.escape(base[:-4]) + ".[pP][aA][rR][tT]*[0-9]" + glob.escape(base[-4:])
+    elif ZIP_PART.match(first.name):
+        pattern = glob.escape(base[:-4]) + ".[zZ][0-9][0-9]*"
     else:                                     # old style: x.r00…
         pattern = glob.escape(base[:-4]) + ".[rRsS][0-9][0-9]"
     later = sorted(n for x in first.parent.glob(pattern)
@@ -708,6 +731,11 @@ def volume_set(first: Path, lim) -> list[Path]:
         have = "第 1 卷" if len(parts) == 1 else f"第 1–{len(parts)} 卷"
         raise ArchiveProblem(f"分卷压缩包 {base} 缺少第 {len(parts) + 1} 卷（有{have}和第 {later[0]} 卷），无法解压；"
                              "请补齐全部分卷后再运行")
+    if ZIP_PART.match(first.name):            # a split zip ends with x.zip, its central directory
+        if not _a_file(last := first.with_name(base)):
+            raise ArchiveProblem(f"分卷压缩包 {base} 缺少最后一卷 {base}（有 {first.name} 起的 {len(parts)} 卷），无法解压；"
+                                 "请补齐全部分卷后再运行")
+        parts.append(last)
     total = sum(part.stat().st_size for part in parts)
     if total > lim.max_file_bytes:
         raise ArchiveProblem(f"分卷压缩包 {base} 的 {len(parts)} 卷合计 {total / 2**20:.0f} MB，超过上限 "
@@ -719,22 +747,61 @@ def join_volumes(first: Path, folder: Path, lim) -> Path:
     """The archive to open for the set whose first volume is `first`: 7-Zip's volumes joined in order into
     `folder/x.7z`; a RAR's first volume itself (expand_rar reads the rest beside it). ArchiveProblem as volume_set."""
     parts = volume_set(first, lim)
-    if not VOLUME.match(first.name):         # a RAR's
+    if not (VOLUME.match(first.name) or ZIP_PART.match(first.name)):         # a RAR's
         return first
     folder.mkdir(parents=True, exist_ok=True)
     joined = folder / fit_name(volume_of(first.name)[0])
+    starts = []
     with open(joined, "wb") as out:
         for part in parts:
+            starts.append(out.tell())
             with open(part, "rb") as f:
                 shutil.copyfileobj(f, out, _CHUNK)
+    if ZIP_PART.match(first.name):
+        _rebase_split_zip(joined, starts)
     return joined
+
+
+def _rebase_split_zip(joined: Path, starts: list[int]) -> None:
+    """A split zip's parts joined (`starts`: where each begins): its central directory's offsets, each counted from
+    its own part (APPNOTE 8.5), made the joined file's and its end record a single part's, in place, so zipfile
+    reads it. ArchiveProblem for a Zip64 split (not rebased) or a part count the end record does not match."""
+    size = joined.stat().st_size
+    with open(joined, "r+b") as f:
+        f.seek(max(0, size - 65557))                      # the end record: 22 bytes and a comment of up to 64 KB
+        tail_at = f.tell()
+        tail = f.read()
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or at + 22 > len(tail):
+            raise ArchiveProblem("分卷 zip 的最后一卷没有 zip 目录（可能下载不完整），无法解压；请重新下载全部分卷")
+        _, disk, cd_disk, _, n_total, cd_size, cd_offset = struct.unpack_from("<IHHHHII", tail, at)
+        if 0xFFFF in (disk, cd_disk, n_total) or 0xFFFFFFFF in (cd_size, cd_offset) or disk != len(starts) - 1 \
+                or cd_disk >= len(starts):
+            raise ArchiveProblem(f"分卷 zip 的目录与 {len(starts)} 个分卷对不上（或是 Zip64 分卷），无法解压；"
+                                 "请解压后重新压缩为单个文件再导入")
+        cd_at = starts[cd_disk] + cd_offset
+        f.seek(cd_at)
+        cd = bytearray(f.read(cd_size))
+        pos = 0
+        while pos + 46 <= len(cd) and cd[pos:pos + 4] == b"PK\x01\x02":
+            n, m, k, part = struct.unpack_from("<HHHH", cd, pos + 28)
+            offset = struct.unpack_from("<I", cd, pos + 42)[0]
+            if part >= len(starts) or offset == 0xFFFFFFFF:
+                raise ArchiveProblem("分卷 zip 的目录指向不存在的分卷（或是 Zip64 分卷），无法解压；请重新下载全部分卷")
+            struct.pack_into("<H", cd, pos + 34, 0)           # its part: the one joined file
+            struct.pack_into("<I", cd, pos + 42, starts[part] + offset)
+            pos += 46 + n + m + k
+        f.seek(cd_at)
+        f.write(cd)
+        f.seek(tail_at + at + 4)
+        f.write(struct.pack("<HHHHII", 0, 0, n_total, n_total, cd_size, cd_at))
 
 
 def _volumes_of(archive: Path) -> Path | None:
     """The first volume of `archive` (`x.7z` -> `x.7z.001`, `x.rar` -> `x.part1.rar`) when only its volumes are
-    there."""
-    if _a_file(archive):
-        return None
+    there, or `x.z01` for a split zip's `x.zip`."""
+    if _a_file(archive):                      # a split zip's last part: its set from x.z01
+        return archive.with_name(volume_name(archive.name, 1)) if split_zip_last(archive) else None
     if archive.suffix.lower() == ".rar":
         firsts = (archive.with_name(f"{archive.stem}.part{'1'.zfill(w)}{archive.suffix}") for w in range(1, 5))
     else:

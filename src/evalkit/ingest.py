@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 
 from evalkit import limits as _limits
 from evalkit.archives import (ARCHIVE_SUFFIXES, NOT_REPORT_PREFIXES, ArchiveProblem, container_word, expand, is_archive,
-                              join_volumes, old_style_first, readable, unique_name, volume_name,
-                              volume_of)
+                              join_volumes, old_style_first, readable, split_zip_last, unique_name,
+                              volume_name, volume_of)
 from evalkit.errors import FilesFailed, InputError
 from evalkit.model import Document, Loc, ReadError
 from evalkit.readers import SUFFIXES, format_of, read, webpage
@@ -442,7 +442,8 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
             continue
         prefix = label + "/" if multi and root.is_dir() else ""
         if not root.is_dir():
-            vol = volume_of(root.name) or ((root.name, 1) if old_style_first(root) else None)
+            vol = (volume_of(root.name) or ((root.name, 1) if old_style_first(root) else None)
+                   or ((root.name, 1) if split_zip_last(root) else None))      # a split zip given by its x.zip
             if stage is not None and vol is not None:
                 first = root.with_name(volume_name(root.name, 1))    # any volume given (x.part*.rar): the set once
                 if vol[1] != 1 and not first.is_file():
@@ -505,6 +506,8 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
                     continue
                 if pages and webpage.is_part(e.name):          # a saved page's picture or frame: read through it
                     out.skipped += 1
+                    continue
+                if stage is not None and split_zip_last(Path(e.path)):         # read with its x.z01…
                     continue
                 if stage is not None and (vol := volume_of(e.name)) is not None:   # 分卷: the set once, from volume 1
                     if vol[1] == 1:
