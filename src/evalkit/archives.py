@@ -569,8 +569,8 @@ def _volume_sets(members: list[Member], stage: Path, lim) -> list[Member]:
         folder, _, base = m.name.rpartition("/")
         if m.staged is None or (folder, base) not in sets:
             continue
-        if base.lower().endswith(".zip"):    # a split zip's last part: x.zip after its x.z01…
-            lasts[(folder, base)] = m
+        if any(ZIP_PART.match(v.name.rpartition("/")[2]) for v in sets[(folder, base)].values()):
+            lasts[(folder, base)] = m        # a split zip's last part: x.zip after its x.z01…
         elif 1 not in sets[(folder, base)]:
             sets[(folder, base)][1] = m
     if not sets:
