@@ -24,7 +24,7 @@ from pathlib import Path
 
 from evalkit.model import container_word  # noqa: F401  (the word for an archive or a saved e-mail)
 from evalkit.readers import format_of
-from evalkit.readers.sniff import may_be_signed, unnamed_format
+from evalkit.readers.sniff import editor_copy, may_be_signed, unnamed_format
 from evalkit.readers.safety import UNZIP_ERRORS, reason
 
 ARCHIVE_SUFFIXES = (".zip", ".7z", ".rar", ".eml")     # a saved e-mail is opened for its attachments (mail.py)
@@ -197,9 +197,9 @@ def expand_zip(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
 
 def _may_be_unnamed(name: str, size: int, lim) -> bool:
     """Whether a member whose name says no report format (a portal's `downfile.jsp`, no suffix) is worth its first
-    bytes: not a nested archive, a Mac companion or Word's `~` file, nor empty or over the file limit."""
+    bytes: not a nested archive, a Mac companion or Word's own copy, nor empty or over the file limit."""
     base = name.rsplit("/", 1)[-1]
-    return not (not base or base.startswith(NOT_REPORT_PREFIXES + ("~",)) or name.startswith("__MACOSX/")
+    return not (not base or base.startswith(NOT_REPORT_PREFIXES) or editor_copy(base) or name.startswith("__MACOSX/")
                 or is_archive(base) or not 0 < size <= lim.max_file_bytes)
 
 
@@ -386,7 +386,7 @@ def expand_rar(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
     fmt = "rar5" if head.startswith(b"Rar!\x1a\x07\x01\x00") else "rar" if head.startswith(b"Rar!\x1a\x07\x00") else None
     if fmt is None:
         raise ArchiveProblem("文件名是 .rar，但内容不是 RAR 压缩包（可能下载不完整，或是改了后缀的其他文件）")
-    first = (v := volume_of(path.name)) and v[1] == 1 and RAR_VOLUME.match(path.name) or old_style_first(path)
+    first = RAR_VOLUME.match(path.name) and volume_of(path.name)[1] == 1 or old_style_first(path)
     volumes = volume_set(path, lim) if first else [path]
     infos, broken = [], None
     try:
@@ -565,7 +565,7 @@ def _volume_sets(members: list[Member], stage: Path, lim) -> list[Member]:
         if m.staged is not None and (v := volume_of(base)) is not None:
             sets.setdefault((folder, v[0]), {})[v[1]] = m
     lasts: dict[tuple[str, str], Member] = {}
-    for m in members:                        # an old-style set's first volume: x.rar beside its x.r00
+    for m in members:                        # a set's archive-named member: old-style x.rar (first), split x.zip (last)
         folder, _, base = m.name.rpartition("/")
         if m.staged is None or (folder, base) not in sets:
             continue
@@ -581,8 +581,7 @@ def _volume_sets(members: list[Member], stage: Path, lim) -> list[Member]:
         name = f"{folder}/{base}" if folder else base
         if 1 not in volumes:
             low = volumes[min(volumes)].name
-            out.append(Member(low, None, f"分卷压缩包缺少第 1 卷（{volume_name(low.rpartition('/')[2], 1)}），无法解压；"
-                                         "请把全部分卷放在同一文件夹中压缩后再导入"))
+            out.append(Member(low, None, no_first_volume(volume_name(low.rpartition("/")[2], 1), inside=True)))
             continue
         place = stage / f"v{k}"
         place.mkdir(parents=True, exist_ok=True)
@@ -695,6 +694,12 @@ def volume_name(name: str, n: int) -> str:
         return f"{m.group('stem') if m else name[:-4]}.{m.group('z') if m else 'z'}{n:02d}"
     stem = m.group("stem") if (m := OLD_RAR_VOLUME.match(name)) else name[:-4]       # x.r00, or x.rar itself
     return f"{stem}.rar" if n == 1 else f"{stem}.{'rs'[(n - 2) // 100]}{(n - 2) % 100:02d}"
+
+
+def no_first_volume(volume: str, inside: bool = False) -> str:
+    """The message for a set whose first volume (named `volume`) is not there; `inside`: in an archive."""
+    return (f"分卷压缩包缺少第 1 卷（{volume}），无法解压；"
+            + ("请把全部分卷放在同一文件夹中压缩后再导入" if inside else "请把全部分卷放在同一文件夹后再运行"))
 
 
 def old_style_first(path: Path) -> bool:
@@ -867,10 +872,7 @@ def find_member(spec: str, stage: Path, supported, lim, opened: dict | None = No
     opened = {} if opened is None else opened
     key = archive.resolve()
     if key not in opened:
-        place = stage / str(len(opened))
-        first = _volumes_of(archive)            # `x.7z!a.docx` of volumes x.7z.001…: joined first
-        opened[key] = expand(archive if first is None else join_volumes(first, place / "joined", lim), place,
-                             supported, lim)[0]
+        opened[key] = _members_of(archive, stage / str(len(opened)), supported, lim)
     members = opened[key]
     for m in members:
         if m.name == wanted:
@@ -878,6 +880,13 @@ def find_member(spec: str, stage: Path, supported, lim, opened: dict | None = No
                 raise ArchiveProblem(f"{spec}: {m.problem}")
             return m.staged
     raise ArchiveProblem(f"{container_word(archive.name)} {archive} 中没有 {wanted}；{listing(archive, members)}")
+
+
+def _members_of(archive: Path, place: Path, supported, lim) -> list[Member]:
+    """What `archive` holds, opened into `place` as ingest opens it: a set's volumes joined first (`x.7z` of
+    x.7z.001…, the x.zip of a split zip)."""
+    first = _volumes_of(archive)
+    return expand(archive if first is None else join_volumes(first, place / "joined", lim), place, supported, lim)[0]
 
 
 def listing(archive: Path, members: list[Member]) -> str:
@@ -905,7 +914,7 @@ def located(path: Path):
     with scratch.folder("archives") as stage:
         try:
             if given:                # an archive itself: say what it holds
-                held = listing(path, expand(path, Path(stage), readable, LIMITS)[0])
+                held = listing(path, _members_of(path, Path(stage), readable, LIMITS))
                 raise InputError(f"{path} 是压缩包，{held}",
                                  "请指定其中的一个报告文件，写法同 ingest 清单：'压缩包.zip!文件夹/文件名'")
             member = find_member(str(path), Path(stage), readable, LIMITS)

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 
 from evalkit import limits as _limits
 from evalkit.archives import (ARCHIVE_SUFFIXES, NOT_REPORT_PREFIXES, ArchiveProblem, container_word, expand, is_archive,
-                              join_volumes, old_style_first, readable, split_zip_last, unique_name,
-                              volume_name, volume_of)
+                              join_volumes, no_first_volume, old_style_first, readable, split_zip_last,
+                              unique_name, volume_name, volume_of)
 from evalkit.errors import FilesFailed, InputError
 from evalkit.model import Document, Loc, ReadError
 from evalkit.readers import SUFFIXES, format_of, read, webpage
@@ -383,7 +383,7 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
     read_as: dict[tuple, tuple[int, str]] = {}    # a file's identity -> the input and name it was read as
 
     def add_volumes(volume1: Path, source_file: str) -> None:
-        """A 7-Zip 分卷 set (`x.7z.001`, `.002`…) read as the archive its volumes join into, named `x.7z`."""
+        """A 分卷 set (`x.7z.001`…, `x.part1.rar`…, `x.z01`…) read as the archive it makes, named `x.7z`, `x.rar`, `x.zip`."""
         try:
             joined = join_volumes(volume1, stage / "volumes" / str(len(out.sources)), lim)
         except (ArchiveProblem, OSError) as e:
@@ -394,8 +394,7 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
 
     def missing_first(path: Path, source_file: str, base: str) -> Source:
         return Source(path, source_file, _archive_fmt(Path(base)),
-                      problem=f"分卷压缩包缺少第 1 卷（{display_name(volume_name(path.name, 1))}），无法解压；"
-                              "请把全部分卷放在同一文件夹后再运行")
+                      problem=no_first_volume(display_name(volume_name(path.name, 1))))
 
     def add(path: Path, source_file: str, given: bool = False, fmt: str | None = None) -> None:
         if multi and (key := _file_identity(path)) is not None:
@@ -442,8 +441,8 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
             continue
         prefix = label + "/" if multi and root.is_dir() else ""
         if not root.is_dir():
-            vol = (volume_of(root.name) or ((root.name, 1) if old_style_first(root) else None)
-                   or ((root.name, 1) if split_zip_last(root) else None))      # a split zip given by its x.zip
+            # a volume, or the archive that names a set: old-style RAR's x.rar (its first), a split zip's x.zip (its last)
+            vol = volume_of(root.name) or ((root.name, 1) if old_style_first(root) or split_zip_last(root) else None)
             if stage is not None and vol is not None:
                 first = root.with_name(volume_name(root.name, 1))    # any volume given (x.part*.rar): the set once
                 if vol[1] != 1 and not first.is_file():

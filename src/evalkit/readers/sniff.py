@@ -62,11 +62,15 @@ def may_be_signed(head: bytes) -> bool:
     return b"%PDF-" in head[:1024] or head.startswith((b"PK\x03\x04", OLE2, b"{\\rtf", b"<?xml"))
 
 
+def editor_copy(name: str) -> bool:
+    """Whether a name is Word's own temporary or backup copy (`~WRL0001.tmp`, .bak, .wbk, .asd): never a report."""
+    return name.startswith("~") or name.lower().endswith((".tmp", ".bak", ".wbk", ".asd"))
+
+
 def unnamed_format(path: Path) -> str | None:
     """What a file without a report's suffix holds, when that is a report format told by its signature: a portal's
-    download saved as `downfile.jsp`, `getFile.do` or without a suffix. Not Word's own temporary files (`~WRL0001.tmp`)."""
-    name = Path(path).name
-    if name.startswith("~") or name.lower().endswith((".tmp", ".bak", ".wbk", ".asd")):
+    download saved as `downfile.jsp`, `getFile.do` or without a suffix. Not Word's own copies (editor_copy)."""
+    if editor_copy(Path(path).name):
         return None
     real = content_format(path)
     return real if real in SIGNED else None
