@@ -23,7 +23,8 @@ SWEEP_EVERY = 600             # a process sweeps a temp folder at most this ofte
 _SWEPT: dict[str, float] = {}  # temp folder -> when this process last swept it (time.monotonic)
 # dask: a task's file on a worker machine, which no ingest sweeps; office: LibreOffice's copy and profile where no
 # run's folder holds them (`evalkit inspect` of a .doc, a Dask worker's conversion)
-KINDS = ("archives", "workers", "dask", "office")
+# unlock: the decrypted copy of a workbook encrypted with Excel's default password (readers/unlock.py)
+KINDS = ("archives", "workers", "dask", "office", "unlock")
 
 
 def host_id() -> str:

@@ -102,8 +102,23 @@ def reader_for(fmt: str):
 def read(path: str | Path) -> Document:
     """Read any supported file; raise ReadError with a specific message when it cannot be read. A file its
     suffix's reader refuses is read as what its content is, when that is another format (readers/sniff.py),
-    with a warning; the first refusal stands when that reading fails too."""
+    with a warning; the first refusal stands when that reading fails too. An Office file encrypted with Excel's
+    default password is read from a decrypted copy (readers/unlock.py)."""
+    from evalkit.readers.unlock import NOTE, decrypted
     path = Path(path)
+    with decrypted(path) as plain:
+        if plain is None:
+            return _read(path)
+        doc = _read(plain)
+        doc.source = str(path)
+        if doc.more_pictures is not None:          # read now: the copy goes with the block
+            pictures = doc.more_pictures()
+            doc.more_pictures = lambda: pictures
+        doc.notes.append(NOTE)
+        return doc
+
+
+def _read(path: Path) -> Document:
     fmt = format_of(path)
     if fmt is None:                                 # a report under a name no reader takes (`downfile.jsp`)
         from evalkit.readers.sniff import unnamed_format
