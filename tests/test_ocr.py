@@ -932,6 +932,22 @@ def test_a_scan_pasted_into_a_sheet_is_read_as_the_scan(scans, tmp_path, monkeyp
     assert read(tmp_path / "有表.xlsx").ocr_pages == []
 
 
+def test_a_scan_pasted_into_an_excel_97_sheet_is_read_as_the_scan(scans, tmp_path, monkeypatch):
+    """The same workbook saved as Excel 97-2003 (.xls, as WPS and old Excel keep them): xlrd reads no pictures, so
+    the scan is taken from LibreOffice's .xlsx copy and OCR'd as the scan is; the projects are the scan's."""
+    from evalkit.ingest import ingest_file
+    from evalkit.readers.office import find_soffice
+    from test_sheet_pictures import saved_as, workbook
+    if find_soffice() is None:
+        pytest.skip("LibreOffice (soffice) 不可用")
+    path = saved_as(workbook(tmp_path / "扫描件.xlsx", table=True), "xls", "MS Excel 97")
+    asked = _reuse_scans_pages(monkeypatch)
+    res = ingest_file(path, path.name)
+    want = struth("projects").loc[struth("projects")["seed"] == "scan_seal.jpg", "project_name"]
+    assert asked == [1] and res.report["ocr_pages"] == "1" and res.report["status"] == "ok"
+    assert {p["project_name"] for p in res.projects} == set(want)
+
+
 COVER = ("关于报送2022年度项目支出绩效自评材料的函。根据市财政局关于开展2022年度预算绩效自评工作的通知要求，"
          "我单位认真组织开展了项目支出绩效自评工作，对照年初设定的绩效目标逐项进行了核查，现将自评表报送如下，"
          "请审阅。联系人：办公室，联系电话见附件。特此函告。") * 2

@@ -104,16 +104,14 @@ def read(path: str | Path) -> Document:
     suffix's reader refuses is read as what its content is, when that is another format (readers/sniff.py),
     with a warning; the first refusal stands when that reading fails too. An Office file encrypted with Excel's
     default password is read from a decrypted copy (readers/unlock.py)."""
+    from evalkit.readers.pictures import settled
     from evalkit.readers.unlock import NOTE, decrypted
     path = Path(path)
     with decrypted(path) as plain:
         if plain is None:
             return _read(path)
-        doc = _read(plain)
+        doc = settled(_read(plain))                # its pictures taken now: the copy goes with the block
         doc.source = str(path)
-        if doc.more_pictures is not None:          # read now: the copy goes with the block
-            pictures = doc.more_pictures()
-            doc.more_pictures = lambda: pictures
         doc.notes.append(NOTE)
         return doc
 

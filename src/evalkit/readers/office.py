@@ -224,7 +224,7 @@ def convert_timeout(max_seconds: float | None = None) -> float:
 
 
 @contextmanager
-def _converted(path: Path, fmt: str, kind: str = "", timeout: float | None = None):
+def converted(path: Path, fmt: str, kind: str = "", timeout: float | None = None):
     """LibreOffice's DOCX/XLSX copy of `path` (see convert), in a temp folder removed on leaving (named as `scratch`
     names them: one a killed process left goes with a later run's sweep)."""
     from evalkit import scratch
@@ -244,9 +244,10 @@ def _read_copy(out: Path) -> Document:
 
 def convert_and_read(path: Path, fmt: str, kind: str = "") -> Document:
     """Convert with LibreOffice in a temp folder, read the result, remove the folder."""
-    with _converted(path, fmt, kind) as out:
+    from evalkit.readers.pictures import settled
+    with converted(path, fmt, kind) as out:
         try:
-            return _read_copy(out)
+            return settled(_read_copy(out))
         except LimitExceeded:
             raise
         except ReadError as e:
@@ -258,6 +259,7 @@ def repair(path: Path, fmt: str, failure: Unparsable, started: float) -> Documen
     the message asks the user to do in Word or Excel, and read; the Document says so in its warnings (the
     report is `partial`: figures to check against the original). Without LibreOffice, without time left
     (the file's limit, counted from `started`), or when LibreOffice fails too: `failure`, noting the try."""
+    from evalkit.readers.pictures import settled
     from evalkit.readers.sniff import content_format
 
     left = convert_timeout() - (time.monotonic() - started)
@@ -266,8 +268,8 @@ def repair(path: Path, fmt: str, failure: Unparsable, started: float) -> Documen
     if content_format(path) not in (None, fmt):
         raise failure        # not a damaged file: another format under this name, which readers.read reads as such
     try:
-        with _converted(path, fmt, f"repair_{fmt}", timeout=left) as out:
-            doc = _read_copy(out)
+        with converted(path, fmt, f"repair_{fmt}", timeout=left) as out:
+            doc = settled(_read_copy(out))
     except LimitExceeded:
         raise
     except ReadError:

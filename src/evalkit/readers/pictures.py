@@ -21,6 +21,15 @@ def holds_pictures_only(doc: Document) -> bool:
     return sum(len("".join(b.text.split())) for b in doc.blocks) < CAPTION_CHARS
 
 
+def settled(doc: Document) -> Document:
+    """A document read from a temporary copy (LibreOffice's, a decrypted one) with its pictures taken now, while the
+    copy is there: `more_pictures` reads them later, after the copy is gone."""
+    if doc.more_pictures is not None:
+        pictures = doc.more_pictures()
+        doc.more_pictures = (lambda: pictures) if pictures else None
+    return doc
+
+
 def page_sized(pictures: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
     """The (name, bytes) pictures large enough to be a page, in their order; one PIL cannot size is left out."""
     from PIL import Image

@@ -121,12 +121,17 @@ def read_xlsx(path: Path, repair: bool = True) -> Document:
                    hidden=[s.title for s in hidden] + [ref for s in shown for ref in hidden_parts(s)]
                    + ([f"Excel 删除线文字 {struck} 处"] if struck else []))
     from evalkit.readers.pictures import holds_pictures_only, with_pages_read
-    if kind == "xlsx" and holds_pictures_only(doc):      # no table and no prose: a scan pasted into a sheet?
-        pictures = sheet_pictures(path)
+    pictures_of = sheet_pictures if kind == "xlsx" else xls_pictures if kind == "xls" and xls_holds_pictures(path) \
+        else None
+    if pictures_of is not None and holds_pictures_only(doc):      # no table and no prose: a scan pasted into a sheet?
+        pictures = pictures_of(path)
         if pictures:
             return with_pages_read(doc, pictures)
-    elif kind == "xlsx":                                  # read if the text gives nothing
-        doc.more_pictures = functools.partial(sheet_pictures, path)
+        from evalkit.readers.office import INSTALL_HINT, find_soffice
+        if kind == "xls" and find_soffice() is None:
+            doc.warnings.append(f"工作簿中只有图片（可能是粘贴的扫描件）；取出 .xls 中的图片需要 LibreOffice。{INSTALL_HINT}")
+    elif pictures_of is not None:                                 # read if the text gives nothing
+        doc.more_pictures = functools.partial(pictures_of, path)
     return doc
 
 
@@ -134,6 +139,60 @@ _PKG_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 SML = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"     # SpreadsheetML's main namespace
 _XDR = "{http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing}"
 _BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
+
+
+_MSODRAWINGGROUP, _CONTINUE, _EOF = 0x00EB, 0x003C, 0x000A       # BIFF8 record types (MS-XLS 2.3)
+_DGG_CONTAINER, _BSTORE_CONTAINER = 0xF000, 0xF001                 # OfficeArt record types (MS-ODRAW 2.2)
+
+
+def xls_holds_pictures(path: Path) -> bool:
+    """Whether a BIFF .xls holds pictures: its workbook globals' drawing group has a picture store (an
+    OfficeArtBStoreContainer with entries); charts and comments alone have none. Read with xlrd's OLE2 parser."""
+    import io
+    import mmap
+    import struct
+
+    from xlrd.compdoc import CompDoc
+    try:
+        with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mem:
+            doc = CompDoc(mem, logfile=io.StringIO())
+            stream = doc.get_named_stream("Workbook") or doc.get_named_stream("Book")
+    except Exception:  # noqa: BLE001  (xlrd read the sheets; a stream it cannot find again holds no pictures for us)
+        return False
+    if not stream:
+        return False
+    group, pos, last = bytearray(), 0, None
+    while pos + 4 <= len(stream):
+        rtype, size = struct.unpack_from("<HH", stream, pos)
+        if rtype == _EOF:
+            break                                   # the end of the globals: sheets' drawings come after
+        if rtype == _MSODRAWINGGROUP or (rtype == _CONTINUE and last == _MSODRAWINGGROUP):
+            group += stream[pos + 4:pos + 4 + size]
+            rtype = _MSODRAWINGGROUP
+        last, pos = rtype, pos + 4 + size
+    if len(group) < 8 or struct.unpack_from("<H", group, 2)[0] != _DGG_CONTAINER:
+        return False
+    at = 8
+    while at + 8 <= len(group):                     # the container's children: FDGG, BStore, options…
+        ver_inst, rtype, size = struct.unpack_from("<HHI", group, at)
+        if rtype == _BSTORE_CONTAINER:
+            return ver_inst >> 4 > 0                # the instance: how many pictures it stores
+        at += 8 + size
+    return False
+
+
+def xls_pictures(path: Path) -> list[tuple[str, bytes]]:
+    """The page-sized pictures of a BIFF .xls (a scan pasted into an Excel 97-2003 or WPS sheet), in their places'
+    order: xlrd reads no drawings, so LibreOffice saves the workbook as .xlsx and sheet_pictures takes them from
+    that copy. [] without LibreOffice or when it fails."""
+    from evalkit.readers.office import converted, find_soffice
+    if find_soffice() is None:
+        return []
+    try:
+        with converted(path, "xls", "ole_excel") as copy:
+            return sheet_pictures(copy)
+    except ReadError:
+        return []
 
 
 def sheet_pictures(path: Path) -> list[tuple[str, bytes]]:
