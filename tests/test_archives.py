@@ -443,7 +443,7 @@ def test_a_damaged_middle_volume_costs_the_member_it_holds_not_those_after_it(tm
     assert (rep.drop(cut)["status"] == "ok").all()
 
 
-@pytest.mark.parametrize("kind", ["zip", "7z", "rar"])
+@pytest.mark.parametrize("kind", ["zip", "7z", "rar", "tar.gz"])
 def test_a_member_whose_name_says_no_format_is_read_as_its_content(tmp_path, kind):
     """A portal's download packed as `downfile.jsp` or without a suffix: read as in a folder (before, skipped; in a
     7z or RAR still skipped after the ZIP case was fixed). An XML file, Word's `~WRL*.tmp`, a picture: left out."""
@@ -467,10 +467,95 @@ def test_a_member_whose_name_says_no_format_is_read_as_its_content(tmp_path, kin
         with py7zr.SevenZipFile(path, "w") as z:
             for name, data in files.items():
                 z.writestr(data, name)
-    else:
+    elif kind == "rar":
         rarvolumes.write_archive(path, files)
+    else:
+        write_tar(path, files)
     rep = ingest_paths([path], checks=False)["reports"].set_index("source_file")
     assert sorted(rep.index) == [f"材料.{kind}!附件/P020230815123456", f"材料.{kind}!附件/downfile.jsp"]
     assert rep.loc[f"材料.{kind}!附件/downfile.jsp", "format"] == "pdf"
     assert rep.loc[f"材料.{kind}!附件/P020230815123456", "format"] == "docx"
     assert (rep["n_indicators"] > 0).all() and "内容是PDF 文件" in rep.loc[f"材料.{kind}!附件/downfile.jsp", "error"]
+
+
+# ----------------------------------------------------------------------------- tar archives
+
+def write_tar(path, files: dict, fmt=None, encoding="utf-8", mode=None, prefix=""):
+    """A tar of `files` (name -> bytes), compressed as its suffix says; `prefix` before each name (`./`, as
+    `tar -C folder .` writes them)."""
+    import io
+    import tarfile
+    mode = mode or {"gz": "w:gz", "tgz": "w:gz", "bz2": "w:bz2", "xz": "w:xz"}.get(path.name.rsplit(".", 1)[-1], "w")
+    with tarfile.open(path, mode, format=fmt or tarfile.PAX_FORMAT, encoding=encoding) as tf:
+        for name, data in files.items():
+            info = tarfile.TarInfo(prefix + name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+        link = tarfile.TarInfo(prefix + "大厂县/口令.txt")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        tf.addfile(link)
+    return path
+
+
+@pytest.mark.parametrize("suffix", ["tar", "tar.gz", "tgz", "tar.bz2", "tar.xz"])
+def test_a_tar_archive_is_read_like_a_zip(tmp_path, suffix):
+    """What Linux servers and data exports hand over: each report a row named `材料.tar.gz!大厂县/…` (the `./` that
+    `tar -C folder .` writes left out), the same figures as the files themselves; a link is never followed."""
+    files = {f"大厂县/2022年/{s.name}": s.read_bytes() for s in SEEDS[:3]}
+    path = write_tar(tmp_path / f"材料.{suffix}", files, prefix="./")
+    t = ingest_paths([path], checks=False)
+    rep = t["reports"].set_index("source_file")
+    assert sorted(rep.index) == sorted(f"材料.{suffix}!{name}" for name in files)
+    assert (rep["status"] == "ok").all() and (rep["format"] == "txt").all()
+    plain = ingest_paths(SEEDS[:3], checks=False)["projects"]
+    got = t["projects"]
+    assert sorted(got["project_name"]) == sorted(plain["project_name"])
+    assert sorted(got["executed"].astype(str)) == sorted(plain["executed"].astype(str))
+
+
+def test_a_tar_made_on_chinese_windows_names_its_members_in_gbk(tmp_path):
+    """An old-style (GNU) tar header holds the name's bytes as the tool wrote them: GBK on a Chinese Windows."""
+    import tarfile
+    path = write_tar(tmp_path / "材料.tar", {f"开江县/{SEEDS[0].name[:-4]}自评表.txt": SEEDS[0].read_bytes()},
+                     fmt=tarfile.GNU_FORMAT, encoding="gbk")
+    rep = ingest_paths([path], checks=False)["reports"]
+    assert list(rep["source_file"]) == [f"材料.tar!开江县/{SEEDS[0].name[:-4]}自评表.txt"]
+    assert rep["status"].iloc[0] == "ok"
+
+
+def test_a_cut_tar_download_keeps_the_members_before_the_cut(tmp_path):
+    import random
+    rnd = random.Random(7)
+    noise = bytes(rnd.getrandbits(8) for _ in range(300_000))         # incompressible: the cut falls inside it
+    files = {"a/" + SEEDS[0].name: SEEDS[0].read_bytes(), "a/附件.pdf": b"%PDF-1.4\n" + noise,
+             "a/" + SEEDS[1].name: SEEDS[1].read_bytes()}
+    whole = write_tar(tmp_path / "whole.tar.gz", files)
+    cut = tmp_path / "in" / "材料.tar.gz"
+    cut.parent.mkdir()
+    cut.write_bytes(whole.read_bytes()[:150_000])
+    rep = ingest_paths([cut.parent], checks=False)["reports"].set_index("source_file")
+    assert rep.loc["材料.tar.gz!a/" + SEEDS[0].name, "status"] == "ok"
+    assert "压缩包在这个文件处中断" in rep.loc["材料.tar.gz!a/附件.pdf", "error"]
+    assert "其余文件未能取出" in rep.loc["材料.tar.gz!（其余文件）", "error"]
+    assert "材料.tar.gz!a/" + SEEDS[1].name not in rep.index
+
+
+def test_a_tar_over_the_limits_or_not_a_tar_is_one_failed_row(tmp_path):
+    from dataclasses import replace
+
+    from evalkit.limits import LIMITS
+    (tmp_path / "in").mkdir()
+    write_tar(tmp_path / "in" / "大.tar.gz", {f"x/{k}.txt": SEEDS[0].read_bytes() for k in range(5)})
+    (tmp_path / "in" / "假.tgz").write_bytes(b"<html>404 Not Found</html>" * 40)
+    lim = replace(LIMITS, max_unzipped_bytes=3 * len(SEEDS[0].read_bytes()))
+    rep = ingest_paths([tmp_path / "in"], checks=False, limits=lim)["reports"].set_index("source_file")
+    assert sorted(rep.index) == ["假.tgz", "大.tar.gz"] and (rep["format"] == "tar").all()
+    assert "压缩炸弹" in rep.loc["大.tar.gz", "error"]
+    assert "TAR 压缩包已损坏或不完整（或不是 TAR 文件）" in rep.loc["假.tgz", "error"]
+
+
+def test_inspect_finds_a_tar_member(tmp_path):
+    from evalkit.recognize.explain import inspect_file
+    path = write_tar(tmp_path / "材料.tar.gz", {f"大厂县/{SEEDS[0].name}": SEEDS[0].read_bytes()}, prefix="./")
+    shown = inspect_file(f"{path}!大厂县/{SEEDS[0].name}")
+    assert "文档结构" in shown

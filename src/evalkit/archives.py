@@ -9,6 +9,7 @@ corrupt archive is one failed input; nested archives are opened up to `MAX_NESTI
 """
 from __future__ import annotations
 
+import functools
 import glob
 import itertools
 import lzma
@@ -27,7 +28,9 @@ from evalkit.readers import format_of
 from evalkit.readers.sniff import editor_copy, may_be_signed, unnamed_format
 from evalkit.readers.safety import UNZIP_ERRORS, reason
 
-ARCHIVE_SUFFIXES = (".zip", ".7z", ".rar", ".eml")     # a saved e-mail is opened for its attachments (mail.py)
+# tar archives, as Linux servers, data exports and IT departments hand them over (the standard library's tarfile)
+TAR_SUFFIXES = (".tar", ".tgz", ".tar.gz", ".tbz", ".tbz2", ".tar.bz2", ".txz", ".tar.xz")
+ARCHIVE_SUFFIXES = (".zip", ".7z", ".rar", ".eml") + TAR_SUFFIXES   # a saved e-mail: its attachments (mail.py)
 MAX_NESTING = 3
 _CHUNK = 1 << 20
 
@@ -46,6 +49,12 @@ class ArchiveProblem(Exception):
 
 def is_archive(name: str) -> bool:
     return name.lower().endswith(ARCHIVE_SUFFIXES)
+
+
+def archive_format(name: str) -> str:
+    """The format column of an archive's own row: its suffix (`zip`, `7z`, `rar`, `eml`), `tar` for the tar family."""
+    low = name.lower()
+    return "tar" if low.endswith(TAR_SUFFIXES) else low.rsplit(".", 1)[-1]
 
 
 def member_name(info: zipfile.ZipInfo) -> str:
@@ -450,6 +459,83 @@ def expand_rar(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
     return members, skipped
 
 
+_TAR_ERRORS = (EOFError, OSError, zlib.error, lzma.LZMAError)   # a cut or damaged stream (and tarfile.TarError)
+
+
+def expand_tar(path: Path, stage: Path, supported, lim) -> tuple[list[Member], int]:
+    """The report files in a tar archive (plain, gzip, bzip2 or xz), copied into `stage` in one pass over the stream
+    (a compressed tar is never read twice): the member count and the sizes the headers declare are checked as they
+    come, regular files only (links and devices never followed). A cut download keeps the members before the cut."""
+    import tarfile
+
+    try:
+        tf = tarfile.open(path, mode="r|*", encoding="utf-8", errors="surrogateescape")
+    except tarfile.CompressionError:
+        raise ArchiveProblem("TAR 压缩包使用了不支持的压缩方式，请解压后重新打包为 .zip 再导入") from None
+    except (tarfile.TarError,) + _TAR_ERRORS:
+        raise ArchiveProblem("TAR 压缩包已损坏或不完整（或不是 TAR 文件），请重新下载") from None
+    members: list[Member] = []
+    n = skipped = total = declared = 0
+    try:
+        with tf:
+            for info in tf:
+                if not info.isreg():
+                    continue
+                n += 1
+                declared += info.size
+                _check_totals(n, declared, lim)
+                name = _tar_name(info.name)
+                unnamed = not _wanted(name, supported)
+                if unnamed and not _may_be_unnamed(name, info.size, lim):
+                    skipped += 1
+                    continue
+                src = data = tf.extractfile(info)
+                if unnamed:                                   # `downfile.jsp`: judged by its first bytes, then all
+                    head = data.read(1024)
+                    if not may_be_signed(head):
+                        skipped += 1
+                        continue
+                    src = _Blocks(itertools.chain([head], iter(functools.partial(data.read, _CHUNK), b"")))
+                dest = stage / str(len(members))
+                dest.mkdir(parents=True, exist_ok=True)
+                dest = dest / _safe_base(name)
+                try:
+                    got = _copy_bounded(src, dest, min(lim.max_file_bytes, lim.max_unzipped_bytes - total),
+                                        f"成员 {name} ")
+                except ArchiveProblem as e:
+                    members.append(Member(name, None, str(e)))
+                    dest.unlink(missing_ok=True)
+                    continue
+                except (tarfile.TarError,) + _TAR_ERRORS:
+                    members.append(Member(name, None, "压缩包在这个文件处中断（下载不完整或已损坏），未能完整取出；请重新下载"))
+                    dest.unlink(missing_ok=True)
+                    raise
+                total += got
+                if unnamed and unnamed_format(dest) is None:
+                    dest.unlink(missing_ok=True)
+                    skipped += 1
+                    continue
+                members.append(Member(name, dest))
+    except (tarfile.TarError,) + _TAR_ERRORS as e:
+        cut = ArchiveProblem(f"TAR 压缩包已损坏或不完整（{reason(e)}），请重新下载")
+        if not members:
+            raise cut from None
+        members.append(Member("（其余文件）", None, f"压缩包从此处起无法读取，其余文件未能取出：{cut}"))
+    return members, skipped
+
+
+def _tar_name(name: str) -> str:
+    """A tar member's name as text: a PAX header's is UTF-8; an old header's bytes UTF-8, else GB18030 (a tar made on
+    Chinese Windows); read by tarfile with surrogateescape, so undecodable bytes are there to decode again."""
+    while name.startswith(("./", "/")):      # `tar -C folder .` writes ./大厂县/…; an absolute name is read as relative
+        name = name[1:].lstrip("/") if name.startswith("/") else name[2:]
+    if not any("\udc80" <= ch <= "\udcff" for ch in name):
+        return name
+    raw = name.encode("utf-8", "surrogateescape")
+    decoded = decode_name(raw)
+    return decoded if decoded is not None else raw.decode("utf-8", errors="replace")
+
+
 def expand_eml(path: Path, stage: Path, supported, lim) -> tuple[list[Member], int]:
     """The report attachments of a saved e-mail (mail.attachments), copied into `stage`."""
     from evalkit import mail
@@ -529,8 +615,8 @@ class _Blocks:
 def expand(path: Path, stage: Path, supported, lim, depth: int = 0) -> tuple[list[Member], int]:
     """Every report file in an archive, nested archives opened (names joined with '!')."""
     stage.mkdir(parents=True, exist_ok=True)
-    suffix = path.name.lower().rsplit(".", 1)[-1]
-    fn = {"7z": expand_7z, "rar": expand_rar, "eml": expand_eml}.get(suffix, expand_zip)
+    fn = {"7z": expand_7z, "rar": expand_rar, "eml": expand_eml, "tar": expand_tar}.get(archive_format(path.name),
+                                                                                       expand_zip)
     members, skipped = fn(path, stage, supported, lim)
     members = [Member(m.name.replace("\\", "/"), m.staged, m.problem) for m in members]   # a 7z or RAR made so, too
     members, skipped = _parts_beside_their_pages(members, skipped)

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from evalkit import limits as _limits
-from evalkit.archives import (ARCHIVE_SUFFIXES, NOT_REPORT_PREFIXES, ArchiveProblem, container_word, expand, is_archive,
-                              join_volumes, no_first_volume, old_style_first, readable, split_zip_last,
+from evalkit.archives import (ARCHIVE_SUFFIXES, NOT_REPORT_PREFIXES, ArchiveProblem, archive_format, container_word,
+                              expand, is_archive, join_volumes, no_first_volume, old_style_first, readable, split_zip_last,
                               unique_name, volume_name, volume_of)
 from evalkit.errors import FilesFailed, InputError
 from evalkit.model import Document, Loc, ReadError
@@ -546,7 +546,7 @@ def _unnamed(entry: os.DirEntry) -> str | None:
 
 
 def _archive_fmt(path: Path) -> str:
-    return path.suffix.lower().lstrip(".")
+    return archive_format(path.name)
 
 
 def _file_identity(p: Path):
