@@ -194,15 +194,62 @@ def test_files_read_without_ocr_are_never_joined_by_alike_names():
     assert got["renamed.docx"][0] == "ok" and got[SEEDS[3].name][0] == "ok"
 
 
-def test_a_scan_with_another_figure_or_other_names_is_another_report():
-    orig = _parsed(SEEDS[3])
-    other = _scanned(orig, "figure.tif", _bracket)
-    other.projects[0]["executed"] = (other.projects[0]["executed"] or 0) + 1
+def test_a_scan_with_other_names_many_other_figures_or_another_place_is_another_report():
+    orig = _parsed(SEEDS[3])                   # 23 projects
+    figures = _scanned(orig, "figures.tif", _bracket)
+    for p in figures.projects:                 # every project's executed another: not misreads
+        p["executed"] = (p["executed"] or 0) + 1
     named = _scanned(orig, "names.tif", lambda n: "另一项目" + n[::-1])
     elsewhere = _scanned(orig, "county.tif", _bracket)      # a neighbour county's agency, the same figures
     elsewhere.report["county"] = orig.report["county"][:-1] + "西" + orig.report["county"][-1:]
-    got = _kinds([orig, other, named, elsewhere])
-    assert {got[k][0] for k in ("figure.tif", "names.tif", "county.tif", SEEDS[3].name)} == {"ok"}
+    got = _kinds([orig, figures, named, elsewhere])
+    assert {got[k][0] for k in ("figures.tif", "names.tif", "county.tif", SEEDS[3].name)} == {"ok"}
+
+
+def test_a_scan_that_misread_a_figure_and_a_name_is_still_the_same_report():
+    """A seal over a cell hides a figure (read as empty), OCR misreads a digit and a 文号's brackets: the scan of a
+    report read from its DOCX was counted a second time (every project twice). Its text alike and its figures alike
+    in the document's order, it is the DOCX's scan; the note names what it read otherwise."""
+    from evalkit.ingest import NEAR_FIGURE_SHARE
+    orig = _parsed(SEEDS[3])                   # 23 projects, 文号 such as 冀财社(2021)179号
+    scan = _scanned(orig, "盖章_扫描件.tif", _bracket)
+    first, second = scan.projects[0], scan.projects[1]
+    hidden, misread = first["executed"], second["total_score"]
+    first["executed"], second["total_score"] = None, misread - 8          # 98.5 read as 90.5
+    got = _kinds([_scanned(orig, "更正_扫描件.tif", _bracket), scan, orig])
+    assert got["盖章_扫描件.tif"] == ("duplicate", "same_report_ocr", SEEDS[3].name)
+    note = same_report_duplicates_note(orig, scan)
+    assert note.startswith("识别文字与所留文件不同（") and "数字识别不同（2 处）" in note
+    assert f"执行数 空（所留文件 {hidden:g}）" in note and f"总分 {misread - 8:g}（所留文件 {misread:g}）" in note
+    assert NEAR_FIGURE_SHARE >= 0.9
+
+
+def same_report_duplicates_note(orig, scan) -> str:
+    from evalkit.ingest import same_report_duplicates
+    out = same_report_duplicates([orig, scan])
+    assert out[1].report["status"] == "duplicate"
+    return out[1].report["duplicate_note"]
+
+
+def test_a_scan_stating_another_version_or_date_is_not_joined_by_alike_figures():
+    """更正 in its name (or another printed date): figures that differ may be the correction, not misreads; the
+    versions rule weighs what the files say, so the looser test stays out."""
+    orig = _parsed(SEEDS[3])
+    corrected = _scanned(orig, "自评表（更正）_扫描件.tif", _bracket)
+    corrected.projects[0]["executed"] = (corrected.projects[0]["executed"] or 0) + 1
+    dated = _scanned(orig, "另一日期_扫描件.tif", _bracket)
+    dated.projects[1]["executed"] = (dated.projects[1]["executed"] or 0) + 1
+    orig.report["doc_date"], dated.report["doc_date"] = "2022-03-01", "2022-04-15"
+    got = _kinds([orig, corrected, dated])
+    assert {got[k][0] for k in ("自评表（更正）_扫描件.tif", "另一日期_扫描件.tif", SEEDS[3].name)} == {"ok"}
+
+
+def test_two_files_read_without_ocr_are_never_joined_by_alike_figures():
+    orig = _parsed(SEEDS[3])
+    other = _scanned(orig, "其他.docx", _bracket, ocr=False)
+    other.projects[0]["executed"] = None
+    got = _kinds([orig, other])
+    assert got["其他.docx"][0] == "ok" and got[SEEDS[3].name][0] == "ok"
 
 
 def test_a_report_with_too_few_figures_is_matched_only_exactly():

@@ -932,6 +932,9 @@ SUMMARY_FIGURES = ("projects_evaluated", "funds_evaluated", "avg_score", "count_
                    "count_cha")
 NEAR_MIN_FIGURES = 3      # figures a report needs before they can tell it from another
 NEAR_SIMILARITY = 0.9     # share of the text (agency, project names) an OCR'd copy shares with its original
+# An OCR'd copy whose text is alike may also have misread or lost (under a seal) a figure or two: still the same report
+# when, project by project in the document's order, this share of the figures both copies read is equal
+NEAR_FIGURE_SHARE = 0.9
 
 
 def _num(x):
@@ -954,22 +957,69 @@ def content_key(r: FileResult) -> str | None:
     return hashlib.sha256(json.dumps(key, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()
 
 
-def near_key(r: FileResult) -> tuple[str, str] | None:
-    """(figures digest, text): what a scan shares with its original when OCR misread a character of a
-    name (〔2024〕 as （2024）, 缮 dropped): the province, county, year and every figure, exactly; the agency
-    and the project names (in the figures' order) only alike. None with fewer than NEAR_MIN_FIGURES figures."""
+@dataclass(frozen=True)
+class Near:
+    """What a scan shares with its original when OCR misread a character of a name (〔2024〕 as （2024）, 缮 dropped)
+    or a figure (a digit, one lost under a seal): near_key's."""
+    digest: str              # the province, county, year and every figure, exactly
+    text: str                # the agency and the project names, in the figures' order: alike
+    loose: str               # the province, county, year and number of projects and summaries: where to look
+    figures: tuple           # each project's then each summary's figures, in the document's order
+    names: str               # the agency and the project names in the document's order
+    version: bool            # the file states a version (更正, 初稿, v2): never joined by its figures alike
+    date: tuple | None       # the date it prints: two copies printing other dates are not joined so either
+
+
+def near_key(r: FileResult) -> Near | None:
+    """The file's Near (above); None with fewer than NEAR_MIN_FIGURES figures."""
     if r.report.get("status") == "failed" or not (r.projects or r.summaries):
         return None
     projects = [[_num(p.get(k)) for k in PROJECT_FIGURES] for p in r.projects]
     summaries = [[_num(s.get(k)) for k in SUMMARY_FIGURES] for s in r.summaries]
     if sum(v is not None for f in projects + summaries for v in f) < NEAR_MIN_FIGURES:
         return None
-    named = sorted((json.dumps(f), "".join(str(p.get("project_name") or "").split()))   # as text: None never compared
-                   for f, p in zip(projects, r.projects))
+    names = ["".join(str(p.get("project_name") or "").split()) for p in r.projects]
+    named = sorted((json.dumps(f), n) for f, n in zip(projects, names))     # as text: None never compared
     figures = [f for f, _ in named] + sorted(json.dumps(f) for f in summaries)
     place = [r.report.get(k) for k in ("province", "county", "fiscal_year")]     # two counties' agencies differ by little
     digest = hashlib.sha256(json.dumps([place, figures], ensure_ascii=False, default=str).encode()).hexdigest()
-    return digest, "\n".join([str(r.report.get("agency") or "")] + [n for _, n in named])
+    agency = str(r.report.get("agency") or "")
+    loose = json.dumps([place, len(projects), len(summaries)], ensure_ascii=False, default=str)
+    from evalkit.versions import Stated
+    stated = Stated.of(r.report)
+    return Near(digest, "\n".join([agency] + [n for _, n in named]), loose,
+                tuple(tuple(f) for f in projects + summaries), "\n".join([agency] + names),
+                bool(stated.direction or stated.number), stated.date)
+
+
+def figures_alike(a: tuple, b: tuple) -> bool:
+    """Two copies' figures (Near.figures, in the document's order) the same report's, a misread or lost one or two
+    aside: at least NEAR_MIN_FIGURES read alike by both and NEAR_FIGURE_SHARE of those both read."""
+    if len(a) != len(b):
+        return False
+    pairs = [(x, y) for fa, fb in zip(a, b) for x, y in zip(fa, fb) if x is not None and y is not None]
+    same = sum(x == y for x, y in pairs)
+    return same >= NEAR_MIN_FIGURES and same >= NEAR_FIGURE_SHARE * len(pairs)
+
+
+def figure_differences(read: Near, kept: Near, limit: int = 3) -> str:
+    """Where a scan's figures differ from the kept copy's, project by project in the documents' order (Near.figures,
+    named by the kept copy's project names): 「项目」执行数 空（所留文件 78.77）; empty when none do."""
+    from evalkit.versions import FIGURES, SUMMARY_FIGURES as SUMMARY_LABELS
+    names = kept.names.split("\n")[1:]
+    labels = {**dict(FIGURES), **dict(SUMMARY_LABELS)}
+    found = []
+    for n, (fa, fb) in enumerate(zip(read.figures, kept.figures)):
+        keys = PROJECT_FIGURES if n < len(names) else SUMMARY_FIGURES
+        what = f"「{names[n]}」" if n < len(names) else "汇总"
+        for k, a, b in zip(keys, fa, fb):
+            if a != b:
+                found.append(f"{what}{labels.get(k, k)} {'空' if a is None else f'{a:g}'}"
+                             f"（所留文件 {'空' if b is None else f'{b:g}'}）")
+    if not found:
+        return ""
+    more = f"，前 {limit} 处" if len(found) > limit else ""
+    return f"数字识别不同（{len(found)} 处{more}）：" + "；".join(found[:limit])
 
 
 def near_alike(a: str, b: str) -> bool:
@@ -1003,8 +1053,10 @@ def same_report_duplicates(results: list, key=content_key, near=near_key) -> lis
     """Files that hold the same report in another format (a DOCX and its PDF, a PDF and its scan): the
     most complete copy is kept (read without OCR first), the others become `duplicate` rows pointing at
     it. The same content (`key`: content_key) is one report; so is an OCR'd file whose figures equal
-    another's and whose text is alike (`near`: near_key), kind same_report_ocr. Parked results carry
-    both keys. Two files read without OCR are never joined by the looser test."""
+    another's and whose text is alike (`near`: near_key), kind same_report_ocr, and one whose figures are alike
+    too, project by project (a seal hid one, OCR misread a digit: figures_alike), unless a copy states its
+    version or another date. Parked results carry both keys. Two files read without OCR are never joined
+    by the looser tests."""
     keys, nears = [key(r) for r in results], [near(r) for r in results]
     parent = list(range(len(results)))
 
@@ -1020,11 +1072,12 @@ def same_report_duplicates(results: list, key=content_key, near=near_key) -> lis
             parent[i] = root(exact.setdefault(k, i))
     native: dict[int, bool] = {}                         # exact group -> holds a file read without OCR
     by_figures: dict[str, list[tuple[int, str]]] = {}
+    ocr = [bool(r.report.get("ocr_pages")) for r in results]
     for i, r in enumerate(results):
         ri = root(i)
-        native[ri] = native.get(ri, False) or (keys[i] is not None and not r.report.get("ocr_pages"))
+        native[ri] = native.get(ri, False) or (keys[i] is not None and not ocr[i])
         if ri == i and nears[i] is not None:             # one member of each exact group
-            by_figures.setdefault(nears[i][0], []).append((i, nears[i][1]))
+            by_figures.setdefault(nears[i].digest, []).append((i, nears[i].text))
     for members in by_figures.values():
         for n, (i, text_i) in enumerate(members):
             for j, text_j in members[n + 1:]:
@@ -1032,6 +1085,23 @@ def same_report_duplicates(results: list, key=content_key, near=near_key) -> lis
                 if ri == rj or (native[ri] and native[rj]):   # never two files read without OCR
                     continue
                 if near_alike(text_i, text_j):
+                    parent[rj] = ri
+                    native[ri] = native[ri] or native[rj]
+    # an OCR'd copy that also misread or lost a figure: its text alike, its figures alike in the document's order
+    # (a file stating its version or date is left to versions.py, which weighs what it says)
+    by_place: dict[str, list[int]] = {}
+    for i in range(len(results)):
+        if nears[i] is not None and not nears[i].version:
+            by_place.setdefault(nears[i].loose, []).append(i)
+    for members in by_place.values():
+        for n, i in enumerate(members):
+            for j in members[n + 1:]:
+                ri, rj = root(i), root(j)
+                a, b = nears[i], nears[j]
+                if ri == rj or (native[ri] and native[rj]) or not (ocr[i] or ocr[j]) or (
+                        a.date is not None and b.date is not None and a.date != b.date):
+                    continue
+                if figures_alike(a.figures, b.figures) and near_alike(a.names, b.names):
                     parent[rj] = ri
                     native[ri] = native[ri] or native[rj]
     groups: dict[int, list[int]] = {}
@@ -1048,7 +1118,9 @@ def same_report_duplicates(results: list, key=content_key, near=near_key) -> lis
             if keys[k] is not None and keys[i] == keys[k]:
                 out[i] = _duplicate(results[i], kept, "same_report", results[i].report["report_id"])
             else:
-                note = near_differences(nears[i][1], nears[k][1])
+                differs = [near_differences(nears[i].names, nears[k].names) if nears[i].names != nears[k].names
+                           else "", figure_differences(nears[i], nears[k])]
+                note = "；".join(d for d in differs if d) or None
                 out[i] = _duplicate(results[i], kept, "same_report_ocr", results[i].report["report_id"], note)
     return out
 

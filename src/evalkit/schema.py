@@ -95,7 +95,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("duplicate_of", S, "重复于", doc="the kept file's report_id for a duplicate, else null"),
         _c("duplicate_kind", S, "重复类型", doc="same_file / same_report / same_report_ocr / other_version"),
         _c("duplicate_of_file", S, "重复于文件"),
-        _c("duplicate_note", S, "重复说明", doc="same_report_ocr: where the scan's text differs from "
+        _c("duplicate_note", S, "重复说明", doc="same_report_ocr: where the scan's text and figures differ from "
            "the kept file's; other_version: why the kept version is the later one and where the figures differ"),
         _c("doc_date", S, "落款日期", doc="the date the document was filled in or signed, as printed: YYYY-MM-DD, "
            "or YYYY-MM where only the month is (a labelled 填报日期, else the last paragraph that is a date alone)"),
@@ -240,7 +240,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
                  "project_tables": "项目自评表", "summary_table": "自评汇总表"},
     "status": {"ok": "成功", "partial": "部分读取", "failed": "失败", "duplicate": "重复"},
     "duplicate_kind": {"same_file": "同一文件", "same_report": "同一报告（不同格式）",
-                       "same_report_ocr": "同一报告（扫描件，个别字识别不同）",
+                       "same_report_ocr": "同一报告（扫描件，个别字或数字识别不同）",
                        "other_version": "同一报告的另一版本（数字不同）"},
     # the report's views: where an effective figure comes from
     "grade_source": {"stated": "文件填写", "calc": "按得分计算", "bands": "按得分计算"},
