@@ -231,6 +231,26 @@ def same_report_duplicates_note(orig, scan) -> str:
     return out[1].report["duplicate_note"]
 
 
+def test_a_scan_that_lost_a_project_under_a_seal_is_still_the_same_report():
+    """The seal over a project's name: OCR finds one project fewer (and may lose a figure besides). Against the copy
+    read without OCR it is that report; the note names the project it did not find. A scan holding one project
+    more than the other copy is not joined (the extra project would be lost with it)."""
+    orig = _parsed(SEEDS[1])                   # 4 projects
+    lost = orig.projects[2]["project_name"]
+    scan = _scanned(orig, "少一项_扫描件.tif")
+    del scan.projects[2]
+    scan.projects[0]["executed"] = None
+    got = _kinds([scan, orig])
+    assert got["少一项_扫描件.tif"] == ("duplicate", "same_report_ocr", SEEDS[1].name) and got[SEEDS[1].name][0] == "ok"
+    note = same_report_duplicates_note(orig, scan)
+    assert f"未识别出项目「{''.join(lost.split())}」" in note and "数字识别不同（1 处）" in note
+    fewer = _scanned(orig, "原件少一项.docx", ocr=False)      # read without OCR, one project fewer than the scan
+    del fewer.projects[2]
+    more = _scanned(orig, "多一项_扫描件.tif")
+    got = _kinds([fewer, more])
+    assert got["原件少一项.docx"][0] == got["多一项_扫描件.tif"][0] == "ok"
+
+
 def test_a_scan_stating_another_version_or_date_is_not_joined_by_alike_figures():
     """更正 in its name (or another printed date): figures that differ may be the correction, not misreads; the
     versions rule weighs what the files say, so the looser test stays out."""

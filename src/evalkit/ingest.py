@@ -959,13 +959,15 @@ def content_key(r: FileResult) -> str | None:
 
 @dataclass(frozen=True)
 class Near:
-    """What a scan shares with its original when OCR misread a character of a name (〔2024〕 as （2024）, 缮 dropped)
-    or a figure (a digit, one lost under a seal): near_key's."""
+    """What a scan shares with its original when OCR misread a character of a name (〔2024〕 as （2024）, 缮 dropped),
+    a figure (a digit, one lost under a seal) or a whole project: near_key's."""
     digest: str              # the province, county, year and every figure, exactly
     text: str                # the agency and the project names, in the figures' order: alike
-    loose: str               # the province, county, year and number of projects and summaries: where to look
-    figures: tuple           # each project's then each summary's figures, in the document's order
-    names: str               # the agency and the project names in the document's order
+    loose: str               # the province, county, year and number of summaries: where to look
+    agency: str
+    names: tuple             # the project names, in the document's order
+    projects: tuple          # each project's figures (PROJECT_FIGURES), in the document's order
+    summaries: tuple         # each summary's figures (SUMMARY_FIGURES)
     version: bool            # the file states a version (更正, 初稿, v2): never joined by its figures alike
     date: tuple | None       # the date it prints: two copies printing other dates are not joined so either
 
@@ -978,23 +980,23 @@ def near_key(r: FileResult) -> Near | None:
     summaries = [[_num(s.get(k)) for k in SUMMARY_FIGURES] for s in r.summaries]
     if sum(v is not None for f in projects + summaries for v in f) < NEAR_MIN_FIGURES:
         return None
-    names = ["".join(str(p.get("project_name") or "").split()) for p in r.projects]
+    names = tuple("".join(str(p.get("project_name") or "").split()) for p in r.projects)
     named = sorted((json.dumps(f), n) for f, n in zip(projects, names))     # as text: None never compared
     figures = [f for f, _ in named] + sorted(json.dumps(f) for f in summaries)
     place = [r.report.get(k) for k in ("province", "county", "fiscal_year")]     # two counties' agencies differ by little
     digest = hashlib.sha256(json.dumps([place, figures], ensure_ascii=False, default=str).encode()).hexdigest()
     agency = str(r.report.get("agency") or "")
-    loose = json.dumps([place, len(projects), len(summaries)], ensure_ascii=False, default=str)
     from evalkit.versions import Stated
     stated = Stated.of(r.report)
-    return Near(digest, "\n".join([agency] + [n for _, n in named]), loose,
-                tuple(tuple(f) for f in projects + summaries), "\n".join([agency] + names),
+    return Near(digest, "\n".join([agency] + [n for _, n in named]),
+                json.dumps([place, len(summaries)], ensure_ascii=False, default=str), agency, names,
+                tuple(tuple(f) for f in projects), tuple(tuple(f) for f in summaries),
                 bool(stated.direction or stated.number), stated.date)
 
 
 def figures_alike(a: tuple, b: tuple) -> bool:
-    """Two copies' figures (Near.figures, in the document's order) the same report's, a misread or lost one or two
-    aside: at least NEAR_MIN_FIGURES read alike by both and NEAR_FIGURE_SHARE of those both read."""
+    """Two copies' figures (per project or summary, in the same order) the same report's, a misread or lost one or
+    two aside: at least NEAR_MIN_FIGURES read alike by both and NEAR_FIGURE_SHARE of those both read."""
     if len(a) != len(b):
         return False
     pairs = [(x, y) for fa, fb in zip(a, b) for x, y in zip(fa, fb) if x is not None and y is not None]
@@ -1002,24 +1004,48 @@ def figures_alike(a: tuple, b: tuple) -> bool:
     return same >= NEAR_MIN_FIGURES and same >= NEAR_FIGURE_SHARE * len(pairs)
 
 
-def figure_differences(read: Near, kept: Near, limit: int = 3) -> str:
-    """Where a scan's figures differ from the kept copy's, project by project in the documents' order (Near.figures,
-    named by the kept copy's project names): 「项目」执行数 空（所留文件 78.77）; empty when none do."""
+def aligned(read: Near, kept: Near) -> tuple[int, ...] | None:
+    """`kept`'s projects that `read`'s are, in order, when `read` is `kept` read by OCR with a misread or lost figure
+    or two (figures_alike) and names alike (near_alike): all of them, or all but the one OCR lost (its name under a
+    seal: `read` has one project fewer); None when it is not."""
+    n, m = len(read.projects), len(kept.projects)
+    if len(read.summaries) != len(kept.summaries) or m not in (n, n + 1):
+        return None
+    mine = read.projects + read.summaries
+    text = "\n".join((read.agency,) + read.names)
+    for idx in [tuple(range(m))] if m == n else [tuple(x for x in range(m) if x != k) for k in range(m)]:
+        if figures_alike(mine, tuple(kept.projects[x] for x in idx) + kept.summaries) and near_alike(
+                text, "\n".join((kept.agency,) + tuple(kept.names[x] for x in idx))):
+            return idx
+    return None
+
+
+def ocr_differences(read: Near, kept: Near, limit: int = 3) -> str | None:
+    """Where a scan differs from the kept copy, for the auditor: its text (near_differences), the figures it read
+    otherwise, project by project (「项目」执行数 空（所留文件 78.77）), a project it did not find; None when alike."""
     from evalkit.versions import FIGURES, SUMMARY_FIGURES as SUMMARY_LABELS
-    names = kept.names.split("\n")[1:]
+    idx = aligned(read, kept)
+    if idx is None:                  # joined through a third copy: the text alone
+        return near_differences("\n".join((read.agency,) + read.names), "\n".join((kept.agency,) + kept.names)) \
+            if read.names != kept.names or read.agency != kept.agency else None
+    names = tuple(kept.names[x] for x in idx)
+    parts = []
+    if read.names != names or read.agency != kept.agency:
+        parts.append(near_differences("\n".join((read.agency,) + read.names), "\n".join((kept.agency,) + names)))
     labels = {**dict(FIGURES), **dict(SUMMARY_LABELS)}
     found = []
-    for n, (fa, fb) in enumerate(zip(read.figures, kept.figures)):
-        keys = PROJECT_FIGURES if n < len(names) else SUMMARY_FIGURES
-        what = f"「{names[n]}」" if n < len(names) else "汇总"
-        for k, a, b in zip(keys, fa, fb):
-            if a != b:
-                found.append(f"{what}{labels.get(k, k)} {'空' if a is None else f'{a:g}'}"
-                             f"（所留文件 {'空' if b is None else f'{b:g}'}）")
-    if not found:
-        return ""
-    more = f"，前 {limit} 处" if len(found) > limit else ""
-    return f"数字识别不同（{len(found)} 处{more}）：" + "；".join(found[:limit])
+    rows = [(f"「{names[n]}」", PROJECT_FIGURES, fa, kept.projects[x]) for n, (fa, x) in enumerate(zip(read.projects, idx))]
+    rows += [("汇总", SUMMARY_FIGURES, fa, fb) for fa, fb in zip(read.summaries, kept.summaries)]
+    for what, keys, fa, fb in rows:
+        found += [f"{what}{labels.get(k, k)} {'空' if a is None else f'{a:g}'}（所留文件 {'空' if b is None else f'{b:g}'}）"
+                  for k, a, b in zip(keys, fa, fb) if a != b]
+    if found:
+        more = f"，前 {limit} 处" if len(found) > limit else ""
+        parts.append(f"数字识别不同（{len(found)} 处{more}）：" + "；".join(found[:limit]))
+    lost = [kept.names[x] for x in range(len(kept.projects)) if x not in idx]
+    if lost:
+        parts.append("未识别出项目" + "、".join(f"「{x}」" for x in lost) + "（可能被印章压住）")
+    return "；".join(parts) or None
 
 
 def near_alike(a: str, b: str) -> bool:
@@ -1087,8 +1113,8 @@ def same_report_duplicates(results: list, key=content_key, near=near_key) -> lis
                 if near_alike(text_i, text_j):
                     parent[rj] = ri
                     native[ri] = native[ri] or native[rj]
-    # an OCR'd copy that also misread or lost a figure: its text alike, its figures alike in the document's order
-    # (a file stating its version or date is left to versions.py, which weighs what it says)
+    # an OCR'd copy that also misread or lost a figure, or a project (a seal over its name), read against a copy read
+    # without OCR (a file stating its version or printing another date is left to versions.py, which weighs it)
     by_place: dict[str, list[int]] = {}
     for i in range(len(results)):
         if nears[i] is not None and not nears[i].version:
@@ -1101,7 +1127,12 @@ def same_report_duplicates(results: list, key=content_key, near=near_key) -> lis
                 if ri == rj or (native[ri] and native[rj]) or not (ocr[i] or ocr[j]) or (
                         a.date is not None and b.date is not None and a.date != b.date):
                     continue
-                if figures_alike(a.figures, b.figures) and near_alike(a.names, b.names):
+                if len(a.projects) == len(b.projects):
+                    alike = aligned(a, b) is not None
+                else:        # one project fewer: only the OCR'd copy may have lost it, beside one read without OCR
+                    short, long = (i, j) if len(a.projects) < len(b.projects) else (j, i)
+                    alike = ocr[short] and not ocr[long] and aligned(nears[short], nears[long]) is not None
+                if alike:
                     parent[rj] = ri
                     native[ri] = native[ri] or native[rj]
     groups: dict[int, list[int]] = {}
@@ -1118,9 +1149,7 @@ def same_report_duplicates(results: list, key=content_key, near=near_key) -> lis
             if keys[k] is not None and keys[i] == keys[k]:
                 out[i] = _duplicate(results[i], kept, "same_report", results[i].report["report_id"])
             else:
-                differs = [near_differences(nears[i].names, nears[k].names) if nears[i].names != nears[k].names
-                           else "", figure_differences(nears[i], nears[k])]
-                note = "；".join(d for d in differs if d) or None
+                note = ocr_differences(nears[i], nears[k])
                 out[i] = _duplicate(results[i], kept, "same_report_ocr", results[i].report["report_id"], note)
     return out
 
