@@ -87,3 +87,30 @@ def test_a_report_saved_under_a_portals_script_name_or_none_is_read_as_its_conte
     got = ingest_paths([tmp_path / "downfile.jsp"], checks=False)["indicators"]
     cols = ["level3", "target", "actual", "weight", "score"]
     assert got[cols].equals(plain[cols])
+
+
+def test_portal_pages_under_their_servers_names_are_read_as_web_pages(tmp_path):
+    """A portal's article pages as a crawler or a browser keeps their names (`t20230815_123456.shtml`, TRS's and most
+    government sites'; `art_1234.jsp`, `detail.aspx`, `show.php`, `view.do`): before, skipped as other files, so a
+    mirrored site gave no report. Read as web pages, without a warning (the name is what a page's should be), in a
+    folder and in an archive; a server page holding no HTML (a script's text) stays out."""
+    import zipfile
+    page = (FIX / "fixture_html.html").read_bytes()
+    (tmp_path / "site").mkdir()
+    for k, name in enumerate(["t20230815_123456.shtml", "art_1234.jsp", "detail.aspx", "show.php", "view.do"]):
+        (tmp_path / "site" / name).write_bytes(page + f"<!-- {k} -->".encode())    # not byte copies of each other
+    (tmp_path / "site" / "api.php").write_text("<?php echo 1; ?>", encoding="utf-8")
+    (tmp_path / "site" / "status.jsp").write_text("ok", encoding="utf-8")
+    with zipfile.ZipFile(tmp_path / "site" / "镜像.zip", "w") as z:
+        z.writestr("www/art_99.jsp", page + b"<!-- zip -->")
+        z.writestr("www/robots.php", b"User-agent: *")
+    t = ingest_paths([tmp_path / "site"], checks=False, keep_format_copies=True)
+    rep = t["reports"].set_index("source_file")
+    assert sorted(rep.index) == ["art_1234.jsp", "detail.aspx", "show.php", "t20230815_123456.shtml", "view.do",
+                                 "镜像.zip!www/art_99.jsp"]
+    assert (rep["format"] == "html").all() and (rep["status"] == "ok").all(), rep[["status", "error"]]
+    plain = ingest_paths([FIX / "fixture_html.html"], checks=False)["projects"]
+    got = t["projects"][t["projects"]["source_file"] == "art_1234.jsp"]
+    assert list(got["project_name"]) == list(plain["project_name"]) and len(plain) > 0
+    doc = read(tmp_path / "site" / "view.do")
+    assert doc.read_as == "html" and not doc.warnings and any("网站服务器的页面名" in n for n in doc.notes)

@@ -222,7 +222,7 @@ def _signed_head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, lim) -> 
             head = f.read(1024)
     except Exception:  # noqa: BLE001  (a member that cannot be read says nothing: left as another file)
         return False
-    return may_be_signed(head)
+    return may_be_signed(head, name)
 
 
 class _Staged:
@@ -255,7 +255,7 @@ class _Staged:
     def settle(self) -> None:
         """A member named no format judged by its first bytes (readers/sniff.may_be_signed): kept, or let go."""
         head, self.head = bytes(self.head or b""), None
-        if may_be_signed(head):
+        if may_be_signed(head, self.name):
             self.write(head)
         else:
             self.dropped = True
@@ -425,7 +425,7 @@ def expand_rar(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
                 blocks = e.get_blocks(_CHUNK)
                 if unnamed:                                   # `downfile.jsp`: judged by its first bytes, then all
                     head = next(blocks, b"")
-                    if not may_be_signed(head):
+                    if not may_be_signed(head, name):
                         skipped += 1
                         continue
                     blocks = itertools.chain([head], blocks)
@@ -492,7 +492,7 @@ def expand_tar(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
                 src = data = tf.extractfile(info)
                 if unnamed:                                   # `downfile.jsp`: judged by its first bytes, then all
                     head = data.read(1024)
-                    if not may_be_signed(head):
+                    if not may_be_signed(head, name):
                         skipped += 1
                         continue
                     src = _Blocks(itertools.chain([head], iter(functools.partial(data.read, _CHUNK), b"")))

@@ -29,6 +29,9 @@ SUFFIXES = {
     ".csv": "csv",          # a table saved as comma-separated values: one sheet (readers/delimited.py)
     ".html": "html",
     ".htm": "html",
+    ".shtml": "html",       # server-side includes: most government portals' article pages (t20230815_123456.shtml)
+    ".shtm": "html",
+    ".xhtml": "html",
     ".mht": "mhtml",
     ".mhtml": "mhtml",
     # legacy and Chinese office formats, converted by LibreOffice (readers/office.py)
@@ -119,10 +122,15 @@ def read(path: str | Path) -> Document:
 def _read(path: Path) -> Document:
     fmt = format_of(path)
     if fmt is None:                                 # a report under a name no reader takes (`downfile.jsp`)
-        from evalkit.readers.sniff import unnamed_format
+        from evalkit.readers.sniff import server_page, unnamed_format
         real = unnamed_format(path)
         if real is None:
             raise ReadError(f"不支持的文件类型“{path.suffix or '无扩展名'}”")
+        if real == "html" and server_page(path.name):    # a web page under its server's name: what it should be
+            doc = folded(_read_as(real, path)).number_tables()
+            doc.read_as = real
+            doc.notes.append(f"文件扩展名是“{path.suffix}”（网站服务器的页面名），内容是网页，已按网页读取")
+            return doc
         return _as_content(real, path, _read_as(real, path))
     try:
         return folded(reader_for(fmt)(path)).number_tables()

@@ -55,11 +55,13 @@ def content_format(path: Path) -> str | None:
 SIGNED = {"pdf", "ofd", "docx", "xlsx", "xls", "doc", "rtf", "odt", "ods"}
 
 
-def may_be_signed(head: bytes) -> bool:
+def may_be_signed(head: bytes, name: str = "") -> bool:
     """Whether a file's first bytes can open one of the SIGNED formats (PDF, ZIP-packed OFD/Office/ODF, OLE2 Office,
-    RTF, Office 2003 XML): worth taking out of an archive for content_format to tell."""
+    RTF, Office 2003 XML), or a web page under a server page's `name`: worth taking out of an archive for
+    content_format to tell."""
     from evalkit.readers.office import OLE2
-    return b"%PDF-" in head[:1024] or head.startswith((b"PK\x03\x04", OLE2, b"{\\rtf", b"<?xml"))
+    return (b"%PDF-" in head[:1024] or head.startswith((b"PK\x03\x04", OLE2, b"{\\rtf", b"<?xml"))
+            or (server_page(name) and head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")))
 
 
 def editor_copy(name: str) -> bool:
@@ -67,13 +69,23 @@ def editor_copy(name: str) -> bool:
     return name.startswith("~") or name.lower().endswith((".tmp", ".bak", ".wbk", ".asd"))
 
 
+# the names a web server gives its pages (a portal's article `art_1234.jsp`, `detail.do?id=…` saved, a crawler's mirror):
+# one holding HTML is a web page, read as one without a warning (an .html file by another name)
+SERVER_PAGES = (".jsp", ".jspx", ".asp", ".aspx", ".php", ".do", ".action", ".cgi", ".jhtml", ".nsf")
+
+
+def server_page(name: str) -> bool:
+    return name.lower().endswith(SERVER_PAGES)
+
+
 def unnamed_format(path: Path) -> str | None:
     """What a file without a report's suffix holds, when that is a report format told by its signature: a portal's
-    download saved as `downfile.jsp`, `getFile.do` or without a suffix. Not Word's own copies (editor_copy)."""
+    download saved as `downfile.jsp`, `getFile.do` or without a suffix; or a web page under a server page's name
+    (`art_1234.jsp`). Not Word's own copies (editor_copy)."""
     if editor_copy(Path(path).name):
         return None
     real = content_format(path)
-    return real if real in SIGNED else None
+    return real if real in SIGNED or (real == "html" and server_page(Path(path).name)) else None
 
 
 def second_reading(fmt: str, path: Path) -> str | None:
