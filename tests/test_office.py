@@ -452,3 +452,19 @@ def test_a_workbook_libreoffice_cannot_repair_either_fails_saying_both_tried(tmp
     assert str(e.value).startswith("XLS 文件已损坏，无法解析，LibreOffice 也未能修复（CompDocError: ")
     assert str(e.value).endswith("），请用 Excel 打开后另存为 .xlsx 再导入")
     assert list(private_tmp.iterdir()) == []
+
+
+@pytest.mark.parametrize("name, source, fmt", [("自评表.xlt", ROOT / "tests/fixtures/fixture_xls.xls", "xlsx"),
+                                               ("自评表.ett", OFFICE / "fixture_et.et", "et"),
+                                               ("自评表.dot", OFFICE / "fixture_doc.doc", "doc"),
+                                               ("自评表.wpt", OFFICE / "fixture_wps.wps", "wps")])
+def test_97_2003_and_wps_templates_read_as_their_documents(tmp_path, name, source, fmt):
+    """A 自评表 filled in and saved as the template it came as (Excel's .xlt, Word's .dot, WPS's .wpt and .ett: the same
+    files as their documents): before, skipped as other files."""
+    if fmt in ("doc", "wps") and SOFFICE is None:
+        pytest.skip("LibreOffice (soffice) 不可用")
+    shutil.copyfile(source, tmp_path / name)
+    t = ingest_paths([tmp_path], checks=False)
+    rep = t["reports"].iloc[0]
+    assert rep["source_file"] == name and rep["status"] == "ok" and rep["format"] == fmt, rep["error"]
+    assert len(t["projects"]) == 2 and len(t["indicators"]) == 15

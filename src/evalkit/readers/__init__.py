@@ -26,6 +26,7 @@ SUFFIXES = {
     ".xltx": "xlsx",
     ".xltm": "xlsx",
     ".xls": "xls",
+    ".xlt": "xls",          # an Excel 97-2003 template: the same BIFF workbook
     ".csv": "csv",          # a table saved as comma-separated values: one sheet (readers/delimited.py)
     ".html": "html",
     ".htm": "html",
@@ -36,10 +37,13 @@ SUFFIXES = {
     ".mhtml": "mhtml",
     # legacy and Chinese office formats, converted by LibreOffice (readers/office.py)
     ".doc": "doc",
+    ".dot": "doc",          # Word 97-2003 and WPS templates: the same files as their documents
     ".wps": "wps",
+    ".wpt": "wps",
     ".rtf": "rtf",
     ".odt": "odt",
     ".et": "et",
+    ".ett": "et",
     ".ods": "ods",
     # scanned pages (readers/ocr.py)
     ".jpg": "image",

@@ -74,8 +74,9 @@ KNOWN_PATHS = ("/Applications/LibreOffice.app/Contents/MacOS/soffice",
 def read_office(path: Path, fmt: str | None = None) -> Document:
     """Read a .doc/.wps/.rtf/.odt/.et/.ods file (`fmt`: which, when its suffix does not say: a Word 97 file under
     a .docx name); ReadError (Chinese message) when it cannot be read."""
+    from evalkit.readers import format_of
     path = Path(path)
-    fmt = fmt or path.suffix.lower().lstrip(".")
+    fmt = fmt or format_of(path) or path.suffix.lower().lstrip(".")      # a template (.dot, .wpt, .ett) as its document
     if fmt not in TARGET:
         raise ReadError(f"不支持的文件类型“{path.suffix or '无扩展名'}”")
     size = check_file_size(path)
