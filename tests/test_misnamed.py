@@ -114,3 +114,16 @@ def test_portal_pages_under_their_servers_names_are_read_as_web_pages(tmp_path):
     assert list(got["project_name"]) == list(plain["project_name"]) and len(plain) > 0
     doc = read(tmp_path / "site" / "view.do")
     assert doc.read_as == "html" and not doc.warnings and any("网站服务器的页面名" in n for n in doc.notes)
+
+
+def test_a_byte_copy_of_a_file_read_by_its_content_reports_that_format(tmp_path):
+    """`downfile.jsp` twice (a portal's download saved twice, once inside a zip): the copy's duplicate row says pdf,
+    the format its bytes are, as the kept row does (before, an empty format)."""
+    import zipfile
+    data = (FIX / "fixture_pdf.pdf").read_bytes()
+    (tmp_path / "downfile.jsp").write_bytes(data)
+    with zipfile.ZipFile(tmp_path / "附件.zip", "w") as z:
+        z.writestr("下载/downfile.jsp", data)
+    rep = ingest_paths([tmp_path], checks=False)["reports"].set_index("source_file")
+    assert sorted(rep["status"]) == ["duplicate", "partial"]
+    assert (rep["format"] == "pdf").all(), rep["format"]

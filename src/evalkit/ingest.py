@@ -919,8 +919,9 @@ def _duplicate(source: Source | FileResult, kept: FileResult, kind: str, report_
     and version word it prints are kept: what a version was judged by)."""
     rep = source.report if hasattr(source, "report") else {
         "source_file": source.source_file, "sha256": source.sha256, "format": source.fmt}
+    fmt = rep["format"] or (kept.report.get("format") if kind == "same_file" else None)   # a byte copy: what it holds
     return FileResult({"report_id": report_id, "source_file": rep["source_file"], "sha256": rep["sha256"],
-                       "format": rep["format"], "status": "duplicate", "error": None,
+                       "format": fmt, "status": "duplicate", "error": None,
                        "duplicate_of": kept.report["report_id"], "duplicate_kind": kind,
                        "duplicate_of_file": kept.report["source_file"], "duplicate_note": note,
                        "doc_date": rep.get("doc_date"), "version_mark": rep.get("version_mark"),
