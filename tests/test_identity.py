@@ -281,3 +281,37 @@ def test_a_report_with_too_few_figures_is_matched_only_exactly():
     few.projects[0]["executed"] = 1.0
     assert NEAR_MIN_FIGURES > 1 and near_key(few) is None
     assert near_key(orig) is not None
+
+
+# ------------------------------------------------------------------ a 汇编: several reports in one file
+
+def test_a_compilation_of_several_counties_and_years_gives_each_project_its_own(tmp_path):
+    """A city bureau's 汇编: the self-evaluation tables of several agencies, counties and years one after another in one
+    file. Each project takes the county its own agency names and the year its own table's title states (before,
+    every project took the first report's county and the file's most stated year); a file of one year keeps it."""
+    import pandas as pd
+
+    from evalkit import synth
+    from evalkit.ingest import ingest_paths
+    synth.generate(24, tmp_path / "corpus", seed=3, formats=["txt"], error_rate=0, dup_rate=0, format_dup_rate=0,
+                   version_rate=0, year_copy_rate=0, log=lambda *a: None)
+    truth = pd.read_csv(tmp_path / "corpus" / "truth" / "projects.csv", dtype=str, keep_default_na=False)
+    tables = truth[truth["seed"].str.contains("项目支出绩效自评表")]
+    places = tables.groupby("seed")[["county", "fiscal_year"]].first().sort_index()
+    picked: list[str] = []                  # three reports of three counties, of at least two years
+    for seed, (county, year) in places.iterrows():
+        chosen = places.loc[picked]
+        if county in set(chosen["county"]) or (len(picked) == 2 and set(chosen["fiscal_year"]) == {year}):
+            continue
+        picked.append(seed)
+        if len(picked) == 3:
+            break
+    assert len(picked) == 3 and places.loc[picked, "fiscal_year"].nunique() >= 2
+    files = {p.name: p for p in (tmp_path / "corpus" / "docs").rglob("*.txt")}
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "汇编.txt").write_text("\n\n".join(files[s].read_text(encoding="utf-8") for s in picked),
+                                             encoding="utf-8")
+    got = ingest_paths([tmp_path / "in"], checks=False)["projects"]
+    want = truth[truth["seed"].isin(picked)]
+    assert sorted(zip(got["project_name"], got["county"], got["fiscal_year"].astype(str))) == \
+        sorted(zip(want["project_name"], want["county"], want["fiscal_year"]))

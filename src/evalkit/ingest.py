@@ -66,6 +66,18 @@ def ocr_figures(doc: Document) -> str | None:
     return json.dumps(cells, ensure_ascii=False) if cells else None
 
 
+def project_place(agency: str | None, report_agency: str | None, place: dict) -> dict:
+    """A project's county, city and province: the report's, unless its own agency (实施单位) names another county
+    without doubt (a 汇编 of several counties' tables in one file: 茂南区医疗保障局 in a file opening with 天峻县's)."""
+    if not agency or agency == report_agency:
+        return place
+    from evalkit.geo import locate
+    county, city, province = locate(agency)
+    if county is None or county == place["county"] or (city is None and province is None):
+        return place
+    return {"county": county, "city": city, "province": province}
+
+
 def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileResult:
     """Map one document's recognized content (`ex`, recognized here unless given) to rows of the contract's tables."""
     from evalkit.geo import place
@@ -101,9 +113,10 @@ def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileR
     for n, p in enumerate(ex.projects, start=1):
         pid = f"{report_id}-p{n:02d}"
         lines = p.indicators()
+        own = project_place(p.agency, rep.agency, place)
         projects.append({
-            "project_id": pid, "report_id": report_id, "source_file": source_file, **place,
-            "agency": p.agency, "fiscal_year": rep.fiscal_year, "project_name": p.project_name,
+            "project_id": pid, "report_id": report_id, "source_file": source_file, **own,
+            "agency": p.agency, "fiscal_year": p.fiscal_year or rep.fiscal_year, "project_name": p.project_name,
             "budget_initial": p.budget_initial, "budget_full_year": p.budget_full_year,
             "executed": p.executed, "execution_rate": p.execution_rate,
             "budget_weight": p.budget_weight, "budget_score": p.budget_score,
@@ -117,7 +130,7 @@ def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileR
             t_op, t_val, t_unit = parse_measure(i.target)
             a_op, a_val, a_unit = parse_measure(i.actual)
             indicators.append({
-                "project_id": pid, "source_file": source_file, "county": county, "project_name": p.project_name,
+                "project_id": pid, "source_file": source_file, "county": own["county"], "project_name": p.project_name,
                 "level1": i.level1, "level2": i.level2, "level3": i.level3, "target": i.target,
                 "actual": i.actual, "target_op": t_op, "target_value": t_val, "target_unit": t_unit,
                 "actual_value": a_val, "actual_unit": a_unit, "weight": i.weight, "score": i.score,

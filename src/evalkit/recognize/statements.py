@@ -67,6 +67,14 @@ def fiscal_year(all_text: str) -> int | None:
     return Counter(years).most_common(1)[0][0] if years else None
 
 
+def heading_year(text: str) -> int | None:
+    """The year a table's title states on a line of its own: (2024年度), （二〇二四年度）; None for other text."""
+    if len(text) > 40:
+        return None
+    m = V.YEAR_TABLE.search(arabic_years(unicodedata.normalize("NFKC", text)))
+    return int(m.group(1)) if m else None
+
+
 def arabic_years(text: str) -> str:
     """Years written digit by digit in Chinese (二〇二三年, 二O二三年度) in Arabic digits, the rest as it was."""
     return V.CN_YEAR.sub(lambda m: str(cn_int(m.group(1).replace("O", "〇").replace("Ｏ", "〇"))), text)

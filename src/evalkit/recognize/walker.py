@@ -48,6 +48,7 @@ class Walker:
         self.summary_locs: list = []
         self.overall_at: tuple | None = None
         self.overall_grade_at: tuple | None = None
+        self.heading_year: int | None = None    # the year the last table title stated: the next project's
 
     # ---- projects ------------------------------------------------------------------------
     def _here(self, col: int | None = None):
@@ -73,7 +74,7 @@ class Walker:
 
     def _start_project(self, name: str | None) -> ProjectRec:
         self._close_project()
-        self.current = ProjectRec(project_name=name, loc=self._here())
+        self.current = ProjectRec(project_name=name, loc=self._here(), fiscal_year=self.heading_year)
         return self.current
 
     def _close_project(self) -> None:
@@ -333,6 +334,7 @@ class Walker:
     # ---- paragraphs ----------------------------------------------------------------------
     def paragraph(self, text: str) -> None:
         t = text.strip()
+        self.heading_year = statements.heading_year(t) or self.heading_year
         unit = budget.unit_note(t) if len(t) <= 40 else None
         if unit:
             self.next_unit = unit                   # a note above a table: its amounts are in this unit
@@ -438,6 +440,9 @@ class Walker:
             p.project_name = p.project_name or statements.project_name_hint(all_text)
         for p in self.projects:
             p.agency = p.agency or rep.agency
+        if len({p.fiscal_year for p in self.projects} - {None}) < 2:
+            for p in self.projects:         # one year stated over the tables (or none): the document's year is theirs
+                p.fiscal_year = None
         rep.doc_kind = doc_kind(department, len(self.projects), bool(summaries))
         return Extraction(report=rep, projects=self.projects, summaries=summaries, decisions=self.decisions,
                           summary_locs=locs)
