@@ -691,3 +691,13 @@ def test_invisible_format_characters_inside_words_are_dropped(tmp_path):
         pd.testing.assert_frame_equal(got[table][names].reset_index(drop=True), want[table][names].reset_index(drop=True))
     assert not got["projects"]["project_name"].str.contains("[\u200b\ufeff\u00ad\u200c\u2060\u202e]").any()
     assert any("不可见的格式字符" in n for n in got["reports"]["reading_notes"].dropna())
+
+
+@pytest.mark.parametrize("line, year", [("（2024年度）", 2024), ("( 2022 年度 )", 2022), ("（二〇二三年度）", 2023),
+                                        ("2024年度茂南区医疗保障局项目支出绩效自评表", 2024),
+                                        ("2024年医疗保障能力提升项目绩效自评报告", 2024),
+                                        ("二、2023年度绩效目标完成情况", None), ("2023年度部门决算", None),
+                                        ("本项目2022年度预算执行率为92.5%，全年执行数为5.18万元，较上年有所提高，详见自评表", None)])
+def test_a_heading_year_is_a_titles_own_line(line, year):
+    from evalkit.recognize.statements import heading_year
+    assert heading_year(line) == year

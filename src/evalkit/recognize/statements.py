@@ -68,10 +68,12 @@ def fiscal_year(all_text: str) -> int | None:
 
 
 def heading_year(text: str) -> int | None:
-    """The year a table's title states on a line of its own: (2024年度), （二〇二四年度）; None for other text."""
+    """The year a table's or report's title states on a line of its own: (2024年度), （二〇二四年度）, or a title
+    that starts with it (2024年度茂南区医疗保障局项目支出绩效自评表); None for other text."""
     if len(text) > 40:
         return None
-    m = V.YEAR_TABLE.search(arabic_years(unicodedata.normalize("NFKC", text)))
+    text = arabic_years(unicodedata.normalize("NFKC", text))
+    m = V.YEAR_TABLE.search(text) or V.YEAR_TITLE.match(text)
     return int(m.group(1)) if m else None
 
 
