@@ -315,3 +315,13 @@ def test_a_compilation_of_several_counties_and_years_gives_each_project_its_own(
     want = truth[truth["seed"].isin(picked)]
     assert sorted(zip(got["project_name"], got["county"], got["fiscal_year"].astype(str))) == \
         sorted(zip(want["project_name"], want["county"], want["fiscal_year"]))
+    # one agency's two years, the second copied from the first (照抄上年) under its own year's title: both kept
+    text, year = files[picked[0]].read_text(encoding="utf-8"), int(places.loc[picked[0], "fiscal_year"])
+    title = f"( {year} 年度 )"
+    assert title in text
+    (tmp_path / "two").mkdir()
+    (tmp_path / "two" / "两年.txt").write_text(text + "\n\n" + text.replace(title, f"( {year + 1} 年度 )"),
+                                             encoding="utf-8")
+    two = ingest_paths([tmp_path / "two"], checks=False)["projects"]
+    n = int((want["seed"] == picked[0]).sum())
+    assert sorted(two["fiscal_year"].value_counts().to_dict().items()) == [(year, n), (year + 1, n)]

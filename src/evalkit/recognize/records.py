@@ -52,8 +52,9 @@ class ProjectRec:
     sections: list[list[IndicatorRec]] = field(default_factory=list)
     priority: dict = field(default_factory=dict)
     loc: Loc | None = field(default=None, compare=False)     # where the project's table (or name) starts
-    # the year its own table's title states ((2024年度)), kept only where a file's tables state several (a 汇编)
-    fiscal_year: int | None = field(default=None, compare=False)
+    # the year its own table's title states ((2024年度)), kept only where a file's tables state several (a 汇编); a
+    # project restated under another year's title is another project (照抄上年 in a 汇编 of two years)
+    fiscal_year: int | None = None
     field_locs: dict = field(default_factory=dict, compare=False)   # figure -> (Loc it was read at, column role)
 
     def put(self, name: str, value, prio: int, at: tuple[Loc | None, str | None] | None = None) -> None:
