@@ -124,6 +124,18 @@ def run_script(script, *args, timeout=300):
                           capture_output=True, text=True, timeout=timeout)
 
 
+@pytest.fixture
+def no_soffice(tmp_path, monkeypatch):
+    """A machine without LibreOffice: an empty PATH, no EVALKIT_SOFFICE, no known install place."""
+    from evalkit.readers import office
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.delenv("EVALKIT_SOFFICE", raising=False)
+    monkeypatch.setattr(office, "KNOWN_PATHS", ())
+    assert office.find_soffice() is None
+
+
 @pytest.fixture()
 def folder(tmp_path):
     """A writable copy of the five seeds (tests that change, add or remove input files)."""

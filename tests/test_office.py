@@ -47,16 +47,6 @@ def private_tmp(tmp_path, monkeypatch):
     return d
 
 
-@pytest.fixture
-def no_soffice(tmp_path, monkeypatch):
-    empty = tmp_path / "empty-bin"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", str(empty))
-    monkeypatch.delenv("EVALKIT_SOFFICE", raising=False)
-    monkeypatch.setattr(office, "KNOWN_PATHS", ())
-    assert office.find_soffice() is None
-
-
 @pytest.fixture(scope="module")
 def office_tables(tmp_path_factory):
     return ingest_paths([OFFICE], tmp_path_factory.mktemp("office") / "clean", keep_format_copies=True,

@@ -106,11 +106,6 @@ def test_pictures_of_a_workbook_under_the_default_password_outlive_its_decrypted
     assert len(found) == 1 and pixels(found[0][1]) == pixels(SCAN.read_bytes())
 
 
-def test_without_libreoffice_an_xls_of_pictures_says_what_it_needs(books, tmp_path, monkeypatch):
-    empty = tmp_path / "empty-bin"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", str(empty))
-    monkeypatch.delenv("EVALKIT_SOFFICE", raising=False)
-    monkeypatch.setattr(office, "KNOWN_PATHS", ())
+def test_without_libreoffice_an_xls_of_pictures_says_what_it_needs(books, no_soffice):
     doc = read(books["xls"])
     assert any("取出 .xls 中的图片需要 LibreOffice" in w for w in doc.warnings), doc.warnings

@@ -11,7 +11,7 @@ from msoffcrypto.format.ooxml import OOXMLFile
 from conftest import ROOT
 from evalkit.errors import ReadError
 from evalkit.ingest import ingest_paths
-from evalkit.readers import office, read
+from evalkit.readers import read
 from evalkit.readers.unlock import DEFAULT_PASSWORD, NOTE, decrypted
 from test_layouts import INDICATOR_FIELDS, PROJECT_FIELDS, same
 
@@ -29,15 +29,6 @@ def encrypted(src: Path, dest: Path, password: str) -> Path:
 def truth(table):
     t = pd.read_csv(FIXTURES / "truth" / f"{table}.csv", dtype=str, keep_default_na=False)
     return t[t["seed"] == "fixture_xlsx.xlsx"]
-
-
-@pytest.fixture
-def no_soffice(tmp_path, monkeypatch):
-    empty = tmp_path / "empty-bin"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", str(empty))
-    monkeypatch.delenv("EVALKIT_SOFFICE", raising=False)
-    monkeypatch.setattr(office, "KNOWN_PATHS", ())
 
 
 def test_the_fixture_is_encrypted_with_the_default_password():
