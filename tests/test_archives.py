@@ -559,3 +559,34 @@ def test_inspect_finds_a_tar_member(tmp_path):
     path = write_tar(tmp_path / "材料.tar.gz", {f"大厂县/{SEEDS[0].name}": SEEDS[0].read_bytes()}, prefix="./")
     shown = inspect_file(f"{path}!大厂县/{SEEDS[0].name}")
     assert "文档结构" in shown
+
+
+# ----------------------------------------------------------------------------- disc images
+
+def write_iso(path, files: dict):
+    """An ISO 9660 image (Rock Ridge and Joliet names, as libarchive writes it) of `files` (name -> bytes)."""
+    import libarchive
+    with libarchive.file_writer(str(path), "iso9660") as a:
+        for name, data in files.items():
+            a.add_file_from_memory(name, len(data), data)
+    return path
+
+
+def test_a_disc_image_is_read_like_a_zip(tmp_path):
+    """A 光盘 of materials imaged to share it (.iso): each report a row named `光盘.iso!大厂县/…`, read as the files
+    themselves; an image cut short keeps the files before the cut; a file named .iso that is none is one row."""
+    files = {f"大厂县/2022年/{s.stem}自评表.txt": s.read_bytes() for s in SEEDS[:3]}
+    iso = write_iso(tmp_path / "光盘.iso", files)
+    rep = ingest_paths([iso], checks=False)["reports"].set_index("source_file")
+    assert sorted(rep.index) == sorted(f"光盘.iso!{n}" for n in files)
+    assert (rep["status"] == "ok").all() and list(rep["format"]) == ["txt"] * 3
+    data = iso.read_bytes()
+    ends = sorted(data.find(s.read_bytes()[:64]) + len(s.read_bytes()) for s in SEEDS[:3])
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "截断.iso").write_bytes(data[:ends[0] + 100])        # the first file whole, the rest cut
+    (tmp_path / "in" / "假.iso").write_bytes(b"<html>404</html>" * 4000)
+    rep = ingest_paths([tmp_path / "in"], checks=False)["reports"].set_index("source_file")
+    whole = [k for k in rep.index if k.startswith("截断.iso!") and "（其余文件）" not in k]
+    assert len(whole) == 1 and rep.loc[whole[0], "status"] == "ok"
+    assert "其余文件未能取出：光盘镜像已损坏或不完整" in rep.loc["截断.iso!（其余文件）", "error"]
+    assert "不是 ISO 9660 光盘镜像" in rep.loc["假.iso", "error"] and rep.loc["假.iso", "format"] == "iso"

@@ -30,7 +30,8 @@ from evalkit.readers.safety import UNZIP_ERRORS, reason
 
 # tar archives, as Linux servers, data exports and IT departments hand them over (the standard library's tarfile)
 TAR_SUFFIXES = (".tar", ".tgz", ".tar.gz", ".tbz", ".tbz2", ".tar.bz2", ".txz", ".tar.xz")
-ARCHIVE_SUFFIXES = (".zip", ".7z", ".rar", ".eml") + TAR_SUFFIXES   # a saved e-mail: its attachments (mail.py)
+# a disc image (.iso: a 光盘 of materials imaged to share it), read by libarchive like a RAR
+ARCHIVE_SUFFIXES = (".zip", ".7z", ".rar", ".eml", ".iso") + TAR_SUFFIXES   # a saved e-mail: its attachments (mail.py)
 MAX_NESTING = 3
 _CHUNK = 1 << 20
 
@@ -373,15 +374,21 @@ def expand_7z(path: Path, stage: Path, supported, lim) -> tuple[list[Member], in
     return members, skipped
 
 
+def _libarchive_error():
+    """libarchive-c's ArchiveError, or ArchiveProblem saying what to install (the [archives] extra)."""
+    try:
+        from libarchive.exception import ArchiveError
+    except (ImportError, OSError):     # OSError: the libarchive shared library itself is missing
+        raise ArchiveProblem("读取 .rar 和 .iso 需要 libarchive-c 组件和系统的 libarchive 库，请运行 make setup"
+                             "（或 pip install 'evalkit[archives]'）") from None
+    return ArchiveError
+
+
 def expand_rar(path: Path, stage: Path, supported, lim) -> tuple[list[Member], int]:
     """The report files in a .rar (RAR 4 and 5, read by the system's libarchive through libarchive-c),
     copied into `stage`: the headers are listed first, for the limits, before anything is written.
     The first volume of WinRAR's 分卷 (`x.part1.rar`) is read with the volumes beside it, as one archive."""
-    try:
-        from libarchive.exception import ArchiveError
-    except (ImportError, OSError):     # OSError: the libarchive shared library itself is missing
-        raise ArchiveProblem("读取 .rar 需要 libarchive-c 组件和系统的 libarchive 库，请运行 make setup"
-                             "（或 pip install 'evalkit[archives]'）") from None
+    archive_error = _libarchive_error()
 
     def problem(e: Exception) -> ArchiveProblem:
         text = str(e).lower()
@@ -397,23 +404,64 @@ def expand_rar(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
         raise ArchiveProblem("文件名是 .rar，但内容不是 RAR 压缩包（可能下载不完整，或是改了后缀的其他文件）")
     first = RAR_VOLUME.match(path.name) and volume_of(path.name)[1] == 1 or old_style_first(path)
     volumes = volume_set(path, lim) if first else [path]
+
+    def cut(got: int, size: int) -> str:
+        where = (f"下一卷中，而下一卷缺失或已损坏（这里有 {len(volumes)} 卷：{volumes[0].name} 至 {volumes[-1].name}）；"
+                 "请重新下载全部分卷后再运行" if len(volumes) > 1
+                 else "分卷压缩包的下一卷中，这里只有这一卷；请把全部分卷放在同一文件夹后再运行")
+        return f"压缩包中的这个文件不完整（取出 {got} 字节，应有 {size} 字节）：它接续在" + where
+
+    return _expand_libarchive(volumes, fmt, stage, supported, lim, archive_error, problem, cut,
+                              "RAR 压缩包是空的或已损坏（没有读出任何文件），请重新下载")
+
+
+ISO_MAGIC_AT = 0x8001        # ISO 9660's volume descriptor: "CD001" after the 32 KB system area (UDF's too)
+
+
+def expand_iso(path: Path, stage: Path, supported, lim) -> tuple[list[Member], int]:
+    """The report files on a disc image (.iso: a 光盘 of materials imaged to share it; ISO 9660 with Joliet or Rock
+    Ridge names, read by libarchive like a RAR), copied into `stage`."""
+    archive_error = _libarchive_error()
+    with open(path, "rb") as f:
+        f.seek(ISO_MAGIC_AT)
+        magic = f.read(5)
+    if magic != b"CD001":
+        raise ArchiveProblem("文件名是 .iso，但内容不是 ISO 9660 光盘镜像（可能下载不完整，或是 UDF 等其他格式的镜像）；"
+                             "请在 Windows 中打开镜像，把其中的文件复制出来后再导入")
+
+    def problem(e: Exception) -> ArchiveProblem:
+        return ArchiveProblem(f"光盘镜像已损坏或不完整（{str(e).split(' (errno')[0]}），请重新制作或下载")
+
+    def cut(got: int, size: int) -> str:
+        return f"光盘镜像中的这个文件不完整（取出 {got} 字节，应有 {size} 字节）：镜像文件不完整，请重新制作或下载"
+
+    return _expand_libarchive([path], "iso9660", stage, supported, lim, archive_error, problem, cut,
+                              "光盘镜像中没有文件（或已损坏）")
+
+
+def _expand_libarchive(volumes: list[Path], fmt: str, stage: Path, supported, lim, archive_error, problem, cut,
+                       empty: str) -> tuple[list[Member], int]:
+    """The report files of an archive libarchive reads (`fmt`: rar, rar5, iso9660), its `volumes` in order as one:
+    the headers listed first, for the limits, before anything is written; then each entry judged as it comes.
+    `problem(e)`: the ArchiveProblem of a libarchive error; `cut(got, size)`: the message of a member that comes out
+    shorter than its header says; `empty`: the message when no file is listed."""
     infos, broken = [], None
     try:
-        with _rar_reader(volumes, fmt) as arc:
+        with _libarchive_reader(volumes, fmt) as arc:
             for e in arc:       # the headers (the data skipped): the limits are checked before anything is written
                 if _is_file(e):
                     infos.append((_text_name(e.pathname), int(e.size or 0)))
-    except ArchiveError as e:
+    except archive_error as e:
         broken = problem(e)          # a cut download: the members before the cut are still whole
     if not infos:
-        raise broken or ArchiveProblem("RAR 压缩包是空的或已损坏（没有读出任何文件），请重新下载")
+        raise broken or ArchiveProblem(empty)
     _check_totals(len(infos), sum(size for _, size in infos), lim)
     members: list[Member] = []
     total = skipped = 0
     try:
         # each entry judged as it comes (not from the listing: past a damaged volume, reading the data finds members
         # that skipping over it did not)
-        with _rar_reader(volumes, fmt) as arc:
+        with _libarchive_reader(volumes, fmt) as arc:
             for e in arc:
                 name = _text_name(e.pathname)
                 if not _is_file(e):
@@ -437,11 +485,7 @@ def expand_rar(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
                     got = _copy_bounded(_Blocks(blocks), dest, limit, f"成员 {name} ")
                     total += got
                     if e.size is not None and got < e.size:     # its data runs on into a volume not read with it
-                        where = (f"下一卷中，而下一卷缺失或已损坏（这里有 {len(volumes)} 卷：{volumes[0].name} 至 "
-                                 f"{volumes[-1].name}）；请重新下载全部分卷后再运行" if len(volumes) > 1
-                                 else "分卷压缩包的下一卷中，这里只有这一卷；请把全部分卷放在同一文件夹后再运行")
-                        raise ArchiveProblem(f"压缩包中的这个文件不完整（取出 {got} 字节，应有 {e.size} 字节）：它接续在"
-                                             + where)
+                        raise ArchiveProblem(cut(got, e.size))
                 except ArchiveProblem as err:
                     members.append(Member(name, None, str(err)))
                     dest.unlink(missing_ok=True)
@@ -451,7 +495,7 @@ def expand_rar(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
                     skipped += 1
                     continue
                 members.append(Member(name, dest))
-    except ArchiveError as e:
+    except archive_error as e:
         if not members:
             raise problem(e) from None
         # what came out whole is kept; the rest is one row saying where the archive breaks
@@ -573,7 +617,7 @@ def expand_eml(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
 
 
 @contextmanager
-def _rar_reader(volumes: list[Path], fmt: str):
+def _libarchive_reader(volumes: list[Path], fmt: str):
     """libarchive reading `volumes` in order as one archive (archive_read_open_filenames, which libarchive-c does not
     wrap): the names passed as the file system's bytes, so a Chinese name opens in the C locale too (cron)."""
     from ctypes import POINTER, c_char_p, c_int, c_size_t
@@ -615,8 +659,8 @@ class _Blocks:
 def expand(path: Path, stage: Path, supported, lim, depth: int = 0) -> tuple[list[Member], int]:
     """Every report file in an archive, nested archives opened (names joined with '!')."""
     stage.mkdir(parents=True, exist_ok=True)
-    fn = {"7z": expand_7z, "rar": expand_rar, "eml": expand_eml, "tar": expand_tar}.get(archive_format(path.name),
-                                                                                       expand_zip)
+    fn = {"7z": expand_7z, "rar": expand_rar, "eml": expand_eml, "tar": expand_tar, "iso": expand_iso}.get(
+        archive_format(path.name), expand_zip)
     members, skipped = fn(path, stage, supported, lim)
     members = [Member(m.name.replace("\\", "/"), m.staged, m.problem) for m in members]   # a 7z or RAR made so, too
     members, skipped = _parts_beside_their_pages(members, skipped)
