@@ -224,6 +224,15 @@ def test_a_scan_that_misread_a_figure_and_a_name_is_still_the_same_report():
     assert NEAR_FIGURE_SHARE >= 0.9
 
 
+def test_the_note_writes_a_large_figure_in_full():
+    """12345.67 万元 read as 12345.61: both written whole in the note (a 6-digit %g format wrote 12345.7)."""
+    orig = _parsed(SEEDS[3])
+    orig.projects[0]["executed"] = 12345.67
+    scan = _scanned(orig, "大额_扫描件.tif", _bracket)
+    scan.projects[0]["executed"] = 12345.61
+    assert "执行数 12345.61（所留文件 12345.67）" in same_report_duplicates_note(orig, scan)
+
+
 def same_report_duplicates_note(orig, scan) -> str:
     from evalkit.ingest import same_report_duplicates
     out = same_report_duplicates([orig, scan])

@@ -1018,6 +1018,11 @@ def figures_alike(a: tuple, b: tuple) -> bool:
     return same >= NEAR_MIN_FIGURES and same >= NEAR_FIGURE_SHARE * len(pairs)
 
 
+def _lines(agency: str, names: tuple) -> str:
+    """A copy's agency and project names, a line each: the text two copies are compared by (near_alike)."""
+    return "\n".join((agency,) + names)
+
+
 def aligned(read: Near, kept: Near) -> tuple[int, ...] | None:
     """`kept`'s projects that `read`'s are, in order, when `read` is `kept` read by OCR with a misread or lost figure
     or two (figures_alike) and names alike (near_alike): all of them, or all but the one OCR lost (its name under a
@@ -1025,40 +1030,37 @@ def aligned(read: Near, kept: Near) -> tuple[int, ...] | None:
     n, m = len(read.projects), len(kept.projects)
     if len(read.summaries) != len(kept.summaries) or m not in (n, n + 1):
         return None
-    mine = read.projects + read.summaries
-    text = "\n".join((read.agency,) + read.names)
+    mine, text = read.projects + read.summaries, _lines(read.agency, read.names)
     for idx in [tuple(range(m))] if m == n else [tuple(x for x in range(m) if x != k) for k in range(m)]:
         if figures_alike(mine, tuple(kept.projects[x] for x in idx) + kept.summaries) and near_alike(
-                text, "\n".join((kept.agency,) + tuple(kept.names[x] for x in idx))):
+                text, _lines(kept.agency, tuple(kept.names[x] for x in idx))):
             return idx
     return None
 
 
 def ocr_differences(read: Near, kept: Near, limit: int = 3) -> str | None:
     """Where a scan differs from the kept copy, for the auditor: its text (near_differences), the figures it read
-    otherwise, project by project (「项目」执行数 空（所留文件 78.77）), a project it did not find; None when alike."""
-    from evalkit.versions import FIGURES, SUMMARY_FIGURES as SUMMARY_LABELS
+    otherwise, project by project (「项目」执行数 空（所留文件 78.77）), a project it did not find; None when alike.
+    A scan joined through a third copy (not aligned with this one) is compared by its text alone."""
+    from evalkit.versions import FIGURES, SUMMARY_FIGURES as SUMMARY_LABELS, shown
     idx = aligned(read, kept)
-    if idx is None:                  # joined through a third copy: the text alone
-        return near_differences("\n".join((read.agency,) + read.names), "\n".join((kept.agency,) + kept.names)) \
-            if read.names != kept.names or read.agency != kept.agency else None
-    names = tuple(kept.names[x] for x in idx)
+    names = kept.names if idx is None else tuple(kept.names[x] for x in idx)
     parts = []
     if read.names != names or read.agency != kept.agency:
-        parts.append(near_differences("\n".join((read.agency,) + read.names), "\n".join((kept.agency,) + names)))
-    labels = {**dict(FIGURES), **dict(SUMMARY_LABELS)}
-    found = []
-    rows = [(f"「{names[n]}」", PROJECT_FIGURES, fa, kept.projects[x]) for n, (fa, x) in enumerate(zip(read.projects, idx))]
-    rows += [("汇总", SUMMARY_FIGURES, fa, fb) for fa, fb in zip(read.summaries, kept.summaries)]
-    for what, keys, fa, fb in rows:
-        found += [f"{what}{labels.get(k, k)} {'空' if a is None else f'{a:g}'}（所留文件 {'空' if b is None else f'{b:g}'}）"
-                  for k, a, b in zip(keys, fa, fb) if a != b]
-    if found:
-        more = f"，前 {limit} 处" if len(found) > limit else ""
-        parts.append(f"数字识别不同（{len(found)} 处{more}）：" + "；".join(found[:limit]))
-    lost = [kept.names[x] for x in range(len(kept.projects)) if x not in idx]
-    if lost:
-        parts.append("未识别出项目" + "、".join(f"「{x}」" for x in lost) + "（可能被印章压住）")
+        parts.append(near_differences(_lines(read.agency, read.names), _lines(kept.agency, names)))
+    if idx is not None:
+        labels = {**dict(FIGURES), **dict(SUMMARY_LABELS)}
+        rows = [(f"「{names[n]}」", PROJECT_FIGURES, fa, kept.projects[x])
+                for n, (fa, x) in enumerate(zip(read.projects, idx))]
+        rows += [("汇总", SUMMARY_FIGURES, fa, fb) for fa, fb in zip(read.summaries, kept.summaries)]
+        found = [f"{what}{labels.get(k, k)} {shown(a)}（所留文件 {shown(b)}）"
+                 for what, keys, fa, fb in rows for k, a, b in zip(keys, fa, fb) if a != b]
+        if found:
+            more = f"，前 {limit} 处" if len(found) > limit else ""
+            parts.append(f"数字识别不同（{len(found)} 处{more}）：" + "；".join(found[:limit]))
+        lost = [kept.names[x] for x in range(len(kept.projects)) if x not in idx]
+        if lost:
+            parts.append("未识别出项目" + "、".join(f"「{x}」" for x in lost) + "（可能被印章压住）")
     return "；".join(parts) or None
 
 

@@ -118,7 +118,8 @@ def why(kept: Stated, dropped: Stated) -> str:
     return "文件名、标题和落款日期都不能说明哪份在后，暂按较完整的一份计入，请核对后把不用的一份移出输入目录"
 
 
-def _show(x) -> str:
+def shown(x) -> str:
+    """A figure as the notes write it: 空 for none, a float without float noise or trailing zeros (12345.67)."""
     if x is None or x != x:
         return "空"
     if isinstance(x, float):
@@ -135,15 +136,15 @@ def differences(dropped, kept) -> str:
         q = theirs.get(_bare(p.get("project_name")), {})
         for col, label in FIGURES:
             a, b = p.get(col), q.get(col)
-            if _show(a) != _show(b):
-                found.append(f"「{p.get('project_name')}」{label} {_show(a)}→{_show(b)}")
+            if shown(a) != shown(b):
+                found.append(f"「{p.get('project_name')}」{label} {shown(a)}→{shown(b)}")
     for n, (s, t) in enumerate(zip(dropped.summaries, kept.summaries), start=1):
         for col, label in SUMMARY_FIGURES:
-            if _show(s.get(col)) != _show(t.get(col)):
-                found.append(f"汇总{'' if len(dropped.summaries) == 1 else n}{label} {_show(s.get(col))}→{_show(t.get(col))}")
+            if shown(s.get(col)) != shown(t.get(col)):
+                found.append(f"汇总{'' if len(dropped.summaries) == 1 else n}{label} {shown(s.get(col))}→{shown(t.get(col))}")
 
     def lines(r) -> Counter:
-        return Counter(json.dumps([_bare(i.get("project_name")), *(_show(i.get(k)) for k in INDICATOR_FIELDS)],
+        return Counter(json.dumps([_bare(i.get("project_name")), *(shown(i.get(k)) for k in INDICATOR_FIELDS)],
                                   ensure_ascii=False) for i in r.indicators)
     mine, other = lines(dropped), lines(kept)
     changed = max(sum((mine - other).values()), sum((other - mine).values()))
@@ -196,7 +197,7 @@ def project_keys(r) -> tuple[tuple[str, tuple], ...]:
     for p in r.projects:
         name = _bare(p.get("project_name"))
         ident = [p.get(k) for k in ("province", "county", "agency", "fiscal_year")] + [name]
-        figures = tuple(_show(p.get(k)) for k in PROJECT_FIGURES)
+        figures = tuple(shown(p.get(k)) for k in PROJECT_FIGURES)
         out.append(("" if not name or p.get("fiscal_year") is None else _digest(ident, short=True), figures))
     return tuple(out)
 
