@@ -126,15 +126,10 @@ def read(path: str | Path) -> Document:
 def _read(path: Path) -> Document:
     fmt = format_of(path)
     if fmt is None:                                 # a report under a name no reader takes (`downfile.jsp`)
-        from evalkit.readers.sniff import server_page, unnamed_format
+        from evalkit.readers.sniff import unnamed_format
         real = unnamed_format(path)
         if real is None:
             raise ReadError(f"不支持的文件类型“{path.suffix or '无扩展名'}”")
-        if real == "html" and server_page(path.name):    # a web page under its server's name: what it should be
-            doc = folded(_read_as(real, path)).number_tables()
-            doc.read_as = real
-            doc.notes.append(f"文件扩展名是“{path.suffix}”（网站服务器的页面名），内容是网页，已按网页读取")
-            return doc
         return _as_content(real, path, _read_as(real, path))
     try:
         return folded(reader_for(fmt)(path)).number_tables()
@@ -155,9 +150,13 @@ def _read(path: Path) -> Document:
 
 
 def _as_content(real: str, path: Path, doc: Document) -> Document:
-    """A document read as what its content is (`real`), not as its name says: the warning first, then the text folded."""
-    from evalkit.readers.sniff import warning
-    doc.warnings.insert(0, warning(path, real))
+    """A document read as what its content is (`real`), not as its name says: the warning first, then the text folded.
+    A web page under its server's name (`art_1234.jsp`) is what that name should hold: a reading note, no warning."""
+    from evalkit.readers.sniff import server_page, warning
+    if real == "html" and server_page(path.name):
+        doc.notes.append(f"文件扩展名是“{path.suffix}”（网站服务器的页面名），内容是网页，已按网页读取")
+    else:
+        doc.warnings.insert(0, warning(path, real))
     doc.read_as = real
     return folded(doc).number_tables()
 

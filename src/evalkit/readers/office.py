@@ -76,7 +76,7 @@ def read_office(path: Path, fmt: str | None = None) -> Document:
     a .docx name); ReadError (Chinese message) when it cannot be read."""
     from evalkit.readers import format_of
     path = Path(path)
-    fmt = fmt or format_of(path) or path.suffix.lower().lstrip(".")      # a template (.dot, .wpt, .ett) as its document
+    fmt = fmt or format_of(path)          # by the suffix: a template (.dot, .wpt, .ett) as its document
     if fmt not in TARGET:
         raise ReadError(f"不支持的文件类型“{path.suffix or '无扩展名'}”")
     size = check_file_size(path)

@@ -12,17 +12,17 @@ import contextlib
 from pathlib import Path
 
 from evalkit.model import ReadError
+from evalkit.readers.office import OLE2
 
 DEFAULT_PASSWORD = "VelvetSweatshop"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_FAMILY = {".xls": "Excel", ".xlsx": "Excel", ".xlsm": "Excel", ".xltx": "Excel", ".xltm": "Excel", ".et": "Excel",
-           ".doc": "Word", ".docx": "Word", ".docm": "Word", ".dotx": "Word", ".dotm": "Word", ".wps": "Word"}
+_FAMILY = {"xlsx": "Excel", "xls": "Excel", "et": "Excel", "docx": "Word", "doc": "Word", "wps": "Word"}   # by format
 NOTE = "文件以 Excel 的默认密码加密（工作簿设置了保护或“建议只读”，打开时不需要输入密码），已解密后读取"
 
 
 def locked(path: Path) -> str:
     """The message for an Office file with a password of its own (opening it needs the password)."""
-    app = _FAMILY.get(path.suffix.lower())
+    from evalkit.readers import format_of
+    app = _FAMILY.get(format_of(path))
     where = f"请在 {app} 中" if app else "请"
     return f"文件设置了打开密码（加密的 {app or 'Office'} 文档），无法读取；{where}取消密码后另存再导入"
 
@@ -35,7 +35,7 @@ def _encrypted(path: Path):
     except OSError:
         return None                    # the reader says why it cannot open the file
     try:
-        if f.read(8) == OLE_MAGIC:
+        if f.read(8) == OLE2:
             import msoffcrypto
             f.seek(0)
             office = msoffcrypto.OfficeFile(f)

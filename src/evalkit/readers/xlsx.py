@@ -121,14 +121,13 @@ def read_xlsx(path: Path, repair: bool = True) -> Document:
                    hidden=[s.title for s in hidden] + [ref for s in shown for ref in hidden_parts(s)]
                    + ([f"Excel 删除线文字 {struck} 处"] if struck else []))
     from evalkit.readers.pictures import holds_pictures_only, with_pages_read
-    pictures_of = sheet_pictures if kind == "xlsx" else xls_pictures if kind == "xls" and xls_holds_pictures(path) \
-        else None
+    pictures_of = {"xlsx": sheet_pictures, "xls": xls_pictures}.get(kind)
     if pictures_of is not None and holds_pictures_only(doc):      # no table and no prose: a scan pasted into a sheet?
         pictures = pictures_of(path)
         if pictures:
             return with_pages_read(doc, pictures)
         from evalkit.readers.office import INSTALL_HINT, find_soffice
-        if kind == "xls" and find_soffice() is None:
+        if kind == "xls" and find_soffice() is None and xls_holds_pictures(path):
             doc.warnings.append(f"工作簿中只有图片（可能是粘贴的扫描件）；取出 .xls 中的图片需要 LibreOffice。{INSTALL_HINT}")
     elif pictures_of is not None:                                 # read if the text gives nothing
         doc.more_pictures = functools.partial(pictures_of, path)
@@ -184,9 +183,10 @@ def xls_holds_pictures(path: Path) -> bool:
 def xls_pictures(path: Path) -> list[tuple[str, bytes]]:
     """The page-sized pictures of a BIFF .xls (a scan pasted into an Excel 97-2003 or WPS sheet), in their places'
     order: xlrd reads no drawings, so LibreOffice saves the workbook as .xlsx and sheet_pictures takes them from
-    that copy. [] without LibreOffice or when it fails."""
+    that copy; asked only when the text gives nothing, and only of a workbook that holds pictures. [] without
+    LibreOffice or when it fails."""
     from evalkit.readers.office import converted, find_soffice
-    if find_soffice() is None:
+    if not xls_holds_pictures(path) or find_soffice() is None:
         return []
     try:
         with converted(path, "xls", "ole_excel") as copy:
