@@ -705,6 +705,16 @@ def test_a_doc_no_bracket_in_a_black_and_white_scan_is_read_as_printed():
     assert table.rows[0][1].endswith("豫财教〔2024〕233号")
 
 
+def test_a_doc_no_pair_with_one_clear_hooked_bracket_is_read_as_printed():
+    """doc_no_step.png (make_scan_fixtures.py): 桂财社〔2021〕13号 in a black-and-white scan; its 〔 is clearly
+    angular, its 〕 hooked but its edge steps a pixel halfway down (straight on half its rows, as a curve's 0.2–0.4).
+    Both had to be clear: read （2021）, the project (the truth's key of its 12 indicators) lost its name."""
+    from PIL import Image
+    page = ocr.read_page(Image.open(SCANS / "doc_no_step.png"), 1)
+    (table,) = [it for _, _, it in page.items if hasattr(it, "rows")]
+    assert table.rows[0][1].endswith("桂财社〔2021〕13号")
+
+
 @pytest.mark.parametrize("read, want", [
     ("关于下达补助资金的通知蒙财教[2023】33号", "关于下达补助资金的通知蒙财教〔2023〕33号"),   # seen in a synthetic scan
     ("财预〔2022]第12号", "财预〔2022〕第12号"),
@@ -715,7 +725,13 @@ def test_a_doc_no_bracket_in_a_black_and_white_scan_is_read_as_printed():
     ("于2020年（2020）印发", "于2020年（2020）印发"),    # no 文号: left alone
     ("冀财社[2022]178号", "冀财社[2022]178号"),      # a matching pair is printed so: left alone
     ("冀财社(2021)150号", "冀财社(2021)150号"),
+    ("冀财社（2021)150号", "冀财社(2021)150号"),    # round of two widths: printed (), its ( read （ (black and white)
+    ("冀财社(2021）150号", "冀财社(2021)150号"),
     ("见附表[2023】", "见附表[2023】"),              # not a document number
+    ("的通知滇财社【2023）15&号", "的通知滇财社〔2023〕158号"),   # 8 read & (a black-and-white scan)
+    ("冀财社(2021)1&0号", "冀财社(2021)180号"),
+    ("财社〔2023〕&号", "财社〔2023〕&号"),            # no digit: not a number read wrong
+    ("R&D经费（2023）12号", "R&D经费（2023）12号"),   # an & elsewhere stays
     ("65。22", "65.22"),
     ("一", "—"),
     ("≤15个I\n作日", "≤15个工\n作日"),            # seen in two synthetic scans (a wrapped cell)

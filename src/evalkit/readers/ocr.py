@@ -1439,11 +1439,12 @@ def cell_text(boxes: list[Box]) -> str:
 
 def clean_text(text: str) -> str:
     """What OCR gets wrong in a predictable way: a lone dash read as 一, a decimal point as 。, 工 as
-    a Latin I, the year brackets of a document number (文号) read as two different brackets."""
+    a Latin I, the year brackets of a document number (文号) read as two different brackets, its number's 8 as &."""
     if text in _DASHES:
         return "—"
     text = _GONG.sub(lambda m: (m.group(1) or m.group(2) or "") + "工", text)
-    return _DOC_NO_YEAR.sub(_doc_no_year, _DIGIT_DOT.sub(".", text))
+    text = _DOC_NO_YEAR.sub(_doc_no_year, _DIGIT_DOT.sub(".", text))
+    return _DOC_NO_NUMBER.sub(lambda m: m.group(1) + m.group(2).replace("&", "8"), text) if "&" in text else text
 
 
 # 工 read as a Latin I (≤15个I作日): only inside the words 工 makes with its neighbours (工作, 工程, 施工,
@@ -1455,16 +1456,27 @@ _GONG = re.compile(r"(?<=[\u4e00-\u9fff])(\s*)I(?=\s*[作程资业艺伤龄])|(?
 # 文号 such as 蒙财教〔2023〕33号: the year's 六角括号 (GB/T 9704) come back as [2023】 or 〔2023]. A pair
 # that does not match is the recognizer's; it is written 〔〕 as the standard has it. A matching pair
 # ([2022], (2021)) is left as printed, offices do write those, unless the glyphs are 〔〕 (doc_no_brackets,
-# on the page image, before the text gets here).
+# on the page image, before the text gets here); so is a round pair of two widths, written (2021).
 _BRACKETS = {"[": "]", "［": "］", "【": "】", "〔": "〕", "(": ")", "（": "）"}
 _BRACES = set("{}｛｝")     # no office writes a 文号's year in braces: the recognizer's, always (琼财社[2020}106号)
 # the closing bracket may be lost or read 入 (black-and-white scans: 琼财社（2020106号, 蒙财社【2021入209号)
-_DOC_NO_YEAR = re.compile(r"([\[［【〔(（{｛])\s*((?:19|20)\d{2})\s*([\]］】〕)）}｝入]?)(?=\s*第?\s*\d{1,5}\s*号)")
+_DOC_NO_YEAR = re.compile(r"([\[［【〔(（{｛])\s*((?:19|20)\d{2})\s*([\]］】〕)）}｝入]?)(?=\s*第?\s*(?=[\d&]*\d)[\d&]{1,5}\s*号)")
+# its number holds digits only: a black-and-white scan's 8 comes back as & (滇财社【2023）15&号)
+_DOC_NO_NUMBER = re.compile(r"(?<=(?:19|20)\d\d[\]］】〕)）])(\s*第?\s*)((?=[\d&]*\d)[\d&]{1,5})(?=\s*号)")
+
+
+_ROUND = set("(（)）")
+
+
+def _paired(opening: str, closing: str) -> bool:
+    """Brackets a document prints together: a matching pair, or round ones of either width (a black-and-white
+    scan's ( comes back as （: (2023) read （2023), 5 of 9 times)."""
+    return opening not in _BRACES and (_BRACKETS[opening] == closing or {opening, closing} <= _ROUND)
 
 
 def _doc_no_year(m: re.Match) -> str:
-    if m.group(1) not in _BRACES and _BRACKETS[m.group(1)] == m.group(3):
-        return m.group(0)
+    if _paired(m.group(1), m.group(3)):
+        return m.group(0) if _BRACKETS[m.group(1)] == m.group(3) else f"({m.group(2)})"
     return f"〔{m.group(2)}〕"
 
 
@@ -1473,16 +1485,18 @@ def _doc_no_year(m: re.Match) -> str:
 # tells them apart: 〔 is a straight stroke with short hooks at both ends, （ and ( a curve (its outer edge
 # straight on a few rows only), [ a straight stroke with bars (its outer edge straight from end to end).
 BRACKET_MIN_PX = 14       # glyphs shorter than this (in pixels) are too coarse to judge
-ANGULAR_FLAT = (0.6, 0.95)   # share of a 〔's rows on its outer edge's line (〔 0.74–0.79; a curve: about 0.4; [ and 【: 0.9–0.95)
+ANGULAR_FLAT = (0.6, 0.95)   # share of a 〔's rows on its outer edge's line (〔 0.7–0.79; a curve: 0.2–0.4; [ and 【: 0.9–1)
 BRACKET_HOOK_PX = 1.2     # how far a 〔's ends turn in from its edge (〔: 1.9–3.7 px on 150/200-dpi scans, 1.46 in black and white; [ and 【: under 0.7)
 _WIDE = re.compile(r"[\u2e80-\u9fff\uff00-\uffef〔〕【】]")
 
 
 def doc_no_brackets(gray: np.ndarray, b: Box) -> Box:
-    """`b` with its 文号's year brackets as printed: a pair read as （） or [] whose glyphs have the
-    hooks of 〔〕 is written 〔〕; anything unclear is left as read."""
+    """`b` with its 文号's year brackets as printed: a pair read as （）, () or [] whose glyphs both have the
+    hooks of 〔〕, one of them clearly straight (a black-and-white scan's 〕 may step a pixel halfway down: 0.37–0.5
+    of its rows on one line, a curve's share; a printed pair is of one kind), is written 〔〕; anything unclear is
+    left as read."""
     m = _DOC_NO_YEAR.search(b.text)
-    if m is None or m.group(1) == "〔" or m.group(1) in _BRACES or _BRACKETS[m.group(1)] != m.group(3):
+    if m is None or m.group(1) == "〔" or not _paired(m.group(1), m.group(3)):
         return b
     y0, y1 = max(0, int(b.y0) - 2), min(gray.shape[0], int(math.ceil(b.y1)) + 2)
     x0, x1 = max(0, int(b.x0) - 2), min(gray.shape[1], int(math.ceil(b.x1)) + 2)
@@ -1512,7 +1526,9 @@ def doc_no_brackets(gray: np.ndarray, b: Box) -> Box:
         return b
     _, opening, closing = min(pairs)
     crop = gray[y0:y1, x0:x1]
-    if not (_angular(crop, opening, "left") and _angular(crop, closing, "right")):
+    shapes = [_bracket_shape(crop, opening, "left"), _bracket_shape(crop, closing, "right")]
+    if not (all(hooked and flat <= ANGULAR_FLAT[1] for flat, hooked in shapes)
+            and max(flat for flat, _ in shapes) >= ANGULAR_FLAT[0]):
         return b
     text = b.text[:m.start(1)] + "〔" + b.text[m.end(1):m.start(3)] + "〕" + b.text[m.end(3):]
     return Box(b.x0, b.y0, b.x1, b.y1, text, b.score)
@@ -1529,9 +1545,10 @@ def _column_blobs(ink: np.ndarray) -> list[tuple[int, int, int, int]]:
     return out
 
 
-def _angular(grey: np.ndarray, blob, side: str) -> bool:
-    """A bracket glyph shaped like 〔 (or 〕, side = its outer edge): straight along most rows, turned
-    inwards at both ends. The outer edge is found in each row to a fraction of a pixel, where the grey
+def _bracket_shape(grey: np.ndarray, blob, side: str) -> tuple[float, bool]:
+    """Of a bracket glyph (side = its outer edge; 〔 is straight along most rows and turned inwards at both
+    ends): how straight its outer edge runs (the share of its rows on the stroke's line) and whether
+    both its ends turn inwards. The edge is found in each row to a fraction of a pixel, where the grey
     crosses halfway from white to the glyph's darkest (a stroke two pixels wide whose outer column is grey
     near a fixed threshold made a straight edge zigzag: 〔2023〕 read as [2023], the project's name lost)."""
     a, z, y0, y1 = blob
@@ -1546,12 +1563,11 @@ def _angular(grey: np.ndarray, blob, side: str) -> bool:
             i = int(dark[0])
             edge.append(i - 1 + (row[i - 1] - half) / (row[i - 1] - row[i]) if i else 0.0)
     if len(edge) < BRACKET_MIN_PX:
-        return False
+        return 0.0, False
     edge = np.asarray(edge)
     stroke = float(np.median(edge))                  # where the straight part runs
     flat = float(np.mean(np.abs(edge - stroke) <= 0.5))
-    hooks = edge[0] - stroke >= BRACKET_HOOK_PX and edge[-1] - stroke >= BRACKET_HOOK_PX
-    return ANGULAR_FLAT[0] <= flat <= ANGULAR_FLAT[1] and hooks
+    return flat, bool(edge[0] - stroke >= BRACKET_HOOK_PX and edge[-1] - stroke >= BRACKET_HOOK_PX)
 
 
 # ----------------------------------------------------------------------------- tables without lines
