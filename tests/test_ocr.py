@@ -706,13 +706,27 @@ def test_a_doc_no_bracket_in_a_black_and_white_scan_is_read_as_printed():
 
 
 def test_a_doc_no_pair_with_one_clear_hooked_bracket_is_read_as_printed():
-    """doc_no_step.png (make_scan_fixtures.py): 桂财社〔2021〕13号 in a black-and-white scan; its 〔 is clearly
-    angular, its 〕 hooked but its edge steps a pixel halfway down (straight on half its rows, as a curve's 0.2–0.4).
-    Both had to be clear: read （2021）, the project (the truth's key of its 12 indicators) lost its name."""
+    """doc_no_step.png (make_scan_fixtures.py): 桂财社〔2021〕13号 in a black-and-white scan; its 〔 is straight to a
+    fifth of a pixel on 70 % of its rows, its 〕 hooked but its edge steps a pixel halfway down (straight to half a
+    pixel on half its rows, as a curve). Both had to be straight: read （2021）, the project (the truth's key of its
+    12 indicators) lost its name."""
     from PIL import Image
     page = ocr.read_page(Image.open(SCANS / "doc_no_step.png"), 1)
     (table,) = [it for _, _, it in page.items if hasattr(it, "rows")]
     assert table.rows[0][1].endswith("桂财社〔2021〕13号")
+
+
+def test_a_doc_no_bracket_ending_on_the_digits_bottom_row_is_judged():
+    """doc_no_bottom.png (make_scan_fixtures.py): 财社〔2019〕100号 scanned black and white, the recognizer's box
+    reading （2019）; the 〔 ends on the digits' bottom row, and a bracket had to reach below them: no pair was
+    found and the name kept （2019）."""
+    from PIL import Image
+    gray = np.asarray(Image.open(SCANS / "doc_no_bottom.png"))
+    box = ocr.Box(*msf.DOC_NO_BOTTOM_BOX, "关于下达2020年补助资金的通知财社（2019）100号", 0.97)
+    assert ocr.doc_no_brackets(gray, box).text.endswith("财社〔2019〕100号")
+    gone = gray.copy()
+    gone[:, 389:443] = 255           # the year's digits taken away: no pair, left as read
+    assert ocr.doc_no_brackets(gone, box) is box
 
 
 @pytest.mark.parametrize("read, want", [

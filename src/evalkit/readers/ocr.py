@@ -1485,16 +1485,20 @@ def _doc_no_year(m: re.Match) -> str:
 # tells them apart: 〔 is a straight stroke with short hooks at both ends, （ and ( a curve (its outer edge
 # straight on a few rows only), [ a straight stroke with bars (its outer edge straight from end to end).
 BRACKET_MIN_PX = 14       # glyphs shorter than this (in pixels) are too coarse to judge
-ANGULAR_FLAT = (0.6, 0.95)   # share of a 〔's rows on its outer edge's line (〔 0.7–0.79; a curve: 0.2–0.4; [ and 【: 0.9–1)
+ANGULAR_FLAT = (0.6, 0.95)   # share of a 〔's rows on its outer edge's line, to half a pixel (〔 0.68–0.83; （ 0.2–0.45, ( up to 0.65, ) 0.39–0.47; [ and 【: 0.9–1)
+# or one of the pair straight to a fifth of a pixel on this share of its rows (〔 0.47–0.78, its 〕 in a
+# black-and-white scan stepping a pixel halfway down as little as 0.32; a curve, ( or （, 0–0.3: on half
+# a pixel a half-width ( is straight on 0.59–0.65 of its rows)
+ANGULAR_TIGHT = 0.5
 BRACKET_HOOK_PX = 1.2     # how far a 〔's ends turn in from its edge (〔: 1.9–3.7 px on 150/200-dpi scans, 1.46 in black and white; [ and 【: under 0.7)
 _WIDE = re.compile(r"[\u2e80-\u9fff\uff00-\uffef〔〕【】]")
 
 
 def doc_no_brackets(gray: np.ndarray, b: Box) -> Box:
     """`b` with its 文号's year brackets as printed: a pair read as （）, () or [] whose glyphs both have the
-    hooks of 〔〕, one of them clearly straight (a black-and-white scan's 〕 may step a pixel halfway down: 0.37–0.5
-    of its rows on one line, a curve's share; a printed pair is of one kind), is written 〔〕; anything unclear is
-    left as read."""
+    hooks of 〔〕 and are straight, or one of them very straight (a black-and-white scan's 〕 may step a pixel
+    halfway down, as curved as a （ by the half-pixel measure; a printed pair is of one kind), is written 〔〕;
+    anything unclear is left as read."""
     m = _DOC_NO_YEAR.search(b.text)
     if m is None or m.group(1) == "〔" or not _paired(m.group(1), m.group(3)):
         return b
@@ -1508,7 +1512,8 @@ def doc_no_brackets(gray: np.ndarray, b: Box) -> Box:
     tall = float(np.percentile([bl[3] - bl[2] for bl in blobs], 90))
     if tall < BRACKET_MIN_PX:
         return b
-    # the pair: two thin glyphs reaching above and below the run of digits between them (the year);
+    # the pair: two thin glyphs taller than the run of digits between them (the year) and over it (in black and
+    # white a bracket may end on the digits' bottom row);
     # of several such runs, the one nearest where the year stands in the text (em-wide CJK, half-wide rest)
     adv = [1.0 if _WIDE.match(c) else 0.55 for c in b.text]
     at = (sum(adv[:m.start(2)]) + sum(adv[m.start(2):m.end(2)]) / 2) * ink.shape[1] / sum(adv)
@@ -1519,7 +1524,8 @@ def doc_no_brackets(gray: np.ndarray, b: Box) -> Box:
                 break
             digits, cl = blobs[i + 1:i + k + 1], blobs[i + k + 1]
             dy0, dy1 = min(d[2] for d in digits), max(d[3] for d in digits)
-            if all(bl[1] - bl[0] <= 0.5 * tall and bl[2] < dy0 and bl[3] > dy1 for bl in (op, cl)) \
+            if all(bl[1] - bl[0] <= 0.5 * tall and bl[2] <= dy0 and bl[3] >= dy1 and bl[3] - bl[2] > dy1 - dy0
+                   for bl in (op, cl)) \
                     and all(d[1] - d[0] <= 0.75 * tall for d in digits):
                 pairs.append((abs((op[0] + cl[1]) / 2 - at), op, cl))
     if not pairs:
@@ -1527,8 +1533,8 @@ def doc_no_brackets(gray: np.ndarray, b: Box) -> Box:
     _, opening, closing = min(pairs)
     crop = gray[y0:y1, x0:x1]
     shapes = [_bracket_shape(crop, opening, "left"), _bracket_shape(crop, closing, "right")]
-    if not (all(hooked and flat <= ANGULAR_FLAT[1] for flat, hooked in shapes)
-            and max(flat for flat, _ in shapes) >= ANGULAR_FLAT[0]):
+    if not (all(hooked and flat <= ANGULAR_FLAT[1] for flat, _, hooked in shapes)
+            and (all(flat >= ANGULAR_FLAT[0] for flat, _, _ in shapes) or max(t for _, t, _ in shapes) >= ANGULAR_TIGHT)):
         return b
     text = b.text[:m.start(1)] + "〔" + b.text[m.end(1):m.start(3)] + "〕" + b.text[m.end(3):]
     return Box(b.x0, b.y0, b.x1, b.y1, text, b.score)
@@ -1545,10 +1551,10 @@ def _column_blobs(ink: np.ndarray) -> list[tuple[int, int, int, int]]:
     return out
 
 
-def _bracket_shape(grey: np.ndarray, blob, side: str) -> tuple[float, bool]:
+def _bracket_shape(grey: np.ndarray, blob, side: str) -> tuple[float, float, bool]:
     """Of a bracket glyph (side = its outer edge; 〔 is straight along most rows and turned inwards at both
-    ends): how straight its outer edge runs (the share of its rows on the stroke's line) and whether
-    both its ends turn inwards. The edge is found in each row to a fraction of a pixel, where the grey
+    ends): how straight its outer edge runs (the share of its rows on the stroke's line, to half a pixel and
+    to a fifth) and whether both its ends turn inwards. The edge is found in each row to a fraction of a pixel, where the grey
     crosses halfway from white to the glyph's darkest (a stroke two pixels wide whose outer column is grey
     near a fixed threshold made a straight edge zigzag: 〔2023〕 read as [2023], the project's name lost)."""
     a, z, y0, y1 = blob
@@ -1563,11 +1569,12 @@ def _bracket_shape(grey: np.ndarray, blob, side: str) -> tuple[float, bool]:
             i = int(dark[0])
             edge.append(i - 1 + (row[i - 1] - half) / (row[i - 1] - row[i]) if i else 0.0)
     if len(edge) < BRACKET_MIN_PX:
-        return 0.0, False
+        return 0.0, 0.0, False
     edge = np.asarray(edge)
     stroke = float(np.median(edge))                  # where the straight part runs
-    flat = float(np.mean(np.abs(edge - stroke) <= 0.5))
-    return flat, bool(edge[0] - stroke >= BRACKET_HOOK_PX and edge[-1] - stroke >= BRACKET_HOOK_PX)
+    off = np.abs(edge - stroke)
+    return (float(np.mean(off <= 0.5)), float(np.mean(off <= 0.2)),
+            bool(edge[0] - stroke >= BRACKET_HOOK_PX and edge[-1] - stroke >= BRACKET_HOOK_PX))
 
 
 # ----------------------------------------------------------------------------- tables without lines
