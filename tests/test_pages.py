@@ -937,11 +937,32 @@ def _workbook(tmp_path, patch=None):
     return path
 
 
-def test_uncached_formula_listed_and_read_as_empty(tmp_path):
+def test_uncached_formula_listed_and_read_as_empty_without_libreoffice(tmp_path, no_soffice):
     doc = read_xlsx(_workbook(tmp_path))
     assert doc.uncached_formulas == ["自评表!C6"]
     (table,) = doc.tables()
     assert table.rows[-1] == ["总分", "100", ""]
+
+
+def test_uncached_formulas_are_computed_by_libreoffice(tmp_path):
+    """A workbook an export script wrote (formulas, no values: Excel computes them on opening) reads with the values
+    Excel would show, computed by LibreOffice; the notes name the cells. One LibreOffice cannot compute either (a
+    function it lacks, a division by zero) stays unknown and listed."""
+    doc = read_xlsx(_workbook(tmp_path))
+    (table,) = doc.tables()
+    assert table.rows[-1] == ["总分", "100", "90"] and doc.uncached_formulas == []
+    assert doc.notes == ["公式没有保存计算结果（自评表!C6），已由 LibreOffice 按公式计算后读取"]
+    assert doc.source == str(tmp_path / "公式.xlsx") and doc.format == "xlsx"
+
+    def broken(data):
+        return re.sub(rb'<c r="C6".*?</c>', b'<c r="C6"><f>NOSUCHFUNCTION(C2)</f></c>', data).replace(
+            b"</row></sheetData>", b'<c r="D6"><f>C5/0</f></c><c r="E6"><f>B6*2</f></c></row></sheetData>')
+    (tmp_path / "b").mkdir()
+    doc = read_xlsx(_workbook(tmp_path / "b", broken))
+    assert doc.uncached_formulas == ["自评表!C6", "自评表!D6"]
+    assert doc.notes == ["公式没有保存计算结果（自评表!E6），已由 LibreOffice 按公式计算后读取；2 个公式计算出错，仍无法读出"]
+    (table,) = doc.tables()
+    assert table.rows[-1][-1] == "200"
 
 
 @pytest.mark.parametrize("xml, text, listed", [
@@ -951,7 +972,7 @@ def test_uncached_formula_listed_and_read_as_empty(tmp_path):
     (b'<c r="C6" t="n"><f>SUM(C2:C5)</f><v/></c>', "", True),                  # an empty <v/>
     (b'<c r="C6"><f t="shared" si="0"/></c>', "", True),                       # a shared formula's cell
 ])
-def test_formula_cells_as_saved(tmp_path, xml, text, listed):
+def test_formula_cells_as_saved(tmp_path, no_soffice, xml, text, listed):
     path = _workbook(tmp_path, lambda data: re.sub(rb'<c r="C6".*?</c>', xml, data))
     doc = read_xlsx(path)
     (table,) = doc.tables()
@@ -966,7 +987,7 @@ def test_uncached_formula_under_a_merge_is_not_shown(tmp_path):
     assert read_xlsx(_workbook(tmp_path, merge)).uncached_formulas == []
 
 
-def test_uncached_formulas_reported_end_to_end(tmp_path):
+def test_uncached_formulas_reported_end_to_end_without_libreoffice(tmp_path, no_soffice):
     path = _workbook(tmp_path)
     t = ingest_paths([path], tmp_path / "clean")
     rep = t["reports"].iloc[0]
@@ -975,24 +996,35 @@ def test_uncached_formulas_reported_end_to_end(tmp_path):
     assert len(found) == 1 and "自评表!C6" in found.iloc[0]["message"] and found.iloc[0]["severity"] == "warning"
 
 
-def test_page_fixture_formulas_reported_and_cached_ones_read(page_tables):
+def test_computed_formulas_are_a_reading_note_not_a_finding(tmp_path):
+    t = ingest_paths([_workbook(tmp_path)], tmp_path / "clean")
+    rep = t["reports"].iloc[0]
+    assert pd.isna(rep["uncached_formulas"])      # (the small sheet is no report: partial, for that)
+    assert json.loads(rep["reading_notes"]) == ["公式没有保存计算结果（自评表!C6），已由 LibreOffice 按公式计算后读取"]
+    assert "formula_without_value" not in set(t["findings"]["rule"])
+
+
+def test_page_fixture_formulas_computed_and_cached_ones_read(page_tables):
     rep = page_tables["reports"].set_index("source_file")
-    assert json.loads(rep.loc["pages_formulas.xlsx", "uncached_formulas"]) == [
-        "项目支出绩效自评表!G8", "项目支出绩效自评表!H8", "项目支出绩效自评表!H16"]
-    assert pd.isna(rep.loc["pages_formulas_lo.xlsx", "uncached_formulas"])
-    found = page_tables["findings"]
-    found = found[found["rule"] == "formula_without_value"]
-    assert list(found["source_file"]) == ["pages_formulas.xlsx"]
-    # LibreOffice saved the computed values: read as the values they are
-    rows = next(read_xlsx(PAGES / "pages_formulas_lo.xlsx").tables()).rows
-    money = next(r for r in rows if r and r[1] == "年度资金总额")
-    assert money[-2:] == ["74.11%", "7.41"]
-    rows = next(read_xlsx(PAGES / "pages_formulas.xlsx").tables()).rows
-    money = next(r for r in rows if r and r[1] == "年度资金总额")
+    assert rep.loc[["pages_formulas.xlsx", "pages_formulas_lo.xlsx"], "uncached_formulas"].isna().all()
+    assert json.loads(rep.loc["pages_formulas.xlsx", "reading_notes"]) == [
+        "公式没有保存计算结果（项目支出绩效自评表!G8、项目支出绩效自评表!H8、项目支出绩效自评表!H16），已由 LibreOffice 按公式计算后读取"]
+    assert "formula_without_value" not in set(page_tables["findings"]["rule"])
+    # LibreOffice saved the computed values, or computed them now: read as the values they are
+    for name in ("pages_formulas_lo.xlsx", "pages_formulas.xlsx"):
+        rows = next(read_xlsx(PAGES / name).tables()).rows
+        money = next(r for r in rows if r and r[1] == "年度资金总额")
+        assert money[-2:] == ["74.11%", "7.41"]
+
+
+def test_page_fixture_formulas_without_libreoffice_are_listed_and_unknown(no_soffice):
+    doc = read_xlsx(PAGES / "pages_formulas.xlsx")
+    assert doc.uncached_formulas == ["项目支出绩效自评表!G8", "项目支出绩效自评表!H8", "项目支出绩效自评表!H16"]
+    money = next(r for r in next(doc.tables()).rows if r and r[1] == "年度资金总额")
     assert money[-2:] == ["", ""]
 
 
-def test_formula_fixture_matches_its_builder():
+def test_formula_fixture_matches_its_builder(no_soffice):
     """The cells pages_formulas.xlsx lists are the ones make_page_fixtures made formulas."""
     chosen, inds_of = truth_rows("pages_formulas_lo.xlsx")      # the values the formulas compute
     cells = mpf.formula_cells(chosen[0], inds_of(chosen[0]))

@@ -106,7 +106,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("form_pages", S, "表单填写页", doc="PDF pages whose figures were typed into form fields or with a typewriter "
            "tool (annotations), read as a viewer shows them: a hidden field, a push button or a signature is not read"),
         _c("ocr_cells", S, "识别单元格", doc="OCR confidence of the cells that fed figures (JSON)"),
-        _c("uncached_formulas", S, "无缓存值公式", doc="spreadsheet cells holding a formula without a cached value"),
+        _c("uncached_formulas", S, "无缓存值公式", doc="spreadsheet cells holding a formula without a cached value that "
+           "LibreOffice could not compute either (those it computes are read and named in reading_notes)"),
         _c("unshown_figures", S, "显示为####的数字", doc="table cells printing \"####\" in place of a figure too wide "
            "for its Excel column (a PDF or scan of the sheet keeps only that): where they stand (JSON list); the figures "
            "are missing, never read from a neighbouring cell"),

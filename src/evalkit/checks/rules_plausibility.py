@@ -307,8 +307,8 @@ def _listing(d: Data, cfg: CheckConfig, column: str, rule: str, message: str, ex
 
 def check_formulas(d: Data, cfg: CheckConfig) -> list[Finding]:
     """A workbook saved by a program that does not compute formulas (an export script, some web
-    systems) holds formulas without values: those cells are unknown, not empty, so a reviewer
-    must open the file in Excel/WPS and save it again."""
+    systems) holds formulas without values; those LibreOffice could not compute either (office.recalculated)
+    are unknown, not empty, so a reviewer must open the file in Excel/WPS and save it again."""
     return _listing(d, cfg, "uncached_formulas", "formula_without_value",
                     "{shown} 是公式，但文件中没有保存计算结果，这些数字无法读出（不是空白）；"
                     "请用 Excel 或 WPS 打开后保存再导入，或核对原件。",

@@ -25,6 +25,7 @@ writes) is read by xlrd like `.xls`; any of these names holding a DOCX/XLSX zip 
 from __future__ import annotations
 
 import hashlib
+import re
 import os
 import shutil
 import signal
@@ -53,7 +54,9 @@ BY_KIND = {"ole_word": ("docx", ".doc", WORD97), "rtf": ("docx", ".rtf", "Rich T
            "odf_sheet": ("xlsx", ".ods", "calc8"),
            # repair (below): a DOCX/XLSX/XLS its own reader gave up on, opened and saved again
            "repair_docx": ("docx", ".docx", "MS Word 2007 XML"),
-           "repair_xlsx": ("xlsx", ".xlsx", "Calc MS Excel 2007 XML"), "repair_xls": ("xlsx", ".xls", EXCEL97)}
+           "repair_xlsx": ("xlsx", ".xlsx", "Calc MS Excel 2007 XML"), "repair_xls": ("xlsx", ".xls", EXCEL97),
+           # recalculated (below): an XLSX whose formulas were saved without their values, opened and saved again
+           "recalc_xlsx": ("xlsx", ".xlsx", "Calc MS Excel 2007 XML")}
 REPAIR_MIN_SECONDS = 2.0    # a repair is tried only with this much of the file's time limit left
 # a damaged OLE2 or ZIP file: the filter of its suffix's family (LibreOffice may still recover it)
 DAMAGED = {"ole_damaged": {"doc": WORD97, "wps": WORD97, "et": EXCEL97},
@@ -279,6 +282,42 @@ def repair(path: Path, fmt: str, failure: Unparsable, started: float) -> Documen
                            "请对照原件核对数值")
     doc.source = str(path)          # the format stays the reader's, as for a file it reads itself
     return doc
+
+
+# what LibreOffice saves for a formula it could not compute (Excel's error values; its own Err:5xx codes)
+FORMULA_ERROR = re.compile(r"#(?:NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|SPILL!|CALC!)|Err:\d{3}")
+
+
+def recalculated(path: Path, doc: Document, started: float) -> Document:
+    """A workbook whose formulas were saved without their values (`doc.uncached_formulas`: a program that writes
+    formulas and leaves the computing to Excel, an export script, a web system) opened and saved by LibreOffice,
+    which computes them as Excel does on opening, and read from that copy; the reading notes name the cells. A
+    formula LibreOffice cannot compute either (an error: a link to another workbook, a function it lacks) stays
+    unknown and listed. Without LibreOffice, or the file's time, or when the conversion fails: `doc` as read."""
+    from evalkit.readers.pictures import settled
+    left = convert_timeout() - (time.monotonic() - started)
+    if find_soffice() is None or left < REPAIR_MIN_SECONDS:
+        return doc
+    try:
+        with converted(path, "xlsx", "recalc_xlsx", timeout=left) as out:
+            copy = settled(_read_copy(out))
+    except (ReadError, LimitExceeded) as e:
+        why = "超时" if isinstance(e, LimitExceeded) else "失败"
+        doc.notes.append(f"公式没有保存计算结果，由 LibreOffice 计算{why}，这些单元格按无法读出处理")
+        return doc
+    wanted = set(doc.uncached_formulas)
+    errors = {f"{b.sheet}!{ref}" for b in copy.tables() if b.cells
+              for row, refs in zip(b.rows, b.cells) for text, ref in zip(row, refs)
+              if ref and f"{b.sheet}!{ref}" in wanted and FORMULA_ERROR.fullmatch((text or "").strip())}
+    errors |= {f"{b.sheet}!{b.cell}" for b in copy.paragraphs() if b.cell and f"{b.sheet}!{b.cell}" in wanted
+               and FORMULA_ERROR.fullmatch(b.text.strip())}
+    computed = [ref for ref in doc.uncached_formulas if ref not in errors]
+    shown = "、".join(computed[:8]) + (f" 等 {len(computed)} 个单元格" if len(computed) > 8 else "")
+    copy.notes.insert(0, f"公式没有保存计算结果（{shown}），已由 LibreOffice 按公式计算后读取"
+                         + (f"；{len(errors)} 个公式计算出错，仍无法读出" if errors else ""))
+    copy.uncached_formulas = [ref for ref in doc.uncached_formulas if ref in errors]
+    copy.source, copy.format = doc.source, doc.format
+    return copy
 
 
 def convert(path: Path, fmt: str, workdir: Path, timeout: float | None = None, kind: str = "") -> Path:

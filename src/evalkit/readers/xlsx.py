@@ -75,7 +75,8 @@ def place(cells: dict, unshown: dict, at: tuple[int, int], text: str, why: str |
 
 def read_xlsx(path: Path, repair: bool = True) -> Document:
     """Read .xlsx/.xlsm (openpyxl) or .xls (xlrd): per sheet its title, then its blocks; a workbook
-    whose parts the library gives up on is opened by LibreOffice instead (`repair`, office.repair).
+    whose parts the library gives up on is opened by LibreOffice instead (`repair`, office.repair), as is one
+    whose formulas were saved without their values (office.recalculated).
 
     A block whose rows each hold at most one text (titles above a table) becomes Paragraphs.
     """
@@ -120,6 +121,11 @@ def read_xlsx(path: Path, repair: bool = True) -> Document:
     doc = Document(source=str(path), format="xlsx", blocks=blocks, warnings=warnings, uncached_formulas=uncached,
                    hidden=[s.title for s in hidden] + [ref for s in shown for ref in hidden_parts(s)]
                    + ([f"Excel 删除线文字 {struck} 处"] if struck else []))
+    if uncached and repair and kind == "xlsx":     # formulas saved without values: computed by LibreOffice
+        from evalkit.readers.office import recalculated
+        copy = recalculated(path, doc, started)
+        if copy is not doc:
+            return copy                            # read whole, pictures too, from LibreOffice's copy
     from evalkit.readers.pictures import holds_pictures_only, with_pages_read
     pictures_of = {"xlsx": sheet_pictures, "xls": xls_pictures}.get(kind)
     if pictures_of is not None and holds_pictures_only(doc):      # no table and no prose: a scan pasted into a sheet?
