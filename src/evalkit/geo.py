@@ -83,7 +83,7 @@ def by_path(county: str | None, city: str | None, province: str | None, path: st
     the name in the document); None when the path does not settle it. Used only when the path names one
     county and the document names no city (a city's own agency, 岳阳市财政局, is no county's), nor another
     province; or when the document's county is the path's one without its first characters (寿县 of 安徽省 for
-    四川省's 仁寿县, whose 仁 a seal hid)."""
+    四川省's 仁寿县, whose 仁 a seal hid; 城区, five divisions' name, for 石家庄市's 藁城区, its rare 藁 not read)."""
     path = path.replace("!", "/")
     if county is None:
         found = locate(path)
@@ -94,8 +94,11 @@ def by_path(county: str | None, city: str | None, province: str | None, path: st
         found = locate(county, context=path)
         if found[1] or found[2]:
             return found
-    elif len(names := county_names_in(path)) == 1 and names[0] != county and names[0].endswith(county):
-        return locate(path)       # the path's county with its first characters lost (寿县 read for 仁寿县: OCR, a cut cell)
+    # the path's county with its first characters lost (寿县 read for 仁寿县: OCR, a cut cell), a county of its own
+    # or one several divisions share that the path does not settle (城区 read for 藁城区: a rare character lost)
+    if county is not None and len(names := county_names_in(path)) == 1 and names[0] != county \
+            and names[0].endswith(county):
+        return locate(path)
     return None
 
 
