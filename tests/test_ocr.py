@@ -743,6 +743,10 @@ def test_a_doc_no_bracket_ending_on_the_digits_bottom_row_is_judged():
     ("冀财社(2021）150号", "冀财社(2021)150号"),
     ("见附表[2023】", "见附表[2023】"),              # not a document number
     ("的通知滇财社【2023）15&号", "的通知滇财社〔2023〕158号"),   # 8 read & (a black-and-white scan)
+    ("的通知滇财农T2020）238号", "的通知滇财农〔2020〕238号"),    # 〔 read T (a black-and-white scan)
+    ("型号T2020238号", "型号T2020238号"),              # T without a closing bracket: left alone
+    ("≤20个作日", "≤20个工作日"),                      # 工 lost (a black-and-white scan)
+    ("合作日程", "合作日程"),
     ("冀财社(2021)1&0号", "冀财社(2021)180号"),
     ("财社〔2023〕&号", "财社〔2023〕&号"),            # no digit: not a number read wrong
     ("R&D经费（2023）12号", "R&D经费（2023）12号"),   # an & elsewhere stays

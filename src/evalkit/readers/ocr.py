@@ -1442,7 +1442,7 @@ def clean_text(text: str) -> str:
     a Latin I, the year brackets of a document number (文号) read as two different brackets, its number's 8 as &."""
     if text in _DASHES:
         return "—"
-    text = _GONG.sub(lambda m: (m.group(1) or m.group(2) or "") + "工", text)
+    text = _GONG_LOST.sub("工作日", _GONG.sub(lambda m: (m.group(1) or m.group(2) or "") + "工", text))
     text = _DOC_NO_YEAR.sub(_doc_no_year, _DIGIT_DOT.sub(".", text))
     return _DOC_NO_NUMBER.sub(lambda m: m.group(1) + m.group(2).replace("&", "8"), text) if "&" in text else text
 
@@ -1453,14 +1453,19 @@ _GONG = re.compile(r"(?<=[\u4e00-\u9fff])(\s*)I(?=\s*[作程资业艺伤龄])|(?
                    r"|^()I(?=\s*[作程资业艺]\s*[\u4e00-\u9fff])")   # \s*: a cell's text wraps (≤15个I\n作日)
 
 
+# 工 not read at all where no other word can stand (≤20个作日: 个工作日)
+_GONG_LOST = re.compile(r"(?<=个)作日")
+
+
 # 文号 such as 蒙财教〔2023〕33号: the year's 六角括号 (GB/T 9704) come back as [2023】 or 〔2023]. A pair
 # that does not match is the recognizer's; it is written 〔〕 as the standard has it. A matching pair
 # ([2022], (2021)) is left as printed, offices do write those, unless the glyphs are 〔〕 (doc_no_brackets,
 # on the page image, before the text gets here); so is a round pair of two widths, written (2021).
 _BRACKETS = {"[": "]", "［": "］", "【": "】", "〔": "〕", "(": ")", "（": "）"}
 _BRACES = set("{}｛｝")     # no office writes a 文号's year in braces: the recognizer's, always (琼财社[2020}106号)
-# the closing bracket may be lost or read 入 (black-and-white scans: 琼财社（2020106号, 蒙财社【2021入209号)
-_DOC_NO_YEAR = re.compile(r"([\[［【〔(（{｛])\s*((?:19|20)\d{2})\s*([\]］】〕)）}｝入]?)(?=\s*第?\s*(?=[\d&]*\d)[\d&]{1,5}\s*号)")
+# the closing bracket may be lost or read 入 (black-and-white scans: 琼财社（2020106号, 蒙财社【2021入209号), the
+# opening one read T (滇财农T2020）238号: taken only before a closing bracket)
+_DOC_NO_YEAR = re.compile(r"([\[［【〔(（{｛T])\s*((?:19|20)\d{2})\s*([\]］】〕)）}｝入]?)(?=\s*第?\s*(?=[\d&]*\d)[\d&]{1,5}\s*号)")
 # its number holds digits only: a black-and-white scan's 8 comes back as & (滇财社【2023）15&号)
 _DOC_NO_NUMBER = re.compile(r"(?<=(?:19|20)\d\d[\]］】〕)）])(\s*第?\s*)((?=[\d&]*\d)[\d&]{1,5})(?=\s*号)")
 
@@ -1471,10 +1476,12 @@ _ROUND = set("(（)）")
 def _paired(opening: str, closing: str) -> bool:
     """Brackets a document prints together: a matching pair, or round ones of either width (a black-and-white
     scan's ( comes back as （: (2023) read （2023), 5 of 9 times)."""
-    return opening not in _BRACES and (_BRACKETS[opening] == closing or {opening, closing} <= _ROUND)
+    return opening in _BRACKETS and (_BRACKETS[opening] == closing or {opening, closing} <= _ROUND)
 
 
 def _doc_no_year(m: re.Match) -> str:
+    if m.group(1) == "T" and m.group(3) in ("", "入"):
+        return m.group(0)
     if _paired(m.group(1), m.group(3)):
         return m.group(0) if _BRACKETS[m.group(1)] == m.group(3) else f"({m.group(2)})"
     return f"〔{m.group(2)}〕"
