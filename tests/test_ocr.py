@@ -746,6 +746,7 @@ def test_a_doc_no_bracket_ending_on_the_digits_bottom_row_is_judged():
     ("的通知滇财农T2020）238号", "的通知滇财农〔2020〕238号"),    # 〔 read T (a black-and-white scan)
     ("型号T2020238号", "型号T2020238号"),              # T without a closing bracket: left alone
     ("≤20个作日", "≤20个工作日"),                      # 工 lost (a black-and-white scan)
+    ("≤20个\n作日", "≤20个\n工作日"),                  # … in a wrapped cell
     ("合作日程", "合作日程"),
     ("冀财社(2021)1&0号", "冀财社(2021)180号"),
     ("财社〔2023〕&号", "财社〔2023〕&号"),            # no digit: not a number read wrong

@@ -1442,7 +1442,7 @@ def clean_text(text: str) -> str:
     a Latin I, the year brackets of a document number (文号) read as two different brackets, its number's 8 as &."""
     if text in _DASHES:
         return "—"
-    text = _GONG_LOST.sub("工作日", _GONG.sub(lambda m: (m.group(1) or m.group(2) or "") + "工", text))
+    text = _GONG_LOST.sub(r"\1工作日", _GONG.sub(lambda m: (m.group(1) or m.group(2) or "") + "工", text))
     text = _DOC_NO_YEAR.sub(_doc_no_year, _DIGIT_DOT.sub(".", text))
     return _DOC_NO_NUMBER.sub(lambda m: m.group(1) + m.group(2).replace("&", "8"), text) if "&" in text else text
 
@@ -1454,7 +1454,7 @@ _GONG = re.compile(r"(?<=[\u4e00-\u9fff])(\s*)I(?=\s*[作程资业艺伤龄])|(?
 
 
 # 工 not read at all where no other word can stand (≤20个作日: 个工作日)
-_GONG_LOST = re.compile(r"(?<=个)作日")
+_GONG_LOST = re.compile(r"(?<=个)(\s*)作日")
 
 
 # 文号 such as 蒙财教〔2023〕33号: the year's 六角括号 (GB/T 9704) come back as [2023】 or 〔2023]. A pair
