@@ -1492,7 +1492,9 @@ def _doc_no_year(m: re.Match) -> str:
 # tells them apart: 〔 is a straight stroke with short hooks at both ends, （ and ( a curve (its outer edge
 # straight on a few rows only), [ a straight stroke with bars (its outer edge straight from end to end).
 BRACKET_MIN_PX = 14       # glyphs shorter than this (in pixels) are too coarse to judge
-ANGULAR_FLAT = (0.6, 0.95)   # share of a 〔's rows on its outer edge's line, to half a pixel (〔 0.68–0.83; （ 0.2–0.45, ( up to 0.65, ) 0.39–0.47; [ and 【: 0.9–1)
+# share of a 〔's rows on its outer edge's line, to half a pixel (〔 0.68–0.83; （ 0.2–0.45, ( up to 0.65,
+# ) 0.39–0.47; [ and 【: 0.9–1)
+ANGULAR_FLAT = (0.6, 0.95)
 # or one of the pair straight to a fifth of a pixel on this share of its rows (〔 0.47–0.78, its 〕 in a
 # black-and-white scan stepping a pixel halfway down as little as 0.32; a curve, ( or （, 0–0.3: on half
 # a pixel a half-width ( is straight on 0.59–0.65 of its rows)
@@ -1540,8 +1542,9 @@ def doc_no_brackets(gray: np.ndarray, b: Box) -> Box:
     _, opening, closing = min(pairs)
     crop = gray[y0:y1, x0:x1]
     shapes = [_bracket_shape(crop, opening, "left"), _bracket_shape(crop, closing, "right")]
-    if not (all(hooked and flat <= ANGULAR_FLAT[1] for flat, _, hooked in shapes)
-            and (all(flat >= ANGULAR_FLAT[0] for flat, _, _ in shapes) or max(t for _, t, _ in shapes) >= ANGULAR_TIGHT)):
+    hooked = all(hooks and flat <= ANGULAR_FLAT[1] for flat, _, hooks in shapes)
+    straight = all(flat >= ANGULAR_FLAT[0] for flat, _, _ in shapes) or max(t for _, t, _ in shapes) >= ANGULAR_TIGHT
+    if not (hooked and straight):
         return b
     text = b.text[:m.start(1)] + "〔" + b.text[m.end(1):m.start(3)] + "〕" + b.text[m.end(3):]
     return Box(b.x0, b.y0, b.x1, b.y1, text, b.score)
@@ -1561,9 +1564,10 @@ def _column_blobs(ink: np.ndarray) -> list[tuple[int, int, int, int]]:
 def _bracket_shape(grey: np.ndarray, blob, side: str) -> tuple[float, float, bool]:
     """Of a bracket glyph (side = its outer edge; 〔 is straight along most rows and turned inwards at both
     ends): how straight its outer edge runs (the share of its rows on the stroke's line, to half a pixel and
-    to a fifth) and whether both its ends turn inwards. The edge is found in each row to a fraction of a pixel, where the grey
-    crosses halfway from white to the glyph's darkest (a stroke two pixels wide whose outer column is grey
-    near a fixed threshold made a straight edge zigzag: 〔2023〕 read as [2023], the project's name lost)."""
+    to a fifth) and whether both its ends turn inwards. The edge is found in each row to a fraction of a
+    pixel, where the grey crosses halfway from white to the glyph's darkest (a stroke two pixels wide whose
+    outer column is grey near a fixed threshold made a straight edge zigzag: 〔2023〕 read as [2023], the
+    project's name lost)."""
     a, z, y0, y1 = blob
     g = grey[y0:y1, max(0, a - 2):min(grey.shape[1], z + 2)].astype(np.float32)
     if side == "right":

@@ -25,8 +25,8 @@ writes) is read by xlrd like `.xls`; any of these names holding a DOCX/XLSX zip 
 from __future__ import annotations
 
 import hashlib
-import re
 import os
+import re
 import shutil
 import signal
 import stat
