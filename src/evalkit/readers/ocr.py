@@ -1444,7 +1444,7 @@ def clean_text(text: str) -> str:
         return "—"
     text = _GONG_LOST.sub(r"\1工作日", _GONG.sub(lambda m: (m.group(1) or m.group(2) or "") + "工", text))
     text = _DOC_NO_YEAR.sub(_doc_no_year, _DIGIT_DOT.sub(".", text))
-    return _DOC_NO_NUMBER.sub(lambda m: m.group(1) + m.group(2).replace("&", "8"), text) if "&" in text else text
+    return _DOC_NO_NUMBER.sub(lambda m: m.group(1) + m.group(2).replace("&", "8"), text)
 
 
 # 工 read as a Latin I (≤15个I作日): only inside the words 工 makes with its neighbours (工作, 工程, 施工,

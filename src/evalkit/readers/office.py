@@ -57,7 +57,7 @@ BY_KIND = {"ole_word": ("docx", ".doc", WORD97), "rtf": ("docx", ".rtf", "Rich T
            "repair_xlsx": ("xlsx", ".xlsx", "Calc MS Excel 2007 XML"), "repair_xls": ("xlsx", ".xls", EXCEL97),
            # recalculated (below): an XLSX whose formulas were saved without their values, opened and saved again
            "recalc_xlsx": ("xlsx", ".xlsx", "Calc MS Excel 2007 XML")}
-REPAIR_MIN_SECONDS = 2.0    # a repair is tried only with this much of the file's time limit left
+REPAIR_MIN_SECONDS = 2.0    # a repair or recalculation is tried only with this much of the file's time limit left
 # a damaged OLE2 or ZIP file: the filter of its suffix's family (LibreOffice may still recover it)
 DAMAGED = {"ole_damaged": {"doc": WORD97, "wps": WORD97, "et": EXCEL97},
            "zip_damaged": {"doc": "MS Word 2007 XML", "wps": "MS Word 2007 XML", "odt": "writer8",
@@ -258,6 +258,13 @@ def convert_and_read(path: Path, fmt: str, kind: str = "") -> Document:
             raise ReadError(f"LibreOffice 转换后的 {out.suffix[1:].upper()} 无法读取（{e}）") from None
 
 
+def _time_for_libreoffice(started: float) -> float | None:
+    """The seconds a second reading through LibreOffice (repair, recalculated) may take of the file's limit, counted
+    from `started`; None without LibreOffice or with under REPAIR_MIN_SECONDS left."""
+    left = convert_timeout() - (time.monotonic() - started)
+    return left if find_soffice() is not None and left >= REPAIR_MIN_SECONDS else None
+
+
 def repair(path: Path, fmt: str, failure: Unparsable, started: float) -> Document:
     """A DOCX/XLSX/XLS whose reader gave up on its parts (`failure`), opened and saved again by LibreOffice, as
     the message asks the user to do in Word or Excel, and read; the Document says so in its warnings (the
@@ -266,8 +273,8 @@ def repair(path: Path, fmt: str, failure: Unparsable, started: float) -> Documen
     from evalkit.readers.pictures import settled
     from evalkit.readers.sniff import content_format
 
-    left = convert_timeout() - (time.monotonic() - started)
-    if find_soffice() is None or left < REPAIR_MIN_SECONDS:
+    left = _time_for_libreoffice(started)
+    if left is None:
         raise failure
     if content_format(path) not in (None, fmt):
         raise failure        # not a damaged file: another format under this name, which readers.read reads as such
@@ -295,8 +302,8 @@ def recalculated(path: Path, doc: Document, started: float) -> Document:
     formula LibreOffice cannot compute either (an error: a link to another workbook, a function it lacks) stays
     unknown and listed. Without LibreOffice, or the file's time, or when the conversion fails: `doc` as read."""
     from evalkit.readers.pictures import settled
-    left = convert_timeout() - (time.monotonic() - started)
-    if find_soffice() is None or left < REPAIR_MIN_SECONDS:
+    left = _time_for_libreoffice(started)
+    if left is None:
         return doc
     try:
         with converted(path, "xlsx", "recalc_xlsx", timeout=left) as out:
