@@ -1,14 +1,17 @@
-"""Saved e-mails (.eml): opened like an archive for their report attachments, whatever way the sender's client wrote
-the names (RFC 2231, RFC 2047 in GBK, raw GBK bytes); the body and its pictures are not reports; a forwarded message
-inside is opened too; the same name twice is made unique; an encrypted mail is one failed row."""
+"""Saved e-mails (.eml, Outlook's .msg): opened like an archive for their report attachments, whatever way the
+sender's client wrote the names (RFC 2231, RFC 2047 in GBK, raw GBK bytes, Outlook's Unicode or code-page strings);
+the body and its pictures are not reports; a forwarded message inside is opened too; the same name twice is made
+unique; an encrypted or damaged mail is one failed row."""
 from __future__ import annotations
 
 import base64
 from email.message import EmailMessage
 
+import pandas as pd
 import pytest
 
 from conftest import ROOT
+from outlookmsg import Attachment, Message, looped, write_msg
 from evalkit.archives import ArchiveProblem, find_member, readable
 from evalkit.ingest import discover, ingest_paths
 from evalkit.limits import LIMITS
@@ -129,14 +132,122 @@ def test_a_mail_nested_thousands_deep_is_one_failed_row(tmp_path):
         ("深.eml", "邮件的结构嵌套过深（疑似恶意构造的文件），无法读取附件")]
 
 
-def test_an_outlook_msg_is_a_row_saying_how_to_read_it(tmp_path):
-    """An Outlook .msg (not read: its reports are attachments) is one failed row telling the analyst to save it as
-    .eml, in a folder and given alone — never skipped silently like a file of another type."""
-    (tmp_path / "报送.msg").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
-    for given in ([tmp_path], [tmp_path / "报送.msg"]):
+def _outlook(subject="自评材料", **kw) -> Message:
+    """An Outlook mail with a signature picture its HTML body shows (by Content-ID) and one hidden."""
+    pics = [Attachment("image001.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png", content_id="image001.png@01DB"),
+            Attachment("logo.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64, "image/jpeg", hidden=True)]
+    return Message(subject=subject, html=b"<p>\xc7\xeb\xb2\xe9\xca\xd5</p><img src='cid:image001.png@01DB'>",
+                   attachments=pics + kw.pop("attachments", []), **kw)
+
+
+def test_an_outlook_msg_is_opened_for_its_report_attachments(tmp_path):
+    """A mail saved from Outlook (.msg) is opened as a .eml is: each report attachment a row `邮件.msg!附件名` with the
+    rows the file gives alone, placed 邮件内; the signature pictures the body shows are not reports."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    msg = _outlook(attachments=[Attachment("自评报告.docx", DOCX.read_bytes()), Attachment("决算.pdf", PDF.read_bytes())])
+    (docs / "县财政局报送.msg").write_bytes(write_msg(msg))
+    t = ingest_paths([docs], None, checks=False, cache_dir=False)
+    rep = t["reports"].set_index("source_file")
+    assert rep["status"].to_dict() == {"县财政局报送.msg!自评报告.docx": "ok", "县财政局报送.msg!决算.pdf": "ok"}
+    assert set(rep["format"]) == {"docx", "pdf"}
+    alone = ingest_paths([DOCX, PDF], None, checks=False, cache_dir=False)
+    for table in ("projects", "indicators"):
+        same = [c for c in alone[table] if not c.endswith("_id") and not c.startswith(("source_", "loc", "repeated"))]
+        ours, theirs = (x[table][same].sort_values(same[:8]).reset_index(drop=True) for x in (t, alone))
+        pd.testing.assert_frame_equal(ours, theirs, obj=table)
+    ind = t["indicators"]
+    mine = ind[ind["source_file"] == "县财政局报送.msg!自评报告.docx"]
+    assert len(mine) > 5 and mine["location"].str.startswith("邮件内 自评报告.docx").all()
+
+
+def test_an_item_attached_to_an_outlook_mail_is_opened_as_a_nested_mail(tmp_path):
+    """A mail attached as an Outlook item (ATTACH_EMBEDDED_MSG, how Outlook forwards 作为附件), with a mail inside it
+    too: `外.msg!转发：自评材料.msg!自评表.xlsx`, the bytes as sent."""
+    innermost = Message(subject="原件", attachments=[Attachment("附表.xls", (FIX / "fixture_xls.xls").read_bytes())])
+    inner = _outlook("转发：自评材料", attachments=[Attachment("自评表.xlsx", XLSX.read_bytes()),
+                                                 Attachment("原件", message=innermost)])
+    (tmp_path / "外.msg").write_bytes(write_msg(_outlook("请汇总", attachments=[Attachment("转发", message=inner)])))
+    found = discover([tmp_path / "外.msg"], stage=tmp_path / "stage")
+    got = {s.source_file: s.path.read_bytes() for s in found.sources}
+    assert got == {"外.msg!转发：自评材料.msg!自评表.xlsx": XLSX.read_bytes(),
+                   "外.msg!转发：自评材料.msg!原件.msg!附表.xls": (FIX / "fixture_xls.xls").read_bytes()}
+
+
+def test_outlook_names_in_the_code_page_and_twice_the_same_are_read(tmp_path):
+    """A mail from Outlook 2002 or a non-Unicode PST: names as 8-bit GBK strings (code page 936) read as written;
+    two attachments of one name are two rows, found again by name."""
+    msg = Message(subject="自评", ansi=True, attachments=[Attachment("自评表.xlsx", XLSX.read_bytes()),
+                                                        Attachment("自评表.xlsx", (FIX / "fixture_xls.xls").read_bytes())])
+    path = tmp_path / "旧版.msg"
+    path.write_bytes(write_msg(msg))
+    found = discover([path], stage=tmp_path / "stage")
+    assert [s.source_file for s in found.sources] == ["旧版.msg!自评表.xlsx", "旧版.msg!自评表（2）.xlsx"]
+    got = find_member(f"{path}!自评表（2）.xlsx", tmp_path / "again", readable, LIMITS)
+    assert got.read_bytes() == (FIX / "fixture_xls.xls").read_bytes()
+
+
+def test_a_table_pasted_into_an_outlook_mail_is_its_report(tmp_path):
+    """An Outlook mail whose HTML body (PidTagHtml, in the mail's code page) holds the 自评表 and no report is
+    attached: read as the page `邮件.msg!邮件正文.html`, with the page's projects."""
+    page = (FIX / "fixture_html.html").read_bytes()
+    (tmp_path / "正文.msg").write_bytes(write_msg(Message(subject="见下表", html=page)))
+    t = ingest_paths([tmp_path / "正文.msg"], None, checks=False, cache_dir=False)
+    alone = ingest_paths([FIX / "fixture_html.html"], None, checks=False, cache_dir=False)
+    assert t["reports"][["source_file", "status"]].values.tolist() == [["正文.msg!邮件正文.html", "ok"]]
+    assert t["projects"]["project_name"].tolist() == alone["projects"]["project_name"].tolist()
+
+
+def test_a_signed_outlook_mail_is_read_and_an_encrypted_one_is_a_failed_row(tmp_path):
+    """S/MIME in Outlook: a signed mail keeps its MIME entity (the attachments) as its one attachment, read; an
+    encrypted one cannot be, one failed row saying so."""
+    signed = EmailMessage()
+    signed["Subject"] = "签名邮件"
+    signed.set_content("见附件")
+    signed.add_attachment(XLSX.read_bytes(), maintype="application", subtype="octet-stream", filename="自评表.xlsx")
+    entity = (b'Content-Type: multipart/signed; protocol="application/pkcs7-signature"; boundary="s"\r\n\r\n'
+              b"--s\r\n" + bytes(signed).split(b"\n", 1)[1] + b"\r\n--s\r\nContent-Type: application/pkcs7-signature;"
+              b" name=smime.p7s\r\nContent-Transfer-Encoding: base64\r\n\r\nMIAGCSqGSIb3DQEHAqCAMIACAQEx\r\n--s--\r\n")
+    (tmp_path / "签名.msg").write_bytes(write_msg(Message(
+        subject="签名邮件", message_class="IPM.Note.SMIME.MultipartSigned",
+        attachments=[Attachment("smime.p7m", entity, "multipart/signed")])))
+    (tmp_path / "加密.msg").write_bytes(write_msg(Message(
+        subject="加密邮件", message_class="IPM.Note.SMIME",
+        attachments=[Attachment("smime.p7m", b"0\x80\x06\t*\x86H\x86\xf7\r\x01\x07\x03", "application/pkcs7-mime")])))
+    t = ingest_paths([tmp_path], None, checks=False, cache_dir=False)
+    rep = t["reports"].set_index("source_file")
+    assert rep.loc["签名.msg!自评表.xlsx", "status"] == "ok"
+    assert rep.loc["加密.msg", "status"] == "failed" and "邮件已加密（S/MIME 或 PGP）" in rep.loc["加密.msg", "error"]
+
+
+def test_a_damaged_or_misnamed_msg_is_one_failed_row_saying_which(tmp_path):
+    """A .msg cut short, a Word 97 file and a text file named .msg: one failed row each, in a folder or given alone,
+    never skipped; a mail saved as text under .msg (a MIME message) is read as the mail it is."""
+    whole = write_msg(_outlook(attachments=[Attachment("自评表.xlsx", XLSX.read_bytes())]))
+    (tmp_path / "截断.msg").write_bytes(whole[:3000])
+    (tmp_path / "文档.msg").write_bytes((FIX / "office" / "fixture_doc.doc").read_bytes())
+    (tmp_path / "乱码.msg").write_bytes(b"\x00\x01garbage" * 40)
+    m = _mail()
+    m.add_attachment(XLSX.read_bytes(), maintype="application", subtype="octet-stream", filename="自评表.xlsx")
+    (tmp_path / "文本.msg").write_bytes(bytes(m))
+    for given in ([tmp_path], sorted(tmp_path.iterdir())):
         found = discover(given, stage=tmp_path / "stage")
-        assert [(s.source_file, s.fmt) for s in found.sources] == [("报送.msg", "msg")]
-        assert "另存为 .eml" in found.sources[0].problem and found.skipped == 0
+        said = {s.source_file: s.problem for s in found.sources}
+        assert set(said) == {"截断.msg", "文档.msg", "乱码.msg", "文本.msg!自评表.xlsx"} and found.skipped == 0
+        assert "Outlook 邮件文件已损坏或不完整" in said["截断.msg"]
+        assert "不是 Outlook 邮件（没有邮件类型）" in said["文档.msg"]
+        assert "不是 Outlook 邮件格式" in said["乱码.msg"]
+        assert said["文本.msg!自评表.xlsx"] is None
+
+
+def test_an_outlook_mail_whose_attachment_loops_is_refused_without_inflating_it(tmp_path):
+    """A hostile .msg: its attachment says it is 1 GB and its sectors lead back to their start. The compound-file
+    library would read the loop until it had the declared size; evalkit refuses it, one failed row."""
+    whole = write_msg(_outlook(attachments=[Attachment("自评表.xlsx", XLSX.read_bytes())]))
+    (tmp_path / "环.msg").write_bytes(looped(whole, "__substg1.0_37010102", 2**30))
+    found = discover([tmp_path / "环.msg"], stage=tmp_path / "stage")
+    assert [(s.source_file, s.problem) for s in found.sources] == [
+        ("环.msg", "Outlook 邮件文件内部的长度有误（疑似损坏或恶意构造的文件），无法读取附件")]
 
 
 def test_a_table_pasted_into_a_mail_without_attachments_is_its_report(tmp_path):

@@ -31,8 +31,10 @@ from evalkit.readers.safety import UNZIP_ERRORS, reason
 # tar archives, as Linux servers, data exports and IT departments hand them over (the standard library's tarfile)
 TAR_SUFFIXES = (".tar", ".tgz", ".tar.gz", ".tbz", ".tbz2", ".tar.bz2", ".txz", ".tar.xz")
 # a disc image (.iso: a 光盘 of materials imaged to share it), read by libarchive like a RAR
-ARCHIVE_SUFFIXES = (".zip", ".7z", ".rar", ".eml", ".iso") + TAR_SUFFIXES   # a saved e-mail: its attachments (mail.py)
+# a saved e-mail (.eml, Outlook's .msg): its attachments (mail.py, outlook.py)
+ARCHIVE_SUFFIXES = (".zip", ".7z", ".rar", ".eml", ".msg", ".iso") + TAR_SUFFIXES
 MAX_NESTING = 3
+_MIME_HEAD = re.compile(rb"\s*[!-9;-~]+:")   # a MIME message's first header (a mail saved as text under .msg)
 _CHUNK = 1 << 20
 
 
@@ -53,7 +55,8 @@ def is_archive(name: str) -> bool:
 
 
 def archive_format(name: str) -> str:
-    """The format column of an archive's own row: its suffix (`zip`, `7z`, `rar`, `eml`), `tar` for the tar family."""
+    """The format column of an archive's own row: its suffix (`zip`, `7z`, `rar`, `eml`, `msg`), `tar` for the tar
+    family."""
     low = name.lower()
     return "tar" if low.endswith(TAR_SUFFIXES) else low.rsplit(".", 1)[-1]
 
@@ -580,9 +583,10 @@ def _tar_name(name: str) -> str:
     return decoded if decoded is not None else raw.decode("utf-8", errors="replace")
 
 
-def expand_eml(path: Path, stage: Path, supported, lim) -> tuple[list[Member], int]:
-    """The report attachments of a saved e-mail (mail.attachments), copied into `stage`."""
-    from evalkit import mail
+def expand_mail(path: Path, stage: Path, supported, lim) -> tuple[list[Member], int]:
+    """The report attachments of a saved e-mail, copied into `stage`: an Outlook compound file (outlook.attachments)
+    or a MIME message (mail.attachments) by its first bytes, whichever suffix it has."""
+    from evalkit import mail, outlook
     from evalkit.model import ReadError
     from evalkit.readers.safety import read_bounded
     try:
@@ -590,7 +594,15 @@ def expand_eml(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
     except ReadError as e:
         raise ArchiveProblem(str(e)) from None
     try:
-        found = mail.attachments(raw)
+        if raw.startswith(outlook.SIGNATURE):
+            found = outlook.attachments(raw)
+        elif path.name.lower().endswith(".msg") and not _MIME_HEAD.match(raw[:200]):
+            raise ArchiveProblem("文件不是 Outlook 邮件格式（不是 Office 复合文档），可能已损坏或不完整；"
+                                 "请在 Outlook 中重新另存为 .msg 或 .eml 后再导入")
+        else:
+            found = mail.attachments(raw)
+    except outlook.OutlookProblem as e:
+        raise ArchiveProblem(str(e)) from None
     except RecursionError:
         raise ArchiveProblem("邮件的结构嵌套过深（疑似恶意构造的文件），无法读取附件") from None
     del raw
@@ -659,7 +671,8 @@ class _Blocks:
 def expand(path: Path, stage: Path, supported, lim, depth: int = 0) -> tuple[list[Member], int]:
     """Every report file in an archive, nested archives opened (names joined with '!')."""
     stage.mkdir(parents=True, exist_ok=True)
-    fn = {"7z": expand_7z, "rar": expand_rar, "eml": expand_eml, "tar": expand_tar, "iso": expand_iso}.get(
+    fn = {"7z": expand_7z, "rar": expand_rar, "eml": expand_mail, "msg": expand_mail, "tar": expand_tar,
+          "iso": expand_iso}.get(
         archive_format(path.name), expand_zip)
     members, skipped = fn(path, stage, supported, lim)
     members = [Member(m.name.replace("\\", "/"), m.staged, m.problem) for m in members]   # a 7z or RAR made so, too

@@ -260,12 +260,9 @@ def _downloading(path: Path, source_file: str) -> Source | None:
                           f"请等“{display_name(inner)}”下载完成（或重新下载）后再运行")
 
 
-OUTLOOK_MESSAGE = ("这是 Outlook 邮件（.msg），evalkit 不直接读取；其中的报告多在附件里：请在 Outlook 中把邮件另存为 .eml"
-                   "（或把附件保存出来）后再导入")
 # Document formats evalkit does not read whose files hold reports: a row saying what to export them as, not a
 # silent skip (the report would be missing without a word).
 NOT_READ = {
-    ".msg": OUTLOOK_MESSAGE,
     ".xlsb": "这是 Excel 二进制工作簿（.xlsb），evalkit 不直接读取；请在 Excel 中打开并另存为 .xlsx 后再导入",
     ".numbers": "这是 Apple Numbers 表格，evalkit 不直接读取；请在 Numbers 中导出为 Excel（.xlsx）或 PDF 后再导入",
     ".pages": "这是 Apple Pages 文稿，evalkit 不直接读取；请在 Pages 中导出为 Word（.docx）或 PDF 后再导入",
@@ -513,7 +510,7 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
                             out.page_folders.append(f"{prefix}{name}/（网页 {display_name(page.name)} 的图片和框架页）")
                         stack.append((Path(e.path), name + "/", depth + 1, page is not None))
                     continue
-                if (said := named_not_read(Path(e.path), prefix + name)) is not None:   # an .msg, a .crdownload
+                if (said := named_not_read(Path(e.path), prefix + name)) is not None:   # an .xlsb, a .crdownload
                     out.sources.append(said)
                     continue
                 if pages and webpage.is_part(e.name):          # a saved page's picture or frame: read through it

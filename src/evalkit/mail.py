@@ -15,6 +15,7 @@ SUFFIX = ".eml"
 # charsets Chinese mail clients declare for names and the codec that reads what they really write
 _CHARSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030", "euc-cn": "gb18030"}
 ENCRYPTED_TYPES = ("application/pkcs7-mime", "application/x-pkcs7-mime", "multipart/encrypted")
+ENCRYPTED = "邮件已加密（S/MIME 或 PGP），无法读取附件；请在邮件客户端中解密后把附件另存再导入"
 
 
 BODY_NAME = "邮件正文.html"
@@ -26,7 +27,7 @@ def attachments(raw: bytes) -> tuple[list[tuple[str, bytes]], bytes | None] | st
     the message cannot be opened (encrypted)."""
     msg = email.message_from_bytes(raw, policy=email.policy.compat32)
     if msg.get_content_type() in ENCRYPTED_TYPES:
-        return "邮件已加密（S/MIME 或 PGP），无法读取附件；请在邮件客户端中解密后把附件另存再导入"
+        return ENCRYPTED
     out: list[tuple[str, bytes]] = []
     used: set[str] = {BODY_NAME.lower()}
     body = None
@@ -133,5 +134,9 @@ def _decode(data: bytes, charset: str | None) -> str:
 
 
 def _subject(msg) -> str:
-    subject = _words(" ".join((_raw_header(msg, "subject") or "").split())).strip()
-    return "".join(c if c not in '/\\:*?"<>|\r\n\t' else "_" for c in subject)[:60]
+    return file_name(_words(" ".join((_raw_header(msg, "subject") or "").split())))
+
+
+def file_name(subject: str) -> str:
+    """A mail's subject as the name of the attached mail's member: no path or reserved characters, 60 at most."""
+    return "".join(c if c not in '/\\:*?"<>|\r\n\t' else "_" for c in subject.strip())[:60]

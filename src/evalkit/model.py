@@ -16,8 +16,8 @@ BBox = tuple[float, float, float, float]   # x0, top, x1, bottom in PDF points f
 
 
 def container_word(name: str) -> str:
-    """What holds a member, in words (Loc.container, messages): 邮件 for a saved e-mail (.eml), else 压缩包."""
-    return "邮件" if name.lower().endswith(".eml") else "压缩包"
+    """What holds a member, in words (Loc.container, messages): 邮件 for a saved e-mail (.eml, .msg), else 压缩包."""
+    return "邮件" if name.lower().endswith((".eml", ".msg")) else "压缩包"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,183 @@
+"""Outlook's saved mails (.msg: a compound file of MS-OXMSG properties, read with olefile): opened as a .eml is
+(mail.py), with the same answer: each attachment by value, an attached message (a mail forwarded as an item) as a
+nested mail `主题.msg`, the HTML body when it holds a table, or a Chinese reason for a mail that cannot be opened."""
+from __future__ import annotations
+
+import codecs
+import re
+import struct
+from email.message import EmailMessage
+
+from evalkit import mail
+from evalkit.archives import unique_name
+
+SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"      # a compound file's first bytes (.msg, and .doc/.xls)
+MAX_DEPTH = 8                                         # attached messages inside attached messages
+_ATTACH = re.compile(r"__attach_version1\.0_#([0-9A-Fa-f]{8})$")
+_BY_VALUE, _EMBEDDED = 1, 5                           # PidTagAttachMethod: ATTACH_BY_VALUE, ATTACH_EMBEDDED_MSG
+# properties stream header bytes (MS-OXMSG 2.4): the mail, a mail attached to it, an attachment
+_HEADER = {"top": 32, "embedded": 24, "attachment": 8}
+# code pages Chinese Outlook writes 8-bit strings in, and the codec that reads what is really there
+_CODEPAGES = {936: "gb18030", 20936: "gb18030", 54936: "gb18030", 65001: "utf-8", 950: "big5hkscs"}
+
+
+class OutlookProblem(Exception):
+    """The .msg cannot be read as an Outlook mail (damaged, cut short, not a mail)."""
+
+
+def attachments(raw: bytes) -> tuple[list[tuple[str, bytes]], bytes | None] | str:
+    """As `mail.attachments`: ((name, bytes) of each attachment, attached mails as `主题.msg`, names unique; the HTML
+    body as a UTF-8 page when it holds a table, else None), or a Chinese reason (an encrypted mail)."""
+    import olefile
+    try:
+        ole = olefile.OleFileIO(raw)
+    except Exception as e:     # olefile raises OSError, and struct/index errors on a cut directory
+        raise OutlookProblem(f"Outlook 邮件文件已损坏或不完整（{type(e).__name__}），无法读取附件；请重新保存或另存为 .eml") from None
+    with ole:
+        if not ole.exists("__substg1.0_001A001F") and not ole.exists("__substg1.0_001A001E"):
+            raise OutlookProblem("文件是 Office 复合文档，但不是 Outlook 邮件（没有邮件类型）；如是 Word 或 Excel 文件，请改正扩展名后再导入")
+        try:
+            return _message(_Store(ole, len(raw)), [], "top", 0)
+        except OutlookProblem:
+            raise
+        except Exception as e:
+            raise OutlookProblem(f"Outlook 邮件文件已损坏或不完整（{type(e).__name__}），无法读取附件；请重新保存或另存为 .eml") from None
+
+
+class _Store:
+    """The compound file, read stream by stream within a budget: a stream's sectors are the file's, so what a
+    well-made mail holds is at most its size; a hostile one (a sector chain that loops) is refused, not inflated."""
+
+    def __init__(self, ole, size: int):
+        self.ole, self.left = ole, 2 * size
+
+    def exists(self, path: list[str]) -> bool:
+        return self.ole.exists("/".join(path))
+
+    def stream(self, path: list[str]) -> bytes | None:
+        name = "/".join(path)
+        if not self.ole.exists(name):
+            return None
+        size = self.ole.get_size(name)
+        if size > self.left:
+            raise OutlookProblem("Outlook 邮件文件内部的长度有误（疑似损坏或恶意构造的文件），无法读取附件")
+        self.left -= size
+        return self.ole.openstream(name).read(size) if size else b""
+
+
+def _message(ole: _Store, at: list[str], kind: str, depth: int):
+    """The attachments and table body of the mail stored at `at` (the root, or an attached message's storage)."""
+    props = _props(ole, at, kind)
+    page = _codepage(props)
+    cls = (_text(ole, at, 0x001A, page) or "").upper()
+    found = _attachment_storages(ole, at)
+    if cls.startswith("IPM.NOTE.SMIME"):
+        if "MULTIPARTSIGNED" in cls and found:     # signed, not encrypted: the MIME entity is the one attachment
+            return mail.attachments(ole.stream(found[0] + ["__substg1.0_37010102"]) or b"")
+        return mail.ENCRYPTED
+    out: list[tuple[str, bytes]] = []
+    used: set[str] = {mail.BODY_NAME.lower()}
+    for sub in found:
+        aprops = _props(ole, sub, "attachment")
+        name = next((t for pid in (0x3707, 0x3704, 0x3001) if (t := _text(ole, sub, pid, page))), "")
+        name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+        inner = sub + ["__substg1.0_3701000D"]
+        if _int(aprops, 0x3705) == _EMBEDDED or (_int(aprops, 0x3705) is None
+                                                  and ole.exists(inner + ["__properties_version1.0"])):
+            if depth + 1 > MAX_DEPTH:
+                raise OutlookProblem(f"邮件附带的邮件嵌套超过 {MAX_DEPTH} 层（疑似恶意构造的文件），无法读取附件")
+            subject = mail.file_name(_text(ole, inner, 0x0037, page) or "") or name or "附带的邮件"
+            data = _as_mime(_message(ole, inner, "embedded", depth + 1), subject)
+            out.append((unique_name(f"{subject}.msg", used), data))
+            continue
+        data = ole.stream(sub + ["__substg1.0_37010102"])
+        if data is None or not name:
+            continue                          # an OLE object (ATTACH_OLE), a link to a file elsewhere
+        mime = (_text(ole, sub, 0x370E, page) or "").lower()
+        picture = mime.startswith("image/") or name.lower().endswith((".png", ".jpg", ".jpeg", ".gif", ".bmp"))
+        if picture and (_int(aprops, 0x7FFE) or _text(ole, sub, 0x3712, page)):
+            continue                          # a picture the body shows (a signature, a logo): hidden or by Content-ID
+        out.append((unique_name(name, used), data))
+    return out, _body(ole, at, props)
+
+
+def _as_mime(found, subject: str) -> bytes:
+    """An attached Outlook message as a MIME mail of its attachments and table body (expanded as a nested mail)."""
+    if isinstance(found, str):                # encrypted: said when the nested mail is opened
+        return (b"MIME-Version: 1.0\r\nContent-Type: application/pkcs7-mime; smime-type=enveloped-data\r\n\r\n")
+    items, body = found
+    m = EmailMessage()
+    m["Subject"] = subject
+    m.set_content("")
+    if body is not None:
+        m.add_alternative(body.decode("utf-8"), subtype="html")
+    for name, data in items:
+        m.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
+    return bytes(m)
+
+
+def _body(ole: _Store, at: list[str], props: dict) -> bytes | None:
+    """The HTML body (PidTagHtml) as a UTF-8 page when it holds a table, else None (RTF-only bodies are not read)."""
+    raw = ole.stream(at + ["__substg1.0_10130102"])
+    charset = _CODEPAGES.get(_int(props, 0x3FDE) or 0) or (f"cp{_int(props, 0x3FDE)}" if _int(props, 0x3FDE) else None)
+    if raw is None and (text := ole.stream(at + ["__substg1.0_1013001F"])) is not None:
+        raw, charset = text.decode("utf-16-le", "replace").rstrip("\x00").encode("utf-8"), "utf-8"
+    if raw is None or b"<table" not in raw.lower():
+        return None
+    from evalkit.readers.html import decode_html
+    return ('<meta charset="utf-8">' + decode_html(raw, charset)).encode("utf-8")
+
+
+def _attachment_storages(ole: _Store, at: list[str]) -> list[list[str]]:
+    """The attachment storages right under `at`, in their numbers' order."""
+    found = []
+    for entry in ole.ole.listdir(streams=False, storages=True):
+        if len(entry) == len(at) + 1 and entry[:len(at)] == at and (m := _ATTACH.match(entry[-1])):
+            found.append((int(m.group(1), 16), entry))
+    return [entry for _, entry in sorted(found)]
+
+
+def _props(ole: _Store, at: list[str], kind: str) -> dict[int, bytes]:
+    """Fixed-size property values of the object at `at` (property id → its 8 value bytes)."""
+    raw = ole.stream(at + ["__properties_version1.0"]) or b""
+    out = {}
+    for pos in range(_HEADER[kind], len(raw) - 15, 16):
+        tag = struct.unpack_from("<I", raw, pos)[0]
+        out[tag >> 16] = raw[pos + 8:pos + 16]
+    return out
+
+
+def _int(props: dict[int, bytes], pid: int) -> int | None:
+    return struct.unpack_from("<I", props[pid])[0] if pid in props else None
+
+
+def _codepage(props: dict[int, bytes]) -> str | None:
+    """The codec of the mail's 8-bit strings: PidTagMessageCodepage, else PidTagInternetCodepage."""
+    for pid in (0x3FFD, 0x3FDE):
+        if (n := _int(props, pid)) is None:
+            continue
+        name = _CODEPAGES.get(n, f"cp{n}")
+        try:
+            codecs.lookup(name)
+            return name
+        except LookupError:
+            continue
+    return None
+
+
+def _text(ole: _Store, at: list[str], pid: int, codepage: str | None) -> str | None:
+    """A string property: Unicode (PT_UNICODE), else 8-bit (PT_STRING8) in the mail's code page, else as an
+    archive's undeclared names are read (UTF-8, GB18030)."""
+    raw = ole.stream(at + [f"__substg1.0_{pid:04X}001F"])
+    if raw is not None:
+        return raw.decode("utf-16-le", "replace").split("\x00", 1)[0]
+    raw = ole.stream(at + [f"__substg1.0_{pid:04X}001E"])
+    if raw is None:
+        return None
+    raw = raw.split(b"\x00", 1)[0]
+    if codepage:
+        try:
+            return raw.decode(codepage)
+        except UnicodeDecodeError:
+            pass
+    return mail._decode(raw, None)
