@@ -155,6 +155,11 @@ def _long_named(dest, kind):
                 z.write(seed, name)
     elif kind == "rar":
         path.write_bytes(maf.rar5([(name, seed.read_bytes()) for name, seed in items]))
+    elif kind == "msg":
+        from outlookmsg import Attachment, Message, write_msg
+        path.write_bytes(write_msg(Message(attachments=[Attachment(name.rsplit("/", 1)[-1], seed.read_bytes(), "text/plain")
+                                                        for name, seed in items])))
+        return path, [name.rsplit("/", 1)[-1] for name, _ in items]
     else:
         m = EmailMessage()
         m["Subject"] = "自评材料"
@@ -166,7 +171,7 @@ def _long_named(dest, kind):
     return path, [name for name, _ in items]
 
 
-@pytest.mark.parametrize("kind", ["zip", "7z", "rar", "eml"])
+@pytest.mark.parametrize("kind", ["zip", "7z", "rar", "eml", "msg"])
 def test_members_named_longer_than_the_file_system_takes_are_read(tmp_path, kind):
     """Before, a zip or 7z holding one such name failed whole (OSError: File name too long)."""
     (tmp_path / "in").mkdir()
