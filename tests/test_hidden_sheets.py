@@ -1,7 +1,7 @@
 """A workbook's hidden sheets (an old version kept out of sight, a drop-down list), rows (a deleted indicator line) and
 columns (a check column) are not what Excel shows, prints or exports: they are not read, and the report row names them
 (`hidden_content`); a workbook whose table stands only on a hidden sheet is read from it, with a warning. The same in
-.xlsx, Excel 2003 XML and .xls."""
+.xlsx, Excel 2003 XML, .xls and .xlsb."""
 from __future__ import annotations
 
 import json
@@ -91,7 +91,20 @@ def _xlsx(tmp_path, make):
     return make(tmp_path / "自评.xlsx")
 
 
-SAVED_AS = pytest.mark.parametrize("save", [_xlsx, _xml, _xls], ids=["xlsx", "xml2003", "xls"])
+def _xlsb(tmp_path, make):
+    """Written as an Excel binary workbook (.xlsb: the visibility in BIFF12 records), read through LibreOffice."""
+    from evalkit.readers.office import find_soffice
+    from xlsbfile import from_xlsx
+    if find_soffice() is None:
+        pytest.skip("LibreOffice is not installed (make setup installs it)")
+    path = tmp_path / "自评.xlsb"
+    path.write_bytes(from_xlsx(make(tmp_path / "src.xlsx")))
+    return path
+
+
+SAVED_AS = pytest.mark.parametrize("save", [_xlsx, _xml, _xls, _xlsb], ids=["xlsx", "xml2003", "xls", "xlsb"])
+# cell formats (strike-through, ;;;): the test's .xlsb writer writes no styles
+FORMATTED_AS = pytest.mark.parametrize("save", [_xlsx, _xml, _xls], ids=["xlsx", "xml2003", "xls"])
 
 
 @SAVED_AS
@@ -179,7 +192,7 @@ def with_struck_line(path):
     return path
 
 
-@SAVED_AS
+@FORMATTED_AS
 def test_cells_struck_through_or_formatted_to_show_nothing_are_not_read_and_are_named(tmp_path, save):
     """Before, the struck line was read as an indicator (15 of 15) and the ;;; note as 保障率's reason; now the
     line is left out like a hidden one, the note too, and each cell is named with what it held."""

@@ -320,10 +320,10 @@ def test_a_report_still_downloading_is_a_failed_row_saying_so(tmp_path):
     assert rep.loc["ok.txt", "status"] == "ok"
 
 
-@pytest.mark.parametrize("name, words", [("自评表.xlsb", "另存为 .xlsx"), ("公文.ceb", "阿帕比"), ("公文.sep", "书生"),
-                                         ("表.numbers", "Numbers")])
+@pytest.mark.parametrize("name, words", [("公文.ceb", "阿帕比"), ("公文.sep", "书生"), ("表.numbers", "Numbers"),
+                                         ("文稿.pages", "Pages")])
 def test_a_document_format_evalkit_does_not_read_is_a_row_saying_what_to_export(tmp_path, name, words):
-    """Before, an .xlsb or a 书生/阿帕比 公文 was skipped as another type: the report missing without a word."""
+    """Before, a 书生/阿帕比 公文 or an Apple file was skipped as another type: the report missing without a word."""
     (tmp_path / name).write_bytes(b"\0" * 64)
     (tmp_path / "ok.txt").write_bytes(SEEDS[0].read_bytes())
     rep = ingest_paths([tmp_path], checks=False)["reports"].set_index("source_file")

@@ -24,7 +24,7 @@ from evalkit.readers import office, read
 from test_layouts import INDICATOR_FIELDS, PROJECT_FIELDS, same
 
 OFFICE = ROOT / "tests" / "fixtures" / "office"
-FORMATS = ["doc", "wps", "rtf", "odt", "et", "ods"]
+FORMATS = ["doc", "wps", "rtf", "odt", "et", "ods", "xlsb"]
 SOFFICE = office.find_soffice()
 needs_lo = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) 不可用：make setup / "
                                                       "scripts/ensure_libreoffice.sh 未能安装")
@@ -85,6 +85,21 @@ def test_misnamed_files_go_to_the_reader_of_their_content(tmp_path, no_soffice):
     for name in ("really_docx.doc", "really_xls.wps", "really_html.doc"):
         doc = read(tmp_path / name)
         assert doc.format == Path(name).suffix[1:] and any("项目支出绩效自评表" in p.text for p in doc.paragraphs()), name
+
+
+@needs_lo
+def test_an_xlsb_and_an_xlsx_under_each_others_names_are_read_as_what_they_are(tmp_path):
+    """An Excel binary workbook saved under .xlsx (openpyxl cannot open it) goes through LibreOffice as .xlsb; an
+    .xlsx named .xlsb is read directly: both give the tables of the file under its own name."""
+    (tmp_path / "二进制.xlsx").write_bytes(fixture("xlsb").read_bytes())
+    (tmp_path / "包.xlsb").write_bytes((ROOT / "tests/fixtures/fixture_xlsx.xlsx").read_bytes())
+    want = [t.rows for t in read(fixture("xlsb")).tables()]
+    assert want == [t.rows for t in read(ROOT / "tests/fixtures/fixture_xlsx.xlsx").tables()] and len(want) >= 2
+    misnamed = read(tmp_path / "二进制.xlsx")
+    assert [t.rows for t in misnamed.tables()] == want and misnamed.read_as == "xlsb"
+    assert misnamed.warnings[0].startswith("文件扩展名是“.xlsx”，但内容是Excel 二进制工作簿（.xlsb）")
+    plain = read(tmp_path / "包.xlsb")
+    assert [t.rows for t in plain.tables()] == want and plain.format == "xlsb"
 
 
 @needs_lo
@@ -150,14 +165,14 @@ def test_random_bytes_doc_is_refused_before_libreoffice(tmp_path, no_soffice):
         read(bad)
 
 
-@pytest.mark.parametrize("fmt", ["odt", "ods"])
-def test_an_odf_part_zlib_cannot_inflate_is_a_damaged_file_not_an_internal_error(tmp_path, no_soffice, fmt):
+@pytest.mark.parametrize("fmt, part", [("odt", "content.xml"), ("ods", "content.xml"), ("xlsb", "[Content_Types].xml")])
+def test_an_odf_part_zlib_cannot_inflate_is_a_damaged_file_not_an_internal_error(tmp_path, no_soffice, fmt, part):
     """The DTD scan inflates every XML part before LibreOffice sees the package: a broken deflate stream
     there once surfaced as 读取时发生内部错误, asking the user to report a bug in evalkit."""
     sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
     from make_archive_fixtures import break_deflate
     bad = tmp_path / f"damaged.{fmt}"
-    bad.write_bytes(break_deflate(fixture(fmt), "content.xml"))
+    bad.write_bytes(break_deflate(fixture(fmt), part))
     with pytest.raises(ReadError) as e:
         read(bad)
     assert str(e.value).startswith(f"{fmt.upper()} 文件已损坏（压缩包内容无法解压：error: Error -3 while decompressing data: "
@@ -293,7 +308,7 @@ def test_timeout_leaves_a_margin_inside_the_worker_limit():
     assert 0 < office.convert_timeout(0.05) < 0.2
 
 
-@pytest.mark.parametrize("fmt", ["doc", "wps", "rtf", "odt", "ods"])
+@pytest.mark.parametrize("fmt", ["doc", "wps", "rtf", "odt", "ods", "xlsb"])
 def test_without_libreoffice_the_message_says_how_to_install(no_soffice, private_tmp, fmt):
     with pytest.raises(ReadError) as e:
         read(fixture(fmt))

@@ -185,8 +185,8 @@ def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileR
 # ----------------------------------------------------------------------------- discover
 
 # which copy of a report in several formats is kept: native structure first, converted and OCR'd last
-FORMAT_RANK = ("docx", "xlsx", "html", "mhtml", "md", "txt", "csv", "doc", "wps", "odt", "rtf", "et", "ods", "pdf", "ofd",
-               "image")
+FORMAT_RANK = ("docx", "xlsx", "html", "mhtml", "md", "txt", "csv", "doc", "wps", "odt", "rtf", "et", "ods", "xlsb",
+               "pdf", "ofd", "image")
 
 
 @dataclass
@@ -263,7 +263,6 @@ def _downloading(path: Path, source_file: str) -> Source | None:
 # Document formats evalkit does not read whose files hold reports: a row saying what to export them as, not a
 # silent skip (the report would be missing without a word).
 NOT_READ = {
-    ".xlsb": "这是 Excel 二进制工作簿（.xlsb），evalkit 不直接读取；请在 Excel 中打开并另存为 .xlsx 后再导入",
     ".numbers": "这是 Apple Numbers 表格，evalkit 不直接读取；请在 Numbers 中导出为 Excel（.xlsx）或 PDF 后再导入",
     ".pages": "这是 Apple Pages 文稿，evalkit 不直接读取；请在 Pages 中导出为 Word（.docx）或 PDF 后再导入",
     ".ceb": "这是方正阿帕比电子文档（.ceb），evalkit 不直接读取；请用 Apabi Reader 打印或另存为 PDF 后再导入",

@@ -45,6 +45,7 @@ SUFFIXES = {
     ".et": "et",
     ".ett": "et",
     ".ods": "ods",
+    ".xlsb": "xlsb",        # Excel's binary workbook (BIFF12 parts in a package): LibreOffice reads it
     # scanned pages (readers/ocr.py)
     ".jpg": "image",
     ".jpeg": "image",
@@ -75,6 +76,7 @@ READERS = {
     "odt": "evalkit.readers.office:read_office",
     "et": "evalkit.readers.office:read_office",
     "ods": "evalkit.readers.office:read_office",
+    "xlsb": "evalkit.readers.office:read_office",
     "image": "evalkit.readers.ocr:read_image",
 }
 

@@ -1,4 +1,4 @@
-"""Legacy and Chinese office formats (.doc .wps .rtf .odt / .et .ods) through LibreOffice.
+"""Legacy, Chinese and binary office formats (.doc .wps .rtf .odt / .et .ods .xlsb) through LibreOffice.
 
 Each file is converted with `soffice --headless --convert-to docx|xlsx` in a private temp folder
 and the result read by `read_docx` / `read_xlsx`; the Document keeps the original's format.
@@ -41,7 +41,7 @@ from evalkit.model import Document, LimitExceeded, ReadError, Unparsable
 from evalkit.readers.safety import UNZIP_ERRORS, check_file_size, check_no_dtd, open_zip, reason
 
 WRITER = {"doc", "wps", "rtf", "odt"}          # converted to docx
-CALC = {"et", "ods"}                           # converted to xlsx
+CALC = {"et", "ods", "xlsb"}                   # converted to xlsx (.xlsb: Excel's binary workbook, BIFF12 parts)
 TARGET = {**{f: "docx" for f in WRITER}, **{f: "xlsx" for f in CALC}}
 FILTER = {"docx": "docx:MS Word 2007 XML", "xlsx": "xlsx:Calc MS Excel 2007 XML"}
 # What the content is decides the conversion: the target (a .doc that is really a BIFF workbook
@@ -51,7 +51,7 @@ FILTER = {"docx": "docx:MS Word 2007 XML", "xlsx": "xlsx:Calc MS Excel 2007 XML"
 WORD97, EXCEL97 = "MS Word 97", "MS Excel 97"
 BY_KIND = {"ole_word": ("docx", ".doc", WORD97), "rtf": ("docx", ".rtf", "Rich Text Format"),
            "odf_text": ("docx", ".odt", "writer8"), "ole_excel": ("xlsx", ".xls", EXCEL97),
-           "odf_sheet": ("xlsx", ".ods", "calc8"),
+           "odf_sheet": ("xlsx", ".ods", "calc8"), "xlsb": ("xlsx", ".xlsb", "Calc MS Excel 2007 Binary"),
            # repair (below): a DOCX/XLSX/XLS its own reader gave up on, opened and saved again
            "repair_docx": ("docx", ".docx", "MS Word 2007 XML"),
            "repair_xlsx": ("xlsx", ".xlsx", "Calc MS Excel 2007 XML"), "repair_xls": ("xlsx", ".xls", EXCEL97),
@@ -61,8 +61,8 @@ REPAIR_MIN_SECONDS = 2.0    # a repair or recalculation is tried only with this 
 # a damaged OLE2 or ZIP file: the filter of its suffix's family (LibreOffice may still recover it)
 DAMAGED = {"ole_damaged": {"doc": WORD97, "wps": WORD97, "et": EXCEL97},
            "zip_damaged": {"doc": "MS Word 2007 XML", "wps": "MS Word 2007 XML", "odt": "writer8",
-                           "ods": "calc8", "et": "Calc MS Excel 2007 XML"}}
-BY_FORMAT = {"doc": ".doc", "wps": ".wps", "rtf": ".rtf", "odt": ".odt", "et": ".xls", "ods": ".ods"}
+                           "ods": "calc8", "et": "Calc MS Excel 2007 XML", "xlsb": "Calc MS Excel 2007 Binary"}}
+BY_FORMAT = {"doc": ".doc", "wps": ".wps", "rtf": ".rtf", "odt": ".odt", "et": ".xls", "ods": ".ods", "xlsb": ".xlsb"}
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 INSTALL_HINT = ("请安装 LibreOffice：sudo apt-get update && sudo apt-get install -y --no-install-recommends "
@@ -75,7 +75,7 @@ KNOWN_PATHS = ("/Applications/LibreOffice.app/Contents/MacOS/soffice",
 
 
 def read_office(path: Path, fmt: str | None = None) -> Document:
-    """Read a .doc/.wps/.rtf/.odt/.et/.ods file (`fmt`: which, when its suffix does not say: a Word 97 file under
+    """Read a .doc/.wps/.rtf/.odt/.et/.ods/.xlsb file (`fmt`: which, when its suffix does not say: a Word 97 file under
     a .docx name); ReadError (Chinese message) when it cannot be read."""
     from evalkit.readers import format_of
     path = Path(path)
@@ -118,8 +118,8 @@ def read_office(path: Path, fmt: str | None = None) -> Document:
             pass
     if kind == "encrypted":
         raise ReadError("文件有打开密码（加密的 Office 文档），无法读取；请去掉密码后另存再导入")
-    if kind in ("odf_text", "odf_sheet"):
-        _check_odf(path, "ODT" if kind == "odf_text" else "ODS")
+    if kind in ("odf_text", "odf_sheet", "xlsb"):
+        _check_package(path, {"odf_text": "ODT", "odf_sheet": "ODS", "xlsb": "XLSB"}[kind])
     if kind == "unknown":
         raise ReadError(f"不是有效的 .{fmt} 文件：内容不是{_kind(fmt)}，也不是 RTF、DOCX/XLSX、ODF 或网页"
                         "（文件已损坏或扩展名有误）")
@@ -128,7 +128,7 @@ def read_office(path: Path, fmt: str | None = None) -> Document:
 
 def sniff(path: Path, head: bytes) -> str:
     """What the file holds, whatever its suffix: docx / xlsx / html / wordml / spreadsheetml (read directly), ole_word /
-    ole_excel / ole_other / ole_damaged (OLE2 compound file), rtf, odf_text / odf_sheet, unknown."""
+    ole_excel / ole_other / ole_damaged (OLE2 compound file), rtf, odf_text / odf_sheet, xlsb, unknown."""
     if head.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(path) as z:
@@ -140,6 +140,8 @@ def sniff(path: Path, head: bytes) -> str:
             return "docx"
         if "xl/workbook.xml" in names:
             return "xlsx"
+        if "xl/workbook.bin" in names:
+            return "xlsb"
         if b"opendocument.text" in mime:
             return "odf_text"
         if b"opendocument.spreadsheet" in mime:
@@ -187,8 +189,8 @@ def _head_of(z: zipfile.ZipFile, name: str) -> bytes:
         return f.read(100)
 
 
-def _check_odf(path: Path, kind: str) -> None:
-    """The ZIP-bomb and DTD checks DOCX/XLSX get, before LibreOffice inflates an ODF package."""
+def _check_package(path: Path, kind: str) -> None:
+    """The ZIP-bomb and DTD checks DOCX/XLSX get, before LibreOffice inflates an ODF or XLSB package."""
     try:
         with open_zip(path, kind, f"{kind} 文件已损坏（不是有效的压缩包）") as zf:
             try:
@@ -437,7 +439,7 @@ def _kill_group(proc: subprocess.Popen) -> None:
 def _kind(fmt: str) -> str:
     return {"doc": " Word 文档", "wps": " WPS 文字文档", "rtf": " RTF 文档", "odt": " ODF 文本文档",
             "et": " WPS 表格文件", "ods": " ODF 电子表格", "docx": " Word 文档", "xlsx": " Excel 工作簿",
-            "xls": " Excel 工作簿"}[fmt]
+            "xls": " Excel 工作簿", "xlsb": " Excel 二进制工作簿"}[fmt]
 
 
 def _detail(stdout: bytes, stderr: bytes, code: int | None, seconds: float) -> str:
