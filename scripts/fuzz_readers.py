@@ -6,7 +6,8 @@ message. Prints the failed and partial rows grouped by message and exits 1 when 
 
 Byte mutations (flipped bytes, a cut, a random chunk, a zeroed run) of every fixture format, and for DOCX/XLSX packages
 mutations of their XML (numbers in attributes, duplicated rows and cells, cell references) inside a valid zip; for OFD
-packages odd placement values (NaN, 1e308, empty, a repeat of a billion), objects repeated or dropped, other IDs. The
+packages odd placement values (NaN, 1e308, empty, a repeat of a billion), objects repeated or dropped, other IDs; an
+Outlook .msg is made by tests/outlookmsg.py and mutated as bytes. The
 bugs of session 16 (a zip member zlib refused ended the run; control characters in HTML; a TIFF's damaged page
 directory) were found this way; each has its own test now. Slow formats (LibreOffice, OCR) make a run take minutes.
 """
@@ -28,7 +29,8 @@ SOURCES = [FIX / "fixture_docx.docx", FIX / "fixture_xlsx.xlsx", FIX / "fixture_
            FIX / "fixture_html.html", FIX / "archives" / "自评材料.zip", FIX / "archives" / "汇总.7z",
            FIX / "office" / "fixture_odt.odt", FIX / "office" / "fixture_ods.ods", FIX / "office" / "fixture_rtf.rtf",
            FIX / "markdown" / "md_mineru.md", FIX / "pages" / "pages_rowbreak.pdf", FIX / "scans" / "scan_pages.tif",
-           ROOT / "data" / "raw" / "003_7cec67b54d9192d1.txt", FIX / "fixture_ofd.ofd", FIX / "ofd" / "quirks.ofd"]
+           ROOT / "data" / "raw" / "003_7cec67b54d9192d1.txt", FIX / "fixture_ofd.ofd", FIX / "ofd" / "quirks.ofd",
+           FIX / "office" / "fixture_xlsb.xlsb"]
 XML_PACKAGES = [FIX / "fixture_docx.docx", FIX / "fixture_xlsx.xlsx"]
 OFD_PACKAGES = [FIX / "fixture_ofd.ofd", FIX / "ofd" / "quirks.ofd"]
 ODD_NUMBERS = ["nan", "inf", "-1e308", "1e308", "", "g", "g 999999999 1e308", "0 0 0 0", "1 2", "-5", "0", "1e-300"]
@@ -125,14 +127,25 @@ def mutate_package(path: Path, rnd: random.Random) -> bytes:
     return buf.getvalue()
 
 
+def outlook_mail() -> bytes:
+    """An Outlook .msg (tests/outlookmsg.py) with a workbook, a signature picture, an attached mail and an HTML body."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from outlookmsg import Attachment, Message, write_msg
+    inner = Message(subject="转发", attachments=[Attachment("附表.xls", (FIX / "fixture_xls.xls").read_bytes())])
+    return write_msg(Message(subject="自评", html=(FIX / "fixture_html.html").read_bytes(), attachments=[
+        Attachment("自评表.xlsx", (FIX / "fixture_xlsx.xlsx").read_bytes()),
+        Attachment("image001.png", b"\x89PNG\r\n\x1a\n" + bytes(64), "image/png", "image001"),
+        Attachment("转发", message=inner)]))
+
+
 def corpus(folder: Path, seed: int, copies: int) -> int:
     rnd = random.Random(seed)
     n = 0
-    for src in SOURCES:
-        data = src.read_bytes()
+    made = [(src.stem, src.suffix, src.read_bytes()) for src in SOURCES] + [("报送", ".msg", outlook_mail())]
+    for stem, suffix, data in made:
         for i in range(copies):
             kind, mutated = mutate_bytes(data, rnd)
-            (folder / f"{src.stem}_{kind}_{i}{src.suffix}").write_bytes(mutated)
+            (folder / f"{stem}_{kind}_{i}{suffix}").write_bytes(mutated)
             n += 1
     for src in XML_PACKAGES:
         for i in range(copies):

@@ -10,6 +10,7 @@ from email.message import EmailMessage
 
 from evalkit import mail
 from evalkit.archives import unique_name
+from evalkit.readers.safety import reason
 
 SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"      # a compound file's first bytes (.msg, and .doc/.xls)
 MAX_DEPTH = 8                                         # attached messages inside attached messages
@@ -32,7 +33,7 @@ def attachments(raw: bytes) -> tuple[list[tuple[str, bytes]], bytes | None] | st
     try:
         ole = olefile.OleFileIO(raw)
     except Exception as e:     # olefile raises OSError, and struct/index errors on a cut directory
-        raise OutlookProblem(f"Outlook 邮件文件已损坏或不完整（{type(e).__name__}），无法读取附件；请重新保存或另存为 .eml") from None
+        raise _damaged(e) from None
     with ole:
         if not ole.exists("__substg1.0_001A001F") and not ole.exists("__substg1.0_001A001E"):
             raise OutlookProblem("文件是 Office 复合文档，但不是 Outlook 邮件（没有邮件类型）；如是 Word 或 Excel 文件，请改正扩展名后再导入")
@@ -40,8 +41,13 @@ def attachments(raw: bytes) -> tuple[list[tuple[str, bytes]], bytes | None] | st
             return _message(_Store(ole, len(raw)), [], "top", 0)
         except OutlookProblem:
             raise
-        except Exception as e:
-            raise OutlookProblem(f"Outlook 邮件文件已损坏或不完整（{type(e).__name__}），无法读取附件；请重新保存或另存为 .eml") from None
+        except Exception as e:  # noqa: BLE001  (a stream or property cut or out of place: any parser error)
+            raise _damaged(e) from None
+
+
+def _damaged(e: Exception) -> OutlookProblem:
+    return OutlookProblem(f"Outlook 邮件文件已损坏或不完整（{reason(e, 80)}），无法读取附件；"
+                          "请在 Outlook 中重新另存为 .msg 或 .eml 后再导入")
 
 
 class _Store:
