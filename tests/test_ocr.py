@@ -642,20 +642,6 @@ def test_an_iphone_photo_in_heic_is_read():
     assert ["", "年度资金\n总额", "88", "88", "65.22", "10", "74.11%", "7.41"] in table.rows
 
 
-def test_a_scan_saved_as_bmp_is_read_as_the_same_picture_in_png(tmp_path):
-    """Windows 传真和扫描 and old scanner software save pages as .bmp: before, skipped as a file of another type."""
-    from PIL import Image
-
-    from evalkit.ingest import discover
-    assert format_of("扫描0001.BMP") == "image"
-    Image.open(SCANS / "doc_no_bottom.png").save(tmp_path / "扫描0001.bmp")
-    found = discover([tmp_path], stage=tmp_path / "stage")
-    assert [(s.source_file, s.fmt) for s in found.sources] == [("扫描0001.bmp", "image")] and found.skipped == 0
-    bmp, png = ocr.read_image(tmp_path / "扫描0001.bmp"), read("doc_no_bottom.png")
-    rows = [t.rows for t in bmp.tables()]
-    assert rows == [t.rows for t in png.tables()] and "〔2019〕100号" in rows[0][0][0]
-
-
 def test_ocr_pdf_reads_only_the_pages_asked_for(scans, monkeypatch):
     asked = _reuse_scans_pages(monkeypatch)     # page 2 was OCR'd by `scans`: the same pixels, its result
     doc = ocr.ocr_pdf(SCANS / "scan_report.pdf", [2, 9])       # 9: not in the PDF, ignored

@@ -9,13 +9,13 @@ import struct
 from email.message import EmailMessage
 
 from evalkit import mail
-from evalkit.archives import unique_name
+from evalkit.archives import decode_name, unique_name
 from evalkit.readers.safety import reason
 
 SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"      # a compound file's first bytes (.msg, and .doc/.xls)
 MAX_DEPTH = 8                                         # attached messages inside attached messages
 _ATTACH = re.compile(r"__attach_version1\.0_#([0-9A-Fa-f]{8})$")
-_BY_VALUE, _EMBEDDED = 1, 5                           # PidTagAttachMethod: ATTACH_BY_VALUE, ATTACH_EMBEDDED_MSG
+_EMBEDDED = 5                                         # PidTagAttachMethod ATTACH_EMBEDDED_MSG (1: by value)
 # properties stream header bytes (MS-OXMSG 2.4): the mail, a mail attached to it, an attachment
 _HEADER = {"top": 32, "embedded": 24, "attachment": 8}
 # code pages Chinese Outlook writes 8-bit strings in, and the codec that reads what is really there
@@ -36,7 +36,8 @@ def attachments(raw: bytes) -> tuple[list[tuple[str, bytes]], bytes | None] | st
         raise _damaged(e) from None
     with ole:
         if not ole.exists("__substg1.0_001A001F") and not ole.exists("__substg1.0_001A001E"):
-            raise OutlookProblem("文件是 Office 复合文档，但不是 Outlook 邮件（没有邮件类型）；如是 Word 或 Excel 文件，请改正扩展名后再导入")
+            raise OutlookProblem("文件是 Office 复合文档，但不是 Outlook 邮件（没有邮件类型）；"
+                                 "如是 Word 或 Excel 文件，请改正扩展名后再导入")
         try:
             return _message(_Store(ole, len(raw)), [], "top", 0)
         except OutlookProblem:
@@ -56,6 +57,10 @@ class _Store:
 
     def __init__(self, ole, size: int):
         self.ole, self.left = ole, 2 * size
+        self.attached: dict[tuple[str, ...], list[tuple[int, list[str]]]] = {}   # storage -> its attachment storages
+        for entry in ole.listdir(streams=False, storages=True):
+            if m := _ATTACH.match(entry[-1]):
+                self.attached.setdefault(tuple(entry[:-1]), []).append((int(m.group(1), 16), entry))
 
     def exists(self, path: list[str]) -> bool:
         return self.ole.exists("/".join(path))
@@ -125,7 +130,7 @@ def _as_mime(found, subject: str) -> bytes:
 def _body(ole: _Store, at: list[str], props: dict) -> bytes | None:
     """The HTML body (PidTagHtml) as a UTF-8 page when it holds a table, else None (RTF-only bodies are not read)."""
     raw = ole.stream(at + ["__substg1.0_10130102"])
-    charset = _CODEPAGES.get(_int(props, 0x3FDE) or 0) or (f"cp{_int(props, 0x3FDE)}" if _int(props, 0x3FDE) else None)
+    charset = _codepage(props, (0x3FDE,))          # PidTagInternetCodepage: the HTML's own
     if raw is None and (text := ole.stream(at + ["__substg1.0_1013001F"])) is not None:
         raw, charset = text.decode("utf-16-le", "replace").rstrip("\x00").encode("utf-8"), "utf-8"
     if raw is None or b"<table" not in raw.lower():
@@ -136,11 +141,7 @@ def _body(ole: _Store, at: list[str], props: dict) -> bytes | None:
 
 def _attachment_storages(ole: _Store, at: list[str]) -> list[list[str]]:
     """The attachment storages right under `at`, in their numbers' order."""
-    found = []
-    for entry in ole.ole.listdir(streams=False, storages=True):
-        if len(entry) == len(at) + 1 and entry[:len(at)] == at and (m := _ATTACH.match(entry[-1])):
-            found.append((int(m.group(1), 16), entry))
-    return [entry for _, entry in sorted(found)]
+    return [entry for _, entry in sorted(ole.attached.get(tuple(at), []))]
 
 
 def _props(ole: _Store, at: list[str], kind: str) -> dict[int, bytes]:
@@ -157,9 +158,9 @@ def _int(props: dict[int, bytes], pid: int) -> int | None:
     return struct.unpack_from("<I", props[pid])[0] if pid in props else None
 
 
-def _codepage(props: dict[int, bytes]) -> str | None:
+def _codepage(props: dict[int, bytes], pids=(0x3FFD, 0x3FDE)) -> str | None:
     """The codec of the mail's 8-bit strings: PidTagMessageCodepage, else PidTagInternetCodepage."""
-    for pid in (0x3FFD, 0x3FDE):
+    for pid in pids:
         if (n := _int(props, pid)) is None:
             continue
         name = _CODEPAGES.get(n, f"cp{n}")
@@ -186,4 +187,4 @@ def _text(ole: _Store, at: list[str], pid: int, codepage: str | None) -> str | N
             return raw.decode(codepage)
         except UnicodeDecodeError:
             pass
-    return mail._decode(raw, None)
+    return decode_name(raw) or raw.decode("utf-8", "replace")

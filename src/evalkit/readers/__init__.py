@@ -52,7 +52,6 @@ SUFFIXES = {
     ".png": "image",
     ".tif": "image",
     ".tiff": "image",
-    ".bmp": "image",        # what Windows 传真和扫描 and old scanner software save
     ".jfif": "image",       # JPEG as Windows and browsers save it
     ".webp": "image",       # photos saved from WeChat and browsers
     ".heic": "image",       # iPhone photos (pillow-heif, in the [ocr] extra)
