@@ -248,10 +248,11 @@ def _read_copy(out: Path) -> Document:
     return read_xlsx(out, repair=False)
 
 
-def convert_and_read(path: Path, fmt: str, kind: str = "") -> Document:
-    """Convert with LibreOffice in a temp folder, read the result, remove the folder."""
+def convert_and_read(path: Path, fmt: str, kind: str = "", timeout: float | None = None) -> Document:
+    """Convert with LibreOffice in a temp folder, read the result (pictures settled), remove the folder; the one way
+    a file goes through LibreOffice: to be read (read_office), repaired (repair) or computed (recalculated)."""
     from evalkit.readers.pictures import settled
-    with converted(path, fmt, kind) as out:
+    with converted(path, fmt, kind, timeout=timeout) as out:
         try:
             return settled(_read_copy(out))
         except LimitExceeded:
@@ -272,7 +273,6 @@ def repair(path: Path, fmt: str, failure: Unparsable, started: float) -> Documen
     the message asks the user to do in Word or Excel, and read; the Document says so in its warnings (the
     report is `partial`: figures to check against the original). Without LibreOffice, without time left
     (the file's limit, counted from `started`), or when LibreOffice fails too: `failure`, noting the try."""
-    from evalkit.readers.pictures import settled
     from evalkit.readers.sniff import content_format
 
     left = _time_for_libreoffice(started)
@@ -281,8 +281,7 @@ def repair(path: Path, fmt: str, failure: Unparsable, started: float) -> Documen
     if content_format(path) not in (None, fmt):
         raise failure        # not a damaged file: another format under this name, which readers.read reads as such
     try:
-        with converted(path, fmt, f"repair_{fmt}", timeout=left) as out:
-            doc = settled(_read_copy(out))
+        doc = convert_and_read(path, fmt, f"repair_{fmt}", timeout=left)
     except LimitExceeded:
         raise
     except ReadError:
@@ -303,13 +302,11 @@ def recalculated(path: Path, doc: Document, started: float) -> Document:
     which computes them as Excel does on opening, and read from that copy; the reading notes name the cells. A
     formula LibreOffice cannot compute either (an error: a link to another workbook, a function it lacks) stays
     unknown and listed. Without LibreOffice, or the file's time, or when the conversion fails: `doc` as read."""
-    from evalkit.readers.pictures import settled
     left = _time_for_libreoffice(started)
     if left is None:
         return doc
     try:
-        with converted(path, "xlsx", "recalc_xlsx", timeout=left) as out:
-            copy = settled(_read_copy(out))
+        copy = convert_and_read(path, "xlsx", "recalc_xlsx", timeout=left)
     except (ReadError, LimitExceeded) as e:
         why = "超时" if isinstance(e, LimitExceeded) else "失败"
         doc.notes.append(f"公式没有保存计算结果，由 LibreOffice 计算{why}，这些单元格按无法读出处理")
