@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from evalkit.readers import office  # noqa: E402
 
-FORMATS = ["doc", "wps", "rtf", "odt", "et", "ods"]
+FORMATS = ["doc", "wps", "rtf", "odt", "et", "ods", "xlsb"]
 SUFFIX = {"wps": ".doc", "et": ".xls"}     # as read_office names the copy
 
 
