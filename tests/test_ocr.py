@@ -745,6 +745,16 @@ def test_a_doc_no_bracket_ending_on_the_digits_bottom_row_is_judged():
     ("的通知滇财社【2023）15&号", "的通知滇财社〔2023〕158号"),   # 8 read & (a black-and-white scan)
     ("的通知滇财农T2020）238号", "的通知滇财农〔2020〕238号"),    # 〔 read T (a black-and-white scan)
     ("型号T2020238号", "型号T2020238号"),              # T without a closing bracket: left alone
+    ("的通知新财社“2022）224号", "的通知新财社〔2022〕224号"),   # 〔 read “ (a black-and-white scan)
+    ("他说“2022年”12号", "他说“2022年”12号"),        # a quotation, no closing bracket: left alone
+    ("的通知粤财社【2623]235号", "的通知粤财社〔2023〕235号"),   # 0 read 6 (a black-and-white scan)
+    ("冀财社[2823]178号", "冀财社[2023]178号"),
+    ("2623年12号", "2623年12号"),                      # no bracket: left alone
+    ("资金的通智藏财预〔2021〕166号", "资金的通知藏财预〔2021〕166号"),   # 知 read 智 (a black-and-white scan)
+    ("资金的通智藏财预（2621）166号", "资金的通知藏财预（2021）166号"),
+    ("的通智能化改造", "的通智能化改造"),              # no 文号 after: left alone
+    ("20个工作8", "20个工作日"),                      # 日 read 8 (a black-and-white scan)
+    ("20个工作8.5小时", "20个工作8.5小时"),
     ("≤20个作日", "≤20个工作日"),                      # 工 lost (a black-and-white scan)
     ("≤20个\n作日", "≤20个\n工作日"),                  # … in a wrapped cell
     ("合作日程", "合作日程"),

@@ -1443,6 +1443,7 @@ def clean_text(text: str) -> str:
     if text in _DASHES:
         return "—"
     text = _GONG_LOST.sub(r"\1工作日", _GONG.sub(lambda m: (m.group(1) or m.group(2) or "") + "工", text))
+    text = _RI_AS_8.sub("日", _NOTICE.sub("通知", text))
     text = _DOC_NO_YEAR.sub(_doc_no_year, _DIGIT_DOT.sub(".", text))
     return _DOC_NO_NUMBER.sub(lambda m: m.group(1) + m.group(2).replace("&", "8"), text)
 
@@ -1455,6 +1456,10 @@ _GONG = re.compile(r"(?<=[\u4e00-\u9fff])(\s*)I(?=\s*[作程资业艺伤龄])|(?
 
 # 工 not read at all where no other word can stand (≤20个作日: 个工作日)
 _GONG_LOST = re.compile(r"(?<=个)(\s*)作日")
+# 日 read 8 after 个工作 (20个工作8, a black-and-white scan), never before a digit or a decimal point
+_RI_AS_8 = re.compile(r"(?<=个工作)8(?![\d.．%])")
+# 知 read 智 (智 is 知 over 日) in 关于…的通知 followed by its 文号 (…资金的通智藏财预〔2021〕166号, black and white)
+_NOTICE = re.compile(r"(?<=的)通智(?=\s*[\u4e00-\u9fff]{1,8}\s*[\[［【〔(（{｛T“\"]\s*(?:19|2[0689])\d{2})")
 
 
 # 文号 such as 蒙财教〔2023〕33号: the year's 六角括号 (GB/T 9704) come back as [2023】 or 〔2023]. A pair
@@ -1464,8 +1469,11 @@ _GONG_LOST = re.compile(r"(?<=个)(\s*)作日")
 _BRACKETS = {"[": "]", "［": "］", "【": "】", "〔": "〕", "(": ")", "（": "）"}
 _BRACES = set("{}｛｝")     # no office writes a 文号's year in braces: the recognizer's, always (琼财社[2020}106号)
 # the closing bracket may be lost or read 入 (black-and-white scans: 琼财社（2020106号, 蒙财社【2021入209号), the
-# opening one read T (滇财农T2020）238号: taken only before a closing bracket)
-_DOC_NO_YEAR = re.compile(r"([\[［【〔(（{｛T])\s*((?:19|20)\d{2})\s*([\]］】〕)）}｝入]?)(?=\s*第?\s*(?=[\d&]*\d)[\d&]{1,5}\s*号)")
+# opening one read T or a quotation mark (滇财农T2020）238号, 新财社“2022）224号: taken only before a closing
+# bracket); the year's 0 may come back 6, 8 or 9 (粤财社【2623]235号: no 文号 is of the 2600s)
+_DOC_NO_YEAR = re.compile(r"([\[［【〔(（{｛T“\"])\s*((?:19|2[0689])\d{2})\s*([\]］】〕)）}｝入]?)"
+                          r"(?=\s*第?\s*(?=[\d&]*\d)[\d&]{1,5}\s*号)")
+_UNSURE_OPENING = ("T", "“", '"')
 # its number holds digits only: a black-and-white scan's 8 comes back as & (滇财社【2023）15&号)
 _DOC_NO_NUMBER = re.compile(r"(?<=(?:19|20)\d\d[\]］】〕)）])(\s*第?\s*)((?=[\d&]*\d)[\d&]{1,5})(?=\s*号)")
 
@@ -1480,11 +1488,12 @@ def _paired(opening: str, closing: str) -> bool:
 
 
 def _doc_no_year(m: re.Match) -> str:
-    if m.group(1) == "T" and m.group(3) in ("", "入"):
+    if m.group(1) in _UNSURE_OPENING and m.group(3) in ("", "入"):
         return m.group(0)
+    year = "20" + m.group(2)[2:] if m.group(2)[:2] in ("26", "28", "29") else m.group(2)
     if _paired(m.group(1), m.group(3)):
-        return m.group(0) if _BRACKETS[m.group(1)] == m.group(3) else f"({m.group(2)})"
-    return f"〔{m.group(2)}〕"
+        return m.group(0).replace(m.group(2), year) if _BRACKETS[m.group(1)] == m.group(3) else f"({year})"
+    return f"〔{year}〕"
 
 
 # The recognizer hardly ever writes 〔〕: a 文号's 六角括号 come back as a matching （） or [] (on the bench's
