@@ -754,6 +754,7 @@ def test_a_doc_no_bracket_ending_on_the_digits_bottom_row_is_judged():
     ("资金的通智藏财预（2621）166号", "资金的通知藏财预（2021）166号"),
     ("的通智能化改造", "的通智能化改造"),              # no 文号 after: left alone
     ("20个工作8", "20个工作日"),                      # 日 read 8 (a black-and-white scan)
+    ("20个工作\n8", "20个工作\n日"),                  # … in a wrapped cell (seen so)
     ("20个工作8.5小时", "20个工作8.5小时"),
     ("≤20个作日", "≤20个工作日"),                      # 工 lost (a black-and-white scan)
     ("≤20个\n作日", "≤20个\n工作日"),                  # … in a wrapped cell

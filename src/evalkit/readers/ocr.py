@@ -1443,7 +1443,7 @@ def clean_text(text: str) -> str:
     if text in _DASHES:
         return "—"
     text = _GONG_LOST.sub(r"\1工作日", _GONG.sub(lambda m: (m.group(1) or m.group(2) or "") + "工", text))
-    text = _RI_AS_8.sub("日", _NOTICE.sub("通知", text))
+    text = _RI_AS_8.sub(r"\1日", _NOTICE.sub("通知", text))
     text = _DOC_NO_YEAR.sub(_doc_no_year, _DIGIT_DOT.sub(".", text))
     return _DOC_NO_NUMBER.sub(lambda m: m.group(1) + m.group(2).replace("&", "8"), text)
 
@@ -1456,8 +1456,8 @@ _GONG = re.compile(r"(?<=[\u4e00-\u9fff])(\s*)I(?=\s*[作程资业艺伤龄])|(?
 
 # 工 not read at all where no other word can stand (≤20个作日: 个工作日)
 _GONG_LOST = re.compile(r"(?<=个)(\s*)作日")
-# 日 read 8 after 个工作 (20个工作8, a black-and-white scan), never before a digit or a decimal point
-_RI_AS_8 = re.compile(r"(?<=个工作)8(?![\d.．%])")
+# 日 read 8 after 个工作 (20个工作\n8: a wrapped cell, black and white), never before a digit or a decimal point
+_RI_AS_8 = re.compile(r"(?<=个工作)(\s*)8(?![\d.．%])")
 # 知 read 智 (智 is 知 over 日) in 关于…的通知 followed by its 文号 (…资金的通智藏财预〔2021〕166号, black and white)
 _NOTICE = re.compile(r"(?<=的)通智(?=\s*[\u4e00-\u9fff]{1,8}\s*[\[［【〔(（{｛T“\"]\s*(?:19|2[0689])\d{2})")
 
