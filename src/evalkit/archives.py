@@ -672,8 +672,7 @@ def expand(path: Path, stage: Path, supported, lim, depth: int = 0) -> tuple[lis
     """Every report file in an archive, nested archives opened (names joined with '!')."""
     stage.mkdir(parents=True, exist_ok=True)
     fn = {"7z": expand_7z, "rar": expand_rar, "eml": expand_mail, "msg": expand_mail, "tar": expand_tar,
-          "iso": expand_iso}.get(
-        archive_format(path.name), expand_zip)
+          "iso": expand_iso}.get(archive_format(path.name), expand_zip)
     members, skipped = fn(path, stage, supported, lim)
     members = [Member(m.name.replace("\\", "/"), m.staged, m.problem) for m in members]   # a 7z or RAR made so, too
     members, skipped = _parts_beside_their_pages(members, skipped)

@@ -509,7 +509,7 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
                             out.page_folders.append(f"{prefix}{name}/（网页 {display_name(page.name)} 的图片和框架页）")
                         stack.append((Path(e.path), name + "/", depth + 1, page is not None))
                     continue
-                if (said := named_not_read(Path(e.path), prefix + name)) is not None:   # an .xlsb, a .crdownload
+                if (said := named_not_read(Path(e.path), prefix + name)) is not None:   # a .ceb, a .crdownload
                     out.sources.append(said)
                     continue
                 if pages and webpage.is_part(e.name):          # a saved page's picture or frame: read through it
