@@ -26,6 +26,7 @@ class Message:
     subject: str = "自评材料"
     body: str = "请查收附件。"
     html: bytes | None = None
+    rtf: bytes | None = None         # the RTF body, kept compressed (PidTagRtfCompressed, MS-OXRTFCP's LZFu)
     message_class: str = "IPM.Note"
     codepage: int = 936
     ansi: bool = False     # strings as PT_STRING8 in the code page (Outlook 97–2002, a mail from a non-Unicode PST)
@@ -58,6 +59,10 @@ def _message_tree(msg: Message, top: bool) -> dict:
     if msg.html is not None:
         tree["__substg1.0_10130102"] = msg.html
         props.append(_prop(0x1013, PT_BINARY, struct.pack("<I", len(msg.html))))
+    if msg.rtf is not None:
+        import compressed_rtf
+        tree["__substg1.0_10090102"] = packed = compressed_rtf.compress(msg.rtf, compressed=True)
+        props.append(_prop(0x1009, PT_BINARY, struct.pack("<I", len(packed))))
     n = len(msg.attachments)
     head = struct.pack("<8xIIII", 0, n, 0, n) + (b"\x00" * 8 if top else b"")
     tree["__properties_version1.0"] = head + b"".join(props)

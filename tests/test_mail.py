@@ -15,6 +15,7 @@ from outlookmsg import Attachment, Message, looped, write_msg
 from evalkit.archives import ArchiveProblem, find_member, readable
 from evalkit.ingest import discover, ingest_paths
 from evalkit.limits import LIMITS
+from evalkit.readers.office import find_soffice
 
 FIX = ROOT / "tests" / "fixtures"
 XLSX, DOCX, PDF = FIX / "fixture_xlsx.xlsx", FIX / "fixture_docx.docx", FIX / "fixture_pdf.pdf"
@@ -198,6 +199,28 @@ def test_a_table_pasted_into_an_outlook_mail_is_its_report(tmp_path):
     assert t["projects"]["project_name"].tolist() == alone["projects"]["project_name"].tolist()
 
 
+@pytest.mark.skipif(find_soffice() is None, reason="LibreOffice 不可用（make setup 安装）")
+def test_a_table_in_an_outlook_mails_rtf_body_is_its_report(tmp_path):
+    """A mail whose body Outlook keeps as compressed RTF only (an RTF mail; many HTML ones too), holding the
+    自评表, nothing attached: read as `邮件.msg!邮件正文.rtf` (through LibreOffice, as an .rtf), with the projects the
+    .rtf gives alone; in an attached item too. A body without a table, or beside an attached report, is not read."""
+    rtf = (FIX / "office" / "fixture_rtf.rtf").read_bytes()
+    (tmp_path / "正文.msg").write_bytes(write_msg(Message(subject="见下表", rtf=rtf)))
+    inner = Message(subject="原件", rtf=rtf)
+    (tmp_path / "转发.msg").write_bytes(write_msg(Message(attachments=[Attachment("原件", message=inner)])))
+    (tmp_path / "附件.msg").write_bytes(write_msg(Message(rtf=rtf, attachments=[Attachment("表.xlsx", XLSX.read_bytes())])))
+    (tmp_path / "文字.msg").write_bytes(write_msg(Message(rtf=b"{\\rtf1\\ansi \\par \\u35831?\\u26597?}")))
+    t = ingest_paths([tmp_path], None, checks=False, cache_dir=False, keep_format_copies=True)
+    rep = t["reports"].set_index("source_file")
+    assert rep["status"].to_dict() == {"正文.msg!邮件正文.rtf": "ok", "转发.msg!原件.msg!邮件正文.rtf": "duplicate",
+                                       "附件.msg!表.xlsx": "ok", "文字.msg": "failed"}     # the same RTF twice: once
+    assert "邮件中没有可读取的报告文件" in rep.loc["文字.msg", "error"]
+    alone = ingest_paths([FIX / "office" / "fixture_rtf.rtf"], None, checks=False, cache_dir=False)
+    got = t["projects"][t["projects"]["source_file"] == "正文.msg!邮件正文.rtf"]
+    assert got["project_name"].tolist() == alone["projects"]["project_name"].tolist() and len(got) == 2
+    assert got["total_score"].tolist() == alone["projects"]["total_score"].tolist()
+
+
 def test_a_signed_outlook_mail_is_read_and_an_encrypted_one_is_a_failed_row(tmp_path):
     """S/MIME in Outlook: a signed mail keeps its MIME entity (the attachments) as its one attachment, read; an
     encrypted one cannot be, one failed row saying so."""
@@ -225,6 +248,7 @@ def test_a_damaged_or_misnamed_msg_is_one_failed_row_saying_which(tmp_path):
     never skipped; a mail saved as text under .msg (a MIME message) is read as the mail it is."""
     whole = write_msg(_outlook(attachments=[Attachment("自评表.xlsx", XLSX.read_bytes())]))
     (tmp_path / "截断.msg").write_bytes(whole[:3000])
+    (tmp_path / "头.msg").write_bytes(whole[:600])      # under olefile's least size: its bytes were a file name
     (tmp_path / "文档.msg").write_bytes((FIX / "office" / "fixture_doc.doc").read_bytes())
     (tmp_path / "乱码.msg").write_bytes(b"\x00\x01garbage" * 40)
     m = _mail()
@@ -233,8 +257,9 @@ def test_a_damaged_or_misnamed_msg_is_one_failed_row_saying_which(tmp_path):
     for given in ([tmp_path], sorted(tmp_path.iterdir())):
         found = discover(given, stage=tmp_path / "stage")
         said = {s.source_file: s.problem for s in found.sources}
-        assert set(said) == {"截断.msg", "文档.msg", "乱码.msg", "文本.msg!自评表.xlsx"} and found.skipped == 0
-        assert "Outlook 邮件文件已损坏或不完整" in said["截断.msg"]
+        assert set(said) == {"截断.msg", "头.msg", "文档.msg", "乱码.msg", "文本.msg!自评表.xlsx"} and found.skipped == 0
+        assert "Outlook 邮件文件已损坏或不完整" in said["截断.msg"] and "Outlook 邮件文件已损坏或不完整" in said["头.msg"]
+        assert "（OleFileError: " in said["头.msg"]      # the parser read it (before: a file name, ValueError)
         assert "不是 Outlook 邮件（没有邮件类型）" in said["文档.msg"]
         assert "不是 Outlook 邮件格式" in said["乱码.msg"]
         assert said["文本.msg!自评表.xlsx"] is None

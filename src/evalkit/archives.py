@@ -610,7 +610,7 @@ def expand_mail(path: Path, stage: Path, supported, lim) -> tuple[list[Member], 
         raise ArchiveProblem(found)
     found, body = found
     if body is not None and not any(_wanted(name, supported) for name, _ in found):
-        found.append((mail.BODY_NAME, body))       # no report attached: the table pasted into the mail is the report
+        found.append(body)       # no report attached: the table pasted into the mail (邮件正文.html or .rtf) is the report
     _check_totals(len(found), sum(len(data) for _, data in found), lim, "邮件")
     members, skipped = [], 0
     for n, (name, data) in enumerate(found):

@@ -19,12 +19,14 @@ ENCRYPTED = "邮件已加密（S/MIME 或 PGP），无法读取附件；请在�
 
 
 BODY_NAME = "邮件正文.html"
+BODY_RTF = "邮件正文.rtf"                             # Outlook's RTF body (outlook.py)
+BODY_NAMES = {BODY_NAME.lower(), BODY_RTF.lower()}   # the body read as a report when no report is attached
 
 
-def attachments(raw: bytes) -> tuple[list[tuple[str, bytes]], bytes | None] | str:
+def attachments(raw: bytes) -> tuple[list[tuple[str, bytes]], tuple[str, bytes] | None] | str:
     """((file name, bytes) of every attachment in order, attached messages as `主题.eml`, names made unique with
-    （2）, （3）…; the HTML body as a UTF-8 page when it holds a table, else None), or a Chinese reason (str) when
-    the message cannot be opened (encrypted)."""
+    （2）, （3）…; the HTML body as (BODY_NAME, a UTF-8 page) when it holds a table, else None), or a Chinese reason
+    (str) when the message cannot be opened (encrypted)."""
     msg = email.message_from_bytes(raw, policy=email.policy.compat32)
     if msg.get_content_type() in ENCRYPTED_TYPES:
         return ENCRYPTED
@@ -47,7 +49,7 @@ def attachments(raw: bytes) -> tuple[list[tuple[str, bytes]], bytes | None] | st
                 continue                          # the body, or a picture shown in it
             data = part.get_payload(decode=True) or b""
         out.append((unique_name(name, used), data))
-    return out, body
+    return out, (None if body is None else (BODY_NAME, body))
 
 
 def _body_page(part) -> bytes | None:

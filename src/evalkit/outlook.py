@@ -1,9 +1,11 @@
 """Outlook's saved mails (.msg: a compound file of MS-OXMSG properties, read with olefile): opened as a .eml is
 (mail.py), with the same answer: each attachment by value, an attached message (a mail forwarded as an item) as a
-nested mail `主题.msg`, the HTML body when it holds a table, or a Chinese reason for a mail that cannot be opened."""
+nested mail `主题.msg`, the body when it holds a table (its HTML; else its RTF, compressed-rtf, read by LibreOffice
+as an .rtf), or a Chinese reason for a mail that cannot be opened."""
 from __future__ import annotations
 
 import codecs
+import io
 import re
 import struct
 from email.message import EmailMessage
@@ -26,12 +28,13 @@ class OutlookProblem(Exception):
     """The .msg cannot be read as an Outlook mail (damaged, cut short, not a mail)."""
 
 
-def attachments(raw: bytes) -> tuple[list[tuple[str, bytes]], bytes | None] | str:
-    """As `mail.attachments`: ((name, bytes) of each attachment, attached mails as `主题.msg`, names unique; the HTML
-    body as a UTF-8 page when it holds a table, else None), or a Chinese reason (an encrypted mail)."""
+def attachments(raw: bytes) -> tuple[list[tuple[str, bytes]], tuple[str, bytes] | None] | str:
+    """As `mail.attachments`: ((name, bytes) of each attachment, attached mails as `主题.msg`, names unique; the body
+    holding a table as (邮件正文.html, a UTF-8 page) or (邮件正文.rtf, its RTF), else None), or a Chinese reason (an
+    encrypted mail)."""
     import olefile
     try:
-        ole = olefile.OleFileIO(raw)
+        ole = olefile.OleFileIO(io.BytesIO(raw))    # bytes under 1,536 would be taken for a file name
     except Exception as e:     # olefile raises OSError, and struct/index errors on a cut directory
         raise _damaged(e) from None
     with ole:
@@ -87,7 +90,7 @@ def _message(ole: _Store, at: list[str], kind: str, depth: int):
             return mail.attachments(ole.stream(found[0] + ["__substg1.0_37010102"]) or b"")
         return mail.ENCRYPTED
     out: list[tuple[str, bytes]] = []
-    used: set[str] = {mail.BODY_NAME.lower()}
+    used: set[str] = set(mail.BODY_NAMES)
     for sub in found:
         aprops = _props(ole, sub, "attachment")
         name = next((t for pid in (0x3707, 0x3704, 0x3001) if (t := _text(ole, sub, pid, page))), "")
@@ -120,23 +123,36 @@ def _as_mime(found, subject: str) -> bytes:
     m = EmailMessage()
     m["Subject"] = subject
     m.set_content("")
-    if body is not None:
-        m.add_alternative(body.decode("utf-8"), subtype="html")
+    if body is not None and body[0] == mail.BODY_NAME:
+        m.add_alternative(body[1].decode("utf-8"), subtype="html")
+    elif body is not None and not items:     # an RTF body holding the table: attached, the mail's only file
+        items = [body]
     for name, data in items:
         m.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
     return bytes(m)
 
 
-def _body(ole: _Store, at: list[str], props: dict) -> bytes | None:
-    """The HTML body (PidTagHtml) as a UTF-8 page when it holds a table, else None (RTF-only bodies are not read)."""
+def _body(ole: _Store, at: list[str], props: dict) -> tuple[str, bytes] | None:
+    """The body holding a table: its HTML (PidTagHtml) as a UTF-8 page, else its RTF (PidTagRtfCompressed: what
+    Outlook keeps for an RTF mail, and for many HTML ones, the HTML wrapped in it) to be read as an .rtf; else None."""
     raw = ole.stream(at + ["__substg1.0_10130102"])
     charset = _codepage(props, (0x3FDE,))          # PidTagInternetCodepage: the HTML's own
     if raw is None and (text := ole.stream(at + ["__substg1.0_1013001F"])) is not None:
         raw, charset = text.decode("utf-16-le", "replace").rstrip("\x00").encode("utf-8"), "utf-8"
-    if raw is None or b"<table" not in raw.lower():
+    if raw is not None:
+        if b"<table" not in raw.lower():
+            return None
+        from evalkit.readers.html import decode_html
+        return mail.BODY_NAME, ('<meta charset="utf-8">' + decode_html(raw, charset)).encode("utf-8")
+    packed = ole.stream(at + ["__substg1.0_10090102"])
+    if packed is None:
         return None
-    from evalkit.readers.html import decode_html
-    return ('<meta charset="utf-8">' + decode_html(raw, charset)).encode("utf-8")
+    import compressed_rtf
+    try:
+        rtf = compressed_rtf.decompress(packed)
+    except Exception:  # noqa: BLE001  (a damaged body: the attachments are still the mail's; the body is a fallback)
+        return None
+    return (mail.BODY_RTF, rtf) if rtf.lstrip().startswith(b"{\\rtf") and b"\\trowd" in rtf else None
 
 
 def _attachment_storages(ole: _Store, at: list[str]) -> list[list[str]]:
