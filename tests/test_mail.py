@@ -175,6 +175,18 @@ def test_an_item_attached_to_an_outlook_mail_is_opened_as_a_nested_mail(tmp_path
                    "外.msg!转发：自评材料.msg!原件.msg!附表.xls": (FIX / "fixture_xls.xls").read_bytes()}
 
 
+def test_inspect_on_a_saved_mail_calls_it_a_mail_and_lists_its_reports(tmp_path):
+    """`evalkit inspect 邮件.msg` names the mail a mail (before: 是压缩包) and shows how to name an attachment."""
+    from conftest import run_cli
+    path = tmp_path / "报送.msg"
+    path.write_bytes(write_msg(_outlook(attachments=[Attachment("自评表.xlsx", XLSX.read_bytes())])))
+    r = run_cli("inspect", str(path))
+    assert r.returncode == 2 and f"{path} 是邮件，其中的报告文件：{path}!自评表.xlsx" in r.stderr
+    assert "'邮件.eml!附件名'" in r.stderr
+    r = run_cli("inspect", f"{path}!自评表.xlsx")
+    assert r.returncode == 0 and "项目名称" in r.stdout
+
+
 def test_outlook_names_in_the_code_page_and_twice_the_same_are_read(tmp_path):
     """A mail from Outlook 2002 or a non-Unicode PST: names as 8-bit GBK strings (code page 936) read as written;
     two attachments of one name are two rows, found again by name."""

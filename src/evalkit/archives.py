@@ -1057,8 +1057,9 @@ def located(path: Path):
         try:
             if given:                # an archive itself: say what it holds
                 held = listing(path, _members_of(path, Path(stage), readable, LIMITS))
-                raise InputError(f"{path} 是压缩包，{held}",
-                                 "请指定其中的一个报告文件，写法同 ingest 清单：'压缩包.zip!文件夹/文件名'")
+                word = container_word(path.name)
+                raise InputError(f"{path} 是{word}，{held}", "请指定其中的一个报告文件，写法同 ingest 清单："
+                                 + ("'邮件.eml!附件名'" if word == "邮件" else "'压缩包.zip!文件夹/文件名'"))
             member = find_member(str(path), Path(stage), readable, LIMITS)
         except ArchiveProblem as e:
             raise InputError(str(e)) from None
