@@ -208,3 +208,24 @@ def looped(data: bytes, stream: str, size: int) -> bytes:
             return bytes(out)
         at += 128
     raise ValueError(f"no stream {stream} of {CUTOFF} bytes or more")
+
+
+def write_tnef(attachments: list[tuple[str, bytes]], codepage: int = 936, long_names: bool = True) -> bytes:
+    """winmail.dat (MS-OXTNEF), as Outlook wraps an RTF mail's attachments for other mail programs: each attachment's
+    rendering record, its title in the code page, its data, and (`long_names`) its long name as a MAPI property."""
+    def attr(level: int, tag: int, value: bytes) -> bytes:
+        return struct.pack("<BII", level, tag, len(value)) + value + struct.pack("<H", sum(value) & 0xFFFF)
+
+    out = b"\x78\x9f\x3e\x22" + struct.pack("<H", 0x1234)
+    out += attr(1, 0x00089006, struct.pack("<I", 0x10000))                 # attTnefVersion
+    out += attr(1, 0x00069007, struct.pack("<II", codepage, 0))            # attOemCodepage
+    out += attr(1, 0x00078008, b"IPM.Microsoft Mail.Note\x00")             # attMessageClass
+    for name, data in attachments:
+        out += attr(2, 0x00069002, struct.pack("<HIHHI", 1, 0xFFFFFFFF, 0xFFFF, 0xFFFF, 0xFFFFFFFF))   # attAttachRendData
+        out += attr(2, 0x00018010, name.encode(f"cp{codepage}") + b"\x00")   # attAttachTitle
+        out += attr(2, 0x0006800F, data)                                      # attAttachData
+        if long_names:                                                        # attAttachment: PR_ATTACH_LONG_FILENAME
+            text = name.encode("utf-16-le") + b"\x00\x00"
+            props = struct.pack("<IHHII", 1, PT_UNICODE, 0x3707, 1, len(text)) + text + b"\x00" * (-len(text) % 4)
+            out += attr(2, 0x00069005, props)
+    return out

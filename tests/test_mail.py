@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from outlookmsg import Attachment, Message, looped, write_msg
+from outlookmsg import Attachment, Message, looped, write_msg, write_tnef
 from evalkit.archives import ArchiveProblem, find_member, readable
 from evalkit.ingest import discover, ingest_paths
 from evalkit.limits import LIMITS
@@ -285,6 +285,28 @@ def test_an_outlook_mail_whose_attachment_loops_is_refused_without_inflating_it(
     found = discover([tmp_path / "环.msg"], stage=tmp_path / "stage")
     assert [(s.source_file, s.problem) for s in found.sources] == [
         ("环.msg", "Outlook 邮件文件内部的长度有误（疑似损坏或恶意构造的文件），无法读取附件")]
+
+
+def test_outlooks_winmail_dat_in_a_mail_or_saved_alone_gives_the_attachments_it_holds(tmp_path):
+    """An RTF mail from Outlook reaches Foxmail or web mail with one attachment, winmail.dat (TNEF), holding the
+    reports: read as the mail's own attachments (`邮件.eml!自评表.xlsx`), and a winmail.dat saved out of the mail as
+    an archive (`winmail.dat!自评表.xlsx`); names from the long-name property, else the title in the code page."""
+    xls = (FIX / "fixture_xls.xls").read_bytes()
+    m = _mail()
+    m.add_attachment(write_tnef([("自评表.xlsx", XLSX.read_bytes()), ("自评报告.docx", DOCX.read_bytes())]),
+                     maintype="application", subtype="ms-tnef", filename="winmail.dat")
+    (tmp_path / "转来.eml").write_bytes(bytes(m))
+    (tmp_path / "winmail.dat").write_bytes(write_tnef([("附表.xls", xls)], long_names=False))
+    (tmp_path / "winmail (2).dat").write_bytes(write_tnef([("附表.xls", xls)])[:500])
+    found = discover([tmp_path], stage=tmp_path / "stage")
+    got = {s.source_file: (s.path.read_bytes() if s.path and s.problem is None else s.problem) for s in found.sources}
+    assert got["转来.eml!自评表.xlsx"] == XLSX.read_bytes() and got["转来.eml!自评报告.docx"] == DOCX.read_bytes()
+    assert got["winmail.dat!附表.xls"] == xls
+    assert got["winmail (2).dat"].startswith("winmail.dat 不是有效的 Outlook 附件包（TNEF），可能已损坏或不完整")
+    assert len(got) == 4 and found.skipped == 0
+    t = ingest_paths([tmp_path / "转来.eml"], None, checks=False, cache_dir=False)
+    mine = t["indicators"][t["indicators"]["source_file"] == "转来.eml!自评报告.docx"]
+    assert len(mine) > 5 and mine["location"].str.startswith("邮件内 自评报告.docx").all()
 
 
 def test_a_table_pasted_into_a_mail_without_attachments_is_its_report(tmp_path):

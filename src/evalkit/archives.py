@@ -50,14 +50,20 @@ class ArchiveProblem(Exception):
     """The whole archive cannot be read (encrypted, corrupt, a bomb); the message is Chinese."""
 
 
+# Outlook's winmail.dat saved out of a mail (winmail (2).dat, as a mail program names a second one): its attachments
+_TNEF_NAME = re.compile(r"(?:^|/)winmail[^/]*\.dat$", re.I)
+
+
 def is_archive(name: str) -> bool:
-    return name.lower().endswith(ARCHIVE_SUFFIXES)
+    return name.lower().endswith(ARCHIVE_SUFFIXES) or _TNEF_NAME.search(name) is not None
 
 
 def archive_format(name: str) -> str:
     """The format column of an archive's own row: its suffix (`zip`, `7z`, `rar`, `eml`, `msg`), `tar` for the tar
     family."""
     low = name.lower()
+    if _TNEF_NAME.search(low):
+        return "tnef"
     return "tar" if low.endswith(TAR_SUFFIXES) else low.rsplit(".", 1)[-1]
 
 
@@ -586,7 +592,7 @@ def _tar_name(name: str) -> str:
 def expand_mail(path: Path, stage: Path, supported, lim) -> tuple[list[Member], int]:
     """The report attachments of a saved e-mail, copied into `stage`: an Outlook compound file (outlook.attachments)
     or a MIME message (mail.attachments) by its first bytes, whichever suffix it has."""
-    from evalkit import mail, outlook
+    from evalkit import mail, outlook, tnef
     from evalkit.model import ReadError
     from evalkit.readers.safety import read_bounded
     try:
@@ -596,6 +602,12 @@ def expand_mail(path: Path, stage: Path, supported, lim) -> tuple[list[Member], 
     try:
         if raw.startswith(outlook.SIGNATURE):
             found = outlook.attachments(raw)
+        elif archive_format(path.name) == "tnef":
+            inner = tnef.unwrapped(raw)
+            if inner is None:
+                raise ArchiveProblem("winmail.dat 不是有效的 Outlook 附件包（TNEF），可能已损坏或不完整；"
+                                     "请让发件人以 HTML 或纯文本格式重发邮件，或把附件另存后再导入")
+            found = (inner, None)
         elif path.name.lower().endswith(".msg") and not _MIME_HEAD.match(raw[:200]):
             raise ArchiveProblem("文件不是 Outlook 邮件格式（不是 Office 复合文档），可能已损坏或不完整；"
                                  "请在 Outlook 中重新另存为 .msg 或 .eml 后再导入")
@@ -671,8 +683,8 @@ class _Blocks:
 def expand(path: Path, stage: Path, supported, lim, depth: int = 0) -> tuple[list[Member], int]:
     """Every report file in an archive, nested archives opened (names joined with '!')."""
     stage.mkdir(parents=True, exist_ok=True)
-    fn = {"7z": expand_7z, "rar": expand_rar, "eml": expand_mail, "msg": expand_mail, "tar": expand_tar,
-          "iso": expand_iso}.get(archive_format(path.name), expand_zip)
+    fn = {"7z": expand_7z, "rar": expand_rar, "eml": expand_mail, "msg": expand_mail, "tnef": expand_mail,
+          "tar": expand_tar, "iso": expand_iso}.get(archive_format(path.name), expand_zip)
     members, skipped = fn(path, stage, supported, lim)
     members = [Member(m.name.replace("\\", "/"), m.staged, m.problem) for m in members]   # a 7z or RAR made so, too
     members, skipped = _parts_beside_their_pages(members, skipped)

@@ -1,6 +1,6 @@
 """Saved e-mails (.eml, as Foxmail, Outlook, Thunderbird and web mail save them): reports arrive as attachments, so a
 message is opened like an archive (archives.expand): each report attachment is a member named `邮件.eml!自评表.xlsx`;
-an attached message (a forwarded mail) is a nested one. The body and the pictures shown in it (signatures, logos)
+an attached message (a forwarded mail) is a nested one; Outlook's winmail.dat (tnef.py) gives the attachments it holds. The body and the pictures shown in it (signatures, logos)
 are not reports. Standard library `email` only."""
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import email.header
 import email.policy
 import email.utils
 
+from evalkit import tnef
 from evalkit.archives import unique_name
 
 SUFFIX = ".eml"
@@ -45,9 +46,14 @@ def attachments(raw: bytes) -> tuple[list[tuple[str, bytes]], tuple[str, bytes] 
             data = inner.as_bytes()
         else:
             name = _filename(part)
-            if not name or _inline_picture(part, in_body):
+            tnef_part = part.get_content_type() == tnef.TYPE or (name or "").lower() == tnef.NAME
+            if (not name and not tnef_part) or _inline_picture(part, in_body):
                 continue                          # the body, or a picture shown in it
             data = part.get_payload(decode=True) or b""
+            if tnef_part and (inner := tnef.unwrapped(data)) is not None:
+                out += [(unique_name(n, used), d) for n, d in inner]     # Outlook's winmail.dat: its attachments
+                continue
+            name = name or tnef.NAME
         out.append((unique_name(name, used), data))
     return out, (None if body is None else (BODY_NAME, body))
 
