@@ -7,7 +7,7 @@ message. Prints the failed and partial rows grouped by message and exits 1 when 
 Byte mutations (flipped bytes, a cut, a random chunk, a zeroed run) of every fixture format, and for DOCX/XLSX packages
 mutations of their XML (numbers in attributes, duplicated rows and cells, cell references) inside a valid zip; for OFD
 packages odd placement values (NaN, 1e308, empty, a repeat of a billion), objects repeated or dropped, other IDs; an
-Outlook .msg is made by tests/outlookmsg.py and mutated as bytes. The
+Outlook .msg and a winmail.dat are made by tests/outlookmsg.py and mutated as bytes. The
 bugs of session 16 (a zip member zlib refused ended the run; control characters in HTML; a TIFF's damaged page
 directory) were found this way; each has its own test now. Slow formats (LibreOffice, OCR) make a run take minutes.
 """
@@ -142,6 +142,8 @@ def corpus(folder: Path, seed: int, copies: int) -> int:
     rnd = random.Random(seed)
     n = 0
     made = [(src.stem, src.suffix, src.read_bytes()) for src in SOURCES] + [("报送", ".msg", outlook_mail())]
+    from outlookmsg import write_tnef                       # on the path since outlook_mail()
+    made.append(("winmail", ".dat", write_tnef([("自评表.xlsx", (FIX / "fixture_xlsx.xlsx").read_bytes())])))
     for stem, suffix, data in made:
         for i in range(copies):
             kind, mutated = mutate_bytes(data, rnd)
