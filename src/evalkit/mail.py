@@ -1,7 +1,7 @@
 """Saved e-mails (.eml, as Foxmail, Outlook, Thunderbird and web mail save them): reports arrive as attachments, so a
 message is opened like an archive (archives.expand): each report attachment is a member named `邮件.eml!自评表.xlsx`;
-an attached message (a forwarded mail) is a nested one; Outlook's winmail.dat (tnef.py) gives the attachments it holds. The body and the pictures shown in it (signatures, logos)
-are not reports. Standard library `email` only."""
+an attached message (a forwarded mail) is a nested one; Outlook's winmail.dat (tnef.py) gives the attachments it
+holds. The body and the pictures shown in it (signatures, logos) are not reports. Standard library `email` only."""
 from __future__ import annotations
 
 import email
