@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from evalkit import tnef
 from evalkit.model import container_word  # noqa: F401  (the word for an archive or a saved e-mail)
 from evalkit.readers import format_of
 from evalkit.readers.sniff import editor_copy, may_be_signed, unnamed_format
@@ -50,19 +51,15 @@ class ArchiveProblem(Exception):
     """The whole archive cannot be read (encrypted, corrupt, a bomb); the message is Chinese."""
 
 
-# Outlook's winmail.dat saved out of a mail (winmail (2).dat, as a mail program names a second one): its attachments
-_TNEF_NAME = re.compile(r"(?:^|/)winmail[^/]*\.dat$", re.I)
-
-
 def is_archive(name: str) -> bool:
-    return name.lower().endswith(ARCHIVE_SUFFIXES) or _TNEF_NAME.search(name) is not None
+    return name.lower().endswith(ARCHIVE_SUFFIXES) or tnef.saved_alone(name)     # Outlook's winmail.dat, saved
 
 
 def archive_format(name: str) -> str:
     """The format column of an archive's own row: its suffix (`zip`, `7z`, `rar`, `eml`, `msg`), `tar` for the tar
     family."""
     low = name.lower()
-    if _TNEF_NAME.search(low):
+    if tnef.saved_alone(low):
         return "tnef"
     return "tar" if low.endswith(TAR_SUFFIXES) else low.rsplit(".", 1)[-1]
 
@@ -592,7 +589,7 @@ def _tar_name(name: str) -> str:
 def expand_mail(path: Path, stage: Path, supported, lim) -> tuple[list[Member], int]:
     """The report attachments of a saved e-mail, copied into `stage`: an Outlook compound file (outlook.attachments)
     or a MIME message (mail.attachments) by its first bytes, whichever suffix it has."""
-    from evalkit import mail, outlook, tnef
+    from evalkit import mail, outlook
     from evalkit.model import ReadError
     from evalkit.readers.safety import read_bounded
     try:

@@ -4,6 +4,7 @@ an attached message (a forwarded mail) is a nested one; Outlook's winmail.dat (t
 holds. The body and the pictures shown in it (signatures, logos) are not reports. Standard library `email` only."""
 from __future__ import annotations
 
+import codecs
 import email
 import email.header
 import email.policy
@@ -13,8 +14,10 @@ from evalkit import tnef
 from evalkit.archives import unique_name
 
 SUFFIX = ".eml"
-# charsets Chinese mail clients declare for names and the codec that reads what they really write
-_CHARSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030", "euc-cn": "gb18030"}
+# charsets Chinese mail clients declare for names, and the Windows code pages Outlook writes 8-bit strings in
+# (cpNNN: a .msg's PT_STRING8, a winmail.dat's titles), and the codec that reads what they really write
+_CHARSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030", "euc-cn": "gb18030",
+             "cp20936": "gb18030", "cp54936": "gb18030", "cp65001": "utf-8", "cp950": "big5hkscs"}
 ENCRYPTED_TYPES = ("application/pkcs7-mime", "application/x-pkcs7-mime", "multipart/encrypted")
 ENCRYPTED = "邮件已加密（S/MIME 或 PGP），无法读取附件；请在邮件客户端中解密后把附件另存再导入"
 
@@ -100,7 +103,7 @@ def _filename(part) -> str | None:
             continue
         if isinstance(raw, tuple):                                       # RFC 2231
             charset, _, text = raw
-            name = _decode(text.encode("latin-1", "replace"), charset)
+            name = decode(text.encode("latin-1", "replace"), charset)
         else:
             name = _words(email.utils.unquote(raw))
         name = name.replace("\\", "/").rsplit("/", 1)[-1].strip().strip("\x00")
@@ -125,18 +128,30 @@ def _words(value: str) -> str:
     for data, charset in email.header.decode_header(value):
         if isinstance(data, str):
             data = data.encode("latin-1", "replace")
-        out.append(_decode(data, charset))
+        out.append(decode(data, charset))
     return "".join(out)
 
 
-def _decode(data: bytes, charset: str | None) -> str:
+def codec(charset: str | None) -> str | None:
+    """The codec that reads what a declared charset (a MIME parameter's, a code page as cpNNN) really holds, None
+    for one Python does not know."""
+    if not charset:
+        return None
+    name = _CHARSETS.get(charset.lower(), charset.lower())
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return None
+    return name
+
+
+def decode(data: bytes, charset: str | None) -> str:
     """Name bytes in their declared charset, else as an archive's undeclared names are read (UTF-8, GB18030)."""
     from evalkit.archives import decode_name
-    if charset:
-        codec = _CHARSETS.get(charset.lower(), charset.lower())
+    if (name := codec(charset)) is not None:
         try:
-            return data.decode(codec)
-        except (LookupError, UnicodeDecodeError):
+            return data.decode(name)
+        except UnicodeDecodeError:
             pass
     return decode_name(data) or data.decode("utf-8", "replace")
 

@@ -18,9 +18,8 @@ BBox = tuple[float, float, float, float]   # x0, top, x1, bottom in PDF points f
 def container_word(name: str) -> str:
     """What holds a member, in words (Loc.container, messages): 邮件 for a saved e-mail (.eml, .msg, winmail.dat),
     else 压缩包."""
-    low = name.lower()
-    return "邮件" if low.endswith((".eml", ".msg")) or (low.rsplit("/", 1)[-1].startswith("winmail")
-                                                      and low.endswith(".dat")) else "压缩包"
+    from evalkit.tnef import saved_alone
+    return "邮件" if name.lower().endswith((".eml", ".msg")) or saved_alone(name) else "压缩包"
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,13 @@ nested mail `主题.msg`, the body when it holds a table (its HTML; else its RTF
 as an .rtf), or a Chinese reason for a mail that cannot be opened."""
 from __future__ import annotations
 
-import codecs
 import io
 import re
 import struct
 from email.message import EmailMessage
 
 from evalkit import mail
-from evalkit.archives import decode_name, unique_name
+from evalkit.archives import unique_name
 from evalkit.readers.safety import reason
 
 SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"      # a compound file's first bytes (.msg, and .doc/.xls)
@@ -20,8 +19,6 @@ _ATTACH = re.compile(r"__attach_version1\.0_#([0-9A-Fa-f]{8})$")
 _EMBEDDED = 5                                         # PidTagAttachMethod ATTACH_EMBEDDED_MSG (1: by value)
 # properties stream header bytes (MS-OXMSG 2.4): the mail, a mail attached to it, an attachment
 _HEADER = {"top": 32, "embedded": 24, "attachment": 8}
-# code pages Chinese Outlook writes 8-bit strings in, and the codec that reads what is really there
-_CODEPAGES = {936: "gb18030", 20936: "gb18030", 54936: "gb18030", 65001: "utf-8", 950: "big5hkscs"}
 
 
 class OutlookProblem(Exception):
@@ -175,16 +172,10 @@ def _int(props: dict[int, bytes], pid: int) -> int | None:
 
 
 def _codepage(props: dict[int, bytes], pids=(0x3FFD, 0x3FDE)) -> str | None:
-    """The codec of the mail's 8-bit strings: PidTagMessageCodepage, else PidTagInternetCodepage."""
+    """The codec of the mail's 8-bit strings: PidTagMessageCodepage, else PidTagInternetCodepage (mail.codec)."""
     for pid in pids:
-        if (n := _int(props, pid)) is None:
-            continue
-        name = _CODEPAGES.get(n, f"cp{n}")
-        try:
-            codecs.lookup(name)
+        if (n := _int(props, pid)) is not None and (name := mail.codec(f"cp{n}")) is not None:
             return name
-        except LookupError:
-            continue
     return None
 
 
@@ -197,10 +188,4 @@ def _text(ole: _Store, at: list[str], pid: int, codepage: str | None) -> str | N
     raw = ole.stream(at + [f"__substg1.0_{pid:04X}001E"])
     if raw is None:
         return None
-    raw = raw.split(b"\x00", 1)[0]
-    if codepage:
-        try:
-            return raw.decode(codepage)
-        except UnicodeDecodeError:
-            pass
-    return decode_name(raw) or raw.decode("utf-8", "replace")
+    return mail.decode(raw.split(b"\x00", 1)[0], codepage)

@@ -4,17 +4,25 @@ attributes, each value sliced once: a hostile file costs its size, never more (t
 rest of the file at every attribute and reads 8-bit names as UTF-8)."""
 from __future__ import annotations
 
+import re
 import struct
 
 SIGNATURE = b"\x78\x9f\x3e\x22"
 NAME = "winmail.dat"
 TYPE = "application/ms-tnef"
+# a winmail.dat saved out of its mail (winmail (2).dat, as a mail program names a second one): opened as an archive
+_SAVED = re.compile(r"(?:^|/)winmail[^/]*\.dat$", re.I)
 _ATTACHMENT, _RENDERING, _TITLE, _DATA, _PROPS, _CODEPAGE = 2, 0x9002, 0x8010, 0x800F, 0x9005, 0x9007
 # MAPI property types: fixed value sizes in a TNEF property list (each padded to 4 bytes); the rest are counted
 _FIXED = {0x0002: 4, 0x0003: 4, 0x0004: 4, 0x000A: 4, 0x000B: 4, 0x0005: 8, 0x0006: 8, 0x0007: 8, 0x0014: 8,
           0x0040: 8, 0x0048: 16}
 _VARIABLE = {0x001E, 0x001F, 0x0102, 0x000D}
 _MULTI = 0x1000
+
+
+def saved_alone(name: str) -> bool:
+    """Whether a file (or member) name is a winmail.dat saved out of its mail."""
+    return _SAVED.search(name) is not None
 
 
 def unwrapped(data: bytes) -> list[tuple[str, bytes]] | None:
@@ -59,13 +67,9 @@ def attachments(data: bytes) -> list[tuple[str, bytes]]:
 
 
 def _decode(raw: bytes, codepage: int | None) -> str:
-    from evalkit.archives import decode_name
-    if codepage in (936, 20936, 54936):
-        try:
-            return raw.decode("gb18030")
-        except UnicodeDecodeError:
-            pass
-    return decode_name(raw) or raw.decode("utf-8", "replace")
+    """An 8-bit name in the file's code page, read as a .msg's are (mail.decode)."""
+    from evalkit import mail
+    return mail.decode(raw, f"cp{codepage}" if codepage else None)
 
 
 def _long_filename(props: bytes, codepage: int | None) -> str | None:
