@@ -48,10 +48,10 @@ FILTER = {"docx": "docx:MS Word 2007 XML", "xlsx": "xlsx:Calc MS Excel 2007 XML"
 # becomes xlsx), the name the copy gets in the temp folder (Kingsoft's OLE2 files under the Microsoft
 # suffix of the same family) and the import filter, forced so that LibreOffice never falls back to
 # importing a damaged file as plain text (it would "succeed" with binary garbage).
-WORD97, EXCEL97 = "MS Word 97", "MS Excel 97"
+WORD97, EXCEL97, EXCEL_BINARY = "MS Word 97", "MS Excel 97", "Calc MS Excel 2007 Binary"
 BY_KIND = {"ole_word": ("docx", ".doc", WORD97), "rtf": ("docx", ".rtf", "Rich Text Format"),
            "odf_text": ("docx", ".odt", "writer8"), "ole_excel": ("xlsx", ".xls", EXCEL97),
-           "odf_sheet": ("xlsx", ".ods", "calc8"), "xlsb": ("xlsx", ".xlsb", "Calc MS Excel 2007 Binary"),
+           "odf_sheet": ("xlsx", ".ods", "calc8"), "xlsb": ("xlsx", ".xlsb", EXCEL_BINARY),
            # repair (below): a DOCX/XLSX/XLS its own reader gave up on, opened and saved again
            "repair_docx": ("docx", ".docx", "MS Word 2007 XML"),
            "repair_xlsx": ("xlsx", ".xlsx", "Calc MS Excel 2007 XML"), "repair_xls": ("xlsx", ".xls", EXCEL97),
@@ -61,7 +61,7 @@ REPAIR_MIN_SECONDS = 2.0    # a repair or recalculation is tried only with this 
 # a damaged OLE2 or ZIP file: the filter of its suffix's family (LibreOffice may still recover it)
 DAMAGED = {"ole_damaged": {"doc": WORD97, "wps": WORD97, "et": EXCEL97},
            "zip_damaged": {"doc": "MS Word 2007 XML", "wps": "MS Word 2007 XML", "odt": "writer8",
-                           "ods": "calc8", "et": "Calc MS Excel 2007 XML", "xlsb": "Calc MS Excel 2007 Binary"}}
+                           "ods": "calc8", "et": "Calc MS Excel 2007 XML", "xlsb": EXCEL_BINARY}}
 BY_FORMAT = {"doc": ".doc", "wps": ".wps", "rtf": ".rtf", "odt": ".odt", "et": ".xls", "ods": ".ods", "xlsb": ".xlsb"}
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
