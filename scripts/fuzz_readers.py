@@ -25,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "tests" / "fixtures"
+sys.path.insert(0, str(ROOT / "tests"))      # tests/outlookmsg.py writes the .msg and winmail.dat it mutates
 SOURCES = [FIX / "fixture_docx.docx", FIX / "fixture_xlsx.xlsx", FIX / "fixture_xls.xls", FIX / "fixture_pdf.pdf",
            FIX / "fixture_html.html", FIX / "archives" / "自评材料.zip", FIX / "archives" / "汇总.7z",
            FIX / "office" / "fixture_odt.odt", FIX / "office" / "fixture_ods.ods", FIX / "office" / "fixture_rtf.rtf",
@@ -129,7 +130,6 @@ def mutate_package(path: Path, rnd: random.Random) -> bytes:
 
 def outlook_mail() -> bytes:
     """An Outlook .msg (tests/outlookmsg.py) with a workbook, a signature picture, an attached mail and an HTML body."""
-    sys.path.insert(0, str(ROOT / "tests"))
     from outlookmsg import Attachment, Message, write_msg
     inner = Message(subject="转发", attachments=[Attachment("附表.xls", (FIX / "fixture_xls.xls").read_bytes())])
     return write_msg(Message(subject="自评", html=(FIX / "fixture_html.html").read_bytes(), attachments=[
@@ -142,7 +142,7 @@ def corpus(folder: Path, seed: int, copies: int) -> int:
     rnd = random.Random(seed)
     n = 0
     made = [(src.stem, src.suffix, src.read_bytes()) for src in SOURCES] + [("报送", ".msg", outlook_mail())]
-    from outlookmsg import write_tnef                       # on the path since outlook_mail()
+    from outlookmsg import write_tnef
     made.append(("winmail", ".dat", write_tnef([("自评表.xlsx", (FIX / "fixture_xlsx.xlsx").read_bytes())])))
     for stem, suffix, data in made:
         for i in range(copies):

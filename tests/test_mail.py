@@ -93,6 +93,15 @@ def test_a_forwarded_message_inside_a_mail_is_opened_too(tmp_path):
     assert found.sources[0].path.read_bytes() == XLSX.read_bytes()
 
 
+def _two_of_one_name_found_again(path, tmp_path):
+    """`path` (a mail whose attachments are XLSX then XLS, both named 自评表.xlsx) gives two rows, the second named
+    自评表（2）.xlsx and found again by that name with its own bytes."""
+    found = discover([path], stage=tmp_path / "stage")
+    assert [s.source_file for s in found.sources] == [f"{path.name}!自评表.xlsx", f"{path.name}!自评表（2）.xlsx"]
+    got = find_member(f"{path}!自评表（2）.xlsx", tmp_path / "again", readable, LIMITS)
+    assert got.read_bytes() == (FIX / "fixture_xls.xls").read_bytes()
+
+
 def test_two_attachments_of_one_name_are_two_rows(tmp_path):
     """Two different files both named 自评表.xlsx (two projects' tables sent together): two rows, the second named
     自评表（2）.xlsx, each found again by its name (annotate, inspect)."""
@@ -101,10 +110,7 @@ def test_two_attachments_of_one_name_are_two_rows(tmp_path):
         m.add_attachment(data, maintype="application", subtype="octet-stream", filename="自评表.xlsx")
     path = tmp_path / "m.eml"
     path.write_bytes(bytes(m))
-    found = discover([path], stage=tmp_path / "stage")
-    assert [s.source_file for s in found.sources] == ["m.eml!自评表.xlsx", "m.eml!自评表（2）.xlsx"]
-    got = find_member(f"{path}!自评表（2）.xlsx", tmp_path / "again", readable, LIMITS)
-    assert got.read_bytes() == (FIX / "fixture_xls.xls").read_bytes()
+    _two_of_one_name_found_again(path, tmp_path)
     with pytest.raises(ArchiveProblem, match=r"^邮件 .*m\.eml 中没有 没有\.xlsx；其中的报告文件：.*m\.eml!自评表\.xlsx"):
         find_member(f"{path}!没有.xlsx", tmp_path / "again2", readable, LIMITS)
 
@@ -194,10 +200,7 @@ def test_outlook_names_in_the_code_page_and_twice_the_same_are_read(tmp_path):
                                                         Attachment("自评表.xlsx", (FIX / "fixture_xls.xls").read_bytes())])
     path = tmp_path / "旧版.msg"
     path.write_bytes(write_msg(msg))
-    found = discover([path], stage=tmp_path / "stage")
-    assert [s.source_file for s in found.sources] == ["旧版.msg!自评表.xlsx", "旧版.msg!自评表（2）.xlsx"]
-    got = find_member(f"{path}!自评表（2）.xlsx", tmp_path / "again", readable, LIMITS)
-    assert got.read_bytes() == (FIX / "fixture_xls.xls").read_bytes()
+    _two_of_one_name_found_again(path, tmp_path)
 
 
 def test_a_table_pasted_into_an_outlook_mail_is_its_report(tmp_path):
