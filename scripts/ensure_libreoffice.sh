@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Make sure LibreOffice (Writer + Calc, headless) exists so evalkit can read .doc/.wps/.rtf/.odt/.ods/.et
-# (readers/office.py converts them with `soffice --headless --convert-to docx|xlsx`).
+# Make sure LibreOffice (Writer + Calc + Impress, headless) exists so evalkit can read .doc/.wps/.rtf/.odt/.ods/.et
+# and the decks .ppt/.dps/.odp (readers/office.py converts them with `soffice --headless --convert-to docx|xlsx|pptx`).
 # Idempotent and quiet when soffice is already there; called by `make setup`. Never fails setup:
 # without root/sudo or apt-get it prints what to install and exits 0 (those formats then fail alone,
 # each with a message that says how to install LibreOffice).
@@ -16,7 +16,17 @@ have_soffice() {
         || [ -x /opt/libreoffice/program/soffice ] || [ -x /Applications/LibreOffice.app/Contents/MacOS/soffice ]
 }
 
-if have_soffice; then
+# Debian's split packages: a soffice without libsdlo.so (its Impress module) converts documents and workbooks, not
+# decks. Other layouts (macOS's bundle, the upstream packages under /opt) carry every module.
+have_impress() {
+    local s
+    s=$(command -v soffice 2>/dev/null || command -v libreoffice 2>/dev/null) || return 0
+    local dir
+    dir=$(dirname "$(readlink -f "$s")")
+    [ ! -e "$dir/libswlo.so" ] || [ -e "$dir/libsdlo.so" ]
+}
+
+if have_soffice && have_impress; then
     exit 0
 fi
 
@@ -31,15 +41,15 @@ if [ "$(id -u)" != "0" ]; then
 fi
 
 if [ "$SUDO" != "none" ] && command -v apt-get >/dev/null 2>&1; then
-    msg "soffice not found; installing LibreOffice Writer+Calc (headless) with apt-get, this takes a few minutes ..."
+    msg "soffice (or its Impress module) not found; installing LibreOffice Writer+Calc+Impress (headless) with apt-get, this takes a few minutes ..."
     export DEBIAN_FRONTEND=noninteractive
     start=$(date +%s)
     $SUDO apt-get update -qq >/dev/null 2>&1 || msg "apt-get update failed; trying the install anyway"
     # -nogui variants (Debian 11+, Ubuntu 20.04+) are much smaller; the plain ones elsewhere.
     if apt-cache show libreoffice-writer-nogui >/dev/null 2>&1; then
-        pkgs="libreoffice-writer-nogui libreoffice-calc-nogui"
+        pkgs="libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui"
     else
-        pkgs="libreoffice-writer libreoffice-calc"
+        pkgs="libreoffice-writer libreoffice-calc libreoffice-impress"
     fi
     # a CJK font, so the conversion keeps Chinese text metrics (fonts-noto-cjk, else wqy)
     fonts="fonts-noto-cjk"
@@ -48,18 +58,26 @@ if [ "$SUDO" != "none" ] && command -v apt-get >/dev/null 2>&1; then
     $SUDO apt-get install -y -qq --no-install-recommends $pkgs $fonts >/dev/null 2>&1 \
         || $SUDO apt-get install -y -qq --no-install-recommends $pkgs >/dev/null 2>&1 \
         || msg "apt-get install $pkgs failed"
-    if have_soffice; then
+    if have_soffice && have_impress; then
         msg "LibreOffice installed ($pkgs) in $(( $(date +%s) - start )) s."
         exit 0
     fi
 fi
 
+if have_soffice; then
+    cat >&2 <<'MSG'
+ensure_libreoffice: 找到了 LibreOffice，但没有其演示文稿组件（Impress），.ppt/.dps/.odp 文件将无法读取（其他格式不受影响）。
+  Debian/Ubuntu:  sudo apt-get install -y --no-install-recommends libreoffice-impress-nogui   (older releases: libreoffice-impress)
+MSG
+    exit 0
+fi
+
 cat >&2 <<'MSG'
-ensure_libreoffice: 没有找到 LibreOffice，.doc/.wps/.rtf/.odt/.ods/.et 文件将无法读取（其他格式不受影响）。
+ensure_libreoffice: 没有找到 LibreOffice，.doc/.wps/.rtf/.odt/.ods/.et/.ppt/.dps/.odp 文件将无法读取（其他格式不受影响）。
 ensure_libreoffice: LibreOffice (soffice) not found and it could not be installed automatically.
-  Debian/Ubuntu:  sudo apt-get update && sudo apt-get install -y --no-install-recommends libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk
-                  (older releases: libreoffice-writer libreoffice-calc)
-  Fedora:         sudo dnf install -y libreoffice-writer libreoffice-calc google-noto-sans-cjk-fonts
+  Debian/Ubuntu:  sudo apt-get update && sudo apt-get install -y --no-install-recommends libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui fonts-noto-cjk
+                  (older releases: libreoffice-writer libreoffice-calc libreoffice-impress)
+  Fedora:         sudo dnf install -y libreoffice-writer libreoffice-calc libreoffice-impress google-noto-sans-cjk-fonts
   macOS:          brew install --cask libreoffice
   Windows:        https://www.libreoffice.org/download/  (then put soffice on PATH or set EVALKIT_SOFFICE)
   Or point evalkit at any soffice:  export EVALKIT_SOFFICE=/path/to/soffice

@@ -31,8 +31,8 @@ SOURCES = [FIX / "fixture_docx.docx", FIX / "fixture_xlsx.xlsx", FIX / "fixture_
            FIX / "office" / "fixture_odt.odt", FIX / "office" / "fixture_ods.ods", FIX / "office" / "fixture_rtf.rtf",
            FIX / "markdown" / "md_mineru.md", FIX / "pages" / "pages_rowbreak.pdf", FIX / "scans" / "scan_pages.tif",
            ROOT / "data" / "raw" / "003_7cec67b54d9192d1.txt", FIX / "fixture_ofd.ofd", FIX / "ofd" / "quirks.ofd",
-           FIX / "office" / "fixture_xlsb.xlsb"]
-XML_PACKAGES = [FIX / "fixture_docx.docx", FIX / "fixture_xlsx.xlsx"]
+           FIX / "office" / "fixture_xlsb.xlsb", FIX / "office" / "fixture_pptx.pptx"]
+XML_PACKAGES = [FIX / "fixture_docx.docx", FIX / "fixture_xlsx.xlsx", FIX / "office" / "fixture_pptx.pptx"]
 OFD_PACKAGES = [FIX / "fixture_ofd.ofd", FIX / "ofd" / "quirks.ofd"]
 ODD_NUMBERS = ["nan", "inf", "-1e308", "1e308", "", "g", "g 999999999 1e308", "0 0 0 0", "1 2", "-5", "0", "1e-300"]
 INTERNAL = "内部错误"

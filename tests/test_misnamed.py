@@ -28,6 +28,8 @@ def blocks(doc):
     ("fixture_docx.docx", "自评表.xlsx", "docx"),
     ("fixture_xlsx.xlsx", "自评表.docx", "xlsx"),
     ("fixture_ofd.ofd", "自评表.pdf", "ofd"),
+    ("office/fixture_pptx.pptx", "自评表.docx", "pptx"),
+    ("fixture_docx.docx", "汇报.pptx", "docx"),
 ])
 def test_a_misnamed_file_reads_as_its_content_with_a_warning(tmp_path, src, name, content):
     path = tmp_path / name

@@ -837,6 +837,34 @@ def test_a_scan_pasted_into_word_is_read_as_the_scan(scans, tmp_path, monkeypatc
     assert got == set(struth("projects").loc[struth("projects")["seed"] == "scan_seal.jpg", "project_name"])
 
 
+def test_a_scan_pasted_onto_a_slide_is_read_as_the_scan(scans, tmp_path, monkeypatch):
+    """A 汇报 deck whose 自评表 is a picture (scan_seal.jpg on a slide under its title, a small logo beside): the picture
+    is OCR'd as the scan is, the logo is not, and the projects are the scan's."""
+    from PIL import Image
+    from pptx import Presentation
+    from pptx.util import Cm
+
+    from evalkit.readers import read
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (200, 80), (200, 30, 30)).save(logo)
+    prs = Presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    slide.shapes.add_textbox(Cm(1), Cm(0.5), Cm(20), Cm(1)).text_frame.text = "附件：项目支出绩效自评表"
+    slide.shapes.add_picture(str(logo), Cm(22), Cm(0.5), Cm(2))
+    slide.shapes.add_picture(str(SCANS / "scan_seal.jpg"), Cm(2), Cm(2), height=Cm(16))
+    path = tmp_path / "汇报.pptx"
+    prs.save(path)
+    asked = _reuse_scans_pages(monkeypatch)
+    doc = read(path)
+    want = scans[0]["scan_seal.jpg"]
+    assert asked == [1] and doc.ocr_pages == [1] and doc.format == "pptx"
+    assert [b.text for b in doc.blocks[:1]] == ["附件：项目支出绩效自评表"]
+    assert _contents(doc.blocks[1:]) == _contents(want.blocks)
+    res = build(doc, path.name, hash_file(path), "pptx")
+    got = {p["project_name"] for p in res.projects}
+    assert got == set(struth("projects").loc[struth("projects")["seed"] == "scan_seal.jpg", "project_name"])
+
+
 def test_a_word_document_with_a_text_table_never_goes_to_ocr(tmp_path, monkeypatch):
     """Pictures beside a table in the text (a photo of the site, a seal) are not read: the text is the report."""
     import docx

@@ -24,7 +24,7 @@ from evalkit.readers import office, read
 from test_layouts import INDICATOR_FIELDS, PROJECT_FIELDS, same
 
 OFFICE = ROOT / "tests" / "fixtures" / "office"
-FORMATS = ["doc", "wps", "rtf", "odt", "et", "ods", "xlsb"]
+FORMATS = ["doc", "wps", "rtf", "odt", "et", "ods", "xlsb", "pptx", "ppt", "dps", "odp"]
 SOFFICE = office.find_soffice()
 needs_lo = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) 不可用：make setup / "
                                                       "scripts/ensure_libreoffice.sh 未能安装")
@@ -55,7 +55,7 @@ def office_tables(tmp_path_factory):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_each_format_recovers_its_truth(office_tables, fmt):
-    if fmt != "et" and SOFFICE is None:
+    if fmt not in ("et", "pptx") and SOFFICE is None:
         pytest.skip("LibreOffice (soffice) 不可用")
     name = fixture(fmt).name
     rep = office_tables["reports"].set_index("source_file").loc[name]
@@ -165,7 +165,8 @@ def test_random_bytes_doc_is_refused_before_libreoffice(tmp_path, no_soffice):
         read(bad)
 
 
-@pytest.mark.parametrize("fmt, part", [("odt", "content.xml"), ("ods", "content.xml"), ("xlsb", "[Content_Types].xml")])
+@pytest.mark.parametrize("fmt, part", [("odt", "content.xml"), ("ods", "content.xml"), ("odp", "content.xml"),
+                                       ("xlsb", "[Content_Types].xml")])
 def test_an_odf_part_zlib_cannot_inflate_is_a_damaged_file_not_an_internal_error(tmp_path, no_soffice, fmt, part):
     """The DTD scan inflates every XML part before LibreOffice sees the package: a broken deflate stream
     there once surfaced as 读取时发生内部错误, asking the user to report a bug in evalkit."""
@@ -308,13 +309,14 @@ def test_timeout_leaves_a_margin_inside_the_worker_limit():
     assert 0 < office.convert_timeout(0.05) < 0.2
 
 
-@pytest.mark.parametrize("fmt", ["doc", "wps", "rtf", "odt", "ods", "xlsb"])
+@pytest.mark.parametrize("fmt", ["doc", "wps", "rtf", "odt", "ods", "xlsb", "ppt", "dps", "odp"])
 def test_without_libreoffice_the_message_says_how_to_install(no_soffice, private_tmp, fmt):
     with pytest.raises(ReadError) as e:
         read(fixture(fmt))
     msg = str(e.value)
     assert f"读取 .{fmt} 文件需要 LibreOffice" in msg and "没有找到 soffice" in msg
     assert "apt-get install" in msg and "libreoffice-writer-nogui" in msg and "fonts-noto-cjk" in msg
+    assert "libreoffice-impress-nogui" in msg          # decks need Impress, which the Writer and Calc packages lack
     assert list(private_tmp.iterdir()) == []
 
 

@@ -46,6 +46,19 @@ SUFFIXES = {
     ".ett": "et",
     ".ods": "ods",
     ".xlsb": "xlsb",        # Excel's binary workbook (BIFF12 parts in a package): LibreOffice reads it
+    # decks: the 自评表 pasted into a department's 汇报 slides (readers/pptx.py; the binary ones through LibreOffice)
+    ".pptx": "pptx",
+    ".pptm": "pptx",
+    ".ppsx": "pptx",        # a slide show, a template: the same PresentationML
+    ".ppsm": "pptx",
+    ".potx": "pptx",
+    ".potm": "pptx",
+    ".ppt": "ppt",
+    ".pps": "ppt",
+    ".pot": "ppt",
+    ".dps": "dps",          # WPS 演示 (Kingsoft Presentation): an OLE2 file of PowerPoint 97's family
+    ".dpt": "dps",
+    ".odp": "odp",
     # scanned pages (readers/ocr.py)
     ".jpg": "image",
     ".jpeg": "image",
@@ -77,6 +90,10 @@ READERS = {
     "et": "evalkit.readers.office:read_office",
     "ods": "evalkit.readers.office:read_office",
     "xlsb": "evalkit.readers.office:read_office",
+    "pptx": "evalkit.readers.pptx:read_pptx",
+    "ppt": "evalkit.readers.office:read_office",
+    "dps": "evalkit.readers.office:read_office",
+    "odp": "evalkit.readers.office:read_office",
     "image": "evalkit.readers.ocr:read_image",
 }
 

@@ -35,18 +35,23 @@ class Objects:
     number: int = 0
     warnings: list[str] = field(default_factory=list)
     uncached_formulas: list[str] = field(default_factory=list)
+    app: str = "Word"            # the program that shows the objects (PowerPoint for a deck's), for the advice
 
     def blocks_in(self, el) -> list:
         """The blocks of every Excel object inside `el` (a paragraph), in order."""
         out = []
         for ole in el.iter(OLE_OBJECT):
-            target = self.part.related_parts.get(ole.get(_R + "id") or "")
-            if target is None or not (SHEET_PROGID.match(str(ole.get("ProgID") or ""))
-                                      or any(t in str(getattr(target, "content_type", "")) for t in SHEET_TYPES)):
-                continue              # an equation, a chart, a Visio drawing, a packaged file: not a table
-            self.number += 1
-            out += self._read(target.blob, str(target.partname).lstrip("/"))
+            out += self.object_blocks(self.part.related_parts.get(ole.get(_R + "id") or ""), ole.get("ProgID"))
         return out
+
+    def object_blocks(self, target, prog_id: str | None) -> list:
+        """The blocks of one embedded object's part (`target`) when it is a worksheet, else none: an equation, a
+        chart, a Visio drawing, a packaged file is not a table."""
+        if target is None or not (SHEET_PROGID.match(str(prog_id or ""))
+                                  or any(t in str(getattr(target, "content_type", "")) for t in SHEET_TYPES)):
+            return []
+        self.number += 1
+        return self._read(target.blob, str(target.partname).lstrip("/"))
 
     def chunk_blocks(self, el) -> list:
         """The blocks of a w:altChunk's part, read by the reader of what it is (HTML, MHT, text, DOCX)."""
@@ -99,7 +104,7 @@ class Objects:
         kind = _MAGIC.get(blob[:4])
         if kind is None:
             self.warnings.append(f"文档中第 {n} 个嵌入的 Excel 表格（{name}）不是可识别的工作簿，未读取；"
-                                 "请在 Word 中双击打开它，另存为 .xlsx 后一并导入")
+                                 f"请在 {self.app} 中双击打开它，另存为 .xlsx 后一并导入")
             return []
         with tempfile.TemporaryDirectory(prefix="evalkit-embedded-") as d:
             path = Path(d) / f"object.{kind}"
@@ -111,7 +116,7 @@ class Objects:
                 raise type(e)(f"文档中第 {n} 个嵌入的 Excel 表格（{name}）：{e}") from None
             except ReadError as e:
                 self.warnings.append(f"文档中第 {n} 个嵌入的 Excel 表格（{name}）无法读取（{e}）；"
-                                     "请在 Word 中双击打开它，另存为 .xlsx 后一并导入")
+                                     f"请在 {self.app} 中双击打开它，另存为 .xlsx 后一并导入")
                 return []
         label = {}
         blocks = []

@@ -1,7 +1,7 @@
-"""Legacy, Chinese and binary office formats (.doc .wps .rtf .odt / .et .ods .xlsb) through LibreOffice.
+"""Legacy, Chinese and binary office formats (.doc .wps .rtf .odt / .et .ods .xlsb / .ppt .dps .odp) through LibreOffice.
 
-Each file is converted with `soffice --headless --convert-to docx|xlsx` in a private temp folder
-and the result read by `read_docx` / `read_xlsx`; the Document keeps the original's format.
+Each file is converted with `soffice --headless --convert-to docx|xlsx|pptx` in a private temp folder
+and the result read by `read_docx` / `read_xlsx` / `read_pptx`; the Document keeps the original's format.
 
 Safety, because the files are untrusted and ingest converts several at once in worker processes:
   * argv lists only, never a shell; the input is first copied into the temp folder under a fixed
@@ -42,40 +42,48 @@ from evalkit.readers.safety import UNZIP_ERRORS, check_file_size, check_no_dtd, 
 
 WRITER = {"doc", "wps", "rtf", "odt"}          # converted to docx
 CALC = {"et", "ods", "xlsb"}                   # converted to xlsx (.xlsb: Excel's binary workbook, BIFF12 parts)
-TARGET = {**{f: "docx" for f in WRITER}, **{f: "xlsx" for f in CALC}}
-FILTER = {"docx": "docx:MS Word 2007 XML", "xlsx": "xlsx:Calc MS Excel 2007 XML"}
+IMPRESS = {"ppt", "dps", "odp"}                # converted to pptx (LibreOffice Impress)
+TARGET = {**{f: "docx" for f in WRITER}, **{f: "xlsx" for f in CALC}, **{f: "pptx" for f in IMPRESS}}
+PPTX_FILTER = "Impress MS PowerPoint 2007 XML"
+FILTER = {"docx": "docx:MS Word 2007 XML", "xlsx": "xlsx:Calc MS Excel 2007 XML", "pptx": f"pptx:{PPTX_FILTER}"}
 # What the content is decides the conversion: the target (a .doc that is really a BIFF workbook
 # becomes xlsx), the name the copy gets in the temp folder (Kingsoft's OLE2 files under the Microsoft
 # suffix of the same family) and the import filter, forced so that LibreOffice never falls back to
 # importing a damaged file as plain text (it would "succeed" with binary garbage).
-WORD97, EXCEL97, EXCEL_BINARY = "MS Word 97", "MS Excel 97", "Calc MS Excel 2007 Binary"
+WORD97, EXCEL97, EXCEL_BINARY, POWERPOINT97 = "MS Word 97", "MS Excel 97", "Calc MS Excel 2007 Binary", "MS PowerPoint 97"
 BY_KIND = {"ole_word": ("docx", ".doc", WORD97), "rtf": ("docx", ".rtf", "Rich Text Format"),
            "odf_text": ("docx", ".odt", "writer8"), "ole_excel": ("xlsx", ".xls", EXCEL97),
            "odf_sheet": ("xlsx", ".ods", "calc8"), "xlsb": ("xlsx", ".xlsb", EXCEL_BINARY),
+           "ole_powerpoint": ("pptx", ".ppt", POWERPOINT97), "odf_presentation": ("pptx", ".odp", "impress8"),
            # repair (below): a DOCX/XLSX/XLS its own reader gave up on, opened and saved again
            "repair_docx": ("docx", ".docx", "MS Word 2007 XML"),
            "repair_xlsx": ("xlsx", ".xlsx", "Calc MS Excel 2007 XML"), "repair_xls": ("xlsx", ".xls", EXCEL97),
+           "repair_pptx": ("pptx", ".pptx", PPTX_FILTER),
            # recalculated (below): an XLSX whose formulas were saved without their values, opened and saved again
            "recalc_xlsx": ("xlsx", ".xlsx", "Calc MS Excel 2007 XML")}
 REPAIR_MIN_SECONDS = 2.0    # a repair or recalculation is tried only with this much of the file's time limit left
 # a damaged OLE2 or ZIP file: the filter of its suffix's family (LibreOffice may still recover it)
-DAMAGED = {"ole_damaged": {"doc": WORD97, "wps": WORD97, "et": EXCEL97},
+DAMAGED = {"ole_damaged": {"doc": WORD97, "wps": WORD97, "et": EXCEL97, "ppt": POWERPOINT97, "dps": POWERPOINT97},
            "zip_damaged": {"doc": "MS Word 2007 XML", "wps": "MS Word 2007 XML", "odt": "writer8",
-                           "ods": "calc8", "et": "Calc MS Excel 2007 XML", "xlsb": EXCEL_BINARY}}
-BY_FORMAT = {"doc": ".doc", "wps": ".wps", "rtf": ".rtf", "odt": ".odt", "et": ".xls", "ods": ".ods", "xlsb": ".xlsb"}
+                           "ods": "calc8", "et": "Calc MS Excel 2007 XML", "xlsb": EXCEL_BINARY,
+                           "ppt": PPTX_FILTER, "dps": PPTX_FILTER, "odp": "impress8"}}
+BY_FORMAT = {"doc": ".doc", "wps": ".wps", "rtf": ".rtf", "odt": ".odt", "et": ".xls", "ods": ".ods", "xlsb": ".xlsb",
+             "ppt": ".ppt", "dps": ".ppt", "odp": ".odp"}
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 INSTALL_HINT = ("请安装 LibreOffice：sudo apt-get update && sudo apt-get install -y --no-install-recommends "
-                "libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk"
-                "（较旧的系统用 libreoffice-writer libreoffice-calc；或运行 make setup；"
+                "libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui fonts-noto-cjk"
+                "（较旧的系统用 libreoffice-writer libreoffice-calc libreoffice-impress；或运行 make setup；"
                 "也可用环境变量 EVALKIT_SOFFICE 指定 soffice 的路径）")
+IMPRESS_HINT = ("请安装其演示文稿组件：sudo apt-get install -y --no-install-recommends libreoffice-impress-nogui"
+                "（较旧的系统用 libreoffice-impress；或运行 make setup）")
 # soffice outside PATH (macOS app bundle, the upstream .deb/.rpm under /opt)
 KNOWN_PATHS = ("/Applications/LibreOffice.app/Contents/MacOS/soffice",
                "/opt/libreoffice/program/soffice")
 
 
 def read_office(path: Path, fmt: str | None = None) -> Document:
-    """Read a .doc/.wps/.rtf/.odt/.et/.ods/.xlsb file (`fmt`: which, when its suffix does not say: a Word 97 file under
+    """Read a .doc/.wps/.rtf/.odt/.et/.ods/.xlsb/.ppt/.dps/.odp file (`fmt`: which, when its suffix does not say: a Word 97 file under
     a .docx name); ReadError (Chinese message) when it cannot be read."""
     from evalkit.readers import format_of
     path = Path(path)
@@ -98,6 +106,9 @@ def read_office(path: Path, fmt: str | None = None) -> Document:
     if kind == "xlsx":
         from evalkit.readers.xlsx import read_xlsx
         return _as(read_xlsx(path), path, fmt)
+    if kind == "pptx":
+        from evalkit.readers.pptx import read_pptx
+        return _as(read_pptx(path), path, fmt)
     if kind == "html":    # web systems export HTML under .doc/.xls names
         from evalkit.readers.html import read_html
         return _as(read_html(path), path, fmt)
@@ -118,17 +129,18 @@ def read_office(path: Path, fmt: str | None = None) -> Document:
             pass
     if kind == "encrypted":
         raise ReadError("文件有打开密码（加密的 Office 文档），无法读取；请去掉密码后另存再导入")
-    if kind in ("odf_text", "odf_sheet", "xlsb"):
-        _check_package(path, {"odf_text": "ODT", "odf_sheet": "ODS", "xlsb": "XLSB"}[kind])
+    if kind in ("odf_text", "odf_sheet", "odf_presentation", "xlsb"):
+        _check_package(path, {"odf_text": "ODT", "odf_sheet": "ODS", "odf_presentation": "ODP", "xlsb": "XLSB"}[kind])
     if kind == "unknown":
-        raise ReadError(f"不是有效的 .{fmt} 文件：内容不是{_kind(fmt)}，也不是 RTF、DOCX/XLSX、ODF 或网页"
+        raise ReadError(f"不是有效的 .{fmt} 文件：内容不是{_kind(fmt)}，也不是 RTF、DOCX/XLSX/PPTX、ODF 或网页"
                         "（文件已损坏或扩展名有误）")
     return _as(convert_and_read(path, fmt, kind), path, fmt)
 
 
 def sniff(path: Path, head: bytes) -> str:
-    """What the file holds, whatever its suffix: docx / xlsx / html / wordml / spreadsheetml (read directly), ole_word /
-    ole_excel / ole_other / ole_damaged (OLE2 compound file), rtf, odf_text / odf_sheet, xlsb, unknown."""
+    """What the file holds, whatever its suffix: docx / xlsx / pptx / html / wordml / spreadsheetml (read directly),
+    ole_word / ole_excel / ole_powerpoint / ole_other / ole_damaged (OLE2 compound file), rtf, odf_text / odf_sheet /
+    odf_presentation, xlsb, unknown."""
     if head.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(path) as z:
@@ -142,10 +154,14 @@ def sniff(path: Path, head: bytes) -> str:
             return "xlsx"
         if "xl/workbook.bin" in names:
             return "xlsb"
+        if "ppt/presentation.xml" in names:
+            return "pptx"
         if b"opendocument.text" in mime:
             return "odf_text"
         if b"opendocument.spreadsheet" in mime:
             return "odf_sheet"
+        if b"opendocument.presentation" in mime:
+            return "odf_presentation"
         return "zip_damaged" if "content.xml" in names else "unknown"
     if head.startswith(OLE2):
         return _ole_kind(path)
@@ -181,6 +197,8 @@ def _ole_kind(path: Path) -> str:
         return "ole_word"
     if "Workbook" in names or "Book" in names:
         return "ole_excel"
+    if "PowerPoint Document" in names:    # PowerPoint 97-2003, WPS 演示
+        return "ole_powerpoint"
     return "ole_other"     # e.g. Microsoft Works .wps (a CONTENTS stream), which LibreOffice reads
 
 
@@ -222,6 +240,14 @@ def find_soffice() -> str | None:
     return next((p for p in KNOWN_PATHS if os.path.isfile(p) and os.access(p, os.X_OK)), None)
 
 
+def has_impress(soffice: str) -> bool:
+    """Whether this LibreOffice can open decks: Debian's split packages put Writer (libswlo.so) and Impress (libsdlo.so)
+    in one program folder, each from its own package; other layouts (macOS's bundle, the upstream packages) carry
+    every module. scripts/ensure_libreoffice.sh tells it the same way."""
+    folder = Path(os.path.realpath(soffice)).parent
+    return not (folder / "libswlo.so").exists() or (folder / "libsdlo.so").exists()
+
+
 def convert_timeout(max_seconds: float | None = None) -> float:
     """Seconds one conversion may take: the per-file limit minus a margin for reading the result
     (20 %, at most 10 s), so soffice is stopped here before the worker itself is killed."""
@@ -244,6 +270,9 @@ def _read_copy(out: Path) -> Document:
     if out.suffix == ".docx":
         from evalkit.readers.docx import read_docx
         return read_docx(out, repair=False)
+    if out.suffix == ".pptx":
+        from evalkit.readers.pptx import read_pptx
+        return read_pptx(out, repair=False)
     from evalkit.readers.xlsx import read_xlsx
     return read_xlsx(out, repair=False)
 
@@ -333,6 +362,8 @@ def convert(path: Path, fmt: str, workdir: Path, timeout: float | None = None, k
     if soffice is None:
         raise ReadError(f"读取 .{fmt} 文件需要 LibreOffice，但本机没有找到 soffice。{INSTALL_HINT}")
     ext, suffix, infilter = BY_KIND.get(kind) or (TARGET[fmt], BY_FORMAT[fmt], DAMAGED.get(kind, {}).get(fmt))
+    if ext == "pptx" and not has_impress(soffice):
+        raise ReadError(f"读取 .{fmt} 文件需要 LibreOffice 的演示文稿组件（Impress），本机的 LibreOffice 没有。{IMPRESS_HINT}")
     src = workdir / ("input" + suffix)
     outdir, profile = workdir / "out", workdir / "profile"
     outdir.mkdir()
@@ -436,7 +467,8 @@ def _kill_group(proc: subprocess.Popen) -> None:
 def _kind(fmt: str) -> str:
     return {"doc": " Word 文档", "wps": " WPS 文字文档", "rtf": " RTF 文档", "odt": " ODF 文本文档",
             "et": " WPS 表格文件", "ods": " ODF 电子表格", "docx": " Word 文档", "xlsx": " Excel 工作簿",
-            "xls": " Excel 工作簿", "xlsb": " Excel 二进制工作簿"}[fmt]
+            "xls": " Excel 工作簿", "xlsb": " Excel 二进制工作簿", "ppt": " PowerPoint 演示文稿",
+            "dps": " WPS 演示文稿", "odp": " ODF 演示文稿", "pptx": " PowerPoint 演示文稿"}[fmt]
 
 
 def _detail(stdout: bytes, stderr: bytes, code: int | None, seconds: float) -> str:

@@ -243,7 +243,7 @@ def check_no_dtd(zf: zipfile.ZipFile, kind: str) -> None:
 
 def _app(kind: str) -> str:
     """The program whose files these are, for 'open it in X and save again'."""
-    return {"DOCX": "Word", "XLSX": "Excel", "ODT": "LibreOffice 或 WPS", "ODS": "LibreOffice 或 WPS",
+    return {"DOCX": "Word", "XLSX": "Excel", "PPTX": "PowerPoint", "ODT": "LibreOffice 或 WPS", "ODS": "LibreOffice 或 WPS",
             "OFD": "OFD 阅读器（如数科 OFD、福昕 OFD）"}.get(kind, kind)
 
 

@@ -15,7 +15,8 @@ from evalkit.model import ReadError
 from evalkit.readers.office import OLE2
 
 DEFAULT_PASSWORD = "VelvetSweatshop"
-_FAMILY = {"xlsx": "Excel", "xls": "Excel", "et": "Excel", "docx": "Word", "doc": "Word", "wps": "Word"}   # by format
+_FAMILY = {"xlsx": "Excel", "xls": "Excel", "et": "Excel", "docx": "Word", "doc": "Word", "wps": "Word",
+           "pptx": "PowerPoint", "ppt": "PowerPoint", "dps": "PowerPoint"}   # by format
 NOTE = "文件以 Excel 的默认密码加密（工作簿设置了保护或“建议只读”，打开时不需要输入密码），已解密后读取"
 
 

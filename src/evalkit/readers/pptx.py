@@ -1,0 +1,209 @@
+"""PowerPoint decks (.pptx and its slide-show, template and macro-enabled kin): the 自评表 a department pastes into
+its 汇报 slides, read slide by slide (a slide is a page).
+
+On each shown slide the shapes are read top to bottom, left to right (groups in place): a table's cells (each merged
+cell once, as the model says), a text frame's paragraphs, an embedded Excel worksheet as the sheet it shows
+(readers/embedded.py). Hidden slides and hidden shapes are not shown, so not read (named in `hidden`); speaker notes
+and charts are not the report. A deck of pictures only (a scanned table pasted on slides) is read by OCR.
+Before python-pptx sees the package: its size, the ZIP limits and the DTD scan (readers/safety.py), as for a DOCX.
+"""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table, Unparsable
+from evalkit.readers.embedded import Objects
+from evalkit.readers.pictures import holds_pictures_only, page_sized, with_pages_read
+from evalkit.readers.safety import (UNZIP_ERRORS, CellBudget, check_file_size, check_no_dtd, is_encrypted_ooxml,
+                                    open_zip, reason)
+
+A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
+_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+# the main part of a deck, a macro-enabled one (.pptm), a slide show (.ppsx, .ppsm) and a template (.potx, .potm): the
+# same PresentationML; python-pptx knows the first two only
+PRESENTATION_TYPES = (
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml",
+    "application/vnd.ms-powerpoint.presentation.macroEnabled.main+xml",
+    "application/vnd.openxmlformats-officedocument.presentationml.slideshow.main+xml",
+    "application/vnd.ms-powerpoint.slideshow.macroEnabled.main+xml",
+    "application/vnd.openxmlformats-officedocument.presentationml.template.main+xml",
+    "application/vnd.ms-powerpoint.presentationml.template.macroEnabled.main+xml",
+    "application/vnd.ms-powerpoint.template.macroEnabled.main+xml")
+NOT_A_ZIP = "PPTX 文件已损坏（不是有效的 ZIP 包，可能下载不完整），请重新下载或用 PowerPoint 另存为 .pptx 再导入"
+LEGACY_PPT = "这是 PowerPoint 97-2003 格式（.ppt）的文件，只是扩展名为 .pptx；请用 PowerPoint 打开后另存为 .pptx 再导入"
+ENCRYPTED = "PPTX 文件已加密（设置了打开密码），无法读取；请在 PowerPoint 中取消密码后另存再导入"
+NO_DECK = "PPTX 文件已损坏（压缩包里没有演示文稿部件），请用 PowerPoint 打开后另存为 .pptx 再导入"
+ROW_BAND = 228600            # EMU (1/4 inch): shapes whose tops differ by less stand on one line, read left to right
+_TABLE_URI = "http://schemas.openxmlformats.org/drawingml/2006/table"
+_OLE_URI = "http://schemas.openxmlformats.org/presentationml/2006/ole"
+
+
+def read_pptx(path: Path, repair: bool = True) -> Document:
+    """Read a deck into paragraphs and tables, slide by slide (`Paragraph.page`/`Table.page`: the slide's number); a
+    package whose parts python-pptx gives up on is opened by LibreOffice instead (`repair`, office.repair)."""
+    import time
+    started = time.monotonic()
+    path = Path(path)
+    check_file_size(path)
+    _check_package(path)
+    try:
+        prs = _presentation(path)
+        slides = list(prs.slides)
+    except (LimitExceeded, MemoryError, RecursionError):
+        raise
+    except Exception as e:  # noqa: BLE001  (KeyError, ValueError, lxml's XMLSyntaxError… from a damaged part)
+        if isinstance(e, ValueError) and "not a PowerPoint file" in str(e):
+            raise ReadError(NO_DECK) from None
+        failure = Unparsable("PPTX", reason(e, path=path), "请用 PowerPoint 打开后另存为 .pptx 再导入")
+        if not repair:
+            raise failure from None
+        from evalkit.readers.office import repair as by_libreoffice
+        return by_libreoffice(path, "pptx", failure, started)
+    budget = CellBudget("演示文稿中表格的单元格", "请删除无关的幻灯片后另存再导入")
+    objects = Objects(None, app="PowerPoint")
+    blocks, hidden, pictures = [], [], []
+    for n, slide in enumerate(slides, 1):
+        objects.part = slide.part
+        if slide._element.get("show") in ("0", "false"):
+            if _has_text(slide._element):
+                hidden.append(f"隐藏的第{n}张幻灯片")
+            continue
+        for shape in _in_reading_order(slide.shapes):
+            blocks += _shape_blocks(shape, n, budget, objects, pictures, hidden)
+    doc = Document(source=str(path), format="pptx", blocks=blocks, pages=len(slides), hidden=hidden)
+    doc.warnings += objects.warnings
+    doc.uncached_formulas += objects.uncached_formulas
+    pictures = page_sized(pictures)
+    if holds_pictures_only(doc):          # no table and no prose: the report may be pictures of its pages
+        if pictures:
+            return with_pages_read(doc, pictures)
+    elif pictures:                        # read if the text gives nothing (pictures.when_text_gives_nothing)
+        doc.more_pictures = lambda: pictures
+    return doc
+
+
+def _presentation(path: Path):
+    """python-pptx's Presentation of a package of any of PRESENTATION_TYPES."""
+    from pptx.opc.package import PartFactory
+    from pptx.package import Package
+    from pptx.parts.presentation import PresentationPart
+    for content_type in PRESENTATION_TYPES:
+        PartFactory.part_type_for.setdefault(content_type, PresentationPart)
+    part = Package.open(str(path)).main_document_part
+    if part.content_type not in PRESENTATION_TYPES:
+        raise ValueError(f"not a PowerPoint file, content type is '{part.content_type}'")
+    return part.presentation
+
+
+def _in_reading_order(shapes) -> list:
+    """Top to bottom in bands of ROW_BAND, then left to right; a shape whose place is unknown keeps its place in
+    the shape tree after the placed ones."""
+    def key(item):
+        i, shape = item
+        top, left = _place(shape)
+        return (top is None, (top or 0) // ROW_BAND, left or 0, i)
+    return [s for _, s in sorted(enumerate(shapes), key=key)]
+
+
+def _place(shape) -> tuple[int | None, int | None]:
+    try:
+        return shape.top, shape.left          # a placeholder's is its layout's when the slide does not set it
+    except Exception:  # noqa: BLE001  (a damaged transform, a placeholder whose layout is gone)
+        return None, None
+
+
+def _shape_blocks(shape, n: int, budget: CellBudget, objects: Objects, pictures: list, hidden: list) -> list:
+    """The blocks one shape shows on slide `n` (a group: its shapes', in reading order); a picture goes to
+    `pictures`, a hidden shape with text to `hidden`."""
+    el = shape._element
+    c_nv = next(el.iter(P + "cNvPr"), None)
+    if c_nv is not None and c_nv.get("hidden") in ("1", "true"):
+        if _has_text(el):
+            hidden.append(f"第{n}张幻灯片上隐藏的形状“{c_nv.get('name') or ''}”")
+        return []
+    tag = el.tag
+    if tag == P + "grpSp":
+        out = []
+        for inner in _in_reading_order(shape.shapes):
+            out += _shape_blocks(inner, n, budget, objects, pictures, hidden)
+        return out
+    if tag == P + "graphicFrame":
+        data = next(el.iter(A + "graphicData"), None)
+        uri = data.get("uri") if data is not None else None
+        if uri == _TABLE_URI:
+            return [_table(tbl, n, budget) for tbl in data.iter(A + "tbl")]
+        if uri == _OLE_URI:
+            ole = next((o for o in data.iter(P + "oleObj") if o.get(_R + "id")), None)
+            if ole is not None:
+                target = shape.part.related_part(ole.get(_R + "id")) if ole.get(_R + "id") in shape.part.rels else None
+                found = objects.object_blocks(target, ole.get("progId"))
+                for b in found:
+                    b.page = n
+                return found
+        return []                          # a chart, a diagram (SmartArt), media: not the report's table
+    if tag == P + "pic":
+        blip = next(el.iter(A + "blip"), None)
+        rid = blip.get(_R + "embed") if blip is not None else None
+        if rid and rid in shape.part.rels:
+            target = shape.part.related_part(rid)
+            if str(getattr(target, "content_type", "")).startswith("image/"):
+                pictures.append((str(target.partname).lstrip("/"), target.blob))
+        return []
+    body = next(el.iter(P + "txBody"), None)    # a text box, a placeholder, an autoshape with text
+    return [Paragraph(text, page=n) for text in map(_paragraph_text, body.iter(A + "p")) if text.strip()] \
+        if body is not None else []
+
+
+def _table(tbl, n: int, budget: CellBudget) -> Table:
+    """A DrawingML table: a horizontally merged cell once, a vertically merged one empty below its first row."""
+    rows = []
+    for tr in tbl.iter(A + "tr"):
+        row = []
+        for tc in tr.iter(A + "tc"):
+            if tc.get("hMerge") in ("1", "true"):
+                continue
+            row.append("" if tc.get("vMerge") in ("1", "true") else
+                       "\n".join(_paragraph_text(p) for p in tc.iter(A + "p")).strip())
+        budget.take(len(row), f"（第{n}张幻灯片）")
+        rows.append(row)
+    return Table(rows, page=n)
+
+
+def _paragraph_text(p) -> str:
+    """A DrawingML paragraph's text as shown: runs and fields (a date, a slide number) in order, a line break as
+    '\\n'."""
+    parts = []
+    for child in p:
+        if child.tag in (A + "r", A + "fld"):
+            t = child.find(A + "t")
+            parts.append(t.text or "" if t is not None else "")
+        elif child.tag == A + "br":
+            parts.append("\n")
+    return "".join(parts)
+
+
+def _has_text(el) -> bool:
+    return any((t.text or "").strip() for t in el.iter(A + "t"))
+
+
+def _check_package(path: Path) -> None:
+    """The ZIP limits and the DTD scan, before python-pptx inflates or parses anything."""
+    if not zipfile.is_zipfile(path):
+        raise ReadError(_not_a_package(path))
+    with open_zip(path, "PPTX", NOT_A_ZIP) as zf:
+        try:
+            check_no_dtd(zf, "PPTX")
+        except UNZIP_ERRORS as e:
+            raise ReadError(f"PPTX 文件已损坏（压缩包内容无法解压：{reason(e)}），请重新下载或用 PowerPoint 另存为 .pptx 再导入") from None
+
+
+def _not_a_package(path: Path) -> str:
+    if not path.exists():
+        return "找不到文件（可能已被移动或删除）"
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return ENCRYPTED if is_encrypted_ooxml(path) else LEGACY_PPT
+    return NOT_A_ZIP
