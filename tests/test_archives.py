@@ -483,6 +483,34 @@ def test_a_member_whose_name_says_no_format_is_read_as_its_content(tmp_path, kin
     assert (rep["n_indicators"] > 0).all() and "内容是PDF 文件" in rep.loc[f"材料.{kind}!附件/downfile.jsp", "error"]
 
 
+def test_an_archive_downloaded_without_its_name_is_opened_by_its_content(tmp_path):
+    """A portal's attachment saved as `downfile.jsp`, `download.jsp?id=12` or without a suffix that is a zip, 7z, tar
+    or Outlook mail of the reports: opened as one (before, skipped as a file of another type: the reports missing
+    without a word), its members named from it and found again by `evalkit inspect`. A `.jar` (a zip too) is not."""
+    import zipfile
+
+    import outlookmsg
+    from evalkit.archives import located
+    fx = ROOT / "tests" / "fixtures"
+    (tmp_path / "downfile.jsp").write_bytes((fx / "archives" / "自评材料.zip").read_bytes())
+    (tmp_path / "P020230815123456").write_bytes((fx / "archives" / "汇总.7z").read_bytes())
+    write_tar(tmp_path / "download.jsp?id=12", {"表/自评表.xls": (fx / "fixture_xls.xls").read_bytes()})
+    (tmp_path / "attachment").write_bytes(outlookmsg.write_msg(outlookmsg.Message(attachments=[
+        outlookmsg.Attachment("自评报告.html", (fx / "fixture_html.html").read_bytes())])))
+    with zipfile.ZipFile(tmp_path / "tool.jar", "w") as z:
+        z.writestr("自评表.docx", (fx / "fixture_docx.docx").read_bytes())
+    t = ingest_paths([tmp_path], checks=False, keep_format_copies=True)
+    rep = t["reports"].set_index("source_file")
+    assert {n.split("!")[0] for n in rep.index} == {"downfile.jsp", "P020230815123456", "download.jsp?id=12", "attachment"}
+    assert rep.loc["downfile.jsp!大厂县/2022年/fixture_docx.docx", "status"] == "ok"
+    assert rep.loc["P020230815123456!汇总/fixture_xlsx.xlsx", "format"] == "xlsx"
+    assert rep.loc["download.jsp?id=12!表/自评表.xls", "status"] in ("ok", "duplicate")
+    assert rep.loc["attachment!自评报告.html", "status"] in ("ok", "duplicate")
+    assert t["reports"]["n_projects"].sum() > 0
+    with located(tmp_path / "downfile.jsp!大厂县/2022年/fixture_docx.docx") as f:
+        assert f.read_bytes() == (fx / "fixture_docx.docx").read_bytes()
+
+
 # ----------------------------------------------------------------------------- tar archives
 
 def write_tar(path, files: dict, fmt=None, encoding="utf-8", mode=None, prefix=""):

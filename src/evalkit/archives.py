@@ -26,7 +26,7 @@ from pathlib import Path
 from evalkit import tnef
 from evalkit.model import container_word  # noqa: F401  (the word for an archive or a saved e-mail)
 from evalkit.readers import format_of
-from evalkit.readers.sniff import editor_copy, may_be_signed, unnamed_format
+from evalkit.readers.sniff import editor_copy, may_be_signed, server_page, unnamed_format
 from evalkit.readers.safety import UNZIP_ERRORS, reason
 
 # tar archives, as Linux servers, data exports and IT departments hand them over (the standard library's tarfile)
@@ -62,6 +62,55 @@ def archive_format(name: str) -> str:
     if tnef.saved_alone(low):
         return "tnef"
     return "tar" if low.endswith(TAR_SUFFIXES) else low.rsplit(".", 1)[-1]
+
+
+def download_name(name: str) -> bool:
+    """Whether a name is what a download gets when the server does not name the file: no suffix (`P020230815…`), a
+    server page's (`downfile.jsp`, `getFile.do`), the URL's query (`download.jsp?id=12`), `.bin`, or digits. Only
+    such files are opened as archives by content: a `.jar`, `.apk` or `.whl` is a zip too, and never a report's."""
+    suffix = os.path.splitext(name)[1].lower()
+    return (not suffix or server_page(name) or suffix == ".bin" or suffix[1:].isdigit()
+            or any(c in name for c in "?=&"))
+
+
+def content_archive(path: Path) -> str | None:
+    """The archive a file under a download's name (download_name) holds, by its first bytes (a portal's attachment
+    saved as `downfile.jsp` or without a suffix, that is a zip of the reports): `zip`, `7z`, `rar`, `tar` or `msg`;
+    None for anything else, an Office or OFD package among them (readers/sniff reads those as reports; a damaged one
+    is not an archive of reports either). Checked after sniff.unnamed_format found no report format."""
+    if not download_name(Path(path).name):
+        return None
+    from evalkit import limits as _limits
+    from evalkit.outlook import SIGNATURE
+    try:
+        with open(path, "rb") as f:
+            head = f.read(512)
+    except OSError:
+        return None
+    if head.startswith(b"7z\xbc\xaf\x27\x1c"):
+        return "7z"
+    if head.startswith(b"Rar!\x1a\x07"):
+        return "rar"
+    if head[257:262] == b"ustar":
+        return "tar"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            from evalkit.readers.safety import _check_directory_size
+            _check_directory_size(path, "ZIP", _limits.LIMITS)     # a directory of millions of entries: not listed
+            with zipfile.ZipFile(path) as z:
+                names = {n.lower() for n in z.namelist()}
+        except Exception:  # noqa: BLE001  (a damaged zip, one over the limits: stays a file of another type)
+            return None
+        return None if names & {"[content_types].xml", "mimetype", "ofd.xml"} else "zip"
+    if head.startswith(SIGNATURE):
+        try:
+            import olefile
+            with olefile.OleFileIO(str(path)) as ole:
+                top = {entry[0] for entry in ole.listdir(streams=True, storages=True)}
+        except Exception:  # noqa: BLE001  (a damaged compound file: stays a file of another type)
+            return None
+        return "msg" if "__properties_version1.0" in top and any(n.startswith("__substg1.0_") for n in top) else None
+    return None
 
 
 def member_name(info: zipfile.ZipInfo) -> str:
@@ -677,11 +726,12 @@ class _Blocks:
         return next(self._it, b"")
 
 
-def expand(path: Path, stage: Path, supported, lim, depth: int = 0) -> tuple[list[Member], int]:
-    """Every report file in an archive, nested archives opened (names joined with '!')."""
+def expand(path: Path, stage: Path, supported, lim, depth: int = 0, fmt: str | None = None) -> tuple[list[Member], int]:
+    """Every report file in an archive, nested archives opened (names joined with '!'); `fmt`: what it is, when its
+    name does not say (content_archive)."""
     stage.mkdir(parents=True, exist_ok=True)
     fn = {"7z": expand_7z, "rar": expand_rar, "eml": expand_mail, "msg": expand_mail, "tnef": expand_mail,
-          "tar": expand_tar, "iso": expand_iso}.get(archive_format(path.name), expand_zip)
+          "tar": expand_tar, "iso": expand_iso}.get(fmt or archive_format(path.name), expand_zip)
     members, skipped = fn(path, stage, supported, lim)
     members = [Member(m.name.replace("\\", "/"), m.staged, m.problem) for m in members]   # a 7z or RAR made so, too
     members, skipped = _parts_beside_their_pages(members, skipped)
@@ -998,9 +1048,18 @@ def split_member(spec: str) -> tuple[Path, str] | None:
     parts = spec.split("!")
     for i in range(1, len(parts)):
         archive = on_disk(Path("!".join(parts[:i])))
-        if is_archive(archive.name) and (_a_file(archive) or _volumes_of(archive) is not None):
+        if is_archive(archive.name) and (_a_file(archive) or _volumes_of(archive) is not None) \
+                or unnamed_archive(archive) is not None:
             return archive, "!".join(parts[i:])
     return None
+
+
+def unnamed_archive(path: Path) -> str | None:
+    """content_archive of a file whose name says no format and whose content is no report (`downfile.jsp` holding a
+    zip), as ingest's discovery tells it; None for any other path."""
+    if is_archive(path.name) or format_of(path.name) is not None or not _a_file(path) or unnamed_format(path) is not None:
+        return None
+    return content_archive(path)
 
 
 def _a_file(path: Path) -> bool:
@@ -1037,7 +1096,9 @@ def _members_of(archive: Path, place: Path, supported, lim) -> list[Member]:
     """What `archive` holds, opened into `place` as ingest opens it: a set's volumes joined first (`x.7z` of
     x.7z.001…, the x.zip of a split zip)."""
     first = _volumes_of(archive)
-    return expand(archive if first is None else join_volumes(first, place / "joined", lim), place, supported, lim)[0]
+    if first is None:
+        return expand(archive, place, supported, lim, fmt=unnamed_archive(archive))[0]
+    return expand(join_volumes(first, place / "joined", lim), place, supported, lim)[0]
 
 
 def listing(archive: Path, members: list[Member]) -> str:

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 
 from evalkit import limits as _limits
 from evalkit.archives import (ARCHIVE_SUFFIXES, NOT_REPORT_PREFIXES, ArchiveProblem, archive_format, container_word,
-                              expand, is_archive, join_volumes, no_first_volume, old_style_first, readable, split_zip_last,
-                              unique_name, volume_name, volume_of)
+                              content_archive, expand, is_archive, join_volumes, no_first_volume, old_style_first,
+                              readable, split_zip_last, unique_name, volume_name, volume_of)
 from evalkit.errors import FilesFailed, InputError
 from evalkit.model import Document, Loc, ReadError
 from evalkit.readers import SUFFIXES, format_of, read, webpage
@@ -405,31 +405,37 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
         return Source(path, source_file, _archive_fmt(Path(base)),
                       problem=no_first_volume(display_name(volume_name(path.name, 1))))
 
-    def add(path: Path, source_file: str, given: bool = False, fmt: str | None = None) -> None:
+    def add(path: Path, source_file: str, given: bool = False, fmt: str | None = None, archive: str | None = None) -> None:
+        """`archive`: the archive format of a file whose name says none (archives.content_archive)."""
         if multi and (key := _file_identity(path)) is not None:
             at = read_as.setdefault(key, (current, source_file))
             if at[0] != current:                  # the same file through another input (a folder and a file in it)
                 out.given_twice.append(f"{source_file}（即 {at[1]}）")
                 return
-        if is_archive(path.name) and stage is not None:
+        if given and stage is not None and archive is None and _fmt_of(path.name) is None and not is_archive(path.name) \
+                and unnamed_format(path) is None:
+            archive = content_archive(path)          # `downfile.jsp` given by name, holding a zip of the reports
+        if (archive or is_archive(path.name)) and stage is not None:
+            kind = archive or _archive_fmt(path)
             src = _source(path, source_file, lim)
             if src.problem is not None:
-                out.sources.append(Source(path, source_file, _archive_fmt(path), src.size, src.problem))
+                out.sources.append(Source(path, source_file, kind, src.size, src.problem))
                 return
             try:
-                members, skipped = expand(path, stage / str(len(out.sources)), readable, lim)
+                members, skipped = expand(path, stage / str(len(out.sources)), readable, lim, fmt=archive)
             except ArchiveProblem as e:
-                out.sources.append(Source(path, source_file, _archive_fmt(path), src.size, str(e)))
+                out.sources.append(Source(path, source_file, kind, src.size, str(e)))
                 return
             except Exception as e:  # noqa: BLE001  (one archive a library chokes on costs its row, not the run)
-                out.sources.append(Source(path, source_file, _archive_fmt(path), src.size,
+                out.sources.append(Source(path, source_file, kind, src.size,
                                           f"读取压缩包时发生内部错误（{type(e).__name__}: {e}），"
                                           "请把文件报告给 evalkit 维护者"))
                 return
             out.skipped += skipped
             if not members:
-                out.sources.append(Source(path, source_file, _archive_fmt(path), src.size,
-                                          f"{container_word(path.name)}中没有可读取的报告文件（{skipped} 个其他文件）"))
+                word = "邮件" if archive == "msg" else container_word(path.name)
+                out.sources.append(Source(path, source_file, kind, src.size,
+                                          f"{word}中没有可读取的报告文件（{skipped} 个其他文件）"))
             for m in members:
                 name = f"{source_file}!{m.name}"
                 if m.problem is not None:
@@ -527,7 +533,10 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
                     if e.name.casefold() in SYSTEM_FILES:          # Windows' thumbnails and folder settings
                         continue
                     real = _unnamed(e)                            # a report saved as `downfile.jsp`: read as what it is
-                    if real is None:
+                    packed = _unnamed(e, content_archive) if real is None and stage is not None else None   # …or a zip of them
+                    if packed is not None:
+                        add(Path(e.path), prefix + name, archive=packed)
+                    elif real is None:
                         out.skipped += 1
                         kind = os.path.splitext(e.name)[1].lower() or "无扩展名"
                         out.skipped_types[kind] = out.skipped_types.get(kind, 0) + 1
@@ -542,14 +551,15 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
     return out
 
 
-def _unnamed(entry: os.DirEntry) -> str | None:
-    """unnamed_format of a regular file met in a folder (a FIFO or a device is never opened); None when it cannot
-    be told (unreadable, a ZIP directory over the limits: the file stays one of the other types)."""
+def _unnamed(entry: os.DirEntry, tell=unnamed_format) -> str | None:
+    """unnamed_format (or `tell`: archives.content_archive) of a regular file met in a folder (a FIFO or a device is
+    never opened); None when it cannot be told (unreadable, a ZIP directory over the limits: the file stays one of
+    the other types)."""
     try:
         st = entry.stat()
         if not stat.S_ISREG(st.st_mode) or st.st_size == 0:
             return None
-        return unnamed_format(Path(entry.path))
+        return tell(Path(entry.path))
     except Exception:  # noqa: BLE001  (a guess: whatever stops it leaves the file as it was, skipped)
         return None
 
