@@ -509,6 +509,8 @@ def test_an_archive_downloaded_without_its_name_is_opened_by_its_content(tmp_pat
     assert t["reports"]["n_projects"].sum() > 0
     with located(tmp_path / "downfile.jsp!大厂县/2022年/fixture_docx.docx") as f:
         assert f.read_bytes() == (fx / "fixture_docx.docx").read_bytes()
+    alone = ingest_paths([tmp_path / "downfile.jsp"], checks=False)["reports"]      # given by its name, too
+    assert sorted(alone["source_file"]) == sorted(n for n in rep.index if n.startswith("downfile.jsp!"))
 
 
 # ----------------------------------------------------------------------------- tar archives

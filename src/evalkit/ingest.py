@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from evalkit import limits as _limits
 from evalkit.archives import (ARCHIVE_SUFFIXES, NOT_REPORT_PREFIXES, ArchiveProblem, archive_format, container_word,
                               content_archive, expand, is_archive, join_volumes, no_first_volume, old_style_first,
-                              readable, split_zip_last, unique_name, volume_name, volume_of)
+                              readable, split_zip_last, unique_name, unnamed_archive, volume_name, volume_of)
 from evalkit.errors import FilesFailed, InputError
 from evalkit.model import Document, Loc, ReadError
 from evalkit.readers import SUFFIXES, format_of, read, webpage
@@ -412,9 +412,8 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
             if at[0] != current:                  # the same file through another input (a folder and a file in it)
                 out.given_twice.append(f"{source_file}（即 {at[1]}）")
                 return
-        if given and stage is not None and archive is None and _fmt_of(path.name) is None and not is_archive(path.name) \
-                and unnamed_format(path) is None:
-            archive = content_archive(path)          # `downfile.jsp` given by name, holding a zip of the reports
+        if given and stage is not None and archive is None:
+            archive = unnamed_archive(path)          # `downfile.jsp` given by name, holding a zip of the reports
         if (archive or is_archive(path.name)) and stage is not None:
             kind = archive or _archive_fmt(path)
             src = _source(path, source_file, lim)
