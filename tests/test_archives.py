@@ -513,6 +513,39 @@ def test_an_archive_downloaded_without_its_name_is_opened_by_its_content(tmp_pat
     assert sorted(alone["source_file"]) == sorted(n for n in rep.index if n.startswith("downfile.jsp!"))
 
 
+@pytest.mark.parametrize("kind", ["zip", "7z", "tar"])
+def test_an_archive_saved_under_a_download_name_inside_an_archive_is_opened_too(tmp_path, kind):
+    """A 网盘 folder downloaded as one archive, holding a portal's `downfile.jsp` that is a zip and a `P020…` that is a
+    7z: each opened as its own archive, members named through it (`材料.zip!附件/downfile.jsp!大厂县/…`); a `.jar`
+    beside them stays another file."""
+    import zipfile
+
+    import py7zr
+    fx = ROOT / "tests" / "fixtures"
+    jar = tmp_path / "x.jar"
+    with zipfile.ZipFile(jar, "w") as z:
+        z.writestr("自评表.docx", (fx / "fixture_docx.docx").read_bytes())
+    files = {"附件/downfile.jsp": (fx / "archives" / "自评材料.zip").read_bytes(),
+             "附件/P020230815123456": (fx / "archives" / "汇总.7z").read_bytes(),
+             "附件/tool.jar": jar.read_bytes()}
+    path = tmp_path / f"材料.{kind}"
+    if kind == "zip":
+        with zipfile.ZipFile(path, "w") as z:
+            for name, data in files.items():
+                z.writestr(name, data)
+    elif kind == "7z":
+        with py7zr.SevenZipFile(path, "w") as z:
+            for name, data in files.items():
+                z.writestr(data, name)
+    else:
+        write_tar(path, files)
+    rep = ingest_paths([path], checks=False, keep_format_copies=True)["reports"].set_index("source_file")
+    assert {n.rsplit("!", 1)[0] for n in rep.index} == {f"材料.{kind}!附件/downfile.jsp", f"材料.{kind}!附件/P020230815123456",
+                                                         f"材料.{kind}!附件/downfile.jsp!附件.zip"}
+    assert rep.loc[f"材料.{kind}!附件/downfile.jsp!大厂县/2022年/fixture_docx.docx", "status"] == "ok"
+    assert rep.loc[f"材料.{kind}!附件/P020230815123456!汇总/fixture_xlsx.xlsx", "format"] == "xlsx"
+
+
 # ----------------------------------------------------------------------------- tar archives
 
 def write_tar(path, files: dict, fmt=None, encoding="utf-8", mode=None, prefix=""):

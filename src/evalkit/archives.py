@@ -113,6 +113,21 @@ def content_archive(path: Path) -> str | None:
     return None
 
 
+_ARCHIVE_HEADS = (b"7z\xbc\xaf\x27\x1c", b"Rar!\x1a\x07")
+
+
+def _may_hold(head: bytes, name: str) -> bool:
+    """Whether a member named no report format is worth taking out whole to judge: its first bytes may be a report
+    (sniff.may_be_signed), or, under a download's name, an archive of reports (content_archive)."""
+    return may_be_signed(head, name) or (download_name(name.rsplit("/", 1)[-1])
+                                         and (head.startswith(_ARCHIVE_HEADS) or head[257:262] == b"ustar"))
+
+
+def _holds_reports(dest: Path) -> bool:
+    """A member named no report format, taken out: a report (sniff.unnamed_format) or an archive of them."""
+    return unnamed_format(dest) is not None or content_archive(dest) is not None
+
+
 def member_name(info: zipfile.ZipInfo) -> str:
     """A zip member's name as text: UTF-8 when flagged, else the raw bytes as UTF-8 or GB18030; its folders parted by
     `/` (some Windows tools write `\\`: decoded first, a GBK character may hold that byte)."""
@@ -252,7 +267,7 @@ def expand_zip(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
                 members.append(Member(name, None, member_problem(e, info.filename, name)))
                 dest.unlink(missing_ok=True)
                 continue
-            if not wanted and unnamed_format(dest) is None:     # a name that says no format: kept if its bytes do
+            if not wanted and not _holds_reports(dest):     # a name that says no format: kept if its bytes do
                 dest.unlink(missing_ok=True)
                 skipped += 1
                 continue
@@ -278,7 +293,7 @@ def _signed_head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, lim) -> 
             head = f.read(1024)
     except Exception:  # noqa: BLE001  (a member that cannot be read says nothing: left as another file)
         return False
-    return may_be_signed(head, name)
+    return _may_hold(head, name)
 
 
 class _Staged:
@@ -311,7 +326,7 @@ class _Staged:
     def settle(self) -> None:
         """A member named no format judged by its first bytes (readers/sniff.may_be_signed): kept, or let go."""
         head, self.head = bytes(self.head or b""), None
-        if may_be_signed(head, self.name):
+        if _may_hold(head, self.name):
             self.write(head)
         else:
             self.dropped = True
@@ -421,7 +436,7 @@ def expand_7z(path: Path, stage: Path, supported, lim) -> tuple[list[Member], in
             continue
         if file.head is not None:                  # shorter than the bytes it is judged by
             file.settle()
-        if file.dropped or unnamed_format(file.dest) is None:
+        if file.dropped or not _holds_reports(file.dest):
             file.dest.unlink(missing_ok=True)
             continue
         members.append(Member(name, file.dest))
@@ -528,7 +543,7 @@ def _expand_libarchive(volumes: list[Path], fmt: str, stage: Path, supported, li
                 blocks = e.get_blocks(_CHUNK)
                 if unnamed:                                   # `downfile.jsp`: judged by its first bytes, then all
                     head = next(blocks, b"")
-                    if not may_be_signed(head, name):
+                    if not _may_hold(head, name):
                         skipped += 1
                         continue
                     blocks = itertools.chain([head], blocks)
@@ -545,7 +560,7 @@ def _expand_libarchive(volumes: list[Path], fmt: str, stage: Path, supported, li
                     members.append(Member(name, None, str(err)))
                     dest.unlink(missing_ok=True)
                     continue
-                if unnamed and unnamed_format(dest) is None:
+                if unnamed and not _holds_reports(dest):
                     dest.unlink(missing_ok=True)
                     skipped += 1
                     continue
@@ -591,7 +606,7 @@ def expand_tar(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
                 src = data = tf.extractfile(info)
                 if unnamed:                                   # `downfile.jsp`: judged by its first bytes, then all
                     head = data.read(1024)
-                    if not may_be_signed(head, name):
+                    if not _may_hold(head, name):
                         skipped += 1
                         continue
                     src = _Blocks(itertools.chain([head], iter(functools.partial(data.read, _CHUNK), b"")))
@@ -610,7 +625,7 @@ def expand_tar(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
                     dest.unlink(missing_ok=True)
                     raise
                 total += got
-                if unnamed and unnamed_format(dest) is None:
+                if unnamed and not _holds_reports(dest):
                     dest.unlink(missing_ok=True)
                     skipped += 1
                     continue
@@ -740,12 +755,13 @@ def expand(path: Path, stage: Path, supported, lim, depth: int = 0, fmt: str | N
     members = _volume_sets(members, stage, lim)
     out = []
     for i, m in enumerate(members):
-        if m.staged is not None and is_archive(m.name):
+        if m.staged is not None and (is_archive(m.name) or (kind := unnamed_archive(m.staged)) is not None):
             if depth + 1 >= MAX_NESTING:
                 out.append(Member(m.name, None, f"压缩包嵌套超过 {MAX_NESTING} 层，未继续解压"))
                 continue
             try:
-                inner, sk = expand(m.staged, stage / f"n{i}", supported, lim, depth + 1)
+                inner, sk = expand(m.staged, stage / f"n{i}", supported, lim, depth + 1,
+                                   fmt=None if is_archive(m.name) else kind)
             except ArchiveProblem as e:
                 out.append(Member(m.name, None, str(e)))
                 continue
