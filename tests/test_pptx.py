@@ -248,3 +248,22 @@ def test_a_libreoffice_without_impress_says_which_package_reads_decks(tmp_path, 
     (program / "libsdlo.so").touch()
     with pytest.raises(ReadError, match="LibreOffice 无法转换该 .ppt 文件"):
         read(FIX / "office" / "fixture_ppt.ppt")
+
+
+def test_a_picture_linked_from_outside_the_deck_is_neither_fetched_nor_an_error(tmp_path):
+    """插入图片 → 链接到文件: the slide names a file or an address outside the package; nothing is fetched, the rest
+    of the deck reads."""
+    import re
+
+    from conftest import rezip
+    from PIL import Image
+    img = tmp_path / "scan.png"
+    Image.new("RGB", (1200, 1600), (250, 250, 250)).save(img)
+    prs = deck([("text", "附件：项目支出绩效自评表", 1)])
+    prs.slides[0].shapes.add_picture(str(img), Cm(1), Cm(3))
+    path = save(prs, tmp_path / "linked.pptx")
+    linked = rezip(path, tmp_path / "汇报.pptx", lambda name, d: re.sub(
+        rb'Target="\.\./media/image1\.png"', b'Target="file:///etc/passwd" TargetMode="External"', d)
+        if name == "ppt/slides/_rels/slide1.xml.rels" else d)
+    doc = read(linked)
+    assert contents(doc) == ["附件：项目支出绩效自评表"] and doc.more_pictures is None and not doc.warnings

@@ -48,9 +48,19 @@ def read_pptx(path: Path, repair: bool = True) -> Document:
     path = Path(path)
     check_file_size(path)
     _check_package(path)
+    objects = Objects(None, app="PowerPoint")
+    blocks, hidden, pictures = [], [], []
     try:
-        prs = _presentation(path)
-        slides = list(prs.slides)
+        slides = list(_presentation(path).slides)
+        budget = CellBudget("演示文稿中表格的单元格", "请删除无关的幻灯片后另存再导入")
+        for n, slide in enumerate(slides, 1):
+            objects.part = slide.part
+            if slide._element.get("show") in ("0", "false"):
+                if _has_text(slide._element):
+                    hidden.append(f"隐藏的第{n}张幻灯片")
+                continue
+            for shape in _in_reading_order(slide.shapes):
+                blocks += _shape_blocks(shape, n, budget, objects, pictures, hidden)
     except (LimitExceeded, MemoryError, RecursionError):
         raise
     except Exception as e:  # noqa: BLE001  (KeyError, ValueError, lxml's XMLSyntaxError… from a damaged part)
@@ -61,17 +71,6 @@ def read_pptx(path: Path, repair: bool = True) -> Document:
             raise failure from None
         from evalkit.readers.office import repair as by_libreoffice
         return by_libreoffice(path, "pptx", failure, started)
-    budget = CellBudget("演示文稿中表格的单元格", "请删除无关的幻灯片后另存再导入")
-    objects = Objects(None, app="PowerPoint")
-    blocks, hidden, pictures = [], [], []
-    for n, slide in enumerate(slides, 1):
-        objects.part = slide.part
-        if slide._element.get("show") in ("0", "false"):
-            if _has_text(slide._element):
-                hidden.append(f"隐藏的第{n}张幻灯片")
-            continue
-        for shape in _in_reading_order(slide.shapes):
-            blocks += _shape_blocks(shape, n, budget, objects, pictures, hidden)
     doc = Document(source=str(path), format="pptx", blocks=blocks, pages=len(slides), hidden=hidden)
     doc.warnings += objects.warnings
     doc.uncached_formulas += objects.uncached_formulas
@@ -137,23 +136,29 @@ def _shape_blocks(shape, n: int, budget: CellBudget, objects: Objects, pictures:
         if uri == _OLE_URI:
             ole = next((o for o in data.iter(P + "oleObj") if o.get(_R + "id")), None)
             if ole is not None:
-                target = shape.part.related_part(ole.get(_R + "id")) if ole.get(_R + "id") in shape.part.rels else None
-                found = objects.object_blocks(target, ole.get("progId"))
+                found = objects.object_blocks(_target(shape.part, ole.get(_R + "id")), ole.get("progId"))
                 for b in found:
                     b.page = n
                 return found
         return []                          # a chart, a diagram (SmartArt), media: not the report's table
     if tag == P + "pic":
         blip = next(el.iter(A + "blip"), None)
-        rid = blip.get(_R + "embed") if blip is not None else None
-        if rid and rid in shape.part.rels:
-            target = shape.part.related_part(rid)
-            if str(getattr(target, "content_type", "")).startswith("image/"):
-                pictures.append((str(target.partname).lstrip("/"), target.blob))
+        target = _target(shape.part, blip.get(_R + "embed") if blip is not None else None)
+        if target is not None and str(getattr(target, "content_type", "")).startswith("image/"):
+            pictures.append((str(target.partname).lstrip("/"), target.blob))
         return []
     body = next(el.iter(P + "txBody"), None)    # a text box, a placeholder, an autoshape with text
     return [Paragraph(text, page=n) for text in map(_paragraph_text, body.iter(A + "p")) if text.strip()] \
         if body is not None else []
+
+
+def _target(part, rid: str | None):
+    """The part a relationship of `part` points to; None for no such relationship, or one pointing outside the
+    package (a linked picture or object: not in the file, never fetched)."""
+    try:
+        return part.related_part(rid) if rid and rid in part.rels and not part.rels[rid].is_external else None
+    except (KeyError, ValueError):
+        return None
 
 
 def _table(tbl, n: int, budget: CellBudget) -> Table:
