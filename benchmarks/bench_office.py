@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from evalkit.readers import office  # noqa: E402
 
-FORMATS = ["doc", "wps", "rtf", "odt", "et", "ods", "xlsb"]
-SUFFIX = {"wps": ".doc", "et": ".xls"}     # as read_office names the copy
+FORMATS = ["doc", "wps", "rtf", "odt", "et", "ods", "xlsb", "ppt", "dps", "odp"]
+SUFFIX = {"wps": ".doc", "et": ".xls", "dps": ".ppt"}     # as read_office names the copy
 
 
 def bare(soffice: str, path: Path, fmt: str, profile: Path | None) -> float:
