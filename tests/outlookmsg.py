@@ -210,9 +210,11 @@ def looped(data: bytes, stream: str, size: int) -> bytes:
     raise ValueError(f"no stream {stream} of {CUTOFF} bytes or more")
 
 
-def write_tnef(attachments: list[tuple[str, bytes]], codepage: int = 936, long_names: bool = True) -> bytes:
+def write_tnef(attachments: list[tuple[str, bytes]], codepage: int = 936, long_names: bool = True,
+               rtf: bytes | None = None) -> bytes:
     """winmail.dat (MS-OXTNEF), as Outlook wraps an RTF mail's attachments for other mail programs: each attachment's
-    rendering record, its title in the code page, its data, and (`long_names`) its long name as a MAPI property."""
+    rendering record, its title in the code page, its data, and (`long_names`) its long name as a MAPI property;
+    `rtf`: the body, compressed, among the message's MAPI properties (PR_RTF_COMPRESSED)."""
     def attr(level: int, tag: int, value: bytes) -> bytes:
         return struct.pack("<BII", level, tag, len(value)) + value + struct.pack("<H", sum(value) & 0xFFFF)
 
@@ -220,6 +222,10 @@ def write_tnef(attachments: list[tuple[str, bytes]], codepage: int = 936, long_n
     out += attr(1, 0x00089006, struct.pack("<I", 0x10000))                 # attTnefVersion
     out += attr(1, 0x00069007, struct.pack("<II", codepage, 0))            # attOemCodepage
     out += attr(1, 0x00078008, b"IPM.Microsoft Mail.Note\x00")             # attMessageClass
+    if rtf is not None:                                                       # attMsgProps: PR_RTF_COMPRESSED
+        packed = _lzfu(rtf)
+        out += attr(1, 0x00069003, struct.pack("<IHHII", 1, PT_BINARY, 0x1009, 1, len(packed)) + packed
+                    + b"\x00" * (-len(packed) % 4))
     for name, data in attachments:
         out += attr(2, 0x00069002, struct.pack("<HIHHI", 1, 0xFFFFFFFF, 0xFFFF, 0xFFFF, 0xFFFFFFFF))   # attAttachRendData
         out += attr(2, 0x00018010, name.encode(f"cp{codepage}") + b"\x00")   # attAttachTitle

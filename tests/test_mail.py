@@ -312,6 +312,30 @@ def test_outlooks_winmail_dat_in_a_mail_or_saved_alone_gives_the_attachments_it_
     assert len(mine) > 5 and mine["location"].str.startswith("邮件内 自评报告.docx").all()
 
 
+def test_a_table_in_the_rtf_body_a_winmail_dat_holds_is_its_report(tmp_path):
+    """An RTF mail from Outlook with the 自评表 pasted into its body and nothing attached reaches Foxmail as a plain
+    text part and winmail.dat, whose message properties hold the compressed RTF body: read as
+    `邮件.eml!邮件正文.rtf` (through LibreOffice), the projects the .rtf gives alone; the same for a winmail.dat saved
+    out of the mail. With a report attached, the body is not read."""
+    rtf = (FIX / "office" / "fixture_rtf.rtf").read_bytes()
+    m = _mail()
+    m.add_attachment(write_tnef([], rtf=rtf), maintype="application", subtype="ms-tnef", filename="winmail.dat")
+    (tmp_path / "正文.eml").write_bytes(bytes(m))
+    (tmp_path / "winmail.dat").write_bytes(write_tnef([("名片.vcf", b"BEGIN:VCARD\r\nEND:VCARD\r\n")], rtf=rtf))
+    m = _mail()
+    m.add_attachment(write_tnef([("自评表.xlsx", XLSX.read_bytes())], rtf=rtf), maintype="application",
+                     subtype="ms-tnef", filename="winmail.dat")
+    (tmp_path / "附件.eml").write_bytes(bytes(m))
+    t = ingest_paths([tmp_path], None, checks=False, cache_dir=False, keep_format_copies=True)
+    rep = t["reports"].set_index("source_file")
+    assert rep["status"].to_dict() == {"winmail.dat!邮件正文.rtf": "ok", "正文.eml!邮件正文.rtf": "duplicate",
+                                       "附件.eml!自评表.xlsx": "ok"}          # the same RTF twice: counted once
+    alone = ingest_paths([FIX / "office" / "fixture_rtf.rtf"], None, checks=False, cache_dir=False)
+    got = t["projects"][t["projects"]["source_file"] == "winmail.dat!邮件正文.rtf"]
+    assert got["project_name"].tolist() == alone["projects"]["project_name"].tolist() and len(got) == 2
+    assert got["total_score"].tolist() == alone["projects"]["total_score"].tolist()
+
+
 def test_a_table_pasted_into_a_mail_without_attachments_is_its_report(tmp_path):
     """A mail whose HTML body holds the 自评表 (pasted from Word) and no report attached: the body is read as the page
     `邮件.eml!邮件正文.html`, with the page's projects; a mail with a report attached keeps its body out."""

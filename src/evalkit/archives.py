@@ -668,7 +668,7 @@ def expand_mail(path: Path, stage: Path, supported, lim) -> tuple[list[Member], 
             if inner is None:
                 raise ArchiveProblem("winmail.dat 不是有效的 Outlook 附件包（TNEF），可能已损坏或不完整；"
                                      "请让发件人以 HTML 或纯文本格式重发邮件，或把附件另存后再导入")
-            found = (inner, None)
+            found = inner
         elif path.name.lower().endswith(".msg") and not _MIME_HEAD.match(raw[:200]):
             raise ArchiveProblem("文件不是 Outlook 邮件格式（不是 Office 复合文档），可能已损坏或不完整；"
                                  "请在 Outlook 中重新另存为 .msg 或 .eml 后再导入")

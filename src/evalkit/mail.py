@@ -29,14 +29,15 @@ BODY_NAMES = {BODY_NAME.lower(), BODY_RTF.lower()}   # the body read as a report
 
 def attachments(raw: bytes) -> tuple[list[tuple[str, bytes]], tuple[str, bytes] | None] | str:
     """((file name, bytes) of every attachment in order, attached messages as `主题.eml`, names made unique with
-    （2）, （3）…; the HTML body as (BODY_NAME, a UTF-8 page) when it holds a table, else None), or a Chinese reason
-    (str) when the message cannot be opened (encrypted)."""
+    （2）, （3）…; the HTML body as (BODY_NAME, a UTF-8 page) when it holds a table, else the RTF body a winmail.dat
+    holds (BODY_RTF) when that does, else None), or a Chinese reason (str) when the message cannot be opened
+    (encrypted)."""
     msg = email.message_from_bytes(raw, policy=email.policy.compat32)
     if msg.get_content_type() in ENCRYPTED_TYPES:
         return ENCRYPTED
     out: list[tuple[str, bytes]] = []
     used: set[str] = {BODY_NAME.lower()}
-    body = None
+    body = rtf = None
     for part, in_body in _parts(msg):
         if body is None and part.get_content_type() == "text/html" and _filename(part) is None:
             body = _body_page(part)
@@ -54,11 +55,12 @@ def attachments(raw: bytes) -> tuple[list[tuple[str, bytes]], tuple[str, bytes] 
                 continue                          # the body, or a picture shown in it
             data = part.get_payload(decode=True) or b""
             if tnef_part and (inner := tnef.unwrapped(data)) is not None:
-                out += [(unique_name(n, used), d) for n, d in inner]     # Outlook's winmail.dat: its attachments
+                out += [(unique_name(n, used), d) for n, d in inner[0]]  # Outlook's winmail.dat: its attachments
+                rtf = rtf or inner[1]                                    # …and its RTF body holding a table
                 continue
             name = name or tnef.NAME
         out.append((unique_name(name, used), data))
-    return out, (None if body is None else (BODY_NAME, body))
+    return out, (rtf if body is None else (BODY_NAME, body))
 
 
 def _body_page(part) -> bytes | None:

@@ -142,8 +142,12 @@ def _body(ole: _Store, at: list[str], props: dict) -> tuple[str, bytes] | None:
         from evalkit.readers.html import decode_html
         return mail.BODY_NAME, ('<meta charset="utf-8">' + decode_html(raw, charset)).encode("utf-8")
     packed = ole.stream(at + ["__substg1.0_10090102"])
-    if packed is None:
-        return None
+    return None if packed is None else rtf_body(packed)
+
+
+def rtf_body(packed: bytes) -> tuple[str, bytes] | None:
+    """A mail's compressed RTF body (PidTagRtfCompressed, in a .msg or a winmail.dat) as (邮件正文.rtf, its RTF) when
+    it holds a table, else None."""
     import compressed_rtf
     try:
         rtf = compressed_rtf.decompress(packed)
