@@ -15,7 +15,7 @@ from evalkit.model import Paragraph, Table
 from evalkit.readers import read
 from evalkit.readers.office import find_soffice
 
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
 from pptxfile import add_table, word_grid  # noqa: E402
 
 FIX = ROOT / "tests" / "fixtures"

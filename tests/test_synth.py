@@ -229,6 +229,24 @@ def test_a_csv_corpus_reads_back_to_its_truth(tmp_path):
     assert "csv" in set(rep.loc[rep["status"] == "duplicate", "format"])           # a CSV copy of a workbook
 
 
+def test_a_deck_corpus_reads_back_to_its_truth(tmp_path):
+    """`--formats pptx,docx`: reports pasted into 汇报 decks (the DOCX's tables as slide tables); an ingest gives the
+    truth field for field, the same bytes from the same seed, and a report's deck beside its Word file is the same
+    report, kept once (the Word file)."""
+    out = tmp_path / "pptx"
+    s = synth.generate(8, out, seed=6, formats="pptx,docx", log=lambda *a: None, error_rate=0.0, dup_rate=0.0,
+                       format_dup_rate=0.5)
+    decks = sorted((out / "docs").rglob("*.pptx"))
+    assert not s["skipped"] and decks
+    again = tmp_path / "again"
+    synth.generate(8, again, seed=6, formats="pptx,docx", log=lambda *a: None, error_rate=0.0, dup_rate=0.0,
+                   format_dup_rate=0.5)
+    assert [p.read_bytes() for p in decks] == [p.read_bytes() for p in sorted((again / "docs").rglob("*.pptx"))]
+    rep = read_back(out)
+    assert (rep["status"] == "ok").sum() == 8 and "pptx" in set(rep.loc[rep["status"] == "ok", "format"])
+    assert "pptx" in set(rep.loc[rep["status"] == "duplicate", "format"])          # a deck of a Word report
+
+
 @pytest.mark.parametrize("mode, pil_mode, compression", [("colour", "P", "tiff_adobe_deflate"),
                                                          ("grey", "L", "tiff_adobe_deflate"),
                                                          ("bw", "1", "group4")])

@@ -1,6 +1,6 @@
 """A synthetic, realistic corpus of 预算绩效自评 reports with its truth: `evalkit synth`.
 
-    evalkit synth --reports N --out DIR [--seed S] [--formats txt,docx,xlsx,csv,html,pdf,ofd,scan]
+    evalkit synth --reports N --out DIR [--seed S] [--formats txt,docx,xlsx,csv,html,pptx,pdf,ofd,scan]
 
 writes `DIR/docs/<省>/<市>/<县>/<file>` and, in the format of `../shared/truth/`,
 `DIR/truth/{projects,indicators,reports}.csv` (so `../shared/tools/truthcheck.py` scores an
@@ -9,7 +9,7 @@ ingest of `DIR/docs`), plus
   the same report in another format — with `scan` among the formats, that can be the report's scan,
   `…_扫描件.tif`, or the report as first published beside its correction `…（更正）`, kind other_version)
   and the file it repeats; the truth lists each report once, under the copy evalkit
-  keeps (ingest.FORMAT_RANK: docx > xlsx > html > txt > csv > pdf > ofd > scan; the corrected version);
+  keeps (ingest.FORMAT_RANK: docx > xlsx > html > txt > csv > pptx > pdf > ofd > scan; the corrected version);
 - `DIR/truth/findings.csv`: the findings the checks should raise — each inconsistency injected at a
   known rate (rule ids of checks/findings.py RULES), the findings that follow from it, and one
   `duplicate_document` per duplicate (`report_other_version` per earlier version); clean reports are built
@@ -26,7 +26,7 @@ five reference layouts of `../shared/seeds/` as text exports:
   form  (seed 004: 定量目标 table without weights + 评价指标体系 with 项目决策/管理/绩效, 综合得分/等次),
 plus `juesuan` (a 部门决算 whose results are one 绩效自评的…项目N个…平均得分 sentence, as the
 上海市普陀区 realdocs), and DOCX/XLSX/HTML rendered with the builders of
-tests/fixtures/make_fixtures.py; `pdf` is that DOCX printed by LibreOffice, `scan` the PDF's pages
+tests/fixtures/make_fixtures.py (`pptx`: that DOCX as slides, tests/fixtures/pptxfile.py); `pdf` is that DOCX printed by LibreOffice, `scan` the PDF's pages
 as a multi-page TIFF (150 dpi, slightly turned, a red 公章) for evalkit's OCR reader — both only
 where LibreOffice (and for scans the OCR reader) are installed. Same seed, same bytes (PDF and scans
 excepted: LibreOffice stamps the PDF). A report's format, layout and number of projects are drawn from
@@ -80,10 +80,10 @@ TRUTH_REPORT_COLS = ["seed", "county", "city", "province", "agency", "fiscal_yea
 FINDING_COLS = ["source_file", "seed", "project_name", "rule", "kind", "detail"]
 DUPLICATE_COLS = ["source_file", "duplicate_of_file", "kind"]
 
-ALL_FORMATS = ("txt", "docx", "xlsx", "csv", "html", "pdf", "ofd", "scan")
+ALL_FORMATS = ("txt", "docx", "xlsx", "csv", "html", "pptx", "pdf", "ofd", "scan")
 DEFAULT_FORMATS = "txt,docx,xlsx,html"
-FORMAT_WEIGHT = {"txt": 4, "docx": 2, "xlsx": 2, "csv": 1, "html": 2, "pdf": 1, "ofd": 1, "scan": 1}
-KEEP_RANK = ("docx", "xlsx", "html", "txt", "csv", "pdf", "ofd", "scan")  # = evalkit.ingest.FORMAT_RANK (OCR'd last)
+FORMAT_WEIGHT = {"txt": 4, "docx": 2, "xlsx": 2, "csv": 1, "html": 2, "pptx": 1, "pdf": 1, "ofd": 1, "scan": 1}
+KEEP_RANK = ("docx", "xlsx", "html", "txt", "csv", "pptx", "pdf", "ofd", "scan")  # = evalkit.ingest.FORMAT_RANK (OCR'd last)
 TXT_LAYOUTS = (("tabs", 34), ("dept", 20), ("cells", 14), ("annex", 14), ("form", 10), ("juesuan", 8))
 INJECTABLE = ("total_score_mismatch", "execution_rate_mismatch", "grade_mismatch",
               "indicator_full_score_unmet", "weight_sum_mismatch")
@@ -1449,7 +1449,7 @@ def write_now(rep: Report, fmt: str, path: Path, rng) -> bool:
     """Write a text or office file of the report; False for a format rendered later (PDF, OFD, scans)."""
     if fmt == "txt":
         path.write_text(TEXT_RENDER[rep.layout](rep, rng), encoding="utf-8")
-    elif fmt in ("docx", "xlsx", "html", "csv"):
+    elif fmt in ("docx", "xlsx", "html", "csv", "pptx"):
         render_office(rep, fmt, path)
     else:
         return False
@@ -1462,6 +1462,14 @@ def render_office(rep: Report, fmt: str, path: Path) -> None:
     year = str(rep.year)
     if fmt == "docx":
         mod.build_docx(projects, inds_of, rep.agency, year, nested=False).save(path)
+        _normalize_zip(path, rep.year)
+    elif fmt == "pptx":            # the DOCX's paragraphs and tables as slides, as a department pastes them into a deck
+        tmp = path.with_name(path.name + ".docx")
+        try:
+            mod.build_docx(projects, inds_of, rep.agency, year, nested=False).save(tmp)
+            path.write_bytes(_fixture_module("pptxfile.py", "_evalkit_synth_pptx").from_docx(tmp))
+        finally:
+            tmp.unlink(missing_ok=True)
         _normalize_zip(path, rep.year)
     elif fmt == "xlsx":
         mod.build_xlsx(path, projects, inds_of, rep.agency, year)
@@ -1730,7 +1738,8 @@ def plan(n_reports: int, seed: int = 0, formats=tuple(f for f in DEFAULT_FORMATS
         rep.rel = rel
         # the same report in a second format: the truth follows the copy evalkit keeps
         if layout == "table" and fmt != "scan" and draw.random() < format_dup_rate:
-            choices = [f for f in ("docx", "xlsx", "csv", "html", "txt", "pdf", "ofd", "scan") if f != fmt and (f in formats or f == "txt")]
+            choices = [f for f in ("docx", "xlsx", "csv", "html", "txt", "pptx", "pdf", "ofd", "scan")
+                       if f != fmt and (f in formats or f == "txt")]
             if choices:
                 item.second = draw.choice(choices)
                 stem = Path(rel).name.split('.')[0]
@@ -1772,8 +1781,8 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
     if scan_mode not in SCAN_MODES:
         raise ValueError(f"不认识的扫描模式 {scan_mode}")
     skipped = {}
-    if any(f in formats for f in ("docx", "xlsx", "csv", "html", *RENDERED_LATER)) and fixture_builders() is None:
-        for f in ("docx", "xlsx", "csv", "html", *RENDERED_LATER):
+    if any(f in formats for f in ("docx", "xlsx", "csv", "html", "pptx", *RENDERED_LATER)) and fixture_builders() is None:
+        for f in ("docx", "xlsx", "csv", "html", "pptx", *RENDERED_LATER):
             if f in formats:
                 skipped[f] = "tests/fixtures/make_fixtures.py (the office builders) not found"
     if any(f in formats for f in RENDERED_LATER) and not _soffice():
