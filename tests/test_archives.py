@@ -509,6 +509,10 @@ def test_an_archive_downloaded_without_its_name_is_opened_by_its_content(tmp_pat
     assert t["reports"]["n_projects"].sum() > 0
     with located(tmp_path / "downfile.jsp!大厂县/2022年/fixture_docx.docx") as f:
         assert f.read_bytes() == (fx / "fixture_docx.docx").read_bytes()
+    from evalkit.errors import InputError
+    with pytest.raises(InputError, match=r"downfile\.jsp 是压缩包，其中的报告文件：.*downfile\.jsp!大厂县/2022年/fixture_docx\.docx"):
+        with located(tmp_path / "downfile.jsp"):                                   # inspect says what it holds
+            pass
     alone = ingest_paths([tmp_path / "downfile.jsp"], checks=False)["reports"]      # given by its name, too
     assert sorted(alone["source_file"]) == sorted(n for n in rep.index if n.startswith("downfile.jsp!"))
 

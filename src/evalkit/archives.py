@@ -1134,7 +1134,7 @@ def located(path: Path):
     from evalkit.limits import LIMITS
     path = on_disk(Path(path))               # as the ledger shows it: a GBK name decoded, `报告（2）.txt`
     given = _a_file(path)
-    if given and not is_archive(path.name):
+    if given and not is_archive(path.name) and unnamed_archive(path) is None:
         yield path
         return
     if not given and "!" not in str(path):
