@@ -267,3 +267,23 @@ def test_a_picture_linked_from_outside_the_deck_is_neither_fetched_nor_an_error(
         if name == "ppt/slides/_rels/slide1.xml.rels" else d)
     doc = read(linked)
     assert contents(doc) == ["附件：项目支出绩效自评表"] and doc.more_pictures is None and not doc.warnings
+
+
+def test_a_shape_powerpoint_wraps_in_alternate_content_is_read(tmp_path):
+    """PowerPoint wraps a text box holding an equation (and ink) in mc:AlternateContent, which python-pptx leaves out
+    of a slide's shapes: read from its mc:Choice, once (not again from its mc:Fallback)."""
+    from lxml import etree
+    prs = deck([("text", "附件：项目支出绩效自评表", 1)])
+    slide = prs.slides[0]
+    box = slide.shapes.add_textbox(Cm(1), Cm(3), Cm(20), Cm(1))
+    box.text_frame.text = "自评得分 = 95.65 分"
+    el = box._element
+    mc = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+    alt = etree.SubElement(el.getparent(), f"{{{mc}}}AlternateContent", nsmap={"mc": mc})
+    el.getparent().remove(el)
+    choice = etree.SubElement(alt, f"{{{mc}}}Choice", Requires="a14")
+    choice.append(el)
+    fallback = etree.SubElement(alt, f"{{{mc}}}Fallback")
+    fallback.append(etree.fromstring(etree.tostring(el)))
+    doc = read(save(prs, tmp_path / "公式.pptx"))
+    assert contents(doc) == ["附件：项目支出绩效自评表", "自评得分 = 95.65 分"]

@@ -21,6 +21,8 @@ from evalkit.readers.safety import (UNZIP_ERRORS, CellBudget, check_file_size, c
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_SHAPES = {P + "sp", P + "grpSp", P + "graphicFrame", P + "cxnSp", P + "pic"}
 # the main part of a deck, a macro-enabled one (.pptm), a slide show (.ppsx, .ppsm) and a template (.potx, .potm): the
 # same PresentationML; python-pptx knows the first two only
 PRESENTATION_TYPES = (
@@ -59,7 +61,7 @@ def read_pptx(path: Path, repair: bool = True) -> Document:
                 if _has_text(slide._element):
                     hidden.append(f"隐藏的第{n}张幻灯片")
                 continue
-            for shape in _in_reading_order(slide.shapes):
+            for shape in _in_reading_order(_members(slide.shapes)):
                 blocks += _shape_blocks(shape, n, budget, objects, pictures, hidden)
     except (LimitExceeded, MemoryError, RecursionError):
         raise
@@ -96,6 +98,21 @@ def _presentation(path: Path):
     return part.presentation
 
 
+def _members(shapes) -> list:
+    """The shapes of a slide or group as python-pptx wraps them, and those PowerPoint wraps in mc:AlternateContent (a
+    text box holding an equation, ink), which python-pptx leaves out: its first mc:Choice holding shapes (what
+    PowerPoint shows), else its mc:Fallback."""
+    out = []
+    for el in shapes._spTree.iterchildren():
+        if el.tag == MC + "AlternateContent":
+            branches = [b for b in el if b.tag in (MC + "Choice", MC + "Fallback")]
+            shown = next((b for b in branches if any(c.tag in _SHAPES for c in b)), None)
+            out += [shapes._shape_factory(c) for c in (shown if shown is not None else ()) if c.tag in _SHAPES]
+        elif el.tag in _SHAPES:
+            out.append(shapes._shape_factory(el))
+    return out
+
+
 def _in_reading_order(shapes) -> list:
     """Top to bottom in bands of ROW_BAND, then left to right; a shape whose place is unknown keeps its place in
     the shape tree after the placed ones."""
@@ -125,7 +142,7 @@ def _shape_blocks(shape, n: int, budget: CellBudget, objects: Objects, pictures:
     tag = el.tag
     if tag == P + "grpSp":
         out = []
-        for inner in _in_reading_order(shape.shapes):
+        for inner in _in_reading_order(_members(shape.shapes)):
             out += _shape_blocks(inner, n, budget, objects, pictures, hidden)
         return out
     if tag == P + "graphicFrame":
