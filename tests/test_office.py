@@ -57,6 +57,8 @@ def office_tables(tmp_path_factory):
 def test_each_format_recovers_its_truth(office_tables, fmt):
     if fmt not in ("et", "pptx") and SOFFICE is None:
         pytest.skip("LibreOffice (soffice) 不可用")
+    if fmt in office.IMPRESS and not office.has_impress(SOFFICE):
+        pytest.skip("LibreOffice 的演示文稿组件（Impress）不可用")
     name = fixture(fmt).name
     rep = office_tables["reports"].set_index("source_file").loc[name]
     assert rep["status"] == "ok" and rep["format"] == fmt, rep["error"]

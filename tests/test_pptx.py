@@ -13,14 +13,15 @@ from evalkit.errors import ReadError
 from evalkit.ingest import ingest_paths
 from evalkit.model import Paragraph, Table
 from evalkit.readers import read
-from evalkit.readers.office import find_soffice
+from evalkit.readers.office import find_soffice, has_impress
 
 sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
 from pptxfile import add_table, word_grid  # noqa: E402
 
 FIX = ROOT / "tests" / "fixtures"
 DECK = FIX / "office" / "fixture_pptx.pptx"
-needs_lo = pytest.mark.skipif(find_soffice() is None, reason="LibreOffice (soffice) 不可用")
+needs_lo = pytest.mark.skipif(find_soffice() is None or not has_impress(find_soffice()),
+                              reason="LibreOffice (soffice) 或其演示文稿组件（Impress）不可用")
 
 
 def contents(doc):
