@@ -288,3 +288,24 @@ def test_a_shape_powerpoint_wraps_in_alternate_content_is_read(tmp_path):
     fallback.append(etree.fromstring(etree.tostring(el)))
     doc = read(save(prs, tmp_path / "公式.pptx"))
     assert contents(doc) == ["附件：项目支出绩效自评表", "自评得分 = 95.65 分"]
+
+
+def test_a_figure_struck_through_in_a_cell_is_not_read_and_is_counted(tmp_path):
+    """A score crossed out (删除线) with the corrected one typed beside it, as in Word: the struck figure is not read,
+    the row takes the other, reports.hidden_content counts it; text struck elsewhere too."""
+    first = word_tables()[0]
+    prs = deck([("text", "项目支出绩效自评表", 1), ("table", first, 2)])
+    table = next(s for s in prs.slides[0].shapes if s.has_table).table
+    total = next(r for r in range(len(table.rows)) if table.cell(r, 0).text == "总分")
+    cell = next(c for c in table.rows[total].cells if c.text == "97.75")
+    para = cell.text_frame.paragraphs[0]
+    old = para.runs[0]
+    old.text = "90.00"
+    old.font._rPr.set("strike", "sngStrike")
+    para.add_run().text = "97.75"
+    path = save(prs, tmp_path / "汇报.pptx")
+    doc = read(path)
+    assert doc.hidden == ["PowerPoint 删除线文字 1 处"]
+    t = ingest_paths([path], checks=False)
+    assert t["projects"]["total_score"].tolist() == [97.75]
+    assert "删除线文字 1 处" in t["reports"].iloc[0]["hidden_content"]

@@ -10,6 +10,7 @@ Before python-pptx sees the package: its size, the ZIP limits and the DTD scan (
 from __future__ import annotations
 
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table, Unparsable
@@ -50,19 +51,18 @@ def read_pptx(path: Path, repair: bool = True) -> Document:
     path = Path(path)
     check_file_size(path)
     _check_package(path)
-    objects = Objects(None, app="PowerPoint")
-    blocks, hidden, pictures = [], [], []
+    walk = _Walk(CellBudget("演示文稿中表格的单元格", "请删除无关的幻灯片后另存再导入"), Objects(None, app="PowerPoint"))
+    blocks = []
     try:
         slides = list(_presentation(path).slides)
-        budget = CellBudget("演示文稿中表格的单元格", "请删除无关的幻灯片后另存再导入")
         for n, slide in enumerate(slides, 1):
-            objects.part = slide.part
+            walk.objects.part = slide.part
             if slide._element.get("show") in ("0", "false"):
                 if _has_text(slide._element):
-                    hidden.append(f"隐藏的第{n}张幻灯片")
+                    walk.hidden.append(f"隐藏的第{n}张幻灯片")
                 continue
             for shape in _in_reading_order(_members(slide.shapes)):
-                blocks += _shape_blocks(shape, n, budget, objects, pictures, hidden)
+                blocks += _shape_blocks(shape, n, walk)
     except (LimitExceeded, MemoryError, RecursionError):
         raise
     except Exception as e:  # noqa: BLE001  (KeyError, ValueError, lxml's XMLSyntaxError… from a damaged part)
@@ -73,10 +73,11 @@ def read_pptx(path: Path, repair: bool = True) -> Document:
             raise failure from None
         from evalkit.readers.office import repair as by_libreoffice
         return by_libreoffice(path, "pptx", failure, started)
+    hidden = walk.hidden + ([f"PowerPoint 删除线文字 {walk.struck} 处"] if walk.struck else [])
     doc = Document(source=str(path), format="pptx", blocks=blocks, pages=len(slides), hidden=hidden)
-    doc.warnings += objects.warnings
-    doc.uncached_formulas += objects.uncached_formulas
-    pictures = page_sized(pictures)
+    doc.warnings += walk.objects.warnings
+    doc.uncached_formulas += walk.objects.uncached_formulas
+    pictures = page_sized(walk.pictures)
     if holds_pictures_only(doc):          # no table and no prose: the report may be pictures of its pages
         if pictures:
             return with_pages_read(doc, pictures)
@@ -130,30 +131,40 @@ def _place(shape) -> tuple[int | None, int | None]:
         return None, None
 
 
-def _shape_blocks(shape, n: int, budget: CellBudget, objects: Objects, pictures: list, hidden: list) -> list:
+@dataclass
+class _Walk:
+    """What reading the slides gathers besides their blocks."""
+    budget: CellBudget
+    objects: Objects
+    pictures: list = field(default_factory=list)     # (part name, bytes) of every picture, for OCR
+    hidden: list = field(default_factory=list)       # hidden slides and shapes with text
+    struck: int = 0                                  # runs of struck-through text left out
+
+
+def _shape_blocks(shape, n: int, walk: _Walk) -> list:
     """The blocks one shape shows on slide `n` (a group: its shapes', in reading order); a picture goes to
-    `pictures`, a hidden shape with text to `hidden`."""
+    `walk.pictures`, a hidden shape with text to `walk.hidden`."""
     el = shape._element
     c_nv = next(el.iter(P + "cNvPr"), None)
     if c_nv is not None and c_nv.get("hidden") in ("1", "true"):
         if _has_text(el):
-            hidden.append(f"第{n}张幻灯片上隐藏的形状“{c_nv.get('name') or ''}”")
+            walk.hidden.append(f"第{n}张幻灯片上隐藏的形状“{c_nv.get('name') or ''}”")
         return []
     tag = el.tag
     if tag == P + "grpSp":
         out = []
         for inner in _in_reading_order(_members(shape.shapes)):
-            out += _shape_blocks(inner, n, budget, objects, pictures, hidden)
+            out += _shape_blocks(inner, n, walk)
         return out
     if tag == P + "graphicFrame":
         data = next(el.iter(A + "graphicData"), None)
         uri = data.get("uri") if data is not None else None
         if uri == _TABLE_URI:
-            return [_table(tbl, n, budget) for tbl in data.iter(A + "tbl")]
+            return [_table(tbl, n, walk) for tbl in data.iter(A + "tbl")]
         if uri == _OLE_URI:
             ole = next((o for o in data.iter(P + "oleObj") if o.get(_R + "id")), None)
             if ole is not None:
-                found = objects.object_blocks(_target(shape.part, ole.get(_R + "id")), ole.get("progId"))
+                found = walk.objects.object_blocks(_target(shape.part, ole.get(_R + "id")), ole.get("progId"))
                 for b in found:
                     b.page = n
                 return found
@@ -162,11 +173,12 @@ def _shape_blocks(shape, n: int, budget: CellBudget, objects: Objects, pictures:
         blip = next(el.iter(A + "blip"), None)
         target = _target(shape.part, blip.get(_R + "embed") if blip is not None else None)
         if target is not None and str(getattr(target, "content_type", "")).startswith("image/"):
-            pictures.append((str(target.partname).lstrip("/"), target.blob))
+            walk.pictures.append((str(target.partname).lstrip("/"), target.blob))
         return []
     body = next(el.iter(P + "txBody"), None)    # a text box, a placeholder, an autoshape with text
-    return [Paragraph(text, page=n) for text in map(_paragraph_text, body.iter(A + "p")) if text.strip()] \
-        if body is not None else []
+    if body is None:
+        return []
+    return [Paragraph(text, page=n) for text in (_paragraph_text(p, walk) for p in body.iter(A + "p")) if text.strip()]
 
 
 def _target(part, rid: str | None):
@@ -178,7 +190,7 @@ def _target(part, rid: str | None):
         return None
 
 
-def _table(tbl, n: int, budget: CellBudget) -> Table:
+def _table(tbl, n: int, walk: _Walk) -> Table:
     """A DrawingML table: a horizontally merged cell once, a vertically merged one empty below its first row."""
     rows = []
     for tr in tbl.iter(A + "tr"):
@@ -187,19 +199,24 @@ def _table(tbl, n: int, budget: CellBudget) -> Table:
             if tc.get("hMerge") in ("1", "true"):
                 continue
             row.append("" if tc.get("vMerge") in ("1", "true") else
-                       "\n".join(_paragraph_text(p) for p in tc.iter(A + "p")).strip())
-        budget.take(len(row), f"（第{n}张幻灯片）")
+                       "\n".join(_paragraph_text(p, walk) for p in tc.iter(A + "p")).strip())
+        walk.budget.take(len(row), f"（第{n}张幻灯片）")
         rows.append(row)
     return Table(rows, page=n)
 
 
-def _paragraph_text(p) -> str:
+def _paragraph_text(p, walk: _Walk) -> str:
     """A DrawingML paragraph's text as shown: runs and fields (a date, a slide number) in order, a line break as
-    '\\n'."""
+    '\\n'; a run struck through (删除线: a figure crossed out and typed again beside it) is left out and counted, as
+    Word's is."""
     parts = []
     for child in p:
         if child.tag in (A + "r", A + "fld"):
             t = child.find(A + "t")
+            pr = child.find(A + "rPr")
+            if pr is not None and pr.get("strike") in ("sngStrike", "dblStrike") and t is not None and (t.text or "").strip():
+                walk.struck += 1
+                continue
             parts.append(t.text or "" if t is not None else "")
         elif child.tag == A + "br":
             parts.append("\n")
