@@ -30,13 +30,14 @@ def parser_version(limits) -> str:
 
 
 def tools() -> bytes:
-    """Which optional readers this machine has. A .doc read without LibreOffice, or a scan without the OCR,
-    is a failed row telling the user to install it: once installed, the file must be read again, not
+    """Which optional readers this machine has. A .doc read without LibreOffice, a .ppt without its Impress part, or
+    a scan without the OCR, is a failed row telling the user to install it: once installed, the file must be read again, not
     taken from the cache (which kept that failure until --rebuild)."""
     from importlib.util import find_spec
 
-    from evalkit.readers.office import find_soffice
-    have = {"soffice": find_soffice() is not None,
+    from evalkit.readers.office import find_soffice, has_impress
+    soffice = find_soffice()
+    have = {"soffice": soffice is not None, "impress": soffice is not None and has_impress(soffice),
             "ocr": all(find_spec(m) is not None for m in ("rapidocr_onnxruntime", "cv2"))}
     return repr(sorted(have.items())).encode()
 
