@@ -336,6 +336,29 @@ def test_a_table_in_the_rtf_body_a_winmail_dat_holds_is_its_report(tmp_path):
     assert got["total_score"].tolist() == alone["projects"]["total_score"].tolist()
 
 
+def test_a_mail_whose_files_were_sent_as_download_links_says_so(tmp_path):
+    """QQ 邮箱 or 网易邮箱 send a file over their size limit as 超大附件: a link in the body, the file on their server. The
+    mail's row says so and how to get the file (before: 邮件中没有可读取的报告文件, as if nothing had been sent); a
+    mail that also attaches a report is read as usual."""
+    def qq(attach: bool) -> bytes:
+        m = EmailMessage()
+        m["From"], m["To"], m["Subject"] = "县财政局 <10001@qq.com>", "绩效科 <jxk@example.cn>", "自评材料"
+        m.set_content("从QQ邮箱发来的超大附件\n\n自评材料.zip (35.20M, 2024年03月01日 12:00 到期)\n"
+                      "进入下载页面：https://mail.qq.com/cgi-bin/ftnExs_download?k=0f3a&t=exs_ftn_download", charset="gbk")
+        m.add_alternative("<div>从QQ邮箱发来的超大附件</div><a href='https://mail.qq.com/cgi-bin/ftnExs_download?k=0f3a'>"
+                          "自评材料.zip</a>", subtype="html", charset="gbk")
+        if attach:
+            m.add_attachment(XLSX.read_bytes(), maintype="application", subtype="octet-stream", filename="自评表.xlsx")
+        return bytes(m)
+    (tmp_path / "超大附件.eml").write_bytes(qq(False))
+    (tmp_path / "两者都有.eml").write_bytes(qq(True))
+    found = discover([tmp_path], stage=tmp_path / "stage")
+    got = {s.source_file: s.problem for s in found.sources}
+    assert got == {"两者都有.eml!自评表.xlsx": None, "超大附件.eml": (
+        "邮件中的附件是超大附件（邮箱服务商的下载链接，文件不在邮件里），无法从邮件读取；"
+        "请在邮箱中打开这封邮件，从链接下载附件（链接通常有有效期），再导入下载的文件")}
+
+
 def test_a_table_pasted_into_a_mail_without_attachments_is_its_report(tmp_path):
     """A mail whose HTML body holds the 自评表 (pasted from Word) and no report attached: the body is read as the page
     `邮件.eml!邮件正文.html`, with the page's projects; a mail with a report attached keeps its body out."""

@@ -674,6 +674,9 @@ def expand_mail(path: Path, stage: Path, supported, lim) -> tuple[list[Member], 
                                  "请在 Outlook 中重新另存为 .msg 或 .eml 后再导入")
         else:
             found = mail.attachments(raw)
+            if (not isinstance(found, str) and found[1] is None and not any(_wanted(n, supported) for n, _ in found[0])
+                    and mail.large_attachment_links(raw)):
+                raise ArchiveProblem(mail.LARGE_ATTACHMENTS)      # 超大附件: the files behind the mail's links
     except outlook.OutlookProblem as e:
         raise ArchiveProblem(str(e)) from None
     except RecursionError:

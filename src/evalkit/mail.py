@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import codecs
 import email
+import re
 import email.header
 import email.policy
 import email.utils
@@ -61,6 +62,24 @@ def attachments(raw: bytes) -> tuple[list[tuple[str, bytes]], tuple[str, bytes] 
             name = name or tnef.NAME
         out.append((unique_name(name, used), data))
     return out, (rtf if body is None else (BODY_NAME, body))
+
+
+# what QQ 邮箱, 网易邮箱 and other web mail write into a mail's body for a file sent as a download link (超大附件, 文件中转站):
+# the file stays on the provider's server, not in the mail
+LARGE_ATTACHMENT = re.compile(r"超大附件|文件中转站|ftnExs_download|large-attachment-download", re.I)
+LARGE_ATTACHMENTS = ("邮件中的附件是超大附件（邮箱服务商的下载链接，文件不在邮件里），无法从邮件读取；"
+                     "请在邮箱中打开这封邮件，从链接下载附件（链接通常有有效期），再导入下载的文件")
+
+
+def large_attachment_links(raw: bytes) -> bool:
+    """Whether a MIME mail's text says its files were sent as 超大附件 (download links), not attached."""
+    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    for part, _ in _parts(msg):
+        if part.get_content_maintype() == "text" and _filename(part) is None:
+            text = decode(part.get_payload(decode=True) or b"", part.get_content_charset())
+            if LARGE_ATTACHMENT.search(text):
+                return True
+    return False
 
 
 def _body_page(part) -> bytes | None:
