@@ -1,17 +1,16 @@
 """PowerPoint decks (readers/pptx.py): the 自评表 a department pastes into its 汇报 slides, read slide by slide as
 the slides show it; .ppt, WPS 演示 and .odp through LibreOffice Impress (their truth: test_office)."""
-import io
 import shutil
 import sys
 
 import pytest
 from pptx import Presentation
-from pptx.util import Cm, Pt
+from pptx.util import Cm
 
 from conftest import ROOT
 from evalkit.errors import ReadError
 from evalkit.ingest import ingest_paths
-from evalkit.model import Paragraph, Table
+from evalkit.model import Table
 from evalkit.readers import read
 from evalkit.readers.office import find_soffice, has_impress
 
@@ -135,7 +134,8 @@ def test_a_deck_saved_as_a_slide_show_or_template_reads_as_the_deck(tmp_path):
 
 def test_a_package_that_is_not_a_deck_is_said_so(tmp_path):
     bad = tmp_path / "空.pptx"
-    with __import__("zipfile").ZipFile(bad, "w") as z:
+    import zipfile
+    with zipfile.ZipFile(bad, "w") as z:
         z.writestr("hello.txt", "你好")
     with pytest.raises(ReadError, match="PPTX 文件已损坏"):
         read(bad)
