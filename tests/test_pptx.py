@@ -157,7 +157,8 @@ def test_a_ppt_under_a_pptx_name_and_a_pptx_under_a_ppt_name_are_read_as_what_th
 
 
 def test_a_deck_of_other_content_gives_no_project_and_no_error(tmp_path):
-    """A 汇报 deck with bullets and a chart only: read (ok, nothing recognized), never an internal error."""
+    """A 汇报 deck with bullets, a chart and speaker notes: the bullets read, nothing recognized, never an internal
+    error; the chart and the notes are not read, and the reading notes say so."""
     from pptx.chart.data import CategoryChartData
     from pptx.enum.chart import XL_CHART_TYPE
     prs = deck([("text", "一、项目基本情况", 1), ("text", "二、绩效目标完成情况", 3)])
@@ -165,8 +166,11 @@ def test_a_deck_of_other_content_gives_no_project_and_no_error(tmp_path):
     data.categories = ["产出", "效益", "满意度"]
     data.add_series("得分", (48, 28, 9))
     prs.slides[0].shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, Cm(2), Cm(5), Cm(16), Cm(10), data)
+    prs.slides[0].notes_slide.notes_text_frame.text = "讲到这里说明：自评得分 85 分"
     doc = read(save(prs, tmp_path / "汇报.pptx"))
     assert contents(doc) == ["一、项目基本情况", "二、绩效目标完成情况"]
+    assert doc.notes == ["第 1 页的图表（1 处）未读取：不是自评表的内容",          # said, for the auditor
+                         "第 1 页的演讲者备注（1 处）未读取：不是自评表的内容"]
 
 
 def _without_slide_type(name, data):

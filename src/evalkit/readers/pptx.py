@@ -41,6 +41,10 @@ NO_DECK = "PPTX 文件已损坏（压缩包里没有演示文稿部件），请�
 ROW_BAND = 228600            # EMU (1/4 inch): shapes whose tops differ by less stand on one line, read left to right
 _TABLE_URI = "http://schemas.openxmlformats.org/drawingml/2006/table"
 _OLE_URI = "http://schemas.openxmlformats.org/presentationml/2006/ole"
+# graphic frames that are not the report's table, named in the reading notes so an auditor knows they were not read
+_NOT_READ = {"http://schemas.openxmlformats.org/drawingml/2006/chart": "图表",
+             "http://schemas.microsoft.com/office/drawing/2014/chartex": "图表",
+             "http://schemas.openxmlformats.org/drawingml/2006/diagram": "SmartArt 图形"}
 
 
 def read_pptx(path: Path, repair: bool = True) -> Document:
@@ -63,6 +67,9 @@ def read_pptx(path: Path, repair: bool = True) -> Document:
                 continue
             for shape in _in_reading_order(_members(slide.shapes)):
                 blocks += _shape_blocks(shape, n, walk)
+            if slide.has_notes_slide and (slide.notes_slide.notes_text_frame is not None
+                                          and slide.notes_slide.notes_text_frame.text.strip()):
+                walk.skipped.setdefault("演讲者备注", []).append(n)
     except (LimitExceeded, MemoryError, RecursionError):
         raise
     except Exception as e:  # noqa: BLE001  (KeyError, ValueError, lxml's XMLSyntaxError… from a damaged part)
@@ -75,6 +82,8 @@ def read_pptx(path: Path, repair: bool = True) -> Document:
         return by_libreoffice(path, "pptx", failure, started)
     hidden = walk.hidden + ([f"PowerPoint 删除线文字 {walk.struck} 处"] if walk.struck else [])
     doc = Document(source=str(path), format="pptx", blocks=blocks, pages=len(slides), hidden=hidden)
+    doc.notes += [f"第 {'、'.join(map(str, sorted(set(pages))))} 页的{what}（{len(pages)} 处）未读取：不是自评表的内容"
+                  for what, pages in walk.skipped.items()]
     doc.warnings += walk.objects.warnings
     doc.uncached_formulas += walk.objects.uncached_formulas
     pictures = page_sized(walk.pictures)
@@ -139,6 +148,7 @@ class _Walk:
     pictures: list = field(default_factory=list)     # (part name, bytes) of every picture, for OCR
     hidden: list = field(default_factory=list)       # hidden slides and shapes with text
     struck: int = 0                                  # runs of struck-through text left out
+    skipped: dict = field(default_factory=dict)      # what is not read (图表, SmartArt 图形, 演讲者备注) -> its slides
 
 
 def _shape_blocks(shape, n: int, walk: _Walk) -> list:
@@ -168,7 +178,9 @@ def _shape_blocks(shape, n: int, walk: _Walk) -> list:
                 for b in found:
                     b.page = n
                 return found
-        return []                          # a chart, a diagram (SmartArt), media: not the report's table
+        if uri in _NOT_READ:               # a chart, a diagram (SmartArt): not the report's table, noted
+            walk.skipped.setdefault(_NOT_READ[uri], []).append(n)
+        return []
     if tag == P + "pic":
         blip = next(el.iter(A + "blip"), None)
         target = _target(shape.part, blip.get(_R + "embed") if blip is not None else None)
