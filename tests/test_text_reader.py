@@ -238,3 +238,17 @@ def test_damaged_big5_and_gbk_keep_their_encoding(tmp_path, text, encoding, name
     assert len(doc.warnings) == 1 and re.fullmatch(rf"文本中有 [12] 处字节不是有效的 {name}，已替换为 �（文件可能已损坏）",
                                                    doc.warnings[0])
     assert doc.blocks[0] == parse_text(text).blocks[0]
+
+
+def test_a_utf16_text_whose_first_character_is_nul_is_not_taken_for_utf32():
+    """FF FE 00 00 opens a UTF-32 LE file and a UTF-16 LE one whose first character is NUL (a byte damaged after its
+    mark; hypothesis found it): when UTF-32 gives no text, UTF-16 is tried, and the text reads."""
+    from conftest import SEEDS
+    from evalkit.readers.text import decode
+    seed = SEEDS[0].read_text(encoding="utf-8")
+    raw = bytearray(seed.encode("utf-16"))
+    raw[2:4] = b"\x00\x00"
+    text, warnings = decode(bytes(raw))
+    assert text.strip() == seed[1:].strip() and warnings == ["文本中有 1 个控制字符（文件可能已损坏），已删除"]
+    with pytest.raises(ReadError, match="UTF-32 字节顺序标记"):      # a real UTF-32 mark before garbage still says so
+        decode(b"\xff\xfe\x00\x00" + bytes(range(256)) * 4)

@@ -178,27 +178,40 @@ def _charset_normalizer(raw: bytes) -> tuple[str, str] | None:
         return None
 
 
+def _after_bom(body: bytes, codec: str, name: str, warnings: list[str]) -> str:
+    """The text after a byte order mark, in its codec: a few damaged characters replaced and said in `warnings`;
+    ReadError when it is too damaged or not text."""
+    unit = 4 if "32" in codec else 2 if "16" in codec else 1
+    if len(body) % unit:
+        warnings.append(f"文本（{name}）末尾多出 {len(body) % unit} 个字节，已忽略（文件可能被截断）")
+        body = body[:len(body) - len(body) % unit]
+    text = _strict(body, codec)
+    if text is None:
+        bad, text = _lenient(body, codec)
+        if bad > max(1, MAX_DAMAGE * len(text)):
+            raise ReadError(f"文本文件以 {name} 字节顺序标记（BOM）开头，但有 {bad} 处内容不是有效的 {name}："
+                            "文件可能已损坏，请从原文档重新导出")
+        warnings.append(f"文本中有 {bad} 处字节不是有效的 {name}，已替换为 �（文件可能已损坏）")
+    if not _looks_like_text(text):
+        raise ReadError(f"文件以 {name} 字节顺序标记（BOM）开头，但内容多是控制字符或未定义字符，"
+                        f"是二进制数据{NOT_TEXT}")
+    return text
+
+
 def decode(raw: bytes) -> tuple[str, list[str]]:
     """Bytes of a text export -> (text, warnings); raise ReadError when they are not text."""
     warnings: list[str] = []
+    refusal = None
     for bom, codec, name in BOMS:
         if raw.startswith(bom):
-            body = raw[len(bom):]
-            unit = 4 if "32" in codec else 2 if "16" in codec else 1
-            if len(body) % unit:
-                warnings.append(f"文本（{name}）末尾多出 {len(body) % unit} 个字节，已忽略（文件可能被截断）")
-                body = body[:len(body) - len(body) % unit]
-            text = _strict(body, codec)
-            if text is None:
-                bad, text = _lenient(body, codec)
-                if bad > max(1, MAX_DAMAGE * len(text)):
-                    raise ReadError(f"文本文件以 {name} 字节顺序标记（BOM）开头，但有 {bad} 处内容不是有效的 {name}："
-                                    "文件可能已损坏，请从原文档重新导出")
-                warnings.append(f"文本中有 {bad} 处字节不是有效的 {name}，已替换为 �（文件可能已损坏）")
-            if not _looks_like_text(text):
-                raise ReadError(f"文件以 {name} 字节顺序标记（BOM）开头，但内容多是控制字符或未定义字符，"
-                                f"是二进制数据{NOT_TEXT}")
-            return _clean(text, warnings)
+            # FF FE 00 00 is UTF-32 LE's mark and UTF-16 LE's followed by a NUL: the next mark that matches is tried
+            try:
+                return _clean(_after_bom(raw[len(bom):], codec, name, warnings), warnings)
+            except ReadError as e:
+                refusal = refusal or e
+                warnings.clear()
+    if refusal is not None:
+        raise refusal
     for magic, what, suffix in SIGNATURES:
         if raw.startswith(magic):
             fix = f"：请把扩展名改为 {suffix} 后重试" if suffix else "，不是报告的文本导出：请确认选对了文件"
