@@ -12,8 +12,7 @@ import zipfile
 from pathlib import Path
 
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table, Unparsable
-from evalkit.readers.safety import (UNZIP_ERRORS, CellBudget, check_file_size, check_no_dtd, is_encrypted_ooxml,
-                                    open_zip, reason)
+from evalkit.readers.safety import CellBudget, check_file_size, check_package, not_a_package, reason
 from evalkit.readers.embedded import ALT_CHUNK, OLE_OBJECT, Objects
 from evalkit.readers.pictures import holds_pictures_only, page_sized, with_pages_read
 from evalkit.readers.symbols import glyph
@@ -137,23 +136,11 @@ def _check_package(path: Path) -> None:
     """The ZIP limits and the DTD scan, before python-docx inflates or parses anything."""
     if not zipfile.is_zipfile(path):
         raise ReadError(_not_a_package(path))
-    with open_zip(path, "DOCX", NOT_A_ZIP) as zf:
-        try:
-            check_no_dtd(zf, "DOCX")
-        except UNZIP_ERRORS as e:
-            raise ReadError(f"DOCX 文件已损坏（压缩包内容无法解压：{reason(e)}），请重新下载或用 Word 另存为 .docx 再导入") from None
+    check_package(path, "DOCX", NOT_A_ZIP, "请重新下载或用 Word 另存为 .docx 再导入")
 
 
 def _not_a_package(path: Path) -> str:
-    if not path.exists():
-        return "找不到文件（可能已被移动或删除）"
-    with open(path, "rb") as f:
-        head = f.read(8)
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return ENCRYPTED if is_encrypted_ooxml(path) else LEGACY_DOC
-    if not zipfile.is_zipfile(path):
-        return NOT_A_ZIP
-    return NO_BODY
+    return not_a_package(path, ENCRYPTED, LEGACY_DOC) or (NO_BODY if zipfile.is_zipfile(path) else NOT_A_ZIP)
 
 
 def _blocks(container, budget: CellBudget, objects: Objects | None = None, boxes: bool = False):

@@ -38,7 +38,7 @@ from pathlib import Path
 
 from evalkit import limits as _limits
 from evalkit.model import Document, LimitExceeded, ReadError, Unparsable
-from evalkit.readers.safety import UNZIP_ERRORS, check_file_size, check_no_dtd, open_zip, reason
+from evalkit.readers.safety import check_file_size, check_package
 
 WRITER = {"doc", "wps", "rtf", "odt"}          # converted to docx
 CALC = {"et", "ods", "xlsb"}                   # converted to xlsx (.xlsb: Excel's binary workbook, BIFF12 parts)
@@ -210,12 +210,7 @@ def _head_of(z: zipfile.ZipFile, name: str) -> bytes:
 def _check_package(path: Path, kind: str) -> None:
     """The ZIP-bomb and DTD checks DOCX/XLSX get, before LibreOffice inflates an ODF or XLSB package."""
     try:
-        with open_zip(path, kind, f"{kind} 文件已损坏（不是有效的压缩包）") as zf:
-            try:
-                check_no_dtd(zf, kind)
-            except UNZIP_ERRORS as e:
-                raise ReadError(f"{kind} 文件已损坏（压缩包内容无法解压：{reason(e)}），请重新下载或用 "
-                                f"LibreOffice 或 WPS 打开后另存再导入") from None
+        check_package(path, kind, f"{kind} 文件已损坏（不是有效的压缩包）", "请重新下载或用 LibreOffice 或 WPS 打开后另存再导入")
     except ReadError as e:
         e.args = (str(e).replace(f"用 {kind} 打开", "用 LibreOffice 或 WPS 打开"),)
         raise

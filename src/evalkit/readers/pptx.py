@@ -16,8 +16,7 @@ from pathlib import Path
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table, Unparsable
 from evalkit.readers.embedded import Objects
 from evalkit.readers.pictures import holds_pictures_only, page_sized, with_pages_read
-from evalkit.readers.safety import (UNZIP_ERRORS, CellBudget, check_file_size, check_no_dtd, is_encrypted_ooxml,
-                                    open_zip, reason)
+from evalkit.readers.safety import CellBudget, check_file_size, check_package, not_a_package, reason
 
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
@@ -242,19 +241,5 @@ def _has_text(el) -> bool:
 def _check_package(path: Path) -> None:
     """The ZIP limits and the DTD scan, before python-pptx inflates or parses anything."""
     if not zipfile.is_zipfile(path):
-        raise ReadError(_not_a_package(path))
-    with open_zip(path, "PPTX", NOT_A_ZIP) as zf:
-        try:
-            check_no_dtd(zf, "PPTX")
-        except UNZIP_ERRORS as e:
-            raise ReadError(f"PPTX 文件已损坏（压缩包内容无法解压：{reason(e)}），请重新下载或用 PowerPoint 另存为 .pptx 再导入") from None
-
-
-def _not_a_package(path: Path) -> str:
-    if not path.exists():
-        return "找不到文件（可能已被移动或删除）"
-    with open(path, "rb") as f:
-        head = f.read(8)
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return ENCRYPTED if is_encrypted_ooxml(path) else LEGACY_PPT
-    return NOT_A_ZIP
+        raise ReadError(not_a_package(path, ENCRYPTED, LEGACY_PPT) or NOT_A_ZIP)
+    check_package(path, "PPTX", NOT_A_ZIP, "请重新下载或用 PowerPoint 另存为 .pptx 再导入")

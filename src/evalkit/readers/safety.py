@@ -241,6 +241,29 @@ def check_no_dtd(zf: zipfile.ZipFile, kind: str) -> None:
                             f"请用 {_app(kind)} 打开后另存为 .{kind.lower()} 再导入")
 
 
+def check_package(path, kind: str, corrupt: str, advice: str) -> None:
+    """A package's ZIP limits and DTD scan (open_zip, check_no_dtd), before its library or LibreOffice inflates or
+    parses anything: `corrupt`, the message for a file that is no ZIP; `advice`, what to do when a part cannot be
+    inflated."""
+    with open_zip(path, kind, corrupt) as zf:
+        try:
+            check_no_dtd(zf, kind)
+        except UNZIP_ERRORS as e:
+            raise ReadError(f"{kind} 文件已损坏（压缩包内容无法解压：{reason(e)}），{advice}") from None
+
+
+def not_a_package(path, encrypted: str, legacy: str) -> str | None:
+    """Why a file named as an OOXML package (.docx, .pptx) is none, when its first bytes say: missing; an OLE2 file,
+    a package with an open password (`encrypted`) or a 97-2003 file (`legacy`). None otherwise."""
+    if not os.path.exists(path):
+        return "找不到文件（可能已被移动或删除）"
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return encrypted if is_encrypted_ooxml(path) else legacy
+    return None
+
+
 def _app(kind: str) -> str:
     """The program whose files these are, for 'open it in X and save again'."""
     return {"DOCX": "Word", "XLSX": "Excel", "PPTX": "PowerPoint", "ODT": "LibreOffice 或 WPS", "ODS": "LibreOffice 或 WPS",
