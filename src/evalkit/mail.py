@@ -4,7 +4,6 @@ an attached message (a forwarded mail) is a nested one; Outlook's winmail.dat (t
 holds. The body and the pictures shown in it (signatures, logos) are not reports. Standard library `email` only."""
 from __future__ import annotations
 
-import codecs
 import email
 import re
 import email.header
@@ -17,8 +16,6 @@ from evalkit.archives import unique_name
 SUFFIX = ".eml"
 # charsets Chinese mail clients declare for names, and the Windows code pages Outlook writes 8-bit strings in
 # (cpNNN: a .msg's PT_STRING8, a winmail.dat's titles), and the codec that reads what they really write
-_CHARSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030", "euc-cn": "gb18030",
-             "cp20936": "gb18030", "cp54936": "gb18030", "cp65001": "utf-8", "cp950": "big5hkscs"}
 ENCRYPTED_TYPES = ("application/pkcs7-mime", "application/x-pkcs7-mime", "multipart/encrypted")
 ENCRYPTED = "邮件已加密（S/MIME 或 PGP），无法读取附件；请在邮件客户端中解密后把附件另存再导入"
 
@@ -155,15 +152,9 @@ def _words(value: str) -> str:
 
 def codec(charset: str | None) -> str | None:
     """The codec that reads what a declared charset (a MIME parameter's, a code page as cpNNN) really holds, None
-    for one Python does not know."""
-    if not charset:
-        return None
-    name = _CHARSETS.get(charset.lower(), charset.lower())
-    try:
-        codecs.lookup(name)
-    except LookupError:
-        return None
-    return name
+    for one Python does not know: the HTML reader's (one alias table for pages and mail)."""
+    from evalkit.readers.html import known_encoding
+    return known_encoding(charset)
 
 
 def decode(data: bytes, charset: str | None) -> str:

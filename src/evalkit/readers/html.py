@@ -20,8 +20,11 @@ BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "sect
          "main", "aside", "blockquote", "pre", "dl", "dt", "dd", "form", "center", "address",
          "figure", "figcaption", "hr", "caption", "body", "html", "fieldset", "legend", "table"}
 # Chinese pages declare gb2312 but routinely use GBK/GB18030 characters beyond it.
+# what a declared charset (a page's meta, a MIME parameter, a code page as cpNNN) really holds: GB2312/GBK pages are
+# written in GB18030's range, Big5 ones with HKSCS characters; also for mail (mail.codec)
 ENCODING_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030",
-                    "cp936": "gb18030", "euc-cn": "gb18030", "hz-gb-2312": "hz", "big5": "big5hkscs"}
+                    "cp936": "gb18030", "euc-cn": "gb18030", "cp20936": "gb18030", "cp54936": "gb18030",
+                    "hz-gb-2312": "hz", "big5": "big5hkscs", "cp950": "big5hkscs", "cp65001": "utf-8"}
 _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _XML_ENCODING = re.compile(rb"""<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""", re.I)
 _WS = re.compile(r"[ \t\r\n\f\v\u00a0\u200b]+")
@@ -229,7 +232,7 @@ def declared_encoding(raw: bytes) -> str | None:
 def decode_html(raw: bytes, charset: str | None = None) -> str:
     """Decode with `charset` (a MIME part's) or the page's declared one (GB2312/GBK read as GB18030),
     else UTF-8, else GB18030."""
-    name = _known(charset) or _known(declared_encoding(raw))
+    name = known_encoding(charset) or known_encoding(declared_encoding(raw))
     if name:
         text = raw.decode(name, errors="replace")
         return text[1:] if text.startswith("\ufeff") else text
@@ -241,7 +244,7 @@ def decode_html(raw: bytes, charset: str | None = None) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
-def _known(name: str | None) -> str | None:
+def known_encoding(name: str | None) -> str | None:
     """An encoding's name as Python knows it (GB2312/GBK as GB18030), None when it is none Python has."""
     if not name:
         return None
