@@ -452,10 +452,6 @@ def test_a_damaged_middle_volume_costs_the_member_it_holds_not_those_after_it(tm
 def test_a_member_whose_name_says_no_format_is_read_as_its_content(tmp_path, kind):
     """A portal's download packed as `downfile.jsp` or without a suffix: read as in a folder (before, skipped; in a
     7z or RAR still skipped after the ZIP case was fixed). An XML file, Word's `~WRL*.tmp`, a picture: left out."""
-    import zipfile
-
-    import py7zr
-    import rarvolumes
     fx = ROOT / "tests" / "fixtures"
     files = {"附件/downfile.jsp": (fx / "fixture_pdf.pdf").read_bytes(),
              "附件/P020230815123456": (fx / "fixture_docx.docx").read_bytes(),
@@ -463,19 +459,7 @@ def test_a_member_whose_name_says_no_format_is_read_as_its_content(tmp_path, kin
              "附件/~WRL0001.tmp": (fx / "fixture_docx.docx").read_bytes(),
              "附件/tiny": b"hello",
              "附件/notes.dat": b"plain words, no report" * 200}
-    path = tmp_path / f"材料.{kind}"
-    if kind == "zip":
-        with zipfile.ZipFile(path, "w") as z:
-            for name, data in files.items():
-                z.writestr(name, data)
-    elif kind == "7z":
-        with py7zr.SevenZipFile(path, "w") as z:
-            for name, data in files.items():
-                z.writestr(data, name)
-    elif kind == "rar":
-        rarvolumes.write_archive(path, files)
-    else:
-        write_tar(path, files)
+    path = _packed(tmp_path / f"材料.{kind}", kind, files)
     rep = ingest_paths([path], checks=False)["reports"].set_index("source_file")
     assert sorted(rep.index) == [f"材料.{kind}!附件/P020230815123456", f"材料.{kind}!附件/downfile.jsp"]
     assert rep.loc[f"材料.{kind}!附件/downfile.jsp", "format"] == "pdf"
@@ -522,17 +506,25 @@ def test_an_archive_saved_under_a_download_name_inside_an_archive_is_opened_too(
     """A 网盘 folder downloaded as one archive, holding a portal's `downfile.jsp` that is a zip and a `P020…` that is a
     7z: each opened as its own archive, members named through it (`材料.zip!附件/downfile.jsp!大厂县/…`); a `.jar`
     beside them stays another file."""
-    import zipfile
-
-    import py7zr
     fx = ROOT / "tests" / "fixtures"
-    jar = tmp_path / "x.jar"
-    with zipfile.ZipFile(jar, "w") as z:
-        z.writestr("自评表.docx", (fx / "fixture_docx.docx").read_bytes())
+    jar = _packed(tmp_path / "x.jar", "zip", {"自评表.docx": (fx / "fixture_docx.docx").read_bytes()})
     files = {"附件/downfile.jsp": (fx / "archives" / "自评材料.zip").read_bytes(),
              "附件/P020230815123456": (fx / "archives" / "汇总.7z").read_bytes(),
              "附件/tool.jar": jar.read_bytes()}
-    path = tmp_path / f"材料.{kind}"
+    path = _packed(tmp_path / f"材料.{kind}", kind, files)
+    rep = ingest_paths([path], checks=False, keep_format_copies=True)["reports"].set_index("source_file")
+    assert {n.rsplit("!", 1)[0] for n in rep.index} == {f"材料.{kind}!附件/downfile.jsp", f"材料.{kind}!附件/P020230815123456",
+                                                         f"材料.{kind}!附件/downfile.jsp!附件.zip"}
+    assert rep.loc[f"材料.{kind}!附件/downfile.jsp!大厂县/2022年/fixture_docx.docx", "status"] == "ok"
+    assert rep.loc[f"材料.{kind}!附件/P020230815123456!汇总/fixture_xlsx.xlsx", "format"] == "xlsx"
+
+
+def _packed(path, kind: str, files: dict):
+    """`files` (name -> bytes) packed at `path` as a zip, 7z, RAR or tar (compressed as its suffix says)."""
+    import zipfile
+
+    import py7zr
+    import rarvolumes
     if kind == "zip":
         with zipfile.ZipFile(path, "w") as z:
             for name, data in files.items():
@@ -541,13 +533,11 @@ def test_an_archive_saved_under_a_download_name_inside_an_archive_is_opened_too(
         with py7zr.SevenZipFile(path, "w") as z:
             for name, data in files.items():
                 z.writestr(data, name)
+    elif kind == "rar":
+        rarvolumes.write_archive(path, files)
     else:
         write_tar(path, files)
-    rep = ingest_paths([path], checks=False, keep_format_copies=True)["reports"].set_index("source_file")
-    assert {n.rsplit("!", 1)[0] for n in rep.index} == {f"材料.{kind}!附件/downfile.jsp", f"材料.{kind}!附件/P020230815123456",
-                                                         f"材料.{kind}!附件/downfile.jsp!附件.zip"}
-    assert rep.loc[f"材料.{kind}!附件/downfile.jsp!大厂县/2022年/fixture_docx.docx", "status"] == "ok"
-    assert rep.loc[f"材料.{kind}!附件/P020230815123456!汇总/fixture_xlsx.xlsx", "format"] == "xlsx"
+    return path
 
 
 # ----------------------------------------------------------------------------- tar archives

@@ -103,32 +103,40 @@ def test_timeouts_are_not_cached(tmp_path, monkeypatch):
     assert (t["reports"]["status"] == "ok").all()
 
 
+def _read_once_installed(tmp_path, monkeypatch, name: str, soffice, said: str) -> None:
+    """office/`name` beside a seed, read with EVALKIT_SOFFICE=`soffice` (a LibreOffice missing, or missing a part):
+    its row fails saying `said`; read again with the machine's LibreOffice, it is parsed again (not the cached
+    failure) and gives its two projects."""
+    from conftest import ROOT
+    d = tmp_path / "raw"
+    d.mkdir()
+    shutil.copy(ROOT / "tests" / "fixtures" / "office" / name, d)
+    shutil.copy(SEEDS[0], d)
+    monkeypatch.setenv("EVALKIT_SOFFICE", str(soffice))
+    t, _ = run(d, tmp_path / "clean", checks=False)
+    rep = t["reports"].set_index("source_file")
+    assert rep.loc[name, "status"] == "failed" and said in rep.loc[name, "error"]
+    monkeypatch.delenv("EVALKIT_SOFFICE")
+    t, stats = run(d, tmp_path / "clean", checks=False)
+    assert stats["parsed"] == 2 and not stats["unchanged"]
+    assert (t["reports"]["status"] == "ok").all()
+    assert len(t["projects"][t["projects"]["source_file"] == name]) == 2
+
+
 def test_a_deck_that_failed_for_want_of_impress_is_read_once_it_is_installed(tmp_path, monkeypatch):
     """Debian's LibreOffice without its Impress package: a .ppt fails saying which package reads it; once that is
     installed, the same command reads the deck rather than give back the cached failure."""
     import pytest
 
-    from conftest import ROOT
     from evalkit.readers.office import find_soffice, has_impress
     if find_soffice() is None or not has_impress(find_soffice()):
         pytest.skip("LibreOffice 的演示文稿组件（Impress）不可用")
-    d = tmp_path / "raw"
-    d.mkdir()
-    shutil.copy(ROOT / "tests" / "fixtures" / "office" / "fixture_ppt.ppt", d)
-    shutil.copy(SEEDS[0], d)
     program = tmp_path / "libreoffice" / "program"          # Writer and Calc's parts, not Impress's
     program.mkdir(parents=True)
     (program / "libswlo.so").touch()
     (program / "soffice").write_text("#!/bin/sh\nexit 1\n")
     (program / "soffice").chmod(0o755)
-    monkeypatch.setenv("EVALKIT_SOFFICE", str(program / "soffice"))
-    t, _ = run(d, tmp_path / "clean", checks=False)
-    rep = t["reports"].set_index("source_file")
-    assert rep.loc["fixture_ppt.ppt", "status"] == "failed" and "演示文稿组件（Impress）" in rep.loc["fixture_ppt.ppt", "error"]
-    monkeypatch.delenv("EVALKIT_SOFFICE")
-    t, stats = run(d, tmp_path / "clean", checks=False)
-    assert stats["parsed"] == 2 and not stats["unchanged"]
-    assert (t["reports"]["status"] == "ok").all() and len(t["projects"][t["projects"]["source_file"] == "fixture_ppt.ppt"]) == 2
+    _read_once_installed(tmp_path, monkeypatch, "fixture_ppt.ppt", program / "soffice", "演示文稿组件（Impress）")
 
 
 def test_a_file_that_failed_for_want_of_libreoffice_is_read_once_it_is_installed(tmp_path, monkeypatch):
@@ -136,20 +144,7 @@ def test_a_file_that_failed_for_want_of_libreoffice_is_read_once_it_is_installed
     not give back the cached failure (the tools present are part of the parser version)."""
     import pytest
 
-    from conftest import ROOT
     from evalkit.readers.office import find_soffice
     if find_soffice() is None:
         pytest.skip("LibreOffice (soffice) 不可用")
-    d = tmp_path / "raw"
-    d.mkdir()
-    shutil.copy(ROOT / "tests" / "fixtures" / "office" / "fixture_doc.doc", d)
-    shutil.copy(SEEDS[0], d)
-    monkeypatch.setenv("EVALKIT_SOFFICE", str(tmp_path / "not-installed"))
-    t, _ = run(d, tmp_path / "clean", checks=False)
-    rep = t["reports"].set_index("source_file")
-    assert rep.loc["fixture_doc.doc", "status"] == "failed" and "需要 LibreOffice" in rep.loc["fixture_doc.doc", "error"]
-    monkeypatch.delenv("EVALKIT_SOFFICE")
-    t, stats = run(d, tmp_path / "clean", checks=False)
-    assert stats["parsed"] == 2 and not stats["unchanged"]
-    assert (t["reports"]["status"] == "ok").all()
-    assert len(t["projects"][t["projects"]["source_file"] == "fixture_doc.doc"]) == 2
+    _read_once_installed(tmp_path, monkeypatch, "fixture_doc.doc", tmp_path / "not-installed", "需要 LibreOffice")
