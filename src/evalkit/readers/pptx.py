@@ -9,6 +9,7 @@ Before python-pptx sees the package: its size, the ZIP limits and the DTD scan (
 """
 from __future__ import annotations
 
+import functools
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,12 +86,11 @@ def read_pptx(path: Path, repair: bool = True) -> Document:
                   for what, pages in walk.skipped.items()]
     doc.warnings += walk.objects.warnings
     doc.uncached_formulas += walk.objects.uncached_formulas
-    pictures = page_sized(walk.pictures)
     if holds_pictures_only(doc):          # no table and no prose: the report may be pictures of its pages
-        if pictures:
+        if pictures := page_sized(walk.pictures):
             return with_pages_read(doc, pictures)
-    elif pictures:                        # read if the text gives nothing (pictures.when_text_gives_nothing)
-        doc.more_pictures = lambda: pictures
+    elif walk.pictures:                   # sized and read if the text gives nothing (pictures.when_text_gives_nothing)
+        doc.more_pictures = functools.partial(page_sized, walk.pictures)
     return doc
 
 
