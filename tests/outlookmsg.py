@@ -36,7 +36,7 @@ class Message:
 
 def write_msg(msg: Message) -> bytes:
     """The .msg file's bytes."""
-    return _compound(_message_tree(msg, top=True))
+    return compound(_message_tree(msg, top=True))
 
 
 def _prop(tag_id: int, ptype: int, value: bytes = b"") -> bytes:
@@ -101,7 +101,7 @@ class _Entry:
     size: int = 0
 
 
-def _compound(tree: dict) -> bytes:
+def compound(tree: dict) -> bytes:
     """A compound file of `tree` (a dict: name → bytes for a stream, → dict for a storage)."""
     entries = [_Entry("Root Entry", 5)]
 

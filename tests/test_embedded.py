@@ -21,9 +21,11 @@ RT_OLE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/ol
 RT_IMAGE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
 
 
-def word_with_object(path, blob, prog_id="Excel.Sheet.12", before=("附件：项目支出绩效自评表",), after=()):
+def word_with_object(path, blob, prog_id="Excel.Sheet.12", before=("附件：项目支出绩效自评表",), after=(),
+                     part=None, content_type=None, aspect="Content"):
     """A .docx as Word saves a worksheet pasted as an object: a w:object run (a VML picture of the sheet, its
-    EMF preview, and an o:OLEObject pointing to the workbook in word/embeddings/)."""
+    EMF preview, and an o:OLEObject pointing to the workbook in word/embeddings/). Another object: its `part` name
+    and `content_type` (an OLE object's .bin by default), `aspect` Icon for a file shown as an icon."""
     import docx
     from docx.opc.packuri import PackURI
     from docx.opc.part import Part
@@ -33,11 +35,12 @@ def word_with_object(path, blob, prog_id="Excel.Sheet.12", before=("附件：项
     for t in before:
         d.add_paragraph(t)
     package = d.part.package
-    xlsx = prog_id.endswith(".12")
-    obj = Part(PackURI("/word/embeddings/Microsoft_Excel_Worksheet.xlsx" if xlsx else "/word/embeddings/oleObject1.bin"),
-               XLSX_TYPE if xlsx else OLE_TYPE, blob, package)
+    xlsx = prog_id.endswith(".12") and part is None
+    part = part or ("/word/embeddings/Microsoft_Excel_Worksheet.xlsx" if xlsx else "/word/embeddings/oleObject1.bin")
+    content_type = content_type or (XLSX_TYPE if xlsx else OLE_TYPE)
+    obj = Part(PackURI(part), content_type, blob, package)
     pic = Part(PackURI("/word/media/image1.emf"), "image/x-emf", b"\x01\x00\x00\x00EMF preview", package)
-    rid_obj = d.part.relate_to(obj, RT_PACKAGE if xlsx else RT_OLE)
+    rid_obj = d.part.relate_to(obj, RT_OLE if content_type == OLE_TYPE else RT_PACKAGE)
     rid_pic = d.part.relate_to(pic, RT_IMAGE)
     run = parse_xml(
         '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
@@ -46,7 +49,7 @@ def word_with_object(path, blob, prog_id="Excel.Sheet.12", before=("附件：项
         '<w:object w:dxaOrig="9000" w:dyaOrig="6000">'
         '<v:shape id="_x0000_i1025" type="#_x0000_t75" style="width:450pt;height:300pt" o:ole="">'
         f'<v:imagedata r:id="{rid_pic}" o:title=""/></v:shape>'
-        f'<o:OLEObject Type="Embed" ProgID="{prog_id}" ShapeID="_x0000_i1025" DrawAspect="Content" '
+        f'<o:OLEObject Type="Embed" ProgID="{prog_id}" ShapeID="_x0000_i1025" DrawAspect="{aspect}" '
         f'ObjectID="_1780000001" r:id="{rid_obj}"/></w:object></w:r>')
     d.add_paragraph()._p.append(run)
     for t in after:

@@ -69,8 +69,7 @@ def read_docx(path: Path, repair: bool = True) -> Document:
                    hidden=([f"Word 隐藏文字 {hidden} 处"] if hidden else []) + ([f"Word 删除线文字 {struck} 处"] if struck else [])
                    + ([f"Word 白色文字 {white} 处"] if white else []))
     if objects is not None:
-        doc.warnings += objects.warnings
-        doc.uncached_formulas += objects.uncached_formulas
+        objects.into(doc)
     if holds_pictures_only(doc):              # no table and no prose: the report may be pictures of its pages
         pictures = page_pictures(part)
         if pictures:

@@ -1,22 +1,27 @@
 """Content packed inside a Word document rather than written in its text, read where the document shows it:
 - worksheets embedded as objects (粘贴为“Microsoft Excel 工作表 对象”): Word shows a picture of the sheet; the
   figures are in the workbook inside the .docx (`word/embeddings/`), read as that workbook, the sheet it shows;
+- files attached as objects (插入 → 对象 → 由文件创建, mostly 显示为图标: the 自评表 sent inside the report as its
+  附件): a Word document or deck, a PDF (Acrobat's object), any file Windows' Object Packager packed (ProgID Package),
+  read by the reader of what it is, at the object's place; the reading notes say which tables came from it;
 - alternative-format chunks (`w:altChunk`): web systems write their Word exports as an HTML (or MHT, text, DOCX)
   part that Word converts on opening; python-docx sees an empty body. The part is read by its own reader."""
 from __future__ import annotations
 
+import io
 import re
+import struct
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from evalkit.model import LimitExceeded, Paragraph, ReadError
+from evalkit.model import Document, LimitExceeded, Paragraph, ReadError
 
 OLE_OBJECT = "{urn:schemas-microsoft-com:office:office}OLEObject"
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 # Excel.Sheet.12 (an .xlsx inside), .8 (an Excel 97 workbook), Excel.SheetMacroEnabled.12, WPS 表格's ET/KET.Sheet …;
-# not Excel.Chart, Word.Document, Equation.3, Visio, Package
+# not Excel.Chart, Word.Document, Equation.3, Visio, Package (attached files: `attached_file`)
 SHEET_PROGID = re.compile(r"^(?:Excel|K?ET|WPS)\.Sheet", re.I)
 SHEET_TYPES = ("spreadsheetml", "ms-excel")     # a part's content type that is a workbook
 _MAGIC = {b"PK\x03\x04": "xlsx", b"\xd0\xcf\x11\xe0": "xls"}
@@ -36,6 +41,10 @@ class Objects:
     warnings: list[str] = field(default_factory=list)
     uncached_formulas: list[str] = field(default_factory=list)
     app: str = "Word"            # the program that shows the objects (PowerPoint for a deck's), for the advice
+    notes: list[str] = field(default_factory=list)
+    hidden: list[str] = field(default_factory=list)
+    ocr_pages: list[int] = field(default_factory=list)   # the attachments' pages read by OCR
+    attached: list = field(default_factory=list)          # (words for the attachment, its blocks), for the notes
 
     def blocks_in(self, el) -> list:
         """The blocks of every Excel object inside `el` (a paragraph), in order."""
@@ -45,13 +54,80 @@ class Objects:
         return out
 
     def object_blocks(self, target, prog_id: str | None) -> list:
-        """The blocks of one embedded object's part (`target`) when it is a worksheet, else none: an equation, a
-        chart, a Visio drawing, a packaged file is not a table."""
-        if target is None or not (SHEET_PROGID.match(str(prog_id or ""))
-                                  or any(t in str(getattr(target, "content_type", "")) for t in SHEET_TYPES)):
+        """The blocks of one embedded object's part (`target`): a worksheet's (the sheet it shows), an attached
+        file's (`attached_blocks`); none for an equation, a chart, a drawing."""
+        if target is None:
             return []
+        if not (SHEET_PROGID.match(str(prog_id or ""))
+                or any(t in str(getattr(target, "content_type", "")) for t in SHEET_TYPES)):
+            return self.attached_blocks(target.blob, prog_id, str(target.partname).lstrip("/"))
         self.number += 1
         return self._read(target.blob, str(target.partname).lstrip("/"))
+
+    def attached_blocks(self, blob: bytes, prog_id: str | None, part_name: str) -> list:
+        """The blocks of a file attached as an object, read by the reader of its format (a Word attachment that is
+        itself a scan is OCR'd as one); a file of another kind is noted, an archive or mail a warning."""
+        global _depth
+        try:
+            found = attached_file(blob, prog_id)
+        except ReadError as e:
+            self.number += 1
+            self.warnings.append(f"文档中第 {self.number} 个嵌入对象（{part_name}）无法读取（{e}）；"
+                                 f"请在 {self.app} 中双击打开它，另存后一并导入")
+            return []
+        if found is None:
+            return []
+        name, suffix, data = found
+        self.number += 1
+        n = self.number
+        what = f"嵌入对象{n}（附件“{name}”）" if name else f"嵌入对象{n}（{ATTACHED_KINDS.get(suffix, suffix)}）"
+        from evalkit.archives import is_archive
+        from evalkit.readers import format_of, read
+        if format_of("attached" + suffix) is None:
+            if is_archive(name or suffix):
+                self.warnings.append(f"{what}是压缩包或邮件，未读取；请在 {self.app} 中双击打开它，另存后解压再导入")
+            else:
+                self.notes.append(f"{what}不是报告文件（{suffix or '无扩展名'}），未读取")
+            return []
+        if _depth >= MAX_CHUNK_DEPTH:
+            raise LimitExceeded(f"文档中嵌入的附件层层嵌套，超过 {MAX_CHUNK_DEPTH} 层（{what}；疑似恶意构造的文件）")
+        with tempfile.TemporaryDirectory(prefix="evalkit-attached-") as d:
+            path = Path(d) / f"attached{suffix}"
+            path.write_bytes(data)
+            _depth += 1
+            try:
+                sub = read(path)
+            except LimitExceeded as e:
+                raise type(e)(f"{what}：{e}") from None
+            except ReadError as e:
+                self.warnings.append(f"{what}无法读取（{e}）；请在 {self.app} 中双击打开它，另存后一并导入")
+                return []
+            finally:
+                _depth -= 1
+        self.warnings += [f"{what}：{w}" for w in sub.warnings]
+        self.notes += [f"{what}：{x}" for x in sub.notes]
+        self.hidden += [f"{what}：{x}" for x in sub.hidden]
+        self.uncached_formulas += sub.uncached_formulas
+        self.ocr_pages += sub.ocr_pages
+        self.attached.append((what, sub))
+        return sub.blocks
+
+    def into(self, doc: Document) -> Document:
+        """The document with what reading its objects gathered: warnings, notes, hidden content, and for each
+        attached file which of the document's tables came from it (tables are numbered in reading order)."""
+        doc.warnings += self.warnings
+        doc.uncached_formulas += self.uncached_formulas
+        doc.hidden += self.hidden
+        doc.notes += self.notes
+        doc.ocr_pages = sorted(set(doc.ocr_pages) | set(self.ocr_pages))
+        numbers = {id(t): k for k, t in enumerate(doc.tables(), 1)}
+        for what, sub in self.attached:
+            got = [numbers[id(b)] for b in sub.blocks if id(b) in numbers]
+            pages = f"，{sub.pages} 页" if sub.pages and sub.format in ("pdf", "ofd") else ""
+            where = (f"为文档中的表{got[0]}" + (f"—表{got[-1]}" if len(got) > 1 else "") if got else "其中没有表格")
+            doc.notes.append(f"{what}的内容已读取（{FORMAT_WORDS.get(sub.format, sub.format)}{pages}），{where}"
+                             + ("；位置中的页码是附件的页码" if pages and self.app == "Word" else ""))
+        return doc
 
     def chunk_blocks(self, el) -> list:
         """The blocks of a w:altChunk's part, read by the reader of what it is (HTML, MHT, text, DOCX)."""
@@ -133,6 +209,111 @@ class Objects:
             if shown is None or sheet == shown:
                 self.uncached_formulas.append(f"{label.get(sheet, sheet)}!{cell}")
         return blocks
+
+
+ATTACHED_KINDS = {".docx": "Word 文档", ".doc": "Word 97-2003 文档", ".pptx": "PowerPoint 演示文稿",
+                  ".ppt": "PowerPoint 97-2003 演示文稿", ".pdf": "PDF 文件", ".xlsx": "Excel 工作簿",
+                  ".xls": "Excel 97-2003 工作簿"}
+FORMAT_WORDS = {"docx": "Word 文档", "doc": "Word 文档", "wps": "WPS 文字文档", "pdf": "PDF", "ofd": "OFD",
+                "pptx": "演示文稿", "ppt": "演示文稿", "xlsx": "工作簿", "xls": "工作簿"}
+_CFB = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# an OLE object's streams that say what document it is: Word 97, PowerPoint 97, Excel 97 (not a chart's data)
+_CFB_DOCUMENTS = (("WordDocument", ".doc"), ("PowerPoint Document", ".ppt"), ("Workbook", ".xls"), ("Book", ".xls"))
+_NOT_DOCUMENT = re.compile(r"Chart|Graph|Equation|Visio|Paint|Picture|Bitmap|Media|Sound|Video", re.I)
+
+
+def attached_file(blob: bytes, prog_id: str | None = None) -> tuple[str | None, str, bytes] | None:
+    """The file an embedded object holds, as (its name when the object keeps it, its suffix, its bytes); None for
+    an object that is not a document (an equation, a chart, a drawing, a picture). By the bytes, not the ProgID
+    alone: WPS and old Office write their own ProgIDs for the same objects."""
+    if _NOT_DOCUMENT.search(str(prog_id or "")):
+        return None
+    if blob[:4] == b"PK\x03\x04":
+        suffix = _package_suffix(blob)
+        return None if suffix in (None, ".zip") else (None, suffix, blob)
+    if blob[:5] == b"%PDF-":
+        return None, ".pdf", blob
+    if blob[:8] != _CFB:
+        return None
+    import olefile
+    try:
+        ole = olefile.OleFileIO(io.BytesIO(blob))
+    except Exception as e:  # noqa: BLE001  (olefile raises OSError, and struct/index errors on a damaged directory)
+        raise ReadError(f"对象数据已损坏：{e}") from None
+    try:
+        if ole.exists("\x01Ole10Native"):
+            name, data = packaged(ole.openstream("\x01Ole10Native").read())
+            base = re.split(r"[\\/]", name)[-1].strip()
+            suffix = Path(base).suffix.lower()
+            if data[:4] == b"PK\x03\x04" and suffix in ("", ".bin"):
+                suffix = _package_suffix(data) or suffix
+            return base or None, suffix, data
+        if ole.exists("Package"):                          # an Office 2007 document inside an Office 97 file
+            data = ole.openstream("Package").read()
+            suffix = _package_suffix(data)
+            return None if suffix is None else (None, suffix, data)
+        if ole.exists("CONTENTS"):                         # Acrobat's object: the PDF as it is
+            data = ole.openstream("CONTENTS").read()
+            return (None, ".pdf", data) if data[:5] == b"%PDF-" else None
+        for stream, suffix in _CFB_DOCUMENTS:
+            if ole.exists(stream):
+                return None, suffix, blob
+        return None
+    except ReadError:
+        raise
+    except Exception as e:  # noqa: BLE001  (a stream olefile cannot follow: a cut or looping chain)
+        raise ReadError(f"对象数据已损坏：{e}") from None
+    finally:
+        ole.close()
+
+
+def packaged(data: bytes) -> tuple[str, bytes]:
+    """(name, bytes) of the file in an Object Packager stream (\\x01Ole10Native): size, flags, the label and the
+    path in the ANSI code page (GBK on Chinese Windows), 8 bytes, a temporary path, the file's size and bytes;
+    Office 2007 and later add the temporary path, label and path in UTF-16, whose label is taken when there."""
+    def cstring(i: int) -> tuple[bytes, int]:
+        j = data.index(b"\x00", i)
+        return data[i:j], j + 1
+    try:
+        label, i = cstring(6)
+        _, i = cstring(i)
+        _, i = cstring(i + 8)
+        (size,) = struct.unpack_from("<I", data, i)
+    except (ValueError, struct.error):
+        raise ReadError("打包的附件数据不完整") from None
+    i += 4
+    body = data[i:i + size]
+    if len(body) < size:
+        raise ReadError(f"打包的附件数据不完整（应有 {size} 字节，只有 {len(body)} 字节）")
+    i += size
+    names = []
+    try:
+        for _ in range(3):
+            (n,) = struct.unpack_from("<I", data, i)
+            names.append(data[i + 4:i + 4 + 2 * n].decode("utf-16-le"))
+            i += 4 + 2 * n
+    except (struct.error, UnicodeDecodeError):
+        names = []
+    name = names[1].rstrip("\x00") if len(names) == 3 and names[1].strip("\x00") else label.decode("gb18030", "replace")
+    return name, body
+
+
+def _package_suffix(blob: bytes) -> str | None:
+    """The suffix of a zip by what it holds: an Office Open XML package by its main part (.docx, .pptx, .xlsx), an
+    OpenDocument by its mimetype (.odt, .ods, .odp), else .zip; None for bytes that are no zip."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(blob)) as zf:
+            names = set(zf.namelist())
+            mimetype = zf.read("mimetype")[:80] if "mimetype" in names else b""
+    except (zipfile.BadZipFile, ValueError, OSError, KeyError):
+        return None
+    for part, suffix in (("word/document.xml", ".docx"), ("ppt/presentation.xml", ".pptx"), ("xl/workbook.xml", ".xlsx")):
+        if part in names:
+            return suffix
+    for kind, suffix in ((b"text", ".odt"), (b"spreadsheet", ".ods"), (b"presentation", ".odp")):
+        if mimetype.startswith(b"application/vnd.oasis.opendocument." + kind):
+            return suffix
+    return ".zip"
 
 
 def active_sheet(path: Path, kind: str) -> str | None:

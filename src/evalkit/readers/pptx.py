@@ -84,8 +84,7 @@ def read_pptx(path: Path, repair: bool = True) -> Document:
     doc = Document(source=str(path), format="pptx", blocks=blocks, pages=len(slides), hidden=hidden)
     doc.notes += [f"第 {'、'.join(map(str, sorted(set(pages))))} 页的{what}（{len(pages)} 处）未读取：不是自评表的内容"
                   for what, pages in walk.skipped.items()]
-    doc.warnings += walk.objects.warnings
-    doc.uncached_formulas += walk.objects.uncached_formulas
+    walk.objects.into(doc)
     if holds_pictures_only(doc):          # no table and no prose: the report may be pictures of its pages
         if pictures := page_sized(walk.pictures):
             return with_pages_read(doc, pictures)
@@ -173,9 +172,14 @@ def _shape_blocks(shape, n: int, walk: _Walk) -> list:
         if uri == _OLE_URI:
             ole = next((o for o in data.iter(P + "oleObj") if o.get(_R + "id")), None)
             if ole is not None:
+                ocr = len(walk.objects.ocr_pages)
                 found = walk.objects.object_blocks(_target(shape.part, ole.get(_R + "id")), ole.get("progId"))
-                for b in found:
+                for b in found:             # on its slide: an attached PDF's own pages are not the deck's
                     b.page = n
+                    if isinstance(b, Table):
+                        b.pages = b.cell_pages = None
+                if len(walk.objects.ocr_pages) > ocr:
+                    walk.objects.ocr_pages[ocr:] = [n]
                 return found
         if uri in _NOT_READ:               # a chart, a diagram (SmartArt): not the report's table, noted
             walk.skipped.setdefault(_NOT_READ[uri], []).append(n)

@@ -1,0 +1,167 @@
+"""Files attached to a Word document or deck as objects (插入 → 对象 → 由文件创建, shown as an icon: the 自评表 sent
+inside the report as its 附件): read by the reader of what they are, where the object stands, with the same figures
+as the file read alone; the reading notes say which tables came from which attachment."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from conftest import ROOT
+from evalkit.errors import LimitExceeded
+from evalkit.readers import read
+from evalkit.readers.embedded import attached_file, packaged
+from outlookmsg import compound
+from test_embedded import INDICATOR, PROJECT, _built, _rows, word_with_object
+from test_office import SOFFICE, needs_lo
+
+FIXTURES = ROOT / "tests" / "fixtures"
+DOCX = FIXTURES / "fixture_docx.docx"        # two projects in Word tables
+PDF = FIXTURES / "fixture_pdf.pdf"
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+WORD_PART = "/word/embeddings/Microsoft_Word_Document.docx"
+INTRO = ("关于2023年度项目支出绩效自评情况的报告", "附件：项目支出绩效自评表（双击图标打开）")
+
+
+def ole10native(name: str, data: bytes, unicode: bool = True) -> bytes:
+    """An Object Packager stream as Word on Chinese Windows writes one: the label and paths in GBK, then (Office
+    2007 and later) in UTF-16."""
+    src = f"C:\\Users\\财务科\\Desktop\\{name}"
+    temp = f"C:\\Users\\财务科\\AppData\\Local\\Temp\\{name}"
+    body = (struct.pack("<H", 2) + name.encode("gb18030") + b"\x00" + src.encode("gb18030") + b"\x00"
+            + struct.pack("<HHI", 0, 3, len(temp.encode("gb18030")) + 1) + temp.encode("gb18030") + b"\x00"
+            + struct.pack("<I", len(data)) + data)
+    if unicode:
+        for text in (temp, name, src):
+            body += struct.pack("<I", len(text)) + text.encode("utf-16-le")
+    return struct.pack("<I", len(body)) + body
+
+
+def package(name: str, data: bytes, unicode: bool = True) -> bytes:
+    """The oleObject.bin of a file packed by Object Packager (ProgID Package)."""
+    return compound({"\x01Ole10Native": ole10native(name, data, unicode),
+                     "\x01CompObj": b"\x01\x00\xfe\xff\x03\x0a\x00\x00" + bytes(24)})
+
+
+def test_a_word_document_attached_as_an_icon_is_read_where_it_stands(tmp_path):
+    """fixture_docx.docx attached to a cover report (Word.Document.12, an icon): its two projects and every
+    indicator line as read alone, after the cover's paragraphs; the note says which tables came from it."""
+    path = word_with_object(tmp_path / "报告.docx", DOCX.read_bytes(), prog_id="Word.Document.12", before=INTRO,
+                            part=WORD_PART, content_type=DOCX_TYPE, aspect="Icon")
+    got, want = _built(path, "docx"), _built(DOCX, "docx")
+    assert got.report["status"] == "ok" and len(got.projects) == 2
+    assert _rows(got.projects, PROJECT) == _rows(want.projects, PROJECT)
+    assert _rows(got.indicators, INDICATOR) == _rows(want.indicators, INDICATOR) and len(got.indicators) > 10
+    doc = read(path)
+    assert [b.text for b in doc.blocks[:2]] == list(INTRO)
+    n = len(list(doc.tables()))
+    assert n == len(list(read(DOCX).tables())) and n > 1
+    assert doc.notes == [f"嵌入对象1（Word 文档）的内容已读取（Word 文档），为文档中的表1—表{n}"]
+    assert '"嵌入对象1（Word 文档）的内容已读取' in got.report["reading_notes"]
+
+
+def test_a_pdf_packed_by_object_packager_is_read_with_its_name_and_pages(tmp_path):
+    """A PDF inserted as a packaged file (ProgID Package): read as the PDF alone, the figures equal; the note names
+    the attachment by its Chinese name (Unicode label) and says that pages are the attachment's."""
+    blob = package("2023年绩效自评表.pdf", PDF.read_bytes())
+    path = word_with_object(tmp_path / "报告.docx", blob, prog_id="Package", before=INTRO, aspect="Icon")
+    got, want = _built(path, "docx"), _built(PDF, "pdf")
+    assert got.report["status"] == "ok" and len(got.projects) == len(want.projects) > 0
+    assert _rows(got.projects, PROJECT) == _rows(want.projects, PROJECT)
+    assert _rows(got.indicators, INDICATOR) == _rows(want.indicators, INDICATOR)
+    assert [r["loc_page"] for r in got.indicators] == [r["loc_page"] for r in want.indicators]
+    note = read(path).notes[-1]
+    assert note.startswith("嵌入对象1（附件“2023年绩效自评表.pdf”）的内容已读取（PDF，") and note.endswith(
+        "；位置中的页码是附件的页码"), note
+
+
+def test_a_package_without_unicode_names_takes_its_gbk_label_and_acrobats_object_its_pdf():
+    """Word 97–2003 wrote the packaged file's name in the ANSI code page only (GBK); Acrobat's own object keeps
+    the PDF as it is in a CONTENTS stream; an equation or a chart is not a document."""
+    data = PDF.read_bytes()
+    name, body = packaged(ole10native("自评表（定稿）.pdf", data, unicode=False)[0:])
+    assert (name, body) == ("自评表（定稿）.pdf", data)
+    assert attached_file(package("自评表（定稿）.pdf", data, unicode=False), "Package") == ("自评表（定稿）.pdf", ".pdf", data)
+    acrobat = compound({"CONTENTS": data, "\x01CompObj": bytes(32)})
+    assert attached_file(acrobat, "AcroExch.Document.DC") == (None, ".pdf", data)
+    assert attached_file(acrobat, "Equation.3") is None and attached_file(DOCX.read_bytes(), "Excel.Chart.8") is None
+    assert attached_file(compound({"Equation Native": bytes(64)}), "Unknown.1") is None
+
+
+def test_a_packed_archive_is_a_warning_and_a_packed_picture_a_note(tmp_path):
+    """An attached zip may hold the reports: the document reads with a warning saying to open and save it; an
+    attached video or shortcut is no report: a note, no warning; a cut packaged stream says it is incomplete."""
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("自评表.docx", DOCX.read_bytes())
+    path = word_with_object(tmp_path / "a.docx", package("各单位自评表.zip", buf.getvalue()), prog_id="Package",
+                            before=INTRO)
+    doc = read(path)
+    assert doc.warnings == ["嵌入对象1（附件“各单位自评表.zip”）是压缩包或邮件，未读取；请在 Word 中双击打开它，另存后解压再导入"]
+    path = word_with_object(tmp_path / "b.docx", package("现场照片.mp4", b"\x00\x00\x00\x18ftypmp42" + bytes(5000)),
+                            prog_id="Package", before=INTRO)
+    doc = read(path)
+    assert doc.warnings == [] and doc.notes == ["嵌入对象1（附件“现场照片.mp4”）不是报告文件（.mp4），未读取"]
+    cut = compound({"\x01Ole10Native": ole10native("自评表.pdf", PDF.read_bytes())[:6000]})
+    path = word_with_object(tmp_path / "c.docx", cut, prog_id="Package", before=INTRO)
+    (warning,) = read(path).warnings
+    assert warning.startswith("文档中第 1 个嵌入对象（word/embeddings/oleObject1.bin）无法读取（打包的附件数据不完整（应有 ")
+
+
+def test_attachments_nested_past_the_limit_are_refused(tmp_path):
+    """A Word file attached inside an attachment inside an attachment (a crafted file): refused, naming the
+    depth; two levels are read."""
+    blob = DOCX.read_bytes()
+    for k in range(2):
+        blob = word_with_object(tmp_path / f"{k}.docx", blob, prog_id="Word.Document.12", before=INTRO,
+                                part=WORD_PART, content_type=DOCX_TYPE).read_bytes()
+    two = tmp_path / "two.docx"
+    two.write_bytes(blob)
+    assert len(list(read(two).tables())) == len(list(read(DOCX).tables()))
+    three = word_with_object(tmp_path / "three.docx", blob, prog_id="Word.Document.12", before=INTRO,
+                             part=WORD_PART, content_type=DOCX_TYPE)
+    with pytest.raises(LimitExceeded, match="嵌入的附件层层嵌套，超过 2 层"):
+        read(three)
+
+
+def test_a_word_document_attached_on_a_slide_is_read_on_that_slide(tmp_path):
+    """A deck whose second slide carries the 自评表 as an attached Word document: its tables on page 2, the
+    projects as the document alone."""
+    from pptx import Presentation
+    from pptx.enum.shapes import PROG_ID
+    from pptx.util import Cm
+    prs = Presentation()
+    prs.slides.add_slide(prs.slide_layouts[5]).shapes.title.text = "2023年度项目支出绩效自评情况汇报"
+    slide = prs.slides.add_slide(prs.slide_layouts[5])
+    slide.shapes.title.text = "附件：项目支出绩效自评表"
+    slide.shapes.add_ole_object(str(DOCX), PROG_ID.DOCX, Cm(2), Cm(4), Cm(3), Cm(3))
+    path = tmp_path / "汇报.pptx"
+    prs.save(path)
+    got, want = _built(path, "pptx"), _built(DOCX, "docx")
+    assert _rows(got.projects, PROJECT) == _rows(want.projects, PROJECT) and len(got.projects) == 2
+    assert _rows(got.indicators, INDICATOR) == _rows(want.indicators, INDICATOR)
+    assert {r["loc_page"] for r in got.indicators} == {2}
+
+
+@needs_lo
+def test_a_word_97_document_attached_and_a_doc_holding_a_packed_pdf_are_read(tmp_path):
+    """A Word 97–2003 document attached as an object (Word.Document.8: the .doc's compound file as it is) reads
+    through LibreOffice as the .doc alone; a .doc whose 附件 is a packaged PDF (LibreOffice keeps the object when
+    it converts the .doc) reads the PDF's projects."""
+    import subprocess
+    doc97 = FIXTURES / "office" / "fixture_doc.doc"
+    path = word_with_object(tmp_path / "报告.docx", doc97.read_bytes(), prog_id="Word.Document.8", before=INTRO,
+                            aspect="Icon")
+    got, want = _built(path, "docx"), _built(doc97, "doc")
+    assert _rows(got.projects, PROJECT) == _rows(want.projects, PROJECT) and len(got.projects) > 0
+    assert _rows(got.indicators, INDICATOR) == _rows(want.indicators, INDICATOR)
+    assert read(path).notes[-1].startswith("嵌入对象1（Word 97-2003 文档）的内容已读取（Word 文档），为文档中的表1")
+    packed = word_with_object(tmp_path / "附件.docx", package("自评表.pdf", PDF.read_bytes()), prog_id="Package",
+                              before=INTRO, aspect="Icon")
+    subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "doc",
+                    "--outdir", str(tmp_path), str(packed)], check=True, capture_output=True, timeout=180)
+    got, want = _built(tmp_path / "附件.doc", "doc"), _built(PDF, "pdf")
+    assert _rows(got.projects, PROJECT) == _rows(want.projects, PROJECT) and len(got.projects) > 0
+    assert _rows(got.indicators, INDICATOR) == _rows(want.indicators, INDICATOR)
