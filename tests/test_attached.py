@@ -90,7 +90,8 @@ def test_a_package_without_unicode_names_takes_its_gbk_label_and_acrobats_object
 
 def test_a_packed_archive_is_a_warning_and_a_packed_picture_a_note(tmp_path):
     """An attached zip may hold the reports: the document reads with a warning saying to open and save it; an
-    attached video or shortcut is no report: a note, no warning; a cut packaged stream says it is incomplete."""
+    attached video, or a photo that is no scanned page, is no report: a note, no warning (no OCR); a cut packaged
+    stream says it is incomplete."""
     import io
     import zipfile
     buf = io.BytesIO()
@@ -104,6 +105,14 @@ def test_a_packed_archive_is_a_warning_and_a_packed_picture_a_note(tmp_path):
                             prog_id="Package", before=INTRO)
     doc = read(path)
     assert doc.warnings == [] and doc.notes == ["嵌入对象1（附件“现场照片.mp4”）不是报告文件（.mp4），未读取"]
+    from PIL import Image
+    photo = io.BytesIO()
+    Image.new("RGB", (1600, 1200), (40, 160, 60)).save(photo, "JPEG")      # a green site photo, page-sized
+    path = word_with_object(tmp_path / "p.docx", package("验收现场.jpg", photo.getvalue()), prog_id="Package",
+                            before=INTRO)
+    doc = read(path)
+    assert doc.warnings == [] and doc.ocr_pages == [] and doc.notes == [
+        "嵌入对象1（附件“验收现场.jpg”）是图片，不像扫描的报告页面，未读取"]
     cut = compound({"\x01Ole10Native": ole10native("自评表.pdf", PDF.read_bytes())[:6000]})
     path = word_with_object(tmp_path / "c.docx", cut, prog_id="Package", before=INTRO)
     (warning,) = read(path).warnings

@@ -83,12 +83,18 @@ class Objects:
         what = f"嵌入对象{n}（附件“{name}”）" if name else f"嵌入对象{n}（{ATTACHED_KINDS.get(suffix, suffix)}）"
         from evalkit.archives import is_archive
         from evalkit.readers import format_of, read
-        if format_of("attached" + suffix) is None:
+        fmt = format_of("attached" + suffix)
+        if fmt is None:
             if is_archive(name or suffix):
                 self.warnings.append(f"{what}是压缩包或邮件，未读取；请在 {self.app} 中双击打开它，另存后解压再导入")
             else:
                 self.notes.append(f"{what}不是报告文件（{suffix or '无扩展名'}），未读取")
             return []
+        if fmt == "image":                 # a scanned page, as the document's own pictures: not a photo, not an icon
+            from evalkit.readers.pictures import looks_like_paper, page_sized
+            if not (page_sized([(part_name, data)]) and looks_like_paper(data)):
+                self.notes.append(f"{what}是图片，不像扫描的报告页面，未读取")
+                return []
         if _depth >= MAX_CHUNK_DEPTH:
             raise LimitExceeded(f"文档中嵌入的附件层层嵌套，超过 {MAX_CHUNK_DEPTH} 层（{what}；疑似恶意构造的文件）")
         with tempfile.TemporaryDirectory(prefix="evalkit-attached-") as d:
@@ -123,7 +129,7 @@ class Objects:
         numbers = {id(t): k for k, t in enumerate(doc.tables(), 1)}
         for what, sub in self.attached:
             got = [numbers[id(b)] for b in sub.blocks if id(b) in numbers]
-            pages = f"，{sub.pages} 页" if sub.pages and sub.format in ("pdf", "ofd") else ""
+            pages = f"，{sub.pages} 页" if sub.pages and sub.format in ("pdf", "ofd", "image") else ""
             where = (f"为文档中的表{got[0]}" + (f"—表{got[-1]}" if len(got) > 1 else "") if got else "其中没有表格")
             doc.notes.append(f"{what}的内容已读取（{FORMAT_WORDS.get(sub.format, sub.format)}{pages}），{where}"
                              + ("；位置中的页码是附件的页码" if pages and self.app == "Word" else ""))
@@ -214,8 +220,10 @@ class Objects:
 ATTACHED_KINDS = {".docx": "Word 文档", ".doc": "Word 97-2003 文档", ".pptx": "PowerPoint 演示文稿",
                   ".ppt": "PowerPoint 97-2003 演示文稿", ".pdf": "PDF 文件", ".xlsx": "Excel 工作簿",
                   ".xls": "Excel 97-2003 工作簿"}
-FORMAT_WORDS = {"docx": "Word 文档", "doc": "Word 文档", "wps": "WPS 文字文档", "pdf": "PDF", "ofd": "OFD",
-                "pptx": "演示文稿", "ppt": "演示文稿", "xlsx": "工作簿", "xls": "工作簿"}
+FORMAT_WORDS = {"docx": "Word 文档", "doc": "Word 文档", "wps": "WPS 文字文档", "rtf": "RTF 文档", "odt": "ODT 文档",
+                "pdf": "PDF", "ofd": "OFD", "pptx": "演示文稿", "ppt": "演示文稿", "dps": "WPS 演示文稿", "odp": "演示文稿",
+                "xlsx": "工作簿", "xls": "工作簿", "et": "WPS 表格", "ods": "工作簿", "xlsb": "工作簿", "csv": "CSV 表格",
+                "html": "网页", "mhtml": "网页", "txt": "文本", "md": "文本", "image": "图片，OCR 识别"}
 _CFB = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # an OLE object's streams that say what document it is: Word 97, PowerPoint 97, Excel 97 (not a chart's data)
 _CFB_DOCUMENTS = (("WordDocument", ".doc"), ("PowerPoint Document", ".ppt"), ("Workbook", ".xls"), ("Book", ".xls"))
