@@ -599,14 +599,18 @@ def test_a_bracket_too_small_to_judge_is_left_as_read():
 
 
 def _reuse_scans_pages(monkeypatch):
-    """ocr.read_page takes the result `scans` got for the same pixels on the same page number (OCR
-    is deterministic: the same image gives the same boxes), else OCRs; returns the page numbers asked."""
+    """ocr.read_page takes the result `scans` got for the same pixels (OCR is deterministic: the same image gives
+    the same boxes), numbered as the page asked, else OCRs; returns the page numbers asked."""
     real, asked = ocr.read_page, []
 
     def read_page(img, page_no):
         asked.append(page_no)
         seen = PAGE_RESULTS.get(_digest(img))
-        return copy.deepcopy(seen) if seen is not None and seen.number == page_no else real(img, page_no)
+        if seen is None:
+            return real(img, page_no)
+        got = copy.deepcopy(seen)
+        got.number = page_no
+        return got
 
     monkeypatch.setattr(ocr, "read_page", read_page)      # forked ingest workers inherit it
     return asked
@@ -838,8 +842,9 @@ def test_a_scan_pasted_into_word_is_read_as_the_scan(scans, tmp_path, monkeypatc
 
 
 def test_a_scan_pasted_onto_a_slide_is_read_as_the_scan(scans, tmp_path, monkeypatch):
-    """A 汇报 deck whose 自评表 is a picture (scan_seal.jpg on a slide under its title, a small logo beside): the picture
-    is OCR'd as the scan is, the logo is not, and the projects are the scan's."""
+    """A 汇报 deck whose 自评表 is a picture (scan_seal.jpg on its second slide under its title, a small logo beside):
+    the picture is OCR'd as the scan is, as the slide's page (locations name slide 2), the logo is not, and the
+    projects are the scan's."""
     from PIL import Image
     from pptx import Presentation
     from pptx.util import Cm
@@ -848,6 +853,7 @@ def test_a_scan_pasted_onto_a_slide_is_read_as_the_scan(scans, tmp_path, monkeyp
     logo = tmp_path / "logo.png"
     Image.new("RGB", (200, 80), (200, 30, 30)).save(logo)
     prs = Presentation()
+    prs.slides.add_slide(prs.slide_layouts[6]).shapes.add_textbox(Cm(1), Cm(5), Cm(20), Cm(2)).text_frame.text = "汇报"
     slide = prs.slides.add_slide(prs.slide_layouts[6])
     slide.shapes.add_textbox(Cm(1), Cm(0.5), Cm(20), Cm(1)).text_frame.text = "附件：项目支出绩效自评表"
     slide.shapes.add_picture(str(logo), Cm(22), Cm(0.5), Cm(2))
@@ -857,12 +863,13 @@ def test_a_scan_pasted_onto_a_slide_is_read_as_the_scan(scans, tmp_path, monkeyp
     asked = _reuse_scans_pages(monkeypatch)
     doc = read(path)
     want = scans[0]["scan_seal.jpg"]
-    assert asked == [1] and doc.ocr_pages == [1] and doc.format == "pptx"
-    assert [b.text for b in doc.blocks[:1]] == ["附件：项目支出绩效自评表"]
-    assert _contents(doc.blocks[1:]) == _contents(want.blocks)
+    assert asked == [2] and doc.ocr_pages == [2] and doc.pages == 2 and doc.format == "pptx"
+    assert [b.text for b in doc.blocks[:2]] == ["汇报", "附件：项目支出绩效自评表"]
+    assert _contents(doc.blocks[2:]) == _contents(want.blocks) and {b.page for b in doc.blocks[1:]} == {2}
     res = build(doc, path.name, hash_file(path), "pptx")
     got = {p["project_name"] for p in res.projects}
     assert got == set(struth("projects").loc[struth("projects")["seed"] == "scan_seal.jpg", "project_name"])
+    assert {r["loc_page"] for r in res.indicators} == {2} and res.indicators[0]["location"].startswith("第2页 表1 ")
 
 
 def test_a_word_document_with_a_text_table_never_goes_to_ocr(tmp_path, monkeypatch):

@@ -138,7 +138,7 @@ def read_image(path: Path) -> Document:
 def ocr_pictures(source: str, fmt: str, pictures: list[tuple[str, bytes]]) -> Document:
     """Pictures of pages inside another document (a scan pasted into Word), each a page in their order:
     `pictures` = (name, bytes); the Document's pages are the pictures' numbers (a long screenshot's pieces each
-    one more)."""
+    one more); (name, bytes, page): the page the picture stands on (a deck's slide), its pieces on it too."""
     import io
     lim = limits()
     if len(pictures) > lim.max_pages:
@@ -146,7 +146,7 @@ def ocr_pictures(source: str, fmt: str, pictures: list[tuple[str, bytes]]) -> Do
                             "（可用 EVALKIT_LIMIT_MAX_PAGES 调整）")
     ask_time(len(pictures))
     pages: list[PageResult] = []
-    for k, (name, data) in enumerate(pictures, 1):
+    for k, (name, data, *at) in enumerate(pictures, 1):
         try:
             im = open_image(io.BytesIO(data))
         except ReadError as e:              # LimitExceeded stays one: the pixel limit's refusal
@@ -161,7 +161,7 @@ def ocr_pictures(source: str, fmt: str, pictures: list[tuple[str, bytes]]) -> Do
         if len(pages) + len(pieces) > lim.max_pages:
             raise LimitExceeded(f"文档中的图片切成页后超过上限 {lim.max_pages} 页；请拆分后再导入（可用 EVALKIT_LIMIT_MAX_PAGES 调整）")
         for piece in pieces:
-            pages.append(boxes_to_points(read_page(piece, len(pages) + 1), None))
+            pages.append(boxes_to_points(read_page(piece, at[0] if at else len(pages) + 1), None))
         del pieces
     return _document(source, fmt, pages, len(pages))
 
@@ -1706,13 +1706,13 @@ def _document(source: str, fmt: str, pages: list[PageResult], n_pages: int) -> D
         if not body or not isinstance(body[-1][2], PageTable):
             open_table = open_geom = None
     doc = Document(source=source, format=fmt, blocks=blocks, pages=n_pages,
-                   ocr_pages=[p.number for p in pages])
-    empty = [p.number for p in pages if not p.items]
+                   ocr_pages=sorted({p.number for p in pages}))
+    empty = sorted({p.number for p in pages if not p.items})
     if empty:
         doc.warnings.append(f"第 {', '.join(map(str, empty))} 页 OCR 未识别出文字（空白页或图像质量太差）")
     sealed = [p for p in pages if p.sealed]
     if sealed:
-        doc.warnings.append(f"第 {'、'.join(str(p.number) for p in sealed)} 页的印章压在表格上（黑白扫描中印章是黑色的，"
+        doc.warnings.append(f"第 {'、'.join(map(str, sorted({p.number for p in sealed})))} 页的印章压在表格上（黑白扫描中印章是黑色的，"
                             f"共压住 {sum(p.sealed for p in sealed)} 个单元格），章下的文字无法识别，这些单元格的文字和数字"
                             "可能缺失或有误；请对照原件核对，或提供彩色扫描件")
     return doc

@@ -30,11 +30,13 @@ def settled(doc: Document) -> Document:
     return doc
 
 
-def page_sized(pictures: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
-    """The (name, bytes) pictures large enough to be a page, in their order; one PIL cannot size is left out."""
+def page_sized(pictures: list[tuple]) -> list[tuple]:
+    """The (name, bytes[, page]) pictures large enough to be a page, in their order; one PIL cannot size is left
+    out."""
     from PIL import Image
     out = []
-    for name, data in pictures:
+    for picture in pictures:
+        name, data = picture[:2]
         try:
             with Image.open(io.BytesIO(data)) as im:
                 big = max(im.size) >= PAGE_PICTURE_SIDE
@@ -43,7 +45,7 @@ def page_sized(pictures: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
         except Exception:  # noqa: BLE001  (a picture PIL cannot even size: not a page to read)
             continue
         if big:
-            out.append((name, data))
+            out.append(picture)
     return out
 
 NEEDS_OCR = "需要 OCR 组件（pip install 'evalkit[ocr]' 或 make setup）"
@@ -59,17 +61,21 @@ def ocr_reader():
     return ocr if importlib.util.find_spec("rapidocr_onnxruntime") is not None else None
 
 
-def with_pages_read(doc: Document, pictures: list[tuple[str, bytes]]) -> Document:
-    """The document's own blocks, then what OCR reads on the page pictures (pages = the pictures' numbers);
-    without the OCR reader, the document alone with a warning that says what is missing."""
+def with_pages_read(doc: Document, pictures: list[tuple]) -> Document:
+    """The document with what OCR reads on the page pictures after its own blocks: (name, bytes) pictures are
+    numbered as pages in their order (a Word document has no pages), (name, bytes, page) ones stand on the page
+    given (a deck's slide), its blocks in page order; without the OCR reader, the document alone with a warning
+    that says what is missing."""
     ocr = ocr_reader()
     if ocr is None:
         doc.warnings.append(f"文档中没有文字表格，只有 {len(pictures)} 张整页图片（多为扫描件），读取它们{NEEDS_OCR}")
         return doc
     read = ocr.ocr_pictures(doc.source, doc.format, pictures)
-    read.blocks = doc.blocks + read.blocks
-    read.warnings = doc.warnings + read.warnings
-    return read
+    blocks = doc.blocks + read.blocks
+    if doc.pages:                             # a paged document: the pictures' text where their pages stand
+        blocks.sort(key=lambda b: b.page or 0)
+    return dataclasses.replace(doc, blocks=blocks, pages=doc.pages or read.pages, ocr_pages=read.ocr_pages,
+                               warnings=doc.warnings + read.warnings)
 
 
 def when_text_gives_nothing(doc: Document, found: bool) -> Document:

@@ -143,7 +143,7 @@ class _Walk:
     """What reading the slides gathers besides their blocks."""
     budget: CellBudget
     objects: Objects
-    pictures: list = field(default_factory=list)     # (part name, bytes) of every picture, for OCR
+    pictures: list = field(default_factory=list)     # (part name, bytes, slide) of every picture, for OCR
     hidden: list = field(default_factory=list)       # hidden slides and shapes with text
     struck: int = 0                                  # runs of struck-through text left out
     skipped: dict = field(default_factory=dict)      # what is not read (图表, SmartArt 图形, 演讲者备注) -> its slides
@@ -188,7 +188,7 @@ def _shape_blocks(shape, n: int, walk: _Walk) -> list:
         blip = next(el.iter(A + "blip"), None)
         target = _target(shape.part, blip.get(_R + "embed") if blip is not None else None)
         if target is not None and str(getattr(target, "content_type", "")).startswith("image/"):
-            walk.pictures.append((str(target.partname).lstrip("/"), target.blob))
+            walk.pictures.append((str(target.partname).lstrip("/"), target.blob, n))
         return []
     body = next(el.iter(P + "txBody"), None)    # a text box, a placeholder, an autoshape with text
     if body is None:
