@@ -174,3 +174,23 @@ def test_a_word_97_document_attached_and_a_doc_holding_a_packed_pdf_are_read(tmp
     got, want = _built(tmp_path / "附件.doc", "doc"), _built(PDF, "pdf")
     assert _rows(got.projects, PROJECT) == _rows(want.projects, PROJECT) and len(got.projects) > 0
     assert _rows(got.indicators, INDICATOR) == _rows(want.indicators, INDICATOR)
+
+
+def test_a_table_pasted_in_the_text_and_attached_too_counts_once(tmp_path):
+    """A report whose text holds the 自评表 and which also attaches the same file as an icon: each project once
+    (a project restated identically is kept once), the note pointing at the attachment's tables."""
+    import copy
+
+    import docx
+    path = word_with_object(tmp_path / "报告.docx", DOCX.read_bytes(), prog_id="Word.Document.12", before=INTRO,
+                            part=WORD_PART, content_type=DOCX_TYPE, aspect="Icon")
+    d, src = docx.Document(path), docx.Document(DOCX)
+    anchor = d.paragraphs[1]._p
+    for el in reversed([e for e in src.element.body if e.tag.endswith(("}tbl", "}p"))]):
+        anchor.addnext(copy.deepcopy(el))
+    d.save(path)
+    got, want = _built(path, "docx"), _built(DOCX, "docx")
+    assert _rows(got.projects, PROJECT) == _rows(want.projects, PROJECT) and len(got.projects) == 2
+    assert _rows(got.indicators, INDICATOR) == _rows(want.indicators, INDICATOR)
+    n = len(list(read(DOCX).tables()))
+    assert read(path).notes == [f"嵌入对象1（Word 文档）的内容已读取（Word 文档），为文档中的表{n + 1}—表{2 * n}"]
