@@ -194,3 +194,20 @@ def test_a_table_pasted_in_the_text_and_attached_too_counts_once(tmp_path):
     assert _rows(got.indicators, INDICATOR) == _rows(want.indicators, INDICATOR)
     n = len(list(read(DOCX).tables()))
     assert read(path).notes == [f"嵌入对象1（Word 文档）的内容已读取（Word 文档），为文档中的表{n + 1}—表{2 * n}"]
+
+
+def test_the_cells_of_all_attachments_count_against_one_limit(tmp_path, monkeypatch):
+    """Each attachment is read under the limits of a file given alone, and their cells count together with the
+    document's own: two attachments each under the cell limit but together over it refuse the document."""
+    from dataclasses import replace
+
+    import evalkit.limits
+    cells = sum(len(r) for t in read(DOCX).tables() for r in t.rows)
+    monkeypatch.setattr(evalkit.limits, "LIMITS", replace(evalkit.limits.LIMITS, max_cells=cells * 3 // 2))
+    one = word_with_object(tmp_path / "one.docx", DOCX.read_bytes(), prog_id="Word.Document.12", before=INTRO,
+                           part=WORD_PART, content_type=DOCX_TYPE)
+    assert len(list(read(one).tables())) == len(list(read(DOCX).tables()))
+    two = word_with_object(tmp_path / "two.docx", DOCX.read_bytes(), prog_id="Word.Document.12", before=INTRO,
+                           part=WORD_PART, content_type=DOCX_TYPE, copies=2)
+    with pytest.raises(LimitExceeded, match=r"文档中表格的单元格超过上限 .* 个（含嵌入对象2（Word 文档）的表格）"):
+        read(two)

@@ -22,10 +22,11 @@ RT_IMAGE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/
 
 
 def word_with_object(path, blob, prog_id="Excel.Sheet.12", before=("附件：项目支出绩效自评表",), after=(),
-                     part=None, content_type=None, aspect="Content"):
+                     part=None, content_type=None, aspect="Content", copies=1):
     """A .docx as Word saves a worksheet pasted as an object: a w:object run (a VML picture of the sheet, its
     EMF preview, and an o:OLEObject pointing to the workbook in word/embeddings/). Another object: its `part` name
-    and `content_type` (an OLE object's .bin by default), `aspect` Icon for a file shown as an icon."""
+    and `content_type` (an OLE object's .bin by default), `aspect` Icon for a file shown as an icon, `copies`
+    objects of the one part."""
     import docx
     from docx.opc.packuri import PackURI
     from docx.opc.part import Part
@@ -51,7 +52,8 @@ def word_with_object(path, blob, prog_id="Excel.Sheet.12", before=("附件：项
         f'<v:imagedata r:id="{rid_pic}" o:title=""/></v:shape>'
         f'<o:OLEObject Type="Embed" ProgID="{prog_id}" ShapeID="_x0000_i1025" DrawAspect="{aspect}" '
         f'ObjectID="_1780000001" r:id="{rid_obj}"/></w:object></w:r>')
-    d.add_paragraph()._p.append(run)
+    for k in range(copies):                       # the object shown `copies` times (one part)
+        d.add_paragraph()._p.append(run if k == 0 else parse_xml(run.xml))
     for t in after:
         d.add_paragraph(t)
     d.save(path)

@@ -63,7 +63,7 @@ def read_docx(path: Path, repair: bool = True) -> Document:
             present.add(el.tag)
     hidden, struck, white = drop_unshown(unshown, shaded_table_styles(part)
                                          if any(f.tag == COLOR for f in unshown) else set())
-    objects = Objects(part) if present & {OLE_OBJECT, ALT_CHUNK} else None
+    objects = Objects(part, budget=budget) if present & {OLE_OBJECT, ALT_CHUNK} else None
     boxes = TEXT_BOX in present
     doc = Document(source=str(path), format="docx", blocks=list(_blocks(body, budget, objects, boxes)),
                    hidden=([f"Word 隐藏文字 {hidden} 处"] if hidden else []) + ([f"Word 删除线文字 {struck} 处"] if struck else [])

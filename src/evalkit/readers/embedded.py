@@ -45,6 +45,13 @@ class Objects:
     hidden: list[str] = field(default_factory=list)
     ocr_pages: list[int] = field(default_factory=list)   # the attachments' pages read by OCR
     attached: list = field(default_factory=list)          # (words for the attachment, its blocks), for the notes
+    budget: object = None        # the document's CellBudget: its objects' cells count with its own tables'
+
+    def _charge(self, blocks: list, what: str) -> list:
+        """The blocks, their table cells taken from the document's budget (many objects are one document)."""
+        if self.budget is not None:
+            self.budget.take(sum(len(r) for b in blocks if hasattr(b, "rows") for r in b.rows), f"（含{what}）")
+        return blocks
 
     def blocks_in(self, el) -> list:
         """The blocks of every Excel object inside `el` (a paragraph), in order."""
@@ -116,7 +123,7 @@ class Objects:
         self.uncached_formulas += sub.uncached_formulas
         self.ocr_pages += sub.ocr_pages
         self.attached.append((what, sub))
-        return sub.blocks
+        return self._charge(sub.blocks, f"{what}的表格")
 
     def into(self, doc: Document) -> Document:
         """The document with what reading its objects gathered: warnings, notes, hidden content, and for each
@@ -214,7 +221,7 @@ class Objects:
             sheet, _, cell = ref.rpartition("!")
             if shown is None or sheet == shown:
                 self.uncached_formulas.append(f"{label.get(sheet, sheet)}!{cell}")
-        return blocks
+        return self._charge(blocks, f"嵌入对象{n}的表格")
 
 
 ATTACHED_KINDS = {".docx": "Word 文档", ".doc": "Word 97-2003 文档", ".pptx": "PowerPoint 演示文稿",

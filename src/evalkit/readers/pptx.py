@@ -55,7 +55,8 @@ def read_pptx(path: Path, repair: bool = True) -> Document:
     path = Path(path)
     check_file_size(path)
     _check_package(path)
-    walk = _Walk(CellBudget("演示文稿中表格的单元格", "请删除无关的幻灯片后另存再导入"), Objects(None, app="PowerPoint"))
+    budget = CellBudget("演示文稿中表格的单元格", "请删除无关的幻灯片后另存再导入")
+    walk = _Walk(budget, Objects(None, app="PowerPoint", budget=budget))
     blocks = []
     try:
         slides = list(_presentation(path).slides)
