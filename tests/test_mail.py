@@ -181,6 +181,24 @@ def test_an_item_attached_to_an_outlook_mail_is_opened_as_a_nested_mail(tmp_path
                    "外.msg!转发：自评材料.msg!原件.msg!附表.xls": (FIX / "fixture_xls.xls").read_bytes()}
 
 
+def test_files_inserted_into_an_rtf_outlook_mail_as_objects_are_its_attachments(tmp_path):
+    """An Outlook RTF mail keeps a file inserted into its text as an OLE object (ATTACH_OLE), not as a file: a packed
+    Word document under its own name, Acrobat's PDF object under the attachment's name, each found and read as the
+    file; an equation object is no attachment."""
+    from test_attached import ole10native
+    streams = {"\x01Ole10Native": ole10native("大厂县自评报告.docx", DOCX.read_bytes())}
+    msg = _outlook(attachments=[Attachment("图片", ole=streams), Attachment("决算", ole={"CONTENTS": PDF.read_bytes()}),
+                                Attachment("公式", ole={"Equation Native": bytes(64)})])
+    (tmp_path / "报送.msg").write_bytes(write_msg(msg))
+    found = discover([tmp_path / "报送.msg"], stage=tmp_path / "stage")
+    got = {s.source_file: s.path.read_bytes() for s in found.sources}
+    assert got == {"报送.msg!大厂县自评报告.docx": DOCX.read_bytes(), "报送.msg!决算.pdf": PDF.read_bytes()}
+    t = ingest_paths([tmp_path / "报送.msg"], None, checks=False, cache_dir=False)
+    assert t["reports"].set_index("source_file")["status"].to_dict() == {
+        "报送.msg!大厂县自评报告.docx": "ok", "报送.msg!决算.pdf": "ok"}
+    assert len(t["projects"]) == len(ingest_paths([DOCX, PDF], None, checks=False, cache_dir=False)["projects"])
+
+
 def test_inspect_on_a_saved_mail_calls_it_a_mail_and_lists_its_reports(tmp_path):
     """`evalkit inspect 邮件.msg` names the mail a mail (before: 是压缩包) and shows how to name an attachment."""
     from conftest import run_cli

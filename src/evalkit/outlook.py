@@ -17,6 +17,7 @@ SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"      # a compound file's first b
 MAX_DEPTH = 8                                         # attached messages inside attached messages
 _ATTACH = re.compile(r"__attach_version1\.0_#([0-9A-Fa-f]{8})$")
 _EMBEDDED = 5                                         # PidTagAttachMethod ATTACH_EMBEDDED_MSG (1: by value)
+_OLE = 6                                              # ATTACH_OLE: a file inserted into an RTF mail as an object
 # properties stream header bytes (MS-OXMSG 2.4): the mail, a mail attached to it, an attachment
 _HEADER = {"top": 32, "embedded": 24, "attachment": 8}
 
@@ -101,15 +102,34 @@ def _message(ole: _Store, at: list[str], kind: str, depth: int):
             data = _as_mime(_message(ole, inner, "embedded", depth + 1), subject)
             out.append((unique_name(f"{subject}.msg", used), data))
             continue
+        if _int(aprops, 0x3705) == _OLE:
+            if found_file := _ole_file(ole, inner):
+                inside, suffix, data = found_file
+                named = inside or name or f"嵌入对象{suffix}"
+                if not named.lower().endswith(suffix):
+                    named += suffix
+                out.append((unique_name(named, used), data))
+            continue
         data = ole.stream(sub + ["__substg1.0_37010102"])
         if data is None or not name:
-            continue                          # an OLE object (ATTACH_OLE), a link to a file elsewhere
+            continue                          # a link to a file elsewhere
         mime = (_text(ole, sub, 0x370E, page) or "").lower()
         picture = mime.startswith("image/") or name.lower().endswith((".png", ".jpg", ".jpeg", ".gif", ".bmp"))
         if picture and (_int(aprops, 0x7FFE) or _text(ole, sub, 0x3712, page)):
             continue                          # a picture the body shows (a signature, a logo): hidden or by Content-ID
         out.append((unique_name(name, used), data))
     return out, _body(ole, at, props)
+
+
+def _ole_file(ole: _Store, at: list[str]):
+    """The file an ATTACH_OLE attachment's object holds (embedded.stored_file: a packed file, a PDF, an Office 2007
+    document); None for another object (an Office 97 document is a storage of this file: not read)."""
+    from evalkit.model import ReadError
+    from evalkit.readers.embedded import stored_file
+    try:
+        return stored_file(lambda name: ole.exists(at + [name]), lambda name: ole.stream(at + [name]) or b"")
+    except ReadError:
+        return None
 
 
 def _as_mime(found, subject: str) -> bytes:

@@ -256,30 +256,38 @@ def attached_file(blob: bytes, prog_id: str | None = None) -> tuple[str | None, 
     except Exception as e:  # noqa: BLE001  (olefile raises OSError, and struct/index errors on a damaged directory)
         raise ReadError(f"对象数据已损坏：{e}") from None
     try:
-        if ole.exists("\x01Ole10Native"):
-            name, data = packaged(ole.openstream("\x01Ole10Native").read())
-            base = re.split(r"[\\/]", name)[-1].strip()
-            suffix = Path(base).suffix.lower()
-            if data[:4] == b"PK\x03\x04" and suffix in ("", ".bin"):
-                suffix = _package_suffix(data) or suffix
-            return base or None, suffix, data
-        if ole.exists("Package"):                          # an Office 2007 document inside an Office 97 file
-            data = ole.openstream("Package").read()
-            suffix = _package_suffix(data)
-            return None if suffix is None else (None, suffix, data)
-        if ole.exists("CONTENTS"):                         # Acrobat's object: the PDF as it is
-            data = ole.openstream("CONTENTS").read()
-            return (None, ".pdf", data) if data[:5] == b"%PDF-" else None
-        for stream, suffix in _CFB_DOCUMENTS:
-            if ole.exists(stream):
-                return None, suffix, blob
-        return None
+        return stored_file(ole.exists, lambda name: ole.openstream(name).read(), blob)
     except ReadError:
         raise
     except Exception as e:  # noqa: BLE001  (a stream olefile cannot follow: a cut or looping chain)
         raise ReadError(f"对象数据已损坏：{e}") from None
     finally:
         ole.close()
+
+
+def stored_file(exists, stream, whole: bytes | None = None) -> tuple[str | None, str, bytes] | None:
+    """As `attached_file`, for an OLE object's storage given by `exists(name)` and `stream(name)` -> bytes: a file
+    Object Packager packed, an Office 2007 document inside an Office 97 object, Acrobat's PDF; with `whole` (the
+    storage as a compound file of its own) an Office 97 document, which is that file."""
+    if exists("\x01Ole10Native"):
+        name, data = packaged(stream("\x01Ole10Native"))
+        base = re.split(r"[\\/]", name)[-1].strip()
+        suffix = Path(base).suffix.lower()
+        if data[:4] == b"PK\x03\x04" and suffix in ("", ".bin"):
+            suffix = _package_suffix(data) or suffix
+        return base or None, suffix, data
+    if exists("Package"):                              # an Office 2007 document inside an Office 97 file
+        data = stream("Package")
+        suffix = _package_suffix(data)
+        return None if suffix is None else (None, suffix, data)
+    if exists("CONTENTS"):                             # Acrobat's object: the PDF as it is
+        data = stream("CONTENTS")
+        return (None, ".pdf", data) if data[:5] == b"%PDF-" else None
+    if whole is not None:
+        for name, suffix in _CFB_DOCUMENTS:
+            if exists(name):
+                return None, suffix, whole
+    return None
 
 
 def packaged(data: bytes) -> tuple[str, bytes]:
