@@ -1,6 +1,7 @@
 """Files attached to a Word document or deck as objects (插入 → 对象 → 由文件创建, shown as an icon: the 自评表 sent
 inside the report as its 附件): read by the reader of what they are, where the object stands, with the same figures
-as the file read alone; the reading notes say which tables came from which attachment."""
+as the file read alone; the reading notes say which tables came from which attachment. Files attached to a PDF
+are reports of their own: named for the user to save, not read into the PDF."""
 from __future__ import annotations
 
 import struct
@@ -211,3 +212,63 @@ def test_the_cells_of_all_attachments_count_against_one_limit(tmp_path, monkeypa
                            part=WORD_PART, content_type=DOCX_TYPE, copies=2)
     with pytest.raises(LimitExceeded, match=r"文档中表格的单元格超过上限 .* 个（含嵌入对象2（Word 文档）的表格）"):
         read(two)
+
+
+def _pdf_with_files(files=(), annotated=(), cover: bytes | None = None) -> bytes:
+    """A PDF (`cover`, else one page of English text: Acrobat's portfolio cover) with `files` in its EmbeddedFiles
+    name tree and `annotated` ones as file-attachment annotations (the paper-clip icon) on its first page."""
+    import io
+
+    from pypdf import PdfWriter
+    from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject,
+                               TextStringObject)
+    from reportlab.pdfgen import canvas
+    if cover is None:
+        buf = io.BytesIO()
+        c = canvas.Canvas(buf)
+        c.drawString(72, 720, "PDF Portfolio: open it in Adobe Acrobat to see the files it holds")
+        c.showPage()
+        c.save()
+        cover = buf.getvalue()
+    w = PdfWriter(clone_from=io.BytesIO(cover))
+    for name, data in files:
+        w.add_attachment(name, data)
+    annots = ArrayObject()
+    for name, data in annotated:
+        stream = DecodedStreamObject()
+        stream.set_data(data)
+        stream[NameObject("/Type")] = NameObject("/EmbeddedFile")
+        spec = DictionaryObject({NameObject("/Type"): NameObject("/Filespec"), NameObject("/F"): TextStringObject(name),
+                                 NameObject("/UF"): TextStringObject(name),
+                                 NameObject("/EF"): DictionaryObject({NameObject("/F"): w._add_object(stream)})})
+        annots.append(w._add_object(DictionaryObject({
+            NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/FileAttachment"),
+            NameObject("/Rect"): ArrayObject([FloatObject(v) for v in (500, 760, 520, 780)]),
+            NameObject("/FS"): w._add_object(spec)})))
+    if annots:
+        w.pages[0][NameObject("/Annots")] = annots
+    out = io.BytesIO()
+    w.write(out)
+    return out.getvalue()
+
+
+def test_files_attached_to_a_pdf_are_named_for_the_user_to_save(tmp_path):
+    """A PDF 包 (a cover page, the reports attached) or a report PDF with files clipped to a page: an attached report
+    is a report of its own (its year, its result), so it is not read into the PDF; the warning names each report
+    file (the status is partial: figures are missing), another file (a video) is only noted; the PDF's own pages
+    read as alone."""
+    path = tmp_path / "绩效自评材料.pdf"
+    path.write_bytes(_pdf_with_files([("大厂县自评报告.docx", DOCX.read_bytes()), ("现场.mp4", bytes(64))],
+                                     annotated=[("各乡镇自评表.zip", b"PK\x05\x06" + bytes(18))]))
+    doc = read(path)
+    assert doc.warnings == ["PDF 中附有 2 个文件（“大厂县自评报告.docx”、“各乡镇自评表.zip”），其内容不在 PDF 的页面上，未读取；"
+                            "请在 PDF 阅读器的附件面板中把它们另存出来，再一并导入"]
+    assert doc.notes == ["PDF 中附有 1 个其他文件（“现场.mp4”），不是报告文件，未读取"]
+    assert _built(path, "pdf").report["status"] == "partial"
+    clipped = tmp_path / "自评报告.pdf"
+    clipped.write_bytes(_pdf_with_files(annotated=[("自评表.xlsx", (FIXTURES / "fixture_xlsx.xlsx").read_bytes())],
+                                        cover=PDF.read_bytes()))
+    got, want = _built(clipped, "pdf"), _built(PDF, "pdf")
+    assert _rows(got.projects, PROJECT) == _rows(want.projects, PROJECT) and len(got.projects) > 0
+    assert _rows(got.indicators, INDICATOR) == _rows(want.indicators, INDICATOR)
+    assert "“自评表.xlsx”" in read(clipped).warnings[-1] and read(PDF).warnings == []

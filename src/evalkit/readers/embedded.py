@@ -74,7 +74,6 @@ class Objects:
     def attached_blocks(self, blob: bytes, prog_id: str | None, part_name: str) -> list:
         """The blocks of a file attached as an object, read by the reader of its format (a Word attachment that is
         itself a scan is OCR'd as one); a file of another kind is noted, an archive or mail a warning."""
-        global _depth
         try:
             found = attached_file(blob, prog_id)
         except ReadError as e:
@@ -84,7 +83,11 @@ class Objects:
             return []
         if found is None:
             return []
-        name, suffix, data = found
+        return self.file_blocks(*found)
+
+    def file_blocks(self, name: str | None, suffix: str, data: bytes) -> list:
+        """The blocks of one attached file (`name` as the document keeps it, if it does; `suffix` its format)."""
+        global _depth
         self.number += 1
         n = self.number
         what = f"嵌入对象{n}（附件“{name}”）" if name else f"嵌入对象{n}（{ATTACHED_KINDS.get(suffix, suffix)}）"
@@ -93,13 +96,13 @@ class Objects:
         fmt = format_of("attached" + suffix)
         if fmt is None:
             if is_archive(name or suffix):
-                self.warnings.append(f"{what}是压缩包或邮件，未读取；请在 {self.app} 中双击打开它，另存后解压再导入")
+                self.warnings.append(f"{what}是压缩包或邮件，未读取；{self._open_it()}，另存后解压再导入")
             else:
                 self.notes.append(f"{what}不是报告文件（{suffix or '无扩展名'}），未读取")
             return []
         if fmt == "image":                 # a scanned page, as the document's own pictures: not a photo, not an icon
             from evalkit.readers.pictures import looks_like_paper, page_sized
-            if not (page_sized([(part_name, data)]) and looks_like_paper(data)):
+            if not (page_sized([(name or "图片", data)]) and looks_like_paper(data)):
                 self.notes.append(f"{what}是图片，不像扫描的报告页面，未读取")
                 return []
         if _depth >= MAX_CHUNK_DEPTH:
@@ -113,7 +116,7 @@ class Objects:
             except LimitExceeded as e:
                 raise type(e)(f"{what}：{e}") from None
             except ReadError as e:
-                self.warnings.append(f"{what}无法读取（{e}）；请在 {self.app} 中双击打开它，另存后一并导入")
+                self.warnings.append(f"{what}无法读取（{e}）；{self._open_it()}，另存后一并导入")
                 return []
             finally:
                 _depth -= 1
@@ -124,6 +127,10 @@ class Objects:
         self.ocr_pages += sub.ocr_pages
         self.attached.append((what, sub))
         return self._charge(sub.blocks, f"{what}的表格")
+
+    def _open_it(self) -> str:
+        """How the user opens an attachment to save it."""
+        return f"请在 {self.app} 中双击打开它"
 
     def into(self, doc: Document) -> Document:
         """The document with what reading its objects gathered: warnings, notes, hidden content, and for each
@@ -244,7 +251,7 @@ def attached_file(blob: bytes, prog_id: str | None = None) -> tuple[str | None, 
     if _NOT_DOCUMENT.search(str(prog_id or "")):
         return None
     if blob[:4] == b"PK\x03\x04":
-        suffix = _package_suffix(blob)
+        suffix = package_suffix(blob)
         return None if suffix in (None, ".zip") else (None, suffix, blob)
     if blob[:5] == b"%PDF-":
         return None, ".pdf", blob
@@ -274,11 +281,11 @@ def stored_file(exists, stream, whole: bytes | None = None) -> tuple[str | None,
         base = re.split(r"[\\/]", name)[-1].strip()
         suffix = Path(base).suffix.lower()
         if data[:4] == b"PK\x03\x04" and suffix in ("", ".bin"):
-            suffix = _package_suffix(data) or suffix
+            suffix = package_suffix(data) or suffix
         return base or None, suffix, data
     if exists("Package"):                              # an Office 2007 document inside an Office 97 file
         data = stream("Package")
-        suffix = _package_suffix(data)
+        suffix = package_suffix(data)
         return None if suffix is None else (None, suffix, data)
     if exists("CONTENTS"):                             # Acrobat's object: the PDF as it is
         data = stream("CONTENTS")
@@ -321,7 +328,7 @@ def packaged(data: bytes) -> tuple[str, bytes]:
     return name, body
 
 
-def _package_suffix(blob: bytes) -> str | None:
+def package_suffix(blob: bytes) -> str | None:
     """The suffix of a zip by what it holds: an Office Open XML package by its main part (.docx, .pptx, .xlsx), an
     OpenDocument by its mimetype (.odt, .ods, .odp), else .zip; None for bytes that are no zip."""
     try:

@@ -143,6 +143,7 @@ def read_pdf(path: Path) -> Document:
         try:
             try:
                 check_page_count(pdf)
+                files, file_warnings = _attached(pdf)
                 form_pages = filled_pages(pdf)
                 source = path
                 if form_pages:                # figures typed into form fields: read the pages as a viewer shows them
@@ -232,7 +233,25 @@ def read_pdf(path: Path) -> Document:
         original_places(doc.blocks, bands)
     if to_ocr:
         _add_ocr(doc, path, to_ocr, required, ocr)
+    if files:
+        from evalkit.readers.pdffiles import attachment_note
+        warnings, notes = attachment_note(files)
+        doc.warnings += warnings
+        doc.notes += notes
+    doc.warnings += file_warnings
     return doc
+
+
+def _attached(pdf) -> tuple[list, list[str]]:
+    """The files attached to the PDF (readers/pdffiles.py); a damaged name tree is a warning, not the PDF's
+    failure."""
+    from evalkit.readers.pdffiles import attached_files
+    try:
+        return attached_files(pdf.doc)
+    except (LimitExceeded, MemoryError, RecursionError):
+        raise
+    except Exception as e:  # noqa: BLE001  (pdfminer's errors on a damaged file specification)
+        return [], [f"PDF 附有文件，但附件部分已损坏，无法列出（{reason(e)}）；请在 PDF 阅读器的附件面板中查看并另存附件后导入"]
 
 
 SCAN_COVER = 0.6         # a picture over this share of the page, and only invisible text: a searchable scan
