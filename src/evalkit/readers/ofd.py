@@ -70,6 +70,7 @@ class Stats:
     images: int = 0
     unmapped: int = 0          # glyphs whose TextCode is U+FFFD or private-use: the producer lost the characters
     damaged: dict[str, int] = field(default_factory=dict)     # part -> XML errors recovered from (Package.damaged)
+    attachments: list = field(default_factory=list)            # (name, suffix) of the files attached (Attachments.xml)
 
     def code(self, ch: str) -> str:
         """The code to write for `ch`: its own, a stand-in, or □ (counted) when the stand-ins have run out."""
@@ -127,6 +128,11 @@ def read_ofd(path: Path) -> Document:
     doc.source, doc.format = str(path), "ofd"
     stats.restore(doc)
     doc.warnings[:0] = _warnings(stats)
+    if stats.attachments:
+        from evalkit.readers.pdffiles import attachment_note
+        warnings, notes = attachment_note(stats.attachments, "OFD")
+        doc.warnings += warnings
+        doc.notes += notes
     return doc
 
 
@@ -286,6 +292,7 @@ class Body:
     templates: dict[str, str]          # TemplatePage ID -> member
     resources: Resources
     parsed: dict[str, object] = field(default_factory=dict)   # template member -> its parsed XML (once per file)
+    attachments: list = field(default_factory=list)           # (name, suffix) of the files attached to it
 
 
 def _documents(package: Package) -> list[Body]:
@@ -331,7 +338,27 @@ def _document(package: Package, entry: str, body, first: int) -> Body:
         raise ReadError(f"OFD 文件中没有页面（{doc_name} 的页面列表是空的），{ADVICE}")
     pages = [PageRef(i, package.resolve(doc_name, el.get("BaseLoc") or ""), default_box)
              for i, el in enumerate(refs, first)]
-    return Body(pages, templates, resources)
+    return Body(pages, templates, resources, attachments=_attachments(package, doc_name, doc))
+
+
+def _attachments(package: Package, doc_name: str, doc) -> list[tuple[str, str]]:
+    """(name, suffix) of the files the document's Attachments.xml lists (an 电子公文's 附件 kept as files): named
+    for the user, not read (readers/pdffiles.attachment_note); a list that cannot be read names nothing."""
+    listed = package.resolve(doc_name, child_text(doc, "Attachments"))
+    if not child_text(doc, "Attachments") or listed is None:
+        return []
+    try:
+        root = package.xml(listed)
+    except ReadError:
+        return []
+    out = []
+    for el in children(root, "Attachment"):
+        loc = child_text(el, "FileLoc")
+        name = (el.get("Name") or "").strip() or Path(loc.replace("\\", "/")).name or f"附件{len(out) + 1}"
+        fmt = (el.get("Format") or "").strip().lower().lstrip(".")
+        suffix = Path(name).suffix.lower() or (f".{fmt}" if fmt else Path(loc).suffix.lower())
+        out.append((name if Path(name).suffix else name + suffix, suffix))
+    return out
 
 
 # ------------------------------------------------------------------ numbers and transforms
@@ -715,7 +742,7 @@ def draw_pdf(package: Package, out: Path) -> tuple[Stats, int]:
     bodies = _documents(package)
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    stats = Stats()
+    stats = Stats(attachments=[a for body in bodies for a in body.attachments])
     c = rl_canvas.Canvas(str(out), pageCompression=1, invariant=1)
     for body in bodies:
         for ref in body.pages:
