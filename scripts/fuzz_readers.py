@@ -7,7 +7,8 @@ message. Prints the failed and partial rows grouped by message and exits 1 when 
 Byte mutations (flipped bytes, a cut, a random chunk, a zeroed run) of every fixture format, and for DOCX/XLSX packages
 mutations of their XML (numbers in attributes, duplicated rows and cells, cell references) inside a valid zip; for OFD
 packages odd placement values (NaN, 1e308, empty, a repeat of a billion), objects repeated or dropped, other IDs; an
-Outlook .msg and a winmail.dat are made by tests/outlookmsg.py and mutated as bytes. The
+Outlook .msg and a winmail.dat are made by tests/outlookmsg.py and mutated as bytes, and so is the compound file of a
+PDF attached to a Word report as an object (inside a valid .docx). The
 bugs of session 16 (a zip member zlib refused ended the run; control characters in HTML; a TIFF's damaged page
 directory) were found this way; each has its own test now. Slow formats (LibreOffice, OCR) make a run take minutes.
 """
@@ -138,6 +139,16 @@ def outlook_mail() -> bytes:
         Attachment("转发", message=inner)]))
 
 
+def attached_object(blob: bytes, rnd: random.Random) -> bytes:
+    """A Word report with a file attached as an object (tests/test_attached.py): Object Packager's compound file
+    around the PDF fixture, mutated as bytes inside a valid .docx."""
+    from test_attached import INTRO, package
+    from test_embedded import word_with_object
+    _, mutated = mutate_bytes(blob, rnd)
+    with tempfile.TemporaryDirectory() as d:
+        return word_with_object(Path(d) / "x.docx", mutated, prog_id="Package", before=INTRO, aspect="Icon").read_bytes()
+
+
 def corpus(folder: Path, seed: int, copies: int) -> int:
     rnd = random.Random(seed)
     n = 0
@@ -153,6 +164,11 @@ def corpus(folder: Path, seed: int, copies: int) -> int:
         for i in range(copies):
             (folder / f"{src.stem}_xml_{i}{src.suffix}").write_bytes(mutate_package(src, rnd))
             n += 1
+    from test_attached import package
+    packed = package("自评表.pdf", (FIX / "fixture_pdf.pdf").read_bytes())
+    for i in range(copies):
+        (folder / f"附件对象_{i}.docx").write_bytes(attached_object(packed, rnd))
+        n += 1
     for src in OFD_PACKAGES:
         for i in range(copies * 3):
             (folder / f"{src.stem}_xml_{i}{src.suffix}").write_bytes(mutate_ofd(src, rnd))
