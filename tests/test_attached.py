@@ -13,7 +13,7 @@ from evalkit.errors import LimitExceeded
 from evalkit.readers import read
 from evalkit.readers.embedded import attached_file, packaged
 from outlookmsg import compound
-from test_embedded import INDICATOR, PROJECT, _built, _rows, word_with_object
+from test_embedded import INDICATOR, PROJECT, RT_OLE, _built, _rows, word_with_object
 from test_office import SOFFICE, needs_lo
 
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -272,3 +272,39 @@ def test_files_attached_to_a_pdf_are_named_for_the_user_to_save(tmp_path):
     assert _rows(got.projects, PROJECT) == _rows(want.projects, PROJECT) and len(got.projects) > 0
     assert _rows(got.indicators, INDICATOR) == _rows(want.indicators, INDICATOR)
     assert "“自评表.xlsx”" in read(clipped).warnings[-1] and read(PDF).warnings == []
+
+
+def test_an_object_linked_to_a_file_outside_the_document_is_named_not_fetched(tmp_path):
+    """粘贴链接: a worksheet linked, not embedded: the figures stay in the file it names, which is never opened
+    (even when it exists): a warning names it; a linked equation says nothing. The same on a slide."""
+    import docx
+    from docx.oxml import parse_xml
+    from pptx import Presentation
+    from pptx.util import Cm
+    outside = tmp_path / "自评表.xlsx"
+    outside.write_bytes((FIXTURES / "fixture_xlsx.xlsx").read_bytes())
+    d = docx.Document()
+    d.add_paragraph(INTRO[1])
+    for prog_id in ("Excel.Sheet.12", "Equation.3"):
+        rid = d.part.relate_to(outside.as_uri(), RT_OLE, is_external=True)
+        d.add_paragraph()._p.append(parse_xml(
+            '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+            'xmlns:o="urn:schemas-microsoft-com:office:office" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><w:object>'
+            f'<o:OLEObject Type="Link" ProgID="{prog_id}" ShapeID="_x0000_i1025" DrawAspect="Content" r:id="{rid}" '
+            'UpdateMode="Always"/></w:object></w:r>'))
+    path = tmp_path / "报告.docx"
+    d.save(path)
+    doc = read(path)
+    assert list(doc.tables()) == [] and doc.warnings == [
+        f"文档中第 1 个对象链接到文档外的文件（{outside.as_uri()}），数据不在文档里，未读取；请把该文件一并导入，或在源程序中断开链接后另存再导入"]
+    prs = Presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    slide.shapes.add_ole_object(str(outside), "Excel.Sheet.12", Cm(1), Cm(1), Cm(5), Cm(5))
+    ole = next(slide.shapes[0]._element.iter("{http://schemas.openxmlformats.org/presentationml/2006/main}oleObj"))
+    ole.set("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id",
+            slide.part.relate_to(outside.as_uri(), RT_OLE, is_external=True))
+    deck = tmp_path / "汇报.pptx"
+    prs.save(deck)
+    doc = read(deck)
+    assert list(doc.tables()) == [] and doc.warnings[0].startswith(f"文档中第 1 个对象链接到文档外的文件（{outside.as_uri()}）")

@@ -57,8 +57,25 @@ class Objects:
         """The blocks of every Excel object inside `el` (a paragraph), in order."""
         out = []
         for ole in el.iter(OLE_OBJECT):
-            out += self.object_blocks(self.part.related_parts.get(ole.get(_R + "id") or ""), ole.get("ProgID"))
+            rid = ole.get(_R + "id") or ""
+            if self.linked(self.part, rid, ole.get("ProgID")):
+                continue
+            out += self.object_blocks(self.part.related_parts.get(rid), ole.get("ProgID"))
         return out
+
+    def linked(self, part, rid: str, prog_id: str | None) -> bool:
+        """Whether the object is linked to a file outside the document (粘贴链接: the figures stay in that file, the
+        document shows their picture): a worksheet or a document so linked is a warning naming the file, never
+        fetched; a linked equation or chart says nothing."""
+        rel = part.rels.get(rid) if part is not None and rid else None
+        if rel is None or not rel.is_external:
+            return False
+        if not _NOT_DOCUMENT.search(str(prog_id or "")):
+            self.number += 1
+            where = str(rel.target_ref)
+            self.warnings.append(f"文档中第 {self.number} 个对象链接到文档外的文件（{where}），数据不在文档里，未读取；"
+                                 "请把该文件一并导入，或在源程序中断开链接后另存再导入")
+        return True
 
     def object_blocks(self, target, prog_id: str | None) -> list:
         """The blocks of one embedded object's part (`target`): a worksheet's (the sheet it shows), an attached

@@ -172,6 +172,8 @@ def _shape_blocks(shape, n: int, walk: _Walk) -> list:
             return [_table(tbl, n, walk) for tbl in data.iter(A + "tbl")]
         if uri == _OLE_URI:
             ole = next((o for o in data.iter(P + "oleObj") if o.get(_R + "id")), None)
+            if ole is not None and walk.objects.linked(shape.part, ole.get(_R + "id"), ole.get("progId")):
+                return []
             if ole is not None:
                 ocr = len(walk.objects.ocr_pages)
                 found = walk.objects.object_blocks(_target(shape.part, ole.get(_R + "id")), ole.get("progId"))
