@@ -308,3 +308,19 @@ def test_an_object_linked_to_a_file_outside_the_document_is_named_not_fetched(tm
     prs.save(deck)
     doc = read(deck)
     assert list(doc.tables()) == [] and doc.warnings[0].startswith(f"文档中第 1 个对象链接到文档外的文件（{outside.as_uri()}）")
+
+
+def test_files_attached_to_a_workbook_are_named_and_its_sheets_read_as_before(tmp_path):
+    """A 报送清单 workbook with each unit's report attached as an icon (xl/embeddings/: a packed file, a Word
+    document): named in a warning, not read into the workbook; its sheets read as the workbook alone."""
+    from conftest import rezip
+    xlsx = FIXTURES / "fixture_xlsx.xlsx"
+    path = rezip(xlsx, tmp_path / "报送清单.xlsx", extra=[
+        ("xl/embeddings/oleObject1.bin", package("城关镇自评报告.pdf", PDF.read_bytes())),
+        ("xl/embeddings/Microsoft_Word_Document.docx", DOCX.read_bytes())])
+    got, want = _built(path, "xlsx"), _built(xlsx, "xlsx")
+    assert _rows(got.projects, PROJECT) == _rows(want.projects, PROJECT) and len(got.projects) > 0
+    assert _rows(got.indicators, INDICATOR) == _rows(want.indicators, INDICATOR)
+    assert read(path).warnings == ["工作簿中附有 2 个文件（“城关镇自评报告.pdf”、“Word 文档（Microsoft_Word_Document.docx）”），"
+                                   "其内容不在工作表上，未读取；请在 Excel 中双击图标打开它们，另存后一并导入"]
+    assert read(xlsx).warnings == []

@@ -363,6 +363,48 @@ def package_suffix(blob: bytes) -> str | None:
     return ".zip"
 
 
+def attachment_note(files: list[tuple[str, str]], holder: str = "PDF", place: str = "PDF 的页面上",
+                    advice: str = "请在 PDF 阅读器的附件面板中把它们另存出来，再一并导入") -> tuple[list[str], list[str]]:
+    """(warnings, notes) naming the files attached to a PDF, an OFD or a workbook, which are not read into it (each
+    may be a report of its own: its year, its result): those evalkit reads as reports (or archives of them) are a
+    warning, since their figures are not `place`; other files (a photo, a drawing) a note."""
+    from evalkit.archives import is_archive
+    from evalkit.readers import format_of
+    reports = [n for n, suffix in files if format_of("x" + suffix) is not None or is_archive("x" + suffix)]
+    others = [n for n, _ in files if n not in reports]
+    holder += " " if holder[-1].isascii() else ""            # PDF 中附有, 工作簿中附有
+    place = (" " if place[0].isascii() else "") + place
+    warnings = [f"{holder}中附有 {len(reports)} 个文件（{_listed(reports)}），其内容不在{place}，未读取；{advice}"] if reports else []
+    notes = [f"{holder}中附有 {len(others)} 个其他文件（{_listed(others)}），不是报告文件，未读取"] if others else []
+    return warnings, notes
+
+
+def _listed(names: list[str], limit: int = 5) -> str:
+    shown = "、".join(f"“{n}”" for n in names[:limit])
+    return shown + (f" 等 {len(names)} 个" if len(names) > limit else "")
+
+
+def workbook_attachments(path: Path) -> list[tuple[str, str]]:
+    """(name, suffix) of the files attached as objects to a workbook's sheets (xl/embeddings/: a packed file, a PDF,
+    a Word document or deck shown as an icon: a 报送清单 with each unit's report attached); a workbook there is a
+    chart's data or a sheet object, not an attachment."""
+    out = []
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                if not info.filename.startswith("xl/embeddings/") or info.filename.endswith("/"):
+                    continue
+                try:
+                    found = attached_file(zf.read(info))
+                except ReadError:
+                    found = (Path(info.filename).name, "", b"")
+                if found is not None and found[1] not in (".xlsx", ".xls"):
+                    out.append((found[0] or f"{ATTACHED_KINDS.get(found[1], '文件')}（{Path(info.filename).name}）", found[1]))
+    except (zipfile.BadZipFile, OSError):
+        return []
+    return out
+
+
 def active_sheet(path: Path, kind: str) -> str | None:
     """The name of the sheet a workbook opens on (what an embedded object shows); None when it cannot be told."""
     try:

@@ -129,8 +129,8 @@ def read_ofd(path: Path) -> Document:
     stats.restore(doc)
     doc.warnings[:0] = _warnings(stats)
     if stats.attachments:
-        from evalkit.readers.pdffiles import attachment_note
-        warnings, notes = attachment_note(stats.attachments, "OFD")
+        from evalkit.readers.embedded import attachment_note
+        warnings, notes = attachment_note(stats.attachments, "OFD", "OFD 的页面上", "请在 OFD 阅读器的附件面板中把它们另存出来，再一并导入")
         doc.warnings += warnings
         doc.notes += notes
     return doc
@@ -343,7 +343,7 @@ def _document(package: Package, entry: str, body, first: int) -> Body:
 
 def _attachments(package: Package, doc_name: str, doc) -> list[tuple[str, str]]:
     """(name, suffix) of the files the document's Attachments.xml lists (an 电子公文's 附件 kept as files): named
-    for the user, not read (readers/pdffiles.attachment_note); a list that cannot be read names nothing."""
+    for the user, not read (embedded.attachment_note); a list that cannot be read names nothing."""
     listed = package.resolve(doc_name, child_text(doc, "Attachments"))
     if not child_text(doc, "Attachments") or listed is None:
         return []

@@ -234,7 +234,7 @@ def read_pdf(path: Path) -> Document:
     if to_ocr:
         _add_ocr(doc, path, to_ocr, required, ocr)
     if files:
-        from evalkit.readers.pdffiles import attachment_note
+        from evalkit.readers.embedded import attachment_note
         warnings, notes = attachment_note(files)
         doc.warnings += warnings
         doc.notes += notes

@@ -94,21 +94,3 @@ def _suffix(name: str, stream) -> str:
         return suffix
     kind = getattr(stream.get("Subtype"), "name", "") or ""
     return {"application/pdf": ".pdf", "application/zip": ".zip"}.get(kind.replace("#2F", "/").lower(), "")
-
-
-def attachment_note(files: list[tuple[str, str]], kind: str = "PDF") -> tuple[list[str], list[str]]:
-    """(warnings, notes) naming a PDF's (an OFD's) attached files: those evalkit reads as reports (or archives of
-    them) are a warning, since their figures are not on its pages; other files (a photo, a drawing) a note."""
-    from evalkit.archives import is_archive
-    from evalkit.readers import format_of
-    reports = [n for n, suffix in files if format_of("x" + suffix) is not None or is_archive("x" + suffix)]
-    others = [n for n, _ in files if n not in reports]
-    warnings = [f"{kind} 中附有 {len(reports)} 个文件（{_listed(reports)}），其内容不在 {kind} 的页面上，未读取；请在 {kind} "
-                "阅读器的附件面板中把它们另存出来，再一并导入"] if reports else []
-    notes = [f"{kind} 中附有 {len(others)} 个其他文件（{_listed(others)}），不是报告文件，未读取"] if others else []
-    return warnings, notes
-
-
-def _listed(names: list[str], limit: int = 5) -> str:
-    shown = "、".join(f"“{n}”" for n in names[:limit])
-    return shown + (f" 等 {len(names)} 个" if len(names) > limit else "")
