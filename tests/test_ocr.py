@@ -823,7 +823,8 @@ def _word_with_pictures(path, *pictures, text=("附件：",)):
 
 def test_a_scan_pasted_into_word_is_read_as_the_scan(scans, tmp_path, monkeypatch):
     """A DOCX whose table is a picture (scan_seal.jpg pasted into Word, after a small logo): the picture is OCR'd
-    as the scan is (the same pixels: `scans`' result is taken), the logo is not, and the rows are the scan's."""
+    as the scan is (the same pixels: `scans`' result is taken), the logo is not, and the rows are the scan's; the
+    reading notes say that its pages are the pictures (Word has none of its own)."""
     from PIL import Image
 
     from evalkit.readers import read
@@ -836,6 +837,7 @@ def test_a_scan_pasted_into_word_is_read_as_the_scan(scans, tmp_path, monkeypatc
     assert asked == [1] and doc.ocr_pages == [1] and doc.format == "docx"
     assert [b.text for b in doc.blocks[:1]] == ["附件："]
     assert _contents(doc.blocks[1:]) == _contents(want.blocks)
+    assert doc.notes == ["文档中的 1 张整页图片由 OCR 识别，位置中的“第 N 页”指文档中第 N 张这样的图片"]
     res = build(doc, path.name, hash_file(path), "docx")
     got = {p["project_name"] for p in res.projects}
     assert got == set(struth("projects").loc[struth("projects")["seed"] == "scan_seal.jpg", "project_name"])

@@ -72,10 +72,14 @@ def with_pages_read(doc: Document, pictures: list[tuple]) -> Document:
         return doc
     read = ocr.ocr_pictures(doc.source, doc.format, pictures)
     blocks = doc.blocks + read.blocks
+    notes = list(doc.notes)
     if doc.pages:                             # a paged document: the pictures' text where their pages stand
         blocks.sort(key=lambda b: b.page or 0)
+    else:                                     # a Word document, a web page, a workbook: no pages of its own
+        notes.append(f"文档中的 {len(pictures)} 张整页图片由 OCR 识别，位置中的“第 N 页”指文档中第 N 张这样的图片"
+                     + ("（长图按页切开，每段一页）" if read.pages and read.pages > len(pictures) else ""))
     return dataclasses.replace(doc, blocks=blocks, pages=doc.pages or read.pages, ocr_pages=read.ocr_pages,
-                               warnings=doc.warnings + read.warnings)
+                               warnings=doc.warnings + read.warnings, notes=notes)
 
 
 def when_text_gives_nothing(doc: Document, found: bool) -> Document:
