@@ -324,3 +324,25 @@ def test_files_attached_to_a_workbook_are_named_and_its_sheets_read_as_before(tm
     assert read(path).warnings == ["工作簿中附有 2 个文件（“城关镇自评报告.pdf”、“Word 文档（Microsoft_Word_Document.docx）”），"
                                    "其内容不在工作表上，未读取；请在 Excel 中双击图标打开它们，另存后一并导入"]
     assert read(xlsx).warnings == []
+
+
+def test_a_file_attached_in_a_table_cell_is_read_after_the_table(tmp_path):
+    """A 附件清单 table whose second column holds each file as an icon: the attached report read after the table,
+    its figures as the file alone."""
+    import docx
+    from docx.oxml import parse_xml
+    src = word_with_object(tmp_path / "x.docx", package("自评表.pdf", PDF.read_bytes()), prog_id="Package",
+                           before=INTRO, aspect="Icon")
+    d = docx.Document(src)
+    obj_p = d.paragraphs[-1]._p                         # the paragraph holding the object, moved into a cell
+    table = d.add_table(rows=1, cols=2)
+    table.cell(0, 0).text = "附件1：项目支出绩效自评表"
+    table.cell(0, 1)._tc.append(parse_xml(obj_p.xml))
+    obj_p.getparent().remove(obj_p)
+    path = tmp_path / "附件清单.docx"
+    d.save(path)
+    doc = read(path)
+    assert list(doc.tables())[0].rows == [["附件1：项目支出绩效自评表", ""]]
+    got, want = _built(path, "docx"), _built(PDF, "pdf")
+    assert _rows(got.projects, PROJECT) == _rows(want.projects, PROJECT) and len(got.projects) > 0
+    assert _rows(got.indicators, INDICATOR) == _rows(want.indicators, INDICATOR)

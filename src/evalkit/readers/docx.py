@@ -157,7 +157,7 @@ def _blocks(container, budget: CellBudget, objects: Objects | None = None, boxes
             if objects is not None:
                 yield from objects.blocks_in(child)
         elif tag == W + "tbl":
-            yield from _table_blocks(child, budget)
+            yield from _table_blocks(child, budget, objects)
         elif tag == ALT_CHUNK and objects is not None:
             yield from objects.chunk_blocks(child)
         elif tag in (W + "sdt", W + "customXml"):
@@ -293,9 +293,10 @@ def _vmerge(tc) -> str | None:
     return None if vm is None else vm.get(W + "val", "continue")
 
 
-def _table_blocks(tbl, budget: CellBudget):
-    """The table itself, then every table nested in its cells (depth first)."""
-    rows, nested = [], []
+def _table_blocks(tbl, budget: CellBudget, objects: Objects | None = None):
+    """The table itself, then every table nested in its cells (depth first), then the objects its cells hold (a
+    附件 list whose cells carry the files as icons)."""
+    rows, nested, held = [], [], []
     for tr in _rows(tbl):
         row = []
         for tc in _cells(tr):
@@ -303,12 +304,15 @@ def _table_blocks(tbl, budget: CellBudget):
             for child in tc.iterchildren():
                 if child.tag == W + "p":
                     texts.append(paragraph_text(child))
+                    if objects is not None:
+                        held.append(child)
                 elif child.tag == W + "tbl":
                     nested.append(child)
                 elif child.tag == W + "sdt":
                     inner = child.find(W + "sdtContent")
                     if inner is not None:
                         texts.extend(paragraph_text(p) for p in inner.iterchildren(W + "p"))
+                        held += list(inner.iterchildren(W + "p")) if objects is not None else []
             merge = _vmerge(tc)
             continues = merge is not None and merge != "restart"
             row.append("" if continues else "\n".join(texts).strip("\n"))
@@ -316,7 +320,9 @@ def _table_blocks(tbl, budget: CellBudget):
         rows.append(row)
     yield Table(rows)
     for child in nested:
-        yield from _table_blocks(child, budget)
+        yield from _table_blocks(child, budget, objects)
+    for p in held:
+        yield from objects.blocks_in(p)
 
 
 def _children(el, tag: str):
