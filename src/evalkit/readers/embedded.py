@@ -44,7 +44,7 @@ class Objects:
     notes: list[str] = field(default_factory=list)
     hidden: list[str] = field(default_factory=list)
     ocr_pages: list[int] = field(default_factory=list)   # the attachments' pages read by OCR
-    attached: list = field(default_factory=list)          # (words for the attachment, its blocks), for the notes
+    attached: list = field(default_factory=list)          # (words for the attachment, its Document), for the notes
     budget: object = None        # the document's CellBudget: its objects' cells count with its own tables'
 
     def _charge(self, blocks: list, what: str) -> list:
@@ -370,8 +370,9 @@ def attachment_note(files: list[tuple[str, str]], holder: str = "PDF", place: st
     warning, since their figures are not `place`; other files (a photo, a drawing) a note."""
     from evalkit.archives import is_archive
     from evalkit.readers import format_of
-    reports = [n for n, suffix in files if format_of("x" + suffix) is not None or is_archive("x" + suffix)]
-    others = [n for n, _ in files if n not in reports]
+    report = [format_of("x" + suffix) is not None or is_archive("x" + suffix) for _, suffix in files]
+    reports = [n for (n, _), r in zip(files, report) if r]
+    others = [n for (n, _), r in zip(files, report) if not r]
     holder += " " if holder[-1].isascii() else ""            # PDF 中附有, 工作簿中附有
     place = (" " if place[0].isascii() else "") + place
     warnings = [f"{holder}中附有 {len(reports)} 个文件（{_listed(reports)}），其内容不在{place}，未读取；{advice}"] if reports else []
