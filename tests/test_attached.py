@@ -92,7 +92,7 @@ def test_a_package_without_unicode_names_takes_its_gbk_label_and_acrobats_object
 def test_a_packed_archive_is_a_warning_and_a_packed_picture_a_note(tmp_path):
     """An attached zip may hold the reports: the document reads with a warning saying to open and save it; an
     attached video, or a photo that is no scanned page, is no report: a note, no warning (no OCR); a cut packaged
-    stream says it is incomplete."""
+    stream says it is incomplete, a crafted zip directory is refused before it is parsed."""
     import io
     import zipfile
     buf = io.BytesIO()
@@ -114,6 +114,11 @@ def test_a_packed_archive_is_a_warning_and_a_packed_picture_a_note(tmp_path):
     doc = read(path)
     assert doc.warnings == [] and doc.ocr_pages == [] and doc.notes == [
         "嵌入对象1（附件“验收现场.jpg”）是图片，不像扫描的报告页面，未读取"]
+    crafted = b"PK\x03\x04" + bytes(100) + struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 65535, 65535, 100, 4, 0)
+    path = word_with_object(tmp_path / "d.docx", crafted, prog_id="Word.Document.12", before=INTRO,
+                            part=WORD_PART, content_type=DOCX_TYPE)
+    (warning,) = read(path).warnings                       # a directory of 65,535 entries: refused before parsing
+    assert "附件 压缩包内有 65,535 个文件，超过上限" in warning and warning.startswith("文档中第 1 个嵌入对象（")
     cut = compound({"\x01Ole10Native": ole10native("自评表.pdf", PDF.read_bytes())[:6000]})
     path = word_with_object(tmp_path / "c.docx", cut, prog_id="Package", before=INTRO)
     (warning,) = read(path).warnings

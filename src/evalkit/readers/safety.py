@@ -150,10 +150,14 @@ def open_zip(path, kind: str, corrupt: str) -> zipfile.ZipFile:
 
 def _check_directory_size(path, kind: str, lim) -> None:
     """Refuse a central directory too big for max_zip_members before zipfile parses it (it builds
-    a ZipInfo for every entry first: a 100 MB directory is millions of them)."""
+    a ZipInfo for every entry first: a 100 MB directory is millions of them). `path`: a file's, or a file object
+    (a package held in memory: a file attached inside a document)."""
     try:
-        with open(path, "rb") as f:
-            end = zipfile._EndRecData(f)       # the end-of-central-directory record (zip64 aware)
+        if hasattr(path, "read"):
+            end = zipfile._EndRecData(path)
+        else:
+            with open(path, "rb") as f:
+                end = zipfile._EndRecData(f)   # the end-of-central-directory record (zip64 aware)
     except (OSError, AttributeError, struct.error):
         return                                 # zipfile reports what is wrong with the file
     if not end:
@@ -164,6 +168,11 @@ def _check_directory_size(path, kind: str, lim) -> None:
     if size > lim.max_zip_members * 1024:      # entries miscounted: the directory's size says more
         raise LimitExceeded(f"{kind} 压缩包的文件目录达 {human_size(size)}，超过 {lim.max_zip_members:,} 个文件的上限"
                             f"（疑似恶意构造的文件）；请用 {_app(kind)} 打开后另存再导入")
+
+
+def check_directory(source, kind: str) -> None:
+    """`_check_directory_size` under the current limits, for a package given as a file object."""
+    _check_directory_size(source, kind, limits())
 
 
 def _too_many_members(kind: str, n: int, lim) -> LimitExceeded:
@@ -267,7 +276,7 @@ def not_a_package(path, encrypted: str, legacy: str) -> str | None:
 def _app(kind: str) -> str:
     """The program whose files these are, for 'open it in X and save again'."""
     return {"DOCX": "Word", "XLSX": "Excel", "PPTX": "PowerPoint", "ODT": "LibreOffice 或 WPS", "ODS": "LibreOffice 或 WPS",
-            "OFD": "OFD 阅读器（如数科 OFD、福昕 OFD）"}.get(kind, kind)
+            "OFD": "OFD 阅读器（如数科 OFD、福昕 OFD）", "附件": "原程序"}.get(kind, kind)
 
 
 # exceptions zipfile raises for a member it cannot inflate: a bad CRC or header (BadZipFile), a deflate, LZMA
