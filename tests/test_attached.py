@@ -351,3 +351,34 @@ def test_a_file_attached_in_a_table_cell_is_read_after_the_table(tmp_path):
     got, want = _built(path, "docx"), _built(PDF, "pdf")
     assert _rows(got.projects, PROJECT) == _rows(want.projects, PROJECT) and len(got.projects) > 0
     assert _rows(got.indicators, INDICATOR) == _rows(want.indicators, INDICATOR)
+
+
+PORTAL = """<html><head><meta charset="utf-8"><title>关于公开2023年度项目支出绩效自评结果的公告</title></head><body>
+<nav><a href="/index.html">首页</a> <a href="/xxgk/">信息公开</a></nav>
+<div class="article"><h1>关于公开2023年度项目支出绩效自评结果的公告</h1><p>现将我局2023年度项目支出绩效自评结果予以公开。</p>
+<p>附件：<a href="/u/cms/www/202403/P020240315123456.pdf">1.2023年度项目支出绩效自评报告</a></p>
+<p><a href="/attach/download.jsp?id=88">2.项目支出绩效自评表.xlsx</a></p>
+<p><a href="/u/cms/www/202403/%E5%9B%BE%E7%89%87.jpg">现场照片</a> <a href="/xxgk/other.html">上一篇</a>
+<a href="javascript:print()">打印本页.pdf</a></p>{table}</div></body></html>"""
+
+
+def test_a_portal_page_saved_instead_of_its_attachments_says_to_download_them(tmp_path):
+    """An article page saved from a portal whose 自评报告 are linked files: the links to report files (by the file
+    name in the address, or a download script's link text) are named, not followed; with no table on the page, the
+    reason given is the links (not an unknown layout); a page that holds its table too only notes them."""
+    from evalkit.ingest import build, hash_file
+    path = tmp_path / "t20240315_123456.shtml"
+    path.write_text(PORTAL.format(table=""), encoding="utf-8")
+    doc = read(path)
+    links = "“1.2023年度项目支出绩效自评报告（P020240315123456.pdf）”、“2.项目支出绩效自评表.xlsx”"
+    assert doc.linked == ["1.2023年度项目支出绩效自评报告（P020240315123456.pdf）", "2.项目支出绩效自评表.xlsx"]
+    assert doc.notes == [f"网页链接了 2 个附件（{links}），文件不在网页里，未读取"]
+    res = build(doc, path.name, hash_file(path), "html")
+    assert res.report["status"] == "partial" and res.report["error"] == (
+        f"{path.name}: 网页中没有自评表，只有 2 个附件的链接（{links}），文件不在网页里；请从网站下载这些附件后再导入")
+    table = (FIXTURES / "fixture_html.html").read_bytes().decode("gbk")
+    body = table[table.lower().index("<table"):table.lower().rindex("</table>") + 8]
+    whole = tmp_path / "t2.html"
+    whole.write_text(PORTAL.format(table=body), encoding="utf-8")
+    res = build(read(whole), whole.name, hash_file(whole), "html")
+    assert res.report["status"] == "ok" and len(res.projects) > 0 and "网页链接了 2 个附件" in res.report["reading_notes"]

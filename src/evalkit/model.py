@@ -149,6 +149,9 @@ class Document:
     form_pages: list[int] = field(default_factory=list)
     # what a reader left out or read once, as the reader saw it (a watermark, overprinted glyphs): no gap, a record
     notes: list[str] = field(default_factory=list)
+    # report files a web page links to but does not hold (a portal article's 附件 links): named, and when nothing is
+    # recognized the reason given (ingest.build)
+    linked: list[str] = field(default_factory=list)
 
     def paragraphs(self) -> Iterator[Paragraph]:
         return (b for b in self.blocks if isinstance(b, Paragraph))

@@ -200,6 +200,7 @@ def html_document(text: str, path: Path, fmt: str, images: list | None = None, f
             el.drop_tree()
     hidden = _drop_hidden_cells(root, *classes)
     _controls_as_shown(root)
+    linked = linked_files(root)
     if images is not None:
         images.extend(str(el.get("src") or "") for el in root.iter("img"))
     if frames is not None:
@@ -209,7 +210,10 @@ def html_document(text: str, path: Path, fmt: str, images: list | None = None, f
         blocks = list(_flow(root, budget))
     except RecursionError:
         raise LimitExceeded("网页的标签嵌套过深（疑似恶意构造的文件），无法读取；请用浏览器打开后另存为 PDF 再导入") from None
-    doc = Document(source=str(path), format=fmt, blocks=blocks, hidden=hidden)
+    doc = Document(source=str(path), format=fmt, blocks=blocks, hidden=hidden, linked=linked)
+    if linked:
+        from evalkit.readers.embedded import named_list
+        doc.notes.append(f"网页链接了 {len(linked)} 个附件（{named_list(linked)}），文件不在网页里，未读取")
     if controls:
         doc.warnings.append(f"网页中有 {controls} 个控制字符（文件可能已损坏），已删除")
     if budget.clipped:
@@ -217,6 +221,43 @@ def html_document(text: str, path: Path, fmt: str, images: list | None = None, f
         doc.warnings.append(f"网页表格中有 {len(budget.clipped)} 个单元格的合并跨度（{shown}{' 等' if len(budget.clipped) > 3 else ''}）"
                             f"超过上限 {lim.max_span:,} 行/列，已按 {lim.max_span:,} 读取；请核对这些表格")
     return doc
+
+
+# what a page's link may point to that is a report file (an attachment), not another page or a picture
+LINKED_FORMATS = frozenset({"pdf", "ofd", "docx", "doc", "wps", "rtf", "odt", "xlsx", "xls", "et", "ods", "xlsb", "csv",
+                            "pptx", "ppt", "dps", "odp"})
+
+
+def linked_files(root) -> list[str]:
+    """The report files a page links to (a portal article's 附件: `<a href="/…/P020230815.pdf">自评报告</a>`, or a
+    download script whose link text names the file), each once, as the page shows them: the link's text, with the
+    file's name beside it when the text does not say it."""
+    from urllib.parse import unquote, urlsplit
+
+    from evalkit.archives import is_archive
+    from evalkit.readers import format_of
+
+    def report_file(name: str) -> bool:
+        return format_of(name) in LINKED_FORMATS or is_archive(name)
+    out: list[str] = []
+    for a in root.iter("a"):
+        href = str(a.get("href") or "").strip()
+        if not href or href.lower().startswith(("javascript:", "mailto:", "#")):
+            continue
+        try:
+            base = unquote(urlsplit(href).path).rsplit("/", 1)[-1]
+        except ValueError:
+            continue
+        text = " ".join(a.text_content().split())[:80]
+        if report_file(text):
+            name = text
+        elif report_file(base):
+            name = f"{text}（{base}）" if text and text != base else base
+        else:
+            continue
+        if name not in out:
+            out.append(name)
+    return out
 
 
 def declared_encoding(raw: bytes) -> str | None:
