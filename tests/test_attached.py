@@ -382,3 +382,28 @@ def test_a_portal_page_saved_instead_of_its_attachments_says_to_download_them(tm
     whole.write_text(PORTAL.format(table=body), encoding="utf-8")
     res = build(read(whole), whole.name, hash_file(whole), "html")
     assert res.report["status"] == "ok" and len(res.projects) > 0 and "网页链接了 2 个附件" in res.report["reading_notes"]
+
+
+def test_a_word_cover_letter_linking_its_attachment_says_where_the_figures_are(tmp_path):
+    """A 报送函 whose 附件 is a hyperlink to a file on the writer's disk: the file is named, never opened (even when
+    it exists here), and with no table read the reason given is the link."""
+    import docx
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.oxml import parse_xml
+    from evalkit.ingest import build, hash_file
+    target = tmp_path / "2023年项目支出绩效自评表.xlsx"
+    target.write_bytes((FIXTURES / "fixture_xlsx.xlsx").read_bytes())
+    d = docx.Document()
+    d.add_paragraph("关于报送2023年度项目支出绩效自评结果的函")
+    rid = d.part.relate_to(target.as_uri(), RT.HYPERLINK, is_external=True)
+    p = d.add_paragraph("附件：")
+    p._p.append(parse_xml(f'<w:hyperlink xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+                          f'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="{rid}">'
+                          f'<w:r><w:t>项目支出绩效自评表</w:t></w:r></w:hyperlink>'))
+    path = tmp_path / "报送函.docx"
+    d.save(path)
+    doc = read(path)
+    assert doc.linked == ["2023年项目支出绩效自评表.xlsx"] and list(doc.tables()) == []
+    res = build(doc, path.name, hash_file(path), "docx")
+    assert res.report["error"] == (f"{path.name}: 文档中没有自评表，只有 1 个附件的链接（“2023年项目支出绩效自评表.xlsx”），"
+                                   "文件不在文档里；请找到这些文件（或向报送单位索取）后一并导入")

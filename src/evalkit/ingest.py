@@ -154,8 +154,10 @@ def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileR
                         "或是新的表头词汇），文件中的几张自评表可能被读成了一个项目；请用 evalkit inspect 查看各行的读法")
     if not ex.found_anything and doc.linked:     # a portal's article page saved instead of its attachments
         from evalkit.readers.embedded import named_list
-        problems.append(f"网页中没有自评表，只有 {len(doc.linked)} 个附件的链接（{named_list(doc.linked)}），文件不在网页里；"
-                        "请从网站下载这些附件后再导入")
+        page = doc.format in ("html", "mhtml")
+        where, get = ("网页", "请从网站下载这些附件后再导入") if page else ("文档", "请找到这些文件（或向报送单位索取）后一并导入")
+        problems.append(f"{where}中没有自评表，只有 {len(doc.linked)} 个附件的链接（{named_list(doc.linked)}），"
+                        f"文件不在{where}里；{get}")
     elif not ex.found_anything:        # a reading problem said above comes first: it is the likelier cause
         problems.append("未识别出项目自评表、汇总表或自评结果段落（" + ("先处理上面的读取问题；仍未识别时，" if problems else "")
                         + "可能是新的版式，请对照 README“新增版式”补充表头词汇）")

@@ -70,6 +70,10 @@ def read_docx(path: Path, repair: bool = True) -> Document:
                    + ([f"Word 白色文字 {white} 处"] if white else []))
     if objects is not None:
         objects.into(doc)
+    if linked := linked_files(part):
+        from evalkit.readers.embedded import named_list
+        doc.linked = linked
+        doc.notes.append(f"文档中有 {len(linked)} 个指向文档外文件的链接（{named_list(linked)}），文件不在文档里，未读取")
     if holds_pictures_only(doc):              # no table and no prose: the report may be pictures of its pages
         pictures = page_pictures(part)
         if pictures:
@@ -77,6 +81,27 @@ def read_docx(path: Path, repair: bool = True) -> Document:
     else:                                     # read if the text gives nothing (pictures.when_text_gives_nothing)
         doc.more_pictures = functools.partial(page_pictures, part)
     return doc
+
+
+def linked_files(part) -> list[str]:
+    """The report files the document's hyperlinks point to outside it (附件：<a file on the writer's disk or a
+    portal>): their names, each once; never fetched."""
+    from urllib.parse import unquote, urlsplit
+
+    from evalkit.archives import is_archive
+    from evalkit.readers import format_of
+    from evalkit.readers.html import LINKED_FORMATS
+    out = []
+    for rel in part.rels.values():
+        if not rel.is_external or not str(rel.reltype).endswith("/hyperlink"):
+            continue
+        try:
+            base = unquote(urlsplit(str(rel.target_ref)).path).replace("\\", "/").rsplit("/", 1)[-1]
+        except ValueError:
+            continue
+        if (format_of(base) in LINKED_FORMATS or is_archive(base)) and base not in out:
+            out.append(base)
+    return out
 
 
 _BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
