@@ -407,3 +407,15 @@ def test_a_word_cover_letter_linking_its_attachment_says_where_the_figures_are(t
     res = build(doc, path.name, hash_file(path), "docx")
     assert res.report["error"] == (f"{path.name}: 文档中没有自评表，只有 1 个附件的链接（“2023年项目支出绩效自评表.xlsx”），"
                                    "文件不在文档里；请找到这些文件（或向报送单位索取）后一并导入")
+
+
+def test_an_attached_workbooks_places_name_its_sheet_as_an_excel_objects_do(tmp_path):
+    """A workbook packed as a file: its figures' places name the sheet with the object's number, as a worksheet
+    object's do (工作表“项目支出绩效自评表（嵌入对象1）” H15), the cells as Excel shows them."""
+    xlsx = FIXTURES / "fixture_xlsx.xlsx"
+    path = word_with_object(tmp_path / "报告.docx", package("自评表.xlsx", xlsx.read_bytes()), prog_id="Package",
+                            before=INTRO, aspect="Icon")
+    got, want = _built(path, "docx"), _built(xlsx, "xlsx")
+    assert _rows(got.indicators, INDICATOR) == _rows(want.indicators, INDICATOR) and len(got.indicators) > 5
+    assert [r["loc_cell"] for r in got.indicators] == [r["loc_cell"] for r in want.indicators]
+    assert [r["loc_sheet"] for r in got.indicators] == [f"{r['loc_sheet']}（嵌入对象1）" for r in want.indicators]

@@ -140,7 +140,11 @@ class Objects:
         self.warnings += [f"{what}：{w}" for w in sub.warnings]
         self.notes += [f"{what}：{x}" for x in sub.notes]
         self.hidden += [f"{what}：{x}" for x in sub.hidden]
-        self.uncached_formulas += sub.uncached_formulas
+        for b in sub.blocks:                  # an attached workbook's sheets, named as an Excel object's are
+            if b.sheet is not None:
+                b.sheet = f"{b.sheet}（嵌入对象{n}）"
+        self.uncached_formulas += [f"{sheet}（嵌入对象{n}）!{cell}" for sheet, _, cell in
+                                   (ref.rpartition("!") for ref in sub.uncached_formulas)]
         self.ocr_pages += sub.ocr_pages
         self.attached.append((what, sub))
         return self._charge(sub.blocks, f"{what}的表格")
