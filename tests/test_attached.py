@@ -276,7 +276,9 @@ def test_files_attached_to_a_pdf_are_named_for_the_user_to_save(tmp_path):
     got, want = _built(clipped, "pdf"), _built(PDF, "pdf")
     assert _rows(got.projects, PROJECT) == _rows(want.projects, PROJECT) and len(got.projects) > 0
     assert _rows(got.indicators, INDICATOR) == _rows(want.indicators, INDICATOR)
-    assert "“自评表.xlsx”" in read(clipped).warnings[-1] and read(PDF).warnings == []
+    assert read(clipped).warnings[-1] == ("PDF 中附有 1 个文件（“自评表.xlsx”），其内容不在 PDF 的页面上，未读取；"
+                                          "请在 PDF 阅读器的附件面板中把它另存出来，再一并导入")
+    assert read(PDF).warnings == []
 
 
 def test_an_object_linked_to_a_file_outside_the_document_is_named_not_fetched(tmp_path):
@@ -406,7 +408,7 @@ def test_a_word_cover_letter_linking_its_attachment_says_where_the_figures_are(t
     assert doc.linked == ["2023年项目支出绩效自评表.xlsx"] and list(doc.tables()) == []
     res = build(doc, path.name, hash_file(path), "docx")
     assert res.report["error"] == (f"{path.name}: 文档中没有自评表，只有 1 个附件的链接（“2023年项目支出绩效自评表.xlsx”），"
-                                   "文件不在文档里；请找到这些文件（或向报送单位索取）后一并导入")
+                                   "文件不在文档里；请找到该文件（或向报送单位索取）后一并导入")
 
 
 def test_an_attached_workbooks_places_name_its_sheet_as_an_excel_objects_do(tmp_path):

@@ -150,7 +150,7 @@ def test_files_attached_to_an_ofd_are_named_for_the_user_to_save(tmp_path):
     doc = read(path)
     assert [p.text for p in doc.paragraphs()] == ["关于报送绩效自评结果的函"]
     assert doc.warnings == ["OFD 中附有 1 个文件（“项目支出绩效自评表.xlsx”），其内容不在 OFD 的页面上，未读取；"
-                            "请在 OFD 阅读器的附件面板中把它们另存出来，再一并导入"]
+                            "请在 OFD 阅读器的附件面板中把它另存出来，再一并导入"]
     assert doc.notes == ["OFD 中附有 1 个其他文件（“现场照片.mp4”），不是报告文件，未读取"]
 
 

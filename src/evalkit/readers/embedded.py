@@ -381,6 +381,7 @@ def attachment_note(files: list[tuple[str, str]], holder: str = "PDF", place: st
     others = [n for (n, _), r in zip(files, report) if not r]
     holder += " " if holder[-1].isascii() else ""            # PDF 中附有, 工作簿中附有
     place = (" " if place[0].isascii() else "") + place
+    advice = advice.replace("它们", "它") if len(reports) == 1 else advice
     warnings = [f"{holder}中附有 {len(reports)} 个文件（{named_list(reports)}），其内容不在{place}，未读取；{advice}"] if reports else []
     notes = [f"{holder}中附有 {len(others)} 个其他文件（{named_list(others)}），不是报告文件，未读取"] if others else []
     return warnings, notes
