@@ -8,7 +8,7 @@ import struct
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, seed
 from evalkit.errors import LimitExceeded
 from evalkit.readers import read
 from evalkit.readers.embedded import attached_file, packaged
@@ -421,3 +421,29 @@ def test_an_attached_workbooks_places_name_its_sheet_as_an_excel_objects_do(tmp_
     assert _rows(got.indicators, INDICATOR) == _rows(want.indicators, INDICATOR) and len(got.indicators) > 5
     assert [r["loc_cell"] for r in got.indicators] == [r["loc_cell"] for r in want.indicators]
     assert [r["loc_sheet"] for r in got.indicators] == [f"{r['loc_sheet']}（嵌入对象1）" for r in want.indicators]
+
+
+def test_a_netdisk_share_written_in_a_text_or_linked_in_word_is_named(tmp_path):
+    """网盘 shares in place of the files: written out in a text export (链接：… 提取码：…) or a Word hyperlink: named in
+    the reading notes, never fetched; with nothing else read, the reason given is the share."""
+    from evalkit.ingest import build, hash_file
+    path = tmp_path / "说明.txt"
+    path.write_text("2023年度项目支出绩效自评报告已上传至网盘。\n链接：https://pan.baidu.com/s/1AbCdEfGh?pwd=x7k2 提取码：x7k2\n"
+                    "备用：https://www.alipan.com/s/Qw3rTy\n", encoding="utf-8")
+    doc = read(path)
+    assert doc.linked == ["百度网盘链接 https://pan.baidu.com/s/1AbCdEfGh?pwd=x7k2", "阿里云盘链接 https://www.alipan.com/s/Qw3rTy"]
+    assert doc.notes[-1].startswith("文中写有 2 个网盘分享链接（“百度网盘链接 https://pan.baidu.com/s/1AbCdEfGh?pwd=x7k2”")
+    res = build(doc, path.name, hash_file(path), "txt")
+    assert res.report["error"].startswith(f"{path.name}: 文档中没有自评表，只有 2 个附件的链接（“百度网盘链接")
+    assert read(seed("000")).linked == []
+    import docx
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.oxml import parse_xml
+    d = docx.Document()
+    rid = d.part.relate_to("https://share.weiyun.com/AbC123", RT.HYPERLINK, is_external=True)
+    d.add_paragraph("附件：")._p.append(parse_xml(
+        f'<w:hyperlink xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+        f'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="{rid}">'
+        f'<w:r><w:t>自评材料（微云）</w:t></w:r></w:hyperlink>'))
+    d.save(tmp_path / "函.docx")
+    assert read(tmp_path / "函.docx").linked == ["腾讯微云链接 https://share.weiyun.com/AbC123"]

@@ -377,6 +377,20 @@ def test_a_mail_whose_files_were_sent_as_download_links_says_so(tmp_path):
         "请在邮箱中打开这封邮件，从链接下载附件（链接通常有有效期），再导入下载的文件")}
 
 
+def test_a_mail_giving_a_netdisk_share_instead_of_files_says_so(tmp_path):
+    """A mail whose body gives a 百度网盘 share (链接 and 提取码) and attaches nothing: its row names the share and
+    says how to get the files (not 邮件中没有可读取的报告文件); the share is never fetched."""
+    m = EmailMessage()
+    m["From"], m["Subject"] = "县财政局 <czj@example.cn>", "2023年度绩效自评材料"
+    m.set_content("各位好，材料较大，已放网盘：\n链接：https://pan.baidu.com/s/1AbCdEfGh 提取码：x7k2\n--来自百度网盘超级会员的分享",
+                  charset="gbk")
+    (tmp_path / "网盘.eml").write_bytes(bytes(m))
+    found = discover([tmp_path], stage=tmp_path / "stage")
+    assert {s.source_file: s.problem for s in found.sources} == {"网盘.eml": (
+        "邮件中没有附件，只有网盘分享链接（“百度网盘链接 https://pan.baidu.com/s/1AbCdEfGh”），文件不在邮件里，无法从邮件读取；"
+        "请打开链接下载文件（注意提取码和有效期），再导入下载的文件")}
+
+
 def test_a_table_pasted_into_a_mail_without_attachments_is_its_report(tmp_path):
     """A mail whose HTML body holds the 自评表 (pasted from Word) and no report attached: the body is read as the page
     `邮件.eml!邮件正文.html`, with the page's projects; a mail with a report attached keeps its body out."""

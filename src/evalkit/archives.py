@@ -674,9 +674,11 @@ def expand_mail(path: Path, stage: Path, supported, lim) -> tuple[list[Member], 
                                  "请在 Outlook 中重新另存为 .msg 或 .eml 后再导入")
         else:
             found = mail.attachments(raw)
-            if (not isinstance(found, str) and found[1] is None and not any(_wanted(n, supported) for n, _ in found[0])
-                    and mail.large_attachment_links(raw)):
-                raise ArchiveProblem(mail.LARGE_ATTACHMENTS)      # 超大附件: the files behind the mail's links
+            if not isinstance(found, str) and found[1] is None and not any(_wanted(n, supported) for n, _ in found[0]):
+                if mail.large_attachment_links(raw):
+                    raise ArchiveProblem(mail.LARGE_ATTACHMENTS)  # 超大附件: the files behind the mail's links
+                if shared := mail.shares(raw):
+                    raise ArchiveProblem(mail.shared_message(shared))   # a 网盘 share instead of the files
     except outlook.OutlookProblem as e:
         raise ArchiveProblem(str(e)) from None
     except RecursionError:

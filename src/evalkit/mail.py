@@ -79,6 +79,24 @@ def large_attachment_links(raw: bytes) -> bool:
     return False
 
 
+def shares(raw: bytes) -> list[str]:
+    """The 网盘 shares a MIME mail's text gives instead of attaching the files (readers/links.py), named."""
+    from evalkit.readers.links import shared_in_text
+    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    out: list[str] = []
+    for part, _ in _parts(msg):
+        if part.get_content_maintype() == "text" and _filename(part) is None:
+            text = decode(part.get_payload(decode=True) or b"", part.get_content_charset())
+            out += [n for n in shared_in_text(text) if n not in out]
+    return out
+
+
+def shared_message(names: list[str]) -> str:
+    from evalkit.readers.embedded import named_list
+    return (f"邮件中没有附件，只有网盘分享链接（{named_list(names)}），文件不在邮件里，无法从邮件读取；"
+            "请打开链接下载文件（注意提取码和有效期），再导入下载的文件")
+
+
 def _body_page(part) -> bytes | None:
     """The HTML body as a page in UTF-8 when it holds a table (a 自评表 pasted into the mail), else None."""
     from evalkit.readers.html import decode_html

@@ -151,7 +151,7 @@ def _read(path: Path) -> Document:
             raise ReadError(f"不支持的文件类型“{path.suffix or '无扩展名'}”")
         return _as_content(real, path, _read_as(real, path))
     try:
-        return folded(reader_for(fmt)(path)).number_tables()
+        return shared(folded(reader_for(fmt)(path))).number_tables()
     except LimitExceeded:
         raise
     except ReadError as refusal:
@@ -177,7 +177,22 @@ def _as_content(real: str, path: Path, doc: Document) -> Document:
     else:
         doc.warnings.insert(0, warning(path, real))
     doc.read_as = real
-    return folded(doc).number_tables()
+    return shared(folded(doc)).number_tables()
+
+
+def shared(doc: Document) -> Document:
+    """The document with the 网盘 shares its text writes out (链接：https://pan.baidu.com/s/… 提取码：…: the files are
+    on the service, not here) named in Document.linked and the reading notes (readers/links.py); never fetched."""
+    from evalkit.readers.links import shared_in_text
+    text = doc.text()
+    if "://" not in text:
+        return doc
+    names = [n for n in shared_in_text(text) if n not in doc.linked]
+    if names:
+        from evalkit.readers.embedded import named_list
+        doc.linked += names
+        doc.notes.append(f"文中写有 {len(names)} 个网盘分享链接（{named_list(names)}），文件不在这里，未读取")
+    return doc
 
 
 def folded(doc: Document) -> Document:

@@ -84,23 +84,15 @@ def read_docx(path: Path, repair: bool = True) -> Document:
 
 
 def linked_files(part) -> list[str]:
-    """The report files the document's hyperlinks point to outside it (附件：<a file on the writer's disk or a
-    portal>): their names, each once; never fetched."""
-    from urllib.parse import unquote, urlsplit
-
-    from evalkit.archives import is_archive
-    from evalkit.readers import format_of
-    from evalkit.readers.html import LINKED_FORMATS
+    """The report files the document's hyperlinks point to outside it (附件: a file on the writer's disk or a
+    portal, a 网盘 share): their names (readers/links.py), each once; never fetched."""
+    from evalkit.readers.links import linked_name
     out = []
     for rel in part.rels.values():
-        if not rel.is_external or not str(rel.reltype).endswith("/hyperlink"):
-            continue
-        try:
-            base = unquote(urlsplit(str(rel.target_ref)).path).replace("\\", "/").rsplit("/", 1)[-1]
-        except ValueError:
-            continue
-        if (format_of(base) in LINKED_FORMATS or is_archive(base)) and base not in out:
-            out.append(base)
+        if rel.is_external and str(rel.reltype).endswith("/hyperlink"):
+            name = linked_name(str(rel.target_ref))
+            if name is not None and name not in out:
+                out.append(name)
     return out
 
 

@@ -223,39 +223,15 @@ def html_document(text: str, path: Path, fmt: str, images: list | None = None, f
     return doc
 
 
-# what a page's link may point to that is a report file (an attachment), not another page or a picture
-LINKED_FORMATS = frozenset({"pdf", "ofd", "docx", "doc", "wps", "rtf", "odt", "xlsx", "xls", "et", "ods", "xlsb", "csv",
-                            "pptx", "ppt", "dps", "odp"})
-
-
 def linked_files(root) -> list[str]:
-    """The report files a page links to (a portal article's 附件: `<a href="/…/P020230815.pdf">自评报告</a>`, or a
-    download script whose link text names the file), each once, as the page shows them: the link's text, with the
-    file's name beside it when the text does not say it."""
-    from urllib.parse import unquote, urlsplit
-
-    from evalkit.archives import is_archive
-    from evalkit.readers import format_of
-
-    def report_file(name: str) -> bool:
-        return format_of(name) in LINKED_FORMATS or is_archive(name)
+    """The report files a page links to instead of holding them (a portal article's 附件:
+    `<a href="/…/P020230815.pdf">自评报告</a>`, a download script whose link text names the file, a 网盘 share),
+    each once, as readers/links.py names them (a share written out as text: readers.shared)."""
+    from evalkit.readers.links import linked_name
     out: list[str] = []
     for a in root.iter("a"):
-        href = str(a.get("href") or "").strip()
-        if not href or href.lower().startswith(("javascript:", "mailto:", "#")):
-            continue
-        try:
-            base = unquote(urlsplit(href).path).rsplit("/", 1)[-1]
-        except ValueError:
-            continue
-        text = " ".join(a.text_content().split())[:80]
-        if report_file(text):
-            name = text
-        elif report_file(base):
-            name = f"{text}（{base}）" if text and text != base else base
-        else:
-            continue
-        if name not in out:
+        name = linked_name(str(a.get("href") or ""), a.text_content())
+        if name is not None and name not in out:
             out.append(name)
     return out
 
