@@ -436,6 +436,9 @@ def test_a_netdisk_share_written_in_a_text_or_linked_in_word_is_named(tmp_path):
     res = build(doc, path.name, hash_file(path), "txt")
     assert res.report["error"].startswith(f"{path.name}: 文档中没有自评表，只有 2 个附件的链接（“百度网盘链接")
     assert read(seed("000")).linked == []
+    from conftest import run_cli
+    r = run_cli("inspect", str(path))
+    assert r.returncode == 0 and "未识别出项目自评表：文件只给出了 2 个附件的链接（百度网盘链接" in r.stdout
     import docx
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
     from docx.oxml import parse_xml

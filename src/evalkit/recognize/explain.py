@@ -133,7 +133,7 @@ def as_text(doc: Document, ex: Extraction, table: int | None = None) -> str:
             out += [f"         → {_describe(d)}" for d in at.get((None, n_para - 1), [])]
     if table is not None and table > n_table:
         out.append(f"没有第 {table} 个表格（共 {n_table} 个）")
-    out += ["", _result(ex), _place(doc, ex)]
+    out += ["", _result(ex, doc.linked), _place(doc, ex)]
     return "\n".join(out)
 
 
@@ -151,7 +151,7 @@ def _place(doc: Document, ex: Extraction) -> str:
     return f"所属地区：{names}（依据：{source}）" + ("" if county else "；未能确定县区")
 
 
-def _result(ex: Extraction) -> str:
+def _result(ex: Extraction, linked: list[str] = ()) -> str:
     rep = ex.report
     lines = [f"识别结果：{len(ex.projects)} 个项目，{len(ex.indicators)} 条指标，{len(ex.summaries)} 个汇总；"
              f"单位 {rep.agency or '—'}，年度 {rep.fiscal_year or '—'}，文件类型 {rep.doc_kind}，"
@@ -165,7 +165,10 @@ def _result(ex: Extraction) -> str:
                      f"执行数 {p.executed if p.executed is not None else '—'}")
     for n, sm in enumerate(ex.summaries, start=1):
         lines.append(f"  汇总 {n}：" + "，".join(f"{role_label(k)} {v}" for k, v in sm.items() if v is not None))
-    if not ex.found_anything:
+    if not ex.found_anything and linked:
+        lines.append(f"未识别出项目自评表：文件只给出了 {len(linked)} 个附件的链接（{'、'.join(linked[:5])}），"
+                     "报告文件不在这里；下载这些文件后再查看")
+    elif not ex.found_anything:
         lines.append("未识别出项目自评表、汇总表或自评结果：看上面“未使用”的行和“未识别的表头词”，"
                      "把缺少的词加到 src/evalkit/recognize/vocabulary.py")
     return "\n".join(lines)
@@ -275,7 +278,7 @@ def as_html(doc: Document, ex: Extraction, findings=None) -> str:
             out.append(f"<p class='para{' used' if ds else ''}'>{e(b.text)}"
                        + (f" <small>→ {e(how)}</small>" if how else "") + "</p>")
             n_para += 1
-    out.append(f"<h2>识别结果</h2><pre>{e(_result(ex))}</pre></body></html>")
+    out.append(f"<h2>识别结果</h2><pre>{e(_result(ex, doc.linked))}</pre></body></html>")
     return "\n".join(out)
 
 
