@@ -372,23 +372,29 @@ def test_a_mail_whose_files_were_sent_as_download_links_says_so(tmp_path):
     (tmp_path / "两者都有.eml").write_bytes(qq(True))
     found = discover([tmp_path], stage=tmp_path / "stage")
     got = {s.source_file: s.problem for s in found.sources}
-    assert got == {"两者都有.eml!自评表.xlsx": None, "超大附件.eml": (
-        "邮件中的附件是超大附件（邮箱服务商的下载链接，文件不在邮件里），无法从邮件读取；"
-        "请在邮箱中打开这封邮件，从链接下载附件（链接通常有有效期），再导入下载的文件")}
+    assert got == {"两者都有.eml!自评表.xlsx": None, "超大附件.eml": LARGE}
+
+
+LARGE = ("邮件中的附件是超大附件（邮箱服务商的下载链接，文件不在邮件里），无法从邮件读取；"
+         "请在邮箱中打开这封邮件，从链接下载附件（链接通常有有效期），再导入下载的文件")
 
 
 def test_a_mail_giving_a_netdisk_share_instead_of_files_says_so(tmp_path):
-    """A mail whose body gives a 百度网盘 share (链接 and 提取码) and attaches nothing: its row names the share and
-    says how to get the files (not 邮件中没有可读取的报告文件); the share is never fetched."""
+    """A mail whose body gives a 百度网盘 share (链接 and 提取码) and attaches nothing, saved as .eml or from Outlook
+    as .msg: its row names the share and says how to get the files (not 邮件中没有可读取的报告文件); the share is
+    never fetched. An Outlook mail that says 超大附件 says so as a .eml does."""
     m = EmailMessage()
     m["From"], m["Subject"] = "县财政局 <czj@example.cn>", "2023年度绩效自评材料"
     m.set_content("各位好，材料较大，已放网盘：\n链接：https://pan.baidu.com/s/1AbCdEfGh 提取码：x7k2\n--来自百度网盘超级会员的分享",
                   charset="gbk")
     (tmp_path / "网盘.eml").write_bytes(bytes(m))
+    (tmp_path / "网盘.msg").write_bytes(write_msg(Message(body="链接：https://pan.baidu.com/s/1AbCdEfGh 提取码：x7k2")))
+    (tmp_path / "超大.msg").write_bytes(write_msg(Message(body="从QQ邮箱发来的超大附件\n自评材料.zip (35.20M)")))
     found = discover([tmp_path], stage=tmp_path / "stage")
-    assert {s.source_file: s.problem for s in found.sources} == {"网盘.eml": (
-        "邮件中没有附件，只有网盘分享链接（“百度网盘链接 https://pan.baidu.com/s/1AbCdEfGh”），文件不在邮件里，无法从邮件读取；"
-        "请打开链接下载文件（注意提取码和有效期），再导入下载的文件")}
+    share = ("邮件中没有附件，只有网盘分享链接（“百度网盘链接 https://pan.baidu.com/s/1AbCdEfGh”），文件不在邮件里，无法从邮件读取；"
+             "请打开链接下载文件（注意提取码和有效期），再导入下载的文件")
+    assert {s.source_file: s.problem for s in found.sources} == {"网盘.eml": share, "网盘.msg": share,
+                                                                  "超大.msg": LARGE}
 
 
 def test_a_table_pasted_into_a_mail_without_attachments_is_its_report(tmp_path):

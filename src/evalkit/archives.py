@@ -663,6 +663,8 @@ def expand_mail(path: Path, stage: Path, supported, lim) -> tuple[list[Member], 
     try:
         if raw.startswith(outlook.SIGNATURE):
             found = outlook.attachments(raw)
+            if not isinstance(found, str) and found[1] is None and not any(_wanted(n, supported) for n, _ in found[0]):
+                _links_instead(outlook.body_text(raw))
         elif archive_format(path.name) == "tnef":
             inner = tnef.unwrapped(raw)
             if inner is None:
@@ -675,10 +677,7 @@ def expand_mail(path: Path, stage: Path, supported, lim) -> tuple[list[Member], 
         else:
             found = mail.attachments(raw)
             if not isinstance(found, str) and found[1] is None and not any(_wanted(n, supported) for n, _ in found[0]):
-                if mail.large_attachment_links(raw):
-                    raise ArchiveProblem(mail.LARGE_ATTACHMENTS)  # 超大附件: the files behind the mail's links
-                if shared := mail.shares(raw):
-                    raise ArchiveProblem(mail.shared_message(shared))   # a 网盘 share instead of the files
+                _links_instead(mail.body_text(raw))
     except outlook.OutlookProblem as e:
         raise ArchiveProblem(str(e)) from None
     except RecursionError:
@@ -707,6 +706,17 @@ def expand_mail(path: Path, stage: Path, supported, lim) -> tuple[list[Member], 
 
 
 @contextmanager
+def _links_instead(text: str) -> None:
+    """A mail with no report in it whose text gives links instead: 超大附件 (the provider's download links) or a 网盘
+    share: ArchiveProblem saying so and how to get the files."""
+    from evalkit import mail
+    from evalkit.readers.links import shared_in_text
+    if mail.LARGE_ATTACHMENT.search(text):
+        raise ArchiveProblem(mail.LARGE_ATTACHMENTS)
+    if shared := shared_in_text(text):
+        raise ArchiveProblem(mail.shared_message(shared))
+
+
 def _libarchive_reader(volumes: list[Path], fmt: str):
     """libarchive reading `volumes` in order as one archive (archive_read_open_filenames, which libarchive-c does not
     wrap): the names passed as the file system's bytes, so a Chinese name opens in the C locale too (cron)."""

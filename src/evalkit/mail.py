@@ -68,27 +68,12 @@ LARGE_ATTACHMENTS = ("邮件中的附件是超大附件（邮箱服务商的下�
                      "请在邮箱中打开这封邮件，从链接下载附件（链接通常有有效期），再导入下载的文件")
 
 
-def large_attachment_links(raw: bytes) -> bool:
-    """Whether a MIME mail's text says its files were sent as 超大附件 (download links), not attached."""
+def body_text(raw: bytes) -> str:
+    """A MIME mail's text parts (plain and HTML, not its files), decoded, one after another: where a mail without
+    files says why (archives._links_instead)."""
     msg = email.message_from_bytes(raw, policy=email.policy.compat32)
-    for part, _ in _parts(msg):
-        if part.get_content_maintype() == "text" and _filename(part) is None:
-            text = decode(part.get_payload(decode=True) or b"", part.get_content_charset())
-            if LARGE_ATTACHMENT.search(text):
-                return True
-    return False
-
-
-def shares(raw: bytes) -> list[str]:
-    """The 网盘 shares a MIME mail's text gives instead of attaching the files (readers/links.py), named."""
-    from evalkit.readers.links import shared_in_text
-    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
-    out: list[str] = []
-    for part, _ in _parts(msg):
-        if part.get_content_maintype() == "text" and _filename(part) is None:
-            text = decode(part.get_payload(decode=True) or b"", part.get_content_charset())
-            out += [n for n in shared_in_text(text) if n not in out]
-    return out
+    return "\n".join(decode(part.get_payload(decode=True) or b"", part.get_content_charset())
+                     for part, _ in _parts(msg) if part.get_content_maintype() == "text" and _filename(part) is None)
 
 
 def shared_message(names: list[str]) -> str:

@@ -47,6 +47,22 @@ def attachments(raw: bytes) -> tuple[list[tuple[str, bytes]], tuple[str, bytes] 
             raise _damaged(e) from None
 
 
+def body_text(raw: bytes) -> str:
+    """The mail's plain-text body (PidTagBody), '' when it has none or it cannot be read: where a mail without
+    files says why (a 超大附件's link, a 网盘 share)."""
+    import olefile
+    try:
+        ole = olefile.OleFileIO(io.BytesIO(raw))
+    except Exception:  # noqa: BLE001  (attachments() said what is wrong with the file)
+        return ""
+    with ole:
+        try:
+            store = _Store(ole, len(raw))
+            return _text(store, [], 0x1000, _codepage(_props(store, [], "top"))) or ""
+        except Exception:  # noqa: BLE001
+            return ""
+
+
 def _damaged(e: Exception) -> OutlookProblem:
     return OutlookProblem(f"Outlook 邮件文件已损坏或不完整（{reason(e, 80)}），无法读取附件；"
                           "请在 Outlook 中重新另存为 .msg 或 .eml 后再导入")
