@@ -705,7 +705,6 @@ def expand_mail(path: Path, stage: Path, supported, lim) -> tuple[list[Member], 
     return members, skipped
 
 
-@contextmanager
 def _links_instead(text: str) -> None:
     """A mail with no report in it whose text gives links instead: 超大附件 (the provider's download links) or a 网盘
     share: ArchiveProblem saying so and how to get the files."""
@@ -717,6 +716,7 @@ def _links_instead(text: str) -> None:
         raise ArchiveProblem(mail.shared_message(shared))
 
 
+@contextmanager
 def _libarchive_reader(volumes: list[Path], fmt: str):
     """libarchive reading `volumes` in order as one archive (archive_read_open_filenames, which libarchive-c does not
     wrap): the names passed as the file system's bytes, so a Chinese name opens in the C locale too (cron)."""
