@@ -450,3 +450,38 @@ def test_a_netdisk_share_written_in_a_text_or_linked_in_word_is_named(tmp_path):
         f'<w:r><w:t>自评材料（微云）</w:t></w:r></w:hyperlink>'))
     d.save(tmp_path / "函.docx")
     assert read(tmp_path / "函.docx").linked == ["腾讯微云链接 https://share.weiyun.com/AbC123"]
+
+
+def test_a_project_stated_twice_with_other_figures_in_one_report_is_pointed_out(tmp_path):
+    """The 自评表 in the text and an attached draft with another 执行数: both read (which is right is the user's
+    call), each pointing at the other (repeated_in: 本报告 表N 第1行（数字不同）) and the project_repeated warning
+    on both; a report whose projects each stand once has none."""
+    import copy
+    import io
+
+    import docx
+    from evalkit.ingest import ingest_paths
+    draft = docx.Document(DOCX)
+    cell = next(c for t in draft.tables for row in t.rows for c in row.cells if c.text.strip() == "65.22")
+    cell.paragraphs[0].runs[0].text = "60.00"
+    buf = io.BytesIO()
+    draft.save(buf)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    path = word_with_object(folder / "报告.docx", buf.getvalue(), prog_id="Word.Document.12", before=INTRO,
+                            part=WORD_PART, content_type=DOCX_TYPE, aspect="Icon")
+    d, src = docx.Document(path), docx.Document(DOCX)
+    anchor = d.paragraphs[1]._p
+    for el in reversed([e for e in src.element.body if e.tag.endswith(("}tbl", "}p"))]):
+        anchor.addnext(copy.deepcopy(el))
+    d.save(path)
+    t = ingest_paths([folder], None, cache_dir=False)
+    p = t["projects"].set_index("location")
+    twice = p[p["project_name"] == "医疗保障服务经费"]
+    assert sorted(twice["executed"]) == [60.0, 65.22] and len(t["projects"]) == 3
+    (first, second) = twice.index
+    assert twice.loc[first, "repeated_in"] == f"本报告 {second}（数字不同）"
+    assert twice.loc[second, "repeated_in"] == f"本报告 {first}（数字不同）"
+    f = t["findings"][t["findings"]["rule"] == "project_repeated"]
+    assert len(f) == 2 and f["message"].str.contains("以正式填报的一版为准").all()
+    assert p.loc[p["project_name"] != "医疗保障服务经费", "repeated_in"].isna().all()

@@ -267,7 +267,7 @@ def test_the_briefing_headline_says_how_many_old_versions_and_repeated_projects(
     assert (h["n_old_versions"], h["n_repeated_projects"], h["n_reports"]) == (1, 2, 3)
     txt = headline_text(h)
     assert "另有1份文件是同一报告数字不同的旧版本，只计入较新的一份" in txt
-    assert "有2条项目记录与另一份报告中的同一项目重复，以上合计中计入两次" in txt
+    assert "有2条项目记录与另一份报告中（或同一报告另一处）的同一项目重复，以上合计中计入两次" in txt
     plain = headline_text(headline(ingest(tmp_path / "plain", {"v.txt": ORIGINAL})))
     assert "旧版本" not in plain and "重复" not in plain and "照抄" not in plain
 

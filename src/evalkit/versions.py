@@ -188,9 +188,10 @@ def other_versions(results: list, version, load, keep_rank) -> dict[int, tuple[i
 
 
 # ---- one project in two reports -------------------------------------------------------------------
-def project_keys(r) -> tuple[tuple[str, tuple], ...]:
-    """(identity, figures) of each project of a live report: identity = place, agency, year and name (empty
-    when the name or year is missing); figures = its budgets, execution and total score."""
+def project_keys(r) -> tuple[tuple[str, tuple, str], ...]:
+    """(identity, figures, place) of each project of a live report: identity = place, agency, year and name (empty
+    when the name or year is missing); figures = its budgets, execution and total score; place = where its table
+    starts (the project's location)."""
     if r.report.get("status") not in ("ok", "partial"):
         return ()
     out = []
@@ -198,7 +199,8 @@ def project_keys(r) -> tuple[tuple[str, tuple], ...]:
         name = _bare(p.get("project_name"))
         ident = [p.get(k) for k in ("province", "county", "agency", "fiscal_year")] + [name]
         figures = tuple(shown(p.get(k)) for k in PROJECT_FIGURES)
-        out.append(("" if not name or p.get("fiscal_year") is None else _digest(ident, short=True), figures))
+        out.append(("" if not name or p.get("fiscal_year") is None else _digest(ident, short=True), figures,
+                    str(p.get("location") or "")))
     return tuple(out)
 
 
@@ -209,24 +211,27 @@ def _agree(a: tuple, b: tuple) -> bool | None:
 
 
 def repeats(results: list, keys) -> dict[int, dict[int, str]]:
-    """{result index: {project index: the other files that report the same project}} for live reports whose
-    project (same place, agency, year and name) another live report holds too; `keys(r)` = project_keys, empty
-    for a report that is not counted. Each other file is followed by （数字一致） or （数字不同）: its figures
-    against these, where both state them."""
-    seen: dict[str, list[tuple[int, int, tuple]]] = {}
+    """{result index: {project index: the other places that report the same project}} for live reports whose
+    project (same place, agency, year and name) another live report holds too, or the same report a second time
+    with other figures (its text and an attached copy: a project restated identically is read once); `keys(r)` =
+    project_keys, empty for a report that is not counted. Each other file (本报告 and the place, for the same
+    report) is followed by （数字一致） or （数字不同）: its figures against these, where both state them."""
+    seen: dict[str, list[tuple[int, int, tuple, str]]] = {}
     for i, r in enumerate(results):
-        for j, (ident, figures) in enumerate(keys(r)):
+        for j, (ident, figures, *at) in enumerate(keys(r)):
             if ident:
-                seen.setdefault(ident, []).append((i, j, figures))
+                seen.setdefault(ident, []).append((i, j, figures, at[0] if at else ""))
     out: dict[int, dict[int, str]] = {}
     for members in seen.values():
-        if len({i for i, _, _ in members}) < 2:
+        if len(members) < 2:
             continue
-        for i, j, figures in members:
+        for i, j, figures, _ in members:
             others: dict[str, list] = {}
-            for k, _, theirs in members:
+            for k, m, theirs, where in members:
                 if k != i:
                     others.setdefault(results[k].report["source_file"], []).append(_agree(figures, theirs))
+                elif m != j:
+                    others.setdefault(f"本报告 {where or f'第 {m + 1} 个项目'}", []).append(_agree(figures, theirs))
             out.setdefault(i, {})[j] = "；".join(
                 src + ("（数字不同）" if False in agree else "（数字一致）" if True in agree else "")
                 for src, agree in sorted(others.items()))

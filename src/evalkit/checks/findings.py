@@ -61,7 +61,7 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     Rule("score_without_spending", 7, "warning", "未支出却得高分", "projects.executed projects.total_score"),
     Rule("duplicate_document", 7, "info", "重复文件：同一报告只计一次", "reports.report_id"),
     Rule("report_other_version", 7, "warning", "同一报告有数字不同的两个版本，只计入较新的一份", "reports.report_id"),
-    Rule("project_repeated", 7, "warning", "同一项目出现在两份报告中，汇总时会计入两次", "projects.project_id"),
+    Rule("project_repeated", 7, "warning", "同一项目填报了两次（两份报告中，或同一报告两处），汇总时会计入两次", "projects.project_id"),
     Rule("indicators_as_earlier_year", 7, "warning", "绩效指标连同完成值和得分与往年逐条相同，疑似照抄", "indicators.actual"),
     Rule("formula_without_value", 7, "warning", "表格中的公式没有保存计算结果", "reports.report_id"),
     Rule("figure_not_shown", 7, "warning", "数字超出列宽，文件中显示为####", "reports.report_id"),

@@ -207,17 +207,18 @@ def check_identity(d: Data, cfg: CheckConfig) -> list[Finding]:
 
 def check_repeated_projects(d: Data, cfg: CheckConfig) -> list[Finding]:
     """A project (same place, agency, year and name) that another counted report holds too, e.g. a bureau's
-    bundle of tables and the agency's own report: both count in the totals, so both are pointed out; which
-    to keep is the reader's call (neither file is a copy or a version of the other)."""
+    bundle of tables and the agency's own report, or the same report twice with other figures (its text and an
+    attached copy): both count in the totals, so both are pointed out; which to keep is the reader's call."""
     p = d.projects
     out: list[Finding] = []
     for r in p.loc[p["repeated_in"].notna()].itertuples(index=False):
         where = text(r.repeated_in)
         year = f"{int(r.fiscal_year)}年度" if pd.notna(r.fiscal_year) else ""
+        advice = ("请核对是否同一项目（如正文和附件中的两版自评表），以正式填报的一版为准。" if where.startswith("本报告")
+                  else "请核对是否同一项目，必要时把多余的文件移出输入目录。")
         out.append(make(cfg, "project_repeated", ids_of(r),
                         f"项目「{text(r.project_name)}」（{text(r.agency)}，{year}）也填报在 {where} 中，汇总时计入两次；"
-                        "请核对是否同一项目，必要时把多余的文件移出输入目录。",
-                        "只在一份报告中", where))
+                        + advice, "只在一份报告中", where))
     return out
 
 

@@ -126,8 +126,8 @@ def headline_text(h: Mapping) -> str:
     if h.get("n_old_versions"):
         txt += f"另有{h['n_old_versions']}份文件是同一报告数字不同的旧版本，只计入较新的一份，见检查发现“同一报告有数字不同的两个版本”。"
     if h.get("n_repeated_projects"):
-        txt += (f"有{h['n_repeated_projects']}条项目记录与另一份报告中的同一项目重复，以上合计中计入两次，"
-                "见检查发现“同一项目出现在两份报告中”。")
+        txt += (f"有{h['n_repeated_projects']}条项目记录与另一份报告中（或同一报告另一处）的同一项目重复，以上合计中计入两次，"
+                f"见检查发现“{rule_title('project_repeated')}”。")
     if h.get("n_year_copies"):
         txt += (f"有{h['n_year_copies']}个项目的绩效指标连同完成值和得分与往年逐条相同，疑似照抄往年自评，"
                 f"见检查发现“{rule_title('indicators_as_earlier_year')}”。")
