@@ -485,3 +485,25 @@ def test_a_project_stated_twice_with_other_figures_in_one_report_is_pointed_out(
     f = t["findings"][t["findings"]["rule"] == "project_repeated"]
     assert len(f) == 2 and f["message"].str.contains("以正式填报的一版为准").all()
     assert p.loc[p["project_name"] != "医疗保障服务经费", "repeated_in"].isna().all()
+
+
+def test_a_deck_linking_its_tables_names_the_files(tmp_path):
+    """A 汇报 deck whose slide links the 自评表 (a hyperlink on a text box to a file on the presenter's disk): the
+    file is named, never opened; with nothing read, the reason given is the link."""
+    from pptx import Presentation
+    from pptx.util import Cm
+
+    from evalkit.ingest import build, hash_file
+    target = tmp_path / "项目支出绩效自评表.xlsx"
+    target.write_bytes((FIXTURES / "fixture_xlsx.xlsx").read_bytes())
+    prs = Presentation()
+    box = prs.slides.add_slide(prs.slide_layouts[6]).shapes.add_textbox(Cm(1), Cm(1), Cm(20), Cm(2))
+    run = box.text_frame.paragraphs[0].add_run()
+    run.text = "附件：项目支出绩效自评表"
+    run.hyperlink.address = target.as_uri()
+    path = tmp_path / "汇报.pptx"
+    prs.save(path)
+    doc = read(path)
+    assert doc.linked == ["项目支出绩效自评表.xlsx"] and list(doc.tables()) == []
+    assert build(doc, path.name, hash_file(path), "pptx").report["error"].startswith(
+        f"{path.name}: 文档中没有自评表，只有 1 个附件的链接（“项目支出绩效自评表.xlsx”）")

@@ -62,6 +62,8 @@ def read_pptx(path: Path, repair: bool = True) -> Document:
         slides = list(_presentation(path).slides)
         for n, slide in enumerate(slides, 1):
             walk.objects.part = slide.part
+            walk.links += [rel.target_ref for rel in slide.part.rels.values()
+                           if rel.is_external and str(rel.reltype).endswith("/hyperlink")]
             if slide._element.get("show") in ("0", "false"):
                 if _has_text(slide._element):
                     walk.hidden.append(f"隐藏的第{n}张幻灯片")
@@ -86,6 +88,13 @@ def read_pptx(path: Path, repair: bool = True) -> Document:
     doc.notes += [f"第 {'、'.join(map(str, sorted(set(pages))))} 页的{what}（{len(pages)} 处）未读取：不是自评表的内容"
                   for what, pages in walk.skipped.items()]
     walk.objects.into(doc)
+    from evalkit.readers.links import linked_name
+    for name in (linked_name(str(target)) for target in walk.links):
+        if name is not None and name not in doc.linked:
+            doc.linked.append(name)
+    if doc.linked:
+        from evalkit.readers.embedded import named_list
+        doc.notes.append(f"演示文稿中有 {len(doc.linked)} 个指向文件外的链接（{named_list(doc.linked)}），文件不在演示文稿里，未读取")
     if holds_pictures_only(doc):          # no table and no prose: the report may be pictures of its pages
         if pictures := page_sized(walk.pictures):
             return with_pages_read(doc, pictures)
@@ -147,6 +156,7 @@ class _Walk:
     pictures: list = field(default_factory=list)     # (part name, bytes, slide) of every picture, for OCR
     hidden: list = field(default_factory=list)       # hidden slides and shapes with text
     struck: int = 0                                  # runs of struck-through text left out
+    links: list = field(default_factory=list)        # the slides' hyperlinks to outside the deck (readers/links.py)
     skipped: dict = field(default_factory=dict)      # what is not read (图表, SmartArt 图形, 演讲者备注) -> its slides
 
 
