@@ -874,6 +874,40 @@ def test_a_scan_pasted_onto_a_slide_is_read_as_the_scan(scans, tmp_path, monkeyp
     assert {r["loc_page"] for r in res.indicators} == {2} and res.indicators[0]["location"].startswith("第2页 表1 ")
 
 
+def _wmf(width: int = 20000, height: int = 28000) -> bytes:
+    """A placeable Windows metafile of a page's size (1,000 × 1,400 px at 72 dpi for PIL), drawing nothing."""
+    import struct
+    head = struct.pack("<IHhhhhHI", 0x9AC6CDD7, 0, 0, 0, width, height, 1440, 0)
+    check = 0
+    for (word,) in struct.iter_unpack("<H", head[:20]):
+        check ^= word
+    return head + struct.pack("<H", check) + struct.pack("<HHHIHIH", 1, 9, 0x0300, 12, 0, 3, 0) + struct.pack("<IH", 3, 0)
+
+
+def test_a_drawing_or_a_damaged_picture_beside_a_scan_does_not_fail_the_document(scans, tmp_path, monkeypatch):
+    """A Word document of pictures: a page-sized metafile (a drawing LibreOffice or PowerPoint saved as WMF, which
+    PIL sizes but cannot draw here) is no scan and is not sent to OCR; a picture cut off mid-file is a warning
+    naming it; the scan beside them is read as alone (before: the whole file failed on either)."""
+    import docx
+
+    from evalkit.readers import read
+    from evalkit.readers.pictures import page_sized
+    assert page_sized([("a.wmf", _wmf())]) == []
+    scan = (SCANS / "scan_seal.jpg").read_bytes()
+    d = docx.Document()
+    d.add_paragraph("附件：")
+    for name, data in (("cut.jpg", scan[:len(scan) // 3]), ("scan.jpg", scan)):
+        path = tmp_path / name
+        path.write_bytes(data)
+        d.add_picture(str(path))
+    d.save(tmp_path / "扫描件.docx")
+    asked = _reuse_scans_pages(monkeypatch)
+    doc = read(tmp_path / "扫描件.docx")
+    assert asked == [1] and doc.ocr_pages == [1]
+    assert _contents(doc.blocks[1:]) == _contents(scans[0]["scan_seal.jpg"].blocks)
+    assert len(doc.warnings) == 1 and doc.warnings[0].startswith("文档中的第 1 张图片（word/media/image1.jpg）无法读取（")
+
+
 def test_a_word_document_with_a_text_table_never_goes_to_ocr(tmp_path, monkeypatch):
     """Pictures beside a table in the text (a photo of the site, a seal) are not read: the text is the report."""
     import docx

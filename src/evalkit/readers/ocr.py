@@ -146,14 +146,23 @@ def ocr_pictures(source: str, fmt: str, pictures: list[tuple[str, bytes]]) -> Do
                             "（可用 EVALKIT_LIMIT_MAX_PAGES 调整）")
     ask_time(len(pictures))
     pages: list[PageResult] = []
+    lost: list[str] = []
     for k, (name, data, *at) in enumerate(pictures, 1):
         try:
             im = open_image(io.BytesIO(data))
-        except ReadError as e:              # LimitExceeded stays one: the pixel limit's refusal
+        except LimitExceeded as e:          # the pixel limit's refusal: the document's
             raise type(e)(f"文档中的第 {k} 张图片（{name}）：{e}") from None
+        except ReadError as e:              # one picture that cannot be decoded: the others are still read
+            lost.append(f"文档中的第 {k} 张图片（{name}）无法读取（{e}），其中的内容未读取")
+            continue
         try:
             long = im.height > LONG_RATIO * im.width
             page = _load_frame(im, 1, long=long)
+        except LimitExceeded:
+            raise
+        except ReadError as e:
+            lost.append(f"文档中的第 {k} 张图片（{name}）无法读取（{e}），其中的内容未读取")
+            continue
         finally:
             im.close()
         pieces = _pieces(page) if long else [page]
@@ -163,7 +172,9 @@ def ocr_pictures(source: str, fmt: str, pictures: list[tuple[str, bytes]]) -> Do
         for piece in pieces:
             pages.append(boxes_to_points(read_page(piece, at[0] if at else len(pages) + 1), None))
         del pieces
-    return _document(source, fmt, pages, len(pages))
+    doc = _document(source, fmt, pages, len(pages))
+    doc.warnings += lost
+    return doc
 
 
 def open_image(path: Path) -> Image.Image:

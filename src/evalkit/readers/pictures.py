@@ -9,6 +9,7 @@ import io
 from evalkit.model import Document
 
 PAGE_PICTURE_SIDE = 1000    # px: a picture this long on its longer side may be a scanned page (a logo, a seal is not)
+VECTOR_FORMATS = ("WMF", "EMF")   # Windows metafiles: drawn, not scanned (PIL sizes them but cannot draw them here)
 CAPTION_CHARS = 300         # text beside the pictures of a scanned report: a title, 附件 — a prose report says more
 
 
@@ -39,6 +40,8 @@ def page_sized(pictures: list[tuple]) -> list[tuple]:
         name, data = picture[:2]
         try:
             with Image.open(io.BytesIO(data)) as im:
+                if im.format in VECTOR_FORMATS:
+                    continue           # a drawing (a chart, a table LibreOffice saved as a metafile), not a scan
                 big = max(im.size) >= PAGE_PICTURE_SIDE
         except Image.DecompressionBombError:
             big = True         # kept: the OCR reader refuses it with the pixel limit's message, as a scan's
