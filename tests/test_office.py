@@ -24,7 +24,7 @@ from evalkit.readers import office, read
 from test_layouts import INDICATOR_FIELDS, PROJECT_FIELDS, same
 
 OFFICE = ROOT / "tests" / "fixtures" / "office"
-FORMATS = ["doc", "wps", "rtf", "odt", "et", "ods", "xlsb", "pptx", "ppt", "dps", "odp"]
+FORMATS = ["doc", "wps", "rtf", "odt", "uot", "et", "ods", "xlsb", "pptx", "ppt", "dps", "odp"]
 SOFFICE = office.find_soffice()
 needs_lo = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) 不可用：make setup / "
                                                       "scripts/ensure_libreoffice.sh 未能安装")
@@ -477,3 +477,16 @@ def test_97_2003_and_wps_templates_read_as_their_documents(tmp_path, name, sourc
     rep = t["reports"].iloc[0]
     assert rep["source_file"] == name and rep["status"] == "ok" and rep["format"] == fmt, rep["error"]
     assert len(t["projects"]) == 2 and len(t["indicators"]) == 15
+
+
+@needs_lo
+def test_a_uof_text_under_a_doc_name_or_downloaded_without_one_reads_as_the_uot(tmp_path):
+    """UOF 文字 (GB/T 20916, what 永中 and 红旗 Office save; one XML file) read through LibreOffice's UOF filter, told by
+    its content: under a .doc name (a portal's export) and as `downfile.jsp` the same blocks as fixture_uot.uot."""
+    src = fixture("uot")
+    want = [b.rows if hasattr(b, "rows") else b.text for b in read(src).blocks]
+    for name in ("自评报告.doc", "downfile.jsp"):
+        path = tmp_path / name
+        shutil.copyfile(src, path)
+        doc = read(path)
+        assert [b.rows if hasattr(b, "rows") else b.text for b in doc.blocks] == want and len(want) > 5

@@ -42,6 +42,7 @@ SUFFIXES = {
     ".wpt": "wps",
     ".rtf": "rtf",
     ".odt": "odt",
+    ".uot": "uot",          # UOF 文字 (GB/T 20916, 永中/红旗 Office: an XML file), LibreOffice's UOF filter
     ".et": "et",
     ".ett": "et",
     ".ods": "ods",
@@ -87,6 +88,7 @@ READERS = {
     "wps": "evalkit.readers.office:read_office",
     "rtf": "evalkit.readers.office:read_office",
     "odt": "evalkit.readers.office:read_office",
+    "uot": "evalkit.readers.office:read_office",
     "et": "evalkit.readers.office:read_office",
     "ods": "evalkit.readers.office:read_office",
     "xlsb": "evalkit.readers.office:read_office",

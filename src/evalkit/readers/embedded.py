@@ -255,7 +255,7 @@ class Objects:
 ATTACHED_KINDS = {".docx": "Word 文档", ".doc": "Word 97-2003 文档", ".pptx": "PowerPoint 演示文稿",
                   ".ppt": "PowerPoint 97-2003 演示文稿", ".pdf": "PDF 文件", ".xlsx": "Excel 工作簿",
                   ".xls": "Excel 97-2003 工作簿"}
-FORMAT_WORDS = {"docx": "Word 文档", "doc": "Word 文档", "wps": "WPS 文字文档", "rtf": "RTF 文档", "odt": "ODT 文档",
+FORMAT_WORDS = {"docx": "Word 文档", "doc": "Word 文档", "wps": "WPS 文字文档", "rtf": "RTF 文档", "odt": "ODT 文档", "uot": "UOF 文字文档",
                 "pdf": "PDF", "ofd": "OFD", "pptx": "演示文稿", "ppt": "演示文稿", "dps": "WPS 演示文稿", "odp": "演示文稿",
                 "xlsx": "工作簿", "xls": "工作簿", "et": "WPS 表格", "ods": "工作簿", "xlsb": "工作簿", "csv": "CSV 表格",
                 "html": "网页", "mhtml": "网页", "txt": "文本", "md": "文本", "image": "图片，OCR 识别"}

@@ -40,7 +40,7 @@ from evalkit import limits as _limits
 from evalkit.model import Document, LimitExceeded, ReadError, Unparsable
 from evalkit.readers.safety import check_file_size, check_package
 
-WRITER = {"doc", "wps", "rtf", "odt"}          # converted to docx
+WRITER = {"doc", "wps", "rtf", "odt", "uot"}   # converted to docx (.uot: UOF 文字, China's office standard)
 CALC = {"et", "ods", "xlsb"}                   # converted to xlsx (.xlsb: Excel's binary workbook, BIFF12 parts)
 IMPRESS = {"ppt", "dps", "odp"}                # converted to pptx (LibreOffice Impress)
 TARGET = {**{f: "docx" for f in WRITER}, **{f: "xlsx" for f in CALC}, **{f: "pptx" for f in IMPRESS}}
@@ -52,7 +52,8 @@ FILTER = {"docx": "docx:MS Word 2007 XML", "xlsx": "xlsx:Calc MS Excel 2007 XML"
 # importing a damaged file as plain text (it would "succeed" with binary garbage).
 WORD97, EXCEL97, EXCEL_BINARY, POWERPOINT97 = "MS Word 97", "MS Excel 97", "Calc MS Excel 2007 Binary", "MS PowerPoint 97"
 BY_KIND = {"ole_word": ("docx", ".doc", WORD97), "rtf": ("docx", ".rtf", "Rich Text Format"),
-           "odf_text": ("docx", ".odt", "writer8"), "ole_excel": ("xlsx", ".xls", EXCEL97),
+           "odf_text": ("docx", ".odt", "writer8"), "uof_text": ("docx", ".uot", "UOF text"),
+           "ole_excel": ("xlsx", ".xls", EXCEL97),
            "odf_sheet": ("xlsx", ".ods", "calc8"), "xlsb": ("xlsx", ".xlsb", EXCEL_BINARY),
            "ole_powerpoint": ("pptx", ".ppt", POWERPOINT97), "odf_presentation": ("pptx", ".odp", "impress8"),
            # repair (below): a DOCX/XLSX/XLS its own reader gave up on, opened and saved again
@@ -67,7 +68,7 @@ DAMAGED = {"ole_damaged": {"doc": WORD97, "wps": WORD97, "et": EXCEL97, "ppt": P
            "zip_damaged": {"doc": "MS Word 2007 XML", "wps": "MS Word 2007 XML", "odt": "writer8",
                            "ods": "calc8", "et": "Calc MS Excel 2007 XML", "xlsb": EXCEL_BINARY,
                            "ppt": PPTX_FILTER, "dps": PPTX_FILTER, "odp": "impress8"}}
-BY_FORMAT = {"doc": ".doc", "wps": ".wps", "rtf": ".rtf", "odt": ".odt", "et": ".xls", "ods": ".ods", "xlsb": ".xlsb",
+BY_FORMAT = {"doc": ".doc", "wps": ".wps", "rtf": ".rtf", "odt": ".odt", "uot": ".uot", "et": ".xls", "ods": ".ods", "xlsb": ".xlsb",
              "ppt": ".ppt", "dps": ".ppt", "odp": ".odp"}
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -83,7 +84,7 @@ KNOWN_PATHS = ("/Applications/LibreOffice.app/Contents/MacOS/soffice",
 
 
 def read_office(path: Path, fmt: str | None = None) -> Document:
-    """Read a .doc/.wps/.rtf/.odt/.et/.ods/.xlsb/.ppt/.dps/.odp file (`fmt`: which, when its suffix does not say: a Word 97 file under
+    """Read a .doc/.wps/.rtf/.odt/.uot/.et/.ods/.xlsb/.ppt/.dps/.odp file (`fmt`: which, when its suffix does not say: a Word 97 file under
     a .docx name); ReadError (Chinese message) when it cannot be read."""
     from evalkit.readers import format_of
     path = Path(path)
@@ -132,7 +133,7 @@ def read_office(path: Path, fmt: str | None = None) -> Document:
     if kind in ("odf_text", "odf_sheet", "odf_presentation", "xlsb"):
         _check_package(path, {"odf_text": "ODT", "odf_sheet": "ODS", "odf_presentation": "ODP", "xlsb": "XLSB"}[kind])
     if kind == "unknown":
-        raise ReadError(f"不是有效的 .{fmt} 文件：内容不是{_kind(fmt)}，也不是 RTF、DOCX/XLSX/PPTX、ODF 或网页"
+        raise ReadError(f"不是有效的 .{fmt} 文件：内容不是{_kind(fmt)}，也不是 RTF、DOCX/XLSX/PPTX、ODF、UOF 或网页"
                         "（文件已损坏或扩展名有误）")
     return _as(convert_and_read(path, fmt, kind), path, fmt)
 
@@ -174,6 +175,8 @@ def sniff(path: Path, head: bytes) -> str:
         return "wordml"
     if is_spreadsheetml(head):
         return "spreadsheetml"
+    if b"<uof:UOF" in head and b"vnd.uof.text" in head:     # UOF 1.0 (GB/T 20916-2007): one XML file
+        return "uof_text"
     low = text.lower()
     if low.startswith(b"<") and any(t in low for t in (b"<html", b"<table", b"<!doctype html", b"<meta")):
         return "html"
@@ -460,7 +463,7 @@ def _kill_group(proc: subprocess.Popen) -> None:
 
 
 def _kind(fmt: str) -> str:
-    return {"doc": " Word 文档", "wps": " WPS 文字文档", "rtf": " RTF 文档", "odt": " ODF 文本文档",
+    return {"doc": " Word 文档", "wps": " WPS 文字文档", "rtf": " RTF 文档", "odt": " ODF 文本文档", "uot": " UOF 文字文档",
             "et": " WPS 表格文件", "ods": " ODF 电子表格", "docx": " Word 文档", "xlsx": " Excel 工作簿",
             "xls": " Excel 工作簿", "xlsb": " Excel 二进制工作簿", "ppt": " PowerPoint 演示文稿",
             "dps": " WPS 演示文稿", "odp": " ODF 演示文稿", "pptx": " PowerPoint 演示文稿"}[fmt]

@@ -14,15 +14,15 @@ from evalkit.readers.safety import limits
 
 # what each format's reader reads itself whatever the suffix (its own content sniffing): no second try then
 READS = {"docx": {"docx"}, "xlsx": {"xlsx", "xls", "html"}, "xls": {"xlsx", "xls", "html"}, "pptx": {"pptx"},
-         **{f: {"docx", "xlsx", "pptx", "html", "doc", "xls", "rtf", "odt", "ods", "xlsb", "ppt", "odp"}
-            for f in ("doc", "wps", "rtf", "odt", "et", "ods", "xlsb", "ppt", "dps", "odp")},
+         **{f: {"docx", "xlsx", "pptx", "html", "doc", "xls", "rtf", "odt", "uot", "ods", "xlsb", "ppt", "odp"}
+            for f in ("doc", "wps", "rtf", "odt", "uot", "et", "ods", "xlsb", "ppt", "dps", "odp")},
          "pdf": {"pdf"}, "ofd": {"ofd"}, "image": {"image"}, "html": {"html"}, "mhtml": {"html"},
          "txt": set(), "md": set(), "csv": set()}
 LABEL = {"pdf": "PDF 文件", "ofd": "OFD 文件", "docx": "Word 文档（.docx）", "xlsx": "Excel 工作簿（.xlsx）",
-         "xls": "Excel 97-2003 工作簿（.xls）", "doc": "Word 97-2003 文档（.doc）", "rtf": "RTF 文档", "odt": "ODT 文档",
+         "xls": "Excel 97-2003 工作簿（.xls）", "doc": "Word 97-2003 文档（.doc）", "rtf": "RTF 文档", "odt": "ODT 文档", "uot": "UOF 文字文档",
          "ods": "ODS 表格", "xlsb": "Excel 二进制工作簿（.xlsb）", "html": "网页（HTML）", "image": "图片",
          "pptx": "PowerPoint 演示文稿（.pptx）", "ppt": "PowerPoint 97-2003 演示文稿（.ppt）", "odp": "ODP 演示文稿"}
-_OFFICE = {"docx": "docx", "xlsx": "xlsx", "odf_text": "odt", "odf_sheet": "ods", "ole_word": "doc",
+_OFFICE = {"docx": "docx", "xlsx": "xlsx", "odf_text": "odt", "uof_text": "uot", "odf_sheet": "ods", "ole_word": "doc",
            "ole_excel": "xls", "rtf": "rtf", "html": "html", "wordml": "doc", "spreadsheetml": "xls", "xlsb": "xlsb",
            "pptx": "pptx", "ole_powerpoint": "ppt", "odf_presentation": "odp"}
 
@@ -55,7 +55,7 @@ def content_format(path: Path) -> str | None:
 
 
 # formats told by a signature no text file has: a file without a known suffix that holds one is a report to read
-SIGNED = {"pdf", "ofd", "docx", "xlsx", "xls", "doc", "rtf", "odt", "ods", "xlsb", "pptx", "ppt", "odp"}
+SIGNED = {"pdf", "ofd", "docx", "xlsx", "xls", "doc", "rtf", "odt", "uot", "ods", "xlsb", "pptx", "ppt", "odp"}
 
 
 def may_be_signed(head: bytes, name: str = "") -> bool:
