@@ -14,6 +14,7 @@ from pathlib import Path
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table, Unparsable
 from evalkit.readers.safety import CellBudget, check_file_size, check_package, not_a_package, reason
 from evalkit.readers.embedded import ALT_CHUNK, OLE_OBJECT, Objects
+from evalkit.readers.links import add_linked, hyperlinks
 from evalkit.readers.pictures import holds_pictures_only, page_sized, with_pages_read
 from evalkit.readers.symbols import glyph
 from evalkit.readers.xpath import xpath
@@ -70,10 +71,7 @@ def read_docx(path: Path, repair: bool = True) -> Document:
                    + ([f"Word 白色文字 {white} 处"] if white else []))
     if objects is not None:
         objects.into(doc)
-    if linked := linked_files(part):
-        from evalkit.readers.embedded import named_list
-        doc.linked = linked
-        doc.notes.append(f"文档中有 {len(linked)} 个指向文档外文件的链接（{named_list(linked)}），文件不在文档里，未读取")
+    add_linked(doc, hyperlinks(part), "文档")     # 附件 on the writer's disk, a 网盘 share (readers/links.py)
     if holds_pictures_only(doc):              # no table and no prose: the report may be pictures of its pages
         pictures = page_pictures(part)
         if pictures:
@@ -81,19 +79,6 @@ def read_docx(path: Path, repair: bool = True) -> Document:
     else:                                     # read if the text gives nothing (pictures.when_text_gives_nothing)
         doc.more_pictures = functools.partial(page_pictures, part)
     return doc
-
-
-def linked_files(part) -> list[str]:
-    """The report files the document's hyperlinks point to outside it (附件: a file on the writer's disk or a
-    portal, a 网盘 share): their names (readers/links.py), each once; never fetched."""
-    from evalkit.readers.links import linked_name
-    out = []
-    for rel in part.rels.values():
-        if rel.is_external and str(rel.reltype).endswith("/hyperlink"):
-            name = linked_name(str(rel.target_ref))
-            if name is not None and name not in out:
-                out.append(name)
-    return out
 
 
 _BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"

@@ -57,6 +57,26 @@ def linked_name(href: str, text: str = "") -> str | None:
     return None
 
 
+def hyperlinks(part) -> list[str]:
+    """The targets of an Office part's hyperlinks that point outside the package (python-docx's or python-pptx's
+    part), in order."""
+    return [str(rel.target_ref) for rel in part.rels.values()
+            if rel.is_external and str(rel.reltype).endswith("/hyperlink")]
+
+
+def add_linked(doc, targets: list[str], holder: str) -> None:
+    """Name in `doc` (Document.linked, a reading note) the report files and shares `targets` give instead of holding
+    them; `holder` says what holds the links (文档, 演示文稿)."""
+    names = []
+    for name in (linked_name(t) for t in targets):
+        if name is not None and name not in names and name not in doc.linked:
+            names.append(name)
+    if names:
+        from evalkit.readers.embedded import named_list
+        doc.linked += names
+        doc.notes.append(f"{holder}中有 {len(names)} 个指向{holder}外文件的链接（{named_list(names)}），文件不在{holder}里，未读取")
+
+
 def shared_in_text(text: str) -> list[str]:
     """The 网盘 shares a text writes out (链接：https://pan.baidu.com/s/… 提取码：abcd), named as `linked_name` does."""
     out: list[str] = []

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table, Unparsable
 from evalkit.readers.embedded import Objects
+from evalkit.readers.links import add_linked, hyperlinks
 from evalkit.readers.pictures import holds_pictures_only, page_sized, with_pages_read
 from evalkit.readers.safety import CellBudget, check_file_size, check_package, not_a_package, reason
 
@@ -62,12 +63,11 @@ def read_pptx(path: Path, repair: bool = True) -> Document:
         slides = list(_presentation(path).slides)
         for n, slide in enumerate(slides, 1):
             walk.objects.part = slide.part
-            walk.links += [rel.target_ref for rel in slide.part.rels.values()
-                           if rel.is_external and str(rel.reltype).endswith("/hyperlink")]
             if slide._element.get("show") in ("0", "false"):
                 if _has_text(slide._element):
                     walk.hidden.append(f"隐藏的第{n}张幻灯片")
                 continue
+            walk.links += hyperlinks(slide.part)
             for shape in _in_reading_order(_members(slide.shapes)):
                 blocks += _shape_blocks(shape, n, walk)
             if slide.has_notes_slide and (slide.notes_slide.notes_text_frame is not None
@@ -88,13 +88,7 @@ def read_pptx(path: Path, repair: bool = True) -> Document:
     doc.notes += [f"第 {'、'.join(map(str, sorted(set(pages))))} 页的{what}（{len(pages)} 处）未读取：不是自评表的内容"
                   for what, pages in walk.skipped.items()]
     walk.objects.into(doc)
-    from evalkit.readers.links import linked_name
-    for name in (linked_name(str(target)) for target in walk.links):
-        if name is not None and name not in doc.linked:
-            doc.linked.append(name)
-    if doc.linked:
-        from evalkit.readers.embedded import named_list
-        doc.notes.append(f"演示文稿中有 {len(doc.linked)} 个指向文件外的链接（{named_list(doc.linked)}），文件不在演示文稿里，未读取")
+    add_linked(doc, walk.links, "演示文稿")     # a slide's hyperlinks to the 自评表 on the presenter's disk
     if holds_pictures_only(doc):          # no table and no prose: the report may be pictures of its pages
         if pictures := page_sized(walk.pictures):
             return with_pages_read(doc, pictures)
