@@ -182,19 +182,26 @@ def test_a_word_97_document_attached_and_a_doc_holding_a_packed_pdf_are_read(tmp
     assert _rows(got.indicators, INDICATOR) == _rows(want.indicators, INDICATOR)
 
 
-def test_a_table_pasted_in_the_text_and_attached_too_counts_once(tmp_path):
-    """A report whose text holds the 自评表 and which also attaches the same file as an icon: each project once
-    (a project restated identically is kept once), the note pointing at the attachment's tables."""
+def _pasted_and_attached(path, attached: bytes):
+    """A report whose text holds fixture_docx.docx's paragraphs and tables and which attaches `attached` (a Word
+    document) as an icon after them."""
     import copy
 
     import docx
-    path = word_with_object(tmp_path / "报告.docx", DOCX.read_bytes(), prog_id="Word.Document.12", before=INTRO,
-                            part=WORD_PART, content_type=DOCX_TYPE, aspect="Icon")
+    word_with_object(path, attached, prog_id="Word.Document.12", before=INTRO, part=WORD_PART,
+                     content_type=DOCX_TYPE, aspect="Icon")
     d, src = docx.Document(path), docx.Document(DOCX)
     anchor = d.paragraphs[1]._p
     for el in reversed([e for e in src.element.body if e.tag.endswith(("}tbl", "}p"))]):
         anchor.addnext(copy.deepcopy(el))
     d.save(path)
+    return path
+
+
+def test_a_table_pasted_in_the_text_and_attached_too_counts_once(tmp_path):
+    """A report whose text holds the 自评表 and which also attaches the same file as an icon: each project once
+    (a project restated identically is kept once), the note pointing at the attachment's tables."""
+    path = _pasted_and_attached(tmp_path / "报告.docx", DOCX.read_bytes())
     got, want = _built(path, "docx"), _built(DOCX, "docx")
     assert _rows(got.projects, PROJECT) == _rows(want.projects, PROJECT) and len(got.projects) == 2
     assert _rows(got.indicators, INDICATOR) == _rows(want.indicators, INDICATOR)
@@ -456,7 +463,6 @@ def test_a_project_stated_twice_with_other_figures_in_one_report_is_pointed_out(
     """The 自评表 in the text and an attached draft with another 执行数: both read (which is right is the user's
     call), each pointing at the other (repeated_in: 本报告 表N 第1行（数字不同）) and the project_repeated warning
     on both; a report whose projects each stand once has none."""
-    import copy
     import io
 
     import docx
@@ -468,13 +474,7 @@ def test_a_project_stated_twice_with_other_figures_in_one_report_is_pointed_out(
     draft.save(buf)
     folder = tmp_path / "in"
     folder.mkdir()
-    path = word_with_object(folder / "报告.docx", buf.getvalue(), prog_id="Word.Document.12", before=INTRO,
-                            part=WORD_PART, content_type=DOCX_TYPE, aspect="Icon")
-    d, src = docx.Document(path), docx.Document(DOCX)
-    anchor = d.paragraphs[1]._p
-    for el in reversed([e for e in src.element.body if e.tag.endswith(("}tbl", "}p"))]):
-        anchor.addnext(copy.deepcopy(el))
-    d.save(path)
+    _pasted_and_attached(folder / "报告.docx", buf.getvalue())
     t = ingest_paths([folder], None, cache_dir=False)
     p = t["projects"].set_index("location")
     twice = p[p["project_name"] == "医疗保障服务经费"]
