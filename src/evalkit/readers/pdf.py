@@ -247,7 +247,7 @@ def _attached(pdf) -> tuple[list, list[str]]:
     failure."""
     from evalkit.readers.pdffiles import attached_files
     try:
-        return attached_files(pdf.doc)
+        return attached_files(pdf.doc, (page.page_obj for page in pdf.pages))   # pdfplumber's list, kept for the read
     except (LimitExceeded, MemoryError, RecursionError):
         raise
     except Exception as e:  # noqa: BLE001  (pdfminer's errors on a damaged file specification)

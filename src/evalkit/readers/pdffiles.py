@@ -10,10 +10,10 @@ MAX_FILES = 200          # files attached to one PDF; a portfolio of a county's 
 MAX_NODES = 10_000       # name-tree nodes visited (a tree whose kids loop is cut there)
 
 
-def attached_files(doc) -> tuple[list[tuple[str, str]], list[str]]:
+def attached_files(doc, pages) -> tuple[list[tuple[str, str]], list[str]]:
     """(name, suffix) of each file attached to the pdfminer document `doc`, each stream once, in the document's
-    order (name tree, then pages' annotations), its bytes not decoded; and warnings for what could not be told."""
-    from pdfminer.pdfpage import PDFPage
+    order (name tree, then the annotations of `pages`, its pdfminer PDFPages), its bytes not decoded; and warnings
+    for what could not be told."""
     from pdfminer.pdftypes import resolve1
 
     found: list[tuple[str, str]] = []
@@ -59,7 +59,7 @@ def attached_files(doc) -> tuple[list[tuple[str, str]], list[str]]:
         kids = resolve1(node.get("Kids"))
         if isinstance(kids, list):
             stack += [resolve1(kid) for kid in reversed(kids)]
-    for page in PDFPage.create_pages(doc):
+    for page in pages:
         annots = resolve1(page.annots)
         for annot in annots if isinstance(annots, list) else []:
             annot = resolve1(annot)
