@@ -80,7 +80,6 @@ def content_archive(path: Path) -> str | None:
     is not an archive of reports either). Checked after sniff.unnamed_format found no report format."""
     if not download_name(Path(path).name):
         return None
-    from evalkit import limits as _limits
     from evalkit.outlook import SIGNATURE
     try:
         with open(path, "rb") as f:
@@ -95,8 +94,8 @@ def content_archive(path: Path) -> str | None:
         return "tar"
     if head.startswith(b"PK\x03\x04"):
         try:
-            from evalkit.readers.safety import _check_directory_size
-            _check_directory_size(path, "ZIP", _limits.LIMITS)     # a directory of millions of entries: not listed
+            from evalkit.readers.safety import check_directory
+            check_directory(path, "ZIP")     # a directory of millions of entries: not listed
             with zipfile.ZipFile(path) as z:
                 names = {n.lower() for n in z.namelist()}
         except Exception:  # noqa: BLE001  (a damaged zip, one over the limits: stays a file of another type)

@@ -171,7 +171,7 @@ def _check_directory_size(path, kind: str, lim) -> None:
 
 
 def check_directory(source, kind: str) -> None:
-    """`_check_directory_size` under the current limits, for a package given as a file object."""
+    """`_check_directory_size` under the current limits, for a package given by its path or as a file object."""
     _check_directory_size(source, kind, limits())
 
 

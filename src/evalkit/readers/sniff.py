@@ -10,7 +10,6 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from evalkit.readers.safety import limits
 
 # what each format's reader reads itself whatever the suffix (its own content sniffing): no second try then
 READS = {"docx": {"docx"}, "xlsx": {"xlsx", "xls", "html"}, "xls": {"xlsx", "xls", "html"}, "pptx": {"pptx"},
@@ -30,7 +29,7 @@ _OFFICE = {"docx": "docx", "xlsx": "xlsx", "odf_text": "odt", "uof_text": "uot",
 def content_format(path: Path) -> str | None:
     """The format the content proves (a key of readers.READERS), or None when it proves none this module knows."""
     from evalkit.readers.office import sniff as office_sniff
-    from evalkit.readers.safety import _check_directory_size
+    from evalkit.readers.safety import check_directory
 
     try:
         with open(path, "rb") as f:
@@ -44,7 +43,7 @@ def content_format(path: Path) -> str | None:
             or (head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"heim", b"heis"))):
         return "image"
     if head.startswith(b"PK\x03\x04"):
-        _check_directory_size(path, "ZIP", limits())     # a directory of millions of entries: refused, not listed
+        check_directory(path, "ZIP")     # a directory of millions of entries: refused, not listed
         try:
             with zipfile.ZipFile(path) as z:
                 if any(n.replace("\\", "/").lstrip("/").casefold() == "ofd.xml" for n in z.namelist()):
