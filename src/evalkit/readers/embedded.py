@@ -113,7 +113,7 @@ class Objects:
         fmt = format_of("attached" + suffix)
         if fmt is None:
             if is_archive(name or suffix):
-                self.warnings.append(f"{what}是压缩包或邮件，未读取；{self._open_it()}，另存后解压再导入")
+                self.warnings.append(f"{what}是压缩包或邮件，未读取；请在 {self.app} 中双击打开它，另存后解压再导入")
             else:
                 self.notes.append(f"{what}不是报告文件（{suffix or '无扩展名'}），未读取")
             return []
@@ -133,7 +133,7 @@ class Objects:
             except LimitExceeded as e:
                 raise type(e)(f"{what}：{e}") from None
             except ReadError as e:
-                self.warnings.append(f"{what}无法读取（{e}）；{self._open_it()}，另存后一并导入")
+                self.warnings.append(f"{what}无法读取（{e}）；请在 {self.app} 中双击打开它，另存后一并导入")
                 return []
             finally:
                 _depth -= 1
@@ -148,10 +148,6 @@ class Objects:
         self.ocr_pages += sub.ocr_pages
         self.attached.append((what, sub))
         return self._charge(sub.blocks, f"{what}的表格")
-
-    def _open_it(self) -> str:
-        """How the user opens an attachment to save it."""
-        return f"请在 {self.app} 中双击打开它"
 
     def into(self, doc: Document) -> Document:
         """The document with what reading its objects gathered: warnings, notes, hidden content, and for each

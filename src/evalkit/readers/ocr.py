@@ -148,12 +148,13 @@ def ocr_pictures(source: str, fmt: str, pictures: list[tuple[str, bytes]]) -> Do
     pages: list[PageResult] = []
     lost: list[str] = []
     for k, (name, data, *at) in enumerate(pictures, 1):
+        which = f"文档中的第 {k} 张图片（{name}）"
         try:
             im = open_image(io.BytesIO(data))
         except LimitExceeded as e:          # the pixel limit's refusal: the document's
-            raise type(e)(f"文档中的第 {k} 张图片（{name}）：{e}") from None
+            raise type(e)(f"{which}：{e}") from None
         except ReadError as e:              # one picture that cannot be decoded: the others are still read
-            lost.append(f"文档中的第 {k} 张图片（{name}）无法读取（{e}），其中的内容未读取")
+            lost.append(f"{which}无法读取（{e}），其中的内容未读取")
             continue
         try:
             long = im.height > LONG_RATIO * im.width
@@ -161,7 +162,7 @@ def ocr_pictures(source: str, fmt: str, pictures: list[tuple[str, bytes]]) -> Do
         except LimitExceeded:
             raise
         except ReadError as e:
-            lost.append(f"文档中的第 {k} 张图片（{name}）无法读取（{e}），其中的内容未读取")
+            lost.append(f"{which}无法读取（{e}），其中的内容未读取")
             continue
         finally:
             im.close()
