@@ -1,7 +1,7 @@
 """Files attached to a Word document or deck as objects (插入 → 对象 → 由文件创建, shown as an icon: the 自评表 sent
 inside the report as its 附件): read by the reader of what they are, where the object stands, with the same figures
 as the file read alone; the reading notes say which tables came from which attachment. Files attached to a PDF
-are reports of their own: named for the user to save, not read into the PDF."""
+are reports of their own: named in its notes, not read into the PDF (ingest reads them apart: test_pdf_package)."""
 from __future__ import annotations
 
 import struct
@@ -264,28 +264,27 @@ def _pdf_with_files(files=(), annotated=(), cover: bytes | None = None) -> bytes
     return out.getvalue()
 
 
-def test_files_attached_to_a_pdf_are_named_for_the_user_to_save(tmp_path):
+def test_files_attached_to_a_pdf_are_named_in_its_notes_and_not_read_into_it(tmp_path):
     """A PDF 包 (a cover page, the reports attached) or a report PDF with files clipped to a page: an attached report
-    is a report of its own (its year, its result), so it is not read into the PDF; the warning names each report
-    file (the status is partial: figures are missing), another file (a video) is only noted; the PDF's own pages
-    read as alone."""
+    is a report of its own (its year, its result), so it is not read into the PDF (ingest reads it apart:
+    test_pdf_package): a note names each report file, another one (a video) too; the PDF's own pages read as alone."""
     path = tmp_path / "绩效自评材料.pdf"
     path.write_bytes(_pdf_with_files([("大厂县自评报告.docx", DOCX.read_bytes()), ("现场.mp4", bytes(64))],
                                      annotated=[("各乡镇自评表.zip", b"PK\x05\x06" + bytes(18))]))
     doc = read(path)
-    assert doc.warnings == ["PDF 中附有 2 个文件（“大厂县自评报告.docx”、“各乡镇自评表.zip”），其内容不在 PDF 的页面上，未读取；"
-                            "请在 PDF 阅读器的附件面板中把它们另存出来，再一并导入"]
-    assert doc.notes == ["PDF 中附有 1 个其他文件（“现场.mp4”），不是报告文件，未读取"]
-    assert _built(path, "pdf").report["status"] == "partial"
+    assert doc.warnings == [] and doc.attached == ["大厂县自评报告.docx", "各乡镇自评表.zip"]
+    assert doc.notes == ["PDF 中附有 2 个报告文件（“大厂县自评报告.docx”、“各乡镇自评表.zip”），其内容不在 PDF 的页面上；"
+                         "evalkit ingest 把每个附件作为单独的报告读取，清单中名为“本文件名!附件名”",
+                         "PDF 中附有 1 个其他文件（“现场.mp4”），不是报告文件，未读取"]
+    assert _built(path, "pdf").report["status"] == "ok"
     clipped = tmp_path / "自评报告.pdf"
     clipped.write_bytes(_pdf_with_files(annotated=[("自评表.xlsx", (FIXTURES / "fixture_xlsx.xlsx").read_bytes())],
                                         cover=PDF.read_bytes()))
     got, want = _built(clipped, "pdf"), _built(PDF, "pdf")
     assert _rows(got.projects, PROJECT) == _rows(want.projects, PROJECT) and len(got.projects) > 0
     assert _rows(got.indicators, INDICATOR) == _rows(want.indicators, INDICATOR)
-    assert read(clipped).warnings[-1] == ("PDF 中附有 1 个文件（“自评表.xlsx”），其内容不在 PDF 的页面上，未读取；"
-                                          "请在 PDF 阅读器的附件面板中把它另存出来，再一并导入")
-    assert read(PDF).warnings == []
+    assert read(clipped).notes[-1].startswith("PDF 中附有 1 个报告文件（“自评表.xlsx”），其内容不在 PDF 的页面上；")
+    assert read(PDF).warnings == [] and read(PDF).attached == []
 
 
 def test_an_object_linked_to_a_file_outside_the_document_is_named_not_fetched(tmp_path):

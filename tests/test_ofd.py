@@ -134,9 +134,10 @@ def test_documents_bundled_in_one_ofd_are_all_read_in_order(tmp_path):
     assert doc.pages == 2 and doc.warnings == []
 
 
-def test_files_attached_to_an_ofd_are_named_for_the_user_to_save(tmp_path):
+def test_files_attached_to_an_ofd_are_named_in_its_notes(tmp_path):
     """An 电子公文 OFD keeps its 附件 as files listed in Attachments.xml: a report file among them is named in a
-    warning (not read into the OFD: a report of its own), another file in a note; the pages read as before."""
+    note (not read into the OFD: a report of its own, which ingest reads apart: test_pdf_package), another file
+    too; the pages read as before."""
     src = package(tmp_path / "one.ofd", [page(text(20, 20, "关于报送绩效自评结果的函"))])
     listed = (f'<?xml version="1.0" encoding="UTF-8"?><ofd:Attachments {NS}>'
               '<ofd:Attachment ID="1" Name="项目支出绩效自评表" Format="xlsx"><ofd:FileLoc>att_1.xlsx</ofd:FileLoc></ofd:Attachment>'
@@ -149,9 +150,10 @@ def test_files_attached_to_an_ofd_are_named_for_the_user_to_save(tmp_path):
                ("Doc_0/Attachs/att_2.mp4", b"")])
     doc = read(path)
     assert [p.text for p in doc.paragraphs()] == ["关于报送绩效自评结果的函"]
-    assert doc.warnings == ["OFD 中附有 1 个文件（“项目支出绩效自评表.xlsx”），其内容不在 OFD 的页面上，未读取；"
-                            "请在 OFD 阅读器的附件面板中把它另存出来，再一并导入"]
-    assert doc.notes == ["OFD 中附有 1 个其他文件（“现场照片.mp4”），不是报告文件，未读取"]
+    assert doc.warnings == [] and doc.attached == ["项目支出绩效自评表.xlsx"]
+    assert doc.notes == ["OFD 中附有 1 个报告文件（“项目支出绩效自评表.xlsx”），其内容不在 OFD 的页面上；"
+                         "evalkit ingest 把每个附件作为单独的报告读取，清单中名为“本文件名!附件名”",
+                         "OFD 中附有 1 个其他文件（“现场照片.mp4”），不是报告文件，未读取"]
 
 
 def test_rotated_text_object_is_read_as_its_characters(tmp_path):

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evalkit import tnef
-from evalkit.model import container_word  # noqa: F401  (the word for an archive or a saved e-mail)
+from evalkit.model import container_word, holder_word  # noqa: F401  (the word for an archive or a saved e-mail)
 from evalkit.readers import format_of
 from evalkit.readers.sniff import editor_copy, may_be_signed, server_page, unnamed_format
 from evalkit.readers.safety import UNZIP_ERRORS, reason
@@ -688,10 +688,21 @@ def expand_mail(path: Path, stage: Path, supported, lim) -> tuple[list[Member], 
     if body is not None and not any(_wanted(name, supported) for name, _ in found):
         found.append(body)       # no report attached: the table pasted into the mail (邮件正文.html or .rtf) is the report
     _check_totals(len(found), sum(len(data) for _, data in found), lim, "邮件")
+    return _staged_attachments([(name, data, None) for name, data in found], stage, supported, lim)
+
+
+def _staged_attachments(found: list[tuple[str, bytes | None, str | None]], stage: Path, supported,
+                        lim) -> tuple[list[Member], int]:
+    """(members, files skipped) of a mail's or a PDF's attachments given as (name, bytes, problem): each report
+    file written into `stage` under a name of ours, one with a problem (or over the file size limit) a member
+    saying so, other files counted as skipped."""
     members, skipped = [], 0
-    for n, (name, data) in enumerate(found):
+    for n, (name, data, problem) in enumerate(found):
         if not _wanted(name, supported):
             skipped += 1
+            continue
+        if problem is not None or data is None:
+            members.append(Member(name, None, problem or "附件的数据无法读取，未读取"))
             continue
         if len(data) > lim.max_file_bytes:
             members.append(Member(name, None, f"附件 {len(data) / 2**20:.0f} MB，超过上限 {lim.max_file_bytes / 2**20:.0f} MB，未读取"))
@@ -702,6 +713,51 @@ def expand_mail(path: Path, stage: Path, supported, lim) -> tuple[list[Member], 
         dest.write_bytes(data)
         members.append(Member(name, dest))
     return members, skipped
+
+
+# A PDF 包 (files attached to a PDF) or an 电子公文 OFD with its 附件 as files: each attachment is a report of its own
+# (its year, its result), read as a member of the file (`x.pdf!a.docx`) beside the file itself, whose pages are read
+# as any PDF's. Discovery asks `attaching` of every PDF and OFD: a scan of the bytes (PDF) or of the zip directory
+# (OFD); only a file that names attachments is parsed for them.
+ATTACHING = ("pdf", "ofd")
+
+
+def attaching(path: Path, fmt: str | None = None) -> str | None:
+    """'pdf' or 'ofd' when `path`, a PDF or an OFD by its name (or `fmt`, what its content is), has files attached;
+    None for any other file."""
+    fmt = fmt or format_of(path.name)
+    if fmt == "pdf":
+        from evalkit.readers.pdffiles import may_have_attachments
+    elif fmt == "ofd":
+        from evalkit.readers.ofd import may_have_attachments
+    else:
+        return None
+    return fmt if may_have_attachments(path) else None
+
+
+def expand_attached(path: Path, stage: Path, supported, lim, fmt: str) -> tuple[list[Member], int]:
+    """The report files attached to a PDF or an OFD, copied into `stage`; none when the file cannot be opened (its
+    own read says why) or holds more than the limits allow (a member says so)."""
+    from evalkit.readers import ofd, pdffiles
+    try:
+        found = pdffiles.attached_data(path, lim.max_pages) if fmt == "pdf" else ofd.attached_data(path)
+    except (MemoryError, RecursionError):
+        raise
+    except Exception:  # noqa: BLE001  (a PDF or OFD that cannot be opened: its own row says so)
+        return [], 0
+    try:
+        _check_totals(len(found), sum(len(d or b"") for _, d, _ in found), lim, f"{fmt.upper()} 的附件")
+    except ArchiveProblem as e:
+        return [Member(f"（{len(found)} 个附件）", None, str(e))], 0
+    return _staged_attachments(found, stage, supported, lim)
+
+
+def expand_pdf(path: Path, stage: Path, supported, lim) -> tuple[list[Member], int]:
+    return expand_attached(path, stage, supported, lim, "pdf")
+
+
+def expand_ofd(path: Path, stage: Path, supported, lim) -> tuple[list[Member], int]:
+    return expand_attached(path, stage, supported, lim, "ofd")
 
 
 def _links_instead(text: str) -> None:
@@ -760,7 +816,8 @@ def expand(path: Path, stage: Path, supported, lim, depth: int = 0, fmt: str | N
     name does not say (content_archive)."""
     stage.mkdir(parents=True, exist_ok=True)
     fn = {"7z": expand_7z, "rar": expand_rar, "eml": expand_mail, "msg": expand_mail, "tnef": expand_mail,
-          "tar": expand_tar, "iso": expand_iso}.get(fmt or archive_format(path.name), expand_zip)
+          "tar": expand_tar, "iso": expand_iso, "pdf": expand_pdf, "ofd": expand_ofd}.get(fmt or archive_format(path.name),
+                                                                                         expand_zip)
     members, skipped = fn(path, stage, supported, lim)
     members = [Member(m.name.replace("\\", "/"), m.staged, m.problem) for m in members]   # a 7z or RAR made so, too
     members, skipped = _parts_beside_their_pages(members, skipped)
@@ -783,6 +840,14 @@ def expand(path: Path, stage: Path, supported, lim, depth: int = 0, fmt: str | N
             out += [Member(f"{m.name}!{x.name}", x.staged, x.problem) for x in inner]
         else:
             out.append(m)
+            if m.staged is None or (kind := attaching(m.staged, format_of(m.name))) is None:
+                continue
+            if depth + 1 >= MAX_NESTING:              # a PDF 包's files: read beside it, as an archive's members
+                out.append(Member(f"{m.name}!（附件）", None, f"{kind.upper()} 的附件嵌套超过 {MAX_NESTING} 层，未读取"))
+                continue
+            inner, sk = expand(m.staged, stage / f"n{i}", supported, lim, depth + 1, fmt=kind)
+            skipped += sk
+            out += [Member(f"{m.name}!{x.name}", x.staged, x.problem) for x in inner]
     return out, skipped
 
 
@@ -1079,7 +1144,7 @@ def split_member(spec: str) -> tuple[Path, str] | None:
     for i in range(1, len(parts)):
         archive = on_disk(Path("!".join(parts[:i])))
         if is_archive(archive.name) and (_a_file(archive) or _volumes_of(archive) is not None) \
-                or unnamed_archive(archive) is not None:
+                or unnamed_archive(archive) is not None or (_a_file(archive) and attaching(archive) is not None):
             return archive, "!".join(parts[i:])
     return None
 
@@ -1119,7 +1184,7 @@ def find_member(spec: str, stage: Path, supported, lim, opened: dict | None = No
             if m.problem is not None:
                 raise ArchiveProblem(f"{spec}: {m.problem}")
             return m.staged
-    raise ArchiveProblem(f"{container_word(archive.name)} {archive} 中没有 {wanted}；{listing(archive, members)}")
+    raise ArchiveProblem(f"{holder_word(archive.name)} {archive} 中没有 {wanted}；{listing(archive, members)}")
 
 
 def _members_of(archive: Path, place: Path, supported, lim) -> list[Member]:
@@ -1127,7 +1192,7 @@ def _members_of(archive: Path, place: Path, supported, lim) -> list[Member]:
     x.7z.001…, the x.zip of a split zip)."""
     first = _volumes_of(archive)
     if first is None:
-        return expand(archive, place, supported, lim, fmt=unnamed_archive(archive))[0]
+        return expand(archive, place, supported, lim, fmt=unnamed_archive(archive) or attaching(archive))[0]
     return expand(join_volumes(first, place / "joined", lim), place, supported, lim)[0]
 
 

@@ -34,12 +34,12 @@ def _config(a):
 
 
 def other_types(skipped: dict) -> str:
-    """The files not read, by suffix, the most frequent first (six at most), and those inside archives."""
+    """The files not read, by suffix, the most frequent first (six at most), and those inside archives, mails, PDFs."""
     types = sorted(skipped["types"].items(), key=lambda kv: (-kv[1], kv[0]))
     words = [f"{suffix} {n} 个" for suffix, n in types[:6]] + (["其他类型 " + str(sum(n for _, n in types[6:])) + " 个"]
                                                                 if types[6:] else [])
     inside = skipped["n"] - sum(skipped["types"].values())
-    return "、".join(words + ([f"压缩包或网页附属文件夹内 {inside} 个"] if inside else []))
+    return "、".join(words + ([f"压缩包、邮件或 PDF 的附件、网页附属文件夹内 {inside} 个"] if inside else []))
 
 
 def cmd_ingest(a) -> int:

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from evalkit import limits as _limits
-from evalkit.archives import (ARCHIVE_SUFFIXES, NOT_REPORT_PREFIXES, ArchiveProblem, archive_format, container_word,
-                              content_archive, expand, is_archive, join_volumes, no_first_volume, old_style_first,
+from evalkit.archives import (ARCHIVE_SUFFIXES, NOT_REPORT_PREFIXES, ArchiveProblem, archive_format, attaching,
+                              container_word, content_archive, expand, is_archive, join_volumes, no_first_volume, old_style_first,
                               readable, split_zip_last, unique_name, unnamed_archive, volume_name, volume_of)
 from evalkit.errors import FilesFailed, InputError
 from evalkit.model import Document, Loc, ReadError
@@ -159,7 +159,8 @@ def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileR
         get = get.replace("这些附件", "该附件").replace("这些文件", "该文件") if len(doc.linked) == 1 else get
         problems.append(f"{where}中没有自评表，只有 {len(doc.linked)} 个附件的链接（{named_list(doc.linked)}），"
                         f"文件不在{where}里；{get}")
-    elif not ex.found_anything:        # a reading problem said above comes first: it is the likelier cause
+    elif not ex.found_anything and not doc.attached:   # (a PDF 包's cover: its reports are read apart, a note says)
+        # a reading problem said above comes first: it is the likelier cause
         problems.append("未识别出项目自评表、汇总表或自评结果段落（" + ("先处理上面的读取问题；仍未识别时，" if problems else "")
                         + "可能是新的版式，请对照 README“新增版式”补充表头词汇）")
     report = {
@@ -389,10 +390,11 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
     """Every report file under the given files/folders, named relative to its root.
 
     Walks iteratively (no recursion limit), follows folder links once (a loop is reported, not
-    followed), never opens anything but archives and the first 2 KB of a regular file whose name says no format
-    (a report saved as `downfile.jsp`, readers/sniff.unnamed_format): FIFOs, devices, dangling links, unreadable
-    folders and folders nested deeper than the limit each become a Source with a problem.
-    Archives (.zip/.7z/.rar) are opened into `stage` (see archives.py); without `stage` they are skipped."""
+    followed), never opens anything but archives, the first 2 KB of a regular file whose name says no format
+    (a report saved as `downfile.jsp`, readers/sniff.unnamed_format) and PDFs and OFDs (scanned for attached
+    files): FIFOs, devices, dangling links, unreadable folders and folders nested deeper than the limit each
+    become a Source with a problem. Archives (.zip/.7z/.rar) are opened into `stage` (see archives.py), and the
+    files attached to a PDF or OFD taken out there beside it (archives.attaching); without `stage` both are skipped."""
     lim = limits or _limits.LIMITS
     out = Discovery()
 
@@ -442,14 +444,28 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
                 word = "邮件" if archive == "msg" else container_word(path.name)
                 out.sources.append(Source(path, source_file, kind, src.size,
                                           f"{word}中没有可读取的报告文件（{skipped} 个其他文件）"))
-            for m in members:
-                name = f"{source_file}!{m.name}"
-                if m.problem is not None:
-                    out.sources.append(Source(path, name, _fmt_of(m.name), problem=m.problem))
-                else:
-                    out.sources.append(_source(m.staged, name, lim))
+            add_members(path, source_file, members)
             return
-        out.sources.append(_source(path, source_file, lim, given=given, fmt=fmt))
+        src = _source(path, source_file, lim, given=given, fmt=fmt)
+        out.sources.append(src)
+        if stage is not None and src.problem is None and (kind := attaching(path, src.fmt)) is not None:
+            try:                                       # a PDF 包's files, an OFD 公文's 附件: inputs of their own
+                members, skipped = expand(path, stage / str(len(out.sources)), readable, lim, fmt=kind)
+            except Exception as e:  # noqa: BLE001  (its attachments cost one row, the file itself is read)
+                out.sources.append(Source(path, f"{source_file}!（附件）", None, problem=(
+                    f"读取 {kind.upper()} 的附件时发生内部错误（{type(e).__name__}: {e}），请把文件报告给 evalkit 维护者")))
+                return
+            out.skipped += skipped
+            add_members(path, source_file, members)
+
+    def add_members(path: Path, source_file: str, members: list) -> None:
+        """The reports an archive holds (or a PDF has attached), each an input named `source_file!member`."""
+        for m in members:
+            name = f"{source_file}!{m.name}"
+            if m.problem is not None:
+                out.sources.append(Source(path, name, _fmt_of(m.name), problem=m.problem))
+            else:
+                out.sources.append(_source(m.staged, name, lim))
 
     roots = [Path(p) for p in paths]
     multi = len(roots) > 1

@@ -17,9 +17,18 @@ BBox = tuple[float, float, float, float]   # x0, top, x1, bottom in PDF points f
 
 def container_word(name: str) -> str:
     """What holds a member, in words (Loc.container, messages): 邮件 for a saved e-mail (.eml, .msg, winmail.dat),
-    else 压缩包."""
+    PDF 的附件 (OFD 的附件) for a file attached to a PDF (an OFD), else 压缩包."""
+    word = holder_word(name)
+    return f"{word} 的附件" if word in ("PDF", "OFD") else word
+
+
+def holder_word(name: str) -> str:
+    """The file that holds members, in words: 邮件, PDF, OFD or 压缩包."""
     from evalkit.tnef import saved_alone
-    return "邮件" if name.lower().endswith((".eml", ".msg")) or saved_alone(name) else "压缩包"
+    low = name.lower()
+    if low.endswith((".pdf", ".ofd")):
+        return low[-3:].upper()
+    return "邮件" if low.endswith((".eml", ".msg")) or saved_alone(name) else "压缩包"
 
 
 @dataclass(frozen=True)
@@ -34,14 +43,15 @@ class Loc:
     cell: str | None = None      # cell address on that sheet, e.g. "D7"
     member: str | None = None    # path inside an archive (or a saved e-mail)
     bbox: BBox | None = None
-    container: str | None = None  # what holds `member`, in words: 压缩包 (the default) or 邮件
+    container: str | None = None  # what holds `member`, in words: 压缩包 (the default), 邮件, PDF 的附件
 
     def words(self, column: str | None = None) -> str:
         """The place in Chinese words: 第3页 表2 第5行 第4列, 工作表“项目1” D7, 文本第37行; with
         `column` (the column's name, 得分) the column is named: 第3页 表2 第5行 得分列."""
         parts = []
         if self.member:
-            parts.append(f"{self.container or '压缩包'}内 {self.member}")
+            word = self.container or "压缩包"
+            parts.append(f"{word} {self.member}" if word.endswith("附件") else f"{word}内 {self.member}")
         if self.page:
             parts.append(f"第{self.page}页")
         if self.sheet:
@@ -152,6 +162,7 @@ class Document:
     # report files a web page links to but does not hold (a portal article's 附件 links): named, and when nothing is
     # recognized the reason given (ingest.build)
     linked: list[str] = field(default_factory=list)
+    attached: list[str] = field(default_factory=list)   # report files attached to a PDF or OFD: ingest reads each apart
 
     def paragraphs(self) -> Iterator[Paragraph]:
         return (b for b in self.blocks if isinstance(b, Paragraph))

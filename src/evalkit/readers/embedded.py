@@ -138,7 +138,10 @@ class Objects:
             finally:
                 _depth -= 1
         self.warnings += [f"{what}：{w}" for w in sub.warnings]
-        self.notes += [f"{what}：{x}" for x in sub.notes]
+        self.notes += [f"{what}：{x}" for x in sub.notes if READ_APART not in x]
+        if sub.attached:                      # a PDF 包 attached to a document: its files are not inputs of their own
+            self.warnings.append(f"{what}中还附有 {len(sub.attached)} 个报告文件（{named_list(sub.attached)}），未读取；"
+                                 f"请在 {self.app} 中双击打开它另存，再把其中的附件另存出来一并导入")
         self.hidden += [f"{what}：{x}" for x in sub.hidden]
         for b in sub.blocks:                  # an attached workbook's sheets, named as an Excel object's are
             if b.sheet is not None:
@@ -365,22 +368,36 @@ def package_suffix(blob: bytes) -> str | None:
     return ".zip"
 
 
+READ_APART = "evalkit ingest 把每个附件作为单独的报告读取"
+
+
 def attachment_note(files: list[tuple[str, str]], holder: str = "PDF", place: str = "PDF 的页面上",
-                    advice: str = "请在 PDF 阅读器的附件面板中把它们另存出来，再一并导入") -> tuple[list[str], list[str]]:
+                    advice: str | None = None) -> tuple[list[str], list[str]]:
     """(warnings, notes) naming the files attached to a PDF, an OFD or a workbook, which are not read into it (each
-    may be a report of its own: its year, its result): those evalkit reads as reports (or archives of them) are a
-    warning, since their figures are not `place`; other files (a photo, a drawing) a note."""
-    from evalkit.archives import is_archive
-    from evalkit.readers import format_of
-    report = [format_of("x" + suffix) is not None or is_archive("x" + suffix) for _, suffix in files]
-    reports = [n for (n, _), r in zip(files, report) if r]
-    others = [n for (n, _), r in zip(files, report) if not r]
+    may be a report of its own: its year, its result). A PDF's and an OFD's (`advice` None) are read by ingest as
+    reports of their own (archives.expand_attached): a note; a workbook's are not: a warning with `advice`, since
+    their figures are not `place`. Other files (a photo, a drawing) a note."""
+    reports = attached_reports(files)
+    others = [n for n, _ in files if n not in reports]
     holder += " " if holder[-1].isascii() else ""            # PDF 中附有, 工作簿中附有
     place = (" " if place[0].isascii() else "") + place
-    advice = advice.replace("它们", "它") if len(reports) == 1 else advice
-    warnings = [f"{holder}中附有 {len(reports)} 个文件（{named_list(reports)}），其内容不在{place}，未读取；{advice}"] if reports else []
-    notes = [f"{holder}中附有 {len(others)} 个其他文件（{named_list(others)}），不是报告文件，未读取"] if others else []
+    warnings, notes = [], []
+    if reports and advice is None:
+        notes.append(f"{holder}中附有 {len(reports)} 个报告文件（{named_list(reports)}），其内容不在{place}；"
+                     f"{READ_APART}，清单中名为“本文件名!附件名”")
+    elif reports:
+        advice = advice.replace("它们", "它") if len(reports) == 1 else advice
+        warnings.append(f"{holder}中附有 {len(reports)} 个文件（{named_list(reports)}），其内容不在{place}，未读取；{advice}")
+    if others:
+        notes.append(f"{holder}中附有 {len(others)} 个其他文件（{named_list(others)}），不是报告文件，未读取")
     return warnings, notes
+
+
+def attached_reports(files: list[tuple[str, str]]) -> list[str]:
+    """The names of the attached files (name, suffix) that evalkit reads as reports, or archives of them."""
+    from evalkit.archives import is_archive
+    from evalkit.readers import format_of
+    return [n for n, suffix in files if format_of("x" + suffix) is not None or is_archive("x" + suffix)]
 
 
 def named_list(names: list[str], limit: int = 5) -> str:

@@ -129,10 +129,11 @@ def read_ofd(path: Path) -> Document:
     stats.restore(doc)
     doc.warnings[:0] = _warnings(stats)
     if stats.attachments:
-        from evalkit.readers.embedded import attachment_note
-        warnings, notes = attachment_note(stats.attachments, "OFD", "OFD 的页面上", "请在 OFD 阅读器的附件面板中把它们另存出来，再一并导入")
+        from evalkit.readers.embedded import attached_reports, attachment_note
+        warnings, notes = attachment_note(stats.attachments, "OFD", "OFD 的页面上")
         doc.warnings += warnings
         doc.notes += notes
+        doc.attached = attached_reports(stats.attachments)
     return doc
 
 
@@ -343,7 +344,13 @@ def _document(package: Package, entry: str, body, first: int) -> Body:
 
 def _attachments(package: Package, doc_name: str, doc) -> list[tuple[str, str]]:
     """(name, suffix) of the files the document's Attachments.xml lists (an 电子公文's 附件 kept as files): named
-    for the user, not read (embedded.attachment_note); a list that cannot be read names nothing."""
+    in the reading notes (embedded.attachment_note); ingest reads each as a report of its own (attached_data)."""
+    return [(name, suffix) for name, suffix, _ in _attachment_list(package, doc_name, doc)]
+
+
+def _attachment_list(package: Package, doc_name: str, doc) -> list[tuple[str, str, str | None]]:
+    """_attachments, each with the package member holding it (None: the list names a file not in the package); a
+    list that cannot be read names nothing."""
     listed = package.resolve(doc_name, child_text(doc, "Attachments"))
     if not child_text(doc, "Attachments") or listed is None:
         return []
@@ -357,7 +364,49 @@ def _attachments(package: Package, doc_name: str, doc) -> list[tuple[str, str]]:
         name = (el.get("Name") or "").strip() or Path(loc.replace("\\", "/")).name or f"附件{len(out) + 1}"
         fmt = (el.get("Format") or "").strip().lower().lstrip(".")
         suffix = Path(name).suffix.lower() or (f".{fmt}" if fmt else Path(loc).suffix.lower())
-        out.append((name if Path(name).suffix else name + suffix, suffix))
+        out.append((name if Path(name).suffix else name + suffix, suffix, package.resolve(listed, loc)))
+    return out
+
+
+def may_have_attachments(path: Path) -> bool:
+    """Whether the OFD package holds an attachment list (a member named Attachments.xml, where GB/T 33190 writers
+    put it): its zip directory only, so discovery asks it of every OFD."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return any(n.replace("\\", "/").rsplit("/", 1)[-1].casefold() == "attachments.xml" for n in zf.namelist())
+    except Exception:  # noqa: BLE001  (a damaged package: the OFD's own read says so)
+        return False
+
+
+def attached_data(path: Path) -> list[tuple[str, bytes | None, str | None]]:
+    """(name, bytes, problem) of each file the OFD's documents attach (Attachments.xml), each under the unzip
+    bound; a file the list names but the package lacks has its problem (Chinese) instead of bytes. Raises ReadError
+    for a package that cannot be opened (the OFD's own read says that)."""
+    check_file_size(path, advice="正常的自评报告远小于此，请只导出自评表所在的页面后再导入")
+    zf = open_zip(path, "OFD", NOT_A_ZIP)
+    out: list[tuple[str, bytes | None, str | None]] = []
+    try:
+        check_no_dtd(zf, "OFD")
+        package = Package(zf)
+        entry = package.resolve("", "OFD.xml")
+        if entry is None:
+            return []
+        for body in children(package.xml(entry), "DocBody"):
+            doc_name = package.resolve(entry, child_text(body, "DocRoot"))
+            if doc_name is None:
+                continue
+            for name, _, member in _attachment_list(package, doc_name, package.xml(doc_name)):
+                if member is None:
+                    out.append((name, None, "OFD 的附件清单列出了这个文件，但 OFD 包中没有它，未读取"))
+                    continue
+                try:
+                    out.append((name, package.data(member), None))
+                except ReadError as e:
+                    out.append((name, None, str(e)))
+                except UNZIP_ERRORS as e:
+                    out.append((name, None, f"OFD 包中的附件无法解压（{reason(e, path=path)}），未读取"))
+    finally:
+        zf.close()
     return out
 
 

@@ -234,10 +234,11 @@ def read_pdf(path: Path) -> Document:
     if to_ocr:
         _add_ocr(doc, path, to_ocr, required, ocr)
     if files:
-        from evalkit.readers.embedded import attachment_note
+        from evalkit.readers.embedded import attached_reports, attachment_note
         warnings, notes = attachment_note(files)
         doc.warnings += warnings
         doc.notes += notes
+        doc.attached = attached_reports(files)
     doc.warnings += file_warnings
     return doc
 

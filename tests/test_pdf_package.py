@@ -1,0 +1,192 @@
+"""Files attached to a PDF (a PDF 包: a cover page with the reports attached; a report with a file clipped to its
+page) or to an OFD 电子公文 (its 附件 kept as files): each is a report of its own (its year, its result), read as an
+input named `x.pdf!a.docx` beside the file, whose pages are read as any PDF's."""
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import rezip
+from evalkit.archives import located
+from evalkit.errors import InputError
+from evalkit.ingest import build, hash_file, ingest_paths
+from evalkit.readers import read
+from test_attached import DOCX, FIXTURES, INTRO, PDF, _pdf_with_files, package
+from test_embedded import INDICATOR, PROJECT, _built, _rows, word_with_object
+from test_ofd import NS, page, text
+from test_ofd import package as ofd_package
+
+XLSX = FIXTURES / "fixture_xlsx.xlsx"
+PACKAGE = "绩效自评材料.pdf"
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def _portfolio(folder: Path) -> Path:
+    """A PDF 包: a cover page, fixture_docx in its EmbeddedFiles, a video, and a zip holding fixture_pdf clipped to
+    the page."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / PACKAGE
+    path.write_bytes(_pdf_with_files([("大厂县自评报告.docx", DOCX.read_bytes()), ("现场.mp4", bytes(64))],
+                                     annotated=[("各乡镇.zip", _zip({"城关镇/自评表.pdf": PDF.read_bytes()}))]))
+    return path
+
+
+def _of(tables, source_file: str, table: str = "projects") -> list[dict]:
+    df = tables[table]
+    return df[df["source_file"] == source_file].to_dict("records")
+
+
+def _same_rows(tables, source_file: str, alone: Path, fmt: str) -> None:
+    """The rows read from `source_file` are those of the file `alone`, read by itself."""
+    want = build(read(alone), alone.name, hash_file(alone), fmt)
+    got = _of(tables, source_file)
+    assert len(got) == len(want.projects) > 0
+    assert _rows(got, PROJECT) == _rows(want.projects, PROJECT)
+    assert _rows(_of(tables, source_file, "indicators"), INDICATOR) == _rows(want.indicators, INDICATOR)
+
+
+def test_the_reports_attached_to_a_pdf_package_are_read_as_inputs_of_their_own(tmp_path):
+    """Each attached report (a Word file in the name tree, a zip clipped to the page holding a PDF) is an input
+    named after the package, with the figures it has read alone; the cover, with no table on its page, is `ok` and
+    says where its reports went; the video is not read; a finding's place names the attachment."""
+    _portfolio(tmp_path / "in")
+    t = ingest_paths([tmp_path / "in"], keep_format_copies=True)
+    reports = t["reports"].set_index("source_file")
+    assert sorted(reports.index) == [PACKAGE, f"{PACKAGE}!各乡镇.zip!城关镇/自评表.pdf", f"{PACKAGE}!大厂县自评报告.docx"]
+    assert set(reports["status"]) == {"ok"}
+    assert reports.loc[PACKAGE, "n_projects"] == 0 and pd.isna(reports.loc[PACKAGE, "error"])
+    assert "PDF 中附有 2 个报告文件（“大厂县自评报告.docx”、“各乡镇.zip”），其内容不在 PDF 的页面上；evalkit ingest 把每个附件作为" \
+           "单独的报告读取" in reports.loc[PACKAGE, "reading_notes"]
+    _same_rows(t, f"{PACKAGE}!大厂县自评报告.docx", DOCX, "docx")
+    _same_rows(t, f"{PACKAGE}!各乡镇.zip!城关镇/自评表.pdf", PDF, "pdf")
+    places = t["indicators"].loc[t["indicators"]["source_file"] == f"{PACKAGE}!大厂县自评报告.docx", "location"]
+    assert places.str.startswith("PDF 的附件 大厂县自评报告.docx 表").all()
+
+
+def test_a_report_pdf_with_a_file_clipped_to_its_page_reads_both(tmp_path):
+    """A report PDF with the 自评表 workbook clipped to its page: the PDF's own projects as it alone gives them, and
+    the workbook as an input of its own."""
+    (tmp_path / "in").mkdir()
+    path = tmp_path / "in" / "自评报告.pdf"
+    path.write_bytes(_pdf_with_files(annotated=[("自评表.xlsx", XLSX.read_bytes())], cover=PDF.read_bytes()))
+    assert read(path).warnings == []
+    t = ingest_paths([tmp_path / "in"])
+    _same_rows(t, "自评报告.pdf", PDF, "pdf")
+    _same_rows(t, "自评报告.pdf!自评表.xlsx", XLSX, "xlsx")
+
+
+def test_an_attachment_also_given_as_a_file_counts_once(tmp_path):
+    """The Word report attached to the package and sent beside it too: byte-identical, one of the two is a
+    duplicate; its projects are counted once."""
+    _portfolio(tmp_path / "in")
+    (tmp_path / "in" / "大厂县自评报告.docx").write_bytes(DOCX.read_bytes())
+    t = ingest_paths([tmp_path / "in"], keep_format_copies=True)
+    status = t["reports"].set_index("source_file")["status"]
+    pair = status[[f"{PACKAGE}!大厂县自评报告.docx", "大厂县自评报告.docx"]]
+    assert sorted(pair) == ["duplicate", "ok"]
+    assert t["projects"]["project_id"].is_unique
+    alone = [build(read(f), f.name, hash_file(f), f.suffix[1:]).projects for f in (DOCX, PDF)]
+    assert len(t["projects"]) == sum(map(len, alone)) == 5            # the Word report once, the zip's PDF
+
+
+def test_a_package_in_a_zip_and_a_member_named_for_inspect(tmp_path):
+    """A package inside a zip: its attachments are `材料.zip!x.pdf!a.docx`; a command given one file opens an
+    attachment by the ledger's name, and a name that is not there lists what is."""
+    path = _portfolio(tmp_path / "made")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "材料.zip").write_bytes(_zip({f"2023/{PACKAGE}": path.read_bytes()}))
+    t = ingest_paths([tmp_path / "in"], keep_format_copies=True)
+    assert f"材料.zip!2023/{PACKAGE}!大厂县自评报告.docx" in set(t["reports"]["source_file"])
+    _same_rows(t, f"材料.zip!2023/{PACKAGE}!大厂县自评报告.docx", DOCX, "docx")
+    with located(tmp_path / "made" / f"{PACKAGE}!大厂县自评报告.docx") as member:
+        assert [b.text for b in read(member).blocks[:1]] == [b.text for b in read(DOCX).blocks[:1]]
+    with located(tmp_path / "in" / f"材料.zip!2023/{PACKAGE}!各乡镇.zip!城关镇/自评表.pdf") as member:
+        assert member.read_bytes() == PDF.read_bytes()
+    with pytest.raises(InputError, match=rf"PDF .*{PACKAGE} 中没有 报告.docx；其中的报告文件：.*大厂县自评报告.docx"):
+        with located(tmp_path / "made" / f"{PACKAGE}!报告.docx"):
+            pass
+
+
+def test_an_attachment_that_cannot_be_decoded_costs_its_row(tmp_path):
+    """An attached file whose stream is not what its filter says, one shorter than the size the PDF records (cut
+    off): each attachment is a failed row saying so; the package and its other attachment are read."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import DictionaryObject, NameObject, NumberObject
+    made = _pdf_with_files([("大厂县自评报告.docx", DOCX.read_bytes()), ("自评表.xlsx", b"not deflated at all"),
+                            ("补充表.xlsx", XLSX.read_bytes()[:1000])])
+    w = PdfWriter(clone_from=PdfReader(io.BytesIO(made)))
+    for obj in w._objects:
+        if obj is None or not hasattr(obj, "get_data") or obj.get("/Type") != "/EmbeddedFile":
+            continue
+        if obj.get_data() == b"not deflated at all":
+            obj[NameObject("/Filter")] = NameObject("/FlateDecode")
+        elif len(obj.get_data()) == 1000:
+            obj[NameObject("/Params")] = DictionaryObject({NameObject("/Size"): NumberObject(XLSX.stat().st_size)})
+    (tmp_path / "in").mkdir()
+    buf = io.BytesIO()
+    w.write(buf)
+    (tmp_path / "in" / PACKAGE).write_bytes(buf.getvalue())
+    reports = ingest_paths([tmp_path / "in"])["reports"].set_index("source_file")
+    assert reports.loc[f"{PACKAGE}!大厂县自评报告.docx", "status"] == "ok"
+    assert reports.loc[f"{PACKAGE}!自评表.xlsx", "status"] == "failed"
+    assert reports.loc[f"{PACKAGE}!自评表.xlsx", "error"].endswith("PDF 附件的数据已损坏，无法解压，未读取")
+    assert reports.loc[f"{PACKAGE}!补充表.xlsx", "error"].endswith(
+        f"PDF 附件的数据不完整（应有 {XLSX.stat().st_size:,} 字节，只有 1,000 字节），未读取")
+    assert reports.loc[PACKAGE, "status"] == "ok"
+
+
+def _ofd_with(tmp_path: Path, attached: dict[str, bytes | None]) -> Path:
+    """An 电子公文 OFD (one page, a cover letter) listing `attached` in its Attachments.xml, each file in the
+    package (None: listed, not there)."""
+    src = ofd_package(tmp_path / "one.ofd", [page(text(20, 20, "关于报送绩效自评结果的函"))])
+    listed = "".join(f'<ofd:Attachment ID="{i}" Name="{name}"><ofd:FileLoc>att_{i}{Path(name).suffix}</ofd:FileLoc>'
+                     f'</ofd:Attachment>' for i, name in enumerate(attached, 1))
+    xml = f'<?xml version="1.0" encoding="UTF-8"?><ofd:Attachments {NS}>{listed}</ofd:Attachments>'.encode()
+    return rezip(src, tmp_path / "in" / "函.ofd", lambda name, data: data.replace(
+        b"</ofd:Pages>", b"</ofd:Pages><ofd:Attachments>Attachs/Attachments.xml</ofd:Attachments>")
+        if name == "Doc_0/Document.xml" else data,
+        extra=[("Doc_0/Attachs/Attachments.xml", xml)]
+        + [(f"Doc_0/Attachs/att_{i}{Path(name).suffix}", data) for i, (name, data) in enumerate(attached.items(), 1)
+           if data is not None])
+
+
+def test_the_files_attached_to_an_ofd_are_read_as_inputs_of_their_own(tmp_path):
+    """An 电子公文's 附件: the workbook listed in Attachments.xml is an input of its own with the figures it has
+    alone; one listed but missing from the package is a failed row saying so; a video is noted, not read."""
+    (tmp_path / "in").mkdir()
+    path = _ofd_with(tmp_path, {"项目支出绩效自评表.xlsx": XLSX.read_bytes(), "现场照片.mp4": b"",
+                                "补充材料.docx": None})
+    doc = read(path)
+    assert doc.warnings == [] and [p.text for p in doc.paragraphs()] == ["关于报送绩效自评结果的函"]
+    assert doc.notes == ["OFD 中附有 2 个报告文件（“项目支出绩效自评表.xlsx”、“补充材料.docx”），其内容不在 OFD 的页面上；"
+                         "evalkit ingest 把每个附件作为单独的报告读取，清单中名为“本文件名!附件名”",
+                         "OFD 中附有 1 个其他文件（“现场照片.mp4”），不是报告文件，未读取"]
+    t = ingest_paths([tmp_path / "in"])
+    reports = t["reports"].set_index("source_file")
+    _same_rows(t, "函.ofd!项目支出绩效自评表.xlsx", XLSX, "xlsx")
+    assert reports.loc["函.ofd!补充材料.docx", "status"] == "failed"
+    assert "OFD 的附件清单列出了这个文件，但 OFD 包中没有它" in reports.loc["函.ofd!补充材料.docx", "error"]
+    assert reports.loc["函.ofd", "status"] == "ok"
+
+
+def test_a_pdf_package_attached_to_a_word_report_names_its_files(tmp_path):
+    """A PDF 包 packed into a Word report: its pages are read where the object stands, but its own attachments are
+    no input of their own there: a warning names them and says how to get them out."""
+    blob = package(PACKAGE, _portfolio(tmp_path / "made").read_bytes())
+    path = word_with_object(tmp_path / "报告.docx", blob, prog_id="Package", before=INTRO, aspect="Icon")
+    doc = read(path)
+    assert doc.warnings == [f"嵌入对象1（附件“{PACKAGE}”）中还附有 2 个报告文件（“大厂县自评报告.docx”、“各乡镇.zip”），未读取；"
+                            "请在 Word 中双击打开它另存，再把其中的附件另存出来一并导入"]
+    assert not any("evalkit ingest" in n for n in doc.notes)
+    assert _built(path, "docx").report["status"] == "partial"
