@@ -325,7 +325,8 @@ def test_an_object_linked_to_a_file_outside_the_document_is_named_not_fetched(tm
 
 def test_files_attached_to_a_workbook_are_named_and_its_sheets_read_as_before(tmp_path):
     """A 报送清单 workbook with each unit's report attached as an icon (xl/embeddings/: a packed file, a Word
-    document): named in a warning, not read into the workbook; its sheets read as the workbook alone."""
+    document): named in a note (by its packed name, else its part's), not read into the workbook (ingest reads them
+    apart: test_pdf_package); its sheets read as the workbook alone."""
     from conftest import rezip
     xlsx = FIXTURES / "fixture_xlsx.xlsx"
     path = rezip(xlsx, tmp_path / "报送清单.xlsx", extra=[
@@ -334,9 +335,11 @@ def test_files_attached_to_a_workbook_are_named_and_its_sheets_read_as_before(tm
     got, want = _built(path, "xlsx"), _built(xlsx, "xlsx")
     assert _rows(got.projects, PROJECT) == _rows(want.projects, PROJECT) and len(got.projects) > 0
     assert _rows(got.indicators, INDICATOR) == _rows(want.indicators, INDICATOR)
-    assert read(path).warnings == ["工作簿中附有 2 个文件（“城关镇自评报告.pdf”、“Word 文档（Microsoft_Word_Document.docx）”），"
-                                   "其内容不在工作表上，未读取；请在 Excel 中双击图标打开它们，另存后一并导入"]
-    assert read(xlsx).warnings == []
+    doc = read(path)
+    assert doc.warnings == [] and doc.attached == ["城关镇自评报告.pdf", "Microsoft_Word_Document.docx"]
+    assert doc.notes == ["工作簿中附有 2 个报告文件（“城关镇自评报告.pdf”、“Microsoft_Word_Document.docx”），其内容不在工作表上；"
+                         "evalkit ingest 把每个附件作为单独的报告读取，清单中名为“本文件名!附件名”"]
+    assert read(xlsx).warnings == [] and read(xlsx).attached == []
 
 
 def test_a_file_attached_in_a_table_cell_is_read_after_the_table(tmp_path):

@@ -1,6 +1,7 @@
 """Files attached to a PDF (a PDF 包: a cover page with the reports attached; a report with a file clipped to its
-page) or to an OFD 电子公文 (its 附件 kept as files): each is a report of its own (its year, its result), read as an
-input named `x.pdf!a.docx` beside the file, whose pages are read as any PDF's."""
+page), to an OFD 电子公文 (its 附件 kept as files) or to a 报送清单 workbook's sheet (icons): each is a report of its
+own (its year, its result), read as an input named `x.pdf!a.docx` beside the file, whose pages are read as any
+PDF's."""
 from __future__ import annotations
 
 import io
@@ -190,3 +191,23 @@ def test_a_pdf_package_attached_to_a_word_report_names_its_files(tmp_path):
                             "请在 Word 中双击打开它另存，再把其中的附件另存出来一并导入"]
     assert not any("evalkit ingest" in n for n in doc.notes)
     assert _built(path, "docx").report["status"] == "partial"
+
+
+def test_the_reports_attached_to_a_workbooks_sheet_are_read_as_inputs_of_their_own(tmp_path):
+    """A 报送清单 workbook with each unit's report attached as an icon: a PDF packed by Object Packager and a Word
+    document, each an input with the figures it has alone, named as packed (else by its part); a chart's data
+    workbook is not an attachment; the workbook's own sheets read as before."""
+    from test_attached import package as packed
+    (tmp_path / "in").mkdir()
+    rezip(XLSX, tmp_path / "in" / "报送清单.xlsx", extra=[
+        ("xl/embeddings/oleObject1.bin", packed("城关镇自评报告.pdf", PDF.read_bytes())),
+        ("xl/embeddings/Microsoft_Word_Document.docx", DOCX.read_bytes()),
+        ("xl/embeddings/Microsoft_Excel_Worksheet.xlsx", XLSX.read_bytes())])
+    t = ingest_paths([tmp_path / "in"], keep_format_copies=True)
+    assert sorted(t["reports"]["source_file"]) == ["报送清单.xlsx", "报送清单.xlsx!Microsoft_Word_Document.docx",
+                                                   "报送清单.xlsx!城关镇自评报告.pdf"]
+    _same_rows(t, "报送清单.xlsx", XLSX, "xlsx")
+    _same_rows(t, "报送清单.xlsx!城关镇自评报告.pdf", PDF, "pdf")
+    _same_rows(t, "报送清单.xlsx!Microsoft_Word_Document.docx", DOCX, "docx")
+    places = t["indicators"].loc[t["indicators"]["source_file"] == "报送清单.xlsx!城关镇自评报告.pdf", "location"]
+    assert places.str.startswith("工作簿的附件 城关镇自评报告.pdf 第").all()

@@ -715,11 +715,11 @@ def _staged_attachments(found: list[tuple[str, bytes | None, str | None]], stage
     return members, skipped
 
 
-# A PDF 包 (files attached to a PDF) or an 电子公文 OFD with its 附件 as files: each attachment is a report of its own
-# (its year, its result), read as a member of the file (`x.pdf!a.docx`) beside the file itself, whose pages are read
-# as any PDF's. Discovery asks `attaching` of every PDF and OFD: a scan of the bytes (PDF) or of the zip directory
-# (OFD); only a file that names attachments is parsed for them.
-ATTACHING = ("pdf", "ofd")
+# A PDF 包 (files attached to a PDF), an 电子公文 OFD with its 附件 as files, a 报送清单 workbook with each unit's
+# report attached to its sheet as an icon: each attachment is a report of its own (its year, its result), read as a
+# member of the file (`x.pdf!a.docx`) beside the file itself, whose pages are read as any PDF's (sheets as any
+# workbook's). Discovery asks `attaching` of every PDF, OFD and xlsx: a scan of the bytes (PDF) or of the zip
+# directory; only a file that names attachments is parsed for them.
 
 
 def attaching(path: Path, fmt: str | None = None) -> str | None:
@@ -730,6 +730,9 @@ def attaching(path: Path, fmt: str | None = None) -> str | None:
         from evalkit.readers.pdffiles import may_have_attachments
     elif fmt == "ofd":
         from evalkit.readers.ofd import may_have_attachments
+    elif fmt in ("xlsx", "xls", "et"):         # an xlsx under an .xls or WPS name is read as the xlsx it is
+        from evalkit.readers.embedded import workbook_may_attach as may_have_attachments
+        fmt = "xlsx"
     else:
         return None
     return fmt if may_have_attachments(path) else None
@@ -738,15 +741,18 @@ def attaching(path: Path, fmt: str | None = None) -> str | None:
 def expand_attached(path: Path, stage: Path, supported, lim, fmt: str) -> tuple[list[Member], int]:
     """The report files attached to a PDF or an OFD, copied into `stage`; none when the file cannot be opened (its
     own read says why) or holds more than the limits allow (a member says so)."""
-    from evalkit.readers import ofd, pdffiles
+    from evalkit.readers import embedded, ofd, pdffiles
     try:
-        found = pdffiles.attached_data(path, lim.max_pages) if fmt == "pdf" else ofd.attached_data(path)
+        if fmt == "xlsx":
+            found = [(name, data, problem) for name, _, data, problem in embedded.workbook_files(path)]
+        else:
+            found = pdffiles.attached_data(path, lim.max_pages) if fmt == "pdf" else ofd.attached_data(path)
     except (MemoryError, RecursionError):
         raise
     except Exception:  # noqa: BLE001  (a PDF or OFD that cannot be opened: its own row says so)
         return [], 0
     try:
-        _check_totals(len(found), sum(len(d or b"") for _, d, _ in found), lim, f"{fmt.upper()} 的附件")
+        _check_totals(len(found), sum(len(d or b"") for _, d, _ in found), lim, container_word("x." + fmt))
     except ArchiveProblem as e:
         return [Member(f"（{len(found)} 个附件）", None, str(e))], 0
     return _staged_attachments(found, stage, supported, lim)
@@ -758,6 +764,10 @@ def expand_pdf(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
 
 def expand_ofd(path: Path, stage: Path, supported, lim) -> tuple[list[Member], int]:
     return expand_attached(path, stage, supported, lim, "ofd")
+
+
+def expand_workbook(path: Path, stage: Path, supported, lim) -> tuple[list[Member], int]:
+    return expand_attached(path, stage, supported, lim, "xlsx")
 
 
 def _links_instead(text: str) -> None:
@@ -816,7 +826,8 @@ def expand(path: Path, stage: Path, supported, lim, depth: int = 0, fmt: str | N
     name does not say (content_archive)."""
     stage.mkdir(parents=True, exist_ok=True)
     fn = {"7z": expand_7z, "rar": expand_rar, "eml": expand_mail, "msg": expand_mail, "tnef": expand_mail,
-          "tar": expand_tar, "iso": expand_iso, "pdf": expand_pdf, "ofd": expand_ofd}.get(fmt or archive_format(path.name),
+          "tar": expand_tar, "iso": expand_iso, "pdf": expand_pdf, "ofd": expand_ofd,
+          "xlsx": expand_workbook}.get(fmt or archive_format(path.name),
                                                                                          expand_zip)
     members, skipped = fn(path, stage, supported, lim)
     members = [Member(m.name.replace("\\", "/"), m.staged, m.problem) for m in members]   # a 7z or RAR made so, too
@@ -843,7 +854,7 @@ def expand(path: Path, stage: Path, supported, lim, depth: int = 0, fmt: str | N
             if m.staged is None or (kind := attaching(m.staged, format_of(m.name))) is None:
                 continue
             if depth + 1 >= MAX_NESTING:              # a PDF 包's files: read beside it, as an archive's members
-                out.append(Member(f"{m.name}!（附件）", None, f"{kind.upper()} 的附件嵌套超过 {MAX_NESTING} 层，未读取"))
+                out.append(Member(f"{m.name}!（附件）", None, f"{container_word('x.' + kind)}嵌套超过 {MAX_NESTING} 层，未读取"))
                 continue
             inner, sk = expand(m.staged, stage / f"n{i}", supported, lim, depth + 1, fmt=kind)
             skipped += sk

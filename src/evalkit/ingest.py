@@ -452,8 +452,9 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
             try:                                       # a PDF 包's files, an OFD 公文's 附件: inputs of their own
                 members, skipped = expand(path, stage / str(len(out.sources)), readable, lim, fmt=kind)
             except Exception as e:  # noqa: BLE001  (its attachments cost one row, the file itself is read)
+                word = container_word("x." + kind)
                 out.sources.append(Source(path, f"{source_file}!（附件）", None, problem=(
-                    f"读取 {kind.upper()} 的附件时发生内部错误（{type(e).__name__}: {e}），请把文件报告给 evalkit 维护者")))
+                    f"读取{' ' * word[0].isascii()}{word}时发生内部错误（{type(e).__name__}: {e}），请把文件报告给 evalkit 维护者")))
                 return
             out.skipped += skipped
             add_members(path, source_file, members)

@@ -17,17 +17,20 @@ BBox = tuple[float, float, float, float]   # x0, top, x1, bottom in PDF points f
 
 def container_word(name: str) -> str:
     """What holds a member, in words (Loc.container, messages): 邮件 for a saved e-mail (.eml, .msg, winmail.dat),
-    PDF 的附件 (OFD 的附件) for a file attached to a PDF (an OFD), else 压缩包."""
+    PDF 的附件 (OFD 的附件, 工作簿的附件) for a file attached to a PDF (an OFD, a workbook), else 压缩包."""
     word = holder_word(name)
-    return f"{word} 的附件" if word in ("PDF", "OFD") else word
+    return f"{word}的附件" if word == "工作簿" else f"{word} 的附件" if word in ("PDF", "OFD") else word
 
 
 def holder_word(name: str) -> str:
-    """The file that holds members, in words: 邮件, PDF, OFD or 压缩包."""
+    """The file that holds members, in words: 邮件, PDF, OFD, 工作簿 or 压缩包."""
     from evalkit.tnef import saved_alone
     low = name.lower()
     if low.endswith((".pdf", ".ofd")):
         return low[-3:].upper()
+    from evalkit.readers import format_of
+    if format_of(low) in ("xlsx", "xls", "et"):
+        return "工作簿"
     return "邮件" if low.endswith((".eml", ".msg")) or saved_alone(name) else "压缩包"
 
 

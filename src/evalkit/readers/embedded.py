@@ -407,24 +407,44 @@ def named_list(names: list[str], limit: int = 5) -> str:
 
 
 def workbook_attachments(path: Path) -> list[tuple[str, str]]:
-    """(name, suffix) of the files attached as objects to a workbook's sheets (xl/embeddings/: a packed file, a PDF,
-    a Word document or deck shown as an icon: a 报送清单 with each unit's report attached); a workbook there is a
-    chart's data or a sheet object, not an attachment."""
+    """(name, suffix) of the files attached as objects to a workbook's sheets (workbook_files)."""
+    return [(name, suffix) for name, suffix, _, _ in workbook_files(path)]
+
+
+def workbook_files(path: Path) -> list[tuple[str, str, bytes | None, str | None]]:
+    """(name, suffix, bytes, problem) of the files attached as objects to a workbook's sheets (xl/embeddings/: a
+    packed file, a PDF, a Word document or deck shown as an icon: a 报送清单 with each unit's report attached), each
+    named as it was packed or else by its part (`oleObject1.pdf`), read under the unzip bound; a workbook there is a
+    chart's data or a sheet object, not an attachment. Each is a report of its own, which ingest reads apart
+    (archives.expand_attached)."""
+    from evalkit.readers.safety import read_member
     out = []
     try:
         with zipfile.ZipFile(path) as zf:
             for info in zf.infolist():
                 if not info.filename.startswith("xl/embeddings/") or info.filename.endswith("/"):
                     continue
+                part = Path(info.filename)
                 try:
-                    found = attached_file(zf.read(info))
-                except ReadError:
-                    found = (Path(info.filename).name, "", b"")
+                    found = attached_file(read_member(zf, info.filename))
+                except ReadError as e:
+                    out.append((part.name, "", None, str(e)))
+                    continue
                 if found is not None and found[1] not in (".xlsx", ".xls"):
-                    out.append((found[0] or f"{ATTACHED_KINDS.get(found[1], '文件')}（{Path(info.filename).name}）", found[1]))
+                    out.append((found[0] or part.stem + found[1], found[1], found[2], None))
     except (zipfile.BadZipFile, OSError):
         return []
     return out
+
+
+def workbook_may_attach(path: Path) -> bool:
+    """Whether a workbook has objects other than a chart's data in xl/embeddings/: its zip directory only, so
+    discovery asks it of every xlsx."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return any(n.startswith("xl/embeddings/") and not n.endswith(("/", ".xlsx", ".xls")) for n in zf.namelist())
+    except Exception:  # noqa: BLE001  (a damaged workbook: its own read says so)
+        return False
 
 
 def active_sheet(path: Path, kind: str) -> str | None:

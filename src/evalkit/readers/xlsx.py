@@ -121,12 +121,13 @@ def read_xlsx(path: Path, repair: bool = True) -> Document:
     doc = Document(source=str(path), format="xlsx", blocks=blocks, warnings=warnings, uncached_formulas=uncached,
                    hidden=[s.title for s in hidden] + [ref for s in shown for ref in hidden_parts(s)]
                    + ([f"Excel 删除线文字 {struck} 处"] if struck else []))
-    if kind == "xlsx":                             # files attached to its sheets as objects: named, not read
-        from evalkit.readers.embedded import attachment_note, workbook_attachments
+    if kind == "xlsx":                             # files attached to its sheets as objects: read apart by ingest
+        from evalkit.readers.embedded import attached_reports, attachment_note, workbook_attachments
         if attached := workbook_attachments(path):
-            said, noted = attachment_note(attached, "工作簿", "工作表上", "请在 Excel 中双击图标打开它们，另存后一并导入")
+            said, noted = attachment_note(attached, "工作簿", "工作表上")
             doc.warnings += said
             doc.notes += noted
+            doc.attached = attached_reports(attached)
     if uncached and repair and kind == "xlsx":     # formulas saved without values: computed by LibreOffice
         from evalkit.readers.office import recalculated
         copy = recalculated(path, doc, started)
