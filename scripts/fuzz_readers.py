@@ -8,7 +8,8 @@ Byte mutations (flipped bytes, a cut, a random chunk, a zeroed run) of every fix
 mutations of their XML (numbers in attributes, duplicated rows and cells, cell references) inside a valid zip; for OFD
 packages odd placement values (NaN, 1e308, empty, a repeat of a billion), objects repeated or dropped, other IDs; an
 Outlook .msg and a winmail.dat are made by tests/outlookmsg.py and mutated as bytes, and so is the compound file of a
-PDF attached to a Word report as an object (inside a valid .docx). The
+PDF attached to a Word report as an object (inside a valid .docx); a PDF 包 (a Word report and a workbook attached
+to a PDF) is mutated as bytes. The
 bugs of session 16 (a zip member zlib refused ended the run; control characters in HTML; a TIFF's damaged page
 directory) were found this way; each has its own test now. Slow formats (LibreOffice, OCR) make a run take minutes.
 """
@@ -168,6 +169,13 @@ def corpus(folder: Path, seed: int, copies: int) -> int:
     packed = package("自评表.pdf", (FIX / "fixture_pdf.pdf").read_bytes())
     for i in range(copies):
         (folder / f"附件对象_{i}.docx").write_bytes(attached_object(packed, rnd))
+        n += 1
+    from test_attached import _pdf_with_files
+    portfolio = _pdf_with_files([("大厂县自评报告.docx", (FIX / "fixture_docx.docx").read_bytes())],
+                                annotated=[("自评表.xlsx", (FIX / "fixture_xlsx.xlsx").read_bytes())])
+    for i in range(copies):               # a PDF 包: its attachments are taken out at discovery, in a process of their own
+        kind, mutated = mutate_bytes(portfolio, rnd)
+        (folder / f"PDF包_{kind}_{i}.pdf").write_bytes(mutated)
         n += 1
     for src in OFD_PACKAGES:
         for i in range(copies * 3):

@@ -211,3 +211,38 @@ def test_the_reports_attached_to_a_workbooks_sheet_are_read_as_inputs_of_their_o
     _same_rows(t, "报送清单.xlsx!Microsoft_Word_Document.docx", DOCX, "docx")
     places = t["indicators"].loc[t["indicators"]["source_file"] == "报送清单.xlsx!城关镇自评报告.pdf", "location"]
     assert places.str.startswith("工作簿的附件 城关镇自评报告.pdf 第").all()
+
+
+def _looping_pdf() -> bytes:
+    """A one-page PDF whose catalog's /Names is an object that is a reference to itself (pdfminer resolves it
+    forever), with an attached file's stream so that discovery looks for attachments."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R /Names 4 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>", b"4 0 R",
+               b"<< /Type /EmbeddedFile /Length 1 >>\nstream\nx\nendstream"]
+    out, offsets = io.BytesIO(b"%PDF-1.4\n"), []
+    out.seek(0, 2)
+    for n, body in enumerate(objects, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n%s\nendobj\n" % (n, body))
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out.write(b"".join(b"%010d 00000 n \n" % at for at in offsets))
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def test_a_pdf_whose_attachment_list_never_ends_costs_a_row_not_the_run(tmp_path):
+    """Listing a hostile PDF's attachments at discovery (a name tree that refers to itself) is stopped at the file
+    time limit in a process of its own: one failed row says so, the PDF's own read times out in its worker, and the
+    other file is read."""
+    from dataclasses import replace
+
+    from evalkit.limits import LIMITS
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "循环.pdf").write_bytes(_looping_pdf())
+    (tmp_path / "in" / "大厂县自评报告.docx").write_bytes(DOCX.read_bytes())
+    reports = ingest_paths([tmp_path / "in"], limits=replace(LIMITS, max_seconds=2))["reports"].set_index("source_file")
+    assert reports.loc["循环.pdf!（附件）", "status"] == "failed"
+    assert reports.loc["循环.pdf!（附件）", "error"].endswith("列出 PDF 的附件超过 2 秒（文件结构异常，疑似恶意构造），附件未读取")
+    assert reports.loc["循环.pdf", "status"] == "failed"
+    assert reports.loc["大厂县自评报告.docx", "status"] == "ok"

@@ -759,7 +759,43 @@ def expand_attached(path: Path, stage: Path, supported, lim, fmt: str) -> tuple[
 
 
 def expand_pdf(path: Path, stage: Path, supported, lim) -> tuple[list[Member], int]:
-    return expand_attached(path, stage, supported, lim, "pdf")
+    """A PDF's attachments, taken out in a process of its own under the file time and memory limits: pdfminer
+    follows an object that refers to itself forever, and discovery has no worker to kill. `supported` is readable."""
+    import dataclasses
+    import json
+    import subprocess
+    import sys
+    stage.mkdir(parents=True, exist_ok=True)
+    request = json.dumps({"path": str(path), "stage": str(stage), "limits": dataclasses.asdict(lim)})
+    try:
+        done = subprocess.run([sys.executable, "-c", "from evalkit.archives import pdf_attachments_child as c; c()"],
+                              input=request, capture_output=True, text=True, encoding="utf-8", errors="replace",
+                              timeout=lim.max_seconds)
+    except subprocess.TimeoutExpired:
+        return [Member("（附件）", None, f"列出 PDF 的附件超过 {lim.max_seconds:g} 秒（文件结构异常，疑似恶意构造），"
+                                      "附件未读取")], 0
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        said = "内存超过上限 {} MB".format(lim.max_memory_mb) if "MemoryError" in done.stderr else \
+            (done.stderr.strip().splitlines() or [f"退出码 {done.returncode}"])[-1][:200]
+        return [Member("（附件）", None, f"列出 PDF 的附件时出错（{said}），附件未读取")], 0
+    got = json.loads(lines[-1])
+    return [Member(n, Path(s) if s else None, p) for n, s, p in got["members"]], got["skipped"]
+
+
+def pdf_attachments_child() -> None:
+    """expand_pdf's process: the request (path, stage, limits) as JSON on stdin, the members as JSON on stdout."""
+    import json
+    import sys
+
+    from evalkit import limits as _limits
+    request = json.loads(sys.stdin.read())
+    lim = _limits.Limits(**request["limits"])
+    _limits.LIMITS = lim
+    _limits.cap_memory(lim.max_memory_mb)
+    members, skipped = expand_attached(Path(request["path"]), Path(request["stage"]), readable, lim, "pdf")
+    print(json.dumps({"members": [[m.name, None if m.staged is None else str(m.staged), m.problem] for m in members],
+                      "skipped": skipped}))
 
 
 def expand_ofd(path: Path, stage: Path, supported, lim) -> tuple[list[Member], int]:

@@ -747,15 +747,7 @@ def _init_worker(lim, workers: int = 1, threads: int | None = None, cache=None, 
         threads = 1
     if threads:
         os.environ.setdefault("EVALKIT_OCR_THREADS", str(threads))
-    memory_mb = lim.max_memory_mb
-    try:
-        import resource
-        with open("/proc/self/status") as f:
-            vm = next((int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:")), 0)
-        cap = vm + memory_mb * 2**20     # what the forked interpreter already maps, plus the budget
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    except (ImportError, OSError, ValueError):
-        pass                              # no such limit on this platform: the time limit still holds
+    _limits.cap_memory(lim.max_memory_mb)
 
 
 OCR_SECONDS_PER_MB = 100.0   # a scanned page is ~0.2-0.4 MB and takes 5-25 s to OCR on 2 cores

@@ -47,6 +47,19 @@ class Limits:
 LIMITS = Limits.from_env()
 
 
+def cap_memory(mb: int) -> None:
+    """Cap this process's address space at what it maps now plus `mb` MB: a parser that balloons gets MemoryError,
+    not the host's OOM killer (where the platform has no such limit, the time limit still holds)."""
+    try:
+        import resource
+        with open("/proc/self/status") as f:
+            vm = next((int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:")), 0)
+        cap = vm + mb * 2**20     # what the interpreter already maps, plus the budget
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    except (ImportError, OSError, ValueError):
+        pass
+
+
 # ----------------------------------------------------------------------------- time for OCR
 
 OCR_SECONDS_PER_PAGE = 30.0    # what one page's OCR may take in a busy worker (14 s measured under heavy load)
