@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from evalkit.model import Document, LimitExceeded, ReadError
@@ -98,6 +99,48 @@ READERS = {
     "odp": "evalkit.readers.office:read_office",
     "image": "evalkit.readers.ocr:read_image",
 }
+
+
+@dataclass(frozen=True)
+class Names:
+    """A format in Chinese words. `label` tells it from its kin (a misnamed file's warning: 内容是Word 97-2003 文档
+    （.doc）); `kind` is what a converter expected of it (不是 Word 文档); `word` what an attached file was read as
+    (嵌入对象1 的内容已读取（工作簿））."""
+    label: str
+    kind: str
+    word: str
+
+
+NAMES = {
+    "pdf": Names("PDF 文件", "PDF 文件", "PDF"),
+    "ofd": Names("OFD 文件", "OFD 文件", "OFD"),
+    "docx": Names("Word 文档（.docx）", "Word 文档", "Word 文档"),
+    "doc": Names("Word 97-2003 文档（.doc）", "Word 文档", "Word 文档"),
+    "wps": Names("WPS 文字文档（.wps）", "WPS 文字文档", "WPS 文字文档"),
+    "rtf": Names("RTF 文档", "RTF 文档", "RTF 文档"),
+    "odt": Names("ODT 文档", "ODF 文本文档", "ODT 文档"),
+    "uot": Names("UOF 文字文档", "UOF 文字文档", "UOF 文字文档"),
+    "xlsx": Names("Excel 工作簿（.xlsx）", "Excel 工作簿", "工作簿"),
+    "xls": Names("Excel 97-2003 工作簿（.xls）", "Excel 工作簿", "工作簿"),
+    "xlsb": Names("Excel 二进制工作簿（.xlsb）", "Excel 二进制工作簿", "工作簿"),
+    "et": Names("WPS 表格文件（.et）", "WPS 表格文件", "WPS 表格"),
+    "ods": Names("ODS 表格", "ODF 电子表格", "工作簿"),
+    "pptx": Names("PowerPoint 演示文稿（.pptx）", "PowerPoint 演示文稿", "演示文稿"),
+    "ppt": Names("PowerPoint 97-2003 演示文稿（.ppt）", "PowerPoint 演示文稿", "演示文稿"),
+    "dps": Names("WPS 演示文稿（.dps）", "WPS 演示文稿", "WPS 演示文稿"),
+    "odp": Names("ODP 演示文稿", "ODF 演示文稿", "演示文稿"),
+    "html": Names("网页（HTML）", "网页", "网页"),
+    "mhtml": Names("网页（MHT）", "网页", "网页"),
+    "csv": Names("CSV 表格", "CSV 表格", "CSV 表格"),
+    "txt": Names("文本文件", "文本", "文本"),
+    "md": Names("Markdown 文本", "文本", "文本"),
+    "image": Names("图片", "图片", "图片，OCR 识别"),
+}
+
+
+def names(fmt: str) -> Names:
+    """The format's words; a format without an entry is named by itself."""
+    return NAMES.get(fmt) or Names(fmt, fmt, fmt)
 
 
 def _has(module: str | None) -> bool:

@@ -107,7 +107,7 @@ class Objects:
         global _depth
         self.number += 1
         n = self.number
-        what = f"嵌入对象{n}（附件“{name}”）" if name else f"嵌入对象{n}（{ATTACHED_KINDS.get(suffix, suffix)}）"
+        what = f"嵌入对象{n}（附件“{name}”）" if name else f"嵌入对象{n}（{attached_kind(suffix)}）"
         from evalkit.archives import is_archive
         from evalkit.readers import format_of, read
         fmt = format_of("attached" + suffix)
@@ -160,12 +160,13 @@ class Objects:
         doc.hidden += self.hidden
         doc.notes += self.notes
         doc.ocr_pages = sorted(set(doc.ocr_pages) | set(self.ocr_pages))
+        from evalkit.readers import names
         numbers = {id(t): k for k, t in enumerate(doc.tables(), 1)}
         for what, sub in self.attached:
             got = [numbers[id(b)] for b in sub.blocks if id(b) in numbers]
             pages = f"，{sub.pages} 页" if sub.pages and sub.format in ("pdf", "ofd", "image") else ""
             where = (f"为文档中的表{got[0]}" + (f"—表{got[-1]}" if len(got) > 1 else "") if got else "其中没有表格")
-            doc.notes.append(f"{what}的内容已读取（{FORMAT_WORDS.get(sub.format, sub.format)}{pages}），{where}"
+            doc.notes.append(f"{what}的内容已读取（{names(sub.format).word}{pages}），{where}"
                              + ("；位置中的页码是附件的页码" if pages and self.app == "Word" else ""))
         return doc
 
@@ -251,17 +252,17 @@ class Objects:
         return self._charge(blocks, f"嵌入对象{n}的表格")
 
 
-ATTACHED_KINDS = {".docx": "Word 文档", ".doc": "Word 97-2003 文档", ".pptx": "PowerPoint 演示文稿",
-                  ".ppt": "PowerPoint 97-2003 演示文稿", ".pdf": "PDF 文件", ".xlsx": "Excel 工作簿",
-                  ".xls": "Excel 97-2003 工作簿"}
-FORMAT_WORDS = {"docx": "Word 文档", "doc": "Word 文档", "wps": "WPS 文字文档", "rtf": "RTF 文档", "odt": "ODT 文档", "uot": "UOF 文字文档",
-                "pdf": "PDF", "ofd": "OFD", "pptx": "演示文稿", "ppt": "演示文稿", "dps": "WPS 演示文稿", "odp": "演示文稿",
-                "xlsx": "工作簿", "xls": "工作簿", "et": "WPS 表格", "ods": "工作簿", "xlsb": "工作簿", "csv": "CSV 表格",
-                "html": "网页", "mhtml": "网页", "txt": "文本", "md": "文本", "image": "图片，OCR 识别"}
 _CFB = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # an OLE object's streams that say what document it is: Word 97, PowerPoint 97, Excel 97 (not a chart's data)
 _CFB_DOCUMENTS = (("WordDocument", ".doc"), ("PowerPoint Document", ".ppt"), ("Workbook", ".xls"), ("Book", ".xls"))
 _NOT_DOCUMENT = re.compile(r"Chart|Graph|Equation|Visio|Paint|Picture|Bitmap|Media|Sound|Video", re.I)
+
+
+def attached_kind(suffix: str) -> str:
+    """What an attached file of that suffix is, in words (its format's label without the suffix: Word 97-2003 文档)."""
+    from evalkit.readers import format_of, names
+    fmt = format_of("x" + suffix)
+    return re.sub(r"（\.\w+）$", "", names(fmt).label) if fmt else (suffix or "文件")
 
 
 def attached_file(blob: bytes, prog_id: str | None = None) -> tuple[str | None, str, bytes] | None:

@@ -463,10 +463,8 @@ def _kill_group(proc: subprocess.Popen) -> None:
 
 
 def _kind(fmt: str) -> str:
-    return {"doc": " Word 文档", "wps": " WPS 文字文档", "rtf": " RTF 文档", "odt": " ODF 文本文档", "uot": " UOF 文字文档",
-            "et": " WPS 表格文件", "ods": " ODF 电子表格", "docx": " Word 文档", "xlsx": " Excel 工作簿",
-            "xls": " Excel 工作簿", "xlsb": " Excel 二进制工作簿", "ppt": " PowerPoint 演示文稿",
-            "dps": " WPS 演示文稿", "odp": " ODF 演示文稿", "pptx": " PowerPoint 演示文稿"}[fmt]
+    from evalkit.readers import names
+    return " " + names(fmt).kind
 
 
 def _detail(stdout: bytes, stderr: bytes, code: int | None, seconds: float) -> str:

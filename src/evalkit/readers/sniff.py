@@ -17,10 +17,6 @@ READS = {"docx": {"docx"}, "xlsx": {"xlsx", "xls", "html"}, "xls": {"xlsx", "xls
             for f in ("doc", "wps", "rtf", "odt", "uot", "et", "ods", "xlsb", "ppt", "dps", "odp")},
          "pdf": {"pdf"}, "ofd": {"ofd"}, "image": {"image"}, "html": {"html"}, "mhtml": {"html"},
          "txt": set(), "md": set(), "csv": set()}
-LABEL = {"pdf": "PDF 文件", "ofd": "OFD 文件", "docx": "Word 文档（.docx）", "xlsx": "Excel 工作簿（.xlsx）",
-         "xls": "Excel 97-2003 工作簿（.xls）", "doc": "Word 97-2003 文档（.doc）", "rtf": "RTF 文档", "odt": "ODT 文档", "uot": "UOF 文字文档",
-         "ods": "ODS 表格", "xlsb": "Excel 二进制工作簿（.xlsb）", "html": "网页（HTML）", "image": "图片",
-         "pptx": "PowerPoint 演示文稿（.pptx）", "ppt": "PowerPoint 97-2003 演示文稿（.ppt）", "odp": "ODP 演示文稿"}
 _OFFICE = {"docx": "docx", "xlsx": "xlsx", "odf_text": "odt", "uof_text": "uot", "odf_sheet": "ods", "ole_word": "doc",
            "ole_excel": "xls", "rtf": "rtf", "html": "html", "wordml": "doc", "spreadsheetml": "xls", "xlsb": "xlsb",
            "pptx": "pptx", "ole_powerpoint": "ppt", "odf_presentation": "odp"}
@@ -100,5 +96,6 @@ def second_reading(fmt: str, path: Path) -> str | None:
 
 
 def warning(path: Path, real: str) -> str:
-    name = LABEL.get(real, real)
+    from evalkit.readers import names
+    name = names(real).label
     return f"文件扩展名是“{Path(path).suffix or '无'}”，但内容是{name}，已按{name}读取；请核对文件来源，或改正扩展名"
