@@ -67,7 +67,8 @@ def _locs(what: str) -> tuple[Column, ...]:
         _c("loc_line", I, "文本行号", doc="text line (txt, Markdown), 1-based"),
         _c("loc_sheet", S, "工作表", doc="worksheet (XLSX/XLS)"),
         _c("loc_cell", S, "单元格", doc="cell address on that sheet, e.g. D7"),
-        _c("loc_member", S, "压缩包内路径", doc="path inside an archive"),
+        _c("loc_member", S, "压缩包内路径", doc="path inside an archive or a mail, or the name of a file attached to a "
+                                                  "PDF, an OFD or a workbook"),
         _c("loc_bbox", S, "位置框", doc="x0,top,x1,bottom in PDF points from the page's top-left"),
         _c("location", S, "位置", doc="the same in Chinese words, e.g. 第3页 表2 第5行 第4列"),
     )
@@ -77,7 +78,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     Table("reports", "报告", "one row per ingested file", (
         _c("report_id", S, "报告编号", doc="unique and stable across runs: the first 16 hex of the file's SHA-256"),
         _c("source_file", S, "来源文件", doc="path relative to the ingest root, unique; `a.zip!dir/x.docx` inside "
-                                                   "archives"),
+                                                   "archives and mails, `x.pdf!a.docx` for a file attached to a PDF, an "
+                                                   "OFD or a workbook"),
         _c("sha256", S, "SHA256", doc="of the file's bytes (a web page saved with its folder: of the page and the folder's pictures)"),
         _c("format", S, "格式", doc="txt/docx/pdf/xlsx/html/…"),
         _c("status", S, "解析状态", doc="ok / partial / failed / duplicate"),
