@@ -383,7 +383,7 @@ def test_a_portal_page_saved_instead_of_its_attachments_says_to_download_them(tm
     doc = read(path)
     links = "“1.2023年度项目支出绩效自评报告（P020240315123456.pdf）”、“2.项目支出绩效自评表.xlsx”"
     assert doc.linked == ["1.2023年度项目支出绩效自评报告（P020240315123456.pdf）", "2.项目支出绩效自评表.xlsx"]
-    assert doc.notes == [f"网页链接了 2 个附件（{links}），文件不在网页里，未读取"]
+    assert doc.notes == [f"网页中有 2 个附件的链接（{links}），文件不在网页里，未读取"]
     res = build(doc, path.name, hash_file(path), "html")
     assert res.report["status"] == "partial" and res.report["error"] == (
         f"{path.name}: 网页中没有自评表，只有 2 个附件的链接（{links}），文件不在网页里；请从网站下载这些附件后再导入")
@@ -392,7 +392,7 @@ def test_a_portal_page_saved_instead_of_its_attachments_says_to_download_them(tm
     whole = tmp_path / "t2.html"
     whole.write_text(PORTAL.format(table=body), encoding="utf-8")
     res = build(read(whole), whole.name, hash_file(whole), "html")
-    assert res.report["status"] == "ok" and len(res.projects) > 0 and "网页链接了 2 个附件" in res.report["reading_notes"]
+    assert res.report["status"] == "ok" and len(res.projects) > 0 and "网页中有 2 个附件的链接" in res.report["reading_notes"]
 
 
 def test_a_word_cover_letter_linking_its_attachment_says_where_the_figures_are(tmp_path):

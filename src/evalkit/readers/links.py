@@ -72,9 +72,15 @@ def add_linked(doc, targets: list[str], holder: str) -> None:
         if name is not None and name not in names and name not in doc.linked:
             names.append(name)
     if names:
-        from evalkit.readers.embedded import named_list
         doc.linked += names
-        doc.notes.append(f"{holder}中有 {len(names)} 个指向{holder}外文件的链接（{named_list(names)}），文件不在{holder}里，未读取")
+        doc.notes.append(linked_note(names, holder))
+
+
+def linked_note(names: list[str], holder: str) -> str:
+    """The reading note naming the files a document links to instead of holding them (as ingest's message for a
+    document that has nothing else: `…中没有自评表，只有 N 个附件的链接`)."""
+    from evalkit.readers.embedded import named_list
+    return f"{holder}中有 {len(names)} 个附件的链接（{named_list(names)}），文件不在{holder}里，未读取"
 
 
 def shared_in_text(text: str) -> list[str]:
