@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evalkit import tnef
-from evalkit.model import container_word, holder_word  # noqa: F401  (the word for an archive or a saved e-mail)
+from evalkit.model import container_word, holder_word  # noqa: F401  (the words for what holds members)
 from evalkit.readers import format_of
 from evalkit.readers.sniff import editor_copy, may_be_signed, server_page, unnamed_format
 from evalkit.readers.safety import UNZIP_ERRORS, reason
@@ -693,9 +693,9 @@ def expand_mail(path: Path, stage: Path, supported, lim) -> tuple[list[Member], 
 
 def _staged_attachments(found: list[tuple[str, bytes | None, str | None]], stage: Path, supported,
                         lim) -> tuple[list[Member], int]:
-    """(members, files skipped) of a mail's or a PDF's attachments given as (name, bytes, problem): each report
-    file written into `stage` under a name of ours, one with a problem (or over the file size limit) a member
-    saying so, other files counted as skipped."""
+    """(members, files skipped) of the attachments of a mail, a PDF, an OFD or a workbook given as (name, bytes,
+    problem): each report file written into `stage` under a name of ours, one with a problem (or over the file size
+    limit) a member saying so, other files counted as skipped."""
     members, skipped = [], 0
     for n, (name, data, problem) in enumerate(found):
         if not _wanted(name, supported):
@@ -723,8 +723,8 @@ def _staged_attachments(found: list[tuple[str, bytes | None, str | None]], stage
 
 
 def attaching(path: Path, fmt: str | None = None) -> str | None:
-    """'pdf' or 'ofd' when `path`, a PDF or an OFD by its name (or `fmt`, what its content is), has files attached;
-    None for any other file."""
+    """'pdf', 'ofd' or 'xlsx' when `path`, a PDF, an OFD or a workbook by its name (or `fmt`, what its content is),
+    has files attached (expand's format for them); None for any other file."""
     fmt = fmt or format_of(path.name)
     if fmt == "pdf":
         from evalkit.readers.pdffiles import may_have_attachments
@@ -739,8 +739,8 @@ def attaching(path: Path, fmt: str | None = None) -> str | None:
 
 
 def expand_attached(path: Path, stage: Path, supported, lim, fmt: str) -> tuple[list[Member], int]:
-    """The report files attached to a PDF or an OFD, copied into `stage`; none when the file cannot be opened (its
-    own read says why) or holds more than the limits allow (a member says so)."""
+    """The report files attached to a PDF, an OFD or a workbook (`fmt`), copied into `stage`; none when the file
+    cannot be opened (its own read says why), one member saying so when they are more than the limits allow."""
     from evalkit.readers import embedded, ofd, pdffiles
     try:
         if fmt == "xlsx":
@@ -862,9 +862,8 @@ def expand(path: Path, stage: Path, supported, lim, depth: int = 0, fmt: str | N
     name does not say (content_archive)."""
     stage.mkdir(parents=True, exist_ok=True)
     fn = {"7z": expand_7z, "rar": expand_rar, "eml": expand_mail, "msg": expand_mail, "tnef": expand_mail,
-          "tar": expand_tar, "iso": expand_iso, "pdf": expand_pdf, "ofd": expand_ofd,
-          "xlsx": expand_workbook}.get(fmt or archive_format(path.name),
-                                                                                         expand_zip)
+          "tar": expand_tar, "iso": expand_iso, "pdf": expand_pdf, "ofd": expand_ofd, "xlsx": expand_workbook
+          }.get(fmt or archive_format(path.name), expand_zip)
     members, skipped = fn(path, stage, supported, lim)
     members = [Member(m.name.replace("\\", "/"), m.staged, m.problem) for m in members]   # a 7z or RAR made so, too
     members, skipped = _parts_beside_their_pages(members, skipped)

@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING
 
 from evalkit import limits as _limits
 from evalkit.archives import (ARCHIVE_SUFFIXES, NOT_REPORT_PREFIXES, ArchiveProblem, archive_format, attaching,
-                              container_word, content_archive, expand, is_archive, join_volumes, no_first_volume, old_style_first,
-                              readable, split_zip_last, unique_name, unnamed_archive, volume_name, volume_of)
+                              container_word, content_archive, expand, is_archive, join_volumes, no_first_volume,
+                              old_style_first, readable, split_zip_last, unique_name, unnamed_archive, volume_name,
+                              volume_of)
 from evalkit.errors import FilesFailed, InputError
 from evalkit.model import Document, Loc, ReadError
 from evalkit.readers import SUFFIXES, format_of, read, webpage
@@ -391,10 +392,11 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
 
     Walks iteratively (no recursion limit), follows folder links once (a loop is reported, not
     followed), never opens anything but archives, the first 2 KB of a regular file whose name says no format
-    (a report saved as `downfile.jsp`, readers/sniff.unnamed_format) and PDFs and OFDs (scanned for attached
-    files): FIFOs, devices, dangling links, unreadable folders and folders nested deeper than the limit each
-    become a Source with a problem. Archives (.zip/.7z/.rar) are opened into `stage` (see archives.py), and the
-    files attached to a PDF or OFD taken out there beside it (archives.attaching); without `stage` both are skipped."""
+    (a report saved as `downfile.jsp`, readers/sniff.unnamed_format) and PDFs, OFDs and workbooks (scanned for
+    attached files): FIFOs, devices, dangling links, unreadable folders and folders nested deeper than the limit
+    each become a Source with a problem. Archives (.zip/.7z/.rar) are opened into `stage` (see archives.py), and the
+    files attached to a PDF, OFD or workbook taken out there beside it (archives.attaching); without `stage` both
+    are skipped."""
     lim = limits or _limits.LIMITS
     out = Discovery()
 
@@ -449,7 +451,7 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
         src = _source(path, source_file, lim, given=given, fmt=fmt)
         out.sources.append(src)
         if stage is not None and src.problem is None and (kind := attaching(path, src.fmt)) is not None:
-            try:                                       # a PDF 包's files, an OFD 公文's 附件: inputs of their own
+            try:                       # a PDF 包's files, an OFD 公文's 附件, a 报送清单's icons: inputs of their own
                 members, skipped = expand(path, stage / str(len(out.sources)), readable, lim, fmt=kind)
             except Exception as e:  # noqa: BLE001  (its attachments cost one row, the file itself is read)
                 word = container_word("x." + kind)
@@ -460,7 +462,8 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
             add_members(path, source_file, members)
 
     def add_members(path: Path, source_file: str, members: list) -> None:
-        """The reports an archive holds (or a PDF has attached), each an input named `source_file!member`."""
+        """The reports an archive holds (or a PDF, an OFD or a workbook has attached), each an input named
+        `source_file!member`."""
         for m in members:
             name = f"{source_file}!{m.name}"
             if m.problem is not None:

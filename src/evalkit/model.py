@@ -44,7 +44,7 @@ class Loc:
     line: int | None = None      # text line, 1-based (txt, Markdown)
     sheet: str | None = None     # worksheet (XLSX/XLS/ODS)
     cell: str | None = None      # cell address on that sheet, e.g. "D7"
-    member: str | None = None    # path inside an archive (or a saved e-mail)
+    member: str | None = None    # path inside an archive (a saved e-mail; a file attached to a PDF, OFD, workbook)
     bbox: BBox | None = None
     container: str | None = None  # what holds `member`, in words: 压缩包 (the default), 邮件, PDF 的附件
 
@@ -165,7 +165,7 @@ class Document:
     # report files a web page links to but does not hold (a portal article's 附件 links): named, and when nothing is
     # recognized the reason given (ingest.build)
     linked: list[str] = field(default_factory=list)
-    attached: list[str] = field(default_factory=list)   # report files attached to a PDF or OFD: ingest reads each apart
+    attached: list[str] = field(default_factory=list)   # report files attached to a PDF, OFD or xlsx: read apart by ingest
 
     def paragraphs(self) -> Iterator[Paragraph]:
         return (b for b in self.blocks if isinstance(b, Paragraph))

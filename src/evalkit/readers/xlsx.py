@@ -121,18 +121,16 @@ def read_xlsx(path: Path, repair: bool = True) -> Document:
     doc = Document(source=str(path), format="xlsx", blocks=blocks, warnings=warnings, uncached_formulas=uncached,
                    hidden=[s.title for s in hidden] + [ref for s in shown for ref in hidden_parts(s)]
                    + ([f"Excel 删除线文字 {struck} 处"] if struck else []))
-    if kind == "xlsx":                             # files attached to its sheets as objects: read apart by ingest
-        from evalkit.readers.embedded import attached_reports, attachment_note, workbook_attachments
-        if attached := workbook_attachments(path):
-            said, noted = attachment_note(attached, "工作簿", "工作表上")
-            doc.warnings += said
-            doc.notes += noted
-            doc.attached = attached_reports(attached)
+    attached = []
+    if kind == "xlsx" and repair:        # files attached to its sheets as objects: read apart by ingest (not in a
+        from evalkit.readers.embedded import workbook_attachments   # LibreOffice copy, nor an object in a document)
+        attached = workbook_attachments(path)
+        _note_attached(doc, attached)
     if uncached and repair and kind == "xlsx":     # formulas saved without values: computed by LibreOffice
         from evalkit.readers.office import recalculated
         copy = recalculated(path, doc, started)
         if copy is not doc:
-            return copy                            # read whole, pictures too, from LibreOffice's copy
+            return _note_attached(copy, attached)  # read whole, pictures too, from LibreOffice's copy
     from evalkit.readers.pictures import holds_pictures_only, with_pages_read
     pictures_of = {"xlsx": sheet_pictures, "xls": xls_pictures}.get(kind)
     if pictures_of is not None and holds_pictures_only(doc):      # no table and no prose: a scan pasted into a sheet?
@@ -144,6 +142,17 @@ def read_xlsx(path: Path, repair: bool = True) -> Document:
             doc.warnings.append(f"工作簿中只有图片（可能是粘贴的扫描件）；取出 .xls 中的图片需要 LibreOffice。{INSTALL_HINT}")
     elif pictures_of is not None:                                 # read if the text gives nothing
         doc.more_pictures = functools.partial(pictures_of, path)
+    return doc
+
+
+def _note_attached(doc: Document, attached: list[tuple[str, str]]) -> Document:
+    """The workbook's attached files (embedded.workbook_attachments) named in its notes, its reports in `attached`."""
+    if attached:
+        from evalkit.readers.embedded import attached_reports, attachment_note
+        said, noted = attachment_note(attached, "工作簿", "工作表上")
+        doc.warnings += said
+        doc.notes += noted
+        doc.attached = attached_reports(attached)
     return doc
 
 
