@@ -246,3 +246,31 @@ def test_a_pdf_whose_attachment_list_never_ends_costs_a_row_not_the_run(tmp_path
     assert reports.loc["循环.pdf!（附件）", "error"].endswith("列出 PDF 的附件超过 2 秒（文件结构异常，疑似恶意构造），附件未读取")
     assert reports.loc["循环.pdf", "status"] == "failed"
     assert reports.loc["大厂县自评报告.docx", "status"] == "ok"
+
+
+def test_the_reports_attached_to_an_excel_97_workbook_are_read_as_inputs_of_their_own(tmp_path):
+    """A 报送清单 saved by Excel 97–2003 or WPS (.xls, .et): each object has a storage of its own (MBD…) holding the
+    packed file; each packed report is an input with the figures it has alone, the workbook's sheet read as before,
+    and a workbook packed by its name is an attachment too."""
+    import olefile
+
+    from outlookmsg import compound
+    from test_attached import ole10native
+    xls = FIXTURES / "fixture_xls.xls"
+    with olefile.OleFileIO(str(xls)) as ole:
+        workbook = ole.openstream("Workbook").read()
+    tree = {"Workbook": workbook,
+            "MBD0004A2B1": {"\x01Ole10Native": ole10native("城关镇自评报告.pdf", PDF.read_bytes()),
+                            "\x01CompObj": b"\x01\x00\xfe\xff\x03\x0a\x00\x00" + bytes(24)},
+            "MBD0004A2B2": {"\x01Ole10Native": ole10native("大厂县自评表.xlsx", XLSX.read_bytes(), unicode=False)}}
+    for name in ("报送清单.xls", "报送清单.et"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / name).write_bytes(compound(tree))
+        t = ingest_paths([tmp_path / name], keep_format_copies=True)
+        assert sorted(t["reports"]["source_file"]) == [name, f"{name}!城关镇自评报告.pdf", f"{name}!大厂县自评表.xlsx"]
+        _same_rows(t, f"{name}!城关镇自评报告.pdf", PDF, "pdf")
+        _same_rows(t, f"{name}!大厂县自评表.xlsx", XLSX, "xlsx")
+        _same_rows(t, name, xls, "xls")
+        assert read(tmp_path / name / name).notes == [
+            "工作簿中附有 2 个报告文件（“城关镇自评报告.pdf”、“大厂县自评表.xlsx”），其内容不在工作表上；"
+            "evalkit ingest 把每个附件作为单独的报告读取，清单中名为“本文件名!附件名”"]

@@ -227,7 +227,7 @@ class Objects:
             path = Path(d) / f"object.{kind}"
             path.write_bytes(blob)
             try:
-                sub = read_xlsx(path, repair=False)
+                sub = read_xlsx(path, repair=False, attachments=False)
                 shown = active_sheet(path, kind)
             except LimitExceeded as e:
                 raise type(e)(f"文档中第 {n} 个嵌入的 Excel 表格（{name}）：{e}") from None
@@ -413,11 +413,23 @@ def workbook_attachments(path: Path) -> list[tuple[str, str]]:
 
 
 def workbook_files(path: Path) -> list[tuple[str, str, bytes | None, str | None]]:
-    """(name, suffix, bytes, problem) of the files attached as objects to a workbook's sheets (xl/embeddings/: a
-    packed file, a PDF, a Word document or deck shown as an icon: a 报送清单 with each unit's report attached), each
-    named as it was packed or else by its part (`oleObject1.pdf`), read under the unzip bound; a workbook there is a
-    chart's data or a sheet object, not an attachment. Each is a report of its own, which ingest reads apart
-    (archives.expand_attached)."""
+    """(name, suffix, bytes, problem) of the files attached as objects to a workbook's sheets (a packed file, a PDF, a
+    Word document or deck shown as an icon: a 报送清单 with each unit's report attached): an xlsx's xl/embeddings/
+    parts, read under the unzip bound, or an Excel 97 (WPS) workbook's object storages (MBD…). Each is named as it
+    was packed, else by its part (`oleObject1.pdf`); a workbook not packed by name is a chart's data or a sheet
+    object, not an attachment. Each is a report of its own, which ingest reads apart (archives.expand_attached)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError:
+        return []
+    found = _xls_objects(path) if head == _CFB else _xlsx_objects(path)
+    return [(name or part + suffix, suffix, data, problem) for part, name, suffix, data, problem in found
+            if problem is not None or not (name is None and suffix in (".xlsx", ".xls"))]
+
+
+def _xlsx_objects(path: Path) -> list[tuple[str, str | None, str, bytes | None, str | None]]:
+    """(part's stem, name, suffix, bytes, problem) of each object in an xlsx's xl/embeddings/."""
     from evalkit.readers.safety import read_member
     out = []
     try:
@@ -429,19 +441,51 @@ def workbook_files(path: Path) -> list[tuple[str, str, bytes | None, str | None]
                 try:
                     found = attached_file(read_member(zf, info.filename))
                 except ReadError as e:
-                    out.append((part.name, "", None, str(e)))
+                    out.append((part.stem, part.name, "", None, str(e)))
                     continue
-                if found is not None and found[1] not in (".xlsx", ".xls"):
-                    out.append((found[0] or part.stem + found[1], found[1], found[2], None))
+                if found is not None:
+                    out.append((part.stem, *found, None))
     except (zipfile.BadZipFile, OSError):
         return []
     return out
 
 
-def workbook_may_attach(path: Path) -> bool:
-    """Whether a workbook has objects other than a chart's data in xl/embeddings/: its zip directory only, so
-    discovery asks it of every xlsx."""
+def _xls_objects(path: Path) -> list[tuple[str, str | None, str, bytes | None, str | None]]:
+    """(storage's name, name, suffix, bytes, problem) of each object an Excel 97 workbook keeps in a storage of its
+    own (MBD0001A2B3…: what Excel and WPS write for 插入 → 对象)."""
+    import olefile
+    out = []
     try:
+        with olefile.OleFileIO(str(path)) as ole:
+            for entry in ole.listdir(streams=False, storages=True):
+                if len(entry) != 1 or not entry[0].upper().startswith("MBD"):
+                    continue
+                at = entry
+                try:
+                    found = stored_file(lambda name: ole.exists(at + [name]),
+                                        lambda name: ole.openstream(at + [name]).read())
+                except ReadError as e:
+                    out.append((at[0], at[0], "", None, str(e)))
+                    continue
+                if found is not None:
+                    out.append((at[0], *found, None))
+    except Exception:  # noqa: BLE001  (olefile's errors on a damaged compound file: the workbook's own read says so)
+        return []
+    return out
+
+
+def workbook_may_attach(path: Path) -> bool:
+    """Whether a workbook has objects other than a chart's data: an xlsx's zip directory lists xl/embeddings/ parts
+    that are no workbook, an Excel 97 (WPS) workbook's directory object storages (MBD…); so discovery asks it of
+    every workbook."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+        if head == _CFB:
+            import olefile
+            with olefile.OleFileIO(str(path)) as ole:
+                return any(len(e) == 1 and e[0].upper().startswith("MBD")
+                           for e in ole.listdir(streams=False, storages=True))
         with zipfile.ZipFile(path) as zf:
             return any(n.startswith("xl/embeddings/") and not n.endswith(("/", ".xlsx", ".xls")) for n in zf.namelist())
     except Exception:  # noqa: BLE001  (a damaged workbook: its own read says so)

@@ -272,7 +272,7 @@ def _read_copy(out: Path) -> Document:
         from evalkit.readers.pptx import read_pptx
         return read_pptx(out, repair=False)
     from evalkit.readers.xlsx import read_xlsx
-    return read_xlsx(out, repair=False)
+    return read_xlsx(out, repair=False, attachments=False)
 
 
 def convert_and_read(path: Path, fmt: str, kind: str = "", timeout: float | None = None) -> Document:

@@ -73,10 +73,11 @@ def place(cells: dict, unshown: dict, at: tuple[int, int], text: str, why: str |
         unshown[at] = (why, text)
 
 
-def read_xlsx(path: Path, repair: bool = True) -> Document:
+def read_xlsx(path: Path, repair: bool = True, attachments: bool = True) -> Document:
     """Read .xlsx/.xlsm (openpyxl) or .xls (xlrd): per sheet its title, then its blocks; a workbook
     whose parts the library gives up on is opened by LibreOffice instead (`repair`, office.repair), as is one
-    whose formulas were saved without their values (office.recalculated).
+    whose formulas were saved without their values (office.recalculated). `attachments`: name the files attached to
+    its sheets (a workbook as given, not LibreOffice's copy of it nor a worksheet object in a document).
 
     A block whose rows each hold at most one text (titles above a table) becomes Paragraphs.
     """
@@ -122,8 +123,8 @@ def read_xlsx(path: Path, repair: bool = True) -> Document:
                    hidden=[s.title for s in hidden] + [ref for s in shown for ref in hidden_parts(s)]
                    + ([f"Excel 删除线文字 {struck} 处"] if struck else []))
     attached = []
-    if kind == "xlsx" and repair:        # files attached to its sheets as objects: read apart by ingest (not in a
-        from evalkit.readers.embedded import workbook_attachments   # LibreOffice copy, nor an object in a document)
+    if kind in ("xlsx", "xls") and attachments:     # files attached to its sheets as objects: read apart by ingest
+        from evalkit.readers.embedded import workbook_attachments
         attached = workbook_attachments(path)
         _note_attached(doc, attached)
     if uncached and repair and kind == "xlsx":     # formulas saved without values: computed by LibreOffice
