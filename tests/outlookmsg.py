@@ -21,6 +21,7 @@ class Attachment:
     hidden: bool = False
     message: "Message | None" = None      # an attached message (ATTACH_EMBEDDED_MSG) instead of data
     ole: dict | None = None               # an OLE object's streams (ATTACH_OLE: a file inserted as an object) instead
+    url: str = ""                         # a cloud attachment (ATTACH_BY_WEB_REFERENCE): its link, no data
 
 
 @dataclass
@@ -72,10 +73,11 @@ def _message_tree(msg: Message, top: bool) -> dict:
     for k, a in enumerate(msg.attachments):
         sub: dict = {}
         aprops = [_prop(0x0E21, PT_LONG, struct.pack("<I", k)),
-                  _prop(0x3705, PT_LONG, struct.pack("<I", 5 if a.message is not None else 6 if a.ole else 1))]
+                  _prop(0x3705, PT_LONG, struct.pack("<I", 5 if a.message is not None else 6 if a.ole else 7 if a.url
+                                                     else 1))]
         if a.hidden:
             aprops.append(_prop(0x7FFE, PT_BOOLEAN, b"\x01"))
-        for pid, text in ((0x3707, a.name), (0x3001, a.name), (0x370E, a.mime), (0x3712, a.content_id)):
+        for pid, text in ((0x3707, a.name), (0x3001, a.name), (0x370E, a.mime), (0x3712, a.content_id), (0x370D, a.url)):
             if text:
                 ptype, raw = _string(msg, text)
                 sub[f"__substg1.0_{pid:04X}{ptype:04X}"] = raw
@@ -83,6 +85,8 @@ def _message_tree(msg: Message, top: bool) -> dict:
             sub["__substg1.0_3701000D"] = _message_tree(a.message, top=False)
         elif a.ole is not None:
             sub["__substg1.0_3701000D"] = a.ole
+        elif a.url:
+            pass                          # a link: no data stream
         else:
             sub["__substg1.0_37010102"] = a.data
             aprops.append(_prop(0x3701, PT_BINARY, struct.pack("<I", len(a.data))))

@@ -397,6 +397,22 @@ def test_a_mail_giving_a_netdisk_share_instead_of_files_says_so(tmp_path):
                                                                   "超大.msg": LARGE}
 
 
+def test_an_outlook_mail_whose_attachments_are_cloud_links_says_so(tmp_path):
+    """Outlook sends a file as a cloud attachment (OneDrive, SharePoint: a link, ATTACH_BY_WEB_REFERENCE): the .msg
+    holds no file; its row names each and says how to get them (not 邮件中没有可读取的报告文件); the link is never
+    fetched. A mail that also attaches a report is read as usual, a signature picture aside."""
+    url = "https://contoso-my.sharepoint.com/personal/czj/Documents/2023年项目支出绩效自评表.xlsx"
+    cloud = Attachment("2023年项目支出绩效自评表.xlsx", url=url)
+    logo = Attachment("image001.png", b"\x89PNG\r\n\x1a\n" + bytes(40), mime="image/png", content_id="logo")
+    (tmp_path / "云附件.msg").write_bytes(write_msg(Message(attachments=[cloud, logo])))
+    (tmp_path / "两者都有.msg").write_bytes(write_msg(Message(attachments=[cloud, Attachment("自评表.xlsx", XLSX.read_bytes())])))
+    found = discover([tmp_path], stage=tmp_path / "stage")
+    assert {s.source_file: s.problem for s in found.sources} == {
+        "两者都有.msg!自评表.xlsx": None,
+        "云附件.msg": f"邮件中的附件是云附件或共享位置上文件的链接（“2023年项目支出绩效自评表.xlsx” {url}），文件不在邮件里，"
+                    "无法从邮件读取；请打开链接下载文件（或向发件人索取），再导入下载的文件"}
+
+
 def test_a_table_pasted_into_a_mail_without_attachments_is_its_report(tmp_path):
     """A mail whose HTML body holds the 自评表 (pasted from Word) and no report attached: the body is read as the page
     `邮件.eml!邮件正文.html`, with the page's projects; a mail with a report attached keeps its body out."""

@@ -663,7 +663,7 @@ def expand_mail(path: Path, stage: Path, supported, lim) -> tuple[list[Member], 
         if raw.startswith(outlook.SIGNATURE):
             found = outlook.attachments(raw)
             if not isinstance(found, str) and found[1] is None and not any(_wanted(n, supported) for n, _ in found[0]):
-                _links_instead(outlook.body_text(raw))
+                _links_instead(outlook.body_text(raw), outlook.referenced(raw))
         elif archive_format(path.name) == "tnef":
             inner = tnef.unwrapped(raw)
             if inner is None:
@@ -806,11 +806,14 @@ def expand_workbook(path: Path, stage: Path, supported, lim) -> tuple[list[Membe
     return expand_attached(path, stage, supported, lim, "xlsx")
 
 
-def _links_instead(text: str) -> None:
-    """A mail with no report in it whose text gives links instead: 超大附件 (the provider's download links) or a 网盘
-    share: ArchiveProblem saying so and how to get the files."""
+def _links_instead(text: str, referenced: list[str] = ()) -> None:
+    """A mail with no report in it that gives links instead: attachments that are links (`referenced`: Outlook's
+    cloud attachments), 超大附件 (the provider's download links) or a 网盘 share in its text: ArchiveProblem saying so
+    and how to get the files."""
     from evalkit import mail
     from evalkit.readers.links import shared_in_text
+    if referenced:
+        raise ArchiveProblem(mail.referenced_message(list(referenced)))
     if mail.LARGE_ATTACHMENT.search(text):
         raise ArchiveProblem(mail.LARGE_ATTACHMENTS)
     if shared := shared_in_text(text):

@@ -76,6 +76,13 @@ def body_text(raw: bytes) -> str:
                      for part, _ in _parts(msg) if part.get_content_maintype() == "text" and _filename(part) is None)
 
 
+def referenced_message(links: list[str]) -> str:
+    """Why a mail whose attachments are links (Outlook's cloud attachments, files on a share) gives no file."""
+    shown = "、".join(links[:5]) + (f" 等 {len(links)} 个" if len(links) > 5 else "")
+    return (f"邮件中的附件是云附件或共享位置上文件的链接（{shown}），文件不在邮件里，无法从邮件读取；"
+            "请打开链接下载文件（或向发件人索取），再导入下载的文件")
+
+
 def shared_message(names: list[str]) -> str:
     from evalkit.readers.embedded import named_list
     return (f"邮件中没有附件，只有网盘分享链接（{named_list(names)}），文件不在邮件里，无法从邮件读取；"

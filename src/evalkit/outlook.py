@@ -18,6 +18,7 @@ MAX_DEPTH = 8                                         # attached messages inside
 _ATTACH = re.compile(r"__attach_version1\.0_#([0-9A-Fa-f]{8})$")
 _EMBEDDED = 5                                         # PidTagAttachMethod ATTACH_EMBEDDED_MSG (1: by value)
 _OLE = 6                                              # ATTACH_OLE: a file inserted into an RTF mail as an object
+_BY_REFERENCE = (2, 4, 7)                             # a link: to a share (…BY_REFERENCE, …_ONLY), a cloud (WEB_)
 # properties stream header bytes (MS-OXMSG 2.4): the mail, a mail attached to it, an attachment
 _HEADER = {"top": 32, "embedded": 24, "attachment": 8}
 
@@ -61,6 +62,33 @@ def body_text(raw: bytes) -> str:
             return _text(store, [], 0x1000, _codepage(_props(store, [], "top"))) or ""
         except Exception:  # noqa: BLE001
             return ""
+
+
+def referenced(raw: bytes) -> list[str]:
+    """The mail's attachments that are links, not files (“name” and where it is): Outlook's cloud attachments
+    (OneDrive, SharePoint: ATTACH_BY_WEB_REFERENCE) and files attached by reference to a share (ATTACH_BY_REFERENCE,
+    …_ONLY); [] when it has none or it cannot be read (attachments() said so)."""
+    import olefile
+    try:
+        ole = olefile.OleFileIO(io.BytesIO(raw))
+    except Exception:  # noqa: BLE001
+        return []
+    out = []
+    with ole:
+        try:
+            store = _Store(ole, len(raw))
+            page = _codepage(_props(store, [], "top"))
+            for sub in _attachment_storages(store, []):
+                if _int(_props(store, sub, "attachment"), 0x3705) not in _BY_REFERENCE:
+                    continue
+                where = next((t for pid in (0x370D, 0x3708) if (t := _text(store, sub, pid, page))), "")
+                name = next((t for pid in (0x3707, 0x3704, 0x3001) if (t := _text(store, sub, pid, page))), "")
+                name = name.replace("\\", "/").rsplit("/", 1)[-1].strip() or where.rsplit("/", 1)[-1]
+                if where or name:
+                    out.append(f"“{name}” {where[:120]}".strip() if name else where[:120])
+        except Exception:  # noqa: BLE001
+            return out
+    return out
 
 
 def _damaged(e: Exception) -> OutlookProblem:
