@@ -759,43 +759,114 @@ def expand_attached(path: Path, stage: Path, supported, lim, fmt: str) -> tuple[
 
 
 def expand_pdf(path: Path, stage: Path, supported, lim) -> tuple[list[Member], int]:
-    """A PDF's attachments, taken out in a process of its own under the file time and memory limits: pdfminer
-    follows an object that refers to itself forever, and discovery has no worker to kill. `supported` is readable."""
+    """A PDF's attachments, taken out in a process of their own under the file time and memory limits: pdfminer
+    follows an object that refers to itself forever, and discovery has no worker to kill. Within `listing_pdfs` (a
+    discovery) that process is kept for the next PDF; else one is started for this one. `supported` is readable."""
     import dataclasses
+    stage.mkdir(parents=True, exist_ok=True)
+    request = (str(path), str(stage), dataclasses.asdict(lim))
+    if _lister is not None:
+        return _lister.listed(request, lim)
     import json
     import subprocess
     import sys
-    stage.mkdir(parents=True, exist_ok=True)
-    request = json.dumps({"path": str(path), "stage": str(stage), "limits": dataclasses.asdict(lim)})
     try:
         done = subprocess.run([sys.executable, "-c", "from evalkit.archives import pdf_attachments_child as c; c()"],
-                              input=request, capture_output=True, text=True, encoding="utf-8", errors="replace",
-                              timeout=lim.max_seconds)
+                              input=json.dumps(request), capture_output=True, text=True, encoding="utf-8",
+                              errors="replace", timeout=lim.max_seconds)
     except subprocess.TimeoutExpired:
-        return [Member("（附件）", None, f"列出 PDF 的附件超过 {lim.max_seconds:g} 秒（文件结构异常，疑似恶意构造），"
-                                      "附件未读取")], 0
+        return _listing_failed(lim, None)
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
-        said = "内存超过上限 {} MB".format(lim.max_memory_mb) if "MemoryError" in done.stderr else \
+        said = f"内存超过上限 {lim.max_memory_mb} MB" if "MemoryError" in done.stderr else \
             (done.stderr.strip().splitlines() or [f"退出码 {done.returncode}"])[-1][:200]
-        return [Member("（附件）", None, f"列出 PDF 的附件时出错（{said}），附件未读取")], 0
-    got = json.loads(lines[-1])
-    return [Member(n, Path(s) if s else None, p) for n, s, p in got["members"]], got["skipped"]
+        return _listing_failed(lim, said)
+    return _members_listed(json.loads(lines[-1]))
+
+
+def _listing_failed(lim, said: str | None) -> tuple[list[Member], int]:
+    """The one member saying a PDF's attachments could not be listed: past the time limit (`said` None) or why."""
+    if said is None:
+        return [Member("（附件）", None, f"列出 PDF 的附件超过 {lim.max_seconds:g} 秒（文件结构异常，疑似恶意构造），"
+                                      "附件未读取")], 0
+    return [Member("（附件）", None, f"列出 PDF 的附件时出错（{said}），附件未读取")], 0
+
+
+def _members_listed(got) -> tuple[list[Member], int]:
+    members, skipped = got
+    return [Member(n, Path(s) if s else None, p) for n, s, p in members], skipped
+
+
+def list_pdf_attachments(path: str, stage: str, limits: dict):
+    """expand_attached of a PDF in the listing process, its result as plain data: ([name, staged, problem], skipped)."""
+    from evalkit import limits as _limits
+    lim = _limits.Limits(**limits)
+    _limits.LIMITS = lim
+    members, skipped = expand_attached(Path(path), Path(stage), readable, lim, "pdf")
+    return [[m.name, None if m.staged is None else str(m.staged), m.problem] for m in members], skipped
 
 
 def pdf_attachments_child() -> None:
-    """expand_pdf's process: the request (path, stage, limits) as JSON on stdin, the members as JSON on stdout."""
+    """expand_pdf's process outside a discovery: the request (path, stage, limits) as JSON on stdin, the members as
+    JSON on stdout."""
     import json
     import sys
 
     from evalkit import limits as _limits
-    request = json.loads(sys.stdin.read())
-    lim = _limits.Limits(**request["limits"])
-    _limits.LIMITS = lim
-    _limits.cap_memory(lim.max_memory_mb)
-    members, skipped = expand_attached(Path(request["path"]), Path(request["stage"]), readable, lim, "pdf")
-    print(json.dumps({"members": [[m.name, None if m.staged is None else str(m.staged), m.problem] for m in members],
-                      "skipped": skipped}))
+    path, stage, limits = json.loads(sys.stdin.read())
+    _limits.cap_memory(limits["max_memory_mb"])
+    print(json.dumps(list_pdf_attachments(path, stage, limits)))
+
+
+class _Lister:
+    """The process a discovery lists PDFs' attachments in (pebble, started on first use and kept, so a corpus of
+    PDF 包 does not start an interpreter per file); one that stalls or balloons is killed and the next PDF gets a new
+    one."""
+
+    def __init__(self, lim):
+        self.lim, self.pool = lim, None
+
+    def listed(self, request, lim) -> tuple[list[Member], int]:
+        from concurrent.futures import TimeoutError as Timeout
+        import multiprocessing
+
+        from pebble import ProcessExpired, ProcessPool
+
+        from evalkit import limits as _limits
+        if self.pool is None:         # spawned: the discovering process may hold threads (a Dask client's)
+            self.pool = ProcessPool(max_workers=1, initializer=_limits.cap_memory, initargs=(lim.max_memory_mb,),
+                                    context=multiprocessing.get_context("spawn"))
+        future = self.pool.schedule(list_pdf_attachments, args=request, timeout=lim.max_seconds)
+        try:
+            return _members_listed(future.result())
+        except Timeout:
+            return _listing_failed(lim, None)
+        except MemoryError:
+            return _listing_failed(lim, f"内存超过上限 {lim.max_memory_mb} MB")
+        except ProcessExpired as e:
+            return _listing_failed(lim, f"进程意外退出，退出码 {e.exitcode}")
+        except Exception as e:  # noqa: BLE001  (an error the listing raised: this PDF's attachments, not the run)
+            return _listing_failed(lim, reason(e))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.stop()
+            self.pool.join()
+
+
+_lister: _Lister | None = None
+
+
+@contextmanager
+def listing_pdfs(lim):
+    """Within it, expand_pdf lists PDFs' attachments in one kept process (discover)."""
+    global _lister
+    outer, _lister = _lister, _Lister(lim)
+    try:
+        yield
+    finally:
+        _lister.close()
+        _lister = outer
 
 
 def expand_ofd(path: Path, stage: Path, supported, lim) -> tuple[list[Member], int]:

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 
 from evalkit import limits as _limits
 from evalkit.archives import (ARCHIVE_SUFFIXES, NOT_REPORT_PREFIXES, ArchiveProblem, archive_format, attaching,
-                              container_word, content_archive, expand, is_archive, join_volumes, no_first_volume,
-                              old_style_first, readable, split_zip_last, unique_name, unnamed_archive, volume_name,
+                              container_word, content_archive, expand, is_archive, join_volumes, listing_pdfs,
+                              no_first_volume, old_style_first, readable, split_zip_last, unique_name, unnamed_archive, volume_name,
                               volume_of)
 from evalkit.errors import FilesFailed, InputError
 from evalkit.model import Document, Loc, ReadError
@@ -397,6 +397,11 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
     each become a Source with a problem. Archives (.zip/.7z/.rar) are opened into `stage` (see archives.py), and the
     files attached to a PDF, OFD or workbook taken out there beside it (archives.attaching); without `stage` both
     are skipped."""
+    with listing_pdfs(limits or _limits.LIMITS):      # one process lists the PDFs' attachments
+        return _discover(paths, limits, stage)
+
+
+def _discover(paths: list[Path], limits=None, stage: Path | None = None) -> Discovery:
     lim = limits or _limits.LIMITS
     out = Discovery()
 
