@@ -38,6 +38,7 @@ class Sheet:
     merges: list[tuple[int, int, int, int]]  # r0, r1, c0, c1 as the file has them
     hide_covered: bool = False               # drop values under a merge but its top-left (openpyxl/Excel)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)   # how it was read (side-by-side tables read apart)
     clipped: list | None = None              # the merges after clipping, set by sheet_tables
     uncached: list[tuple[int, int]] = field(default_factory=list)   # formulas saved without a value
     hidden: bool = False                     # hidden or very hidden: not shown, printed or exported by Excel
@@ -100,7 +101,7 @@ def read_xlsx(path: Path, repair: bool = True, attachments: bool = True) -> Docu
             raise
         from evalkit.readers.office import repair as by_libreoffice
         return by_libreoffice(path, kind, failure, started)
-    blocks, warnings = [], []
+    blocks, warnings, notes = [], [], []
     dense = CellBudget("工作簿的表格展开后的单元格", "多半是表格旁边很远处还有零星内容，请删除后另存再导入")
     uncached = []
     shown, hidden = [s for s in sheets if not s.hidden], [s for s in sheets if s.hidden and s.cells]
@@ -109,6 +110,7 @@ def read_xlsx(path: Path, repair: bool = True, attachments: bool = True) -> Docu
         blocks.append(Paragraph(sheet.title, sheet=sheet.title))
         blocks.extend(sheet_document_blocks(sheet, dense))
         warnings.extend(sheet.warnings)
+        notes.extend(sheet.notes)
         uncached.extend(uncached_formulas(sheet))
     for sheet in shown:
         add(sheet)
@@ -121,7 +123,7 @@ def read_xlsx(path: Path, repair: bool = True, attachments: bool = True) -> Docu
     struck = sum(s.struck_strings for s in sheets)
     doc = Document(source=str(path), format="xlsx", blocks=blocks, warnings=warnings, uncached_formulas=uncached,
                    hidden=[s.title for s in hidden] + [ref for s in shown for ref in hidden_parts(s)]
-                   + ([f"Excel 删除线文字 {struck} 处"] if struck else []))
+                   + ([f"Excel 删除线文字 {struck} 处"] if struck else []), notes=notes)
     attached = []
     if kind in ("xlsx", "xls") and attachments:     # files attached to its sheets as objects: read apart by ingest
         from evalkit.readers.embedded import workbook_attachments
@@ -1240,12 +1242,62 @@ def sheet_blocks(sheet: Sheet, dense: CellBudget | None = None) -> list[tuple[li
     whose contiguous part is still wider than max_cols, one taller than LIMITS.max_rows, or a
     workbook whose tables add up to more than LIMITS.max_cells cells is refused (LimitExceeded).
     """
-    lim = limits()
     dense = dense or CellBudget("工作簿的表格展开后的单元格")
     merges = _prepare(sheet)
-    cells = sheet.cells
-    if not cells:
+    if not sheet.cells:
         return []
+    bands = side_by_side(sheet.cells, merges)
+    if len(bands) > 1:
+        sheet.notes.append(f"工作表「{sheet.title}」有并排的 {len(bands)} 张表（"
+                           + "、".join(f"{column_name(a)}–{column_name(b)} 列" for a, b in bands)
+                           + "，中间隔着空列），已按从左到右分开读取")
+    out = []
+    for a, b in bands:
+        cells = {k: t for k, t in sheet.cells.items() if a <= k[1] <= b} if len(bands) > 1 else sheet.cells
+        out += _band_blocks(sheet, cells, [m for m in merges if a <= m.c0 and m.c1 <= b], dense)
+    return out
+
+
+# side-by-side tables: two copies of a layout set next to each other on one sheet (the right one filled for another
+# project), told apart from one table with a blank spacer column by the labels both sides repeat
+ALIKE_LABELS = 5          # labels (text with a Chinese character and no digit) both sides hold, at least
+ALIKE_SHARE = 0.25        # and that share of all labels of the two sides (Jaccard)
+MAX_BANDS_TRIED = 40      # runs of used columns beyond which a sheet is scattered content, not tables side by side
+_LABEL = re.compile(r"^[^0-9０-９]*[\u4e00-\u9fff][^0-9０-９]*$")
+
+
+def side_by_side(cells: dict[tuple[int, int], str], merges: list[Merge]) -> list[tuple[int, int]]:
+    """The sheet's column bands, left to right: one band (its used columns), or, where the used columns break at
+    a fully blank column and the two sides repeat each other's labels, a band for each side (split again within
+    each)."""
+    used = _union([(c, c) for (_, c), t in cells.items() if t.strip()] + [(m.c0, m.c1) for m in merges])
+    if not used:
+        return [(0, 0)]
+    labels: dict[int, set[str]] = {}
+    for (_, c), t in cells.items():
+        t = "".join(t.split())
+        if 2 <= len(t) <= 30 and _LABEL.match(t):
+            labels.setdefault(c, set()).add(t)
+
+    def split(runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        best, at = 0.0, None
+        inside = [(c, ts) for c, ts in sorted(labels.items()) if runs[0][0] <= c <= runs[-1][1]]
+        for k in range(1, len(runs)):
+            left = set().union(*(ts for c, ts in inside if c < runs[k][0]))
+            right = set().union(*(ts for c, ts in inside if c >= runs[k][0]))
+            shared = len(left & right)
+            share = shared / len(left | right) if shared else 0.0
+            if shared >= ALIKE_LABELS and share >= ALIKE_SHARE and share > best:
+                best, at = share, k
+        if at is None:
+            return [(runs[0][0], runs[-1][1])]
+        return split(runs[:at]) + split(runs[at:])
+    return split(used) if len(used) <= MAX_BANDS_TRIED else [(used[0][0], used[-1][1])]
+
+
+def _band_blocks(sheet: Sheet, cells: dict, merges: list[Merge], dense: CellBudget) -> list:
+    """sheet_blocks of one column band of the sheet (`cells` and `merges` within it)."""
+    lim = limits()
     by_row: dict[int, list[tuple[int, str]]] = {}
     for (r, c), text in cells.items():
         by_row.setdefault(r, []).append((c, text))
