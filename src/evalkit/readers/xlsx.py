@@ -1271,8 +1271,8 @@ def side_by_side(cells: dict[tuple[int, int], str], merges: list[Merge]) -> list
     a fully blank column and the two sides repeat each other's labels, a band for each side (split again within
     each)."""
     used = _union([(c, c) for (_, c), t in cells.items() if t.strip()] + [(m.c0, m.c1) for m in merges])
-    if not used:
-        return [(0, 0)]
+    if len(used) < 2 or len(used) > MAX_BANDS_TRIED:      # no blank column between, or scattered content
+        return [(used[0][0], used[-1][1])] if used else [(0, 0)]
     labels: dict[int, set[str]] = {}
     for (_, c), t in cells.items():
         t = "".join(t.split())
@@ -1292,7 +1292,7 @@ def side_by_side(cells: dict[tuple[int, int], str], merges: list[Merge]) -> list
         if at is None:
             return [(runs[0][0], runs[-1][1])]
         return split(runs[:at]) + split(runs[at:])
-    return split(used) if len(used) <= MAX_BANDS_TRIED else [(used[0][0], used[-1][1])]
+    return split(used)
 
 
 def _band_blocks(sheet: Sheet, cells: dict, merges: list[Merge], dense: CellBudget) -> list:
