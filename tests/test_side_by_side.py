@@ -11,6 +11,7 @@ from conftest import ROOT
 from evalkit.ingest import build, hash_file
 from evalkit.readers import read
 from test_embedded import INDICATOR, PROJECT, _rows
+from test_office import needs_lo
 
 XLSX = ROOT / "tests" / "fixtures" / "fixture_xlsx.xlsx"
 RIGHT = {"退役军人辅助性岗位经费": "城关镇退役军人服务经费", "医疗保障服务经费": "城关镇医疗救助经费"}
@@ -86,3 +87,34 @@ def test_a_blank_spacer_column_inside_one_table_does_not_split_it(tmp_path):
     assert len(tables) == 1 and doc.notes == []
     assert [[c for c in row if c] for row in tables[0].rows][:2] == [["项目名称", "城关镇道路维修经费"],
                                                                        ["主管部门", "大厂回族自治县交通运输局"]]
+
+
+@needs_lo
+def test_the_two_tables_printed_to_one_pdf_page_are_read_and_an_unruled_print_is_said_once(tmp_path):
+    """The sheet printed (Calc, landscape, fitted to the page's width) with its cells ruled: the page holds both
+    tables, read as the workbook's four projects; printed without rulings: one partial row saying the page (once,
+    although it is read as two halves) is a worksheet printed without grid lines."""
+    import sys
+
+    from openpyxl.styles import Border, Side
+    sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
+    import make_page_fixtures as mpf
+    path, shift, width = _side_by_side(tmp_path / "并排.xlsx")
+    wb = load_workbook(path)
+    ws = wb.active
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    wb.save(tmp_path / "无框线.xlsx")
+    thin = Side(style="thin")
+    for row in ws.iter_rows(min_row=5, max_row=ws.max_row):
+        for c in row:
+            if c.column <= width or c.column > shift:
+                c.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    wb.save(tmp_path / "有框线.xlsx")
+    ruled = build(read(mpf.soffice_convert(tmp_path / "有框线.xlsx", "pdf", tmp_path / "out")), "x.pdf", "0" * 64, "pdf")
+    assert [p["project_name"] for p in ruled.projects] == [p["project_name"] for p in _built(path).projects]
+    assert len(ruled.indicators) == len(_built(path).indicators)
+    bare = build(read(mpf.soffice_convert(tmp_path / "无框线.xlsx", "pdf", tmp_path / "out")), "y.pdf", "0" * 64, "pdf")
+    assert bare.report["status"] == "partial" and bare.report["error"].startswith(
+        "y.pdf: 第 1 页是电子表格程序打印的表格，没有框线")

@@ -349,7 +349,8 @@ def _check_outlines(texts: list[str], to_ocr: dict[int, str]) -> None:
 
 
 def _pages(numbers) -> str:
-    return "、".join(map(str, numbers))
+    """第 1、3 页's numbers: each once (a page read in two parts, a two-up print's halves, counts once)."""
+    return "、".join(map(str, dict.fromkeys(numbers)))
 
 
 def _add_ocr(doc: Document, path: Path, to_ocr: dict[int, str], required: bool, ocr) -> None:
