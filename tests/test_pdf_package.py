@@ -274,3 +274,21 @@ def test_the_reports_attached_to_an_excel_97_workbook_are_read_as_inputs_of_thei
         assert read(tmp_path / name / name).notes == [
             "工作簿中附有 2 个报告文件（“城关镇自评报告.pdf”、“大厂县自评表.xlsx”），其内容不在工作表上；"
             "evalkit ingest 把每个附件作为单独的报告读取，清单中名为“本文件名!附件名”"]
+
+
+def test_a_listing_process_that_died_is_replaced_for_the_next_pdf(tmp_path):
+    """Discovery keeps one process listing PDFs' attachments: killed between two PDFs (the OOM killer, a user), the
+    next PDF gets a new one and its attachments as before; none is left when discovery ends."""
+    from evalkit import archives
+    from evalkit.limits import LIMITS
+    path = _portfolio(tmp_path / "made")
+    with archives.listing_pdfs():
+        first, _ = archives.expand_pdf(path, tmp_path / "s1", archives.readable, LIMITS)
+        proc = archives._lister.proc
+        proc.kill()
+        proc.wait()
+        second, _ = archives.expand_pdf(path, tmp_path / "s2", archives.readable, LIMITS)
+        kept = archives._lister.proc
+        assert kept is not proc and kept.poll() is None
+    assert [m.name for m in first] == [m.name for m in second] == ["大厂县自评报告.docx", "各乡镇.zip"]
+    assert all(m.problem is None for m in second) and kept.poll() is not None and archives._lister is None

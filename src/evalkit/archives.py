@@ -764,24 +764,12 @@ def expand_pdf(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
     discovery) that process is kept for the next PDF; else one is started for this one. `supported` is readable."""
     import dataclasses
     stage.mkdir(parents=True, exist_ok=True)
-    request = (str(path), str(stage), dataclasses.asdict(lim))
-    if _lister is not None:
-        return _lister.listed(request, lim)
-    import json
-    import subprocess
-    import sys
+    lister = _lister or _Lister()
     try:
-        done = subprocess.run([sys.executable, "-c", "from evalkit.archives import pdf_attachments_child as c; c()"],
-                              input=json.dumps(request), capture_output=True, text=True, encoding="utf-8",
-                              errors="replace", timeout=lim.max_seconds)
-    except subprocess.TimeoutExpired:
-        return _listing_failed(lim, None)
-    lines = done.stdout.strip().splitlines()
-    if done.returncode != 0 or not lines:
-        said = f"内存超过上限 {lim.max_memory_mb} MB" if "MemoryError" in done.stderr else \
-            (done.stderr.strip().splitlines() or [f"退出码 {done.returncode}"])[-1][:200]
-        return _listing_failed(lim, said)
-    return _members_listed(json.loads(lines[-1]))
+        return lister.listed((str(path), str(stage), dataclasses.asdict(lim)), lim)
+    finally:
+        if lister is not _lister:
+            lister.close()
 
 
 def _listing_failed(lim, said: str | None) -> tuple[list[Member], int]:
@@ -790,11 +778,6 @@ def _listing_failed(lim, said: str | None) -> tuple[list[Member], int]:
         return [Member("（附件）", None, f"列出 PDF 的附件超过 {lim.max_seconds:g} 秒（文件结构异常，疑似恶意构造），"
                                       "附件未读取")], 0
     return [Member("（附件）", None, f"列出 PDF 的附件时出错（{said}），附件未读取")], 0
-
-
-def _members_listed(got) -> tuple[list[Member], int]:
-    members, skipped = got
-    return [Member(n, Path(s) if s else None, p) for n, s, p in members], skipped
 
 
 def list_pdf_attachments(path: str, stage: str, limits: dict):
@@ -806,62 +789,111 @@ def list_pdf_attachments(path: str, stage: str, limits: dict):
     return [[m.name, None if m.staged is None else str(m.staged), m.problem] for m in members], skipped
 
 
-def pdf_attachments_child() -> None:
-    """expand_pdf's process outside a discovery: the request (path, stage, limits) as JSON on stdin, the members as
-    JSON on stdout."""
+def pdf_lister() -> None:
+    """The listing process (_Lister): a request (path, stage, limits) as a JSON line on stdin, its answer as one on
+    stdout ({"ok": list_pdf_attachments(...)} or {"error": why}); the memory cap set by the first request."""
     import json
     import sys
 
     from evalkit import limits as _limits
-    path, stage, limits = json.loads(sys.stdin.read())
-    _limits.cap_memory(limits["max_memory_mb"])
-    print(json.dumps(list_pdf_attachments(path, stage, limits)))
+    out, sys.stdout = sys.stdout, sys.stderr        # what a library prints never mixes with the answers
+    capped = False
+    for line in sys.stdin:
+        path, stage, limits = json.loads(line)
+        if not capped:
+            _limits.cap_memory(limits["max_memory_mb"])
+            capped = True
+        try:
+            answer = {"ok": list_pdf_attachments(path, stage, limits)}
+        except MemoryError:
+            answer = {"error": "MemoryError"}
+        except Exception as e:  # noqa: BLE001  (this PDF's attachments, not the listing process)
+            answer = {"error": reason(e)}
+        out.write(json.dumps(answer) + "\n")
+        out.flush()
+        if "error" in answer and answer["error"] == "MemoryError":
+            return
 
 
 class _Lister:
-    """The process a discovery lists PDFs' attachments in (pebble, started on first use and kept, so a corpus of
-    PDF 包 does not start an interpreter per file); one that stalls or balloons is killed and the next PDF gets a new
-    one."""
+    """The process PDFs' attachments are listed in: `python -c` (no multiprocessing: nothing of the caller's
+    __main__ runs again, no fork of a process holding threads), kept for the next PDF within a discovery, so a
+    corpus of PDF 包 does not start an interpreter per file; one past the time limit, or gone, is killed and the
+    next PDF gets a new one."""
 
-    def __init__(self, lim):
-        self.lim, self.pool = lim, None
+    def __init__(self):
+        self.proc = self.answers = None
+
+    def _start(self) -> None:
+        import queue
+        import subprocess
+        import sys
+        import threading
+        self.proc = subprocess.Popen([sys.executable, "-c", "from evalkit.archives import pdf_lister as c; c()"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     text=True, encoding="utf-8", errors="replace")
+        self.answers = answers = queue.Queue()
+        out = self.proc.stdout
+
+        def pump() -> None:                     # its answers, read where a timeout can wait on them
+            for line in out:
+                answers.put(line)
+            answers.put(None)
+        threading.Thread(target=pump, daemon=True).start()
 
     def listed(self, request, lim) -> tuple[list[Member], int]:
-        from concurrent.futures import TimeoutError as Timeout
-        import multiprocessing
-
-        from pebble import ProcessExpired, ProcessPool
-
-        from evalkit import limits as _limits
-        if self.pool is None:         # spawned: the discovering process may hold threads (a Dask client's)
-            self.pool = ProcessPool(max_workers=1, initializer=_limits.cap_memory, initargs=(lim.max_memory_mb,),
-                                    context=multiprocessing.get_context("spawn"))
-        future = self.pool.schedule(list_pdf_attachments, args=request, timeout=lim.max_seconds)
+        import json
+        import queue
+        if self.proc is not None and self.proc.poll() is not None:    # gone since the last PDF (killed outside)
+            self.close()
+        if self.proc is None:
+            self._start()
         try:
-            return _members_listed(future.result())
-        except Timeout:
+            self.proc.stdin.write(json.dumps(request) + "\n")
+            self.proc.stdin.flush()
+            line = self.answers.get(timeout=lim.max_seconds)
+        except queue.Empty:
+            self.close()
             return _listing_failed(lim, None)
-        except MemoryError:
-            return _listing_failed(lim, f"内存超过上限 {lim.max_memory_mb} MB")
-        except ProcessExpired as e:
-            return _listing_failed(lim, f"进程意外退出，退出码 {e.exitcode}")
-        except Exception as e:  # noqa: BLE001  (an error the listing raised: this PDF's attachments, not the run)
-            return _listing_failed(lim, reason(e))
+        except OSError:                         # it is gone (killed from outside): the next PDF gets a new one
+            line = None
+        if line is None:
+            code = self.proc.poll()
+            self.close()
+            return _listing_failed(lim, f"进程意外退出，退出码 {code}")
+        try:
+            answer = json.loads(line)
+        except ValueError:
+            self.close()
+            return _listing_failed(lim, f"无法理解的回答：{line[:80]}")
+        if "error" in answer:
+            if answer["error"] == "MemoryError":
+                self.close()
+                return _listing_failed(lim, f"内存超过上限 {lim.max_memory_mb} MB")
+            return _listing_failed(lim, answer["error"])
+        members, skipped = answer["ok"]
+        return [Member(n, Path(s) if s else None, p) for n, s, p in members], skipped
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.stop()
-            self.pool.join()
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            for f in (self.proc.stdin, self.proc.stdout):
+                try:
+                    f.close()
+                except OSError:
+                    pass
+            self.proc = None
 
 
 _lister: _Lister | None = None
 
 
 @contextmanager
-def listing_pdfs(lim):
+def listing_pdfs():
     """Within it, expand_pdf lists PDFs' attachments in one kept process (discover)."""
     global _lister
-    outer, _lister = _lister, _Lister(lim)
+    outer, _lister = _lister, _Lister()
     try:
         yield
     finally:

@@ -397,7 +397,7 @@ def discover(paths: list[Path], limits=None, stage: Path | None = None) -> Disco
     each become a Source with a problem. Archives (.zip/.7z/.rar) are opened into `stage` (see archives.py), and the
     files attached to a PDF, OFD or workbook taken out there beside it (archives.attaching); without `stage` both
     are skipped."""
-    with listing_pdfs(limits or _limits.LIMITS):      # one process lists the PDFs' attachments
+    with listing_pdfs():                          # one process lists the PDFs' attachments
         return _discover(paths, limits, stage)
 
 
