@@ -121,11 +121,11 @@ def test_a_package_in_a_zip_and_a_member_named_for_inspect(tmp_path):
 
 def test_an_attachment_that_cannot_be_decoded_costs_its_row(tmp_path):
     """An attached file whose stream is not what its filter says, one shorter than the size the PDF records (cut
-    off): each attachment is a failed row saying so; the package and its other attachment are read."""
+    off), an empty one: each attachment is a failed row saying so; the package and its other attachment are read."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import DictionaryObject, NameObject, NumberObject
     made = _pdf_with_files([("大厂县自评报告.docx", DOCX.read_bytes()), ("自评表.xlsx", b"not deflated at all"),
-                            ("补充表.xlsx", XLSX.read_bytes()[:1000])])
+                            ("补充表.xlsx", XLSX.read_bytes()[:1000]), ("空.docx", b"")])
     w = PdfWriter(clone_from=PdfReader(io.BytesIO(made)))
     for obj in w._objects:
         if obj is None or not hasattr(obj, "get_data") or obj.get("/Type") != "/EmbeddedFile":
@@ -144,6 +144,7 @@ def test_an_attachment_that_cannot_be_decoded_costs_its_row(tmp_path):
     assert reports.loc[f"{PACKAGE}!自评表.xlsx", "error"].endswith("PDF 附件的数据已损坏，无法解压，未读取")
     assert reports.loc[f"{PACKAGE}!补充表.xlsx", "error"].endswith(
         f"PDF 附件的数据不完整（应有 {XLSX.stat().st_size:,} 字节，只有 1,000 字节），未读取")
+    assert reports.loc[f"{PACKAGE}!空.docx", "error"].endswith("PDF 附件是空的（0 字节，PDF 可能已损坏），未读取；请向报送单位索取完整的文件")
     assert reports.loc[PACKAGE, "status"] == "ok"
 
 

@@ -68,6 +68,8 @@ def _decoded(stream) -> tuple[bytes | None, str | None]:
     data = stream.get_data()
     if raw and not data:
         return None, "PDF 附件的数据已损坏，无法解压，未读取"
+    if not data:
+        return None, "PDF 附件是空的（0 字节，PDF 可能已损坏），未读取；请向报送单位索取完整的文件"
     params = resolve1(stream.get("Params"))
     size = resolve1(params.get("Size")) if isinstance(params, dict) else None
     if isinstance(size, int) and size > len(data):
