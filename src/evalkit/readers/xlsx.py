@@ -1247,10 +1247,11 @@ def sheet_blocks(sheet: Sheet, dense: CellBudget | None = None) -> list[tuple[li
     if not sheet.cells:
         return []
     bands = side_by_side(sheet.cells, merges)
-    if len(bands) > 1:
-        sheet.notes.append(f"工作表「{sheet.title}」有并排的 {len(bands)} 张表（"
-                           + "、".join(f"{column_name(a)}–{column_name(b)} 列" for a, b in bands)
-                           + "，中间隔着空列），已按从左到右分开读取")
+    note = (f"工作表「{sheet.title}」有并排的 {len(bands)} 张表（" + "、".join(f"{column_name(a)}–{column_name(b)} 列"
+                                                                  for a, b in bands)
+            + "，中间隔着空列），已按从左到右分开读取")
+    if len(bands) > 1 and note not in sheet.notes:      # said once, however often the sheet's blocks are asked for
+        sheet.notes.append(note)
     out = []
     for a, b in bands:
         cells = {k: t for k, t in sheet.cells.items() if a <= k[1] <= b} if len(bands) > 1 else sheet.cells
