@@ -375,9 +375,9 @@ READ_APART = "evalkit ingest 把每个附件作为单独的报告读取"
 def attachment_note(files: list[tuple[str, str]], holder: str = "PDF", place: str = "PDF 的页面上",
                     advice: str | None = None) -> tuple[list[str], list[str]]:
     """(warnings, notes) naming the files attached to a PDF, an OFD or a workbook, which are not read into it (each
-    may be a report of its own: its year, its result). A PDF's and an OFD's (`advice` None) are read by ingest as
-    reports of their own (archives.expand_attached): a note; a workbook's are not: a warning with `advice`, since
-    their figures are not `place`. Other files (a photo, a drawing) a note."""
+    may be a report of its own: its year, its result). Those ingest reads as reports of their own (`advice` None: a
+    PDF's, an OFD's, a workbook's, archives.expand_attached) are a note; with `advice` (files nothing takes out) a
+    warning, since their figures are not `place`. Other files (a photo, a drawing) a note."""
     reports = attached_reports(files)
     others = [n for n, _ in files if n not in reports]
     holder += " " if holder[-1].isascii() else ""            # PDF 中附有, 工作簿中附有
