@@ -293,3 +293,27 @@ def test_a_listing_process_that_died_is_replaced_for_the_next_pdf(tmp_path):
         assert kept is not proc and kept.poll() is None
     assert [m.name for m in first] == [m.name for m in second] == ["大厂县自评报告.docx", "各乡镇.zip"]
     assert all(m.problem is None for m in second) and kept.poll() is not None and archives._lister is None
+
+
+def test_discovery_reads_a_zip_directory_from_its_bytes_and_never_one_over_the_limits(tmp_path, monkeypatch):
+    """What discovery asks of every workbook and OFD (attachments?) comes from the central directory's bytes: the
+    names zipfile lists, None for a compound file; a directory whose end record hides 60 entries as 1 is never
+    parsed (its size gives it away) and the workbook is taken to have no attachments."""
+    import zipfile
+    from dataclasses import replace
+
+    import evalkit.limits
+    from evalkit.archives import attaching
+    from evalkit.readers.safety import member_names
+    with zipfile.ZipFile(XLSX) as z:
+        assert member_names(XLSX) == z.namelist()
+    assert member_names(FIXTURES / "fixture_xls.xls") is None
+    listed = rezip(XLSX, tmp_path / "清单.xlsx", extra=[("xl/embeddings/oleObject1.bin", b"x")]
+                   + [(f"xl/media/{'x' * 100}{i}.png", b"") for i in range(60)])
+    assert attaching(listed) == "xlsx"
+    raw = bytearray(listed.read_bytes())
+    end = raw.rindex(b"PK\x05\x06")
+    raw[end + 8:end + 12] = (1).to_bytes(2, "little") * 2          # entries on this disk, entries in all
+    listed.write_bytes(bytes(raw))
+    monkeypatch.setattr(evalkit.limits, "LIMITS", replace(evalkit.limits.LIMITS, max_zip_members=5))
+    assert member_names(listed) is None and attaching(listed) is None

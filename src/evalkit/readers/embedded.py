@@ -475,9 +475,9 @@ def _xls_objects(path: Path) -> list[tuple[str, str | None, str, bytes | None, s
 
 
 def workbook_may_attach(path: Path) -> bool:
-    """Whether a workbook has objects other than a chart's data: an xlsx's zip directory lists xl/embeddings/ parts
-    that are no workbook, an Excel 97 (WPS) workbook's directory object storages (MBD…); so discovery asks it of
-    every workbook."""
+    """Whether a workbook has objects other than a chart's data: an xlsx's zip directory (its bytes, safety.member_names)
+    lists xl/embeddings/ parts that are no workbook, an Excel 97 (WPS) workbook's directory object storages (MBD…);
+    so discovery asks it of every workbook."""
     try:
         with open(path, "rb") as f:
             head = f.read(8)
@@ -486,8 +486,9 @@ def workbook_may_attach(path: Path) -> bool:
             with olefile.OleFileIO(str(path)) as ole:
                 return any(len(e) == 1 and e[0].upper().startswith("MBD")
                            for e in ole.listdir(streams=False, storages=True))
-        with zipfile.ZipFile(path) as zf:
-            return any(n.startswith("xl/embeddings/") and not n.endswith(("/", ".xlsx", ".xls")) for n in zf.namelist())
+        from evalkit.readers.safety import member_names
+        return any(n.startswith("xl/embeddings/") and not n.endswith(("/", ".xlsx", ".xls"))
+                   for n in member_names(path) or ())
     except Exception:  # noqa: BLE001  (a damaged workbook: its own read says so)
         return False
 

@@ -370,12 +370,9 @@ def _attachment_list(package: Package, doc_name: str, doc) -> list[tuple[str, st
 
 def may_have_attachments(path: Path) -> bool:
     """Whether the OFD package holds an attachment list (a member named Attachments.xml, where GB/T 33190 writers
-    put it): its zip directory only, so discovery asks it of every OFD."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            return any(n.replace("\\", "/").rsplit("/", 1)[-1].casefold() == "attachments.xml" for n in zf.namelist())
-    except Exception:  # noqa: BLE001  (a damaged package: the OFD's own read says so)
-        return False
+    put it): its zip directory's bytes only (safety.member_names), so discovery asks it of every OFD."""
+    from evalkit.readers.safety import member_names
+    return any(n.replace("\\", "/").rsplit("/", 1)[-1].casefold() == "attachments.xml" for n in member_names(path) or ())
 
 
 def attached_data(path: Path) -> list[tuple[str, bytes | None, str | None]]:
