@@ -508,4 +508,30 @@ def test_a_deck_linking_its_tables_names_the_files(tmp_path):
     doc = read(path)
     assert doc.linked == ["项目支出绩效自评表.xlsx"] and list(doc.tables()) == []
     assert build(doc, path.name, hash_file(path), "pptx").report["error"].startswith(
-        f"{path.name}: 文档中没有自评表，只有 1 个附件的链接（“项目支出绩效自评表.xlsx”）")
+        f"{path.name}: 演示文稿中没有自评表，只有 1 个附件的链接（“项目支出绩效自评表.xlsx”）")
+
+
+def test_a_workbook_linking_each_units_report_names_the_files(tmp_path):
+    """A 报送清单 workbook whose cells hyperlink each unit's report on the writer's disk or a 网盘 share: the files are
+    named in the notes (a link to a policy page is not), never opened (the test puts one there); with nothing else
+    read, the row says where the figures are."""
+    from openpyxl import Workbook
+
+    from evalkit.ingest import build, hash_file
+    (tmp_path / "城关镇自评报告.pdf").write_bytes(PDF.read_bytes())
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["序号", "单位", "自评报告"])
+    for i, (unit, target) in enumerate([("城关镇", (tmp_path / "城关镇自评报告.pdf").as_uri()),
+                                         ("夏垫镇", "夏垫镇/2023年项目支出绩效自评表.xlsx"),
+                                         ("祁各庄镇", "https://pan.baidu.com/s/1AbCdEfGh")], 1):
+        ws.append([i, unit, "点击查看"])
+        ws.cell(i + 1, 3).hyperlink = target
+    ws.cell(6, 2, "政策依据").hyperlink = "http://www.gov.cn/zhengce/content/2023.htm"
+    path = tmp_path / "报送清单.xlsx"
+    wb.save(path)
+    doc = read(path)
+    named = "“城关镇自评报告.pdf”、“2023年项目支出绩效自评表.xlsx”、“百度网盘链接 https://pan.baidu.com/s/1AbCdEfGh”"
+    assert doc.notes == [f"工作簿中有 3 个附件的链接（{named}），文件不在工作簿里，未读取"]
+    assert build(doc, path.name, hash_file(path), "xlsx").report["error"] == (
+        f"{path.name}: 工作簿中没有自评表，只有 3 个附件的链接（{named}），文件不在工作簿里；请找到这些文件（或向报送单位索取）后一并导入")

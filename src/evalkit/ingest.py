@@ -155,8 +155,9 @@ def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileR
                         "或是新的表头词汇），文件中的几张自评表可能被读成了一个项目；请用 evalkit inspect 查看各行的读法")
     if not ex.found_anything and doc.linked:     # a portal's article page saved instead of its attachments
         from evalkit.readers.embedded import named_list
-        page = doc.format in ("html", "mhtml")
-        where, get = ("网页", "请从网站下载这些附件后再导入") if page else ("文档", "请找到这些文件（或向报送单位索取）后一并导入")
+        from evalkit.readers.links import holder
+        where = holder(doc.format)
+        get = "请从网站下载这些附件后再导入" if where == "网页" else "请找到这些文件（或向报送单位索取）后一并导入"
         get = get.replace("这些附件", "该附件").replace("这些文件", "该文件") if len(doc.linked) == 1 else get
         problems.append(f"{where}中没有自评表，只有 {len(doc.linked)} 个附件的链接（{named_list(doc.linked)}），"
                         f"文件不在{where}里；{get}")

@@ -71,7 +71,7 @@ def read_docx(path: Path, repair: bool = True) -> Document:
                    + ([f"Word 白色文字 {white} 处"] if white else []))
     if objects is not None:
         objects.into(doc)
-    add_linked(doc, hyperlinks(part), "文档")     # 附件 on the writer's disk, a 网盘 share (readers/links.py)
+    add_linked(doc, hyperlinks(part))     # 附件 on the writer's disk, a 网盘 share (readers/links.py)
     if holds_pictures_only(doc):              # no table and no prose: the report may be pictures of its pages
         pictures = page_pictures(part)
         if pictures:

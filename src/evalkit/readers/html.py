@@ -212,8 +212,8 @@ def html_document(text: str, path: Path, fmt: str, images: list | None = None, f
         raise LimitExceeded("网页的标签嵌套过深（疑似恶意构造的文件），无法读取；请用浏览器打开后另存为 PDF 再导入") from None
     doc = Document(source=str(path), format=fmt, blocks=blocks, hidden=hidden, linked=linked)
     if linked:
-        from evalkit.readers.links import linked_note
-        doc.notes.append(linked_note(linked, "网页"))
+        from evalkit.readers.links import holder, linked_note
+        doc.notes.append(linked_note(linked, holder(fmt)))
     if controls:
         doc.warnings.append(f"网页中有 {controls} 个控制字符（文件可能已损坏），已删除")
     if budget.clipped:

@@ -64,23 +64,32 @@ def hyperlinks(part) -> list[str]:
             if rel.is_external and str(rel.reltype).endswith("/hyperlink")]
 
 
-def add_linked(doc, targets: list[str], holder: str) -> None:
+# what holds links instead of files, in words, by its format: a portal's page, a 报送清单 workbook, a deck; else 文档
+HOLDERS = {**dict.fromkeys(("html", "mhtml"), "网页"), **dict.fromkeys(("xlsx", "xls", "et", "ods", "xlsb"), "工作簿"),
+           **dict.fromkeys(("pptx", "ppt", "dps", "odp"), "演示文稿")}
+
+
+def holder(fmt: str | None) -> str:
+    return HOLDERS.get(fmt or "", "文档")
+
+
+def add_linked(doc, targets: list[str]) -> None:
     """Name in `doc` (Document.linked, a reading note) the report files and shares `targets` give instead of holding
-    them; `holder` says what holds the links (文档, 演示文稿)."""
+    them."""
     names = []
     for name in (linked_name(t) for t in targets):
         if name is not None and name not in names and name not in doc.linked:
             names.append(name)
     if names:
         doc.linked += names
-        doc.notes.append(linked_note(names, holder))
+        doc.notes.append(linked_note(names, holder(doc.format)))
 
 
-def linked_note(names: list[str], holder: str) -> str:
+def linked_note(names: list[str], where: str) -> str:
     """The reading note naming the files a document links to instead of holding them (as ingest's message for a
     document that has nothing else: `…中没有自评表，只有 N 个附件的链接`)."""
     from evalkit.readers.embedded import named_list
-    return f"{holder}中有 {len(names)} 个附件的链接（{named_list(names)}），文件不在{holder}里，未读取"
+    return f"{where}中有 {len(names)} 个附件的链接（{named_list(names)}），文件不在{where}里，未读取"
 
 
 def shared_in_text(text: str) -> list[str]:

@@ -88,7 +88,7 @@ def read_pptx(path: Path, repair: bool = True) -> Document:
     doc.notes += [f"第 {'、'.join(map(str, sorted(set(pages))))} 页的{what}（{len(pages)} 处）未读取：不是自评表的内容"
                   for what, pages in walk.skipped.items()]
     walk.objects.into(doc)
-    add_linked(doc, walk.links, "演示文稿")     # a slide's hyperlinks to the 自评表 on the presenter's disk
+    add_linked(doc, walk.links)     # a slide's hyperlinks to the 自评表 on the presenter's disk
     if holds_pictures_only(doc):          # no table and no prose: the report may be pictures of its pages
         if pictures := page_sized(walk.pictures):
             return with_pages_read(doc, pictures)

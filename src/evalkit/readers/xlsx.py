@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table, Unparsable
 from evalkit.readers.safety import (UNZIP_ERRORS, CellBudget, check_file_size, check_no_dtd, is_encrypted_ooxml,
-                                    iter_member, limits, open_zip, reason)
+                                    iter_member, limits, open_zip, read_member, reason)
 
 NOT_A_ZIP = ("XLSX 文件已损坏（不是有效的 ZIP 包，可能下载不完整，或是 .xls 文件改了扩展名），"
              "请重新下载或用 Excel 另存为 .xlsx 再导入")
@@ -129,6 +129,9 @@ def read_xlsx(path: Path, repair: bool = True, attachments: bool = True) -> Docu
         from evalkit.readers.embedded import workbook_attachments
         attached = workbook_attachments(path)
         _note_attached(doc, attached)
+    if kind == "xlsx" and attachments:              # a 报送清单 whose cells link each unit's report file or share
+        from evalkit.readers.links import add_linked
+        add_linked(doc, sheet_hyperlinks(path))
     if uncached and repair and kind == "xlsx":     # formulas saved without values: computed by LibreOffice
         from evalkit.readers.office import recalculated
         copy = recalculated(path, doc, started)
@@ -146,6 +149,25 @@ def read_xlsx(path: Path, repair: bool = True, attachments: bool = True) -> Docu
     elif pictures_of is not None:                                 # read if the text gives nothing
         doc.more_pictures = functools.partial(pictures_of, path)
     return doc
+
+
+def sheet_hyperlinks(path: Path) -> list[str]:
+    """The targets of the workbook's hyperlinks that point outside it (each sheet's relationships of the hyperlink
+    type, TargetMode External), sheet by sheet; [] when they cannot be read (the sheets' read says why)."""
+    import lxml.etree
+    out = []
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = sorted((n for n in zf.namelist() if re.fullmatch(r"xl/worksheets/_rels/[^/]+\.xml\.rels", n)),
+                           key=lambda n: [int(d) if d.isdigit() else d for d in re.split(r"(\d+)", n)])
+            parser = lxml.etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+            for name in parts:
+                root = lxml.etree.fromstring(read_member(zf, name, 16 << 20), parser)
+                out += [el.get("Target") or "" for el in root if (el.get("Type") or "").endswith("/hyperlink")
+                        and (el.get("TargetMode") or "") == "External"]
+    except Exception:  # noqa: BLE001  (a damaged package: the sheets' read says so)
+        return out
+    return out
 
 
 def _note_attached(doc: Document, attached: list[tuple[str, str]]) -> Document:
