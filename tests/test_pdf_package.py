@@ -59,8 +59,9 @@ def _same_rows(tables, source_file: str, alone: Path, fmt: str) -> None:
 
 def test_the_reports_attached_to_a_pdf_package_are_read_as_inputs_of_their_own(tmp_path):
     """Each attached report (a Word file in the name tree, a zip clipped to the page holding a PDF) is an input
-    named after the package, with the figures it has read alone; the cover, with no table on its page, is `ok` and
-    says where its reports went; the video is not read; a finding's place names the attachment."""
+    named after the package, with the figures it has read alone; the cover, with no table on its page, is `ok`,
+    says where its reports went and is no report in the briefing's count; the video is not read; a finding's place
+    names the attachment."""
     _portfolio(tmp_path / "in")
     t = ingest_paths([tmp_path / "in"], keep_format_copies=True)
     reports = t["reports"].set_index("source_file")
@@ -73,6 +74,9 @@ def test_the_reports_attached_to_a_pdf_package_are_read_as_inputs_of_their_own(t
     _same_rows(t, f"{PACKAGE}!各乡镇.zip!城关镇/自评表.pdf", PDF, "pdf")
     places = t["indicators"].loc[t["indicators"]["source_file"] == f"{PACKAGE}!大厂县自评报告.docx", "location"]
     assert places.str.startswith("PDF 的附件 大厂县自评报告.docx 表").all()
+    from evalkit.report.aggregates import headline
+    assert reports.loc[PACKAGE, "doc_kind"] == "attachments"
+    assert headline(t)["n_reports"] == 2                      # its two reports, not the cover
 
 
 def test_a_report_pdf_with_a_file_clipped_to_its_page_reads_both(tmp_path):

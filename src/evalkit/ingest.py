@@ -170,7 +170,8 @@ def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileR
         "status": "partial" if problems else "ok",
         "error": f"{source_file}: {'; '.join(problems)}" if problems else None,
         **place, "agency": rep.agency, "fiscal_year": rep.fiscal_year,
-        "doc_kind": rep.doc_kind, "n_projects": len(projects),
+        "doc_kind": "attachments" if doc.attached and not ex.found_anything else rep.doc_kind,   # a PDF 包's cover
+        "n_projects": len(projects),
         "stated_overall_score": rep.stated_overall_score, "stated_overall_grade": rep.stated_overall_grade,
         "narrative_score": rep.narrative_score, "stated_overall_grade_raw": rep.stated_overall_grade_raw,
         "narrative_parts": json.dumps(rep.narrative_parts, ensure_ascii=False) if rep.narrative_parts else None,

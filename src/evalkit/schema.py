@@ -86,7 +86,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("error", S, "错误", doc="Chinese, null when ok"),
         _c("county", S, "县区"), _c("city", S, "地市"), _c("province", S, "省份"),
         _c("agency", S, "单位"), _c("fiscal_year", I, "年度"),
-        _c("doc_kind", S, "文件类型", doc="project_report / department_report / project_tables / summary_table"),
+        _c("doc_kind", S, "文件类型", doc="project_report / department_report / project_tables / summary_table / "
+                                                   "attachments (its reports are its attachments, rows of their own: a "
+                                                   "PDF 包's cover, a 报送清单; not counted as a report)"),
         _c("n_projects", I, "项目数"),
         _c("stated_overall_score", F, "填报综合得分", _PT),
         _c("stated_overall_grade", S, "填报综合等级", doc="优/良/中/差"),
@@ -240,7 +242,7 @@ LABELS: dict[str, str] = {c.name: label(c.name) for t in TABLES.values() for c i
 VALUE_LABELS: dict[str, dict[str, str]] = {
     "severity": {"error": "错误", "warning": "警告", "info": "提示"},
     "doc_kind": {"project_report": "项目自评报告", "department_report": "部门整体自评报告",
-                 "project_tables": "项目自评表", "summary_table": "自评汇总表"},
+                 "project_tables": "项目自评表", "summary_table": "自评汇总表", "attachments": "附件包（报告在附件中）"},
     "status": {"ok": "成功", "partial": "部分读取", "failed": "失败", "duplicate": "重复"},
     "duplicate_kind": {"same_file": "同一文件", "same_report": "同一报告（不同格式）",
                        "same_report_ocr": "同一报告（扫描件，个别字或数字识别不同）",

@@ -20,6 +20,13 @@ def _count_sum(s: pd.Series) -> int:
     return int(x.where(np.isfinite(x) & (x >= 0)).fillna(0).sum())
 
 
+def counted(rep: pd.DataFrame) -> pd.Series:
+    """The reports rows counted as reports: a file read twice once (not its duplicate), a file whose reports are its
+    attachments (doc_kind attachments: a PDF 包's cover, its attachments rows of their own) not at all."""
+    cover = rep["doc_kind"].eq("attachments").fillna(False).astype(bool) if "doc_kind" in rep.columns else False
+    return (rep["status"] != "duplicate") & ~cover
+
+
 def grade_counts(vw: Views, bands=None) -> pd.DataFrame:
     """Project-level grade counts per county (county_label, 优, 良, 中, 差, total) from the projects'
     effective grades; statements' counts (汇总表, 决算) are apart, in `statement_counts`."""
@@ -145,7 +152,7 @@ def county_summary(vw: Views, bands=None, low_execution: float = 90.0) -> pd.Dat
                         "county_key": list(cf["county_key"])})
     out = out.set_index("county_label", drop=False)
     rep = vw["reports"].assign(county_label=vw.labels(vw["reports"]))
-    rr = rep[rep["status"] != "duplicate"]
+    rr = rep[counted(rep)]
     out["n_reports"] = rr.groupby("county_label").size().reindex(labels, fill_value=0).astype("int64")
     fig = _project_figures(v, ["county_label"], low)
     for c in _COUNTS:
@@ -248,7 +255,7 @@ def headline(vw: Views, bands=None, low_execution: float = 90.0, high_score: flo
     st = vw.statement_counts
     return {
         "n_counties": len(vw.places),
-        "n_reports": int((rep["status"] != "duplicate").sum()),   # a repeated file is counted once
+        "n_reports": int(counted(rep).sum()),   # a repeated file is counted once, a PDF 包's cover not
         "n_duplicates": int((rep["status"] == "duplicate").sum()),
         "n_old_versions": int((rep.get("duplicate_kind", pd.Series(dtype="object")) == "other_version").sum()),
         "n_repeated_projects": int(vw["projects"].get("repeated_in", pd.Series(dtype="object")).notna().sum()),
