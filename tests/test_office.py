@@ -442,6 +442,21 @@ def test_a_package_its_library_gives_up_on_is_repaired_by_libreoffice_and_reads_
     assert list(private_tmp.iterdir()) == []             # LibreOffice's temp folder removed
 
 
+@needs_lo
+def test_a_repaired_workbooks_attachments_are_named_from_the_file_and_read_apart(tmp_path, private_tmp):
+    """A 报送清单 xlsx openpyxl gives up on (read from LibreOffice's copy) with a report packed on its sheet: its notes
+    name the attachment as the intact workbook's would, and ingest reads it as an input of its own."""
+    from test_attached import PDF, package
+    edit, _ = BROKEN["xlsx"]
+    (tmp_path / "in").mkdir()
+    bad = rezip(ROOT / "tests" / "fixtures" / "fixture_xlsx.xlsx", tmp_path / "in" / "报送清单.xlsx", edit,
+                extra=[("xl/embeddings/oleObject1.bin", package("城关镇自评报告.pdf", PDF.read_bytes()))])
+    assert read(bad).notes[-1].startswith("工作簿中附有 1 个报告文件（“城关镇自评报告.pdf”），其内容不在工作表上；")
+    t = ingest_paths([tmp_path / "in"], checks=False)
+    status = t["reports"].set_index("source_file")["status"]
+    assert status["报送清单.xlsx"] == "partial" and status["报送清单.xlsx!城关镇自评报告.pdf"] == "ok"
+
+
 @pytest.mark.parametrize("fmt", ["docx", "xlsx"])
 def test_without_libreoffice_a_package_its_library_gives_up_on_fails_as_before(tmp_path, no_soffice, fmt):
     edit, why = BROKEN[fmt]

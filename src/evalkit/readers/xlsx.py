@@ -100,7 +100,11 @@ def read_xlsx(path: Path, repair: bool = True, attachments: bool = True) -> Docu
         if not repair:
             raise
         from evalkit.readers.office import repair as by_libreoffice
-        return by_libreoffice(path, kind, failure, started)
+        repaired = by_libreoffice(path, kind, failure, started)      # its attachments named from the file as given
+        if kind in ("xlsx", "xls") and attachments:
+            from evalkit.readers.embedded import workbook_attachments
+            _note_attached(repaired, workbook_attachments(path))
+        return repaired
     blocks, warnings, notes = [], [], []
     dense = CellBudget("工作簿的表格展开后的单元格", "多半是表格旁边很远处还有零星内容，请删除后另存再导入")
     uncached = []
