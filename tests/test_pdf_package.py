@@ -138,6 +138,8 @@ def test_an_attachment_that_cannot_be_decoded_costs_its_row(tmp_path):
             obj[NameObject("/Filter")] = NameObject("/FlateDecode")
         elif len(obj.get_data()) == 1000:
             obj[NameObject("/Params")] = DictionaryObject({NameObject("/Size"): NumberObject(XLSX.stat().st_size)})
+        elif obj.get_data() in (b"", b"\n"):     # pypdf 5.0 reads an empty stream back as its line end
+            obj.set_data(b"")
     (tmp_path / "in").mkdir()
     buf = io.BytesIO()
     w.write(buf)
