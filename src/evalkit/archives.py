@@ -811,7 +811,7 @@ def pdf_lister() -> None:
             answer = {"error": reason(e)}
         out.write(json.dumps(answer) + "\n")
         out.flush()
-        if "error" in answer and answer["error"] == "MemoryError":
+        if answer.get("error") == "MemoryError":    # its state is unknown after that: the next PDF gets a new one
             return
 
 

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 from evalkit import limits as _limits
 from evalkit.archives import (ARCHIVE_SUFFIXES, NOT_REPORT_PREFIXES, ArchiveProblem, archive_format, attaching,
                               container_word, content_archive, expand, is_archive, join_volumes, listing_pdfs,
-                              no_first_volume, old_style_first, readable, split_zip_last, unique_name, unnamed_archive, volume_name,
-                              volume_of)
+                              no_first_volume, old_style_first, readable, split_zip_last, unique_name, unnamed_archive,
+                              volume_name, volume_of)
 from evalkit.errors import FilesFailed, InputError
 from evalkit.model import Document, Loc, ReadError
 from evalkit.readers import SUFFIXES, format_of, read, webpage

@@ -160,8 +160,12 @@ def _check_directory_size(path, kind: str, lim) -> None:
                 end = zipfile._EndRecData(f)   # the end-of-central-directory record (zip64 aware)
     except (OSError, AttributeError, struct.error):
         return                                 # zipfile reports what is wrong with the file
-    if not end:
-        return
+    if end:
+        _check_end_record(end, kind, lim)
+
+
+def _check_end_record(end, kind: str, lim) -> None:
+    """_check_directory_size on an end record already read (zipfile._EndRecData's)."""
     entries, size = end[zipfile._ECD_ENTRIES_TOTAL], end[zipfile._ECD_SIZE]
     if entries > lim.max_zip_members:
         raise _too_many_members(kind, entries, lim)
@@ -181,7 +185,7 @@ def member_names(path) -> list[str] | None:
             end = zipfile._EndRecData(f)
             if not end:
                 return None
-            _check_directory_size(f, "ZIP", lim)
+            _check_end_record(end, "ZIP", lim)
             size = end[zipfile._ECD_SIZE]
             at = end[zipfile._ECD_LOCATION] - size
             if end[zipfile._ECD_SIGNATURE] == zipfile.stringEndArchive64:

@@ -23,8 +23,10 @@ def _count_sum(s: pd.Series) -> int:
 def counted(rep: pd.DataFrame) -> pd.Series:
     """The reports rows counted as reports: a file read twice once (not its duplicate), a file whose reports are its
     attachments (doc_kind attachments: a PDF 包's cover, its attachments rows of their own) not at all."""
-    cover = rep["doc_kind"].eq("attachments").fillna(False).astype(bool) if "doc_kind" in rep.columns else False
-    return (rep["status"] != "duplicate") & ~cover
+    live = rep["status"] != "duplicate"
+    if "doc_kind" in rep.columns:
+        live &= ~rep["doc_kind"].eq("attachments").fillna(False).astype(bool)
+    return live
 
 
 def grade_counts(vw: Views, bands=None) -> pd.DataFrame:
