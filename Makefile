@@ -23,6 +23,7 @@ $(STAMP): pyproject.toml
 	@if [ -x scripts/ensure_font.sh ]; then PYTHON=$(BIN)/python scripts/ensure_font.sh; fi
 	@if [ -x scripts/ensure_libreoffice.sh ]; then scripts/ensure_libreoffice.sh; fi
 	@if [ -x scripts/ensure_libarchive.sh ]; then scripts/ensure_libarchive.sh; fi
+	@if [ -x scripts/ensure_xpstopdf.sh ]; then scripts/ensure_xpstopdf.sh; fi
 	touch $(STAMP)
 
 # every direct dependency pinned to its floor (scripts/min_constraints.py), the rest resolved by pip
@@ -36,6 +37,7 @@ $(MIN_STAMP): pyproject.toml scripts/min_constraints.py
 	@if [ -x scripts/ensure_font.sh ]; then PYTHON=$(MIN_BIN)/python scripts/ensure_font.sh; fi
 	@if [ -x scripts/ensure_libreoffice.sh ]; then scripts/ensure_libreoffice.sh; fi
 	@if [ -x scripts/ensure_libarchive.sh ]; then scripts/ensure_libarchive.sh; fi
+	@if [ -x scripts/ensure_xpstopdf.sh ]; then scripts/ensure_xpstopdf.sh; fi
 	touch $(MIN_STAMP)
 
 ingest: setup

@@ -6,7 +6,8 @@ message. Prints the failed and partial rows grouped by message and exits 1 when 
 
 Byte mutations (flipped bytes, a cut, a random chunk, a zeroed run) of every fixture format, and for DOCX/XLSX packages
 mutations of their XML (numbers in attributes, duplicated rows and cells, cell references) inside a valid zip; for OFD
-packages odd placement values (NaN, 1e308, empty, a repeat of a billion), objects repeated or dropped, other IDs; an
+packages odd placement values (NaN, 1e308, empty, a repeat of a billion), objects repeated or dropped, other IDs; for
+XPS pages (xpstopdf draws them) odd origins, sizes, transforms and path data, glyph runs repeated or dropped; an
 Outlook .msg and a winmail.dat are made by tests/outlookmsg.py and mutated as bytes, and so is the compound file of a
 PDF attached to a Word report as an object (inside a valid .docx); a PDF 包 (a Word report and a workbook attached
 to a PDF) is mutated as bytes. The
@@ -33,9 +34,10 @@ SOURCES = [FIX / "fixture_docx.docx", FIX / "fixture_xlsx.xlsx", FIX / "fixture_
            FIX / "office" / "fixture_odt.odt", FIX / "office" / "fixture_ods.ods", FIX / "office" / "fixture_rtf.rtf",
            FIX / "markdown" / "md_mineru.md", FIX / "pages" / "pages_rowbreak.pdf", FIX / "scans" / "scan_pages.tif",
            ROOT / "data" / "raw" / "003_7cec67b54d9192d1.txt", FIX / "fixture_ofd.ofd", FIX / "ofd" / "quirks.ofd",
-           FIX / "office" / "fixture_xlsb.xlsb", FIX / "office" / "fixture_pptx.pptx"]
+           FIX / "office" / "fixture_xlsb.xlsb", FIX / "office" / "fixture_pptx.pptx", FIX / "xps" / "fixture_xps.xps"]
 XML_PACKAGES = [FIX / "fixture_docx.docx", FIX / "fixture_xlsx.xlsx", FIX / "office" / "fixture_pptx.pptx"]
 OFD_PACKAGES = [FIX / "fixture_ofd.ofd", FIX / "ofd" / "quirks.ofd"]
+XPS_PACKAGES = [FIX / "xps" / "fixture_xps.xps", FIX / "xps" / "fixture_oxps.oxps"]
 ODD_NUMBERS = ["nan", "inf", "-1e308", "1e308", "", "g", "g 999999999 1e308", "0 0 0 0", "1 2", "-5", "0", "1e-300"]
 INTERNAL = "内部错误"
 
@@ -118,6 +120,39 @@ def mutate_ofd(path: Path, rnd: random.Random) -> bytes:
     return buf.getvalue()
 
 
+def mutate_xps_xml(xml: str, rnd: random.Random) -> str:
+    """Odd values in the attributes an XPS page places and sizes things with (xpstopdf draws what it is given),
+    glyph runs and paths repeated or dropped."""
+    for _ in range(rnd.randint(1, 12)):
+        kind = rnd.choice(["number", "repeat", "drop"])
+        if kind == "number":
+            found = list(re.finditer(r'(OriginX|OriginY|FontRenderingEmSize|Indices|RenderTransform|StrokeThickness|'
+                                     r'Data|Width|Height|Viewbox|Viewport)="([^"]*)"', xml))
+            if found:
+                m = rnd.choice(found)
+                xml = xml[:m.start(2)] + rnd.choice(ODD_NUMBERS + ["1e9,0,0,1e9,0,0", "M 0,0 L 1e308,1e308", ";;;,"]) + xml[m.end(2):]
+        else:
+            found = list(re.finditer(r"<(Glyphs|Path)\b[^>]*/>", xml))[:300]
+            if found:
+                m = rnd.choice(found)
+                if kind == "repeat":
+                    xml = xml[:m.end()] + m.group(0) * rnd.randint(1, 50) + xml[m.end():]
+                else:
+                    xml = xml[:m.start()] + xml[m.end():]
+    return xml
+
+
+def mutate_xps(path: Path, rnd: random.Random) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename.endswith(".fpage") and rnd.random() < 0.5:
+                data = mutate_xps_xml(data.decode("utf-8"), rnd).encode("utf-8")
+            zout.writestr(info.filename, data)
+    return buf.getvalue()
+
+
 def mutate_package(path: Path, rnd: random.Random) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(path) as zin, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
@@ -180,6 +215,10 @@ def corpus(folder: Path, seed: int, copies: int) -> int:
     for src in OFD_PACKAGES:
         for i in range(copies * 3):
             (folder / f"{src.stem}_xml_{i}{src.suffix}").write_bytes(mutate_ofd(src, rnd))
+            n += 1
+    for src in XPS_PACKAGES:
+        for i in range(copies * 2):
+            (folder / f"{src.stem}_xml_{i}{src.suffix}").write_bytes(mutate_xps(src, rnd))
             n += 1
     return n
 

@@ -83,22 +83,25 @@ def test_a_pdf_inside_an_archive_is_annotated_by_its_ledger_name(tmp_path, capsy
     assert archive.read_bytes() == before
 
 
-def test_an_ofd_is_annotated_on_its_drawn_pdf_with_the_boxes_of_the_pdf_it_was_made_from(tmp_path, capsys):
-    """fixture_ofd.ofd is fixture_pdf.pdf's pages as OFD: its findings are boxed on the PDF the reader drew, at the
-    places the same findings have on the PDF itself."""
+def test_an_ofd_or_xps_is_annotated_on_its_drawn_pdf_with_the_boxes_of_the_pdf_it_was_made_from(tmp_path, capsys):
+    """fixture_ofd.ofd and xps/fixture_xps.xps are fixture_pdf.pdf's pages as OFD and XPS: their findings are boxed
+    on the PDF the reader drew, at the places the same findings have on the PDF itself (within 2 points: the XPS's
+    page size and glyphs are drawn in its own units and font metrics)."""
     from pypdf import PdfReader
 
     from evalkit.cli import main
     from evalkit.ingest import ingest_paths
     fixtures = Path(__file__).resolve().parent / "fixtures"
     boxes = {}
-    for name in ("fixture_pdf.pdf", "fixture_ofd.ofd"):
+    from evalkit.readers.xps import find_xpstopdf
+    for name in ("fixture_pdf.pdf", "fixture_ofd.ofd") + (("xps/fixture_xps.xps",) if find_xpstopdf() else ()):
         src = fixtures / name
         t = ingest_paths([src], tmp_path / name / "clean")
-        out = tmp_path / f"批注_{name}.pdf"
+        out = tmp_path / f"批注_{Path(name).name}.pdf"
         assert main(["annotate", str(src), "--dir", str(tmp_path / name / "clean"), "--out", str(out)]) == 0
         printed = capsys.readouterr().out
         assert ("OFD 已转为 PDF" in printed) == name.endswith(".ofd")
+        assert ("XPS 已转为 PDF" in printed) == name.endswith(".xps")
         assert t["findings"]["loc_page"].notna().any()
         reader = PdfReader(out)
         assert len(reader.pages) == 5
@@ -106,3 +109,8 @@ def test_an_ofd_is_annotated_on_its_drawn_pdf_with_the_boxes_of_the_pdf_it_was_m
                              for k, p in enumerate(reader.pages) for a in (p.get("/Annots") or [])
                              if a.get_object()["/Subtype"] == "/Square")
     assert boxes["fixture_ofd.ofd"] == boxes["fixture_pdf.pdf"] and len(boxes["fixture_pdf.pdf"]) > 0
+    if "xps/fixture_xps.xps" in boxes:
+        drawn = boxes["xps/fixture_xps.xps"]
+        assert len(drawn) == len(boxes["fixture_pdf.pdf"])
+        assert all(a[0] == b[0] and max(abs(x - y) for x, y in zip(a[1:], b[1:])) <= 2
+                   for a, b in zip(drawn, boxes["fixture_pdf.pdf"]))

@@ -90,21 +90,34 @@ def annotate_pdf(src: str | Path, out: str | Path, marks: list[Mark]) -> int:
     return placed
 
 
+# the formats read from a PDF drawn of them (their reader's to_pdf): the findings' pages and boxes stand on that PDF
+DRAWN = {"ofd": "evalkit.readers.ofd", "xps": "evalkit.readers.xps"}
+
+
+def drawn_format(name: str) -> str | None:
+    """'ofd' or 'xps' when the file is annotated on the PDF its reader draws of it (DRAWN); None for a PDF."""
+    from evalkit.readers import format_of
+    fmt = format_of(name)
+    return fmt if fmt in DRAWN else None
+
+
 def annotate_file(src: str | Path, out: str | Path, marks: list[Mark]) -> int:
-    """annotate_pdf on a PDF; on an OFD, on the PDF its reader draws from it, where the findings' boxes stand."""
+    """annotate_pdf on a PDF; on an OFD or XPS, on the PDF its reader draws from it, where the findings' boxes stand."""
+    import importlib
     import tempfile
 
     from evalkit.errors import ReadError
-    from evalkit.readers.ofd import to_pdf
     src = Path(src)
-    if src.suffix.lower() != ".ofd":
+    fmt = drawn_format(src.name)
+    if fmt is None:
         return annotate_pdf(src, out, marks)
+    to_pdf = importlib.import_module(DRAWN[fmt]).to_pdf
     with tempfile.TemporaryDirectory(prefix="evalkit-annotate-") as tmp:
-        drawn = Path(tmp) / "ofd.pdf"
+        drawn = Path(tmp) / f"{fmt}.pdf"
         try:
             to_pdf(src, drawn)
         except ReadError as e:              # LimitExceeded included
-            raise InputError(f"无法读取 OFD {src.name}（{e}）") from None
+            raise InputError(f"无法读取 {fmt.upper()} {src.name}（{e}）") from None
         return annotate_pdf(drawn, out, marks)
 
 

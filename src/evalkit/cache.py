@@ -36,8 +36,10 @@ def tools() -> bytes:
     from importlib.util import find_spec
 
     from evalkit.readers.office import find_soffice, has_impress
+    from evalkit.readers.xps import find_xpstopdf
     soffice = find_soffice()
     have = {"soffice": soffice is not None, "impress": soffice is not None and has_impress(soffice),
+            "xpstopdf": find_xpstopdf() is not None,
             "ocr": all(find_spec(m) is not None for m in ("rapidocr_onnxruntime", "cv2"))}
     return repr(sorted(have.items())).encode()
 

@@ -163,16 +163,16 @@ def cmd_review_list(a) -> int:
 
 
 def cmd_annotate(a) -> int:
-    from evalkit.annotate import annotate_file, marks_for_file
+    from evalkit.annotate import annotate_file, drawn_format, marks_for_file
     from evalkit.store import load
-    suffix = Path(a.file).suffix.lower()
-    if suffix not in (".pdf", ".ofd"):
-        raise UsageError("evalkit annotate 只能为 PDF 或 OFD 文件加批注", "其他格式请用 evalkit inspect FILE --html 查看")
+    drawn = drawn_format(Path(a.file).name)
+    if drawn is None and Path(a.file).suffix.lower() != ".pdf":
+        raise UsageError("evalkit annotate 只能为 PDF、OFD 或 XPS 文件加批注", "其他格式请用 evalkit inspect FILE --html 查看")
     from evalkit.archives import located
     with located(Path(a.file)) as real:          # a PDF inside an archive is named as the ledger names it
         marks = marks_for_file(real, load(a.dir))
         n = annotate_file(real, a.out, marks)
-    print(f"已在 {a.out} 中标出 {n} 条检查发现" + ("（OFD 已转为 PDF，批注标在 PDF 上）" if suffix == ".ofd" else "")
+    print(f"已在 {a.out} 中标出 {n} 条检查发现" + (f"（{drawn.upper()} 已转为 PDF，批注标在 PDF 上）" if drawn else "")
           + ("" if n else "（这份文件没有带页码的检查发现）"))
     return EXIT_OK
 

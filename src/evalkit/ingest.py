@@ -197,7 +197,7 @@ def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileR
 
 # which copy of a report in several formats is kept: native structure first, converted and OCR'd last
 FORMAT_RANK = ("docx", "xlsx", "html", "mhtml", "md", "txt", "csv", "doc", "wps", "odt", "uot", "rtf", "et", "ods", "xlsb",
-               "pptx", "ppt", "dps", "odp", "pdf", "ofd", "image")
+               "pptx", "ppt", "dps", "odp", "pdf", "ofd", "xps", "image")
 
 
 @dataclass
@@ -762,7 +762,7 @@ def _init_worker(lim, workers: int = 1, threads: int | None = None, cache=None, 
 
 OCR_SECONDS_PER_MB = 100.0   # a scanned page is ~0.2-0.4 MB and takes 5-25 s to OCR on 2 cores
 # files whose pages may be scans (pasted into Word or onto slides, too)
-OCR_FORMATS = ("pdf", "ofd", "image", "docx", "doc", "wps", "uot", "pptx", "ppt", "dps", "odp")
+OCR_FORMATS = ("pdf", "ofd", "xps", "image", "docx", "doc", "wps", "uot", "pptx", "ppt", "dps", "odp")
 
 
 def time_limit(s: Source, lim) -> float:

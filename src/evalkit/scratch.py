@@ -23,8 +23,9 @@ SWEEP_EVERY = 600             # a process sweeps a temp folder at most this ofte
 _SWEPT: dict[str, float] = {}  # temp folder -> when this process last swept it (time.monotonic)
 # dask: a task's file on a worker machine, which no ingest sweeps; office: LibreOffice's copy and profile where no
 # run's folder holds them (`evalkit inspect` of a .doc, a Dask worker's conversion)
-# unlock: the decrypted copy of a workbook encrypted with Excel's default password (readers/unlock.py)
-KINDS = ("archives", "workers", "dask", "office", "unlock")
+# unlock: the decrypted copy of a workbook encrypted with Excel's default password (readers/unlock.py); xps: an XPS
+# file's copy and the PDF xpstopdf draws of it (readers/xps.py)
+KINDS = ("archives", "workers", "dask", "office", "unlock", "xps")
 
 
 def host_id() -> str:

@@ -19,6 +19,8 @@ SUFFIXES = {
     ".docx": "docx",
     ".pdf": "pdf",
     ".ofd": "ofd",          # GB/T 33190: drawn into a PDF (readers/ofd.py)
+    ".xps": "xps",          # Windows' 打印到 XPS, and OpenXPS (Windows 8 and later): drawn into a PDF (readers/xps.py)
+    ".oxps": "xps",
     ".docm": "docx",        # macro-enabled and template Word/Excel packages: the same XML (macros never run)
     ".dotx": "docx",
     ".dotm": "docx",
@@ -80,6 +82,7 @@ READERS = {
     "docx": "evalkit.readers.docx:read_docx",
     "pdf": "evalkit.readers.pdf:read_pdf",
     "ofd": "evalkit.readers.ofd:read_ofd",
+    "xps": "evalkit.readers.xps:read_xps",
     "xlsx": "evalkit.readers.xlsx:read_xlsx",
     "xls": "evalkit.readers.xlsx:read_xlsx",
     "csv": "evalkit.readers.delimited:read_csv",
@@ -114,6 +117,7 @@ class Names:
 NAMES = {
     "pdf": Names("PDF 文件", "PDF 文件", "PDF"),
     "ofd": Names("OFD 文件", "OFD 文件", "OFD"),
+    "xps": Names("XPS 文件", "XPS 文件", "XPS"),
     "docx": Names("Word 文档（.docx）", "Word 文档", "Word 文档"),
     "doc": Names("Word 97-2003 文档（.doc）", "Word 文档", "Word 文档"),
     "wps": Names("WPS 文字文档（.wps）", "WPS 文字文档", "WPS 文字文档"),

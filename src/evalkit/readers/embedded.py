@@ -164,7 +164,7 @@ class Objects:
         numbers = {id(t): k for k, t in enumerate(doc.tables(), 1)}
         for what, sub in self.attached:
             got = [numbers[id(b)] for b in sub.blocks if id(b) in numbers]
-            pages = f"，{sub.pages} 页" if sub.pages and sub.format in ("pdf", "ofd", "image") else ""
+            pages = f"，{sub.pages} 页" if sub.pages and sub.format in ("pdf", "ofd", "xps", "image") else ""
             where = (f"为文档中的表{got[0]}" + (f"—表{got[-1]}" if len(got) > 1 else "") if got else "其中没有表格")
             doc.notes.append(f"{what}的内容已读取（{names(sub.format).word}{pages}），{where}"
                              + ("；位置中的页码是附件的页码" if pages and self.app == "Word" else ""))

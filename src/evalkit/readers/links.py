@@ -7,7 +7,7 @@ import re
 from urllib.parse import unquote, urlsplit
 
 # what a link may point to that is a report file (an attachment), not another page or a picture
-LINKED_FORMATS = frozenset({"pdf", "ofd", "docx", "doc", "wps", "rtf", "odt", "uot", "xlsx", "xls", "et", "ods", "xlsb", "csv",
+LINKED_FORMATS = frozenset({"pdf", "ofd", "xps", "docx", "doc", "wps", "rtf", "odt", "uot", "xlsx", "xls", "et", "ods", "xlsb", "csv",
                             "pptx", "ppt", "dps", "odp"})
 # file-sharing services reports are sent through instead of the files (their share links)
 NETDISKS = {

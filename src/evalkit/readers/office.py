@@ -400,21 +400,33 @@ def convert(path: Path, fmt: str, workdir: Path, timeout: float | None = None, k
 def _run(argv: list[str], workdir: Path, env: dict, seconds: float, fmt: str, limit: float
          ) -> tuple[int | None, bytes, bytes]:
     """One soffice run in its own process group, killed whole on timeout: (exit code, stdout, stderr)."""
-    soffice = argv[0]
     try:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, cwd=str(workdir), env=env,
-                                start_new_session=True)   # its own process group, killed as one
+        return run_group(argv, workdir, env, seconds)
     except OSError as e:
-        raise ReadError(f"无法启动 LibreOffice（{soffice}：{e.strerror or type(e).__name__}）。{INSTALL_HINT}") from None
-    try:
-        stdout, stderr = proc.communicate(timeout=max(0.05, seconds))
+        raise ReadError(f"无法启动 LibreOffice（{argv[0]}：{e.strerror or type(e).__name__}）。{INSTALL_HINT}") from None
     except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        proc.communicate()
         raise LimitExceeded(f"LibreOffice 转换 .{fmt} 文件超过 {limit:g} 秒仍未完成，已终止其全部进程"
                             f"（单个文件时限 {_limits.LIMITS.max_seconds:g} 秒，可用 EVALKIT_LIMIT_MAX_SECONDS 调整）") from None
-    except BaseException:
+
+
+def run_group(argv: list[str], workdir: Path, env: dict, seconds: float, memory_mb: int | None = None
+              ) -> tuple[int | None, bytes, bytes]:
+    """A converter program (soffice, xpstopdf) run in its own process group, the whole group killed when it is done
+    or past `seconds` (subprocess.TimeoutExpired then; OSError when it cannot start): (exit code, stdout, stderr).
+    `memory_mb`: its address space capped at that (a program that balloons fails alone, wherever it was started)."""
+    cap = None
+    if memory_mb is not None and os.name == "posix":
+        import resource
+
+        def cap() -> None:
+            limit = memory_mb * 2**20
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=str(workdir), env=env, start_new_session=True,   # its own process group, killed as one
+                            preexec_fn=cap)
+    try:
+        stdout, stderr = proc.communicate(timeout=max(0.05, seconds))
+    except BaseException:          # the timeout included
         _kill_group(proc)
         proc.communicate()
         raise

@@ -15,7 +15,7 @@ from pathlib import Path
 READS = {"docx": {"docx"}, "xlsx": {"xlsx", "xls", "html"}, "xls": {"xlsx", "xls", "html"}, "pptx": {"pptx"},
          **{f: {"docx", "xlsx", "pptx", "html", "doc", "xls", "rtf", "odt", "uot", "ods", "xlsb", "ppt", "odp"}
             for f in ("doc", "wps", "rtf", "odt", "uot", "et", "ods", "xlsb", "ppt", "dps", "odp")},
-         "pdf": {"pdf"}, "ofd": {"ofd"}, "image": {"image"}, "html": {"html"}, "mhtml": {"html"},
+         "pdf": {"pdf"}, "ofd": {"ofd"}, "xps": {"xps"}, "image": {"image"}, "html": {"html"}, "mhtml": {"html"},
          "txt": set(), "md": set(), "csv": set()}
 _OFFICE = {"docx": "docx", "xlsx": "xlsx", "odf_text": "odt", "uof_text": "uot", "odf_sheet": "ods", "ole_word": "doc",
            "ole_excel": "xls", "rtf": "rtf", "html": "html", "wordml": "doc", "spreadsheetml": "xls", "xlsb": "xlsb",
@@ -42,15 +42,18 @@ def content_format(path: Path) -> str | None:
         check_directory(path, "ZIP")     # a directory of millions of entries: refused, not listed
         try:
             with zipfile.ZipFile(path) as z:
-                if any(n.replace("\\", "/").lstrip("/").casefold() == "ofd.xml" for n in z.namelist()):
+                names = [n.replace("\\", "/").lstrip("/").casefold() for n in z.namelist()]
+                if "ofd.xml" in names:
                     return "ofd"
+                if any(n.endswith((".fdseq", ".fpage")) or "fpage/[" in n for n in names):   # XPS, OpenXPS
+                    return "xps"
         except (zipfile.BadZipFile, OSError, ValueError, EOFError):
             return None
     return _OFFICE.get(office_sniff(Path(path), head))
 
 
 # formats told by a signature no text file has: a file without a known suffix that holds one is a report to read
-SIGNED = {"pdf", "ofd", "docx", "xlsx", "xls", "doc", "rtf", "odt", "uot", "ods", "xlsb", "pptx", "ppt", "odp"}
+SIGNED = {"pdf", "ofd", "xps", "docx", "xlsx", "xls", "doc", "rtf", "odt", "uot", "ods", "xlsb", "pptx", "ppt", "odp"}
 
 
 def may_be_signed(head: bytes, name: str = "") -> bool:
