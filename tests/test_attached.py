@@ -416,8 +416,10 @@ def test_a_word_cover_letter_linking_its_attachment_says_where_the_figures_are(t
     doc = read(path)
     assert doc.linked == ["2023年项目支出绩效自评表.xlsx"] and list(doc.tables()) == []
     res = build(doc, path.name, hash_file(path), "docx")
-    assert res.report["error"] == (f"{path.name}: 文档中没有自评表，只有 1 个附件的链接（“2023年项目支出绩效自评表.xlsx”），"
-                                   "文件不在文档里；请找到该文件（或向报送单位索取）后一并导入")
+    said = "文档中没有自评表，只有 1 个附件的链接（“2023年项目支出绩效自评表.xlsx”），文件不在文档里；请找到该文件（或向报送单位索取）后一并导入"
+    assert res.report["error"] == f"{path.name}: {said}"
+    from evalkit.recognize.explain import inspect_file
+    assert f"未识别出项目自评表：{said}" in inspect_file(path)        # inspect gives the row's reason
 
 
 def test_an_attached_workbooks_places_name_its_sheet_as_an_excel_objects_do(tmp_path):
@@ -447,7 +449,7 @@ def test_a_netdisk_share_written_in_a_text_or_linked_in_word_is_named(tmp_path):
     assert read(seed("000")).linked == []
     from conftest import run_cli
     r = run_cli("inspect", str(path))
-    assert r.returncode == 0 and "未识别出项目自评表：文件只给出了 2 个附件的链接（百度网盘链接" in r.stdout
+    assert r.returncode == 0 and "未识别出项目自评表：文档中没有自评表，只有 2 个附件的链接（“百度网盘链接" in r.stdout
     import docx
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
     from docx.oxml import parse_xml

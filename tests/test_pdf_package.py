@@ -79,6 +79,18 @@ def test_the_reports_attached_to_a_pdf_package_are_read_as_inputs_of_their_own(t
     assert headline(t)["n_reports"] == 2                      # its two reports, not the cover
 
 
+def test_inspect_of_a_pdf_package_says_its_reports_are_its_attachments(tmp_path):
+    """The cover alone has no table: inspect shows the kind ingest gives it and where the reports are."""
+    from evalkit.recognize.explain import inspect_file
+    path = tmp_path / "包.pdf"
+    path.write_bytes(_pdf_with_files([("大厂县自评报告.docx", DOCX.read_bytes())]))
+    shown = inspect_file(path)
+    assert "文件类型 attachments" in shown
+    assert ("未识别出项目自评表：报告在文件的 1 个附件中（“大厂县自评报告.docx”），evalkit ingest 把每个附件作为单独的报告读取"
+            in shown)
+    assert ingest_paths([path], checks=False)["reports"].set_index("source_file").loc["包.pdf", "doc_kind"] == "attachments"
+
+
 def test_a_report_pdf_with_a_file_clipped_to_its_page_reads_both(tmp_path):
     """A report PDF with the 自评表 workbook clipped to its page: the PDF's own projects as it alone gives them, and
     the workbook as an input of its own."""

@@ -154,13 +154,8 @@ def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileR
         problems.append(f"第 {which}个项目没有读到项目名称（“项目名称”一栏未识别：文字被单元格截断，"
                         "或是新的表头词汇），文件中的几张自评表可能被读成了一个项目；请用 evalkit inspect 查看各行的读法")
     if not ex.found_anything and doc.linked:     # a portal's article page saved instead of its attachments
-        from evalkit.readers.embedded import named_list
-        from evalkit.readers.links import holder
-        where = holder(doc.format)
-        get = "请从网站下载这些附件后再导入" if where == "网页" else "请找到这些文件（或向报送单位索取）后一并导入"
-        get = get.replace("这些附件", "该附件").replace("这些文件", "该文件") if len(doc.linked) == 1 else get
-        problems.append(f"{where}中没有自评表，只有 {len(doc.linked)} 个附件的链接（{named_list(doc.linked)}），"
-                        f"文件不在{where}里；{get}")
+        from evalkit.readers.links import only_links
+        problems.append(only_links(doc.format, doc.linked))
     elif not ex.found_anything and not doc.attached:   # (a PDF 包's cover: its reports are read apart, a note says)
         # a reading problem said above comes first: it is the likelier cause
         problems.append("未识别出项目自评表、汇总表或自评结果段落（" + ("先处理上面的读取问题；仍未识别时，" if problems else "")
@@ -170,7 +165,7 @@ def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileR
         "status": "partial" if problems else "ok",
         "error": f"{source_file}: {'; '.join(problems)}" if problems else None,
         **place, "agency": rep.agency, "fiscal_year": rep.fiscal_year,
-        "doc_kind": "attachments" if doc.attached and not ex.found_anything else rep.doc_kind,   # a PDF 包's cover
+        "doc_kind": doc.kind(rep.doc_kind, ex.found_anything),
         "n_projects": len(projects),
         "stated_overall_score": rep.stated_overall_score, "stated_overall_grade": rep.stated_overall_grade,
         "narrative_score": rep.narrative_score, "stated_overall_grade_raw": rep.stated_overall_grade_raw,

@@ -84,7 +84,7 @@ def referenced_message(links: list[str]) -> str:
 
 
 def shared_message(names: list[str]) -> str:
-    from evalkit.readers.embedded import named_list
+    from evalkit.model import named_list
     return (f"邮件中没有附件，只有网盘分享链接（{named_list(names)}），文件不在邮件里，无法从邮件读取；"
             "请打开链接下载文件（注意提取码和有效期），再导入下载的文件")
 

@@ -34,6 +34,12 @@ def holder_word(name: str) -> str:
     return "邮件" if low.endswith((".eml", ".msg")) or saved_alone(name) else "压缩包"
 
 
+def named_list(names: list[str], limit: int = 5) -> str:
+    """“a”、“b” … 等 N 个: file names in a message (an archive's, a PDF's or a mail's files, links, shares)."""
+    shown = "、".join(f"“{n}”" for n in names[:limit])
+    return shown + (f" 等 {len(names)} 个" if len(names) > limit else "")
+
+
 @dataclass(frozen=True)
 class Loc:
     """Where a figure stands in its document; None where the format has no such place."""
@@ -166,6 +172,11 @@ class Document:
     # recognized the reason given (ingest.build)
     linked: list[str] = field(default_factory=list)
     attached: list[str] = field(default_factory=list)   # report files attached to a PDF, OFD or xlsx: read apart by ingest
+
+    def kind(self, recognized: str, found_anything: bool) -> str:
+        """The document's doc_kind: `recognized` (what its words say), or `attachments` for a cover holding nothing
+        but its attached reports (a PDF 包: not counted as a report; its attachments are, read apart)."""
+        return "attachments" if self.attached and not found_anything else recognized
 
     def paragraphs(self) -> Iterator[Paragraph]:
         return (b for b in self.blocks if isinstance(b, Paragraph))

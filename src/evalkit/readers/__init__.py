@@ -238,7 +238,7 @@ def shared(doc: Document) -> Document:
         return doc
     names = [n for n in shared_in_text(text) if n not in doc.linked]
     if names:
-        from evalkit.readers.embedded import named_list
+        from evalkit.model import named_list
         doc.linked += names
         doc.notes.append(f"文中写有 {len(names)} 个网盘分享链接（{named_list(names)}），文件不在这里，未读取")
     return doc

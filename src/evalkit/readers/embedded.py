@@ -16,7 +16,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from evalkit.model import Document, LimitExceeded, Paragraph, ReadError
+from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, named_list
 
 OLE_OBJECT = "{urn:schemas-microsoft-com:office:office}OLEObject"
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -399,12 +399,6 @@ def attached_reports(files: list[tuple[str, str]]) -> list[str]:
     from evalkit.archives import is_archive
     from evalkit.readers import format_of
     return [n for n, suffix in files if format_of("x" + suffix) is not None or is_archive("x" + suffix)]
-
-
-def named_list(names: list[str], limit: int = 5) -> str:
-    """“a”、“b” … 等 N 个: file names in a message."""
-    shown = "、".join(f"“{n}”" for n in names[:limit])
-    return shown + (f" 等 {len(names)} 个" if len(names) > limit else "")
 
 
 def workbook_attachments(path: Path) -> list[tuple[str, str]]:

@@ -86,10 +86,20 @@ def add_linked(doc, targets: list[str]) -> None:
 
 
 def linked_note(names: list[str], where: str) -> str:
-    """The reading note naming the files a document links to instead of holding them (as ingest's message for a
-    document that has nothing else: `…中没有自评表，只有 N 个附件的链接`)."""
-    from evalkit.readers.embedded import named_list
+    """The reading note naming the files a document links to instead of holding them (as only_links says it for a
+    document that has nothing else)."""
+    from evalkit.model import named_list
     return f"{where}中有 {len(names)} 个附件的链接（{named_list(names)}），文件不在{where}里，未读取"
+
+
+def only_links(fmt: str | None, names: list[str]) -> str:
+    """Why a document of format `fmt` that links its files (`names`) and holds no table gives nothing, and what to
+    do: ingest's message for its row and `evalkit inspect`'s result line."""
+    from evalkit.model import named_list
+    where = holder(fmt)
+    get = "请从网站下载这些附件后再导入" if where == "网页" else "请找到这些文件（或向报送单位索取）后一并导入"
+    get = get.replace("这些附件", "该附件").replace("这些文件", "该文件") if len(names) == 1 else get
+    return f"{where}中没有自评表，只有 {len(names)} 个附件的链接（{named_list(names)}），文件不在{where}里；{get}"
 
 
 def shared_in_text(text: str) -> list[str]:

@@ -133,7 +133,7 @@ def as_text(doc: Document, ex: Extraction, table: int | None = None) -> str:
             out += [f"         → {_describe(d)}" for d in at.get((None, n_para - 1), [])]
     if table is not None and table > n_table:
         out.append(f"没有第 {table} 个表格（共 {n_table} 个）")
-    out += ["", _result(ex, doc.linked), _place(doc, ex)]
+    out += ["", _result(ex, doc), _place(doc, ex)]
     return "\n".join(out)
 
 
@@ -151,10 +151,10 @@ def _place(doc: Document, ex: Extraction) -> str:
     return f"所属地区：{names}（依据：{source}）" + ("" if county else "；未能确定县区")
 
 
-def _result(ex: Extraction, linked: list[str] = ()) -> str:
+def _result(ex: Extraction, doc) -> str:
     rep = ex.report
     lines = [f"识别结果：{len(ex.projects)} 个项目，{len(ex.indicators)} 条指标，{len(ex.summaries)} 个汇总；"
-             f"单位 {rep.agency or '—'}，年度 {rep.fiscal_year or '—'}，文件类型 {rep.doc_kind}，"
+             f"单位 {rep.agency or '—'}，年度 {rep.fiscal_year or '—'}，文件类型 {doc.kind(rep.doc_kind, ex.found_anything)}，"
              f"综合得分 {rep.stated_overall_score if rep.stated_overall_score is not None else '—'}，"
              f"等级 {rep.stated_overall_grade or '—'}，落款日期 {rep.doc_date or '—'}"
              + (f"，版本标注 {rep.version_mark}" if rep.version_mark else "")]
@@ -165,9 +165,13 @@ def _result(ex: Extraction, linked: list[str] = ()) -> str:
                      f"执行数 {p.executed if p.executed is not None else '—'}")
     for n, sm in enumerate(ex.summaries, start=1):
         lines.append(f"  汇总 {n}：" + "，".join(f"{role_label(k)} {v}" for k, v in sm.items() if v is not None))
-    if not ex.found_anything and linked:
-        lines.append(f"未识别出项目自评表：文件只给出了 {len(linked)} 个附件的链接（{'、'.join(linked[:5])}），"
-                     "报告文件不在这里；下载这些文件后再查看")
+    if not ex.found_anything and doc.linked:
+        from evalkit.readers.links import only_links
+        lines.append(f"未识别出项目自评表：{only_links(doc.format, doc.linked)}")
+    elif not ex.found_anything and doc.attached:      # a PDF 包's cover: ingest reads its attachments apart
+        from evalkit.model import named_list
+        lines.append(f"未识别出项目自评表：报告在文件的 {len(doc.attached)} 个附件中（{named_list(doc.attached)}），"
+                     "evalkit ingest 把每个附件作为单独的报告读取；查看附件请用 evalkit inspect “文件!附件名”")
     elif not ex.found_anything:
         lines.append("未识别出项目自评表、汇总表或自评结果：看上面“未使用”的行和“未识别的表头词”，"
                      "把缺少的词加到 src/evalkit/recognize/vocabulary.py")
@@ -278,7 +282,7 @@ def as_html(doc: Document, ex: Extraction, findings=None) -> str:
             out.append(f"<p class='para{' used' if ds else ''}'>{e(b.text)}"
                        + (f" <small>→ {e(how)}</small>" if how else "") + "</p>")
             n_para += 1
-    out.append(f"<h2>识别结果</h2><pre>{e(_result(ex, doc.linked))}</pre></body></html>")
+    out.append(f"<h2>识别结果</h2><pre>{e(_result(ex, doc))}</pre></body></html>")
     return "\n".join(out)
 
 
