@@ -214,6 +214,21 @@ def test_an_ofd_corpus_reads_back_to_its_truth(tmp_path):
     assert (rep["status"] == "ok").sum() == 6 and "ofd" in set(rep["format"])
 
 
+def test_an_xps_corpus_reads_back_to_its_truth(tmp_path):
+    """`--formats xps`: LibreOffice's PDF of each report written as Windows' 打印到 XPS writes it (glyph runs, an
+    obfuscated font subset, a Canvas transform); an ingest gives the truth field for field, and a report's XPS copy
+    beside its DOCX is the same report, kept once (the DOCX)."""
+    from evalkit.readers.xps import find_xpstopdf
+    if not synth._soffice() or find_xpstopdf() is None or synth.xps_builder() is None:
+        pytest.skip("LibreOffice, xpstopdf and the Noto Sans CJK font are needed (make setup installs them)")
+    out = tmp_path / "xps"
+    s = synth.generate(5, out, seed=8, formats="xps,docx", log=lambda *a: None, error_rate=0.0, dup_rate=0.0,
+                       format_dup_rate=1.0)
+    assert not s["skipped"] and {".xps", ".docx"} <= {p.suffix for p in (out / "docs").rglob("*") if p.is_file()}
+    rep = read_back(out)
+    assert (rep["status"] == "ok").sum() == 5 and "xps" in set(rep["format"])
+
+
 def test_a_csv_corpus_reads_back_to_its_truth(tmp_path):
     """`--formats csv,xlsx`: each report's sheet saved as Excel saves CSV (GB18030 or UTF-8 with a BOM); an
     ingest gives the truth field for field, and a report's CSV beside its workbook is the same report, kept once

@@ -26,6 +26,7 @@ from pathlib import Path
 from evalkit import tnef
 from evalkit.model import container_word, holder_word  # noqa: F401  (the words for what holds members)
 from evalkit.readers import format_of
+from evalkit.readers.embedded import HOLDING_WORKBOOKS
 from evalkit.readers.sniff import editor_copy, may_be_signed, server_page, unnamed_format
 from evalkit.readers.safety import UNZIP_ERRORS, reason
 
@@ -730,7 +731,7 @@ def attaching(path: Path, fmt: str | None = None) -> str | None:
         from evalkit.readers.pdffiles import may_have_attachments
     elif fmt == "ofd":
         from evalkit.readers.ofd import may_have_attachments
-    elif fmt in ("xlsx", "xls", "et"):         # an xlsx under an .xls or WPS name is read as the xlsx it is
+    elif fmt in HOLDING_WORKBOOKS:
         from evalkit.readers.embedded import workbook_may_attach as may_have_attachments
         fmt = "xlsx"
     else:

@@ -29,7 +29,8 @@ def holder_word(name: str) -> str:
     if low.endswith((".pdf", ".ofd")):
         return low[-3:].upper()
     from evalkit.readers import format_of
-    if format_of(low) in ("xlsx", "xls", "et"):
+    from evalkit.readers.embedded import HOLDING_WORKBOOKS
+    if format_of(low) in HOLDING_WORKBOOKS:
         return "工作簿"
     return "邮件" if low.endswith((".eml", ".msg")) or saved_alone(name) else "压缩包"
 

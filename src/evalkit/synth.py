@@ -1,6 +1,6 @@
 """A synthetic, realistic corpus of 预算绩效自评 reports with its truth: `evalkit synth`.
 
-    evalkit synth --reports N --out DIR [--seed S] [--formats txt,docx,xlsx,csv,html,pptx,pdf,ofd,scan]
+    evalkit synth --reports N --out DIR [--seed S] [--formats txt,docx,xlsx,csv,html,pptx,pdf,ofd,xps,scan]
 
 writes `DIR/docs/<省>/<市>/<县>/<file>` and, in the format of `../shared/truth/`,
 `DIR/truth/{projects,indicators,reports}.csv` (so `../shared/tools/truthcheck.py` scores an
@@ -9,7 +9,7 @@ ingest of `DIR/docs`), plus
   the same report in another format — with `scan` among the formats, that can be the report's scan,
   `…_扫描件.tif`, or the report as first published beside its correction `…（更正）`, kind other_version)
   and the file it repeats; the truth lists each report once, under the copy evalkit
-  keeps (ingest.FORMAT_RANK: docx > xlsx > html > txt > csv > pptx > pdf > ofd > scan; the corrected version);
+  keeps (ingest.FORMAT_RANK: docx > xlsx > html > txt > csv > pptx > pdf > ofd > xps > scan; the corrected version);
 - `DIR/truth/findings.csv`: the findings the checks should raise — each inconsistency injected at a
   known rate (rule ids of checks/findings.py RULES), the findings that follow from it, and one
   `duplicate_document` per duplicate (`report_other_version` per earlier version); clean reports are built
@@ -80,10 +80,10 @@ TRUTH_REPORT_COLS = ["seed", "county", "city", "province", "agency", "fiscal_yea
 FINDING_COLS = ["source_file", "seed", "project_name", "rule", "kind", "detail"]
 DUPLICATE_COLS = ["source_file", "duplicate_of_file", "kind"]
 
-ALL_FORMATS = ("txt", "docx", "xlsx", "csv", "html", "pptx", "pdf", "ofd", "scan")
+ALL_FORMATS = ("txt", "docx", "xlsx", "csv", "html", "pptx", "pdf", "ofd", "xps", "scan")
 DEFAULT_FORMATS = "txt,docx,xlsx,html"
-FORMAT_WEIGHT = {"txt": 4, "docx": 2, "xlsx": 2, "csv": 1, "html": 2, "pptx": 1, "pdf": 1, "ofd": 1, "scan": 1}
-KEEP_RANK = ("docx", "xlsx", "html", "txt", "csv", "pptx", "pdf", "ofd", "scan")  # = evalkit.ingest.FORMAT_RANK (OCR'd last)
+FORMAT_WEIGHT = {"txt": 4, "docx": 2, "xlsx": 2, "csv": 1, "html": 2, "pptx": 1, "pdf": 1, "ofd": 1, "xps": 1, "scan": 1}
+KEEP_RANK = ("docx", "xlsx", "html", "txt", "csv", "pptx", "pdf", "ofd", "xps", "scan")  # = evalkit.ingest.FORMAT_RANK (OCR'd last)
 TXT_LAYOUTS = (("tabs", 34), ("dept", 20), ("cells", 14), ("annex", 14), ("form", 10), ("juesuan", 8))
 INJECTABLE = ("total_score_mismatch", "execution_rate_mismatch", "grade_mismatch",
               "indicator_full_score_unmet", "weight_sum_mismatch")
@@ -1302,7 +1302,7 @@ TEXT_RENDER = {"cells": render_cells, "dept": render_dept, "annex": render_annex
 
 # ------------------------------------------------------------------------------ office formats
 
-RENDERED_LATER = ("pdf", "ofd", "scan")   # written from LibreOffice's PDFs after the plan: no byte copy of them
+RENDERED_LATER = ("pdf", "ofd", "xps", "scan")   # written from LibreOffice's PDFs after the plan: no byte copy of them
 
 
 def _fixture_module(filename: str, name: str):
@@ -1325,6 +1325,16 @@ def _fixture_module(filename: str, name: str):
 def ofd_builder():
     """tests/fixtures/make_ofd_fixtures.py (its PDF-to-OFD writer `plain`), or None when the file is not there."""
     return _fixture_module("make_ofd_fixtures.py", "_evalkit_synth_ofd")
+
+
+@lru_cache(maxsize=1)
+def xps_builder():
+    """tests/fixtures/make_xps_fixtures.py (its PDF-to-XPS writer `convert`, as Windows' XPS writer writes them), or
+    None when the file, fontTools or the Noto Sans CJK font it subsets is not there."""
+    if importlib.util.find_spec("fontTools") is None:
+        return None
+    mod = _fixture_module("make_xps_fixtures.py", "_evalkit_synth_xps")
+    return mod if mod is not None and mod.NOTO.is_file() else None
 
 
 @lru_cache(maxsize=1)
@@ -1512,15 +1522,18 @@ def _ocr_available() -> bool:
 
 
 def render_pdfs(jobs: list[tuple[Report, Path]], scan_jobs: list[tuple[Report, Path]],
-                ofd_jobs: list[tuple[Report, Path]] = (), scan_mode: str = "colour") -> None:
+                ofd_jobs: list[tuple[Report, Path]] = (), scan_mode: str = "colour",
+                xps_jobs: list[tuple[Report, Path]] = ()) -> None:
     """DOCX -> PDF with one LibreOffice run; scans: the PDF's pages as images in an image-only PDF; OFD: the PDF's
-    glyph runs and rulings as OFD objects (tests/fixtures/make_ofd_fixtures.py, as PDF-to-OFD converters write them)."""
+    glyph runs and rulings as OFD objects (tests/fixtures/make_ofd_fixtures.py, as PDF-to-OFD converters write them);
+    XPS: as Glyphs and Paths with an obfuscated font subset (tests/fixtures/make_xps_fixtures.py, as Windows' 打印到
+    XPS writes them)."""
     exe = _soffice()
-    ofd_jobs = list(ofd_jobs)
+    ofd_jobs, xps_jobs = list(ofd_jobs), list(xps_jobs)
     with tempfile.TemporaryDirectory(prefix="evalkit-synth-") as tmp:
         tmp = Path(tmp)
         src = []
-        for k, (rep, _) in enumerate(jobs + scan_jobs + ofd_jobs):
+        for k, (rep, _) in enumerate(jobs + scan_jobs + ofd_jobs + xps_jobs):
             d = tmp / f"r{k:05d}.docx"
             render_office(rep, "docx", d)
             src.append(d)
@@ -1534,6 +1547,9 @@ def render_pdfs(jobs: list[tuple[Report, Path]], scan_jobs: list[tuple[Report, P
             to_ofd = ofd_builder().plain
             for k, (rep, out) in enumerate(ofd_jobs, start=len(jobs) + len(scan_jobs)):
                 to_ofd(tmp / f"r{k:05d}.pdf", out)
+        if xps_jobs:
+            first = len(jobs) + len(scan_jobs) + len(ofd_jobs)
+            xps_builder().convert([(tmp / f"r{k:05d}.pdf", out) for k, (_, out) in enumerate(xps_jobs, start=first)])
 
 
 def _to_pdf(exe: str, docs: list[Path], tmp: Path) -> None:
@@ -1738,7 +1754,7 @@ def plan(n_reports: int, seed: int = 0, formats=tuple(f for f in DEFAULT_FORMATS
         rep.rel = rel
         # the same report in a second format: the truth follows the copy evalkit keeps
         if layout == "table" and fmt != "scan" and draw.random() < format_dup_rate:
-            choices = [f for f in ("docx", "xlsx", "csv", "html", "txt", "pptx", "pdf", "ofd", "scan")
+            choices = [f for f in ("docx", "xlsx", "csv", "html", "txt", "pptx", "pdf", "ofd", "xps", "scan")
                        if f != fmt and (f in formats or f == "txt")]
             if choices:
                 item.second = draw.choice(choices)
@@ -1790,6 +1806,13 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
             skipped.setdefault(f, "LibreOffice (soffice) not installed") if f in formats else None
     if "ofd" in formats and "ofd" not in skipped and ofd_builder() is None:
         skipped["ofd"] = "tests/fixtures/make_ofd_fixtures.py (the PDF-to-OFD writer) not found"
+    if "xps" in formats and "xps" not in skipped and xps_builder() is None:
+        skipped["xps"] = ("tests/fixtures/make_xps_fixtures.py (the PDF-to-XPS writer), fontTools or the Noto Sans CJK "
+                          "font it embeds not found")
+    if "xps" in formats and "xps" not in skipped:
+        from evalkit.readers.xps import find_xpstopdf
+        if find_xpstopdf() is None:
+            skipped["xps"] = "no xpstopdf here (libgxps-utils: make setup installs it): XPS files could not be read"
     if "scan" in formats and "scan" not in skipped and not _ocr_available():
         skipped["scan"] = "no OCR here (evalkit's readers/ocr.py or rapidocr-onnxruntime missing): scans could not be read"
     for f, why in skipped.items():
@@ -1852,9 +1875,9 @@ def generate(n_reports: int, out: Path, seed: int = 0, formats: str | list[str] 
             count(item.next_year)
     t_render = time.perf_counter()
     if any(later.values()):
-        log(f"synth: rendering {len(later['pdf'])} PDF, {len(later['ofd'])} OFD and {len(later['scan'])} scans "
-            "with LibreOffice …")
-        render_pdfs(later["pdf"], later["scan"], later["ofd"], scan_mode)
+        log(f"synth: rendering {len(later['pdf'])} PDF, {len(later['ofd'])} OFD, {len(later['xps'])} XPS and "
+            f"{len(later['scan'])} scans with LibreOffice …")
+        render_pdfs(later["pdf"], later["scan"], later["ofd"], scan_mode, later["xps"])
     t_find += repeated_findings(placed)
     for d in t_dup:
         t_find.append({"source_file": d["source_file"], "seed": Path(d["source_file"]).name, "project_name": "",
@@ -1989,7 +2012,7 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="same seed, same files (default 0)")
     p.add_argument("--formats", default=DEFAULT_FORMATS,
                    help=f"comma-separated, of {','.join(ALL_FORMATS)} (default {DEFAULT_FORMATS}); "
-                        "pdf needs LibreOffice, scan also an OCR reader")
+                        "pdf, ofd and xps need LibreOffice, xps also xpstopdf, scan an OCR reader")
     p.add_argument("--scan-mode", choices=SCAN_MODES, default="colour",
                    help="how scans are saved: colour (the red seal red), grey, or bw (black and white, CCITT G4: the "
                         "seal as black as the print)")

@@ -468,6 +468,11 @@ def _xls_objects(path: Path) -> list[tuple[str, str | None, str, bytes | None, s
     return out
 
 
+# the workbook formats whose attached files discovery takes out (archives.attaching; model.holder_word names the
+# holder 工作簿): an xlsx, and an Excel 97 or WPS workbook (an xlsx under an .xls or .et name is read as the xlsx)
+HOLDING_WORKBOOKS = ("xlsx", "xls", "et")
+
+
 def workbook_may_attach(path: Path) -> bool:
     """Whether a workbook has objects other than a chart's data: an xlsx's zip directory (its bytes, safety.member_names)
     lists xl/embeddings/ parts that are no workbook, an Excel 97 (WPS) workbook's directory object storages (MBD…);
