@@ -203,3 +203,65 @@ def test_labels_marked_as_required_fields_are_read(tmp_path):
     assert t["projects"][cols].astype(str).values.tolist() == alone["projects"][cols].astype(str).values.tolist()
     lines = ["level1", "level2", "level3", "weight", "score"]
     assert t["indicators"][lines].astype(str).values.tolist() == alone["indicators"][lines].astype(str).values.tolist()
+
+
+def _revised(path, tracked: bool):
+    """The fixture edited as a reviewer would: the 成本指标 score 18.5 changed to 17.5, the 质量指标 line deleted,
+    a 满意度 line added after the 时效指标 line. `tracked`: with 修订 on (w:del, w:ins, the rows marked), as the file
+    comes back from the unit; else the same edits made outright (what accepting every change gives)."""
+    import copy
+
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls, qn
+    mark = 'w:id="{}" w:author="财务科" w:date="2024-03-01T09:00:00Z"'
+    d = docx.Document(DOCX)
+    rows = d.tables[0].rows
+    score, gone, before = rows[13].cells[7], rows[11], rows[12]
+    assert (score.text, gone.cells[3].text, before.cells[3].text) == ("18.5", "足额发放率", "工资发放及时性")
+    added = copy.deepcopy(before._tr)
+    for t in added.iter(qn("w:t")):
+        t.text = {"工资发放及时性": "人员满意度", "12次": "≥90%"}.get(t.text, t.text)
+    run = score.paragraphs[0].runs[0]._r
+    if not tracked:
+        score.paragraphs[0].runs[0].text = "17.5"
+        gone._tr.getparent().remove(gone._tr)
+        before._tr.addnext(added)
+    else:
+        for t in run.iter(qn("w:t")):
+            t.tag = qn("w:delText")
+        wrap = parse_xml(f"<w:del {nsdecls('w')} {mark.format(1)}/>")
+        run.addprevious(wrap)
+        wrap.append(run)
+        wrap.addnext(parse_xml(f"<w:ins {nsdecls('w')} {mark.format(2)}><w:r><w:t>17.5</w:t></w:r></w:ins>"))
+        for n, (row, kind) in enumerate([(gone._tr, "del"), (added, "ins")], start=3):
+            row.get_or_add_trPr().append(parse_xml(f"<w:{kind} {nsdecls('w')} {mark.format(n)}/>"))
+            for r in list(row.iter(qn("w:r"))):
+                if kind == "del":
+                    for t in r.iter(qn("w:t")):
+                        t.tag = qn("w:delText")
+                box = parse_xml(f"<w:{kind} {nsdecls('w')} {mark.format(n + 10)}/>")
+                r.addprevious(box)
+                box.append(r)
+        before._tr.addnext(added)
+    d.save(path)
+    return path
+
+
+def test_tracked_changes_are_read_as_accepted_and_the_deleted_text_is_named(tmp_path):
+    """A report sent back with 修订 on: the figures read are the ones accepting every change gives (17.5, the deleted
+    line gone, the added line read), exactly as the same edits made outright; the note says the changes are
+    pending, the deleted texts (the old score, the deleted line) are named for a reviewer (hidden_content)."""
+    tracked = ingest_paths([_revised(tmp_path / "修订.docx", True)], None, cache_dir=False)
+    final = ingest_paths([_revised(tmp_path / "定稿.docx", False)], None, cache_dir=False)
+    keep = ["level1", "level2", "level3", "target", "actual", "weight", "score"]
+    assert tracked["indicators"][keep].equals(final["indicators"][keep])
+    lines = tracked["indicators"].set_index("level3")
+    assert lines.loc["年发放工资、保险费用", "score"] == 17.5 and "足额发放率" not in lines.index
+    assert lines.loc["人员满意度", "target"] == "≥90%"
+    rep = tracked["reports"].iloc[0]
+    assert json.loads(rep["hidden_content"]) == ["Word 修订中删除的文字 2 处（“质量指标 足额发放率 100% 100%…”、“18.5”）"]   # in document order
+    assert ("文档中有未接受的修订（插入 2 处、删除 2 处），已按接受全部修订后的内容读取（即 Word 的“无标记”视图）；"
+            "请向报送单位确认修订已定稿") in json.loads(rep["reading_notes"])
+    assert (tracked["findings"]["rule"] == "hidden_content").sum() == 1
+    assert final["reports"].iloc[0]["hidden_content"] is None or pd.isna(final["reports"].iloc[0]["hidden_content"])

@@ -326,11 +326,13 @@ def check_unshown(d: Data, cfg: CheckConfig) -> list[Finding]:
 
 
 def check_hidden(d: Data, cfg: CheckConfig) -> list[Finding]:
-    """Hidden sheets, rows and columns holding text, and Word's hidden text, are what the author hid: not shown,
-    printed or read (`reports.hidden_content`). An old version kept out of sight is harmless; an indicator line
-    hidden rather than deleted is for a reviewer to judge, in the original with the hiding undone."""
+    """Hidden sheets, rows and columns holding text, Word's hidden text and its tracked deletions, are what the author
+    hid or took out: not shown, printed or read (`reports.hidden_content`). An old version kept out of sight is
+    harmless; an indicator line hidden rather than deleted is for a reviewer to judge, in the original with the
+    hiding undone."""
     return _listing(d, cfg, "hidden_content", "hidden_content",
-                    "文件中有隐藏的内容（{shown}），查看、打印时不显示（带删除线的文字表示已删去，白色或黑色方块下的文字表示已涂改或遮盖），未读取；"
+                    "文件中有隐藏的内容（{shown}），查看、打印时不显示（带删除线的文字表示已删去，白色或黑色方块下的文字表示已涂改或遮盖，"
+                    "Word 修订中删除的文字是尚未接受的修改前内容），未读取；"
                     "请打开原件取消隐藏，核对其中是否有应计入的内容（如隐藏而未删除的指标行、改正前后的数字）。",
                     "无隐藏内容", "{n} 处隐藏内容", " 等 {n} 处")
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import functools
 import time
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table, Unparsable
+from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table, Unparsable, named_list
 from evalkit.readers.safety import CellBudget, check_file_size, check_package, not_a_package, reason
 from evalkit.readers.embedded import ALT_CHUNK, OLE_OBJECT, Objects
 from evalkit.readers.links import add_linked, hyperlinks
@@ -57,11 +58,12 @@ def read_docx(path: Path, repair: bool = True) -> Document:
     budget = CellBudget("文档中表格的单元格", "请删除无关的表格后另存再导入")
     present = set()                        # one walk of the body: has it text boxes, embedded objects, chunks,
     unshown = []                           # placeholders, hidden or struck-through text?
-    for el in body.iter(TEXT_BOX, OLE_OBJECT, ALT_CHUNK, SHOWING_PLACEHOLDER, VANISH, STRIKE, DSTRIKE, COLOR):
+    for el in body.iter(TEXT_BOX, OLE_OBJECT, ALT_CHUNK, SHOWING_PLACEHOLDER, VANISH, STRIKE, DSTRIKE, COLOR, *REVISION):
         if el.tag in (SHOWING_PLACEHOLDER, VANISH, STRIKE, DSTRIKE, COLOR):
             unshown.append(el)
         else:
             present.add(el.tag)
+    revised = accept_revisions(body) if present & set(REVISION) else None
     hidden, struck, white = drop_unshown(unshown, shaded_table_styles(part)
                                          if any(f.tag == COLOR for f in unshown) else set())
     objects = Objects(part, budget=budget) if present & {OLE_OBJECT, ALT_CHUNK} else None
@@ -69,6 +71,8 @@ def read_docx(path: Path, repair: bool = True) -> Document:
     doc = Document(source=str(path), format="docx", blocks=list(_blocks(body, budget, objects, boxes)),
                    hidden=([f"Word 隐藏文字 {hidden} 处"] if hidden else []) + ([f"Word 删除线文字 {struck} 处"] if struck else [])
                    + ([f"Word 白色文字 {white} 处"] if white else []))
+    if revised is not None:
+        revised.into(doc)
     if objects is not None:
         objects.into(doc)
     add_linked(doc, hyperlinks(part))     # 附件 on the writer's disk, a 网盘 share (readers/links.py)
@@ -166,6 +170,64 @@ def _blocks(container, budget: CellBudget, objects: Objects | None = None, boxes
             inner = child.find(W + "sdtContent") if tag == W + "sdt" else child
             if inner is not None:
                 yield from _blocks(inner, budget, objects, boxes)
+
+
+# Word's tracked changes (修订): runs inserted, deleted, moved; a table row inserted or deleted (w:trPr's w:ins, w:del)
+INS, DEL, MOVE_FROM, MOVE_TO = W + "ins", W + "del", W + "moveFrom", W + "moveTo"
+REVISION = (INS, DEL, MOVE_FROM, MOVE_TO)
+_TEXT = (W + "t", W + "delText")
+
+
+@dataclass
+class Revisions:
+    """A document's tracked changes, accepted as they were read: the texts deleted (or moved away) and the number of
+    insertions with text."""
+    deleted: list[str] = field(default_factory=list)
+    inserted: int = 0
+
+    def into(self, doc: Document) -> None:
+        """A reading note saying the document was read with its changes accepted, and the deleted texts named in
+        its hidden content (a reviewer judges them: the figures before the change)."""
+        if not self.deleted and not self.inserted:
+            return
+        doc.notes.append(f"文档中有未接受的修订（插入 {self.inserted} 处、删除 {len(self.deleted)} 处），已按接受全部修订后的"
+                         "内容读取（即 Word 的“无标记”视图）；请向报送单位确认修订已定稿")
+        if self.deleted:
+            shown = [t if len(t) <= 20 else t[:20] + "…" for t in self.deleted]
+            doc.hidden.append(f"Word 修订中删除的文字 {len(self.deleted)} 处（{named_list(shown, 3)}）")
+
+
+def accept_revisions(body) -> Revisions:
+    """Word's tracked changes as if accepted (what Word shows with 修订 set to 无标记, and prints so): a table row
+    marked deleted is taken out of the body (its cells would read as an empty row); deleted and moved-away runs are
+    never read (_RUN_PATH leaves them); inserted and moved-to runs are. Returns what was changed, for the notes."""
+    out = Revisions()
+
+    def text(el) -> str:
+        return "".join(t.text or "" for t in el.iter(*_TEXT)).strip()
+
+    rows, whole = [], []                   # rows deleted (taken out once all marks are seen), rows changed whole
+    for mark in list(body.iter(DEL, MOVE_FROM, INS)):
+        pr = mark.getparent()
+        if pr is None or any(r in whole for r in mark.iterancestors(W + "tr")):
+            continue                       # inside a row deleted or inserted whole: one change, the row's
+        if pr.tag == W + "trPr":
+            whole.append(pr.getparent())
+            if mark.tag == INS:
+                out.inserted += 1
+            else:
+                rows.append(pr.getparent())
+                if said := " ".join(filter(None, (text(tc) for tc in pr.getparent().iter(W + "tc")))):
+                    out.deleted.append(said)
+        elif pr.tag not in (W + "rPr", W + "pPr") and (said := text(mark)):   # not a paragraph mark's revision
+            if mark.tag == INS:
+                out.inserted += 1
+            else:
+                out.deleted.append(said)
+    for row in rows:
+        if row.getparent() is not None:
+            row.getparent().remove(row)
+    return out
 
 
 SHOWING_PLACEHOLDER = W + "showingPlcHdr"
