@@ -418,8 +418,9 @@ def run_group(argv: list[str], workdir: Path, env: dict, seconds: float, memory_
     if memory_mb is not None and os.name == "posix":
         import resource
 
-        def cap() -> None:
-            limit = memory_mb * 2**20
+        def cap() -> None:             # never above a cap the process has already (a worker's, an admin's ulimit)
+            _, hard = resource.getrlimit(resource.RLIMIT_AS)
+            limit = memory_mb * 2**20 if hard == resource.RLIM_INFINITY else min(hard, memory_mb * 2**20)
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             cwd=str(workdir), env=env, start_new_session=True,   # its own process group, killed as one
