@@ -321,7 +321,8 @@ def test_a_report_still_downloading_is_a_failed_row_saying_so(tmp_path):
 
 
 @pytest.mark.parametrize("name, words", [("公文.ceb", "阿帕比"), ("公文.sep", "书生"), ("表.numbers", "Numbers"),
-                                         ("文稿.pages", "Pages")])
+                                         ("文稿.pages", "Pages"), ("自评表.eio", "永中 Office 文档"),
+                                         ("自评表.uos", "UOF 电子表格"), ("汇报.uop", "UOF 演示文稿")])
 def test_a_document_format_evalkit_does_not_read_is_a_row_saying_what_to_export(tmp_path, name, words):
     """Before, a 书生/阿帕比 公文 or an Apple file was skipped as another type: the report missing without a word."""
     (tmp_path / name).write_bytes(b"\0" * 64)

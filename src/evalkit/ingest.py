@@ -274,6 +274,10 @@ NOT_READ = {
     ".ceb": "这是方正阿帕比电子文档（.ceb），evalkit 不直接读取；请用 Apabi Reader 打印或另存为 PDF 后再导入",
     ".sep": "这是书生电子公文（.sep），evalkit 不直接读取；请用书生阅读器打印为 PDF 或导出为 OFD 后再导入",
     ".gd": "这是书生电子公文（.gd），evalkit 不直接读取；请用书生阅读器打印为 PDF 或导出为 OFD 后再导入",
+    # 永中 Office (信创 desktops): its own integrated format, and UOF 表格/演示 (GB/T 20916; UOF 文字 .uot is read)
+    ".eio": "这是永中 Office 文档（.eio），evalkit 不直接读取；请在永中 Office 中另存为 Word、Excel 格式或 PDF 后再导入",
+    ".uos": "这是 UOF 电子表格（.uos），evalkit 不直接读取；请在永中 Office 或 WPS 中另存为 Excel 格式（.xlsx）或 PDF 后再导入",
+    ".uop": "这是 UOF 演示文稿（.uop），evalkit 不直接读取；请在永中 Office 或 WPS 中另存为 PowerPoint 格式（.pptx）或 PDF 后再导入",
 }
 
 
