@@ -151,6 +151,22 @@ def test_without_xpstopdf_the_row_says_what_to_install_and_the_cache_reads_it_ag
     assert "读取 XPS 文件需要 libgxps 的 xpstopdf" in rep["error"] and "apt-get install libgxps-utils" in rep["error"]
 
 
+def test_a_printed_scan_whose_picture_is_missing_or_a_bomb_is_refused_not_read_as_blank(tmp_path):
+    """xpstopdf leaves out, without a word, an image part that is missing and one too large to decode: the page
+    would read as blank (`没有文字层（可能是扫描件）`). The picture is named instead; a PNG declaring 10^10 pixels is a
+    limit, its header read, nothing decoded."""
+    import struct
+    import zlib
+    missing = rezip(XPS / "scan.xps", tmp_path / "missing.xps", lambda n, d: None if n.endswith(".jpg") else d)
+    with pytest.raises(ReadError, match=r"^XPS 文件不完整：缺少 1 个图片（1\.jpg（第 1 页起）），页面上的这些图片无法显示"):
+        read(missing)
+    png = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">IIBBBBB", 100000, 100000, 8, 2, 0, 0, 0)
+    png += struct.pack(">I", zlib.crc32(png[12:29]) & 0xFFFFFFFF) + struct.pack(">I", 0) + b"IEND"
+    bomb = rezip(XPS / "scan.xps", tmp_path / "bomb.xps", lambda n, d: png if n.endswith(".jpg") else d)
+    with pytest.raises(LimitExceeded, match=r"^XPS 文件第 1 页的图片 1\.jpg：图片 10,000,000,000 像素，超过上限"):
+        read(bomb)
+
+
 def test_a_page_xpstopdf_cannot_draw_is_refused_though_it_exits_0(tmp_path):
     """A font part that is no font: xpstopdf says "Error rendering page N" for each page using it, draws the page
     without its text and exits 0; the row names the first such page instead of reading blanks."""

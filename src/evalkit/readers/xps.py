@@ -152,17 +152,20 @@ def document_pages(zf: zipfile.ZipFile) -> list[int]:
         documents = [(name, package.xml(name)) for name, _ in documents]
     else:
         raise ReadError(f"不是 XPS 文件（起始部分是 {_local(root.tag)}，不是固定文档序列），{ADVICE}")
-    counts, number, missing = [], 0, {}
+    counts, number, missing = [], 0, {"字体": {}, "图片": {}}
     for name, doc in documents:
         pages = [el.get("Source") for el in doc if _local(el.tag) == "PageContent"]
         for page in pages:
             number += 1
-            for font in package.fonts(package.part(package.target(name, page), f"第 {number} 页", page), number):
-                missing.setdefault(font, number)
+            fonts, images = package.lacking(package.part(package.target(name, page), f"第 {number} 页", page), number)
+            for kind, found in (("字体", fonts), ("图片", images)):
+                for uri in found:
+                    missing[kind].setdefault(uri, number)
         counts.append(len(pages))
-    if missing:
-        shown = "、".join(f"{posixpath.basename(f)}（第 {n} 页起）" for f, n in list(missing.items())[:3])
-        raise ReadError(f"XPS 文件不完整：缺少 {len(missing)} 个字体（{shown}），这些文字无法显示，未读取；{ADVICE}")
+    for kind, what in (("字体", "这些文字"), ("图片", "页面上的这些图片")):
+        if lost := missing[kind]:
+            shown = "、".join(f"{posixpath.basename(f)}（第 {n} 页起）" for f, n in list(lost.items())[:3])
+            raise ReadError(f"XPS 文件不完整：缺少 {len(lost)} 个{kind}（{shown}），{what}无法显示，未读取；{ADVICE}")
     return counts
 
 
@@ -218,9 +221,10 @@ class _Package:
             raise ReadError(f"XPS 文件{what}的内容是空的，文件可能已损坏；{ADVICE}")
         return root
 
-    def fonts(self, page: str, number: int) -> list[str]:
-        """The fonts the page's glyphs use that the package lacks (a page that is no XML: ReadError naming it)."""
-        lacking = []
+    def lacking(self, page: str, number: int) -> tuple[list[str], list[str]]:
+        """The fonts the page's glyphs use and the images its brushes show that the package lacks, as written (a page
+        that is no XML, or of no size: ReadError naming it; an image over the pixel limit: LimitExceeded)."""
+        fonts, images = [], []
         root = self.xml(page, f"第 {number} 页")
         if _local(root.tag) != "FixedPage":
             raise ReadError(f"XPS 文件第 {number} 页不是 XPS 页面（其内容是 {_local(root.tag)}），文件可能已损坏；{ADVICE}")
@@ -232,10 +236,38 @@ class _Package:
             raise ReadError(f"XPS 文件第 {number} 页的页面尺寸无效（{root.get('Width')} × {root.get('Height')}），"
                             f"文件可能已损坏；{ADVICE}")
         for el in root.iter():
-            uri = el.get("FontUri") if _local(el.tag) == "Glyphs" else None
-            if uri and self.target(page, uri) not in self.names and uri not in lacking:
-                lacking.append(uri)
-        return lacking
+            tag = _local(el.tag)
+            uri = el.get("FontUri") if tag == "Glyphs" else el.get("ImageSource") if tag == "ImageBrush" else None
+            if not uri or uri.startswith("{"):              # none, or a markup extension (a resource's key)
+                continue
+            found = self.target(page, uri)
+            lost = fonts if tag == "Glyphs" else images
+            if found not in self.names:
+                if uri not in lost:
+                    lost.append(uri)
+            elif tag == "ImageBrush":
+                self._check_image(found, number)
+        return fonts, images
+
+    def _check_image(self, name: str, number: int) -> None:
+        """An image over the pixel limit (its header read, nothing decoded): xpstopdf would leave it out of the page
+        without a word, or spend the file's memory on it. An image PIL cannot tell (HD Photo) is left to xpstopdf."""
+        from PIL import Image
+
+        from evalkit.readers.safety import check_pixels, too_big
+        try:
+            with self.zf.open(self.names[name][0]) as f, Image.open(f) as im:
+                size = im.size
+        except Image.DecompressionBombError as e:     # PIL refuses it at open: its message gives the pixel count
+            pixels = re.search(r"\((\d+) pixels\)", str(e))
+            raise LimitExceeded(f"XPS 文件第 {number} 页的图片 {posixpath.basename(name)}："
+                                f"{too_big(int(pixels[1]) if pixels else None)}") from None
+        except Exception:  # noqa: BLE001  (not a format PIL reads, or damaged: xpstopdf decides)
+            return
+        try:
+            check_pixels(size)
+        except (ReadError, LimitExceeded) as e:
+            raise type(e)(f"XPS 文件第 {number} 页的图片 {posixpath.basename(name)}：{e}") from None
 
     def relations(self, part: str) -> list[tuple[str, str, str]]:
         """(type, target part, target as written) of `part`'s relationships ("" for the package's own)."""
