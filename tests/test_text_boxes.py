@@ -88,3 +88,111 @@ def test_text_in_a_box_follows_its_anchor_paragraph(tmp_path):
     d.save(tmp_path / "x.docx")
     texts = [b.text for b in read(tmp_path / "x.docx").blocks]
     assert texts == ["一、自评结论", "单位（盖章）", "自评得分：95.65分，等级：优", "二、问题"]
+
+
+# ------------------------------------------------------------------ a PDF converted to Word keeping its page layout
+
+def page_layout_docx(src, out):
+    """`src` (a PDF) as PDF-to-Word converters write it when told to keep the page layout (保留版式): each glyph run
+    an absolutely placed text box (DrawingML, relative to the page), each ruling a thin filled rectangle, one
+    paragraph a page anchoring them, a page break between; no Word table anywhere."""
+    import docx
+    import pdfplumber
+    from docx.enum.text import WD_BREAK
+    from docx.oxml import parse_xml
+    from docx.shared import Pt
+    from xml.sax.saxutils import escape
+    emu, n = 12700, [100]
+
+    def anchor(x, y, w, h, body):
+        n[0] += 1
+        return (f'<w:r {NS}><w:drawing><wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" '
+                f'relativeHeight="{n[0]}" behindDoc="0" locked="0" layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/>'
+                f'<wp:positionH relativeFrom="page"><wp:posOffset>{int(x * emu)}</wp:posOffset></wp:positionH>'
+                f'<wp:positionV relativeFrom="page"><wp:posOffset>{int(y * emu)}</wp:posOffset></wp:positionV>'
+                f'<wp:extent cx="{max(1, int(w * emu))}" cy="{max(1, int(h * emu))}"/><wp:wrapNone/>'
+                f'<wp:docPr id="{n[0]}" name="Shape {n[0]}"/><a:graphic><a:graphicData '
+                f'uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">{body}</a:graphicData>'
+                f'</a:graphic></wp:anchor></w:drawing></w:r>')
+
+    def shape(w, h, fill, inner=""):
+        return (f'<wps:wsp><wps:cNvSpPr{" txBox=%s1%s" % (chr(34), chr(34)) if inner else ""}/><wps:spPr><a:xfrm>'
+                f'<a:off x="0" y="0"/><a:ext cx="{int(w * emu)}" cy="{int(h * emu)}"/></a:xfrm><a:prstGeom prst="rect">'
+                f'<a:avLst/></a:prstGeom>{fill}<a:ln><a:noFill/></a:ln></wps:spPr>{inner}'
+                f'<wps:bodyPr wrap="none" lIns="0" tIns="0" rIns="0" bIns="0"/></wps:wsp>')
+
+    def text_box(run):
+        size, w = run[0]["size"], run[-1]["x1"] - run[0]["x0"] + 2
+        text = escape("".join(c["text"] for c in run))
+        inner = (f'<wps:txbx><w:txbxContent><w:p><w:pPr><w:spacing w:before="0" w:after="0"/></w:pPr><w:r><w:rPr>'
+                 f'<w:rFonts w:ascii="Noto Sans CJK SC" w:eastAsia="Noto Sans CJK SC" w:hAnsi="Noto Sans CJK SC"/>'
+                 f'<w:sz w:val="{round(size * 2)}"/></w:rPr><w:t xml:space="preserve">{text}</w:t></w:r></w:p>'
+                 f'</w:txbxContent></wps:txbx>')
+        return anchor(run[0]["x0"], run[0]["top"] - size * 0.15, w, size * 1.3, shape(w, size * 1.3, "<a:noFill/>", inner))
+
+    def ruling(ln):
+        x0, x1, t, b, w = ln["x0"], ln["x1"], ln["top"], ln["bottom"], ln.get("linewidth", 0.5)
+        x, y, cx, cy = (x0, t - w / 2, x1 - x0, w) if x1 - x0 >= b - t else (x0 - w / 2, t, w, b - t)
+        return anchor(x, y, cx, cy, shape(cx, cy, '<a:solidFill><a:srgbClr val="000000"/></a:solidFill>'))
+
+    d = docx.Document()
+    with pdfplumber.open(src) as pdf:
+        d.sections[0].page_width, d.sections[0].page_height = Pt(pdf.pages[0].width), Pt(pdf.pages[0].height)
+        for k, page in enumerate(pdf.pages):
+            runs = []
+            for ch in page.chars:
+                last = runs[-1][-1] if runs else None
+                if last and abs(last["top"] - ch["top"]) < 0.5 and last["size"] == ch["size"] \
+                        and 0 <= ch["x0"] - last["x1"] < ch["size"]:
+                    runs[-1].append(ch)
+                else:
+                    runs.append([ch])
+            p = d.add_paragraph()
+            for xml in [text_box(r) for r in runs] + [ruling(ln) for ln in page.lines]:
+                p._p.append(parse_xml(xml))
+            if k < len(pdf.pages) - 1:
+                p.add_run().add_break(WD_BREAK.PAGE)
+    d.save(out)
+    return out
+
+
+def test_a_pdf_converted_to_word_keeping_its_layout_is_read_as_its_pages(tmp_path):
+    """fixture_pdf.pdf through a converter's 保留版式: no Word table, each cell's text a box of its own. Before,
+    the boxes read as 482 short paragraphs and the file as no 自评表; now, the text giving nothing, LibreOffice lays
+    the pages out and the PDF reader reads them: the same projects and indicator lines as the PDF, a note saying
+    how the figures were read, their places on the laid-out pages."""
+    from evalkit.ingest import ingest_paths
+    from evalkit.readers.office import LAID_OUT, find_soffice
+    if find_soffice() is None:
+        import pytest
+        pytest.skip("LibreOffice is needed (make setup installs it)")
+    path = page_layout_docx(ROOT / "tests" / "fixtures" / "fixture_pdf.pdf", tmp_path / "转换.docx")
+    doc = read(path)
+    assert doc.in_text_boxes and list(doc.tables()) == []
+    got = ingest_paths([path], checks=False)
+    want = ingest_paths([ROOT / "tests" / "fixtures" / "fixture_pdf.pdf"], checks=False)
+    for table in ("projects", "indicators"):
+        same = [c for c in want[table].columns if c not in ("project_id", "report_id", "source_file")
+                and not c.startswith("loc") and c != "location"]
+        assert got[table][same].equals(want[table][same]), table
+    rep = got["reports"].iloc[0]
+    assert rep["status"] == "ok" and rep["format"] == "docx" and LAID_OUT in rep["reading_notes"]
+    assert got["indicators"]["location"].iloc[0].startswith("第1页 表1 ")
+
+
+def test_a_layout_in_boxes_without_libreoffice_says_what_it_needs(tmp_path, no_soffice):
+    path = page_layout_docx(ROOT / "tests" / "fixtures" / "fixture_pdf.pdf", tmp_path / "转换.docx")
+    from evalkit.ingest import ingest_file
+    res = ingest_file(path, path.name)
+    assert res.report["status"] == "partial" and not len(res.projects)
+    assert "文档的文字在定位的文本框中" in res.report["error"] and "需要 LibreOffice" in res.report["error"]
+
+
+def test_a_few_boxes_beside_the_text_are_not_a_page_layout(tmp_path):
+    """A title and a stamp's text in boxes over a report written in the text: read as before, never laid out."""
+    import docx
+    d = docx.Document(FIXTURE)
+    for text in ("大厂回族自治县医疗保障局（章）", "2023年3月"):
+        d.element.body.insert(0, boxed(_text_paragraph(text)))
+    d.save(tmp_path / "章.docx")
+    assert not read(tmp_path / "章.docx").in_text_boxes

@@ -30,7 +30,7 @@ from evalkit.errors import FilesFailed, InputError
 from evalkit.model import Document, Loc, ReadError
 from evalkit.readers import SUFFIXES, format_of, read, webpage
 from evalkit.readers.office import TARGET as CONVERTED
-from evalkit.readers.pictures import when_text_gives_nothing
+from evalkit.readers.pictures import may_read_more, when_text_gives_nothing
 from evalkit.readers.safety import os_reason
 from evalkit.readers.sniff import unnamed_format
 from evalkit.scratch import folder as scratch_folder
@@ -679,7 +679,7 @@ def ingest_file(path: Path, source_file: str, sha: str | None = None, fmt: str |
         if doc.read_as:                  # its content is another format than its name says: reported as that
             fmt = _reported(doc.read_as)
         ex = None
-        if doc.more_pictures is not None or doc.more_pages:   # text beside page-sized pictures: read those if it gives nothing
+        if may_read_more(doc):          # text beside page-sized pictures, text in boxes: read those if it gives nothing
             from evalkit.recognize import recognize
             ex = recognize(doc)
             more = when_text_gives_nothing(doc, ex.gives_something)

@@ -165,6 +165,9 @@ class Document:
     # PDF pages whose few lines of text lie on a page-sized picture (a scan with a caption, a portal's stamp or page
     # number printed over it): OCR'd as scans when the text gives nothing, like more_pictures
     more_pages: list[int] = field(default_factory=list)
+    # the text stands in positioned text boxes (a PDF-to-Word converter's page layout): when it gives nothing, the
+    # pages as LibreOffice lays them out are read instead (office.laid_out, from pictures.when_text_gives_nothing)
+    in_text_boxes: bool = False
     # PDF pages whose figures were typed into form fields or typewriter notes, read as shown (readers/pdfforms.py)
     form_pages: list[int] = field(default_factory=list)
     # what a reader left out or read once, as the reader saw it (a watermark, overprinted glyphs): no gap, a record

@@ -73,6 +73,7 @@ def read_docx(path: Path, repair: bool = True) -> Document:
                    + ([f"Word 白色文字 {white} 处"] if white else []))
     if revised is not None:
         revised.into(doc)
+    doc.in_text_boxes = boxes and laid_out_in_boxes(body)
     if objects is not None:
         objects.into(doc)
     add_linked(doc, hyperlinks(part))     # 附件 on the writer's disk, a 网盘 share (readers/links.py)
@@ -300,6 +301,18 @@ def drop_unshown(flags: list, shaded_styles: set[str] = frozenset()) -> tuple[in
 
 
 TEXT_BOX = W + "txbxContent"
+BOX_LAYOUT_MIN = 10        # text boxes holding text, at least, for a body laid out in boxes (a converter's page layout)
+BOX_LAYOUT_SHARE = 0.5     # and at least this share of the body's characters in them
+
+
+def laid_out_in_boxes(body) -> bool:
+    """Whether the body's text stands mostly in text boxes placed on the page (a PDF-to-Word converter's “保留版式”:
+    each cell's text a box of its own, the borders drawn shapes): read so, a table is a run of short paragraphs."""
+    def chars(el) -> int:
+        return sum(len((t.text or "").strip()) for t in el.iter(W + "t"))
+    boxes = [n for n in (chars(b) for b in body.iter(TEXT_BOX)) if n]
+    total = chars(body)          # (a box's text counts here too: the box is inside the body)
+    return len(boxes) >= BOX_LAYOUT_MIN and sum(boxes) >= BOX_LAYOUT_SHARE * max(total, 1)
 _FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 
 

@@ -45,7 +45,8 @@ CALC = {"et", "ods", "xlsb"}                   # converted to xlsx (.xlsb: Excel
 IMPRESS = {"ppt", "dps", "odp"}                # converted to pptx (LibreOffice Impress)
 TARGET = {**{f: "docx" for f in WRITER}, **{f: "xlsx" for f in CALC}, **{f: "pptx" for f in IMPRESS}}
 PPTX_FILTER = "Impress MS PowerPoint 2007 XML"
-FILTER = {"docx": "docx:MS Word 2007 XML", "xlsx": "xlsx:Calc MS Excel 2007 XML", "pptx": f"pptx:{PPTX_FILTER}"}
+FILTER = {"docx": "docx:MS Word 2007 XML", "xlsx": "xlsx:Calc MS Excel 2007 XML", "pptx": f"pptx:{PPTX_FILTER}",
+          "pdf": "pdf:writer_pdf_Export"}
 # What the content is decides the conversion: the target (a .doc that is really a BIFF workbook
 # becomes xlsx), the name the copy gets in the temp folder (Kingsoft's OLE2 files under the Microsoft
 # suffix of the same family) and the import filter, forced so that LibreOffice never falls back to
@@ -61,7 +62,11 @@ BY_KIND = {"ole_word": ("docx", ".doc", WORD97), "rtf": ("docx", ".rtf", "Rich T
            "repair_xlsx": ("xlsx", ".xlsx", "Calc MS Excel 2007 XML"), "repair_xls": ("xlsx", ".xls", EXCEL97),
            "repair_pptx": ("pptx", ".pptx", PPTX_FILTER),
            # recalculated (below): an XLSX whose formulas were saved without their values, opened and saved again
-           "recalc_xlsx": ("xlsx", ".xlsx", "Calc MS Excel 2007 XML")}
+           "recalc_xlsx": ("xlsx", ".xlsx", "Calc MS Excel 2007 XML"),
+           # laid_out (below): a word-processing file whose text stands in positioned text boxes, printed to PDF
+           **{f"layout_{fmt}": ("pdf", suffix, infilter) for fmt, suffix, infilter in (
+               ("docx", ".docx", "MS Word 2007 XML"), ("doc", ".doc", WORD97), ("wps", ".doc", WORD97),
+               ("odt", ".odt", "writer8"), ("rtf", ".rtf", "Rich Text Format"), ("uot", ".uot", "UOF text"))}}
 REPAIR_MIN_SECONDS = 2.0    # a repair or recalculation is tried only with this much of the file's time limit left
 # a damaged OLE2 or ZIP file: the filter of its suffix's family (LibreOffice may still recover it)
 DAMAGED = {"ole_damaged": {"doc": WORD97, "wps": WORD97, "et": EXCEL97, "ppt": POWERPOINT97, "dps": POWERPOINT97},
@@ -317,6 +322,39 @@ def repair(path: Path, fmt: str, failure: Unparsable, started: float) -> Documen
                            "请对照原件核对数值")
     doc.source = str(path)          # the format stays the reader's, as for a file it reads itself
     return doc
+
+
+LAID_OUT = ("文档的文字在定位的文本框中（PDF 转 Word 时“保留版式”的结果，表格没有成为 Word 表格），文字中没有自评表；"
+            "已按 LibreOffice 排版后的页面读取（位置中的页码为排版后的页码），请对照原件核对")
+
+
+def laid_out(doc: Document) -> Document:
+    """A word-processing document whose text stands in positioned text boxes (`Document.in_text_boxes`: a PDF-to-Word
+    converter's page layout, each cell's text a box of its own) read as its pages are laid out: LibreOffice prints
+    it to PDF and the PDF reader finds the tables there, ruled or aligned. Called when its text gives nothing; without
+    LibreOffice, or when it fails, `doc` with a warning saying so."""
+    from evalkit.readers.pdf import read_pdf
+    fmt = doc.format
+    if f"layout_{fmt}" not in BY_KIND:
+        return doc
+    if find_soffice() is None:
+        doc.warnings.append(LAID_OUT.split("；已按")[0] + f"；按排版后的页面读取需要 LibreOffice，本机没有。{INSTALL_HINT}")
+        return doc
+    try:
+        with converted(Path(doc.source), fmt, f"layout_{fmt}") as out:
+            pages = read_pdf(out)
+    except LimitExceeded:
+        raise
+    except ReadError as e:
+        doc.warnings.append(LAID_OUT.split("；已按")[0] + f"；按 LibreOffice 排版后的页面读取也未成功（{e}）")
+        return doc
+    from evalkit.readers import folded, shared
+    pages = shared(folded(pages)).number_tables()         # as readers.read gives any document
+    pages.source, pages.format = doc.source, fmt
+    pages.notes = doc.notes + [LAID_OUT] + pages.notes
+    pages.warnings = doc.warnings + pages.warnings
+    pages.hidden, pages.linked = doc.hidden + pages.hidden, doc.linked + pages.linked
+    return pages
 
 
 # what LibreOffice saves for a formula it could not compute (Excel's error values; its own Err:5xx codes)

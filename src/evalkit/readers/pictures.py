@@ -85,12 +85,21 @@ def with_pages_read(doc: Document, pictures: list[tuple]) -> Document:
                                warnings=doc.warnings + read.warnings, notes=notes)
 
 
+def may_read_more(doc: Document) -> bool:
+    """Whether the document has another reading for when its text gives nothing (when_text_gives_nothing)."""
+    return doc.more_pictures is not None or bool(doc.more_pages) or doc.in_text_boxes
+
+
 def when_text_gives_nothing(doc: Document, found: bool) -> Document:
     """The document with the pictures it holds read as its pages (`with_pages_read`) when its text gave nothing
     (`found` false: no table, summary or stated result recognized) and it holds page-sized pictures; else as it is.
     Called by ingest and inspect after recognition: a reader cannot tell a cover letter from a report."""
     if found:
         return doc
+    if doc.in_text_boxes:
+        from evalkit.readers.office import laid_out
+        doc.in_text_boxes = False
+        return laid_out(doc)
     if doc.more_pages:
         return _pages_read(doc)
     if doc.more_pictures is None:

@@ -291,10 +291,10 @@ def _read(path: Path, real: Path) -> Document:
     from evalkit.errors import InputError
     from evalkit.model import ReadError
     from evalkit.readers import read
-    from evalkit.readers.pictures import when_text_gives_nothing
+    from evalkit.readers.pictures import may_read_more, when_text_gives_nothing
     try:
         doc = read(real)
-        if doc.more_pictures is not None or doc.more_pages:   # as ingest reads it: its pictures when its text gives nothing
+        if may_read_more(doc):           # as ingest reads it: its pictures, its boxes laid out, when its text gives nothing
             doc = when_text_gives_nothing(doc, recognize(doc).gives_something)
     except ReadError as e:
         raise InputError(f"{path}: {e}") from None
