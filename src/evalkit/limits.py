@@ -81,6 +81,14 @@ def give_time(seconds: float | None) -> None:
     _given = None if seconds is None else (time.monotonic(), float(seconds))
 
 
+def time_left() -> float | None:
+    """Seconds left of the time limit of the file this worker parses (give_time); None outside a limited worker."""
+    if _given is None:
+        return None
+    started, seconds = _given
+    return seconds - (time.monotonic() - started)
+
+
 def ask_time(pages: int) -> None:
     """Before OCR-ing `pages` pages: MoreTime when the file's limit cannot cover them (the read so far done again,
     then the pages), capped at 10 x max_seconds like ingest's size-based limit; nothing outside a limited worker."""

@@ -313,6 +313,8 @@ def laid_out_in_boxes(body) -> bool:
     boxes = [n for n in (chars(b) for b in body.iter(TEXT_BOX)) if n]
     total = chars(body)          # (a box's text counts here too: the box is inside the body)
     return len(boxes) >= BOX_LAYOUT_MIN and sum(boxes) >= BOX_LAYOUT_SHARE * max(total, 1)
+
+
 _FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 
 

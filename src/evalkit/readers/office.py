@@ -258,6 +258,13 @@ def convert_timeout(max_seconds: float | None = None) -> float:
     return max(0.1, total - min(10.0, 0.2 * total))
 
 
+def seconds_now() -> float:
+    """Seconds a converter started now may run: convert_timeout, and in a limited worker no more than what the file's
+    limit leaves (less the same margin), so the converter is stopped before the worker is killed and leaves it."""
+    left = _limits.time_left()
+    return convert_timeout() if left is None else min(convert_timeout(), left - min(10.0, 0.2 * max(left, 0)))
+
+
 @contextmanager
 def converted(path: Path, fmt: str, kind: str = "", timeout: float | None = None):
     """LibreOffice's DOCX/XLSX copy of `path` (see convert), in a temp folder removed on leaving (named as `scratch`
@@ -324,8 +331,8 @@ def repair(path: Path, fmt: str, failure: Unparsable, started: float) -> Documen
     return doc
 
 
-LAID_OUT = ("文档的文字在定位的文本框中（PDF 转 Word 时“保留版式”的结果，表格没有成为 Word 表格），文字中没有自评表；"
-            "已按 LibreOffice 排版后的页面读取（位置中的页码为排版后的页码），请对照原件核对")
+IN_BOXES = "文档的文字在定位的文本框中（PDF 转 Word 时“保留版式”的结果，表格没有成为 Word 表格），文字中没有自评表"
+LAID_OUT = f"{IN_BOXES}；已按 LibreOffice 排版后的页面读取（位置中的页码为排版后的页码），请对照原件核对"
 
 
 def laid_out(doc: Document) -> Document:
@@ -338,15 +345,20 @@ def laid_out(doc: Document) -> Document:
     if f"layout_{fmt}" not in BY_KIND:
         return doc
     if find_soffice() is None:
-        doc.warnings.append(LAID_OUT.split("；已按")[0] + f"；按排版后的页面读取需要 LibreOffice，本机没有。{INSTALL_HINT}")
+        doc.warnings.append(f"{IN_BOXES}；按排版后的页面读取需要 LibreOffice，本机没有。{INSTALL_HINT}")
+        return doc
+    timeout = seconds_now()
+    if timeout < REPAIR_MIN_SECONDS:
+        doc.warnings.append(f"{IN_BOXES}；单个文件的时限已将用完，未能按排版后的页面读取"
+                            "（可用 EVALKIT_LIMIT_MAX_SECONDS 调整）")
         return doc
     try:
-        with converted(Path(doc.source), fmt, f"layout_{fmt}") as out:
+        with converted(Path(doc.source), fmt, f"layout_{fmt}", timeout=timeout) as out:
             pages = read_pdf(out)
     except LimitExceeded:
         raise
     except ReadError as e:
-        doc.warnings.append(LAID_OUT.split("；已按")[0] + f"；按 LibreOffice 排版后的页面读取也未成功（{e}）")
+        doc.warnings.append(f"{IN_BOXES}；按 LibreOffice 排版后的页面读取也未成功（{e}）")
         return doc
     from evalkit.readers import folded, shared
     pages = shared(folded(pages)).number_tables()         # as readers.read gives any document

@@ -26,8 +26,8 @@ ADVICE = "请用 XPS 查看器打开后打印为 PDF（Microsoft Print to PDF）
 NOT_A_ZIP = f"XPS 文件已损坏（不是有效的 ZIP 包，可能下载不完整），{ADVICE}"
 INSTALL_HINT = ("读取 XPS 文件需要 libgxps 的 xpstopdf，本机没有找到；请运行 make setup（Debian/Ubuntu：apt-get install "
                 "libgxps-utils；也可用环境变量 EVALKIT_XPSTOPDF 指定其路径），或" + ADVICE[1:])
-# the relationship from the package to its FixedDocumentSequence, and from a document to its pages, in XPS 1.0 and OpenXPS
-START = re.compile(r"/(?:fixedrepresentation)$")
+# the type of the package's relationship to its FixedDocumentSequence, in XPS 1.0 and OpenXPS (…/fixedrepresentation)
+START = re.compile(r"/fixedrepresentation$")
 _GLIB = re.compile(r"^\*\* \(xpstopdf:\d+\): [A-Z]+ \*\*: [\d:.]+: ")   # GLib's prefix of a message
 _PAGE_ERROR = re.compile(r"^Error rendering page (?P<page>\d+): (?P<why>.*)$")
 _PIECE = re.compile(r"^(?P<part>.+)/\[(?P<n>\d+)\](?P<last>\.last)?\.piece$", re.IGNORECASE)
@@ -82,12 +82,23 @@ def to_pdf(path: Path, out: Path) -> int:
     program = find_xpstopdf()
     if program is None:
         raise ReadError(INSTALL_HINT)
-    from evalkit.readers.office import convert_timeout, run_group
     work = out.parent / "xpstopdf"
     work.mkdir()
+    try:
+        _convert(program, path, work, pages, out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return total
+
+
+def _convert(program: str, path: Path, work: Path, pages: list[int], out: Path) -> None:
+    """xpstopdf on each FixedDocument of `path` (`pages`: each one's number of pages) in `work`, the PDFs joined
+    into `out`; ReadError naming the document or page it could not draw, LimitExceeded past the time limit."""
+    from evalkit.readers.office import run_group, seconds_now
+    lim = _limits.LIMITS
     src = work / "input.xps"                   # a name of ours: no user's name reaches argv
     shutil.copyfile(path, src)
-    limit, started = convert_timeout(), time.monotonic()
+    limit, started = max(seconds_now(), 1.0), time.monotonic()
     parts, before = [], 0
     for n, count in enumerate(pages, 1):
         before, first = before + count, before
@@ -118,7 +129,6 @@ def to_pdf(path: Path, out: Path) -> int:
             raise ReadError(f"XPS 文件无法转换（第 {n} 个文档：{detail}），文件可能已损坏；{ADVICE}")
         parts.append(part)
     _join(parts, out)
-    return total
 
 
 def _join(parts: list[Path], out: Path) -> None:
