@@ -46,7 +46,7 @@ IMPRESS = {"ppt", "dps", "odp"}                # converted to pptx (LibreOffice 
 TARGET = {**{f: "docx" for f in WRITER}, **{f: "xlsx" for f in CALC}, **{f: "pptx" for f in IMPRESS}}
 PPTX_FILTER = "Impress MS PowerPoint 2007 XML"
 FILTER = {"docx": "docx:MS Word 2007 XML", "xlsx": "xlsx:Calc MS Excel 2007 XML", "pptx": f"pptx:{PPTX_FILTER}",
-          "pdf": "pdf:writer_pdf_Export"}
+          "pdf": "pdf"}      # (LibreOffice picks the PDF export of the document's kind: Writer's, Impress's)
 # What the content is decides the conversion: the target (a .doc that is really a BIFF workbook
 # becomes xlsx), the name the copy gets in the temp folder (Kingsoft's OLE2 files under the Microsoft
 # suffix of the same family) and the import filter, forced so that LibreOffice never falls back to
@@ -66,7 +66,9 @@ BY_KIND = {"ole_word": ("docx", ".doc", WORD97), "rtf": ("docx", ".rtf", "Rich T
            # laid_out (below): a word-processing file whose text stands in positioned text boxes, printed to PDF
            **{f"layout_{fmt}": ("pdf", suffix, infilter) for fmt, suffix, infilter in (
                ("docx", ".docx", "MS Word 2007 XML"), ("doc", ".doc", WORD97), ("wps", ".doc", WORD97),
-               ("odt", ".odt", "writer8"), ("rtf", ".rtf", "Rich Text Format"), ("uot", ".uot", "UOF text"))}}
+               ("odt", ".odt", "writer8"), ("rtf", ".rtf", "Rich Text Format"), ("uot", ".uot", "UOF text"),
+               ("pptx", ".pptx", PPTX_FILTER), ("ppt", ".ppt", POWERPOINT97), ("dps", ".ppt", POWERPOINT97),
+               ("odp", ".odp", "impress8"))}}
 REPAIR_MIN_SECONDS = 2.0    # a repair or recalculation is tried only with this much of the file's time limit left
 # a damaged OLE2 or ZIP file: the filter of its suffix's family (LibreOffice may still recover it)
 DAMAGED = {"ole_damaged": {"doc": WORD97, "wps": WORD97, "et": EXCEL97, "ppt": POWERPOINT97, "dps": POWERPOINT97},
@@ -331,8 +333,14 @@ def repair(path: Path, fmt: str, failure: Unparsable, started: float) -> Documen
     return doc
 
 
-IN_BOXES = "文档的文字在定位的文本框中（PDF 转 Word 时“保留版式”的结果，表格没有成为 Word 表格），文字中没有自评表"
-LAID_OUT = f"{IN_BOXES}；已按 LibreOffice 排版后的页面读取（位置中的页码为排版后的页码），请对照原件核对"
+LAID_OUT = "已按 LibreOffice 排版后的页面读取（位置中的页码为排版后的页码），请对照原件核对"
+
+
+def in_boxes(fmt: str) -> str:
+    """Why a document is read as laid out: its tables are text boxes (a word-processing file) or shapes (a deck)."""
+    if fmt in IMPRESS | {"pptx"}:
+        return "幻灯片上的表格是用文本框和线条画成的（不是 PowerPoint 表格），文字中没有自评表"
+    return "文档的文字在定位的文本框中（PDF 转 Word 时“保留版式”的结果，表格没有成为 Word 表格），文字中没有自评表"
 
 
 def laid_out(doc: Document) -> Document:
@@ -344,13 +352,16 @@ def laid_out(doc: Document) -> Document:
     fmt = doc.format
     if f"layout_{fmt}" not in BY_KIND:
         return doc
-    if find_soffice() is None:
-        doc.warnings.append(f"{IN_BOXES}；按排版后的页面读取需要 LibreOffice，本机没有。{INSTALL_HINT}")
+    why, soffice = in_boxes(fmt), find_soffice()
+    if soffice is None:
+        doc.warnings.append(f"{why}；按排版后的页面读取需要 LibreOffice，本机没有。{INSTALL_HINT}")
+        return doc
+    if BY_KIND[f"layout_{fmt}"][2] in (PPTX_FILTER, POWERPOINT97, "impress8") and not has_impress(soffice):
+        doc.warnings.append(f"{why}；按排版后的页面读取需要 LibreOffice 的演示文稿组件（Impress），本机没有。{IMPRESS_HINT}")
         return doc
     timeout = seconds_now()
     if timeout < REPAIR_MIN_SECONDS:
-        doc.warnings.append(f"{IN_BOXES}；单个文件的时限已将用完，未能按排版后的页面读取"
-                            "（可用 EVALKIT_LIMIT_MAX_SECONDS 调整）")
+        doc.warnings.append(f"{why}；单个文件的时限已将用完，未能按排版后的页面读取（可用 EVALKIT_LIMIT_MAX_SECONDS 调整）")
         return doc
     try:
         with converted(Path(doc.source), fmt, f"layout_{fmt}", timeout=timeout) as out:
@@ -358,12 +369,12 @@ def laid_out(doc: Document) -> Document:
     except LimitExceeded:
         raise
     except ReadError as e:
-        doc.warnings.append(f"{IN_BOXES}；按 LibreOffice 排版后的页面读取也未成功（{e}）")
+        doc.warnings.append(f"{why}；按 LibreOffice 排版后的页面读取也未成功（{e}）")
         return doc
     from evalkit.readers import folded, shared
     pages = shared(folded(pages)).number_tables()         # as readers.read gives any document
     pages.source, pages.format = doc.source, fmt
-    pages.notes = doc.notes + [LAID_OUT] + pages.notes
+    pages.notes = doc.notes + [f"{why}；{LAID_OUT}"] + pages.notes
     pages.warnings = doc.warnings + pages.warnings
     pages.hidden, pages.linked = doc.hidden + pages.hidden, doc.linked + pages.linked
     return pages

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table, Unparsable
+from evalkit.readers.docx import BOX_LAYOUT_MIN
 from evalkit.readers.embedded import Objects
 from evalkit.readers.links import add_linked, hyperlinks
 from evalkit.readers.pictures import holds_pictures_only, page_sized, with_pages_read
@@ -89,6 +90,10 @@ def read_pptx(path: Path, repair: bool = True) -> Document:
                   for what, pages in walk.skipped.items()]
     walk.objects.into(doc)
     add_linked(doc, walk.links)     # a slide's hyperlinks to the 自评表 on the presenter's disk
+    # a table drawn as text boxes and lines (a PDF page turned into shapes, a converter's PDF-to-PPT): no table, a
+    # slide crowded with boxes; read as Impress lays the slides out when the text gives nothing (office.laid_out)
+    doc.in_text_boxes = (not any(isinstance(b, Table) for b in blocks)
+                         and max(walk.boxes.values(), default=0) >= BOX_LAYOUT_MIN)
     if holds_pictures_only(doc):          # no table and no prose: the report may be pictures of its pages
         if pictures := page_sized(walk.pictures):
             return with_pages_read(doc, pictures)
@@ -152,6 +157,7 @@ class _Walk:
     struck: int = 0                                  # runs of struck-through text left out
     links: list = field(default_factory=list)        # the slides' hyperlinks to outside the deck (readers/links.py)
     skipped: dict = field(default_factory=dict)      # what is not read (图表, SmartArt 图形, 演讲者备注) -> its slides
+    boxes: dict = field(default_factory=dict)        # slide -> its shapes holding text (a table drawn in boxes: many)
 
 
 def _shape_blocks(shape, n: int, walk: _Walk) -> list:
@@ -200,7 +206,10 @@ def _shape_blocks(shape, n: int, walk: _Walk) -> list:
     body = next(el.iter(P + "txBody"), None)    # a text box, a placeholder, an autoshape with text
     if body is None:
         return []
-    return [Paragraph(text, page=n) for text in (_paragraph_text(p, walk) for p in body.iter(A + "p")) if text.strip()]
+    out = [Paragraph(text, page=n) for text in (_paragraph_text(p, walk) for p in body.iter(A + "p")) if text.strip()]
+    if out:
+        walk.boxes[n] = walk.boxes.get(n, 0) + 1
+    return out
 
 
 def _target(part, rid: str | None):
