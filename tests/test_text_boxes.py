@@ -198,3 +198,51 @@ def test_a_few_boxes_beside_the_text_are_not_a_page_layout(tmp_path):
         d.element.body.insert(0, boxed(_text_paragraph(text)))
     d.save(tmp_path / "章.docx")
     assert not read(tmp_path / "章.docx").in_text_boxes
+
+
+# ------------------------------------------------------------------ a table pasted from Excel as plain text
+
+def _pasted_as_text(path, indent_prose: bool = False):
+    """fixture_docx.docx with every table turned into paragraphs whose cells are separated by tabs (what pasting an
+    Excel range into Word as 只保留文本 gives, and Word's 表格转换成文本); `indent_prose`: prose paragraphs indented
+    with a tab too, as people type them."""
+    import docx
+    src = read(FIXTURE)
+    d = docx.Document()
+    for b in src.blocks:
+        if hasattr(b, "rows"):
+            for r in b.rows:
+                d.add_paragraph("\t".join(c.replace("\n", "") for c in r))
+        else:
+            d.add_paragraph(("\t" if indent_prose else "") + b.text)
+    d.save(path)
+    return path
+
+
+def test_a_table_pasted_as_tab_separated_text_is_read_as_the_table(tmp_path):
+    """Before, the paragraphs read as prose and the file as no 自评表; now, the text giving nothing, each run of
+    tab-separated paragraphs is a table, read as a text export's: the same projects and lines as the Word tables."""
+    from evalkit.ingest import ingest_paths
+    path = _pasted_as_text(tmp_path / "粘贴.docx", indent_prose=True)
+    doc = read(path)
+    assert doc.tab_rows and list(doc.tables()) == []
+    got, want = ingest_paths([path], checks=False), ingest_paths([FIXTURE], checks=False)
+    for table in ("projects", "indicators"):
+        same = [c for c in want[table].columns if c not in ("project_id", "report_id", "source_file")
+                and not c.startswith("loc") and c != "location"]
+        assert got[table][same].equals(want[table][same]), table
+    rep = got["reports"].iloc[0]
+    assert rep["status"] == "ok" and "以制表符分隔的文字（从 Excel 粘贴为纯文本、或 Word“表格转换成文本”的结果）" in rep["reading_notes"]
+
+
+def test_prose_indented_with_tabs_is_not_a_table(tmp_path):
+    """A tab before a paragraph's first word is an indent: a report of indented prose has no tab rows, and a run of
+    such paragraphs among tab rows is left prose."""
+    import docx
+    from evalkit.readers.text import tab_tables
+    d = docx.Document()
+    for text in ("\t一、项目基本情况", "\t本项目年度预算 26 万元，已全部执行。", "\t二、绩效目标完成情况", "\t各项指标均已完成。"):
+        d.add_paragraph(text)
+    d.save(tmp_path / "正文.docx")
+    doc = read(tmp_path / "正文.docx")
+    assert not doc.tab_rows and tab_tables(doc).blocks == doc.blocks

@@ -168,6 +168,9 @@ class Document:
     # the text stands in positioned text boxes (a PDF-to-Word converter's page layout): when it gives nothing, the
     # pages as LibreOffice lays them out are read instead (office.laid_out, from pictures.when_text_gives_nothing)
     in_text_boxes: bool = False
+    # rows typed as tab-separated paragraphs (a table pasted from Excel as plain text, Word's 表格转换成文本): when the
+    # text gives nothing, each run of them is read as a table, as a text export's (text.tab_tables)
+    tab_rows: bool = False
     # PDF pages whose figures were typed into form fields or typewriter notes, read as shown (readers/pdfforms.py)
     form_pages: list[int] = field(default_factory=list)
     # what a reader left out or read once, as the reader saw it (a watermark, overprinted glyphs): no gap, a record

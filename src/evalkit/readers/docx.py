@@ -18,6 +18,7 @@ from evalkit.readers.embedded import ALT_CHUNK, OLE_OBJECT, Objects
 from evalkit.readers.links import add_linked, hyperlinks
 from evalkit.readers.pictures import holds_pictures_only, page_sized, with_pages_read
 from evalkit.readers.symbols import glyph
+from evalkit.readers.text import has_tab_rows
 from evalkit.readers.xpath import xpath
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -74,6 +75,7 @@ def read_docx(path: Path, repair: bool = True) -> Document:
     if revised is not None:
         revised.into(doc)
     doc.in_text_boxes = boxes and laid_out_in_boxes(body)
+    doc.tab_rows = has_tab_rows(doc)
     if objects is not None:
         objects.into(doc)
     add_linked(doc, hyperlinks(part))     # 附件 on the writer's disk, a 网盘 share (readers/links.py)

@@ -87,7 +87,7 @@ def with_pages_read(doc: Document, pictures: list[tuple]) -> Document:
 
 def may_read_more(doc: Document) -> bool:
     """Whether the document has another reading for when its text gives nothing (when_text_gives_nothing)."""
-    return doc.more_pictures is not None or bool(doc.more_pages) or doc.in_text_boxes
+    return doc.more_pictures is not None or bool(doc.more_pages) or doc.in_text_boxes or doc.tab_rows
 
 
 def when_text_gives_nothing(doc: Document, found: bool) -> Document:
@@ -96,6 +96,10 @@ def when_text_gives_nothing(doc: Document, found: bool) -> Document:
     Called by ingest and inspect after recognition: a reader cannot tell a cover letter from a report."""
     if found:
         return doc
+    if doc.tab_rows:
+        from evalkit.readers.text import tab_tables
+        doc.tab_rows = False
+        return tab_tables(doc)
     if doc.in_text_boxes:
         from evalkit.readers.office import laid_out
         doc.in_text_boxes = False

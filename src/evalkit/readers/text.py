@@ -342,6 +342,52 @@ def parse_text(text: str, source: str = "<text>", first_line: int = 1) -> Docume
 
 
 
+TAB_ROWS_MIN = 3      # tab-separated paragraphs a document needs for its text to be tried as tables (tab_tables)
+
+
+def _cells_by_tabs(text: str) -> bool:
+    """A paragraph's text is cells separated by tabs: a tab between two words (a tab before the first word alone is
+    an indent)."""
+    return "\t" in text.strip()
+
+
+def has_tab_rows(doc: Document) -> bool:
+    """Whether a document (not a text export) has paragraphs enough whose text is cells separated by tabs."""
+    return sum(1 for b in doc.paragraphs() if _cells_by_tabs(b.text)) >= TAB_ROWS_MIN
+
+
+def tab_tables(doc: Document) -> Document:
+    """The document with each run of paragraphs holding tabs read as a table, a paragraph a row and a tab between
+    cells, as a text export's rows are (parse_text): a 自评表 copied from Excel and pasted into Word as plain text
+    (只保留文本), or turned into text by Word's 表格转换成文本. Called when the text gives nothing (pictures.
+    when_text_gives_nothing); a reading note says so."""
+    import dataclasses
+    blocks, run, runs, rows = [], [], 0, 0
+
+    def close() -> None:
+        nonlocal run, runs, rows
+        if sum(_cells_by_tabs(p.text) for p in run) >= 2:        # (a run of indented prose is no table)
+            blocks.append(Table(rows=[[c.strip() for c in p.text.split("\t")] for p in run],
+                                page=run[0].page))
+            runs, rows = runs + 1, rows + len(run)
+        else:
+            blocks.extend(run)
+        run = []
+
+    for b in doc.blocks:
+        if isinstance(b, Paragraph) and "\t" in b.text:
+            run.append(b)
+        else:
+            close()
+            blocks.append(b)
+    close()
+    if not runs:
+        return doc
+    note = (f"文档中有 {rows} 段以制表符分隔的文字（从 Excel 粘贴为纯文本、或 Word“表格转换成文本”的结果），文字中没有"
+            f"自评表；已按表格读取（{runs} 张表，每段一行，制表符分隔单元格）")
+    return dataclasses.replace(doc, blocks=blocks, notes=doc.notes + [note]).number_tables()
+
+
 def _size(n: int) -> str:
     return f"{n / 1024 ** 3:.1f} GB" if n >= 1024 ** 3 else f"{n / 1024 ** 2:.1f} MB" if n >= 1024 ** 2 else f"{n} 字节"
 
