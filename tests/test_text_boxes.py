@@ -246,3 +246,66 @@ def test_prose_indented_with_tabs_is_not_a_table(tmp_path):
     d.save(tmp_path / "正文.docx")
     doc = read(tmp_path / "正文.docx")
     assert not doc.tab_rows and tab_tables(doc).blocks == doc.blocks
+
+
+# ------------------------------------------------------------------ a table pasted as a metafile
+
+def word_with_metafiles(path, metafiles, caption="附件：项目支出绩效自评表（从 Excel 复制为图片）"):
+    """A Word document showing each file of `metafiles` as a picture (image/x-emf parts: what pasting an Excel range
+    copied 复制为图片, or 选择性粘贴 → 图片（增强型图元文件）, leaves in the document), after a caption."""
+    import io
+
+    import docx
+    from docx.opc.packuri import PackURI
+    from docx.shared import Cm
+    from PIL import Image
+    d = docx.Document()
+    d.add_paragraph(caption)
+    for k in range(len(metafiles)):
+        stand_in = io.BytesIO()
+        Image.new("RGB", (100 + k, 140), "white").save(stand_in, "PNG")   # a distinct part each, swapped below
+        d.add_picture(stand_in, width=Cm(16))
+    for rel in d.part.rels.values():
+        if "image" in rel.reltype:
+            part = rel.target_part
+            k = int(str(part.partname).rsplit("image", 1)[1].split(".")[0])
+            part._blob = metafiles[k - 1].read_bytes()
+            part._content_type = "image/x-emf"
+            part.partname = PackURI(f"/word/media/image{k}.emf")
+    d.save(path)
+    return path
+
+
+def test_a_table_pasted_as_a_metafile_is_read_from_its_drawn_text(tmp_path):
+    """fixture_pdf.pdf's first two pages (the first project's table) as EMF pictures in a Word document. Before,
+    nothing: PIL cannot draw a metafile here, so no OCR either, and the row said no 自评表; now LibreOffice draws each
+    into a PDF page whose text is text, and the project reads as in the PDF, its places on the pictures."""
+    from evalkit.ingest import ingest_paths
+    from evalkit.readers.office import find_soffice
+    if find_soffice() is None:
+        import pytest
+        pytest.skip("LibreOffice is needed (make setup installs it)")
+    drawings = ROOT / "tests" / "fixtures" / "drawings"
+    path = word_with_metafiles(tmp_path / "复制为图片.docx", [drawings / "page1.emf", drawings / "page2.emf"])
+    doc = read(path)
+    assert doc.drawings is not None and [n for n, _ in doc.drawings()] == ["word/media/image1.emf", "word/media/image2.emf"]
+    got = ingest_paths([path], checks=False)
+    want = ingest_paths([ROOT / "tests" / "fixtures" / "fixture_pdf.pdf"], checks=False)
+    first = want["projects"]["project_id"].iloc[0]
+    same = [c for c in want["indicators"].columns if c not in ("project_id", "report_id", "source_file")
+            and not c.startswith("loc") and c != "location"]
+    assert got["indicators"][same].equals(want["indicators"].loc[want["indicators"]["project_id"] == first, same])
+    keep = ["project_name", "budget_initial", "budget_full_year", "executed", "execution_rate", "total_score", "grade"]
+    assert got["projects"][keep].equals(want["projects"][keep].iloc[:1])
+    rep = got["reports"].iloc[0]
+    assert rep["status"] == "ok" and "文档中的 2 张矢量图片（EMF/WMF 图元文件）由 LibreOffice 转为 PDF 后读取其中的文字" \
+        in rep["reading_notes"]
+    assert got["indicators"]["location"].iloc[0].startswith("第1页 表1 ")
+
+
+def test_a_metafile_without_libreoffice_says_what_it_needs(tmp_path, no_soffice):
+    from evalkit.ingest import ingest_file
+    path = word_with_metafiles(tmp_path / "图.docx", [ROOT / "tests" / "fixtures" / "drawings" / "page2.emf"])
+    res = ingest_file(path, path.name)
+    assert res.report["status"] == "partial"
+    assert "只有 1 张矢量图片（EMF/WMF 图元文件" in res.report["error"] and "需要 LibreOffice" in res.report["error"]

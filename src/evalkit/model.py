@@ -171,6 +171,10 @@ class Document:
     # rows typed as tab-separated paragraphs (a table pasted from Excel as plain text, Word's 表格转换成文本): when the
     # text gives nothing, each run of them is read as a table, as a text export's (text.tab_tables)
     tab_rows: bool = False
+    # () -> [(name, bytes)]: the Windows metafiles (EMF/WMF) the document shows: a table copied from Excel as a
+    # picture (复制为图片, 选择性粘贴为图元文件) holds its text as drawn text; read through LibreOffice when the text
+    # and the page pictures give nothing (office.drawings_read)
+    drawings: object = field(default=None, compare=False, repr=False)
     # PDF pages whose figures were typed into form fields or typewriter notes, read as shown (readers/pdfforms.py)
     form_pages: list[int] = field(default_factory=list)
     # what a reader left out or read once, as the reader saw it (a watermark, overprinted glyphs): no gap, a record

@@ -16,7 +16,7 @@ from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table, 
 from evalkit.readers.safety import CellBudget, check_file_size, check_package, not_a_package, reason
 from evalkit.readers.embedded import ALT_CHUNK, OLE_OBJECT, Objects
 from evalkit.readers.links import add_linked, hyperlinks
-from evalkit.readers.pictures import holds_pictures_only, page_sized, with_pages_read
+from evalkit.readers.pictures import METAFILE_TYPES, holds_pictures_only, metafiles, page_sized, with_pages_read
 from evalkit.readers.symbols import glyph
 from evalkit.readers.text import has_tab_rows
 from evalkit.readers.xpath import xpath
@@ -85,6 +85,8 @@ def read_docx(path: Path, repair: bool = True) -> Document:
             return with_pages_read(doc, pictures)
     else:                                     # read if the text gives nothing (pictures.when_text_gives_nothing)
         doc.more_pictures = functools.partial(page_pictures, part)
+    if any(str(getattr(p, "content_type", "")) in METAFILE_TYPES for p in part.related_parts.values()):
+        doc.drawings = functools.partial(drawings, part)
     return doc
 
 
@@ -96,6 +98,16 @@ _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 def page_pictures(part) -> list[tuple[str, bytes]]:
     """(part name, bytes) of the pictures in the body, in their order, that are large enough to be a scanned
     page (DrawingML and VML pictures; each picture once)."""
+    return page_sized(body_pictures(part))
+
+
+def drawings(part) -> list[tuple[str, bytes]]:
+    """(part name, bytes) of the body's pictures that are Windows metafiles (a table pasted as EMF), in order."""
+    return metafiles(body_pictures(part))
+
+
+def body_pictures(part) -> list[tuple[str, bytes]]:
+    """(part name, bytes) of the pictures in the body, in their order (DrawingML and VML pictures; each once)."""
     seen, found = set(), []
     for el in part.element.body.iter(_BLIP, _VML_IMAGE):
         rid = el.get(_R + "embed") if el.tag == _BLIP else el.get(_R + "id")
@@ -104,7 +116,7 @@ def page_pictures(part) -> list[tuple[str, bytes]]:
             continue
         seen.add(rid)
         found.append((str(target.partname).lstrip("/"), target.blob))
-    return page_sized(found)
+    return found
 
 
 # The main part's content type of a Word document, a macro-enabled one (.docm), a template (.dotx) and a

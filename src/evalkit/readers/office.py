@@ -24,7 +24,9 @@ writes) is read by xlrd like `.xls`; any of these names holding a DOCX/XLSX zip 
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import io
 import os
 import re
 import shutil
@@ -68,7 +70,9 @@ BY_KIND = {"ole_word": ("docx", ".doc", WORD97), "rtf": ("docx", ".rtf", "Rich T
                ("docx", ".docx", "MS Word 2007 XML"), ("doc", ".doc", WORD97), ("wps", ".doc", WORD97),
                ("odt", ".odt", "writer8"), ("rtf", ".rtf", "Rich Text Format"), ("uot", ".uot", "UOF text"),
                ("pptx", ".pptx", PPTX_FILTER), ("ppt", ".ppt", POWERPOINT97), ("dps", ".ppt", POWERPOINT97),
-               ("odp", ".odp", "impress8"))}}
+               ("odp", ".odp", "impress8"))},
+           # drawings_read (below): a Windows metafile (a table copied from Excel as a picture) drawn into a PDF
+           "drawing_emf": ("pdf", ".emf", None), "drawing_wmf": ("pdf", ".wmf", None)}
 REPAIR_MIN_SECONDS = 2.0    # a repair or recalculation is tried only with this much of the file's time limit left
 # a damaged OLE2 or ZIP file: the filter of its suffix's family (LibreOffice may still recover it)
 DAMAGED = {"ole_damaged": {"doc": WORD97, "wps": WORD97, "et": EXCEL97, "ppt": POWERPOINT97, "dps": POWERPOINT97},
@@ -378,6 +382,77 @@ def laid_out(doc: Document) -> Document:
     pages.warnings = doc.warnings + pages.warnings
     pages.hidden, pages.linked = doc.hidden + pages.hidden, doc.linked + pages.linked
     return pages
+
+
+MAX_DRAWINGS = 50     # metafiles converted for one document at most (each is one LibreOffice run)
+
+
+def drawings_read(doc: Document, drawings: list[tuple]) -> Document:
+    """A document whose text gives nothing but which shows Windows metafiles (EMF/WMF: a table copied from Excel as a
+    picture, 复制为图片 or 选择性粘贴为图元文件; PIL cannot draw them here, so no OCR) with what they hold: each drawn
+    into a PDF page by LibreOffice (its text stays text; a metafile whose text is glyph codes gives a garbled page,
+    which the PDF reader OCRs), the pages joined in order and read by the PDF reader; page N is the document's N-th
+    such picture. Without LibreOffice, or when every one fails, `doc` with a warning saying so."""
+    from PIL import Image
+
+    from evalkit import scratch
+    from evalkit.readers import folded, shared
+    from evalkit.readers.pdf import read_pdf
+    what = f"文档中没有文字表格，只有 {len(drawings)} 张矢量图片（EMF/WMF 图元文件：从 Excel“复制为图片”或选择性粘贴为图元文件的表格）"
+    if find_soffice() is None:
+        doc.warnings.append(f"{what}，读取其中的文字需要 LibreOffice，本机没有。{INSTALL_HINT}")
+        return doc
+    lost, parts = [], []
+    with scratch.folder("office") as tmp:
+        for k, (name, data, *_) in enumerate(drawings[:MAX_DRAWINGS], 1):
+            try:
+                with Image.open(io.BytesIO(data)) as im:
+                    suffix = "." + im.format.lower()
+            except Exception:  # noqa: BLE001  (metafiles() told it already)
+                suffix = ".emf"
+            src = Path(tmp) / f"drawing{k}{suffix}"
+            src.write_bytes(data)
+            timeout = seconds_now()
+            if timeout < REPAIR_MIN_SECONDS:
+                lost.append(f"第 {k} 张矢量图片（{name}）：单个文件的时限已将用完，未读取")
+                break
+            try:
+                with converted(src, suffix[1:], f"drawing{suffix.replace('.', '_')}", timeout=timeout) as out:
+                    page = Path(tmp) / f"{k}.pdf"
+                    shutil.copyfile(out, page)
+                    parts.append(page)
+            except LimitExceeded:
+                raise
+            except ReadError as e:
+                lost.append(f"第 {k} 张矢量图片（{name}）无法转换（{e}），其中的内容未读取")
+        if not parts:
+            doc.warnings.append(f"{what}，由 LibreOffice 读取其中的文字未成功：" + "；".join(lost))
+            return doc
+        joined = Path(tmp) / "drawings.pdf"
+        join_pdfs(parts, joined)
+        read = shared(folded(read_pdf(joined)))
+    if len(drawings) > MAX_DRAWINGS:
+        lost.append(f"另有 {len(drawings) - MAX_DRAWINGS} 张矢量图片超过上限 {MAX_DRAWINGS} 张，未读取")
+    blocks = list(doc.blocks)
+    note = (f"文档中的 {len(parts)} 张矢量图片（EMF/WMF 图元文件）由 LibreOffice 转为 PDF 后读取其中的文字，"
+            "位置中的“第 N 页”指文档中第 N 张这样的图片")
+    return dataclasses.replace(doc, blocks=blocks + read.blocks, pages=doc.pages or read.pages,
+                               ocr_pages=sorted(set(doc.ocr_pages) | set(read.ocr_pages)),
+                               warnings=doc.warnings + read.warnings + lost,
+                               notes=doc.notes + [note] + read.notes).number_tables()
+
+
+def join_pdfs(parts: list[Path], out: Path) -> None:
+    """PDFs as one, in order (one is copied as it is): the pages of several conversions read as one document."""
+    if len(parts) == 1:
+        shutil.copyfile(parts[0], out)
+        return
+    from pypdf import PdfWriter
+    writer = PdfWriter()
+    for p in parts:
+        writer.append(str(p))
+    with open(out, "wb") as f:
+        writer.write(f)
 
 
 # what LibreOffice saves for a formula it could not compute (Excel's error values; its own Err:5xx codes)

@@ -10,6 +10,7 @@ from evalkit.model import Document
 
 PAGE_PICTURE_SIDE = 1000    # px: a picture this long on its longer side may be a scanned page (a logo, a seal is not)
 VECTOR_FORMATS = ("WMF", "EMF")   # Windows metafiles: drawn, not scanned (PIL sizes them but cannot draw them here)
+METAFILE_TYPES = ("image/x-emf", "image/x-wmf", "image/emf", "image/wmf")   # their content types in a package
 CAPTION_CHARS = 300         # text beside the pictures of a scanned report: a title, 附件 — a prose report says more
 
 
@@ -22,12 +23,29 @@ def holds_pictures_only(doc: Document) -> bool:
     return sum(len("".join(b.text.split())) for b in doc.blocks) < CAPTION_CHARS
 
 
+def metafiles(pictures: list[tuple]) -> list[tuple]:
+    """The (name, bytes[, …]) pictures that are Windows metafiles (EMF, WMF), in their order: drawn, not scanned."""
+    from PIL import Image
+    out = []
+    for picture in pictures:
+        try:
+            with Image.open(io.BytesIO(picture[1])) as im:
+                if im.format in VECTOR_FORMATS:
+                    out.append(picture)
+        except Exception:  # noqa: BLE001  (not a picture PIL can identify)
+            continue
+    return out
+
+
 def settled(doc: Document) -> Document:
     """A document read from a temporary copy (LibreOffice's, a decrypted one) with its pictures taken now, while the
     copy is there: `more_pictures` reads them later, after the copy is gone."""
     if doc.more_pictures is not None:
         pictures = doc.more_pictures()
         doc.more_pictures = (lambda: pictures) if pictures else None
+    if doc.drawings is not None:
+        drawings = doc.drawings()
+        doc.drawings = (lambda: drawings) if drawings else None
     return doc
 
 
@@ -87,7 +105,8 @@ def with_pages_read(doc: Document, pictures: list[tuple]) -> Document:
 
 def may_read_more(doc: Document) -> bool:
     """Whether the document has another reading for when its text gives nothing (when_text_gives_nothing)."""
-    return doc.more_pictures is not None or bool(doc.more_pages) or doc.in_text_boxes or doc.tab_rows
+    return (doc.more_pictures is not None or bool(doc.more_pages) or doc.in_text_boxes or doc.tab_rows
+            or doc.drawings is not None)
 
 
 def when_text_gives_nothing(doc: Document, found: bool) -> Document:
@@ -106,11 +125,15 @@ def when_text_gives_nothing(doc: Document, found: bool) -> Document:
         return laid_out(doc)
     if doc.more_pages:
         return _pages_read(doc)
-    if doc.more_pictures is None:
-        return doc
-    pictures = [p for p in doc.more_pictures() if looks_like_paper(p[1])]
+    pictures = [p for p in doc.more_pictures() if looks_like_paper(p[1])] if doc.more_pictures is not None else []
     doc.more_pictures = None
-    return with_pages_read(doc, pictures) if pictures else doc
+    if pictures:
+        return with_pages_read(doc, pictures)
+    drawings, doc.drawings = (doc.drawings() if doc.drawings is not None else []), None
+    if drawings:                       # metafiles: a table copied from Excel as a picture, its text drawn text
+        from evalkit.readers.office import drawings_read
+        return drawings_read(doc, drawings)
+    return doc
 
 
 def _pages_read(doc: Document) -> Document:

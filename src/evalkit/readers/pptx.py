@@ -18,7 +18,7 @@ from evalkit.model import Document, LimitExceeded, Paragraph, ReadError, Table, 
 from evalkit.readers.docx import BOX_LAYOUT_MIN
 from evalkit.readers.embedded import Objects
 from evalkit.readers.links import add_linked, hyperlinks
-from evalkit.readers.pictures import holds_pictures_only, page_sized, with_pages_read
+from evalkit.readers.pictures import holds_pictures_only, metafiles, page_sized, with_pages_read
 from evalkit.readers.safety import CellBudget, check_file_size, check_package, not_a_package, reason
 
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
@@ -99,6 +99,8 @@ def read_pptx(path: Path, repair: bool = True) -> Document:
             return with_pages_read(doc, pictures)
     elif walk.pictures:                   # sized and read if the text gives nothing (pictures.when_text_gives_nothing)
         doc.more_pictures = functools.partial(page_sized, walk.pictures)
+    if walk.pictures:                     # a table pasted as a metafile: its drawn text, read if nothing else gives
+        doc.drawings = functools.partial(metafiles, walk.pictures)
     return doc
 
 

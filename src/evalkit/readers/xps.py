@@ -94,7 +94,7 @@ def to_pdf(path: Path, out: Path) -> int:
 def _convert(program: str, path: Path, work: Path, pages: list[int], out: Path) -> None:
     """xpstopdf on each FixedDocument of `path` (`pages`: each one's number of pages) in `work`, the PDFs joined
     into `out`; ReadError naming the document or page it could not draw, LimitExceeded past the time limit."""
-    from evalkit.readers.office import run_group, seconds_now
+    from evalkit.readers.office import join_pdfs, run_group, seconds_now
     lim = _limits.LIMITS
     src = work / "input.xps"                   # a name of ours: no user's name reaches argv
     shutil.copyfile(path, src)
@@ -128,20 +128,7 @@ def _convert(program: str, path: Path, work: Path, pages: list[int], out: Path) 
                 detail += f"，退出码 {code}"
             raise ReadError(f"XPS 文件无法转换（第 {n} 个文档：{detail}），文件可能已损坏；{ADVICE}")
         parts.append(part)
-    _join(parts, out)
-
-
-def _join(parts: list[Path], out: Path) -> None:
-    """The documents' PDFs as one, in order (one is moved as it is)."""
-    if len(parts) == 1:
-        parts[0].replace(out)
-        return
-    from pypdf import PdfWriter
-    writer = PdfWriter()
-    for p in parts:
-        writer.append(str(p))
-    with open(out, "wb") as f:
-        writer.write(f)
+    join_pdfs(parts, out)
 
 
 def document_pages(zf: zipfile.ZipFile) -> list[int]:
