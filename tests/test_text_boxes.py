@@ -309,3 +309,25 @@ def test_a_metafile_without_libreoffice_says_what_it_needs(tmp_path, no_soffice)
     res = ingest_file(path, path.name)
     assert res.report["status"] == "partial"
     assert "只有 1 张矢量图片（EMF/WMF 图元文件" in res.report["error"] and "需要 LibreOffice" in res.report["error"]
+
+
+def test_each_second_reading_is_tried_until_one_gives_a_table(tmp_path):
+    """Tab-aligned sign-off lines (填报人\\t联系电话) make the document look like tab rows, but those give no 自评表;
+    the metafiles after them do. Before, only the first reading there was would have been tried."""
+    import docx
+    from evalkit.ingest import ingest_paths
+    from evalkit.readers.office import find_soffice
+    if find_soffice() is None:
+        import pytest
+        pytest.skip("LibreOffice is needed (make setup installs it)")
+    path = word_with_metafiles(tmp_path / "签字.docx", [ROOT / "tests" / "fixtures" / "drawings" / "page1.emf",
+                                                         ROOT / "tests" / "fixtures" / "drawings" / "page2.emf"])
+    d = docx.Document(path)
+    for line in ("填报人：王刚\t联系电话：8366680", "审核人：李明\t填报日期：2023年3月1日", "单位负责人：张华\t（盖章）"):
+        d.add_paragraph(line)
+    d.save(path)
+    doc = read(path)
+    assert doc.tab_rows and doc.drawings is not None
+    got = ingest_paths([path], checks=False)
+    assert got["projects"]["project_name"].tolist() == ["网络设备软件运行保障经费"] and len(got["indicators"]) > 10
+    assert "矢量图片" in got["reports"].iloc[0]["reading_notes"]

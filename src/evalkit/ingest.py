@@ -682,7 +682,7 @@ def ingest_file(path: Path, source_file: str, sha: str | None = None, fmt: str |
         if may_read_more(doc):          # text beside page-sized pictures, text in boxes: read those if it gives nothing
             from evalkit.recognize import recognize
             ex = recognize(doc)
-            more = when_text_gives_nothing(doc, ex.gives_something)
+            more = when_text_gives_nothing(doc, ex.gives_something, lambda d: recognize(d).gives_something)
             if more is not doc:
                 doc, ex = more, None
         return build(doc, source_file, sha, fmt, ex)

@@ -109,31 +109,65 @@ def may_read_more(doc: Document) -> bool:
             or doc.drawings is not None)
 
 
-def when_text_gives_nothing(doc: Document, found: bool) -> Document:
-    """The document with the pictures it holds read as its pages (`with_pages_read`) when its text gave nothing
-    (`found` false: no table, summary or stated result recognized) and it holds page-sized pictures; else as it is.
-    Called by ingest and inspect after recognition: a reader cannot tell a cover letter from a report."""
+def when_text_gives_nothing(doc: Document, found: bool, gives=None) -> Document:
+    """The document read another way when its text gave nothing (`found` false: no table, summary or stated result
+    recognized): its tab-separated rows as tables, its text boxes laid out, its captioned PDF pages or its page-sized
+    pictures by OCR, its metafiles drawn; each in that order, the first that `gives(document)` says gives something
+    (without `gives`, the first there is); else the last one read (what OCR made of photos says so), or the document
+    as it is with what the tries said (a reader missing). Called by ingest and inspect after recognition: a reader
+    cannot tell a cover letter from a report."""
     if found:
         return doc
-    if doc.tab_rows:
-        from evalkit.readers.text import tab_tables
-        doc.tab_rows = False
-        return tab_tables(doc)
-    if doc.in_text_boxes:
-        from evalkit.readers.office import laid_out
-        doc.in_text_boxes = False
-        return laid_out(doc)
-    if doc.more_pages:
-        return _pages_read(doc)
-    pictures = [p for p in doc.more_pictures() if looks_like_paper(p[1])] if doc.more_pictures is not None else []
+    last = doc
+    for reading in (_tabbed, _laid_out, _captioned, _pictured, _drawn):
+        other = reading(doc)
+        if other is None or other is doc:        # none of that kind, or it could not be read (its warning is on doc)
+            continue
+        if gives is None or gives(other):
+            return other
+        last = other
+    if last is not doc:
+        last.warnings += [w for w in doc.warnings if w not in last.warnings]   # what the other tries said
+    return last
+
+
+def _tabbed(doc: Document) -> Document | None:
+    if not doc.tab_rows:
+        return None
+    from evalkit.readers.text import tab_tables
+    doc.tab_rows = False
+    return tab_tables(doc)
+
+
+def _laid_out(doc: Document) -> Document | None:
+    if not doc.in_text_boxes:
+        return None
+    from evalkit.readers.office import laid_out
+    doc.in_text_boxes = False
+    return laid_out(doc)
+
+
+def _captioned(doc: Document) -> Document | None:
+    return _pages_read(doc) if doc.more_pages else None
+
+
+def _pictured(doc: Document) -> Document | None:
+    if doc.more_pictures is None:
+        return None
+    pictures = [p for p in doc.more_pictures() if looks_like_paper(p[1])]
     doc.more_pictures = None
-    if pictures:
-        return with_pages_read(doc, pictures)
-    drawings, doc.drawings = (doc.drawings() if doc.drawings is not None else []), None
-    if drawings:                       # metafiles: a table copied from Excel as a picture, its text drawn text
-        from evalkit.readers.office import drawings_read
-        return drawings_read(doc, drawings)
-    return doc
+    return with_pages_read(doc, pictures) if pictures else doc
+
+
+def _drawn(doc: Document) -> Document | None:
+    """Metafiles: a table copied from Excel as a picture, its text drawn text."""
+    if doc.drawings is None:
+        return None
+    drawings, doc.drawings = doc.drawings(), None
+    if not drawings:
+        return doc
+    from evalkit.readers.office import drawings_read
+    return drawings_read(doc, drawings)
 
 
 def _pages_read(doc: Document) -> Document:

@@ -295,7 +295,7 @@ def _read(path: Path, real: Path) -> Document:
     try:
         doc = read(real)
         if may_read_more(doc):           # as ingest reads it: its pictures, its boxes laid out, when its text gives nothing
-            doc = when_text_gives_nothing(doc, recognize(doc).gives_something)
+            doc = when_text_gives_nothing(doc, recognize(doc).gives_something, lambda d: recognize(d).gives_something)
     except ReadError as e:
         raise InputError(f"{path}: {e}") from None
     doc.source = str(path)
