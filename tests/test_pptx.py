@@ -377,3 +377,18 @@ def test_a_table_drawn_as_text_boxes_on_slides_is_read_as_the_slides_are_laid_ou
     assert "幻灯片上的表格是用文本框和线条画成的（不是 PowerPoint 表格），文字中没有自评表；已按 LibreOffice 排版后的页面读取" \
         in rep["reading_notes"]
     assert not read(FIX / "office" / "fixture_pptx.pptx").in_text_boxes     # a deck with real tables
+
+
+def test_a_table_pasted_on_slides_as_metafiles_is_read_on_its_slides(tmp_path):
+    """fixture_pdf.pdf's first two pages as EMF pictures on slides 2 and 3 (复制为图片 pasted into a deck): read
+    through LibreOffice as in Word, the figures placed on the slide their picture stands on."""
+    soffice = find_soffice()
+    if soffice is None:
+        pytest.skip("LibreOffice is needed (make setup installs it)")
+    prs = deck([("text", "汇报", 1)])
+    for page in ("page1.emf", "page2.emf"):
+        prs.slides.add_slide(prs.slide_layouts[6]).shapes.add_picture(str(FIX / "drawings" / page), Cm(1), Cm(1), Cm(18))
+    t = ingest_paths([save(prs, tmp_path / "汇报.pptx")], checks=False)
+    assert t["projects"]["project_name"].tolist() == ["网络设备软件运行保障经费"] and len(t["indicators"]) == 13
+    assert t["indicators"]["location"].iloc[0].startswith("第2页 表1 ")
+    assert "位置中的页码为图片所在幻灯片的页码" in t["reports"].iloc[0]["reading_notes"]

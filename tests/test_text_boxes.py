@@ -298,7 +298,7 @@ def test_a_table_pasted_as_a_metafile_is_read_from_its_drawn_text(tmp_path):
     keep = ["project_name", "budget_initial", "budget_full_year", "executed", "execution_rate", "total_score", "grade"]
     assert got["projects"][keep].equals(want["projects"][keep].iloc[:1])
     rep = got["reports"].iloc[0]
-    assert rep["status"] == "ok" and "文档中的 2 张矢量图片（EMF/WMF 图元文件）由 LibreOffice 转为 PDF 后读取其中的文字" \
+    assert rep["status"] == "ok" and "文档中的 2 张矢量图片（EMF/WMF 图元文件）由 LibreOffice 转为 PDF 后读取其中的文字，位置中的“第 N 页”指读出的第 N 张" \
         in rep["reading_notes"]
     assert got["indicators"]["location"].iloc[0].startswith("第1页 表1 ")
 

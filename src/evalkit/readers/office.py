@@ -39,7 +39,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from evalkit import limits as _limits
-from evalkit.model import Document, LimitExceeded, ReadError, Unparsable
+from evalkit.model import Document, LimitExceeded, ReadError, Table, Unparsable
 from evalkit.readers.safety import check_file_size, check_package
 
 WRITER = {"doc", "wps", "rtf", "odt", "uot"}   # converted to docx (.uot: UOF 文字, China's office standard)
@@ -402,9 +402,9 @@ def drawings_read(doc: Document, drawings: list[tuple]) -> Document:
     if find_soffice() is None:
         doc.warnings.append(f"{what}，读取其中的文字需要 LibreOffice，本机没有。{INSTALL_HINT}")
         return doc
-    lost, parts = [], []
+    lost, parts, slides = [], [], []
     with scratch.folder("office") as tmp:
-        for k, (name, data, *_) in enumerate(drawings[:MAX_DRAWINGS], 1):
+        for k, (name, data, *at) in enumerate(drawings[:MAX_DRAWINGS], 1):
             try:
                 with Image.open(io.BytesIO(data)) as im:
                     suffix = "." + im.format.lower()
@@ -421,6 +421,7 @@ def drawings_read(doc: Document, drawings: list[tuple]) -> Document:
                     page = Path(tmp) / f"{k}.pdf"
                     shutil.copyfile(out, page)
                     parts.append(page)
+                    slides.append(at[0] if at else None)         # a deck's picture: the slide it stands on
             except LimitExceeded:
                 raise
             except ReadError as e:
@@ -433,9 +434,14 @@ def drawings_read(doc: Document, drawings: list[tuple]) -> Document:
         read = shared(folded(read_pdf(joined)))
     if len(drawings) > MAX_DRAWINGS:
         lost.append(f"另有 {len(drawings) - MAX_DRAWINGS} 张矢量图片超过上限 {MAX_DRAWINGS} 张，未读取")
+    on_slides = all(n is not None for n in slides)
+    for b in read.blocks if on_slides else ():      # each picture's text on its slide, as the deck's own blocks
+        b.page = slides[b.page - 1] if b.page else None
+        if isinstance(b, Table):
+            b.pages = b.cell_pages = None
     blocks = list(doc.blocks)
     note = (f"文档中的 {len(parts)} 张矢量图片（EMF/WMF 图元文件）由 LibreOffice 转为 PDF 后读取其中的文字，"
-            "位置中的“第 N 页”指文档中第 N 张这样的图片")
+            + ("位置中的页码为图片所在幻灯片的页码" if on_slides else "位置中的“第 N 页”指读出的第 N 张这样的图片"))
     return dataclasses.replace(doc, blocks=blocks + read.blocks, pages=doc.pages or read.pages,
                                ocr_pages=sorted(set(doc.ocr_pages) | set(read.ocr_pages)),
                                warnings=doc.warnings + read.warnings + lost,
