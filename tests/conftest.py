@@ -115,6 +115,25 @@ def rezip(src, dst, edit=lambda name, data: data, extra=()):
     return dst
 
 
+def page_parts(page) -> tuple[list[list[dict]], list[tuple[float, float, float, float]]]:
+    """A pdfplumber page as a converter taking it apart writes it: its glyph runs (chars on one line, of one size,
+    a gap under the size apart), and each ruling as the bar a filled rectangle draws (x, y, width, height in points
+    from the top left): what the drawn-table tests build Word text boxes and slide shapes from."""
+    runs: list[list[dict]] = []
+    for ch in page.chars:
+        last = runs[-1][-1] if runs else None
+        if last and abs(last["top"] - ch["top"]) < 0.5 and last["size"] == ch["size"] \
+                and 0 <= ch["x0"] - last["x1"] < ch["size"]:
+            runs[-1].append(ch)
+        else:
+            runs.append([ch])
+    bars = []
+    for ln in page.lines:
+        x0, x1, t, b, w = ln["x0"], ln["x1"], ln["top"], ln["bottom"], ln.get("linewidth", 0.5)
+        bars.append((x0, t - w / 2, x1 - x0, w) if x1 - x0 >= b - t else (x0 - w / 2, t, w, b - t))
+    return runs, bars
+
+
 def run_script(script, *args, timeout=300):
     """`python SCRIPT ARGS` in a fresh process, ended by `cli.exit_now` as the `evalkit` command is:
     Arrow's thread pools cannot then abort it (SIGABRT) in the interpreter's teardown after it printed

@@ -7,7 +7,7 @@ import pytest
 from pptx import Presentation
 from pptx.util import Cm
 
-from conftest import ROOT
+from conftest import ROOT, page_parts
 from evalkit.errors import ReadError
 from evalkit.ingest import ingest_paths
 from evalkit.model import Table
@@ -328,14 +328,7 @@ def drawn_deck(src, out):
         prs.slide_width, prs.slide_height = Pt(pdf.pages[0].width), Pt(pdf.pages[0].height)
         for page in pdf.pages:
             slide = prs.slides.add_slide(prs.slide_layouts[6])
-            runs = []
-            for ch in page.chars:
-                last = runs[-1][-1] if runs else None
-                if last and abs(last["top"] - ch["top"]) < 0.5 and last["size"] == ch["size"] \
-                        and 0 <= ch["x0"] - last["x1"] < ch["size"]:
-                    runs[-1].append(ch)
-                else:
-                    runs.append([ch])
+            runs, bars = page_parts(page)
             for r in runs:
                 size = r[0]["size"]
                 box = slide.shapes.add_textbox(Pt(r[0]["x0"]), Pt(r[0]["top"] - size * 0.15),
@@ -345,9 +338,7 @@ def drawn_deck(src, out):
                 frame.word_wrap, frame.auto_size = False, MSO_AUTO_SIZE.NONE
                 run = frame.paragraphs[0].add_run()
                 run.text, run.font.size, run.font.name = "".join(c["text"] for c in r), Pt(size), "Noto Sans CJK SC"
-            for ln in page.lines:
-                x0, x1, t, b, w = ln["x0"], ln["x1"], ln["top"], ln["bottom"], ln.get("linewidth", 0.5)
-                x, y, cx, cy = (x0, t - w / 2, x1 - x0, w) if x1 - x0 >= b - t else (x0 - w / 2, t, w, b - t)
+            for x, y, cx, cy in bars:
                 bar = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Pt(x), Pt(y), Pt(cx), Pt(cy))
                 bar.fill.solid()
                 bar.fill.fore_color.rgb = RGBColor(0, 0, 0)

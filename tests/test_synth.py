@@ -201,32 +201,30 @@ def read_back(out) -> pd.DataFrame:
     return rep
 
 
-def test_an_ofd_corpus_reads_back_to_its_truth(tmp_path):
-    """`--formats ofd`: LibreOffice's PDF of each report written as OFD (as PDF-to-OFD converters do); an ingest
-    gives the truth field for field, and a report's OFD copy beside its DOCX is the same report, kept once."""
+def _cannot_render(fmt: str) -> str | None:
+    """Why this machine cannot write and read a corpus of `fmt` (ofd, xps), or None."""
     if not synth._soffice():
-        pytest.skip("LibreOffice is needed to render the reports")
-    out = tmp_path / "ofd"
-    s = synth.generate(6, out, seed=4, formats="ofd,docx", log=lambda *a: None, error_rate=0.0, dup_rate=0.0,
-                       format_dup_rate=1.0)
-    assert not s["skipped"] and {".ofd", ".docx"} <= {p.suffix for p in (out / "docs").rglob("*") if p.is_file()}
-    rep = read_back(out)
-    assert (rep["status"] == "ok").sum() == 6 and "ofd" in set(rep["format"])
+        return "LibreOffice is needed to render the reports"
+    if fmt == "xps":
+        from evalkit.readers.xps import find_xpstopdf
+        if find_xpstopdf() is None or synth.xps_builder() is None:
+            return "xpstopdf and the Noto Sans CJK font are needed (make setup installs them)"
+    return None
 
 
-def test_an_xps_corpus_reads_back_to_its_truth(tmp_path):
-    """`--formats xps`: LibreOffice's PDF of each report written as Windows' 打印到 XPS writes it (glyph runs, an
-    obfuscated font subset, a Canvas transform); an ingest gives the truth field for field, and a report's XPS copy
-    beside its DOCX is the same report, kept once (the DOCX)."""
-    from evalkit.readers.xps import find_xpstopdf
-    if not synth._soffice() or find_xpstopdf() is None or synth.xps_builder() is None:
-        pytest.skip("LibreOffice, xpstopdf and the Noto Sans CJK font are needed (make setup installs them)")
-    out = tmp_path / "xps"
-    s = synth.generate(5, out, seed=8, formats="xps,docx", log=lambda *a: None, error_rate=0.0, dup_rate=0.0,
+@pytest.mark.parametrize("fmt, n, seed", [("ofd", 6, 4), ("xps", 5, 8)])
+def test_a_corpus_drawn_from_pdfs_reads_back_to_its_truth(tmp_path, fmt, n, seed):
+    """`--formats ofd` / `--formats xps`: LibreOffice's PDF of each report written as PDF-to-OFD converters write it,
+    or as Windows' 打印到 XPS does (glyph runs, an obfuscated font subset, a Canvas transform); an ingest gives the
+    truth field for field, and a report's copy beside its DOCX is the same report, kept once (the DOCX)."""
+    if (why := _cannot_render(fmt)) is not None:
+        pytest.skip(why)
+    out = tmp_path / fmt
+    s = synth.generate(n, out, seed=seed, formats=f"{fmt},docx", log=lambda *a: None, error_rate=0.0, dup_rate=0.0,
                        format_dup_rate=1.0)
-    assert not s["skipped"] and {".xps", ".docx"} <= {p.suffix for p in (out / "docs").rglob("*") if p.is_file()}
+    assert not s["skipped"] and {f".{fmt}", ".docx"} <= {p.suffix for p in (out / "docs").rglob("*") if p.is_file()}
     rep = read_back(out)
-    assert (rep["status"] == "ok").sum() == 5 and "xps" in set(rep["format"])
+    assert (rep["status"] == "ok").sum() == n and fmt in set(rep["format"])
 
 
 def test_a_csv_corpus_reads_back_to_its_truth(tmp_path):

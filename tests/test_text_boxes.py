@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from conftest import ROOT
+from conftest import ROOT, page_parts
 from evalkit.ingest import build, hash_file
 from evalkit.readers import read
 
@@ -130,25 +130,16 @@ def page_layout_docx(src, out):
                  f'</w:txbxContent></wps:txbx>')
         return anchor(run[0]["x0"], run[0]["top"] - size * 0.15, w, size * 1.3, shape(w, size * 1.3, "<a:noFill/>", inner))
 
-    def ruling(ln):
-        x0, x1, t, b, w = ln["x0"], ln["x1"], ln["top"], ln["bottom"], ln.get("linewidth", 0.5)
-        x, y, cx, cy = (x0, t - w / 2, x1 - x0, w) if x1 - x0 >= b - t else (x0 - w / 2, t, w, b - t)
+    def bar(x, y, cx, cy):
         return anchor(x, y, cx, cy, shape(cx, cy, '<a:solidFill><a:srgbClr val="000000"/></a:solidFill>'))
 
     d = docx.Document()
     with pdfplumber.open(src) as pdf:
         d.sections[0].page_width, d.sections[0].page_height = Pt(pdf.pages[0].width), Pt(pdf.pages[0].height)
         for k, page in enumerate(pdf.pages):
-            runs = []
-            for ch in page.chars:
-                last = runs[-1][-1] if runs else None
-                if last and abs(last["top"] - ch["top"]) < 0.5 and last["size"] == ch["size"] \
-                        and 0 <= ch["x0"] - last["x1"] < ch["size"]:
-                    runs[-1].append(ch)
-                else:
-                    runs.append([ch])
+            runs, bars = page_parts(page)
             p = d.add_paragraph()
-            for xml in [text_box(r) for r in runs] + [ruling(ln) for ln in page.lines]:
+            for xml in [text_box(r) for r in runs] + [bar(*b) for b in bars]:
                 p._p.append(parse_xml(xml))
             if k < len(pdf.pages) - 1:
                 p.add_run().add_break(WD_BREAK.PAGE)

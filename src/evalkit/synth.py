@@ -1306,18 +1306,23 @@ RENDERED_LATER = ("pdf", "ofd", "xps", "scan")   # written from LibreOffice's PD
 
 
 def _fixture_module(filename: str, name: str):
-    """A private instance of tests/fixtures/<filename> (a source checkout's), or None when it is not there."""
+    """A private instance of tests/fixtures/<filename> (a source checkout's), or None when it is not there. The
+    fixtures' folder is on the import path while it runs, as when it runs as a script: a maker may import a sibling's
+    writers (make_xps_fixtures takes make_ofd_fixtures' glyph runs and zip writer)."""
     path = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / filename
     if not path.is_file():
         return None
     spec = importlib.util.spec_from_file_location(name, path)
     mod = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = mod          # dataclasses look their module up while it executes
+    sys.path.insert(0, str(path.parent))
     try:
         spec.loader.exec_module(mod)
     except Exception:
         sys.modules.pop(spec.name, None)
         raise
+    finally:
+        sys.path.remove(str(path.parent))
     return mod
 
 

@@ -111,18 +111,14 @@ class Stats:
 
 def read_ofd(path: Path) -> Document:
     """Read an .ofd file: its pages drawn into a temporary PDF (text, rulings, images) read by the PDF reader."""
-    from evalkit.readers.pdf import read_pdf
+    from evalkit.readers.pdf import read_drawn
 
     path = Path(path)
     tmp = tempfile.mkdtemp(prefix="evalkit-ofd-")
     try:
         pdf_path = Path(tmp) / "ofd.pdf"
         stats, n_pages = to_pdf(path, pdf_path)
-        try:
-            doc = read_pdf(pdf_path)
-        except ReadError as e:            # the PDF reader's words are about the OFD: it has no PDF of its own
-            e.args = (re.sub(r"^PDF", "OFD", str(e)),)     # the same exception (a LimitExceeded stays one)
-            raise
+        doc = read_drawn(pdf_path, "OFD")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     doc.source, doc.format = str(path), "ofd"

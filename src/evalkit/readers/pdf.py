@@ -125,6 +125,16 @@ class PageContent:
     crossed: list = field(default_factory=list)  # texts a ruling between rows runs through (rows too low for them)
 
 
+def read_drawn(path: Path, kind: str) -> Document:
+    """read_pdf of the PDF a reader drew of another format (`kind`: OFD, XPS), which has no PDF of its own: its
+    refusals speak of that format (the same exception: a LimitExceeded stays one)."""
+    try:
+        return read_pdf(path)
+    except ReadError as e:
+        e.args = (re.sub(r"^PDF", kind, str(e)),)
+        raise
+
+
 def read_pdf(path: Path) -> Document:
     """Read a PDF's tables and text lines; raise ReadError for scans, garbled text and encryption."""
     import pdfplumber

@@ -44,17 +44,13 @@ def find_xpstopdf() -> str | None:
 def read_xps(path: Path) -> Document:
     """Read an .xps/.oxps file: its documents drawn into one temporary PDF, read by the PDF reader."""
     from evalkit import scratch
-    from evalkit.readers.pdf import read_pdf
+    from evalkit.readers.pdf import read_drawn
 
     path = Path(path)
     with scratch.folder("xps") as tmp:
         pdf_path = Path(tmp) / "xps.pdf"
         to_pdf(path, pdf_path)
-        try:
-            doc = read_pdf(pdf_path)
-        except ReadError as e:            # the PDF reader's words are about the XPS: it has no PDF of its own
-            e.args = (re.sub(r"^PDF", "XPS", str(e)),)     # the same exception (a LimitExceeded stays one)
-            raise
+        doc = read_drawn(pdf_path, "XPS")
     doc.source, doc.format = str(path), "xps"
     return doc
 
