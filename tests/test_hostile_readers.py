@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 
 import evalkit.limits
-from conftest import rezip
+from conftest import ROOT, rezip
 from evalkit.model import LimitExceeded, Paragraph, ReadError, Table
 from evalkit.readers import read
 
@@ -453,3 +453,21 @@ def test_pdf_within_limits_still_reads(tmp_path):
     (tmp_path / "ok.pdf").write_bytes(pdf_bytes([TEXT] * 2))
     doc = bounded(read, tmp_path / "ok.pdf")
     assert doc.pages == 2 and [b.text for b in doc.blocks] == ["Hello", "Hello"]
+
+
+@pytest.mark.parametrize("name", ["fixture_docx.docx", "fixture_xlsx.xlsx", "office/fixture_pptx.pptx",
+                                  "archives/自评材料.zip"])
+def test_a_zip_whose_directory_asks_a_newer_zip_version_is_damaged_not_an_internal_error(tmp_path, name):
+    """One flipped byte in a central directory entry's version-needed field (zip file version 17.6): zipfile raises
+    NotImplementedError, which was let through as 读取时发生内部错误 (found by scripts/fuzz_readers.py, seed 81)."""
+    from evalkit.ingest import ingest_paths
+    from evalkit.readers.sniff import content_format
+    data = bytearray((ROOT / "tests" / "fixtures" / name).read_bytes())
+    at = data.index(b"PK\x01\x02")
+    data[at + 6:at + 8] = (176).to_bytes(2, "little")
+    path = tmp_path / name.rsplit("/", 1)[-1]
+    path.write_bytes(bytes(data))
+    assert content_format(path) is None
+    rep = ingest_paths([path], checks=False)["reports"].iloc[0]
+    assert rep["status"] == "failed" and "内部错误" not in rep["error"]
+    assert "已损坏" in rep["error"]

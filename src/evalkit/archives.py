@@ -28,7 +28,7 @@ from evalkit.model import container_word, holder_word  # noqa: F401  (the words 
 from evalkit.readers import format_of
 from evalkit.readers.embedded import HOLDING_WORKBOOKS
 from evalkit.readers.sniff import editor_copy, may_be_signed, server_page, unnamed_format
-from evalkit.readers.safety import UNZIP_ERRORS, reason
+from evalkit.readers.safety import BAD_ZIP, UNZIP_ERRORS, reason
 
 # tar archives, as Linux servers, data exports and IT departments hand them over (the standard library's tarfile)
 TAR_SUFFIXES = (".tar", ".tgz", ".tar.gz", ".tbz", ".tbz2", ".tar.bz2", ".txz", ".tar.xz")
@@ -232,7 +232,7 @@ def expand_zip(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
     """The report files in a zip, copied into `stage`; (members, skipped other files)."""
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, ValueError, EOFError):
+    except BAD_ZIP:
         raise ArchiveProblem("ZIP 压缩包已损坏或不完整，请重新下载") from None
     except OSError as e:
         raise ArchiveProblem(f"无法打开压缩包（{e.strerror or e}）") from None

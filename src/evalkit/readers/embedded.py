@@ -352,13 +352,13 @@ def packaged(data: bytes) -> tuple[str, bytes]:
 def package_suffix(blob: bytes) -> str | None:
     """The suffix of a zip by what it holds: an Office Open XML package by its main part (.docx, .pptx, .xlsx), an
     OpenDocument by its mimetype (.odt, .ods, .odp), else .zip; None for bytes that are no zip."""
-    from evalkit.readers.safety import check_directory
+    from evalkit.readers.safety import BAD_ZIP, check_directory
     check_directory(io.BytesIO(blob), "附件")       # a directory of millions of entries: refused, not parsed
     try:
         with zipfile.ZipFile(io.BytesIO(blob)) as zf:
             names = set(zf.namelist())
             mimetype = zf.read("mimetype")[:80] if "mimetype" in names else b""
-    except (zipfile.BadZipFile, ValueError, OSError, KeyError):
+    except (*BAD_ZIP, OSError, KeyError):
         return None
     for part, suffix in (("word/document.xml", ".docx"), ("ppt/presentation.xml", ".pptx"), ("xl/workbook.xml", ".xlsx")):
         if part in names:

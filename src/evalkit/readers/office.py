@@ -40,7 +40,7 @@ from pathlib import Path
 
 from evalkit import limits as _limits
 from evalkit.model import Document, LimitExceeded, ReadError, Table, Unparsable
-from evalkit.readers.safety import check_file_size, check_package
+from evalkit.readers.safety import BAD_ZIP, check_file_size, check_package
 
 WRITER = {"doc", "wps", "rtf", "odt", "uot"}   # converted to docx (.uot: UOF 文字, China's office standard)
 CALC = {"et", "ods", "xlsb"}                   # converted to xlsx (.xlsb: Excel's binary workbook, BIFF12 parts)
@@ -158,7 +158,7 @@ def sniff(path: Path, head: bytes) -> str:
             with zipfile.ZipFile(path) as z:
                 names = set(z.namelist())
                 mime = _head_of(z, "mimetype") if "mimetype" in names else b""
-        except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError):
+        except (*BAD_ZIP, OSError, KeyError):
             return "zip_damaged"
         if "word/document.xml" in names:
             return "docx"

@@ -109,6 +109,12 @@ def is_encrypted_ooxml(path) -> bool:
 
 # ------------------------------------------------------------------ ZIP packages (DOCX, XLSX)
 
+# what zipfile raises for a central directory it cannot take: damaged or cut (BadZipFile, EOFError, ValueError), a
+# version-needed field past what it extracts (NotImplementedError "zip file version 17.6": one flipped byte), a Zip64
+# record it refuses (LargeZipFile)
+BAD_ZIP = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, ValueError)
+
+
 def open_zip(path, kind: str, corrupt: str) -> zipfile.ZipFile:
     """Open a DOCX/XLSX package after checking its central directory against the limits.
 
@@ -123,7 +129,7 @@ def open_zip(path, kind: str, corrupt: str) -> zipfile.ZipFile:
     _check_directory_size(path, kind, lim)
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError):
+    except BAD_ZIP:
         raise ReadError(corrupt) from None
     except OSError as e:
         raise ReadError(f"无法读取文件（{e.strerror or e}）") from None

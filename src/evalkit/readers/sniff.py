@@ -25,7 +25,7 @@ _OFFICE = {"docx": "docx", "xlsx": "xlsx", "odf_text": "odt", "uof_text": "uot",
 def content_format(path: Path) -> str | None:
     """The format the content proves (a key of readers.READERS), or None when it proves none this module knows."""
     from evalkit.readers.office import sniff as office_sniff
-    from evalkit.readers.safety import check_directory
+    from evalkit.readers.safety import BAD_ZIP, check_directory
 
     try:
         with open(path, "rb") as f:
@@ -47,7 +47,7 @@ def content_format(path: Path) -> str | None:
                     return "ofd"
                 if any(n.endswith((".fdseq", ".fpage")) or "fpage/[" in n for n in names):   # XPS, OpenXPS
                     return "xps"
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        except (*BAD_ZIP, OSError):
             return None
     return _OFFICE.get(office_sniff(Path(path), head))
 
