@@ -20,10 +20,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
-	@if [ -x scripts/ensure_font.sh ]; then PYTHON=$(BIN)/python scripts/ensure_font.sh; fi
-	@if [ -x scripts/ensure_libreoffice.sh ]; then scripts/ensure_libreoffice.sh; fi
-	@if [ -x scripts/ensure_libarchive.sh ]; then scripts/ensure_libarchive.sh; fi
-	@if [ -x scripts/ensure_xpstopdf.sh ]; then scripts/ensure_xpstopdf.sh; fi
+	@PYTHON=$(BIN)/python scripts/ensure_system.sh
 	touch $(STAMP)
 
 # every direct dependency pinned to its floor (scripts/min_constraints.py), the rest resolved by pip
@@ -34,10 +31,7 @@ $(MIN_STAMP): pyproject.toml scripts/min_constraints.py
 	$(MIN_BIN)/python -m pip install --quiet --upgrade pip
 	$(MIN_BIN)/python scripts/min_constraints.py --extras '$(EXTRAS)' --out $(MIN_CONSTRAINTS)
 	$(MIN_BIN)/python -m pip install --quiet -c $(MIN_CONSTRAINTS) -e '.[$(EXTRAS)]'
-	@if [ -x scripts/ensure_font.sh ]; then PYTHON=$(MIN_BIN)/python scripts/ensure_font.sh; fi
-	@if [ -x scripts/ensure_libreoffice.sh ]; then scripts/ensure_libreoffice.sh; fi
-	@if [ -x scripts/ensure_libarchive.sh ]; then scripts/ensure_libarchive.sh; fi
-	@if [ -x scripts/ensure_xpstopdf.sh ]; then scripts/ensure_xpstopdf.sh; fi
+	@PYTHON=$(MIN_BIN)/python scripts/ensure_system.sh
 	touch $(MIN_STAMP)
 
 ingest: setup

@@ -24,14 +24,12 @@ if have_font; then
 fi
 
 msg() { echo "ensure_font: $*" >&2; }
+# shellcheck source=apt.sh
+. "${BASH_SOURCE[0]%/*}/apt.sh"   # beside this script (no dirname: it runs on a bare PATH too)
 
-if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+if can_apt; then
     msg "no CJK font found; installing one with apt-get (fonts-noto-cjk / fonts-wqy-microhei) ..."
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null 2>&1 || msg "apt-get update failed; trying the install anyway"
-    apt-get install -y -qq --no-install-recommends fonts-noto-cjk >/dev/null 2>&1 \
-        || apt-get install -y -qq --no-install-recommends fonts-wqy-microhei >/dev/null 2>&1 \
-        || msg "apt-get install failed"
+    apt_install fonts-noto-cjk || apt_install fonts-wqy-microhei || msg "apt-get install failed"
     if have_font; then
         msg "CJK font installed."
         exit 0

@@ -6,23 +6,19 @@
 set -u
 
 msg() { echo "ensure_libarchive: $*" >&2; }
+# shellcheck source=apt.sh
+. "${BASH_SOURCE[0]%/*}/apt.sh"   # beside this script (no dirname: it runs on a bare PATH too)
 
 if ldconfig -p 2>/dev/null | grep -q 'libarchive\.so\.13'; then
     exit 0
 fi
 
-SUDO=""
-if [ "$(id -u)" != "0" ]; then
-    if command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then SUDO="sudo -n"; else SUDO="none"; fi
-fi
-
-if [ "$SUDO" != "none" ] && command -v apt-get >/dev/null 2>&1; then
+if can_apt; then
     msg "libarchive not found; installing it with apt-get (for .rar archives) ..."
-    export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -qq >/dev/null 2>&1 || msg "apt-get update failed; trying the install anyway"
+    apt_update_once
     # Debian 13 / Ubuntu 24.04 renamed it libarchive13t64
     for pkg in libarchive13 libarchive13t64; do
-        if apt-cache show "$pkg" >/dev/null 2>&1 && $SUDO apt-get install -y -qq "$pkg" >/dev/null 2>&1; then
+        if apt_has "$pkg" && apt_install "$pkg"; then
             msg "installed $pkg"
             exit 0
         fi

@@ -8,6 +8,8 @@
 set -u
 
 msg() { echo "ensure_libreoffice: $*" >&2; }
+# shellcheck source=apt.sh
+. "${BASH_SOURCE[0]%/*}/apt.sh"   # beside this script (no dirname: it runs on a bare PATH too)
 
 have_soffice() {
     # the places evalkit looks (readers/office.py find_soffice)
@@ -35,29 +37,21 @@ if [ "${EVALKIT_NO_LIBREOFFICE:-}" = "1" ]; then
     exit 0
 fi
 
-SUDO=""
-if [ "$(id -u)" != "0" ]; then
-    if command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then SUDO="sudo -n"; else SUDO="none"; fi
-fi
-
-if [ "$SUDO" != "none" ] && command -v apt-get >/dev/null 2>&1; then
+if can_apt; then
     msg "soffice (or its Impress module) not found; installing LibreOffice Writer+Calc+Impress (headless) with apt-get, this takes a few minutes ..."
-    export DEBIAN_FRONTEND=noninteractive
     start=$(date +%s)
-    $SUDO apt-get update -qq >/dev/null 2>&1 || msg "apt-get update failed; trying the install anyway"
+    apt_update_once
     # -nogui variants (Debian 11+, Ubuntu 20.04+) are much smaller; the plain ones elsewhere.
-    if apt-cache show libreoffice-writer-nogui >/dev/null 2>&1; then
+    if apt_has libreoffice-writer-nogui; then
         pkgs="libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui"
     else
         pkgs="libreoffice-writer libreoffice-calc libreoffice-impress"
     fi
     # a CJK font, so the conversion keeps Chinese text metrics (fonts-noto-cjk, else wqy)
     fonts="fonts-noto-cjk"
-    apt-cache show fonts-noto-cjk >/dev/null 2>&1 || fonts="fonts-wqy-microhei"
+    apt_has fonts-noto-cjk || fonts="fonts-wqy-microhei"
     # shellcheck disable=SC2086
-    $SUDO apt-get install -y -qq --no-install-recommends $pkgs $fonts >/dev/null 2>&1 \
-        || $SUDO apt-get install -y -qq --no-install-recommends $pkgs >/dev/null 2>&1 \
-        || msg "apt-get install $pkgs failed"
+    apt_install $pkgs $fonts || apt_install $pkgs || msg "apt-get install $pkgs failed"
     if have_soffice && have_impress; then
         msg "LibreOffice installed ($pkgs) in $(( $(date +%s) - start )) s."
         exit 0

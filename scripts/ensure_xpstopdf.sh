@@ -5,6 +5,8 @@
 set -u
 
 msg() { echo "ensure_xpstopdf: $*" >&2; }
+# shellcheck source=apt.sh
+. "${BASH_SOURCE[0]%/*}/apt.sh"   # beside this script (no dirname: it runs on a bare PATH too)
 
 if [ -n "${EVALKIT_XPSTOPDF:-}" ] && [ -x "$EVALKIT_XPSTOPDF" ]; then
     exit 0
@@ -13,16 +15,9 @@ if command -v xpstopdf >/dev/null 2>&1; then
     exit 0
 fi
 
-SUDO=""
-if [ "$(id -u)" != "0" ]; then
-    if command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then SUDO="sudo -n"; else SUDO="none"; fi
-fi
-
-if [ "$SUDO" != "none" ] && command -v apt-get >/dev/null 2>&1; then
+if can_apt; then
     msg "xpstopdf not found; installing libgxps-utils with apt-get (for .xps/.oxps files) ..."
-    export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -qq >/dev/null 2>&1 || msg "apt-get update failed; trying the install anyway"
-    if $SUDO apt-get install -y -qq --no-install-recommends libgxps-utils >/dev/null 2>&1; then
+    if apt_install libgxps-utils; then
         msg "installed libgxps-utils"
         exit 0
     fi
