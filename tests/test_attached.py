@@ -377,7 +377,8 @@ def test_a_portal_page_saved_instead_of_its_attachments_says_to_download_them(tm
     """An article page saved from a portal whose 自评报告 are linked files: the links to report files (by the file
     name in the address, or a download script's link text) are named, not followed; with no table on the page, the
     reason given is the links (not an unknown layout); a page that holds its table too only notes them."""
-    from evalkit.ingest import build, hash_file
+    from evalkit.discover import hash_file
+    from evalkit.ingest import build
     path = tmp_path / "t20240315_123456.shtml"
     path.write_text(PORTAL.format(table=""), encoding="utf-8")
     doc = read(path)
@@ -401,7 +402,8 @@ def test_a_word_cover_letter_linking_its_attachment_says_where_the_figures_are(t
     import docx
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
     from docx.oxml import parse_xml
-    from evalkit.ingest import build, hash_file
+    from evalkit.discover import hash_file
+    from evalkit.ingest import build
     target = tmp_path / "2023年项目支出绩效自评表.xlsx"
     target.write_bytes((FIXTURES / "fixture_xlsx.xlsx").read_bytes())
     d = docx.Document()
@@ -437,7 +439,8 @@ def test_an_attached_workbooks_places_name_its_sheet_as_an_excel_objects_do(tmp_
 def test_a_netdisk_share_written_in_a_text_or_linked_in_word_is_named(tmp_path):
     """网盘 shares in place of the files: written out in a text export (链接：… 提取码：…) or a Word hyperlink: named in
     the reading notes, never fetched; with nothing else read, the reason given is the share."""
-    from evalkit.ingest import build, hash_file
+    from evalkit.discover import hash_file
+    from evalkit.ingest import build
     path = tmp_path / "说明.txt"
     path.write_text("2023年度项目支出绩效自评报告已上传至网盘。\n链接：https://pan.baidu.com/s/1AbCdEfGh?pwd=x7k2 提取码：x7k2\n"
                     "备用：https://www.alipan.com/s/Qw3rTy\n", encoding="utf-8")
@@ -497,7 +500,9 @@ def test_a_deck_linking_its_tables_names_the_files(tmp_path):
     from pptx import Presentation
     from pptx.util import Cm
 
-    from evalkit.ingest import build, hash_file
+    from evalkit.discover import hash_file
+
+    from evalkit.ingest import build
     target = tmp_path / "项目支出绩效自评表.xlsx"
     target.write_bytes((FIXTURES / "fixture_xlsx.xlsx").read_bytes())
     prs = Presentation()
@@ -519,7 +524,9 @@ def test_a_workbook_linking_each_units_report_names_the_files(tmp_path):
     read, the row says where the figures are."""
     from openpyxl import Workbook
 
-    from evalkit.ingest import build, hash_file
+    from evalkit.discover import hash_file
+
+    from evalkit.ingest import build
     (tmp_path / "城关镇自评报告.pdf").write_bytes(PDF.read_bytes())
     wb = Workbook()
     ws = wb.active

@@ -68,7 +68,7 @@ def test_unreachable_scheduler_is_a_usage_error(monkeypatch):
 def test_dask_keeps_a_window_of_files_in_flight(cluster, tmp_path):
     """With two tasks in flight at a time every file still comes back once, whatever the order."""
     from evalkit.distributed import iter_on_dask
-    from evalkit.ingest import discover
+    from evalkit.discover import discover
     found = discover([Path(s) for s in SEEDS] + [_docs(tmp_path) / "broken.docx"])
     got = {s.source_file: r.report["status"] for s, r in iter_on_dask(found.sources, cluster, window=2)}
     assert sorted(got) == sorted(s.source_file for s in found.sources)
@@ -77,7 +77,7 @@ def test_dask_keeps_a_window_of_files_in_flight(cluster, tmp_path):
 
 def test_files_are_batched_with_slow_formats_alone_first_and_shrinking_tasks_last():
     from evalkit.distributed import BATCH_BYTES, batches
-    from evalkit.ingest import Source
+    from evalkit.discover import Source
     txt = [Source(Path(f"{i}.txt"), f"{i}.txt", "txt", 10_000 + i) for i in range(50)]
     pdf = Source(Path("scan.pdf"), "scan.pdf", "pdf", 10_000)
     got = batches(txt[:20] + [pdf] + txt[20:], threads=2)
@@ -99,7 +99,7 @@ def test_a_batch_whose_worker_dies_costs_only_the_culprit(tmp_path, monkeypatch)
     import dask
 
     import evalkit.distributed as dist
-    from evalkit.ingest import discover
+    from evalkit.discover import discover
 
     def killer(items, lim):                   # pickled by value: runs on the worker
         import os

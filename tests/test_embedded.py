@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import ROOT
-from evalkit.ingest import build, hash_file
+from evalkit.discover import hash_file
+from evalkit.ingest import build
 from evalkit.readers import read
 
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -9,7 +9,8 @@ import shutil
 import zipfile
 
 from conftest import ROOT, run_cli
-from evalkit.ingest import hash_file, ingest_paths
+from evalkit.discover import hash_file
+from evalkit.ingest import ingest_paths
 from evalkit.readers import read
 from evalkit.readers.webpage import frame_sources
 

@@ -146,7 +146,7 @@ def _scanned(r, name: str, misread=None, ocr: bool = True):
 
 
 def _kinds(results):
-    from evalkit.ingest import same_report_duplicates
+    from evalkit.identity import same_report_duplicates
     out = same_report_duplicates(results)
     return {r.report["source_file"]: (r.report["status"], r.report.get("duplicate_kind"),
                                       r.report.get("duplicate_of_file")) for r in out}
@@ -166,7 +166,8 @@ def test_a_scan_whose_ocr_misread_a_bracket_is_the_same_report():
 
 def test_the_ledger_and_the_finding_say_where_the_scan_reads_otherwise(tmp_path):
     from evalkit.checks import load_config, run_checks
-    from evalkit.ingest import assemble, same_report_duplicates
+    from evalkit.identity import same_report_duplicates
+    from evalkit.ingest import assemble
     orig = _parsed(SEEDS[1])                   # 4 projects; OCR reads a character of the first name as 口
     first = orig.projects[0]["project_name"]
     scan = _scanned(orig, "c.tif", lambda n: n.replace(first[2], "口", 1) if n == first else n)
@@ -210,7 +211,7 @@ def test_a_scan_that_misread_a_figure_and_a_name_is_still_the_same_report():
     """A seal over a cell hides a figure (read as empty), OCR misreads a digit and a 文号's brackets: the scan of a
     report read from its DOCX was counted a second time (every project twice). Its text alike and its figures alike
     in the document's order, it is the DOCX's scan; the note names what it read otherwise."""
-    from evalkit.ingest import NEAR_FIGURE_SHARE
+    from evalkit.identity import NEAR_FIGURE_SHARE
     orig = _parsed(SEEDS[3])                   # 23 projects, 文号 such as 冀财社(2021)179号
     scan = _scanned(orig, "盖章_扫描件.tif", _bracket)
     first, second = scan.projects[0], scan.projects[1]
@@ -234,7 +235,7 @@ def test_the_note_writes_a_large_figure_in_full():
 
 
 def same_report_duplicates_note(orig, scan) -> str:
-    from evalkit.ingest import same_report_duplicates
+    from evalkit.identity import same_report_duplicates
     out = same_report_duplicates([orig, scan])
     assert out[1].report["status"] == "duplicate"
     return out[1].report["duplicate_note"]
@@ -282,7 +283,7 @@ def test_two_files_read_without_ocr_are_never_joined_by_alike_figures():
 
 
 def test_a_report_with_too_few_figures_is_matched_only_exactly():
-    from evalkit.ingest import NEAR_MIN_FIGURES, near_key
+    from evalkit.identity import NEAR_MIN_FIGURES, near_key
     orig = _parsed(SEEDS[0])
     few = _scanned(orig, "few.tif", _bracket)
     for p in few.projects:

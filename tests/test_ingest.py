@@ -209,7 +209,8 @@ def test_slowest_files_are_handed_out_first_and_results_keep_the_given_order(tmp
     import shutil
 
     from conftest import ROOT
-    from evalkit.ingest import discover, iter_parsed, parse_sources
+    from evalkit.discover import discover
+    from evalkit.ingest import iter_parsed, parse_sources
     for s in SEEDS:
         shutil.copy(s, tmp_path / s.name)
     shutil.copy(ROOT / "tests" / "fixtures" / "fixture_pdf.pdf", tmp_path / "zz.pdf")

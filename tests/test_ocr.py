@@ -21,7 +21,8 @@ pytest.importorskip("rapidocr_onnxruntime")
 
 from conftest import ROOT, SEEDS  # noqa: E402
 from evalkit.errors import LimitExceeded, ReadError  # noqa: E402
-from evalkit.ingest import assemble, build, hash_file  # noqa: E402
+from evalkit.discover import hash_file  # noqa: E402
+from evalkit.ingest import assemble, build
 from evalkit.model import Table  # noqa: E402
 from evalkit.readers import format_of  # noqa: E402
 from evalkit.readers import ocr  # noqa: E402

@@ -14,7 +14,8 @@ import pytest
 from conftest import rezip
 from evalkit.archives import located
 from evalkit.errors import InputError
-from evalkit.ingest import build, hash_file, ingest_paths
+from evalkit.discover import hash_file
+from evalkit.ingest import build, ingest_paths
 from evalkit.readers import read
 from test_attached import DOCX, FIXTURES, INTRO, PDF, _pdf_with_files, package
 from test_embedded import INDICATOR, PROJECT, _built, _rows, word_with_object

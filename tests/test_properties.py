@@ -349,7 +349,7 @@ def test_mutated_seeds_ingest_in_one_run_one_row_each(tmp_path):
 
 def test_mutants_with_a_repeated_project_table_do_not_stop_the_run(tmp_path):
     """Mutants 63, 92 (seeds 003, 002, lines duplicated and shuffled) once stopped the whole run:
-    ingest.content_key sorted projects whose figures were None next to floats (TypeError)."""
+    identity.content_key sorted projects whose figures were None next to floats (TypeError)."""
     from evalkit.ingest import ingest_paths
     names = write_mutants(tmp_path / "mutated", [63, 92])
     reports = ingest_paths([tmp_path / "mutated"], out_dir=None, checks=True)["reports"]

@@ -8,7 +8,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 from conftest import ROOT
-from evalkit.ingest import build, hash_file
+from evalkit.discover import hash_file
+from evalkit.ingest import build
 from evalkit.readers import read
 from test_embedded import INDICATOR, PROJECT, _rows
 from test_office import needs_lo

@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 
 from conftest import ROOT, page_parts
-from evalkit.ingest import build, hash_file
+from evalkit.discover import hash_file
+from evalkit.ingest import build
 from evalkit.readers import read
 
 FIXTURE = ROOT / "tests" / "fixtures" / "fixture_docx.docx"

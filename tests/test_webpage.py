@@ -13,7 +13,8 @@ import pytest
 from PIL import Image
 
 from conftest import ROOT
-from evalkit.ingest import hash_file, ingest_paths
+from evalkit.discover import hash_file
+from evalkit.ingest import ingest_paths
 from evalkit.readers import read
 from evalkit.readers.webpage import folder_parts, page_of, shown_pictures
 
@@ -63,7 +64,7 @@ def test_a_folder_of_pictures_without_its_page_is_read_as_scans(tmp_path):
         shutil.copy(SCAN, tmp_path / folder / "p.jpg")
     shutil.copy(PAGE, tmp_path / "另一页.html")
     assert page_of(tmp_path / "公开_files") is None and page_of(tmp_path / "其他_files") is None
-    from evalkit.ingest import discover
+    from evalkit.discover import discover
     found = discover([tmp_path])
     assert sorted(s.source_file for s in found.sources) == sorted(["公开_files/p.jpg", "其他_files/p.jpg", "另一页.html"])
     assert found.page_folders == []
@@ -125,7 +126,7 @@ def test_a_page_with_pictures_in_a_zip_is_one_report(tmp_path):
         zf.writestr("县/公开.html", PAGE.read_bytes() + b"\n")
         zf.write(SCAN, "县/公开_files/a1.jpg")
         zf.write(SCAN, "县/别的_files/a1.jpg")              # beside no page of that name: an input
-    from evalkit.ingest import discover
+    from evalkit.discover import discover
     found = discover([z], stage=tmp_path / "stage")
     names = sorted(s.source_file for s in found.sources)
     assert names == ["网页.zip!县/公开.html", "网页.zip!县/别的_files/a1.jpg", "网页.zip!县/报告.htm"]
@@ -139,7 +140,8 @@ def test_a_dask_worker_gets_the_page_with_its_pictures(tmp_path):
     """What a remote worker is sent for a page saved complete, staged there, shows the same pictures the page
     shows here (the worker has no access to this machine's files)."""
     from evalkit.distributed import _items, _stage
-    from evalkit.ingest import discover, hash_sources
+    from evalkit.discover import discover
+    from evalkit.ingest import hash_sources
     _picture(tmp_path / "docs" / "公开_files" / "p1.png")
     _picture(tmp_path / "docs" / "公开_files" / "p2.png", color=(0, 0, 0))
     srcs = ["公开_files/p2.png", "公开_files/p1.png"]

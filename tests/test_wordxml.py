@@ -9,7 +9,8 @@ import zipfile
 import pytest
 
 from conftest import ROOT
-from evalkit.ingest import build, hash_file, ingest_paths
+from evalkit.discover import hash_file
+from evalkit.ingest import build, ingest_paths
 from evalkit.readers import read
 
 DOCX = ROOT / "tests" / "fixtures" / "fixture_docx.docx"

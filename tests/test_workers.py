@@ -15,7 +15,8 @@ import pytest
 
 import evalkit.readers.text as text_reader
 from conftest import SEEDS
-from evalkit.ingest import discover, ingest_paths
+from evalkit.discover import discover
+from evalkit.ingest import ingest_paths
 from evalkit.limits import LIMITS
 
 real_read_text = text_reader.read_text

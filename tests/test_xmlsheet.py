@@ -7,7 +7,8 @@ from xml.sax.saxutils import escape
 import pytest
 
 from conftest import ROOT
-from evalkit.ingest import build, hash_file
+from evalkit.discover import hash_file
+from evalkit.ingest import build
 from evalkit.readers import read
 
 XLSX = ROOT / "tests" / "fixtures" / "fixture_xlsx.xlsx"

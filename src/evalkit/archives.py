@@ -1269,8 +1269,8 @@ _MADE_UNIQUE = re.compile(r"^(?P<stem>.+)（(?P<k>\d+)）(?P<suffix>\.[^.]*)?$")
 def on_disk(path: Path) -> Path:
     """The file or folder a ledger name stands for: the path itself, or the one `evalkit ingest` showed so: a name in
     GBK bytes (left by `unzip` on Linux) shown decoded, the k-th of names shown alike shown `报告（k）.txt`
-    (ingest.discover's order: by name, the later first). The path as given when nothing matches."""
-    from evalkit.ingest import display_name
+    (discover.discover's order: by name, the later first). The path as given when nothing matches."""
+    from evalkit.discover import display_name
     at = Path(path.anchor) if path.anchor else Path(".")
     for comp in path.parts[1 if path.anchor else 0:]:
         if comp in (".", ".."):

@@ -142,7 +142,7 @@ def active(findings: pd.DataFrame, reviews: pd.DataFrame | None) -> pd.DataFrame
 def file_findings(path: str | Path, tables: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
     """The not-dismissed findings of one file, matched to the dataset by content (any copy works);
     None when the dataset has no such file."""
-    from evalkit.ingest import hash_file
+    from evalkit.discover import hash_file
     rep = tables["reports"]
     ids = set(rep.loc[rep["sha256"] == hash_file(Path(path)), "report_id"].dropna())
     if not ids:

@@ -9,7 +9,7 @@ ingest of `DIR/docs`), plus
   the same report in another format — with `scan` among the formats, that can be the report's scan,
   `…_扫描件.tif`, or the report as first published beside its correction `…（更正）`, kind other_version)
   and the file it repeats; the truth lists each report once, under the copy evalkit
-  keeps (ingest.FORMAT_RANK: docx > xlsx > html > txt > csv > pptx > pdf > ofd > xps > scan; the corrected version);
+  keeps (identity.FORMAT_RANK: docx > xlsx > html > txt > csv > pptx > pdf > ofd > xps > scan; the corrected version);
 - `DIR/truth/findings.csv`: the findings the checks should raise — each inconsistency injected at a
   known rate (rule ids of checks/findings.py RULES), the findings that follow from it, and one
   `duplicate_document` per duplicate (`report_other_version` per earlier version); clean reports are built
@@ -83,7 +83,7 @@ DUPLICATE_COLS = ["source_file", "duplicate_of_file", "kind"]
 ALL_FORMATS = ("txt", "docx", "xlsx", "csv", "html", "pptx", "pdf", "ofd", "xps", "scan")
 DEFAULT_FORMATS = "txt,docx,xlsx,html"
 FORMAT_WEIGHT = {"txt": 4, "docx": 2, "xlsx": 2, "csv": 1, "html": 2, "pptx": 1, "pdf": 1, "ofd": 1, "xps": 1, "scan": 1}
-KEEP_RANK = ("docx", "xlsx", "html", "txt", "csv", "pptx", "pdf", "ofd", "xps", "scan")  # = evalkit.ingest.FORMAT_RANK (OCR'd last)
+KEEP_RANK = ("docx", "xlsx", "html", "txt", "csv", "pptx", "pdf", "ofd", "xps", "scan")  # = evalkit.identity.FORMAT_RANK (OCR'd last)
 TXT_LAYOUTS = (("tabs", 34), ("dept", 20), ("cells", 14), ("annex", 14), ("form", 10), ("juesuan", 8))
 INJECTABLE = ("total_score_mismatch", "execution_rate_mismatch", "grade_mismatch",
               "indicator_full_score_unmet", "weight_sum_mismatch")

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cmp_to_key
 
-from evalkit.ingest import PROJECT_FIGURES
+from evalkit.identity import PROJECT_FIGURES
 from evalkit.recognize.statements import iso_date, version_of
 
 # the figures whose differences a dropped version's note lists, with their Chinese names

@@ -175,7 +175,7 @@ def check_amount_units(d: Data, cfg: CheckConfig) -> list[Finding]:
     return out
 
 
-DUPLICATE_WHAT = {   # by reports.duplicate_kind (ingest.same_report_duplicates)
+DUPLICATE_WHAT = {   # by reports.duplicate_kind (identity.same_report_duplicates)
     "same_file": "与该文件内容完全相同（字节一致）",
     "same_report": "是同一份报告的另一种格式（单位、年度、项目和数字都相同）",
     "same_report_ocr": "是同一份报告的扫描件（年度相同，单位、项目名称和各项数字与之相同，或仅有个别字、个别数字识别不同）",

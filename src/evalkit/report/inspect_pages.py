@@ -77,7 +77,7 @@ def write_pages(tables: dict, flags: pd.DataFrame, raw_dir: Path | None, html_di
     """html_dir/inspect/<file>.html for each flagged file found in raw_dir (OCR'd scans left out: reading
     them again costs seconds a page), and pages.json: source_file -> page, "project_id|flag" -> anchor."""
     from evalkit.archives import find_member, readable
-    from evalkit.ingest import hash_file
+    from evalkit.discover import hash_file
     from evalkit.limits import LIMITS
     from evalkit.recognize.explain import _read, as_html
     from evalkit.recognize.walker import recognize

@@ -691,7 +691,7 @@ def run(p: ReportParams) -> Path:
     """plan, then under the reports folder's lock: start, execute, render, export, finalize."""
     from tqdm.auto import tqdm
     pl = plan(p)
-    from evalkit.ingest import REPORTS_LOCK       # the name ingest knows a report folder by (ingest.own_output)
+    from evalkit.discover import REPORTS_LOCK     # the name ingest knows a report folder by (discover.own_output)
     with _Lock(p.out_dir / REPORTS_LOCK):
         start(pl)
         handler = logging.FileHandler(pl.log_path, encoding="utf-8")
