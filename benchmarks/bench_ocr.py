@@ -32,7 +32,6 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from evalkit.ingest import build  # noqa: E402
-from evalkit.model import Document  # noqa: E402
 from evalkit.readers import ocr  # noqa: E402
 
 SCAN = ROOT / "tests" / "fixtures" / "scans" / "scan_report.pdf"

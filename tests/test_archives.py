@@ -139,7 +139,6 @@ LONG = "某某县财政局关于印发" + "二〇二三年度部门项目支出�
 
 def _long_named(dest, kind):
     """An archive (zip, 7z, rar) or a mail holding a seed under a long name, one in a long folder, one short."""
-    import io
     import zipfile
     from email.message import EmailMessage
     items = [(LONG, SEEDS[0]), (("很长的文件夹名称" * 12) + "/" + SEEDS[2].name, SEEDS[2]), ("短名.txt", SEEDS[1])]

@@ -14,7 +14,9 @@ from evalkit.ingest import ingest_file, ingest_paths
 from evalkit.model import Paragraph, Table
 from evalkit.normalize import IDEOGRAPH_FOLD
 from evalkit.readers.grid import Span, rows_from_spans
-from evalkit.readers.pdf import CellGeom, PageContent, PageTable, read_pdf, repeated_header, stitch
+from evalkit.readers.pdf import read_pdf
+from evalkit.readers.pdfpage import CellGeom, PageContent, PageTable
+from evalkit.readers.pdfstitch import repeated_header, stitch
 from evalkit.readers.xlsx import read_xlsx
 from test_layouts import INDICATOR_FIELDS, PROJECT_FIELDS, same
 
@@ -1164,7 +1166,7 @@ def test_two_pages_printed_on_one_sheet_read_as_two_pages(tmp_path):
     """Read as one page, the two halves' lines interleave by height and the table going on from the left half to
     the right one was cut (a project lost its last indicator and its total). Each half is read as a page, left then
     right, and the tables are what the PDF of single pages gives; places stay on the sheet."""
-    from evalkit.ingest import ingest_file, ingest_paths
+    from evalkit.ingest import ingest_paths
 
     _two_up(ROOT / "tests" / "fixtures" / "fixture_pdf.pdf", tmp_path / "twoup.pdf")
     one = ingest_paths([ROOT / "tests" / "fixtures" / "fixture_pdf.pdf"])

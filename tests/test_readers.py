@@ -8,7 +8,9 @@ import pytest
 from evalkit.model import Document, Paragraph, ReadError, Table
 from evalkit.readers import read
 from evalkit.readers.html import decode_html, declared_encoding
-from evalkit.readers.pdf import PageContent, PageTable, check_text_layer, stitch
+from evalkit.readers.pdf import check_text_layer
+from evalkit.readers.pdfpage import PageContent, PageTable
+from evalkit.readers.pdfstitch import stitch
 from evalkit.readers.xlsx import number_text, render
 
 FIX = Path(__file__).parent / "fixtures"
@@ -345,7 +347,7 @@ def test_glyphs_overprinted_to_fake_bold_are_read_once(pdf_doc, tmp_path, shifts
     """Text drawn two or four times, shifted under a point (項項目目名名称称 as it was read), reads as the PDF
     drawn once: the same tables and lines; a PDF drawn once has no overprinted glyph."""
     import pdfplumber
-    from evalkit.readers.pdf import overprinted
+    from evalkit.readers.pdfclean import overprinted
 
     path = _overprint(FIX / "fixture_pdf.pdf", tmp_path / "bold.pdf", shifts)
     with pdfplumber.open(path) as pdf:
@@ -417,7 +419,7 @@ def test_a_strike_is_a_line_across_the_middle_of_its_glyphs_from_edge_to_edge():
     (at the glyphs' foot), a cell's border through them (running past them) and a thin box struck across 17.5
     (how Word draws it) are told apart."""
     from types import SimpleNamespace
-    from evalkit.readers.pdf import struck_chars
+    from evalkit.readers.pdfclean import struck_chars
 
     def glyphs(text, x, top):
         return [{"text": t, "x0": x + 5 * i, "x1": x + 5 * i + 5, "top": top, "bottom": top + 10} for i, t in enumerate(text)]
@@ -437,7 +439,7 @@ def test_a_strike_is_told_from_an_underline_by_the_baseline():
     underline, 1.5 pt under the baseline, lies 77 % down the box, where a strike would lie in a tighter box; by the
     baseline (pdfplumber's matrix) it is below it, and a line 3 pt above it strikes."""
     from types import SimpleNamespace
-    from evalkit.readers.pdf import struck_chars
+    from evalkit.readers.pdfclean import struck_chars
 
     height, base = 842.0, 170.0
     chars = [{"text": t, "x0": 100 + 5 * i, "x1": 105 + 5 * i, "top": 160.0, "bottom": 175.0, "size": 10.0,
@@ -450,7 +452,7 @@ def test_a_strike_is_told_from_an_underline_by_the_baseline():
 
 
 def test_a_large_black_title_is_not_a_watermark():
-    from evalkit.readers.pdf import watermark_chars
+    from evalkit.readers.pdfclean import watermark_chars
 
     body = [{"text": "字", "size": 10.0, "matrix": (1, 0, 0, 1, 0, 0), "non_stroking_color": (0,), "ncs": "DeviceGray"}] * 1
     chars = [dict(c) for c in body * 40] + [{"text": "表", "size": 22.0, "matrix": (1, 0, 0, 1, 0, 0),

@@ -41,7 +41,7 @@ def attached_data(path: Path, max_pages: int) -> list[tuple[str, bytes | None, s
     from pdfminer.pdfparser import PDFParser
 
     from evalkit.errors import ReadError
-    from evalkit.readers.pdf import decoded_budget, install_limits
+    from evalkit.readers.pdfstreams import decoded_budget, install_limits
     from evalkit.readers.safety import reason
     install_limits()
     out: list[tuple[str, bytes | None, str | None]] = []
