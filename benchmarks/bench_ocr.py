@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from evalkit.ingest import build  # noqa: E402
-from evalkit.readers import ocr  # noqa: E402
+from evalkit.readers import ocr, ocrengine  # noqa: E402
 
 SCAN = ROOT / "tests" / "fixtures" / "scans" / "scan_report.pdf"
 TRUTH = ROOT / "tests" / "fixtures" / "scans" / "truth"
@@ -88,7 +88,7 @@ def main() -> None:
     from rapidocr_onnxruntime import RapidOCR
 
     bare = RapidOCR()
-    ocr.engine()       # both engines built before timing
+    ocrengine.engine()       # both engines built before timing
     truth_p = pd.read_csv(TRUTH / "projects.csv", dtype=str, keep_default_na=False)
     truth_i = pd.read_csv(TRUTH / "indicators.csv", dtype=str, keep_default_na=False)
     truth_p, truth_i = truth_p[truth_p["seed"] == SCAN.name], truth_i[truth_i["seed"] == SCAN.name]

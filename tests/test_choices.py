@@ -138,7 +138,7 @@ def test_a_ticked_list_as_ocr_reads_it_gives_the_ticked_grade():
     from PIL import Image, ImageDraw, ImageFont
 
     from evalkit.fonts import find_cjk_font
-    from evalkit.readers import ocr
+    from evalkit.readers import ocrengine
 
     cjk = ImageFont.truetype(str(find_cjk_font().path), 40)
     symbols = ImageFont.truetype(os.path.join(os.path.dirname(matplotlib.__file__), "mpl-data/fonts/ttf/DejaVuSans.ttf"), 40)
@@ -149,6 +149,6 @@ def test_a_ticked_list_as_ocr_reads_it_gives_the_ticked_grade():
             draw.text((x, 40), tick if word == "良" else "□", font=symbols, fill=0)
             draw.text((x + 45, 40), word, font=cjk, fill=0)
             x += 125
-        read = "".join(b.text for b in sorted(ocr.run_ocr(np.asarray(img)), key=lambda b: b.x0))
+        read = "".join(b.text for b in sorted(ocrengine.run_ocr(np.asarray(img)), key=lambda b: b.x0))
         assert read.replace("口", "") == "优良中差" or "√良" in read, read
         assert grades.rank(read) == (1 if "口" in read or "√" in read else None), read   # never the first word

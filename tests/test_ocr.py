@@ -25,7 +25,7 @@ from evalkit.discover import hash_file  # noqa: E402
 from evalkit.ingest import assemble, build
 from evalkit.model import Table  # noqa: E402
 from evalkit.readers import format_of  # noqa: E402
-from evalkit.readers import ocr  # noqa: E402
+from evalkit.readers import ocr, ocrengine, ocrgrid, ocrprep, ocrtext  # noqa: E402
 from test_layouts import INDICATOR_FIELDS, PROJECT_FIELDS, same  # noqa: E402
 
 SCANS = ROOT / "tests" / "fixtures" / "scans"
@@ -131,7 +131,7 @@ def test_seal_removal_keeps_the_print_under_it():
     draw.rectangle((295, 50, 305, 350), fill=0)
     stamped = np.asarray(msf.stamp(page, (300, 200)))
     assert (np.abs(stamped.astype(int) - np.asarray(page.convert("RGB")).astype(int)).max(axis=2) > 60).mean() > 0.05
-    clean = ocr.remove_seal(stamped)
+    clean = ocrprep.remove_seal(stamped)
     base = np.asarray(page)
     assert (clean[base == 0] < 100).mean() > 0.98        # black print under the stamp stays black
     assert (clean[base == 255] > 200).mean() > 0.99      # the stamp itself is gone
@@ -193,16 +193,16 @@ def test_ocr_boxes_map_back_through_turn_and_deskew():
     m = cv2.getRotationMatrix2D((turned.shape[1] / 2, turned.shape[0] / 2), 1.5, 1.0)
     y, x = np.argwhere(turned == 255)[0]
     px, py = m @ np.array([x + 0.5, y + 0.5, 1.0])
-    turn = ocr.Turn(500, 300, 1, tuple(float(v) for v in m.ravel()))
+    turn = ocrprep.Turn(500, 300, 1, tuple(float(v) for v in m.ravel()))
     bx, by = turn.to_image(px, py)
     assert abs(bx - 420.5) < 0.01 and abs(by - 40.5) < 0.01
     for k in (2, 3):
         t = np.ascontiguousarray(np.rot90(img, k))
         y, x = np.argwhere(t == 255)[0]
-        assert np.allclose(ocr.Turn(500, 300, k).to_image(x + 0.5, y + 0.5), (420.5, 40.5))
-    page = ocr.PageResult(1, 500, 300, [(0, 0, Paragraph("总分", page=1, bbox=(100, 200, 300, 250)))], ocr.Turn(500, 300))
+        assert np.allclose(ocrprep.Turn(500, 300, k).to_image(x + 0.5, y + 0.5), (420.5, 40.5))
+    page = ocr.PageResult(1, 500, 300, [(0, 0, Paragraph("总分", page=1, bbox=(100, 200, 300, 250)))], ocrprep.Turn(500, 300))
     assert ocr.boxes_to_points(page, 72 / 200, 72 / 200).items[0][2].bbox == (36.0, 72.0, 108.0, 90.0)
-    page = ocr.PageResult(1, 500, 300, [(0, 0, Paragraph("总分", page=1, bbox=(100, 200, 300, 250)))], ocr.Turn(500, 300))
+    page = ocr.PageResult(1, 500, 300, [(0, 0, Paragraph("总分", page=1, bbox=(100, 200, 300, 250)))], ocrprep.Turn(500, 300))
     assert ocr.boxes_to_points(page, None).items[0][2].bbox is None
 
 
@@ -299,7 +299,7 @@ def test_table_without_ruled_lines_from_box_alignment():
     """The budget block of page 3 with its ruled lines erased: rows by y, columns by x."""
     img = msf.render(2).crop((100, 380, 1560, 900))
     gray = np.asarray(img).copy()
-    horiz, vert = ocr.line_masks(gray, 30, long=True)
+    horiz, vert = ocrgrid.line_masks(gray, 30, long=True)
     gray[(horiz | vert) > 0] = 255
     blocks = ocr.ocr_page_image(gray, 3)
     tables = [b for b in blocks if isinstance(b, Table)]
@@ -327,8 +327,8 @@ def test_box_drawn_across_a_cell_border_is_cut_there():
     d.text((120, 22), "26.5", font=font, fill=0)
     d.text((208, 22), "88", font=font, fill=0)
     gray = np.asarray(img).copy()
-    grid = ocr.Grid([10.0, 70.0], [10.0, 200.0, 390.0], [[0, 1]], [(0, 0, 0, 0), (0, 0, 1, 1)])
-    merged = ocr.Box(115, 18, 250, 62, "26.588", 0.9)
+    grid = ocrgrid.Grid([10.0, 70.0], [10.0, 200.0, 390.0], [[0, 1]], [(0, 0, 0, 0), (0, 0, 1, 1)])
+    merged = ocrengine.Box(115, 18, 250, 62, "26.588", 0.9)
     table, used = grid.fill([merged], gray, 34)
     assert used == {0}
     assert table.rows == [["26.5", "88"]]
@@ -352,7 +352,7 @@ def _ruled(gaps=(), stroke=None):
     if stroke:
         x, y0, y1 = stroke
         d.line((x, y0, x, y1), fill=0, width=3)
-    (grid,) = ocr.find_tables(np.asarray(img).copy(), 27.0)
+    (grid,) = ocrgrid.find_tables(np.asarray(img).copy(), 27.0)
     return sorted(grid.spans)
 
 
@@ -379,8 +379,8 @@ def test_a_row_line_under_an_opaque_stamp_is_judged_where_it_can_be_seen():
             d.line((x, 100, x, 300), fill=(0, 0, 0), width=3)
         d.line((500, 200, 500, 300), fill=(0, 0, 0), width=3)
         d.rectangle((560, 150, 800, 250), fill=stamp_colour)        # drawn over the line, opaque
-        gray, hidden = ocr.seal(np.asarray(img))
-        (grid,) = ocr.find_tables(gray, 27.0, hidden)
+        gray, hidden = ocrprep.seal(np.asarray(img))
+        (grid,) = ocrgrid.find_tables(gray, 27.0, hidden)
         return sorted(grid.spans)
 
     assert grid_of((174, 122, 122)) == [(0, 0, 0, 1), (1, 1, 0, 0), (1, 1, 1, 1)]     # red stamp
@@ -407,8 +407,8 @@ def test_a_column_line_under_a_stamps_star_still_divides_the_cells():
             img = Image.alpha_composite(img.convert("RGBA"), ink).convert("RGB")
         else:
             d.regular_polygon((505, 152, 27), 5, fill=(255, 255, 255))
-        gray, hidden = ocr.seal(np.asarray(img))
-        (grid,) = ocr.find_tables(gray, 27.0, hidden)
+        gray, hidden = ocrprep.seal(np.asarray(img))
+        (grid,) = ocrgrid.find_tables(gray, 27.0, hidden)
         return sorted(grid.spans)
 
     assert grid_of(stamp=True) == [(0, 0, 0, 0), (0, 0, 1, 1), (1, 1, 0, 0), (1, 1, 1, 1)]
@@ -465,7 +465,7 @@ def test_a_black_seal_over_a_table_makes_the_scan_partial_and_says_what_to_ask_f
     for name in ("scan_pages.tif", "scan_turned.png"):    # black and white, and grey, without a seal
         with Image.open(SCANS / name) as im:
             for frame in ImageSequence.Iterator(im):
-                assert ocr.grey_seal(np.asarray(frame.convert("L")))[1] is None
+                assert ocrprep.grey_seal(np.asarray(frame.convert("L")))[1] is None
 
 
 def _sealed_grid(level: int, size: int = 1400):
@@ -490,11 +490,11 @@ def test_a_grey_seal_is_taken_out_and_the_print_under_it_kept():
     """A red seal scanned in grey (灰度) is lighter than the print: found by its ring, its ink whited out, the
     black under it kept, so the lines and figures read as on a colour scan, and nothing is said."""
     gray = _sealed_grid(150)
-    out, hidden = ocr.grey_seal(gray)
+    out, hidden = ocrprep.grey_seal(gray)
     assert hidden is not None and hidden[240:260, 440:500].any()
     assert (out[gray == 150] == 255).all()                      # the seal's ink
     assert (out[gray == 0] == 0).all()                          # the print, under it too
-    assert ocr.without_seal(out, hidden) is out                 # nothing left dark where it lay
+    assert ocrprep.without_seal(out, hidden) is out                 # nothing left dark where it lay
 
 
 def test_lines_a_black_seal_cut_are_whole_again_and_text_is_not_joined():
@@ -502,11 +502,11 @@ def test_lines_a_black_seal_cut_are_whole_again_and_text_is_not_joined():
     star cut every line they crossed; a run of ink and hidden pixels with a piece of line at both ends is the line
     again (the grid is the grid without a seal); a stroke that ends at the seal on one side is not made longer."""
     gray = _sealed_grid(0)
-    out, hidden = ocr.grey_seal(gray)
+    out, hidden = ocrprep.grey_seal(gray)
     assert (out[gray == 0] == 0).sum() < (gray == 0).sum()      # the star whited out; the ring kept for OCR
-    clean = ocr.without_seal(out, hidden)
-    (sealed,) = ocr.find_tables(clean, 27.0, hidden)
-    (plain,) = ocr.find_tables(_sealed_grid(255), 27.0, None)
+    clean = ocrprep.without_seal(out, hidden)
+    (sealed,) = ocrgrid.find_tables(clean, 27.0, hidden)
+    (plain,) = ocrgrid.find_tables(_sealed_grid(255), 27.0, None)
     assert sealed.spans == plain.spans and len(plain.spans) == 9
     assert np.allclose(sealed.xs, plain.xs, atol=3) and np.allclose(sealed.ys, plain.ys, atol=3)
     lines = np.zeros((50, 400), np.uint8)
@@ -514,9 +514,9 @@ def test_lines_a_black_seal_cut_are_whole_again_and_text_is_not_joined():
     ink, cut = lines.copy(), np.zeros(lines.shape, bool)
     cut[15:25, 150:180] = True
     ink[20, 180:200] = 255                                      # a short mark past it: not a line
-    assert not ocr._under_seal(lines, ink, cut)[20, 150:200].any()
+    assert not ocrgrid._under_seal(lines, ink, cut)[20, 150:200].any()
     lines[20, 180:400] = ink[20, 180:400] = 255                 # the line goes on past the seal
-    assert ocr._under_seal(lines, ink, cut)[20, :].all()
+    assert ocrgrid._under_seal(lines, ink, cut)[20, :].all()
 
 
 def test_lines_a_stamp_cut_off_inside_a_table_are_not_a_table_of_their_own():
@@ -524,8 +524,8 @@ def test_lines_a_stamp_cut_off_inside_a_table_are_not_a_table_of_their_own():
     实施单位 cell off the rest of the grid. They count to the table's lines; once they were also a second
     table, its cells (实施单位 | 五寨县卫生健康局) read again as an indicator line of the project."""
     from PIL import Image
-    gray, _, hidden = ocr._prepare(Image.open(SCANS / "seal_cut_off.png"))
-    (grid,) = ocr.find_tables(gray, 27.0, hidden)
+    gray, _, hidden = ocrprep.prepare_with_turn(Image.open(SCANS / "seal_cut_off.png"))
+    (grid,) = ocrgrid.find_tables(gray, 27.0, hidden)
     # 项目名称 | the name; 主管部门 | the office | 实施单位 | the office
     assert sorted(s for s in grid.spans if s[0] <= 1) == [(0, 0, 0, 0), (0, 0, 1, 7), (1, 1, 0, 0), (1, 1, 1, 3),
                                                           (1, 1, 4, 4), (1, 1, 5, 7)]
@@ -549,8 +549,8 @@ def test_a_column_line_a_stamp_hides_within_a_row_is_judged_by_the_rows_beside_i
         ink = Image.new("RGBA", img.size, (0, 0, 0, 0))
         ImageDraw.Draw(ink).regular_polygon((300, 120, 27), 5, fill=(220, 30, 30, 150))
         img = Image.alpha_composite(img.convert("RGBA"), ink).convert("RGB")
-        gray, hidden = ocr.seal(np.asarray(img))
-        (grid,) = ocr.find_tables(gray, 27.0, hidden)
+        gray, hidden = ocrprep.seal(np.asarray(img))
+        (grid,) = ocrgrid.find_tables(gray, 27.0, hidden)
         return sorted(s for s in grid.spans if s[0] == 1)       # the row under the star
 
     assert grid_of(first_row_merged=False) == [(1, 1, 0, 0), (1, 1, 1, 1), (1, 1, 2, 2)]
@@ -561,8 +561,8 @@ def test_a_stamps_grey_edge_over_a_row_is_no_column_line():
     """seal_ring_edge.png (make_scan_fixtures.py): a synthetic scan's stamp ring crosses the project-name
     row; its edge, pink turned grey, once drew a column line there and cut the name in two cells."""
     from PIL import Image
-    gray, _, hidden = ocr._prepare(Image.open(SCANS / "seal_ring_edge.png"))
-    grid = ocr.find_tables(gray, 27.0, hidden)[0]
+    gray, _, hidden = ocrprep.prepare_with_turn(Image.open(SCANS / "seal_ring_edge.png"))
+    grid = ocrgrid.find_tables(gray, 27.0, hidden)[0]
     first_row = [s for s in grid.spans if s[0] == 0]
     assert first_row == [(0, 0, 0, 0), (0, 0, 1, len(grid.xs) - 2)]       # 项目名称 | the name, one cell
 
@@ -585,18 +585,18 @@ def test_a_piece_cut_off_a_box_over_its_neighbours_last_character_is_not_read_tw
     """Boxes as the detector drew them on a bench scan (seed 7, 00008, page 2): the 三级指标's box began
     over the last character of the 二级指标 beside it; cut at the cell border, that piece (满) was
     read again and the label came out 服务对象满满意度指标."""
-    boxes = [ocr.Box(288, 155, 399, 179, "服务对象满", 0.99), ocr.Box(386, 153, 567, 179, "病社会公众满意度", 0.93),
-             ocr.Box(287, 182, 376, 213, "意度指标", 0.99)]
-    piece, rest = ocr.Box(386, 153, 397, 179, "满", 0.9), ocr.Box(403, 153, 567, 179, "社会公众满意度", 0.98)
-    assert ocr._read_already(piece, boxes, 1)
-    assert not ocr._read_already(rest, boxes, 1)
-    assert not ocr._read_already(ocr.Box(386, 185, 397, 210, "8", 0.9), boxes[:2], 1)   # a figure of its own
+    boxes = [ocrengine.Box(288, 155, 399, 179, "服务对象满", 0.99), ocrengine.Box(386, 153, 567, 179, "病社会公众满意度", 0.93),
+             ocrengine.Box(287, 182, 376, 213, "意度指标", 0.99)]
+    piece, rest = ocrengine.Box(386, 153, 397, 179, "满", 0.9), ocrengine.Box(403, 153, 567, 179, "社会公众满意度", 0.98)
+    assert ocrgrid._read_already(piece, boxes, 1)
+    assert not ocrgrid._read_already(rest, boxes, 1)
+    assert not ocrgrid._read_already(ocrengine.Box(386, 185, 397, 210, "8", 0.9), boxes[:2], 1)   # a figure of its own
 
 
 def test_a_bracket_too_small_to_judge_is_left_as_read():
     crop = np.full((12, 200), 255, np.uint8)
-    box = ocr.Box(0, 0, 200, 12, "财社[2020]100号", 0.9)
-    assert ocr.doc_no_brackets(crop, box) is box
+    box = ocrengine.Box(0, 0, 200, 12, "财社[2020]100号", 0.9)
+    assert ocrtext.doc_no_brackets(crop, box) is box
 
 
 def _reuse_scans_pages(monkeypatch):
@@ -727,11 +727,11 @@ def test_a_doc_no_bracket_ending_on_the_digits_bottom_row_is_judged():
     found and the name kept （2019）."""
     from PIL import Image
     gray = np.asarray(Image.open(SCANS / "doc_no_bottom.png"))
-    box = ocr.Box(*msf.DOC_NO_BOTTOM_BOX, "关于下达2020年补助资金的通知财社（2019）100号", 0.97)
-    assert ocr.doc_no_brackets(gray, box).text.endswith("财社〔2019〕100号")
+    box = ocrengine.Box(*msf.DOC_NO_BOTTOM_BOX, "关于下达2020年补助资金的通知财社（2019）100号", 0.97)
+    assert ocrtext.doc_no_brackets(gray, box).text.endswith("财社〔2019〕100号")
     gone = gray.copy()
     gone[:, 389:443] = 255           # the year's digits taken away: no pair, left as read
-    assert ocr.doc_no_brackets(gone, box) is box
+    assert ocrtext.doc_no_brackets(gone, box) is box
 
 
 @pytest.mark.parametrize("read, want", [
@@ -780,16 +780,16 @@ def test_a_doc_no_bracket_ending_on_the_digits_bottom_row_is_judged():
     ("PHI值", "PHI值"),
 ])
 def test_ocr_text_fixes_what_the_recognizer_gets_wrong_predictably(read, want):
-    assert ocr.clean_text(read) == want
+    assert ocrtext.clean_text(read) == want
 
 
 def _two_rows(right_col: list[tuple[float, float, str]]):
     """A 2 × 2 ruled grid whose right column is one cell over both rows (the line between its rows not
     found), its left column two cells; boxes (top, bottom, text) put in the right column."""
-    grid = ocr.Grid(ys=[0.0, 40.0, 80.0], xs=[0.0, 100.0, 200.0], cell_of=[[0, 1], [2, 1]],
+    grid = ocrgrid.Grid(ys=[0.0, 40.0, 80.0], xs=[0.0, 100.0, 200.0], cell_of=[[0, 1], [2, 1]],
                     spans=[(0, 0, 0, 0), (0, 1, 1, 1), (1, 1, 0, 0)])
-    boxes = [ocr.Box(10, 10, 60, 30, "表头", 0.99), ocr.Box(10, 50, 60, 70, "合计", 0.99)]
-    boxes += [ocr.Box(110, y0, 160, y1, text, 0.98) for y0, y1, text in right_col]
+    boxes = [ocrengine.Box(10, 10, 60, 30, "表头", 0.99), ocrengine.Box(10, 50, 60, 70, "合计", 0.99)]
+    boxes += [ocrengine.Box(110, y0, 160, y1, text, 0.98) for y0, y1, text in right_col]
     table, _ = grid.fill(boxes, None, text_h=20)
     return table.rows
 
@@ -1271,7 +1271,7 @@ def test_a_page_photographed_at_an_angle_reads_as_the_scan(scans, tmp_path):
         pdf.close()
     photo = photographed(page, [(0.12, 0.02), (0.88, 0.02), (1.0, 0.98), (0.0, 0.98)])
     Image.fromarray(photo).save(tmp_path / "拍照.jpg", quality=92)
-    gray, turn, _ = ocr._prepare(Image.open(tmp_path / "拍照.jpg"))
+    gray, turn, _ = ocrprep.prepare_with_turn(Image.open(tmp_path / "拍照.jpg"))
     assert turn.warp is not None
     got = build(ocr.read_image(tmp_path / "拍照.jpg"), "拍照.jpg", hash_file(tmp_path / "拍照.jpg"), "image")
     want = scans[1]["scan_report.pdf"]
@@ -1291,13 +1291,13 @@ def test_a_scan_is_not_unwarped_and_a_warp_maps_boxes_back():
     import cv2
     from PIL import Image
     for name in ("scan_seal.jpg", "scan_turned.png"):
-        assert ocr._prepare(Image.open(SCANS / name))[1].warp is None
+        assert ocrprep.prepare_with_turn(Image.open(SCANS / name))[1].warp is None
     m = cv2.getPerspectiveTransform(np.float32([[10, 20], [900, 0], [1000, 1300], [0, 1250]]),
                                     np.float32([[0, 0], [950, 0], [950, 1280], [0, 1280]]))
-    turn = ocr.Turn(1000, 1300, warp=tuple(float(v) for v in m.ravel()))
+    turn = ocrprep.Turn(1000, 1300, warp=tuple(float(v) for v in m.ravel()))
     assert np.allclose(turn.to_image(950, 1280), (1000, 1300), atol=0.01)
     assert np.allclose(turn.to_image(0, 0), (10, 20), atol=0.01)
-    assert np.allclose(ocr.Turn(2000, 2600, scale=2.0).to_image(950, 1280), (475, 640))   # read enlarged 2×
+    assert np.allclose(ocrprep.Turn(2000, 2600, scale=2.0).to_image(950, 1280), (475, 640))   # read enlarged 2×
 
 
 def test_a_page_of_small_print_is_read_enlarged(scans, tmp_path):
@@ -1336,7 +1336,7 @@ def test_inspect_pictures_shows_each_ocr_page_as_the_ocr_saw_it(tmp_path):
     assert r.returncode == 0 and "seal_ring_edge_第1页（2）.png" in r.stdout
     assert (tmp_path / "看图" / "seal_ring_edge_第1页.png").read_bytes() == b"mine"
     img = np.asarray(Image.open(tmp_path / "看图" / "seal_ring_edge_第1页（2）.png").convert("RGB"))
-    gray = ocr._prepare(Image.open(SCANS / "seal_ring_edge.png"))[0]
+    gray = ocrprep.prepare_with_turn(Image.open(SCANS / "seal_ring_edge.png"))[0]
     assert img.shape[:2] == gray.shape
     blue = (img[..., 2] > 200) & (img[..., 0] < 60)
     red = (img[..., 0] > 200) & (img[..., 2] < 80) & (img[..., 1] < 80)
@@ -1356,7 +1356,7 @@ def test_a_long_screenshot_is_read_in_page_sized_pieces(scans, tmp_path):
     try:
         parts = []
         for k in (1, 2, 3, 5):
-            page = Image.fromarray(ocr.prepare(ocr.render_pdf_page(pdf, k)))
+            page = Image.fromarray(ocrprep.prepare(ocr.render_pdf_page(pdf, k)))
             page = page.crop((int(page.width * 0.08), int(page.height * 0.06), int(page.width * 0.92), int(page.height * 0.94)))
             parts.append(page.resize((1400, round(page.height * 1400 / page.width)), Image.LANCZOS))
     finally:
@@ -1407,10 +1407,10 @@ def test_a_seal_over_the_tables_corner_is_no_perspective():
         return page
     sealed = table()
     cv2.circle(sealed, (1050, 170), 110, 60, 6)          # the ring over the corner
-    assert ocr._unwarp(sealed)[1] is None
+    assert ocrprep._unwarp(sealed)[1] is None
     m = cv2.getPerspectiveTransform(np.float32([[0, 0], [1241, 0], [1241, 1754], [0, 1754]]),
                                     np.float32([[120, 30], [1120, 30], [1241, 1720], [0, 1720]]))
-    assert ocr._unwarp(cv2.warpPerspective(table(), m, (1241, 1754), borderValue=255))[1] is not None
+    assert ocrprep._unwarp(cv2.warpPerspective(table(), m, (1241, 1754), borderValue=255))[1] is not None
 
 
 def _page_table(rows, ys, xs, spans, page_h):
@@ -1419,8 +1419,8 @@ def _page_table(rows, ys, xs, spans, page_h):
     spans = [Span(*s) for s in spans]
     rects = [Span(s.r0, s.r1, s.c0, s.c1, (xs[s.c0], ys[s.r0], xs[s.c1 + 1], ys[s.r1 + 1])) for s in spans]
     conf = [Span(s.r0, s.r1, s.c0, s.c1, 0.99 if s.text else None) for s in spans]
-    cells = ocr._box_rows(rects)
-    table = ocr.PageTable(rows_from_spans(spans), ocr._conf_rows(conf), (xs[0], ys[0], xs[-1], ys[-1]), len(xs) - 1,
+    cells = ocrgrid._box_rows(rects)
+    table = ocrgrid.PageTable(rows_from_spans(spans), ocrgrid._conf_rows(conf), (xs[0], ys[0], xs[-1], ys[-1]), len(xs) - 1,
                           cells, [list(r) for r in cells])
     return ocr.PageResult(1, 1000, page_h, [(ys[0], ys[-1], table)])
 
