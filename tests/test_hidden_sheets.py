@@ -140,7 +140,7 @@ def test_hidden_rows_and_columns_are_not_read_and_are_named(tmp_path, save):
 
 def test_a_merge_whose_top_row_is_hidden_shows_its_text_in_its_first_shown_row():
     """A1:A3 merged (产出指标) with row 1 hidden: its text stands in row 2, as Excel shows it; column C hidden."""
-    from evalkit.readers.xlsx import Sheet, sheet_blocks
+    from evalkit.readers.sheets import Sheet, sheet_blocks
     sheet = Sheet("表", {(0, 0): "产出指标", (0, 1): "旧", (1, 1): "数量", (2, 1): "质量", (1, 2): "x", (2, 2): "y"},
                   [(0, 2, 0, 0)], hide_covered=True, hidden_rows={0}, hidden_cols={2})
     assert sheet_blocks(sheet) == [([["产出指标", "数量"], ["", "质量"]], [["A2", "B2"], ["A3", "B3"]])]

@@ -149,7 +149,7 @@ def test_running_out_of_memory_is_not_taken_for_a_damaged_file(xlsx, docx_file, 
     LibreOffice repair is started under the same limit."""
     import evalkit.readers.docx as docx_reader
     import evalkit.readers.office as office
-    import evalkit.readers.xlsx as xlsx_reader
+    import evalkit.readers.xlsxparse as xlsx_reader
 
     def out_of_memory(*a, **k):
         raise MemoryError

@@ -11,7 +11,7 @@ from evalkit.readers.html import decode_html, declared_encoding
 from evalkit.readers.pdf import check_text_layer
 from evalkit.readers.pdfpage import PageContent, PageTable
 from evalkit.readers.pdfstitch import stitch
-from evalkit.readers.xlsx import number_text, render
+from evalkit.readers.sheets import number_text, render
 
 FIX = Path(__file__).parent / "fixtures"
 BAD = FIX / "bad"

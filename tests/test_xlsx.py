@@ -15,6 +15,7 @@ from openpyxl.cell.text import InlineFont
 from openpyxl.utils.datetime import MAC_EPOCH
 
 from evalkit.model import ReadError
+from evalkit.readers import sheets, xlsxparse
 from evalkit.readers import xlsx as reader
 from evalkit.readers.safety import CellBudget
 from evalkit.report import xlsx
@@ -90,8 +91,8 @@ SST_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/s
 
 def cells_of(path, sheet=0) -> dict:
     """The sheet's cells as {'A1': text} (what read_xlsx builds its tables from)."""
-    s = reader._xlsx_sheets(path, CellBudget("单元格"))[sheet]
-    return {f"{reader.column_name(c)}{r + 1}": t for (r, c), t in s.cells.items()}
+    s = xlsxparse.xlsx_sheets(path, CellBudget("单元格"))[sheet]
+    return {f"{sheets.column_name(c)}{r + 1}": t for (r, c), t in s.cells.items()}
 
 
 def styled_book(tmp_path, epoch=None):
@@ -183,8 +184,8 @@ def test_inline_strings_formulas_with_and_without_cached_values(tmp_path):
             '<c r="G1" t="inlineStr"><is><r><t>多</t></r><r><rPr><i/></rPr><t>段</t></r></is></c>'
             '<c r="H1" t="inlineStr"><is/></c><c r="I1"><v/></c><c r="J1" t="e"><f>1/0</f><v>#DIV/0!</v></c>'
             '<c r="K1" t="inlineStr"><is><t/></is></c><c r="L1" t="inlineStr"><is><t>一</t></is></c></row>')
-    sheet = reader._xlsx_sheets(with_sheet(tmp_path, rows), CellBudget("单元格"))[0]
-    assert {reader.column_name(c): t for (_, c), t in sheet.cells.items()} == {
+    sheet = xlsxparse.xlsx_sheets(with_sheet(tmp_path, rows), CellBudget("单元格"))[0]
+    assert {sheets.column_name(c): t for (_, c), t in sheet.cells.items()} == {
         "A": "2", "E": "x", "G": "多段", "H": "", "J": "#DIV/0!", "K": "", "L": "一"}
     assert sheet.uncached == [(0, 1), (0, 2), (0, 5)]     # D1: t="str" with an empty <v> is a computed ''""
 
@@ -201,11 +202,11 @@ def test_values_under_a_merge_are_hidden_and_a_long_row_is_read_whole(tmp_path):
     rows = ('<row r="1"><c r="A1" t="inlineStr"><is><t>合并</t></is></c><c r="B1"><v>7</v></c><c r="C1"><v>3</v></c></row>'
             '<row r="2"><c r="A2"><v>8</v></c><c r="C2"><v>4</v></c></row>')
     path = with_sheet(tmp_path, rows, '<mergeCells count="1"><mergeCell ref="A1:B2"/></mergeCells>', name="m.xlsx")
-    sheet = reader._xlsx_sheets(path, CellBudget("单元格"))[0]
+    sheet = xlsxparse.xlsx_sheets(path, CellBudget("单元格"))[0]
     assert sheet.merges == [(0, 1, 0, 1)] and len(sheet.cells) == 5
-    assert reader.sheet_blocks(sheet) == [([["合并", "3"], ["", "4"]], [["A1", "C1"], ["A2", "C2"]])]
-    long_row = "".join(f'<c r="{reader.column_name(c)}3"><v>{c}</v></c>' for c in range(9000))   # freed as it is read
-    sheet = reader._xlsx_sheets(with_sheet(tmp_path, f'<row r="3">{long_row}</row>'), CellBudget("单元格"))[0]
+    assert sheets.sheet_blocks(sheet) == [([["合并", "3"], ["", "4"]], [["A1", "C1"], ["A2", "C2"]])]
+    long_row = "".join(f'<c r="{sheets.column_name(c)}3"><v>{c}</v></c>' for c in range(9000))   # freed as it is read
+    sheet = xlsxparse.xlsx_sheets(with_sheet(tmp_path, f'<row r="3">{long_row}</row>'), CellBudget("单元格"))[0]
     assert len(sheet.cells) == 9000 and sheet.cells[(2, 8999)] == "8999" and sheet.cells[(2, 0)] == "0"
 
 
@@ -227,7 +228,7 @@ def test_unusual_markup_reads_as_openpyxl_reads_it(tmp_path, monkeypatch, rows, 
             for n, d in members.items():
                 z.writestr(n, d)
     calls = []
-    monkeypatch.setattr(reader, "_openpyxl_worksheet", lambda *a, _f=reader._openpyxl_worksheet: calls.append(1) or _f(*a))
+    monkeypatch.setattr(xlsxparse, "_openpyxl_worksheet", lambda *a, _f=xlsxparse._openpyxl_worksheet: calls.append(1) or _f(*a))
     assert cells_of(path) == expected and bool(calls) == by_openpyxl
 
 

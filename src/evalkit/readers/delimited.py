@@ -45,7 +45,7 @@ def dialect(text: str) -> tuple[type[csv.Dialect], str]:
 def read_csv(path: Path) -> Document:
     """Read a .csv file into the blocks of one sheet; ReadError (Chinese) when it cannot be read."""
     from evalkit.readers.text import decode
-    from evalkit.readers.xlsx import Sheet, sheet_document_blocks
+    from evalkit.readers.sheets import Sheet, sheet_document_blocks
 
     path = Path(path)
     raw = read_text_file(path, "CSV ")

@@ -498,7 +498,7 @@ def active_sheet(path: Path, kind: str) -> str | None:
         if kind == "xlsx":
             import lxml.etree
 
-            from evalkit.readers.xlsx import SML
+            from evalkit.readers.xlsxparse import SML
             with zipfile.ZipFile(path) as zf:
                 root = lxml.etree.fromstring(zf.read("xl/workbook.xml"),
                                              lxml.etree.XMLParser(resolve_entities=False, no_network=True))

@@ -29,10 +29,10 @@ def is_spreadsheetml(head: bytes) -> bool:
 
 
 def read_sheets(path: Path, budget: CellBudget):
-    """The worksheets of an XML Spreadsheet 2003 file as xlsx.Sheet, in order."""
+    """The worksheets of an XML Spreadsheet 2003 file as sheets.Sheet, in order."""
     import lxml.etree
 
-    from evalkit.readers.xlsx import Sheet, place, render, style_hides
+    from evalkit.readers.sheets import Sheet, place, render, style_hides
     lim = limits()
     parser = lxml.etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                                   remove_comments=True)
