@@ -186,7 +186,7 @@ def test_members_named_longer_than_the_file_system_takes_are_read(tmp_path, kind
 
 
 def test_a_long_member_name_is_cut_in_its_stem_and_keeps_its_suffix():
-    from evalkit.archives import NAME_BYTES, fit_name
+    from evalkit.members import NAME_BYTES, fit_name
     cut = fit_name(LONG)
     assert cut.endswith(".txt") and LONG.startswith(cut[:-4]) and NAME_BYTES - 3 < len(cut.encode()) <= NAME_BYTES
     assert fit_name("自评表.docx") == "自评表.docx"

@@ -12,7 +12,8 @@ import pytest
 
 from conftest import ROOT
 from outlookmsg import Attachment, Message, looped, write_msg, write_tnef
-from evalkit.archives import ArchiveProblem, find_member, readable
+from evalkit.archives import find_member, readable
+from evalkit.members import ArchiveProblem
 from evalkit.discover import discover
 from evalkit.ingest import ingest_paths
 from evalkit.limits import LIMITS

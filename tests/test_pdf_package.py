@@ -13,8 +13,8 @@ import pytest
 
 from conftest import rezip
 from evalkit.archives import located
-from evalkit.errors import InputError
 from evalkit.discover import hash_file
+from evalkit.errors import InputError
 from evalkit.ingest import build, ingest_paths
 from evalkit.readers import read
 from test_attached import DOCX, FIXTURES, INTRO, PDF, _pdf_with_files, package
@@ -299,19 +299,19 @@ def test_the_reports_attached_to_an_excel_97_workbook_are_read_as_inputs_of_thei
 def test_a_listing_process_that_died_is_replaced_for_the_next_pdf(tmp_path):
     """Discovery keeps one process listing PDFs' attachments: killed between two PDFs (the OOM killer, a user), the
     next PDF gets a new one and its attachments as before; none is left when discovery ends."""
-    from evalkit import archives
+    from evalkit import archives, pdflist
     from evalkit.limits import LIMITS
     path = _portfolio(tmp_path / "made")
-    with archives.listing_pdfs():
-        first, _ = archives.expand_pdf(path, tmp_path / "s1", archives.readable, LIMITS)
-        proc = archives._lister.proc
+    with pdflist.listing_pdfs():
+        first, _ = pdflist.expand_pdf(path, tmp_path / "s1", archives.readable, LIMITS)
+        proc = pdflist._lister.proc
         proc.kill()
         proc.wait()
-        second, _ = archives.expand_pdf(path, tmp_path / "s2", archives.readable, LIMITS)
-        kept = archives._lister.proc
+        second, _ = pdflist.expand_pdf(path, tmp_path / "s2", archives.readable, LIMITS)
+        kept = pdflist._lister.proc
         assert kept is not proc and kept.poll() is None
     assert [m.name for m in first] == [m.name for m in second] == ["大厂县自评报告.docx", "各乡镇.zip"]
-    assert all(m.problem is None for m in second) and kept.poll() is not None and archives._lister is None
+    assert all(m.problem is None for m in second) and kept.poll() is not None and pdflist._lister is None
 
 
 def test_discovery_reads_a_zip_directory_from_its_bytes_and_never_one_over_the_limits(tmp_path, monkeypatch):

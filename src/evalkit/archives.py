@@ -10,25 +10,25 @@ corrupt archive is one failed input; nested archives are opened up to `MAX_NESTI
 from __future__ import annotations
 
 import functools
-import glob
 import itertools
 import lzma
 import os
 import re
-import shutil
-import struct
 import zipfile
 import zlib
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from evalkit import tnef
+from evalkit.members import CHUNK, NAME_BYTES, ArchiveProblem, Member, a_file, fit_name
 from evalkit.model import container_word, holder_word  # noqa: F401  (the words for what holds members)
+from evalkit.pdflist import expand_pdf
 from evalkit.readers import format_of
 from evalkit.readers.embedded import HOLDING_WORKBOOKS
-from evalkit.readers.sniff import editor_copy, may_be_signed, server_page, unnamed_format
 from evalkit.readers.safety import BAD_ZIP, UNZIP_ERRORS, reason
+from evalkit.readers.sniff import editor_copy, may_be_signed, server_page, unnamed_format
+from evalkit.volumes import (RAR_VOLUME, ZIP_PART, join_volumes, no_first_volume, old_style_first, volume_name,
+                             volume_of, volume_set, volumes_of)
 
 # tar archives, as Linux servers, data exports and IT departments hand them over (the standard library's tarfile)
 TAR_SUFFIXES = (".tar", ".tgz", ".tar.gz", ".tbz", ".tbz2", ".tar.bz2", ".txz", ".tar.xz")
@@ -37,19 +37,6 @@ TAR_SUFFIXES = (".tar", ".tgz", ".tar.gz", ".tbz", ".tbz2", ".tar.bz2", ".txz", 
 ARCHIVE_SUFFIXES = (".zip", ".7z", ".rar", ".eml", ".msg", ".iso") + TAR_SUFFIXES
 MAX_NESTING = 3
 _MIME_HEAD = re.compile(rb"\s*[!-9;-~]+:")   # a MIME message's first header (a mail saved as text under .msg)
-_CHUNK = 1 << 20
-
-
-@dataclass
-class Member:
-    """One report file taken out of an archive, or the archive's own problem (`problem` set)."""
-    name: str                 # display name inside the archive (folder/name.docx)
-    staged: Path | None       # where its bytes were copied
-    problem: str | None = None
-
-
-class ArchiveProblem(Exception):
-    """The whole archive cannot be read (encrypted, corrupt, a bomb); the message is Chinese."""
 
 
 def is_archive(name: str) -> bool:
@@ -165,7 +152,6 @@ def _wanted(name: str, supported) -> bool:
 
 # A member's name as its staged file: the file system takes 255 bytes (3 a Chinese character in UTF-8: 85 characters,
 # where Windows takes 255 characters); room is left for what is added to it (a saved page's `.files` folder).
-NAME_BYTES = 200
 
 
 def _safe_base(name: str) -> str:
@@ -173,20 +159,6 @@ def _safe_base(name: str) -> str:
     (a long name cut in its stem, its suffix kept: the suffix says how it is read)."""
     base = re.sub(r"[\x00-\x1f/\\]", "_", name.rsplit("/", 1)[-1]) or "member"
     return fit_name(base)
-
-
-def fit_name(base: str, limit: int = NAME_BYTES) -> str:
-    """`base` cut to `limit` bytes in the file system's encoding, its suffix (`.docx`) kept."""
-    def size(s: str) -> int:
-        return len(s.encode("utf-8", "surrogateescape"))
-    if size(base) <= limit:
-        return base
-    stem, dot, suffix = base.rpartition(".")
-    suffix = f".{suffix}" if dot and stem and size(suffix) < 16 else ""
-    stem = base[: len(base) - len(suffix)]
-    while stem and size(stem) + size(suffix) > limit:
-        stem = stem[:-1]
-    return (stem or "member") + suffix
 
 
 def _check_totals(n_members: int, declared: int, lim, word: str = "压缩包") -> None:
@@ -203,7 +175,7 @@ def _copy_bounded(src, dest: Path, limit: int, what: str) -> int:
     n = 0
     with open(dest, "wb") as out:
         while True:
-            chunk = src.read(_CHUNK)
+            chunk = src.read(CHUNK)
             if not chunk:
                 return n
             n += len(chunk)
@@ -540,7 +512,7 @@ def _expand_libarchive(volumes: list[Path], fmt: str, stage: Path, supported, li
                 if unnamed and not _may_be_unnamed(name, int(e.size or 0), lim):
                     skipped += 1
                     continue
-                blocks = e.get_blocks(_CHUNK)
+                blocks = e.get_blocks(CHUNK)
                 if unnamed:                                   # `downfile.jsp`: judged by its first bytes, then all
                     head = next(blocks, b"")
                     if not _may_hold(head, name):
@@ -609,7 +581,7 @@ def expand_tar(path: Path, stage: Path, supported, lim) -> tuple[list[Member], i
                     if not _may_hold(head, name):
                         skipped += 1
                         continue
-                    src = _Blocks(itertools.chain([head], iter(functools.partial(data.read, _CHUNK), b"")))
+                    src = _Blocks(itertools.chain([head], iter(functools.partial(data.read, CHUNK), b"")))
                 dest = stage / str(len(members))
                 dest.mkdir(parents=True, exist_ok=True)
                 dest = dest / _safe_base(name)
@@ -759,149 +731,6 @@ def expand_attached(path: Path, stage: Path, supported, lim, fmt: str) -> tuple[
     return _staged_attachments(found, stage, supported, lim)
 
 
-def expand_pdf(path: Path, stage: Path, supported, lim) -> tuple[list[Member], int]:
-    """A PDF's attachments, taken out in a process of their own under the file time and memory limits: pdfminer
-    follows an object that refers to itself forever, and discovery has no worker to kill. Within `listing_pdfs` (a
-    discovery) that process is kept for the next PDF; else one is started for this one. `supported` is readable."""
-    import dataclasses
-    stage.mkdir(parents=True, exist_ok=True)
-    lister = _lister or _Lister()
-    try:
-        return lister.listed((str(path), str(stage), dataclasses.asdict(lim)), lim)
-    finally:
-        if lister is not _lister:
-            lister.close()
-
-
-def _listing_failed(lim, said: str | None) -> tuple[list[Member], int]:
-    """The one member saying a PDF's attachments could not be listed: past the time limit (`said` None) or why."""
-    if said is None:
-        return [Member("（附件）", None, f"列出 PDF 的附件超过 {lim.max_seconds:g} 秒（文件结构异常，疑似恶意构造），"
-                                      "附件未读取")], 0
-    return [Member("（附件）", None, f"列出 PDF 的附件时出错（{said}），附件未读取")], 0
-
-
-def list_pdf_attachments(path: str, stage: str, limits: dict):
-    """expand_attached of a PDF in the listing process, its result as plain data: ([name, staged, problem], skipped)."""
-    from evalkit import limits as _limits
-    lim = _limits.Limits(**limits)
-    _limits.LIMITS = lim
-    members, skipped = expand_attached(Path(path), Path(stage), readable, lim, "pdf")
-    return [[m.name, None if m.staged is None else str(m.staged), m.problem] for m in members], skipped
-
-
-def pdf_lister() -> None:
-    """The listing process (_Lister): a request (path, stage, limits) as a JSON line on stdin, its answer as one on
-    stdout ({"ok": list_pdf_attachments(...)} or {"error": why}); the memory cap set by the first request."""
-    import json
-    import sys
-
-    from evalkit import limits as _limits
-    out, sys.stdout = sys.stdout, sys.stderr        # what a library prints never mixes with the answers
-    capped = False
-    for line in sys.stdin:
-        path, stage, limits = json.loads(line)
-        if not capped:
-            _limits.cap_memory(limits["max_memory_mb"])
-            capped = True
-        try:
-            answer = {"ok": list_pdf_attachments(path, stage, limits)}
-        except MemoryError:
-            answer = {"error": "MemoryError"}
-        except Exception as e:  # noqa: BLE001  (this PDF's attachments, not the listing process)
-            answer = {"error": reason(e)}
-        out.write(json.dumps(answer) + "\n")
-        out.flush()
-        if answer.get("error") == "MemoryError":    # its state is unknown after that: the next PDF gets a new one
-            return
-
-
-class _Lister:
-    """The process PDFs' attachments are listed in: `python -c` (no multiprocessing: nothing of the caller's
-    __main__ runs again, no fork of a process holding threads), kept for the next PDF within a discovery, so a
-    corpus of PDF 包 does not start an interpreter per file; one past the time limit, or gone, is killed and the
-    next PDF gets a new one."""
-
-    def __init__(self):
-        self.proc = self.answers = None
-
-    def _start(self) -> None:
-        import queue
-        import subprocess
-        import sys
-        import threading
-        self.proc = subprocess.Popen([sys.executable, "-c", "from evalkit.archives import pdf_lister as c; c()"],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     text=True, encoding="utf-8", errors="replace")
-        self.answers = answers = queue.Queue()
-        out = self.proc.stdout
-
-        def pump() -> None:                     # its answers, read where a timeout can wait on them
-            for line in out:
-                answers.put(line)
-            answers.put(None)
-        threading.Thread(target=pump, daemon=True).start()
-
-    def listed(self, request, lim) -> tuple[list[Member], int]:
-        import json
-        import queue
-        if self.proc is not None and self.proc.poll() is not None:    # gone since the last PDF (killed outside)
-            self.close()
-        if self.proc is None:
-            self._start()
-        try:
-            self.proc.stdin.write(json.dumps(request) + "\n")
-            self.proc.stdin.flush()
-            line = self.answers.get(timeout=lim.max_seconds)
-        except queue.Empty:
-            self.close()
-            return _listing_failed(lim, None)
-        except OSError:                         # it is gone (killed from outside): the next PDF gets a new one
-            line = None
-        if line is None:
-            code = self.proc.poll()
-            self.close()
-            return _listing_failed(lim, f"进程意外退出，退出码 {code}")
-        try:
-            answer = json.loads(line)
-        except ValueError:
-            self.close()
-            return _listing_failed(lim, f"无法理解的回答：{line[:80]}")
-        if "error" in answer:
-            if answer["error"] == "MemoryError":
-                self.close()
-                return _listing_failed(lim, f"内存超过上限 {lim.max_memory_mb} MB")
-            return _listing_failed(lim, answer["error"])
-        members, skipped = answer["ok"]
-        return [Member(n, Path(s) if s else None, p) for n, s, p in members], skipped
-
-    def close(self) -> None:
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait()
-            for f in (self.proc.stdin, self.proc.stdout):
-                try:
-                    f.close()
-                except OSError:
-                    pass
-            self.proc = None
-
-
-_lister: _Lister | None = None
-
-
-@contextmanager
-def listing_pdfs():
-    """Within it, expand_pdf lists PDFs' attachments in one kept process (discover)."""
-    global _lister
-    outer, _lister = _lister, _Lister()
-    try:
-        yield
-    finally:
-        _lister.close()
-        _lister = outer
-
-
 def expand_ofd(path: Path, stage: Path, supported, lim) -> tuple[list[Member], int]:
     return expand_attached(path, stage, supported, lim, "ofd")
 
@@ -936,7 +765,7 @@ def _libarchive_reader(volumes: list[Path], fmt: str):
         "read_open_filenames", [ffi.c_archive_p, POINTER(c_char_p), c_size_t], c_int, ffi.check_int)
     names = (c_char_p * (len(volumes) + 1))(*(os.fsencode(v) for v in volumes), None)
     with new_archive_read(fmt) as archive_p:
-        open_filenames(archive_p, names, _CHUNK)
+        open_filenames(archive_p, names, CHUNK)
         yield ArchiveRead(archive_p)
 
 
@@ -1113,156 +942,6 @@ def readable(name: str) -> bool:
 # (`x.s00` after `x.r99`: RAR 2's names, still WinRAR's option). A split zip (Bandizip's, WinRAR's or Info-ZIP's
 # `x.z01`, `x.z02`…, its last part `x.zip`) is joined too, its central directory's offsets (each counted from its own
 # part) made the joined file's. Each set is named in the ledger as the archive it makes, `x.7z`, `x.rar`, `x.zip`.
-VOLUME = re.compile(r"^(?P<base>.+\.(?:7z|zip))\.(?P<n>\d{3})$", re.IGNORECASE)
-RAR_VOLUME = re.compile(r"^(?P<stem>.+)(?P<part>\.part)(?P<n>\d{1,4})(?P<rar>\.rar)$", re.IGNORECASE)
-OLD_RAR_VOLUME = re.compile(r"^(?P<stem>.+)\.(?P<letter>[rs])(?P<n>\d{2})$", re.IGNORECASE)
-ZIP_PART = re.compile(r"^(?P<stem>.+)\.(?P<z>z)(?P<n>\d{2,3})$", re.IGNORECASE)
-
-
-def volume_of(name: str) -> tuple[str, int] | None:
-    """(the archive's name, the volume's number) for `x.7z.002`, `x.part2.rar` or `x.r00` (-> `x.rar`, volume 2),
-    else None (`x.rar` itself is a volume 1 only beside its `x.r00`: old_style_first)."""
-    if m := VOLUME.match(name):
-        return m.group("base"), int(m.group("n"))
-    if m := RAR_VOLUME.match(name):
-        return m.group("stem") + m.group("rar"), int(m.group("n"))
-    if m := OLD_RAR_VOLUME.match(name):
-        return m.group("stem") + ".rar", (m.group("letter").lower() == "s") * 100 + int(m.group("n")) + 2
-    if m := ZIP_PART.match(name):
-        return m.group("stem") + ".zip", int(m.group("n"))
-    return None
-
-
-def volume_name(name: str, n: int) -> str:
-    """The name of volume `n` of the set the volume `name` belongs to (its digits as wide as theirs)."""
-    if m := RAR_VOLUME.match(name):
-        return f"{m.group('stem')}{m.group('part')}{n:0{len(m.group('n'))}d}{m.group('rar')}"
-    if m := VOLUME.match(name):
-        return f"{m.group('base')}.{n:03d}"
-    if (m := ZIP_PART.match(name)) or name.lower().endswith(".zip"):                 # x.z01, or x.zip itself
-        return f"{m.group('stem') if m else name[:-4]}.{m.group('z') if m else 'z'}{n:02d}"
-    stem = m.group("stem") if (m := OLD_RAR_VOLUME.match(name)) else name[:-4]       # x.r00, or x.rar itself
-    return f"{stem}.rar" if n == 1 else f"{stem}.{'rs'[(n - 2) // 100]}{(n - 2) % 100:02d}"
-
-
-def no_first_volume(volume: str, inside: bool = False) -> str:
-    """The message for a set whose first volume (named `volume`) is not there; `inside`: in an archive."""
-    return (f"分卷压缩包缺少第 1 卷（{volume}），无法解压；"
-            + ("请把全部分卷放在同一文件夹中压缩后再导入" if inside else "请把全部分卷放在同一文件夹后再运行"))
-
-
-def old_style_first(path: Path) -> bool:
-    """Whether `path` (`x.rar`) is the first of RAR's old-style volumes: its `x.r00` beside it."""
-    return path.suffix.lower() == ".rar" and not RAR_VOLUME.match(path.name) and _a_file(path.with_name(
-        volume_name(path.name, 2)))
-
-
-def split_zip_last(path: Path) -> bool:
-    """Whether `path` (`x.zip`) is the last part of a split zip: its `x.z01` beside it (read with its set)."""
-    return path.suffix.lower() == ".zip" and _a_file(path.with_name(volume_name(path.name, 1)))
-
-
-def volume_set(first: Path, lim) -> list[Path]:
-    """The volumes of the set whose first volume is `first`, in order; ArchiveProblem when `first` is not volume 1,
-    a volume is missing before the last one there, or they are together over the file limit."""
-    found = (first.name, 1) if old_style_first(first) else volume_of(first.name)
-    if found is None or found[1] != 1:
-        raise ArchiveProblem(f"{first.name} 不是分卷压缩包的第 1 卷")
-    base, parts = found[0], []
-    while (part := first.with_name(volume_name(first.name, len(parts) + 1))).is_file():
-        parts.append(part)
-    if VOLUME.match(first.name):
-        pattern = glob.escape(base) + ".[0-9][0-9][0-9]"
-    elif RAR_VOLUME.match(first.name):
-        pattern = glob.escape(base[:-4]) + ".[pP][aA][rR][tT]*[0-9]" + glob.escape(base[-4:])
-    elif ZIP_PART.match(first.name):
-        pattern = glob.escape(base[:-4]) + ".[zZ][0-9][0-9]*"
-    else:                                     # old style: x.r00…
-        pattern = glob.escape(base[:-4]) + ".[rRsS][0-9][0-9]"
-    later = sorted(n for x in first.parent.glob(pattern)
-                   if (v := volume_of(x.name)) and v[0] == base and (n := v[1]) > len(parts))
-    if later:
-        have = "第 1 卷" if len(parts) == 1 else f"第 1–{len(parts)} 卷"
-        raise ArchiveProblem(f"分卷压缩包 {base} 缺少第 {len(parts) + 1} 卷（有{have}和第 {later[0]} 卷），无法解压；"
-                             "请补齐全部分卷后再运行")
-    if ZIP_PART.match(first.name):            # a split zip ends with x.zip, its central directory
-        if not _a_file(last := first.with_name(base)):
-            raise ArchiveProblem(f"分卷压缩包 {base} 缺少最后一卷 {base}（有 {first.name} 起的 {len(parts)} 卷），无法解压；"
-                                 "请补齐全部分卷后再运行")
-        parts.append(last)
-    total = sum(part.stat().st_size for part in parts)
-    if total > lim.max_file_bytes:
-        raise ArchiveProblem(f"分卷压缩包 {base} 的 {len(parts)} 卷合计 {total / 2**20:.0f} MB，超过上限 "
-                             f"{lim.max_file_bytes / 2**20:.0f} MB，未读取")
-    return parts
-
-
-def join_volumes(first: Path, folder: Path, lim) -> Path:
-    """The archive to open for the set whose first volume is `first`: 7-Zip's volumes joined in order into
-    `folder/x.7z`; a RAR's first volume itself (expand_rar reads the rest beside it). ArchiveProblem as volume_set."""
-    parts = volume_set(first, lim)
-    if not (VOLUME.match(first.name) or ZIP_PART.match(first.name)):         # a RAR's
-        return first
-    folder.mkdir(parents=True, exist_ok=True)
-    joined = folder / fit_name(volume_of(first.name)[0])
-    starts = []
-    with open(joined, "wb") as out:
-        for part in parts:
-            starts.append(out.tell())
-            with open(part, "rb") as f:
-                shutil.copyfileobj(f, out, _CHUNK)
-    if ZIP_PART.match(first.name):
-        _rebase_split_zip(joined, starts)
-    return joined
-
-
-def _rebase_split_zip(joined: Path, starts: list[int]) -> None:
-    """A split zip's parts joined (`starts`: where each begins): its central directory's offsets, each counted from
-    its own part (APPNOTE 8.5), made the joined file's and its end record a single part's, in place, so zipfile
-    reads it. ArchiveProblem for a Zip64 split (not rebased) or a part count the end record does not match."""
-    size = joined.stat().st_size
-    with open(joined, "r+b") as f:
-        f.seek(max(0, size - 65557))                      # the end record: 22 bytes and a comment of up to 64 KB
-        tail_at = f.tell()
-        tail = f.read()
-        at = tail.rfind(b"PK\x05\x06")
-        if at < 0 or at + 22 > len(tail):
-            raise ArchiveProblem("分卷 zip 的最后一卷没有 zip 目录（可能下载不完整），无法解压；请重新下载全部分卷")
-        _, disk, cd_disk, _, n_total, cd_size, cd_offset = struct.unpack_from("<IHHHHII", tail, at)
-        if 0xFFFF in (disk, cd_disk, n_total) or 0xFFFFFFFF in (cd_size, cd_offset) or disk != len(starts) - 1 \
-                or cd_disk >= len(starts):
-            raise ArchiveProblem(f"分卷 zip 的目录与 {len(starts)} 个分卷对不上（或是 Zip64 分卷），无法解压；"
-                                 "请解压后重新压缩为单个文件再导入")
-        cd_at = starts[cd_disk] + cd_offset
-        f.seek(cd_at)
-        cd = bytearray(f.read(cd_size))
-        pos = 0
-        while pos + 46 <= len(cd) and cd[pos:pos + 4] == b"PK\x01\x02":
-            n, m, k, part = struct.unpack_from("<HHHH", cd, pos + 28)
-            offset = struct.unpack_from("<I", cd, pos + 42)[0]
-            if part >= len(starts) or offset == 0xFFFFFFFF:
-                raise ArchiveProblem("分卷 zip 的目录指向不存在的分卷（或是 Zip64 分卷），无法解压；请重新下载全部分卷")
-            struct.pack_into("<H", cd, pos + 34, 0)           # its part: the one joined file
-            struct.pack_into("<I", cd, pos + 42, starts[part] + offset)
-            pos += 46 + n + m + k
-        f.seek(cd_at)
-        f.write(cd)
-        f.seek(tail_at + at + 4)
-        f.write(struct.pack("<HHHHII", 0, 0, n_total, n_total, cd_size, cd_at))
-
-
-def _volumes_of(archive: Path) -> Path | None:
-    """The first volume of `archive` (`x.7z` -> `x.7z.001`, `x.rar` -> `x.part1.rar`) when only its volumes are
-    there, or `x.z01` for a split zip's `x.zip`."""
-    if _a_file(archive):                      # a split zip's last part: its set from x.z01
-        return archive.with_name(volume_name(archive.name, 1)) if split_zip_last(archive) else None
-    if archive.suffix.lower() == ".rar":
-        firsts = (archive.with_name(f"{archive.stem}.part{'1'.zfill(w)}{archive.suffix}") for w in range(1, 5))
-    else:
-        firsts = (archive.with_name(archive.name + ".001"),)
-    return next((first for first in firsts if _a_file(first)), None)
-
-
 _MADE_UNIQUE = re.compile(r"^(?P<stem>.+)（(?P<k>\d+)）(?P<suffix>\.[^.]*)?$")
 
 
@@ -1296,8 +975,8 @@ def split_member(spec: str) -> tuple[Path, str] | None:
     parts = spec.split("!")
     for i in range(1, len(parts)):
         archive = on_disk(Path("!".join(parts[:i])))
-        if is_archive(archive.name) and (_a_file(archive) or _volumes_of(archive) is not None) \
-                or unnamed_archive(archive) is not None or (_a_file(archive) and attaching(archive) is not None):
+        if is_archive(archive.name) and (a_file(archive) or volumes_of(archive) is not None) \
+                or unnamed_archive(archive) is not None or (a_file(archive) and attaching(archive) is not None):
             return archive, "!".join(parts[i:])
     return None
 
@@ -1305,17 +984,9 @@ def split_member(spec: str) -> tuple[Path, str] | None:
 def unnamed_archive(path: Path) -> str | None:
     """content_archive of a file whose name says no format and whose content is no report (`downfile.jsp` holding a
     zip), as ingest's discovery tells it; None for any other path."""
-    if is_archive(path.name) or format_of(path.name) is not None or not _a_file(path) or unnamed_format(path) is not None:
+    if is_archive(path.name) or format_of(path.name) is not None or not a_file(path) or unnamed_format(path) is not None:
         return None
     return content_archive(path)
-
-
-def _a_file(path: Path) -> bool:
-    """path.is_file(), False for a name the file system cannot hold (`a.zip!<a member's long name>`: ENAMETOOLONG)."""
-    try:
-        return path.is_file()
-    except OSError:
-        return False
 
 
 def find_member(spec: str, stage: Path, supported, lim, opened: dict | None = None) -> Path:
@@ -1343,7 +1014,7 @@ def find_member(spec: str, stage: Path, supported, lim, opened: dict | None = No
 def _members_of(archive: Path, place: Path, supported, lim) -> list[Member]:
     """What `archive` holds, opened into `place` as ingest opens it: a set's volumes joined first (`x.7z` of
     x.7z.001…, the x.zip of a split zip)."""
-    first = _volumes_of(archive)
+    first = volumes_of(archive)
     if first is None:
         return expand(archive, place, supported, lim, fmt=unnamed_archive(archive) or attaching(archive))[0]
     return expand(join_volumes(first, place / "joined", lim), place, supported, lim)[0]
@@ -1365,7 +1036,7 @@ def located(path: Path):
     from evalkit.errors import InputError
     from evalkit.limits import LIMITS
     path = on_disk(Path(path))               # as the ledger shows it: a GBK name decoded, `报告（2）.txt`
-    given = _a_file(path)
+    given = a_file(path)
     if given and not is_archive(path.name) and unnamed_archive(path) is None:
         yield path
         return

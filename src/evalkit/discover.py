@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from evalkit import limits as _limits
-from evalkit.archives import (NOT_REPORT_PREFIXES, ArchiveProblem, archive_format, attaching, container_word,
-                              content_archive, expand, is_archive, join_volumes, listing_pdfs, no_first_volume,
-                              old_style_first, readable, split_zip_last, unique_name, unnamed_archive, volume_name,
-                              volume_of)
+from evalkit.archives import (NOT_REPORT_PREFIXES, archive_format, attaching, container_word, content_archive, expand,
+                              is_archive, readable, unique_name, unnamed_archive)
+from evalkit.members import ArchiveProblem
+from evalkit.pdflist import listing_pdfs
 from evalkit.readers import SUFFIXES, format_of, webpage
 from evalkit.readers.safety import os_reason
 from evalkit.readers.sniff import unnamed_format
+from evalkit.volumes import join_volumes, no_first_volume, old_style_first, split_zip_last, volume_name, volume_of
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Files attached to a PDF (PDF 附件): the document's EmbeddedFiles name tree and pages' file-attachment annotations.
 An Acrobat PDF 包 (portfolio) is a cover page with the reports attached, each a report of its own (its year, its
 result): read into the PDF they would take the PDF's, so ingest reads each as an input of its own (`x.pdf!a.docx`,
-archives.expand_pdf) and the PDF's reading notes name them."""
+pdflist.expand_pdf) and the PDF's reading notes name them."""
 from __future__ import annotations
 
 import itertools

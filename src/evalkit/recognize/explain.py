@@ -6,7 +6,8 @@ import json
 import unicodedata
 from pathlib import Path
 
-from evalkit.archives import fit_name, located
+from evalkit.archives import located
+from evalkit.members import fit_name
 from evalkit.model import Document, Paragraph, Table
 from evalkit.recognize.records import Decision, Extraction, Kind
 from evalkit.recognize.walker import recognize
