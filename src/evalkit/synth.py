@@ -83,7 +83,6 @@ DUPLICATE_COLS = ["source_file", "duplicate_of_file", "kind"]
 ALL_FORMATS = ("txt", "docx", "xlsx", "csv", "html", "pptx", "pdf", "ofd", "xps", "scan")
 DEFAULT_FORMATS = "txt,docx,xlsx,html"
 FORMAT_WEIGHT = {"txt": 4, "docx": 2, "xlsx": 2, "csv": 1, "html": 2, "pptx": 1, "pdf": 1, "ofd": 1, "xps": 1, "scan": 1}
-KEEP_RANK = ("docx", "xlsx", "html", "txt", "csv", "pptx", "pdf", "ofd", "xps", "scan")  # = evalkit.identity.FORMAT_RANK (OCR'd last)
 TXT_LAYOUTS = (("tabs", 34), ("dept", 20), ("cells", 14), ("annex", 14), ("form", 10), ("juesuan", 8))
 INJECTABLE = ("total_score_mismatch", "execution_rate_mismatch", "grade_mismatch",
               "indicator_full_score_unmet", "weight_sum_mismatch")
@@ -1681,6 +1680,13 @@ def _file_name(rep: Report, ext: str) -> str:
     return f"{name}.{ext}"
 
 
+def kept_first(fmt: str) -> int:
+    """Where ingest ranks a copy in this format among one report's copies (identity.FORMAT_RANK: the lower is kept;
+    a scan is an image), so the truth names the file ingest keeps."""
+    from evalkit.identity import FORMAT_RANK
+    return FORMAT_RANK.index("image" if fmt == "scan" else fmt)
+
+
 def _folder(rep: Report) -> str:
     if rep.city == rep.province:
         return f"{rep.province}/{rep.county}"
@@ -1766,7 +1772,7 @@ def plan(n_reports: int, seed: int = 0, formats=tuple(f for f in DEFAULT_FORMATS
                 stem = Path(rel).name.split('.')[0]
                 item.second_rel = (f"{_folder(rep)}/{stem}_扫描件.tif" if item.second == "scan" else   # a scan of the report
                                    f"{_folder(rep)}/{stem}_{item.second}版.{item.second}")
-                rep.rel = min((fmt, rel), (item.second, item.second_rel), key=lambda x: KEEP_RANK.index(x[0]))[1]
+                rep.rel = min((fmt, rel), (item.second, item.second_rel), key=lambda x: kept_first(x[0]))[1]
         if draw.random() < dup_rate and fmt not in RENDERED_LATER:
             stem, ext = rep.rel.rsplit(".", 1)
             item.byte_copy_rel = f"{stem}_副本.{ext}"
