@@ -203,7 +203,7 @@ def read_back(out) -> pd.DataFrame:
 
 def _cannot_render(fmt: str) -> str | None:
     """Why this machine cannot write and read a corpus of `fmt` (ofd, xps), or None."""
-    if not synth._soffice():
+    if not synth.formats.soffice_path():
         return "LibreOffice is needed to render the reports"
     if fmt == "xps":
         from evalkit.readers.xps import find_xpstopdf
@@ -271,7 +271,7 @@ def test_scans_come_in_a_scanners_three_modes(tmp_path, mode, pil_mode, compress
     import numpy as np
     from PIL import Image, ImageSequence
     out = tmp_path / f"{mode}.tif"
-    synth._scan(ROOT / "tests" / "fixtures" / "fixture_pdf.pdf", out, random.Random("scan:1"), mode)
+    synth.formats.scan_pdf(ROOT / "tests" / "fixtures" / "fixture_pdf.pdf", out, random.Random("scan:1"), mode)
     with Image.open(out) as im:
         assert im.n_frames == 5 and im.mode == pil_mode and im.info["compression"] == compression
         first = np.asarray(next(ImageSequence.Iterator(im)).convert("RGB")).astype(int)
