@@ -413,16 +413,6 @@ def iter_parsed(sources: list[Source], jobs: int | None = None, progress: bool =
         bar.close()
 
 
-# ----------------------------------------------------------------------------- spool
-
-BATCH_FILES = 100   # files whose rows are built and checked together; EVALKIT_INGEST_BATCH overrides
-
-
-def batch_size(n: int | None = None) -> int:
-    """Files per batch: the argument, else EVALKIT_INGEST_BATCH, else BATCH_FILES (at least 1)."""
-    return max(1, int(n or os.environ.get("EVALKIT_INGEST_BATCH") or BATCH_FILES))
-
-
 # ----------------------------------------------------------------------------- the run
 
 def assemble(results: list[FileResult]) -> dict[str, pd.DataFrame]:
@@ -449,6 +439,14 @@ def chunk_tables(results: list[FileResult], config, checks: bool = True) -> dict
 
 
 # ----------------------------------------------------------------------------- batches
+
+BATCH_FILES = 100   # files whose rows are built and checked together; EVALKIT_INGEST_BATCH overrides
+
+
+def batch_size(n: int | None = None) -> int:
+    """Files per batch: the argument, else EVALKIT_INGEST_BATCH, else BATCH_FILES (at least 1)."""
+    return max(1, int(n or os.environ.get("EVALKIT_INGEST_BATCH") or BATCH_FILES))
+
 
 TAIL_FILES_PER_WORKER = 20   # below this many files a worker would cost more to start than it saves
 

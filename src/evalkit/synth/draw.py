@@ -1,5 +1,5 @@
 """The reports drawn (`Generator`): a report's agency, year, projects, budgets, indicator lines and scores, clean by
-construction or carrying one injected inconsistency with the findings it should raise (`expected_findings`)."""
+construction or carrying one injected inconsistency (the findings it should raise: truth.expected_findings)."""
 from __future__ import annotations
 
 import bisect
