@@ -248,7 +248,7 @@ def test_strips_beside_a_browser_s_merged_cell_are_no_rows():
     """The strip under the last row beside a merged cell going on past the page break, the one at the next page's
     head, the frame's strip across a table, a strip a merged cell's short part leaves: no rows; a row of text, or
     whose cells are merged over it only, stays."""
-    from evalkit.readers.pdf import _filler_rows, _without_filler_rows
+    from evalkit.readers.pdfcells import _filler_rows, _without_filler_rows
 
     label = Span(0, 2, 0, 0, "项目资金")
     rows = [Span(0, 0, 1, 1, "年初预算数"), Span(1, 1, 1, 1, "10")]
@@ -576,16 +576,16 @@ def test_a_row_a_browser_cut_at_the_page_break_is_one_row():
 
 def test_word_style_open_row_is_closed_and_joined():
     """Word draws a broken row open (no ruling at the cut): its cells are found all the same."""
-    from evalkit.readers.pdf import _rulings
+    from evalkit.readers.pdfrulings import rulings
     import pdfplumber
 
     with pdfplumber.open(PAGES / "pages_openrow.pdf") as pdf:
-        _, closing = _rulings(pdf.pages[0])
+        _, closing = rulings(pdf.pages[0])
         assert len(closing) == 1 and closing[0]["top"] > pdf.pages[0].height * 0.8
-        _, head = _rulings(pdf.pages[1])
+        _, head = rulings(pdf.pages[1])
         assert len(head) == 1 and head[0]["top"] < pdf.pages[1].height * 0.2
     with pdfplumber.open(PAGES / "pages_rowbreak.pdf") as pdf:
-        assert _rulings(pdf.pages[0])[1] == [] and _rulings(pdf.pages[1])[1] == []
+        assert rulings(pdf.pages[0])[1] == [] and rulings(pdf.pages[1])[1] == []
     opened, closed = read_pdf(PAGES / "pages_openrow.pdf"), read_pdf(PAGES / "pages_rowbreak.pdf")
     assert [t.rows for t in opened.tables()] == [t.rows for t in closed.tables()]
     assert [p.text for p in opened.paragraphs()] == [p.text for p in closed.paragraphs()]
@@ -1203,7 +1203,7 @@ def _glyph(text, x0, top, size=10.0, upright=True):
 
 
 def test_vertical_columns_read_right_to_left_and_rows_of_text_are_left_alone():
-    from evalkit.readers.pdf import _vertical_text
+    from evalkit.readers.pdfcells import _vertical_text
 
     columns = [_glyph(t, 80, 100 + 10 * k) for k, t in enumerate("年度")] + \
         [_glyph(t, 60, 100 + 10 * k) for k, t in enumerate("总体")] + [_glyph(t, 40, 100 + 10 * k) for k, t in enumerate("目标")]

@@ -8,14 +8,14 @@ a redaction), text struck through (删除线, `without_struck`) and white text o
 read and named; text a clipping path hides whole (a worksheet's copies of a label merged over a page break) not read
 (`without_clipped`, readers/pdfclip.py).
 
-Stitching (see `stitch`): a table that ends its page continues in one that starts the next
+Stitching (readers/pdfstitch.py, `stitch`): a table that ends its page continues in one that starts the next
 (a landscape or /Rotate 90 page included: geometry is compared per page size and from each
 table's own left edge); header rows repeated on the new page are dropped, however many; a row
 broken across the page break (Word/LibreOffice "allow row to break across pages") is joined
 back into one row, each cell's text continued in its cell (`_broken_row` says how it is told
 from a new row whose merged label cells are empty); a group label (一级/二级指标) merged over the
 break and printed in its lower part only labels the rows above the break too (`_label_on_next_page`);
-a row Word draws open at the cut gets its missing rulings (`_rulings`) so that its cells are found at all.
+a row Word draws open at the cut gets its missing rulings (readers/pdfrulings.py) so that its cells are found at all.
 
 pdfplumber beat camelot's lattice parser on the fixtures (see docs/design-readers.md).
 
@@ -38,14 +38,16 @@ from io import BytesIO
 from pathlib import Path
 
 from evalkit.model import Document, LimitExceeded, Paragraph, ReadError
-from evalkit.readers.aligned import HAN, AlignedTable, aligned_tables, ruled_columns_table, text_lines
-from evalkit.readers.grid import Span, rows_from_spans
+from evalkit.readers.aligned import AlignedTable, aligned_tables, ruled_columns_table, text_lines
 from evalkit.readers.pdfbands import bands_note, column_bands, from_spreadsheet, join_failed, joined, original_places
-from evalkit.readers.pdfclean import (lightness, without_clipped, without_covered, without_overprint, without_struck,
+from evalkit.readers.pdfcells import page_table
+from evalkit.readers.pdfclean import (without_clipped, without_covered, without_overprint, without_struck,
                                       without_watermark, without_white)
 from evalkit.readers.pdfclip import NONE, ClipReader
 from evalkit.readers.pdfforms import filled_pages, flattened
-from evalkit.readers.pdfpage import EDGE_TOL, HEAD_ROWS, CellGeom, PageContent, PageTable, aligned_page_table
+from evalkit.readers.pdfpage import EDGE_TOL, CellGeom, PageContent, PageTable, aligned_page_table
+from evalkit.readers.pdfrulings import (MAX_RULINGS, blank_side, crossed_texts, open_ends, open_frame, ruling_edges,
+                                        rulings)
 from evalkit.readers.pdfstitch import stitch
 from evalkit.readers.pdfstreams import decoded_budget, install_limits, raise_swallowed, start_page
 from evalkit.readers.safety import check_file_size, limits, reason
@@ -54,8 +56,6 @@ from evalkit.readers.symbols import pdf_glyphs
 log = logging.getLogger(__name__)
 
 GARBLED_SHARE = 0.3      # above this share of unmapped glyphs the text layer is unusable
-MAX_RULINGS = 4000       # a page with more ruling segments than this is a drawing: no rulings added
-WRAP_SLACK = 1.0         # a text line is wrapped when less than one glyph (+ EDGE_TOL) is left beside it
 _CID = re.compile(r"\(cid:\d+\)")
 
 
@@ -394,7 +394,7 @@ def _aligned_warning(pages: list[PageContent]) -> list[str]:
 
 
 def _crossed_warning(pages: list[PageContent]) -> list[str]:
-    """Texts a table's row ruling runs through (`_crossed_texts`): which row's they are is a guess, said (partial)."""
+    """Texts a table's row ruling runs through (`crossed_texts`): which row's they are is a guess, said (partial)."""
     return _texts_note({p.number: p.crossed for p in pages if p.crossed},
                        "行文字被表格的行线穿过（行高不足，多行文字溢出到上下行，如",
                        "，这些文字可能被读到相邻的行里，请对照原件核对；需要准确结果时请提供原始表格文件，"
@@ -499,15 +499,15 @@ def line_tolerance(page) -> float:
 def _read_page(page, aligned: bool = True) -> PageContent:
     content = PageContent(page.page_number, float(page.height))
     tol = line_tolerance(page)
-    edges = _ruling_edges(page)
-    ruled, closing = _rulings(page, edges)
-    across, upright = _open_frame(edges)
-    upright = upright + _open_ends(edges)
+    edges = ruling_edges(page)
+    ruled, closing = rulings(page, edges)
+    across, upright = open_frame(edges)
+    upright = upright + open_ends(edges)
     settings = ({"explicit_horizontal_lines": closing + across} if closing or across else {}) | \
         ({"explicit_vertical_lines": upright} if upright else {})
     found = page.find_tables(settings) if settings else page.find_tables()
     content.cut_off = any(_off_page(t.bbox, page) for t in found)
-    content.crossed = _crossed_texts(page, edges, found) if not aligned else []   # (a worksheet's print: rows of
+    content.crossed = crossed_texts(page, edges, found) if not aligned else []   # (a worksheet's print: rows of
     #                                                                              fixed height)
     if len(found) > 1:
         found = _each_alone(page, found, settings)
@@ -521,7 +521,7 @@ def _read_page(page, aligned: bool = True) -> PageContent:
         if rebuilt is not None:          # ruled between its columns only: its rows from the text's alignment
             tables.append(aligned_page_table(rebuilt, page.page_number))
             content.aligned = True
-        elif (pt := _page_table(t, page.page_number, tol, ruled, glyphs)) is not None:
+        elif (pt := page_table(t, page.page_number, tol, ruled, glyphs)) is not None:
             tables.append(pt)
     if not tables:                   # no ruling to find a table by: one the text's alignment shows
         rules = [h for hs in ruled.buckets.values() for h in hs]
@@ -557,7 +557,6 @@ def _read_page(page, aligned: bool = True) -> PageContent:
     return content
 
 
-BLANK_LIGHTNESS = 0.98     # a fill this light is the paper's white
 THIN = 6.0                 # points: a filled rectangle this thin or thinner is a ruling (a border is at most 6 pt
 #                            wide); wider, a cell's shading (a row is taller)
 
@@ -753,11 +752,11 @@ def two_up(page) -> list:
 
 def _paper(page) -> tuple[float, float]:
     """The top and foot of what the page shows: its own, or, where something is drawn beyond its top or foot, those
-    of the widest white box (a `_blank_side`'s, at least half the page wide): a print that slices the document into
+    of the widest white box (a `blank_side`'s, at least half the page wide): a print that slices the document into
     pages (wkhtmltopdf) draws all of it on every page, paints the page's body white and clips the rest away."""
     top, bottom = float(page.bbox[1]), float(page.bbox[3])
     width = float(page.bbox[2] - page.bbox[0])
-    bodies = [r for r in page.rects if _blank_side(r) and float(r["width"]) >= 0.5 * width]
+    bodies = [r for r in page.rects if blank_side(r) and float(r["width"]) >= 0.5 * width]
     drawn = (*page.rects, *page.lines, *page.curves) if bodies else ()      # (most pages have no white body)
     if any(float(o["top"]) < top - EDGE_TOL or float(o["bottom"]) > bottom + EDGE_TOL for o in drawn):
         body = max(bodies, key=lambda r: float(r["width"]) * float(r["height"]))
@@ -801,7 +800,7 @@ def _each_alone(page, found: list, settings: dict) -> list:
                      and float(e["top"]) <= box[3] and float(e["bottom"]) >= box[1]]
                  for k, lines in settings.items()}
         local = {k: v for k, v in local.items() if v}
-        region = page.crop(box, strict=False).filter(lambda o: not _blank_side(o))
+        region = page.crop(box, strict=False).filter(lambda o: not blank_side(o))
         again = region.find_tables(local) if local else region.find_tables()
         out += [a for a in again if a.cells] or [t]
     return out
@@ -811,433 +810,3 @@ def _padded(bbox, page):
     x0, top, x1, bottom = bbox
     return (max(x0 - 1, page.bbox[0]), max(top - 1, page.bbox[1]),
             min(x1 + 1, page.bbox[2]), min(bottom + 1, page.bbox[3]))
-
-
-# ------------------------------------------------------------------ rulings left open at a page break
-
-class Level:
-    """A page's horizontal rulings by height: which rulings lie at height y (within EDGE_TOL)."""
-
-    def __init__(self, hs: list[dict]):
-        self.buckets: dict[int, list[dict]] = {}
-        for h in hs:
-            self.buckets.setdefault(round(float(h["top"]) / EDGE_TOL), []).append(h)
-
-    def at(self, y: float):
-        k = round(y / EDGE_TOL)
-        for key in (k - 1, k, k + 1):
-            for h in self.buckets.get(key, ()):
-                if abs(float(h["top"]) - y) <= EDGE_TOL:
-                    yield h
-
-    def meets(self, y: float, x: float) -> bool:
-        """A horizontal ruling passes through (x, y) or ends there."""
-        return any(float(h["x0"]) - EDGE_TOL <= x <= float(h["x1"]) + EDGE_TOL for h in self.at(y))
-
-    def ruled(self, y: float, x0: float, x1: float) -> bool:
-        """At least half of the segment x0..x1 at height y carries a drawn horizontal ruling."""
-        covered = sum(max(0.0, min(x1, float(h["x1"])) - max(x0, float(h["x0"]))) for h in self.at(y))
-        return covered >= 0.5 * (x1 - x0)
-
-
-def _blank_side(edge: dict) -> bool:
-    """A side of a box filled white and not stroked (the page body's background wkhtmltopdf paints on every page):
-    nothing shows there, so a row a page break cuts is open at the cut however pdfplumber finds its cells."""
-    return (edge.get("object_type") in ("rect_edge", "rect") and bool(edge.get("fill")) and not edge.get("stroke")
-            and (lightness(edge.get("non_stroking_color")) or 0.0) >= BLANK_LIGHTNESS)
-
-
-def _ruling_edges(page) -> list[dict]:
-    """The page's drawn rulings as pdfplumber's table finder sees them: edges snapped and joined within EDGE_TOL (not
-    a slanted curve segment's, nor a `_blank_side`)."""
-    from pdfplumber.table import merge_edges
-    from pdfplumber.utils import filter_edges
-
-    upright = [e for e in page.edges if e.get("orientation") in ("h", "v") and not _blank_side(e)]
-    return filter_edges(merge_edges(filter_edges(upright, min_length=1), EDGE_TOL, EDGE_TOL, EDGE_TOL, EDGE_TOL),
-                        min_length=EDGE_TOL)
-
-
-def _rulings(page, edges: list[dict] | None = None) -> tuple[Level, list[dict]]:
-    """The page's horizontal rulings as pdfplumber's table finder sees them (snapped, joined),
-    and the closing rulings to add where a grid's cells run into the page's foot or head open.
-
-    Word draws a table row that breaks across pages without a ruling where it is cut: the
-    columns' vertical rulings stop at the foot of page N (and start at the head of page N+1)
-    with no horizontal ruling there, so pdfplumber finds no cell in the cut part and its text
-    would be read as lines outside the table. A horizontal ruling is added across the columns
-    whose verticals end at the same height there, when at least one of them ends free (no
-    ruling meets it), in the lower (upper) half of the page, and nothing of the grid reaches
-    further down (up); the lowest (highest) few such heights are looked at, and none on a page
-    of more than MAX_RULINGS rulings (a drawing, not a form). LibreOffice draws the cut
-    closed: nothing is added. `edges`: the page's `_ruling_edges`, when the caller has them.
-    """
-    edges = _ruling_edges(page) if edges is None else edges
-    hs = [e for e in edges if e["orientation"] == "h"]
-    vs = [e for e in edges if e["orientation"] == "v"]
-    level = Level(hs)
-    if len(edges) > MAX_RULINGS:
-        return level, []
-    height = float(page.height)
-    closing = []
-    for end, sign in (("bottom", 1), ("top", -1)):
-        loose = sorted(float(v[end]) for v in vs if not level.meets(float(v[end]), float(v["x0"]))
-                       and sign * (float(v[end]) - height / 2) > 0)
-        for y in sorted(_clusters(loose), key=lambda y: -sign * y)[:4]:
-            ending = [float(v["x0"]) for v in vs if abs(float(v[end]) - y) <= EDGE_TOL]
-            if len(ending) < 2:
-                continue
-            x0, x1 = min(ending), max(ending)
-            beyond = any(sign * (float(e[end]) - y) > EDGE_TOL and float(e["x1"]) > x0 + EDGE_TOL
-                         and float(e["x0"]) < x1 - EDGE_TOL for e in edges)
-            if not beyond:
-                closing.append({"object_type": "line", "x0": x0, "x1": x1, "top": y, "bottom": y,
-                                "width": x1 - x0, "height": 0.0})
-    return level, closing
-
-
-def _open_frame(edges: list[dict]) -> tuple[list[dict], list[dict]]:
-    """The frame of a grid drawn without its outer border (Word's inside borders only): its rulings between rows
-    run out free at the left and right, those between columns at the top and bottom, and pdfplumber, finding no
-    cell beyond the last ruling, dropped the outer rows and columns (the labels' column, the deviation column: a
-    wrong table read as `ok`). Where two or more rulings between rows end free on the same line left or right, and
-    the rulings between columns reach no ruling at their top or bottom (merged cells leave few reaching it), the
-    frame's missing sides are drawn there: (horizontal, vertical) lines to add (`edges`: the page's
-    `_ruling_edges`)."""
-    if len(edges) > MAX_RULINGS:
-        return [], []
-    hs = [e for e in edges if e["orientation"] == "h"]
-    vs = [e for e in edges if e["orientation"] == "v"]
-    if len(hs) < 2 or len(vs) < 2:
-        return [], []
-
-    def free(lines, key, value, crossing, at, least):
-        """`least` or more `lines` end on `value` (their `key`), and no ruling of the other direction is drawn there."""
-        ends = [e for e in lines if abs(float(e[key]) - value) <= EDGE_TOL]
-        drawn = any(abs(float(e[at]) - value) <= EDGE_TOL for e in crossing)
-        return len(ends) >= least and not drawn
-
-    left, right = min(float(e["x0"]) for e in hs), max(float(e["x1"]) for e in hs)
-    sides_v = [x for x, key in ((left, "x0"), (right, "x1")) if free(hs, key, x, vs, "x0", 2)]
-    rows = [e for e in hs if any(abs(float(e[k]) - x) <= EDGE_TOL for x in sides_v for k in ("x0", "x1"))]
-    cols = [e for e in vs if left - EDGE_TOL <= float(e["x0"]) <= right + EDGE_TOL     # the grid's own: crossing or
-            and any(float(e["top"]) - EDGE_TOL <= float(h["top"]) <= float(e["bottom"]) + EDGE_TOL for h in rows)]
-    if not sides_v or not cols:              # meeting its rows (a signature table under it is not of it)
-        return [], []
-    top, bottom = min(float(e["top"]) for e in cols), max(float(e["bottom"]) for e in cols)
-    sides_h = [y for y, key in ((top, "top"), (bottom, "bottom")) if free(cols, key, y, hs, "top", 1)]
-    if not sides_h:                          # a grid open on both axes only (not a form's underlines)
-        return [], []
-    y0, y1 = min(top, min(float(e["top"]) for e in rows)), max(bottom, max(float(e["top"]) for e in rows))
-    x0, x1 = left, right
-    return ([{"object_type": "line", "x0": x0, "x1": x1, "top": y, "bottom": y, "width": x1 - x0, "height": 0.0}
-             for y in sides_h],
-            [{"object_type": "line", "x0": x, "x1": x, "top": y0, "bottom": y1, "width": 0.0, "height": y1 - y0}
-             for x in sides_v])
-
-
-CROSSED_BAND = 0.3      # glyph heights: a ruling further than this inside a glyph's box from its top and bottom runs
-#                         through it (an underline stands at its foot, a table's border around it)
-
-
-def _crossed_texts(page, edges: list[dict], found) -> list[str]:
-    """The runs of glyphs inside a ruled table that a ruling between its rows runs through: a wrapped text taller
-    than its row (a worksheet's fixed row height) printed over the rows above and below without a clip, whose lines
-    are read in those rows' cells (a 偏差原因 under other indicators). Said, not guessed at: which row the text is
-    the cell's, the print does not tell for sure."""
-    import bisect
-
-    if not found or len(edges) > MAX_RULINGS:
-        return []
-    hs = sorted((float(e["top"]), float(e["x0"]), float(e["x1"])) for e in edges if e["orientation"] == "h")
-    ys = [h[0] for h in hs]
-    boxes = [t.bbox for t in found]
-    hit = []
-    for c in page.chars:
-        if not (c.get("text") or "").strip():
-            continue
-        top, bottom, x = float(c["top"]), float(c["bottom"]), (float(c["x0"]) + float(c["x1"])) / 2
-        band = CROSSED_BAND * (bottom - top)
-        if not any(b[0] <= x <= b[2] and b[1] <= top and bottom <= b[3] for b in boxes):
-            continue
-        lo, hi = bisect.bisect_left(ys, top + band), bisect.bisect_right(ys, bottom - band)
-        if any(h[1] <= x <= h[2] for h in hs[lo:hi]):
-            hit.append(c)
-    runs = []
-    for c in sorted(hit, key=lambda c: (round(float(c["top"])), float(c["x0"]))):
-        if runs and abs(float(runs[-1][-1]["top"]) - float(c["top"])) < 1 and \
-                float(c["x0"]) - float(runs[-1][-1]["x1"]) < float(c["bottom"]) - float(c["top"]):
-            runs[-1].append(c)
-        else:
-            runs.append([c])
-    return ["".join(c["text"] for c in run) for run in runs]
-
-
-def _open_ends(edges: list[dict]) -> list[dict]:
-    """The side of a grid drawn for some of its rows only: a worksheet printed in column bands whose top rows' cells
-    run on over the band's edge (a name over empty neighbours, its cells without their own borders there) has
-    rulings between those rows ending free at the band's edge, where the side is drawn further down; pdfplumber,
-    finding no cell there, dropped their text (the project's name, the agency), status ok. Where two or more
-    rulings between rows end free on the side's line, and that line is drawn along other rows, it is drawn along
-    theirs too: vertical lines to add."""
-    if len(edges) > MAX_RULINGS:
-        return []
-    hs = [e for e in edges if e["orientation"] == "h"]
-    vs = [e for e in edges if e["orientation"] == "v"]
-    if len(hs) < 2 or not vs:
-        return []
-    out = []
-    for x, key in ((max(float(e["x1"]) for e in hs), "x1"), (min(float(e["x0"]) for e in hs), "x0")):
-        side = [v for v in vs if abs(float(v["x0"]) - x) <= EDGE_TOL]
-        if not side:
-            continue                          # a side drawn nowhere: an open frame's (`_open_frame`) or no grid's
-        met = lambda y: any(float(v["top"]) - EDGE_TOL <= y <= float(v["bottom"]) + EDGE_TOL for v in side)  # noqa: E731
-        free = sorted(float(e["top"]) for e in hs if abs(float(e[key]) - x) <= EDGE_TOL and not met(float(e["top"])))
-        if len(free) < 2:
-            continue
-        top, bottom = free[0], free[-1]
-        near = min((float(v["top"]) for v in side if float(v["top"]) >= bottom - EDGE_TOL), default=None)
-        far = max((float(v["bottom"]) for v in side if float(v["bottom"]) <= top + EDGE_TOL), default=None)
-        y0, y1 = (far if far is not None else top), (near if near is not None else bottom)
-        out.append({"object_type": "line", "x0": x, "x1": x, "top": y0, "bottom": y1, "width": 0.0,
-                    "height": y1 - y0})
-    return out
-
-
-def _clusters(values: list[float]) -> list[float]:
-    """Sorted values grouped within EDGE_TOL: each group's middle."""
-    groups: list[list[float]] = []
-    for v in values:
-        if groups and v - groups[-1][-1] <= EDGE_TOL:
-            groups[-1].append(v)
-        else:
-            groups.append([v])
-    return [(g[0] + g[-1]) / 2 for g in groups]
-
-
-def _page_table(table, page_number: int, y_tolerance: float = 3.0, ruled: Level | None = None,
-                glyphs: list[dict] | None = None) -> PageTable | None:
-    """A pdfplumber table as physical-cell rows: spans rebuilt from the cell rectangles.
-
-    The cells of its first and last rows keep their geometry (CellGeom): where they sit, how
-    far down their text runs (`glyphs`: the page's characters sorted by top), and whether a
-    ruling is drawn along their outer edge (`ruled`: the page's horizontal rulings)."""
-    texts = _turned_cells(table, table.extract(y_tolerance=y_tolerance), y_tolerance)
-    tops = _lines([row.bbox[1] for row in table.rows])
-    lefts = _lines([col.bbox[0] for col in table.columns])
-    spans, boxes = [], []
-    for i, row in enumerate(table.rows):
-        for j, bbox in enumerate(row.cells):
-            if bbox is None:
-                continue
-            x0, top, x1, bottom = bbox
-            r0, c0 = _index(tops, top), _index(lefts, x0)
-            r1 = max(r0, _index(tops, bottom - 2 * EDGE_TOL))  # last row starting above the bottom
-            c1 = max(c0, _index(lefts, x1 - 2 * EDGE_TOL))
-            spans.append(Span(r0, r1, c0, c1, (texts[i][j] or "").strip()))
-            boxes.append(tuple(float(v) for v in bbox))
-    lines = [*tops, float(table.bbox[3])]
-    spans, boxes, fill = _without_filler_rows(spans, boxes, [b - a for a, b in zip(lines, lines[1:])])
-    rows = rows_from_spans(spans)
-    if not rows or not any(cell for row in rows for cell in row):
-        return None
-    grid: list[list[tuple]] = [[] for _ in rows]         # boxes in rows_from_spans order (by c0, stable)
-    for s, box in zip(spans, boxes):
-        for r in range(s.r0, s.r1 + 1):
-            grid[r].append((s.c0, box))
-    cell_boxes = [[b for _, b in sorted(row, key=lambda t: t[0])] for row in grid]
-    heights = [float(r.bbox[3] - r.bbox[1]) for i, r in enumerate(table.rows) if i not in fill][:HEAD_ROWS + 2]
-    lead = max(heights[:2], default=0.0)
-    cells = _edge_cells(spans, boxes, len(rows) - 1, ruled, glyphs) if ruled is not None else []
-    left = float(table.bbox[0])
-    merged = sorted({(round(b[0] - left, 1), round(b[2] - left, 1)) for s, b in zip(spans, boxes) if s.r1 > s.r0})
-    return PageTable(rows, page_number, tuple(float(v) for v in table.bbox), len(lefts), lead, cells, heights,
-                     cell_boxes, merged)
-
-
-THIN_ROW = 7.0             # points: a grid row this thin holds no line of text (a 5 pt glyph and its padding)
-
-
-def _filler_rows(spans: list[Span], heights: list[float] | None = None) -> set[int]:
-    """Grid rows that are strips, not rows of the table: a browser prints a cell merged over rows that a page break
-    cuts down to the page's foot under the last row that fit and from the next page's head over the first row there,
-    and may end a merged cell's part a few points short of its last row (its rows' boxes stand apart): the strip
-    beside such a part is a grid row of empty cells of its own, crossed by a cell merged over rows (or, at the
-    table's head or foot, the table's own frame: one empty cell across it). A print that slices the page (wkhtmltopdf)
-    draws the foot of the row above the break again at the next page's head: a row of empty cells thinner than
-    THIN_ROW, no text could stand in (`heights`: the grid rows')."""
-    last = max((s.r1 for s in spans), default=0)
-    width = max((s.c1 for s in spans), default=0)
-    out = set()
-    for r in range(last + 1):
-        alone = [s for s in spans if s.r0 == s.r1 == r]
-        through = [s for s in spans if s.r0 <= r <= s.r1 and s.r0 != s.r1]
-        if not alone or any(s.text for s in alone):
-            continue
-        frame = r in (0, last) and len(alone) == 1 and not through and alone[0].c0 == 0 and alone[0].c1 == width
-        thin = heights is not None and r < len(heights) and heights[r] < THIN_ROW and not through
-        if through or frame or thin:
-            out.add(r)
-    for s in spans:                  # a cell with text keeps its first row
-        if s.text and all(r in out for r in range(s.r0, s.r1 + 1)):
-            out.discard(s.r0)
-    return out if len(out) <= last else set()
-
-
-def _without_filler_rows(spans: list[Span], boxes: list[tuple],
-                         heights: list[float] | None = None) -> tuple[list[Span], list[tuple], set[int]]:
-    """The table without its `_filler_rows` (their own empty cells left out, a merged cell crossing one a row
-    shorter), so that a merged cell cut by the page break ends in the last row (its open foot, among the closed
-    ones beside it, tells the break); and which grid rows were left out."""
-    fill = _filler_rows(spans, heights)
-    if not fill:
-        return spans, boxes, fill
-    last = max(s.r1 for s in spans)
-    new = {}
-    for r in range(last + 1):
-        if r not in fill:
-            new[r] = len(new)
-    out_s, out_b = [], []
-    for s, b in zip(spans, boxes):
-        rows = [new[r] for r in range(s.r0, s.r1 + 1) if r in new]
-        if rows:
-            out_s.append(Span(rows[0], rows[-1], s.c0, s.c1, s.text))
-            out_b.append(b)
-    return out_s, out_b, fill
-
-
-def _turned_cells(table, texts: list[list[str | None]], y_tolerance: float) -> list[list[str | None]]:
-    """Cells whose text is written upwards or in vertical columns, read in their order.
-
-    pdfplumber reads every turned glyph top to bottom, lines left to right: right for text turned to read downwards
-    (Word's 文字方向 tbRl), backwards for text turned to read upwards (btLr: `标指出产` for 产出指标). A glyph turned a
-    quarter counter-clockwise (its matrix's b > 0) reads upwards; its cell is read again bottom to top. Chinese
-    written vertically with upright glyphs (LibreOffice's tbRl) stands in columns read top to bottom, right to
-    left; read by lines it came out `目 总 年` / `标 体 度` for 年度 / 总体 / 目标 (`_vertical_text`)."""
-    from pdfplumber.utils import extract_text
-
-    page_chars = table.page.chars
-    upward = {id(c) for c in page_chars if not c.get("upright", True) and (c.get("matrix") or (0, 0))[1] > 0}
-    stacked = [(i, j) for i, row in enumerate(texts) for j, t in enumerate(row)
-               if t and HAN.search(t) and sum(1 for line in t.split("\n") if _SPACED.search(line)) >= 2]
-    if not upward and not stacked:
-        return texts
-
-    def inside(box, chars):
-        x0, top, x1, bottom = box
-        return [c for c in chars if x0 <= (c["x0"] + c["x1"]) / 2 < x1 and top <= (c["top"] + c["bottom"]) / 2 < bottom]
-
-    stacked_rows = {i for i, _ in stacked}
-    for i, row in enumerate(table.rows):
-        in_row = inside(row.bbox, page_chars) if upward or i in stacked_rows else []
-        if not any(id(c) in upward for c in in_row) and i not in stacked_rows:
-            continue
-        for j, cell in enumerate(row.cells):
-            if cell is None or texts[i][j] is None:
-                continue
-            chars = inside(cell, in_row)
-            if any(id(c) in upward for c in chars):
-                texts[i][j] = extract_text(chars, y_tolerance=y_tolerance, char_dir_rotated="btt", line_dir_rotated="ltr")
-            elif (i, j) in stacked:
-                texts[i][j] = _vertical_text(chars) or texts[i][j]
-    return texts
-
-
-_SPACED = re.compile(r"\S \S")          # two lines like this: glyphs of vertical columns read across
-TOUCH = 0.15             # font sizes: glyphs this close (or overlapping) touch
-
-
-def _vertical_text(chars: list[dict]) -> str | None:
-    """Glyphs written in vertical columns, read column by column from the right, each top to bottom; None
-    when they are not so written: every column of two glyphs or more stacks them touching, while no two glyphs
-    side by side touch (horizontal lines set apart, 分散对齐, keep their glyphs in rows, not stacked)."""
-    glyphs = [c for c in chars if (c.get("text") or "").strip()]
-    # Chinese glyphs stand upright in a vertical column; Latin letters, digits and brackets among them are turned
-    # to read downwards (matrix b < 0)
-    if len(glyphs) < 4 or not all(c.get("upright", True) or (c.get("matrix") or (0, 0))[1] < 0 for c in glyphs):
-        return None
-    size = max(float(c.get("size") or 0) for c in glyphs) or 10.0
-    columns: list[list[dict]] = []
-    for c in sorted(glyphs, key=lambda c: (c["x0"] + c["x1"]) / 2):
-        mid = (c["x0"] + c["x1"]) / 2
-        if columns and abs(mid - (columns[-1][0]["x0"] + columns[-1][0]["x1"]) / 2) <= 0.3 * size:
-            columns[-1].append(c)
-        else:
-            columns.append([c])
-    if len(columns) < 2:
-        return None
-    for col in columns:
-        col.sort(key=lambda c: c["top"])
-        if any(b["top"] - a["bottom"] > TOUCH * size for a, b in zip(col, col[1:])):
-            return None
-    if max(len(col) for col in columns) < 2:
-        return None
-    for a, b in zip(columns, columns[1:]):          # side by side: a column gap, never touching
-        if min(b_c["x0"] for b_c in b) - max(a_c["x1"] for a_c in a) <= TOUCH * size:
-            return None
-    return "\n".join("".join(c["text"] for c in col) for col in reversed(columns))
-
-
-def _edge_cells(spans: list[Span], boxes: list[tuple], last: int, ruled: Level,
-                glyphs: list[dict] | None) -> list[CellGeom]:
-    """CellGeom of the cells starting in a table's first HEAD_ROWS rows (a continuation's first
-    row may follow repeated header rows) or covering its last row; how far down the text runs
-    is measured in the last row's cells only."""
-    order: dict[int, list[int]] = {}     # row -> span indices covering it, in rows_from_spans order
-
-    def index_in_row(k: int) -> int:
-        r = spans[k].r0
-        if r not in order:
-            order[r] = sorted((i for i, s in enumerate(spans) if s.r0 <= r <= s.r1), key=lambda i: spans[i].c0)
-        return order[r].index(k)
-
-    tops = [g["top"] for g in glyphs or []]
-    out, lines = [], []
-    for k, (s, (x0, top, x1, bottom)) in enumerate(zip(spans, boxes)):
-        if s.r0 >= HEAD_ROWS and s.r1 != last:
-            continue
-        cell = CellGeom(s.r0, s.r1, index_in_row(k), x0, x1, top, bottom, s.text,
-                        open_top=not ruled.ruled(top, x0, x1))
-        if s.r1 == last:
-            inside = [g for g in (glyphs or [])[bisect.bisect_left(tops, top - EDGE_TOL):bisect.bisect_right(tops, bottom)]
-                      if x0 <= (g["x0"] + g["x1"]) / 2 <= x1 and top <= (g["top"] + g["bottom"]) / 2 <= bottom]
-            cell.open_bottom = not ruled.ruled(bottom, x0, x1)
-            if inside:
-                cell.text_bottom = max(float(g["bottom"]) for g in inside)
-                cell.size = max(float(g.get("size") or 0) for g in inside)
-                low = max(float(g["top"]) for g in inside) - 0.5 * max(cell.size, 1.0)
-                line = sorted((g for g in inside if float(g["top"]) >= low), key=lambda g: g["x0"])
-                above = [g for g in inside if float(g["top"]) < low]
-                if above:                    # its lines' pitch: from the line above the last to the last (their
-                    #                          lowest bottoms: a Latin glyph's box stands higher than a CJK one's)
-                    prev_top = max(float(g["top"]) for g in above) - 0.5 * max(cell.size, 1.0)
-                    cell.pitch = cell.text_bottom - max(float(g["bottom"]) for g in above
-                                                        if float(g["top"]) >= prev_top)
-                lines.append((cell, min(float(g["x0"]) for g in inside) - x0,
-                              float(line[-1]["x1"]) - float(line[0]["x0"]), line[-1]["text"]))
-        out.append(cell)
-    # the cell padding: the smallest gap left of any text in the row (left-aligned or wrapped text)
-    pad = min((gap for _, gap, _, _ in lines), default=0.0)
-    for cell, _, width, end in lines:
-        inner = cell.x1 - cell.x0 - 2 * max(0.0, min(pad, 0.25 * (cell.x1 - cell.x0)))
-        breakable = not (end.isdigit() or end in ".,%")     # figures do not wrap inside a number
-        cell.wrapped = breakable and width + WRAP_SLACK * max(cell.size, 1.0) + EDGE_TOL >= inner
-    return out
-
-
-def _lines(values: list[float]) -> list[float]:
-    out: list[float] = []
-    for v in sorted(values):
-        if not out or v - out[-1] > EDGE_TOL:
-            out.append(v)
-    return out
-
-
-def _index(lines: list[float], v: float) -> int:
-    """Index of the last grid line at or before v (within tolerance)."""
-    idx = 0
-    for k, line in enumerate(lines):
-        if line <= v + EDGE_TOL:
-            idx = k
-    return idx
-
