@@ -115,6 +115,12 @@ def rezip(src, dst, edit=lambda name, data: data, extra=()):
     return dst
 
 
+def read_columns(df) -> list[str]:
+    """A table's columns that say what was read, for comparing two files' readings: not its ids, its file's name or
+    the places in the file (loc_*, location)."""
+    return [c for c in df.columns if c not in ("project_id", "report_id", "source_file") and not c.startswith("loc")]
+
+
 def page_parts(page) -> tuple[list[list[dict]], list[tuple[float, float, float, float]]]:
     """A pdfplumber page as a converter taking it apart writes it: its glyph runs (chars on one line, of one size,
     a gap under the size apart), and each ruling as the bar a filled rectangle draws (x, y, width, height in points

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from conftest import ROOT, page_parts
+from conftest import ROOT, page_parts, read_columns
 from evalkit.discover import hash_file
 from evalkit.ingest import build
 from evalkit.readers import read
@@ -164,8 +164,7 @@ def test_a_pdf_converted_to_word_keeping_its_layout_is_read_as_its_pages(tmp_pat
     got = ingest_paths([path], checks=False)
     want = ingest_paths([ROOT / "tests" / "fixtures" / "fixture_pdf.pdf"], checks=False)
     for table in ("projects", "indicators"):
-        same = [c for c in want[table].columns if c not in ("project_id", "report_id", "source_file")
-                and not c.startswith("loc") and c != "location"]
+        same = read_columns(want[table])
         assert got[table][same].equals(want[table][same]), table
     rep = got["reports"].iloc[0]
     assert rep["status"] == "ok" and rep["format"] == "docx"
@@ -220,8 +219,7 @@ def test_a_table_pasted_as_tab_separated_text_is_read_as_the_table(tmp_path):
     assert doc.tab_rows and list(doc.tables()) == []
     got, want = ingest_paths([path], checks=False), ingest_paths([FIXTURE], checks=False)
     for table in ("projects", "indicators"):
-        same = [c for c in want[table].columns if c not in ("project_id", "report_id", "source_file")
-                and not c.startswith("loc") and c != "location"]
+        same = read_columns(want[table])
         assert got[table][same].equals(want[table][same]), table
     rep = got["reports"].iloc[0]
     assert rep["status"] == "ok" and "以制表符分隔的文字（从 Excel 粘贴为纯文本、或 Word“表格转换成文本”的结果）" in rep["reading_notes"]
@@ -284,8 +282,7 @@ def test_a_table_pasted_as_a_metafile_is_read_from_its_drawn_text(tmp_path):
     got = ingest_paths([path], checks=False)
     want = ingest_paths([ROOT / "tests" / "fixtures" / "fixture_pdf.pdf"], checks=False)
     first = want["projects"]["project_id"].iloc[0]
-    same = [c for c in want["indicators"].columns if c not in ("project_id", "report_id", "source_file")
-            and not c.startswith("loc") and c != "location"]
+    same = read_columns(want["indicators"])
     assert got["indicators"][same].equals(want["indicators"].loc[want["indicators"]["project_id"] == first, same])
     keep = ["project_name", "budget_initial", "budget_full_year", "executed", "execution_rate", "total_score", "grade"]
     assert got["projects"][keep].equals(want["projects"][keep].iloc[:1])
