@@ -2,6 +2,8 @@
 # `apt-get update` per `make setup` however many of them install something (ensure_system.sh shares a stamp).
 # shellcheck shell=bash
 
+export DEBIAN_FRONTEND=noninteractive   # apt never asks: setup runs unattended
+
 APT_SUDO=""
 if [ "$(id -u)" != "0" ]; then
     if command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then APT_SUDO="sudo -n"; else APT_SUDO="none"; fi
@@ -13,7 +15,6 @@ can_apt() { [ "$APT_SUDO" != "none" ] && command -v apt-get >/dev/null 2>&1; }
 # the package lists refreshed once: EVALKIT_APT_STAMP (set by ensure_system.sh) marks that it was done this setup
 apt_update_once() {
     if [ -n "${EVALKIT_APT_STAMP:-}" ] && [ -s "$EVALKIT_APT_STAMP" ]; then return 0; fi
-    export DEBIAN_FRONTEND=noninteractive
     $APT_SUDO apt-get update -qq >/dev/null 2>&1 || msg "apt-get update failed; trying the install anyway"
     if [ -n "${EVALKIT_APT_STAMP:-}" ]; then echo updated > "$EVALKIT_APT_STAMP"; fi
 }
@@ -21,7 +22,6 @@ apt_update_once() {
 # install the packages named (no recommends, quiet); its status is apt-get's
 apt_install() {
     apt_update_once
-    export DEBIAN_FRONTEND=noninteractive
     # shellcheck disable=SC2086
     $APT_SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1
 }

@@ -7,7 +7,6 @@ here="$(cd "$(dirname "$0")" && pwd)"
 EVALKIT_APT_STAMP="$(mktemp "${TMPDIR:-/tmp}/apt-updated.XXXXXX")"
 export EVALKIT_APT_STAMP
 trap 'rm -f "$EVALKIT_APT_STAMP"' EXIT
-: > "$EVALKIT_APT_STAMP"
 
 "$here/ensure_font.sh"
 font=$?
