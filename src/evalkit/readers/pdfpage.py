@@ -2,19 +2,14 @@
 its text lines in reading order; shared by the page reader (pdf.py) and the stitcher (pdfstitch.py)."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from evalkit.model import Paragraph
 from evalkit.readers.aligned import AlignedTable
 
 EDGE_TOL = 3.0           # points: cell edges closer than this are the same grid line
-MARGIN_SHARE = 0.08      # top/bottom band of a page where running headers/page numbers sit
 HEAD_ROWS = 8            # a table's first rows whose cells keep their geometry (repeated headers + one)
 FULL_ROOM = 0.9          # a cell is full when less than this many glyph heights (+ EDGE_TOL) are left under its text
-SHORT_CELL = 6             # characters: a header word or a label, not a sentence
-PAGE_NUMBER = re.compile(r"^[-—–\s]*(\d{1,4}|第\s*\d+\s*页.*|\d+\s*/\s*\d+)[-—–\s]*$")
-FIGURE_ONLY = re.compile(r"[\s\d.,%+\-−—–/]+")   # a cell holding a figure (or a dash) only
 
 
 @dataclass
@@ -80,13 +75,3 @@ def aligned_page_table(t: AlignedTable, page_number: int) -> PageTable:
     """A table rebuilt from its text's alignment (readers/aligned.py) with what stitching needs (no ruled cells)."""
     return PageTable(t.rows, page_number, t.bbox, t.n_cols, max(t.heights[:2]), [], t.heights[:HEAD_ROWS + 2],
                      t.boxes, aligned=t)
-
-
-def in_margin(top: float, height: float) -> bool:
-    """A line at this height sits in the page's top or bottom band, where running headers and page numbers are."""
-    return top < height * MARGIN_SHARE or top > height * (1 - MARGIN_SHARE)
-
-
-def line_shape(text: str) -> str:
-    """A line with its digits as # and no spaces: the same running header on every page (第 1 页, 第 2 页)."""
-    return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))

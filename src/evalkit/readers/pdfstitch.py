@@ -5,30 +5,45 @@ own left edge); header rows repeated on the new page dropped; a row broken acros
 (`_label_on_next_page`); running headers, page numbers and print titles left out."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
 from evalkit.model import Paragraph, Table
 from evalkit.normalize import HAS_DIGIT, WS
 from evalkit.readers.aligned import AlignedTable, continues, regrid
-from evalkit.readers.pdfpage import (EDGE_TOL, FIGURE_ONLY, PAGE_NUMBER, SHORT_CELL, CellGeom, PageContent, PageTable,
-                                     aligned_page_table, in_margin, line_shape)
+from evalkit.readers.pdfpage import EDGE_TOL, CellGeom, PageContent, PageTable, aligned_page_table
+
+MARGIN_SHARE = 0.08      # top/bottom band of a page where running headers/page numbers sit
+SHORT_CELL = 6             # characters: a header word or a label, not a sentence
+_PAGE_NUMBER = re.compile(r"^[-—–\s]*(\d{1,4}|第\s*\d+\s*页.*|\d+\s*/\s*\d+)[-—–\s]*$")
+_FIGURE = re.compile(r"[\s\d.,%+\-−—–/]+")   # a cell holding a figure (or a dash) only
+
+
+def _in_band(top: float, height: float) -> bool:
+    """A line at this height sits in the page's top or bottom band, where running headers and page numbers are."""
+    return top < height * MARGIN_SHARE or top > height * (1 - MARGIN_SHARE)
+
+
+def _shape(text: str) -> str:
+    """A line with its digits as # and no spaces: the same running header on every page (第 1 页, 第 2 页)."""
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
 
 
 def running_lines(pages: list[PageContent]) -> set[str]:
     """Top/bottom-band lines (digits blanked) that recur on 3+ pages: running headers and footers."""
     counts: Counter = Counter()
     for page in pages:
-        counts.update({line_shape(item.text) for top, _, item in page.items
-                       if isinstance(item, Paragraph) and in_margin(top, page.height)})
+        counts.update({_shape(item.text) for top, _, item in page.items
+                       if isinstance(item, Paragraph) and _in_band(top, page.height)})
     return {text for text, n in counts.items() if n >= 3}
 
 
 def _is_furniture(top: float, item, height: float, running: set[str]) -> bool:
     """A page number or running header/footer line in the page's top or bottom band."""
-    if not isinstance(item, Paragraph) or not in_margin(top, height):
+    if not isinstance(item, Paragraph) or not _in_band(top, height):
         return False
-    return bool(PAGE_NUMBER.match(item.text)) or line_shape(item.text) in running
+    return bool(_PAGE_NUMBER.match(item.text)) or _shape(item.text) in running
 
 
 def _continues(prev: PageTable, nxt: PageTable, body_bottom: float, h: int = 0) -> bool:
@@ -157,7 +172,7 @@ def _head(page: PageContent, body: list[int]) -> list[int]:
 def _opening(page: PageContent, k: int) -> str:
     """The shape of the first cell of the table at item k (how it starts)."""
     rows = page.items[k][2].rows
-    return line_shape(next((c for c in rows[0] if c.strip()), "")) if rows else ""
+    return _shape(next((c for c in rows[0] if c.strip()), "")) if rows else ""
 
 
 def _without_print_titles(pages: list[PageContent], bodies: list[list[int]]) -> list[list[int]]:
@@ -169,7 +184,7 @@ def _without_print_titles(pages: list[PageContent], bodies: list[list[int]]) -> 
     if not pages or not bodies:
         return bodies
     head0 = _head(pages[0], bodies[0])
-    first = [(line_shape(pages[0].items[k][2].text), pages[0].items[k][0]) for k in head0
+    first = [(_shape(pages[0].items[k][2].text), pages[0].items[k][0]) for k in head0
              if isinstance(pages[0].items[k][2], Paragraph)]
     opening = _opening(pages[0], bodies[0][len(head0)]) if len(head0) < len(bodies[0]) else None
     out = [bodies[0]]
@@ -177,7 +192,7 @@ def _without_print_titles(pages: list[PageContent], bodies: list[list[int]]) -> 
         head = _head(page, body)
         same = 0                         # the head's first lines that are the first page's, at the same heights
         for k, (text, top) in zip(head, first):
-            if not (isinstance(page.items[k][2], Paragraph) and line_shape(page.items[k][2].text) == text
+            if not (isinstance(page.items[k][2], Paragraph) and _shape(page.items[k][2].text) == text
                     and abs(page.items[k][0] - top) <= EDGE_TOL):
                 break
             same += 1
@@ -220,7 +235,7 @@ def _read_elsewhere(page: PageContent, body: list[int], lines: list[int], table:
 def _label_shapes(texts: list[str]) -> set[str]:
     """The shapes of cells' texts and of each of their lines (a label of three lines cut after its second: 年度 | 总体
     above the break, 目标 under it, each part's copy a line on the other page)."""
-    return {line_shape(t) for text in texts if text.strip() for t in (text, *text.splitlines()) if t.strip()}
+    return {_shape(t) for text in texts if text.strip() for t in (text, *text.splitlines()) if t.strip()}
 
 
 def _label_lines(page: PageContent, lines: list[int], labels: set[str]) -> bool:
@@ -229,7 +244,7 @@ def _label_lines(page: PageContent, lines: list[int], labels: set[str]) -> bool:
     items = [page.items[j][2] for j in lines]
     if not all(isinstance(item, Paragraph) for item in items):
         return False
-    return all(line_shape(item.text) in labels for item in items) or line_shape("".join(i.text for i in items)) in labels
+    return all(_shape(item.text) in labels for item in items) or _shape("".join(i.text for i in items)) in labels
 
 
 Loc = tuple[int, int]     # a cell's text in a stitched table: (row, index in the row)
@@ -435,7 +450,7 @@ def _broken_row(prev: PageTable, prev_last: list, nxt: PageTable, h: int, body_b
         return None
     pairs = [(a, loc, b) for (a, loc), b in zip(above, below)]
     if any(b.text and (loc is None or (a.text and not (a.full or a.wrapped or _unit_of(a.text, b.text)))
-                       or (FIGURE_ONLY.fullmatch(b.text) and 0 < len(WS.sub("", a.text)) <= SHORT_CELL))
+                       or (_FIGURE.fullmatch(b.text) and 0 < len(WS.sub("", a.text)) <= SHORT_CELL))
            # (a figure goes on no header word or label: a new row's; a long text may end on the next page in a figure)
            for a, loc, b in pairs):
         return None
@@ -454,7 +469,7 @@ def _broken_row(prev: PageTable, prev_last: list, nxt: PageTable, h: int, body_b
         if label_below.text:           # the label goes on: only if it was cut mid-paragraph
             if not label_above.wrapped:
                 return None
-        elif any(b.text and (not a.text or (FIGURE_ONLY.fullmatch(a.text) and HAS_DIGIT.search(b.text))) for a, _, b in pairs):
+        elif any(b.text and (not a.text or (_FIGURE.fullmatch(a.text) and HAS_DIGIT.search(b.text))) for a, _, b in pairs):
             return None                # text under an empty cell, a figure under a figure: a new row's own cells
             #                            (a figure's unit, 万元, goes on under it)
     return [(loc, b) for _, loc, b in pairs]
