@@ -20,12 +20,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from evalkit import tnef
-from evalkit.members import CHUNK, NAME_BYTES, ArchiveProblem, Member, a_file, fit_name
+from evalkit.members import NAME_BYTES, ArchiveProblem, Member, a_file, fit_name
 from evalkit.model import container_word, holder_word  # noqa: F401  (the words for what holds members)
 from evalkit.pdflist import expand_pdf
 from evalkit.readers import format_of
 from evalkit.readers.embedded import HOLDING_WORKBOOKS
-from evalkit.readers.safety import BAD_ZIP, UNZIP_ERRORS, reason
+from evalkit.readers.safety import BAD_ZIP, CHUNK, UNZIP_ERRORS, reason
 from evalkit.readers.sniff import editor_copy, may_be_signed, server_page, unnamed_format
 from evalkit.volumes import (RAR_VOLUME, ZIP_PART, join_volumes, no_first_volume, old_style_first, volume_name,
                              volume_of, volume_set, volumes_of)

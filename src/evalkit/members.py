@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-CHUNK = 1 << 20                 # what is copied at a time
 NAME_BYTES = 200
 
 

@@ -9,7 +9,8 @@ import shutil
 import struct
 from pathlib import Path
 
-from evalkit.members import CHUNK, ArchiveProblem, a_file, fit_name
+from evalkit.members import ArchiveProblem, a_file, fit_name
+from evalkit.readers.safety import CHUNK
 
 VOLUME = re.compile(r"^(?P<base>.+\.(?:7z|zip))\.(?P<n>\d{3})$", re.IGNORECASE)
 RAR_VOLUME = re.compile(r"^(?P<stem>.+)(?P<part>\.part)(?P<n>\d{1,4})(?P<rar>\.rar)$", re.IGNORECASE)
