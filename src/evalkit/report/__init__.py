@@ -5,7 +5,7 @@ submodule, re-exported here); `from evalkit.report import charts` the chart regi
 """
 from evalkit.report.aggregates import agency_summary, county_summary, grade_counts, headline, statement_counts, trace
 from evalkit.report.decisions import decision_text, set_apart
-from evalkit.report.flags import AUDIT_WARNINGS, FLAG_ORDER, red_flags
+from evalkit.report.flags import AUDIT_WARNINGS, FLAG_ORDER, red_flags, shown_columns
 from evalkit.report.inspect_pages import red_flag_table_html
 from evalkit.report.runner import NotebookFailed, ReportBusy, ReportParams, run_report
 from evalkit.report.selection import (CONTRACT_COLUMNS, complete_tables, ensure_columns, filter_tables,
@@ -20,7 +20,7 @@ from evalkit.report.views import (GRADE_COLORS, GRADES, SEVERITIES, SEVERITY_ZH,
 
 __all__ = [
     "agency_summary", "county_summary", "grade_counts", "headline", "statement_counts", "trace",
-    "AUDIT_WARNINGS", "FLAG_ORDER", "red_flags", "red_flag_table_html", "decision_text", "set_apart",
+    "AUDIT_WARNINGS", "FLAG_ORDER", "red_flags", "shown_columns", "red_flag_table_html", "decision_text", "set_apart",
     "NotebookFailed",
     "ReportBusy", "ReportParams", "run_report", "CONTRACT_COLUMNS", "complete_tables", "ensure_columns",
     "filter_tables", "load_tables", "match_region", "parse_years", "region_label", "years_label",

@@ -23,7 +23,7 @@ LOC_COLUMNS = ("loc_page", "loc_table", "loc_row", "loc_line", "loc_sheet", "loc
                "loc_bbox", "location")
 TEXT_FORMATS = {".txt", ".md", ".markdown"}   # excerpts by text line; other formats by table row or page
 ALL = "全部"          # the filters' "all" choice; its value "" (falsy: no restriction; None would show blank)
-FLAG_HEADERS = {"county_label": "县区", "project_name": "项目名称", "flag": "红旗", "detail": "说明",
+FLAG_HEADERS = {"county_label": "县区", "fiscal_year": "年度", "project_name": "项目名称", "flag": "红旗", "detail": "说明",
                 "rate": "执行率（%）", "score": "自评得分", "grade": "等级", "location": "位置",
                 "source_file": "来源文件", "excerpt": "原文"}
 PROJECT_HEADERS = {"county_label": "县区", "fiscal_year": "年度", "project_name": "项目名称",

@@ -42,8 +42,15 @@ FROM_FINDINGS = {
     "grade_mismatch": ("等级与得分不符", "填报“{found}”，{score}分应为“{expected}”"),
     "budget_cut_inflates_rate": ("预算大幅调减", None),
 }
-COLUMNS = ["county_label", "project_name", "flag", "detail", "rate", "score", "grade", "source_file", "project_id"]
+COLUMNS = ["county_label", "fiscal_year", "project_name", "flag", "detail", "rate", "score", "grade", "source_file", "project_id"]
 _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+
+
+def shown_columns(flags: pd.DataFrame) -> list[str]:
+    """The columns a red-flag table shows: all but project_id, and fiscal_year only when the flags span several
+    years (a project flagged in two years is then two rows that say which year each is)."""
+    years = flags["fiscal_year"].dropna().nunique() if "fiscal_year" in flags.columns else 0
+    return [c for c in flags.columns if c != "project_id" and (c != "fiscal_year" or years > 1)]
 
 
 def flag_name(rule: str, titles: dict | None = None) -> str:
@@ -105,7 +112,8 @@ def red_flags(vw: Views, bands=None, low_execution: float = 90.0, high_score: fl
         ["" if pd.isna(r) else f"执行率{fmt(r, RATE)}%" for r in rate])
     rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["_pos", "flag", "detail"])
     p = v.loc[rows["_pos"]] if len(rows) else v.iloc[:0]
-    out = pd.DataFrame({"county_label": p["county_label"].to_numpy(), "project_name": p["project_name"].to_numpy(),
+    out = pd.DataFrame({"county_label": p["county_label"].to_numpy(), "fiscal_year": p["fiscal_year"].to_numpy(),
+                        "project_name": p["project_name"].to_numpy(),
                         "flag": rows["flag"].to_numpy(), "detail": rows["detail"].to_numpy(), "rate": p["rate"].to_numpy(),
                         "score": p["score"].to_numpy(), "grade": p["grade_eff"].to_numpy(),
                         "source_file": p["source_file"].to_numpy(), "project_id": p["project_id"].to_numpy()})
@@ -117,6 +125,7 @@ def red_flags(vw: Views, bands=None, low_execution: float = 90.0, high_score: fl
         out = out.drop(columns=["_o", "_i"]).reset_index(drop=True)
     for c in ("rate", "score"):
         out[c] = out[c].astype("float64")
+    out["fiscal_year"] = pd.to_numeric(out["fiscal_year"], errors="coerce").astype("Int64")
     return out.reindex(columns=COLUMNS)
 
 
@@ -142,13 +151,19 @@ def _finding_flags(vw: Views, v: pd.DataFrame, score: pd.Series) -> pd.DataFrame
         return np.where(has, vals, f[fallback].to_numpy())
 
     sc = score.reindex(at).to_numpy()
+    rep = vw.tables.get("reports")
+    year_of = (pd.Series(rep["fiscal_year"].to_numpy(), index=rep["report_id"]) if rep is not None and len(rep)
+               else pd.Series(dtype="Int64"))
+    year_of = year_of[~year_of.index.duplicated()]
+    years = np.where(has, v["fiscal_year"].reindex(at).to_numpy(), f["report_id"].map(year_of).to_numpy())
     detail = []
     for r, fo, ex, s, msg in zip(f["rule"], f["found"], f["expected"], sc, f["message"]):
         tmpl = FROM_FINDINGS.get(r, (None, None))[1]
         detail.append(tmpl.format(found=_s(fo), expected=_s(ex), score="" if pd.isna(s) else fmt(s, SCORE))
                       if tmpl else _s(msg))
     return pd.DataFrame({
-        "county_label": col("county_label", "county_label"), "project_name": col("project_name", "project_name"),
+        "county_label": col("county_label", "county_label"), "fiscal_year": years,
+        "project_name": col("project_name", "project_name"),
         "flag": [flag_name(r, titles) for r in f["rule"]], "detail": detail,
         "rate": np.where(has, v["rate"].reindex(at).to_numpy(), np.nan),
         "score": np.where(has, v["score"].reindex(at).to_numpy(), np.nan),

@@ -137,8 +137,10 @@ def read_manifest(inspect_dir: str | Path | None) -> dict:
 def red_flag_table_html(flags: pd.DataFrame, inspect_dir: str | Path | None) -> str:
     """The red-flag table as HTML, each flag linked to its file's inspect page at its row; all text escaped.
     Links are relative to a page in the run's html/ (or notebooks/) folder."""
+    from evalkit.report.flags import shown_columns
     m = read_manifest(inspect_dir)
-    head = "".join(f"<th>{escape(h)}</th>" for h in ("项目", "红旗", "说明", "来源文件", "原文"))
+    years = "fiscal_year" in shown_columns(flags)
+    head = "".join(f"<th>{escape(h)}</th>" for h in (("年度",) if years else ()) + ("项目", "红旗", "说明", "来源文件", "原文"))
     rows = []
     for f in flags.itertuples(index=False):
         sf = "" if f.source_file is None or f.source_file != f.source_file else str(f.source_file)
@@ -149,7 +151,7 @@ def red_flag_table_html(flags: pd.DataFrame, inspect_dir: str | Path | None) -> 
             link = f"<a href='{escape(href, quote=True)}'>读取视图</a>"
         else:
             link = escape(m["skipped"].get(sf, "—"))
-        cells = [f.project_name, f.flag, f.detail, sf]
+        cells = ([f.fiscal_year] if years else []) + [f.project_name, f.flag, f.detail, sf]
         rows.append("<tr>" + "".join(f"<td>{escape('' if is_missing(c) else str(c))}</td>" for c in cells)
                     + f"<td>{link}</td></tr>")
     return f"<table class='dataframe'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"

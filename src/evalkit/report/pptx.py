@@ -1,9 +1,10 @@
 """`briefing.pptx`: the briefing deck (python-pptx), 16:9.
 
 A title slide, then one slide per chart (Chinese title, the chart picture, and a one-line
-takeaway computed from the data), then the red-flag list as a table. Every text run that
-contains CJK characters gets an East Asian font (`<a:ea typeface=…>`), which PowerPoint and
-WPS use for Chinese; Latin runs keep the Latin font.
+takeaway computed from the data), then the red-flag list as a table: each cell cut to two lines,
+each row as high as its text, on as many slides as its rows need (a table never runs off the
+slide). Every text run that contains CJK characters gets an East Asian font (`<a:ea typeface=…>`),
+which PowerPoint and WPS use for Chinese; Latin runs keep the Latin font.
 
 Document text is set as plain text (python-pptx runs, never parsed), without the control
 characters XML cannot hold (`_plain`).
@@ -105,6 +106,123 @@ def _picture_fit(slide, image: Path, left, top, max_w, max_h, crop_top: float = 
     return pic
 
 
+# the red-flag table: (column, header, width in inches); 年度 only when the flags span several years
+FLAG_COLUMNS = [("county_label", "县区", 1.7), ("fiscal_year", "年度", 0.8), ("project_name", "项目", 4.6),
+                ("flag", "红旗", 1.9), ("detail", "说明", 3.333)]
+FLAG_TOP = Inches(1.15)           # the table's top, under the slide title
+FLAG_FOOT = Inches(0.8)           # room kept under the table for the "另有N条" line
+FLAG_SIZE, HEAD_SIZE = 12, 13     # points
+CELL_MARGIN_X, CELL_MARGIN_Y = Inches(0.1), Inches(0.05)   # python-pptx's (and PowerPoint's) cell margins
+LINE_SPACING = 1.3                # a line's height in font sizes (CJK fonts set 1.2–1.3)
+MAX_LINES = 2                     # a cell longer than this is cut, with "…"
+
+
+def flag_columns(flags: pd.DataFrame) -> list[tuple[str, str, float]]:
+    """FLAG_COLUMNS the flags' table shows (`flags.shown_columns`: 年度 only when they span years), the width of
+    a column left out given to 项目, so the widths fill the slide's 12.333 inches inside the margins."""
+    from evalkit.report.flags import shown_columns
+    shown = set(shown_columns(flags))
+    spare = sum(w for c, _, w in FLAG_COLUMNS if c not in shown)
+    return [(c, h, w + (spare if c == "project_name" else 0)) for c, h, w in FLAG_COLUMNS if c in shown]
+
+
+def _line_room(width_in: float, size: float) -> float:
+    """Display columns (textwidth: a CJK character is 2) one line of a cell `width_in` wide holds at `size`
+    points, a twentieth kept back for the renderer's own metrics."""
+    return (Inches(width_in) - 2 * CELL_MARGIN_X) / Pt(size) * 2 * 0.95
+
+
+# a line may not start with closing punctuation nor end with opening punctuation (禁则), and a run of Latin
+# letters and digits is not broken: each such group is one piece a line takes whole
+_PIECE = re.compile(r"[\(\[（〔【「『《“‘]*(?:[A-Za-z0-9.,%+\-/:_#&@']+|\s+|.)[)\]）〕】」』》”’，。、；：！？,.;:!?%％…]*",
+                    re.S)
+
+
+def _piece_width(piece: str) -> float:
+    """A piece's width in display columns as a slide font sets it: a CJK character 2 (one em), a Latin letter
+    or digit 1.2 (CJK fonts set digits at 0.55–0.6 em), a Latin run beside CJK text half a column wider on each
+    side (the renderer's autospace)."""
+    from evalkit.textwidth import char_width
+    w = sum(1.2 if char_width(ch) == 1 else char_width(ch) for ch in piece)
+    return w + (1.0 if re.search(r"[A-Za-z0-9]", piece) else 0.0)
+
+
+def wrap_lines(text: str, room: float) -> list[str]:
+    """`text` broken into lines of at most `room` display columns as a slide renderer breaks it: between
+    pieces (_PIECE), each as wide as _piece_width says."""
+    lines, line, used = [], "", 0.0
+    for piece in _PIECE.findall(text):
+        w = _piece_width(piece)
+        if line and used + w > room:
+            lines.append(line)
+            line, used = "", 0.0
+            if piece.isspace():
+                continue
+        line += piece
+        used += w
+    return lines + [line] if line or not lines else lines
+
+
+def fit_cell(text: str, width_in: float, size: float = FLAG_SIZE) -> tuple[str, int]:
+    """(text as shown, lines it takes): cut to MAX_LINES lines of the column, ending in "…"."""
+    room = _line_room(width_in, size)
+    lines = wrap_lines(text, room)
+    if len(lines) <= MAX_LINES:
+        return text, len(lines)
+    lo, hi = 0, len("".join(lines[:MAX_LINES]))      # the longest start that fits with its "…"
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if len(wrap_lines(text[:mid].rstrip() + "…", room)) <= MAX_LINES:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo].rstrip() + "…", MAX_LINES
+
+
+def row_height(lines: int, size: float = FLAG_SIZE) -> int:
+    """A table row's height (EMU) for `lines` lines at `size` points, with the cell's top and bottom margins."""
+    return int(lines * Pt(size) * LINE_SPACING + 2 * CELL_MARGIN_Y)
+
+
+def fit_rows(rows: list[list[str]], widths: list[float], *, room: int | None = None) -> list[list[tuple[list[str], int]]]:
+    """The rows cut to fit their columns, split into slides: each slide's rows (texts, height) under a header row,
+    within `room` (EMU; the slide under the title, less the footer line)."""
+    room = SLIDE_H - FLAG_TOP - FLAG_FOOT if room is None else room
+    head = row_height(1, HEAD_SIZE)
+    pages, used = [[]], head
+    for row in rows:
+        cells = [fit_cell(t, w) for t, w in zip(row, widths)]
+        h = row_height(max(n for _, n in cells))
+        if pages[-1] and used + h > room:
+            pages.append([])
+            used = head
+        pages[-1].append(([t for t, _ in cells], h))
+        used += h
+    return pages
+
+
+def _flag_table(slide, cols, rows, ea_font):
+    """One slide's red-flag table: a header row and `rows` (texts, height), each row as high as its text."""
+    tbl = slide.shapes.add_table(len(rows) + 1, len(cols), Inches(0.5), FLAG_TOP, SLIDE_W - Inches(1.0),
+                                 row_height(1, HEAD_SIZE) + sum(h for _, h in rows)).table
+    tbl.rows[0].height = row_height(1, HEAD_SIZE)
+    for j, (_, label, w) in enumerate(cols):
+        tbl.columns[j].width = Inches(w)
+        tbl.cell(0, j).text = label
+    for i, (texts, h) in enumerate(rows, 1):
+        tbl.rows[i].height = h
+        for j, text in enumerate(texts):
+            tbl.cell(i, j).text = text
+    for i in range(len(rows) + 1):
+        for j in range(len(cols)):
+            tf = tbl.cell(i, j).text_frame
+            for p in tf.paragraphs:
+                for run in p.runs:
+                    run.font.size = Pt(FLAG_SIZE if i else HEAD_SIZE)
+                    run.font.bold = i == 0
+            style_runs(tf, ea_font=ea_font)
+
+
 def build_deck(charts: Iterable[Mapping], path: str | Path, *, charts_dir: str | Path,
                title: str, subtitle: str = "", red_flags: pd.DataFrame | None = None,
                max_flags: int = 12, ea_font: str = EA_FONT) -> Path:
@@ -142,35 +260,21 @@ def build_deck(charts: Iterable[Mapping], path: str | Path, *, charts_dir: str |
             _textbox(s, margin, SLIDE_H - bottom + Inches(0.1), SLIDE_W - 2 * margin, Inches(0.7),
                      text, size=16 if len(text) <= 56 else 14, color=GREY, ea_font=ea_font)
 
-    # red flags as a table
+    # red flags as a table, on as many slides as its rows need
     if red_flags is not None and len(red_flags):
-        s = prs.slides.add_slide(blank)
-        _textbox(s, margin, Inches(0.25), SLIDE_W - 2 * margin, Inches(0.8), "红旗清单", size=28,
-                 bold=True, ea_font=ea_font)
-        rows = red_flags.head(max_flags)
-        cols = [("county_label", "县区", 1.8), ("project_name", "项目", 5.0), ("flag", "红旗", 1.9),
-                ("detail", "说明", 3.6)]
-        tbl = s.shapes.add_table(len(rows) + 1, len(cols), margin, Inches(1.15),
-                                 SLIDE_W - 2 * margin, Inches(0.4) * (len(rows) + 1)).table
-        for j, (_, label, w) in enumerate(cols):
-            tbl.columns[j].width = Inches(w)
-            tbl.cell(0, j).text = _plain(label)
-        for i, r in enumerate(rows.itertuples(), 1):
-            for j, (col, _, _) in enumerate(cols):
-                text = _plain(getattr(r, col)).replace("\n", " ")
-                tbl.cell(i, j).text = text if len(text) <= 34 else text[:33] + "…"
-        for i in range(len(rows) + 1):
-            for j in range(len(cols)):
-                tf = tbl.cell(i, j).text_frame
-                for p in tf.paragraphs:
-                    for run in p.runs:
-                        run.font.size = Pt(12 if i else 13)
-                        run.font.bold = i == 0
-                style_runs(tf, ea_font=ea_font)
-        if len(red_flags) > max_flags:
-            _textbox(s, margin, SLIDE_H - Inches(0.8), SLIDE_W - 2 * margin, Inches(0.5),
-                     f"另有{len(red_flags) - max_flags}条，见 summary.xlsx 的“红旗清单”。", size=14,
-                     color=GREY, ea_font=ea_font)
+        shown = red_flags.head(max_flags)
+        cols = flag_columns(shown)
+        pages = fit_rows([[_plain(getattr(r, c)).replace("\n", " ") for c, _, _ in cols]
+                          for r in shown.itertuples()], [w for _, _, w in cols])
+        for k, page in enumerate(pages):
+            s = prs.slides.add_slide(blank)
+            _textbox(s, margin, Inches(0.25), SLIDE_W - 2 * margin, Inches(0.8),
+                     "红旗清单" if k == 0 else "红旗清单（续）", size=28, bold=True, ea_font=ea_font)
+            _flag_table(s, cols, page, ea_font)
+            if k == len(pages) - 1 and len(red_flags) > max_flags:
+                _textbox(s, margin, SLIDE_H - FLAG_FOOT, SLIDE_W - 2 * margin, Inches(0.5),
+                         f"另有{len(red_flags) - max_flags}条，见 summary.xlsx 的“红旗清单”。", size=14,
+                         color=GREY, ea_font=ea_font)
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

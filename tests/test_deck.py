@@ -1,0 +1,118 @@
+"""The briefing deck's red-flag table stays on its slides: cells cut to two lines where a slide renderer would
+break them, rows as high as their text, the rows a slide cannot hold on the next one; the year is shown when the
+flags span several years (two reports of one project otherwise read as one flag listed twice)."""
+import subprocess
+
+import pandas as pd
+import pdfplumber
+import pytest
+from pptx import Presentation
+
+from evalkit.report import pptx as deck
+from evalkit.report.flags import COLUMNS
+from evalkit.synth.formats import soffice_path
+
+LONG_NAME = "关于下达2019年中央财政退役士兵安置补助资金的通知鲁财社〔2019〕72号" * 2
+LONG_DETAIL = ("项目「关于下达2019年省级财政退役军人职业技能培训补助资金的通知鲁财社〔2019〕147号」的8条绩效指标，"
+               "连同实际完成值和得分，与2019年度的自评表逐条相同；请核对本年度的自评是否照抄了往年的结果。")
+
+
+COUNTIES = [f"{c}县" for c in "甲乙丙丁戊己庚辛壬癸子丑寅卯辰"]     # one word each in the rendered PDF
+
+
+def flags(n: int, *, years=(2019, 2020), name=LONG_NAME, detail=LONG_DETAIL,
+          flag="绩效指标连同完成值和得分与往年逐条相同") -> pd.DataFrame:
+    rows = [{"county_label": COUNTIES[i], "fiscal_year": years[i % len(years)], "project_name": f"{i:02d}{name}",
+             "flag": flag, "detail": detail, "rate": 80.0, "score": 95.0,
+             "grade": "优", "source_file": f"f{i}.txt", "project_id": f"p{i}"} for i in range(n)]
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def test_a_short_cell_is_kept_whole_on_one_line():
+    assert deck.fit_cell("自评93.53分，执行率80.2%", 3.333) == ("自评93.53分，执行率80.2%", 1)
+    assert deck.fit_cell("", 1.7) == ("", 1)
+
+
+def test_a_long_cell_is_cut_to_two_lines_ending_in_an_ellipsis():
+    text, lines = deck.fit_cell(LONG_NAME, 4.6)
+    assert lines == 2 and text.endswith("…") and LONG_NAME.startswith(text[:-1])
+    assert len(deck.wrap_lines(text, deck._line_room(4.6, deck.FLAG_SIZE))) == 2
+    wider, _ = deck.fit_cell(LONG_NAME, 5.4)
+    assert len(wider) > len(text)          # a wider column keeps more of the name
+
+
+def test_lines_break_between_pieces_not_inside_a_number_nor_before_closing_punctuation():
+    lines = deck.wrap_lines("鲁财社〔2019〕72号，" * 6 + "执行率80.25%。", 20)
+    assert len(lines) > 3
+    for line in lines:
+        assert not line.startswith(("，", "〕", "。", "%")) and not line.endswith("〔")
+    for a, b in zip(lines, lines[1:]):
+        assert not (a[-1].isdigit() and b[0].isdigit())       # 2019, 80.25 never split over two lines
+    assert "".join(lines) == "鲁财社〔2019〕72号，" * 6 + "执行率80.25%。"
+
+
+def test_rows_a_slide_cannot_hold_go_to_the_next_slide():
+    cols = deck.flag_columns(flags(1))
+    rows = [[str(getattr(r, c)) for c, _, _ in cols] for r in flags(12).itertuples()]
+    pages = deck.fit_rows(rows, [w for _, _, w in cols])
+    room = deck.SLIDE_H - deck.FLAG_TOP - deck.FLAG_FOOT
+    assert len(pages) == 2 and sum(len(p) for p in pages) == 12
+    for page in pages:
+        assert deck.row_height(1, deck.HEAD_SIZE) + sum(h for _, h in page) <= room
+    short = [[str(getattr(r, c)) for c, _, _ in cols] for r in flags(12, name="网络运行维护费", detail="执行率80.2%", flag="零执行").itertuples()]
+    assert len(deck.fit_rows(short, [w for _, _, w in cols])) == 1
+
+
+def test_the_year_column_shows_only_when_flags_span_years():
+    assert [h for _, h, _ in deck.flag_columns(flags(3))] == ["县区", "年度", "项目", "红旗", "说明"]
+    one = deck.flag_columns(flags(3, years=(2024,)))
+    assert [h for _, h, _ in one] == ["县区", "项目", "红旗", "说明"]
+    assert sum(w for _, _, w in one) == pytest.approx(sum(w for _, _, w in deck.FLAG_COLUMNS))
+
+
+def test_red_flags_name_the_year_of_each_report(two_year_clean):
+    from evalkit.report.views import Views
+    f = Views(two_year_clean[1]).red_flags
+    assert list(f.columns) == COLUMNS and str(f["fiscal_year"].dtype) == "Int64"
+    assert f["fiscal_year"].notna().all() and f["fiscal_year"].nunique() > 1
+    # a flag of the same project and figures in two years is two rows that say which year each is
+    key = ["county_label", "project_name", "flag", "detail"]
+    same = f[f.duplicated(key, keep=False)]
+    assert len(same) and (same.groupby(key)["fiscal_year"].nunique() == 2).all()
+    assert not f.duplicated([*key, "fiscal_year"]).any()
+
+
+@pytest.mark.skipif(soffice_path() is None, reason="LibreOffice not installed")
+def test_a_deck_of_long_flags_renders_every_row_inside_its_slides(tmp_path):
+    """LibreOffice draws the deck as PDF: every flag row on a slide, nothing under the slide's foot."""
+    out = deck.build_deck([], tmp_path / "d.pptx", charts_dir=tmp_path, title="测试简报", red_flags=flags(15))
+    table_slides = [s for s in Presentation(out).slides if any(sh.has_table for sh in s.shapes)]
+    assert len(table_slides) == 2
+    subprocess.run([soffice_path(), f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(out)],
+                   check=True, capture_output=True, timeout=180)
+    seen = []
+    x0 = 72 * (0.5 + 1.7 + 0.8)                  # the 项目 column, after 县区 and 年度
+    with pdfplumber.open(tmp_path / "d.pdf") as pdf:
+        for page in pdf.pages[1:]:
+            words = page.extract_words()
+            foot = next((w["top"] for w in words if w["text"].startswith("另有")), page.height)
+            body = [w for w in words if w["top"] < foot]
+            assert max(w["bottom"] for w in body) <= min(foot, page.height) - 2
+            counties = [w for w in body if w["text"] in COUNTIES]
+            seen += [w["text"] for w in counties]
+            # each long name takes two lines, as its row's height was set for: no third line
+            lines = {round(w["top"]) for w in body if x0 <= w["x0"] < x0 + 72 * 4.6 and w["top"] > counties[0]["top"] - 1}
+            assert len(lines) == 2 * len(counties)
+    assert seen == COUNTIES[:12]
+    assert "另有3条" in "".join(w["text"] for w in words)
+
+
+def test_tables_of_flags_show_the_year_only_when_they_span_years():
+    from evalkit.report.flags import shown_columns
+    from evalkit.report.inspect_pages import red_flag_table_html
+    assert shown_columns(flags(2)) == [c for c in COLUMNS if c != "project_id"]
+    assert "fiscal_year" not in shown_columns(flags(2, years=(2024,)))
+    html = red_flag_table_html(flags(2), None)
+    assert "<th>年度</th>" in html and "<td>2019</td>" in html and "<td>2020</td>" in html
+    assert "<th>年度</th>" not in red_flag_table_html(flags(2, years=(2024,)), None)
