@@ -1,10 +1,11 @@
 """`briefing.pptx`: the briefing deck (python-pptx), 16:9.
 
 A title slide, then one slide per chart (Chinese title, the chart picture, and a one-line
-takeaway computed from the data), then the red-flag list as a table: each cell cut to two lines,
-each row as high as its text, on as many slides as its rows need (a table never runs off the
-slide). Every text run that contains CJK characters gets an East Asian font (`<a:ea typeface=…>`),
-which PowerPoint and WPS use for Chinese; Latin runs keep the Latin font.
+takeaway computed from the data), then the first red flags as a table: each cell cut to two
+lines, each row as high as its text, as many rows as the slide holds (a table never runs off the
+slide; the footer counts the rest, which the workbook lists). Every text run that contains CJK
+characters gets an East Asian font (`<a:ea typeface=…>`), which PowerPoint and WPS use for Chinese;
+Latin runs keep the Latin font.
 
 Document text is set as plain text (python-pptx runs, never parsed), without the control
 characters XML cannot hold (`_plain`).
@@ -184,21 +185,19 @@ def row_height(lines: int, size: float = FLAG_SIZE) -> int:
     return int(lines * Pt(size) * LINE_SPACING + 2 * CELL_MARGIN_Y)
 
 
-def fit_rows(rows: list[list[str]], widths: list[float], *, room: int | None = None) -> list[list[tuple[list[str], int]]]:
-    """The rows cut to fit their columns, split into slides: each slide's rows (texts, height) under a header row,
-    within `room` (EMU; the slide under the title, less the footer line)."""
+def fit_rows(rows: list[list[str]], widths: list[float], *, room: int | None = None) -> list[tuple[list[str], int]]:
+    """The leading rows that fit one slide under a header row, each cut to fit its columns: (texts, height);
+    `room` is EMU, by default the slide under the title less the footer line."""
     room = SLIDE_H - FLAG_TOP - FLAG_FOOT if room is None else room
-    head = row_height(1, HEAD_SIZE)
-    pages, used = [[]], head
+    out, used = [], row_height(1, HEAD_SIZE)
     for row in rows:
         cells = [fit_cell(t, w) for t, w in zip(row, widths)]
         h = row_height(max(n for _, n in cells))
-        if pages[-1] and used + h > room:
-            pages.append([])
-            used = head
-        pages[-1].append(([t for t, _ in cells], h))
+        if used + h > room:
+            break
+        out.append(([t for t, _ in cells], h))
         used += h
-    return pages
+    return out
 
 
 def _flag_table(slide, cols, rows, ea_font):
@@ -260,21 +259,20 @@ def build_deck(charts: Iterable[Mapping], path: str | Path, *, charts_dir: str |
             _textbox(s, margin, SLIDE_H - bottom + Inches(0.1), SLIDE_W - 2 * margin, Inches(0.7),
                      text, size=16 if len(text) <= 56 else 14, color=GREY, ea_font=ea_font)
 
-    # red flags as a table, on as many slides as its rows need
+    # red flags as a table: the first max_flags, as many as one slide holds
     if red_flags is not None and len(red_flags):
         shown = red_flags.head(max_flags)
         cols = flag_columns(shown)
-        pages = fit_rows([[_plain(getattr(r, c)).replace("\n", " ") for c, _, _ in cols]
-                          for r in shown.itertuples()], [w for _, _, w in cols])
-        for k, page in enumerate(pages):
-            s = prs.slides.add_slide(blank)
-            _textbox(s, margin, Inches(0.25), SLIDE_W - 2 * margin, Inches(0.8),
-                     "红旗清单" if k == 0 else "红旗清单（续）", size=28, bold=True, ea_font=ea_font)
-            _flag_table(s, cols, page, ea_font)
-            if k == len(pages) - 1 and len(red_flags) > max_flags:
-                _textbox(s, margin, SLIDE_H - FLAG_FOOT, SLIDE_W - 2 * margin, Inches(0.5),
-                         f"另有{len(red_flags) - max_flags}条，见 summary.xlsx 的“红旗清单”。", size=14,
-                         color=GREY, ea_font=ea_font)
+        rows = fit_rows([[_plain(getattr(r, c)).replace("\n", " ") for c, _, _ in cols]
+                         for r in shown.itertuples()], [w for _, _, w in cols])
+        s = prs.slides.add_slide(blank)
+        _textbox(s, margin, Inches(0.25), SLIDE_W - 2 * margin, Inches(0.8), "红旗清单", size=28, bold=True,
+                 ea_font=ea_font)
+        _flag_table(s, cols, rows, ea_font)
+        if len(red_flags) > len(rows):
+            _textbox(s, margin, SLIDE_H - FLAG_FOOT, SLIDE_W - 2 * margin, Inches(0.5),
+                     f"另有{len(red_flags) - len(rows)}条，见 summary.xlsx 的“红旗清单”。", size=14,
+                     color=GREY, ea_font=ea_font)
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
