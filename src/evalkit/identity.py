@@ -132,12 +132,17 @@ def aligned(read: Near, kept: Near) -> tuple[int, ...] | None:
     return None
 
 
-def ocr_differences(read: Near, kept: Near, limit: int = 3) -> str | None:
+_UNKNOWN = object()
+
+
+def ocr_differences(read: Near, kept: Near, limit: int = 3, idx=_UNKNOWN) -> str | None:
     """Where a scan differs from the kept copy, for the auditor: its text (near_differences), the figures it read
     otherwise, project by project (「项目」执行数 空（所留文件 78.77）), a project it did not find; None when alike.
-    A scan joined through a third copy (not aligned with this one) is compared by its text alone."""
+    A scan joined through a third copy (not aligned with this one) is compared by its text alone. `idx`: the
+    pair's `aligned(read, kept)` when the caller has it."""
     from evalkit.versions import FIGURES, SUMMARY_FIGURES as SUMMARY_LABELS, shown
-    idx = aligned(read, kept)
+    if idx is _UNKNOWN:
+        idx = aligned(read, kept)
     names = kept.names if idx is None else tuple(kept.names[x] for x in idx)
     parts = []
     if read.names != names or read.agency != kept.agency:
@@ -195,6 +200,12 @@ def same_report_duplicates(results: list, key=content_key, near=near_key) -> lis
     by the looser tests."""
     keys, nears = [key(r) for r in results], [near(r) for r in results]
     parent = list(range(len(results)))
+    alignment: dict[tuple[int, int], tuple | None] = {}   # (read, kept) -> aligned(), each pair worked out once
+
+    def align(i: int, k: int):
+        if (i, k) not in alignment:
+            alignment[i, k] = aligned(nears[i], nears[k])
+        return alignment[i, k]
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -238,10 +249,10 @@ def same_report_duplicates(results: list, key=content_key, near=near_key) -> lis
                         a.date is not None and b.date is not None and a.date != b.date):
                     continue
                 if len(a.projects) == len(b.projects):
-                    alike = aligned(a, b) is not None
+                    alike = align(i, j) is not None
                 else:        # one project fewer: only the OCR'd copy may have lost it, beside one read without OCR
                     short, long = (i, j) if len(a.projects) < len(b.projects) else (j, i)
-                    alike = ocr[short] and not ocr[long] and aligned(nears[short], nears[long]) is not None
+                    alike = ocr[short] and not ocr[long] and align(short, long) is not None
                 if alike:
                     parent[rj] = ri
                     native[ri] = native[ri] or native[rj]
@@ -259,7 +270,7 @@ def same_report_duplicates(results: list, key=content_key, near=near_key) -> lis
             if keys[k] is not None and keys[i] == keys[k]:
                 out[i] = duplicate_row(results[i], kept, "same_report", results[i].report["report_id"])
             else:
-                note = ocr_differences(nears[i], nears[k])
+                note = ocr_differences(nears[i], nears[k], idx=align(i, k))
                 out[i] = duplicate_row(results[i], kept, "same_report_ocr", results[i].report["report_id"], note)
     return out
 
