@@ -70,6 +70,22 @@ def test_byte_copies_are_duplicate_rows_pointing_at_the_kept_file(mixed):
     assert set(mixed["projects"]["report_id"]) & set(rep.loc[rep["status"] == "duplicate", "report_id"]) == set()
 
 
+def test_a_duplicate_row_is_placed_with_the_report_it_repeats(mixed):
+    """Its county, city, province, agency and year are the kept report's: a region's report counts it there, and
+    its duplicate note is that county's finding, not an unplaced one."""
+    rep = mixed["reports"].set_index("source_file")
+    cols = ["county", "city", "province", "agency", "fiscal_year"]
+    for dup, kept in [*((f"copies/副本 {s.name}", s.name) for s in SEEDS), ("pair.pdf", "pair.docx")]:
+        assert rep.loc[dup, cols].tolist() == rep.loc[kept, cols].tolist() and rep.loc[dup, "county"]
+    notes = mixed["findings"][mixed["findings"]["rule"] == "duplicate_document"]
+    assert notes["county"].tolist() == rep.loc[notes["source_file"], "county"].tolist()
+    county = rep.loc[SEEDS[0].name, "county"]
+    there = rp.filter_tables(mixed, region=county)
+    assert (there["reports"]["status"] == "duplicate").sum() == 1
+    assert (there["findings"]["rule"] == "duplicate_document").sum() == 1
+    assert rp.Views(there).headline["n_duplicates"] == 1
+
+
 def test_same_report_in_docx_and_pdf_is_kept_once(mixed):
     rep = mixed["reports"].set_index("source_file")
     docx, pdf = rep.loc["pair.docx"], rep.loc["pair.pdf"]

@@ -23,16 +23,24 @@ FORMAT_RANK = ("docx", "xlsx", "html", "mhtml", "md", "txt", "csv", "doc", "wps"
 def duplicate_row(source: Source | FileResult, kept: FileResult, kind: str, report_id: str,
                   note: str | None = None) -> FileResult:
     """A `duplicate` ledger row: the file's identity and which report it repeats, nothing counted (the date
-    and version word it prints are kept: what a version was judged by)."""
+    and version word it prints are kept: what a version was judged by). It is that report's copy, so it has its
+    place, agency and year (PLACE_OF_KEPT): a region's report, a county's findings and the dataset's partitions
+    hold it with the report it repeats."""
     rep = source.report if hasattr(source, "report") else {
         "source_file": source.source_file, "sha256": source.sha256, "format": source.fmt}
-    fmt = rep["format"] or (kept.report.get("format") if kind == "same_file" else None)   # a byte copy: what it holds
+    of = kept.report              # a Parked result unpickles its row on each access
+    fmt = rep["format"] or (of.get("format") if kind == "same_file" else None)   # a byte copy: what it holds
     return FileResult({"report_id": report_id, "source_file": rep["source_file"], "sha256": rep["sha256"],
                        "format": fmt, "status": "duplicate", "error": None,
-                       "duplicate_of": kept.report["report_id"], "duplicate_kind": kind,
-                       "duplicate_of_file": kept.report["source_file"], "duplicate_note": note,
+                       "duplicate_of": of["report_id"], "duplicate_kind": kind,
+                       "duplicate_of_file": of["source_file"], "duplicate_note": note,
                        "doc_date": rep.get("doc_date"), "version_mark": rep.get("version_mark"),
+                       **{k: of.get(k) for k in PLACE_OF_KEPT},
                        "n_projects": 0, "n_indicators": 0}, [], [], [])
+
+
+# what a duplicate row takes from the report it repeats
+PLACE_OF_KEPT = ("county", "city", "province", "agency", "fiscal_year", "place_source")
 
 
 PROJECT_FIGURES = ("budget_initial", "budget_full_year", "executed", "total_score")

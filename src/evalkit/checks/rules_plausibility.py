@@ -190,7 +190,8 @@ def check_identity(d: Data, cfg: CheckConfig) -> list[Finding]:
     out: list[Finding] = []
     for r in dup.itertuples(index=False):
         note = text(getattr(r, "duplicate_note", None))
-        ids = dict(report_id=text(r.report_id) or None, source_file=text(r.source_file) or None)
+        ids = dict(report_id=text(r.report_id) or None, source_file=text(r.source_file) or None,
+                   county=text(r.county) or None)          # the county of the report it repeats
         if text(r.duplicate_kind) == "other_version":
             out.append(make(cfg, "report_other_version", ids,
                             f"文件 {text(r.source_file)} 与 {text(r.duplicate_of_file)} 是同一单位、同一年度、同样项目的"
