@@ -86,6 +86,28 @@ def test_a_duplicate_row_is_placed_with_the_report_it_repeats(mixed):
     assert rp.Views(there).headline["n_duplicates"] == 1
 
 
+def test_a_file_that_failed_is_placed_by_its_folder(tmp_path):
+    """A region's report lists the files of its folders that could not be read; a failed file in a folder that
+    names no county stays unplaced."""
+    docs = tmp_path / "docs"
+    (docs / "四川省" / "达州市" / "开江县").mkdir(parents=True)
+    (docs / "收件箱").mkdir()
+    shutil.copy(SEEDS[1], docs / "四川省" / "达州市" / "开江县" / SEEDS[1].name)
+    (docs / "四川省" / "达州市" / "开江县" / "损坏的自评表.docx").write_bytes(b"PK\x03\x04 not a zip at all")
+    (docs / "收件箱" / "损坏的自评表.xlsx").write_bytes(b"\x00" * 64)
+    t = ingest_paths([docs], tmp_path / "clean")
+    rep = t["reports"].set_index("source_file")
+    bad = rep.loc["四川省/达州市/开江县/损坏的自评表.docx"]
+    assert bad["status"] == "failed" and (bad["county"], bad["city"], bad["province"]) == ("开江县", "达州市", "四川省")
+    assert bad["place_source"] == "文件路径"
+    assert rep.loc["收件箱/损坏的自评表.xlsx", "status"] == "failed"
+    assert pd.isna(rep.loc["收件箱/损坏的自评表.xlsx", "county"])
+    there = rp.filter_tables(t, region="开江县")
+    assert rp.Views(there).headline["n_failed_reports"] == 1
+    assert set(there["reports"]["source_file"]) == {"四川省/达州市/开江县/损坏的自评表.docx",
+                                                     f"四川省/达州市/开江县/{SEEDS[1].name}"}
+
+
 def test_same_report_in_docx_and_pdf_is_kept_once(mixed):
     rep = mixed["reports"].set_index("source_file")
     docx, pdf = rep.loc["pair.docx"], rep.loc["pair.pdf"]

@@ -179,9 +179,10 @@ def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileR
 def placed_by_path(r: FileResult) -> FileResult:
     """A result whose document names no county (or a shared one without its city) placed by its file's path
     (geo.by_path), in the coordinating process: results are cached by content, and the same content may come
-    back under another path, so a place read from a path is never part of what is cached."""
+    back under another path, so a place read from a path is never part of what is cached. A file that failed is
+    placed by its path too: a region's report lists the files of its folders that could not be read."""
     rep = r.report
-    if rep.get("status") not in ("ok", "partial"):
+    if rep.get("status") not in ("ok", "partial", "failed"):
         return r
     from evalkit.geo import by_path
     found = by_path(rep.get("county"), rep.get("city"), rep.get("province"), rep["source_file"])
@@ -634,7 +635,7 @@ def hash_sources(sources: list[Source]) -> tuple[list, list[Source], list[Source
             except OSError as e:
                 s.problem = f"无法读取文件（{os_reason(e)}）"
         if s.problem is not None:
-            results.append(_failed(s.source_file, None, s.fmt, s.problem))
+            results.append(placed_by_path(_failed(s.source_file, None, s.fmt, s.problem)))
         elif s.sha256 in first_by_sha:
             dups.append(s)
         else:
