@@ -51,6 +51,15 @@ def test_lines_break_between_pieces_not_inside_a_number_nor_before_closing_punct
     assert "".join(lines) == "鲁财社〔2019〕72号，" * 6 + "执行率80.25%。"
 
 
+def test_a_code_longer_than_a_line_is_broken_anywhere_and_cut():
+    code = "51172322T000007299749" * 6
+    room = deck._line_room(1.9, deck.FLAG_SIZE)
+    lines = deck.wrap_lines(code, room)
+    assert "".join(lines) == code and len(lines) >= 6 and all(len(line) * 1.2 <= room for line in lines)
+    text, lines = deck.fit_cell(code, 1.9)
+    assert lines == 2 and text.endswith("…") and len(deck.wrap_lines(text, room)) == 2
+
+
 def test_the_slide_takes_the_leading_rows_it_can_hold():
     cols = deck.flag_columns(flags(1))
     widths = [w for _, _, w in cols]

@@ -150,10 +150,15 @@ def _piece_width(piece: str) -> float:
 
 def wrap_lines(text: str, room: float) -> list[str]:
     """`text` broken into lines of at most `room` display columns as a slide renderer breaks it: between
-    pieces (_PIECE), each as wide as _piece_width says."""
+    pieces (_PIECE), each as wide as _piece_width says; a piece wider than a line (a long code or address) broken
+    anywhere, as the renderer must."""
+    from evalkit.textwidth import char_width
     lines, line, used = [], "", 0.0
+    pieces = []
     for piece in _PIECE.findall(text):
         w = _piece_width(piece)
+        pieces += [(ch, 1.2 if char_width(ch) == 1 else char_width(ch)) for ch in piece] if w > room else [(piece, w)]
+    for piece, w in pieces:
         if line and used + w > room:
             lines.append(line)
             line, used = "", 0.0
