@@ -60,6 +60,16 @@ def test_a_code_longer_than_a_line_is_broken_anywhere_and_cut():
     assert lines == 2 and text.endswith("…") and len(deck.wrap_lines(text, room)) == 2
 
 
+def test_a_takeaway_takes_the_largest_type_it_fits_in_else_is_cut():
+    width = 12.333
+    assert deck.fit_text("要点：" + "执行率" * 10, width, deck.TAKEAWAY_H) == ("要点：" + "执行率" * 10, 16)
+    mid = "要点：" + "预算执行率偏低" * 20                       # 143 characters: three lines at 13 points
+    assert deck.fit_text(mid, width, deck.TAKEAWAY_H) == (mid, 13)
+    long = "要点：" + "预算执行率偏低" * 60
+    text, size = deck.fit_text(long, width, deck.TAKEAWAY_H)
+    assert size == 12 and text.endswith("…") and long.startswith(text[:-1]) and len(text) > 150
+
+
 def test_the_slide_takes_the_leading_rows_it_can_hold():
     cols = deck.flag_columns(flags(1))
     widths = [w for _, _, w in cols]
@@ -96,10 +106,17 @@ def test_red_flags_name_the_year_of_each_report(two_year_clean):
 
 
 @pytest.mark.skipif(soffice_path() is None, reason="LibreOffice not installed")
-def test_a_deck_of_long_flags_renders_its_rows_inside_the_slide(tmp_path):
-    """LibreOffice draws the deck as PDF: the rows the slide holds inside it, nothing under the footer that counts
-    the rest."""
-    out = deck.build_deck([], tmp_path / "d.pptx", charts_dir=tmp_path, title="测试简报", red_flags=flags(15))
+def test_a_deck_of_long_flags_and_takeaways_renders_inside_its_slides(tmp_path):
+    """LibreOffice draws the deck as PDF: a long takeaway in smaller type and cut, inside its slide; the rows the
+    red-flag slide holds inside it, nothing under the footer that counts the rest."""
+    from PIL import Image
+    Image.new("RGB", (2400, 1350), "white").save(tmp_path / "c.png")
+    takeaway = "预算合计402,659.53万元，执行385,674.45万元，总体执行率95.8%；最低的是太仆寺旗（79.0%）。" * 6
+    chart = {"name": "c", "title": "各县区项目预算执行率", "takeaway": takeaway, "png": "c.png"}
+    out = deck.build_deck([chart], tmp_path / "d.pptx", charts_dir=tmp_path, title="测试简报", red_flags=flags(15))
+    shown = [sh.text_frame.text for sh in Presentation(out).slides[1].shapes
+             if sh.has_text_frame and sh.text_frame.text.startswith("要点")]
+    assert len(shown) == 1 and shown[0].endswith("…") and ("要点：" + takeaway).startswith(shown[0][:-1])
     tables = [sh.table for s in Presentation(out).slides for sh in s.shapes if sh.has_table]
     assert len(tables) == 1
     n = len(tables[0].rows) - 1
@@ -109,7 +126,10 @@ def test_a_deck_of_long_flags_renders_its_rows_inside_the_slide(tmp_path):
     seen = []
     x0 = 72 * (0.5 + 1.7 + 0.8)                  # the 项目 column, after 县区 and 年度
     with pdfplumber.open(tmp_path / "d.pdf") as pdf:
-        for page in pdf.pages[1:]:
+        chart_page = pdf.pages[1].extract_words()      # the takeaway, cut, stays on its slide
+        assert any(w["text"].startswith("要点") for w in chart_page)
+        assert max(w["bottom"] for w in chart_page) <= pdf.pages[1].height - 2
+        for page in pdf.pages[2:]:
             words = page.extract_words()
             foot = next((w["top"] for w in words if w["text"].startswith("另有")), page.height)
             body = [w for w in words if w["top"] < foot]

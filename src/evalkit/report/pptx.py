@@ -1,7 +1,7 @@
 """`briefing.pptx`: the briefing deck (python-pptx), 16:9.
 
-A title slide, then one slide per chart (Chinese title, the chart picture, and a one-line
-takeaway computed from the data), then the first red flags as a table: each cell cut to two
+A title slide, then one slide per chart (Chinese title, the chart picture, and the takeaway
+computed from the data, in the largest type it fits in: `fit_text`), then the first red flags as a table: each cell cut to two
 lines, each row as high as its text, as many rows as the slide holds (a table never runs off the
 slide; the footer counts the rest, which the workbook lists). Every text run that contains CJK
 characters gets an East Asian font (`<a:ea typeface=…>`), which PowerPoint and WPS use for Chinese;
@@ -116,6 +116,7 @@ FLAG_SIZE, HEAD_SIZE = 12, 13     # points
 CELL_MARGIN_X, CELL_MARGIN_Y = Inches(0.1), Inches(0.05)   # python-pptx's (and PowerPoint's) cell margins
 LINE_SPACING = 1.3                # a line's height in font sizes (CJK fonts set 1.2–1.3)
 MAX_LINES = 2                     # a cell longer than this is cut, with "…"
+TAKEAWAY_H = Inches(0.85)         # a chart slide's takeaway box, under the chart
 
 
 def flag_columns(flags: pd.DataFrame) -> list[tuple[str, str, float]]:
@@ -169,20 +170,31 @@ def wrap_lines(text: str, room: float) -> list[str]:
     return lines + [line] if line or not lines else lines
 
 
-def fit_cell(text: str, width_in: float, size: float = FLAG_SIZE) -> tuple[str, int]:
-    """(text as shown, lines it takes): cut to MAX_LINES lines of the column, ending in "…"."""
+def fit_cell(text: str, width_in: float, size: float = FLAG_SIZE, max_lines: int = MAX_LINES) -> tuple[str, int]:
+    """(text as shown, lines it takes): cut to `max_lines` lines of a box `width_in` wide, ending in "…"."""
     room = _line_room(width_in, size)
     lines = wrap_lines(text, room)
-    if len(lines) <= MAX_LINES:
+    if len(lines) <= max_lines:
         return text, len(lines)
-    lo, hi = 0, len("".join(lines[:MAX_LINES]))      # the longest start that fits with its "…"
+    lo, hi = 0, len("".join(lines[:max_lines]))      # the longest start that fits with its "…"
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if len(wrap_lines(text[:mid].rstrip() + "…", room)) <= MAX_LINES:
+        if len(wrap_lines(text[:mid].rstrip() + "…", room)) <= max_lines:
             lo = mid
         else:
             hi = mid - 1
-    return text[:lo].rstrip() + "…", MAX_LINES
+    return text[:lo].rstrip() + "…", max_lines
+
+
+def fit_text(text: str, width_in: float, height: int, sizes=(16, 14, 13, 12)) -> tuple[str, int]:
+    """(text, size) for a text box `width_in` wide and `height` EMU high: the largest of `sizes` at which the
+    whole text fits, else the smallest with the text cut to the lines that fit."""
+    def lines_in(size):
+        return max(1, int((height - 2 * CELL_MARGIN_Y) // (Pt(size) * LINE_SPACING)))
+    for size in sizes[:-1]:
+        if len(wrap_lines(text, _line_room(width_in, size))) <= lines_in(size):
+            return text, size
+    return fit_cell(text, width_in, sizes[-1], max_lines=lines_in(sizes[-1]))[0], sizes[-1]
 
 
 def row_height(lines: int, size: float = FLAG_SIZE) -> int:
@@ -259,10 +271,11 @@ def build_deck(charts: Iterable[Mapping], path: str | Path, *, charts_dir: str |
         # the slide has the title, so the chart's own title band is cropped off
         _picture_fit(s, png, margin, top, SLIDE_W - 2 * margin, SLIDE_H - top - bottom,
                      crop_top=float(entry.get("title_band") or 0.0))
-        if entry.get("takeaway"):
-            text = "要点：" + entry["takeaway"]
-            _textbox(s, margin, SLIDE_H - bottom + Inches(0.1), SLIDE_W - 2 * margin, Inches(0.7),
-                     text, size=16 if len(text) <= 56 else 14, color=GREY, ea_font=ea_font)
+        if entry.get("takeaway"):     # under the chart, within the slide: smaller type for a long one, else cut
+            text, size = fit_text(_plain("要点：" + entry["takeaway"]).replace("\n", " "),
+                                  (SLIDE_W - 2 * margin) / Inches(1), TAKEAWAY_H)
+            _textbox(s, margin, SLIDE_H - bottom + Inches(0.05), SLIDE_W - 2 * margin, TAKEAWAY_H,
+                     text, size=size, color=GREY, ea_font=ea_font)
 
     # red flags as a table: the first max_flags, as many as one slide holds
     if red_flags is not None and len(red_flags):
