@@ -113,7 +113,9 @@ def test_a_deck_of_long_flags_and_takeaways_renders_inside_its_slides(tmp_path):
     Image.new("RGB", (2400, 1350), "white").save(tmp_path / "c.png")
     takeaway = "预算合计402,659.53万元，执行385,674.45万元，总体执行率95.8%；最低的是太仆寺旗（79.0%）。" * 6
     chart = {"name": "c", "title": "各县区项目预算执行率", "takeaway": takeaway, "png": "c.png"}
-    out = deck.build_deck([chart], tmp_path / "d.pptx", charts_dir=tmp_path, title="测试简报", red_flags=flags(15))
+    title = "内蒙古自治区呼伦贝尔市、兴安盟、通辽市、赤峰市 · 2019年、2020年、2021年、2022年、2023年、2024年预算绩效自评简报"
+    out = deck.build_deck([chart], tmp_path / "d.pptx", charts_dir=tmp_path, title=title, red_flags=flags(15),
+                          subtitle="118个县区 · 2000份报告 · 12000个项目 · 生成于 2026-12-07 03:00 UTC")
     shown = [sh.text_frame.text for sh in Presentation(out).slides[1].shapes
              if sh.has_text_frame and sh.text_frame.text.startswith("要点")]
     assert len(shown) == 1 and shown[0].endswith("…") and ("要点：" + takeaway).startswith(shown[0][:-1])
@@ -126,6 +128,11 @@ def test_a_deck_of_long_flags_and_takeaways_renders_inside_its_slides(tmp_path):
     seen = []
     x0 = 72 * (0.5 + 1.7 + 0.8)                  # the 项目 column, after 县区 and 年度
     with pdfplumber.open(tmp_path / "d.pdf") as pdf:
+        cover = pdf.pages[0].extract_words(extra_attrs=["size"])   # a long title in smaller type, over the subtitle
+        big, small = [w for w in cover if w["size"] >= 24], [w for w in cover if w["size"] < 24]
+        assert 24 <= max(w["size"] for w in big) < 40 and small
+        assert max(w["bottom"] for w in big) < min(w["top"] for w in small)
+        assert "".join(w["text"] for w in big).replace(" ", "") == title.replace(" ", "")
         chart_page = pdf.pages[1].extract_words()      # the takeaway, cut, stays on its slide
         assert any(w["text"].startswith("要点") for w in chart_page)
         assert max(w["bottom"] for w in chart_page) <= pdf.pages[1].height - 2

@@ -1,9 +1,10 @@
 """`briefing.pptx`: the briefing deck (python-pptx), 16:9.
 
 A title slide, then one slide per chart (Chinese title, the chart picture, and the takeaway
-computed from the data, in the largest type it fits in: `fit_text`), then the first red flags as a table: each cell cut to two
-lines, each row as high as its text, as many rows as the slide holds (a table never runs off the
-slide; the footer counts the rest, which the workbook lists). Every text run that contains CJK
+computed from the data), then the first red flags as a table: each cell cut to two lines, each
+row as high as its text, as many rows as the slide holds (the footer counts the rest, which the
+workbook lists). Text is set in the largest type its box holds (`fit_text`), so nothing runs off
+a slide or over another box. Every text run that contains CJK
 characters gets an East Asian font (`<a:ea typeface=…>`), which PowerPoint and WPS use for Chinese;
 Latin runs keep the Latin font.
 
@@ -254,10 +255,12 @@ def build_deck(charts: Iterable[Mapping], path: str | Path, *, charts_dir: str |
     band.fill.solid()
     band.fill.fore_color.rgb = DARK
     band.line.fill.background()
-    _textbox(s, Inches(0.8), Inches(2.45), Inches(11.7), Inches(1.2), title, size=40, bold=True,
+    shown, size = fit_text(_plain(title).replace("\n", " "), 11.7, Inches(1.2), sizes=(40, 36, 32, 28, 24))
+    _textbox(s, Inches(0.8), Inches(2.45), Inches(11.7), Inches(1.2), shown, size=size, bold=True,
              color=RGBColor(0xFF, 0xFF, 0xFF), ea_font=ea_font)
     if subtitle:
-        _textbox(s, Inches(0.8), Inches(3.55), Inches(11.7), Inches(0.8), subtitle, size=18,
+        shown, size = fit_text(_plain(subtitle).replace("\n", " "), 11.7, Inches(0.8), sizes=(18, 16, 14))
+        _textbox(s, Inches(0.8), Inches(3.55), Inches(11.7), Inches(0.8), shown, size=size,
                  color=RGBColor(0xDD, 0xE6, 0xF0), ea_font=ea_font)
 
     # one slide per chart
@@ -265,8 +268,10 @@ def build_deck(charts: Iterable[Mapping], path: str | Path, *, charts_dir: str |
     for entry in charts:
         png = charts_dir / entry["png"]
         s = prs.slides.add_slide(blank)
-        _textbox(s, margin, Inches(0.25), SLIDE_W - 2 * margin, Inches(0.8),
-                 entry.get("title") or entry["name"], size=28, bold=True, ea_font=ea_font)
+        shown, size = fit_text(_plain(entry.get("title") or entry["name"]).replace("\n", " "),
+                               (SLIDE_W - 2 * margin) / Inches(1), Inches(0.8), sizes=(28, 24, 20))
+        _textbox(s, margin, Inches(0.25), SLIDE_W - 2 * margin, Inches(0.8), shown, size=size, bold=True,
+                 ea_font=ea_font)
         top, bottom = Inches(1.1), Inches(0.95)
         # the slide has the title, so the chart's own title band is cropped off
         _picture_fit(s, png, margin, top, SLIDE_W - 2 * margin, SLIDE_H - top - bottom,
