@@ -406,3 +406,26 @@ def test_two_year_dataset_keeps_statements_apart_flags_every_error_and_shows_no_
     shown = rp.county_summary_zh(vw.county_summary)
     assert shown.isin(["—"]).any().any()                       # the statement-only county's budget
     assert not shown.astype(str).apply(lambda c: c.str.contains("nan|NaN|None|<NA>")).any().any()
+
+
+def test_a_county_report_over_two_years_names_each_rows_year(two_year_clean, tmp_path):
+    """大厂回族自治县 reported in two years: its profile's project table and red-flag table, and the deck's red-flag
+    slide, each say the year of every row (a project is one row a year)."""
+    import lxml.html
+    from pptx import Presentation
+    run = rp.run_report(two_year_clean[0], tmp_path, region="大厂回族自治县", progress=False)
+    page = lxml.html.parse(str(run / "html" / "10_county_profile-大厂回族自治县.html"))
+    tables = list(page.iter("table"))
+
+    def head(t):
+        return [th.text_content().strip() for th in t.iter("th")]
+    projects = next(t for t in tables if "执行（万元）" in head(t) and "等级来源" in head(t))
+    at = head(projects).index("年度") - 1            # the index column (项目名称) is a th of its own in each row
+    years = {tr.findall("td")[at].text_content().strip() for tr in projects.findall(".//tbody/tr")}
+    assert years == {"2021", "2022"}
+    flags = next(t for t in tables if head(t)[:3] == ["年度", "项目", "红旗"])
+    flag_years = {tr.findall("td")[0].text_content() for tr in flags.findall(".//tbody/tr")}
+    assert flag_years and flag_years <= years
+    deck = Presentation(run / "briefing.pptx")
+    table = next(sh.table for s in deck.slides for sh in s.shapes if sh.has_table)
+    assert [c.text for c in table.rows[0].cells][:2] == ["县区", "年度"]
