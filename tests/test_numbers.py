@@ -79,6 +79,18 @@ def test_ledger_columns_align_by_display_width():
     assert cells(lines[1]) == ["普陀区规划和自然资源局2024年度部门决算.pdf", "pdf", "成功", "0", "12"]
     assert cells(lines[2]) == ["a.txt", "txt", "失败", "0", "0"] and lines[2].endswith("无法读取")
     assert cells(lines[3])[1:] == ["docx", "部分读取", "3", "30"]   # a long name is cut, not shifting the rest
+    # cut in its middle: the start of the path and the end that tells a folder's files apart both stay
+    assert cells(lines[3])[0].startswith("很长很长") and "…" in cells(lines[3])[0] and cells(lines[3])[0].endswith("长的文件名.docx")
+
+
+def test_a_long_path_is_cut_in_its_middle_by_display_width():
+    from evalkit.textwidth import middle
+    path = "内蒙古自治区/乌兰察布市/兴和县/00146_2019年度兴和县文化广电和旅游局项目支出绩效自评表_扫描件.tif"
+    shown = middle(path, 48)
+    assert width(shown) <= 48 and width(shown) >= 47 and "…" in shown
+    assert shown.startswith("内蒙古自治区") and shown.endswith("自评表_扫描件.tif")
+    assert middle("a.txt", 48) == "a.txt" and middle("短路径/a.txt", 12) == "短路径/a.txt"
+    assert middle("a\nb" * 30, 10).count("\n") == 0          # control characters shown escaped, never printed
 
 
 def test_findings_summary_in_chinese():

@@ -27,12 +27,13 @@ def _missing(v) -> bool:
 
 
 def ledger_lines(rows) -> list[str]:
-    """The ingest ledger: one line a file, columns aligned by display width (CJK = 2 columns).
-    `rows`: the reports table (DataFrame or pyarrow Table) or its rows as dicts."""
+    """The ingest ledger: one line a file, columns aligned by display width (CJK = 2 columns), a long path cut in
+    its middle (textwidth.middle). `rows`: the reports table (DataFrame or pyarrow Table) or its rows as dicts."""
     from evalkit.schema import value_label
-    from evalkit.textwidth import ljust, rjust
+    from evalkit.textwidth import ljust, middle, rjust
     if not isinstance(rows, list):
         rows = records(rows, LEDGER_FIELDS)
+    name_cols = LEDGER_COLUMNS[0][1]
 
     def row(cells) -> str:
         return " ".join((ljust if a == "l" else rjust)(str(v), w) for v, (_, w, a) in zip(cells, LEDGER_COLUMNS))
@@ -47,7 +48,7 @@ def ledger_lines(rows) -> list[str]:
             err = "" if _missing(r.get("error")) else str(r["error"])
         n_p = 0 if _missing(r.get("n_projects")) else int(r["n_projects"])
         n_i = 0 if _missing(r.get("n_indicators")) else int(r["n_indicators"])
-        lines.append(row([r["source_file"], r["format"], value_label("status", r["status"]), n_p, n_i])
+        lines.append(row([middle(r["source_file"], name_cols), r["format"], value_label("status", r["status"]), n_p, n_i])
                      + f"  {err}".rstrip())
     return lines
 

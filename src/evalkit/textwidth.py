@@ -59,3 +59,21 @@ def rjust(s: str, cols: int) -> str:
         return s[:cols].rjust(cols)
     c = cut(s, cols)
     return " " * (cols - width(c)) + c
+
+
+def middle(s: str, cols: int, head: float = 1 / 3) -> str:
+    """`s` in at most `cols` display columns, cut in the middle ("…"): a path keeps its start (the province, the
+    folder) and its end (what tells two files of a folder apart: `_扫描件.png`, `_副本.docx`)."""
+    s = printable(s)
+    if width(s) <= cols:
+        return s
+    start = cut(s, max(0, int(cols * head)))
+    room = cols - width(start) - 1
+    tail, w = [], 0
+    for ch in reversed(s):
+        cw = char_width(ch)
+        if w + cw > room:
+            break
+        tail.append(ch)
+        w += cw
+    return start + "…" + "".join(reversed(tail))
