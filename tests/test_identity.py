@@ -106,6 +106,9 @@ def test_a_file_that_failed_is_placed_by_its_folder(tmp_path):
     assert rp.Views(there).headline["n_failed_reports"] == 1
     assert set(there["reports"]["source_file"]) == {"四川省/达州市/开江县/损坏的自评表.docx",
                                                      f"四川省/达州市/开江县/{SEEDS[1].name}"}
+    listed = rp.unread_files(there["reports"])        # the regional brief's note on files not fully read
+    assert len(listed) == 1 and listed[0].startswith("四川省/达州市/开江县/损坏的自评表.docx（失败：")
+    assert listed[0].count("损坏的自评表.docx") == 1 and listed[0].endswith("）")
 
 
 def test_same_report_in_docx_and_pdf_is_kept_once(mixed):

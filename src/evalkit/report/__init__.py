@@ -12,7 +12,8 @@ from evalkit.report.selection import (CONTRACT_COLUMNS, complete_tables, ensure_
                                       load_tables, match_region, parse_years, region_label, years_label)
 from evalkit.report.numbers import fmt
 from evalkit.report.text import (agency_summary_zh, clean_text, county_summary_zh, display_table, headline_table, headline_text,
-                                 html_block, html_text, project_years_zh, statements_zh, takeaways)
+                                 html_block, html_text, project_years_zh, statements_zh, takeaways,
+                                 unread_files)
 from evalkit.report.views import (GRADE_COLORS, GRADES, SEVERITIES, SEVERITY_ZH, Views, as_views, band_edges,
                                   bands_text, counties, county_frame, default_bands, findings_view, grade_for,
                                   normalize_bands, plausible_ranges, plausible_view, project_view, range_text,
@@ -24,7 +25,7 @@ __all__ = [
     "NotebookFailed",
     "ReportBusy", "ReportParams", "run_report", "CONTRACT_COLUMNS", "complete_tables", "ensure_columns",
     "filter_tables", "load_tables", "match_region", "parse_years", "region_label", "years_label",
-    "agency_summary_zh", "clean_text", "county_summary_zh", "display_table", "fmt", "headline_table", "headline_text", "html_block", "html_text", "project_years_zh", "statements_zh", "takeaways",
+    "agency_summary_zh", "clean_text", "county_summary_zh", "display_table", "fmt", "headline_table", "headline_text", "html_block", "html_text", "project_years_zh", "statements_zh", "takeaways", "unread_files",
     "GRADE_COLORS", "GRADES", "SEVERITIES", "SEVERITY_ZH", "Views", "as_views", "band_edges", "bands_text",
     "counties", "county_frame", "default_bands", "findings_view", "grade_for", "normalize_bands",
     "plausible_ranges", "plausible_view", "project_view", "range_text", "rule_title", "rule_titles",

@@ -375,3 +375,17 @@ def statements_zh(vw: Views) -> pd.DataFrame:
                                          .set_axis(s.index)))
     cols = [c for c in STATEMENT_ZH if c in s.columns]
     return display_table(s[cols], STATEMENT_ZH, index="county_label", units=STATEMENT_UNITS)
+
+
+def unread_files(reports: pd.DataFrame) -> list[str]:
+    """The files not fully read (partial, failed), each once in Chinese: `路径（读取失败：原因）`. A failed row's
+    error starts with its path (the ingest ledger's wording); it is not repeated."""
+    from evalkit.schema import value_label
+    bad = reports[reports["status"].isin(["partial", "failed"])]
+    out = []
+    for path, status, err in zip(bad["source_file"], bad["status"], bad["error"]):
+        path, why = clean_text(path), clean_text(err)
+        if path and why.startswith(path + ": "):
+            why = why[len(path) + 2:]
+        out.append(f"{path}（{value_label('status', status)}" + (f"：{why}" if why else "") + "）")
+    return out
