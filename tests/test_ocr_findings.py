@@ -77,3 +77,60 @@ def test_a_missing_figure_in_the_typed_tables_is_skipped_not_an_error():
     assert t["projects"]["total_score"].isna().all()
     f = run_checks(t, load_config())
     assert (f["rule"] == "ocr_low_confidence").sum() == 1
+
+
+def _rate_findings(rate: str, conf_rate: float, conf_executed: float = 0.99) -> pd.DataFrame:
+    rows = [["项目名称", "测试项目", "", "", ""],
+            ["", "年初预算数", "全年预算数", "全年执行数", "执行率"],
+            ["年度资金总额", "10", "10", "9.5", rate]]
+    conf = [[0.99, 0.99, None, None, None], [None, 0.99, 0.99, 0.99, 0.99],
+            [0.99, 0.99, 0.98, conf_executed, conf_rate]]
+    doc = Document("scan.jpg", "image", [Paragraph("项目支出绩效自评表", 1), Table(rows, 1, conf)], pages=1,
+                   ocr_pages=[1])
+    res = build(doc, "scan.jpg", "ab" * 32, "image")
+    t = {"reports": pd.DataFrame([res.report]), "projects": pd.DataFrame(res.projects),
+         "indicators": pd.DataFrame(res.indicators), "summaries": pd.DataFrame(res.summaries)}
+    return run_checks(t, load_config())
+
+
+def test_a_doubtful_rate_that_confident_amounts_give_exactly_is_not_pointed_out():
+    """9.5 / 10 is 95 %: a 执行率 read “95%” or “95.0%” with low confidence has nothing left to check; one the
+    amounts do not give (“96%”: a misread 5, or a wrong figure) is pointed out, beside the mismatch."""
+    for shown in ("95%", "95.0%", "95.00%"):
+        f = _rate_findings(shown, 0.51)
+        assert not (f["rule"] == "ocr_low_confidence").any(), shown
+    f = _rate_findings("96%", 0.51)
+    assert "执行率“96%”" in f.loc[f["rule"] == "ocr_low_confidence", "message"].iloc[0]
+    assert (f["rule"] == "execution_rate_mismatch").any()
+    f = _rate_findings("95.3%", 0.51)         # within the mismatch tolerance, but not what the amounts give
+    assert (f["rule"] == "ocr_low_confidence").sum() == 1
+    f = _rate_findings("95%", 0.51, conf_executed=0.6)   # the amount is doubtful too: both pointed out
+    assert (f["rule"] == "ocr_low_confidence").sum() == 2
+
+
+def _total_findings(total: str, conf_total: float, conf_line: float = 0.99) -> pd.DataFrame:
+    rows = [["项目名称", "测试项目", "", "", "", ""],
+            ["", "年初预算数", "全年预算数", "全年执行数", "", ""],
+            ["年度资金总额", "10", "10", "9.5", "", ""],
+            ["一级指标", "二级指标", "三级指标", "指标值", "分值", "得分"],
+            ["产出指标", "数量指标", "培训人数", "100人", "50", "48"],
+            ["效益指标", "社会效益指标", "群众满意度", "≥90%", "50", "45.5"],
+            ["总分", "", "", "", "100", total]]
+    c = 0.99
+    conf = [[c] * 6, [c] * 6, [c] * 6, [c] * 6, [c, c, c, c, c, conf_line], [c] * 6, [c, c, c, c, c, conf_total]]
+    doc = Document("scan.jpg", "image", [Paragraph("项目支出绩效自评表", 1), Table(rows, 1, conf)], pages=1,
+                   ocr_pages=[1])
+    res = build(doc, "scan.jpg", "ab" * 32, "image")
+    t = {"reports": pd.DataFrame([res.report]), "projects": pd.DataFrame(res.projects),
+         "indicators": pd.DataFrame(res.indicators), "summaries": pd.DataFrame(res.summaries)}
+    assert res.projects and len(res.indicators) == 2
+    return run_checks(t, load_config())
+
+
+def test_a_doubtful_total_that_confident_line_scores_add_up_to_is_not_pointed_out():
+    def doubtful(f):
+        return f.loc[f["rule"] == "ocr_low_confidence", "message"].tolist()
+    assert doubtful(_total_findings("93.5", 0.5)) == []
+    assert ["总分“98.5”" in m for m in doubtful(_total_findings("98.5", 0.5))] == [True]
+    both = doubtful(_total_findings("93.5", 0.5, conf_line=0.5))     # a line score doubtful too: both
+    assert len(both) == 2 and any("总分“93.5”" in m for m in both)

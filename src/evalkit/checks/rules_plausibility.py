@@ -345,11 +345,13 @@ _OCR_FIELDS = {"budget_initial": "年初预算数", "budget_full_year": "全年�
 def check_ocr_confidence(d: Data, cfg: CheckConfig) -> list[Finding]:
     """A project figure or an indicator's weight/score read from a cell OCR read with low confidence is
     pointed out, with the cell's text, confidence and page: the cell the figure's `loc_fields` name (a
-    dataset written before cells had places: a low-confidence cell of the report holding the same value)."""
+    dataset written before cells had places: a low-confidence cell of the report holding the same value). A 执行率
+    or 总分 that confidently read figures give exactly is not (`_corroborated`)."""
     import json
     out: list[Finding] = []
     low_at = float(cfg.get("ocr", "low_confidence", 0.9))
     rep = d.reports.loc[d.reports["ocr_cells"].notna()]
+    sums = None                     # project_id -> its line scores' sum (millionths), worked out when needed
     for r in rep.itertuples(index=False):
         at_cell: dict[tuple, tuple] = {}
         by_value: dict[float, tuple] = {}
@@ -376,23 +378,49 @@ def check_ocr_confidence(d: Data, cfg: CheckConfig) -> list[Finding]:
         def locs_of(row):
             return field_locs(getattr(row, "loc_fields", None)) if at_cell else {}
 
+        ind = d.indicators.loc[d.indicators["report_id"] == r.report_id]
+        lines = [(i, col, label, hit(i, col, locs_of(i))) for i in ind.itertuples(index=False)
+                 for col, label in (("weight", "分值"), ("score", "得分"))]
+        doubtful_scores = {i.project_id for i, col, _, h in lines if h and col == "score"}
         for p in d.projects.loc[d.projects["report_id"] == r.report_id].itertuples(index=False):
             locs = locs_of(p)
+            low = {col: h for col in _OCR_FIELDS if (h := hit(p, col, locs))}
+            if "total_score" in low and sums is None:
+                from evalkit.checks.rules_totals import total_score_calc
+                sums = dict(zip(d.projects["project_id"], total_score_calc(d)))
+            line_sum = None if p.project_id in doubtful_scores or sums is None else sums.get(p.project_id)
             for col, label in _OCR_FIELDS.items():
-                h = hit(p, col, locs)
-                if h:
+                h = low.get(col)
+                if h and not _corroborated(p, col, h[0], low, line_sum):
                     out.append(make(cfg, "ocr_low_confidence", ids_of(p),
                                     f"项目「{text(p.project_name)}」的{label}“{h[0]}”由扫描件识别（第{h[2]}页），"
                                     f"置信度 {h[1]:.2f}，低于 {low_at:.2f}，请对照原件核对。",
                                     f"置信度≥{low_at:.2f}", f"{label}={h[0]}（{h[1]:.2f}）", f"{p.project_id}#{col}"))
-        ind = d.indicators.loc[d.indicators["report_id"] == r.report_id]
-        for i in ind.itertuples(index=False):
-            locs = locs_of(i)
-            for col, label in (("weight", "分值"), ("score", "得分")):
-                h = hit(i, col, locs)
-                if h:
-                    out.append(make(cfg, "ocr_low_confidence", ids_of(i),
-                                    f"指标「{text(i.level3)}」的{label}“{h[0]}”由扫描件识别（第{h[2]}页），"
-                                    f"置信度 {h[1]:.2f}，低于 {low_at:.2f}，请对照原件核对。",
-                                    f"置信度≥{low_at:.2f}", f"{label}={h[0]}（{h[1]:.2f}）", i.indicator_key))
+        for i, col, label, h in lines:
+            if h:
+                out.append(make(cfg, "ocr_low_confidence", ids_of(i),
+                                f"指标「{text(i.level3)}」的{label}“{h[0]}”由扫描件识别（第{h[2]}页），"
+                                f"置信度 {h[1]:.2f}，低于 {low_at:.2f}，请对照原件核对。",
+                                f"置信度≥{low_at:.2f}", f"{label}={h[0]}（{h[1]:.2f}）", i.indicator_key))
     return out
+
+def _corroborated(p, col: str, shown: str, low: dict, line_sum) -> bool:
+    """A doubtful OCR'd figure that figures read with confidence give exactly, to the digits it shows: a 执行率
+    that 全年执行数 / 全年预算数 rounds to, a 总分 that the line scores add up to (`line_sum`, in millionths; None
+    when a line score is doubtful too). Nothing is left to compare with the scan (a misread one disagrees, and
+    execution_rate_mismatch or total_score_mismatch says so)."""
+    def num(name):
+        v = getattr(p, name, None)
+        return None if v is None or pd.isna(v) else float(v)
+    places = len(m.group(1)) if (m := re.search(r"\.(\d+)", shown)) else 0
+    if col == "execution_rate":
+        stated, ex, full = num("execution_rate"), num("executed"), num("budget_full_year")
+        if None in (stated, ex, full) or full <= 0 or "executed" in low or "budget_full_year" in low:
+            return False
+        return abs(ex / full * 100 - stated) <= 0.5 * 10 ** -places + 1e-9
+    if col == "total_score":
+        stated = num("total_score")
+        if stated is None or line_sum is None or pd.isna(line_sum) or "budget_score" in low:
+            return False
+        return round(stated * 1_000_000) == int(line_sum)
+    return False
