@@ -429,3 +429,31 @@ def test_a_county_report_over_two_years_names_each_rows_year(two_year_clean, tmp
     deck = Presentation(run / "briefing.pptx")
     table = next(sh.table for s in deck.slides for sh in s.shapes if sh.has_table)
     assert [c.text for c in table.rows[0].cells][:2] == ["县区", "年度"]
+
+
+def test_project_labels_name_the_funds_a_notice_allots_and_tell_alike_ones_apart():
+    names = ["关于下达2019年中央财政退役士兵安置补助资金的通知鲁财社〔2019〕72号",
+             "关于下达2019年省级财政退役士兵安置补助资金的通知鲁财社〔2019〕147号",
+             "关于下达2019年省级财政退役士兵安置补助资金的通知鲁财社〔2019〕31号",
+             "关于提前下达2022年中央财政医疗救助补助资金预算的通知冀财社〔2021〕159号",
+             "51172322T000007299749-专项业务类——专项经费", "网络运行维护费"]
+    assert charts.project_labels(names) == [
+        "中央财政退役士兵安置补助资金", "省级财政退役士兵安置补助…·147号", "省级财政退役士兵安置补助资金·31号",
+        "中央财政医疗救助补助资金", "专项业务类——专项经费", "网络运行维护费"]
+    assert charts.project_labels(names[:2], years=[2019, 2020], n=10) == ["中央财政退役士兵安…（2019）",
+                                                                          "省级财政退役士兵安…（2020）"]
+
+
+def test_a_county_with_many_projects_shows_its_lowest_rates_and_each_ones_year(two_year_clean):
+    """More projects than the chart holds: the lowest rates are the ones drawn (they were dropped), the note says
+    how many; over two years each label carries its year, so a project's two bars are told apart."""
+    t = two_year_clean[1]
+    vw = rp.Views(rp.filter_tables(t, region="大厂回族自治县"))
+    v = vw.projects[vw.projects["rate"].notna()]
+    fig = charts.execution_rate_by_project(vw, max_projects=5)
+    labels = [x.get_text() for x in fig.axes[0].get_yticklabels()]
+    assert len(labels) == 5 and all(x.endswith(("（2021）", "（2022）")) for x in labels)
+    drawn = sorted(float(b.get_width()) for b in fig.axes[0].patches[:5])
+    assert drawn == pytest.approx(sorted(v["rate"].nsmallest(5).clip(upper=115)))
+    assert f"共{len(v)}个项目有执行率，列出最低的5个" in "".join(x.get_text() for x in fig.texts)
+    plt.close(fig)

@@ -155,6 +155,44 @@ def _short(text, n: int = 18) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+# a project named after the notice that allotted its funds: 关于（提前）下达2019年中央财政退役士兵安置补助资金（预算）的通知
+# 鲁财社〔2019〕72号 is, on a chart, the funds it names (中央财政退役士兵安置补助资金) and, where two read alike, its 文号
+_NOTICE = re.compile(r"^关于(?:提前)?(?:下达|拨付|分配|预拨|清算)(?:\d{4}年度?)?(?P<core>.+?)(?:预算)?(?:指标)?的?"
+                     r"(?:补充)?通知(?P<no>.*)$")
+_DOC_NUMBER = re.compile(r"(\d+)号\s*$")
+
+
+def project_labels(names, years=None, n: int = 18) -> list[str]:
+    """Chart labels of projects, short and telling apart: a fund notice's title as the funds it names (its 文号's
+    number added where two would read alike) cut to `n` characters, then the year when `years` is given (projects
+    of several years: a project once a year)."""
+    names = ["" if x is None or (isinstance(x, float) and np.isnan(x)) else str(x) for x in names]
+    cores, numbers = [], []
+    for name in names:
+        name = re.sub(r"^\d{6,}[A-Z]\d+-", "", name)          # 51172322T000007299749-名称 -> 名称
+        m = _NOTICE.match(name)
+        cores.append(m.group("core") if m and m.group("core") else name)
+        numbers.append(_DOC_NUMBER.search(m.group("no")).group(1) + "号" if m and _DOC_NUMBER.search(m.group("no"))
+                       else "")
+    alike: dict[str, set] = {}
+    for core, name in zip(cores, names):
+        alike.setdefault(core, set()).add(name)
+    out = []
+    for k, (core, no) in enumerate(zip(cores, numbers)):
+        tail = f"·{no}" if no and len(alike[core]) > 1 else ""
+        label = (core if len(core) + len(tail) <= n else core[: max(1, n - len(tail) - 1)] + "…") + tail
+        year = years[k] if years is not None else None
+        out.append(label + (f"（{int(year)}）" if year is not None and not pd.isna(year) else ""))
+    return out
+
+
+def _years_if_several(whole: pd.DataFrame, rows: pd.DataFrame):
+    """`rows`' fiscal years when `whole` (the chart's projects) spans several, else None (no year on labels)."""
+    if "fiscal_year" not in whole.columns or whole["fiscal_year"].dropna().nunique() < 2:
+        return None
+    return list(rows["fiscal_year"])
+
+
 def _style(ax):
     for s in ("top", "right"):
         ax.spines[s].set_visible(False)
@@ -645,8 +683,10 @@ def execution_vs_score(vw: Views, *, max_listed: int = 8,
                    lw=1.4, zorder=4)
     lines = [f"高分低执行（得分≥{high_score:g}，执行率<{low_execution:g}%）：{len(hl)}个项目"]
     if len(odd):
-        listed = [f"异{i}. {r.county_label}｜{_short(r.project_name, 10)}：{V.num(r.rate)}%，{V.num(r.score)}分"
-                  for i, r in enumerate(odd.head(4).itertuples(), 1)]
+        odd4 = odd.head(4)
+        listed = [f"异{i}. {_short(r.county_label, 7)}｜{label}：{V.num(r.rate)}%，{V.num(r.score)}分"
+                  for i, (r, label) in enumerate(zip(odd4.itertuples(),
+                                                     project_labels(odd4["project_name"], _years_if_several(v, odd4), 10)), 1)]
         more = [f"……另有{len(odd) - 4}个，见红旗清单"] if len(odd) > 4 else []
         lines = [f"数值异常（超出合理范围，紫色×标在图边，未计入）：{len(odd)}个项目", *listed, *more] + lines
     if n_stacked:
@@ -655,8 +695,9 @@ def execution_vs_score(vw: Views, *, max_listed: int = 8,
         shown = hl.head(max_listed)
         nums = [str(i) for i in range(1, len(shown) + 1)]
         _label_points(zoom, shown["rate"].to_numpy(), shown["score"].to_numpy(), nums, fontsize=11)
-        for n, r in zip(nums, shown.itertuples()):
-            lines.append(f"{n}. {r.county_label}｜{_short(r.project_name, 10)}："
+        labels = project_labels(shown["project_name"], _years_if_several(v, shown), 10)
+        for n, r, label in zip(nums, shown.itertuples(), labels):
+            lines.append(f"{n}. {_short(r.county_label, 7)}｜{label}："
                          f"{r.rate:.1f}%，{round(r.score, 2):g}分")
         if len(hl) > len(shown):
             lines.append(f"……另有{len(hl) - len(shown)}个，见红旗清单")
@@ -853,11 +894,13 @@ def execution_rate_by_project(vw: Views, *, max_projects: int = 30,
     vw = as_views(vw)
     low_execution = vw.low_execution
     v = vw.projects
-    v = v[v["rate"].notna()].sort_values("rate", ascending=False)
+    v = v[v["rate"].notna()]
     if v.empty:
         _empty(ax, "没有执行率数据")
         return fig
-    v = v.head(max_projects).iloc[::-1]
+    n_all = len(v)                 # more than max_projects: the lowest rates (what an analyst looks for) are shown
+    v = v.sort_values("rate", kind="stable").head(max_projects).iloc[::-1].sort_values("rate", ascending=True,
+                                                                                        kind="stable")
     ok, below, above = (m.to_numpy() for m in _split_range(v["rate"], "rate"))
     y = np.arange(len(v))
     rates = v["rate"].to_numpy(dtype=float)
@@ -875,7 +918,8 @@ def execution_rate_by_project(vw: Views, *, max_projects: int = 30,
         ax.scatter(np.full(int(below.sum()), 0.0), y[below], marker="<", s=70, color=ODD_COLOR,
                    zorder=4, clip_on=False)
     fs = 12 if len(v) <= 12 else (10 if len(v) <= 20 else 8.5)
-    ax.set_yticks(y, [_mt(_short(n, 26)) for n in v["project_name"]], fontsize=fs)
+    ax.set_yticks(y, [_mt(x) for x in project_labels(v["project_name"], _years_if_several(vw.projects, v), 26)],
+                  fontsize=fs)
     for yi, r, is_ok, is_above in zip(y, rates, ok, above):
         if is_ok:
             ax.text(r + (2 if r > 0.5 else 2.5), yi, f"{r:.1f}%", va="center", fontsize=fs)
@@ -895,7 +939,8 @@ def execution_rate_by_project(vw: Views, *, max_projects: int = 30,
     ax.legend(handles, V.GRADES, title="等级", loc="upper left", bbox_to_anchor=(1.0, 1.0),
               fontsize=11, title_fontsize=11, frameon=False)
     _style(ax)
-    _note(fig, f"虚线：{low_execution:g}%；点线：100%。等级未填写时按得分计算。"
+    shown = f"共{n_all}个项目有执行率，列出最低的{len(v)}个。" if n_all > len(v) else ""
+    _note(fig, shown + f"虚线：{low_execution:g}%；点线：100%。等级未填写时按得分计算。"
                + _odd_note(int((~ok).sum()), "执行率", "rate"))
     return fig
 
