@@ -404,6 +404,7 @@ def check_ocr_confidence(d: Data, cfg: CheckConfig) -> list[Finding]:
                                 f"置信度≥{low_at:.2f}", f"{label}={h[0]}（{h[1]:.2f}）", i.indicator_key))
     return out
 
+
 def _corroborated(p, col: str, shown: str, low: dict, line_sum) -> bool:
     """A doubtful OCR'd figure that figures read with confidence give exactly, to the digits it shows: a 执行率
     that 全年执行数 / 全年预算数 rounds to, a 总分 that the line scores add up to (`line_sum`, in millionths; None

@@ -378,7 +378,7 @@ def statements_zh(vw: Views) -> pd.DataFrame:
 
 
 def unread_files(reports: pd.DataFrame) -> list[str]:
-    """The files not fully read (partial, failed), each once in Chinese: `路径（读取失败：原因）`. A failed row's
+    """The files not fully read (partial, failed), each once in Chinese: `路径（失败：原因）`. A failed row's
     error starts with its path (the ingest ledger's wording); it is not repeated."""
     from evalkit.schema import value_label
     bad = reports[reports["status"].isin(["partial", "failed"])]
