@@ -171,9 +171,9 @@ def project_labels(names, years=None, n: int = 18) -> list[str]:
     for name in names:
         name = re.sub(r"^\d{6,}[A-Z]\d+-", "", name)          # 51172322T000007299749-名称 -> 名称
         m = _NOTICE.match(name)
+        no = _DOC_NUMBER.search(m.group("no")) if m else None
         cores.append(m.group("core") if m and m.group("core") else name)
-        numbers.append(_DOC_NUMBER.search(m.group("no")).group(1) + "号" if m and _DOC_NUMBER.search(m.group("no"))
-                       else "")
+        numbers.append(no.group(1) + "号" if no else "")
     alike: dict[str, set] = {}
     for core, name in zip(cores, names):
         alike.setdefault(core, set()).add(name)
@@ -899,8 +899,7 @@ def execution_rate_by_project(vw: Views, *, max_projects: int = 30,
         _empty(ax, "没有执行率数据")
         return fig
     n_all = len(v)                 # more than max_projects: the lowest rates (what an analyst looks for) are shown
-    v = v.sort_values("rate", kind="stable").head(max_projects).iloc[::-1].sort_values("rate", ascending=True,
-                                                                                        kind="stable")
+    v = v.sort_values("rate", kind="stable").head(max_projects)      # the lowest at the bottom
     ok, below, above = (m.to_numpy() for m in _split_range(v["rate"], "rate"))
     y = np.arange(len(v))
     rates = v["rate"].to_numpy(dtype=float)
