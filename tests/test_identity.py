@@ -376,3 +376,17 @@ def test_a_compilation_of_several_counties_and_years_gives_each_project_its_own(
     two = ingest_paths([tmp_path / "two"], checks=False)["projects"]
     n = int((want["seed"] == picked[0]).sum())
     assert sorted(two["fiscal_year"].value_counts().to_dict().items()) == [(year, n), (year + 1, n)]
+
+
+def test_a_failed_file_alone_in_its_county_makes_no_county(tmp_path):
+    """Its region's report lists it, but the brief's counties (and their count) are those with something read."""
+    docs = tmp_path / "docs"
+    (docs / "四川省" / "达州市" / "开江县").mkdir(parents=True)
+    (docs / "四川省" / "达州市" / "宣汉县").mkdir(parents=True)
+    shutil.copy(SEEDS[1], docs / "四川省" / "达州市" / "开江县" / SEEDS[1].name)
+    (docs / "四川省" / "达州市" / "宣汉县" / "损坏的自评表.docx").write_bytes(b"PK\x03\x04 not a zip at all")
+    t = ingest_paths([docs], tmp_path / "clean")
+    vw = rp.Views(rp.filter_tables(t, region="达州市"))
+    assert vw.counties == ["开江县"] and vw.headline["n_counties"] == 1
+    assert vw.headline["n_failed_reports"] == 1 and len(rp.unread_files(vw["reports"])) == 1
+    assert list(vw.county_summary["county_label"]) == ["开江县"]
