@@ -385,7 +385,9 @@ def test_a_failed_file_alone_in_its_county_makes_no_county(tmp_path):
     (docs / "四川省" / "达州市" / "宣汉县").mkdir(parents=True)
     shutil.copy(SEEDS[1], docs / "四川省" / "达州市" / "开江县" / SEEDS[1].name)
     (docs / "四川省" / "达州市" / "宣汉县" / "损坏的自评表.docx").write_bytes(b"PK\x03\x04 not a zip at all")
+    (docs / "四川省" / "达州市" / "宣汉县" / "损坏的自评表 (1).docx").write_bytes(b"PK\x03\x04 not a zip at all")
     t = ingest_paths([docs], tmp_path / "clean")
+    assert sorted(t["reports"]["status"]) == ["duplicate", "failed", "ok"]
     vw = rp.Views(rp.filter_tables(t, region="达州市"))
     assert vw.counties == ["开江县"] and vw.headline["n_counties"] == 1
     assert vw.headline["n_failed_reports"] == 1 and len(rp.unread_files(vw["reports"])) == 1

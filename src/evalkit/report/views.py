@@ -135,9 +135,10 @@ def _none(x):
 def _places(tables: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame, dict[str, str]]:
     """One row per county with its key (division code, else `province/city/county`) and display label
     (the name, with the city where two keys share it); a row lacking city or province joins the one county it fits.
-    A file that failed (placed by its folders only) makes no county: a county is one that has something read."""
+    A file that failed (placed by its folders only) makes no county, nor does a copy (a duplicate has its kept
+    report's place): a county is one that has something read."""
     rep = ensure_columns("reports", tables.get("reports"))
-    rep = rep[~rep["status"].astype("object").eq("failed").fillna(False).astype(bool)]
+    rep = rep[~rep["status"].astype("object").isin(["failed", "duplicate"]).fillna(False).astype(bool)]
     prj = ensure_columns("projects", tables.get("projects"))
     places = pd.concat([rep[PLACE], prj[PLACE]], ignore_index=True)
     places = places[places["county"].notna()].astype("object").drop_duplicates()
