@@ -228,3 +228,33 @@ def test_unchanged_rerun_honours_the_dataset_lock(folder, tmp_path):
     with dataset_lock(out):
         r = cli("ingest", folder, "--out", out, "--quiet", env={"EVALKIT_LOCK_TIMEOUT": "1"})
     assert r.returncode == 2 and "正被另一个 evalkit 进程写入" in r.stderr
+
+
+def test_every_module_an_ingest_runs_is_in_the_signature_or_said_to_decide_no_table():
+    """A module split out of ingest.py or archives.py (identity.py, volumes.py) must be named where the unchanged
+    re-run and the parse cache look (or among those that decide no table's content): else an upgrade that changes it
+    serves the tables of the code before. Every evalkit import of ingest.py, followed through the package."""
+    import ast
+    from evalkit import cache as cache_mod, incremental
+    pkg = Path(incremental.__file__).parent
+    covered = cache_mod.READING_CODE + incremental.TABLE_CODE + incremental.SOURCE_CODE + incremental.OUTSIDE_TABLES
+
+    def path_of(name: str):
+        p = pkg.joinpath(*name.split(".")[1:])
+        return p / "__init__.py" if (p / "__init__.py").exists() else p.with_suffix(".py") if p.with_suffix(".py").exists() else None
+
+    seen, todo = set(), [pkg / "ingest.py"]
+    while todo:
+        f = todo.pop()
+        if f in seen:
+            continue
+        seen.add(f)
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            names = ([node.module] + [f"{node.module}.{a.name}" for a in node.names]
+                     if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("evalkit") else
+                     [a.name for a in node.names if a.name.startswith("evalkit")] if isinstance(node, ast.Import) else [])
+            todo += [p for p in map(path_of, names) if p is not None and p not in seen]
+    rel = {f.relative_to(pkg).as_posix() for f in seen}
+    assert {"identity.py", "versions.py", "readers/pdfstitch.py", "volumes.py", "checks/rules_totals.py"} <= rel
+    loose = sorted(r for r in rel if not any(r == c or r.startswith(c + "/") for c in covered))
+    assert loose == []

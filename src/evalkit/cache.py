@@ -21,7 +21,7 @@ from pathlib import Path
 
 # the modules whose code decides what a file reads to (relative to the package folder)
 READING_CODE = ("readers", "recognize", "normalize.py", "grades.py", "schema.py", "ingest.py",
-                "model.py", "errors.py", "geo.py", "archives.py", "tables.py")
+                "model.py", "errors.py", "geo.py", "archives.py", "tables.py", "tnef.py")
 
 
 def parser_version(limits) -> str:

@@ -19,8 +19,18 @@ import json
 import os
 from pathlib import Path
 
-# what decides the tables once files are read: the checks and how tables are written
-TABLE_CODE = ("checks", "store.py", "incremental.py")
+# what decides the tables once files are read: which files hold one report or another version of it, a project
+# repeated or copied from an earlier year (identity, versions, the rows the run carries), the checks, how tables
+# are written
+TABLE_CODE = ("identity.py", "versions.py", "results.py", "checks", "store.py", "incremental.py")
+# what decides the sources, whose names, hashes, formats and problems the signature lists one by one
+# (archives.py and tnef.py also word places at parse time: they are reading code, cache.READING_CODE)
+SOURCE_CODE = ("discover.py", "members.py", "volumes.py", "pdflist.py", "mail.py", "outlook.py")
+# the rest of what an ingest runs, which no table's content depends on: the package, the parse cache, Dask's and the
+# workers' plumbing, temp folders, the terminal's lines, the limits (their values are in the parser version), the
+# reviewer's decisions (kept across runs, not derived from the inputs)
+OUTSIDE_TABLES = ("__init__.py", "cache.py", "distributed.py", "scratch.py", "terminal.py", "textwidth.py",
+                  "limits.py", "review.py")
 DERIVED = ("reports", "projects", "indicators", "summaries", "findings", "ledger")   # what an ingest writes
 
 
