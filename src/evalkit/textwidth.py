@@ -68,12 +68,4 @@ def middle(s: str, cols: int, head: float = 1 / 3) -> str:
     if width(s) <= cols:
         return s
     start = cut(s, max(0, int(cols * head)))
-    room = cols - width(start) - 1
-    tail, w = [], 0
-    for ch in reversed(s):
-        cw = char_width(ch)
-        if w + cw > room:
-            break
-        tail.append(ch)
-        w += cw
-    return start + "…" + "".join(reversed(tail))
+    return start + "…" + cut(s[::-1], cols - width(start) - 1)[::-1]     # the end: `cut` from the other side
