@@ -30,6 +30,7 @@ from evalkit.report.text import clean_text
 EA_FONT = "Microsoft YaHei"     # East Asian typeface (微软雅黑); WPS/LibreOffice substitute
 LATIN_FONT = "Calibri"
 SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
+MARGIN = Inches(0.5)              # left and right, for titles, charts, takeaways and the red-flag table
 DARK = RGBColor(0x1F, 0x3B, 0x5B)
 GREY = RGBColor(0x55, 0x55, 0x55)
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
@@ -74,7 +75,11 @@ def style_runs(text_frame, *, ea_font: str = EA_FONT) -> None:
 
 
 def _textbox(slide, left, top, width, height, text, *, size=18, bold=False, color=DARK,
-             align=PP_ALIGN.LEFT, ea_font=EA_FONT):
+             align=PP_ALIGN.LEFT, ea_font=EA_FONT, fit=None):
+    """A text box; with `fit` (point sizes, largest first) its text on one paragraph in the largest of them the box
+    holds, cut with … at the smallest (`fit_text`)."""
+    if fit:
+        text, size = fit_text(_plain(text).replace("\n", " "), width / Inches(1), height, fit)
     box = slide.shapes.add_textbox(left, top, width, height)
     tf = box.text_frame
     tf.word_wrap = True
@@ -141,25 +146,29 @@ _PIECE = re.compile(r"[\(\[（〔【「『《“‘]*(?:[A-Za-z0-9.,%+\-/:_#&@']
                     re.S)
 
 
-def _piece_width(piece: str) -> float:
-    """A piece's width in display columns as a slide font sets it: a CJK character 2 (one em), a Latin letter
-    or digit 1.2 (CJK fonts set digits at 0.55–0.6 em), a Latin run beside CJK text half a column wider on each
-    side (the renderer's autospace)."""
+def _char_cols(ch: str) -> float:
+    """A character's width in display columns as a slide font sets it: a CJK character 2 (one em), a Latin letter
+    or digit 1.2 (CJK fonts set digits at 0.55–0.6 em)."""
     from evalkit.textwidth import char_width
-    w = sum(1.2 if char_width(ch) == 1 else char_width(ch) for ch in piece)
-    return w + (1.0 if re.search(r"[A-Za-z0-9]", piece) else 0.0)
+    w = char_width(ch)
+    return 1.2 if w == 1 else w
+
+
+def _piece_width(piece: str) -> float:
+    """A piece's width in display columns (`_char_cols`), a Latin run beside CJK text half a column wider on each
+    side (the renderer's autospace)."""
+    return sum(map(_char_cols, piece)) + (1.0 if re.search(r"[A-Za-z0-9]", piece) else 0.0)
 
 
 def wrap_lines(text: str, room: float) -> list[str]:
     """`text` broken into lines of at most `room` display columns as a slide renderer breaks it: between
     pieces (_PIECE), each as wide as _piece_width says; a piece wider than a line (a long code or address) broken
     anywhere, as the renderer must."""
-    from evalkit.textwidth import char_width
     lines, line, used = [], "", 0.0
     pieces = []
     for piece in _PIECE.findall(text):
         w = _piece_width(piece)
-        pieces += [(ch, 1.2 if char_width(ch) == 1 else char_width(ch)) for ch in piece] if w > room else [(piece, w)]
+        pieces += [(ch, _char_cols(ch)) for ch in piece] if w > room else [(piece, w)]
     for piece, w in pieces:
         if line and used + w > room:
             lines.append(line)
@@ -220,7 +229,7 @@ def fit_rows(rows: list[list[str]], widths: list[float], *, room: int | None = N
 
 def _flag_table(slide, cols, rows, ea_font):
     """One slide's red-flag table: a header row and `rows` (texts, height), each row as high as its text."""
-    tbl = slide.shapes.add_table(len(rows) + 1, len(cols), Inches(0.5), FLAG_TOP, SLIDE_W - Inches(1.0),
+    tbl = slide.shapes.add_table(len(rows) + 1, len(cols), MARGIN, FLAG_TOP, SLIDE_W - 2 * MARGIN,
                                  row_height(1, HEAD_SIZE) + sum(h for _, h in rows)).table
     tbl.rows[0].height = row_height(1, HEAD_SIZE)
     for j, (_, label, w) in enumerate(cols):
@@ -255,32 +264,25 @@ def build_deck(charts: Iterable[Mapping], path: str | Path, *, charts_dir: str |
     band.fill.solid()
     band.fill.fore_color.rgb = DARK
     band.line.fill.background()
-    shown, size = fit_text(_plain(title).replace("\n", " "), 11.7, Inches(1.2), sizes=(40, 36, 32, 28, 24))
-    _textbox(s, Inches(0.8), Inches(2.45), Inches(11.7), Inches(1.2), shown, size=size, bold=True,
-             color=RGBColor(0xFF, 0xFF, 0xFF), ea_font=ea_font)
+    _textbox(s, Inches(0.8), Inches(2.45), Inches(11.7), Inches(1.2), title, bold=True,
+             color=RGBColor(0xFF, 0xFF, 0xFF), ea_font=ea_font, fit=(40, 36, 32, 28, 24))
     if subtitle:
-        shown, size = fit_text(_plain(subtitle).replace("\n", " "), 11.7, Inches(0.8), sizes=(18, 16, 14))
-        _textbox(s, Inches(0.8), Inches(3.55), Inches(11.7), Inches(0.8), shown, size=size,
-                 color=RGBColor(0xDD, 0xE6, 0xF0), ea_font=ea_font)
+        _textbox(s, Inches(0.8), Inches(3.55), Inches(11.7), Inches(0.8), subtitle,
+                 color=RGBColor(0xDD, 0xE6, 0xF0), ea_font=ea_font, fit=(18, 16, 14))
 
     # one slide per chart
-    margin = Inches(0.5)
     for entry in charts:
         png = charts_dir / entry["png"]
         s = prs.slides.add_slide(blank)
-        shown, size = fit_text(_plain(entry.get("title") or entry["name"]).replace("\n", " "),
-                               (SLIDE_W - 2 * margin) / Inches(1), Inches(0.8), sizes=(28, 24, 20))
-        _textbox(s, margin, Inches(0.25), SLIDE_W - 2 * margin, Inches(0.8), shown, size=size, bold=True,
-                 ea_font=ea_font)
+        _textbox(s, MARGIN, Inches(0.25), SLIDE_W - 2 * MARGIN, Inches(0.8), entry.get("title") or entry["name"],
+                 bold=True, ea_font=ea_font, fit=(28, 24, 20))
         top, bottom = Inches(1.1), Inches(0.95)
         # the slide has the title, so the chart's own title band is cropped off
-        _picture_fit(s, png, margin, top, SLIDE_W - 2 * margin, SLIDE_H - top - bottom,
+        _picture_fit(s, png, MARGIN, top, SLIDE_W - 2 * MARGIN, SLIDE_H - top - bottom,
                      crop_top=float(entry.get("title_band") or 0.0))
         if entry.get("takeaway"):     # under the chart, within the slide: smaller type for a long one, else cut
-            text, size = fit_text(_plain("要点：" + entry["takeaway"]).replace("\n", " "),
-                                  (SLIDE_W - 2 * margin) / Inches(1), TAKEAWAY_H)
-            _textbox(s, margin, SLIDE_H - bottom + Inches(0.05), SLIDE_W - 2 * margin, TAKEAWAY_H,
-                     text, size=size, color=GREY, ea_font=ea_font)
+            _textbox(s, MARGIN, SLIDE_H - bottom + Inches(0.05), SLIDE_W - 2 * MARGIN, TAKEAWAY_H,
+                     "要点：" + entry["takeaway"], color=GREY, ea_font=ea_font, fit=(16, 14, 13, 12))
 
     # red flags as a table: the first max_flags, as many as one slide holds
     if red_flags is not None and len(red_flags):
@@ -289,11 +291,11 @@ def build_deck(charts: Iterable[Mapping], path: str | Path, *, charts_dir: str |
         rows = fit_rows([[_plain(getattr(r, c)).replace("\n", " ") for c, _, _ in cols]
                          for r in shown.itertuples()], [w for _, _, w in cols])
         s = prs.slides.add_slide(blank)
-        _textbox(s, margin, Inches(0.25), SLIDE_W - 2 * margin, Inches(0.8), "红旗清单", size=28, bold=True,
+        _textbox(s, MARGIN, Inches(0.25), SLIDE_W - 2 * MARGIN, Inches(0.8), "红旗清单", size=28, bold=True,
                  ea_font=ea_font)
         _flag_table(s, cols, rows, ea_font)
         if len(red_flags) > len(rows):
-            _textbox(s, margin, SLIDE_H - FLAG_FOOT, SLIDE_W - 2 * margin, Inches(0.5),
+            _textbox(s, MARGIN, SLIDE_H - FLAG_FOOT, SLIDE_W - 2 * MARGIN, Inches(0.5),
                      f"另有{len(red_flags) - len(rows)}条，见 summary.xlsx 的“红旗清单”。", size=14,
                      color=GREY, ea_font=ea_font)
 
