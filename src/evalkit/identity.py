@@ -140,17 +140,12 @@ def aligned(read: Near, kept: Near) -> tuple[int, ...] | None:
     return None
 
 
-_UNKNOWN = object()
-
-
-def ocr_differences(read: Near, kept: Near, limit: int = 3, idx=_UNKNOWN) -> str | None:
+def ocr_differences(read: Near, kept: Near, idx: tuple[int, ...] | None, limit: int = 3) -> str | None:
     """Where a scan differs from the kept copy, for the auditor: its text (near_differences), the figures it read
     otherwise, project by project (「项目」执行数 空（所留文件 78.77）), a project it did not find; None when alike.
-    A scan joined through a third copy (not aligned with this one) is compared by its text alone. `idx`: the
-    pair's `aligned(read, kept)` when the caller has it."""
+    `idx` is `aligned(read, kept)`; a scan joined through a third copy (None: not aligned with this one) is compared
+    by its text alone."""
     from evalkit.versions import FIGURES, SUMMARY_FIGURES as SUMMARY_LABELS, shown
-    if idx is _UNKNOWN:
-        idx = aligned(read, kept)
     names = kept.names if idx is None else tuple(kept.names[x] for x in idx)
     parts = []
     if read.names != names or read.agency != kept.agency:
@@ -278,7 +273,7 @@ def same_report_duplicates(results: list, key=content_key, near=near_key) -> lis
             if keys[k] is not None and keys[i] == keys[k]:
                 out[i] = duplicate_row(results[i], kept, "same_report", results[i].report["report_id"])
             else:
-                note = ocr_differences(nears[i], nears[k], idx=align(i, k))
+                note = ocr_differences(nears[i], nears[k], align(i, k))
                 out[i] = duplicate_row(results[i], kept, "same_report_ocr", results[i].report["report_id"], note)
     return out
 
