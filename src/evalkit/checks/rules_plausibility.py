@@ -10,7 +10,7 @@ from evalkit.checks.config import CheckConfig
 from evalkit.checks.data import Data
 from evalkit.checks.findings import Finding, field_locs, ids_of, make
 from evalkit.checks.grades import grade_from_score
-from evalkit.checks.numbers import HUNDRED, dec, fmt, pct, text, to_wanyuan
+from evalkit.checks.numbers import HUNDRED, dec, fmt, pct, text, to_wanyuan, unfixed
 from evalkit.checks.rules_budget import rate
 from evalkit.schema import label as schema_label
 
@@ -410,18 +410,15 @@ def _corroborated(p, col: str, shown: str, low: dict, line_sum) -> bool:
     that 全年执行数 / 全年预算数 rounds to, a 总分 that the line scores add up to (`line_sum`, in millionths; None
     when a line score is doubtful too). Nothing is left to compare with the scan (a misread one disagrees, and
     execution_rate_mismatch or total_score_mismatch says so)."""
-    def num(name):
-        v = getattr(p, name, None)
-        return None if v is None or pd.isna(v) else float(v)
     places = len(m.group(1)) if (m := re.search(r"\.(\d+)", shown)) else 0
     if col == "execution_rate":
-        stated, ex, full = num("execution_rate"), num("executed"), num("budget_full_year")
-        if None in (stated, ex, full) or full <= 0 or "executed" in low or "budget_full_year" in low:
+        stated, full = dec(p.execution_rate), dec(p.budget_full_year)
+        if stated is None or full is None or full <= 0 or "executed" in low or "budget_full_year" in low:
             return False
-        return abs(ex / full * 100 - stated) <= 0.5 * 10 ** -places + 1e-9
+        calc = rate(dec(p.executed), full)
+        return calc is not None and abs(calc - stated) <= Decimal(5).scaleb(-places - 1)
     if col == "total_score":
-        stated = num("total_score")
-        if stated is None or line_sum is None or pd.isna(line_sum) or "budget_score" in low:
-            return False
-        return round(stated * 1_000_000) == int(line_sum)
+        stated = dec(p.total_score)
+        return (stated is not None and "budget_score" not in low and line_sum is not None
+                and unfixed(line_sum) == stated)
     return False
