@@ -149,9 +149,12 @@ def _pct(ax, axis="y"):
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(f)
 
 
+_CODE_PREFIX = re.compile(r"^\d{6,}[A-Z]\d+-")     # a project's system code before its name: 51172322T000007299749-名称
+
+
 def _short(text, n: int = 18) -> str:
     text = "" if text is None or (isinstance(text, float) and np.isnan(text)) else str(text)
-    text = re.sub(r"^\d{6,}[A-Z]\d+-", "", text)  # 51172322T000007299749-名称 -> 名称
+    text = _CODE_PREFIX.sub("", text)
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
@@ -169,7 +172,7 @@ def project_labels(names, years=None, n: int = 18) -> list[str]:
     names = ["" if x is None or (isinstance(x, float) and np.isnan(x)) else str(x) for x in names]
     cores, numbers = [], []
     for name in names:
-        name = re.sub(r"^\d{6,}[A-Z]\d+-", "", name)          # 51172322T000007299749-名称 -> 名称
+        name = _CODE_PREFIX.sub("", name)
         m = _NOTICE.match(name)
         no = _DOC_NUMBER.search(m.group("no")) if m else None
         cores.append(m.group("core") if m and m.group("core") else name)
