@@ -127,9 +127,11 @@ def relabel(res, source_file: str):
     if old == source_file:
         return res
     res.report["source_file"] = source_file
+    from evalkit.results import error_reason, file_error
     err = res.report.get("error")
-    if err and old and err.startswith(f"{old}: "):
-        res.report["error"] = f"{source_file}: {err[len(old) + 2:]}"
+    why = error_reason(old, err)
+    if why != err:                              # the old name led it
+        res.report["error"] = file_error(source_file, why)
     for rows in (res.projects, res.indicators, res.summaries):
         for r in rows:
             if "source_file" in r:

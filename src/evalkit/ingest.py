@@ -30,7 +30,7 @@ from evalkit.readers import SUFFIXES, read
 from evalkit.readers.office import TARGET as CONVERTED
 from evalkit.readers.pictures import may_read_more, when_text_gives_nothing
 from evalkit.readers.safety import os_reason
-from evalkit.results import FileResult, Parked, Spool
+from evalkit.results import FileResult, Parked, Spool, file_error
 from evalkit.scratch import folder as scratch_folder
 
 if TYPE_CHECKING:   # pandas, the checks and the recognizers are imported where used: an unchanged re-run needs none
@@ -151,7 +151,7 @@ def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileR
     report = {
         "report_id": report_id, "source_file": source_file, "sha256": sha, "format": fmt,
         "status": "partial" if problems else "ok",
-        "error": f"{source_file}: {'; '.join(problems)}" if problems else None,
+        "error": file_error(source_file, "; ".join(problems)) if problems else None,
         **place, "agency": rep.agency, "fiscal_year": rep.fiscal_year,
         "doc_kind": doc.kind(rep.doc_kind, ex.found_anything),
         "n_projects": len(projects),
@@ -239,7 +239,7 @@ def _source_id(source_file: str) -> str:
 def _failed(source_file: str, sha: str | None, fmt: str | None, error: str) -> FileResult:
     rid = sha[:16] if sha else _source_id(source_file)
     return FileResult({"report_id": rid, "source_file": source_file, "sha256": sha, "format": fmt,
-                       "status": "failed", "error": f"{source_file}: {error}", "n_projects": 0,
+                       "status": "failed", "error": file_error(source_file, error), "n_projects": 0,
                        "n_indicators": 0}, [], [], [])
 
 

@@ -8,6 +8,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+def file_error(source_file: str, reason: str) -> str:
+    """A ledger row's `error`: the file named first (the terminal's ledger, a log), then why."""
+    return f"{source_file}: {reason}"
+
+
+def error_reason(source_file: str | None, error: str | None) -> str | None:
+    """Why, from `error` as file_error wrote it for `source_file` (a row renamed, a list that names the file)."""
+    prefix = f"{source_file}: "
+    return error[len(prefix):] if error and source_file and error.startswith(prefix) else error
+
+
 @dataclass
 class FileResult:
     """What one input file produced; `report` is its ledger row (status and error)."""

@@ -378,14 +378,14 @@ def statements_zh(vw: Views) -> pd.DataFrame:
 
 
 def unread_files(reports: pd.DataFrame) -> list[str]:
-    """The files not fully read (partial, failed), each once in Chinese: `路径（失败：原因）`. A failed row's
-    error starts with its path (the ingest ledger's wording); it is not repeated."""
+    """The files not fully read (partial, failed), each once in Chinese: `路径（失败：原因）`. A row's error
+    starts with its path (results.file_error); it is not repeated."""
+    from evalkit.results import error_reason
     from evalkit.schema import value_label
     bad = reports[reports["status"].isin(["partial", "failed"])]
     out = []
     for path, status, err in zip(bad["source_file"], bad["status"], bad["error"]):
         path, why = clean_text(path), clean_text(err)
-        if path and why.startswith(path + ": "):
-            why = why[len(path) + 2:]
+        why = error_reason(path, why)
         out.append(f"{path}（{value_label('status', status)}" + (f"：{why}" if why else "") + "）")
     return out
