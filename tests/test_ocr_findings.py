@@ -10,13 +10,26 @@ from evalkit.ingest import build, ocr_figures
 from evalkit.model import Document, Paragraph, Table
 
 
+def scan(rows, conf) -> Document:
+    """A one-page scan holding one 自评表 of these cells, OCR'd with these confidences."""
+    return Document("scan.jpg", "image", [Paragraph("项目支出绩效自评表", 1), Table(rows, 1, conf)], pages=1,
+                    ocr_pages=[1])
+
+
+def checked(doc: Document):
+    """(what ingest builds of the document, the checks' findings on it)."""
+    res = build(doc, "scan.jpg", "ab" * 32, "image")
+    t = {"reports": pd.DataFrame([res.report]), "projects": pd.DataFrame(res.projects),
+         "indicators": pd.DataFrame(res.indicators), "summaries": pd.DataFrame(res.summaries)}
+    return res, run_checks(t, load_config())
+
+
 def ocr_doc(conf_executed: float) -> Document:
     rows = [["项目名称", "测试项目", "", ""],
             ["", "年初预算数", "全年预算数", "全年执行数"],
             ["年度资金总额", "10", "10", "9.5"]]
     conf = [[0.99, 0.99, None, None], [None, 0.99, 0.99, 0.99], [0.99, 0.99, 0.98, conf_executed]]
-    return Document("scan.jpg", "image", [Paragraph("项目支出绩效自评表", 1), Table(rows, 1, conf)], pages=1,
-                    ocr_pages=[1])
+    return scan(rows, conf)
 
 
 def test_ocr_figures_lists_the_figure_cells_with_confidence_and_page():
@@ -28,10 +41,7 @@ def test_ocr_figures_lists_the_figure_cells_with_confidence_and_page():
 
 def test_a_low_confidence_figure_is_pointed_out_and_a_confident_one_is_not():
     def findings(conf):
-        res = build(ocr_doc(conf), "scan.jpg", "ab" * 32, "image")
-        t = {"reports": pd.DataFrame([res.report]), "projects": pd.DataFrame(res.projects),
-             "indicators": pd.DataFrame(res.indicators), "summaries": pd.DataFrame(res.summaries)}
-        f = run_checks(t, load_config())
+        _, f = checked(ocr_doc(conf))
         return f[f["rule"] == "ocr_low_confidence"]
     low = findings(0.42)
     assert len(low) == 1
@@ -46,10 +56,7 @@ def test_the_finding_is_about_the_figures_own_cell_not_another_cell_of_the_same_
     def findings(conf_executed, conf_note):
         doc = ocr_doc(conf_executed)
         doc.blocks.append(Table([["附注", "9.5"]], 1, [[0.99, conf_note]]))
-        res = build(doc.number_tables(), "scan.jpg", "ab" * 32, "image")
-        t = {"reports": pd.DataFrame([res.report]), "projects": pd.DataFrame(res.projects),
-             "indicators": pd.DataFrame(res.indicators), "summaries": pd.DataFrame(res.summaries)}
-        f = run_checks(t, load_config())
+        _, f = checked(doc.number_tables())
         return f[f["rule"] == "ocr_low_confidence"]
     assert findings(0.99, 0.3).empty
     (msg,) = findings(0.5, 0.99)["message"]
@@ -60,11 +67,7 @@ def test_a_wrapped_figure_is_quoted_as_one():
     rows = [["项目名称", "测试项目", "", ""], ["", "年初预算数", "全年预算数", "全年执行数"],
             ["年度资金总额", "10", "10", "19.4\n4"]]
     conf = [[0.99, 0.99, None, None], [None, 0.99, 0.99, 0.99], [0.99, 0.99, 0.98, 0.5]]
-    doc = Document("scan.jpg", "image", [Paragraph("项目支出绩效自评表", 1), Table(rows, 1, conf)], pages=1, ocr_pages=[1])
-    res = build(doc, "scan.jpg", "ab" * 32, "image")
-    t = {"reports": pd.DataFrame([res.report]), "projects": pd.DataFrame(res.projects),
-         "indicators": pd.DataFrame(res.indicators), "summaries": pd.DataFrame(res.summaries)}
-    f = run_checks(t, load_config())
+    _, f = checked(scan(rows, conf))
     (msg,) = f.loc[f["rule"] == "ocr_low_confidence", "message"]
     assert "全年执行数“19.44”" in msg
 
@@ -85,12 +88,7 @@ def _rate_findings(rate: str, conf_rate: float, conf_executed: float = 0.99) -> 
             ["年度资金总额", "10", "10", "9.5", rate]]
     conf = [[0.99, 0.99, None, None, None], [None, 0.99, 0.99, 0.99, 0.99],
             [0.99, 0.99, 0.98, conf_executed, conf_rate]]
-    doc = Document("scan.jpg", "image", [Paragraph("项目支出绩效自评表", 1), Table(rows, 1, conf)], pages=1,
-                   ocr_pages=[1])
-    res = build(doc, "scan.jpg", "ab" * 32, "image")
-    t = {"reports": pd.DataFrame([res.report]), "projects": pd.DataFrame(res.projects),
-         "indicators": pd.DataFrame(res.indicators), "summaries": pd.DataFrame(res.summaries)}
-    return run_checks(t, load_config())
+    return checked(scan(rows, conf))[1]
 
 
 def test_a_doubtful_rate_that_confident_amounts_give_exactly_is_not_pointed_out():
@@ -118,13 +116,9 @@ def _total_findings(total: str, conf_total: float, conf_line: float = 0.99) -> p
             ["总分", "", "", "", "100", total]]
     c = 0.99
     conf = [[c] * 6, [c] * 6, [c] * 6, [c] * 6, [c, c, c, c, c, conf_line], [c] * 6, [c, c, c, c, c, conf_total]]
-    doc = Document("scan.jpg", "image", [Paragraph("项目支出绩效自评表", 1), Table(rows, 1, conf)], pages=1,
-                   ocr_pages=[1])
-    res = build(doc, "scan.jpg", "ab" * 32, "image")
-    t = {"reports": pd.DataFrame([res.report]), "projects": pd.DataFrame(res.projects),
-         "indicators": pd.DataFrame(res.indicators), "summaries": pd.DataFrame(res.summaries)}
+    res, f = checked(scan(rows, conf))
     assert res.projects and len(res.indicators) == 2
-    return run_checks(t, load_config())
+    return f
 
 
 def test_a_doubtful_total_that_confident_line_scores_add_up_to_is_not_pointed_out():
