@@ -191,9 +191,7 @@ def project_labels(names, years=None, n: int = 18) -> list[str]:
 
 def _years_if_several(whole: pd.DataFrame, rows: pd.DataFrame):
     """`rows`' fiscal years when `whole` (the chart's projects) spans several, else None (no year on labels)."""
-    if "fiscal_year" not in whole.columns or whole["fiscal_year"].dropna().nunique() < 2:
-        return None
-    return list(rows["fiscal_year"])
+    return list(rows["fiscal_year"]) if V.several_years(whole) else None
 
 
 def _style(ax):
@@ -981,7 +979,7 @@ def trend_by_year(vw: Views, *, county: str | None = None,
         fig.suptitle(_mt(title), fontsize=18, fontweight="bold", x=0.01, ha="left")
     t = trends.by_year(vw, county)
     t = t[t["county_label"] == (county or trends.REGION)]
-    if t["fiscal_year"].nunique() < 2:
+    if not V.several_years(t):
         ax = fig.add_subplot()
         _empty(ax, "只有一个年度的数据，无法比较各年趋势" if len(t) else "没有年度数据")
         return fig

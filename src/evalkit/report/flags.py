@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.report.numbers import MONEY, RATE, SCORE, fmt
-from evalkit.report.views import Views, as_views
+from evalkit.report.views import Views, as_views, several_years
 
 VIEW_FLAGS = ("数值异常", "高分低执行", "执行率过低", "零执行")
 
@@ -49,8 +49,8 @@ _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 def shown_columns(flags: pd.DataFrame) -> list[str]:
     """The columns a red-flag table shows: all but project_id, and fiscal_year only when the flags span several
     years (a project flagged in two years is then two rows that say which year each is)."""
-    years = flags["fiscal_year"].dropna().nunique() if "fiscal_year" in flags.columns else 0
-    return [c for c in flags.columns if c != "project_id" and (c != "fiscal_year" or years > 1)]
+    years = several_years(flags)
+    return [c for c in flags.columns if c != "project_id" and (c != "fiscal_year" or years)]
 
 
 def flag_name(rule: str, titles: dict | None = None) -> str:

@@ -128,6 +128,11 @@ def num(x) -> str:
 
 # --------------------------------------------------------------------------- places
 
+def several_years(df: pd.DataFrame) -> bool:
+    """Whether `df`'s rows fall in more than one fiscal year: only then do tables and labels name the year."""
+    return "fiscal_year" in df.columns and df["fiscal_year"].dropna().nunique() > 1
+
+
 def _none(x):
     return x if isinstance(x, str) and x else None
 
