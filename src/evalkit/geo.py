@@ -8,6 +8,8 @@ from __future__ import annotations
 import warnings
 from functools import lru_cache
 
+from evalkit.schema import FROM_PATH
+
 # the dataset's names of groups, not places: cpca reads the 县 of any "某某县财政局" as 重庆市's 县
 PLACEHOLDERS = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 _SUFFIXES = ("特别行政区", "自治区", "自治州", "地区", "省", "市", "盟")
@@ -73,7 +75,7 @@ def place(agency: str | None, head, path: str | None = None) -> tuple[str | None
     if path is not None:
         found = by_path(county, city, province, path)
         if found is not None:
-            (county, city, province), source = found, "文件路径"
+            (county, city, province), source = found, FROM_PATH
     return county, city, province, source
 
 

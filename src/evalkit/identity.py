@@ -40,7 +40,7 @@ def duplicate_row(source: Source | FileResult, kept: FileResult, kind: str, repo
 
 
 # what a duplicate row takes from the report it repeats
-PLACE_OF_KEPT = ("county", "city", "province", "agency", "fiscal_year", "place_source")
+PLACE_OF_KEPT = ("county", "city", "province", "agency", "fiscal_year", "place_source", "year_source")
 
 
 PROJECT_FIGURES = ("budget_initial", "budget_full_year", "executed", "total_score")

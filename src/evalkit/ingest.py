@@ -31,6 +31,7 @@ from evalkit.readers.office import TARGET as CONVERTED
 from evalkit.readers.pictures import may_read_more, when_text_gives_nothing
 from evalkit.readers.safety import os_reason
 from evalkit.results import FileResult, Parked, Spool, file_error
+from evalkit.schema import FROM_DOCUMENT, FROM_PATH
 from evalkit.scratch import folder as scratch_folder
 
 if TYPE_CHECKING:   # pandas, the checks and the recognizers are imported where used: an unchanged re-run needs none
@@ -158,7 +159,8 @@ def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileR
         "stated_overall_score": rep.stated_overall_score, "stated_overall_grade": rep.stated_overall_grade,
         "narrative_score": rep.narrative_score, "stated_overall_grade_raw": rep.stated_overall_grade_raw,
         "narrative_parts": json.dumps(rep.narrative_parts, ensure_ascii=False) if rep.narrative_parts else None,
-        "place_source": place_source, "doc_date": rep.doc_date, "version_mark": rep.version_mark,
+        "place_source": place_source, "year_source": FROM_DOCUMENT if rep.fiscal_year is not None else None,
+        "doc_date": rep.doc_date, "version_mark": rep.version_mark,
         "n_indicators": len(indicators), "pages": doc.pages,
         "ocr_pages": ",".join(map(str, doc.ocr_pages)) or None,
         "form_pages": ",".join(map(str, doc.form_pages)) or None,
@@ -189,12 +191,40 @@ def placed_by_path(r: FileResult) -> FileResult:
     if found is None:
         return r
     county, city, province = found
-    rep.update(county=county, city=city, province=province, place_source="文件路径")
+    rep.update(county=county, city=city, province=province, place_source=FROM_PATH)
     for row in (*r.projects, *r.summaries):
         row.update({k: v for k, v in (("county", county), ("city", city), ("province", province)) if k in row})
     for row in r.indicators:
         row["county"] = county
     return r
+
+
+def dated_by_path(r: FileResult) -> FileResult:
+    """A result dated by its file's name or folders (statements.path_year) where its document states no year, or where
+    its year was read by OCR and the name states another (a seal's ring over the title's 2022 read 2027): applied
+    in the coordinating process, as `placed_by_path`, since the same content may come back under another name."""
+    from evalkit.recognize.statements import path_year
+    rep = r.report
+    if rep.get("status") not in ("ok", "partial", "failed"):
+        return r
+    year, stated = path_year(rep["source_file"]), rep.get("fiscal_year")
+    if year is None or stated == year or (stated is not None and not rep.get("ocr_pages")):
+        return r
+    rep.update(fiscal_year=year, year_source=FROM_PATH)
+    if stated is not None:       # what the scan read is kept in the notes, the finding points there
+        notes = json.loads(rep["reading_notes"]) if rep.get("reading_notes") else []
+        notes.append(f"扫描件识别出的年度是{stated}年度，与文件名（或其所在文件夹）的{year}年度不同；"
+                     f"识别的年份数字可能有误（印章、污损），已按文件名计入{year}年度")
+        rep["reading_notes"] = json.dumps(notes, ensure_ascii=False)
+    for row in (*r.projects, *r.summaries):
+        if row.get("fiscal_year") is None or row.get("fiscal_year") == stated:   # (a compilation's other years kept)
+            row["fiscal_year"] = year
+    return r
+
+
+def from_path(r: FileResult) -> FileResult:
+    """What a file's path adds to its result: its place and its year where the document does not give them."""
+    return dated_by_path(placed_by_path(r))
 
 
 # ----------------------------------------------------------------------------- parse (in a worker)
@@ -635,7 +665,7 @@ def hash_sources(sources: list[Source]) -> tuple[list, list[Source], list[Source
             except OSError as e:
                 s.problem = f"无法读取文件（{os_reason(e)}）"
         if s.problem is not None:
-            results.append(placed_by_path(_failed(s.source_file, None, s.fmt, s.problem)))
+            results.append(from_path(_failed(s.source_file, None, s.fmt, s.problem)))
         elif s.sha256 in first_by_sha:
             dups.append(s)
         else:
@@ -687,7 +717,7 @@ def _build(paths: list[Path], found: Discovery, results: list, todo: list[Source
                 if c is None:
                     misses.append(s)
                 else:
-                    parsed.append(spool.park(placed_by_path(c)))
+                    parsed.append(spool.park(from_path(c)))
         n_cached = len(parsed)
         if dask is not None:
             from evalkit.distributed import iter_on_dask
@@ -704,7 +734,7 @@ def _build(paths: list[Path], found: Discovery, results: list, todo: list[Source
                 if cache is not None and r.cacheable and dask is not None:    # local workers stored theirs
                     cache.put(s.sha256, s.fmt, r)
                 unsettled += not r.cacheable
-                parsed.append(spool.park(placed_by_path(r)))
+                parsed.append(spool.park(from_path(r)))
         stats.update(files=len(found.sources), parsed=len(misses), from_cache=n_cached, unchanged=False)
         by_sha = {r.report["sha256"]: r for r in parsed}
         for s in dups:

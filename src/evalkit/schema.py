@@ -13,6 +13,8 @@ from pathlib import Path
 
 F, I, S, B = "Float64", "Int64", "string", "boolean"
 NUMERIC_DTYPES = (F, I)
+# where a report's place or year came from when not from its document's text (place_source, year_source)
+FROM_DOCUMENT, FROM_PATH = "文档", "文件路径"
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("place_source", S, "地区依据", doc="where county, city and province were read: 单位名称 (the agency), "
            "文件开头 (the document's opening text) or 文件路径 (the file's name and folders, when the document names "
            "no county); null when no place was found"),
+        _c("year_source", S, "年度依据", doc="where fiscal_year was read: 文档 (the document states it) or 文件路径 (the "
+           "file's name or nearest folder states it as a title does, 2022年度…; taken when the document states no year, "
+           "or when its year was read by OCR and differs from the name's); null when no year was found"),
     ), ("report_id",), (("duplicate_of", "reports", "report_id"),)),
     Table("projects", "项目", "one row per project self-evaluation table", (
         _c("project_id", S, "项目编号", doc="`<report_id>-p<n>`"),

@@ -70,6 +70,8 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     Rule("place_ambiguous", 7, "warning", "县区名称多地重名，文件未写明所属地市", "reports.report_id"),
     Rule("county_unknown", 7, "warning", "未能确定所属县区，不计入县区统计", "reports.report_id"),
     Rule("county_from_path", 7, "info", "文件未写明县区，按文件路径归入", "reports.report_id"),
+    Rule("year_from_path", 7, "info", "文件未写明年度（或扫描件的年度与文件名不符），按文件名归入", "reports.report_id"),
+    Rule("year_differs_from_path", 7, "warning", "文件写明的年度与文件名中的年度不同", "reports.report_id"),
 ]}
 
 COLUMNS = ["finding_id", "rule", "severity", "report_id", "project_id", "source_file",

@@ -12,6 +12,7 @@ from evalkit.checks.findings import Finding, field_locs, ids_of, make
 from evalkit.checks.grades import grade_from_score
 from evalkit.checks.numbers import HUNDRED, dec, fmt, pct, text, to_wanyuan, unfixed
 from evalkit.checks.rules_budget import rate
+from evalkit.schema import FROM_PATH
 from evalkit.schema import label as schema_label
 
 
@@ -260,7 +261,7 @@ def check_places(d: Data, cfg: CheckConfig) -> list[Finding]:
         county, city, province = text(r.county), text(r.city), text(r.province)
         ids = dict(report_id=text(r.report_id) or None, source_file=text(r.source_file) or None, county=county or None)
         agency = text(r.agency) or "（未识别）"
-        if text(getattr(r, "place_source", None)) == "文件路径":
+        if text(getattr(r, "place_source", None)) == FROM_PATH:
             where = "、".join(x for x in dict.fromkeys((province, city, county)) if x)
             out.append(make(cfg, "county_from_path", ids,
                             f"文件的单位名称（{agency}）和开头文字没有写明县区，按文件路径归入{where}；请核对原件。",
@@ -284,6 +285,37 @@ def check_places(d: Data, cfg: CheckConfig) -> list[Finding]:
                         f"县区名称“{county}”在{where}都有，文件的单位名称（{agency}）和开头文字没有写明是哪一个，"
                         "本报告的地市和省份留空（不猜测）；简报中，数据里只有一个同名县区时本报告并入其统计。请核对原件。",
                         "写明所属地市", f"{county}（{len(places)} 处同名）"))
+    return out
+
+
+def check_years(d: Data, cfg: CheckConfig) -> list[Finding]:
+    """A report with results dated by its file's name (year_from_path: ingest.dated_by_path), and one whose document
+    states another year than its file's name (year_differs_from_path): a report filed under the wrong year, or
+    last year's handed in again."""
+    from evalkit.recognize.statements import path_year
+    rep = d.reports
+    live = rep["status"].astype("object").isin(["ok", "partial"])
+    with_results = pd.to_numeric(rep["n_projects"], errors="coerce").fillna(0).gt(0)
+    if "report_id" in d.summaries.columns:
+        with_results |= rep["report_id"].isin(d.summaries["report_id"])
+    out: list[Finding] = []
+    for r in rep.loc[live & with_results].itertuples(index=False):
+        ids = dict(report_id=text(r.report_id) or None, source_file=text(r.source_file) or None,
+                   county=text(r.county) or None)
+        name = text(r.source_file).replace("!", "/").rsplit("/", 1)[-1]
+        named = path_year(text(r.source_file))
+        if named is None or pd.isna(r.fiscal_year):
+            continue
+        if text(getattr(r, "year_source", None)) == FROM_PATH:
+            out.append(make(cfg, "year_from_path", ids,
+                            f"文件中没有读到年度（或扫描件识别出的年度与文件名不同，见读取说明），按文件名“{name}”"
+                            f"（或其所在文件夹）归入{named}年度；请核对原件。",
+                            "文件写明年度", f"按文件名：{named}年度"))
+        elif int(r.fiscal_year) != named:
+            out.append(make(cfg, "year_differs_from_path", ids,
+                            f"文件写明的年度是{int(r.fiscal_year)}年度，文件名“{name}”（或其所在文件夹）却是{named}年度，"
+                            f"本报告按文件写明的{int(r.fiscal_year)}年度计入；请核对是否放错了文件，或把往年的报告当作本年度报送。",
+                            f"{named}年度", f"{int(r.fiscal_year)}年度"))
     return out
 
 

@@ -67,6 +67,17 @@ def fiscal_year(all_text: str) -> int | None:
     return Counter(years).most_common(1)[0][0] if years else None
 
 
+def path_year(source_file: str) -> int | None:
+    """The year a file's name states as its title does (2022年度…自评表, 2023年项目支出绩效…), else its nearest folder's
+    (an archive's member names first); None when none does, or the nearest that does states two different years."""
+    for part in reversed(re.split(r"[/\\!]", source_file)):
+        text = arabic_years(unicodedata.normalize("NFKC", part))
+        years = {int(y) for y in V.YEAR_IN_NAME.findall(text)} | {int(y) for y in V.YEAR_TABLE.findall(text)}
+        if years:
+            return years.pop() if len(years) == 1 else None
+    return None
+
+
 def heading_year(text: str) -> int | None:
     """The year a table's or report's title states on a line of its own: (2024年度), （二〇二四年度）, or a title
     that starts with it (2024年度茂南区医疗保障局项目支出绩效自评表); None for other text."""
