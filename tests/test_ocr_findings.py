@@ -34,8 +34,8 @@ def ocr_doc(conf_executed: float) -> Document:
 
 def test_ocr_figures_lists_the_figure_cells_with_confidence_and_page():
     cells = json.loads(ocr_figures(ocr_doc(0.42)))
-    # text, value, confidence, then the cell's page, table, row and column as loc_fields name them
-    assert ["9.5", 9.5, 0.42, 1, None, 3, 4] in cells and all(c[1] is not None for c in cells)
+    # text, value, confidence, then the cell's page, table, row and column as loc_fields name them, and no seal over it
+    assert ["9.5", 9.5, 0.42, 1, None, 3, 4, 0] in cells and all(c[1] is not None for c in cells)
     assert ocr_figures(Document("a.txt", "txt", [Table([["1"]])])) is None
 
 
@@ -48,6 +48,33 @@ def test_a_low_confidence_figure_is_pointed_out_and_a_confident_one_is_not():
     msg = low["message"].iloc[0]
     assert "全年执行数“9.5”" in msg and "第1页" in msg and "0.42" in msg and "对照原件" in msg
     assert findings(0.97).empty
+
+
+def test_a_figure_under_a_black_seal_is_pointed_out_whatever_its_confidence():
+    """A black-and-white scan's seal over a cell: its print under the seal's ink unseen (the ring through the 9 of
+    9.34 read .34, confidently). The figure is pointed out as under the seal; the same cell without a seal is not."""
+    def findings(sealed: bool):
+        doc = ocr_doc(0.99)
+        doc.blocks[1].sealed = [[False] * 4, [False] * 4, [False, False, False, sealed]]
+        res, f = checked(doc)
+        return res, f[f["rule"] == "ocr_low_confidence"]
+    res, low = findings(True)
+    assert ["9.5", 9.5, 0.99, 1, None, 3, 4, 1] in json.loads(res.report["ocr_cells"])
+    (msg,) = low["message"]
+    assert "全年执行数“9.5”" in msg and "印章压在这个单元格上" in msg and "置信度" not in msg
+    assert low["found"].tolist() == ["全年执行数=9.5（印章下）"]
+    assert findings(False)[1].empty
+
+
+def test_cells_listed_before_seals_were_flagged_are_still_checked():
+    """A dataset written before `ocr_cells` flagged sealed cells (seven fields a cell) is checked as it was."""
+    res, _ = checked(ocr_doc(0.42))
+    t = {"reports": pd.DataFrame([res.report]), "projects": pd.DataFrame(res.projects),
+         "indicators": pd.DataFrame(res.indicators), "summaries": pd.DataFrame(res.summaries)}
+    t["reports"]["ocr_cells"] = json.dumps([c[:7] for c in json.loads(res.report["ocr_cells"])])
+    f = run_checks(t, load_config())
+    (msg,) = f.loc[f["rule"] == "ocr_low_confidence", "message"]
+    assert "全年执行数“9.5”" in msg and "0.42" in msg
 
 
 def test_the_finding_is_about_the_figures_own_cell_not_another_cell_of_the_same_value():

@@ -118,6 +118,7 @@ class Table:
     rows: list[list[str]]
     page: int | None = None  # first page the table sits on (PDF), else None
     conf: list[list[float | None]] | None = None   # OCR confidence per cell (same shape as rows), else None
+    sealed: list[list[bool]] | None = field(default=None, compare=False)   # OCR'd cells a black seal lies over
     index: int | None = field(default=None, compare=False)  # the table's number in the document (Document.number_tables)
     sheet: str | None = field(default=None, compare=False)  # worksheet name (spreadsheets)
     pages: list[int | None] | None = field(default=None, compare=False)  # page of each row, for tables that run over pages

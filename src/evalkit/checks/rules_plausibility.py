@@ -388,9 +388,10 @@ def check_ocr_confidence(d: Data, cfg: CheckConfig) -> list[Finding]:
         at_cell: dict[tuple, tuple] = {}
         by_value: dict[float, tuple] = {}
         for cell_text, value, conf, page, *place in json.loads(r.ocr_cells):
-            if conf >= low_at:
+            place, sealed = place[:3], bool(place[3:4] and place[3])     # (datasets written before have no seal flag)
+            if conf >= low_at and not sealed:
                 continue
-            shown = (re.sub(r"\s*\n\s*", "", str(cell_text)), conf, page)    # a wrapped figure as one: 19.44
+            shown = (re.sub(r"\s*\n\s*", "", str(cell_text)), conf, page, sealed)   # a wrapped figure as one: 19.44
             if place:
                 at_cell[(page, *place)] = shown
             elif value not in by_value or conf < by_value[value][1]:
@@ -426,15 +427,31 @@ def check_ocr_confidence(d: Data, cfg: CheckConfig) -> list[Finding]:
                 if h and not _corroborated(p, col, h[0], low, line_sum):
                     out.append(make(cfg, "ocr_low_confidence", ids_of(p),
                                     f"项目「{text(p.project_name)}」的{label}“{h[0]}”由扫描件识别（第{h[2]}页），"
-                                    f"置信度 {h[1]:.2f}，低于 {low_at:.2f}，请对照原件核对。",
-                                    f"置信度≥{low_at:.2f}", f"{label}={h[0]}（{h[1]:.2f}）", f"{p.project_id}#{col}"))
+                                    f"{_doubt(h, low_at)}，请对照原件核对。",
+                                    _trust(h, low_at), _found(label, h), f"{p.project_id}#{col}"))
         for i, col, label, h in lines:
             if h:
                 out.append(make(cfg, "ocr_low_confidence", ids_of(i),
                                 f"指标「{text(i.level3)}」的{label}“{h[0]}”由扫描件识别（第{h[2]}页），"
-                                f"置信度 {h[1]:.2f}，低于 {low_at:.2f}，请对照原件核对。",
-                                f"置信度≥{low_at:.2f}", f"{label}={h[0]}（{h[1]:.2f}）", i.indicator_key))
+                                f"{_doubt(h, low_at)}，请对照原件核对。",
+                                _trust(h, low_at), _found(label, h), i.indicator_key))
     return out
+
+
+def _doubt(h: tuple, low_at: float) -> str:
+    """Why an OCR'd cell is doubtful: a black seal lies over it (its print unseen where the seal's ink is), or the
+    recognizer's confidence is low."""
+    if h[3]:
+        return "黑白扫描中印章压在这个单元格上，章下的笔画无法识别，数字可能缺位或有误"
+    return f"置信度 {h[1]:.2f}，低于 {low_at:.2f}"
+
+
+def _trust(h: tuple, low_at: float) -> str:
+    return "单元格未被印章遮挡" if h[3] else f"置信度≥{low_at:.2f}"
+
+
+def _found(label: str, h: tuple) -> str:
+    return f"{label}={h[0]}（印章下）" if h[3] else f"{label}={h[0]}（{h[1]:.2f}）"
 
 
 def _corroborated(p, col: str, shown: str, low: dict, line_sum) -> bool:

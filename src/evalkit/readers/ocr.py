@@ -308,7 +308,7 @@ def ocr_page_image(img, page_no: int | None = None) -> list[Block]:
 
 def _block(item, page_no):
     if isinstance(item, PageTable):
-        return Table(item.rows, page=page_no, conf=item.conf)
+        return Table(item.rows, page=page_no, conf=item.conf, sealed=item.sealed)
     item.page = page_no
     return item
 
@@ -361,17 +361,18 @@ def read_page(img, page_no: int) -> PageResult:
     result = PageResult(page_no, w, h, turn=turn)
     clean = without_seal(gray, hidden)
     regions = find_tables(clean, text_h, hidden)
-    if clean is not gray:                       # a black seal: what it lies over cannot be seen
+    sealed = clean is not gray                  # a black seal: what it lies over cannot be seen
+    if sealed:
         result.sealed = sum(_sealed_cells(g, hidden, text_h) for g in regions)
-    del hidden
     if (seen := SEEN.get()) is not None:
         seen.append(PageView(page_no, gray, list(boxes), list(regions)))
     used: set[int] = set()
     for grid in regions:
-        table, taken = grid.fill(boxes, clean, text_h)
+        table, taken = grid.fill(boxes, clean, text_h, hidden if sealed else None)
         used |= taken
         if table is not None:
             result.items.append((table.bbox[1], table.bbox[3], table))
+    del hidden
     del gray, clean
     rest = [b for k, b in enumerate(boxes) if k not in used]
     lineless, rest = tables_from_alignment(rest, text_h)     # tables without lines (or lines lost)
@@ -504,12 +505,15 @@ def _document(source: str, fmt: str, pages: list[PageResult], n_pages: int) -> D
                     rows, conf, boxes = rows[h:], conf[h:], boxes[h:]   # the header row repeated on the new page
                     for c, text, score in labels_over_break(open_geom[1], item, h):
                         open_table.rows[-1][c], open_table.conf[-1][c] = text, score
+                    if item.sealed or open_table.sealed:
+                        open_table.sealed = ((open_table.sealed or [[False] * len(r) for r in open_table.rows])
+                                             + (item.sealed or [[False] * len(r) for r in item.rows])[h:])
                     open_table.rows.extend(rows)
                     open_table.conf.extend(conf)
                     open_table.bboxes.extend(boxes)
                     open_table.pages.extend([page.number] * len(rows))
                 else:
-                    open_table = Table(item.rows, page=page.number, conf=item.conf, bboxes=list(boxes),
+                    open_table = Table(item.rows, page=page.number, conf=item.conf, sealed=item.sealed, bboxes=list(boxes),
                                        pages=[page.number] * len(item.rows))
                     blocks.append(open_table)
                 open_geom = (page, item)

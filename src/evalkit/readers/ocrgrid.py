@@ -29,6 +29,7 @@ class PageTable:
     #                                                 prepared page, PDF points after boxes_to_points
     grid: list[list[tuple]] | None = None   # a ruled table's cells in the prepared page's pixels, a merged cell's
     #                                         in every row it covers (kept as found: for stitching pages)
+    sealed: list[list[bool]] | None = None  # cells a black seal lies over (same shape as rows), else None
 
 
 @dataclass
@@ -50,11 +51,11 @@ class Grid:
         j = min(len(self.xs) - 2, max(0, bisect.bisect_right(self.xs, x) - 1))
         return i, j
 
-    def fill(self, boxes: list[Box], gray: np.ndarray | None = None, text_h: float = 30.0
-             ) -> tuple[PageTable | None, set[int]]:
+    def fill(self, boxes: list[Box], gray: np.ndarray | None = None, text_h: float = 30.0,
+             seal: np.ndarray | None = None) -> tuple[PageTable | None, set[int]]:
         """The boxes whose centres fall inside, put in their cells; the table and the boxes used.
         A cell left empty that has ink in it (a lone dash or digit the detector passed over) gets
-        that ink recognized on its own."""
+        that ink recognized on its own. `seal`: a black seal's mask, the cells whose text it touches marked."""
         per_cell: dict[int, list[Box]] = {}
         used = set()
         for k, b in enumerate(boxes):
@@ -68,7 +69,7 @@ class Grid:
                     continue
                 u = self.unit(part.cx, part.cy) or u
                 per_cell.setdefault(self.cell_of[u[0]][u[1]], []).append(part)
-        spans, confs, rects = [], [], []
+        spans, confs, rects, sealed = [], [], [], []
         budget = MAX_LONE_INK
         cells = []
         for cid, (r0, r1, c0, c1) in enumerate(self.spans):
@@ -86,13 +87,16 @@ class Grid:
             spans.append(Span(r0, r1, c0, c1, text))
             confs.append(Span(r0, r1, c0, c1, score if text else None))
             rects.append(Span(r0, r1, c0, c1, self.rect(r0, r1, c0, c1)))
+            if seal is not None:
+                sealed.append(Span(r0, r1, c0, c1, bool(text) and _sealed_text(mine, self.rect(r0, r1, c0, c1), seal, text_h)))
         rows = rows_from_spans(spans)
         conf = _conf_rows(confs)
         if not any(cell for row in rows for cell in row):
             return None, used
         bbox = (self.xs[0], self.ys[0], self.xs[-1], self.ys[-1])
         cells = _box_rows(rects)
-        return PageTable(rows, conf, bbox, len(self.xs) - 1, cells, [list(row) for row in cells]), used
+        return PageTable(rows, conf, bbox, len(self.xs) - 1, cells, [list(row) for row in cells],
+                         _flag_rows(sealed) if any(s.text for s in sealed) else None), used
 
 
     def split_rows(self, boxes: list[Box], r0: int, r1: int, text_h: float) -> list[tuple[int, int, list[Box]]] | None:
@@ -199,6 +203,30 @@ def _box_rows(spans: list[Span]) -> list[list[tuple | None]]:
     for s in spans:
         for r in range(s.r0, s.r1 + 1):
             rows[r].append((s.c0, tuple(float(v) for v in s.text)))
+    return [[v for _, v in sorted(row, key=lambda t: t[0])] for row in rows]
+
+
+def _sealed_text(boxes: list[Box], rect, seal: np.ndarray, text_h: float) -> bool:
+    """Whether a black seal lies where the cell's text is, or was: over its boxes or a character's width beside them
+    (a digit the seal's ring went through is missing from its box: 9.34 read .34), within the cell. A cell the ring
+    only grazes far from its text (its edge beside 88) is not; a figure found as lone ink is judged by its cell."""
+    m = max(3, int(0.2 * text_h))
+    x0, y0, x1, y1 = rect[0] + m, rect[1] + m, rect[2] - m, rect[3] - m
+    areas = [(b.x0 - text_h, b.y0 - 0.25 * text_h, b.x1 + text_h, b.y1 + 0.25 * text_h) for b in boxes] or [(x0, y0, x1, y1)]
+    for a0, b0, a1, b1 in areas:
+        a0, b0, a1, b1 = (int(max(a0, x0)), int(max(b0, y0)), int(min(a1, x1)), int(min(b1, y1)))
+        if a1 > a0 and b1 > b0 and seal[b0:b1, a0:a1].any():
+            return True
+    return False
+
+
+def _flag_rows(spans: list[Span]) -> list[list[bool]]:
+    """rows_from_spans for flags: the cell's flag in its top row, False below."""
+    n_rows = max(s.r1 for s in spans) + 1
+    rows: list[list[tuple[int, bool]]] = [[] for _ in range(n_rows)]
+    for s in spans:
+        for r in range(s.r0, s.r1 + 1):
+            rows[r].append((s.c0, bool(s.text) and r == s.r0))
     return [[v for _, v in sorted(row, key=lambda t: t[0])] for row in rows]
 
 
