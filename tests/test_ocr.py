@@ -450,6 +450,21 @@ def test_a_seal_a_black_and_white_scan_made_black_leaves_the_cells_it_crosses():
     assert page.sealed >= 4
 
 
+def test_a_column_line_a_black_seals_ring_runs_along_over_a_crossing_divides_its_cells_again():
+    """seal_along_column.tif (make_scan_fixtures.seal_along_column): the ring's side runs down the line between 分值
+    and 执行率 from above the header's top line, over their crossing; whited out, the line's piece in the header row
+    was gone and the run of ring and line did not end at a line across, so it was not joined: 分值 执行率 read as one
+    header cell, and the budget row's 执行率 and 得分 one column off (得分 = 90.33, no 执行率)."""
+    doc = read("seal_along_column.tif")
+    (table,) = doc.tables()
+    rows = [[re.sub(r"\s", "", c) for c in row] for row in table.rows]
+    head = [row for row in rows if "年初预算数" in row][0]
+    budget = [row for row in rows if "年度资金总额" in row][0]
+    assert len(head) == len(budget) and head[-2:] == ["执行率", "得分"] and budget[-3:] == ["10", "90.33%", "9.03"]
+    (p,) = build(doc, "seal_along_column.tif", hash_file(SCANS / "seal_along_column.tif"), "image").projects
+    assert (p["budget_weight"], p["execution_rate"], p["budget_score"]) == (10, 90.33, 9.03)
+
+
 def test_a_black_seal_over_a_table_makes_the_scan_partial_and_says_what_to_ask_for():
     """What a black seal lies over cannot be seen: the report is `partial`, its warning names the page and
     asks for a colour scan. A page without a seal (scan_pages.tif, black and white too) has no such warning."""

@@ -267,15 +267,20 @@ def line_masks(gray: np.ndarray, text_h: float, long: bool = False,
     if hidden is not None:
         across = horiz
         horiz = _under_seal(horiz, binary, hidden, vert)
-        vert = np.ascontiguousarray(_under_seal(vert.T, upright.T, hidden.T, across.T).T)
+        vert = np.ascontiguousarray(_under_seal(vert.T, upright.T, hidden.T, across.T, crossing=horiz.T).T)
     return horiz, vert
 
 
-def _under_seal(lines: np.ndarray, ink: np.ndarray, hidden: np.ndarray, across: np.ndarray | None = None) -> np.ndarray:
+def _under_seal(lines: np.ndarray, ink: np.ndarray, hidden: np.ndarray, across: np.ndarray | None = None,
+                crossing: np.ndarray | None = None) -> np.ndarray:
     """A line the seal hides a stretch of, whole again: along each pixel row, a run of ink and hidden pixels
     whose two ends are pieces of line, or one is and the other meets a line `across` (a column line's stub
     between a row line and the seal is shorter than a line; a run between two lines across only is the seal's
-    ring along its length). A black seal whited out cut every line it crossed; text never makes a line."""
+    ring along its length). A black seal whited out cut every line it crossed; text never makes a line. Where the
+    ring lies over the crossing of a line piece with a line across and runs on past it (its side along a column
+    line), the piece is joined up to that line across (`crossing`: the lines across, their stretches under the
+    seal already joined; default `across`)."""
+    crossing = across if crossing is None else crossing
     out = lines
     ends = lines if across is None else np.maximum(lines, across)
     for y in np.flatnonzero(hidden.any(axis=1)):
@@ -283,12 +288,38 @@ def _under_seal(lines: np.ndarray, ink: np.ndarray, hidden: np.ndarray, across: 
         d = np.diff(np.r_[0, row.astype(np.int8), 0])
         for s, e in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)):
             head, tail = lines[y, s:s + 3].any(), lines[y, e - 3:e].any()
-            if (head or tail) and (head or ends[y, s:s + 3].any()) and (tail or ends[y, e - 3:e].any()) \
-                    and hidden[y, s:e].any() and not lines[y, s:e].all():
-                if out is lines:
-                    out = lines.copy()
-                out[y, s:e] = 255
+            if not (head or tail) or not hidden[y, s:e].any() or lines[y, s:e].all():
+                continue
+            if (head or ends[y, s:s + 3].any()) and (tail or ends[y, e - 3:e].any()):
+                a, b = s, e
+            elif crossing is not None and (gap := _to_crossing(lines[y, s:e] > 0, crossing[y, s:e] > 0,
+                                                                hidden[y, s:e], tail)):
+                a, b = s + gap[0], s + gap[1]        # the ring over the crossings: the run goes on along it
+            else:
+                continue
+            if out is lines:
+                out = lines.copy()
+            out[y, a:b] = 255
     return out
+
+
+def _to_crossing(seg: np.ndarray, cross: np.ndarray, hid: np.ndarray, tail: bool) -> tuple[int, int] | None:
+    """Where a run of ink and seal that a line piece ends (`tail`: at its end, else at its start) and that does not
+    end at a line across goes on past such lines inside it: the seal's ring lies along the line (its side along a
+    column line) over its crossings. The piece joined back to the farthest of those crossings, every stretch
+    between them under the seal; (start, end) within the run, None without a crossing."""
+    if not tail:
+        found = _to_crossing(seg[::-1], cross[::-1], hid[::-1], True)
+        return None if found is None else (len(seg) - found[1], len(seg) - found[0])
+    piece = int(np.argmax(seg))                     # where the first piece of line starts
+    hits = np.flatnonzero(cross[:piece])
+    if not len(hits):
+        return None
+    starts = [int(h) for k, h in enumerate(hits) if k == 0 or h > hits[k - 1] + 1]   # a thick line once
+    bounds = starts + [piece]
+    if not all(hid[a:b].any() for a, b in zip(bounds, bounds[1:])):
+        return None
+    return starts[0], piece
 
 
 def _ink(gray: np.ndarray) -> np.ndarray:
