@@ -245,19 +245,24 @@ def check_earlier_copies(d: Data, cfg: CheckConfig) -> list[Finding]:
     return out
 
 
+def _with_results(d: Data) -> pd.DataFrame:
+    """The counted reports (ok, partial) that gave projects or summaries: those a place or a year is asked of."""
+    rep = d.reports
+    live = rep["status"].astype("object").isin(["ok", "partial"])
+    with_results = pd.to_numeric(rep["n_projects"], errors="coerce").fillna(0).gt(0)
+    if "report_id" in d.summaries.columns:
+        with_results |= rep["report_id"].isin(d.summaries["report_id"])
+    return rep.loc[live & with_results]
+
+
 def check_places(d: Data, cfg: CheckConfig) -> list[Finding]:
     """A report with results that evalkit could not put in one county: its county name is shared by
     several divisions and the document does not say which (place_ambiguous), or it names no county
     (county_unknown). Such a report counts in the totals but in no county's figures; it is pointed
     out, never guessed. A place read from the file's path, not its text, is noted (county_from_path)."""
     from evalkit.geo import candidates
-    rep = d.reports
-    live = rep["status"].astype("object").isin(["ok", "partial"])
-    with_results = pd.to_numeric(rep["n_projects"], errors="coerce").fillna(0).gt(0)
-    if "report_id" in d.summaries.columns:
-        with_results |= rep["report_id"].isin(d.summaries["report_id"])
     out: list[Finding] = []
-    for r in rep.loc[live & with_results].itertuples(index=False):
+    for r in _with_results(d).itertuples(index=False):
         county, city, province = text(r.county), text(r.city), text(r.province)
         ids = dict(report_id=text(r.report_id) or None, source_file=text(r.source_file) or None, county=county or None)
         agency = text(r.agency) or "（未识别）"
@@ -293,13 +298,8 @@ def check_years(d: Data, cfg: CheckConfig) -> list[Finding]:
     states another year than its file's name (year_differs_from_path): a report filed under the wrong year, or
     last year's handed in again."""
     from evalkit.recognize.statements import path_year
-    rep = d.reports
-    live = rep["status"].astype("object").isin(["ok", "partial"])
-    with_results = pd.to_numeric(rep["n_projects"], errors="coerce").fillna(0).gt(0)
-    if "report_id" in d.summaries.columns:
-        with_results |= rep["report_id"].isin(d.summaries["report_id"])
     out: list[Finding] = []
-    for r in rep.loc[live & with_results].itertuples(index=False):
+    for r in _with_results(d).itertuples(index=False):
         ids = dict(report_id=text(r.report_id) or None, source_file=text(r.source_file) or None,
                    county=text(r.county) or None)
         name = text(r.source_file).replace("!", "/").rsplit("/", 1)[-1]
