@@ -300,6 +300,24 @@ def test_red_flags_list_every_error_and_the_audit_warnings(seeds):
     assert list(f["flag"]) == sorted(f["flag"], key=rp.FLAG_ORDER.index)
 
 
+def test_a_red_flag_on_figures_read_from_a_doubtful_scan_cell_says_so(seeds):
+    """A flag a misread scan may have raised (a black seal's ring through a digit) names the doubtful figures, so
+    the scan is checked before the bureau is asked; the project's other flags and other projects' are unchanged."""
+    before = rp.red_flags(seeds)
+    pid = before.loc[before["flag"] == "预算大幅调减", "project_id"].iloc[0]
+    doubt = pd.DataFrame([{"finding_id": "ocr1", "rule": "ocr_low_confidence", "severity": "warning",
+                           "project_id": pid, "found": "全年执行数=2.100（印章下）", "message": "…"},
+                          {"finding_id": "ocr2", "rule": "ocr_low_confidence", "severity": "warning",
+                           "project_id": pid, "found": "执行率=10%（0.85）", "message": "…"}])
+    t = dict(seeds, findings=pd.concat([seeds["findings"], doubt], ignore_index=True))
+    after = rp.red_flags(t)
+    assert len(after) == len(before)
+    mine = after["project_id"] == pid
+    assert after.loc[mine, "detail"].str.endswith(
+        "（扫描件识别存疑：全年执行数“2.100”在印章下、执行率“10%”置信度0.85，请先对照原件）").all()
+    assert after.loc[~mine, "detail"].tolist() == before.loc[before["project_id"] != pid, "detail"].tolist()
+
+
 def test_statements_without_stated_counts_stay_unknown():
     t = _small([], [])
     t["summaries"] = rp.ensure_columns("summaries", pd.DataFrame({"summary_id": ["s1"], "report_id": ["r1"],

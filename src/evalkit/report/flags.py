@@ -8,6 +8,8 @@ listed with its county and file.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -126,7 +128,29 @@ def red_flags(vw: Views, bands=None, low_execution: float = 90.0, high_score: fl
     for c in ("rate", "score"):
         out[c] = out[c].astype("float64")
     out["fiscal_year"] = pd.to_numeric(out["fiscal_year"], errors="coerce").astype("Int64")
+    doubts = ocr_doubts(vw.findings)
+    if doubts and len(out):      # a flag that a misread scan may have raised says so: the scan is checked first
+        out["detail"] = [f"{d}（扫描件识别存疑：{doubts[p]}，请先对照原件）" if isinstance(p, str) and p in doubts else d
+                         for d, p in zip(out["detail"], out["project_id"])]
     return out.reindex(columns=COLUMNS)
+
+
+_DOUBT = re.compile(r"^(.+?)=(.*)（(印章下|[\d.]+)）$")
+
+
+def ocr_doubts(findings: pd.DataFrame) -> dict[str, str]:
+    """project_id -> the figures of the project read from doubtful scan cells (ocr_low_confidence's `found`:
+    全年执行数“2.100”在印章下, 执行率“10%”置信度0.85)."""
+    if not len(findings) or "rule" not in findings.columns:
+        return {}
+    out: dict[str, list[str]] = {}
+    low = findings[(findings["rule"] == "ocr_low_confidence") & findings["project_id"].notna()]
+    for pid, found in zip(low["project_id"], low["found"]):
+        m = _DOUBT.match(_s(found))
+        if m:
+            label, value, why = m.groups()
+            out.setdefault(str(pid), []).append(f"{label}“{value}”" + ("在印章下" if why == "印章下" else f"置信度{why}"))
+    return {pid: "、".join(dict.fromkeys(v)) for pid, v in out.items()}
 
 
 def _finding_flags(vw: Views, v: pd.DataFrame, score: pd.Series) -> pd.DataFrame:
