@@ -89,3 +89,16 @@ def test_a_scans_year_that_differs_from_its_name_is_taken_from_the_name_and_note
     assert any("扫描件识别出的年度是2024年度" in n and "已按文件名计入2023年度" in n
                for n in json.loads(rep["reading_notes"]))
     assert "year_from_path" in set(t["findings"]["rule"])
+
+
+def test_inspect_shows_the_year_as_ingest_dates_the_report(tmp_path, capsys):
+    from evalkit.cli import main
+    folder = tmp_path / "2022年度自评"
+    folder.mkdir()
+    (folder / "君山区自评表.txt").write_text(_yearless(seed("004").read_text(encoding="utf-8")), encoding="utf-8")
+    shutil.copy(seed("004"), folder / "君山区自评表（原件）.txt")     # states 2022 itself
+    assert main(["inspect", str(folder / "君山区自评表.txt")]) == 0
+    assert "年度 2022（按文件名；文件中没有年度）" in capsys.readouterr().out
+    assert main(["inspect", str(folder / "君山区自评表（原件）.txt")]) == 0
+    out = capsys.readouterr().out
+    assert "年度 2022，" in out and "按文件名" not in out

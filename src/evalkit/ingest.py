@@ -205,12 +205,13 @@ def dated_by_path(r: FileResult) -> FileResult:
     """A result dated by its file's name or folders (statements.path_year) where its document states no year, or where
     its year was read by OCR and the name states another (a seal's ring over the title's 2022 read 2027): applied
     in the coordinating process, as `placed_by_path`, since the same content may come back under another name."""
-    from evalkit.recognize.statements import path_year
+    from evalkit.recognize.statements import year_from_path
     rep = r.report
     if rep.get("status") not in ("ok", "partial", "failed"):
         return r
-    year, stated = path_year(rep["source_file"]), rep.get("fiscal_year")
-    if year is None or stated == year or (stated is not None and not rep.get("ocr_pages")):
+    stated = rep.get("fiscal_year")
+    year = year_from_path(stated, rep["source_file"], bool(rep.get("ocr_pages")))
+    if year is None:
         return r
     rep.update(fiscal_year=year, year_source=FROM_PATH)
     if stated is not None:       # what the scan read is kept in the notes, the finding points there

@@ -152,10 +152,19 @@ def _place(doc: Document, ex: Extraction) -> str:
     return f"所属地区：{names}（依据：{source}）" + ("" if county else "；未能确定县区")
 
 
+def _year(stated: int | None, doc: Document) -> str:
+    """The year as ingest dates the report: the document's, or its file name's where ingest takes that."""
+    from evalkit.recognize.statements import year_from_path
+    named = year_from_path(stated, doc.source, bool(doc.ocr_pages))
+    if named is None:
+        return str(stated or "—")
+    return f"{named}（按文件名；" + (f"文件中识别为 {stated}）" if stated else "文件中没有年度）")
+
+
 def _result(ex: Extraction, doc) -> str:
     rep = ex.report
     lines = [f"识别结果：{len(ex.projects)} 个项目，{len(ex.indicators)} 条指标，{len(ex.summaries)} 个汇总；"
-             f"单位 {rep.agency or '—'}，年度 {rep.fiscal_year or '—'}，文件类型 {doc.kind(rep.doc_kind, ex.found_anything)}，"
+             f"单位 {rep.agency or '—'}，年度 {_year(rep.fiscal_year, doc)}，文件类型 {doc.kind(rep.doc_kind, ex.found_anything)}，"
              f"综合得分 {rep.stated_overall_score if rep.stated_overall_score is not None else '—'}，"
              f"等级 {rep.stated_overall_grade or '—'}，落款日期 {rep.doc_date or '—'}"
              + (f"，版本标注 {rep.version_mark}" if rep.version_mark else "")]

@@ -78,6 +78,15 @@ def path_year(source_file: str) -> int | None:
     return None
 
 
+def year_from_path(stated: int | None, source_file: str, ocr: bool) -> int | None:
+    """The year the file's name gives (path_year) where the document's own is not taken: it states none, or its year
+    was read by OCR (`ocr`) and the name states another (a seal's ring over a digit); None: keep `stated`."""
+    year = path_year(source_file)
+    if year is None or year == stated or (stated is not None and not ocr):
+        return None
+    return year
+
+
 def heading_year(text: str) -> int | None:
     """The year a table's or report's title states on a line of its own: (2024年度), （二〇二四年度）, or a title
     that starts with it (2024年度茂南区医疗保障局项目支出绩效自评表); None for other text."""
