@@ -22,6 +22,8 @@ from evalkit.recognize.statements import path_year
     ("2024年公开/2023年度绩效自评.pdf", 2023),
     ("2024年公开/自评表.pdf", None),                         # a year of publishing, not the year evaluated
     ("a/2022年度及2023年度自评.pdf", None),                   # two years: none guessed
+    ("2019-2023年度自评/自评表.pdf", None),                   # a span of years
+    ("2021、2022年度绩效自评.xlsx", None),
     ("12023年度.pdf", None),
     ("自评表/20230315.pdf", None),
 ])

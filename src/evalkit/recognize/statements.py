@@ -74,7 +74,7 @@ def path_year(source_file: str) -> int | None:
         text = arabic_years(unicodedata.normalize("NFKC", part))
         years = {int(y) for y in V.YEAR_IN_NAME.findall(text)} | {int(y) for y in V.YEAR_TABLE.findall(text)}
         if years:
-            return years.pop() if len(years) == 1 else None
+            return years.pop() if len(years) == 1 and not V.YEARS_IN_NAME.search(text) else None
     return None
 
 

@@ -126,6 +126,7 @@ YEAR_TABLE = re.compile(r"[(（]\s*(\d{4})\s*年度?\s*[)）]")
 YEAR_TITLE = re.compile(r"\s*(20\d{2})\s*年度?.{0,30}?(?:自评表|评价表|自评报告|评价报告)\s*$")
 YEAR_ANY = re.compile(r"(20\d{2})\s*年(?:度|(?=[^\d月]{0,12}?(?:项目支出|绩效|自评|部门决算)))")   # 2023年度, 2023年项目支出绩效…
 YEAR_IN_NAME = re.compile(r"(?<!\d)" + YEAR_ANY.pattern)   # the same in a file name: 00286_2022年度…, not 12023年度
+YEARS_IN_NAME = re.compile(r"(?<!\d)20\d{2}\s*年?度?\s*[-—–~～至到、,，和及]\s*20\d{2}\s*年")   # 2019-2023年度: several
 CN_YEAR = re.compile(rf"({CN_YEAR_DIGITS})(?=\s*年)")      # 二〇二三年度: the year digit by digit
 YEAR_SPAN = re.compile(r"(20\d{2})\s*年\s*\d{1,2}\s*月\s*起")
 
