@@ -66,6 +66,27 @@ def test_a_figure_under_a_black_seal_is_pointed_out_whatever_its_confidence():
     assert findings(False)[1].empty
 
 
+def test_a_project_name_under_a_black_seal_is_pointed_out_and_is_no_red_flag_note():
+    """A name a seal's ring crossed (通知 read 避为, 〔2018〕 read 2018]) does not match the project's other years or
+    files: pointed out as read under the seal; the same name beside the seal is not. A red flag's note on doubtful
+    scan figures does not list the name."""
+    from evalkit.report.flags import ocr_doubts
+
+    def findings(sealed: bool):
+        doc = ocr_doc(0.99)
+        doc.blocks[1].sealed = [[False, sealed, False, False], [False] * 4, [False] * 4]
+        res, f = checked(doc)
+        return res, f[f["rule"] == "ocr_low_confidence"]
+    res, low = findings(True)
+    assert ["测试项目", None, 0.99, 1, None, 1, 2, 1] in json.loads(res.report["ocr_cells"])
+    (msg,) = low["message"]
+    assert msg.startswith("项目名称「测试项目」由扫描件识别（第1页），黑白扫描中印章压在这个单元格上")
+    assert low["found"].tolist() == ["项目名称=测试项目（印章下）"]
+    assert ocr_doubts(low) == {}
+    res, low = findings(False)
+    assert low.empty and all(c[1] is not None for c in json.loads(res.report["ocr_cells"]))
+
+
 def test_cells_listed_before_seals_were_flagged_are_still_checked():
     """A dataset written before `ocr_cells` flagged sealed cells (seven fields a cell) is checked as it was."""
     res, _ = checked(ocr_doc(0.42))

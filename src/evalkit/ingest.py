@@ -40,8 +40,9 @@ if TYPE_CHECKING:   # pandas, the checks and the recognizers are imported where 
 
 def ocr_figures(doc: Document) -> str | None:
     """The OCR'd cells that hold a figure (JSON: text, value, confidence, the cell's page, table, row and column as
-    a figure's `loc_fields` name them, and 1 where a black seal lies over the cell), so a check can point a reviewer
-    at each figure read from a doubtful cell; None for a document not OCR'd."""
+    a figure's `loc_fields` name them, and 1 where a black seal lies over the cell), and the text cells a black seal
+    lies over (value null: a project's name), so a check can point a reviewer at each figure or name read from a
+    doubtful cell; None for a document not OCR'd."""
     from evalkit.normalize import parse_number
     cells = []
     for t in doc.tables():
@@ -51,9 +52,9 @@ def ocr_figures(doc: Document) -> str | None:
         for r, (row, crow) in enumerate(zip(t.rows, t.conf)):
             for c, (text, conf) in enumerate(zip(row, crow)):
                 value = parse_number(text) if conf is not None else None
-                if value is not None:
+                under = int(r < len(sealed) and c < len(sealed[r]) and sealed[r][c])
+                if value is not None or (under and conf is not None and text.strip()):
                     at = t.loc(r, c)
-                    under = int(r < len(sealed) and c < len(sealed[r]) and sealed[r][c])
                     cells.append([text, value, round(float(conf), 3), at.page, at.table, at.row, at.col, under])
     return json.dumps(cells, ensure_ascii=False) if cells else None
 

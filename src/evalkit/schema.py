@@ -111,7 +111,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
            "across the pages (its text and pages), glyphs a printer driver overprinted to fake bold; no gap in the data"),
         _c("form_pages", S, "表单填写页", doc="PDF pages whose figures were typed into form fields or with a typewriter "
            "tool (annotations), read as a viewer shows them: a hidden field, a push button or a signature is not read"),
-        _c("ocr_cells", S, "识别单元格", doc="the OCR'd cells holding figures (JSON list: text, value, confidence, page, table, row, column, 1 where a black seal lies over the cell)"),
+        _c("ocr_cells", S, "识别单元格", doc="the OCR'd cells holding figures, and the text cells a black seal lies over (value null), as a JSON list: text, value, confidence, page, table, row, column, 1 where a black seal lies over the cell"),
         _c("uncached_formulas", S, "无缓存值公式", doc="spreadsheet cells holding a formula without a cached value that "
            "LibreOffice could not compute either (those it computes are read and named in reading_notes)"),
         _c("unshown_figures", S, "显示为####的数字", doc="table cells printing \"####\" in place of a figure too wide "

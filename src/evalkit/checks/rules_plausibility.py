@@ -387,8 +387,12 @@ def check_ocr_confidence(d: Data, cfg: CheckConfig) -> list[Finding]:
     for r in rep.itertuples(index=False):
         at_cell: dict[tuple, tuple] = {}
         by_value: dict[float, tuple] = {}
+        sealed_text: dict[str, int] = {}      # a text cell under a black seal (a project's name) -> its page
         for cell_text, value, conf, page, *place in json.loads(r.ocr_cells):
             place, sealed = place[:3], bool(place[3:4] and place[3])     # (datasets written before have no seal flag)
+            if value is None:
+                sealed_text.setdefault(re.sub(r"\s+", "", str(cell_text)), page)
+                continue
             if conf >= low_at and not sealed:
                 continue
             shown = (re.sub(r"\s*\n\s*", "", str(cell_text)), conf, page, sealed)   # a wrapped figure as one: 19.44
@@ -396,7 +400,7 @@ def check_ocr_confidence(d: Data, cfg: CheckConfig) -> list[Finding]:
                 at_cell[(page, *place)] = shown
             elif value not in by_value or conf < by_value[value][1]:
                 by_value[value] = shown
-        if not at_cell and not by_value:
+        if not at_cell and not by_value and not sealed_text:
             continue
 
         def hit(row, col, locs):
@@ -416,6 +420,12 @@ def check_ocr_confidence(d: Data, cfg: CheckConfig) -> list[Finding]:
                  for col, label in (("weight", "分值"), ("score", "得分"))]
         doubtful_scores = {i.project_id for i, col, _, h in lines if h and col == "score"}
         for p in d.projects.loc[d.projects["report_id"] == r.report_id].itertuples(index=False):
+            name = text(p.project_name)
+            if (page := sealed_text.get(re.sub(r"\s+", "", name))) is not None and name:
+                out.append(make(cfg, "ocr_low_confidence", ids_of(p),
+                                f"项目名称「{name}」由扫描件识别（第{page}页），黑白扫描中印章压在这个单元格上，章下的笔画"
+                                "无法识别，名称（尤其文号和数字）可能有误，跨年度和跨文件比对同一项目时可能对不上，请对照原件核对。",
+                                "单元格未被印章遮挡", f"项目名称={name}（印章下）", f"{p.project_id}#project_name"))
             locs = locs_of(p)
             low = {col: h for col in _OCR_FIELDS if (h := hit(p, col, locs))}
             if "total_score" in low and sums is None:

@@ -147,7 +147,7 @@ def ocr_doubts(findings: pd.DataFrame) -> dict[str, str]:
     low = findings[(findings["rule"] == "ocr_low_confidence") & findings["project_id"].notna()]
     for pid, found in zip(low["project_id"], low["found"]):
         m = _DOUBT.match(_s(found))
-        if m:
+        if m and m.group(1) != "项目名称":      # a figure that a flag may rest on, not the name
             label, value, why = m.groups()
             out.setdefault(str(pid), []).append(f"{label}“{value}”" + ("在印章下" if why == "印章下" else f"置信度{why}"))
     return {pid: "、".join(dict.fromkeys(v)) for pid, v in out.items()}
