@@ -482,7 +482,9 @@ def test_a_black_seal_over_a_table_makes_the_scan_partial_and_says_what_to_ask_f
     under = [[cell for cell, sealed in zip(row, flags) if sealed and cell] for row, flags in zip(rows, table.sealed)]
     assert under[rows.index(budget)] == budget[4:6] and budget[4].startswith("68") and budget[5].startswith("10")
     assert under[rows.index(budget) + 1][0] == "65.22"
-    assert [re.sub(r"\s", "", c[0]) for c in json.loads(result.report["ocr_cells"]) if c[7]] == ["65.22"]   # figures
+    listed = [(re.sub(r"\s", "", c[0]), c[1]) for c in json.loads(result.report["ocr_cells"]) if c[7]]
+    assert [t for t, v in listed if v is not None] == ["65.22"]                    # the figures under it
+    assert {budget[4], budget[5]} <= {t for t, v in listed if v is None}          # and its text cells (value null)
     from PIL import Image, ImageSequence
     for name in ("scan_pages.tif", "scan_turned.png"):    # black and white, and grey, without a seal
         with Image.open(SCANS / name) as im:
