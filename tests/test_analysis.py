@@ -313,8 +313,9 @@ def test_a_red_flag_on_figures_read_from_a_doubtful_scan_cell_says_so(seeds):
     after = rp.red_flags(t)
     assert len(after) == len(before)
     mine = after["project_id"] == pid
-    assert after.loc[mine, "detail"].str.endswith(
-        "（扫描件识别存疑：全年执行数“2.100”在印章下、执行率“10%”置信度0.85，请先对照原件）").all()
+    assert after.loc[mine, "detail"].str.startswith("【扫描件识别存疑】").all()     # first: a slide's cell shows two lines
+    assert after.loc[mine, "detail"].str.endswith("；存疑数字：全年执行数“2.100”在印章下、执行率“10%”置信度0.85，请先对照原件").all()
+    assert (after.loc[mine, "detail"].str.len() > before.loc[before["project_id"] == pid, "detail"].str.len().to_numpy()).all()
     assert after.loc[~mine, "detail"].tolist() == before.loc[before["project_id"] != pid, "detail"].tolist()
 
 

@@ -129,12 +129,13 @@ def red_flags(vw: Views, bands=None, low_execution: float = 90.0, high_score: fl
         out[c] = out[c].astype("float64")
     out["fiscal_year"] = pd.to_numeric(out["fiscal_year"], errors="coerce").astype("Int64")
     doubts = ocr_doubts(vw.findings)
-    if doubts and len(out):      # a flag that a misread scan may have raised says so: the scan is checked first
-        out["detail"] = [f"{d}（扫描件识别存疑：{doubts[p]}，请先对照原件）" if isinstance(p, str) and p in doubts else d
-                         for d, p in zip(out["detail"], out["project_id"])]
+    if doubts and len(out):      # a flag that a misread scan may have raised says so first (a slide shows two lines)
+        out["detail"] = [f"{DOUBT_MARK}{d}；存疑数字：{doubts[p]}，请先对照原件" if isinstance(p, str) and p in doubts
+                         else d for d, p in zip(out["detail"], out["project_id"])]
     return out.reindex(columns=COLUMNS)
 
 
+DOUBT_MARK = "【扫描件识别存疑】"
 _DOUBT = re.compile(r"^(.+?)=(.*)（(印章下|[\d.]+)）$")
 
 
