@@ -1441,11 +1441,12 @@ def _page_table(rows, ys, xs, spans, page_h):
     """An OCR'd ruled table as `Grid.fill` gives it: `spans` (r0, r1, c0, c1, text) in grid units."""
     from evalkit.readers.grid import Span, rows_from_spans
     spans = [Span(*s) for s in spans]
-    rects = [Span(s.r0, s.r1, s.c0, s.c1, (xs[s.c0], ys[s.r0], xs[s.c1 + 1], ys[s.r1 + 1])) for s in spans]
+    rects = [Span(s.r0, s.r1, s.c0, s.c1, tuple(float(v) for v in (xs[s.c0], ys[s.r0], xs[s.c1 + 1], ys[s.r1 + 1])))
+             for s in spans]
     conf = [Span(s.r0, s.r1, s.c0, s.c1, 0.99 if s.text else None) for s in spans]
-    cells = ocrgrid._box_rows(rects)
-    table = ocrgrid.PageTable(rows_from_spans(spans), ocrgrid._conf_rows(conf), (xs[0], ys[0], xs[-1], ys[-1]), len(xs) - 1,
-                          cells, [list(r) for r in cells])
+    cells = rows_from_spans(rects, every=True)
+    table = ocrgrid.PageTable(rows_from_spans(spans), rows_from_spans(conf, below=None), (xs[0], ys[0], xs[-1], ys[-1]),
+                              len(xs) - 1, cells, [list(r) for r in cells])
     return ocr.PageResult(1, 1000, page_h, [(ys[0], ys[-1], table)])
 
 

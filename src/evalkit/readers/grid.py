@@ -14,15 +14,17 @@ class Span:
     text: str
 
 
-def rows_from_spans(spans: list[Span]) -> list[list[str]]:
-    """Emit each cell once per row it covers: its text in its top row, '' in the rows below."""
+def rows_from_spans(spans: list[Span], below="", every: bool = False) -> list[list]:
+    """Emit each cell once per row it covers: its text in its top row, `below` in the rows below ('' for text;
+    `every`: its value in each row, as a merged cell's box). The same for any value a Span carries as its text
+    (an OCR cell's confidence, its box, whether a seal lies over it), in the same order."""
     if not spans:
         return []
     n_rows = max(s.r1 for s in spans) + 1
-    rows: list[list[tuple[int, str]]] = [[] for _ in range(n_rows)]
+    rows: list[list[tuple[int, object]]] = [[] for _ in range(n_rows)]
     for s in spans:
         for r in range(s.r0, s.r1 + 1):
-            rows[r].append((s.c0, s.text if r == s.r0 else ""))
+            rows[r].append((s.c0, s.text if every or r == s.r0 else below))
     return [[text for _, text in sorted(row, key=lambda t: t[0])] for row in rows]
 
 

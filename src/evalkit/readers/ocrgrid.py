@@ -77,26 +77,27 @@ class Grid:
             parts = self.split_rows(mine, r0, r1, text_h) if r1 > r0 and mine else None
             cells.extend((a, b, c0, c1, boxes) for a, b, boxes in parts or [(r0, r1, mine)])
         for r0, r1, c0, c1, mine in cells:
+            rect = self.rect(r0, r1, c0, c1)
             text = cell_text(mine)
             score = min(b.score for b in mine) if mine and text else None
             if not text and gray is not None and budget > 0:
-                found = lone_ink(gray, self.rect(r0, r1, c0, c1), text_h)
+                found = lone_ink(gray, rect, text_h)
                 if found is not None:
                     budget -= 1
                     text, score = found
             spans.append(Span(r0, r1, c0, c1, text))
-            confs.append(Span(r0, r1, c0, c1, score if text else None))
-            rects.append(Span(r0, r1, c0, c1, self.rect(r0, r1, c0, c1)))
+            confs.append(Span(r0, r1, c0, c1, round(float(score), 4) if text and score is not None else None))
+            rects.append(Span(r0, r1, c0, c1, tuple(float(v) for v in rect)))
             if seal is not None:
-                sealed.append(Span(r0, r1, c0, c1, bool(text) and _sealed_text(mine, self.rect(r0, r1, c0, c1), seal, text_h)))
+                sealed.append(Span(r0, r1, c0, c1, bool(text) and _sealed_text(mine, rect, seal, text_h)))
         rows = rows_from_spans(spans)
-        conf = _conf_rows(confs)
+        conf = rows_from_spans(confs, below=None)
         if not any(cell for row in rows for cell in row):
             return None, used
         bbox = (self.xs[0], self.ys[0], self.xs[-1], self.ys[-1])
-        cells = _box_rows(rects)
+        cells = rows_from_spans(rects, every=True)      # a merged cell's box in every row it covers
         return PageTable(rows, conf, bbox, len(self.xs) - 1, cells, [list(row) for row in cells],
-                         _flag_rows(sealed) if any(s.text for s in sealed) else None), used
+                         rows_from_spans(sealed, below=False) if any(s.text for s in sealed) else None), used
 
 
     def split_rows(self, boxes: list[Box], r0: int, r1: int, text_h: float) -> list[tuple[int, int, list[Box]]] | None:
@@ -196,16 +197,6 @@ def lone_ink(gray: np.ndarray, rect: tuple[float, float, float, float], text_h: 
     return (text, round(score, 4)) if text and score >= MIN_TEXT_SCORE else None
 
 
-def _box_rows(spans: list[Span]) -> list[list[tuple | None]]:
-    """rows_from_spans for cell boxes: a merged cell's box in every row it covers."""
-    n_rows = max(s.r1 for s in spans) + 1
-    rows: list[list[tuple]] = [[] for _ in range(n_rows)]
-    for s in spans:
-        for r in range(s.r0, s.r1 + 1):
-            rows[r].append((s.c0, tuple(float(v) for v in s.text)))
-    return [[v for _, v in sorted(row, key=lambda t: t[0])] for row in rows]
-
-
 def _sealed_text(boxes: list[Box], rect, seal: np.ndarray, text_h: float) -> bool:
     """Whether a black seal lies where the cell's text is, or was: over its boxes or a character's width beside them
     (a digit the seal's ring went through is missing from its box: 9.34 read .34), within the cell. A cell the ring
@@ -218,26 +209,6 @@ def _sealed_text(boxes: list[Box], rect, seal: np.ndarray, text_h: float) -> boo
         if a1 > a0 and b1 > b0 and seal[b0:b1, a0:a1].any():
             return True
     return False
-
-
-def _flag_rows(spans: list[Span]) -> list[list[bool]]:
-    """rows_from_spans for flags: the cell's flag in its top row, False below."""
-    n_rows = max(s.r1 for s in spans) + 1
-    rows: list[list[tuple[int, bool]]] = [[] for _ in range(n_rows)]
-    for s in spans:
-        for r in range(s.r0, s.r1 + 1):
-            rows[r].append((s.c0, bool(s.text) and r == s.r0))
-    return [[v for _, v in sorted(row, key=lambda t: t[0])] for row in rows]
-
-
-def _conf_rows(spans: list[Span]) -> list[list[float | None]]:
-    """rows_from_spans for confidences: the value in the cell's top row, None below."""
-    n_rows = max(s.r1 for s in spans) + 1
-    rows: list[list[tuple[int, float | None]]] = [[] for _ in range(n_rows)]
-    for s in spans:
-        for r in range(s.r0, s.r1 + 1):
-            rows[r].append((s.c0, round(float(s.text), 4) if r == s.r0 and s.text is not None else None))
-    return [[v for _, v in sorted(row, key=lambda t: t[0])] for row in rows]
 
 
 def line_masks(gray: np.ndarray, text_h: float, long: bool = False,
