@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -385,8 +386,8 @@ def check_ocr_confidence(d: Data, cfg: CheckConfig) -> list[Finding]:
     rep = d.reports.loc[d.reports["ocr_cells"].notna()]
     sums = None                     # project_id -> its line scores' sum (millionths), worked out when needed
     for r in rep.itertuples(index=False):
-        at_cell: dict[tuple, tuple] = {}
-        by_value: dict[float, tuple] = {}
+        at_cell: dict[tuple, _Doubtful] = {}
+        by_value: dict[float, _Doubtful] = {}
         sealed_text: dict[str, int] = {}      # a text cell under a black seal (a project's name) -> its page
         for cell_text, value, conf, page, *place in json.loads(r.ocr_cells):
             place, sealed = place[:3], bool(place[3:4] and place[3])     # (datasets written before have no seal flag)
@@ -395,10 +396,10 @@ def check_ocr_confidence(d: Data, cfg: CheckConfig) -> list[Finding]:
                 continue
             if conf >= low_at and not sealed:
                 continue
-            shown = (re.sub(r"\s*\n\s*", "", str(cell_text)), conf, page, sealed)   # a wrapped figure as one: 19.44
+            shown = _Doubtful(re.sub(r"\s*\n\s*", "", str(cell_text)), conf, page, sealed)   # wrapped as one: 19.44
             if place:
                 at_cell[(page, *place)] = shown
-            elif value not in by_value or conf < by_value[value][1]:
+            elif value not in by_value or conf < by_value[value].conf:
                 by_value[value] = shown
         if not at_cell and not by_value and not sealed_text:
             continue
@@ -434,34 +435,31 @@ def check_ocr_confidence(d: Data, cfg: CheckConfig) -> list[Finding]:
             line_sum = None if p.project_id in doubtful_scores or sums is None else sums.get(p.project_id)
             for col, label in _OCR_FIELDS.items():
                 h = low.get(col)
-                if h and not _corroborated(p, col, h[0], low, line_sum):
-                    out.append(make(cfg, "ocr_low_confidence", ids_of(p),
-                                    f"项目「{text(p.project_name)}」的{label}“{h[0]}”由扫描件识别（第{h[2]}页），"
-                                    f"{_doubt(h, low_at)}，请对照原件核对。",
-                                    _trust(h, low_at), _found(label, h), f"{p.project_id}#{col}"))
+                if h and not _corroborated(p, col, h.text, low, line_sum):
+                    out.append(h.finding(cfg, ids_of(p), f"项目「{text(p.project_name)}」", label, low_at,
+                                         f"{p.project_id}#{col}"))
         for i, col, label, h in lines:
             if h:
-                out.append(make(cfg, "ocr_low_confidence", ids_of(i),
-                                f"指标「{text(i.level3)}」的{label}“{h[0]}”由扫描件识别（第{h[2]}页），"
-                                f"{_doubt(h, low_at)}，请对照原件核对。",
-                                _trust(h, low_at), _found(label, h), i.indicator_key))
+                out.append(h.finding(cfg, ids_of(i), f"指标「{text(i.level3)}」", label, low_at, i.indicator_key))
     return out
 
 
-def _doubt(h: tuple, low_at: float) -> str:
-    """Why an OCR'd cell is doubtful: a black seal lies over it (its print unseen where the seal's ink is), or the
-    recognizer's confidence is low."""
-    if h[3]:
-        return "黑白扫描中印章压在这个单元格上，章下的笔画无法识别，数字可能缺位或有误"
-    return f"置信度 {h[1]:.2f}，低于 {low_at:.2f}"
+class _Doubtful(NamedTuple):
+    """An OCR'd cell a figure may be read from, doubtful: its text as shown, the recognizer's confidence, its page,
+    whether a black seal lies over it (its print unseen where the seal's ink is)."""
+    text: str
+    conf: float
+    page: int
+    sealed: bool
 
-
-def _trust(h: tuple, low_at: float) -> str:
-    return "单元格未被印章遮挡" if h[3] else f"置信度≥{low_at:.2f}"
-
-
-def _found(label: str, h: tuple) -> str:
-    return f"{label}={h[0]}（印章下）" if h[3] else f"{label}={h[0]}（{h[1]:.2f}）"
+    def finding(self, cfg: CheckConfig, ids: dict, subject: str, label: str, low_at: float, key) -> Finding:
+        """ocr_low_confidence on the figure `label` of `subject` (项目「…」, 指标「…」) read from this cell."""
+        why = ("黑白扫描中印章压在这个单元格上，章下的笔画无法识别，数字可能缺位或有误" if self.sealed
+               else f"置信度 {self.conf:.2f}，低于 {low_at:.2f}")
+        return make(cfg, "ocr_low_confidence", ids,
+                    f"{subject}的{label}“{self.text}”由扫描件识别（第{self.page}页），{why}，请对照原件核对。",
+                    "单元格未被印章遮挡" if self.sealed else f"置信度≥{low_at:.2f}",
+                    f"{label}={self.text}（{'印章下' if self.sealed else f'{self.conf:.2f}'}）", key)
 
 
 def _corroborated(p, col: str, shown: str, low: dict, line_sum) -> bool:
