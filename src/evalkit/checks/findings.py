@@ -360,7 +360,7 @@ def make(cfg, rule: str, ids: dict, message: str, expected: str, found: str,
 
 
 def ids_of(row) -> dict:
-    """The identifying fields of a project/indicator row (namedtuple or Series)."""
+    """The identifying fields of a report, project or indicator row (namedtuple or Series; a report has no project)."""
     from evalkit.checks.numbers import text
     return dict(report_id=text(getattr(row, "report_id", None)) or None,
                 project_id=text(getattr(row, "project_id", None)) or None,

@@ -192,8 +192,7 @@ def check_identity(d: Data, cfg: CheckConfig) -> list[Finding]:
     out: list[Finding] = []
     for r in dup.itertuples(index=False):
         note = text(getattr(r, "duplicate_note", None))
-        ids = dict(report_id=text(r.report_id) or None, source_file=text(r.source_file) or None,
-                   county=text(r.county) or None)          # the county of the report it repeats
+        ids = ids_of(r)          # the county of the report it repeats
         if text(r.duplicate_kind) == "other_version":
             out.append(make(cfg, "report_other_version", ids,
                             f"文件 {text(r.source_file)} 与 {text(r.duplicate_of_file)} 是同一单位、同一年度、同样项目的"
@@ -265,7 +264,7 @@ def check_places(d: Data, cfg: CheckConfig) -> list[Finding]:
     out: list[Finding] = []
     for r in _with_results(d).itertuples(index=False):
         county, city, province = text(r.county), text(r.city), text(r.province)
-        ids = dict(report_id=text(r.report_id) or None, source_file=text(r.source_file) or None, county=county or None)
+        ids = ids_of(r)
         agency = text(r.agency) or "（未识别）"
         if text(getattr(r, "place_source", None)) == FROM_PATH:
             where = "、".join(x for x in dict.fromkeys((province, city, county)) if x)
@@ -301,8 +300,7 @@ def check_years(d: Data, cfg: CheckConfig) -> list[Finding]:
     from evalkit.recognize.statements import path_year
     out: list[Finding] = []
     for r in _with_results(d).itertuples(index=False):
-        ids = dict(report_id=text(r.report_id) or None, source_file=text(r.source_file) or None,
-                   county=text(r.county) or None)
+        ids = ids_of(r)
         name = text(r.source_file).replace("!", "/").rsplit("/", 1)[-1]
         named = path_year(text(r.source_file))
         if named is None or pd.isna(r.fiscal_year):
