@@ -424,7 +424,7 @@ def check_ocr_confidence(d: Data, cfg: CheckConfig) -> list[Finding]:
                 out.append(make(cfg, "ocr_low_confidence", ids_of(p),
                                 f"项目名称「{name}」由扫描件识别（第{page}页），黑白扫描中印章压在这个单元格上，章下的笔画"
                                 "无法识别，名称（尤其文号和数字）可能有误，跨年度和跨文件比对同一项目时可能对不上，请对照原件核对。",
-                                "单元格未被印章遮挡", f"项目名称={name}（印章下）", f"{p.project_id}#project_name"))
+                                "单元格未被印章遮挡", f"项目名称={name}（{UNDER_SEAL}）", f"{p.project_id}#project_name"))
             locs = locs_of(p)
             low = {col: h for col in _OCR_FIELDS if (h := hit(p, col, locs))}
             if "total_score" in low and sums is None:
@@ -457,7 +457,18 @@ class _Doubtful(NamedTuple):
         return make(cfg, "ocr_low_confidence", ids,
                     f"{subject}的{label}“{self.text}”由扫描件识别（第{self.page}页），{why}，请对照原件核对。",
                     "单元格未被印章遮挡" if self.sealed else f"置信度≥{low_at:.2f}",
-                    f"{label}={self.text}（{'印章下' if self.sealed else f'{self.conf:.2f}'}）", key)
+                    f"{label}={self.text}（{UNDER_SEAL if self.sealed else f'{self.conf:.2f}'}）", key)
+
+
+UNDER_SEAL = "印章下"
+_FOUND = re.compile(rf"^(.+?)=(.*)（({UNDER_SEAL}|[\d.]+)）$")
+
+
+def doubtful_figure(found: str) -> tuple[str, str, str] | None:
+    """(label, text, why: 印章下 or the confidence) from an ocr_low_confidence finding's `found`, as `_Doubtful`
+    and the project-name case write it (全年执行数=2.100（印章下）); None for other text."""
+    m = _FOUND.match(found)
+    return m.groups() if m else None
 
 
 def _corroborated(p, col: str, shown: str, low: dict, line_sum) -> bool:

@@ -8,8 +8,6 @@ listed with its county and file.
 """
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
@@ -136,7 +134,6 @@ def red_flags(vw: Views, bands=None, low_execution: float = 90.0, high_score: fl
 
 
 DOUBT_MARK = "【扫描件识别存疑】"
-_DOUBT = re.compile(r"^(.+?)=(.*)（(印章下|[\d.]+)）$")
 
 
 def ocr_doubts(findings: pd.DataFrame) -> dict[str, str]:
@@ -144,13 +141,14 @@ def ocr_doubts(findings: pd.DataFrame) -> dict[str, str]:
     全年执行数“2.100”在印章下, 执行率“10%”置信度0.85)."""
     if not len(findings) or "rule" not in findings.columns:
         return {}
+    from evalkit.checks.rules_plausibility import UNDER_SEAL, doubtful_figure
     out: dict[str, list[str]] = {}
     low = findings[(findings["rule"] == "ocr_low_confidence") & findings["project_id"].notna()]
     for pid, found in zip(low["project_id"], low["found"]):
-        m = _DOUBT.match(_s(found))
-        if m and m.group(1) != "项目名称":      # a figure that a flag may rest on, not the name
-            label, value, why = m.groups()
-            out.setdefault(str(pid), []).append(f"{label}“{value}”" + ("在印章下" if why == "印章下" else f"置信度{why}"))
+        got = doubtful_figure(_s(found))
+        if got and got[0] != "项目名称":      # a figure that a flag may rest on, not the name
+            label, value, why = got
+            out.setdefault(str(pid), []).append(f"{label}“{value}”" + (f"在{why}" if why == UNDER_SEAL else f"置信度{why}"))
     return {pid: "、".join(dict.fromkeys(v)) for pid, v in out.items()}
 
 
