@@ -88,7 +88,9 @@ def test_office_fixture_rows_decisions(capsys, name):
     assert header["roles"] == {"2": "budget_initial", "3": "budget_full_year", "4": "executed",
                                "5": "budget_weight", "6": "execution_rate", "7": "budget_score"}
     assert _one(rows[4])["kind"] == "budget_total" and _one(rows[4])["fields"]["executed"] == 5.18
-    assert _one(rows[5])["kind"] == "ignored"                            # 其中：当年财政拨款, after the total
+    part = _one(rows[5])                                                # 其中：当年财政拨款, after the total
+    assert part["kind"] == "budget_part" and part["fields"]["part"] == "其中：当年财政拨款"
+    assert part["fields"]["executed"] == 5.18
     assert _one(rows[10])["kind"] == "indicator_header"
     assert _one(rows[14])["fields"]["level3"] == "年发放工资、保险费用"
     assert _one(rows[18])["kind"] == "total"

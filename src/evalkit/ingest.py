@@ -59,6 +59,18 @@ def ocr_figures(doc: Document) -> str | None:
     return json.dumps(cells, ensure_ascii=False) if cells else None
 
 
+def _parts_columns(parts: list) -> dict:
+    """The budget total's parts as the projects table holds them: each amount summed (recognize.budget.part_sums)
+    and the rows themselves as JSON."""
+    from evalkit.recognize.budget import part_sums
+    if not parts:
+        return {}
+    sums = part_sums(parts) or {}
+    rows = [{"label": label, "kind": kind, **{k: v for k, v in fig.items() if v is not None}} for kind, label, fig in parts]
+    return {**{f"parts_{k}": v for k, v in sums.items()},
+            "budget_parts": json.dumps(rows, ensure_ascii=False, separators=(",", ":"))}
+
+
 def project_place(agency: str | None, report_agency: str | None, place: dict) -> dict:
     """A project's county, city and province: the report's, unless its own agency (实施单位) names another county
     without doubt (a 汇编 of several counties' tables in one file: 茂南区医疗保障局 in a file opening with 天峻县's)."""
@@ -116,7 +128,7 @@ def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileR
             "total_score": p.total_score, "grade": p.grade, "grade_raw": p.grade_raw,
             "max_score": p.max_score, "has_deviation_column": p.has_deviation_column,
             "deviation_note": p.deviation_note, "execution_rate_line": p.execution_rate_line,
-            "amount_unit": p.amount_unit,
+            "amount_unit": p.amount_unit, **_parts_columns(p.budget_parts),
             "n_indicators": len(lines), **where(p.loc), "loc_fields": where_each(p.field_locs),
         })
         for k, i in enumerate(lines, start=1):

@@ -153,12 +153,20 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("deviation_note", S, "偏差说明"),
         _c("amount_unit", S, "原文金额单位", doc="the unit the document states the project's amounts in (元, 千元, 万元 …); "
            "the amount columns are 万元 whatever it is (元 divided by 10,000); null when the document states none"),
+        _c("parts_budget_initial", F, "其中各项之和·年初预算", _WAN, "the rows under the budget total that break it down "
+           "(其中：本年财政拨款, 上年结转资金, 其他资金 …) added up; null when no part states this amount, or when the rows do "
+           "not say how they add up (a kind twice)"),
+        _c("parts_budget_full_year", F, "其中各项之和·全年预算", _WAN, "as parts_budget_initial, for the full-year budget"),
+        _c("parts_executed", F, "其中各项之和·执行数", _WAN, "as parts_budget_initial, for the amount executed"),
+        _c("budget_parts", S, "资金来源分项", doc="JSON list, one object per row under the budget total: `label` as "
+           "written, `kind` (fiscal 财政拨款, fund 一般公共预算…, level 中央/省级…资金, carryover 上年结转, special_account "
+           "财政专户, unit 单位资金, other 其他资金) and the amounts it states in 万元; null when the table has no such row"),
         _c("repeated_in", S, "重复出现于", doc="other counted reports holding the same project (place, agency, year "
            "and name), each followed by （数字一致） or （数字不同） (the figures both state); null when none"),
         _c("same_as_earlier", S, "与往年逐条相同", doc="the latest earlier year's counted reports of the same project "
            "(place, agency and name) whose indicator lines (names, targets, actual values, weights and scores) are "
            "all this year's, each followed by （YYYY年度）; null when none"),
-        _c("execution_rate_line", F, "执行率行得分", _PCT, "the rate printed on the table's own 预算执行率 line"),
+        _c("execution_rate_line", F, "指标表执行率", _PCT, "the rate printed on the table's own 预算执行率 line"),
         *_locs("the start of the project's table (or its name)"),
         _c("loc_fields", S, "各数位置", doc="JSON: each figure -> where it was read (page, table, row, col, "
                                           "sheet, cell, bbox; `column`: the column's name)"),
@@ -254,7 +262,8 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
                        "other_version": "同一报告的另一版本（数字不同）"},
     # the report's views: where an effective figure comes from
     "grade_source": {"stated": "文件填写", "calc": "按得分计算", "bands": "按得分计算"},
-    "rate_source": {"calc": "按金额计算", "stated": "文件填写", "initial_calc": "按年初预算计算"},
+    "rate_source": {"calc": "按金额计算", "parts_calc": "按资金来源分项计算", "stated": "文件填写",
+                    "initial_calc": "按年初预算计算"},
     "score_source": {"stated": "文件填写", "calc": "分项合计"},
     "budget_source": {"full_year": "全年预算", "initial": "年初预算"},
     "source": {"projects": "项目表", "summaries": "汇总表"},

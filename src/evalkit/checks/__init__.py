@@ -10,7 +10,7 @@ from evalkit.checks.config import CheckConfig, GradeBand, load_config
 from evalkit.checks.data import Data, prepare
 from evalkit.checks.findings import COLUMNS, RULES, Finding, Rule, add_fingerprints, add_locations, to_frame
 from evalkit.checks.grades import add_calc_columns, grade_from_score
-from evalkit.checks.rules_budget import check_budget
+from evalkit.checks.rules_budget import check_budget, check_budget_parts
 from evalkit.checks.rules_grades import check_grades, check_summaries
 from evalkit.checks.rules_indicators import check_indicators
 from evalkit.checks.rules_narrative import check_narrative
@@ -22,7 +22,7 @@ __all__ = ["CheckConfig", "GradeBand", "Finding", "Rule", "RULES", "COLUMNS", "l
 
 # Rule groups that read per-row config themselves (grades, summaries, narrative, spending)
 # versus those run once per province profile on that province's rows.
-_PER_PROFILE = (check_budget, check_totals, check_indicators, check_costs, check_duplicates)
+_PER_PROFILE = (check_budget, check_budget_parts, check_totals, check_indicators, check_costs, check_duplicates)
 _PER_ROW = (check_grades, check_summaries, check_narrative, check_spending, check_amount_units, check_identity,
             check_repeated_projects, check_earlier_copies, check_formulas, check_unshown, check_hidden,
             check_ocr_confidence, check_places, check_years)

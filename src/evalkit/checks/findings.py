@@ -31,6 +31,8 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     Rule("execution_over_budget", 1, "warning", "全年执行数超过全年预算数", "projects.executed projects.budget_full_year"),
     Rule("budget_zero_denominator", 1, "warning", "全年预算数为0，无法计算执行率", "projects.budget_full_year"),
     Rule("budget_missing_denominator", 1, "info", "未填全年预算数，无法计算执行率", "projects.project_id"),
+    Rule("budget_parts_mismatch", 1, "error", "资金来源分项（其中：财政拨款等）之和与年度资金总额不符", "projects.budget_full_year projects.parts_budget_full_year|projects.executed projects.parts_executed|projects.budget_initial projects.parts_budget_initial"),
+    Rule("budget_total_missing", 1, "warning", "年度资金总额未填而资金来源分项填有金额", "projects.parts_budget_full_year|projects.parts_executed|projects.parts_budget_initial"),
     Rule("budget_cut_inflates_rate", 2, "warning", "全年预算大幅调减，执行率因此偏高", "projects.budget_initial projects.budget_full_year"),
     Rule("total_score_mismatch", 3, "error", "总分与各行得分之和不符", "projects.total_score indicators.score"),
     Rule("weight_sum_mismatch", 3, "error", "各行权重之和与满分不符", "indicators.weight"),
@@ -186,13 +188,25 @@ def _int(v):
 
 
 def _figures(rule: str, prow: dict | None, irow: dict | None) -> list[tuple[str, str]]:
-    """The figures a rule compares: its `needs` (the first alternative the rows state), ids left out."""
+    """The figures a rule compares: its `needs` (the first alternative the rows state; of several, a pair that
+    disagrees: the 执行数 and its parts' sum, not the 全年预算 beside them that agree), ids left out."""
     alts = [[tuple(x.split(".", 1)) for x in alt.split()] for alt in RULES[rule].needs.split("|")]
 
+    def row_of(t):
+        return prow if t == "projects" else irow if t == "indicators" else None
+
     def stated(t, c):
-        row = prow if t == "projects" else irow if t == "indicators" else None
+        row = row_of(t)
         return row is None or _set(row.get(c))
-    chosen = next((a for a in alts if all(stated(t, c) for t, c in a)), alts[0])
+
+    def disagree(alt) -> bool:
+        vals = [row_of(t).get(c) if row_of(t) is not None else None for t, c in alt]
+        try:
+            return len(vals) == 2 and None not in vals and abs(float(vals[0]) - float(vals[1])) > 1e-9
+        except (TypeError, ValueError):
+            return False
+    full = [a for a in alts if all(stated(t, c) for t, c in a)]
+    chosen = next((a for a in full if disagree(a)), full[0] if full else alts[0])
     return [(t, c) for t, c in chosen if c not in _NOT_FIGURES]
 
 

@@ -1,6 +1,7 @@
 """Families 1 and 2: execution rate, budget score, and budgets cut to fit the spending."""
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from evalkit.checks.config import CheckConfig
@@ -100,3 +101,69 @@ def check_budget(d: Data, cfg: CheckConfig) -> list[Finding]:
               f"按年初预算执行率{pct(init_rate)}", f"{pct(calc if calc is not None else stated)}")
     return out
 
+
+
+_AMOUNT_ZH = {"budget_initial": "年初预算数", "budget_full_year": "全年预算数", "executed": "全年执行数"}
+PART_ALL = "other"      # the catch-all part (其他资金): with it the parts are the whole total (recognize.vocabulary)
+
+
+def _parts(raw) -> list[dict]:
+    try:
+        rows = json.loads(raw) if isinstance(raw, str) else []
+    except ValueError:
+        return []
+    return rows if isinstance(rows, list) else []
+
+
+def _stated_parts(rows: list[dict], role: str, total: Decimal) -> str:
+    """The parts stating `role` other than 0, as written, and, when several do, their sum (本年财政拨款80万元、其他资金
+    10万元，合计90万元)."""
+    def label(r):
+        return str(r.get("label", "")).removeprefix("其中").lstrip("：:") or "分项"
+    stated = [(label(r), dec(r[role])) for r in rows if isinstance(r, dict) and r.get(role) is not None]
+    shown = [(lab, v) for lab, v in stated if v != 0] or stated[:1]
+    words = "、".join(f"{lab}{fmt(v)}万元" for lab, v in shown)
+    return words + (f"，合计{fmt(total)}万元" if len(shown) > 1 else "")
+
+
+def check_budget_parts(d: Data, cfg: CheckConfig) -> list[Finding]:
+    """The rows under the budget total (其中：本年财政拨款, 上年结转资金, 其他资金) against the total: their sum above it,
+    or apart from it when a 其他资金 row makes the breakdown complete; a total left empty or 0 beside filled parts (the
+    rate and every sum built on the total are then wrong)."""
+    p = d.projects
+    cols = [f"parts_{r}" for r in _AMOUNT_ZH]
+    if p.empty or not set(cols) <= set(p.columns):
+        return []
+    tol = cfg.dec("budget", "parts_tolerance")
+    out: list[Finding] = []
+    mask = p[cols].notna().any(axis=1)
+    for r in p.loc[mask].itertuples(index=False):
+        rows = _parts(r.budget_parts)
+        complete = any(isinstance(x, dict) and x.get("kind") == PART_ALL for x in rows)
+        blank, off = [], []
+        for role, zh in _AMOUNT_ZH.items():
+            total, parts = dec(getattr(r, role)), dec(getattr(r, f"parts_{role}"))
+            if parts is None:
+                continue
+            if total is None:
+                if parts != 0:
+                    blank.append((role, zh, parts))
+            elif parts - total > tol or (complete and abs(parts - total) > tol):
+                off.append((role, zh, total, parts))
+        ids = ids_of(r)
+        if blank:
+            out.append(make(cfg, "budget_total_missing", ids,
+                            "年度资金总额未填" + "、".join(zh for _, zh, _ in blank) + "，而其中各项填有金额（"
+                            + "；".join(f"{zh}：{_stated_parts(rows, role, v)}" for role, zh, v in blank)
+                            + "）：请补填总额行，执行率和资金汇总都按总额计算。",
+                            "、".join(f"{zh}{fmt(v)}万元" for _, zh, v in blank), "空"))
+        if off:
+            zero = all(t == 0 for _, _, t, _ in off)
+            what = "；".join(f"{zh}：{_stated_parts(rows, role, v)}，总额填{fmt(t)}万元"
+                             for role, zh, t, v in off)
+            msg = (f"年度资金总额填为0，而其中各项填有金额（{what}）：总额行可能漏填，按总额计算的执行率和资金汇总都不可信，请核对。"
+                   if zero else f"其中各项之和与年度资金总额不符（{what}），请核对总额或分项。")
+            out.append(make(cfg, "budget_parts_mismatch", ids, msg,
+                            "、".join(f"{zh}{fmt(v)}万元" for _, zh, _, v in off),
+                            "、".join(f"{zh}{fmt(t)}万元" for _, zh, t, _ in off)))
+    return out

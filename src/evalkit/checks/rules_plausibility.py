@@ -125,6 +125,8 @@ def check_spending(d: Data, cfg: CheckConfig) -> list[Finding]:
     for r in p.loc[cand.fillna(False)].itertuples(index=False):
         c = cfg.for_province(text(r.province) or None)
         ex, full = dec(r.executed), dec(r.budget_full_year)
+        if (ex is None or ex == 0) and (dec(getattr(r, "parts_executed", None)) or 0) > 0:
+            continue        # the total row left at 0 beside the parts' spending: budget_parts_mismatch says so
         rt = rate(ex, full)
         if rt is None:
             rt = dec(r.execution_rate)

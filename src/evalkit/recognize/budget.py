@@ -80,33 +80,124 @@ def amounts_unit(unit: str | None, figures) -> str | None:
     return (unit or next((own for own in amounts if own), None)) if amounts else None
 
 
-def read_total_units(cells: list[str], cols: dict[str, int]) -> dict[str, tuple[float | None, str | None]] | None:
-    """The figures of the block's total row (合计 | …) with the unit each cell states (`figure`), or None for
-    another row."""
-    idx = next((i for i, c in enumerate(cells) if V.BUDGET_TOTAL_LABEL.match(V.key(c))), None)
+def _is_total(cell: str) -> bool:
+    return bool(V.BUDGET_TOTAL_LABEL.match(V.key(cell)))
+
+
+def _label_at(cells: list[str], is_label) -> tuple[int, list[str]] | None:
+    """(index of the row's label, the cells with a label split over two cells joined), or None."""
+    idx = next((i for i, c in enumerate(cells) if c and is_label(c)), None)
     if idx is None:         # the label printed on over the empty cell beside it, split there (年度资金总 | 额 | | 156)
         idx = next((i for i in range(len(cells) - 1) if cells[i] and cells[i + 1] and parse_number(cells[i + 1]) is None
-                    and V.BUDGET_TOTAL_LABEL.match(V.key(cells[i] + cells[i + 1]))), None)
+                    and is_label(cells[i] + cells[i + 1])), None)
         if idx is None:
             return None
         cells = cells[:idx] + [cells[idx] + cells[idx + 1], ""] + cells[idx + 2:]
-    out: dict[str, tuple[float | None, str | None]] = {}
-    order = sorted(cols, key=cols.get)
+    return idx, cells
+
+
+def _shift(cells: list[str], cols: dict[str, int], idx: int) -> int | None:
+    """How far right of the header's columns the row's figures stand: None when every column is filled (read in
+    the header's order wherever the cells are), else aligned on the label (never left of the header's)."""
     values = [c for c in cells[idx + 1:] if c]
-    if len(values) == len(order):           # every column filled: read in the header's order
-        for name, v in zip(order, values):
+    if len(values) == len(cols):
+        return None
+    first = min(cols.values())
+    return (idx + 1) - first if idx + 1 > first else 0
+
+
+def read_total_units(cells: list[str], cols: dict[str, int], is_label=_is_total,
+                     shift: int | None = None) -> dict[str, tuple[float | None, str | None]] | None:
+    """The figures of the block's total row (合计 | …; or the row whose label `is_label`) with the unit each cell
+    states (`figure`), or None for another row. `shift`: the cells stand that far right of the header's columns
+    (a part row read as its total was); else see `_shift`."""
+    found = _label_at(cells, is_label)
+    if found is None:
+        return None
+    idx, cells = found
+    out: dict[str, tuple[float | None, str | None]] = {}
+    if shift is None and (shift := _shift(cells, cols, idx)) is None:   # every column filled: the header's order
+        order = sorted(cols, key=cols.get)
+        for name, v in zip(order, [c for c in cells[idx + 1:] if c]):
             out[name] = (None, None) if is_empty_mark(v) else figure(name, v)
-    else:                                   # gaps: read by position, aligned on the label
-        first = min(cols.values())
-        offset = (idx + 1) - first if idx + 1 > first else 0
-        for name, col in cols.items():
-            j = col + offset
-            if j < len(cells) and not is_empty_mark(cells[j]):
-                out[name] = figure(name, cells[j])
+        return out
+    for name, col in cols.items():          # gaps: read by position
+        j = col + shift
+        if 0 <= j < len(cells) and j > idx and not is_empty_mark(cells[j]):
+            out[name] = figure(name, cells[j])
     return out
+
+
+def total_shift(cells: list[str], cols: dict[str, int]) -> tuple[int, int] | None:
+    """(label index, shift) a total row's figures were read at: the part rows under it stand as it does (their
+    marks — and / leave gaps a total fills). With every column filled the shift is where its first figure
+    stands; None for another row, or a filled row whose figures are not side by side."""
+    found = _label_at(cells, _is_total)
+    if found is None:
+        return None
+    idx, cells = found
+    shift = _shift(cells, cols, idx)
+    if shift is None:
+        at = [j for j in range(idx + 1, len(cells)) if cells[j]]
+        if at != list(range(at[0], at[0] + len(at))) if at else True:
+            return None
+        order = sorted(cols.values())
+        if order != list(range(order[0], order[0] + len(order))):
+            return None
+        shift = at[0] - order[0]
+    return idx, shift
 
 
 def read_total(cells: list[str], cols: dict[str, int]) -> dict[str, float | None] | None:
     """The figures of the block's total row as written (without the units their cells may state)."""
     got = read_total_units(cells, cols)
     return None if got is None else {name: v for name, (v, _) in got.items()}
+
+
+def read_part(cells: list[str], cols: dict[str, int], total_at: tuple[int, int] | None = None
+              ) -> tuple[str, str, dict[str, tuple[float | None, str | None]]] | None:
+    """(kind, label, amounts with their cells' units) of a row under the total that names one of its parts
+    (其中：本年财政拨款 | 90 | 89.974), else None. Only amounts: a part's 分值 and 得分 cells hold — or /.
+    `total_at`: the total row's (label index, shift) (`total_shift`): a part row stands as its total does."""
+    found = next(((c, part) for c in cells if c and (part := V.budget_part(c))), None)
+    if found is None:
+        return None
+    label, part = found
+    amounts = {r: c for r, c in cols.items() if r in V.BUDGET_AMOUNTS}
+    shift = None
+    if total_at is not None:
+        shift = total_at[1] + cells.index(label) - total_at[0]
+    got = read_total_units(cells, cols, lambda c: c == label, shift) or {}
+    return part[0], part[1], {r: v for r, v in got.items() if r in amounts and v[0] is not None}
+
+
+def read_parts(cells: list[str], cols: dict[str, int], total_at: tuple[int, int] | None = None) -> list | None:
+    """The parts a row names (`read_part`); several when a row holds only part labels (上年结转资金 | 其他资金: empty
+    rows a text export ran together), each then without figures. None for another row."""
+    one = read_part(cells, cols, total_at)
+    if one is None:
+        return None
+    filled = [c for c in cells if c]
+    labels = [p for c in filled if (p := V.budget_part(c))]
+    if len(labels) > 1 and len(labels) == len(filled):
+        return [(kind, label, {}) for kind, label in labels]
+    return [one]
+
+
+def part_sums(parts: list[tuple[str, str, dict[str, float | None]]]) -> dict[str, float] | None:
+    """Each amount summed over the parts that make the total (a 中央资金 row within 财政拨款 only where no 财政拨款 row
+    stands), exact in decimal; None where the rows do not say how they add up (a kind twice, 中央 and 一般公共预算
+    rows both without their 财政拨款). An amount no part states is left out."""
+    from decimal import Decimal
+    kinds, labels = [k for k, _, _ in parts], [lab for _, lab, _ in parts]
+    within = V.BUDGET_PART_WITHIN
+    if len(set(labels)) < len(labels) or any(kinds.count(k) > 1 for k in set(kinds) - set(within)) or \
+            (len({k for k in kinds if k in within}) > 1 and not set(within.values()) & set(kinds)):
+        return None
+    used = [fig for k, _, fig in parts if k not in within or within[k] not in kinds]
+    out: dict[str, float] = {}
+    for role in sorted(V.BUDGET_AMOUNTS):
+        vals = [f[role] for f in used if f.get(role) is not None]
+        if vals:
+            out[role] = float(sum((Decimal(str(v)) for v in vals), Decimal(0)))
+    return out

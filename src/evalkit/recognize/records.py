@@ -49,6 +49,8 @@ class ProjectRec:
     deviation_note: str | None = None       # a reason written into the 偏差原因 header cell itself
     execution_rate_line: float | None = None  # the 业绩值 of the 预算执行率 indicator line
     amount_unit: str | None = None          # the unit its amounts were stated in (元, 万元 …), when the document says
+    # the rows under the budget total that break it down: (kind, label as written, amount -> 万元), in order
+    budget_parts: list[tuple[str, str, dict[str, float | None]]] = field(default_factory=list)
     sections: list[list[IndicatorRec]] = field(default_factory=list)
     priority: dict = field(default_factory=dict)
     loc: Loc | None = field(default=None, compare=False)     # where the project's table (or name) starts
@@ -105,6 +107,7 @@ class State(enum.Enum):
     OUTSIDE = "outside"          # no table open: rows are form fields (label | value)
     INDICATOR = "indicator"      # below an indicator header
     BUDGET = "budget"            # below a budget header, waiting for its total row
+    BUDGET_PARTS = "budget_parts"  # below a budget total: rows naming its parts (其中：本年财政拨款 …) until another row
     SUMMARY = "summary"          # below a 汇总表 header (and its note paragraphs)
 
 
@@ -119,6 +122,7 @@ class Kind(enum.Enum):
     BUDGET_LINE = "预算执行行"
     TOTAL = "总分行"
     BUDGET_TOTAL = "预算合计行"
+    BUDGET_PART = "预算分项行"
     KEY_VALUE = "标签-数值"
     MONEY_UNIT = "金额单位"
     SUMMARY_LINE = "汇总行"

@@ -41,6 +41,37 @@ BUDGET_HEADER = [
 ]
 BUDGET_AMOUNTS = {"budget_initial", "budget_full_year", "executed"}   # a budget header names two of these
 BUDGET_TOTAL_LABEL = re.compile(r"^(年度资金总额|资金总额|总额|合计|总计)$")
+# The rows under the total that break it down (其中：本年财政拨款 | 上年结转资金 | 其他资金): (kind, pattern), first
+# match wins. The kinds that are parts of another (中央资金 within 财政拨款) are in BUDGET_PART_WITHIN; 其他资金, the
+# catch-all, makes the breakdown complete (its parts must add up to the total, not only stay under it).
+BUDGET_PART_PREFIX = re.compile(r"^(其中|含)[：:]?")
+BUDGET_PARTS = [
+    ("special_account", re.compile(r"^财政专户(管理)?(资金|拨款)$")),
+    ("fiscal", re.compile(r"^(本年|当年|本级)?(度)?财政(拨款|资金|补助资金|性资金|预算资金|补助)(收入)?$")),
+    ("fund", re.compile(r"^(一般公共预算|政府性基金(预算)?|国有资本经营预算)(资金|拨款)?(收入)?$")),
+    ("level", re.compile(r"^(中央|省级?|市级?|县级?|区级?|地方|州级?|乡镇|本级)(财政)?(补助|转移支付|配套)?(资金|拨款)$")),
+    ("carryover", re.compile(r"^(上年|以前年度)?(结转(结余)?|结余)(资金|结余)?$|^上年结转(资金)?$")),
+    ("unit", re.compile(r"^(单位(自有|自筹)?资金|自筹资金|事业收入|经营收入|单位自有资金)$")),
+    ("other", re.compile(r"^其[他它](资金|收入)?$")),
+]
+# 中央资金 or 一般公共预算 rows break 财政拨款 down further: summed only where no 财政拨款 row stands beside them; they
+# are the kinds several rows may share
+BUDGET_PART_WITHIN = {"level": "fiscal", "fund": "fiscal"}
+BUDGET_PART_ALL = "other"                     # the catch-all row: with it the parts are the whole total
+
+
+def budget_part(cell: str | None) -> tuple[str, str] | None:
+    """(kind, label as written) of a row label that names one part of a budget total, else None."""
+    k = key(cell)
+    if not k:
+        return None
+    bare = BUDGET_PART_PREFIX.sub("", k)
+    for kind, pat in BUDGET_PARTS:
+        if pat.match(bare):
+            return kind, k
+    return None
+
+
 BUDGET_KV = [  # a label cell followed by its value, in row-wise budget tables
     ("budget_initial", re.compile(r"^(年初预算(资金|数)?|计划安排资金)$")),
     ("budget_full_year", re.compile(r"^(全年预算(资金|数)?|调整后预算(数)?)$")),

@@ -29,6 +29,7 @@ class Walker:
         self.levels = indicator_table.Levels()
         self.budget_cols: dict[str, int] = {}
         self.budget_unit: str | None = None     # the money unit of the budget block being read
+        self.total_at: tuple[int, int] | None = None   # where its total row's label and figures stood
         self.table_unit: str | None = None      # the unit a note stated for the table being read …
         self.next_unit: str | None = None       # … and a note above the next table
         self.summary_cols: tuple[int, int] = (0, 0)
@@ -91,6 +92,8 @@ class Walker:
             for name, prio in self.pending.priority.items():
                 p.put(name, getattr(self.pending, name), prio, self.pending.field_locs.get(name))
             p.amount_unit = self.pending.amount_unit
+            p.budget_parts = self.pending.budget_parts
+            p.field_locs.update({k: v for k, v in self.pending.field_locs.items() if k.startswith("parts_")})
         return self.current
 
     def _decide(self, kind: Kind, cells: list[str], **kw) -> None:
@@ -136,6 +139,10 @@ class Walker:
         if bcols:
             cells, bcols = self._header_cut(cells, bcols)
             self.state, self.budget_cols = State.BUDGET, bcols
+            holder = self.current if self.current is not None else self.pending
+            holder.budget_parts = []            # a budget block restated (an 附件 table) brings its own parts
+            for k in [k for k in holder.field_locs if k.startswith("parts_")]:
+                del holder.field_locs[k]
             self.budget_unit = budget.header_unit(cells, bcols) or self.table_unit
             return self._decide(Kind.BUDGET_HEADER, cells, roles={c: r for r, c in bcols.items()},
                                 why=_unit_why(self.budget_unit))
@@ -146,8 +153,12 @@ class Walker:
                 if not filled:
                     return self._decide(Kind.IGNORED, cells, why="只有序号的空行")
             return self._indicator_row(cells, filled)
+        if self.state in (State.BUDGET, State.BUDGET_PARTS) and self._budget_part_row(cells):
+            return None
         if self.state is State.BUDGET:
             return self._budget_total_row(cells)
+        if self.state is State.BUDGET_PARTS:
+            self.state = State.OUTSIDE       # the first row that names no part ends the block
         if self.state is State.SUMMARY:
             fields = summary_table.read_row(cells, self.summary_cols, self.table_unit)
             self.summaries[-1].update(fields)
@@ -328,8 +339,27 @@ class Walker:
         stated = budget.amounts_unit(self.budget_unit, ((n, own) for n, (_, own) in got.items()))
         if stated:
             target.amount_unit = target.amount_unit or stated
-        self.state = State.OUTSIDE
+        self.state = State.BUDGET_PARTS
+        self.total_at = budget.total_shift(cells, self.budget_cols)
         self._decide(Kind.BUDGET_TOTAL, cells, fields=read, why=_unit_why(self.budget_unit))
+
+    def _budget_part_row(self, cells: list[str]) -> bool:
+        """A row of the budget block naming one part of its total (其中：本年财政拨款, 上年结转资金, 其他资金): its
+        amounts kept with the project's parts (in 万元; the first part row stating an amount is where the parts'
+        sum points). False for another row."""
+        got = budget.read_parts(cells, self.budget_cols, self.total_at if self.state is State.BUDGET_PARTS else None)
+        if got is None:
+            return False
+        target = self.current if self.current is not None else self.pending
+        fields = {}
+        for kind, label, figures in got:
+            read = {n: budget.to_wanyuan(v, own or self.budget_unit) for n, (v, own) in figures.items()}
+            target.budget_parts.append((kind, label, read))
+            for name, v in read.items():
+                target.field_locs.setdefault(f"parts_{name}", self._at(name, self.budget_cols, figures[name][0]))
+            fields = {**fields, "part": "、".join(x for x in (fields.get("part"), label) if x), **read}
+        self._decide(Kind.BUDGET_PART, cells, fields=fields, why=_unit_why(self.budget_unit))
+        return True
 
     # ---- paragraphs ----------------------------------------------------------------------
     def paragraph(self, text: str) -> None:

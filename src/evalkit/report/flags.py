@@ -41,6 +41,7 @@ FROM_FINDINGS = {
     "total_score_mismatch": ("总分与分项合计不符", "填报{found}分，分项合计{expected}分"),
     "grade_mismatch": ("等级与得分不符", "填报“{found}”，{score}分应为“{expected}”"),
     "budget_cut_inflates_rate": ("预算大幅调减", None),
+    "budget_parts_mismatch": ("资金分项与总额不符", "总额：{found}；其中各项合计：{expected}"),
 }
 COLUMNS = ["county_label", "fiscal_year", "project_name", "flag", "detail", "rate", "score", "grade", "source_file", "project_id"]
 _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
@@ -94,7 +95,7 @@ def red_flags(vw: Views, bands=None, low_execution: float = 90.0, high_score: fl
     v = vw.projects.reset_index(drop=True)
     rate = v["rate"].where(v["rate_ok"])
     score = v["score"].where(v["score_ok"])
-    basis = np.where(v["rate_source"] == "initial_calc", "（按年初预算）", "")
+    basis = v["rate_source"].map({"initial_calc": "（按年初预算）", "parts_calc": "（按资金来源分项）"}).fillna("")
     parts = []
 
     def add(mask, flag, detail):

@@ -4,8 +4,9 @@
 is passed to the aggregates, red flags, takeaways, charts and exports of one run.
 
 Effective figures (visible in the tables as *_source columns):
-- rate  = execution_rate_calc (executed / budget_full_year), else the stated execution_rate,
-          else execution_rate_initial_calc (executed / budget_initial).
+- rate  = execution_rate_calc (executed / budget_full_year), else, where the total row states a 0 or no
+          full-year budget, the parts' (parts_executed / parts_budget_full_year: 其中：本年财政拨款 …), else
+          the stated execution_rate, else execution_rate_initial_calc (executed / budget_initial).
 - score = total_score as stated, else total_score_calc.
 - grade = grade as stated, else grade_calc, else the grade of `score` under the active bands.
 - budget = budget_full_year, else budget_initial.
@@ -261,8 +262,11 @@ def project_view(tables: Mapping[str, pd.DataFrame], bands=None, places: tuple |
     init = v["execution_rate_initial_calc"]
     if init.isna().all():
         init = v["executed"] / v["budget_initial"].where(v["budget_initial"] != 0) * 100
-    v["rate"], r = _first(calc, v["execution_rate"], init)
-    v["rate_source"] = r.map({0: "calc", 1: "stated", 2: "initial_calc"})
+    # a total row left at 0 (or empty) beside the parts that state the money: the rate the parts give
+    blank = v["budget_full_year"].isna() | (v["budget_full_year"] == 0)
+    parts = v["parts_executed"] / v["parts_budget_full_year"].where(v["parts_budget_full_year"] != 0) * 100
+    v["rate"], r = _first(calc, parts.where(blank), v["execution_rate"], init)
+    v["rate_source"] = r.map({0: "calc", 1: "parts_calc", 2: "stated", 3: "initial_calc"})
     v["score"], s = _first(v["total_score"], v["total_score_calc"])
     v["score_source"] = s.map({0: "stated", 1: "calc"})
     _mark_plausible(v)

@@ -56,6 +56,15 @@ class Project:
     grade: str | None = None          # stated grade (one character), layouts that state one
     goal: str = ""
     injected: list[tuple[str, str]] = field(default_factory=list)   # (rule, detail)
+    # the 其中：财政拨款 row's figure that differs from the total's: (initial / full / executed, by how much)
+    part_delta: tuple[str, Decimal] | None = None
+
+    def part(self, role: str) -> Decimal | None:
+        """The figure the 其中 (财政拨款) row under the budget total states: the total's, unless injected otherwise."""
+        v = getattr(self, role)
+        if v is not None and self.part_delta and self.part_delta[0] == role:
+            return v + self.part_delta[1]
+        return v
 
     def calc_total(self) -> Decimal:
         return (self.bs or D0) + sum((ln.score or D0 for ln in self.lines), D0)
@@ -500,6 +509,18 @@ class Generator:
                     ln.reason = ""
                     p.injected.append((rule, f"「{ln.level3}」目标{ln.target}，完成{ln.actual}，得满分{trim(ln.score)}"))
                     return
+        elif rule == "budget_parts_mismatch":
+            roles = [r for r in (("full", "executed") if layout == "annex" else ("initial", "full", "executed"))
+                     if getattr(p, r)]       # the annex's budget states no 年初预算
+            if roles:
+                role = pick(rng, roles)
+                v = getattr(p, role)
+                d = max(Decimal("0.1"), (v * Decimal(str(rng.uniform(0.05, 0.3)))).quantize(Decimal("0.01")))
+                d = d if rng.random() < 0.5 or d >= v else -d
+                p.part_delta = (role, d)
+                zh = {"initial": "年初预算数", "full": "全年预算数", "executed": "全年执行数"}[role]
+                p.injected.append((rule, f"其中财政拨款行{zh}{trim(v + d)}，总额行{trim(v)}"))
+                return
         elif rule == "weight_sum_mismatch":
             cands = [ln for ln in p.lines if ln.weight is not None and ln.score == ln.weight and ln.weight >= 4]
             if cands:

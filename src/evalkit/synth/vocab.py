@@ -35,9 +35,11 @@ INJECTABLE = ("total_score_mismatch", "execution_rate_mismatch", "grade_mismatch
               "indicator_full_score_unmet", "weight_sum_mismatch")
 ELIGIBLE = {  # layout -> the injections its document can carry without other findings following
     "cells": INJECTABLE,
-    "dept": ("total_score_mismatch", "execution_rate_mismatch", "indicator_full_score_unmet", "weight_sum_mismatch"),
-    "annex": ("execution_rate_mismatch", "indicator_full_score_unmet", "weight_sum_mismatch"),
-    "tabs": ("total_score_mismatch", "execution_rate_mismatch", "indicator_full_score_unmet", "weight_sum_mismatch"),
+    "dept": ("total_score_mismatch", "execution_rate_mismatch", "indicator_full_score_unmet", "weight_sum_mismatch",
+             "budget_parts_mismatch"),
+    "annex": ("execution_rate_mismatch", "indicator_full_score_unmet", "weight_sum_mismatch", "budget_parts_mismatch"),
+    "tabs": ("total_score_mismatch", "execution_rate_mismatch", "indicator_full_score_unmet", "weight_sum_mismatch",
+             "budget_parts_mismatch"),
     "form": ("total_score_mismatch", "grade_mismatch", "weight_sum_mismatch"),
     "table": ("total_score_mismatch", "execution_rate_mismatch", "indicator_full_score_unmet", "weight_sum_mismatch"),
 }
