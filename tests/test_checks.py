@@ -291,6 +291,18 @@ def test_weight_without_score():
     assert "weight_without_score" in rules(t)
 
 
+def test_a_score_column_left_empty_throughout_is_one_finding_not_one_per_line():
+    """A form sent before it was filled in (青神县's 工资性支出, 2023): every line and the budget line have a weight, none
+    a score, no total: one scores_not_filled, no weight_without_score per line."""
+    lines = [dict(r, score=None) for r in standard_lines()]
+    f = run_checks(tables([proj(budget_score=None, total_score=None)], indicators=lines))
+    assert list(f["rule"]) == ["scores_not_filled"]
+    assert f.iloc[0]["message"].startswith("自评表的得分一栏整栏未填（8行指标和预算执行行只有权重，总分也未填）")
+    # one line scored: the others' missing scores are each a finding, as before
+    lines[0] = dict(lines[0], score=10)
+    assert set(rules(tables([proj(budget_score=None, total_score=None)], indicators=lines))) == {"weight_without_score"}
+
+
 def test_group_annotations_and_implied_level1_are_read():
     lines = standard_lines()
     for l in lines:

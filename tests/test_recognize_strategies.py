@@ -187,6 +187,20 @@ def test_total_row_of_merged_cells_falls_back_to_its_numbers():
     assert indicator_table.read_total(["总分", "97.75"], h) == (97.75, None)
 
 
+def test_the_one_figure_of_a_total_row_is_the_weights_total_when_no_line_states_a_score():
+    """合计 | 100 | (得分 empty) under lines that state weights and no score (a form not filled in): 100 is the
+    maximum, not a total score of 100 (before: a 优 project that was never scored); with scored lines it is the score."""
+    header = ["一级指标", "二级指标", "三级指标", "指标值", "完成值", "权重", "得分", "未完成原因分析"]
+
+    def read(score: str) -> tuple:
+        rows = [["项目名称", "工资性支出"], header, ["产出指标", "数量指标", "覆盖率", "100%", "", "60", score, ""],
+                ["效益指标", "社会效益指标", "保障率", "100%", "", "40", score, ""], ["合计", "100", "", ""]]
+        (p,) = recognize(Document(source="x", format="docx", blocks=[Table(rows)]).number_tables()).projects
+        return p.total_score, p.max_score
+    assert read("") == (None, 100.0)
+    assert read("30") == (100.0, None)
+
+
 # ---- budget block ------------------------------------------------------------------------------
 BUDGET_HEADER = ["项目资金（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"]
 

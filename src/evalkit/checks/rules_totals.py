@@ -72,6 +72,18 @@ def check_totals(d: Data, cfg: CheckConfig) -> list[Finding]:
     bad_total &= has_lines
     bad_weight &= has_lines
     no_budget_score = p["budget_weight"].notna() & p["budget_score"].isna()
+    # the score column left empty from top to bottom (a form sent before it was filled in): one finding, not one
+    # weight_without_score per line
+    scored = p["project_id"].map(sums["n_scored"]).fillna(0) > 0
+    blank = has_lines & ~scored & p["budget_score"].isna() & p["total_score"].isna() & \
+        p["project_id"].isin(n_missing.index)
+    no_budget_score &= ~blank
+    missing &= ~d.indicators["project_id"].isin(set(p.loc[blank, "project_id"]))
+    for r in p.loc[blank].itertuples(index=False):
+        n = int(n_missing.get(r.project_id, 0))
+        out.append(make(cfg, "scores_not_filled", ids_of(r),
+                        f"自评表的得分一栏整栏未填（{n}行指标{'和预算执行行' if pd.notna(r.budget_weight) else ''}只有权重，"
+                        "总分也未填）：自评尚未完成，不能计入得分统计，请补填后再报送。", "各行得分", "空"))
     flagged = (bad_total | bad_weight | no_budget_score).to_numpy(dtype=bool)
     for i in flagged.nonzero()[0]:
         r = p.iloc[i]

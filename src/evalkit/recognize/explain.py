@@ -216,7 +216,7 @@ def _row_class(ds: list[Decision]) -> str:
         return "header"
     if kinds & {"INDICATOR", "GROUP", "TOTAL"}:
         return "line"
-    if kinds & {"BUDGET_LINE", "BUDGET_TOTAL", "KEY_VALUE"}:
+    if kinds & {"BUDGET_LINE", "BUDGET_TOTAL", "BUDGET_PART", "KEY_VALUE"}:
         return "budget"
     return "statement"
 

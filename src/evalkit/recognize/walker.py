@@ -211,9 +211,11 @@ class Walker:
         label = V.key(filled[0])
         if V.TOTAL_LABEL.match(label):
             total, maximum = indicator_table.read_total(cells, self.ind)
+            if total is not None and maximum is None and self._weights_only(total):
+                total, maximum = None, total      # 合计 | 100 | (得分 empty): a form whose scores were never filled in
             cols = self.ind.cols if self.ind else None
             self.current.put("total_score", total, PRIO_TABLE, self._at("score", cols, total))   # an indicator table always has a project
-            if total is not None:
+            if maximum is not None:
                 self.current.put("max_score", maximum, PRIO_TABLE, self._at("weight", cols, maximum))
             first = cells.index(filled[0])
             col, grade = next(((i, grades.normalize(c)) for i, c in enumerate(cells)
@@ -274,6 +276,16 @@ class Walker:
                         for role in ("target", "actual", "weight", "score") if self.ind is not None and role in self.ind.cols})
         p.sections[-1].append(rec)
         self._decide(Kind.INDICATOR, cells, why=line.how, fields={k: v for k, v in vars(rec).items() if v is not None and k not in ("loc", "field_locs")})
+
+    def _weights_only(self, figure: float) -> bool:
+        """Whether the one figure of a total row is the weights' total, not a score: no line of the project (nor
+        its budget line) states a score, and the figure is 100 or what the weights add up to."""
+        p = self.current
+        lines = [i for sec in p.sections for i in sec]
+        if p.budget_score is not None or not lines or any(i.score is not None for i in lines):
+            return False
+        weights = sum(i.weight or 0 for i in lines) + (p.budget_weight or 0)
+        return figure == 100 or abs(figure - weights) < 1e-9
 
     def _cut_labels(self, cells: list[str]) -> dict[int, str]:
         """The rest of level labels the next row holds (see indicator_table.cut_labels), by column; they are taken
