@@ -189,7 +189,8 @@ def test_total_row_of_merged_cells_falls_back_to_its_numbers():
 
 def test_the_one_figure_of_a_total_row_is_the_weights_total_when_no_line_states_a_score():
     """合计 | 100 | (得分 empty) under lines that state weights and no score (a form not filled in): 100 is the
-    maximum, not a total score of 100 (before: a 优 project that was never scored); with scored lines it is the score."""
+    maximum, not a total score of 100 (before: a 优 project that was never scored, or a total_score_mismatch of 100
+    against the lines' 60)."""
     header = ["一级指标", "二级指标", "三级指标", "指标值", "完成值", "权重", "得分", "未完成原因分析"]
 
     def read(score: str) -> tuple:
@@ -198,7 +199,8 @@ def test_the_one_figure_of_a_total_row_is_the_weights_total_when_no_line_states_
         (p,) = recognize(Document(source="x", format="docx", blocks=[Table(rows)]).number_tables()).projects
         return p.total_score, p.max_score
     assert read("") == (None, 100.0)
-    assert read("30") == (100.0, None)
+    # scored lines (30 + 30): the 100 beside an empty score cell is still the weights' total, not a total of 100
+    assert read("30") == (None, 100.0)
 
 
 # ---- budget block ------------------------------------------------------------------------------

@@ -211,8 +211,8 @@ class Walker:
         label = V.key(filled[0])
         if V.TOTAL_LABEL.match(label):
             total, maximum = indicator_table.read_total(cells, self.ind)
-            if total is not None and maximum is None and self._weights_only(total):
-                total, maximum = None, total      # 合计 | 100 | (得分 empty): a form whose scores were never filled in
+            if total is not None and maximum is None and self._weights_only(total, cells):
+                total, maximum = None, total      # 合计 | 100 | (得分 empty): the weights' total, no score stated
             cols = self.ind.cols if self.ind else None
             self.current.put("total_score", total, PRIO_TABLE, self._at("score", cols, total))   # an indicator table always has a project
             if maximum is not None:
@@ -277,15 +277,21 @@ class Walker:
         p.sections[-1].append(rec)
         self._decide(Kind.INDICATOR, cells, why=line.how, fields={k: v for k, v in vars(rec).items() if v is not None and k not in ("loc", "field_locs")})
 
-    def _weights_only(self, figure: float) -> bool:
+    def _weights_only(self, figure: float, cells: list[str]) -> bool:
         """Whether the one figure of a total row is the weights' total, not a score: no line of the project (nor
-        its budget line) states a score, and the figure is 100 or what the weights add up to."""
+        its budget line) states a score and the figure is 100 or what the weights add up to; or it is what they add
+        up to and the cell after it, where the score would stand, is empty (合计 | 100 | | …: the total left out)."""
         p = self.current
         lines = [i for sec in p.sections for i in sec]
-        if p.budget_score is not None or not lines or any(i.score is not None for i in lines):
+        if not lines:
             return False
         weights = sum(i.weight or 0 for i in lines) + (p.budget_weight or 0)
-        return figure == 100 or abs(figure - weights) < 1e-9
+        if p.budget_score is None and all(i.score is None for i in lines):
+            return figure == 100 or abs(figure - weights) < 1e-9
+        at = [j for j, c in enumerate(cells) if c and parse_number(c) == figure]
+        roles = self.ind.after_level3 if self.ind is not None else []
+        return abs(figure - weights) < 1e-9 and len(at) == 1 and at[0] + 1 < len(cells) and not cells[at[0] + 1] \
+            and "weight" in roles and roles[roles.index("weight") + 1:roles.index("weight") + 2] == ["score"]
 
     def _cut_labels(self, cells: list[str]) -> dict[int, str]:
         """The rest of level labels the next row holds (see indicator_table.cut_labels), by column; they are taken
