@@ -203,6 +203,32 @@ def test_the_one_figure_of_a_total_row_is_the_weights_total_when_no_line_states_
     assert read("30") == (None, 100.0)
 
 
+def test_a_header_printed_over_two_rows_is_joined_column_by_column():
+    """A published 云南 form (丽江市古城区, 2020): 年度指标值 merged over the 指标性质 | 指标值 | 度量单位 cells under it,
+    实际完成值, 分值 and 得分 over two rows; neither row alone is a header, so no line was read. Joined, the lower
+    row's word where it has one: every line, its operator (﹦, the small form) and its score."""
+    rows = [["绩效指标", "", "", "", "年度指标值", "", "", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"],
+            ["", "一级 指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位"],
+            ["", "产出指标", "数量指标", "卫片执法补助经费", "﹦", "72890", "元", "72890", "10.00", "9.00", ""],
+            ["", "效益指标", "社会效益指标", "违法行为责停率", "≥", "95", "%", "95", "30.00", "27.00", ""],
+            ["总分", "", "", "", "", "", "", "", "100", "93", ""]]
+    ex = recognize(Document(source="x", format="docx", blocks=[Table([["项目名称", "卫片执法补助经费"]] + rows)]).number_tables())
+    (p,) = ex.projects
+    assert [(i.level1, i.level3, i.target, i.actual, i.weight, i.score) for i in p.indicators()] == [
+        ("产出指标", "卫片执法补助经费", "﹦72890元", "72890", 10.0, 9.0), ("效益指标", "违法行为责停率", "≥95%", "95", 30.0, 27.0)]
+    assert p.total_score == 93.0
+    header = next(d for d in ex.decisions if d.kind is Kind.INDICATOR_HEADER)
+    assert header.cells[:7] == ["绩效指标", "一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位"]
+    assert "两行" in header.why
+    assert [d.kind for d in ex.decisions][2] is Kind.IGNORED       # the lower row, taken into the header
+
+
+def test_two_rows_that_are_no_header_together_stay_apart():
+    """年度总体目标 | 预期目标 | 实际完成情况 over a row of goals: no header, and the goals' row is left as it was."""
+    assert indicator_table.read_header_two_rows(["年度总体目标", "预期目标", "实际完成情况"], ["", "完成培训", "已完成"]) is None
+    assert indicator_table.read_header_two_rows(IND_HEADER, ["产出指标", "数量指标", "人数", "≥5人", "5人", "10", "10"]) is None
+
+
 # ---- budget block ------------------------------------------------------------------------------
 BUDGET_HEADER = ["项目资金（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"]
 

@@ -74,6 +74,22 @@ def read_header(cells: list[str]) -> Header | None:
                   words={i: WS.sub("", cells[i]) for i in roleless if cells[i].strip()})
 
 
+def read_header_two_rows(top: list[str], below: list[str] | None) -> tuple[list[str], Header] | None:
+    """A header printed over two rows, neither a header alone (绩效指标 | 年度指标值 | 实际完成值 | 分值 | 得分 over
+    一级指标 | 二级指标 | 三级指标 | 指标性质 | 指标值 | 度量单位: 年度指标值 merged over the three cells under it):
+    (the rows joined column by column, the lower row's word where it has one, the header they make), else None."""
+    if not below or any(parse_number(c) is not None for c in top + below if c):
+        return None
+    up, down = set(header_roles(top)) - {None, "ignore", "seq"}, set(header_roles(below)) - {None, "ignore", "seq"}
+    if not up or not down or is_header(list(down)):
+        return None
+    width = max(len(top), len(below))
+    top, below = top + [""] * (width - len(top)), below + [""] * (width - len(below))
+    joined = [b or a for a, b in zip(top, below)]
+    h = read_header(joined)
+    return (joined, h) if h is not None else None
+
+
 def header_note(cell: str) -> str | None:
     """Text a layout writes into the deviation column's header after its title (a table-wide reason)."""
     m = V.DEVIATION_TITLE.match(cell or "")

@@ -135,6 +135,11 @@ class Walker:
         ind = indicator_table.read_header(cells)
         if ind:
             return self._indicator_header(cells, ind)
+        two = indicator_table.read_header_two_rows(cells, self._neighbour(1)) if len(filled) >= 2 else None
+        if two:                     # its lower row's words taken into it (the row is then empty)
+            self._taken[(self._where[0], self._row + 1)] = [i for i, c in enumerate(self._neighbour(1)) if c]
+            self._cells = two[0]
+            return self._indicator_header(two[0], two[1], why="表头分印在两行（上行的合并单元格跨下行几列），已按列合并")
         bcols = budget.read_header(cells)
         if bcols:
             cells, bcols = self._header_cut(cells, bcols)
@@ -198,14 +203,14 @@ class Walker:
                 self.agencies[c] += 1
         return value
 
-    def _indicator_header(self, cells: list[str], h: indicator_table.Header) -> None:
+    def _indicator_header(self, cells: list[str], h: indicator_table.Header, why: str | None = None) -> None:
         p = self._project_for_tables()
         self.state, self.ind, self.levels = State.INDICATOR, h, indicator_table.Levels()
         p.sections.append([])
         p.has_deviation_column = p.has_deviation_column or "deviation" in h.cols
         if "deviation" in h.cols:
             p.deviation_note = p.deviation_note or indicator_table.header_note(cells[h.cols["deviation"]])
-        self._decide(Kind.INDICATOR_HEADER, cells, roles={i: r for i, r in enumerate(h.roles) if r})
+        self._decide(Kind.INDICATOR_HEADER, cells, roles={i: r for i, r in enumerate(h.roles) if r}, why=why)
 
     def _indicator_row(self, cells: list[str], filled: list[str]) -> None:
         label = V.key(filled[0])
