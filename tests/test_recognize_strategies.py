@@ -223,6 +223,35 @@ def test_a_header_printed_over_two_rows_is_joined_column_by_column():
     assert [d.kind for d in ex.decisions][2] is Kind.IGNORED       # the lower row, taken into the header
 
 
+def test_a_two_row_header_in_word_stands_over_the_lower_row_at_both_ends(tmp_path):
+    """In Word the merged cells are one cell each (绩效指标 | (一级…三级) | 年度指标值 | 实际完成值 | 分值 | 得分 | 偏差: 7
+    cells over 11), the cells merged down empty in the lower row: the top's cells go where the lower row is empty at
+    its ends, the lower row's words between them."""
+    from docx import Document as Docx
+
+    from evalkit.readers import read
+    d = Docx()
+    t = d.add_table(rows=5, cols=11)
+    t.cell(0, 0).text, t.cell(0, 1).text = "项目名称", "卫片执法补助经费"
+    t.cell(1, 0).merge(t.cell(2, 0)).text = "绩效指标"
+    t.cell(1, 1).merge(t.cell(1, 3))
+    t.cell(1, 4).merge(t.cell(1, 6)).text = "年度指标值"
+    for c, w in ((7, "实际完成值"), (8, "分值"), (9, "得分"), (10, "偏差原因分析及改进措施")):
+        t.cell(1, c).merge(t.cell(2, c)).text = w
+    for c, w in enumerate(["一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位"], start=1):
+        t.cell(2, c).text = w
+    for r, line in ((3, ["产出指标", "数量指标", "卫片执法补助经费", "﹦", "72890", "元", "72890", "10.00", "9.00"]),
+                    (4, ["满意度指标", "服务对象满意度指标", "满意度", "≥", "95", "%", "95", "10.00", "9.00"])):
+        for c, w in enumerate(line, start=1):
+            t.cell(r, c).text = w
+    d.save(tmp_path / "two_rows.docx")
+    doc = read(tmp_path / "two_rows.docx")
+    assert len(next(doc.tables()).rows[1]) == 7                 # the merged cells, once each
+    (p,) = recognize(doc).projects
+    assert [(i.level1, i.level3, i.target, i.actual, i.weight, i.score) for i in p.indicators()] == [
+        ("产出指标", "卫片执法补助经费", "﹦72890元", "72890", 10.0, 9.0), ("满意度指标", "满意度", "≥95%", "95", 10.0, 9.0)]
+
+
 def test_two_rows_that_are_no_header_together_stay_apart():
     """年度总体目标 | 预期目标 | 实际完成情况 over a row of goals: no header, and the goals' row is left as it was."""
     assert indicator_table.read_header_two_rows(["年度总体目标", "预期目标", "实际完成情况"], ["", "完成培训", "已完成"]) is None

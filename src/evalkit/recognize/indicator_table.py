@@ -83,11 +83,23 @@ def read_header_two_rows(top: list[str], below: list[str] | None) -> tuple[list[
     up, down = set(header_roles(top)) - {None, "ignore", "seq"}, set(header_roles(below)) - {None, "ignore", "seq"}
     if not up or not down or is_header(list(down)):
         return None
-    width = max(len(top), len(below))
-    top, below = top + [""] * (width - len(top)), below + [""] * (width - len(below))
-    joined = [b or a for a, b in zip(top, below)]
-    h = read_header(joined)
+    h = read_header(joined := _join_header_rows(top, below))
     return (joined, h) if h is not None else None
+
+
+def _join_header_rows(top: list[str], below: list[str]) -> list[str]:
+    """Two header rows as one. A top row as wide as the grid (a text or PDF export: a merged cell's other columns
+    empty) joins column by column, the lower row's word where it has one. A top row with fewer cells than the lower
+    one (Word, HTML: a merged cell is one cell) stands over it at both ends, where the lower row's cells are empty (the
+    top's cells merged down over it), and the lower row's words in between split the top's middle cells."""
+    if len(top) >= len(below):
+        below = below + [""] * (len(top) - len(below))
+        return [b or a for a, b in zip(top, below)]
+    lead = next((i for i, c in enumerate(below) if c), len(below))
+    trail = next((i for i, c in enumerate(reversed(below)) if c), len(below))
+    if lead + trail > len(top):
+        return below
+    return top[:lead] + below[lead:len(below) - trail] + (top[len(top) - trail:] if trail else [])
 
 
 def header_note(cell: str) -> str | None:
