@@ -92,3 +92,14 @@ def test_cjk_radicals_a_browser_prints_read_as_the_characters_they_stand_for():
     assert len(radicals) >= 100                         # Unicode 14 names an equivalent for 114 of them
     assert all(unicodedata.name(ch).startswith("CJK UNIFIED IDEOGRAPH") for ch in radicals.values())
     assert fold_ideographs("民长页")[1] == 0
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("88", (88.0, None)), ("88万元", (88.0, "万元")), ("88万", (88.0, "万元")), ("¥1,000", (1000.0, None)),
+    ("1,000,000.00元", (1000000.0, "元")), ("12.5（万元）", (12.5, "万元")), ("12,500 (元)", (12500.0, "元")),
+    ("(12.5)", (None, None)), ("12.5(人)", (None, None)), ("完成", (None, None)),
+])
+def test_amount_cells_with_their_unit(raw, expected):
+    """A money cell's number and the unit it states, also bracketed after it (12.5（万元）, as some forms print it)."""
+    from evalkit.normalize import parse_amount
+    assert parse_amount(raw) == expected

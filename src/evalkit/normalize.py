@@ -190,6 +190,7 @@ def _parse_text(s: str) -> float | None:
 AMOUNT = re.compile(r"¥?([-+]?(?:\d+(?:,\d{3})*|\d*)(?:\.\d+)?)(" + "|".join(sorted(MONEY_UNITS, key=len, reverse=True))
                     + "|万|亿)?")
 SHORT_UNITS = {"万": "万元", "亿": "亿元"}     # 88万, 1.2亿: an amount's unit without its 元
+_BRACKETED_UNIT = re.compile(r"(?<=\d)\((" + "|".join(sorted(MONEY_UNITS, key=len, reverse=True)) + r"|万|亿)\)$")
 
 
 def parse_amount(s) -> tuple[float | None, str | None]:
@@ -199,7 +200,10 @@ def parse_amount(s) -> tuple[float | None, str | None]:
         return None, None
     if isinstance(s, (int, float, Decimal)):
         return _finite(s), None
-    m = AMOUNT.fullmatch(unicodedata.normalize("NFKC", WS.sub("", str(s))))
+    t = unicodedata.normalize("NFKC", WS.sub("", str(s)))
+    if t.endswith(")") and "(" in t:            # 12.5(万元): the unit bracketed after the figure
+        t = _BRACKETED_UNIT.sub(r"\1", t)
+    m = AMOUNT.fullmatch(t)
     if not m or not HAS_DIGIT.search(m.group(1)):
         return None, None
     return _finite(m.group(1).replace(",", "")), SHORT_UNITS.get(m.group(2), m.group(2))
