@@ -49,12 +49,25 @@ def is_header(roles: list[str | None]) -> bool:
     return bool(V.NAME_ROLES & present) and len(V.VALUE_ROLES & present) >= 2
 
 
+_last: tuple = (None, None)     # (the row last asked, its answer): one tuple, swapped whole (threads may share it)
+
+
+def text_roles(cells: list[str]) -> list[str | None] | None:
+    """header_roles of a row without figures, None for a row with one (a header states no figures); the answer for
+    the row object last asked is kept, as the walker asks twice of each row (read_header, then may_head)."""
+    global _last
+    row, roles = _last
+    if row is cells:
+        return roles
+    roles = None if any(parse_number(c) is not None for c in cells if c) else header_roles(cells)
+    _last = (cells, roles)
+    return roles
+
+
 def read_header(cells: list[str]) -> Header | None:
     """The header of an indicator table, or None (a header states no figures)."""
-    if any(parse_number(c) is not None for c in cells if c):   # first: most rows are lines with figures,
-        return None                                              # and this spares their vocabulary lookups
-    roles = header_roles(cells)
-    if not is_header(roles):
+    roles = text_roles(cells)      # first: most rows are lines with figures, and this spares their vocabulary lookups
+    if roles is None or not is_header(roles):
         return None
     roles = V.near_in_header(cells, roles, V.INDICATOR_HEADER)    # 公值 beside 实际完成值 and 得分: 分值
     cols: dict[str, int] = {}
@@ -74,14 +87,20 @@ def read_header(cells: list[str]) -> Header | None:
                   words={i: WS.sub("", cells[i]) for i in roleless if cells[i].strip()})
 
 
+def may_head(cells: list[str]) -> bool:
+    """Whether a row could be part of a header: no figure, and a word of the indicator header's vocabulary."""
+    roles = text_roles(cells)
+    return roles is not None and any(r not in (None, "ignore", "seq") for r in roles)
+
+
 def read_header_two_rows(top: list[str], below: list[str] | None) -> tuple[list[str], Header] | None:
     """A header printed over two rows, neither a header alone (绩效指标 | 年度指标值 | 实际完成值 | 分值 | 得分 over
     一级指标 | 二级指标 | 三级指标 | 指标性质 | 指标值 | 度量单位: 年度指标值 merged over the three cells under it):
     (the rows joined column by column, the lower row's word where it has one, the header they make), else None."""
-    if not below or any(parse_number(c) is not None for c in top + below if c):
+    if not below or not may_head(top) or any(parse_number(c) is not None for c in below if c):
         return None
-    up, down = set(header_roles(top)) - {None, "ignore", "seq"}, set(header_roles(below)) - {None, "ignore", "seq"}
-    if not up or not down or is_header(list(down)):
+    down = set(header_roles(below)) - {None, "ignore", "seq"}
+    if not down or is_header(list(down)):
         return None
     h = read_header(joined := _join_header_rows(top, below))
     return (joined, h) if h is not None else None

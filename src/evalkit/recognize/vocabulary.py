@@ -60,6 +60,7 @@ BUDGET_PART_WITHIN = {"level": "fiscal", "fund": "fiscal"}
 BUDGET_PART_ALL = "other"                     # the catch-all row: with it the parts are the whole total
 
 
+@lru_cache(maxsize=8192)
 def budget_part(cell: str | None) -> tuple[str, str] | None:
     """(kind, label as written) of a row label that names one part of a budget total, else None."""
     k = key(cell)

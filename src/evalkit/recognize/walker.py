@@ -135,7 +135,8 @@ class Walker:
         ind = indicator_table.read_header(cells)
         if ind:
             return self._indicator_header(cells, ind)
-        two = indicator_table.read_header_two_rows(cells, self._neighbour(1)) if len(filled) >= 2 else None
+        two = indicator_table.read_header_two_rows(cells, self._neighbour(1)) \
+            if len(filled) >= 2 and indicator_table.may_head(cells) else None
         if two:                     # its lower row's words taken into it (the row is then empty)
             self._taken[(self._where[0], self._row + 1)] = [i for i, c in enumerate(self._neighbour(1)) if c]
             self._cells = two[0]
@@ -378,8 +379,9 @@ class Walker:
         for kind, label, figures in got:
             read = {n: budget.to_wanyuan(v, own or self.budget_unit) for n, (v, own) in figures.items()}
             target.budget_parts.append((kind, label, read))
-            for name, v in read.items():
-                target.field_locs.setdefault(f"parts_{name}", self._at(name, self.budget_cols, figures[name][0]))
+            for name in read:
+                if f"parts_{name}" not in target.field_locs:
+                    target.field_locs[f"parts_{name}"] = self._at(name, self.budget_cols, figures[name][0])
             fields = {**fields, "part": "、".join(x for x in (fields.get("part"), label) if x), **read}
         self._decide(Kind.BUDGET_PART, cells, fields=fields, why=_unit_why(self.budget_unit))
         return True
