@@ -17,7 +17,8 @@ from evalkit.schema import TABLES
 _ROLE_LABELS = {"level3": "三级指标", "op": "指标性质", "unit": "计量单位", "deviation": "偏差原因",
                 "ignore": "（不读）", "due": "应评价", "done": "已评价", "project_name": "项目名称",
                 "overall_score": "综合得分", "overall_grade": "综合等级", "agency": "单位",
-                "execution_rate": "执行率", "budget_weight": "预算执行权重", "budget_score": "预算执行得分"}
+                "execution_rate": "执行率", "budget_weight": "预算执行权重", "budget_score": "预算执行得分",
+                "part": "资金来源分项"}
 _COLUMN_LABELS = {c.name: c.label for t in TABLES.values() for c in t.columns}
 
 
