@@ -242,7 +242,17 @@ def parse_measure(s) -> tuple[str | None, float | None, str | None]:
     if not m:
         return op, None, _unit(rest) if op else None        # '≥ 万人': a unit without its number
     value = _finite(m.group(0).replace(",", ""))    # None for a 400-digit 'number'
-    return op, value, _unit(rest[m.end():])
+    unit = rest[m.end():]
+    if after := _AFTER_OPERATOR.search(unit):    # 95%以上, 3天以内: the sign written after (≥95%以上: said twice)
+        op, unit = op or AFTER_OPERATORS[after.group(1)], unit[:after.start()]
+    return op, value, _unit(unit)
+
+
+# comparison words written after the figure (95%以上, 90%(含)以上, 3个工作日以内, 60分以下); 以上/以下 include the figure
+AFTER_OPERATORS = {"以上": "≥", "及以上": "≥", "(含)以上": "≥", "或以上": "≥", "以下": "≤", "及以下": "≤",
+                   "(含)以下": "≤", "或以下": "≤", "以内": "≤", "之内": "≤", "(含)以内": "≤"}
+_AFTER_OPERATOR = re.compile("(" + "|".join(re.escape(k) for k in sorted(AFTER_OPERATORS, key=len, reverse=True))
+                             + ")$")
 
 
 def _unit(u: str) -> str | None:
