@@ -258,6 +258,24 @@ def test_two_rows_that_are_no_header_together_stay_apart():
     assert indicator_table.read_header_two_rows(IND_HEADER, ["产出指标", "数量指标", "人数", "≥5人", "5人", "10", "10"]) is None
 
 
+def test_a_whole_department_form_is_the_departments_table_not_a_project_without_a_name():
+    """部门整体支出绩效自评表 states no 项目名称: its table is named 部门整体支出 with scope department (before: a
+    project without a name, the file partial with “没有读到项目名称”)."""
+    rows = [["部门（单位）名称", "开江县财政局"],
+            ["年度绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
+            ["", "产出指标", "数量指标", "预算编制单位数", "≥50个", "52个", "50", "50"],
+            ["", "满意度指标", "服务对象满意度指标", "预算单位满意度", "≥90%", "95%", "50", "48"], ["总分", "", "", "", "", "", "100", "98"]]
+    doc = Document(source="x", format="docx", blocks=[Paragraph("部门整体支出绩效自评表"), Paragraph("（2023年度）"),
+                                                      Table(rows)]).number_tables()
+    ex = recognize(doc)
+    (p,) = ex.projects
+    assert (p.project_name, p.scope, p.agency, p.total_score) == ("部门整体支出", "department", "开江县财政局", 98.0)
+    assert ex.report.doc_kind == "department_report"
+    doc.blocks[0] = Paragraph("项目支出绩效自评表")            # a project's form without its name stays unnamed
+    (p,) = recognize(doc).projects
+    assert (p.project_name, p.scope) == (None, "project")
+
+
 # ---- budget block ------------------------------------------------------------------------------
 BUDGET_HEADER = ["项目资金（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"]
 

@@ -128,7 +128,7 @@ def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileR
             "total_score": p.total_score, "grade": p.grade, "grade_raw": p.grade_raw,
             "max_score": p.max_score, "has_deviation_column": p.has_deviation_column,
             "deviation_note": p.deviation_note, "execution_rate_line": p.execution_rate_line,
-            "amount_unit": p.amount_unit, **_parts_columns(p.budget_parts),
+            "amount_unit": p.amount_unit, **_parts_columns(p.budget_parts), "scope": p.scope,
             "n_indicators": len(lines), **where(p.loc), "loc_fields": where_each(p.field_locs),
         })
         for k, i in enumerate(lines, start=1):

@@ -153,6 +153,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("deviation_note", S, "偏差说明"),
         _c("amount_unit", S, "原文金额单位", doc="the unit the document states the project's amounts in (元, 千元, 万元 …); "
            "the amount columns are 万元 whatever it is (元 divided by 10,000); null when the document states none"),
+        _c("scope", S, "评价对象", doc="project (a project's table) or department (a 部门整体支出绩效自评表: the "
+           "department's whole spending, its table named 部门整体支出)"),
         _c("parts_budget_initial", F, "其中各项之和·年初预算", _WAN, "the rows under the budget total that break it down "
            "(其中：本年财政拨款, 上年结转资金, 其他资金 …) added up; null when no part states this amount, or when the rows do "
            "not say how they add up (a kind twice)"),
@@ -267,6 +269,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "score_source": {"stated": "文件填写", "calc": "分项合计"},
     "budget_source": {"full_year": "全年预算", "initial": "年初预算"},
     "source": {"projects": "项目表", "summaries": "汇总表"},
+    "scope": {"project": "项目", "department": "部门整体"},
 }
 SEVERITY_ZH: dict[str, str] = VALUE_LABELS["severity"]
 

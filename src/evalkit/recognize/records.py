@@ -58,6 +58,7 @@ class ProjectRec:
     # project restated under another year's title is another project (照抄上年 in a 汇编 of two years)
     fiscal_year: int | None = None
     field_locs: dict = field(default_factory=dict, compare=False)   # figure -> (Loc it was read at, column role)
+    scope: str = "project"                  # "department": a 部门整体支出绩效自评表's table (the department's whole spending)
 
     def put(self, name: str, value, prio: int, at: tuple[Loc | None, str | None] | None = None) -> None:
         """Set a figure unless a more authoritative place already stated it (budget block > line > text);

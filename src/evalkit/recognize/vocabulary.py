@@ -129,7 +129,7 @@ SUMMARY_NOTE_MORE = re.compile(r"^\d+\s*[.、．]")  # … and its numbered cont
 
 # --- form fields and paragraphs -----------------------------------------------------------
 PROJECT_LABEL = "项目名称"
-AGENCY_LABEL = re.compile(r"^(实施单位|项目单位|项目实施单位|填报单位|填报部门|单位名称|预算单位)$")
+AGENCY_LABEL = re.compile(r"^(实施单位|项目单位|项目实施单位|填报单位|填报部门|单位名称|预算单位|部门名称)$")
 AGENCY_LIKE = re.compile(r"^[\u4e00-\u9fa5（）()]{3,30}(局|中心|委员会|办公室|事务所|站|院|部|处)$")
 AGENCY_SUFFIX = re.compile(r"[-－]\d+$")   # a form number after a labelled agency name
 PARA_KV = re.compile(r"^[*＊★☆※▲△]?\s*(项目名称|项目单位|实施单位|填报单位|填报部门|单位名称)\s*[:：]\s*(.+)$")
@@ -152,6 +152,9 @@ PART_LABEL_BEFORE = re.compile(r"[\u4e00-\u9fa5]{2,8}$")
 CN_YEAR_DIGITS = "[二][〇○零OＯ一二三四五六七八九]{3}"          # 二〇二三: a year written digit by digit in Chinese
 PROJECT_FROM_TEXT = re.compile(rf"(?:20\d{{2}}|{CN_YEAR_DIGITS})\s*年度?([\u4e00-\u9fa5]{{2,12}}?(?:基金|资金|项目|经费))"
                                r"(?:支出|目标|绩效)")
+# the title of a department's whole-expenditure form (部门整体支出绩效自评表): its table is the department's, not a project's
+WHOLE_DEPARTMENT_TITLE = re.compile(r"(部门|单位)(?:[（(]单位[）)])?整体支出绩效(自评|评价)表")
+WHOLE_DEPARTMENT_NAME = "部门整体支出"   # the name its table takes (it states no 项目名称)
 DEPARTMENT_WORDS = re.compile(r"部门决算|部门(?:[（(]单位[）)])?整体|单位整体|单位决算|决算公开")   # 部门（单位）整体支出绩效自评表
 YEAR_TABLE = re.compile(r"[(（]\s*(\d{4})\s*年度?\s*[)）]")
 # a title line opening with its year: 2024年度茂南区医疗保障局项目支出绩效自评表, 2024年…项目绩效自评报告

@@ -493,8 +493,11 @@ class Walker:
                 if self.overall_grade[0] is not None and self.overall_grade_at is not None:
                     p.field_locs["grade"] = self.overall_grade_at
             p.project_name = p.project_name or statements.project_name_hint(all_text)
+        whole = bool(V.WHOLE_DEPARTMENT_TITLE.search(statements.labels(all_text[:2000])))
         for p in self.projects:
             p.agency = p.agency or rep.agency
+            if whole and not p.project_name:       # 部门整体支出绩效自评表: the department's table, named so
+                p.project_name, p.scope = V.WHOLE_DEPARTMENT_NAME, "department"
         if len({p.fiscal_year for p in self.projects} - {None}) < 2:
             for p in self.projects:         # one year stated over the tables (or none): the document's year is theirs
                 p.fiscal_year = None
