@@ -327,3 +327,22 @@ def test_statements_without_stated_counts_stay_unknown():
     assert h["statement_only"]["counties"] == ["甲县"] and math.isnan(h["statement_only"]["projects"])
     text = rp.headline_text(h)
     assert "已评项目数未披露" in text and "等级优3个" in text
+
+
+def test_a_whole_department_table_is_no_project_in_the_statistics(seeds):
+    """A 部门整体支出绩效自评表's table (scope department) is left out of the project figures (counts, grades, money),
+    while a finding on it still makes a red flag."""
+    t = {k: v.copy() for k, v in seeds.items()}
+    p = t["projects"]
+    row = p[p["county"] == "曲沃县"].iloc[[0]].assign(project_id="D1-p01", project_name="部门整体支出", scope="department",
+                                                     total_score=98.0, budget_full_year=1000.0, executed=10.0)
+    t["projects"] = pd.concat([p, row], ignore_index=True)
+    f = t["findings"]
+    t["findings"] = pd.concat([f, f.iloc[[0]].assign(finding_id="x1", project_id="D1-p01", rule="total_score_mismatch",
+                                                     severity="error", found="98", expected="90")], ignore_index=True)
+    before, after = rp.county_summary(seeds).set_index("county_label"), rp.county_summary(t).set_index("county_label")
+    assert after.loc["曲沃县", "n_projects"] == before.loc["曲沃县", "n_projects"]
+    assert after.loc["曲沃县", "budget"] == pytest.approx(before.loc["曲沃县", "budget"])
+    assert "部门整体支出" not in set(rp.project_view(t)["project_name"])
+    flags = rp.red_flags(t)
+    assert "部门整体支出" in set(flags.loc[flags["flag"] == "总分与分项合计不符", "project_name"])

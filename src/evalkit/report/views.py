@@ -246,8 +246,11 @@ def _mark_plausible(v: pd.DataFrame) -> None:
 
 def project_view(tables: Mapping[str, pd.DataFrame], bands=None, places: tuple | None = None) -> pd.DataFrame:
     """Projects with county_key, county_label, the effective figures (module docstring), their
-    *_source, n_findings, n_errors and the plausibility marks; the stated figures stay as they are."""
+    *_source, n_findings, n_errors and the plausibility marks; the stated figures stay as they are. A department's
+    whole-spending table (scope department: 部门整体支出绩效自评表) is no project: left out of every project figure
+    (its findings still make red flags, by file)."""
     prj = ensure_columns("projects", tables.get("projects"))
+    prj = prj[prj["scope"].astype("object").ne("department").fillna(True).astype(bool)]
     places = _places(tables) if places is None else places
     cf = places[0]
     v = prj.copy()
