@@ -258,6 +258,17 @@ def test_two_rows_that_are_no_header_together_stay_apart():
     assert indicator_table.read_header_two_rows(IND_HEADER, ["产出指标", "数量指标", "人数", "≥5人", "5人", "10", "10"]) is None
 
 
+@pytest.mark.parametrize("label", ["项目名称", "专项名称", "资金名称", "转移支付名称", "项目（资金）名称"])
+def test_the_labels_a_form_names_its_project_by(label):
+    """专项名称 and 资金名称 (transfer-payment and special-fund forms) name the project as 项目名称 does, in a cell or a
+    paragraph."""
+    rows = [[label, "农业技术推广补助资金"], IND_HEADER, ["产出指标", "数量指标", "培训人数", "≥100人", "120人", "100", "95", ""]]
+    (p,) = recognize(Document(source="x", format="docx", blocks=[Table(rows)]).number_tables()).projects
+    assert p.project_name == "农业技术推广补助资金"
+    if "（" not in label:                 # a paragraph's label is matched as written
+        assert statements.paragraph_field(f"{label}：农业技术推广补助资金") == ("project", "农业技术推广补助资金")
+
+
 def test_a_whole_department_form_is_the_departments_table_not_a_project_without_a_name():
     """部门整体支出绩效自评表 states no 项目名称: its table is named 部门整体支出 with scope department (before: a
     project without a name, the file partial with “没有读到项目名称”)."""

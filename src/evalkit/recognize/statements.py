@@ -123,7 +123,7 @@ def paragraph_field(text: str) -> tuple[str, str] | None:
     if not m:
         return None
     value = clean_text(m.group(2))
-    if m.group(1) == V.PROJECT_LABEL:
+    if V.is_project_label(m.group(1)):
         return "project", value
     return "agency", V.AGENCY_SUFFIX.sub("", value)
 

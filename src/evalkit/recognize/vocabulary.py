@@ -129,10 +129,20 @@ SUMMARY_NOTE_MORE = re.compile(r"^\d+\s*[.、．]")  # … and its numbered cont
 
 # --- form fields and paragraphs -----------------------------------------------------------
 PROJECT_LABEL = "项目名称"
+# the labels a form names its project by: 项目名称, and the 专项/资金/转移支付 forms' (专项名称, 资金名称, 转移支付名称)
+PROJECT_LABELS = re.compile(r"^(项目名称|专项名称|专项资金名称|资金名称|项目资金名称|转移支付名称|转移支付项目名称)$")
+
+
+def is_project_label(k: str | None) -> bool:
+    """Whether a cell's words (`key`) are a label naming the project."""
+    return bool(k) and bool(PROJECT_LABELS.match(k))
+
+
 AGENCY_LABEL = re.compile(r"^(实施单位|项目单位|项目实施单位|填报单位|填报部门|单位名称|预算单位|部门名称)$")
 AGENCY_LIKE = re.compile(r"^[\u4e00-\u9fa5（）()]{3,30}(局|中心|委员会|办公室|事务所|站|院|部|处)$")
 AGENCY_SUFFIX = re.compile(r"[-－]\d+$")   # a form number after a labelled agency name
-PARA_KV = re.compile(r"^[*＊★☆※▲△]?\s*(项目名称|项目单位|实施单位|填报单位|填报部门|单位名称)\s*[:：]\s*(.+)$")
+PARA_KV = re.compile(r"^[*＊★☆※▲△]?\s*(项目名称|专项名称|专项资金名称|资金名称|转移支付名称|项目单位|实施单位|填报单位|填报部门|"
+                     r"单位名称)\s*[:：]\s*(.+)$")
 OVERALL_SCORE_LABEL = re.compile(r"^(绩效自评综合得分|自评综合得分|综合得分|自评总得分|绩效自评得分)$")
 OVERALL_GRADE_LABEL = re.compile(r"^(评价等次|评价等级|自评等级|自评等次|绩效等级|绩效评价等级)$")
 
@@ -307,7 +317,7 @@ def level_name(cell: str | None) -> str | None:
 def is_form_label(cell: str | None) -> bool:
     """A label a form puts before its value: 项目名称, 实施单位, 总分, 综合得分, 评价等级 (a cell 项目名称：… is split there)."""
     k = key(cell)
-    return bool(k) and (k == PROJECT_LABEL or any(p.match(k) for p in (AGENCY_LABEL, TOTAL_LABEL, OVERALL_SCORE_LABEL,
+    return bool(k) and (is_project_label(k) or any(p.match(k) for p in (AGENCY_LABEL, TOTAL_LABEL, OVERALL_SCORE_LABEL,
                                                                          OVERALL_GRADE_LABEL)))
 
 

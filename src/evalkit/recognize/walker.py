@@ -109,7 +109,7 @@ class Walker:
         filled = [c for c in cells if c]
         if not filled:
             return self._decide(Kind.IGNORED, cells, why="空行")
-        if V.key(filled[0]) == V.PROJECT_LABEL:
+        if V.is_project_label(V.key(filled[0])):
             rest = [c for c in cells[cells.index(filled[0]) + 1:] if c]
             self._start_project(rest[0] if rest else None)
             self._row_agency(cells)
