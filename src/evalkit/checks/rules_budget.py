@@ -10,6 +10,7 @@ from evalkit.checks.config import CheckConfig
 from evalkit.checks.data import Data
 from evalkit.checks.findings import Finding, ids_of, make
 from evalkit.checks.numbers import HUNDRED, dec, fmt, pct
+from evalkit.recognize.vocabulary import BUDGET_PART_ALL
 
 
 def rate(executed: Decimal | None, budget: Decimal | None) -> Decimal | None:
@@ -104,9 +105,7 @@ def check_budget(d: Data, cfg: CheckConfig) -> list[Finding]:
     return out
 
 
-
 _AMOUNT_ZH = {"budget_initial": "年初预算数", "budget_full_year": "全年预算数", "executed": "全年执行数"}
-PART_ALL = "other"      # the catch-all part (其他资金): with it the parts are the whole total (recognize.vocabulary)
 
 
 def _parts(raw) -> list[dict]:
@@ -138,16 +137,15 @@ def check_budget_parts(d: Data, cfg: CheckConfig) -> list[Finding]:
         return []
     tol = cfg.dec("budget", "parts_tolerance")
     out: list[Finding] = []
-    # float pre-filter with slack (a row of a province of 30,000 projects is parsed only when it may fire); the
-    # exact Decimal test below decides
-    slack = float(tol) + 1e-6
+    # a float pre-filter with slack (of a province's 30,000 projects only those that may fire are parsed); the exact
+    # Decimal test below decides
     mask = pd.Series(False, index=p.index)
     for role in _AMOUNT_ZH:
         total, parts = pd.to_numeric(p[role], errors="coerce"), pd.to_numeric(p[f"parts_{role}"], errors="coerce")
-        mask |= (total.isna() & parts.notna() & (parts != 0)) | ((parts - total).abs() > slack * 0.5)
+        mask |= (total.isna() & parts.notna() & (parts != 0)) | ((parts - total).abs() > float(tol) / 2)
     for r in p.loc[mask.fillna(False)].itertuples(index=False):
         rows = _parts(r.budget_parts)
-        complete = any(isinstance(x, dict) and x.get("kind") == PART_ALL for x in rows)
+        complete = any(isinstance(x, dict) and x.get("kind") == BUDGET_PART_ALL for x in rows)
         blank, off = [], []
         for role, zh in _AMOUNT_ZH.items():
             total, parts = dec(getattr(r, role)), dec(getattr(r, f"parts_{role}"))

@@ -1,5 +1,8 @@
-"""Budget blocks: a header of amounts (年初预算 | 全年预算 | 全年执行 …) and the total row below it."""
+"""Budget blocks: a header of amounts (年初预算 | 全年预算 | 全年执行 …), the total row below it and the rows under
+the total naming its parts (其中：本年财政拨款 | 上年结转资金 | 其他资金)."""
 from __future__ import annotations
+
+from decimal import Decimal
 
 from evalkit.normalize import is_empty_mark, parse_amount, parse_number, wanyuan_per
 from evalkit.recognize import vocabulary as V
@@ -61,7 +64,6 @@ def to_wanyuan(value: float | None, unit: str | None) -> float | None:
     """An amount stated in `unit` as 万元, the contract's unit (exact in decimal: 360000 元 -> 36.0)."""
     if value is None or unit in (None, "万元"):
         return value
-    from decimal import Decimal
     return float(Decimal(str(value)) * wanyuan_per(unit))
 
 
@@ -139,7 +141,7 @@ def total_shift(cells: list[str], cols: dict[str, int]) -> tuple[int, int] | Non
     shift = _shift(cells, cols, idx)
     if shift is None:
         at = [j for j in range(idx + 1, len(cells)) if cells[j]]
-        if at != list(range(at[0], at[0] + len(at))) if at else True:
+        if not at or at != list(range(at[0], at[0] + len(at))):
             return None
         order = sorted(cols.values())
         if order != list(range(order[0], order[0] + len(order))):
@@ -163,12 +165,11 @@ def read_part(cells: list[str], cols: dict[str, int], total_at: tuple[int, int] 
     if found is None:
         return None
     label, part = found
-    amounts = {r: c for r, c in cols.items() if r in V.BUDGET_AMOUNTS}
     shift = None
     if total_at is not None:
         shift = total_at[1] + cells.index(label) - total_at[0]
     got = read_total_units(cells, cols, lambda c: c == label, shift) or {}
-    return part[0], part[1], {r: v for r, v in got.items() if r in amounts and v[0] is not None}
+    return part[0], part[1], {r: v for r, v in got.items() if r in V.BUDGET_AMOUNTS and v[0] is not None}
 
 
 def read_parts(cells: list[str], cols: dict[str, int], total_at: tuple[int, int] | None = None) -> list | None:
@@ -188,7 +189,6 @@ def part_sums(parts: list[tuple[str, str, dict[str, float | None]]]) -> dict[str
     """Each amount summed over the parts that make the total (a 中央资金 row within 财政拨款 only where no 财政拨款 row
     stands), exact in decimal; None where the rows do not say how they add up (a kind twice, 中央 and 一般公共预算
     rows both without their 财政拨款). An amount no part states is left out."""
-    from decimal import Decimal
     kinds, labels = [k for k, _, _ in parts], [lab for _, lab, _ in parts]
     within = V.BUDGET_PART_WITHIN
     if len(set(labels)) < len(labels) or any(kinds.count(k) > 1 for k in set(kinds) - set(within)) or \
