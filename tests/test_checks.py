@@ -303,6 +303,15 @@ def test_a_score_column_left_empty_throughout_is_one_finding_not_one_per_line():
     assert set(rules(tables([proj(budget_score=None, total_score=None)], indicators=lines))) == {"weight_without_score"}
 
 
+def test_instructions_left_in_a_form_are_one_warning_naming_them():
+    left = json.dumps(["对照年度目标,说明相关任务目标的完成情况(100字以内)", "结合自评情况,分析存在的问题及原因。(200字以内)"],
+                      ensure_ascii=False)
+    f = run_checks(tables([proj(instructions_left=left)]))
+    assert list(f["rule"]) == ["template_instructions_left"] and f.iloc[0]["severity"] == "warning"
+    assert "“对照年度目标,说明相关任务目标的完成情况(100字以内)”、“结合自评情况" in f.iloc[0]["message"]
+    assert f.iloc[0]["found"] == "2 处填写说明"
+
+
 def test_group_annotations_and_implied_level1_are_read():
     lines = standard_lines()
     for l in lines:

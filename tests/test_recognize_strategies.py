@@ -269,6 +269,23 @@ def test_the_labels_a_form_names_its_project_by(label):
         assert statements.paragraph_field(f"{label}：农业技术推广补助资金") == ("project", "农业技术推广补助资金")
 
 
+def test_the_templates_filling_instructions_left_in_a_form_are_kept_with_its_project():
+    """A form published unfilled (青神县 2023): its prose cells still hold the template's instructions, each an imperative
+    sentence ending in its length limit; a filled cell, or the 原因 header's numbered note, is none."""
+    rows = [["项目名称", "工资性支出"],
+            ["项目基本情况", "1.项目年度目标完成情况", "项目年度目标", "年度目标完成情况"],
+            ["", "", "保障工资及时足额发放。", "对照年度目标,说明相关任务目标的完成情况(100字以内)"],
+            IND_HEADER, ["产出指标", "数量指标", "覆盖率", "100%", "100%", "60", "60", ""], ["合计", "100", "100", ""],
+            ["评价结论", "结合自评情况,说明项目自评总分,说明项目实施取得的成效或成果。(200字以内)"],
+            ["存在问题", "部分人员信息更新不及时。"],
+            ["改进措施", "1.预算执行率=预算执行数/调整后预算数,未达到90%的需说明原因(100字以内);2.年中发生预算调整的应单独说明理由"]]
+    ex = recognize(Document(source="x", format="docx", blocks=[Table(rows)]).number_tables())
+    (p,) = ex.projects
+    assert p.instructions_left == ["对照年度目标,说明相关任务目标的完成情况(100字以内)",
+                                   "结合自评情况,说明项目自评总分,说明项目实施取得的成效或成果。(200字以内)"]
+    assert sum(1 for d in ex.decisions if d.why and d.why.startswith("模板的填写说明未替换")) == 2
+
+
 def test_a_whole_department_form_is_the_departments_table_not_a_project_without_a_name():
     """部门整体支出绩效自评表 states no 项目名称: its table is named 部门整体支出 with scope department (before: a
     project without a name, the file partial with “没有读到项目名称”)."""

@@ -129,6 +129,7 @@ def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileR
             "max_score": p.max_score, "has_deviation_column": p.has_deviation_column,
             "deviation_note": p.deviation_note, "execution_rate_line": p.execution_rate_line,
             "amount_unit": p.amount_unit, **_parts_columns(p.budget_parts), "scope": p.scope,
+            "instructions_left": json.dumps(p.instructions_left, ensure_ascii=False) if p.instructions_left else None,
             "n_indicators": len(lines), **where(p.loc), "loc_fields": where_each(p.field_locs),
         })
         for k, i in enumerate(lines, start=1):

@@ -155,6 +155,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
            "the amount columns are 万元 whatever it is (元 divided by 10,000); null when the document states none"),
         _c("scope", S, "评价对象", doc="project (a project's table) or department (a 部门整体支出绩效自评表: the "
            "department's whole spending, its table named 部门整体支出)"),
+        _c("instructions_left", S, "未替换的填写说明", doc="JSON list: the template's filling instructions left in the "
+           "project's cells in place of what they ask for (对照年度目标，说明相关任务目标的完成情况(100字以内)); null when none"),
         _c("parts_budget_initial", F, "其中各项之和·年初预算", _WAN, "the rows under the budget total that break it down "
            "(其中：本年财政拨款, 上年结转资金, 其他资金 …) added up; null when no part states this amount, or when the rows do "
            "not say how they add up (a kind twice)"),

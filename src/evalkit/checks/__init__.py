@@ -14,7 +14,7 @@ from evalkit.checks.rules_budget import check_budget, check_budget_parts
 from evalkit.checks.rules_grades import check_grades, check_summaries
 from evalkit.checks.rules_indicators import check_indicators
 from evalkit.checks.rules_narrative import check_narrative
-from evalkit.checks.rules_plausibility import check_amount_units, check_costs, check_duplicates, check_earlier_copies, check_formulas, check_hidden, check_identity, check_ocr_confidence, check_places, check_years, check_repeated_projects, check_spending, check_unshown
+from evalkit.checks.rules_plausibility import check_amount_units, check_costs, check_duplicates, check_earlier_copies, check_formulas, check_hidden, check_identity, check_instructions, check_ocr_confidence, check_places, check_years, check_repeated_projects, check_spending, check_unshown
 from evalkit.checks.rules_totals import check_totals
 
 __all__ = ["CheckConfig", "GradeBand", "Finding", "Rule", "RULES", "COLUMNS", "load_config",
@@ -25,7 +25,7 @@ __all__ = ["CheckConfig", "GradeBand", "Finding", "Rule", "RULES", "COLUMNS", "l
 _PER_PROFILE = (check_budget, check_budget_parts, check_totals, check_indicators, check_costs, check_duplicates)
 _PER_ROW = (check_grades, check_summaries, check_narrative, check_spending, check_amount_units, check_identity,
             check_repeated_projects, check_earlier_copies, check_formulas, check_unshown, check_hidden,
-            check_ocr_confidence, check_places, check_years)
+            check_ocr_confidence, check_places, check_years, check_instructions)
 
 
 def _subset(d: Data, report_ids: set) -> Data:

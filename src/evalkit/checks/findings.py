@@ -68,6 +68,7 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     Rule("indicators_as_earlier_year", 7, "warning", "绩效指标连同完成值和得分与往年逐条相同，疑似照抄", "indicators.actual"),
     Rule("formula_without_value", 7, "warning", "表格中的公式没有保存计算结果", "reports.report_id"),
     Rule("figure_not_shown", 7, "warning", "数字超出列宽，文件中显示为####", "reports.report_id"),
+    Rule("template_instructions_left", 7, "warning", "自评表中仍是模板的填写说明，未填写", "projects.project_id"),
     Rule("hidden_content", 7, "info", "文件中有隐藏的内容未读取", "reports.report_id"),
     Rule("ocr_low_confidence", 7, "warning", "由扫描件识别（OCR）的数字或项目名称置信度低或被印章遮挡，需对照原件", "reports.report_id"),
     Rule("place_ambiguous", 7, "warning", "县区名称多地重名，文件未写明所属地市", "reports.report_id"),

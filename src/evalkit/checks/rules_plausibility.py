@@ -359,6 +359,24 @@ def check_unshown(d: Data, cfg: CheckConfig) -> list[Finding]:
                     "数字完整显示", "{n} 处显示为####", " 等 {n} 处")
 
 
+def check_instructions(d: Data, cfg: CheckConfig) -> list[Finding]:
+    """The template's filling instructions left where the text they ask for belongs (对照年度目标，说明…(100字以内)):
+    the self-evaluation was published before it was written (`projects.instructions_left`)."""
+    import json
+    out: list[Finding] = []
+    p = d.projects
+    if "instructions_left" not in p:
+        return out
+    for r in p.loc[p["instructions_left"].notna()].itertuples(index=False):
+        items = json.loads(r.instructions_left) if text(r.instructions_left) else []
+        if items:
+            shown = "、".join(f"“{x}”" for x in items[:3]) + (f"等 {len(items)} 处" if len(items) > 3 else "")
+            out.append(make(cfg, "template_instructions_left", ids_of(r),
+                            f"自评表中仍是模板的填写说明，没有填写内容：{shown}；请补写后再报送。",
+                            "填写的内容", f"{len(items)} 处填写说明"))
+    return out
+
+
 def check_hidden(d: Data, cfg: CheckConfig) -> list[Finding]:
     """Hidden sheets, rows and columns holding text, Word's hidden text and its tracked deletions, are what the author
     hid or took out: not shown, printed or read (`reports.hidden_content`). An old version kept out of sight is

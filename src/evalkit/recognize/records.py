@@ -59,6 +59,7 @@ class ProjectRec:
     fiscal_year: int | None = None
     field_locs: dict = field(default_factory=dict, compare=False)   # figure -> (Loc it was read at, column role)
     scope: str = "project"                  # "department": a 部门整体支出绩效自评表's table (the department's whole spending)
+    instructions_left: list[str] = field(default_factory=list)   # the template's filling instructions left in its cells
 
     def put(self, name: str, value, prio: int, at: tuple[Loc | None, str | None] | None = None) -> None:
         """Set a figure unless a more authoritative place already stated it (budget block > line > text);

@@ -162,6 +162,9 @@ PART_LABEL_BEFORE = re.compile(r"[\u4e00-\u9fa5]{2,8}$")
 CN_YEAR_DIGITS = "[二][〇○零OＯ一二三四五六七八九]{3}"          # 二〇二三: a year written digit by digit in Chinese
 PROJECT_FROM_TEXT = re.compile(rf"(?:20\d{{2}}|{CN_YEAR_DIGITS})\s*年度?([\u4e00-\u9fa5]{{2,12}}?(?:基金|资金|项目|经费))"
                                r"(?:支出|目标|绩效)")
+# a template's filling instruction left in place of the text it asks for (对照年度目标，说明相关任务目标的完成情况(100字以内),
+# 结合自评情况，说明项目自评总分…(200字以内)): an imperative sentence ending in its length limit
+TEMPLATE_INSTRUCTION = re.compile(r"^(结合|对照|针对|说明|简要说明|简述|请|填写|根据).{0,80}[（(]\s*\d+\s*字(以内|左右)\s*[)）]\s*[。.]?$")
 # the title of a department's whole-expenditure form (部门整体支出绩效自评表): its table is the department's, not a project's
 WHOLE_DEPARTMENT_TITLE = re.compile(r"(部门|单位)(?:[（(]单位[）)])?整体支出绩效(自评|评价)表")
 WHOLE_DEPARTMENT_NAME = "部门整体支出"   # the name its table takes (it states no 项目名称)

@@ -93,6 +93,7 @@ class Walker:
                 p.put(name, getattr(self.pending, name), prio, self.pending.field_locs.get(name))
             p.amount_unit = self.pending.amount_unit
             p.budget_parts = self.pending.budget_parts
+            p.instructions_left = self.pending.instructions_left
             p.field_locs.update({k: v for k, v in self.pending.field_locs.items() if k.startswith("parts_")})
         return self.current
 
@@ -115,6 +116,10 @@ class Walker:
             self._row_agency(cells)
             return self._decide(Kind.PROJECT, cells, fields={"project_name": rest[0] if rest else None})
         agency = self._row_agency(cells)
+        left = [c for c in filled if "字" in c and V.TEMPLATE_INSTRUCTION.match(c)]
+        if left and self.state is not State.INDICATOR:
+            (self.current if self.current is not None else self.pending).instructions_left.extend(left)
+            return self._decide(Kind.IGNORED, cells, why="模板的填写说明未替换为内容（" + "；".join(left) + "）")
         stated = statements.overall_field(filled)
         if stated:
             what, value = stated
