@@ -10,7 +10,7 @@ from evalkit.checks.config import CheckConfig
 from evalkit.checks.data import Data
 from evalkit.checks.findings import Finding, ids_of, make
 from evalkit.checks.numbers import HUNDRED, dec, fmt, pct
-from evalkit.recognize.vocabulary import BUDGET_PART_ALL
+from evalkit.recognize.vocabulary import BUDGET_PART_ALL, BUDGET_PART_PREFIX
 
 
 def rate(executed: Decimal | None, budget: Decimal | None) -> Decimal | None:
@@ -120,7 +120,7 @@ def _stated_parts(rows: list[dict], role: str, total: Decimal) -> str:
     """The parts stating `role` other than 0, as written, and, when several do, their sum (本年财政拨款80万元、其他资金
     10万元，合计90万元)."""
     def label(r):
-        return str(r.get("label", "")).removeprefix("其中").lstrip("：:") or "分项"
+        return BUDGET_PART_PREFIX.sub("", str(r.get("label", ""))) or "分项"
     stated = [(label(r), dec(r[role])) for r in rows if isinstance(r, dict) and r.get(role) is not None]
     shown = [(lab, v) for lab, v in stated if v != 0] or stated[:1]
     words = "、".join(f"{lab}{fmt(v)}万元" for lab, v in shown)

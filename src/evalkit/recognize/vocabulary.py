@@ -60,17 +60,11 @@ BUDGET_PART_WITHIN = {"level": "fiscal", "fund": "fiscal"}
 BUDGET_PART_ALL = "other"                     # the catch-all row: with it the parts are the whole total
 
 
-@lru_cache(maxsize=8192)
 def budget_part(cell: str | None) -> tuple[str, str] | None:
     """(kind, label as written) of a row label that names one part of a budget total, else None."""
     k = key(cell)
-    if not k:
-        return None
-    bare = BUDGET_PART_PREFIX.sub("", k)
-    for kind, pat in BUDGET_PARTS:
-        if pat.match(bare):
-            return kind, k
-    return None
+    kind = role_of(BUDGET_PART_PREFIX.sub("", k), BUDGET_PARTS) if k else None
+    return (kind, k) if kind else None
 
 
 BUDGET_KV = [  # a label cell followed by its value, in row-wise budget tables

@@ -73,6 +73,11 @@ class Walker:
                 col = min(hits, key=lambda j: (abs(j - col) if col is not None else -j))
         return self._here(col), role if col is not None else None
 
+    @property
+    def _holder(self) -> ProjectRec:
+        """The project being read, or, before any, the figures waiting for one (`pending`)."""
+        return self.current if self.current is not None else self.pending
+
     def _start_project(self, name: str | None) -> ProjectRec:
         self._close_project()
         self.current = ProjectRec(project_name=name, loc=self._here(), fiscal_year=self.heading_year)
@@ -118,7 +123,7 @@ class Walker:
         agency = self._row_agency(cells)
         left = [c for c in filled if "字" in c and V.TEMPLATE_INSTRUCTION.match(c)]
         if left and self.state is not State.INDICATOR:
-            (self.current if self.current is not None else self.pending).instructions_left.extend(left)
+            self._holder.instructions_left.extend(left)
             return self._decide(Kind.IGNORED, cells, why="模板的填写说明未替换为内容（" + "；".join(left) + "）")
         stated = statements.overall_field(filled)
         if stated:
@@ -140,17 +145,17 @@ class Walker:
         ind = indicator_table.read_header(cells)
         if ind:
             return self._indicator_header(cells, ind)
-        two = indicator_table.read_header_two_rows(cells, self._neighbour(1)) \
-            if len(filled) >= 2 and indicator_table.may_head(cells) else None
+        below = self._neighbour(1) if len(filled) >= 2 and indicator_table.may_head(cells) else None
+        two = indicator_table.read_header_two_rows(cells, below)
         if two:                     # its lower row's words taken into it (the row is then empty)
-            self._taken[(self._where[0], self._row + 1)] = [i for i, c in enumerate(self._neighbour(1)) if c]
+            self._taken[(self._where[0], self._row + 1)] = [i for i, c in enumerate(below) if c]
             self._cells = two[0]
             return self._indicator_header(two[0], two[1], why="表头分印在两行（上行的合并单元格跨下行几列），已按列合并")
         bcols = budget.read_header(cells)
         if bcols:
             cells, bcols = self._header_cut(cells, bcols)
             self.state, self.budget_cols = State.BUDGET, bcols
-            holder = self.current if self.current is not None else self.pending
+            holder = self._holder
             holder.budget_parts = []            # a budget block restated (an 附件 table) brings its own parts
             for k in [k for k in holder.field_locs if k.startswith("parts_")]:
                 del holder.field_locs[k]
@@ -177,7 +182,7 @@ class Walker:
                 return self._decide(Kind.SUMMARY_LINE, cells, fields=fields)
             return self._decide(Kind.IGNORED, cells, why="汇总表中未识别的行（标签不在词汇表中）")
         got = key_value.read_pairs_units(cells)
-        target = self.current if self.current is not None else self.pending
+        target = self._holder
         if got:
             unit = next((u for c in filled if (u := budget.unit_in_cell(c))), None) or self.table_unit
             pairs = [(n, budget.to_wanyuan(v, own or unit) if n in V.BUDGET_AMOUNTS else v) for n, v, own in got]
@@ -358,7 +363,7 @@ class Walker:
         if got is None:
             return self._decide(Kind.IGNORED, cells, why="预算表中的非合计行（只读合计/总额行）")
         self.budget_unit = self.budget_unit or self._unit_below(cells)
-        target = self.current if self.current is not None else self.pending
+        target = self._holder
         values = {n: v for n, (v, _) in got.items()}
         # an amount in the unit its cell states (88万元), else in the table's
         read = {n: budget.to_wanyuan(v, own or self.budget_unit) if n in V.BUDGET_AMOUNTS else v
@@ -379,7 +384,7 @@ class Walker:
         got = budget.read_parts(cells, self.budget_cols, self.total_at if self.state is State.BUDGET_PARTS else None)
         if got is None:
             return False
-        target = self.current if self.current is not None else self.pending
+        target = self._holder
         fields = {}
         for kind, label, figures in got:
             read = {n: budget.to_wanyuan(v, own or self.budget_unit) for n, (v, own) in figures.items()}
