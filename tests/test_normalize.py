@@ -25,6 +25,17 @@ def test_list_prefixes_dropped_from_indicator_names():
     assert strip_list_prefix("信息化建设购置设备-打印设备") == "信息化建设购置设备-打印设备"
 
 
+@pytest.mark.parametrize("raw, expected", [
+    ("指标1工程资金金额", "工程资金金额"), ("指标2工程验收合格率", "工程验收合格率"), ("指标1项目完成及时率", "项目完成及时率"),
+    ("指标2", None), ("指标 1", None), ("指标3、培训人次", "培训人次"),
+    ("指标10个", "指标10个"), ("指标3项", "指标3项"), ("指标2021年度完成率", "指标2021年度完成率"), ("指标12.5", "指标12.5"),
+])
+def test_a_template_slot_run_into_the_name_is_dropped_and_alone_leaves_nothing(raw, expected):
+    """A 河北 form writes its slot and the name in one cell (指标1工程完工率) and leaves the unused slots (指标2): the
+    slot goes, a slot alone is an empty line; a count after 指标 (指标10个) or a year is not a slot."""
+    assert strip_list_prefix(raw) == expected
+
+
 @pytest.mark.parametrize("raw, op, rest", [
     ("≥ 95%", "≥", "95%"), ("≧90%", "≥", "90%"), (">=3", "≥", "3"), ("＞60分钟", ">", "60分钟"),
     ("＜60分钟", "<", "60分钟"), ("＝12", "=", "12"), ("=1 人", "=", "1人"), ("≤5.6 万元", "≤", "5.6万元"),

@@ -223,6 +223,73 @@ def test_a_header_printed_over_two_rows_is_joined_column_by_column():
     assert [d.kind for d in ex.decisions][2] is Kind.IGNORED       # the lower row, taken into the header
 
 
+def test_a_header_whole_in_its_top_row_is_refined_by_the_row_under_it():
+    """A published 云南 form (永德县明朗中学, 2022) whose top row is a header alone (一级指标 … 年度指标值 … 得分), the
+    row under it splitting 年度指标值 into 指标性质 | 指标值 | 度量单位: joined, not read as a line named 指标性质. Its
+    operators ≧ and ═ (a box-drawing double line for =), its level-2 label 服务对象满意度指标等, and its 其他需要说明事项
+    row above the 总分 row (no indicator) are read as the form means them."""
+    rows = [["绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "", "", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"],
+            ["", "", "", "", "指标性质", "指标值", "度量单位", "", "", "", ""],
+            ["", "产出指标", "数量指标", "学生受资助人数", "≧", "735", "人次", "735", "10", "10", ""],
+            ["", "效益指标", "社会效益指标", "政策知晓率", "═", "100", "%", "98%", "10", "9", ""],
+            ["", "满意度指标", "服务对象满意度指标等", "学生满意度", "≧", "95", "%", "100%", "10", "10", ""],
+            ["其他需要说明事项", "无"],
+            ["总分", "100", "96", "优"]]
+    ex = recognize(Document(source="x", format="docx", blocks=[Table([["项目名称", "义务教育营养改善计划专项资金"]] + rows)])
+                   .number_tables())
+    (p,) = ex.projects
+    assert [(i.level1, i.level2, i.level3, i.target, i.actual, i.weight, i.score) for i in p.indicators()] == [
+        ("产出指标", "数量指标", "学生受资助人数", "≧735人次", "735", 10.0, 10.0),
+        ("效益指标", "社会效益指标", "政策知晓率", "═100%", "98%", 10.0, 9.0),
+        ("满意度指标", "服务对象满意度指标等", "学生满意度", "≧95%", "100%", 10.0, 10.0)]
+    assert (p.total_score, p.max_score, p.grade) == (96.0, 100.0, "优")
+    header = next(d for d in ex.decisions if d.kind is Kind.INDICATOR_HEADER)
+    assert header.cells[4:7] == ["指标性质", "指标值", "度量单位"] and "两行" in header.why
+    note = next(d for d in ex.decisions if d.cells and d.cells[0] == "其他需要说明事项")
+    assert note.kind is Kind.IGNORED and "说明栏" in note.why
+    assert V.level_name("服务对象满意度指标等") == "服务对象满意度指标" and V.is_level2("服务对象满意度指标等")
+
+
+def test_template_slots_in_the_name_cell_neither_end_the_table_nor_make_lines():
+    """A published 河北 form (廊坊市食品工程学校, 2019) keeps the template's numbered slots: 指标1工程完工率 (slot and name
+    in one cell), unused slots 指标2 and …… alone in their rows, a group with only empty slots (生态效益指标 | 指标1). Before,
+    the first 指标2 row ended the table: one line read of nine."""
+    rows = [["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"],
+            ["产出指标", "数量指标", "指标1工程资金金额", "43.2", "37.24", "10", "9", "已完工，剩余3%尾款未付"],
+            ["", "", "指标2", "", "", "", "", ""],
+            ["", "", "……", "", "", "", "", ""],
+            ["", "质量指标", "指标1工程完工率", "100", "100", "10", "10", ""],
+            ["", "", "指标2工程验收合格率", "100", "100", "10", "10", ""],
+            ["效益指标", "生态效益指标", "指标1", "", "", "", "", ""],
+            ["", "", "指标2", "", "", "", "", ""],
+            ["效益指标", "可持续影响指标", "指标1长期使用性", "100", "100", "10", "10", ""],
+            ["总分", "", "", "", "40", "39", "", ""]]
+    ex = recognize(Document(source="x", format="docx", blocks=[Table([["项目名称", "暖通改造经费"]] + rows)]).number_tables())
+    (p,) = ex.projects
+    assert [(i.level2, i.level3, i.score) for i in p.indicators()] == [
+        ("数量指标", "工程资金金额", 9.0), ("质量指标", "工程完工率", 10.0), ("质量指标", "工程验收合格率", 10.0),
+        ("可持续影响指标", "长期使用性", 10.0)]
+    assert p.total_score == 39.0
+    assert Kind.TABLE_END not in [d.kind for d in ex.decisions]
+
+
+def test_a_group_cell_holding_only_its_weight_is_no_label():
+    """A published 安徽 form (天长市水利局, 2022) prints its level-1 labels as pictures: the cells keep only （50分） and
+    （30分）. Read as labels they pushed each line into the wrong columns (名称 （50分）, 目标值 数量指标); as empty
+    cells the level-2 labels imply the groups (数量指标 → 产出指标, 经济效益指标 → 效益指标)."""
+    rows = [["年度绩效指标完成情况", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"],
+            ["", "（50分）", "数量指标", "指标1：完成中型灌区节水改造项目数量", "1", "1", "10", "10", ""],
+            ["", "", "质量指标", "指标1：工程质量合格", "", "", "10", "10", ""],
+            ["", "（30分）", "经济效益指标", "指标1：全市安全度汛", "", "", "10", "10", ""],
+            ["总分", "", "", "", "", "", "30", "30", ""]]
+    ex = recognize(Document(source="x", format="docx", blocks=[Table([["项目名称", "水旱灾害防御经费"]] + rows)]).number_tables())
+    (p,) = ex.projects
+    assert [(i.level1, i.level2, i.level3, i.target, i.weight, i.score) for i in p.indicators()] == [
+        ("产出指标", "数量指标", "完成中型灌区节水改造项目数量", "1", 10.0, 10.0),
+        ("产出指标", "质量指标", "工程质量合格", None, 10.0, 10.0),
+        ("效益指标", "经济效益指标", "全市安全度汛", None, 10.0, 10.0)]
+
+
 def test_a_two_row_header_in_word_stands_over_the_lower_row_at_both_ends(tmp_path):
     """In Word the merged cells are one cell each (绩效指标 | (一级…三级) | 年度指标值 | 实际完成值 | 分值 | 得分 | 偏差: 7
     cells over 11), the cells merged down empty in the lower row: the top's cells go where the lower row is empty at

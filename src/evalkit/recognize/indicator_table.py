@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from evalkit.normalize import OPERATORS, WS, is_empty_mark, is_overflow, parse_number, parse_operator, strip_list_prefix, strip_outline
+from evalkit.normalize import OPERATORS, WS, is_empty_mark, is_overflow, parse_number, parse_operator, strip_annotation, strip_list_prefix, \
+    strip_outline
 from evalkit.recognize import vocabulary as V
 
 
@@ -153,7 +154,10 @@ def read_line(cells: list[str], h: Header) -> Line:
     # the header's own label merged over the rows (绩效指标), printed again where a page break cut the cell, or
     # printed beside a row left of the level-1 column (centred on the block without rulings), or a line of it (绩效|指标)
     first = h.cols.get("level1", -1)
-    cells = ["" if (i in h.words and WS.sub("", c) == h.words[i]) or (i < first and V.block_label_part(c)) else c
+    # a group cell holding only its weight ((50分): the label printed as a picture or vertical text the export lost)
+    groups = {h.cols[r] for r in ("level1", "level2") if r in h.cols}
+    cells = ["" if (i in h.words and WS.sub("", c) == h.words[i]) or (i < first and V.block_label_part(c))
+             or (i in groups and c and strip_annotation(WS.sub("", c)) is None) else c
              for i, c in enumerate(cells)]
     return _positional(cells, h) or _by_content(cells, h)
 

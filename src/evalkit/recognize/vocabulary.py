@@ -101,6 +101,7 @@ LEVEL2_WORDS = ("数量", "质量", "时效", "成本", "经济效益", "社会�
                 "组织实施", "项目产出", "项目效果", "项目效益", "预算执行率?", "资金执行率?")
 LEVEL1 = re.compile(r"^(项目)?(" + "|".join(LEVEL1_WORDS) + r")(指标)?$")
 LEVEL2 = re.compile(r"^(" + "|".join(LEVEL2_WORDS) + r")(指标)?$")
+LEVEL_ETC = re.compile(r"指标等$")
 CUT_LABEL_MIN = 4        # glyphs: a shorter start of a label (满意, 社会) may be a name of its own
 IMPLIED_LEVEL1 = [  # the standard hierarchy: a level-2 name implies its level-1 group (recognition and checks)
     (re.compile(r"^(数量|质量|时效|成本)指标$"), "产出指标"),
@@ -109,6 +110,9 @@ IMPLIED_LEVEL1 = [  # the standard hierarchy: a level-2 name implies its level-1
 ]
 STANDARD_LEVEL1 = {l1 for _, l1 in IMPLIED_LEVEL1}
 TOTAL_LABEL = re.compile(r"^(总分|合计|总计|总得分|综合得分|自评总分)$")
+# a form's prose fields, which some templates put inside the indicator table, above its 总分 row: no indicator
+FORM_NOTE_LABEL = re.compile(r"^(其他需要说明的?事项|其他需说明的?事项|其他说明事项|评价结论|自评结论|存在的?问题|改进措施|"
+                             r"下一步改进措施|主要经验及做法|备注)$")
 PLACEHOLDER = re.compile(r"^[.。…．]+$")      # "....." or "……" (a full-width "．．．．．" too): a row kept empty
 
 # --- summary tables (汇总表) --------------------------------------------------------------
@@ -305,10 +309,11 @@ def _near_role(k: str, table) -> str | None:
 
 @lru_cache(maxsize=65536)
 def level_name(cell: str | None) -> str | None:
-    """The level vocabulary form of a label ('产出 指标(50分)' -> '产出指标')."""
+    """The level vocabulary form of a label ('产出 指标(50分)' -> '产出指标'; 服务对象满意度指标等, as some templates print
+    it, -> 服务对象满意度指标)."""
     if not cell:
         return None
-    return key(strip_annotation(re.sub(r"\s+", "", cell))) or None
+    return LEVEL_ETC.sub("指标", key(strip_annotation(re.sub(r"\s+", "", cell)))) or None
 
 
 def is_form_label(cell: str | None) -> bool:

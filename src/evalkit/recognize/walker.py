@@ -143,14 +143,14 @@ class Walker:
             self.summary_locs.append(self._here())
             return self._decide(Kind.SUMMARY_HEADER, cells, roles={header[0]: "due", header[1]: "done"})
         ind = indicator_table.read_header(cells)
-        if ind:
-            return self._indicator_header(cells, ind)
         below = self._neighbour(1) if len(filled) >= 2 and indicator_table.may_head(cells) else None
         two = indicator_table.read_header_two_rows(cells, below)
-        if two:                     # its lower row's words taken into it (the row is then empty)
-            self._taken[(self._where[0], self._row + 1)] = [i for i, c in enumerate(below) if c]
-            self._cells = two[0]
+        if two and (ind is None or len(two[1].cols) > len(ind.cols)):   # a header alone may be refined by the row
+            self._taken[(self._where[0], self._row + 1)] = [i for i, c in enumerate(below) if c]   # under it (年度指标值
+            self._cells = two[0]                                     # over 指标性质 | 指标值 | 度量单位): joined
             return self._indicator_header(two[0], two[1], why="表头分印在两行（上行的合并单元格跨下行几列），已按列合并")
+        if ind:
+            return self._indicator_header(cells, ind)
         bcols = budget.read_header(cells)
         if bcols:
             cells, bcols = self._header_cut(cells, bcols)
@@ -243,6 +243,8 @@ class Walker:
             self.state = State.OUTSIDE
             fields = {"total_score": total, "max_score": maximum, **({"grade": grade[0]} if grade[0] else {})}
             return self._decide(Kind.TOTAL, cells, fields=fields)
+        if V.FORM_NOTE_LABEL.match(label):
+            return self._decide(Kind.IGNORED, cells, why=f"表内的说明栏（{label}），不是指标")
         dev = self.ind.cols.get("deviation") if self.ind is not None else None
         if len(filled) == 1 and dev and dev < len(cells) and cells[dev] == filled[0]:
             if self.current is None or not self.current.sections or not self.current.sections[-1]:
