@@ -13,7 +13,7 @@ from evalkit.errors import ConfigError
 from evalkit.checks import (COLUMNS, RULES, add_calc_columns, format_summary, grade_from_score,
                             load_config, run_checks)
 from evalkit.checks.numbers import achievement
-from evalkit.normalize import parse_measure
+from evalkit.normalize import parse_measure, parse_range
 
 CFG = load_config()
 
@@ -146,6 +146,21 @@ def test_achievement(target, actual, ceiling, status):
     a = achievement(*parse_measure(target), *parse_measure(actual), ceiling=ceiling,
                     aliases=CFG.get("indicators", "unit_aliases"))
     assert a.status == status
+
+
+@pytest.mark.parametrize("target,actual,ceiling,status,share", [
+    ("90%-100%", "95%", False, "met", 1), ("90%-100%", "85%", False, "unmet", "0.9444"),
+    ("10-15万元", "12万元", True, "met", 1), ("10-15万元", "20万元", True, "unmet", "0.75"),   # before: ≤10, unmet
+    ("10至15万元", "150000元", True, "met", 1), ("3－5天", "6天", False, "unmet", "0.8333"),
+])
+def test_a_target_written_as_a_range_is_met_between_its_ends(target, actual, ceiling, status, share):
+    """90%-100% and 10-15万元 (a cost line, read as a ceiling when unsigned: 10) are met anywhere between their ends; outside,
+    the share of the end missed."""
+    lo, hi, unit = parse_range(target)
+    a = achievement("≥", lo, unit, *parse_measure(actual), ceiling=ceiling, target_max=hi,
+                    aliases=CFG.get("indicators", "unit_aliases"))
+    assert a.status == status
+    assert round(a.share, 4) == Decimal(str(share))
 
 
 # ------------------------------------------------------------------ a consistent report

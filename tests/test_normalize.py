@@ -4,7 +4,7 @@ import unicodedata
 import pytest
 
 from evalkit.normalize import (clean_text, grade_from_score, is_empty_mark, normalize_grade,
-                               parse_measure, parse_number, parse_operator, parse_percent,
+                               parse_measure, parse_number, parse_operator, parse_percent, parse_range,
                                strip_annotation, strip_list_prefix)
 
 
@@ -23,6 +23,22 @@ def test_list_prefixes_dropped_from_indicator_names():
     assert strip_list_prefix("指标1:工资发放及时性") == "工资发放及时性"
     assert strip_list_prefix("指标1:指标2:") is None          # 003's empty placeholder lines
     assert strip_list_prefix("信息化建设购置设备-打印设备") == "信息化建设购置设备-打印设备"
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("90%-100%", (90.0, 100.0, "%")), ("90-100%", (90.0, 100.0, "%")), ("90%～100%", (90.0, 100.0, "%")),
+    ("10至15万元", (10.0, 15.0, "万元")), ("3－5天", (3.0, 5.0, "天")),
+    ("≥90%", None), ("95%", None), ("100-90", None), ("90%-100人", None), ("-5-5", None), ("及时", None),
+])
+def test_a_target_written_as_a_range_gives_both_ends_and_the_shared_unit(raw, expected):
+    assert parse_range(raw) == expected
+
+
+@pytest.mark.parametrize("raw, expected", [("约95%", (None, 95.0, "%")), ("95%左右", (None, 95.0, "%")),
+                                           ("大约3天", (None, 3.0, "天")), ("10左右", (None, 10.0, None)),
+                                           ("约定", (None, None, None))])
+def test_about_a_figure_is_the_figure_without_a_sign(raw, expected):
+    assert parse_measure(raw) == expected
 
 
 @pytest.mark.parametrize("raw, expected", [

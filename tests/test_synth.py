@@ -89,6 +89,18 @@ def test_amounts_stated_in_yuan_are_read_in_every_format(corpus):
     assert "txt" in fmts and fmts & {"docx", "xlsx", "html"}
 
 
+def test_satisfaction_targets_written_as_a_range_are_read_with_both_ends(corpus):
+    """A share of the corpus's satisfaction targets are written 90-100%: read as at least 90 and at most 100, in every
+    format, and held to their truth by test_field_accuracy and to the expected findings by the recall test."""
+    out, _ = corpus
+    i = pd.read_parquet(out / "clean" / "indicators.parquet")
+    r = i.loc[i["target"].str.fullmatch(r"\d+-100%", na=False)]
+    assert len(r) >= 10
+    assert (r["target_op"] == "≥").all() and (r["target_value_max"] == 100).all() and (r["target_unit"] == "%").all()
+    assert (r["target_value"] == r["target"].str.split("-").str[0].astype(float)).all()
+    assert i.loc[~i.index.isin(r.index), "target_value_max"].isna().all()
+
+
 def test_checks_recall_and_precision(corpus):
     out, _ = corpus
     got = synth.score_findings(out / "clean", out / "truth")

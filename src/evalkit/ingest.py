@@ -86,7 +86,7 @@ def project_place(agency: str | None, report_agency: str | None, place: dict) ->
 def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileResult:
     """Map one document's recognized content (`ex`, recognized here unless given) to rows of the contract's tables."""
     from evalkit.geo import place
-    from evalkit.normalize import parse_measure
+    from evalkit.normalize import parse_measure, parse_range
     from evalkit.recognize import recognize
     from evalkit.recognize.explain import role_label
     ex = ex if ex is not None else recognize(doc)
@@ -134,13 +134,16 @@ def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileR
         })
         for k, i in enumerate(lines, start=1):
             t_op, t_val, t_unit = parse_measure(i.target)
+            t_max = None
+            if (span := parse_range(i.target)) is not None:      # 90%-100%: at least the low end, at most the high
+                t_op, t_val, t_max, t_unit = "≥", *span
             a_op, a_val, a_unit = parse_measure(i.actual)
             indicators.append({
                 "project_id": pid, "source_file": source_file, "county": own["county"], "project_name": p.project_name,
                 "level1": i.level1, "level2": i.level2, "level3": i.level3, "target": i.target,
                 "actual": i.actual, "target_op": t_op, "target_value": t_val, "target_unit": t_unit,
                 "actual_value": a_val, "actual_unit": a_unit, "weight": i.weight, "score": i.score,
-                "deviation_reason": i.deviation_reason, "actual_op": a_op, "line_no": k,
+                "deviation_reason": i.deviation_reason, "actual_op": a_op, "target_value_max": t_max, "line_no": k,
                 "report_id": report_id, **where(i.loc), "loc_fields": where_each(i.field_locs),
             })
     overflow = doc.overflow_cells()

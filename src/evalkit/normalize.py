@@ -239,6 +239,8 @@ def parse_measure(s) -> tuple[str | None, float | None, str | None]:
         return None, _finite(s), None      # a number cell: a value without a unit
     op, rest = parse_operator(str(s))
     rest = unicodedata.normalize("NFKC", rest) if rest else rest
+    if rest and op is None:              # 约95%, 95%左右: about the figure, a target without a sign
+        rest = APPROX_AFTER.sub("", APPROX_BEFORE.sub("", rest))
     if not rest:
         return op, None, None
     m = NUMBER.match(rest)
@@ -249,6 +251,34 @@ def parse_measure(s) -> tuple[str | None, float | None, str | None]:
     if after := _AFTER_OPERATOR.search(unit):    # 95%以上, 3天以内: the sign written after (≥95%以上: said twice)
         op, unit = op or AFTER_OPERATORS[after.group(1)], unit[:after.start()]
     return op, value, _unit(unit)
+
+
+APPROX_BEFORE = re.compile(r"^(?:大约|约为|约)")
+APPROX_AFTER = re.compile(r"左右$")
+
+# a target stated as a range (90%-100%, 90～100%, 10至15万元): the first figure, its unit if it has one, a dash, the
+# second figure and the unit both share
+_RANGE_REST = re.compile(r"^([^\d\-－~～至到—–]{0,6}?)\s*[-－~～至到—–]\s*(" + NUMBER.pattern.lstrip("[-+]?") + r")(.*)$")
+
+
+def parse_range(s) -> tuple[float, float, str | None] | None:
+    """(low, high, unit) of a target written as a range without a sign (90%-100% -> (90, 100, '%')); None otherwise
+    (a sign before it, one figure, units that differ, a high below the low)."""
+    if not isinstance(s, str):
+        return None
+    op, rest = parse_operator(s)
+    rest = unicodedata.normalize("NFKC", rest) if rest else rest
+    m = NUMBER.match(rest or "")
+    if op is not None or not m or m.group(0).startswith(("-", "+")):
+        return None
+    r = _RANGE_REST.match(rest[m.end():])
+    if not r:
+        return None
+    lo, hi = _finite(m.group(0).replace(",", "")), _finite(r.group(2).replace(",", ""))
+    u1, u2 = r.group(1).strip() or None, _unit(r.group(3).strip())
+    if lo is None or hi is None or hi < lo or (u1 and u2 and u1 != u2) or (r.group(3).strip() and not u2):
+        return None
+    return lo, hi, u2 or _unit(u1 or "")
 
 
 # comparison words written after the figure (95%以上, 90%(含)以上, 3个工作日以内, 60分以下); 以上/以下 include the figure

@@ -186,6 +186,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("actual_value", F, "实际数值"), _c("actual_unit", S, "实际单位"),
         _c("weight", F, "权重", _PT), _c("score", F, "得分", _PT),
         _c("deviation_reason", S, "偏差原因"), _c("actual_op", S, "实际符号"),
+        _c("target_value_max", F, "目标上限", doc="the high end of a target written as a range (90%-100%: target_op ≥, "
+                                              "target_value 90, target_value_max 100); null otherwise"),
         _c("line_no", I, "行号", doc="the line's position in its project, 1-based"),
         _c("report_id", S, "报告编号"),
         *_locs("the line (its score cell)"),

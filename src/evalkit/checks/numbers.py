@@ -163,13 +163,13 @@ class Achievement:
 
 def achievement(target_op: Any, target_value: Any, target_unit: Any,
                 actual_op: Any, actual_value: Any, actual_unit: Any,
-                ceiling: bool, aliases: dict[str, str]) -> Achievement:
+                ceiling: bool, aliases: dict[str, str], target_max: Any = None) -> Achievement:
     """Compare an actual with its target where both are numbers in compatible units.
 
-    An unqualified target is a floor (≥), or a ceiling (≤) for cost-like lines; an actual
-    with an operator is a range (`≥95%` = at least 95). Met = the range lies inside the
-    target; unmet = no overlap; otherwise not comparable."""
-    tv, av = dec(target_value), dec(actual_value)
+    An unqualified target is a floor (≥), or a ceiling (≤) for cost-like lines; a target with a high end
+    (target_max, 90%-100%) is the range between; an actual with an operator is a range (`≥95%` = at least 95).
+    Met = the actual's range lies inside the target; unmet = no overlap; otherwise not comparable."""
+    tv, av, hi = dec(target_value), dec(actual_value), dec(target_max)
     if tv is None or av is None:
         return Achievement(None)
     tb, ts = unit_key(target_unit, aliases)
@@ -177,16 +177,20 @@ def achievement(target_op: Any, target_value: Any, target_unit: Any,
     if tb and ab:
         if tb != ab:
             return Achievement(None)
-        tv, av = tv * ts, av * as_
+        tv, av, hi = tv * ts, av * as_, (hi * ts if hi is not None else None)
     top = norm_op(target_op)
     if top is None:
         top = "≤" if ceiling else "≥"
     aop = norm_op(actual_op)
-    t, a = interval(top, tv), interval(aop, av)
+    t, a = (interval(top, tv) if hi is None else Interval(tv, True, hi, True)), interval(aop, av)
     if t.contains(a):
         return Achievement("met", Decimal(1))
     if not t.disjoint(a):
         return Achievement(None)
+    if hi is not None:               # outside a range: the share of the end it missed
+        share = (av / tv if av < tv and tv > 0 and av >= 0 else hi / av if av > hi and av > 0 else None) \
+            if aop in (None, "=") else None
+        return Achievement("unmet", share)
     if top == "=" and ((av > tv and not ceiling) or (av < tv and ceiling)):
         return Achievement("met", Decimal(1))  # `=7台`, 8 delivered: over-achieved, not missed
     share = None

@@ -11,7 +11,8 @@ from evalkit.checks.data import Data
 from evalkit.checks.findings import Finding, ids_of, make
 from evalkit.checks.numbers import FIXED, Achievement, achievement, dec, fixed, fmt, text, truthy
 
-KEY = ["target_op", "target_value", "target_unit", "actual_op", "actual_value", "actual_unit", "ceiling"]
+KEY = ["target_op", "target_value", "target_unit", "actual_op", "actual_value", "actual_unit", "target_value_max",
+       "ceiling"]
 
 
 def achievements(ind: pd.DataFrame, cfg: CheckConfig) -> pd.Series:
@@ -28,7 +29,7 @@ def achievements(ind: pd.DataFrame, cfg: CheckConfig) -> pd.Series:
     for t in k.itertuples(index=False, name=None):
         a = memo.get(t)
         if a is None:
-            a = memo[t] = achievement(*t[:6], ceiling=bool(t[6]), aliases=aliases)
+            a = memo[t] = achievement(*t[:6], ceiling=bool(t[7]), aliases=aliases, target_max=t[6])
         out.append(a)
     return pd.Series(out, index=ind.index, dtype="object")
 

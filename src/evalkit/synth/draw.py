@@ -18,6 +18,8 @@ from evalkit.synth.vocab import (D0, D1, D100, DEPT_PARTS, ECO, ECON, ELIGIBLE, 
                                  divisions, excellent_min_execution, grade_of, q2, trim)
 
 
+RANGE_SHARE = 0.2      # satisfaction targets written as a range (90-100%) rather than ≥90%
+
 # ------------------------------------------------------------------------------ model
 
 @dataclass
@@ -359,6 +361,9 @@ class Generator:
             actual = pct if rng.random() < 0.5 or pct == D100 else Decimal(rand_int(rng, int(pct), 100))
             if rng.random() < 0.2 and actual < D100:
                 actual = actual + Decimal(rand_int(rng, 1, 9)) / 10 if actual < 99 else actual
+            if kind == "sat" and pct < D100 and random.Random(f"{p.name}{name}{w}").random() < RANGE_SHARE:
+                # written as a range (90-100%): its own draw, so the corpus's other figures stay as they were
+                return Line(l1, l2, name, "", f"{trim(pct)}-100", "%", f"{trim(actual)}%", w, w, "floor", tv=pct)
             return floor(name, pct, "%", actual)
         if kind == "timely":
             name, how = spec[1], spec[2]
