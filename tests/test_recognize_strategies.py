@@ -290,6 +290,30 @@ def test_a_group_cell_holding_only_its_weight_is_no_label():
         ("效益指标", "经济效益指标", "全市安全度汛", None, 10.0, 10.0)]
 
 
+def test_a_score_table_takes_each_lines_weight_from_the_points_its_label_states():
+    """A 湖南 部门整体支出绩效评价得分表 (岳阳, 2017): 一级指标 | 二级指标 | 三级指标 | 得分 only, every label stating its
+    points (部门决策（25分）, 相关性（5分）). Before, no header (one value column) and no line; now a department-scope
+    table whose lines weigh what their labels state, its total the 总分 row's."""
+    rows = [["一级指标", "二级指标", "三级指标", "得分"],
+            ["部门决策（25分）", "目标任务（15分）", "相关性（5分）", "5"],
+            ["", "", "明确性（5分）", "5"],
+            ["", "预算编制（10分）", "测算依据（5分）", "2"],
+            ["综合管理（30分）", "资金管理（15分）", "资金使用合规（10分）", "10"],
+            ["总分", "", "", "22"]]
+    doc = Document(source="x", format="docx", blocks=[Paragraph("2017年部门整体支出绩效评价得分表"),
+                                                      Paragraph("部门名称：岳阳市城市管理监督指挥中心"), Table(rows)])
+    ex = recognize(doc.number_tables())
+    (p,) = ex.projects
+    assert [(i.level1, i.level2, i.level3, i.weight, i.score) for i in p.indicators()] == [
+        ("部门决策（25分）", "目标任务（15分）", "相关性", 5.0, 5.0), ("部门决策（25分）", "目标任务（15分）", "明确性", 5.0, 5.0),
+        ("部门决策（25分）", "预算编制（10分）", "测算依据", 5.0, 2.0), ("综合管理（30分）", "资金管理（15分）", "资金使用合规", 10.0, 10.0)]
+    assert (p.total_score, p.scope, p.project_name, p.agency) == (22.0, "department", "部门整体支出", "岳阳市城市管理监督指挥中心")
+    # a header with a weight column keeps its own: the points in a name are then part of it
+    h = indicator_table.read_header(["一级指标", "二级指标", "三级指标", "分值", "得分"])
+    assert indicator_table.name_points("相关性（5分）", h) == ("相关性（5分）", None)
+    assert indicator_table.read_header(["三级指标", "得分"]) is None        # one level and a score: no header
+
+
 def test_a_two_row_header_in_word_stands_over_the_lower_row_at_both_ends(tmp_path):
     """In Word the merged cells are one cell each (绩效指标 | (一级…三级) | 年度指标值 | 实际完成值 | 分值 | 得分 | 偏差: 7
     cells over 11), the cells merged down empty in the lower row: the top's cells go where the lower row is empty at

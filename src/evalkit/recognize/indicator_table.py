@@ -47,7 +47,8 @@ def header_roles(cells: list[str]) -> list[str | None]:
 def is_header(roles: list[str | None]) -> bool:
     """A name column and at least two value columns make an indicator header."""
     present = set(roles)
-    return bool(V.NAME_ROLES & present) and len(V.VALUE_ROLES & present) >= 2
+    return bool(V.NAME_ROLES & present) and (len(V.VALUE_ROLES & present) >= 2
+                                             or (V.LEVEL_ROLES <= present and "score" in present))
 
 
 _last: tuple = (None, None)     # (the row last asked, its answer): one tuple, swapped whole (threads may share it)
@@ -190,11 +191,11 @@ def _positional(cells: list[str], h: Header) -> Line | None:
     l1, l2, l3 = get("level1"), get("level2"), get("level3")
     if any(cells[i] for i in h.roleless if i < len(cells)) or len(cells) > h.width + 1:
         return None
-    if l1 and not (V.is_level1(l1) or V.is_cut_level_label(l1)):
+    if l1 and not (V.is_level1(l1) or V.is_cut_level_label(l1) or _states_points(l1, h)):
         return None
     if l2 and (parse_number(l2) is not None or strip_list_prefix(l2) != l2
                or not (V.is_level1(l2) or V.is_level2(l2) or (V.level_name(l2) or "").endswith("指标")
-                       or V.is_cut_level_label(l2))):
+                       or V.is_cut_level_label(l2) or _states_points(l2, h))):
         return None
     values = [get(r) for r in ("target", "actual", "weight", "score")]
     if not l3 and any(values):
@@ -210,6 +211,20 @@ def _positional(cells: list[str], h: Header) -> Line | None:
     if "op" in h.cols or "unit" in h.cols:
         target = "".join(x for x in (get("op"), target, get("unit")) if x)
     return Line(l1, l2, l3, target, get("actual"), w, s, get("deviation"), "按位置")
+
+
+def _states_points(label: str, h: Header) -> bool:
+    """A group label of a 得分表 (its header has no weight column): any words, its points after them (部门决策（25分）)."""
+    return "weight" not in h.cols and bool(V.POINTS_NOTE.search(WS.sub("", label)))
+
+
+def name_points(name: str, h: Header | None) -> tuple[str, float | None]:
+    """A line's name and the points it states after it (相关性（5分） -> (相关性, 5.0)) where its table has no weight
+    column (a 得分表); (name, None) otherwise."""
+    m = V.POINTS_NOTE.search(name) if h is not None and "weight" not in h.cols else None
+    if not m or not name[:m.start()].strip():
+        return name, None
+    return name[:m.start()].strip(), float(m.group(1))
 
 
 def _by_content(cells: list[str], h: Header) -> Line:

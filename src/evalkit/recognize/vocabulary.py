@@ -25,7 +25,10 @@ INDICATOR_HEADER = [  # (role, pattern on the header cell without whitespace/par
     ("score", re.compile(r"得分|^评分$")),
 ]
 NAME_ROLES = {"level3", "level2"}                      # an indicator header names its lines …
-VALUE_ROLES = {"target", "actual", "weight", "score"}  # … and has at least two of these
+VALUE_ROLES = {"target", "actual", "weight", "score"}  # … and has at least two of these, or all three levels and a
+LEVEL_ROLES = {"level1", "level2", "level3"}            # score (a 得分表: each label states its points, 相关性（5分）)
+# the points a label of a 得分表 states after its words: 部门决策（25分）, 相关性(5 分)
+POINTS_NOTE = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]$")
 # the title of the deviation column; text after it in the header cell is a table-wide reason
 DEVIATION_TITLE = re.compile(r"^(偏差原因分析及改进措施|未完成的?原因及拟采取的改进措施|未完成原因分析|偏差原因分析|"
                              r"偏差原因及改进措施|偏差原因|原因分析|改进措施)")
@@ -140,7 +143,7 @@ AGENCY_LABEL = re.compile(r"^(实施单位|项目单位|项目实施单位|填�
 AGENCY_LIKE = re.compile(r"^[\u4e00-\u9fa5（）()]{3,30}(局|中心|委员会|办公室|事务所|站|院|部|处)$")
 AGENCY_SUFFIX = re.compile(r"[-－]\d+$")   # a form number after a labelled agency name
 PARA_KV = re.compile(r"^[*＊★☆※▲△]?\s*(项目名称|专项名称|专项资金名称|资金名称|转移支付名称|项目单位|实施单位|填报单位|填报部门|"
-                     r"单位名称)\s*[:：]\s*(.+)$")
+                     r"单位名称|部门名称|部门[（(]单位[）)]名称)\s*[:：]\s*(.+)$")
 OVERALL_SCORE_LABEL = re.compile(r"^(绩效自评综合得分|自评综合得分|综合得分|自评总得分|绩效自评得分)$")
 OVERALL_GRADE_LABEL = re.compile(r"^(评价等次|评价等级|自评等级|自评等次|绩效等级|绩效评价等级)$")
 
@@ -164,7 +167,7 @@ PROJECT_FROM_TEXT = re.compile(rf"(?:20\d{{2}}|{CN_YEAR_DIGITS})\s*年度?([\u4e
 # 结合自评情况，说明项目自评总分…(200字以内)): an imperative sentence ending in its length limit
 TEMPLATE_INSTRUCTION = re.compile(r"^(结合|对照|针对|说明|简要说明|简述|请|填写|根据).{0,80}[（(]\s*\d+\s*字(以内|左右)\s*[)）]\s*[。.]?$")
 # the title of a department's whole-expenditure form (部门整体支出绩效自评表): its table is the department's, not a project's
-WHOLE_DEPARTMENT_TITLE = re.compile(r"(部门|单位)(?:[（(]单位[）)])?整体支出绩效(自评|评价)表")
+WHOLE_DEPARTMENT_TITLE = re.compile(r"(部门|单位)(?:[（(]单位[）)])?整体支出绩效(自评|评价)(得分|评分)?表")
 WHOLE_DEPARTMENT_NAME = "部门整体支出"   # the name its table takes (it states no 项目名称)
 DEPARTMENT_WORDS = re.compile(r"部门决算|部门(?:[（(]单位[）)])?整体|单位整体|单位决算|决算公开")   # 部门（单位）整体支出绩效自评表
 YEAR_TABLE = re.compile(r"[(（]\s*(\d{4})\s*年度?\s*[)）]")

@@ -283,11 +283,12 @@ class Walker:
                     p.field_locs["execution_rate_line"] = self._at("actual", cols, p.execution_rate_line)
             return self._decide(Kind.BUDGET_LINE, cells, why=line.how, fields={
                 "level3": name, "execution_rate": line.actual, "weight": line.weight, "score": line.score})
+        name, points = indicator_table.name_points(name, self.ind)    # 相关性（5分）: a 得分表 line's weight
         rec = IndicatorRec(
             level1=self.levels.level1, level2=self.levels.level2, level3=name,
             target=None if is_empty_mark(line.target) else line.target,
             actual=None if is_empty_mark(line.actual) else line.actual,
-            weight=parse_number(line.weight), score=parse_number(line.score),
+            weight=parse_number(line.weight) if points is None else points, score=parse_number(line.score),
             deviation_reason=None if is_empty_mark(line.deviation) else line.deviation,
             loc=self._here(self.ind.cols.get("score") if self.ind is not None else None),
             field_locs={role: self._at(role, self.ind.cols, parse_number(getattr(line, role)) if role in ("weight", "score") else None)
