@@ -148,6 +148,20 @@ def test_a_total_row_left_at_zero_beside_its_parts_is_one_error_not_zero_spendin
     assert r["location"] == "表1 第4行 全年预算列（文本第7行）"        # the total row, where the 0 stands
 
 
+def test_the_briefing_counts_the_money_of_a_total_left_at_zero_from_its_parts(guichi):
+    """The project view and the county sums take the parts' money where the total row states 0 (贵池: 89.974 万元
+    budgeted and spent, not 0), the rate too; the stated 0 stays in executed_stated, the sources say parts."""
+    from evalkit.report.aggregates import county_summary
+    from evalkit.report.views import Views
+    prj = guichi["projects"]
+    vw = Views({"projects": prj, "findings": guichi["findings"]})
+    (r,) = vw.projects.to_dict("records")
+    assert (r["budget"], r["executed"], r["executed_stated"]) == (89.974, 89.974, 0.0)
+    assert (r["budget_source"], r["executed_source"], r["rate_source"], r["rate"]) == ("parts", "parts", "parts_calc", 100.0)
+    cs = county_summary(vw)
+    assert (cs["budget"].sum(), cs["executed"].sum()) == (89.974, 89.974)
+
+
 def _checked(**kw) -> pd.DataFrame:
     base = dict(project_id="R1-p01", report_id="R1", source_file="r1.txt", county="某县", province="某省",
                 project_name="测试项目", budget_initial=100.0, budget_full_year=100.0, executed=90.0,

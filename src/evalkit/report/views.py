@@ -9,7 +9,9 @@ Effective figures (visible in the tables as *_source columns):
           the stated execution_rate, else execution_rate_initial_calc (executed / budget_initial).
 - score = total_score as stated, else total_score_calc.
 - grade = grade as stated, else grade_calc, else the grade of `score` under the active bands.
-- budget = budget_full_year, else budget_initial.
+- budget = budget_full_year, else budget_initial; executed as stated. Where the total row states a 0 or no
+          full-year budget and the parts state money: the parts' sums (budget_source / executed_source `parts`;
+          the stated executed stays in executed_stated).
 
 Absurd figures (a score of 1e9, a negative budget, a rate of 10 000 %) stay in the tables but
 are marked (`score_ok`, `rate_ok`, `money_ok`, `anomaly`), left out of every aggregate, flagged
@@ -257,14 +259,23 @@ def project_view(tables: Mapping[str, pd.DataFrame], bands=None, places: tuple |
     v["county_key"] = _keys(places, v)
     v["county_label"] = v["county_key"].map(cf.set_index("county_key")["county_label"]).astype("object")
     v["county_label"] = v["county_label"].where(v["county_label"].notna(), v["county"])
-    v["budget"], b = _first(v["budget_full_year"], v["budget_initial"])
-    v["budget_source"] = b.map({0: "full_year", 1: "initial"})
+    # a total row left at 0 (or empty) beside the parts that state the money (其中：本年财政拨款 90): the money is the
+    # parts' sums, as the rate is (the red flag 资金分项与总额不符 says so); the stated column stays in executed_stated
+    blank = v["budget_full_year"].isna() | (v["budget_full_year"] == 0)
+    by_parts = (blank & (v["parts_budget_full_year"] > 0)).fillna(False).astype(bool)
+    v["budget"], b = _first(v["budget_full_year"].where(~by_parts), v["parts_budget_full_year"].where(by_parts),
+                            v["budget_initial"])
+    v["budget_source"] = b.map({0: "full_year", 1: "parts", 2: "initial"})
+    v["executed_stated"] = v["executed"]
+    spent = (by_parts & (v["executed"].isna() | (v["executed"] == 0)) & v["parts_executed"].notna()).astype(bool)
+    v["executed"] = v["executed"].where(~spent, v["parts_executed"])
+    v["executed_source"] = np.where(spent, "parts", np.where(v["executed"].notna(), "stated", None))
     calc = v["execution_rate_calc"]
     if calc.isna().all():  # ingest left it out: compute as the contract defines it
-        calc = v["executed"] / v["budget_full_year"].where(v["budget_full_year"] != 0) * 100
+        calc = v["executed_stated"] / v["budget_full_year"].where(v["budget_full_year"] != 0) * 100
     init = v["execution_rate_initial_calc"]
     if init.isna().all():
-        init = v["executed"] / v["budget_initial"].where(v["budget_initial"] != 0) * 100
+        init = v["executed_stated"] / v["budget_initial"].where(v["budget_initial"] != 0) * 100
     # a total row left at 0 (or empty) beside the parts that state the money: the rate the parts give
     blank = v["budget_full_year"].isna() | (v["budget_full_year"] == 0)
     parts = v["parts_executed"] / v["parts_budget_full_year"].where(v["parts_budget_full_year"] != 0) * 100
