@@ -314,6 +314,34 @@ def test_a_score_table_takes_each_lines_weight_from_the_points_its_label_states(
     assert indicator_table.read_header(["三级指标", "得分"]) is None        # one level and a score: no header
 
 
+def test_a_row_of_text_between_lines_does_not_end_the_table():
+    """A scan of the 河北 form: the table finder split a wrapped name (指标1工程完 | 工率) and a slot (指 | 际2, from 指标2)
+    into rows of their own, and read …… as ·.... Before, the first such row ended the table (3 lines of 9); now a
+    single text under a line in the name column is the rest of its name, a one-character name without figures is
+    no line, and a single text is a heading below the table only where no line follows it."""
+    rows = [["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"],
+            ["产出指标", "数量指标", "指标1工程资金金额", "43.2", "37.24", "10", "9", ""],
+            ["", "", "指", "际2", "", "", "", ""],
+            ["", "质量指标", "指标1工程完", "100", "100", "10", "10", ""],
+            ["", "", "工率", "", "", "", "", ""],
+            ["", "", "·....", "", "", "", "", ""],
+            ["", "时效指标", "指标1项目完成及时率", "100", "100", "10", "10", ""],
+            ["总分", "", "", "", "", "30", "29", ""],
+            ["注：一级指标分值统一设置", "", "", "", "", "", "", ""]]
+    ex = recognize(Document(source="x", format="image", blocks=[Table([["项目名称", "暖通改造经费"]] + rows)]).number_tables())
+    (p,) = ex.projects
+    assert [(i.level3, i.weight) for i in p.indicators()] == [("工程资金金额", 10.0), ("工程完工率", 10.0),
+                                                              ("项目完成及时率", 10.0)]
+    assert p.total_score == 29.0
+    kinds = {tuple(d.cells[2:4]) if len(d.cells) > 3 else tuple(d.cells): d for d in ex.decisions}
+    assert kinds[("工率", "")].kind is Kind.INDICATOR and "续行" in kinds[("工率", "")].why
+    assert kinds[("指", "际2")].kind is Kind.IGNORED and kinds[("·....", "")].kind is Kind.IGNORED
+    # a single text with no line after it is still the table's end (a note below it)
+    rows2 = rows[:2] + [["", "", "以下空白", "", "", "", "", ""], ["", "", "", "", "", "", "", ""]]
+    ex2 = recognize(Document(source="x", format="docx", blocks=[Table([["项目名称", "暖通改造经费"]] + rows2)]).number_tables())
+    assert Kind.TABLE_END in [d.kind for d in ex2.decisions]
+
+
 def test_a_two_row_header_in_word_stands_over_the_lower_row_at_both_ends(tmp_path):
     """In Word the merged cells are one cell each (绩效指标 | (一级…三级) | 年度指标值 | 实际完成值 | 分值 | 得分 | 偏差: 7
     cells over 11), the cells merged down empty in the lower row: the top's cells go where the lower row is empty at

@@ -116,7 +116,7 @@ TOTAL_LABEL = re.compile(r"^(总分|合计|总计|总得分|综合得分|自评�
 # a form's prose fields, which some templates put inside the indicator table, above its 总分 row: no indicator
 FORM_NOTE_LABEL = re.compile(r"^(其他需要说明的?事项|其他需说明的?事项|其他说明事项|评价结论|自评结论|存在的?问题|改进措施|"
                              r"下一步改进措施|主要经验及做法|备注)$")
-PLACEHOLDER = re.compile(r"^[.。…．]+$")      # "....." or "……" (a full-width "．．．．．" too): a row kept empty
+PLACEHOLDER = re.compile(r"^[.。…．·・‥⋯]+$")      # "....." or "……" (a full-width "．．．．．" too): a row kept empty
 
 # --- summary tables (汇总表) --------------------------------------------------------------
 SUMMARY_DUE = re.compile(r"^应评价(数|项目数)?$")

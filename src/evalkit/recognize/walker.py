@@ -254,10 +254,12 @@ class Walker:
             return self._decide(Kind.INDICATOR, cells, why="上一行偏差原因的续行（该行被分页截断）",   # page break)
                                 fields={"level3": last.level3, "deviation_reason": last.deviation_reason})
         if len(filled) == 1 and not (V.is_level1(filled[0]) or V.is_level2(filled[0])):
-            if strip_list_prefix(filled[0]) and not V.PLACEHOLDER.match(filled[0]):
+            if not strip_list_prefix(filled[0]) or V.PLACEHOLDER.match(filled[0]):
+                return self._decide(Kind.IGNORED, cells, why="占位符")
+            if not self._lines_follow():
                 self.state = State.OUTSIDE          # a heading or note below the table ends it
                 return self._decide(Kind.TABLE_END, cells, why="表格下方的标题或说明，结束指标表")
-            return self._decide(Kind.IGNORED, cells, why="占位符")
+            return self._name_rest(cells, filled[0])
         cut = self._cut_labels(cells)
         if cut:
             cells = self._cells = [c + cut[i] if i in cut else c for i, c in enumerate(cells)]
@@ -283,6 +285,8 @@ class Walker:
                     p.field_locs["execution_rate_line"] = self._at("actual", cols, p.execution_rate_line)
             return self._decide(Kind.BUDGET_LINE, cells, why=line.how, fields={
                 "level3": name, "execution_rate": line.actual, "weight": line.weight, "score": line.score})
+        if len(name) == 1 and not any(parse_number(x) is not None for x in (line.weight, line.score, line.actual)):
+            return self._decide(Kind.IGNORED, cells, why="一个字的名称、没有数值：扫描件上的碎字（如“指标2”被拆开），不是指标")
         name, points = indicator_table.name_points(name, self.ind)    # 相关性（5分）: a 得分表 line's weight
         rec = IndicatorRec(
             level1=self.levels.level1, level2=self.levels.level2, level3=name,
@@ -295,6 +299,32 @@ class Walker:
                         for role in ("target", "actual", "weight", "score") if self.ind is not None and role in self.ind.cols})
         p.sections[-1].append(rec)
         self._decide(Kind.INDICATOR, cells, why=line.how, fields={k: v for k, v in vars(rec).items() if v is not None and k not in ("loc", "field_locs")})
+
+    def _lines_follow(self) -> bool:
+        """Whether one of the next two rows of this table states a weight or a score where the header has them: a row
+        of text between two lines is inside the table, not a heading below it (a scan's wrapped name, a stray mark)."""
+        cols = [self.ind.cols[r] for r in ("weight", "score") if self.ind is not None and r in self.ind.cols]
+        for step in (1, 2):
+            nxt = self._neighbour(step)
+            if nxt is None:
+                return False
+            if any(c < len(nxt) and parse_number(nxt[c]) is not None for c in cols):
+                return True
+        return False
+
+    def _name_rest(self, cells: list[str], text: str) -> None:
+        """A row of one short text in the name column under a line: the rest of that line's name, which a scan's
+        table finder split off its wrapped cell (指标1工程完 | 工率); other text inside the table is left out."""
+        col = self.ind.cols.get("level3") if self.ind is not None else None
+        last = self.current.sections[-1][-1] if self.current is not None and self.current.sections and \
+            self.current.sections[-1] else None
+        prev = self.decisions[-1] if self.decisions else None
+        if last is not None and col is not None and col < len(cells) and cells[col] == text and len(text) <= 12 \
+                and not HAS_DIGIT.search(text) and prev is not None and prev.kind is Kind.INDICATOR:
+            last.level3 = f"{last.level3}{text}"
+            return self._decide(Kind.INDICATOR, cells, why="上一行指标名称的续行（扫描件的单元格折行被拆成两行）",
+                                fields={"level3": last.level3})
+        return self._decide(Kind.IGNORED, cells, why="表内的零散文字（下面仍是指标行，表格未结束）")
 
     def _weights_only(self, figure: float, cells: list[str]) -> bool:
         """Whether the one figure of a total row is the weights' total, not a score: no line of the project (nor
