@@ -9,7 +9,7 @@ import pytest
 
 from evalkit.checks import load_config, run_checks
 from evalkit.cli import main
-from evalkit.model import Document, Table
+from evalkit.model import Document, Paragraph, Table
 from evalkit.recognize import Kind, recognize
 from evalkit.recognize import budget
 from evalkit.recognize import vocabulary as V
@@ -199,3 +199,25 @@ def test_parts_stating_an_amount_the_total_leaves_empty_are_a_warning():
                  budget_parts=_parts(("其中：财政拨款", "fiscal", {"executed": 80.0}), ("上年结转资金", "carryover", {"executed": 8.5})))
     assert list(f["rule"]) == ["budget_total_missing"] and f.iloc[0]["severity"] == "warning"
     assert "全年执行数：财政拨款80万元、上年结转资金8.5万元，合计88.5万元" in f.iloc[0]["message"]
+
+
+def test_a_whole_department_forms_breakdown_by_income_is_read_under_its_title():
+    """A 部门整体支出绩效自评表 titles its breakdown (按收入性质分： | … | 按支出性质分：) and puts the two side by side:
+    the title row does not end the parts, the income parts (一般公共预算 1,150 + 政府性基金预算 200) add up to the total,
+    the 基本支出 | 项目支出 cells beside them are not taken as a part's figures."""
+    rows = [["部门（单位）名称", "某县财政局"], HEADER,
+            ["", "年度资金总额", "1200", "1350", "1300", "10", "96.30%", "9.63"],
+            ["", "按收入性质分：", "", "", "", "按支出性质分：", "", ""],
+            ["", "其中：一般公共预算", "1000", "1150", "1110", "其中：基本支出", "800", "790"],
+            ["", "政府性基金预算", "200", "200", "190", "项目支出", "550", "510"],
+            ["", "单位资金", "", "", "", "", "", ""],
+            ["年度绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
+            ["", "产出指标", "数量指标", "预算编制单位数", "≥50个", "52个", "90", "88"], ["总分", "", "", "", "", "", "100", "97.63"]]
+    doc = Document(source="x", format="docx", blocks=[Paragraph("部门整体支出绩效自评表"), Table(rows)]).number_tables()
+    ex = recognize(doc)
+    (p,) = ex.projects
+    assert [(lab, fig) for _, lab, fig in p.budget_parts] == [
+        ("其中：一般公共预算", {"budget_initial": 1000.0, "budget_full_year": 1150.0, "executed": 1110.0}),
+        ("政府性基金预算", {"budget_initial": 200.0, "budget_full_year": 200.0, "executed": 190.0}), ("单位资金", {})]
+    assert budget.part_sums(p.budget_parts) == {"budget_initial": 1200.0, "budget_full_year": 1350.0, "executed": 1300.0}
+    assert "分项的标题" in next(d for d in ex.decisions if d.cells[1:2] == ["按收入性质分："]).why

@@ -61,6 +61,8 @@ BUDGET_PARTS = [
 # are the kinds several rows may share
 BUDGET_PART_WITHIN = {"level": "fiscal", "fund": "fiscal"}
 BUDGET_PART_ALL = "other"                     # the catch-all row: with it the parts are the whole total
+# the title over a breakdown of the total (a 部门整体支出绩效自评表: 按收入性质分： | … | 按支出性质分：): the parts follow it
+BUDGET_BREAKDOWN = re.compile(r"^按(收入|资金|支出)(性质|来源|类别)分?[:：]?$")
 
 
 def budget_part(cell: str | None) -> tuple[str, str] | None:

@@ -169,6 +169,8 @@ class Walker:
                 if not filled:
                     return self._decide(Kind.IGNORED, cells, why="只有序号的空行")
             return self._indicator_row(cells, filled)
+        if self.state is State.BUDGET_PARTS and V.BUDGET_BREAKDOWN.match(filled[0]):
+            return self._decide(Kind.IGNORED, cells, why="资金分项的标题（其下各行是总额的分项）")
         if self.state in (State.BUDGET, State.BUDGET_PARTS) and self._budget_part_row(cells):
             return None
         if self.state is State.BUDGET:
