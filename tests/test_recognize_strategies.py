@@ -342,6 +342,24 @@ def test_a_row_of_text_between_lines_does_not_end_the_table():
     assert Kind.TABLE_END in [d.kind for d in ex2.decisions]
 
 
+def test_a_form_heading_its_score_and_stating_one_budget_and_its_spending():
+    """A 湖北 学生资助项目绩效目标自评表 (the template 湖北工程学院 published): the score stands in the heading row beside the
+    date (填报日期：… | 总分：94.14分); the budget block has one budget (预算数（A） | 执行数（B） | 执行率（B/A） | 得分（20分*执行率）)
+    and its total row is 年度财政资金总额. Before, neither the score nor the money was read."""
+    rows = [["填报日期：2022年3月10日", "总分：94.14分"],
+            ["项目名称", "湖北工程学院2021年学生资助项目"],
+            ["预算执行情况（万元）（20分）", "预算数（A）", "执行数（B）", "执行率（B/A）", "得分（20分*执行率）"],
+            ["年度财政资金总额", "1500", "1480", "98.67%", "19.73"],
+            ["一级指标", "二级指标", "三级指标", "年初目标值（A）", "实际完成值（B）", "得分"],
+            ["产出指标（40分）", "数量", "国家奖学金人数", "12人", "12人", "5"]]
+    ex = recognize(Document(source="x", format="docx", blocks=[Table(rows)]).number_tables())
+    (p,) = ex.projects
+    assert (p.total_score, p.budget_full_year, p.executed, p.execution_rate, p.budget_score) == (94.14, 1500.0, 1480.0,
+                                                                                                  98.67, 19.73)
+    assert statements.overall_in_pairs(["总分", "100分", "90分"]) is None          # a table's 总分 row: several figures
+    assert statements.overall_in_pairs(["总分", "94分"]) is None
+
+
 def test_a_two_row_header_in_word_stands_over_the_lower_row_at_both_ends(tmp_path):
     """In Word the merged cells are one cell each (绩效指标 | (一级…三级) | 年度指标值 | 实际完成值 | 分值 | 得分 | 偏差: 7
     cells over 11), the cells merged down empty in the lower row: the top's cells go where the lower row is empty at

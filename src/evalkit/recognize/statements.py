@@ -28,6 +28,19 @@ def overall_field(filled: list[str]) -> tuple[str, object] | None:
     return None
 
 
+def overall_in_pairs(filled: list[str]) -> float | None:
+    """The score a form's heading row states beside other fields (填报日期：2022年3月10日 | 总分 | 95.5分): a 总分 or
+    综合得分 label, its value written with 分, and no other figure in the row (a table's 总分 row states several)."""
+    for i, (label, value) in enumerate(zip(filled, filled[1:])):
+        k = V.key(label)
+        if (V.OVERALL_SCORE_LABEL.match(k) or V.TOTAL_LABEL.match(k)) and value.endswith("分") and \
+                (n := parse_number(value)) is not None:
+            others = filled[:i] + filled[i + 2:]
+            if others and not any(parse_number(c) is not None for c in others):
+                return n
+    return None
+
+
 def overall_from_text(text: str) -> tuple[float | None, str | None, str | None]:
     """(score, grade, grade as written) of the first sentence stating the overall score (总得分为95分，评为优)."""
     text = close_cjk_gaps(text)

@@ -37,13 +37,13 @@ DEVIATION_TITLE = re.compile(r"^(偏差原因分析及改进措施|未完成的?
 BUDGET_HEADER = [
     ("budget_initial", re.compile(r"^(年初预算(数|资金|金额)?|计划安排资金)$")),
     ("execution_rate", re.compile(r"^(预算)?执行率(%)?$")),
-    ("budget_full_year", re.compile(r"^(全年预算(数|资金)?|调整后预算(数)?|预算调整数)$")),
+    ("budget_full_year", re.compile(r"^(全年预算(数|资金)?|调整后预算(数)?|预算调整数|预算数)$")),
     ("executed", re.compile(r"^(全年执行(数|资金)?|预算执行数|执行数|实际支出(数)?|实际执行数)$")),
     ("budget_weight", re.compile(r"^(分值|权重)$")),
     ("budget_score", re.compile(r"^得分$")),
 ]
 BUDGET_AMOUNTS = {"budget_initial", "budget_full_year", "executed"}   # a budget header names two of these
-BUDGET_TOTAL_LABEL = re.compile(r"^(年度资金总额|资金总额|总额|合计|总计)$")
+BUDGET_TOTAL_LABEL = re.compile(r"^((年度)?(财政)?资金总额|总额|合计|总计)$")
 # The rows under the total that break it down (其中：本年财政拨款 | 上年结转资金 | 其他资金): (kind, pattern), first
 # match wins. The kinds that are parts of another (中央资金 within 财政拨款) are in BUDGET_PART_WITHIN; 其他资金, the
 # catch-all, makes the breakdown complete (its parts must add up to the total, not only stay under it).

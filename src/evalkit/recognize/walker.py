@@ -126,6 +126,8 @@ class Walker:
             self._holder.instructions_left.extend(left)
             return self._decide(Kind.IGNORED, cells, why="模板的填写说明未替换为内容（" + "；".join(left) + "）")
         stated = statements.overall_field(filled)
+        if stated is None and self.state is State.OUTSIDE and (n := statements.overall_in_pairs(filled)) is not None:
+            stated = ("score", n)
         if stated:
             what, value = stated
             if what == "score":
