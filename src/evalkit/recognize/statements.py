@@ -138,7 +138,12 @@ def paragraph_field(text: str) -> tuple[str, str] | None:
     value = clean_text(m.group(2))
     if V.is_project_label(m.group(1)):
         return "project", value
-    return "agency", V.AGENCY_SUFFIX.sub("", value)
+    return "agency", agency_name(value)
+
+
+def agency_name(value: str) -> str:
+    """A labelled agency without the codes a budget system prints around it (219001-…人民政府, …局-01)."""
+    return V.AGENCY_CODE.sub("", V.AGENCY_SUFFIX.sub("", value)) or value
 
 
 # ---- the document's date and version ---------------------------------------------------------

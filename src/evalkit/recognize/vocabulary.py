@@ -144,6 +144,7 @@ def is_project_label(k: str | None) -> bool:
 AGENCY_LABEL = re.compile(r"^(实施单位|项目单位|项目实施单位|填报单位|填报部门|单位名称|预算单位|部门名称)$")
 AGENCY_LIKE = re.compile(r"^[\u4e00-\u9fa5（）()]{3,30}(局|中心|委员会|办公室|事务所|站|院|部|处)$")
 AGENCY_SUFFIX = re.compile(r"[-－]\d+$")   # a form number after a labelled agency name
+AGENCY_CODE = re.compile(r"^\d{3,}[-－—]\s*(?=[\u4e00-\u9fa5])")   # its unit code before it (219001-池州市贵池区…)
 PARA_KV = re.compile(r"^[*＊★☆※▲△]?\s*(项目名称|专项名称|专项资金名称|资金名称|转移支付名称|项目单位|实施单位|填报单位|填报部门|"
                      r"单位名称|部门名称|部门[（(]单位[）)]名称)\s*[:：]\s*(.+)$")
 OVERALL_SCORE_LABEL = re.compile(r"^(绩效自评综合得分|自评综合得分|综合得分|自评总得分|绩效自评得分)$")

@@ -210,6 +210,7 @@ class Walker:
     def _row_agency(self, cells: list[str]) -> str | None:
         value = key_value.labelled_value(cells, V.AGENCY_LABEL)
         if value:
+            value = statements.agency_name(value)
             self.labelled_agency = self.labelled_agency or value
             if self.current is not None and self.current.agency is None:
                 self.current.agency = value
