@@ -82,7 +82,8 @@ def fold_digits(text: str) -> tuple[str, int]:
 
 # the template's numbered slot before an indicator's name: 指标1：…, 指标2、…, or run into it (指标1工程完工率); alone
 # (指标2, a slot left unfilled) nothing remains
-LIST_PREFIX = re.compile(r"^(?:指标\s*\d{1,2}(?:\s*[:：、．]\s*|\s*$|(?=[\u4e00-\u9fff（(“])(?![个项次人家户台套件元万亿](?:$|[^\u4e00-\u9fff])))\s*)+")
+LIST_PREFIX = re.compile(r"^(?:指标\s*\d{1,2}(?:\s*[:：、．]\s*|\s*$|"
+                         r"(?=[\u4e00-\u9fff（(“])(?![个项次人家户台套件元万亿](?:$|[^\u4e00-\u9fff])))\s*)+")   # not 指标10个
 EMPTY_MARKS = {"", "—", "-", "--", "一", "/", "／", "无", "——", "－", "…", "......", ".....", "…………"}
 
 # operator spellings -> canonical symbol; longest first so '>=' wins over '>'
@@ -91,8 +92,8 @@ OPERATORS = [
     ("不低于", "≥"), ("不少于", "≥"), ("大于等于", "≥"),
     ("<=", "≤"), ("≤", "≤"), ("≦", "≤"), ("⩽", "≤"), ("＜＝", "≤"), ("＜=", "≤"), ("﹤=", "≤"), ("﹤﹦", "≤"),
     ("不高于", "≤"), ("不超过", "≤"), ("不多于", "≤"), ("小于等于", "≤"),
-    ("==", "="), ("＝", "="), ("﹦", "="), ("═", "="), ("=", "="), ("等于", "="),   # ﹦ (the small form), ═ (a box-drawing
-    # double line): 云南 forms' 指标性质
+    # ﹦ (the small form) and ═ (a box-drawing double line): 云南 forms' 指标性质
+    ("==", "="), ("＝", "="), ("﹦", "="), ("═", "="), ("=", "="), ("等于", "="),
     ("＞", ">"), ("﹥", ">"), (">", ">"), ("大于", ">"), ("超过", ">"),
     ("＜", "<"), ("﹤", "<"), ("<", "<"), ("小于", "<"), ("低于", "<"),
 ]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from evalkit.normalize import OPERATORS, WS, is_empty_mark, is_overflow, parse_number, parse_operator, strip_annotation, strip_list_prefix, \
-    strip_outline
+from evalkit.normalize import (OPERATORS, WS, is_empty_mark, is_overflow, parse_number, parse_operator,
+                               strip_annotation, strip_list_prefix, strip_outline)
 from evalkit.recognize import vocabulary as V
 
 
@@ -45,7 +45,8 @@ def header_roles(cells: list[str]) -> list[str | None]:
 
 
 def is_header(roles: list[str | None]) -> bool:
-    """A name column and at least two value columns make an indicator header."""
+    """A name column and at least two value columns make an indicator header; so do the three level columns and a
+    score (a 得分表, whose labels state their points)."""
     present = set(roles)
     return bool(V.NAME_ROLES & present) and (len(V.VALUE_ROLES & present) >= 2
                                              or (V.LEVEL_ROLES <= present and "score" in present))

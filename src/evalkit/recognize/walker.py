@@ -291,7 +291,8 @@ class Walker:
             return self._decide(Kind.BUDGET_LINE, cells, why=line.how, fields={
                 "level3": name, "execution_rate": line.actual, "weight": line.weight, "score": line.score})
         if len(name) == 1 and not any(parse_number(x) is not None for x in (line.weight, line.score, line.actual)):
-            return self._decide(Kind.IGNORED, cells, why="一个字的名称、没有数值：扫描件上的碎字（如“指标2”被拆开），不是指标")
+            return self._decide(Kind.IGNORED, cells,    # a scan's fragment (指标2 split in two), no indicator
+                                why="一个字的名称、没有数值：扫描件上的碎字（如“指标2”被拆开），不是指标")
         name, points = indicator_table.name_points(name, self.ind)    # 相关性（5分）: a 得分表 line's weight
         rec = IndicatorRec(
             level1=self.levels.level1, level2=self.levels.level2, level3=name,
