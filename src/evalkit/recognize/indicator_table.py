@@ -159,7 +159,7 @@ def read_line(cells: list[str], h: Header) -> Line:
     # a group cell holding only its weight ((50分): the label printed as a picture or vertical text the export lost)
     groups = {h.cols[r] for r in ("level1", "level2") if r in h.cols}
     cells = ["" if (i in h.words and WS.sub("", c) == h.words[i]) or (i < first and V.block_label_part(c))
-             or (i in groups and c and strip_annotation(WS.sub("", c)) is None) else c
+             or (i in groups and c[-1:] in ")）分" and strip_annotation(WS.sub("", c)) is None) else c
              for i, c in enumerate(cells)]
     return _positional(cells, h) or _by_content(cells, h)
 

@@ -106,7 +106,7 @@ LEVEL2_WORDS = ("数量", "质量", "时效", "成本", "经济效益", "社会�
                 "组织实施", "项目产出", "项目效果", "项目效益", "预算执行率?", "资金执行率?")
 LEVEL1 = re.compile(r"^(项目)?(" + "|".join(LEVEL1_WORDS) + r")(指标)?$")
 LEVEL2 = re.compile(r"^(" + "|".join(LEVEL2_WORDS) + r")(指标)?$")
-LEVEL_ETC = re.compile(r"指标等$")
+LEVEL_ETC = "指标等"        # 服务对象满意度指标等: the template's 等 after a level label
 CUT_LABEL_MIN = 4        # glyphs: a shorter start of a label (满意, 社会) may be a name of its own
 IMPLIED_LEVEL1 = [  # the standard hierarchy: a level-2 name implies its level-1 group (recognition and checks)
     (re.compile(r"^(数量|质量|时效|成本)指标$"), "产出指标"),
@@ -319,7 +319,8 @@ def level_name(cell: str | None) -> str | None:
     it, -> 服务对象满意度指标)."""
     if not cell:
         return None
-    return LEVEL_ETC.sub("指标", key(strip_annotation(re.sub(r"\s+", "", cell)))) or None
+    k = key(strip_annotation(re.sub(r"\s+", "", cell)))
+    return (k[:-1] if k.endswith(LEVEL_ETC) else k) or None
 
 
 def is_form_label(cell: str | None) -> bool:
