@@ -360,6 +360,23 @@ def test_a_form_heading_its_score_and_stating_one_budget_and_its_spending():
     assert statements.overall_in_pairs(["总分", "94分"]) is None
 
 
+def test_a_report_s_target_table_with_its_progress_column_gives_its_lines():
+    """A published 四川 自评报告 (大英县, 2020) lists its targets with their progress: 指标值 | 实施进度 (已完成100%), no
+    weights or scores. Before, one value column: no header, no line; 实施进度 is the actual. Its 时效 line's target is
+    a range of months (1-12月)."""
+    rows = [["绩效指标", "一级指标", "二级指标", "三级指标", "指标值", "实施进度"],
+            ["", "项目决策", "数量指标", "宣传次数", "至少全年完成2次宣传", "已完成100%"],
+            ["", "", "时效指标", "全年", "1-12月", "已完成100%"],
+            ["", "项目效益", "社会效益指标", "提升全县消费者维权意识", "不断提升", "已完成100%"],
+            ["", "满意度指标", "满意度指标", "群众满意度", "90%", "已完成100%"]]
+    ex = recognize(Document(source="x", format="html", blocks=[Table([["项目名称", "双心及文明城市创建专项资金"]] + rows)])
+                   .number_tables())
+    (p,) = ex.projects
+    assert [(i.level2, i.level3, i.target, i.actual) for i in p.indicators()] == [
+        ("数量指标", "宣传次数", "至少全年完成2次宣传", "已完成100%"), ("时效指标", "全年", "1-12月", "已完成100%"),
+        ("社会效益指标", "提升全县消费者维权意识", "不断提升", "已完成100%"), ("满意度指标", "群众满意度", "90%", "已完成100%")]
+
+
 def test_a_two_row_header_in_word_stands_over_the_lower_row_at_both_ends(tmp_path):
     """In Word the merged cells are one cell each (绩效指标 | (一级…三级) | 年度指标值 | 实际完成值 | 分值 | 得分 | 偏差: 7
     cells over 11), the cells merged down empty in the lower row: the top's cells go where the lower row is empty at

@@ -19,7 +19,7 @@ INDICATOR_HEADER = [  # (role, pattern on the header cell without whitespace/par
     ("deviation", re.compile(r"偏差|未完成.*原因|原因分析|改进措施")),
     ("ignore", re.compile(r"完成率|具体指标|评价标准|评分标准|指标解释|备注")),
     ("actual", re.compile(r"实际完成值|业绩值|^完成值$|全年实际值|实际值|实际完成|完成情况值|全年完成值|^完成数$|"
-                          r"实际达[到成]值")),
+                          r"实际达[到成]值|^(实施|完成|执行)进度$")),
     ("target", re.compile(r"年度指标值|目标值|^指标值$|指标目标值|预期指标值|预期目标值|计划指标值|^(年度)?计划值$|计划完成值")),
     ("weight", re.compile(r"^(分值|权重|满分|标准分值?|权重分值?|指标分值|指标权重)$")),
     ("score", re.compile(r"得分|^评分$")),
