@@ -47,3 +47,18 @@ def test_each_published_form_raises_the_findings_its_figures_call_for(published)
     assert {k: got.get(k, set()) for k in FINDINGS} == FINDINGS
     met = f.loc[f["rule"] == "indicator_deduction_met", "message"]
     assert list(met) == ["指标「资金到位及时率」目标值为≧100%、实际完成值为100%，已达目标却只得7分（权重10分），请说明扣分理由或更正得分。"]
+
+
+@pytest.mark.parametrize("pdf", sorted((PUBLISHED / "pdf").glob("*.pdf")), ids=lambda p: p.stem)
+def test_a_slot_row_starting_a_page_is_a_row_of_its_own(pdf):
+    """The 廊坊 form printed in narrow columns so that a page starts with an unused slot (指标2) under a line whose name
+    ran to the foot of the page before (tests/fixtures/make_published_fixtures.py): the slot is no continuation of
+    that name (before: 工程资金金额指标2, 长期使用性指标2)."""
+    from evalkit.readers import read
+    from evalkit.recognize import recognize
+    (p,) = recognize(read(pdf)).projects
+    assert [(i.level3, i.weight, i.score) for i in p.indicators()] == [
+        ("工程资金金额", 10.0, 9.0), ("工程完工率", 10.0, 10.0), ("工程验收合格率", 10.0, 10.0), ("项目完成及时率", 10.0, 10.0),
+        ("成本控制率", 10.0, 10.0), ("安全率", 10.0, 10.0), ("学校发展能力", 10.0, 10.0), ("长期使用性", 10.0, 10.0),
+        ("学生满意度", 10.0, 10.0)]
+    assert (p.total_score, p.executed) == (98.0, 37.24)

@@ -15,11 +15,12 @@ import tempfile
 import zipfile
 import zlib
 from functools import lru_cache
+from decimal import Decimal
 from pathlib import Path
 
 from evalkit.synth.draw import Report
-from evalkit.synth.layouts import TEXT_RENDER, in_yuan, money_text
-from evalkit.synth.vocab import trim
+from evalkit.synth.layouts import TEMPLATE_SHARE, TEXT_RENDER, in_yuan, money_text
+from evalkit.synth.vocab import D0, trim
 
 
 # ------------------------------------------------------------------------------ office formats
@@ -155,10 +156,33 @@ def _fixture_rows(rep: Report):
              "executed": money_text(p.executed, yuan),
              "budget_weight": trim(p.bw), "budget_score": trim(p.bs), "total_score": trim(p.total), "goal": p.goal}
         projects.append(d)
-        inds[p.name] = [{"level1": ln.level1, "level2": ln.level2, "level3": ln.level3, "target": ln.target,
-                         "actual": ln.actual, "weight": trim(ln.weight), "score": trim(ln.score), "reason": ln.reason}
-                        for ln in p.lines]
+        lines = [{"level1": ln.level1, "level2": ln.level2, "level3": ln.level3, "target": ln.target,
+                  "actual": ln.actual, "weight": trim(ln.weight), "score": trim(ln.score), "reason": ln.reason}
+                 for ln in p.lines]
+        inds[p.name] = _as_template_left(lines, random.Random(f"{p.name}{p.total}|office"))
     return projects, (lambda d: inds[d["project_name"]])
+
+
+def _as_template_left(lines: list[dict], own: random.Random) -> list[dict]:
+    """A share of the tables keep the template as the published forms do (their own draws): level-1 cells holding
+    only the group's points ((50分)), or the numbered slots run into the names (指标1工程完工率) with an unused slot
+    (指标2) and a …… row after each group's lines. The truth is the lines as drawn."""
+    points_only, slots = own.random() < TEMPLATE_SHARE, own.random() < TEMPLATE_SHARE
+    if points_only:
+        sums: dict[str, Decimal] = {}
+        for d in lines:
+            sums[d["level1"]] = sums.get(d["level1"], D0) + Decimal(d["weight"] or 0)
+        lines = [dict(d, level1=f"（{trim(sums[d['level1']])}分）") for d in lines]
+    if not slots:
+        return lines
+    out, k = [], 0
+    for i, d in enumerate(lines):
+        k = 1 if i == 0 or (d["level1"], d["level2"]) != (lines[i - 1]["level1"], lines[i - 1]["level2"]) else k + 1
+        out.append(dict(d, level3=f"指标{k}{d['level3']}"))
+        if i + 1 == len(lines) or (lines[i + 1]["level1"], lines[i + 1]["level2"]) != (d["level1"], d["level2"]):
+            empty = dict(d, target="", actual="", weight="", score="", reason="")
+            out += [dict(empty, level3=f"指标{k + 1}"), dict(empty, level3="……")]
+    return out
 
 
 FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)

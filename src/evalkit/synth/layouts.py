@@ -225,6 +225,9 @@ def money_text(x: Decimal | None, yuan: bool) -> str:
     return trim(x * 10000 if yuan and x is not None else x)
 
 
+TEMPLATE_SHARE = 0.2    # tabs tables whose level-1 cells keep only the group's points ((50分))
+
+
 def render_tabs(rep: Report, rng, with_extras: bool = True) -> str:
     """Seed 003: tab-separated project tables (markdown headings), a 汇总表 and a covering report; some with their
     amounts in 元 (`in_yuan`; the truth stays in 万元)."""
@@ -253,22 +256,34 @@ def render_tabs(rep: Report, rng, with_extras: bool = True) -> str:
               "\t".join(["绩效指标", "一级 指标" if sp else "一级指标", "二级指标", "三级指标", "年度 指标值" if sp else "年度指标值",
                          "实际 完成值" if sp else "实际完成值", "分值", "得分", "偏差原因分析 及改进措施" if sp else "偏差原因分析及改进措施"])]
         prefixed = rng.random() < 0.3
+        # the published forms' template left as printed (its own draws: the corpus's other figures stay as they were):
+        # slots run into the name (指标1工程完工率) with the unused ones and …… rows kept, level-1 cells holding only
+        # the group's points ((50分): the label printed as a picture)
+        own = random.Random(f"{p.name}{p.total}")
+        run_in, points_only = prefixed and own.random() < 0.5, own.random() < TEMPLATE_SHARE
+        group_points = {}
+        for ln in p.lines:
+            group_points[ln.level1] = group_points.get(ln.level1, D0) + (ln.weight or D0)
         l1_last = l2_last = None
         k = 0
         for ln in p.lines:
             l1 = ln.level1 if ln.level1 != l1_last else ""
             l2 = ln.level2 if (ln.level2, ln.level1) != l2_last else ""
-            if sp and l1:
+            if l1 and points_only:
+                l1 = f"（{trim(group_points[ln.level1])}分）"
+            elif sp and l1:
                 l1 = l1[:2] + " " + l1[2:]
             k = 1 if l2 else k + 1
-            name = f"指标 {k}: {ln.level3}" if prefixed else ln.level3
+            name = (f"指标{k}{ln.level3}" if run_in else f"指标 {k}: {ln.level3}") if prefixed else ln.level3
             target = ln.target.replace(ln.value, ln.value + " ", 1) if sp and ln.unit and ln.value else ln.target
             cells = ["", l1, l2, name, target, ln.actual, trim(ln.weight), trim(ln.score), ln.reason]
             if not l1 and l2 and not ln.reason and rng.random() < 0.15:
                 cells = cells[1:] + [""]           # the export lost the row's first empty cell (seed 003)
             L.append("\t".join(cells))
             if prefixed and l2 and rng.random() < 0.4:
-                L.append("\t".join(["", "", "", f"指标 {k + 1}:", "", "", "", "", ""]))
+                L.append("\t".join(["", "", "", f"指标{k + 1}" if run_in else f"指标 {k + 1}:", "", "", "", "", ""]))
+                if run_in:
+                    L.append("\t".join(["", "", "", "……", "", "", "", "", ""]))
             l1_last, l2_last = ln.level1, (ln.level2, ln.level1)
         L += ["\t".join(["总分", "", "", "", "", "100", trim(p.total), "", ""]), "",
               f"填报单位负责人(签名): {boss}", "", f"填报日期: {date}", "", f"填报人: {clerk}", "", f"联系方式: {phone}", ""]
