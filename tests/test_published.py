@@ -62,3 +62,19 @@ def test_a_slot_row_starting_a_page_is_a_row_of_its_own(pdf):
         ("成本控制率", 10.0, 10.0), ("安全率", 10.0, 10.0), ("学校发展能力", 10.0, 10.0), ("长期使用性", 10.0, 10.0),
         ("学生满意度", 10.0, 10.0)]
     assert (p.total_score, p.executed) == (98.0, 37.24)
+
+
+def test_the_yongde_form_as_its_web_page_prints_it_reads_as_its_text():
+    """The 永德 form as the county's web page holds it (published/html: the title and 部门 rows inside the table, amounts in
+    元, 年度指标值 merged over 指标性质 | 指标值 | 度量单位 with the level headers in the row under it, 其他需要说明事项 above
+    总分): the same project, lines and figures as the text rebuild."""
+    from evalkit.readers import read
+    from evalkit.recognize import recognize
+
+    def seen(path):
+        (p,) = recognize(read(path)).projects
+        return (p.project_name, p.agency, p.budget_full_year, p.executed, p.total_score, p.grade,
+                [(i.level1, i.level2, i.level3, i.target, i.actual, i.weight, i.score) for i in p.indicators()])
+    html = PUBLISHED / "html" / "永德县明朗中学2022营养改善.html"
+    assert seen(html) == seen(PUBLISHED / "永德县明朗中学2022营养改善.txt")
+    assert seen(html)[2:6] == (38.766462, 38.766462, 96.0, "优") and len(seen(html)[6]) == 9
