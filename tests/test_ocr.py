@@ -796,6 +796,8 @@ def test_a_doc_no_bracket_ending_on_the_digits_bottom_row_is_judged():
     ("≤15个I\n作日", "≤15个工\n作日"),            # seen in two synthetic scans (a wrapped cell)
     ("≤15个I作日", "≤15个工作日"),
     ("I程质量合格率", "工程质量合格率"),
+    ("指标1：I程质量合格", "指标1：工程质量合格"),      # after a template's slot (a scan of the 天长 form)
+    ("等级：I级", "等级：I级"),
     ("施I进度", "施工进度"),
     ("职I满意度", "职工满意度"),
     ("I类水质达标率", "I类水质达标率"),              # a Roman numeral stays

@@ -55,9 +55,9 @@ def clean_text(text: str) -> str:
     return _DOC_NO_NUMBER.sub(lambda m: m.group(1) + m.group(2).replace("&", "8"), text)
 
 
-# 工 read as a Latin I (≤15个I作日): only inside the words 工 makes with its neighbours (工作, 工程, 施工,
+# 工 read as a Latin I (≤15个I作日, 指标1：I程质量合格): only inside the words 工 makes with its neighbours (工作, 工程, 施工,
 # 职工 …), never a Roman numeral of a class or phase (I类水质, I期) nor an I among Latin letters or digits
-_GONG = re.compile(r"(?<=[\u4e00-\u9fff])(\s*)I(?=\s*[作程资业艺伤龄])|(?<=[施竣开完务职员复停])(\s*)I(?![A-Za-z0-9])"
+_GONG = re.compile(r"(?<=[\u4e00-\u9fff:：、，,])(\s*)I(?=\s*[作程资业艺伤龄])|(?<=[施竣开完务职员复停])(\s*)I(?![A-Za-z0-9])"
                    r"|^()I(?=\s*[作程资业艺]\s*[\u4e00-\u9fff])")   # \s*: a cell's text wraps (≤15个I\n作日)
 
 
