@@ -328,10 +328,15 @@ def test_a_row_of_text_between_lines_does_not_end_the_table():
             ["", "时效指标", "指标1项目完成及时率", "100", "100", "10", "10", ""],
             ["总分", "", "", "", "", "30", "29", ""],
             ["注：一级指标分值统一设置", "", "", "", "", "", "", ""]]
-    ex = recognize(Document(source="x", format="image", blocks=[Table([["项目名称", "暖通改造经费"]] + rows)]).number_tables())
+    grid = [["项目名称", "暖通改造经费"]] + rows
+    scan = Table(grid, conf=[[0.9] * len(r) for r in grid])       # an OCR'd table: its cells' confidences
+    ex = recognize(Document(source="x", format="image", blocks=[scan]).number_tables())
     (p,) = ex.projects
     assert [(i.level3, i.weight) for i in p.indicators()] == [("工程资金金额", 10.0), ("工程完工率", 10.0),
                                                               ("项目完成及时率", 10.0)]
+    # typed, the same row is text inside the table (a name left without figures), not the rest of the name above
+    (typed,) = recognize(Document(source="x", format="docx", blocks=[Table(grid)]).number_tables()).projects
+    assert [i.level3 for i in typed.indicators()] == ["工程资金金额", "工程完", "项目完成及时率"]
     assert p.total_score == 29.0
     kinds = {tuple(d.cells[2:4]) if len(d.cells) > 3 else tuple(d.cells): d for d in ex.decisions}
     assert kinds[("工率", "")].kind is Kind.INDICATOR and "续行" in kinds[("工率", "")].why

@@ -319,8 +319,11 @@ class Walker:
         return False
 
     def _name_rest(self, cells: list[str], text: str) -> None:
-        """A row of one short text in the name column under a line: the rest of that line's name, which a scan's
-        table finder split off its wrapped cell (指标1工程完 | 工率); other text inside the table is left out."""
+        """A row of one short text in the name column under a line of an OCR'd table: the rest of that line's name,
+        which the table finder split off its wrapped cell (指标1工程完 | 工率); other text inside a table (a name left
+        without figures in a typed form) is left out."""
+        if not (isinstance(self._block, Table) and self._block.conf is not None):
+            return self._decide(Kind.IGNORED, cells, why="表内的零散文字（下面仍是指标行，表格未结束）")
         col = self.ind.cols.get("level3") if self.ind is not None else None
         last = self.current.sections[-1][-1] if self.current is not None and self.current.sections and \
             self.current.sections[-1] else None
