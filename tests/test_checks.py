@@ -790,3 +790,21 @@ def test_truth_family_5_6_7(truth_findings):
     assert _hits(f, "indicators_copied") == [("003", "(2022)49号"), ("003", "[2022]178号")]
     assert _hits(f, "excellent_low_execution") == [("003", "(2022)49号"), ("003", "医疗保障服务经费")]
     assert _hits(f, "score_without_spending") == []
+
+
+def test_a_group_label_stating_points_its_lines_do_not_add_up_to_is_a_warning():
+    """产出指标（50分） over lines weighing 20 + 20: the form's own arithmetic disagrees (the 得分表's 目标任务（15分）
+    likewise at level 2); labels whose lines add up, a year in brackets, a group with a line of no weight: none."""
+    lines = standard_lines()
+    out = [dict(r, level1="产出指标（50分）") for r in lines if r["level1"] == "产出指标"]
+    rest = [r for r in lines if r["level1"] != "产出指标"]
+    assert "group_points_mismatch" not in rules(tables(indicators=out + rest))          # 50 as labelled
+    short = [dict(out[0], weight=out[0]["weight"] - 10, score=min(out[0]["score"], out[0]["weight"] - 10))] + out[1:]
+    f = run_checks(tables(indicators=short + rest))
+    (m,) = f.loc[f["rule"] == "group_points_mismatch"].to_dict("records")
+    assert m["severity"] == "warning" and (m["expected"], m["found"]) == ("50", "40")
+    assert m["message"].startswith("一级指标「产出指标（50分）」标注50分，其下")
+    lv2 = [dict(r, level2=r["level2"] + "（5分）") if r["level2"] == "数量指标" else r for r in lines]
+    assert "group_points_mismatch" in rules(tables(indicators=lv2))
+    year = [dict(r, level1="产出指标(2021)") if r["level1"] == "产出指标" else r for r in lines]
+    assert "group_points_mismatch" not in rules(tables(indicators=year))

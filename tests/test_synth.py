@@ -300,3 +300,24 @@ def test_scans_come_in_a_scanners_three_modes(tmp_path, mode, pil_mode, compress
 def test_synth_refuses_a_scan_mode_it_does_not_know(tmp_path):
     with pytest.raises(ValueError, match="扫描模式"):
         synth.generate(1, tmp_path / "c", formats="scan", scan_mode="sepia", log=lambda *a: None)
+
+
+def test_an_injected_group_points_mismatch_is_written_and_found(tmp_path):
+    """The annex layout labels its groups with their points (产出指标(50分)); an injected group_points_mismatch prints one
+    label's points off its lines' sum, and the checks say so for that project (planning finds such a report cheaply)."""
+    import random
+
+    from evalkit.ingest import ingest_paths
+    hit = next(it for seed in range(1, 400) for it in synth.plan(20, seed, ["txt"], error_rate=0.6)
+               if any(r == "group_points_mismatch" for p in it.rep.projects for r, _ in p.injected))
+    (p,) = [p for p in hit.rep.projects if any(r == "group_points_mismatch" for r, _ in p.injected)]
+    doc = tmp_path / "in" / "report.txt"
+    doc.parent.mkdir()
+    doc.write_text(synth.TEXT_RENDER[hit.rep.layout](hit.rep, random.Random(0)), encoding="utf-8")
+    ingest_paths([doc.parent], tmp_path / "out", progress=False, jobs=1)
+    f = pd.read_parquet(tmp_path / "out" / "findings.parquet")
+    prj = pd.read_parquet(tmp_path / "out" / "projects.parquet")
+    got = f.loc[f["rule"] == "group_points_mismatch"].merge(prj[["project_id", "project_name"]], on="project_id")
+    assert list(got["project_name"]) == [p.name]
+    g, d = p.points_delta
+    assert got.iloc[0]["message"].startswith(f"一级指标「{g}(")

@@ -294,12 +294,25 @@ def _unit(u: str) -> str | None:
     return u if u and len(u) <= 6 and not re.search(r"\d", u) else None
 
 
+# the points a template prints after a level label: 产出指标(50分), 满意度指标(20)分, 部门决策（25分）
+ANNOTATION = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分?\s*[)）]分?")
+
+
 def strip_annotation(s: str | None) -> str | None:
     """'产出指标(50分)' -> '产出指标': weight annotations on level names, for vocabulary lookups."""
     if s is None:
         return None
-    t = re.sub(r"[（(]\s*\d+(?:\.\d+)?\s*分?\s*[)）]分?", "", s).rstrip(":：")
+    t = ANNOTATION.sub("", s).rstrip(":：")
     return t if t.strip() else None
+
+
+def annotation_points(s) -> Decimal | None:
+    """The points a level label states after its words (产出指标（50分） -> 50); None where it states none (a bracketed
+    year or count without 分 is none)."""
+    m = ANNOTATION.search(s) if isinstance(s, str) else None
+    if m is None or "分" not in m.group(0) or not s[:m.start()].strip():
+        return None
+    return Decimal(m.group(1))
 
 
 def drop_parenthetical(s: str | None) -> str:

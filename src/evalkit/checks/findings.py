@@ -37,6 +37,7 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     Rule("total_score_mismatch", 3, "error", "总分与各行得分之和不符", "projects.total_score indicators.score"),
     Rule("weight_sum_mismatch", 3, "error", "各行权重之和与满分不符", "indicators.weight"),
     Rule("group_weight_nonstandard", 3, "warning", "一级指标权重与标准结构不符", "indicators.weight indicators.level1"),
+    Rule("group_points_mismatch", 3, "warning", "分组标注的分值与其下各行权重之和不符", "indicators.weight indicators.level1"),
     Rule("template_nonstandard", 3, "info", "指标体系不是标准的产出/效益/满意度结构", "indicators.level1"),
     Rule("weight_without_score", 3, "warning", "有权重而无得分", "indicators.weight"),
     Rule("scores_not_filled", 3, "warning", "自评表未填得分（得分栏整栏空白）", "indicators.weight"),

@@ -10,6 +10,7 @@ from evalkit.checks.config import CheckConfig
 from evalkit.checks.data import Data
 from evalkit.checks.findings import Finding, ids_of, make
 from evalkit.checks.numbers import FIXED, dec, fixed, fmt, text, unfixed
+from evalkit.normalize import annotation_points
 from evalkit.recognize.vocabulary import implied_level1
 
 _ANNOT = re.compile(r"[（(][^）)]*[)）]|\d+(\.\d+)?分|[:：\s]")
@@ -110,6 +111,43 @@ def check_totals(d: Data, cfg: CheckConfig) -> list[Finding]:
                         f"指标「{text(r.level3)}」有权重{fmt(dec(r.weight))}分但未填得分，请补填得分（总分据此无法核对）。",
                         "得分", "空", r.indicator_key))
     out += _group_weights(d, cfg)
+    out += _group_points(d, cfg)
+    return out
+
+
+def _group_points(d: Data, cfg: CheckConfig) -> list[Finding]:
+    """A group label stating its points (产出指标（50分）, 目标任务（15分）) whose lines' weights add up to another sum:
+    the form's own arithmetic disagrees. A group is its standard group (level1_group: a line whose 一级指标 cell is
+    empty belongs to the group its 二级指标 implies); groups with a line of no weight are left to weight_without_score."""
+    ind = d.indicators
+    if ind.empty:
+        return []
+    l1, l2 = ind["level1"].astype("object"), ind["level2"].astype("object")
+    p1, p2 = l1.map(annotation_points), l2.map(annotation_points)
+    if p1.isna().all() and p2.isna().all():
+        return []
+    pairs = {(a, b): level1_group(a, b, cfg) for a, b in set(zip(l1, l2))}
+    frame = pd.DataFrame({"project_id": ind["project_id"], "group": [pairs[(a, b)] for a, b in zip(l1, l2)],
+                          "sub": [_ANNOT.sub("", text(b)) for b in l2], "weight": ind["weight"],
+                          "l1": l1, "l2": l2, "p1": p1, "p2": p2})
+    tol = cfg.dec("totals", "group_weight_tolerance")
+    pinfo = d.project_ids()
+    out: list[Finding] = []
+    for word, keys, label, pts in (("一级", ["project_id", "group"], "l1", "p1"),
+                                   ("二级", ["project_id", "group", "sub"], "l2", "p2")):
+        tag = frame[keys].astype(str).agg("\x1f".join, axis=1)
+        labelled = frame.loc[tag.isin(set(tag[frame[pts].notna()]))]     # the groups a label states points for
+        for key, whole in labelled.groupby(keys, sort=False):
+            stated = set(whole[pts].dropna())
+            if len(stated) != 1 or whole["weight"].isna().any() or key[0] not in pinfo or not key[1]:
+                continue
+            (points,) = stated
+            total = sum((Decimal(str(w)) for w in whole["weight"]), Decimal(0))
+            if abs(total - points) > tol:
+                written = whole.loc[whole[pts].notna(), label].iloc[0]
+                out.append(make(cfg, "group_points_mismatch", pinfo[key[0]],
+                                f"{word}指标「{written}」标注{fmt(points)}分，其下{len(whole)}行指标的权重相加为"
+                                f"{fmt(total)}分，请核对各行权重或分组标注。", fmt(points), fmt(total)))
     return out
 
 

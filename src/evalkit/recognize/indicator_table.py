@@ -172,7 +172,8 @@ def cut_labels(cells: list[str], below: list[str], h: Header) -> list[int]:
     merged over two rows that a page break cut mid-word (LibreOffice's export of a web page) leaves its rest beside
     the next line, which read on its own named a group 指标. Taken only where the rest alone is no label and the
     parts joined make one of the column's level; in a row narrower than its header, in its first columns (a label
-    wrapped in its cell, centred over two rows of a print without rulings: 服务对象满意 over 度指标)."""
+    wrapped in its cell, centred over two rows of a print without rulings: 服务对象满意 over 度指标). A cell holding only
+    points (（30分）, the next group's label printed as a picture) is no label's rest."""
     either = lambda t: V.is_level1(t) or V.is_level2(t)  # noqa: E731
     where = [(h.cols[role], known) for role, known in (("level1", V.is_level1), ("level2", V.is_level2)) if role in h.cols]
     if len(cells) < h.width:      # a row narrower than its header (the block label's column not printed on this
@@ -182,7 +183,7 @@ def cut_labels(cells: list[str], below: list[str], h: Header) -> list[int]:
         if i >= min(len(cells), len(below)) or i in out:
             continue
         a, b = WS.sub("", cells[i]), WS.sub("", below[i])
-        if a and b and not either(b) and parse_number(b) is None and known(a + b):
+        if a and b and not either(b) and parse_number(b) is None and strip_annotation(b) is not None and known(a + b):
             out.append(i)
     return sorted(out)
 

@@ -60,6 +60,8 @@ class Project:
     injected: list[tuple[str, str]] = field(default_factory=list)   # (rule, detail)
     # the 其中：财政拨款 row's figure that differs from the total's: (initial / full / executed, by how much)
     part_delta: tuple[str, Decimal] | None = None
+    # a level-1 group label stating points its lines do not add up to: (group, by how much)
+    points_delta: tuple[str, Decimal] | None = None
 
     def part(self, role: str) -> Decimal | None:
         """The figure the 其中 (财政拨款) row under the budget total states: the total's, unless injected otherwise."""
@@ -526,6 +528,16 @@ class Generator:
                 zh = {"initial": "年初预算数", "full": "全年预算数", "executed": "全年执行数"}[role]
                 p.injected.append((rule, f"其中财政拨款行{zh}{trim(v + d)}，总额行{trim(v)}"))
                 return
+        elif rule == "group_points_mismatch":
+            groups = sorted({ln.level1 for ln in p.lines if ln.weight is not None})
+            if groups:
+                g = pick(rng, groups)
+                d = Decimal(pick(rng, [-10, -5, 5, 10]))
+                total = sum((ln.weight for ln in p.lines if ln.level1 == g), D0)
+                if total + d > 0:
+                    p.points_delta = (g, d)
+                    p.injected.append((rule, f"「{g}」标注{trim(total + d)}分，其下各行权重合计{trim(total)}分"))
+                    return
         elif rule == "weight_sum_mismatch":
             cands = [ln for ln in p.lines if ln.weight is not None and ln.score == ln.weight and ln.weight >= 4]
             if cands:

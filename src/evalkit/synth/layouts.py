@@ -187,6 +187,9 @@ def render_annex(rep: Report, rng) -> str:
     weights = {}
     for ln in p.lines:
         weights[ln.level1] = weights.get(ln.level1, D0) + ln.weight
+    if p.points_delta:                     # the injected group_points_mismatch: a label's points off its lines' sum
+        g, d = p.points_delta
+        weights[g] = weights.get(g, D0) + d
     l1_last = l2_last = None
     order = ["数量指标", "质量指标", "时效指标", "成本指标", "经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标",
              "服务对象满意度指标"]
