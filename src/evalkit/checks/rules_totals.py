@@ -123,7 +123,7 @@ def _group_points(d: Data, cfg: CheckConfig) -> list[Finding]:
     if ind.empty:
         return []
     l1, l2 = ind["level1"].astype("object"), ind["level2"].astype("object")
-    p1, p2 = l1.map(annotation_points), l2.map(annotation_points)
+    p1, p2 = (col.map({v: annotation_points(v) for v in pd.unique(col)}) for col in (l1, l2))   # each label once
     if p1.isna().all() and p2.isna().all():
         return []
     pairs = {(a, b): level1_group(a, b, cfg) for a, b in set(zip(l1, l2))}
@@ -135,8 +135,8 @@ def _group_points(d: Data, cfg: CheckConfig) -> list[Finding]:
     out: list[Finding] = []
     for word, keys, label, pts in (("一级", ["project_id", "group"], "l1", "p1"),
                                    ("二级", ["project_id", "group", "sub"], "l2", "p2")):
-        tag = frame[keys].astype(str).agg("\x1f".join, axis=1)
-        labelled = frame.loc[tag.isin(set(tag[frame[pts].notna()]))]     # the groups a label states points for
+        stated_in = frame[pts].notna().groupby([frame[k] for k in keys], sort=False).transform("any")
+        labelled = frame.loc[stated_in]                                  # the groups a label states points for
         for key, whole in labelled.groupby(keys, sort=False):
             stated = set(whole[pts].dropna())
             if len(stated) != 1 or whole["weight"].isna().any() or key[0] not in pinfo or not key[1]:
