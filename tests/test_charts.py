@@ -457,3 +457,25 @@ def test_a_county_with_many_projects_shows_its_lowest_rates_and_each_ones_year(t
     assert drawn == pytest.approx(sorted(v["rate"].nsmallest(5).clip(upper=115)))
     assert f"共{len(v)}个项目有执行率，列出最低的5个" in "".join(x.get_text() for x in fig.texts)
     plt.close(fig)
+
+
+def test_a_project_placed_in_no_county_is_still_drawn_and_said(tmp_path):
+    """A city unit's form (the published 廊坊市食品工程学校 form: county unknown) scored 98 with 86.2 % spent: the score
+    histogram and the score-against-rate scatter draw it as （未定位）, the takeaways say it is a high-score low-spending
+    project without naming a county (before: IndexError in the takeaways, the histogram and the county box plot)."""
+    from pathlib import Path
+
+    import evalkit
+    from evalkit.ingest import ingest_paths
+    from evalkit.report.views import Views
+    form = Path(__file__).resolve().parent / "fixtures" / "published" / "廊坊食品工程学校2019暖通改造.txt"
+    ingest_paths([form], tmp_path / "clean", progress=False, jobs=1)
+    vw = Views(evalkit.load(tmp_path / "clean"))
+    assert vw.projects["county_label"].isna().all()
+    assert vw.takeaways["execution_vs_score"] == "1个项目自评90分以上但执行率低于90%（高分低执行）。"
+    fig = charts.draw("execution_vs_score", vw)
+    points = [tuple(p) for a in fig.axes for c in a.collections for p in c.get_offsets()]
+    assert any(abs(x - 86.2) < 0.01 and y == 98 for x, y in points)
+    for key in charts.CHARTS:
+        plt.close(charts.draw(key, vw))
+    plt.close("all")

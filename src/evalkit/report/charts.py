@@ -44,6 +44,7 @@ LOW_COLOR, OK_COLOR = "#c62828", "#1f5f99"
 STACK_COLOR = "#546e7a"  # several counties' projects on one spot of a scatter
 ODD_COLOR = "#6a1b9a"    # values outside the plausible range, drawn at the chart's edge
 MAX_COUNTIES = 20        # the heat map shows at most this many counties (the most findings)
+UNPLACED = "（未定位）"      # the label of findings and projects placed in no county
 MANY = 30                # more counties than this: the TOP_N and BOTTOM_N by the value shown, the rest summarised
 TOP_N, BOTTOM_N = 12, 8
 ZOOM_SHARE = 0.85        # the score axis starts at the grade band holding this share of the scores
@@ -314,6 +315,9 @@ def execution_rate_by_county(vw: Views, *, reference: tuple[float, float] | None
         _empty(ax, "没有执行率数据", vw)
         return fig
     present = [c for c in vw.counties if c in set(v["county_label"])]
+    if not present:                     # every project with a rate is placed in no county (a city unit's forms)
+        _empty(ax, "有执行率的项目都未能确定所属县区，无法按县区比较", vw)
+        return fig
     med = v[v["rate_ok"]].groupby("county_label")["rate"].median().reindex(present)
     cut, pooled, groups = "", None, []
     if by == "city":
@@ -421,6 +425,14 @@ def _bin_width(span: float) -> float:
     return float(np.ceil(span / 80))
 
 
+def _placed_or_not(v: pd.DataFrame, vw: Views) -> tuple[pd.DataFrame, list[str]]:
+    """Projects with the projects placed in no county labelled （未定位）, and the counties in the run's order with that
+    label last: a project-level chart shows every project (a city unit's forms have no county)."""
+    v = v.assign(county_label=v["county_label"].fillna(UNPLACED))
+    present = set(v["county_label"])
+    return v, [c for c in vw.counties if c in present] + ([UNPLACED] if UNPLACED in present else [])
+
+
 def score_distribution(vw: Views, *, title: str | None = TITLES["score_distribution"]) -> Figure:
     """Histogram of project self-scores stacked by county, with the grade bands shaded. The axis
     is zoomed to the data: it starts at the grade band holding most scores (`_zoom_start`), and
@@ -434,7 +446,7 @@ def score_distribution(vw: Views, *, title: str | None = TITLES["score_distribut
     if v.empty:
         _empty(ax, "没有自评得分数据", vw)
         return fig
-    order = [c for c in vw.counties if c in set(v["county_label"])]
+    v, order = _placed_or_not(v, vw)
     ok, below, above = _split_range(v["score"], "score")
     odd_high, odd_low = v[above], v[below]
     v = v[ok]
@@ -604,7 +616,7 @@ def execution_vs_score(vw: Views, *, max_listed: int = 8,
     zoom = fig.add_subplot(gs[0, 1])
     side = fig.add_subplot(gs[1, 1])
     side.axis("off")
-    order = [c for c in vw.counties if c in set(v["county_label"])]
+    v, order = _placed_or_not(v, vw)
     inside = _split_range(v["rate"], "rate")[0] & _split_range(v["score"], "score")[0]
     odd = v[~inside]
     v = v[inside]
@@ -726,7 +738,7 @@ def findings_by_rule_county(vw: Views, *, max_rules: int = 14,
     if fv.empty:
         _empty(ax, "检查未发现问题")
         return fig
-    fv = fv.assign(county_label=fv["county_label"].fillna("（未定位）"))
+    fv = fv.assign(county_label=fv["county_label"].fillna(UNPLACED))
     sev_rank = {s: i for i, s in enumerate(V.SEVERITIES)}
     sev = fv.groupby("rule")["severity"].agg(lambda s: min(s, key=lambda x: sev_rank.get(x, 9)))
     counts = fv.groupby(["rule", "county_label"]).size().unstack(fill_value=0)

@@ -209,10 +209,10 @@ def takeaways(vw: Views, bands=None, low_execution: float = 90.0, high_score: fl
 
     hl = v[(v["score"] >= high) & (v["rate"] < low)]
     if len(hl):
-        c = hl["county_label"].value_counts()
+        c = hl["county_label"].dropna().value_counts()      # a project placed in no county has no label to name
         out["execution_vs_score"] = (
             f"{len(hl)}个项目自评{high:g}分以上但执行率低于{low:g}%（高分低执行）"
-            + ("。" if single else f"，{c.index[0]}最多（{int(c.iloc[0])}个）。"))
+            + ("。" if single or not len(c) else f"，{c.index[0]}最多（{int(c.iloc[0])}个）。"))
     elif len(rated) and len(sc):
         out["execution_vs_score"] = f"没有自评{high:g}分以上而执行率低于{low:g}%的项目。"
     else:
