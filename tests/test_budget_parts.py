@@ -157,7 +157,8 @@ def test_the_briefing_counts_the_money_of_a_total_left_at_zero_from_its_parts(gu
     vw = Views({"projects": prj, "findings": guichi["findings"]})
     (r,) = vw.projects.to_dict("records")
     assert (r["budget"], r["executed"], r["executed_stated"]) == (89.974, 89.974, 0.0)
-    assert (r["budget_source"], r["executed_source"], r["rate_source"], r["rate"]) == ("parts", "parts", "parts_calc", 100.0)
+    assert (r["budget_source"], r["executed_source"], r["rate_source"], r["rate"]) == (
+        "parts", "parts", "parts_calc", 100.0)
     cs = county_summary(vw)
     assert (cs["budget"].sum(), cs["executed"].sum()) == (89.974, 89.974)
 
@@ -219,5 +220,6 @@ def test_a_whole_department_forms_breakdown_by_income_is_read_under_its_title():
     assert [(lab, fig) for _, lab, fig in p.budget_parts] == [
         ("其中：一般公共预算", {"budget_initial": 1000.0, "budget_full_year": 1150.0, "executed": 1110.0}),
         ("政府性基金预算", {"budget_initial": 200.0, "budget_full_year": 200.0, "executed": 190.0}), ("单位资金", {})]
-    assert budget.part_sums(p.budget_parts) == {"budget_initial": 1200.0, "budget_full_year": 1350.0, "executed": 1300.0}
+    assert budget.part_sums(p.budget_parts) == {"budget_initial": 1200.0, "budget_full_year": 1350.0,
+                                                "executed": 1300.0}
     assert "分项的标题" in next(d for d in ex.decisions if d.cells[1:2] == ["按收入性质分："]).why

@@ -154,8 +154,8 @@ def test_achievement(target, actual, ceiling, status):
     ("10至15万元", "150000元", True, "met", 1), ("3－5天", "6天", False, "unmet", "0.8333"),
 ])
 def test_a_target_written_as_a_range_is_met_between_its_ends(target, actual, ceiling, status, share):
-    """90%-100% and 10-15万元 (a cost line, read as a ceiling when unsigned: 10) are met anywhere between their ends; outside,
-    the share of the end missed."""
+    """90%-100% and 10-15万元 (a cost line, read as a ceiling when unsigned: 10) are met anywhere between their ends;
+    outside, the share of the end missed."""
     lo, hi, unit = parse_range(target)
     a = achievement("≥", lo, unit, *parse_measure(actual), ceiling=ceiling, target_max=hi,
                     aliases=CFG.get("indicators", "unit_aliases"))
