@@ -229,6 +229,28 @@ def test_budget_score_against_weight_times_rate():
     assert "budget_score_mismatch" not in rules(t)
 
 
+@pytest.mark.parametrize("rounding, stated, finding", [
+    ("none", 9, True), ("integer", 9, False), ("tenth", 9, True), ("tenth", 8.6, False), ("half", 8.5, False),
+    ("half", 9, True), ("integer", 8, True),
+])
+def test_a_province_that_rounds_budget_scores_is_told_apart_from_a_wrong_score(rounding, stated, finding):
+    """The published 廊坊 form: 37.24 of 43.2 spent (86.2 %), weight 10, budget score stated 9 = 8.62 rounded to an
+    integer. score_rounding names how the province's template rounds (half up); the default keeps it a finding."""
+    t = tables([proj(budget_initial=43.2, budget_full_year=43.2, executed=37.24, execution_rate=86.2,
+                     budget_score=stated, total_score=None)])
+    cfg = load_config()
+    cfg.settings["budget"]["score_rounding"] = rounding
+    assert ("budget_score_mismatch" in rules(t, cfg)) is finding
+
+
+def test_an_unknown_score_rounding_is_a_config_error(tmp_path):
+    bad = tmp_path / "checks.toml"
+    bad.write_text('[budget]\nscore_rounding = "ceiling"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        load_config(bad)
+    assert "integer" in str(e.value) + str(getattr(e.value, "hint", ""))
+
+
 def test_budget_score_capped_at_weight():
     t = tables([proj(executed=120, execution_rate=120, budget_score=10)])
     assert "budget_score_mismatch" not in rules(t)

@@ -98,6 +98,7 @@ def _unknown_keys(over: dict, base: dict, where: str = "") -> list[str]:
 SEVERITIES = ("error", "warning", "info")
 CHOICES = {  # settings that take one of a few words
     ("indicators", "scoring_rule"): ("proportional", "deduct", "all_or_nothing"),
+    ("budget", "score_rounding"): ("none", "integer", "tenth", "half"),
 }
 FREE_TABLES = {"severity", "standard_weights", "group_aliases", "unit_aliases", "scale"}
 REMOVED = {  # settings that moved out of the config, with where they live now

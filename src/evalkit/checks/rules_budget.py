@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
@@ -37,6 +37,15 @@ def expected_budget_score(weight: Decimal, rate_pct: Decimal, cap: bool) -> Deci
     return min(s, weight) if cap else s
 
 
+ROUNDING_STEP = {"integer": Decimal(1), "tenth": Decimal("0.1"), "half": Decimal("0.5")}
+
+
+def rounded_as_template(score: Decimal, expected: Decimal, rounding: str) -> bool:
+    """Whether a stated score is the expected one rounded as the province's template rounds (half up, to its step)."""
+    step = ROUNDING_STEP.get(rounding)
+    return step is not None and (expected / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step == score
+
+
 def check_budget(d: Data, cfg: CheckConfig) -> list[Finding]:
     """Stated rate and budget score against the money; zero/missing denominators; over-spending."""
     p = d.projects
@@ -44,6 +53,7 @@ def check_budget(d: Data, cfg: CheckConfig) -> list[Finding]:
     stol = cfg.dec("budget", "score_tolerance")
     otol = cfg.dec("budget", "over_execution_tolerance")
     cap = bool(cfg.get("budget", "cap_score_at_weight", True))
+    rounding = cfg.get("budget", "score_rounding", "none")
     cut = cfg.dec("budget", "cut_ratio")
     out: list[Finding] = []
     cols = ["report_id", "project_id", "source_file", "county", "budget_initial", "budget_full_year",
@@ -85,7 +95,7 @@ def check_budget(d: Data, cfg: CheckConfig) -> list[Finding]:
         use = calc if calc is not None else stated
         if w is not None and score is not None and use is not None:
             exp = expected_budget_score(w, use, cap)
-            if abs(score - exp) > stol:
+            if abs(score - exp) > stol and not rounded_as_template(score, exp, rounding):
                 f("budget_score_mismatch",
                   f"预算执行得分填报为{fmt(score)}分，按权重{fmt(w)}×执行率{pct(use)}应为{fmt(exp, 2)}分，请核对得分。",
                   fmt(exp, 2), fmt(score))
