@@ -13,6 +13,11 @@ from evalkit.recognize import vocabulary as V
 IND_HEADER = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"]
 
 
+def read_form(name: str, rows: list[list[str]], fmt: str = "docx"):
+    """The Extraction of one table: a 项目名称 row naming `name`, then `rows`."""
+    return recognize(Document(source="x", format=fmt, blocks=[Table([["项目名称", name]] + rows)]).number_tables())
+
+
 # ---- indicator table ---------------------------------------------------------------------------
 def test_indicator_header_columns():
     h = indicator_table.read_header(IND_HEADER)
@@ -212,7 +217,7 @@ def test_a_header_printed_over_two_rows_is_joined_column_by_column():
             ["", "产出指标", "数量指标", "卫片执法补助经费", "﹦", "72890", "元", "72890", "10.00", "9.00", ""],
             ["", "效益指标", "社会效益指标", "违法行为责停率", "≥", "95", "%", "95", "30.00", "27.00", ""],
             ["总分", "", "", "", "", "", "", "", "100", "93", ""]]
-    ex = recognize(Document(source="x", format="docx", blocks=[Table([["项目名称", "卫片执法补助经费"]] + rows)]).number_tables())
+    ex = read_form("卫片执法补助经费", rows)
     (p,) = ex.projects
     assert [(i.level1, i.level3, i.target, i.actual, i.weight, i.score) for i in p.indicators()] == [
         ("产出指标", "卫片执法补助经费", "﹦72890元", "72890", 10.0, 9.0), ("效益指标", "违法行为责停率", "≥95%", "95", 30.0, 27.0)]
@@ -235,8 +240,7 @@ def test_a_header_whole_in_its_top_row_is_refined_by_the_row_under_it():
             ["", "满意度指标", "服务对象满意度指标等", "学生满意度", "≧", "95", "%", "100%", "10", "10", ""],
             ["其他需要说明事项", "无"],
             ["总分", "100", "96", "优"]]
-    ex = recognize(Document(source="x", format="docx", blocks=[Table([["项目名称", "义务教育营养改善计划专项资金"]] + rows)])
-                   .number_tables())
+    ex = read_form("义务教育营养改善计划专项资金", rows)
     (p,) = ex.projects
     assert [(i.level1, i.level2, i.level3, i.target, i.actual, i.weight, i.score) for i in p.indicators()] == [
         ("产出指标", "数量指标", "学生受资助人数", "≧735人次", "735", 10.0, 10.0),
@@ -254,7 +258,7 @@ def test_template_slots_in_the_name_cell_neither_end_the_table_nor_make_lines():
     """A published 河北 form (廊坊市食品工程学校, 2019) keeps the template's numbered slots: 指标1工程完工率 (slot and name
     in one cell), unused slots 指标2 and …… alone in their rows, a group with only empty slots (生态效益指标 | 指标1). Before,
     the first 指标2 row ended the table: one line read of nine."""
-    rows = [["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"],
+    rows = [IND_HEADER,
             ["产出指标", "数量指标", "指标1工程资金金额", "43.2", "37.24", "10", "9", "已完工，剩余3%尾款未付"],
             ["", "", "指标2", "", "", "", "", ""],
             ["", "", "……", "", "", "", "", ""],
@@ -264,7 +268,7 @@ def test_template_slots_in_the_name_cell_neither_end_the_table_nor_make_lines():
             ["", "", "指标2", "", "", "", "", ""],
             ["效益指标", "可持续影响指标", "指标1长期使用性", "100", "100", "10", "10", ""],
             ["总分", "", "", "", "40", "39", "", ""]]
-    ex = recognize(Document(source="x", format="docx", blocks=[Table([["项目名称", "暖通改造经费"]] + rows)]).number_tables())
+    ex = read_form("暖通改造经费", rows)
     (p,) = ex.projects
     assert [(i.level2, i.level3, i.score) for i in p.indicators()] == [
         ("数量指标", "工程资金金额", 9.0), ("质量指标", "工程完工率", 10.0), ("质量指标", "工程验收合格率", 10.0),
@@ -277,12 +281,12 @@ def test_a_group_cell_holding_only_its_weight_is_no_label():
     """A published 安徽 form (天长市水利局, 2022) prints its level-1 labels as pictures: the cells keep only （50分） and
     （30分）. Read as labels they pushed each line into the wrong columns (名称 （50分）, 目标值 数量指标); as empty
     cells the level-2 labels imply the groups (数量指标 → 产出指标, 经济效益指标 → 效益指标)."""
-    rows = [["年度绩效指标完成情况", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"],
+    rows = [["年度绩效指标完成情况"] + IND_HEADER,
             ["", "（50分）", "数量指标", "指标1：完成中型灌区节水改造项目数量", "1", "1", "10", "10", ""],
             ["", "", "质量指标", "指标1：工程质量合格", "", "", "10", "10", ""],
             ["", "（30分）", "经济效益指标", "指标1：全市安全度汛", "", "", "10", "10", ""],
             ["总分", "", "", "", "", "", "30", "30", ""]]
-    ex = recognize(Document(source="x", format="docx", blocks=[Table([["项目名称", "水旱灾害防御经费"]] + rows)]).number_tables())
+    ex = read_form("水旱灾害防御经费", rows)
     (p,) = ex.projects
     assert [(i.level1, i.level2, i.level3, i.target, i.weight, i.score) for i in p.indicators()] == [
         ("产出指标", "数量指标", "完成中型灌区节水改造项目数量", "1", 10.0, 10.0),
@@ -319,7 +323,7 @@ def test_a_row_of_text_between_lines_does_not_end_the_table():
     into rows of their own, and read …… as ·.... Before, the first such row ended the table (3 lines of 9); now a
     single text under a line in the name column is the rest of its name, a one-character name without figures is
     no line, and a single text is a heading below the table only where no line follows it."""
-    rows = [["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"],
+    rows = [IND_HEADER,
             ["产出指标", "数量指标", "指标1工程资金金额", "43.2", "37.24", "10", "9", ""],
             ["", "", "指", "际2", "", "", "", ""],
             ["", "质量指标", "指标1工程完", "100", "100", "10", "10", ""],
@@ -343,7 +347,7 @@ def test_a_row_of_text_between_lines_does_not_end_the_table():
     assert kinds[("指", "际2")].kind is Kind.IGNORED and kinds[("·....", "")].kind is Kind.IGNORED
     # a single text with no line after it is still the table's end (a note below it)
     rows2 = rows[:2] + [["", "", "以下空白", "", "", "", "", ""], ["", "", "", "", "", "", "", ""]]
-    ex2 = recognize(Document(source="x", format="docx", blocks=[Table([["项目名称", "暖通改造经费"]] + rows2)]).number_tables())
+    ex2 = read_form("暖通改造经费", rows2)
     assert Kind.TABLE_END in [d.kind for d in ex2.decisions]
 
 
@@ -374,8 +378,7 @@ def test_a_report_s_target_table_with_its_progress_column_gives_its_lines():
             ["", "", "时效指标", "全年", "1-12月", "已完成100%"],
             ["", "项目效益", "社会效益指标", "提升全县消费者维权意识", "不断提升", "已完成100%"],
             ["", "满意度指标", "满意度指标", "群众满意度", "90%", "已完成100%"]]
-    ex = recognize(Document(source="x", format="html", blocks=[Table([["项目名称", "双心及文明城市创建专项资金"]] + rows)])
-                   .number_tables())
+    ex = read_form("双心及文明城市创建专项资金", rows, fmt="html")
     (p,) = ex.projects
     assert [(i.level2, i.level3, i.target, i.actual) for i in p.indicators()] == [
         ("数量指标", "宣传次数", "至少全年完成2次宣传", "已完成100%"), ("时效指标", "全年", "1-12月", "已完成100%"),

@@ -86,7 +86,7 @@ def project_place(agency: str | None, report_agency: str | None, place: dict) ->
 def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileResult:
     """Map one document's recognized content (`ex`, recognized here unless given) to rows of the contract's tables."""
     from evalkit.geo import place
-    from evalkit.normalize import parse_measure, parse_range
+    from evalkit.normalize import parse_measure, parse_target
     from evalkit.recognize import recognize
     from evalkit.recognize.explain import role_label
     ex = ex if ex is not None else recognize(doc)
@@ -133,10 +133,7 @@ def build(doc: Document, source_file: str, sha: str, fmt: str, ex=None) -> FileR
             "n_indicators": len(lines), **where(p.loc), "loc_fields": where_each(p.field_locs),
         })
         for k, i in enumerate(lines, start=1):
-            t_op, t_val, t_unit = parse_measure(i.target)
-            t_max = None
-            if (span := parse_range(i.target)) is not None:      # 90%-100%: at least the low end, at most the high
-                t_op, t_val, t_max, t_unit = "≥", *span
+            t_op, t_val, t_unit, t_max = parse_target(i.target)      # 90%-100%: ≥ 90, at most 100
             a_op, a_val, a_unit = parse_measure(i.actual)
             indicators.append({
                 "project_id": pid, "source_file": source_file, "county": own["county"], "project_name": p.project_name,

@@ -282,6 +282,17 @@ def parse_range(s) -> tuple[float, float, str | None] | None:
     return lo, hi, u2 or _unit(u1 or "")
 
 
+def parse_target(s) -> tuple[str | None, float | None, str | None, float | None]:
+    """A target as (operator, value, unit, high end): parse_measure's reading, or, for a range (90%-100%), at least
+    its low end (≥) and at most its high end. A range leaves parse_measure a figure without a unit (the rest holds the
+    second figure), so only such a reading is tried as one."""
+    op, value, unit = parse_measure(s)
+    if value is not None and unit is None and (span := parse_range(s)) is not None:
+        lo, hi, unit = span
+        return "≥", lo, unit, hi
+    return op, value, unit, None
+
+
 # comparison words written after the figure (95%以上, 90%(含)以上, 3个工作日以内, 60分以下); 以上/以下 include the figure
 AFTER_OPERATORS = {"以上": "≥", "及以上": "≥", "(含)以上": "≥", "或以上": "≥", "以下": "≤", "及以下": "≤",
                    "(含)以下": "≤", "或以下": "≤", "以内": "≤", "之内": "≤", "(含)以内": "≤"}

@@ -364,9 +364,7 @@ def check_instructions(d: Data, cfg: CheckConfig) -> list[Finding]:
     the self-evaluation was published before it was written (`projects.instructions_left`)."""
     import json
     out: list[Finding] = []
-    p = d.projects
-    if "instructions_left" not in p:
-        return out
+    p = d.projects                       # prepare() gives it every contract column, instructions_left too
     for r in p.loc[p["instructions_left"].notna()].itertuples(index=False):
         items = json.loads(r.instructions_left) if text(r.instructions_left) else []
         if items:
