@@ -131,7 +131,6 @@ SUMMARY_NOTE = re.compile(r"^说明")                # a note paragraph below a 
 SUMMARY_NOTE_MORE = re.compile(r"^\d+\s*[.、．]")  # … and its numbered continuation
 
 # --- form fields and paragraphs -----------------------------------------------------------
-PROJECT_LABEL = "项目名称"
 # the labels a form names its project by: 项目名称, and the 专项/资金/转移支付 forms' (专项名称, 资金名称, 转移支付名称)
 PROJECT_LABELS = re.compile(r"^(项目名称|专项名称|专项资金名称|资金名称|项目资金名称|转移支付名称|转移支付项目名称)$")
 

@@ -322,14 +322,13 @@ class Walker:
         """A row of one short text in the name column under a line of an OCR'd table: the rest of that line's name,
         which the table finder split off its wrapped cell (指标1工程完 | 工率); other text inside a table (a name left
         without figures in a typed form) is left out."""
-        if not (isinstance(self._block, Table) and self._block.conf is not None):
-            return self._decide(Kind.IGNORED, cells, why="表内的零散文字（下面仍是指标行，表格未结束）")
+        ocr = isinstance(self._block, Table) and self._block.conf is not None
         col = self.ind.cols.get("level3") if self.ind is not None else None
         last = self.current.sections[-1][-1] if self.current is not None and self.current.sections and \
             self.current.sections[-1] else None
         prev = self.decisions[-1] if self.decisions else None
-        if last is not None and col is not None and col < len(cells) and cells[col] == text and len(text) <= 12 \
-                and not HAS_DIGIT.search(text) and prev is not None and prev.kind is Kind.INDICATOR:
+        if ocr and last is not None and col is not None and col < len(cells) and cells[col] == text \
+                and len(text) <= 12 and not HAS_DIGIT.search(text) and prev is not None and prev.kind is Kind.INDICATOR:
             last.level3 = f"{last.level3}{text}"
             return self._decide(Kind.INDICATOR, cells, why="上一行指标名称的续行（扫描件的单元格折行被拆成两行）",
                                 fields={"level3": last.level3})

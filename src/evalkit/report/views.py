@@ -276,8 +276,7 @@ def project_view(tables: Mapping[str, pd.DataFrame], bands=None, places: tuple |
     init = v["execution_rate_initial_calc"]
     if init.isna().all():
         init = v["executed_stated"] / v["budget_initial"].where(v["budget_initial"] != 0) * 100
-    # a total row left at 0 (or empty) beside the parts that state the money: the rate the parts give
-    blank = v["budget_full_year"].isna() | (v["budget_full_year"] == 0)
+    # a total row left at 0 (or empty, `blank` above) beside the parts that state the money: the rate the parts give
     parts = v["parts_executed"] / v["parts_budget_full_year"].where(v["parts_budget_full_year"] != 0) * 100
     v["rate"], r = _first(calc, parts.where(blank), v["execution_rate"], init)
     v["rate_source"] = r.map({0: "calc", 1: "parts_calc", 2: "stated", 3: "initial_calc"})

@@ -19,8 +19,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from evalkit.synth.draw import Report
-from evalkit.synth.layouts import TEMPLATE_SHARE, TEXT_RENDER, in_yuan, money_text
-from evalkit.synth.vocab import D0, trim
+from evalkit.synth.layouts import TEMPLATE_SHARE, TEXT_RENDER, group_weights, in_yuan, money_text
+from evalkit.synth.vocab import trim
 
 
 # ------------------------------------------------------------------------------ office formats
@@ -159,20 +159,17 @@ def _fixture_rows(rep: Report):
         lines = [{"level1": ln.level1, "level2": ln.level2, "level3": ln.level3, "target": ln.target,
                   "actual": ln.actual, "weight": trim(ln.weight), "score": trim(ln.score), "reason": ln.reason}
                  for ln in p.lines]
-        inds[p.name] = _as_template_left(lines, random.Random(f"{p.name}{p.total}|office"))
+        inds[p.name] = _as_template_left(lines, group_weights(p), random.Random(f"{p.name}{p.total}|office"))
     return projects, (lambda d: inds[d["project_name"]])
 
 
-def _as_template_left(lines: list[dict], own: random.Random) -> list[dict]:
+def _as_template_left(lines: list[dict], points: dict[str, Decimal], own: random.Random) -> list[dict]:
     """A share of the tables keep the template as the published forms do (their own draws): level-1 cells holding
     only the group's points ((50分)), or the numbered slots run into the names (指标1工程完工率) with an unused slot
     (指标2) and a …… row after each group's lines. The truth is the lines as drawn."""
     points_only, slots = own.random() < TEMPLATE_SHARE, own.random() < TEMPLATE_SHARE
     if points_only:
-        sums: dict[str, Decimal] = {}
-        for d in lines:
-            sums[d["level1"]] = sums.get(d["level1"], D0) + Decimal(d["weight"] or 0)
-        lines = [dict(d, level1=f"（{trim(sums[d['level1']])}分）") for d in lines]
+        lines = [dict(d, level1=f"（{trim(points[d['level1']])}分）") for d in lines]
     if not slots:
         return lines
     out, k = [], 0

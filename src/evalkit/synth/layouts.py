@@ -184,9 +184,7 @@ def render_annex(rep: Report, rng) -> str:
             ["年度总体目标", "年初设定目标", "年度总体目标完成情况综述"], ["", p.goal, pick(rng, DONE)],
             ["绩\n效\n指\n标", "一级指标", "二级指标", "三级指标", "分值", "年度指标值", "全年实际值", "得分",
              "未完成的原因及拟采取的改进措施"]]
-    weights = {}
-    for ln in p.lines:
-        weights[ln.level1] = weights.get(ln.level1, D0) + ln.weight
+    weights = group_weights(p)
     if p.points_delta:                     # the injected group_points_mismatch: a label's points off its lines' sum
         g, d = p.points_delta
         weights[g] = weights.get(g, D0) + d
@@ -216,6 +214,14 @@ def render_annex(rep: Report, rng) -> str:
 
 
 YUAN_RATE = 0.15   # share of reports whose project tables state their amounts in 元 (budget-system exports): tab-separated and office
+
+
+def group_weights(p) -> dict[str, Decimal]:
+    """Each level-1 group's weight: what its lines weigh together (the points a template prints after its label)."""
+    out: dict[str, Decimal] = {}
+    for ln in p.lines:
+        out[ln.level1] = out.get(ln.level1, D0) + (ln.weight or D0)
+    return out
 
 
 def in_yuan(rep: Report) -> bool:
@@ -264,9 +270,7 @@ def render_tabs(rep: Report, rng, with_extras: bool = True) -> str:
         # the group's points ((50分): the label printed as a picture)
         own = random.Random(f"{p.name}{p.total}")
         run_in, points_only = prefixed and own.random() < 0.5, own.random() < TEMPLATE_SHARE
-        group_points = {}
-        for ln in p.lines:
-            group_points[ln.level1] = group_points.get(ln.level1, D0) + (ln.weight or D0)
+        group_points = group_weights(p)
         l1_last = l2_last = None
         k = 0
         for ln in p.lines:
