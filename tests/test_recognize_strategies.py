@@ -2,10 +2,13 @@
 table, key-value rows, statements, and the walker's decisions."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pandas as pd
 import pytest
 
 from evalkit.model import Document, Paragraph, Table
+from evalkit.normalize import annotation_points, strip_annotation
 from evalkit.recognize import Kind, recognize
 from evalkit.recognize import budget, indicator_table, key_value, statements, summary_table
 from evalkit.recognize import vocabulary as V
@@ -316,6 +319,73 @@ def test_a_score_table_takes_each_lines_weight_from_the_points_its_label_states(
     h = indicator_table.read_header(["一级指标", "二级指标", "三级指标", "分值", "得分"])
     assert indicator_table.name_points("相关性（5分）", h) == ("相关性（5分）", None)
     assert indicator_table.read_header(["三级指标", "得分"]) is None        # one level and a score: no header
+
+
+SICHUAN_FORM = [   # the 四川 项目支出绩效评价表 (共性指标 30, 特性指标 70) as a 2017 report's annex prints it, filled
+    ["一级指标", "二级指标", "三级指标", "分值", "得分"],
+    ["项目决策（20分）", "科学决策（10分）", "必要性（政策依据）", "5", "5"],
+    ["", "", "可行性（政策完善）", "5", "5"],
+    ["", "绩效目标（10）", "明确性", "5", "5"],
+    ["项目管理（10分）", "项目执行（3分）", "执行规范", "3", "2"],
+    ["项目绩效（特性指标70分）", "项目完成（20）", "完成数量", "5", "5"],
+    ["", "项目效益（50分）", "经济效益（可选项）", "40", "40"],
+    ["", "", "社会效益（可选项）", "", ""],
+    ["", "", "生态效益（可选项）", "", ""],
+    ["", "", "可持续效益（可选项）", "", ""],
+    ["", "", "公平效率（可选项）", "", ""],
+    ["", "", "服务对象满意度", "10", "10"],
+    ["总分", "", "", "78", "77"]]
+
+
+def test_group_labels_of_a_provinces_own_template_are_read_by_the_points_they_state():
+    """The 四川 template's groups (科学决策（10分）, 绩效目标（10）, 项目执行（3分）, 项目完成（20）) are no standard level
+    labels: before, each such row was read by content (名称 科学决策（10分）, 偏差原因 5) and its line lost. A label in a
+    level column stating its points after its words is a group label; 特性指标70分 is the points of 项目绩效."""
+    (p,) = read_form("四川项目", SICHUAN_FORM).projects
+    got = [(i.level1, i.level2, i.level3, i.weight, i.score) for i in p.indicators()]
+    assert got == [
+        ("项目决策（20分）", "科学决策（10分）", "必要性（政策依据）", 5.0, 5.0),
+        ("项目决策（20分）", "科学决策（10分）", "可行性（政策完善）", 5.0, 5.0),
+        ("项目决策（20分）", "绩效目标（10）", "明确性", 5.0, 5.0),
+        ("项目管理（10分）", "项目执行（3分）", "执行规范", 3.0, 2.0),
+        ("项目绩效（特性指标70分）", "项目完成（20）", "完成数量", 5.0, 5.0),
+        ("项目绩效（特性指标70分）", "项目效益（50分）", "经济效益（可选项）", 40.0, 40.0),
+        ("项目绩效（特性指标70分）", "项目效益（50分）", "服务对象满意度", 10.0, 10.0)]
+    assert p.total_score == 77.0
+    assert annotation_points("项目绩效（特性指标70分）") == Decimal(70) and strip_annotation("（特性指标70分）") is None
+    # a long text or one with figures before its brackets is a name, not a group (in a level column, a shifted row)
+    assert not indicator_table._group_points("建成区绿化覆盖率达到规划要求（10分）")
+    assert not indicator_table._group_points("2023年度（10分）") and not indicator_table._group_points("（10分）")
+
+
+def test_a_run_of_unused_optional_lines_is_no_line_and_does_not_end_the_table():
+    """The template lists 效益 lines marked （可选项）, one taken: the five left without figures were read as lines without
+    figures (社会效益, 生态效益: level words) or ended the table (可持续效益, three rows of text without a line after two
+    of them), losing 服务对象满意度 and the 总分 row. An optional line without figures is an option not taken; a run of
+    single texts in one column is looked over for the line after it."""
+    (p,) = read_form("四川项目", SICHUAN_FORM).projects
+    names = [i.level3 for i in p.indicators()]
+    assert "社会效益（可选项）" not in names and "公平效率（可选项）" not in names and names[-1] == "服务对象满意度"
+    # the same run of texts with no line after it is text below the table: the table ends there
+    rows = SICHUAN_FORM[:-2] + [["注：可选项由项目单位选择填报", "", "", "", ""], ["表中分值不得修改", "", "", "", ""]]
+    (p,) = read_form("四川项目", rows).projects
+    assert [i.level3 for i in p.indicators()][-1] == "经济效益（可选项）" and p.total_score is None
+
+
+def test_the_hunan_department_template_levels_are_level_words():
+    """The 湖南 部门整体支出绩效评价评分表 (岳阳, 2019: 投 入(15分) | 预算配置(15分) | 财政供养人员控制率 | 评分标准 | 分值 |
+    自评得分): 投入 is a level-1 word and the 评分标准 column is not read. Before, the first line was read by content
+    (名称 投入(15分), 偏差原因 55)."""
+    rows = [["一级指标", "二级指标", "三级指标", "评分标准", "分值", "自评得分", "扣分原因和其他说明"],
+            ["投 入(15分)", "预算配置(15分)", "财政供养人员控制率", "以100%为标准。在职人员控制率≦100%，计5分", "5", "5", ""],
+            ["", "", "重点支出安排率", "重点支出安排率≥90%，计5分；80%（含）-90%，计4分", "5", "4", ""],
+            ["过 程(40分)", "预算执行(15分)", "预算调整率", "预算调整率=0，计3分", "3", "3", ""]]
+    (p,) = read_form("部门整体", rows).projects
+    assert [(i.level1, i.level2, i.level3, i.target, i.weight, i.score) for i in p.indicators()] == [
+        ("投入(15分)", "预算配置(15分)", "财政供养人员控制率", None, 5.0, 5.0),
+        ("投入(15分)", "预算配置(15分)", "重点支出安排率", None, 5.0, 4.0),
+        ("过程(40分)", "预算执行(15分)", "预算调整率", None, 3.0, 3.0)]
+    assert V.is_level1("投入") and V.is_level2("预算配置") and V.is_level2("职责履行") and V.is_level2("履职效益")
 
 
 def test_a_row_of_text_between_lines_does_not_end_the_table():

@@ -63,8 +63,12 @@ def _summary_figures(r: FileResult) -> list[str]:
 
 def content_key(r: FileResult) -> str | None:
     """What makes two files the same report whatever their format: agency, year, project names and
-    figures (or the summary figures); None for a file with nothing recognized."""
+    figures (or the summary figures); None for a file with nothing recognized, or nothing that tells it from
+    another (two blank templates, unnamed and without a figure, are not one report for having as many lines)."""
     if r.report.get("status") == "failed" or not (r.projects or r.summaries):
+        return None
+    if not (r.summaries or r.report.get("agency") or r.report.get("fiscal_year")
+            or any(p.get("project_name") or any(_num(p.get(k)) is not None for k in PROJECT_FIGURES) for p in r.projects)):
         return None
     projects = sorted(json.dumps([str(p.get("project_name") or ""), *(_num(p.get(k)) for k in PROJECT_FIGURES),
                                   p.get("n_indicators") or 0])

@@ -305,8 +305,9 @@ def _unit(u: str) -> str | None:
     return u if u and len(u) <= 6 and not re.search(r"\d", u) else None
 
 
-# the points a template prints after a level label: 产出指标(50分), 满意度指标(20)分, 部门决策（25分）
-ANNOTATION = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分?\s*[)）]分?")
+# the points a template prints after a level label: 产出指标(50分), 满意度指标(20)分, 部门决策（25分）, and the 四川
+# template's 项目绩效（特性指标70分） (the share of the 共性/特性/个性 indicators it belongs to)
+ANNOTATION = re.compile(r"[（(]\s*(?:(?:共性|特性|个性)指标\s*)?(\d+(?:\.\d+)?)\s*分?\s*[)）]分?")
 
 
 def strip_annotation(s: str | None) -> str | None:

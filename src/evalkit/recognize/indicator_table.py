@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from evalkit.normalize import (OPERATORS, WS, is_empty_mark, is_overflow, parse_number, parse_operator,
+from evalkit.normalize import (ANNOTATION, OPERATORS, WS, is_empty_mark, is_overflow, parse_number, parse_operator,
                                strip_annotation, strip_list_prefix, strip_outline)
 from evalkit.recognize import vocabulary as V
 
@@ -193,11 +193,11 @@ def _positional(cells: list[str], h: Header) -> Line | None:
     l1, l2, l3 = get("level1"), get("level2"), get("level3")
     if any(cells[i] for i in h.roleless if i < len(cells)) or len(cells) > h.width + 1:
         return None
-    if l1 and not (V.is_level1(l1) or V.is_cut_level_label(l1) or _states_points(l1, h)):
+    if l1 and not (V.is_level1(l1) or V.is_cut_level_label(l1) or _states_points(l1, h) or _group_points(l1)):
         return None
     if l2 and (parse_number(l2) is not None or strip_list_prefix(l2) != l2
                or not (V.is_level1(l2) or V.is_level2(l2) or (V.level_name(l2) or "").endswith("指标")
-                       or V.is_cut_level_label(l2) or _states_points(l2, h))):
+                       or V.is_cut_level_label(l2) or _states_points(l2, h) or _group_points(l2))):
         return None
     values = [get(r) for r in ("target", "actual", "weight", "score")]
     if not l3 and any(values):
@@ -218,6 +218,18 @@ def _positional(cells: list[str], h: Header) -> Line | None:
 def _states_points(label: str, h: Header) -> bool:
     """A group label of a 得分表 (its header has no weight column): any words, its points after them (部门决策（25分）)."""
     return "weight" not in h.cols and bool(V.POINTS_NOTE.search(WS.sub("", label)))
+
+
+GROUP_WORDS_MAX = 12      # glyphs: a group label's words (科学决策, 预决算信息公开); a longer text is a name
+
+
+def _group_points(label: str) -> bool:
+    """A level label the vocabulary does not know, stating its points after its words (科学决策（10分）, 绩效目标（10）):
+    where it stands, in a level column, it names a group of the form's own template."""
+    t = WS.sub("", label)
+    m = ANNOTATION.search(t)
+    words = t[:m.start()] if m and m.end() == len(t) else ""
+    return bool(words) and len(words) <= GROUP_WORDS_MAX and not any(ch.isdigit() for ch in words)
 
 
 def name_points(name: str, h: Header | None) -> tuple[str, float | None]:

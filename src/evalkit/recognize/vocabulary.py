@@ -100,10 +100,14 @@ def block_label_part(cell: str | None) -> bool:
 
 
 LEVEL1_WORDS = ("产出", "效益", "满意度", "成本", "预算执行率?", "资金执行率?", "决策", "过程", "管理", "绩效", "履职效能",
-                "效果")
+                "效果", "投入")
 LEVEL2_WORDS = ("数量", "质量", "时效", "成本", "经济效益", "社会效益", "生态效益", "环境效益", "可持续影响", "服务对象满意度",
                 "满意度", "经济成本", "社会成本", "生态环境成本", "项目目标", "决策过程", "资金分配", "资金到位", "资金管理",
-                "组织实施", "项目产出", "项目效果", "项目效益", "预算执行率?", "资金执行率?")
+                "组织实施", "项目产出", "项目效果", "项目效益", "预算执行率?", "资金执行率?",
+                # the 财政部 framework's (项目立项, 绩效目标, 资金投入), 四川's (科学决策, 项目执行, 项目完成) and the 湖南
+                # 部门整体 form's (预算配置, 预算管理, 资产管理, 职责履行, 履职效益)
+                "项目立项", "绩效目标", "资金投入", "科学决策", "项目执行", "项目完成", "预算配置", "预算管理", "资产管理",
+                "职责履行", "履职效益")
 LEVEL1 = re.compile(r"^(项目)?(" + "|".join(LEVEL1_WORDS) + r")(指标)?$")
 LEVEL2 = re.compile(r"^(" + "|".join(LEVEL2_WORDS) + r")(指标)?$")
 LEVEL_ETC = "指标等"        # 服务对象满意度指标等: the template's 等 after a level label
@@ -118,6 +122,8 @@ TOTAL_LABEL = re.compile(r"^(总分|合计|总计|总得分|综合得分|自评�
 # a form's prose fields, which some templates put inside the indicator table, above its 总分 row: no indicator
 FORM_NOTE_LABEL = re.compile(r"^(其他需要说明的?事项|其他需说明的?事项|其他说明事项|评价结论|自评结论|存在的?问题|改进措施|"
                              r"下一步改进措施|主要经验及做法|备注)$")
+# a template's optional line (经济效益（可选项）): left without figures, it is an option not taken, no line
+OPTIONAL_NOTE = re.compile(r"[（(](可选项?|选填项?)[)）]")
 PLACEHOLDER = re.compile(r"^[.。…．·・‥⋯]+$")      # "....." or "……" (a full-width "．．．．．" too): a row kept empty
 
 # --- summary tables (汇总表) --------------------------------------------------------------

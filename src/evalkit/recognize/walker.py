@@ -15,6 +15,7 @@ from evalkit.recognize import vocabulary as V
 from evalkit.recognize.records import (PRIO_LINE, PRIO_TABLE, PRIO_TEXT, SUMMARY_FIELDS, Decision, Extraction,
                                        IndicatorRec, Kind, ProjectRec, ReportFields, State)
 
+TEXT_RUN_MAX = 12     # rows a text below a line looks ahead, over a run of single texts in its column, for more lines
 
 class Walker:
     """Holds the reading state of one document."""
@@ -258,7 +259,7 @@ class Walker:
             last.deviation_reason = f"{last.deviation_reason}{filled[0]}" if last.deviation_reason else filled[0]
             return self._decide(Kind.INDICATOR, cells, why="上一行偏差原因的续行（该行被分页截断）",   # page break)
                                 fields={"level3": last.level3, "deviation_reason": last.deviation_reason})
-        if len(filled) == 1 and not (V.is_level1(filled[0]) or V.is_level2(filled[0])):
+        if len(filled) == 1 and (not (V.is_level1(filled[0]) or V.is_level2(filled[0])) or V.OPTIONAL_NOTE.search(filled[0])):
             if not strip_list_prefix(filled[0]) or V.PLACEHOLDER.match(filled[0]):
                 return self._decide(Kind.IGNORED, cells, why="占位符")
             if not self._lines_follow():
@@ -310,12 +311,18 @@ class Walker:
         """Whether one of the next two rows of this table states a weight or a score where the header has them: a row
         of text between two lines is inside the table, not a heading below it (a scan's wrapped name, a stray mark)."""
         cols = [self.ind.cols[r] for r in ("weight", "score") if self.ind is not None and r in self.ind.cols]
-        for step in (1, 2):
+        here = next((i for i, c in enumerate(self._cells) if c), None)
+        step = seen = 0
+        while seen < 2 and step < TEXT_RUN_MAX:
+            step += 1
             nxt = self._neighbour(step)
             if nxt is None:
                 return False
             if any(c < len(nxt) and parse_number(nxt[c]) is not None for c in cols):
                 return True
+            texts = [i for i, c in enumerate(nxt) if c.strip()]
+            if texts != [here]:    # a run of single texts in this one column (a template's unused optional lines,
+                seen += 1          # 社会效益（可选项） | 生态效益（可选项） …) counts as one row
         return False
 
     def _name_rest(self, cells: list[str], text: str) -> None:
