@@ -398,3 +398,17 @@ def test_a_compilation_of_several_counties_and_years_gives_each_project_its_own(
     two = ingest_paths([tmp_path / "two"], checks=False)["projects"]
     n = int((want["seed"] == picked[0]).sum())
     assert sorted(two["fiscal_year"].value_counts().to_dict().items()) == [(year, n), (year + 1, n)]
+
+
+def test_two_blank_templates_with_as_many_lines_are_two_files(tmp_path):
+    """Two unnamed forms without a figure (a template published unfilled, the same form filled in but left without
+    name, year and total) once had the same content key (no agency, year, name nor figure; 2 lines each): the second
+    was a duplicate of the first. Nothing tells them apart, so neither is the other; the same blank file twice is
+    still one (a byte copy)."""
+    head = "一级指标\t二级指标\t三级指标\t分值\t得分\n"
+    (tmp_path / "a.txt").write_text(head + "产出指标\t数量指标\t必要性\t5\t\n\t\t可行性\t5\t\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text(head + "产出指标\t数量指标\t必要性\t5\t5\n\t\t可行性\t5\t4\n", encoding="utf-8")
+    shutil.copy(tmp_path / "a.txt", tmp_path / "a_copy.txt")
+    reports = ingest_paths([tmp_path], out_dir=None, checks=False)["reports"].set_index("source_file")
+    status = {Path(k).name: v for k, v in reports["status"].items()}
+    assert status["b.txt"] != "duplicate" and status["a.txt"] != "duplicate" and status["a_copy.txt"] == "duplicate"

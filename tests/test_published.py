@@ -23,7 +23,10 @@ FINDINGS = {
     "永德县明朗中学2022营养改善.txt": {"group_weight_nonstandard", "indicator_deduction_met", "indicator_deduction_no_reason",
                                       "indicator_score_not_proportional"},
     "天长市水利局2022水旱灾害防御.txt": set(),
+    "达州市农业农村局项目支出绩效评价表.txt": {"scores_not_filled", "template_nonstandard", "county_unknown"},
 }
+# a form published unfilled and unnamed (its 单位名称/项目名称 cell left empty) is read in part: no project name
+PARTIAL = {"达州市农业农村局项目支出绩效评价表.txt"}
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +45,9 @@ def test_each_published_form_reads_to_its_truth(published):
 def test_each_published_form_raises_the_findings_its_figures_call_for(published):
     f = pd.read_parquet(published / "findings.parquet")
     rep = pd.read_parquet(published / "reports.parquet")
-    assert set(rep["status"]) == {"ok"} and set(rep["source_file"]) == set(FINDINGS)
+    assert set(rep["source_file"]) == set(FINDINGS)
+    assert {k for k, v in zip(rep["source_file"], rep["status"]) if v != "ok"} == PARTIAL
+    assert set(rep["status"]) == {"ok", "partial"}
     got = f.groupby("source_file")["rule"].apply(set).to_dict()
     assert {k: got.get(k, set()) for k in FINDINGS} == FINDINGS
     met = f.loc[f["rule"] == "indicator_deduction_met", "message"]
