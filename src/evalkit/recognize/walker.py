@@ -335,7 +335,8 @@ class Walker:
             self.current.sections[-1] else None
         prev = self.decisions[-1] if self.decisions else None
         if ocr and last is not None and col is not None and col < len(cells) and cells[col] == text \
-                and len(text) <= 12 and not HAS_DIGIT.search(text) and prev is not None and prev.kind is Kind.INDICATOR:
+                and len(text) <= 12 and not HAS_DIGIT.search(text) and not V.OPTIONAL_NOTE.search(text) \
+                and prev is not None and prev.kind is Kind.INDICATOR:
             last.level3 = f"{last.level3}{text}"
             return self._decide(Kind.INDICATOR, cells, why="上一行指标名称的续行（扫描件的单元格折行被拆成两行）",
                                 fields={"level3": last.level3})

@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from evalkit.synth.draw import Report
-from evalkit.synth.layouts import TEMPLATE_SHARE, TEXT_RENDER, group_weights, in_yuan, money_text
+from evalkit.synth.layouts import TEMPLATE_SHARE, TEXT_RENDER, group_weights, in_yuan, money_text, optional_rows
 from evalkit.synth.vocab import trim
 
 
@@ -166,19 +166,21 @@ def _fixture_rows(rep: Report):
 def _as_template_left(lines: list[dict], points: dict[str, Decimal], own: random.Random) -> list[dict]:
     """A share of the tables keep the template as the published forms do (their own draws): level-1 cells holding
     only the group's points ((50分)), or the numbered slots run into the names (指标1工程完工率) with an unused slot
-    (指标2) and a …… row after each group's lines. The truth is the lines as drawn."""
+    (指标2) and a …… row after each group's lines, or the optional 效益 lines not taken (生态效益（可选项）) printed
+    without figures (optional_rows). The truth is the lines as drawn."""
     points_only, slots = own.random() < TEMPLATE_SHARE, own.random() < TEMPLATE_SHARE
+    optional_at, optional = optional_rows(lines, own)
     if points_only:
         lines = [dict(d, level1=f"（{trim(points[d['level1']])}分）") for d in lines]
-    if not slots:
-        return lines
     out, k = [], 0
     for i, d in enumerate(lines):
         k = 1 if i == 0 or (d["level1"], d["level2"]) != (lines[i - 1]["level1"], lines[i - 1]["level2"]) else k + 1
-        out.append(dict(d, level3=f"指标{k}{d['level3']}"))
-        if i + 1 == len(lines) or (lines[i + 1]["level1"], lines[i + 1]["level2"]) != (d["level1"], d["level2"]):
-            empty = dict(d, target="", actual="", weight="", score="", reason="")
+        out.append(dict(d, level3=f"指标{k}{d['level3']}") if slots else d)
+        empty = dict(d, target="", actual="", weight="", score="", reason="")
+        if slots and (i + 1 == len(lines) or (lines[i + 1]["level1"], lines[i + 1]["level2"]) != (d["level1"], d["level2"])):
             out += [dict(empty, level3=f"指标{k + 1}"), dict(empty, level3="……")]
+        if i == optional_at:
+            out += [dict(empty, level3=name) for name in optional]
     return out
 
 
