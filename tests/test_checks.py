@@ -830,3 +830,29 @@ def test_a_group_label_stating_points_its_lines_do_not_add_up_to_is_a_warning():
     assert "group_points_mismatch" in rules(tables(indicators=lv2))
     year = [dict(r, level1="产出指标(2021)") if r["level1"] == "产出指标" else r for r in lines]
     assert "group_points_mismatch" not in rules(tables(indicators=year))
+
+
+def _form_scored_under_group_points(tmp_path, quantity_points: int) -> set:
+    """A form whose indicator table has no weight column: its lines weigh what their groups' labels state (湖北 广水:
+    数量指标15分 over one line scored 15)."""
+    from evalkit.ingest import ingest_paths
+    rows = ["项目名称\t局域网维护", "项目资金来源\t合计（万元）\t执行数（万元）\t执行率", "\t5.5\t5.5\t100%",
+            "项目权重\t评价内容\t分值\t自评分",
+            "项目决策10分\t决策依据\t10\t10",
+            "一级指标\t二级指标\t指标名称\t年初指标值\t年终完成值\t自评分",
+            f"产出指标50分\t数量指标{quantity_points}分\t采购设备\t10台套\t10台套\t30",
+            "\t质量指标20分\t验收合格率\t100%\t100%\t20",
+            "效益指标30分\t社会效益指标30分\t办公速度\t明显提高\t明显提高\t30",
+            "满意度指标10分\t服务对象满意度指标10分\t干部职工满意度\t≥90%\t95%\t10",
+            "总分\t\t\t\t\t100"]
+    f = tmp_path / f"form{quantity_points}.txt"
+    f.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    found = ingest_paths([f], out_dir=None, checks=True)["findings"]
+    return set(found.loc[found["source_file"].str.endswith(f.name), "rule"])
+
+
+def test_lines_without_weights_weigh_the_points_their_group_states(tmp_path):
+    """Before, the weights added up to the 共性 table's 10 alone (weight_sum_mismatch: 10 against 100). The groups' stated
+    points stand for their unweighted lines, once a group: 10 + 30 + 20 + 30 + 10 = 100; a group stating 35 makes 105."""
+    assert "weight_sum_mismatch" not in _form_scored_under_group_points(tmp_path, 30)
+    assert "weight_sum_mismatch" in _form_scored_under_group_points(tmp_path, 35)

@@ -372,6 +372,43 @@ def test_a_run_of_unused_optional_lines_is_no_line_and_does_not_end_the_table():
     assert [i.level3 for i in p.indicators()][-1] == "经济效益（可选项）" and p.total_score is None
 
 
+GUANGSHUI_FORM = [   # 湖北 广水市财政预算支出项目绩效目标自评表 (2019): a 共性 table, then the indicator table, 自评分 | 复核分
+    ["填报日期：2020年2月18日", "", "", "自评总分：69", "", "单位领导审签：", "", ""],
+    ["项目名称", "办公局域网维护费", "", "", "项目实施单位", "广水市城投公司", "", ""],
+    ["项目资金来源", "中央（万元）", "省、地（万元）", "本级（万元）", "其他（万元）", "合计（万元）", "执行数（万元）", "执行率"],
+    ["", "", "", "5.5", "", "5.5", "5.5", "100%"],
+    ["项目权重", "评价内容", "分值", "自评分", "复核分", "评价标准及依据", "", ""],
+    ["项目决策2分", "决策依据", "2", "2", "", "有项目年度工作计划或有上级文件或审批报告计2分，没有不得分。", "", ""],
+    ["项目管理13分", "财务制度", "3", "3", "", "1、单位财务管理制度1分；2、项目管理制度1分；3、有制度执行佐证资料1分。", "", ""],
+    ["", "运行监管", "4", "3", "", "1、运行监管记录3分；2、填报《项目支出绩效监控表》1分。没有不得分。", "", ""],
+    ["项目绩效85分", "项目年度目标1：对机关局域网络改造升级，提高信息化办公速度。", "", "", "", "", "", ""],
+    ["", "一级指标", "二级指标", "指标名称（三级指标）", "年初指标值", "年终完成值", "自评分", "复核分"],
+    ["", "产出指标40分", "数量指标15分", "采购设备", "10台套", "10台套", "15", "14"],
+    ["", "", "质量指标12分", "改善运行状况", "便于信息化应用", "便捷、快速运用", "12", ""]]
+
+
+def test_a_form_scoring_in_a_self_evaluation_column_beside_the_reviewers():
+    """湖北 广水's form (2019): 自评分 is the score, 复核分 the reviewer's (not read); 年终完成值 the actual; 项目权重 the
+    column of the 共性 groups (项目决策2分), 评价内容 their lines' names; labels state points without brackets
+    (产出指标40分); the 项目年度目标 written inside the table is no line; 自评总分：69 among the heading row's fields is
+    the score; the one row of figures under 项目资金来源 | … | 合计 | 执行数 | 执行率 is the budget. Before: nothing."""
+    ex = recognize(Document(source="x", format="docx", blocks=[Table(GUANGSHUI_FORM)]).number_tables())
+    (p,) = ex.projects
+    assert [(i.level1, i.level2, i.level3, i.target, i.actual, i.weight, i.score) for i in p.indicators()] == [
+        ("项目决策2分", None, "决策依据", None, None, 2.0, 2.0),
+        ("项目管理13分", None, "财务制度", None, None, 3.0, 3.0),
+        ("项目管理13分", None, "运行监管", None, None, 4.0, 3.0),
+        ("产出指标40分", "数量指标15分", "采购设备", "10台套", "10台套", None, 15.0),
+        ("产出指标40分", "质量指标12分", "改善运行状况", "便于信息化应用", "便捷、快速运用", None, 12.0)]
+    assert (p.budget_full_year, p.executed, p.execution_rate) == (5.5, 5.5, 100.0)
+    assert ex.report.stated_overall_score == 69.0
+    assert V.is_level1("产出指标40分") and V.level_name("数量指标15分") == "数量指标"
+    assert annotation_points("项目管理13分") == Decimal(13) and annotation_points("满意度指标") is None
+    # a bare figure beside 总分 in a row of no fields is no overall score (a table's 总分 | 95 row outside a table)
+    assert statements.overall_in_pairs(["总分", "95", "说明"]) is None
+    assert statements.overall_in_pairs(["填报日期：2020年2月18日", "自评总分", "69", "单位领导审签："]) == 69.0
+
+
 def test_the_hunan_department_template_levels_are_level_words():
     """The 湖南 部门整体支出绩效评价评分表 (岳阳, 2019: 投 入(15分) | 预算配置(15分) | 财政供养人员控制率 | 评分标准 | 分值 |
     自评得分): 投入 is a level-1 word and the 评分标准 column is not read. Before, the first line was read by content

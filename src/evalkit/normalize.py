@@ -305,9 +305,11 @@ def _unit(u: str) -> str | None:
     return u if u and len(u) <= 6 and not re.search(r"\d", u) else None
 
 
-# the points a template prints after a level label: 产出指标(50分), 满意度指标(20)分, 部门决策（25分）, and the 四川
-# template's 项目绩效（特性指标70分） (the share of the 共性/特性/个性 indicators it belongs to)
-ANNOTATION = re.compile(r"[（(]\s*(?:(?:共性|特性|个性)指标\s*)?(\d+(?:\.\d+)?)\s*分?\s*[)）]分?")
+# the points a template prints after a level label: 产出指标(50分), 满意度指标(20)分, 部门决策（25分）, the 四川
+# template's 项目绩效（特性指标70分） (the share of the 共性/特性/个性 indicators it belongs to), and without brackets
+# at the label's end (湖北 广水: 产出指标40分, 项目决策2分)
+ANNOTATION = re.compile(r"[（(]\s*(?:(?:共性|特性|个性)指标\s*)?(\d+(?:\.\d+)?)\s*分?\s*[)）]分?"
+                        r"|(?<=[\u4e00-\u9fff])\s*(\d+(?:\.\d+)?)\s*分$")
 
 
 def strip_annotation(s: str | None) -> str | None:
@@ -324,7 +326,7 @@ def annotation_points(s) -> Decimal | None:
     m = ANNOTATION.search(s) if isinstance(s, str) else None
     if m is None or "分" not in m.group(0) or not s[:m.start()].strip():
         return None
-    return Decimal(m.group(1))
+    return Decimal(m.group(1) or m.group(2))
 
 
 def drop_parenthetical(s: str | None) -> str:

@@ -50,6 +50,26 @@ def total_score_calc(d: Data, sums: pd.DataFrame | None = None) -> pd.Series:
     return both.where(ind.notna() | bud.notna())
 
 
+def unweighted_group_points(d: Data) -> pd.Series:
+    """Per project, in millionths: the points stated by the labels of groups whose lines state no weight (湖北 广水:
+    数量指标15分 over a line scored 15, the template sharing a group's points among its lines) — what those lines
+    weigh together, counted once per group (its level-2 label's points, else its level-1 label's)."""
+    ind = d.indicators
+    if ind.empty or ind["weight"].notna().all():
+        return pd.Series(dtype="Int64")
+    l1, l2 = ind["level1"].astype("object"), ind["level2"].astype("object")
+    p1, p2 = (col.map({v: annotation_points(v) for v in pd.unique(col)}) for col in (l1, l2))
+    frame = pd.DataFrame({"project_id": ind["project_id"], "l1": l1.fillna(""), "l2": l2.fillna(""),
+                          "p": p2.where(p2.notna(), p1), "weighted": ind["weight"].notna()})
+    frame["key"] = frame["l2"].where(p2.notna(), "")
+    groups = frame.loc[frame["p"].notna()].groupby(["project_id", "l1", "key"], sort=False)
+    stated = groups.agg(p=("p", "first"), weighted=("weighted", "any"), n=("p", "nunique"))
+    stated = stated.loc[~stated["weighted"] & (stated["n"] == 1)]
+    if stated.empty:
+        return pd.Series(dtype="Int64")
+    return fixed(stated["p"]).groupby(level="project_id").sum()
+
+
 def check_totals(d: Data, cfg: CheckConfig) -> list[Finding]:
     """Stated total vs sum of lines; weights vs maximum; weight without score."""
     out: list[Finding] = []
@@ -58,6 +78,8 @@ def check_totals(d: Data, cfg: CheckConfig) -> list[Finding]:
     calc = total_score_calc(d, sums)
     wsum = p["project_id"].map(sums["weight_sum"]).astype("Int64")
     bw = fixed(p["budget_weight"])
+    gp = p["project_id"].map(unweighted_group_points(d)).astype("Int64")
+    wsum = (wsum.fillna(0) + gp.fillna(0)).where(wsum.notna() | gp.notna())
     wtot = (wsum.fillna(0) + bw.fillna(0)).where(wsum.notna() | bw.notna())
     tol = cfg.dec("totals", "score_sum_tolerance")
     wtol = cfg.dec("totals", "weight_sum_tolerance")

@@ -130,6 +130,17 @@ def read_total_units(cells: list[str], cols: dict[str, int], is_label=_is_total,
     return out
 
 
+def read_unlabelled(cells: list[str], cols: dict[str, int]) -> dict[str, tuple[float | None, str | None]] | None:
+    """The figures of a row without a label under a header of one row of figures (湖北 广水: 项目资金来源 | 中央 | … |
+    合计 | 执行数 | 执行率 over | | 5.5 | | 5.5 | 5.5 | 100%): read where the header says, or None where a cell holds
+    text or no amount stands under the header's amount columns."""
+    if any(c and parse_number(c) is None and not is_empty_mark(c) for c in cells):
+        return None
+    out = {name: figure(name, cells[col]) for name, col in cols.items()
+           if col < len(cells) and cells[col] and not is_empty_mark(cells[col])}
+    return out if any(out.get(n, (None,))[0] is not None for n in V.BUDGET_AMOUNTS) else None
+
+
 def total_shift(cells: list[str], cols: dict[str, int]) -> tuple[int, int] | None:
     """(label index, shift) a total row's figures were read at: the part rows under it stand as it does (their
     marks — and / leave gaps a total fills). With every column filled the shift is where its first figure

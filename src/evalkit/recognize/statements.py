@@ -30,13 +30,15 @@ def overall_field(filled: list[str]) -> tuple[str, object] | None:
 
 def overall_in_pairs(filled: list[str]) -> float | None:
     """The score a form's heading row states beside other fields (填报日期：2022年3月10日 | 总分 | 95.5分): a 总分 or
-    综合得分 label, its value written with 分, and no other figure in the row (a table's 总分 row states several)."""
+    综合得分 label, its value written with 分 or among fields written with colons, and no other figure in the row (a
+    table's 总分 row states several)."""
     for i, (label, value) in enumerate(zip(filled, filled[1:])):
         k = V.key(label)
-        if (V.OVERALL_SCORE_LABEL.match(k) or V.TOTAL_LABEL.match(k)) and value.endswith("分") and \
-                (n := parse_number(value)) is not None:
+        if (V.OVERALL_SCORE_LABEL.match(k) or V.TOTAL_LABEL.match(k)) and (n := parse_number(value)) is not None:
             others = filled[:i] + filled[i + 2:]
-            if others and not any(parse_number(c) is not None for c in others):
+            # its value written with 分, or a bare figure among fields written 填报日期：… | 单位领导审签： (湖北 广水)
+            fields = any("：" in c or ":" in c for c in others)
+            if others and (value.endswith("分") or fields) and not any(parse_number(c) is not None for c in others):
                 return n
     return None
 

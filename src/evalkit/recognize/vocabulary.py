@@ -11,18 +11,18 @@ from evalkit.normalize import MONEY_UNITS, clean_text, drop_parenthetical, strip
 # --- indicator tables -------------------------------------------------------------------
 INDICATOR_HEADER = [  # (role, pattern on the header cell without whitespace/parentheses), first match wins
     ("seq", re.compile(r"^(序号|编号|行次|序)$")),       # a row number column: its cells are no label or figure
-    ("level1", re.compile(r"^一级(指标)?$")),
+    ("level1", re.compile(r"^(一级(指标)?|项目权重)$")),      # 项目权重: 湖北 广水's column of 项目决策2分, 项目管理13分
     ("level2", re.compile(r"^二级(指标)?$")),
-    ("level3", re.compile(r"^(三级(指标)?|指标内容|目标指标|绩效指标名称|指标名称)$")),
+    ("level3", re.compile(r"^(三级(指标)?|指标内容|目标指标|绩效指标名称|指标名称|评价内容)$")),
     ("op", re.compile(r"^指标性质$")),
     ("unit", re.compile(r"^(度量|计量)单位$")),
     ("deviation", re.compile(r"偏差|未完成.*原因|原因分析|改进措施")),
-    ("ignore", re.compile(r"完成率|具体指标|评价标准|评分标准|指标解释|备注")),
+    ("ignore", re.compile(r"完成率|具体指标|评价标准|评分标准|指标解释|备注|复核")),    # 复核分: the reviewer's, not the self-evaluation's
     ("actual", re.compile(r"实际完成值|业绩值|^完成值$|全年实际值|实际值|实际完成|完成情况值|全年完成值|^完成数$|"
-                          r"实际达[到成]值|^(实施|完成|执行)进度$")),
+                          r"实际达[到成]值|^(实施|完成|执行)进度$|^年[终末]完成值$")),
     ("target", re.compile(r"年度指标值|目标值|^指标值$|指标目标值|预期指标值|预期目标值|计划指标值|^(年度)?计划值$|计划完成值")),
     ("weight", re.compile(r"^(分值|权重|满分|标准分值?|权重分值?|指标分值|指标权重)$")),
-    ("score", re.compile(r"得分|^评分$")),
+    ("score", re.compile(r"得分|^评分$|^自评分(数|值)?$")),
 ]
 NAME_ROLES = {"level3", "level2"}                      # an indicator header names its lines …
 VALUE_ROLES = {"target", "actual", "weight", "score"}  # … and has at least two of these, or all three levels and a
@@ -37,7 +37,8 @@ DEVIATION_TITLE = re.compile(r"^(偏差原因分析及改进措施|未完成的?
 BUDGET_HEADER = [
     ("budget_initial", re.compile(r"^(年初预算(数|资金|金额)?|计划安排资金)$")),
     ("execution_rate", re.compile(r"^(预算)?执行率(%)?$")),
-    ("budget_full_year", re.compile(r"^(全年预算(数|资金)?|调整后预算(数)?|预算调整数|预算数)$")),
+    # 合计: the total of the sources a header lists before it (中央 | 省、地 | 本级 | 其他 | 合计 | 执行数)
+    ("budget_full_year", re.compile(r"^(全年预算(数|资金)?|调整后预算(数)?|预算调整数|预算数|合计|资金合计|预算合计)$")),
     ("executed", re.compile(r"^(全年执行(数|资金)?|预算执行数|执行数|实际支出(数)?|实际执行数)$")),
     ("budget_weight", re.compile(r"^(分值|权重)$")),
     ("budget_score", re.compile(r"^得分$")),
@@ -122,6 +123,8 @@ TOTAL_LABEL = re.compile(r"^(总分|合计|总计|总得分|综合得分|自评�
 # a form's prose fields, which some templates put inside the indicator table, above its 总分 row: no indicator
 FORM_NOTE_LABEL = re.compile(r"^(其他需要说明的?事项|其他需说明的?事项|其他说明事项|评价结论|自评结论|存在的?问题|改进措施|"
                              r"下一步改进措施|主要经验及做法|备注)$")
+# a goal the form states inside its indicator table (项目年度目标1：对机关局域网络改造升级…): a statement, no line
+GOAL_STATEMENT = re.compile(r"^(项目)?(年度)?(总体|绩效)?目标\d*[：:]")
 # a template's optional line (经济效益（可选项）): left without figures, it is an option not taken, no line
 OPTIONAL_NOTE = re.compile(r"[（(](可选项?|选填项?)[)）]")
 PLACEHOLDER = re.compile(r"^[.。…．·・‥⋯]+$")      # "....." or "……" (a full-width "．．．．．" too): a row kept empty

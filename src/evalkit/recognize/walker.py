@@ -279,6 +279,8 @@ class Walker:
             if line.level1 or line.level2:
                 return self._decide(Kind.GROUP, cells, fields=levels, why=line.how)
             return self._decide(Kind.IGNORED, cells, why="没有指标名称")
+        if V.GOAL_STATEMENT.match(name) and not any(parse_number(x) is not None for x in (line.weight, line.score)):
+            return self._decide(Kind.IGNORED, cells, why="表内写明的年度目标，不是指标")
         p = self.current
         if indicator_table.is_budget_line(name, self.levels.level1):
             cols = self.ind.cols if self.ind else None
@@ -409,6 +411,8 @@ class Walker:
 
     def _budget_total_row(self, cells: list[str]) -> None:
         got = budget.read_total_units(cells, self.budget_cols)
+        if got is None and self.decisions and self.decisions[-1].kind is Kind.BUDGET_HEADER:
+            got = budget.read_unlabelled(cells, self.budget_cols)      # the one row of figures under the header
         if got is None:
             return self._decide(Kind.IGNORED, cells, why="预算表中的非合计行（只读合计/总额行）")
         self.budget_unit = self.budget_unit or self._unit_below(cells)
