@@ -21,6 +21,18 @@ def read_form(name: str, rows: list[list[str]], fmt: str = "docx"):
     return recognize(Document(source="x", format=fmt, blocks=[Table([["项目名称", name]] + rows)]).number_tables())
 
 
+def test_a_title_over_the_budget_columns_is_no_column():
+    """四川's 部门预算项目支出绩效自评表 (大英县, 2023): 年度预算数（万元） titles the block and is a character from 年初预算数.
+    Read as that column, 年初预算 beside it lost its role and the total row's figures shifted (执行数 lost, 执行率 10)."""
+    h = budget.read_header(["预算执行情况(10分)", "年度预算数(万元)", "年初预算", "调整后预算数", "预算执行数", "预算执行率",
+                            "权重", "得分", "原因"])
+    assert h == {"budget_initial": 2, "budget_full_year": 3, "executed": 4, "execution_rate": 5, "budget_weight": 6,
+                 "budget_score": 7}
+    got = budget.read_total_units(["", "总额", "0.00", "3.36", "3.36", "100.00%", "10", "10", "1.预算执行率=…"], h)
+    assert {k: v for k, (v, _) in got.items()} == {"budget_initial": 0.0, "budget_full_year": 3.36, "executed": 3.36,
+                                                   "execution_rate": 100.0, "budget_weight": 10.0, "budget_score": 10.0}
+
+
 # ---- indicator table ---------------------------------------------------------------------------
 def test_indicator_header_columns():
     h = indicator_table.read_header(IND_HEADER)

@@ -28,7 +28,7 @@ def read_header(cells: list[str]) -> dict[str, int] | None:
     roles = V.in_template_order(cells, V.near_in_header(cells, roles, V.BUDGET_HEADER), V.BUDGET_TEMPLATE)
     cols: dict[str, int] = {}
     for i, r in enumerate(roles):
-        if r:
+        if r and r != "ignore":
             cols.setdefault(r, i)
     return cols
 

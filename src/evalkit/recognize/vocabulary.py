@@ -35,6 +35,9 @@ DEVIATION_TITLE = re.compile(r"^(偏差原因分析及改进措施|未完成的?
 
 # --- budget blocks ----------------------------------------------------------------------
 BUDGET_HEADER = [
+    # the title over the amount columns (四川: 年度预算数（万元） | 年初预算 | 调整后预算数 | …), a character from 年初预算数:
+    # a word of its own, no column's role
+    ("ignore", re.compile(r"^(年度预算数|年度预算|预算数额)$")),
     ("budget_initial", re.compile(r"^(年初预算(数|资金|金额)?|计划安排资金)$")),
     ("execution_rate", re.compile(r"^(预算)?执行率(%)?$")),
     # 合计: the total of the sources a header lists before it (中央 | 省、地 | 本级 | 其他 | 合计 | 执行数)

@@ -88,6 +88,13 @@ def render_cells(rep: Report, rng) -> str:
     return "\n".join(L) + "\n"
 
 
+# the template's note the 四川 forms leave in the total row's 原因 cell (青神, 大英 2023 as published); before, such a row
+# read its figures one column off (the block's title 年度预算数 taken for 年初预算数)
+BUDGET_NOTE = ("1.预算执行率=预算执行数/调整后预算数，预算执行率未达到90%的需说明原因(100字以内)；2.年中发生预算调整的(追加或调减)，"
+               "应单独说明理由；3.其他资金包括：社会投入资金、银行贷款.")
+BUDGET_NOTE_SHARE = 0.5
+
+
 def render_dept(rep: Report, rng) -> str:
     """Seed 001: a 部门决算 whose 附件 states 部门整体自评得分 and part scores, then one table per project."""
     y, ag = rep.year, rep.agency
@@ -135,7 +142,7 @@ def render_dept(rep: Report, rng) -> str:
                  [f"预算执行情况（{trim(p.bw)}分）", "年度预算数（万元）", "年初预算", "调整后预算数", "预算执行数", "预算执行率",
                   "权重", "得分", "原因"],
                  ["", "总额", fixed2(p.initial), fixed2(p.full), fixed2(p.executed), f"{fixed2(p.rate)}%", trim(p.bw),
-                  trim(p.bs), ""],
+                  trim(p.bs), BUDGET_NOTE if random.Random(f"{p.name}{p.total}|note").random() < BUDGET_NOTE_SHARE else ""],
                  ["", "其中：财政资金", fixed2(p.part("initial")), fixed2(p.part("full")), fixed2(p.part("executed")), f"{fixed2(p.rate)}%", "/", "/", ""],
                  ["", "财政专户管理资金", "0.00", "0.00", "0.00", "0.00%", "/", "/", ""],
                  ["", "单位资金", "0.00", "0.00", "0.00", "0.00%", "/", "/", ""],
