@@ -832,7 +832,7 @@ def test_a_group_label_stating_points_its_lines_do_not_add_up_to_is_a_warning():
     assert "group_points_mismatch" not in rules(tables(indicators=year))
 
 
-def _form_scored_under_group_points(tmp_path, quantity_points: int) -> set:
+def _form_scored_under_group_points(tmp_path, quantity_points: int) -> pd.DataFrame:
     """A form whose indicator table has no weight column: its lines weigh what their groups' labels state (湖北 广水:
     数量指标15分 over one line scored 15)."""
     from evalkit.ingest import ingest_paths
@@ -848,11 +848,13 @@ def _form_scored_under_group_points(tmp_path, quantity_points: int) -> set:
     f = tmp_path / f"form{quantity_points}.txt"
     f.write_text("\n".join(rows) + "\n", encoding="utf-8")
     found = ingest_paths([f], out_dir=None, checks=True)["findings"]
-    return set(found.loc[found["source_file"].str.endswith(f.name), "rule"])
+    return found.loc[found["source_file"].str.endswith(f.name)]
 
 
 def test_lines_without_weights_weigh_the_points_their_group_states(tmp_path):
     """Before, the weights added up to the 共性 table's 10 alone (weight_sum_mismatch: 10 against 100). The groups' stated
     points stand for their unweighted lines, once a group: 10 + 30 + 20 + 30 + 10 = 100; a group stating 35 makes 105."""
-    assert "weight_sum_mismatch" not in _form_scored_under_group_points(tmp_path, 30)
-    assert "weight_sum_mismatch" in _form_scored_under_group_points(tmp_path, 35)
+    assert "weight_sum_mismatch" not in set(_form_scored_under_group_points(tmp_path, 30)["rule"])
+    f = _form_scored_under_group_points(tmp_path, 35)
+    assert list(f.loc[f["rule"] == "weight_sum_mismatch", "message"]) == [
+        "各行权重（含预算执行；未列权重的指标按其分组标注的分值计）相加为105分，与满分100分不符，请核对权重设置。"]

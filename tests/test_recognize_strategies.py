@@ -31,6 +31,31 @@ def test_a_title_over_the_budget_columns_is_no_column():
     got = budget.read_total_units(["", "总额", "0.00", "3.36", "3.36", "100.00%", "10", "10", "1.预算执行率=…"], h)
     assert {k: v for k, (v, _) in got.items()} == {"budget_initial": 0.0, "budget_full_year": 3.36, "executed": 3.36,
                                                    "execution_rate": 100.0, "budget_weight": 10.0, "budget_score": 10.0}
+    # alone, 年度预算数 is the year's budget; a word a character from a header word takes its role only where no word of
+    # the row names it (全年执行率 is the rate, not 全年执行数), and never a 决算 word (a 部门决算's 预算数 | 决算数 tables)
+    assert budget.read_header(["项目", "年度预算数", "执行数", "执行率"]) == {"budget_full_year": 1, "executed": 2,
+                                                                       "execution_rate": 3}
+    assert budget.read_header(["项目", "全年预算数", "全年执行数", "全年执行率"])["execution_rate"] == 3
+    assert budget.read_header(["项目", "预算数", "决算数", "预算数", "决算数"]) is None
+    assert budget.header_roles(["全年预算数", "全年决算数"]) == ["budget_full_year", None]
+
+
+def test_a_total_row_whose_figures_stand_under_their_words_is_read_where_they_stand():
+    """A black-and-white scan whose seal covers 执行率 (the header cell read as #... 率, no role): the total row's five
+    figures matched the five roles read, so they were read in the header's order though they stood under their words
+    (年初预算 454.23 for an empty cell, 执行数 10, 分值 100). Read where they stand; the percentage under the unread
+    header is the rate."""
+    cols = budget.read_header(["项目资金（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "#... 率", "得分"])
+    assert "execution_rate" not in cols
+    got = budget.read_total_units(["", "年度资金总额", "", "454.23", "454.23", "10", "100 %", "10"], cols)
+    assert {k: v for k, (v, _) in got.items()} == {"budget_full_year": 454.23, "executed": 454.23, "budget_weight": 10.0,
+                                                   "execution_rate": 100.0, "budget_score": 10.0}
+    # figures that do not stand under their words (an export that dropped the empty cells) keep the header's order
+    got = budget.read_total_units(["年度资金总额", "120", "130", "128", "10", "98.46%", "9.8"],
+                                  {"budget_initial": 2, "budget_full_year": 3, "executed": 4, "budget_weight": 6,
+                                   "execution_rate": 7, "budget_score": 9})
+    assert {k: v for k, (v, _) in got.items()} == {"budget_initial": 120.0, "budget_full_year": 130.0, "executed": 128.0,
+                                                   "budget_weight": 10.0, "execution_rate": 98.46, "budget_score": 9.8}
 
 
 # ---- indicator table ---------------------------------------------------------------------------

@@ -120,8 +120,9 @@ def check_totals(d: Data, cfg: CheckConfig) -> list[Finding]:
                             fmt(c), fmt(total)))
         if bad_weight.iat[i]:
             wt, mx = unfixed(wtot.iat[i]), unfixed(max_fx.iat[i])
+            by_group = "；未列权重的指标按其分组标注的分值计" if pd.notna(gp.iat[i]) else ""
             out.append(make(cfg, "weight_sum_mismatch", ids,
-                            f"各行权重（含预算执行）相加为{fmt(wt)}分，与满分{fmt(mx)}分不符，请核对权重设置。",
+                            f"各行权重（含预算执行{by_group}）相加为{fmt(wt)}分，与满分{fmt(mx)}分不符，请核对权重设置。",
                             fmt(mx), fmt(wt)))
         if no_budget_score.iat[i]:
             out.append(make(cfg, "weight_without_score", ids,

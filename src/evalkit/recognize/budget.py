@@ -2,15 +2,30 @@
 the total naming its parts (其中：本年财政拨款 | 上年结转资金 | 其他资金)."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
-from evalkit.normalize import is_empty_mark, parse_amount, parse_number, wanyuan_per
+from evalkit.normalize import drop_parenthetical, is_empty_mark, parse_amount, parse_number, wanyuan_per
 from evalkit.recognize import vocabulary as V
 
 
+BLOCK_TITLE = re.compile(r"^年度预算数?$")
+ACCOUNTS = "决算"     # a 部门决算's 决算数 is a character from 预算数 and no column of a self-evaluation's budget block
+
+
 def header_roles(cells: list[str]) -> list[str | None]:
-    """The budget role each header cell names (None for other words)."""
-    return [V.role_of(c, V.BUDGET_HEADER) for c in cells]
+    """The budget role each header cell names (None for other words): its words first, a word a character from one
+    only for a role no word of the row names (never a 决算 word), and 年度预算数 beside 年初预算 or 调整后预算数 the
+    block's title, no column (四川: before, it took the role of 年初预算数, a character from it, and the total row's
+    figures shifted)."""
+    exact = [V.role_of(c, V.BUDGET_HEADER, near=False) for c in cells]
+    taken = set(exact)
+    roles = [r if r is not None or ACCOUNTS in c else (n if (n := V.role_of(c, V.BUDGET_HEADER)) not in taken else None)
+             for c, r in zip(cells, exact)]
+    titles = [i for i, c in enumerate(cells) if BLOCK_TITLE.match(drop_parenthetical(V.key(c)))]
+    if titles and any(r in ("budget_initial", "budget_full_year") for i, r in enumerate(exact) if i not in titles):
+        roles = [None if i in titles else r for i, r in enumerate(roles)]
+    return roles
 
 
 def is_header(roles: list[str | None]) -> bool:
@@ -28,7 +43,7 @@ def read_header(cells: list[str]) -> dict[str, int] | None:
     roles = V.in_template_order(cells, V.near_in_header(cells, roles, V.BUDGET_HEADER), V.BUDGET_TEMPLATE)
     cols: dict[str, int] = {}
     for i, r in enumerate(roles):
-        if r and r != "ignore":
+        if r:
             cols.setdefault(r, i)
     return cols
 
@@ -102,10 +117,22 @@ def _shift(cells: list[str], cols: dict[str, int], idx: int) -> int | None:
     """How far right of the header's columns the row's figures stand: None when every column is filled (read in
     the header's order wherever the cells are), else aligned on the label (never left of the header's)."""
     values = [c for c in cells[idx + 1:] if c]
-    if len(values) == len(cols):
-        return None
     first = min(cols.values())
-    return (idx + 1) - first if idx + 1 > first else 0
+    shift = (idx + 1) - first if idx + 1 > first else 0
+    if len(values) == len(cols) and _strays(cells, cols, idx, shift):
+        return None
+    return shift
+
+
+def _strays(cells: list[str], cols: dict[str, int], idx: int, shift: int) -> list[int]:
+    """The columns right of the label whose figure stands under no column of the header (read by position with
+    `shift`): a row of as many figures as the header has columns is read in the header's order only when they do not
+    stand under them (before, a seal over 执行率 or a title over the amounts left one column unnamed and the figures
+    standing under their words were read one column off). A percentage where the header names no rate is the rate's."""
+    under = {col + shift for col in cols.values()}
+    rate_free = "execution_rate" not in cols
+    return [j for j in range(idx + 1, len(cells)) if cells[j] and j not in under and not is_empty_mark(cells[j])
+            and not (rate_free and cells[j].rstrip().endswith("%"))]
 
 
 def read_total_units(cells: list[str], cols: dict[str, int], is_label=_is_total,
@@ -127,6 +154,10 @@ def read_total_units(cells: list[str], cols: dict[str, int], is_label=_is_total,
         j = col + shift
         if 0 <= j < len(cells) and j > idx and not is_empty_mark(cells[j]):
             out[name] = figure(name, cells[j])
+    if "execution_rate" not in cols:        # the rate under a header cell a seal made unreadable
+        rates = [c for j, c in enumerate(cells) if j > idx and c.rstrip().endswith("%") and j - shift not in cols.values()]
+        if len(rates) == 1 and parse_number(rates[0]) is not None:
+            out["execution_rate"] = figure("execution_rate", rates[0])
     return out
 
 

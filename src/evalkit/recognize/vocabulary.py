@@ -35,14 +35,13 @@ DEVIATION_TITLE = re.compile(r"^(偏差原因分析及改进措施|未完成的?
 
 # --- budget blocks ----------------------------------------------------------------------
 BUDGET_HEADER = [
-    # the title over the amount columns (四川: 年度预算数（万元） | 年初预算 | 调整后预算数 | …), a character from 年初预算数:
-    # a word of its own, no column's role
-    ("ignore", re.compile(r"^(年度预算数|年度预算|预算数额)$")),
     ("budget_initial", re.compile(r"^(年初预算(数|资金|金额)?|计划安排资金)$")),
-    ("execution_rate", re.compile(r"^(预算)?执行率(%)?$")),
-    # 合计: the total of the sources a header lists before it (中央 | 省、地 | 本级 | 其他 | 合计 | 执行数)
-    ("budget_full_year", re.compile(r"^(全年预算(数|资金)?|调整后预算(数)?|预算调整数|预算数|合计|资金合计|预算合计)$")),
-    ("executed", re.compile(r"^(全年执行(数|资金)?|预算执行数|执行数|实际支出(数)?|实际执行数)$")),
+    ("execution_rate", re.compile(r"^(预算|全年|年度|资金)?执行率(%)?$")),
+    # 合计: the total of the sources a header lists before it (中央 | 省、地 | 本级 | 其他 | 合计 | 执行数); 年度预算数: the
+    # year's budget, unless the row names 年初预算 or 调整后预算数 too (then it titles the block: 四川's 年度预算数（万元） |
+    # 年初预算 | 调整后预算数 | …, budget.header_roles)
+    ("budget_full_year", re.compile(r"^(全年预算(数|资金)?|调整后预算(数)?|预算调整数|预算数|合计|资金合计|预算合计|年度预算数?)$")),
+    ("executed", re.compile(r"^(全年执行(数|资金)?|预算执行数|执行数|实际支出(数)?|实际执行数|(全年|本年|年度)(执行|支出)数)$")),
     ("budget_weight", re.compile(r"^(分值|权重)$")),
     ("budget_score", re.compile(r"^得分$")),
 ]
@@ -253,19 +252,20 @@ def key(cell: str | None) -> str:
     return drop_parenthetical(cell or "").strip(REQUIRED_MARKS)
 
 
-_ROLES: dict[int, dict[str, str | None]] = {}   # per vocabulary table: cell words -> role
+_ROLES: dict[tuple[int, bool], dict[str, str | None]] = {}   # per vocabulary table and nearness: cell words -> role
 
 
-def role_of(cell: str, table) -> str | None:
-    """The role a header/label cell plays under one vocabulary table (a module constant), or None."""
+def role_of(cell: str, table, near: bool = True) -> str | None:
+    """The role a header/label cell plays under one vocabulary table (a module constant), or None; `near`: a word a
+    character from one of the table's (a seal or a misprint) too, else its words alone."""
     k = key(cell)
-    cache = _ROLES.setdefault(id(table), {})
+    cache = _ROLES.setdefault((id(table), near), {})
     if k in cache:
         return cache[k]
     if len(cache) > 65536:
         cache.clear()
     role = next((r for r, pat in table if pat.search(k)), None) if k else None
-    if role is None and len(k) >= NEAR_MIN_CHARS:
+    if role is None and near and len(k) >= NEAR_MIN_CHARS:
         role = _near_role(k, table)
     cache[k] = role
     return role

@@ -17,6 +17,7 @@ from evalkit.recognize.records import (PRIO_LINE, PRIO_TABLE, PRIO_TEXT, SUMMARY
 
 TEXT_RUN_MAX = 12     # rows a text below a line looks ahead, over a run of single texts in its column, for more lines
 
+
 class Walker:
     """Holds the reading state of one document."""
 
@@ -311,7 +312,8 @@ class Walker:
 
     def _lines_follow(self) -> bool:
         """Whether one of the next two rows of this table states a weight or a score where the header has them: a row
-        of text between two lines is inside the table, not a heading below it (a scan's wrapped name, a stray mark)."""
+        of text between two lines is inside the table, not a heading below it (a scan's wrapped name, a stray mark). A
+        run of single texts in this row's column counts as one row (a template's unused optional lines)."""
         cols = [self.ind.cols[r] for r in ("weight", "score") if self.ind is not None and r in self.ind.cols]
         here = next((i for i, c in enumerate(self._cells) if c), None)
         step = seen = 0
