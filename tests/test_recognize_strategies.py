@@ -898,6 +898,10 @@ def test_narrative_parts_and_fields():
     assert statements.fiscal_year("项目支出绩效自评表（2022年度）\n2021年度预算") == 2022
     assert statements.paragraph_field("实施单位：某某中心-01") == ("agency", "某某中心")
     assert statements.paragraph_field("项目名称： 某 项目") == ("project", "某项目")
+    # a paragraph's labels are the form's (PROJECT_LABELS, AGENCY_LABEL), one list for cells and paragraphs
+    assert statements.paragraph_field("项目实施单位：某某局") == ("agency", "某某局")
+    assert statements.paragraph_field("★转移支付项目名称：某资金") == ("project", "某资金")
+    assert statements.paragraph_field("说明：项目名称不详") is None and statements.paragraph_field("填报日期：2020年") is None
 
 
 # ---- the hierarchy is one piece of vocabulary, used by the checks too ----------------------------

@@ -155,8 +155,8 @@ AGENCY_LABEL = re.compile(r"^(实施单位|项目单位|项目实施单位|填�
 AGENCY_LIKE = re.compile(r"^[\u4e00-\u9fa5（）()]{3,30}(局|中心|委员会|办公室|事务所|站|院|部|处)$")
 AGENCY_SUFFIX = re.compile(r"[-－]\d+$")   # a form number after a labelled agency name
 AGENCY_CODE = re.compile(r"^\d{3,}[-－—]\s*(?=[\u4e00-\u9fa5])")   # its unit code before it (219001-池州市贵池区…)
-PARA_KV = re.compile(r"^[*＊★☆※▲△]?\s*(项目名称|专项名称|专项资金名称|资金名称|转移支付名称|项目单位|实施单位|填报单位|填报部门|"
-                     r"单位名称|部门名称|部门[（(]单位[）)]名称)\s*[:：]\s*(.+)$")
+# a paragraph 项目名称：… / 实施单位：…: a short label and its value; the label one of PROJECT_LABELS or AGENCY_LABEL
+PARA_KV = re.compile(r"^\s*([^:：]{2,14}?)\s*[:：]\s*(.+)$")
 OVERALL_SCORE_LABEL = re.compile(r"^(绩效自评综合得分|自评综合得分|综合得分|自评总得分|绩效自评得分)$")
 OVERALL_GRADE_LABEL = re.compile(r"^(评价等次|评价等级|自评等级|自评等次|绩效等级|绩效评价等级)$")
 
