@@ -25,6 +25,8 @@ FINDINGS = {
     "天长市水利局2022水旱灾害防御.txt": set(),
     "达州市农业农村局项目支出绩效评价表.txt": {"scores_not_filled", "template_nonstandard", "county_unknown"},
     "大英县司法局2023安可替代补助.txt": {"group_weight_nonstandard"},     # one line of 90 under 产出
+    # weights of 70 + 20 + 10 and the budget's 10 against its own note's 50/30/10/10: 110, its 总分 100
+    "中江县水利局2022水标尺制作安装.txt": {"total_score_mismatch", "weight_sum_mismatch", "group_weight_nonstandard"},
 }
 # a form published unfilled and unnamed (its 单位名称/项目名称 cell left empty) is read in part: no project name
 PARTIAL = {"达州市农业农村局项目支出绩效评价表.txt"}
