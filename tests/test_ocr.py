@@ -1486,3 +1486,59 @@ def test_an_empty_cell_that_goes_on_from_above_takes_no_label_from_the_next_page
     nxt.number = 2
     (table,) = ocr._document("scan.tif", "image", [prev, nxt], 2).tables()
     assert table.rows[2] == ["", "", "", "长效管理机制", "20"]
+
+
+def test_a_column_line_in_one_row_only_through_a_text_box_is_a_stroke():
+    """A header row barely taller than its text: the upright strokes of 指 and 标 meet both row lines and were taken for
+    column lines there only (一级指标 read 一级 | 旨 | 际, the header 11 cells over rows of 5, every line read by content
+    and its weight lost). A column line ruled in that one row alone, through a text box, is no line: its cells are one.
+    A line ruled in other rows too still cuts a box drawn across it (test above)."""
+    # columns 0..3; row 0 (the header) has extra lines at xs[1] and xs[2] inside 一级指标; row 1 has only the real ones
+    grid = ocrgrid.Grid([10.0, 50.0, 90.0], [10.0, 60.0, 75.0, 120.0, 300.0],
+                        [[0, 1, 2, 3], [4, 4, 4, 5]],
+                        [(0, 0, 0, 0), (0, 0, 1, 1), (0, 0, 2, 2), (0, 0, 3, 3), (1, 1, 0, 2), (1, 1, 3, 3)])
+    boxes = [ocrengine.Box(15, 15, 115, 45, "一级指标", 0.95), ocrengine.Box(130, 15, 200, 45, "二级指标", 0.95),
+             ocrengine.Box(15, 55, 80, 85, "（20分）", 0.95), ocrengine.Box(130, 55, 160, 85, "5", 0.95)]
+    table, used = grid.fill(boxes, None, 30)
+    assert used == {0, 1, 2, 3}
+    assert [[c for c in row if c] for row in table.rows] == [["一级指标", "二级指标"], ["（20分）", "5"]]
+    assert grid.spans == [(0, 0, 0, 2), (0, 0, 3, 3), (1, 1, 0, 2), (1, 1, 3, 3)]
+
+
+def _sign(bars: int, point: str, size: int = 30) -> np.ndarray:
+    """A comparison sign drawn alone in a cell: a chevron pointing `point` ('right': ≥, 'left': ≤, 'none': two
+    strokes side by side) over `bars` flat bars."""
+    from PIL import Image, ImageDraw
+    img = Image.new("L", (4 * size, 3 * size), 255)
+    d = ImageDraw.Draw(img)
+    x0, y0, w, h = 1.5 * size, 0.8 * size, 0.7 * size, 0.6 * size
+    if point == "right":
+        d.line((x0, y0, x0 + w, y0 + h / 2, x0, y0 + h), fill=0, width=3)
+    elif point == "left":
+        d.line((x0 + w, y0, x0, y0 + h / 2, x0 + w, y0 + h), fill=0, width=3)
+    else:
+        d.line((x0, y0, x0, y0 + h), fill=0, width=3)
+        d.line((x0 + w, y0, x0 + w, y0 + h), fill=0, width=3)
+    for k in range(bars):
+        y = y0 + h + 0.25 * size + k * 0.25 * size
+        d.line((x0, y, x0 + w, y), fill=0, width=3)
+    return np.asarray(img).copy()
+
+
+@pytest.mark.parametrize("bars, point, sign", [(1, "right", "≥"), (1, "left", "≤"), (2, "right", "≧"), (2, "left", "≦")])
+def test_a_comparison_sign_alone_in_a_cell_is_read(bars, point, sign):
+    """≥ alone in a 指标性质 cell: the recognizer has no glyph for it (N, V, Λ or nothing), and the target lost its
+    sign (a 成本 line's ≤20万元 read 20万元 is a floor, 18万元 unmet). A chevron over one or two bars is the sign."""
+    g = _sign(bars, point)
+    assert ocrgrid.lone_ink(g, (0, 0, g.shape[1], g.shape[0]), 30)[0] == sign
+
+
+def test_other_ink_over_a_bar_is_no_comparison_sign():
+    g = _sign(1, "none")
+    ink = (g < 128).astype(np.uint8)
+    import cv2
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    parts = [stats[k] for k in range(1, n)]
+    x0, y0 = min(s[0] for s in parts), min(s[1] for s in parts)
+    x1, y1 = max(s[0] + s[2] for s in parts), max(s[1] + s[3] for s in parts)
+    assert ocrgrid.comparison_sign(ink[y0:y1, x0:x1], parts, x0, y0, 30) is None

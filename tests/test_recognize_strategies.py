@@ -21,6 +21,15 @@ def read_form(name: str, rows: list[list[str]], fmt: str = "docx"):
     return recognize(Document(source="x", format=fmt, blocks=[Table([["项目名称", name]] + rows)]).number_tables())
 
 
+def test_a_sign_read_as_a_digit_in_the_kind_column_is_left_out_of_the_target():
+    """A scan's 指标性质 cell: ﹦ read as 1 made the target 172890元 for ﹦72890元; a digit alone there is no sign."""
+    h = indicator_table.read_header(["一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "实际完成值", "分值", "得分"])
+    line = indicator_table.read_line(["产出指标", "数量指标", "卫片执法补助经费", "1", "72890", "元", "72890", "10", "9"], h)
+    assert (line.target, line.actual) == ("72890元", "72890")
+    line = indicator_table.read_line(["产出指标", "数量指标", "卫片执法补助经费", "≥", "72890", "元", "72890", "10", "9"], h)
+    assert line.target == "≥72890元"
+
+
 def test_a_title_over_the_budget_columns_is_no_column():
     """四川's 部门预算项目支出绩效自评表 (大英县, 2023): 年度预算数（万元） titles the block and is a character from 年初预算数.
     Read as that column, 年初预算 beside it lost its role and the total row's figures shifted (执行数 lost, 执行率 10)."""

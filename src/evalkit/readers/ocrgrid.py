@@ -56,6 +56,7 @@ class Grid:
         """The boxes whose centres fall inside, put in their cells; the table and the boxes used.
         A cell left empty that has ink in it (a lone dash or digit the detector passed over) gets
         that ink recognized on its own. `seal`: a black seal's mask, the cells whose text it touches marked."""
+        self.merge_strokes(boxes, text_h)
         per_cell: dict[int, list[Box]] = {}
         used = set()
         for k, b in enumerate(boxes):
@@ -99,6 +100,36 @@ class Grid:
         return PageTable(rows, conf, bbox, len(self.xs) - 1, cells, [list(row) for row in cells],
                          rows_from_spans(sealed, below=False) if any(s.text for s in sealed) else None), used
 
+
+    def merge_strokes(self, boxes: list[Box], text_h: float) -> None:
+        """A column line ruled in one row only that runs through a text box there is a glyph's stroke, not a line: in
+        a row barely taller than its text the upright strokes of 指 and 标 meet both row lines (一级指标 read as 一级 |
+        旨 | 际, the header three cells and its columns off the rows below); the cells beside it are one."""
+        margin = 0.3 * text_h
+        nr, nc = len(self.ys) - 1, len(self.xs) - 1
+        border = lambda i, j: self.cell_of[i][j - 1] != self.cell_of[i][j]  # noqa: E731  (the line at xs[j], row i)
+        merged = False
+        for b in boxes:
+            u = self.unit(b.cx, b.cy)
+            if u is None:
+                continue
+            i = u[0]
+            for j in range(1, nc):
+                if not (b.x0 + margin < self.xs[j] < b.x1 - margin and border(i, j)):
+                    continue
+                a, z = self.cell_of[i][j - 1], self.cell_of[i][j]
+                if any(border(k, j) for k in range(nr) if k != i) or self.spans[a][:2] != self.spans[z][:2]:
+                    continue
+                r0, r1 = self.spans[a][:2]
+                for k in range(r0, r1 + 1):
+                    self.cell_of[k] = [a if c == z else c for c in self.cell_of[k]]
+                self.spans[a] = (r0, r1, min(self.spans[a][2], self.spans[z][2]), max(self.spans[a][3], self.spans[z][3]))
+                merged = True
+        if merged:                      # the cells renumbered in reading order, the merged ones gone
+            order = sorted({c for row in self.cell_of for c in row}, key=lambda c: (self.spans[c][0], self.spans[c][2]))
+            new = {c: k for k, c in enumerate(order)}
+            self.spans = [self.spans[c] for c in order]
+            self.cell_of = [[new[c] for c in row] for row in self.cell_of]
 
     def split_rows(self, boxes: list[Box], r0: int, r1: int, text_h: float) -> list[tuple[int, int, list[Box]]] | None:
         """A cell over several rows whose lower lines are figures, each inside one row's band (得分 above 10,
@@ -188,6 +219,9 @@ def lone_ink(gray: np.ndarray, rect: tuple[float, float, float, float], text_h: 
         # one flat bar: a dash ("—", not applicable), which the recognizer reads as 一 or 1 or
         # not at all; its confidence is how solid the bar is
         return "—", round(min(1.0, keep[0][4] / float(bw * bh)), 4)
+    sign = comparison_sign(ink[by0:by1, bx0:bx1], keep, bx0, by0, text_h)
+    if sign is not None:
+        return sign
     pad = max(3, int(0.25 * text_h))
     crop = gray[max(0, y0 + by0 - pad):y0 + by1 + pad, max(0, x0 + bx0 - pad):x0 + bx1 + pad]
     res, _ = engine()(np.ascontiguousarray(crop), use_det=False, use_cls=False)
@@ -195,6 +229,42 @@ def lone_ink(gray: np.ndarray, rect: tuple[float, float, float, float], text_h: 
         return None
     text, score = clean_text(str(res[0][0]).strip()), float(res[0][1])
     return (text, round(score, 4)) if text and score >= MIN_TEXT_SCORE else None
+
+
+def comparison_sign(ink: np.ndarray, parts, ox: int, oy: int, text_h: float) -> tuple[str, float] | None:
+    """≥ or ≤ (≧, ≦ with two bars) alone in a cell (a 指标性质 column), which the recognizer has no glyph for (it reads
+    N, V, Λ or nothing): a chevron over one or two flat bars as wide as it, its point to the right (≥) or left (≤).
+    `ink`: the cell's ink inside `parts`' box (stats of its components, offset `ox`, `oy`); None for other ink."""
+    if len(parts) not in (2, 3):
+        return None
+    parts = sorted(parts, key=lambda s: s[1])             # top to bottom
+    chevron, bars = parts[0], parts[1:]
+    cx, cy, cw, ch = (int(v) for v in chevron[:4])
+    if not (0.25 * text_h <= ch <= 1.2 * text_h and 0.25 * text_h <= cw <= 1.2 * text_h):
+        return None
+    for b in bars:
+        bw, bh = int(b[2]), int(b[3])
+        if bh > 0.25 * text_h or bh > 0.3 * bw or bw < 0.6 * cw or b[1] < cy + 0.6 * ch or abs(b[0] - cx) > 0.4 * cw:
+            return None
+    shape = ink[cy - oy:cy - oy + ch, cx - ox:cx - ox + cw]
+    if shape.size == 0:
+        return None
+    cols = np.arange(cw)
+
+    def mean_x(rows):
+        sub = shape[rows]
+        w = sub.sum(axis=0)
+        return float((w * cols).sum() / w.sum()) if w.sum() else None
+    edge = max(1, ch // 5)
+    top, mid, bottom = mean_x(slice(0, edge)), mean_x(slice(ch // 2 - edge // 2, ch // 2 + edge // 2 + 1)), \
+        mean_x(slice(ch - edge, ch))
+    if None in (top, mid, bottom) or abs(top - bottom) > 0.25 * cw:
+        return None
+    if mid - top > 0.35 * cw:
+        return ("≥" if len(bars) == 1 else "≧"), 0.9
+    if top - mid > 0.35 * cw:
+        return ("≤" if len(bars) == 1 else "≦"), 0.9
+    return None
 
 
 def _sealed_text(boxes: list[Box], rect, seal: np.ndarray, text_h: float) -> bool:

@@ -211,7 +211,9 @@ def _positional(cells: list[str], h: Header) -> Line | None:
         return None
     target = get("target")
     if "op" in h.cols or "unit" in h.cols:
-        target = "".join(x for x in (get("op"), target, get("unit")) if x)
+        op = get("op")
+        op = "" if op.isdigit() else op      # a sign OCR read as a digit (﹦ as 1): unknown, not part of the value
+        target = "".join(x for x in (op, target, get("unit")) if x)
     return Line(l1, l2, l3, target, get("actual"), w, s, get("deviation"), "按位置")
 
 
