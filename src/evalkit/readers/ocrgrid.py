@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 from dataclasses import dataclass
 
 import cv2
@@ -16,6 +17,7 @@ from evalkit.readers.ocrengine import MIN_TEXT_SCORE, Box, engine
 from evalkit.readers.ocrtext import cell_text, clean_text
 
 LINE_SHARE = 0.5          # a grid line counts between two units when it covers this share of their edge
+FIGURE_INK = re.compile(r"[0-9%.]")      # a box with figures: a line through it may be the border between two cells
 MAX_LONE_INK = 200        # empty cells per table whose ink is recognized on its own (missed dashes)
 
 
@@ -56,7 +58,8 @@ class Grid:
         """The boxes whose centres fall inside, put in their cells; the table and the boxes used.
         A cell left empty that has ink in it (a lone dash or digit the detector passed over) gets
         that ink recognized on its own. `seal`: a black seal's mask, the cells whose text it touches marked."""
-        self.merge_strokes(boxes, text_h)
+        if seal is None:                # under a black seal lines are lost in some rows: one seen in a row alone is one
+            self.merge_strokes(boxes, text_h)
         per_cell: dict[int, list[Box]] = {}
         used = set()
         for k, b in enumerate(boxes):
@@ -111,7 +114,7 @@ class Grid:
         merged = False
         for b in boxes:
             u = self.unit(b.cx, b.cy)
-            if u is None:
+            if u is None or FIGURE_INK.search(b.text):      # figures across a thin line: two cells (split_across)
                 continue
             i = u[0]
             for j in range(1, nc):
