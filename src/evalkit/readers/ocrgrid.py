@@ -17,6 +17,7 @@ from evalkit.readers.ocrengine import MIN_TEXT_SCORE, Box, engine
 from evalkit.readers.ocrtext import cell_text, clean_text
 
 LINE_SHARE = 0.5          # a grid line counts between two units when it covers this share of their edge
+STROKE_UNIT = 1.5          # text heights: a slice of a row this narrow beside a line through a word is a glyph, no column
 FIGURE_INK = re.compile(r"[0-9%.]")      # a box with figures: a line through it may be the border between two cells
 MAX_LONE_INK = 200        # empty cells per table whose ink is recognized on its own (missed dashes)
 
@@ -120,6 +121,8 @@ class Grid:
             for j in range(1, nc):
                 if not (b.x0 + margin < self.xs[j] < b.x1 - margin and border(i, j)):
                     continue
+                if min(self.xs[j] - self.xs[j - 1], self.xs[j + 1] - self.xs[j]) > STROKE_UNIT * text_h:
+                    continue            # strokes cut a word into glyph-wide slices; a real column is wider
                 a, z = self.cell_of[i][j - 1], self.cell_of[i][j]
                 if any(border(k, j) for k in range(nr) if k != i) or self.spans[a][:2] != self.spans[z][:2]:
                     continue
