@@ -50,6 +50,14 @@ def total_score_calc(d: Data, sums: pd.DataFrame | None = None) -> pd.Series:
     return both.where(ind.notna() | bud.notna())
 
 
+def _label_points(ind: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """The lines' level-1 and level-2 labels and the points each states (产出指标（50分） -> 50, else NA), each label
+    read once."""
+    l1, l2 = ind["level1"].astype("object"), ind["level2"].astype("object")
+    p1, p2 = (col.map({v: annotation_points(v) for v in pd.unique(col)}) for col in (l1, l2))
+    return l1, l2, p1, p2
+
+
 def unweighted_group_points(d: Data) -> pd.Series:
     """Per project, in millionths: the points stated by the labels of groups whose lines state no weight (湖北 广水:
     数量指标15分 over a line scored 15, the template sharing a group's points among its lines) — what those lines
@@ -57,8 +65,7 @@ def unweighted_group_points(d: Data) -> pd.Series:
     ind = d.indicators
     if ind.empty or ind["weight"].notna().all():
         return pd.Series(dtype="Int64")
-    l1, l2 = ind["level1"].astype("object"), ind["level2"].astype("object")
-    p1, p2 = (col.map({v: annotation_points(v) for v in pd.unique(col)}) for col in (l1, l2))
+    l1, l2, p1, p2 = _label_points(ind)
     frame = pd.DataFrame({"project_id": ind["project_id"], "l1": l1.fillna(""), "l2": l2.fillna(""),
                           "p": p2.where(p2.notna(), p1), "weighted": ind["weight"].notna()})
     frame["key"] = frame["l2"].where(p2.notna(), "")
@@ -145,8 +152,7 @@ def _group_points(d: Data, cfg: CheckConfig) -> list[Finding]:
     ind = d.indicators
     if ind.empty:
         return []
-    l1, l2 = ind["level1"].astype("object"), ind["level2"].astype("object")
-    p1, p2 = (col.map({v: annotation_points(v) for v in pd.unique(col)}) for col in (l1, l2))   # each label once
+    l1, l2, p1, p2 = _label_points(ind)
     if p1.isna().all() and p2.isna().all():
         return []
     pairs = {(a, b): level1_group(a, b, cfg) for a, b in set(zip(l1, l2))}

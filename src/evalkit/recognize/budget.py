@@ -124,15 +124,24 @@ def _shift(cells: list[str], cols: dict[str, int], idx: int) -> int | None:
     return shift
 
 
-def _strays(cells: list[str], cols: dict[str, int], idx: int, shift: int) -> list[int]:
+def _unplaced(cells: list[str], cols: dict[str, int], idx: int, shift: int) -> tuple[list[int], list[int]]:
     """The columns right of the label whose figure stands under no column of the header (read by position with
-    `shift`): a row of as many figures as the header has columns is read in the header's order only when they do not
-    stand under them (before, a seal over 执行率 or a title over the amounts left one column unnamed and the figures
-    standing under their words were read one column off). A percentage where the header names no rate is the rate's."""
+    `shift`): (strays, rates). A percentage there where the header names no rate is the rate (a seal made its header
+    cell unreadable); any other is a stray."""
     under = {col + shift for col in cols.values()}
     rate_free = "execution_rate" not in cols
-    return [j for j in range(idx + 1, len(cells)) if cells[j] and j not in under and not is_empty_mark(cells[j])
-            and not (rate_free and cells[j].rstrip().endswith("%"))]
+    strays, rates = [], []
+    for j in range(idx + 1, len(cells)):
+        if cells[j] and j not in under and not is_empty_mark(cells[j]):
+            (rates if rate_free and cells[j].rstrip().endswith("%") else strays).append(j)
+    return strays, rates
+
+
+def _strays(cells: list[str], cols: dict[str, int], idx: int, shift: int) -> list[int]:
+    """The figures standing under no column of the header: a row of as many figures as the header has columns is
+    read in the header's order only when there are some (before, a seal over 执行率 or a title over the amounts left
+    one column unnamed and the figures standing under their words were read one column off)."""
+    return _unplaced(cells, cols, idx, shift)[0]
 
 
 def read_total_units(cells: list[str], cols: dict[str, int], is_label=_is_total,
@@ -154,10 +163,9 @@ def read_total_units(cells: list[str], cols: dict[str, int], is_label=_is_total,
         j = col + shift
         if 0 <= j < len(cells) and j > idx and not is_empty_mark(cells[j]):
             out[name] = figure(name, cells[j])
-    if "execution_rate" not in cols:        # the rate under a header cell a seal made unreadable
-        rates = [c for j, c in enumerate(cells) if j > idx and c.rstrip().endswith("%") and j - shift not in cols.values()]
-        if len(rates) == 1 and parse_number(rates[0]) is not None:
-            out["execution_rate"] = figure("execution_rate", rates[0])
+    rates = _unplaced(cells, cols, idx, shift)[1]       # the rate under a header cell a seal made unreadable
+    if len(rates) == 1 and parse_number(cells[rates[0]]) is not None:
+        out["execution_rate"] = figure("execution_rate", cells[rates[0]])
     return out
 
 

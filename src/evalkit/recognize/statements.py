@@ -136,12 +136,11 @@ def paragraph_field(text: str) -> tuple[str, str] | None:
     """('project', name) or ('agency', name) from a 项目名称：… / 实施单位：… paragraph."""
     m = V.PARA_KV.match(text)
     label = V.key(m.group(1)) if m else ""
-    if not (V.is_project_label(label) or V.AGENCY_LABEL.match(label)):
-        return None
-    value = clean_text(m.group(2))
     if V.is_project_label(label):
-        return "project", value
-    return "agency", agency_name(value)
+        return "project", clean_text(m.group(2))
+    if V.AGENCY_LABEL.match(label):
+        return "agency", agency_name(clean_text(m.group(2)))
+    return None
 
 
 def agency_name(value: str) -> str:

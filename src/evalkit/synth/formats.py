@@ -169,7 +169,7 @@ def _as_template_left(lines: list[dict], points: dict[str, Decimal], own: random
     (指标2) and a …… row after each group's lines, or the optional 效益 lines not taken (生态效益（可选项）) printed
     without figures (optional_rows). The truth is the lines as drawn."""
     points_only, slots = own.random() < TEMPLATE_SHARE, own.random() < TEMPLATE_SHARE
-    optional_at, optional = optional_rows(lines, own)
+    optional_at, optional = optional_rows([d["level1"] for d in lines], own)
     if points_only:
         lines = [dict(d, level1=f"（{trim(points[d['level1']])}分）") for d in lines]
     out, k = [], 0
@@ -180,7 +180,7 @@ def _as_template_left(lines: list[dict], points: dict[str, Decimal], own: random
         if slots and (i + 1 == len(lines) or (lines[i + 1]["level1"], lines[i + 1]["level2"]) != (d["level1"], d["level2"])):
             out += [dict(empty, level3=f"指标{k + 1}"), dict(empty, level3="……")]
         if i == optional_at:
-            out += [dict(empty, level3=name) for name in optional]
+            out += [dict(empty, level3=unused) for unused in optional]
     return out
 
 

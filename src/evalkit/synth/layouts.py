@@ -241,18 +241,17 @@ def money_text(x: Decimal | None, yuan: bool) -> str:
     return trim(x * 10000 if yuan and x is not None else x)
 
 
-TEMPLATE_SHARE = 0.2    # tabs tables whose level-1 cells keep only the group's points ((50分))
+TEMPLATE_SHARE = 0.2    # tables keeping each of the published templates' marks (points-only level-1 cells, slots, optional lines)
 # the 四川 template's 效益 lines marked optional: those not taken are printed without figures after the group's lines
 OPTIONAL_LINES = ("经济效益（可选项）", "生态效益（可选项）", "可持续效益（可选项）", "公平效率（可选项）", "使用效率（可选项）")
 
 
-def optional_rows(lines: list, own: random.Random) -> tuple[int, list[str]]:
-    """Where (after which of `lines`, -1: nowhere) and which optional lines a table keeps unused: a TEMPLATE_SHARE of
-    the tables (its own draw, made after the others), after the last line of a 效益 group."""
+def optional_rows(level1: list[str], own: random.Random) -> tuple[int, list[str]]:
+    """Where (after which line, given the lines' level-1 labels; -1: nowhere) and which optional lines a table keeps
+    unused: a TEMPLATE_SHARE of the tables (its own draw, made after the others), after the last line of a 效益 group."""
     if own.random() >= TEMPLATE_SHARE:
         return -1, []
-    at = max((i for i, ln in enumerate(lines) if "效益" in (ln["level1"] if isinstance(ln, dict) else ln.level1)),
-             default=-1)
+    at = max((i for i, label in enumerate(level1) if "效益" in label), default=-1)
     return at, own.sample(OPTIONAL_LINES, own.randint(2, 4))
 
 
@@ -290,7 +289,7 @@ def render_tabs(rep: Report, rng, with_extras: bool = True) -> str:
         own = random.Random(f"{p.name}{p.total}")
         run_in, points_only = prefixed and own.random() < 0.5, own.random() < TEMPLATE_SHARE
         group_points = group_weights(p)
-        optional_at, optional = optional_rows(p.lines, own)
+        optional_at, optional = optional_rows([ln.level1 for ln in p.lines], own)
         l1_last = l2_last = None
         k = 0
         for i, ln in enumerate(p.lines):
@@ -308,7 +307,7 @@ def render_tabs(rep: Report, rng, with_extras: bool = True) -> str:
                 cells = cells[1:] + [""]           # the export lost the row's first empty cell (seed 003)
             L.append("\t".join(cells))
             if i == optional_at:
-                L += ["\t".join(["", "", "", name, "", "", "", "", ""]) for name in optional]
+                L += ["\t".join(["", "", "", unused, "", "", "", "", ""]) for unused in optional]
             if prefixed and l2 and rng.random() < 0.4:
                 L.append("\t".join(["", "", "", f"指标{k + 1}" if run_in else f"指标 {k + 1}:", "", "", "", "", ""]))
                 if run_in:
