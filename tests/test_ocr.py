@@ -1542,3 +1542,24 @@ def test_other_ink_over_a_bar_is_no_comparison_sign():
     x0, y0 = min(s[0] for s in parts), min(s[1] for s in parts)
     x1, y1 = max(s[0] + s[2] for s in parts), max(s[1] + s[3] for s in parts)
     assert ocrgrid.comparison_sign(ink[y0:y1, x0:x1], parts, x0, y0, 30) is None
+
+
+def _printed(text: str, size: int = 26) -> tuple[np.ndarray, ocrengine.Box]:
+    """`text` printed black on white as a black-and-white scan shows it, and the box around its ink."""
+    from PIL import Image, ImageDraw, ImageFont
+    from evalkit.fonts import find_cjk_font
+    img = Image.new("L", (10 * size, 3 * size), 255)
+    ImageDraw.Draw(img).text((size, size), text, font=ImageFont.truetype(str(find_cjk_font().path), size), fill=0)
+    g = np.where(np.asarray(img) < 128, 0, 255).astype(np.uint8)
+    ys, xs = np.nonzero(g < 128)
+    return g, ocrengine.Box(float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1), "", 0.9)
+
+
+@pytest.mark.parametrize("printed, read, kept", [("≥55台", "255台", "≥55台"), ("≤20万元", "220万元", "≤20万元"),
+                                                 ("255台", "255台", "255台"), ("2500元", "2500元", "2500元")])
+def test_a_sign_before_a_figure_read_as_2_is_the_sign(printed, read, kept):
+    """The recognizer reads ≥ before a figure as 2 (a scan's ≥55台 came out 255台: a floor of 55 a floor of 255, the
+    actual 55 unmet). A first glyph of a chevron over a bar is the sign; a printed 2 (one stroke) stays a 2."""
+    g, box = _printed(printed)
+    box.text = read
+    assert ocrgrid.leading_sign(g, box, box.h).text == kept

@@ -54,7 +54,7 @@ from PIL import Image, ImageOps
 from evalkit.limits import ask_time
 from evalkit.model import Block, Document, LimitExceeded, Paragraph, ReadError, Table
 from evalkit.readers.ocrengine import MAX_SIDE, Box, run_ocr
-from evalkit.readers.ocrgrid import Grid, PageTable, find_tables
+from evalkit.readers.ocrgrid import Grid, PageTable, find_tables, leading_sign
 from evalkit.readers.ocrprep import Turn, prepare_with_turn, to_l_or_rgb, without_seal
 from evalkit.readers.ocrtext import clean_text, doc_no_brackets, join_line, text_lines
 from evalkit.readers.safety import check_file_size, check_pixels, limits, reason, too_big
@@ -356,7 +356,7 @@ def read_page(img, page_no: int) -> PageResult:
             turn = replace(turn, scale=k)
             boxes = run_ocr(gray)
             text_h = _text_height(boxes)
-    boxes = [doc_no_brackets(gray, b) for b in boxes]
+    boxes = [leading_sign(gray, doc_no_brackets(gray, b), text_h) for b in boxes]
     h, w = gray.shape
     result = PageResult(page_no, w, h, turn=turn)
     clean = without_seal(gray, hidden)

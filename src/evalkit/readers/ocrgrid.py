@@ -273,6 +273,36 @@ def comparison_sign(ink: np.ndarray, parts, ox: int, oy: int, text_h: float) -> 
     return None
 
 
+READ_AS_SIGN = re.compile(r"^[2Z](?=\d)")     # ≥ before a figure read as a digit: ≥55台 as 255台
+
+
+def leading_sign(gray: np.ndarray, b: Box, text_h: float) -> Box:
+    """`b` with the comparison sign its text starts with, where the recognizer read it as 2 (≥55台 as 255台, a floor
+    of 55 become one of 255): the first glyph's ink a chevron over a bar (a 2 is one stroke); anything else as read."""
+    if READ_AS_SIGN.match(b.text) is None:
+        return b
+    y0, y1 = max(0, int(b.y0) - 2), min(gray.shape[0], int(math.ceil(b.y1)) + 2)
+    x0, x1 = max(0, int(b.x0) - 2), min(gray.shape[1], int(math.ceil(b.x1)) + 2)
+    ink = (gray[y0:y1, x0:x1] < 128).astype(np.uint8)
+    ink[ink.mean(axis=1) > 0.6] = 0            # a cell's rule line across the box joins every glyph
+    cols = np.flatnonzero(ink.any(axis=0))
+    if not len(cols):
+        return b
+    gaps = np.flatnonzero(np.diff(cols) > 1)     # the first run of inked columns: the first glyph
+    end = int(cols[gaps[0]]) + 1 if len(gaps) else int(cols[-1]) + 1
+    glyph = ink[:, :end]
+    n, _, stats, _ = cv2.connectedComponentsWithStats(glyph, connectivity=8)
+    parts = [stats[k] for k in range(1, n) if stats[k][4] >= max(4, 0.005 * text_h * text_h)]
+    if len(parts) not in (2, 3):
+        return b
+    gx0, gy0 = min(s[0] for s in parts), min(s[1] for s in parts)
+    gx1, gy1 = max(s[0] + s[2] for s in parts), max(s[1] + s[3] for s in parts)
+    sign = comparison_sign(glyph[gy0:gy1, gx0:gx1], parts, gx0, gy0, text_h)
+    if sign is None:
+        return b
+    return Box(b.x0, b.y0, b.x1, b.y1, sign[0] + b.text[1:], b.score)
+
+
 def _sealed_text(boxes: list[Box], rect, seal: np.ndarray, text_h: float) -> bool:
     """Whether a black seal lies where the cell's text is, or was: over its boxes or a character's width beside them
     (a digit the seal's ring went through is missing from its box: 9.34 read .34), within the cell. A cell the ring
