@@ -29,6 +29,8 @@ FINDINGS = {
     "中江县水利局2022水标尺制作安装.txt": {"total_score_mismatch", "weight_sum_mismatch", "group_weight_nonstandard"},
     # four lines met (﹦100 and 100) yet scored 90 % of their weights, no reason given
     "古城区自然资源局2020卫片执法补助.txt": {"indicator_deduction_met"},
+    # lines scored 60 + 40 under 年度绩效目标（80分） and the budget's 20: 120 points, its 总分 100; the district unnamed
+    "区商务局2020服务贸易发展资金.txt": {"total_score_mismatch", "weight_sum_mismatch", "county_unknown"},
 }
 # a form published unfilled and unnamed (its 单位名称/项目名称 cell left empty) is read in part: no project name
 PARTIAL = {"达州市农业农村局项目支出绩效评价表.txt"}

@@ -49,6 +49,20 @@ def test_a_title_over_the_budget_columns_is_no_column():
     assert budget.header_roles(["全年预算数", "全年决算数"]) == ["budget_full_year", None]
 
 
+def test_the_points_a_budget_blocks_title_states_are_its_weight_where_no_column_states_one():
+    """A 区 form (区商务局, 2020): `预算执行情况（万元）（20分） | | 预算数（A） | 执行数（B） | 执行率（B/A） |
+    得分（20分*执行率）`, no 分值 column; its weight was lost (the form's 20 + 60 + 40 points unchecked). A 分值 figure wins."""
+    header = ["预算执行情况（万元）（20分）", "", "预算数（A）", "执行数（B）", "执行率（B/A）", "得分（20分*执行率）"]
+    (p,) = read_form("服务贸易发展资金", [header, ["", "年度财政资金总额", "285.84", "285.84", "100%", "20"]]).projects
+    assert (p.budget_full_year, p.executed, p.execution_rate, p.budget_weight, p.budget_score) == (285.84, 285.84, 100.0,
+                                                                                                   20.0, 20.0)
+    assert budget.title_points(header, budget.read_header(header)) == 20.0
+    assert budget.title_points(["项目资金（万元）", "年初预算数", "全年预算数", "全年执行数"], {}) is None
+    stated = read_form("服务贸易发展资金", [header[:5] + ["分值", "得分"],
+                                     ["", "年度财政资金总额", "285.84", "285.84", "100%", "10", "10"]]).projects[0]
+    assert stated.budget_weight == 10.0
+
+
 def test_a_total_row_whose_figures_stand_under_their_words_is_read_where_they_stand():
     """A black-and-white scan whose seal covers 执行率 (the header cell read as #... 率, no role): the total row's five
     figures matched the five roles read, so they were read in the header's order though they stood under their words

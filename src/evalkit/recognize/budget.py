@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from evalkit.normalize import drop_parenthetical, is_empty_mark, parse_amount, parse_number, wanyuan_per
+from evalkit.normalize import WS, drop_parenthetical, is_empty_mark, parse_amount, parse_number, wanyuan_per
 from evalkit.recognize import vocabulary as V
 
 
@@ -46,6 +46,17 @@ def read_header(cells: list[str]) -> dict[str, int] | None:
         if r:
             cols.setdefault(r, i)
     return cols
+
+
+def title_points(cells: list[str], cols: dict[str, int]) -> float | None:
+    """The points a budget header's title states (预算执行情况（万元）（20分） beside 预算数 | 执行数 | 执行率 | 得分, no 分值
+    column): the block's weight; None where no cell outside its columns ends so."""
+    taken = set(cols.values())
+    for i, c in enumerate(cells):
+        text = WS.sub("", c or "")
+        if i not in taken and (m := V.POINTS_NOTE.search(text)) and m.start() > 0:
+            return parse_number(m.group(1))
+    return None
 
 
 def unit_in_cell(cell: str | None) -> str | None:

@@ -31,6 +31,7 @@ class Walker:
         self.levels = indicator_table.Levels()
         self.budget_cols: dict[str, int] = {}
         self.budget_unit: str | None = None     # the money unit of the budget block being read
+        self.budget_points: float | None = None  # the points its header's title states (预算执行情况（20分）)
         self.total_at: tuple[int, int] | None = None   # where its total row's label and figures stood
         self.table_unit: str | None = None      # the unit a note stated for the table being read …
         self.next_unit: str | None = None       # … and a note above the next table
@@ -164,6 +165,7 @@ class Walker:
             for k in [k for k in holder.field_locs if k.startswith("parts_")]:
                 del holder.field_locs[k]
             self.budget_unit = budget.header_unit(cells, bcols) or self.table_unit
+            self.budget_points = budget.title_points(cells, bcols)
             return self._decide(Kind.BUDGET_HEADER, cells, roles={c: r for r, c in bcols.items()},
                                 why=_unit_why(self.budget_unit))
         if self.state is State.INDICATOR:
@@ -425,6 +427,9 @@ class Walker:
                 for n, (v, own) in got.items()}
         for name, v in read.items():
             target.put(name, v, PRIO_TABLE, self._at(name, self.budget_cols, values[name]))   # the cell as printed
+        if self.budget_points is not None and read.get("budget_weight") is None:    # no 分值 figure: the title's points
+            target.put("budget_weight", self.budget_points, PRIO_TABLE)
+            read["budget_weight"] = self.budget_points
         stated = budget.amounts_unit(self.budget_unit, ((n, own) for n, (_, own) in got.items()))
         if stated:
             target.amount_unit = target.amount_unit or stated
