@@ -11,6 +11,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
@@ -243,6 +244,16 @@ def test_hundred_counties_show_top_and_bottom_with_the_rest_summarised(hundred):
         # box plot: the pooled box sits between the lowest and the highest medians
         ticks = [t.get_text() for t in box.axes[0].get_xticklabels()]
         assert len(ticks) == charts.TOP_N + charts.BOTTOM_N + 1 and ticks[charts.TOP_N].startswith("其余80个县区")
+        # … grey, and drawn over its points and its median over the box (hundreds of points hid both)
+        from matplotlib.colors import to_hex
+        ax = box.axes[0]
+        (grey,) = [p for p in ax.patches if to_hex(p.get_facecolor()) == charts.POOLED_COLOR]
+        at = charts.TOP_N + 1
+        points = [c for c in ax.collections if len(c.get_offsets()) and abs(c.get_offsets()[:, 0].mean() - at) < 0.2]
+        assert points and all(c.get_zorder() < grey.get_zorder() for c in points)
+        median = [ln for ln in ax.lines if len(ln.get_xdata()) == 2 and abs(np.mean(ln.get_xdata()) - at) < 0.01
+                  and ln.get_ydata()[0] == ln.get_ydata()[1] and ln.get_linewidth() == 2]
+        assert median and median[0].get_zorder() > grey.get_zorder()
         assert len([t for t in grades_.axes[0].get_xticklabels() if t.get_text()]) == charts.TOP_N + charts.BOTTOM_N
     finally:
         plt.close("all")

@@ -47,6 +47,7 @@ MAX_COUNTIES = 20        # the heat map shows at most this many counties (the mo
 UNPLACED = "（未定位）"      # the label of findings and projects placed in no county
 MANY = 30                # more counties than this: the TOP_N and BOTTOM_N by the value shown, the rest summarised
 TOP_N, BOTTOM_N = 12, 8
+POOLED_COLOR, POOLED_Z = "#e0e0e0", 2.5   # the box of the counties not shown one by one, drawn over its points
 ZOOM_SHARE = 0.85        # the score axis starts at the grade band holding this share of the scores
 DOMINANT = 5.0           # a county this many times the next one gets its own panel (own scale)
 MAX_LEGEND = 10          # colour by county only up to this many counties
@@ -348,14 +349,16 @@ def execution_rate_by_county(vw: Views, *, reference: tuple[float, float] | None
     v = v[ok]
     data = [v.loc[v["county_label"] == c, "rate"].to_numpy() for c in order]
     pos = np.arange(1, len(order) + 1)
-    ax.boxplot(data, positions=pos, widths=0.5, showfliers=False, patch_artist=True,
-               boxprops=dict(facecolor="#e3ecf5", edgecolor="#5b7fa6"),
-               medianprops=dict(color="#1f3b5b", lw=2), whiskerprops=dict(color="#5b7fa6"),
-               capprops=dict(color="#5b7fa6"))
-    if pooled:
-        box = ax.patches[order.index(pooled)] if len(ax.patches) == len(order) else None
-        if box is not None:
-            box.set_facecolor("#e0e0e0")
+    drawn = ax.boxplot(data, positions=pos, widths=0.5, showfliers=False, patch_artist=True,
+                       boxprops=dict(facecolor="#e3ecf5", edgecolor="#5b7fa6"),
+                       medianprops=dict(color="#1f3b5b", lw=2), whiskerprops=dict(color="#5b7fa6"),
+                       capprops=dict(color="#5b7fa6"))
+    if pooled:          # grey, and over its hundreds of points: its quartiles, whiskers and median stay visible
+        k = order.index(pooled)
+        drawn["boxes"][k].set_facecolor(POOLED_COLOR)
+        for artist in [drawn["boxes"][k], *drawn["whiskers"][2 * k:2 * k + 2], *drawn["caps"][2 * k:2 * k + 2]]:
+            artist.set_zorder(POOLED_Z + 0.1)
+        drawn["medians"][k].set_zorder(POOLED_Z + 0.2)
     for i, (city, members) in enumerate(groups):  # grouped by city: a line between cities, the name above
         first = order.index(members[0]) + 1
         if i:
@@ -369,11 +372,13 @@ def execution_rate_by_county(vw: Views, *, reference: tuple[float, float] | None
         jit = rng.uniform(-0.14, 0.14, len(g)) if len(g) > 1 else np.zeros(1)
         colors = np.where(g["rate"] < low, LOW_COLOR, OK_COLOR)
         filled = (g["rate_source"] != "initial_calc").to_numpy()
-        ax.scatter((p + jit)[filled], g["rate"].to_numpy()[filled], c=colors[filled], s=46,
-                   zorder=3, edgecolor="white", linewidth=0.6)
+        # the pooled counties' points: small and under their box (hundreds of points hid its median and quartiles)
+        size, z = (14, POOLED_Z) if c == pooled else (46, 3)
+        ax.scatter((p + jit)[filled], g["rate"].to_numpy()[filled], c=colors[filled], s=size,
+                   zorder=z, edgecolor="white", linewidth=0.6 if c != pooled else 0.3)
         if (~filled).any():
             ax.scatter((p + jit)[~filled], g["rate"].to_numpy()[~filled], facecolor="none",
-                       edgecolor=colors[~filled], s=52, lw=1.6, zorder=3)
+                       edgecolor=colors[~filled], s=size + 6, lw=1.6 if c != pooled else 0.8, zorder=z)
     styles = [("--", "#e65100"), (":", "#2e7d32")]
     for (ls, col), ref in zip(styles, reference):
         ax.axhline(ref, ls=ls, color=col, lw=1.4, zorder=1)
