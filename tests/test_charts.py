@@ -3,6 +3,7 @@ glyphs), is 16:9, saves PNG >= 200 dpi and SVG, and copes with empty or null-hea
 from __future__ import annotations
 
 import json
+import re
 import struct
 import warnings
 
@@ -490,3 +491,15 @@ def test_a_project_placed_in_no_county_is_still_drawn_and_said(tmp_path):
     for key in charts.CHARTS:
         plt.close(charts.draw(key, vw))
     plt.close("all")
+
+
+def test_a_charts_note_breaks_its_lines_between_words_not_inside_a_figure():
+    """A note wrapped every 76 units broke 每0.25分一组 into 每0.2 | 5分一组 (a bin of 0.2 read at a glance) and could
+    start a line with a closing mark; figures stay whole, marks stay with their words, and nothing is lost."""
+    text = ("横轴从90分起（965个项目在此区间），低于90分的79个项目合为左侧斜线一栏（优1、良58、中19、差1）。"
+            "等级区间：优≥90，良80-90，中60-80，差<60（分）。每0.25分一组。共140个县区，合并显示。")
+    lines = charts._wrap(text)
+    assert "".join(lines) == text and len(lines) == 2
+    assert all(not re.search(r"[\d.]$", a) or not re.match(r"[\d.]", b) for a, b in zip(lines, lines[1:]))
+    assert not any(line[0] in "，。、；：）”" or line[-1] in "（“" for line in lines)
+    assert all(sum(1.0 if ord(c) > 0x2E80 else 0.55 for c in line) <= 76 for line in lines)

@@ -202,16 +202,40 @@ def _style(ax):
     ax.tick_params(labelsize=12)
 
 
-def _wrap(text: str, width: float = 76.0, max_lines: int = 3) -> list[str]:
-    """Lines of at most `width` units (a CJK character 1, other characters ~0.55)."""
-    lines, cur, w = [], "", 0.0
-    for ch in text:
-        cw = 1.0 if ord(ch) > 0x2E80 else 0.55
-        if ch == "\n" or w + cw > width:
-            lines.append(cur)
-            cur, w = ("", 0.0) if ch == "\n" else (ch, cw)
+# a run of figures or Latin letters breaks nowhere (每0.25分 not 每0.2 | 5分); closing punctuation never starts a
+# line and opening punctuation never ends one (the Chinese line-breaking rules)
+_UNBREAKABLE = re.compile(r"[0-9A-Za-z.%+\-/_:≥≤<>=]+|.", re.S)
+_NO_START, _NO_END = set("，。、；：？！）》」』】”’%…·"), set("（《「『【“‘")
+
+
+def _wrap_units(text: str) -> list[str]:
+    """`text` cut where a line may break: figures and Latin words whole, punctuation kept with its neighbour."""
+    units: list[str] = []
+    glue = False
+    for tok in _UNBREAKABLE.findall(text):
+        if units and (glue or tok[0] in _NO_START):
+            units[-1] += tok
         else:
-            cur, w = cur + ch, w + cw
+            units.append(tok)
+        glue = tok[-1] in _NO_END
+    return units
+
+
+def _wrap(text: str, width: float = 76.0, max_lines: int = 3) -> list[str]:
+    """Lines of at most `width` units (a CJK character 1, other characters ~0.55), broken between characters, never
+    inside a figure or before a closing mark."""
+    lines, cur, w = [], "", 0.0
+    for unit in _wrap_units(text):
+        if unit == "\n":
+            lines.append(cur)
+            cur, w = "", 0.0
+            continue
+        uw = sum(1.0 if ord(ch) > 0x2E80 else 0.55 for ch in unit)
+        if cur and w + uw > width:
+            lines.append(cur)
+            cur, w = unit, uw
+        else:
+            cur, w = cur + unit, w + uw
     lines.append(cur)
     if len(lines) > max_lines:
         lines = lines[:max_lines]
