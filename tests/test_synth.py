@@ -321,3 +321,19 @@ def test_an_injected_group_points_mismatch_is_written_and_found(tmp_path):
     assert list(got["project_name"]) == [p.name]
     g, d = p.points_delta
     assert got.iloc[0]["message"].startswith(f"一级指标「{g}(")
+
+
+def test_a_share_of_office_tables_print_a_district_forms_header_words(corpus):
+    """A fifth of the office tables print a 区 form's words for the same columns (预算执行情况（万元）（10分）, 预算数(A),
+    执行数(B), 执行率(B/A), 得分(10分*执行率), 年初目标值(A), 实际完成值(B)); test_field_accuracy holds them to the
+    truth, so those words are read in Word, Excel and HTML as the usual ones are."""
+    from evalkit.readers import read
+    from evalkit.model import Table
+    out, _ = corpus
+    seen = set()
+    for f in sorted((out / "docs").rglob("*")):
+        if f.suffix in (".docx", ".xlsx", ".html") and f.suffix not in seen:
+            cells = {c for b in read(f).blocks if isinstance(b, Table) for row in b.rows for c in row if c}
+            if {"预算数(A)", "执行率(B/A)", "年初目标值(A)"} <= {re.sub(r"\s+", "", c) for c in cells}:
+                seen.add(f.suffix)
+    assert seen == {".docx", ".xlsx", ".html"}

@@ -65,6 +65,13 @@ def xps_builder():
     return mod if mod is not None and mod.NOTO.is_file() else None
 
 
+# (row, column) of make_fixtures.project_cells' header cells -> the words a 区 form prints there (区商务局's 2020 form:
+# the block's title stating its points, 预算数(A) | 执行数(B) | 执行率(B/A) | 得分(20分*执行率), 年初目标值(A) |
+# 实际完成值(B)); the columns and the truth stay as they are
+OTHER_WORDS = {(2, 0): "预算执行情况\n(万元)\n({bw}分)", (2, 3): "预算数(A)", (2, 4): "执行数(B)", (2, 6): "执行率(B/A)",
+               (2, 7): "得分\n({bw}分*执行率)", (9, 4): "年初目标值(A)", (9, 5): "实际完成值(B)"}
+
+
 @lru_cache(maxsize=1)
 def fixture_builders():
     """A private instance of tests/fixtures/make_fixtures.py (its DOCX/XLSX/HTML builders), with
@@ -81,9 +88,12 @@ def fixture_builders():
             i = c.r - top - 1
             if c.c == 8 and 0 <= i < len(inds) and inds[i].get("reason"):
                 c.text = inds[i]["reason"]
+        words = random.Random(f"{p['project_name']}{p['total_score']}|words").random() < TEMPLATE_SHARE
         for c in cells:
             if c.r == 8 and c.c == 1 and p.get("goal"):
                 c.text = p["goal"]
+            if words and (c.r, c.c) in OTHER_WORDS:     # a 区 form's words for the same columns (its own draw)
+                c.text = OTHER_WORDS[(c.r, c.c)].format(bw=p["budget_weight"])
             if c.r == 2 and c.c == 0 and p.get("yuan"):
                 c.text = c.text.replace("万元", "元")       # 项目资金\n(元): the amounts below are in 元
         return cells
