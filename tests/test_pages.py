@@ -1242,3 +1242,21 @@ def test_a_table_running_off_the_paper_is_said_and_partial(tmp_path):
     inside = read_pdf(_grid_pdf(tmp_path / "fits.pdf", 540.0))
     assert not any("超出了纸张边缘" in w for w in inside.warnings)
     assert [r[:3] for r in next(inside.tables()).rows][1] == ["产出指标", "培训人数", "10"]
+
+
+def test_an_unused_optional_line_heading_a_page_is_a_row_of_its_own():
+    """LibreOffice's print of a synthetic DOCX (slices/writer_optional_at_break_synth167_p16_17.pdf): page 16 ends with
+    带动相关产业发展, whose name fills its cell, and page 17 starts with the template's unused optional lines
+    (生态效益（可选项）, …), no ruling telling a cut row from a new one. Read as the rest of the cut row, the line was named
+    带动相关产业发展生态效益（可选项） and lost. An optional line, like a numbered slot, continues no text."""
+    doc = read_pdf(SLICES / "writer_optional_at_break_synth167_p16_17.pdf")
+    (rows,) = [squeeze(t.rows) for t in doc.tables()]
+    names = [re.sub(r"\s+", "", r[3]) for r in rows if len(r) > 3]
+    at = names.index("带动相关产业发展")
+    assert names[at + 1:at + 4] == ["生态效益（可选项）", "公平效率（可选项）", "可持续效益（可选项）"]
+    got = ingest_file(SLICES / "writer_optional_at_break_synth167_p16_17.pdf", "optional at break")
+    lines = {r["level3"]: r for r in got.indicators}
+    assert "带动相关产业发展" in lines and not any("可选" in name for name in lines)
+    line = lines["带动相关产业发展"]
+    assert (line["level2"], line["target"], line["actual"], line["weight"], line["score"]) == (
+        "经济效益指标", "有效带动", "达到预期", 6.0, 6.0)

@@ -1151,3 +1151,13 @@ def test_invisible_format_characters_inside_words_are_dropped(tmp_path):
 def test_a_heading_year_is_a_titles_own_line(line, year):
     from evalkit.recognize.statements import heading_year
     assert heading_year(line) == year
+
+
+def test_an_unused_optional_line_beside_its_group_label_is_no_line():
+    """A print that repeats a merged 二级 label at a page's head puts it beside the template's unused optional line
+    (经济效益指标 | 生态效益（可选项） | | | |): two texts, no figure, read as a line before. Taken, with figures, it is one."""
+    rows = [IND_HEADER, ["效益指标", "经济效益指标", "带动相关产业发展", "有效带动", "达到预期", "6", "6", ""],
+            ["", "经济效益指标", "生态效益（可选\n项）", "", "", "", "", ""],
+            ["", "", "可持续效益（可选项）", "长期", "长期", "4", "4", ""]]
+    (p,) = read_form("安全生产专项经费", rows).projects
+    assert [(i.level3, i.weight) for i in p.indicators()] == [("带动相关产业发展", 6.0), ("可持续效益（可选项）", 4.0)]

@@ -13,6 +13,10 @@ from evalkit.model import Paragraph, Table
 from evalkit.normalize import HAS_DIGIT, WS, strip_list_prefix
 from evalkit.readers.aligned import AlignedTable, continues, regrid
 from evalkit.readers.pdfpage import EDGE_TOL, CellGeom, PageContent, PageTable, aligned_page_table
+from evalkit.recognize.vocabulary import OPTIONAL_NOTE
+
+# a template's optional line, left unused at the top of a page (生态效益（可选项）): a row of its own
+OPTIONAL_LINE = re.compile(r"[^（(]{2,12}" + OPTIONAL_NOTE.pattern)
 
 MARGIN_SHARE = 0.08      # top/bottom band of a page where running headers/page numbers sit
 SHORT_CELL = 6             # characters: a header word or a label, not a sentence
@@ -449,8 +453,9 @@ def _broken_row(prev: PageTable, prev_last: list, nxt: PageTable, h: int, body_b
     if not all(_same_edges(_edges(a, prev), _edges(b, nxt)) for (a, _), b in zip(above, below)):
         return None
     pairs = [(a, loc, b) for (a, loc), b in zip(above, below)]
-    if any(b.text and not strip_list_prefix(b.text) for _, _, b in pairs):
-        return None                # a template's numbered slot alone (指标2) starts a row: it continues no text
+    if any(b.text and (not strip_list_prefix(b.text) or OPTIONAL_LINE.fullmatch(WS.sub("", b.text))) for _, _, b in pairs):
+        return None                # a template's numbered slot alone (指标2) or optional line (生态效益（可选项）)
+        #                            starts a row: it continues no text
     if any(b.text and (loc is None or (a.text and not (a.full or a.wrapped or _unit_of(a.text, b.text)))
                        or (_FIGURE.fullmatch(b.text) and 0 < len(WS.sub("", a.text)) <= SHORT_CELL))
            # (a figure goes on no header word or label: a new row's; a long text may end on the next page in a figure)

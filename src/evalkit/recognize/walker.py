@@ -9,7 +9,7 @@ from collections import Counter
 
 from evalkit import grades
 from evalkit.model import Document, Paragraph, Table
-from evalkit.normalize import HAS_DIGIT, clean_text, is_empty_mark, parse_amount, parse_number, strip_list_prefix
+from evalkit.normalize import HAS_DIGIT, WS, clean_text, is_empty_mark, parse_amount, parse_number, strip_list_prefix
 from evalkit.recognize import budget, indicator_table, key_value, statements, summary_table
 from evalkit.recognize import vocabulary as V
 from evalkit.recognize.records import (PRIO_LINE, PRIO_TABLE, PRIO_TEXT, SUMMARY_FIELDS, Decision, Extraction,
@@ -284,6 +284,9 @@ class Walker:
             return self._decide(Kind.IGNORED, cells, why="没有指标名称")
         if V.GOAL_STATEMENT.match(name) and not any(parse_number(x) is not None for x in (line.weight, line.score)):
             return self._decide(Kind.IGNORED, cells, why="表内写明的年度目标，不是指标")
+        if V.OPTIONAL_NOTE.search(WS.sub("", name)) and not any(
+                x and not is_empty_mark(x) for x in (line.target, line.actual, line.weight, line.score)):
+            return self._decide(Kind.IGNORED, cells, why="模板中未选用的可选指标（没有填写任何数值），不是指标")
         p = self.current
         if indicator_table.is_budget_line(name, self.levels.level1):
             cols = self.ind.cols if self.ind else None
