@@ -14,7 +14,7 @@ import numpy as np
 
 from evalkit.readers.grid import Span, merged_units, rows_from_spans
 from evalkit.readers.ocrengine import MIN_TEXT_SCORE, Box, engine
-from evalkit.readers.ocrtext import cell_text, clean_text
+from evalkit.readers.ocrtext import box_ink, cell_text, clean_text, column_blobs
 
 LINE_SHARE = 0.5          # a grid line counts between two units when it covers this share of their edge
 STROKE_UNIT = 1.5          # text heights: a slice of a row this narrow beside a line through a word is a glyph, no column
@@ -281,16 +281,11 @@ def leading_sign(gray: np.ndarray, b: Box, text_h: float) -> Box:
     of 55 become one of 255): the first glyph's ink a chevron over a bar (a 2 is one stroke); anything else as read."""
     if READ_AS_SIGN.match(b.text) is None:
         return b
-    y0, y1 = max(0, int(b.y0) - 2), min(gray.shape[0], int(math.ceil(b.y1)) + 2)
-    x0, x1 = max(0, int(b.x0) - 2), min(gray.shape[1], int(math.ceil(b.x1)) + 2)
-    ink = (gray[y0:y1, x0:x1] < 128).astype(np.uint8)
-    ink[ink.mean(axis=1) > 0.6] = 0            # a cell's rule line across the box joins every glyph
-    cols = np.flatnonzero(ink.any(axis=0))
-    if not len(cols):
+    ink, _ = box_ink(gray, b)
+    blobs = column_blobs(ink)
+    if not blobs:
         return b
-    gaps = np.flatnonzero(np.diff(cols) > 1)     # the first run of inked columns: the first glyph
-    end = int(cols[gaps[0]]) + 1 if len(gaps) else int(cols[-1]) + 1
-    glyph = ink[:, :end]
+    glyph = ink[:, :blobs[0][1]].astype(np.uint8)        # the first run of inked columns: the first glyph
     n, _, stats, _ = cv2.connectedComponentsWithStats(glyph, connectivity=8)
     parts = [stats[k] for k in range(1, n) if stats[k][4] >= max(4, 0.005 * text_h * text_h)]
     if len(parts) not in (2, 3):

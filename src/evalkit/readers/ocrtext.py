@@ -127,13 +127,10 @@ def doc_no_brackets(gray: np.ndarray, b: Box) -> Box:
     m = _DOC_NO_YEAR.search(b.text)
     if m is None or m.group(1) == "〔" or not _paired(m.group(1), m.group(3)):
         return b
-    y0, y1 = max(0, int(b.y0) - 2), min(gray.shape[0], int(math.ceil(b.y1)) + 2)
-    x0, x1 = max(0, int(b.x0) - 2), min(gray.shape[1], int(math.ceil(b.x1)) + 2)
-    ink = gray[y0:y1, x0:x1] < 128
-    ink[ink.mean(axis=1) > 0.6] = False            # a cell's rule line across the box joins every column
+    ink, (y0, y1, x0, x1) = box_ink(gray, b)
     if not ink.any():
         return b
-    blobs = _column_blobs(ink)
+    blobs = column_blobs(ink)
     tall = float(np.percentile([bl[3] - bl[2] for bl in blobs], 90))
     if tall < BRACKET_MIN_PX:
         return b
@@ -166,7 +163,17 @@ def doc_no_brackets(gray: np.ndarray, b: Box) -> Box:
     return Box(b.x0, b.y0, b.x1, b.y1, text, b.score)
 
 
-def _column_blobs(ink: np.ndarray) -> list[tuple[int, int, int, int]]:
+def box_ink(gray: np.ndarray, b: Box) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """The ink of box `b` and two pixels round it, a cell's rule line across it taken out (it joins every column), with
+    the region it covers (y0, y1, x0, x1): what a glyph's shape is judged on."""
+    y0, y1 = max(0, int(b.y0) - 2), min(gray.shape[0], int(math.ceil(b.y1)) + 2)
+    x0, x1 = max(0, int(b.x0) - 2), min(gray.shape[1], int(math.ceil(b.x1)) + 2)
+    ink = gray[y0:y1, x0:x1] < 128
+    ink[ink.mean(axis=1) > 0.6] = False
+    return ink, (y0, y1, x0, x1)
+
+
+def column_blobs(ink: np.ndarray) -> list[tuple[int, int, int, int]]:
     """Runs of columns holding ink, as (x0, x1, y0, y1) with the rows their ink spans."""
     cols = ink.any(axis=0)
     edges = np.flatnonzero(np.diff(np.concatenate([[0], cols.astype(np.int8), [0]])))
