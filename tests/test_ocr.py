@@ -804,6 +804,17 @@ def test_a_doc_no_bracket_ending_on_the_digits_bottom_row_is_judged():
     ("达到I类", "达到I类"),
     ("I期工程", "I期工程"),
     ("PHI值", "PHI值"),
+    ("项自持续发挥作用年限", "项目持续发挥作用年限"),   # 目 read 自 (a black-and-white scan, corpus seed 152)
+    ("指标1：项自完成率", "指标1：项目完成率"),
+    ("预期自标", "预期目标"),                        # … in a header (seen so, same corpus)
+    ("年度总体自标", "年度总体目标"),
+    ("完成3项自评工作", "完成3项自评工作"),          # a count's 项 before 自评: left alone
+    ("各项自查", "各项自查"),
+    ("独自标注", "独自标注"),
+    ("惠民惠农补贴“一卡通\\管理补助资金", "惠民惠农补贴“一卡通”管理补助资金"),   # ” read \ (corpus seed 101, black and white)
+    ("路径C:\\数据\\表", "路径C:\\数据\\表"),                 # no quotation: a backslash stays
+    ("的通知冀财资环（2019厂87号", "的通知冀财资环〔2019〕87号"),   # 〕 read 厂 (corpus seed 101, black and white)
+    ("（2019厂区）87号", "（2019厂区）87号"),
 ])
 def test_ocr_text_fixes_what_the_recognizer_gets_wrong_predictably(read, want):
     assert ocrtext.clean_text(read) == want

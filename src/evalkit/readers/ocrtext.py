@@ -45,12 +45,15 @@ def cell_text(boxes: list[Box]) -> str:
 
 
 def clean_text(text: str) -> str:
-    """What OCR gets wrong in a predictable way: a lone dash read as 一, a decimal point as 。, 工 as
-    a Latin I, the year brackets of a document number (文号) read as two different brackets, its number's 8 as &."""
+    """What OCR gets wrong in a predictable way: a lone dash read as 一, a decimal point as 。, 工 as a Latin I,
+    目 as 自 (项自, 预期自标), a closing ” as \\, the year brackets of a document number (文号) read as two
+    different brackets, its number's 8 as &."""
     if text in _DASHES:
         return "—"
     text = _GONG_LOST.sub(r"\1工作日", _GONG.sub(lambda m: (m.group(1) or m.group(2) or "") + "工", text))
     text = _RI_AS_8.sub(r"\1日", _NOTICE.sub("通知", text))
+    text = _MU_AS_ZI_GOAL.sub("目标", _MU_AS_ZI_ITEM.sub("项目", text))
+    text = _QUOTE_AS_BACKSLASH.sub(r"\1”", text)
     text = _DOC_NO_YEAR.sub(_doc_no_year, _DIGIT_DOT.sub(".", text))
     return _DOC_NO_NUMBER.sub(lambda m: m.group(1) + m.group(2).replace("&", "8"), text)
 
@@ -69,16 +72,26 @@ _RI_AS_8 = re.compile(r"(?<=个工作)(\s*)8(?![\d.．%])")
 _NOTICE = re.compile(r"(?<=的)通智(?=\s*[\u4e00-\u9fff]{1,8}\s*[\[［【〔(（{｛T“\"]\s*(?:19|2[0689])\d{2})")
 
 
+# 目 read 自 (its inner strokes lost: black and white): 项自持续发挥作用年限, 预期自标. 项自 opening a text or a clause is
+# no word (a count's 3项自评 is: a character before it), nor 自标 after 预期/年度/绩效/总体/工作 and 指
+_MU_AS_ZI_ITEM = re.compile(r"(?:^|(?<=[\s：:、，,；;。（(]))项自(?=[\u4e00-\u9fff])", re.M)
+_MU_AS_ZI_GOAL = re.compile(r"(?<=[期度效体作指])自标")
+
+# ” read \ (black and white: 补贴“一卡通\管理补助资金): a backslash closing a quotation opened on the same line, Chinese after it
+_QUOTE_AS_BACKSLASH = re.compile(r"(“[^”\\\n]{1,20})\\(?=[\u4e00-\u9fff])")
+
+
 # 文号 such as 蒙财教〔2023〕33号: the year's 六角括号 (GB/T 9704) come back as [2023】 or 〔2023]. A pair
 # that does not match is the recognizer's; it is written 〔〕 as the standard has it. A matching pair
 # ([2022], (2021)) is left as printed, offices do write those, unless the glyphs are 〔〕 (doc_no_brackets,
 # on the page image, before the text gets here); so is a round pair of two widths, written (2021).
 _BRACKETS = {"[": "]", "［": "］", "【": "】", "〔": "〕", "(": ")", "（": "）"}
 _BRACES = set("{}｛｝")     # no office writes a 文号's year in braces: the recognizer's, always (琼财社[2020}106号)
-# the closing bracket may be lost or read 入 (black-and-white scans: 琼财社（2020106号, 蒙财社【2021入209号), the
+# the closing bracket may be lost or read 入 or 厂 (black-and-white scans: 琼财社（2020106号, 蒙财社【2021入209号,
+# 冀财资环（2019厂87号), the
 # opening one read T or a quotation mark (滇财农T2020）238号, 新财社“2022）224号: taken only before a closing
 # bracket); the year's 0 may come back 6, 8 or 9 (粤财社【2623]235号: no 文号 is of the 2600s)
-_DOC_NO_YEAR = re.compile(r"([\[［【〔(（{｛T“\"])\s*((?:19|2[0689])\d{2})\s*([\]］】〕)）}｝入]?)"
+_DOC_NO_YEAR = re.compile(r"([\[［【〔(（{｛T“\"])\s*((?:19|2[0689])\d{2})\s*([\]］】〕)）}｝入厂]?)"
                           r"(?=\s*第?\s*(?=[\d&]*\d)[\d&]{1,5}\s*号)")
 _UNSURE_OPENING = ("T", "“", '"')
 # its number holds digits only: a black-and-white scan's 8 comes back as & (滇财社【2023）15&号)
@@ -95,7 +108,7 @@ def _paired(opening: str, closing: str) -> bool:
 
 
 def _doc_no_year(m: re.Match) -> str:
-    if m.group(1) in _UNSURE_OPENING and m.group(3) in ("", "入"):
+    if m.group(1) in _UNSURE_OPENING and m.group(3) in ("", "入", "厂"):
         return m.group(0)
     year = "20" + m.group(2)[2:] if m.group(2)[:2] in ("26", "28", "29") else m.group(2)
     if _paired(m.group(1), m.group(3)):
