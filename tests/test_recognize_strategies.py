@@ -598,6 +598,21 @@ def test_the_labels_a_form_names_its_project_by(label):
         assert statements.paragraph_field(f"{label}：农业技术推广补助资金") == ("project", "农业技术推广补助资金")
 
 
+def test_a_paragraph_of_several_labels_gives_each_its_own_value():
+    """A form's signature line (填报单位（公章）：延边州商务局  单位负责人：张三, a 吉林 evaluation form saved from its web
+    system) and a heading line (项目名称：…  实施单位：…): the next label ends the value; before, the agency read
+    延边州商务局单位负责人：张三 and the project's name took the agency with it."""
+    assert statements.paragraph_fields("填报单位（公章）：延边州商务局  单位负责人：张三") == [("agency", "延边州商务局")]
+    assert statements.paragraph_fields("项目名称：农村公路养护   实施单位：某县交通运输局") == [
+        ("project", "农村公路养护"), ("agency", "某县交通运输局")]
+    assert statements.paragraph_fields("实施单位：某县 交通运输局") == [("agency", "某县交通运输局")]   # no label after
+    doc = Document(source="x", format="docx", blocks=[
+        Paragraph("项目名称：农村公路养护   实施单位：某县交通运输局"),
+        Table([IND_HEADER, ["产出指标", "数量指标", "养护里程", "≥100公里", "120公里", "100", "95", ""]])])
+    (p,) = recognize(doc.number_tables()).projects
+    assert (p.project_name, p.agency) == ("农村公路养护", "某县交通运输局")
+
+
 def test_the_templates_filling_instructions_left_in_a_form_are_kept_with_its_project():
     """A form published unfilled (青神县 2023): its prose cells still hold the template's instructions, each an imperative
     sentence ending in its length limit; a filled cell, or the 原因 header's numbered note, is none."""

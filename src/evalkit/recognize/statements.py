@@ -132,14 +132,21 @@ def agency_like(text: str | None) -> bool:
     return bool(text) and bool(V.AGENCY_LIKE.match(text))
 
 
+def paragraph_fields(text: str) -> list[tuple[str, str]]:
+    """Every field of a paragraph holding several labels on one line (项目名称：…  实施单位：…, 填报单位（公章）：…
+    单位负责人：…), in order."""
+    return [f for part in V.NEXT_LABEL.split(text) if (f := paragraph_field(part))]
+
+
 def paragraph_field(text: str) -> tuple[str, str] | None:
     """('project', name) or ('agency', name) from a 项目名称：… / 实施单位：… paragraph."""
     m = V.PARA_KV.match(text)
     label = V.key(m.group(1)) if m else ""
+    value = V.NEXT_LABEL.split(m.group(2), maxsplit=1)[0] if m else ""
     if V.is_project_label(label):
-        return "project", clean_text(m.group(2))
+        return "project", clean_text(value)
     if V.AGENCY_LABEL.match(label):
-        return "agency", agency_name(clean_text(m.group(2)))
+        return "agency", agency_name(clean_text(value))
     return None
 
 

@@ -157,6 +157,8 @@ AGENCY_SUFFIX = re.compile(r"[-－]\d+$")   # a form number after a labelled age
 AGENCY_CODE = re.compile(r"^\d{3,}[-－—]\s*(?=[\u4e00-\u9fa5])")   # its unit code before it (219001-池州市贵池区…)
 # a paragraph 项目名称：… / 实施单位：…: a short label and its value; the label one of PROJECT_LABELS or AGENCY_LABEL
 PARA_KV = re.compile(r"^\s*([^:：]{2,14}?)\s*[:：]\s*(.+)$")
+# the next label on the same line ends the value (填报单位（公章）：延边州商务局  单位负责人：张三): spaces, then a short label
+NEXT_LABEL = re.compile(r"\s+(?=[\u4e00-\u9fa5（）()]{2,10}\s*[:：])")
 OVERALL_SCORE_LABEL = re.compile(r"^(绩效自评综合得分|自评综合得分|综合得分|自评总得分|绩效自评得分)$")
 OVERALL_GRADE_LABEL = re.compile(r"^(评价等次|评价等级|自评等级|自评等次|绩效等级|绩效评价等级)$")
 

@@ -467,19 +467,20 @@ class Walker:
         if unit:
             self.next_unit = unit                   # a note above a table: its amounts are in this unit
             return self._decide(Kind.MONEY_UNIT, [t], fields={"unit": unit}, why=_unit_why(unit) or "金额单位为万元")
-        field = statements.paragraph_field(t)
-        split = None if field else self._split_label(t)
-        field = field or split
+        fields = statements.paragraph_fields(t)
+        split = None if fields else self._split_label(t)
+        fields = fields or ([split] if split else [])
         why = f"标签分在值的上下两行（{self._lines[0]}|{t}）" if split else None
         self._lines = (self._lines + [t])[-2:]
-        if field and field[0] == "project":
-            self._start_project(field[1])
-            self._decide(Kind.PROJECT, [t], fields={"project_name": field[1]}, why=why)
-        elif field:
-            self.labelled_agency = self.labelled_agency or field[1]
-            if self.current is not None and self.current.agency is None:
-                self.current.agency = self.labelled_agency
-            self._decide(Kind.AGENCY, [t], fields={"agency": field[1]}, why=why)
+        for kind, value in fields:
+            if kind == "project":
+                self._start_project(value)
+                self._decide(Kind.PROJECT, [t], fields={"project_name": value}, why=why)
+            else:
+                self.labelled_agency = self.labelled_agency or value
+                if self.current is not None and self.current.agency is None:
+                    self.current.agency = self.labelled_agency
+                self._decide(Kind.AGENCY, [t], fields={"agency": value}, why=why)
         c = clean_text(t)
         if statements.agency_like(c):
             self.agencies[c] += 1
