@@ -611,6 +611,10 @@ def test_a_paragraph_of_several_labels_gives_each_its_own_value():
         Table([IND_HEADER, ["产出指标", "数量指标", "养护里程", "≥100公里", "120公里", "100", "95", ""]])])
     (p,) = recognize(doc.number_tables()).projects
     assert (p.project_name, p.agency) == ("农村公路养护", "某县交通运输局")
+    rows = [["项目名称", "农村公路养护"], IND_HEADER, ["产出指标", "数量指标", "养护里程", "≥100公里", "120公里", "100", "95", ""],
+            ["填报单位（盖章）：某县交通运输局    填报人：李四    联系电话：0738-1234567"]]    # the same in a merged cell
+    (p,) = recognize(Document(source="x", format="docx", blocks=[Table(rows)]).number_tables()).projects
+    assert p.agency == "某县交通运输局"
 
 
 def test_the_templates_filling_instructions_left_in_a_form_are_kept_with_its_project():

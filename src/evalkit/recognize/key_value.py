@@ -28,6 +28,23 @@ def read_pairs_units(cells: list[str], table=V.BUDGET_KV) -> list[tuple[str, flo
 LABELLED = re.compile(r"^(.{2,24}?)[：:]\s*(\S.*)$", re.S)
 
 
+def split_label_runs(cells: list[str]) -> list[str]:
+    """A cell opening with a form label and holding more labels after spaces (填报单位（盖章）：某县财政局    填报人：李四
+    联系电话：…, one merged cell under a form) as one cell per label, before its whitespace is taken out: the value
+    then ends where the next label begins (read whole, the agency was 某县财政局填报人：李四联系电话：…)."""
+    if not any(c and ("：" in c or ":" in c) for c in cells):
+        return cells
+    out: list[str] = []
+    for c in cells:
+        parts = V.NEXT_LABEL.split(c.strip()) if c and ("：" in c or ":" in c) else []
+        first = LABELLED.match(parts[0]) if len(parts) > 1 else None
+        if first and V.is_form_label(first.group(1)) and all(LABELLED.match(x) for x in parts[1:]):
+            out += parts
+        else:
+            out.append(c)
+    return out
+
+
 def split_labelled(cells: list[str], table=V.BUDGET_KV) -> list[str]:
     """A cell holding its label and its value (年初预算数（万元）：120, 项目名称：…, 总分：83分) as the two cells a form
     usually gives them, for a label of `table` or a form label (V.is_form_label); the value takes the place of an

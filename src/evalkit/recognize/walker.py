@@ -581,7 +581,7 @@ class Walker:
 
 
 def _cleaned(raw: list[str]) -> list[str]:
-    return key_value.split_labelled([clean_text(c) or "" for c in raw])
+    return key_value.split_labelled([clean_text(c) or "" for c in key_value.split_label_runs(raw)])
 
 
 def _unit_why(unit: str | None) -> str | None:
