@@ -390,6 +390,23 @@ def test_heat_map_columns_sorted_by_findings(tables):
     assert n == sorted(n, reverse=True) and sum(n) == len(vw.findings)
 
 
+def test_heat_map_sums_the_counties_it_does_not_show_in_a_last_column(tables):
+    """With more counties than columns, the others are one grey column at the end: a rule whose findings all stand in
+    them kept an empty row before (budget_parts_mismatch on a 143-county corpus), and their count was nowhere."""
+    vw = rp.Views(tables)
+    per_county = vw.findings.groupby("county_label").size().sort_values(ascending=False, kind="stable")
+    assert len(per_county) > 2
+    fig = charts.findings_by_rule_county(vw, max_counties=2)
+    ax = fig.axes[0]
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    rest = len(per_county) - 2
+    assert len(ticks) == 3 and ticks[-1] == f"……其余{rest}个县区（{int(per_county.iloc[2:].sum())}）"
+    grid = ax.images[0].get_array()
+    assert grid.mask[:, -1].all() and not grid.mask[:, :-1].any()      # outside the colour scale
+    assert int(grid.data[:, -1].sum()) == int(per_county.iloc[2:].sum())
+    plt.close(fig)
+
+
 def test_two_year_dataset_keeps_statements_apart_flags_every_error_and_shows_no_nan(two_year_clean):
     """Issue 13 points 1, 2 and 4 on two years with a statement-only county: its statement counts stay
     out of the project figures and get a profile of their own; every error finding is a red flag;

@@ -48,6 +48,7 @@ UNPLACED = "（未定位）"      # the label of findings and projects placed in
 MANY = 30                # more counties than this: the TOP_N and BOTTOM_N by the value shown, the rest summarised
 TOP_N, BOTTOM_N = 12, 8
 POOLED_COLOR, POOLED_Z = "#e0e0e0", 2.5   # the box of the counties not shown one by one, drawn over its points
+REST_CELL = "#ececec"      # the heat map's column of the counties not shown one by one (outside the colour scale)
 ZOOM_SHARE = 0.85        # the score axis starts at the grade band holding this share of the scores
 DOMINANT = 5.0           # a county this many times the next one gets its own panel (own scale)
 MAX_LEGEND = 10          # colour by county only up to this many counties
@@ -786,11 +787,12 @@ def findings_by_rule_county(vw: Views, *, max_rules: int = 14,
     cols = [c for c in known if c in counts.columns] + [c for c in counts.columns if c not in set(known)]
     totals = fv.groupby("county_label").size().reindex(cols).fillna(0)   # every rule, "其他规则" included
     cols = list(totals.sort_values(ascending=False, kind="stable").index)  # most findings first
-    cut = ""
-    if len(cols) > max_counties:  # the counties with the most findings
-        keep = set(cols[:max_counties])
-        cut = f"共{len(cols)}个县区，只显示问题最多的{max_counties}个。"
-        cols = [c for c in cols if c in keep]
+    cut, others = "", []
+    if len(cols) > max_counties:  # the counties with the most findings, the others one column at the end
+        others = cols[max_counties:]
+        cut = f"共{len(cols)}个县区，问题最多的{max_counties}个各占一列，其余{len(others)}个合为最后一列（灰底，不参与配色）。"
+        cols = cols[:max_counties]
+    full = counts
     counts = counts[cols]
     labels = V.rule_titles(fv)
     ylabels = [f"[{V.SEVERITY_ZH.get(sev[r], sev[r])}] {rule_label(r, labels)}" for r in counts.index]
@@ -798,13 +800,26 @@ def findings_by_rule_county(vw: Views, *, max_rules: int = 14,
         counts.loc["其他规则"] = rest[cols]
         ylabels.append("其他规则")
     m = counts.to_numpy()
-    im = ax.imshow(m, cmap="Reds", aspect="auto", vmin=0, vmax=max(1, m.max()))
+    ticks = _county_ticks(cols, [int(x) for x in m.sum(axis=0)])
+    if others:      # a rule whose findings all stand in the other counties keeps its row's figure
+        tail = full[others].sum(axis=1)
+        if rest is not None:
+            tail.loc["其他规则"] = rest[others].sum()
+        m = np.column_stack([m, tail.to_numpy()])
+        ticks.append(_mt(_rest_label(len(others), f"{int(tail.sum())}")))
+    shown = m[:, :len(cols)]
+    top = max(1, shown.max())
+    cmap = plt.get_cmap("Reds").with_extremes(bad=REST_CELL)
+    grid = np.ma.masked_array(m, mask=np.zeros_like(m, dtype=bool))
+    if others:
+        grid.mask[:, -1] = True
+    im = ax.imshow(grid, cmap=cmap, aspect="auto", vmin=0, vmax=top)
     for i in range(m.shape[0]):
         for j in range(m.shape[1]):
             if m[i, j]:
                 ax.text(j, i, str(int(m[i, j])), ha="center", va="center", fontsize=12,
-                        color="white" if m[i, j] > 0.55 * m.max() else "#222222")
-    ax.set_xticks(range(len(cols)), _county_ticks(cols, [int(x) for x in m.sum(axis=0)]))
+                        color="white" if j < len(cols) and m[i, j] > 0.55 * top else "#222222")
+    ax.set_xticks(range(m.shape[1]), ticks)
     ax.set_yticks(range(len(ylabels)), [_mt(y) for y in ylabels], fontsize=11 if len(ylabels) <= 8 else 9)
     ax.tick_params(axis="x", labelsize=12, top=False, bottom=True)
     _rotate_if_many(ax, len(cols))
