@@ -364,6 +364,33 @@ def test_trend_chart_for_the_region_and_for_a_county(two_year_clean, tmp_path):
         plt.close("all")
 
 
+def test_trend_score_labels_of_the_two_lines_never_overlap(tables, monkeypatch):
+    """The project average's label and the statement average's at the same year stand on either side of their
+    points (corpus 168's 2023: 97.73 and 98.64 printed as 97.7398.64), each with two decimals (97.7 beside 97.73);
+    six years are ticked by the year alone (2019年2020年… ran together)."""
+    from evalkit.report import trends
+    years = list(range(2019, 2025))
+    frame = pd.DataFrame({"county_label": trends.REGION, "fiscal_year": years,
+                          "execution_rate": [97.1, 96.7, 97.0, 95.7, 93.6, 94.4],
+                          "mean_score": [97.33, 98.04, 97.69, 97.70, 97.73, 97.96],
+                          "statement_avg_score": [np.nan, np.nan, np.nan, 94.85, 98.64, 97.45], "n_counties": 20,
+                          **{g: 10.0 for g in rp.GRADES}, **{f"statement_{g}": np.nan for g in rp.GRADES}})
+    monkeypatch.setattr(trends, "by_year", lambda vw, county=None: frame)
+    fig = charts.trend_by_year(rp.Views(tables))
+    try:
+        fig.canvas.draw()
+        ax = fig.axes[1]
+        labels = [t for t in ax.texts if re.fullmatch(r"\d+\.\d\d", t.get_text())]
+        assert sorted(t.get_text() for t in labels) == sorted(
+            ["97.33", "98.04", "97.69", "97.70", "97.73", "97.96", "94.85", "98.64", "97.45"])
+        boxes = [t.get_window_extent() for t in labels]
+        assert not [(labels[i].get_text(), labels[j].get_text()) for i in range(len(boxes))
+                    for j in range(i + 1, len(boxes)) if boxes[i].overlaps(boxes[j])]
+        assert [t.get_text() for t in ax.get_xticklabels()] == [str(y) for y in years]
+    finally:
+        plt.close(fig)
+
+
 def test_workbook_has_a_year_over_year_sheet_when_years_differ(two_year_clean, tmp_path):
     import openpyxl
     from evalkit.report.xlsx import SHEET_YEARS, write_workbook

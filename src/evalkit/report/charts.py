@@ -1001,16 +1001,20 @@ def execution_rate_by_project(vw: Views, *, max_projects: int = 30,
     return fig
 
 
-def _line_labels(ax, x, y, texts, colors) -> None:
-    """Value labels of a line's points where the line is not: below a dip, beside a slope, else above."""
+def _line_labels(ax, x, y, texts, colors, other=None) -> None:
+    """Value labels of a line's points where the line is not: below a dip, beside a slope, else above; where a
+    point of the `other` line stands at the same x, on the side away from it (its label takes the other side)."""
     y = np.asarray(y, dtype=float)
+    other = np.full(len(y), np.nan) if other is None else np.asarray(other, dtype=float)
     for i, (xi, yi, text, col) in enumerate(zip(x, y, texts, colors)):
         if not np.isfinite(yi):
             continue
         prev = y[i - 1] if i > 0 and np.isfinite(y[i - 1]) else None
         nxt = y[i + 1] if i + 1 < len(y) and np.isfinite(y[i + 1]) else None
         near = [v for v in (prev, nxt) if v is not None]
-        if near and yi < min(near):                           # a dip: below
+        if np.isfinite(other[i]):                             # the other line's point here: away from it
+            off, ha, va = ((0, -10), "center", "top") if other[i] > yi else ((0, 8), "center", "bottom")
+        elif near and yi < min(near):                         # a dip: below
             off, ha, va = (0, -10), "center", "top"
         elif prev is not None and nxt is not None and prev < yi < nxt:   # rising: upper left is free
             off, ha, va = (-7, 5), "right", "bottom"
@@ -1067,13 +1071,14 @@ def trend_by_year(vw: Views, *, county: str | None = None,
                     fontsize=12, fontweight="bold", color=V.GRADE_COLORS[g])
     if np.isfinite(score).any():
         a2.plot(x, score, marker="o", color=OK_COLOR, lw=2, label="项目平均得分")
-        _line_labels(a2, x, score, [f"{round(sc, 2):g}" for sc in score], ["#222222"] * len(x))
+        _line_labels(a2, x, score, [f"{sc:.2f}" for sc in score], ["#222222"] * len(x), other=stated)
     if np.isfinite(stated).any():
         a2.plot(x, stated, marker="s", color="#6d4c41", lw=1.6, ls="--", label="汇总表/决算所列平均分")
-        for xi, sc in zip(x, stated):
-            if np.isfinite(sc):
-                a2.annotate(f"{round(sc, 2):g}", (xi, sc), xytext=(0, -16), textcoords="offset points",
-                            ha="center", fontsize=10, color="#6d4c41")
+        for xi, sc, mine in zip(x, stated, score):
+            if np.isfinite(sc):       # away from the project average's point at the same year
+                up = np.isfinite(mine) and sc > mine
+                a2.annotate(f"{sc:.2f}", (xi, sc), xytext=(0, 8 if up else -10), textcoords="offset points",
+                            ha="center", va="bottom" if up else "top", fontsize=10, color="#6d4c41")
     a2.set_ylim(lo, 101.5)
     a2.legend(loc="lower left", fontsize=9.5, frameon=False)
     a2.set_title("平均自评得分（分）", fontsize=13, loc="left")
@@ -1100,8 +1105,9 @@ def trend_by_year(vw: Views, *, county: str | None = None,
     a3.set_ylim(0, max(1.0, float(max(bottom.max(), sbottom.max()))) * 1.4)  # room for the legend
     a3.legend(title="等级", loc="upper left", fontsize=10, title_fontsize=10, frameon=False, ncols=2)
     a3.set_title("等级分布（项目数）", fontsize=13, loc="left")
+    many = len(yrs) > 4             # 2019年2020年… ran together under a third of the slide: the years alone
     for a in (a1, a2, a3):
-        a.set_xticks(x, [f"{y}年" for y in yrs])
+        a.set_xticks(x, [f"{y}" if many else f"{y}年" for y in yrs], fontsize=11 if many else None)
         a.set_xlim(-0.6, len(x) - 0.4)
         a.grid(axis="y", alpha=0.3)
         _style(a)
