@@ -807,8 +807,7 @@ def findings_by_rule_county(vw: Views, *, max_rules: int = 14,
             tail.loc["其他规则"] = rest[others].sum()
         m = np.column_stack([m, tail.to_numpy()])
         ticks.append(_mt(_rest_label(len(others), f"{int(tail.sum())}")))
-    shown = m[:, :len(cols)]
-    top = max(1, shown.max())
+    top = max(1, m[:, :len(cols)].max())        # the colour scale: the counties shown one by one
     cmap = plt.get_cmap("Reds").with_extremes(bad=REST_CELL)
     grid = np.ma.masked_array(m, mask=np.zeros_like(m, dtype=bool))
     if others:
@@ -1107,7 +1106,7 @@ def trend_by_year(vw: Views, *, county: str | None = None,
     a3.set_title("等级分布（项目数）", fontsize=13, loc="left")
     many = len(yrs) > 4             # 2019年2020年… ran together under a third of the slide: the years alone
     for a in (a1, a2, a3):
-        a.set_xticks(x, [f"{y}" if many else f"{y}年" for y in yrs], fontsize=11 if many else None)
+        a.set_xticks(x, [f"{y}" if many else f"{y}年" for y in yrs], **({"fontsize": 11} if many else {}))
         a.set_xlim(-0.6, len(x) - 0.4)
         a.grid(axis="y", alpha=0.3)
         _style(a)
