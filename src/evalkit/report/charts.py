@@ -809,10 +809,9 @@ def findings_by_rule_county(vw: Views, *, max_rules: int = 14,
         ticks.append(_mt(_rest_label(len(others), f"{int(tail.sum())}")))
     top = max(1, m[:, :len(cols)].max())        # the colour scale: the counties shown one by one
     cmap = plt.get_cmap("Reds").with_extremes(bad=REST_CELL)
-    grid = np.ma.masked_array(m, mask=np.zeros_like(m, dtype=bool))
-    if others:
-        grid.mask[:, -1] = True
-    im = ax.imshow(grid, cmap=cmap, aspect="auto", vmin=0, vmax=top)
+    outside = np.zeros(m.shape, dtype=bool)
+    outside[:, len(cols):] = True                # the other counties' column, when there is one
+    im = ax.imshow(np.ma.masked_array(m, mask=outside), cmap=cmap, aspect="auto", vmin=0, vmax=top)
     for i in range(m.shape[0]):
         for j in range(m.shape[1]):
             if m[i, j]:
