@@ -340,6 +340,18 @@ def test_a_score_column_left_empty_throughout_is_one_finding_not_one_per_line():
     assert set(rules(tables([proj(budget_score=None, total_score=None)], indicators=lines))) == {"weight_without_score"}
 
 
+def test_a_total_over_lines_without_scores_is_one_finding_not_one_per_line():
+    """A form printing only the total its system computed (吉林's 专项经费绩效评价表 has no score column): a total, every
+    line a weight and no score: one line_scores_absent naming the total, no weight_without_score per line, no
+    total_score_mismatch."""
+    lines = [dict(r, score=None) for r in standard_lines()]
+    f = run_checks(tables([proj(budget_score=None, total_score=91.5)], indicators=lines))
+    assert list(f["rule"]) == ["line_scores_absent"]
+    assert f.iloc[0]["message"].startswith("自评表只填了总分91.5分，8行指标和预算执行行只有权重、没有得分")
+    lines[0] = dict(lines[0], score=10)        # one line scored: the others' missing scores are each a finding
+    assert "line_scores_absent" not in set(rules(tables([proj(budget_score=None, total_score=91.5)], indicators=lines)))
+
+
 def test_instructions_left_in_a_form_are_one_warning_naming_them():
     left = json.dumps(["对照年度目标,说明相关任务目标的完成情况(100字以内)", "结合自评情况,分析存在的问题及原因。(200字以内)"],
                       ensure_ascii=False)

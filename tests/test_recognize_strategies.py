@@ -1180,3 +1180,40 @@ def test_an_unused_optional_line_beside_its_group_label_is_no_line():
             ["", "", "可持续效益（可选项）", "长期", "长期", "4", "4", ""]]
     (p,) = read_form("安全生产专项经费", rows).projects
     assert [(i.level3, i.weight) for i in p.indicators()] == [("带动相关产业发展", 6.0), ("可持续效益（可选项）", 4.0)]
+
+
+JILIN_FORM = """<html><head><meta charset="utf-8"></head><body><div>长吉图发展战略专项经费绩效评价表</div><table>
+<tr><td rowspan="2">一级指标</td><td rowspan="2">权重</td><td rowspan="2">二级指标</td><td rowspan="2">分值</td>
+<td rowspan="2">三级指标</td><td rowspan="2">计量单位</td><td rowspan="2"><p>目标值</p><p>(标准)</p></td>
+<td rowspan="2">分值</td><td colspan="2">采集数据项</td><td rowspan="2">指标值</td></tr>
+<tr><td>数据项1</td><td>数据项2</td></tr>
+<tr><td rowspan="3">预算绩效</td><td rowspan="3">100</td><td rowspan="2">预算管理</td><td rowspan="2">75</td>
+<td>预算执行进度（7月）</td><td>%</td><td>40%</td><td>7</td><td>42.5</td><td>100</td><td>42.5%</td></tr>
+<tr><td>项目预算资金是否被核减</td><td>是/否</td><td>否</td><td>25</td><td>否</td><td>/</td><td>否</td></tr>
+<tr><td>财务管理</td><td>25</td><td>用款计划差错率</td><td>%</td><td>0%</td><td>7</td><td>0</td><td>10</td><td>0%</td></tr>
+<tr><td>总分</td><td>100</td><td>得分</td><td>91.5</td><td colspan="7"> </td></tr></table>
+<p>填报单位（公章）：延边州商务局 单位负责人：张三</p></body></html>"""
+
+
+def test_a_special_fund_form_with_data_item_columns_reads_its_lines_where_its_header_says(tmp_path):
+    """吉林's 专项经费绩效评价表: 采集数据项 merged over 数据项1 | 数据项2 (the columns right of it one further than the
+    top row counts them), 分值 after 二级指标 the group's and after the name the line's, 指标值 right of 目标值 the
+    value achieved, a unit column of % or 是/否 not written again after a target that states it, no score column, and
+    the project named by the title. Before: every line read by content, 指标值 a second target, no project name."""
+    from evalkit.readers import read
+    path = tmp_path / "评价表.html"
+    path.write_text(JILIN_FORM, encoding="utf-8")
+    (p,) = recognize(read(path)).projects
+    assert p.project_name == "长吉图发展战略专项经费" and p.agency == "延边州商务局"
+    assert p.total_score == 91.5
+    assert [(i.level1, i.level2, i.level3, i.target, i.actual, i.weight, i.score) for i in p.indicators()] == [
+        ("预算绩效", "预算管理", "预算执行进度（7月）", "40%", "42.5%", 7.0, None),
+        ("预算绩效", "预算管理", "项目预算资金是否被核减", "否", "否", 25.0, None),
+        ("预算绩效", "财务管理", "用款计划差错率", "0%", "0%", 7.0, None)]
+
+
+def test_a_title_names_the_fund_its_form_evaluates_where_the_table_names_no_project():
+    assert statements.project_name_hint("长吉图发展战略专项经费绩效评价表\n一级指标") == "长吉图发展战略专项经费"
+    assert statements.project_name_hint("\n2022年度农村公路养护专项资金绩效自评表\n") == "农村公路养护专项资金"
+    assert statements.project_name_hint("某县教育局项目资金绩效自评表\n") is None      # an agency's funds: no project
+    assert statements.project_name_hint("附件：\n关于报送专项经费绩效评价表的说明\n") is None

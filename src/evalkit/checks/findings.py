@@ -41,6 +41,7 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     Rule("template_nonstandard", 3, "info", "指标体系不是标准的产出/效益/满意度结构", "indicators.level1"),
     Rule("weight_without_score", 3, "warning", "有权重而无得分", "indicators.weight"),
     Rule("scores_not_filled", 3, "warning", "自评表未填得分（得分栏整栏空白）", "indicators.weight"),
+    Rule("line_scores_absent", 3, "warning", "只有总分，各行指标均无得分，总分无法核对", "indicators.weight projects.total_score"),
     Rule("indicator_full_score_unmet", 4, "error", "未达目标却得满分", "indicators.target_value indicators.actual_value indicators.score indicators.weight"),
     Rule("indicator_text_unmet_scored", 4, "error", "实际值写明未完成却得满分", "indicators.actual indicators.score indicators.weight"),
     Rule("indicator_deduction_met", 4, "warning", "已达目标却被扣分", "indicators.target_value indicators.actual_value indicators.score indicators.weight"),

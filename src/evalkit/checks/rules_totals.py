@@ -107,8 +107,18 @@ def check_totals(d: Data, cfg: CheckConfig) -> list[Finding]:
     scored = p["project_id"].map(sums["n_scored"]).fillna(0) > 0
     blank = has_lines & ~scored & p["budget_score"].isna() & p["total_score"].isna() & \
         p["project_id"].isin(n_missing.index)
-    no_budget_score &= ~blank
-    missing &= ~d.indicators["project_id"].isin(set(p.loc[blank, "project_id"]))
+    # a total and no line's score (a form that prints only the total its system computed: 吉林's 专项经费绩效评价表 has
+    # no score column): one finding that the total cannot be reconciled, not one weight_without_score per line
+    total_only = has_lines & ~scored & p["budget_score"].isna() & p["total_score"].notna() & \
+        p["project_id"].isin(n_missing.index)
+    no_budget_score &= ~(blank | total_only)
+    missing &= ~d.indicators["project_id"].isin(set(p.loc[blank | total_only, "project_id"]))
+    for r in p.loc[total_only].itertuples(index=False):
+        n = int(n_missing.get(r.project_id, 0))
+        out.append(make(cfg, "line_scores_absent", ids_of(r),
+                        f"自评表只填了总分{fmt(dec(r.total_score))}分，{n}行指标{'和预算执行行' if pd.notna(r.budget_weight) else ''}"
+                        "只有权重、没有得分（表中没有或未填各行得分）：总分无法按各行得分核对，请向填报单位索取各行得分。",
+                        "各行得分", "空"))
     for r in p.loc[blank].itertuples(index=False):
         n = int(n_missing.get(r.project_id, 0))
         out.append(make(cfg, "scores_not_filled", ids_of(r),

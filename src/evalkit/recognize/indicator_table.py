@@ -73,6 +73,7 @@ def read_header(cells: list[str]) -> Header | None:
     if roles is None or not is_header(roles):
         return None
     roles = V.near_in_header(cells, roles, V.INDICATOR_HEADER)    # 公值 beside 实际完成值 and 得分: 分值
+    roles = _achieved_after_target(cells, roles)
     cols: dict[str, int] = {}
     for i, r in enumerate(roles):
         if r is None or r in ("ignore", "seq"):
@@ -90,6 +91,15 @@ def read_header(cells: list[str]) -> Header | None:
                   words={i: WS.sub("", cells[i]) for i in roleless if cells[i].strip()})
 
 
+def _achieved_after_target(cells: list[str], roles: list[str | None]) -> list[str | None]:
+    """The roles with a bare 指标值 right of a target column read as the value achieved, where no column names one."""
+    if "actual" in roles or "target" not in roles:
+        return roles
+    first = roles.index("target")
+    return [("actual" if r == "target" and i > first and V.ACHIEVED_AFTER_TARGET.match(V.key(cells[i]) or "") else r)
+            for i, r in enumerate(roles)]
+
+
 def may_head(cells: list[str]) -> bool:
     """Whether a row could be part of a header: no figure, and a word of the indicator header's vocabulary."""
     roles = text_roles(cells)
@@ -102,8 +112,8 @@ def read_header_two_rows(top: list[str], below: list[str] | None) -> tuple[list[
     (the rows joined column by column, the lower row's word where it has one, the header they make), else None."""
     if not below or not may_head(top) or any(parse_number(c) is not None for c in below if c):
         return None
-    down = set(header_roles(below)) - {None, "ignore", "seq"}
-    if not down or is_header(list(down)):
+    down = set(header_roles(below)) - {None, "seq"}     # 'ignore' words count: 采集数据项 over 数据项1 | 数据项2
+    if not down or is_header(list(down - {"ignore"})):
         return None
     h = read_header(joined := _join_header_rows(top, below))
     return (joined, h) if h is not None else None
@@ -213,8 +223,16 @@ def _positional(cells: list[str], h: Header) -> Line | None:
     if "op" in h.cols or "unit" in h.cols:
         op = get("op")
         op = "" if op.isdigit() else op      # a sign OCR read as a digit (﹦ as 1): unknown, not part of the value
-        target = "".join(x for x in (op, target, get("unit")) if x)
+        target = _with_unit(op, target, get("unit"))
     return Line(l1, l2, l3, target, get("actual"), w, s, get("deviation"), "按位置")
+
+
+def _with_unit(op: str, target: str, unit: str) -> str:
+    """A target with its sign and unit (≥ 95 %), the unit left off where the target states it already (40% under
+    %) or is one of the answers it lists (是 under 是/否: a yes-or-no line's unit column names its answers)."""
+    if unit and target and (target.endswith(unit) or target in WS.sub("", unit).split("/")):
+        unit = ""
+    return "".join(x for x in (op, target, unit) if x)
 
 
 def _states_points(label: str, h: Header) -> bool:
@@ -272,7 +290,7 @@ def _by_content(cells: list[str], h: Header) -> Line:
         role = order[i] if i < len(order) else "deviation"
         got.setdefault(role, []).append(v)
     one = lambda role: "".join(got.get(role, [])) or None  # noqa: E731
-    target = "".join(got.get("op", []) + got.get("target", []) + got.get("unit", [])) or None
+    target = _with_unit("".join(got.get("op", [])), "".join(got.get("target", [])), "".join(got.get("unit", []))) or None
     return Line(l1, l2, l3, target, one("actual"), one("weight"), one("score"), one("deviation"), "按内容")
 
 

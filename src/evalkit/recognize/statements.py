@@ -8,7 +8,7 @@ from collections import Counter
 
 from evalkit import grades
 from evalkit.model import Document
-from evalkit.normalize import clean_text, close_cjk_gaps, normalize_grade, parse_number
+from evalkit.normalize import WS, clean_text, close_cjk_gaps, normalize_grade, parse_number
 from evalkit.recognize import vocabulary as V
 
 
@@ -118,9 +118,15 @@ def arabic_years(text: str) -> str:
 
 
 def project_name_hint(all_text: str) -> str | None:
-    """A project name the prose states (2023年度XX资金绩效…), for a document whose table names none."""
+    """A project name the prose states (2023年度XX资金绩效…) or a title line gives (XX专项经费绩效评价表), for a document
+    whose table names none."""
     m = V.PROJECT_FROM_TEXT.search(clean_text(all_text) or "")
-    return m.group(1) if m else None
+    if m:
+        return m.group(1)
+    for line in all_text.splitlines()[:V.TITLE_LINES]:
+        if len(line := WS.sub("", line)) <= V.TITLE_MAX and (m := V.PROJECT_FROM_TITLE.match(clean_text(line) or "")):
+            return m.group(1)
+    return None
 
 
 def mentions_department(text: str) -> bool:

@@ -17,13 +17,17 @@ INDICATOR_HEADER = [  # (role, pattern on the header cell without whitespace/par
     ("op", re.compile(r"^指标性质$")),
     ("unit", re.compile(r"^(度量|计量)单位$")),
     ("deviation", re.compile(r"偏差|未完成.*原因|原因分析|改进措施")),
-    ("ignore", re.compile(r"完成率|具体指标|评价标准|评分标准|指标解释|备注|复核")),    # 复核分: the reviewer's, not the self-evaluation's
+    ("ignore", re.compile(r"完成率|具体指标|评价标准|评分标准|指标解释|备注|复核|采集数据项|^数据项\d*$")),    # 复核分: the
+    # reviewer's, not the self-evaluation's; 采集数据项 (数据项1 | 数据项2): the figures a 指标值 is computed from
     ("actual", re.compile(r"实际完成值|业绩值|^完成值$|全年实际值|实际值|实际完成|完成情况值|全年完成值|^完成数$|"
                           r"实际达[到成]值|^(实施|完成|执行)进度$|^年[终末]完成值$")),
     ("target", re.compile(r"年度指标值|目标值|^指标值$|指标目标值|预期指标值|预期目标值|计划指标值|^(年度)?计划值$|计划完成值")),
     ("weight", re.compile(r"^(分值|权重|满分|标准分值?|权重分值?|指标分值|指标权重)$")),
     ("score", re.compile(r"得分|^评分$|^自评分(数|值)?$")),
 ]
+# 指标值 right of a 目标值 column is the value achieved, not a second target (吉林's 专项经费绩效评价表: 目标值（标准） | 分值
+# | 采集数据项 | 指标值, the last computed from the data items); alone, as in most forms, it is the target
+ACHIEVED_AFTER_TARGET = re.compile(r"^指标值$")
 NAME_ROLES = {"level3", "level2"}                      # an indicator header names its lines …
 VALUE_ROLES = {"target", "actual", "weight", "score"}  # … and has at least two of these, or all three levels and a
 LEVEL_ROLES = {"level1", "level2", "level3"}            # score (a 得分表: each label states its points, 相关性（5分）)
@@ -103,14 +107,15 @@ def block_label_part(cell: str | None) -> bool:
 
 
 LEVEL1_WORDS = ("产出", "效益", "满意度", "成本", "预算执行率?", "资金执行率?", "决策", "过程", "管理", "绩效", "履职效能",
-                "效果", "投入")
+                "效果", "投入", "预算绩效")
 LEVEL2_WORDS = ("数量", "质量", "时效", "成本", "经济效益", "社会效益", "生态效益", "环境效益", "可持续影响", "服务对象满意度",
                 "满意度", "经济成本", "社会成本", "生态环境成本", "项目目标", "决策过程", "资金分配", "资金到位", "资金管理",
                 "组织实施", "项目产出", "项目效果", "项目效益", "预算执行率?", "资金执行率?",
                 # the 财政部 framework's (项目立项, 绩效目标, 资金投入), 四川's (科学决策, 项目执行, 项目完成) and the 湖南
-                # 部门整体 form's (预算配置, 预算管理, 资产管理, 职责履行, 履职效益)
+                # 部门整体 form's (预算配置, 预算管理, 资产管理, 职责履行, 履职效益); 吉林's 专项经费绩效评价表 groups
+                # its lines so too (一级 预算绩效: 二级 预算管理, 财务管理)
                 "项目立项", "绩效目标", "资金投入", "科学决策", "项目执行", "项目完成", "预算配置", "预算管理", "资产管理",
-                "职责履行", "履职效益")
+                "职责履行", "履职效益", "财务管理")
 LEVEL1 = re.compile(r"^(项目)?(" + "|".join(LEVEL1_WORDS) + r")(指标)?$")
 LEVEL2 = re.compile(r"^(" + "|".join(LEVEL2_WORDS) + r")(指标)?$")
 LEVEL_ETC = "指标等"        # 服务对象满意度指标等: the template's 等 after a level label
@@ -178,6 +183,10 @@ PART_LABEL_BEFORE = re.compile(r"[\u4e00-\u9fa5]{2,8}$")
 CN_YEAR_DIGITS = "[二][〇○零OＯ一二三四五六七八九]{3}"          # 二〇二三: a year written digit by digit in Chinese
 PROJECT_FROM_TEXT = re.compile(rf"(?:20\d{{2}}|{CN_YEAR_DIGITS})\s*年度?([\u4e00-\u9fa5]{{2,12}}?(?:基金|资金|项目|经费))"
                                r"(?:支出|目标|绩效)")
+# a title naming the fund its form evaluates, on a line of its own (长吉图发展战略专项经费绩效评价表, 2023年度XX专项资金绩效自评表);
+# an agency's 项目资金 (…局项目资金绩效自评表) names no project
+PROJECT_FROM_TITLE = re.compile(r"^(?:20\d{2}\s*年度?)?([\u4e00-\u9fa5（）()]{2,30}?(?<!项目)(?:专项资金|专项经费|资金|经费))"
+                                r"(?:项目)?(?:支出)?绩效(?:自评|评价)(?:表|报告)$")
 # a template's filling instruction left in place of the text it asks for (对照年度目标，说明相关任务目标的完成情况(100字以内),
 # 结合自评情况，说明项目自评总分…(200字以内)): an imperative sentence ending in its length limit
 TEMPLATE_INSTRUCTION = re.compile(r"^(结合|对照|针对|说明|简要说明|简述|请|填写|根据).{0,80}[（(]\s*\d+\s*字(以内|左右)\s*[)）]\s*[。.]?$")

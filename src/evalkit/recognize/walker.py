@@ -150,9 +150,11 @@ class Walker:
         ind = indicator_table.read_header(cells)
         below = self._neighbour(1) if len(filled) >= 2 and indicator_table.may_head(cells) else None
         two = indicator_table.read_header_two_rows(cells, below)
-        if two and (ind is None or len(two[1].cols) > len(ind.cols)):   # a header alone may be refined by the row
-            self._taken[(self._where[0], self._row + 1)] = [i for i, c in enumerate(below) if c]   # under it (年度指标值
-            self._cells = two[0]                                     # over 指标性质 | 指标值 | 度量单位): joined
+        if two and (ind is None or len(two[1].cols) > len(ind.cols) or two[1].width != ind.width):   # a header
+            # alone may be refined by the row under it (年度指标值 over 指标性质 | 指标值 | 度量单位), or widened by it (采集数据项
+            # merged over 数据项1 | 数据项2: the columns right of it one further than the top row counts them)
+            self._taken[(self._where[0], self._row + 1)] = [i for i, c in enumerate(below) if c]
+            self._cells = two[0]
             return self._indicator_header(two[0], two[1], why="表头分印在两行（上行的合并单元格跨下行几列），已按列合并")
         if ind:
             return self._indicator_header(cells, ind)
