@@ -1217,3 +1217,33 @@ def test_a_title_names_the_fund_its_form_evaluates_where_the_table_names_no_proj
     assert statements.project_name_hint("\n2022年度农村公路养护专项资金绩效自评表\n") == "农村公路养护专项资金"
     assert statements.project_name_hint("某县教育局项目资金绩效自评表\n") is None      # an agency's funds: no project
     assert statements.project_name_hint("附件：\n关于报送专项经费绩效评价表的说明\n") is None
+
+
+def _cell(text, rows=1, cols=1):
+    return f'<td rowspan="{rows}" colspan="{cols}">{text}</td>'
+
+
+def test_a_yes_or_no_block_reads_its_one_data_item_and_adds_the_points_of_each_example_row(tmp_path):
+    """The same system's 项目效果 block: 采集数据项 over 数据项1 | 理由 (no 指标值: the one data item is the value achieved,
+    理由 the examples asked for a 是), each line's name merged over one row per example, 5 points a row: the line weighs
+    their sum; a line without examples (是否有违反外事纪律事件发生 | … | 10 | 否 | /) its own. Before: read by content, the
+    group label as the name, the rows of points dropped as scan fragments."""
+    from evalkit.readers import read
+    head = ("".join(_cell(w, 2) for w in ["一级指标", "权重", "二级指标", "分值", "三级指标", "计量单位", "目标值(标准)", "分值"])
+            + _cell("采集数据项", 1, 3))
+    rows = [f"<tr>{head}</tr>", f"<tr>{_cell('数据项1')}{_cell('理由', 1, 2)}</tr>",
+            "<tr>" + _cell("项目效果", 4) + _cell("25", 4) + _cell("社会效益", 4) + _cell("20", 4)
+            + _cell("是否加强对外政策、信息、技术、业务交流", 3) + _cell("是/否", 3) + _cell("是", 3) + _cell("5")
+            + _cell("是", 3) + _cell("①举办交流会2次", 1, 2) + "</tr>",
+            f"<tr>{_cell('5')}{_cell('②发布信息12条', 1, 2)}</tr>", f"<tr>{_cell('5')}{_cell('③接待来访1次', 1, 2)}</tr>",
+            "<tr>" + "".join(_cell(w) for w in ["是否有违反外事纪律事件发生", "是/否", "否", "10", "否"]) + _cell("/", 1, 2) + "</tr>",
+            "<tr>" + "".join(_cell(w) for w in ["总分", "100", "得分", "25"]) + _cell(" ", 1, 7) + "</tr>"]
+    path = tmp_path / "外事出国项目专项经费绩效评价表.html"
+    path.write_text('<html><head><meta charset="utf-8"></head><body><p>外事出国项目专项经费绩效评价表</p><table>'
+                    + "".join(rows) + "</table></body></html>", encoding="utf-8")
+    (p,) = recognize(read(path)).projects
+    assert p.project_name == "外事出国项目专项经费"
+    assert [(i.level1, i.level2, i.level3, i.target, i.actual, i.weight) for i in p.indicators()] == [
+        ("项目效果", "社会效益", "是否加强对外政策、信息、技术、业务交流", "是", "是", 15.0),
+        ("项目效果", "社会效益", "是否有违反外事纪律事件发生", "否", "否", 10.0)]
+    assert V.is_level2("产出数量") and V.is_level2("产出时效")        # the 项目产出 block's groups

@@ -92,12 +92,17 @@ def read_header(cells: list[str]) -> Header | None:
 
 
 def _achieved_after_target(cells: list[str], roles: list[str | None]) -> list[str | None]:
-    """The roles with a bare 指标值 right of a target column read as the value achieved, where no column names one."""
+    """The roles with a bare 指标值 right of a target column read as the value achieved, where no column names one;
+    else a header's one data item (数据项1 beside 理由)."""
     if "actual" in roles or "target" not in roles:
         return roles
     first = roles.index("target")
-    return [("actual" if r == "target" and i > first and V.ACHIEVED_AFTER_TARGET.match(V.key(cells[i]) or "") else r)
-            for i, r in enumerate(roles)]
+    roles = [("actual" if r == "target" and i > first and V.ACHIEVED_AFTER_TARGET.match(V.key(cells[i]) or "") else r)
+             for i, r in enumerate(roles)]
+    items = [i for i, c in enumerate(cells) if V.DATA_ITEM.match(V.key(c) or "")]
+    if "actual" not in roles and len(items) == 1:
+        roles[items[0]] = "actual"
+    return roles
 
 
 def may_head(cells: list[str]) -> bool:

@@ -17,8 +17,9 @@ INDICATOR_HEADER = [  # (role, pattern on the header cell without whitespace/par
     ("op", re.compile(r"^指标性质$")),
     ("unit", re.compile(r"^(度量|计量)单位$")),
     ("deviation", re.compile(r"偏差|未完成.*原因|原因分析|改进措施")),
-    ("ignore", re.compile(r"完成率|具体指标|评价标准|评分标准|指标解释|备注|复核|采集数据项|^数据项\d*$")),    # 复核分: the
-    # reviewer's, not the self-evaluation's; 采集数据项 (数据项1 | 数据项2): the figures a 指标值 is computed from
+    ("ignore", re.compile(r"完成率|具体指标|评价标准|评分标准|指标解释|备注|复核|采集数据项|^数据项\d*$|^理由$")),    # 复核分:
+    # the reviewer's, not the self-evaluation's; 采集数据项 (数据项1 | 数据项2): the figures a 指标值 is computed from; 理由:
+    # the examples a yes-or-no line gives for its 是 (not a deviation's reason)
     ("actual", re.compile(r"实际完成值|业绩值|^完成值$|全年实际值|实际值|实际完成|完成情况值|全年完成值|^完成数$|"
                           r"实际达[到成]值|^(实施|完成|执行)进度$|^年[终末]完成值$")),
     ("target", re.compile(r"年度指标值|目标值|^指标值$|指标目标值|预期指标值|预期目标值|计划指标值|^(年度)?计划值$|计划完成值")),
@@ -28,6 +29,9 @@ INDICATOR_HEADER = [  # (role, pattern on the header cell without whitespace/par
 # 指标值 right of a 目标值 column is the value achieved, not a second target (吉林's 专项经费绩效评价表: 目标值（标准） | 分值
 # | 采集数据项 | 指标值, the last computed from the data items); alone, as in most forms, it is the target
 ACHIEVED_AFTER_TARGET = re.compile(r"^指标值$")
+# a data item column (采集数据项 over 数据项1 | 理由) is the value achieved where the header names no other: the one item
+# of a yes-or-no block, whose 理由 cells give the examples; beside a 指标值 the items are its inputs, not read
+DATA_ITEM = re.compile(r"^数据项\d*$")
 NAME_ROLES = {"level3", "level2"}                      # an indicator header names its lines …
 VALUE_ROLES = {"target", "actual", "weight", "score"}  # … and has at least two of these, or all three levels and a
 LEVEL_ROLES = {"level1", "level2", "level3"}            # score (a 得分表: each label states its points, 相关性（5分）)
@@ -113,9 +117,9 @@ LEVEL2_WORDS = ("数量", "质量", "时效", "成本", "经济效益", "社会�
                 "组织实施", "项目产出", "项目效果", "项目效益", "预算执行率?", "资金执行率?",
                 # the 财政部 framework's (项目立项, 绩效目标, 资金投入), 四川's (科学决策, 项目执行, 项目完成) and the 湖南
                 # 部门整体 form's (预算配置, 预算管理, 资产管理, 职责履行, 履职效益); 吉林's 专项经费绩效评价表 groups
-                # its lines so too (一级 预算绩效: 二级 预算管理, 财务管理)
+                # its lines so too (一级 预算绩效: 二级 预算管理, 财务管理; 项目产出: 产出数量, 产出质量, 产出时效, 产出成本)
                 "项目立项", "绩效目标", "资金投入", "科学决策", "项目执行", "项目完成", "预算配置", "预算管理", "资产管理",
-                "职责履行", "履职效益", "财务管理")
+                "职责履行", "履职效益", "财务管理", "产出数量", "产出质量", "产出时效", "产出成本")
 LEVEL1 = re.compile(r"^(项目)?(" + "|".join(LEVEL1_WORDS) + r")(指标)?$")
 LEVEL2 = re.compile(r"^(" + "|".join(LEVEL2_WORDS) + r")(指标)?$")
 LEVEL_ETC = "指标等"        # 服务对象满意度指标等: the template's 等 after a level label

@@ -234,6 +234,21 @@ class Walker:
             p.deviation_note = p.deviation_note or indicator_table.header_note(cells[h.cols["deviation"]])
         self._decide(Kind.INDICATOR_HEADER, cells, roles={i: r for i, r in enumerate(h.roles) if r}, why=why)
 
+    def _further_points(self, cells: list[str]) -> float | None:
+        """The points of a row giving nothing but a figure in the weight column (and text in columns not read), right
+        under a line with a weight: the line's name is merged over it, one row for each example its 理由 asks (吉林's
+        专项经费绩效评价表: 是否促进地方经济项目推广和外拓 | 是/否 | 是 | 5 | 是 | ①…, then 5 | ②…); else None."""
+        h, p = self.ind, self.current
+        if h is None or "weight" not in h.cols or p is None or not p.sections or not p.sections[-1] \
+                or not self.decisions or self.decisions[-1].kind is not Kind.INDICATOR:
+            return None
+        w = h.cols["weight"]
+        if w >= len(cells) or (points := parse_number(cells[w])) is None or p.sections[-1][-1].weight is None:
+            return None
+        if any(c and i != w and (i >= len(h.roles) or h.roles[i] != "ignore") for i, c in enumerate(cells)):
+            return None
+        return points
+
     def _indicator_row(self, cells: list[str], filled: list[str]) -> None:
         label = V.key(filled[0])
         if V.TOTAL_LABEL.match(label):
@@ -264,6 +279,12 @@ class Walker:
             last.deviation_reason = f"{last.deviation_reason}{filled[0]}" if last.deviation_reason else filled[0]
             return self._decide(Kind.INDICATOR, cells, why="上一行偏差原因的续行（该行被分页截断）",   # page break)
                                 fields={"level3": last.level3, "deviation_reason": last.deviation_reason})
+        points = self._further_points(cells)
+        if points is not None:
+            last = self.current.sections[-1][-1]
+            last.weight += points
+            return self._decide(Kind.INDICATOR, cells, fields={"level3": last.level3, "weight": last.weight},
+                                why="上一行指标的又一项分值（指标名称跨行合并，每行一项分值），已计入其权重")
         if len(filled) == 1 and (not (V.is_level1(filled[0]) or V.is_level2(filled[0])) or V.OPTIONAL_NOTE.search(filled[0])):
             if not strip_list_prefix(filled[0]) or V.PLACEHOLDER.match(filled[0]):
                 return self._decide(Kind.IGNORED, cells, why="占位符")
