@@ -105,14 +105,13 @@ def check_totals(d: Data, cfg: CheckConfig) -> list[Finding]:
     # the score column left empty from top to bottom (a form sent before it was filled in): one finding, not one
     # weight_without_score per line
     scored = p["project_id"].map(sums["n_scored"]).fillna(0) > 0
-    blank = has_lines & ~scored & p["budget_score"].isna() & p["total_score"].isna() & \
-        p["project_id"].isin(n_missing.index)
+    unscored = has_lines & ~scored & p["budget_score"].isna() & p["project_id"].isin(n_missing.index)
+    blank = unscored & p["total_score"].isna()
     # a total and no line's score (a form that prints only the total its system computed: 吉林's 专项经费绩效评价表 has
     # no score column): one finding that the total cannot be reconciled, not one weight_without_score per line
-    total_only = has_lines & ~scored & p["budget_score"].isna() & p["total_score"].notna() & \
-        p["project_id"].isin(n_missing.index)
-    no_budget_score &= ~(blank | total_only)
-    missing &= ~d.indicators["project_id"].isin(set(p.loc[blank | total_only, "project_id"]))
+    total_only = unscored & p["total_score"].notna()
+    no_budget_score &= ~unscored
+    missing &= ~d.indicators["project_id"].isin(set(p.loc[unscored, "project_id"]))
     for r in p.loc[total_only].itertuples(index=False):
         n = int(n_missing.get(r.project_id, 0))
         out.append(make(cfg, "line_scores_absent", ids_of(r),

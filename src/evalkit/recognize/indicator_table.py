@@ -73,7 +73,7 @@ def read_header(cells: list[str]) -> Header | None:
     if roles is None or not is_header(roles):
         return None
     roles = V.near_in_header(cells, roles, V.INDICATOR_HEADER)    # 公值 beside 实际完成值 and 得分: 分值
-    roles = _achieved_after_target(cells, roles)
+    roles = _value_achieved(cells, roles)
     cols: dict[str, int] = {}
     for i, r in enumerate(roles):
         if r is None or r in ("ignore", "seq"):
@@ -91,7 +91,7 @@ def read_header(cells: list[str]) -> Header | None:
                   words={i: WS.sub("", cells[i]) for i in roleless if cells[i].strip()})
 
 
-def _achieved_after_target(cells: list[str], roles: list[str | None]) -> list[str | None]:
+def _value_achieved(cells: list[str], roles: list[str | None]) -> list[str | None]:
     """The roles with a bare 指标值 right of a target column read as the value achieved, where no column names one;
     else a header's one data item (数据项1 beside 理由)."""
     if "actual" in roles or "target" not in roles:

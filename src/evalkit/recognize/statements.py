@@ -123,10 +123,17 @@ def project_name_hint(all_text: str) -> str | None:
     m = V.PROJECT_FROM_TEXT.search(clean_text(all_text) or "")
     if m:
         return m.group(1)
-    for line in all_text.splitlines()[:V.TITLE_LINES]:
-        if len(line := WS.sub("", line)) <= V.TITLE_MAX and (m := V.PROJECT_FROM_TITLE.match(clean_text(line) or "")):
+    for line in title_lines(all_text.splitlines()):
+        if m := V.PROJECT_FROM_TITLE.match(clean_text(WS.sub("", line)) or ""):
             return m.group(1)
     return None
+
+
+def title_lines(lines) -> list[str]:
+    """The opening lines that may be a title: the first TITLE_LINES that hold text, each of a title's length and no
+    sentence (one ending in 。)."""
+    opening = [t for t in lines if t.strip()][:V.TITLE_LINES]
+    return [t for t in opening if len(t) <= V.TITLE_MAX and "。" not in t]
 
 
 def mentions_department(text: str) -> bool:
@@ -227,10 +234,7 @@ def doc_date(doc: Document) -> str | None:
 def version_mark(doc: Document) -> str | None:
     """A version word bracketed in the title lines (（更正）, 【修订版】, (第二版)): which version of a report
     this document says it is. A sentence (one ending in 。) is no title."""
-    opening = [p.text for p in doc.paragraphs() if p.text.strip()][:V.TITLE_LINES]
-    for text in opening:
-        if len(text) > V.TITLE_MAX or "。" in text:
-            continue
+    for text in title_lines(p.text for p in doc.paragraphs()):
         for m in V.VERSION_IN_TITLE.finditer(text):
             if version_of(m.group(1))[2]:
                 return re.sub(r"\s+", "", m.group(1))
