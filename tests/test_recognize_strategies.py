@@ -1219,6 +1219,13 @@ def test_a_title_names_the_fund_its_form_evaluates_where_the_table_names_no_proj
     assert statements.project_name_hint("附件：\n关于报送专项经费绩效评价表的说明\n") is None
 
 
+def test_an_agency_title_with_its_year_names_no_project_but_a_fund_after_it_does():
+    title = "2024年度茂南区医疗保障局项目支出绩效自评表\n"
+    assert statements.project_name_hint(title) is None
+    assert statements.project_name_hint(title + "2024年度职工医保基金支出绩效目标完成情况") == "职工医保基金"
+    assert statements.project_name_hint("2023年度乡村振兴衔接项目支出绩效自评表") == "乡村振兴衔接项目"
+
+
 def _cell(text, rows=1, cols=1):
     return f'<td rowspan="{rows}" colspan="{cols}">{text}</td>'
 

@@ -120,13 +120,18 @@ def arabic_years(text: str) -> str:
 def project_name_hint(all_text: str) -> str | None:
     """A project name the prose states (2023年度XX资金绩效…) or a title line gives (XX专项经费绩效评价表), for a document
     whose table names none."""
-    m = V.PROJECT_FROM_TEXT.search(clean_text(all_text) or "")
-    if m:
-        return m.group(1)
+    for m in V.PROJECT_FROM_TEXT.finditer(clean_text(all_text) or ""):
+        if not agency_projects(m.group(1)):
+            return m.group(1)
     for line in title_lines(all_text.splitlines()):
         if m := V.PROJECT_FROM_TITLE.match(clean_text(WS.sub("", line)) or ""):
             return m.group(1)
     return None
+
+
+def agency_projects(name: str) -> bool:
+    """An agency's projects (茂南区医疗保障局项目 in 2024年度茂南区医疗保障局项目支出绩效自评表), not one project's name."""
+    return name.endswith("项目") and bool(V.AGENCY_LIKE.match(name[:-2]))
 
 
 def title_lines(lines) -> list[str]:
