@@ -318,6 +318,61 @@ def test_projects_on_the_same_spot_are_counted(tables):
         plt.close(fig)
 
 
+def _text_overlaps(fig, texts) -> list:
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    boxes = [(t.get_text(), t.get_window_extent(r)) for t in texts if t.get_text()]
+    return [(a, b) for i, (a, ba) in enumerate(boxes) for b, bb in boxes[i + 1:]
+            if ba.overlaps(bb) and ba.intersection(ba, bb).width * ba.intersection(ba, bb).height > 4]
+
+
+def test_a_row_of_shared_spots_writes_only_the_counts_that_stay_apart():
+    """Pairs of projects on spots 0.1 apart (95.0 %, 95.1 % … at 99分) and 20 on 100 %/100分: the 20 is written, and no
+    count covers another (before, ten 2s were written over each other)."""
+    rates = [95 + i / 10 for i in range(10) for _ in range(2)] + [100.0] * 20
+    scores = [99.0] * 20 + [100.0] * 20
+    projects = pd.DataFrame({"project_id": [f"p{i}" for i in range(40)], "report_id": "r", "source_file": "r.txt",
+                             "county": "某县", "province": "四川省", "fiscal_year": 2023, "project_name": "项目",
+                             "budget_full_year": 100.0, "executed": rates, "execution_rate_calc": rates,
+                             "total_score": scores})
+    reports = pd.DataFrame([{"report_id": "r", "source_file": "r.txt", "county": "某县", "province": "四川省",
+                             "fiscal_year": 2023, "doc_kind": "project_tables", "status": "ok"}])
+    fig = charts.execution_vs_score(rp.Views({"projects": projects, "reports": reports}))
+    try:
+        for ax in fig.axes[:2]:
+            counts = [t for t in ax.texts if t.get_text().isdigit()]
+            assert "20" in [t.get_text() for t in counts]
+            assert _text_overlaps(fig, counts) == []
+        assert any(t.get_text() == "2" for t in fig.axes[0].texts)      # the overview still counts a pair
+    finally:
+        plt.close(fig)
+
+
+def test_many_projects_are_drawn_as_their_density_with_the_most_crowded_spot_said(hundred):
+    """Over DENSE_POINTS projects the overview colours squares by how many projects each holds (every project in
+    one square, 100 %/100分 at a square's centre) instead of hundreds of marks on each other; the side says how many
+    share the most crowded spot, and the zoom's counts do not cover each other."""
+    v = hundred.projects
+    v = v[v["rate"].notna() & v["score"].notna()]
+    assert len(v) > charts.DENSE_POINTS
+    fig = charts.execution_vs_score(hundred)
+    try:
+        main, zoom = fig.axes[0], fig.axes[1]
+        (mesh,) = [c for c in main.collections if isinstance(c, matplotlib.collections.QuadMesh)]
+        assert mesh.get_array().sum() == len(v)
+        xe = mesh.get_coordinates()[0, :, 0]
+        assert np.isclose(xe, 100 - charts.CELL_STEP / 2).any() and np.isclose(xe, 100 + charts.CELL_STEP / 2).any()
+        assert not [c for c in main.collections if len(c.get_offsets()) > 50]       # no mark per project there
+        spot = v.groupby([v["rate"].round(1), v["score"].round(1)]).size()
+        (rate, score), n = spot.idxmax(), spot.max()
+        assert f"共{len(v)}个项目" in _texts(fig)
+        assert f"最多项目重合的点：执行率{rate:g}%、{score:g}分，{n}个项目" in _texts(fig)
+        counts = [t for t in zoom.texts if t.get_text().isdigit() and t.get_color() == "white"]   # not the numbers
+        assert len(counts) > 3 and _text_overlaps(fig, counts) == []
+    finally:
+        plt.close(fig)
+
+
 def test_figures_by_year_keep_projects_and_statements_apart(two_year_clean):
     from evalkit.report import trends
     vw = rp.Views(two_year_clean[1])

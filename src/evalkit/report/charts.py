@@ -611,6 +611,8 @@ def grade_counts_by_county(vw: Views, *, title: str | None = TITLES["grade_count
 
 
 MAX_STACK_LABELS = 25   # counts written on at most this many shared spots per panel
+DENSE_POINTS = 400      # more projects than this: the overview draws their density (squares), not one mark each
+CELL_STEP = 2.5         # the density's squares, in percent and points: 100% and 100分 fall in one square's centre
 
 
 def _coincident(v: pd.DataFrame, digits: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -623,6 +625,42 @@ def _coincident(v: pd.DataFrame, digits: int = 1) -> tuple[pd.DataFrame, pd.Data
               .agg(n=("county_label", "size"), counties=("county_label", "nunique"), county=("county_label", "first"))
               .reset_index())
     return v[n == 1], stacks
+
+
+def _apart(a, spots: pd.DataFrame, fontsize: float) -> pd.DataFrame:
+    """The spots whose counts can be written without covering another's: the largest first, a spot skipped where its
+    label would overlap one already kept (a row of shared spots 0.1 apart wrote its counts over each other)."""
+    fig = a.figure
+    box = a.get_position()
+    w_in, h_in = box.width * fig.get_figwidth(), box.height * fig.get_figheight()
+    (x0, x1), (y0, y1) = a.get_xlim(), a.get_ylim()
+    kept: list[tuple[float, float, float]] = []
+    rows = []
+    for r in spots.sort_values("n", ascending=False, kind="stable").itertuples():
+        half_w = (len(str(r.n)) * 0.62 + 0.4) * fontsize / 72 / 2 / w_in * (x1 - x0)   # half the label, data units
+        half_h = 1.3 * fontsize / 72 / 2 / h_in * (y1 - y0)
+        if all(abs(r.rate - x) >= half_w + w or abs(r.score - y) >= 2 * half_h for x, y, w in kept):
+            kept.append((r.rate, r.score, half_w))
+            rows.append(r.Index)
+        if len(rows) >= MAX_STACK_LABELS:
+            break
+    return spots.loc[rows]
+
+
+def _density(a, v: pd.DataFrame, xlim, ylim):
+    """Squares coloured by how many projects fall in each (log scale), one centred on 100% and 100分, where most
+    self-evaluations crowd."""
+    from matplotlib.colors import ListedColormap, LogNorm
+    cmap = ListedColormap(plt.get_cmap("Blues")(np.linspace(0.3, 1.0, 256)))   # one project still shows
+
+    def edges(lo, hi):
+        k0, k1 = np.floor((lo - 100.0) / CELL_STEP), np.ceil((hi - 100.0) / CELL_STEP)
+        return 100.0 + CELL_STEP * (np.arange(k0, k1 + 1) + 0.5)
+    xe, ye = edges(*xlim), edges(*ylim)
+    counts, _, _ = np.histogram2d(v["rate"].to_numpy(float), v["score"].to_numpy(float), bins=[xe, ye])
+    counts = np.ma.masked_less(counts.T, 1)
+    return a.pcolormesh(xe, ye, counts, norm=LogNorm(vmin=1, vmax=max(2.0, float(counts.max()))), cmap=cmap,
+                        linewidth=0, zorder=3)
 
 
 def execution_vs_score(vw: Views, *, max_listed: int = 8,
@@ -653,14 +691,27 @@ def execution_vs_score(vw: Views, *, max_listed: int = 8,
     by_county = len(order) <= MAX_LEGEND
     colors = _county_colors(order) if by_county else {c: OK_COLOR for c in order}
     hl = v[(v["score"] >= high_score) & (v["rate"] < low_execution)].sort_values("rate")
+    dense = len(v) > DENSE_POINTS
+    cells = None
 
-    def draw(a, xlim, ylim, size):
+    def draw(a, xlim, ylim, size, overview=False):
+        nonlocal cells
         a.add_patch(plt.Rectangle((xlim[0], high_score), low_execution - xlim[0], ylim[1] - high_score,
                                   color="#ffcdd2", alpha=0.55, lw=0, zorder=0))
-        a.axvline(low_execution, color="#e65100", ls="--", lw=1.2)
-        a.axhline(high_score, color="#e65100", ls="--", lw=1.2)
+        a.axvline(low_execution, color="#e65100", ls="--", lw=1.2, zorder=3.5)
+        a.axhline(high_score, color="#e65100", ls="--", lw=1.2, zorder=3.5)
+        a.set_xlim(*xlim)
+        a.set_ylim(*ylim)
+        if overview and dense:   # a point per project would hide hundreds under each other: their density
+            cells = _density(a, v, xlim, ylim)
+            _pct(a, "x")
+            a.grid(alpha=0.3)
+            _style(a)
+            return
         single, stacks = _coincident(v)
-        if by_county:
+        if dense:    # the zoom of a dense chart: small marks, spots grown less, so neighbours stay apart
+            a.scatter(single["rate"], single["score"], s=size * 0.3, color=OK_COLOR, alpha=0.45, lw=0, zorder=3)
+        elif by_county:
             for c in order:
                 g = single[single["county_label"] == c]
                 a.scatter(g["rate"], g["score"], s=size, color=colors[c], label=_mt(c, legend=True), alpha=0.85,
@@ -671,15 +722,16 @@ def execution_vs_score(vw: Views, *, max_listed: int = 8,
         if len(stacks):  # projects on the same spot: one marker with their count (one collection for all)
             cols = [colors.get(c, OK_COLOR) if k == 1 else STACK_COLOR
                     for c, k in zip(stacks["county"], stacks["counties"])]
-            a.scatter(stacks["rate"], stacks["score"], s=size * (2.2 + 0.6 * np.sqrt(stacks["n"].to_numpy(float))),
+            grow = (0.8 + 0.35 * np.sqrt(stacks["n"].to_numpy(float))) if dense else \
+                (2.2 + 0.6 * np.sqrt(stacks["n"].to_numpy(float)))
+            a.scatter(stacks["rate"], stacks["score"], s=size * grow,
                       color=cols, alpha=0.95, edgecolor="white", lw=0.8, zorder=4)
         shown = stacks[stacks["rate"].between(*xlim) & stacks["score"].between(*ylim)]   # the zoom shows a few
-        # counts on the MAX_STACK_LABELS largest spots only: hundreds of "2"s would cover the points
-        for r in shown.sort_values("n", ascending=False, kind="stable").head(MAX_STACK_LABELS).itertuples():
-            a.text(r.rate, r.score, str(r.n), ha="center", va="center", fontsize=9 if size < 50 else 10,
+        # counts on the largest spots whose labels stay apart: hundreds of "2"s would cover the points
+        fs = 9 if size < 50 else 10
+        for r in _apart(a, shown, fs).itertuples():
+            a.text(r.rate, r.score, str(r.n), ha="center", va="center", fontsize=fs,
                    color="white", fontweight="bold", zorder=5, clip_on=True)
-        a.set_xlim(*xlim)
-        a.set_ylim(*ylim)
         _pct(a, "x")
         a.grid(alpha=0.3)
         _style(a)
@@ -692,7 +744,12 @@ def execution_vs_score(vw: Views, *, max_listed: int = 8,
     if len(odd):  # room at the low edges for values below the range
         xlim = (min(xlim[0], -5.0), xlim[1]) if (odd["rate"] < 0).any() else xlim
         ylim = (min(ylim[0], -5.0), ylim[1]) if (odd["score"] < 0).any() else ylim
-    draw(ax, xlim, ylim, 60)
+    draw(ax, xlim, ylim, 60, overview=True)
+    if cells is not None:
+        bar = fig.colorbar(cells, ax=ax, shrink=0.55, pad=0.01, aspect=30)
+        bar.set_label("项目数（对数刻度）", fontsize=11)
+        bar.formatter = FuncFormatter(lambda x, _: f"{x:g}")
+        bar.update_ticks()
     if len(odd):  # at the edge, clipped to the plausible scale, numbered, listed on the side
         ox, oy = odd["rate"].clip(*xlim).to_numpy(), odd["score"].clip(*ylim).to_numpy()
         ax.scatter(ox, oy, marker="X", s=90, color=ODD_COLOR, zorder=5, clip_on=False)
@@ -705,7 +762,7 @@ def execution_vs_score(vw: Views, *, max_listed: int = 8,
             color="#b71c1c", va="top", ha="left", zorder=4)
     ax.set_xlabel("预算执行率（%）", fontsize=13)
     ax.set_ylabel("自评得分（分）", fontsize=13)
-    if by_county:
+    if by_county and not dense:
         ax.legend(title="县区", loc="lower right", fontsize=11, title_fontsize=11, frameon=True,
                   framealpha=0.9)
 
@@ -718,7 +775,7 @@ def execution_vs_score(vw: Views, *, max_listed: int = 8,
     zoom.set_title(f"放大：得分{high_score:g}分以上", fontsize=12, loc="left")
     zoom.tick_params(labelsize=10)
     n_stacked = len(_coincident(v)[1])
-    n_odd_lines = (0 if not len(odd) else 1 + min(len(odd), 4) + (len(odd) > 4)) + bool(n_stacked)
+    n_odd_lines = (0 if not len(odd) else 1 + min(len(odd), 4) + (len(odd) > 4)) + bool(n_stacked) + 2 * dense
     max_listed = max(3, max_listed - n_odd_lines)  # the side panel holds ~10 lines
     if len(hl):  # ring the projects that are numbered and listed
         ring = hl.head(max_listed)
@@ -734,6 +791,10 @@ def execution_vs_score(vw: Views, *, max_listed: int = 8,
         lines = [f"数值异常（超出合理范围，紫色×标在图边，未计入）：{len(odd)}个项目", *listed, *more] + lines
     if n_stacked:
         lines.insert(0, "圆内数字：重合在同一点的项目数（灰色：多个县区）")
+    if dense:
+        spot = _coincident(v)[1].sort_values("n", ascending=False, kind="stable").head(1)
+        most = [f"最多项目重合的点：执行率{V.num(r.rate)}%、{V.num(r.score)}分，{r.n}个项目" for r in spot.itertuples()]
+        lines[:0] = [f"共{len(v)}个项目，左图以方格颜色表示项目多少（颜色越深越多）", *most]
     if len(hl):
         shown = hl.head(max_listed)
         nums = [str(i) for i in range(1, len(shown) + 1)]
