@@ -369,6 +369,10 @@ def test_many_projects_are_drawn_as_their_density_with_the_most_crowded_spot_sai
         assert f"最多项目重合的点：执行率{rate:g}%、{score:g}分，{n}个项目" in _texts(fig)
         counts = [t for t in zoom.texts if t.get_text().isdigit() and t.get_color() == "white"]   # not the numbers
         assert len(counts) > 3 and _text_overlaps(fig, counts) == []
+        numbers = [t for t in zoom.texts if t.get_color() == "#b71c1c"]      # the listed projects' numbers
+        r = fig.canvas.get_renderer()
+        assert numbers and not [(n.get_text(), c.get_text()) for n in numbers for c in counts
+                                if n.get_window_extent(r).overlaps(c.get_window_extent(r))]
     finally:
         plt.close(fig)
 

@@ -262,8 +262,10 @@ def _label_points(ax, xs, ys, texts, **kw):
     fig = ax.figure
     fig.canvas.draw()
     trans = ax.transData
-    placed: list[tuple[float, float]] = []
     scale = fig.dpi / 72.0
+    # the counts already written on shared spots (centred there) are avoided as the numbers placed before
+    placed = [(px - 7 * scale, py - 6 * scale) for px, py in
+              (trans.transform(t.get_position()) for t in ax.texts if t.get_transform() == trans)]
     offsets = [(8, 8), (8, -20), (-22, 8), (-22, -20), (10, 26), (-26, 26), (10, -36),
                (-26, -36), (28, 0), (-40, 0), (28, 40), (-40, 40), (28, -48), (-40, -48)]
     color = kw.get("color", "#b71c1c")
