@@ -211,7 +211,7 @@ def test_thirty_counties_are_all_drawn_sorted_by_the_value_shown():
 
 
 def _overlapping(fig, labels) -> list:
-    """Pairs of tick labels whose drawn boxes overlap."""
+    """Pairs of texts (tick labels, counts) whose drawn boxes overlap."""
     fig.canvas.draw()
     r = fig.canvas.get_renderer()
     boxes = [(t.get_text(), t.get_window_extent(r)) for t in labels if t.get_text()]
@@ -318,14 +318,6 @@ def test_projects_on_the_same_spot_are_counted(tables):
         plt.close(fig)
 
 
-def _text_overlaps(fig, texts) -> list:
-    fig.canvas.draw()
-    r = fig.canvas.get_renderer()
-    boxes = [(t.get_text(), t.get_window_extent(r)) for t in texts if t.get_text()]
-    return [(a, b) for i, (a, ba) in enumerate(boxes) for b, bb in boxes[i + 1:]
-            if ba.overlaps(bb) and ba.intersection(ba, bb).width * ba.intersection(ba, bb).height > 4]
-
-
 def test_a_row_of_shared_spots_writes_only_the_counts_that_stay_apart():
     """Pairs of projects on spots 0.1 apart (95.0 %, 95.1 % … at 99分) and 20 on 100 %/100分: the 20 is written, and no
     count covers another (before, ten 2s were written over each other)."""
@@ -342,7 +334,7 @@ def test_a_row_of_shared_spots_writes_only_the_counts_that_stay_apart():
         for ax in fig.axes[:2]:
             counts = [t for t in ax.texts if t.get_text().isdigit()]
             assert "20" in [t.get_text() for t in counts]
-            assert _text_overlaps(fig, counts) == []
+            assert _overlapping(fig, counts) == []
         assert any(t.get_text() == "2" for t in fig.axes[0].texts)      # the overview still counts a pair
     finally:
         plt.close(fig)
@@ -368,7 +360,7 @@ def test_many_projects_are_drawn_as_their_density_with_the_most_crowded_spot_sai
         assert f"共{len(v)}个项目" in _texts(fig)
         assert f"最多项目重合的点：执行率{rate:g}%、{score:g}分，{n}个项目" in _texts(fig)
         counts = [t for t in zoom.texts if t.get_text().isdigit() and t.get_color() == "white"]   # not the numbers
-        assert len(counts) > 3 and _text_overlaps(fig, counts) == []
+        assert len(counts) > 3 and _overlapping(fig, counts) == []
         numbers = [t for t in zoom.texts if t.get_color() == "#b71c1c"]      # the listed projects' numbers
         r = fig.canvas.get_renderer()
         assert numbers and not [(n.get_text(), c.get_text()) for n in numbers for c in counts

@@ -776,7 +776,8 @@ def execution_vs_score(vw: Views, *, max_listed: int = 8,
     draw(zoom, (zx0, zx1), (high_score - 0.8, zy1), 46)
     zoom.set_title(f"放大：得分{high_score:g}分以上", fontsize=12, loc="left")
     zoom.tick_params(labelsize=10)
-    n_stacked = len(_coincident(v)[1])
+    stacks = _coincident(v)[1]
+    n_stacked = len(stacks)
     n_odd_lines = (0 if not len(odd) else 1 + min(len(odd), 4) + (len(odd) > 4)) + bool(n_stacked) + 2 * dense
     max_listed = max(3, max_listed - n_odd_lines)  # the side panel holds ~10 lines
     if len(hl):  # ring the projects that are numbered and listed
@@ -794,7 +795,7 @@ def execution_vs_score(vw: Views, *, max_listed: int = 8,
     if n_stacked:
         lines.insert(0, "圆内数字：重合在同一点的项目数（灰色：多个县区）")
     if dense:
-        spot = _coincident(v)[1].sort_values("n", ascending=False, kind="stable").head(1)
+        spot = stacks.sort_values("n", ascending=False, kind="stable").head(1)
         most = [f"最多项目重合的点：执行率{V.num(r.rate)}%、{V.num(r.score)}分，{r.n}个项目" for r in spot.itertuples()]
         lines[:0] = [f"共{len(v)}个项目，左图以方格颜色表示项目多少（颜色越深越多）", *most]
     if len(hl):
