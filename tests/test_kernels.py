@@ -55,6 +55,30 @@ def test_a_failing_cell_keeps_the_kernel_and_the_next_notebook_runs(kernel, tmp_
     assert not _out(tmp_path / "good.out.ipynb")["x"]
 
 
+def test_the_output_notebook_is_written_when_it_ends_not_at_every_cell(kernel, tmp_path, monkeypatch):
+    """papermill writes the whole output notebook at each cell's start and end (a county profile's charts make it
+    0.6 MB, twice a cell): within SAVE_EVERY seconds only the final writes happen, and they hold every output;
+    a failing notebook is written with its error too."""
+    import papermill.engines
+    from papermill.exceptions import PapermillExecutionError
+    writes = []
+    real = papermill.engines.write_ipynb
+    monkeypatch.setattr(papermill.engines, "write_ipynb", lambda nb, path: (writes.append(path), real(nb, path)))
+    cells = [f"print({i})" for i in range(12)]
+    kernel.run(_nb(tmp_path / "a.ipynb", *cells), str(tmp_path / "a.out.ipynb"), progress_bar=False)
+    nb = nbformat.read(str(tmp_path / "a.out.ipynb"), as_version=4)
+    assert [c.outputs[0]["text"].strip() for c in nb.cells] == [str(i) for i in range(12)]
+    assert 1 <= len(writes) <= 3            # notebook start and end (papermill: 2 + 2 a cell, 26 here)
+    writes.clear()
+    with pytest.raises(PapermillExecutionError):
+        kernel.run(_nb(tmp_path / "bad.ipynb", *cells[:5], "raise ValueError('坏')", "print('never')"),
+                   str(tmp_path / "bad.out.ipynb"), progress_bar=False)
+    bad = nbformat.read(str(tmp_path / "bad.out.ipynb"), as_version=4)
+    outs = [o for c in bad.cells if c.cell_type == "code" for o in c.outputs]
+    assert [o.get("text", o.get("ename", "")).strip() for o in outs] == ["0", "1", "2", "3", "4", "ValueError"]
+    assert len(writes) <= 4
+
+
 def test_a_dead_kernel_is_replaced_for_the_next_notebook(kernel, tmp_path):
     first = _nb(tmp_path / "a.ipynb", REPORT)
     kernel.run(first, str(tmp_path / "a.out.ipynb"), progress_bar=False)

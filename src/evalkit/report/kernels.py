@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import signal
+import time
 from pathlib import Path
 
 from papermill.clientwrap import PapermillNotebookClient
@@ -21,6 +22,10 @@ from papermill.utils import merge_kwargs, remove_args
 
 ENGINE = "evalkit-warm"
 START_ATTEMPTS = 2
+# papermill writes the whole output notebook at every cell's start and end (≈ 50 writes of a county profile whose
+# charts make it 0.6 MB: about a third of its run); between cells it is now written at most this often, and always
+# when the notebook ends or fails (papermill's notebook_complete)
+SAVE_EVERY = 5.0
 log = logging.getLogger("evalkit.report")
 
 
@@ -57,6 +62,19 @@ class _Client(PapermillNotebookClient):
         return super().papermill_execute_cells()
 
 
+def throttle_saves(nb_man, every: float = SAVE_EVERY) -> None:
+    """Make `nb_man.save` write at most once every `every` seconds (papermill calls it twice a cell); deleting the
+    instance attribute afterwards restores the real save for the notebook's final write."""
+    real, last = nb_man.save, [time.monotonic()]
+
+    def save(**kwargs):
+        if time.monotonic() - last[0] >= every:
+            real(**kwargs)
+            last[0] = time.monotonic()
+
+    nb_man.save = save
+
+
 class WarmEngine(NBClientEngine):
     """NBClientEngine on a caller's kernel manager (`km=`): the kernel outlives the notebook."""
 
@@ -70,9 +88,11 @@ class WarmEngine(NBClientEngine):
                              log=logger, log_output=log_output,
                              stdout_file=stdout_file, stderr_file=stderr_file)
         client = _Client(nb_man, **final)
+        throttle_saves(nb_man)
         try:
             return client.execute()
         finally:
+            del nb_man.save       # the class's own save again: the finished notebook is written in full
             if client.kc is not None:
                 client.kc.stop_channels()
 
