@@ -146,3 +146,27 @@ def test_tables_written_in_pieces_read_as_written_whole(seed_tables, tmp_path):
         want = store.load(store.write_atomic(source, tmp_path / f"whole-{layout}", layout=layout))
         for name in source:
             pd.testing.assert_frame_equal(got[name], want[name], check_exact=True, obj=name)
+
+
+@pytest.mark.parametrize("layout", ["single", "partitioned"])
+def test_a_dataset_is_read_once_per_process_and_again_after_a_new_ingest(seed_tables, tmp_path, monkeypatch, layout):
+    """A report kernel runs one notebook after another on one dataset (a county profile each): load_tables reads
+    it once; a rewrite of the folder (a new ingest, `check --write`) is read again; changes a caller makes to the
+    frames it got never reach the next caller."""
+    from evalkit.report import selection
+    d = store.write_atomic(seed_tables, tmp_path / "clean", layout=layout)
+    reads = []
+    real = store.load
+    monkeypatch.setattr(store, "load", lambda *a, **k: (k.get("lock", True) and reads.append(a), real(*a, **k))[1])
+    first = selection.load_tables(d)
+    first["projects"].loc[0, "total_score"] = -1.0                      # a notebook changing its tables in place
+    first["projects"]["mine"] = 1
+    first["indicators"].loc[:, "weight"] = 0.0
+    again = selection.load_tables(d)
+    assert len(reads) == 1
+    assert again["projects"]["total_score"].iloc[0] != -1.0 and "mine" not in again["projects"].columns
+    assert again["indicators"]["weight"].sum() == seed_tables["indicators"]["weight"].sum() > 0
+    fewer = {k: (v.iloc[:3] if k == "projects" else v) for k, v in seed_tables.items()}
+    store.write_atomic(fewer, d, layout=layout)                      # the folder replaced by the next run
+    third = selection.load_tables(d)
+    assert len(reads) == 2 and len(third["projects"]) == 3

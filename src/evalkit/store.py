@@ -179,6 +179,20 @@ def load(clean_dir: str | Path = "data/clean", verify: bool = True, lock: bool =
     return out
 
 
+def generation(clean_dir: str | Path) -> tuple:
+    """What tells one generation of a dataset on disk from the next: its path and the inode, size and times of its
+    manifest and table files (an ingest replaces them all; a writer rewrites the manifest). For caches of a load."""
+    d = Path(clean_dir).resolve()
+    sig: list = [str(d)]
+    for name in [MANIFEST, *(f"{t}.parquet" for t in TABLES)]:
+        try:
+            st = (d / name).stat()
+        except OSError:
+            continue
+        sig.append((name, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+    return tuple(sig)
+
+
 def layout_of(data_dir: str | Path) -> str:
     """"partitioned" or "single": how the dataset at `data_dir` is stored (a rewrite keeps it)."""
     return "partitioned" if _is_partitioned(read_manifest(data_dir)) else "single"
