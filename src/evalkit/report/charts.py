@@ -695,6 +695,7 @@ def execution_vs_score(vw: Views, *, max_listed: int = 8,
     hl = v[(v["score"] >= high_score) & (v["rate"] < low_execution)].sort_values("rate")
     dense = len(v) > DENSE_POINTS
     cells = None
+    single, stacks = _coincident(v)     # the same spots in both panels and the side's lines
 
     def draw(a, xlim, ylim, size, overview=False):
         nonlocal cells
@@ -710,7 +711,6 @@ def execution_vs_score(vw: Views, *, max_listed: int = 8,
             a.grid(alpha=0.3)
             _style(a)
             return
-        single, stacks = _coincident(v)
         if dense:    # the zoom of a dense chart: small marks, spots grown less, so neighbours stay apart
             a.scatter(single["rate"], single["score"], s=size * 0.3, color=OK_COLOR, alpha=0.45, lw=0, zorder=3)
         elif by_county:
@@ -776,7 +776,6 @@ def execution_vs_score(vw: Views, *, max_listed: int = 8,
     draw(zoom, (zx0, zx1), (high_score - 0.8, zy1), 46)
     zoom.set_title(f"放大：得分{high_score:g}分以上", fontsize=12, loc="left")
     zoom.tick_params(labelsize=10)
-    stacks = _coincident(v)[1]
     n_stacked = len(stacks)
     n_odd_lines = (0 if not len(odd) else 1 + min(len(odd), 4) + (len(odd) > 4)) + bool(n_stacked) + 2 * dense
     max_listed = max(3, max_listed - n_odd_lines)  # the side panel holds ~10 lines
